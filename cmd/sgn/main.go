@@ -1,0 +1,173 @@
+// Command sgn trains small MLPs on MNIST with Gorgonia and measures their
+// stochastic gradient noise: Hessian spectra, the noise covariance C(θ) against
+// H(θ)/B, the shape of the noise, and escape times of SGD and SGLD from sharp
+// minima.
+//
+// Usage:
+//
+//	sgn <command> [flags]
+//
+// Run `sgn help` for the list of commands and `sgn <command> -h` for one.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// version is the program version, recorded in every output file. It is set at
+// build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// app carries what every subcommand needs: where to print and how loudly.
+type app struct {
+	stdout io.Writer
+	stderr io.Writer
+	// isTerminal reports whether stderr is a terminal (progress bar) or not
+	// (plain progress lines).
+	isTerminal bool
+}
+
+// command is one subcommand of sgn.
+type command struct {
+	summary string
+	run     func(a *app, args []string) error
+}
+
+// commands lists the subcommands. Each lives in a file of its own.
+func commands() map[string]command {
+	return map[string]command{
+		"train":      {"train an MLP on MNIST with minibatch SGD", runTrain},
+		"data":       {"data utilities: export the exact tensors a model consumes", runData},
+		"hessian":    {"Hessian spectrum: Lanczos top/bottom-k, trace, density, full matrix", runHessian},
+		"covariance": {"gradient-noise covariance C(θ) against H(θ)/B", runCovariance},
+		"noise":      {"shape of the gradient noise: across parameters vs across minibatches", runNoise},
+		"escape":     {"escape times of SGD and SGLD from sharp minima", runEscape},
+		"version":    {"print the program version", runVersion},
+	}
+}
+
+// usageError marks an error in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns a usage error (exit status 2) with a formatted message.
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, isTerminal: isTerminal(os.Stderr)}
+	os.Exit(a.main(os.Args[1:]))
+}
+
+// main runs the command line and returns the exit status: 0 on success, 2 on
+// usage errors and 1 on failures.
+func (a *app) main(args []string) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		a.printUsage(cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(a.stderr, "sgn: unknown command %q (commands: %s)\n", args[0], strings.Join(sortedKeys(cmds), ", "))
+		return 2
+	}
+	err := c.run(a, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(a.stderr, "sgn %s: %v\n", args[0], err)
+		return 2
+	}
+	fmt.Fprintf(a.stderr, "sgn %s: %v\n", args[0], err)
+	return 1
+}
+
+func (a *app) printUsage(cmds map[string]command) {
+	fmt.Fprintf(a.stderr, "sgn %s: stochastic gradient noise of real networks\n\nUsage:\n  sgn <command> [flags]\n\nCommands:\n", version)
+	for _, k := range sortedKeys(cmds) {
+		fmt.Fprintf(a.stderr, "  %-11s %s\n", k, cmds[k].summary)
+	}
+	fmt.Fprintf(a.stderr, "\nRun 'sgn <command> -h' for a command's flags and an example.\n")
+}
+
+func sortedKeys(m map[string]command) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// newFlagSet returns a FlagSet for a subcommand whose usage text shows the
+// synopsis and an example before the flags. Parse errors are returned as
+// usage errors by parseFlags.
+func (a *app) newFlagSet(name, synopsis, example string) *flag.FlagSet {
+	fs := flag.NewFlagSet("sgn "+name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: sgn %s\n\n", synopsis)
+		if example != "" {
+			fmt.Fprintf(a.stderr, "Example:\n  %s\n\n", strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n  "))
+		}
+		fmt.Fprintf(a.stderr, "Flags:\n")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and turns a parse error into a usage error; -h
+// returns flag.ErrHelp. Positional arguments are refused unless allowArgs.
+func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
+	// The flag package already printed the problem and the usage text.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return &usageError{msg: err.Error() + " (see -h)"}
+	}
+	if !allowArgs && fs.NArg() > 0 {
+		return usagef("unexpected argument %q (see -h)", fs.Arg(0))
+	}
+	return nil
+}
+
+func runVersion(a *app, args []string) error {
+	fs := a.newFlagSet("version", "version", "sgn version")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "sgn %s\n", version)
+	return nil
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	return st.Mode()&os.ModeCharDevice != 0
+}
