@@ -1,0 +1,146 @@
+// Package model is the multilayer perceptron of sgn: its flat parameter
+// vector θ, the mean softmax cross-entropy loss, its gradient, per-sample
+// gradients, exact Hessian-vector products by Pearlmutter's R-operator, the
+// Gorgonia graph used for training, and safetensors checkpoints in PyTorch's
+// nn.Linear layout.
+//
+// Parameter order (the flat vector θ ∈ R^P): fc1.weight (out×in, row-major),
+// fc1.bias, fc2.weight, fc2.bias, …, fcL.weight, fcL.bias — the order of
+// PyTorch's state_dict for nn.Sequential(Linear, act, …, Linear).
+package model
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Activations the hidden layers may use.
+const (
+	ReLU = "relu"
+	Tanh = "tanh"
+)
+
+// Initialisations of the weights.
+const (
+	// InitGlorot draws W ~ U(−√(6/(in+out)), √(6/(in+out))) and b = 0
+	// (Glorot & Bengio 2010).
+	InitGlorot = "glorot"
+	// InitHe draws W ~ N(0, 2/in) and b = 0 (He et al. 2015).
+	InitHe = "he"
+	// InitTorch is PyTorch's default nn.Linear initialisation: W and b ~
+	// U(−1/√in, 1/√in) (kaiming_uniform with a = √5).
+	InitTorch = "torch"
+	// InitAuto picks Glorot for tanh and He for relu.
+	InitAuto = "auto"
+)
+
+// Config is the architecture of an MLP and how its parameters are drawn.
+type Config struct {
+	// Layers holds the widths, input first and classes last, e.g. [49,16,16,10].
+	Layers []int `json:"layers"`
+	// Activation of the hidden layers: "relu" or "tanh". The output is linear.
+	Activation string `json:"activation"`
+	// Init is the weight initialisation: "glorot", "he", "torch" or "auto".
+	Init string `json:"init"`
+	// Seed of the initialisation.
+	Seed uint64 `json:"seed"`
+}
+
+// Validate checks the configuration and returns an error naming what is wrong.
+func (c Config) Validate() error {
+	if len(c.Layers) < 2 {
+		return fmt.Errorf("layers %v: need at least an input and an output width, e.g. 49,16,10", c.Layers)
+	}
+	for i, w := range c.Layers {
+		if w <= 0 {
+			return fmt.Errorf("layers %v: width %d at position %d must be positive", c.Layers, w, i+1)
+		}
+	}
+	if c.Layers[len(c.Layers)-1] < 2 {
+		return fmt.Errorf("layers %v: the output layer needs at least 2 classes", c.Layers)
+	}
+	switch c.Activation {
+	case ReLU, Tanh:
+	default:
+		return fmt.Errorf("activation %q: expected relu or tanh", c.Activation)
+	}
+	switch c.Init {
+	case InitGlorot, InitHe, InitTorch, InitAuto, "":
+	default:
+		return fmt.Errorf("init %q: expected glorot, he, torch or auto", c.Init)
+	}
+	return nil
+}
+
+// ParseLayers parses a comma-separated list of widths such as "49,16,16,10".
+func ParseLayers(s string) ([]int, error) {
+	parts := strings.Split(s, ",")
+	out := make([]int, 0, len(parts))
+	for _, p := range parts {
+		w, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || w <= 0 {
+			return nil, fmt.Errorf("layers %q: expected comma-separated positive widths, e.g. 49,16,16,10", s)
+		}
+		out = append(out, w)
+	}
+	if len(out) < 2 {
+		return nil, fmt.Errorf("layers %q: need at least an input and an output width, e.g. 49,16,10", s)
+	}
+	return out, nil
+}
+
+// Layout locates each layer's weight and bias inside the flat parameter vector.
+type Layout struct {
+	// Layers are the widths, input first.
+	Layers []int
+	// WOff[l] and BOff[l] are the offsets of fc(l+1).weight and fc(l+1).bias.
+	WOff, BOff []int
+	// P is the number of parameters.
+	P int
+}
+
+// NewLayout returns the layout of θ for the given widths.
+func NewLayout(layers []int) Layout {
+	L := len(layers) - 1
+	lo := Layout{Layers: append([]int(nil), layers...), WOff: make([]int, L), BOff: make([]int, L)}
+	off := 0
+	for l := 0; l < L; l++ {
+		in, out := layers[l], layers[l+1]
+		lo.WOff[l] = off
+		off += in * out
+		lo.BOff[l] = off
+		off += out
+	}
+	lo.P = off
+	return lo
+}
+
+// NumLayers is the number of linear layers L.
+func (lo Layout) NumLayers() int { return len(lo.Layers) - 1 }
+
+// W returns the view of layer l's weight (out×in, row-major) inside theta.
+func (lo Layout) W(theta []float64, l int) []float64 {
+	return theta[lo.WOff[l] : lo.WOff[l]+lo.Layers[l]*lo.Layers[l+1]]
+}
+
+// B returns the view of layer l's bias inside theta.
+func (lo Layout) B(theta []float64, l int) []float64 {
+	return theta[lo.BOff[l] : lo.BOff[l]+lo.Layers[l+1]]
+}
+
+// Names returns the PyTorch names of the tensors in θ order:
+// fc1.weight, fc1.bias, …
+func (lo Layout) Names() []string {
+	var n []string
+	for l := 0; l < lo.NumLayers(); l++ {
+		n = append(n, fmt.Sprintf("fc%d.weight", l+1), fmt.Sprintf("fc%d.bias", l+1))
+	}
+	return n
+}
+
+// LayerRange returns the half-open range [begin, end) of θ that holds layer
+// l's weight and bias (l counts from 0), for restricting analyses to a block.
+func (lo Layout) LayerRange(l int) (begin, end int) {
+	return lo.WOff[l], lo.BOff[l] + lo.Layers[l+1]
+}

@@ -1,0 +1,98 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// MLP is a multilayer perceptron with parameters θ stored as one flat vector
+// (see the package comment for the order).
+type MLP struct {
+	Config
+	Layout Layout
+	// Theta is the flat parameter vector θ; it may be read and written in place.
+	Theta []float64
+}
+
+// New returns an MLP with seeded initial parameters.
+func New(c Config) (*MLP, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.Init == "" {
+		c.Init = InitAuto
+	}
+	c.Layers = append([]int(nil), c.Layers...)
+	m := &MLP{Config: c, Layout: NewLayout(c.Layers)}
+	m.Theta = make([]float64, m.Layout.P)
+	m.Initialize(c.Seed)
+	return m, nil
+}
+
+// NumParams returns P, the length of θ.
+func (m *MLP) NumParams() int { return m.Layout.P }
+
+// NumClasses returns the width of the output layer.
+func (m *MLP) NumClasses() int { return m.Layers[len(m.Layers)-1] }
+
+// InputDim returns the width of the input layer.
+func (m *MLP) InputDim() int { return m.Layers[0] }
+
+// SetParams copies theta into the model's parameters.
+func (m *MLP) SetParams(theta []float64) error {
+	if len(theta) != m.Layout.P {
+		return fmt.Errorf("parameter vector has %d entries, the model %v has %d", len(theta), m.Layers, m.Layout.P)
+	}
+	copy(m.Theta, theta)
+	return nil
+}
+
+// Clone returns a deep copy of the model.
+func (m *MLP) Clone() *MLP {
+	c := *m
+	c.Layers = append([]int(nil), m.Layers...)
+	c.Layout = NewLayout(c.Layers)
+	c.Theta = append([]float64(nil), m.Theta...)
+	return &c
+}
+
+// Initialize draws fresh parameters from seed with the configured scheme
+// (Glorot & Bengio 2010 for tanh, He et al. 2015 for relu, or PyTorch's
+// nn.Linear default), layer by layer in θ order.
+func (m *MLP) Initialize(seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed1a7e))
+	init := m.Init
+	if init == InitAuto || init == "" {
+		init = InitGlorot
+		if m.Activation == ReLU {
+			init = InitHe
+		}
+	}
+	for l := 0; l < m.Layout.NumLayers(); l++ {
+		in, out := m.Layers[l], m.Layers[l+1]
+		w, b := m.Layout.W(m.Theta, l), m.Layout.B(m.Theta, l)
+		switch init {
+		case InitGlorot:
+			r := math.Sqrt(6 / float64(in+out))
+			for i := range w {
+				w[i] = r * (2*rng.Float64() - 1)
+			}
+			clear(b)
+		case InitHe:
+			s := math.Sqrt(2 / float64(in))
+			for i := range w {
+				w[i] = s * rng.NormFloat64()
+			}
+			clear(b)
+		case InitTorch:
+			r := 1 / math.Sqrt(float64(in))
+			for i := range w {
+				w[i] = r * (2*rng.Float64() - 1)
+			}
+			for i := range b {
+				b[i] = r * (2*rng.Float64() - 1)
+			}
+		}
+	}
+}
