@@ -1,0 +1,79 @@
+package model
+
+import "testing"
+
+// benchStep measures one SGD step of 784-100-10 relu, float64, batch 128,
+// and reports samples/s (the issue's figure: PyTorch CPU ≈ 150,000).
+func benchNet(b *testing.B) (*MLP, Batch) {
+	m, _ := New(Config{Layers: []int{784, 100, 10}, Activation: ReLU, Seed: 1})
+	return m, synthetic(128, 784, 10, 1)
+}
+
+func BenchmarkSGDStepGorgonia(b *testing.B) {
+	m, x := benchNet(b)
+	gr, err := m.NewGraph(128)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := make([]float64, m.NumParams())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := gr.Run(x.X, x.Y, g); err != nil {
+			b.Fatal(err)
+		}
+		for k := range m.Theta {
+			m.Theta[k] -= 0.01 * g[k]
+		}
+	}
+	b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkSGDStepEngine(b *testing.B) {
+	m, x := benchNet(b)
+	g := make([]float64, m.NumParams())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Evaluate(m.Theta, x, g, 1); err != nil {
+			b.Fatal(err)
+		}
+		for k := range m.Theta {
+			m.Theta[k] -= 0.01 * g[k]
+		}
+	}
+	b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkHvVsGradient compares one Hessian-vector product with one
+// gradient over the same 1,024 samples (issue: Hv ≤ 2× a gradient).
+func BenchmarkGradient1024(b *testing.B) {
+	m, _ := New(Config{Layers: []int{784, 100, 10}, Activation: ReLU, Seed: 1})
+	x := synthetic(1024, 784, 10, 2)
+	g := make([]float64, m.NumParams())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Evaluate(m.Theta, x, g, 2)
+	}
+}
+
+func BenchmarkHv1024(b *testing.B) {
+	m, _ := New(Config{Layers: []int{784, 100, 10}, Activation: ReLU, Seed: 1})
+	x := synthetic(1024, 784, 10, 2)
+	h, _ := m.NewHessian(m.Theta, x, 2)
+	v := append([]float64(nil), m.Theta...)
+	out := make([]float64, len(v))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.MulVec(out, v)
+	}
+}
+
+func BenchmarkPerSample1024(b *testing.B) {
+	m, _ := New(Config{Layers: []int{784, 100, 10}, Activation: ReLU, Seed: 1})
+	x := synthetic(1024, 784, 10, 2)
+	G := make([]float64, 1024*m.NumParams())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.PerSampleGradients(m.Theta, x, G, 2)
+	}
+	b.ReportMetric(float64(1024*b.N)/b.Elapsed().Seconds(), "samples/s")
+}

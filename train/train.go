@@ -1,0 +1,404 @@
+// Package train runs plain minibatch SGD — the optimizer of the paper behind
+// sgn — on an MLP with Gorgonia, evaluates it on the test split every epoch,
+// logs JSON lines, writes atomic safetensors checkpoints and resumes from
+// them bit for bit.
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/model"
+)
+
+// Engines that compute the minibatch gradient.
+const (
+	// EngineGorgonia runs the Gorgonia graph (the default).
+	EngineGorgonia = "gorgonia"
+	// EngineGonum runs the hand-written gonum forward/backward pass of the
+	// model package, the same mathematics checked against Gorgonia.
+	EngineGonum = "gonum"
+)
+
+// Settings are the training hyper-parameters and data selection. They are
+// recorded in every checkpoint and summary.
+type Settings struct {
+	Preset      string  `json:"preset,omitempty"`
+	LR          float64 `json:"lr"`
+	BatchSize   int     `json:"batch_size"`
+	Epochs      int     `json:"epochs"`
+	Steps       int     `json:"steps,omitempty"` // > 0: stop after this many steps instead
+	Momentum    float64 `json:"momentum"`
+	WeightDecay float64 `json:"weight_decay"`
+	// Seed drives the minibatch order (the model's initialisation has its own
+	// seed in model.Config).
+	Seed   uint64 `json:"seed"`
+	Engine string `json:"engine"`
+	// Pool is the image pooling (1, 2 or 4); TrainFirst and TestFirst select
+	// the first N images of each split (0 = all).
+	Pool       int `json:"pool"`
+	TrainFirst int `json:"train_first"`
+	TestFirst  int `json:"test_first"`
+}
+
+// Preset is a named architecture with its training settings.
+type Preset struct {
+	Model    model.Config
+	Settings Settings
+}
+
+// Presets returns the built-in presets:
+//   - figure: 49-16-16-10 tanh, pool 4, η 0.1, B 64, 20 epochs — the small
+//     "three-layer" network whose full Hessian is cheap (P = 1,242);
+//   - mnist: 784-100-10 relu, pool 1, η 0.1, B 128, 10 epochs (P = 79,510).
+func Presets() map[string]Preset {
+	return map[string]Preset{
+		"figure": {
+			Model:    model.Config{Layers: []int{49, 16, 16, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 1},
+			Settings: Settings{Preset: "figure", LR: 0.1, BatchSize: 64, Epochs: 20, Seed: 1, Engine: EngineGorgonia, Pool: 4},
+		},
+		"mnist": {
+			Model:    model.Config{Layers: []int{784, 100, 10}, Activation: model.ReLU, Init: model.InitAuto, Seed: 1},
+			Settings: Settings{Preset: "mnist", LR: 0.1, BatchSize: 128, Epochs: 10, Seed: 1, Engine: EngineGorgonia, Pool: 1},
+		},
+	}
+}
+
+// PresetNames returns the names of the presets, sorted.
+func PresetNames() []string {
+	var n []string
+	for k := range Presets() {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Validate checks the settings and names the bad one.
+func (s Settings) Validate() error {
+	switch {
+	case !(s.LR > 0) || math.IsInf(s.LR, 0):
+		return fmt.Errorf("learning rate %v: must be positive", s.LR)
+	case s.BatchSize <= 0:
+		return fmt.Errorf("batch size %d: must be positive", s.BatchSize)
+	case s.Epochs <= 0 && s.Steps <= 0:
+		return fmt.Errorf("epochs %d and steps %d: one must be positive", s.Epochs, s.Steps)
+	case s.Epochs < 0 || s.Steps < 0:
+		return fmt.Errorf("epochs %d and steps %d: must not be negative", s.Epochs, s.Steps)
+	case s.Momentum < 0 || s.Momentum >= 1:
+		return fmt.Errorf("momentum %v: must be in [0, 1)", s.Momentum)
+	case s.WeightDecay < 0:
+		return fmt.Errorf("weight decay %v: must not be negative", s.WeightDecay)
+	case s.Engine != EngineGorgonia && s.Engine != EngineGonum:
+		return fmt.Errorf("engine %q: expected gorgonia or gonum", s.Engine)
+	}
+	return nil
+}
+
+// State is where a run stands; it is stored in each checkpoint so that a
+// resumed run continues exactly.
+type State struct {
+	Step    int                `json:"step"`
+	Epoch   int                `json:"epoch"`
+	Sampler data.SamplerState  `json:"sampler"`
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+}
+
+// LogLine is one line of log.jsonl, written at the end of every epoch.
+type LogLine struct {
+	Step          int     `json:"step"`
+	Epoch         int     `json:"epoch"`
+	Loss          float64 `json:"loss"` // mean minibatch loss over the epoch
+	TrainLoss     float64 `json:"train_loss"`
+	TrainAccuracy float64 `json:"train_accuracy"`
+	TestLoss      float64 `json:"test_loss"`
+	TestAccuracy  float64 `json:"test_accuracy"`
+	SamplesPerSec float64 `json:"samples_per_sec"`
+	// Elapsed is the wall time of this invocation (a resumed run restarts it).
+	Elapsed float64 `json:"elapsed_seconds"`
+}
+
+// Summary is written to summary.json at the end of a run.
+type Summary struct {
+	Model          model.Config   `json:"model"`
+	NumParams      int            `json:"num_params"`
+	Settings       Settings       `json:"settings"`
+	TrainSelection data.Selection `json:"train_selection"`
+	TestSelection  data.Selection `json:"test_selection"`
+	Final          LogLine        `json:"final"`
+	Steps          int            `json:"steps"`
+	WallSeconds    float64        `json:"wall_seconds"`
+	SamplesPerSec  float64        `json:"samples_per_sec"`
+	Checkpoint     string         `json:"checkpoint"`
+	Resumed        bool           `json:"resumed"`
+	Version        string         `json:"version"`
+}
+
+// Options configure Run.
+type Options struct {
+	Settings Settings
+	// OutDir receives model.safetensors, log.jsonl and summary.json.
+	OutDir string
+	// Resume continues from OutDir/model.safetensors (its θ, step and
+	// sampler state) instead of starting afresh.
+	Resume bool
+	// Workers used by the evaluation passes.
+	Workers int
+	// Version is recorded in the outputs.
+	Version string
+	// Progress, if not nil, is called after every step with the steps done,
+	// the total, and the running mean loss of the epoch.
+	Progress func(step, total int, loss float64)
+}
+
+// Checkpoint names inside the output folder.
+const (
+	CheckpointFile = "model.safetensors"
+	LogFile        = "log.jsonl"
+	SummaryFile    = "summary.json"
+)
+
+// ErrDiverged reports a loss that became NaN or infinite.
+var ErrDiverged = errors.New("training diverged")
+
+// Run trains m on trainSet with minibatch SGD, θ ← θ − η(v), v ← μv + g +
+// λθ (PyTorch's SGD with momentum μ and weight decay λ; plain SGD when both
+// are 0), drawing minibatches by shuffled epochs (the last partial batch of
+// an epoch is dropped). At the end of every epoch it evaluates on the whole
+// of trainSet and testSet, appends a line to log.jsonl and writes the
+// checkpoint atomically. With o.Resume, m's θ and the run's state come from
+// the checkpoint in o.OutDir.
+func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error) {
+	s := o.Settings
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if trainSet.D != m.InputDim() || testSet.D != m.InputDim() {
+		return nil, fmt.Errorf("data has %d features (pool %d), the model %v expects %d", trainSet.D, trainSet.Pool, m.Layers, m.InputDim())
+	}
+	if s.BatchSize > trainSet.N {
+		return nil, fmt.Errorf("batch size %d is larger than the %d training samples", s.BatchSize, trainSet.N)
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create output folder: %w", err)
+	}
+	ckpt := filepath.Join(o.OutDir, CheckpointFile)
+	sampler, err := data.NewEpochSampler(trainSet.N, s.BatchSize, s.Seed, true)
+	if err != nil {
+		return nil, err
+	}
+	perEpoch := sampler.BatchesPerEpoch()
+	if trainSet.N%s.BatchSize != 0 {
+		perEpoch = trainSet.N / s.BatchSize
+	}
+	total := s.Steps
+	if total == 0 {
+		total = s.Epochs * perEpoch
+	}
+	var st State
+	velocity := make([]float64, m.NumParams())
+	if o.Resume {
+		if st, err = resume(ckpt, m, velocity, s); err != nil {
+			return nil, err
+		}
+		if err := sampler.Restore(st.Sampler); err != nil {
+			return nil, fmt.Errorf("%s: %v", ckpt, err)
+		}
+		if err := truncateLog(filepath.Join(o.OutDir, LogFile), st.Step); err != nil {
+			return nil, err
+		}
+	}
+	trainB := model.Batch{X: trainSet.X, Y: trainSet.Y}
+	testB := model.Batch{X: testSet.X, Y: testSet.Y}
+	P := m.NumParams()
+	grad := make([]float64, P)
+	var run func(b model.Batch) (float64, error)
+	switch s.Engine {
+	case EngineGorgonia:
+		gr, err := m.NewGraph(s.BatchSize)
+		if err != nil {
+			return nil, err
+		}
+		defer gr.Close()
+		run = func(b model.Batch) (float64, error) { return gr.Run(b.X, b.Y, grad) }
+	case EngineGonum:
+		run = func(b model.Batch) (float64, error) {
+			e, err := m.Evaluate(m.Theta, b, grad, 1)
+			return e.Loss, err
+		}
+	}
+	start := time.Now()
+	var trainTime time.Duration
+	var buf model.Batch
+	var epochLoss float64
+	var epochSteps int
+	var last LogLine
+	for st.Step < total {
+		idx, epochEnd := sampler.Next()
+		t0 := time.Now()
+		buf = m.Gather(trainB, idx, buf)
+		loss, err := run(buf)
+		if err == nil && (math.IsNaN(loss) || math.IsInf(loss, 0)) {
+			err = fmt.Errorf("%w at step %d (epoch %d): minibatch loss is %v; lower the learning rate (now %v)", ErrDiverged, st.Step+1, st.Epoch+1, loss, s.LR)
+		}
+		if err != nil {
+			if _, e := os.Stat(ckpt); e == nil {
+				err = fmt.Errorf("%w; the last good checkpoint %s is kept", err, ckpt)
+			}
+			return nil, err
+		}
+		sgdStep(m.Theta, grad, velocity, s)
+		trainTime += time.Since(t0)
+		st.Step++
+		epochLoss += loss
+		epochSteps++
+		if o.Progress != nil {
+			o.Progress(st.Step, total, epochLoss/float64(epochSteps))
+		}
+		if !epochEnd && st.Step < total {
+			continue
+		}
+		if epochEnd {
+			st.Epoch++
+		}
+		st.Sampler = sampler.State()
+		trE, err := m.Evaluate(m.Theta, trainB, nil, o.Workers)
+		if err != nil {
+			return nil, fmt.Errorf("%w at step %d: %v", ErrDiverged, st.Step, err)
+		}
+		teE, err := m.Evaluate(m.Theta, testB, nil, o.Workers)
+		if err != nil {
+			return nil, fmt.Errorf("%w at step %d: %v", ErrDiverged, st.Step, err)
+		}
+		last = LogLine{
+			Step: st.Step, Epoch: st.Epoch, Loss: epochLoss / float64(epochSteps),
+			TrainLoss: trE.Loss, TrainAccuracy: trE.Accuracy, TestLoss: teE.Loss, TestAccuracy: teE.Accuracy,
+			SamplesPerSec: float64(epochSteps*s.BatchSize) / trainTime.Seconds(), Elapsed: time.Since(start).Seconds(),
+		}
+		st.Metrics = map[string]float64{"train_loss": trE.Loss, "train_accuracy": trE.Accuracy, "test_loss": teE.Loss, "test_accuracy": teE.Accuracy}
+		if err := appendLog(filepath.Join(o.OutDir, LogFile), last); err != nil {
+			return nil, err
+		}
+		if err := save(ckpt, m, velocity, s, st, o.Version); err != nil {
+			return nil, err
+		}
+		epochLoss, epochSteps, trainTime = 0, 0, 0
+	}
+	if last.Step == 0 {
+		return nil, fmt.Errorf("%s is already at step %d of %d: nothing to do (raise --epochs or --steps)", ckpt, st.Step, total)
+	}
+	wall := time.Since(start).Seconds()
+	sum := &Summary{
+		Model: m.Config, NumParams: P, Settings: s,
+		TrainSelection: trainSet.Selected(), TestSelection: testSet.Selected(),
+		Final: last, Steps: st.Step, WallSeconds: wall, SamplesPerSec: last.SamplesPerSec,
+		Checkpoint: ckpt, Resumed: o.Resume, Version: o.Version,
+	}
+	js, _ := json.MarshalIndent(sum, "", "  ")
+	if err := data.WriteBytesAtomic(filepath.Join(o.OutDir, SummaryFile), append(js, '\n')); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// sgdStep applies one step of PyTorch's SGD: g ← g + λθ; v ← μv + g (v = g
+// when μ = 0); θ ← θ − ηv.
+func sgdStep(theta, grad, v []float64, s Settings) {
+	for i, g := range grad {
+		if s.WeightDecay != 0 {
+			g += s.WeightDecay * theta[i]
+		}
+		if s.Momentum != 0 {
+			v[i] = s.Momentum*v[i] + g
+			g = v[i]
+		}
+		theta[i] -= s.LR * g
+	}
+}
+
+// save writes the checkpoint: θ, the settings, the state and the metrics, and
+// the momentum buffer as the extra tensor "optimizer.momentum_buffer" when
+// momentum is on.
+func save(path string, m *model.MLP, velocity []float64, s Settings, st State, version string) error {
+	ts, _ := json.Marshal(s)
+	ss, _ := json.Marshal(st)
+	meta := model.CheckpointMeta{Pool: s.Pool, Training: ts, State: ss, Metrics: st.Metrics, Version: version}
+	if s.Momentum != 0 {
+		return model.SaveCheckpointExtra(path, m, meta, map[string][]float64{"optimizer.momentum_buffer": velocity})
+	}
+	return model.SaveCheckpoint(path, m, meta)
+}
+
+// resume loads θ, the velocity and the state from the checkpoint, checking
+// that the settings that shape the trajectory are those of the checkpoint.
+func resume(path string, m *model.MLP, velocity []float64, s Settings) (State, error) {
+	var st State
+	cm, meta, extra, err := model.LoadCheckpointExtra(path)
+	if err != nil {
+		return st, fmt.Errorf("cannot resume: %w", err)
+	}
+	if fmt.Sprint(cm.Config) != fmt.Sprint(m.Config) {
+		return st, fmt.Errorf("cannot resume: %s holds model %+v, the run asks for %+v", path, cm.Config, m.Config)
+	}
+	var old Settings
+	if err := json.Unmarshal(meta.Training, &old); err != nil || len(meta.State) == 0 {
+		return st, fmt.Errorf("cannot resume: %s has no training state", path)
+	}
+	old.Epochs, old.Steps = s.Epochs, s.Steps
+	if old != s {
+		return st, fmt.Errorf("cannot resume: %s was trained with %+v, the run asks for %+v (only epochs and steps may change)", path, old, s)
+	}
+	if err := json.Unmarshal(meta.State, &st); err != nil {
+		return st, fmt.Errorf("cannot resume: %s: bad state: %v", path, err)
+	}
+	copy(m.Theta, cm.Theta)
+	if v, ok := extra["optimizer.momentum_buffer"]; ok {
+		copy(velocity, v)
+	} else if s.Momentum != 0 && st.Step > 0 {
+		return st, fmt.Errorf("cannot resume: %s has no momentum buffer", path)
+	}
+	return st, nil
+}
+
+// appendLog appends one JSON line. The line is written with a single write.
+func appendLog(path string, l LogLine) error {
+	js, _ := json.Marshal(l)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot write the log: %w", err)
+	}
+	if _, err := f.Write(append(js, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// truncateLog keeps the lines of the log up to step (those a resumed run
+// does not redo), rewriting it atomically.
+func truncateLog(path string, step int) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var keep []byte
+	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
+		var l LogLine
+		if len(line) == 0 || line[len(line)-1] != '\n' || json.Unmarshal(line, &l) != nil || l.Step > step {
+			continue
+		}
+		keep = append(keep, line...)
+	}
+	return data.WriteBytesAtomic(path, keep)
+}
