@@ -1,0 +1,73 @@
+package hessian
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// vecOnly hides MulMat, so that code paths for plain Operators are tested.
+type vecOnly struct{ op Operator }
+
+func (v vecOnly) Dim() int                { return v.op.Dim() }
+func (v vecOnly) MulVec(dst, x []float64) { v.op.MulVec(dst, x) }
+
+// randSym returns a random symmetric matrix with N(0,1) entries.
+func randSym(n int, seed uint64) *mat.SymDense {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	a := mat.NewSymDense(n, nil)
+	for i := range n {
+		for j := i; j < n; j++ {
+			a.SetSym(i, j, rng.NormFloat64())
+		}
+	}
+	return a
+}
+
+// withSpectrum returns Q·diag(vals)·Qᵀ for a random orthogonal Q (the Q
+// factor of a Gaussian matrix).
+func withSpectrum(vals []float64, seed uint64) *mat.SymDense {
+	n := len(vals)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	g := mat.NewDense(n, n, nil)
+	for i := range n {
+		for j := range n {
+			g.Set(i, j, rng.NormFloat64())
+		}
+	}
+	var qr mat.QR
+	qr.Factorize(g)
+	var q mat.Dense
+	qr.QTo(&q)
+	var qd mat.Dense
+	qd.Mul(&q, mat.NewDiagDense(n, append([]float64(nil), vals...)))
+	var a mat.Dense
+	a.Mul(&qd, q.T())
+	s := mat.NewSymDense(n, nil)
+	for i := range n {
+		for j := i; j < n; j++ {
+			s.SetSym(i, j, (a.At(i, j)+a.At(j, i))/2)
+		}
+	}
+	return s
+}
+
+// eigen returns the exact eigen-decomposition of a (values ascending).
+func eigen(t *testing.T, a *mat.SymDense) ([]float64, *mat.Dense) {
+	t.Helper()
+	var es mat.EigenSym
+	if !es.Factorize(a, true) {
+		t.Fatal("EigenSym failed")
+	}
+	var u mat.Dense
+	es.VectorsTo(&u)
+	return es.Values(nil), &u
+}
+
+// normInf returns max |λ| of a spectrum.
+func normInf(vals []float64) float64 {
+	return math.Max(math.Abs(slices.Min(vals)), math.Abs(slices.Max(vals)))
+}

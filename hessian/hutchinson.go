@@ -1,0 +1,93 @@
+package hessian
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// HutchinsonOptions configures Hutchinson. The zero value gives the defaults.
+type HutchinsonOptions struct {
+	// Seed seeds the probes: probe i draws from PCG(Seed, i).
+	Seed uint64
+	// MinSamples is the number of probes taken before the stopping test;
+	// 0 means 10. At least 2 (a standard error needs two samples).
+	MinSamples int
+	// MaxSamples caps the number of probes; 0 means 1000.
+	MaxSamples int
+	// Tol is the relative standard error at which sampling stops:
+	// StdErr ≤ Tol·|Estimate|. 0 means 1e-3.
+	Tol float64
+	// Progress, if not nil, is called after each probe.
+	Progress func(done, maxSamples int)
+}
+
+// TraceEstimate is a Monte Carlo estimate of a trace.
+type TraceEstimate struct {
+	Estimate float64 // mean of the samples zᵀAz
+	StdErr   float64 // standard error of the mean, s/√Samples
+	Samples  int     // number of probes used
+}
+
+// Hutchinson estimates tr(A) by Hutchinson's estimator (Hutchinson 1990;
+// Avron & Toledo 2011), as PyHessian's trace (Yao et al. 2020): the mean of
+// zᵀAz over Rademacher probes z (entries ±1 with probability ½), whose
+// expectation is tr(A) and variance 2Σ_{i≠j}A_ij² — zero for a diagonal A.
+// It keeps a running mean and variance (Welford 1962) and stops when
+// StdErr ≤ Tol·|Estimate| after MinSamples probes, or at MaxSamples.
+func Hutchinson(op Operator, o HutchinsonOptions) (TraceEstimate, error) {
+	if op == nil {
+		return TraceEstimate{}, errors.New("hessian.Hutchinson: nil operator")
+	}
+	n := op.Dim()
+	minS, maxS, tol := o.MinSamples, o.MaxSamples, o.Tol
+	if minS == 0 {
+		minS = 10
+	}
+	if maxS == 0 {
+		maxS = max(1000, minS)
+	}
+	if tol == 0 {
+		tol = 1e-3
+	}
+	switch {
+	case n < 1:
+		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: operator dimension %d, want at least 1", n)
+	case minS < 2:
+		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: MinSamples = %d, want ≥ 2", minS)
+	case maxS < minS:
+		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: MaxSamples = %d is smaller than MinSamples = %d", maxS, minS)
+	case tol < 0 || math.IsNaN(tol):
+		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: Tol = %v, want ≥ 0 (0 for the default)", tol)
+	}
+	z := make([]float64, n)
+	az := make([]float64, n)
+	var mean, m2, stderr float64
+	var est TraceEstimate
+	for s := 1; s <= maxS; s++ {
+		rng := rand.New(rand.NewPCG(o.Seed, uint64(s-1)))
+		for i := range z {
+			z[i] = float64(2*int(rng.Uint64()&1) - 1)
+		}
+		op.MulVec(az, z)
+		x := 0.0
+		for i := range z {
+			x += z[i] * az[i]
+		}
+		d := x - mean
+		mean += d / float64(s)
+		m2 += d * (x - mean)
+		if s > 1 {
+			stderr = math.Sqrt(m2 / float64(s-1) / float64(s))
+		}
+		if o.Progress != nil {
+			o.Progress(s, maxS)
+		}
+		est = TraceEstimate{Estimate: mean, StdErr: stderr, Samples: s}
+		if s >= minS && stderr <= tol*math.Abs(mean) {
+			break
+		}
+	}
+	return est, nil
+}
