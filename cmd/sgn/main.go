@@ -123,11 +123,12 @@ func (a *app) newFlagSet(name, synopsis, example string) *flag.FlagSet {
 	fs := flag.NewFlagSet("sgn "+name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "Usage: sgn %s\n\n", synopsis)
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: sgn %s\n\n", synopsis)
 		if example != "" {
-			fmt.Fprintf(a.stderr, "Example:\n  %s\n\n", strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n  "))
+			fmt.Fprintf(w, "Example:\n  %s\n\n", strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n  "))
 		}
-		fmt.Fprintf(a.stderr, "Flags:\n")
+		fmt.Fprintf(w, "Flags:\n")
 		fs.PrintDefaults()
 	}
 	return fs

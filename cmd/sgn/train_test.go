@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the command line and returns the exit status, stdout and
+// stderr.
+func run(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb}
+	code := a.main(args)
+	return code, out.String(), errb.String()
+}
+
+func TestTrainCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	code, out, errs := run("train", "--layers", "49,8,10", "--pool", "4", "--first", "600", "--test-first", "200",
+		"--epochs", "2", "--batch-size", "32", "--out", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "test loss") {
+		t.Errorf("summary missing from stdout: %q", out)
+	}
+	for _, f := range []string{"model.safetensors", "log.jsonl", "summary.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	// resume to 3 epochs
+	if code, _, errs := run("train", "--resume", dir, "--epochs", "3", "--quiet"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errs)
+	}
+	if code, _, errs := run("train", "--resume", dir, "--lr", "0.5", "--quiet"); code != 2 || !strings.Contains(errs, "--lr") {
+		t.Errorf("resume with --lr: exit %d, %q", code, errs)
+	}
+}
+
+// Bad input gets a one-line error naming the flag or file, exit status 2
+// for usage errors and 1 for failures, and leaves no partial file.
+func TestTrainBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	ro := filepath.Join(tmp, "ro")
+	os.Mkdir(ro, 0o555)
+	corrupt := filepath.Join(tmp, "mnist")
+	os.Mkdir(corrupt, 0o755)
+	for _, f := range []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		os.WriteFile(filepath.Join(corrupt, f), []byte("not gzip"), 0o644)
+	}
+	base := []string{"train", "--first", "300", "--test-first", "100", "--epochs", "1", "--quiet"}
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--preset", "huge", "--out", tmp}, 2, "--preset"},
+		{[]string{"--activation", "sigmoid", "--out", tmp}, 2, "activation"},
+		{[]string{"--layers", "49,x,10", "--out", tmp}, 2, "--layers"},
+		{[]string{"--layers", "50,10", "--out", tmp}, 2, "input width"},
+		{[]string{"--batch-size", "0", "--out", tmp}, 2, "--batch-size"},
+		{[]string{"--batch-size", "5000", "--out", tmp}, 2, "--batch-size"},
+		{[]string{"--lr", "-0.1", "--out", tmp}, 2, "--lr"},
+		{[]string{"--pool", "3", "--out", tmp}, 2, "--pool"},
+		{[]string{"--epochs", "1"}, 2, "--out"},
+		{[]string{"--bogus", "--out", tmp}, 2, "bogus"},
+		{[]string{"--mnist", filepath.Join(tmp, "nowhere"), "--out", tmp}, 1, "nowhere"},
+		{[]string{"--mnist", corrupt, "--out", tmp}, 1, "idx"},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		cases = append(cases, struct {
+			args []string
+			code int
+			want string
+		}{[]string{"--out", ro}, 1, "not writable"})
+	}
+	for _, c := range cases {
+		code, _, errs := run(append(append([]string{}, base...), c.args...)...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and a message containing %q", c.args, code, errs, c.code, c.want)
+		}
+		if n := strings.Count(strings.TrimSpace(errs), "\n"); code != 0 && n > 0 {
+			t.Errorf("%v: error is %d lines, want one: %q", c.args, n+1, errs)
+		}
+	}
+	if code, _, errs := run("train", "--resume", filepath.Join(tmp, "none")); code != 1 || !strings.Contains(errs, "none") {
+		t.Errorf("resume from a missing folder: exit %d, %q", code, errs)
+	}
+	// a diverging run: exit 1, says so, writes no checkpoint
+	dir := filepath.Join(tmp, "div")
+	code, _, errs := run(append(append([]string{}, base...), "--layers", "49,16,10", "--activation", "relu", "--lr", "1e200", "--out", dir)...)
+	if code != 1 || !strings.Contains(errs, "diverged") {
+		t.Errorf("diverging run: exit %d, %q", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err == nil {
+		t.Error("a diverged run left a checkpoint")
+	}
+}
