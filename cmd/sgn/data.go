@@ -1,8 +1,83 @@
 package main
 
-import "errors"
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 
-// runData implements 'sgn data'.
+	"github.com/sgn-project/sgn/data"
+)
+
+// dataSubcommands lists the subcommands of 'sgn data'.
+const dataSubcommands = "export"
+
+// runData implements 'sgn data': it dispatches to its subcommands.
 func runData(a *app, args []string) error {
-	return errors.New("not implemented yet")
+	if len(args) == 0 {
+		return usagef("missing subcommand: want one of: %s (e.g. sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors)", dataSubcommands)
+	}
+	switch args[0] {
+	case "export":
+		return runDataExport(a, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(a.stderr, "Usage: sgn data <subcommand> [flags]\n\nSubcommands:\n  export   write the exact tensors a model consumes (x N×D float64, y N int64) as safetensors\n\nRun 'sgn data export -h' for its flags.\n")
+		return flag.ErrHelp
+	}
+	return usagef("unknown subcommand %q: want one of: %s", args[0], dataSubcommands)
+}
+
+// runDataExport implements 'sgn data export': load a selection of MNIST,
+// preprocess it exactly as the models do, and write it as safetensors.
+func runDataExport(a *app, args []string) error {
+	fs := a.newFlagSet("data export",
+		"data export [--mnist DIR] [--split train|test] [--pool 1|2|4] [--first N | --random N --seed S] --out FILE",
+		"sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors")
+	var o data.Options
+	fs.StringVar(&o.Dir, "mnist", "", "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, the build default, ./data/mnist, then the GoMNIST module)")
+	fs.StringVar(&o.Split, "split", "train", "MNIST split: train (60000 images) or test (10000)")
+	fs.IntVar(&o.Pool, "pool", 4, "average pooling of the 28×28 images: 1 (784 features), 2 (196) or 4 (49)")
+	fs.IntVar(&o.First, "first", 0, "take the first `N` images of the file, in file order (0 = all)")
+	fs.IntVar(&o.Random, "random", 0, "take `N` images drawn at random without replacement, in the order drawn (exclusive with --first)")
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the --random selection")
+	out := fs.String("out", "", "output safetensors `file` (required; its folder is created)")
+	quiet := fs.Bool("quiet", false, "print no progress on stderr")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out FILE is required (see -h)")
+	}
+	if err := o.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	if st, err := os.Stat(*out); err == nil && st.IsDir() {
+		return fmt.Errorf("--out %s is a folder: want a file name such as %s", *out, filepath.Join(*out, "data.safetensors"))
+	}
+	if !*quiet {
+		fmt.Fprintf(a.stderr, "sgn data export: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
+	}
+	s, err := data.Load(o)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("cannot create the folder of --out %s: %w", *out, err)
+	}
+	side := data.Side / o.Pool
+	meta := map[string]string{
+		"version":       version,
+		"format":        "sgn data export",
+		"preprocessing": fmt.Sprintf("x: N×D row-major float64, pixels/255 average-pooled by %d×%d blocks to %d×%d (row-major); y: labels 0..9", o.Pool, o.Pool, side, side),
+	}
+	if err := data.ExportSet(*out, s, meta); err != nil {
+		return err
+	}
+	st, err := os.Stat(*out)
+	if err != nil {
+		return errors.New("cannot stat the file just written: " + err.Error())
+	}
+	fmt.Fprintf(a.stdout, "wrote %s: N=%d D=%d (%s, pool %d), %d bytes\n", *out, s.N, s.D, s.Selection, s.Pool, st.Size())
+	return nil
 }

