@@ -13,20 +13,22 @@ import (
 // and its gradient by Gorgonia's reverse-mode differentiation (first order
 // only: Gorgonia's second derivatives are wrong, see DESIGN.md).
 //
-// The weight and bias tensors are backed by the model's θ, so an update of
-// m.Theta in place is what the next Run sees, and the gradient tensors are
-// read straight into a flat vector in θ order.
+// The graph holds each weight transposed (in×out), so that z = a·Wᵀ + b is a
+// plain matrix product: Run copies W from θ into it (a blocked transpose,
+// much cheaper than Gorgonia's generic Transpose op) and copies the gradient
+// back into θ order. The bias tensors are backed by θ directly. So an update
+// of m.Theta in place is what the next Run sees.
 type Graph struct {
-	m       *MLP
-	batch   int
-	g       *G.ExprGraph
-	x, y    *G.Node
-	params  []*G.Node
-	loss    *G.Node
-	grads   G.Nodes
-	vm      G.VM
-	xT, yT  *tensor.Dense
-	lossVal G.Value
+	m      *MLP
+	batch  int
+	g      *G.ExprGraph
+	x, y   *G.Node
+	params []*G.Node
+	loss   *G.Node
+	grads  G.Nodes
+	vm     G.VM
+	xT, yT *tensor.Dense
+	wts    []*tensor.Dense // Wᵀ of each layer, in×out
 }
 
 // NewGraph builds the training graph of m for minibatches of batch samples.
@@ -46,15 +48,12 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 	var err error
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
-		wT := tensor.New(tensor.WithShape(out, in), tensor.WithBacking(lo.W(m.Theta, l)))
+		wT := tensor.New(tensor.WithShape(in, out), tensor.Of(tensor.Float64))
+		gr.wts = append(gr.wts, wT)
 		bT := tensor.New(tensor.WithShape(out), tensor.WithBacking(lo.B(m.Theta, l)))
-		w := G.NewMatrix(gr.g, G.Float64, G.WithShape(out, in), G.WithName(fmt.Sprintf("fc%d.weight", l+1)), G.WithValue(wT))
+		wt := G.NewMatrix(gr.g, G.Float64, G.WithShape(in, out), G.WithName(fmt.Sprintf("fc%d.weight.T", l+1)), G.WithValue(wT))
 		b := G.NewVector(gr.g, G.Float64, G.WithShape(out), G.WithName(fmt.Sprintf("fc%d.bias", l+1)), G.WithValue(bT))
-		gr.params = append(gr.params, w, b)
-		wt, err := G.Transpose(w)
-		if err != nil {
-			return nil, err
-		}
+		gr.params = append(gr.params, wt, b)
 		z, err := G.Mul(a, wt)
 		if err != nil {
 			return nil, err
@@ -116,11 +115,14 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 	if gr.loss, err = G.Mean(per); err != nil {
 		return nil, err
 	}
-	G.Read(gr.loss, &gr.lossVal)
 	if gr.grads, err = G.Grad(gr.loss, gr.params...); err != nil {
 		return nil, fmt.Errorf("building the gradient graph: %w", err)
 	}
-	gr.vm = G.NewTapeMachine(gr.g)
+	// Compile only what the loss and the parameter gradients need: Gorgonia's
+	// symbolic differentiation also builds ∂loss/∂x (a product as large as
+	// the first layer's), which training never uses.
+	roots := append(G.Nodes{gr.loss}, gr.grads...)
+	gr.vm = G.NewTapeMachine(gr.g.SubgraphRoots(roots...))
 	return gr, nil
 }
 
@@ -150,15 +152,36 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 		}
 		yd[i*C+c] = 1
 	}
+	lo := m.Layout
+	for l := 0; l < lo.NumLayers(); l++ {
+		transposeBlocked(gr.wts[l].Float64s(), lo.W(m.Theta, l), lo.Layers[l+1], lo.Layers[l])
+	}
 	gr.vm.Reset()
 	if err := gr.vm.RunAll(); err != nil {
 		return 0, fmt.Errorf("gorgonia: %w", err)
 	}
-	lo := m.Layout
 	for l := 0; l < lo.NumLayers(); l++ {
 		gw, gb := gr.grads[2*l].Value(), gr.grads[2*l+1].Value()
-		copy(lo.W(grad, l), gw.Data().([]float64))
+		transposeBlocked(lo.W(grad, l), gw.Data().([]float64), lo.Layers[l], lo.Layers[l+1])
 		copy(lo.B(grad, l), gb.Data().([]float64))
 	}
-	return gr.lossVal.Data().(float64), nil
+	return gr.loss.Value().Data().(float64), nil
+}
+
+// transposeBlocked stores in dst (cols×rows) the transpose of src
+// (rows×cols), both row-major, in cache-sized blocks.
+func transposeBlocked(dst, src []float64, rows, cols int) {
+	const bs = 32
+	for i0 := 0; i0 < rows; i0 += bs {
+		i1 := min(i0+bs, rows)
+		for j0 := 0; j0 < cols; j0 += bs {
+			j1 := min(j0+bs, cols)
+			for i := i0; i < i1; i++ {
+				row := src[i*cols : (i+1)*cols]
+				for j := j0; j < j1; j++ {
+					dst[j*rows+i] = row[j]
+				}
+			}
+		}
+	}
 }
