@@ -52,6 +52,8 @@ func TestTrainBadInput(t *testing.T) {
 	for _, f := range []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
 		os.WriteFile(filepath.Join(corrupt, f), []byte("not gzip"), 0o644)
 	}
+	file := filepath.Join(tmp, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
 	base := []string{"train", "--first", "300", "--test-first", "100", "--epochs", "1", "--quiet"}
 	cases := []struct {
 		args []string
@@ -68,6 +70,7 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--pool", "3", "--out", tmp}, 2, "--pool"},
 		{[]string{"--epochs", "1"}, 2, "--out"},
 		{[]string{"--bogus", "--out", tmp}, 2, "bogus"},
+		{[]string{"--out", filepath.Join(file, "sub")}, 1, "--out"},
 		{[]string{"--mnist", filepath.Join(tmp, "nowhere"), "--out", tmp}, 1, "nowhere"},
 		{[]string{"--mnist", corrupt, "--out", tmp}, 1, "idx"},
 	}
