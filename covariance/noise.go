@@ -1,0 +1,998 @@
+package covariance
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// GradientOracle gives minibatch gradients of a model at a fixed θ.
+//
+// Dim is P, the number of parameters, and NumSamples is N, the size of the
+// data selection. MeanGradient stores in dst (length P) the gradient of the
+// mean loss over the samples idx (indices in [0, N), repeats allowed, each
+// repeat counted). It must not retain dst or idx. AnalyzeNoise calls
+// MeanGradient from NoiseOptions.Workers goroutines at once: an oracle that
+// is not safe for concurrent use must be run with Workers = 1.
+type GradientOracle interface {
+	Dim() int        // P, number of parameters
+	NumSamples() int // N, size of the data selection
+	// MeanGradient stores in dst the gradient of the mean loss over the samples idx (repeats allowed).
+	MeanGradient(dst []float64, idx []int) error
+}
+
+// Defaults and limits of NoiseOptions.
+const (
+	// MinMinibatches is the smallest NoiseOptions.Minibatches: each
+	// coordinate's noise over the minibatches is one sample of that size,
+	// and McCulloch's stable fit needs 20 points for its 5% and 95%
+	// quantiles to lie inside the sample (the Anderson–Darling p-value needs
+	// 8, Lilliefors' 5, the tail index 4).
+	MinMinibatches = 20
+	// DefaultCoords is the number of coordinates analysed across minibatches
+	// when P > AllCoordsLimit and NoiseOptions.Coords is 0.
+	DefaultCoords = 2000
+	// AllCoordsLimit is the largest P for which every coordinate is analysed
+	// by default.
+	AllCoordsLimit = 5000
+	// DefaultPoolCap is the default NoiseOptions.PoolCap, the number of
+	// values of the pooled across-parameter sample (16 MB).
+	DefaultPoolCap = 2_000_000
+	// ConstantTolerance defines a constant coordinate: one whose noise over
+	// the minibatches has range max − min ≤ ConstantTolerance·(|ḡⱼ| + max|ξⱼ|).
+	// Its per-sample gradients are then equal (an input pixel that is zero in
+	// every image, a dead unit) or it was the same in every drawn minibatch,
+	// and what remains is rounding: it is counted and left out of both views.
+	ConstantTolerance = 1e-9
+	// RejectLevel is the level at which a test counts as rejecting.
+	RejectLevel = 0.05
+
+	fullGradientChunk = 1024
+	maxStreamIndex    = 1 << 29
+)
+
+// NoiseOptions configures AnalyzeNoise.
+type NoiseOptions struct {
+	// BatchSizes are the minibatch sizes B to analyse, each in [1, N],
+	// distinct.
+	BatchSizes []int
+	// Minibatches is the number of minibatches drawn per batch size, at
+	// least MinMinibatches.
+	Minibatches int
+	// Seed seeds every random choice. Minibatch t of batch size B draws its
+	// B indices i.i.d. uniformly from [0, N) (with replacement) with
+	// rand.NewPCG(Seed, splitmix64(B·2²⁹ + t)); the coordinate subset and the
+	// synthetic references use other, disjoint streams. Results therefore
+	// do not depend on Workers.
+	Seed uint64
+	// Workers is the number of goroutines (0: runtime.NumCPU()). They share
+	// the minibatches and, afterwards, the per-coordinate statistics.
+	Workers int
+	// Coords is the number of coordinates analysed across minibatches: 0
+	// means all of them when P ≤ AllCoordsLimit and a seeded random subset
+	// of DefaultCoords otherwise; a positive value asks for that many (all
+	// if ≥ P). The chosen indices are recorded in the report.
+	Coords int
+	// HistB is the batch size whose samples are kept for the four-panel
+	// figure; 0 means the smallest batch size ≥ 16 (the paper's threshold
+	// for Gaussian noise), or the largest if all are smaller.
+	HistB int
+	// PoolCap bounds the pooled across-parameter sample: all P coordinates
+	// of the first max(1, min(Minibatches, ⌊PoolCap/P⌋)) minibatches. 0 means
+	// DefaultPoolCap.
+	PoolCap int
+}
+
+// SampleStats are the statistics of one univariate sample. A statistic that
+// cannot be computed (too few values, or a zero interquartile range for the
+// stable fit) is omitted and named in Skipped.
+type SampleStats struct {
+	N int `json:"n"`
+	// TailIndex is α̂ of TailIndex (Mohammadi et al. 2015), in (0, 2], of
+	// the sample minus its median. The estimator assumes a centred law: a
+	// location offset μ makes the block sums grow like K₁μ and drives α̂
+	// towards 1 whatever the tails, so every α̂ of the analysis is taken
+	// after centring.
+	TailIndex *float64 `json:"tail_index,omitempty"`
+	// TailIndexRaw is α̂ of the sample as it is, Simsekli et al.'s exact
+	// procedure (their noise is used uncentred); compare it with TailIndex
+	// to see how much a location offset moves it.
+	TailIndexRaw *float64 `json:"tail_index_raw,omitempty"`
+	// Gaussian is the maximum-likelihood normal fit.
+	Gaussian *GaussianFit `json:"gaussian,omitempty"`
+	// Stable is McCulloch's symmetric α-stable fit.
+	Stable *StableFit `json:"stable,omitempty"`
+	// KS is the Kolmogorov–Smirnov test against the fitted normal with
+	// Lilliefors' null (mean and variance estimated) and the
+	// Dallal–Wilkinson p-value.
+	KS *TestResult `json:"ks_lilliefors,omitempty"`
+	// AD is the Anderson–Darling test of normality with estimated mean and
+	// variance (D'Agostino and Stephens 1986).
+	AD      *ADResult `json:"anderson_darling,omitempty"`
+	Skipped []string  `json:"skipped,omitempty"`
+}
+
+// DistSummary summarises the statistics of many samples of one view (one
+// sample per coordinate, or per minibatch): quartiles over the samples, and
+// the fraction of samples whose test rejects normality at RejectLevel. Each
+// Quartiles.N counts the samples where that statistic could be computed.
+type DistSummary struct {
+	Samples          int        `json:"samples"`
+	TailIndex        *Quartiles `json:"tail_index,omitempty"`
+	StableAlpha      *Quartiles `json:"stable_alpha,omitempty"`
+	KSStatistic      *Quartiles `json:"ks_statistic,omitempty"`
+	KSPValue         *Quartiles `json:"ks_p_value,omitempty"`
+	ADStatistic      *Quartiles `json:"ad_statistic,omitempty"`
+	ADPValue         *Quartiles `json:"ad_p_value,omitempty"`
+	KSRejectFraction float64    `json:"ks_reject_fraction"`
+	ADRejectFraction float64    `json:"ad_reject_fraction"`
+}
+
+// AcrossParamsView is Simsekli et al.'s view: the noise of the P
+// coordinates of a minibatch as one univariate sample (constant
+// coordinates left out, parameter order kept).
+type AcrossParamsView struct {
+	// OneMinibatch is the sample of minibatch 0.
+	OneMinibatch *SampleStats `json:"one_minibatch,omitempty"`
+	// PerMinibatch summarises the same statistics computed for each of the
+	// PooledMinibatches minibatches separately.
+	PerMinibatch *DistSummary `json:"per_minibatch,omitempty"`
+	// Pooled is Simsekli et al.'s exact procedure: the coordinates of the
+	// first PooledMinibatches minibatches concatenated (minibatch-major) as
+	// one sample.
+	Pooled            *SampleStats `json:"pooled,omitempty"`
+	PooledMinibatches int          `json:"pooled_minibatches"`
+	// ReferenceGaussian and ReferenceStable are synthetic samples of the
+	// size of OneMinibatch drawn from its Gaussian fit and its SαS fit.
+	ReferenceGaussian *SampleStats `json:"reference_gaussian,omitempty"`
+	ReferenceStable   *SampleStats `json:"reference_stable,omitempty"`
+}
+
+// AcrossMinibatchesView is the paper's view: each coordinate's noise over
+// the Minibatches minibatches, standardised by its own mean and standard
+// deviation, as one sample per coordinate.
+type AcrossMinibatchesView struct {
+	// Coords is the number of coordinates analysed and ConstantCoords the
+	// number of them left out as constant.
+	Coords         int `json:"coords"`
+	ConstantCoords int `json:"constant_coords"`
+	// Coordinates summarises the per-coordinate statistics.
+	Coordinates *DistSummary `json:"coordinates,omitempty"`
+	// TypicalCoord is the parameter index (flat order) of the coordinate with
+	// the median Anderson–Darling statistic, and Typical its statistics.
+	TypicalCoord int          `json:"typical_coord"`
+	Typical      *SampleStats `json:"typical,omitempty"`
+	// ReferenceGaussian summarises one N(0, 1) sample of size Minibatches
+	// per analysed coordinate, standardised and tested the same way: the
+	// rejection fractions under the null. ReferenceStable does the same
+	// with one SαS sample per coordinate at that coordinate's fitted α.
+	ReferenceGaussian *DistSummary `json:"reference_gaussian,omitempty"`
+	ReferenceStable   *DistSummary `json:"reference_stable,omitempty"`
+}
+
+// NoiseAtBatch holds the results for one batch size.
+type NoiseAtBatch struct {
+	BatchSize int `json:"batch_size"`
+	// ConstantParams counts the coordinates, among all P, whose noise was
+	// constant over the minibatches (see ConstantTolerance).
+	ConstantParams int `json:"constant_params"`
+	// MeanVarianceTimesB is B times the mean over the analysed non-constant
+	// coordinates of the sample variance of ξⱼ over the minibatches. If
+	// Cov(g_B) = Σ/B it estimates the mean diagonal of Σ, the same for
+	// every B.
+	MeanVarianceTimesB float64               `json:"mean_variance_times_b"`
+	AcrossParams       AcrossParamsView      `json:"across_params"`
+	AcrossMinibatches  AcrossMinibatchesView `json:"across_minibatches"`
+}
+
+// NoiseReport is the result of AnalyzeNoise. It marshals to JSON (snake_case
+// keys); the samples kept for the figures are not marshalled.
+type NoiseReport struct {
+	Params      int    `json:"params"`
+	Samples     int    `json:"samples"`
+	Minibatches int    `json:"minibatches"`
+	Seed        uint64 `json:"seed"`
+	BatchSizes  []int  `json:"batch_sizes"`
+	HistB       int    `json:"hist_batch_size"`
+	PoolCap     int    `json:"pool_cap"`
+	// CoordsAll is true when every coordinate is analysed across
+	// minibatches; otherwise Coords lists the analysed ones (flat parameter
+	// indices, ascending).
+	CoordsAll         bool           `json:"coords_all"`
+	Coords            []int          `json:"coords,omitempty"`
+	FullGradientNorm  float64        `json:"full_gradient_norm"`
+	ConstantTolerance float64        `json:"constant_tolerance"`
+	RejectLevel       float64        `json:"reject_level"`
+	Batches           []NoiseAtBatch `json:"batches"`
+	// Figure holds the samples of batch size HistB that the four-panel
+	// figure draws.
+	Figure *NoiseFigureData `json:"-"`
+}
+
+// NoiseFigureData are the samples drawn by WriteNoisePanels.
+type NoiseFigureData struct {
+	BatchSize int
+	// Params is the across-parameter sample of minibatch 0 with its fits;
+	// StableRef is the synthetic SαS(ParamsStable) sample of the same size,
+	// with its own Gaussian fit. They are empty when the sample was too
+	// small to fit.
+	Params         []float64
+	ParamsGauss    GaussianFit
+	ParamsStable   StableFit
+	StableRef      []float64
+	StableRefGauss GaussianFit
+	// Coord is the standardised noise over the minibatches of the typical
+	// coordinate CoordIndex (median Anderson–Darling statistic; −1 if none),
+	// with its stable fit; GaussRef is that coordinate's N(0, 1) reference
+	// sample of the same size, standardised alike.
+	CoordIndex  int
+	Coord       []float64
+	CoordStable *StableFit
+	GaussRef    []float64
+}
+
+// AnalyzeNoise measures the shape of the stochastic gradient noise of o in
+// the two views of the issue: across parameters (Simsekli, Sagun and
+// Gurbuzbalaban 2019) and across minibatches (the paper behind the seed).
+//
+// It computes the full gradient ḡ over the N samples (in chunks of 1024,
+// combined in order), then for each batch size B streams Minibatches
+// minibatches drawn with replacement, computing the noise ξ = g_B − ḡ of
+// each and keeping only: the per-coordinate range (for the constant test),
+// the Minibatches×Coords matrix of the analysed coordinates, and all P
+// coordinates of the first PooledMinibatches minibatches. Workers share the
+// minibatches; every result lands at its minibatch's own place, so the
+// report is bit-identical for any number of workers. After the stream it
+// computes the statistics of both views (SampleStats, DistSummary) and the
+// synthetic references.
+//
+// progress, if not nil, is called from the calling goroutine after each
+// gradient evaluation with the number done and the total (full-gradient
+// chunks plus all minibatches).
+func AnalyzeNoise(o GradientOracle, opt NoiseOptions, progress func(done, total int)) (*NoiseReport, error) {
+	if o == nil {
+		return nil, errors.New("noise: nil gradient oracle")
+	}
+	p, n := o.Dim(), o.NumSamples()
+	if p < 1 {
+		return nil, fmt.Errorf("noise: the model has %d parameters, want at least 1", p)
+	}
+	if n < 1 {
+		return nil, fmt.Errorf("noise: the data selection has %d samples, want at least 1", n)
+	}
+	opt, err := opt.withDefaults(p, n)
+	if err != nil {
+		return nil, err
+	}
+	m := opt.Minibatches
+	rep := &NoiseReport{
+		Params: p, Samples: n, Minibatches: m, Seed: opt.Seed,
+		BatchSizes: slices.Clone(opt.BatchSizes), HistB: opt.HistB, PoolCap: opt.PoolCap,
+		ConstantTolerance: ConstantTolerance, RejectLevel: RejectLevel,
+	}
+	coords := chooseCoords(p, opt.Coords, opt.Seed)
+	rep.CoordsAll = len(coords) == p
+	if !rep.CoordsAll {
+		rep.Coords = coords
+	}
+	chunks := (n + fullGradientChunk - 1) / fullGradientChunk
+	total := chunks + len(opt.BatchSizes)*m
+	done := 0
+	tick := func() {
+		done++
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+
+	gbar, err := fullGradient(o, p, n, chunks, opt.Workers, tick)
+	if err != nil {
+		return nil, err
+	}
+	var norm float64
+	for _, v := range gbar {
+		norm += v * v
+	}
+	rep.FullGradientNorm = math.Sqrt(norm)
+
+	tPool := max(1, min(m, opt.PoolCap/p))
+	st := &noiseStream{
+		o: o, gbar: gbar, seed: opt.Seed, p: p, n: n, m: m, tPool: tPool,
+		coords: coords,
+		mat:    make([]float64, len(coords)*m),
+		pool:   make([]float64, tPool*p),
+		lo:     make([][]float64, opt.Workers),
+		hi:     make([][]float64, opt.Workers),
+		g:      make([][]float64, opt.Workers),
+		idx:    make([][]int, opt.Workers),
+	}
+	for w := range opt.Workers {
+		st.lo[w] = make([]float64, p)
+		st.hi[w] = make([]float64, p)
+		st.g[w] = make([]float64, p)
+	}
+	for _, b := range opt.BatchSizes {
+		res, err := st.run(b, opt, tick)
+		if err != nil {
+			return nil, err
+		}
+		if b == opt.HistB {
+			rep.Figure = res.fig
+		}
+		rep.Batches = append(rep.Batches, res.at)
+	}
+	return rep, nil
+}
+
+func (opt NoiseOptions) withDefaults(p, n int) (NoiseOptions, error) {
+	if len(opt.BatchSizes) == 0 {
+		return opt, errors.New("noise: no batch sizes given; want at least one B with 1 ≤ B ≤ N")
+	}
+	opt.BatchSizes = slices.Clone(opt.BatchSizes)
+	seen := map[int]bool{}
+	for _, b := range opt.BatchSizes {
+		switch {
+		case b < 1:
+			return opt, fmt.Errorf("noise: batch size %d, want a positive batch size", b)
+		case b > n:
+			return opt, fmt.Errorf("noise: batch size %d is larger than the %d samples of the data selection; want B ≤ %d", b, n, n)
+		case b >= maxStreamIndex:
+			return opt, fmt.Errorf("noise: batch size %d, want B < %d", b, maxStreamIndex)
+		case seen[b]:
+			return opt, fmt.Errorf("noise: batch size %d given twice", b)
+		}
+		seen[b] = true
+	}
+	if opt.Minibatches < MinMinibatches {
+		return opt, fmt.Errorf("noise: %d minibatches, want at least %d (each coordinate's noise over the minibatches is one sample, and the stable fit needs 20 points)", opt.Minibatches, MinMinibatches)
+	}
+	if opt.Minibatches >= maxStreamIndex {
+		return opt, fmt.Errorf("noise: %d minibatches, want fewer than %d", opt.Minibatches, maxStreamIndex)
+	}
+	if opt.Workers < 0 {
+		return opt, fmt.Errorf("noise: %d workers, want a positive number (or 0 for one per CPU)", opt.Workers)
+	}
+	if opt.Workers == 0 {
+		opt.Workers = runtime.NumCPU()
+	}
+	switch {
+	case opt.Coords < 0:
+		return opt, fmt.Errorf("noise: %d coordinates, want a positive number (or 0 for the default)", opt.Coords)
+	case opt.Coords == 0 && p <= AllCoordsLimit:
+		opt.Coords = p
+	case opt.Coords == 0:
+		opt.Coords = DefaultCoords
+	}
+	opt.Coords = min(opt.Coords, p)
+	if opt.PoolCap < 0 {
+		return opt, fmt.Errorf("noise: pool cap %d, want a positive number of values (or 0 for %d)", opt.PoolCap, DefaultPoolCap)
+	}
+	if opt.PoolCap == 0 {
+		opt.PoolCap = DefaultPoolCap
+	}
+	if opt.HistB == 0 {
+		sorted := slices.Sorted(slices.Values(opt.BatchSizes))
+		opt.HistB = sorted[len(sorted)-1]
+		for _, b := range sorted {
+			if b >= 16 {
+				opt.HistB = b
+				break
+			}
+		}
+	} else if !seen[opt.HistB] {
+		return opt, fmt.Errorf("noise: figure batch size %d is not among the batch sizes %v", opt.HistB, opt.BatchSizes)
+	}
+	return opt, nil
+}
+
+// Random stream kinds: every random choice uses rand.NewPCG(seed,
+// streamID(kind, b, i)) with its own (kind, b, i).
+const (
+	streamMinibatch = iota
+	streamCoords
+	streamRefCoordGauss
+	streamRefCoordStable
+	streamRefParamsGauss
+	streamRefParamsStable
+)
+
+// streamID maps (kind, b, i), b and i below 2²⁹, to a PCG stream by
+// splitmix64 (Steele, Lea and Flood 2014) of kind·2⁵⁸ + b·2²⁹ + i, a
+// bijection, so distinct triples get distinct streams.
+func streamID(kind, b, i int) uint64 {
+	z := uint64(kind)<<58 | uint64(b)<<29 | uint64(i)
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// chooseCoords returns all of 0…p−1 when k == p, otherwise k distinct
+// indices drawn uniformly with the coordinate stream, ascending.
+func chooseCoords(p, k int, seed uint64) []int {
+	if k >= p {
+		c := make([]int, p)
+		for i := range c {
+			c[i] = i
+		}
+		return c
+	}
+	r := rand.New(rand.NewPCG(seed, streamID(streamCoords, 0, 0)))
+	c := r.Perm(p)[:k]
+	slices.Sort(c)
+	return c
+}
+
+// minibatchIndices fills idx with the indices of minibatch t of batch size
+// len(idx): i.i.d. uniform on [0, n), from the minibatch's own stream.
+func minibatchIndices(idx []int, n int, seed uint64, t int) {
+	r := rand.New(rand.NewPCG(seed, streamID(streamMinibatch, len(idx), t)))
+	for i := range idx {
+		idx[i] = r.IntN(n)
+	}
+}
+
+// fullGradient returns ḡ = Σ_c (n_c/N)·ḡ_c over chunks c of at most
+// fullGradientChunk consecutive samples, combined in chunk order.
+func fullGradient(o GradientOracle, p, n, chunks, workers int, tick func()) ([]float64, error) {
+	parts := make([][]float64, chunks)
+	err := parallelFor(chunks, workers, func(_, c int) error {
+		lo, hi := c*fullGradientChunk, min(n, (c+1)*fullGradientChunk)
+		idx := make([]int, hi-lo)
+		for i := range idx {
+			idx[i] = lo + i
+		}
+		g := make([]float64, p)
+		if err := o.MeanGradient(g, idx); err != nil {
+			return fmt.Errorf("noise: full gradient over samples %d–%d: %w", lo, hi-1, err)
+		}
+		parts[c] = g
+		return nil
+	}, tick)
+	if err != nil {
+		return nil, err
+	}
+	gbar := make([]float64, p)
+	for c, g := range parts {
+		w := float64(min(n, (c+1)*fullGradientChunk)-c*fullGradientChunk) / float64(n)
+		for j, v := range g {
+			gbar[j] += w * v
+		}
+	}
+	for j, v := range gbar {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("noise: the full gradient has a non-finite value (%v) at parameter %d", v, j)
+		}
+	}
+	return gbar, nil
+}
+
+// parallelFor runs task(w, i) for i = 0…n−1 on workers goroutines (w is the
+// worker's index, for its own buffers), calls tick from the calling
+// goroutine after each successful task, and stops handing out tasks after
+// the first error, which it returns.
+func parallelFor(n, workers int, task func(w, i int) error, tick func()) error {
+	workers = max(1, min(workers, n))
+	var next atomic.Int64
+	var failed atomic.Bool
+	results := make(chan error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				err := task(w, i)
+				if err != nil {
+					failed.Store(true)
+				}
+				results <- err
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	var first error
+	for err := range results {
+		switch {
+		case err != nil && first == nil:
+			first = err
+		case err == nil && tick != nil:
+			tick()
+		}
+	}
+	return first
+}
+
+// noiseStream holds the buffers of the minibatch stream, reused across
+// batch sizes.
+type noiseStream struct {
+	o           GradientOracle
+	gbar        []float64
+	seed        uint64
+	p, n, m     int
+	tPool       int
+	coords      []int
+	mat         []float64   // mat[k·m + t] = ξ_t[coords[k]]
+	pool        []float64   // pool[t·p + j] = ξ_t[j], t < tPool
+	lo, hi      [][]float64 // per-worker running min and max of ξ_j
+	g           [][]float64 // per-worker gradient buffer
+	idx         [][]int     // per-worker index buffer
+	constant    []bool
+	constantCnt int
+}
+
+// minibatchNoise computes ξ = g_B − ḡ of minibatch t of batch size len(idx)
+// into dst.
+func minibatchNoise(o GradientOracle, gbar []float64, seed uint64, t int, idx []int, dst []float64) error {
+	minibatchIndices(idx, o.NumSamples(), seed, t)
+	if err := o.MeanGradient(dst, idx); err != nil {
+		return fmt.Errorf("noise: gradient of minibatch %d of batch size %d: %w", t, len(idx), err)
+	}
+	for j, v := range dst {
+		d := v - gbar[j]
+		if math.IsNaN(d) || math.IsInf(d, 0) {
+			return fmt.Errorf("noise: the gradient of minibatch %d of batch size %d has a non-finite value (%v) at parameter %d", t, len(idx), v, j)
+		}
+		dst[j] = d
+	}
+	return nil
+}
+
+type batchResult struct {
+	at  NoiseAtBatch
+	fig *NoiseFigureData
+}
+
+// run streams the minibatches of batch size b and computes both views.
+func (s *noiseStream) run(b int, opt NoiseOptions, tick func()) (*batchResult, error) {
+	for w := range s.lo {
+		s.idx[w] = make([]int, b)
+		for j := range s.lo[w] {
+			s.lo[w][j], s.hi[w][j] = math.Inf(1), math.Inf(-1)
+		}
+	}
+	err := parallelFor(s.m, opt.Workers, func(w, t int) error {
+		xi := s.g[w]
+		if err := minibatchNoise(s.o, s.gbar, s.seed, t, s.idx[w], xi); err != nil {
+			return err
+		}
+		lo, hi := s.lo[w], s.hi[w] // ξ is finite here, so the builtins suffice
+		for j, v := range xi {
+			lo[j] = min(lo[j], v)
+			hi[j] = max(hi[j], v)
+		}
+		for k, j := range s.coords {
+			s.mat[k*s.m+t] = xi[j]
+		}
+		if t < s.tPool {
+			copy(s.pool[t*s.p:(t+1)*s.p], xi)
+		}
+		return nil
+	}, tick)
+	if err != nil {
+		return nil, err
+	}
+	s.markConstant()
+	res := &batchResult{at: NoiseAtBatch{BatchSize: b, ConstantParams: s.constantCnt}}
+	if b == opt.HistB {
+		res.fig = &NoiseFigureData{BatchSize: b, CoordIndex: -1}
+	}
+	if err := s.acrossParams(b, opt, &res.at, res.fig); err != nil {
+		return nil, err
+	}
+	if err := s.acrossMinibatches(b, opt, &res.at, res.fig); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// markConstant merges the workers' ranges and applies ConstantTolerance.
+func (s *noiseStream) markConstant() {
+	if s.constant == nil {
+		s.constant = make([]bool, s.p)
+	}
+	s.constantCnt = 0
+	for j := range s.p {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for w := range s.lo {
+			lo = math.Min(lo, s.lo[w][j])
+			hi = math.Max(hi, s.hi[w][j])
+		}
+		scale := math.Abs(s.gbar[j]) + math.Max(math.Abs(lo), math.Abs(hi))
+		s.constant[j] = hi-lo <= ConstantTolerance*scale
+		if s.constant[j] {
+			s.constantCnt++
+		}
+	}
+}
+
+// paramsSample returns the non-constant coordinates of pooled minibatch t.
+func (s *noiseStream) paramsSample(t int) []float64 {
+	row := s.pool[t*s.p : (t+1)*s.p]
+	out := make([]float64, 0, s.p-s.constantCnt)
+	for j, v := range row {
+		if !s.constant[j] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// acrossParams computes the across-parameter view; fig, if not nil,
+// receives the samples of panels (a) and (b).
+func (s *noiseStream) acrossParams(b int, opt NoiseOptions, at *NoiseAtBatch, fig *NoiseFigureData) error {
+	v := &at.AcrossParams
+	v.PooledMinibatches = s.tPool
+	// Each pooled minibatch as its own sample.
+	per := make([]*SampleStats, s.tPool)
+	err := parallelFor(s.tPool, opt.Workers, func(_, t int) error {
+		st, err := computeSampleStats(s.paramsSample(t))
+		per[t] = st
+		return err
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("noise: batch size %d, across parameters: %w", b, err)
+	}
+	v.OneMinibatch = per[0]
+	if v.PerMinibatch, err = summarize(per); err != nil {
+		return fmt.Errorf("noise: batch size %d, across parameters: %w", b, err)
+	}
+	pooled := make([]float64, 0, s.tPool*(s.p-s.constantCnt))
+	for t := range s.tPool {
+		pooled = append(pooled, s.paramsSample(t)...)
+	}
+	if v.Pooled, err = computeSampleStats(pooled); err != nil {
+		return fmt.Errorf("noise: batch size %d, pooled across parameters: %w", b, err)
+	}
+	one := v.OneMinibatch
+	if one == nil || one.Gaussian == nil || one.Stable == nil {
+		return nil // too few non-constant coordinates for references
+	}
+	size := one.N
+	gref := make([]float64, size)
+	r := rand.New(rand.NewPCG(s.seed, streamID(streamRefParamsGauss, b, 0)))
+	for i := range gref {
+		gref[i] = one.Gaussian.Mean + one.Gaussian.Sigma*r.NormFloat64()
+	}
+	if v.ReferenceGaussian, err = computeSampleStats(gref); err != nil {
+		return fmt.Errorf("noise: batch size %d, Gaussian reference: %w", b, err)
+	}
+	sref := make([]float64, size)
+	r = rand.New(rand.NewPCG(s.seed, streamID(streamRefParamsStable, b, 0)))
+	if err := SymStableSample(sref, one.Stable.Alpha, one.Stable.Sigma, r); err != nil {
+		return fmt.Errorf("noise: batch size %d, stable reference: %w", b, err)
+	}
+	for i := range sref {
+		sref[i] += one.Stable.Location
+	}
+	if v.ReferenceStable, err = computeSampleStats(sref); err != nil {
+		return fmt.Errorf("noise: batch size %d, stable reference: %w", b, err)
+	}
+	if fig != nil {
+		fig.Params, fig.ParamsGauss, fig.ParamsStable = s.paramsSample(0), *one.Gaussian, *one.Stable
+		fig.StableRef = sref
+		if g := v.ReferenceStable.Gaussian; g != nil {
+			fig.StableRefGauss = *g
+		}
+	}
+	return nil
+}
+
+// stat6 holds the six per-sample statistics summarised by DistSummary;
+// NaN marks one that could not be computed.
+type stat6 struct {
+	tail, alpha, ksD, ksP, adA, adP float64
+}
+
+func nanStat6() stat6 {
+	n := math.NaN()
+	return stat6{n, n, n, n, n, n}
+}
+
+// coordResult holds the statistics of one coordinate's standardised noise
+// over the minibatches and of its two synthetic references.
+type coordResult struct {
+	constant   bool
+	data, refG stat6
+	refS       *stat6
+	stable     *StableFit
+}
+
+// acrossMinibatches computes the across-minibatch view; fig, if not nil,
+// receives the samples of panels (c) and (d).
+func (s *noiseStream) acrossMinibatches(b int, opt NoiseOptions, at *NoiseAtBatch, fig *NoiseFigureData) error {
+	v := &at.AcrossMinibatches
+	v.Coords = len(s.coords)
+	results := make([]coordResult, len(s.coords))
+	scratch := make([][]float64, opt.Workers)
+	for w := range scratch {
+		scratch[w] = make([]float64, 3*s.m)
+	}
+	err := parallelFor(len(s.coords), opt.Workers, func(w, k int) error {
+		r := &results[k]
+		if s.constant[s.coords[k]] {
+			r.constant = true
+			return nil
+		}
+		z, tmp, tmp2 := scratch[w][:s.m], scratch[w][s.m:2*s.m], scratch[w][2*s.m:]
+		standardize(z, s.mat[k*s.m:(k+1)*s.m])
+		r.data, r.stable = coordStats(z, tmp, tmp2)
+		// The null reference: N(0, 1), standardised and tested alike.
+		gaussianRef(tmp, s.seed, b, k)
+		standardize(z, tmp)
+		r.refG, _ = coordStats(z, tmp, tmp2)
+		if r.stable != nil {
+			rng := rand.New(rand.NewPCG(s.seed, streamID(streamRefCoordStable, b, k)))
+			if err := SymStableSample(tmp, r.stable.Alpha, 1, rng); err != nil {
+				return err
+			}
+			standardize(z, tmp)
+			refS, _ := coordStats(z, tmp, tmp2)
+			r.refS = &refS
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("noise: batch size %d, across minibatches: %w", b, err)
+	}
+	var data, refG, refS []stat6
+	var sumVar float64
+	analysed := 0
+	for k := range results {
+		r := &results[k]
+		if r.constant {
+			v.ConstantCoords++
+			continue
+		}
+		_, variance := meanVar(s.mat[k*s.m : (k+1)*s.m])
+		sumVar += variance
+		analysed++
+		data = append(data, r.data)
+		refG = append(refG, r.refG)
+		if r.refS != nil {
+			refS = append(refS, *r.refS)
+		}
+	}
+	if analysed > 0 {
+		at.MeanVarianceTimesB = float64(b) * sumVar / float64(analysed)
+	}
+	if v.Coordinates, err = summarizeStats(data); err != nil {
+		return err
+	}
+	if v.ReferenceGaussian, err = summarizeStats(refG); err != nil {
+		return err
+	}
+	if v.ReferenceStable, err = summarizeStats(refS); err != nil {
+		return err
+	}
+	// The typical coordinate: median Anderson–Darling statistic.
+	var order []int
+	for k := range results {
+		if !results[k].constant && !math.IsNaN(results[k].data.adA) {
+			order = append(order, k)
+		}
+	}
+	v.TypicalCoord = -1
+	if len(order) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(order, func(a, c int) int {
+		switch {
+		case results[a].data.adA < results[c].data.adA:
+			return -1
+		case results[a].data.adA > results[c].data.adA:
+			return 1
+		}
+		return 0
+	})
+	k := order[(len(order)-1)/2]
+	v.TypicalCoord = s.coords[k]
+	z := make([]float64, s.m)
+	standardize(z, s.mat[k*s.m:(k+1)*s.m])
+	if v.Typical, err = computeSampleStats(z); err != nil {
+		return err
+	}
+	if fig != nil {
+		fig.CoordIndex, fig.Coord, fig.CoordStable = s.coords[k], z, results[k].stable
+		g := make([]float64, s.m)
+		gaussianRef(g, s.seed, b, k)
+		fig.GaussRef = make([]float64, s.m)
+		standardize(fig.GaussRef, g)
+	}
+	return nil
+}
+
+// standardize stores (x − x̄)/σ̂ in dst, with the maximum-likelihood σ̂
+// (divisor n), so the sample's own Gaussian fit is N(0, 1). A constant x
+// gives zeros.
+func standardize(dst, x []float64) {
+	m, v := meanVar(x)
+	sd := math.Sqrt(v * float64(len(x)-1) / float64(len(x)))
+	for i, xi := range x {
+		if sd > 0 {
+			dst[i] = (xi - m) / sd
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// centredTailIndex returns TailIndex of x − median(x), x in its given
+// order; sorted is x sorted, dst scratch of len(x) (nil: allocated).
+func centredTailIndex(x, sorted, dst []float64) (float64, error) {
+	if len(x) == 0 {
+		return TailIndex(x)
+	}
+	if dst == nil {
+		dst = make([]float64, len(x))
+	}
+	med := quantileType7(sorted, 0.5)
+	for i, v := range x {
+		dst[i] = v - med
+	}
+	return TailIndex(dst)
+}
+
+// gaussianRef fills dst with the N(0, 1) reference sample of coordinate k
+// (position in the analysed list) at batch size b.
+func gaussianRef(dst []float64, seed uint64, b, k int) {
+	rng := rand.New(rand.NewPCG(seed, streamID(streamRefCoordGauss, b, k)))
+	for i := range dst {
+		dst[i] = rng.NormFloat64()
+	}
+}
+
+// coordStats computes the per-coordinate statistics of the standardised
+// sample z (tmp and tmp2 are scratch of the same length, overwritten) and
+// its stable fit (nil if it failed).
+func coordStats(z, tmp, tmp2 []float64) (stat6, *StableFit) {
+	c := nanStat6()
+	copy(tmp, z)
+	slices.Sort(tmp)
+	if a, err := centredTailIndex(z, tmp, tmp2); err == nil {
+		c.tail = a
+	}
+	var fit *StableFit
+	if f, err := fitSymStableSorted(tmp); err == nil {
+		c.alpha = f.Alpha
+		fit = &f
+	}
+	if r, err := lillieforsSorted(tmp); err == nil {
+		c.ksD, c.ksP = r.Statistic, r.PValue
+	}
+	if r, err := adNormalSorted(tmp); err == nil {
+		c.adA, c.adP = r.Statistic, r.PValue
+	}
+	return c, fit
+}
+
+// summarizeStats turns per-sample statistics into a DistSummary, skipping
+// NaN entries per statistic; nil for no samples.
+func summarizeStats(rs []stat6) (*DistSummary, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	d := &DistSummary{Samples: len(rs)}
+	cols := make([][]float64, 6)
+	var ksRej, adRej, ksN, adN int
+	for _, r := range rs {
+		for i, v := range []float64{r.tail, r.alpha, r.ksD, r.ksP, r.adA, r.adP} {
+			if !math.IsNaN(v) {
+				cols[i] = append(cols[i], v)
+			}
+		}
+		if !math.IsNaN(r.ksP) {
+			ksN++
+			if r.ksP < RejectLevel {
+				ksRej++
+			}
+		}
+		if !math.IsNaN(r.adP) {
+			adN++
+			if r.adP < RejectLevel {
+				adRej++
+			}
+		}
+	}
+	var err error
+	dst := []**Quartiles{&d.TailIndex, &d.StableAlpha, &d.KSStatistic, &d.KSPValue, &d.ADStatistic, &d.ADPValue}
+	for i, c := range cols {
+		if *dst[i], err = QuartilesOf(c); err != nil {
+			return nil, err
+		}
+	}
+	if ksN > 0 {
+		d.KSRejectFraction = float64(ksRej) / float64(ksN)
+	}
+	if adN > 0 {
+		d.ADRejectFraction = float64(adRej) / float64(adN)
+	}
+	return d, nil
+}
+
+// summarize turns SampleStats (nil entries skipped) into a DistSummary.
+func summarize(ss []*SampleStats) (*DistSummary, error) {
+	var rs []stat6
+	for _, s := range ss {
+		if s == nil {
+			continue
+		}
+		r := nanStat6()
+		if s.TailIndex != nil {
+			r.tail = *s.TailIndex
+		}
+		if s.Stable != nil {
+			r.alpha = s.Stable.Alpha
+		}
+		if s.KS != nil {
+			r.ksD, r.ksP = s.KS.Statistic, s.KS.PValue
+		}
+		if s.AD != nil {
+			r.adA, r.adP = s.AD.Statistic, s.AD.PValue
+		}
+		rs = append(rs, r)
+	}
+	return summarizeStats(rs)
+}
+
+// computeSampleStats computes every statistic of SampleStats for x (the
+// tail indices on x in its given order, centred and raw); nil when x is
+// empty. Statistics
+// that x is too small or too degenerate for are listed in Skipped.
+func computeSampleStats(x []float64) (*SampleStats, error) {
+	if len(x) == 0 {
+		return nil, nil
+	}
+	if err := checkFinite(x); err != nil {
+		return nil, err
+	}
+	s := &SampleStats{N: len(x)}
+	sorted := sortedCopy(x)
+	if a, err := centredTailIndex(x, sorted, nil); err == nil {
+		s.TailIndex = &a
+	} else {
+		s.Skipped = append(s.Skipped, "tail_index: "+err.Error())
+	}
+	if a, err := TailIndex(x); err == nil {
+		s.TailIndexRaw = &a
+	} else {
+		s.Skipped = append(s.Skipped, "tail_index_raw: "+err.Error())
+	}
+	if g, err := FitGaussian(x); err == nil {
+		s.Gaussian = &g
+	} else {
+		s.Skipped = append(s.Skipped, "gaussian: "+err.Error())
+	}
+	if len(x) < 20 {
+		s.Skipped = append(s.Skipped, fmt.Sprintf("stable, ks_lilliefors, anderson_darling: %d values, need at least 20", len(x)))
+		return s, nil
+	}
+	if f, err := fitSymStableSorted(sorted); err == nil {
+		s.Stable = &f
+	} else {
+		s.Skipped = append(s.Skipped, err.Error())
+	}
+	if r, err := lillieforsSorted(sorted); err == nil {
+		s.KS = &r
+	} else {
+		s.Skipped = append(s.Skipped, err.Error())
+	}
+	if r, err := adNormalSorted(sorted); err == nil {
+		s.AD = &r
+	} else {
+		s.Skipped = append(s.Skipped, err.Error())
+	}
+	return s, nil
+}

@@ -1,0 +1,107 @@
+package covariance
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/sgn-project/sgn/data"
+)
+
+// NoiseSummaryHeader is the header of WriteNoiseSummaryCSV.
+func NoiseSummaryHeader() []string {
+	return []string{"batch_size", "view", "samples", "n",
+		"tail_index", "tail_index_q1", "tail_index_q3", "stable_alpha",
+		"ks_p_value", "ad_p_value", "ks_reject_fraction", "ad_reject_fraction"}
+}
+
+// WriteNoiseSummaryCSV writes the headline numbers of r as a table, one row
+// per batch size and view, atomically to path. Views:
+// across_params_one_minibatch, across_params_pooled,
+// across_params_reference_gaussian and across_params_reference_stable are
+// single samples (samples = 1, n their size, tail_index their α̂, p-values
+// their tests', reject fractions 0 or 1); across_params_per_minibatch,
+// across_minibatches and the across_minibatches_reference_* rows summarise
+// many samples (samples of n values each; tail_index, stable_alpha and the
+// p-values are medians, tail_index_q1/q3 the quartiles of α̂). Statistics
+// that were not computed are empty.
+func WriteNoiseSummaryCSV(r *NoiseReport, path string) error {
+	if r == nil {
+		return errors.New("noise summary: nil report")
+	}
+	rows := [][]string{NoiseSummaryHeader()}
+	for _, b := range r.Batches {
+		bs := strconv.Itoa(b.BatchSize)
+		single := func(view string, s *SampleStats) {
+			if s == nil {
+				return
+			}
+			row := []string{bs, view, "1", strconv.Itoa(s.N), "", "", "", "", "", "", "", ""}
+			if s.TailIndex != nil {
+				row[4] = fmtFloat(*s.TailIndex)
+			}
+			if s.Stable != nil {
+				row[7] = fmtFloat(s.Stable.Alpha)
+			}
+			if s.KS != nil {
+				row[8], row[10] = fmtFloat(s.KS.PValue), rejects(s.KS.PValue)
+			}
+			if s.AD != nil {
+				row[9], row[11] = fmtFloat(s.AD.PValue), rejects(s.AD.PValue)
+			}
+			rows = append(rows, row)
+		}
+		many := func(view string, d *DistSummary, n int) {
+			if d == nil {
+				return
+			}
+			row := []string{bs, view, strconv.Itoa(d.Samples), strconv.Itoa(n), "", "", "", "", "", "",
+				fmtFloat(d.KSRejectFraction), fmtFloat(d.ADRejectFraction)}
+			if q := d.TailIndex; q != nil {
+				row[4], row[5], row[6] = fmtFloat(q.Median), fmtFloat(q.Q1), fmtFloat(q.Q3)
+			}
+			if q := d.StableAlpha; q != nil {
+				row[7] = fmtFloat(q.Median)
+			}
+			if q := d.KSPValue; q != nil {
+				row[8] = fmtFloat(q.Median)
+			}
+			if q := d.ADPValue; q != nil {
+				row[9] = fmtFloat(q.Median)
+			}
+			rows = append(rows, row)
+		}
+		ap := b.AcrossParams
+		single("across_params_one_minibatch", ap.OneMinibatch)
+		perN := 0
+		if ap.OneMinibatch != nil {
+			perN = ap.OneMinibatch.N
+		}
+		many("across_params_per_minibatch", ap.PerMinibatch, perN)
+		single("across_params_pooled", ap.Pooled)
+		single("across_params_reference_gaussian", ap.ReferenceGaussian)
+		single("across_params_reference_stable", ap.ReferenceStable)
+		am := b.AcrossMinibatches
+		many("across_minibatches", am.Coordinates, r.Minibatches)
+		many("across_minibatches_reference_gaussian", am.ReferenceGaussian, r.Minibatches)
+		many("across_minibatches_reference_stable", am.ReferenceStable, r.Minibatches)
+	}
+	return data.WriteFileAtomic(path, func(f *os.File) error {
+		w := csv.NewWriter(f)
+		if err := w.WriteAll(rows); err != nil {
+			return fmt.Errorf("noise summary: %w", err)
+		}
+		return nil
+	})
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func rejects(p float64) string {
+	if p < RejectLevel {
+		return "1"
+	}
+	return "0"
+}

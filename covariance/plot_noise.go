@@ -1,0 +1,485 @@
+package covariance
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/sgn-project/sgn/data"
+)
+
+// Figure geometry and style.
+const (
+	noiseHistBins = 80
+	noiseCurveN   = 401
+	noiseFigDPI   = 150
+)
+
+func colorHist() color.Color  { return color.RGBA{R: 150, G: 170, B: 200, A: 255} }
+func colorGauss() color.Color { return color.RGBA{R: 200, G: 30, B: 30, A: 255} }
+func colorSaS() color.Color   { return color.RGBA{R: 20, G: 110, B: 40, A: 255} }
+
+// WriteNoisePanels draws the four-panel figure of the seed for the batch
+// size r.HistB and writes it as path+".png" and path+".svg":
+// (a) the across-parameter noise of one minibatch with its Gaussian and
+// SαS fits, (b) a synthetic SαS sample of the same size from that fit,
+// (c) the standardised noise over the minibatches of the typical
+// coordinate (median Anderson–Darling statistic) with N(0, 1) and its SαS
+// fit, (d) a synthetic N(0, 1) sample of the same size. Every panel is a
+// density histogram on a log scale, so the tails show; each spans the
+// 0.05%–99.95% quantiles (at least ±4.5 robust standard deviations) around
+// the median and says how many values fall outside. r must come from
+// AnalyzeNoise (the samples are not in the JSON).
+func WriteNoisePanels(r *NoiseReport, path string) error {
+	if r == nil || r.Figure == nil {
+		return errors.New("noise figure: the report holds no samples; it must come from AnalyzeNoise")
+	}
+	f := r.Figure
+	panels := make([]*plot.Plot, 4)
+	var err error
+	if len(f.Params) >= 20 {
+		fa := f.ParamsStable
+		panels[0], err = histPanel(
+			fmt.Sprintf("(a) SGN across parameters, B = %d\none minibatch, %d values, α̂ = %s", f.BatchSize, len(f.Params), fmtTail(f.Params)),
+			"gradient noise ξ (one value per parameter)", f.Params, []densityCurve{
+				gaussCurve(fmt.Sprintf("Gaussian fit σ=%.3g", f.ParamsGauss.Sigma), f.ParamsGauss),
+				sasCurve(fmt.Sprintf("SαS fit α=%.2f", fa.Alpha), fa),
+			})
+		if err != nil {
+			return err
+		}
+		panels[1], err = histPanel(
+			fmt.Sprintf("(b) synthetic Lévy noise: SαS(α=%.2f)\n%d values, α̂ = %s", fa.Alpha, len(f.StableRef), fmtTail(f.StableRef)),
+			"x", f.StableRef, []densityCurve{
+				gaussCurve(fmt.Sprintf("Gaussian fit σ=%.3g", f.StableRefGauss.Sigma), f.StableRefGauss),
+				sasCurve(fmt.Sprintf("SαS α=%.2f (drawn from)", fa.Alpha), fa),
+			})
+		if err != nil {
+			return err
+		}
+	}
+	if len(f.Coord) >= 20 {
+		curves := []densityCurve{gaussCurve("N(0, 1)", GaussianFit{Mean: 0, Sigma: 1})}
+		if f.CoordStable != nil {
+			curves = append(curves, sasCurve(fmt.Sprintf("SαS fit α=%.2f", f.CoordStable.Alpha), *f.CoordStable))
+		}
+		panels[2], err = histPanel(
+			fmt.Sprintf("(c) SGN across minibatches, B = %d: parameter %d\n(median Anderson–Darling), %d minibatches, α̂ = %s", f.BatchSize, f.CoordIndex, len(f.Coord), fmtTail(f.Coord)),
+			"standardised noise", f.Coord, curves)
+		if err != nil {
+			return err
+		}
+		panels[3], err = histPanel(
+			fmt.Sprintf("(d) synthetic Gaussian noise: N(0, 1)\n%d values, α̂ = %s", len(f.GaussRef), fmtTail(f.GaussRef)),
+			"x", f.GaussRef, []densityCurve{gaussCurve("N(0, 1)", GaussianFit{Mean: 0, Sigma: 1})})
+		if err != nil {
+			return err
+		}
+	}
+	for i, p := range panels {
+		if p == nil {
+			panels[i] = emptyPanel(fmt.Sprintf("(%c) not available: fewer than 20 non-constant values", 'a'+i))
+		}
+	}
+	grid := [][]*plot.Plot{{panels[0], panels[1]}, {panels[2], panels[3]}}
+	return writeGrid(grid, 12*vg.Inch, 9.5*vg.Inch, path)
+}
+
+// WriteNoiseVsBatch draws, against the batch size (log scale), the tail
+// index α̂ (left) and the fraction of samples rejecting normality at 5%
+// (right) for both views, with the Gaussian references, and writes
+// path+".png" and path+".svg".
+func WriteNoiseVsBatch(r *NoiseReport, path string) error {
+	if r == nil || len(r.Batches) == 0 {
+		return errors.New("noise figure: the report has no batch sizes")
+	}
+	bs := slices.Clone(r.Batches)
+	slices.SortFunc(bs, func(a, b NoiseAtBatch) int { return a.BatchSize - b.BatchSize })
+	ticks := make(plot.ConstantTicks, len(bs))
+	for i, b := range bs {
+		ticks[i] = plot.Tick{Value: float64(b.BatchSize), Label: fmt.Sprint(b.BatchSize)}
+	}
+	newPlot := func(title, ylabel string) *plot.Plot {
+		p := plot.New()
+		p.Title.Text = title
+		p.X.Label.Text = "batch size B"
+		p.Y.Label.Text = ylabel
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = ticks
+		p.Legend.Top = true
+		p.Add(plotter.NewGrid())
+		return p
+	}
+	type series struct {
+		name  string
+		get   func(NoiseAtBatch) (float64, bool)
+		dash  bool
+		shape draw.GlyphDrawer
+		color color.Color
+	}
+	addSeries := func(p *plot.Plot, ss []series) error {
+		for _, s := range ss {
+			var xy plotter.XYs
+			for _, b := range bs {
+				if v, ok := s.get(b); ok {
+					xy = append(xy, plotter.XY{X: float64(b.BatchSize), Y: v})
+				}
+			}
+			if len(xy) == 0 {
+				continue
+			}
+			l, pts, err := plotter.NewLinePoints(xy)
+			if err != nil {
+				return err
+			}
+			l.Color, pts.Color, pts.Shape = s.color, s.color, s.shape
+			if s.dash {
+				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			}
+			p.Add(l, pts)
+			p.Legend.Add(s.name, l, pts)
+		}
+		return nil
+	}
+	red, blue, grey := colorGauss(), color.RGBA{B: 200, A: 255}, color.RGBA{R: 120, G: 120, B: 120, A: 255}
+	orange := color.RGBA{R: 230, G: 130, A: 255}
+	quart := func(q func(NoiseAtBatch) *Quartiles) func(NoiseAtBatch) (float64, bool) {
+		return func(b NoiseAtBatch) (float64, bool) {
+			if v := q(b); v != nil {
+				return v.Median, true
+			}
+			return 0, false
+		}
+	}
+	left := newPlot("tail index α̂ (Mohammadi et al. 2015)", "α̂ (2 = Gaussian)")
+	err := addSeries(left, []series{
+		{"across parameters, one minibatch", func(b NoiseAtBatch) (float64, bool) {
+			if s := b.AcrossParams.OneMinibatch; s != nil && s.TailIndex != nil {
+				return *s.TailIndex, true
+			}
+			return 0, false
+		}, false, draw.CircleGlyph{}, red},
+		{"across parameters, pooled (Simsekli et al.)", func(b NoiseAtBatch) (float64, bool) {
+			if s := b.AcrossParams.Pooled; s != nil && s.TailIndex != nil {
+				return *s.TailIndex, true
+			}
+			return 0, false
+		}, false, draw.SquareGlyph{}, orange},
+		{"across minibatches, median over coordinates (bars: quartiles)", quart(func(b NoiseAtBatch) *Quartiles {
+			if c := b.AcrossMinibatches.Coordinates; c != nil {
+				return c.TailIndex
+			}
+			return nil
+		}), false, draw.TriangleGlyph{}, blue},
+		{"Gaussian reference (across minibatches), median", quart(func(b NoiseAtBatch) *Quartiles {
+			if c := b.AcrossMinibatches.ReferenceGaussian; c != nil {
+				return c.TailIndex
+			}
+			return nil
+		}), true, draw.CrossGlyph{}, grey},
+	})
+	if err != nil {
+		return fmt.Errorf("noise figure: %w", err)
+	}
+	// Quartile bars of the across-minibatch α̂.
+	var ebs []errBar
+	for _, b := range bs {
+		if c := b.AcrossMinibatches.Coordinates; c != nil && c.TailIndex != nil {
+			ebs = append(ebs, errBar{x: float64(b.BatchSize), y: c.TailIndex.Median, lo: c.TailIndex.Q1, hi: c.TailIndex.Q3})
+		}
+	}
+	if len(ebs) > 0 {
+		left.Add(&errBarPlotter{bars: ebs, color: blue})
+	}
+	// Leave a band above the data for the legend; ticks only up to 2.
+	left.Y.Min = math.Min(left.Y.Min, 1)
+	left.Y.Max = 2 + 0.45*(2-left.Y.Min)
+	left.Y.Tick.Marker = capTicks{max: 2}
+	right := newPlot("fraction rejecting normality at 5%", "rejection fraction")
+	frac := func(view func(NoiseAtBatch) *DistSummary, ad bool) func(NoiseAtBatch) (float64, bool) {
+		return func(b NoiseAtBatch) (float64, bool) {
+			d := view(b)
+			if d == nil {
+				return 0, false
+			}
+			if ad {
+				return d.ADRejectFraction, true
+			}
+			return d.KSRejectFraction, true
+		}
+	}
+	params := func(b NoiseAtBatch) *DistSummary { return b.AcrossParams.PerMinibatch }
+	coords := func(b NoiseAtBatch) *DistSummary { return b.AcrossMinibatches.Coordinates }
+	ref := func(b NoiseAtBatch) *DistSummary { return b.AcrossMinibatches.ReferenceGaussian }
+	err = addSeries(right, []series{
+		{"across parameters, KS (per minibatch)", frac(params, false), false, draw.CircleGlyph{}, red},
+		{"across parameters, AD (per minibatch)", frac(params, true), true, draw.CircleGlyph{}, red},
+		{"across minibatches, KS (per coordinate)", frac(coords, false), false, draw.TriangleGlyph{}, blue},
+		{"across minibatches, AD (per coordinate)", frac(coords, true), true, draw.TriangleGlyph{}, blue},
+		{"Gaussian reference, KS", frac(ref, false), false, draw.CrossGlyph{}, grey},
+		{"Gaussian reference, AD", frac(ref, true), true, draw.CrossGlyph{}, grey},
+	})
+	if err != nil {
+		return fmt.Errorf("noise figure: %w", err)
+	}
+	right.Y.Min, right.Y.Max = 0, 1.5 // the band above 1 holds the legend
+	right.Y.Tick.Marker = capTicks{max: 1}
+	level, err := plotter.NewLine(plotter.XYs{{X: float64(bs[0].BatchSize), Y: RejectLevel}, {X: float64(bs[len(bs)-1].BatchSize), Y: RejectLevel}})
+	if err != nil {
+		return fmt.Errorf("noise figure: %w", err)
+	}
+	level.Color, level.Dashes = grey, []vg.Length{vg.Points(1), vg.Points(2)}
+	right.Add(level)
+	right.Legend.Add("5% (the null rate)", level)
+	return writeGrid([][]*plot.Plot{{left, right}}, 13*vg.Inch, 5.5*vg.Inch, path)
+}
+
+// capTicks is the default tick marker without ticks above max (the band
+// above holds the legend).
+type capTicks struct{ max float64 }
+
+// Ticks implements plot.Ticker.
+func (c capTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for _, t := range (plot.DefaultTicks{}).Ticks(lo, math.Min(hi, c.max)) {
+		if t.Value <= c.max+1e-12 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// densityCurve is a density drawn over a histogram.
+type densityCurve struct {
+	name  string
+	f     func(float64) float64
+	color color.Color
+	dash  bool
+}
+
+func gaussCurve(name string, g GaussianFit) densityCurve {
+	return densityCurve{name: name, color: colorGauss(), f: func(x float64) float64 {
+		z := (x - g.Mean) / g.Sigma
+		return math.Exp(-0.5*z*z) / (g.Sigma * math.Sqrt(2*math.Pi))
+	}}
+}
+
+func sasCurve(name string, s StableFit) densityCurve {
+	return densityCurve{name: name, color: colorSaS(), dash: true, f: func(x float64) float64 {
+		return SymStablePDF(x-s.Location, s.Alpha, s.Sigma)
+	}}
+}
+
+// fmtTail formats the median-centred tail index of x, as in the report.
+func fmtTail(x []float64) string {
+	a, err := centredTailIndex(x, sortedCopy(x), nil)
+	if err != nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", a)
+}
+
+// histWindow returns the plotted range: the median ± the larger distance
+// to the 0.05% and 99.95% quantiles, times 1.1, and at least ± 4.5 robust
+// standard deviations (IQR/1.349).
+func histWindow(sorted []float64) (lo, hi float64) {
+	med := quantileType7(sorted, 0.5)
+	half := 1.1 * math.Max(med-quantileType7(sorted, 0.0005), quantileType7(sorted, 0.9995)-med)
+	robust := (quantileType7(sorted, 0.75) - quantileType7(sorted, 0.25)) / 1.349
+	half = math.Max(half, 4.5*robust)
+	if !(half > 0) {
+		half = math.Max(1e-300, math.Abs(med))
+	}
+	return med - half, med + half
+}
+
+// histPanel draws a density histogram of x on a log scale with curves.
+func histPanel(title, xlabel string, x []float64, curves []densityCurve) (*plot.Plot, error) {
+	s := sortedCopy(x)
+	lo, hi := histWindow(s)
+	h, outside := newLogHist(s, lo, hi, noiseHistBins)
+	floor := h.floor
+	_, _, _, top := h.DataRange()
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	if outside > 0 {
+		p.X.Label.Text += fmt.Sprintf(" (%d of %d values outside the range not shown)", outside, len(s))
+	}
+	p.Y.Label.Text = "density (log scale)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Add(h)
+	p.Legend.Add("histogram", h)
+	for _, c := range curves {
+		var xy plotter.XYs
+		for i := range noiseCurveN {
+			xv := lo + (hi-lo)*float64(i)/float64(noiseCurveN-1)
+			if yv := c.f(xv); yv >= floor && !math.IsInf(yv, 0) {
+				xy = append(xy, plotter.XY{X: xv, Y: yv})
+				top = math.Max(top, yv)
+			}
+		}
+		if len(xy) < 2 {
+			continue
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return nil, fmt.Errorf("noise figure: %s: %w", c.name, err)
+		}
+		l.Color, l.Width = c.color, vg.Points(1.5)
+		if c.dash {
+			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		p.Add(l)
+		p.Legend.Add(c.name, l)
+	}
+	p.X.Min, p.X.Max = lo, hi
+	p.Y.Min, p.Y.Max = floor, 3*top
+	p.Legend.Top = true
+	return p, nil
+}
+
+func emptyPanel(title string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.HideAxes()
+	return p
+}
+
+// newLogHist bins x into nb equal bins on [lo, hi] as a density
+// (count/(n·width), n counting all values) and returns it with the number
+// of values outside [lo, hi]. Its floor, the bottom of the y axis, is half
+// the density of one value.
+func newLogHist(x []float64, lo, hi float64, nb int) (*logHist, int) {
+	w := (hi - lo) / float64(nb)
+	h := &logHist{lo: lo, w: w, dens: make([]float64, nb)}
+	n := float64(len(x))
+	outside := 0
+	for _, v := range x {
+		if v < lo || v > hi {
+			outside++
+			continue
+		}
+		h.dens[min(nb-1, int((v-lo)/w))] += 1 / (n * w)
+	}
+	h.floor = 0.5 / (n * w)
+	return h, outside
+}
+
+// logHist is a density histogram whose bars rise from the bottom of the
+// plot, so it can be drawn on a log-scaled y axis (plotter.Histogram's
+// data range starts at 0, which a log scale cannot show).
+type logHist struct {
+	lo, w, floor float64
+	dens         []float64
+}
+
+// Plot implements plot.Plotter.
+func (h *logHist) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	line := draw.LineStyle{Color: color.RGBA{R: 60, G: 80, B: 120, A: 255}, Width: vg.Points(0.4)}
+	for i, d := range h.dens {
+		if d <= 0 {
+			continue
+		}
+		x0, x1 := trX(h.lo+float64(i)*h.w), trX(h.lo+float64(i+1)*h.w)
+		y0, y1 := c.Min.Y, trY(d)
+		pts := []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
+		c.FillPolygon(colorHist(), c.ClipPolygonXY(pts))
+		c.StrokeLines(line, c.ClipLinesXY(append(pts, pts[0]))...)
+	}
+}
+
+// DataRange implements plot.DataRanger.
+func (h *logHist) DataRange() (xmin, xmax, ymin, ymax float64) {
+	ymax = h.floor
+	for _, d := range h.dens {
+		ymax = math.Max(ymax, d)
+	}
+	return h.lo, h.lo + float64(len(h.dens))*h.w, h.floor, ymax
+}
+
+// Thumbnail implements plot.Thumbnailer.
+func (h *logHist) Thumbnail(c *draw.Canvas) {
+	pts := []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}}
+	c.FillPolygon(colorHist(), c.ClipPolygonXY(pts))
+}
+
+// errBar is a vertical bar at x from lo to hi (quartiles around y).
+type errBar struct{ x, y, lo, hi float64 }
+
+// errBarPlotter draws errBars with short caps.
+type errBarPlotter struct {
+	bars  []errBar
+	color color.Color
+}
+
+// Plot implements plot.Plotter.
+func (e *errBarPlotter) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := draw.LineStyle{Color: e.color, Width: vg.Points(1)}
+	capLen := vg.Points(3)
+	for _, b := range e.bars {
+		x := trX(b.x)
+		ylo, yhi := trY(b.lo), trY(b.hi)
+		c.StrokeLines(sty, c.ClipLinesXY([]vg.Point{{X: x, Y: ylo}, {X: x, Y: yhi}})...)
+		c.StrokeLines(sty, c.ClipLinesXY([]vg.Point{{X: x - capLen, Y: ylo}, {X: x + capLen, Y: ylo}})...)
+		c.StrokeLines(sty, c.ClipLinesXY([]vg.Point{{X: x - capLen, Y: yhi}, {X: x + capLen, Y: yhi}})...)
+	}
+}
+
+// DataRange implements plot.DataRanger.
+func (e *errBarPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for _, b := range e.bars {
+		xmin, xmax = math.Min(xmin, b.x), math.Max(xmax, b.x)
+		ymin, ymax = math.Min(ymin, b.lo), math.Max(ymax, b.hi)
+	}
+	return xmin, xmax, ymin, ymax
+}
+
+// writeGrid draws the plots as a grid of tiles (rows of plots, aligned with
+// plot.Align) and writes path+".png" (150 dpi) and path+".svg" atomically.
+func writeGrid(grid [][]*plot.Plot, width, height vg.Length, path string) error {
+	tiles := draw.Tiles{Rows: len(grid), Cols: len(grid[0]), PadX: vg.Millimeter * 6, PadY: vg.Millimeter * 6,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+	render := func(c vg.CanvasSizer) {
+		dc := draw.New(c)
+		canvases := plot.Align(grid, tiles, dc)
+		for i := range grid {
+			for j := range grid[i] {
+				grid[i][j].Draw(canvases[i][j])
+			}
+		}
+	}
+	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(noiseFigDPI))
+	render(img)
+	svg := vgsvg.New(width, height)
+	render(svg)
+	for _, out := range []struct {
+		ext string
+		w   io.WriterTo
+	}{{".png", vgimg.PngCanvas{Canvas: img}}, {".svg", svg}} {
+		err := data.WriteFileAtomic(path+out.ext, func(f *os.File) error {
+			_, err := out.w.WriteTo(f)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("noise figure: %w", err)
+		}
+	}
+	return nil
+}

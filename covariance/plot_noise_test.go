@@ -1,0 +1,99 @@
+package covariance
+
+import (
+	"bytes"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteNoiseFigures(t *testing.T) {
+	o := leastSquaresOracle(500, logScales(200, 2), 3)
+	rep, err := AnalyzeNoise(o, NoiseOptions{BatchSizes: []int{1, 4, 16}, Minibatches: 50, Seed: 2, Workers: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := WriteNoisePanels(rep, filepath.Join(dir, "panels")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteNoiseVsBatch(rep, filepath.Join(dir, "vs_batch")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		w, h int
+	}{{"panels", 1800, 1425}, {"vs_batch", 1950, 825}} {
+		b, err := os.ReadFile(filepath.Join(dir, c.name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(b))
+		if err != nil || cfg.Width != c.w || cfg.Height != c.h {
+			t.Errorf("%s.png: %v, %dx%d; want a %dx%d PNG", c.name, err, cfg.Width, cfg.Height, c.w, c.h)
+		}
+		s, err := os.ReadFile(filepath.Join(dir, c.name+".svg"))
+		if err != nil || !strings.Contains(string(s), "<svg") {
+			t.Errorf("%s.svg: %v, not an SVG", c.name, err)
+		}
+	}
+	// Too few non-constant parameters for panels (a) and (b): drawn empty.
+	small := &tableOracle{n: 40, p: 3, g: make([]float64, 40*3)}
+	for i := range 40 {
+		copy(small.g[i*3:], []float64{float64(i % 7), 1, float64(i*i%11) - 5})
+	}
+	srep, err := AnalyzeNoise(small, NoiseOptions{BatchSizes: []int{4}, Minibatches: 30, Seed: 1, Workers: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srep.Figure.Params) != 0 || len(srep.Figure.Coord) != 30 {
+		t.Fatalf("figure data: %d params, %d coord values; want 0 and 30", len(srep.Figure.Params), len(srep.Figure.Coord))
+	}
+	if err := WriteNoisePanels(srep, filepath.Join(dir, "small")); err != nil {
+		t.Fatal(err)
+	}
+	rep.Figure = nil
+	if err := WriteNoisePanels(rep, filepath.Join(dir, "x")); err == nil {
+		t.Error("WriteNoisePanels without samples: want an error")
+	}
+	if err := WriteNoiseVsBatch(&NoiseReport{}, filepath.Join(dir, "y")); err == nil {
+		t.Error("WriteNoiseVsBatch without batches: want an error")
+	}
+}
+
+// TestHistPanelDensity checks the histogram normalisation: the bars are
+// counts/(n·w), so they integrate to the fraction of values inside the
+// window, and the window of a uniform grid of values is the documented one.
+func TestHistPanelDensity(t *testing.T) {
+	x := make([]float64, 2001)
+	for i := range x {
+		x[i] = float64(i)/1000 - 1 // −1 … 1
+	}
+	lo, hi := histWindow(x)
+	// Median 0; quantiles 0.0005 and 0.9995 at ∓0.999; ×1.1 → ±1.0989;
+	// robust sd (1/1.349) × 4.5 = 3.336 is larger.
+	if want := 4.5 / 1.349; math.Abs(hi-want) > 1e-12 || math.Abs(lo+want) > 1e-12 {
+		t.Errorf("window [%v, %v], want ±%v", lo, hi, want)
+	}
+	h, outside := newLogHist(x, lo, hi, 80)
+	var integral float64
+	for _, d := range h.dens {
+		integral += d * h.w
+	}
+	if outside != 0 || math.Abs(integral-1) > 1e-12 {
+		t.Errorf("histogram integrates to %v with %d outside, want 1 and 0", integral, outside)
+	}
+	// A narrower window, edges between grid values: [−0.5005, 0.5005] holds
+	// 1001 of the 2001 values, its first bin [−0.5005, −0.4004) 100.
+	h, outside = newLogHist(x, -0.5005, 0.5005, 10)
+	integral = 0
+	for _, d := range h.dens {
+		integral += d * h.w
+	}
+	if outside != 1000 || math.Abs(integral-1001.0/2001) > 1e-12 || math.Abs(h.dens[0]-100/(2001*0.1001)) > 1e-12 {
+		t.Errorf("window [−0.5, 0.5]: integral %v, %d outside, first bar %v", integral, outside, h.dens[0])
+	}
+}
