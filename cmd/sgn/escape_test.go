@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runSgn runs the command line and returns its exit status and output.
+func runSgn(args ...string) (int, string) {
+	var buf bytes.Buffer
+	code := (&app{stdout: &buf, stderr: &buf}).main(args)
+	return code, buf.String()
+}
+
+func TestEscapeRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "esc")
+	code, msg := runSgn("escape", "run", "--landscape", "doublewell", "--barrier", "1", "--sharpness", "1",
+		"--dynamics", "sgld", "--temperature", "0.25", "--eta", "0.01", "--runs", "60", "--max-steps", "1000000",
+		"--workers", "2", "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if !strings.Contains(msg, "Theorem 1") || !strings.Contains(msg, "escape.json") {
+		t.Errorf("summary lacks the prediction or the files:\n%s", msg)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "escape.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Version string
+		Seed    uint64
+		Result  struct {
+			Runs                  int      `json:"runs"`
+			Escaped               int      `json:"escaped"`
+			RatePerTime           *float64 `json:"rate_per_time"`
+			RatePerTimeCI         []float64
+			MeasuredOverPredicted *float64 `json:"measured_over_predicted"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Version != version || rep.Result.Runs != 60 || rep.Result.RatePerTime == nil || rep.Result.MeasuredOverPredicted == nil {
+		t.Errorf("escape.json: %s", b)
+	}
+	runs, _ := os.ReadFile(filepath.Join(out, "runs.jsonl"))
+	if n := bytes.Count(runs, []byte("\n")); n != 60 {
+		t.Errorf("runs.jsonl has %d lines, want 60", n)
+	}
+	// The same seed gives the same runs with one worker.
+	out1 := filepath.Join(t.TempDir(), "esc1")
+	if code, msg := runSgn("escape", "run", "--dynamics", "sgld", "--temperature", "0.25", "--eta", "0.01", "--runs", "60",
+		"--max-steps", "1000000", "--workers", "1", "--out", out1, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if runs1, _ := os.ReadFile(filepath.Join(out1, "runs.jsonl")); !bytes.Equal(runs, runs1) {
+		t.Error("runs.jsonl differs between 1 and 2 workers")
+	}
+}
+
+const escapeTestConfig = `{
+  "seed": %d,
+  "landscape": {"name": "%s", "barrier": 1},
+  "dynamics": ["sgld", "sgd-diffusion"],
+  "sharpness": [1, 2],
+  "batch_size": [1, 2],
+  "eta": [0.01],
+  "temperature": [0.25],
+  "runs": 12,
+  "max_steps": 20000,
+  "criterion": {"kind": "col"}
+}`
+
+func writeConfig(t *testing.T, dir string, seed int, landscape string) string {
+	t.Helper()
+	p := filepath.Join(dir, fmt.Sprintf("sweep-%d-%s.json", seed, landscape))
+	if err := os.WriteFile(p, []byte(fmt.Sprintf(escapeTestConfig, seed, landscape)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestEscapeSweepShardsMergeFit(t *testing.T) {
+	tmp := t.TempDir()
+	cfg := writeConfig(t, tmp, 1, "doublewell")
+	whole := filepath.Join(tmp, "whole")
+	if code, msg := runSgn("escape", "sweep", "--config", cfg, "--workers", "2", "--out", whole, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	sharded := filepath.Join(tmp, "sweep")
+	for i := 0; i < 4; i++ {
+		if code, msg := runSgn("escape", "sweep", "--config", cfg, "--workers", "1", "--out", sharded, "--shard", fmt.Sprintf("%d/4", i), "--quiet"); code != 0 {
+			t.Fatalf("shard %d: exit %d: %s", i, code, msg)
+		}
+	}
+	shards, _ := filepath.Glob(sharded + "-shard-*")
+	if len(shards) != 4 {
+		t.Fatalf("shard folders %v, want 4", shards)
+	}
+	// Flags after the folders, as in 'merge out/sweep-shard-* --out out/sweep'.
+	if code, msg := runSgn(append(append([]string{"escape", "merge"}, shards...), "--out", sharded)...); code != 0 {
+		t.Fatalf("merge: exit %d: %s", code, msg)
+	}
+	a, _ := os.ReadFile(filepath.Join(whole, "runs.jsonl"))
+	b, _ := os.ReadFile(filepath.Join(sharded, "runs.jsonl"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("four merged shards differ from the unsharded sweep")
+	}
+	code, msg := runSgn("escape", "fit", sharded)
+	if code != 0 {
+		t.Fatalf("fit: exit %d: %s", code, msg)
+	}
+	for _, f := range []string{"rates.csv", "fit.json", "fit-sgd-diffusion-vs-batch-size.png", "fit-sgd-diffusion-vs-inv-sharpness.svg", "fit-sgld-vs-log-sharpness.png"} {
+		if _, err := os.Stat(filepath.Join(sharded, f)); err != nil {
+			t.Errorf("fit did not write %s:\n%s", f, msg)
+		}
+	}
+}
+
+func TestEscapeBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	good := writeConfig(t, tmp, 1, "doublewell")
+	other := writeConfig(t, tmp, 2, "doublewell")
+	badLandscape := writeConfig(t, tmp, 1, "volcano")
+	badDyn := filepath.Join(tmp, "dyn.json")
+	os.WriteFile(badDyn, []byte(strings.Replace(fmt.Sprintf(escapeTestConfig, 1, "doublewell"), `"sgld"`, `"adam"`, 1)), 0o644)
+	badEta := filepath.Join(tmp, "eta.json")
+	os.WriteFile(badEta, []byte(strings.Replace(fmt.Sprintf(escapeTestConfig, 1, "doublewell"), `[0.01]`, `[0]`, 1)), 0o644)
+
+	// A finished sweep whose files must survive every refused command.
+	done := filepath.Join(tmp, "done")
+	if code, msg := runSgn("escape", "sweep", "--config", good, "--out", done, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	before, _ := os.ReadFile(filepath.Join(done, "runs.jsonl"))
+	otherDir := filepath.Join(tmp, "other")
+	if code, msg := runSgn("escape", "sweep", "--config", other, "--out", otherDir, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"escape", "sweep", "--config", badLandscape, "--out", done}, 2, "volcano"},
+		{[]string{"escape", "sweep", "--config", badDyn, "--out", done}, 2, "adam"},
+		{[]string{"escape", "sweep", "--config", badEta, "--out", done}, 2, "eta"},
+		{[]string{"escape", "sweep", "--config", other, "--out", done}, 1, "different sweep"},
+		{[]string{"escape", "sweep", "--config", good, "--out", done, "--shard", "5/4"}, 2, "5/4"},
+		{[]string{"escape", "sweep", "--config", filepath.Join(tmp, "missing.json"), "--out", done}, 2, "missing.json"},
+		{[]string{"escape", "merge", done, otherDir, "--out", done}, 1, "different sweeps"},
+		{[]string{"escape", "run", "--dynamics", "sgld", "--eta", "0", "--out", done}, 2, "--eta"},
+		{[]string{"escape", "run", "--dynamics", "sgd-diffusion", "--batch-size", "-2", "--out", done}, 2, "--batch-size"},
+		{[]string{"escape", "run", "--dynamics", "sgld", "--temperature", "0", "--out", done}, 2, "--temperature"},
+		{[]string{"escape", "run", "--dynamics", "sgld", "--sharpness", "0", "--out", done}, 2, "--sharpness"},
+		{[]string{"escape", "run", "--dynamics", "adam", "--out", done}, 2, "adam"},
+		{[]string{"escape", "run", "--dynamics", "sgld", "--landscape", "volcano", "--out", done}, 2, "volcano"},
+		{[]string{"escape", "run", "--dynamics", "sgld", "--batch-size", "2", "--out", done}, 2, "--batch-size"},
+		{[]string{"escape", "fit", filepath.Join(tmp, "nothing")}, 1, "not a sweep folder"},
+		{[]string{"escape", "jump"}, 2, "jump"},
+	}
+	for _, c := range cases {
+		code, msg := runSgn(c.args...)
+		if code != c.code || !strings.Contains(msg, c.want) {
+			t.Errorf("%v: exit %d, output %q; want exit %d mentioning %q", c.args[1:], code, msg, c.code, c.want)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(done, "runs.jsonl")); !bytes.Equal(before, after) {
+		t.Error("a refused command changed runs.jsonl")
+	}
+
+	for _, sub := range []string{"run", "sweep", "merge", "fit"} {
+		code, msg := runSgn("escape", sub, "-h")
+		if code != 0 || !strings.Contains(msg, "Example:") || !strings.Contains(msg, "sgn escape "+sub) {
+			t.Errorf("escape %s -h: exit %d, output %q", sub, code, msg)
+		}
+	}
+}

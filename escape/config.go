@@ -1,0 +1,343 @@
+package escape
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Dynamics names.
+const (
+	// SGLD is θ ← θ − η∇L + √(2ηD)·ξ, ξ ~ N(0, I).
+	SGLD = "sgld"
+	// SGDDiffusion is θ ← θ − η∇L + η·(|H(θ)|/B)^½·ξ: Gaussian noise with
+	// covariance η²·C(θ), C = |H(θ)|/B.
+	SGDDiffusion = "sgd-diffusion"
+	// GD is θ ← θ − η∇L, the noiseless control.
+	GD = "gd"
+)
+
+// usesTemperature and usesBatch say which grid lists apply to a dynamics:
+// the temperature D to SGLD, the batch size B to every dynamics whose name
+// starts with "sgd" (SGD-diffusion here, minibatch SGD later).
+func usesTemperature(dyn string) bool { return dyn == SGLD }
+func usesBatch(dyn string) bool       { return strings.HasPrefix(dyn, "sgd") }
+
+// Criterion kinds.
+const (
+	// CriterionCol: the run has crossed the col into the other valley, i.e.
+	// (θ − b)·e ≥ ½·(o − b)·e with o the other valley's minimum (for the
+	// double well x ≥ +0.5/√k).
+	CriterionCol = "col"
+	// CriterionDistance: |θ − a| ≥ Radius.
+	CriterionDistance = "distance"
+	// CriterionLoss: L(θ) ≥ L(a) + Delta.
+	CriterionLoss = "loss"
+)
+
+// Criterion says when a run has escaped. It is checked after every step and
+// the escape step is the first step at which it holds.
+type Criterion struct {
+	// Kind is "col" (default), "distance" or "loss".
+	Kind string `json:"kind"`
+	// Radius is r for "distance", in units of θ.
+	Radius float64 `json:"radius,omitempty"`
+	// Delta is δ for "loss".
+	Delta float64 `json:"delta,omitempty"`
+}
+
+func (c *Criterion) validate() error {
+	switch c.Kind {
+	case CriterionCol:
+		if c.Radius != 0 || c.Delta != 0 {
+			return errors.New(`criterion "col" takes no radius or delta`)
+		}
+	case CriterionDistance:
+		if !(c.Radius > 0) || math.IsInf(c.Radius, 0) || c.Delta != 0 {
+			return fmt.Errorf(`criterion "distance": radius %v: want a positive number (and no delta)`, c.Radius)
+		}
+	case CriterionLoss:
+		if !(c.Delta > 0) || math.IsInf(c.Delta, 0) || c.Radius != 0 {
+			return fmt.Errorf(`criterion "loss": delta %v: want a positive number (and no radius)`, c.Delta)
+		}
+	default:
+		return fmt.Errorf("unknown criterion kind %q (want col, distance or loss)", c.Kind)
+	}
+	return nil
+}
+
+// Config is a sweep: a grid of points and a number of runs per point.
+//
+// JSON schema (escape/testdata/sweep.json is an example):
+//
+//	{
+//	  "seed": 1,                      // sweep seed (uint64); run seeds derive from it
+//	  "landscape": {                  // LandscapeSpec
+//	    "name": "doublewell",         // "doublewell" or "styblinski-tang"
+//	    "barrier": 1,                 // ΔL > 0
+//	    "dim": 1,                     // n ≥ 1 (default 1)
+//	    "transverse": [1],            // doublewell, dim > 1: curvatures at the minimum, k = 1
+//	    "col_ratio": 1                // doublewell, dim > 1: transverse curvature col/minimum
+//	  },
+//	  "dynamics": ["sgld", "sgd-diffusion", "gd"],
+//	  "sharpness": [1, 2, 4],         // k > 0, every dynamics
+//	  "batch_size": [1, 2, 4],        // B > 0, dynamics "sgd-…" only
+//	  "eta": [0.001],                 // learning rate η > 0, every dynamics
+//	  "temperature": [0.15],          // SGLD diffusion D > 0, "sgld" only
+//	  "runs": 200,                    // runs per point
+//	  "max_steps": 1000000,           // runs not escaped by then are right-censored
+//	  "criterion": {"kind": "col"}    // or {"kind":"distance","radius":r}, {"kind":"loss","delta":δ}
+//	}
+//
+// The grid is, for each dynamics in order, the Cartesian product of the
+// lists that apply to it: sharpness × batch_size × eta for SGD dynamics,
+// sharpness × eta × temperature for SGLD, sharpness × eta for GD, nested in
+// that order (the last list varies fastest). Points are numbered from 0 in
+// that order. Unknown fields are errors.
+type Config struct {
+	Seed        uint64        `json:"seed"`
+	Landscape   LandscapeSpec `json:"landscape"`
+	Dynamics    []string      `json:"dynamics"`
+	Sharpness   []float64     `json:"sharpness"`
+	BatchSize   []float64     `json:"batch_size,omitempty"`
+	Eta         []float64     `json:"eta"`
+	Temperature []float64     `json:"temperature,omitempty"`
+	Runs        int           `json:"runs"`
+	MaxSteps    int64         `json:"max_steps"`
+	Criterion   Criterion     `json:"criterion"`
+}
+
+// ParseConfig decodes and validates a sweep configuration; name (a file
+// name) prefixes the errors.
+func ParseConfig(r io.Reader, name string) (Config, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("%s: not a valid sweep config: %v", name, err)
+	}
+	if dec.More() {
+		return Config{}, fmt.Errorf("%s: not a valid sweep config: data after the JSON object", name)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %v", name, err)
+	}
+	return c, nil
+}
+
+// ReadConfig reads and validates the sweep configuration in file path.
+func ReadConfig(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("cannot read sweep config: %v", err)
+	}
+	defer f.Close()
+	return ParseConfig(f, path)
+}
+
+// Validate fills in defaults (landscape dim 1, criterion "col") and checks
+// the numbers and the structure of c. Landscape and dynamics names are
+// checked by the Factory that builds the simulators.
+func (c *Config) Validate() error {
+	c.Landscape.normalize()
+	if c.Criterion.Kind == "" {
+		c.Criterion.Kind = CriterionCol
+	}
+	if err := c.Landscape.validate(); err != nil {
+		return err
+	}
+	if err := c.Criterion.validate(); err != nil {
+		return err
+	}
+	if len(c.Dynamics) == 0 {
+		return errors.New(`"dynamics" is empty: want a list such as ["sgld", "sgd-diffusion"]`)
+	}
+	seen := map[string]bool{}
+	anyBatch, anyTemp := false, false
+	for _, d := range c.Dynamics {
+		if seen[d] {
+			return fmt.Errorf("dynamics %q listed twice", d)
+		}
+		seen[d] = true
+		anyBatch = anyBatch || usesBatch(d)
+		anyTemp = anyTemp || usesTemperature(d)
+	}
+	lists := []struct {
+		name   string
+		v      []float64
+		needed bool
+	}{
+		{"sharpness", c.Sharpness, true},
+		{"eta", c.Eta, true},
+		{"batch_size", c.BatchSize, anyBatch},
+		{"temperature", c.Temperature, anyTemp},
+	}
+	for _, l := range lists {
+		if l.needed && len(l.v) == 0 {
+			return fmt.Errorf("%q is empty: the dynamics %v need at least one value", l.name, c.Dynamics)
+		}
+		if !l.needed && len(l.v) > 0 {
+			return fmt.Errorf("%q is given but none of the dynamics %v uses it", l.name, c.Dynamics)
+		}
+		for _, x := range l.v {
+			if !(x > 0) || math.IsInf(x, 0) {
+				return fmt.Errorf("%s %v: want positive numbers", l.name, x)
+			}
+		}
+	}
+	if c.Runs < 1 {
+		return fmt.Errorf("runs %d: want a positive integer", c.Runs)
+	}
+	if c.MaxSteps < 1 {
+		return fmt.Errorf("max_steps %d: want a positive integer", c.MaxSteps)
+	}
+	if int64(len(c.Points()))*int64(c.Runs) > math.MaxInt32 {
+		return errors.New("the sweep has more than 2³¹ runs")
+	}
+	return nil
+}
+
+// Hash returns a short hash (16 hex digits of SHA-256) of the
+// configuration's JSON encoding with defaults filled in; two sweeps with
+// equal hashes simulate the same runs.
+func (c Config) Hash() string {
+	c.Landscape.normalize()
+	if c.Criterion.Kind == "" {
+		c.Criterion.Kind = CriterionCol
+	}
+	b, _ := json.Marshal(c) // a Config always encodes
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:8])
+}
+
+// Point is one grid point of a sweep: everything a simulator needs.
+type Point struct {
+	// Index numbers the point in grid order from 0.
+	Index    int    `json:"point"`
+	Dynamics string `json:"dynamics"`
+	// Sharpness k > 0.
+	Sharpness float64 `json:"sharpness"`
+	// BatchSize B (0 when the dynamics does not use it).
+	BatchSize float64 `json:"batch_size,omitempty"`
+	// Eta is the learning rate η.
+	Eta float64 `json:"eta"`
+	// Temperature is the SGLD diffusion D (0 when the dynamics does not use it).
+	Temperature float64       `json:"temperature,omitempty"`
+	Landscape   LandscapeSpec `json:"-"`
+	Criterion   Criterion     `json:"-"`
+	MaxSteps    int64         `json:"-"`
+}
+
+// Points enumerates the grid of a validated configuration in point order
+// (see Config).
+func (c Config) Points() []Point {
+	var ps []Point
+	one := []float64{0}
+	for _, dyn := range c.Dynamics {
+		bs, ds := one, one
+		if usesBatch(dyn) {
+			bs = c.BatchSize
+		}
+		if usesTemperature(dyn) {
+			ds = c.Temperature
+		}
+		for _, k := range c.Sharpness {
+			for _, b := range bs {
+				for _, eta := range c.Eta {
+					for _, d := range ds {
+						ps = append(ps, Point{Index: len(ps), Dynamics: dyn, Sharpness: k, BatchSize: b, Eta: eta,
+							Temperature: d, Landscape: c.Landscape, Criterion: c.Criterion, MaxSteps: c.MaxSteps})
+					}
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// Label describes the point in a few words, e.g. "sgld k=2 η=0.001 D=0.15".
+func (p Point) Label() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s k=%g", p.Dynamics, p.Sharpness)
+	if p.BatchSize != 0 {
+		fmt.Fprintf(&b, " B=%g", p.BatchSize)
+	}
+	fmt.Fprintf(&b, " η=%g", p.Eta)
+	if p.Temperature != 0 {
+		fmt.Fprintf(&b, " D=%g", p.Temperature)
+	}
+	return b.String()
+}
+
+// splitmix64 is the finaliser of Steele, Lea & Flood's SplitMix64
+// ("Fast splittable pseudorandom number generators", OOPSLA 2014).
+func splitmix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// RunSeed returns the seed of run `run` of point `point` in a sweep with
+// seed `seed`: SplitMix64 applied in turn to the sweep seed, the point and
+// the run. It depends on nothing else, so results do not depend on the
+// number of workers or on sharding.
+func RunSeed(seed uint64, point, run int) uint64 {
+	h := splitmix64(seed)
+	h = splitmix64(h ^ uint64(point))
+	return splitmix64(h ^ uint64(run))
+}
+
+// Shard is a deterministic slice of a sweep's runs: run r of point p, whose
+// task index is t = p·runs + r, belongs to shard Index of Count when
+// t mod Count = Index. Index is 0-based (Slurm arrays run 0..n−1 when
+// declared --array=0-(n−1)). The zero Shard (Count 0) is the whole sweep.
+type Shard struct {
+	Index, Count int
+}
+
+// ParseShard parses "i/n" with 0 ≤ i < n.
+func ParseShard(s string) (Shard, error) {
+	is, ns, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(is))
+	n, err2 := strconv.Atoi(strings.TrimSpace(ns))
+	if !ok || err1 != nil || err2 != nil {
+		return Shard{}, fmt.Errorf("shard %q: want i/n, e.g. 3/16", s)
+	}
+	if n < 1 || i < 0 || i >= n {
+		return Shard{}, fmt.Errorf("shard %q: want 0 ≤ i < n (shards are numbered from 0)", s)
+	}
+	return Shard{Index: i, Count: n}, nil
+}
+
+// String returns "i/n", or "" for the whole sweep.
+func (s Shard) String() string {
+	if s.Count == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+// Holds reports whether the task with index t is in the shard.
+func (s Shard) Holds(t int) bool { return s.Count == 0 || t%s.Count == s.Index }
+
+// canonicalJSON is json.Marshal with the encoder's defaults for files users
+// read: indented, no HTML escaping, a final newline.
+func canonicalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

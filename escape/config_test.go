@@ -1,0 +1,142 @@
+package escape
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReadConfigExamples(t *testing.T) {
+	c, err := ReadConfig(filepath.Join("testdata", "sweep.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := c.Points()
+	// sgld: 3 k × 1 η × 3 D; gd: 3 k × 1 η.
+	if len(ps) != 9+3 {
+		t.Fatalf("sweep.json: %d points, want 12", len(ps))
+	}
+	if p := ps[1]; p.Dynamics != SGLD || p.Sharpness != 1 || p.Temperature != 0.2 || p.BatchSize != 0 {
+		t.Errorf("point 1 = %+v, want sgld k = 1, D = 0.2 (D varies fastest)", p)
+	}
+	if p := ps[9]; p.Dynamics != GD || p.Sharpness != 1 || p.Temperature != 0 {
+		t.Errorf("point 9 = %+v, want the first gd point", p)
+	}
+	for i, p := range ps {
+		if p.Index != i || p.MaxSteps != 10000000 || p.Criterion.Kind != CriterionCol || p.Landscape.Name != DoubleWellName {
+			t.Errorf("point %d = %+v", i, p)
+		}
+	}
+	c, err = ReadConfig(filepath.Join("testdata", "sweep-sgd.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps = c.Points()
+	// sgd-diffusion: 3 k × 3 B × 3 η, η fastest, then B, then k.
+	if len(ps) != 27 || ps[1].Eta != 0.05 || ps[3].BatchSize != 2 || ps[9].Sharpness != 2 {
+		t.Errorf("sweep-sgd.json: %d points, points 1, 3, 9 = %+v, %+v, %+v", len(ps), ps[1], ps[3], ps[9])
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	good := `{"seed":1,"landscape":{"name":"doublewell","barrier":1},"dynamics":["sgld","sgd-diffusion"],
+		"sharpness":[1],"batch_size":[2],"eta":[0.01],"temperature":[0.2],"runs":3,"max_steps":100}`
+	if _, err := ParseConfig(strings.NewReader(good), "good.json"); err != nil {
+		t.Fatalf("good config: %v", err)
+	}
+	bad := map[string]string{
+		"unknown field":    `"speed":3`,
+		"eta zero":         `"eta":[0]`,
+		"eta negative":     `"eta":[0.1,-0.01]`,
+		"batch zero":       `"batch_size":[0]`,
+		"temperature <0":   `"temperature":[-1]`,
+		"sharpness zero":   `"sharpness":[0]`,
+		"no dynamics":      `"dynamics":[]`,
+		"dynamics twice":   `"dynamics":["sgld","sgld"]`,
+		"no eta":           `"eta":[]`,
+		"runs zero":        `"runs":0`,
+		"max_steps zero":   `"max_steps":0`,
+		"barrier zero":     `"landscape":{"name":"doublewell","barrier":0}`,
+		"bad criterion":    `"criterion":{"kind":"far"}`,
+		"radius missing":   `"criterion":{"kind":"distance"}`,
+		"unused batch":     `"dynamics":["sgld"],"batch_size":[1]`,
+		"missing batch":    `"batch_size":[]`,
+		"transverse in 1d": `"landscape":{"name":"doublewell","barrier":1,"transverse":[1]}`,
+	}
+	for name, field := range bad {
+		// encoding/json keeps the last of duplicate keys, so appending a
+		// field overrides it.
+		js := override(good, field)
+		if _, err := ParseConfig(strings.NewReader(js), "bad.json"); err == nil {
+			t.Errorf("%s: config %s accepted", name, js)
+		} else if !strings.HasPrefix(err.Error(), "bad.json") {
+			t.Errorf("%s: error %q does not name the file", name, err)
+		}
+	}
+}
+
+// override appends `"key":value` fields to a JSON object.
+func override(obj, fields string) string {
+	return strings.TrimSuffix(strings.TrimSpace(obj), "}") + "," + fields + "}"
+}
+
+func TestConfigHash(t *testing.T) {
+	parse := func(s string) Config {
+		c, err := ParseConfig(strings.NewReader(s), "x.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a := parse(`{"seed":1,"landscape":{"name":"doublewell","barrier":1},"dynamics":["sgld"],"sharpness":[1],"eta":[0.01],"temperature":[0.2],"runs":3,"max_steps":100}`)
+	b := parse(`{"seed":1,"landscape":{"name":"doublewell","barrier":1,"dim":1},"dynamics":["sgld"],"sharpness":[1],"eta":[0.01],"temperature":[0.2],"runs":3,"max_steps":100,"criterion":{"kind":"col"}}`)
+	c := parse(`{"seed":2,"landscape":{"name":"doublewell","barrier":1},"dynamics":["sgld"],"sharpness":[1],"eta":[0.01],"temperature":[0.2],"runs":3,"max_steps":100}`)
+	if a.Hash() != b.Hash() {
+		t.Errorf("defaults spelled out change the hash: %s vs %s", a.Hash(), b.Hash())
+	}
+	if a.Hash() == c.Hash() {
+		t.Errorf("a different seed keeps the hash %s", a.Hash())
+	}
+}
+
+func TestRunSeedsDistinct(t *testing.T) {
+	seen := map[uint64]bool{}
+	for p := 0; p < 100; p++ {
+		for r := 0; r < 1000; r++ {
+			s := RunSeed(1, p, r)
+			if seen[s] {
+				t.Fatalf("seed collision at point %d run %d", p, r)
+			}
+			seen[s] = true
+		}
+	}
+	if RunSeed(1, 2, 3) == RunSeed(2, 2, 3) || RunSeed(1, 2, 3) == RunSeed(1, 3, 2) {
+		t.Error("run seeds do not depend on the sweep seed, or are symmetric in point and run")
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	if s, err := ParseShard("3/16"); err != nil || s != (Shard{3, 16}) || s.String() != "3/16" {
+		t.Errorf("ParseShard(3/16) = %v, %v", s, err)
+	}
+	if s, err := ParseShard("0/1"); err != nil || s != (Shard{0, 1}) {
+		t.Errorf("ParseShard(0/1) = %v, %v", s, err)
+	}
+	for _, bad := range []string{"5/4", "4/4", "-1/4", "1/0", "a/b", "3", "", "1/2/3"} {
+		if _, err := ParseShard(bad); err == nil {
+			t.Errorf("ParseShard(%q) did not fail", bad)
+		}
+	}
+	// Four shards partition the tasks.
+	for task := 0; task < 50; task++ {
+		n := 0
+		for i := 0; i < 4; i++ {
+			if (Shard{i, 4}).Holds(task) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("task %d is in %d of 4 shards", task, n)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package escape
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Curvature holds what the escape theorems need from the exact Hessians at
+// the minimum a and the col b.
+type Curvature struct {
+	// HAe is H_ae = eᵀH(a)e, the curvature at the minimum along the escape
+	// direction e (an eigenvalue of H(a) when e is one of its eigenvectors,
+	// as for every landscape of this package).
+	HAe float64 `json:"h_ae"`
+	// HBe is H_be < 0, the negative eigenvalue of H(b), whose eigenvector is e.
+	HBe float64 `json:"h_be"`
+	// LogDetRatio is log(−det H(b) / det H(a)).
+	LogDetRatio float64 `json:"log_det_ratio"`
+	// Barrier is ΔL = L(b) − L(a).
+	Barrier float64 `json:"barrier"`
+	// HAMax is the largest eigenvalue of H(a): gradient descent is stable at
+	// the minimum only when η·HAMax < 2.
+	HAMax float64 `json:"h_a_max"`
+}
+
+// ValleyCurvature computes the Curvature of the valley v of l from the exact
+// Hessians at v.Min and v.Col. It fails unless H(a) is positive definite and
+// H(b) has exactly one negative eigenvalue.
+func ValleyCurvature(l Landscape, v Valley) (Curvature, error) {
+	n := l.Dim()
+	ha := mat.NewSymDense(n, nil)
+	hb := mat.NewSymDense(n, nil)
+	l.Hessian(ha, v.Min)
+	l.Hessian(hb, v.Col)
+	var ea, eb mat.EigenSym
+	if !ea.Factorize(ha, false) || !eb.Factorize(hb, true) {
+		return Curvature{}, errors.New("eigendecomposition of the Hessian failed")
+	}
+	logDet := 0.0
+	hamax := 0.0
+	for _, lam := range ea.Values(nil) {
+		hamax = math.Max(hamax, lam)
+		if !(lam > 0) {
+			return Curvature{}, fmt.Errorf("Hessian at the minimum has eigenvalue %g: not a minimum", lam)
+		}
+		logDet -= math.Log(lam)
+	}
+	neg := -1
+	vals := eb.Values(nil)
+	for i, lam := range vals {
+		switch {
+		case lam < 0 && neg >= 0:
+			return Curvature{}, errors.New("Hessian at the col has more than one negative eigenvalue")
+		case lam < 0:
+			neg = i
+		case lam == 0:
+			return Curvature{}, errors.New("Hessian at the col is singular")
+		}
+		logDet += math.Log(math.Abs(lam))
+	}
+	if neg < 0 {
+		return Curvature{}, errors.New("Hessian at the col has no negative eigenvalue: not a col")
+	}
+	var vecs mat.Dense
+	eb.VectorsTo(&vecs)
+	e := mat.Col(nil, neg, &vecs)
+	hae := mat.Inner(mat.NewVecDense(n, e), ha, mat.NewVecDense(n, e))
+	return Curvature{HAe: hae, HBe: vals[neg], LogDetRatio: logDet, Barrier: l.Loss(v.Col) - l.Loss(v.Min), HAMax: hamax}, nil
+}
+
+// Theorem1NegLogRate returns −log γ, γ the escape rate per unit time of SGLD
+// with diffusion D (seed slides, Theorem 1, Kramers–Langer):
+//
+//	τ = 1/γ = 2π·√(−det H_b / det H_a)·(1/|H_be|)·exp(ΔL/D).
+//
+// In 1-D it is γ = √(L″(a)·|L″(b)|)/(2π)·exp(−ΔL/D).
+func Theorem1NegLogRate(c Curvature, d float64) float64 {
+	return math.Log(2*math.Pi/math.Abs(c.HBe)) + c.LogDetRatio/2 + c.Barrier/d
+}
+
+// Theorem2NegLogRate returns −log γ, γ the escape rate per unit time of SGD
+// with learning rate η and batch size B (seed slides, Theorem 2):
+//
+//	τ = 1/γ = (2π/|H_be|)·exp[(2BΔL/η)·(s/H_ae + (1 − s)/|H_be|)],
+//
+// with s ∈ (0, 1) a path-dependent parameter.
+func Theorem2NegLogRate(c Curvature, eta, batch, s float64) float64 {
+	return math.Log(2*math.Pi/math.Abs(c.HBe)) + 2*batch*c.Barrier/eta*(s/c.HAe+(1-s)/math.Abs(c.HBe))
+}
+
+// Theorem2S solves Theorem 2 for s given a measured −log γ (γ per unit
+// time): s = [(−log γ − log(2π/|H_be|))·η/(2BΔL) − 1/|H_be|] / (1/H_ae − 1/|H_be|).
+// It returns NaN when H_ae = |H_be| (s is then not identifiable).
+func Theorem2S(c Curvature, eta, batch, negLogRate float64) float64 {
+	den := 1/c.HAe - 1/math.Abs(c.HBe)
+	if den == 0 {
+		return math.NaN()
+	}
+	return ((negLogRate-math.Log(2*math.Pi/math.Abs(c.HBe)))*eta/(2*batch*c.Barrier) - 1/math.Abs(c.HBe)) / den
+}
+
+// MeanFirstPassage1D returns the exact mean first-passage time of the 1-D
+// diffusion dx = −L'(x)dt + √(2D)dW from a to xf > a, with a reflecting
+// wall at lo < a (Gardiner, Handbook of Stochastic Methods, §5.2.7):
+//
+//	T = (1/D)·∫_a^xf dy e^{L(y)/D} ∫_lo^y dz e^{−L(z)/D},
+//
+// by the trapezoidal rule on about n intervals of [lo, xf], with a on the
+// grid. Put lo where L(lo) − L(a) ≫ D to model an unbounded domain.
+func MeanFirstPassage1D(loss func(float64) float64, lo, a, xf, d float64, n int) float64 {
+	h := (xf - lo) / float64(n)
+	n1 := int(math.Ceil((a - lo) / h))
+	n2 := int(math.Ceil((xf - a) / h))
+	la := loss(a)
+	weight := func(z float64) float64 { return math.Exp(-(loss(z) - la) / d) }
+	// Inner integral from lo to a.
+	h1 := (a - lo) / float64(n1)
+	inner := 0.0
+	prev := weight(lo)
+	for i := 1; i <= n1; i++ {
+		e := weight(lo + float64(i)*h1)
+		inner += h1 / 2 * (prev + e)
+		prev = e
+	}
+	// Outer integral from a to xf, carrying the inner one along.
+	h2 := (xf - a) / float64(n2)
+	prevOut := inner // e^{(L(a)−L(a))/D}·inner
+	t := 0.0
+	for i := 1; i <= n2; i++ {
+		y := a + float64(i)*h2
+		e := weight(y)
+		inner += h2 / 2 * (prev + e)
+		prev = e
+		out := inner / e
+		t += h2 / 2 * (prevOut + out)
+		prevOut = out
+	}
+	return t / d
+}
+
+// ExactRate1D returns the escape rate per unit time, 1/T, of the
+// continuous-time SGLD process on a 1-D analytic landscape with the "col"
+// criterion, T from MeanFirstPassage1D: the reference a simulation with a
+// small step converges to (Kramers' formula is its low-temperature limit).
+// ok is false when the landscape is not 1-D.
+func ExactRate1D(an *Analytic, crit Criterion, d float64) (rate float64, ok bool) {
+	if an.Dim() != 1 || crit.Kind != CriterionCol {
+		return 0, false
+	}
+	v := an.Valley
+	sgn := v.Escape[0]
+	// Mirror so that the escape is towards +x.
+	loss := func(x float64) float64 { return an.Loss([]float64{sgn * x}) }
+	a := sgn * v.Min[0]
+	b := sgn * v.Col[0]
+	xf := b + (sgn*v.Other[0]-b)/2
+	// Reflecting wall where the loss is 60·D above L(a), beyond the minimum.
+	step := math.Max(b-a, 1e-3)
+	lo := a - step
+	for i := 0; i < 200 && loss(lo)-loss(a) < 60*d; i++ {
+		lo -= step
+	}
+	return 1 / MeanFirstPassage1D(loss, lo, a, xf, d, 400000), true
+}
