@@ -150,7 +150,11 @@ func (h *Hessian) MulVec(dst, v []float64) {
 	})
 }
 
-// MulMat stores H·V in dst, one direction per column of V (P×k).
+// MulMat stores H·V in dst, one direction per column of V (P×k), by the
+// block R-operator (hvp_block.go): the k directions go through the R-passes
+// together as products of matrices, and zero blocks of V are skipped. The
+// result equals k MulVec calls up to rounding and does not depend on the
+// number of workers. dst must not overlap v.
 func (h *Hessian) MulMat(dst, v *mat.Dense) {
 	P := h.m.Layout.P
 	r, k := v.Dims()
@@ -158,13 +162,7 @@ func (h *Hessian) MulMat(dst, v *mat.Dense) {
 	if r != P || dr != P || dk != k {
 		panic(fmt.Sprintf("model: Hessian.MulMat with %d×%d into %d×%d, want P = %d rows", r, k, dr, dk, P))
 	}
-	col := make([]float64, P)
-	out := make([]float64, P)
-	for j := 0; j < k; j++ {
-		mat.Col(col, j, v)
-		h.MulVec(out, col)
-		dst.SetCol(j, out)
-	}
+	h.mulMatBlock(dst, v)
 }
 
 // rop adds chunk c's contribution to H·v into g.
