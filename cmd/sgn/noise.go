@@ -1,8 +1,167 @@
 package main
 
-import "errors"
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 
-// runNoise implements 'sgn noise'.
+	"github.com/sgn-project/sgn/covariance"
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/model"
+)
+
+const noiseExample = `sgn noise --checkpoint out/figure-model/model.safetensors --batch-sizes 1,4,16,64,256 \
+    --minibatches 1000 --out out/noise`
+
+// noiseJSON is noise.json: the report of covariance.AnalyzeNoise with what
+// is needed to recompute it.
+type noiseJSON struct {
+	Version    string                  `json:"version"`
+	Checkpoint string                  `json:"checkpoint"`
+	Model      model.CheckpointMeta    `json:"model"`
+	Selection  data.Selection          `json:"data_selection"`
+	Workers    int                     `json:"workers"`
+	Report     *covariance.NoiseReport `json:"report"`
+	Files      map[string]string       `json:"files"`
+}
+
+// runNoise implements 'sgn noise': the shape of the gradient noise at fixed
+// θ, across parameters (Simsekli et al. 2019) and across minibatches.
 func runNoise(a *app, args []string) error {
-	return errors.New("not implemented yet")
+	fs := a.newFlagSet("noise", "noise --checkpoint FILE [flags]", noiseExample)
+	ckpt := fs.String("checkpoint", "", "model checkpoint (safetensors) to analyse (required)")
+	mnist := fs.String("mnist", "", "folder with the MNIST idx .gz files (default: the GoMNIST module's data)")
+	split := fs.String("split", "train", "data split: train or test")
+	first := fs.Int("first", 10000, "use the first N images of the split (0: all)")
+	random := fs.Int("random", 0, "use N images drawn at random instead of --first")
+	dataSeed := fs.Uint64("data-seed", 1, "seed of --random")
+	bs := fs.String("batch-sizes", "1,4,16,64,256", "minibatch sizes B, comma-separated")
+	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", covariance.MinMinibatches))
+	coords := fs.Int("coords", 0, "coordinates analysed across minibatches (0: all when P is small, a seeded subset otherwise)")
+	histB := fs.Int("hist-b", 0, "batch size drawn in the four-panel figure (0: the smallest B ≥ 16)")
+	poolCap := fs.Int("pool-cap", 0, "values in the pooled across-parameter sample (0: the default, 2,000,000)")
+	seed := fs.Uint64("seed", 1, "seed of the minibatches, coordinate subset and synthetic references")
+	workers := fs.Int("workers", runtime.NumCPU(), "goroutines")
+	out := fs.String("out", "out/noise", "output folder")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if *ckpt == "" {
+		return usagef("--checkpoint is required (a model written by sgn train)")
+	}
+	sizes, err := parseBatchSizes(*bs)
+	if err != nil {
+		return usagef("--batch-sizes %q: %v", *bs, err)
+	}
+	switch {
+	case *nmb < covariance.MinMinibatches:
+		return usagef("--minibatches %d: need at least %d (the stable fit's quantiles need 20 points)", *nmb, covariance.MinMinibatches)
+	case *workers < 1:
+		return usagef("--workers %d: must be at least 1", *workers)
+	case *coords < 0:
+		return usagef("--coords %d: must not be negative", *coords)
+	case *poolCap < 0:
+		return usagef("--pool-cap %d: must not be negative", *poolCap)
+	}
+	if *histB != 0 {
+		found := false
+		for _, b := range sizes {
+			found = found || b == *histB
+		}
+		if !found {
+			return usagef("--hist-b %d: must be one of --batch-sizes %s", *histB, *bs)
+		}
+	}
+	m, meta, err := model.LoadCheckpoint(*ckpt)
+	if err != nil {
+		return err
+	}
+	o := data.Options{Dir: *mnist, Split: *split, Pool: meta.Pool, First: *first, Random: *random, Seed: *dataSeed}
+	if *random > 0 {
+		o.First = 0
+	}
+	if err := o.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	set, err := data.Load(o)
+	if err != nil {
+		return err
+	}
+	for _, b := range sizes {
+		if b > set.N {
+			return usagef("--batch-sizes: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("cannot create --out folder: %w", err)
+	}
+	if err := checkWritable(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
+		m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(sizes), *nmb)
+	oracle := covariance.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y})
+	var prog *progress
+	rep, err := covariance.AnalyzeNoise(oracle, covariance.NoiseOptions{
+		BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
+		Coords: *coords, HistB: *histB, PoolCap: *poolCap,
+	}, func(done, total int) {
+		if prog == nil {
+			prog = a.newProgress("noise", total, *quiet)
+		}
+		prog.Update(done, "")
+	})
+	prog.Done()
+	if err != nil {
+		return err
+	}
+	files := map[string]string{
+		"json":   filepath.Join(*out, "noise.json"),
+		"csv":    filepath.Join(*out, "noise.csv"),
+		"panels": filepath.Join(*out, "noise-panels"),
+		"vs_b":   filepath.Join(*out, "noise-vs-batch"),
+	}
+	if err := covariance.WriteNoiseSummaryCSV(rep, files["csv"]); err != nil {
+		return err
+	}
+	if err := covariance.WriteNoisePanels(rep, files["panels"]); err != nil {
+		return err
+	}
+	if err := covariance.WriteNoiseVsBatch(rep, files["vs_b"]); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(noiseJSON{Version: version, Checkpoint: *ckpt, Model: meta, Selection: set.Selected(),
+		Workers: *workers, Report: rep, Files: files}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := data.WriteBytesAtomic(files["json"], append(js, '\n')); err != nil {
+		return err
+	}
+	noiseSummary(a, rep)
+	fmt.Fprintf(a.stdout, "files: %s, %s, %s.png/.svg, %s.png/.svg\n", files["json"], files["csv"], files["panels"], files["vs_b"])
+	return nil
+}
+
+// noiseSummary prints, per B, the tail index and Gaussianity of both views.
+func noiseSummary(a *app, r *covariance.NoiseReport) {
+	fmt.Fprintf(a.stdout, "P = %d, N = %d, %d minibatches per B, ‖ḡ‖ = %.4g\n", r.Params, r.Samples, r.Minibatches, r.FullGradientNorm)
+	fmt.Fprintf(a.stdout, "%6s  %-34s  %-40s\n", "B", "across parameters (pooled)", "across minibatches (median over coords)")
+	for _, b := range r.Batches {
+		ap := "n/a"
+		if p := b.AcrossParams.Pooled; p != nil && p.TailIndex != nil {
+			ap = fmt.Sprintf("α̂ %.2f", *p.TailIndex)
+			if p.AD != nil {
+				ap += fmt.Sprintf(", AD p %.2g", p.AD.PValue)
+			}
+		}
+		am := "n/a"
+		if c := b.AcrossMinibatches.Coordinates; c != nil && c.TailIndex != nil {
+			am = fmt.Sprintf("α̂ %.2f, %.0f%% reject Gaussian (AD)", c.TailIndex.Median, 100*c.ADRejectFraction)
+		}
+		fmt.Fprintf(a.stdout, "%6d  %-34s  %-40s\n", b.BatchSize, ap, am)
+	}
 }

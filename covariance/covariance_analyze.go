@@ -1,0 +1,418 @@
+package covariance
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/model"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Modes of Analyze.
+const (
+	// ModeAuto picks ModeFull when P ≤ AutoFullMaxParams, else ModeMatFree.
+	ModeAuto = "auto"
+	// ModeFull assembles H (P×P) and Σ (P×P), computes all eigenvalues of
+	// H and the eigenvectors down to the window's lower end.
+	ModeFull = "full"
+	// ModeMatFree computes the top-k eigenpairs of H by Lanczos on exact
+	// Hessian-vector products and projects Σ on them with G streamed in
+	// chunks: memory O(k·P) plus the chunk of G, any P.
+	ModeMatFree = "matfree"
+)
+
+// AutoFullMaxParams is the largest P that ModeAuto analyses in full. Full
+// mode costs about 4 s on one core at P = 1,242 and N = 2,000 (P Hessian
+// columns and dense Σ grow as P²N, the tridiagonal reduction as P³) and
+// holds four P×P matrices, so at P = 3,000 it takes about a minute and
+// beyond that the matrix-free mode is the practical one.
+const AutoFullMaxParams = 3000
+
+// Defaults of Options.
+const (
+	// DefaultTopK is the number of Lanczos eigenpairs in ModeMatFree.
+	DefaultTopK = 100
+	// DefaultHeatmapK is the side of the top block of UᵀCU drawn as a heat
+	// map.
+	DefaultHeatmapK = 20
+)
+
+// Options configure Analyze.
+type Options struct {
+	// BatchSizes are the batch sizes B of C = Σ/B compared with H/B (at
+	// least one; each ≥ 1 and ≤ the number of samples).
+	BatchSizes []int
+	// Window is the open interval of eigenvalues compared; the zero value
+	// means (DefaultLambdaMin, DefaultLambdaMax).
+	Window Window
+	// Mode is ModeAuto (""), ModeFull or ModeMatFree.
+	Mode string
+	// TopK is the number of Lanczos eigenpairs in ModeMatFree (0 means
+	// DefaultTopK).
+	TopK int
+	// HeatmapK is the side of the top block kept for the heat map (0 means
+	// DefaultHeatmapK).
+	HeatmapK int
+	// Seed seeds the Lanczos start vector.
+	Seed uint64
+	// MemoryBudget bounds the per-sample gradients (see GradientOptions).
+	MemoryBudget int64
+	// Workers is the number of goroutines of the gradient and Hessian
+	// passes. Results do not depend on it.
+	Workers int
+	// Progress, if not nil, is called with the stage being worked on and
+	// how far it is (done of total units).
+	Progress func(stage string, done, total int)
+}
+
+// EigenInfo describes how the eigenbasis of H was obtained.
+type EigenInfo struct {
+	// Method names the eigensolver: the dense path of ModeFull (see
+	// eigenTop) or "Lanczos" (ModeMatFree).
+	Method string `json:"method"`
+	// Computed is the number of eigenpairs computed, Analysed the number
+	// (the largest ones) on which Σ was projected.
+	Computed int `json:"computed"`
+	Analysed int `json:"analysed"`
+	// LambdaMax and LambdaMin are the extreme computed eigenvalues; Negative
+	// counts the computed eigenvalues below zero and InWindow those in the
+	// window.
+	LambdaMax float64 `json:"lambda_max"`
+	LambdaMin float64 `json:"lambda_min"`
+	Negative  int     `json:"negative"`
+	InWindow  int     `json:"in_window"`
+	// Asymmetry is max |Hᵢⱼ − Hⱼᵢ| of the assembled Hessian (ModeFull).
+	Asymmetry float64 `json:"assembly_asymmetry,omitempty"`
+	// Iterations, Converged and MaxResidual (max ‖Hu − λu‖) report on
+	// Lanczos (ModeMatFree).
+	Iterations  int     `json:"lanczos_iterations,omitempty"`
+	Converged   *bool   `json:"lanczos_converged,omitempty"`
+	MaxResidual float64 `json:"max_residual,omitempty"`
+}
+
+// Analysis is the comparison of the gradient-noise covariance C(θ) = Σ/B with
+// H(θ)/B for one model on one set of samples.
+type Analysis struct {
+	Mode       string  `json:"mode"`
+	NumParams  int     `json:"num_params"`
+	NumSamples int     `json:"num_samples"`
+	Loss       float64 `json:"loss"`
+	Accuracy   float64 `json:"accuracy"`
+	// GradNorm is ‖ḡ‖, the norm of the gradient of the mean loss.
+	GradNorm float64 `json:"grad_norm"`
+	// TraceSigma = tr Σ, TraceFIM = tr FIM, TraceH = tr H (ModeFull).
+	TraceSigma float64  `json:"trace_sigma"`
+	TraceFIM   float64  `json:"trace_fim"`
+	TraceH     *float64 `json:"trace_h,omitempty"`
+	// BSimple = tr Σ / ‖ḡ‖² (McCandlish et al. 2018); nil when ḡ = 0.
+	BSimple *float64 `json:"b_simple"`
+	// RelFrobenius = ‖C − H/B‖_F / ‖H/B‖_F (ModeFull; independent of B).
+	RelFrobenius *float64  `json:"rel_frobenius,omitempty"`
+	Eigen        EigenInfo `json:"eigen"`
+	// Comparisons holds one comparison per batch size, in the order given.
+	Comparisons []*Comparison `json:"by_batch_size"`
+	// Seconds is the wall time of each stage.
+	Seconds map[string]float64 `json:"seconds"`
+	// Lambda holds the analysed eigenvalues of H in descending order,
+	// Sigma = UᵀΣU on their eigenvectors and MeanProj = Uᵀḡ.
+	Lambda   []float64     `json:"-"`
+	Sigma    *mat.SymDense `json:"-"`
+	MeanProj []float64     `json:"-"`
+	// HeatmapK is the side of the top block for the heat map.
+	HeatmapK int `json:"heatmap_k"`
+}
+
+// validate checks the options against the number of samples and fills in
+// the defaults.
+func (o *Options) validate(n int) error {
+	if len(o.BatchSizes) == 0 {
+		return errors.New("no batch size given")
+	}
+	for _, b := range o.BatchSizes {
+		if b <= 0 {
+			return fmt.Errorf("batch size %d: must be positive", b)
+		}
+		if b > n {
+			return fmt.Errorf("batch size %d is larger than the %d samples: C = Σ/B needs B ≤ N", b, n)
+		}
+	}
+	if o.Window == (Window{}) {
+		o.Window = Window{Min: DefaultLambdaMin, Max: DefaultLambdaMax}
+	}
+	if err := o.Window.Validate(); err != nil {
+		return err
+	}
+	switch o.Mode {
+	case "":
+		o.Mode = ModeAuto
+	case ModeAuto, ModeFull, ModeMatFree:
+	default:
+		return fmt.Errorf("mode %q: expected auto, full or matfree", o.Mode)
+	}
+	if o.TopK < 0 {
+		return fmt.Errorf("top-k %d: must be positive", o.TopK)
+	}
+	if o.TopK == 0 {
+		o.TopK = DefaultTopK
+	}
+	if o.HeatmapK < 0 {
+		return fmt.Errorf("heat-map size %d: must be positive", o.HeatmapK)
+	}
+	if o.HeatmapK == 0 {
+		o.HeatmapK = DefaultHeatmapK
+	}
+	o.Workers = max(1, o.Workers)
+	return nil
+}
+
+// resolveMode returns the mode used for P parameters.
+func (o *Options) resolveMode(P int) (string, error) {
+	mode := o.Mode
+	if mode == ModeAuto {
+		mode = ModeFull
+		if P > AutoFullMaxParams {
+			mode = ModeMatFree
+		}
+	}
+	if mode == ModeFull && P > MaxDenseParams {
+		return "", fmt.Errorf("mode full with P = %d: the dense Hessian would take %.1f GB (the limit is P = %d); use matfree", P, float64(hessian.FullBytes(P))/1e9, MaxDenseParams)
+	}
+	return mode, nil
+}
+
+// Analyze compares the noise covariance C = Σ/B of model m at its parameters
+// m.Theta with H/B, over the samples b, in the eigenbasis of H (Xie et al.
+// 2021, Fig. 2): per-sample gradients from one batched backward pass
+// (NewGradients), H by the exact R-operator (model.NewHessian), its
+// eigenpairs from the assembled H (ModeFull: Householder reduction, QL
+// eigenvalues, inverse iteration, every pair checked) or by Lanczos
+// (ModeMatFree), Σ projected on them (Gradients.ProjectSigma), then Compare
+// for every batch size. ModeFull also reports ‖C − H/B‖_F/‖H/B‖_F and tr H.
+//
+// Errors name the bad option, or the window and the range of the
+// eigenvalues when none falls inside it.
+func Analyze(m *model.MLP, b model.Batch, o Options) (*Analysis, error) {
+	if m == nil {
+		return nil, errors.New("nil model")
+	}
+	n := b.N()
+	if n == 0 {
+		return nil, errors.New("no samples")
+	}
+	if err := o.validate(n); err != nil {
+		return nil, err
+	}
+	if _, err := o.resolveMode(m.NumParams()); err != nil {
+		return nil, err
+	}
+	a0 := time.Now()
+	if o.Progress != nil {
+		o.Progress("per-sample gradients", 0, 1)
+	}
+	e, err := m.Evaluate(m.Theta, b, nil, o.Workers)
+	if err != nil {
+		return nil, err
+	}
+	g, err := NewGradients(m, m.Theta, b, GradientOptions{MemoryBudget: o.MemoryBudget, Workers: o.Workers})
+	if err != nil {
+		return nil, err
+	}
+	gradSeconds := time.Since(a0).Seconds()
+	h, err := m.NewHessian(m.Theta, b, o.Workers)
+	if err != nil {
+		return nil, err
+	}
+	a, err := AnalyzeOperator(g, h, o)
+	if err != nil {
+		return nil, err
+	}
+	a.Loss, a.Accuracy = e.Loss, e.Accuracy
+	a.Seconds["gradients"] = math.Round(gradSeconds*1000) / 1000
+	return a, nil
+}
+
+// AnalyzeOperator is Analyze for per-sample gradients g and any symmetric
+// operator h standing for the Hessian of the mean loss over the same samples
+// (an analytic landscape's, a dense matrix's). Loss and Accuracy are left 0.
+func AnalyzeOperator(g *Gradients, h hessian.Operator, o Options) (*Analysis, error) {
+	if g == nil || h == nil {
+		return nil, errors.New("nil gradients or Hessian")
+	}
+	n, P := g.N(), g.Dim()
+	if h.Dim() != P {
+		return nil, fmt.Errorf("the Hessian has dimension %d, the gradients %d", h.Dim(), P)
+	}
+	if err := o.validate(n); err != nil {
+		return nil, err
+	}
+	mode, err := o.resolveMode(P)
+	if err != nil {
+		return nil, err
+	}
+	progress := func(stage string, done, total int) {
+		if o.Progress != nil {
+			o.Progress(stage, done, total)
+		}
+	}
+	a := &Analysis{Mode: mode, NumParams: P, NumSamples: n, Seconds: map[string]float64{}, HeatmapK: o.HeatmapK}
+	t0 := time.Now()
+	lap := func(stage string) {
+		now := time.Now()
+		a.Seconds[stage] = math.Round(now.Sub(t0).Seconds()*1000) / 1000
+		t0 = now
+	}
+	a.TraceSigma, a.TraceFIM = g.TraceSigma(), g.TraceFIM()
+	a.GradNorm = floats.Norm(g.Mean(), 2)
+	if bs := g.SimpleNoiseScale(); !math.IsInf(bs, 0) && !math.IsNaN(bs) {
+		a.BSimple = &bs
+	}
+	progress("per-sample gradients", 1, 1)
+
+	var lambda []float64 // descending
+	var vecs func(k int) *mat.Dense
+	var hDense *mat.SymDense
+	switch mode {
+	case ModeFull:
+		H, asym, err := hessian.Full(h, 64, func(done, total int) { progress("Hessian", done, total) })
+		if err != nil {
+			return nil, err
+		}
+		lap("hessian")
+		progress("eigendecomposition", 0, 1)
+		// Eigenvectors are needed down to the last eigenvalue in the window
+		// (and for the top block and the top ratios).
+		want := func(values []float64) int {
+			last := -1
+			for i, l := range values {
+				if o.Window.Contains(l) {
+					last = i
+				}
+			}
+			if last < 0 {
+				return 0
+			}
+			return max(last+1, o.HeatmapK, NumTopRatios)
+		}
+		es, err := eigenTop(H, want, eigenTol)
+		if err != nil {
+			return nil, err
+		}
+		lambda = es.values
+		vecs = func(k int) *mat.Dense {
+			return es.vectors.Slice(0, P, 0, k).(*mat.Dense)
+		}
+		a.Eigen = EigenInfo{Method: es.method, Computed: P, Asymmetry: asym, MaxResidual: es.maxResidual}
+		var tr float64
+		for _, l := range lambda {
+			tr += l
+		}
+		a.TraceH = &tr
+		hDense = H
+		progress("eigendecomposition", 1, 1)
+		lap("eigen")
+	case ModeMatFree:
+		k := min(o.TopK, P)
+		sp, err := hessian.Lanczos(h, k, 0, hessian.LanczosOptions{Seed: o.Seed, Progress: func(it, total int) { progress("Lanczos", it, total) }})
+		if err != nil {
+			return nil, err
+		}
+		lambda = sp.Top
+		vecs = func(k int) *mat.Dense {
+			return mat.DenseCopyOf(sp.TopVectors.Slice(0, P, 0, k))
+		}
+		conv := sp.Converged
+		a.Eigen = EigenInfo{Method: "Lanczos", Computed: len(lambda), Iterations: sp.Iterations, Converged: &conv, MaxResidual: slices.Max(sp.TopResiduals)}
+		lap("lanczos")
+	}
+	a.Eigen.LambdaMax, a.Eigen.LambdaMin = lambda[0], lambda[len(lambda)-1]
+	last := -1
+	for i, l := range lambda {
+		if l < 0 {
+			a.Eigen.Negative++
+		}
+		if o.Window.Contains(l) {
+			a.Eigen.InWindow++
+			last = i
+		}
+	}
+	if last < 0 {
+		return nil, fmt.Errorf("no Hessian eigenvalue in the window (%g, %g): the %d eigenvalues computed lie in [%.4g, %.4g] (set --lambda-min/--lambda-max)",
+			o.Window.Min, o.Window.Max, len(lambda), lambda[len(lambda)-1], lambda[0])
+	}
+	kb := min(len(lambda), max(last+1, o.HeatmapK, NumTopRatios))
+	a.HeatmapK = min(o.HeatmapK, kb)
+	a.Eigen.Analysed = kb
+	a.Lambda = lambda[:kb:kb]
+
+	progress("projection of Σ", 0, 1)
+	a.Sigma, a.MeanProj, err = g.ProjectSigma(vecs(kb))
+	if err != nil {
+		return nil, err
+	}
+	progress("projection of Σ", 1, 1)
+	lap("projection")
+	for _, B := range o.BatchSizes {
+		c, err := Compare(a.Lambda, a.Sigma, a.MeanProj, B, o.Window)
+		if err != nil {
+			return nil, err
+		}
+		a.Comparisons = append(a.Comparisons, c)
+	}
+	if hDense != nil {
+		progress("dense Σ", 0, 1)
+		s, err := g.Sigma()
+		if err != nil {
+			return nil, err
+		}
+		rf, err := RelFrobenius(s, hDense)
+		if err == nil {
+			a.RelFrobenius = &rf
+		}
+		progress("dense Σ", 1, 1)
+		lap("sigma")
+	}
+	return a, nil
+}
+
+// Verdict says in one sentence whether the analysis of a model supports
+// C = H/B at the first batch size, by the thresholds of Comparison.Agrees.
+func (a *Analysis) Verdict() string {
+	c := a.Comparisons[0]
+	if c.Fit == nil {
+		return fmt.Sprintf("undecided: only %d points in the window, too few for a fit", c.Selected)
+	}
+	s := fmt.Sprintf("slope %.3f, r %.3f, median ratio %.3f over %d eigenvalues", c.Fit.Slope, c.Fit.R, c.MedianRatio, c.Selected)
+	if c.Agrees() {
+		return "agrees with C = H/B: " + s
+	}
+	var why []string
+	if math.Abs(c.Fit.Slope-1) > SlopeTolerance {
+		why = append(why, fmt.Sprintf("slope %.3f is not within %.2f of 1", c.Fit.Slope, SlopeTolerance))
+	}
+	if c.Fit.R < MinPearsonR {
+		why = append(why, fmt.Sprintf("r %.3f < %.2f", c.Fit.R, MinPearsonR))
+	}
+	if c.MedianRatio < 1/RatioFactor || c.MedianRatio > RatioFactor {
+		why = append(why, fmt.Sprintf("median ratio %.3f is off by more than a factor %g", c.MedianRatio, RatioFactor))
+	}
+	return "disagrees with C = H/B: " + cvhJoinAnd(why) + " (" + s + ")"
+}
+
+func cvhJoinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	out := s[0]
+	for _, x := range s[1 : len(s)-1] {
+		out += ", " + x
+	}
+	return out + " and " + s[len(s)-1]
+}

@@ -1,0 +1,171 @@
+package covariance
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// cvhSymWithSpectrum returns Q diag(λ) Qᵀ for a random orthogonal Q.
+func cvhSymWithSpectrum(lambda []float64, seed uint64) *mat.SymDense {
+	n := len(lambda)
+	var qr mat.QR
+	qr.Factorize(cvhRandomMatrix(n, n, seed))
+	var q mat.Dense
+	qr.QTo(&q)
+	a := mat.NewSymDense(n, nil)
+	for k := 0; k < n; k++ {
+		a.SymRankOne(a, lambda[k], q.ColView(k))
+	}
+	return a
+}
+
+// eigenTop finds known spectra exactly, including repeated and zero
+// eigenvalues, a diagonal matrix (reducible tridiagonal form) and the
+// identity (one cluster), and its vectors pass the residual and
+// orthogonality checks on the fast path.
+func TestEigenTopKnownSpectra(t *testing.T) {
+	clustered := []float64{4, 2, 0.3, 0.3, 0.3, 0.3, 0.3, 0.1, 1e-3, 1e-3 + 1e-12, 1e-4, 0, 0, 0, -0.05, -1}
+	for i := 0; i < 44; i++ {
+		clustered = append(clustered, 0.5*math.Sin(float64(i)))
+	}
+	diag := mat.NewSymDense(6, nil)
+	for i, v := range []float64{3, -1, 2, 2, 0, 5} {
+		diag.SetSym(i, i, v)
+	}
+	eye := mat.NewSymDense(9, nil)
+	for i := 0; i < 9; i++ {
+		eye.SetSym(i, i, 1)
+	}
+	cases := []struct {
+		name string
+		a    *mat.SymDense
+		want []float64
+	}{
+		{"clustered", cvhSymWithSpectrum(clustered, 3), clustered},
+		{"diagonal", diag, []float64{3, -1, 2, 2, 0, 5}},
+		{"identity", eye, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		{"1×1", mat.NewSymDense(1, []float64{-2}), []float64{-2}},
+	}
+	for _, c := range cases {
+		n := c.a.SymmetricDim()
+		sorted := slices.Clone(c.want)
+		slices.Sort(sorted)
+		slices.Reverse(sorted)
+		for _, k := range []int{n, n / 2, 0} {
+			res, err := eigenTop(c.a, func([]float64) int { return k }, eigenTol)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			scale := max(math.Abs(sorted[0]), math.Abs(sorted[n-1]))
+			for i, v := range res.values {
+				if math.Abs(v-sorted[i]) > 1e-13*scale {
+					t.Errorf("%s: eigenvalue %d = %v, want %v", c.name, i, v, sorted[i])
+				}
+			}
+			if k == 0 {
+				if res.vectors != nil {
+					t.Errorf("%s: k = 0 but vectors returned", c.name)
+				}
+				continue
+			}
+			if strings.Contains(res.method, "dsyev") {
+				t.Errorf("%s k=%d: the fast path failed its check (%s)", c.name, k, res.method)
+			}
+			r, ok := checkEigenpairs(c.a, res.values[:k], res.vectors, scale, 1e-12)
+			if !ok || r > 1e-12*scale || res.maxResidual != r {
+				t.Errorf("%s k=%d: residual %.3g (reported %.3g), check %v", c.name, k, r, res.maxResidual, ok)
+			}
+			var g mat.Dense
+			g.Mul(res.vectors.T(), res.vectors)
+			for i := 0; i < k; i++ {
+				for j := 0; j < k; j++ {
+					want := 0.0
+					if i == j {
+						want = 1
+					}
+					if d := math.Abs(g.At(i, j) - want); d > 1e-12 {
+						t.Fatalf("%s k=%d: (UᵀU)[%d][%d] = %v", c.name, k, i, j, g.At(i, j))
+					}
+				}
+			}
+		}
+	}
+}
+
+// The eigenpairs agree with gonum's complete eigensolver on a random matrix.
+func TestEigenTopMatchesDsyev(t *testing.T) {
+	const n = 80
+	r := cvhRandomMatrix(n, n, 4)
+	a := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			a.SetSym(i, j, r.At(i, j)+r.At(j, i))
+		}
+	}
+	res, err := eigenTop(a, func([]float64) int { return 30 }, eigenTol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With tolerance 0 the check fails and the complete solver answers.
+	fb, err := eigenTop(a, func([]float64) int { return 30 }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fb.method, "dsyev") || strings.Contains(res.method, "dsyev") {
+		t.Errorf("methods %q (tol 1e-9) and %q (tol 0)", res.method, fb.method)
+	}
+	for i := 0; i < 30; i++ {
+		if d := math.Abs(fb.values[i] - res.values[i]); d > 1e-12 {
+			t.Errorf("fallback eigenvalue %d: %v vs %v", i, fb.values[i], res.values[i])
+		}
+		if dot := mat.Dot(res.vectors.ColView(i), fb.vectors.ColView(i)); math.Abs(math.Abs(dot)-1) > 1e-10 {
+			t.Errorf("fallback eigenvector %d: |u·v| = %v", i, math.Abs(dot))
+		}
+	}
+	if fb.maxResidual > 1e-12 {
+		t.Errorf("fallback residual %v", fb.maxResidual)
+	}
+	var es mat.EigenSym
+	es.Factorize(a, true)
+	asc := es.Values(nil)
+	var v mat.Dense
+	es.VectorsTo(&v)
+	for i := 0; i < 30; i++ {
+		if d := math.Abs(res.values[i] - asc[n-1-i]); d > 1e-12 {
+			t.Errorf("eigenvalue %d: %v vs dsyev %v", i, res.values[i], asc[n-1-i])
+		}
+		// isolated eigenvalues: the vectors agree up to sign
+		dot := mat.Dot(res.vectors.ColView(i), v.ColView(n-1-i))
+		if math.Abs(math.Abs(dot)-1) > 1e-10 {
+			t.Errorf("eigenvector %d: |u·v| = %v, want 1", i, math.Abs(dot))
+		}
+	}
+}
+
+// The tridiagonal LU with pivoting solves (T − σI)x = b.
+func TestTridiagLUSolve(t *testing.T) {
+	d := []float64{1e-20, 2, -3, 0.5, 4, 0}
+	e := []float64{5, 1e-3, 2, -1, 7}
+	sigma := 0.37
+	f := newTridiagLU(len(d))
+	f.factor(d, e, sigma, 1e-300)
+	b := []float64{1, -2, 3, 0.5, 0, 2}
+	x := slices.Clone(b)
+	f.solve(x)
+	for i := range d {
+		s := (d[i] - sigma) * x[i]
+		if i > 0 {
+			s += e[i-1] * x[i-1]
+		}
+		if i < len(e) {
+			s += e[i] * x[i+1]
+		}
+		if math.Abs(s-b[i]) > 1e-13 {
+			t.Errorf("row %d: (T − σI)x = %v, want %v", i, s, b[i])
+		}
+	}
+}

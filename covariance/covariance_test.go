@@ -1,0 +1,277 @@
+package covariance
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/sgn-project/sgn/model"
+	"gonum.org/v1/gonum/mat"
+)
+
+// cvhRandomMatrix returns an r×c matrix of standard normal entries.
+func cvhRandomMatrix(r, c int, seed uint64) *mat.Dense {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	m := mat.NewDense(r, c, nil)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			m.Set(i, j, rng.NormFloat64())
+		}
+	}
+	return m
+}
+
+// cvhDirectSigma computes Σ = (1/N) Σᵢ gᵢgᵢᵀ − ḡḡᵀ and FIM = (1/N) Σᵢ gᵢgᵢᵀ
+// entry by entry, exactly as the seed writes them.
+func cvhDirectSigma(G *mat.Dense) (sigma, fim *mat.Dense, mean []float64) {
+	n, p := G.Dims()
+	mean = make([]float64, p)
+	for i := 0; i < n; i++ {
+		for k := 0; k < p; k++ {
+			mean[k] += G.At(i, k) / float64(n)
+		}
+	}
+	sigma, fim = mat.NewDense(p, p, nil), mat.NewDense(p, p, nil)
+	for a := 0; a < p; a++ {
+		for b := 0; b < p; b++ {
+			var s float64
+			for i := 0; i < n; i++ {
+				s += G.At(i, a) * G.At(i, b)
+			}
+			fim.Set(a, b, s/float64(n))
+			sigma.Set(a, b, s/float64(n)-mean[a]*mean[b])
+		}
+	}
+	return sigma, fim, mean
+}
+
+func cvhMaxDiff(a, b mat.Matrix) float64 {
+	r, c := a.Dims()
+	var d float64
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			d = math.Max(d, math.Abs(a.At(i, j)-b.At(i, j)))
+		}
+	}
+	return d
+}
+
+// Σ, FIM, traces and B_simple on a case small enough to do by hand:
+// g = (1,2), (3,4), (5,0): ḡ = (3,2), (1/N)Σgᵢgᵢᵀ = [[35,14],[14,20]]/3, so
+// Σ = [[8/3, −4/3], [−4/3, 8/3]], tr Σ = 16/3, ‖ḡ‖² = 13.
+func TestSigmaByHand(t *testing.T) {
+	G := mat.NewDense(3, 2, []float64{1, 2, 3, 4, 5, 0})
+	for _, budget := range []int64{8, 1 << 20} { // one row per chunk (streamed), and cached
+		g, err := newGradients(3, 2, func(dst []float64, r0, r1 int) error {
+			for i := r0; i < r1; i++ {
+				copy(dst[(i-r0)*2:], G.RawRowView(i))
+			}
+			return nil
+		}, budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Cached() != (budget > 48) {
+			t.Errorf("budget %d: cached = %v", budget, g.Cached())
+		}
+		s, err := g.Sigma()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := mat.NewDense(2, 2, []float64{8.0 / 3, -4.0 / 3, -4.0 / 3, 8.0 / 3})
+		if d := cvhMaxDiff(s, want); d > 1e-14 {
+			t.Errorf("budget %d: Σ = %v, want %v", budget, mat.Formatted(s), mat.Formatted(want))
+		}
+		f, err := g.FIM()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantF := mat.NewDense(2, 2, []float64{35.0 / 3, 14.0 / 3, 14.0 / 3, 20.0 / 3})
+		if d := cvhMaxDiff(f, wantF); d > 1e-14 {
+			t.Errorf("budget %d: FIM = %v, want %v", budget, mat.Formatted(f), mat.Formatted(wantF))
+		}
+		if m := g.Mean(); m[0] != 3 || m[1] != 2 {
+			t.Errorf("mean %v, want [3 2]", m)
+		}
+		if d := math.Abs(g.TraceSigma() - 16.0/3); d > 1e-14 {
+			t.Errorf("tr Σ = %v, want 16/3", g.TraceSigma())
+		}
+		if d := math.Abs(g.TraceFIM() - 55.0/3); d > 1e-14 {
+			t.Errorf("tr FIM = %v, want 55/3", g.TraceFIM())
+		}
+		if d := math.Abs(g.SimpleNoiseScale() - 16.0/39); d > 1e-14 {
+			t.Errorf("B_simple = %v, want 16/39", g.SimpleNoiseScale())
+		}
+	}
+}
+
+// Σ, C·v and UᵀΣU, streamed in chunks of 5 rows, equal the direct formulas.
+func TestNoiseCovarianceMatrixFree(t *testing.T) {
+	const n, p, B = 37, 11, 8
+	G := cvhRandomMatrix(n, p, 1)
+	// shift the rows so that ḡ is far from 0 and the two forms of Σ differ
+	for i := 0; i < n; i++ {
+		for k := 0; k < p; k++ {
+			G.Set(i, k, G.At(i, k)+float64(k))
+		}
+	}
+	sigma, _, _ := cvhDirectSigma(G)
+	src := func(dst []float64, r0, r1 int) error {
+		for i := r0; i < r1; i++ {
+			copy(dst[(i-r0)*p:], G.RawRowView(i))
+		}
+		return nil
+	}
+	streamed, err := newGradients(n, p, src, 5*8*p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if streamed.Cached() || streamed.chunk != 5 {
+		t.Fatalf("want a streamed pass in chunks of 5 rows, got cached %v chunk %d", streamed.Cached(), streamed.chunk)
+	}
+	cached, err := NewGradientsFromMatrix(G)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, g := range map[string]*Gradients{"streamed": streamed, "cached": cached} {
+		s, err := g.Sigma()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cvhMaxDiff(s, sigma); d > 1e-12 {
+			t.Errorf("%s: Σ differs from the direct formula by %.3g", name, d)
+		}
+		c, err := NewNoiseCovariance(g, B)
+		if err != nil {
+			t.Fatal(err)
+		}
+		V := cvhRandomMatrix(p, 3, 2)
+		var want mat.Dense
+		want.Mul(sigma, V)
+		want.Scale(1.0/B, &want)
+		dense, err := c.Dense()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wantC mat.Dense
+		wantC.Scale(1.0/B, sigma)
+		if d := cvhMaxDiff(dense, &wantC); d > 1e-12 {
+			t.Errorf("%s: dense C differs from Σ/B by %.3g", name, d)
+		}
+		got := mat.NewDense(p, 3, nil)
+		c.MulMat(got, V)
+		if d := cvhMaxDiff(got, &want); d > 1e-12 {
+			t.Errorf("%s: C·V differs from the dense product by %.3g", name, d)
+		}
+		v := mat.Col(nil, 1, V)
+		dst := make([]float64, p)
+		c.MulVec(dst, v)
+		if d := cvhMaxDiff(mat.NewVecDense(p, dst), want.ColView(1)); d > 1e-12 {
+			t.Errorf("%s: C·v differs from the dense product by %.3g", name, d)
+		}
+		U := cvhRandomMatrix(p, 4, 3)
+		proj, pm, err := g.ProjectSigma(U)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var su, usu mat.Dense
+		su.Mul(sigma, U)
+		usu.Mul(U.T(), &su)
+		if d := cvhMaxDiff(proj, &usu); d > 1e-11 {
+			t.Errorf("%s: UᵀΣU differs from the dense product by %.3g", name, d)
+		}
+		var um mat.VecDense
+		um.MulVec(U.T(), mat.NewVecDense(p, g.Mean()))
+		if d := cvhMaxDiff(mat.NewVecDense(4, pm), &um); d > 1e-12 {
+			t.Errorf("%s: Uᵀḡ differs by %.3g", name, d)
+		}
+	}
+}
+
+// Per-sample gradients of a real network: each row is the gradient of that
+// sample's loss, the mean is the batch gradient, and the streamed and cached
+// passes and any number of workers give the same Σ.
+func TestGradientsOfModel(t *testing.T) {
+	m, err := model.New(model.Config{Layers: []int{5, 4, 3}, Activation: model.Tanh, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := cvhBatch(40, 5, 3, 4)
+	P := m.NumParams()
+	g, err := NewGradients(m, m.Theta, b, GradientOptions{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grad := make([]float64, P)
+	if _, err := m.Evaluate(m.Theta, b, grad, 1); err != nil {
+		t.Fatal(err)
+	}
+	for k := range grad {
+		if d := math.Abs(grad[k] - g.Mean()[k]); d > 1e-14 {
+			t.Fatalf("mean per-sample gradient differs from the batch gradient by %.3g at %d", d, k)
+		}
+	}
+	// Σ from single-sample gradients.
+	G := mat.NewDense(40, P, nil)
+	one := make([]float64, P)
+	for i := 0; i < 40; i++ {
+		if _, err := m.Evaluate(m.Theta, model.Batch{X: b.X[i*5 : (i+1)*5], Y: b.Y[i : i+1]}, one, 1); err != nil {
+			t.Fatal(err)
+		}
+		G.SetRow(i, one)
+	}
+	want, _, _ := cvhDirectSigma(G)
+	s1, _ := g.Sigma()
+	if d := cvhMaxDiff(s1, want); d > 1e-13 {
+		t.Errorf("Σ of the model differs from single-sample gradients by %.3g", d)
+	}
+	gs, err := NewGradients(m, m.Theta, b, GradientOptions{MemoryBudget: int64(7 * 8 * P), Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gs.Cached() {
+		t.Fatal("expected a streamed pass")
+	}
+	s2, _ := gs.Sigma()
+	if d := cvhMaxDiff(s2, want); d > 1e-13 {
+		t.Errorf("streamed Σ differs by %.3g", d)
+	}
+	g3, _ := NewGradients(m, m.Theta, b, GradientOptions{Workers: 3})
+	s3, _ := g3.Sigma()
+	if !mat.Equal(s1, s3) {
+		t.Error("Σ with 1 and 3 workers differ")
+	}
+}
+
+// cvhBatch returns n random samples of dimension d with labels in 0..c−1.
+func cvhBatch(n, d, c int, seed uint64) model.Batch {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	b := model.Batch{X: make([]float64, n*d), Y: make([]int, n)}
+	for i := range b.X {
+		b.X[i] = rng.NormFloat64()
+	}
+	for i := range b.Y {
+		b.Y[i] = rng.IntN(c)
+	}
+	return b
+}
+
+func TestGradientsBadInput(t *testing.T) {
+	m, _ := model.New(model.Config{Layers: []int{5, 4, 3}, Activation: model.Tanh, Seed: 3})
+	if _, err := NewGradients(m, m.Theta, model.Batch{}, GradientOptions{}); err == nil {
+		t.Error("no samples: want an error")
+	}
+	if _, err := NewGradients(m, m.Theta[:3], cvhBatch(4, 5, 3, 1), GradientOptions{}); err == nil {
+		t.Error("short θ: want an error")
+	}
+	if _, err := NewGradients(m, m.Theta, cvhBatch(4, 6, 3, 1), GradientOptions{}); err == nil {
+		t.Error("6 features for a 5-input model: want an error")
+	}
+	g, _ := NewGradients(m, m.Theta, cvhBatch(4, 5, 3, 1), GradientOptions{})
+	if _, err := NewNoiseCovariance(g, 0); err == nil {
+		t.Error("batch size 0: want an error")
+	}
+	if _, _, err := g.ProjectSigma(mat.NewDense(3, 2, nil)); err == nil {
+		t.Error("U with the wrong number of rows: want an error")
+	}
+}

@@ -1,0 +1,330 @@
+package covariance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/sgn-project/sgn/data"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// CvHPanel is one row of the C-versus-H/B figure: a model's name and its
+// analysis.
+type CvHPanel struct {
+	Name     string
+	Analysis *Analysis
+}
+
+// cvhHeatDecades is the dynamic range of the heat maps: entries smaller than
+// 10^−cvhHeatDecades times the largest are drawn in the lowest colour.
+const cvhHeatDecades = 4
+
+// Font sizes of the figure (points), large enough to read when the 14-inch
+// figure is printed on A4 or letter paper.
+const (
+	cvhTitleSize  = 15
+	cvhLabelSize  = 13
+	cvhTickSize   = 11
+	cvhLegendSize = 11
+)
+
+// Size of the figure: one row per panel.
+const (
+	cvhFigWidth  = 14 * vg.Inch
+	cvhRowHeight = 5 * vg.Inch
+)
+
+// PlotCvH draws the figure of the paper's C(θ) = H(θ)/B test (Xie et al.
+// 2021, Fig. 2) and writes path+".png" and path+".svg" atomically. Each
+// panel gets a row: on the left a log–log scatter of cᵢ = uᵢᵀCuᵢ against
+// λᵢ/B over the eigenvalues in the window, one colour per batch size, with
+// the line C = H/B and the least-squares line of the first batch size; on
+// the right heat maps of log₁₀|UᵀCU| and log₁₀|UᵀHU/B| = log₁₀ Λ/B on the top
+// block of eigenvectors (first batch size), on one colour scale, so the eye
+// compares both the diagonals and the off-diagonal part, which C = H/B makes
+// zero.
+func PlotCvH(path string, panels []CvHPanel) error {
+	if len(panels) == 0 {
+		return errors.New("covariance.PlotCvH: no panels")
+	}
+	for _, p := range panels {
+		if p.Analysis == nil || len(p.Analysis.Comparisons) == 0 || p.Analysis.Sigma == nil {
+			return fmt.Errorf("covariance.PlotCvH: panel %q has no analysis", p.Name)
+		}
+	}
+	h := cvhRowHeight * vg.Length(len(panels))
+	for _, format := range []string{"png", "svg"} {
+		c, err := draw.NewFormattedCanvas(cvhFigWidth, h, format)
+		if err != nil {
+			return fmt.Errorf("covariance.PlotCvH: %w", err)
+		}
+		dc := draw.New(c)
+		for i, p := range panels {
+			top := h - cvhRowHeight*vg.Length(i)
+			row := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: 0, Y: top - cvhRowHeight}, Max: vg.Point{X: cvhFigWidth, Y: top}}}
+			if err := cvhDrawRow(row, p); err != nil {
+				return err
+			}
+		}
+		var b bytes.Buffer
+		if _, err := c.WriteTo(&b); err != nil {
+			return fmt.Errorf("rendering %s.%s: %w", path, format, err)
+		}
+		if err := data.WriteBytesAtomic(path+"."+format, b.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cvhDrawRow draws one model: scatter, two heat maps and their colour bar.
+func cvhDrawRow(c draw.Canvas, p CvHPanel) error {
+	a := p.Analysis
+	w := c.Max.X - c.Min.X
+	sub := func(x0, x1 float64) draw.Canvas {
+		return draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: c.Min.X + vg.Length(x0)*w, Y: c.Min.Y},
+			Max: vg.Point{X: c.Min.X + vg.Length(x1)*w, Y: c.Max.Y}}}
+	}
+	sc, err := cvhScatterPlot(p)
+	if err != nil {
+		return err
+	}
+	sc.Draw(sub(0, 0.42))
+	k := a.HeatmapK
+	B := float64(a.Comparisons[0].BatchSize)
+	cm := make([]float64, k*k)
+	hm := make([]float64, k*k)
+	vmax := math.Inf(-1)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			cm[i*k+j] = math.Log10(math.Abs(a.Sigma.At(i, j) / B))
+			if i == j {
+				hm[i*k+j] = math.Log10(math.Abs(a.Lambda[i] / B))
+			} else {
+				hm[i*k+j] = math.Inf(-1)
+			}
+			vmax = max(vmax, cm[i*k+j], hm[i*k+j])
+		}
+	}
+	if math.IsInf(vmax, 0) || math.IsNaN(vmax) {
+		return fmt.Errorf("covariance.PlotCvH: panel %q: the top block is zero", p.Name)
+	}
+	vmax = math.Ceil(vmax*2) / 2
+	vmin := vmax - cvhHeatDecades
+	cmap := moreland.ExtendedBlackBody()
+	cmap.SetMin(vmin)
+	cmap.SetMax(vmax)
+	pal := cmap.Palette(256)
+	for i, spec := range []struct {
+		z     []float64
+		title string
+	}{
+		{cm, fmt.Sprintf("UᵀCU, top %d (B = %d)", k, int(B))},
+		{hm, fmt.Sprintf("UᵀHU/B = Λ/B, top %d", k)},
+	} {
+		hp := cvhHeatPlot(spec.z, k, vmin, vmax, pal, spec.title)
+		x0 := 0.44 + 0.25*float64(i)
+		hp.Draw(sub(x0, x0+0.25))
+	}
+	cb := plot.New()
+	bar := &plotter.ColorBar{ColorMap: cmap, Vertical: true}
+	cb.Add(bar)
+	cb.HideX()
+	cb.Y.Padding = 0
+	cb.Y.Label.Text = "log₁₀ |entry|"
+	cvhStyleFonts(cb)
+	cbc := sub(0.945, 1)
+	cbc.Min.Y += 0.55 * vg.Inch
+	cbc.Max.Y -= 0.35 * vg.Inch
+	cb.Draw(cbc)
+	return nil
+}
+
+// cvhScatterPlot draws cᵢ against λᵢ/B on log–log axes, one series per batch
+// size, with the line C = H/B and the fit of the first batch size.
+func cvhScatterPlot(p CvHPanel) (*plot.Plot, error) {
+	a := p.Analysis
+	first := a.Comparisons[0]
+	pl := plot.New()
+	pl.Title.Text = fmt.Sprintf("%s: uᵢᵀCuᵢ against λᵢ/B for %g < λᵢ < %g", p.Name, first.Window.Min, first.Window.Max)
+	// Short axis label: gonum/plot v0.17 pads a log axis as if a centred
+	// label sat at the right end, so a long one would squeeze the data.
+	pl.X.Label.Text = "λᵢ/B (nats)"
+	pl.Y.Label.Text = "cᵢ = uᵢᵀCuᵢ (nats²)"
+	pl.X.Scale, pl.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = cvhPowerTicks{}, cvhPowerTicks{}
+	pl.Legend.Top = true
+	pl.Legend.Left = true
+	pl.Add(plotter.NewGrid())
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, c := range a.Comparisons {
+		if len(c.X) == 0 {
+			continue
+		}
+		xy := make(plotter.XYs, len(c.X))
+		for j := range c.X {
+			xy[j] = plotter.XY{X: c.X[j], Y: c.Y[j]}
+			lo = min(lo, c.X[j], c.Y[j])
+			hi = max(hi, c.X[j], c.Y[j])
+		}
+		s, err := plotter.NewScatter(xy)
+		if err != nil {
+			return nil, fmt.Errorf("covariance.PlotCvH: %w", err)
+		}
+		s.GlyphStyle.Color = plotutil.Color(i)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		s.GlyphStyle.Radius = vg.Points(2)
+		pl.Add(s)
+		pl.Legend.Add(fmt.Sprintf("B = %d: %d points, median c/(λ/B) %.2f", c.BatchSize, len(c.X), c.MedianRatio), s)
+	}
+	if math.IsInf(lo, 0) {
+		return nil, fmt.Errorf("covariance.PlotCvH: panel %q has no point with c > 0 in the window", p.Name)
+	}
+	lo, hi = lo/2, hi*2
+	ident, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+	if err != nil {
+		return nil, err
+	}
+	ident.LineStyle.Width = vg.Points(1.5)
+	ident.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+	pl.Add(ident)
+	pl.Legend.Add("C = H/B", ident)
+	if f := first.Fit; f != nil {
+		x0, x1 := slices.Min(first.X), slices.Max(first.X)
+		fit, err := plotter.NewLine(plotter.XYs{
+			{X: x0, Y: math.Pow(10, f.Intercept+f.Slope*math.Log10(x0))},
+			{X: x1, Y: math.Pow(10, f.Intercept+f.Slope*math.Log10(x1))}})
+		if err != nil {
+			return nil, err
+		}
+		fit.LineStyle.Width = vg.Points(1.5)
+		fit.LineStyle.Color = color.RGBA{R: 200, A: 255}
+		pl.Add(fit)
+		pl.Legend.Add(fmt.Sprintf("least squares (B = %d): slope %.2f, r %.3f", first.BatchSize, f.Slope, f.R), fit)
+	}
+	pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = lo, hi, lo, hi
+	cvhStyleFonts(pl)
+	return pl, nil
+}
+
+// cvhHeatPlot draws the k×k matrix z (row-major, row 1 at the top).
+func cvhHeatPlot(z []float64, k int, vmin, vmax float64, pal palette.Palette, title string) *plot.Plot {
+	pl := plot.New()
+	pl.Title.Text = title
+	hm := plotter.NewHeatMap(cvhHeatGrid{z: z, k: k}, pal)
+	hm.Min, hm.Max = vmin, vmax
+	cols := pal.Colors()
+	hm.Underflow, hm.Overflow, hm.NaN = cols[0], cols[len(cols)-1], cols[0]
+	pl.Add(hm)
+	pl.X.Label.Text = "eigenvector j (1 = largest λ)"
+	pl.Y.Label.Text = "eigenvector i"
+	pl.Y.Scale = plot.InvertedScale{Normalizer: plot.LinearScale{}}
+	pl.X.Min, pl.X.Max = 0.5, float64(k)+0.5
+	pl.Y.Min, pl.Y.Max = 0.5, float64(k)+0.5
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = cvhIndexTicks{}, cvhIndexTicks{}
+	cvhStyleFonts(pl)
+	return pl
+}
+
+// cvhHeatGrid is a k×k matrix as a plotter.GridXYZ; −Inf maps to NaN.
+type cvhHeatGrid struct {
+	z []float64
+	k int
+}
+
+// Dims implements plotter.GridXYZ with Z, X and Y.
+func (g cvhHeatGrid) Dims() (c, r int) { return g.k, g.k }
+
+// Z returns entry (r, c), NaN for −Inf (drawn in the lowest colour).
+func (g cvhHeatGrid) Z(c, r int) float64 {
+	v := g.z[r*g.k+c]
+	if math.IsInf(v, -1) {
+		return math.NaN()
+	}
+	return v
+}
+
+// X is the 1-based column index.
+func (g cvhHeatGrid) X(c int) float64 { return float64(c + 1) }
+
+// Y is the 1-based row index.
+func (g cvhHeatGrid) Y(r int) float64 { return float64(r + 1) }
+
+// cvhPowerTicks marks a log axis: labelled major ticks at the powers of
+// ten, minor ticks at 2…9 times them, the ones at 2 and 5 labelled too when
+// the axis holds fewer than two powers of ten.
+type cvhPowerTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (cvhPowerTicks) Ticks(lo, hi float64) []plot.Tick {
+	var t []plot.Tick
+	k0, k1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	majors := 0
+	for k := k0; k <= k1; k++ {
+		if v := math.Pow(10, float64(k)); v >= lo && v <= hi {
+			majors++
+		}
+	}
+	for k := k0; k <= k1; k++ {
+		for m := 1; m < 10; m++ {
+			v := float64(m) * math.Pow(10, float64(k))
+			if v < lo || v > hi {
+				continue
+			}
+			if m == 1 || (majors < 2 && (m == 2 || m == 5)) {
+				t = append(t, plot.Tick{Value: v, Label: cvhTickLabel(m, k)})
+			} else {
+				t = append(t, plot.Tick{Value: v})
+			}
+		}
+	}
+	return t
+}
+
+// cvhTickLabel writes m·10ᵏ as a decimal for −3 ≤ k ≤ 3 and as me±k beyond
+// (the plot's font has no superscript minus).
+func cvhTickLabel(m, k int) string {
+	if k >= -3 && k <= 3 {
+		return strconv.FormatFloat(float64(m)*math.Pow(10, float64(k)), 'f', max(0, -k), 64)
+	}
+	return fmt.Sprintf("%de%d", m, k)
+}
+
+// cvhIndexTicks labels 1 and every fifth index.
+type cvhIndexTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (cvhIndexTicks) Ticks(lo, hi float64) []plot.Tick {
+	var t []plot.Tick
+	for i := math.Ceil(lo); i <= hi; i++ {
+		if i == 1 || int(i)%5 == 0 {
+			t = append(t, plot.Tick{Value: i, Label: fmt.Sprint(int(i))})
+		} else {
+			t = append(t, plot.Tick{Value: i})
+		}
+	}
+	return t
+}
+
+// cvhStyleFonts sets the figure's font sizes on a plot.
+func cvhStyleFonts(p *plot.Plot) {
+	p.Title.TextStyle.Font.Size = vg.Points(cvhTitleSize)
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font.Size = vg.Points(cvhLabelSize)
+		ax.Tick.Label.Font.Size = vg.Points(cvhTickSize)
+	}
+	p.Legend.TextStyle.Font.Size = vg.Points(cvhLegendSize)
+}
