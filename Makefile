@@ -45,3 +45,9 @@ lint:
 
 clean:
 	rm -rf bin out
+
+# The C = H/B figure: trains the figure model once (kept in out/figure-model),
+# then analyses it and a random model of the same architecture.
+figure: build
+	@test -f out/figure-model/summary.json || bin/sgn train --preset figure --out out/figure-model --quiet
+	bin/sgn covariance --checkpoint out/figure-model/model.safetensors --first 2000 --batch-size 64 --out out/cvh --quiet
