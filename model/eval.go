@@ -109,7 +109,7 @@ func (m *MLP) Evaluate(theta []float64, b Batch, grad []float64, workers int) (E
 	var parts [][]float64
 	if grad != nil {
 		clear(grad)
-		parts = make([][]float64, roundChunks)
+		parts = make([][]float64, min(roundChunks, (n+chunkRows-1)/chunkRows))
 		for i := range parts {
 			parts[i] = make([]float64, m.Layout.P)
 		}
