@@ -5,7 +5,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
 )
+
+// hutchinsonBlock is the number of probes multiplied at once by a
+// BlockOperator.
+const hutchinsonBlock = 32
 
 // HutchinsonOptions configures Hutchinson. The zero value gives the defaults.
 type HutchinsonOptions struct {
@@ -36,6 +42,12 @@ type TraceEstimate struct {
 // expectation is tr(A) and variance 2Σ_{i≠j}A_ij² — zero for a diagonal A.
 // It keeps a running mean and variance (Welford 1962) and stops when
 // StdErr ≤ Tol·|Estimate| after MinSamples probes, or at MaxSamples.
+//
+// When op is a BlockOperator the probes are multiplied hutchinsonBlock at a
+// time with MulMat (one block of matrix products instead of many vector
+// products); the samples are still taken, and the stopping test applied, one
+// probe at a time in the same order, so only the products past the stopping
+// point are wasted.
 func Hutchinson(op Operator, o HutchinsonOptions) (TraceEstimate, error) {
 	if op == nil {
 		return TraceEstimate{}, errors.New("hessian.Hutchinson: nil operator")
@@ -61,19 +73,47 @@ func Hutchinson(op Operator, o HutchinsonOptions) (TraceEstimate, error) {
 	case tol < 0 || math.IsNaN(tol):
 		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: Tol = %v, want ≥ 0 (0 for the default)", tol)
 	}
+	bop, block := op.(BlockOperator)
+	kb := 1
+	if block {
+		kb = min(hutchinsonBlock, maxS)
+	}
+	zs := make([]float64, n*kb) // probe j of the block in column j
+	azs := make([]float64, n*kb)
 	z := make([]float64, n)
 	az := make([]float64, n)
+	probe := func(s int, dst []float64) {
+		rng := rand.New(rand.NewPCG(o.Seed, uint64(s-1)))
+		for i := range dst {
+			dst[i] = float64(2*int(rng.Uint64()&1) - 1)
+		}
+	}
 	var mean, m2, stderr float64
 	var est TraceEstimate
 	for s := 1; s <= maxS; s++ {
-		rng := rand.New(rand.NewPCG(o.Seed, uint64(s-1)))
-		for i := range z {
-			z[i] = float64(2*int(rng.Uint64()&1) - 1)
-		}
-		op.MulVec(az, z)
 		x := 0.0
-		for i := range z {
-			x += z[i] * az[i]
+		if block {
+			j := (s - 1) % kb
+			if j == 0 { // the next block of probes
+				k := min(kb, maxS-s+1)
+				for c := 0; c < k; c++ {
+					probe(s+c, z)
+					for i, v := range z {
+						zs[i*k+c] = v
+					}
+				}
+				bop.MulMat(mat.NewDense(n, k, azs[:n*k]), mat.NewDense(n, k, zs[:n*k]))
+			}
+			k := min(kb, maxS-(s-1-j))
+			for i := 0; i < n; i++ {
+				x += zs[i*k+j] * azs[i*k+j]
+			}
+		} else {
+			probe(s, z)
+			op.MulVec(az, z)
+			for i := range z {
+				x += z[i] * az[i]
+			}
 		}
 		d := x - mean
 		mean += d / float64(s)
