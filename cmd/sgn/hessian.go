@@ -138,12 +138,7 @@ type hessFull struct {
 func runHessian(a *app, args []string) error {
 	fs := a.newFlagSet("hessian", "hessian --checkpoint FILE [flags]", hessianExample)
 	checkpoint := fs.String("checkpoint", "", "model checkpoint (`file`.safetensors written by sgn train); required")
-	var o data.Options
-	fs.StringVar(&o.Dir, "mnist", "", "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, ./data/mnist, then the GoMNIST module)")
-	fs.StringVar(&o.Split, "split", "train", "MNIST split: train or test")
-	fs.IntVar(&o.First, "first", 2000, "the Hessian of the mean loss over the first `N` images of the split (0: all)")
-	fs.IntVar(&o.Random, "random", 0, "instead of --first, `N` images drawn at random without replacement")
-	fs.Uint64Var(&o.Seed, "data-seed", 1, "seed of the --random selection")
+	sel := addSelectionFlags(fs, 2000, "the Hessian of the mean loss")
 	topK := fs.Int("top-k", 20, "number of largest eigenvalues by Lanczos")
 	bottomK := fs.Int("bottom-k", 0, "number of smallest eigenvalues by Lanczos")
 	maxIter := fs.Int("max-iter", 0, "cap on the Lanczos Krylov dimension (0: min(P, max(300, 10k)))")
@@ -205,18 +200,15 @@ func runHessian(a *app, args []string) error {
 	if err != nil {
 		return usagef("--max-memory %q: %v", *maxMemory, err)
 	}
-	if o.Random > 0 && !set["first"] {
-		o.First = 0
-	}
 
 	// The checkpoint, then the checks against the model.
 	m, meta, err := model.LoadCheckpoint(*checkpoint)
 	if err != nil {
 		return err
 	}
-	o.Pool = meta.Pool
-	if err := o.Validate(); err != nil {
-		return usagef("%v", err)
+	o, err := selectionFor(*sel, set["first"], meta)
+	if err != nil {
+		return err
 	}
 	lo := m.Layout
 	L := lo.NumLayers()
@@ -261,12 +253,9 @@ func runHessian(a *app, args []string) error {
 	if !*quiet {
 		fmt.Fprintf(a.stderr, "sgn hessian: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
 	}
-	s, err := data.Load(o)
+	s, err := loadSelection(o, m, *checkpoint)
 	if err != nil {
 		return err
-	}
-	if s.D != m.InputDim() {
-		return fmt.Errorf("checkpoint %s expects %d features per image (layers %v) but the data pooled by %d have %d", *checkpoint, m.InputDim(), meta.Layers, s.Pool, s.D)
 	}
 	timings["load"] = time.Since(t0).Seconds()
 	if err := os.MkdirAll(*out, 0o755); err != nil {

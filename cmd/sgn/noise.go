@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,11 +33,7 @@ type noiseJSON struct {
 func runNoise(a *app, args []string) error {
 	fs := a.newFlagSet("noise", "noise --checkpoint FILE [flags]", noiseExample)
 	ckpt := fs.String("checkpoint", "", "model checkpoint (safetensors) to analyse (required)")
-	mnist := fs.String("mnist", "", "folder with the MNIST idx .gz files (default: the GoMNIST module's data)")
-	split := fs.String("split", "train", "data split: train or test")
-	first := fs.Int("first", 10000, "use the first N images of the split (0: all)")
-	random := fs.Int("random", 0, "use N images drawn at random instead of --first")
-	dataSeed := fs.Uint64("data-seed", 1, "seed of --random")
+	sel := addSelectionFlags(fs, 10000, "the full gradient ḡ and the minibatches")
 	bs := fs.String("batch-sizes", "1,4,16,64,256", "minibatch sizes B, comma-separated")
 	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", covariance.MinMinibatches))
 	coords := fs.Int("coords", 0, "coordinates analysed across minibatches (0: all when P is small, a seeded subset otherwise)")
@@ -79,14 +76,13 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := data.Options{Dir: *mnist, Split: *split, Pool: meta.Pool, First: *first, Random: *random, Seed: *dataSeed}
-	if *random > 0 {
-		o.First = 0
+	firstSet := false
+	fs.Visit(func(f *flag.Flag) { firstSet = firstSet || f.Name == "first" })
+	o, err := selectionFor(*sel, firstSet, meta)
+	if err != nil {
+		return err
 	}
-	if err := o.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	set, err := data.Load(o)
+	set, err := loadSelection(o, m, *ckpt)
 	if err != nil {
 		return err
 	}
