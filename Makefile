@@ -5,6 +5,7 @@
 #   make test                  vet + all tests (under 10 minutes on 2 cores)
 #   make bench [BLAS=openblas] the benchmarks the issues name
 #   make figure                the C = H/B figure, end to end, into out/cvh/
+#   make escape-figure         the six-panel escape figure into out/escape-figure/
 #   make lint | make clean
 
 GO      ?= go
@@ -23,7 +24,7 @@ endif
 
 LDFLAGS := -X main.version=$(VERSION) -X $(PKG)/data.DefaultMNISTDir=$(MNIST)
 
-.PHONY: build test bench lint clean deps figure
+.PHONY: build test bench lint clean deps figure escape-figure
 
 deps:
 	$(GO) mod download
@@ -51,3 +52,9 @@ clean:
 figure: build
 	@test -f out/figure-model/summary.json || bin/sgn train --preset figure --out out/figure-model --quiet
 	bin/sgn covariance --checkpoint out/figure-model/model.safetensors --first 2000 --batch-size 64 --out out/cvh --quiet
+
+# The escape figure: six builtin sweeps (an MLP on MNIST under minibatch SGD;
+# the double well under the SGD diffusion), fitted and drawn into
+# out/escape-figure/escape-figure.png/.svg and figure.json. Resumable.
+escape-figure: build
+	bin/sgn escape figure --out out/escape-figure --workers 2 --quiet

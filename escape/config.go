@@ -97,6 +97,11 @@ func (c *Criterion) validate() error {
 //	  "criterion": {"kind": "col"}    // or {"kind":"distance","radius":r}, {"kind":"loss","delta":δ}
 //	}
 //
+// A network landscape replaces "landscape" by "network" (NetworkSpec: an
+// MLP on MNIST trained to a minimum; builtin example: escape/builtin/
+// mlp-batch-size.json); its dynamics are "sgd", "sgd-gaussian", "sgld"
+// and "gd" and its criterion "loss" or "distance".
+//
 // The grid is, for each dynamics in order, the Cartesian product of the
 // lists that apply to it: sharpness × batch_size × eta for SGD dynamics,
 // sharpness × eta × temperature for SGLD, sharpness × eta for GD, nested in
@@ -104,7 +109,7 @@ func (c *Criterion) validate() error {
 // that order. Unknown fields are errors.
 type Config struct {
 	Seed        uint64        `json:"seed"`
-	Landscape   LandscapeSpec `json:"landscape"`
+	Landscape   LandscapeSpec `json:"landscape,omitzero"`
 	Dynamics    []string      `json:"dynamics"`
 	Sharpness   []float64     `json:"sharpness"`
 	BatchSize   []float64     `json:"batch_size,omitempty"`
@@ -113,6 +118,9 @@ type Config struct {
 	Runs        int           `json:"runs"`
 	MaxSteps    int64         `json:"max_steps"`
 	Criterion   Criterion     `json:"criterion"`
+	// Network, when set, replaces the analytic landscape by an MLP trained
+	// to a minimum (see NetworkSpec); "landscape" must then be absent.
+	Network *NetworkSpec `json:"network,omitempty"`
 }
 
 // ParseConfig decodes and validates a sweep configuration; name (a file
@@ -147,11 +155,17 @@ func ReadConfig(path string) (Config, error) {
 // the numbers and the structure of c. Landscape and dynamics names are
 // checked by the Factory that builds the simulators.
 func (c *Config) Validate() error {
-	c.Landscape.normalize()
+	if c.Network == nil {
+		c.Landscape.normalize()
+	}
 	if c.Criterion.Kind == "" {
 		c.Criterion.Kind = CriterionCol
 	}
-	if err := c.Landscape.validate(); err != nil {
+	if c.Network != nil {
+		if err := c.validateNetwork(); err != nil {
+			return err
+		}
+	} else if err := c.Landscape.validate(); err != nil {
 		return err
 	}
 	if err := c.Criterion.validate(); err != nil {
@@ -209,7 +223,9 @@ func (c *Config) Validate() error {
 // configuration's JSON encoding with defaults filled in; two sweeps with
 // equal hashes simulate the same runs.
 func (c Config) Hash() string {
-	c.Landscape.normalize()
+	if c.Network == nil {
+		c.Landscape.normalize()
+	}
 	if c.Criterion.Kind == "" {
 		c.Criterion.Kind = CriterionCol
 	}
@@ -234,6 +250,8 @@ type Point struct {
 	Landscape   LandscapeSpec `json:"-"`
 	Criterion   Criterion     `json:"-"`
 	MaxSteps    int64         `json:"-"`
+	// Network is the network landscape (nil for an analytic one).
+	Network *NetworkSpec `json:"-"`
 }
 
 // Points enumerates the grid of a validated configuration in point order
@@ -254,7 +272,7 @@ func (c Config) Points() []Point {
 				for _, eta := range c.Eta {
 					for _, d := range ds {
 						ps = append(ps, Point{Index: len(ps), Dynamics: dyn, Sharpness: k, BatchSize: b, Eta: eta,
-							Temperature: d, Landscape: c.Landscape, Criterion: c.Criterion, MaxSteps: c.MaxSteps})
+							Temperature: d, Landscape: c.Landscape, Criterion: c.Criterion, MaxSteps: c.MaxSteps, Network: c.Network})
 					}
 				}
 			}

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/escape"
 )
 
 // runSgn runs the command line and returns its exit status and output.
@@ -180,6 +183,87 @@ func TestEscapeBadInput(t *testing.T) {
 		code, msg := runSgn("escape", sub, "-h")
 		if code != 0 || !strings.Contains(msg, "Example:") || !strings.Contains(msg, "sgn escape "+sub) {
 			t.Errorf("escape %s -h: exit %d, output %q", sub, code, msg)
+		}
+	}
+}
+
+func TestEscapeConfigs(t *testing.T) {
+	code, msg := runSgn("escape", "configs")
+	if code != 0 || !strings.Contains(msg, "mlp-batch-size") || !strings.Contains(msg, "doublewell-eta") {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	dir := filepath.Join(t.TempDir(), "cfg")
+	code, msg = runSgn("escape", "configs", "mlp-batch-size", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "mlp-batch-size.json"))
+	if err != nil || string(b) != msg {
+		t.Fatalf("printed config and written file differ (%v)", err)
+	}
+	if _, err := escape.ParseConfig(bytes.NewReader(b), "printed"); err != nil {
+		t.Errorf("the printed config does not parse: %v", err)
+	}
+	for _, args := range [][]string{{"escape", "configs", "nope"}, {"escape", "sweep", "--config", "builtin:nope", "--out", dir}} {
+		if code, msg := runSgn(args...); code != 2 || !strings.Contains(msg, "nope") {
+			t.Errorf("%v: exit %d, %q", args, code, msg)
+		}
+	}
+	for _, sub := range []string{"configs", "figure"} {
+		code, msg := runSgn("escape", sub, "-h")
+		if code != 0 || !strings.Contains(msg, "Example:") || !strings.Contains(msg, "sgn escape "+sub) {
+			t.Errorf("escape %s -h: exit %d, output %q", sub, code, msg)
+		}
+	}
+}
+
+// TestEscapeNetworkSweep: a tiny network sweep from a config file writes
+// the minimum and network.json, and fits.
+func TestEscapeNetworkSweep(t *testing.T) {
+	if _, err := data.FindMNIST(""); err != nil {
+		t.Skipf("MNIST not found: %v", err)
+	}
+	tmp := t.TempDir()
+	cfg := filepath.Join(tmp, "net.json")
+	if err := os.WriteFile(cfg, []byte(`{"seed": 3, "network": {"layers": [49, 4, 10], "first": 100, "gd_max_steps": 100, "gd_eta": 0.3, "check_every": 5},
+ "dynamics": ["sgd"], "sharpness": [1], "batch_size": [2, 4], "eta": [0.3], "runs": 5, "max_steps": 300,
+ "criterion": {"kind": "loss", "delta": 0.01}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "sweep")
+	code, msg := runSgn("escape", "sweep", "--config", cfg, "--out", out, "--workers", "2", "--quiet")
+	if code != 0 || !strings.Contains(msg, "λmax") {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	for _, f := range []string{"minimum.json", "network.json", "runs.jsonl"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if code, msg := runSgn("escape", "fit", out); code != 0 || !strings.Contains(msg, "sgd") {
+		t.Errorf("fit: exit %d: %s", code, msg)
+	}
+	bad := filepath.Join(tmp, "bad.json")
+	os.WriteFile(bad, []byte(`{"seed": 3, "network": {}, "dynamics": ["sgd"], "sharpness": [1], "batch_size": [2], "eta": [0.3], "runs": 5, "max_steps": 300, "criterion": {"kind": "col"}}`), 0o644)
+	if code, msg := runSgn("escape", "sweep", "--config", bad, "--out", filepath.Join(tmp, "x")); code != 2 || !strings.Contains(msg, "criterion") {
+		t.Errorf("col criterion on a network: exit %d, %q", code, msg)
+	}
+}
+
+// TestEscapeFigureQuick: the figure command runs its six quick sweeps and
+// draws the figure.
+func TestEscapeFigureQuick(t *testing.T) {
+	if _, err := data.FindMNIST(""); err != nil {
+		t.Skipf("MNIST not found: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "fig")
+	code, msg := runSgn("escape", "figure", "--quick", "--out", out, "--workers", "2", "--quiet")
+	if code != 0 || !strings.Contains(msg, "(f) double well") {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	for _, f := range []string{"escape-figure.png", "escape-figure.svg", "figure.json", "mlp-eta-quick/rates.csv", "doublewell-eta-quick/fit.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
 		}
 	}
 }
