@@ -9,15 +9,17 @@ import (
 
 // Graph is the MLP as a Gorgonia expression graph for a fixed batch size:
 // the forward pass, the mean softmax cross-entropy built from elementary ops
-// (logits − log Σ exp(logits − max) − max, with the row max for stability),
-// and its gradient by Gorgonia's reverse-mode differentiation (first order
-// only: Gorgonia's second derivatives are wrong, see DESIGN.md).
+// (logits − log Σ exp(logits − max) − max, with the column max for
+// stability), and its gradient by Gorgonia's reverse-mode differentiation
+// (first order only: Gorgonia's second derivatives are wrong, see DESIGN.md).
 //
-// The graph holds each weight transposed (in×out), so that z = a·Wᵀ + b is a
-// plain matrix product: Run copies W from θ into it (a blocked transpose,
-// much cheaper than Gorgonia's generic Transpose op) and copies the gradient
-// back into θ order. The bias tensors are backed by θ directly. So an update
-// of m.Theta in place is what the next Run sees.
+// The graph works feature-major: the minibatch enters as xᵀ (features ×
+// samples) and every layer computes z_lᵀ = W_l a_{l−1}ᵀ + b_l with W_l in
+// PyTorch's out×in layout. So the weight and bias tensors are backed by the
+// model's θ itself (an update of m.Theta in place is what the next Run sees,
+// and no transpose is needed), and the weight gradient ∂L/∂W_l = δ_lᵀ a_{l−1}
+// is produced directly in θ's layout by the product whose inner loops are
+// the long ones (gonum's kernels are several times slower the other way).
 type Graph struct {
 	m      *MLP
 	batch  int
@@ -27,8 +29,7 @@ type Graph struct {
 	loss   *G.Node
 	grads  G.Nodes
 	vm     G.VM
-	xT, yT *tensor.Dense
-	wts    []*tensor.Dense // Wᵀ of each layer, in×out
+	xT, yT *tensor.Dense // xᵀ (D×batch) and the one-hot labels (C×batch)
 }
 
 // NewGraph builds the training graph of m for minibatches of batch samples.
@@ -40,25 +41,24 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 	L := lo.NumLayers()
 	D, C := m.InputDim(), m.NumClasses()
 	gr := &Graph{m: m, batch: batch, g: G.NewGraph()}
-	gr.xT = tensor.New(tensor.WithShape(batch, D), tensor.Of(tensor.Float64))
-	gr.yT = tensor.New(tensor.WithShape(batch, C), tensor.Of(tensor.Float64))
-	gr.x = G.NewMatrix(gr.g, G.Float64, G.WithShape(batch, D), G.WithName("x"), G.WithValue(gr.xT))
-	gr.y = G.NewMatrix(gr.g, G.Float64, G.WithShape(batch, C), G.WithName("y"), G.WithValue(gr.yT))
+	gr.xT = tensor.New(tensor.WithShape(D, batch), tensor.Of(tensor.Float64))
+	gr.yT = tensor.New(tensor.WithShape(C, batch), tensor.Of(tensor.Float64))
+	gr.x = G.NewMatrix(gr.g, G.Float64, G.WithShape(D, batch), G.WithName("xT"), G.WithValue(gr.xT))
+	gr.y = G.NewMatrix(gr.g, G.Float64, G.WithShape(C, batch), G.WithName("yT"), G.WithValue(gr.yT))
 	a := gr.x
 	var err error
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
-		wT := tensor.New(tensor.WithShape(in, out), tensor.Of(tensor.Float64))
-		gr.wts = append(gr.wts, wT)
+		wT := tensor.New(tensor.WithShape(out, in), tensor.WithBacking(lo.W(m.Theta, l)))
 		bT := tensor.New(tensor.WithShape(out), tensor.WithBacking(lo.B(m.Theta, l)))
-		wt := G.NewMatrix(gr.g, G.Float64, G.WithShape(in, out), G.WithName(fmt.Sprintf("fc%d.weight.T", l+1)), G.WithValue(wT))
+		w := G.NewMatrix(gr.g, G.Float64, G.WithShape(out, in), G.WithName(fmt.Sprintf("fc%d.weight", l+1)), G.WithValue(wT))
 		b := G.NewVector(gr.g, G.Float64, G.WithShape(out), G.WithName(fmt.Sprintf("fc%d.bias", l+1)), G.WithValue(bT))
-		gr.params = append(gr.params, wt, b)
-		z, err := G.Mul(a, wt)
+		gr.params = append(gr.params, w, b)
+		z, err := G.Mul(w, a)
 		if err != nil {
 			return nil, err
 		}
-		if z, err = G.BroadcastAdd(z, b, nil, []byte{0}); err != nil {
+		if z, err = G.BroadcastAdd(z, b, nil, []byte{1}); err != nil {
 			return nil, err
 		}
 		if l == L-1 {
@@ -75,13 +75,13 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 			return nil, err
 		}
 	}
-	// loss = mean_i [ max_i + log Σ_k exp(z_ik − max_i) − Σ_k Y_ik z_ik ]
+	// loss = mean_i [ max_i + log Σ_k exp(z_ki − max_i) − Σ_k Y_ki z_ki ]
 	logits := a
-	mx, err := G.Max(logits, 1)
+	mx, err := G.Max(logits, 0)
 	if err != nil {
 		return nil, err
 	}
-	shifted, err := G.BroadcastSub(logits, mx, nil, []byte{1})
+	shifted, err := G.BroadcastSub(logits, mx, nil, []byte{0})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	se, err := G.Sum(ex, 1)
+	se, err := G.Sum(ex, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	pk, err := G.Sum(picked, 1)
+	pk, err := G.Sum(picked, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -143,27 +143,23 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 	if len(grad) != m.Layout.P {
 		return 0, fmt.Errorf("gradient buffer has %d entries, want %d", len(grad), m.Layout.P)
 	}
-	copy(gr.xT.Float64s(), x)
+	transposeBlocked(gr.xT.Float64s(), x, gr.batch, D)
 	yd := gr.yT.Float64s()
 	clear(yd)
 	for i, c := range y {
 		if c < 0 || c >= C {
 			return 0, fmt.Errorf("label %d of sample %d is outside the model's %d classes", c, i, C)
 		}
-		yd[i*C+c] = 1
-	}
-	lo := m.Layout
-	for l := 0; l < lo.NumLayers(); l++ {
-		transposeBlocked(gr.wts[l].Float64s(), lo.W(m.Theta, l), lo.Layers[l+1], lo.Layers[l])
+		yd[c*gr.batch+i] = 1
 	}
 	gr.vm.Reset()
 	if err := gr.vm.RunAll(); err != nil {
 		return 0, fmt.Errorf("gorgonia: %w", err)
 	}
+	lo := m.Layout
 	for l := 0; l < lo.NumLayers(); l++ {
-		gw, gb := gr.grads[2*l].Value(), gr.grads[2*l+1].Value()
-		transposeBlocked(lo.W(grad, l), gw.Data().([]float64), lo.Layers[l], lo.Layers[l+1])
-		copy(lo.B(grad, l), gb.Data().([]float64))
+		copy(lo.W(grad, l), gr.grads[2*l].Value().Data().([]float64))
+		copy(lo.B(grad, l), gr.grads[2*l+1].Value().Data().([]float64))
 	}
 	return gr.loss.Value().Data().(float64), nil
 }
