@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -125,8 +124,7 @@ func runCovariance(a *app, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := flagsSet(fs)
 
 	bs, err := parseBatchSizes(*batches)
 	if err != nil {

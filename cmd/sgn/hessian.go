@@ -161,8 +161,7 @@ func runHessian(a *app, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := flagsSet(fs)
 	start := time.Now()
 
 	// Flag values that need no file.

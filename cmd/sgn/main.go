@@ -155,6 +155,13 @@ func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	return nil
 }
 
+// flagsSet returns the names of the flags given on the command line.
+func flagsSet(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
 func runVersion(a *app, args []string) error {
 	fs := a.newFlagSet("version", "version", "sgn version")
 	if err := parseFlags(fs, args, false); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,9 +75,7 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	firstSet := false
-	fs.Visit(func(f *flag.Flag) { firstSet = firstSet || f.Name == "first" })
-	o, err := selectionFor(*sel, firstSet, meta)
+	o, err := selectionFor(*sel, flagsSet(fs)["first"], meta)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,8 +46,7 @@ func runTrain(a *app, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := flagsSet(fs)
 
 	var mc model.Config
 	var s train.Settings
