@@ -94,8 +94,10 @@ func runNoise(a *app, args []string) error {
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
-		m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(sizes), *nmb)
+	if !*quiet {
+		fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
+			m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(sizes), *nmb)
+	}
 	oracle := covariance.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y})
 	var prog *progress
 	rep, err := covariance.AnalyzeNoise(oracle, covariance.NoiseOptions{

@@ -173,8 +173,10 @@ func runTrain(a *app, args []string) error {
 		}
 		os.Remove(filepath.Join(*out, train.LogFile))
 	}
-	fmt.Fprintf(a.stderr, "training %v %s (P = %d) on %s, test on %s, η %g, B %d, engine %s\n",
-		mc.Layers, mc.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, s.LR, s.BatchSize, s.Engine)
+	if !*quiet {
+		fmt.Fprintf(a.stderr, "training %v %s (P = %d) on %s, test on %s, η %g, B %d, engine %s\n",
+			mc.Layers, mc.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, s.LR, s.BatchSize, s.Engine)
+	}
 	var prog *progress
 	sum, err := train.Run(m, trainSet, testSet, train.Options{
 		Settings: s, OutDir: *out, Resume: *resume != "", Workers: *workers, Version: version,
