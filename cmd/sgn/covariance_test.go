@@ -17,22 +17,7 @@ import (
 
 // covTinyCheckpoint writes a small pool-4 model (P = 370) as a checkpoint.
 func covTinyCheckpoint(t *testing.T, dir string, pool int) string {
-	t.Helper()
-	m, err := model.New(model.Config{Layers: []int{49, 6, 10}, Activation: model.Tanh, Seed: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "tiny.safetensors")
-	if err := model.SaveCheckpoint(path, m, model.CheckpointMeta{Pool: pool}); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func covRunSgn(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := (&app{stdout: &out, stderr: &errb}).main(args)
-	return code, out.String(), errb.String()
+	return writeCheckpoint(t, dir, "tiny.safetensors", []int{49, 6, 10}, 9, pool)
 }
 
 func TestCovarianceCheckpoint(t *testing.T) {
@@ -40,7 +25,7 @@ func TestCovarianceCheckpoint(t *testing.T) {
 	tmp := t.TempDir()
 	ck := covTinyCheckpoint(t, tmp, 4)
 	out := filepath.Join(tmp, "cvh")
-	code, stdout, stderr := covRunSgn("covariance", "--mnist", dir, "--checkpoint", ck, "--first", "300", "--batch-size", "16,64",
+	code, stdout, stderr := run("covariance", "--mnist", dir, "--checkpoint", ck, "--first", "300", "--batch-size", "16,64",
 		"--random-seed", "5", "--mode", "full", "--heatmap-k", "8", "--workers", "2", "--out", out, "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -147,7 +132,7 @@ func TestCovarianceCheckpoint(t *testing.T) {
 func TestCovarianceTrainsOnTheSpot(t *testing.T) {
 	dir := mnistOrSkip(t)
 	out := filepath.Join(t.TempDir(), "cvh")
-	code, stdout, stderr := covRunSgn("covariance", "--mnist", dir, "--train-first", "512", "--train-epochs", "1", "--first", "300",
+	code, stdout, stderr := run("covariance", "--mnist", dir, "--train-first", "512", "--train-epochs", "1", "--first", "300",
 		"--batch-size", "32", "--mode", "matfree", "--top-k", "20", "--lambda-max", "50", "--out", out, "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -189,12 +174,12 @@ func TestCovarianceBadInput(t *testing.T) {
 		{[]string{"--top-k", "0", "--out", out}, "--top-k"},
 		{[]string{"--checkpoint", "x.safetensors", "--train-first", "100", "--out", out}, "--train-first"},
 	} {
-		code, _, stderr := covRunSgn(append([]string{"covariance"}, tc.args...)...)
+		code, _, stderr := run(append([]string{"covariance"}, tc.args...)...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
 		}
 	}
-	code, _, stderr := covRunSgn("covariance", "--checkpoint", filepath.Join(tmp, "missing.safetensors"), "--out", out)
+	code, _, stderr := run("covariance", "--checkpoint", filepath.Join(tmp, "missing.safetensors"), "--out", out)
 	if code != 1 || !strings.Contains(stderr, "missing.safetensors") {
 		t.Errorf("missing checkpoint: exit %d, %q", code, stderr)
 	}
@@ -203,13 +188,13 @@ func TestCovarianceBadInput(t *testing.T) {
 	// A checkpoint whose preprocessing does not match its input layer: a
 	// 49-input model that claims pool 2 (196 features).
 	bad := covTinyCheckpoint(t, t.TempDir(), 2)
-	code, _, stderr = covRunSgn("covariance", "--mnist", dir, "--checkpoint", bad, "--first", "100", "--out", out)
+	code, _, stderr = run("covariance", "--mnist", dir, "--checkpoint", bad, "--first", "100", "--out", out)
 	if code != 1 || !strings.Contains(stderr, "does not match pool 2") {
 		t.Errorf("pool mismatch: exit %d, %q", code, stderr)
 	}
 	// An empty window names the window and the eigenvalues found.
 	ck := covTinyCheckpoint(t, tmp, 4)
-	code, _, stderr = covRunSgn("covariance", "--mnist", dir, "--checkpoint", ck, "--first", "100", "--batch-size", "8",
+	code, _, stderr = run("covariance", "--mnist", dir, "--checkpoint", ck, "--first", "100", "--batch-size", "8",
 		"--lambda-min", "100", "--lambda-max", "200", "--out", out, "--quiet")
 	if code != 1 || !strings.Contains(stderr, "model: no Hessian eigenvalue in the window (100, 200)") || !strings.Contains(stderr, "lie in [") {
 		t.Errorf("empty window: exit %d, %q", code, stderr)

@@ -11,16 +11,6 @@ import (
 	"github.com/sgn-project/sgn/data"
 )
 
-// mnistOrSkip returns the real MNIST folder or skips the test.
-func mnistOrSkip(t *testing.T) string {
-	t.Helper()
-	dir, err := data.FindMNIST("")
-	if err != nil {
-		t.Skipf("real MNIST not available: %v", err)
-	}
-	return dir
-}
-
 func TestDataExport(t *testing.T) {
 	dir := mnistOrSkip(t)
 	out := filepath.Join(t.TempDir(), "new", "folder", "test50.safetensors")

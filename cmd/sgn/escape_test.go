@@ -13,11 +13,11 @@ import (
 	"github.com/sgn-project/sgn/escape"
 )
 
-// runSgn runs the command line and returns its exit status and output.
+// runSgn runs the command line and returns its exit status and output
+// (stdout then stderr).
 func runSgn(args ...string) (int, string) {
-	var buf bytes.Buffer
-	code := (&app{stdout: &buf, stderr: &buf}).main(args)
-	return code, buf.String()
+	code, out, errs := run(args...)
+	return code, out + errs
 }
 
 func TestEscapeRun(t *testing.T) {

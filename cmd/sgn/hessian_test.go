@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -14,36 +13,10 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// hessMNISTOrSkip returns the MNIST folder or skips the test.
-func hessMNISTOrSkip(t *testing.T) string {
-	t.Helper()
-	dir, err := data.FindMNIST("")
-	if err != nil {
-		t.Skipf("real MNIST not available: %v", err)
-	}
-	return dir
-}
-
 // hessCheckpoint writes a 49-8-10 tanh checkpoint (P = 490) with the given
 // pool in the metadata and returns its path.
 func hessCheckpoint(t *testing.T, pool int) string {
-	t.Helper()
-	m, err := model.New(model.Config{Layers: []int{49, 8, 10}, Activation: model.Tanh, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "model.safetensors")
-	if err := model.SaveCheckpoint(p, m, model.CheckpointMeta{Pool: pool}); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// hessRun runs sgn with args and returns the exit status, stdout and stderr.
-func hessRun(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := (&app{stdout: &out, stderr: &errb}).main(args)
-	return code, out.String(), errb.String()
+	return writeCheckpoint(t, t.TempDir(), "model.safetensors", []int{49, 8, 10}, 3, pool)
 }
 
 func hessReadReport(t *testing.T, dir string) *hessReport {
@@ -72,10 +45,10 @@ func hessRelTo(a, b []float64, scale float64) float64 {
 // eigendecomposition, the assembled matrix against the R-operator, its
 // symmetry and eigenpairs, Hutchinson against the exact trace, the files.
 func TestHessianCommand(t *testing.T) {
-	mnist := hessMNISTOrSkip(t)
+	mnist := mnistOrSkip(t)
 	ck := hessCheckpoint(t, 4)
 	dir := filepath.Join(t.TempDir(), "new", "out")
-	code, stdout, stderr := hessRun("hessian", "--checkpoint", ck, "--mnist", mnist, "--first", "300",
+	code, stdout, stderr := run("hessian", "--checkpoint", ck, "--mnist", mnist, "--first", "300",
 		"--top-k", "5", "--bottom-k", "3", "--full", "--trace", "--density", "--save-matrix", "--out", dir, "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -218,7 +191,7 @@ func TestHessianCommand(t *testing.T) {
 	// --layer 2: the block of fc2 (8·10 + 10 = 90 parameters) is the
 	// diagonal block of the full matrix.
 	dir2 := filepath.Join(t.TempDir(), "layer")
-	code, stdout, stderr = hessRun("hessian", "--checkpoint", ck, "--mnist", mnist, "--first", "300",
+	code, stdout, stderr = run("hessian", "--checkpoint", ck, "--mnist", mnist, "--first", "300",
 		"--layer", "2", "--top-k", "2", "--full", "--out", dir2, "--quiet")
 	if code != 0 {
 		t.Fatalf("--layer 2: exit %d\n%s%s", code, stdout, stderr)
@@ -261,10 +234,10 @@ func hessDot(a, b []float64) float64 {
 // --random takes the place of the default --first, and the selection and
 // seeds are recorded; Lanczos alone writes the spectrum figure only.
 func TestHessianRandomSelection(t *testing.T) {
-	mnist := hessMNISTOrSkip(t)
+	mnist := mnistOrSkip(t)
 	ck := hessCheckpoint(t, 4)
 	dir := t.TempDir()
-	code, stdout, stderr := hessRun("hessian", "--checkpoint", ck, "--mnist", mnist, "--random", "40", "--data-seed", "7",
+	code, stdout, stderr := run("hessian", "--checkpoint", ck, "--mnist", mnist, "--random", "40", "--data-seed", "7",
 		"--split", "test", "--top-k", "2", "--seed", "5", "--out", dir, "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
@@ -290,7 +263,7 @@ func TestHessianRandomSelection(t *testing.T) {
 // Bad input: exit 2 for the command line, 1 for files, with a one-line
 // message naming the flag or the file.
 func TestHessianBadInput(t *testing.T) {
-	mnist := hessMNISTOrSkip(t)
+	mnist := mnistOrSkip(t)
 	ck := hessCheckpoint(t, 4)
 	pool2 := hessCheckpoint(t, 2)
 	missing := filepath.Join(t.TempDir(), "nope.safetensors")
@@ -319,7 +292,7 @@ func TestHessianBadInput(t *testing.T) {
 		{"full too large", []string{"--checkpoint", ck, "--full", "--max-memory", "1MiB"}, 2, []string{"--full", "3841600 bytes", "--max-memory"}},
 	}
 	for _, c := range cases {
-		code, stdout, stderr := hessRun(append(base, c.args...)...)
+		code, stdout, stderr := run(append(base, c.args...)...)
 		if code != c.code {
 			t.Errorf("%s: exit %d, want %d (stderr %q)", c.name, code, c.code, stderr)
 			continue

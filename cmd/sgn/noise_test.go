@@ -6,22 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/sgn-project/sgn/model"
 )
 
 // tinyCheckpoint writes a small untrained 49-8-10 tanh checkpoint (pool 4).
 func tinyCheckpoint(t *testing.T) string {
-	t.Helper()
-	m, err := model.New(model.Config{Layers: []int{49, 8, 10}, Activation: model.Tanh, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "tiny.safetensors")
-	if err := model.SaveCheckpoint(p, m, model.CheckpointMeta{Pool: 4}); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeCheckpoint(t, t.TempDir(), "tiny.safetensors", []int{49, 8, 10}, 5, 4)
 }
 
 func TestNoiseCommand(t *testing.T) {

@@ -1,21 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// run executes the command line and returns the exit status, stdout and
-// stderr.
-func run(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	a := &app{stdout: &out, stderr: &errb}
-	code := a.main(args)
-	return code, out.String(), errb.String()
-}
 
 func TestTrainCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "m")

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/model"
+)
+
+// run executes the command line and returns the exit status, stdout and
+// stderr.
+func run(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb}
+	code := a.main(args)
+	return code, out.String(), errb.String()
+}
+
+// mnistOrSkip returns the real MNIST folder or skips the test.
+func mnistOrSkip(t *testing.T) string {
+	t.Helper()
+	dir, err := data.FindMNIST("")
+	if err != nil {
+		t.Skipf("real MNIST not available: %v", err)
+	}
+	return dir
+}
+
+// writeCheckpoint writes an untrained tanh MLP with the given widths, seed
+// and pool in the metadata to dir/name and returns its path.
+func writeCheckpoint(t *testing.T, dir, name string, layers []int, seed uint64, pool int) string {
+	t.Helper()
+	m, err := model.New(model.Config{Layers: layers, Activation: model.Tanh, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := model.SaveCheckpoint(p, m, model.CheckpointMeta{Pool: pool}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
