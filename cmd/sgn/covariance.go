@@ -105,9 +105,7 @@ type covReport struct {
 func runCovariance(a *app, args []string) error {
 	fs := a.newFlagSet("covariance", "covariance [--checkpoint FILE] [--first N] [--batch-size B[,B…]] [flags] --out DIR", covarianceExample)
 	ckpt := fs.String("checkpoint", "", "pretrained model `file` (safetensors); without it the figure preset is trained on the spot into OUT/pretrained/")
-	mnist := fs.String("mnist", "", "`folder` holding the MNIST idx .gz files (default: $SGN_MNIST, the build default, ./data/mnist, then the GoMNIST module)")
-	split := fs.String("split", "train", "MNIST split of the samples: train or test")
-	first := fs.Int("first", 2000, "analyse the first `N` images of the split (0 = all)")
+	sel := addSelectionFlags(fs, 2000, "C and H")
 	batches := fs.String("batch-size", "64", "batch size(s) B of C = Σ/B, comma-separated, e.g. 16,64,256")
 	randomSeed := fs.Uint64("random-seed", 2, "initialisation seed of the random model (same architecture)")
 	mode := fs.String("mode", covariance.ModeAuto, fmt.Sprintf("auto (full when P ≤ %d), full (dense H and Σ, complete eigenbasis) or matfree (top-k Lanczos, G streamed)", covariance.AutoFullMaxParams))
@@ -137,10 +135,6 @@ func runCovariance(a *app, args []string) error {
 	switch {
 	case *out == "":
 		return usagef("--out DIR is required (see -h)")
-	case *split != "train" && *split != "test":
-		return usagef("--split %q: expected train or test", *split)
-	case *first < 0:
-		return usagef("--first %d: must be positive (0 = all)", *first)
 	case *mode != covariance.ModeAuto && *mode != covariance.ModeFull && *mode != covariance.ModeMatFree:
 		return usagef("--mode %q: expected auto, full or matfree", *mode)
 	case *topK < 1:
@@ -154,16 +148,21 @@ func runCovariance(a *app, args []string) error {
 	case *ckpt != "" && (set["train-first"] || set["train-epochs"]):
 		return usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
 	}
-	n := *first
+	// The pool comes from the checkpoint; the figure preset's when training.
+	so, err := selectionFor(*sel, set["first"], model.CheckpointMeta{Pool: train.Presets()["figure"].Settings.Pool})
+	if err != nil {
+		return err
+	}
+	n := max(so.First, so.Random)
 	if n == 0 {
 		n = data.TrainSize
-		if *split == "test" {
+		if so.Split == "test" {
 			n = data.TestSize
 		}
 	}
 	for _, b := range bs {
 		if b > n {
-			return usagef("--batch-size %d is larger than the %d samples analysed (--first %d): C = Σ/B needs B ≤ N", b, n, *first)
+			return usagef("--batch-size %d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)
 		}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -189,7 +188,7 @@ func runCovariance(a *app, args []string) error {
 		}
 		source = *ckpt
 	} else {
-		pre, meta, summary, err = a.trainFigureModel(*mnist, filepath.Join(*out, covTrainDir), *trainFirst, *trainEpochs, *workers, *quiet)
+		pre, meta, summary, err = a.trainFigureModel(so.Dir, filepath.Join(*out, covTrainDir), *trainFirst, *trainEpochs, *workers, *quiet)
 		if err != nil {
 			return err
 		}
@@ -198,12 +197,12 @@ func runCovariance(a *app, args []string) error {
 	}
 
 	// The samples, preprocessed as the checkpoint says.
-	set2, err := data.Load(data.Options{Dir: *mnist, Split: *split, Pool: meta.Pool, First: *first})
-	if err != nil {
+	if so, err = selectionFor(so, true, meta); err != nil {
 		return err
 	}
-	if set2.D != pre.InputDim() {
-		return fmt.Errorf("%s: the model %v takes %d inputs but the data pooled by %d has %d features: the checkpoint's preprocessing does not match the data", source, pre.Layers, pre.InputDim(), meta.Pool, set2.D)
+	set2, err := loadSelection(so, pre, source)
+	if err != nil {
+		return err
 	}
 	batch := model.Batch{X: set2.X, Y: set2.Y}
 

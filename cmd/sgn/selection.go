@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
@@ -30,7 +31,15 @@ func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (dat
 	}
 	o.Pool = meta.Pool
 	if err := o.Validate(); err != nil {
-		return o, usagef("%v", err)
+		msg := err.Error()
+		// data names the fields as the flags are named: make them flags.
+		for _, f := range []string{"split ", "first ", "random "} {
+			if strings.HasPrefix(msg, f) {
+				msg = "--" + msg
+				break
+			}
+		}
+		return o, usagef("%s", msg)
 	}
 	return o, nil
 }
