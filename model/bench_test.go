@@ -31,9 +31,10 @@ func BenchmarkSGDStepGorgonia(b *testing.B) {
 func BenchmarkSGDStepEngine(b *testing.B) {
 	m, x := benchNet(b)
 	g := make([]float64, m.NumParams())
+	ws := m.NewWorkspace(128)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := m.Evaluate(m.Theta, x, g, 1); err != nil {
+		if _, err := m.LossGrad(ws, m.Theta, x, g); err != nil {
 			b.Fatal(err)
 		}
 		for k := range m.Theta {

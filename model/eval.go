@@ -204,3 +204,37 @@ func (m *MLP) PerSampleGradients(theta []float64, b Batch, G []float64, workers 
 	}, nil)
 	return nil
 }
+
+// Workspace holds the buffers of one forward and backward pass, so that a
+// caller stepping many small minibatches (the SGD loop) allocates nothing
+// per step. A Workspace is not safe for concurrent use.
+type Workspace struct {
+	p    *pass
+	rows int
+}
+
+// NewWorkspace returns a workspace for minibatches of up to rows samples.
+func (m *MLP) NewWorkspace(rows int) *Workspace {
+	return &Workspace{p: newPass(m.Layers, rows), rows: rows}
+}
+
+// LossGrad returns the mean loss of theta on b and stores its gradient in
+// grad, in one pass over the whole minibatch on the calling goroutine (the
+// same mathematics as Evaluate, without its chunking, goroutines and
+// allocations).
+func (m *MLP) LossGrad(ws *Workspace, theta []float64, b Batch, grad []float64) (float64, error) {
+	if err := m.check(theta, b); err != nil {
+		return 0, err
+	}
+	n := b.N()
+	if n > ws.rows {
+		return 0, fmt.Errorf("minibatch of %d samples, the workspace holds %d", n, ws.rows)
+	}
+	if len(grad) != m.Layout.P {
+		return 0, fmt.Errorf("gradient buffer has %d entries, want %d", len(grad), m.Layout.P)
+	}
+	clear(grad)
+	loss, _ := m.forward(theta, b.X, b.Y, n, ws.p)
+	m.backward(theta, b.Y, 1/float64(n), ws.p, grad)
+	return loss / float64(n), nil
+}

@@ -251,3 +251,36 @@ func TestConfigErrors(t *testing.T) {
 		t.Error("Evaluate accepted a label outside the classes")
 	}
 }
+
+// LossGrad on a reused workspace equals Evaluate on a single chunk, bit for
+// bit, and refuses a minibatch larger than the workspace.
+func TestLossGradWorkspace(t *testing.T) {
+	for _, c := range testNets {
+		m, _ := New(c)
+		ws := m.NewWorkspace(64)
+		for trial := uint64(0); trial < 3; trial++ {
+			b := synthetic(40+int(trial)*10, c.Layers[0], m.NumClasses(), c.Seed+trial)
+			g1 := make([]float64, m.NumParams())
+			g2 := make([]float64, m.NumParams())
+			e, err := m.Evaluate(m.Theta, b, g1, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := m.LossGrad(ws, m.Theta, b, g2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l != e.Loss {
+				t.Errorf("%v: LossGrad loss %v, Evaluate %v", c.Layers, l, e.Loss)
+			}
+			for i := range g1 {
+				if g1[i] != g2[i] {
+					t.Fatalf("%v: gradient entry %d: LossGrad %v, Evaluate %v", c.Layers, i, g2[i], g1[i])
+				}
+			}
+		}
+		if _, err := m.LossGrad(ws, m.Theta, synthetic(65, c.Layers[0], m.NumClasses(), 1), make([]float64, m.NumParams())); err == nil {
+			t.Errorf("%v: a minibatch of 65 in a workspace of 64 was accepted", c.Layers)
+		}
+	}
+}

@@ -230,10 +230,8 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		defer gr.Close()
 		run = func(b model.Batch) (float64, error) { return gr.Run(b.X, b.Y, grad) }
 	case EngineGonum:
-		run = func(b model.Batch) (float64, error) {
-			e, err := m.Evaluate(m.Theta, b, grad, 1)
-			return e.Loss, err
-		}
+		ws := m.NewWorkspace(s.BatchSize)
+		run = func(b model.Batch) (float64, error) { return m.LossGrad(ws, m.Theta, b, grad) }
 	}
 	start := time.Now()
 	var trainTime time.Duration
