@@ -326,3 +326,37 @@ func TestHessianParseBytes(t *testing.T) {
 		}
 	}
 }
+
+// Same seed, same numbers, bit for bit, whatever --workers is.
+func TestHessianWorkersBitIdentical(t *testing.T) {
+	mnist := mnistOrSkip(t)
+	ck := hessCheckpoint(t, 4)
+	var reps []*hessReport
+	for _, w := range []string{"1", "3"} {
+		dir := t.TempDir()
+		code, _, stderr := run("hessian", "--checkpoint", ck, "--mnist", mnist, "--first", "300", "--top-k", "4",
+			"--bottom-k", "2", "--full", "--trace", "--trace-max", "40", "--density", "--workers", w, "--out", dir, "--quiet")
+		if code != 0 {
+			t.Fatalf("--workers %s: exit %d: %s", w, code, stderr)
+		}
+		reps = append(reps, hessReadReport(t, dir))
+	}
+	a, b := reps[0], reps[1]
+	same := func(what string, x, y []float64) {
+		if len(x) != len(y) || len(x) == 0 {
+			t.Errorf("%s: lengths %d and %d", what, len(x), len(y))
+			return
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				t.Errorf("%s[%d]: %v with 1 worker, %v with 3", what, i, x[i], y[i])
+				return
+			}
+		}
+	}
+	same("eigenvalues", a.Eigenvalues, b.Eigenvalues)
+	same("eigenvalues_smallest", a.EigenvaluesSmallest, b.EigenvaluesSmallest)
+	same("full eigenvalues", a.Full.EigenvaluesAscending, b.Full.EigenvaluesAscending)
+	same("trace", []float64{*a.Trace.Estimate, *a.Trace.StdErr}, []float64{*b.Trace.Estimate, *b.Trace.StdErr})
+	same("loss and gradient norm", []float64{a.Loss, a.GradNorm}, []float64{b.Loss, b.GradNorm})
+}
