@@ -46,7 +46,10 @@ type Settings struct {
 	// the first N images of each split (0 = all).
 	Pool       int `json:"pool"`
 	TrainFirst int `json:"train_first"`
-	TestFirst  int `json:"test_first"`
+	// TrainRandom > 0 trains on a random subset of that many training
+	// images instead, drawn with Seed (data.Options.Random).
+	TrainRandom int `json:"train_random,omitempty"`
+	TestFirst   int `json:"test_first"`
 }
 
 // Preset is a named architecture with its training settings.

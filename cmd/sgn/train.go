@@ -36,6 +36,7 @@ func runTrain(a *app, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the initialisation")
 	dataSeed := fs.Uint64("data-seed", 1, "seed of the minibatch order")
 	first := fs.Int("first", 0, "train on the first N training images (0: all 60,000)")
+	random := fs.Int("random", 0, "train on N training images drawn at random (seeded by --data-seed) instead of --first")
 	testFirst := fs.Int("test-first", 0, "evaluate on the first N test images (0: all 10,000)")
 	engine := fs.String("engine", train.EngineGorgonia, "gradient engine: gorgonia (the Gorgonia graph) or gonum (hand-written passes, same mathematics)")
 	mnist := fs.String("mnist", "", "folder with the MNIST idx .gz files (default: the GoMNIST module's data)")
@@ -54,7 +55,7 @@ func runTrain(a *app, args []string) error {
 		if *out != "" && filepath.Clean(*out) != filepath.Clean(*resume) {
 			return usagef("--out %s and --resume %s: a resumed run writes into the folder it resumes", *out, *resume)
 		}
-		for _, n := range []string{"preset", "layers", "activation", "init", "pool", "lr", "batch-size", "momentum", "weight-decay", "seed", "data-seed", "first", "test-first", "engine"} {
+		for _, n := range []string{"preset", "layers", "activation", "init", "pool", "lr", "batch-size", "momentum", "weight-decay", "seed", "data-seed", "first", "random", "test-first", "engine"} {
 			if set[n] {
 				return usagef("--%s cannot change on --resume: the settings come from the checkpoint (only --epochs and --steps may)", n)
 			}
@@ -106,7 +107,7 @@ func runTrain(a *app, args []string) error {
 			s.WeightDecay = *wd
 		}
 		s.Seed = *dataSeed
-		s.TrainFirst, s.TestFirst = *first, *testFirst
+		s.TrainFirst, s.TrainRandom, s.TestFirst = *first, *random, *testFirst
 		s.Engine = *engine
 		if *out == "" {
 			return usagef("--out is required (the folder for model.safetensors, log.jsonl and summary.json)")
@@ -142,11 +143,14 @@ func runTrain(a *app, args []string) error {
 	if *workers < 1 {
 		return usagef("--workers %d: must be at least 1", *workers)
 	}
-	if s.TrainFirst < 0 || s.TestFirst < 0 {
-		return usagef("--first and --test-first must not be negative")
+	if s.TrainFirst < 0 || s.TestFirst < 0 || s.TrainRandom < 0 {
+		return usagef("--first, --random and --test-first must not be negative")
+	}
+	if s.TrainFirst > 0 && s.TrainRandom > 0 {
+		return usagef("--first %d and --random %d: give one of them", s.TrainFirst, s.TrainRandom)
 	}
 
-	trainSet, err := data.Load(data.Options{Dir: *mnist, Split: "train", Pool: s.Pool, First: s.TrainFirst})
+	trainSet, err := data.Load(data.Options{Dir: *mnist, Split: "train", Pool: s.Pool, First: s.TrainFirst, Random: s.TrainRandom, Seed: s.Seed})
 	if err != nil {
 		return err
 	}

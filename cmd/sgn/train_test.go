@@ -60,6 +60,7 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--pool", "3", "--out", tmp}, 2, "--pool"},
 		{[]string{"--epochs", "1"}, 2, "--out"},
 		{[]string{"--bogus", "--out", tmp}, 2, "bogus"},
+		{[]string{"--random", "200", "--out", tmp}, 2, "--random"},
 		{[]string{"--out", filepath.Join(file, "sub")}, 1, "--out"},
 		{[]string{"--mnist", filepath.Join(tmp, "nowhere"), "--out", tmp}, 1, "nowhere"},
 		{[]string{"--mnist", corrupt, "--out", tmp}, 1, "idx"},
