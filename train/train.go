@@ -198,13 +198,9 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 	if err != nil {
 		return nil, err
 	}
-	perEpoch := sampler.BatchesPerEpoch()
-	if trainSet.N%s.BatchSize != 0 {
-		perEpoch = trainSet.N / s.BatchSize
-	}
 	total := s.Steps
 	if total == 0 {
-		total = s.Epochs * perEpoch
+		total = s.Epochs * (trainSet.N / s.BatchSize) // the last partial batch is dropped
 	}
 	var st State
 	velocity := make([]float64, m.NumParams())
