@@ -199,8 +199,8 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 	// The cached passes of the chunk, transposed to feature-major.
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
-		transposeRows(w.at[l][:in*n], p.input(l)[:n*in], n, in)
-		transposeRows(w.dt[l][:out*n], p.d[l][:n*out], n, out)
+		transposeBlocked(w.at[l][:in*n], p.input(l)[:n*in], n, in)
+		transposeBlocked(w.dt[l][:out*n], p.d[l][:n*out], n, out)
 		if l == L-1 {
 			continue
 		}
@@ -400,16 +400,6 @@ func mulW(dst, w []float64, out, in int, src []float64, cols int, trans, init bo
 					floats.AddScaled(d, x, s)
 				}
 			}
-		}
-	}
-}
-
-// transposeRows stores the transpose of a (rows×cols, row-major) in dst
-// (cols×rows).
-func transposeRows(dst, a []float64, rows, cols int) {
-	for i := 0; i < rows; i++ {
-		for j, x := range a[i*cols : (i+1)*cols] {
-			dst[j*rows+i] = x
 		}
 	}
 }
