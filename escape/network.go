@@ -17,6 +17,7 @@ import (
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
+	"gonum.org/v1/gonum/floats"
 )
 
 // Dynamics names of the network landscape (besides SGLD and GD).
@@ -225,7 +226,7 @@ func PrepareMinimum(spec NetworkSpec, cacheDir string, workers int) (*Minimum, e
 		if err != nil {
 			return nil, fmt.Errorf("network gradient descent, step %d (gd_eta %g): %v", step, spec.GDEta, err)
 		}
-		m.GradNorm = norm2(grad)
+		m.GradNorm = floats.Norm(grad, 2)
 		m.GDSteps = step
 		if m.GradNorm <= spec.GradTol || step == spec.GDMaxSteps {
 			break
@@ -277,14 +278,6 @@ func readMinimum(path string) (*Minimum, error) {
 		return nil, fmt.Errorf("%s is not a minimum file: %v", path, err)
 	}
 	return &m, nil
-}
-
-func norm2(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x * x
-	}
-	return math.Sqrt(s)
 }
 
 // SharpnessRow is the Hessian of the network minimum at one sharpness.
