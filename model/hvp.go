@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -39,7 +40,8 @@ type Hessian struct {
 }
 
 // NewHessian prepares the Hessian of the mean loss of theta over b. It runs
-// and caches one forward and backward pass over b (memory about N times the
+// and caches one forward and backward pass over b, which also give the loss
+// and gradient at theta (memory about N times the
 // sum of the layer widths, times three).
 func (m *MLP) NewHessian(theta []float64, b Batch, workers int) (*Hessian, error) {
 	if err := m.check(theta, b); err != nil {
@@ -53,18 +55,14 @@ func (m *MLP) NewHessian(theta []float64, b Batch, workers int) (*Hessian, error
 	nc := (n + chunkRows - 1) / chunkRows
 	h.passes = make([]*pass, nc)
 	h.back = make([][]float64, nc*len(m.Layers))
-	e, err := m.Evaluate(h.theta, b, nil, workers)
-	if err != nil {
-		return nil, err
-	}
-	h.loss = e.Loss
 	h.grad = make([]float64, m.Layout.P)
 	parts := make([][]float64, nc)
+	losses := make([]float64, nc)
 	lo := m.Layout
 	L := lo.NumLayers()
 	m.chunks(n, workers, func(c, r0, r1 int, _ *pass) {
 		p := newPass(m.Layers, r1-r0)
-		m.forward(h.theta, b.X[r0*D:r1*D], b.Y[r0:r1], r1-r0, p)
+		losses[c], _ = m.forward(h.theta, b.X[r0*D:r1*D], b.Y[r0:r1], r1-r0, p)
 		g := make([]float64, lo.P)
 		m.backward(h.theta, b.Y[r0:r1], h.scale, p, g)
 		parts[c] = g
@@ -78,10 +76,16 @@ func (m *MLP) NewHessian(theta []float64, b Batch, workers int) (*Hessian, error
 			}
 		}
 	}, nil)
-	for _, g := range parts {
+	// The loss as Evaluate sums it: chunk sums in chunk order, then ÷ N.
+	for c, g := range parts {
+		h.loss += losses[c]
 		for i, v := range g {
 			h.grad[i] += v
 		}
+	}
+	h.loss /= float64(n)
+	if math.IsNaN(h.loss) || math.IsInf(h.loss, 0) {
+		return nil, fmt.Errorf("loss is %v: the parameters have diverged", h.loss)
 	}
 	return h, nil
 }
