@@ -1,0 +1,77 @@
+// Package figure renders gonum/plot figures to PNG and SVG and writes each
+// file atomically; every figure of sgn is saved through it.
+package figure
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/sgn-project/sgn/internal/atomicfile"
+)
+
+// DefaultDPI is the resolution of PNG files when a Size gives none; it is
+// gonum/plot's own default for p.WriterTo.
+const DefaultDPI = 96
+
+// Size is the physical size of a figure and the resolution of its PNG.
+type Size struct {
+	Width, Height vg.Length
+	DPI           int // PNG dots per inch; 0 means DefaultDPI
+}
+
+func (s Size) dpi() int {
+	if s.DPI == 0 {
+		return DefaultDPI
+	}
+	return s.DPI
+}
+
+// Save renders p at size s and writes base+".png" and base+".svg", each
+// atomically.
+func Save(p *plot.Plot, s Size, base string) error {
+	return SaveCanvas(s, base, func(c draw.Canvas) { p.Draw(c) })
+}
+
+// SaveGrid lays the plots of grid out as tiles with plot.Align (nil entries
+// stay empty) and writes base+".png" and base+".svg" atomically.
+func SaveGrid(grid [][]*plot.Plot, tiles draw.Tiles, s Size, base string) error {
+	return SaveCanvas(s, base, func(dc draw.Canvas) {
+		canvases := plot.Align(grid, tiles, dc)
+		for i := range grid {
+			for j := range grid[i] {
+				if grid[i][j] != nil {
+					grid[i][j].Draw(canvases[i][j])
+				}
+			}
+		}
+	})
+}
+
+// SaveCanvas calls draw once on a PNG canvas and once on an SVG canvas of
+// size s and writes base+".png" and base+".svg", each atomically.
+func SaveCanvas(s Size, base string, drawOn func(draw.Canvas)) error {
+	img := vgimg.NewWith(vgimg.UseWH(s.Width, s.Height), vgimg.UseDPI(s.dpi()))
+	drawOn(draw.New(img))
+	svg := vgsvg.New(s.Width, s.Height)
+	drawOn(draw.New(svg))
+	for _, out := range []struct {
+		ext string
+		w   io.WriterTo
+	}{{".png", vgimg.PngCanvas{Canvas: img}}, {".svg", svg}} {
+		var b bytes.Buffer
+		if _, err := out.w.WriteTo(&b); err != nil {
+			return fmt.Errorf("rendering %s%s: %w", base, out.ext, err)
+		}
+		if err := atomicfile.WriteBytes(base+out.ext, b.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
