@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // GradientOracle gives minibatch gradients of a model at a fixed θ.
@@ -93,7 +95,7 @@ type NoiseOptions struct {
 // stable fit) is omitted and named in Skipped.
 type SampleStats struct {
 	N int `json:"n"`
-	// TailIndex is α̂ of TailIndex (Mohammadi et al. 2015), in (0, 2], of
+	// TailIndex is α̂ of stats.TailIndex (Mohammadi et al. 2015), in (0, 2], of
 	// the sample minus its median. The estimator assumes a centred law: a
 	// location offset μ makes the block sums grow like K₁μ and drives α̂
 	// towards 1 whatever the tails, so every α̂ of the analysis is taken
@@ -104,17 +106,17 @@ type SampleStats struct {
 	// to see how much a location offset moves it.
 	TailIndexRaw *float64 `json:"tail_index_raw,omitempty"`
 	// Gaussian is the maximum-likelihood normal fit.
-	Gaussian *GaussianFit `json:"gaussian,omitempty"`
+	Gaussian *stats.GaussianFit `json:"gaussian,omitempty"`
 	// Stable is McCulloch's symmetric α-stable fit.
-	Stable *StableFit `json:"stable,omitempty"`
+	Stable *stats.StableFit `json:"stable,omitempty"`
 	// KS is the Kolmogorov–Smirnov test against the fitted normal with
 	// Lilliefors' null (mean and variance estimated) and the
 	// Dallal–Wilkinson p-value.
-	KS *TestResult `json:"ks_lilliefors,omitempty"`
+	KS *stats.TestResult `json:"ks_lilliefors,omitempty"`
 	// AD is the Anderson–Darling test of normality with estimated mean and
 	// variance (D'Agostino and Stephens 1986).
-	AD      *ADResult `json:"anderson_darling,omitempty"`
-	Skipped []string  `json:"skipped,omitempty"`
+	AD      *stats.ADResult `json:"anderson_darling,omitempty"`
+	Skipped []string        `json:"skipped,omitempty"`
 }
 
 // DistSummary summarises the statistics of many samples of one view (one
@@ -122,15 +124,15 @@ type SampleStats struct {
 // the fraction of samples whose test rejects normality at RejectLevel. Each
 // Quartiles.N counts the samples where that statistic could be computed.
 type DistSummary struct {
-	Samples          int        `json:"samples"`
-	TailIndex        *Quartiles `json:"tail_index,omitempty"`
-	StableAlpha      *Quartiles `json:"stable_alpha,omitempty"`
-	KSStatistic      *Quartiles `json:"ks_statistic,omitempty"`
-	KSPValue         *Quartiles `json:"ks_p_value,omitempty"`
-	ADStatistic      *Quartiles `json:"ad_statistic,omitempty"`
-	ADPValue         *Quartiles `json:"ad_p_value,omitempty"`
-	KSRejectFraction float64    `json:"ks_reject_fraction"`
-	ADRejectFraction float64    `json:"ad_reject_fraction"`
+	Samples          int              `json:"samples"`
+	TailIndex        *stats.Quartiles `json:"tail_index,omitempty"`
+	StableAlpha      *stats.Quartiles `json:"stable_alpha,omitempty"`
+	KSStatistic      *stats.Quartiles `json:"ks_statistic,omitempty"`
+	KSPValue         *stats.Quartiles `json:"ks_p_value,omitempty"`
+	ADStatistic      *stats.Quartiles `json:"ad_statistic,omitempty"`
+	ADPValue         *stats.Quartiles `json:"ad_p_value,omitempty"`
+	KSRejectFraction float64          `json:"ks_reject_fraction"`
+	ADRejectFraction float64          `json:"ad_reject_fraction"`
 }
 
 // AcrossParamsView is Simsekli et al.'s view: the noise of the P
@@ -222,17 +224,17 @@ type NoiseFigureData struct {
 	// with its own Gaussian fit. They are empty when the sample was too
 	// small to fit.
 	Params         []float64
-	ParamsGauss    GaussianFit
-	ParamsStable   StableFit
+	ParamsGauss    stats.GaussianFit
+	ParamsStable   stats.StableFit
 	StableRef      []float64
-	StableRefGauss GaussianFit
+	StableRefGauss stats.GaussianFit
 	// Coord is the standardised noise over the minibatches of the typical
 	// coordinate CoordIndex (median Anderson–Darling statistic; −1 if none),
 	// with its stable fit; GaussRef is that coordinate's N(0, 1) reference
 	// sample of the same size, standardised alike.
 	CoordIndex  int
 	Coord       []float64
-	CoordStable *StableFit
+	CoordStable *stats.StableFit
 	GaussRef    []float64
 }
 
@@ -671,7 +673,7 @@ func (s *noiseStream) acrossParams(b int, opt NoiseOptions, at *NoiseAtBatch, fi
 	}
 	sref := make([]float64, size)
 	r = rand.New(rand.NewPCG(s.seed, streamID(streamRefParamsStable, b, 0)))
-	if err := SymStableSample(sref, one.Stable.Alpha, one.Stable.Sigma, r); err != nil {
+	if err := stats.SymStableSample(sref, one.Stable.Alpha, one.Stable.Sigma, r); err != nil {
 		return fmt.Errorf("noise: batch size %d, stable reference: %w", b, err)
 	}
 	for i := range sref {
@@ -707,7 +709,7 @@ type coordResult struct {
 	constant   bool
 	data, refG stat6
 	refS       *stat6
-	stable     *StableFit
+	stable     *stats.StableFit
 }
 
 // acrossMinibatches computes the across-minibatch view; fig, if not nil,
@@ -735,7 +737,7 @@ func (s *noiseStream) acrossMinibatches(b int, opt NoiseOptions, at *NoiseAtBatc
 		r.refG, _ = coordStats(z, tmp, tmp2)
 		if r.stable != nil {
 			rng := rand.New(rand.NewPCG(s.seed, streamID(streamRefCoordStable, b, k)))
-			if err := SymStableSample(tmp, r.stable.Alpha, 1, rng); err != nil {
+			if err := stats.SymStableSample(tmp, r.stable.Alpha, 1, rng); err != nil {
 				return err
 			}
 			standardize(z, tmp)
@@ -756,7 +758,7 @@ func (s *noiseStream) acrossMinibatches(b int, opt NoiseOptions, at *NoiseAtBatc
 			v.ConstantCoords++
 			continue
 		}
-		_, variance := meanVar(s.mat[k*s.m : (k+1)*s.m])
+		_, variance := stats.MeanVar(s.mat[k*s.m : (k+1)*s.m])
 		sumVar += variance
 		analysed++
 		data = append(data, r.data)
@@ -818,7 +820,7 @@ func (s *noiseStream) acrossMinibatches(b int, opt NoiseOptions, at *NoiseAtBatc
 // (divisor n), so the sample's own Gaussian fit is N(0, 1). A constant x
 // gives zeros.
 func standardize(dst, x []float64) {
-	m, v := meanVar(x)
+	m, v := stats.MeanVar(x)
 	sd := math.Sqrt(v * float64(len(x)-1) / float64(len(x)))
 	for i, xi := range x {
 		if sd > 0 {
@@ -829,20 +831,20 @@ func standardize(dst, x []float64) {
 	}
 }
 
-// centredTailIndex returns TailIndex of x − median(x), x in its given
+// centredTailIndex returns stats.TailIndex of x − median(x), x in its given
 // order; sorted is x sorted, dst scratch of len(x) (nil: allocated).
 func centredTailIndex(x, sorted, dst []float64) (float64, error) {
 	if len(x) == 0 {
-		return TailIndex(x)
+		return stats.TailIndex(x)
 	}
 	if dst == nil {
 		dst = make([]float64, len(x))
 	}
-	med := quantileType7(sorted, 0.5)
+	med := stats.QuantileSorted(sorted, 0.5)
 	for i, v := range x {
 		dst[i] = v - med
 	}
-	return TailIndex(dst)
+	return stats.TailIndex(dst)
 }
 
 // gaussianRef fills dst with the N(0, 1) reference sample of coordinate k
@@ -857,22 +859,22 @@ func gaussianRef(dst []float64, seed uint64, b, k int) {
 // coordStats computes the per-coordinate statistics of the standardised
 // sample z (tmp and tmp2 are scratch of the same length, overwritten) and
 // its stable fit (nil if it failed).
-func coordStats(z, tmp, tmp2 []float64) (stat6, *StableFit) {
+func coordStats(z, tmp, tmp2 []float64) (stat6, *stats.StableFit) {
 	c := nanStat6()
 	copy(tmp, z)
 	slices.Sort(tmp)
 	if a, err := centredTailIndex(z, tmp, tmp2); err == nil {
 		c.tail = a
 	}
-	var fit *StableFit
-	if f, err := fitSymStableSorted(tmp); err == nil {
+	var fit *stats.StableFit
+	if f, err := stats.FitSymStableSorted(tmp); err == nil {
 		c.alpha = f.Alpha
 		fit = &f
 	}
-	if r, err := lillieforsSorted(tmp); err == nil {
+	if r, err := stats.LillieforsSorted(tmp); err == nil {
 		c.ksD, c.ksP = r.Statistic, r.PValue
 	}
-	if r, err := adNormalSorted(tmp); err == nil {
+	if r, err := stats.AndersonDarlingNormalSorted(tmp); err == nil {
 		c.adA, c.adP = r.Statistic, r.PValue
 	}
 	return c, fit
@@ -907,9 +909,9 @@ func summarizeStats(rs []stat6) (*DistSummary, error) {
 		}
 	}
 	var err error
-	dst := []**Quartiles{&d.TailIndex, &d.StableAlpha, &d.KSStatistic, &d.KSPValue, &d.ADStatistic, &d.ADPValue}
+	dst := []**stats.Quartiles{&d.TailIndex, &d.StableAlpha, &d.KSStatistic, &d.KSPValue, &d.ADStatistic, &d.ADPValue}
 	for i, c := range cols {
-		if *dst[i], err = QuartilesOf(c); err != nil {
+		if *dst[i], err = stats.QuartilesOf(c); err != nil {
 			return nil, err
 		}
 	}
@@ -955,7 +957,7 @@ func computeSampleStats(x []float64) (*SampleStats, error) {
 	if len(x) == 0 {
 		return nil, nil
 	}
-	if err := checkFinite(x); err != nil {
+	if err := stats.CheckFinite(x); err != nil {
 		return nil, err
 	}
 	s := &SampleStats{N: len(x)}
@@ -965,12 +967,12 @@ func computeSampleStats(x []float64) (*SampleStats, error) {
 	} else {
 		s.Skipped = append(s.Skipped, "tail_index: "+err.Error())
 	}
-	if a, err := TailIndex(x); err == nil {
+	if a, err := stats.TailIndex(x); err == nil {
 		s.TailIndexRaw = &a
 	} else {
 		s.Skipped = append(s.Skipped, "tail_index_raw: "+err.Error())
 	}
-	if g, err := FitGaussian(x); err == nil {
+	if g, err := stats.FitGaussian(x); err == nil {
 		s.Gaussian = &g
 	} else {
 		s.Skipped = append(s.Skipped, "gaussian: "+err.Error())
@@ -979,20 +981,27 @@ func computeSampleStats(x []float64) (*SampleStats, error) {
 		s.Skipped = append(s.Skipped, fmt.Sprintf("stable, ks_lilliefors, anderson_darling: %d values, need at least 20", len(x)))
 		return s, nil
 	}
-	if f, err := fitSymStableSorted(sorted); err == nil {
+	if f, err := stats.FitSymStableSorted(sorted); err == nil {
 		s.Stable = &f
 	} else {
 		s.Skipped = append(s.Skipped, err.Error())
 	}
-	if r, err := lillieforsSorted(sorted); err == nil {
+	if r, err := stats.LillieforsSorted(sorted); err == nil {
 		s.KS = &r
 	} else {
 		s.Skipped = append(s.Skipped, err.Error())
 	}
-	if r, err := adNormalSorted(sorted); err == nil {
+	if r, err := stats.AndersonDarlingNormalSorted(sorted); err == nil {
 		s.AD = &r
 	} else {
 		s.Skipped = append(s.Skipped, err.Error())
 	}
 	return s, nil
+}
+
+// sortedCopy returns a sorted copy of x.
+func sortedCopy(x []float64) []float64 {
+	s := slices.Clone(x)
+	slices.Sort(s)
+	return s
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // tableOracle is an exact synthetic oracle: sample i has the per-sample
@@ -299,7 +301,7 @@ func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
 		if j == 7 || j == 30 {
 			continue
 		}
-		r, err := AndersonDarlingNormal(col(j))
+		r, err := stats.AndersonDarlingNormal(col(j))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -308,7 +310,7 @@ func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
 		for tt := range m {
 			c[tt] = xi[tt][j]
 		}
-		_, v := meanVar(c)
+		_, v := stats.MeanVar(c)
 		sumVar += v
 		sumSigma += sigma[j][j]
 		seSq += 2 * (sigma[j][j] / b) * (sigma[j][j] / b) / (m - 1) // Var of a normal sample variance

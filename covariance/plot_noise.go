@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // Figure geometry and style.
@@ -70,7 +71,7 @@ func WriteNoisePanels(r *NoiseReport, path string) error {
 		}
 	}
 	if len(f.Coord) >= 20 {
-		curves := []densityCurve{gaussCurve("N(0, 1)", GaussianFit{Mean: 0, Sigma: 1})}
+		curves := []densityCurve{gaussCurve("N(0, 1)", stats.GaussianFit{Mean: 0, Sigma: 1})}
 		if f.CoordStable != nil {
 			curves = append(curves, sasCurve(fmt.Sprintf("SαS fit α=%.2f", f.CoordStable.Alpha), *f.CoordStable))
 		}
@@ -82,7 +83,7 @@ func WriteNoisePanels(r *NoiseReport, path string) error {
 		}
 		panels[3], err = histPanel(
 			fmt.Sprintf("(d) synthetic Gaussian noise: N(0, 1)\n%d values, α̂ = %s", len(f.GaussRef), fmtTail(f.GaussRef)),
-			"x", f.GaussRef, []densityCurve{gaussCurve("N(0, 1)", GaussianFit{Mean: 0, Sigma: 1})})
+			"x", f.GaussRef, []densityCurve{gaussCurve("N(0, 1)", stats.GaussianFit{Mean: 0, Sigma: 1})})
 		if err != nil {
 			return err
 		}
@@ -154,7 +155,7 @@ func WriteNoiseVsBatch(r *NoiseReport, path string) error {
 	}
 	red, blue, grey := colorGauss(), color.RGBA{B: 200, A: 255}, color.RGBA{R: 120, G: 120, B: 120, A: 255}
 	orange := color.RGBA{R: 230, G: 130, A: 255}
-	quart := func(q func(NoiseAtBatch) *Quartiles) func(NoiseAtBatch) (float64, bool) {
+	quart := func(q func(NoiseAtBatch) *stats.Quartiles) func(NoiseAtBatch) (float64, bool) {
 		return func(b NoiseAtBatch) (float64, bool) {
 			if v := q(b); v != nil {
 				return v.Median, true
@@ -176,13 +177,13 @@ func WriteNoiseVsBatch(r *NoiseReport, path string) error {
 			}
 			return 0, false
 		}, false, draw.SquareGlyph{}, orange},
-		{"across minibatches, median over coordinates (bars: quartiles)", quart(func(b NoiseAtBatch) *Quartiles {
+		{"across minibatches, median over coordinates (bars: quartiles)", quart(func(b NoiseAtBatch) *stats.Quartiles {
 			if c := b.AcrossMinibatches.Coordinates; c != nil {
 				return c.TailIndex
 			}
 			return nil
 		}), false, draw.TriangleGlyph{}, blue},
-		{"Gaussian reference (across minibatches), median", quart(func(b NoiseAtBatch) *Quartiles {
+		{"Gaussian reference (across minibatches), median", quart(func(b NoiseAtBatch) *stats.Quartiles {
 			if c := b.AcrossMinibatches.ReferenceGaussian; c != nil {
 				return c.TailIndex
 			}
@@ -268,16 +269,16 @@ type densityCurve struct {
 	dash  bool
 }
 
-func gaussCurve(name string, g GaussianFit) densityCurve {
+func gaussCurve(name string, g stats.GaussianFit) densityCurve {
 	return densityCurve{name: name, color: colorGauss(), f: func(x float64) float64 {
 		z := (x - g.Mean) / g.Sigma
 		return math.Exp(-0.5*z*z) / (g.Sigma * math.Sqrt(2*math.Pi))
 	}}
 }
 
-func sasCurve(name string, s StableFit) densityCurve {
+func sasCurve(name string, s stats.StableFit) densityCurve {
 	return densityCurve{name: name, color: colorSaS(), dash: true, f: func(x float64) float64 {
-		return SymStablePDF(x-s.Location, s.Alpha, s.Sigma)
+		return stats.SymStablePDF(x-s.Location, s.Alpha, s.Sigma)
 	}}
 }
 
@@ -294,9 +295,9 @@ func fmtTail(x []float64) string {
 // to the 0.05% and 99.95% quantiles, times 1.1, and at least ± 4.5 robust
 // standard deviations (IQR/1.349).
 func histWindow(sorted []float64) (lo, hi float64) {
-	med := quantileType7(sorted, 0.5)
-	half := 1.1 * math.Max(med-quantileType7(sorted, 0.0005), quantileType7(sorted, 0.9995)-med)
-	robust := (quantileType7(sorted, 0.75) - quantileType7(sorted, 0.25)) / 1.349
+	med := stats.QuantileSorted(sorted, 0.5)
+	half := 1.1 * math.Max(med-stats.QuantileSorted(sorted, 0.0005), stats.QuantileSorted(sorted, 0.9995)-med)
+	robust := (stats.QuantileSorted(sorted, 0.75) - stats.QuantileSorted(sorted, 0.25)) / 1.349
 	half = math.Max(half, 4.5*robust)
 	if !(half > 0) {
 		half = math.Max(1e-300, math.Abs(med))

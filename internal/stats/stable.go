@@ -1,4 +1,4 @@
-package covariance
+package stats
 
 import (
 	"errors"
@@ -257,13 +257,19 @@ func FitSymStable(x []float64) (StableFit, error) {
 	if len(x) < 20 {
 		return StableFit{}, fmt.Errorf("stable fit: %d values, need at least 20", len(x))
 	}
-	if err := checkFinite(x); err != nil {
+	if err := CheckFinite(x); err != nil {
 		return StableFit{}, fmt.Errorf("stable fit: %w", err)
 	}
-	return fitSymStableSorted(sortedCopy(x))
+	return FitSymStableSorted(sortedCopy(x))
 }
 
-func fitSymStableSorted(s []float64) (StableFit, error) {
+// FitSymStableSorted is FitSymStable for a sample s already sorted in
+// ascending order (not checked), without the copy and the sort; s must be
+// finite and hold at least 20 values.
+func FitSymStableSorted(s []float64) (StableFit, error) {
+	if len(s) < 20 {
+		return StableFit{}, fmt.Errorf("stable fit: %d values, need at least 20", len(s))
+	}
 	q05, q25 := quantileMcCulloch(s, 0.05), quantileMcCulloch(s, 0.25)
 	q50 := quantileMcCulloch(s, 0.5)
 	q75, q95 := quantileMcCulloch(s, 0.75), quantileMcCulloch(s, 0.95)

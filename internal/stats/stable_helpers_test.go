@@ -1,4 +1,4 @@
-package covariance
+package stats
 
 import "math"
 

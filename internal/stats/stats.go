@@ -1,4 +1,4 @@
-package covariance
+package stats
 
 import (
 	"errors"
@@ -29,10 +29,10 @@ func FitGaussian(x []float64) (GaussianFit, error) {
 	if len(x) < 2 {
 		return GaussianFit{}, fmt.Errorf("gaussian fit: %d values, need at least 2", len(x))
 	}
-	if err := checkFinite(x); err != nil {
+	if err := CheckFinite(x); err != nil {
 		return GaussianFit{}, fmt.Errorf("gaussian fit: %w", err)
 	}
-	m, v := meanVar(x)
+	m, v := MeanVar(x)
 	return GaussianFit{Mean: m, Sigma: math.Sqrt(v * float64(len(x)-1) / float64(len(x)))}, nil
 }
 
@@ -47,7 +47,7 @@ type TestResult struct {
 // TailIndex estimates the tail index α of a symmetric α-stable sample by the
 // estimator of Mohammadi, Mohammadpour and Ogata (2015, "On estimating the
 // tail index and the spectral measure of multivariate α-stable
-// distributions", Metrika 78(5), Corollary 2.4), the estimator Simsekli,
+// distributions", Metrika 78(5), 549–561, Corollary 2.4), the estimator Simsekli,
 // Sagun and Gurbuzbalaban (2019, "A tail-index analysis of stochastic
 // gradient noise in deep neural networks", ICML) apply to gradient noise.
 //
@@ -69,7 +69,7 @@ type TestResult struct {
 // of Simsekli et al.'s estimator (X = X[X.nonzero()]). TailIndex needs at
 // least 4 non-zero values (K₁ ≥ 2) and returns an error for non-finite input.
 func TailIndex(x []float64) (float64, error) {
-	if err := checkFinite(x); err != nil {
+	if err := CheckFinite(x); err != nil {
 		return 0, fmt.Errorf("tail index: %w", err)
 	}
 	nz := 0
@@ -162,7 +162,7 @@ func KolmogorovSmirnov(x []float64, cdf func(float64) float64) (TestResult, erro
 	if len(x) < 1 {
 		return TestResult{}, errors.New("kolmogorov-smirnov: empty sample")
 	}
-	if err := checkFinite(x); err != nil {
+	if err := CheckFinite(x); err != nil {
 		return TestResult{}, fmt.Errorf("kolmogorov-smirnov: %w", err)
 	}
 	s := sortedCopy(x)
@@ -194,14 +194,19 @@ func Lilliefors(x []float64) (TestResult, error) {
 	if len(x) < 5 {
 		return TestResult{}, fmt.Errorf("lilliefors: %d values, need at least 5", len(x))
 	}
-	if err := checkFinite(x); err != nil {
+	if err := CheckFinite(x); err != nil {
 		return TestResult{}, fmt.Errorf("lilliefors: %w", err)
 	}
-	return lillieforsSorted(sortedCopy(x))
+	return LillieforsSorted(sortedCopy(x))
 }
 
-func lillieforsSorted(s []float64) (TestResult, error) {
-	m, v := meanVar(s)
+// LillieforsSorted is Lilliefors for a finite sample s already sorted in
+// ascending order (not checked), without the copy and the sort.
+func LillieforsSorted(s []float64) (TestResult, error) {
+	if len(s) < 5 {
+		return TestResult{}, fmt.Errorf("lilliefors: %d values, need at least 5", len(s))
+	}
+	m, v := MeanVar(s)
 	if !(v > 0) {
 		return TestResult{}, errors.New("lilliefors: constant sample")
 	}
@@ -277,14 +282,20 @@ func AndersonDarlingNormal(x []float64) (ADResult, error) {
 	if len(x) < 8 {
 		return ADResult{}, fmt.Errorf("anderson-darling: %d values, need at least 8", len(x))
 	}
-	if err := checkFinite(x); err != nil {
+	if err := CheckFinite(x); err != nil {
 		return ADResult{}, fmt.Errorf("anderson-darling: %w", err)
 	}
-	return adNormalSorted(sortedCopy(x))
+	return AndersonDarlingNormalSorted(sortedCopy(x))
 }
 
-func adNormalSorted(s []float64) (ADResult, error) {
-	m, v := meanVar(s)
+// AndersonDarlingNormalSorted is AndersonDarlingNormal for a finite sample s
+// already sorted in ascending order (not checked), without the copy and the
+// sort.
+func AndersonDarlingNormalSorted(s []float64) (ADResult, error) {
+	if len(s) < 8 {
+		return ADResult{}, fmt.Errorf("anderson-darling: %d values, need at least 8", len(s))
+	}
+	m, v := MeanVar(s)
 	if !(v > 0) {
 		return ADResult{}, errors.New("anderson-darling: constant sample")
 	}
@@ -350,16 +361,17 @@ func QuartilesOf(x []float64) (*Quartiles, error) {
 	if len(x) == 0 {
 		return nil, nil
 	}
-	if err := checkFinite(x); err != nil {
+	if err := CheckFinite(x); err != nil {
 		return nil, fmt.Errorf("quartiles: %w", err)
 	}
 	s := sortedCopy(x)
-	return &Quartiles{N: len(s), Q1: quantileType7(s, 0.25), Median: quantileType7(s, 0.5), Q3: quantileType7(s, 0.75)}, nil
+	return &Quartiles{N: len(s), Q1: QuantileSorted(s, 0.25), Median: QuantileSorted(s, 0.5), Q3: QuantileSorted(s, 0.75)}, nil
 }
 
-// quantileType7 returns the p-quantile of the sorted sample s by linear
-// interpolation at position (n − 1)p (Hyndman and Fan 1996, type 7).
-func quantileType7(s []float64, p float64) float64 {
+// QuantileSorted returns the p-quantile, 0 ≤ p ≤ 1, of the non-empty sample
+// s sorted in ascending order by linear interpolation at position (n − 1)p
+// (Hyndman and Fan 1996, type 7, the default of R and NumPy).
+func QuantileSorted(s []float64, p float64) float64 {
 	h := float64(len(s)-1) * p
 	lo := int(math.Floor(h))
 	if lo >= len(s)-1 {
@@ -388,9 +400,9 @@ func normLogCDF(z float64) float64 {
 	return -0.5*z*z - math.Log(-z) - 0.5*math.Log(2*math.Pi) + math.Log(1-w*(1-w*(3-w*(15-105*w))))
 }
 
-// meanVar returns the mean and the sample variance (divisor n − 1) of x in
+// MeanVar returns the mean and the sample variance (divisor n − 1) of x in
 // two passes.
-func meanVar(x []float64) (mean, variance float64) {
+func MeanVar(x []float64) (mean, variance float64) {
 	n := float64(len(x))
 	for _, v := range x {
 		mean += v
@@ -409,13 +421,16 @@ func meanVar(x []float64) (mean, variance float64) {
 	return mean, math.Max(0, (ss-c*c/n)/(n-1))
 }
 
+// sortedCopy returns a sorted copy of x.
 func sortedCopy(x []float64) []float64 {
 	s := slices.Clone(x)
 	slices.Sort(s)
 	return s
 }
 
-func checkFinite(x []float64) error {
+// CheckFinite returns an error naming the first NaN or infinite value of x,
+// nil if every value is finite.
+func CheckFinite(x []float64) error {
 	for i, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("value %d is %v, want finite values", i, v)
@@ -424,6 +439,7 @@ func checkFinite(x []float64) error {
 	return nil
 }
 
+// clamp01 clamps p to [0, 1].
 func clamp01(p float64) float64 {
 	return math.Min(1, math.Max(0, p))
 }
