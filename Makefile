@@ -38,7 +38,7 @@ test: deps
 
 BENCHTIME ?= 2s
 bench: deps
-	$(GO) test $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./model/ ./hessian/ ./escape/ ./covariance/
+	$(GO) test $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./model/ ./hessian/ ./escape/ ./covariance/...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/sgn-project/sgn/covariance"
+	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
 )
@@ -15,16 +15,16 @@ import (
 const noiseExample = `sgn noise --checkpoint out/figure-model/model.safetensors --batch-sizes 1,4,16,64,256 \
     --minibatches 1000 --out out/noise`
 
-// noiseJSON is noise.json: the report of covariance.AnalyzeNoise with what
+// noiseJSON is noise.json: the report of noiseshape.Analyze with what
 // is needed to recompute it.
 type noiseJSON struct {
-	Version    string                  `json:"version"`
-	Checkpoint string                  `json:"checkpoint"`
-	Model      model.CheckpointMeta    `json:"model"`
-	Selection  data.Selection          `json:"data_selection"`
-	Workers    int                     `json:"workers"`
-	Report     *covariance.NoiseReport `json:"report"`
-	Files      map[string]string       `json:"files"`
+	Version    string               `json:"version"`
+	Checkpoint string               `json:"checkpoint"`
+	Model      model.CheckpointMeta `json:"model"`
+	Selection  data.Selection       `json:"data_selection"`
+	Workers    int                  `json:"workers"`
+	Report     *noiseshape.Report   `json:"report"`
+	Files      map[string]string    `json:"files"`
 }
 
 // runNoise implements 'sgn noise': the shape of the gradient noise at fixed
@@ -34,7 +34,7 @@ func runNoise(a *app, args []string) error {
 	ckpt := fs.String("checkpoint", "", "model checkpoint (safetensors) to analyse (required)")
 	sel := addSelectionFlags(fs, 10000, "the full gradient ḡ and the minibatches")
 	bs := fs.String("batch-sizes", "1,4,16,64,256", "minibatch sizes B, comma-separated")
-	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", covariance.MinMinibatches))
+	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", noiseshape.MinMinibatches))
 	coords := fs.Int("coords", 0, "coordinates analysed across minibatches (0: all when P is small, a seeded subset otherwise)")
 	histB := fs.Int("hist-b", 0, "batch size drawn in the four-panel figure (0: the smallest B ≥ 16)")
 	poolCap := fs.Int("pool-cap", 0, "values in the pooled across-parameter sample (0: the default, 2,000,000)")
@@ -53,8 +53,8 @@ func runNoise(a *app, args []string) error {
 		return usagef("--batch-sizes %q: %v", *bs, err)
 	}
 	switch {
-	case *nmb < covariance.MinMinibatches:
-		return usagef("--minibatches %d: need at least %d (the stable fit's quantiles need 20 points)", *nmb, covariance.MinMinibatches)
+	case *nmb < noiseshape.MinMinibatches:
+		return usagef("--minibatches %d: need at least %d (the stable fit's quantiles need 20 points)", *nmb, noiseshape.MinMinibatches)
 	case *workers < 1:
 		return usagef("--workers %d: must be at least 1", *workers)
 	case *coords < 0:
@@ -98,9 +98,9 @@ func runNoise(a *app, args []string) error {
 		fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
 			m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(sizes), *nmb)
 	}
-	oracle := covariance.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y})
+	oracle := noiseshape.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y})
 	var prog *progress
-	rep, err := covariance.AnalyzeNoise(oracle, covariance.NoiseOptions{
+	rep, err := noiseshape.Analyze(oracle, noiseshape.Options{
 		BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
 		Coords: *coords, HistB: *histB, PoolCap: *poolCap,
 	}, func(done, total int) {
@@ -119,13 +119,13 @@ func runNoise(a *app, args []string) error {
 		"panels": filepath.Join(*out, "noise-panels"),
 		"vs_b":   filepath.Join(*out, "noise-vs-batch"),
 	}
-	if err := covariance.WriteNoiseSummaryCSV(rep, files["csv"]); err != nil {
+	if err := noiseshape.WriteSummaryCSV(rep, files["csv"]); err != nil {
 		return err
 	}
-	if err := covariance.WriteNoisePanels(rep, files["panels"]); err != nil {
+	if err := noiseshape.WritePanels(rep, files["panels"]); err != nil {
 		return err
 	}
-	if err := covariance.WriteNoiseVsBatch(rep, files["vs_b"]); err != nil {
+	if err := noiseshape.WriteVsBatch(rep, files["vs_b"]); err != nil {
 		return err
 	}
 	js, err := json.MarshalIndent(noiseJSON{Version: version, Checkpoint: *ckpt, Model: meta, Selection: set.Selected(),
@@ -142,7 +142,7 @@ func runNoise(a *app, args []string) error {
 }
 
 // noiseSummary prints, per B, the tail index and Gaussianity of both views.
-func noiseSummary(a *app, r *covariance.NoiseReport) {
+func noiseSummary(a *app, r *noiseshape.Report) {
 	fmt.Fprintf(a.stdout, "P = %d, N = %d, %d minibatches per B, ‖ḡ‖ = %.4g\n", r.Params, r.Samples, r.Minibatches, r.FullGradientNorm)
 	fmt.Fprintf(a.stdout, "%6s  %-34s  %-40s\n", "B", "across parameters (pooled)", "across minibatches (median over coords)")
 	for _, b := range r.Batches {

@@ -1,4 +1,4 @@
-package covariance
+package noiseshape
 
 import (
 	"fmt"
@@ -42,7 +42,7 @@ func (o *cheapOracle) MeanGradient(dst []float64, idx []int) error {
 	return nil
 }
 
-// BenchmarkAnalyzeNoise runs AnalyzeNoise on a P = 80,000 oracle whose
+// BenchmarkAnalyzeNoise runs Analyze on a P = 80,000 oracle whose
 // gradients cost O(P), with 2000 analysed coordinates and the default pool
 // of 2M values, one worker. "stream" reports the per-minibatch cost of the
 // streaming step alone (noise, range update, matrix and pool copies, plus
@@ -86,7 +86,7 @@ func BenchmarkAnalyzeNoise(b *testing.B) {
 		b.Run(fmt.Sprintf("batch/workers=%d", w), func(b *testing.B) {
 			b.ReportAllocs()
 			for k := 0; k < b.N; k++ {
-				if _, err := AnalyzeNoise(o, NoiseOptions{BatchSizes: []int{16}, Minibatches: m, Seed: 1, Workers: w}, nil); err != nil {
+				if _, err := Analyze(o, Options{BatchSizes: []int{16}, Minibatches: m, Seed: 1, Workers: w}, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,4 +1,4 @@
-package covariance
+package noiseshape
 
 import (
 	"bytes"
@@ -12,15 +12,15 @@ import (
 
 func TestWriteNoiseFigures(t *testing.T) {
 	o := leastSquaresOracle(500, logScales(200, 2), 3)
-	rep, err := AnalyzeNoise(o, NoiseOptions{BatchSizes: []int{1, 4, 16}, Minibatches: 50, Seed: 2, Workers: 2}, nil)
+	rep, err := Analyze(o, Options{BatchSizes: []int{1, 4, 16}, Minibatches: 50, Seed: 2, Workers: 2}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := WriteNoisePanels(rep, filepath.Join(dir, "panels")); err != nil {
+	if err := WritePanels(rep, filepath.Join(dir, "panels")); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteNoiseVsBatch(rep, filepath.Join(dir, "vs_batch")); err != nil {
+	if err := WriteVsBatch(rep, filepath.Join(dir, "vs_batch")); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -45,22 +45,22 @@ func TestWriteNoiseFigures(t *testing.T) {
 	for i := range 40 {
 		copy(small.g[i*3:], []float64{float64(i % 7), 1, float64(i*i%11) - 5})
 	}
-	srep, err := AnalyzeNoise(small, NoiseOptions{BatchSizes: []int{4}, Minibatches: 30, Seed: 1, Workers: 1}, nil)
+	srep, err := Analyze(small, Options{BatchSizes: []int{4}, Minibatches: 30, Seed: 1, Workers: 1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(srep.Figure.Params) != 0 || len(srep.Figure.Coord) != 30 {
 		t.Fatalf("figure data: %d params, %d coord values; want 0 and 30", len(srep.Figure.Params), len(srep.Figure.Coord))
 	}
-	if err := WriteNoisePanels(srep, filepath.Join(dir, "small")); err != nil {
+	if err := WritePanels(srep, filepath.Join(dir, "small")); err != nil {
 		t.Fatal(err)
 	}
 	rep.Figure = nil
-	if err := WriteNoisePanels(rep, filepath.Join(dir, "x")); err == nil {
-		t.Error("WriteNoisePanels without samples: want an error")
+	if err := WritePanels(rep, filepath.Join(dir, "x")); err == nil {
+		t.Error("WritePanels without samples: want an error")
 	}
-	if err := WriteNoiseVsBatch(&NoiseReport{}, filepath.Join(dir, "y")); err == nil {
-		t.Error("WriteNoiseVsBatch without batches: want an error")
+	if err := WriteVsBatch(&Report{}, filepath.Join(dir, "y")); err == nil {
+		t.Error("WriteVsBatch without batches: want an error")
 	}
 }
 

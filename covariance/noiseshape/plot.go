@@ -1,4 +1,4 @@
-package covariance
+package noiseshape
 
 import (
 	"errors"
@@ -31,7 +31,7 @@ func colorHist() color.Color  { return color.RGBA{R: 150, G: 170, B: 200, A: 255
 func colorGauss() color.Color { return color.RGBA{R: 200, G: 30, B: 30, A: 255} }
 func colorSaS() color.Color   { return color.RGBA{R: 20, G: 110, B: 40, A: 255} }
 
-// WriteNoisePanels draws the four-panel figure of the seed for the batch
+// WritePanels draws the four-panel figure of the seed for the batch
 // size r.HistB and writes it as path+".png" and path+".svg":
 // (a) the across-parameter noise of one minibatch with its Gaussian and
 // SαS fits, (b) a synthetic SαS sample of the same size from that fit,
@@ -41,10 +41,10 @@ func colorSaS() color.Color   { return color.RGBA{R: 20, G: 110, B: 40, A: 255} 
 // density histogram on a log scale, so the tails show; each spans the
 // 0.05%–99.95% quantiles (at least ±4.5 robust standard deviations) around
 // the median and says how many values fall outside. r must come from
-// AnalyzeNoise (the samples are not in the JSON).
-func WriteNoisePanels(r *NoiseReport, path string) error {
+// Analyze (the samples are not in the JSON).
+func WritePanels(r *Report, path string) error {
 	if r == nil || r.Figure == nil {
-		return errors.New("noise figure: the report holds no samples; it must come from AnalyzeNoise")
+		return errors.New("noise figure: the report holds no samples; it must come from Analyze")
 	}
 	f := r.Figure
 	panels := make([]*plot.Plot, 4)
@@ -97,16 +97,16 @@ func WriteNoisePanels(r *NoiseReport, path string) error {
 	return writeGrid(grid, 12*vg.Inch, 9.5*vg.Inch, path)
 }
 
-// WriteNoiseVsBatch draws, against the batch size (log scale), the tail
+// WriteVsBatch draws, against the batch size (log scale), the tail
 // index α̂ (left) and the fraction of samples rejecting normality at 5%
 // (right) for both views, with the Gaussian references, and writes
 // path+".png" and path+".svg".
-func WriteNoiseVsBatch(r *NoiseReport, path string) error {
+func WriteVsBatch(r *Report, path string) error {
 	if r == nil || len(r.Batches) == 0 {
 		return errors.New("noise figure: the report has no batch sizes")
 	}
 	bs := slices.Clone(r.Batches)
-	slices.SortFunc(bs, func(a, b NoiseAtBatch) int { return a.BatchSize - b.BatchSize })
+	slices.SortFunc(bs, func(a, b AtBatch) int { return a.BatchSize - b.BatchSize })
 	ticks := make(plot.ConstantTicks, len(bs))
 	for i, b := range bs {
 		ticks[i] = plot.Tick{Value: float64(b.BatchSize), Label: fmt.Sprint(b.BatchSize)}
@@ -124,7 +124,7 @@ func WriteNoiseVsBatch(r *NoiseReport, path string) error {
 	}
 	type series struct {
 		name  string
-		get   func(NoiseAtBatch) (float64, bool)
+		get   func(AtBatch) (float64, bool)
 		dash  bool
 		shape draw.GlyphDrawer
 		color color.Color
@@ -155,8 +155,8 @@ func WriteNoiseVsBatch(r *NoiseReport, path string) error {
 	}
 	red, blue, grey := colorGauss(), color.RGBA{B: 200, A: 255}, color.RGBA{R: 120, G: 120, B: 120, A: 255}
 	orange := color.RGBA{R: 230, G: 130, A: 255}
-	quart := func(q func(NoiseAtBatch) *stats.Quartiles) func(NoiseAtBatch) (float64, bool) {
-		return func(b NoiseAtBatch) (float64, bool) {
+	quart := func(q func(AtBatch) *stats.Quartiles) func(AtBatch) (float64, bool) {
+		return func(b AtBatch) (float64, bool) {
 			if v := q(b); v != nil {
 				return v.Median, true
 			}
@@ -165,25 +165,25 @@ func WriteNoiseVsBatch(r *NoiseReport, path string) error {
 	}
 	left := newPlot("tail index α̂ (Mohammadi et al. 2015)", "α̂ (2 = Gaussian)")
 	err := addSeries(left, []series{
-		{"across parameters, one minibatch", func(b NoiseAtBatch) (float64, bool) {
+		{"across parameters, one minibatch", func(b AtBatch) (float64, bool) {
 			if s := b.AcrossParams.OneMinibatch; s != nil && s.TailIndex != nil {
 				return *s.TailIndex, true
 			}
 			return 0, false
 		}, false, draw.CircleGlyph{}, red},
-		{"across parameters, pooled (Simsekli et al.)", func(b NoiseAtBatch) (float64, bool) {
+		{"across parameters, pooled (Simsekli et al.)", func(b AtBatch) (float64, bool) {
 			if s := b.AcrossParams.Pooled; s != nil && s.TailIndex != nil {
 				return *s.TailIndex, true
 			}
 			return 0, false
 		}, false, draw.SquareGlyph{}, orange},
-		{"across minibatches, median over coordinates (bars: quartiles)", quart(func(b NoiseAtBatch) *stats.Quartiles {
+		{"across minibatches, median over coordinates (bars: quartiles)", quart(func(b AtBatch) *stats.Quartiles {
 			if c := b.AcrossMinibatches.Coordinates; c != nil {
 				return c.TailIndex
 			}
 			return nil
 		}), false, draw.TriangleGlyph{}, blue},
-		{"Gaussian reference (across minibatches), median", quart(func(b NoiseAtBatch) *stats.Quartiles {
+		{"Gaussian reference (across minibatches), median", quart(func(b AtBatch) *stats.Quartiles {
 			if c := b.AcrossMinibatches.ReferenceGaussian; c != nil {
 				return c.TailIndex
 			}
@@ -208,8 +208,8 @@ func WriteNoiseVsBatch(r *NoiseReport, path string) error {
 	left.Y.Max = 2 + 0.45*(2-left.Y.Min)
 	left.Y.Tick.Marker = capTicks{max: 2}
 	right := newPlot("fraction rejecting normality at 5%", "rejection fraction")
-	frac := func(view func(NoiseAtBatch) *DistSummary, ad bool) func(NoiseAtBatch) (float64, bool) {
-		return func(b NoiseAtBatch) (float64, bool) {
+	frac := func(view func(AtBatch) *DistSummary, ad bool) func(AtBatch) (float64, bool) {
+		return func(b AtBatch) (float64, bool) {
 			d := view(b)
 			if d == nil {
 				return 0, false
@@ -220,9 +220,9 @@ func WriteNoiseVsBatch(r *NoiseReport, path string) error {
 			return d.KSRejectFraction, true
 		}
 	}
-	params := func(b NoiseAtBatch) *DistSummary { return b.AcrossParams.PerMinibatch }
-	coords := func(b NoiseAtBatch) *DistSummary { return b.AcrossMinibatches.Coordinates }
-	ref := func(b NoiseAtBatch) *DistSummary { return b.AcrossMinibatches.ReferenceGaussian }
+	params := func(b AtBatch) *DistSummary { return b.AcrossParams.PerMinibatch }
+	coords := func(b AtBatch) *DistSummary { return b.AcrossMinibatches.Coordinates }
+	ref := func(b AtBatch) *DistSummary { return b.AcrossMinibatches.ReferenceGaussian }
 	err = addSeries(right, []series{
 		{"across parameters, KS (per minibatch)", frac(params, false), false, draw.CircleGlyph{}, red},
 		{"across parameters, AD (per minibatch)", frac(params, true), true, draw.CircleGlyph{}, red},

@@ -1,4 +1,4 @@
-package covariance
+package noiseshape
 
 import (
 	"bytes"
@@ -182,13 +182,13 @@ func logScales(p int, seed uint64) []float64 {
 
 func TestAnalyzeNoiseBitIdenticalAcrossWorkers(t *testing.T) {
 	o := leastSquaresOracle(300, logScales(120, 3), 5)
-	opt := NoiseOptions{BatchSizes: []int{1, 8, 32}, Minibatches: 60, Seed: 11, Coords: 50, PoolCap: 1000}
+	opt := Options{BatchSizes: []int{1, 8, 32}, Minibatches: 60, Seed: 11, Coords: 50, PoolCap: 1000}
 	var outs [][]byte
-	var figs []*NoiseFigureData
+	var figs []*FigureData
 	for _, w := range []int{1, 2, 5} {
 		opt.Workers = w
 		var calls []int
-		rep, err := AnalyzeNoise(o, opt, func(done, total int) { calls = append(calls, done) })
+		rep, err := Analyze(o, opt, func(done, total int) { calls = append(calls, done) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func TestAnalyzeNoiseBitIdenticalAcrossWorkers(t *testing.T) {
 }
 
 // TestAnalyzeNoiseMatchesDirectComputation recomputes, outside
-// AnalyzeNoise, the statistics it reports for the across-parameter sample
+// Analyze, the statistics it reports for the across-parameter sample
 // of minibatch 0, the pooled sample and the typical coordinate, and the
 // full gradient's norm, from the oracle's exact per-sample gradients.
 func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
@@ -221,12 +221,12 @@ func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
 		o.g[i*o.p+30] = 0
 	}
 	const m, b = 40, 16
-	rep, err := AnalyzeNoise(o, NoiseOptions{BatchSizes: []int{b}, Minibatches: m, Seed: 3, Workers: 2, PoolCap: 60 * 10}, nil)
+	rep, err := Analyze(o, Options{BatchSizes: []int{b}, Minibatches: m, Seed: 3, Workers: 2, PoolCap: 60 * 10}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	exact, sigma := exactMoments(o)
-	// ḡ as AnalyzeNoise forms it (chunked), equal to the exact mean up to
+	// ḡ as Analyze forms it (chunked), equal to the exact mean up to
 	// rounding; the minibatch noise below uses it, so the statistics must
 	// agree bit for bit.
 	gbar, err := fullGradient(o, o.p, o.n, 1, 1, nil)
@@ -372,7 +372,7 @@ func TestAnalyzeNoiseTwoViews(t *testing.T) {
 		return 1 / (0.5 + (0.5*math.Log(ms2)-mls)/math.Log(k1))
 	}
 	o := leastSquaresOracle(1000, s, 9)
-	rep, err := AnalyzeNoise(o, NoiseOptions{BatchSizes: []int{32}, Minibatches: m, Seed: 1, Workers: 2, Coords: 200}, nil)
+	rep, err := Analyze(o, Options{BatchSizes: []int{32}, Minibatches: m, Seed: 1, Workers: 2, Coords: 200}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +401,7 @@ func TestAnalyzeNoiseConstantCoordinatesNoNaN(t *testing.T) {
 	for i := range 30 {
 		copy(o.g[i*4:], []float64{0, 1.5, -2, 1e-300})
 	}
-	rep, err := AnalyzeNoise(o, NoiseOptions{BatchSizes: []int{1, 30}, Minibatches: 20, Seed: 1, Workers: 1}, nil)
+	rep, err := Analyze(o, Options{BatchSizes: []int{1, 30}, Minibatches: 20, Seed: 1, Workers: 1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestAnalyzeNoiseConstantCoordinatesNoNaN(t *testing.T) {
 	for i := range 50 {
 		copy(o.g[i*5:], []float64{r.NormFloat64(), 3, r.NormFloat64(), 0, r.ExpFloat64()})
 	}
-	rep, err = AnalyzeNoise(o, NoiseOptions{BatchSizes: []int{2}, Minibatches: 25, Seed: 1, Workers: 3}, nil)
+	rep, err = Analyze(o, Options{BatchSizes: []int{2}, Minibatches: 25, Seed: 1, Workers: 3}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,34 +442,34 @@ func TestAnalyzeNoiseConstantCoordinatesNoNaN(t *testing.T) {
 
 func TestAnalyzeNoiseBadInput(t *testing.T) {
 	o := leastSquaresOracle(50, logScales(4, 1), 1)
-	good := NoiseOptions{BatchSizes: []int{4}, Minibatches: 20, Workers: 1}
+	good := Options{BatchSizes: []int{4}, Minibatches: 20, Workers: 1}
 	for _, c := range []struct {
 		name string
-		edit func(*NoiseOptions)
+		edit func(*Options)
 		want string
 	}{
-		{"B > N", func(p *NoiseOptions) { p.BatchSizes = []int{4, 51} }, "larger than the 50 samples"},
-		{"B = 0", func(p *NoiseOptions) { p.BatchSizes = []int{0} }, "positive batch size"},
-		{"B < 0", func(p *NoiseOptions) { p.BatchSizes = []int{-3} }, "positive batch size"},
-		{"no B", func(p *NoiseOptions) { p.BatchSizes = nil }, "no batch sizes"},
-		{"duplicate B", func(p *NoiseOptions) { p.BatchSizes = []int{4, 4} }, "twice"},
-		{"too few minibatches", func(p *NoiseOptions) { p.Minibatches = 19 }, "at least 20"},
-		{"negative workers", func(p *NoiseOptions) { p.Workers = -1 }, "workers"},
-		{"negative coords", func(p *NoiseOptions) { p.Coords = -1 }, "coordinates"},
-		{"negative pool", func(p *NoiseOptions) { p.PoolCap = -1 }, "pool cap"},
-		{"hist B not analysed", func(p *NoiseOptions) { p.HistB = 8 }, "not among"},
+		{"B > N", func(p *Options) { p.BatchSizes = []int{4, 51} }, "larger than the 50 samples"},
+		{"B = 0", func(p *Options) { p.BatchSizes = []int{0} }, "positive batch size"},
+		{"B < 0", func(p *Options) { p.BatchSizes = []int{-3} }, "positive batch size"},
+		{"no B", func(p *Options) { p.BatchSizes = nil }, "no batch sizes"},
+		{"duplicate B", func(p *Options) { p.BatchSizes = []int{4, 4} }, "twice"},
+		{"too few minibatches", func(p *Options) { p.Minibatches = 19 }, "at least 20"},
+		{"negative workers", func(p *Options) { p.Workers = -1 }, "workers"},
+		{"negative coords", func(p *Options) { p.Coords = -1 }, "coordinates"},
+		{"negative pool", func(p *Options) { p.PoolCap = -1 }, "pool cap"},
+		{"hist B not analysed", func(p *Options) { p.HistB = 8 }, "not among"},
 	} {
 		opt := good
 		c.edit(&opt)
-		_, err := AnalyzeNoise(o, opt, nil)
+		_, err := Analyze(o, opt, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
-	if _, err := AnalyzeNoise(nil, good, nil); err == nil {
+	if _, err := Analyze(nil, good, nil); err == nil {
 		t.Error("nil oracle: want an error")
 	}
-	if _, err := AnalyzeNoise(&tableOracle{n: 0, p: 3}, good, nil); err == nil {
+	if _, err := Analyze(&tableOracle{n: 0, p: 3}, good, nil); err == nil {
 		t.Error("empty data selection: want an error")
 	}
 	// Oracle failures and non-finite gradients are reported, not hidden.
@@ -481,29 +481,29 @@ func TestAnalyzeNoiseBadInput(t *testing.T) {
 		}
 		return nil
 	}
-	if _, err := AnalyzeNoise(bad, good, nil); !errors.Is(err, boom) {
+	if _, err := Analyze(bad, good, nil); !errors.Is(err, boom) {
 		t.Errorf("oracle failure: error %v, want it wrapped", err)
 	}
 	nan := leastSquaresOracle(50, logScales(4, 1), 1)
 	nan.g[17*4+2] = math.NaN()
-	if _, err := AnalyzeNoise(nan, good, nil); err == nil || !strings.Contains(err.Error(), "non-finite") {
+	if _, err := Analyze(nan, good, nil); err == nil || !strings.Contains(err.Error(), "non-finite") {
 		t.Errorf("NaN gradient: error %v, want a non-finite error", err)
 	}
 }
 
 func TestNoiseOptionsDefaults(t *testing.T) {
-	opt, err := NoiseOptions{BatchSizes: []int{64, 4, 1}, Minibatches: 20}.withDefaults(80000, 100)
+	opt, err := Options{BatchSizes: []int{64, 4, 1}, Minibatches: 20}.withDefaults(80000, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if opt.HistB != 64 || opt.Coords != DefaultCoords || opt.PoolCap != DefaultPoolCap || opt.Workers < 1 {
 		t.Errorf("defaults %+v", opt)
 	}
-	opt, _ = NoiseOptions{BatchSizes: []int{1, 4, 16, 64}, Minibatches: 20}.withDefaults(300, 100)
+	opt, _ = Options{BatchSizes: []int{1, 4, 16, 64}, Minibatches: 20}.withDefaults(300, 100)
 	if opt.HistB != 16 || opt.Coords != 300 {
 		t.Errorf("defaults %+v, want HistB 16 and all 300 coordinates", opt)
 	}
-	opt, _ = NoiseOptions{BatchSizes: []int{1, 4}, Minibatches: 20}.withDefaults(300, 100)
+	opt, _ = Options{BatchSizes: []int{1, 4}, Minibatches: 20}.withDefaults(300, 100)
 	if opt.HistB != 4 {
 		t.Errorf("HistB %d, want the largest B when none is ≥ 16", opt.HistB)
 	}
@@ -520,12 +520,12 @@ func TestNoiseOptionsDefaults(t *testing.T) {
 
 func TestWriteNoiseSummaryCSV(t *testing.T) {
 	o := leastSquaresOracle(200, logScales(40, 5), 5)
-	rep, err := AnalyzeNoise(o, NoiseOptions{BatchSizes: []int{2, 8}, Minibatches: 30, Seed: 4, Workers: 2}, nil)
+	rep, err := Analyze(o, Options{BatchSizes: []int{2, 8}, Minibatches: 30, Seed: 4, Workers: 2}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "noise_summary.csv")
-	if err := WriteNoiseSummaryCSV(rep, path); err != nil {
+	if err := WriteSummaryCSV(rep, path); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -537,7 +537,7 @@ func TestWriteNoiseSummaryCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(rows[0], NoiseSummaryHeader()) || len(rows) != 1+2*8 {
+	if !slices.Equal(rows[0], SummaryHeader()) || len(rows) != 1+2*8 {
 		t.Fatalf("%d rows, header %v; want 17 rows", len(rows), rows[0])
 	}
 	// Row 1: B = 2, one minibatch across parameters.

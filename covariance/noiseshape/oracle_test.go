@@ -1,4 +1,4 @@
-package covariance
+package noiseshape
 
 import (
 	"math"

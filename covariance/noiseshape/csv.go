@@ -1,4 +1,4 @@
-package covariance
+package noiseshape
 
 import (
 	"encoding/csv"
@@ -10,14 +10,14 @@ import (
 	"github.com/sgn-project/sgn/data"
 )
 
-// NoiseSummaryHeader is the header of WriteNoiseSummaryCSV.
-func NoiseSummaryHeader() []string {
+// SummaryHeader is the header of WriteSummaryCSV.
+func SummaryHeader() []string {
 	return []string{"batch_size", "view", "samples", "n",
 		"tail_index", "tail_index_q1", "tail_index_q3", "stable_alpha",
 		"ks_p_value", "ad_p_value", "ks_reject_fraction", "ad_reject_fraction"}
 }
 
-// WriteNoiseSummaryCSV writes the headline numbers of r as a table, one row
+// WriteSummaryCSV writes the headline numbers of r as a table, one row
 // per batch size and view, atomically to path. Views:
 // across_params_one_minibatch, across_params_pooled,
 // across_params_reference_gaussian and across_params_reference_stable are
@@ -27,11 +27,11 @@ func NoiseSummaryHeader() []string {
 // many samples (samples of n values each; tail_index, stable_alpha and the
 // p-values are medians, tail_index_q1/q3 the quartiles of α̂). Statistics
 // that were not computed are empty.
-func WriteNoiseSummaryCSV(r *NoiseReport, path string) error {
+func WriteSummaryCSV(r *Report, path string) error {
 	if r == nil {
 		return errors.New("noise summary: nil report")
 	}
-	rows := [][]string{NoiseSummaryHeader()}
+	rows := [][]string{SummaryHeader()}
 	for _, b := range r.Batches {
 		bs := strconv.Itoa(b.BatchSize)
 		single := func(view string, s *SampleStats) {

@@ -1,4 +1,4 @@
-package covariance
+package noiseshape
 
 import (
 	"errors"
@@ -18,8 +18,8 @@ import (
 // Dim is P, the number of parameters, and NumSamples is N, the size of the
 // data selection. MeanGradient stores in dst (length P) the gradient of the
 // mean loss over the samples idx (indices in [0, N), repeats allowed, each
-// repeat counted). It must not retain dst or idx. AnalyzeNoise calls
-// MeanGradient from NoiseOptions.Workers goroutines at once: an oracle that
+// repeat counted). It must not retain dst or idx. Analyze calls
+// MeanGradient from Options.Workers goroutines at once: an oracle that
 // is not safe for concurrent use must be run with Workers = 1.
 type GradientOracle interface {
 	Dim() int        // P, number of parameters
@@ -28,21 +28,21 @@ type GradientOracle interface {
 	MeanGradient(dst []float64, idx []int) error
 }
 
-// Defaults and limits of NoiseOptions.
+// Defaults and limits of Options.
 const (
-	// MinMinibatches is the smallest NoiseOptions.Minibatches: each
+	// MinMinibatches is the smallest Options.Minibatches: each
 	// coordinate's noise over the minibatches is one sample of that size,
 	// and McCulloch's stable fit needs 20 points for its 5% and 95%
 	// quantiles to lie inside the sample (the Anderson–Darling p-value needs
 	// 8, Lilliefors' 5, the tail index 4).
 	MinMinibatches = 20
 	// DefaultCoords is the number of coordinates analysed across minibatches
-	// when P > AllCoordsLimit and NoiseOptions.Coords is 0.
+	// when P > AllCoordsLimit and Options.Coords is 0.
 	DefaultCoords = 2000
 	// AllCoordsLimit is the largest P for which every coordinate is analysed
 	// by default.
 	AllCoordsLimit = 5000
-	// DefaultPoolCap is the default NoiseOptions.PoolCap, the number of
+	// DefaultPoolCap is the default Options.PoolCap, the number of
 	// values of the pooled across-parameter sample (16 MB).
 	DefaultPoolCap = 2_000_000
 	// ConstantTolerance defines a constant coordinate: one whose noise over
@@ -58,8 +58,8 @@ const (
 	maxStreamIndex    = 1 << 29
 )
 
-// NoiseOptions configures AnalyzeNoise.
-type NoiseOptions struct {
+// Options configures Analyze.
+type Options struct {
 	// BatchSizes are the minibatch sizes B to analyse, each in [1, N],
 	// distinct.
 	BatchSizes []int
@@ -177,8 +177,8 @@ type AcrossMinibatchesView struct {
 	ReferenceStable   *DistSummary `json:"reference_stable,omitempty"`
 }
 
-// NoiseAtBatch holds the results for one batch size.
-type NoiseAtBatch struct {
+// AtBatch holds the results for one batch size.
+type AtBatch struct {
 	BatchSize int `json:"batch_size"`
 	// ConstantParams counts the coordinates, among all P, whose noise was
 	// constant over the minibatches (see ConstantTolerance).
@@ -192,9 +192,9 @@ type NoiseAtBatch struct {
 	AcrossMinibatches  AcrossMinibatchesView `json:"across_minibatches"`
 }
 
-// NoiseReport is the result of AnalyzeNoise. It marshals to JSON (snake_case
+// Report is the result of Analyze. It marshals to JSON (snake_case
 // keys); the samples kept for the figures are not marshalled.
-type NoiseReport struct {
+type Report struct {
 	Params      int    `json:"params"`
 	Samples     int    `json:"samples"`
 	Minibatches int    `json:"minibatches"`
@@ -205,19 +205,19 @@ type NoiseReport struct {
 	// CoordsAll is true when every coordinate is analysed across
 	// minibatches; otherwise Coords lists the analysed ones (flat parameter
 	// indices, ascending).
-	CoordsAll         bool           `json:"coords_all"`
-	Coords            []int          `json:"coords,omitempty"`
-	FullGradientNorm  float64        `json:"full_gradient_norm"`
-	ConstantTolerance float64        `json:"constant_tolerance"`
-	RejectLevel       float64        `json:"reject_level"`
-	Batches           []NoiseAtBatch `json:"batches"`
+	CoordsAll         bool      `json:"coords_all"`
+	Coords            []int     `json:"coords,omitempty"`
+	FullGradientNorm  float64   `json:"full_gradient_norm"`
+	ConstantTolerance float64   `json:"constant_tolerance"`
+	RejectLevel       float64   `json:"reject_level"`
+	Batches           []AtBatch `json:"batches"`
 	// Figure holds the samples of batch size HistB that the four-panel
 	// figure draws.
-	Figure *NoiseFigureData `json:"-"`
+	Figure *FigureData `json:"-"`
 }
 
-// NoiseFigureData are the samples drawn by WriteNoisePanels.
-type NoiseFigureData struct {
+// FigureData are the samples drawn by WritePanels.
+type FigureData struct {
 	BatchSize int
 	// Params is the across-parameter sample of minibatch 0 with its fits;
 	// StableRef is the synthetic SαS(ParamsStable) sample of the same size,
@@ -238,7 +238,7 @@ type NoiseFigureData struct {
 	GaussRef    []float64
 }
 
-// AnalyzeNoise measures the shape of the stochastic gradient noise of o in
+// Analyze measures the shape of the stochastic gradient noise of o in
 // the two views of the issue: across parameters (Simsekli, Sagun and
 // Gurbuzbalaban 2019) and across minibatches (the paper behind the seed).
 //
@@ -256,7 +256,7 @@ type NoiseFigureData struct {
 // progress, if not nil, is called from the calling goroutine after each
 // gradient evaluation with the number done and the total (full-gradient
 // chunks plus all minibatches).
-func AnalyzeNoise(o GradientOracle, opt NoiseOptions, progress func(done, total int)) (*NoiseReport, error) {
+func Analyze(o GradientOracle, opt Options, progress func(done, total int)) (*Report, error) {
 	if o == nil {
 		return nil, errors.New("noise: nil gradient oracle")
 	}
@@ -272,7 +272,7 @@ func AnalyzeNoise(o GradientOracle, opt NoiseOptions, progress func(done, total 
 		return nil, err
 	}
 	m := opt.Minibatches
-	rep := &NoiseReport{
+	rep := &Report{
 		Params: p, Samples: n, Minibatches: m, Seed: opt.Seed,
 		BatchSizes: slices.Clone(opt.BatchSizes), HistB: opt.HistB, PoolCap: opt.PoolCap,
 		ConstantTolerance: ConstantTolerance, RejectLevel: RejectLevel,
@@ -331,7 +331,7 @@ func AnalyzeNoise(o GradientOracle, opt NoiseOptions, progress func(done, total 
 	return rep, nil
 }
 
-func (opt NoiseOptions) withDefaults(p, n int) (NoiseOptions, error) {
+func (opt Options) withDefaults(p, n int) (Options, error) {
 	if len(opt.BatchSizes) == 0 {
 		return opt, errors.New("noise: no batch sizes given; want at least one B with 1 ≤ B ≤ N")
 	}
@@ -553,12 +553,12 @@ func minibatchNoise(o GradientOracle, gbar []float64, seed uint64, t int, idx []
 }
 
 type batchResult struct {
-	at  NoiseAtBatch
-	fig *NoiseFigureData
+	at  AtBatch
+	fig *FigureData
 }
 
 // run streams the minibatches of batch size b and computes both views.
-func (s *noiseStream) run(b int, opt NoiseOptions, tick func()) (*batchResult, error) {
+func (s *noiseStream) run(b int, opt Options, tick func()) (*batchResult, error) {
 	for w := range s.lo {
 		s.idx[w] = make([]int, b)
 		for j := range s.lo[w] {
@@ -587,9 +587,9 @@ func (s *noiseStream) run(b int, opt NoiseOptions, tick func()) (*batchResult, e
 		return nil, err
 	}
 	s.markConstant()
-	res := &batchResult{at: NoiseAtBatch{BatchSize: b, ConstantParams: s.constantCnt}}
+	res := &batchResult{at: AtBatch{BatchSize: b, ConstantParams: s.constantCnt}}
 	if b == opt.HistB {
-		res.fig = &NoiseFigureData{BatchSize: b, CoordIndex: -1}
+		res.fig = &FigureData{BatchSize: b, CoordIndex: -1}
 	}
 	if err := s.acrossParams(b, opt, &res.at, res.fig); err != nil {
 		return nil, err
@@ -634,7 +634,7 @@ func (s *noiseStream) paramsSample(t int) []float64 {
 
 // acrossParams computes the across-parameter view; fig, if not nil,
 // receives the samples of panels (a) and (b).
-func (s *noiseStream) acrossParams(b int, opt NoiseOptions, at *NoiseAtBatch, fig *NoiseFigureData) error {
+func (s *noiseStream) acrossParams(b int, opt Options, at *AtBatch, fig *FigureData) error {
 	v := &at.AcrossParams
 	v.PooledMinibatches = s.tPool
 	// Each pooled minibatch as its own sample.
@@ -714,7 +714,7 @@ type coordResult struct {
 
 // acrossMinibatches computes the across-minibatch view; fig, if not nil,
 // receives the samples of panels (c) and (d).
-func (s *noiseStream) acrossMinibatches(b int, opt NoiseOptions, at *NoiseAtBatch, fig *NoiseFigureData) error {
+func (s *noiseStream) acrossMinibatches(b int, opt Options, at *AtBatch, fig *FigureData) error {
 	v := &at.AcrossMinibatches
 	v.Coords = len(s.coords)
 	results := make([]coordResult, len(s.coords))
