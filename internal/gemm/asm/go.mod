@@ -1,0 +1,3 @@
+module github.com/sgn-project/sgn/internal/gemm/asm
+
+go 1.26

@@ -1,0 +1,277 @@
+// Package gemm is a pure-Go (Go assembly, no cgo) DGEMM near the core's
+// peak, packaged as a gonum BLAS implementation.
+//
+// Implementation is gonum's native BLAS with Dgemm replaced by the
+// GotoBLAS/BLIS algorithm (K. Goto and R. van de Geijn, "Anatomy of
+// high-performance matrix multiplication", ACM TOMS 34(3), 2008): op(B) is
+// packed into kc×nc blocks of nr-column panels, op(A) into mc×kc blocks of
+// mr-row panels, and a register-blocked mr×nr micro-kernel written in
+// assembly (AVX-512, or AVX2 with FMA, chosen at run time) multiplies the
+// panels. On other processors Dgemm is gonum's.
+//
+// The result of a call depends only on its arguments and the processor's
+// instruction set, never on timing: every element of C is accumulated in
+// the same order on every run.
+package gemm
+
+import (
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// Implementation is gonum's native BLAS (gonum.org/v1/gonum/blas/gonum) with
+// the packed assembly Dgemm. Install it with blas64.Use(gemm.Implementation{})
+// and, for Gorgonia, gorgonia.Use(gemm.Implementation{}).
+type Implementation struct {
+	gonum.Implementation
+}
+
+// microKernel is an assembly kernel computing C[0:mr,0:nr] += α·Σ_p a_p b_pᵀ
+// over k packed steps (a: mr values per step, b: nr values per step).
+type microKernel struct {
+	name   string
+	mr, nr int
+	fn     func(k int, a, b, c *float64, ldc int, alpha float64)
+}
+
+// Cache blocking: a kc×nr panel of B stays in L1 while the mr-row panels of
+// an mc×kc block of A (in L2) stream past it.
+const (
+	blockK = 256
+	blockM = 144 // rounded down to a multiple of mr
+	blockN = 4096
+)
+
+// best is the fastest kernel this processor runs (nil: use gonum's Dgemm).
+var best = func() *microKernel {
+	if ks := kernels(); len(ks) > 0 {
+		return &ks[0]
+	}
+	return nil
+}()
+
+// Kernel names the micro-kernel Dgemm uses on this processor: "avx512",
+// "avx2", or "gonum" where there is none.
+func Kernel() string {
+	if best == nil {
+		return "gonum"
+	}
+	return best.name
+}
+
+// workspace holds the packed blocks and an edge tile.
+type workspace struct {
+	a, b, tile []float64
+}
+
+var pool = sync.Pool{New: func() any { return new(workspace) }}
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// Dgemm computes C = α·op(A)·op(B) + β·C with op(X) = X or Xᵀ, for
+// row-major A (m×k after op), B (k×n after op) and C (m×n) with leading
+// dimensions lda, ldb and ldc. Its arguments are checked as gonum's are
+// (it panics, as BLAS routines do, on inconsistent dimensions). β = 0 sets
+// C without reading it.
+func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if best == nil {
+		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	dgemm(best, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func dgemm(kern *microKernel, tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	switch tA {
+	default:
+		panic(badTranspose)
+	case blas.NoTrans, blas.Trans, blas.ConjTrans:
+	}
+	switch tB {
+	default:
+		panic(badTranspose)
+	case blas.NoTrans, blas.Trans, blas.ConjTrans:
+	}
+	if m < 0 {
+		panic(mLT0)
+	}
+	if n < 0 {
+		panic(nLT0)
+	}
+	if k < 0 {
+		panic(kLT0)
+	}
+	aTrans := tA != blas.NoTrans
+	bTrans := tB != blas.NoTrans
+	if (aTrans && lda < max(1, m)) || (!aTrans && lda < max(1, k)) {
+		panic(badLdA)
+	}
+	if (bTrans && ldb < max(1, k)) || (!bTrans && ldb < max(1, n)) {
+		panic(badLdB)
+	}
+	if ldc < max(1, n) {
+		panic(badLdC)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if (aTrans && len(a) < (k-1)*lda+m) || (!aTrans && len(a) < (m-1)*lda+k) {
+		panic(shortA)
+	}
+	if (bTrans && len(b) < (n-1)*ldb+k) || (!bTrans && len(b) < (k-1)*ldb+n) {
+		panic(shortB)
+	}
+	if len(c) < (m-1)*ldc+n {
+		panic(shortC)
+	}
+	if beta != 1 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+				continue
+			}
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+	if alpha == 0 || k == 0 {
+		return
+	}
+
+	mr, nr := kern.mr, kern.nr
+	mc := blockM / mr * mr
+	nc := blockN / nr * nr
+	kc := blockK
+	ws := pool.Get().(*workspace)
+	defer pool.Put(ws)
+	ws.a = grow(ws.a, mc*kc)
+	ws.b = grow(ws.b, min(nc, roundUp(n, nr))*kc)
+	ws.tile = grow(ws.tile, mr*nr)
+
+	for jc := 0; jc < n; jc += nc {
+		ncur := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcur := min(kc, k-pc)
+			packB(ws.b, bTrans, b, ldb, pc, jc, kcur, ncur, nr)
+			for ic := 0; ic < m; ic += mc {
+				mcur := min(mc, m-ic)
+				packA(ws.a, aTrans, a, lda, ic, pc, mcur, kcur, mr)
+				macro(kern, ws, kcur, mcur, ncur, alpha, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+func roundUp(x, q int) int { return (x + q - 1) / q * q }
+
+// macro multiplies the packed mcur×kcur block of A by the packed kcur×ncur
+// block of B into C (from its (ic, jc) corner), α included.
+func macro(kern *microKernel, ws *workspace, kcur, mcur, ncur int, alpha float64, c []float64, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	tile := ws.tile
+	for jr := 0; jr < ncur; jr += nr {
+		nrr := min(nr, ncur-jr)
+		bp := ws.b[jr*kcur : (jr+nr)*kcur]
+		for ir := 0; ir < mcur; ir += mr {
+			mrr := min(mr, mcur-ir)
+			ap := ws.a[ir*kcur : (ir+mr)*kcur]
+			if mrr == mr && nrr == nr {
+				// The whole tile lies inside C: Dgemm checked len(c).
+				kern.fn(kcur, &ap[0], &bp[0], &c[ir*ldc+jr], ldc, alpha)
+				continue
+			}
+			clear(tile)
+			kern.fn(kcur, &ap[0], &bp[0], &tile[0], nr, alpha)
+			for i := 0; i < mrr; i++ {
+				row := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nrr]
+				t := tile[i*nr : i*nr+nrr]
+				for j := range row {
+					row[j] += t[j]
+				}
+			}
+		}
+	}
+}
+
+// packA stores op(A)[ic:ic+mcur, pc:pc+kcur] in dst as ⌈mcur/mr⌉ panels,
+// each kcur steps of mr values (rows past mcur are zero).
+func packA(dst []float64, trans bool, a []float64, lda, ic, pc, mcur, kcur, mr int) {
+	for ir := 0; ir < mcur; ir += mr {
+		mrr := min(mr, mcur-ir)
+		panel := dst[ir*kcur : (ir+mr)*kcur]
+		if trans {
+			// op(A)[i, p] = A[p, i]: each step is a contiguous run of A's row.
+			for p := 0; p < kcur; p++ {
+				src := a[(pc+p)*lda+ic+ir:]
+				d := panel[p*mr : p*mr+mr]
+				copy(d, src[:mrr])
+				clear(d[mrr:])
+			}
+			continue
+		}
+		// op(A)[i, p] = A[i, p]: interleave mr rows of A.
+		if mrr < mr {
+			clear(panel)
+		}
+		for i := 0; i < mrr; i++ {
+			src := a[(ic+ir+i)*lda+pc:]
+			src = src[:kcur]
+			for p, v := range src {
+				panel[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packB stores op(B)[pc:pc+kcur, jc:jc+ncur] in dst as ⌈ncur/nr⌉ panels,
+// each kcur steps of nr values (columns past ncur are zero).
+func packB(dst []float64, trans bool, b []float64, ldb, pc, jc, kcur, ncur, nr int) {
+	for jr := 0; jr < ncur; jr += nr {
+		nrr := min(nr, ncur-jr)
+		panel := dst[jr*kcur : (jr+nr)*kcur]
+		if !trans {
+			// op(B)[p, j] = B[p, j]: each step is a contiguous run of B's row.
+			for p := 0; p < kcur; p++ {
+				src := b[(pc+p)*ldb+jc+jr:]
+				d := panel[p*nr : p*nr+nr]
+				copy(d, src[:nrr])
+				clear(d[nrr:])
+			}
+			continue
+		}
+		// op(B)[p, j] = B[j, p]: interleave nr rows of B.
+		if nrr < nr {
+			clear(panel)
+		}
+		for j := 0; j < nrr; j++ {
+			src := b[(jc+jr+j)*ldb+pc:]
+			src = src[:kcur]
+			for p, v := range src {
+				panel[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// The panic messages of gonum's BLAS.
+const (
+	badTranspose = "blas: illegal transpose"
+	mLT0         = "blas: m < 0"
+	nLT0         = "blas: n < 0"
+	kLT0         = "blas: k < 0"
+	badLdA       = "blas: bad leading dimension of A"
+	badLdB       = "blas: bad leading dimension of B"
+	badLdC       = "blas: bad leading dimension of C"
+	shortA       = "blas: insufficient length of a"
+	shortB       = "blas: insufficient length of b"
+	shortC       = "blas: insufficient length of c"
+)
