@@ -18,7 +18,7 @@ func benchRuns(b *testing.B, p Point) {
 	}
 	steps := 0.0
 	for _, r := range recs {
-		steps += float64(r.Step)
+		steps += float64(r.Result.Step)
 	}
 	b.ReportMetric(steps/b.Elapsed().Seconds(), "steps/s")
 	b.ReportMetric(0, "ns/op")

@@ -10,8 +10,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"strconv"
 	"strings"
+
+	"github.com/sgn-project/sgn/internal/seed"
 )
 
 // Dynamics names.
@@ -295,57 +296,13 @@ func (p Point) Label() string {
 	return b.String()
 }
 
-// splitmix64 is the finaliser of Steele, Lea & Flood's SplitMix64
-// ("Fast splittable pseudorandom number generators", OOPSLA 2014).
-func splitmix64(z uint64) uint64 {
-	z += 0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
 // RunSeed returns the seed of run `run` of point `point` in a sweep with
-// seed `seed`: SplitMix64 applied in turn to the sweep seed, the point and
-// the run. It depends on nothing else, so results do not depend on the
-// number of workers or on sharding.
-func RunSeed(seed uint64, point, run int) uint64 {
-	h := splitmix64(seed)
-	h = splitmix64(h ^ uint64(point))
-	return splitmix64(h ^ uint64(run))
+// seed `seed`: seed.Derive(seed, point, run), SplitMix64 applied in turn to
+// the sweep seed, the point and the run. It depends on nothing else, so
+// results do not depend on the number of workers or on sharding.
+func RunSeed(s uint64, point, run int) uint64 {
+	return seed.Derive(s, uint64(point), uint64(run))
 }
-
-// Shard is a deterministic slice of a sweep's runs: run r of point p, whose
-// task index is t = p·runs + r, belongs to shard Index of Count when
-// t mod Count = Index. Index is 0-based (Slurm arrays run 0..n−1 when
-// declared --array=0-(n−1)). The zero Shard (Count 0) is the whole sweep.
-type Shard struct {
-	Index, Count int
-}
-
-// ParseShard parses "i/n" with 0 ≤ i < n.
-func ParseShard(s string) (Shard, error) {
-	is, ns, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(strings.TrimSpace(is))
-	n, err2 := strconv.Atoi(strings.TrimSpace(ns))
-	if !ok || err1 != nil || err2 != nil {
-		return Shard{}, fmt.Errorf("shard %q: want i/n, e.g. 3/16", s)
-	}
-	if n < 1 || i < 0 || i >= n {
-		return Shard{}, fmt.Errorf("shard %q: want 0 ≤ i < n (shards are numbered from 0)", s)
-	}
-	return Shard{Index: i, Count: n}, nil
-}
-
-// String returns "i/n", or "" for the whole sweep.
-func (s Shard) String() string {
-	if s.Count == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d/%d", s.Index, s.Count)
-}
-
-// Holds reports whether the task with index t is in the shard.
-func (s Shard) Holds(t int) bool { return s.Count == 0 || t%s.Count == s.Index }
 
 // canonicalJSON is json.Marshal with the encoder's defaults for files users
 // read: indented, no HTML escaping, a final newline.

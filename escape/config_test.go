@@ -114,29 +114,3 @@ func TestRunSeedsDistinct(t *testing.T) {
 		t.Error("run seeds do not depend on the sweep seed, or are symmetric in point and run")
 	}
 }
-
-func TestParseShard(t *testing.T) {
-	if s, err := ParseShard("3/16"); err != nil || s != (Shard{3, 16}) || s.String() != "3/16" {
-		t.Errorf("ParseShard(3/16) = %v, %v", s, err)
-	}
-	if s, err := ParseShard("0/1"); err != nil || s != (Shard{0, 1}) {
-		t.Errorf("ParseShard(0/1) = %v, %v", s, err)
-	}
-	for _, bad := range []string{"5/4", "4/4", "-1/4", "1/0", "a/b", "3", "", "1/2/3"} {
-		if _, err := ParseShard(bad); err == nil {
-			t.Errorf("ParseShard(%q) did not fail", bad)
-		}
-	}
-	// Four shards partition the tasks.
-	for task := 0; task < 50; task++ {
-		n := 0
-		for i := 0; i < 4; i++ {
-			if (Shard{i, 4}).Holds(task) {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Fatalf("task %d is in %d of 4 shards", task, n)
-		}
-	}
-}

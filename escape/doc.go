@@ -17,9 +17,10 @@
 //     with s solved from the measured rate, and in 1-D the exact rate of the
 //     continuous process.
 //   - Sweeps (Config, Sweep, Merge, ReadSweep): a grid of points, one
-//     JSON line per run, resumable, shardable, mergeable. The machinery
-//     does not know what is simulated: it takes a Factory that builds a
-//     Simulator per point (Run(seed) → Outcome).
+//     JSON line per run, resumable, shardable, mergeable, on the generic
+//     machinery of internal/sweep. Sweep takes a Factory that builds a
+//     Simulator per point (Run(seed) → Outcome); Merge also copies a
+//     network sweep's minimum.json.
 //   - Fits (PointRates, FitRelations, WriteFit): −log γ against 1/k, B and
 //     1/η (SGD) and against log k and 1/D (SGLD), with figures.
 //

@@ -199,7 +199,7 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 		}
 		pr.Runs = len(sd.Runs)
 		for _, r := range sd.Runs {
-			if r.Escaped {
+			if r.Result.Escaped {
 				pr.Escaped++
 			}
 		}

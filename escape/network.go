@@ -549,8 +549,8 @@ func NetworkSweep(dir string, cfg Config, opt SweepOptions) (SweepSummary, *Mini
 			return SweepSummary{}, nil, fmt.Errorf("point %d (%s): %w", p.Index, p.Label(), err)
 		}
 	}
-	if old, err := readMeta(filepath.Join(dir, ConfigFile)); err == nil && old.Hash != cfg.Hash() {
-		return SweepSummary{}, nil, fmt.Errorf("%s holds a different sweep (config hash %s, this config %s): use another --out", dir, old.Hash, cfg.Hash())
+	if err := sweeps.CheckFolder(dir, cfg, opt.Shard); err != nil {
+		return SweepSummary{}, nil, err
 	}
 	mn, err := PrepareMinimum(*cfg.Network, dir, opt.Workers)
 	if err != nil {

@@ -51,10 +51,10 @@ func EstimateRate(records []RunRecord) Estimate {
 	e := Estimate{Runs: len(records)}
 	sum := 0.0
 	for _, r := range records {
-		e.Exposure += float64(r.Step)
-		if r.Escaped {
+		e.Exposure += float64(r.Result.Step)
+		if r.Result.Escaped {
 			e.Escaped++
-			sum += float64(r.Step)
+			sum += float64(r.Result.Step)
 		}
 	}
 	e.Rate, e.Lo, e.Hi = CensoredRate(e.Escaped, e.Exposure)

@@ -11,10 +11,10 @@ import (
 // Outcome is the result of one run.
 type Outcome struct {
 	// Escaped reports whether the escape criterion held by the step limit.
-	Escaped bool
+	Escaped bool `json:"escaped"`
 	// Step is the escape step (1-based: the run escaped at the end of step
 	// Step) or, for a censored run, the number of steps simulated.
-	Step int64
+	Step int64 `json:"step"`
 }
 
 // Simulator simulates the runs of one grid point. Run simulates one run

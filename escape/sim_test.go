@@ -78,7 +78,7 @@ func TestGDNeverEscapes(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, r := range recs {
-				if r.Escaped || r.Step != p.MaxSteps {
+				if r.Result.Escaped || r.Result.Step != p.MaxSteps {
 					t.Errorf("%s, %s: gd run %+v, want censored at %d", tc.name, crit.Kind, r, p.MaxSteps)
 				}
 			}

@@ -53,7 +53,7 @@ func TestSweepWorkersShardsMergeResume(t *testing.T) {
 	}
 	escaped := 0
 	for _, r := range sd.Runs {
-		if r.Escaped {
+		if r.Result.Escaped {
 			escaped++
 		}
 	}
@@ -72,7 +72,7 @@ func TestSweepWorkersShardsMergeResume(t *testing.T) {
 	var shards []string
 	for i := 0; i < 4; i++ {
 		d := filepath.Join(tmp, "shard-"+string(rune('0'+i)))
-		s := runSweep(t, d, cfg, SweepOptions{Workers: 2, Shard: Shard{i, 4}})
+		s := runSweep(t, d, cfg, SweepOptions{Workers: 2, Shard: Shard{Index: i, Count: 4}})
 		if s.Total != (total-i+3)/4 {
 			t.Errorf("shard %d has %d runs, want %d", i, s.Total, (total-i+3)/4)
 		}
@@ -152,8 +152,8 @@ func unchanged(t *testing.T, dir string) func() {
 func TestSweepAndMergeRefuseMismatches(t *testing.T) {
 	tmp := t.TempDir()
 	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
-	runSweep(t, a, smallConfig(1), SweepOptions{Workers: 2, Shard: Shard{0, 2}})
-	runSweep(t, b, smallConfig(2), SweepOptions{Workers: 2, Shard: Shard{1, 2}})
+	runSweep(t, a, smallConfig(1), SweepOptions{Workers: 2, Shard: Shard{Index: 0, Count: 2}})
+	runSweep(t, b, smallConfig(2), SweepOptions{Workers: 2, Shard: Shard{Index: 1, Count: 2}})
 	checkA, checkB := unchanged(t, a), unchanged(t, b)
 
 	// Merging shards of different sweeps.
@@ -169,10 +169,10 @@ func TestSweepAndMergeRefuseMismatches(t *testing.T) {
 		t.Error("merging into a folder of another sweep did not fail")
 	}
 	// Sweeping into a folder of another sweep, or of another shard.
-	if _, err := Sweep(a, smallConfig(2), AnalyticSimulator, SweepOptions{Shard: Shard{0, 2}}); err == nil || !strings.Contains(err.Error(), "different sweep") {
+	if _, err := Sweep(a, smallConfig(2), AnalyticSimulator, SweepOptions{Shard: Shard{Index: 0, Count: 2}}); err == nil || !strings.Contains(err.Error(), "different sweep") {
 		t.Errorf("sweeping into another sweep's folder: %v", err)
 	}
-	if _, err := Sweep(a, smallConfig(1), AnalyticSimulator, SweepOptions{Shard: Shard{1, 2}}); err == nil {
+	if _, err := Sweep(a, smallConfig(1), AnalyticSimulator, SweepOptions{Shard: Shard{Index: 1, Count: 2}}); err == nil {
 		t.Error("sweeping another shard into a shard folder did not fail")
 	}
 	if _, err := Sweep(a, smallConfig(1), AnalyticSimulator, SweepOptions{}); err == nil {
@@ -181,7 +181,7 @@ func TestSweepAndMergeRefuseMismatches(t *testing.T) {
 	// Unknown landscape or dynamics: refused before anything is written.
 	bad := smallConfig(1)
 	bad.Landscape.Name = "volcano"
-	if _, err := Sweep(a, bad, AnalyticSimulator, SweepOptions{Shard: Shard{0, 2}}); err == nil || !strings.Contains(err.Error(), "volcano") {
+	if _, err := Sweep(a, bad, AnalyticSimulator, SweepOptions{Shard: Shard{Index: 0, Count: 2}}); err == nil || !strings.Contains(err.Error(), "volcano") {
 		t.Errorf("unknown landscape: %v", err)
 	}
 	bad = smallConfig(1)
@@ -195,7 +195,7 @@ func TestSweepAndMergeRefuseMismatches(t *testing.T) {
 	}
 	bad = smallConfig(1)
 	bad.Eta = []float64{-1}
-	if _, err := Sweep(a, bad, AnalyticSimulator, SweepOptions{Shard: Shard{0, 2}}); err == nil {
+	if _, err := Sweep(a, bad, AnalyticSimulator, SweepOptions{Shard: Shard{Index: 0, Count: 2}}); err == nil {
 		t.Error("negative eta accepted")
 	}
 	checkA()

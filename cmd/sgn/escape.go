@@ -385,7 +385,7 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	}
 	escaped := 0
 	for _, r := range sd.Runs {
-		if r.Escaped {
+		if r.Result.Escaped {
 			escaped++
 		}
 	}
@@ -471,7 +471,7 @@ func runEscapeFit(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if sd.Shard != "" {
+	if sd.Shard.Count > 0 {
 		fmt.Fprintf(a.stderr, "note: %s holds shard %s only; merge the shards first for the whole sweep\n", dir, sd.Shard)
 	}
 	rates, err := escape.PointRates(sd, escape.AnalyticPrediction)

@@ -1,0 +1,381 @@
+package sweep
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/sgn-project/sgn/internal/atomicfile"
+)
+
+// Kind describes one kind of sweep: configurations of type C, results of
+// type R. Its methods run, read and merge sweep folders of that kind.
+type Kind[C, R any] struct {
+	// Grid validates a configuration (it may fill in defaults) and returns
+	// its grid and its hash; two configurations with the same hash compute
+	// the same runs.
+	Grid func(c *C) (g Grid, hash string, err error)
+	// Check, if not nil, validates the result of a record read back from
+	// runs.jsonl against its configuration.
+	Check func(c *C, rec Record[R]) error
+}
+
+// Options are the settings of Kind.Run that do not change its results.
+type Options struct {
+	// Workers is the number of goroutines (GOMAXPROCS when ≤ 0).
+	Workers int
+	// Shard restricts the sweep to a slice of its runs (zero: all).
+	Shard Shard
+	// Version is recorded in config.json.
+	Version string
+	// Progress, if not nil, is called after each run with the runs done and
+	// the runs of the shard (resumed runs count as done).
+	Progress func(done, total int)
+}
+
+// Summary tells what Kind.Run did.
+type Summary struct {
+	// Total is the number of runs of the shard, Resumed how many were found
+	// done in runs.jsonl and New how many were computed now.
+	Total, Resumed, New int
+}
+
+// Data is a sweep folder read back.
+type Data[C, R any] struct {
+	Config C
+	Hash   string
+	Grid   Grid
+	// Shard is the shard the folder holds (zero: the whole sweep).
+	Shard Shard
+	// Runs are the records in file order (sorted by point and run for a
+	// finished sweep).
+	Runs []Record[R]
+}
+
+// meta is the content of config.json.
+type meta[C any] struct {
+	Version string `json:"version"`
+	Hash    string `json:"hash"`
+	// Shard is "i/n" for a shard folder, absent for a whole sweep.
+	Shard  string `json:"shard,omitempty"`
+	Points int    `json:"points"`
+	Runs   int    `json:"total_runs"`
+	Config C      `json:"config"`
+}
+
+// ErrOtherSweep is wrapped by the errors of Run and Merge that refuse a
+// folder holding another sweep or another shard.
+var ErrOtherSweep = errors.New("the folder holds another sweep")
+
+// Run computes the runs of cfg (or of opt.Shard of them) into folder dir
+// with run: dir/config.json and dir/runs.jsonl (see the package doc). It
+// resumes a folder of the same sweep and shard and refuses any other before
+// writing anything. The records do not depend on opt.Workers, on sharding
+// or on interruptions; a finished sweep's runs.jsonl is sorted by (point,
+// run).
+func (k Kind[C, R]) Run(dir string, cfg C, run func(Task) (R, error), opt Options) (Summary, error) {
+	g, hash, err := k.Grid(&cfg)
+	if err != nil {
+		return Summary{}, err
+	}
+	m := meta[C]{Version: opt.Version, Hash: hash, Shard: opt.Shard.String(), Points: g.Points, Runs: g.Total(), Config: cfg}
+	if err := k.claim(dir, m); err != nil {
+		return Summary{}, err
+	}
+	runsPath := filepath.Join(dir, RunsFile)
+	existing, err := k.readRuns(runsPath, &cfg, g, opt.Shard, true)
+	if err != nil {
+		return Summary{}, err
+	}
+	done := make(map[[2]int]bool, len(existing))
+	for _, r := range existing {
+		done[r.key()] = true
+	}
+	var tasks []Task
+	total := 0
+	for t := range g.Total() {
+		if !opt.Shard.Holds(t) {
+			continue
+		}
+		total++
+		if task := g.Task(t/g.Runs, t%g.Runs); !done[task.key()] {
+			tasks = append(tasks, task)
+		}
+	}
+	sum := Summary{Total: total, Resumed: len(existing)}
+	if opt.Progress != nil {
+		opt.Progress(sum.Resumed, total)
+	}
+	sorted := isSorted(existing)
+	if len(tasks) > 0 {
+		if len(existing) > 0 && !existing[len(existing)-1].less(tasks[0]) {
+			sorted = false
+		}
+		if err := appendRuns(runsPath, tasks, opt.Workers, run, func() {
+			sum.New++
+			if opt.Progress != nil {
+				opt.Progress(sum.Resumed+sum.New, total)
+			}
+		}); err != nil {
+			return sum, err
+		}
+	} else if _, err := os.Stat(runsPath); errors.Is(err, fs.ErrNotExist) {
+		if err := atomicfile.WriteBytes(runsPath, nil); err != nil {
+			return sum, err
+		}
+	}
+	if !sorted {
+		all, err := k.readRuns(runsPath, &cfg, g, opt.Shard, false)
+		if err != nil {
+			return sum, err
+		}
+		if err := WriteRuns(runsPath, all); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+// claim creates dir and its config.json for m, or checks that the
+// config.json it holds is m's sweep and shard.
+func (k Kind[C, R]) claim(dir string, m meta[C]) error {
+	fresh, err := k.compare(dir, m.Hash, m.Shard)
+	if err != nil || !fresh {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the output folder: %w", err)
+	}
+	b, err := indentJSON(m)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(filepath.Join(dir, ConfigFile), b)
+}
+
+// CheckFolder returns nil when dir is missing, holds no sweep, or holds
+// the sweep cfg (or its shard) so that Run would resume it, and an error
+// (wrapping ErrOtherSweep for another sweep or shard) when Run would refuse
+// it. It writes nothing: callers use it to refuse a folder before costly
+// preparations.
+func (k Kind[C, R]) CheckFolder(dir string, cfg C, shard Shard) error {
+	_, hash, err := k.Grid(&cfg)
+	if err != nil {
+		return err
+	}
+	_, err = k.compare(dir, hash, shard.String())
+	return err
+}
+
+// compare checks the config.json of dir against a sweep's hash and shard:
+// fresh when dir holds no sweep, an error when it holds another.
+func (k Kind[C, R]) compare(dir, hash, shard string) (fresh bool, err error) {
+	old, err := k.readMeta(filepath.Join(dir, ConfigFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, err := os.Stat(filepath.Join(dir, RunsFile)); err == nil {
+			return false, fmt.Errorf("%w: %s holds %s but no %s, so it is not a sweep folder this program wrote; choose another folder", ErrOtherSweep, dir, RunsFile, ConfigFile)
+		}
+		return true, nil
+	case err != nil:
+		return false, err
+	case old.Hash != hash:
+		return false, fmt.Errorf("%w: %s holds a different sweep (config hash %s, this config %s); choose another folder", ErrOtherSweep, dir, old.Hash, hash)
+	case old.Shard != shard:
+		return false, fmt.Errorf("%w: %s holds shard %q of this sweep, not %q; choose another folder", ErrOtherSweep, dir, old.Shard, shard)
+	}
+	return false, nil
+}
+
+// appendRuns computes tasks and appends their records to path, one write
+// per line; done is called after each line.
+func appendRuns[R any](path string, tasks []Task, workers int, run func(Task) (R, error), done func()) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	var line []byte
+	err = Execute(tasks, workers, run, func(rec Record[R]) error {
+		var err error
+		if line, err = appendRecord(line[:0], rec); err != nil {
+			return err
+		}
+		if _, err := f.Write(line); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		done()
+		return nil
+	})
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("writing %s: %w", path, cerr)
+	}
+	return err
+}
+
+// isSorted reports whether records are sorted by (point, run).
+func isSorted[R any](recs []Record[R]) bool {
+	for i := 1; i < len(recs); i++ {
+		if !recs[i-1].less(recs[i].Task) {
+			return false
+		}
+	}
+	return true
+}
+
+// WriteRuns writes records as runs.jsonl lines sorted by (point, run) to
+// path atomically (the format Kind.Run writes). recs is sorted in place.
+func WriteRuns[R any](path string, recs []Record[R]) error {
+	sortRecords(recs)
+	return atomicfile.Write(path, func(f io.Writer) error {
+		w := bufio.NewWriter(f)
+		var line []byte
+		for _, r := range recs {
+			var err error
+			if line, err = appendRecord(line[:0], r); err != nil {
+				return err
+			}
+			if _, err := w.Write(line); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	})
+}
+
+// readMeta reads a sweep's config.json and checks its configuration and
+// hash. A missing file is an error wrapping fs.ErrNotExist.
+func (k Kind[C, R]) readMeta(path string) (meta[C], error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return meta[C]{}, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	var m meta[C]
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return meta[C]{}, fmt.Errorf("%s is not a sweep config.json: %w", path, err)
+	}
+	_, hash, err := k.Grid(&m.Config)
+	if err != nil {
+		return meta[C]{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if hash != m.Hash {
+		return meta[C]{}, fmt.Errorf("%s: recorded hash %s does not match its config (hash %s): the file was edited", path, m.Hash, hash)
+	}
+	if m.Shard != "" {
+		if _, err := ParseShard(m.Shard); err != nil {
+			return meta[C]{}, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return m, nil
+}
+
+// readRuns reads runs.jsonl (a missing file is empty) and checks every
+// record (see checkRuns). An incomplete last line (no newline) is an
+// interrupted write: with repair it is dropped by rewriting the file
+// atomically without it, otherwise it is an error.
+func (k Kind[C, R]) readRuns(path string, cfg *C, g Grid, shard Shard, repair bool) ([]Record[R], error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	complete := b
+	if i := bytes.LastIndexByte(b, '\n'); i+1 != len(b) {
+		if !repair {
+			return nil, fmt.Errorf("%s ends with an incomplete line: resume the sweep to drop it", path)
+		}
+		complete = b[:i+1]
+	}
+	recs, err := k.parseRuns(complete, path, cfg, g, shard)
+	if err != nil {
+		return nil, err
+	}
+	if len(complete) != len(b) {
+		if err := atomicfile.WriteBytes(path, complete); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
+}
+
+// parseRuns parses complete runs.jsonl lines and checks each record: point
+// and run in the grid and in the shard, seed as derived, no duplicates,
+// and k.Check.
+func (k Kind[C, R]) parseRuns(b []byte, path string, cfg *C, g Grid, shard Shard) ([]Record[R], error) {
+	var recs []Record[R]
+	seen := map[[2]int]bool{}
+	for line := 1; len(b) > 0; line++ {
+		i := bytes.IndexByte(b, '\n')
+		l := b[:i]
+		b = b[i+1:]
+		r, err := parseRecord[R](l)
+		if err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", path, line, err)
+		}
+		switch {
+		case r.Point < 0 || r.Point >= g.Points || r.Run < 0 || r.Run >= g.Runs:
+			return nil, fmt.Errorf("%s line %d: point %d run %d is not in the sweep (%d points × %d runs)", path, line, r.Point, r.Run, g.Points, g.Runs)
+		case !shard.Holds(r.Point*g.Runs + r.Run):
+			return nil, fmt.Errorf("%s line %d: point %d run %d is not in shard %s", path, line, r.Point, r.Run, shard)
+		case r.Seed != g.Task(r.Point, r.Run).Seed:
+			return nil, fmt.Errorf("%s line %d: seed %d is not the seed of point %d run %d", path, line, r.Seed, r.Point, r.Run)
+		case seen[r.key()]:
+			return nil, fmt.Errorf("%s line %d: point %d run %d appears twice", path, line, r.Point, r.Run)
+		}
+		if k.Check != nil {
+			if err := k.Check(cfg, r); err != nil {
+				return nil, fmt.Errorf("%s line %d: %w", path, line, err)
+			}
+		}
+		seen[r.key()] = true
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
+// ErrNotSweep is wrapped by the error of Read for a folder without
+// config.json.
+var ErrNotSweep = errors.New("not a sweep folder")
+
+// Read reads and checks the sweep folder dir.
+func (k Kind[C, R]) Read(dir string) (Data[C, R], error) {
+	m, err := k.readMeta(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Data[C, R]{}, fmt.Errorf("%s is %w: it has no %s", dir, ErrNotSweep, ConfigFile)
+	}
+	if err != nil {
+		return Data[C, R]{}, err
+	}
+	g, _, _ := k.Grid(&m.Config) // checked by readMeta
+	var sh Shard
+	if m.Shard != "" {
+		sh, _ = ParseShard(m.Shard) // checked by readMeta
+	}
+	recs, err := k.readRuns(filepath.Join(dir, RunsFile), &m.Config, g, sh, false)
+	if err != nil {
+		return Data[C, R]{}, err
+	}
+	return Data[C, R]{Config: m.Config, Hash: m.Hash, Grid: g, Shard: sh, Runs: recs}, nil
+}
+
+// indentJSON is the encoding of files users read: indented by two spaces,
+// no HTML escaping, a final newline.
+func indentJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
