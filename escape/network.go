@@ -49,14 +49,14 @@ const (
 //	  "check_every": 10         // loss criterion: full-batch loss every this many steps
 //	}
 type NetworkSpec struct {
-	Layers     []int   `json:"layers"`
-	Activation string  `json:"activation"`
-	InitSeed   uint64  `json:"init_seed"`
-	Pool       int     `json:"pool"`
-	First      int     `json:"first"`
-	GDEta      float64 `json:"gd_eta"`
-	GDMaxSteps int     `json:"gd_max_steps"`
-	GradTol    float64 `json:"grad_tol"`
+	Layers     []int            `json:"layers"`
+	Activation model.Activation `json:"activation"`
+	InitSeed   uint64           `json:"init_seed"`
+	Pool       int              `json:"pool"`
+	First      int              `json:"first"`
+	GDEta      float64          `json:"gd_eta"`
+	GDMaxSteps int              `json:"gd_max_steps"`
+	GradTol    float64          `json:"grad_tol"`
 	// CheckEvery is the granularity of the loss criterion: the full-batch
 	// loss is evaluated after every CheckEvery-th step (and after the last
 	// step), so a recorded escape step is the first such step at which

@@ -40,7 +40,7 @@ import (
 // A netEngine holds scratch buffers: one per goroutine.
 type netEngine struct {
 	lo   model.Layout
-	act  string
+	act  model.Activation
 	relu bool
 	// x holds n rows of D features, y the labels.
 	x []float64
@@ -52,7 +52,7 @@ type netEngine struct {
 
 // newNetEngine returns an engine for the MLP layers/activation over the
 // data x (n×layers[0], row-major) and labels y.
-func newNetEngine(layers []int, activation string, x []float64, y []int) (*netEngine, error) {
+func newNetEngine(layers []int, activation model.Activation, x []float64, y []int) (*netEngine, error) {
 	if len(layers) < 2 {
 		return nil, fmt.Errorf("layers %v: need an input and an output width", layers)
 	}

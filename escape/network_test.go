@@ -14,7 +14,7 @@ import (
 )
 
 // synthNet returns a seeded MLP and n synthetic samples for it.
-func synthNet(t testing.TB, layers []int, act string, n int, seed uint64) (*model.MLP, model.Batch) {
+func synthNet(t testing.TB, layers []int, act model.Activation, n int, seed uint64) (*model.MLP, model.Batch) {
 	t.Helper()
 	m, err := model.New(model.Config{Layers: layers, Activation: act, Seed: seed})
 	if err != nil {
@@ -46,7 +46,7 @@ func maxAbsDiff(a, b []float64) float64 {
 // TestNetEngineMatchesModel: the escape engine's loss and gradient equal
 // model.Evaluate's (full batch and a minibatch with repeats), tanh and relu.
 func TestNetEngineMatchesModel(t *testing.T) {
-	for _, act := range []string{model.Tanh, model.ReLU} {
+	for _, act := range []model.Activation{model.Tanh, model.ReLU} {
 		m, b := synthNet(t, []int{6, 7, 5, 3}, act, 40, 3)
 		e, err := newNetEngine(m.Layers, act, b.X, b.Y)
 		if err != nil {

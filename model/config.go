@@ -15,34 +15,14 @@ import (
 	"strings"
 )
 
-// Activations the hidden layers may use.
-const (
-	ReLU = "relu"
-	Tanh = "tanh"
-)
-
-// Initialisations of the weights.
-const (
-	// InitGlorot draws W ~ U(−√(6/(in+out)), √(6/(in+out))) and b = 0
-	// (Glorot & Bengio 2010).
-	InitGlorot = "glorot"
-	// InitHe draws W ~ N(0, 2/in) and b = 0 (He et al. 2015).
-	InitHe = "he"
-	// InitTorch is PyTorch's default nn.Linear initialisation: W and b ~
-	// U(−1/√in, 1/√in) (kaiming_uniform with a = √5).
-	InitTorch = "torch"
-	// InitAuto picks Glorot for tanh and He for relu.
-	InitAuto = "auto"
-)
-
 // Config is the architecture of an MLP and how its parameters are drawn.
 type Config struct {
 	// Layers holds the widths, input first and classes last, e.g. [49,16,16,10].
 	Layers []int `json:"layers"`
 	// Activation of the hidden layers: "relu" or "tanh". The output is linear.
-	Activation string `json:"activation"`
+	Activation Activation `json:"activation"`
 	// Init is the weight initialisation: "glorot", "he", "torch" or "auto".
-	Init string `json:"init"`
+	Init Init `json:"init"`
 	// Seed of the initialisation.
 	Seed uint64 `json:"seed"`
 }
@@ -60,17 +40,10 @@ func (c Config) Validate() error {
 	if c.Layers[len(c.Layers)-1] < 2 {
 		return fmt.Errorf("layers %v: the output layer needs at least 2 classes", c.Layers)
 	}
-	switch c.Activation {
-	case ReLU, Tanh:
-	default:
-		return fmt.Errorf("activation %q: expected relu or tanh", c.Activation)
+	if err := c.Activation.Validate(); err != nil {
+		return err
 	}
-	switch c.Init {
-	case InitGlorot, InitHe, InitTorch, InitAuto, "":
-	default:
-		return fmt.Errorf("init %q: expected glorot, he, torch or auto", c.Init)
-	}
-	return nil
+	return c.Init.Validate()
 }
 
 // ParseLayers parses a comma-separated list of widths such as "49,16,16,10".

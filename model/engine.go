@@ -7,18 +7,20 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// The analysis engine: forward and backward passes written out on gonum's
-// BLAS, float64, following the calculus of DESIGN.md (PyTorch layout, W_l is
-// out×in, samples as rows):
+// The gonum engine: forward and backward passes written out on gonum's
+// BLAS, float64, by backpropagation (Rumelhart, Hinton & Williams 1986) in
+// PyTorch's layout (W_l is out×in, samples as rows):
 //
 //	z_l = a_{l−1} W_lᵀ + b_l,  a_l = f(z_l),  p = softmax(z_L)
 //	δ_L = s·(p − Y),  ∇W_l = δ_lᵀ a_{l−1},  ∇b_l = Σ_i δ_{l,i},
 //	δ_{l−1} = (δ_l W_l) ⊙ f′(z_{l−1})
 //
-// where s is the scale of the loss (1/N for the mean). Training uses the
-// Gorgonia graph (graph.go); this engine serves evaluation, full-data
-// gradients, per-sample gradients and the R-operator, and is checked against
-// both Gorgonia and central finite differences in the tests.
+// where s is the scale of the loss (1/N for the mean) and f, f′ come from
+// the activation table (activation.go). This engine serves evaluation,
+// full-data gradients, per-sample gradients, the R-operator and, through
+// Workspace and LossGrad, training with train.EngineGonum; the Gorgonia graph
+// (graph.go) is the other training engine. Both are checked against each
+// other and against central finite differences in the tests.
 
 // pass holds the forward and backward quantities of one chunk of samples.
 type pass struct {
@@ -70,7 +72,7 @@ func (m *MLP) forward(theta []float64, x []float64, y []int, n int, p *pass) (lo
 		blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, in, p.input(l)), general(out, in, lo.W(theta, l)), 1, general(n, out, z))
 		a := p.a[l][:n*out]
 		if l < L-1 {
-			m.activate(a, z)
+			m.Activation.Apply(a, z)
 			continue
 		}
 		// softmax with the row max subtracted for stability
@@ -100,35 +102,6 @@ func (m *MLP) forward(theta []float64, x []float64, y []int, n int, p *pass) (lo
 		}
 	}
 	return lossSum, correct
-}
-
-func (m *MLP) activate(a, z []float64) {
-	switch m.Activation {
-	case ReLU:
-		for i, v := range z {
-			a[i] = max(v, 0)
-		}
-	case Tanh:
-		for i, v := range z {
-			a[i] = math.Tanh(v)
-		}
-	}
-}
-
-// fprime stores f′(z_l) ⊙ g in g, using z and a = f(z) of hidden layer l.
-func (m *MLP) fprimeMul(g, z, a []float64) {
-	switch m.Activation {
-	case ReLU:
-		for i := range g {
-			if z[i] <= 0 {
-				g[i] = 0
-			}
-		}
-	case Tanh:
-		for i := range g {
-			g[i] *= 1 - a[i]*a[i]
-		}
-	}
 }
 
 // backward computes δ_l for every layer with δ_L = scale·(p − Y). When grad
@@ -167,6 +140,6 @@ func (m *MLP) backward(theta []float64, y []int, scale float64, p *pass, grad []
 		// δ_{l−1} = (δ_l W_l) ⊙ f′(z_{l−1})
 		dp := p.d[l-1][:n*in]
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n, out, d), general(out, in, lo.W(theta, l)), 0, general(n, in, dp))
-		m.fprimeMul(dp, p.z[l-1][:n*in], p.a[l-1][:n*in])
+		m.Activation.MulDeriv(dp, p.z[l-1][:n*in], p.a[l-1][:n*in])
 	}
 }

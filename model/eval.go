@@ -145,7 +145,7 @@ func (m *MLP) Evaluate(theta []float64, b Batch, grad []float64, workers int) (E
 	e.Loss /= float64(n)
 	e.Accuracy = float64(correct) / float64(n)
 	if math.IsNaN(e.Loss) || math.IsInf(e.Loss, 0) {
-		return e, fmt.Errorf("loss is %v: the parameters have diverged", e.Loss)
+		return e, nonFiniteLoss(e.Loss)
 	}
 	return e, nil
 }

@@ -65,13 +65,7 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 			a = z
 			break
 		}
-		switch m.Activation {
-		case ReLU:
-			a, err = G.Rectify(z)
-		case Tanh:
-			a, err = G.Tanh(z)
-		}
-		if err != nil {
+		if a, err = m.Activation.graphOp(z); err != nil {
 			return nil, err
 		}
 	}

@@ -34,7 +34,7 @@ type Hessian struct {
 	workers int
 	scale   float64
 	passes  []*pass     // cached forward/backward pass of each chunk
-	back    [][]float64 // back[c][l] = δ_{l+1} W_{l+1} for chunk c (tanh only)
+	back    [][]float64 // back[c][l] = δ_{l+1} W_{l+1} for chunk c (only when f″ ≠ 0)
 	loss    float64
 	grad    []float64
 }
@@ -67,7 +67,7 @@ func (m *MLP) NewHessian(theta []float64, b Batch, workers int) (*Hessian, error
 		m.backward(h.theta, b.Y[r0:r1], h.scale, p, g)
 		parts[c] = g
 		h.passes[c] = p
-		if m.Activation == Tanh {
+		if !m.Activation.PiecewiseLinear() {
 			for l := 1; l < L; l++ {
 				in, out := lo.Layers[l], lo.Layers[l+1]
 				e := make([]float64, p.n*in)
@@ -85,7 +85,7 @@ func (m *MLP) NewHessian(theta []float64, b Batch, workers int) (*Hessian, error
 	}
 	h.loss /= float64(n)
 	if math.IsNaN(h.loss) || math.IsInf(h.loss, 0) {
-		return nil, fmt.Errorf("loss is %v: the parameters have diverged", h.loss)
+		return nil, nonFiniteLoss(h.loss)
 	}
 	return h, nil
 }
@@ -105,7 +105,7 @@ func (h *Hessian) NumSamples() int { return h.b.N() }
 // rpass holds the R-quantities of one chunk.
 type rpass struct {
 	rz, ra, rd [][]float64
-	tmp        []float64
+	tmp        []float64 // f″(z_l) of one hidden layer
 }
 
 func newRPass(layers []int) *rpass {
@@ -174,7 +174,7 @@ func (h *Hessian) rop(c int, v []float64, r *rpass, g []float64) {
 	m, lo, p := h.m, h.m.Layout, h.passes[c]
 	L := lo.NumLayers()
 	n := p.n
-	tanh := m.Activation == Tanh
+	curved := !m.Activation.PiecewiseLinear() // f″ ≠ 0
 	// forward: R{z_l}, R{a_l}
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
@@ -190,7 +190,7 @@ func (h *Hessian) rop(c int, v []float64, r *rpass, g []float64) {
 		if l < L-1 {
 			ra := r.ra[l][:n*out]
 			copy(ra, rz)
-			m.fprimeMul(ra, p.z[l][:n*out], p.a[l][:n*out])
+			m.Activation.MulDeriv(ra, p.z[l][:n*out], p.a[l][:n*out])
 		}
 	}
 	// output: R{δ_L} = s·(p ⊙ R{z_L} − p ⊙ rowsum(p ⊙ R{z_L}))
@@ -228,13 +228,14 @@ func (h *Hessian) rop(c int, v []float64, r *rpass, g []float64) {
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n, out, rd), general(out, in, lo.W(h.theta, l)), 0, general(n, in, rdp))
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n, out, p.d[l]), general(out, in, lo.W(v, l)), 1, general(n, in, rdp))
 		zp, ap := p.z[l-1][:n*in], p.a[l-1][:n*in]
-		m.fprimeMul(rdp, zp, ap)
-		if tanh {
+		m.Activation.MulDeriv(rdp, zp, ap)
+		if curved {
 			e := h.back[c*len(m.Layers)+l]
 			rzp := r.rz[l-1][:n*in]
+			fpp := r.tmp[:n*in]
+			m.Activation.SecondDeriv(fpp, zp, ap)
 			for i := range rdp {
-				a := ap[i]
-				rdp[i] += e[i] * (-2 * a * (1 - a*a)) * rzp[i]
+				rdp[i] += e[i] * fpp[i] * rzp[i]
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/floats"
@@ -54,6 +55,7 @@ type blockWork struct {
 	vst        [][]float64 // layer l: V_l as (in_l·kb) × out_l, vst[(c·kb+j)·out+o] = V_j[o,c]
 	vb         [][]float64 // layer l: bias directions, out_l × kb
 	sum        []float64   // kb × n, the softmax row sums
+	tmp        []float64   // n × out_l, f′ or f″ of a hidden layer before the transpose
 	part       []float64   // P × kb, row-major
 }
 
@@ -66,6 +68,7 @@ func newBlockWork(lo Layout, kb, capRows int) *blockWork {
 		sum:  make([]float64, kb*capRows),
 		part: make([]float64, lo.P*kb),
 	}
+	w.tmp = make([]float64, capRows*slices.Max(lo.Layers[1:]))
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
 		w.rz[l] = make([]float64, out*kb*capRows)
@@ -156,7 +159,7 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 	m, lo, p := h.m, h.m.Layout, h.passes[c]
 	L := lo.NumLayers()
 	n := p.n
-	tanh := m.Activation == Tanh
+	curved := !m.Activation.PiecewiseLinear() // f″ ≠ 0
 	part := w.part[:lo.P*kb]
 	clear(part)
 
@@ -205,29 +208,17 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 			continue
 		}
 		fp, fpp := w.fp[l][:out*n], w.fpp[l][:out*n]
-		z, a := p.z[l], p.a[l]
-		for i := 0; i < n; i++ {
-			for o := 0; o < out; o++ {
-				switch m.Activation {
-				case Tanh:
-					fp[o*n+i] = 1 - a[i*out+o]*a[i*out+o]
-				default:
-					fp[o*n+i] = 0
-					if z[i*out+o] > 0 {
-						fp[o*n+i] = 1
-					}
-				}
-			}
-		}
-		if tanh {
-			// back[l+1] = δ_{l+1} W_{l+1}, n × out_l; f″ = −2a(1 − a²).
+		z, a, tmp := p.z[l][:n*out], p.a[l][:n*out], w.tmp[:n*out]
+		m.Activation.Deriv(tmp, z, a)
+		transposeBlocked(fp, tmp, n, out)
+		if curved {
+			// back[l+1] = δ_{l+1} W_{l+1}, n × out_l, times f″(z_l).
 			e := h.back[c*len(m.Layers)+l+1]
-			for i := 0; i < n; i++ {
-				for o := 0; o < out; o++ {
-					x := a[i*out+o]
-					fpp[o*n+i] = e[i*out+o] * (-2 * x * (1 - x*x))
-				}
+			m.Activation.SecondDeriv(tmp, z, a)
+			for i, x := range e[:n*out] {
+				tmp[i] = x * tmp[i]
 			}
+			transposeBlocked(fpp, tmp, n, out)
 		}
 	}
 
@@ -354,7 +345,7 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 			g := fpp[cc*n : (cc+1)*n]
 			for j := 0; j < kb; j++ {
 				d := rdp[(cc*kb+j)*n : (cc*kb+j+1)*n]
-				if !tanh || !active[l-1] {
+				if !curved || !active[l-1] {
 					floats.Mul(d, f)
 					continue
 				}

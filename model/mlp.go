@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 )
 
@@ -62,37 +61,8 @@ func (m *MLP) Clone() *MLP {
 // nn.Linear default), layer by layer in θ order.
 func (m *MLP) Initialize(seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed1a7e))
-	init := m.Init
-	if init == InitAuto || init == "" {
-		init = InitGlorot
-		if m.Activation == ReLU {
-			init = InitHe
-		}
-	}
+	draw := m.Init.resolve(m.Activation).lookup().draw
 	for l := 0; l < m.Layout.NumLayers(); l++ {
-		in, out := m.Layers[l], m.Layers[l+1]
-		w, b := m.Layout.W(m.Theta, l), m.Layout.B(m.Theta, l)
-		switch init {
-		case InitGlorot:
-			r := math.Sqrt(6 / float64(in+out))
-			for i := range w {
-				w[i] = r * (2*rng.Float64() - 1)
-			}
-			clear(b)
-		case InitHe:
-			s := math.Sqrt(2 / float64(in))
-			for i := range w {
-				w[i] = s * rng.NormFloat64()
-			}
-			clear(b)
-		case InitTorch:
-			r := 1 / math.Sqrt(float64(in))
-			for i := range w {
-				w[i] = r * (2*rng.Float64() - 1)
-			}
-			for i := range b {
-				b[i] = r * (2*rng.Float64() - 1)
-			}
-		}
+		draw(rng, m.Layout.W(m.Theta, l), m.Layout.B(m.Theta, l), m.Layers[l], m.Layers[l+1])
 	}
 }

@@ -12,21 +12,57 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
 )
 
+// Engine names what computes the minibatch gradient. Its value is the name
+// recorded in checkpoints and summaries.
+type Engine string
+
 // Engines that compute the minibatch gradient.
 const (
 	// EngineGorgonia runs the Gorgonia graph (the default).
-	EngineGorgonia = "gorgonia"
+	EngineGorgonia Engine = "gorgonia"
 	// EngineGonum runs the hand-written gonum forward/backward pass of the
 	// model package, the same mathematics checked against Gorgonia.
-	EngineGonum = "gonum"
+	EngineGonum Engine = "gonum"
 )
+
+// engines lists the engines in the order error messages name them.
+var engines = []Engine{EngineGorgonia, EngineGonum}
+
+// EngineNames lists the names of the engines.
+func EngineNames() []string {
+	names := make([]string, len(engines))
+	for i, e := range engines {
+		names[i] = string(e)
+	}
+	return names
+}
+
+// ParseEngine returns the engine named s, or an error naming s and the
+// engines there are.
+func ParseEngine(s string) (Engine, error) {
+	e := Engine(s)
+	if err := e.Validate(); err != nil {
+		return "", err
+	}
+	return e, nil
+}
+
+// Validate returns an error unless e is one of the engines.
+func (e Engine) Validate() error {
+	if slices.Contains(engines, e) {
+		return nil
+	}
+	return fmt.Errorf("engine %q: expected %s", string(e), strings.Join(EngineNames(), " or "))
+}
 
 // Settings are the training hyper-parameters and data selection. They are
 // recorded in every checkpoint and summary.
@@ -41,7 +77,7 @@ type Settings struct {
 	// Seed drives the minibatch order (the model's initialisation has its own
 	// seed in model.Config).
 	Seed   uint64 `json:"seed"`
-	Engine string `json:"engine"`
+	Engine Engine `json:"engine"`
 	// Pool is the image pooling (1, 2 or 4); TrainFirst and TestFirst select
 	// the first N images of each split (0 = all).
 	Pool       int `json:"pool"`
@@ -100,10 +136,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("momentum %v: must be in [0, 1)", s.Momentum)
 	case s.WeightDecay < 0:
 		return fmt.Errorf("weight decay %v: must not be negative", s.WeightDecay)
-	case s.Engine != EngineGorgonia && s.Engine != EngineGonum:
-		return fmt.Errorf("engine %q: expected gorgonia or gonum", s.Engine)
 	}
-	return nil
+	return s.Engine.Validate()
 }
 
 // State is where a run stands; it is stored in each checkpoint so that a
@@ -231,6 +265,8 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 	case EngineGonum:
 		ws := m.NewWorkspace(s.BatchSize)
 		run = func(b model.Batch) (float64, error) { return m.LossGrad(ws, m.Theta, b, grad) }
+	default:
+		return nil, fmt.Errorf("engine %q: train.Run has no gradient for it", string(s.Engine))
 	}
 	start := time.Now()
 	var trainTime time.Duration

@@ -26,7 +26,7 @@ func smallRun(t *testing.T, dir string, s Settings, resume bool) (*model.MLP, *S
 	return smallRunAct(t, dir, s, resume, model.Tanh)
 }
 
-func smallRunAct(t *testing.T, dir string, s Settings, resume bool, act string) (*model.MLP, *Summary, error) {
+func smallRunAct(t *testing.T, dir string, s Settings, resume bool, act model.Activation) (*model.MLP, *Summary, error) {
 	t.Helper()
 	tr, te := load(t, "train", 2000), load(t, "test", 1000)
 	m, err := model.New(model.Config{Layers: []int{49, 16, 10}, Activation: act, Seed: 4})
@@ -185,5 +185,16 @@ func TestBadSettings(t *testing.T) {
 	s.BatchSize = 5000
 	if _, _, err := smallRun(t, t.TempDir(), s, false); err == nil {
 		t.Error("batch size larger than the data was accepted")
+	}
+}
+
+// TestParseEngine: the engine names parse, others are refused with the
+// value and the choices.
+func TestParseEngine(t *testing.T) {
+	if e, err := ParseEngine("gonum"); err != nil || e != EngineGonum {
+		t.Errorf("ParseEngine(gonum) = %q, %v", e, err)
+	}
+	if _, err := ParseEngine("torch"); err == nil || err.Error() != `engine "torch": expected gorgonia or gonum` {
+		t.Errorf("ParseEngine(torch): %v", err)
 	}
 }

@@ -32,7 +32,7 @@ func runData(a *app, args []string) error {
 // preprocess it exactly as the models do, and write it as safetensors.
 func runDataExport(a *app, args []string) error {
 	fs := a.newFlagSet("data export",
-		"data export [--mnist DIR] [--split train|test] [--pool 1|2|4] [--first N | --random N --seed S] --out FILE",
+		"data export [--mnist DIR] [--split train|test] [--pool 1|2|4] [--first N | --random N --data-seed S] --out FILE",
 		"sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors")
 	var o data.Options
 	fs.StringVar(&o.Dir, "mnist", "", "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
@@ -40,7 +40,8 @@ func runDataExport(a *app, args []string) error {
 	fs.IntVar(&o.Pool, "pool", 4, "average pooling of the 28×28 images: 1 (784 features), 2 (196) or 4 (49)")
 	fs.IntVar(&o.First, "first", 0, "take the first `N` images of the file, in file order (0 = all)")
 	fs.IntVar(&o.Random, "random", 0, "take `N` images drawn at random without replacement, in the order drawn (exclusive with --first)")
-	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the --random selection")
+	fs.Uint64Var(&o.Seed, "data-seed", 1, "seed of the --random selection")
+	deprecatedFlag(fs, a.stderr, "data export", "seed", "data-seed")
 	out := fs.String("out", "", "output safetensors `file` (required; its folder is created)")
 	quiet := fs.Bool("quiet", false, "print no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,6 +71,37 @@ func TestDataExportRandom(t *testing.T) {
 	}
 	if !strings.Contains(meta["selection"], `"description":"test random 20 seed 3"`) {
 		t.Errorf("metadata selection %q", meta["selection"])
+	}
+}
+
+// TestDataExportDeprecatedSeed: the old spelling --seed still works, writes
+// the same file as --data-seed and prints one deprecation line on stderr.
+func TestDataExportDeprecatedSeed(t *testing.T) {
+	dir := mnistOrSkip(t)
+	tmp := t.TempDir()
+	var files [2][]byte
+	for i, name := range []string{"--data-seed", "--seed"} {
+		out := filepath.Join(tmp, fmt.Sprintf("r%d.safetensors", i))
+		var stdout, stderr bytes.Buffer
+		code := (&app{stdout: &stdout, stderr: &stderr}).main([]string{"data", "export", "--mnist", dir, "--split", "test", "--pool", "4", "--random", "7", name, "3", "--quiet", "--out", out})
+		if code != 0 {
+			t.Fatalf("%s: exit %d, stderr:\n%s", name, code, stderr.String())
+		}
+		want := ""
+		if name == "--seed" {
+			want = "sgn: --seed is deprecated for data export; use --data-seed\n"
+		}
+		if stderr.String() != want {
+			t.Errorf("%s: stderr %q, want %q", name, stderr.String(), want)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = b
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Error("--seed 3 and --data-seed 3 wrote different files")
 	}
 }
 

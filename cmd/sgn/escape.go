@@ -158,7 +158,7 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 		if err != nil {
 			return usagef("--%v", err)
 		}
-		net := escape.NetworkSpec{Layers: ls, Activation: *activation, InitSeed: *initSeed, Pool: *pool, First: *first,
+		net := escape.NetworkSpec{Layers: ls, Activation: model.Activation(*activation), InitSeed: *initSeed, Pool: *pool, First: *first,
 			GDEta: *gdEta, GDMaxSteps: *gdSteps, GradTol: *gradTol, CheckEvery: *checkEvery}
 		if !set["criterion"] {
 			*crit = escape.CriterionLoss

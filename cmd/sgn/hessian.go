@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,7 +154,7 @@ func runHessian(a *app, args []string) error {
 	layer := fs.Int("layer", 0, "restrict to the diagonal block of layer `L` (1-based: fcL.weight and fcL.bias)")
 	saveMatrix := fs.Bool("save-matrix", false, "with --full, write H, its eigenvectors and eigenvalues to hessian.safetensors")
 	seed := fs.Uint64("seed", 1, "seed of the random vectors (Lanczos start, Hutchinson probes, SLQ starts)")
-	workers := fs.Int("workers", runtime.NumCPU(), "goroutines for the Hessian-vector products")
+	workers := workersFlag(fs, "the Hessian-vector products")
 	out := fs.String("out", "out/hessian", "output `folder` (created if missing)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {

@@ -155,10 +155,17 @@ func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	return nil
 }
 
-// flagsSet returns the names of the flags given on the command line.
+// flagsSet returns the names of the flags given on the command line; a
+// deprecated spelling counts as its current name.
 func flagsSet(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.Visit(func(f *flag.Flag) {
+		if d, ok := f.Value.(*deprecatedValue); ok {
+			set[d.current] = true
+			return
+		}
+		set[f.Name] = true
+	})
 	return set
 }
 

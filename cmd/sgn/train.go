@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/sgn-project/sgn/data"
@@ -38,9 +37,9 @@ func runTrain(a *app, args []string) error {
 	first := fs.Int("first", 0, "train on the first N training images (0: all 60,000)")
 	random := fs.Int("random", 0, "train on N training images drawn at random (seeded by --data-seed) instead of --first")
 	testFirst := fs.Int("test-first", 0, "evaluate on the first N test images (0: all 10,000)")
-	engine := fs.String("engine", train.EngineGorgonia, "gradient engine: gorgonia (the Gorgonia graph) or gonum (hand-written passes, same mathematics)")
+	engine := fs.String("engine", string(train.EngineGorgonia), "gradient engine: gorgonia (the Gorgonia graph) or gonum (hand-written passes, same mathematics)")
 	mnist := fs.String("mnist", "", "folder with the MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
-	workers := fs.Int("workers", runtime.NumCPU(), "goroutines for evaluation")
+	workers := workersFlag(fs, "evaluation")
 	out := fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
 	resume := fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
@@ -85,10 +84,10 @@ func runTrain(a *app, args []string) error {
 			s.Preset = ""
 		}
 		if set["activation"] {
-			mc.Activation = *activation
+			mc.Activation = model.Activation(*activation)
 		}
 		if set["init"] {
-			mc.Init = *initName
+			mc.Init = model.Init(*initName)
 		}
 		mc.Seed = *seed
 		if set["pool"] {
@@ -108,7 +107,7 @@ func runTrain(a *app, args []string) error {
 		}
 		s.Seed = *dataSeed
 		s.TrainFirst, s.TrainRandom, s.TestFirst = *first, *random, *testFirst
-		s.Engine = *engine
+		s.Engine = train.Engine(*engine)
 		if *out == "" {
 			return usagef("--out is required (the folder for model.safetensors, log.jsonl and summary.json)")
 		}
@@ -140,8 +139,8 @@ func runTrain(a *app, args []string) error {
 	if err := s.Validate(); err != nil {
 		return usagef("%s", flagNames(err.Error()))
 	}
-	if *workers < 1 {
-		return usagef("--workers %d: must be at least 1", *workers)
+	if err := checkWorkers(*workers); err != nil {
+		return err
 	}
 	if s.TrainFirst < 0 || s.TestFirst < 0 || s.TrainRandom < 0 {
 		return usagef("--first, --random and --test-first must not be negative")

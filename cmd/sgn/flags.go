@@ -1,0 +1,68 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+)
+
+// The flag spellings shared by the commands:
+//
+//   - --workers N: goroutines, default runtime.NumCPU() in every command
+//     (workersFlag); results never depend on it.
+//   - --seed S: the seed of the command's own randomness; --data-seed S: the
+//     seed of the data selection (--random) or of the minibatch order.
+//
+// A renamed flag keeps its old spelling for a release (deprecatedFlag).
+
+// workersFlag registers --workers with the default every command uses,
+// runtime.NumCPU(); what says what the goroutines do. checkWorkers validates
+// the value.
+func workersFlag(fs *flag.FlagSet, what string) *int {
+	return fs.Int("workers", runtime.NumCPU(), "goroutines for "+what+" (default: the number of CPUs; results do not depend on it)")
+}
+
+// checkWorkers returns a usage error unless n ≥ 1.
+func checkWorkers(n int) error {
+	if n < 1 {
+		return usagef("--workers %d: must be at least 1", n)
+	}
+	return nil
+}
+
+// deprecatedFlag registers old as a deprecated spelling of the flag current
+// (already registered on fs) of the command cmd, e.g. "data export": setting
+// old sets current and prints one line on w, "sgn: --old is deprecated for
+// cmd; use --current". flagsSet reports it under current's name.
+func deprecatedFlag(fs *flag.FlagSet, w io.Writer, cmd, old, current string) {
+	f := fs.Lookup(current)
+	if f == nil {
+		panic("deprecatedFlag: no flag --" + current) // a programming error
+	}
+	fs.Var(&deprecatedValue{Value: f.Value, w: w, cmd: cmd, old: old, current: current}, old, "deprecated spelling of --"+current)
+}
+
+// deprecatedValue forwards to the value of the current spelling and warns
+// once when set.
+type deprecatedValue struct {
+	flag.Value
+	w                 io.Writer
+	cmd, old, current string
+	warned            bool
+}
+
+// Set warns (once) and sets the current flag.
+func (d *deprecatedValue) Set(s string) error {
+	if !d.warned {
+		fmt.Fprintf(d.w, "sgn: --%s is deprecated for %s; use --%s\n", d.old, d.cmd, d.current)
+		d.warned = true
+	}
+	return d.Value.Set(s)
+}
+
+// IsBoolFlag lets a deprecated boolean flag be given without a value.
+func (d *deprecatedValue) IsBoolFlag() bool {
+	b, ok := d.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
