@@ -48,6 +48,7 @@ func commands() map[string]command {
 		"covariance": {"gradient-noise covariance C(θ) against H(θ)/B", runCovariance},
 		"noise":      {"shape of the gradient noise: across parameters vs across minibatches", runNoise},
 		"escape":     {"escape times of SGD and SGLD from sharp minima", runEscape},
+		"report":     {"the paper's claims, measured: a page of verdicts from output folders", runReport},
 		"version":    {"print the program version", runVersion},
 	}
 }

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/sgn-project/sgn/internal/report"
+)
+
+// runReport implements 'sgn report': the page of the paper's claims built
+// from existing output folders, recomputing nothing.
+func runReport(a *app, args []string) error {
+	fs := a.newFlagSet("report",
+		"report DIR... [--out DIR]",
+		"sgn report out/cvh out/noise out/sgld out/escape-figure out/selection out/equilibrium --out out/paper")
+	out := fs.String("out", "out/paper", "output `folder` for index.html and report.json")
+	fs.Bool("quiet", false, "no progress (report prints none)")
+	dirs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		return usagef("give the output folders to read, e.g. sgn report out/cvh out/noise (see -h)")
+	}
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return usagef("%s is not a folder: give output folders of sgn commands", d)
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", *out, err)
+	}
+	r, err := report.Build(dirs, version)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(r, *out); err != nil {
+		return err
+	}
+	for _, c := range r.Claims {
+		fmt.Fprintf(a.stdout, "%-26s %-12s %s\n", c.ID, c.Verdict, c.Finding)
+	}
+	n := r.Counts()
+	fmt.Fprintf(a.stdout, "%d claims: %d agree, %d disagree, %d inconclusive\n", len(r.Claims), n[report.Agrees], n[report.Disagrees], n[report.Inconclusive])
+	fmt.Fprintf(a.stdout, "wrote %s and %s\n", filepath.Join(*out, "index.html"), filepath.Join(*out, "report.json"))
+	return nil
+}

@@ -1,0 +1,569 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// claimDef is one claim of the paper and how to judge it from the inputs.
+type claimDef struct {
+	id, statement string
+	eval          func(in *inputs) Claim
+}
+
+// claimTable lists the claims in the order of the paper.
+var claimTable = []claimDef{
+	{"cvh-minimum", "Near a minimum the covariance of the stochastic gradient noise is the Hessian over the batch size: C(θ) ≈ H(θ)/B.", cvhMinimum},
+	{"cvh-random", "The relation C ≈ H/B is a property of minima: it does not hold at a random initialisation.", cvhRandom},
+	{"noise-gaussian-minibatch", "Across minibatches the noise of each parameter is Gaussian once the batch is not tiny (B ≥ 16).", noiseGaussian},
+	{"noise-pooled-heavy", "Pooled across parameters, as Simsekli et al. (2019) measure it, the same noise looks heavy-tailed (tail index α < 2).", noisePooled},
+	{"sgld-theorem1", "SGLD escapes a minimum at Kramers' rate (Theorem 1): −log γ = ΔL/D − log(√(H_a|H_b|)/2π), linear in 1/D with slope ΔL.", sgldTheorem1},
+	{"sgd-theorem2-network", "SGD escapes minima with −log γ linear in 1/k (sharpness), in B and in 1/η (Theorem 2), on a network.", sgdNetwork},
+	{"sgd-theorem2-doublewell", "Under the SGD diffusion (noise covariance ηH/B) the slopes of −log γ lie in Theorem 2's range, for a path factor s ∈ (0, 1).", sgdDoubleWell},
+	{"selection-two-valley", "SGD prefers the flat of two valleys exponentially in B/η; SGLD prefers it only polynomially (through √det H).", selectionTwoValley},
+	{"selection-networks", "On networks, SGD with a smaller η/B finds sharper minima.", selectionNetworks},
+	{"equilibrium-sgd", "In quasi-equilibrium SGD's spread along each Hessian eigendirection is about η/(2B), the same in every direction (C = H/B).", equilibriumSGD},
+	{"equilibrium-sgld", "In quasi-equilibrium SGLD's spread along an eigendirection of eigenvalue λ is about D/λ.", equilibriumSGLD},
+	{"low-dim-diffusion", "SGD diffuses in a low-dimensional space: most of its displacement lies along a few sharp directions, unlike isotropic SGLD.", lowDim},
+}
+
+// missing is the claim of a file that is not there.
+func missing(what, produce string) Claim {
+	return Claim{Verdict: Inconclusive, Rule: "needs " + what, Produce: produce,
+		Finding: "Not measured: no " + what + " among the folders given. `" + produce + "` writes it."}
+}
+
+// figureBeside returns the SVG named stem beside the file of d, if it exists.
+func figureBeside(d *doc, stem string) string {
+	p := filepath.Join(filepath.Dir(d.path), stem+".svg")
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
+func q(name string, v float64) Quantity { return Quantity{Name: name, Value: v} }
+
+func qci(name string, v float64, ci *[2]float64) Quantity {
+	return Quantity{Name: name, Value: v, CI95: ci}
+}
+
+// cvhRule judges one model of covariance.json with the thresholds recorded
+// in the file.
+func cvhRule(d *doc, model string) (Claim, bool, bool) {
+	m := "models." + model
+	slope, ok1 := num(d.v, m+".loglog_slope")
+	r, ok2 := num(d.v, m+".pearson_r")
+	ratio, ok3 := num(d.v, m+".median_ratio")
+	if !ok1 || !ok2 || !ok3 {
+		return Claim{Verdict: Inconclusive, Rule: "covariance.json lacks " + model + "'s fit", Sources: []string{d.path}}, false, false
+	}
+	tol, _ := num(d.v, "thresholds.slope_tolerance")
+	minR, _ := num(d.v, "thresholds.min_pearson_r")
+	factor, _ := num(d.v, "thresholds.ratio_factor")
+	if tol == 0 {
+		tol, minR, factor = 0.2, 0.9, 2
+	}
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "cvh")}
+	c.Measured = []Quantity{q("log-log slope of cᵢ on λᵢ/B", slope), q("Pearson r", r), q("median cᵢ/(λᵢ/B)", ratio)}
+	if f, ok := num(d.v, m+".rel_frobenius"); ok {
+		c.Measured = append(c.Measured, q("‖C − H/B‖/‖H/B‖", f))
+	}
+	if n, ok := num(d.v, m+".selected"); ok {
+		c.Measured = append(c.Measured, q("eigendirections compared", n))
+	}
+	c.Predicted = []Quantity{q("log-log slope", 1), q("median cᵢ/(λᵢ/B)", 1)}
+	c.Rule = fmt.Sprintf("C = H/B holds for a model when the log-log slope is within %g of 1, Pearson r ≥ %g and the median ratio within a factor %g of 1 (cᵢ = uᵢᵀCuᵢ over H's eigenvectors uᵢ with λᵢ in the window)", tol, minR, factor)
+	holds := math.Abs(slope-1) <= tol && r >= minR && ratio <= factor && ratio >= 1/factor
+	return c, holds, true
+}
+
+func cvhMinimum(in *inputs) Claim {
+	if in.covariance == nil {
+		return missing("covariance.json", "make figure")
+	}
+	c, holds, ok := cvhRule(in.covariance, "pretrained")
+	if !ok {
+		return c
+	}
+	c.Verdict = Disagrees
+	if holds {
+		c.Verdict = Agrees
+	}
+	c.Finding = fmt.Sprintf("At the trained model the points follow C = H/B with slope %.2f (r %.3f); the median ratio %.2f says how far they lie from the line.",
+		c.Measured[0].Value, c.Measured[1].Value, c.Measured[2].Value)
+	return c
+}
+
+func cvhRandom(in *inputs) Claim {
+	if in.covariance == nil {
+		return missing("covariance.json", "make figure")
+	}
+	c, holds, ok := cvhRule(in.covariance, "random")
+	if !ok {
+		return c
+	}
+	c.Rule += "; the claim agrees when the random model fails that rule"
+	c.Verdict = Agrees
+	if holds {
+		c.Verdict = Disagrees
+	}
+	c.Finding = fmt.Sprintf("At a random initialisation: slope %.2f, r %.3f, median ratio %.2f.", c.Measured[0].Value, c.Measured[1].Value, c.Measured[2].Value)
+	return c
+}
+
+// noiseBatches returns noise.json's per-batch-size records.
+func noiseBatches(d *doc) []any { return list(d.v, "batches") }
+
+func noiseGaussian(in *inputs) Claim {
+	if in.noise == nil {
+		return missing("noise.json", "bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise")
+	}
+	d := in.noise
+	level, ok := num(d.v, "reject_level")
+	if !ok {
+		level = 0.05
+	}
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "noise-vs-batch")}
+	c.Rule = fmt.Sprintf("agrees when, at every B ≥ 16, Anderson–Darling rejects Gaussianity (level %g) for at most %g of the coordinates (a Gaussian gives %g); disagrees when it rejects more at every B ≥ 16; inconclusive in between", level, 2*level, level)
+	var above, total int
+	var firstOK float64 = -1
+	for _, b := range noiseBatches(d) {
+		B, _ := num(b, "batch_size")
+		frac, ok := num(b, "across_minibatches.coordinates.ad_reject_fraction")
+		if !ok {
+			continue
+		}
+		alpha, _ := num(b, "across_minibatches.coordinates.tail_index.median")
+		c.Measured = append(c.Measured, q(fmt.Sprintf("B = %g: fraction of coordinates rejected as Gaussian", B), frac),
+			q(fmt.Sprintf("B = %g: median tail index α̂ over coordinates", B), alpha))
+		if B < 16 {
+			continue
+		}
+		total++
+		if frac > 2*level {
+			above++
+		} else if firstOK < 0 {
+			firstOK = B
+		}
+	}
+	c.Predicted = []Quantity{q("fraction rejected for B ≥ 16", level), q("tail index α", 2)}
+	switch {
+	case total == 0:
+		c.Verdict, c.Finding = Inconclusive, "noise.json has no batch size ≥ 16."
+		return c
+	case above == 0:
+		c.Verdict = Agrees
+		c.Finding = "For every B ≥ 16 the per-coordinate noise across minibatches passes as Gaussian."
+	case above == total:
+		c.Verdict = Disagrees
+		c.Finding = "At no B ≥ 16 that was measured does the per-coordinate noise pass as Gaussian: the tests reject far more coordinates than a Gaussian would."
+	default:
+		c.Verdict = Inconclusive
+		c.Finding = fmt.Sprintf("The noise passes as Gaussian only from B = %g on, not at every B ≥ 16.", firstOK)
+	}
+	return c
+}
+
+func noisePooled(in *inputs) Claim {
+	if in.noise == nil {
+		return missing("noise.json", "bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise")
+	}
+	d := in.noise
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "noise-panels")}
+	c.Rule = "agrees when the pooled tail index α̂ is ≤ 1.8 at every B while a Gaussian sample of the same size gives α̂ ≥ 1.9; disagrees when the pooled α̂ is ≥ 1.9 at some B"
+	verdict, n := Agrees, 0
+	for _, b := range noiseBatches(d) {
+		B, _ := num(b, "batch_size")
+		a, ok := num(b, "across_params.pooled.tail_index")
+		if !ok {
+			continue
+		}
+		n++
+		c.Measured = append(c.Measured, q(fmt.Sprintf("B = %g: pooled tail index α̂", B), a))
+		if g, ok := num(b, "across_params.reference_gaussian.tail_index"); ok {
+			c.Predicted = append(c.Predicted, q(fmt.Sprintf("B = %g: α̂ of a Gaussian of the same size", B), g))
+			if g < 1.9 && verdict == Agrees {
+				verdict = Inconclusive
+			}
+		}
+		if a >= 1.9 {
+			verdict = Disagrees
+		} else if a > 1.8 && verdict == Agrees {
+			verdict = Inconclusive
+		}
+	}
+	if n == 0 {
+		c.Verdict, c.Finding = Inconclusive, "noise.json has no pooled tail index."
+		return c
+	}
+	c.Verdict = verdict
+	switch verdict {
+	case Agrees:
+		c.Finding = "Pooled over all parameters the noise looks heavy-tailed at every B, as Simsekli et al. report — while across minibatches it is judged by the claim above."
+	case Disagrees:
+		c.Finding = "Pooled over all parameters the noise does not look heavy-tailed at some B."
+	default:
+		c.Finding = "The pooled tail index is close to 2 or the estimator's reference is off: no clear verdict."
+	}
+	return c
+}
+
+// readRates reads rates.csv beside an escape fit.json: one map per row.
+func readRates(d *doc) ([]map[string]string, string) {
+	p := filepath.Join(filepath.Dir(d.path), "rates.csv")
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, ""
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) < 2 {
+		return nil, ""
+	}
+	var out []map[string]string
+	for _, r := range rows[1:] {
+		m := map[string]string{}
+		for i, h := range rows[0] {
+			if i < len(r) {
+				m[h] = r[i]
+			}
+		}
+		out = append(out, m)
+	}
+	return out, p
+}
+
+func sgldTheorem1(in *inputs) Claim {
+	if in.sgld == nil {
+		return missing("fit.json of an SGLD escape sweep", "bin/sgn escape sweep --config escape/testdata/sweep.json --out out/sgld && bin/sgn escape fit out/sgld")
+	}
+	d := in.sgld
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "fit-sgld-vs-inv-temperature")}
+	c.Rule = "agrees when every fitted slope of −log γ against 1/D has a 95% interval containing Theorem 1's slope ΔL and every measured rate is within a factor 1.25 of Kramers' rate; disagrees when a slope interval excludes ΔL"
+	verdict := Agrees
+	for _, r := range list(d.v, "relations") {
+		if str(r, "dynamics") != "sgld" || str(r, "variable") != "inv-temperature" {
+			continue
+		}
+		for _, s := range list(r, "series") {
+			slope, ok := num(s, "line.slope")
+			ci, ok2 := interval(s, "line.slope_ci95")
+			pred, ok3 := num(s, "predicted_slope")
+			if !ok || !ok2 || !ok3 {
+				continue
+			}
+			c.Measured = append(c.Measured, qci("slope of −log γ against 1/D"+fixedLabel(s), slope, ci))
+			c.Predicted = append(c.Predicted, q("Theorem 1 slope ΔL"+fixedLabel(s), pred))
+			if pred < ci[0] || pred > ci[1] {
+				verdict = Disagrees
+			}
+		}
+	}
+	rows, p := readRates(d)
+	if p != "" {
+		c.Sources = append(c.Sources, p)
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, r := range rows {
+			if r["dynamics"] != "sgld" {
+				continue
+			}
+			x, err := strconv.ParseFloat(r["measured_over_predicted"], 64)
+			if err != nil {
+				continue
+			}
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+		if lo <= hi {
+			c.Measured = append(c.Measured, q("smallest measured/Kramers rate", lo), q("largest measured/Kramers rate", hi))
+			c.Predicted = append(c.Predicted, q("measured/Kramers rate", 1))
+			if (lo < 0.8 || hi > 1.25) && verdict == Agrees {
+				verdict = Inconclusive
+			}
+		}
+	}
+	if len(c.Measured) == 0 {
+		c.Verdict, c.Finding = Inconclusive, "The fit has no SGLD line against 1/D."
+		return c
+	}
+	c.Verdict = verdict
+	c.Finding = "SGLD's escape rate on the double well against Kramers' formula."
+	return c
+}
+
+// fixedLabel describes the fixed settings of a fitted series.
+func fixedLabel(s any) string {
+	m, ok := at(s, "fixed").(map[string]any)
+	if !ok || len(m) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"sharpness", "batch_size", "eta", "temperature"} {
+		if v, ok := m[k].(float64); ok {
+			parts = append(parts, fmt.Sprintf("%s %g", map[string]string{"sharpness": "k", "batch_size": "B", "eta": "η", "temperature": "D"}[k], v))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// panels returns the escape figure's panels whose builtin name has prefix.
+func panels(d *doc, prefix string) []any {
+	var out []any
+	for _, p := range list(d.v, "panels") {
+		if strings.HasPrefix(str(p, "builtin"), prefix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var variableLabel = map[string]string{"inv-sharpness": "1/k", "batch-size": "B", "inv-eta": "1/η"}
+
+func sgdNetwork(in *inputs) Claim {
+	if in.escapeFigure == nil {
+		return missing("figure.json of the escape figure", "make escape-figure")
+	}
+	d := in.escapeFigure
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "escape-figure")}
+	c.Rule = "agrees when each of the three slopes has a 95% interval above 0 and R² ≥ 0.95; disagrees when a slope interval reaches 0 or below; inconclusive when a fit is poor (R² < 0.95)"
+	verdict, n := Agrees, 0
+	for _, p := range panels(d, "mlp-") {
+		slope, ok := num(p, "relation.series.0.line.slope")
+		ci, ok2 := interval(p, "relation.series.0.line.slope_ci95")
+		r2, _ := num(p, "relation.series.0.line.r2")
+		if !ok || !ok2 {
+			continue
+		}
+		n++
+		v := variableLabel[str(p, "variable")]
+		c.Measured = append(c.Measured, qci("slope of −log γ against "+v, slope, ci), q("R² against "+v, r2))
+		if ci[0] <= 0 {
+			verdict = Disagrees
+		} else if r2 < 0.95 && verdict == Agrees {
+			verdict = Inconclusive
+		}
+	}
+	c.Predicted = []Quantity{q("sign of each slope (Theorem 2: positive)", 1)}
+	if n < 3 {
+		c.Verdict, c.Finding = Inconclusive, fmt.Sprintf("Only %d of the three network panels are in figure.json.", n)
+		return c
+	}
+	c.Verdict = verdict
+	c.Finding = "On the MLP, −log γ of minibatch SGD against 1/k, B and 1/η."
+	if g, ok := num(d.v, "panels.0.minimum.grad_norm"); ok {
+		c.Finding += fmt.Sprintf(" The runs start at θ₀ with ‖∇L‖ = %.2g.", g)
+	}
+	return c
+}
+
+func sgdDoubleWell(in *inputs) Claim {
+	if in.escapeFigure == nil {
+		return missing("figure.json of the escape figure", "make escape-figure")
+	}
+	d := in.escapeFigure
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "escape-figure")}
+	c.Rule = "agrees when each slope's 95% interval overlaps Theorem 2's range [slope at s = 1, slope at s = 0]; disagrees when an interval misses it"
+	verdict, n := Agrees, 0
+	for _, p := range panels(d, "doublewell-") {
+		s := at(p, "relation.series.0")
+		slope, ok := num(s, "line.slope")
+		ci, ok2 := interval(s, "line.slope_ci95")
+		s0, ok3 := num(s, "predicted_slope_s0")
+		s1, ok4 := num(s, "predicted_slope_s1")
+		if !ok || !ok2 || !ok3 || !ok4 {
+			continue
+		}
+		n++
+		v := variableLabel[str(p, "variable")]
+		c.Measured = append(c.Measured, qci("slope of −log γ against "+v, slope, ci))
+		if sf, ok := num(s, "s_from_slope"); ok {
+			c.Measured = append(c.Measured, q("implied s against "+v, sf))
+		}
+		lo, hi := math.Min(s0, s1), math.Max(s0, s1)
+		c.Predicted = append(c.Predicted, qci("Theorem 2 slope against "+v+" (s = 1 … s = 0)", (lo+hi)/2, &[2]float64{lo, hi}))
+		if ci[1] < lo || ci[0] > hi {
+			verdict = Disagrees
+		}
+	}
+	if n == 0 {
+		c.Verdict, c.Finding = Inconclusive, "figure.json has no double-well panel with Theorem 2's range."
+		return c
+	}
+	c.Verdict = verdict
+	if verdict == Disagrees {
+		c.Finding = "On the double well the measured slopes leave Theorem 2's range: the s they imply is outside (0, 1), so the finite step, not quasi-equilibrium alone, shapes the escape."
+	} else {
+		c.Finding = "On the double well the measured slopes lie within Theorem 2's range."
+	}
+	return c
+}
+
+func selectionTwoValley(in *inputs) Claim {
+	if in.selection == nil {
+		return missing("selection.json", "make selection-figure")
+	}
+	d := in.selection
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "selection")}
+	c.Rule = "agrees when every SGD kind's fit of log P(flat)/P(sharp) against B/η has a 95% slope interval above 0 and SGLD's fit against 1/D has an interval containing its predicted slope ΔL₁ − ΔL₂ (so no exponential preference at equal barriers); disagrees when an SGD slope interval reaches 0 or SGLD's misses its prediction"
+	verdict, n := Agrees, 0
+	for _, f := range list(d.v, "fits") {
+		dyn := str(f, "dynamics")
+		slope, ok := num(f, "slope")
+		ci, ok2 := interval(f, "slope_ci95")
+		if !ok || !ok2 {
+			continue
+		}
+		n++
+		c.Measured = append(c.Measured, qci(dyn+": slope of log P(flat)/P(sharp) against "+str(f, "against"), slope, ci))
+		if s, ok := num(f, "implied_s"); ok {
+			c.Measured = append(c.Measured, q(dyn+": implied s", s))
+		}
+		if dyn == "sgld" {
+			pred, ok := num(f, "predicted_slope")
+			if !ok {
+				pred = 0
+			}
+			c.Predicted = append(c.Predicted, q("sgld: slope against 1/D (ΔL₁ − ΔL₂)", pred))
+			if pred < ci[0] || pred > ci[1] {
+				verdict = Disagrees
+			}
+			continue
+		}
+		c.Predicted = append(c.Predicted, q(dyn+": sign of the slope against B/η (Theorem 2: positive)", 1))
+		if ci[0] <= 0 {
+			verdict = Disagrees
+		}
+	}
+	if n == 0 {
+		c.Verdict, c.Finding = Inconclusive, "selection.json has no fits."
+		return c
+	}
+	c.Verdict = verdict
+	c.Finding = "Occupancy of the flat valley against the sharp one on a two-valley landscape, for SGD kinds and SGLD."
+	return c
+}
+
+func selectionNetworks(in *inputs) Claim {
+	if in.selectionNetworks == nil {
+		return missing("selection-networks.json", "make selection-figure")
+	}
+	d := in.selectionNetworks
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "sharpness-vs-ratio")}
+	c.Rule = "agrees when the slope of log λmax against log(η/B) has a 95% interval below 0; disagrees when it is above 0; inconclusive when it contains 0"
+	verdict := Inconclusive
+	found := false
+	for _, f := range list(d.v, "fits") {
+		slope, ok := num(f, "slope")
+		ci, ok2 := interval(f, "slope_ci95")
+		if !ok || !ok2 {
+			continue
+		}
+		of := str(f, "of")
+		c.Measured = append(c.Measured, qci("slope of "+of+" against "+str(f, "against"), slope, ci))
+		if rho, ok := num(f, "spearman"); ok {
+			c.Measured = append(c.Measured, q("Spearman ρ of "+of, rho))
+		}
+		if of == "log lambda_max" {
+			found = true
+			switch {
+			case ci[1] < 0:
+				verdict = Agrees
+			case ci[0] > 0:
+				verdict = Disagrees
+			}
+		}
+	}
+	c.Predicted = []Quantity{q("sign of the slope of log λmax against log(η/B)", -1)}
+	if !found {
+		c.Verdict, c.Finding = Inconclusive, "selection-networks.json has no fit of log λmax."
+		return c
+	}
+	c.Verdict = verdict
+	c.Finding = "Sharpness of the minima that SGD reaches from one initialisation over a grid of (B, η)."
+	return c
+}
+
+func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi float64, predictedSlope float64) Claim {
+	if in.equilibrium == nil {
+		return missing("equilibrium.json", "make equilibrium-figure")
+	}
+	d := in.equilibrium
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "variance")}
+	ratio, ok := num(d.v, "summary."+key)
+	slope, ok2 := num(d.v, "summary."+slopeKey)
+	used, _ := num(d.v, "summary.directions_used")
+	if !ok || !ok2 {
+		c.Verdict, c.Finding = Inconclusive, "equilibrium.json lacks the summary."
+		return c
+	}
+	c.Measured = []Quantity{q("median measured/predicted variance over equilibrated directions", ratio),
+		q("log-log slope of the variance against λ", slope), q("directions used", used)}
+	c.Predicted = []Quantity{q("measured/predicted variance", 1), q("log-log slope against λ", predictedSlope)}
+	c.Rule = fmt.Sprintf("agrees when the median ratio is within a factor 1.5 of 1 and the log-log slope within [%g, %g]; disagrees when the ratio is off by more than a factor 2 or the slope is outside that range; inconclusive otherwise or with fewer than 3 equilibrated directions", slopeLo, slopeHi)
+	inSlope := slope >= slopeLo && slope <= slopeHi
+	switch {
+	case used < 3:
+		c.Verdict = Inconclusive
+	case ratio > 2 || ratio < 0.5 || !inSlope:
+		c.Verdict = Disagrees
+	case ratio <= 1.5 && ratio >= 1/1.5:
+		c.Verdict = Agrees
+	default:
+		c.Verdict = Inconclusive
+	}
+	c.Finding = what
+	return c
+}
+
+func equilibriumSGD(in *inputs) Claim {
+	return equilibriumRatio(in, "median_ratio_sgd_h_over_b", "loglog_slope_sgd",
+		"SGD's stationary variance along Hessian eigendirections against η/(B(2 − ηλ)) (C = H/B).", -0.25, 0.25, 0)
+}
+
+func equilibriumSGLD(in *inputs) Claim {
+	return equilibriumRatio(in, "median_ratio_sgld", "loglog_slope_sgld",
+		"SGLD's stationary variance along Hessian eigendirections against 2D/(λ(2 − ηλ)).", -1.25, -0.75, -1)
+}
+
+func lowDim(in *inputs) Claim {
+	if in.equilibrium == nil {
+		return missing("equilibrium.json", "make equilibrium-figure")
+	}
+	d := in.equilibrium
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "low-dim")}
+	ks := list(d.v, "low_dim.k")
+	fs := list(d.v, "low_dim.fraction_sgd")
+	fl := list(d.v, "low_dim.fraction_sgld")
+	if len(ks) == 0 || len(ks) != len(fs) || len(ks) != len(fl) {
+		c.Verdict, c.Finding = Inconclusive, "equilibrium.json lacks low_dim."
+		return c
+	}
+	last := len(ks) - 1
+	k, _ := ks[last].(float64)
+	s, _ := fs[last].(float64)
+	l, _ := fl[last].(float64)
+	c.Measured = []Quantity{q(fmt.Sprintf("fraction of E‖θ − θ₀‖² in the top-%g eigenspace, SGD", k), s),
+		q("the same, SGLD", l)}
+	if p, ok := num(d.v, "params"); ok && p > 0 {
+		c.Predicted = []Quantity{q("the same for isotropic noise (k/P)", k/p)}
+	}
+	c.Rule = "agrees when SGD's fraction in the top-k eigenspace is at least 3 times SGLD's and at least 0.5; disagrees when it is not larger than SGLD's; inconclusive otherwise"
+	switch {
+	case s >= 3*l && s >= 0.5:
+		c.Verdict = Agrees
+	case s <= l:
+		c.Verdict = Disagrees
+	default:
+		c.Verdict = Inconclusive
+	}
+	c.Finding = fmt.Sprintf("SGD puts %.0f%% of its squared displacement in the top %g Hessian directions, SGLD %.0f%%.", 100*s, k, 100*l)
+	return c
+}

@@ -1,0 +1,201 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/sgn-project/sgn/internal/atomicfile"
+)
+
+// Write writes r as outDir/report.json and the page outDir/index.html,
+// each atomically. The page is one self-contained file: figures are inlined
+// as SVG, links to the source files are relative to outDir.
+func Write(r *Report, outDir string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report.json: %w", err)
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(outDir, "report.json"), append(b, '\n')); err != nil {
+		return err
+	}
+	page, err := Page(r, outDir)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(filepath.Join(outDir, "index.html"), page)
+}
+
+// pageClaim is a claim with what the page shows of it.
+type pageClaim struct {
+	Claim
+	FigureSVG template.HTML
+	Links     []link
+}
+
+type link struct{ Href, Text string }
+
+// Page renders r as a self-contained HTML page; links are relative to dir.
+func Page(r *Report, dir string) ([]byte, error) {
+	var claims []pageClaim
+	for _, c := range r.Claims {
+		pc := pageClaim{Claim: c}
+		if c.Figure != "" {
+			svg, err := inlineSVG(c.Figure, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			pc.FigureSVG = svg
+			pc.Links = append(pc.Links, link{relTo(dir, c.Figure), "figure (SVG)"})
+		}
+		for _, s := range c.Sources {
+			pc.Links = append(pc.Links, link{relTo(dir, s), filepath.Base(s)})
+		}
+		claims = append(claims, pc)
+	}
+	var b bytes.Buffer
+	err := pageTemplate.Execute(&b, struct {
+		Claims []pageClaim
+		Counts map[string]int
+		P      Provenance
+		JSON   string
+	}{claims, counts(r), r.Provenance, "report.json"})
+	if err != nil {
+		return nil, fmt.Errorf("rendering the report page: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// relTo returns p relative to dir when possible, else p.
+func relTo(dir, p string) string {
+	ad, err1 := filepath.Abs(dir)
+	ap, err2 := filepath.Abs(p)
+	if err1 != nil || err2 != nil {
+		return p
+	}
+	r, err := filepath.Rel(ad, ap)
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(r)
+}
+
+var (
+	svgID     = regexp.MustCompile(`\b(id="|url\(#|href="#)([^"\)]+)`)
+	svgSize   = regexp.MustCompile(`^<svg([^>]*?)\swidth="([0-9.]+)(pt|px)?"\s+height="([0-9.]+)(pt|px)?"`)
+)
+
+// inlineSVG reads an SVG file and returns it ready to inline: no XML
+// prolog, element ids prefixed with the claim's id so that two figures
+// never share one, and a viewBox so that it scales to the page.
+func inlineSVG(path, prefix string) (template.HTML, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("figure %s: %w", path, err)
+	}
+	s := string(b)
+	i := strings.Index(s, "<svg")
+	if i < 0 {
+		return "", fmt.Errorf("figure %s: not an SVG file", path)
+	}
+	s = s[i:] // drop the XML prolog and comments before the root element
+	s = svgID.ReplaceAllString(s, "${1}"+prefix+"-${2}")
+	if !strings.Contains(s[:strings.Index(s, ">")], "viewBox") {
+		s = svgSize.ReplaceAllString(s, `<svg$1 viewBox="0 0 $2 $4" width="$2$3" height="$4$5"`)
+	}
+	return template.HTML(s), nil
+}
+
+// format prints a number with four significant digits.
+func format(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e6 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.4g", v)
+}
+
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"f": format}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>sgn: the paper's claims, measured</title>
+<style>
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1b1b1b; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.2rem; margin: 0 0 .3rem; }
+.sub { color: #555; margin-top: 0; }
+table { border-collapse: collapse; margin: .4rem 0; width: 100%; }
+th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; font-size: .85rem; }
+.agrees { background: #d8f0dc; color: #14532d; }
+.disagrees { background: #fbd9d9; color: #7f1d1d; }
+.inconclusive { background: #eee; color: #444; }
+section.claim { border: 1px solid #ccc; border-radius: .4rem; padding: .8rem 1rem; margin: 1.2rem 0; page-break-inside: avoid; }
+.statement { font-style: italic; }
+.rule { color: #444; font-size: .9rem; }
+figure { margin: .6rem 0; }
+figure svg { max-width: 100%; height: auto; }
+.links a { margin-right: .8rem; }
+code { background: #f4f4f4; padding: 0 .2rem; }
+@media print { body { margin: 0; max-width: none; } section.claim { border-color: #999; } }
+</style>
+</head>
+<body>
+<h1>The claims of Xie, Sato &amp; Sugiyama (ICLR 2021), measured by sgn</h1>
+<p class="sub">“A Diffusion Theory for Deep Learning Dynamics: Stochastic Gradient Descent Exponentially Favors Flat Minima.” Every number below was read from the files linked beside it; nothing on this page was fitted by hand.</p>
+<p><span class="verdict agrees">{{index .Counts "agrees"}} agree</span> <span class="verdict disagrees">{{index .Counts "disagrees"}} disagree</span> <span class="verdict inconclusive">{{index .Counts "inconclusive"}} inconclusive</span> — <a href="{{.JSON}}">report.json</a></p>
+<table id="summary">
+<tr><th>claim</th><th>verdict</th><th>what was found</th></tr>
+{{range .Claims}}<tr><td><a href="#claim-{{.ID}}">{{.ID}}</a></td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td><td>{{.Finding}}</td></tr>
+{{end}}</table>
+{{range .Claims}}
+<section class="claim" id="claim-{{.ID}}" data-verdict="{{.Verdict}}">
+<h2>{{.ID}} <span class="verdict {{.Verdict}}">{{.Verdict}}</span></h2>
+<p class="statement">{{.Statement}}</p>
+<p>{{.Finding}}</p>
+{{if .Measured}}<table><tr><th>measured</th><th>value</th><th>95% interval</th></tr>
+{{range .Measured}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{with .CI95}}[{{f (index . 0)}}, {{f (index . 1)}}]{{end}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Predicted}}<table><tr><th>predicted</th><th>value</th><th>range</th></tr>
+{{range .Predicted}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{with .CI95}}[{{f (index . 0)}}, {{f (index . 1)}}]{{end}}</td></tr>
+{{end}}</table>{{end}}
+<p class="rule"><b>Rule:</b> {{.Rule}}{{if .Produce}} — run <code>{{.Produce}}</code>{{end}}</p>
+{{if .FigureSVG}}<figure>{{.FigureSVG}}</figure>{{end}}
+{{if .Links}}<p class="links">{{range .Links}}<a href="{{.Href}}">{{.Text}}</a>{{end}}</p>{{end}}
+</section>
+{{end}}
+<section id="provenance">
+<h2>Provenance</h2>
+<p>Report built by sgn {{.P.ReportVersion}} on {{.P.Machine.Cores}} cores ({{.P.Machine.CPU}}, {{.P.Machine.OS}}) from {{range .P.Inputs}}<code>{{.}}</code> {{end}}</p>
+<table><tr><th>file</th><th>version</th><th>wall time (s)</th><th>data digest</th></tr>
+{{range $f, $v := .P.Versions}}<tr><td><code>{{$f}}</code></td><td>{{$v}}</td><td class="num">{{with index $.P.WallSeconds $f}}{{f .}}{{end}}</td><td><code>{{index $.P.DataDigests $f}}</code></td></tr>
+{{end}}</table>
+{{if .P.Commands}}<p>Commands:</p><ul>{{range $f, $c := .P.Commands}}<li><code>{{range $c}}{{.}} {{end}}</code></li>{{end}}</ul>{{end}}
+</section>
+<script>
+(function () {
+  var n = document.querySelectorAll("section.claim").length;
+  document.body.setAttribute("data-claims", String(n));
+  console.log("sgn-report-ok " + n);
+})();
+</script>
+</body>
+</html>
+`))
+
+// counts returns r.Counts keyed by the verdict's string, for the template.
+func counts(r *Report) map[string]int {
+	m := map[string]int{}
+	for v, n := range r.Counts() {
+		m[string(v)] = n
+	}
+	return m
+}
