@@ -1,0 +1,317 @@
+package report
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeJSON writes v as JSON to dir/name, creating dir.
+func writeJSON(t *testing.T, dir, name string, v any) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// decode turns a Go literal into the generic form readDoc gives.
+func decode(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type m = map[string]any
+
+func covarianceDoc(slope, r, ratio float64, randSlope, randR, randRatio float64) m {
+	return m{
+		"version":    "test",
+		"thresholds": m{"slope_tolerance": 0.2, "min_pearson_r": 0.9, "ratio_factor": 2},
+		"models": m{
+			"pretrained": m{"loglog_slope": slope, "pearson_r": r, "median_ratio": ratio, "selected": 600},
+			"random":     m{"loglog_slope": randSlope, "pearson_r": randR, "median_ratio": randRatio, "selected": 400},
+		},
+	}
+}
+
+func TestCovarianceClaimsFollowTheFileThresholds(t *testing.T) {
+	for _, c := range []struct {
+		name               string
+		doc                m
+		wantMinimum, wantR Verdict
+	}{
+		{"theory holds", covarianceDoc(0.906, 0.984, 0.678, 0.585, 0.899, 0.274), Agrees, Agrees},
+		{"slope off", covarianceDoc(1.25, 0.99, 1, 0.5, 0.5, 0.2), Disagrees, Agrees},
+		{"ratio off by more than 2", covarianceDoc(1, 0.99, 0.49, 0.5, 0.5, 0.2), Disagrees, Agrees},
+		{"r too low", covarianceDoc(1, 0.89, 1, 0.5, 0.5, 0.2), Disagrees, Agrees},
+		{"random model also agrees", covarianceDoc(1, 0.99, 1, 0.95, 0.95, 0.9), Agrees, Disagrees},
+		{"edges are inside", covarianceDoc(1.2, 0.9, 0.5, 0.5, 0.5, 0.2), Agrees, Agrees},
+	} {
+		in := &inputs{covariance: &doc{path: "x/covariance.json", v: decode(t, c.doc)}}
+		if got := cvhMinimum(in).Verdict; got != c.wantMinimum {
+			t.Errorf("%s: cvh-minimum %s, want %s", c.name, got, c.wantMinimum)
+		}
+		if got := cvhRandom(in).Verdict; got != c.wantR {
+			t.Errorf("%s: cvh-random %s, want %s", c.name, got, c.wantR)
+		}
+	}
+}
+
+func noiseDoc(rejects map[int]float64, pooled map[int]float64, gaussRef float64) m {
+	var batches []m
+	for _, b := range []int{1, 4, 16, 64, 256} {
+		rj, ok := rejects[b]
+		if !ok {
+			continue
+		}
+		batches = append(batches, m{
+			"batch_size": b,
+			"across_minibatches": m{"coordinates": m{"ad_reject_fraction": rj,
+				"tail_index": m{"median": 1.5}}},
+			"across_params": m{"pooled": m{"tail_index": pooled[b]},
+				"reference_gaussian": m{"tail_index": gaussRef}},
+		})
+	}
+	return m{"reject_level": 0.05, "batches": batches}
+}
+
+func TestNoiseClaims(t *testing.T) {
+	heavy := map[int]float64{1: 1.1, 4: 1.1, 16: 1.2, 64: 1.1, 256: 1.0}
+	for _, c := range []struct {
+		name                 string
+		rejects, pooled      map[int]float64
+		gauss                float64
+		wantGauss, wantHeavy Verdict
+	}{
+		{"all rejected", map[int]float64{1: 1, 4: 1, 16: 1, 64: 1, 256: 0.72}, heavy, 1.98, Disagrees, Agrees},
+		{"gaussian from 16", map[int]float64{1: 1, 4: 0.9, 16: 0.08, 64: 0.05, 256: 0.04}, heavy, 1.98, Agrees, Agrees},
+		{"gaussian only from 256", map[int]float64{16: 0.5, 64: 0.3, 256: 0.05}, heavy, 1.98, Inconclusive, Agrees},
+		{"pooled looks gaussian", map[int]float64{16: 0.05}, map[int]float64{16: 1.95}, 1.98, Agrees, Disagrees},
+		{"estimator cannot tell", map[int]float64{16: 0.05}, map[int]float64{16: 1.2}, 1.6, Agrees, Inconclusive},
+		{"no B ≥ 16", map[int]float64{1: 1, 4: 1}, heavy, 1.98, Inconclusive, Agrees},
+	} {
+		in := &inputs{noise: &doc{path: "x/noise.json", v: decode(t, noiseDoc(c.rejects, c.pooled, c.gauss))}}
+		if got := noiseGaussian(in).Verdict; got != c.wantGauss {
+			t.Errorf("%s: noise-gaussian %s, want %s", c.name, got, c.wantGauss)
+		}
+		if got := noisePooled(in).Verdict; got != c.wantHeavy {
+			t.Errorf("%s: noise-pooled %s, want %s", c.name, got, c.wantHeavy)
+		}
+	}
+}
+
+func TestSGLDClaimUsesSlopeIntervalsAndRates(t *testing.T) {
+	dir := t.TempDir()
+	fit := func(lo, hi float64) m {
+		return m{"relations": []m{{"dynamics": "sgld", "variable": "inv-temperature", "series": []m{
+			{"fixed": m{"sharpness": 1, "eta": 0.001}, "line": m{"slope": (lo + hi) / 2, "slope_ci95": []float64{lo, hi}}, "predicted_slope": 1.0},
+		}}}}
+	}
+	rates := "point,dynamics,measured_over_predicted\n0,sgld,0.92\n1,sgld,0.99\n2,gd,\n"
+	if err := os.WriteFile(filepath.Join(dir, "rates.csv"), []byte(rates), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := &inputs{sgld: &doc{path: filepath.Join(dir, "fit.json"), v: decode(t, fit(0.9, 1.1))}}
+	c := sgldTheorem1(in)
+	if c.Verdict != Agrees {
+		t.Fatalf("slope interval [0.9, 1.1] around ΔL = 1 and rates 0.92–0.99: %s", c.Verdict)
+	}
+	if len(c.Sources) != 2 {
+		t.Fatalf("sources %v: want fit.json and rates.csv", c.Sources)
+	}
+	in.sgld.v = decode(t, fit(1.05, 1.3))
+	if got := sgldTheorem1(in).Verdict; got != Disagrees {
+		t.Fatalf("slope interval [1.05, 1.3] misses ΔL = 1: %s", got)
+	}
+	os.WriteFile(filepath.Join(dir, "rates.csv"), []byte("point,dynamics,measured_over_predicted\n0,sgld,0.7\n"), 0o644)
+	in.sgld.v = decode(t, fit(0.9, 1.1))
+	if got := sgldTheorem1(in).Verdict; got != Inconclusive {
+		t.Fatalf("a rate at 0.7 × Kramers: %s, want inconclusive", got)
+	}
+}
+
+func escapeFigureDoc(netLo []float64, r2 float64, dwCI [2]float64) m {
+	var panels []m
+	for i, v := range []string{"inv-sharpness", "batch-size", "inv-eta"} {
+		panels = append(panels, m{"builtin": "mlp-" + v, "variable": v, "relation": m{"series": []m{
+			{"line": m{"slope": netLo[i] + 0.1, "slope_ci95": []float64{netLo[i], netLo[i] + 0.2}, "r2": r2}}}}})
+	}
+	panels = append(panels, m{"builtin": "doublewell-batch-size", "variable": "batch-size", "relation": m{"series": []m{
+		{"line": m{"slope": (dwCI[0] + dwCI[1]) / 2, "slope_ci95": dwCI}, "predicted_slope_s0": 5.0, "predicted_slope_s1": 2.5, "s_from_slope": 1.04}}}})
+	return m{"panels": panels}
+}
+
+func TestEscapeFigureClaims(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		doc            m
+		wantNet, wantD Verdict
+	}{
+		{"all as theory", escapeFigureDoc([]float64{5.9, 0.56, 0.52}, 0.99, [2]float64{2.6, 3.0}), Agrees, Agrees},
+		{"a slope reaches 0", escapeFigureDoc([]float64{5.9, -0.01, 0.52}, 0.99, [2]float64{2.32, 2.46}), Disagrees, Disagrees},
+		{"poor fit", escapeFigureDoc([]float64{5.9, 0.56, 0.52}, 0.9, [2]float64{4.9, 5.5}), Inconclusive, Agrees},
+	} {
+		in := &inputs{escapeFigure: &doc{path: "x/figure.json", v: decode(t, c.doc)}}
+		if got := sgdNetwork(in).Verdict; got != c.wantNet {
+			t.Errorf("%s: network %s, want %s", c.name, got, c.wantNet)
+		}
+		if got := sgdDoubleWell(in).Verdict; got != c.wantD {
+			t.Errorf("%s: double well %s, want %s", c.name, got, c.wantD)
+		}
+	}
+}
+
+func TestSelectionClaims(t *testing.T) {
+	two := func(sgdLo, sgldLo, sgldHi float64) m {
+		return m{"fits": []m{
+			{"dynamics": "sgd", "against": "B/eta", "slope": sgdLo + 1, "slope_ci95": []float64{sgdLo, sgdLo + 2}, "implied_s": 0.5},
+			{"dynamics": "sgld", "against": "1/D", "slope": (sgldLo + sgldHi) / 2, "slope_ci95": []float64{sgldLo, sgldHi}, "predicted_slope": 0.0},
+		}}
+	}
+	for _, c := range []struct {
+		doc  m
+		want Verdict
+	}{{two(0.5, -0.1, 0.1), Agrees}, {two(-0.5, -0.1, 0.1), Disagrees}, {two(0.5, 0.05, 0.3), Disagrees}} {
+		in := &inputs{selection: &doc{path: "x/selection.json", v: decode(t, c.doc)}}
+		if got := selectionTwoValley(in).Verdict; got != c.want {
+			t.Errorf("%v: %s, want %s", c.doc, got, c.want)
+		}
+	}
+	nets := func(lo, hi float64) m {
+		return m{"fits": []m{{"of": "log lambda_max", "against": "log(eta/B)", "slope": (lo + hi) / 2, "slope_ci95": []float64{lo, hi}, "spearman": -0.8}}}
+	}
+	for _, c := range []struct {
+		lo, hi float64
+		want   Verdict
+	}{{-0.6, -0.2, Agrees}, {0.1, 0.4, Disagrees}, {-0.2, 0.1, Inconclusive}} {
+		in := &inputs{selectionNetworks: &doc{path: "x/selection-networks.json", v: decode(t, nets(c.lo, c.hi))}}
+		if got := selectionNetworks(in).Verdict; got != c.want {
+			t.Errorf("networks slope [%g, %g]: %s, want %s", c.lo, c.hi, got, c.want)
+		}
+	}
+}
+
+func TestEquilibriumClaims(t *testing.T) {
+	eq := func(rSGD, sSGD, rSGLD, sSGLD float64, used int, fs, fl float64) m {
+		return m{"params": 1242, "summary": m{"median_ratio_sgd_h_over_b": rSGD, "loglog_slope_sgd": sSGD,
+			"median_ratio_sgld": rSGLD, "loglog_slope_sgld": sSGLD, "directions_used": used},
+			"low_dim": m{"k": []int{1, 10}, "fraction_sgd": []float64{0.3, fs}, "fraction_sgld": []float64{0.01, fl}}}
+	}
+	for _, c := range []struct {
+		doc                   m
+		wantSGD, wantSGLD, lo Verdict
+	}{
+		{eq(1.1, 0.05, 0.9, -1.02, 40, 0.8, 0.05), Agrees, Agrees, Agrees},
+		{eq(0.4, 0.05, 1.7, -1.02, 40, 0.4, 0.5), Disagrees, Inconclusive, Disagrees},
+		{eq(1.0, 0.6, 1.0, -0.5, 40, 0.3, 0.2), Disagrees, Disagrees, Inconclusive},
+		{eq(1.0, 0.0, 1.0, -1.0, 2, 0.8, 0.05), Inconclusive, Inconclusive, Agrees},
+	} {
+		in := &inputs{equilibrium: &doc{path: "x/equilibrium.json", v: decode(t, c.doc)}}
+		if got := equilibriumSGD(in).Verdict; got != c.wantSGD {
+			t.Errorf("%v: sgd %s, want %s", c.doc, got, c.wantSGD)
+		}
+		if got := equilibriumSGLD(in).Verdict; got != c.wantSGLD {
+			t.Errorf("%v: sgld %s, want %s", c.doc, got, c.wantSGLD)
+		}
+		if got := lowDim(in).Verdict; got != c.lo {
+			t.Errorf("%v: low-dim %s, want %s", c.doc, got, c.lo)
+		}
+	}
+}
+
+func TestBuildFindsFilesAndWritesAPage(t *testing.T) {
+	root := t.TempDir()
+	cvh := filepath.Join(root, "cvh")
+	writeJSON(t, cvh, "covariance.json", covarianceDoc(0.906, 0.984, 0.678, 0.585, 0.899, 0.274))
+	svg := `<?xml version="1.0"?>
+<!-- Generated -->
+<svg width="100pt" height="50pt" viewBox="0 0 100 50" xmlns="http://www.w3.org/2000/svg"><defs><clipPath id="c1"><rect width="1" height="1"/></clipPath></defs><g clip-path="url(#c1)"/></svg>`
+	os.WriteFile(filepath.Join(cvh, "cvh.svg"), []byte(svg), 0o644)
+	// a fit.json without an SGLD relation is not the SGLD claim's input
+	writeJSON(t, filepath.Join(root, "other", "deep"), "fit.json", m{"relations": []m{{"dynamics": "gd"}}})
+	r, err := Build([]string{root}, "v-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Claims) != len(claimTable) {
+		t.Fatalf("%d claims, want %d", len(r.Claims), len(claimTable))
+	}
+	byID := map[string]Claim{}
+	for _, c := range r.Claims {
+		byID[c.ID] = c
+		if c.Statement == "" || c.Rule == "" || c.Verdict == "" {
+			t.Errorf("claim %s lacks statement, rule or verdict", c.ID)
+		}
+	}
+	if byID["cvh-minimum"].Verdict != Agrees || byID["cvh-minimum"].Figure == "" {
+		t.Errorf("cvh-minimum: %+v", byID["cvh-minimum"])
+	}
+	if c := byID["sgld-theorem1"]; c.Verdict != Inconclusive || c.Produce == "" {
+		t.Errorf("sgld-theorem1 without its file: %+v", c)
+	}
+	out := filepath.Join(root, "paper")
+	os.MkdirAll(out, 0o755)
+	if err := Write(r, out); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Claims {
+		if !strings.Contains(string(page), `id="claim-`+c.ID+`"`) {
+			t.Errorf("page lacks the section of %s", c.ID)
+		}
+	}
+	if strings.Contains(string(page), "<?xml") || !strings.Contains(string(page), `id="cvh-minimum-c1"`) ||
+		!strings.Contains(string(page), `url(#cvh-minimum-c1)`) {
+		t.Error("the inlined SVG keeps its prolog or its ids are not prefixed")
+	}
+	if !strings.Contains(string(page), `href="../cvh/covariance.json"`) {
+		t.Error("the page does not link its source relative to itself")
+	}
+	var back map[string]any
+	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "statement", "measured", "predicted", "verdict", "rule", "figure", "sources"} {
+		if at(back, "claims.0."+k) == nil {
+			t.Errorf("report.json claims lack %q", k)
+		}
+	}
+	versions, _ := at(back, "provenance.versions").(map[string]any)
+	if versions[filepath.Join(cvh, "covariance.json")] != "test" {
+		t.Errorf("provenance does not record the source's version: %v", at(back, "provenance"))
+	}
+}
+
+func TestBuildRejectsMissingFolderAndBadJSON(t *testing.T) {
+	if _, err := Build([]string{filepath.Join(t.TempDir(), "nope")}, "v"); err == nil {
+		t.Fatal("no error for a missing folder")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "noise.json"), []byte("{not json"), 0o644)
+	_, err := Build([]string{dir}, "v")
+	if err == nil || !strings.Contains(err.Error(), "noise.json") {
+		t.Fatalf("bad JSON: error %v does not name the file", err)
+	}
+}
