@@ -87,8 +87,8 @@ func relTo(dir, p string) string {
 }
 
 var (
-	svgID     = regexp.MustCompile(`\b(id="|url\(#|href="#)([^"\)]+)`)
-	svgSize   = regexp.MustCompile(`^<svg([^>]*?)\swidth="([0-9.]+)(pt|px)?"\s+height="([0-9.]+)(pt|px)?"`)
+	svgID   = regexp.MustCompile(`\b(id="|url\(#|href="#)([^"\)]+)`)
+	svgSize = regexp.MustCompile(`^<svg([^>]*?)\swidth="([0-9.]+)(pt|px)?"\s+height="([0-9.]+)(pt|px)?"`)
 )
 
 // inlineSVG reads an SVG file and returns it ready to inline: no XML
