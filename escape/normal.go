@@ -63,6 +63,27 @@ func (z *Ziggurat) Norm(src *rand.PCG) float64 {
 	return z.slow(src, i, v, x)
 }
 
+// Try is the fast path of Norm on one 64-bit word u of the generator,
+// small enough to inline into a sampling loop in any package: it returns
+// the candidate and whether it is accepted. When it is not, Finish(src, u)
+// completes the draw, so that
+//
+//	u := src.Uint64(); x, ok := z.Try(u); if !ok { x = z.Finish(src, u) }
+//
+// draws the same normal, from the same generator outputs, as z.Norm(src).
+func (z *Ziggurat) Try(u uint64) (x float64, ok bool) {
+	i := u & (zigLayers - 1)
+	x = (2*math.Float64frombits(u>>12|0x3ff0000000000000) - 3) * z.x[i]
+	return x, math.Abs(x) < z.x[i+1]
+}
+
+// Finish completes a draw whose first word u Try did not accept (see Try).
+func (z *Ziggurat) Finish(src *rand.PCG, u uint64) float64 {
+	i := u & (zigLayers - 1)
+	v := 2*math.Float64frombits(u>>12|0x3ff0000000000000) - 3
+	return z.slow(src, i, v, v*z.x[i])
+}
+
 // Fill stores len(dst) independent standard normal variates drawn with src
 // in dst: the same sequence as len(dst) calls of Norm.
 func (z *Ziggurat) Fill(src *rand.PCG, dst []float64) {
