@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-
-	G "gorgonia.org/gorgonia"
 )
 
 // Activation is the nonlinearity f of the hidden layers. Its value is the
@@ -49,8 +47,6 @@ type activationDef struct {
 	piecewiseLinear bool
 	// init is the initialisation InitAuto picks for this activation.
 	init Init
-	// graph applies f to a node of the Gorgonia graph.
-	graph func(*G.Node) (*G.Node, error)
 }
 
 // activationTable is the single table of activations, in the order the
@@ -81,7 +77,6 @@ var activationTable = []activationDef{
 		deriv2:          func(d, _, _ []float64) { clear(d) },
 		piecewiseLinear: true,
 		init:            InitHe,
-		graph:           G.Rectify,
 	},
 	{
 		name:    Tanh,
@@ -109,8 +104,7 @@ var activationTable = []activationDef{
 				d[i] = -2 * x * (1 - x*x)
 			}
 		},
-		init:  InitGlorot,
-		graph: G.Tanh,
+		init: InitGlorot,
 	},
 }
 
@@ -204,9 +198,6 @@ func (a Activation) PiecewiseLinear() bool { return a.def().piecewiseLinear }
 // DefaultInit is the initialisation InitAuto picks for a: Glorot & Bengio
 // (2010) for tanh, He et al. (2015) for relu.
 func (a Activation) DefaultInit() Init { return a.def().init }
-
-// graphOp applies f to a node of the Gorgonia graph.
-func (a Activation) graphOp(z *G.Node) (*G.Node, error) { return a.def().graph(z) }
 
 // orList joins names as "a, b or c".
 func orList(names []string) string {

@@ -9,12 +9,19 @@ func benchNet(b *testing.B) (*MLP, Batch) {
 	return m, synthetic(128, 784, 10, 1)
 }
 
-func BenchmarkSGDStepGorgonia(b *testing.B) {
+func BenchmarkSGDStepGorgonia(b *testing.B) { benchGorgonia(b, 1) }
+
+// BenchmarkSGDStepGorgonia2Workers: the same step with its two chunks on
+// two goroutines (bit-identical results).
+func BenchmarkSGDStepGorgonia2Workers(b *testing.B) { benchGorgonia(b, 2) }
+
+func benchGorgonia(b *testing.B, workers int) {
 	m, x := benchNet(b)
 	gr, err := m.NewGraph(128)
 	if err != nil {
 		b.Fatal(err)
 	}
+	gr.SetWorkers(workers)
 	g := make([]float64, m.NumParams())
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

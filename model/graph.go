@@ -2,129 +2,143 @@ package model
 
 import (
 	"fmt"
+	"sync"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// Graph is the MLP as a Gorgonia expression graph for a fixed batch size:
-// the forward pass, the mean softmax cross-entropy built from elementary ops
-// (logits − log Σ exp(logits − max) − max, with the column max for
-// stability), and its gradient by Gorgonia's reverse-mode differentiation
-// (first order only: Gorgonia's second derivatives are wrong, see DESIGN.md).
+// Graph is the MLP as Gorgonia expression graphs for a fixed batch size:
+// the forward pass, the mean softmax cross-entropy and its gradient by
+// Gorgonia's reverse-mode differentiation (first order only: Gorgonia's
+// second derivatives are wrong, so it never differentiates twice). The
+// operations are whole layers (graph_ops.go) calling the installed BLAS.
 //
-// The graph works feature-major: the minibatch enters as xᵀ (features ×
-// samples) and every layer computes z_lᵀ = W_l a_{l−1}ᵀ + b_l with W_l in
-// PyTorch's out×in layout. So the weight and bias tensors are backed by the
-// model's θ itself (an update of m.Theta in place is what the next Run sees,
-// and no transpose is needed), and the weight gradient ∂L/∂W_l = δ_lᵀ a_{l−1}
-// is produced directly in θ's layout by the product whose inner loops are
-// the long ones (gonum's kernels are several times slower the other way).
+// A minibatch is split into a fixed number of chunks that depends only on
+// the batch size (graphChunks), each with its own graph; their gradients are
+// added in chunk order. So the result is bit-for-bit the same whatever the
+// number of workers that runs the chunks (SetWorkers).
 type Graph struct {
-	m      *MLP
-	batch  int
+	m       *MLP
+	batch   int
+	chunks  []*graphChunk
+	workers int
+	errs    []error
+}
+
+// graphChunk is the graph of samples [lo, lo+n) of the minibatch.
+type graphChunk struct {
+	lo, n  int
 	g      *G.ExprGraph
-	x, y   *G.Node
-	params []*G.Node
 	loss   *G.Node
-	grads  G.Nodes
+	roots  G.Nodes
 	vm     G.VM
-	xT, yT *tensor.Dense // xᵀ (D×batch) and the one-hot labels (C×batch)
+	x, y   *tensor.Dense // the chunk's samples (n×D) and labels (n)
+	grad   []float64     // its contribution to the gradient, θ layout
+	lossOp *sceOp
+}
+
+// graphChunks is the number of chunks a minibatch of batch samples is split
+// into: two once each has at least 32 samples (so that two cores can share
+// a step), one below.
+func graphChunks(batch int) int {
+	if batch >= 64 {
+		return 2
+	}
+	return 1
 }
 
 // NewGraph builds the training graph of m for minibatches of batch samples.
+// It runs on one worker until SetWorkers says otherwise.
 func (m *MLP) NewGraph(batch int) (*Graph, error) {
 	if batch <= 0 {
 		return nil, fmt.Errorf("batch size %d: must be positive", batch)
 	}
-	lo := m.Layout
-	L := lo.NumLayers()
-	D, C := m.InputDim(), m.NumClasses()
-	gr := &Graph{m: m, batch: batch, g: G.NewGraph()}
-	gr.xT = tensor.New(tensor.WithShape(D, batch), tensor.Of(tensor.Float64))
-	gr.yT = tensor.New(tensor.WithShape(C, batch), tensor.Of(tensor.Float64))
-	gr.x = G.NewMatrix(gr.g, G.Float64, G.WithShape(D, batch), G.WithName("xT"), G.WithValue(gr.xT))
-	gr.y = G.NewMatrix(gr.g, G.Float64, G.WithShape(C, batch), G.WithName("yT"), G.WithValue(gr.yT))
-	a := gr.x
-	var err error
-	for l := 0; l < L; l++ {
-		in, out := lo.Layers[l], lo.Layers[l+1]
-		wT := tensor.New(tensor.WithShape(out, in), tensor.WithBacking(lo.W(m.Theta, l)))
-		bT := tensor.New(tensor.WithShape(out), tensor.WithBacking(lo.B(m.Theta, l)))
-		w := G.NewMatrix(gr.g, G.Float64, G.WithShape(out, in), G.WithName(fmt.Sprintf("fc%d.weight", l+1)), G.WithValue(wT))
-		b := G.NewVector(gr.g, G.Float64, G.WithShape(out), G.WithName(fmt.Sprintf("fc%d.bias", l+1)), G.WithValue(bT))
-		gr.params = append(gr.params, w, b)
-		z, err := G.Mul(w, a)
+	gr := &Graph{m: m, batch: batch, workers: 1}
+	K := graphChunks(batch)
+	for c := 0; c < K; c++ {
+		lo, hi := c*batch/K, (c+1)*batch/K
+		ch, err := m.newGraphChunk(lo, hi-lo, 1/float64(batch))
 		if err != nil {
+			gr.Close()
 			return nil, err
 		}
-		if z, err = G.BroadcastAdd(z, b, nil, []byte{1}); err != nil {
-			return nil, err
+		gr.chunks = append(gr.chunks, ch)
+	}
+	gr.errs = make([]error, K)
+	return gr, nil
+}
+
+// newGraphChunk builds the graph of n samples whose loss is scaled by
+// scale (1/B: the chunk's share of the minibatch mean).
+func (m *MLP) newGraphChunk(lo, n int, scale float64) (*graphChunk, error) {
+	lo2 := m.Layout
+	L := lo2.NumLayers()
+	D, C := m.InputDim(), m.NumClasses()
+	ch := &graphChunk{lo: lo, n: n, g: G.NewGraph(), grad: make([]float64, lo2.P)}
+	ch.x = tensor.New(tensor.WithShape(n, D), tensor.Of(tensor.Float64))
+	ch.y = tensor.New(tensor.WithShape(n), tensor.Of(tensor.Float64))
+	a := G.NewMatrix(ch.g, G.Float64, G.WithShape(n, D), G.WithName("x"), G.WithValue(ch.x))
+	y := G.NewVector(ch.g, G.Float64, G.WithShape(n), G.WithName("y"), G.WithValue(ch.y))
+	var params G.Nodes
+	for l := 0; l < L; l++ {
+		in, out := lo2.Layers[l], lo2.Layers[l+1]
+		wT := tensor.New(tensor.WithShape(out, in), tensor.WithBacking(lo2.W(m.Theta, l)))
+		bT := tensor.New(tensor.WithShape(out), tensor.WithBacking(lo2.B(m.Theta, l)))
+		w := G.NewMatrix(ch.g, G.Float64, G.WithShape(out, in), G.WithName(fmt.Sprintf("fc%d.weight", l+1)), G.WithValue(wT))
+		b := G.NewVector(ch.g, G.Float64, G.WithShape(out), G.WithName(fmt.Sprintf("fc%d.bias", l+1)), G.WithValue(bT))
+		params = append(params, w, b)
+		name := fmt.Sprintf("fc%d", l+1)
+		lin := &linearOp{
+			opBase: newOpBase(name, hmLinear, nil, n, out),
+			n:      n, in: in, outDim: out,
+			needDx: l > 0,
+			dwBuf:  lo2.W(ch.grad, l), dbBuf: lo2.B(ch.grad, l),
+		}
+		z, err := G.ApplyOp(lin, a, w, b)
+		if err != nil {
+			return nil, fmt.Errorf("building %s: %w", name, err)
 		}
 		if l == L-1 {
 			a = z
 			break
 		}
-		if a, err = m.Activation.graphOp(z); err != nil {
-			return nil, err
+		act := &actOp{opBase: newOpBase(name+"."+m.Activation.String(), hmUnary, nil, n, out), act: m.Activation}
+		if a, err = G.ApplyOp(act, z); err != nil {
+			return nil, fmt.Errorf("building %s: %w", act.name, err)
 		}
 	}
-	// loss = mean_i [ max_i + log Σ_k exp(z_ki − max_i) − Σ_k Y_ki z_ki ]
-	logits := a
-	mx, err := G.Max(logits, 0)
+	ch.lossOp = &sceOp{opBase: newOpBase("cross-entropy", hmLoss, nil), n: n, classes: C, scale: scale}
+	var err error
+	if ch.loss, err = G.ApplyOp(ch.lossOp, a, y); err != nil {
+		return nil, fmt.Errorf("building the loss: %w", err)
+	}
+	grads, err := G.Grad(ch.loss, params...)
 	if err != nil {
-		return nil, err
-	}
-	shifted, err := G.BroadcastSub(logits, mx, nil, []byte{0})
-	if err != nil {
-		return nil, err
-	}
-	ex, err := G.Exp(shifted)
-	if err != nil {
-		return nil, err
-	}
-	se, err := G.Sum(ex, 0)
-	if err != nil {
-		return nil, err
-	}
-	lse, err := G.Log(se)
-	if err != nil {
-		return nil, err
-	}
-	if lse, err = G.Add(lse, mx); err != nil {
-		return nil, err
-	}
-	picked, err := G.HadamardProd(gr.y, logits)
-	if err != nil {
-		return nil, err
-	}
-	pk, err := G.Sum(picked, 0)
-	if err != nil {
-		return nil, err
-	}
-	per, err := G.Sub(lse, pk)
-	if err != nil {
-		return nil, err
-	}
-	if gr.loss, err = G.Mean(per); err != nil {
-		return nil, err
-	}
-	if gr.grads, err = G.Grad(gr.loss, gr.params...); err != nil {
 		return nil, fmt.Errorf("building the gradient graph: %w", err)
 	}
-	// Compile only what the loss and the parameter gradients need: Gorgonia's
-	// symbolic differentiation also builds ∂loss/∂x (a product as large as
-	// the first layer's), which training never uses.
-	roots := append(G.Nodes{gr.loss}, gr.grads...)
-	gr.vm = G.NewTapeMachine(gr.g.SubgraphRoots(roots...))
-	return gr, nil
+	ch.roots = append(G.Nodes{ch.loss}, grads...)
+	ch.vm = G.NewTapeMachine(ch.g.SubgraphRoots(ch.roots...))
+	return ch, nil
 }
 
 // Batch returns the batch size the graph was built for.
 func (gr *Graph) Batch() int { return gr.batch }
 
-// Close releases the graph's machine.
-func (gr *Graph) Close() error { return gr.vm.Close() }
+// SetWorkers sets how many goroutines run the chunks of a step (at least
+// one). The results do not depend on it.
+func (gr *Graph) SetWorkers(n int) { gr.workers = max(n, 1) }
+
+// Close releases the graph's machines.
+func (gr *Graph) Close() error {
+	var first error
+	for _, ch := range gr.chunks {
+		if err := ch.vm.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
 
 // Run computes the mean loss of the current θ on the minibatch (x: Batch()
 // rows, y: Batch() labels) and stores its gradient in grad (length P, θ order).
@@ -137,25 +151,58 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 	if len(grad) != m.Layout.P {
 		return 0, fmt.Errorf("gradient buffer has %d entries, want %d", len(grad), m.Layout.P)
 	}
-	transposeBlocked(gr.xT.Float64s(), x, gr.batch, D)
-	yd := gr.yT.Float64s()
-	clear(yd)
 	for i, c := range y {
 		if c < 0 || c >= C {
 			return 0, fmt.Errorf("label %d of sample %d is outside the model's %d classes", c, i, C)
 		}
-		yd[c*gr.batch+i] = 1
 	}
-	gr.vm.Reset()
-	if err := gr.vm.RunAll(); err != nil {
-		return 0, fmt.Errorf("gorgonia: %w", err)
+	run := func(k int) {
+		ch := gr.chunks[k]
+		copy(ch.x.Float64s(), x[ch.lo*D:(ch.lo+ch.n)*D])
+		yd := ch.y.Float64s()
+		for i := range yd {
+			yd[i] = float64(y[ch.lo+i])
+		}
+		ch.vm.Reset()
+		gr.errs[k] = ch.vm.RunAll()
 	}
-	lo := m.Layout
-	for l := 0; l < lo.NumLayers(); l++ {
-		copy(lo.W(grad, l), gr.grads[2*l].Value().Data().([]float64))
-		copy(lo.B(grad, l), gr.grads[2*l+1].Value().Data().([]float64))
+	K := len(gr.chunks)
+	if w := min(gr.workers, K); w <= 1 {
+		for k := 0; k < K; k++ {
+			run(k)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for k := 1; k < K; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				run(k)
+			}()
+		}
+		run(0)
+		wg.Wait()
 	}
-	return gr.loss.Value().Data().(float64), nil
+	var loss float64
+	for k, ch := range gr.chunks {
+		if err := gr.errs[k]; err != nil {
+			return 0, fmt.Errorf("gorgonia: %w", err)
+		}
+		l, err := scalarOf(ch.loss.Value())
+		if err != nil {
+			return 0, fmt.Errorf("gorgonia: %w", err)
+		}
+		if k == 0 {
+			loss = l
+			copy(grad, ch.grad)
+			continue
+		}
+		loss += l
+		for i, v := range ch.grad {
+			grad[i] += v
+		}
+	}
+	return loss, nil
 }
 
 // transposeBlocked stores in dst (cols×rows) the transpose of src

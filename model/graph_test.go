@@ -1,6 +1,9 @@
 package model
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // The Gorgonia graph's loss and gradient equal the gonum engine's (and so
 // central finite differences, see TestGradientFiniteDifferences), and an
@@ -30,6 +33,52 @@ func TestGraphMatchesEngine(t *testing.T) {
 			}
 			for i := range m.Theta {
 				m.Theta[i] -= 0.5 * gG[i]
+			}
+		}
+		gr.Close()
+	}
+}
+
+// A minibatch split into chunks gives the same loss and gradient, bit for
+// bit, whatever the number of workers, and agrees with the engine.
+func TestGraphWorkersBitIdentical(t *testing.T) {
+	for _, c := range testNets[1:3] {
+		m, _ := New(c)
+		const B = 67 // two chunks of unequal size
+		b := synthetic(B, c.Layers[0], m.NumClasses(), c.Seed+31)
+		gr, err := m.NewGraph(B)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(gr.chunks) < 2 {
+			t.Fatalf("batch %d runs as %d chunk(s), want several", B, len(gr.chunks))
+		}
+		P := m.NumParams()
+		var ref []float64
+		var refLoss float64
+		for _, w := range []int{1, 2, 3} {
+			gr.SetWorkers(w)
+			g := make([]float64, P)
+			loss, err := gr.Run(b.X, b.Y, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref, refLoss = g, loss
+				gE := make([]float64, P)
+				e, _ := m.Evaluate(m.Theta, b, gE, 1)
+				if d := relErr(g, gE); d > 1e-12 || relErr([]float64{loss}, []float64{e.Loss}) > 1e-13 {
+					t.Errorf("%v: chunked graph differs from the engine by %.3g", c.Layers, d)
+				}
+				continue
+			}
+			if math.Float64bits(loss) != math.Float64bits(refLoss) {
+				t.Errorf("%v: loss with %d workers %v, with 1 %v", c.Layers, w, loss, refLoss)
+			}
+			for i := range g {
+				if math.Float64bits(g[i]) != math.Float64bits(ref[i]) {
+					t.Fatalf("%v: gradient[%d] with %d workers %v, with 1 %v", c.Layers, i, w, g[i], ref[i])
+				}
 			}
 		}
 		gr.Close()

@@ -187,7 +187,8 @@ type Options struct {
 	// Resume continues from OutDir/model.safetensors (its θ, step and
 	// sampler state) instead of starting afresh.
 	Resume bool
-	// Workers used by the evaluation passes.
+	// Workers used by the evaluation passes and by the Gorgonia engine's
+	// minibatch chunks (the trajectory does not depend on it).
 	Workers int
 	// Version is recorded in the outputs.
 	Version string
@@ -261,6 +262,7 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 			return nil, err
 		}
 		defer gr.Close()
+		gr.SetWorkers(o.Workers)
 		run = func(b model.Batch) (float64, error) { return gr.Run(b.X, b.Y, grad) }
 	case EngineGonum:
 		ws := m.NewWorkspace(s.BatchSize)

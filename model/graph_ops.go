@@ -1,0 +1,364 @@
+package model
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"io"
+	"math"
+
+	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The Gorgonia graph is built from a few custom operations, each a whole
+// layer's worth of arithmetic: a linear layer z = a Wᵀ + b whose forward and
+// backward passes are single GEMMs, the activation, and a fused softmax
+// cross-entropy. Gorgonia builds the graph from them and differentiates it
+// through their SymDiff methods; each operation writes its value into a
+// buffer it owns, so a training step allocates no tensors.
+//
+// With samples as rows (PyTorch's layout, W_l out×in):
+//
+//	z = a Wᵀ + b,  ∂L/∂a = (∂L/∂z) W,  ∂L/∂W = (∂L/∂z)ᵀ a,  ∂L/∂b = Σ_i (∂L/∂z)_i
+//	L = s Σ_i [log Σ_k exp z_ik − z_{i,y_i}],  ∂L/∂z = s (softmax(z) − Y)
+//
+// where s is 1/B for the mean over a minibatch of B samples.
+
+var (
+	matType = G.TensorType{Dims: 2, Of: G.Float64}
+	vecType = G.TensorType{Dims: 1, Of: G.Float64}
+)
+
+// opBase is what the graph's operations share: a name unique within the
+// graph (Gorgonia merges operations with equal hashes), the output's shape
+// and type, and the buffer the output is written to (nil for the scalar
+// loss).
+type opBase struct {
+	name  string
+	shape tensor.Shape
+	types []hm.Type // argument types, then the result's
+	out   *tensor.Dense
+}
+
+func newOpBase(name string, types []hm.Type, backing []float64, shape ...int) opBase {
+	o := opBase{name: name, types: types, shape: tensor.Shape(shape)}
+	if len(shape) > 0 {
+		n := tensor.Shape(shape).TotalSize()
+		if backing == nil {
+			backing = make([]float64, n)
+		}
+		o.out = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(backing[:n]))
+	}
+	return o
+}
+
+func (o *opBase) ReturnsPtr() bool      { return false }
+func (o *opBase) CallsExtern() bool     { return false }
+func (o *opBase) OverwritesInput() int  { return -1 }
+func (o *opBase) WriteHash(h hash.Hash) { _, _ = io.WriteString(h, o.name) }
+func (o *opBase) Hashcode() uint32 {
+	h := fnv.New32a()
+	o.WriteHash(h)
+	return h.Sum32()
+}
+func (o *opBase) String() string { return o.name }
+
+// Type returns a new function type each time: Gorgonia recycles it.
+func (o *opBase) Type() hm.Type                                  { return hm.NewFnType(o.types...) }
+func (o *opBase) InferShape(...G.DimSizer) (tensor.Shape, error) { return o.shape.Clone(), nil }
+
+// values returns the float64 data of Gorgonia values (dense tensors).
+func values(vs []G.Value, want int) ([][]float64, error) {
+	if len(vs) != want {
+		return nil, fmt.Errorf("%d inputs, want %d", len(vs), want)
+	}
+	out := make([][]float64, want)
+	for i, v := range vs {
+		d, ok := v.(*tensor.Dense)
+		if !ok {
+			return nil, fmt.Errorf("input %d is a %T, want a dense tensor", i, v)
+		}
+		out[i] = d.Float64s()
+	}
+	return out, nil
+}
+
+// scalarOf returns the value of a scalar Gorgonia value.
+func scalarOf(v G.Value) (float64, error) {
+	switch s := v.(type) {
+	case *G.F64:
+		return float64(*s), nil
+	case tensor.Tensor:
+		if f, ok := s.Data().(float64); ok {
+			return f, nil
+		}
+	}
+	return 0, fmt.Errorf("gradient seed is a %T, want a float64 scalar", v)
+}
+
+// linearOp: (a n×in, W out×in, b out) → z = a Wᵀ + b, n×out.
+type linearOp struct {
+	opBase
+	n, in, outDim int
+	needDx        bool // whether ∂L/∂a is wanted (not for the input layer)
+	dwBuf, dbBuf  []float64
+}
+
+func (op *linearOp) Arity() int { return 3 }
+
+func (op *linearOp) Do(vs ...G.Value) (G.Value, error) {
+	in, err := values(vs, 3)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	z := op.out.Float64s()
+	for i := 0; i < op.n; i++ {
+		copy(z[i*op.outDim:(i+1)*op.outDim], in[2])
+	}
+	blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(op.n, op.in, in[0]), general(op.outDim, op.in, in[1]), 1, general(op.n, op.outDim, z))
+	return op.out, nil
+}
+
+func (op *linearOp) DiffWRT(int) []bool { return []bool{op.needDx, true, true} }
+
+func (op *linearOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	a, w := inputs[0], inputs[1]
+	res := make(G.Nodes, 3)
+	var err error
+	if op.needDx {
+		dx := &linearDxOp{opBase: newOpBase(op.name+".da", []hm.Type{matType, matType, matType}, nil, op.n, op.in), lin: op}
+		if res[0], err = G.ApplyOp(dx, grad, w); err != nil {
+			return nil, err
+		}
+	}
+	dw := &linearDwOp{opBase: newOpBase(op.name+".dW", []hm.Type{matType, matType, matType}, op.dwBuf, op.outDim, op.in), lin: op}
+	if res[1], err = G.ApplyOp(dw, grad, a); err != nil {
+		return nil, err
+	}
+	db := &linearDbOp{opBase: newOpBase(op.name+".db", []hm.Type{matType, vecType}, op.dbBuf, op.outDim), lin: op}
+	if res[2], err = G.ApplyOp(db, grad); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// linearDxOp: (∂L/∂z n×out, W out×in) → ∂L/∂a = (∂L/∂z) W, n×in.
+type linearDxOp struct {
+	opBase
+	lin *linearOp
+}
+
+func (op *linearDxOp) Arity() int { return 2 }
+
+func (op *linearDxOp) Do(vs ...G.Value) (G.Value, error) {
+	in, err := values(vs, 2)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	l := op.lin
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(l.n, l.outDim, in[0]), general(l.outDim, l.in, in[1]), 0, general(l.n, l.in, op.out.Float64s()))
+	return op.out, nil
+}
+
+// linearDwOp: (∂L/∂z n×out, a n×in) → ∂L/∂W = (∂L/∂z)ᵀ a, out×in, written
+// into the graph's gradient buffer in θ's layout.
+type linearDwOp struct {
+	opBase
+	lin *linearOp
+}
+
+func (op *linearDwOp) Arity() int { return 2 }
+
+func (op *linearDwOp) Do(vs ...G.Value) (G.Value, error) {
+	in, err := values(vs, 2)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	l := op.lin
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(l.n, l.outDim, in[0]), general(l.n, l.in, in[1]), 0, general(l.outDim, l.in, op.out.Float64s()))
+	return op.out, nil
+}
+
+// linearDbOp: ∂L/∂z (n×out) → ∂L/∂b = Σ_i (∂L/∂z)_i, summed in sample order.
+type linearDbOp struct {
+	opBase
+	lin *linearOp
+}
+
+func (op *linearDbOp) Arity() int { return 1 }
+
+func (op *linearDbOp) Do(vs ...G.Value) (G.Value, error) {
+	in, err := values(vs, 1)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	l := op.lin
+	db := op.out.Float64s()
+	clear(db)
+	for i := 0; i < l.n; i++ {
+		for k, v := range in[0][i*l.outDim : (i+1)*l.outDim] {
+			db[k] += v
+		}
+	}
+	return op.out, nil
+}
+
+// actOp: z → f(z) for the hidden layers' activation.
+type actOp struct {
+	opBase
+	act Activation
+}
+
+func (op *actOp) Arity() int { return 1 }
+
+func (op *actOp) Do(vs ...G.Value) (G.Value, error) {
+	in, err := values(vs, 1)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	op.act.Apply(op.out.Float64s(), in[0])
+	return op.out, nil
+}
+
+func (op *actOp) DiffWRT(int) []bool { return []bool{true} }
+
+func (op *actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	d := &actGradOp{opBase: newOpBase(op.name+".dz", []hm.Type{matType, matType, matType, matType}, nil, op.shape...), act: op.act}
+	n, err := G.ApplyOp(d, inputs[0], output, grad)
+	return G.Nodes{n}, err
+}
+
+// actGradOp: (z, f(z), ∂L/∂f) → ∂L/∂z = ∂L/∂f ⊙ f′(z).
+type actGradOp struct {
+	opBase
+	act Activation
+}
+
+func (op *actGradOp) Arity() int { return 3 }
+
+func (op *actGradOp) Do(vs ...G.Value) (G.Value, error) {
+	in, err := values(vs, 3)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	g := op.out.Float64s()
+	copy(g, in[2])
+	op.act.MulDeriv(g, in[0], in[1])
+	return op.out, nil
+}
+
+// sceOp: (logits n×C, labels n) → s Σ_i [log Σ_k exp z_ik − z_{i,y_i}], the
+// softmax cross-entropy in one pass (with the row maximum subtracted before
+// the exponential).
+type sceOp struct {
+	opBase
+	n, classes int
+	scale      float64
+}
+
+func (op *sceOp) Arity() int { return 2 }
+
+// label returns the class of sample i, checked.
+func (op *sceOp) label(y []float64, i int) (int, error) {
+	c := int(y[i])
+	if c < 0 || c >= op.classes || float64(c) != y[i] {
+		return 0, fmt.Errorf("label %v of sample %d is outside the model's %d classes", y[i], i, op.classes)
+	}
+	return c, nil
+}
+
+func (op *sceOp) Do(vs ...G.Value) (G.Value, error) {
+	in, err := values(vs, 2)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	z, y := in[0], in[1]
+	C := op.classes
+	var sum float64
+	for i := 0; i < op.n; i++ {
+		c, err := op.label(y, i)
+		if err != nil {
+			return nil, err
+		}
+		zi := z[i*C : (i+1)*C]
+		mx := zi[0]
+		for _, v := range zi {
+			mx = max(mx, v)
+		}
+		var s float64
+		for _, v := range zi {
+			s += math.Exp(v - mx)
+		}
+		sum += mx + math.Log(s) - zi[c]
+	}
+	return G.NewF64(op.scale * sum), nil
+}
+
+func (op *sceOp) DiffWRT(int) []bool { return []bool{true, false} }
+
+func (op *sceOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	d := &sceGradOp{opBase: newOpBase(op.name+".dz", []hm.Type{matType, vecType, G.Float64, matType}, nil, op.n, op.classes), sce: op}
+	n, err := G.ApplyOp(d, inputs[0], inputs[1], grad)
+	return G.Nodes{n, nil}, err
+}
+
+// sceGradOp: (logits, labels, ∂/∂L) → ∂L/∂z = s (softmax(z) − Y) ∂/∂L.
+type sceGradOp struct {
+	opBase
+	sce *sceOp
+}
+
+func (op *sceGradOp) Arity() int { return 3 }
+
+func (op *sceGradOp) Do(vs ...G.Value) (G.Value, error) {
+	if len(vs) != 3 {
+		return nil, fmt.Errorf("%s: %d inputs, want 3", op.name, len(vs))
+	}
+	seed, err := scalarOf(vs[2])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	in, err := values(vs[:2], 2)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	z, y := in[0], in[1]
+	C, s := op.sce.classes, op.sce.scale*seed
+	d := op.out.Float64s()
+	for i := 0; i < op.sce.n; i++ {
+		c, err := op.sce.label(y, i)
+		if err != nil {
+			return nil, err
+		}
+		zi, di := z[i*C:(i+1)*C], d[i*C:(i+1)*C]
+		mx := zi[0]
+		for _, v := range zi {
+			mx = max(mx, v)
+		}
+		var sum float64
+		for k, v := range zi {
+			e := math.Exp(v - mx)
+			di[k] = e
+			sum += e
+		}
+		for k := range di {
+			di[k] /= sum
+		}
+		di[c] -= 1
+		for k := range di {
+			di[k] *= s
+		}
+	}
+	return op.out, nil
+}
+
+// The types of the graph's forward operations.
+var (
+	hmLinear = []hm.Type{matType, matType, vecType, matType}
+	hmUnary  = []hm.Type{matType, matType}
+	hmLoss   = []hm.Type{matType, vecType, G.Float64}
+)
