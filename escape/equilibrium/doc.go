@@ -1,0 +1,42 @@
+// Package equilibrium measures SGD's and SGLD's fluctuations around a
+// minimum θ₀ along the eigendirections of the Hessian H, and compares them
+// with the stationary variances of the linearised discrete dynamics
+// (quasi-equilibrium, Assumption 2 of Xie, Sato & Sugiyama, "A Diffusion
+// Theory for Deep Learning Dynamics: Stochastic Gradient Descent
+// Exponentially Favors Flat Minima", ICLR 2021), and how much of the
+// displacement θ − θ₀ lies in the top eigenspace (their "low dimensional
+// diffusion").
+//
+// The predictions. Near θ₀, with δ = θ − θ₀, minibatch SGD of step η and
+// batch size B is δ ← (I − ηH)δ − ηξ with E ξξᵀ = C = Σ/B (Σ the per-sample
+// gradient covariance; minibatches drawn with replacement make this exact),
+// so the stationary covariance S solves the discrete Lyapunov equation
+//
+//	S = (I − ηH) S (I − ηH) + η²C.
+//
+// In H's eigenbasis (Huᵢ = λᵢuᵢ) its diagonal decouples exactly, whatever
+// the off-diagonal of C there: vᵢ = uᵢᵀSuᵢ satisfies vᵢ = (1 − ηλᵢ)²vᵢ +
+// η²cᵢ, cᵢ = uᵢᵀCuᵢ, hence
+//
+//	vᵢ = η cᵢ / (λᵢ (2 − ηλᵢ))            (SGD, measured cᵢ)
+//	   = η / (B (2 − ηλᵢ))                 (SGD if cᵢ = λᵢ/B)
+//
+// SGLD, θ ← θ − η∇L(θ) + √(2ηD)·ζ with ζ ~ N(0, I) (the convention of the
+// escape package), injects η²C replaced by 2ηD·I:
+//
+//	vᵢ = 2D / (λᵢ (2 − ηλᵢ)) ≈ D/λᵢ.
+//
+// The default D = η·tr C/(2P) gives SGLD the same noise power per step as
+// SGD (2ηD·P = η²·tr C). Each direction relaxes in about 1/(ηλᵢ) steps; a
+// direction counts as equilibrated when λᵢ > 0, ηλᵢ < 2, the burn-in spans
+// Settings.BurnRelaxations and the sampled steps Settings.MinRelaxations of
+// those times.
+//
+// Intervals account for the autocorrelation of the samples by batch means
+// (BatchMeans, VarianceBatchMeans).
+//
+// The pieces: an Objective (Network for an MLP on MNIST; any loss with
+// per-sample gradients and a Hessian operator), Measure (eigenbasis, cᵢ,
+// the two chains, the analysis), Report.Write (equilibrium.json,
+// directions.csv, the figure as PNG and SVG).
+package equilibrium

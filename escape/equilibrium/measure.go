@@ -1,0 +1,393 @@
+package equilibrium
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/seed"
+)
+
+// Dynamics names.
+const (
+	// SGD is minibatch SGD: θ ← θ − η·g_B(θ), g_B the mean gradient of B
+	// samples drawn uniformly with replacement.
+	SGD = "sgd"
+	// SGLD is full-batch gradient descent with isotropic Gaussian noise:
+	// θ ← θ − η∇L(θ) + √(2ηD)·ζ, ζ ~ N(0, I).
+	SGLD = "sgld"
+)
+
+// Progress, if not nil, is called with the stage ("hessian", "gradients",
+// "sgd+sgld"), the work done and the total. Calls come from one goroutine
+// at a time.
+type Progress func(stage string, done, total int)
+
+// Measure runs the measurement at theta0 on obj: the eigenbasis of
+// H(θ₀) (full decomposition when P ≤ FullMaxParams, else Lanczos top-k),
+// cᵢ = uᵢᵀCuᵢ from per-sample gradients, SGD and SGLD chains from θ₀ with
+// the samples of θ − θ₀ projected on the directions, and the analysis. The
+// result depends on s and obj only, not on s.Workers.
+func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*Report, error) {
+	s = s.normalized()
+	P, N := obj.Dim(), obj.NumSamples()
+	if len(theta0) != P {
+		return nil, fmt.Errorf("θ₀ has %d entries, the objective %d parameters", len(theta0), P)
+	}
+	if err := s.Validate(P, N); err != nil {
+		return nil, err
+	}
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	r := &Report{Settings: s, Seconds: map[string]float64{}}
+	r.Seeds.SGD = seed.Stream(s.Seed, 1)
+	r.Seeds.SGLD = seed.Stream(s.Seed, 2)
+	r.Seeds.Bulk = seed.Stream(s.Seed, 3)
+	r.Seeds.Lanczos = seed.Stream(s.Seed, 4)
+	r.Minimum.NumParams, r.Minimum.NumSamples = P, N
+
+	t0 := time.Now()
+	b, err := eigenbasis(obj, theta0, s, r, progress)
+	if err != nil {
+		return nil, err
+	}
+	r.Seconds["hessian"] = since(t0)
+
+	t0 = time.Now()
+	cs, err := noiseAlong(obj, theta0, b.U, s.BatchSize, progress)
+	if err != nil {
+		return nil, err
+	}
+	r.Seconds["gradients"] = since(t0)
+	r.Minimum.GradNorm = cs.gradNorm
+	r.Minimum.TraceC = cs.traceC
+	D := s.D
+	r.Minimum.SGLDDDefault = D == 0
+	if D == 0 {
+		D = s.Eta * cs.traceC / (2 * float64(P))
+		if !(D > 0) {
+			return nil, fmt.Errorf("tr C = %v at θ₀: the default SGLD diffusion η·tr C/(2P) is not positive; give sgld-d", cs.traceC)
+		}
+	}
+	r.Minimum.SGLDD = D
+
+	t0 = time.Now()
+	chains, err := runChains(obj, theta0, b.U, s, D, [2]uint64{r.Seeds.SGD, r.Seeds.SGLD}, progress)
+	if err != nil {
+		return nil, err
+	}
+	r.Seconds["dynamics"] = since(t0)
+	if err := r.analyse(b, cs, chains, D); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func since(t time.Time) float64 { return math.Round(time.Since(t).Seconds()*1000) / 1000 }
+
+// basis is the set of eigendirections measured: U (P×K) holds the unit
+// eigenvectors as columns, the first TopK the largest eigenvalues in
+// descending order, then the bulk sample in descending order.
+type basis struct {
+	U       *mat.Dense
+	lambda  []float64
+	rank    []int // 1-based rank of λ among all P, descending
+	kind    []string
+	topK    int
+	lambdas []float64 // the full spectrum, descending (full method only)
+}
+
+// eigenbasis computes the directions and records the method in r.
+func eigenbasis(obj Objective, theta0 []float64, s Settings, r *Report, progress Progress) (*basis, error) {
+	P := obj.Dim()
+	op, err := obj.Hessian(theta0)
+	if err != nil {
+		return nil, fmt.Errorf("Hessian at θ₀: %w", err)
+	}
+	if l, ok := op.(interface{ Loss() float64 }); ok {
+		v := l.Loss()
+		r.Minimum.Loss = (*Number)(&v)
+	}
+	b := &basis{topK: s.TopK}
+	if P <= FullMaxParams {
+		r.Minimum.EigenMethod = "full"
+		h, _, err := hessian.Full(op, 64, func(done, total int) { progress("hessian", done, total) })
+		if err != nil {
+			return nil, err
+		}
+		var es mat.EigenSym
+		if !es.Factorize(h, true) {
+			return nil, errors.New("the eigendecomposition of H(θ₀) did not converge")
+		}
+		vals := es.Values(nil) // ascending
+		var vecs mat.Dense
+		es.VectorsTo(&vecs)
+		// descending order: rank j ↔ column P−1−j
+		b.lambdas = make([]float64, P)
+		for j := range P {
+			b.lambdas[j] = vals[P-1-j]
+		}
+		ranks := make([]int, 0, s.TopK+s.Bulk)
+		for j := range s.TopK {
+			ranks = append(ranks, j)
+		}
+		if rest := P - s.TopK; rest > 0 && s.Bulk > 0 {
+			rng := rand.New(rand.NewPCG(r.Seeds.Bulk, 0))
+			perm := rng.Perm(rest)[:min(s.Bulk, rest)]
+			sort.Ints(perm)
+			for _, j := range perm {
+				ranks = append(ranks, s.TopK+j)
+			}
+		}
+		b.U = mat.NewDense(P, len(ranks), nil)
+		col := make([]float64, P)
+		for c, j := range ranks {
+			mat.Col(col, P-1-j, &vecs)
+			b.U.SetCol(c, col)
+			b.lambda = append(b.lambda, b.lambdas[j])
+			b.rank = append(b.rank, j+1)
+			kind := "top"
+			if j >= s.TopK {
+				kind = "bulk"
+			}
+			b.kind = append(b.kind, kind)
+		}
+		r.Minimum.LambdaMax, r.Minimum.LambdaMin = Number(b.lambdas[0]), Number(b.lambdas[P-1])
+		return b, nil
+	}
+	r.Minimum.EigenMethod = "lanczos"
+	sp, err := hessian.Lanczos(op, s.TopK, 0, hessian.LanczosOptions{Seed: r.Seeds.Lanczos, Progress: func(i, m int) { progress("hessian", i, m) }})
+	if err != nil {
+		return nil, err
+	}
+	if !sp.Converged {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("Lanczos did not converge in %d iterations: the top-%d eigenpairs are approximate", sp.Iterations, s.TopK))
+	}
+	if s.Bulk > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("P = %d > %d: no full decomposition, so no bulk directions", P, FullMaxParams))
+	}
+	b.U = sp.TopVectors
+	for j, l := range sp.Top {
+		b.lambda = append(b.lambda, l)
+		b.rank = append(b.rank, j+1)
+		b.kind = append(b.kind, "top")
+	}
+	r.Minimum.LambdaMax, r.Minimum.LambdaMin = Number(sp.Top[0]), Number(math.NaN())
+	return b, nil
+}
+
+// noise holds the gradient statistics at θ₀ along the directions.
+type noise struct {
+	c        []float64 // uᵢᵀCuᵢ, C = Σ/B
+	gproj    []float64 // uᵢᵀ∇L(θ₀)
+	gradNorm float64   // ‖∇L(θ₀)‖
+	traceC   float64   // tr C
+}
+
+// gradChunk is the number of per-sample gradients held at once.
+const gradChunk = 512
+
+// noiseAlong computes cᵢ = uᵢᵀCuᵢ with C = Σ/B, Σ = (1/N)Σₙ gₙgₙᵀ − ḡḡᵀ,
+// from per-sample gradients streamed in chunks: one GEMM G·U per chunk.
+// Sums run in chunk order, so the result does not depend on workers.
+func noiseAlong(obj Objective, theta0 []float64, U *mat.Dense, B int, progress Progress) (*noise, error) {
+	P, N := obj.Dim(), obj.NumSamples()
+	_, K := U.Dims()
+	G := make([]float64, gradChunk*P)
+	GU := make([]float64, gradChunk*K)
+	sumSq := make([]float64, K)  // Σₙ (uᵢᵀgₙ)²
+	sumProj := make([]float64, K) // Σₙ uᵢᵀgₙ
+	gsum := make([]float64, P)
+	var normSq float64 // Σₙ ‖gₙ‖²
+	u := U.RawMatrix()
+	for lo := 0; lo < N; lo += gradChunk {
+		hi := min(lo+gradChunk, N)
+		n := hi - lo
+		if err := obj.PerSampleGradients(theta0, lo, hi, G[:n*P]); err != nil {
+			return nil, fmt.Errorf("per-sample gradients at θ₀: %w", err)
+		}
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: n, Cols: P, Stride: P, Data: G[:n*P]}, u, 0,
+			blas64.General{Rows: n, Cols: K, Stride: K, Data: GU[:n*K]})
+		for r := 0; r < n; r++ {
+			g := G[r*P : (r+1)*P]
+			for j, v := range g {
+				gsum[j] += v
+				normSq += v * v
+			}
+			for i, v := range GU[r*K : (r+1)*K] {
+				sumSq[i] += v * v
+				sumProj[i] += v
+			}
+		}
+		progress("gradients", hi, N)
+	}
+	out := &noise{c: make([]float64, K), gproj: make([]float64, K)}
+	fn := float64(N)
+	var gbarSq float64
+	for _, v := range gsum {
+		gbarSq += (v / fn) * (v / fn)
+	}
+	out.gradNorm = math.Sqrt(gbarSq)
+	out.traceC = (normSq/fn - gbarSq) / float64(B)
+	for i := range K {
+		m := sumProj[i] / fn
+		out.gproj[i] = m
+		out.c[i] = (sumSq[i]/fn - m*m) / float64(B)
+	}
+	if math.IsNaN(out.traceC) || math.IsInf(out.traceC, 0) {
+		return nil, fmt.Errorf("tr C = %v at θ₀: the gradients are not finite", out.traceC)
+	}
+	return out, nil
+}
+
+// chain holds the samples of one dynamics: proj is n×K row-major, row t
+// the projections uᵢᵀ(θ_t − θ₀); sq[t] = ‖θ_t − θ₀‖².
+type chain struct {
+	proj []float64
+	sq   []float64
+	n, k int
+}
+
+// col returns the series of direction i.
+func (c *chain) col(i int) []float64 {
+	x := make([]float64, c.n)
+	for t := range x {
+		x[t] = c.proj[t*c.k+i]
+	}
+	return x
+}
+
+// blockRows is the number of samples of θ − θ₀ projected together (one
+// GEMM per block).
+const blockRows = 64
+
+// runChains runs SGD (seeds[0]) and SGLD (seeds[1]) from θ₀, concurrently
+// when s.Workers ≥ 2.
+func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D float64, seeds [2]uint64, progress Progress) ([2]*chain, error) {
+	var (
+		out  [2]*chain
+		errs [2]error
+		mu   sync.Mutex
+		done [2]int
+	)
+	total := 2 * (s.BurnIn + s.Steps)
+	report := func(which, steps int) {
+		mu.Lock()
+		done[which] = steps
+		progress("sgd+sgld", done[0]+done[1], total)
+		mu.Unlock()
+	}
+	dyns := [2]string{SGD, SGLD}
+	run := func(i int) {
+		out[i], errs[i] = runChain(obj, theta0, U, s, dyns[i], D, seeds[i], func(steps int) { report(i, steps) })
+	}
+	if s.Workers >= 2 {
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Add(1)
+			go func() { defer wg.Done(); run(i) }()
+		}
+		wg.Wait()
+	} else {
+		run(0)
+		if errs[0] == nil {
+			run(1)
+		}
+	}
+	return out, errors.Join(errs[0], errs[1])
+}
+
+// runChain runs one dynamics for s.BurnIn + s.Steps steps and projects
+// every s.Every-th θ − θ₀ of the sampled part on the columns of U.
+func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn string, D float64, sd uint64, steps func(int)) (*chain, error) {
+	P, N := obj.Dim(), obj.NumSamples()
+	_, K := U.Dims()
+	rng := rand.New(rand.NewPCG(sd, 0))
+	grad := obj.NewGradient()
+	theta := append([]float64(nil), theta0...)
+	g := make([]float64, P)
+	var idx []int
+	if dyn == SGD {
+		idx = make([]int, s.BatchSize)
+	}
+	sigma := math.Sqrt(2 * s.Eta * D)
+	n := s.Steps / s.Every
+	c := &chain{proj: make([]float64, n*K), sq: make([]float64, n), n: n, k: K}
+	block := make([]float64, blockRows*P)
+	u := U.RawMatrix()
+	rows, stored := 0, 0
+	flush := func() error {
+		if rows == 0 {
+			return nil
+		}
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: rows, Cols: P, Stride: P, Data: block[:rows*P]}, u, 0,
+			blas64.General{Rows: rows, Cols: K, Stride: K, Data: c.proj[stored*K : (stored+rows)*K]})
+		for r := 0; r < rows; r++ {
+			var q float64
+			for _, v := range block[r*P : (r+1)*P] {
+				q += v * v
+			}
+			if math.IsNaN(q) || math.IsInf(q, 0) {
+				return fmt.Errorf("%s diverged: θ is not finite after step %d (η = %v)", dyn, s.BurnIn+(stored+r+1)*s.Every, s.Eta)
+			}
+			c.sq[stored+r] = q
+		}
+		stored += rows
+		rows = 0
+		return nil
+	}
+	total := s.BurnIn + s.Steps
+	for t := 1; t <= total; t++ {
+		for k := range idx {
+			idx[k] = rng.IntN(N)
+		}
+		if err := grad.Grad(theta, idx, g); err != nil {
+			return nil, fmt.Errorf("%s step %d: %w", dyn, t, err)
+		}
+		if dyn == SGD {
+			for j, v := range g {
+				theta[j] -= s.Eta * v
+			}
+		} else {
+			for j, v := range g {
+				theta[j] += -s.Eta*v + sigma*rng.NormFloat64()
+			}
+		}
+		if t == s.BurnIn {
+			for _, v := range theta {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, fmt.Errorf("%s diverged during the burn-in of %d steps (η = %v)", dyn, s.BurnIn, s.Eta)
+				}
+			}
+		}
+		if t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && stored+rows < n {
+			row := block[rows*P : (rows+1)*P]
+			for j, v := range theta {
+				row[j] = v - theta0[j]
+			}
+			rows++
+			if rows == blockRows {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if t%256 == 0 || t == total {
+			steps(t)
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

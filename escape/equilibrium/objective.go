@@ -1,0 +1,95 @@
+package equilibrium
+
+import (
+	"fmt"
+
+	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/model"
+)
+
+// Objective is a loss L(θ) = (1/N) Σₙ ℓₙ(θ) over N samples, as the
+// dynamics and the analysis need it.
+type Objective interface {
+	// Dim returns P, the number of parameters.
+	Dim() int
+	// NumSamples returns N.
+	NumSamples() int
+	// NewGradient returns a gradient evaluator with its own scratch
+	// buffers: one per goroutine.
+	NewGradient() Gradient
+	// Hessian returns the Hessian of L at theta as a symmetric operator.
+	Hessian(theta []float64) (hessian.Operator, error)
+	// PerSampleGradients stores in G, (hi−lo)×P row-major, the gradients
+	// ∇ℓₙ(theta) of the samples n = lo … hi−1.
+	PerSampleGradients(theta []float64, lo, hi int, G []float64) error
+}
+
+// Gradient evaluates minibatch and full-batch gradients. It is not safe for
+// concurrent use.
+type Gradient interface {
+	// Grad stores in grad the gradient at theta of the mean loss over the
+	// samples idx (repeats count), or over all N samples when idx is nil.
+	Grad(theta []float64, idx []int, grad []float64) error
+}
+
+// Network is the Objective of an MLP (model.MLP, whose Theta is not used)
+// on a batch of samples: the mean softmax cross-entropy. Gradients run on
+// model's allocation-free engine (model.Workspace, model.LossGrad), the
+// training engine's passes; the Hessian is model's exact R-operator.
+type Network struct {
+	Model *model.MLP
+	Data  model.Batch
+	// Workers is the number of goroutines of the Hessian and per-sample
+	// gradient passes (results do not depend on it).
+	Workers int
+}
+
+// Dim returns P.
+func (n *Network) Dim() int { return n.Model.NumParams() }
+
+// NumSamples returns the number of samples.
+func (n *Network) NumSamples() int { return n.Data.N() }
+
+// Hessian returns model's exact Hessian-vector operator at theta.
+func (n *Network) Hessian(theta []float64) (hessian.Operator, error) {
+	return n.Model.NewHessian(theta, n.Data, max(1, n.Workers))
+}
+
+// PerSampleGradients stores ∇ℓₙ(theta), n = lo … hi−1, in G.
+func (n *Network) PerSampleGradients(theta []float64, lo, hi int, G []float64) error {
+	if lo < 0 || hi > n.Data.N() || lo >= hi {
+		return fmt.Errorf("samples %d..%d outside 0..%d", lo, hi, n.Data.N())
+	}
+	D := n.Model.InputDim()
+	b := model.Batch{X: n.Data.X[lo*D : hi*D], Y: n.Data.Y[lo:hi]}
+	return n.Model.PerSampleGradients(theta, b, G, max(1, n.Workers))
+}
+
+// NewGradient returns a gradient evaluator on model's Workspace engine.
+func (n *Network) NewGradient() Gradient { return &netGradient{net: n} }
+
+// netGradient holds the workspaces of one goroutine: one sized for
+// minibatches, created on first use, and one for the full batch.
+type netGradient struct {
+	net        *Network
+	small, all *model.Workspace
+	mb         model.Batch
+}
+
+func (g *netGradient) Grad(theta []float64, idx []int, grad []float64) error {
+	m := g.net.Model
+	if idx == nil {
+		if g.all == nil {
+			g.all = m.NewWorkspace(g.net.Data.N())
+		}
+		_, err := m.LossGrad(g.all, theta, g.net.Data, grad)
+		return err
+	}
+	if g.small == nil || len(idx) > cap(g.mb.Y) {
+		g.small = m.NewWorkspace(len(idx))
+		g.mb = model.Batch{X: make([]float64, 0, len(idx)*m.InputDim()), Y: make([]int, 0, len(idx))}
+	}
+	g.mb = m.Gather(g.net.Data, idx, g.mb)
+	_, err := m.LossGrad(g.small, theta, g.mb, grad)
+	return err
+}

@@ -1,0 +1,291 @@
+package equilibrium
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+// Direction is one eigendirection uᵢ of H(θ₀) with the measured and
+// predicted variances of uᵢᵀθ under SGD and SGLD.
+type Direction struct {
+	// Index is the rank of λᵢ among the P eigenvalues, 1 the largest.
+	Index int `json:"index"`
+	// Kind is "top" (one of the top-k) or "bulk" (the seeded sample).
+	Kind   string  `json:"kind"`
+	Lambda float64 `json:"lambda"`
+	// C is cᵢ = uᵢᵀCuᵢ, C = Σ/B.
+	C float64 `json:"c"`
+	// RelaxationSteps is 1/(ηλᵢ) (null for λᵢ ≤ 0).
+	RelaxationSteps Number `json:"relaxation_steps"`
+	// Equilibrated: λᵢ > 0, ηλᵢ < 2 and the burn-in and sampled steps span
+	// enough relaxation times (Settings).
+	Equilibrated bool `json:"equilibrated"`
+
+	VarSGD           float64   `json:"var_sgd"`
+	VarSGDCI95       [2]Number `json:"var_sgd_ci95"`
+	PredSGDMeasuredC Number    `json:"pred_sgd_measured_c"`
+	PredSGDHOverB    Number    `json:"pred_sgd_h_over_b"`
+	VarSGLD          float64   `json:"var_sgld"`
+	VarSGLDCI95      [2]Number `json:"var_sgld_ci95"`
+	PredSGLD         Number    `json:"pred_sgld"`
+
+	// MeanSGD and MeanSGLD are the means of uᵢᵀ(θ − θ₀) over the samples;
+	// DriftSGD and DriftSGLD the mean of the second half of the samples
+	// minus that of the first half.
+	MeanSGD   float64 `json:"mean_sgd"`
+	DriftSGD  float64 `json:"drift_sgd"`
+	MeanSGLD  float64 `json:"mean_sgld"`
+	DriftSGLD float64 `json:"drift_sgld"`
+	// GradProj is uᵢᵀ∇L(θ₀); PredMean = −GradProj/λᵢ is the offset of the
+	// linearised dynamics' stationary mean from θ₀.
+	GradProj float64 `json:"grad_proj"`
+	PredMean Number  `json:"pred_mean"`
+}
+
+// Summary condenses the equilibrated directions.
+type Summary struct {
+	// Medians over the equilibrated directions of measured/predicted vᵢ.
+	MedianRatioSGDMeasuredC Number `json:"median_ratio_sgd_measured_c"`
+	MedianRatioSGDHOverB    Number `json:"median_ratio_sgd_h_over_b"`
+	MedianRatioSGLD         Number `json:"median_ratio_sgld"`
+	// Least-squares slopes of log vᵢ against log λᵢ (C = H/B predicts 0 for
+	// SGD, SGLD predicts −1); LogLogSlopePredSGDMeasuredC is the slope of
+	// the measured-cᵢ prediction over the same directions.
+	LogLogSlopeSGD              Number `json:"loglog_slope_sgd"`
+	LogLogSlopeSGLD             Number `json:"loglog_slope_sgld"`
+	LogLogSlopePredSGDMeasuredC Number `json:"loglog_slope_pred_sgd_measured_c"`
+	// DirectionsUsed is the number of equilibrated directions.
+	DirectionsUsed int `json:"directions_used"`
+	// Drifting counts equilibrated directions whose drift exceeds half
+	// their spread √vᵢ, per dynamics.
+	DriftingSGD  int `json:"drifting_sgd"`
+	DriftingSGLD int `json:"drifting_sgld"`
+}
+
+// LowDim is the fraction of E‖θ − θ₀‖² in the top-k eigenspace, k = 1 … K.
+type LowDim struct {
+	K            []int     `json:"k"`
+	FractionSGD  []float64 `json:"fraction_sgd"`
+	FractionSGLD []float64 `json:"fraction_sgld"`
+	// Isotropic is k/P, the fraction of an isotropic displacement.
+	Isotropic []float64 `json:"isotropic"`
+	// MeanSqSGD and MeanSqSGLD are E‖θ − θ₀‖² over the samples.
+	MeanSqSGD  float64 `json:"mean_sq_sgd"`
+	MeanSqSGLD float64 `json:"mean_sq_sgld"`
+}
+
+// Minimum describes θ₀ and the noise there.
+type Minimum struct {
+	NumParams  int     `json:"num_params"`
+	NumSamples int     `json:"num_samples"`
+	Loss       *Number `json:"loss,omitempty"`
+	// GradNorm is ‖∇L(θ₀)‖: θ₀ is rarely an exact minimum.
+	GradNorm float64 `json:"grad_norm"`
+	// TraceC is tr C, C = Σ/B.
+	TraceC float64 `json:"trace_c"`
+	// EigenMethod is "full" (dense decomposition) or "lanczos" (top-k).
+	EigenMethod string `json:"eigen_method"`
+	LambdaMax   Number `json:"lambda_max"`
+	// LambdaMin is the smallest eigenvalue (full method only).
+	LambdaMin Number `json:"lambda_min"`
+	// SGLDD is the diffusion D of SGLD; SGLDDDefault reports D = η·tr C/(2P).
+	SGLDD        float64 `json:"sgld_d"`
+	SGLDDDefault bool    `json:"sgld_d_default"`
+}
+
+// Report is the content of equilibrium.json. Measure fills the
+// measurement; the caller fills the provenance (Version, Command, Source,
+// Model, Data).
+type Report struct {
+	Version string   `json:"version"`
+	Command []string `json:"command,omitempty"`
+	// Source names where θ₀ comes from (a checkpoint file).
+	Source string `json:"source,omitempty"`
+	// Model and Data describe the network and the sample selection.
+	Model any `json:"model,omitempty"`
+	Data  any `json:"data,omitempty"`
+
+	Settings Settings `json:"settings"`
+	Seeds    struct {
+		SGD     uint64 `json:"sgd"`
+		SGLD    uint64 `json:"sgld"`
+		Bulk    uint64 `json:"bulk"`
+		Lanczos uint64 `json:"lanczos"`
+	} `json:"seeds"`
+	Minimum    Minimum     `json:"minimum"`
+	Directions []Direction `json:"directions"`
+	Summary    Summary     `json:"summary"`
+	LowDim     LowDim      `json:"low_dim"`
+	// Samples is the number of samples of θ per dynamics.
+	Samples  int                `json:"samples"`
+	Warnings []string           `json:"warnings"`
+	Seconds  map[string]float64 `json:"seconds"`
+	Files    map[string]string  `json:"files,omitempty"`
+}
+
+// analyse fills the directions, summary and low-dimensional fractions.
+func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
+	s := r.Settings
+	eta, B := s.Eta, float64(s.BatchSize)
+	r.Samples = ch[0].n
+	nan := Number(math.NaN())
+	var ratioM, ratioH, ratioL, lx, lyS, lyL, lyP []float64
+	var worst [2]struct {
+		idx int
+		z   float64
+	}
+	for i, lam := range b.lambda {
+		d := Direction{Index: b.rank[i], Kind: b.kind[i], Lambda: lam, C: cs.c[i], GradProj: cs.gproj[i],
+			RelaxationSteps: nan, PredSGDMeasuredC: nan, PredSGDHOverB: nan, PredSGLD: nan, PredMean: nan}
+		if lam > 0 {
+			d.RelaxationSteps = Number(1 / (eta * lam))
+			d.PredMean = Number(-cs.gproj[i] / lam)
+			if eta*lam < 2 {
+				den := lam * (2 - eta*lam)
+				d.PredSGDMeasuredC = Number(eta * cs.c[i] / den)
+				d.PredSGDHOverB = Number(eta / (B * (2 - eta*lam)))
+				d.PredSGLD = Number(2 * D / den)
+				tau := 1 / (eta * lam)
+				d.Equilibrated = float64(s.Steps) >= s.MinRelaxations*tau && float64(s.BurnIn) >= s.BurnRelaxations*tau
+			}
+		}
+		var sds [2]float64
+		for k, c := range ch {
+			x := c.col(i)
+			v, err := VarianceBatchMeans(x, s.Batches, 0.95)
+			if err != nil {
+				return err
+			}
+			m, drift := meanDrift(x)
+			ci := [2]Number{Number(v.Lo), Number(v.Hi)}
+			if k == 0 {
+				d.VarSGD, d.VarSGDCI95, d.MeanSGD, d.DriftSGD = v.Value, ci, m, drift
+			} else {
+				d.VarSGLD, d.VarSGLDCI95, d.MeanSGLD, d.DriftSGLD = v.Value, ci, m, drift
+			}
+			sds[k] = math.Sqrt(v.Value)
+		}
+		if d.Equilibrated {
+			ratioM = append(ratioM, d.VarSGD/float64(d.PredSGDMeasuredC))
+			ratioH = append(ratioH, d.VarSGD/float64(d.PredSGDHOverB))
+			ratioL = append(ratioL, d.VarSGLD/float64(d.PredSGLD))
+			if d.VarSGD > 0 && d.VarSGLD > 0 && d.PredSGDMeasuredC > 0 {
+				lx = append(lx, math.Log(lam))
+				lyS = append(lyS, math.Log(d.VarSGD))
+				lyL = append(lyL, math.Log(d.VarSGLD))
+				lyP = append(lyP, math.Log(float64(d.PredSGDMeasuredC)))
+			}
+			for k, dr := range [2]float64{d.DriftSGD, d.DriftSGLD} {
+				z := math.Abs(dr) / sds[k]
+				if z > 0.5 {
+					if k == 0 {
+						r.Summary.DriftingSGD++
+					} else {
+						r.Summary.DriftingSGLD++
+					}
+					if z > worst[k].z {
+						worst[k].idx, worst[k].z = d.Index, z
+					}
+				}
+			}
+		}
+		r.Directions = append(r.Directions, d)
+	}
+	sm := &r.Summary
+	sm.DirectionsUsed = len(ratioM)
+	sm.MedianRatioSGDMeasuredC, sm.MedianRatioSGDHOverB, sm.MedianRatioSGLD = median(ratioM), median(ratioH), median(ratioL)
+	sm.LogLogSlopeSGD, sm.LogLogSlopeSGLD, sm.LogLogSlopePredSGDMeasuredC = slope(lx, lyS), slope(lx, lyL), slope(lx, lyP)
+
+	notEq := len(r.Directions) - sm.DirectionsUsed
+	if notEq > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d of %d directions have not equilibrated (λ ≤ 0, or T = %d steps < %g·1/(ηλ), or burn-in %d < %g·1/(ηλ)): reported, kept out of the summary",
+			notEq, len(r.Directions), s.Steps, s.MinRelaxations, s.BurnIn, s.BurnRelaxations))
+	}
+	if sm.DirectionsUsed == 0 {
+		r.Warnings = append(r.Warnings, "no direction has equilibrated: run more --steps or use a larger --eta")
+	}
+	for k, name := range [2]string{"SGD", "SGLD"} {
+		cnt := []int{sm.DriftingSGD, sm.DriftingSGLD}[k]
+		if cnt > 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d of %d equilibrated directions drift (second-half minus first-half mean) by more than half their spread √v (largest: direction %d, %.2f·√v); θ₀ is not a minimum of this loss (‖∇L(θ₀)‖ = %.3g)",
+				name, cnt, sm.DirectionsUsed, worst[k].idx, worst[k].z, r.Minimum.GradNorm))
+		}
+	}
+
+	// Low-dimensional diffusion over the top-k directions (the first topK
+	// columns, descending λ).
+	ld := &r.LowDim
+	for k, c := range ch {
+		var total float64
+		for _, q := range c.sq {
+			total += q
+		}
+		total /= float64(c.n)
+		frac := make([]float64, b.topK)
+		var cum float64
+		for i := range b.topK {
+			var m2 float64
+			for t := 0; t < c.n; t++ {
+				v := c.proj[t*c.k+i]
+				m2 += v * v
+			}
+			cum += m2 / float64(c.n)
+			frac[i] = cum / total
+		}
+		if k == 0 {
+			ld.FractionSGD, ld.MeanSqSGD = frac, total
+		} else {
+			ld.FractionSGLD, ld.MeanSqSGLD = frac, total
+		}
+	}
+	for k := 1; k <= b.topK; k++ {
+		ld.K = append(ld.K, k)
+		ld.Isotropic = append(ld.Isotropic, float64(k)/float64(r.Minimum.NumParams))
+	}
+	return nil
+}
+
+// meanDrift returns the mean of x and the mean of its second half minus
+// that of its first half.
+func meanDrift(x []float64) (mean, drift float64) {
+	h := len(x) / 2
+	var a, b float64
+	for _, v := range x[:h] {
+		a += v
+	}
+	for _, v := range x[h:] {
+		b += v
+	}
+	mean = (a + b) / float64(len(x))
+	if h > 0 {
+		drift = b/float64(len(x)-h) - a/float64(h)
+	}
+	return mean, drift
+}
+
+// median returns the median of x (NaN when empty).
+func median(x []float64) Number {
+	if len(x) == 0 {
+		return Number(math.NaN())
+	}
+	y := append([]float64(nil), x...)
+	sort.Float64s(y)
+	n := len(y)
+	if n%2 == 1 {
+		return Number(y[n/2])
+	}
+	return Number((y[n/2-1] + y[n/2]) / 2)
+}
+
+// slope returns the least-squares slope of y on x (NaN with fewer than two
+// distinct x).
+func slope(x, y []float64) Number {
+	if len(x) < 2 {
+		return Number(math.NaN())
+	}
+	_, b := stat.LinearRegression(x, y, nil, false)
+	return Number(b)
+}

@@ -1,0 +1,160 @@
+package equilibrium
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Defaults of Settings (the zero value of a field means its default).
+const (
+	DefaultEta             = 0.1
+	DefaultBatchSize       = 64
+	DefaultSteps           = 20000
+	DefaultEvery           = 10
+	DefaultTopK            = 40
+	DefaultBulk            = 40
+	DefaultBatches         = 20
+	DefaultMinRelaxations  = 50
+	DefaultBurnRelaxations = 3
+	// FullMaxParams is the largest P for which the Hessian is assembled and
+	// fully decomposed (then bulk directions can be sampled); above it the
+	// top-k come from Lanczos.
+	FullMaxParams = 3000
+)
+
+// Settings configure Measure. JSON names are those of equilibrium.json.
+type Settings struct {
+	// Eta is the step size η of both dynamics.
+	Eta float64 `json:"eta"`
+	// BatchSize is SGD's B (minibatches drawn with replacement) and the B of
+	// C = Σ/B.
+	BatchSize int `json:"batch_size"`
+	// Steps is T, the number of steps sampled after the burn-in.
+	Steps int `json:"steps"`
+	// BurnIn is the number of steps before sampling; 0 means Steps/10.
+	BurnIn int `json:"burn_in"`
+	// Every is m: θ is sampled every m steps.
+	Every int `json:"every"`
+	// TopK is the number of top eigendirections (the k of the
+	// low-dimensional fraction runs 1 … TopK).
+	TopK int `json:"top_k"`
+	// Bulk is the number of further eigendirections drawn at random (seeded)
+	// from the rest of the spectrum when the Hessian is fully decomposed;
+	// negative means none.
+	Bulk int `json:"bulk"`
+	// D is SGLD's diffusion; 0 means η·tr C/(2P) (same noise power per step
+	// as SGD).
+	D float64 `json:"sgld_d"`
+	// Batches is the number of batch means of every interval.
+	Batches int `json:"batches"`
+	// MinRelaxations and BurnRelaxations: a direction is equilibrated when
+	// the sampled steps span MinRelaxations and the burn-in BurnRelaxations
+	// relaxation times 1/(ηλᵢ).
+	MinRelaxations  float64 `json:"min_relaxations"`
+	BurnRelaxations float64 `json:"burn_relaxations"`
+	// Seed seeds everything random (minibatches, SGLD noise, the bulk
+	// sample, Lanczos' start vector) through independent streams.
+	Seed uint64 `json:"seed"`
+	// Workers is the number of goroutines: the two chains run concurrently
+	// when it is at least 2; Hessian and per-sample passes use it too.
+	// Results do not depend on it.
+	Workers int `json:"-"`
+}
+
+// normalized returns s with the defaults filled in.
+func (s Settings) normalized() Settings {
+	if s.Eta == 0 {
+		s.Eta = DefaultEta
+	}
+	if s.BatchSize == 0 {
+		s.BatchSize = DefaultBatchSize
+	}
+	if s.Steps == 0 {
+		s.Steps = DefaultSteps
+	}
+	if s.BurnIn == 0 {
+		s.BurnIn = s.Steps / 10
+	}
+	if s.Every == 0 {
+		s.Every = DefaultEvery
+	}
+	if s.TopK == 0 {
+		s.TopK = DefaultTopK
+	}
+	if s.Bulk == 0 {
+		s.Bulk = DefaultBulk
+	}
+	if s.Bulk < 0 {
+		s.Bulk = 0
+	}
+	if s.Batches == 0 {
+		s.Batches = DefaultBatches
+	}
+	if s.MinRelaxations == 0 {
+		s.MinRelaxations = DefaultMinRelaxations
+	}
+	if s.BurnRelaxations == 0 {
+		s.BurnRelaxations = DefaultBurnRelaxations
+	}
+	if s.Workers < 1 {
+		s.Workers = 1
+	}
+	return s
+}
+
+// Validate checks normalized settings against an objective of P parameters
+// and N samples; errors name the setting as the command-line flag does.
+func (s Settings) Validate(P, N int) error {
+	pos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
+	switch {
+	case !pos(s.Eta):
+		return fmt.Errorf("eta %v: want a positive number", s.Eta)
+	case s.BatchSize < 1 || s.BatchSize > N:
+		return fmt.Errorf("batch-size %d: want 1..%d (the number of samples)", s.BatchSize, N)
+	case s.Steps < 1:
+		return fmt.Errorf("steps %d: want a positive number", s.Steps)
+	case s.BurnIn < 0:
+		return fmt.Errorf("burn-in %d: want a non-negative number", s.BurnIn)
+	case s.Every < 1:
+		return fmt.Errorf("every %d: want a positive number", s.Every)
+	case s.Steps/s.Every < s.Batches:
+		return fmt.Errorf("steps %d / every %d gives %d samples, fewer than the %d batches of the intervals", s.Steps, s.Every, s.Steps/s.Every, s.Batches)
+	case s.TopK < 1 || s.TopK > P:
+		return fmt.Errorf("top-k %d: want 1..%d (the number of parameters)", s.TopK, P)
+	case s.D < 0 || math.IsNaN(s.D) || math.IsInf(s.D, 0):
+		return fmt.Errorf("sgld-d %v: want a positive number (0 for η·tr C/(2P))", s.D)
+	case s.Batches < 2:
+		return fmt.Errorf("batches %d: want at least 2", s.Batches)
+	case !pos(s.MinRelaxations) || !pos(s.BurnRelaxations):
+		return fmt.Errorf("relaxation thresholds %v and %v: want positive numbers", s.MinRelaxations, s.BurnRelaxations)
+	}
+	return nil
+}
+
+// Number is a float64 written to JSON as null when it is NaN or infinite
+// (a prediction that does not apply, e.g. for λ ≤ 0), and read back as NaN.
+type Number float64
+
+// MarshalJSON writes null for NaN and ±Inf.
+func (x Number) MarshalJSON() ([]byte, error) {
+	f := float64(x)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON reads null as NaN.
+func (x *Number) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*x = Number(math.NaN())
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*x = Number(f)
+	return nil
+}
