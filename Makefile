@@ -6,6 +6,7 @@
 #   make bench [BLAS=openblas] the benchmarks the issues name
 #   make figure                the C = H/B figure, end to end, into out/cvh/
 #   make escape-figure         the six-panel escape figure into out/escape-figure/
+#   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
 #   make lint | make clean
 
 GO      ?= go
@@ -31,7 +32,7 @@ endif
 
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build test bench lint clean deps figure escape-figure
+.PHONY: build test bench lint clean deps figure escape-figure equilibrium-figure
 
 deps:
 	$(GO) mod download
@@ -70,3 +71,11 @@ figure: build
 # out/escape-figure/escape-figure.png/.svg and figure.json. Resumable.
 escape-figure: build
 	bin/sgn escape figure --out out/escape-figure --workers 2 --quiet
+
+# The equilibrium figure: SGD's and SGLD's fluctuations around the figure
+# model along its Hessian eigendirections against the linearised
+# predictions, into out/equilibrium/ (trains the figure model once, as
+# make figure does).
+equilibrium-figure: build
+	@test -f out/figure-model/summary.json || bin/sgn train --preset figure --out out/figure-model --quiet
+	bin/sgn equilibrium --checkpoint out/figure-model/model.safetensors --out out/equilibrium --quiet

@@ -42,14 +42,15 @@ type command struct {
 // commands lists the subcommands. Each lives in a file of its own.
 func commands() map[string]command {
 	return map[string]command{
-		"train":      {"train an MLP on MNIST with minibatch SGD", runTrain},
-		"data":       {"data utilities: export the exact tensors a model consumes", runData},
-		"hessian":    {"Hessian spectrum: Lanczos top/bottom-k, trace, density, full matrix", runHessian},
-		"covariance": {"gradient-noise covariance C(θ) against H(θ)/B", runCovariance},
-		"noise":      {"shape of the gradient noise: across parameters vs across minibatches", runNoise},
-		"escape":     {"escape times of SGD and SGLD from sharp minima", runEscape},
-		"report":     {"the paper's claims, measured: a page of verdicts from output folders", runReport},
-		"version":    {"print the program version", runVersion},
+		"train":       {"train an MLP on MNIST with minibatch SGD", runTrain},
+		"data":        {"data utilities: export the exact tensors a model consumes", runData},
+		"hessian":     {"Hessian spectrum: Lanczos top/bottom-k, trace, density, full matrix", runHessian},
+		"covariance":  {"gradient-noise covariance C(θ) against H(θ)/B", runCovariance},
+		"noise":       {"shape of the gradient noise: across parameters vs across minibatches", runNoise},
+		"escape":      {"escape times of SGD and SGLD from sharp minima", runEscape},
+		"equilibrium": {"SGD and SGLD fluctuations along the Hessian eigendirections near a minimum", runEquilibrium},
+		"report":      {"the paper's claims, measured: a page of verdicts from output folders", runReport},
+		"version":     {"print the program version", runVersion},
 	}
 }
 

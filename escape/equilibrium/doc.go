@@ -33,7 +33,7 @@
 // those times.
 //
 // Intervals account for the autocorrelation of the samples by batch means
-// (BatchMeans, VarianceBatchMeans).
+// (internal/stats: BatchMeans, VarianceBatchMeans).
 //
 // The pieces: an Objective (Network for an MLP on MNIST; any loss with
 // per-sample gradients and a Hessian operator), Measure (eigenbasis, cᵢ,

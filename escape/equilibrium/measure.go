@@ -38,7 +38,7 @@ type Progress func(stage string, done, total int)
 // the samples of θ − θ₀ projected on the directions, and the analysis. The
 // result depends on s and obj only, not on s.Workers.
 func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*Report, error) {
-	s = s.normalized()
+	s = s.Normalized()
 	P, N := obj.Dim(), obj.NumSamples()
 	if len(theta0) != P {
 		return nil, fmt.Errorf("θ₀ has %d entries, the objective %d parameters", len(theta0), P)
@@ -205,7 +205,7 @@ func noiseAlong(obj Objective, theta0 []float64, U *mat.Dense, B int, progress P
 	_, K := U.Dims()
 	G := make([]float64, gradChunk*P)
 	GU := make([]float64, gradChunk*K)
-	sumSq := make([]float64, K)  // Σₙ (uᵢᵀgₙ)²
+	sumSq := make([]float64, K)   // Σₙ (uᵢᵀgₙ)²
 	sumProj := make([]float64, K) // Σₙ uᵢᵀgₙ
 	gsum := make([]float64, P)
 	var normSq float64 // Σₙ ‖gₙ‖²
@@ -256,6 +256,9 @@ type chain struct {
 	proj []float64
 	sq   []float64
 	n, k int
+	// lossEnd is the full-batch loss at the last step; lossEndGD that of
+	// the GD reference (CenterGD).
+	lossEnd, lossEndGD float64
 }
 
 // col returns the series of direction i.
@@ -308,7 +311,8 @@ func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D floa
 }
 
 // runChain runs one dynamics for s.BurnIn + s.Steps steps and projects
-// every s.Every-th θ − θ₀ of the sampled part on the columns of U.
+// every s.Every-th θ − θ₀ (or θ − θ_GD, Settings.Center) of the sampled
+// part on the columns of U.
 func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn string, D float64, sd uint64, steps func(int)) (*chain, error) {
 	P, N := obj.Dim(), obj.NumSamples()
 	_, K := U.Dims()
@@ -321,6 +325,13 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 		idx = make([]int, s.BatchSize)
 	}
 	sigma := math.Sqrt(2 * s.Eta * D)
+	// ref is what θ is measured from: θ₀, or the GD path stepped alongside.
+	ref := theta0
+	var gGD []float64
+	if s.Center == CenterGD {
+		ref = append([]float64(nil), theta0...)
+		gGD = make([]float64, P)
+	}
 	n := s.Steps / s.Every
 	c := &chain{proj: make([]float64, n*K), sq: make([]float64, n), n: n, k: K}
 	block := make([]float64, blockRows*P)
@@ -351,8 +362,16 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 		for k := range idx {
 			idx[k] = rng.IntN(N)
 		}
-		if err := grad.Grad(theta, idx, g); err != nil {
+		if _, err := grad.Grad(theta, idx, g); err != nil {
 			return nil, fmt.Errorf("%s step %d: %w", dyn, t, err)
+		}
+		if gGD != nil {
+			if _, err := grad.Grad(ref, nil, gGD); err != nil {
+				return nil, fmt.Errorf("gd reference step %d: %w", t, err)
+			}
+			for j, v := range gGD {
+				ref[j] -= s.Eta * v
+			}
 		}
 		if dyn == SGD {
 			for j, v := range g {
@@ -373,7 +392,7 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 		if t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && stored+rows < n {
 			row := block[rows*P : (rows+1)*P]
 			for j, v := range theta {
-				row[j] = v - theta0[j]
+				row[j] = v - ref[j]
 			}
 			rows++
 			if rows == blockRows {
@@ -388,6 +407,15 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 	}
 	if err := flush(); err != nil {
 		return nil, err
+	}
+	var err error
+	if c.lossEnd, err = grad.Grad(theta, nil, g); err != nil {
+		return nil, err
+	}
+	if gGD != nil {
+		if c.lossEndGD, err = grad.Grad(ref, nil, g); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -98,19 +99,21 @@ func (q *quadratic) NewGradient() Gradient { return quadGrad{q} }
 
 type quadGrad struct{ q *quadratic }
 
-func (g quadGrad) Grad(theta []float64, idx []int, grad []float64) error {
+func (g quadGrad) Grad(theta []float64, idx []int, grad []float64) (float64, error) {
 	q := g.q
 	P := q.Dim()
 	mat.NewVecDense(P, grad).MulVec(q.A, mat.NewVecDense(P, theta))
+	loss := floats.Dot(theta, grad) / 2
 	if idx == nil {
-		return nil // Σₙ bₙ = 0
+		return loss, nil // Σₙ bₙ = 0
 	}
 	for _, n := range idx {
 		for i := range grad {
 			grad[i] += q.b[n][i] / float64(len(idx))
+			loss += q.b[n][i] * theta[i] / float64(len(idx))
 		}
 	}
-	return nil
+	return loss, nil
 }
 
 type symOp struct{ a *mat.SymDense }
@@ -294,6 +297,29 @@ func TestOffMinimum(t *testing.T) {
 		if sd := math.Sqrt(d.VarSGD); math.Abs(d.MeanSGD-want) > 0.2*sd {
 			t.Errorf("direction %d: mean of uᵀ(θ − θ₀) %v, want about %v (spread %v)", d.Index, d.MeanSGD, want, sd)
 		}
+	}
+
+	// Centred on the GD path the displacement is the zero-mean linear
+	// process from the first step: its variances are the stationary ones.
+	r, err = Measure(q, theta0, Settings{Eta: 0.1, BatchSize: 4, Steps: 100000, BurnIn: 2000, Every: 1, TopK: 3, Seed: 2, Center: CenterGD}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	widen := 3.88 / 2.09 // t₁₉ quantiles 0.9995 / 0.975
+	for _, d := range r.Directions {
+		for k, v := range []struct {
+			meas, mean float64
+			pred       Number
+			ci         [2]Number
+		}{{d.VarSGD, d.MeanSGD, d.PredSGDMeasuredC, d.VarSGDCI95}, {d.VarSGLD, d.MeanSGLD, d.PredSGLD, d.VarSGLDCI95}} {
+			half := float64(v.ci[1]-v.ci[0]) / 2
+			if math.Abs(v.meas-float64(v.pred)) > widen*half || math.Abs(v.mean) > 0.1*math.Sqrt(v.meas) {
+				t.Errorf("center gd, direction %d, chain %d: v = %.4g ± %.2g, mean %.3g; want v = %.4g, mean 0", d.Index, k, v.meas, half, v.mean, v.pred)
+			}
+		}
+	}
+	if r.LossEnd["gd"] > 1e-6 {
+		t.Errorf("GD reference ends at loss %v, want about 0 (the minimum)", r.LossEnd["gd"])
 	}
 }
 

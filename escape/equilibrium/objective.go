@@ -28,8 +28,9 @@ type Objective interface {
 // concurrent use.
 type Gradient interface {
 	// Grad stores in grad the gradient at theta of the mean loss over the
-	// samples idx (repeats count), or over all N samples when idx is nil.
-	Grad(theta []float64, idx []int, grad []float64) error
+	// samples idx (repeats count), or over all N samples when idx is nil,
+	// and returns that mean loss.
+	Grad(theta []float64, idx []int, grad []float64) (float64, error)
 }
 
 // Network is the Objective of an MLP (model.MLP, whose Theta is not used)
@@ -76,20 +77,18 @@ type netGradient struct {
 	mb         model.Batch
 }
 
-func (g *netGradient) Grad(theta []float64, idx []int, grad []float64) error {
+func (g *netGradient) Grad(theta []float64, idx []int, grad []float64) (float64, error) {
 	m := g.net.Model
 	if idx == nil {
 		if g.all == nil {
 			g.all = m.NewWorkspace(g.net.Data.N())
 		}
-		_, err := m.LossGrad(g.all, theta, g.net.Data, grad)
-		return err
+		return m.LossGrad(g.all, theta, g.net.Data, grad)
 	}
 	if g.small == nil || len(idx) > cap(g.mb.Y) {
 		g.small = m.NewWorkspace(len(idx))
 		g.mb = model.Batch{X: make([]float64, 0, len(idx)*m.InputDim()), Y: make([]int, 0, len(idx))}
 	}
 	g.mb = m.Gather(g.net.Data, idx, g.mb)
-	_, err := m.LossGrad(g.small, theta, g.mb, grad)
-	return err
+	return m.LossGrad(g.small, theta, g.mb, grad)
 }

@@ -74,12 +74,25 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
+// ptrOr returns *x, or NaN for nil.
+func ptrOr(x *Number) Number {
+	if x == nil {
+		return Number(math.NaN())
+	}
+	return *x
+}
+
 // WriteText writes a short human summary of the report.
 func (r *Report) WriteText(w io.Writer) error {
 	s, m, sm := r.Settings, r.Minimum, r.Summary
 	fmt.Fprintf(w, "θ₀: P = %d, N = %d, ‖∇L(θ₀)‖ = %.3g, λmax = %.4g, tr C = %.4g (B = %d), eigenbasis %s\n",
 		m.NumParams, m.NumSamples, m.GradNorm, float64(m.LambdaMax), m.TraceC, s.BatchSize, m.EigenMethod)
 	fmt.Fprintf(w, "dynamics: η = %g, T = %d steps after %d burn-in, every %d; SGLD D = %.4g\n", s.Eta, s.Steps, s.BurnIn, s.Every, m.SGLDD)
+	fmt.Fprintf(w, "full-batch loss: θ₀ %.5g, end of SGD %.5g, end of SGLD %.5g", float64(ptrOr(m.Loss)), r.LossEnd[SGD], r.LossEnd[SGLD])
+	if l, ok := r.LossEnd["gd"]; ok {
+		fmt.Fprintf(w, ", end of GD %.5g (displacements measured from the GD path)", l)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "directions: %d measured, %d equilibrated (summary over these)\n", len(r.Directions), sm.DirectionsUsed)
 	fmt.Fprintf(w, "median measured/predicted v: SGD (measured c) %.3f, SGD (c = λ/B) %.3f, SGLD %.3f\n",
 		float64(sm.MedianRatioSGDMeasuredC), float64(sm.MedianRatioSGDHOverB), float64(sm.MedianRatioSGLD))

@@ -46,7 +46,7 @@ func (r *Report) SaveFigure(base string) error {
 func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 	p := plot.New()
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: 1}, plot.LogTicks{Prec: 1}
 	p.X.Label.Text = "λᵢ (Hessian eigenvalue)"
 	if temp {
 		p.Title.Text = "temperature λᵢvᵢ"
@@ -55,8 +55,15 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 		p.Title.Text = "Var(uᵢᵀθ) along Hessian eigendirections"
 		p.Y.Label.Text = "vᵢ = Var(uᵢᵀθ)"
 	}
-	p.Legend.Top, p.Legend.Left = true, false
+	// One legend, in the temperature panel's empty lower right.
+	legend := temp
+	p.Legend.Top, p.Legend.Left = false, false
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	addLegend := func(name string, th ...plot.Thumbnailer) {
+		if legend {
+			p.Legend.Add(name, th...)
+		}
+	}
 	scale := func(lam, v float64) float64 {
 		if temp {
 			return lam * v
@@ -102,7 +109,7 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 		}
 		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = colGrey, draw.CrossGlyph{}, vg.Points(2)
 		p.Add(sc)
-		p.Legend.Add("not equilibrated", sc)
+		addLegend("not equilibrated", sc)
 	}
 	for _, s := range ss {
 		var pts plotter.XYs
@@ -138,7 +145,7 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 		}
 		eb.LineStyle.Color = s.col
 		p.Add(sc, eb)
-		p.Legend.Add(s.name+" measured (95%)", sc)
+		addLegend(s.name+" measured (95%)", sc)
 		if len(pred) > 1 {
 			ln, err := plotter.NewLine(pred)
 			if err != nil {
@@ -150,7 +157,7 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 			if s.name == "SGLD" {
 				label = "SGLD 2D/(λᵢ(2−ηλᵢ))"
 			}
-			p.Legend.Add(label, ln)
+			addLegend(label, ln)
 		}
 	}
 	// C = H/B: η/(B(2 − ηλ)), a smooth curve over the equilibrated range.
@@ -168,7 +175,7 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 		}
 		ln.Color, ln.Dashes = colSGD, []vg.Length{vg.Points(1), vg.Points(2)}
 		p.Add(ln)
-		p.Legend.Add("SGD with C = H/B", ln)
+		addLegend("SGD with C = H/B", ln)
 	}
 	return p, nil
 }

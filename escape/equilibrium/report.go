@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // Direction is one eigendirection uᵢ of H(θ₀) with the measured and
@@ -40,7 +42,7 @@ type Direction struct {
 	MeanSGLD  float64 `json:"mean_sgld"`
 	DriftSGLD float64 `json:"drift_sgld"`
 	// GradProj is uᵢᵀ∇L(θ₀); PredMean = −GradProj/λᵢ is the offset of the
-	// linearised dynamics' stationary mean from θ₀.
+	// linearised dynamics' stationary mean from θ₀ (0 for center gd).
 	GradProj float64 `json:"grad_proj"`
 	PredMean Number  `json:"pred_mean"`
 }
@@ -119,6 +121,10 @@ type Report struct {
 	Directions []Direction `json:"directions"`
 	Summary    Summary     `json:"summary"`
 	LowDim     LowDim      `json:"low_dim"`
+	// LossEnd is the full-batch loss at the last step of each chain ("sgd",
+	// "sgld"; "gd" for the reference path of center gd), to compare with
+	// minimum.loss at θ₀.
+	LossEnd map[string]float64 `json:"loss_end"`
 	// Samples is the number of samples of θ per dynamics.
 	Samples  int                `json:"samples"`
 	Warnings []string           `json:"warnings"`
@@ -131,6 +137,10 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 	s := r.Settings
 	eta, B := s.Eta, float64(s.BatchSize)
 	r.Samples = ch[0].n
+	r.LossEnd = map[string]float64{SGD: ch[0].lossEnd, SGLD: ch[1].lossEnd}
+	if s.Center == CenterGD {
+		r.LossEnd["gd"] = ch[0].lossEndGD
+	}
 	nan := Number(math.NaN())
 	var ratioM, ratioH, ratioL, lx, lyS, lyL, lyP []float64
 	var worst [2]struct {
@@ -143,6 +153,9 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 		if lam > 0 {
 			d.RelaxationSteps = Number(1 / (eta * lam))
 			d.PredMean = Number(-cs.gproj[i] / lam)
+			if s.Center == CenterGD {
+				d.PredMean = 0 // the GD path carries the mean
+			}
 			if eta*lam < 2 {
 				den := lam * (2 - eta*lam)
 				d.PredSGDMeasuredC = Number(eta * cs.c[i] / den)
@@ -155,7 +168,7 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 		var sds [2]float64
 		for k, c := range ch {
 			x := c.col(i)
-			v, err := VarianceBatchMeans(x, s.Batches, 0.95)
+			v, err := stats.VarianceBatchMeans(x, s.Batches, 0.95)
 			if err != nil {
 				return err
 			}
@@ -210,7 +223,7 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 	for k, name := range [2]string{"SGD", "SGLD"} {
 		cnt := []int{sm.DriftingSGD, sm.DriftingSGLD}[k]
 		if cnt > 0 {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d of %d equilibrated directions drift (second-half minus first-half mean) by more than half their spread √v (largest: direction %d, %.2f·√v); θ₀ is not a minimum of this loss (‖∇L(θ₀)‖ = %.3g)",
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d of %d equilibrated directions drift (second-half minus first-half mean) by more than half their spread √v (largest: direction %d, %.2f·√v); θ₀ is not a minimum of this loss (‖∇L(θ₀)‖ = %.3g; center gd measures about the gradient-descent path)",
 				name, cnt, sm.DirectionsUsed, worst[k].idx, worst[k].z, r.Minimum.GradNorm))
 		}
 	}

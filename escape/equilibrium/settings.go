@@ -23,6 +23,12 @@ const (
 	FullMaxParams = 3000
 )
 
+// Centers of the displacement (Settings.Center).
+const (
+	CenterTheta0 = "theta0"
+	CenterGD     = "gd"
+)
+
 // Settings configure Measure. JSON names are those of equilibrium.json.
 type Settings struct {
 	// Eta is the step size η of both dynamics.
@@ -53,6 +59,12 @@ type Settings struct {
 	// relaxation times 1/(ηλᵢ).
 	MinRelaxations  float64 `json:"min_relaxations"`
 	BurnRelaxations float64 `json:"burn_relaxations"`
+	// Center is what the displacement is measured from: CenterTheta0
+	// (θ − θ₀, the default) or CenterGD (θ − θ_GD(t), θ_GD the noise-free
+	// full-batch gradient descent from θ₀ stepped alongside: it removes
+	// the deterministic drift when θ₀ is not a minimum, at the cost of one
+	// more full-batch gradient per step).
+	Center string `json:"center"`
 	// Seed seeds everything random (minibatches, SGLD noise, the bulk
 	// sample, Lanczos' start vector) through independent streams.
 	Seed uint64 `json:"seed"`
@@ -62,8 +74,8 @@ type Settings struct {
 	Workers int `json:"-"`
 }
 
-// normalized returns s with the defaults filled in.
-func (s Settings) normalized() Settings {
+// Normalized returns s with the defaults filled in.
+func (s Settings) Normalized() Settings {
 	if s.Eta == 0 {
 		s.Eta = DefaultEta
 	}
@@ -97,6 +109,9 @@ func (s Settings) normalized() Settings {
 	if s.BurnRelaxations == 0 {
 		s.BurnRelaxations = DefaultBurnRelaxations
 	}
+	if s.Center == "" {
+		s.Center = CenterTheta0
+	}
 	if s.Workers < 1 {
 		s.Workers = 1
 	}
@@ -124,6 +139,8 @@ func (s Settings) Validate(P, N int) error {
 		return fmt.Errorf("top-k %d: want 1..%d (the number of parameters)", s.TopK, P)
 	case s.D < 0 || math.IsNaN(s.D) || math.IsInf(s.D, 0):
 		return fmt.Errorf("sgld-d %v: want a positive number (0 for η·tr C/(2P))", s.D)
+	case s.Center != CenterTheta0 && s.Center != CenterGD:
+		return fmt.Errorf("center %q: want %s or %s", s.Center, CenterTheta0, CenterGD)
 	case s.Batches < 2:
 		return fmt.Errorf("batches %d: want at least 2", s.Batches)
 	case !pos(s.MinRelaxations) || !pos(s.BurnRelaxations):

@@ -1,4 +1,4 @@
-package equilibrium
+package stats
 
 import (
 	"math"

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/sgn-project/sgn/escape/equilibrium"
+	"github.com/sgn-project/sgn/model"
+)
+
+const equilibriumExample = `sgn equilibrium --checkpoint out/figure-model/model.safetensors --first 2000 --out out/equilibrium
+sgn equilibrium --checkpoint out/figure-model/model.safetensors --eta 0.05 --batch-size 16 --steps 40000 --out out/eq-b16`
+
+// runEquilibrium implements 'sgn equilibrium': SGD's and SGLD's
+// fluctuations around a trained minimum along the Hessian's
+// eigendirections, against the linearised predictions.
+func runEquilibrium(a *app, args []string) error {
+	fs := a.newFlagSet("equilibrium", "equilibrium --checkpoint FILE [--first N] [--eta η] [--batch-size B] [--steps T] [flags] --out DIR", equilibriumExample)
+	ckpt := fs.String("checkpoint", "", "trained model `file` (safetensors): θ₀")
+	sel := addSelectionFlags(fs, 2000, "the loss L, H and C")
+	var s equilibrium.Settings
+	fs.Float64Var(&s.Eta, "eta", equilibrium.DefaultEta, "step size η of SGD and SGLD")
+	fs.IntVar(&s.BatchSize, "batch-size", equilibrium.DefaultBatchSize, "SGD batch size B (drawn with replacement); C = Σ/B")
+	fs.IntVar(&s.Steps, "steps", equilibrium.DefaultSteps, "T, steps sampled after the burn-in")
+	fs.IntVar(&s.BurnIn, "burn-in", 0, "steps before sampling (0: T/10)")
+	fs.IntVar(&s.Every, "every", equilibrium.DefaultEvery, "sample θ every `m` steps")
+	fs.IntVar(&s.TopK, "top-k", equilibrium.DefaultTopK, "number of top Hessian eigendirections (k = 1…K of the low-dimensional fraction)")
+	fs.IntVar(&s.Bulk, "bulk", equilibrium.DefaultBulk, fmt.Sprintf("number of further eigendirections drawn at random from the rest of the spectrum when P ≤ %d (-1: none)", equilibrium.FullMaxParams))
+	fs.Float64Var(&s.D, "sgld-d", 0, "SGLD diffusion D (0: η·tr C/(2P), the noise power of SGD)")
+	fs.IntVar(&s.Batches, "batches", equilibrium.DefaultBatches, "number of batch means of the 95% intervals")
+	fs.StringVar(&s.Center, "center", equilibrium.CenterTheta0, "measure θ − θ₀ (theta0) or θ − θ_GD(t), the noise-free gradient-descent path from θ₀ (gd: removes the drift when θ₀ is not a minimum; one more full-batch gradient per step)")
+	fs.Uint64Var(&s.Seed, "seed", 1, "seed of minibatches, SGLD noise and the bulk sample")
+	fs.IntVar(&s.Workers, "workers", runtime.NumCPU(), "goroutines: SGD and SGLD run concurrently from 2 on (results do not depend on it)")
+	out := fs.String("out", "", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	set := flagsSet(fs)
+	switch {
+	case *ckpt == "":
+		return usagef("--checkpoint FILE is required (see -h)")
+	case *out == "":
+		return usagef("--out DIR is required (see -h)")
+	case s.Workers < 1:
+		return usagef("--workers %d: must be at least 1", s.Workers)
+	case set["sgld-d"] && !(s.D > 0):
+		return usagef("--sgld-d %v: want a positive number", s.D)
+	case set["bulk"] && s.Bulk == 0:
+		s.Bulk = -1 // --bulk 0 means none, as -1 does
+	}
+
+	m, meta, err := model.LoadCheckpoint(*ckpt)
+	if err != nil {
+		return err
+	}
+	o, err := selectionFor(*sel, set["first"], meta)
+	if err != nil {
+		return err
+	}
+	s = s.Normalized()
+	if !*quiet {
+		fmt.Fprintf(a.stderr, "sgn equilibrium: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
+	}
+	ds, err := loadSelection(o, m, *ckpt)
+	if err != nil {
+		return err
+	}
+	if err := s.Validate(m.NumParams(), ds.N); err != nil {
+		return usagef("--%s", err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("cannot create --out folder: %w", err)
+	}
+	if err := checkWritable(*out); err != nil {
+		return err
+	}
+
+	var bar *progress
+	stage := ""
+	prog := func(st string, done, total int) {
+		if st != stage {
+			bar.Done()
+			stage = st
+			bar = a.newProgress("sgn equilibrium: "+st, total, *quiet)
+		}
+		bar.Update(done, "")
+	}
+	net := &equilibrium.Network{Model: m, Data: model.Batch{X: ds.X, Y: ds.Y}, Workers: s.Workers}
+	rep, err := equilibrium.Measure(net, m.Theta, s, prog)
+	bar.Done()
+	if err != nil {
+		return fmt.Errorf("checkpoint %s on %s: %w", *ckpt, ds.Selection, err)
+	}
+	rep.Version, rep.Command, rep.Source, rep.Model, rep.Data = version, append([]string{"sgn", "equilibrium"}, args...), *ckpt, meta, ds.Selected()
+	if err := rep.Write(*out); err != nil {
+		return err
+	}
+	return rep.WriteText(a.stdout)
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestEquilibriumEndToEnd runs 'sgn equilibrium' on a small real network on
+// real MNIST with 1 and 2 workers: the files and keys are there and the
+// numbers are identical.
+func TestEquilibriumEndToEnd(t *testing.T) {
+	dir := mnistOrSkip(t)
+	tmp := t.TempDir()
+	ck := writeCheckpoint(t, tmp, "tiny.safetensors", []int{49, 6, 10}, 3, 4)
+	var reps [2]map[string]any
+	for i, w := range []string{"1", "2"} {
+		out := filepath.Join(tmp, "eq"+w)
+		code, stdout, stderr := run("equilibrium", "--mnist", dir, "--checkpoint", ck, "--first", "300", "--batch-size", "16",
+			"--eta", "0.2", "--steps", "1500", "--every", "5", "--top-k", "6", "--bulk", "6", "--seed", "4", "--workers", w, "--out", out, "--quiet")
+		if code != 0 {
+			t.Fatalf("workers %s: exit %d\nstdout:\n%s\nstderr:\n%s", w, code, stdout, stderr)
+		}
+		if stderr != "" {
+			t.Errorf("--quiet, yet stderr:\n%s", stderr)
+		}
+		for _, want := range []string{"P = 370, N = 300", "median measured/predicted v", "log-log slope", "wrote " + filepath.Join(out, "equilibrium.png")} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout)
+			}
+		}
+		js, err := os.ReadFile(filepath.Join(out, "equilibrium.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(js, &reps[i]); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"equilibrium.svg", "equilibrium.png"} {
+			if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
+		f, err := os.Open(filepath.Join(out, "directions.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil || len(rows) != 13 || rows[0][0] != "index" || rows[0][2] != "lambda" {
+			t.Errorf("directions.csv: %d rows, header %v, err %v", len(rows), rows[0], err)
+		}
+	}
+	r := reps[0]
+	dirs, _ := r["directions"].([]any)
+	if len(dirs) != 12 {
+		t.Fatalf("equilibrium.json: %d directions, want 6 top + 6 bulk", len(dirs))
+	}
+	d0 := dirs[0].(map[string]any)
+	for _, k := range []string{"index", "lambda", "c", "equilibrated", "var_sgd", "var_sgd_ci95", "pred_sgd_measured_c", "pred_sgd_h_over_b", "var_sgld", "var_sgld_ci95", "pred_sgld"} {
+		if _, ok := d0[k]; !ok {
+			t.Errorf("directions[0] lacks %q", k)
+		}
+	}
+	sm := r["summary"].(map[string]any)
+	for _, k := range []string{"median_ratio_sgd_measured_c", "median_ratio_sgd_h_over_b", "median_ratio_sgld", "loglog_slope_sgd", "loglog_slope_sgld", "directions_used"} {
+		if _, ok := sm[k]; !ok {
+			t.Errorf("summary lacks %q", k)
+		}
+	}
+	ld := r["low_dim"].(map[string]any)
+	for _, k := range []string{"k", "fraction_sgd", "fraction_sgld"} {
+		if v, ok := ld[k].([]any); !ok || len(v) != 6 {
+			t.Errorf("low_dim.%s = %v, want 6 values", k, ld[k])
+		}
+	}
+	for _, k := range []string{"settings", "seeds", "data", "version", "model", "minimum"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("equilibrium.json lacks %q", k)
+		}
+	}
+	if data := r["data"].(map[string]any); data["first"] != 300.0 || data["pool"] != 4.0 {
+		t.Errorf("data selection %v", data)
+	}
+	for _, k := range []string{"directions", "summary", "low_dim", "minimum"} {
+		if !reflect.DeepEqual(reps[0][k], reps[1][k]) {
+			t.Errorf("%s differs between --workers 1 and 2", k)
+		}
+	}
+}
+
+func TestEquilibriumUsage(t *testing.T) {
+	dir := mnistOrSkip(t)
+	tmp := t.TempDir()
+	ck := writeCheckpoint(t, tmp, "tiny.safetensors", []int{49, 6, 10}, 3, 4)
+	out := filepath.Join(tmp, "eq")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", out}, "--checkpoint"},
+		{[]string{"--checkpoint", ck}, "--out"},
+		{[]string{"--checkpoint", ck, "--out", out, "--eta", "-1"}, "--eta"},
+		{[]string{"--checkpoint", ck, "--out", out, "--batch-size", "500"}, "--batch-size"},
+		{[]string{"--checkpoint", ck, "--out", out, "--top-k", "371"}, "--top-k"},
+		{[]string{"--checkpoint", ck, "--out", out, "--sgld-d", "-2"}, "--sgld-d"},
+		{[]string{"--checkpoint", ck, "--out", out, "--first", "-3"}, "--first"},
+	} {
+		args := append([]string{"equilibrium", "--mnist", dir, "--first", "300", "--quiet"}, c.args...)
+		code, _, stderr := run(args...)
+		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line naming %s", c.args, code, stderr, c.want)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a usage error created %s", out)
+	}
+}
