@@ -116,7 +116,7 @@ type Comparison struct {
 	// window) and TopRatios their cᵢ/(λᵢ/B) (0 when λᵢ ≤ 0).
 	TopLambdas []float64 `json:"top_lambdas"`
 	TopRatios  []float64 `json:"top_ratios"`
-	// OffdiagRatio is ‖cvhOffdiag(M)‖_F / ‖diag(M)‖_F for M = U_SᵀCU_S over
+	// OffdiagRatio is ‖offdiag(M)‖_F / ‖diag(M)‖_F for M = U_SᵀCU_S over
 	// the eigenvectors S in the window (0 when C = H/B).
 	OffdiagRatio float64 `json:"offdiag_ratio"`
 	// OffdiagMeanCorr is the mean of |Mᵢⱼ|/√(MᵢᵢMⱼⱼ) over i ≠ j in S: the
@@ -193,10 +193,10 @@ func Compare(lambda []float64, sigma mat.Symmetric, meanProj []float64, batchSiz
 			w.Min, w.Max, k, lambda[k-1], lambda[0])
 	}
 	if len(ratios) > 0 {
-		c.MedianRatio = cvhMedian(ratios)
+		c.MedianRatio = median(ratios)
 	}
 	if len(ratiosFIM) > 0 {
-		m := cvhMedian(ratiosFIM)
+		m := median(ratiosFIM)
 		c.MedianRatioFIM = &m
 	}
 	if len(c.X) >= MinFitPoints {
@@ -222,13 +222,13 @@ func Compare(lambda []float64, sigma mat.Symmetric, meanProj []float64, batchSiz
 		}
 		c.TopRatios = append(c.TopRatios, r)
 	}
-	c.OffdiagRatio, c.OffdiagMeanCorr = cvhOffdiag(sigma, c.Index)
+	c.OffdiagRatio, c.OffdiagMeanCorr = offdiag(sigma, c.Index)
 	return c, nil
 }
 
-// cvhOffdiag returns ‖offdiag(M)‖_F/‖diag(M)‖_F and the mean of
+// offdiag returns ‖offdiag(M)‖_F/‖diag(M)‖_F and the mean of
 // |Mᵢⱼ|/√(MᵢᵢMⱼⱼ) over i ≠ j, for M the block of m on the indices idx.
-func cvhOffdiag(m mat.Symmetric, idx []int) (ratio, corr float64) {
+func offdiag(m mat.Symmetric, idx []int) (ratio, corr float64) {
 	var d2, o2, cs float64
 	var cn int
 	for a, i := range idx {
@@ -252,8 +252,8 @@ func cvhOffdiag(m mat.Symmetric, idx []int) (ratio, corr float64) {
 	return ratio, corr
 }
 
-// cvhMedian returns the median of x (x is reordered).
-func cvhMedian(x []float64) float64 {
+// median returns the median of x (x is reordered).
+func median(x []float64) float64 {
 	slices.Sort(x)
 	n := len(x)
 	if n%2 == 1 {

@@ -11,20 +11,20 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// cvhConstructed returns a symmetric H = Q diag(λ) Qᵀ with a random
+// constructed returns a symmetric H = Q diag(λ) Qᵀ with a random
 // orthogonal Q, and 2P per-sample gradients gᵢ = ḡ ± √(P·s_k) q_k whose
 // covariance is Σ = Q diag(s) Qᵀ exactly: (1/2P)·Σ_k 2·P·s_k q_k q_kᵀ.
-func cvhConstructed(lambda, s []float64) (*mat.SymDense, *mat.Dense) {
+func constructed(lambda, s []float64) (*mat.SymDense, *mat.Dense) {
 	p := len(lambda)
 	var qr mat.QR
-	qr.Factorize(cvhRandomMatrix(p, p, 11))
+	qr.Factorize(randomMatrix(p, p, 11))
 	var q mat.Dense
 	qr.QTo(&q)
 	h := mat.NewSymDense(p, nil)
 	for k := 0; k < p; k++ {
 		h.SymRankOne(h, lambda[k], q.ColView(k))
 	}
-	mean := cvhRandomMatrix(1, p, 12).RawRowView(0)
+	mean := randomMatrix(1, p, 12).RawRowView(0)
 	G := mat.NewDense(2*p, p, nil)
 	for k := 0; k < p; k++ {
 		a := math.Sqrt(float64(p) * s[k])
@@ -36,9 +36,9 @@ func cvhConstructed(lambda, s []float64) (*mat.SymDense, *mat.Dense) {
 	return h, G
 }
 
-// cvhSpectrum returns 30 eigenvalues: 20 log-spaced in (1e-4, 0.5), 3 above
+// spectrum returns 30 eigenvalues: 20 log-spaced in (1e-4, 0.5), 3 above
 // and 7 below the window.
-func cvhSpectrum() []float64 {
+func spectrum() []float64 {
 	var l []float64
 	for i := 0; i < 20; i++ {
 		l = append(l, 2e-4*math.Pow(0.4/2e-4, float64(i)/19))
@@ -49,8 +49,8 @@ func cvhSpectrum() []float64 {
 // When C = H/B exactly the eigenbasis metrics are those of the identity:
 // slope 1, intercept 0, r = 1, every ratio 1, no off-diagonal part.
 func TestCompareExactCase(t *testing.T) {
-	lambda := cvhSpectrum()
-	h, G := cvhConstructed(lambda, lambda)
+	lambda := spectrum()
+	h, G := constructed(lambda, lambda)
 	g, err := NewGradientsFromMatrix(G)
 	if err != nil {
 		t.Fatal(err)
@@ -114,12 +114,12 @@ func TestCompareExactCase(t *testing.T) {
 // When Σ = H², cᵢ = λᵢ²/B: log c = 2 log(λ/B) + log B, so the fit gives
 // slope 2, intercept log₁₀ B and r = 1, and the verdict is a disagreement.
 func TestCompareSquaredCase(t *testing.T) {
-	lambda := cvhSpectrum()
+	lambda := spectrum()
 	sq := make([]float64, len(lambda))
 	for i, l := range lambda {
 		sq[i] = l * l
 	}
-	h, G := cvhConstructed(lambda, sq)
+	h, G := constructed(lambda, sq)
 	g, _ := NewGradientsFromMatrix(G)
 	a, err := AnalyzeOperator(g, hessian.NewDense(h), Options{BatchSizes: []int{16}, Mode: ModeFull})
 	if err != nil {
@@ -198,7 +198,7 @@ func TestCompareBadInput(t *testing.T) {
 
 func TestAnalyzeBadInput(t *testing.T) {
 	m, _ := model.New(model.Config{Layers: []int{5, 4, 3}, Activation: model.Tanh, Seed: 3})
-	b := cvhBatch(20, 5, 3, 1)
+	b := tinyBatch(20, 5, 3, 1)
 	for _, tc := range []struct {
 		o    Options
 		want string
@@ -216,10 +216,10 @@ func TestAnalyzeBadInput(t *testing.T) {
 		}
 	}
 	big, _ := model.New(model.Config{Layers: []int{784, 30, 10}, Activation: model.ReLU, Seed: 1})
-	if _, err := Analyze(big, cvhBatch(20, 784, 10, 1), Options{BatchSizes: []int{4}, Mode: ModeFull}); err == nil || !strings.Contains(err.Error(), "use matfree") {
+	if _, err := Analyze(big, tinyBatch(20, 784, 10, 1), Options{BatchSizes: []int{4}, Mode: ModeFull}); err == nil || !strings.Contains(err.Error(), "use matfree") {
 		t.Errorf("full mode with P = %d: error %v", big.NumParams(), err)
 	}
-	g, _ := NewGradientsFromMatrix(cvhRandomMatrix(4, 3, 1))
+	g, _ := NewGradientsFromMatrix(randomMatrix(4, 3, 1))
 	if _, err := AnalyzeOperator(g, hessian.NewDense(mat.NewSymDense(2, nil)), Options{BatchSizes: []int{2}}); err == nil {
 		t.Error("Hessian of dimension 2 for 3 parameters: want an error")
 	}
@@ -229,7 +229,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 // whole space) find the same eigenvalues and the same cᵢ.
 func TestAnalyzeFullMatchesMatFree(t *testing.T) {
 	m, _ := model.New(model.Config{Layers: []int{6, 5, 4}, Activation: model.Tanh, Seed: 5})
-	b := cvhBatch(80, 6, 4, 2)
+	b := tinyBatch(80, 6, 4, 2)
 	P := m.NumParams()
 	o := Options{BatchSizes: []int{8}, Window: Window{Min: 1e-6, Max: 100}, Workers: 2}
 	o.Mode = ModeFull
@@ -279,7 +279,7 @@ func TestAnalyzeFullMatchesMatFree(t *testing.T) {
 // workers, in both modes.
 func TestAnalyzeWorkersBitIdentical(t *testing.T) {
 	m, _ := model.New(model.Config{Layers: []int{6, 5, 4}, Activation: model.Tanh, Seed: 5})
-	b := cvhBatch(600, 6, 4, 3)
+	b := tinyBatch(600, 6, 4, 3)
 	for _, mode := range []string{ModeFull, ModeMatFree} {
 		o := Options{BatchSizes: []int{8, 32}, Window: Window{Min: 1e-6, Max: 100}, Mode: mode, TopK: 20, Seed: 4, MemoryBudget: 8 * 57 * 100}
 		var ref *Analysis

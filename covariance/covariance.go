@@ -45,9 +45,9 @@ type GradientOptions struct {
 	Workers int
 }
 
-// cvhRowSource fills dst (rows r0..r1 of G, row-major, (r1−r0)×P) with
+// rowSource fills dst (rows r0..r1 of G, row-major, (r1−r0)×P) with
 // per-sample gradients.
-type cvhRowSource func(dst []float64, r0, r1 int) error
+type rowSource func(dst []float64, r0, r1 int) error
 
 // Gradients are the per-sample gradients gᵢ = ∇ℓ(θ, xᵢ) of N samples (the
 // rows of G, N×P), with their mean ḡ and second moments. They are kept in
@@ -60,11 +60,11 @@ type cvhRowSource func(dst []float64, r0, r1 int) error
 // number of workers.
 type Gradients struct {
 	n, p   int
-	src    cvhRowSource // nil when the centred G is cached
-	cache  []float64    // centred G, N×P, or nil
-	chunk  int          // rows per chunk of a streamed pass
-	mean   []float64    // ḡ
-	meanSq float64      // (1/N) Σᵢ ‖gᵢ‖²
+	src    rowSource // nil when the centred G is cached
+	cache  []float64 // centred G, N×P, or nil
+	chunk  int       // rows per chunk of a streamed pass
+	mean   []float64 // ḡ
+	meanSq float64   // (1/N) Σᵢ ‖gᵢ‖²
 }
 
 // NewGradients computes the per-sample gradients of the mean-loss terms
@@ -109,7 +109,7 @@ func NewGradientsFromMatrix(G *mat.Dense) (*Gradients, error) {
 	return newGradients(n, p, src, int64(8*n*p))
 }
 
-func newGradients(n, p int, src cvhRowSource, budget int64) (*Gradients, error) {
+func newGradients(n, p int, src rowSource, budget int64) (*Gradients, error) {
 	if budget <= 0 {
 		budget = DefaultMemoryBudget
 	}
@@ -183,7 +183,7 @@ func (g *Gradients) TraceFIM() float64 { return g.meanSq }
 
 // TraceSigma returns tr Σ = (1/N) Σᵢ ‖gᵢ‖² − ‖ḡ‖².
 func (g *Gradients) TraceSigma() float64 {
-	return g.meanSq - blas64.Dot(cvhVec(g.mean), cvhVec(g.mean))
+	return g.meanSq - blas64.Dot(vec(g.mean), vec(g.mean))
 }
 
 // SimpleNoiseScale returns B_simple = tr Σ / ‖ḡ‖², the gradient noise scale
@@ -192,7 +192,7 @@ func (g *Gradients) TraceSigma() float64 {
 // minibatch gradient is about as large as the gradient itself. It is +Inf
 // when ḡ = 0.
 func (g *Gradients) SimpleNoiseScale() float64 {
-	return g.TraceSigma() / blas64.Dot(cvhVec(g.mean), cvhVec(g.mean))
+	return g.TraceSigma() / blas64.Dot(vec(g.mean), vec(g.mean))
 }
 
 // pass calls fn on consecutive chunks of rows of the centred matrix
@@ -280,7 +280,7 @@ func (g *Gradients) ProjectSigma(U *mat.Dense) (*mat.SymDense, []float64, error)
 	out := mat.NewSymDense(k, nil)
 	out.SetRawSymmetric(s)
 	pm := make([]float64, k)
-	blas64.Gemv(blas.Trans, 1, u, cvhVec(g.mean), 0, cvhVec(pm))
+	blas64.Gemv(blas.Trans, 1, u, vec(g.mean), 0, vec(pm))
 	return out, pm, nil
 }
 
@@ -378,4 +378,4 @@ func (c *NoiseCovariance) mul(dst, v blas64.General) {
 	}
 }
 
-func cvhVec(x []float64) blas64.Vector { return blas64.Vector{N: len(x), Inc: 1, Data: x} }
+func vec(x []float64) blas64.Vector { return blas64.Vector{N: len(x), Inc: 1, Data: x} }

@@ -7,9 +7,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// cvhBenchSym returns a random symmetric n×n matrix.
-func cvhBenchSym(n int) *mat.SymDense {
-	r := cvhRandomMatrix(n, n, 1)
+// benchSym returns a random symmetric n×n matrix.
+func benchSym(n int) *mat.SymDense {
+	r := randomMatrix(n, n, 1)
 	a := mat.NewSymDense(n, nil)
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {
@@ -22,7 +22,7 @@ func cvhBenchSym(n int) *mat.SymDense {
 // BenchmarkEigenTop1242 is the eigen step of `make figure` (P = 1,242,
 // vectors for the top half), the path Analyze takes.
 func BenchmarkEigenTop1242(b *testing.B) {
-	a := cvhBenchSym(1242)
+	a := benchSym(1242)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := eigenTop(a, func([]float64) int { return 640 }, eigenTol); err != nil {
@@ -34,7 +34,7 @@ func BenchmarkEigenTop1242(b *testing.B) {
 // BenchmarkEigenSym1242 is gonum's complete eigensolver (dsyev) on the same
 // matrix, for comparison.
 func BenchmarkEigenSym1242(b *testing.B) {
-	a := cvhBenchSym(1242)
+	a := benchSym(1242)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var es mat.EigenSym
@@ -48,7 +48,7 @@ func BenchmarkEigenSym1242(b *testing.B) {
 // size of the figure preset (49-16-16-10 tanh, P = 1,242) on 2,000 samples.
 func BenchmarkAnalyzeFigureSize(b *testing.B) {
 	m, _ := model.New(model.Config{Layers: []int{49, 16, 16, 10}, Activation: model.Tanh, Seed: 1})
-	x := cvhBatch(2000, 49, 10, 1)
+	x := tinyBatch(2000, 49, 10, 1)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := Analyze(m, x, Options{BatchSizes: []int{64}, Mode: ModeFull, Workers: 2}); err != nil {
@@ -62,12 +62,12 @@ func BenchmarkAnalyzeFigureSize(b *testing.B) {
 // samples through a 64 MiB budget (chunks of 105 rows).
 func BenchmarkProjectSigmaMNIST(b *testing.B) {
 	m, _ := model.New(model.Config{Layers: []int{784, 100, 10}, Activation: model.ReLU, Seed: 1})
-	x := cvhBatch(512, 784, 10, 1)
+	x := tinyBatch(512, 784, 10, 1)
 	g, err := NewGradients(m, m.Theta, x, GradientOptions{MemoryBudget: 64 << 20, Workers: 2})
 	if err != nil {
 		b.Fatal(err)
 	}
-	U := cvhRandomMatrix(m.NumParams(), 100, 2)
+	U := randomMatrix(m.NumParams(), 100, 2)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, _, err := g.ProjectSigma(U); err != nil {

@@ -9,8 +9,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// cvhRandomMatrix returns an r×c matrix of standard normal entries.
-func cvhRandomMatrix(r, c int, seed uint64) *mat.Dense {
+// randomMatrix returns an r×c matrix of standard normal entries.
+func randomMatrix(r, c int, seed uint64) *mat.Dense {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	m := mat.NewDense(r, c, nil)
 	for i := 0; i < r; i++ {
@@ -21,9 +21,9 @@ func cvhRandomMatrix(r, c int, seed uint64) *mat.Dense {
 	return m
 }
 
-// cvhDirectSigma computes Σ = (1/N) Σᵢ gᵢgᵢᵀ − ḡḡᵀ and FIM = (1/N) Σᵢ gᵢgᵢᵀ
+// directSigma computes Σ = (1/N) Σᵢ gᵢgᵢᵀ − ḡḡᵀ and FIM = (1/N) Σᵢ gᵢgᵢᵀ
 // entry by entry, exactly as the seed writes them.
-func cvhDirectSigma(G *mat.Dense) (sigma, fim *mat.Dense, mean []float64) {
+func directSigma(G *mat.Dense) (sigma, fim *mat.Dense, mean []float64) {
 	n, p := G.Dims()
 	mean = make([]float64, p)
 	for i := 0; i < n; i++ {
@@ -45,7 +45,7 @@ func cvhDirectSigma(G *mat.Dense) (sigma, fim *mat.Dense, mean []float64) {
 	return sigma, fim, mean
 }
 
-func cvhMaxDiff(a, b mat.Matrix) float64 {
+func maxDiff(a, b mat.Matrix) float64 {
 	r, c := a.Dims()
 	var d float64
 	for i := 0; i < r; i++ {
@@ -79,7 +79,7 @@ func TestSigmaByHand(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := mat.NewDense(2, 2, []float64{8.0 / 3, -4.0 / 3, -4.0 / 3, 8.0 / 3})
-		if d := cvhMaxDiff(s, want); d > 1e-14 {
+		if d := maxDiff(s, want); d > 1e-14 {
 			t.Errorf("budget %d: Σ = %v, want %v", budget, mat.Formatted(s), mat.Formatted(want))
 		}
 		f, err := g.FIM()
@@ -87,7 +87,7 @@ func TestSigmaByHand(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantF := mat.NewDense(2, 2, []float64{35.0 / 3, 14.0 / 3, 14.0 / 3, 20.0 / 3})
-		if d := cvhMaxDiff(f, wantF); d > 1e-14 {
+		if d := maxDiff(f, wantF); d > 1e-14 {
 			t.Errorf("budget %d: FIM = %v, want %v", budget, mat.Formatted(f), mat.Formatted(wantF))
 		}
 		if m := g.Mean(); m[0] != 3 || m[1] != 2 {
@@ -108,14 +108,14 @@ func TestSigmaByHand(t *testing.T) {
 // Σ, C·v and UᵀΣU, streamed in chunks of 5 rows, equal the direct formulas.
 func TestNoiseCovarianceMatrixFree(t *testing.T) {
 	const n, p, B = 37, 11, 8
-	G := cvhRandomMatrix(n, p, 1)
+	G := randomMatrix(n, p, 1)
 	// shift the rows so that ḡ is far from 0 and the two forms of Σ differ
 	for i := 0; i < n; i++ {
 		for k := 0; k < p; k++ {
 			G.Set(i, k, G.At(i, k)+float64(k))
 		}
 	}
-	sigma, _, _ := cvhDirectSigma(G)
+	sigma, _, _ := directSigma(G)
 	src := func(dst []float64, r0, r1 int) error {
 		for i := r0; i < r1; i++ {
 			copy(dst[(i-r0)*p:], G.RawRowView(i))
@@ -138,14 +138,14 @@ func TestNoiseCovarianceMatrixFree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := cvhMaxDiff(s, sigma); d > 1e-12 {
+		if d := maxDiff(s, sigma); d > 1e-12 {
 			t.Errorf("%s: Σ differs from the direct formula by %.3g", name, d)
 		}
 		c, err := NewNoiseCovariance(g, B)
 		if err != nil {
 			t.Fatal(err)
 		}
-		V := cvhRandomMatrix(p, 3, 2)
+		V := randomMatrix(p, 3, 2)
 		var want mat.Dense
 		want.Mul(sigma, V)
 		want.Scale(1.0/B, &want)
@@ -155,21 +155,21 @@ func TestNoiseCovarianceMatrixFree(t *testing.T) {
 		}
 		var wantC mat.Dense
 		wantC.Scale(1.0/B, sigma)
-		if d := cvhMaxDiff(dense, &wantC); d > 1e-12 {
+		if d := maxDiff(dense, &wantC); d > 1e-12 {
 			t.Errorf("%s: dense C differs from Σ/B by %.3g", name, d)
 		}
 		got := mat.NewDense(p, 3, nil)
 		c.MulMat(got, V)
-		if d := cvhMaxDiff(got, &want); d > 1e-12 {
+		if d := maxDiff(got, &want); d > 1e-12 {
 			t.Errorf("%s: C·V differs from the dense product by %.3g", name, d)
 		}
 		v := mat.Col(nil, 1, V)
 		dst := make([]float64, p)
 		c.MulVec(dst, v)
-		if d := cvhMaxDiff(mat.NewVecDense(p, dst), want.ColView(1)); d > 1e-12 {
+		if d := maxDiff(mat.NewVecDense(p, dst), want.ColView(1)); d > 1e-12 {
 			t.Errorf("%s: C·v differs from the dense product by %.3g", name, d)
 		}
-		U := cvhRandomMatrix(p, 4, 3)
+		U := randomMatrix(p, 4, 3)
 		proj, pm, err := g.ProjectSigma(U)
 		if err != nil {
 			t.Fatal(err)
@@ -177,12 +177,12 @@ func TestNoiseCovarianceMatrixFree(t *testing.T) {
 		var su, usu mat.Dense
 		su.Mul(sigma, U)
 		usu.Mul(U.T(), &su)
-		if d := cvhMaxDiff(proj, &usu); d > 1e-11 {
+		if d := maxDiff(proj, &usu); d > 1e-11 {
 			t.Errorf("%s: UᵀΣU differs from the dense product by %.3g", name, d)
 		}
 		var um mat.VecDense
 		um.MulVec(U.T(), mat.NewVecDense(p, g.Mean()))
-		if d := cvhMaxDiff(mat.NewVecDense(4, pm), &um); d > 1e-12 {
+		if d := maxDiff(mat.NewVecDense(4, pm), &um); d > 1e-12 {
 			t.Errorf("%s: Uᵀḡ differs by %.3g", name, d)
 		}
 	}
@@ -196,7 +196,7 @@ func TestGradientsOfModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := cvhBatch(40, 5, 3, 4)
+	b := tinyBatch(40, 5, 3, 4)
 	P := m.NumParams()
 	g, err := NewGradients(m, m.Theta, b, GradientOptions{Workers: 1})
 	if err != nil {
@@ -220,9 +220,9 @@ func TestGradientsOfModel(t *testing.T) {
 		}
 		G.SetRow(i, one)
 	}
-	want, _, _ := cvhDirectSigma(G)
+	want, _, _ := directSigma(G)
 	s1, _ := g.Sigma()
-	if d := cvhMaxDiff(s1, want); d > 1e-13 {
+	if d := maxDiff(s1, want); d > 1e-13 {
 		t.Errorf("Σ of the model differs from single-sample gradients by %.3g", d)
 	}
 	gs, err := NewGradients(m, m.Theta, b, GradientOptions{MemoryBudget: int64(7 * 8 * P), Workers: 3})
@@ -233,7 +233,7 @@ func TestGradientsOfModel(t *testing.T) {
 		t.Fatal("expected a streamed pass")
 	}
 	s2, _ := gs.Sigma()
-	if d := cvhMaxDiff(s2, want); d > 1e-13 {
+	if d := maxDiff(s2, want); d > 1e-13 {
 		t.Errorf("streamed Σ differs by %.3g", d)
 	}
 	g3, _ := NewGradients(m, m.Theta, b, GradientOptions{Workers: 3})
@@ -243,8 +243,8 @@ func TestGradientsOfModel(t *testing.T) {
 	}
 }
 
-// cvhBatch returns n random samples of dimension d with labels in 0..c−1.
-func cvhBatch(n, d, c int, seed uint64) model.Batch {
+// tinyBatch returns n random samples of dimension d with labels in 0..c−1.
+func tinyBatch(n, d, c int, seed uint64) model.Batch {
 	rng := rand.New(rand.NewPCG(seed, 9))
 	b := model.Batch{X: make([]float64, n*d), Y: make([]int, n)}
 	for i := range b.X {
@@ -261,13 +261,13 @@ func TestGradientsBadInput(t *testing.T) {
 	if _, err := NewGradients(m, m.Theta, model.Batch{}, GradientOptions{}); err == nil {
 		t.Error("no samples: want an error")
 	}
-	if _, err := NewGradients(m, m.Theta[:3], cvhBatch(4, 5, 3, 1), GradientOptions{}); err == nil {
+	if _, err := NewGradients(m, m.Theta[:3], tinyBatch(4, 5, 3, 1), GradientOptions{}); err == nil {
 		t.Error("short θ: want an error")
 	}
-	if _, err := NewGradients(m, m.Theta, cvhBatch(4, 6, 3, 1), GradientOptions{}); err == nil {
+	if _, err := NewGradients(m, m.Theta, tinyBatch(4, 6, 3, 1), GradientOptions{}); err == nil {
 		t.Error("6 features for a 5-input model: want an error")
 	}
-	g, _ := NewGradients(m, m.Theta, cvhBatch(4, 5, 3, 1), GradientOptions{})
+	g, _ := NewGradients(m, m.Theta, tinyBatch(4, 5, 3, 1), GradientOptions{})
 	if _, err := NewNoiseCovariance(g, 0); err == nil {
 		t.Error("batch size 0: want an error")
 	}

@@ -272,8 +272,8 @@ func runCovariance(a *app, args []string) error {
 		"pretrained": preFile, "random": rndFile,
 	}
 	t1 := time.Now()
-	panels := []covariance.CvHPanel{{Name: names[0], Analysis: results[0]}, {Name: names[1], Analysis: results[1]}}
-	if err := covariance.PlotCvH(figBase, panels); err != nil {
+	panels := []covariance.Panel{{Name: names[0], Analysis: results[0]}, {Name: names[1], Analysis: results[1]}}
+	if err := covariance.WriteFigure(figBase, panels); err != nil {
 		return err
 	}
 	if err := writeCovPoints(filepath.Join(*out, covPointsFile), names, results); err != nil {

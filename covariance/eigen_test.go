@@ -9,11 +9,11 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// cvhSymWithSpectrum returns Q diag(λ) Qᵀ for a random orthogonal Q.
-func cvhSymWithSpectrum(lambda []float64, seed uint64) *mat.SymDense {
+// symWithSpectrum returns Q diag(λ) Qᵀ for a random orthogonal Q.
+func symWithSpectrum(lambda []float64, seed uint64) *mat.SymDense {
 	n := len(lambda)
 	var qr mat.QR
-	qr.Factorize(cvhRandomMatrix(n, n, seed))
+	qr.Factorize(randomMatrix(n, n, seed))
 	var q mat.Dense
 	qr.QTo(&q)
 	a := mat.NewSymDense(n, nil)
@@ -45,7 +45,7 @@ func TestEigenTopKnownSpectra(t *testing.T) {
 		a    *mat.SymDense
 		want []float64
 	}{
-		{"clustered", cvhSymWithSpectrum(clustered, 3), clustered},
+		{"clustered", symWithSpectrum(clustered, 3), clustered},
 		{"diagonal", diag, []float64{3, -1, 2, 2, 0, 5}},
 		{"identity", eye, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}},
 		{"1×1", mat.NewSymDense(1, []float64{-2}), []float64{-2}},
@@ -99,7 +99,7 @@ func TestEigenTopKnownSpectra(t *testing.T) {
 // The eigenpairs agree with gonum's complete eigensolver on a random matrix.
 func TestEigenTopMatchesDsyev(t *testing.T) {
 	const n = 80
-	r := cvhRandomMatrix(n, n, 4)
+	r := randomMatrix(n, n, 4)
 	a := mat.NewSymDense(n, nil)
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {

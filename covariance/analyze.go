@@ -400,10 +400,10 @@ func (a *Analysis) Verdict() string {
 	if c.MedianRatio < 1/RatioFactor || c.MedianRatio > RatioFactor {
 		why = append(why, fmt.Sprintf("median ratio %.3f is off by more than a factor %g", c.MedianRatio, RatioFactor))
 	}
-	return "disagrees with C = H/B: " + cvhJoinAnd(why) + " (" + s + ")"
+	return "disagrees with C = H/B: " + joinAnd(why) + " (" + s + ")"
 }
 
-func cvhJoinAnd(s []string) string {
+func joinAnd(s []string) string {
 	switch len(s) {
 	case 0:
 		return ""

@@ -201,39 +201,39 @@ func tridiagonalVectors(d, e, lambda []float64) *mat.Dense {
 		// converged (dstein's test), two more.
 		extra := -1
 		for it := 0; it < 5 && extra < 2; it++ {
-			cvhNormalize(b)
+			normalize(b)
 			scaled := f.solve(b)
 			for _, c := range cluster {
-				dot := blas64.Dot(cvhVec(b), cvhVec(c))
-				blas64.Axpy(-dot, cvhVec(c), cvhVec(b))
+				dot := blas64.Dot(vec(b), vec(c))
+				blas64.Axpy(-dot, vec(c), vec(b))
 			}
 			if extra >= 0 {
 				extra++
-			} else if scaled || math.Abs(b[blas64.Iamax(cvhVec(b))]) >= grown {
+			} else if scaled || math.Abs(b[blas64.Iamax(vec(b))]) >= grown {
 				extra = 0
 			}
 		}
-		cvhNormalize(b)
+		normalize(b)
 		// Sign convention: the largest component is positive.
-		if big := blas64.Iamax(cvhVec(b)); b[big] < 0 {
-			blas64.Scal(-1, cvhVec(b))
+		if big := blas64.Iamax(vec(b)); b[big] < 0 {
+			blas64.Scal(-1, vec(b))
 		}
 		col := slices.Clone(b)
 		cluster = append(cluster, col)
-		blas64.Copy(cvhVec(col), blas64.Vector{N: n, Inc: k, Data: z.RawMatrix().Data[j:]})
+		blas64.Copy(vec(col), blas64.Vector{N: n, Inc: k, Data: z.RawMatrix().Data[j:]})
 	}
 	return z
 }
 
-// cvhNormalize scales x to unit 2-norm (a zero x becomes e₁).
-func cvhNormalize(x []float64) {
-	s := blas64.Nrm2(cvhVec(x))
+// normalize scales x to unit 2-norm (a zero x becomes e₁).
+func normalize(x []float64) {
+	s := blas64.Nrm2(vec(x))
 	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
 		clear(x)
 		x[0] = 1
 		return
 	}
-	blas64.Scal(1/s, cvhVec(x))
+	blas64.Scal(1/s, vec(x))
 }
 
 // tridiagLU is the LU factorisation with partial pivoting of T − σI for a

@@ -10,16 +10,16 @@ import (
 	"github.com/sgn-project/sgn/hessian"
 )
 
-func TestPlotCvH(t *testing.T) {
-	lambda := cvhSpectrum()
-	h, G := cvhConstructed(lambda, lambda)
+func TestWriteFigure(t *testing.T) {
+	lambda := spectrum()
+	h, G := constructed(lambda, lambda)
 	g, _ := NewGradientsFromMatrix(G)
 	a, err := AnalyzeOperator(g, hessian.NewDense(h), Options{BatchSizes: []int{16, 4}, Mode: ModeFull, HeatmapK: 12})
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := filepath.Join(t.TempDir(), "cvh")
-	if err := PlotCvH(base, []CvHPanel{{Name: "exact", Analysis: a}, {Name: "again", Analysis: a}}); err != nil {
+	if err := WriteFigure(base, []Panel{{Name: "exact", Analysis: a}, {Name: "again", Analysis: a}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(base + ".png")
@@ -44,18 +44,18 @@ func TestPlotCvH(t *testing.T) {
 			t.Errorf("the SVG lacks %q", want)
 		}
 	}
-	if err := PlotCvH(base, nil); err == nil {
+	if err := WriteFigure(base, nil); err == nil {
 		t.Error("no panels: want an error")
 	}
-	if err := PlotCvH(base, []CvHPanel{{Name: "empty"}}); err == nil || !strings.Contains(err.Error(), "empty") {
+	if err := WriteFigure(base, []Panel{{Name: "empty"}}); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Errorf("panel without analysis: error %v", err)
 	}
 }
 
-func TestCvHPowerTicks(t *testing.T) {
+func TestPowerTicks(t *testing.T) {
 	labels := func(lo, hi float64) []string {
 		var out []string
-		for _, tk := range (cvhPowerTicks{}).Ticks(lo, hi) {
+		for _, tk := range (powerTicks{}).Ticks(lo, hi) {
 			if tk.Label != "" {
 				out = append(out, tk.Label)
 			}

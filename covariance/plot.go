@@ -19,33 +19,33 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// CvHPanel is one row of the C-versus-H/B figure: a model's name and its
+// Panel is one row of the C-versus-H/B figure: a model's name and its
 // analysis.
-type CvHPanel struct {
+type Panel struct {
 	Name     string
 	Analysis *Analysis
 }
 
-// cvhHeatDecades is the dynamic range of the heat maps: entries smaller than
-// 10^−cvhHeatDecades times the largest are drawn in the lowest colour.
-const cvhHeatDecades = 4
+// heatDecades is the dynamic range of the heat maps: entries smaller than
+// 10^−heatDecades times the largest are drawn in the lowest colour.
+const heatDecades = 4
 
 // Font sizes of the figure (points), large enough to read when the 14-inch
 // figure is printed on A4 or letter paper.
 const (
-	cvhTitleSize  = 15
-	cvhLabelSize  = 13
-	cvhTickSize   = 11
-	cvhLegendSize = 11
+	titleSize  = 15
+	labelSize  = 13
+	tickSize   = 11
+	legendSize = 11
 )
 
 // Size of the figure: one row per panel.
 const (
-	cvhFigWidth  = 14 * vg.Inch
-	cvhRowHeight = 5 * vg.Inch
+	figWidth  = 14 * vg.Inch
+	rowHeight = 5 * vg.Inch
 )
 
-// PlotCvH draws the figure of the paper's C(θ) = H(θ)/B test (Xie et al.
+// WriteFigure draws the figure of the paper's C(θ) = H(θ)/B test (Xie et al.
 // 2021, Fig. 2) and writes path+".png" and path+".svg" atomically. Each
 // panel gets a row: on the left a log–log scatter of cᵢ = uᵢᵀCuᵢ against
 // λᵢ/B over the eigenvalues in the window, one colour per batch size, with
@@ -54,27 +54,27 @@ const (
 // block of eigenvectors (first batch size), on one colour scale, so the eye
 // compares both the diagonals and the off-diagonal part, which C = H/B makes
 // zero.
-func PlotCvH(path string, panels []CvHPanel) error {
+func WriteFigure(path string, panels []Panel) error {
 	if len(panels) == 0 {
-		return errors.New("covariance.PlotCvH: no panels")
+		return errors.New("covariance.WriteFigure: no panels")
 	}
 	for _, p := range panels {
 		if p.Analysis == nil || len(p.Analysis.Comparisons) == 0 || p.Analysis.Sigma == nil {
-			return fmt.Errorf("covariance.PlotCvH: panel %q has no analysis", p.Name)
+			return fmt.Errorf("covariance.WriteFigure: panel %q has no analysis", p.Name)
 		}
 	}
-	h := cvhRowHeight * vg.Length(len(panels))
+	h := rowHeight * vg.Length(len(panels))
 	for _, format := range []string{"png", "svg"} {
-		c, err := draw.NewFormattedCanvas(cvhFigWidth, h, format)
+		c, err := draw.NewFormattedCanvas(figWidth, h, format)
 		if err != nil {
-			return fmt.Errorf("covariance.PlotCvH: %w", err)
+			return fmt.Errorf("covariance.WriteFigure: %w", err)
 		}
 		dc := draw.New(c)
 		for i, p := range panels {
-			top := h - cvhRowHeight*vg.Length(i)
+			top := h - rowHeight*vg.Length(i)
 			row := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-				Min: vg.Point{X: 0, Y: top - cvhRowHeight}, Max: vg.Point{X: cvhFigWidth, Y: top}}}
-			if err := cvhDrawRow(row, p); err != nil {
+				Min: vg.Point{X: 0, Y: top - rowHeight}, Max: vg.Point{X: figWidth, Y: top}}}
+			if err := drawRow(row, p); err != nil {
 				return err
 			}
 		}
@@ -89,8 +89,8 @@ func PlotCvH(path string, panels []CvHPanel) error {
 	return nil
 }
 
-// cvhDrawRow draws one model: scatter, two heat maps and their colour bar.
-func cvhDrawRow(c draw.Canvas, p CvHPanel) error {
+// drawRow draws one model: scatter, two heat maps and their colour bar.
+func drawRow(c draw.Canvas, p Panel) error {
 	a := p.Analysis
 	w := c.Max.X - c.Min.X
 	sub := func(x0, x1 float64) draw.Canvas {
@@ -98,7 +98,7 @@ func cvhDrawRow(c draw.Canvas, p CvHPanel) error {
 			Min: vg.Point{X: c.Min.X + vg.Length(x0)*w, Y: c.Min.Y},
 			Max: vg.Point{X: c.Min.X + vg.Length(x1)*w, Y: c.Max.Y}}}
 	}
-	sc, err := cvhScatterPlot(p)
+	sc, err := scatterPlot(p)
 	if err != nil {
 		return err
 	}
@@ -120,10 +120,10 @@ func cvhDrawRow(c draw.Canvas, p CvHPanel) error {
 		}
 	}
 	if math.IsInf(vmax, 0) || math.IsNaN(vmax) {
-		return fmt.Errorf("covariance.PlotCvH: panel %q: the top block is zero", p.Name)
+		return fmt.Errorf("covariance.WriteFigure: panel %q: the top block is zero", p.Name)
 	}
 	vmax = math.Ceil(vmax*2) / 2
-	vmin := vmax - cvhHeatDecades
+	vmin := vmax - heatDecades
 	cmap := moreland.ExtendedBlackBody()
 	cmap.SetMin(vmin)
 	cmap.SetMax(vmax)
@@ -135,7 +135,7 @@ func cvhDrawRow(c draw.Canvas, p CvHPanel) error {
 		{cm, fmt.Sprintf("UᵀCU, top %d (B = %d)", k, int(B))},
 		{hm, fmt.Sprintf("UᵀHU/B = Λ/B, top %d", k)},
 	} {
-		hp := cvhHeatPlot(spec.z, k, vmin, vmax, pal, spec.title)
+		hp := heatPlot(spec.z, k, vmin, vmax, pal, spec.title)
 		x0 := 0.44 + 0.25*float64(i)
 		hp.Draw(sub(x0, x0+0.25))
 	}
@@ -145,7 +145,7 @@ func cvhDrawRow(c draw.Canvas, p CvHPanel) error {
 	cb.HideX()
 	cb.Y.Padding = 0
 	cb.Y.Label.Text = "log₁₀ |entry|"
-	cvhStyleFonts(cb)
+	styleFonts(cb)
 	cbc := sub(0.945, 1)
 	cbc.Min.Y += 0.55 * vg.Inch
 	cbc.Max.Y -= 0.35 * vg.Inch
@@ -153,9 +153,9 @@ func cvhDrawRow(c draw.Canvas, p CvHPanel) error {
 	return nil
 }
 
-// cvhScatterPlot draws cᵢ against λᵢ/B on log–log axes, one series per batch
+// scatterPlot draws cᵢ against λᵢ/B on log–log axes, one series per batch
 // size, with the line C = H/B and the fit of the first batch size.
-func cvhScatterPlot(p CvHPanel) (*plot.Plot, error) {
+func scatterPlot(p Panel) (*plot.Plot, error) {
 	a := p.Analysis
 	first := a.Comparisons[0]
 	pl := plot.New()
@@ -165,7 +165,7 @@ func cvhScatterPlot(p CvHPanel) (*plot.Plot, error) {
 	pl.X.Label.Text = "λᵢ/B (nats)"
 	pl.Y.Label.Text = "cᵢ = uᵢᵀCuᵢ (nats²)"
 	pl.X.Scale, pl.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	pl.X.Tick.Marker, pl.Y.Tick.Marker = cvhPowerTicks{}, cvhPowerTicks{}
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = powerTicks{}, powerTicks{}
 	pl.Legend.Top = true
 	pl.Legend.Left = true
 	pl.Add(plotter.NewGrid())
@@ -182,7 +182,7 @@ func cvhScatterPlot(p CvHPanel) (*plot.Plot, error) {
 		}
 		s, err := plotter.NewScatter(xy)
 		if err != nil {
-			return nil, fmt.Errorf("covariance.PlotCvH: %w", err)
+			return nil, fmt.Errorf("covariance.WriteFigure: %w", err)
 		}
 		s.GlyphStyle.Color = plotutil.Color(i)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}
@@ -191,7 +191,7 @@ func cvhScatterPlot(p CvHPanel) (*plot.Plot, error) {
 		pl.Legend.Add(fmt.Sprintf("B = %d: %d points, median c/(λ/B) %.2f", c.BatchSize, len(c.X), c.MedianRatio), s)
 	}
 	if math.IsInf(lo, 0) {
-		return nil, fmt.Errorf("covariance.PlotCvH: panel %q has no point with c > 0 in the window", p.Name)
+		return nil, fmt.Errorf("covariance.WriteFigure: panel %q has no point with c > 0 in the window", p.Name)
 	}
 	lo, hi = lo/2, hi*2
 	ident, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
@@ -216,15 +216,15 @@ func cvhScatterPlot(p CvHPanel) (*plot.Plot, error) {
 		pl.Legend.Add(fmt.Sprintf("least squares (B = %d): slope %.2f, r %.3f", first.BatchSize, f.Slope, f.R), fit)
 	}
 	pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = lo, hi, lo, hi
-	cvhStyleFonts(pl)
+	styleFonts(pl)
 	return pl, nil
 }
 
-// cvhHeatPlot draws the k×k matrix z (row-major, row 1 at the top).
-func cvhHeatPlot(z []float64, k int, vmin, vmax float64, pal palette.Palette, title string) *plot.Plot {
+// heatPlot draws the k×k matrix z (row-major, row 1 at the top).
+func heatPlot(z []float64, k int, vmin, vmax float64, pal palette.Palette, title string) *plot.Plot {
 	pl := plot.New()
 	pl.Title.Text = title
-	hm := plotter.NewHeatMap(cvhHeatGrid{z: z, k: k}, pal)
+	hm := plotter.NewHeatMap(heatGrid{z: z, k: k}, pal)
 	hm.Min, hm.Max = vmin, vmax
 	cols := pal.Colors()
 	hm.Underflow, hm.Overflow, hm.NaN = cols[0], cols[len(cols)-1], cols[0]
@@ -234,22 +234,22 @@ func cvhHeatPlot(z []float64, k int, vmin, vmax float64, pal palette.Palette, ti
 	pl.Y.Scale = plot.InvertedScale{Normalizer: plot.LinearScale{}}
 	pl.X.Min, pl.X.Max = 0.5, float64(k)+0.5
 	pl.Y.Min, pl.Y.Max = 0.5, float64(k)+0.5
-	pl.X.Tick.Marker, pl.Y.Tick.Marker = cvhIndexTicks{}, cvhIndexTicks{}
-	cvhStyleFonts(pl)
+	pl.X.Tick.Marker, pl.Y.Tick.Marker = indexTicks{}, indexTicks{}
+	styleFonts(pl)
 	return pl
 }
 
-// cvhHeatGrid is a k×k matrix as a plotter.GridXYZ; −Inf maps to NaN.
-type cvhHeatGrid struct {
+// heatGrid is a k×k matrix as a plotter.GridXYZ; −Inf maps to NaN.
+type heatGrid struct {
 	z []float64
 	k int
 }
 
 // Dims implements plotter.GridXYZ with Z, X and Y.
-func (g cvhHeatGrid) Dims() (c, r int) { return g.k, g.k }
+func (g heatGrid) Dims() (c, r int) { return g.k, g.k }
 
 // Z returns entry (r, c), NaN for −Inf (drawn in the lowest colour).
-func (g cvhHeatGrid) Z(c, r int) float64 {
+func (g heatGrid) Z(c, r int) float64 {
 	v := g.z[r*g.k+c]
 	if math.IsInf(v, -1) {
 		return math.NaN()
@@ -258,18 +258,18 @@ func (g cvhHeatGrid) Z(c, r int) float64 {
 }
 
 // X is the 1-based column index.
-func (g cvhHeatGrid) X(c int) float64 { return float64(c + 1) }
+func (g heatGrid) X(c int) float64 { return float64(c + 1) }
 
 // Y is the 1-based row index.
-func (g cvhHeatGrid) Y(r int) float64 { return float64(r + 1) }
+func (g heatGrid) Y(r int) float64 { return float64(r + 1) }
 
-// cvhPowerTicks marks a log axis: labelled major ticks at the powers of
+// powerTicks marks a log axis: labelled major ticks at the powers of
 // ten, minor ticks at 2…9 times them, the ones at 2 and 5 labelled too when
 // the axis holds fewer than two powers of ten.
-type cvhPowerTicks struct{}
+type powerTicks struct{}
 
 // Ticks implements plot.Ticker.
-func (cvhPowerTicks) Ticks(lo, hi float64) []plot.Tick {
+func (powerTicks) Ticks(lo, hi float64) []plot.Tick {
 	var t []plot.Tick
 	k0, k1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
 	majors := 0
@@ -285,7 +285,7 @@ func (cvhPowerTicks) Ticks(lo, hi float64) []plot.Tick {
 				continue
 			}
 			if m == 1 || (majors < 2 && (m == 2 || m == 5)) {
-				t = append(t, plot.Tick{Value: v, Label: cvhTickLabel(m, k)})
+				t = append(t, plot.Tick{Value: v, Label: tickLabel(m, k)})
 			} else {
 				t = append(t, plot.Tick{Value: v})
 			}
@@ -294,20 +294,20 @@ func (cvhPowerTicks) Ticks(lo, hi float64) []plot.Tick {
 	return t
 }
 
-// cvhTickLabel writes m·10ᵏ as a decimal for −3 ≤ k ≤ 3 and as me±k beyond
+// tickLabel writes m·10ᵏ as a decimal for −3 ≤ k ≤ 3 and as me±k beyond
 // (the plot's font has no superscript minus).
-func cvhTickLabel(m, k int) string {
+func tickLabel(m, k int) string {
 	if k >= -3 && k <= 3 {
 		return strconv.FormatFloat(float64(m)*math.Pow(10, float64(k)), 'f', max(0, -k), 64)
 	}
 	return fmt.Sprintf("%de%d", m, k)
 }
 
-// cvhIndexTicks labels 1 and every fifth index.
-type cvhIndexTicks struct{}
+// indexTicks labels 1 and every fifth index.
+type indexTicks struct{}
 
 // Ticks implements plot.Ticker.
-func (cvhIndexTicks) Ticks(lo, hi float64) []plot.Tick {
+func (indexTicks) Ticks(lo, hi float64) []plot.Tick {
 	var t []plot.Tick
 	for i := math.Ceil(lo); i <= hi; i++ {
 		if i == 1 || int(i)%5 == 0 {
@@ -319,12 +319,12 @@ func (cvhIndexTicks) Ticks(lo, hi float64) []plot.Tick {
 	return t
 }
 
-// cvhStyleFonts sets the figure's font sizes on a plot.
-func cvhStyleFonts(p *plot.Plot) {
-	p.Title.TextStyle.Font.Size = vg.Points(cvhTitleSize)
+// styleFonts sets the figure's font sizes on a plot.
+func styleFonts(p *plot.Plot) {
+	p.Title.TextStyle.Font.Size = vg.Points(titleSize)
 	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font.Size = vg.Points(cvhLabelSize)
-		ax.Tick.Label.Font.Size = vg.Points(cvhTickSize)
+		ax.Label.TextStyle.Font.Size = vg.Points(labelSize)
+		ax.Tick.Label.Font.Size = vg.Points(tickSize)
 	}
-	p.Legend.TextStyle.Font.Size = vg.Points(cvhLegendSize)
+	p.Legend.TextStyle.Font.Size = vg.Points(legendSize)
 }
