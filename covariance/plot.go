@@ -1,7 +1,6 @@
 package covariance
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image/color"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/sgn-project/sgn/data"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
@@ -17,6 +15,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/sgn-project/sgn/internal/figure"
 )
 
 // Panel is one row of the C-versus-H/B figure: a model's name and its
@@ -56,53 +56,45 @@ const (
 // zero.
 func WriteFigure(path string, panels []Panel) error {
 	if len(panels) == 0 {
-		return errors.New("covariance.WriteFigure: no panels")
+		return errors.New("covariance figure: no panels")
 	}
-	for _, p := range panels {
+	rows := make([]*figureRow, len(panels))
+	for i, p := range panels {
 		if p.Analysis == nil || len(p.Analysis.Comparisons) == 0 || p.Analysis.Sigma == nil {
-			return fmt.Errorf("covariance.WriteFigure: panel %q has no analysis", p.Name)
+			return fmt.Errorf("covariance figure: panel %q has no analysis", p.Name)
 		}
-	}
-	h := rowHeight * vg.Length(len(panels))
-	for _, format := range []string{"png", "svg"} {
-		c, err := draw.NewFormattedCanvas(figWidth, h, format)
+		r, err := newFigureRow(p)
 		if err != nil {
-			return fmt.Errorf("covariance.WriteFigure: %w", err)
-		}
-		dc := draw.New(c)
-		for i, p := range panels {
-			top := h - rowHeight*vg.Length(i)
-			row := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-				Min: vg.Point{X: 0, Y: top - rowHeight}, Max: vg.Point{X: figWidth, Y: top}}}
-			if err := drawRow(row, p); err != nil {
-				return err
-			}
-		}
-		var b bytes.Buffer
-		if _, err := c.WriteTo(&b); err != nil {
-			return fmt.Errorf("rendering %s.%s: %w", path, format, err)
-		}
-		if err := data.WriteBytesAtomic(path+"."+format, b.Bytes()); err != nil {
 			return err
 		}
+		rows[i] = r
 	}
-	return nil
+	h := rowHeight * vg.Length(len(panels))
+	return figure.SaveCanvas(figure.Size{Width: figWidth, Height: h}, path, func(dc draw.Canvas) {
+		for i, r := range rows {
+			top := h - rowHeight*vg.Length(i)
+			r.draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: 0, Y: top - rowHeight}, Max: vg.Point{X: figWidth, Y: top}}})
+		}
+	})
 }
 
-// drawRow draws one model: scatter, two heat maps and their colour bar.
-func drawRow(c draw.Canvas, p Panel) error {
+// figureRow holds the plots of one model's row: the scatter, the heat maps
+// of UᵀCU and Λ/B, and their colour bar.
+type figureRow struct {
+	scatter  *plot.Plot
+	heat     [2]*plot.Plot
+	colorBar *plot.Plot
+}
+
+// newFigureRow builds the plots of one model's row.
+func newFigureRow(p Panel) (*figureRow, error) {
 	a := p.Analysis
-	w := c.Max.X - c.Min.X
-	sub := func(x0, x1 float64) draw.Canvas {
-		return draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: c.Min.X + vg.Length(x0)*w, Y: c.Min.Y},
-			Max: vg.Point{X: c.Min.X + vg.Length(x1)*w, Y: c.Max.Y}}}
-	}
 	sc, err := scatterPlot(p)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	sc.Draw(sub(0, 0.42))
+	r := &figureRow{scatter: sc}
 	k := a.HeatmapK
 	B := float64(a.Comparisons[0].BatchSize)
 	cm := make([]float64, k*k)
@@ -120,7 +112,7 @@ func drawRow(c draw.Canvas, p Panel) error {
 		}
 	}
 	if math.IsInf(vmax, 0) || math.IsNaN(vmax) {
-		return fmt.Errorf("covariance.WriteFigure: panel %q: the top block is zero", p.Name)
+		return nil, fmt.Errorf("covariance figure: panel %q: the top block is zero", p.Name)
 	}
 	vmax = math.Ceil(vmax*2) / 2
 	vmin := vmax - heatDecades
@@ -128,29 +120,36 @@ func drawRow(c draw.Canvas, p Panel) error {
 	cmap.SetMin(vmin)
 	cmap.SetMax(vmax)
 	pal := cmap.Palette(256)
-	for i, spec := range []struct {
-		z     []float64
-		title string
-	}{
-		{cm, fmt.Sprintf("UᵀCU, top %d (B = %d)", k, int(B))},
-		{hm, fmt.Sprintf("UᵀHU/B = Λ/B, top %d", k)},
-	} {
-		hp := heatPlot(spec.z, k, vmin, vmax, pal, spec.title)
-		x0 := 0.44 + 0.25*float64(i)
-		hp.Draw(sub(x0, x0+0.25))
-	}
+	r.heat[0] = heatPlot(cm, k, vmin, vmax, pal, fmt.Sprintf("UᵀCU, top %d (B = %d)", k, int(B)))
+	r.heat[1] = heatPlot(hm, k, vmin, vmax, pal, fmt.Sprintf("UᵀHU/B = Λ/B, top %d", k))
 	cb := plot.New()
-	bar := &plotter.ColorBar{ColorMap: cmap, Vertical: true}
-	cb.Add(bar)
+	cb.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
 	cb.HideX()
 	cb.Y.Padding = 0
 	cb.Y.Label.Text = "log₁₀ |entry|"
 	styleFonts(cb)
+	r.colorBar = cb
+	return r, nil
+}
+
+// draw draws the row on c: the scatter on the left 42%, the two heat maps
+// side by side, the colour bar at the right edge.
+func (r *figureRow) draw(c draw.Canvas) {
+	w := c.Max.X - c.Min.X
+	sub := func(x0, x1 float64) draw.Canvas {
+		return draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: c.Min.X + vg.Length(x0)*w, Y: c.Min.Y},
+			Max: vg.Point{X: c.Min.X + vg.Length(x1)*w, Y: c.Max.Y}}}
+	}
+	r.scatter.Draw(sub(0, 0.42))
+	for i, hp := range r.heat {
+		x0 := 0.44 + 0.25*float64(i)
+		hp.Draw(sub(x0, x0+0.25))
+	}
 	cbc := sub(0.945, 1)
 	cbc.Min.Y += 0.55 * vg.Inch
 	cbc.Max.Y -= 0.35 * vg.Inch
-	cb.Draw(cbc)
-	return nil
+	r.colorBar.Draw(cbc)
 }
 
 // scatterPlot draws cᵢ against λᵢ/B on log–log axes, one series per batch

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sgn-project/sgn/covariance"
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train"
 )
@@ -224,7 +225,7 @@ func runCovariance(a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("cannot copy the pretrained checkpoint: %w", err)
 	}
-	if err := data.WriteBytesAtomic(preFile, raw); err != nil {
+	if err := atomicfile.WriteBytes(preFile, raw); err != nil {
 		return err
 	}
 	if err := model.SaveCheckpoint(rndFile, rnd, model.CheckpointMeta{Pool: meta.Pool, Version: version}); err != nil {
@@ -285,7 +286,7 @@ func runCovariance(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := data.WriteBytesAtomic(filepath.Join(*out, covJSONFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(*out, covJSONFile), append(js, '\n')); err != nil {
 		return err
 	}
 
@@ -424,7 +425,7 @@ func writeCovPoints(path string, names []string, results []*covariance.Analysis)
 	if err := w.Error(); err != nil {
 		return err
 	}
-	return data.WriteBytesAtomic(path, b.Bytes())
+	return atomicfile.WriteBytes(path, b.Bytes())
 }
 
 // parseBatchSizes parses "64" or "16,64,256" into distinct positive sizes.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -133,7 +134,7 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := data.WriteBytesAtomic(files["json"], append(js, '\n')); err != nil {
+	if err := atomicfile.WriteBytes(files["json"], append(js, '\n')); err != nil {
 		return err
 	}
 	noiseSummary(a, rep)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/sgn-project/sgn/internal/seed"
 	"github.com/sgn-project/sgn/internal/stats"
 )
 
@@ -407,11 +408,7 @@ const (
 // splitmix64 (Steele, Lea and Flood 2014) of kind·2⁵⁸ + b·2²⁹ + i, a
 // bijection, so distinct triples get distinct streams.
 func streamID(kind, b, i int) uint64 {
-	z := uint64(kind)<<58 | uint64(b)<<29 | uint64(i)
-	z += 0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
+	return seed.SplitMix64(uint64(kind)<<58 | uint64(b)<<29 | uint64(i))
 }
 
 // chooseCoords returns all of 0…p−1 when k == p, otherwise k distinct

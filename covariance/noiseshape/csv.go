@@ -4,10 +4,10 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"strconv"
 
-	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 )
 
 // SummaryHeader is the header of WriteSummaryCSV.
@@ -88,7 +88,7 @@ func WriteSummaryCSV(r *Report, path string) error {
 		many("across_minibatches_reference_gaussian", am.ReferenceGaussian, r.Minibatches)
 		many("across_minibatches_reference_stable", am.ReferenceStable, r.Minibatches)
 	}
-	return data.WriteFileAtomic(path, func(f *os.File) error {
+	return atomicfile.Write(path, func(f io.Writer) error {
 		w := csv.NewWriter(f)
 		if err := w.WriteAll(rows); err != nil {
 			return fmt.Errorf("noise summary: %w", err)

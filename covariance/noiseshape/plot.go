@@ -4,19 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
-	"io"
 	"math"
-	"os"
 	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/figure"
 	"github.com/sgn-project/sgn/internal/stats"
 )
 
@@ -457,30 +453,8 @@ func (e *errBarPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
 func writeGrid(grid [][]*plot.Plot, width, height vg.Length, path string) error {
 	tiles := draw.Tiles{Rows: len(grid), Cols: len(grid[0]), PadX: vg.Millimeter * 6, PadY: vg.Millimeter * 6,
 		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
-	render := func(c vg.CanvasSizer) {
-		dc := draw.New(c)
-		canvases := plot.Align(grid, tiles, dc)
-		for i := range grid {
-			for j := range grid[i] {
-				grid[i][j].Draw(canvases[i][j])
-			}
-		}
-	}
-	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(noiseFigDPI))
-	render(img)
-	svg := vgsvg.New(width, height)
-	render(svg)
-	for _, out := range []struct {
-		ext string
-		w   io.WriterTo
-	}{{".png", vgimg.PngCanvas{Canvas: img}}, {".svg", svg}} {
-		err := data.WriteFileAtomic(path+out.ext, func(f *os.File) error {
-			_, err := out.w.WriteTo(f)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("noise figure: %w", err)
-		}
+	if err := figure.SaveGrid(grid, tiles, figure.Size{Width: width, Height: height, DPI: noiseFigDPI}, path); err != nil {
+		return fmt.Errorf("noise figure: %w", err)
 	}
 	return nil
 }
