@@ -67,7 +67,52 @@ type Options struct {
 	Workers int
 	// Progress, if not nil, is called with the stage being worked on and
 	// how far it is (done of total units).
-	Progress func(stage string, done, total int)
+	Progress func(stage Stage, done, total int)
+}
+
+// progress calls o.Progress if it is set.
+func (o *Options) progress(stage Stage, done, total int) {
+	if o.Progress != nil {
+		o.Progress(stage, done, total)
+	}
+}
+
+// Stage is a stage of Analyze, as reported to Options.Progress.
+type Stage string
+
+// The stages of Analyze, in the order they run. ModeFull runs StageHessian
+// and StageEigen, ModeMatFree StageLanczos instead; StageDenseSigma is
+// ModeFull's relative Frobenius error.
+const (
+	StageGradients  Stage = "per-sample gradients"
+	StageHessian    Stage = "Hessian"
+	StageLanczos    Stage = "Lanczos"
+	StageEigen      Stage = "eigendecomposition"
+	StageProjection Stage = "projection of Σ"
+	StageDenseSigma Stage = "dense Σ"
+)
+
+// Share returns the part [from, to) of an analysis' work that the stage
+// takes, roughly as long as the stages last in ModeFull at the figure
+// preset's size (ModeMatFree's Lanczos takes the Hessian's and the
+// eigendecomposition's share); an unknown stage gets the whole [0, 1).
+func (s Stage) Share() (from, to float64) {
+	switch s {
+	case StageGradients:
+		return 0, 0.05
+	case StageHessian:
+		return 0.05, 0.35
+	case StageLanczos:
+		return 0.05, 0.85
+	case StageEigen:
+		return 0.35, 0.85
+	case StageProjection:
+		return 0.85, 0.95
+	case StageDenseSigma:
+		return 0.95, 1
+	default:
+		return 0, 1
+	}
 }
 
 // EigenInfo describes how the eigenbasis of H was obtained.
@@ -211,9 +256,7 @@ func Analyze(m *model.MLP, b model.Batch, o Options) (*Analysis, error) {
 		return nil, err
 	}
 	a0 := time.Now()
-	if o.Progress != nil {
-		o.Progress("per-sample gradients", 0, 1)
-	}
+	o.progress(StageGradients, 0, 1)
 	e, err := m.Evaluate(m.Theta, b, nil, o.Workers)
 	if err != nil {
 		return nil, err
@@ -236,6 +279,19 @@ func Analyze(m *model.MLP, b model.Batch, o Options) (*Analysis, error) {
 	return a, nil
 }
 
+// ErrEmptyWindow is returned (wrapped) by Analyze and AnalyzeOperator when
+// no computed Hessian eigenvalue lies in the window.
+var ErrEmptyWindow = errors.New("no Hessian eigenvalue in the window")
+
+// eigenbasis is the part of H's eigendecomposition that the comparison
+// uses: eigenvalues in descending order and a way to take the first k
+// eigenvectors as columns.
+type eigenbasis struct {
+	lambda []float64
+	vecs   func(k int) *mat.Dense
+	dense  *mat.SymDense // the assembled H (ModeFull), else nil
+}
+
 // AnalyzeOperator is Analyze for per-sample gradients g and any symmetric
 // operator h standing for the Hessian of the mean loss over the same samples
 // (an analytic landscape's, a dense matrix's). Loss and Accuracy are left 0.
@@ -254,11 +310,6 @@ func AnalyzeOperator(g *Gradients, h hessian.Operator, o Options) (*Analysis, er
 	if err != nil {
 		return nil, err
 	}
-	progress := func(stage string, done, total int) {
-		if o.Progress != nil {
-			o.Progress(stage, done, total)
-		}
-	}
 	a := &Analysis{Mode: mode, NumParams: P, NumSamples: n, Seconds: map[string]float64{}, HeatmapK: o.HeatmapK}
 	t0 := time.Now()
 	lap := func(stage string) {
@@ -271,64 +322,103 @@ func AnalyzeOperator(g *Gradients, h hessian.Operator, o Options) (*Analysis, er
 	if bs := g.SimpleNoiseScale(); !math.IsInf(bs, 0) && !math.IsNaN(bs) {
 		a.BSimple = &bs
 	}
-	progress("per-sample gradients", 1, 1)
-
-	var lambda []float64 // descending
-	var vecs func(k int) *mat.Dense
-	var hDense *mat.SymDense
+	o.progress(StageGradients, 1, 1)
+	var eb *eigenbasis
 	switch mode {
 	case ModeFull:
-		H, asym, err := hessian.Full(h, 64, func(done, total int) { progress("Hessian", done, total) })
-		if err != nil {
-			return nil, err
-		}
-		lap("hessian")
-		progress("eigendecomposition", 0, 1)
-		// Eigenvectors are needed down to the last eigenvalue in the window
-		// (and for the top block and the top ratios).
-		want := func(values []float64) int {
-			last := -1
-			for i, l := range values {
-				if o.Window.Contains(l) {
-					last = i
-				}
-			}
-			if last < 0 {
-				return 0
-			}
-			return max(last+1, o.HeatmapK, NumTopRatios)
-		}
-		es, err := eigenTop(H, want, eigenTol)
-		if err != nil {
-			return nil, err
-		}
-		lambda = es.values
-		vecs = func(k int) *mat.Dense {
-			return es.vectors.Slice(0, P, 0, k).(*mat.Dense)
-		}
-		a.Eigen = EigenInfo{Method: es.method, Computed: P, Asymmetry: asym, MaxResidual: es.maxResidual}
-		var tr float64
-		for _, l := range lambda {
-			tr += l
-		}
-		a.TraceH = &tr
-		hDense = H
-		progress("eigendecomposition", 1, 1)
-		lap("eigen")
+		eb, err = fullEigenbasis(h, o, a, lap)
 	case ModeMatFree:
-		k := min(o.TopK, P)
-		sp, err := hessian.Lanczos(h, k, 0, hessian.LanczosOptions{Seed: o.Seed, Progress: func(it, total int) { progress("Lanczos", it, total) }})
+		eb, err = lanczosEigenbasis(h, o, a)
+		lap("lanczos")
+	default:
+		err = fmt.Errorf("mode %q: expected %s or %s", mode, ModeFull, ModeMatFree)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := a.project(g, eb, o); err != nil {
+		return nil, err
+	}
+	lap("projection")
+	if eb.dense != nil {
+		o.progress(StageDenseSigma, 0, 1)
+		s, err := g.Sigma()
 		if err != nil {
 			return nil, err
 		}
-		lambda = sp.Top
-		vecs = func(k int) *mat.Dense {
-			return mat.DenseCopyOf(sp.TopVectors.Slice(0, P, 0, k))
+		if rf, err := RelFrobenius(s, eb.dense); err == nil {
+			a.RelFrobenius = &rf
 		}
-		conv := sp.Converged
-		a.Eigen = EigenInfo{Method: "Lanczos", Computed: len(lambda), Iterations: sp.Iterations, Converged: &conv, MaxResidual: slices.Max(sp.TopResiduals)}
-		lap("lanczos")
+		o.progress(StageDenseSigma, 1, 1)
+		lap("sigma")
 	}
+	return a, nil
+}
+
+// fullEigenbasis assembles H and computes its eigenvalues and the
+// eigenvectors down to the last eigenvalue in the window (and at least the
+// top block and the top ratios), recording tr H and the solver in a.
+func fullEigenbasis(h hessian.Operator, o Options, a *Analysis, lap func(string)) (*eigenbasis, error) {
+	P := h.Dim()
+	H, asym, err := hessian.Full(h, 64, func(done, total int) { o.progress(StageHessian, done, total) })
+	if err != nil {
+		return nil, err
+	}
+	lap("hessian")
+	o.progress(StageEigen, 0, 1)
+	want := func(values []float64) int {
+		last := -1
+		for i, l := range values {
+			if o.Window.Contains(l) {
+				last = i
+			}
+		}
+		if last < 0 {
+			return 0
+		}
+		return max(last+1, o.HeatmapK, NumTopRatios)
+	}
+	es, err := eigenTop(H, want, eigenTol)
+	if err != nil {
+		return nil, err
+	}
+	a.Eigen = EigenInfo{Method: es.method, Computed: P, Asymmetry: asym, MaxResidual: es.maxResidual}
+	var tr float64
+	for _, l := range es.values {
+		tr += l
+	}
+	a.TraceH = &tr
+	o.progress(StageEigen, 1, 1)
+	lap("eigen")
+	return &eigenbasis{
+		lambda: es.values,
+		vecs:   func(k int) *mat.Dense { return es.vectors.Slice(0, P, 0, k).(*mat.Dense) },
+		dense:  H,
+	}, nil
+}
+
+// lanczosEigenbasis computes the top-k eigenpairs of h by Lanczos,
+// recording the solver's report in a.
+func lanczosEigenbasis(h hessian.Operator, o Options, a *Analysis) (*eigenbasis, error) {
+	P := h.Dim()
+	k := min(o.TopK, P)
+	sp, err := hessian.Lanczos(h, k, 0, hessian.LanczosOptions{Seed: o.Seed, Progress: func(it, total int) { o.progress(StageLanczos, it, total) }})
+	if err != nil {
+		return nil, err
+	}
+	conv := sp.Converged
+	a.Eigen = EigenInfo{Method: "Lanczos", Computed: len(sp.Top), Iterations: sp.Iterations, Converged: &conv, MaxResidual: slices.Max(sp.TopResiduals)}
+	return &eigenbasis{
+		lambda: sp.Top,
+		vecs:   func(k int) *mat.Dense { return mat.DenseCopyOf(sp.TopVectors.Slice(0, P, 0, k)) },
+	}, nil
+}
+
+// project counts the eigenvalues (negative, in the window), keeps the
+// largest ones down to the window's last (and the top block), projects Σ on
+// their eigenvectors and compares C with H/B at every batch size.
+func (a *Analysis) project(g *Gradients, eb *eigenbasis, o Options) error {
+	lambda := eb.lambda
 	a.Eigen.LambdaMax, a.Eigen.LambdaMin = lambda[0], lambda[len(lambda)-1]
 	last := -1
 	for i, l := range lambda {
@@ -341,42 +431,27 @@ func AnalyzeOperator(g *Gradients, h hessian.Operator, o Options) (*Analysis, er
 		}
 	}
 	if last < 0 {
-		return nil, fmt.Errorf("no Hessian eigenvalue in the window (%g, %g): the %d eigenvalues computed lie in [%.4g, %.4g] (set --lambda-min/--lambda-max)",
-			o.Window.Min, o.Window.Max, len(lambda), lambda[len(lambda)-1], lambda[0])
+		return fmt.Errorf("%w (%g, %g): the %d eigenvalues computed lie in [%.4g, %.4g]",
+			ErrEmptyWindow, o.Window.Min, o.Window.Max, len(lambda), lambda[len(lambda)-1], lambda[0])
 	}
 	kb := min(len(lambda), max(last+1, o.HeatmapK, NumTopRatios))
 	a.HeatmapK = min(o.HeatmapK, kb)
 	a.Eigen.Analysed = kb
 	a.Lambda = lambda[:kb:kb]
-
-	progress("projection of Σ", 0, 1)
-	a.Sigma, a.MeanProj, err = g.ProjectSigma(vecs(kb))
-	if err != nil {
-		return nil, err
+	o.progress(StageProjection, 0, 1)
+	var err error
+	if a.Sigma, a.MeanProj, err = g.ProjectSigma(eb.vecs(kb)); err != nil {
+		return err
 	}
-	progress("projection of Σ", 1, 1)
-	lap("projection")
+	o.progress(StageProjection, 1, 1)
 	for _, B := range o.BatchSizes {
 		c, err := Compare(a.Lambda, a.Sigma, a.MeanProj, B, o.Window)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.Comparisons = append(a.Comparisons, c)
 	}
-	if hDense != nil {
-		progress("dense Σ", 0, 1)
-		s, err := g.Sigma()
-		if err != nil {
-			return nil, err
-		}
-		rf, err := RelFrobenius(s, hDense)
-		if err == nil {
-			a.RelFrobenius = &rf
-		}
-		progress("dense Σ", 1, 1)
-		lap("sigma")
-	}
-	return a, nil
+	return nil
 }
 
 // Verdict says in one sentence whether the analysis of a model supports

@@ -1,17 +1,6 @@
-// Package covariance measures the stochastic gradient noise (SGN) of a
-// network: the noise covariance C(θ) built from per-sample gradients, its
-// comparison with H(θ)/B in the eigenbasis of the Hessian, the shape of the
-// noise (Gaussian against Lévy), and the figures that show them.
-//
-// The covariance follows the seed (Xie, Sato & Sugiyama, "A Diffusion Theory
-// for Deep Learning Dynamics", ICLR 2021, the formula of C(θ)): with gᵢ =
-// ∇ℓ(θ, xᵢ) over N samples and ḡ their mean,
-//
-//	Σ   = (1/N) Σᵢ gᵢgᵢᵀ − ḡḡᵀ   (the per-sample gradient covariance)
-//	FIM = (1/N) Σᵢ gᵢgᵢᵀ          (the empirical Fisher)
-//	C   = Σ/B                     (the covariance of a minibatch gradient of size B)
-//
-// and the claim under test is C ≈ FIM/B ≈ H/B near a minimum.
+// This file holds the per-sample gradients G and the noise covariance
+// operator C = Σ/B built from them.
+
 package covariance
 
 import (

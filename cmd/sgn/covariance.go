@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -11,7 +9,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sgn-project/sgn/covariance"
@@ -36,8 +33,9 @@ const (
 	covTrainDir       = "pretrained"
 )
 
-// covModelReport is one model's entry in covariance.json: the headline
-// numbers at the first batch size, flat, then the full analysis.
+// covModelReport is one model's entry in covariance.json: where its
+// parameters are, then the headline numbers at the first batch size and the
+// full analysis.
 type covModelReport struct {
 	// Checkpoint is the file in --out holding the model's parameters;
 	// Source says where they come from.
@@ -45,27 +43,7 @@ type covModelReport struct {
 	Source     string       `json:"source"`
 	Config     model.Config `json:"config"`
 	Pool       int          `json:"pool"`
-
-	NumParams       int       `json:"num_params"`
-	NumSamples      int       `json:"num_samples"`
-	BatchSize       int       `json:"batch_size"`
-	Selected        int       `json:"selected"`
-	LogLogSlope     *float64  `json:"loglog_slope"`
-	LogLogIntercept *float64  `json:"loglog_intercept"`
-	PearsonR        *float64  `json:"pearson_r"`
-	MedianRatio     float64   `json:"median_ratio"`
-	RelFrobenius    *float64  `json:"rel_frobenius"`
-	TopRatios       []float64 `json:"top_ratios"`
-	OffdiagRatio    float64   `json:"offdiag_ratio"`
-	TraceSigma      float64   `json:"trace_sigma"`
-	BSimple         *float64  `json:"b_simple"`
-	Loss            float64   `json:"loss"`
-	Accuracy        float64   `json:"accuracy"`
-	Agrees          bool      `json:"agrees"`
-	Verdict         string    `json:"verdict"`
-	Warnings        []string  `json:"warnings,omitempty"`
-
-	Analysis *covariance.Analysis `json:"analysis"`
+	covariance.Headline
 }
 
 // covReport is covariance.json.
@@ -101,9 +79,21 @@ type covReport struct {
 	Files   map[string]string  `json:"files"`
 }
 
-// runCovariance implements 'sgn covariance': C(θ) against H(θ)/B for a
-// pretrained and a random model, numbers, points and the figure.
-func runCovariance(a *app, args []string) error {
+// covFlags are the parsed flags of 'sgn covariance'.
+type covFlags struct {
+	args                    []string
+	ckpt, out               string
+	sel                     data.Options
+	set                     map[string]bool
+	bs                      []int
+	opt                     covariance.Options
+	randomSeed              uint64
+	trainFirst, trainEpochs int
+	quiet                   bool
+}
+
+// parseCovarianceFlags parses and checks the flags of 'sgn covariance'.
+func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	fs := a.newFlagSet("covariance", "covariance [--checkpoint FILE] [--first N] [--batch-size B[,B…]] [flags] --out DIR", covarianceExample)
 	ckpt := fs.String("checkpoint", "", "pretrained model `file` (safetensors); without it the figure preset is trained on the spot into OUT/pretrained/")
 	sel := addSelectionFlags(fs, 2000, "C and H")
@@ -121,38 +111,46 @@ func runCovariance(a *app, args []string) error {
 	out := fs.String("out", "", "output `folder` (covariance.json, points.csv, cvh.png/.svg, pretrained.safetensors, random.safetensors)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
-		return err
+		return nil, err
 	}
-	set := flagsSet(fs)
-
+	f := &covFlags{args: args, ckpt: *ckpt, out: *out, sel: *sel, set: flagsSet(fs), randomSeed: *randomSeed,
+		trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: *quiet}
 	bs, err := parseBatchSizes(*batches)
 	if err != nil {
-		return usagef("--batch-size %q: %v", *batches, err)
+		return nil, usagef("--batch-size %q: %v", *batches, err)
 	}
 	w := covariance.Window{Min: *lmin, Max: *lmax}
 	if err := w.Validate(); err != nil {
-		return usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
+		return nil, usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
 	}
 	switch {
 	case *out == "":
-		return usagef("--out DIR is required (see -h)")
+		return nil, usagef("--out DIR is required (see -h)")
 	case *mode != covariance.ModeAuto && *mode != covariance.ModeFull && *mode != covariance.ModeMatFree:
-		return usagef("--mode %q: expected auto, full or matfree", *mode)
+		return nil, usagef("--mode %q: expected auto, full or matfree", *mode)
 	case *topK < 1:
-		return usagef("--top-k %d: must be at least 1", *topK)
+		return nil, usagef("--top-k %d: must be at least 1", *topK)
 	case *heatK < 1:
-		return usagef("--heatmap-k %d: must be at least 1", *heatK)
+		return nil, usagef("--heatmap-k %d: must be at least 1", *heatK)
 	case *workers < 1:
-		return usagef("--workers %d: must be at least 1", *workers)
+		return nil, usagef("--workers %d: must be at least 1", *workers)
 	case *trainFirst < 0 || *trainEpochs < 0:
-		return usagef("--train-first and --train-epochs must not be negative")
-	case *ckpt != "" && (set["train-first"] || set["train-epochs"]):
-		return usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
+		return nil, usagef("--train-first and --train-epochs must not be negative")
+	case *ckpt != "" && (f.set["train-first"] || f.set["train-epochs"]):
+		return nil, usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
 	}
-	// The pool comes from the checkpoint; the figure preset's when training.
-	so, err := selectionFor(*sel, set["first"], model.CheckpointMeta{Pool: train.Presets()["figure"].Settings.Pool})
+	f.bs = bs
+	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: *mode, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: *workers}
+	return f, nil
+}
+
+// checkCovSelection checks the batch sizes against the samples the flags
+// select and returns the selection with the pool of the checkpoint (the
+// figure preset's when training on the spot).
+func checkCovSelection(f *covFlags) (data.Options, error) {
+	so, err := selectionFor(f.sel, f.set["first"], model.CheckpointMeta{Pool: train.Presets()["figure"].Settings.Pool})
 	if err != nil {
-		return err
+		return so, err
 	}
 	n := max(so.First, so.Random)
 	if n == 0 {
@@ -161,141 +159,157 @@ func runCovariance(a *app, args []string) error {
 			n = data.TestSize
 		}
 	}
-	for _, b := range bs {
+	for _, b := range f.bs {
 		if b > n {
-			return usagef("--batch-size %d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)
+			return so, usagef("--batch-size %d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)
 		}
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	return so, nil
+}
+
+// covPretrained is the pretrained model of 'sgn covariance' and where it
+// comes from.
+type covPretrained struct {
+	m       *model.MLP
+	meta    model.CheckpointMeta
+	source  string
+	file    string // its checkpoint file
+	summary *train.Summary
+}
+
+// loadCovPretrained loads --checkpoint, or trains the figure preset into
+// OUT/pretrained.
+func (a *app) loadCovPretrained(f *covFlags, mnist string, workers int) (*covPretrained, error) {
+	if f.ckpt != "" {
+		m, meta, err := model.LoadCheckpoint(f.ckpt)
+		if err != nil {
+			return nil, err
+		}
+		return &covPretrained{m: m, meta: meta, source: f.ckpt, file: f.ckpt}, nil
+	}
+	dir := filepath.Join(f.out, covTrainDir)
+	m, meta, summary, err := a.trainFigureModel(mnist, dir, f.trainFirst, f.trainEpochs, workers, f.quiet)
+	if err != nil {
+		return nil, err
+	}
+	source := fmt.Sprintf("figure preset trained on the spot (%s, %d epochs) into %s", summary.TrainSelection.Description, summary.Final.Epoch, dir)
+	return &covPretrained{m: m, meta: meta, source: source, file: filepath.Join(dir, train.CheckpointFile), summary: summary}, nil
+}
+
+// runCovariance implements 'sgn covariance': C(θ) against H(θ)/B for a
+// pretrained and a random model (covariance.AnalyzePair), numbers, points
+// and the figure.
+func runCovariance(a *app, args []string) error {
+	f, err := parseCovarianceFlags(a, args)
+	if err != nil {
+		return err
+	}
+	so, err := checkCovSelection(f)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("cannot create --out folder: %w", err)
 	}
-	if err := checkWritable(*out); err != nil {
+	if err := checkWritable(f.out); err != nil {
 		return err
 	}
 	start := time.Now()
 	seconds := map[string]float64{}
-
-	// The pretrained model: from --checkpoint, or trained on the spot.
-	var (
-		pre     *model.MLP
-		meta    model.CheckpointMeta
-		source  string
-		summary *train.Summary
-	)
-	if *ckpt != "" {
-		pre, meta, err = model.LoadCheckpoint(*ckpt)
-		if err != nil {
-			return err
-		}
-		source = *ckpt
-	} else {
-		pre, meta, summary, err = a.trainFigureModel(so.Dir, filepath.Join(*out, covTrainDir), *trainFirst, *trainEpochs, *workers, *quiet)
-		if err != nil {
-			return err
-		}
-		source = fmt.Sprintf("figure preset trained on the spot (%s, %d epochs) into %s", summary.TrainSelection.Description, summary.Final.Epoch, filepath.Join(*out, covTrainDir))
-		seconds["train"] = round3(summary.WallSeconds)
+	pre, err := a.loadCovPretrained(f, so.Dir, f.opt.Workers)
+	if err != nil {
+		return err
 	}
-
+	if pre.summary != nil {
+		seconds["train"] = round3(pre.summary.WallSeconds)
+	}
 	// The samples, preprocessed as the checkpoint says.
-	if so, err = selectionFor(so, true, meta); err != nil {
+	if so, err = selectionFor(so, true, pre.meta); err != nil {
 		return err
 	}
-	set2, err := loadSelection(so, pre, source)
+	set, err := loadSelection(so, pre.m, pre.source)
 	if err != nil {
 		return err
 	}
-	batch := model.Batch{X: set2.X, Y: set2.Y}
-
-	// The random model: same architecture, fresh seeded initialisation.
-	rc := pre.Config
-	rc.Seed = *randomSeed
-	rnd, err := model.New(rc)
-	if err != nil {
-		return err
-	}
-
-	// Both checkpoints go to --out, so anyone can recompute the numbers.
-	preFile, rndFile := filepath.Join(*out, covPretrainedFile), filepath.Join(*out, covRandomFile)
-	srcFile := *ckpt
-	if srcFile == "" {
-		srcFile = filepath.Join(*out, covTrainDir, train.CheckpointFile)
-	}
-	raw, err := os.ReadFile(srcFile)
-	if err != nil {
-		return fmt.Errorf("cannot copy the pretrained checkpoint: %w", err)
-	}
-	if err := atomicfile.WriteBytes(preFile, raw); err != nil {
-		return err
-	}
-	if err := model.SaveCheckpoint(rndFile, rnd, model.CheckpointMeta{Pool: meta.Pool, Version: version}); err != nil {
-		return err
-	}
-
-	// Both analyses run at once: they are independent, and the dense
-	// eigensolver is single-threaded.
-	o := covariance.Options{BatchSizes: bs, Window: w, Mode: *mode, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: *workers}
-	names := []string{"pretrained", "random"}
-	models := []*model.MLP{pre, rnd}
-	results := make([]*covariance.Analysis, 2)
-	errs := make([]error, 2)
-	prog := newCovProgress(a, *quiet, names)
+	prog := a.newProgress("analysis", 1000, f.quiet)
 	t0 := time.Now()
-	var wg sync.WaitGroup
-	for i := range models {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			oi := o
-			oi.Progress = func(stage string, done, total int) { prog.update(i, stage, done, total) }
-			results[i], errs[i] = covariance.Analyze(models[i], batch, oi)
-		}(i)
-	}
-	wg.Wait()
-	prog.done()
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("%s model: %w", names[i], err)
-		}
+	pair, err := covariance.AnalyzePair(pre.m, model.Batch{X: set.X, Y: set.Y}, f.randomSeed, f.opt,
+		func(frac float64, status string) { prog.Update(int(1000*frac), status) })
+	prog.Done()
+	if err != nil {
+		return err
 	}
 	seconds["analysis"] = round3(time.Since(t0).Seconds())
+	rep, err := writeCovFiles(f, pre, set, pair, seconds)
+	if err != nil {
+		return err
+	}
+	seconds["total"] = round3(time.Since(start).Seconds())
+	if err := rep.write(f.out); err != nil {
+		return err
+	}
+	printCovSummary(a, f, set, rep, pair)
+	return nil
+}
 
-	// Files: numbers, points, figure.
-	rep := &covReport{Version: version, Command: append([]string{"sgn", "covariance"}, args...), Data: set2.Selected(), BatchSizes: bs, Window: w, Mode: *mode, TopK: *topK, HeatmapK: *heatK, Workers: *workers, Training: summary, Seconds: seconds}
-	rep.Seeds.RandomModel, rep.Seeds.Lanczos = *randomSeed, *seed
+// writeCovFiles writes both checkpoints, the figure and points.csv into
+// --out and returns covariance.json's content (written last, by the caller,
+// with the total time).
+func writeCovFiles(f *covFlags, pre *covPretrained, set *data.Set, pair *covariance.Pair, seconds map[string]float64) (*covReport, error) {
+	preFile, rndFile := filepath.Join(f.out, covPretrainedFile), filepath.Join(f.out, covRandomFile)
+	raw, err := os.ReadFile(pre.file)
+	if err != nil {
+		return nil, fmt.Errorf("cannot copy the pretrained checkpoint: %w", err)
+	}
+	if err := atomicfile.WriteBytes(preFile, raw); err != nil {
+		return nil, err
+	}
+	rnd := pair.RandomModel
+	if err := model.SaveCheckpoint(rndFile, rnd, model.CheckpointMeta{Pool: pre.meta.Pool, Version: version}); err != nil {
+		return nil, err
+	}
+	rep := &covReport{Version: version, Command: append([]string{"sgn", "covariance"}, f.args...), Data: set.Selected(),
+		BatchSizes: f.bs, Window: f.opt.Window, Mode: f.opt.Mode, TopK: f.opt.TopK, HeatmapK: f.opt.HeatmapK,
+		Workers: f.opt.Workers, Training: pre.summary, Seconds: seconds}
+	rep.Seeds.RandomModel, rep.Seeds.Lanczos = f.randomSeed, f.opt.Seed
 	rep.Thresholds.SlopeTolerance, rep.Thresholds.MinPearsonR, rep.Thresholds.RatioFactor = covariance.SlopeTolerance, covariance.MinPearsonR, covariance.RatioFactor
-	rep.Models.Pretrained = newCovModelReport(results[0], pre, meta.Pool, covPretrainedFile, source)
-	rep.Models.Random = newCovModelReport(results[1], rnd, meta.Pool, covRandomFile, fmt.Sprintf("random initialisation (%s, seed %d)", rc.Init, rc.Seed))
-	rep.Verdict = covOverallVerdict(rep.Models.Pretrained, rep.Models.Random)
-	figBase := filepath.Join(*out, covFigureBase)
+	rep.Models.Pretrained = &covModelReport{Checkpoint: covPretrainedFile, Source: pre.source, Config: pre.m.Config, Pool: pre.meta.Pool,
+		Headline: covariance.NewHeadline(pair.Pretrained)}
+	rep.Models.Random = &covModelReport{Checkpoint: covRandomFile, Source: fmt.Sprintf("random initialisation (%s, seed %d)", rnd.Init, rnd.Seed),
+		Config: rnd.Config, Pool: pre.meta.Pool, Headline: covariance.NewHeadline(pair.Random)}
+	rep.Verdict = pair.Verdict()
+	figBase := filepath.Join(f.out, covFigureBase)
 	rep.Files = map[string]string{
-		"figure_png": figBase + ".png", "figure_svg": figBase + ".svg", "points": filepath.Join(*out, covPointsFile),
+		"figure_png": figBase + ".png", "figure_svg": figBase + ".svg", "points": filepath.Join(f.out, covPointsFile),
 		"pretrained": preFile, "random": rndFile,
 	}
 	t1 := time.Now()
-	panels := []covariance.Panel{{Name: names[0], Analysis: results[0]}, {Name: names[1], Analysis: results[1]}}
-	if err := covariance.WriteFigure(figBase, panels); err != nil {
-		return err
+	if err := pair.WriteFigure(figBase); err != nil {
+		return nil, err
 	}
-	if err := writeCovPoints(filepath.Join(*out, covPointsFile), names, results); err != nil {
-		return err
+	if err := pair.WritePoints(filepath.Join(f.out, covPointsFile)); err != nil {
+		return nil, err
 	}
 	seconds["files"] = round3(time.Since(t1).Seconds())
-	seconds["total"] = round3(time.Since(start).Seconds())
-	js, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(*out, covJSONFile), append(js, '\n')); err != nil {
-		return err
-	}
+	return rep, nil
+}
 
-	// Summary.
-	r0 := results[0]
+// write writes covariance.json into dir.
+func (r *covReport) write(dir string) error {
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("covariance.json: %w", err)
+	}
+	return atomicfile.WriteBytes(filepath.Join(dir, covJSONFile), append(js, '\n'))
+}
+
+// printCovSummary prints the headline of both models and the verdict.
+func printCovSummary(a *app, f *covFlags, set *data.Set, rep *covReport, pair *covariance.Pair) {
+	w := f.opt.Window
 	fmt.Fprintf(a.stdout, "C(θ) vs H(θ)/B on %s (N = %d), B = %s, eigenvalues in (%g, %g), mode %s, %.1f s\n",
-		set2.Selection, set2.N, joinInts(bs), w.Min, w.Max, r0.Mode, seconds["total"])
+		set.Selection, set.N, joinInts(f.bs), w.Min, w.Max, pair.Pretrained.Mode, rep.Seconds["total"])
 	for i, r := range []*covModelReport{rep.Models.Pretrained, rep.Models.Random} {
-		fmt.Fprintf(a.stdout, "%-10s P = %d, loss %.4f: %s\n", names[i], r.NumParams, r.Loss, r.Verdict)
+		fmt.Fprintf(a.stdout, "%-10s P = %d, loss %.4f: %s\n", []string{covariance.PretrainedName, covariance.RandomName}[i], r.NumParams, r.Loss, r.Verdict)
 		extra := fmt.Sprintf("           offdiag ratio %.3f, tr Σ %.4g", r.OffdiagRatio, r.TraceSigma)
 		if r.RelFrobenius != nil {
 			extra += fmt.Sprintf(", ‖C − H/B‖/‖H/B‖ %.3f", *r.RelFrobenius)
@@ -310,8 +324,7 @@ func runCovariance(a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "verdict: %s\n", rep.Verdict)
 	fmt.Fprintf(a.stdout, "figure %s (and .svg)\nnumbers %s, points %s\ncheckpoints %s, %s\n",
-		figBase+".png", filepath.Join(*out, covJSONFile), filepath.Join(*out, covPointsFile), preFile, rndFile)
-	return nil
+		rep.Files["figure_png"], filepath.Join(f.out, covJSONFile), rep.Files["points"], rep.Files["pretrained"], rep.Files["random"])
 }
 
 // trainFigureModel trains the figure preset into dir (train.Run) and loads
@@ -363,71 +376,6 @@ func (a *app) trainFigureModel(mnist, dir string, first, epochs, workers int, qu
 	return m, meta, sum, nil
 }
 
-// newCovModelReport flattens the headline numbers of the first batch size.
-func newCovModelReport(r *covariance.Analysis, m *model.MLP, pool int, file, source string) *covModelReport {
-	c := r.Comparisons[0]
-	rep := &covModelReport{
-		Checkpoint: file, Source: source, Config: m.Config, Pool: pool,
-		NumParams: r.NumParams, NumSamples: r.NumSamples, BatchSize: c.BatchSize, Selected: c.Selected,
-		MedianRatio: c.MedianRatio, RelFrobenius: r.RelFrobenius, TopRatios: c.TopRatios, OffdiagRatio: c.OffdiagRatio,
-		TraceSigma: r.TraceSigma, BSimple: r.BSimple, Loss: r.Loss, Accuracy: r.Accuracy,
-		Agrees: c.Agrees(), Verdict: r.Verdict(), Warnings: c.Warnings, Analysis: r,
-	}
-	if c.Fit != nil {
-		s, i, pr := c.Fit.Slope, c.Fit.Intercept, c.Fit.R
-		rep.LogLogSlope, rep.LogLogIntercept, rep.PearsonR = &s, &i, &pr
-	}
-	return rep
-}
-
-// covOverallVerdict compares what was measured with what the theory
-// expects: agreement at the minimum, much weaker agreement at random.
-func covOverallVerdict(pre, rnd *covModelReport) string {
-	switch {
-	case pre.PearsonR == nil:
-		return "undecided: too few eigenvalues of the pretrained model in the window for a fit"
-	case !pre.Agrees:
-		return "the measurement does NOT support C = H/B at the pretrained model: " + pre.Verdict
-	case rnd.PearsonR == nil:
-		return "the pretrained model agrees with C = H/B; the random model has too few eigenvalues in the window for a fit"
-	case rnd.Agrees:
-		return "the pretrained model agrees with C = H/B, but so does the random one, where the theory expects a much weaker agreement away from a minimum"
-	}
-	return fmt.Sprintf("as the theory expects: C ≈ H/B near the minimum (pretrained: slope %.2f, r %.3f, median ratio %.2f), much weaker at random initialisation (slope %.2f, r %.3f, median ratio %.2f)",
-		*pre.LogLogSlope, *pre.PearsonR, pre.MedianRatio, *rnd.LogLogSlope, *rnd.PearsonR, rnd.MedianRatio)
-}
-
-// writeCovPoints writes points.csv: every analysed eigenpair of every model
-// at every batch size; the plotted points have in_window = 1 and c > 0.
-func writeCovPoints(path string, names []string, results []*covariance.Analysis) error {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write([]string{"model", "batch_size", "rank", "lambda", "lambda_over_b", "c", "ratio", "in_window"})
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 17, 64) }
-	for i, r := range results {
-		for _, c := range r.Comparisons {
-			B := float64(c.BatchSize)
-			for k, l := range r.Lambda {
-				s := r.Sigma.At(k, k)
-				ratio := ""
-				if l != 0 {
-					ratio = f(s / l)
-				}
-				in := "0"
-				if c.Window.Contains(l) {
-					in = "1"
-				}
-				w.Write([]string{names[i], strconv.Itoa(c.BatchSize), strconv.Itoa(k + 1), f(l), f(l / B), f(s / B), ratio, in})
-			}
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(path, b.Bytes())
-}
-
 // parseBatchSizes parses "64" or "16,64,256" into distinct positive sizes.
 func parseBatchSizes(s string) ([]int, error) {
 	var out []int
@@ -458,59 +406,3 @@ func joinInts(x []int) string {
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
-
-// covProgress reports the two concurrent analyses as one progress line:
-// each model's share is the fraction of its stages done.
-type covProgress struct {
-	mu    sync.Mutex
-	p     *progress
-	names []string
-	frac  []float64
-	stage []string
-}
-
-// covStage returns the share [from, to) of a model's work that a stage of
-// covariance.Analyze takes, roughly as long as they last in full mode.
-func covStage(stage string) [2]float64 {
-	switch stage {
-	case "per-sample gradients":
-		return [2]float64{0, 0.05}
-	case "Hessian":
-		return [2]float64{0.05, 0.35}
-	case "Lanczos":
-		return [2]float64{0.05, 0.85}
-	case "eigendecomposition":
-		return [2]float64{0.35, 0.85}
-	case "projection of Σ":
-		return [2]float64{0.85, 0.95}
-	}
-	return [2]float64{0.95, 1}
-}
-
-func newCovProgress(a *app, quiet bool, names []string) *covProgress {
-	return &covProgress{p: a.newProgress("analysis", 1000, quiet), names: names, frac: make([]float64, len(names)), stage: make([]string, len(names))}
-}
-
-func (c *covProgress) update(i int, stage string, done, total int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r := covStage(stage)
-	f := r[0]
-	if total > 0 {
-		f += (r[1] - r[0]) * float64(done) / float64(total)
-	}
-	c.frac[i], c.stage[i] = max(c.frac[i], f), stage
-	var sum float64
-	var parts []string
-	for k := range c.frac {
-		sum += c.frac[k]
-		parts = append(parts, c.names[k]+": "+c.stage[k])
-	}
-	c.p.Update(int(1000*sum/float64(len(c.frac))), strings.Join(parts, ", "))
-}
-
-func (c *covProgress) done() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.p.Done()
-}
