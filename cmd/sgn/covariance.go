@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -107,7 +106,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	seed := fs.Uint64("seed", 1, "seed of the Lanczos start vector (matfree mode)")
 	trainFirst := fs.Int("train-first", 0, "without --checkpoint: train on the first `N` training images (0 = all 60,000)")
 	trainEpochs := fs.Int("train-epochs", 0, "without --checkpoint: epochs of training (0 = the figure preset's)")
-	workers := fs.Int("workers", runtime.NumCPU(), "goroutines for the gradient and Hessian passes (results do not depend on it)")
+	workers := workersFlag(fs, "the gradient and Hessian passes")
 	out := fs.String("out", "", "output `folder` (covariance.json, points.csv, cvh.png/.svg, pretrained.safetensors, random.safetensors)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
@@ -118,6 +117,9 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	bs, err := parseBatchSizes(*batches)
 	if err != nil {
 		return nil, usagef("--batch-size %q: %v", *batches, err)
+	}
+	if err := checkWorkers(*workers); err != nil {
+		return nil, err
 	}
 	w := covariance.Window{Min: *lmin, Max: *lmax}
 	if err := w.Validate(); err != nil {
@@ -132,8 +134,6 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 		return nil, usagef("--top-k %d: must be at least 1", *topK)
 	case *heatK < 1:
 		return nil, usagef("--heatmap-k %d: must be at least 1", *heatK)
-	case *workers < 1:
-		return nil, usagef("--workers %d: must be at least 1", *workers)
 	case *trainFirst < 0 || *trainEpochs < 0:
 		return nil, usagef("--train-first and --train-epochs must not be negative")
 	case *ckpt != "" && (f.set["train-first"] || f.set["train-epochs"]):

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
+	"slices"
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/data"
@@ -13,7 +13,7 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
-const noiseExample = `sgn noise --checkpoint out/figure-model/model.safetensors --batch-sizes 1,4,16,64,256 \
+const noiseExample = `sgn noise --checkpoint out/figure-model/model.safetensors --batch-size 1,4,16,64,256 \
     --minibatches 1000 --out out/noise`
 
 // noiseJSON is noise.json: the report of noiseshape.Analyze with what
@@ -28,85 +28,97 @@ type noiseJSON struct {
 	Files      map[string]string    `json:"files"`
 }
 
-// runNoise implements 'sgn noise': the shape of the gradient noise at fixed
-// θ, across parameters (Simsekli et al. 2019) and across minibatches.
-func runNoise(a *app, args []string) error {
+// noiseFlags are the parsed flags of 'sgn noise'.
+type noiseFlags struct {
+	ckpt, out string
+	sel       data.Options
+	firstSet  bool
+	opt       noiseshape.Options
+	quiet     bool
+}
+
+// parseNoiseFlags parses and checks the flags of 'sgn noise'.
+func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	fs := a.newFlagSet("noise", "noise --checkpoint FILE [flags]", noiseExample)
 	ckpt := fs.String("checkpoint", "", "model checkpoint (safetensors) to analyse (required)")
 	sel := addSelectionFlags(fs, 10000, "the full gradient ḡ and the minibatches")
-	bs := fs.String("batch-sizes", "1,4,16,64,256", "minibatch sizes B, comma-separated")
+	bs := fs.String("batch-size", "1,4,16,64,256", "minibatch sizes B, comma-separated")
+	deprecatedFlag(fs, a.stderr, "noise", "batch-sizes", "batch-size")
 	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", noiseshape.MinMinibatches))
 	coords := fs.Int("coords", 0, "coordinates analysed across minibatches (0: all when P is small, a seeded subset otherwise)")
 	histB := fs.Int("hist-b", 0, "batch size drawn in the four-panel figure (0: the smallest B ≥ 16)")
 	poolCap := fs.Int("pool-cap", 0, "values in the pooled across-parameter sample (0: the default, 2,000,000)")
 	seed := fs.Uint64("seed", 1, "seed of the minibatches, coordinate subset and synthetic references")
-	workers := fs.Int("workers", runtime.NumCPU(), "goroutines")
+	workers := workersFlag(fs, "the minibatch gradients and the statistics")
 	out := fs.String("out", "out/noise", "output folder")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
-		return err
+		return nil, err
 	}
 	if *ckpt == "" {
-		return usagef("--checkpoint is required (a model written by sgn train)")
+		return nil, usagef("--checkpoint is required (a model written by sgn train)")
 	}
 	sizes, err := parseBatchSizes(*bs)
 	if err != nil {
-		return usagef("--batch-sizes %q: %v", *bs, err)
+		return nil, usagef("--batch-size %q: %v", *bs, err)
+	}
+	if err := checkWorkers(*workers); err != nil {
+		return nil, err
 	}
 	switch {
 	case *nmb < noiseshape.MinMinibatches:
-		return usagef("--minibatches %d: need at least %d (the stable fit's quantiles need 20 points)", *nmb, noiseshape.MinMinibatches)
-	case *workers < 1:
-		return usagef("--workers %d: must be at least 1", *workers)
+		return nil, usagef("--minibatches %d: need at least %d (the stable fit's quantiles need 20 points)", *nmb, noiseshape.MinMinibatches)
 	case *coords < 0:
-		return usagef("--coords %d: must not be negative", *coords)
+		return nil, usagef("--coords %d: must not be negative", *coords)
 	case *poolCap < 0:
-		return usagef("--pool-cap %d: must not be negative", *poolCap)
+		return nil, usagef("--pool-cap %d: must not be negative", *poolCap)
+	case *histB != 0 && !slices.Contains(sizes, *histB):
+		return nil, usagef("--hist-b %d: must be one of --batch-size %s", *histB, *bs)
 	}
-	if *histB != 0 {
-		found := false
-		for _, b := range sizes {
-			found = found || b == *histB
-		}
-		if !found {
-			return usagef("--hist-b %d: must be one of --batch-sizes %s", *histB, *bs)
-		}
-	}
-	m, meta, err := model.LoadCheckpoint(*ckpt)
+	return &noiseFlags{ckpt: *ckpt, out: *out, sel: *sel, firstSet: flagsSet(fs)["first"], quiet: *quiet,
+		opt: noiseshape.Options{BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
+			Coords: *coords, HistB: *histB, PoolCap: *poolCap}}, nil
+}
+
+// runNoise implements 'sgn noise': the shape of the gradient noise at fixed
+// θ (noiseshape.Analyze), across parameters (Simsekli et al. 2019) and
+// across minibatches.
+func runNoise(a *app, args []string) error {
+	f, err := parseNoiseFlags(a, args)
 	if err != nil {
 		return err
 	}
-	o, err := selectionFor(*sel, flagsSet(fs)["first"], meta)
+	m, meta, err := model.LoadCheckpoint(f.ckpt)
 	if err != nil {
 		return err
 	}
-	set, err := loadSelection(o, m, *ckpt)
+	o, err := selectionFor(f.sel, f.firstSet, meta)
 	if err != nil {
 		return err
 	}
-	for _, b := range sizes {
+	set, err := loadSelection(o, m, f.ckpt)
+	if err != nil {
+		return err
+	}
+	for _, b := range f.opt.BatchSizes {
 		if b > set.N {
-			return usagef("--batch-sizes: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
+			return usagef("--batch-size: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
 		}
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("cannot create --out folder: %w", err)
 	}
-	if err := checkWritable(*out); err != nil {
+	if err := checkWritable(f.out); err != nil {
 		return err
 	}
-	if !*quiet {
+	if !f.quiet {
 		fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
-			m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(sizes), *nmb)
+			m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(f.opt.BatchSizes), f.opt.Minibatches)
 	}
-	oracle := noiseshape.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y})
 	var prog *progress
-	rep, err := noiseshape.Analyze(oracle, noiseshape.Options{
-		BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
-		Coords: *coords, HistB: *histB, PoolCap: *poolCap,
-	}, func(done, total int) {
+	rep, err := noiseshape.Analyze(noiseshape.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y}), f.opt, func(done, total int) {
 		if prog == nil {
-			prog = a.newProgress("noise", total, *quiet)
+			prog = a.newProgress("noise", total, f.quiet)
 		}
 		prog.Update(done, "")
 	})
@@ -114,25 +126,15 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	files := map[string]string{
-		"json":   filepath.Join(*out, "noise.json"),
-		"csv":    filepath.Join(*out, "noise.csv"),
-		"panels": filepath.Join(*out, "noise-panels"),
-		"vs_b":   filepath.Join(*out, "noise-vs-batch"),
-	}
-	if err := noiseshape.WriteSummaryCSV(rep, files["csv"]); err != nil {
-		return err
-	}
-	if err := noiseshape.WritePanels(rep, files["panels"]); err != nil {
-		return err
-	}
-	if err := noiseshape.WriteVsBatch(rep, files["vs_b"]); err != nil {
-		return err
-	}
-	js, err := json.MarshalIndent(noiseJSON{Version: version, Checkpoint: *ckpt, Model: meta, Selection: set.Selected(),
-		Workers: *workers, Report: rep, Files: files}, "", "  ")
+	files, err := rep.WriteFiles(f.out)
 	if err != nil {
 		return err
+	}
+	files["json"] = filepath.Join(f.out, "noise.json")
+	js, err := json.MarshalIndent(noiseJSON{Version: version, Checkpoint: f.ckpt, Model: meta, Selection: set.Selected(),
+		Workers: f.opt.Workers, Report: rep, Files: files}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("noise.json: %w", err)
 	}
 	if err := atomicfile.WriteBytes(files["json"], append(js, '\n')); err != nil {
 		return err

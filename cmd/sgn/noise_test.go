@@ -16,7 +16,7 @@ func tinyCheckpoint(t *testing.T) string {
 func TestNoiseCommand(t *testing.T) {
 	ck := tinyCheckpoint(t)
 	out := filepath.Join(t.TempDir(), "noise")
-	code, stdout, errs := run("noise", "--checkpoint", ck, "--first", "300", "--batch-sizes", "1,16", "--minibatches", "40", "--out", out, "--quiet")
+	code, stdout, errs := run("noise", "--checkpoint", ck, "--first", "300", "--batch-size", "1,16", "--minibatches", "40", "--out", out, "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -56,6 +56,7 @@ func TestNoiseCommand(t *testing.T) {
 		{[]string{"--first", "300"}, 2, "--checkpoint"},
 		{[]string{"--checkpoint", ck, "--first", "300", "--batch-sizes", "1,400"}, 2, "400"},
 		{[]string{"--checkpoint", ck, "--first", "300", "--batch-sizes", "0"}, 2, "--batch-sizes"},
+		{[]string{"--checkpoint", ck, "--first", "300", "--batch-size", "0"}, 2, "--batch-size"},
 		{[]string{"--checkpoint", ck, "--first", "300", "--minibatches", "5"}, 2, "--minibatches"},
 		{[]string{"--checkpoint", ck, "--first", "300", "--hist-b", "7"}, 2, "--hist-b"},
 		{[]string{"--checkpoint", ck, "--split", "val"}, 2, "split"},
@@ -66,5 +67,34 @@ func TestNoiseCommand(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, %q; want %d and %q", c.args, code, errs, c.code, c.want)
 		}
+	}
+}
+
+// TestNoiseDeprecatedBatchSizes: the old spelling --batch-sizes still works,
+// gives the same numbers as --batch-size and prints one deprecation line.
+func TestNoiseDeprecatedBatchSizes(t *testing.T) {
+	ck := tinyCheckpoint(t)
+	var csv [2][]byte
+	for i, name := range []string{"batch-size", "batch-sizes"} {
+		out := filepath.Join(t.TempDir(), "noise")
+		code, _, errs := run("noise", "--checkpoint", ck, "--first", "100", "--"+name, "4,16", "--minibatches", "20", "--out", out, "--quiet")
+		if code != 0 {
+			t.Fatalf("--%s: exit %d: %s", name, code, errs)
+		}
+		want := ""
+		if name == "batch-sizes" {
+			want = "sgn: --batch-sizes is deprecated for noise; use --batch-size\n"
+		}
+		if errs != want {
+			t.Errorf("--%s: stderr %q, want %q", name, errs, want)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "noise.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		csv[i] = b
+	}
+	if string(csv[0]) != string(csv[1]) {
+		t.Error("noise.csv differs between --batch-size and --batch-sizes")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
@@ -104,4 +105,33 @@ func rejects(p float64) string {
 		return "1"
 	}
 	return "0"
+}
+
+// Names of the files WriteFiles writes into its folder.
+const (
+	SummaryCSVFile = "noise.csv"
+	PanelsBase     = "noise-panels"
+	VsBatchBase    = "noise-vs-batch"
+)
+
+// WriteFiles writes the summary table (WriteSummaryCSV), the four-panel
+// figure (WritePanels) and the tail index against B (WriteVsBatch) into dir
+// and returns their paths under the keys "csv", "panels" and "vs_b" (the
+// figures without their .png/.svg extension).
+func (r *Report) WriteFiles(dir string) (map[string]string, error) {
+	files := map[string]string{
+		"csv":    filepath.Join(dir, SummaryCSVFile),
+		"panels": filepath.Join(dir, PanelsBase),
+		"vs_b":   filepath.Join(dir, VsBatchBase),
+	}
+	if err := WriteSummaryCSV(r, files["csv"]); err != nil {
+		return nil, err
+	}
+	if err := WritePanels(r, files["panels"]); err != nil {
+		return nil, err
+	}
+	if err := WriteVsBatch(r, files["vs_b"]); err != nil {
+		return nil, err
+	}
+	return files, nil
 }
