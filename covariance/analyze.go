@@ -5,25 +5,31 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
-	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/mat"
 )
 
-// Modes of Analyze.
+// Mode is how Analyze obtains the eigenbasis of H: ModeAuto, ModeFull or
+// ModeMatFree.
+type Mode string
+
+// The modes of Analyze.
 const (
 	// ModeAuto picks ModeFull when P ≤ AutoFullMaxParams, else ModeMatFree.
-	ModeAuto = "auto"
+	ModeAuto Mode = "auto"
 	// ModeFull assembles H (P×P) and Σ (P×P), computes all eigenvalues of
 	// H and the eigenvectors down to the window's lower end.
-	ModeFull = "full"
+	ModeFull Mode = "full"
 	// ModeMatFree computes the top-k eigenpairs of H by Lanczos on exact
 	// Hessian-vector products and projects Σ on them with G streamed in
 	// chunks: memory O(k·P) plus the chunk of G, any P.
-	ModeMatFree = "matfree"
+	ModeMatFree Mode = "matfree"
 )
 
 // AutoFullMaxParams is the largest P that ModeAuto analyses in full. Full
@@ -51,7 +57,7 @@ type Options struct {
 	// means (DefaultLambdaMin, DefaultLambdaMax).
 	Window Window
 	// Mode is ModeAuto (""), ModeFull or ModeMatFree.
-	Mode string
+	Mode Mode
 	// TopK is the number of Lanczos eigenpairs in ModeMatFree (0 means
 	// DefaultTopK).
 	TopK int
@@ -143,7 +149,7 @@ type EigenInfo struct {
 // Analysis is the comparison of the gradient-noise covariance C(θ) = Σ/B with
 // H(θ)/B for one model on one set of samples.
 type Analysis struct {
-	Mode       string  `json:"mode"`
+	Mode       Mode    `json:"mode"`
 	NumParams  int     `json:"num_params"`
 	NumSamples int     `json:"num_samples"`
 	Loss       float64 `json:"loss"`
@@ -216,7 +222,7 @@ func (o *Options) validate(n int) error {
 }
 
 // resolveMode returns the mode used for P parameters.
-func (o *Options) resolveMode(P int) (string, error) {
+func (o *Options) resolveMode(P int) (Mode, error) {
 	mode := o.Mode
 	if mode == ModeAuto {
 		mode = ModeFull
@@ -478,16 +484,24 @@ func (a *Analysis) Verdict() string {
 	return "disagrees with C = H/B: " + joinAnd(why) + " (" + s + ")"
 }
 
+// joinAnd joins "a", "b" and "c" as "a, b and c".
 func joinAnd(s []string) string {
 	switch len(s) {
 	case 0:
 		return ""
 	case 1:
 		return s[0]
+	default:
+		return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 	}
-	out := s[0]
-	for _, x := range s[1 : len(s)-1] {
-		out += ", " + x
+}
+
+// ParseMode returns the Mode spelled s ("auto", "full" or "matfree").
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeAuto, ModeFull, ModeMatFree:
+		return m, nil
+	default:
+		return "", fmt.Errorf("mode %q: expected auto, full or matfree", s)
 	}
-	return out + " and " + s[len(s)-1]
 }

@@ -48,7 +48,7 @@ type Window struct {
 // Validate checks that 0 ≤ Min < Max < ∞.
 func (w Window) Validate() error {
 	if !(w.Min >= 0) || !(w.Max > w.Min) || math.IsInf(w.Max, 0) {
-		return fmt.Errorf("eigenvalue window (%g, %g): want 0 ≤ lambda-min < lambda-max, both finite", w.Min, w.Max)
+		return fmt.Errorf("eigenvalue window (%g, %g): want 0 ≤ Min < Max, both finite", w.Min, w.Max)
 	}
 	return nil
 }
@@ -189,8 +189,8 @@ func Compare(lambda []float64, sigma mat.Symmetric, meanProj []float64, batchSiz
 		}
 	}
 	if c.Selected == 0 {
-		return nil, fmt.Errorf("no Hessian eigenvalue in the window (%g, %g): the %d eigenvalues computed lie in [%.4g, %.4g] (set --lambda-min/--lambda-max)",
-			w.Min, w.Max, k, lambda[k-1], lambda[0])
+		return nil, fmt.Errorf("%w (%g, %g): the %d eigenvalues computed lie in [%.4g, %.4g]",
+			ErrEmptyWindow, w.Min, w.Max, k, lambda[k-1], lambda[0])
 	}
 	if len(ratios) > 0 {
 		c.MedianRatio = median(ratios)

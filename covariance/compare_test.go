@@ -59,7 +59,7 @@ func TestCompareExactCase(t *testing.T) {
 	for _, l := range lambda {
 		tr += l
 	}
-	for _, mode := range []string{ModeFull, ModeMatFree} {
+	for _, mode := range []Mode{ModeFull, ModeMatFree} {
 		a, err := AnalyzeOperator(g, hessian.NewDense(h), Options{BatchSizes: []int{16, 1, 7}, Mode: mode, TopK: len(lambda)})
 		if err != nil {
 			t.Fatal(err)
@@ -280,7 +280,7 @@ func TestAnalyzeFullMatchesMatFree(t *testing.T) {
 func TestAnalyzeWorkersBitIdentical(t *testing.T) {
 	m, _ := model.New(model.Config{Layers: []int{6, 5, 4}, Activation: model.Tanh, Seed: 5})
 	b := tinyBatch(600, 6, 4, 3)
-	for _, mode := range []string{ModeFull, ModeMatFree} {
+	for _, mode := range []Mode{ModeFull, ModeMatFree} {
 		o := Options{BatchSizes: []int{8, 32}, Window: Window{Min: 1e-6, Max: 100}, Mode: mode, TopK: 20, Seed: 4, MemoryBudget: 8 * 57 * 100}
 		var ref *Analysis
 		for _, w := range []int{1, 3} {

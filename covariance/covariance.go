@@ -292,7 +292,7 @@ func (g *Gradients) mulSigma(dst, v blas64.General) error {
 }
 
 // NoiseCovariance is the covariance of the minibatch gradient noise,
-// C = Σ/B (the seed's formula of C(θ)), as a matrix-free symmetric operator:
+// C = Σ/B (Xie et al. 2021, the formula of C(θ)), as a matrix-free symmetric operator:
 //
 //	C·V = [Gᵀ(GV)/N − ḡ(ḡᵀV)] / B
 //

@@ -22,7 +22,7 @@ func randomMatrix(r, c int, seed uint64) *mat.Dense {
 }
 
 // directSigma computes Σ = (1/N) Σᵢ gᵢgᵢᵀ − ḡḡᵀ and FIM = (1/N) Σᵢ gᵢgᵢᵀ
-// entry by entry, exactly as the seed writes them.
+// entry by entry, exactly as Xie et al. (2021) write them.
 func directSigma(G *mat.Dense) (sigma, fim *mat.Dense, mean []float64) {
 	n, p := G.Dims()
 	mean = make([]float64, p)

@@ -45,7 +45,7 @@ const (
 	rowHeight = 5 * vg.Inch
 )
 
-// WriteFigure draws the figure of the paper's C(θ) = H(θ)/B test (Xie et al.
+// WriteFigure draws the figure of the C(θ) = H(θ)/B test (Xie et al.
 // 2021, Fig. 2) and writes path+".png" and path+".svg" atomically. Each
 // panel gets a row: on the left a log–log scatter of cᵢ = uᵢᵀCuᵢ against
 // λᵢ/B over the eigenvalues in the window, one colour per batch size, with

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -53,7 +54,7 @@ type covReport struct {
 	Data       data.Selection    `json:"data"`
 	BatchSizes []int             `json:"batch_sizes"`
 	Window     covariance.Window `json:"window"`
-	Mode       string            `json:"mode"`
+	Mode       covariance.Mode   `json:"mode"`
 	TopK       int               `json:"top_k"`
 	HeatmapK   int               `json:"heatmap_k"`
 	Seeds      struct {
@@ -98,7 +99,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	sel := addSelectionFlags(fs, 2000, "C and H")
 	batches := fs.String("batch-size", "64", "batch size(s) B of C = Σ/B, comma-separated, e.g. 16,64,256")
 	randomSeed := fs.Uint64("random-seed", 2, "initialisation seed of the random model (same architecture)")
-	mode := fs.String("mode", covariance.ModeAuto, fmt.Sprintf("auto (full when P ≤ %d), full (dense H and Σ, complete eigenbasis) or matfree (top-k Lanczos, G streamed)", covariance.AutoFullMaxParams))
+	mode := fs.String("mode", string(covariance.ModeAuto), fmt.Sprintf("auto (full when P ≤ %d), full (dense H and Σ, complete eigenbasis) or matfree (top-k Lanczos, G streamed)", covariance.AutoFullMaxParams))
 	topK := fs.Int("top-k", covariance.DefaultTopK, "matfree mode: number of Hessian eigenpairs from Lanczos")
 	lmin := fs.Float64("lambda-min", covariance.DefaultLambdaMin, "lower end of the eigenvalue window (exclusive)")
 	lmax := fs.Float64("lambda-max", covariance.DefaultLambdaMax, "upper end of the eigenvalue window (exclusive)")
@@ -121,6 +122,10 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	if err := checkWorkers(*workers); err != nil {
 		return nil, err
 	}
+	md, err := covariance.ParseMode(*mode)
+	if err != nil {
+		return nil, usagef("--%v", err)
+	}
 	w := covariance.Window{Min: *lmin, Max: *lmax}
 	if err := w.Validate(); err != nil {
 		return nil, usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
@@ -128,8 +133,6 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	switch {
 	case *out == "":
 		return nil, usagef("--out DIR is required (see -h)")
-	case *mode != covariance.ModeAuto && *mode != covariance.ModeFull && *mode != covariance.ModeMatFree:
-		return nil, usagef("--mode %q: expected auto, full or matfree", *mode)
 	case *topK < 1:
 		return nil, usagef("--top-k %d: must be at least 1", *topK)
 	case *heatK < 1:
@@ -140,7 +143,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 		return nil, usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
 	}
 	f.bs = bs
-	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: *mode, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: *workers}
+	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: *workers}
 	return f, nil
 }
 
@@ -236,6 +239,9 @@ func runCovariance(a *app, args []string) error {
 	pair, err := covariance.AnalyzePair(pre.m, model.Batch{X: set.X, Y: set.Y}, f.randomSeed, f.opt,
 		func(frac float64, status string) { prog.Update(int(1000*frac), status) })
 	prog.Done()
+	if errors.Is(err, covariance.ErrEmptyWindow) {
+		return fmt.Errorf("%w (set --lambda-min/--lambda-max)", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ type Options struct {
 	// if ≥ P). The chosen indices are recorded in the report.
 	Coords int
 	// HistB is the batch size whose samples are kept for the four-panel
-	// figure; 0 means the smallest batch size ≥ 16 (the paper's threshold
+	// figure; 0 means the smallest batch size ≥ 16 (Xie et al.'s threshold
 	// for Gaussian noise), or the largest if all are smaller.
 	HistB int
 	// PoolCap bounds the pooled across-parameter sample: all P coordinates
@@ -156,7 +156,7 @@ type AcrossParamsView struct {
 	ReferenceStable   *SampleStats `json:"reference_stable,omitempty"`
 }
 
-// AcrossMinibatchesView is the paper's view: each coordinate's noise over
+// AcrossMinibatchesView is the view of Xie et al. (2021): each coordinate's noise over
 // the Minibatches minibatches, standardised by its own mean and standard
 // deviation, as one sample per coordinate.
 type AcrossMinibatchesView struct {
@@ -240,8 +240,8 @@ type FigureData struct {
 }
 
 // Analyze measures the shape of the stochastic gradient noise of o in
-// the two views of the issue: across parameters (Simsekli, Sagun and
-// Gurbuzbalaban 2019) and across minibatches (the paper behind the seed).
+// two views: across parameters (Simsekli, Sagun and Gurbuzbalaban 2019)
+// and across minibatches (Xie, Sato and Sugiyama 2021).
 //
 // It computes the full gradient ḡ over the N samples (in chunks of 1024,
 // combined in order), then for each batch size B streams Minibatches

@@ -99,7 +99,7 @@ func exactMoments(o *tableOracle) (gbar []float64, sigma [][]float64) {
 	return gbar, sigma
 }
 
-// TestMinibatchSamplerMoments is the exact case: with N = 5 samples
+// TestMinibatchSamplerMoments is an exact case: with N = 5 samples
 // of P = 3 known per-sample gradients, minibatches of B = 4 drawn with
 // replacement must give E[g_B] = ḡ and Cov(g_B) = Σ/B. Over T = 40,000
 // minibatches each mean and covariance entry must lie within 4.5 Monte

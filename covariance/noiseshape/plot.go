@@ -27,7 +27,7 @@ func colorHist() color.Color  { return color.RGBA{R: 150, G: 170, B: 200, A: 255
 func colorGauss() color.Color { return color.RGBA{R: 200, G: 30, B: 30, A: 255} }
 func colorSaS() color.Color   { return color.RGBA{R: 20, G: 110, B: 40, A: 255} }
 
-// WritePanels draws the four-panel figure of the seed for the batch
+// WritePanels draws the four-panel figure of Xie et al. (2021) for the batch
 // size r.HistB and writes it as path+".png" and path+".svg":
 // (a) the across-parameter noise of one minibatch with its Gaussian and
 // SαS fits, (b) a synthetic SαS sample of the same size from that fit,

@@ -55,14 +55,14 @@ func TestTailIndexBadInput(t *testing.T) {
 	}
 }
 
-// TestTailIndexRecoversStableAlpha is the test: α̂ on SαS samples of
+// TestTailIndexRecoversStableAlpha: α̂ on SαS samples of
 // 10,000 points recovers α ∈ {1.2, 1.5, 1.8, 2.0} within ±0.1. The
 // estimator of 1/α is unbiased with a standard deviation of about 0.03 at
 // n = 10⁴, so a single α̂ scatters by ≈ α²·0.03 (0.04 at α = 1.2, 0.08 at
 // α = 1.8; at α = 2 half the estimates are clipped to 2). Measured over 300
 // samples per α, a single estimate lies within ±0.1 in 98%, 92%, 79% and 85%
 // of the cases. The test draws 20 independent samples per α and requires
-// the issue's ±0.1 of the mean estimate (a bias check that a wrong block
+// ±0.1 of the mean estimate (a bias check that a wrong block
 // size, log base or clip fails) and of at least half of the single
 // estimates (median absolute error ≤ 0.1).
 func TestTailIndexRecoversStableAlpha(t *testing.T) {
