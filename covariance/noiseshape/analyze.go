@@ -714,35 +714,7 @@ type coordResult struct {
 func (s *noiseStream) acrossMinibatches(b int, opt Options, at *AtBatch, fig *FigureData) error {
 	v := &at.AcrossMinibatches
 	v.Coords = len(s.coords)
-	results := make([]coordResult, len(s.coords))
-	scratch := make([][]float64, opt.Workers)
-	for w := range scratch {
-		scratch[w] = make([]float64, 3*s.m)
-	}
-	err := parallelFor(len(s.coords), opt.Workers, func(w, k int) error {
-		r := &results[k]
-		if s.constant[s.coords[k]] {
-			r.constant = true
-			return nil
-		}
-		z, tmp, tmp2 := scratch[w][:s.m], scratch[w][s.m:2*s.m], scratch[w][2*s.m:]
-		standardize(z, s.mat[k*s.m:(k+1)*s.m])
-		r.data, r.stable = coordStats(z, tmp, tmp2)
-		// The null reference: N(0, 1), standardised and tested alike.
-		gaussianRef(tmp, s.seed, b, k)
-		standardize(z, tmp)
-		r.refG, _ = coordStats(z, tmp, tmp2)
-		if r.stable != nil {
-			rng := rand.New(rand.NewPCG(s.seed, streamID(streamRefCoordStable, b, k)))
-			if err := stats.SymStableSample(tmp, r.stable.Alpha, 1, rng); err != nil {
-				return err
-			}
-			standardize(z, tmp)
-			refS, _ := coordStats(z, tmp, tmp2)
-			r.refS = &refS
-		}
-		return nil
-	}, nil)
+	results, err := s.coordResults(b, opt.Workers)
 	if err != nil {
 		return fmt.Errorf("noise: batch size %d, across minibatches: %w", b, err)
 	}
@@ -776,7 +748,49 @@ func (s *noiseStream) acrossMinibatches(b int, opt Options, at *AtBatch, fig *Fi
 	if v.ReferenceStable, err = summarizeStats(refS); err != nil {
 		return err
 	}
-	// The typical coordinate: median Anderson–Darling statistic.
+	return s.typicalCoord(b, results, v, fig)
+}
+
+// coordResults computes, on workers goroutines, the statistics of every
+// analysed coordinate's standardised noise over the minibatches and of its
+// two synthetic references (N(0, 1), and SαS at the coordinate's fitted α).
+func (s *noiseStream) coordResults(b, workers int) ([]coordResult, error) {
+	results := make([]coordResult, len(s.coords))
+	scratch := make([][]float64, workers)
+	for w := range scratch {
+		scratch[w] = make([]float64, 3*s.m)
+	}
+	err := parallelFor(len(s.coords), workers, func(w, k int) error {
+		r := &results[k]
+		if s.constant[s.coords[k]] {
+			r.constant = true
+			return nil
+		}
+		z, tmp, tmp2 := scratch[w][:s.m], scratch[w][s.m:2*s.m], scratch[w][2*s.m:]
+		standardize(z, s.mat[k*s.m:(k+1)*s.m])
+		r.data, r.stable = coordStats(z, tmp, tmp2)
+		// The null reference: N(0, 1), standardised and tested alike.
+		gaussianRef(tmp, s.seed, b, k)
+		standardize(z, tmp)
+		r.refG, _ = coordStats(z, tmp, tmp2)
+		if r.stable != nil {
+			rng := rand.New(rand.NewPCG(s.seed, streamID(streamRefCoordStable, b, k)))
+			if err := stats.SymStableSample(tmp, r.stable.Alpha, 1, rng); err != nil {
+				return err
+			}
+			standardize(z, tmp)
+			refS, _ := coordStats(z, tmp, tmp2)
+			r.refS = &refS
+		}
+		return nil
+	}, nil)
+	return results, err
+}
+
+// typicalCoord picks the coordinate with the median Anderson–Darling
+// statistic, records its statistics in v and, if fig is not nil, its
+// standardised noise and Gaussian reference for panels (c) and (d).
+func (s *noiseStream) typicalCoord(b int, results []coordResult, v *AcrossMinibatchesView, fig *FigureData) error {
 	var order []int
 	for k := range results {
 		if !results[k].constant && !math.IsNaN(results[k].data.adA) {
@@ -793,13 +807,15 @@ func (s *noiseStream) acrossMinibatches(b int, opt Options, at *AtBatch, fig *Fi
 			return -1
 		case results[a].data.adA > results[c].data.adA:
 			return 1
+		default:
+			return 0
 		}
-		return 0
 	})
 	k := order[(len(order)-1)/2]
 	v.TypicalCoord = s.coords[k]
 	z := make([]float64, s.m)
 	standardize(z, s.mat[k*s.m:(k+1)*s.m])
+	var err error
 	if v.Typical, err = computeSampleStats(z); err != nil {
 		return err
 	}

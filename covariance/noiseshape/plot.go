@@ -103,107 +103,147 @@ func WriteVsBatch(r *Report, path string) error {
 	}
 	bs := slices.Clone(r.Batches)
 	slices.SortFunc(bs, func(a, b AtBatch) int { return a.BatchSize - b.BatchSize })
-	ticks := make(plot.ConstantTicks, len(bs))
+	ax := vsBatchAxes{bs: bs, ticks: make(plot.ConstantTicks, len(bs))}
 	for i, b := range bs {
-		ticks[i] = plot.Tick{Value: float64(b.BatchSize), Label: fmt.Sprint(b.BatchSize)}
+		ax.ticks[i] = plot.Tick{Value: float64(b.BatchSize), Label: fmt.Sprint(b.BatchSize)}
 	}
-	newPlot := func(title, ylabel string) *plot.Plot {
-		p := plot.New()
-		p.Title.Text = title
-		p.X.Label.Text = "batch size B"
-		p.Y.Label.Text = ylabel
-		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = ticks
-		p.Legend.Top = true
-		p.Add(plotter.NewGrid())
-		return p
+	left, err := ax.tailIndexPlot()
+	if err != nil {
+		return fmt.Errorf("noise figure: %w", err)
 	}
-	type series struct {
-		name  string
-		get   func(AtBatch) (float64, bool)
-		dash  bool
-		shape draw.GlyphDrawer
-		color color.Color
+	right, err := ax.rejectionPlot()
+	if err != nil {
+		return fmt.Errorf("noise figure: %w", err)
 	}
-	addSeries := func(p *plot.Plot, ss []series) error {
-		for _, s := range ss {
-			var xy plotter.XYs
-			for _, b := range bs {
-				if v, ok := s.get(b); ok {
-					xy = append(xy, plotter.XY{X: float64(b.BatchSize), Y: v})
-				}
+	return writeGrid([][]*plot.Plot{{left, right}}, 13*vg.Inch, 5.5*vg.Inch, path)
+}
+
+// Colours of the noise-vs-batch figure (the Gaussian colour is colorGauss).
+func colorBlue() color.Color   { return color.RGBA{B: 200, A: 255} }
+func colorGrey() color.Color   { return color.RGBA{R: 120, G: 120, B: 120, A: 255} }
+func colorOrange() color.Color { return color.RGBA{R: 230, G: 130, A: 255} }
+
+// vsBatchAxes holds the batch sizes (ascending) of the noise-vs-batch
+// figure and their ticks.
+type vsBatchAxes struct {
+	bs    []AtBatch
+	ticks plot.ConstantTicks
+}
+
+// vsSeries is one line of the noise-vs-batch figure.
+type vsSeries struct {
+	name  string
+	get   func(AtBatch) (float64, bool)
+	dash  bool
+	shape draw.GlyphDrawer
+	color color.Color
+}
+
+// newPlot returns an empty plot with the batch sizes on a log x axis.
+func (ax vsBatchAxes) newPlot(title, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "batch size B"
+	p.Y.Label.Text = ylabel
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = ax.ticks
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// addSeries draws each series (points joined by lines) with its legend
+// entry; a series without any value is left out.
+func (ax vsBatchAxes) addSeries(p *plot.Plot, ss []vsSeries) error {
+	for _, s := range ss {
+		var xy plotter.XYs
+		for _, b := range ax.bs {
+			if v, ok := s.get(b); ok {
+				xy = append(xy, plotter.XY{X: float64(b.BatchSize), Y: v})
 			}
-			if len(xy) == 0 {
-				continue
-			}
-			l, pts, err := plotter.NewLinePoints(xy)
-			if err != nil {
-				return err
-			}
-			l.Color, pts.Color, pts.Shape = s.color, s.color, s.shape
-			if s.dash {
-				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			}
-			p.Add(l, pts)
-			p.Legend.Add(s.name, l, pts)
 		}
-		return nil
-	}
-	red, blue, grey := colorGauss(), color.RGBA{B: 200, A: 255}, color.RGBA{R: 120, G: 120, B: 120, A: 255}
-	orange := color.RGBA{R: 230, G: 130, A: 255}
-	quart := func(q func(AtBatch) *stats.Quartiles) func(AtBatch) (float64, bool) {
-		return func(b AtBatch) (float64, bool) {
-			if v := q(b); v != nil {
-				return v.Median, true
-			}
-			return 0, false
+		if len(xy) == 0 {
+			continue
 		}
+		l, pts, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return err
+		}
+		l.Color, pts.Color, pts.Shape = s.color, s.color, s.shape
+		if s.dash {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(l, pts)
+		p.Legend.Add(s.name, l, pts)
 	}
-	left := newPlot("tail index α̂ (Mohammadi et al. 2015)", "α̂ (2 = Gaussian)")
-	err := addSeries(left, []series{
+	return nil
+}
+
+// medianOf returns the median of the quartiles q picks, if any.
+func medianOf(q func(AtBatch) *stats.Quartiles) func(AtBatch) (float64, bool) {
+	return func(b AtBatch) (float64, bool) {
+		if v := q(b); v != nil {
+			return v.Median, true
+		}
+		return 0, false
+	}
+}
+
+// tailIndexPlot is the left panel: α̂ of both views against B, with the
+// quartiles over coordinates as bars and the Gaussian reference.
+func (ax vsBatchAxes) tailIndexPlot() (*plot.Plot, error) {
+	left := ax.newPlot("tail index α̂ (Mohammadi et al. 2015)", "α̂ (2 = Gaussian)")
+	err := ax.addSeries(left, []vsSeries{
 		{"across parameters, one minibatch", func(b AtBatch) (float64, bool) {
 			if s := b.AcrossParams.OneMinibatch; s != nil && s.TailIndex != nil {
 				return *s.TailIndex, true
 			}
 			return 0, false
-		}, false, draw.CircleGlyph{}, red},
+		}, false, draw.CircleGlyph{}, colorGauss()},
 		{"across parameters, pooled (Simsekli et al.)", func(b AtBatch) (float64, bool) {
 			if s := b.AcrossParams.Pooled; s != nil && s.TailIndex != nil {
 				return *s.TailIndex, true
 			}
 			return 0, false
-		}, false, draw.SquareGlyph{}, orange},
-		{"across minibatches, median over coordinates (bars: quartiles)", quart(func(b AtBatch) *stats.Quartiles {
+		}, false, draw.SquareGlyph{}, colorOrange()},
+		{"across minibatches, median over coordinates (bars: quartiles)", medianOf(func(b AtBatch) *stats.Quartiles {
 			if c := b.AcrossMinibatches.Coordinates; c != nil {
 				return c.TailIndex
 			}
 			return nil
-		}), false, draw.TriangleGlyph{}, blue},
-		{"Gaussian reference (across minibatches), median", quart(func(b AtBatch) *stats.Quartiles {
+		}), false, draw.TriangleGlyph{}, colorBlue()},
+		{"Gaussian reference (across minibatches), median", medianOf(func(b AtBatch) *stats.Quartiles {
 			if c := b.AcrossMinibatches.ReferenceGaussian; c != nil {
 				return c.TailIndex
 			}
 			return nil
-		}), true, draw.CrossGlyph{}, grey},
+		}), true, draw.CrossGlyph{}, colorGrey()},
 	})
 	if err != nil {
-		return fmt.Errorf("noise figure: %w", err)
+		return nil, err
 	}
 	// Quartile bars of the across-minibatch α̂.
 	var ebs []errBar
-	for _, b := range bs {
+	for _, b := range ax.bs {
 		if c := b.AcrossMinibatches.Coordinates; c != nil && c.TailIndex != nil {
 			ebs = append(ebs, errBar{x: float64(b.BatchSize), y: c.TailIndex.Median, lo: c.TailIndex.Q1, hi: c.TailIndex.Q3})
 		}
 	}
 	if len(ebs) > 0 {
-		left.Add(&errBarPlotter{bars: ebs, color: blue})
+		left.Add(&errBarPlotter{bars: ebs, color: colorBlue()})
 	}
 	// Leave a band above the data for the legend; ticks only up to 2.
 	left.Y.Min = math.Min(left.Y.Min, 1)
 	left.Y.Max = 2 + 0.45*(2-left.Y.Min)
 	left.Y.Tick.Marker = capTicks{max: 2}
-	right := newPlot("fraction rejecting normality at 5%", "rejection fraction")
+	return left, nil
+}
+
+// rejectionPlot is the right panel: the fraction of samples whose KS and
+// AD tests reject normality at RejectLevel, for both views and the
+// Gaussian reference.
+func (ax vsBatchAxes) rejectionPlot() (*plot.Plot, error) {
+	right := ax.newPlot("fraction rejecting normality at 5%", "rejection fraction")
 	frac := func(view func(AtBatch) *DistSummary, ad bool) func(AtBatch) (float64, bool) {
 		return func(b AtBatch) (float64, bool) {
 			d := view(b)
@@ -219,7 +259,8 @@ func WriteVsBatch(r *Report, path string) error {
 	params := func(b AtBatch) *DistSummary { return b.AcrossParams.PerMinibatch }
 	coords := func(b AtBatch) *DistSummary { return b.AcrossMinibatches.Coordinates }
 	ref := func(b AtBatch) *DistSummary { return b.AcrossMinibatches.ReferenceGaussian }
-	err = addSeries(right, []series{
+	red, blue, grey := colorGauss(), colorBlue(), colorGrey()
+	err := ax.addSeries(right, []vsSeries{
 		{"across parameters, KS (per minibatch)", frac(params, false), false, draw.CircleGlyph{}, red},
 		{"across parameters, AD (per minibatch)", frac(params, true), true, draw.CircleGlyph{}, red},
 		{"across minibatches, KS (per coordinate)", frac(coords, false), false, draw.TriangleGlyph{}, blue},
@@ -228,18 +269,19 @@ func WriteVsBatch(r *Report, path string) error {
 		{"Gaussian reference, AD", frac(ref, true), true, draw.CrossGlyph{}, grey},
 	})
 	if err != nil {
-		return fmt.Errorf("noise figure: %w", err)
+		return nil, err
 	}
 	right.Y.Min, right.Y.Max = 0, 1.5 // the band above 1 holds the legend
 	right.Y.Tick.Marker = capTicks{max: 1}
+	bs := ax.bs
 	level, err := plotter.NewLine(plotter.XYs{{X: float64(bs[0].BatchSize), Y: RejectLevel}, {X: float64(bs[len(bs)-1].BatchSize), Y: RejectLevel}})
 	if err != nil {
-		return fmt.Errorf("noise figure: %w", err)
+		return nil, err
 	}
 	level.Color, level.Dashes = grey, []vg.Length{vg.Points(1), vg.Points(2)}
 	right.Add(level)
 	right.Legend.Add("5% (the null rate)", level)
-	return writeGrid([][]*plot.Plot{{left, right}}, 13*vg.Inch, 5.5*vg.Inch, path)
+	return right, nil
 }
 
 // capTicks is the default tick marker without ticks above max (the band
