@@ -79,21 +79,19 @@ type PanelResult struct {
 
 // MinimumSummary is a Minimum without θ₀, with λ_max per sharpness.
 type MinimumSummary struct {
-	Spec      NetworkSpec    `json:"spec"`
-	Data      string         `json:"data"`
-	Params    int            `json:"params"`
-	Loss      float64        `json:"loss"`
-	GradNorm  float64        `json:"grad_norm"`
-	Accuracy  float64        `json:"accuracy"`
-	GDSteps   int            `json:"gd_steps"`
-	Converged bool           `json:"converged"`
+	Spec     NetworkSpec `json:"spec"`
+	Data     string      `json:"data"`
+	Params   int         `json:"params"`
+	Loss     float64     `json:"loss"`
+	Accuracy float64     `json:"accuracy"`
+	MinimumSearch
 	Sharpness []SharpnessRow `json:"hessian_top_by_sharpness"`
 }
 
 // Summary returns m's numbers with λ_max for each k in ks.
 func (m *Minimum) Summary(ks []float64) *MinimumSummary {
-	return &MinimumSummary{Spec: m.Spec, Data: m.Data.Description, Params: m.Params, Loss: m.Loss, GradNorm: m.GradNorm,
-		Accuracy: m.Accuracy, GDSteps: m.GDSteps, Converged: m.Converged, Sharpness: m.Sharpness(ks)}
+	return &MinimumSummary{Spec: m.Spec, Data: m.Data.Description, Params: m.Params, Loss: m.Loss,
+		Accuracy: m.Accuracy, MinimumSearch: m.MinimumSearch, Sharpness: m.Sharpness(ks)}
 }
 
 // FigureReport is the content of figure.json.
@@ -121,7 +119,12 @@ func QuickConfig(c Config) Config {
 	c.Runs = min(c.Runs, 8)
 	if c.Network != nil {
 		n := *c.Network
-		n.First, n.GDMaxSteps, n.CheckEvery = 200, 200, 5
+		n.First, n.CheckEvery = 200, 5
+		if n.Minimizer == MinimizerGD {
+			n.GDMaxSteps = 200
+		} else {
+			n.MaxIterations = 200
+		}
 		c.Network = &n
 		c.MaxSteps = min(c.MaxSteps, 500)
 	} else {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/sgn-project/sgn/data"
-	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/floats"
 )
@@ -31,12 +30,21 @@ const (
 	SGDGaussian = "sgd-gaussian"
 )
 
+// Minimizer names: how the network's θ₀ is found.
+const (
+	// MinimizerLBFGS is L-BFGS followed by Newton–CG on the exact
+	// Hessian-vector products, to ‖∇L‖ ≤ grad_tol (see minimize).
+	MinimizerLBFGS = "lbfgs"
+	// MinimizerGD is fixed-step full-batch gradient descent θ ← θ − η_GD·∇L
+	// until ‖∇L‖ ≤ grad_tol or gd_max_steps steps.
+	MinimizerGD = "gd"
+)
+
 // NetworkSpec is the network landscape of a sweep: an MLP on the first
 // First training images of MNIST (average-pooled Pool×Pool), trained from
-// its seeded initialisation by full-batch gradient descent with step GDEta
-// until ‖∇L‖ ≤ GradTol or GDMaxSteps steps. That minimum θ₀ is the start of
-// every run. The preparation depends only on the spec, so every shard of a
-// sweep prepares the same θ₀ bit for bit.
+// its seeded initialisation to a minimum θ₀ by Minimizer. That θ₀ is the
+// start of every run. The preparation depends only on the spec, so every
+// shard of a sweep prepares the same θ₀ bit for bit.
 //
 // JSON (defaults in brackets):
 //
@@ -45,7 +53,11 @@ const (
 //	  "activation": "tanh",     // or "relu"
 //	  "init_seed": 1,           // seed of the initialisation [0]
 //	  "pool": 4, "first": 500,  // MNIST train, first N images, pooled
-//	  "gd_eta": 0.5, "gd_max_steps": 20000, "grad_tol": 1e-4,
+//	  "weight_decay": 1e-3,     // λ of the L2 penalty (λ/2)‖θ‖² in L [0]
+//	  "minimizer": "lbfgs",     // L-BFGS then Newton–CG ["lbfgs"], or "gd"
+//	  "grad_tol": 1e-6,         // target ‖∇L‖ [1e-6; gd 1e-4]
+//	  "max_iterations": 10000,  // lbfgs: L-BFGS iterations at most
+//	  "gd_eta": 0.5, "gd_max_steps": 20000, // gd only
 //	  "check_every": 10         // loss criterion: full-batch loss every this many steps
 //	}
 type NetworkSpec struct {
@@ -54,9 +66,16 @@ type NetworkSpec struct {
 	InitSeed   uint64           `json:"init_seed"`
 	Pool       int              `json:"pool"`
 	First      int              `json:"first"`
-	GDEta      float64          `json:"gd_eta"`
-	GDMaxSteps int              `json:"gd_max_steps"`
-	GradTol    float64          `json:"grad_tol"`
+	// WeightDecay is λ ≥ 0 of the landscape L(θ) = CE(θ) + (λ/2)‖θ‖², CE
+	// the mean cross-entropy. Without it a network that fits its data
+	// perfectly has no minimum: CE → 0 only as ‖θ‖ → ∞.
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+	// Minimizer is MinimizerLBFGS or MinimizerGD.
+	Minimizer     string  `json:"minimizer"`
+	GradTol       float64 `json:"grad_tol"`
+	MaxIterations int     `json:"max_iterations,omitempty"`
+	GDEta         float64 `json:"gd_eta,omitempty"`
+	GDMaxSteps    int     `json:"gd_max_steps,omitempty"`
 	// CheckEvery is the granularity of the loss criterion: the full-batch
 	// loss is evaluated after every CheckEvery-th step (and after the last
 	// step), so a recorded escape step is the first such step at which
@@ -79,14 +98,27 @@ func (s *NetworkSpec) normalize() {
 	if s.First == 0 {
 		s.First = 500
 	}
-	if s.GDEta == 0 {
-		s.GDEta = 0.5
+	if s.Minimizer == "" {
+		s.Minimizer = MinimizerLBFGS
 	}
-	if s.GDMaxSteps == 0 {
-		s.GDMaxSteps = 20000
-	}
-	if s.GradTol == 0 {
-		s.GradTol = 1e-4
+	switch s.Minimizer {
+	case MinimizerLBFGS:
+		if s.MaxIterations == 0 {
+			s.MaxIterations = 10000
+		}
+		if s.GradTol == 0 {
+			s.GradTol = 1e-6
+		}
+	case MinimizerGD:
+		if s.GDEta == 0 {
+			s.GDEta = 0.5
+		}
+		if s.GDMaxSteps == 0 {
+			s.GDMaxSteps = 20000
+		}
+		if s.GradTol == 0 {
+			s.GradTol = 1e-4
+		}
 	}
 	if s.CheckEvery == 0 {
 		s.CheckEvery = 10
@@ -96,7 +128,7 @@ func (s *NetworkSpec) normalize() {
 // validate checks a normalized spec.
 func (s *NetworkSpec) validate() error {
 	if err := (model.Config{Layers: s.Layers, Activation: s.Activation}).Validate(); err != nil {
-		return fmt.Errorf("network %v", err)
+		return fmt.Errorf("network %w", err)
 	}
 	if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
 		return fmt.Errorf("network pool %d: want 1, 2 or 4", s.Pool)
@@ -107,14 +139,32 @@ func (s *NetworkSpec) validate() error {
 	if c := s.Layers[len(s.Layers)-1]; c != 10 {
 		return fmt.Errorf("network layers %v: the output width must be 10 (MNIST classes), not %d", s.Layers, c)
 	}
+	if !(s.WeightDecay >= 0) || math.IsInf(s.WeightDecay, 0) {
+		return fmt.Errorf("network weight_decay %v: want a non-negative number", s.WeightDecay)
+	}
 	if s.First < 1 || s.First > data.TrainSize {
 		return fmt.Errorf("network first %d: want 1..%d training images", s.First, data.TrainSize)
 	}
-	if !(s.GDEta > 0) || math.IsInf(s.GDEta, 0) {
-		return fmt.Errorf("network gd_eta %v: want a positive number", s.GDEta)
-	}
-	if s.GDMaxSteps < 0 {
-		return fmt.Errorf("network gd_max_steps %d: want a non-negative integer", s.GDMaxSteps)
+	switch s.Minimizer {
+	case MinimizerLBFGS:
+		if s.GDEta != 0 || s.GDMaxSteps != 0 {
+			return fmt.Errorf("network gd_eta and gd_max_steps apply to minimizer %q only, not %q", MinimizerGD, s.Minimizer)
+		}
+		if s.MaxIterations < 1 {
+			return fmt.Errorf("network max_iterations %d: want a positive integer", s.MaxIterations)
+		}
+	case MinimizerGD:
+		if s.MaxIterations != 0 {
+			return fmt.Errorf("network max_iterations applies to minimizer %q only, not %q", MinimizerLBFGS, s.Minimizer)
+		}
+		if !(s.GDEta > 0) || math.IsInf(s.GDEta, 0) {
+			return fmt.Errorf("network gd_eta %v: want a positive number", s.GDEta)
+		}
+		if s.GDMaxSteps < 0 {
+			return fmt.Errorf("network gd_max_steps %d: want a non-negative integer", s.GDMaxSteps)
+		}
+	default:
+		return fmt.Errorf("network minimizer %q: want %q or %q", s.Minimizer, MinimizerLBFGS, MinimizerGD)
 	}
 	if !(s.GradTol > 0) || math.IsInf(s.GradTol, 0) {
 		return fmt.Errorf("network grad_tol %v: want a positive number", s.GradTol)
@@ -158,20 +208,12 @@ type Minimum struct {
 	Data data.Selection `json:"data"`
 	// Params is the number of parameters P.
 	Params int `json:"params"`
-	// Loss, GradNorm and Accuracy of θ₀ on the data; GDSteps the gradient
-	// descent steps taken; Converged reports ‖∇L‖ ≤ GradTol.
-	Loss      float64 `json:"loss"`
-	GradNorm  float64 `json:"grad_norm"`
-	Accuracy  float64 `json:"accuracy"`
-	GDSteps   int     `json:"gd_steps"`
-	Converged bool    `json:"converged"`
-	// HessianTop is λ_max of the Hessian at θ₀ (k = 1), by hessian.Lanczos
-	// on model.NewHessian (exact Hessian-vector products); at sharpness k
-	// the Hessian in φ is k·H, so λ_max = k·HessianTop. HessianBottom is
-	// λ_min (negative when θ₀ is not exactly a minimum).
-	HessianTop         float64 `json:"hessian_top"`
-	HessianTopResidual float64 `json:"hessian_top_residual"`
-	HessianBottom      float64 `json:"hessian_bottom"`
+	// Loss is L(θ₀) = CE + (λ/2)‖θ₀‖², CrossEntropy its CE part and
+	// Accuracy that of θ₀ on the data.
+	Loss         float64 `json:"loss"`
+	CrossEntropy float64 `json:"cross_entropy"`
+	Accuracy     float64 `json:"accuracy"`
+	MinimumSearch
 	// Theta is θ₀.
 	Theta []float64 `json:"theta"`
 
@@ -181,15 +223,52 @@ type Minimum struct {
 	prepareSeconds float64
 }
 
+// MinimumSearch is how θ₀ was found and what it is: the optimiser and its
+// iterations, the final ‖∇L‖ and the extreme eigenvalues of H(θ₀).
+type MinimumSearch struct {
+	// Minimizer is the spec's minimizer; Optimizer says it in words.
+	Minimizer string `json:"minimizer"`
+	Optimizer string `json:"optimizer"`
+	// LBFGSIterations and LBFGSStatus are those of L-BFGS,
+	// NewtonIterations the Newton–CG steps after it and
+	// NewtonHessianProducts the Hessian-vector products of their CG solves
+	// (minimizer lbfgs); GDSteps the gradient descent steps (minimizer gd).
+	LBFGSIterations       int    `json:"lbfgs_iterations"`
+	LBFGSStatus           string `json:"lbfgs_status"`
+	NewtonIterations      int    `json:"newton_iterations"`
+	NewtonHessianProducts int    `json:"newton_hessian_products"`
+	GDSteps               int    `json:"gd_steps"`
+	// GradientEvaluations counts the evaluations of L and ∇L.
+	GradientEvaluations int `json:"gradient_evaluations"`
+	// GradNorm is ‖∇L(θ₀)‖₂; Converged reports GradNorm ≤ grad_tol.
+	GradNorm  float64 `json:"grad_norm"`
+	Converged bool    `json:"converged"`
+	// HessianTop and HessianBottom are λ_max and λ_min of H(θ₀) (k = 1),
+	// with the residuals ‖Hv − λv‖ of their eigenvectors, computed with
+	// model.NewHessian's exact products; HessianMethod is "dense" (the
+	// P×P matrix and its eigendecomposition, P ≤ 2000) or "lanczos". At
+	// sharpness k the Hessian in φ is k·H, so λ_max = k·HessianTop.
+	HessianMethod         string  `json:"hessian_method"`
+	HessianTop            float64 `json:"hessian_top"`
+	HessianTopResidual    float64 `json:"hessian_top_residual"`
+	HessianBottom         float64 `json:"hessian_bottom"`
+	HessianBottomResidual float64 `json:"hessian_bottom_residual"`
+	// Saddle reports λ_min < −1e-6·λ_max: θ₀ is a saddle, not a minimum.
+	Saddle bool `json:"saddle"`
+	// Verdict says in a sentence what θ₀ is.
+	Verdict string `json:"verdict"`
+}
+
 // MinimumFile is the cache of the prepared minimum in a sweep folder.
 const MinimumFile = "minimum.json"
 
-// PrepareMinimum loads the data of spec and trains its MLP to a minimum by
-// full-batch gradient descent θ ← θ − η_GD·∇L(θ) (gradients by
-// model.Evaluate), then computes the extreme Hessian eigenvalues. When
-// cacheDir holds a minimum.json of the same spec, its θ₀ and numbers are
-// used instead (cacheDir "" disables the cache). workers parallelises
-// model.Evaluate and the Hessian; the result does not depend on it.
+// PrepareMinimum loads the data of spec and trains its MLP to a minimum
+// θ₀ with the spec's minimizer (see MinimizerLBFGS, MinimizerGD), then
+// computes the extreme Hessian eigenvalues at θ₀ and says whether it is a
+// minimum, a saddle or not converged. When cacheDir holds a minimum.json
+// of the same spec, its θ₀ and numbers are used instead (cacheDir ""
+// disables the cache). workers parallelises the gradients and the Hessian;
+// the result does not depend on it.
 func PrepareMinimum(spec NetworkSpec, cacheDir string, workers int) (*Minimum, error) {
 	start := time.Now()
 	spec.normalize()
@@ -200,9 +279,7 @@ func PrepareMinimum(spec NetworkSpec, cacheDir string, workers int) (*Minimum, e
 	if err != nil {
 		return nil, fmt.Errorf("network data: %w", err)
 	}
-	if workers < 1 {
-		workers = 1
-	}
+	workers = max(workers, 1)
 	if cacheDir != "" {
 		if m, err := readMinimum(filepath.Join(cacheDir, MinimumFile)); err == nil && reflect.DeepEqual(m.Spec, spec) && len(m.Theta) == model.NewLayout(spec.Layers).P {
 			m.x, m.y = set.X, set.Y
@@ -216,39 +293,91 @@ func PrepareMinimum(spec NetworkSpec, cacheDir string, workers int) (*Minimum, e
 	if err != nil {
 		return nil, err
 	}
-	b := model.Batch{X: set.X, Y: set.Y}
-	theta := net.Theta
-	grad := make([]float64, len(theta))
-	m := &Minimum{Spec: spec, Data: set.Selected(), Params: len(theta), x: set.X, y: set.Y}
-	var ev model.Eval
-	for step := 0; ; step++ {
-		ev, err = net.Evaluate(theta, b, grad, workers)
-		if err != nil {
-			return nil, fmt.Errorf("network gradient descent, step %d (gd_eta %g): %v", step, spec.GDEta, err)
-		}
-		m.GradNorm = floats.Norm(grad, 2)
-		m.GDSteps = step
-		if m.GradNorm <= spec.GradTol || step == spec.GDMaxSteps {
-			break
-		}
-		for i, g := range grad {
-			theta[i] -= spec.GDEta * g
-		}
+	obj := networkObjective{net: net, batch: model.Batch{X: set.X, Y: set.Y}, decay: spec.WeightDecay, workers: workers}
+	m := &Minimum{Spec: spec, Data: set.Selected(), Params: net.NumParams(), x: set.X, y: set.Y}
+	m.Theta = append([]float64(nil), net.Theta...)
+	if spec.Minimizer == MinimizerGD {
+		err = m.descend(obj)
+	} else {
+		err = m.optimize(obj)
 	}
-	m.Loss, m.Accuracy = ev.Loss, ev.Accuracy
-	m.Converged = m.GradNorm <= spec.GradTol
-	m.Theta = append([]float64(nil), theta...)
-	h, err := net.NewHessian(m.Theta, b, workers)
 	if err != nil {
 		return nil, err
 	}
-	sp, err := hessian.Lanczos(h, 1, 1, hessian.LanczosOptions{Seed: 1, Tol: 1e-8})
+	ev, err := net.Evaluate(m.Theta, obj.batch, nil, workers)
 	if err != nil {
-		return nil, fmt.Errorf("network Hessian: %v", err)
+		return nil, err
 	}
-	m.HessianTop, m.HessianTopResidual, m.HessianBottom = sp.Top[0], sp.TopResiduals[0], sp.Bottom[0]
+	m.Loss, m.CrossEntropy, m.Accuracy = ev.Loss+obj.penalty(m.Theta), ev.Loss, ev.Accuracy
+	if err := m.classify(obj); err != nil {
+		return nil, err
+	}
 	m.prepareSeconds = time.Since(start).Seconds()
 	return m, nil
+}
+
+// optimize moves m.Theta to a minimum by L-BFGS and Newton–CG.
+func (m *Minimum) optimize(obj networkObjective) error {
+	st, err := minimize(obj, m.Theta, minimizeOptions{GradTol: m.Spec.GradTol, MaxIterations: m.Spec.MaxIterations})
+	if err != nil {
+		return fmt.Errorf("network minimum: %w", err)
+	}
+	m.Minimizer = MinimizerLBFGS
+	m.Optimizer = "L-BFGS (gonum optimize, More–Thuente line search), then Newton–CG on exact Hessian-vector products (R-operator)"
+	m.LBFGSIterations, m.LBFGSStatus = st.LBFGSIterations, st.LBFGSStatus
+	m.NewtonIterations, m.NewtonHessianProducts = st.NewtonIterations, st.HessianProducts
+	m.GradientEvaluations, m.GradNorm, m.Converged = st.Evaluations, st.GradNorm, st.Converged
+	return nil
+}
+
+// descend moves m.Theta by full-batch gradient descent θ ← θ − η_GD·∇L
+// until ‖∇L‖ ≤ grad_tol or gd_max_steps steps.
+func (m *Minimum) descend(obj networkObjective) error {
+	grad := make([]float64, len(m.Theta))
+	m.Minimizer = MinimizerGD
+	m.Optimizer = fmt.Sprintf("full-batch gradient descent with step %g", m.Spec.GDEta)
+	for step := 0; ; step++ {
+		if _, err := obj.LossGrad(m.Theta, grad); err != nil {
+			return fmt.Errorf("network gradient descent, step %d (gd_eta %g): %w", step, m.Spec.GDEta, err)
+		}
+		m.GradientEvaluations++
+		m.GradNorm = floats.Norm(grad, 2)
+		m.GDSteps = step
+		if m.GradNorm <= m.Spec.GradTol || step == m.Spec.GDMaxSteps {
+			break
+		}
+		floats.AddScaled(m.Theta, -m.Spec.GDEta, grad)
+	}
+	m.Converged = m.GradNorm <= m.Spec.GradTol
+	return nil
+}
+
+// classify computes the extreme eigenvalues of H(θ₀) and the verdict.
+func (m *Minimum) classify(obj networkObjective) error {
+	h, err := obj.Hessian(m.Theta)
+	if err != nil {
+		return err
+	}
+	c, err := curvature(h)
+	if err != nil {
+		return fmt.Errorf("network Hessian: %w", err)
+	}
+	m.HessianMethod = c.Method
+	m.HessianTop, m.HessianTopResidual = c.Max, c.MaxResidual
+	m.HessianBottom, m.HessianBottomResidual = c.Min, c.MinResidual
+	m.Saddle = c.isSaddle()
+	switch {
+	case m.Spec.WeightDecay == 0 && m.Accuracy == 1:
+		// Scaling the last layer by c > 1 scales every margin: CE falls.
+		m.Verdict = "no minimum: the network classifies every sample correctly, so the cross-entropy falls towards 0 only as ‖θ‖ → ∞; give a weight_decay"
+	case m.Saddle:
+		m.Verdict = fmt.Sprintf("a saddle, not a minimum: λmin(H) = %.3g < −1e-6·λmax(H) = %.3g", c.Min, -1e-6*c.Max)
+	case !m.Converged:
+		m.Verdict = fmt.Sprintf("not converged: ‖∇L‖ = %.3g > grad_tol %g", m.GradNorm, m.Spec.GradTol)
+	default:
+		m.Verdict = fmt.Sprintf("a minimum: ‖∇L‖ = %.3g ≤ %g and λmin(H) = %.3g ≥ −1e-6·λmax(H)", m.GradNorm, m.Spec.GradTol, c.Min)
+	}
+	return nil
 }
 
 // Write writes m to dir/minimum.json atomically.
@@ -367,6 +496,7 @@ type networkSim struct {
 	engines    sync.Pool
 	dyn        string
 	eta, s     float64 // η and √k
+	decay      float64 // weight decay λ
 	batch      int
 	temp       float64
 	maxSteps   int64
@@ -386,7 +516,8 @@ func newNetworkSim(mn *Minimum, base *netEngine, p Point) (*networkSim, error) {
 		return nil, err
 	}
 	ns := &networkSim{base: base, dyn: p.Dynamics, eta: p.Eta, s: math.Sqrt(p.Sharpness), batch: int(p.BatchSize),
-		temp: p.Temperature, maxSteps: p.MaxSteps, crit: p.Criterion, checkEvery: int64(mn.Spec.CheckEvery), theta0: mn.Theta}
+		temp: p.Temperature, maxSteps: p.MaxSteps, crit: p.Criterion, checkEvery: int64(mn.Spec.CheckEvery), theta0: mn.Theta,
+		decay: mn.Spec.WeightDecay}
 	ns.engines.New = func() any { return base.clone() }
 	ns.phi0 = make([]float64, len(mn.Theta))
 	for i, t := range mn.Theta {
@@ -396,7 +527,7 @@ func newNetworkSim(mn *Minimum, base *netEngine, p Point) (*networkSim, error) {
 	for i, f := range ns.phi0 {
 		th[i] = ns.s * f
 	}
-	ns.lossA = base.clone().loss(th)
+	ns.lossA = base.clone().loss(th) + penalty(ns.decay, th)
 	return ns, nil
 }
 
@@ -495,6 +626,9 @@ func (ns *networkSim) run(seed uint64) (Outcome, []float64, error) {
 		for i, g := range grad {
 			phi[i] -= step * g
 		}
+		if ns.decay != 0 {
+			floats.AddScaled(grad, ns.decay, theta)
+		}
 		if ns.dyn == SGLD {
 			zig.Fill(src, z)
 			sig := math.Sqrt(2 * ns.eta * ns.temp)
@@ -520,7 +654,7 @@ func (ns *networkSim) run(seed uint64) (Outcome, []float64, error) {
 			}
 		case CriterionLoss:
 			if t%ns.checkEvery == 0 || t == ns.maxSteps {
-				l := e.loss(theta)
+				l := e.loss(theta) + penalty(ns.decay, theta)
 				if l >= level {
 					return Outcome{Escaped: true, Step: t}, theta, nil
 				}

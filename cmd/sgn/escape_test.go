@@ -225,7 +225,7 @@ func TestEscapeNetworkSweep(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	cfg := filepath.Join(tmp, "net.json")
-	if err := os.WriteFile(cfg, []byte(`{"seed": 3, "network": {"layers": [49, 4, 10], "first": 100, "gd_max_steps": 100, "gd_eta": 0.3, "check_every": 5},
+	if err := os.WriteFile(cfg, []byte(`{"seed": 3, "network": {"layers": [49, 4, 10], "first": 100, "check_every": 5},
  "dynamics": ["sgd"], "sharpness": [1], "batch_size": [2, 4], "eta": [0.3], "runs": 5, "max_steps": 300,
  "criterion": {"kind": "loss", "delta": 0.01}}`), 0o644); err != nil {
 		t.Fatal(err)
