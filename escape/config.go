@@ -15,23 +15,6 @@ import (
 	"github.com/sgn-project/sgn/internal/seed"
 )
 
-// Dynamics names.
-const (
-	// SGLD is θ ← θ − η∇L + √(2ηD)·ξ, ξ ~ N(0, I).
-	SGLD = "sgld"
-	// SGDDiffusion is θ ← θ − η∇L + η·(|H(θ)|/B)^½·ξ: Gaussian noise with
-	// covariance η²·C(θ), C = |H(θ)|/B.
-	SGDDiffusion = "sgd-diffusion"
-	// GD is θ ← θ − η∇L, the noiseless control.
-	GD = "gd"
-)
-
-// usesTemperature and usesBatch say which grid lists apply to a dynamics:
-// the temperature D to SGLD, the batch size B to every dynamics whose name
-// starts with "sgd" (SGD-diffusion here, minibatch SGD later).
-func usesTemperature(dyn string) bool { return dyn == SGLD }
-func usesBatch(dyn string) bool       { return strings.HasPrefix(dyn, "sgd") }
-
 // Criterion kinds.
 const (
 	// CriterionCol: the run has crossed the col into the other valley, i.e.
@@ -111,7 +94,7 @@ func (c *Criterion) validate() error {
 type Config struct {
 	Seed        uint64        `json:"seed"`
 	Landscape   LandscapeSpec `json:"landscape,omitzero"`
-	Dynamics    []string      `json:"dynamics"`
+	Dynamics    []Dynamics    `json:"dynamics"`
 	Sharpness   []float64     `json:"sharpness"`
 	BatchSize   []float64     `json:"batch_size,omitempty"`
 	Eta         []float64     `json:"eta"`
@@ -153,8 +136,9 @@ func ReadConfig(path string) (Config, error) {
 }
 
 // Validate fills in defaults (landscape dim 1, criterion "col") and checks
-// the numbers and the structure of c. Landscape and dynamics names are
-// checked by the Factory that builds the simulators.
+// the numbers and the structure of c and the dynamics names. Landscape
+// names, and which dynamics run on which landscape, are checked by the
+// Factory that builds the simulators.
 func (c *Config) Validate() error {
 	if c.Network == nil {
 		c.Landscape.normalize()
@@ -175,15 +159,18 @@ func (c *Config) Validate() error {
 	if len(c.Dynamics) == 0 {
 		return errors.New(`"dynamics" is empty: want a list such as ["sgld", "sgd-diffusion"]`)
 	}
-	seen := map[string]bool{}
+	seen := map[Dynamics]bool{}
 	anyBatch, anyTemp := false, false
 	for _, d := range c.Dynamics {
 		if seen[d] {
 			return fmt.Errorf("dynamics %q listed twice", d)
 		}
 		seen[d] = true
-		anyBatch = anyBatch || usesBatch(d)
-		anyTemp = anyTemp || usesTemperature(d)
+		if _, err := ParseDynamics(string(d)); err != nil {
+			return err
+		}
+		anyBatch = anyBatch || d.UsesBatch()
+		anyTemp = anyTemp || d.UsesTemperature()
 	}
 	lists := []struct {
 		name   string
@@ -238,8 +225,8 @@ func (c Config) Hash() string {
 // Point is one grid point of a sweep: everything a simulator needs.
 type Point struct {
 	// Index numbers the point in grid order from 0.
-	Index    int    `json:"point"`
-	Dynamics string `json:"dynamics"`
+	Index    int      `json:"point"`
+	Dynamics Dynamics `json:"dynamics"`
 	// Sharpness k > 0.
 	Sharpness float64 `json:"sharpness"`
 	// BatchSize B (0 when the dynamics does not use it).
@@ -262,10 +249,10 @@ func (c Config) Points() []Point {
 	one := []float64{0}
 	for _, dyn := range c.Dynamics {
 		bs, ds := one, one
-		if usesBatch(dyn) {
+		if dyn.UsesBatch() {
 			bs = c.BatchSize
 		}
-		if usesTemperature(dyn) {
+		if dyn.UsesTemperature() {
 			ds = c.Temperature
 		}
 		for _, k := range c.Sharpness {

@@ -112,6 +112,19 @@ type FigureReport struct {
 	PrepareSeconds float64 `json:"prepare_seconds"`
 }
 
+// ShardCost returns the time each shard spends preparing network minima
+// when the figure's sweeps are sharded (every shard of a network sweep
+// prepares its minimum again) and the number of network sweeps.
+func (r FigureReport) ShardCost() (seconds float64, networks int) {
+	one := 0.0
+	for _, p := range r.Panels {
+		if p.Minimum != nil {
+			one, networks = max(one, p.PrepareSeconds), networks+1
+		}
+	}
+	return float64(networks) * one, networks
+}
+
 // QuickConfig shrinks a config for a quick trial: at most 8 runs per
 // point and 500 steps per run (200,000 for analytic landscapes), and a
 // network of 200 images trained for 200 steps.

@@ -153,15 +153,15 @@ type Variable struct {
 // −log γ against 1/k, B and 1/η (Theorem 2: linear in each); for SGLD
 // against log k (Theorem 1: slope −1, a polynomial dependence) and 1/D
 // (slope ΔL); none for gd.
-func Variables(dynamics string) []Variable {
+func Variables(dynamics Dynamics) []Variable {
 	switch {
-	case usesBatch(dynamics):
+	case dynamics.UsesBatch():
 		return []Variable{
 			{"inv-sharpness", "1/k", "sharpness", func(p Point) float64 { return 1 / p.Sharpness }},
 			{"batch-size", "B", "batch_size", func(p Point) float64 { return p.BatchSize }},
 			{"inv-eta", "1/η", "eta", func(p Point) float64 { return 1 / p.Eta }},
 		}
-	case usesTemperature(dynamics):
+	case dynamics.UsesTemperature():
 		return []Variable{
 			{"log-sharpness", "log k", "sharpness", func(p Point) float64 { return math.Log(p.Sharpness) }},
 			{"inv-temperature", "1/D", "temperature", func(p Point) float64 { return 1 / p.Temperature }},
@@ -222,7 +222,7 @@ type RelationFit struct {
 	// Name is "<dynamics>-vs-<variable>", the figure's file name stem after
 	// "fit-".
 	Name     string      `json:"name"`
-	Dynamics string      `json:"dynamics"`
+	Dynamics Dynamics    `json:"dynamics"`
 	Variable string      `json:"variable"`
 	XLabel   string      `json:"x_label"`
 	Series   []SeriesFit `json:"series"`
@@ -233,8 +233,8 @@ type RelationFit struct {
 // variable, one line per series of points sharing the other parameters.
 // Points where nothing escaped have −log γ = ∞ and are left out (noted).
 func FitRelations(rates []PointRate) []RelationFit {
-	var dyns []string
-	byDyn := map[string][]PointRate{}
+	var dyns []Dynamics
+	byDyn := map[Dynamics][]PointRate{}
 	for _, r := range rates {
 		d := r.Point.Dynamics
 		if _, ok := byDyn[d]; !ok {
@@ -286,8 +286,8 @@ func seriesKey(m map[string]float64) string {
 	return b.String()
 }
 
-func fitRelation(dyn string, v Variable, rs []PointRate) RelationFit {
-	rel := RelationFit{Name: dyn + "-vs-" + v.Name, Dynamics: dyn, Variable: v.Name, XLabel: v.Label}
+func fitRelation(dyn Dynamics, v Variable, rs []PointRate) RelationFit {
+	rel := RelationFit{Name: string(dyn) + "-vs-" + v.Name, Dynamics: dyn, Variable: v.Name, XLabel: v.Label}
 	var keys []string
 	groups := map[string][]PointRate{}
 	for _, r := range rs {

@@ -49,7 +49,7 @@ func syntheticRate(p Point, negLog float64, pred *Prediction) PointRate {
 // exact (R² = 1) with Theorem 2's slope.
 func TestFitRelationsRecoverS(t *testing.T) {
 	const s = 0.3
-	cfg := Config{Seed: 1, Landscape: LandscapeSpec{Name: DoubleWellName, Barrier: 0.2}, Dynamics: []string{SGDDiffusion},
+	cfg := Config{Seed: 1, Landscape: LandscapeSpec{Name: DoubleWellName, Barrier: 0.2}, Dynamics: []Dynamics{SGDDiffusion},
 		Sharpness: []float64{1, 2, 4}, BatchSize: []float64{1, 2, 3}, Eta: []float64{0.05, 0.1}, Runs: 1, MaxSteps: 10}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func TestFitRelationsRecoverS(t *testing.T) {
 // SGLD data that follow Theorem 1 give the predicted slopes −1 against
 // log k and ΔL against 1/D; a point with no escape is left out.
 func TestFitRelationsSGLD(t *testing.T) {
-	cfg := Config{Seed: 1, Landscape: LandscapeSpec{Name: DoubleWellName, Barrier: 0.5}, Dynamics: []string{SGLD},
+	cfg := Config{Seed: 1, Landscape: LandscapeSpec{Name: DoubleWellName, Barrier: 0.5}, Dynamics: []Dynamics{SGLD},
 		Sharpness: []float64{1, 2, 4}, Eta: []float64{0.01}, Temperature: []float64{0.05, 0.1, 0.2}, Runs: 1, MaxSteps: 10}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

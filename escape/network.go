@@ -19,17 +19,6 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// Dynamics names of the network landscape (besides SGLD and GD).
-const (
-	// SGD is true minibatch SGD: θ ← θ − η·g_B(θ), g_B the mean gradient of
-	// B samples drawn uniformly with replacement.
-	SGD = "sgd"
-	// SGDGaussian is the control of SGD with its noise replaced by a
-	// Gaussian of the measured covariance: θ ← θ − η·(∇L(θ) + ξ),
-	// ξ ~ N(0, C₀/B), C₀ the per-sample gradient covariance at the minimum.
-	SGDGaussian = "sgd-gaussian"
-)
-
 // Minimizer names: how the network's θ₀ is found.
 const (
 	// MinimizerLBFGS is L-BFGS followed by Newton–CG on the exact
@@ -188,10 +177,8 @@ func (c *Config) validateNetwork() error {
 		return fmt.Errorf(`criterion %q: a network landscape needs {"kind":"loss","delta":δ} or {"kind":"distance","radius":r}`, c.Criterion.Kind)
 	}
 	for _, d := range c.Dynamics {
-		switch d {
-		case SGD, SGDGaussian, SGLD, GD:
-		default:
-			return fmt.Errorf("dynamics %q: a network landscape takes %s, %s, %s or %s", d, SGD, SGDGaussian, SGLD, GD)
+		if err := d.checkOn(true); err != nil {
+			return err
 		}
 	}
 	for _, b := range c.BatchSize {
@@ -474,7 +461,7 @@ func CheckNetworkPoint(p Point) error {
 		}
 	case GD:
 	default:
-		return fmt.Errorf("unknown dynamics %q for a network (want %s, %s, %s or %s)", p.Dynamics, SGD, SGDGaussian, SGLD, GD)
+		return p.Dynamics.checkOn(true)
 	}
 	if !(p.Eta > 0) || math.IsInf(p.Eta, 0) {
 		return fmt.Errorf("eta %v: want a positive number", p.Eta)
@@ -494,7 +481,7 @@ func CheckNetworkPoint(p Point) error {
 type networkSim struct {
 	base       *netEngine
 	engines    sync.Pool
-	dyn        string
+	dyn        Dynamics
 	eta, s     float64 // η and √k
 	decay      float64 // weight decay λ
 	batch      int

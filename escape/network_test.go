@@ -284,7 +284,7 @@ func TestNetworkSweepEndToEnd(t *testing.T) {
 		t.Skipf("MNIST not found: %v", err)
 	}
 	cfg := Config{Seed: 4, Network: &NetworkSpec{Layers: []int{49, 4, 10}, First: 100, Minimizer: MinimizerGD, GDMaxSteps: 300, GDEta: 0.3, CheckEvery: 5},
-		Dynamics: []string{SGD}, Sharpness: []float64{1, 2}, BatchSize: []float64{4}, Eta: []float64{0.2},
+		Dynamics: []Dynamics{SGD}, Sharpness: []float64{1, 2}, BatchSize: []float64{4}, Eta: []float64{0.2},
 		Runs: 6, MaxSteps: 400, Criterion: Criterion{Kind: CriterionLoss, Delta: 0.02}}
 	var files [][]byte
 	for _, w := range []int{1, 2} {
@@ -331,7 +331,7 @@ func TestNetworkMinimumShardsMerge(t *testing.T) {
 		t.Skipf("MNIST not found: %v", err)
 	}
 	cfg := Config{Seed: 5, Network: &NetworkSpec{Layers: []int{49, 4, 10}, First: 100, CheckEvery: 5},
-		Dynamics: []string{SGD}, Sharpness: []float64{1}, BatchSize: []float64{4}, Eta: []float64{0.2},
+		Dynamics: []Dynamics{SGD}, Sharpness: []float64{1}, BatchSize: []float64{4}, Eta: []float64{0.2},
 		Runs: 4, MaxSteps: 200, Criterion: Criterion{Kind: CriterionLoss, Delta: 0.02}}
 	tmp := t.TempDir()
 	var shards []string

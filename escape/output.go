@@ -132,7 +132,7 @@ func WriteRatesCSV(path string, rates []PointRate) error {
 			if pred == nil {
 				pred = &Prediction{}
 			}
-			row := []string{strconv.Itoa(p.Index), p.Dynamics, fmtNum(p.Sharpness), fmtNum(p.BatchSize), fmtNum(p.Eta), fmtNum(p.Temperature),
+			row := []string{strconv.Itoa(p.Index), string(p.Dynamics), fmtNum(p.Sharpness), fmtNum(p.BatchSize), fmtNum(p.Eta), fmtNum(p.Temperature),
 				strconv.Itoa(e.Runs), strconv.Itoa(e.Escaped), fmtNum(e.EscapedFraction()), fmtNum(e.Exposure),
 				fmtNum(e.Rate), fmtNum(e.Lo), fmtNum(e.Hi),
 				fmtNum(g), fmtNum(glo), fmtNum(ghi),

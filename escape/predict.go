@@ -44,7 +44,7 @@ type PredictFunc func(p Point) (*Prediction, error)
 // criterion other than "col" (the theorems predict the rate of crossing
 // the col).
 func AnalyticPrediction(p Point) (*Prediction, error) {
-	if p.Criterion.Kind != CriterionCol || !(usesTemperature(p.Dynamics) || usesBatch(p.Dynamics)) {
+	if p.Criterion.Kind != CriterionCol || !(p.Dynamics.UsesTemperature() || p.Dynamics.UsesBatch()) {
 		return nil, nil
 	}
 	an, err := NewLandscape(p.Landscape, p.Sharpness)
@@ -56,7 +56,7 @@ func AnalyticPrediction(p Point) (*Prediction, error) {
 		return nil, fmt.Errorf("landscape %q: %v", p.Landscape.Name, err)
 	}
 	pr := &Prediction{Curvature: c}
-	if usesTemperature(p.Dynamics) {
+	if p.Dynamics.UsesTemperature() {
 		pr.Theorem = Theorem1
 		nl := Theorem1NegLogRate(c, p.Temperature)
 		pr.NegLogRate, pr.Rate = num(nl), num(math.Exp(-nl))

@@ -85,7 +85,10 @@ func NewAnalyticSimulator(an *Analytic, p Point) (Simulator, error) {
 		}
 	case GD:
 	default:
-		return nil, fmt.Errorf("unknown dynamics %q (want %s, %s or %s)", p.Dynamics, SGLD, SGDDiffusion, GD)
+		if err := p.Dynamics.checkOn(false); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("dynamics %q has no analytic simulator", p.Dynamics)
 	}
 	if err := p.Criterion.validate(); err != nil {
 		return nil, err
@@ -112,7 +115,7 @@ func NewAnalyticSimulator(an *Analytic, p Point) (Simulator, error) {
 
 type analyticSim struct {
 	an               *Analytic
-	dyn              string
+	dyn              Dynamics
 	eta, batch, temp float64
 	maxSteps         int64
 	crit             Criterion

@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-func dwPoint(dyn string, k, eta, b, d float64, maxSteps int64) Point {
+func dwPoint(dyn Dynamics, k, eta, b, d float64, maxSteps int64) Point {
 	return Point{Dynamics: dyn, Sharpness: k, Eta: eta, BatchSize: b, Temperature: d, MaxSteps: maxSteps,
 		Landscape: LandscapeSpec{Name: DoubleWellName, Barrier: 1, Dim: 1}, Criterion: Criterion{Kind: CriterionCol}}
 }
@@ -98,7 +98,7 @@ func forceGeneric(an *Analytic) *Analytic {
 // equal escape steps.
 func TestFastLoopMatchesGenericLoop(t *testing.T) {
 	for _, spec := range []LandscapeSpec{{Name: DoubleWellName, Barrier: 1}, {Name: StyblinskiTangName, Barrier: 1}} {
-		for _, dyn := range []string{SGLD, SGDDiffusion, GD} {
+		for _, dyn := range []Dynamics{SGLD, SGDDiffusion, GD} {
 			an, err := NewLandscape(spec, 1.5)
 			if err != nil {
 				t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 // smallConfig is a sweep that runs in a fraction of a second.
 func smallConfig(seed uint64) Config {
 	return Config{Seed: seed, Landscape: LandscapeSpec{Name: DoubleWellName, Barrier: 1},
-		Dynamics: []string{SGLD, SGDDiffusion, GD}, Sharpness: []float64{1, 2}, BatchSize: []float64{1, 2},
+		Dynamics: []Dynamics{SGLD, SGDDiffusion, GD}, Sharpness: []float64{1, 2}, BatchSize: []float64{1, 2},
 		Eta: []float64{0.01}, Temperature: []float64{0.25}, Runs: 15, MaxSteps: 20000, Criterion: Criterion{Kind: CriterionCol}}
 }
 
@@ -185,7 +185,7 @@ func TestSweepAndMergeRefuseMismatches(t *testing.T) {
 		t.Errorf("unknown landscape: %v", err)
 	}
 	bad = smallConfig(1)
-	bad.Dynamics = []string{SGLD, "adam"}
+	bad.Dynamics = []Dynamics{SGLD, "adam"}
 	fresh := filepath.Join(tmp, "fresh")
 	if _, err := Sweep(fresh, bad, AnalyticSimulator, SweepOptions{}); err == nil || !strings.Contains(err.Error(), "adam") {
 		t.Errorf("unknown dynamics: %v", err)

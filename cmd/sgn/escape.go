@@ -1,17 +1,15 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 
-	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/model"
 )
@@ -98,12 +96,157 @@ func (l *floatList) Set(s string) error {
 	return nil
 }
 
-// positive checks that the flag name has a positive finite value.
-func positive(name string, v float64) error {
-	if !(v > 0) || math.IsInf(v, 0) {
-		return usagef("--%s %v: want a positive number", name, v)
+// escapeRunFlags are the flags of 'sgn escape run'.
+type escapeRunFlags struct {
+	spec                   escape.LandscapeSpec
+	transverse             floatList
+	layers, activation     *string
+	minimizer              *string
+	first, pool, maxIter   *int
+	gdSteps, checkEvery    *int
+	initSeed, seed         *uint64
+	weightDecay, gdEta     *float64
+	gradTol, k, temp, eta  *float64
+	batch, radius, delta   *float64
+	dyn, crit, out         *string
+	runs, workers          *int
+	maxSteps               *int64
+	quiet                  *bool
+	set                    map[string]bool
+	networkOnly, gdOnly    []string
+	analyticOnly, sgldOnly []string
+}
+
+// register defines the flags on fs.
+func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
+	fs.StringVar(&f.spec.Name, "landscape", escape.DoubleWellName, "landscape: doublewell (ΔL(kx²−1)², n-D with --dim), styblinski-tang, or mlp (an MLP trained on MNIST to a minimum; dynamics sgd, sgd-gaussian, sgld, gd)")
+	f.layers = fs.String("layers", "49,8,10", "mlp: widths, input (28/pool)² first, 10 classes last")
+	f.activation = fs.String("activation", "tanh", "mlp: hidden activation, "+strings.Join(model.ActivationNames(), " or "))
+	f.first = fs.Int("first", 1000, "mlp: train on the first N MNIST training images")
+	f.pool = fs.Int("pool", 4, "mlp: average-pool the images pool×pool (1, 2 or 4)")
+	f.initSeed = fs.Uint64("init-seed", 1, "mlp: seed of the initialisation")
+	f.weightDecay = fs.Float64("weight-decay", 1e-3, "mlp: λ of the landscape L = cross-entropy + (λ/2)‖θ‖² (0: none; a network that fits every image then has no minimum)")
+	f.minimizer = fs.String("minimizer", escape.MinimizerLBFGS, "mlp: how θ₀ is found: lbfgs (L-BFGS, then Newton–CG on exact Hessian-vector products) or gd (fixed-step gradient descent)")
+	f.gradTol = fs.Float64("grad-tol", 0, "mlp: target ‖∇L‖ at θ₀ (default 1e-6; gd 1e-4)")
+	f.maxIter = fs.Int("max-iterations", 10000, "mlp, lbfgs: at most this many L-BFGS iterations")
+	f.gdEta = fs.Float64("gd-eta", 0.5, "mlp, gd: step of the gradient descent to the minimum")
+	f.gdSteps = fs.Int("gd-max-steps", 10000, "mlp, gd: at most this many gradient descent steps")
+	f.checkEvery = fs.Int("check-every", 10, "mlp, loss criterion: evaluate the full-batch loss every this many steps")
+	fs.Float64Var(&f.spec.Barrier, "barrier", 1, "barrier height ΔL = L(col) − L(minimum)")
+	fs.IntVar(&f.spec.Dim, "dim", 1, "dimension n")
+	fs.Var(&f.transverse, "transverse", "doublewell, dim > 1: curvatures of directions 2..n at the minimum for k = 1, comma-separated (one value: all; default 1)")
+	fs.Float64Var(&f.spec.ColRatio, "col-ratio", 0, "doublewell, dim > 1: transverse curvature at the col over that at the minimum (default 1)")
+	f.k = fs.Float64("sharpness", 1, "sharpness k: the reparametrisation θ → √k·θ multiplies the Hessian at the minimum by k, keeps ΔL")
+	f.dyn = fs.String("dynamics", "", "dynamics: sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion (noise covariance η²|H(θ)|/B) or gd (no noise); mlp: sgd, sgd-gaussian, sgld or gd (required)")
+	f.temp = fs.Float64("temperature", 0.15, "SGLD diffusion coefficient D (sgld only)")
+	deprecatedFlag(fs, a.stderr, "escape run", "D", "temperature")
+	f.eta = fs.Float64("eta", 1e-3, "learning rate (step size) η")
+	f.batch = fs.Float64("batch-size", 1, "batch size B (sgd-diffusion: of the noise covariance C = |H|/B; mlp: sgd, sgd-gaussian)")
+	f.runs = fs.Int("runs", 1000, "number of runs, all started at the minimum")
+	f.maxSteps = fs.Int64("max-steps", 10_000_000, "step limit: runs not escaped by then are right-censored")
+	f.crit = fs.String("criterion", escape.CriterionCol, "escape criterion: col (crossed the col, halfway to the other minimum), distance (|θ − a| ≥ --radius) or loss (L ≥ L(a) + --delta; the default for mlp)")
+	f.radius = fs.Float64("radius", 0, "distance criterion: radius r in units of θ")
+	f.delta = fs.Float64("delta", 0, "loss criterion: δ")
+	f.seed = fs.Uint64("seed", 1, "seed; run r uses the PCG seed RunSeed(seed, 0, r), recorded in runs.jsonl")
+	f.workers = workersFlag(fs, "the runs")
+	f.out = fs.String("out", "", "output `folder` (required; created if missing)")
+	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
+	f.networkOnly = []string{"layers", "activation", "first", "pool", "init-seed", "weight-decay", "minimizer", "grad-tol", "max-iterations", "gd-eta", "gd-max-steps", "check-every"}
+	f.analyticOnly = []string{"barrier", "dim", "transverse", "col-ratio"}
+}
+
+// config checks the flags against each other and returns the one-point
+// configuration they describe.
+func (f *escapeRunFlags) config() (escape.Config, error) {
+	if *f.out == "" {
+		return escape.Config{}, usagef("--out DIR is required (see -h)")
 	}
-	return nil
+	if *f.dyn == "" {
+		return escape.Config{}, usagef("--dynamics is required: sgld, sgd-diffusion or gd (mlp: sgd, sgd-gaussian, sgld or gd)")
+	}
+	if err := checkWorkers(*f.workers); err != nil {
+		return escape.Config{}, err
+	}
+	mlp := f.spec.Name == "mlp"
+	for _, l := range []struct {
+		names []string
+		ok    bool
+		where string
+	}{{f.networkOnly, mlp, "--landscape mlp"}, {f.analyticOnly, !mlp, "analytic landscapes"}} {
+		for _, n := range l.names {
+			if f.set[n] && !l.ok {
+				return escape.Config{}, usagef("--%s applies to %s only", n, l.where)
+			}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"barrier", f.spec.Barrier}, {"sharpness", *f.k}, {"eta", *f.eta}, {"temperature", *f.temp}, {"batch-size", *f.batch}} {
+		if !(c.v > 0) || math.IsInf(c.v, 0) {
+			return escape.Config{}, usagef("--%s %v: want a positive number", c.name, c.v)
+		}
+	}
+	if *f.runs < 1 || *f.maxSteps < 1 {
+		return escape.Config{}, usagef("--runs %d, --max-steps %d: want positive integers", *f.runs, *f.maxSteps)
+	}
+	dyn, err := escape.ParseDynamics(*f.dyn)
+	if err != nil {
+		return escape.Config{}, usagef("--dynamics: %v", err)
+	}
+	if f.set["temperature"] && !dyn.UsesTemperature() {
+		return escape.Config{}, usagef("--temperature applies to --dynamics sgld only")
+	}
+	if f.set["batch-size"] && !dyn.UsesBatch() {
+		return escape.Config{}, usagef("--batch-size applies to --dynamics %s only", strings.Join(escape.BatchDynamics(), ", "))
+	}
+	cfg := escape.Config{Seed: *f.seed, Dynamics: []escape.Dynamics{dyn}, Sharpness: []float64{*f.k}, Eta: []float64{*f.eta},
+		Runs: *f.runs, MaxSteps: *f.maxSteps, Criterion: escape.Criterion{Kind: *f.crit, Radius: *f.radius, Delta: *f.delta}}
+	if dyn.UsesBatch() {
+		cfg.BatchSize = []float64{*f.batch}
+	}
+	if dyn.UsesTemperature() {
+		cfg.Temperature = []float64{*f.temp}
+	}
+	if !mlp {
+		f.spec.Transverse = f.transverse
+		cfg.Landscape = f.spec
+		return cfg, nil
+	}
+	return f.networkConfig(cfg)
+}
+
+// networkConfig completes cfg with the network of the flags.
+func (f *escapeRunFlags) networkConfig(cfg escape.Config) (escape.Config, error) {
+	ls, err := model.ParseLayers(*f.layers)
+	if err != nil {
+		return cfg, usagef("--%v", err)
+	}
+	act, err := model.ParseActivation(*f.activation)
+	if err != nil {
+		return cfg, usagef("--activation: %v", err)
+	}
+	net := escape.NetworkSpec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Pool: *f.pool, First: *f.first,
+		WeightDecay: *f.weightDecay, Minimizer: *f.minimizer, GradTol: *f.gradTol, CheckEvery: *f.checkEvery}
+	if *f.minimizer == escape.MinimizerGD {
+		net.GDEta, net.GDMaxSteps = *f.gdEta, *f.gdSteps
+		if f.set["max-iterations"] {
+			return cfg, usagef("--max-iterations applies to --minimizer lbfgs only")
+		}
+	} else {
+		net.MaxIterations = *f.maxIter
+		if f.set["gd-eta"] || f.set["gd-max-steps"] {
+			return cfg, usagef("--gd-eta and --gd-max-steps apply to --minimizer gd only")
+		}
+	}
+	cfg.Network = &net
+	if !f.set["criterion"] {
+		cfg.Criterion.Kind = escape.CriterionLoss
+	}
+	if cfg.Criterion.Kind == escape.CriterionLoss && !f.set["delta"] {
+		return cfg, usagef("--delta δ is required with the loss criterion: escaped when L ≥ L(θ₀) + δ (e.g. --delta 0.05)")
+	}
+	return cfg, nil
 }
 
 // runEscapeRun implements 'sgn escape run'.
@@ -115,187 +258,56 @@ func runEscapeRun(a *app, args []string) error {
 sgn escape run --landscape mlp --layers 49,8,10 --first 1000 --dynamics sgd --batch-size 10 --eta 0.1 \
     --criterion loss --delta 0.05 --runs 200 --max-steps 20000 --out out/esc-mlp
 sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 --runs 500 --out out/esc2`)
-	var spec escape.LandscapeSpec
-	fs.StringVar(&spec.Name, "landscape", escape.DoubleWellName, "landscape: doublewell (ΔL(kx²−1)², n-D with --dim), styblinski-tang, or mlp (an MLP trained on MNIST to a minimum; dynamics sgd, sgd-gaussian, sgld, gd)")
-	layers := fs.String("layers", "49,8,10", "mlp: widths, input (28/pool)² first, 10 classes last")
-	activation := fs.String("activation", "tanh", "mlp: hidden activation, tanh or relu")
-	first := fs.Int("first", 1000, "mlp: train on the first N MNIST training images")
-	pool := fs.Int("pool", 4, "mlp: average-pool the images pool×pool (1, 2 or 4)")
-	initSeed := fs.Uint64("init-seed", 1, "mlp: seed of the initialisation")
-	gdEta := fs.Float64("gd-eta", 0.5, "mlp: step of the full-batch gradient descent to the minimum")
-	gdSteps := fs.Int("gd-max-steps", 10000, "mlp: at most this many gradient descent steps")
-	gradTol := fs.Float64("grad-tol", 1e-4, "mlp: stop gradient descent when ‖∇L‖ ≤ this")
-	checkEvery := fs.Int("check-every", 10, "mlp, loss criterion: evaluate the full-batch loss every this many steps")
-	fs.Float64Var(&spec.Barrier, "barrier", 1, "barrier height ΔL = L(col) − L(minimum)")
-	fs.IntVar(&spec.Dim, "dim", 1, "dimension n")
-	var transverse floatList
-	fs.Var(&transverse, "transverse", "doublewell, dim > 1: curvatures of directions 2..n at the minimum for k = 1, comma-separated (one value: all; default 1)")
-	fs.Float64Var(&spec.ColRatio, "col-ratio", 0, "doublewell, dim > 1: transverse curvature at the col over that at the minimum (default 1)")
-	k := fs.Float64("sharpness", 1, "sharpness k: the reparametrisation θ → √k·θ multiplies the Hessian at the minimum by k, keeps ΔL")
-	dyn := fs.String("dynamics", "", "dynamics: sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion (noise covariance η²|H(θ)|/B) or gd (no noise) (required)")
-	temp := fs.Float64("temperature", 0.15, "SGLD diffusion coefficient D (sgld only; also --D)")
-	fs.Float64Var(temp, "D", 0.15, "same as --temperature")
-	eta := fs.Float64("eta", 1e-3, "learning rate (step size) η")
-	batch := fs.Float64("batch-size", 1, "batch size B of the noise covariance C = |H|/B (sgd-diffusion only)")
-	runs := fs.Int("runs", 1000, "number of runs, all started at the minimum")
-	maxSteps := fs.Int64("max-steps", 10_000_000, "step limit: runs not escaped by then are right-censored")
-	crit := fs.String("criterion", escape.CriterionCol, "escape criterion: col (crossed the col, halfway to the other minimum), distance (|θ − a| ≥ --radius) or loss (L ≥ L(a) + --delta)")
-	radius := fs.Float64("radius", 0, "distance criterion: radius r in units of θ")
-	delta := fs.Float64("delta", 0, "loss criterion: δ")
-	seed := fs.Uint64("seed", 1, "seed; run r uses the PCG seed RunSeed(seed, 0, r), recorded in runs.jsonl")
-	workers := fs.Int("workers", 0, "goroutines (0: all cores); results do not depend on it")
-	out := fs.String("out", "", "output `folder` (required; created if missing)")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	var f escapeRunFlags
+	f.register(a, fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	set := flagsSet(fs)
-	if *out == "" {
-		return usagef("--out DIR is required (see -h)")
-	}
-	if spec.Name == "mlp" {
-		ls, err := model.ParseLayers(*layers)
-		if err != nil {
-			return usagef("--%v", err)
-		}
-		net := escape.NetworkSpec{Layers: ls, Activation: model.Activation(*activation), InitSeed: *initSeed, Pool: *pool, First: *first,
-			GDEta: *gdEta, GDMaxSteps: *gdSteps, GradTol: *gradTol, CheckEvery: *checkEvery}
-		if !set["criterion"] {
-			*crit = escape.CriterionLoss
-		}
-		if *crit == escape.CriterionLoss && !set["delta"] {
-			return usagef("--delta δ is required with the loss criterion: escaped when L ≥ L(θ₀) + δ (e.g. --delta 0.05)")
-		}
-		cfg := escape.Config{Seed: *seed, Network: &net, Dynamics: []string{*dyn}, Sharpness: []float64{*k}, Eta: []float64{*eta},
-			Runs: *runs, MaxSteps: *maxSteps, Criterion: escape.Criterion{Kind: *crit, Radius: *radius, Delta: *delta}}
-		switch *dyn {
-		case escape.SGD, escape.SGDGaussian:
-			cfg.BatchSize = []float64{*batch}
-		case escape.SGLD:
-			cfg.Temperature = []float64{*temp}
-		}
-		return runEscapeRunNetwork(a, cfg, *workers, *out, *quiet)
-	}
-	switch *dyn {
-	case escape.SGLD, escape.SGDDiffusion, escape.GD:
-	case "":
-		return usagef("--dynamics is required: sgld, sgd-diffusion or gd")
-	default:
-		return usagef("--dynamics %q: want sgld, sgd-diffusion or gd", *dyn)
-	}
-	switch spec.Name {
-	case escape.DoubleWellName, escape.StyblinskiTangName:
-	default:
-		return usagef("--landscape %q: want doublewell, styblinski-tang or mlp", spec.Name)
-	}
-	for _, c := range []struct {
-		name string
-		v    float64
-	}{{"barrier", spec.Barrier}, {"sharpness", *k}, {"eta", *eta}, {"temperature", *temp}, {"batch-size", *batch}} {
-		if err := positive(c.name, c.v); err != nil {
-			return err
-		}
-	}
-	if (set["temperature"] || set["D"]) && *dyn != escape.SGLD {
-		return usagef("--temperature applies to --dynamics sgld only")
-	}
-	if set["batch-size"] && *dyn != escape.SGDDiffusion {
-		return usagef("--batch-size applies to --dynamics sgd-diffusion only")
-	}
-	if *runs < 1 {
-		return usagef("--runs %d: want a positive integer", *runs)
-	}
-	if *maxSteps < 1 {
-		return usagef("--max-steps %d: want a positive integer", *maxSteps)
-	}
-	spec.Transverse = transverse
-	cfg := escape.Config{Seed: *seed, Landscape: spec, Dynamics: []string{*dyn}, Sharpness: []float64{*k}, Eta: []float64{*eta},
-		Runs: *runs, MaxSteps: *maxSteps, Criterion: escape.Criterion{Kind: *crit, Radius: *radius, Delta: *delta}}
-	if *dyn == escape.SGLD {
-		cfg.Temperature = []float64{*temp}
-	}
-	if *dyn == escape.SGDDiffusion {
-		cfg.BatchSize = []float64{*batch}
-	}
-	if err := cfg.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	p := cfg.Points()[0]
-	sim, err := escape.AnalyticSimulator(p)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	pred, err := escape.AnalyticPrediction(p)
+	f.set = flagsSet(fs)
+	cfg, err := f.config()
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("cannot create --out %s: %w", *out, err)
-	}
-	if *workers <= 0 {
-		*workers = runtime.GOMAXPROCS(0)
-	}
-	prog := a.newProgress("escape run", *runs, *quiet)
-	recs, err := escape.RunPoint(sim, *seed, *runs, *workers, func(done int) { prog.Update(done, "") })
+	prog := a.newProgress("escape run", cfg.Runs, *f.quiet)
+	res, err := escape.RunOne(*f.out, cfg, escape.RunOptions{Workers: *f.workers, Version: version,
+		Progress: func(done, _ int) { prog.Update(done, "") }})
 	prog.Done()
+	if errors.Is(err, escape.ErrConfig) {
+		return usagef("%v", err)
+	}
 	if err != nil {
 		return err
 	}
-	runsPath := filepath.Join(*out, escape.RunsFile)
-	if err := escape.WriteRuns(runsPath, recs); err != nil {
-		return err
-	}
-	pr := escape.PointRate{Point: p, Estimate: escape.EstimateRate(recs), Prediction: pred}
-	sum := pr.Summary()
-	rep := struct {
-		Version    string             `json:"version"`
-		Command    string             `json:"command"`
-		Config     escape.Config      `json:"config"`
-		ConfigHash string             `json:"config_hash"`
-		Point      escape.Point       `json:"point"`
-		Seed       uint64             `json:"seed"`
-		RunSeeds   string             `json:"run_seeds"`
-		Workers    int                `json:"workers"`
-		RateUnit   string             `json:"rate_unit"`
-		Result     escape.RateSummary `json:"result"`
-		RunsFile   string             `json:"runs_file"`
-	}{Version: version, Command: "escape run", Config: cfg, ConfigHash: cfg.Hash(), Point: p, Seed: *seed,
-		RunSeeds: "run r uses PCG seed RunSeed(seed, 0, r) (SplitMix64 of seed, point 0, r); each run's seed is in runs.jsonl",
-		Workers:  *workers, RateUnit: escape.RateUnit, Result: sum, RunsFile: escape.RunsFile}
-	b, err := escapeJSON(rep)
-	if err != nil {
-		return err
-	}
-	jsonPath := filepath.Join(*out, "escape.json")
-	if err := data.WriteBytesAtomic(jsonPath, b); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "%s on %s (ΔL=%g, dim %d): %d/%d runs escaped\n", p.Label(), spec.Name, spec.Barrier, cfg.Landscape.Dim, pr.Estimate.Escaped, pr.Estimate.Runs)
-	g, lo, hi := pr.RatePerTime()
-	fmt.Fprintf(a.stdout, "escape rate γ = %.4g per unit time, 95%% CI [%.4g, %.4g] (%.4g per step)\n", g, lo, hi, pr.Estimate.Rate)
-	if pred != nil && pred.Rate != nil {
-		fmt.Fprintf(a.stdout, "Theorem 1 (Kramers): %.4g per unit time; measured/predicted = %.3f\n", *pred.Rate, pr.Ratio())
-		if pred.ExactRate != nil {
-			fmt.Fprintf(a.stdout, "exact continuous-time rate: %.4g; measured/exact = %.3f\n", *pred.ExactRate, g / *pred.ExactRate)
-		}
-	}
-	if pred != nil && pred.RateS0 != nil {
-		fmt.Fprintf(a.stdout, "Theorem 2: %.4g (s = 0) to %.4g (s = 1) per unit time; s solved from the measured rate = %s\n", *pred.RateS0, *pred.RateS1, fmtOpt(sum.S))
-	}
-	if sum.EtaHMax != nil && *sum.EtaHMax >= 2 {
-		fmt.Fprintf(a.stdout, "warning: η·λmax(H(a)) = %.3g ≥ 2: the minimum is unstable even without noise\n", *sum.EtaHMax)
-	}
-	fmt.Fprintf(a.stdout, "wrote %s, %s\n", jsonPath, runsPath)
+	printEscapeRun(a.stdout, res)
 	return nil
 }
 
-// escapeJSON encodes v as indented JSON with a final newline.
-func escapeJSON(v any) ([]byte, error) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return nil, err
+// printEscapeRun prints the summary of 'sgn escape run'.
+func printEscapeRun(w io.Writer, res escape.RunResult) {
+	p, pr, pred, sum := res.Report.Point, res.Rate, res.Rate.Prediction, res.Report.Result
+	if mn := res.Minimum; mn != nil {
+		fmt.Fprintf(w, "network %v on %s: θ₀ %s; loss %.6g, λmax(H) = %.4g (%.4g in φ at k = %g)\n",
+			mn.Spec.Layers, mn.Data.Description, mn.Verdict, mn.Loss, mn.HessianTop, p.Sharpness*mn.HessianTop, p.Sharpness)
+		fmt.Fprintf(w, "%s: %d/%d runs escaped\n", p.Label(), pr.Estimate.Escaped, pr.Estimate.Runs)
+	} else {
+		ls := res.Report.Config.Landscape
+		fmt.Fprintf(w, "%s on %s (ΔL=%g, dim %d): %d/%d runs escaped\n", p.Label(), ls.Name, ls.Barrier, ls.Dim, pr.Estimate.Escaped, pr.Estimate.Runs)
 	}
-	return append(b, '\n'), nil
+	g, lo, hi := pr.RatePerTime()
+	fmt.Fprintf(w, "escape rate γ = %.4g per unit time, 95%% CI [%.4g, %.4g] (%.4g per step)\n", g, lo, hi, pr.Estimate.Rate)
+	if pred != nil && pred.Rate != nil {
+		fmt.Fprintf(w, "Theorem 1 (Kramers): %.4g per unit time; measured/predicted = %.3f\n", *pred.Rate, pr.Ratio())
+		if pred.ExactRate != nil {
+			fmt.Fprintf(w, "exact continuous-time rate: %.4g; measured/exact = %.3f\n", *pred.ExactRate, g / *pred.ExactRate)
+		}
+	}
+	if pred != nil && pred.RateS0 != nil {
+		fmt.Fprintf(w, "Theorem 2: %.4g (s = 0) to %.4g (s = 1) per unit time; s solved from the measured rate = %s\n", *pred.RateS0, *pred.RateS1, fmtOpt(sum.S))
+	}
+	if sum.EtaHMax != nil && *sum.EtaHMax >= 2 {
+		fmt.Fprintf(w, "warning: η·λmax(H(a)) = %.3g ≥ 2: the minimum is unstable even without noise\n", *sum.EtaHMax)
+	}
+	fmt.Fprintf(w, "wrote %s\n", strings.Join(res.Files, ", "))
 }
 
 // fmtOpt formats an optional number.
@@ -314,23 +326,23 @@ func runEscapeSweep(a *app, args []string) error {
 sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`)
 	cfgPath := fs.String("config", "", "sweep config JSON `file` (schema: escape.Config; example: escape/testdata/sweep.json), or builtin:NAME (see sgn escape configs) (required)")
 	out := fs.String("out", "", "output `folder` (required); with --shard i/n the shard goes to DIR-shard-i")
-	workers := fs.Int("workers", 0, "goroutines (0: all cores); results do not depend on it")
+	workers := workersFlag(fs, "the runs")
 	shardFlag := fs.String("shard", "", "run only shard `i/n` of the runs (0 ≤ i < n; run r of point p is in shard (p·runs + r) mod n)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	if *cfgPath == "" {
-		return usagef("--config FILE is required (see -h)")
+	if *cfgPath == "" || *out == "" {
+		return usagef("--config FILE and --out DIR are required (see -h)")
 	}
-	if *out == "" {
-		return usagef("--out DIR is required (see -h)")
+	if err := checkWorkers(*workers); err != nil {
+		return err
 	}
 	var shard escape.Shard
 	if *shardFlag != "" {
 		s, err := escape.ParseShard(*shardFlag)
 		if err != nil {
-			return usagef("--%v", err)
+			return usagef("--shard: %v", err)
 		}
 		shard = s
 	}
@@ -338,86 +350,48 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	if err != nil {
 		return usagef("--config %v", err)
 	}
-	// Unknown landscape or dynamics names are errors in the config file.
-	for _, p := range cfg.Points() {
-		check := func(p escape.Point) error { _, err := escape.AnalyticSimulator(p); return err }
-		if cfg.Network != nil {
-			check = escape.CheckNetworkPoint
-		}
-		if err := check(p); err != nil {
-			return usagef("--config %s: point %d (%s): %v", *cfgPath, p.Index, p.Label(), err)
-		}
+	if err := escape.CheckPoints(cfg); err != nil {
+		return usagef("--config %s: %v", *cfgPath, err)
 	}
-	dir := *out
+	dir, label := *out, "escape sweep"
 	if shard.Count > 0 {
 		dir = fmt.Sprintf("%s-shard-%d", strings.TrimRight(*out, "/"), shard.Index)
-	}
-	var prog *progress
-	label := "escape sweep"
-	if shard.Count > 0 {
 		label += " shard " + shard.String()
 	}
-	sopt := escape.SweepOptions{Workers: *workers, Shard: shard, Version: version,
+	var prog *progress
+	res, err := escape.RunSweep(dir, cfg, escape.SweepOptions{Workers: *workers, Shard: shard, Version: version,
 		Progress: func(done, total int) {
 			if prog == nil {
 				prog = a.newProgress(label, total, *quiet)
 			}
 			prog.Update(done, "")
-		}}
-	var sum escape.SweepSummary
-	var mn *escape.Minimum
-	if cfg.Network != nil {
-		sum, mn, err = escape.NetworkSweep(dir, cfg, sopt)
-	} else {
-		sum, err = escape.Sweep(dir, cfg, escape.AnalyticSimulator, sopt)
-	}
+		}})
 	prog.Done()
 	if err != nil {
 		return err
 	}
-	if mn != nil {
-		fmt.Fprintf(a.stdout, "network %v %s on %s: minimum after %d GD steps, loss %.6g, ‖∇L‖ = %.3g, λmax(H) = %.4g (× k in φ); %s\n",
-			mn.Spec.Layers, mn.Spec.Activation, mn.Data.Description, mn.GDSteps, mn.Loss, mn.GradNorm, mn.HessianTop, escape.MinimumFile)
-	}
-	sd, err := escape.ReadSweep(dir)
-	if err != nil {
-		return err
-	}
-	escaped := 0
-	for _, r := range sd.Runs {
-		if r.Result.Escaped {
-			escaped++
-		}
-	}
-	np := len(cfg.Points())
-	fmt.Fprintf(a.stdout, "sweep %s: %d points × %d runs", cfg.Hash(), np, cfg.Runs)
-	if shard.Count > 0 {
-		fmt.Fprintf(a.stdout, ", shard %s: %d runs", shard, sum.Total)
-	}
-	fmt.Fprintf(a.stdout, " (%d resumed, %d simulated now); %d escaped\n", sum.Resumed, sum.New, escaped)
-	fmt.Fprintf(a.stdout, "wrote %s, %s\n", filepath.Join(dir, escape.ConfigFile), filepath.Join(dir, escape.RunsFile))
-	if mn != nil {
-		info := struct {
-			Version string                 `json:"version"`
-			Hash    string                 `json:"config_hash"`
-			Minimum *escape.MinimumSummary `json:"minimum"`
-			Note    string                 `json:"note"`
-		}{version, cfg.Hash(), mn.Summary(cfg.Sharpness), "θ₀ is in " + escape.MinimumFile + "; hessian_top is λmax of the Hessian in φ = θ/√k, k·λmax(H(θ₀)), by Lanczos on exact Hessian-vector products"}
-		b, err := escapeJSON(info)
-		if err != nil {
-			return err
-		}
-		if err := data.WriteBytesAtomic(filepath.Join(dir, "network.json"), b); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "wrote %s, %s\n", filepath.Join(dir, escape.MinimumFile), filepath.Join(dir, "network.json"))
-	}
-	if shard.Count > 0 {
-		fmt.Fprintf(a.stdout, "when all %d shards are done: sgn escape merge %s-shard-* --out %s\n", shard.Count, strings.TrimRight(*out, "/"), *out)
-	} else {
-		fmt.Fprintf(a.stdout, "next: sgn escape fit %s\n", dir)
-	}
+	printEscapeSweep(a.stdout, cfg, shard, *out, dir, res)
 	return nil
+}
+
+// printEscapeSweep prints the summary of 'sgn escape sweep'.
+func printEscapeSweep(w io.Writer, cfg escape.Config, shard escape.Shard, out, dir string, res escape.SweepResult) {
+	if mn := res.Minimum; mn != nil {
+		fmt.Fprintf(w, "network %v %s on %s: θ₀ %s; loss %.6g, λmax(H) = %.4g (× k in φ)\n",
+			mn.Spec.Layers, mn.Spec.Activation, mn.Data.Description, mn.Verdict, mn.Loss, mn.HessianTop)
+	}
+	sum := res.Summary
+	fmt.Fprintf(w, "sweep %s: %d points × %d runs", cfg.Hash(), len(cfg.Points()), cfg.Runs)
+	if shard.Count > 0 {
+		fmt.Fprintf(w, ", shard %s: %d runs", shard, sum.Total)
+	}
+	fmt.Fprintf(w, " (%d resumed, %d simulated now); %d escaped\n", sum.Resumed, sum.New, res.Escaped)
+	fmt.Fprintf(w, "wrote %s\n", strings.Join(res.Files, ", "))
+	if shard.Count > 0 {
+		fmt.Fprintf(w, "when all %d shards are done: sgn escape merge %s-shard-* --out %s\n", shard.Count, strings.TrimRight(out, "/"), out)
+	} else {
+		fmt.Fprintf(w, "next: sgn escape fit %s\n", dir)
+	}
 }
 
 // runEscapeMerge implements 'sgn escape merge'.
@@ -445,7 +419,11 @@ func runEscapeMerge(a *app, args []string) error {
 	if sum.Runs < sum.Total {
 		fmt.Fprintf(a.stdout, "%d runs are missing: finish the shards, or simulate them with sgn escape sweep --config FILE --out %s\n", sum.Total-sum.Runs, *out)
 	}
-	fmt.Fprintf(a.stdout, "wrote %s, %s\n", filepath.Join(*out, escape.ConfigFile), filepath.Join(*out, escape.RunsFile))
+	files := []string{filepath.Join(*out, escape.ConfigFile), filepath.Join(*out, escape.RunsFile)}
+	for _, c := range sum.Copied {
+		files = append(files, filepath.Join(*out, c))
+	}
+	fmt.Fprintf(a.stdout, "wrote %s\n", strings.Join(files, ", "))
 	return nil
 }
 
@@ -463,29 +441,25 @@ func runEscapeFit(a *app, args []string) error {
 	if len(dirs) != 1 {
 		return usagef("give one sweep folder, e.g. sgn escape fit out/sweep")
 	}
-	dir := dirs[0]
 	if *out == "" {
-		*out = dir
+		*out = dirs[0]
 	}
-	sd, err := escape.ReadSweep(dir)
+	res, err := escape.Fit(dirs[0], *out, version)
 	if err != nil {
 		return err
 	}
-	if sd.Shard.Count > 0 {
-		fmt.Fprintf(a.stderr, "note: %s holds shard %s only; merge the shards first for the whole sweep\n", dir, sd.Shard)
+	if sh := res.Data.Shard; sh.Count > 0 {
+		fmt.Fprintf(a.stderr, "note: %s holds shard %s only; merge the shards first for the whole sweep\n", dirs[0], sh)
 	}
-	rates, err := escape.PointRates(sd, escape.AnalyticPrediction)
-	if err != nil {
-		return err
-	}
-	rels := escape.FitRelations(rates)
-	files, err := escape.WriteFit(*out, sd, rates, rels, version)
-	if err != nil {
-		return err
-	}
-	total := len(sd.Config.Points()) * sd.Config.Runs
-	fmt.Fprintf(a.stdout, "sweep %s: %d of %d runs; γ per unit time (t = η·steps), 95%% intervals\n", sd.Hash, len(sd.Runs), total)
-	for _, r := range rates {
+	printEscapeFit(a.stdout, res)
+	return nil
+}
+
+// printEscapeFit prints the summary of 'sgn escape fit'.
+func printEscapeFit(w io.Writer, res escape.FitResult) {
+	sd := res.Data
+	fmt.Fprintf(w, "sweep %s: %d of %d runs; γ per unit time (t = η·steps), 95%% intervals\n", sd.Hash, len(sd.Runs), sd.Grid.Total())
+	for _, r := range res.Rates {
 		g, lo, hi := r.RatePerTime()
 		line := fmt.Sprintf("  %3d %-38s %5d/%-5d escaped  γ = %-10.4g [%.3g, %.3g]", r.Point.Index, r.Point.Label(), r.Estimate.Escaped, r.Estimate.Runs, g, lo, hi)
 		if v := r.Ratio(); !math.IsNaN(v) {
@@ -494,13 +468,13 @@ func runEscapeFit(a *app, args []string) error {
 		if v := r.S(); !math.IsNaN(v) {
 			line += fmt.Sprintf("  s = %.3f", v)
 		}
-		fmt.Fprintln(a.stdout, line)
+		fmt.Fprintln(w, line)
 	}
-	for _, rel := range rels {
-		fmt.Fprintf(a.stdout, "−log γ against %s (%s):\n", rel.XLabel, rel.Dynamics)
+	for _, rel := range res.Relations {
+		fmt.Fprintf(w, "−log γ against %s (%s):\n", rel.XLabel, rel.Dynamics)
 		for _, s := range rel.Series {
 			if s.Line == nil {
-				fmt.Fprintf(a.stdout, "  %s: %s\n", s.Label(), s.Note)
+				fmt.Fprintf(w, "  %s: %s\n", s.Label(), s.Note)
 				continue
 			}
 			l := s.Line
@@ -515,14 +489,13 @@ func runEscapeFit(a *app, args []string) error {
 			if s.SFromSlope != nil {
 				line += fmt.Sprintf("; Theorem 2 slope %.4g (s=0) to %.4g (s=1), s from slope = %.3f", *s.PredictedSlopeS0, *s.PredictedSlopeS1, *s.SFromSlope)
 			}
-			fmt.Fprintln(a.stdout, line)
+			fmt.Fprintln(w, line)
 			if s.Note != "" {
-				fmt.Fprintf(a.stdout, "    %s\n", s.Note)
+				fmt.Fprintf(w, "    %s\n", s.Note)
 			}
 		}
 	}
-	fmt.Fprintf(a.stdout, "wrote %s\n", strings.Join(files, ", "))
-	return nil
+	fmt.Fprintf(w, "wrote %s\n", strings.Join(res.Files, ", "))
 }
 
 // runEscapeConfigs implements 'sgn escape configs'.
@@ -548,18 +521,12 @@ sgn escape sweep --config builtin:mlp-batch-size --workers 2 --out out/escape-ml
 	if len(names) > 1 {
 		return usagef("give one config name, e.g. sgn escape configs mlp-batch-size")
 	}
-	name := strings.TrimPrefix(names[0], escape.BuiltinPrefix)
-	b, err := escape.BuiltinJSON(name)
-	if err != nil {
+	b, err := escape.SaveBuiltin(*out, strings.TrimPrefix(names[0], escape.BuiltinPrefix))
+	if errors.Is(err, escape.ErrConfig) {
 		return usagef("%v", err)
 	}
-	if *out != "" {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return fmt.Errorf("cannot create --out %s: %w", *out, err)
-		}
-		if err := data.WriteBytesAtomic(filepath.Join(*out, name+".json"), b); err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	_, err = a.stdout.Write(b)
 	return err
@@ -571,7 +538,7 @@ func runEscapeFigure(a *app, args []string) error {
 		"escape figure --out DIR [--workers N] [--quick]",
 		`sgn escape figure --out out/escape-figure --workers 2`)
 	out := fs.String("out", "", "output `folder` (required): one sweep folder per panel, escape-figure.png/.svg, figure.json")
-	workers := fs.Int("workers", 0, "goroutines (0: all cores); results do not depend on it")
+	workers := workersFlag(fs, "the runs")
 	quick := fs.Bool("quick", false, "a quick trial: 8 runs per point, short runs, a small network (folders NAME-quick)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
@@ -580,8 +547,8 @@ func runEscapeFigure(a *app, args []string) error {
 	if *out == "" {
 		return usagef("--out DIR is required (see -h)")
 	}
-	if *workers <= 0 {
-		*workers = runtime.GOMAXPROCS(0)
+	if err := checkWorkers(*workers); err != nil {
+		return err
 	}
 	var prog *progress
 	current := ""
@@ -601,89 +568,10 @@ func runEscapeFigure(a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "%s  [%d/%d runs escaped, %.0f s]\n", escape.PanelTitle(p), p.Escaped, p.Runs, p.Seconds)
 	}
 	fmt.Fprintf(a.stdout, "wall time %.0f s on %d workers (sweeps %.0f s, of which network minima %.0f s)\n", rep.WallSeconds, rep.Workers, rep.SweepSeconds, rep.PrepareSeconds)
-	onePrep, nNet := 0.0, 0
-	for _, p := range rep.Panels {
-		if p.Minimum != nil {
-			onePrep, nNet = max(onePrep, p.PrepareSeconds), nNet+1
-		}
-	}
+	perShard, nNet := rep.ShardCost()
 	fmt.Fprintf(a.stdout, "on n shards of %d workers (sgn escape sweep --config builtin:NAME --shard i/n, then merge and fit) the sweeps take about %.0f s/n + %.0f s per shard (each of the %d network sweeps prepares its minimum in every shard)\n",
-		rep.Workers, rep.SweepSeconds-rep.PrepareSeconds, float64(nNet)*onePrep, nNet)
+		rep.Workers, rep.SweepSeconds-rep.PrepareSeconds, perShard, nNet)
 	stem := filepath.Join(*out, rep.Figure)
 	fmt.Fprintf(a.stdout, "wrote %s.png, %s.svg, %s\n", stem, stem, filepath.Join(*out, "figure.json"))
-	return nil
-}
-
-// runEscapeRunNetwork is 'sgn escape run --landscape mlp': one point of
-// the network landscape.
-func runEscapeRunNetwork(a *app, cfg escape.Config, workers int, out string, quiet bool) error {
-	if out == "" {
-		return usagef("--out DIR is required (see -h)")
-	}
-	if err := cfg.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	p := cfg.Points()[0]
-	if err := escape.CheckNetworkPoint(p); err != nil {
-		return usagef("%v", err)
-	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("cannot create --out %s: %w", out, err)
-	}
-	mn, err := escape.PrepareMinimum(*cfg.Network, out, workers)
-	if err != nil {
-		return err
-	}
-	if err := mn.Write(out); err != nil {
-		return err
-	}
-	sim, err := escape.NetworkFactory(mn)(p)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	prog := a.newProgress("escape run", cfg.Runs, quiet)
-	recs, err := escape.RunPoint(sim, cfg.Seed, cfg.Runs, workers, func(done int) { prog.Update(done, "") })
-	prog.Done()
-	if err != nil {
-		return err
-	}
-	runsPath := filepath.Join(out, escape.RunsFile)
-	if err := escape.WriteRuns(runsPath, recs); err != nil {
-		return err
-	}
-	pr := escape.PointRate{Point: p, Estimate: escape.EstimateRate(recs)}
-	rep := struct {
-		Version    string                 `json:"version"`
-		Command    string                 `json:"command"`
-		Config     escape.Config          `json:"config"`
-		ConfigHash string                 `json:"config_hash"`
-		Point      escape.Point           `json:"point"`
-		Seed       uint64                 `json:"seed"`
-		RunSeeds   string                 `json:"run_seeds"`
-		Workers    int                    `json:"workers"`
-		RateUnit   string                 `json:"rate_unit"`
-		Minimum    *escape.MinimumSummary `json:"minimum"`
-		Result     escape.RateSummary     `json:"result"`
-		RunsFile   string                 `json:"runs_file"`
-	}{Version: version, Command: "escape run", Config: cfg, ConfigHash: cfg.Hash(), Point: p, Seed: cfg.Seed,
-		RunSeeds: "run r uses PCG seed RunSeed(seed, 0, r) (SplitMix64 of seed, point 0, r); each run's seed is in runs.jsonl",
-		Workers:  workers, RateUnit: escape.RateUnit, Minimum: mn.Summary(cfg.Sharpness), Result: pr.Summary(), RunsFile: escape.RunsFile}
-	b, err := escapeJSON(rep)
-	if err != nil {
-		return err
-	}
-	jsonPath := filepath.Join(out, "escape.json")
-	if err := data.WriteBytesAtomic(jsonPath, b); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "network %v on %s: minimum loss %.6g, ‖∇L‖ = %.3g after %d GD steps, λmax(H) = %.4g (%.4g in φ at k = %g)\n",
-		mn.Spec.Layers, mn.Data.Description, mn.Loss, mn.GradNorm, mn.GDSteps, mn.HessianTop, p.Sharpness*mn.HessianTop, p.Sharpness)
-	fmt.Fprintf(a.stdout, "%s: %d/%d runs escaped\n", p.Label(), pr.Estimate.Escaped, pr.Estimate.Runs)
-	g, lo, hi := pr.RatePerTime()
-	fmt.Fprintf(a.stdout, "escape rate γ = %.4g per unit time, 95%% CI [%.4g, %.4g] (%.4g per step)\n", g, lo, hi, pr.Estimate.Rate)
-	fmt.Fprintf(a.stdout, "wrote %s, %s, %s\n", jsonPath, runsPath, filepath.Join(out, escape.MinimumFile))
 	return nil
 }
