@@ -7,6 +7,8 @@
 #   make figure                the C = H/B figure, end to end, into out/cvh/
 #   make escape-figure         the six-panel escape figure into out/escape-figure/
 #   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
+#   make fuzz [FUZZTIME=30s]   every native fuzz target for FUZZTIME each
+#                              (their seed corpora in testdata/fuzz run in make test)
 #   make lint | make clean
 
 GO      ?= go
@@ -32,7 +34,7 @@ endif
 
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build test bench lint clean deps figure escape-figure equilibrium-figure
+.PHONY: build test bench lint clean deps figure escape-figure equilibrium-figure fuzz
 
 deps:
 	$(GO) mod download
@@ -52,6 +54,18 @@ test: deps
 BENCHTIME ?= 2s
 bench: deps
 	$(GO) test $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./model/ ./hessian/ ./escape/ ./covariance/...
+
+# Every func FuzzX in a _test.go file, one after the other (go test -fuzz
+# takes one target at a time); a failing input is saved under the package's
+# testdata/fuzz/FuzzX and then runs in make test.
+FUZZTIME ?= 30s
+fuzz: deps
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz $$t in $$(dirname $$f) for $(FUZZTIME)"; \
+	    $(GO) test $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$(dirname $$f); \
+	  done; \
+	done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

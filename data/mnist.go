@@ -366,8 +366,27 @@ func openIdx(src mnistSource, name string, nd int) (*idxFile, error) {
 		}
 		x.dims[k] = int(d)
 	}
+	// Deflate expands at most 1032:1, so a header that declares more bytes
+	// than the compressed file can hold is corrupt: refuse it before the
+	// caller allocates for it.
+	if st, err := f.Stat(); err == nil {
+		most := float64(st.Size())*maxDeflateRatio + 1024
+		need := 1.0
+		for _, d := range x.dims {
+			need *= float64(d)
+		}
+		if need > most {
+			x.Close()
+			return nil, fmt.Errorf("MNIST file %s: the idx header declares %v bytes of data (dimensions %v), more than its %d compressed bytes can hold", path, need, x.dims, st.Size())
+		}
+	}
 	return x, nil
 }
+
+// maxDeflateRatio bounds the expansion of deflate (RFC 1951): a
+// 258-byte match coded in at most 2 bits gives at most 1032 bytes out per
+// byte in.
+const maxDeflateRatio = 1032
 
 // Close closes the file.
 func (x *idxFile) Close() error {

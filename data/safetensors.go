@@ -234,14 +234,87 @@ type tensorInfo struct {
 // file. Every error names the file and what is wrong. F32 data are returned
 // in F64 (DType stays "F32").
 func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[string]string, err error) {
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("safetensors %s: %s", path, fmt.Sprintf(format, args...))
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read safetensors %s: %w", path, err)
 	}
 	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<16)
+	entries, metadata, err := readSafetensorsHeader(path, f, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("safetensors %s: %s", path, fmt.Sprintf(format, args...))
+	}
+
+	tensors = make(map[string]Tensor, len(entries))
+	for _, e := range entries {
+		t := Tensor{Name: e.name, DType: e.info.DType, Shape: e.info.Shape}
+		var err error
+		switch t.DType {
+		case DTypeF64:
+			t.F64 = make([]float64, e.n)
+			err = readLE(r, 8, e.n, func(i int, b []byte) { t.F64[i] = math.Float64frombits(binary.LittleEndian.Uint64(b)) })
+		case DTypeF32:
+			t.F64 = make([]float64, e.n)
+			err = readLE(r, 4, e.n, func(i int, b []byte) { t.F64[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b))) })
+		case DTypeI64:
+			t.I64 = make([]int64, e.n)
+			err = readLE(r, 8, e.n, func(i int, b []byte) { t.I64[i] = int64(binary.LittleEndian.Uint64(b)) })
+		}
+		if err != nil {
+			return nil, nil, fail("tensor %q: cannot read its data: %v", e.name, err)
+		}
+		tensors[e.name] = t
+	}
+	return tensors, metadata, nil
+}
+
+// TensorHeader is a tensor's entry in a safetensors header: its name, dtype
+// and shape, checked against its byte length and the file's.
+type TensorHeader struct {
+	Name  string
+	DType string
+	Shape []int
+}
+
+// ReadSafetensorsHeader reads and checks only the header of the safetensors
+// file path, as ReadSafetensors does, and returns its tensors' entries by
+// name and its metadata. It allocates no tensor data, so a caller can check
+// the shapes against what it expects before reading (and allocating) them.
+func ReadSafetensorsHeader(path string) (map[string]TensorHeader, map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read safetensors %s: %w", path, err)
+	}
+	defer f.Close()
+	entries, metadata, err := readSafetensorsHeader(path, f, bufio.NewReaderSize(f, 4096))
+	if err != nil {
+		return nil, nil, err
+	}
+	hs := make(map[string]TensorHeader, len(entries))
+	for _, e := range entries {
+		hs[e.name] = TensorHeader{Name: e.name, DType: e.info.DType, Shape: e.info.Shape}
+	}
+	return hs, metadata, nil
+}
+
+// headerEntry is a checked tensor entry of a header: n elements.
+type headerEntry struct {
+	name string
+	info tensorInfo
+	n    int
+}
+
+// readSafetensorsHeader reads the header of the open file f through r
+// (positioned at the start) and checks it against the file's length: every
+// allocation it makes is bounded by the header length, itself bounded by the
+// file and maxHeader. It returns the entries sorted by data offset.
+func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry, map[string]string, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("safetensors %s: %s", path, fmt.Sprintf(format, args...))
+	}
 	st, err := f.Stat()
 	if err != nil {
 		return nil, nil, fail("%v", err)
@@ -250,7 +323,6 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 	if size < 8 {
 		return nil, nil, fail("file of %d bytes is too short for the 8-byte header length", size)
 	}
-	r := bufio.NewReaderSize(f, 1<<16)
 	var b [8]byte
 	if _, err := io.ReadFull(r, b[:]); err != nil {
 		return nil, nil, fail("cannot read the header length: %v", err)
@@ -276,13 +348,8 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 		return nil, nil, fail("header is not a JSON object: %v", err)
 	}
 	dataLen := size - 8 - int64(hlen)
-	metadata = map[string]string{}
-	type entry struct {
-		name string
-		info tensorInfo
-		n    int
-	}
-	var entries []entry
+	metadata := map[string]string{}
+	var entries []headerEntry
 	for name, msg := range raw {
 		if name == metadataKey {
 			if err := json.Unmarshal(msg, &metadata); err != nil {
@@ -317,7 +384,7 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 			return nil, nil, fail("tensor %q: shape %v of %s needs %d bytes but data_offsets %v span %d",
 				name, info.Shape, info.DType, int64(n)*int64(size), info.DataOffsets, info.DataOffsets[1]-info.DataOffsets[0])
 		}
-		entries = append(entries, entry{name, info, n})
+		entries = append(entries, headerEntry{name, info, n})
 	}
 	sort.Slice(entries, func(i, j int) bool {
 		a, b := entries[i].info.DataOffsets, entries[j].info.DataOffsets
@@ -336,28 +403,7 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 	if off != dataLen {
 		return nil, nil, fail("the tensors cover %d data bytes but the file holds %d after the header", off, dataLen)
 	}
-
-	tensors = make(map[string]Tensor, len(entries))
-	for _, e := range entries {
-		t := Tensor{Name: e.name, DType: e.info.DType, Shape: e.info.Shape}
-		var err error
-		switch t.DType {
-		case DTypeF64:
-			t.F64 = make([]float64, e.n)
-			err = readLE(r, 8, e.n, func(i int, b []byte) { t.F64[i] = math.Float64frombits(binary.LittleEndian.Uint64(b)) })
-		case DTypeF32:
-			t.F64 = make([]float64, e.n)
-			err = readLE(r, 4, e.n, func(i int, b []byte) { t.F64[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b))) })
-		case DTypeI64:
-			t.I64 = make([]int64, e.n)
-			err = readLE(r, 8, e.n, func(i int, b []byte) { t.I64[i] = int64(binary.LittleEndian.Uint64(b)) })
-		}
-		if err != nil {
-			return nil, nil, fail("tensor %q: cannot read its data: %v", e.name, err)
-		}
-		tensors[e.name] = t
-	}
-	return tensors, metadata, nil
+	return entries, metadata, nil
 }
 
 // readLE reads n elements of size bytes from r and calls set with each.

@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -72,10 +73,23 @@ func LoadCheckpoint(path string) (*MLP, CheckpointMeta, error) {
 }
 
 // LoadCheckpointExtra is LoadCheckpoint that also returns the extra
-// "optimizer.*" vectors stored by SaveCheckpointExtra.
+// "optimizer.*" vectors stored by SaveCheckpointExtra. It refuses a model of
+// more than DefaultMaxParams parameters (see LoadCheckpointMax).
 func LoadCheckpointExtra(path string) (*MLP, CheckpointMeta, map[string][]float64, error) {
+	return LoadCheckpointMax(path, DefaultMaxParams)
+}
+
+// LoadCheckpointMax is LoadCheckpointExtra with the limit on the number of
+// parameters given. Nothing the size of the model is allocated before the
+// file is known to hold it: the header alone is read first, the
+// architecture in the metadata is validated (its parameter count without
+// overflow and within maxParams), and every tensor's name, dtype and shape
+// is checked against it; only then are the tensors read. Weights and
+// optimizer tensors must be finite, and optimizer tensors float vectors.
+// Every error names the file.
+func LoadCheckpointMax(path string, maxParams int) (*MLP, CheckpointMeta, map[string][]float64, error) {
 	var meta CheckpointMeta
-	ts, md, err := data.ReadSafetensors(path)
+	hs, md, err := data.ReadSafetensorsHeader(path)
 	if err != nil {
 		return nil, meta, nil, err
 	}
@@ -95,45 +109,118 @@ func LoadCheckpointExtra(path string) (*MLP, CheckpointMeta, map[string][]float6
 	if want := (28 / meta.Pool) * (28 / meta.Pool); meta.Layers[0] != want {
 		return nil, meta, nil, fmt.Errorf("%s: input width %d does not match pool %d (MNIST pooled by %d has %d features)", path, meta.Layers[0], meta.Pool, meta.Pool, want)
 	}
-	m, err := New(meta.Config)
+	if err := meta.Config.CheckSize(maxParams); err != nil {
+		return nil, meta, nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if err := checkTensorHeaders(path, hs, meta.Layers); err != nil {
+		return nil, meta, nil, err
+	}
+	ts, _, err := data.ReadSafetensors(path)
+	if err != nil {
+		return nil, meta, nil, err
+	}
+	if err := checkTensorHeaders(path, headersOf(ts), meta.Layers); err != nil {
+		return nil, meta, nil, err // the file changed since its header was read
+	}
+	m, err := NewMax(meta.Config, maxParams)
 	if err != nil {
 		return nil, meta, nil, fmt.Errorf("%s: %v", path, err)
 	}
 	lo := m.Layout
-	seen := map[string]bool{}
 	for l := 0; l < lo.NumLayers(); l++ {
-		in, out := lo.Layers[l], lo.Layers[l+1]
-		for _, want := range []struct {
-			name  string
-			shape []int
-			dst   []float64
+		for _, t := range []struct {
+			name string
+			dst  []float64
 		}{
-			{fmt.Sprintf("fc%d.weight", l+1), []int{out, in}, lo.W(m.Theta, l)},
-			{fmt.Sprintf("fc%d.bias", l+1), []int{out}, lo.B(m.Theta, l)},
+			{fmt.Sprintf("fc%d.weight", l+1), lo.W(m.Theta, l)},
+			{fmt.Sprintf("fc%d.bias", l+1), lo.B(m.Theta, l)},
 		} {
-			t, ok := ts[want.name]
-			if !ok {
-				return nil, meta, nil, fmt.Errorf("%s: tensor %s is missing (layers %v)", path, want.name, meta.Layers)
+			src := ts[t.name].F64
+			if err := checkFinite(path, t.name, src); err != nil {
+				return nil, meta, nil, err
 			}
-			if t.DType != "F64" && t.DType != "F32" {
-				return nil, meta, nil, fmt.Errorf("%s: tensor %s has dtype %s, expected F64", path, want.name, t.DType)
-			}
-			if !slices.Equal(t.Shape, want.shape) {
-				return nil, meta, nil, fmt.Errorf("%s: tensor %s has shape %v, expected %v for layers %v", path, want.name, t.Shape, want.shape, meta.Layers)
-			}
-			copy(want.dst, t.F64)
-			seen[want.name] = true
+			copy(t.dst, src)
 		}
 	}
 	extra := map[string][]float64{}
 	for name, t := range ts {
 		if strings.HasPrefix(name, "optimizer.") {
+			if err := checkFinite(path, name, t.F64); err != nil {
+				return nil, meta, nil, err
+			}
 			extra[name] = t.F64
-			continue
-		}
-		if !seen[name] {
-			return nil, meta, nil, fmt.Errorf("%s: unexpected tensor %s for layers %v", path, name, meta.Layers)
 		}
 	}
 	return m, meta, extra, nil
+}
+
+// headersOf returns the header entries of tensors read in full.
+func headersOf(ts map[string]data.Tensor) map[string]data.TensorHeader {
+	hs := make(map[string]data.TensorHeader, len(ts))
+	for name, t := range ts {
+		hs[name] = data.TensorHeader{Name: name, DType: t.DType, Shape: t.Shape}
+	}
+	return hs
+}
+
+// checkTensorHeaders checks that the tensors of a checkpoint are exactly
+// those of an MLP with the given widths — fcL.weight out×in and fcL.bias of
+// dtype F64 or F32 — plus any "optimizer.*" float vectors.
+func checkTensorHeaders(path string, hs map[string]data.TensorHeader, layers []int) error {
+	expected := make(map[string]bool, 2*len(layers))
+	for l := 0; l+1 < len(layers); l++ {
+		in, out := layers[l], layers[l+1]
+		for _, want := range []struct {
+			name  string
+			shape []int
+		}{
+			{fmt.Sprintf("fc%d.weight", l+1), []int{out, in}},
+			{fmt.Sprintf("fc%d.bias", l+1), []int{out}},
+		} {
+			t, ok := hs[want.name]
+			if !ok {
+				return fmt.Errorf("%s: tensor %s is missing (layers %v)", path, want.name, layers)
+			}
+			if t.DType != data.DTypeF64 && t.DType != data.DTypeF32 {
+				return fmt.Errorf("%s: tensor %s has dtype %s, expected F64", path, want.name, t.DType)
+			}
+			if !slices.Equal(t.Shape, want.shape) {
+				return fmt.Errorf("%s: tensor %s has shape %v, expected %v for layers %v", path, want.name, t.Shape, want.shape, layers)
+			}
+			expected[want.name] = true
+		}
+	}
+	names := make([]string, 0, len(hs))
+	for name := range hs {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the first fault in a fixed order
+	for _, name := range names {
+		t := hs[name]
+		if strings.HasPrefix(name, "optimizer.") {
+			if t.DType != data.DTypeF64 && t.DType != data.DTypeF32 {
+				return fmt.Errorf("%s: optimizer tensor %s has dtype %s, expected F64", path, name, t.DType)
+			}
+			if len(t.Shape) != 1 {
+				return fmt.Errorf("%s: optimizer tensor %s has shape %v, expected a vector", path, name, t.Shape)
+			}
+			continue
+		}
+		if !expected[name] {
+			return fmt.Errorf("%s: unexpected tensor %s for layers %v", path, name, layers)
+		}
+	}
+	return nil
+}
+
+// checkFinite returns an error naming the file and the tensor when v holds a
+// NaN or an infinity: such a checkpoint is corrupt or comes from a diverged
+// run, and nothing computed from it means anything.
+func checkFinite(path, name string, v []float64) error {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%s: tensor %s holds %v at index %d: the checkpoint is corrupt or from a diverged run", path, name, x, i)
+		}
+	}
+	return nil
 }

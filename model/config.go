@@ -11,6 +11,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -40,6 +41,9 @@ func (c Config) Validate() error {
 	if c.Layers[len(c.Layers)-1] < 2 {
 		return fmt.Errorf("layers %v: the output layer needs at least 2 classes", c.Layers)
 	}
+	if _, err := ParamCount(c.Layers); err != nil {
+		return err
+	}
 	if err := c.Activation.Validate(); err != nil {
 		return err
 	}
@@ -63,6 +67,59 @@ func ParseLayers(s string) ([]int, error) {
 	return out, nil
 }
 
+// DefaultMaxParams is the default limit on P, the number of parameters of a
+// model that New builds or LoadCheckpoint reads: 2²⁷ = 134,217,728
+// parameters, 1 GiB for θ alone in float64 (the analyses hold several
+// vectors of length P). Commands raise it with --max-params.
+const DefaultMaxParams = 1 << 27
+
+// ParamCount returns P = Σₗ (inₗ·outₗ + outₗ), the number of parameters of an
+// MLP with the given widths. It fails, instead of overflowing, when a width
+// is not positive or when P·8 bytes would not fit in an int.
+func ParamCount(layers []int) (int, error) {
+	const limit = math.MaxInt / 8
+	p := 0
+	for l := 0; l+1 < len(layers); l++ {
+		in, out := layers[l], layers[l+1]
+		if in <= 0 || out <= 0 {
+			return 0, fmt.Errorf("layers %v: widths must be positive", layers)
+		}
+		if in > (limit-out)/out { // in·out + out > limit
+			return 0, fmt.Errorf("layers %v: the number of parameters overflows", layers)
+		}
+		n := in*out + out
+		if p > limit-n {
+			return 0, fmt.Errorf("layers %v: the number of parameters overflows", layers)
+		}
+		p += n
+	}
+	return p, nil
+}
+
+// CheckSize returns an error when the model of c has more than maxParams
+// parameters (or a count that overflows), naming the count and the limit.
+func (c Config) CheckSize(maxParams int) error {
+	p, err := ParamCount(c.Layers)
+	if err != nil {
+		return err
+	}
+	if p > maxParams {
+		return fmt.Errorf("layers %v: %d parameters (%s of float64 per copy of θ) exceed the limit of %d parameters", c.Layers, p, formatBytes(float64(p)*8), maxParams)
+	}
+	return nil
+}
+
+// formatBytes writes a byte count with a binary unit, e.g. "1.5 GiB".
+func formatBytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	u := 0
+	for b >= 1024 && u < len(units)-1 {
+		b /= 1024
+		u++
+	}
+	return strconv.FormatFloat(b, 'f', 1, 64) + " " + units[u]
+}
+
 // Layout locates each layer's weight and bias inside the flat parameter vector.
 type Layout struct {
 	// Layers are the widths, input first.
@@ -73,7 +130,9 @@ type Layout struct {
 	P int
 }
 
-// NewLayout returns the layout of θ for the given widths.
+// NewLayout returns the layout of θ for the given widths, which must be
+// valid (see Config.Validate: positive, with a parameter count that does not
+// overflow).
 func NewLayout(layers []int) Layout {
 	L := len(layers) - 1
 	lo := Layout{Layers: append([]int(nil), layers...), WOff: make([]int, L), BOff: make([]int, L)}

@@ -14,9 +14,19 @@ type MLP struct {
 	Theta []float64
 }
 
-// New returns an MLP with seeded initial parameters.
+// New returns an MLP with seeded initial parameters. It refuses a model of
+// more than DefaultMaxParams parameters (see NewMax).
 func New(c Config) (*MLP, error) {
+	return NewMax(c, DefaultMaxParams)
+}
+
+// NewMax is New with the limit on the number of parameters given: it
+// refuses, before allocating anything, a model of more than maxParams.
+func NewMax(c Config, maxParams int) (*MLP, error) {
 	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := c.CheckSize(maxParams); err != nil {
 		return nil, err
 	}
 	if c.Init == "" {

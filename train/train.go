@@ -359,6 +359,9 @@ func sgdStep(theta, grad, v []float64, s Settings) {
 	}
 }
 
+// momentumBuffer is the checkpoint tensor of SGD's velocity, PyTorch's name.
+const momentumBuffer = "optimizer.momentum_buffer"
+
 // save writes the checkpoint: θ, the settings, the state and the metrics, and
 // the momentum buffer as the extra tensor "optimizer.momentum_buffer" when
 // momentum is on.
@@ -367,7 +370,7 @@ func save(path string, m *model.MLP, velocity []float64, s Settings, st State, v
 	ss, _ := json.Marshal(st)
 	meta := model.CheckpointMeta{Pool: s.Pool, Training: ts, State: ss, Metrics: st.Metrics, Version: version}
 	if s.Momentum != 0 {
-		return model.SaveCheckpointExtra(path, m, meta, map[string][]float64{"optimizer.momentum_buffer": velocity})
+		return model.SaveCheckpointExtra(path, m, meta, map[string][]float64{momentumBuffer: velocity})
 	}
 	return model.SaveCheckpoint(path, m, meta)
 }
@@ -395,9 +398,18 @@ func resume(path string, m *model.MLP, velocity []float64, s Settings) (State, e
 		return st, fmt.Errorf("cannot resume: %s: bad state: %v", path, err)
 	}
 	copy(m.Theta, cm.Theta)
-	if v, ok := extra["optimizer.momentum_buffer"]; ok {
+	for name, v := range extra {
+		switch {
+		case name != momentumBuffer:
+			return st, fmt.Errorf("cannot resume: %s holds an unknown optimizer tensor %s", path, name)
+		case s.Momentum == 0:
+			return st, fmt.Errorf("cannot resume: %s holds a momentum buffer but was trained without momentum", path)
+		case len(v) != len(velocity):
+			return st, fmt.Errorf("cannot resume: %s: %s has %d entries, the model has %d parameters", path, name, len(v), len(velocity))
+		}
 		copy(velocity, v)
-	} else if s.Momentum != 0 && st.Step > 0 {
+	}
+	if _, ok := extra[momentumBuffer]; !ok && s.Momentum != 0 && st.Step > 0 {
 		return st, fmt.Errorf("cannot resume: %s has no momentum buffer", path)
 	}
 	return st, nil
