@@ -150,7 +150,8 @@ func dgemm(kern *microKernel, tA, tB blas.Transpose, m, n, k int, alpha float64,
 	mr, nr := kern.mr, kern.nr
 	mc := blockM / mr * mr
 	nc := blockN / nr * nr
-	kc := blockK
+	// k in ⌈k/blockK⌉ equal blocks (784 → 4×196, not 3×256 + 16).
+	kc := (k + (k+blockK-1)/blockK - 1) / ((k + blockK - 1) / blockK)
 	ws := pool.Get().(*workspace)
 	defer pool.Put(ws)
 	ws.a = grow(ws.a, mc*kc)
@@ -210,24 +211,10 @@ func packA(dst []float64, trans bool, a []float64, lda, ic, pc, mcur, kcur, mr i
 		panel := dst[ir*kcur : (ir+mr)*kcur]
 		if trans {
 			// op(A)[i, p] = A[p, i]: each step is a contiguous run of A's row.
-			for p := 0; p < kcur; p++ {
-				src := a[(pc+p)*lda+ic+ir:]
-				d := panel[p*mr : p*mr+mr]
-				copy(d, src[:mrr])
-				clear(d[mrr:])
-			}
-			continue
-		}
-		// op(A)[i, p] = A[i, p]: interleave mr rows of A.
-		if mrr < mr {
-			clear(panel)
-		}
-		for i := 0; i < mrr; i++ {
-			src := a[(ic+ir+i)*lda+pc:]
-			src = src[:kcur]
-			for p, v := range src {
-				panel[p*mr+i] = v
-			}
+			copyRuns(panel, a[(pc)*lda+ic+ir:], lda, kcur, mrr, mr)
+		} else {
+			// op(A)[i, p] = A[i, p]: interleave mr rows of A.
+			interleave(panel, a[(ic+ir)*lda+pc:], lda, kcur, mrr, mr)
 		}
 	}
 }
@@ -238,26 +225,69 @@ func packB(dst []float64, trans bool, b []float64, ldb, pc, jc, kcur, ncur, nr i
 	for jr := 0; jr < ncur; jr += nr {
 		nrr := min(nr, ncur-jr)
 		panel := dst[jr*kcur : (jr+nr)*kcur]
-		if !trans {
+		if trans {
+			// op(B)[p, j] = B[j, p]: interleave nr rows of B.
+			interleave(panel, b[(jc+jr)*ldb+pc:], ldb, kcur, nrr, nr)
+		} else {
 			// op(B)[p, j] = B[p, j]: each step is a contiguous run of B's row.
-			for p := 0; p < kcur; p++ {
-				src := b[(pc+p)*ldb+jc+jr:]
-				d := panel[p*nr : p*nr+nr]
-				copy(d, src[:nrr])
-				clear(d[nrr:])
-			}
-			continue
+			copyRuns(panel, b[pc*ldb+jc+jr:], ldb, kcur, nrr, nr)
 		}
-		// op(B)[p, j] = B[j, p]: interleave nr rows of B.
-		if nrr < nr {
-			clear(panel)
+	}
+}
+
+// copyRuns stores in panel (steps×w) the runs src[p·ld : p·ld+cnt] for
+// p < steps, zero-padded to w.
+func copyRuns(panel, src []float64, ld, steps, cnt, w int) {
+	switch {
+	case cnt == 16 && w == 16:
+		for p := 0; p < steps; p++ {
+			*(*[16]float64)(panel[p*16:]) = *(*[16]float64)(src[p*ld:])
 		}
-		for j := 0; j < nrr; j++ {
-			src := b[(jc+jr+j)*ldb+pc:]
-			src = src[:kcur]
-			for p, v := range src {
-				panel[p*nr+j] = v
-			}
+	case cnt == 12 && w == 12:
+		for p := 0; p < steps; p++ {
+			*(*[12]float64)(panel[p*12:]) = *(*[12]float64)(src[p*ld:])
+		}
+	case cnt == 8 && w == 8:
+		for p := 0; p < steps; p++ {
+			*(*[8]float64)(panel[p*8:]) = *(*[8]float64)(src[p*ld:])
+		}
+	case cnt == 6 && w == 6:
+		for p := 0; p < steps; p++ {
+			*(*[6]float64)(panel[p*6:]) = *(*[6]float64)(src[p*ld:])
+		}
+	default:
+		for p := 0; p < steps; p++ {
+			d := panel[p*w : p*w+w]
+			copy(d, src[p*ld:p*ld+cnt])
+			clear(d[cnt:])
+		}
+	}
+}
+
+// interleave stores in panel (steps×w) the transpose of the cnt rows
+// src[i·ld : i·ld+steps], zero-padded to w columns: panel[p·w+i] =
+// src[i·ld+p]. Four rows at a time, so each step writes four neighbours.
+func interleave(panel, src []float64, ld, steps, cnt, w int) {
+	panel = panel[:steps*w]
+	if cnt < w {
+		clear(panel)
+	}
+	i := 0
+	for ; i+4 <= cnt; i += 4 {
+		r0 := src[i*ld : i*ld+steps]
+		r1 := src[(i+1)*ld : (i+1)*ld+steps]
+		r2 := src[(i+2)*ld : (i+2)*ld+steps]
+		r3 := src[(i+3)*ld : (i+3)*ld+steps]
+		r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
+		for p := range r0 {
+			d := (*[4]float64)(panel[p*w+i:])
+			d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+		}
+	}
+	for ; i < cnt; i++ {
+		r := src[i*ld : i*ld+steps]
+		for p, v := range r {
+			panel[p*w+i] = v
 		}
 	}
 }

@@ -14,7 +14,7 @@ func kernelAVX512(k int, a, b, c *float64, ldc int, alpha float64)
 func kernels() []microKernel {
 	var ks []microKernel
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, microKernel{name: "avx512", mr: 12, nr: 16, fn: kernelAVX512})
+		ks = append(ks, microKernel{name: "avx512", mr: 8, nr: 16, fn: kernelAVX512})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, microKernel{name: "avx2", mr: 6, nr: 8, fn: kernelAVX2})

@@ -34,7 +34,7 @@ func main() {
 	w.WriteString("//go:build amd64\n\n#include \"textflag.h\"\n")
 	for _, k := range []kernel{
 		{name: "kernelAVX2", reg: "Y", width: 4, mr: 6, nv: 2, unroll: 4},
-		{name: "kernelAVX512", reg: "Z", width: 8, mr: 12, nv: 2, unroll: 4},
+		{name: "kernelAVX512", reg: "Z", width: 8, mr: 8, nv: 2, unroll: 4},
 	} {
 		k.write(&w)
 	}
