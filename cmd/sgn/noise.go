@@ -158,7 +158,11 @@ func noiseSummary(a *app, r *noiseshape.Report) {
 		}
 		am := "n/a"
 		if c := b.AcrossMinibatches.Coordinates; c != nil && c.TailIndex != nil {
-			am = fmt.Sprintf("α̂ %.2f, %.0f%% reject Gaussian (AD)", c.TailIndex.Median, 100*c.ADRejectFraction)
+			am = fmt.Sprintf("α̂ %.2f", c.TailIndex.Median)
+			if c.Skewness != nil {
+				am += fmt.Sprintf(", skewness %.2f", c.Skewness.Median)
+			}
+			am += fmt.Sprintf(", %.0f%% reject Gaussian (AD)", 100*c.ADRejectFraction)
 		}
 		fmt.Fprintf(a.stdout, "%6d  %-34s  %-40s\n", b.BatchSize, ap, am)
 	}

@@ -96,16 +96,15 @@ type Options struct {
 // stable fit) is omitted and named in Skipped.
 type SampleStats struct {
 	N int `json:"n"`
-	// TailIndex is α̂ of stats.TailIndex (Mohammadi et al. 2015), in (0, 2], of
-	// the sample minus its median. The estimator assumes a centred law: a
-	// location offset μ makes the block sums grow like K₁μ and drives α̂
-	// towards 1 whatever the tails, so every α̂ of the analysis is taken
-	// after centring.
+	// TailIndex is α̂ of stats.TailIndex (Mohammadi, Mohammadpour and Ogata
+	// 2015), in (0, 2], of the sample as it is, in its order, as Simsekli et
+	// al. (2019) estimate it: the noise ξ = g_B − ḡ already has mean zero, and
+	// re-centring a skewed sample (at its median, say) puts many values next
+	// to zero, whose log|x| drags α̂ down.
 	TailIndex *float64 `json:"tail_index,omitempty"`
-	// TailIndexRaw is α̂ of the sample as it is, Simsekli et al.'s exact
-	// procedure (their noise is used uncentred); compare it with TailIndex
-	// to see how much a location offset moves it.
-	TailIndexRaw *float64 `json:"tail_index_raw,omitempty"`
+	// Skewness is the sample skewness g₁ (stats.Skewness): a skewed law is
+	// not a symmetric stable law, whatever α̂ says.
+	Skewness *float64 `json:"skewness,omitempty"`
 	// Gaussian is the maximum-likelihood normal fit.
 	Gaussian *stats.GaussianFit `json:"gaussian,omitempty"`
 	// Stable is McCulloch's symmetric α-stable fit.
@@ -127,6 +126,7 @@ type SampleStats struct {
 type DistSummary struct {
 	Samples          int              `json:"samples"`
 	TailIndex        *stats.Quartiles `json:"tail_index,omitempty"`
+	Skewness         *stats.Quartiles `json:"skewness,omitempty"`
 	StableAlpha      *stats.Quartiles `json:"stable_alpha,omitempty"`
 	KSStatistic      *stats.Quartiles `json:"ks_statistic,omitempty"`
 	KSPValue         *stats.Quartiles `json:"ks_p_value,omitempty"`
@@ -232,11 +232,15 @@ type FigureData struct {
 	// Coord is the standardised noise over the minibatches of the typical
 	// coordinate CoordIndex (median Anderson–Darling statistic; −1 if none),
 	// with its stable fit; GaussRef is that coordinate's N(0, 1) reference
-	// sample of the same size, standardised alike.
-	CoordIndex  int
-	Coord       []float64
-	CoordStable *stats.StableFit
-	GaussRef    []float64
+	// sample of the same size, standardised alike. CoordTailIndex and
+	// GaussRefTailIndex are their α̂ as the report gives them (on the
+	// samples as they are, before standardising; NaN if not computed).
+	CoordIndex        int
+	Coord             []float64
+	CoordStable       *stats.StableFit
+	CoordTailIndex    float64
+	GaussRef          []float64
+	GaussRefTailIndex float64
 }
 
 // Analyze measures the shape of the stochastic gradient noise of o in
@@ -586,7 +590,7 @@ func (s *noiseStream) run(b int, opt Options, tick func()) (*batchResult, error)
 	s.markConstant()
 	res := &batchResult{at: AtBatch{BatchSize: b, ConstantParams: s.constantCnt}}
 	if b == opt.HistB {
-		res.fig = &FigureData{BatchSize: b, CoordIndex: -1}
+		res.fig = &FigureData{BatchSize: b, CoordIndex: -1, CoordTailIndex: math.NaN(), GaussRefTailIndex: math.NaN()}
 	}
 	if err := s.acrossParams(b, opt, &res.at, res.fig); err != nil {
 		return nil, err
@@ -689,23 +693,24 @@ func (s *noiseStream) acrossParams(b int, opt Options, at *AtBatch, fig *FigureD
 	return nil
 }
 
-// stat6 holds the six per-sample statistics summarised by DistSummary;
+// sampleRow holds the per-sample statistics summarised by DistSummary;
 // NaN marks one that could not be computed.
-type stat6 struct {
-	tail, alpha, ksD, ksP, adA, adP float64
+type sampleRow struct {
+	tail, skew, alpha, ksD, ksP, adA, adP float64
 }
 
-func nanStat6() stat6 {
+// nanRow returns a sampleRow with every statistic missing.
+func nanRow() sampleRow {
 	n := math.NaN()
-	return stat6{n, n, n, n, n, n}
+	return sampleRow{n, n, n, n, n, n, n}
 }
 
 // coordResult holds the statistics of one coordinate's standardised noise
 // over the minibatches and of its two synthetic references.
 type coordResult struct {
 	constant   bool
-	data, refG stat6
-	refS       *stat6
+	data, refG sampleRow
+	refS       *sampleRow
 	stable     *stats.StableFit
 }
 
@@ -718,7 +723,7 @@ func (s *noiseStream) acrossMinibatches(b int, opt Options, at *AtBatch, fig *Fi
 	if err != nil {
 		return fmt.Errorf("noise: batch size %d, across minibatches: %w", b, err)
 	}
-	var data, refG, refS []stat6
+	var data, refG, refS []sampleRow
 	var sumVar float64
 	analysed := 0
 	for k := range results {
@@ -766,20 +771,21 @@ func (s *noiseStream) coordResults(b, workers int) ([]coordResult, error) {
 			r.constant = true
 			return nil
 		}
-		z, tmp, tmp2 := scratch[w][:s.m], scratch[w][s.m:2*s.m], scratch[w][2*s.m:]
-		standardize(z, s.mat[k*s.m:(k+1)*s.m])
-		r.data, r.stable = coordStats(z, tmp, tmp2)
-		// The null reference: N(0, 1), standardised and tested alike.
+		z, tmp, sorted := scratch[w][:s.m], scratch[w][s.m:2*s.m], scratch[w][2*s.m:]
+		x := s.mat[k*s.m : (k+1)*s.m]
+		standardize(z, x)
+		r.data, r.stable = coordStats(x, z, sorted)
+		// The null reference: N(0, 1), tested alike.
 		gaussianRef(tmp, s.seed, b, k)
 		standardize(z, tmp)
-		r.refG, _ = coordStats(z, tmp, tmp2)
+		r.refG, _ = coordStats(tmp, z, sorted)
 		if r.stable != nil {
 			rng := rand.New(rand.NewPCG(s.seed, streamID(streamRefCoordStable, b, k)))
 			if err := stats.SymStableSample(tmp, r.stable.Alpha, 1, rng); err != nil {
 				return err
 			}
 			standardize(z, tmp)
-			refS, _ := coordStats(z, tmp, tmp2)
+			refS, _ := coordStats(tmp, z, sorted)
 			r.refS = &refS
 		}
 		return nil
@@ -813,14 +819,22 @@ func (s *noiseStream) typicalCoord(b int, results []coordResult, v *AcrossMiniba
 	})
 	k := order[(len(order)-1)/2]
 	v.TypicalCoord = s.coords[k]
+	x := s.mat[k*s.m : (k+1)*s.m]
 	z := make([]float64, s.m)
-	standardize(z, s.mat[k*s.m:(k+1)*s.m])
+	standardize(z, x)
 	var err error
 	if v.Typical, err = computeSampleStats(z); err != nil {
 		return err
 	}
+	// The tail index as everywhere else: on the noise as it is.
+	if a := results[k].data.tail; !math.IsNaN(a) {
+		v.Typical.TailIndex = &a
+	} else {
+		v.Typical.TailIndex = nil
+	}
 	if fig != nil {
 		fig.CoordIndex, fig.Coord, fig.CoordStable = s.coords[k], z, results[k].stable
+		fig.CoordTailIndex, fig.GaussRefTailIndex = results[k].data.tail, results[k].refG.tail
 		g := make([]float64, s.m)
 		gaussianRef(g, s.seed, b, k)
 		fig.GaussRef = make([]float64, s.m)
@@ -844,22 +858,6 @@ func standardize(dst, x []float64) {
 	}
 }
 
-// centredTailIndex returns stats.TailIndex of x − median(x), x in its given
-// order; sorted is x sorted, dst scratch of len(x) (nil: allocated).
-func centredTailIndex(x, sorted, dst []float64) (float64, error) {
-	if len(x) == 0 {
-		return stats.TailIndex(x)
-	}
-	if dst == nil {
-		dst = make([]float64, len(x))
-	}
-	med := stats.QuantileSorted(sorted, 0.5)
-	for i, v := range x {
-		dst[i] = v - med
-	}
-	return stats.TailIndex(dst)
-}
-
 // gaussianRef fills dst with the N(0, 1) reference sample of coordinate k
 // (position in the analysed list) at batch size b.
 func gaussianRef(dst []float64, seed uint64, b, k int) {
@@ -869,25 +867,30 @@ func gaussianRef(dst []float64, seed uint64, b, k int) {
 	}
 }
 
-// coordStats computes the per-coordinate statistics of the standardised
-// sample z (tmp and tmp2 are scratch of the same length, overwritten) and
-// its stable fit (nil if it failed).
-func coordStats(z, tmp, tmp2 []float64) (stat6, *stats.StableFit) {
-	c := nanStat6()
-	copy(tmp, z)
-	slices.Sort(tmp)
-	if a, err := centredTailIndex(z, tmp, tmp2); err == nil {
+// coordStats computes the per-coordinate statistics of one coordinate's
+// noise over the minibatches: the tail index and the skewness of the sample
+// x as it is, the stable fit and the tests of its standardised version z
+// (sorted is scratch of the same length, overwritten). It returns the stable
+// fit too (nil if it failed).
+func coordStats(x, z, sorted []float64) (sampleRow, *stats.StableFit) {
+	c := nanRow()
+	if a, err := stats.TailIndex(x); err == nil {
 		c.tail = a
 	}
+	if g, err := stats.Skewness(x); err == nil {
+		c.skew = g
+	}
+	copy(sorted, z)
+	slices.Sort(sorted)
 	var fit *stats.StableFit
-	if f, err := stats.FitSymStableSorted(tmp); err == nil {
+	if f, err := stats.FitSymStableSorted(sorted); err == nil {
 		c.alpha = f.Alpha
 		fit = &f
 	}
-	if r, err := stats.LillieforsSorted(tmp); err == nil {
+	if r, err := stats.LillieforsSorted(sorted); err == nil {
 		c.ksD, c.ksP = r.Statistic, r.PValue
 	}
-	if r, err := stats.AndersonDarlingNormalSorted(tmp); err == nil {
+	if r, err := stats.AndersonDarlingNormalSorted(sorted); err == nil {
 		c.adA, c.adP = r.Statistic, r.PValue
 	}
 	return c, fit
@@ -895,15 +898,15 @@ func coordStats(z, tmp, tmp2 []float64) (stat6, *stats.StableFit) {
 
 // summarizeStats turns per-sample statistics into a DistSummary, skipping
 // NaN entries per statistic; nil for no samples.
-func summarizeStats(rs []stat6) (*DistSummary, error) {
+func summarizeStats(rs []sampleRow) (*DistSummary, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
 	d := &DistSummary{Samples: len(rs)}
-	cols := make([][]float64, 6)
+	cols := make([][]float64, 7)
 	var ksRej, adRej, ksN, adN int
 	for _, r := range rs {
-		for i, v := range []float64{r.tail, r.alpha, r.ksD, r.ksP, r.adA, r.adP} {
+		for i, v := range []float64{r.tail, r.skew, r.alpha, r.ksD, r.ksP, r.adA, r.adP} {
 			if !math.IsNaN(v) {
 				cols[i] = append(cols[i], v)
 			}
@@ -922,7 +925,7 @@ func summarizeStats(rs []stat6) (*DistSummary, error) {
 		}
 	}
 	var err error
-	dst := []**stats.Quartiles{&d.TailIndex, &d.StableAlpha, &d.KSStatistic, &d.KSPValue, &d.ADStatistic, &d.ADPValue}
+	dst := []**stats.Quartiles{&d.TailIndex, &d.Skewness, &d.StableAlpha, &d.KSStatistic, &d.KSPValue, &d.ADStatistic, &d.ADPValue}
 	for i, c := range cols {
 		if *dst[i], err = stats.QuartilesOf(c); err != nil {
 			return nil, err
@@ -939,14 +942,17 @@ func summarizeStats(rs []stat6) (*DistSummary, error) {
 
 // summarize turns SampleStats (nil entries skipped) into a DistSummary.
 func summarize(ss []*SampleStats) (*DistSummary, error) {
-	var rs []stat6
+	var rs []sampleRow
 	for _, s := range ss {
 		if s == nil {
 			continue
 		}
-		r := nanStat6()
+		r := nanRow()
 		if s.TailIndex != nil {
 			r.tail = *s.TailIndex
+		}
+		if s.Skewness != nil {
+			r.skew = *s.Skewness
 		}
 		if s.Stable != nil {
 			r.alpha = s.Stable.Alpha
@@ -963,9 +969,9 @@ func summarize(ss []*SampleStats) (*DistSummary, error) {
 }
 
 // computeSampleStats computes every statistic of SampleStats for x (the
-// tail indices on x in its given order, centred and raw); nil when x is
-// empty. Statistics
-// that x is too small or too degenerate for are listed in Skipped.
+// tail index on x as it is, in its given order); nil when x is empty.
+// Statistics that x is too small or too degenerate for are listed in
+// Skipped.
 func computeSampleStats(x []float64) (*SampleStats, error) {
 	if len(x) == 0 {
 		return nil, nil
@@ -975,15 +981,15 @@ func computeSampleStats(x []float64) (*SampleStats, error) {
 	}
 	s := &SampleStats{N: len(x)}
 	sorted := sortedCopy(x)
-	if a, err := centredTailIndex(x, sorted, nil); err == nil {
+	if a, err := stats.TailIndex(x); err == nil {
 		s.TailIndex = &a
 	} else {
 		s.Skipped = append(s.Skipped, "tail_index: "+err.Error())
 	}
-	if a, err := stats.TailIndex(x); err == nil {
-		s.TailIndexRaw = &a
+	if g, err := stats.Skewness(x); err == nil {
+		s.Skewness = &g
 	} else {
-		s.Skipped = append(s.Skipped, "tail_index_raw: "+err.Error())
+		s.Skipped = append(s.Skipped, "skewness: "+err.Error())
 	}
 	if g, err := stats.FitGaussian(x); err == nil {
 		s.Gaussian = &g

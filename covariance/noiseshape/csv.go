@@ -15,7 +15,8 @@ import (
 func SummaryHeader() []string {
 	return []string{"batch_size", "view", "samples", "n",
 		"tail_index", "tail_index_q1", "tail_index_q3", "stable_alpha",
-		"ks_p_value", "ad_p_value", "ks_reject_fraction", "ad_reject_fraction"}
+		"ks_p_value", "ad_p_value", "ks_reject_fraction", "ad_reject_fraction",
+		"skewness", "skewness_q1", "skewness_q3"}
 }
 
 // WriteSummaryCSV writes the headline numbers of r as a table, one row
@@ -26,8 +27,8 @@ func SummaryHeader() []string {
 // their tests', reject fractions 0 or 1); across_params_per_minibatch,
 // across_minibatches and the across_minibatches_reference_* rows summarise
 // many samples (samples of n values each; tail_index, stable_alpha and the
-// p-values are medians, tail_index_q1/q3 the quartiles of α̂). Statistics
-// that were not computed are empty.
+// p-values are medians, tail_index_q1/q3 the quartiles of α̂; skewness and
+// its quartiles likewise). Statistics that were not computed are empty.
 func WriteSummaryCSV(r *Report, path string) error {
 	if r == nil {
 		return errors.New("noise summary: nil report")
@@ -39,9 +40,12 @@ func WriteSummaryCSV(r *Report, path string) error {
 			if s == nil {
 				return
 			}
-			row := []string{bs, view, "1", strconv.Itoa(s.N), "", "", "", "", "", "", "", ""}
+			row := []string{bs, view, "1", strconv.Itoa(s.N), "", "", "", "", "", "", "", "", "", "", ""}
 			if s.TailIndex != nil {
 				row[4] = fmtFloat(*s.TailIndex)
+			}
+			if s.Skewness != nil {
+				row[12] = fmtFloat(*s.Skewness)
 			}
 			if s.Stable != nil {
 				row[7] = fmtFloat(s.Stable.Alpha)
@@ -59,9 +63,12 @@ func WriteSummaryCSV(r *Report, path string) error {
 				return
 			}
 			row := []string{bs, view, strconv.Itoa(d.Samples), strconv.Itoa(n), "", "", "", "", "", "",
-				fmtFloat(d.KSRejectFraction), fmtFloat(d.ADRejectFraction)}
+				fmtFloat(d.KSRejectFraction), fmtFloat(d.ADRejectFraction), "", "", ""}
 			if q := d.TailIndex; q != nil {
 				row[4], row[5], row[6] = fmtFloat(q.Median), fmtFloat(q.Q1), fmtFloat(q.Q3)
+			}
+			if q := d.Skewness; q != nil {
+				row[12], row[13], row[14] = fmtFloat(q.Median), fmtFloat(q.Q1), fmtFloat(q.Q3)
 			}
 			if q := d.StableAlpha; q != nil {
 				row[7] = fmtFloat(q.Median)

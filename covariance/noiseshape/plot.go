@@ -36,7 +36,9 @@ func colorSaS() color.Color   { return color.RGBA{R: 20, G: 110, B: 40, A: 255} 
 // fit, (d) a synthetic N(0, 1) sample of the same size. Every panel is a
 // density histogram on a log scale, so the tails show; each spans the
 // 0.05%–99.95% quantiles (at least ±4.5 robust standard deviations) around
-// the median and says how many values fall outside. r must come from
+// the median and says how many values fall outside; (b), drawn from (a)'s
+// fit, shares (a)'s range (its own extremes would squeeze the bulk into one
+// bar) and always states how many of its values lie outside. r must come from
 // Analyze (the samples are not in the JSON).
 func WritePanels(r *Report, path string) error {
 	if r == nil || r.Figure == nil {
@@ -47,9 +49,10 @@ func WritePanels(r *Report, path string) error {
 	var err error
 	if len(f.Params) >= 20 {
 		fa := f.ParamsStable
+		ra := ownRange(f.Params)
 		panels[0], err = histPanel(
 			fmt.Sprintf("(a) SGN across parameters, B = %d\none minibatch, %d values, α̂ = %s", f.BatchSize, len(f.Params), fmtTail(f.Params)),
-			"gradient noise ξ (one value per parameter)", f.Params, []densityCurve{
+			"gradient noise ξ (one value per parameter)", f.Params, ra, []densityCurve{
 				gaussCurve(fmt.Sprintf("Gaussian fit σ=%.3g", f.ParamsGauss.Sigma), f.ParamsGauss),
 				sasCurve(fmt.Sprintf("SαS fit α=%.2f", fa.Alpha), fa),
 			})
@@ -58,7 +61,7 @@ func WritePanels(r *Report, path string) error {
 		}
 		panels[1], err = histPanel(
 			fmt.Sprintf("(b) synthetic Lévy noise: SαS(α=%.2f)\n%d values, α̂ = %s", fa.Alpha, len(f.StableRef), fmtTail(f.StableRef)),
-			"x", f.StableRef, []densityCurve{
+			"x", f.StableRef, histRange{lo: ra.lo, hi: ra.hi, name: "the range of (a)"}, []densityCurve{
 				gaussCurve(fmt.Sprintf("Gaussian fit σ=%.3g", f.StableRefGauss.Sigma), f.StableRefGauss),
 				sasCurve(fmt.Sprintf("SαS α=%.2f (drawn from)", fa.Alpha), fa),
 			})
@@ -72,14 +75,14 @@ func WritePanels(r *Report, path string) error {
 			curves = append(curves, sasCurve(fmt.Sprintf("SαS fit α=%.2f", f.CoordStable.Alpha), *f.CoordStable))
 		}
 		panels[2], err = histPanel(
-			fmt.Sprintf("(c) SGN across minibatches, B = %d: parameter %d\n(median Anderson–Darling), %d minibatches, α̂ = %s", f.BatchSize, f.CoordIndex, len(f.Coord), fmtTail(f.Coord)),
-			"standardised noise", f.Coord, curves)
+			fmt.Sprintf("(c) SGN across minibatches, B = %d: parameter %d\n(median Anderson–Darling), %d minibatches, α̂ = %s", f.BatchSize, f.CoordIndex, len(f.Coord), fmtAlpha(f.CoordTailIndex)),
+			"standardised noise", f.Coord, ownRange(f.Coord), curves)
 		if err != nil {
 			return err
 		}
 		panels[3], err = histPanel(
-			fmt.Sprintf("(d) synthetic Gaussian noise: N(0, 1)\n%d values, α̂ = %s", len(f.GaussRef), fmtTail(f.GaussRef)),
-			"x", f.GaussRef, []densityCurve{gaussCurve("N(0, 1)", stats.GaussianFit{Mean: 0, Sigma: 1})})
+			fmt.Sprintf("(d) synthetic Gaussian noise: N(0, 1)\n%d values, α̂ = %s", len(f.GaussRef), fmtAlpha(f.GaussRefTailIndex)),
+			"x", f.GaussRef, ownRange(f.GaussRef), []densityCurve{gaussCurve("N(0, 1)", stats.GaussianFit{Mean: 0, Sigma: 1})})
 		if err != nil {
 			return err
 		}
@@ -320,10 +323,18 @@ func sasCurve(name string, s stats.StableFit) densityCurve {
 	}}
 }
 
-// fmtTail formats the median-centred tail index of x, as in the report.
+// fmtTail formats the tail index of x as it is, as in the report.
 func fmtTail(x []float64) string {
-	a, err := centredTailIndex(x, sortedCopy(x), nil)
+	a, err := stats.TailIndex(x)
 	if err != nil {
+		return "n/a"
+	}
+	return fmtAlpha(a)
+}
+
+// fmtAlpha formats a tail index, "n/a" for NaN.
+func fmtAlpha(a float64) string {
+	if math.IsNaN(a) {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2f", a)
@@ -343,18 +354,35 @@ func histWindow(sorted []float64) (lo, hi float64) {
 	return med - half, med + half
 }
 
-// histPanel draws a density histogram of x on a log scale with curves.
-func histPanel(title, xlabel string, x []float64, curves []densityCurve) (*plot.Plot, error) {
-	s := sortedCopy(x)
-	lo, hi := histWindow(s)
-	h, outside := newLogHist(s, lo, hi, noiseHistBins)
+// histRange is the x range of a histogram panel; name, if not empty, says
+// whose range it is, and the panel then always states how many values lie
+// outside it.
+type histRange struct {
+	lo, hi float64
+	name   string
+}
+
+// ownRange is x's own histWindow.
+func ownRange(x []float64) histRange {
+	lo, hi := histWindow(sortedCopy(x))
+	return histRange{lo: lo, hi: hi}
+}
+
+// histPanel draws a density histogram of x on a log scale over the range r,
+// with curves.
+func histPanel(title, xlabel string, x []float64, r histRange, curves []densityCurve) (*plot.Plot, error) {
+	lo, hi := r.lo, r.hi
+	h, outside := newLogHist(x, lo, hi, noiseHistBins)
 	floor := h.floor
 	_, _, _, top := h.DataRange()
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
-	if outside > 0 {
-		p.X.Label.Text += fmt.Sprintf(" (%d of %d values outside the range not shown)", outside, len(s))
+	switch {
+	case r.name != "":
+		p.X.Label.Text += fmt.Sprintf(" (%s; %d of %d values outside it, not shown)", r.name, outside, len(x))
+	case outside > 0:
+		p.X.Label.Text += fmt.Sprintf(" (%d of %d values outside the range not shown)", outside, len(x))
 	}
 	p.Y.Label.Text = "density (log scale)"
 	p.Y.Scale = plot.LogScale{}

@@ -97,3 +97,24 @@ func TestHistPanelDensity(t *testing.T) {
 		t.Errorf("window [−0.5, 0.5]: integral %v, %d outside, first bar %v", integral, outside, h.dens[0])
 	}
 }
+
+// TestHistPanelSharedRange: a panel drawn over another panel's range counts
+// and states the values outside it (panel (b) over panel (a)'s range).
+func TestHistPanelSharedRange(t *testing.T) {
+	x := []float64{-100, -0.5, 0, 0.2, 0.4, 50, 3000}
+	p, err := histPanel("t", "x", x, histRange{lo: -1, hi: 1, name: "the range of (a)"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "x (the range of (a); 3 of 7 values outside it, not shown)"; p.X.Label.Text != want {
+		t.Errorf("label %q, want %q", p.X.Label.Text, want)
+	}
+	if p.X.Min != -1 || p.X.Max != 1 {
+		t.Errorf("x range [%v, %v], want [-1, 1]", p.X.Min, p.X.Max)
+	}
+	// Nothing outside: still stated when the range is another panel's.
+	p, _ = histPanel("t", "x", []float64{0, 0.5}, histRange{lo: -1, hi: 1, name: "the range of (a)"}, nil)
+	if !strings.Contains(p.X.Label.Text, "0 of 2 values outside") {
+		t.Errorf("label %q does not state 0 values outside", p.X.Label.Text)
+	}
+}
