@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# The README's Slurm commands on a real one-node Slurm cluster (this machine,
+# 2 CPUs). Run as root from anywhere in the repository; .ci/run calls it.
+#
+#  1. installs Debian's slurmctld, slurmd, slurm-client and munge if missing;
+#  2. builds bin/sgn (make build) and runs a small 4-shard network escape
+#     sweep in one process: the reference;
+#  3. starts munged, slurmctld and slurmd with every file in a temporary
+#     folder (the system's /etc/munge and /etc/slurm are not touched);
+#  4. A: runs the README's submit block (the sbatch array of
+#     cmd/sgn/cluster/sweep-array.sbatch and the dependent
+#     merge-fit.sbatch) as it is, in a shell whose PATH holds no Go and whose
+#     HOME is empty; waits; the merged runs.jsonl and rates.csv must be
+#     byte-identical to the reference;
+#  5. B: the same submit block; cancels array task 2 mid-run (scancel), checks
+#     that its shard is cut short and that the merge job waits with
+#     DependencyNeverSatisfied, runs the README's resume block as it is,
+#     waits; byte-identical again;
+#  6. stops every daemon it started (also on failure or interrupt).
+#
+# The two blocks are read from README.md (the ```sh blocks after the lines
+# "<!-- .ci/slurm-test.sh runs this block as it is -->"), so the README shows
+# exactly what ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+export PATH="/usr/local/go/bin:$PATH"
+
+say() { echo "slurm-test: $*" >&2; }
+fail() {
+	say "FAIL: $*"
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || fail "run as root (it starts munged, slurmctld and slurmd)"
+missing=()
+for c in slurmctld slurmd sbatch munged mungekey; do
+	command -v "$c" >/dev/null || missing+=("$c")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing slurmctld slurmd slurm-client munge (missing: ${missing[*]})"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		slurmctld slurmd slurm-client munge >/dev/null
+fi
+say "$(dpkg-query -W -f 'slurmctld ${Version}, munge ' slurmctld)$(dpkg-query -W -f '${Version}' munge)"
+
+# ---------------------------------------------------------------- the build
+make build >/dev/null
+T=$(mktemp -d /tmp/sgn-slurm-test.XXXXXX)
+say "work folder $T"
+
+# ---------------------------------------------------------------- daemons
+pids=()
+cleanup() {
+	local rc=$?
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ $rc -ne 0 ]; then
+		for f in "$T"/*.stderr "$T"/run-*/logs/*; do
+			[ -f "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 15 "$f" >&2; }
+		done
+		say "kept $T for inspection"
+	else
+		rm -rf "$T"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+host=$(uname -n)
+host=${host%%.*}
+mkdir -p "$T/munge" "$T/state" "$T/spool"
+chmod 755 "$T/munge"
+mungekey -c -k "$T/munge/munge.key"
+munged -F --force --key-file="$T/munge/munge.key" --socket="$T/munge/munge.socket" \
+	--pid-file="$T/munge/munged.pid" --seed-file="$T/munge/munged.seed" \
+	--log-file="$T/munged.log" 2>"$T/munged.stderr" &
+pids+=($!)
+cat >"$T/slurm.conf" <<EOF
+ClusterName=sgnci
+SlurmctldHost=$host(127.0.0.1)
+SlurmctldPort=16817
+SlurmdPort=16818
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$T/munge/munge.socket
+StateSaveLocation=$T/state
+SlurmdSpoolDir=$T/spool
+SlurmctldPidFile=$T/slurmctld.pid
+SlurmdPidFile=$T/slurmd.pid
+SlurmctldLogFile=$T/slurmctld.log
+SlurmdLogFile=$T/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+MpiDefault=none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+MinJobAge=3600
+KillWait=5
+NodeName=$host NodeAddr=127.0.0.1 CPUs=2 RealMemory=1024 State=UNKNOWN
+PartitionName=ci Nodes=$host Default=YES MaxTime=INFINITE State=UP
+EOF
+export SLURM_CONF="$T/slurm.conf"
+for i in $(seq 50); do
+	[ -S "$T/munge/munge.socket" ] && break
+	sleep 0.1
+done
+slurmctld -D -f "$SLURM_CONF" 2>"$T/slurmctld.stderr" &
+pids+=($!)
+slurmd -D -f "$SLURM_CONF" -N "$host" 2>"$T/slurmd.stderr" &
+pids+=($!)
+for i in $(seq 60); do
+	state=$(sinfo -h -n "$host" -o %T 2>/dev/null || true)
+	[ "$state" = idle ] && break
+	sleep 1
+done
+[ "$state" = idle ] || fail "node $host is not idle after 60 s (state '$state')"
+say "one-node cluster up: $host, $(sinfo -h -o '%c CPUs, partition %P')"
+
+# ---------------------------------------------------------------- the sweep
+# A network escape sweep: a 49-8-10 MLP trained on 200 MNIST images to a
+# minimum (every shard retrains it), minibatch SGD at three sharpnesses.
+cat >"$T/sweep.json" <<'EOF'
+{"seed": 5, "network": {"layers": [49, 8, 10], "first": 200, "gd_max_steps": 500, "gd_eta": 0.5, "check_every": 10},
+ "dynamics": ["sgd"], "sharpness": [2, 4, 8], "batch_size": [10], "eta": [0.1], "runs": 60, "max_steps": 6000,
+ "criterion": {"kind": "loss", "delta": 0.05}}
+EOF
+start=$SECONDS
+bin/sgn escape sweep --config "$T/sweep.json" --out "$T/single" --workers 2 --quiet >/dev/null
+bin/sgn escape fit "$T/single" >/dev/null
+say "single-process reference: $(wc -l <"$T/single/runs.jsonl") runs in $((SECONDS - start)) s"
+
+# block N of the README marked for this test.
+block() {
+	awk -v want="$1" '
+		/^<!-- \.ci\/slurm-test\.sh runs this block as it is -->$/ { n++; armed = (n == want); next }
+		armed && /^```sh$/ { inside = 1; next }
+		inside && /^```$/ { exit }
+		inside { print }
+	' "$repo/README.md"
+}
+submit=$(block 1)
+resume=$(block 2)
+[ -n "$submit" ] && [ -n "$resume" ] || fail "README.md lacks the two marked sh blocks"
+
+# run-folder: a folder holding the repository's bin/ and cmd/ (what the
+# README's commands name) where the jobs are submitted from.
+runfolder() {
+	local d="$T/run-$1"
+	mkdir -p "$d/cmd/sgn" "$d/home"
+	ln -s "$repo/bin" "$d/bin"
+	ln -s "$repo/cmd/sgn/cluster" "$d/cmd/sgn/cluster"
+	echo "$d"
+}
+
+# job_state ID prints the JobState of a job (array tasks: ID_i).
+job_state() { scontrol -o show job "$1" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1; }
+
+# wait_done ID waits until job ID (all tasks of an array) has left the queue.
+wait_done() {
+	for i in $(seq 600); do
+		[ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+		sleep 1
+	done
+	fail "job $1 still queued after 600 s"
+}
+
+# same DIR: the merged runs.jsonl and rates.csv equal the reference's.
+same() {
+	for f in runs.jsonl rates.csv; do
+		[ -f "$1/$f" ] || fail "$1/$f was not written"
+		cmp "$T/single/$f" "$1/$f" || fail "$1/$f differs from the single-process sweep"
+	done
+}
+
+# The shell the README's blocks run in: a PATH with no Go toolchain, an empty
+# HOME, no module cache; bin/sgn must be self-contained.
+jobenv=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF="$SLURM_CONF"
+	SHARDS=4 CONFIG="$T/sweep.json" OUT=out/sweep)
+
+# ---------------------------------------------------------------- A: clean run
+d=$(runfolder a)
+start=$SECONDS
+ids=$(cd "$d" && "${jobenv[@]}" HOME="$d/home" bash -euo pipefail -c "$submit"$'\n''echo "$jid $mid"')
+read -r jid mid <<<"$ids"
+say "A: submitted array $jid and merge $mid"
+wait_done "$mid"
+[ "$(job_state "$mid")" = COMPLETED ] || fail "A: merge job $mid ended $(job_state "$mid")"
+for i in 0 1 2 3; do
+	[ "$(job_state "${jid}_$i")" = COMPLETED ] || fail "A: task ${jid}_$i ended $(job_state "${jid}_$i")"
+done
+same "$d/out/sweep"
+say "A: 4 array tasks and the merge completed in $((SECONDS - start)) s; runs.jsonl and rates.csv byte-identical"
+
+# ---------------------------------------------------------------- B: a task cancelled mid-run
+d=$(runfolder b)
+start=$SECONDS
+ids=$(cd "$d" && "${jobenv[@]}" HOME="$d/home" bash -euo pipefail -c "$submit"$'\n''echo "$jid $mid"')
+read -r jid mid <<<"$ids"
+say "B: submitted array $jid and merge $mid"
+runs2="$d/out/sweep-shard-2/runs.jsonl"
+share=$(($(wc -l <"$T/single/runs.jsonl") / 4))
+for i in $(seq 3000); do
+	if [ "$(job_state "${jid}_2")" = RUNNING ] && [ -s "$runs2" ]; then
+		break
+	fi
+	sleep 0.1
+done
+scancel "${jid}_2"
+for i in $(seq 100); do
+	[ -z "$(squeue -h -j "${jid}_2" 2>/dev/null)" ] && break
+	sleep 0.2
+done
+[ "$(job_state "${jid}_2")" = CANCELLED ] || fail "B: task ${jid}_2 ended $(job_state "${jid}_2"), not CANCELLED (cancelled too late?)"
+done2=$(grep -c '' "$runs2" || true)
+((done2 < share)) || fail "B: task 2 had finished its $share runs before scancel: nothing to resume"
+say "B: cancelled task 2 after $done2 of its $share runs"
+for i in 0 1 3; do
+	for k in $(seq 600); do
+		[ -z "$(squeue -h -j "${jid}_$i" 2>/dev/null)" ] && break
+		sleep 1
+	done
+	[ "$(job_state "${jid}_$i")" = COMPLETED ] || fail "B: task ${jid}_$i ended $(job_state "${jid}_$i")"
+done
+reason=$(squeue -h -j "$mid" -o %r)
+[ "$reason" = DependencyNeverSatisfied ] || fail "B: merge job $mid waits for '$reason', README says DependencyNeverSatisfied"
+ids=$(cd "$d" && "${jobenv[@]}" HOME="$d/home" mid="$mid" bash -euo pipefail -c "$resume"$'\n''echo "$jid $mid"')
+read -r jid2 mid2 <<<"$ids"
+say "B: resubmitted task 2 as $jid2 and the merge as $mid2"
+wait_done "$mid2"
+[ "$(job_state "$mid")" = CANCELLED ] || fail "B: first merge job $mid ended $(job_state "$mid")"
+[ "$(job_state "${jid2}_2")" = COMPLETED ] || fail "B: resubmitted task ${jid2}_2 ended $(job_state "${jid2}_2")"
+[ "$(job_state "$mid2")" = COMPLETED ] || fail "B: merge job $mid2 ended $(job_state "$mid2")"
+same "$d/out/sweep"
+say "B: resumed and merged in $((SECONDS - start)) s; runs.jsonl and rates.csv byte-identical"
+say "ok"
