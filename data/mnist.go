@@ -61,6 +61,21 @@ type Options struct {
 	Seed uint64
 }
 
+// FieldError reports an invalid field of Options. Field is the field's name
+// in lower case ("split", "pool", "first", "random") and Detail the value and
+// what is wrong with it; the message is "<field> <detail>".
+type FieldError struct {
+	Field, Detail string
+}
+
+// Error returns "<field> <detail>", e.g. "first 60001 is out of range: …".
+func (e *FieldError) Error() string { return e.Field + " " + e.Detail }
+
+// fieldErrorf returns a *FieldError for field with a formatted detail.
+func fieldErrorf(field, format string, args ...any) error {
+	return &FieldError{Field: field, Detail: fmt.Sprintf(format, args...)}
+}
+
 // splitSize returns the number of images of a split, or an error naming the
 // split.
 func splitSize(split string) (int, error) {
@@ -69,8 +84,9 @@ func splitSize(split string) (int, error) {
 		return TrainSize, nil
 	case "test":
 		return TestSize, nil
+	default:
+		return 0, fieldErrorf("split", "%q is not known: want \"train\" or \"test\"", split)
 	}
-	return 0, fmt.Errorf("split %q is not known: want \"train\" or \"test\"", split)
 }
 
 // Validate checks the options that need no file: the split, the pool, and
@@ -82,16 +98,16 @@ func (o Options) Validate() error {
 		return err
 	}
 	if o.Pool != 1 && o.Pool != 2 && o.Pool != 4 {
-		return fmt.Errorf("pool %d is not allowed: want 1, 2 or 4 (28×28 images pooled to 28, 14 or 7 per side)", o.Pool)
+		return fieldErrorf("pool", "%d is not allowed: want 1, 2 or 4 (28×28 images pooled to 28, 14 or 7 per side)", o.Pool)
 	}
 	if o.First < 0 || o.First > n {
-		return fmt.Errorf("first %d is out of range: want 0..%d (0 = all; the %s split has %d images)", o.First, n, o.Split, n)
+		return fieldErrorf("first", "%d is out of range: want 0..%d (0 = all; the %s split has %d images)", o.First, n, o.Split, n)
 	}
 	if o.Random < 0 || o.Random > n {
-		return fmt.Errorf("random %d is out of range: want 0..%d (0 = none; the %s split has %d images)", o.Random, n, o.Split, n)
+		return fieldErrorf("random", "%d is out of range: want 0..%d (0 = none; the %s split has %d images)", o.Random, n, o.Split, n)
 	}
 	if o.First > 0 && o.Random > 0 {
-		return fmt.Errorf("first %d and random %d are exclusive: set one of them", o.First, o.Random)
+		return fieldErrorf("first", "%d and random %d are exclusive: set one of them", o.First, o.Random)
 	}
 	return nil
 }
@@ -216,10 +232,10 @@ func Load(o Options) (*Set, error) {
 		return nil, fmt.Errorf("MNIST files %s and %s disagree: %d images but %d labels", imgs.path, lbls.path, total, lbls.dims[0])
 	}
 	if o.First > total {
-		return nil, fmt.Errorf("first %d is out of range: want 0..%d (%s holds %d images)", o.First, total, imgs.path, total)
+		return nil, fieldErrorf("first", "%d is out of range: want 0..%d (%s holds %d images)", o.First, total, imgs.path, total)
 	}
 	if o.Random > total {
-		return nil, fmt.Errorf("random %d is out of range: want 0..%d (%s holds %d images)", o.Random, total, imgs.path, total)
+		return nil, fieldErrorf("random", "%d is out of range: want 0..%d (%s holds %d images)", o.Random, total, imgs.path, total)
 	}
 
 	var index []int
@@ -335,18 +351,18 @@ func openIdx(src mnistSource, name string, nd int) (*idxFile, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("MNIST file %s not found", path)
 		}
-		return nil, fmt.Errorf("MNIST file %s: %v", path, err)
+		return nil, fmt.Errorf("MNIST file %s: %w", path, err)
 	}
 	z, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<16))
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("MNIST file %s is not a valid gzip file: %v", path, err)
+		return nil, fmt.Errorf("MNIST file %s is not a valid gzip file: %w", path, err)
 	}
 	x := &idxFile{path: path, f: f, z: z}
 	hdr := make([]byte, 4+4*nd)
 	if _, err := io.ReadFull(z, hdr[:4]); err != nil {
 		x.Close()
-		return nil, fmt.Errorf("MNIST file %s: cannot read the idx magic number: %v", path, err)
+		return nil, fmt.Errorf("MNIST file %s: cannot read the idx magic number: %w", path, err)
 	}
 	magic := binary.BigEndian.Uint32(hdr)
 	if want := uint32(0x0800 | nd); magic != want {
@@ -355,7 +371,7 @@ func openIdx(src mnistSource, name string, nd int) (*idxFile, error) {
 	}
 	if _, err := io.ReadFull(z, hdr[4:]); err != nil {
 		x.Close()
-		return nil, fmt.Errorf("MNIST file %s: cannot read the idx header: %v", path, err)
+		return nil, fmt.Errorf("MNIST file %s: cannot read the idx header: %w", path, err)
 	}
 	x.dims = make([]int, nd)
 	for k := range x.dims {
@@ -442,7 +458,7 @@ func (x *idxFile) read(count, size int, what string, fn func(i int, b []byte) er
 			if errors.Is(b.err, io.EOF) || errors.Is(b.err, io.ErrUnexpectedEOF) {
 				return fmt.Errorf("MNIST file %s is truncated: it ends within the first %d %s of %d", x.path, b.start+b.k, what, x.dims[0])
 			}
-			return fmt.Errorf("MNIST file %s is corrupt: %v", x.path, b.err)
+			return fmt.Errorf("MNIST file %s is corrupt: %w", x.path, b.err)
 		}
 		for j := 0; j < b.k; j++ {
 			if err := fn(b.start+j, b.buf[j*size:(j+1)*size]); err != nil {
@@ -458,7 +474,7 @@ func (x *idxFile) read(count, size int, what string, fn func(i int, b []byte) er
 		case n > 0:
 			return fmt.Errorf("MNIST file %s is corrupt: data after the %d %s its header declares", x.path, count, what)
 		case !errors.Is(err, io.EOF):
-			return fmt.Errorf("MNIST file %s is corrupt: %v", x.path, err)
+			return fmt.Errorf("MNIST file %s is corrupt: %w", x.path, err)
 		}
 	}
 	return nil

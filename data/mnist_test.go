@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -501,5 +502,14 @@ func BenchmarkLoadTrainFirst2000Pool4(b *testing.B) {
 		if _, err := Load(Options{Dir: dir, Split: "train", Pool: 4, First: 2000}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFieldError: Validate's errors name the field in a *FieldError.
+func TestFieldError(t *testing.T) {
+	err := Options{Split: "test", Pool: 4, First: 3, Random: 2}.Validate()
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "first" || err.Error() != "first 3 and random 2 are exclusive: set one of them" {
+		t.Errorf("first and random: %v (%#v)", err, fe)
 	}
 }

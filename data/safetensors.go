@@ -46,8 +46,9 @@ func dtypeSize(dtype string) int {
 		return 8
 	case DTypeF32:
 		return 4
+	default:
+		return 0
 	}
-	return 0
 }
 
 // Tensor is one named array of a safetensors file.
@@ -84,7 +85,7 @@ func numel(shape []int) (int, error) {
 func tensorLen(t *Tensor) (int, error) {
 	n, err := numel(t.Shape)
 	if err != nil {
-		return 0, fmt.Errorf("tensor %q: %v", t.Name, err)
+		return 0, fmt.Errorf("tensor %q: %w", t.Name, err)
 	}
 	var have int
 	switch t.DType {
@@ -185,7 +186,7 @@ func safetensorsHeader(tensors []Tensor, metadata map[string]string) ([]byte, []
 func WriteSafetensors(path string, tensors []Tensor, metadata map[string]string) error {
 	hdr, sorted, err := safetensorsHeader(tensors, metadata)
 	if err != nil {
-		return fmt.Errorf("safetensors %s: %v", path, err)
+		return fmt.Errorf("safetensors %s: %w", path, err)
 	}
 	return WriteFileAtomic(path, func(f *os.File) error {
 		w := bufio.NewWriterSize(f, 1<<16)
@@ -211,6 +212,8 @@ func WriteSafetensors(path string, tensors []Tensor, metadata map[string]string)
 					binary.LittleEndian.PutUint64(b[:], uint64(v))
 					w.Write(b[:])
 				}
+			default: // safetensorsHeader accepted only the dtypes above
+				return fmt.Errorf("tensor %q: dtype %q cannot be written", t.Name, t.DType)
 			}
 		}
 		return w.Flush() // a bufio.Writer keeps its first error
@@ -245,7 +248,7 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 		return nil, nil, err
 	}
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("safetensors %s: %s", path, fmt.Sprintf(format, args...))
+		return fmt.Errorf("safetensors %s: %w", path, fmt.Errorf(format, args...))
 	}
 
 	tensors = make(map[string]Tensor, len(entries))
@@ -262,9 +265,11 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 		case DTypeI64:
 			t.I64 = make([]int64, e.n)
 			err = readLE(r, 8, e.n, func(i int, b []byte) { t.I64[i] = int64(binary.LittleEndian.Uint64(b)) })
+		default: // the header check accepted only the dtypes above
+			err = fmt.Errorf("dtype %q cannot be read", t.DType)
 		}
 		if err != nil {
-			return nil, nil, fail("tensor %q: cannot read its data: %v", e.name, err)
+			return nil, nil, fail("tensor %q: cannot read its data: %w", e.name, err)
 		}
 		tensors[e.name] = t
 	}
@@ -313,11 +318,11 @@ type headerEntry struct {
 // file and maxHeader. It returns the entries sorted by data offset.
 func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry, map[string]string, error) {
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("safetensors %s: %s", path, fmt.Sprintf(format, args...))
+		return fmt.Errorf("safetensors %s: %w", path, fmt.Errorf(format, args...))
 	}
 	st, err := f.Stat()
 	if err != nil {
-		return nil, nil, fail("%v", err)
+		return nil, nil, fail("%w", err)
 	}
 	size := st.Size()
 	if size < 8 {
@@ -325,7 +330,7 @@ func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry,
 	}
 	var b [8]byte
 	if _, err := io.ReadFull(r, b[:]); err != nil {
-		return nil, nil, fail("cannot read the header length: %v", err)
+		return nil, nil, fail("cannot read the header length: %w", err)
 	}
 	hlen := binary.LittleEndian.Uint64(b[:])
 	switch {
@@ -338,14 +343,14 @@ func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry,
 	}
 	hdr := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hdr); err != nil {
-		return nil, nil, fail("cannot read the header: %v", err)
+		return nil, nil, fail("cannot read the header: %w", err)
 	}
 	if hdr[0] != '{' {
 		return nil, nil, fail("header does not start with '{'")
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(hdr, &raw); err != nil {
-		return nil, nil, fail("header is not a JSON object: %v", err)
+		return nil, nil, fail("header is not a JSON object: %w", err)
 	}
 	dataLen := size - 8 - int64(hlen)
 	metadata := map[string]string{}
@@ -353,7 +358,7 @@ func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry,
 	for name, msg := range raw {
 		if name == metadataKey {
 			if err := json.Unmarshal(msg, &metadata); err != nil {
-				return nil, nil, fail("__metadata__ must map strings to strings: %v", err)
+				return nil, nil, fail("__metadata__ must map strings to strings: %w", err)
 			}
 			continue
 		}
@@ -361,7 +366,7 @@ func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry,
 		dec := json.NewDecoder(bytes.NewReader(msg))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&info); err != nil {
-			return nil, nil, fail("tensor %q: bad header entry: %v", name, err)
+			return nil, nil, fail("tensor %q: bad header entry: %w", name, err)
 		}
 		size := dtypeSize(info.DType)
 		switch {
@@ -378,7 +383,7 @@ func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry,
 		}
 		n, err := numel(info.Shape)
 		if err != nil {
-			return nil, nil, fail("tensor %q: %v", name, err)
+			return nil, nil, fail("tensor %q: %w", name, err)
 		}
 		if int64(n)*int64(size) != info.DataOffsets[1]-info.DataOffsets[0] {
 			return nil, nil, fail("tensor %q: shape %v of %s needs %d bytes but data_offsets %v span %d",
@@ -436,7 +441,7 @@ func ExportSet(path string, s *Set, metadata map[string]string) error {
 	}
 	sel, err := json.Marshal(s.Selected())
 	if err != nil {
-		return fmt.Errorf("safetensors %s: %v", path, err)
+		return fmt.Errorf("safetensors %s: %w", path, err)
 	}
 	meta := make(map[string]string, len(metadata)+1)
 	for k, v := range metadata {

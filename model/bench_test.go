@@ -3,7 +3,7 @@ package model
 import "testing"
 
 // benchStep measures one SGD step of 784-100-10 relu, float64, batch 128,
-// and reports samples/s (the figure: PyTorch CPU ≈ 150,000).
+// and reports samples/s (PyTorch on a CPU reaches about 150,000).
 func benchNet(b *testing.B) (*MLP, Batch) {
 	m, _ := New(Config{Layers: []int{784, 100, 10}, Activation: ReLU, Seed: 1})
 	return m, synthetic(128, 784, 10, 1)

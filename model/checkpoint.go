@@ -98,10 +98,10 @@ func LoadCheckpointMax(path string, maxParams int) (*MLP, CheckpointMeta, map[st
 		return nil, meta, nil, fmt.Errorf("%s: no \"config\" metadata: not an sgn checkpoint (need layers, activation and pool)", path)
 	}
 	if err := json.Unmarshal([]byte(cfg), &meta); err != nil {
-		return nil, meta, nil, fmt.Errorf("%s: metadata \"config\" is not valid JSON: %v", path, err)
+		return nil, meta, nil, fmt.Errorf("%s: metadata \"config\" is not valid JSON: %w", path, err)
 	}
 	if err := meta.Config.Validate(); err != nil {
-		return nil, meta, nil, fmt.Errorf("%s: %v", path, err)
+		return nil, meta, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if meta.Pool != 1 && meta.Pool != 2 && meta.Pool != 4 {
 		return nil, meta, nil, fmt.Errorf("%s: pool %d in the metadata: expected 1, 2 or 4", path, meta.Pool)
@@ -124,7 +124,7 @@ func LoadCheckpointMax(path string, maxParams int) (*MLP, CheckpointMeta, map[st
 	}
 	m, err := NewMax(meta.Config, maxParams)
 	if err != nil {
-		return nil, meta, nil, fmt.Errorf("%s: %v", path, err)
+		return nil, meta, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	lo := m.Layout
 	for l := 0; l < lo.NumLayers(); l++ {

@@ -10,8 +10,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Benchmarks of the issue "Exact Hessian-vector products and Hessian
-// spectra". The figure model is 49-16-16-10 tanh (P = 1242) on the first
+// Benchmarks of the exact Hessian-vector products and Hessian spectra. The
+// figure model is 49-16-16-10 tanh (P = 1242) on the first
 // 2,000 training images pooled by 4; the mnist preset is 784-100-10 relu
 // (P = 79,510). Run with
 //
@@ -140,8 +140,8 @@ func BenchmarkMulMatFigure2000(b *testing.B) {
 
 // BenchmarkFullHessianFigure2000 assembles the whole 1242×1242 Hessian of the
 // figure model over 2,000 images with hessian.Full (blocks of 64 unit
-// vectors through MulMat), including NewHessian's cached pass. The issue
-// asks for under 2 s.
+// vectors through MulMat), including NewHessian's cached pass; the target is
+// under 2 s.
 func BenchmarkFullHessianFigure2000(b *testing.B) {
 	m := benchFigureModel(b)
 	x := benchMNIST(b, 4, 2000)

@@ -2,7 +2,7 @@ package model
 
 import "testing"
 
-// The per-sample gradient benchmarks of issue 4: per-sample gradients should
+// The per-sample gradient benchmarks: per-sample gradients should
 // reach at least 50% of the throughput of a plain gradient on the same batch
 // (compare the samples/s of each pair, run back to back). For reference,
 // PyTorch's vmap per-sample gradients reach about 1,400 samples/s and a
@@ -44,7 +44,7 @@ func benchPlainGradient(b *testing.B, c Config, n int) {
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
-// The issue's case: 784-100-10 relu, 1,024 samples (P = 79,510).
+// The reference case: 784-100-10 relu, 1,024 samples (P = 79,510).
 func BenchmarkPerSampleVsGradient1024(b *testing.B) {
 	c := Config{Layers: []int{784, 100, 10}, Activation: ReLU, Seed: 1}
 	b.Run("persample", func(b *testing.B) { benchPerSample(b, c, 1024) })

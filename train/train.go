@@ -121,23 +121,40 @@ func PresetNames() []string {
 	return n
 }
 
-// Validate checks the settings and names the bad one.
+// SettingError reports an invalid field of Settings. Field is the field's
+// JSON name ("lr", "batch_size", "epochs", "momentum", "weight_decay",
+// "engine"), Label how the message names it ("learning rate") and Detail the
+// value and what is wrong with it; the message is "<label> <detail>".
+type SettingError struct {
+	Field, Label, Detail string
+}
+
+// Error returns "<label> <detail>", e.g. "learning rate 0: must be positive".
+func (e *SettingError) Error() string { return e.Label + " " + e.Detail }
+
+// Validate checks the settings and returns a *SettingError naming the bad one.
 func (s Settings) Validate() error {
+	bad := func(field, label, format string, args ...any) error {
+		return &SettingError{Field: field, Label: label, Detail: fmt.Sprintf(format, args...)}
+	}
 	switch {
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
-		return fmt.Errorf("learning rate %v: must be positive", s.LR)
+		return bad("lr", "learning rate", "%v: must be positive", s.LR)
 	case s.BatchSize <= 0:
-		return fmt.Errorf("batch size %d: must be positive", s.BatchSize)
+		return bad("batch_size", "batch size", "%d: must be positive", s.BatchSize)
 	case s.Epochs <= 0 && s.Steps <= 0:
-		return fmt.Errorf("epochs %d and steps %d: one must be positive", s.Epochs, s.Steps)
+		return bad("epochs", "epochs", "%d and steps %d: one must be positive", s.Epochs, s.Steps)
 	case s.Epochs < 0 || s.Steps < 0:
-		return fmt.Errorf("epochs %d and steps %d: must not be negative", s.Epochs, s.Steps)
+		return bad("epochs", "epochs", "%d and steps %d: must not be negative", s.Epochs, s.Steps)
 	case s.Momentum < 0 || s.Momentum >= 1:
-		return fmt.Errorf("momentum %v: must be in [0, 1)", s.Momentum)
+		return bad("momentum", "momentum", "%v: must be in [0, 1)", s.Momentum)
 	case s.WeightDecay < 0:
-		return fmt.Errorf("weight decay %v: must not be negative", s.WeightDecay)
+		return bad("weight_decay", "weight decay", "%v: must not be negative", s.WeightDecay)
 	}
-	return s.Engine.Validate()
+	if err := s.Engine.Validate(); err != nil {
+		return bad("engine", "engine", "%q: expected %s", string(s.Engine), strings.Join(EngineNames(), " or "))
+	}
+	return nil
 }
 
 // State is where a run stands; it is stored in each checkpoint so that a
@@ -204,8 +221,20 @@ const (
 	SummaryFile    = "summary.json"
 )
 
-// ErrDiverged reports a loss that became NaN or infinite.
-var ErrDiverged = errors.New("training diverged")
+// ErrDiverged reports a loss that became NaN or infinite. Errors that carry
+// it also match model.ErrNonFinite under errors.Is.
+var ErrDiverged error = diverged{}
+
+// diverged is ErrDiverged: "training diverged", a kind of
+// model.ErrNonFinite.
+type diverged struct{}
+
+func (diverged) Error() string        { return "training diverged" }
+func (diverged) Is(target error) bool { return target == model.ErrNonFinite }
+
+// ErrFinished reports a resumed run that has already done the epochs or
+// steps asked for.
+var ErrFinished = errors.New("nothing to do")
 
 // Run trains m on trainSet with minibatch SGD, θ ← θ − η(v), v ← μv + g +
 // λθ (PyTorch's SGD with momentum μ and weight decay λ; plain SGD when both
@@ -244,7 +273,7 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 			return nil, err
 		}
 		if err := sampler.Restore(st.Sampler); err != nil {
-			return nil, fmt.Errorf("%s: %v", ckpt, err)
+			return nil, fmt.Errorf("%s: %w", ckpt, err)
 		}
 		if err := truncateLog(filepath.Join(o.OutDir, LogFile), st.Step); err != nil {
 			return nil, err
@@ -307,11 +336,11 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		st.Sampler = sampler.State()
 		trE, err := m.Evaluate(m.Theta, trainB, nil, o.Workers)
 		if err != nil {
-			return nil, fmt.Errorf("%w at step %d: %v", ErrDiverged, st.Step, err)
+			return nil, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
 		}
 		teE, err := m.Evaluate(m.Theta, testB, nil, o.Workers)
 		if err != nil {
-			return nil, fmt.Errorf("%w at step %d: %v", ErrDiverged, st.Step, err)
+			return nil, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
 		}
 		last = LogLine{
 			Step: st.Step, Epoch: st.Epoch, Loss: epochLoss / float64(epochSteps),
@@ -328,7 +357,7 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		epochLoss, epochSteps, trainTime = 0, 0, 0
 	}
 	if last.Step == 0 {
-		return nil, fmt.Errorf("%s is already at step %d of %d: nothing to do (raise --epochs or --steps)", ckpt, st.Step, total)
+		return nil, fmt.Errorf("%s is already at step %d of %d: %w", ckpt, st.Step, total, ErrFinished)
 	}
 	wall := time.Since(start).Seconds()
 	sum := &Summary{
@@ -395,7 +424,7 @@ func resume(path string, m *model.MLP, velocity []float64, s Settings) (State, e
 		return st, fmt.Errorf("cannot resume: %s was trained with %+v, the run asks for %+v (only epochs and steps may change)", path, old, s)
 	}
 	if err := json.Unmarshal(meta.State, &st); err != nil {
-		return st, fmt.Errorf("cannot resume: %s: bad state: %v", path, err)
+		return st, fmt.Errorf("cannot resume: %s: bad state: %w", path, err)
 	}
 	copy(m.Theta, cm.Theta)
 	for name, v := range extra {

@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -196,5 +197,19 @@ func TestParseEngine(t *testing.T) {
 	}
 	if _, err := ParseEngine("torch"); err == nil || err.Error() != `engine "torch": expected gorgonia or gonum` {
 		t.Errorf("ParseEngine(torch): %v", err)
+	}
+}
+
+// TestTypedErrors: validation names the field in a *SettingError, and a
+// divergence is both ErrDiverged and model.ErrNonFinite.
+func TestTypedErrors(t *testing.T) {
+	err := Settings{LR: 0.1, BatchSize: 32, Epochs: 1, Engine: EngineGonum, WeightDecay: -1}.Validate()
+	var se *SettingError
+	if !errors.As(err, &se) || se.Field != "weight_decay" || err.Error() != "weight decay -1: must not be negative" {
+		t.Errorf("weight decay −1: %v (%#v)", err, se)
+	}
+	wrapped := fmt.Errorf("%w at step 3", ErrDiverged)
+	if !errors.Is(wrapped, ErrDiverged) || !errors.Is(wrapped, model.ErrNonFinite) {
+		t.Errorf("%v: errors.Is ErrDiverged %v, model.ErrNonFinite %v", wrapped, errors.Is(wrapped, ErrDiverged), errors.Is(wrapped, model.ErrNonFinite))
 	}
 }

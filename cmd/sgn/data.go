@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -24,8 +23,9 @@ func runData(a *app, args []string) error {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintf(a.stderr, "Usage: sgn data <subcommand> [flags]\n\nSubcommands:\n  export   write the exact tensors a model consumes (x N×D float64, y N int64) as safetensors\n\nRun 'sgn data export -h' for its flags.\n")
 		return flag.ErrHelp
+	default:
+		return usagef("unknown subcommand %q: want one of: %s", args[0], dataSubcommands)
 	}
-	return usagef("unknown subcommand %q: want one of: %s", args[0], dataSubcommands)
 }
 
 // runDataExport implements 'sgn data export': load a selection of MNIST,
@@ -51,7 +51,7 @@ func runDataExport(a *app, args []string) error {
 		return usagef("--out FILE is required (see -h)")
 	}
 	if err := o.Validate(); err != nil {
-		return usagef("%v", err)
+		return selectionUsage(err)
 	}
 	if st, err := os.Stat(*out); err == nil && st.IsDir() {
 		return fmt.Errorf("--out %s is a folder: want a file name such as %s", *out, filepath.Join(*out, "data.safetensors"))
@@ -77,7 +77,7 @@ func runDataExport(a *app, args []string) error {
 	}
 	st, err := os.Stat(*out)
 	if err != nil {
-		return errors.New("cannot stat the file just written: " + err.Error())
+		return fmt.Errorf("cannot stat the file just written: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "wrote %s: N=%d D=%d (%s, pool %d), %d bytes\n", *out, s.N, s.D, s.Selection, s.Pool, st.Size())
 	return nil

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"strings"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
@@ -31,17 +31,19 @@ func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (dat
 	}
 	o.Pool = meta.Pool
 	if err := o.Validate(); err != nil {
-		msg := err.Error()
-		// data names the fields as the flags are named: make them flags.
-		for _, f := range []string{"split ", "first ", "random "} {
-			if strings.HasPrefix(msg, f) {
-				msg = "--" + msg
-				break
-			}
-		}
-		return o, usagef("%s", msg)
+		return o, selectionUsage(err)
 	}
 	return o, nil
+}
+
+// selectionUsage returns err as a usage error; a data.FieldError names the
+// flag of the field (the flags are spelled as data names the fields).
+func selectionUsage(err error) error {
+	var fe *data.FieldError
+	if errors.As(err, &fe) {
+		return usagef("--%s %s", fe.Field, fe.Detail)
+	}
+	return usagef("%v", err)
 }
 
 // loadSelection loads the samples o and checks that they fit the model of

@@ -137,7 +137,11 @@ func runTrain(a *app, args []string) error {
 		return usagef("--layers %v: the output width must be 10 (MNIST classes)", mc.Layers)
 	}
 	if err := s.Validate(); err != nil {
-		return usagef("%s", flagNames(err.Error()))
+		var se *train.SettingError
+		if errors.As(err, &se) {
+			return usagef("--%s %s", strings.ReplaceAll(se.Field, "_", "-"), se.Detail)
+		}
+		return usagef("%v", err)
 	}
 	if err := checkWorkers(*workers); err != nil {
 		return err
@@ -191,6 +195,9 @@ func runTrain(a *app, args []string) error {
 		},
 	})
 	prog.Done()
+	if errors.Is(err, train.ErrFinished) {
+		return fmt.Errorf("%w (raise --epochs or --steps)", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -202,14 +209,6 @@ func runTrain(a *app, args []string) error {
 	fmt.Fprintf(a.stdout, "checkpoint %s\nlog %s, summary %s\n", sum.Checkpoint,
 		filepath.Join(*out, train.LogFile), filepath.Join(*out, train.SummaryFile))
 	return nil
-}
-
-// flagNames rewrites the settings' names in a validation message into the
-// command's flag names.
-func flagNames(msg string) string {
-	r := strings.NewReplacer("learning rate", "--lr", "batch size", "--batch-size", "epochs", "--epochs",
-		"steps", "--steps", "momentum", "--momentum", "weight decay", "--weight-decay", "engine", "--engine")
-	return r.Replace(msg)
 }
 
 // checkWritable makes sure files can be created in dir before any long work.
