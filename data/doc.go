@@ -14,7 +14,6 @@
 // the SGD theory). Both save and restore their position in O(1).
 //
 // Safetensors (https://huggingface.co/docs/safetensors) is the file format of
-// checkpoints and exports: WriteSafetensors, ReadSafetensors, ExportSet.
-//
-// Every file is written atomically (WriteFileAtomic, WriteBytesAtomic).
+// checkpoints and exports: WriteSafetensors, ReadSafetensors, ExportSet;
+// every file is written atomically.
 package data

@@ -12,6 +12,8 @@ import (
 	"os"
 	"sort"
 	"strconv"
+
+	"github.com/sgn-project/sgn/internal/atomicfile"
 )
 
 // The safetensors format (https://huggingface.co/docs/safetensors):
@@ -178,7 +180,7 @@ func safetensorsHeader(tensors []Tensor, metadata map[string]string) ([]byte, []
 }
 
 // WriteSafetensors writes tensors and metadata to path in the safetensors
-// format, atomically (WriteFileAtomic). The header lists "__metadata__"
+// format, atomically (internal/atomicfile). The header lists "__metadata__"
 // first (omitted when metadata is empty), then the tensors sorted by name,
 // whose data follow in that order; it is padded with spaces to a multiple of
 // 8 bytes so that the data start 8-byte aligned. Errors name the file and the
@@ -188,7 +190,7 @@ func WriteSafetensors(path string, tensors []Tensor, metadata map[string]string)
 	if err != nil {
 		return fmt.Errorf("safetensors %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, func(f *os.File) error {
+	return atomicfile.Write(path, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 1<<16)
 		var b [8]byte
 		binary.LittleEndian.PutUint64(b[:], uint64(len(hdr)))

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -367,7 +368,7 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		Checkpoint: ckpt, Resumed: o.Resume, Version: o.Version,
 	}
 	js, _ := json.MarshalIndent(sum, "", "  ")
-	if err := data.WriteBytesAtomic(filepath.Join(o.OutDir, SummaryFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(o.OutDir, SummaryFile), append(js, '\n')); err != nil {
 		return nil, err
 	}
 	return sum, nil
@@ -476,5 +477,5 @@ func truncateLog(path string, step int) error {
 		}
 		keep = append(keep, line...)
 	}
-	return data.WriteBytesAtomic(path, keep)
+	return atomicfile.WriteBytes(path, keep)
 }
