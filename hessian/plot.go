@@ -1,14 +1,12 @@
 package hessian
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 
+	"github.com/sgn-project/sgn/internal/figure"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -48,7 +46,7 @@ func PlotDensity(d *Density, sigma float64, path, title string) error {
 		return fmt.Errorf("hessian.PlotDensity: %w", err)
 	}
 	p.Add(line)
-	return savePlot(p, path)
+	return figure.Save(p, plotSize, path)
 }
 
 // PlotSpectrum draws eigenvalue against index (1 = most extreme) for the
@@ -84,56 +82,8 @@ func PlotSpectrum(top, bottom []float64, path, title string) error {
 		p.Add(line, points)
 		p.Legend.Add(s.name, line, points)
 	}
-	return savePlot(p, path)
+	return figure.Save(p, plotSize, path)
 }
 
-// savePlot renders p as PNG and SVG and writes each file atomically.
-func savePlot(p *plot.Plot, path string) error {
-	for _, format := range []string{"png", "svg"} {
-		wt, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, format)
-		if err != nil {
-			return fmt.Errorf("rendering %s.%s: %w", path, format, err)
-		}
-		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
-			return fmt.Errorf("rendering %s.%s: %w", path, format, err)
-		}
-		if err := writeAtomic(path+"."+format, b.Bytes()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeAtomic writes b to path through a temporary file in the same folder
-// and a rename, so path holds the old or the complete new content. (hessian
-// may not import the project's data package, whose WriteBytesAtomic this
-// mirrors.)
-func writeAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
+// plotSize is the size of the hessian figures (PNG at figure.DefaultDPI).
+var plotSize = figure.Size{Width: 6 * vg.Inch, Height: 4 * vg.Inch}
