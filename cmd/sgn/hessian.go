@@ -14,6 +14,8 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/atomicfile"
+	iseed "github.com/sgn-project/sgn/internal/seed"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/floats"
@@ -301,7 +303,7 @@ func runHessian(a *app, args []string) error {
 	// Lanczos: top-k and bottom-k eigenpairs.
 	if *topK+*bottomK > 0 {
 		t0 = time.Now()
-		lseed := hessStageSeed(*seed, 1)
+		lseed := iseed.Stream(*seed, 1)
 		effMax := *maxIter
 		if effMax == 0 {
 			effMax = max(300, 10*max(*topK, *bottomK))
@@ -332,7 +334,7 @@ func runHessian(a *app, args []string) error {
 	// Hutchinson's trace.
 	if *trace {
 		t0 = time.Now()
-		tseed := hessStageSeed(*seed, 2)
+		tseed := iseed.Stream(*seed, 2)
 		p := a.newProgress("trace", *traceMax, *quiet)
 		est, err := hessian.Hutchinson(op, hessian.HutchinsonOptions{
 			Seed: tseed, MinSamples: min(10, *traceMax), MaxSamples: *traceMax, Tol: *traceTol,
@@ -349,7 +351,7 @@ func runHessian(a *app, args []string) error {
 	// SLQ spectral density.
 	if *density {
 		t0 = time.Now()
-		dseed := hessStageSeed(*seed, 3)
+		dseed := iseed.Stream(*seed, 3)
 		steps := min(*slqSteps, dim)
 		p := a.newProgress("density", *slqRuns*steps, *quiet)
 		d, err := hessian.SLQ(op, hessian.SLQOptions{
@@ -426,7 +428,7 @@ func runHessian(a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", hessJSONFile, err)
 	}
-	if err := data.WriteBytesAtomic(filepath.Join(*out, hessJSONFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(*out, hessJSONFile), append(js, '\n')); err != nil {
 		return err
 	}
 	hessSummary(a, rep, *out)
@@ -587,15 +589,6 @@ func hessNonNil(x []float64) []float64 {
 		return []float64{}
 	}
 	return x
-}
-
-// hessStageSeed derives the seed of a stage from --seed (SplitMix64 of
-// seed + stage·golden gamma), so the stages draw independent streams.
-func hessStageSeed(seed uint64, stage int) uint64 {
-	z := seed + uint64(stage)*0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
 }
 
 // hessMulSat returns a·b, saturating at math.MaxInt64.
