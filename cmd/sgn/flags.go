@@ -20,7 +20,14 @@ import (
 // runtime.NumCPU(); what says what the goroutines do. checkWorkers validates
 // the value.
 func workersFlag(fs *flag.FlagSet, what string) *int {
-	return fs.Int("workers", runtime.NumCPU(), "goroutines for "+what+" (default: the number of CPUs; results do not depend on it)")
+	p := new(int)
+	workersVar(fs, p, what)
+	return p
+}
+
+// workersVar is workersFlag storing into p.
+func workersVar(fs *flag.FlagSet, p *int, what string) {
+	fs.IntVar(p, "workers", runtime.NumCPU(), "goroutines for "+what+" (default: the number of CPUs; results do not depend on it)")
 }
 
 // checkWorkers returns a usage error unless n ≥ 1.

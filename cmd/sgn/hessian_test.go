@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/hessian/analysis"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/mat"
 )
@@ -19,15 +20,15 @@ func hessCheckpoint(t *testing.T, pool int) string {
 	return writeCheckpoint(t, t.TempDir(), "model.safetensors", []int{49, 8, 10}, 3, pool)
 }
 
-func hessReadReport(t *testing.T, dir string) *hessReport {
+func hessReadReport(t *testing.T, dir string) *analysis.Report {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, hessJSONFile))
+	b, err := os.ReadFile(filepath.Join(dir, analysis.JSONFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r hessReport
+	var r analysis.Report
 	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatalf("%s: %v", hessJSONFile, err)
+		t.Fatalf("%s: %v", analysis.JSONFile, err)
 	}
 	return &r
 }
@@ -61,7 +62,7 @@ func TestHessianCommand(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout)
 		}
 	}
-	for _, f := range []string{hessJSONFile, "density.png", "density.svg", "spectrum.png", "spectrum.svg", hessMatrixFile} {
+	for _, f := range []string{analysis.JSONFile, "density.png", "density.svg", "spectrum.png", "spectrum.svg", analysis.MatrixFile} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("output %s missing or empty", f)
 		}
@@ -111,7 +112,7 @@ func TestHessianCommand(t *testing.T) {
 
 	// The saved matrix: its columns are R-operator products, its eigenpairs
 	// satisfy H v = λ v with orthonormal v, its trace is the exact trace.
-	ts, _, err := data.ReadSafetensors(filepath.Join(dir, hessMatrixFile))
+	ts, _, err := data.ReadSafetensors(filepath.Join(dir, analysis.MatrixFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +310,7 @@ func TestHessianBadInput(t *testing.T) {
 			}
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, hessJSONFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(out, analysis.JSONFile)); err == nil {
 		t.Error("a refused run wrote hessian.json")
 	}
 }
@@ -331,7 +332,7 @@ func TestHessianParseBytes(t *testing.T) {
 func TestHessianWorkersBitIdentical(t *testing.T) {
 	mnist := mnistOrSkip(t)
 	ck := hessCheckpoint(t, 4)
-	var reps []*hessReport
+	var reps []*analysis.Report
 	for _, w := range []string{"1", "3"} {
 		dir := t.TempDir()
 		code, _, stderr := run("hessian", "--checkpoint", ck, "--mnist", mnist, "--first", "300", "--top-k", "4",

@@ -1,0 +1,249 @@
+package analysis
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/model"
+	"gonum.org/v1/gonum/floats"
+)
+
+// Stages reported to Options.Progress, in the order they run.
+const (
+	StageLanczos = "lanczos"
+	StageTrace   = "trace"
+	StageDensity = "density"
+	StageFull    = "full" // units: assembled columns
+)
+
+// Seed streams of the stages: stage k draws from seed.Stream(Seed, k).
+const (
+	lanczosStream = 1
+	traceStream   = 2
+	densityStream = 3
+)
+
+// fullBlockSize is the number of columns Full assembles per block product.
+const fullBlockSize = 64
+
+// Options configure Run. Every stage is optional; at least one must be
+// asked for.
+type Options struct {
+	// TopK and BottomK are the numbers of largest and smallest eigenvalues
+	// by Lanczos (hessian.Lanczos) with tolerance Tol; MaxIter caps the
+	// Krylov dimension (0: min(n, max(300, 10·max(TopK, BottomK)))).
+	TopK, BottomK, MaxIter int
+	Tol                    float64
+	// Trace asks for Hutchinson's estimate (hessian.Hutchinson), stopping
+	// at relative standard error TraceTol (after 10 probes) or TraceMax
+	// probes.
+	Trace    bool
+	TraceTol float64
+	TraceMax int
+	// Density asks for the SLQ density (hessian.SLQ) of SLQRuns runs of
+	// SLQSteps steps, drawn with Gaussian width Sigma (0:
+	// hessian.DefaultSigma).
+	Density           bool
+	SLQRuns, SLQSteps int
+	Sigma             float64
+	// Full asks for the assembled matrix and its exact eigendecomposition,
+	// refused when it needs more than MaxMemory bytes; SaveMatrix also
+	// writes H, its eigenvectors and eigenvalues to hessian.safetensors.
+	Full, SaveMatrix bool
+	MaxMemory        int64
+	// Layer restricts the analysis to the diagonal block of layer Layer
+	// (1-based); 0 is the whole network.
+	Layer int
+	// Seed is the seed of the random vectors; Workers the goroutines of the
+	// Hessian-vector products (results do not depend on it).
+	Seed    uint64
+	Workers int
+	// OutDir is the output folder (created if missing); Version and
+	// Configuration are recorded in the report.
+	OutDir        string
+	Version       string
+	Configuration map[string]string
+	// Progress, if not nil, is called with a stage (Stage*), the units done
+	// and the total.
+	Progress func(stage string, done, total int)
+}
+
+// OptionError reports an option that does not fit the model. Field is the
+// option's name in snake case ("top_k", "bottom_k", "max_iter", "layer")
+// and Detail its value and what is wrong; the message is
+// "<field> <detail>".
+type OptionError struct {
+	Field, Detail string
+}
+
+// Error returns "<field> <detail>".
+func (e *OptionError) Error() string { return e.Field + " " + e.Detail }
+
+// MemoryError reports a dense decomposition that needs more memory than
+// Options.MaxMemory: Copies matrices of Dim×Dim float64, Need bytes in all,
+// for What ("the model's P = 1242 parameters").
+type MemoryError struct {
+	What        string
+	Copies, Dim int
+	Need, Limit int64
+}
+
+// Error describes the refusal.
+func (e *MemoryError) Error() string {
+	return fmt.Sprintf("the dense decomposition of %s needs %d bytes for %d copies of a %d×%d float64 matrix, more than the limit of %d bytes",
+		e.What, e.Need, e.Copies, e.Dim, e.Dim, e.Limit)
+}
+
+// plan is what Run checked before loading any data.
+type plan struct {
+	begin, end, dim int
+	fullBytes       int64
+	what            string
+}
+
+// check validates o against the model: the block, k against its dimension,
+// the memory of the dense decomposition.
+func (o Options) check(lo model.Layout, layers []int) (plan, error) {
+	L := lo.NumLayers()
+	p := plan{begin: 0, end: lo.P, what: fmt.Sprintf("the model's P = %d parameters", lo.P)}
+	if o.Layer < 0 || o.Layer > L {
+		return p, &OptionError{"layer", fmt.Sprintf("%d: the model %v has %d layers (fc1..fc%d)", o.Layer, layers, L, L)}
+	}
+	if o.Layer != 0 {
+		p.begin, p.end = lo.LayerRange(o.Layer - 1)
+		p.what = fmt.Sprintf("the %d parameters of layer %d", p.end-p.begin, o.Layer)
+	}
+	p.dim = p.end - p.begin
+	switch k := max(o.TopK, o.BottomK); {
+	case o.TopK > p.dim:
+		return p, &OptionError{"top_k", fmt.Sprintf("%d is larger than %s", o.TopK, p.what)}
+	case o.BottomK > p.dim:
+		return p, &OptionError{"bottom_k", fmt.Sprintf("%d is larger than %s", o.BottomK, p.what)}
+	case o.MaxIter > 0 && o.MaxIter < k:
+		return p, &OptionError{"max_iter", fmt.Sprintf("%d is smaller than k = %d", o.MaxIter, k)}
+	}
+	if o.Full {
+		copies := 2 // H and the eigensolver's working copy
+		if o.SaveMatrix {
+			copies = 3 // and the eigenvectors
+		}
+		p.fullBytes = mulSat(hessian.FullBytes(p.dim), int64(copies))
+		if p.fullBytes > o.MaxMemory {
+			return p, &MemoryError{What: p.what, Copies: copies, Dim: p.dim, Need: p.fullBytes, Limit: o.MaxMemory}
+		}
+	}
+	return p, nil
+}
+
+// mulSat returns a·b, saturating at math.MaxInt64.
+func mulSat(a, b int64) int64 {
+	if a != 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+// Run loads the samples sel (their pool must be the checkpoint's), builds
+// the exact Hessian of the mean cross-entropy at the checkpoint's θ
+// (model.Hessian, Pearlmutter's R-operator), runs the stages o asks for and
+// writes hessian.json, the figures and (SaveMatrix) hessian.safetensors in
+// o.OutDir. checkpoint is the file m and meta were loaded from. Options
+// that do not fit the model are reported before any data is loaded, as an
+// *OptionError or a *MemoryError.
+func Run(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Options, o Options) (*Report, error) {
+	start := time.Now()
+	pl, err := o.check(m.Layout, meta.Layers)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{o: o, pl: pl, timings: map[string]float64{}}
+	if err := r.setup(m, meta, checkpoint, sel); err != nil {
+		return nil, err
+	}
+	for _, stage := range []func() error{r.lanczos, r.trace, r.density, r.full} {
+		if err := stage(); err != nil {
+			return nil, err
+		}
+	}
+	r.timings["total"] = time.Since(start).Seconds()
+	rep := r.rep
+	rep.Files = append([]string{JSONFile}, rep.Files...)
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", JSONFile, err)
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(o.OutDir, JSONFile), append(js, '\n')); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// runner carries a run through its stages.
+type runner struct {
+	o       Options
+	pl      plan
+	op      hessian.Operator
+	rep     *Report
+	title   string
+	timings map[string]float64
+}
+
+// progress forwards to o.Progress.
+func (r *runner) progress(stage string) func(done, total int) {
+	return func(done, total int) {
+		if r.o.Progress != nil {
+			r.o.Progress(stage, done, total)
+		}
+	}
+}
+
+// setup loads the data, builds the Hessian (or its layer block) and starts
+// the report.
+func (r *runner) setup(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Options) error {
+	t0 := time.Now()
+	s, err := data.Load(sel)
+	if err != nil {
+		return err
+	}
+	if s.D != m.InputDim() {
+		return fmt.Errorf("checkpoint %s expects %d features per image (layers %v) but the data pooled by %d have %d", checkpoint, m.InputDim(), m.Layers, s.Pool, s.D)
+	}
+	r.timings["load"] = time.Since(t0).Seconds()
+	if err := os.MkdirAll(r.o.OutDir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the output folder %s: %w", r.o.OutDir, err)
+	}
+	t0 = time.Now()
+	h, err := m.NewHessian(m.Theta, model.Batch{X: s.X, Y: s.Y}, r.o.Workers)
+	if err != nil {
+		return fmt.Errorf("checkpoint %s on %s: %w", checkpoint, s.Selection, err)
+	}
+	r.op = h
+	if r.o.Layer != 0 {
+		blk, err := h.LayerBlock(r.o.Layer - 1)
+		if err != nil {
+			return err
+		}
+		r.op = blk
+	}
+	r.timings["setup"] = time.Since(t0).Seconds()
+	pl := r.pl
+	r.rep = &Report{
+		Version: r.o.Version, Checkpoint: checkpoint, Config: meta, Data: s.Selected(),
+		NumParams: pl.dim, NumParamsModel: m.Layout.P, NumSamples: s.N,
+		Layer: r.o.Layer, Block: [2]int{pl.begin, pl.end},
+		Loss: h.Loss(), GradNorm: floats.Norm(h.Gradient(), 2), GradNormBlock: floats.Norm(h.Gradient()[pl.begin:pl.end], 2),
+		Timings: r.timings, Seed: r.o.Seed, Configuration: r.o.Configuration,
+	}
+	r.title = fmt.Sprintf("%s %v, %s", meta.Activation, meta.Layers, s.Selection)
+	if r.o.Layer != 0 {
+		r.title = fmt.Sprintf("fc%d block of %s", r.o.Layer, r.title)
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package analysis
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/seed"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/mat"
+)
+
+// lanczos computes the top-k and bottom-k eigenpairs and draws them.
+func (r *runner) lanczos() error {
+	o := r.o
+	if o.TopK+o.BottomK == 0 {
+		return nil
+	}
+	t0 := time.Now()
+	lseed := seed.Stream(o.Seed, lanczosStream)
+	effMax := o.MaxIter
+	if effMax == 0 {
+		effMax = max(300, 10*max(o.TopK, o.BottomK))
+	}
+	effMax = min(effMax, r.pl.dim)
+	prog := r.progress(StageLanczos)
+	sp, err := hessian.Lanczos(r.op, o.TopK, o.BottomK, hessian.LanczosOptions{
+		Seed: lseed, MaxIter: o.MaxIter, Tol: o.Tol,
+		Progress: func(it, _ int) { prog(it, effMax) },
+	})
+	if err != nil {
+		return err
+	}
+	rep := r.rep
+	rep.Eigenvalues, rep.Residuals = nonNil(sp.Top), nonNil(sp.TopResiduals)
+	rep.EigenvaluesSmallest, rep.ResidualsSmallest = nonNil(sp.Bottom), nonNil(sp.BottomResiduals)
+	rep.Lanczos = &Lanczos{Iterations: sp.Iterations, Converged: sp.Converged, Tol: o.Tol, MaxIter: effMax, Seed: lseed}
+	r.timings["lanczos"] = time.Since(t0).Seconds()
+	if err := hessian.PlotSpectrum(sp.Top, sp.Bottom, filepath.Join(o.OutDir, SpectrumBase), "Hessian eigenvalues (Lanczos), "+r.title); err != nil {
+		return err
+	}
+	rep.Files = append(rep.Files, SpectrumBase+".png", SpectrumBase+".svg")
+	return nil
+}
+
+// trace estimates the trace by Hutchinson's method.
+func (r *runner) trace() error {
+	o := r.o
+	if !o.Trace {
+		return nil
+	}
+	t0 := time.Now()
+	tseed := seed.Stream(o.Seed, traceStream)
+	prog := r.progress(StageTrace)
+	est, err := hessian.Hutchinson(r.op, hessian.HutchinsonOptions{
+		Seed: tseed, MinSamples: min(10, o.TraceMax), MaxSamples: o.TraceMax, Tol: o.TraceTol,
+		Progress: func(d, _ int) { prog(d, o.TraceMax) },
+	})
+	if err != nil {
+		return err
+	}
+	r.rep.Trace = &Trace{Estimate: &est.Estimate, StdErr: &est.StdErr, Samples: est.Samples, Tol: o.TraceTol, Seed: tseed}
+	r.timings["trace"] = time.Since(t0).Seconds()
+	return nil
+}
+
+// density estimates the spectral density by SLQ and draws it.
+func (r *runner) density() error {
+	o := r.o
+	if !o.Density {
+		return nil
+	}
+	t0 := time.Now()
+	dseed := seed.Stream(o.Seed, densityStream)
+	steps := min(o.SLQSteps, r.pl.dim)
+	prog := r.progress(StageDensity)
+	d, err := hessian.SLQ(r.op, hessian.SLQOptions{
+		Seed: dseed, NumRuns: o.SLQRuns, Steps: steps,
+		Progress: func(dn, _ int) { prog(dn, o.SLQRuns*steps) },
+	})
+	if err != nil {
+		return err
+	}
+	sg := o.Sigma
+	if sg == 0 {
+		sg = hessian.DefaultSigma(d)
+	}
+	r.rep.Density = &Density{Runs: d.NumRuns, Steps: d.Steps, Sigma: sg, Seed: dseed, Nodes: d.Nodes, Weights: d.Weights}
+	if err := hessian.PlotDensity(d, sg, filepath.Join(o.OutDir, DensityBase), "Hessian spectral density (SLQ), "+r.title); err != nil {
+		return err
+	}
+	r.rep.Files = append(r.rep.Files, DensityBase+".png", DensityBase+".svg")
+	r.timings["density"] = time.Since(t0).Seconds()
+	return nil
+}
+
+// full assembles the matrix, decomposes it exactly, compares Lanczos with
+// it and (SaveMatrix) writes it.
+func (r *runner) full() error {
+	o, rep := r.o, r.rep
+	if !o.Full {
+		return nil
+	}
+	t0 := time.Now()
+	H, asym, err := hessian.Full(r.op, fullBlockSize, r.progress(StageFull))
+	if err != nil {
+		return err
+	}
+	r.timings["full_assembly"] = time.Since(t0).Seconds()
+	t0 = time.Now()
+	eig, err := hessian.Decompose(H, o.SaveMatrix)
+	if err != nil {
+		return fmt.Errorf("the Hessian: %w", err)
+	}
+	f := &Full{EigenvaluesAscending: eig.Values, Top: eig.Top(o.TopK), Bottom: eig.Bottom(o.BottomK),
+		Trace: eig.Trace, Asymmetry: asym, Bytes: r.pl.fullBytes}
+	if eig.MaxAbs > 0 {
+		f.AsymmetryRelative = asym / eig.MaxAbs
+	}
+	if rep.Lanczos != nil {
+		scale := eig.SpectralScale()
+		if o.TopK > 0 {
+			e := hessian.MaxRelError(rep.Eigenvalues, f.Top, scale)
+			f.LanczosMaxRelErrorTop = &e
+		}
+		if o.BottomK > 0 {
+			e := hessian.MaxRelError(rep.EigenvaluesSmallest, f.Bottom, scale)
+			f.LanczosMaxRelErrorBottom = &e
+		}
+	}
+	rep.Full = f
+	if rep.Trace == nil {
+		rep.Trace = &Trace{}
+	}
+	rep.Trace.Exact = &f.Trace
+	r.timings["full_eigen"] = time.Since(t0).Seconds()
+	if !o.SaveMatrix {
+		return nil
+	}
+	t0 = time.Now()
+	if err := saveMatrix(filepath.Join(o.OutDir, MatrixFile), H, eig.Vectors, eig.Values, rep); err != nil {
+		return err
+	}
+	rep.Files = append(rep.Files, MatrixFile)
+	r.timings["save_matrix"] = time.Since(t0).Seconds()
+	return nil
+}
+
+// saveMatrix writes H (n×n), its eigenvectors (n×n, column i belongs to
+// eigenvalue i) and the eigenvalues (ascending) as safetensors, float64,
+// with the run's description in the metadata.
+func saveMatrix(path string, H *mat.SymDense, vecs *mat.Dense, vals []float64, rep *Report) error {
+	n := H.SymmetricDim()
+	// H's storage is n×n row-major with the upper triangle authoritative;
+	// its lower triangle is filled in place (SymDense never reads it), so
+	// the matrix is written without a copy. vecs is a fresh n×n Dense.
+	raw := H.RawSymmetric()
+	if raw.Uplo != blas.Upper || raw.Stride != n {
+		return fmt.Errorf("internal: unexpected storage of the assembled Hessian")
+	}
+	a := raw.Data[:n*n]
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			a[j*n+i] = a[i*n+j]
+		}
+	}
+	vr := vecs.RawMatrix()
+	if vr.Stride != n {
+		return fmt.Errorf("internal: unexpected storage of the eigenvectors")
+	}
+	cfg, err := json.Marshal(rep.Config)
+	if err != nil {
+		return err
+	}
+	sel, err := json.Marshal(rep.Data)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{
+		"format":      "sgn hessian",
+		"version":     rep.Version,
+		"checkpoint":  rep.Checkpoint,
+		"config":      string(cfg),
+		"data":        string(sel),
+		"block":       fmt.Sprintf("[%d, %d)", rep.Block[0], rep.Block[1]),
+		"description": "hessian: H (P×P) of the mean cross-entropy; eigenvectors: column i is the unit eigenvector of eigenvalues[i]; eigenvalues ascending",
+	}
+	return data.WriteSafetensors(path, []data.Tensor{
+		{Name: "hessian", DType: data.DTypeF64, Shape: []int{n, n}, F64: a},
+		{Name: "eigenvectors", DType: data.DTypeF64, Shape: []int{n, n}, F64: vr.Data[:n*n]},
+		{Name: "eigenvalues", DType: data.DTypeF64, Shape: []int{n}, F64: vals},
+	}, meta)
+}
+
+// nonNil returns x, or an empty slice for nil (so JSON shows []).
+func nonNil(x []float64) []float64 {
+	if x == nil {
+		return []float64{}
+	}
+	return x
+}
