@@ -201,10 +201,46 @@ func (c *Config) Validate() error {
 	if c.MaxSteps < 1 {
 		return fmt.Errorf("max_steps %d: want a positive integer", c.MaxSteps)
 	}
-	if int64(len(c.Points()))*int64(c.Runs) > math.MaxInt32 {
+	n := c.numPoints()
+	if n > maxPoints {
+		return fmt.Errorf("the sweep has %d grid points, more than %d: shorten the lists", n, maxPoints)
+	}
+	if n > math.MaxInt32/int64(c.Runs) {
 		return errors.New("the sweep has more than 2³¹ runs")
 	}
 	return nil
+}
+
+// maxPoints bounds the grid of a sweep: every point gets a simulator, built
+// before the first run.
+const maxPoints = 1 << 20
+
+// numPoints counts the grid points of Points without enumerating them,
+// saturating at 2⁶² (a few lists of numbers multiply into a grid too large
+// to hold).
+func (c Config) numPoints() int64 {
+	const most = 1 << 62
+	mul := func(a int64, n int) int64 {
+		if n == 0 {
+			n = 1 // an unused list counts once (see Points)
+		}
+		if a > most/int64(n) {
+			return most
+		}
+		return a * int64(n)
+	}
+	var total int64
+	for _, dyn := range c.Dynamics {
+		n := mul(int64(len(c.Sharpness)), len(c.Eta))
+		if dyn.UsesBatch() {
+			n = mul(n, len(c.BatchSize))
+		}
+		if dyn.UsesTemperature() {
+			n = mul(n, len(c.Temperature))
+		}
+		total = min(total+n, most)
+	}
+	return total
 }
 
 // Hash returns a short hash (16 hex digits of SHA-256) of the

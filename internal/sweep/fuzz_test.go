@@ -1,0 +1,44 @@
+package sweep
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// FuzzRead feeds arbitrary config.json and runs.jsonl files to Read (with
+// the synthetic testKind): it must return records inside the grid, unique
+// and checked, or an error, never panic, and allocate no more than the
+// files' size calls for.
+func FuzzRead(f *testing.F) {
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, config, runs []byte) {
+		if err := os.WriteFile(filepath.Join(dir, ConfigFile), config, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, RunsFile), runs, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		d, err := testKind.Read(dir)
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+			t.Fatalf("files of %d and %d bytes made Read allocate %d bytes", len(config), len(runs), n)
+		}
+		if err != nil {
+			return
+		}
+		seen := map[[2]int]bool{}
+		for _, r := range d.Runs {
+			if r.Point < 0 || r.Point >= d.Grid.Points || r.Run < 0 || r.Run >= d.Grid.Runs || seen[r.key()] {
+				t.Fatalf("record %+v accepted in a grid of %d×%d", r, d.Grid.Points, d.Grid.Runs)
+			}
+			if r.Seed != d.Grid.Task(r.Point, r.Run).Seed || testKind.Check(&d.Config, r) != nil {
+				t.Fatalf("record %+v accepted with a wrong seed or result", r)
+			}
+			seen[r.key()] = true
+		}
+	})
+}
