@@ -114,13 +114,13 @@ func ParseConfig(r io.Reader, name string) (Config, error) {
 	dec.DisallowUnknownFields()
 	var c Config
 	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("%s: not a valid sweep config: %v", name, err)
+		return Config{}, fmt.Errorf("%s: not a valid sweep config: %w", name, err)
 	}
 	if dec.More() {
 		return Config{}, fmt.Errorf("%s: not a valid sweep config: data after the JSON object", name)
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("%s: %v", name, err)
+		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return c, nil
 }
@@ -129,7 +129,7 @@ func ParseConfig(r io.Reader, name string) (Config, error) {
 func ReadConfig(path string) (Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("cannot read sweep config: %v", err)
+		return Config{}, fmt.Errorf("cannot read sweep config: %w", err)
 	}
 	defer f.Close()
 	return ParseConfig(f, path)

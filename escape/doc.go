@@ -1,6 +1,7 @@
 // Package escape measures how SGD and SGLD escape from minima and checks the
-// measurement against Kramers' escape theory (seed slides, "Kramers Escape
-// Problem", Theorems 1 and 2).
+// measurement against Kramers' escape theory as stated by Xie, Sato &
+// Sugiyama ("A Diffusion Theory for Deep Learning Dynamics: SGD
+// Exponentially Favors Flat Minima", ICLR 2021), Theorems 1 and 2.
 //
 // The pieces:
 //

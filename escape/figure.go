@@ -8,11 +8,11 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/figure"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/sgn-project/sgn/data"
 )
 
 // FigurePanel is one panel of the six-panel escape figure: the relation
@@ -155,69 +155,13 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 	start := time.Now()
 	rep := FigureReport{Version: opt.Version, Quick: opt.Quick, Workers: opt.Workers, RateUnit: RateUnit}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return rep, fmt.Errorf("cannot create output folder: %v", err)
+		return rep, fmt.Errorf("cannot create output folder: %w", err)
 	}
 	var minima []*Minimum // prepared minima, shared by panels of the same spec
 	for _, pan := range FigurePanels() {
-		cfg, err := BuiltinConfig(pan.Builtin)
+		pr, err := runPanel(out, pan, opt, &minima)
 		if err != nil {
 			return rep, err
-		}
-		dir := filepath.Join(out, pan.Builtin)
-		if opt.Quick {
-			cfg = QuickConfig(cfg)
-			dir += "-quick"
-		}
-		pr := PanelResult{FigurePanel: pan, Dir: dir, Hash: cfg.Hash()}
-		sopt := SweepOptions{Workers: opt.Workers, Version: opt.Version}
-		if opt.Progress != nil {
-			name := pan.Builtin
-			sopt.Progress = func(done, total int) { opt.Progress(name, done, total) }
-		}
-		t0 := time.Now()
-		if cfg.Network != nil {
-			for _, m := range minima {
-				if reflect.DeepEqual(m.Spec, *cfg.Network) {
-					if _, err := os.Stat(filepath.Join(dir, MinimumFile)); err != nil {
-						if err := m.Write(dir); err != nil {
-							return rep, err
-						}
-					}
-				}
-			}
-			_, mn, err := NetworkSweep(dir, cfg, sopt)
-			if err != nil {
-				return rep, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)
-			}
-			pr.Minimum = mn.Summary(cfg.Sharpness)
-			pr.PrepareSeconds = mn.prepareSeconds
-			minima = append(minima, mn)
-		} else if _, err := Sweep(dir, cfg, AnalyticSimulator, sopt); err != nil {
-			return rep, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)
-		}
-		pr.Seconds = time.Since(t0).Seconds()
-		sd, err := ReadSweep(dir)
-		if err != nil {
-			return rep, err
-		}
-		rates, err := PointRates(sd, AnalyticPrediction)
-		if err != nil {
-			return rep, err
-		}
-		rels := FitRelations(rates)
-		if _, err := WriteFit(dir, sd, rates, rels, opt.Version); err != nil {
-			return rep, err
-		}
-		for i := range rels {
-			if rels[i].Variable == pan.Variable {
-				pr.Relation = &rels[i]
-			}
-		}
-		pr.Runs = len(sd.Runs)
-		for _, r := range sd.Runs {
-			if r.Result.Escaped {
-				pr.Escaped++
-			}
 		}
 		rep.SweepSeconds += pr.Seconds
 		rep.PrepareSeconds += pr.PrepareSeconds
@@ -233,7 +177,65 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	return rep, data.WriteBytesAtomic(filepath.Join(out, "figure.json"), b)
+	return rep, atomicfile.WriteBytes(filepath.Join(out, "figure.json"), b)
+}
+
+// runPanel runs and fits the sweep of one panel in out/<builtin>; a network
+// panel reuses a minimum of minima prepared with the same spec, and adds
+// its own.
+func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*Minimum) (PanelResult, error) {
+	cfg, err := BuiltinConfig(pan.Builtin)
+	if err != nil {
+		return PanelResult{}, err
+	}
+	dir := filepath.Join(out, pan.Builtin)
+	if opt.Quick {
+		cfg = QuickConfig(cfg)
+		dir += "-quick"
+	}
+	pr := PanelResult{FigurePanel: pan, Dir: dir, Hash: cfg.Hash()}
+	sopt := SweepOptions{Workers: opt.Workers, Version: opt.Version}
+	if opt.Progress != nil {
+		sopt.Progress = func(done, total int) { opt.Progress(pan.Builtin, done, total) }
+	}
+	t0 := time.Now()
+	if cfg.Network != nil {
+		for _, m := range *minima {
+			if reflect.DeepEqual(m.Spec, *cfg.Network) {
+				if _, err := os.Stat(filepath.Join(dir, MinimumFile)); err != nil {
+					if err := m.Write(dir); err != nil {
+						return pr, err
+					}
+				}
+			}
+		}
+		_, mn, err := NetworkSweep(dir, cfg, sopt)
+		if err != nil {
+			return pr, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)
+		}
+		pr.Minimum = mn.Summary(cfg.Sharpness)
+		pr.PrepareSeconds = mn.prepareSeconds
+		*minima = append(*minima, mn)
+	} else if _, err := Sweep(dir, cfg, AnalyticSimulator, sopt); err != nil {
+		return pr, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)
+	}
+	pr.Seconds = time.Since(t0).Seconds()
+	res, err := Fit(dir, dir, opt.Version)
+	if err != nil {
+		return pr, err
+	}
+	for i := range res.Relations {
+		if res.Relations[i].Variable == pan.Variable {
+			pr.Relation = &res.Relations[i]
+		}
+	}
+	pr.Runs = len(res.Data.Runs)
+	for _, r := range res.Data.Runs {
+		if r.Result.Escaped {
+			pr.Escaped++
+		}
+	}
+	return pr, nil
 }
 
 // PanelTitle returns the title of a panel with its fitted slope and R².
@@ -284,28 +286,7 @@ func DrawPanels(panels []PanelResult, stem string) error {
 		grid[i/cols][i%cols] = pl
 	}
 	const w, h = 42 * vg.Centimeter, 24 * vg.Centimeter
-	for _, ext := range []string{"png", "svg"} {
-		c, err := draw.NewFormattedCanvas(w, h, ext)
-		if err != nil {
-			return fmt.Errorf("drawing %s.%s: %v", stem, ext, err)
-		}
-		dc := draw.New(c)
-		t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Centimeter, PadY: vg.Centimeter,
-			PadTop: vg.Centimeter / 2, PadBottom: vg.Centimeter / 2, PadLeft: vg.Centimeter / 2, PadRight: vg.Centimeter / 2}
-		canv := plot.Align(grid, t, dc)
-		for i := range grid {
-			for j, pl := range grid[i] {
-				if pl != nil {
-					pl.Draw(canv[i][j])
-				}
-			}
-		}
-		if err := data.WriteFileAtomic(stem+"."+ext, func(f *os.File) error {
-			_, err := c.WriteTo(f)
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Centimeter, PadY: vg.Centimeter,
+		PadTop: vg.Centimeter / 2, PadBottom: vg.Centimeter / 2, PadLeft: vg.Centimeter / 2, PadRight: vg.Centimeter / 2}
+	return figure.SaveGrid(grid, t, figure.Size{Width: w, Height: h}, stem)
 }

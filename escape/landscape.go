@@ -23,8 +23,8 @@ type Landscape interface {
 }
 
 // Valley describes the basin runs start in and the way out of it, in the
-// words of the Kramers escape problem (seed slides, "Kramers Escape
-// Problem"): the minimum a, the col b (an index-1 saddle) and the minimum of
+// words of the Kramers escape problem (Kramers 1940; Xie, Sato & Sugiyama,
+// ICLR 2021, section 3): the minimum a, the col b (an index-1 saddle) and the minimum of
 // the neighbouring valley beyond it.
 type Valley struct {
 	// Min is the minimum a where every run starts.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/floats"
 )
@@ -374,9 +375,9 @@ func (m *Minimum) Write(dir string) error {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create output folder: %v", err)
+		return fmt.Errorf("cannot create output folder: %w", err)
 	}
-	return data.WriteBytesAtomic(filepath.Join(dir, MinimumFile), b)
+	return atomicfile.WriteBytes(filepath.Join(dir, MinimumFile), b)
 }
 
 func readMinimum(path string) (*Minimum, error) {
@@ -385,13 +386,13 @@ func readMinimum(path string) (*Minimum, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fs.ErrNotExist
 		}
-		return nil, fmt.Errorf("cannot read %s: %v", path, err)
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	var m Minimum
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s is not a minimum file: %v", path, err)
+		return nil, fmt.Errorf("%s is not a minimum file: %w", path, err)
 	}
 	return &m, nil
 }

@@ -9,8 +9,8 @@ import (
 
 // The speed benchmarks of the network dynamics use a 10-16-2 tanh MLP on
 // synthetic data (1000 samples of 10 standard-normal features, 2 random
-// classes): the size of the PyTorch reference (about 9,400 SGD
-// steps/s per core at batch 16), not MNIST. Both run on one goroutine.
+// classes): the size of a PyTorch reference run measured at about 9,400
+// SGD steps/s per core at batch 16, not MNIST. Both run on one goroutine.
 
 // BenchmarkReplicaSGD10_16_2 steps one replica of minibatch SGD (B = 16,
 // with replacement, distance check every step) with the escape engine and

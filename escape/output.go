@@ -3,12 +3,13 @@ package escape
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 
-	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 )
 
 // RateUnit says which γ the −log γ of the outputs uses.
@@ -119,7 +120,7 @@ func ratesHeader() []string {
 // WriteRatesCSV writes one row per point to path
 // atomically; empty cells are undefined numbers.
 func WriteRatesCSV(path string, rates []PointRate) error {
-	return data.WriteFileAtomic(path, func(f *os.File) error {
+	return atomicfile.Write(path, func(f io.Writer) error {
 		w := csv.NewWriter(f)
 		if err := w.Write(ratesHeader()); err != nil {
 			return err
@@ -170,7 +171,7 @@ type FitReport struct {
 // fit.json and fit-<relation>.png/.svg. It returns the files written.
 func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, version string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create output folder: %v", err)
+		return nil, fmt.Errorf("cannot create output folder: %w", err)
 	}
 	var files []string
 	path := filepath.Join(dir, "rates.csv")
@@ -202,7 +203,7 @@ func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, v
 		return files, err
 	}
 	path = filepath.Join(dir, "fit.json")
-	if err := data.WriteBytesAtomic(path, b); err != nil {
+	if err := atomicfile.WriteBytes(path, b); err != nil {
 		return files, err
 	}
 	return append(files, path), nil

@@ -4,17 +4,15 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"sort"
 	"strings"
 
+	"github.com/sgn-project/sgn/internal/figure"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/sgn-project/sgn/data"
 )
 
 // maxTheorySeries is the number of series up to which a figure also draws
@@ -89,31 +87,9 @@ func RelationFigure(rel RelationFit) (*Figure, error) {
 		} else {
 			leg.Add(fixedLabel(s.Fixed), sc)
 		}
-		if !theory {
-			continue
-		}
-		names := []string{"Theorem 1", "Theorem 2, s = 0", "Theorem 2, s = 1"}
-		for k, pred := range [][]float64{s.pred, s.pred0, s.pred1} {
-			if len(pred) != len(s.X) {
-				continue
-			}
-			xy := make(plotter.XYs, len(pred))
-			for j := range pred {
-				xy[j] = plotter.XY{X: s.X[j], Y: pred[j]}
-			}
-			ln, err := plotter.NewLine(xy)
-			if err != nil {
+		if theory {
+			if err := addTheory(p, &leg, s, col, legendTheory); err != nil {
 				return nil, err
-			}
-			ln.Color = col
-			ln.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			if k == 2 {
-				ln.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
-			}
-			p.Add(ln)
-			if !legendTheory[names[k]] {
-				legendTheory[names[k]] = true
-				leg.Add(names[k], themeLine(ln))
 			}
 		}
 	}
@@ -125,6 +101,37 @@ func themeLine(l *plotter.Line) *plotter.Line {
 	c := *l
 	c.Color = color.Gray{Y: 80}
 	return &c
+}
+
+// addTheory draws the predictions of series s as dashed lines of colour
+// col (Theorem 1; Theorem 2 at s = 0 and s = 1), each name once in the
+// legend.
+func addTheory(p *plot.Plot, leg *plot.Legend, s SeriesFit, col color.Color, inLegend map[string]bool) error {
+	names := []string{"Theorem 1", "Theorem 2, s = 0", "Theorem 2, s = 1"}
+	for k, pred := range [][]float64{s.pred, s.pred0, s.pred1} {
+		if len(pred) != len(s.X) {
+			continue
+		}
+		xy := make(plotter.XYs, len(pred))
+		for j := range pred {
+			xy[j] = plotter.XY{X: s.X[j], Y: pred[j]}
+		}
+		ln, err := plotter.NewLine(xy)
+		if err != nil {
+			return err
+		}
+		ln.Color = col
+		ln.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		if k == 2 {
+			ln.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+		}
+		p.Add(ln)
+		if !inLegend[names[k]] {
+			inLegend[names[k]] = true
+			leg.Add(names[k], themeLine(ln))
+		}
+	}
+	return nil
 }
 
 // fixedLabel formats the fixed parameters of a series for a legend.
@@ -146,20 +153,8 @@ func fixedLabel(m map[string]float64) string {
 // the right 7 cm), each atomically.
 func SaveFigure(f *Figure, stem string) error {
 	const w, h, lw = 22 * vg.Centimeter, 11 * vg.Centimeter, 7 * vg.Centimeter
-	for _, ext := range []string{"png", "svg"} {
-		c, err := draw.NewFormattedCanvas(w, h, ext)
-		if err != nil {
-			return fmt.Errorf("drawing %s.%s: %v", stem, ext, err)
-		}
-		dc := draw.New(c)
+	return figure.SaveCanvas(figure.Size{Width: w, Height: h}, stem, func(dc draw.Canvas) {
 		f.Plot.Draw(draw.Crop(dc, 0, -lw, 0, 0))
 		f.Legend.Draw(draw.Crop(dc, w-lw+vg.Centimeter/2, 0, 0, -vg.Centimeter/2))
-		if err := data.WriteFileAtomic(stem+"."+ext, func(file *os.File) error {
-			_, err := c.WriteTo(file)
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }

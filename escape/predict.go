@@ -53,7 +53,7 @@ func AnalyticPrediction(p Point) (*Prediction, error) {
 	}
 	c, err := ValleyCurvature(an, an.Valley)
 	if err != nil {
-		return nil, fmt.Errorf("landscape %q: %v", p.Landscape.Name, err)
+		return nil, fmt.Errorf("landscape %q: %w", p.Landscape.Name, err)
 	}
 	pr := &Prediction{Curvature: c}
 	if p.Dynamics.UsesTemperature() {

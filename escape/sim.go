@@ -43,8 +43,8 @@ const pcgStream = 0x5347_4e2d_6573_6361 // "SGN-esca"
 //	gd:            θ ← θ − η∇L(θ)
 //
 // with ξ ~ N(0, I) from a ziggurat over PCG (see Ziggurat). sgd-diffusion
-// is Gaussian noise with covariance η²·C(θ), C = H/B (seed slides, "SGN
-// covariance"); where H is not positive definite |H| = V·|Λ|·Vᵀ (absolute
+// is Gaussian noise with covariance η²·C(θ), C = H/B (Xie, Sato & Sugiyama,
+// ICLR 2021, the covariance of the minibatch noise near a minimum); where H is not positive definite |H| = V·|Λ|·Vᵀ (absolute
 // eigenvalues) is used, so the noise is real everywhere and vanishes only
 // where H is singular — in 1-D at the inflection points, which the run must
 // jump over (see the package documentation).

@@ -72,7 +72,8 @@ func ValleyCurvature(l Landscape, v Valley) (Curvature, error) {
 }
 
 // Theorem1NegLogRate returns −log γ, γ the escape rate per unit time of SGLD
-// with diffusion D (seed slides, Theorem 1, Kramers–Langer):
+// with diffusion D (Xie, Sato & Sugiyama, ICLR 2021, Theorem 1;
+// Kramers–Langer):
 //
 //	τ = 1/γ = 2π·√(−det H_b / det H_a)·(1/|H_be|)·exp(ΔL/D).
 //
@@ -82,7 +83,8 @@ func Theorem1NegLogRate(c Curvature, d float64) float64 {
 }
 
 // Theorem2NegLogRate returns −log γ, γ the escape rate per unit time of SGD
-// with learning rate η and batch size B (seed slides, Theorem 2):
+// with learning rate η and batch size B (Xie, Sato & Sugiyama, ICLR 2021,
+// Theorem 2):
 //
 //	τ = 1/γ = (2π/|H_be|)·exp[(2BΔL/η)·(s/H_ae + (1 − s)/|H_be|)],
 //
