@@ -31,7 +31,8 @@ type LineFit struct {
 	// Of is "log lambda_max" or "log trace"; Against is "log(eta/B)".
 	Of      string `json:"of"`
 	Against string `json:"against"`
-	// N is the number of runs fitted (diverged runs are left out).
+	// N is the number of runs fitted (diverged runs and runs that did not
+	// reach the target training loss are left out).
 	N         int         `json:"n"`
 	Slope     float64     `json:"slope"`
 	SlopeCI   *[2]float64 `json:"slope_ci95"`
@@ -63,12 +64,15 @@ type PointMeans struct {
 
 // Analysis is the content of selection-networks.json.
 type Analysis struct {
-	Version    string      `json:"version"`
-	ConfigHash string      `json:"config_hash"`
-	Config     Config      `json:"config"`
-	RunsFound  int         `json:"runs_found"`
-	RunsTotal  int         `json:"runs_total"`
-	Diverged   int         `json:"diverged"`
+	Version    string `json:"version"`
+	ConfigHash string `json:"config_hash"`
+	Config     Config `json:"config"`
+	RunsFound  int    `json:"runs_found"`
+	RunsTotal  int    `json:"runs_total"`
+	Diverged   int    `json:"diverged"`
+	// NotReached counts the runs that did not reach the target training
+	// loss; they are left out of the fits.
+	NotReached int         `json:"not_reached"`
 	Runs       []Run       `json:"runs"`
 	Fits       []LineFit   `json:"fits"`
 	SameRatio  []SameRatio `json:"same_ratio"`
@@ -85,6 +89,10 @@ func Analyze(d sweep.Data[Config, Result], version string) (*Analysis, error) {
 		a.Runs = append(a.Runs, r)
 		if r.Diverged {
 			a.Diverged++
+			continue
+		}
+		if !r.ReachedTarget {
+			a.NotReached++
 			continue
 		}
 		if !(r.LambdaMax > 0) || !(r.Trace > 0) {
@@ -118,7 +126,7 @@ func means(c Config, runs []Run) []PointMeans {
 	byPoint := map[int]*PointMeans{}
 	var order []int
 	for _, r := range runs {
-		if r.Diverged {
+		if r.Diverged || !r.ReachedTarget {
 			continue
 		}
 		pm, ok := byPoint[r.Point]
@@ -178,12 +186,12 @@ func sameRatio(c Config, runs []Run) []SameRatio {
 func WriteCSV(path string, runs []Run) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"point", "run", "seed", "batch_size", "eta", "eta_over_b", "epochs", "steps", "diverged",
+		cw.Write([]string{"point", "run", "seed", "batch_size", "eta", "eta_over_b", "epochs", "steps", "reached_target", "diverged",
 			"lambda_max", "trace", "trace_stderr", "trace_method", "grad_norm", "train_loss", "train_accuracy", "test_loss", "test_accuracy"})
 		g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 		for _, r := range runs {
 			cw.Write([]string{strconv.Itoa(r.Point), strconv.Itoa(r.Run), strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.BatchSize),
-				g(r.Eta), g(r.EtaOverB), strconv.Itoa(r.Epochs), strconv.Itoa(r.Steps), strconv.FormatBool(r.Diverged),
+				g(r.Eta), g(r.EtaOverB), strconv.Itoa(r.Epochs), strconv.Itoa(r.Steps), strconv.FormatBool(r.ReachedTarget), strconv.FormatBool(r.Diverged),
 				g(r.LambdaMax), g(r.Trace), g(r.TraceStdErr), r.TraceMethod, g(r.GradNorm), g(r.TrainLoss), g(r.TrainAccuracy),
 				g(r.TestLoss), g(r.TestAccuracy)})
 		}

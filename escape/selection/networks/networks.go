@@ -35,8 +35,14 @@ type Config struct {
 	BatchSizes []int     `json:"batch_sizes"`
 	Etas       []float64 `json:"etas"`
 	// Epochs is every run's budget (the last partial batch of an epoch is
-	// dropped, as in sgn train).
+	// dropped, as in sgn train); with TargetTrainLoss it is the cap.
 	Epochs int `json:"epochs"`
+	// TargetTrainLoss > 0 makes the budget "until the mean training loss,
+	// evaluated at the end of each epoch, is at most TargetTrainLoss", so
+	// that every run is compared at the same loss; a run that has not
+	// reached it after Epochs epochs is recorded as not reached and left out
+	// of the fits.
+	TargetTrainLoss float64 `json:"target_train_loss"`
 	// Runs is the number of runs per point.
 	Runs int `json:"runs"`
 	// Engine computes the training gradients (train.EngineGorgonia by
@@ -53,6 +59,9 @@ type Result struct {
 	Eta       float64 `json:"eta"`
 	Epochs    int     `json:"epochs"`
 	Steps     int     `json:"steps"`
+	// ReachedTarget tells whether the run reached the target training loss
+	// (always true without a target).
+	ReachedTarget bool `json:"reached_target"`
 	// Diverged runs (a NaN or infinite loss) have no other numbers.
 	Diverged bool `json:"diverged"`
 	// LambdaMax is the largest eigenvalue of the Hessian of the mean
@@ -104,6 +113,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("runs %d: must be positive", c.Runs)
 	case c.TrainFirst < 0 || c.TestFirst < 0:
 		return fmt.Errorf("train_first %d, test_first %d: must not be negative", c.TrainFirst, c.TestFirst)
+	case c.TargetTrainLoss < 0 || math.IsNaN(c.TargetTrainLoss) || math.IsInf(c.TargetTrainLoss, 0):
+		return fmt.Errorf("target_train_loss %v: must be 0 (none) or positive", c.TargetTrainLoss)
 	case c.ExactTraceMaxParams < 0:
 		return fmt.Errorf("exact_trace_max_params %d: must not be negative", c.ExactTraceMaxParams)
 	}
@@ -189,7 +200,7 @@ func RunOne(c Config, d *Data, t sweep.Task, scratch, version string) (Result, e
 	defer os.RemoveAll(dir)
 	s := train.Settings{LR: eta, BatchSize: b, Epochs: c.Epochs, Seed: t.Seed, Engine: c.Engine, Pool: c.Pool,
 		TrainFirst: c.TrainFirst, TestFirst: c.TestFirst}
-	sum, err := train.Run(m, d.Train, d.Test, train.Options{Settings: s, OutDir: dir, Workers: 1, Version: version})
+	sum, err := trainToBudget(m, d, s, c.TargetTrainLoss, dir, version)
 	if errors.Is(err, train.ErrDiverged) || errors.Is(err, model.ErrNonFinite) {
 		res.Diverged = true
 		return res, nil
@@ -197,13 +208,37 @@ func RunOne(c Config, d *Data, t sweep.Task, scratch, version string) (Result, e
 	if err != nil {
 		return res, err
 	}
-	res.Steps = sum.Steps
+	res.Epochs, res.Steps = sum.Final.Epoch, sum.Steps
+	res.ReachedTarget = c.TargetTrainLoss == 0 || sum.Final.TrainLoss <= c.TargetTrainLoss
 	res.TrainLoss, res.TrainAccuracy = sum.Final.TrainLoss, sum.Final.TrainAccuracy
 	res.TestLoss, res.TestAccuracy = sum.Final.TestLoss, sum.Final.TestAccuracy
 	if err := measure(m, d.Train, c, t.Seed, &res); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// trainToBudget trains m with s: for s.Epochs epochs, or, with target > 0,
+// epoch by epoch (each a resumed continuation of the last, bit-identical to
+// one uninterrupted run) until the training loss at the end of an epoch is
+// at most target or s.Epochs epochs are done.
+func trainToBudget(m *model.MLP, d *Data, s train.Settings, target float64, dir, version string) (*train.Summary, error) {
+	o := train.Options{Settings: s, OutDir: dir, Workers: 1, Version: version}
+	if target == 0 {
+		return train.Run(m, d.Train, d.Test, o)
+	}
+	var sum *train.Summary
+	for e := 1; e <= s.Epochs; e++ {
+		o.Settings.Epochs, o.Resume = e, e > 1
+		var err error
+		if sum, err = train.Run(m, d.Train, d.Test, o); err != nil {
+			return nil, err
+		}
+		if sum.Final.TrainLoss <= target {
+			break
+		}
+	}
+	return sum, nil
 }
 
 // measure fills the sharpness, trace and gradient norm of the Hessian of
@@ -260,19 +295,21 @@ const ResultFile = "selection-networks.json"
 
 // Builtin returns the builtin sweep: the 49-16-16-10 tanh network of the
 // `figure` preset (7×7 images) on the first 10,000 training images, from
-// one initialisation, over B ∈ {16, 64, 256, 1024} × η ∈ {0.025, 0.05, 0.1,
-// 0.2}, 20 epochs each, two runs per point.
+// one initialisation, over B ∈ {16, 64, 256} × η ∈ {0.025, 0.05, 0.1, 0.2},
+// each run trained until its training loss is at most 0.35 (at most 400
+// epochs), two runs per point.
 func Builtin() Config {
 	return Config{
-		Seed:       1,
-		Model:      model.Config{Layers: []int{49, 16, 16, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 1},
-		Pool:       4,
-		TrainFirst: 10000,
-		TestFirst:  10000,
-		BatchSizes: []int{16, 64, 256, 1024},
-		Etas:       []float64{0.025, 0.05, 0.1, 0.2},
-		Epochs:     20,
-		Runs:       2,
+		Seed:            1,
+		Model:           model.Config{Layers: []int{49, 16, 16, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 1},
+		Pool:            4,
+		TrainFirst:      10000,
+		TestFirst:       10000,
+		BatchSizes:      []int{16, 64, 256},
+		Etas:            []float64{0.025, 0.05, 0.1, 0.2},
+		Epochs:          400,
+		TargetTrainLoss: 0.35,
+		Runs:            2,
 	}.withDefaults()
 }
 

@@ -19,15 +19,18 @@ import (
 // with R² = 1 and Spearman ρ = ±1; diverged runs are left out; points that
 // share η/B are grouped.
 func TestAnalyzeRecoversAKnownPowerLaw(t *testing.T) {
-	c := Config{BatchSizes: []int{16, 32, 64}, Etas: []float64{0.05, 0.1}, Runs: 1, Epochs: 1,
+	c := Config{BatchSizes: []int{16, 32, 64, 128}, Etas: []float64{0.05, 0.1}, Runs: 1, Epochs: 1,
 		Model: model.Config{Layers: []int{4, 3}, Activation: model.Tanh}}
-	d := sweep.Data[Config, Result]{Config: c, Grid: sweep.Grid{Points: 6, Runs: 1}}
-	for p := 0; p < 6; p++ {
+	d := sweep.Data[Config, Result]{Config: c, Grid: sweep.Grid{Points: 8, Runs: 1}}
+	for p := 0; p < 8; p++ {
 		b, eta := c.Point(p)
 		r := eta / float64(b)
-		res := Result{BatchSize: b, Eta: eta, LambdaMax: 3 * math.Pow(r, -0.5), Trace: 40 * math.Pow(r, -0.25), TestAccuracy: 0.9}
-		if p == 5 {
+		res := Result{BatchSize: b, Eta: eta, ReachedTarget: true, LambdaMax: 3 * math.Pow(r, -0.5), Trace: 40 * math.Pow(r, -0.25), TestAccuracy: 0.9}
+		switch p {
+		case 5:
 			res = Result{BatchSize: b, Eta: eta, Diverged: true}
+		case 6, 7: // not trained far enough: numbers off the law, left out
+			res.ReachedTarget, res.LambdaMax = false, 1e3
 		}
 		d.Runs = append(d.Runs, sweep.Record[Result]{Task: sweep.Task{Point: p}, Result: res})
 	}
@@ -35,8 +38,8 @@ func TestAnalyzeRecoversAKnownPowerLaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Diverged != 1 || len(a.Runs) != 6 {
-		t.Fatalf("diverged %d of %d runs, want 1 of 6", a.Diverged, len(a.Runs))
+	if a.Diverged != 1 || a.NotReached != 2 || len(a.Runs) != 8 {
+		t.Fatalf("diverged %d, not reached %d of %d runs, want 1, 2 of 8", a.Diverged, a.NotReached, len(a.Runs))
 	}
 	for _, f := range a.Fits {
 		want := map[string]float64{"log lambda_max": -0.5, "log trace": -0.25}[f.Of]
@@ -168,7 +171,7 @@ func TestSweepOnMNISTShardsAndWorkers(t *testing.T) {
 		t.Fatalf("analysis: %d runs, %d fits", a.RunsFound, len(a.Fits))
 	}
 	for _, r := range a.Runs {
-		if r.Diverged || !(r.LambdaMax > 0) || r.TraceMethod != "exact" || r.Steps != 2*(300/r.BatchSize) {
+		if r.Diverged || !r.ReachedTarget || !(r.LambdaMax > 0) || r.TraceMethod != "exact" || r.Steps != 2*(300/r.BatchSize) {
 			t.Errorf("run %+v", r)
 		}
 	}
@@ -190,4 +193,43 @@ func syntheticSet(n, d, k int) *data.Set {
 		s.Y[i] = rng.IntN(k)
 	}
 	return s
+}
+
+// With a target training loss the run trains epoch by epoch, each epoch a
+// resumed continuation: stopping at epoch k gives, bit for bit, the run of k
+// epochs without a target.
+func TestTargetLossBudgetIsAnUninterruptedRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks on MNIST")
+	}
+	c := Config{Seed: 5, Model: model.Config{Layers: []int{49, 6, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 2},
+		Pool: 4, TrainFirst: 300, TestFirst: 100, BatchSizes: []int{30}, Etas: []float64{0.1}, Epochs: 2, Runs: 1}
+	d, err := LoadData(c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := sweep.Grid{Points: 1, Runs: 1, Seed: c.Seed}.Task(0, 0)
+	plain, err := RunOne(c, d, task, t.TempDir(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Epochs, c.TargetTrainLoss = 6, plain.TrainLoss
+	targeted, err := RunOne(c, d, task, t.TempDir(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !targeted.ReachedTarget || targeted.Epochs != 2 {
+		t.Fatalf("stopped after %d epochs (reached %v), want 2", targeted.Epochs, targeted.ReachedTarget)
+	}
+	if targeted.TrainLoss != plain.TrainLoss || targeted.LambdaMax != plain.LambdaMax || targeted.Trace != plain.Trace {
+		t.Fatalf("epoch-by-epoch run %+v differs from the plain run %+v", targeted, plain)
+	}
+	c.TargetTrainLoss = 1e-9
+	never, err := RunOne(c, d, task, t.TempDir(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if never.ReachedTarget || never.Epochs != 6 {
+		t.Fatalf("an unreachable target: reached %v after %d epochs, want false after 6", never.ReachedTarget, never.Epochs)
+	}
 }

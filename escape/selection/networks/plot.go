@@ -17,11 +17,11 @@ import (
 // figureSize is the size of both figures.
 var figureSize = figure.Size{Width: 6 * vg.Inch, Height: 4.5 * vg.Inch, DPI: 110}
 
-// byBatch groups the converged runs by batch size, in increasing B.
+// byBatch groups the runs that reached the target by batch size, in increasing B.
 func byBatch(runs []Run) ([]int, map[int][]Run) {
 	m := map[int][]Run{}
 	for _, r := range runs {
-		if !r.Diverged {
+		if !r.Diverged && r.ReachedTarget {
 			m[r.BatchSize] = append(m[r.BatchSize], r)
 		}
 	}
@@ -74,7 +74,7 @@ func PlotSharpness(a *Analysis, base string) error {
 		}
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, r := range a.Runs {
-			if !r.Diverged {
+			if !r.Diverged && r.ReachedTarget {
 				lo, hi = math.Min(lo, r.EtaOverB), math.Max(hi, r.EtaOverB)
 			}
 		}
