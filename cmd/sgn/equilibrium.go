@@ -29,6 +29,7 @@ func runEquilibrium(a *app, args []string) error {
 	fs.IntVar(&s.Bulk, "bulk", equilibrium.DefaultBulk, fmt.Sprintf("number of further eigendirections drawn at random from the rest of the spectrum when P ≤ %d (-1: none)", equilibrium.FullMaxParams))
 	fs.Float64Var(&s.D, "sgld-d", 0, "SGLD diffusion D (0: η·tr C/(2P), the noise power of SGD)")
 	fs.IntVar(&s.Batches, "batches", equilibrium.DefaultBatches, "number of batch means of the 95% intervals")
+	fs.IntVar(&s.Descend, "descend", 0, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring (θ₀ is where they end)")
 	fs.StringVar(&s.Center, "center", equilibrium.CenterTheta0, "measure θ − θ₀ (theta0) or θ − θ_GD(t), the noise-free gradient-descent path from θ₀ (gd: removes the drift when θ₀ is not a minimum; one more full-batch gradient per step)")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of minibatches, SGLD noise and the bulk sample")
 	fs.IntVar(&s.Workers, "workers", runtime.NumCPU(), "goroutines: SGD and SGLD run concurrently from 2 on (results do not depend on it)")

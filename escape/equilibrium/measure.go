@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/hessian"
@@ -57,6 +58,14 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	r.Minimum.NumParams, r.Minimum.NumSamples = P, N
 
 	t0 := time.Now()
+	if s.Descend > 0 {
+		var err error
+		if theta0, err = descend(obj, theta0, s, r, progress); err != nil {
+			return nil, err
+		}
+		r.Seconds["descend"] = since(t0)
+		t0 = time.Now()
+	}
 	b, err := eigenbasis(obj, theta0, s, r, progress)
 	if err != nil {
 		return nil, err
@@ -91,6 +100,35 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 		return nil, err
 	}
 	return r, nil
+}
+
+// descend takes s.Descend full-batch gradient-descent steps from theta and
+// returns the end point; it records the loss and gradient norm at both
+// ends in r.Minimum.
+func descend(obj Objective, theta []float64, s Settings, r *Report, progress Progress) ([]float64, error) {
+	theta = append([]float64(nil), theta...)
+	g := make([]float64, len(theta))
+	grad := obj.NewGradient()
+	for t := 0; t <= s.Descend; t++ {
+		loss, err := grad.Grad(theta, nil, g)
+		if err != nil {
+			return nil, fmt.Errorf("descent step %d: %w", t, err)
+		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return nil, fmt.Errorf("gradient descent diverged at step %d (η = %v): loss %v", t, s.Eta, loss)
+		}
+		if t == 0 {
+			r.Minimum.LossStart, r.Minimum.GradNormStart = loss, floats.Norm(g, 2)
+		}
+		if t == s.Descend {
+			break
+		}
+		floats.AddScaled(theta, -s.Eta, g)
+		if (t+1)%256 == 0 || t+1 == s.Descend {
+			progress("descend", t+1, s.Descend)
+		}
+	}
+	return theta, nil
 }
 
 func since(t time.Time) float64 { return math.Round(time.Since(t).Seconds()*1000) / 1000 }

@@ -87,6 +87,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	s, m, sm := r.Settings, r.Minimum, r.Summary
 	fmt.Fprintf(w, "θ₀: P = %d, N = %d, ‖∇L(θ₀)‖ = %.3g, λmax = %.4g, tr C = %.4g (B = %d), eigenbasis %s\n",
 		m.NumParams, m.NumSamples, m.GradNorm, float64(m.LambdaMax), m.TraceC, s.BatchSize, m.EigenMethod)
+	if s.Descend > 0 {
+		fmt.Fprintf(w, "descent: %d full-batch GD steps from the checkpoint: loss %.5g → %.5g, ‖∇L‖ %.3g → %.3g\n", s.Descend, m.LossStart, float64(ptrOr(m.Loss)), m.GradNormStart, m.GradNorm)
+	}
 	fmt.Fprintf(w, "dynamics: η = %g, T = %d steps after %d burn-in, every %d; SGLD D = %.4g\n", s.Eta, s.Steps, s.BurnIn, s.Every, m.SGLDD)
 	fmt.Fprintf(w, "full-batch loss: θ₀ %.5g, end of SGD %.5g, end of SGLD %.5g", float64(ptrOr(m.Loss)), r.LossEnd[SGD], r.LossEnd[SGLD])
 	if l, ok := r.LossEnd["gd"]; ok {

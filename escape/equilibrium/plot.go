@@ -186,9 +186,9 @@ func (r *Report) fractionPlot() (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "low-dimensional diffusion"
 	p.X.Label.Text = "k (top-k Hessian eigenspace)"
-	p.Y.Label.Text = "fraction of E‖θ−θ₀‖²"
-	p.Y.Min, p.Y.Max = 0, 1
-	p.Legend.Top, p.Legend.Left = true, true
+	p.Y.Label.Text = "fraction of E‖θ−θ₀‖² in the top-k"
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: 1}
+	p.Legend.Top, p.Legend.Left = false, false
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	ld := r.LowDim
 	for _, s := range []struct {
@@ -197,9 +197,11 @@ func (r *Report) fractionPlot() (*plot.Plot, error) {
 		y    []float64
 		dash []vg.Length
 	}{{"SGD", colSGD, ld.FractionSGD, nil}, {"SGLD", colSGLD, ld.FractionSGLD, nil}, {"isotropic k/P", colGrey, ld.Isotropic, []vg.Length{vg.Points(3), vg.Points(2)}}} {
-		pts := make(plotter.XYs, len(ld.K))
+		var pts plotter.XYs
 		for i, k := range ld.K {
-			pts[i] = plotter.XY{X: float64(k), Y: s.y[i]}
+			if s.y[i] > 0 { // log scale
+				pts = append(pts, plotter.XY{X: float64(k), Y: s.y[i]})
+			}
 		}
 		if len(pts) == 0 {
 			continue

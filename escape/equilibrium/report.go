@@ -86,6 +86,10 @@ type Minimum struct {
 	Loss       *Number `json:"loss,omitempty"`
 	// GradNorm is ‖∇L(θ₀)‖: θ₀ is rarely an exact minimum.
 	GradNorm float64 `json:"grad_norm"`
+	// LossStart and GradNormStart are the loss and ‖∇L‖ at the given θ
+	// before the descent (Settings.Descend > 0); θ₀ is where it ended.
+	LossStart     float64 `json:"loss_start,omitempty"`
+	GradNormStart float64 `json:"grad_norm_start,omitempty"`
 	// TraceC is tr C, C = Σ/B.
 	TraceC float64 `json:"trace_c"`
 	// EigenMethod is "full" (dense decomposition) or "lanczos" (top-k).

@@ -59,6 +59,11 @@ type Settings struct {
 	// relaxation times 1/(ηλᵢ).
 	MinRelaxations  float64 `json:"min_relaxations"`
 	BurnRelaxations float64 `json:"burn_relaxations"`
+	// Descend is a number of full-batch gradient-descent steps of size η
+	// taken from the given θ to bring it nearer a minimum of L before
+	// anything is measured; θ₀ is where they end (0: measure at the given
+	// θ).
+	Descend int `json:"descend"`
 	// Center is what the displacement is measured from: CenterTheta0
 	// (θ − θ₀, the default) or CenterGD (θ − θ_GD(t), θ_GD the noise-free
 	// full-batch gradient descent from θ₀ stepped alongside: it removes
@@ -129,6 +134,8 @@ func (s Settings) Validate(P, N int) error {
 		return fmt.Errorf("batch-size %d: want 1..%d (the number of samples)", s.BatchSize, N)
 	case s.Steps < 1:
 		return fmt.Errorf("steps %d: want a positive number", s.Steps)
+	case s.Descend < 0:
+		return fmt.Errorf("descend %d: want a non-negative number", s.Descend)
 	case s.BurnIn < 0:
 		return fmt.Errorf("burn-in %d: want a non-negative number", s.BurnIn)
 	case s.Every < 1:
