@@ -21,14 +21,14 @@ func TestEquilibriumEndToEnd(t *testing.T) {
 	for i, w := range []string{"1", "2"} {
 		out := filepath.Join(tmp, "eq"+w)
 		code, stdout, stderr := run("equilibrium", "--mnist", dir, "--checkpoint", ck, "--first", "300", "--batch-size", "16",
-			"--eta", "0.2", "--steps", "1500", "--every", "5", "--top-k", "6", "--bulk", "6", "--seed", "4", "--workers", w, "--out", out, "--quiet")
+			"--eta", "0.2", "--descend", "200", "--steps", "1500", "--every", "5", "--top-k", "6", "--bulk", "6", "--seed", "4", "--workers", w, "--out", out, "--quiet")
 		if code != 0 {
 			t.Fatalf("workers %s: exit %d\nstdout:\n%s\nstderr:\n%s", w, code, stdout, stderr)
 		}
 		if stderr != "" {
 			t.Errorf("--quiet, yet stderr:\n%s", stderr)
 		}
-		for _, want := range []string{"P = 370, N = 300", "median measured/predicted v", "log-log slope", "wrote " + filepath.Join(out, "equilibrium.png")} {
+		for _, want := range []string{"P = 370, N = 300", "descent: 200 full-batch GD steps", "median measured/predicted v", "log-log slope", "wrote " + filepath.Join(out, "equilibrium.png")} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("stdout lacks %q:\n%s", want, stdout)
 			}

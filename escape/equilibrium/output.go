@@ -104,7 +104,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	ld := r.LowDim
 	for _, k := range []int{1, 5, 10, len(ld.K)} {
 		if k <= len(ld.K) && k > 0 {
-			fmt.Fprintf(w, "fraction of E‖θ−θ₀‖² in the top %d: SGD %.3f, SGLD %.3f (isotropic %.4f)\n", k, ld.FractionSGD[k-1], ld.FractionSGLD[k-1], ld.Isotropic[k-1])
+			fmt.Fprintf(w, "fraction of E‖θ−θ₀‖² in the top %d: SGD %.3g, SGLD %.3g (isotropic %.3g)\n", k, ld.FractionSGD[k-1], ld.FractionSGLD[k-1], ld.Isotropic[k-1])
 		}
 		if k == len(ld.K) {
 			break
