@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,112 +18,196 @@ sgn train --preset mnist --out out/mnist-model
 sgn train --layers 49,32,10 --activation relu --pool 4 --lr 0.05 --batch-size 32 --epochs 5 --out out/small
 sgn train --resume out/figure-model --epochs 30`
 
-// runTrain implements 'sgn train'.
-func runTrain(a *app, args []string) error {
+// trainFlags are the flags of 'sgn train'.
+type trainFlags struct {
+	preset, layers, activation, initName, engine, mnist, out, resume *string
+	pool, batch, epochs, steps, first, random, testFirst, workers    *int
+	lr, momentum, wd                                                 *float64
+	seed, dataSeed                                                   *uint64
+	quiet                                                            *bool
+}
+
+// trainFlagSet registers the flags of 'sgn train' into f.
+func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs := a.newFlagSet("train", "train [--preset NAME] [flags] --out DIR", trainExample)
-	preset := fs.String("preset", "figure", "preset: "+strings.Join(train.PresetNames(), " or ")+"; every value can be overridden by a flag")
-	layers := fs.String("layers", "", "widths, input first, e.g. 49,16,16,10 (input must be (28/pool)²)")
-	activation := fs.String("activation", "", "hidden activation: relu or tanh")
-	initName := fs.String("init", "", "initialisation: auto (glorot for tanh, he for relu), glorot, he or torch")
-	pool := fs.Int("pool", 0, "average pooling of the 28×28 images: 1, 2 or 4")
-	lr := fs.Float64("lr", 0, "learning rate η")
-	batch := fs.Int("batch-size", 0, "minibatch size B")
-	epochs := fs.Int("epochs", 0, "number of epochs")
-	steps := fs.Int("steps", 0, "stop after this many SGD steps instead of epochs")
-	momentum := fs.Float64("momentum", 0, "momentum μ (0: plain SGD, the paper's optimizer)")
-	wd := fs.Float64("weight-decay", 0, "weight decay λ")
-	seed := fs.Uint64("seed", 1, "seed of the initialisation")
-	dataSeed := fs.Uint64("data-seed", 1, "seed of the minibatch order")
-	first := fs.Int("first", 0, "train on the first N training images (0: all 60,000)")
-	random := fs.Int("random", 0, "train on N training images drawn at random (seeded by --data-seed) instead of --first")
-	testFirst := fs.Int("test-first", 0, "evaluate on the first N test images (0: all 10,000)")
-	engine := fs.String("engine", string(train.EngineGorgonia), "gradient engine: gorgonia (the Gorgonia graph) or gonum (hand-written passes, same mathematics)")
-	mnist := fs.String("mnist", "", "folder with the MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
-	workers := workersFlag(fs, "evaluation")
-	out := fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
-	resume := fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	f.preset = fs.String("preset", "figure", "preset: "+strings.Join(train.PresetNames(), " or ")+"; every value can be overridden by a flag")
+	f.layers = fs.String("layers", "", "widths, input first, e.g. 49,16,16,10 (input must be (28/pool)²)")
+	f.activation = fs.String("activation", "", "hidden activation: "+strings.Join(model.ActivationNames(), " or "))
+	f.initName = fs.String("init", "", "initialisation: auto (glorot for tanh, he for relu), glorot, he or torch")
+	f.pool = fs.Int("pool", 0, "average pooling of the 28×28 images: 1, 2 or 4")
+	f.lr = fs.Float64("lr", 0, "learning rate η")
+	f.batch = fs.Int("batch-size", 0, "minibatch size B")
+	f.epochs = fs.Int("epochs", 0, "number of epochs")
+	f.steps = fs.Int("steps", 0, "stop after this many SGD steps instead of epochs")
+	f.momentum = fs.Float64("momentum", 0, "momentum μ (0: plain SGD, the paper's optimizer)")
+	f.wd = fs.Float64("weight-decay", 0, "weight decay λ")
+	f.seed = fs.Uint64("seed", 1, "seed of the initialisation")
+	f.dataSeed = fs.Uint64("data-seed", 1, "seed of the minibatch order")
+	f.first = fs.Int("first", 0, "train on the first N training images (0: all 60,000)")
+	f.random = fs.Int("random", 0, "train on N training images drawn at random (seeded by --data-seed) instead of --first")
+	f.testFirst = fs.Int("test-first", 0, "evaluate on the first N test images (0: all 10,000)")
+	f.engine = fs.String("engine", string(train.EngineGorgonia), "gradient engine: gorgonia (the Gorgonia graph) or gonum (hand-written passes, same mathematics)")
+	f.mnist = fs.String("mnist", "", "folder with the MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
+	f.workers = workersFlag(fs, "evaluation")
+	f.out = fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
+	f.resume = fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")
+	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
+	return fs
+}
+
+// runTrain implements 'sgn train': flags, train.Train, the summary.
+func runTrain(a *app, args []string) error {
+	var f trainFlags
+	fs := a.trainFlagSet(&f)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	set := flagsSet(fs)
-
-	var mc model.Config
-	var s train.Settings
-	if *resume != "" {
-		if *out != "" && filepath.Clean(*out) != filepath.Clean(*resume) {
-			return usagef("--out %s and --resume %s: a resumed run writes into the folder it resumes", *out, *resume)
-		}
-		for _, n := range []string{"preset", "layers", "activation", "init", "pool", "lr", "batch-size", "momentum", "weight-decay", "seed", "data-seed", "first", "random", "test-first", "engine"} {
-			if set[n] {
-				return usagef("--%s cannot change on --resume: the settings come from the checkpoint (only --epochs and --steps may)", n)
-			}
-		}
-		*out = *resume
-		ck := filepath.Join(*resume, train.CheckpointFile)
-		m, meta, err := model.LoadCheckpoint(ck)
-		if err != nil {
-			return fmt.Errorf("cannot resume: %w", err)
-		}
-		if len(meta.Training) == 0 || json.Unmarshal(meta.Training, &s) != nil {
-			return fmt.Errorf("cannot resume: %s has no training settings", ck)
-		}
-		mc = m.Config
-	} else {
-		p, ok := train.Presets()[*preset]
-		if !ok {
-			return usagef("--preset %q: expected %s", *preset, strings.Join(train.PresetNames(), " or "))
-		}
-		mc, s = p.Model, p.Settings
-		if set["layers"] {
-			l, err := model.ParseLayers(*layers)
-			if err != nil {
-				return usagef("--layers: %v", err)
-			}
-			mc.Layers = l
-			s.Preset = ""
-		}
-		if set["activation"] {
-			mc.Activation = model.Activation(*activation)
-		}
-		if set["init"] {
-			mc.Init = model.Init(*initName)
-		}
-		mc.Seed = *seed
-		if set["pool"] {
-			s.Pool = *pool
-		}
-		if set["lr"] {
-			s.LR = *lr
-		}
-		if set["batch-size"] {
-			s.BatchSize = *batch
-		}
-		if set["momentum"] {
-			s.Momentum = *momentum
-		}
-		if set["weight-decay"] {
-			s.WeightDecay = *wd
-		}
-		s.Seed = *dataSeed
-		s.TrainFirst, s.TrainRandom, s.TestFirst = *first, *random, *testFirst
-		s.Engine = train.Engine(*engine)
-		if *out == "" {
-			return usagef("--out is required (the folder for model.safetensors, log.jsonl and summary.json)")
-		}
-		if set["pool"] && !set["layers"] && s.Pool != 0 && s.Pool <= 28 {
-			mc.Layers[0] = (28 / s.Pool) * (28 / s.Pool)
+	j, err := trainJob(&f, flagsSet(fs))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(j.OutDir, 0o755); err != nil {
+		return fmt.Errorf("cannot create --out folder: %w", err)
+	}
+	if err := checkWritable(j.OutDir); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(j.OutDir, train.CheckpointFile)); err == nil && !j.Resume {
+		fmt.Fprintf(a.stderr, "sgn train: %s already holds a checkpoint; it is replaced at the end of the first epoch (use --resume %s to continue it)\n", j.OutDir, j.OutDir)
+	}
+	s := j.Settings
+	j.Started = func(m *model.MLP, trainSet, testSet *data.Set) {
+		if !*f.quiet {
+			fmt.Fprintf(a.stderr, "training %v %s (P = %d) on %s, test on %s, η %g, B %d, engine %s\n",
+				m.Layers, m.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, s.LR, s.BatchSize, s.Engine)
 		}
 	}
+	var prog *progress
+	j.Progress = func(step, total int, loss float64) {
+		if prog == nil {
+			prog = a.newProgress("train", total, *f.quiet)
+		}
+		prog.Update(step, fmt.Sprintf("loss %.4f", loss))
+	}
+	sum, err := train.Train(j)
+	prog.Done()
+	if err != nil {
+		return trainError(err)
+	}
+	fin := sum.Final
+	fmt.Fprintf(a.stdout, "trained %v %s, P = %d, %d steps (%d epochs) in %.1f s, %.0f samples/s\n",
+		j.Model.Layers, j.Model.Activation, sum.NumParams, sum.Steps, fin.Epoch, sum.WallSeconds, sum.SamplesPerSec)
+	fmt.Fprintf(a.stdout, "train loss %.4f, accuracy %.2f%%; test loss %.4f, accuracy %.2f%%\n",
+		fin.TrainLoss, 100*fin.TrainAccuracy, fin.TestLoss, 100*fin.TestAccuracy)
+	fmt.Fprintf(a.stdout, "checkpoint %s\nlog %s, summary %s\n", sum.Checkpoint,
+		filepath.Join(j.OutDir, train.LogFile), filepath.Join(j.OutDir, train.SummaryFile))
+	return nil
+}
+
+// trainError names the flags in train's typed errors.
+func trainError(err error) error {
+	var se *train.SettingError
+	switch {
+	case errors.As(err, &se):
+		return usagef("--%s %s", strings.ReplaceAll(se.Field, "_", "-"), se.Detail)
+	case errors.Is(err, train.ErrFinished):
+		return fmt.Errorf("%w (raise --epochs or --steps)", err)
+	default:
+		return err
+	}
+}
+
+// trainResumeFlags may not be given with --resume: the checkpoint fixes them.
+var trainResumeFlags = []string{"preset", "layers", "activation", "init", "pool", "lr", "batch-size", "momentum", "weight-decay", "seed", "data-seed", "first", "random", "test-first", "engine"}
+
+// trainJob builds the job from the flags: the checkpoint's settings for
+// --resume, otherwise the preset overridden by the flags given; then it
+// checks them.
+func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
+	j := train.Job{MNIST: *f.mnist, OutDir: *f.out, Resume: *f.resume != "", Workers: *f.workers, Version: version}
+	var err error
+	if j.Resume {
+		if *f.out != "" && filepath.Clean(*f.out) != filepath.Clean(*f.resume) {
+			return j, usagef("--out %s and --resume %s: a resumed run writes into the folder it resumes", *f.out, *f.resume)
+		}
+		for _, n := range trainResumeFlags {
+			if set[n] {
+				return j, usagef("--%s cannot change on --resume: the settings come from the checkpoint (only --epochs and --steps may)", n)
+			}
+		}
+		j.OutDir = *f.resume
+		if j.Model, j.Settings, err = train.ResumeConfig(*f.resume); err != nil {
+			return j, err
+		}
+	} else if j.Model, j.Settings, err = trainFromPreset(f, set); err != nil {
+		return j, err
+	}
+	s := &j.Settings
 	if set["epochs"] {
-		s.Epochs = *epochs
+		s.Epochs = *f.epochs
 		if !set["steps"] {
 			s.Steps = 0
 		}
 	}
 	if set["steps"] {
-		s.Steps = *steps
+		s.Steps = *f.steps
 	}
+	return j, trainCheck(j.Model, *s, *f.workers)
+}
+
+// trainFromPreset returns the preset's architecture and settings with the
+// flags given on the command line applied.
+func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Settings, error) {
+	p, ok := train.Presets()[*f.preset]
+	if !ok {
+		return p.Model, p.Settings, usagef("--preset %q: expected %s", *f.preset, strings.Join(train.PresetNames(), " or "))
+	}
+	mc, s := p.Model, p.Settings
+	if set["layers"] {
+		l, err := model.ParseLayers(*f.layers)
+		if err != nil {
+			return mc, s, usagef("--layers: %v", err)
+		}
+		mc.Layers = l
+		s.Preset = ""
+	}
+	if set["activation"] {
+		mc.Activation = model.Activation(*f.activation)
+	}
+	if set["init"] {
+		mc.Init = model.Init(*f.initName)
+	}
+	mc.Seed = *f.seed
+	if set["pool"] {
+		s.Pool = *f.pool
+	}
+	if set["lr"] {
+		s.LR = *f.lr
+	}
+	if set["batch-size"] {
+		s.BatchSize = *f.batch
+	}
+	if set["momentum"] {
+		s.Momentum = *f.momentum
+	}
+	if set["weight-decay"] {
+		s.WeightDecay = *f.wd
+	}
+	s.Seed = *f.dataSeed
+	s.TrainFirst, s.TrainRandom, s.TestFirst = *f.first, *f.random, *f.testFirst
+	s.Engine = train.Engine(*f.engine)
+	if *f.out == "" {
+		return mc, s, usagef("--out is required (the folder for model.safetensors, log.jsonl and summary.json)")
+	}
+	if set["pool"] && !set["layers"] && s.Pool != 0 && s.Pool <= 28 {
+		mc.Layers[0] = (28 / s.Pool) * (28 / s.Pool)
+	}
+	return mc, s, nil
+}
+
+// trainCheck checks the architecture and settings against each other and
+// MNIST; errors are usage errors naming the flags.
+func trainCheck(mc model.Config, s train.Settings, workers int) error {
 	if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
 		return usagef("--pool %d: expected 1, 2 or 4", s.Pool)
 	}
@@ -137,13 +221,9 @@ func runTrain(a *app, args []string) error {
 		return usagef("--layers %v: the output width must be 10 (MNIST classes)", mc.Layers)
 	}
 	if err := s.Validate(); err != nil {
-		var se *train.SettingError
-		if errors.As(err, &se) {
-			return usagef("--%s %s", strings.ReplaceAll(se.Field, "_", "-"), se.Detail)
-		}
-		return usagef("%v", err)
+		return trainError(err)
 	}
-	if err := checkWorkers(*workers); err != nil {
+	if err := checkWorkers(workers); err != nil {
 		return err
 	}
 	if s.TrainFirst < 0 || s.TestFirst < 0 || s.TrainRandom < 0 {
@@ -152,62 +232,6 @@ func runTrain(a *app, args []string) error {
 	if s.TrainFirst > 0 && s.TrainRandom > 0 {
 		return usagef("--first %d and --random %d: give one of them", s.TrainFirst, s.TrainRandom)
 	}
-
-	trainSet, err := data.Load(data.Options{Dir: *mnist, Split: "train", Pool: s.Pool, First: s.TrainFirst, Random: s.TrainRandom, Seed: s.Seed})
-	if err != nil {
-		return err
-	}
-	testSet, err := data.Load(data.Options{Dir: *mnist, Split: "test", Pool: s.Pool, First: s.TestFirst})
-	if err != nil {
-		return err
-	}
-	if s.BatchSize > trainSet.N {
-		return usagef("--batch-size %d is larger than the %d training images", s.BatchSize, trainSet.N)
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("cannot create --out folder: %w", err)
-	}
-	if err := checkWritable(*out); err != nil {
-		return err
-	}
-	m, err := model.New(mc)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if *resume == "" {
-		if _, err := os.Stat(filepath.Join(*out, train.CheckpointFile)); err == nil {
-			fmt.Fprintf(a.stderr, "sgn train: %s already holds a checkpoint; it is replaced at the end of the first epoch (use --resume %s to continue it)\n", *out, *out)
-		}
-		os.Remove(filepath.Join(*out, train.LogFile))
-	}
-	if !*quiet {
-		fmt.Fprintf(a.stderr, "training %v %s (P = %d) on %s, test on %s, η %g, B %d, engine %s\n",
-			mc.Layers, mc.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, s.LR, s.BatchSize, s.Engine)
-	}
-	var prog *progress
-	sum, err := train.Run(m, trainSet, testSet, train.Options{
-		Settings: s, OutDir: *out, Resume: *resume != "", Workers: *workers, Version: version,
-		Progress: func(step, total int, loss float64) {
-			if prog == nil {
-				prog = a.newProgress("train", total, *quiet)
-			}
-			prog.Update(step, fmt.Sprintf("loss %.4f", loss))
-		},
-	})
-	prog.Done()
-	if errors.Is(err, train.ErrFinished) {
-		return fmt.Errorf("%w (raise --epochs or --steps)", err)
-	}
-	if err != nil {
-		return err
-	}
-	f := sum.Final
-	fmt.Fprintf(a.stdout, "trained %v %s, P = %d, %d steps (%d epochs) in %.1f s, %.0f samples/s\n",
-		mc.Layers, mc.Activation, sum.NumParams, sum.Steps, f.Epoch, sum.WallSeconds, sum.SamplesPerSec)
-	fmt.Fprintf(a.stdout, "train loss %.4f, accuracy %.2f%%; test loss %.4f, accuracy %.2f%%\n",
-		f.TrainLoss, 100*f.TrainAccuracy, f.TestLoss, 100*f.TestAccuracy)
-	fmt.Fprintf(a.stdout, "checkpoint %s\nlog %s, summary %s\n", sum.Checkpoint,
-		filepath.Join(*out, train.LogFile), filepath.Join(*out, train.SummaryFile))
 	return nil
 }
 

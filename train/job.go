@@ -1,0 +1,79 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/model"
+)
+
+// Job is a whole training run, from the MNIST files to the outputs in
+// OutDir: what `sgn train` runs.
+type Job struct {
+	Model    model.Config
+	Settings Settings
+	// MNIST is the folder of the idx files (data.Options.Dir; "" for the
+	// default locations).
+	MNIST string
+	// OutDir, Resume, Workers and Version are as in Options.
+	OutDir  string
+	Resume  bool
+	Workers int
+	Version string
+	// Started, if not nil, is called once the data are loaded and the model
+	// is built, before the first step.
+	Started func(m *model.MLP, trainSet, testSet *data.Set)
+	// Progress is as in Options.
+	Progress func(step, total int, loss float64)
+}
+
+// Train loads the training selection (Settings.TrainFirst or TrainRandom,
+// seeded by Settings.Seed) and the first TestFirst test images with the
+// settings' pooling, builds the model (seeded by Model.Seed), removes the
+// log of an earlier run unless resuming, and runs Run. A batch larger than
+// the training selection is a *SettingError.
+func Train(j Job) (*Summary, error) {
+	s := j.Settings
+	trainSet, err := data.Load(data.Options{Dir: j.MNIST, Split: "train", Pool: s.Pool, First: s.TrainFirst, Random: s.TrainRandom, Seed: s.Seed})
+	if err != nil {
+		return nil, err
+	}
+	testSet, err := data.Load(data.Options{Dir: j.MNIST, Split: "test", Pool: s.Pool, First: s.TestFirst})
+	if err != nil {
+		return nil, err
+	}
+	if s.BatchSize > trainSet.N {
+		return nil, &SettingError{Field: "batch_size", Label: "batch size", Detail: fmt.Sprintf("%d is larger than the %d training images", s.BatchSize, trainSet.N)}
+	}
+	m, err := model.New(j.Model)
+	if err != nil {
+		return nil, err
+	}
+	if !j.Resume {
+		os.Remove(filepath.Join(j.OutDir, LogFile))
+	}
+	if j.Started != nil {
+		j.Started(m, trainSet, testSet)
+	}
+	return Run(m, trainSet, testSet, Options{
+		Settings: s, OutDir: j.OutDir, Resume: j.Resume, Workers: j.Workers, Version: j.Version, Progress: j.Progress,
+	})
+}
+
+// ResumeConfig returns the architecture and the settings recorded in the
+// checkpoint of the run in dir, for resuming it.
+func ResumeConfig(dir string) (model.Config, Settings, error) {
+	var s Settings
+	ck := filepath.Join(dir, CheckpointFile)
+	m, meta, err := model.LoadCheckpoint(ck)
+	if err != nil {
+		return model.Config{}, s, fmt.Errorf("cannot resume: %w", err)
+	}
+	if len(meta.Training) == 0 || json.Unmarshal(meta.Training, &s) != nil {
+		return model.Config{}, s, fmt.Errorf("cannot resume: %s has no training settings", ck)
+	}
+	return m.Config, s, nil
+}
