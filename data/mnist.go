@@ -238,20 +238,8 @@ func Load(o Options) (*Set, error) {
 		return nil, fieldErrorf("random", "%d is out of range: want 0..%d (%s holds %d images)", o.Random, total, imgs.path, total)
 	}
 
-	var index []int
 	s := &Set{Pool: o.Pool, Split: o.Split, first: o.First, random: o.Random}
-	switch {
-	case o.First > 0:
-		index = identity(o.First)
-		s.Selection = fmt.Sprintf("%s first %d", o.Split, o.First)
-	case o.Random > 0:
-		index = randomSubset(total, o.Random, o.Seed)
-		s.seed = o.Seed
-		s.Selection = fmt.Sprintf("%s random %d seed %d", o.Split, o.Random, o.Seed)
-	default:
-		index = identity(total)
-		s.Selection = fmt.Sprintf("%s all %d", o.Split, total)
-	}
+	index := s.selectRows(o, total)
 	need := 0 // images to read: up to the largest index selected
 	for _, i := range index {
 		need = max(need, i+1)
@@ -294,6 +282,23 @@ func Load(o Options) (*Set, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// selectRows returns the file indices of the rows o selects from the total
+// images of the file, in row order, and records the selection in s.
+func (s *Set) selectRows(o Options, total int) []int {
+	switch {
+	case o.First > 0:
+		s.Selection = fmt.Sprintf("%s first %d", o.Split, o.First)
+		return identity(o.First)
+	case o.Random > 0:
+		s.seed = o.Seed
+		s.Selection = fmt.Sprintf("%s random %d seed %d", o.Split, o.Random, o.Seed)
+		return randomSubset(total, o.Random, o.Seed)
+	default:
+		s.Selection = fmt.Sprintf("%s all %d", o.Split, total)
+		return identity(total)
+	}
 }
 
 // identity returns 0, 1, …, n−1.

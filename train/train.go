@@ -258,49 +258,88 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create output folder: %w", err)
 	}
-	ckpt := filepath.Join(o.OutDir, CheckpointFile)
 	sampler, err := data.NewEpochSampler(trainSet.N, s.BatchSize, s.Seed, true)
 	if err != nil {
 		return nil, err
 	}
+	r := &runner{m: m, o: o, s: s, ckpt: filepath.Join(o.OutDir, CheckpointFile), velocity: make([]float64, m.NumParams()),
+		trainB: model.Batch{X: trainSet.X, Y: trainSet.Y}, testB: model.Batch{X: testSet.X, Y: testSet.Y}}
 	total := s.Steps
 	if total == 0 {
 		total = s.Epochs * (trainSet.N / s.BatchSize) // the last partial batch is dropped
 	}
-	var st State
-	velocity := make([]float64, m.NumParams())
 	if o.Resume {
-		if st, err = resume(ckpt, m, velocity, s); err != nil {
+		if r.st, err = resume(r.ckpt, m, r.velocity, s); err != nil {
 			return nil, err
 		}
-		if err := sampler.Restore(st.Sampler); err != nil {
-			return nil, fmt.Errorf("%s: %w", ckpt, err)
+		if err := sampler.Restore(r.st.Sampler); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.ckpt, err)
 		}
-		if err := truncateLog(filepath.Join(o.OutDir, LogFile), st.Step); err != nil {
+		if err := truncateLog(filepath.Join(o.OutDir, LogFile), r.st.Step); err != nil {
 			return nil, err
 		}
 	}
-	trainB := model.Batch{X: trainSet.X, Y: trainSet.Y}
-	testB := model.Batch{X: testSet.X, Y: testSet.Y}
-	P := m.NumParams()
-	grad := make([]float64, P)
-	var run func(b model.Batch) (float64, error)
+	grad := make([]float64, m.NumParams())
+	run, release, err := gradient(m, s, o.Workers, grad)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	start := time.Now()
+	last, err := r.loop(sampler, run, grad, total, start)
+	if err != nil {
+		return nil, err
+	}
+	if last.Step == 0 {
+		return nil, fmt.Errorf("%s is already at step %d of %d: %w", r.ckpt, r.st.Step, total, ErrFinished)
+	}
+	sum := &Summary{
+		Model: m.Config, NumParams: m.NumParams(), Settings: s,
+		TrainSelection: trainSet.Selected(), TestSelection: testSet.Selected(),
+		Final: last, Steps: r.st.Step, WallSeconds: time.Since(start).Seconds(), SamplesPerSec: last.SamplesPerSec,
+		Checkpoint: r.ckpt, Resumed: o.Resume, Version: o.Version,
+	}
+	js, _ := json.MarshalIndent(sum, "", "  ")
+	if err := atomicfile.WriteBytes(filepath.Join(o.OutDir, SummaryFile), append(js, '\n')); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// gradient returns the minibatch loss-and-gradient function of s's engine,
+// which stores the gradient in grad, and a function that releases it.
+func gradient(m *model.MLP, s Settings, workers int, grad []float64) (func(model.Batch) (float64, error), func(), error) {
 	switch s.Engine {
 	case EngineGorgonia:
 		gr, err := m.NewGraph(s.BatchSize)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		defer gr.Close()
-		gr.SetWorkers(o.Workers)
-		run = func(b model.Batch) (float64, error) { return gr.Run(b.X, b.Y, grad) }
+		gr.SetWorkers(workers)
+		return func(b model.Batch) (float64, error) { return gr.Run(b.X, b.Y, grad) }, func() { gr.Close() }, nil
 	case EngineGonum:
 		ws := m.NewWorkspace(s.BatchSize)
-		run = func(b model.Batch) (float64, error) { return m.LossGrad(ws, m.Theta, b, grad) }
+		return func(b model.Batch) (float64, error) { return m.LossGrad(ws, m.Theta, b, grad) }, func() {}, nil
 	default:
-		return nil, fmt.Errorf("engine %q: train.Run has no gradient for it", string(s.Engine))
+		return nil, nil, fmt.Errorf("engine %q: train.Run has no gradient for it", string(s.Engine))
 	}
-	start := time.Now()
+}
+
+// runner is the state of a Run between steps.
+type runner struct {
+	m             *model.MLP
+	o             Options
+	s             Settings
+	ckpt          string
+	trainB, testB model.Batch
+	velocity      []float64
+	st            State
+}
+
+// loop takes SGD steps until total, ending every epoch (and the run) with
+// an evaluation, a log line and a checkpoint; it returns the last log line.
+func (r *runner) loop(sampler *data.EpochSampler, run func(model.Batch) (float64, error), grad []float64, total int, start time.Time) (LogLine, error) {
+	m, s, st := r.m, r.s, &r.st
 	var trainTime time.Duration
 	var buf model.Batch
 	var epochLoss float64
@@ -309,24 +348,24 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 	for st.Step < total {
 		idx, epochEnd := sampler.Next()
 		t0 := time.Now()
-		buf = m.Gather(trainB, idx, buf)
+		buf = m.Gather(r.trainB, idx, buf)
 		loss, err := run(buf)
 		if err == nil && (math.IsNaN(loss) || math.IsInf(loss, 0)) {
 			err = fmt.Errorf("%w at step %d (epoch %d): minibatch loss is %v; lower the learning rate (now %v)", ErrDiverged, st.Step+1, st.Epoch+1, loss, s.LR)
 		}
 		if err != nil {
-			if _, e := os.Stat(ckpt); e == nil {
-				err = fmt.Errorf("%w; the last good checkpoint %s is kept", err, ckpt)
+			if _, e := os.Stat(r.ckpt); e == nil {
+				err = fmt.Errorf("%w; the last good checkpoint %s is kept", err, r.ckpt)
 			}
-			return nil, err
+			return last, err
 		}
-		sgdStep(m.Theta, grad, velocity, s)
+		sgdStep(m.Theta, grad, r.velocity, s)
 		trainTime += time.Since(t0)
 		st.Step++
 		epochLoss += loss
 		epochSteps++
-		if o.Progress != nil {
-			o.Progress(st.Step, total, epochLoss/float64(epochSteps))
+		if r.o.Progress != nil {
+			r.o.Progress(st.Step, total, epochLoss/float64(epochSteps))
 		}
 		if !epochEnd && st.Step < total {
 			continue
@@ -335,43 +374,36 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 			st.Epoch++
 		}
 		st.Sampler = sampler.State()
-		trE, err := m.Evaluate(m.Theta, trainB, nil, o.Workers)
-		if err != nil {
-			return nil, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
-		}
-		teE, err := m.Evaluate(m.Theta, testB, nil, o.Workers)
-		if err != nil {
-			return nil, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
-		}
-		last = LogLine{
-			Step: st.Step, Epoch: st.Epoch, Loss: epochLoss / float64(epochSteps),
-			TrainLoss: trE.Loss, TrainAccuracy: trE.Accuracy, TestLoss: teE.Loss, TestAccuracy: teE.Accuracy,
-			SamplesPerSec: float64(epochSteps*s.BatchSize) / trainTime.Seconds(), Elapsed: time.Since(start).Seconds(),
-		}
-		st.Metrics = map[string]float64{"train_loss": trE.Loss, "train_accuracy": trE.Accuracy, "test_loss": teE.Loss, "test_accuracy": teE.Accuracy}
-		if err := appendLog(filepath.Join(o.OutDir, LogFile), last); err != nil {
-			return nil, err
-		}
-		if err := save(ckpt, m, velocity, s, st, o.Version); err != nil {
-			return nil, err
+		if last, err = r.record(epochLoss/float64(epochSteps), float64(epochSteps*s.BatchSize)/trainTime.Seconds(), start); err != nil {
+			return last, err
 		}
 		epochLoss, epochSteps, trainTime = 0, 0, 0
 	}
-	if last.Step == 0 {
-		return nil, fmt.Errorf("%s is already at step %d of %d: %w", ckpt, st.Step, total, ErrFinished)
+	return last, nil
+}
+
+// record evaluates θ on both sets, appends the log line and writes the
+// checkpoint at the end of an epoch.
+func (r *runner) record(loss, samplesPerSec float64, start time.Time) (LogLine, error) {
+	m, st := r.m, &r.st
+	trE, err := m.Evaluate(m.Theta, r.trainB, nil, r.o.Workers)
+	if err != nil {
+		return LogLine{}, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
 	}
-	wall := time.Since(start).Seconds()
-	sum := &Summary{
-		Model: m.Config, NumParams: P, Settings: s,
-		TrainSelection: trainSet.Selected(), TestSelection: testSet.Selected(),
-		Final: last, Steps: st.Step, WallSeconds: wall, SamplesPerSec: last.SamplesPerSec,
-		Checkpoint: ckpt, Resumed: o.Resume, Version: o.Version,
+	teE, err := m.Evaluate(m.Theta, r.testB, nil, r.o.Workers)
+	if err != nil {
+		return LogLine{}, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
 	}
-	js, _ := json.MarshalIndent(sum, "", "  ")
-	if err := atomicfile.WriteBytes(filepath.Join(o.OutDir, SummaryFile), append(js, '\n')); err != nil {
-		return nil, err
+	line := LogLine{
+		Step: st.Step, Epoch: st.Epoch, Loss: loss,
+		TrainLoss: trE.Loss, TrainAccuracy: trE.Accuracy, TestLoss: teE.Loss, TestAccuracy: teE.Accuracy,
+		SamplesPerSec: samplesPerSec, Elapsed: time.Since(start).Seconds(),
 	}
-	return sum, nil
+	st.Metrics = map[string]float64{"train_loss": trE.Loss, "train_accuracy": trE.Accuracy, "test_loss": teE.Loss, "test_accuracy": teE.Accuracy}
+	if err := appendLog(filepath.Join(r.o.OutDir, LogFile), line); err != nil {
+		return line, err
+	}
+	return line, save(r.ckpt, m, r.velocity, r.s, *st, r.o.Version)
 }
 
 // sgdStep applies one step of PyTorch's SGD: g ← g + λθ; v ← μv + g (v = g
