@@ -1,10 +1,3 @@
-// Package hessian holds generic curvature algorithms over a symmetric linear
-// operator: Lanczos eigenpairs, Hutchinson's trace estimator, stochastic
-// Lanczos quadrature (SLQ) spectral densities and full-matrix assembly.
-//
-// The package knows nothing of neural networks: anything that can multiply a
-// vector by a symmetric matrix (a network's Hessian through Pearlmutter's
-// R-operator, an analytic landscape's Hessian, a dense matrix) is an Operator.
 package hessian
 
 import "gonum.org/v1/gonum/mat"

@@ -1,12 +1,3 @@
-// Package model is the multilayer perceptron of sgn: its flat parameter
-// vector θ, the mean softmax cross-entropy loss, its gradient, per-sample
-// gradients, exact Hessian-vector products by Pearlmutter's R-operator, the
-// Gorgonia graph used for training, and safetensors checkpoints in PyTorch's
-// nn.Linear layout.
-//
-// Parameter order (the flat vector θ ∈ R^P): fc1.weight (out×in, row-major),
-// fc1.bias, fc2.weight, fc2.bias, …, fcL.weight, fcL.bias — the order of
-// PyTorch's state_dict for nn.Sequential(Linear, act, …, Linear).
 package model
 
 import (

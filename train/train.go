@@ -1,7 +1,3 @@
-// Package train runs plain minibatch SGD — the optimizer of the paper behind
-// sgn — on an MLP with Gorgonia, evaluates it on the test split every epoch,
-// logs JSON lines, writes atomic safetensors checkpoints and resumes from
-// them bit for bit.
 package train
 
 import (

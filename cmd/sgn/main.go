@@ -1,13 +1,3 @@
-// Command sgn trains small MLPs on MNIST with Gorgonia and measures their
-// stochastic gradient noise: Hessian spectra, the noise covariance C(θ) against
-// H(θ)/B, the shape of the noise, and escape times of SGD and SGLD from sharp
-// minima.
-//
-// Usage:
-//
-//	sgn <command> [flags]
-//
-// Run `sgn help` for the list of commands and `sgn <command> -h` for one.
 package main
 
 import (

@@ -1,6 +1,3 @@
-// Package atomicfile writes files so that a reader sees either the old
-// content or the complete new one, never a part: every output file of sgn
-// goes through it.
 package atomicfile
 
 import (
