@@ -9,9 +9,15 @@
 //     NewLandscape): the double well L(x) = ΔL(kx² − 1)², its n-D version
 //     with chosen transverse curvatures, and the n-D Styblinski–Tang
 //     function. Sharpness k is the reparametrisation θ → √k·θ.
-//   - Dynamics (AnalyticSimulator): sgld, sgd-diffusion (noise covariance
-//     η²·|H(θ)|/B) and gd, started at the minimum, with an exact
+//   - Dynamics (the typed Dynamics and its one table, dynamics.go): sgld,
+//     sgd-diffusion (noise covariance η²·|H(θ)|/B) and gd on analytic
+//     landscapes (AnalyticSimulator); sgd, sgd-gaussian, sgld and gd on
+//     networks (NetworkFactory). Runs start at the minimum, with an exact
 //     first-crossing escape step or right-censoring at max_steps.
+//   - Network landscapes (NetworkSpec, PrepareMinimum): an MLP on MNIST
+//     with weight decay, brought to a minimum θ₀ by L-BFGS and Newton–CG
+//     (minimize), with the extreme Hessian eigenvalues and a verdict
+//     (minimum, saddle, not converged, none) in minimum.json.
 //   - Rates (EstimateRate): the censored maximum-likelihood rate
 //     escapes/exposure with an exact 95% interval, per step and per unit
 //     time t = η·steps; theory (AnalyticPrediction): Theorem 1, Theorem 2
@@ -24,6 +30,8 @@
 //     network sweep's minimum.json.
 //   - Fits (PointRates, FitRelations, WriteFit): −log γ against 1/k, B and
 //     1/η (SGD) and against log k and 1/D (SGLD), with figures.
+//   - Commands (RunOne, RunSweep, Fit, SaveBuiltin, RunFigure): what each
+//     'sgn escape' subcommand does, one call each.
 //
 // Randomness: every run has its own seed RunSeed(sweep seed, point, run)
 // (SplitMix64) and its own PCG generator (math/rand/v2, rand.NewPCG(seed,

@@ -266,7 +266,7 @@ func (k Kind[C, R]) readMeta(path string) (meta[C], error) {
 		return meta[C]{}, fmt.Errorf("%s: %w", path, err)
 	}
 	if hash != m.Hash {
-		return meta[C]{}, fmt.Errorf("%s: recorded hash %s does not match its config (hash %s): the file was edited", path, m.Hash, hash)
+		return meta[C]{}, fmt.Errorf("%s: recorded hash %s does not match its config (hash %s): the file was edited, or written by a version with other defaults; run the sweep into a new folder", path, m.Hash, hash)
 	}
 	if m.Shard != "" {
 		if _, err := ParseShard(m.Shard); err != nil {
