@@ -52,7 +52,7 @@ func scatterByBatch(p *plot.Plot, runs []Run, x, y func(Run) float64) error {
 		p.Add(s)
 		p.Legend.Add(fmt.Sprintf("B = %d", b), s)
 	}
-	p.Legend.Top = true
+	p.Legend.Left = true
 	return nil
 }
 
@@ -64,7 +64,8 @@ func PlotSharpness(a *Analysis, base string) error {
 	p.X.Label.Text = "η/B"
 	p.Y.Label.Text = "λmax(H)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	// λmax spans less than a decade: plain ticks label it, log ticks would not.
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.DefaultTicks{}
 	if err := scatterByBatch(p, a.Runs, func(r Run) float64 { return r.EtaOverB }, func(r Run) float64 { return r.LambdaMax }); err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func PlotAccuracy(a *Analysis, base string) error {
 	p.X.Label.Text = "λmax(H)"
 	p.Y.Label.Text = "test accuracy"
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker = plot.DefaultTicks{}
 	if err := scatterByBatch(p, a.Runs, func(r Run) float64 { return r.LambdaMax }, func(r Run) float64 { return r.TestAccuracy }); err != nil {
 		return err
 	}
