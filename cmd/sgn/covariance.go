@@ -191,6 +191,11 @@ func (a *app) loadCovPretrained(f *covFlags, mnist string, workers int) (*covPre
 		return &covPretrained{m: m, meta: meta, source: f.ckpt, file: f.ckpt}, nil
 	}
 	dir := filepath.Join(f.out, covTrainDir)
+	// A fresh training run: an earlier one's files go first (its log would
+	// otherwise grow by this run's lines).
+	if err := a.removeFiles("covariance", dir, f.quiet, train.CheckpointFile, train.LogFile, train.SummaryFile); err != nil {
+		return nil, err
+	}
 	m, meta, summary, err := a.trainFigureModel(mnist, dir, f.trainFirst, f.trainEpochs, workers, f.quiet)
 	if err != nil {
 		return nil, err
@@ -211,12 +216,11 @@ func runCovariance(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return fmt.Errorf("cannot create --out folder: %w", err)
-	}
-	if err := checkWritable(f.out); err != nil {
+	release, err := claimOut(f.out)
+	if err != nil {
 		return err
 	}
+	defer release()
 	start := time.Now()
 	seconds := map[string]float64{}
 	pre, err := a.loadCovPretrained(f, so.Dir, f.opt.Workers)

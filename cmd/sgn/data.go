@@ -56,15 +56,19 @@ func runDataExport(a *app, args []string) error {
 	if st, err := os.Stat(*out); err == nil && st.IsDir() {
 		return fmt.Errorf("--out %s is a folder: want a file name such as %s", *out, filepath.Join(*out, "data.safetensors"))
 	}
+	// The folder is made and checked before the data are loaded.
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("cannot create the folder of --out %s: %w", *out, err)
+	}
+	if err := checkWritable(filepath.Dir(*out)); err != nil {
+		return err
+	}
 	if !*quiet {
 		fmt.Fprintf(a.stderr, "sgn data export: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
 	}
 	s, err := data.Load(o)
 	if err != nil {
 		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		return fmt.Errorf("cannot create the folder of --out %s: %w", *out, err)
 	}
 	side := data.Side / o.Pool
 	meta := map[string]string{

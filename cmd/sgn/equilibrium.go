@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/model"
@@ -78,12 +77,11 @@ func runEquilibrium(a *app, args []string) error {
 	if err := s.Validate(m.NumParams(), ds.N); err != nil {
 		return usagef("--%s", err)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("cannot create --out folder: %w", err)
-	}
-	if err := checkWritable(*out); err != nil {
+	release, err := claimOut(*out)
+	if err != nil {
 		return err
 	}
+	defer release()
 
 	var bar *progress
 	stage := ""

@@ -268,6 +268,11 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	if err != nil {
 		return err
 	}
+	release, err := claimOut(*f.out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	prog := a.newProgress("escape run", cfg.Runs, *f.quiet)
 	res, err := escape.RunOne(*f.out, cfg, escape.RunOptions{Workers: *f.workers, Version: version,
 		Progress: func(done, _ int) { prog.Update(done, "") }})
@@ -358,6 +363,11 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 		dir = fmt.Sprintf("%s-shard-%d", strings.TrimRight(*out, "/"), shard.Index)
 		label += " shard " + shard.String()
 	}
+	release, err := claimOut(dir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var prog *progress
 	res, err := escape.RunSweep(dir, cfg, escape.SweepOptions{Workers: *workers, Shard: shard, Version: version,
 		Progress: func(done, total int) {
@@ -411,6 +421,11 @@ func runEscapeMerge(a *app, args []string) error {
 	if len(dirs) == 0 {
 		return usagef("give the sweep folders to merge, e.g. out/sweep-shard-*")
 	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	sum, err := escape.Merge(*out, dirs, version)
 	if err != nil {
 		return err
@@ -444,6 +459,11 @@ func runEscapeFit(a *app, args []string) error {
 	if *out == "" {
 		*out = dirs[0]
 	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	res, err := escape.Fit(dirs[0], *out, version)
 	if err != nil {
 		return err
@@ -550,6 +570,11 @@ func runEscapeFigure(a *app, args []string) error {
 	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var prog *progress
 	current := ""
 	rep, err := escape.RunFigure(*out, escape.FigureOptions{Workers: *workers, Quick: *quick, Version: version,

@@ -73,6 +73,11 @@ func runHessian(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	release, err := claimOut(*f.out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	sel, err := selectionFor(*f.sel, set["first"], meta)
 	if err != nil {
 		return err

@@ -76,7 +76,7 @@ func (a *app) main(args []string) int {
 		fmt.Fprintf(a.stderr, "sgn: unknown command %q (commands: %s)\n", args[0], strings.Join(sortedKeys(cmds), ", "))
 		return 2
 	}
-	err := c.run(a, args[1:])
+	err := runCommand(c, a, args[1:])
 	switch {
 	case err == nil:
 		return 0
@@ -90,6 +90,17 @@ func (a *app) main(args []string) int {
 	}
 	fmt.Fprintf(a.stderr, "sgn %s: %v\n", args[0], err)
 	return 1
+}
+
+// runCommand runs c, turning a panic of the command's goroutine into an
+// error — one line and exit status 1, never a stack trace and exit 2.
+func runCommand(c command, a *app, args []string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v (a bug in sgn %s: please report it with the command line)", r, version)
+		}
+	}()
+	return c.run(a, args)
 }
 
 func (a *app) printUsage(cmds map[string]command) {

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -105,12 +104,11 @@ func runNoise(a *app, args []string) error {
 			return usagef("--batch-size: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
 		}
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return fmt.Errorf("cannot create --out folder: %w", err)
-	}
-	if err := checkWritable(f.out); err != nil {
+	release, err := claimOut(f.out)
+	if err != nil {
 		return err
 	}
+	defer release()
 	if !f.quiet {
 		fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
 			m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(f.opt.BatchSizes), f.opt.Minibatches)

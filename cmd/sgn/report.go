@@ -28,9 +28,11 @@ func runReport(a *app, args []string) error {
 			return usagef("%s is not a folder: give output folders of sgn commands", d)
 		}
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %w", *out, err)
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
 	}
+	defer release()
 	r, err := report.Build(dirs, version)
 	if err != nil {
 		return err

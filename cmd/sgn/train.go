@@ -66,14 +66,17 @@ func runTrain(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(j.OutDir, 0o755); err != nil {
-		return fmt.Errorf("cannot create --out folder: %w", err)
-	}
-	if err := checkWritable(j.OutDir); err != nil {
+	release, err := claimOut(j.OutDir)
+	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(j.OutDir, train.CheckpointFile)); err == nil && !j.Resume {
-		fmt.Fprintf(a.stderr, "sgn train: %s already holds a checkpoint; it is replaced at the end of the first epoch (use --resume %s to continue it)\n", j.OutDir, j.OutDir)
+	defer release()
+	if !j.Resume {
+		// A fresh run starts from a clean folder: the earlier run's files go
+		// first, so that a run killed early never leaves a mix of both.
+		if err := a.removeFiles("train", j.OutDir, *f.quiet, train.CheckpointFile, train.LogFile, train.SummaryFile); err != nil {
+			return err
+		}
 	}
 	s := j.Settings
 	j.Started = func(m *model.MLP, trainSet, testSet *data.Set) {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sgn-project/sgn/internal/outlock"
+)
+
+// claimOut makes dir the output folder of this command, before any long
+// work: it creates it, checks that files can be written in it, takes its
+// exclusive lock for the life of the command (call release when done; the
+// kernel drops the lock if the process dies) and removes the temporary
+// files interrupted writes left in it. A second sgn on the same folder fails
+// at once with an error naming the folder and the holder.
+func claimOut(dir string) (release func(), err error) {
+	if dir == "" {
+		return nil, errors.New("no output folder")
+	}
+	l, err := outlock.Acquire(dir, "sgn "+strings.Join(os.Args[1:], " "))
+	if errors.Is(err, outlock.ErrLocked) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--out: %w", err)
+	}
+	if err := checkWritable(dir); err != nil {
+		l.Release()
+		return nil, fmt.Errorf("--out: %w", err)
+	}
+	return func() { l.Release() }, nil
+}
+
+// removeFiles removes the named files of dir that exist (an earlier run's
+// outputs, so that a fresh run never leaves them beside its own), and says
+// so on stderr unless quiet.
+func (a *app) removeFiles(cmd, dir string, quiet bool, names ...string) error {
+	var gone []string
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		err := os.Remove(p)
+		switch {
+		case err == nil:
+			gone = append(gone, n)
+		case !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("cannot remove the earlier run's %s: %w", p, err)
+		}
+	}
+	if len(gone) > 0 && !quiet {
+		fmt.Fprintf(a.stderr, "sgn %s: removed the earlier run's %s from %s\n", cmd, strings.Join(gone, ", "), dir)
+	}
+	return nil
+}

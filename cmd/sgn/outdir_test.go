@@ -1,0 +1,128 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sgn-project/sgn/internal/outlock"
+)
+
+// Issue case 4: every command that writes a folder takes its lock; while
+// another process holds it, the command fails at once (exit 1) naming the
+// folder and the holder, and writes nothing. (The lock is held here by the
+// test itself: flock(2) excludes a second open of the file even within one
+// process.)
+func TestEveryCommandLocksItsOutputFolder(t *testing.T) {
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 6, 10}, 1, 4)
+	cfg := filepath.Join(base, "sweep.json")
+	if err := os.WriteFile(cfg, []byte(`{"seed":1,"landscape":{"name":"doublewell","barrier":1},"dynamics":["sgld"],"sharpness":[1],"eta":[0.001],"temperature":[0.2],"runs":2,"max_steps":100}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args func(out string) []string
+	}{
+		{"train", func(out string) []string {
+			return []string{"train", "--layers", "49,6,10", "--first", "100", "--test-first", "100", "--epochs", "1", "--out", out, "--quiet"}
+		}},
+		{"hessian", func(out string) []string {
+			return []string{"hessian", "--checkpoint", ck, "--first", "50", "--top-k", "2", "--out", out, "--quiet"}
+		}},
+		{"noise", func(out string) []string {
+			return []string{"noise", "--checkpoint", ck, "--first", "200", "--batch-size", "8", "--out", out, "--quiet"}
+		}},
+		{"covariance", func(out string) []string {
+			return []string{"covariance", "--checkpoint", ck, "--first", "200", "--out", out, "--quiet"}
+		}},
+		{"escape run", func(out string) []string {
+			return []string{"escape", "run", "--dynamics", "sgld", "--temperature", "0.2", "--runs", "2", "--max-steps", "100", "--out", out, "--quiet"}
+		}},
+		{"escape sweep", func(out string) []string {
+			return []string{"escape", "sweep", "--config", cfg, "--out", out, "--quiet"}
+		}},
+		{"escape merge", func(out string) []string { return []string{"escape", "merge", base, "--out", out} }},
+		{"escape fit", func(out string) []string { return []string{"escape", "fit", base, "--out", out} }},
+		{"escape figure", func(out string) []string { return []string{"escape", "figure", "--quick", "--out", out, "--quiet"} }},
+	} {
+		out := filepath.Join(base, strings.ReplaceAll(c.name, " ", "-"))
+		l, err := outlock.Acquire(out, "the test holder")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := run(c.args(out)...)
+		l.Release()
+		if code != 1 || !strings.Contains(stderr, out) || !strings.Contains(stderr, "the test holder") || !strings.Contains(stderr, "pid ") {
+			t.Errorf("%s on a locked folder: exit %d, stderr %q; want exit 1 naming %s and its holder", c.name, code, stderr, out)
+		}
+		entries, _ := os.ReadDir(out)
+		for _, e := range entries {
+			if e.Name() != outlock.FileName {
+				t.Errorf("%s wrote %s into a locked folder", c.name, e.Name())
+			}
+		}
+	}
+}
+
+// Issue case 10: an unwritable --out is found before any computation.
+func TestUnwritableOutIsFoundFirst(t *testing.T) {
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 6, 10}, 1, 4)
+	// A folder beneath a regular file cannot be made, even by root.
+	ro := filepath.Join(ck, "out")
+	for _, args := range [][]string{
+		{"hessian", "--checkpoint", ck, "--first", "50", "--top-k", "2", "--out", ro},
+		{"data", "export", "--split", "test", "--first", "10", "--out", filepath.Join(ro, "x.safetensors")},
+		{"escape", "run", "--dynamics", "sgld", "--temperature", "0.2", "--runs", "2", "--max-steps", "100", "--out", ro},
+	} {
+		code, _, stderr := run(args...)
+		// One line: the error, and no progress of a computation before it.
+		if code != 1 || !strings.Contains(stderr, ro) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
+// Issue case 5: a fresh sgn train into a folder of another run removes that
+// run's checkpoint, log and summary before it starts.
+func TestFreshTrainStartsClean(t *testing.T) {
+	mnistOrSkip(t)
+	dir := t.TempDir()
+	for _, f := range []string{"model.safetensors", "log.jsonl", "summary.json"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("old run\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// --lr 1e308 diverges at once: the run fails before its first checkpoint.
+	code, _, stderr := run("train", "--layers", "49,6,10", "--first", "200", "--test-first", "100", "--epochs", "1", "--lr", "1e308", "--out", dir)
+	if code != 1 {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	for _, f := range []string{"model.safetensors", "log.jsonl", "summary.json"} {
+		if b, err := os.ReadFile(filepath.Join(dir, f)); err == nil && string(b) == "old run\n" {
+			t.Errorf("the earlier run's %s is still there after a fresh run", f)
+		}
+	}
+}
+
+// Issue case 8: a runtime panic in a command reaches the user as one line
+// and exit status 1.
+func TestPanicIsOneLineExit1(t *testing.T) {
+	var out, errb strings.Builder
+	a := &app{stdout: &out, stderr: &errb}
+	err := runCommand(command{run: func(*app, []string) error {
+		var s []int
+		_ = s[3] // index out of range
+		return nil
+	}}, a, nil)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "index out of range") {
+		t.Fatalf("panic became %v", err)
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		t.Errorf("a panic is reported as a usage error")
+	}
+}
