@@ -34,15 +34,18 @@ type graphChunk struct {
 	roots  G.Nodes
 	vm     G.VM
 	x, y   *tensor.Dense // the chunk's samples (n×D) and labels (n)
-	grad   []float64     // its contribution to the gradient, θ layout
+	xNode  *G.Node
+	grad   []float64 // its contribution to the gradient, θ layout
 	lossOp *sceOp
 }
 
 // graphChunks is the number of chunks a minibatch of batch samples is split
-// into: two once each has at least 32 samples (so that two cores can share
-// a step), one below.
-func graphChunks(batch int) int {
-	if batch >= 64 {
+// into for a model of P parameters: two when each chunk has at least 32
+// samples and about a million multiply-adds per pass (so that two cores can
+// share a step), one for small steps, where the machine's per-run cost
+// would outweigh the second core. It depends on the problem only.
+func graphChunks(batch, P int) int {
+	if batch >= 64 && batch*P >= 1<<21 {
 		return 2
 	}
 	return 1
@@ -55,7 +58,7 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 		return nil, fmt.Errorf("batch size %d: must be positive", batch)
 	}
 	gr := &Graph{m: m, batch: batch, workers: 1}
-	K := graphChunks(batch)
+	K := graphChunks(batch, m.Layout.P)
 	for c := 0; c < K; c++ {
 		lo, hi := c*batch/K, (c+1)*batch/K
 		ch, err := m.newGraphChunk(lo, hi-lo, 1/float64(batch))
@@ -79,6 +82,7 @@ func (m *MLP) newGraphChunk(lo, n int, scale float64) (*graphChunk, error) {
 	ch.x = tensor.New(tensor.WithShape(n, D), tensor.Of(tensor.Float64))
 	ch.y = tensor.New(tensor.WithShape(n), tensor.Of(tensor.Float64))
 	a := G.NewMatrix(ch.g, G.Float64, G.WithShape(n, D), G.WithName("x"), G.WithValue(ch.x))
+	ch.xNode = a
 	y := G.NewVector(ch.g, G.Float64, G.WithShape(n), G.WithName("y"), G.WithValue(ch.y))
 	var params G.Nodes
 	for l := 0; l < L; l++ {
@@ -158,7 +162,11 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 	}
 	run := func(k int) {
 		ch := gr.chunks[k]
-		copy(ch.x.Float64s(), x[ch.lo*D:(ch.lo+ch.n)*D])
+		// The chunk's rows of x are bound as they are, without a copy.
+		xs := tensor.New(tensor.WithShape(ch.n, D), tensor.WithBacking(x[ch.lo*D:(ch.lo+ch.n)*D]))
+		if gr.errs[k] = G.Let(ch.xNode, xs); gr.errs[k] != nil {
+			return
+		}
 		yd := ch.y.Float64s()
 		for i := range yd {
 			yd[i] = float64(y[ch.lo+i])
