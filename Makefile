@@ -7,6 +7,8 @@
 #   make figure                the C = H/B figure, end to end, into out/cvh/
 #   make escape-figure         the six-panel escape figure into out/escape-figure/
 #   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
+#   make selection-figure      minima selection: which minima SGD reaches, into out/selection/
+#   make paper                 every experiment, then the claims page out/paper/index.html
 #   make fuzz [FUZZTIME=30s]   every native fuzz target for FUZZTIME each
 #                              (their seed corpora in testdata/fuzz run in make test)
 #   make lint | make clean
@@ -34,7 +36,7 @@ endif
 
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build test bench lint clean deps figure escape-figure equilibrium-figure fuzz
+.PHONY: build test bench lint clean deps figure escape-figure equilibrium-figure fuzz selection-networks selection-figure paper
 
 deps:
 	$(GO) mod download
@@ -93,3 +95,25 @@ escape-figure: build
 equilibrium-figure: build
 	@test -f out/figure-model/summary.json || bin/sgn train --preset figure --out out/figure-model --quiet
 	bin/sgn equilibrium --checkpoint out/figure-model/model.safetensors --out out/equilibrium --quiet
+
+# Minima selection on networks (resumable): training runs over (B, η) from
+# one initialisation, the sharpness of each end point, fitted against η/B
+# into out/selection/selection-networks.json and its figures.
+selection-networks: build
+	bin/sgn selection networks sweep --workers 2 --out out/selection/networks --quiet
+	bin/sgn selection networks fit out/selection/networks --out out/selection
+
+# The minima-selection figures (out/selection/).
+selection-figure: selection-networks
+
+# The paper, reproduced: runs (or resumes, or reuses from out/) every
+# experiment, then writes the page of claims and verdicts out/paper/index.html
+# and out/paper/report.json (sgn report reads the folders, recomputing nothing).
+PAPER_DIRS := out/cvh out/noise out/sgld out/escape-figure out/selection out/equilibrium
+paper: build
+	@test -f out/cvh/covariance.json || $(MAKE) --no-print-directory figure
+	@test -f out/noise/noise.json || bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise --quiet
+	bin/sgn escape sweep --config escape/testdata/sweep.json --workers 2 --out out/sgld --quiet
+	bin/sgn escape fit out/sgld > /dev/null
+	$(MAKE) --no-print-directory escape-figure selection-figure equilibrium-figure
+	bin/sgn report $(PAPER_DIRS) --out out/paper
