@@ -552,6 +552,25 @@ func (ns *networkSim) Run(seed uint64) (Outcome, error) {
 	return o, err
 }
 
+// EscapeDisplacement simulates one run of sim, a Simulator made by
+// NetworkFactory(mn), from the given seed exactly as a sweep does (same
+// Outcome), and returns θ − θ₀ at the step where the run ended: the escape
+// step, or the step limit for a censored run.
+func EscapeDisplacement(sim Simulator, mn *Minimum, seed uint64) (Outcome, []float64, error) {
+	ns, ok := sim.(*networkSim)
+	if !ok {
+		return Outcome{}, nil, errors.New("EscapeDisplacement: not a network landscape's simulator")
+	}
+	o, theta, err := ns.run(seed)
+	if err != nil {
+		return o, nil, err
+	}
+	for i, v := range mn.Theta {
+		theta[i] -= v
+	}
+	return o, theta, nil
+}
+
 // run simulates one run and also returns the final θ.
 func (ns *networkSim) run(seed uint64) (Outcome, []float64, error) {
 	e := ns.engines.Get().(*netEngine)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/model"
@@ -20,6 +22,9 @@ const defaultDescend = 20000
 // fluctuations around a trained minimum along the Hessian's
 // eigendirections, against the linearised predictions.
 func runEquilibrium(a *app, args []string) error {
+	if len(args) > 0 && args[0] == "escape" {
+		return runEquilibriumEscape(a, args[1:])
+	}
 	fs := a.newFlagSet("equilibrium", "equilibrium --checkpoint FILE [--first N] [--eta η] [--batch-size B] [--steps T] [flags] --out DIR", equilibriumExample)
 	ckpt := fs.String("checkpoint", "", "trained model `file` (safetensors): θ₀")
 	sel := addSelectionFlags(fs, 2000, "the loss L, H and C")
@@ -104,4 +109,83 @@ func runEquilibrium(a *app, args []string) error {
 		return err
 	}
 	return rep.WriteText(a.stdout)
+}
+
+const equilibriumEscapeExample = `sgn escape sweep --config builtin:mlp-sharpness --workers 2 --out out/escape-mlp
+sgn equilibrium escape --sweep out/escape-mlp --runs 50 --top-k 40 --out out/escape-mlp-fraction`
+
+// runEquilibriumEscape implements 'sgn equilibrium escape': for the runs of
+// a network escape sweep, the fraction of the displacement at the escape
+// step in the top-k eigenspaces of H(θ₀).
+func runEquilibriumEscape(a *app, args []string) error {
+	fs := a.newFlagSet("equilibrium escape", "equilibrium escape --sweep DIR [--points I,J…] [--runs N] [--top-k K] --out DIR", equilibriumEscapeExample)
+	dir := fs.String("sweep", "", "`folder` of a network escape sweep (config.json, runs.jsonl, minimum.json)")
+	pts := fs.String("points", "", "comma-separated grid points to analyse (default: all)")
+	runs := fs.Int("runs", 50, "runs per point re-simulated from their recorded seeds")
+	topK := fs.Int("top-k", equilibrium.DefaultTopK, "K: fractions for the top-k eigenspaces of H(θ₀), k = 1…K")
+	workers := workersFlag(fs, "the minimum and the Hessian")
+	out := fs.String("out", "", "output `folder` (escape_fraction.json, escape_fraction.png/.svg)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	switch {
+	case *dir == "":
+		return usagef("--sweep DIR is required (see -h)")
+	case *out == "":
+		return usagef("--out DIR is required (see -h)")
+	case *runs < 1:
+		return usagef("--runs %d: must be at least 1", *runs)
+	case *topK < 1:
+		return usagef("--top-k %d: must be at least 1", *topK)
+	}
+	var points []int
+	if *pts != "" {
+		for _, f := range strings.Split(*pts, ",") {
+			i, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || i < 0 {
+				return usagef("--points %q: want grid point indices such as 0,2", *pts)
+			}
+			points = append(points, i)
+		}
+	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
+	var bar *progress
+	stage := ""
+	rep, err := equilibrium.MeasureEscape(*dir, points, *runs, *topK, *workers, func(st string, done, total int) {
+		if st != stage {
+			bar.Done()
+			stage = st
+			bar = a.newProgress("sgn equilibrium escape: "+st, total, *quiet)
+		}
+		bar.Update(done, "")
+	})
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	rep.Version, rep.Command = version, append([]string{"sgn", "equilibrium", "escape"}, args...)
+	if err := rep.WriteEscape(*out); err != nil {
+		return err
+	}
+	for _, ep := range rep.Points {
+		line := fmt.Sprintf("point %d (%s): %d of %d runs escaped, mean ‖θ−θ₀‖ %.3g; fraction in the top", ep.Point, ep.Label, ep.Escaped, ep.Runs, ep.MeanDistance)
+		for _, k := range []int{1, 5, 10, len(ep.K)} {
+			if k <= len(ep.K) {
+				line += fmt.Sprintf(" %d: %.3g (k/P %.3g);", k, ep.Fraction[k-1], ep.Isotropic[k-1])
+			}
+		}
+		fmt.Fprintln(a.stdout, strings.TrimSuffix(line, ";"))
+	}
+	for _, f := range rep.Files {
+		fmt.Fprintf(a.stdout, "wrote %s\n", f)
+	}
+	return nil
 }

@@ -120,3 +120,25 @@ func TestEquilibriumUsage(t *testing.T) {
 		t.Errorf("a usage error created %s", out)
 	}
 }
+
+func TestEquilibriumEscapeUsage(t *testing.T) {
+	tmp := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", tmp}, "--sweep"},
+		{[]string{"--sweep", tmp}, "--out"},
+		{[]string{"--sweep", tmp, "--out", tmp, "--runs", "0"}, "--runs"},
+		{[]string{"--sweep", tmp, "--out", tmp, "--points", "1,x"}, "--points"},
+	} {
+		code, _, stderr := run(append([]string{"equilibrium", "escape", "--quiet"}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", c.args, code, stderr, c.want)
+		}
+	}
+	// A folder without a sweep is a failure, not a usage error.
+	if code, _, stderr := run("equilibrium", "escape", "--quiet", "--sweep", tmp, "--out", filepath.Join(tmp, "o")); code != 1 || stderr == "" {
+		t.Errorf("empty sweep folder: exit %d, stderr %q; want 1 and a message", code, stderr)
+	}
+}

@@ -1,0 +1,235 @@
+package equilibrium
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/figure"
+	"github.com/sgn-project/sgn/model"
+)
+
+// Names of the files WriteEscape puts in its folder.
+const (
+	EscapeJSONFile   = "escape_fraction.json"
+	EscapeFigureBase = "escape_fraction" // .png and .svg
+)
+
+// EscapePoint is, for the runs of one grid point of a network escape sweep,
+// the fraction of the displacement ‖θ − θ₀‖² at the escape step that lies
+// in the top-k eigenspace of H(θ₀), k = 1 … K: does SGD leave a sharp
+// minimum along a few sharp directions?
+type EscapePoint struct {
+	Point int    `json:"point"`
+	Label string `json:"label"`
+	// Runs is the number of runs re-simulated (from their recorded seeds;
+	// each reproduced its recorded outcome), Escaped those that escaped
+	// (the fractions are over these).
+	Runs    int `json:"runs"`
+	Escaped int `json:"escaped"`
+	// Fraction[k−1] is the mean over the escaped runs of
+	// Σ_{i≤k}(uᵢᵀδ)²/‖δ‖², δ = θ_escape − θ₀; Isotropic[k−1] = k/P.
+	K         []int     `json:"k"`
+	Fraction  []float64 `json:"fraction"`
+	Isotropic []float64 `json:"isotropic"`
+	// MeanDistance is the mean ‖δ‖ over the escaped runs.
+	MeanDistance float64 `json:"mean_distance"`
+}
+
+// EscapeReport is escape_fraction.json.
+type EscapeReport struct {
+	Version string   `json:"version"`
+	Command []string `json:"command,omitempty"`
+	Sweep   string   `json:"sweep"`
+	// Lambda holds the top-K eigenvalues of the landscape's Hessian at θ₀
+	// (cross-entropy Hessian plus the weight decay), in θ.
+	Lambda []float64      `json:"lambda"`
+	Points []EscapePoint  `json:"points"`
+	Data   data.Selection `json:"data"`
+	Files  []string       `json:"files,omitempty"`
+}
+
+// MeasureEscape re-simulates the first runs runs of each of the given
+// points of the network escape sweep in dir from their recorded seeds,
+// checks that each reproduces its recorded outcome, and measures the
+// fraction of its displacement at the escape step in the top-k
+// eigenspaces of H(θ₀), k = 1 … topK (dense decomposition when P ≤
+// FullMaxParams, else Lanczos). points nil means all points.
+func MeasureEscape(dir string, points []int, runs, topK, workers int, progress Progress) (*EscapeReport, error) {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	sw, err := escape.ReadSweep(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg := sw.Config
+	if cfg.Network == nil {
+		return nil, fmt.Errorf("sweep %s is not on a network landscape: its config has no \"network\"", dir)
+	}
+	mn, err := escape.PrepareMinimum(*cfg.Network, dir, workers)
+	if err != nil {
+		return nil, err
+	}
+	spec := mn.Spec
+	set, err := data.Load(data.Options{Split: "train", Pool: spec.Pool, First: spec.First})
+	if err != nil {
+		return nil, err
+	}
+	m, err := model.New(model.Config{Layers: spec.Layers, Activation: spec.Activation})
+	if err != nil {
+		return nil, err
+	}
+	P := m.NumParams()
+	if topK < 1 || topK > P {
+		return nil, fmt.Errorf("top-k %d: want 1..%d (the network's parameters)", topK, P)
+	}
+	net := &Network{Model: m, Data: model.Batch{X: set.X, Y: set.Y}, Workers: workers}
+	var scratch Report
+	b, err := eigenbasis(net, mn.Theta, Settings{TopK: topK, Bulk: 0}.Normalized(), &scratch, progress)
+	if err != nil {
+		return nil, err
+	}
+	rep := &EscapeReport{Sweep: dir, Data: set.Selected()}
+	for _, l := range b.lambda[:topK] {
+		rep.Lambda = append(rep.Lambda, l+spec.WeightDecay)
+	}
+	all := cfg.Points()
+	if points == nil {
+		for i := range all {
+			points = append(points, i)
+		}
+	}
+	fac := escape.NetworkFactory(mn)
+	for _, pi := range points {
+		if pi < 0 || pi >= len(all) {
+			return nil, fmt.Errorf("point %d: the sweep has points 0..%d", pi, len(all)-1)
+		}
+		p := all[pi]
+		sim, err := fac(p)
+		if err != nil {
+			return nil, err
+		}
+		ep := EscapePoint{Point: pi, Label: p.Label(), Fraction: make([]float64, topK)}
+		var sumDist float64
+		for _, rec := range sw.Runs {
+			if rec.Point != pi || ep.Runs == runs {
+				continue
+			}
+			o, d, err := escape.EscapeDisplacement(sim, mn, rec.Seed)
+			if err != nil {
+				return nil, fmt.Errorf("point %d run %d: %w", pi, rec.Run, err)
+			}
+			if o != rec.Result {
+				return nil, fmt.Errorf("point %d run %d: re-simulated outcome %+v differs from the recorded %+v", pi, rec.Run, o, rec.Result)
+			}
+			ep.Runs++
+			progress("escape runs", ep.Runs, runs)
+			if !o.Escaped {
+				continue
+			}
+			ep.Escaped++
+			frac, dist := topFractions(b, d, topK)
+			for k, f := range frac {
+				ep.Fraction[k] += f
+			}
+			sumDist += dist
+		}
+		if ep.Runs == 0 {
+			return nil, fmt.Errorf("point %d: no recorded runs in %s", pi, dir)
+		}
+		for k := range ep.Fraction {
+			ep.Fraction[k] /= float64(max(ep.Escaped, 1))
+			ep.K = append(ep.K, k+1)
+			ep.Isotropic = append(ep.Isotropic, float64(k+1)/float64(P))
+		}
+		ep.MeanDistance = sumDist / float64(max(ep.Escaped, 1))
+		rep.Points = append(rep.Points, ep)
+	}
+	return rep, nil
+}
+
+// topFractions returns Σ_{i≤k}(uᵢᵀδ)²/‖δ‖² for k = 1 … topK and ‖δ‖.
+func topFractions(b *basis, d []float64, topK int) ([]float64, float64) {
+	P := len(d)
+	var total float64
+	for _, v := range d {
+		total += v * v
+	}
+	out := make([]float64, topK)
+	var cum float64
+	u := b.U.RawMatrix()
+	for i := range topK {
+		var p float64
+		for j := 0; j < P; j++ {
+			p += u.Data[j*u.Stride+i] * d[j]
+		}
+		cum += p * p
+		if total > 0 {
+			out[i] = cum / total
+		}
+	}
+	return out, math.Sqrt(total)
+}
+
+// WriteEscape writes escape_fraction.json and the figure (fraction against
+// k per point, with k/P) into dir.
+func (r *EscapeReport) WriteEscape(dir string) error {
+	base := filepath.Join(dir, EscapeFigureBase)
+	r.Files = []string{filepath.Join(dir, EscapeJSONFile), base + ".png", base + ".svg"}
+	p := plot.New()
+	p.Title.Text = "displacement at the escape step in the top-k eigenspace of H(θ₀)"
+	p.X.Label.Text = "k"
+	p.Y.Label.Text = "fraction of ‖θ_escape − θ₀‖²"
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: 1}
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	add := func(name string, y []float64, k []int, col color.Color, dash []vg.Length) error {
+		var pts plotter.XYs
+		for i, v := range y {
+			if v > 0 {
+				pts = append(pts, plotter.XY{X: float64(k[i]), Y: v})
+			}
+		}
+		if len(pts) == 0 {
+			return nil
+		}
+		ln, err := plotter.NewLine(pts)
+		if err != nil {
+			return err
+		}
+		ln.Color, ln.Width, ln.Dashes = col, vg.Points(1.5), dash
+		p.Add(ln)
+		p.Legend.Add(name, ln)
+		return nil
+	}
+	for i, ep := range r.Points {
+		if err := add(fmt.Sprintf("%s (%d escaped)", ep.Label, ep.Escaped), ep.Fraction, ep.K, plotutil.Color(i), nil); err != nil {
+			return err
+		}
+	}
+	if len(r.Points) > 0 {
+		ep := r.Points[0]
+		if err := add("isotropic k/P", ep.Isotropic, ep.K, colGrey, []vg.Length{vg.Points(3), vg.Points(2)}); err != nil {
+			return err
+		}
+	}
+	if err := figure.Save(p, figure.Size{Width: 16 * vg.Centimeter, Height: 11 * vg.Centimeter}, base); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(r.Files[0], append(js, '\n'))
+}

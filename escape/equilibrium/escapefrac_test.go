@@ -1,0 +1,61 @@
+package equilibrium
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/escape"
+)
+
+// TestMeasureEscape runs a tiny network escape sweep on real MNIST, then
+// re-simulates its runs (MeasureEscape checks each reproduces its recorded
+// outcome): with K = P the top-k eigenspaces grow to all of R^P, so the
+// fraction rises monotonically to exactly 1, and the eigenvalues include
+// the weight decay.
+func TestMeasureEscape(t *testing.T) {
+	if _, err := data.FindMNIST(""); err != nil {
+		t.Skipf("MNIST not found: %v", err)
+	}
+	cfg := escape.Config{Seed: 4, Network: &escape.NetworkSpec{Layers: []int{49, 4, 10}, First: 100, Minimizer: escape.MinimizerGD, GDMaxSteps: 300, GDEta: 0.3, CheckEvery: 5, WeightDecay: 1e-3},
+		Dynamics: []escape.Dynamics{escape.SGD}, Sharpness: []float64{1, 2}, BatchSize: []float64{4}, Eta: []float64{0.2},
+		Runs: 4, MaxSteps: 400, Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.02}}
+	dir := filepath.Join(t.TempDir(), "sweep")
+	_, mn, err := escape.NetworkSweep(dir, cfg, escape.SweepOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const P = 49*4 + 4 + 4*10 + 10
+	rep, err := MeasureEscape(dir, []int{1}, 3, P, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Points) != 1 || rep.Points[0].Runs != 3 || rep.Points[0].Point != 1 {
+		t.Fatalf("points %+v", rep.Points)
+	}
+	ep := rep.Points[0]
+	if ep.Escaped == 0 {
+		t.Fatalf("no run escaped: %+v", ep)
+	}
+	for k := 1; k < P; k++ {
+		if ep.Fraction[k] < ep.Fraction[k-1]-1e-15 {
+			t.Fatalf("fraction falls at k = %d: %v → %v", k+1, ep.Fraction[k-1], ep.Fraction[k])
+		}
+	}
+	if math.Abs(ep.Fraction[P-1]-1) > 1e-12 {
+		t.Errorf("fraction in all P eigendirections = %v, want 1", ep.Fraction[P-1])
+	}
+	// escape's own λmax and λmin of H(θ₀), weight decay included.
+	if ep.Isotropic[P-1] != 1 || len(rep.Lambda) != P || math.Abs(rep.Lambda[0]-mn.HessianTop) > 1e-6*mn.HessianTop ||
+		math.Abs(rep.Lambda[P-1]-mn.HessianBottom) > 1e-6*mn.HessianTop {
+		t.Errorf("isotropic %v, λ %v … %v, escape's minimum.json %v … %v", ep.Isotropic[P-1], rep.Lambda[0], rep.Lambda[P-1], mn.HessianTop, mn.HessianBottom)
+	}
+	out := t.TempDir()
+	if err := rep.WriteEscape(out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MeasureEscape(dir, []int{7}, 3, 5, 1, nil); err == nil {
+		t.Error("point 7 of a 2-point sweep: no error")
+	}
+}
