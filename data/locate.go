@@ -104,12 +104,29 @@ func findMNIST(dir string, embedded bool) (mnistSource, error) {
 	} else if d = filepath.Join(d, "data"); try("go list", d) {
 		return folderSource(d), nil
 	}
+	return mnistSource{}, &NotFoundError{Tried: tried}
+}
+
+// NotFoundError reports that no MNIST folder was found: Tried lists each
+// place looked at and why it did not do. A caller names its own way of
+// giving the folder (Options.Dir) with Hint.
+type NotFoundError struct {
+	Tried []string
+}
+
+// Error names the places tried and the files wanted, with Options.Dir and
+// SGN_MNIST as the ways to give the folder.
+func (e *NotFoundError) Error() string { return e.Hint("Options.Dir or env SGN_MNIST") }
+
+// Hint returns the message with how to give the folder, e.g. "flag --mnist
+// or env SGN_MNIST", in the parentheses that end it.
+func (e *NotFoundError) Hint(how string) string {
 	msg := "MNIST not found"
-	if len(tried) > 0 {
-		msg += ": tried " + strings.Join(tried, "; ")
+	if len(e.Tried) > 0 {
+		msg += ": tried " + strings.Join(e.Tried, "; ")
 	}
-	return mnistSource{}, fmt.Errorf("%s; give the folder that holds %s, %s, %s and %s (flag --mnist or env SGN_MNIST)",
-		msg, TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile)
+	return fmt.Sprintf("%s; give the folder that holds %s, %s, %s and %s (%s)",
+		msg, TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile, how)
 }
 
 // folderSource returns the source reading the folder dir.

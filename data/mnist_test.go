@@ -513,3 +513,18 @@ func TestFieldError(t *testing.T) {
 		t.Errorf("first and random: %v (%#v)", err, fe)
 	}
 }
+
+// TestNotFoundError: the message names the places tried, the four files
+// and the caller's way of giving the folder.
+func TestNotFoundError(t *testing.T) {
+	e := &NotFoundError{Tried: []string{"SGN_MNIST: MNIST folder /x not found"}}
+	want := "MNIST not found: tried SGN_MNIST: MNIST folder /x not found; give the folder that holds " +
+		TrainImagesFile + ", " + TrainLabelsFile + ", " + TestImagesFile + " and " + TestLabelsFile + " (flag --mnist)"
+	if got := e.Hint("flag --mnist"); got != want {
+		t.Errorf("Hint = %q, want %q", got, want)
+	}
+	var nf *NotFoundError
+	if !errors.As(error(e), &nf) || !strings.HasSuffix(e.Error(), "(Options.Dir or env SGN_MNIST)") {
+		t.Errorf("Error() = %q", e.Error())
+	}
+}

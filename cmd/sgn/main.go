@@ -8,6 +8,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/sgn-project/sgn/data"
 )
 
 // version is the program version, recorded in every output file. It is set at
@@ -88,7 +90,12 @@ func (a *app) main(args []string) int {
 		fmt.Fprintf(a.stderr, "sgn %s: %v\n", args[0], err)
 		return 2
 	}
-	fmt.Fprintf(a.stderr, "sgn %s: %v\n", args[0], err)
+	msg := err.Error()
+	if nf := (*data.NotFoundError)(nil); errors.As(err, &nf) {
+		// The command's way of giving the folder in place of the library's.
+		msg = strings.Replace(msg, nf.Error(), nf.Hint("flag --mnist or env SGN_MNIST"), 1)
+	}
+	fmt.Fprintf(a.stderr, "sgn %s: %s\n", args[0], msg)
 	return 1
 }
 
