@@ -49,29 +49,9 @@ type TraceEstimate struct {
 // probe at a time in the same order, so only the products past the stopping
 // point are wasted.
 func Hutchinson(op Operator, o HutchinsonOptions) (TraceEstimate, error) {
-	if op == nil {
-		return TraceEstimate{}, errors.New("hessian.Hutchinson: nil operator")
-	}
-	n := op.Dim()
-	minS, maxS, tol := o.MinSamples, o.MaxSamples, o.Tol
-	if minS == 0 {
-		minS = 10
-	}
-	if maxS == 0 {
-		maxS = max(1000, minS)
-	}
-	if tol == 0 {
-		tol = 1e-3
-	}
-	switch {
-	case n < 1:
-		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: operator dimension %d, want at least 1", n)
-	case minS < 2:
-		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: MinSamples = %d, want ≥ 2", minS)
-	case maxS < minS:
-		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: MaxSamples = %d is smaller than MinSamples = %d", maxS, minS)
-	case tol < 0 || math.IsNaN(tol):
-		return TraceEstimate{}, fmt.Errorf("hessian.Hutchinson: Tol = %v, want ≥ 0 (0 for the default)", tol)
+	n, minS, maxS, tol, err := hutchinsonLimits(op, o)
+	if err != nil {
+		return TraceEstimate{}, err
 	}
 	bop, block := op.(BlockOperator)
 	kb := 1
@@ -130,4 +110,34 @@ func Hutchinson(op Operator, o HutchinsonOptions) (TraceEstimate, error) {
 		}
 	}
 	return est, nil
+}
+
+// hutchinsonLimits checks Hutchinson's arguments and returns the dimension
+// and MinSamples, MaxSamples and Tol with their defaults applied.
+func hutchinsonLimits(op Operator, o HutchinsonOptions) (n, minS, maxS int, tol float64, err error) {
+	if op == nil {
+		return 0, 0, 0, 0, errors.New("hessian.Hutchinson: nil operator")
+	}
+	n = op.Dim()
+	minS, maxS, tol = o.MinSamples, o.MaxSamples, o.Tol
+	if minS == 0 {
+		minS = 10
+	}
+	if maxS == 0 {
+		maxS = max(1000, minS)
+	}
+	if tol == 0 {
+		tol = 1e-3
+	}
+	switch {
+	case n < 1:
+		err = fmt.Errorf("hessian.Hutchinson: operator dimension %d, want at least 1", n)
+	case minS < 2:
+		err = fmt.Errorf("hessian.Hutchinson: MinSamples = %d, want ≥ 2", minS)
+	case maxS < minS:
+		err = fmt.Errorf("hessian.Hutchinson: MaxSamples = %d is smaller than MinSamples = %d", maxS, minS)
+	case tol < 0 || math.IsNaN(tol):
+		err = fmt.Errorf("hessian.Hutchinson: Tol = %v, want ≥ 0 (0 for the default)", tol)
+	}
+	return n, minS, maxS, tol, err
 }

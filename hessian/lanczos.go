@@ -65,34 +65,9 @@ type Spectrum struct {
 // It returns an error when kTop or kBottom is outside 0..n, MaxIter or Tol is
 // negative, or MaxIter is smaller than max(kTop, kBottom).
 func Lanczos(op Operator, kTop, kBottom int, o LanczosOptions) (*Spectrum, error) {
-	if op == nil {
-		return nil, errors.New("hessian.Lanczos: nil operator")
-	}
-	n := op.Dim()
-	switch {
-	case n < 1:
-		return nil, fmt.Errorf("hessian.Lanczos: operator dimension %d, want at least 1", n)
-	case kTop < 0 || kTop > n:
-		return nil, fmt.Errorf("hessian.Lanczos: kTop = %d, want 0..%d (the operator dimension)", kTop, n)
-	case kBottom < 0 || kBottom > n:
-		return nil, fmt.Errorf("hessian.Lanczos: kBottom = %d, want 0..%d (the operator dimension)", kBottom, n)
-	case o.MaxIter < 0:
-		return nil, fmt.Errorf("hessian.Lanczos: MaxIter = %d, want ≥ 0 (0 for the default)", o.MaxIter)
-	case o.Tol < 0 || math.IsNaN(o.Tol):
-		return nil, fmt.Errorf("hessian.Lanczos: Tol = %v, want ≥ 0 (0 for the default)", o.Tol)
-	}
-	k := max(kTop, kBottom)
-	maxIter := o.MaxIter
-	if maxIter == 0 {
-		maxIter = max(300, 10*k)
-	}
-	maxIter = min(maxIter, n)
-	if maxIter < k {
-		return nil, fmt.Errorf("hessian.Lanczos: MaxIter = %d is smaller than k = %d", o.MaxIter, k)
-	}
-	tol := o.Tol
-	if tol == 0 {
-		tol = 1e-6
+	n, k, maxIter, tol, err := lanczosLimits(op, kTop, kBottom, o)
+	if err != nil {
+		return nil, err
 	}
 	if k == 0 {
 		return &Spectrum{Converged: true}, nil
@@ -152,6 +127,41 @@ func Lanczos(op Operator, kTop, kBottom int, o LanczosOptions) (*Spectrum, error
 		}
 		check = min(maxIter, m+max(10, k))
 	}
+}
+
+// lanczosLimits checks Lanczos' arguments and returns the dimension n,
+// k = max(kTop, kBottom), and MaxIter and Tol with their defaults applied.
+func lanczosLimits(op Operator, kTop, kBottom int, o LanczosOptions) (n, k, maxIter int, tol float64, err error) {
+	if op == nil {
+		return 0, 0, 0, 0, errors.New("hessian.Lanczos: nil operator")
+	}
+	n = op.Dim()
+	switch {
+	case n < 1:
+		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: operator dimension %d, want at least 1", n)
+	case kTop < 0 || kTop > n:
+		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: kTop = %d, want 0..%d (the operator dimension)", kTop, n)
+	case kBottom < 0 || kBottom > n:
+		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: kBottom = %d, want 0..%d (the operator dimension)", kBottom, n)
+	case o.MaxIter < 0:
+		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: MaxIter = %d, want ≥ 0 (0 for the default)", o.MaxIter)
+	case o.Tol < 0 || math.IsNaN(o.Tol):
+		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: Tol = %v, want ≥ 0 (0 for the default)", o.Tol)
+	}
+	k = max(kTop, kBottom)
+	maxIter = o.MaxIter
+	if maxIter == 0 {
+		maxIter = max(300, 10*k)
+	}
+	maxIter = min(maxIter, n)
+	if maxIter < k {
+		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: MaxIter = %d is smaller than k = %d", o.MaxIter, k)
+	}
+	tol = o.Tol
+	if tol == 0 {
+		tol = 1e-6
+	}
+	return n, k, maxIter, tol, nil
 }
 
 // ritzPairs forms the Ritz pairs (θ_i, Q·s_i) for the indices idx and their
