@@ -68,6 +68,15 @@ func (d *deprecatedValue) Set(s string) error {
 	return d.Value.Set(s)
 }
 
+// String is the current flag's value; flag.PrintDefaults calls it on a zero
+// deprecatedValue too, which has none.
+func (d *deprecatedValue) String() string {
+	if d == nil || d.Value == nil {
+		return ""
+	}
+	return d.Value.String()
+}
+
 // IsBoolFlag lets a deprecated boolean flag be given without a value.
 func (d *deprecatedValue) IsBoolFlag() bool {
 	b, ok := d.Value.(interface{ IsBoolFlag() bool })
