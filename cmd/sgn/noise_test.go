@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/report"
 )
 
 // tinyCheckpoint writes a small untrained 49-8-10 tanh checkpoint (pool 4).
@@ -46,6 +48,16 @@ func TestNoiseCommand(t *testing.T) {
 	for _, f := range []string{"noise.csv", "noise-panels.png", "noise-panels.svg", "noise-vs-batch.png", "noise-vs-batch.svg"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty", f)
+		}
+	}
+	// sgn report finds the batches of this noise.json (under "report").
+	rep, err := report.Build([]string{out}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Claims {
+		if strings.HasPrefix(c.ID, "noise-") && len(c.Measured) == 0 {
+			t.Errorf("sgn report does not read noise.json for %s: %s", c.ID, c.Finding)
 		}
 	}
 	bad := []struct {

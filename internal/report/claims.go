@@ -117,15 +117,25 @@ func cvhRandom(in *inputs) Claim {
 	return c
 }
 
+// noiseRoot returns the object of noise.json that holds the batches:
+// `sgn noise` writes them under "report", beside the checkpoint, data
+// selection and version.
+func noiseRoot(v any) any {
+	if list(v, "batches") == nil && list(v, "report.batches") != nil {
+		return at(v, "report")
+	}
+	return v
+}
+
 // noiseBatches returns noise.json's per-batch-size records.
-func noiseBatches(d *doc) []any { return list(d.v, "batches") }
+func noiseBatches(d *doc) []any { return list(noiseRoot(d.v), "batches") }
 
 func noiseGaussian(in *inputs) Claim {
 	if in.noise == nil {
 		return missing("noise.json", "bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise")
 	}
 	d := in.noise
-	level, ok := num(d.v, "reject_level")
+	level, ok := num(noiseRoot(d.v), "reject_level")
 	if !ok {
 		level = 0.05
 	}

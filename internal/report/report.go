@@ -163,7 +163,7 @@ func (in *inputs) add(d *doc) {
 			set(&in.covariance)
 		}
 	case "noise.json":
-		if list(d.v, "batches") != nil {
+		if list(noiseRoot(d.v), "batches") != nil {
 			set(&in.noise)
 		}
 	case "fit.json":
