@@ -235,6 +235,15 @@ func trainCheck(mc model.Config, s train.Settings, workers int) error {
 	if s.TrainFirst > 0 && s.TrainRandom > 0 {
 		return usagef("--first %d and --random %d: give one of them", s.TrainFirst, s.TrainRandom)
 	}
+	if s.TrainFirst > data.TrainSize {
+		return usagef("--first %d: want 0..%d (0 = all; the train split has %d images)", s.TrainFirst, data.TrainSize, data.TrainSize)
+	}
+	if s.TrainRandom > data.TrainSize {
+		return usagef("--random %d: want 0..%d (the train split has %d images)", s.TrainRandom, data.TrainSize, data.TrainSize)
+	}
+	if s.TestFirst > data.TestSize {
+		return usagef("--test-first %d: want 0..%d (0 = all; the test split has %d images)", s.TestFirst, data.TestSize, data.TestSize)
+	}
 	return nil
 }
 
