@@ -16,7 +16,11 @@
 #     that its shard is cut short and that the merge job waits with
 #     DependencyNeverSatisfied, runs the README's resume block as it is,
 #     waits; byte-identical again;
-#  6. stops every daemon it started (also on failure or interrupt).
+#  6. C: the submit block again for the training sweep of `sgn selection
+#     networks` (SGN_SWEEP, SGN_MERGE, SGN_FIT as the README says; 2
+#     shards): runs.jsonl and selection-networks.csv byte-identical to one
+#     process;
+#  7. stops every daemon it started (also on failure or interrupt).
 #
 # The two blocks are read from README.md (the ```sh blocks after the lines
 # "<!-- .ci/slurm-test.sh runs this block as it is -->"), so the README shows
@@ -131,12 +135,13 @@ done
 say "one-node cluster up: $host, $(sinfo -h -o '%c CPUs, partition %P')"
 
 # ---------------------------------------------------------------- the sweep
-# A network escape sweep: a 49-8-10 MLP trained on 200 MNIST images to a
-# minimum (every shard retrains it), minibatch SGD at three sharpnesses.
+# A network escape sweep: a 49-8-10 MLP on 200 MNIST images, its minimum
+# found by L-BFGS with weight decay 1e-3 (in every shard), minibatch SGD at
+# three sharpnesses (k = 4 escapes, k = 1 and 2 run to max_steps).
 cat >"$T/sweep.json" <<'EOF'
-{"seed": 5, "network": {"layers": [49, 8, 10], "first": 200, "gd_max_steps": 500, "gd_eta": 0.5, "check_every": 10},
- "dynamics": ["sgd"], "sharpness": [2, 4, 8], "batch_size": [10], "eta": [0.1], "runs": 60, "max_steps": 6000,
- "criterion": {"kind": "loss", "delta": 0.05}}
+{"seed": 5, "network": {"layers": [49, 8, 10], "first": 200, "weight_decay": 0.001, "check_every": 10},
+ "dynamics": ["sgd"], "sharpness": [1, 2, 4], "batch_size": [10], "eta": [0.1], "runs": 60, "max_steps": 6000,
+ "criterion": {"kind": "loss", "delta": 0.1}}
 EOF
 start=$SECONDS
 bin/sgn escape sweep --config "$T/sweep.json" --out "$T/single" --workers 2 --quiet >/dev/null
@@ -178,11 +183,13 @@ wait_done() {
 	fail "job $1 still queued after 600 s"
 }
 
-# same DIR: the merged runs.jsonl and rates.csv equal the reference's.
+# same REF DIR FILE...: the merged files in DIR equal the reference's.
 same() {
-	for f in runs.jsonl rates.csv; do
-		[ -f "$1/$f" ] || fail "$1/$f was not written"
-		cmp "$T/single/$f" "$1/$f" || fail "$1/$f differs from the single-process sweep"
+	local ref=$1 dir=$2
+	shift 2
+	for f in "$@"; do
+		[ -f "$dir/$f" ] || fail "$dir/$f was not written"
+		cmp "$ref/$f" "$dir/$f" || fail "$dir/$f differs from the single-process sweep"
 	done
 }
 
@@ -202,7 +209,7 @@ wait_done "$mid"
 for i in 0 1 2 3; do
 	[ "$(job_state "${jid}_$i")" = COMPLETED ] || fail "A: task ${jid}_$i ended $(job_state "${jid}_$i")"
 done
-same "$d/out/sweep"
+same "$T/single" "$d/out/sweep" runs.jsonl rates.csv
 say "A: 4 array tasks and the merge completed in $((SECONDS - start)) s; runs.jsonl and rates.csv byte-identical"
 
 # ---------------------------------------------------------------- B: a task cancelled mid-run
@@ -244,6 +251,27 @@ wait_done "$mid2"
 [ "$(job_state "$mid")" = CANCELLED ] || fail "B: first merge job $mid ended $(job_state "$mid")"
 [ "$(job_state "${jid2}_2")" = COMPLETED ] || fail "B: resubmitted task ${jid2}_2 ended $(job_state "${jid2}_2")"
 [ "$(job_state "$mid2")" = COMPLETED ] || fail "B: merge job $mid2 ended $(job_state "$mid2")"
-same "$d/out/sweep"
+same "$T/single" "$d/out/sweep" runs.jsonl rates.csv
 say "B: resumed and merged in $((SECONDS - start)) s; runs.jsonl and rates.csv byte-identical"
+
+# ---------------------------------------------------------------- C: another sharded sweep
+# Training runs over (B, η) of `sgn selection networks`, through the same
+# scripts with the README's SGN_SWEEP/SGN_MERGE/SGN_FIT line.
+cat >"$T/sel.json" <<'EOF'
+{"seed": 1, "model": {"layers": [49, 8, 10], "activation": "tanh", "init": "auto", "seed": 1},
+ "pool": 4, "train_first": 300, "test_first": 300, "batch_sizes": [16, 64], "etas": [0.05, 0.1],
+ "epochs": 3, "runs": 1, "engine": "gorgonia", "exact_trace_max_params": 3000}
+EOF
+bin/sgn selection networks sweep --config "$T/sel.json" --out "$T/sel-single" --workers 2 --quiet >/dev/null
+bin/sgn selection networks fit "$T/sel-single" >/dev/null
+selvars=$(grep -m1 '^export SGN_SWEEP=' "$repo/README.md") || fail "README.md has no 'export SGN_SWEEP=' line"
+d=$(runfolder c)
+start=$SECONDS
+ids=$(cd "$d" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF="$SLURM_CONF" HOME="$d/home" \
+	SHARDS=2 CONFIG="$T/sel.json" OUT=out/sel bash -euo pipefail -c "$selvars"$'\n'"$submit"$'\n''echo "$jid $mid"')
+read -r jid mid <<<"$ids"
+wait_done "$mid"
+[ "$(job_state "$mid")" = COMPLETED ] || fail "C: merge job $mid ended $(job_state "$mid")"
+same "$T/sel-single" "$d/out/sel" runs.jsonl selection-networks.csv
+say "C: selection networks, 2 array tasks and the merge in $((SECONDS - start)) s; runs.jsonl and selection-networks.csv byte-identical"
 say "ok"
