@@ -25,10 +25,10 @@ func TestHelperSgn(t *testing.T) {
 	os.Exit(a.main(strings.Split(args, "\n")))
 }
 
-// killAt runs sgn args in a subprocess and sends it SIGKILL after d (if it
-// has not finished by then). It reports whether the command ran to its end
-// with exit status 0.
-func killAt(t *testing.T, d time.Duration, args ...string) bool {
+// killWhen runs sgn args in a subprocess and sends it SIGKILL extra after
+// ready() first holds (polled every millisecond), unless it has finished by
+// then. It reports whether the command ran to its end with exit status 0.
+func killWhen(t *testing.T, ready func() bool, extra time.Duration, args ...string) bool {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSgn$")
 	cmd.Env = append(os.Environ(), "SGN_HELPER_ARGS="+strings.Join(args, "\n"))
@@ -39,23 +39,32 @@ func killAt(t *testing.T, d time.Duration, args ...string) bool {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("sgn %v: %v: %s", args, err, stderr.String())
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	var fire <-chan time.Time
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("sgn %v: %v: %s", args, err, stderr.String())
+			}
+			return true
+		case <-tick.C:
+			if fire == nil && ready() {
+				fire = time.After(extra)
+			}
+		case <-fire:
+			cmd.Process.Signal(syscall.SIGKILL)
+			err := <-done
+			var ee *exec.ExitError
+			if err == nil {
+				return true // it finished just before the signal
+			}
+			if !errors.As(err, &ee) {
+				t.Fatal(err)
+			}
+			return false
 		}
-		return true
-	case <-time.After(d):
-		cmd.Process.Signal(syscall.SIGKILL)
-		err := <-done
-		var ee *exec.ExitError
-		if err == nil {
-			return true // it finished just before the signal
-		}
-		if !errors.As(err, &ee) {
-			t.Fatal(err)
-		}
-		return false
 	}
 }
 
@@ -77,13 +86,8 @@ func stripTimes(t *testing.T, b []byte) []string {
 	return out
 }
 
-// moment draws a time to kill a run that takes span uninterrupted: between
-// 20% and 80% of it, so that most kills land inside the computation.
-func moment(rng *rand.Rand, span time.Duration) time.Duration {
-	return span/5 + time.Duration(rng.Int64N(int64(span*6/10)))
-}
-
-// SIGKILL at seeded random moments, then resume, until the run ends: the
+// SIGKILL at seeded random moments (after a seeded number of epochs or runs
+// written, plus a seeded delay), then resume, until the run ends: the
 // final files are byte for byte those of an uninterrupted run (the
 // checkpoint, the sweep's config.json and runs.jsonl) and the log holds the
 // same lines, timings aside. No lock or temporary file is left behind to
@@ -94,45 +98,37 @@ func TestKilledRunsResumeToTheSameFiles(t *testing.T) {
 		t.Skip("subprocesses")
 	}
 	rng := rand.New(rand.NewPCG(15, 4))
-	// Kill until two kills have landed mid-run (some but not all of the
-	// output written), at most six times.
-	const kills, maxKills = 2, 6
 	lines := func(path string) int {
 		b, _ := os.ReadFile(path)
 		return bytes.Count(b, []byte("\n"))
 	}
+	never := func() bool { return false }
 
-	// Training: 16 epochs of 40 steps, momentum (the buffer is resumed too).
+	// Training: 16 epochs of 40 steps, momentum (the buffer is resumed too),
+	// killed after a seeded random number of logged epochs plus a seeded
+	// random delay of up to 20 ms (inside an epoch or inside a write).
 	trainArgs := []string{"train", "--layers", "49,8,10", "--activation", "tanh", "--first", "400", "--test-first", "200",
 		"--batch-size", "10", "--epochs", "16", "--momentum", "0.9", "--lr", "0.05", "--quiet", "--out"}
 	ref := t.TempDir()
-	t0 := time.Now()
-	killAt(t, time.Hour, append(trainArgs, ref)...)
-	span := time.Since(t0)
+	killWhen(t, never, 0, append(trainArgs, ref)...)
 	dir := t.TempDir()
-	finished, mid := false, 0
-	for k := 0; k < maxKills && mid < kills && !finished; k++ {
-		d := moment(rng, span)
+	log := filepath.Join(dir, "log.jsonl")
+	finished := false
+	for _, at := range []int{1 + rng.IntN(5), 6 + rng.IntN(5), 11 + rng.IntN(4)} {
+		extra := time.Duration(rng.Int64N(int64(20 * time.Millisecond)))
+		ready := func() bool { return lines(log) >= at }
 		if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err != nil {
-			finished = killAt(t, d, append(trainArgs, dir)...)
+			finished = killWhen(t, ready, extra, append(trainArgs, dir)...)
 		} else {
-			finished = killAt(t, d, "train", "--resume", dir, "--quiet")
+			finished = killWhen(t, ready, extra, "train", "--resume", dir, "--quiet")
 		}
-		n := lines(filepath.Join(dir, "log.jsonl"))
-		if !finished && n > 0 && n < 16 {
-			mid++
+		t.Logf("train: SIGKILL %v after epoch %d: %d of 16 epochs logged (finished: %v)", extra, at, lines(log), finished)
+		if finished {
+			break // the last epochs can finish within the extra delay
 		}
-		t.Logf("train: SIGKILL after %v: %d of 16 epochs logged (finished before: %v)", d, n, finished)
-	}
-	if mid == 0 {
-		t.Errorf("train: no kill landed mid-run")
 	}
 	if !finished {
-		if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err != nil {
-			killAt(t, time.Hour, append(trainArgs, dir)...)
-		} else {
-			killAt(t, time.Hour, "train", "--resume", dir, "--quiet")
-		}
+		killWhen(t, never, 0, "train", "--resume", dir, "--quiet")
 	}
 	for _, f := range []string{"model.safetensors"} {
 		a, _ := os.ReadFile(filepath.Join(ref, f))
@@ -142,37 +138,32 @@ func TestKilledRunsResumeToTheSameFiles(t *testing.T) {
 		}
 	}
 	la, _ := os.ReadFile(filepath.Join(ref, "log.jsonl"))
-	lb, _ := os.ReadFile(filepath.Join(dir, "log.jsonl"))
+	lb, _ := os.ReadFile(log)
 	if a, b := stripTimes(t, la), stripTimes(t, lb); strings.Join(a, "\n") != strings.Join(b, "\n") {
 		t.Errorf("train: the log differs from the uninterrupted run's:\n%s\nwant\n%s", strings.Join(b, "\n"), strings.Join(a, "\n"))
 	}
 
-	// A sweep: 3 points × 200 runs of the double well.
+	// A sweep: 3 points × 200 runs of the double well, killed after a seeded
+	// random number of runs written.
 	cfg := filepath.Join(t.TempDir(), "sweep.json")
 	if err := os.WriteFile(cfg, []byte(`{"seed":7,"landscape":{"name":"doublewell","barrier":1},"dynamics":["sgld"],"sharpness":[1,2,4],"eta":[0.01],"temperature":[0.15],"runs":200,"max_steps":100000}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	sweepArgs := []string{"escape", "sweep", "--config", cfg, "--workers", "2", "--quiet", "--out"}
 	ref = t.TempDir()
-	t0 = time.Now()
-	killAt(t, time.Hour, append(sweepArgs, ref)...)
-	span = time.Since(t0)
+	killWhen(t, never, 0, append(sweepArgs, ref)...)
 	dir = t.TempDir()
-	finished, mid = false, 0
-	for k := 0; k < maxKills && mid < kills && !finished; k++ {
-		d := moment(rng, span)
-		finished = killAt(t, d, append(sweepArgs, dir)...)
-		n := lines(filepath.Join(dir, "runs.jsonl"))
-		if !finished && n > 0 && n < 600 {
-			mid++
+	runs := filepath.Join(dir, "runs.jsonl")
+	for _, at := range []int{1 + rng.IntN(150), 200 + rng.IntN(150), 400 + rng.IntN(150)} {
+		extra := time.Duration(rng.Int64N(int64(5 * time.Millisecond)))
+		finished = killWhen(t, func() bool { return lines(runs) >= at }, extra, append(sweepArgs, dir)...)
+		t.Logf("sweep: SIGKILL %v after %d runs: %d of 600 runs written (finished: %v)", extra, at, lines(runs), finished)
+		if finished {
+			break // the last runs can all finish within the extra delay
 		}
-		t.Logf("sweep: SIGKILL after %v: %d of 600 runs written (finished before: %v)", d, n, finished)
-	}
-	if mid == 0 {
-		t.Errorf("sweep: no kill landed mid-sweep")
 	}
 	if !finished {
-		killAt(t, time.Hour, append(sweepArgs, dir)...)
+		killWhen(t, never, 0, append(sweepArgs, dir)...)
 	}
 	for _, f := range []string{"config.json", "runs.jsonl"} {
 		a, _ := os.ReadFile(filepath.Join(ref, f))
