@@ -15,28 +15,38 @@ import (
 // operations are whole layers (graph_ops.go) calling the installed BLAS.
 //
 // A minibatch is split into a fixed number of chunks that depends only on
-// the batch size (graphChunks), each with its own graph; their gradients are
-// added in chunk order. So the result is bit-for-bit the same whatever the
-// number of workers that runs the chunks (SetWorkers).
+// the problem (graphChunks), each with its own subgraph; their gradients
+// are added in chunk order. With one worker all chunks share one graph and
+// one run of Gorgonia's machine; with more, each chunk has its own graph
+// and machine and they run in parallel. The chunks' arithmetic is the same
+// either way, so the result is bit-for-bit the same whatever the number of
+// workers (SetWorkers).
 type Graph struct {
 	m       *MLP
 	batch   int
 	chunks  []*graphChunk
+	shards  []*graphShard
 	workers int
 	errs    []error
+	// buildErr is an error rebuilding the machines for a new number of
+	// workers; Run returns it.
+	buildErr error
 }
 
-// graphChunk is the graph of samples [lo, lo+n) of the minibatch.
-type graphChunk struct {
-	lo, n  int
+// graphShard is one Gorgonia graph and machine holding some of the chunks.
+type graphShard struct {
 	g      *G.ExprGraph
-	loss   *G.Node
-	roots  G.Nodes
 	vm     G.VM
-	x, y   *tensor.Dense // the chunk's samples (n×D) and labels (n)
-	xNode  *G.Node
-	grad   []float64 // its contribution to the gradient, θ layout
-	lossOp *sceOp
+	chunks []*graphChunk
+}
+
+// graphChunk is the subgraph of samples [lo, lo+n) of the minibatch.
+type graphChunk struct {
+	lo, n int
+	loss  *G.Node
+	x     *G.Node       // the chunk's samples (n×D), bound at each run
+	y     *tensor.Dense // its labels (n)
+	grad  []float64     // its contribution to the gradient, θ layout
 }
 
 // graphChunks is the number of chunks a minibatch of batch samples is split
@@ -61,43 +71,82 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 	K := graphChunks(batch, m.Layout.P)
 	for c := 0; c < K; c++ {
 		lo, hi := c*batch/K, (c+1)*batch/K
-		ch, err := m.newGraphChunk(lo, hi-lo, 1/float64(batch))
-		if err != nil {
-			gr.Close()
-			return nil, err
-		}
-		gr.chunks = append(gr.chunks, ch)
+		gr.chunks = append(gr.chunks, &graphChunk{lo: lo, n: hi - lo, grad: make([]float64, m.Layout.P)})
 	}
 	gr.errs = make([]error, K)
+	if err := gr.build(1); err != nil {
+		return nil, err
+	}
 	return gr, nil
 }
 
-// newGraphChunk builds the graph of n samples whose loss is scaled by
-// scale (1/B: the chunk's share of the minibatch mean).
-func (m *MLP) newGraphChunk(lo, n int, scale float64) (*graphChunk, error) {
-	lo2 := m.Layout
-	L := lo2.NumLayers()
-	D, C := m.InputDim(), m.NumClasses()
-	ch := &graphChunk{lo: lo, n: n, g: G.NewGraph(), grad: make([]float64, lo2.P)}
-	ch.x = tensor.New(tensor.WithShape(n, D), tensor.Of(tensor.Float64))
+// build (re)builds the shards: one for all chunks when shards is 1, one per
+// chunk otherwise.
+func (gr *Graph) build(shards int) error {
+	if err := gr.Close(); err != nil {
+		return err
+	}
+	gr.shards = nil
+	K := len(gr.chunks)
+	per := K
+	if shards > 1 {
+		per = 1
+	}
+	for c0 := 0; c0 < K; c0 += per {
+		sh := &graphShard{g: G.NewGraph(), chunks: gr.chunks[c0 : c0+per]}
+		var cost *G.Node
+		var losses, params G.Nodes
+		for i, ch := range sh.chunks {
+			p, err := gr.m.addChunk(sh.g, fmt.Sprintf("c%d.", c0+i), ch, 1/float64(gr.batch))
+			if err != nil {
+				return err
+			}
+			params = append(params, p...)
+			losses = append(losses, ch.loss)
+			if cost == nil {
+				cost = ch.loss
+			} else if cost, err = G.Add(cost, ch.loss); err != nil {
+				return fmt.Errorf("building the loss: %w", err)
+			}
+		}
+		// One differentiation of the sum of the shard's chunk losses: each
+		// chunk's loss receives the seed 1 exactly, as it would alone.
+		grads, err := G.Grad(cost, params...)
+		if err != nil {
+			return fmt.Errorf("building the gradient graph: %w", err)
+		}
+		sh.vm = G.NewTapeMachine(sh.g.SubgraphRoots(append(losses, grads...)...))
+		gr.shards = append(gr.shards, sh)
+	}
+	return nil
+}
+
+// addChunk adds to g the forward subgraph of chunk ch (names prefixed with
+// prefix) with its loss scaled by scale (1/B: the chunk's share of the
+// minibatch mean), and returns the chunk's parameter nodes (backed by θ).
+func (m *MLP) addChunk(g *G.ExprGraph, prefix string, ch *graphChunk, scale float64) (G.Nodes, error) {
+	lo := m.Layout
+	L := lo.NumLayers()
+	n, D, C := ch.n, m.InputDim(), m.NumClasses()
 	ch.y = tensor.New(tensor.WithShape(n), tensor.Of(tensor.Float64))
-	a := G.NewMatrix(ch.g, G.Float64, G.WithShape(n, D), G.WithName("x"), G.WithValue(ch.x))
-	ch.xNode = a
-	y := G.NewVector(ch.g, G.Float64, G.WithShape(n), G.WithName("y"), G.WithValue(ch.y))
+	x0 := tensor.New(tensor.WithShape(n, D), tensor.Of(tensor.Float64))
+	ch.x = G.NewMatrix(g, G.Float64, G.WithShape(n, D), G.WithName(prefix+"x"), G.WithValue(x0))
+	y := G.NewVector(g, G.Float64, G.WithShape(n), G.WithName(prefix+"y"), G.WithValue(ch.y))
+	a := ch.x
 	var params G.Nodes
 	for l := 0; l < L; l++ {
-		in, out := lo2.Layers[l], lo2.Layers[l+1]
-		wT := tensor.New(tensor.WithShape(out, in), tensor.WithBacking(lo2.W(m.Theta, l)))
-		bT := tensor.New(tensor.WithShape(out), tensor.WithBacking(lo2.B(m.Theta, l)))
-		w := G.NewMatrix(ch.g, G.Float64, G.WithShape(out, in), G.WithName(fmt.Sprintf("fc%d.weight", l+1)), G.WithValue(wT))
-		b := G.NewVector(ch.g, G.Float64, G.WithShape(out), G.WithName(fmt.Sprintf("fc%d.bias", l+1)), G.WithValue(bT))
+		in, out := lo.Layers[l], lo.Layers[l+1]
+		wT := tensor.New(tensor.WithShape(out, in), tensor.WithBacking(lo.W(m.Theta, l)))
+		bT := tensor.New(tensor.WithShape(out), tensor.WithBacking(lo.B(m.Theta, l)))
+		name := fmt.Sprintf("%sfc%d", prefix, l+1)
+		w := G.NewMatrix(g, G.Float64, G.WithShape(out, in), G.WithName(name+".weight"), G.WithValue(wT))
+		b := G.NewVector(g, G.Float64, G.WithShape(out), G.WithName(name+".bias"), G.WithValue(bT))
 		params = append(params, w, b)
-		name := fmt.Sprintf("fc%d", l+1)
 		lin := &linearOp{
 			opBase: newOpBase(name, hmLinear, nil, n, out),
 			n:      n, in: in, outDim: out,
 			needDx: l > 0,
-			dwBuf:  lo2.W(ch.grad, l), dbBuf: lo2.B(ch.grad, l),
+			dwBuf:  lo.W(ch.grad, l), dbBuf: lo.B(ch.grad, l),
 		}
 		z, err := G.ApplyOp(lin, a, w, b)
 		if err != nil {
@@ -112,32 +161,34 @@ func (m *MLP) newGraphChunk(lo, n int, scale float64) (*graphChunk, error) {
 			return nil, fmt.Errorf("building %s: %w", act.name, err)
 		}
 	}
-	ch.lossOp = &sceOp{opBase: newOpBase("cross-entropy", hmLoss, nil), n: n, classes: C, scale: scale}
+	lossOp := &sceOp{opBase: newOpBase(prefix+"cross-entropy", hmLoss, nil), n: n, classes: C, scale: scale}
 	var err error
-	if ch.loss, err = G.ApplyOp(ch.lossOp, a, y); err != nil {
+	if ch.loss, err = G.ApplyOp(lossOp, a, y); err != nil {
 		return nil, fmt.Errorf("building the loss: %w", err)
 	}
-	grads, err := G.Grad(ch.loss, params...)
-	if err != nil {
-		return nil, fmt.Errorf("building the gradient graph: %w", err)
-	}
-	ch.roots = append(G.Nodes{ch.loss}, grads...)
-	ch.vm = G.NewTapeMachine(ch.g.SubgraphRoots(ch.roots...))
-	return ch, nil
+	return params, nil
 }
 
 // Batch returns the batch size the graph was built for.
 func (gr *Graph) Batch() int { return gr.batch }
 
 // SetWorkers sets how many goroutines run the chunks of a step (at least
-// one). The results do not depend on it.
-func (gr *Graph) SetWorkers(n int) { gr.workers = max(n, 1) }
+// one). The results do not depend on it. Changing between one worker and
+// several rebuilds the machines (an error doing so is returned by Run).
+func (gr *Graph) SetWorkers(n int) {
+	n = max(n, 1)
+	want := min(n, len(gr.chunks))
+	gr.workers = n
+	if want != len(gr.shards) {
+		gr.buildErr = gr.build(want)
+	}
+}
 
 // Close releases the graph's machines.
 func (gr *Graph) Close() error {
 	var first error
-	for _, ch := range gr.chunks {
-		if err := ch.vm.Close(); err != nil && first == nil {
+	for _, sh := range gr.shards {
+		if err := sh.vm.Close(); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -147,6 +198,9 @@ func (gr *Graph) Close() error {
 // Run computes the mean loss of the current θ on the minibatch (x: Batch()
 // rows, y: Batch() labels) and stores its gradient in grad (length P, θ order).
 func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
+	if gr.buildErr != nil {
+		return 0, gr.buildErr
+	}
 	m := gr.m
 	D, C := m.InputDim(), m.NumClasses()
 	if len(y) != gr.batch || len(x) != gr.batch*D {
@@ -160,53 +214,65 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 			return 0, fmt.Errorf("label %d of sample %d is outside the model's %d classes", c, i, C)
 		}
 	}
-	run := func(k int) {
-		ch := gr.chunks[k]
-		// The chunk's rows of x are bound as they are, without a copy.
-		xs := tensor.New(tensor.WithShape(ch.n, D), tensor.WithBacking(x[ch.lo*D:(ch.lo+ch.n)*D]))
-		if gr.errs[k] = G.Let(ch.xNode, xs); gr.errs[k] != nil {
-			return
+	run := func(s int) {
+		sh := gr.shards[s]
+		for _, ch := range sh.chunks {
+			// The chunk's rows of x are bound as they are, without a copy.
+			xs := tensor.New(tensor.WithShape(ch.n, D), tensor.WithBacking(x[ch.lo*D:(ch.lo+ch.n)*D]))
+			if gr.errs[s] = G.Let(ch.x, xs); gr.errs[s] != nil {
+				return
+			}
+			yd := ch.y.Float64s()
+			for i := range yd {
+				yd[i] = float64(y[ch.lo+i])
+			}
 		}
-		yd := ch.y.Float64s()
-		for i := range yd {
-			yd[i] = float64(y[ch.lo+i])
-		}
-		ch.vm.Reset()
-		gr.errs[k] = ch.vm.RunAll()
+		sh.vm.Reset()
+		gr.errs[s] = sh.vm.RunAll()
 	}
-	K := len(gr.chunks)
-	if w := min(gr.workers, K); w <= 1 {
-		for k := 0; k < K; k++ {
-			run(k)
-		}
+	S := len(gr.shards)
+	if S == 1 {
+		run(0)
 	} else {
 		var wg sync.WaitGroup
-		for k := 1; k < K; k++ {
+		for s := 1; s < S; s++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				run(k)
+				run(s)
 			}()
 		}
 		run(0)
 		wg.Wait()
 	}
-	var loss float64
-	for k, ch := range gr.chunks {
-		if err := gr.errs[k]; err != nil {
+	for _, err := range gr.errs[:S] {
+		if err != nil {
 			return 0, fmt.Errorf("gorgonia: %w", err)
 		}
+	}
+	var loss float64
+	for k, ch := range gr.chunks {
 		l, err := scalarOf(ch.loss.Value())
 		if err != nil {
 			return 0, fmt.Errorf("gorgonia: %w", err)
 		}
 		if k == 0 {
 			loss = l
-			copy(grad, ch.grad)
-			continue
+		} else {
+			loss += l
 		}
-		loss += l
-		for i, v := range ch.grad {
+	}
+	// grad = Σ_k chunk k's gradient, in chunk order.
+	if len(gr.chunks) == 1 {
+		copy(grad, gr.chunks[0].grad)
+		return loss, nil
+	}
+	g0, g1 := gr.chunks[0].grad, gr.chunks[1].grad[:len(grad)]
+	for i := range grad {
+		grad[i] = g0[i] + g1[i]
+	}
+	for _, ch := range gr.chunks[2:] {
+		for i, v := range ch.grad[:len(grad)] {
 			grad[i] += v
 		}
 	}
