@@ -29,11 +29,12 @@ type Implementation struct {
 }
 
 // microKernel is an assembly kernel computing C[0:mr,0:nr] += α·Σ_p a_p b_pᵀ
-// over k packed steps (a: mr values per step, b: nr values per step).
+// over k packed steps (a: mr values per step, b: nr values per step); store
+// is the same with C[0:mr,0:nr] = α·Σ_p a_p b_pᵀ (C not read).
 type microKernel struct {
-	name   string
-	mr, nr int
-	fn     func(k int, a, b, c *float64, ldc int, alpha float64)
+	name      string
+	mr, nr    int
+	fn, store func(k int, a, b, c *float64, ldc int, alpha float64)
 }
 
 // Cache blocking: a kc×nr panel of B stays in L1 while the mr-row panels of
@@ -131,13 +132,17 @@ func dgemm(kern *microKernel, tA, tB blas.Transpose, m, n, k int, alpha float64,
 	if len(c) < (m-1)*ldc+n {
 		panic(shortC)
 	}
-	if beta != 1 {
+	// β = 0: the first k-block stores into C instead of adding (C is never
+	// read); other β scale C once.
+	if beta == 0 && (alpha == 0 || k == 0) {
+		for i := 0; i < m; i++ {
+			clear(c[i*ldc : i*ldc+n])
+		}
+		return
+	}
+	if beta != 1 && beta != 0 {
 		for i := 0; i < m; i++ {
 			row := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				clear(row)
-				continue
-			}
 			for j := range row {
 				row[j] *= beta
 			}
@@ -166,7 +171,7 @@ func dgemm(kern *microKernel, tA, tB blas.Transpose, m, n, k int, alpha float64,
 			for ic := 0; ic < m; ic += mc {
 				mcur := min(mc, m-ic)
 				packA(ws.a, aTrans, a, lda, ic, pc, mcur, kcur, mr)
-				macro(kern, ws, kcur, mcur, ncur, alpha, c[ic*ldc+jc:], ldc)
+				macro(kern, ws, kcur, mcur, ncur, alpha, c[ic*ldc+jc:], ldc, beta == 0 && pc == 0)
 			}
 		}
 	}
@@ -175,8 +180,13 @@ func dgemm(kern *microKernel, tA, tB blas.Transpose, m, n, k int, alpha float64,
 func roundUp(x, q int) int { return (x + q - 1) / q * q }
 
 // macro multiplies the packed mcur×kcur block of A by the packed kcur×ncur
-// block of B into C (from its (ic, jc) corner), α included.
-func macro(kern *microKernel, ws *workspace, kcur, mcur, ncur int, alpha float64, c []float64, ldc int) {
+// block of B into C (from its (ic, jc) corner), α included; it adds to C, or
+// overwrites it when store is set.
+func macro(kern *microKernel, ws *workspace, kcur, mcur, ncur int, alpha float64, c []float64, ldc int, store bool) {
+	full := kern.fn
+	if store {
+		full = kern.store
+	}
 	mr, nr := kern.mr, kern.nr
 	tile := ws.tile
 	for jr := 0; jr < ncur; jr += nr {
@@ -187,14 +197,17 @@ func macro(kern *microKernel, ws *workspace, kcur, mcur, ncur int, alpha float64
 			ap := ws.a[ir*kcur : (ir+mr)*kcur]
 			if mrr == mr && nrr == nr {
 				// The whole tile lies inside C: Dgemm checked len(c).
-				kern.fn(kcur, &ap[0], &bp[0], &c[ir*ldc+jr], ldc, alpha)
+				full(kcur, &ap[0], &bp[0], &c[ir*ldc+jr], ldc, alpha)
 				continue
 			}
-			clear(tile)
-			kern.fn(kcur, &ap[0], &bp[0], &tile[0], nr, alpha)
+			kern.store(kcur, &ap[0], &bp[0], &tile[0], nr, alpha)
 			for i := 0; i < mrr; i++ {
 				row := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nrr]
 				t := tile[i*nr : i*nr+nrr]
+				if store {
+					copy(row, t)
+					continue
+				}
 				for j := range row {
 					row[j] += t[j]
 				}

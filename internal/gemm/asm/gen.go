@@ -26,6 +26,7 @@ type kernel struct {
 	width  int    // doubles per register
 	mr, nv int    // rows of the tile and registers per row (nr = nv·width)
 	unroll int    // k steps per iteration of the main loop
+	store  bool   // C ← α·tile instead of C ← C + α·tile (C is not read)
 }
 
 func main() {
@@ -34,7 +35,9 @@ func main() {
 	w.WriteString("//go:build amd64\n\n#include \"textflag.h\"\n")
 	for _, k := range []kernel{
 		{name: "kernelAVX2", reg: "Y", width: 4, mr: 6, nv: 2, unroll: 4},
+		{name: "kernelAVX2Store", reg: "Y", width: 4, mr: 6, nv: 2, unroll: 4, store: true},
 		{name: "kernelAVX512", reg: "Z", width: 8, mr: 8, nv: 2, unroll: 4},
+		{name: "kernelAVX512Store", reg: "Z", width: 8, mr: 8, nv: 2, unroll: 4, store: true},
 	} {
 		k.write(&w)
 	}
@@ -50,6 +53,10 @@ func (k kernel) r(i int) string { return fmt.Sprintf("%s%d", k.reg, i) }
 //
 //	func name(k int, a, b, c *float64, ldc int, alpha float64)
 //
+// (α·tile is rounded once either way: the store variant's VMULPD gives the
+// value the accumulating one's FMA gives on a zeroed C, up to the sign of a
+// zero.)
+//
 // Registers: accumulators 0 … mr·nv−1 (row i, vector j at i·nv+j), the b
 // vectors next, then one broadcast register. k ≥ 1.
 func (k kernel) write(w *strings.Builder) {
@@ -58,8 +65,12 @@ func (k kernel) write(w *strings.Builder) {
 	bc := k.r(nacc + k.nv)
 	vb := 8 * k.width // bytes per vector
 	fmt.Fprintf(w, "\n// func %s(k int, a, b, c *float64, ldc int, alpha float64)\n", k.name)
-	fmt.Fprintf(w, "// C[0:%d, 0:%d] += alpha · Σ_p a[p·%d : p·%d+%d]ᵀ b[p·%d : p·%d+%d], C row-major with stride ldc.\n",
-		k.mr, k.nv*k.width, k.mr, k.mr, k.mr, k.nv*k.width, k.nv*k.width, k.nv*k.width)
+	op := "+="
+	if k.store {
+		op = "="
+	}
+	fmt.Fprintf(w, "// C[0:%d, 0:%d] %s alpha · Σ_p a[p·%d : p·%d+%d]ᵀ b[p·%d : p·%d+%d], C row-major with stride ldc.\n",
+		k.mr, k.nv*k.width, op, k.mr, k.mr, k.mr, k.nv*k.width, k.nv*k.width, k.nv*k.width)
 	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
 	w.WriteString("\tMOVQ k+0(FP), CX\n\tMOVQ a+8(FP), SI\n\tMOVQ b+16(FP), DI\n\tMOVQ c+24(FP), DX\n\tMOVQ ldc+32(FP), R8\n\tSHLQ $3, R8\n")
 	for i := 0; i < nacc; i++ {
@@ -96,6 +107,12 @@ func (k kernel) write(w *strings.Builder) {
 	fmt.Fprintf(w, "\tVBROADCASTSD alpha+40(FP), %s\n", bc)
 	for i := 0; i < k.mr; i++ {
 		for j := 0; j < k.nv; j++ {
+			if k.store {
+				acc := k.r(i*k.nv + j)
+				fmt.Fprintf(w, "\tVMULPD %s, %s, %s\n", bc, acc, acc)
+				fmt.Fprintf(w, "\tVMOVUPD %s, %d(DX)\n", acc, j*vb)
+				continue
+			}
 			t := bReg(j)
 			fmt.Fprintf(w, "\tVMOVUPD %d(DX), %s\n", j*vb, t)
 			fmt.Fprintf(w, "\tVFMADD231PD %s, %s, %s\n", bc, k.r(i*k.nv+j), t)
