@@ -90,7 +90,7 @@ func noiseDoc(rejects map[int]float64, pooled map[int]float64, gaussRef float64)
 				"reference_gaussian": m{"tail_index": gaussRef}},
 		})
 	}
-	return m{"reject_level": 0.05, "batches": batches}
+	return m{"version": "test", "report": m{"reject_level": 0.05, "batches": batches}}
 }
 
 func TestNoiseClaims(t *testing.T) {
@@ -105,7 +105,9 @@ func TestNoiseClaims(t *testing.T) {
 		{"gaussian from 16", map[int]float64{1: 1, 4: 0.9, 16: 0.08, 64: 0.05, 256: 0.04}, heavy, 1.98, Agrees, Agrees},
 		{"gaussian only from 256", map[int]float64{16: 0.5, 64: 0.3, 256: 0.05}, heavy, 1.98, Inconclusive, Agrees},
 		{"pooled looks gaussian", map[int]float64{16: 0.05}, map[int]float64{16: 1.95}, 1.98, Agrees, Disagrees},
-		{"estimator cannot tell", map[int]float64{16: 0.05}, map[int]float64{16: 1.2}, 1.6, Agrees, Inconclusive},
+		{"estimator cannot tell", map[int]float64{16: 0.05}, map[int]float64{16: 1.4}, 1.6, Agrees, Inconclusive},
+		{"reference below 2 but far above", map[int]float64{16: 0.05}, map[int]float64{16: 1.1}, 1.7, Agrees, Agrees},
+		{"pooled as the reference", map[int]float64{16: 0.05}, map[int]float64{16: 1.65}, 1.7, Agrees, Disagrees},
 		{"no B ≥ 16", map[int]float64{1: 1, 4: 1}, heavy, 1.98, Inconclusive, Agrees},
 	} {
 		in := &inputs{noise: &doc{path: "x/noise.json", v: decode(t, noiseDoc(c.rejects, c.pooled, c.gauss))}}
@@ -211,9 +213,10 @@ func TestSelectionClaims(t *testing.T) {
 
 func TestEquilibriumClaims(t *testing.T) {
 	eq := func(rSGD, sSGD, rSGLD, sSGLD float64, used int, fs, fl float64) m {
-		return m{"params": 1242, "summary": m{"median_ratio_sgd_h_over_b": rSGD, "loglog_slope_sgd": sSGD,
+		return m{"summary": m{"median_ratio_sgd_h_over_b": rSGD, "loglog_slope_sgd": sSGD,
 			"median_ratio_sgld": rSGLD, "loglog_slope_sgld": sSGLD, "directions_used": used},
-			"low_dim": m{"k": []int{1, 10}, "fraction_sgd": []float64{0.3, fs}, "fraction_sgld": []float64{0.01, fl}}}
+			"low_dim": m{"k": []int{1, 10}, "fraction_sgd": []float64{0.3, fs}, "fraction_sgld": []float64{0.01, fl},
+				"isotropic": []float64{0.001, 0.01}}}
 	}
 	for _, c := range []struct {
 		doc                   m
@@ -223,6 +226,8 @@ func TestEquilibriumClaims(t *testing.T) {
 		{eq(0.4, 0.05, 1.7, -1.02, 40, 0.4, 0.5), Disagrees, Inconclusive, Disagrees},
 		{eq(1.0, 0.6, 1.0, -0.5, 40, 0.3, 0.2), Disagrees, Disagrees, Inconclusive},
 		{eq(1.0, 0.0, 1.0, -1.0, 2, 0.8, 0.05), Inconclusive, Inconclusive, Agrees},
+		{eq(1.0, 0.0, 1.0, -1.0, 40, 0.02, 0.001), Agrees, Agrees, Inconclusive}, // 2× k/P only
+		{eq(1.0, 0.0, 1.0, -1.0, 40, 0.009, 0.001), Agrees, Agrees, Disagrees},   // below k/P
 	} {
 		in := &inputs{equilibrium: &doc{path: "x/equilibrium.json", v: decode(t, c.doc)}}
 		if got := equilibriumSGD(in).Verdict; got != c.wantSGD {
