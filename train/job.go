@@ -23,6 +23,9 @@ type Job struct {
 	Resume  bool
 	Workers int
 	Version string
+	// MaxParams, if positive, replaces model.DefaultMaxParams as the limit
+	// on the number of parameters.
+	MaxParams int
 	// Started, if not nil, is called once the data are loaded and the model
 	// is built, before the first step.
 	Started func(m *model.MLP, trainSet, testSet *data.Set)
@@ -48,7 +51,11 @@ func Train(j Job) (*Summary, error) {
 	if s.BatchSize > trainSet.N {
 		return nil, &SettingError{Field: "batch_size", Label: "batch size", Detail: fmt.Sprintf("%d is larger than the %d training images", s.BatchSize, trainSet.N)}
 	}
-	m, err := model.New(j.Model)
+	maxParams := model.DefaultMaxParams
+	if j.MaxParams > 0 {
+		maxParams = j.MaxParams
+	}
+	m, err := model.NewMax(j.Model, maxParams)
 	if err != nil {
 		return nil, err
 	}

@@ -227,6 +227,9 @@ func runCovariance(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if P := pre.m.NumParams(); f.set["top-k"] && f.opt.TopK > P {
+		return usagef("--top-k %d: the model has only P = %d parameters, so at most %d eigenpairs", f.opt.TopK, P, P)
+	}
 	if pre.summary != nil {
 		seconds["train"] = round3(pre.summary.WallSeconds)
 	}

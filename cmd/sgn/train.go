@@ -22,6 +22,7 @@ sgn train --resume out/figure-model --epochs 30`
 type trainFlags struct {
 	preset, layers, activation, initName, engine, mnist, out, resume *string
 	pool, batch, epochs, steps, first, random, testFirst, workers    *int
+	maxParams                                                        *int
 	lr, momentum, wd                                                 *float64
 	seed, dataSeed                                                   *uint64
 	quiet                                                            *bool
@@ -52,6 +53,7 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	f.out = fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
 	f.resume = fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
+	f.maxParams = fs.Int("max-params", model.DefaultMaxParams, "refuse a model of more than `N` parameters (8N bytes per copy of θ)")
 	return fs
 }
 
@@ -142,6 +144,17 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 		if j.Model, j.Settings, err = train.ResumeConfig(*f.resume); err != nil {
 			return j, err
 		}
+		// Settings the checkpoint holds are the file's fault, not a flag's.
+		err := j.Model.Validate()
+		if err == nil {
+			err = j.Settings.Validate()
+		}
+		if err == nil && j.Settings.Pool != 1 && j.Settings.Pool != 2 && j.Settings.Pool != 4 {
+			err = fmt.Errorf("pool %d: expected 1, 2 or 4", j.Settings.Pool)
+		}
+		if err != nil {
+			return j, fmt.Errorf("cannot resume: %s holds invalid settings: %v", filepath.Join(*f.resume, train.CheckpointFile), err)
+		}
 	} else if j.Model, j.Settings, err = trainFromPreset(f, set); err != nil {
 		return j, err
 	}
@@ -155,7 +168,8 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 	if set["steps"] {
 		s.Steps = *f.steps
 	}
-	return j, trainCheck(j.Model, *s, *f.workers)
+	j.MaxParams = *f.maxParams
+	return j, trainCheck(j.Model, *s, *f.workers, *f.maxParams)
 }
 
 // trainFromPreset returns the preset's architecture and settings with the
@@ -210,12 +224,15 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 
 // trainCheck checks the architecture and settings against each other and
 // MNIST; errors are usage errors naming the flags.
-func trainCheck(mc model.Config, s train.Settings, workers int) error {
+func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error {
 	if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
 		return usagef("--pool %d: expected 1, 2 or 4", s.Pool)
 	}
 	if err := mc.Validate(); err != nil {
 		return usagef("%v", err)
+	}
+	if err := mc.CheckSize(maxParams); err != nil {
+		return usagef("--layers: %v (raise --max-params to allow it)", err)
 	}
 	if want := (28 / s.Pool) * (28 / s.Pool); mc.Layers[0] != want {
 		return usagef("--layers %v: the input width must be %d for --pool %d", mc.Layers, want, s.Pool)
