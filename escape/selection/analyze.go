@@ -1,0 +1,162 @@
+package selection
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/sgn-project/sgn/escape"
+)
+
+// Result is the measurement and the theory of one point.
+type Result struct {
+	Point       Point
+	Measurement Measurement
+	Prediction  *Prediction
+}
+
+// Analyze measures every point of a sweep that has replicas and attaches
+// its prediction.
+func Analyze(d Data) ([]Result, error) {
+	points := d.Config.Points()
+	byPoint := make([][]Replica, len(points))
+	for _, r := range d.Runs {
+		byPoint[r.Point] = append(byPoint[r.Point], r.Result)
+	}
+	var out []Result
+	for i, p := range points {
+		if len(byPoint[i]) == 0 {
+			continue
+		}
+		pr, err := Predict(p)
+		if err != nil {
+			return nil, fmt.Errorf("point %d (%s): %w", i, p.Label(), err)
+		}
+		out = append(out, Result{Point: p, Measurement: Measure(byPoint[i], p.Eta), Prediction: pr})
+	}
+	return out, nil
+}
+
+// Equilibrated reports whether the point's ratio means something: at least
+// one transition each way, so that every replica is not simply where it
+// started.
+func (r Result) Equilibrated() bool {
+	return r.Measurement.SharpToFlat > 0 && r.Measurement.FlatToSharp > 0
+}
+
+// Abscissa returns the fit variable of the point: B/η for the SGD kinds,
+// 1/D for sgld, and its name.
+func (r Result) Abscissa() (x float64, against string) {
+	if usesTemperature(r.Point.Dynamics) {
+		return 1 / r.Point.Temperature, "1/D"
+	}
+	return r.Point.BatchSize / r.Point.Eta, "B/eta"
+}
+
+// Fit is the line log P(flat)/P(sharp) = intercept + slope·x of one
+// dynamics, x = B/η (SGD kinds) or 1/D (sgld), by ordinary least squares
+// over its equilibrated points, with Student-t 95% intervals (nil with
+// fewer than three points) and the theory's line beside it. Slope and
+// Intercept are null when there is no line (fewer than two usable points).
+type Fit struct {
+	Dynamics    escape.Dynamics `json:"dynamics"`
+	Against     string          `json:"against"`
+	N           int             `json:"n"`
+	Slope       *float64        `json:"slope"`
+	SlopeCI     *[2]float64     `json:"slope_ci95"`
+	Intercept   *float64        `json:"intercept"`
+	InterceptCI *[2]float64     `json:"intercept_ci95"`
+	R2          *float64        `json:"r2"`
+	// ImpliedS (SGD kinds) solves Theorem 2's slope for s:
+	// slope = PredictedSlopeS0 + s·(PredictedSlopeS1 − PredictedSlopeS0);
+	// with equal barriers s = slope/(2ΔL·(1/h₂ − 1/h₁)).
+	ImpliedS *float64 `json:"implied_s"`
+	// ImpliedSCI maps the slope's interval through the same relation.
+	ImpliedSCI *[2]float64 `json:"implied_s_ci95,omitempty"`
+	// Theorem 1 (sgld): slope ΔL₁ − ΔL₂, intercept ½·log(det H(a₁)/det H(a₂)).
+	PredictedSlope     *float64 `json:"predicted_slope,omitempty"`
+	PredictedIntercept *float64 `json:"predicted_intercept,omitempty"`
+	// Theorem 2 (SGD kinds): slopes at s = 0 and s = 1 (intercept 0).
+	PredictedSlopeS0 *float64 `json:"predicted_slope_s0,omitempty"`
+	PredictedSlopeS1 *float64 `json:"predicted_slope_s1,omitempty"`
+	// ExactSlope and ExactIntercept fit the exact continuous-time ratios
+	// (1-D) over the same abscissae.
+	ExactSlope     *float64 `json:"exact_slope,omitempty"`
+	ExactIntercept *float64 `json:"exact_intercept,omitempty"`
+	// Note names the points left out.
+	Note string `json:"note,omitempty"`
+}
+
+// FitAll fits one line per dynamics over the results (in dynamics order of
+// first appearance); a dynamics with fewer than two usable abscissae has a
+// Fit with only its Note.
+func FitAll(rs []Result) []Fit {
+	var order []escape.Dynamics
+	by := map[escape.Dynamics][]Result{}
+	for _, r := range rs {
+		if _, ok := by[r.Point.Dynamics]; !ok {
+			order = append(order, r.Point.Dynamics)
+		}
+		by[r.Point.Dynamics] = append(by[r.Point.Dynamics], r)
+	}
+	var fits []Fit
+	for _, d := range order {
+		fits = append(fits, fitDynamics(d, by[d]))
+	}
+	return fits
+}
+
+func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
+	_, against := rs[0].Abscissa()
+	f := Fit{Dynamics: dyn, Against: against}
+	var xs, ys, ex []float64
+	var dropped []string
+	for _, r := range rs {
+		x, _ := r.Abscissa()
+		q := r.Measurement.OccupancyRatio
+		if !r.Equilibrated() || !(q > 0) || math.IsInf(q, 0) {
+			dropped = append(dropped, fmt.Sprintf("point %d (%s: %d/%d transitions)", r.Point.Index, r.Point.Label(), r.Measurement.SharpToFlat, r.Measurement.FlatToSharp))
+			continue
+		}
+		xs = append(xs, x)
+		ys = append(ys, math.Log(q))
+		if r.Prediction != nil && r.Prediction.Exact != nil {
+			ex = append(ex, math.Log(*r.Prediction.Exact))
+		}
+	}
+	if len(dropped) > 0 {
+		f.Note = "left out (no transition one way: the ratio is where the replicas started): " + strings.Join(dropped, ", ")
+	}
+	p := rs[0].Prediction
+	if p != nil {
+		if usesTemperature(dyn) {
+			s, i := Theorem1Line(p.Sharp, p.Flat)
+			f.PredictedSlope, f.PredictedIntercept = num(s), num(i)
+		} else {
+			s0, s1 := Theorem2Slopes(p.Sharp, p.Flat)
+			f.PredictedSlopeS0, f.PredictedSlopeS1 = num(s0), num(s1)
+		}
+	}
+	f.N = len(xs)
+	line, err := escape.FitLine(xs, ys)
+	if err != nil {
+		f.Note = strings.TrimPrefix(f.Note+"; no line: "+err.Error(), "; ")
+		return f
+	}
+	f.Slope, f.Intercept, f.SlopeCI, f.InterceptCI, f.R2 = num(line.Slope), num(line.Intercept), line.SlopeCI, line.InterceptCI, line.R2
+	if f.PredictedSlopeS0 != nil && *f.PredictedSlopeS1 != *f.PredictedSlopeS0 {
+		s0, s1 := *f.PredictedSlopeS0, *f.PredictedSlopeS1
+		impl := func(slope float64) float64 { return (slope - s0) / (s1 - s0) }
+		f.ImpliedS = num(impl(line.Slope))
+		if f.SlopeCI != nil {
+			a, b := impl(f.SlopeCI[0]), impl(f.SlopeCI[1])
+			f.ImpliedSCI = &[2]float64{math.Min(a, b), math.Max(a, b)}
+		}
+	}
+	if len(ex) == len(xs) {
+		if el, err := escape.FitLine(xs, ex); err == nil {
+			f.ExactSlope, f.ExactIntercept = num(el.Slope), num(el.Intercept)
+		}
+	}
+	return f
+}

@@ -1,0 +1,298 @@
+package selection
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/sweep"
+)
+
+// Config is a selection sweep: one two-valley landscape, a grid of
+// dynamics and parameters, and Replicas independent trajectories per point.
+//
+// JSON (escape/selection/builtin/twowell.json is the builtin one):
+//
+//	{
+//	  "seed": 1,                         // replica seeds derive from it
+//	  "landscape": {"dim": 1, "sharpness": 2, "h_flat": 1, "h_col": 0.5,
+//	                "barrier": 0.02, "barrier_flat": 0.02},   // Spec
+//	  "dynamics": ["sgld", "sgd-diffusion", "sgd"],
+//	  "batch_size": [1, 2, 4],           // B, SGD kinds only (sgd: integers)
+//	  "eta": [0.05],                     // learning rate η, every dynamics
+//	  "temperature": [0.01, 0.005],      // SGLD diffusion D, sgld only
+//	  "replicas": 16,                    // independent trajectories per point
+//	  "steps": 4000000,                  // measured steps per replica
+//	  "burn_in": 200000                  // steps before, not measured
+//	}
+//
+// The grid is, for each dynamics in order, batch_size × eta (SGD kinds) or
+// eta × temperature (sgld), the last list varying fastest; points are
+// numbered from 0 in that order. Unknown fields are errors.
+type Config struct {
+	Seed        uint64            `json:"seed"`
+	Landscape   Spec              `json:"landscape"`
+	Dynamics    []escape.Dynamics `json:"dynamics"`
+	BatchSize   []float64         `json:"batch_size,omitempty"`
+	Eta         []float64         `json:"eta"`
+	Temperature []float64         `json:"temperature,omitempty"`
+	Replicas    int               `json:"replicas"`
+	Steps       int64             `json:"steps"`
+	BurnIn      int64             `json:"burn_in"`
+}
+
+// Validate fills in the landscape's defaults and checks c, including that
+// every point can be simulated (NewSimulator).
+func (c *Config) Validate() error {
+	c.Landscape.Normalize()
+	if err := c.Landscape.Validate(); err != nil {
+		return err
+	}
+	if len(c.Dynamics) == 0 {
+		return fmt.Errorf(`"dynamics" is empty: want a list such as ["%s", "%s", "%s"]`, SGLD, SGDDiffusion, SGD)
+	}
+	seen := map[escape.Dynamics]bool{}
+	anyBatch, anyTemp := false, false
+	for _, d := range c.Dynamics {
+		if seen[d] {
+			return fmt.Errorf("dynamics %q listed twice", d)
+		}
+		seen[d] = true
+		switch {
+		case usesBatch(d):
+			anyBatch = true
+		case usesTemperature(d):
+			anyTemp = true
+		default:
+			return fmt.Errorf("unknown dynamics %q (want %s, %s, %s or %s)", d, SGLD, SGDDiffusion, SGD, SGDDiffusionAbsH)
+		}
+	}
+	for _, l := range []struct {
+		name   string
+		v      []float64
+		needed bool
+	}{{"eta", c.Eta, true}, {"batch_size", c.BatchSize, anyBatch}, {"temperature", c.Temperature, anyTemp}} {
+		if l.needed && len(l.v) == 0 {
+			return fmt.Errorf("%q is empty: the dynamics %v need at least one value", l.name, c.Dynamics)
+		}
+		if !l.needed && len(l.v) > 0 {
+			return fmt.Errorf("%q is given but none of the dynamics %v uses it", l.name, c.Dynamics)
+		}
+		for _, x := range l.v {
+			if !(x > 0) || math.IsInf(x, 0) {
+				return fmt.Errorf("%s %v: want positive numbers", l.name, x)
+			}
+		}
+	}
+	if c.Replicas < 2 {
+		return fmt.Errorf("replicas %d: want at least 2 (the occupancy interval comes from their spread)", c.Replicas)
+	}
+	if c.Steps < 1 || c.BurnIn < 0 {
+		return fmt.Errorf("steps %d, burn_in %d: want steps ≥ 1 and burn_in ≥ 0", c.Steps, c.BurnIn)
+	}
+	if int64(len(c.Points()))*int64(c.Replicas) > math.MaxInt32 {
+		return errors.New("the sweep has more than 2³¹ replicas")
+	}
+	for _, p := range c.Points() {
+		if _, err := NewSimulator(p); err != nil {
+			return fmt.Errorf("point %d (%s): %w", p.Index, p.Label(), err)
+		}
+	}
+	return nil
+}
+
+// Hash returns 16 hex digits of the SHA-256 of the configuration's JSON
+// with defaults filled in: two sweeps with equal hashes simulate the same
+// replicas.
+func (c Config) Hash() string {
+	c.Landscape.Normalize()
+	b, _ := json.Marshal(c) // a Config always encodes
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:8])
+}
+
+// Points enumerates the grid in point order.
+func (c Config) Points() []Point {
+	var ps []Point
+	one := []float64{0}
+	for _, d := range c.Dynamics {
+		bs, ds := one, one
+		if usesBatch(d) {
+			bs = c.BatchSize
+		}
+		if usesTemperature(d) {
+			ds = c.Temperature
+		}
+		for _, b := range bs {
+			for _, eta := range c.Eta {
+				for _, t := range ds {
+					ps = append(ps, Point{Index: len(ps), Dynamics: d, BatchSize: b, Eta: eta, Temperature: t,
+						Landscape: c.Landscape, Steps: c.Steps, BurnIn: c.BurnIn})
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// ParseConfig decodes and validates a configuration; name prefixes errors.
+func ParseConfig(b []byte, name string) (Config, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("%s: not a valid selection config: %v", name, err)
+	}
+	if dec.More() {
+		return Config{}, fmt.Errorf("%s: not a valid selection config: data after the JSON object", name)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %v", name, err)
+	}
+	return c, nil
+}
+
+//go:embed builtin/*.json
+var builtinFS embed.FS
+
+// BuiltinPrefix marks a builtin config where a file is expected.
+const BuiltinPrefix = "builtin:"
+
+// Builtins lists the names of the builtin configs.
+func Builtins() []string {
+	entries, _ := builtinFS.ReadDir("builtin") // embedded: cannot fail
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// BuiltinJSON returns the text of builtin config name.
+func BuiltinJSON(name string) ([]byte, error) {
+	b, err := builtinFS.ReadFile(path.Join("builtin", name+".json"))
+	if err != nil || strings.ContainsAny(name, "/\\") {
+		return nil, fmt.Errorf("no builtin config %q: want one of %s", name, strings.Join(Builtins(), ", "))
+	}
+	return b, nil
+}
+
+// LoadConfig reads a configuration from a file or, for "builtin:NAME",
+// from the builtin configs.
+func LoadConfig(spec string) (Config, error) {
+	if name, ok := strings.CutPrefix(spec, BuiltinPrefix); ok {
+		b, err := BuiltinJSON(name)
+		if err != nil {
+			return Config{}, err
+		}
+		return ParseConfig(b, spec)
+	}
+	b, err := os.ReadFile(spec)
+	if err != nil {
+		return Config{}, fmt.Errorf("cannot read selection config: %v", err)
+	}
+	return ParseConfig(b, spec)
+}
+
+// Record is one replica of a sweep, one line of runs.jsonl:
+// {"point","run","seed","steps","flat_steps","sharp_exposure",
+// "flat_exposure","sharp_to_flat","flat_to_sharp"}.
+type Record = sweep.Record[Replica]
+
+// Data is a sweep folder read back.
+type Data = sweep.Data[Config, Replica]
+
+// Options are the settings of Sweep that do not change its results.
+type Options = sweep.Options
+
+// kind is the kind of the selection sweeps.
+var kind = sweep.Kind[Config, Replica]{
+	Grid: func(c *Config) (sweep.Grid, string, error) {
+		if err := c.Validate(); err != nil {
+			return sweep.Grid{}, "", err
+		}
+		return sweep.Grid{Points: len(c.Points()), Runs: c.Replicas, Seed: c.Seed}, c.Hash(), nil
+	},
+	Check: func(c *Config, r Record) error {
+		x := r.Result
+		if x.Steps != c.Steps || x.FlatSteps < 0 || x.FlatSteps > x.Steps || x.SharpExposure < 0 || x.FlatExposure < 0 ||
+			x.SharpExposure+x.FlatExposure != x.Steps || x.SharpToFlat < 0 || x.FlatToSharp < 0 ||
+			x.SharpToFlat+x.FlatToSharp > x.Steps || abs64(x.SharpToFlat-x.FlatToSharp) > 1 {
+			return fmt.Errorf("replica counts %+v are not those of a trajectory of %d steps", x, c.Steps)
+		}
+		return nil
+	},
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Sweep simulates the replicas of cfg (or of opt.Shard of them) into dir:
+// config.json and runs.jsonl, resumable and shardable as internal/sweep
+// describes. Nothing is written before every point has a simulator.
+func Sweep(dir string, cfg Config, opt Options) (sweep.Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return sweep.Summary{}, err
+	}
+	sims := make([]*Simulator, 0)
+	for _, p := range cfg.Points() {
+		s, err := NewSimulator(p)
+		if err != nil {
+			return sweep.Summary{}, fmt.Errorf("point %d (%s): %w", p.Index, p.Label(), err)
+		}
+		sims = append(sims, s)
+	}
+	return kind.Run(dir, cfg, func(t sweep.Task) (Replica, error) { return sims[t.Point].Run(t.Seed) }, opt)
+}
+
+// Merge combines shard folders of one sweep into out.
+func Merge(out string, inputs []string, version string) (sweep.MergeSummary, error) {
+	return kind.Merge(out, inputs, sweep.MergeOptions{Version: version})
+}
+
+// Read reads and checks a sweep folder.
+func Read(dir string) (Data, error) { return kind.Read(dir) }
+
+// CheckFolder returns an error when dir holds another sweep than cfg (or
+// another shard) and writes nothing.
+func CheckFolder(dir string, cfg Config, shard sweep.Shard) error {
+	return kind.CheckFolder(dir, cfg, shard)
+}
+
+// RunPoint simulates replicas replicas of one point with seeds
+// seed.Derive(seed, 0, r) on workers goroutines, without a folder.
+func RunPoint(p Point, seed uint64, replicas, workers int, progress func(done int)) ([]Replica, error) {
+	sim, err := NewSimulator(p)
+	if err != nil {
+		return nil, err
+	}
+	g := sweep.Grid{Points: 1, Runs: replicas, Seed: seed}
+	tasks := make([]sweep.Task, replicas)
+	for r := range tasks {
+		tasks[r] = g.Task(0, r)
+	}
+	recs, err := sweep.Collect(tasks, workers, func(t sweep.Task) (Replica, error) { return sim.Run(t.Seed) }, progress)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Replica, len(recs))
+	for i, r := range recs {
+		out[i] = r.Result
+	}
+	return out, nil
+}

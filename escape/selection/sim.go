@@ -1,0 +1,517 @@
+package selection
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/escape"
+)
+
+// Dynamics names: the escape package's, with the same update rules.
+const (
+	// SGLD is θ ← θ − η∇L + √(2ηD)·ξ.
+	SGLD = escape.SGLD
+	// SGDDiffusion is the Gaussian diffusion of minibatch SGD on the finite
+	// sum: θ ← θ − η∇L + (η/√B)·Σⱼ ξⱼ∇φⱼ(θ), noise covariance η²·S(θ)/B
+	// with S = H at the minima, |H| at the col, S ≈ H near the minima and
+	// S > 0 everywhere (FiniteSum). Unlike the escape package's C = |H|/B it
+	// does not vanish where H is singular, which in 1-D lies on every
+	// escape path.
+	SGDDiffusion = escape.SGDDiffusion
+	// SGDDiffusionAbsH is the escape package's sgd-diffusion,
+	// θ ← θ − η∇L + η·(|H(θ)|/B)^½·ξ: its noise vanishes at the inflection
+	// points between each minimum and the col, which a continuous process
+	// with small η/B cannot cross (see the escape package), so it is kept
+	// only to show that.
+	SGDDiffusionAbsH escape.Dynamics = "sgd-diffusion-abs-h"
+	// SGD is true minibatch SGD on the finite-sum landscape (FiniteSum):
+	// θ ← θ − η·(1/B)·Σ_{b} ∇ℓ_{i_b}(θ), B indices drawn with replacement.
+	SGD = escape.SGD
+)
+
+// usesBatch and usesTemperature say which grid lists a dynamics takes.
+func usesBatch(d escape.Dynamics) bool {
+	return d == SGDDiffusion || d == SGD || d == SGDDiffusionAbsH
+}
+func usesTemperature(d escape.Dynamics) bool { return d == SGLD }
+
+// Point is one grid point: a dynamics with its parameters on a landscape.
+type Point struct {
+	Index    int             `json:"point"`
+	Dynamics escape.Dynamics `json:"dynamics"`
+	// BatchSize is B (SGD kinds; 0 otherwise), Eta the learning rate η and
+	// Temperature the SGLD diffusion D (0 otherwise).
+	BatchSize   float64 `json:"batch_size,omitempty"`
+	Eta         float64 `json:"eta"`
+	Temperature float64 `json:"temperature,omitempty"`
+	Landscape   Spec    `json:"-"`
+	// Steps is the number of measured steps of every replica and BurnIn
+	// the number of steps simulated before them and not measured.
+	Steps  int64 `json:"-"`
+	BurnIn int64 `json:"-"`
+}
+
+// Label describes the point, e.g. "sgd B=2 η=0.01".
+func (p Point) Label() string {
+	s := string(p.Dynamics)
+	if p.BatchSize != 0 {
+		s += fmt.Sprintf(" B=%g", p.BatchSize)
+	}
+	s += fmt.Sprintf(" η=%g", p.Eta)
+	if p.Temperature != 0 {
+		s += fmt.Sprintf(" D=%g", p.Temperature)
+	}
+	return s
+}
+
+// Replica is what one long trajectory measured after its burn-in. A
+// trajectory is "in" the valley of the side of the col it is on
+// (occupancy) and "committed" to the valley it last reached half way from
+// the col to the minimum (TwoWell.Thresholds); a transition is a change of
+// committed valley, so recrossings of the col that turn back are not
+// counted.
+type Replica struct {
+	// Steps is the number of measured steps.
+	Steps int64 `json:"steps"`
+	// FlatSteps counts the steps after which θ₁ ≥ 0 (the flat side).
+	FlatSteps int64 `json:"flat_steps"`
+	// SharpExposure and FlatExposure are the steps spent committed to each
+	// valley (they add up to Steps): the exposure of the escape rates.
+	SharpExposure int64 `json:"sharp_exposure"`
+	FlatExposure  int64 `json:"flat_exposure"`
+	// SharpToFlat and FlatToSharp count the transitions each way.
+	SharpToFlat int64 `json:"sharp_to_flat"`
+	FlatToSharp int64 `json:"flat_to_sharp"`
+}
+
+// Simulator simulates the replicas of one point; Run is safe for
+// concurrent use and depends only on its seed.
+type Simulator struct {
+	p   Point
+	tw  *TwoWell
+	fs  *FiniteSum
+	zig *escape.Ziggurat
+	// batch is the integer batch size of SGD.
+	batch int
+}
+
+// pcgStream is the second word of every replica's PCG state.
+const pcgStream = 0x5347_4e2d_7365_6c65 // "SGN-sele"
+
+// NewSimulator checks p and builds its simulator.
+func NewSimulator(p Point) (*Simulator, error) {
+	tw, err := New(p.Landscape)
+	if err != nil {
+		return nil, err
+	}
+	if !(p.Eta > 0) || math.IsInf(p.Eta, 0) {
+		return nil, fmt.Errorf("eta %v: want a positive number", p.Eta)
+	}
+	if p.Steps < 1 || p.BurnIn < 0 {
+		return nil, fmt.Errorf("steps %d, burn-in %d: want steps ≥ 1 and burn-in ≥ 0", p.Steps, p.BurnIn)
+	}
+	s := &Simulator{p: p, tw: tw, fs: &FiniteSum{tw}, zig: escape.NewZiggurat()}
+	switch p.Dynamics {
+	case SGLD:
+		if !(p.Temperature > 0) || math.IsInf(p.Temperature, 0) {
+			return nil, fmt.Errorf("temperature (SGLD diffusion D) %v: want a positive number", p.Temperature)
+		}
+	case SGDDiffusion, SGDDiffusionAbsH:
+		if !(p.BatchSize > 0) || math.IsInf(p.BatchSize, 0) {
+			return nil, fmt.Errorf("batch size %v: want a positive number", p.BatchSize)
+		}
+	case SGD:
+		if !(p.BatchSize >= 1) || p.BatchSize != math.Trunc(p.BatchSize) || p.BatchSize > 1<<20 {
+			return nil, fmt.Errorf("batch size %v: minibatch sgd wants an integer 1 ≤ B ≤ 2²⁰", p.BatchSize)
+		}
+		s.batch = int(p.BatchSize)
+	default:
+		return nil, fmt.Errorf("unknown dynamics %q (want %s, %s, %s or %s)", p.Dynamics, SGLD, SGDDiffusion, SGD, SGDDiffusionAbsH)
+	}
+	if h1 := tw.spec.Sharpness * tw.spec.HFlat; p.Eta*h1 >= 2 {
+		return nil, fmt.Errorf("eta %v: η·h₁ = %.3g ≥ 2, the sharp minimum is unstable even without noise", p.Eta, p.Eta*h1)
+	}
+	return s, nil
+}
+
+// Landscape returns the simulator's landscape.
+func (s *Simulator) Landscape() *TwoWell { return s.tw }
+
+// tracker counts occupancy, exposure and transitions along θ₁.
+type tracker struct {
+	flat   bool    // committed valley
+	lo, hi float64 // the committed valley changes when x ≤ lo or x ≥ hi
+	c1, c2 float64
+	last   int64 // step of the last change (or of the start)
+	rep    Replica
+}
+
+func newTracker(tw *TwoWell, flat bool) *tracker {
+	t := &tracker{}
+	t.c1, t.c2 = tw.Thresholds()
+	t.set(flat)
+	return t
+}
+
+func (t *tracker) set(flat bool) {
+	t.flat = flat
+	if flat {
+		t.lo, t.hi = t.c1, math.Inf(1)
+	} else {
+		t.lo, t.hi = math.Inf(-1), t.c2
+	}
+}
+
+// cross is called when x ≤ lo or x ≥ hi after step.
+func (t *tracker) cross(step int64, x float64, eta float64) error {
+	if math.IsInf(x, 0) || math.IsNaN(x) {
+		return errDiverged(step, eta)
+	}
+	if t.flat {
+		t.rep.FlatExposure += step - t.last
+		t.rep.FlatToSharp++
+	} else {
+		t.rep.SharpExposure += step - t.last
+		t.rep.SharpToFlat++
+	}
+	t.last = step
+	t.set(!t.flat)
+	return nil
+}
+
+// finish closes the open sojourn (right-censored) at step.
+func (t *tracker) finish(step int64) {
+	if t.flat {
+		t.rep.FlatExposure += step - t.last
+	} else {
+		t.rep.SharpExposure += step - t.last
+	}
+	t.last = step
+}
+
+func errDiverged(step int64, eta float64) error {
+	return fmt.Errorf("the trajectory diverged at step %d: η = %g is too large for this landscape", step, eta)
+}
+
+// nanCheck is the interval, in steps, of the check for NaN positions.
+const nanCheck = 1 << 16
+
+// Run simulates one replica from seed: it starts at the sharp minimum when
+// seed is even and at the flat one when odd, runs BurnIn steps, then
+// measures Steps steps.
+func (s *Simulator) Run(seed uint64) (Replica, error) {
+	src := rand.NewPCG(seed, pcgStream)
+	flat := seed&1 == 1
+	x := s.tw.Sharp()
+	if flat {
+		x = s.tw.Flat()
+	}
+	tr := newTracker(s.tw, flat)
+	var err error
+	if s.tw.Dim() == 1 {
+		x0 := x[0]
+		if s.p.BurnIn > 0 {
+			if x0, err = s.run1D(src, x0, s.p.BurnIn, tr); err != nil {
+				return Replica{}, err
+			}
+		}
+		flat := tr.flat
+		tr = newTracker(s.tw, flat)
+		if _, err = s.run1D(src, x0, s.p.Steps, tr); err != nil {
+			return Replica{}, err
+		}
+	} else {
+		nd := s.newND()
+		if s.p.BurnIn > 0 {
+			if err = nd.run(src, x, s.p.BurnIn, tr); err != nil {
+				return Replica{}, err
+			}
+		}
+		tr = newTracker(s.tw, tr.flat)
+		if err = nd.run(src, x, s.p.Steps, tr); err != nil {
+			return Replica{}, err
+		}
+	}
+	tr.finish(s.p.Steps)
+	tr.rep.Steps = s.p.Steps
+	return tr.rep, nil
+}
+
+// run1D runs steps steps of the 1-D dynamics from x and returns the final
+// position. Each step is x ← x − η·f'(x) + noise with
+// x − η·f'(x) = x·(e1 + x·(d2ᵢ + x·d3ᵢ)) on side i, written as fused
+// multiply-adds; the side's coefficients change only when the trajectory
+// crosses the col, so the branch is predictable. Normals are drawn by the
+// escape package's ziggurat, whose fast path inlines here.
+func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (float64, error) {
+	tw := s.tw
+	eta := s.p.Eta
+	e1 := 1 + eta*tw.hb
+	l2, l3 := -3*eta*tw.alpha[0], -4*eta*tw.beta[0]
+	r2, r3 := -3*eta*tw.alpha[1], -4*eta*tw.beta[1]
+	lo, hi := tr.lo, tr.hi
+	var flatSteps int64
+	z := s.zig
+	switch s.p.Dynamics {
+	case SGLD:
+		sig := math.Sqrt(2 * eta * s.p.Temperature)
+		for step := int64(1); step <= steps; step++ {
+			u := src.Uint64()
+			xi, ok := z.Try(u)
+			if !ok {
+				xi = z.Finish(src, u)
+			}
+			d2, d3 := l2, l3
+			if x >= 0 {
+				d2, d3 = r2, r3
+			}
+			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), sig*xi)
+			flatSteps += int64(math.Float64bits(-x) >> 63)
+			if x >= hi || x <= lo {
+				if err := tr.cross(step, x, eta); err != nil {
+					return x, err
+				}
+				lo, hi = tr.lo, tr.hi
+			}
+			if step%nanCheck == 0 && math.IsNaN(x) {
+				return x, errDiverged(step, eta)
+			}
+		}
+	case SGDDiffusionAbsH:
+		// Noise η·√(|f″(x)|/B)·ξ, f″(x) = −|h_b| + x·(6αᵢ + 12βᵢ·x).
+		sig := eta / math.Sqrt(s.p.BatchSize)
+		hb := tw.hb
+		lh1, lh2 := 6*tw.alpha[0], 12*tw.beta[0]
+		rh1, rh2 := 6*tw.alpha[1], 12*tw.beta[1]
+		for step := int64(1); step <= steps; step++ {
+			u := src.Uint64()
+			xi, ok := z.Try(u)
+			if !ok {
+				xi = z.Finish(src, u)
+			}
+			d2, d3, h1, h2 := l2, l3, lh1, lh2
+			if x >= 0 {
+				d2, d3, h1, h2 = r2, r3, rh1, rh2
+			}
+			h := math.FMA(x, math.FMA(x, h2, h1), -hb)
+			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), sig*math.Sqrt(math.Abs(h))*xi)
+			flatSteps += int64(math.Float64bits(-x) >> 63)
+			if x >= hi || x <= lo {
+				if err := tr.cross(step, x, eta); err != nil {
+					return x, err
+				}
+				lo, hi = tr.lo, tr.hi
+			}
+			if step%nanCheck == 0 && math.IsNaN(x) {
+				return x, errDiverged(step, eta)
+			}
+		}
+	case SGDDiffusion:
+		// Noise (η/√B)·σ(x)·ξ with σ as for SGD below.
+		scale := eta / math.Sqrt(s.p.BatchSize)
+		sb := tw.sigB
+		la, ra := math.Pow(tw.a[0], 4), math.Pow(tw.a[1], 4)
+		ld := 2 * tw.a[0] * tw.a[0] * (tw.sigMin[0] - sb)
+		rd := 2 * tw.a[1] * tw.a[1] * (tw.sigMin[1] - sb)
+		for step := int64(1); step <= steps; step++ {
+			u := src.Uint64()
+			xi, ok := z.Try(u)
+			if !ok {
+				xi = z.Finish(src, u)
+			}
+			d2, d3, na, nd := l2, l3, la, ld
+			if x >= 0 {
+				d2, d3, na, nd = r2, r3, ra, rd
+			}
+			x2 := x * x
+			sigma := sb + nd*x2/math.FMA(x2, x2, na)
+			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), scale*sigma*xi)
+			flatSteps += int64(math.Float64bits(-x) >> 63)
+			if x >= hi || x <= lo {
+				if err := tr.cross(step, x, eta); err != nil {
+					return x, err
+				}
+				lo, hi = tr.lo, tr.hi
+			}
+			if step%nanCheck == 0 && math.IsNaN(x) {
+				return x, errDiverged(step, eta)
+			}
+		}
+	case SGD:
+		// Noise −η·σ(x)·s̄, s̄ = (2K − B)/B, K ~ Binomial(B, ½) the number
+		// of drawn samples whose sign is +1 (one random bit per sample);
+		// σ(x) = √|h_b| + Dᵢ·x²/(Aᵢ + x⁴), Aᵢ = aᵢ⁴, Dᵢ = 2aᵢ²(√hᵢ − √|h_b|).
+		B := s.batch
+		words, rest := B/64, B%64
+		mask := uint64(1)<<rest - 1
+		scale := eta / float64(B)
+		sb := tw.sigB
+		la, ra := math.Pow(tw.a[0], 4), math.Pow(tw.a[1], 4)
+		ld := 2 * tw.a[0] * tw.a[0] * (tw.sigMin[0] - sb)
+		rd := 2 * tw.a[1] * tw.a[1] * (tw.sigMin[1] - sb)
+		for step := int64(1); step <= steps; step++ {
+			k := 0
+			for range words {
+				k += bits.OnesCount64(src.Uint64())
+			}
+			if rest > 0 {
+				k += bits.OnesCount64(src.Uint64() & mask)
+			}
+			d2, d3, na, nd := l2, l3, la, ld
+			if x >= 0 {
+				d2, d3, na, nd = r2, r3, ra, rd
+			}
+			x2 := x * x
+			sigma := sb + nd*x2/math.FMA(x2, x2, na)
+			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), scale*float64(B-2*k)*sigma)
+			flatSteps += int64(math.Float64bits(-x) >> 63)
+			if x >= hi || x <= lo {
+				if err := tr.cross(step, x, eta); err != nil {
+					return x, err
+				}
+				lo, hi = tr.lo, tr.hi
+			}
+			if step%nanCheck == 0 && math.IsNaN(x) {
+				return x, errDiverged(step, eta)
+			}
+		}
+	default:
+		return x, fmt.Errorf("unknown dynamics %q", s.p.Dynamics)
+	}
+	if math.IsNaN(x) {
+		return x, errDiverged(steps, eta)
+	}
+	tr.rep.FlatSteps += flatSteps
+	return x, nil
+}
+
+// ndSim holds the buffers of the n-D loop.
+type ndSim struct {
+	s        *Simulator
+	g, xi, w []float64
+	h        *mat.SymDense
+	gr       *mat.Dense
+	eig      mat.EigenSym
+	vecs     mat.Dense
+	vals     []float64
+}
+
+func (s *Simulator) newND() *ndSim {
+	n := s.tw.Dim()
+	return &ndSim{s: s, g: make([]float64, n), xi: make([]float64, n), w: make([]float64, n), vals: make([]float64, n),
+		h: mat.NewSymDense(n, nil), gr: mat.NewDense(n, n, nil)}
+}
+
+// run runs steps steps of the n-D dynamics from x (updated in place).
+func (nd *ndSim) run(src *rand.PCG, x []float64, steps int64, tr *tracker) error {
+	s := nd.s
+	tw := s.tw
+	n := tw.Dim()
+	eta := s.p.Eta
+	sigLD := math.Sqrt(2 * eta * s.p.Temperature)
+	sigDiff := eta / math.Sqrt(s.p.BatchSize)
+	var flatSteps int64
+	for step := int64(1); step <= steps; step++ {
+		tw.Grad(nd.g, x)
+		switch s.p.Dynamics {
+		case SGLD:
+			s.zig.Fill(src, nd.xi)
+			for i := range x {
+				x[i] += -eta*nd.g[i] + sigLD*nd.xi[i]
+			}
+		case SGDDiffusion:
+			// Σⱼ ξⱼ∇φⱼ has covariance S(θ).
+			s.zig.Fill(src, nd.xi)
+			s.fs.noiseGrads(nd.gr, x)
+			for i := range x {
+				t := 0.0
+				for j := range n {
+					t += nd.gr.At(i, j) * nd.xi[j]
+				}
+				x[i] += -eta*nd.g[i] + sigDiff*t
+			}
+		case SGDDiffusionAbsH:
+			s.zig.Fill(src, nd.xi)
+			if err := nd.absSqrtH(x); err != nil {
+				return err
+			}
+			for i := range x {
+				x[i] += -eta*nd.g[i] + sigDiff*nd.w[i]
+			}
+		case SGD:
+			// g_B = ∇L + Σⱼ s̄ⱼ∇φⱼ with independent s̄ⱼ = (2Kⱼ − B)/B.
+			s.fs.noiseGrads(nd.gr, x)
+			B := s.batch
+			for j := range n {
+				k := 0
+				for r := B; r > 0; r -= 64 {
+					u := src.Uint64()
+					if r < 64 {
+						u &= uint64(1)<<r - 1
+					}
+					k += bits.OnesCount64(u)
+				}
+				sb := float64(2*k-B) / float64(B)
+				for i := range n {
+					nd.g[i] += sb * nd.gr.At(i, j)
+				}
+			}
+			for i := range x {
+				x[i] -= eta * nd.g[i]
+			}
+		}
+		if x[0] >= 0 {
+			flatSteps++
+		}
+		if x[0] >= tr.hi || x[0] <= tr.lo {
+			if err := tr.cross(step, x[0], eta); err != nil {
+				return err
+			}
+		}
+		if step%nanCheck == 0 {
+			for _, v := range x {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return errDiverged(step, eta)
+				}
+			}
+		}
+	}
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return errDiverged(steps, eta)
+		}
+	}
+	tr.rep.FlatSteps += flatSteps
+	return nil
+}
+
+// absSqrtH stores |H(x)|^½·ξ in nd.w, |H| = V·|Λ|·Vᵀ for H = VΛVᵀ.
+func (nd *ndSim) absSqrtH(x []float64) error {
+	nd.s.tw.Hessian(nd.h, x)
+	if !nd.eig.Factorize(nd.h, true) {
+		return errors.New("eigendecomposition of the Hessian failed")
+	}
+	nd.eig.Values(nd.vals)
+	nd.eig.VectorsTo(&nd.vecs)
+	n := len(nd.vals)
+	for j := range n {
+		t := 0.0
+		for i := range n {
+			t += nd.vecs.At(i, j) * nd.xi[i]
+		}
+		nd.vals[j] = math.Sqrt(math.Abs(nd.vals[j])) * t
+	}
+	for i := range n {
+		t := 0.0
+		for j := range n {
+			t += nd.vecs.At(i, j) * nd.vals[j]
+		}
+		nd.w[i] = t
+	}
+	return nil
+}
