@@ -42,7 +42,7 @@ func commands() map[string]command {
 		"escape":      {"escape times of SGD and SGLD from sharp minima", runEscape},
 		"equilibrium": {"SGD and SGLD fluctuations along the Hessian eigendirections near a minimum", runEquilibrium},
 		"report":      {"the paper's claims, measured: a page of verdicts from output folders", runReport},
-		"selection":   {"minima selection: how sharp the minima SGD reaches are, against B and η", runSelection},
+		"selection":   {"minima selection: SGD and SGLD between a sharp and a flat valley; how sharp the minima SGD reaches are, against B and η", runSelection},
 		"version":     {"print the program version", runVersion},
 	}
 }
