@@ -7,7 +7,7 @@
 #   make figure                the C = H/B figure, end to end, into out/cvh/
 #   make escape-figure         the six-panel escape figure into out/escape-figure/
 #   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
-#   make selection-figure      minima selection: which minima SGD reaches, into out/selection/
+#   make selection-figure      minima selection: two valleys, and which minima SGD reaches, into out/selection/
 #   make paper                 every experiment, then the claims page out/paper/index.html
 #   make fuzz [FUZZTIME=30s]   every native fuzz target for FUZZTIME each
 #                              (their seed corpora in testdata/fuzz run in make test)
@@ -36,7 +36,7 @@ endif
 
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build test bench lint clean deps figure escape-figure equilibrium-figure fuzz selection-networks selection-figure paper
+.PHONY: build test bench lint clean deps figure escape-figure equilibrium-figure fuzz selection-twowell selection-networks selection-figure paper
 
 deps:
 	$(GO) mod download
@@ -55,7 +55,7 @@ test: deps
 
 BENCHTIME ?= 2s
 bench: deps
-	OPENBLAS_NUM_THREADS=1 $(GO) test $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./internal/gemm/ ./model/ ./hessian/ ./escape/ ./covariance/...
+	OPENBLAS_NUM_THREADS=1 $(GO) test $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./internal/gemm/ ./model/ ./hessian/ ./escape/... ./covariance/...
 
 # Every func FuzzX in a _test.go file, one after the other (go test -fuzz
 # takes one target at a time); a failing input is saved under the package's
@@ -103,8 +103,14 @@ selection-networks: build
 	bin/sgn selection networks sweep --workers 2 --out out/selection/networks --quiet
 	bin/sgn selection networks fit out/selection/networks --out out/selection
 
+# Minima selection on two valleys (resumable): the builtin twowell sweep in
+# out/selection/twowell, fitted into out/selection/selection.json,
+# selection.csv and selection-figure.png/.svg.
+selection-twowell: build
+	bin/sgn selection twowell figure --out out/selection --workers 2 --quiet
+
 # The minima-selection figures (out/selection/).
-selection-figure: selection-networks
+selection-figure: selection-twowell selection-networks
 
 # The paper, reproduced: runs (or resumes, or reuses from out/) every
 # experiment, then writes the page of claims and verdicts out/paper/index.html
