@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -363,4 +364,13 @@ func eigvec(t *testing.T, A *mat.SymDense, lam float64) *mat.VecDense {
 	}
 	t.Fatalf("no eigenvalue %v in %v", lam, vals)
 	return nil
+}
+
+// TestDiverges: with ηλ > 2 the dynamics blow up; Measure stops and says so.
+func TestDiverges(t *testing.T) {
+	q := newQuadratic(t, []float64{4, 1}, 10, 7)
+	_, err := Measure(q, []float64{0.1, 0.1}, Settings{Eta: 0.6, BatchSize: 2, Steps: 20000, BurnIn: 100, Every: 1, TopK: 2, Seed: 1}, nil)
+	if err == nil || !strings.Contains(err.Error(), "diverged") {
+		t.Errorf("η·λmax = 2.4: err = %v, want a divergence", err)
+	}
 }
