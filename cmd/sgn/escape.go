@@ -421,6 +421,9 @@ func runEscapeMerge(a *app, args []string) error {
 	if len(dirs) == 0 {
 		return usagef("give the sweep folders to merge, e.g. out/sweep-shard-*")
 	}
+	if err := checkSweepDirs(dirs); err != nil {
+		return err
+	}
 	release, err := claimOut(*out)
 	if err != nil {
 		return err
@@ -455,6 +458,9 @@ func runEscapeFit(a *app, args []string) error {
 	}
 	if len(dirs) != 1 {
 		return usagef("give one sweep folder, e.g. sgn escape fit out/sweep")
+	}
+	if err := checkSweepDirs(dirs); err != nil {
+		return err
 	}
 	if *out == "" {
 		*out = dirs[0]

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/outlock"
+	"github.com/sgn-project/sgn/internal/sweep"
 )
 
 // claimOut makes dir the output folder of this command, before any long
@@ -32,6 +33,18 @@ func claimOut(dir string) (release func(), err error) {
 		return nil, fmt.Errorf("--out: %w", err)
 	}
 	return func() { l.Release() }, nil
+}
+
+// checkSweepDirs returns an error naming the first of dirs that is not a
+// sweep folder (no config.json), so that merge and fit refuse a mistyped
+// folder before they create their output folder.
+func checkSweepDirs(dirs []string) error {
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, sweep.ConfigFile)); err != nil {
+			return fmt.Errorf("%s is %w: it has no %s", d, sweep.ErrNotSweep, sweep.ConfigFile)
+		}
+	}
+	return nil
 }
 
 // removeFiles removes the named files of dir that exist (an earlier run's

@@ -126,3 +126,26 @@ func TestPanicIsOneLineExit1(t *testing.T) {
 		t.Errorf("a panic is reported as a usage error")
 	}
 }
+
+// merge and fit given a folder that is not a sweep fail (exit 1) naming it
+// and create no folder: neither the mistyped input nor --out.
+func TestMergeFitOfAMissingFolderCreatesNothing(t *testing.T) {
+	base := t.TempDir()
+	missing, out := filepath.Join(base, "missing"), filepath.Join(base, "merged")
+	for _, args := range [][]string{
+		{"escape", "fit", missing},
+		{"escape", "merge", missing, "--out", out},
+		{"selection", "networks", "fit", missing},
+		{"selection", "networks", "merge", missing, "--out", out},
+	} {
+		code, _, errs := run(args...)
+		if code != 1 || !strings.Contains(errs, missing) || !strings.Contains(errs, "not a sweep folder") {
+			t.Errorf("%v: exit %d, %q; want exit 1 naming %s", args, code, errs, missing)
+		}
+		for _, d := range []string{missing, out} {
+			if _, err := os.Stat(d); err == nil {
+				t.Errorf("%v created %s", args, d)
+			}
+		}
+	}
+}

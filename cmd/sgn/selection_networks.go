@@ -156,6 +156,9 @@ func runNetworksMerge(a *app, args []string) error {
 	if len(dirs) == 0 {
 		return usagef("give the shard folders to merge, e.g. out/selection/networks-shard-*")
 	}
+	if err := checkSweepDirs(dirs); err != nil {
+		return err
+	}
 	sum, err := networks.Kind.Merge(*out, dirs, sweep.MergeOptions{Version: version})
 	if err != nil {
 		return err
@@ -175,6 +178,9 @@ func runNetworksFit(a *app, args []string) error {
 	}
 	if len(dirs) != 1 {
 		return usagef("give one sweep folder, e.g. sgn selection networks fit out/selection/networks")
+	}
+	if err := checkSweepDirs(dirs); err != nil {
+		return err
 	}
 	if *out == "" {
 		*out = dirs[0]
