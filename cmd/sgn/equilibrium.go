@@ -62,6 +62,17 @@ func runEquilibrium(a *app, args []string) error {
 	case set["bulk"] && s.Bulk == 0:
 		s.Bulk = -1 // --bulk 0 means none, as -1 does
 	}
+	// Settings.Normalized reads 0 as "the default": a 0 given on the
+	// command line is refused rather than silently replaced.
+	for _, z := range []struct {
+		name string
+		zero bool
+	}{{"eta", s.Eta == 0}, {"batch-size", s.BatchSize == 0}, {"steps", s.Steps == 0},
+		{"every", s.Every == 0}, {"top-k", s.TopK == 0}, {"batches", s.Batches == 0}} {
+		if set[z.name] && z.zero {
+			return usagef("--%s 0: want a positive number (leave the flag out for its default)", z.name)
+		}
+	}
 
 	m, meta, err := model.LoadCheckpoint(*ckpt)
 	if err != nil {

@@ -109,6 +109,10 @@ func TestEquilibriumUsage(t *testing.T) {
 		{[]string{"--checkpoint", ck, "--out", out, "--top-k", "371"}, "--top-k"},
 		{[]string{"--checkpoint", ck, "--out", out, "--sgld-d", "-2"}, "--sgld-d"},
 		{[]string{"--checkpoint", ck, "--out", out, "--first", "-3"}, "--first"},
+		{[]string{"--checkpoint", ck, "--out", out, "--eta", "0"}, "--eta 0"},
+		{[]string{"--checkpoint", ck, "--out", out, "--batch-size", "0"}, "--batch-size 0"},
+		{[]string{"--checkpoint", ck, "--out", out, "--steps", "0"}, "--steps 0"},
+		{[]string{"--checkpoint", ck, "--out", out, "--every", "0"}, "--every 0"},
 	} {
 		args := append([]string{"equilibrium", "--mnist", dir, "--first", "300", "--quiet"}, c.args...)
 		code, _, stderr := run(args...)
