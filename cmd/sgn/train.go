@@ -100,7 +100,7 @@ func runTrain(a *app, args []string) error {
 		return trainError(err)
 	}
 	fin := sum.Final
-	fmt.Fprintf(a.stdout, "trained %v %s, P = %d, %d steps (%d epochs) in %.1f s, %.0f samples/s\n",
+	fmt.Fprintf(a.stdout, "trained %v %s, P = %d, %d steps (%d epochs) in %.1f s (SGD steps of the last epoch: %.0f samples/s, evaluation excluded)\n",
 		j.Model.Layers, j.Model.Activation, sum.NumParams, sum.Steps, fin.Epoch, sum.WallSeconds, sum.SamplesPerSec)
 	fmt.Fprintf(a.stdout, "train loss %.4f, accuracy %.2f%%; test loss %.4f, accuracy %.2f%%\n",
 		fin.TrainLoss, 100*fin.TrainAccuracy, fin.TestLoss, 100*fin.TestAccuracy)
