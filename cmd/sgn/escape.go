@@ -353,7 +353,7 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	}
 	cfg, err := escape.LoadConfig(*cfgPath)
 	if err != nil {
-		return usagef("--config %v", err)
+		return usagef("--config: %v", err)
 	}
 	if err := escape.CheckPoints(cfg); err != nil {
 		return usagef("--config %s: %v", *cfgPath, err)

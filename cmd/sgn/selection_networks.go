@@ -97,13 +97,13 @@ sgn selection networks sweep --out out/selection/networks --shard $SLURM_ARRAY_T
 	if *shardFlag != "" {
 		s, err := sweep.ParseShard(*shardFlag)
 		if err != nil {
-			return usagef("--shard %v", err)
+			return usagef("--shard: %v", err)
 		}
 		shard = s
 	}
 	cfg, err := loadNetworksConfig(*cfgPath)
 	if err != nil {
-		return usagef("--config %v", err)
+		return usagef("--config: %v", err)
 	}
 	dir := *out
 	if shard.Count > 0 {
