@@ -130,7 +130,7 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 	case o.SaveMatrix && !o.Full:
 		return usagef("--save-matrix needs --full (it writes the assembled matrix)")
 	case o.Workers < 1:
-		return usagef("--workers %d: want ≥ 1", o.Workers)
+		return checkWorkers(o.Workers)
 	case o.TopK+o.BottomK == 0 && !o.Trace && !o.Density && !o.Full:
 		return usagef("nothing to compute: --top-k and --bottom-k are 0 and none of --trace, --density, --full is given")
 	}
