@@ -24,3 +24,13 @@ func TestHelpEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionFlag: sgn --version prints what sgn version prints.
+func TestVersionFlag(t *testing.T) {
+	_, want, _ := run("version")
+	for _, arg := range []string{"--version", "-version"} {
+		if code, got, errs := run(arg); code != 0 || got != want || want == "" {
+			t.Errorf("sgn %s: exit %d, %q %q; want %q", arg, code, got, errs, want)
+		}
+	}
+}

@@ -73,6 +73,9 @@ func (a *app) main(args []string) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	c, ok := cmds[args[0]]
 	if !ok {
 		fmt.Fprintf(a.stderr, "sgn: unknown command %q (commands: %s)\n", args[0], strings.Join(sortedKeys(cmds), ", "))
