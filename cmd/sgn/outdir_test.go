@@ -22,6 +22,16 @@ func TestEveryCommandLocksItsOutputFolder(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(`{"seed":1,"landscape":{"name":"doublewell","barrier":1},"dynamics":["sgld"],"sharpness":[1],"eta":[0.001],"temperature":[0.2],"runs":2,"max_steps":100}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// merge and fit refuse a folder that is not a sweep before locking: give
+	// them a real one.
+	sw := filepath.Join(base, "sw")
+	if code, _, errs := run("escape", "sweep", "--config", cfg, "--out", sw, "--quiet"); code != 0 {
+		t.Fatalf("escape sweep: exit %d, %s", code, errs)
+	}
+	netCfg := filepath.Join(base, "networks.json")
+	if err := os.WriteFile(netCfg, []byte(`{"seed":1,"model":{"layers":[49,6,10],"activation":"tanh","init":"auto","seed":1},"pool":4,"train_first":100,"test_first":100,"batch_sizes":[16],"etas":[0.1],"epochs":1,"runs":1,"engine":"gonum","exact_trace_max_params":3000}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		args func(out string) []string
@@ -44,8 +54,13 @@ func TestEveryCommandLocksItsOutputFolder(t *testing.T) {
 		{"escape sweep", func(out string) []string {
 			return []string{"escape", "sweep", "--config", cfg, "--out", out, "--quiet"}
 		}},
-		{"escape merge", func(out string) []string { return []string{"escape", "merge", base, "--out", out} }},
-		{"escape fit", func(out string) []string { return []string{"escape", "fit", base, "--out", out} }},
+		{"escape merge", func(out string) []string { return []string{"escape", "merge", sw, "--out", out} }},
+		{"escape fit", func(out string) []string { return []string{"escape", "fit", sw, "--out", out} }},
+		{"selection networks sweep", func(out string) []string {
+			return []string{"selection", "networks", "sweep", "--config", netCfg, "--out", out, "--quiet"}
+		}},
+		{"selection networks merge", func(out string) []string { return []string{"selection", "networks", "merge", sw, "--out", out} }},
+		{"selection networks fit", func(out string) []string { return []string{"selection", "networks", "fit", sw, "--out", out} }},
 		{"escape figure", func(out string) []string { return []string{"escape", "figure", "--quick", "--out", out, "--quiet"} }},
 	} {
 		out := filepath.Join(base, strings.ReplaceAll(c.name, " ", "-"))

@@ -109,6 +109,11 @@ sgn selection networks sweep --out out/selection/networks --shard $SLURM_ARRAY_T
 	if shard.Count > 0 {
 		dir = fmt.Sprintf("%s-shard-%d", strings.TrimRight(*out, "/"), shard.Index)
 	}
+	release, err := claimOut(dir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if err := networks.Kind.CheckFolder(dir, cfg, shard); err != nil {
 		return err
 	}
@@ -159,6 +164,11 @@ func runNetworksMerge(a *app, args []string) error {
 	if err := checkSweepDirs(dirs); err != nil {
 		return err
 	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	sum, err := networks.Kind.Merge(*out, dirs, sweep.MergeOptions{Version: version})
 	if err != nil {
 		return err
@@ -185,6 +195,11 @@ func runNetworksFit(a *app, args []string) error {
 	if *out == "" {
 		*out = dirs[0]
 	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	an, err := networks.Fit(dirs[0], *out, version)
 	if err != nil {
 		return err
