@@ -108,3 +108,19 @@ func TestBadCheckpointIsTheFilesFault(t *testing.T) {
 		}
 	}
 }
+
+// Issue case 3: sgn noise estimates its buffers and refuses, before
+// allocating them, options that need more than --max-memory.
+func TestNoiseRefusesOptionsAboveMaxMemory(t *testing.T) {
+	mnistOrSkip(t)
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 6, 10}, 1, 4)
+	code, _, stderr := run("noise", "--checkpoint", ck, "--first", "100", "--batch-size", "8", "--minibatches", "100000000", "--out", filepath.Join(base, "n"), "--quiet")
+	if code != 2 || !strings.Contains(stderr, "--max-memory") || !strings.Contains(stderr, "--minibatches 100000000") {
+		t.Errorf("--minibatches 100000000: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = run("noise", "--checkpoint", ck, "--first", "100", "--batch-size", "8", "--minibatches", "100", "--max-memory", "1KiB", "--out", filepath.Join(base, "n"), "--quiet")
+	if code != 2 || !strings.Contains(stderr, "--max-memory") {
+		t.Errorf("--max-memory 1KiB: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 
@@ -34,6 +35,7 @@ type noiseFlags struct {
 	firstSet  bool
 	opt       noiseshape.Options
 	quiet     bool
+	maxMemory int64
 }
 
 // parseNoiseFlags parses and checks the flags of 'sgn noise'.
@@ -51,11 +53,16 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	workers := workersFlag(fs, "the minibatch gradients and the statistics")
 	out := fs.String("out", "out/noise", "output folder")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	maxMemory := fs.String("max-memory", hessDefaultMaxMemory, "refuse options whose buffers need more memory than this (e.g. 512MiB, 8GiB)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return nil, err
 	}
 	if *ckpt == "" {
 		return nil, usagef("--checkpoint is required (a model written by sgn train)")
+	}
+	mem, err := hessParseBytes(*maxMemory)
+	if err != nil {
+		return nil, usagef("--max-memory %q: %v", *maxMemory, err)
 	}
 	sizes, err := parseBatchSizes(*bs)
 	if err != nil {
@@ -74,7 +81,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	case *histB != 0 && !slices.Contains(sizes, *histB):
 		return nil, usagef("--hist-b %d: must be one of --batch-size %s", *histB, *bs)
 	}
-	return &noiseFlags{ckpt: *ckpt, out: *out, sel: *sel, firstSet: flagsSet(fs)["first"], quiet: *quiet,
+	return &noiseFlags{ckpt: *ckpt, out: *out, sel: *sel, firstSet: flagsSet(fs)["first"], quiet: *quiet, maxMemory: mem,
 		opt: noiseshape.Options{BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
 			Coords: *coords, HistB: *histB, PoolCap: *poolCap}}, nil
 }
@@ -103,6 +110,15 @@ func runNoise(a *app, args []string) error {
 		if b > set.N {
 			return usagef("--batch-size: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
 		}
+	}
+	// The buffers are estimated before anything is allocated for them.
+	need, err := f.opt.MemoryNeed(m.NumParams(), set.N)
+	if err != nil {
+		return err
+	}
+	if need > float64(f.maxMemory) {
+		return usagef("--minibatches %d on P = %d needs about %s for the noise matrix and the pooled sample, more than --max-memory %s; lower --minibatches or --coords, or raise --max-memory",
+			f.opt.Minibatches, m.NumParams(), hessFormatBytes(int64(min(need, math.MaxInt64/2))), hessFormatBytes(f.maxMemory))
 	}
 	release, err := claimOut(f.out)
 	if err != nil {
