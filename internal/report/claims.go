@@ -303,7 +303,7 @@ func sgldTheorem1(in *inputs) Claim {
 		return c
 	}
 	c.Verdict = verdict
-	c.Finding = "SGLD's escape rate on the double well against Kramers' formula."
+	c.Finding = "SGLD on the double well: " + summarise(c.Measured) + "."
 	return c
 }
 
@@ -368,7 +368,7 @@ func sgdNetwork(in *inputs) Claim {
 		return c
 	}
 	c.Verdict = verdict
-	c.Finding = "On the MLP, −log γ of minibatch SGD against 1/k, B and 1/η."
+	c.Finding = "Minibatch SGD on the MLP: " + summarise(c.Measured) + "."
 	if g, ok := num(d.v, "panels.0.minimum.grad_norm"); ok {
 		c.Finding += fmt.Sprintf(" The runs start at θ₀ with ‖∇L‖ = %.2g.", g)
 	}
@@ -410,9 +410,9 @@ func sgdDoubleWell(in *inputs) Claim {
 	}
 	c.Verdict = verdict
 	if verdict == Disagrees {
-		c.Finding = "On the double well the measured slopes leave Theorem 2's range: the s they imply is outside (0, 1), so the finite step, not quasi-equilibrium alone, shapes the escape."
+		c.Finding = "On the double well some measured slopes leave Theorem 2's range (" + summarise(c.Measured) + "): the s they imply is outside (0, 1), so the finite step, not quasi-equilibrium alone, shapes the escape."
 	} else {
-		c.Finding = "On the double well the measured slopes lie within Theorem 2's range."
+		c.Finding = "On the double well the measured slopes lie within Theorem 2's range: " + summarise(c.Measured) + "."
 	}
 	return c
 }
@@ -458,7 +458,7 @@ func selectionTwoValley(in *inputs) Claim {
 		return c
 	}
 	c.Verdict = verdict
-	c.Finding = "Occupancy of the flat valley against the sharp one on a two-valley landscape, for SGD kinds and SGLD."
+	c.Finding = "Occupancy of the flat valley against the sharp one: " + summarise(c.Measured) + "."
 	return c
 }
 
@@ -498,7 +498,7 @@ func selectionNetworks(in *inputs) Claim {
 		return c
 	}
 	c.Verdict = verdict
-	c.Finding = "Sharpness of the minima that SGD reaches from one initialisation over a grid of (B, η)."
+	c.Finding = "Training runs over (B, η) from one initialisation: " + summarise(c.Measured) + "."
 	return c
 }
 
@@ -522,8 +522,9 @@ func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi f
 			c.Measured = append(c.Measured, q("directions whose mean drifts ("+strings.TrimPrefix(k, "drifting_")+")", n))
 		}
 	}
+	warning := ""
 	if w := list(d.v, "warnings"); len(w) > 0 {
-		what += fmt.Sprintf(" The run records %d warning(s), e.g.: %v", len(w), w[0])
+		warning = fmt.Sprintf(" The run records %d warning(s), e.g.: %v", len(w), w[0])
 	}
 	c.Predicted = []Quantity{q("measured/predicted variance", 1), q("log-log slope against λ", predictedSlope)}
 	c.Rule = fmt.Sprintf("agrees when the median ratio is within a factor 1.5 of 1 and the log-log slope within [%g, %g]; disagrees when the ratio is off by more than a factor 2 or the slope is outside that range; inconclusive otherwise or with fewer than 3 equilibrated directions", slopeLo, slopeHi)
@@ -538,7 +539,7 @@ func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi f
 	default:
 		c.Verdict = Inconclusive
 	}
-	c.Finding = what
+	c.Finding = what + " Measured: " + summarise(c.Measured[:2]) + "." + warning
 	return c
 }
 
@@ -550,6 +551,19 @@ func equilibriumSGD(in *inputs) Claim {
 func equilibriumSGLD(in *inputs) Claim {
 	return equilibriumRatio(in, "median_ratio_sgld", "loglog_slope_sgld",
 		"SGLD's stationary variance along Hessian eigendirections against 2D/(λ(2 − ηλ)).", -1.25, -0.75, -1)
+}
+
+// summarise writes quantities as "name value [lo, hi]", joined by "; ".
+func summarise(qs []Quantity) string {
+	var parts []string
+	for _, x := range qs {
+		p := x.Name + " " + format(x.Value)
+		if x.CI95 != nil {
+			p += " [" + format(x.CI95[0]) + ", " + format(x.CI95[1]) + "]"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func lowDim(in *inputs) Claim {
