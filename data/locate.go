@@ -43,7 +43,8 @@ func (s mnistSource) path(name string) string {
 // four files wins, in this order:
 //
 //  1. dir (the --mnist flag), when not empty: an error if it lacks a file;
-//  2. the folder named by the environment variable SGN_MNIST;
+//  2. the folder named by the environment variable SGN_MNIST, when set: an
+//     error if it lacks a file;
 //  3. the copy embedded in the binary (builds with -tags embedmnist, as
 //     `make build` does; see embed_mnist.go);
 //  4. the data/ folder of the GoMNIST module: in the module cache at the
@@ -87,7 +88,12 @@ func findMNIST(dir string, embedded bool) (mnistSource, error) {
 		}
 		return true
 	}
-	if d := os.Getenv("SGN_MNIST"); try("SGN_MNIST", d) {
+	// An explicit SGN_MNIST that does not hold MNIST is an error, not a
+	// silent fall-back to other images.
+	if d := os.Getenv("SGN_MNIST"); d != "" {
+		if err := checkMNISTDir(d); err != nil {
+			return mnistSource{}, fmt.Errorf("SGN_MNIST=%s: %w", d, err)
+		}
 		return folderSource(d), nil
 	}
 	if embedded {
