@@ -105,7 +105,7 @@ selection-networks: build
 
 # Minima selection on two valleys (resumable): the builtin twowell sweep in
 # out/selection/twowell, fitted into out/selection/selection.json,
-# selection.csv and selection-figure.png/.svg.
+# selection.csv and selection.png/.svg.
 selection-twowell: build
 	bin/sgn selection twowell figure --out out/selection --workers 2 --quiet
 

@@ -90,7 +90,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	burnIn := fs.Int64("burn-in", 200_000, "steps before the measured ones")
 	seed := fs.Uint64("seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
 	workers := fs.Int("workers", 0, "goroutines (0: all cores); results do not depend on it")
-	out := fs.String("out", "", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection-figure.png/.svg")
+	out := fs.String("out", "", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -284,7 +284,7 @@ func runSelectionMerge(a *app, args []string) error {
 // runSelectionFit implements 'sgn selection fit'.
 func runSelectionFit(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell fit", "selection twowell fit DIR [--out DIR2]", "sgn selection twowell fit out/selection/sweep --out out/selection")
-	out := fs.String("out", "", "where to write selection.json, selection.csv and selection-figure.png/.svg (default: the sweep folder)")
+	out := fs.String("out", "", "where to write selection.json, selection.csv and selection.png/.svg (default: the sweep folder)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -325,7 +325,7 @@ func runSelectionConfigs(a *app, args []string) error {
 // runSelectionFigure implements 'sgn selection figure'.
 func runSelectionFigure(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell figure", "selection twowell figure --out DIR [--workers N] [--quick]", "sgn selection twowell figure --out out/selection --workers 2")
-	out := fs.String("out", "", "output `folder` (required): the sweep in DIR/twowell, selection.json/.csv and selection-figure.png/.svg in DIR")
+	out := fs.String("out", "", "output `folder` (required): the sweep in DIR/twowell, selection.json/.csv and selection.png/.svg in DIR")
 	workers := fs.Int("workers", 0, "goroutines (0: all cores); results do not depend on it")
 	quick := fs.Bool("quick", false, "a quick trial: 4 replicas, 1/40 of the steps, three values per list (folder DIR/twowell-quick)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")

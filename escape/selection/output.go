@@ -16,7 +16,7 @@ import (
 const (
 	JSONFile   = "selection.json"
 	CSVFile    = "selection.csv"
-	FigureStem = "selection-figure"
+	FigureStem = "selection"
 )
 
 // RateUnit says per what the rates are.
@@ -176,7 +176,7 @@ func NewReport(d Data, rs []Result, fits []Fit, version string) (Report, error) 
 }
 
 // Write writes dir/selection.json, dir/selection.csv and the figure
-// dir/selection-figure.png/.svg, each atomically, and returns their paths.
+// dir/selection.png/.svg, each atomically, and returns their paths.
 func (rep Report) Write(dir string, rs []Result) ([]string, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
