@@ -166,6 +166,12 @@ func TestEscapeBadInput(t *testing.T) {
 		{[]string{"escape", "run", "--dynamics", "adam", "--out", done}, 2, "adam"},
 		{[]string{"escape", "run", "--dynamics", "sgld", "--landscape", "volcano", "--out", done}, 2, "volcano"},
 		{[]string{"escape", "run", "--dynamics", "sgld", "--batch-size", "2", "--out", done}, 2, "--batch-size"},
+		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--delta", "0.05", "--gd-eta", "0.3", "--out", done}, 2, "--gd-eta"},
+		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--delta", "0.05", "--minimizer", "gd", "--max-iterations", "5", "--out", done}, 2, "--max-iterations"},
+		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--delta", "0.05", "--minimizer", "newton", "--out", done}, 2, "newton"},
+		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd-diffusion", "--delta", "0.05", "--out", done}, 2, "sgd-diffusion"},
+		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--delta", "0.05", "--weight-decay", "-1", "--out", done}, 2, "weight_decay"},
+		{[]string{"escape", "run", "--dynamics", "sgld", "--layers", "49,8,10", "--out", done}, 2, "--layers"},
 		{[]string{"escape", "fit", filepath.Join(tmp, "nothing")}, 1, "not a sweep folder"},
 		{[]string{"escape", "jump"}, 2, "jump"},
 	}
@@ -265,5 +271,31 @@ func TestEscapeFigureQuick(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestEscapeRunDeprecatedD: --D still sets the temperature, with one
+// deprecation line on stderr, and gives the runs of --temperature.
+func TestEscapeRunDeprecatedD(t *testing.T) {
+	tmp := t.TempDir()
+	var files [][]byte
+	for _, flagName := range []string{"--temperature", "--D"} {
+		out := filepath.Join(tmp, flagName[2:])
+		code, stdout, stderr := run("escape", "run", "--dynamics", "sgld", flagName, "0.3", "--eta", "0.01", "--runs", "20",
+			"--max-steps", "200000", "--workers", "2", "--out", out, "--quiet")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s%s", flagName, code, stdout, stderr)
+		}
+		if want := flagName == "--D"; strings.Contains(stderr, "sgn: --D is deprecated for escape run; use --temperature") != want {
+			t.Errorf("%s: stderr %q", flagName, stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "runs.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, b)
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Error("--D and --temperature give different runs")
 	}
 }
