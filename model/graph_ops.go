@@ -56,6 +56,11 @@ func newOpBase(name string, types []hm.Type, backing []float64, shape ...int) op
 	return o
 }
 
+// The methods below, with each operation's Arity and Do, implement
+// gorgonia.Op; the forward operations also implement gorgonia.SDOp
+// (DiffWRT, SymDiff).
+
+// ReturnsPtr reports false: no operation returns one of its inputs.
 func (o *opBase) ReturnsPtr() bool      { return false }
 func (o *opBase) CallsExtern() bool     { return false }
 func (o *opBase) OverwritesInput() int  { return -1 }
