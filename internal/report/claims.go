@@ -38,13 +38,16 @@ func missing(what, produce string) Claim {
 		Finding: "Not measured: no " + what + " among the folders given. `" + produce + "` writes it."}
 }
 
-// figureBeside returns the SVG named stem beside the file of d, if it exists.
-func figureBeside(d *doc, stem string) string {
-	p := filepath.Join(filepath.Dir(d.path), stem+".svg")
-	if _, err := os.Stat(p); err != nil {
-		return ""
+// figureBeside returns the first SVG named by one of stems beside the file
+// of d that exists, or "".
+func figureBeside(d *doc, stems ...string) string {
+	for _, stem := range stems {
+		p := filepath.Join(filepath.Dir(d.path), stem+".svg")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
 	}
-	return p
+	return ""
 }
 
 func q(name string, v float64) Quantity { return Quantity{Name: name, Value: v} }
@@ -422,7 +425,7 @@ func selectionTwoValley(in *inputs) Claim {
 		return missing("selection.json", "make selection-figure")
 	}
 	d := in.selection
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "selection")}
+	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "selection-figure", "selection")}
 	c.Rule = "agrees when every SGD kind's fit of log P(flat)/P(sharp) against B/η has a 95% slope interval above 0 and SGLD's fit against 1/D has an interval containing its predicted slope ΔL₁ − ΔL₂ (so no exponential preference at equal barriers); disagrees when an SGD slope interval reaches 0 or SGLD's misses its prediction"
 	verdict, n := Agrees, 0
 	for _, f := range list(d.v, "fits") {
