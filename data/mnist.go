@@ -121,6 +121,10 @@ type Set struct {
 	Y []int
 	// N is the number of rows and D the number of features, (28/Pool)².
 	N, D int
+	// Digest identifies the MNIST data the rows come from: the hex SHA-256
+	// of the four files' names and SHA-256 sums (recorded in every output
+	// as Selection.MNIST, and checked on resume).
+	Digest string
 	// Pool is the pooling factor, 1, 2 or 4.
 	Pool int
 	// Split is "train" or "test".
@@ -145,6 +149,9 @@ type Selection struct {
 	Seed        uint64 `json:"seed"`
 	N           int    `json:"n"`
 	Description string `json:"description"`
+	// MNIST is the identity of the data the rows come from: the SHA-256
+	// digest of the four MNIST files (see Set.Digest).
+	MNIST string `json:"mnist_sha256,omitempty"`
 }
 
 // Row returns row i of s.X, a view (not a copy) of length s.D.
@@ -168,6 +175,7 @@ func (s *Set) Subset(idx []int) *Set {
 		first:     s.first,
 		random:    s.random,
 		seed:      s.seed,
+		Digest:    s.Digest,
 	}
 	for k, i := range idx {
 		if i < 0 || i >= s.N {
@@ -194,6 +202,7 @@ func (s *Set) Selected() Selection {
 		Seed:        s.seed,
 		N:           s.N,
 		Description: s.Selection,
+		MNIST:       s.Digest,
 	}
 }
 
@@ -239,6 +248,9 @@ func Load(o Options) (*Set, error) {
 	}
 
 	s := &Set{Pool: o.Pool, Split: o.Split, first: o.First, random: o.Random}
+	if s.Digest, err = src.digest(); err != nil {
+		return nil, err
+	}
 	index := s.selectRows(o, total)
 	need := 0 // images to read: up to the largest index selected
 	for _, i := range index {

@@ -64,7 +64,9 @@ func TestLoadTestSplitFacts(t *testing.T) {
 		t.Errorf("test class counts %v, want %v", count, want)
 	}
 	sel := s.Selected()
-	if sel != (Selection{Split: "test", Pool: 1, N: 10000, Description: "test all 10000"}) {
+	// The digest of the four files GoMNIST ships (sha256sum of each .gz).
+	const goMNISTDigest = "148ddb9c76d6b7bd17a633c1498ca1bca31f0211ecaf514c2971bcb32af12eb6"
+	if sel != (Selection{Split: "test", Pool: 1, N: 10000, Description: "test all 10000", MNIST: goMNISTDigest}) {
 		t.Errorf("Selected() = %+v", sel)
 	}
 }
@@ -257,7 +259,7 @@ func TestSelectionsAndSubset(t *testing.T) {
 			t.Fatalf("first 100: row %d differs from image %d", i, i)
 		}
 	}
-	if got := first.Selected(); got != (Selection{Split: "test", Pool: 4, First: 100, N: 100, Description: "test first 100"}) {
+	if got := first.Selected(); got != (Selection{Split: "test", Pool: 4, First: 100, N: 100, Description: "test first 100", MNIST: all.Digest}) {
 		t.Errorf("first 100: Selected() = %+v", got)
 	}
 
@@ -265,7 +267,7 @@ func TestSelectionsAndSubset(t *testing.T) {
 	if r.N != 500 || r.Selection != "test random 500 seed 1" {
 		t.Fatalf("random 500: N=%d Selection=%q", r.N, r.Selection)
 	}
-	if got := r.Selected(); got != (Selection{Split: "test", Pool: 4, Random: 500, Seed: 1, N: 500, Description: "test random 500 seed 1"}) {
+	if got := r.Selected(); got != (Selection{Split: "test", Pool: 4, Random: 500, Seed: 1, N: 500, Description: "test random 500 seed 1", MNIST: all.Digest}) {
 		t.Errorf("random 500: Selected() = %+v", got)
 	}
 	seen := map[int]bool{}

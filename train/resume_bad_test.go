@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/model"
 )
 
 // Issue cases 2 and 9: a checkpoint of a momentum run whose momentum buffer
@@ -70,5 +71,34 @@ func TestResumeRefusesABadOptimizerState(t *testing.T) {
 	}
 	if _, _, err := smallRun(t, dir, s, true); err != nil {
 		t.Errorf("the intact checkpoint does not resume: %v", err)
+	}
+}
+
+// Issue case 7: a run resumed on other MNIST files (another digest) is
+// refused, naming the checkpoint and both digests.
+func TestResumeRefusesOtherData(t *testing.T) {
+	dir := t.TempDir()
+	s := settings(1)
+	if _, _, err := smallRun(t, dir, s, false); err != nil {
+		t.Fatal(err)
+	}
+	tr, te := load(t, "train", 2000), load(t, "test", 1000)
+	if tr.Digest == "" {
+		t.Fatal("no digest on the loaded set")
+	}
+	orig := tr.Digest
+	tr.Digest, te.Digest = "0123", "0123"
+	m, err := model.New(model.Config{Layers: []int{49, 16, 10}, Activation: model.Tanh, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Epochs = 2
+	_, err = Run(m, tr, te, Options{Settings: s, OutDir: dir, Resume: true, Workers: 1, Version: "test"})
+	if err == nil || !strings.Contains(err.Error(), orig) || !strings.Contains(err.Error(), "0123") || !strings.Contains(err.Error(), CheckpointFile) {
+		t.Errorf("resume on other data: %v", err)
+	}
+	tr.Digest = orig
+	if _, err := Run(m, tr, te, Options{Settings: s, OutDir: dir, Resume: true, Workers: 1, Version: "test"}); err == nil || !strings.Contains(err.Error(), "different MNIST files") {
+		t.Errorf("training and test sets from different files: %v", err)
 	}
 }

@@ -83,6 +83,9 @@ type Settings struct {
 	// images instead, drawn with Seed (data.Options.Random).
 	TrainRandom int `json:"train_random,omitempty"`
 	TestFirst   int `json:"test_first"`
+	// MNIST is the digest of the MNIST files trained on (data.Set.Digest),
+	// set by Run; a resumed run must read the same data.
+	MNIST string `json:"mnist_sha256,omitempty"`
 }
 
 // Preset is a named architecture with its training settings.
@@ -245,6 +248,10 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	if trainSet.Digest != testSet.Digest {
+		return nil, fmt.Errorf("the training and test images come from different MNIST files (SHA-256 %s and %s)", trainSet.Digest, testSet.Digest)
+	}
+	s.MNIST = trainSet.Digest
 	if trainSet.D != m.InputDim() || testSet.D != m.InputDim() {
 		return nil, fmt.Errorf("data has %d features (pool %d), the model %v expects %d", trainSet.D, trainSet.Pool, m.Layers, m.InputDim())
 	}
@@ -448,6 +455,10 @@ func resume(path string, m *model.MLP, velocity []float64, s Settings) (State, e
 	if err := json.Unmarshal(meta.Training, &old); err != nil || len(meta.State) == 0 {
 		return st, fmt.Errorf("cannot resume: %s has no training state", path)
 	}
+	if old.MNIST != "" && old.MNIST != s.MNIST {
+		return st, fmt.Errorf("cannot resume: %s was trained on MNIST files with SHA-256 %s, this run reads files with SHA-256 %s (check --mnist and SGN_MNIST)", path, old.MNIST, s.MNIST)
+	}
+	old.MNIST = s.MNIST // a checkpoint from before the digest was recorded
 	old.Epochs, old.Steps = s.Epochs, s.Steps
 	if old != s {
 		return st, fmt.Errorf("cannot resume: %s was trained with %+v, the run asks for %+v (only epochs and steps may change)", path, old, s)
