@@ -61,6 +61,14 @@ func TestEveryCommandLocksItsOutputFolder(t *testing.T) {
 		}},
 		{"selection networks merge", func(out string) []string { return []string{"selection", "networks", "merge", sw, "--out", out} }},
 		{"selection networks fit", func(out string) []string { return []string{"selection", "networks", "fit", sw, "--out", out} }},
+		{"selection twowell sweep", func(out string) []string {
+			return []string{"selection", "twowell", "sweep", "--config", "builtin:twowell", "--out", out, "--quiet"}
+		}},
+		{"selection twowell merge", func(out string) []string { return []string{"selection", "twowell", "merge", sw, "--out", out} }},
+		{"selection twowell fit", func(out string) []string { return []string{"selection", "twowell", "fit", sw, "--out", out} }},
+		{"selection twowell figure", func(out string) []string {
+			return []string{"selection", "twowell", "figure", "--quick", "--out", out, "--quiet"}
+		}},
 		{"escape figure", func(out string) []string { return []string{"escape", "figure", "--quick", "--out", out, "--quiet"} }},
 	} {
 		out := filepath.Join(base, strings.ReplaceAll(c.name, " ", "-"))

@@ -119,6 +119,11 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if err := runSelectionSweepInto(a, *out, cfg, sweep.Options{Workers: *workers, Version: version}, *quiet, "selection twowell run"); err != nil {
 		return err
 	}
@@ -247,6 +252,11 @@ sgn selection twowell sweep --config sel.json --out out/sel --shard $SLURM_ARRAY
 		dir = fmt.Sprintf("%s-shard-%d", strings.TrimRight(*out, "/"), shard.Index)
 		label += " shard " + shard.String()
 	}
+	release, err := claimOut(dir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if err := runSelectionSweepInto(a, dir, cfg, sweep.Options{Workers: *workers, Shard: shard, Version: version}, *quiet, label); err != nil {
 		return err
 	}
@@ -269,6 +279,14 @@ func runSelectionMerge(a *app, args []string) error {
 	if len(dirs) == 0 {
 		return usagef("give the sweep folders to merge, e.g. out/sel-shard-*")
 	}
+	if err := checkSweepDirs(dirs); err != nil {
+		return err
+	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	sum, err := selection.Merge(*out, dirs, version)
 	if err != nil {
 		return err
@@ -295,6 +313,14 @@ func runSelectionFit(a *app, args []string) error {
 	if *out == "" {
 		*out = pos[0]
 	}
+	if err := checkSweepDirs(pos); err != nil {
+		return err
+	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return fitAndPrint(a, pos[0], *out)
 }
 
@@ -339,6 +365,11 @@ func runSelectionFigure(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
 	dir := filepath.Join(*out, "twowell")
 	if *quick {
 		cfg = selection.Quick(cfg)
