@@ -242,8 +242,14 @@ for i in 0 1 3; do
 	done
 	[ "$(job_state "${jid}_$i")" = COMPLETED ] || fail "B: task ${jid}_$i ended $(job_state "${jid}_$i")"
 done
-reason=$(squeue -h -j "$mid" -o %r)
-[ "$reason" = DependencyNeverSatisfied ] || fail "B: merge job $mid waits for '$reason', README says DependencyNeverSatisfied"
+# slurmctld marks the dependency as never satisfied at its next scheduling
+# pass after the cancelled task ends, not at once: poll for it.
+for k in $(seq 120); do
+	reason=$(squeue -h -j "$mid" -o %r)
+	[ "$reason" = DependencyNeverSatisfied ] && break
+	sleep 1
+done
+[ "$reason" = DependencyNeverSatisfied ] || fail "B: merge job $mid waits for '$reason' after 120 s, README says DependencyNeverSatisfied"
 ids=$(cd "$d" && "${jobenv[@]}" HOME="$d/home" mid="$mid" bash -euo pipefail -c "$resume"$'\n''echo "$jid $mid"')
 read -r jid2 mid2 <<<"$ids"
 say "B: resubmitted task 2 as $jid2 and the merge as $mid2"
