@@ -78,6 +78,12 @@ func runHessian(a *app, args []string) error {
 		return err
 	}
 	defer release()
+	// A clean start: an earlier run's outputs (its density figures, its
+	// matrix) never stay beside this run's hessian.json.
+	if err := a.removeFiles("hessian", *f.out, *f.quiet, analysis.JSONFile, analysis.MatrixFile,
+		analysis.DensityBase+".png", analysis.DensityBase+".svg", analysis.SpectrumBase+".png", analysis.SpectrumBase+".svg"); err != nil {
+		return err
+	}
 	sel, err := selectionFor(*f.sel, set["first"], meta)
 	if err != nil {
 		return err

@@ -172,3 +172,29 @@ func TestMergeFitOfAMissingFolderCreatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// Issue case 6: sgn hessian into the folder of an earlier --density run
+// does not leave the old density figures beside the new hessian.json.
+func TestHessianStartsClean(t *testing.T) {
+	mnistOrSkip(t)
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 6, 10}, 1, 4)
+	out := filepath.Join(base, "h")
+	if code, _, stderr := run("hessian", "--checkpoint", ck, "--first", "100", "--top-k", "2", "--density", "--out", out, "--quiet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "density.png")); err != nil {
+		t.Fatalf("the --density run wrote no density.png: %v", err)
+	}
+	if code, _, stderr := run("hessian", "--checkpoint", ck, "--first", "100", "--top-k", "2", "--out", out, "--quiet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, f := range []string{"density.png", "density.svg"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+			t.Errorf("%s of the earlier --density run is still there", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "hessian.json")); err != nil {
+		t.Errorf("no hessian.json: %v", err)
+	}
+}
