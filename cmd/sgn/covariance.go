@@ -221,6 +221,19 @@ func runCovariance(a *app, args []string) error {
 		return err
 	}
 	defer release()
+	// A clean start: an earlier run's outputs go first (but never the
+	// --checkpoint being analysed, which may be one of them), and a failed
+	// run removes what it wrote, so the folder never mixes two runs.
+	outputs := covOutputs(f)
+	if err := a.removeFiles("covariance", f.out, f.quiet, outputs...); err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			a.removeFiles("covariance", f.out, true, outputs...)
+		}
+	}()
 	start := time.Now()
 	seconds := map[string]float64{}
 	pre, err := a.loadCovPretrained(f, so.Dir, f.opt.Workers)
@@ -261,8 +274,26 @@ func runCovariance(a *app, args []string) error {
 	if err := rep.write(f.out); err != nil {
 		return err
 	}
+	ok = true
 	printCovSummary(a, f, set, rep, pair)
 	return nil
+}
+
+// covOutputs returns the names of the files sgn covariance writes into
+// --out, less the --checkpoint file if it is one of them.
+func covOutputs(f *covFlags) []string {
+	var names []string
+	for _, n := range []string{covJSONFile, covPointsFile, covFigureBase + ".png", covFigureBase + ".svg", covPretrainedFile, covRandomFile} {
+		if f.ckpt != "" {
+			a, errA := os.Stat(filepath.Join(f.out, n))
+			b, errB := os.Stat(f.ckpt)
+			if errA == nil && errB == nil && os.SameFile(a, b) {
+				continue
+			}
+		}
+		names = append(names, n)
+	}
+	return names
 }
 
 // writeCovFiles writes both checkpoints, the figure and points.csv into

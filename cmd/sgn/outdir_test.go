@@ -198,3 +198,30 @@ func TestHessianStartsClean(t *testing.T) {
 		t.Errorf("no hessian.json: %v", err)
 	}
 }
+
+// Issue cases 5 and 6: sgn covariance starts clean — an earlier run's
+// figure goes — but never removes the --checkpoint it analyses, even when
+// that is the pretrained.safetensors of the same folder; a failed run
+// leaves no checkpoints behind.
+func TestCovarianceStartsClean(t *testing.T) {
+	mnistOrSkip(t)
+	out := t.TempDir()
+	ck := writeCheckpoint(t, out, "pretrained.safetensors", []int{49, 6, 10}, 1, 4)
+	stale := filepath.Join(out, "cvh.svg")
+	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A window above every eigenvalue: the analysis finds nothing to compare and fails.
+	code, _, stderr := run("covariance", "--checkpoint", ck, "--first", "100", "--batch-size", "8", "--lambda-min", "1e6", "--lambda-max", "2e6", "--out", out, "--quiet")
+	if code == 0 {
+		t.Fatalf("an empty eigenvalue window succeeded: %s", stderr)
+	}
+	if _, err := os.Stat(ck); err != nil {
+		t.Fatalf("the analysed checkpoint %s was removed: %v", ck, err)
+	}
+	for _, f := range []string{"cvh.svg", "random.safetensors", "covariance.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+			t.Errorf("%s is in the folder after a failed run", f)
+		}
+	}
+}
