@@ -21,7 +21,7 @@ func runData(a *app, args []string) error {
 	case "export":
 		return runDataExport(a, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintf(a.stderr, "Usage: sgn data <subcommand> [flags]\n\nSubcommands:\n  export   write the exact tensors a model consumes (x N×D float64, y N int64) as safetensors\n\nRun 'sgn data export -h' for its flags.\n")
+		fmt.Fprintf(a.stderr, "Usage: sgn data <subcommand> [flags]\n\nSubcommands:\n  export   write the exact tensors a model consumes (x N×D float64, y N int64) as safetensors\n\nExample:\n  sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors\n\nRun 'sgn data export -h' for its flags.\n")
 		return flag.ErrHelp
 	default:
 		return usagef("unknown subcommand %q: want one of: %s", args[0], dataSubcommands)

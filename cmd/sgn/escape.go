@@ -50,6 +50,9 @@ Subcommands:
   configs  list the builtin sweep configs, or print one (builtin:NAME works as --config)
   figure   run the builtin configs of the six-panel figure, fit them and draw it
 
+Example:
+  sgn escape run --dynamics sgld --temperature 0.15 --eta 1e-3 --runs 1000 --out out/esc1
+
 Run 'sgn escape <subcommand> -h' for its flags and an example.
 `)
 		return flag.ErrHelp

@@ -15,6 +15,10 @@ func TestHelpEveryCommand(t *testing.T) {
 		{"escape", "configs"}, {"escape", "figure"}, {"equilibrium"},
 		{"selection", "networks", "sweep"}, {"selection", "networks", "fit"},
 		{"selection", "networks", "merge"}, {"selection", "networks", "config"},
+		{"selection", "twowell", "run"}, {"selection", "twowell", "sweep"},
+		{"selection", "twowell", "merge"}, {"selection", "twowell", "fit"},
+		{"selection", "twowell", "configs"}, {"selection", "twowell", "figure"},
+		{"equilibrium", "escape"}, {"data"}, {"escape"},
 		{"report"}, {"version"},
 	} {
 		code, out, errOut := run(append(args, "-h")...)
