@@ -221,17 +221,14 @@ func runCovariance(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	// A clean start: an earlier run's outputs go first (but never the
-	// --checkpoint being analysed, which may be one of them), and a failed
-	// run removes what it wrote, so the folder never mixes two runs.
-	outputs := covOutputs(f)
-	if err := a.removeFiles("covariance", f.out, f.quiet, outputs...); err != nil {
-		return err
-	}
-	ok := false
+	// A run that fails while writing its outputs removes them all (never
+	// the --checkpoint analysed, which may be one of them), so the folder
+	// never mixes two runs; a run that fails before writing leaves an
+	// earlier run's outputs as they were.
+	writing, ok := false, false
 	defer func() {
-		if !ok {
-			a.removeFiles("covariance", f.out, true, outputs...)
+		if writing && !ok {
+			a.removeFiles("covariance", f.out, true, covOutputs(f)...)
 		}
 	}()
 	start := time.Now()
@@ -266,6 +263,7 @@ func runCovariance(a *app, args []string) error {
 		return err
 	}
 	seconds["analysis"] = round3(time.Since(t0).Seconds())
+	writing = true
 	rep, err := writeCovFiles(f, pre, set, pair, seconds)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,12 +79,6 @@ func runHessian(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	// A clean start: an earlier run's outputs (its density figures, its
-	// matrix) never stay beside this run's hessian.json.
-	if err := a.removeFiles("hessian", *f.out, *f.quiet, analysis.JSONFile, analysis.MatrixFile,
-		analysis.DensityBase+".png", analysis.DensityBase+".svg", analysis.SpectrumBase+".png", analysis.SpectrumBase+".svg"); err != nil {
-		return err
-	}
 	sel, err := selectionFor(*f.sel, set["first"], meta)
 	if err != nil {
 		return err
@@ -99,6 +94,18 @@ func runHessian(a *app, args []string) error {
 	end()
 	if err != nil {
 		return hessError(err)
+	}
+	// An earlier run's outputs that this run did not write (its density
+	// figures, its matrix) never stay beside this run's hessian.json; they
+	// go only once this run has succeeded, so bad input loses nothing.
+	var stale []string
+	for _, n := range []string{analysis.MatrixFile, analysis.DensityBase + ".png", analysis.DensityBase + ".svg", analysis.SpectrumBase + ".png", analysis.SpectrumBase + ".svg"} {
+		if !slices.Contains(rep.Files, n) {
+			stale = append(stale, n)
+		}
+	}
+	if err := a.removeFiles("hessian", *f.out, *f.quiet, stale...); err != nil {
+		return err
 	}
 	if l := rep.Lanczos; l != nil && !l.Converged && !*f.quiet {
 		fmt.Fprintf(a.stderr, "sgn hessian: warning: Lanczos stopped at --max-iter %d before every residual reached --tol %g; see the residuals\n", l.MaxIter, l.Tol)

@@ -261,6 +261,11 @@ func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error
 	if s.TestFirst > data.TestSize {
 		return usagef("--test-first %d: want 0..%d (0 = all; the test split has %d images)", s.TestFirst, data.TestSize, data.TestSize)
 	}
+	// Known before loading, so that a fresh run's clean start (which removes
+	// an earlier run's files) never follows a bad flag value.
+	if n := max(s.TrainFirst, s.TrainRandom); n > 0 && s.BatchSize > n {
+		return usagef("--batch-size %d is larger than the %d training images", s.BatchSize, n)
+	}
 	return nil
 }
 
