@@ -294,7 +294,14 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		return nil, err
 	}
 	if last.Step == 0 {
-		return nil, fmt.Errorf("%s is already at step %d of %d: %w", r.ckpt, r.st.Step, total, ErrFinished)
+		// A run killed after its last checkpoint but before summary.json
+		// is finished but for the summary: write it from the log line of
+		// that checkpoint (record appends the line before the checkpoint).
+		l, ok := logLineAt(filepath.Join(o.OutDir, LogFile), r.st.Step)
+		if _, err := os.Stat(filepath.Join(o.OutDir, SummaryFile)); !o.Resume || err == nil || !ok {
+			return nil, fmt.Errorf("%s is already at step %d of %d: %w", r.ckpt, r.st.Step, total, ErrFinished)
+		}
+		last = l
 	}
 	sum := &Summary{
 		Model: m.Config, NumParams: m.NumParams(), Settings: s,
@@ -496,6 +503,21 @@ func appendLog(path string, l LogLine) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// logLineAt returns the line of the log at path for step, if there is one.
+func logLineAt(path string, step int) (LogLine, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return LogLine{}, false
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var l LogLine
+		if json.Unmarshal(line, &l) == nil && l.Step == step && step > 0 {
+			return l, true
+		}
+	}
+	return LogLine{}, false
 }
 
 // truncateLog keeps the lines of the log up to step (those a resumed run

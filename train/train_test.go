@@ -111,6 +111,37 @@ func TestDeterminismAndResume(t *testing.T) {
 	}
 }
 
+// A run killed between its last checkpoint and summary.json is completed by
+// resuming it: the summary is written from the last log line, nothing is
+// trained again; with the summary present, resuming has nothing to do.
+func TestResumeWritesAMissingSummary(t *testing.T) {
+	s, dir := settings(1), t.TempDir()
+	_, want, err := smallRun(t, dir, s, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, _ := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	if err := os.Remove(filepath.Join(dir, SummaryFile)); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := smallRun(t, dir, s, true)
+	if err != nil {
+		t.Fatalf("resume of a run without summary.json: %v", err)
+	}
+	if got.Steps != want.Steps || got.Final.Step != want.Final.Step || got.Final.TestLoss != want.Final.TestLoss {
+		t.Errorf("summary after resume %+v, want %+v", got.Final, want.Final)
+	}
+	if _, err := os.Stat(filepath.Join(dir, SummaryFile)); err != nil {
+		t.Error("no summary.json after resume")
+	}
+	if ck2, _ := os.ReadFile(filepath.Join(dir, CheckpointFile)); !bytes.Equal(ck, ck2) {
+		t.Error("resume of a finished run changed the checkpoint")
+	}
+	if _, _, err := smallRun(t, dir, s, true); !errors.Is(err, ErrFinished) {
+		t.Errorf("second resume: %v, want ErrFinished", err)
+	}
+}
+
 // The Gorgonia graph and the gonum engine follow the same trajectory.
 func TestEnginesAgree(t *testing.T) {
 	s := settings(1)
