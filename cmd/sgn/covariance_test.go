@@ -51,7 +51,7 @@ func TestCovarianceCheckpoint(t *testing.T) {
 		rep.Seeds.RandomModel != 5 || rep.Version != version || p.RelFrobenius == nil || p.LogLogSlope == nil || len(p.TopRatios) != 10 {
 		t.Errorf("covariance.json headline: %+v, data %+v, seeds %+v", p, rep.Data, rep.Seeds)
 	}
-	// The JSON has the keys the issue names.
+	// The JSON has the keys users rely on (README, "File formats").
 	var raw map[string]any
 	json.Unmarshal(js, &raw)
 	pm := raw["models"].(map[string]any)["pretrained"].(map[string]any)
