@@ -46,6 +46,8 @@ func TestBadFlagValuesAreUsageErrors(t *testing.T) {
 		{[]string{"train", "--test-first", "10001", "--out", out}, "--test-first"},
 		{[]string{"escape", "sweep", "--config", "x.json", "--workers", "-3", "--out", out}, "--workers"},
 		{[]string{"covariance", "--checkpoint", ck, "--first", "100", "--batch-size", "8", "--mode", "matfree", "--top-k", "5000", "--out", out, "--quiet"}, "--top-k"},
+		{[]string{"selection", "twowell", "run", "--dynamics", "sgd", "--workers", "0", "--out", out}, "--workers"},
+		{[]string{"selection", "twowell", "sweep", "--config", "builtin:twowell", "--shard", "5/2", "--out", out}, "--shard: invalid shard"},
 	} {
 		code, _, stderr := run(c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {

@@ -89,10 +89,13 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	steps := fs.Int64("steps", 4_000_000, "measured steps per trajectory")
 	burnIn := fs.Int64("burn-in", 200_000, "steps before the measured ones")
 	seed := fs.Uint64("seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
-	workers := fs.Int("workers", 0, "goroutines (0: all cores); results do not depend on it")
+	workers := workersFlag(fs, "replicas in parallel")
 	out := fs.String("out", "", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
 	set := flagsSet(fs)
@@ -225,10 +228,13 @@ func runSelectionSweep(a *app, args []string) error {
 sgn selection twowell sweep --config sel.json --out out/sel --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`)
 	cfgPath := fs.String("config", "", "selection config JSON `file` (schema: selection.Config; see sgn selection configs), or builtin:NAME (required)")
 	out := fs.String("out", "", "output `folder` (required); with --shard i/n the shard goes to DIR-shard-i")
-	workers := fs.Int("workers", 0, "goroutines (0: all cores); results do not depend on it")
+	workers := workersFlag(fs, "replicas in parallel")
 	shardFlag := fs.String("shard", "", "run only shard `i/n` of the replicas (replica r of point p is in shard (p·replicas + r) mod n)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
 	if *cfgPath == "" || *out == "" {
@@ -238,7 +244,7 @@ sgn selection twowell sweep --config sel.json --out out/sel --shard $SLURM_ARRAY
 	if *shardFlag != "" {
 		s, err := sweep.ParseShard(*shardFlag)
 		if err != nil {
-			return usagef("--%v", err)
+			return usagef("--shard: %v", err)
 		}
 		shard = s
 	}
@@ -303,6 +309,7 @@ func runSelectionMerge(a *app, args []string) error {
 func runSelectionFit(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell fit", "selection twowell fit DIR [--out DIR2]", "sgn selection twowell fit out/selection/sweep --out out/selection")
 	out := fs.String("out", "", "where to write selection.json, selection.csv and selection.png/.svg (default: the sweep folder)")
+	fs.Bool("quiet", false, "no progress (fit prints none)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -327,6 +334,7 @@ func runSelectionFit(a *app, args []string) error {
 // runSelectionConfigs implements 'sgn selection configs'.
 func runSelectionConfigs(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell configs", "selection twowell configs [NAME]", "sgn selection twowell configs twowell > my.json")
+	fs.Bool("quiet", false, "no progress (configs prints none)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -352,10 +360,13 @@ func runSelectionConfigs(a *app, args []string) error {
 func runSelectionFigure(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell figure", "selection twowell figure --out DIR [--workers N] [--quick]", "sgn selection twowell figure --out out/selection --workers 2")
 	out := fs.String("out", "", "output `folder` (required): the sweep in DIR/twowell, selection.json/.csv and selection.png/.svg in DIR")
-	workers := fs.Int("workers", 0, "goroutines (0: all cores); results do not depend on it")
+	workers := workersFlag(fs, "replicas in parallel")
 	quick := fs.Bool("quick", false, "a quick trial: 4 replicas, 1/40 of the steps, three values per list (folder DIR/twowell-quick)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
 	if *out == "" {
