@@ -414,20 +414,7 @@ func runEscapeMerge(a *app, args []string) error {
 		"sgn escape merge out/sweep-shard-* --out out/sweep")
 	out := fs.String("out", "", "output `folder` (required); runs it already holds of the same sweep are kept")
 	fs.Bool("quiet", false, "no progress (merge prints none)")
-	dirs, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if *out == "" {
-		return usagef("--out DIR is required (see -h)")
-	}
-	if len(dirs) == 0 {
-		return usagef("give the sweep folders to merge, e.g. out/sweep-shard-*")
-	}
-	if err := checkSweepDirs(dirs); err != nil {
-		return err
-	}
-	release, err := claimOut(*out)
+	dirs, release, err := mergeInputs(fs, args, out, "out/sweep-shard-*")
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,4 +67,29 @@ func (a *app) removeFiles(cmd, dir string, quiet bool, names ...string) error {
 		fmt.Fprintf(a.stderr, "sgn %s: removed the earlier run's %s from %s\n", cmd, strings.Join(gone, ", "), dir)
 	}
 	return nil
+}
+
+// mergeInputs parses the arguments of a merge command (shard folders and
+// --out, registered on fs as out), checks that every input is a sweep
+// folder, and claims the output folder. It returns the inputs and the
+// function that releases the output folder.
+func mergeInputs(fs *flag.FlagSet, args []string, out *string, example string) ([]string, func(), error) {
+	dirs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if *out == "" {
+		return nil, nil, usagef("--out DIR is required (see -h)")
+	}
+	if len(dirs) == 0 {
+		return nil, nil, usagef("give the sweep folders to merge, e.g. %s", example)
+	}
+	if err := checkSweepDirs(dirs); err != nil {
+		return nil, nil, err
+	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return dirs, release, nil
 }

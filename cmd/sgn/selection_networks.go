@@ -151,20 +151,7 @@ func runNetworksMerge(a *app, args []string) error {
 		"sgn selection networks merge out/selection/networks-shard-* --out out/selection/networks")
 	out := fs.String("out", "", "output `folder` (required)")
 	fs.Bool("quiet", false, "no progress (merge prints none)")
-	dirs, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if *out == "" {
-		return usagef("--out DIR is required (see -h)")
-	}
-	if len(dirs) == 0 {
-		return usagef("give the shard folders to merge, e.g. out/selection/networks-shard-*")
-	}
-	if err := checkSweepDirs(dirs); err != nil {
-		return err
-	}
-	release, err := claimOut(*out)
+	dirs, release, err := mergeInputs(fs, args, out, "out/selection/networks-shard-*")
 	if err != nil {
 		return err
 	}

@@ -275,20 +275,7 @@ func runSelectionMerge(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell merge", "selection twowell merge DIR... --out DIR", "sgn selection twowell merge out/sel-shard-* --out out/sel")
 	out := fs.String("out", "", "output `folder` (required); replicas it already holds of the same sweep are kept")
 	fs.Bool("quiet", false, "no progress (merge prints none)")
-	dirs, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if *out == "" {
-		return usagef("--out DIR is required (see -h)")
-	}
-	if len(dirs) == 0 {
-		return usagef("give the sweep folders to merge, e.g. out/sel-shard-*")
-	}
-	if err := checkSweepDirs(dirs); err != nil {
-		return err
-	}
-	release, err := claimOut(*out)
+	dirs, release, err := mergeInputs(fs, args, out, "out/sel-shard-*")
 	if err != nil {
 		return err
 	}
