@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/workgroup"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -64,7 +65,10 @@ func AnalyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, pr
 			defer wg.Done()
 			oi := o
 			oi.Progress = func(stage Stage, done, total int) { prog.update(i, stage, done, total) }
-			results[i], errs[i] = Analyze(models[i], b, oi)
+			errs[i] = workgroup.Call("analysis", func() (err error) {
+				results[i], err = Analyze(models[i], b, oi)
+				return err
+			})
 		}(i)
 	}
 	wg.Wait()

@@ -3,7 +3,8 @@ package model
 import (
 	"fmt"
 	"math"
-	"sync"
+
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // Batch is a set of samples as the model consumes them: X holds len(Y) rows
@@ -60,23 +61,24 @@ func (m *MLP) chunks(n, workers int, fn func(c, lo, hi int, p *pass), done func(
 	}
 	for first := 0; first < nc; first += roundChunks {
 		count := min(roundChunks, nc-first)
-		var wg sync.WaitGroup
+		var g workgroup.Group
 		next := make(chan int, count)
 		for c := first; c < first+count; c++ {
 			next <- c
 		}
 		close(next)
 		for w := 0; w < min(workers, count); w++ {
-			wg.Add(1)
-			go func(p *pass) {
-				defer wg.Done()
+			p := passes[w]
+			g.Go("sample chunk", func() error {
 				for c := range next {
 					lo := c * chunkRows
 					fn(c, lo, min(lo+chunkRows, n), p)
 				}
-			}(passes[w])
+				return nil
+			})
 		}
-		wg.Wait()
+		// A worker's panic is raised again here, on the caller's goroutine.
+		workgroup.Must(g.Wait())
 		if done != nil {
 			done(first, count)
 		}

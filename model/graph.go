@@ -6,6 +6,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // Graph is the MLP as Gorgonia expression graphs for a fixed batch size:
@@ -239,7 +241,9 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				run(s)
+				if err := workgroup.Call("gradient shard", func() error { run(s); return nil }); err != nil {
+					gr.errs[s] = err
+				}
 			}()
 		}
 		run(0)

@@ -3,10 +3,11 @@ package model
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // The block R-operator: H·V for k directions at once.
@@ -127,17 +128,18 @@ func (h *Hessian) mulMatBlock(dst, v *mat.Dense) {
 	// which is chunk order within each sub-block.
 	for t0 := 0; t0 < tasks; t0 += workers {
 		count := min(workers, tasks-t0)
-		var wg sync.WaitGroup
+		var g workgroup.Group
 		for w := 0; w < count; w++ {
-			wg.Add(1)
-			go func(t int, bw *blockWork) {
-				defer wg.Done()
+			t, bw := t0+w, work[w]
+			g.Go("Hessian block product", func() error {
 				s, c := t/nc, t%nc
 				j0 := s * kb
 				h.ropBlock(c, v, j0, min(kb, k-j0), bw)
-			}(t0+w, work[w])
+				return nil
+			})
 		}
-		wg.Wait()
+		// A worker's panic is raised again here, on the caller's goroutine.
+		workgroup.Must(g.Wait())
 		for w := 0; w < count; w++ {
 			t := t0 + w
 			j0 := (t / nc) * kb

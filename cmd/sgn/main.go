@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // version is the program version, recorded in every output file. It is set at
@@ -81,7 +82,14 @@ func (a *app) main(args []string) int {
 		fmt.Fprintf(a.stderr, "sgn: unknown command %q (commands: %s)\n", args[0], strings.Join(sortedKeys(cmds), ", "))
 		return 2
 	}
-	err := runCommand(c, a, args[1:])
+	return a.status(args[0], runCommand(c, a, args[1:]))
+}
+
+// status prints the error of the command name, if any, on stderr and
+// returns the exit status: 0 for none, 2 for a usage error, 1 otherwise. A
+// panic (a *workgroup.PanicError, from the command's goroutine or a worker)
+// is one line; its stack is printed too when SGN_TRACEBACK is set.
+func (a *app) status(name string, err error) int {
 	switch {
 	case err == nil:
 		return 0
@@ -90,7 +98,7 @@ func (a *app) main(args []string) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(a.stderr, "sgn %s: %v\n", args[0], err)
+		fmt.Fprintf(a.stderr, "sgn %s: %v\n", name, err)
 		return 2
 	}
 	msg := err.Error()
@@ -98,19 +106,22 @@ func (a *app) main(args []string) int {
 		// The command's way of giving the folder in place of the library's.
 		msg = strings.Replace(msg, nf.Error(), nf.Hint("flag --mnist or env SGN_MNIST"), 1)
 	}
-	fmt.Fprintf(a.stderr, "sgn %s: %s\n", args[0], msg)
+	if pe := (*workgroup.PanicError)(nil); errors.As(err, &pe) {
+		msg += fmt.Sprintf(" (a bug in sgn %s: please report it with the command line; SGN_TRACEBACK=1 prints the stack)", version)
+		if os.Getenv("SGN_TRACEBACK") != "" {
+			fmt.Fprintf(a.stderr, "%s\n", pe.Stack)
+		}
+	}
+	fmt.Fprintf(a.stderr, "sgn %s: %s\n", name, msg)
 	return 1
 }
 
 // runCommand runs c, turning a panic of the command's goroutine into an
-// error — one line and exit status 1, never a stack trace and exit 2.
-func runCommand(c command, a *app, args []string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error: %v (a bug in sgn %s: please report it with the command line)", r, version)
-		}
-	}()
-	return c.run(a, args)
+// error (a *workgroup.PanicError) — one line and exit status 1, never a
+// stack trace and exit 2. The worker pools of the libraries return their
+// goroutines' panics the same way.
+func runCommand(c command, a *app, args []string) error {
+	return workgroup.Call("", func() error { return c.run(a, args) })
 }
 
 func (a *app) printUsage(cmds map[string]command) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sgn-project/sgn/internal/seed"
 	"github.com/sgn-project/sgn/internal/stats"
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // GradientOracle gives minibatch gradients of a model at a fixed θ.
@@ -478,7 +479,8 @@ func fullGradient(o GradientOracle, p, n, chunks, workers int, tick func()) ([]f
 // parallelFor runs task(w, i) for i = 0…n−1 on workers goroutines (w is the
 // worker's index, for its own buffers), calls tick from the calling
 // goroutine after each successful task, and stops handing out tasks after
-// the first error, which it returns.
+// the first error, which it returns (a panic of task is returned as a
+// *workgroup.PanicError).
 func parallelFor(n, workers int, task func(w, i int) error, tick func()) error {
 	workers = max(1, min(workers, n))
 	var next atomic.Int64
@@ -494,7 +496,7 @@ func parallelFor(n, workers int, task func(w, i int) error, tick func()) error {
 				if i >= n {
 					return
 				}
-				err := task(w, i)
+				err := workgroup.Call("noise worker", func() error { return task(w, i) })
 				if err != nil {
 					failed.Store(true)
 				}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/internal/seed"
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // Dynamics names.
@@ -330,7 +331,10 @@ func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D floa
 	}
 	dyns := [2]string{SGD, SGLD}
 	run := func(i int) {
-		out[i], errs[i] = runChain(obj, theta0, U, s, dyns[i], D, seeds[i], func(steps int) { report(i, steps) })
+		errs[i] = workgroup.Call(dyns[i]+" chain", func() (err error) {
+			out[i], err = runChain(obj, theta0, U, s, dyns[i], D, seeds[i], func(steps int) { report(i, steps) })
+			return err
+		})
 	}
 	if s.Workers >= 2 {
 		var wg sync.WaitGroup

@@ -5,12 +5,15 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // Execute computes the tasks with run on workers goroutines (GOMAXPROCS
 // when ≤ 0) and calls emit with the records in the order of tasks, from the
 // calling goroutine. It stops at the first error of run or of emit; an
-// error of run is wrapped with the task's point, run and seed.
+// error of run is wrapped with the task's point, run and seed; a panic of
+// run is returned as such an error (a *workgroup.PanicError).
 func Execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit func(Record[R]) error) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -33,7 +36,11 @@ func Execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit f
 					return
 				}
 				t := tasks[i]
-				r, err := run(t)
+				var r R
+				err := workgroup.Call("", func() (err error) {
+					r, err = run(t)
+					return err
+				})
 				if err != nil {
 					err = fmt.Errorf("point %d run %d (seed %d): %w", t.Point, t.Run, t.Seed, err)
 				}
