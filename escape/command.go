@@ -41,6 +41,9 @@ type RunOptions struct {
 	// Progress, if not nil, is called after each run with the runs done and
 	// the runs to do.
 	Progress func(done, total int)
+	// Removed, if not nil, is called with the files of an earlier run that
+	// RunOne removed from the folder before starting (see StartRun).
+	Removed func(names []string)
 }
 
 // RunSeedsNote says how the run seeds derive from the seed.
@@ -75,7 +78,8 @@ type RunResult struct {
 
 // RunOne simulates the runs of the one point of cfg into folder out:
 // out/runs.jsonl, out/escape.json (RunReport) and, for a network,
-// out/minimum.json.
+// out/minimum.json. Once cfg is checked, it starts clean (StartRun): a
+// folder holding a sweep is refused, an earlier run's files are removed.
 func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return RunResult{}, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -86,6 +90,13 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 	p := cfg.Points()[0]
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return RunResult{}, fmt.Errorf("cannot create the output folder: %w", err)
+	}
+	removed, err := StartRun(out, cfg)
+	if err != nil {
+		return RunResult{}, err
+	}
+	if len(removed) > 0 && opt.Removed != nil {
+		opt.Removed(removed)
 	}
 	var res RunResult
 	sim, err := res.prepare(out, p, cfg, opt.Workers)
@@ -114,7 +125,7 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 	if err != nil {
 		return res, err
 	}
-	jsonPath := filepath.Join(out, "escape.json")
+	jsonPath := filepath.Join(out, RunFile)
 	if err := atomicfile.WriteBytes(jsonPath, append(b, '\n')); err != nil {
 		return res, err
 	}

@@ -278,7 +278,12 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	defer release()
 	prog := a.newProgress("escape run", cfg.Runs, *f.quiet)
 	res, err := escape.RunOne(*f.out, cfg, escape.RunOptions{Workers: *f.workers, Version: version,
-		Progress: func(done, _ int) { prog.Update(done, "") }})
+		Progress: func(done, _ int) { prog.Update(done, "") },
+		Removed: func(names []string) {
+			if !*f.quiet {
+				fmt.Fprintf(a.stderr, "sgn escape run: removed the earlier run's %s from %s\n", strings.Join(names, ", "), *f.out)
+			}
+		}})
 	prog.Done()
 	if errors.Is(err, escape.ErrConfig) {
 		return usagef("%v", err)

@@ -299,3 +299,73 @@ func TestEscapeRunDeprecatedD(t *testing.T) {
 		t.Error("--D and --temperature give different runs")
 	}
 }
+
+// An escape run into the folder of an earlier run starts clean (a notice
+// on stderr, the same files as in a new folder); into a sweep or a shard it
+// is refused (exit 1, one line) and the sweep's files stay as they were, as
+// they do after a refused flag; a sweep refuses the folder of a single run.
+func TestEscapeRunRecognisesTheFolder(t *testing.T) {
+	tmp := t.TempDir()
+	runArgs := func(out string, extra ...string) []string {
+		return append([]string{"escape", "run", "--dynamics", "sgld", "--temperature", "0.25", "--eta", "0.01",
+			"--max-steps", "100000", "--workers", "2", "--out", out}, extra...)
+	}
+	dir := filepath.Join(tmp, "run")
+	if code, _, stderr := run(runArgs(dir, "--runs", "20", "--quiet")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, _, stderr := run(runArgs(dir, "--runs", "7", "--seed", "3")...)
+	if code != 0 || !strings.Contains(stderr, "removed the earlier run's escape.json, runs.jsonl from "+dir) {
+		t.Fatalf("second run: exit %d, stderr %q", code, stderr)
+	}
+	fresh := filepath.Join(tmp, "fresh")
+	if code, _, stderr := run(runArgs(fresh, "--runs", "7", "--seed", "3", "--quiet")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, escape.RunsFile))
+	b, _ := os.ReadFile(filepath.Join(fresh, escape.RunsFile))
+	if !bytes.Equal(a, b) || bytes.Count(a, []byte("\n")) != 7 {
+		t.Errorf("runs.jsonl of the second run into a used folder differs from a fresh folder's:\n%s\n%s", a, b)
+	}
+
+	sweepDir := filepath.Join(tmp, "sweep")
+	cfg := writeConfig(t, tmp, 1, "doublewell")
+	if code, msg := runSgn("escape", "sweep", "--config", cfg, "--out", sweepDir, "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := runSgn("escape", "sweep", "--config", cfg, "--out", sweepDir+"-x", "--shard", "1/3", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	snapshot := func(d string) map[string]string {
+		m := map[string]string{}
+		es, _ := os.ReadDir(d)
+		for _, e := range es {
+			b, _ := os.ReadFile(filepath.Join(d, e.Name()))
+			m[e.Name()] = string(b)
+		}
+		return m
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{runArgs(sweepDir, "--runs", "5"), 1, "holds escape sweep"},
+		{runArgs(sweepDir+"-x-shard-1", "--runs", "5"), 1, "holds shard 1/3 of escape sweep"},
+		{runArgs(dir, "--runs", "0"), 2, "--runs"},
+		{[]string{"escape", "sweep", "--config", cfg, "--out", dir, "--quiet"}, 1, "not a sweep folder"},
+	} {
+		d := c.args[len(c.args)-3]
+		if c.args[1] == "sweep" {
+			d = dir
+		}
+		before := snapshot(d)
+		code, _, stderr := run(c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line with %q", c.args, code, stderr, c.code, c.want)
+		}
+		if after := snapshot(d); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("%v changed the files of %s", c.args, d)
+		}
+	}
+}

@@ -348,6 +348,22 @@ var ErrNotSweep = errors.New("not a sweep folder")
 
 // Read reads and checks the sweep folder dir.
 func (k Kind[C, R]) Read(dir string) (Data[C, R], error) {
+	d, err := k.Inspect(dir)
+	if err != nil {
+		return d, err
+	}
+	if d.Runs, err = k.readRuns(filepath.Join(dir, RunsFile), &d.Config, d.Grid, d.Shard, false); err != nil {
+		return Data[C, R]{}, err
+	}
+	return d, nil
+}
+
+// Inspect reads the config.json of dir and checks it (configuration and
+// hash) without reading its runs: Data.Runs is nil. A folder without
+// config.json is an error wrapping ErrNotSweep; one whose config.json is not
+// of this kind (another kind of sweep, an edited or damaged file) is another
+// error naming the file.
+func (k Kind[C, R]) Inspect(dir string) (Data[C, R], error) {
 	m, err := k.readMeta(filepath.Join(dir, ConfigFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Data[C, R]{}, fmt.Errorf("%s is %w: it has no %s", dir, ErrNotSweep, ConfigFile)
@@ -360,11 +376,7 @@ func (k Kind[C, R]) Read(dir string) (Data[C, R], error) {
 	if m.Shard != "" {
 		sh, _ = ParseShard(m.Shard) // checked by readMeta
 	}
-	recs, err := k.readRuns(filepath.Join(dir, RunsFile), &m.Config, g, sh, false)
-	if err != nil {
-		return Data[C, R]{}, err
-	}
-	return Data[C, R]{Config: m.Config, Hash: m.Hash, Grid: g, Shard: sh, Runs: recs}, nil
+	return Data[C, R]{Config: m.Config, Hash: m.Hash, Grid: g, Shard: sh}, nil
 }
 
 // indentJSON is the encoding of files users read: indented by two spaces,
