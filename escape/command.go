@@ -44,6 +44,9 @@ type RunOptions struct {
 	// Removed, if not nil, is called with the files of an earlier run that
 	// RunOne removed from the folder before starting (see StartRun).
 	Removed func(names []string)
+	// MNIST is the folder of the MNIST files of a network landscape
+	// (empty: data.Load's lookup).
+	MNIST string
 }
 
 // RunSeedsNote says how the run seeds derive from the seed.
@@ -91,17 +94,29 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return RunResult{}, fmt.Errorf("cannot create the output folder: %w", err)
 	}
+	if _, err := checkRunFolder(out); err != nil {
+		return RunResult{}, err
+	}
+	var res RunResult
+	sim, err := res.prepare(out, p, cfg, opt)
+	if err != nil {
+		return res, err
+	}
+	// The earlier run's files go only now, when the new run has its
+	// simulator (a network's minimum may take minutes, and fail).
 	removed, err := StartRun(out, cfg)
 	if err != nil {
-		return RunResult{}, err
+		return res, err
 	}
 	if len(removed) > 0 && opt.Removed != nil {
 		opt.Removed(removed)
 	}
-	var res RunResult
-	sim, err := res.prepare(out, p, cfg, opt.Workers)
-	if err != nil {
-		return res, err
+	if res.Minimum != nil {
+		res.Minimum.Version = opt.Version
+		if err := res.Minimum.Write(out); err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, filepath.Join(out, MinimumFile))
 	}
 	var progress func(int)
 	if opt.Progress != nil {
@@ -135,7 +150,7 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 
 // prepare builds the simulator of p: on a network it prepares and writes
 // the minimum first; on an analytic landscape it computes the prediction.
-func (res *RunResult) prepare(out string, p Point, cfg Config, workers int) (Simulator, error) {
+func (res *RunResult) prepare(out string, p Point, cfg Config, opt RunOptions) (Simulator, error) {
 	if cfg.Network == nil {
 		sim, err := AnalyticSimulator(p)
 		if err != nil {
@@ -144,15 +159,11 @@ func (res *RunResult) prepare(out string, p Point, cfg Config, workers int) (Sim
 		res.Rate.Prediction, err = AnalyticPrediction(p)
 		return sim, err
 	}
-	mn, err := PrepareMinimum(*cfg.Network, out, workers)
+	mn, err := PrepareMinimum(*cfg.Network, opt.MNIST, out, opt.Workers)
 	if err != nil {
 		return nil, err
 	}
-	if err := mn.Write(out); err != nil {
-		return nil, err
-	}
 	res.Minimum = mn
-	res.Files = append(res.Files, filepath.Join(out, MinimumFile))
 	return NetworkFactory(mn)(p)
 }
 

@@ -115,19 +115,15 @@ var ErrFolderTaken = errors.New("choose another folder")
 // RunOne then reuses. It returns the names removed. A refused folder is left
 // as it was.
 func StartRun(out string, cfg Config) ([]string, error) {
-	f, err := InspectFolder(out)
+	f, err := checkRunFolder(out)
 	if err != nil {
-		return nil, fmt.Errorf("cannot examine the output folder %s: %w", out, err)
+		return nil, err
 	}
-	switch f.Kind {
-	case FolderFresh:
+	if f.Kind == FolderFresh {
 		if ok, err := sameMinimum(out, cfg); err != nil || ok {
 			return nil, err
 		}
 		return removeFiles(out, MinimumFile)
-	case FolderRun:
-	default:
-		return nil, fmt.Errorf("%s holds %s, whose %s a single run would overwrite: %w", out, f, RunsFile, ErrFolderTaken)
 	}
 	names := []string{RunFile, RunsFile}
 	ok, err := sameMinimum(out, cfg)
@@ -138,6 +134,19 @@ func StartRun(out string, cfg Config) ([]string, error) {
 		names = append(names, MinimumFile)
 	}
 	return removeFiles(out, names...)
+}
+
+// checkRunFolder inspects out and refuses it unless it is fresh or holds
+// an earlier single run.
+func checkRunFolder(out string) (Folder, error) {
+	f, err := InspectFolder(out)
+	if err != nil {
+		return f, fmt.Errorf("cannot examine the output folder %s: %w", out, err)
+	}
+	if f.Kind != FolderFresh && f.Kind != FolderRun {
+		return f, fmt.Errorf("%s holds %s, whose %s a single run would overwrite: %w", out, f, RunsFile, ErrFolderTaken)
+	}
+	return f, nil
 }
 
 // sameMinimum reports whether out/minimum.json holds the minimum of cfg's

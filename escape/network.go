@@ -192,8 +192,10 @@ func (c *Config) validateNetwork() error {
 
 // Minimum is the prepared start of the network runs.
 type Minimum struct {
-	Spec NetworkSpec    `json:"spec"`
-	Data data.Selection `json:"data"`
+	// Version is the version of the program that wrote minimum.json.
+	Version string         `json:"version"`
+	Spec    NetworkSpec    `json:"spec"`
+	Data    data.Selection `json:"data"`
 	// Params is the number of parameters P.
 	Params int `json:"params"`
 	// Loss is L(θ₀) = CE + (λ/2)‖θ₀‖², CrossEntropy its CE part and
@@ -253,23 +255,25 @@ const MinimumFile = "minimum.json"
 // PrepareMinimum loads the data of spec and trains its MLP to a minimum
 // θ₀ with the spec's minimizer (see MinimizerLBFGS, MinimizerGD), then
 // computes the extreme Hessian eigenvalues at θ₀ and says whether it is a
-// minimum, a saddle or not converged. When cacheDir holds a minimum.json
-// of the same spec, its θ₀ and numbers are used instead (cacheDir ""
-// disables the cache). workers parallelises the gradients and the Hessian;
+// minimum, a saddle or not converged. The images come from the MNIST
+// folder mnist (empty: data.Load's lookup). When cacheDir holds a
+// minimum.json of the same spec and the same images (their digest), its θ₀
+// and numbers are used instead (cacheDir "" disables the cache). workers parallelises the gradients and the Hessian;
 // the result does not depend on it.
-func PrepareMinimum(spec NetworkSpec, cacheDir string, workers int) (*Minimum, error) {
+func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Minimum, error) {
 	start := time.Now()
 	spec.normalize()
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
-	set, err := data.Load(data.Options{Split: "train", Pool: spec.Pool, First: spec.First})
+	set, err := data.Load(data.Options{Dir: mnist, Split: "train", Pool: spec.Pool, First: spec.First})
 	if err != nil {
 		return nil, fmt.Errorf("network data: %w", err)
 	}
 	workers = max(workers, 1)
 	if cacheDir != "" {
-		if m, err := readMinimum(filepath.Join(cacheDir, MinimumFile)); err == nil && reflect.DeepEqual(m.Spec, spec) && len(m.Theta) == model.NewLayout(spec.Layers).P {
+		// Reused only for the same network on the same images.
+		if m, err := readMinimum(filepath.Join(cacheDir, MinimumFile)); err == nil && reflect.DeepEqual(m.Spec, spec) && len(m.Theta) == model.NewLayout(spec.Layers).P && m.Data.MNIST == set.Selected().MNIST {
 			m.x, m.y = set.X, set.Y
 			m.prepareSeconds = time.Since(start).Seconds()
 			return m, nil
@@ -693,10 +697,11 @@ func NetworkSweep(dir string, cfg Config, opt SweepOptions) (SweepSummary, *Mini
 	if err := sweeps.CheckFolder(dir, cfg, opt.Shard); err != nil {
 		return SweepSummary{}, nil, err
 	}
-	mn, err := PrepareMinimum(*cfg.Network, dir, opt.Workers)
+	mn, err := PrepareMinimum(*cfg.Network, opt.MNIST, dir, opt.Workers)
 	if err != nil {
 		return SweepSummary{}, nil, err
 	}
+	mn.Version = opt.Version
 	if err := mn.Write(dir); err != nil {
 		return SweepSummary{}, nil, err
 	}

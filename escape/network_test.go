@@ -301,7 +301,7 @@ func TestNetworkSweepEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		files = append(files, b)
-		cached, err := PrepareMinimum(*cfg.Network, dir, 1)
+		cached, err := PrepareMinimum(*cfg.Network, "", dir, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -104,6 +104,7 @@ type escapeRunFlags struct {
 	spec                   escape.LandscapeSpec
 	transverse             floatList
 	layers, activation     *string
+	mnist                  *string
 	minimizer              *string
 	first, pool, maxIter   *int
 	gdSteps, checkEvery    *int
@@ -126,6 +127,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.layers = fs.String("layers", "49,8,10", "mlp: widths, input (28/pool)² first, 10 classes last")
 	f.activation = fs.String("activation", "tanh", "mlp: hidden activation, "+strings.Join(model.ActivationNames(), " or "))
 	f.first = fs.Int("first", 1000, "mlp: train on the first N MNIST training images")
+	f.mnist = fs.String("mnist", "", mnistUsage)
 	f.pool = fs.Int("pool", 4, "mlp: average-pool the images pool×pool (1, 2 or 4)")
 	f.initSeed = fs.Uint64("init-seed", 1, "mlp: seed of the initialisation")
 	f.weightDecay = fs.Float64("weight-decay", 1e-3, "mlp: λ of the landscape L = cross-entropy + (λ/2)‖θ‖² (0: none; a network that fits every image then has no minimum)")
@@ -154,7 +156,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.workers = workersFlag(fs, "the runs")
 	f.out = fs.String("out", "", "output `folder` (required; created if missing)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
-	f.networkOnly = []string{"layers", "activation", "first", "pool", "init-seed", "weight-decay", "minimizer", "grad-tol", "max-iterations", "gd-eta", "gd-max-steps", "check-every"}
+	f.networkOnly = []string{"layers", "activation", "first", "mnist", "pool", "init-seed", "weight-decay", "minimizer", "grad-tol", "max-iterations", "gd-eta", "gd-max-steps", "check-every"}
 	f.analyticOnly = []string{"barrier", "dim", "transverse", "col-ratio"}
 }
 
@@ -277,7 +279,7 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	}
 	defer release()
 	prog := a.newProgress("escape run", cfg.Runs, *f.quiet)
-	res, err := escape.RunOne(*f.out, cfg, escape.RunOptions{Workers: *f.workers, Version: version,
+	res, err := escape.RunOne(*f.out, cfg, escape.RunOptions{Workers: *f.workers, Version: version, MNIST: *f.mnist,
 		Progress: func(done, _ int) { prog.Update(done, "") },
 		Removed: func(names []string) {
 			if !*f.quiet {
@@ -341,6 +343,7 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	out := fs.String("out", "", "output `folder` (required); with --shard i/n the shard goes to DIR-shard-i")
 	workers := workersFlag(fs, "the runs")
 	shardFlag := fs.String("shard", "", "run only shard `i/n` of the runs (0 ≤ i < n; run r of point p is in shard (p·runs + r) mod n)")
+	mnist := fs.String("mnist", "", "network sweeps: "+mnistUsage)
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -361,10 +364,13 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	}
 	cfg, err := escape.LoadConfig(*cfgPath)
 	if err != nil {
-		return usagef("--config: %v", err)
+		return configError("config", *cfgPath, err)
 	}
 	if err := escape.CheckPoints(cfg); err != nil {
-		return usagef("--config %s: %v", *cfgPath, err)
+		return configError("config", *cfgPath, fmt.Errorf("%s: %w", *cfgPath, err))
+	}
+	if cfg.Network == nil && *mnist != "" {
+		return usagef("--mnist applies to network sweeps only (a config with \"network\")")
 	}
 	dir, label := *out, "escape sweep"
 	if shard.Count > 0 {
@@ -377,7 +383,7 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	}
 	defer release()
 	var prog *progress
-	res, err := escape.RunSweep(dir, cfg, escape.SweepOptions{Workers: *workers, Shard: shard, Version: version,
+	res, err := escape.RunSweep(dir, cfg, escape.SweepOptions{Workers: *workers, Shard: shard, Version: version, MNIST: *mnist,
 		Progress: func(done, total int) {
 			if prog == nil {
 				prog = a.newProgress(label, total, *quiet)

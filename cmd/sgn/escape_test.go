@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -152,12 +154,12 @@ func TestEscapeBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"escape", "sweep", "--config", badLandscape, "--out", done}, 2, "volcano"},
-		{[]string{"escape", "sweep", "--config", badDyn, "--out", done}, 2, "adam"},
-		{[]string{"escape", "sweep", "--config", badEta, "--out", done}, 2, "eta"},
+		{[]string{"escape", "sweep", "--config", badLandscape, "--out", done}, 1, "volcano"},
+		{[]string{"escape", "sweep", "--config", badDyn, "--out", done}, 1, "adam"},
+		{[]string{"escape", "sweep", "--config", badEta, "--out", done}, 1, "eta"},
 		{[]string{"escape", "sweep", "--config", other, "--out", done}, 1, "different sweep"},
 		{[]string{"escape", "sweep", "--config", good, "--out", done, "--shard", "5/4"}, 2, "5/4"},
-		{[]string{"escape", "sweep", "--config", filepath.Join(tmp, "missing.json"), "--out", done}, 2, "missing.json"},
+		{[]string{"escape", "sweep", "--config", filepath.Join(tmp, "missing.json"), "--out", done}, 1, "missing.json"},
 		{[]string{"escape", "merge", done, otherDir, "--out", done}, 1, "different sweeps"},
 		{[]string{"escape", "run", "--dynamics", "sgld", "--eta", "0", "--out", done}, 2, "--eta"},
 		{[]string{"escape", "run", "--dynamics", "sgd-diffusion", "--batch-size", "-2", "--out", done}, 2, "--batch-size"},
@@ -251,7 +253,7 @@ func TestEscapeNetworkSweep(t *testing.T) {
 	}
 	bad := filepath.Join(tmp, "bad.json")
 	os.WriteFile(bad, []byte(`{"seed": 3, "network": {}, "dynamics": ["sgd"], "sharpness": [1], "batch_size": [2], "eta": [0.3], "runs": 5, "max_steps": 300, "criterion": {"kind": "col"}}`), 0o644)
-	if code, msg := runSgn("escape", "sweep", "--config", bad, "--out", filepath.Join(tmp, "x")); code != 2 || !strings.Contains(msg, "criterion") {
+	if code, msg := runSgn("escape", "sweep", "--config", bad, "--out", filepath.Join(tmp, "x")); code != 1 || !strings.Contains(msg, "criterion") {
 		t.Errorf("col criterion on a network: exit %d, %q", code, msg)
 	}
 }
@@ -367,5 +369,86 @@ func TestEscapeRunRecognisesTheFolder(t *testing.T) {
 		if after := snapshot(d); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Errorf("%v changed the files of %s", c.args, d)
 		}
+	}
+}
+
+// writeSyntheticMNIST writes the four MNIST files of n random training
+// images and 10 test images into a new folder and returns it.
+func writeSyntheticMNIST(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	rng := uint64(12345)
+	next := func() byte { rng = rng*6364136223846793005 + 1442695040888963407; return byte(rng >> 56) }
+	write := func(name string, dims []int, label bool) {
+		var raw bytes.Buffer
+		binary.Write(&raw, binary.BigEndian, uint32(0x0800|len(dims)))
+		size := 1
+		for _, d := range dims {
+			binary.Write(&raw, binary.BigEndian, uint32(d))
+			size *= d
+		}
+		for range size {
+			b := next()
+			if label {
+				b %= 10
+			}
+			raw.WriteByte(b)
+		}
+		var gz bytes.Buffer
+		z := gzip.NewWriter(&gz)
+		z.Write(raw.Bytes())
+		z.Close()
+		if err := os.WriteFile(filepath.Join(dir, name), gz.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(data.TrainImagesFile, []int{n, data.Side, data.Side}, false)
+	write(data.TrainLabelsFile, []int{n}, true)
+	write(data.TestImagesFile, []int{10, data.Side, data.Side}, false)
+	write(data.TestLabelsFile, []int{10}, true)
+	return dir
+}
+
+// escape run --mnist trains the network minimum on the images of that
+// folder; minimum.json records their digest and the version, and a run on
+// other images into the same folder does not reuse that minimum.
+func TestEscapeRunMNISTFlag(t *testing.T) {
+	mnistOrSkip(t)
+	synth := writeSyntheticMNIST(t, 60)
+	set, err := data.Load(data.Options{Dir: synth, Split: "train", Pool: 4, First: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "esc")
+	args := []string{"escape", "run", "--landscape", "mlp", "--layers", "49,3,10", "--first", "50", "--minimizer", "gd", "--gd-max-steps", "30",
+		"--dynamics", "sgd", "--batch-size", "5", "--eta", "0.1", "--delta", "0.05", "--runs", "2", "--max-steps", "20", "--workers", "1", "--out", out, "--quiet"}
+	minimum := func() (m struct {
+		Version string
+		Data    data.Selection
+	}) {
+		b, err := os.ReadFile(filepath.Join(out, escape.MinimumFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if code, _, stderr := run(append(args, "--mnist", synth)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	m := minimum()
+	if m.Version != version || m.Data.MNIST == "" || m.Data.MNIST != set.Selected().MNIST {
+		t.Errorf("minimum.json: version %q, images %q; want %q and the synthetic images' %q", m.Version, m.Data.MNIST, version, set.Selected().MNIST)
+	}
+	if code, _, stderr := run(args...); code != 0 {
+		t.Fatal(stderr)
+	}
+	if m2 := minimum(); m2.Data.MNIST == m.Data.MNIST {
+		t.Errorf("a run on the default MNIST reused the minimum of the synthetic images")
+	}
+	if code, _, stderr := run("escape", "sweep", "--config", writeConfig(t, t.TempDir(), 1, "doublewell"), "--mnist", synth, "--out", out+"-sweep"); code != 2 || !strings.Contains(stderr, "--mnist") {
+		t.Errorf("--mnist on an analytic sweep: exit %d, %q", code, stderr)
 	}
 }

@@ -16,6 +16,9 @@ import (
 //
 // A renamed flag keeps its old spelling for a release (deprecatedFlag).
 
+// mnistUsage is the help text of --mnist in every command that takes it.
+const mnistUsage = "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)"
+
 // workersFlag registers --workers with the default every command uses,
 // runtime.NumCPU(); what says what the goroutines do. checkWorkers validates
 // the value.

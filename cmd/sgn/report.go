@@ -25,7 +25,7 @@ func runReport(a *app, args []string) error {
 	}
 	for _, d := range dirs {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return usagef("%s is not a folder: give output folders of sgn commands", d)
+			return fmt.Errorf("%s is not a folder: give output folders of sgn commands", d)
 		}
 	}
 	release, err := claimOut(*out)

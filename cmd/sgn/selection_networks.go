@@ -103,7 +103,7 @@ sgn selection networks sweep --out out/selection/networks --shard $SLURM_ARRAY_T
 	}
 	cfg, err := loadNetworksConfig(*cfgPath)
 	if err != nil {
-		return usagef("--config: %v", err)
+		return configError("config", *cfgPath, err)
 	}
 	dir := *out
 	if shard.Count > 0 {

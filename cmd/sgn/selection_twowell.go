@@ -136,7 +136,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 // runSelectionSweepInto runs the sweep cfg into dir with a progress bar.
 func runSelectionSweepInto(a *app, dir string, cfg selection.Config, opt sweep.Options, quiet bool, label string) error {
 	if err := selection.CheckFolder(dir, cfg, opt.Shard); err != nil {
-		return usagef("--out %v", err)
+		return err
 	}
 	var prog *progress
 	opt.Progress = func(done, total int) {
@@ -250,7 +250,7 @@ sgn selection twowell sweep --config sel.json --out out/sel --shard $SLURM_ARRAY
 	}
 	cfg, err := selection.LoadConfig(*cfgPath)
 	if err != nil {
-		return usagef("--config %v", err)
+		return configError("config", *cfgPath, err)
 	}
 	dir := *out
 	label := "selection twowell sweep"

@@ -69,7 +69,7 @@ func TestSelectionCommands(t *testing.T) {
 		}
 	}
 	// A folder of another sweep is refused before anything is written.
-	if code, msg := runSgn("selection", "twowell", "sweep", "--config", "builtin:twowell", "--out", sw, "--quiet"); code != 2 || !strings.Contains(msg, "another sweep") {
+	if code, msg := runSgn("selection", "twowell", "sweep", "--config", "builtin:twowell", "--out", sw, "--quiet"); code != 1 || !strings.Contains(msg, "another sweep") {
 		t.Errorf("sweep into another sweep's folder: exit %d: %s", code, msg)
 	}
 }

@@ -77,7 +77,7 @@ func MeasureEscape(dir string, points []int, runs, topK, workers int, progress P
 	if cfg.Network == nil {
 		return nil, fmt.Errorf("sweep %s is not on a network landscape: its config has no \"network\"", dir)
 	}
-	mn, err := escape.PrepareMinimum(*cfg.Network, dir, workers)
+	mn, err := escape.PrepareMinimum(*cfg.Network, "", dir, workers)
 	if err != nil {
 		return nil, err
 	}

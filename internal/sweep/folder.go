@@ -37,6 +37,9 @@ type Options struct {
 	// Progress, if not nil, is called after each run with the runs done and
 	// the runs of the shard (resumed runs count as done).
 	Progress func(done, total int)
+	// MNIST is the folder of the MNIST files for the kinds whose runs load
+	// them (empty: data.Load's lookup); Kind.Run itself does not use it.
+	MNIST string
 }
 
 // Summary tells what Kind.Run did.
