@@ -14,15 +14,16 @@ import (
 // the forward pass, the mean softmax cross-entropy and its gradient by
 // Gorgonia's reverse-mode differentiation (first order only: Gorgonia's
 // second derivatives are wrong, so it never differentiates twice). The
-// operations are whole layers (graph_ops.go) calling the installed BLAS.
+// operations are whole layers (graph_ops.go) calling the installed BLAS;
+// a graphProgram runs them in Gorgonia's topological order.
 //
 // A minibatch is split into a fixed number of chunks that depends only on
 // the problem (graphChunks), each with its own subgraph; their gradients
 // are added in chunk order. With one worker all chunks share one graph and
-// one run of Gorgonia's machine; with more, each chunk has its own graph
-// and machine and they run in parallel. The chunks' arithmetic is the same
-// either way, so the result is bit-for-bit the same whatever the number of
-// workers (SetWorkers).
+// one program; with more, each chunk has its own graph and program and they
+// run in parallel. The chunks' arithmetic is the same either way, so the
+// result is bit-for-bit the same whatever the number of workers
+// (SetWorkers).
 type Graph struct {
 	m       *MLP
 	batch   int
@@ -30,15 +31,16 @@ type Graph struct {
 	shards  []*graphShard
 	workers int
 	errs    []error
-	// buildErr is an error rebuilding the machines for a new number of
+	// buildErr is an error rebuilding the graphs for a new number of
 	// workers; Run returns it.
 	buildErr error
 }
 
-// graphShard is one Gorgonia graph and machine holding some of the chunks.
+// graphShard is one Gorgonia graph holding some of the chunks, and the
+// program that runs it.
 type graphShard struct {
 	g      *G.ExprGraph
-	vm     G.VM
+	prog   *graphProgram
 	chunks []*graphChunk
 }
 
@@ -46,9 +48,11 @@ type graphShard struct {
 type graphChunk struct {
 	lo, n int
 	loss  *G.Node
-	x     *G.Node       // the chunk's samples (n×D), bound at each run
-	y     *tensor.Dense // its labels (n)
-	grad  []float64     // its contribution to the gradient, θ layout
+	// lossValue is loss's value after a run.
+	lossValue G.Value
+	x         *G.Node       // the chunk's samples (n×D), bound at each run
+	y         *tensor.Dense // its labels (n)
+	grad      []float64     // its contribution to the gradient, θ layout
 }
 
 // graphChunks is the number of chunks a minibatch of batch samples is split
@@ -117,7 +121,9 @@ func (gr *Graph) build(shards int) error {
 		if err != nil {
 			return fmt.Errorf("building the gradient graph: %w", err)
 		}
-		sh.vm = G.NewTapeMachine(sh.g.SubgraphRoots(append(losses, grads...)...))
+		if sh.prog, err = compileGraph(sh.g, append(losses, grads...)); err != nil {
+			return err
+		}
 		gr.shards = append(gr.shards, sh)
 	}
 	return nil
@@ -176,7 +182,7 @@ func (gr *Graph) Batch() int { return gr.batch }
 
 // SetWorkers sets how many goroutines run the chunks of a step (at least
 // one). The results do not depend on it. Changing between one worker and
-// several rebuilds the machines (an error doing so is returned by Run).
+// several rebuilds the graphs (an error doing so is returned by Run).
 func (gr *Graph) SetWorkers(n int) {
 	n = max(n, 1)
 	want := min(n, len(gr.chunks))
@@ -186,16 +192,9 @@ func (gr *Graph) SetWorkers(n int) {
 	}
 }
 
-// Close releases the graph's machines.
-func (gr *Graph) Close() error {
-	var first error
-	for _, sh := range gr.shards {
-		if err := sh.vm.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
+// Close releases the graph. It holds no machine or goroutine between runs,
+// so there is nothing to release; Close is kept for symmetry with NewGraph.
+func (gr *Graph) Close() error { return nil }
 
 // Run computes the mean loss of the current θ on the minibatch (x: Batch()
 // rows, y: Batch() labels) and stores its gradient in grad (length P, θ order).
@@ -229,8 +228,12 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 				yd[i] = float64(y[ch.lo+i])
 			}
 		}
-		sh.vm.Reset()
-		gr.errs[s] = sh.vm.RunAll()
+		if gr.errs[s] = sh.prog.run(); gr.errs[s] != nil {
+			return
+		}
+		for _, ch := range sh.chunks {
+			ch.lossValue = sh.prog.value(ch.loss)
+		}
 	}
 	S := len(gr.shards)
 	if S == 1 {
@@ -256,7 +259,7 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 	}
 	var loss float64
 	for k, ch := range gr.chunks {
-		l, err := scalarOf(ch.loss.Value())
+		l, err := scalarOf(ch.lossValue)
 		if err != nil {
 			return 0, fmt.Errorf("gorgonia: %w", err)
 		}

@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"testing"
+
+	G "gorgonia.org/gorgonia"
 )
 
 // The Gorgonia graph's loss and gradient equal the gonum engine's (and so
@@ -85,5 +87,62 @@ func TestGraphWorkersBitIdentical(t *testing.T) {
 			}
 		}
 		gr.Close()
+	}
+}
+
+// The graph's program gives what Gorgonia's tape machine gives on the same
+// graph, bit for bit: the loss of every chunk and the gradient.
+func TestGraphProgramMatchesTapeMachine(t *testing.T) {
+	cases := []struct {
+		c Config
+		B int
+	}{
+		{Config{Layers: []int{300, 40, 10}, Activation: ReLU, Seed: 7}, 169}, // two chunks in one graph
+		{Config{Layers: []int{12, 7, 5, 3}, Activation: Tanh, Seed: 9}, 16},
+	}
+	for _, tc := range cases {
+		m, _ := New(tc.c)
+		b := synthetic(tc.B, tc.c.Layers[0], m.NumClasses(), tc.c.Seed+32)
+		gr, err := m.NewGraph(tc.B)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := make([]float64, m.NumParams())
+		if _, err := gr.Run(b.X, b.Y, g); err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range gr.shards {
+			var want [][]float64
+			var wantLoss []float64
+			for _, ch := range sh.chunks {
+				want = append(want, append([]float64(nil), ch.grad...))
+				l, err := scalarOf(ch.lossValue)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantLoss = append(wantLoss, l)
+				clear(ch.grad)
+			}
+			// x and y are still bound from the run.
+			vm := G.NewTapeMachine(sh.g.SubgraphRoots(sh.prog.roots...))
+			if err := vm.RunAll(); err != nil {
+				t.Fatal(err)
+			}
+			vm.Close()
+			for k, ch := range sh.chunks {
+				l, err := scalarOf(ch.loss.Value())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Float64bits(l) != math.Float64bits(wantLoss[k]) {
+					t.Errorf("%v chunk %d: tape machine loss %v, program %v", tc.c.Layers, k, l, wantLoss[k])
+				}
+				for i, v := range ch.grad {
+					if math.Float64bits(v) != math.Float64bits(want[k][i]) {
+						t.Fatalf("%v chunk %d: gradient[%d] tape machine %v, program %v", tc.c.Layers, k, i, v, want[k][i])
+					}
+				}
+			}
+		}
 	}
 }
