@@ -22,6 +22,10 @@ var trainingShapes = []struct {
 	{"100x128x784_TN", blas.Trans, blas.NoTrans, 100, 784, 128},
 	{"128x100x784_NN", blas.NoTrans, blas.NoTrans, 128, 784, 100},
 	{"100x784x128_NN", blas.NoTrans, blas.NoTrans, 100, 128, 784},
+	// The second layer (100 → 10): forward, ∇W and δ·W.
+	{"128x100x10_NT", blas.NoTrans, blas.Trans, 128, 10, 100},
+	{"10x128x100_TN", blas.Trans, blas.NoTrans, 10, 100, 128},
+	{"128x10x100_NN", blas.NoTrans, blas.NoTrans, 128, 100, 10},
 }
 
 // benchDgemm reports GFLOP/s (2mnk per call) of impl on the training shapes;
