@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# sgn against the PyTorch references of this folder, interleaved, in one sitting.
+#
+#   internal/speedref/compare.sh figure [REPS]   make figure's two commands vs figure_pipeline.py
+#   internal/speedref/compare.sh train [REPS]    one sgn train epoch vs train_step.py (samples/s)
+#
+# Run from the repository root after `make build`. REPS defaults to 3; the
+# order alternates between repetitions. PYTHON (default python3) must import
+# torch; SGN (default bin/sgn) is the binary measured. Wall-clock seconds of
+# whole commands (process start and imports included), the load average
+# before each repetition, and the ratio PyTorch/sgn per repetition.
+set -euo pipefail
+mode=${1:-figure}
+reps=${2:-3}
+PYTHON=${PYTHON:-python3}
+SGN=${SGN:-bin/sgn}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+now() { date +%s.%N; }
+load() { cut -d' ' -f1 /proc/loadavg; }
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+
+case $mode in
+figure)
+	$SGN data export --pool 4 --split train --out "$work/data/train.safetensors" --quiet >/dev/null
+	$SGN data export --pool 4 --split test --out "$work/data/test.safetensors" --quiet >/dev/null
+	sgn_run() {
+		rm -rf "$work/out"
+		local a b c
+		a=$(now)
+		$SGN train --preset figure --out "$work/out/figure-model" --quiet >/dev/null
+		b=$(now)
+		$SGN covariance --checkpoint "$work/out/figure-model/model.safetensors" --first 2000 --batch-size 64 --out "$work/out/cvh" --quiet >/dev/null
+		c=$(now)
+		st=$(echo "$b - $a" | bc) sc=$(echo "$c - $b" | bc) sgn=$(echo "$c - $a" | bc)
+	}
+	torch_run() {
+		local a b
+		a=$(now)
+		$PYTHON "$here/figure_pipeline.py" --data "$work/data" --out "$work/torch.json" >/dev/null
+		b=$(now)
+		torch=$(echo "$b - $a" | bc)
+	}
+	echo "rep load sgn_train_s sgn_covariance_s sgn_total_s torch_s torch/sgn"
+	for r in $(seq "$reps"); do
+		l=$(load)
+		if ((r % 2)); then sgn_run; torch_run; else torch_run; sgn_run; fi
+		printf '%d %s %.2f %.2f %.2f %.2f %.2f\n' "$r" "$l" "$st" "$sc" "$sgn" "$torch" "$(echo "$torch / $sgn" | bc -l)"
+	done
+	echo "cross-check of the last sgn run's numbers:"
+	$PYTHON "$here/figure_pipeline.py" --data "$work/data" --check "$work/out/cvh" | tail -1
+	;;
+train)
+	$SGN data export --pool 1 --split train --out "$work/train.safetensors" --quiet >/dev/null
+	sgn_run() {
+		rm -rf "$work/tr"
+		$SGN train --layers 784,100,10 --activation relu --pool 1 --batch-size 128 --lr 0.1 --epochs 1 --out "$work/tr" --quiet >/dev/null
+		sgn=$(grep -o '"samples_per_sec":[0-9.e+]*' "$work/tr/log.jsonl" | tail -1 | cut -d: -f2)
+	}
+	torch_run() {
+		torch=$($PYTHON "$here/train_step.py" "$work/train.safetensors" 1 | grep -o '"samples_per_sec": [0-9.e+]*' | cut -d' ' -f2)
+	}
+	echo "rep load sgn_samples_per_s torch_samples_per_s sgn/torch"
+	for r in $(seq "$reps"); do
+		l=$(load)
+		if ((r % 2)); then sgn_run; torch_run; else torch_run; sgn_run; fi
+		printf '%d %s %.0f %.0f %.2f\n' "$r" "$l" "$sgn" "$torch" "$(echo "$sgn / $torch" | bc -l)"
+	done
+	;;
+*)
+	echo "compare.sh: mode $mode: expected figure or train" >&2
+	exit 2
+	;;
+esac
