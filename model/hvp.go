@@ -3,10 +3,14 @@ package model
 import (
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // Hessian is the Hessian H(θ) of the mean cross-entropy over a fixed set of
@@ -37,6 +41,12 @@ type Hessian struct {
 	back    [][]float64 // back[c][l] = δ_{l+1} W_{l+1} for chunk c (only when f″ ≠ 0)
 	loss    float64
 	grad    []float64
+
+	// Work spaces of MulVec and MulMat, kept between calls (guarded by mu;
+	// concurrent calls get distinct ones).
+	mu        sync.Mutex
+	hvFree    []*hvWork
+	blockFree []*blockWork
 }
 
 // NewHessian prepares the Hessian of the mean loss of theta over b. It runs
@@ -123,35 +133,81 @@ func newRPass(layers []int) *rpass {
 	return r
 }
 
-// MulVec stores H·v in dst. It panics if the lengths are not P.
+// hvWork is the space of one MulVec call: the R-quantities of each worker
+// and the partial products of a round of chunks.
+type hvWork struct {
+	rps   []*rpass
+	parts [][]float64
+}
+
+// hvWork returns a MulVec work space, one of an earlier call when there is
+// one free (hand it back with putHvWork).
+func (h *Hessian) hvWork() *hvWork {
+	h.mu.Lock()
+	if n := len(h.hvFree); n > 0 {
+		w := h.hvFree[n-1]
+		h.hvFree = h.hvFree[:n-1]
+		h.mu.Unlock()
+		return w
+	}
+	h.mu.Unlock()
+	w := &hvWork{rps: make([]*rpass, h.workers), parts: make([][]float64, min(roundChunks, len(h.passes)))}
+	for i := range w.rps {
+		w.rps[i] = newRPass(h.m.Layers)
+	}
+	for i := range w.parts {
+		w.parts[i] = make([]float64, h.m.Layout.P)
+	}
+	return w
+}
+
+func (h *Hessian) putHvWork(w *hvWork) {
+	h.mu.Lock()
+	h.hvFree = append(h.hvFree, w)
+	h.mu.Unlock()
+}
+
+// MulVec stores H·v in dst. It panics if the lengths are not P. It may be
+// called concurrently.
 func (h *Hessian) MulVec(dst, v []float64) {
 	P := h.m.Layout.P
 	if len(dst) != P || len(v) != P {
 		panic(fmt.Sprintf("model: Hessian.MulVec with lengths %d and %d, want %d", len(dst), len(v), P))
 	}
 	clear(dst)
+	w := h.hvWork()
+	defer h.putHvWork(w)
 	nc := len(h.passes)
-	parts := make([][]float64, min(roundChunks, nc))
-	for i := range parts {
-		parts[i] = make([]float64, P)
-	}
-	rps := make(chan *rpass, h.workers)
-	for w := 0; w < h.workers; w++ {
-		rps <- newRPass(h.m.Layers)
-	}
-	h.m.chunks(h.b.N(), h.workers, func(c, _, _ int, _ *pass) {
-		r := <-rps
-		g := parts[c%roundChunks]
-		clear(g)
-		h.rop(c, v, r, g)
-		rps <- r
-	}, func(first, count int) {
+	// Chunks in rounds of roundChunks on up to h.workers goroutines, each
+	// with its own R-pass; after each round the partial products are added
+	// to dst in chunk order.
+	for first := 0; first < nc; first += roundChunks {
+		count := min(roundChunks, nc-first)
+		var next atomic.Int64
+		next.Store(int64(first))
+		var g workgroup.Group
+		for k := 0; k < min(h.workers, count); k++ {
+			r := w.rps[k]
+			g.Go("Hessian-vector product", func() error {
+				for {
+					c := int(next.Add(1) - 1)
+					if c >= first+count {
+						return nil
+					}
+					part := w.parts[c%roundChunks]
+					clear(part)
+					h.rop(c, v, r, part)
+				}
+			})
+		}
+		// A worker's panic is raised again here, on the caller's goroutine.
+		workgroup.Must(g.Wait())
 		for c := first; c < first+count; c++ {
-			for i, x := range parts[c%roundChunks] {
+			for i, x := range w.parts[c%roundChunks] {
 				dst[i] += x
 			}
 		}
-	})
+	}
 }
 
 // MulMat stores H·V in dst, one direction per column of V (P×k), by the

@@ -2,9 +2,9 @@ package model
 
 import (
 	"fmt"
-	"slices"
 
-	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/internal/workgroup"
@@ -13,22 +13,20 @@ import (
 // The block R-operator: H·V for k directions at once.
 //
 // It is the R-operator of MulVec (Pearlmutter 1994; the equations are in the
-// comment of Hessian) with every R-quantity of k directions laid out
-// feature-major, R{z_l}[o][j][i] for unit o of layer l, direction j and
-// sample i, so that each product of the R-passes is a product of matrices
-// whose rows are n samples long:
+// comment of Hessian) with the R-quantities of kb directions stacked
+// sample-major, R{z_l}[i][j][o] for sample i, direction j and unit o of layer
+// l: an n×(kb·out) matrix that is also an (n·kb)×out one. So every product of
+// the R-passes is one matrix product (dgemm) for all kb directions:
 //
-//	R{z_l}   += V_l a_{l−1}ᵀ      rows (o,j), one axpy of length n per nonzero of V_l
-//	R{z_l}   += W_l R{a_{l−1}}     rows o,     one axpy of length n per (o, c, j)
-//	R{δ_{l−1}} = W_lᵀ R{δ_l} + V_lᵀ δ_lᵀ  (then ⊙ f′ and the f″ term)
-//	R{∇W_l}[o,c] = R{δ_l}[o]·a_{l−1}[:,c] + δ_l[:,o]·R{a_{l−1}}[c]   dots of length n
+//	R{z_l}     = 1 c_lᵀ + a_{l−1} [V_l]ᵀ + R{a_{l−1}} W_lᵀ       [V_l]: (kb·out)×in, rows (j,o)
+//	R{∇W_l}    = R{δ_l}ᵀ a_{l−1}  (rows (j,o))  +  δ_lᵀ R{a_{l−1}}  (rows o, columns (j,c))
+//	R{δ_{l−1}} = (R{δ_l} W_l + δ_l [V_l]′) ⊙ f′(z_{l−1}) + (δ_l W_l) ⊙ f″(z_{l−1}) ⊙ R{z_{l−1}}
+//	                                                            [V_l]′: out×(kb·in), columns (j,c)
 //
-// The products with V skip its zero entries, as gonum's dgemm does, and a
-// layer whose block of V is zero in every direction skips them altogether;
-// R{z}, R{a} of the layers before the first nonzero block are zero and are
-// skipped too. So the unit vectors of hessian.Full cost one axpy where a
-// dense direction costs a matrix product, and a restriction to one layer's
-// block (HessianBlock) costs only the layers from that one on.
+// A layer whose block of V is zero in every direction of the sub-block skips
+// its products with V, and R{z}, R{a} of the layers before the first nonzero
+// block are zero and are skipped too: a restriction to one layer's block
+// (HessianBlock) costs only the layers from that one on.
 //
 // The samples are split in the chunks cached by NewHessian and the
 // directions in sub-blocks of at most blockDirs; each (sub-block, chunk) task
@@ -43,47 +41,56 @@ const blockDirs = 32
 // directions shrinks for wide models so that it fits.
 const blockWorkBytes = 96 << 20
 
-// blockWork is one worker's space: R-quantities of a sub-block of kb
-// directions over one chunk of n ≤ capRows samples, the transposed cached
-// passes of that chunk, the sub-block of V regrouped by layer, and the
-// chunk's partial product (P×kb).
+// blockWork is one worker's space: the R-quantities of a sub-block of kb
+// directions over one chunk of n ≤ capRows samples, f′ and the f″ term of
+// the chunk's hidden layers, the sub-block of V regrouped by layer, the
+// products R{∇W_l} before they are scattered, and the chunk's partial
+// product (P×kb).
 type blockWork struct {
-	rz, ra, rd [][]float64 // layer l: out_l × kb × n
-	at         [][]float64 // layer l: a_{l−1}ᵀ (x ᵀ for l = 0), in_l × n
-	dt         [][]float64 // layer l: δ_lᵀ, out_l × n
-	fp, fpp    [][]float64 // hidden layer l: f′(z_l)ᵀ and (δ_{l+1}W_{l+1}) ⊙ f″(z_l) ᵀ, out_l × n
-	vs         [][]float64 // layer l: V_l as (out_l·kb) × in_l, vs[(o·kb+j)·in+c] = V_j[o,c]
-	vst        [][]float64 // layer l: V_l as (in_l·kb) × out_l, vst[(c·kb+j)·out+o] = V_j[o,c]
-	vb         [][]float64 // layer l: bias directions, out_l × kb
-	sum        []float64   // kb × n, the softmax row sums
-	tmp        []float64   // n × out_l, f′ or f″ of a hidden layer before the transpose
-	part       []float64   // P × kb, row-major
+	kb, capRows int
+	rz, ra, rd  [][]float64 // layer l: n × kb × out_l
+	fp, fpp     [][]float64 // hidden layer l: f′(z_l) and (δ_{l+1}W_{l+1}) ⊙ f″(z_l), n × out_l
+	vs          [][]float64 // layer l: V_l as (kb·out_l) × in_l, vs[(j·out+o)·in+c] = V_j[o,c]
+	vc          [][]float64 // layer l: V_l as out_l × (kb·in_l), vc[(o·kb+j)·in+c] = V_j[o,c]
+	vb          [][]float64 // layer l: bias directions, kb × out_l
+	sum         []float64   // n × kb, the softmax row sums
+	gw1, gw2    []float64   // R{δ_l}ᵀa_{l−1} (kb·out)×in and δ_lᵀR{a_{l−1}} out×(kb·in)
+	gb          []float64   // kb × out_l, R{∇b_l}
+	ones        []float64   // capRows ones
+	part        []float64   // P × kb, row-major
 }
 
 func newBlockWork(lo Layout, kb, capRows int) *blockWork {
 	L := lo.NumLayers()
 	w := &blockWork{
+		kb: kb, capRows: capRows,
 		rz: make([][]float64, L), ra: make([][]float64, L), rd: make([][]float64, L),
-		at: make([][]float64, L), dt: make([][]float64, L), fp: make([][]float64, L), fpp: make([][]float64, L),
-		vs: make([][]float64, L), vst: make([][]float64, L), vb: make([][]float64, L),
-		sum:  make([]float64, kb*capRows),
+		fp: make([][]float64, L), fpp: make([][]float64, L),
+		vs: make([][]float64, L), vc: make([][]float64, L), vb: make([][]float64, L),
+		sum:  make([]float64, capRows*kb),
 		part: make([]float64, lo.P*kb),
 	}
-	w.tmp = make([]float64, capRows*slices.Max(lo.Layers[1:]))
+	maxW, maxOut := 0, 0
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
-		w.rz[l] = make([]float64, out*kb*capRows)
-		w.rd[l] = make([]float64, out*kb*capRows)
+		w.rz[l] = make([]float64, capRows*kb*out)
+		w.rd[l] = make([]float64, capRows*kb*out)
 		if l < L-1 {
-			w.ra[l] = make([]float64, out*kb*capRows)
-			w.fp[l] = make([]float64, out*capRows)
-			w.fpp[l] = make([]float64, out*capRows)
+			w.ra[l] = make([]float64, capRows*kb*out)
+			w.fp[l] = make([]float64, capRows*out)
+			w.fpp[l] = make([]float64, capRows*out)
 		}
-		w.at[l] = make([]float64, in*capRows)
-		w.dt[l] = make([]float64, out*capRows)
-		w.vs[l] = make([]float64, out*kb*in)
-		w.vst[l] = make([]float64, in*kb*out)
-		w.vb[l] = make([]float64, out*kb)
+		w.vs[l] = make([]float64, kb*out*in)
+		w.vc[l] = make([]float64, kb*out*in)
+		w.vb[l] = make([]float64, kb*out)
+		maxW, maxOut = max(maxW, out*in), max(maxOut, out)
+	}
+	w.gw1 = make([]float64, kb*maxW)
+	w.gw2 = make([]float64, kb*maxW)
+	w.gb = make([]float64, kb*maxOut)
+	w.ones = make([]float64, capRows)
+	for i := range w.ones {
+		w.ones[i] = 1
 	}
 	return w
 }
@@ -96,9 +103,34 @@ func blockDirsFor(lo Layout, k, capRows int) int {
 	for _, w := range lo.Layers[1:] {
 		widths += w
 	}
-	// R-quantities, V regrouped twice, the partial product
-	perDir := 8 * (3*widths*capRows + 3*lo.P)
+	// R-quantities; V regrouped twice, both R{∇W} products, the partial product
+	perDir := 8 * (3*widths*capRows + 5*lo.P)
 	return max(1, min(k, blockDirs, blockWorkBytes/perDir))
+}
+
+// blockWorks returns n work spaces for sub-blocks of kb directions over
+// chunks of at most capRows samples, reusing those of an earlier MulMat when
+// they fit (hand them back with putBlockWorks). Concurrent calls get
+// distinct spaces.
+func (h *Hessian) blockWorks(n, kb, capRows int) []*blockWork {
+	h.mu.Lock()
+	ws := h.blockFree
+	h.blockFree = nil
+	h.mu.Unlock()
+	if len(ws) < n || ws[0].kb != kb || ws[0].capRows != capRows {
+		ws = make([]*blockWork, n)
+		for i := range ws {
+			ws[i] = newBlockWork(h.m.Layout, kb, capRows)
+		}
+	}
+	return ws
+}
+
+// putBlockWorks keeps ws for the next MulMat.
+func (h *Hessian) putBlockWorks(ws []*blockWork) {
+	h.mu.Lock()
+	h.blockFree = ws
+	h.mu.Unlock()
 }
 
 // mulMatBlock stores H·V in dst (both P×k) by the block R-operator.
@@ -115,10 +147,8 @@ func (h *Hessian) mulMatBlock(dst, v *mat.Dense) {
 	ns := (k + kb - 1) / kb
 	tasks := ns * nc
 	workers := max(1, min(h.workers, tasks))
-	work := make([]*blockWork, workers)
-	for w := range work {
-		work[w] = newBlockWork(lo, kb, capRows)
-	}
+	work := h.blockWorks(workers, kb, capRows)
+	defer h.putBlockWorks(work)
 	dr := dst.RawMatrix()
 	for i := 0; i < P; i++ {
 		clear(dr.Data[i*dr.Stride : i*dr.Stride+k])
@@ -168,101 +198,95 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 	// V regrouped by layer; vzero[l] says layer l's block is zero in every
 	// direction of the sub-block.
 	vr := v.RawMatrix()
-	vzero := make([]bool, L)
+	var vzeroA [8]bool
+	vzero := vzeroA[:0]
+	if L > len(vzeroA) {
+		vzero = make([]bool, 0, L)
+	}
 	nonzero := false
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
-		vs, vst, vb := w.vs[l][:out*kb*in], w.vst[l][:in*kb*out], w.vb[l][:out*kb]
+		vs, vc, vb := w.vs[l][:kb*out*in], w.vc[l][:kb*out*in], w.vb[l][:kb*out]
 		zero := true
 		for o := 0; o < out; o++ {
 			for cc := 0; cc < in; cc++ {
 				row := vr.Data[(lo.WOff[l]+o*in+cc)*vr.Stride+j0:]
-				for j := 0; j < kb; j++ {
-					x := row[j]
-					vs[(o*kb+j)*in+cc] = x
-					vst[(cc*kb+j)*out+o] = x
+				row = row[:kb]
+				for j, x := range row {
+					vs[(j*out+o)*in+cc] = x
+					vc[(o*kb+j)*in+cc] = x
 					if x != 0 {
 						zero = false
 					}
 				}
 			}
 			row := vr.Data[(lo.BOff[l]+o)*vr.Stride+j0:]
-			for j := 0; j < kb; j++ {
-				vb[o*kb+j] = row[j]
-				if row[j] != 0 {
+			for j, x := range row[:kb] {
+				vb[j*out+o] = x
+				if x != 0 {
 					zero = false
 				}
 			}
 		}
-		vzero[l] = zero
+		vzero = append(vzero, zero)
 		nonzero = nonzero || !zero
 	}
 	if !nonzero {
 		return
 	}
 
-	// The cached passes of the chunk, transposed to feature-major.
-	for l := 0; l < L; l++ {
-		in, out := lo.Layers[l], lo.Layers[l+1]
-		transposeBlocked(w.at[l][:in*n], p.input(l)[:n*in], n, in)
-		transposeBlocked(w.dt[l][:out*n], p.d[l][:n*out], n, out)
-		if l == L-1 {
-			continue
-		}
-		fp, fpp := w.fp[l][:out*n], w.fpp[l][:out*n]
-		z, a, tmp := p.z[l][:n*out], p.a[l][:n*out], w.tmp[:n*out]
-		m.Activation.Deriv(tmp, z, a)
-		transposeBlocked(fp, tmp, n, out)
+	// f′ of the hidden layers and the f″ term (δ_{l+1}W_{l+1}) ⊙ f″(z_l).
+	for l := 0; l < L-1; l++ {
+		out := lo.Layers[l+1]
+		z, a := p.z[l][:n*out], p.a[l][:n*out]
+		m.Activation.Deriv(w.fp[l][:n*out], z, a)
 		if curved {
-			// back[l+1] = δ_{l+1} W_{l+1}, n × out_l, times f″(z_l).
-			e := h.back[c*len(m.Layers)+l+1]
-			m.Activation.SecondDeriv(tmp, z, a)
-			for i, x := range e[:n*out] {
-				tmp[i] = x * tmp[i]
+			fpp := w.fpp[l][:n*out]
+			m.Activation.SecondDeriv(fpp, z, a)
+			for i, x := range h.back[c*len(m.Layers)+l+1][:n*out] {
+				fpp[i] = x * fpp[i]
 			}
-			transposeBlocked(fpp, tmp, n, out)
 		}
 	}
 
 	// Forward: R{z_l}, R{a_l}. active[l] says R{z_l} (and R{a_l}) may be
 	// nonzero; before the first nonzero block of V they are zero.
-	active := make([]bool, L)
+	var activeA [8]bool
+	active := activeA[:0]
+	if L > len(activeA) {
+		active = make([]bool, 0, L)
+	}
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
 		prev := l > 0 && active[l-1]
-		if vzero[l] && !prev {
+		active = append(active, !vzero[l] || prev)
+		if !active[l] {
 			continue
 		}
-		active[l] = true
-		rz := w.rz[l][:out*kb*n]
+		rz := w.rz[l][:n*kb*out]
+		beta := 0.0
 		if !vzero[l] {
-			// R{z_l}[o][j] = c_j[o] + Σ_c V_j[o,c]·a_{l−1}[:,c]
-			at, vs, vb := w.at[l], w.vs[l], w.vb[l]
-			for o := 0; o < out; o++ {
-				for j := 0; j < kb; j++ {
-					dst := rz[(o*kb+j)*n : (o*kb+j+1)*n]
-					cb := vb[o*kb+j]
-					for i := range dst {
-						dst[i] = cb
-					}
-					for cc, x := range vs[(o*kb+j)*in : (o*kb+j+1)*in] {
-						if x != 0 {
-							floats.AddScaled(dst, x, at[cc*n:(cc+1)*n])
-						}
-					}
-				}
+			// R{z_l}[i] = c + a_{l−1}[i]·[V_l]ᵀ
+			vb := w.vb[l][:kb*out]
+			for i := 0; i < n; i++ {
+				copy(rz[i*kb*out:(i+1)*kb*out], vb)
 			}
+			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, in, p.input(l)), general(kb*out, in, w.vs[l]), 1, general(n, kb*out, rz))
+			beta = 1
 		}
 		if prev {
-			// R{z_l} (+)= W_l R{a_{l−1}}
-			mulW(rz, lo.W(h.theta, l), out, in, w.ra[l-1][:in*kb*n], kb*n, false, vzero[l])
+			// R{z_l} (+)= R{a_{l−1}} W_lᵀ
+			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n*kb, in, w.ra[l-1]), general(out, in, lo.W(h.theta, l)), beta, general(n*kb, out, rz))
 		}
 		if l < L-1 {
-			ra, fp := w.ra[l][:out*kb*n], w.fp[l]
-			for o := 0; o < out; o++ {
-				f := fp[o*n : (o+1)*n]
+			ra, fp := w.ra[l][:n*kb*out], w.fp[l]
+			for i := 0; i < n; i++ {
+				f := fp[i*out : (i+1)*out]
 				for j := 0; j < kb; j++ {
-					floats.MulTo(ra[(o*kb+j)*n:(o*kb+j+1)*n], f, rz[(o*kb+j)*n:(o*kb+j+1)*n])
+					r, d := rz[(i*kb+j)*out:(i*kb+j+1)*out], ra[(i*kb+j)*out:(i*kb+j+1)*out]
+					for o, x := range f {
+						d[o] = r[o] * x
+					}
 				}
 			}
 		}
@@ -271,25 +295,18 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 	// Output: R{δ_L} = s·(p ⊙ R{z_L} − p ⊙ Σ_o p ⊙ R{z_L}).
 	C := lo.Layers[L]
 	{
-		rz, rd, sum := w.rz[L-1][:C*kb*n], w.rd[L-1][:C*kb*n], w.sum[:kb*n]
+		rz, rd := w.rz[L-1][:n*kb*C], w.rd[L-1][:n*kb*C]
 		pr := p.a[L-1]
-		clear(sum)
-		for o := 0; o < C; o++ {
+		for i := 0; i < n; i++ {
+			pi := pr[i*C : (i+1)*C]
 			for j := 0; j < kb; j++ {
-				r := rz[(o*kb+j)*n : (o*kb+j+1)*n]
-				s := sum[j*n : (j+1)*n]
-				for i := range r {
-					s[i] += pr[i*C+o] * r[i]
+				r, d := rz[(i*kb+j)*C:(i*kb+j+1)*C], rd[(i*kb+j)*C:(i*kb+j+1)*C]
+				var s float64
+				for o, x := range pi {
+					s += x * r[o]
 				}
-			}
-		}
-		for o := 0; o < C; o++ {
-			for j := 0; j < kb; j++ {
-				r := rz[(o*kb+j)*n : (o*kb+j+1)*n]
-				d := rd[(o*kb+j)*n : (o*kb+j+1)*n]
-				s := sum[j*n : (j+1)*n]
-				for i := range d {
-					d[i] = h.scale * pr[i*C+o] * (r[i] - s[i])
+				for o, x := range pi {
+					d[o] = h.scale * x * (r[o] - s)
 				}
 			}
 		}
@@ -298,99 +315,66 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 	// Backward.
 	for l := L - 1; l >= 0; l-- {
 		in, out := lo.Layers[l], lo.Layers[l+1]
-		rd, dt := w.rd[l][:out*kb*n], w.dt[l]
+		rd := w.rd[l][:n*kb*out]
 		woff, boff := lo.WOff[l], lo.BOff[l]
-		// R{∇W_l}[o,c] = R{δ_l}[o]·a_{l−1}[:,c] (+ δ_l[:,o]·R{a_{l−1}}[c])
-		// R{∇b_l}[o] = Σ_i R{δ_l}[o][i]
 		prev := l > 0 && active[l-1]
-		at := w.at[l]
-		for o := 0; o < out; o++ {
-			for j := 0; j < kb; j++ {
-				r := rd[(o*kb+j)*n : (o*kb+j+1)*n]
-				for cc := 0; cc < in; cc++ {
-					part[(woff+o*in+cc)*kb+j] = floats.Dot(r, at[cc*n:(cc+1)*n])
-				}
-				part[(boff+o)*kb+j] = floats.Sum(r)
-			}
-			if prev {
-				ra := w.ra[l-1]
-				d := dt[o*n : (o+1)*n]
-				for cc := 0; cc < in; cc++ {
-					for j := 0; j < kb; j++ {
-						part[(woff+o*in+cc)*kb+j] += floats.Dot(d, ra[(cc*kb+j)*n:(cc*kb+j+1)*n])
+		// R{∇W_l}[j][o,c] = Σ_i R{δ_l}[i][j][o]·a_{l−1}[i][c] (+ δ_l[i][o]·R{a_{l−1}}[i][j][c])
+		gw1 := w.gw1[:kb*out*in]
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, kb*out, rd), general(n, in, p.input(l)), 0, general(kb*out, in, gw1))
+		if prev {
+			gw2 := w.gw2[:out*kb*in]
+			blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, out, p.d[l]), general(n, kb*in, w.ra[l-1]), 0, general(out, kb*in, gw2))
+			for o := 0; o < out; o++ {
+				for j := 0; j < kb; j++ {
+					g1, g2 := gw1[(j*out+o)*in:(j*out+o+1)*in], gw2[(o*kb+j)*in:(o*kb+j+1)*in]
+					dst := part[(woff+o*in)*kb+j:]
+					for cc, x := range g1 {
+						dst[cc*kb] = x + g2[cc]
 					}
 				}
+			}
+		} else {
+			for j := 0; j < kb; j++ {
+				for o := 0; o < out; o++ {
+					dst := part[(woff+o*in)*kb+j:]
+					for cc, x := range gw1[(j*out+o)*in : (j*out+o+1)*in] {
+						dst[cc*kb] = x
+					}
+				}
+			}
+		}
+		// R{∇b_l}[j][o] = Σ_i R{δ_l}[i][j][o] = R{δ_l}ᵀ1.
+		gb := w.gb[:kb*out]
+		blas64.Gemv(blas.Trans, 1, general(n, kb*out, rd), blas64.Vector{N: n, Inc: 1, Data: w.ones}, 0, blas64.Vector{N: kb * out, Inc: 1, Data: gb})
+		for j := 0; j < kb; j++ {
+			for o := 0; o < out; o++ {
+				part[(boff+o)*kb+j] = gb[j*out+o]
 			}
 		}
 		if l == 0 {
 			break
 		}
-		// R{δ_{l−1}} = (W_lᵀR{δ_l} + V_lᵀδ_lᵀ) ⊙ f′(z_{l−1}) + (δ_l W_l) ⊙ f″(z_{l−1}) ⊙ R{z_{l−1}}
-		rdp := w.rd[l-1][:in*kb*n]
-		mulW(rdp, lo.W(h.theta, l), out, in, rd, kb*n, true, true)
+		// R{δ_{l−1}} = (R{δ_l}W_l + δ_l[V_l]′) ⊙ f′(z_{l−1}) + (δ_l W_l) ⊙ f″(z_{l−1}) ⊙ R{z_{l−1}}
+		rdp := w.rd[l-1][:n*kb*in]
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n*kb, out, rd), general(out, in, lo.W(h.theta, l)), 0, general(n*kb, in, rdp))
 		if !vzero[l] {
-			vst := w.vst[l]
-			for cc := 0; cc < in; cc++ {
-				for j := 0; j < kb; j++ {
-					dst := rdp[(cc*kb+j)*n : (cc*kb+j+1)*n]
-					for o, x := range vst[(cc*kb+j)*out : (cc*kb+j+1)*out] {
-						if x != 0 {
-							floats.AddScaled(dst, x, dt[o*n:(o+1)*n])
-						}
-					}
-				}
-			}
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n, out, p.d[l]), general(out, kb*in, w.vc[l]), 1, general(n, kb*in, rdp))
 		}
 		fp, fpp, rzp := w.fp[l-1], w.fpp[l-1], w.rz[l-1]
-		for cc := 0; cc < in; cc++ {
-			f := fp[cc*n : (cc+1)*n]
-			g := fpp[cc*n : (cc+1)*n]
+		both := curved && active[l-1]
+		for i := 0; i < n; i++ {
+			f, g := fp[i*in:(i+1)*in], fpp[i*in:(i+1)*in]
 			for j := 0; j < kb; j++ {
-				d := rdp[(cc*kb+j)*n : (cc*kb+j+1)*n]
-				if !curved || !active[l-1] {
-					floats.Mul(d, f)
+				d := rdp[(i*kb+j)*in : (i*kb+j+1)*in]
+				if !both {
+					for cc, x := range f {
+						d[cc] *= x
+					}
 					continue
 				}
-				r := rzp[(cc*kb+j)*n : (cc*kb+j+1)*n]
-				r, f, g := r[:len(d)], f[:len(d)], g[:len(d)]
-				for i := range d {
-					d[i] = d[i]*f[i] + g[i]*r[i]
-				}
-			}
-		}
-	}
-}
-
-// mulWTile is the number of columns mulW processes at a time, so that the
-// rows it combines stay in the first-level cache.
-const mulWTile = 256
-
-// mulW computes dst (+)= W·src, W out×in row-major: with trans false, dst
-// (out×cols) and src (in×cols); with trans true, dst = Wᵀ·src, dst
-// (in×cols) and src (out×cols). With init dst is overwritten, else added to.
-// It runs as axpys of rows (floats.AddScaled), column tile by column tile.
-func mulW(dst, w []float64, out, in int, src []float64, cols int, trans, init bool) {
-	rows, inner := out, in
-	if trans {
-		rows, inner = in, out
-	}
-	for t0 := 0; t0 < cols; t0 += mulWTile {
-		t1 := min(cols, t0+mulWTile)
-		for r := 0; r < rows; r++ {
-			d := dst[r*cols+t0 : r*cols+t1]
-			for q := 0; q < inner; q++ {
-				var x float64
-				if trans {
-					x = w[q*in+r]
-				} else {
-					x = w[r*in+q]
-				}
-				s := src[q*cols+t0 : q*cols+t1]
-				switch {
-				case init && q == 0:
-					floats.ScaleTo(d, x, s)
-				case x != 0:
-					floats.AddScaled(d, x, s)
+				r := rzp[(i*kb+j)*in : (i*kb+j+1)*in]
+				for cc, x := range f {
+					d[cc] = d[cc]*x + g[cc]*r[cc]
 				}
 			}
 		}

@@ -2,6 +2,8 @@ package model
 
 import (
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -206,4 +208,79 @@ func blockAbs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// The block path (MulMat) against the dense Hessian assembled from
+// per-vector products (MulVec on every unit vector): H itself from MulMat on
+// the identity, and H·V for random V against the dense product, to 1e-12;
+// then the work spaces kept between calls: repeated and interleaved calls
+// (MulMat with sub-blocks of other sizes in between) and concurrent MulVec
+// calls give the same bits as the first call.
+func TestHessianMulMatDenseAndReuse(t *testing.T) {
+	for _, c := range testNets {
+		m, _ := New(c)
+		b := synthetic(300, c.Layers[0], m.NumClasses(), c.Seed+40)
+		h, err := m.NewHessian(m.Theta, b, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		P := m.NumParams()
+		dense := mat.NewDense(P, P, nil)
+		e, col := make([]float64, P), make([]float64, P)
+		for j := 0; j < P; j++ {
+			clear(e)
+			e[j] = 1
+			h.MulVec(col, e)
+			dense.SetCol(j, col)
+		}
+		id := mat.NewDense(P, P, nil)
+		for i := 0; i < P; i++ {
+			id.Set(i, i, 1)
+		}
+		got := mat.NewDense(P, P, nil)
+		h.MulMat(got, id)
+		if e := relErr(got.RawMatrix().Data, dense.RawMatrix().Data); e > 1e-12 {
+			t.Errorf("%v %s: H from MulMat vs from MulVec: relative error %.3g > 1e-12", c.Layers, c.Activation, e)
+		}
+		rng := rand.New(rand.NewPCG(c.Seed, 41))
+		const k = 5
+		v := mat.NewDense(P, k, nil)
+		for i := 0; i < P; i++ {
+			for j := 0; j < k; j++ {
+				v.Set(i, j, rng.NormFloat64())
+			}
+		}
+		var want mat.Dense
+		want.Mul(dense, v)
+		first := mat.NewDense(P, k, nil)
+		h.MulMat(first, v)
+		if e := relErr(first.RawMatrix().Data, want.RawMatrix().Data); e > 1e-12 {
+			t.Errorf("%v %s: H·V by MulMat vs dense H times V: relative error %.3g > 1e-12", c.Layers, c.Activation, e)
+		}
+		again := mat.NewDense(P, k, nil)
+		h.MulMat(again, v)
+		if !mat.Equal(first, again) {
+			t.Errorf("%v %s: a second MulMat call gave other bits", c.Layers, c.Activation)
+		}
+		hv1 := make([]float64, P)
+		x := make([]float64, P)
+		mat.Col(x, 0, v)
+		h.MulVec(hv1, x)
+		var wg sync.WaitGroup
+		outs := make([][]float64, 4)
+		for g := range outs {
+			outs[g] = make([]float64, P)
+			wg.Add(1)
+			go func(dst []float64) {
+				defer wg.Done()
+				h.MulVec(dst, x)
+			}(outs[g])
+		}
+		wg.Wait()
+		for g, o := range outs {
+			if !slices.Equal(o, hv1) {
+				t.Errorf("%v %s: concurrent MulVec call %d gave other bits", c.Layers, c.Activation, g)
+			}
+		}
+	}
 }
