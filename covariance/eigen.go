@@ -121,8 +121,7 @@ func checkEigenpairs(a *mat.SymDense, values []float64, u *mat.Dense, scale, tol
 	if k == 0 {
 		return 0, true
 	}
-	var au mat.Dense
-	au.Mul(a, u)
+	au := symMul(a, u)
 	worst := 0.0
 	for j := 0; j < k; j++ {
 		var s float64
@@ -147,6 +146,33 @@ func checkEigenpairs(a *mat.SymDense, values []float64, u *mat.Dense, scale, tol
 	ok := worst <= tol*scale && ortho <= tol && !math.IsNaN(worst) && !math.IsNaN(ortho)
 	return worst, ok
 }
+
+// symMul returns A·U for A symmetric (n×n, upper triangle stored) and U
+// n×k, by dgemm on blocks of symMulRows full rows of A unpacked from its
+// triangle (gonum's dsymm runs as axpys; the extra space is one block).
+func symMul(a *mat.SymDense, u *mat.Dense) *mat.Dense {
+	n, k := u.Dims()
+	raw, ur := a.RawSymmetric(), u.RawMatrix()
+	out := mat.NewDense(n, k, nil)
+	or := out.RawMatrix()
+	rows := make([]float64, min(n, symMulRows)*n)
+	for r0 := 0; r0 < n; r0 += symMulRows {
+		r1 := min(n, r0+symMulRows)
+		for i := r0; i < r1; i++ {
+			row := rows[(i-r0)*n : (i-r0+1)*n]
+			for j := 0; j < i; j++ {
+				row[j] = raw.Data[j*raw.Stride+i]
+			}
+			copy(row[i:], raw.Data[i*raw.Stride+i:i*raw.Stride+n])
+		}
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: r1 - r0, Cols: n, Stride: n, Data: rows},
+			ur, 0, blas64.General{Rows: r1 - r0, Cols: k, Stride: or.Stride, Data: or.Data[r0*or.Stride:]})
+	}
+	return out
+}
+
+// symMulRows is the number of rows of A that symMul unpacks at a time.
+const symMulRows = 256
 
 // tridiagonalVectors returns unit eigenvectors (columns, n×k) of the
 // symmetric tridiagonal matrix with diagonal d and off-diagonal e for the

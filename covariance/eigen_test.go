@@ -2,6 +2,7 @@ package covariance
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -166,6 +167,43 @@ func TestTridiagLUSolve(t *testing.T) {
 		}
 		if math.Abs(s-b[i]) > 1e-13 {
 			t.Errorf("row %d: (T − σI)x = %v, want %v", i, s, b[i])
+		}
+	}
+}
+
+// symMul (blocks of unpacked rows through dgemm) against gonum's dsymm, for
+// sizes below, at and across its block of rows, with a U that is a view.
+func TestSymMul(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 7))
+	for _, n := range []int{1, 5, symMulRows, symMulRows + 45} {
+		for _, k := range []int{1, 7} {
+			a := mat.NewSymDense(n, nil)
+			for i := 0; i < n; i++ {
+				for j := i; j < n; j++ {
+					a.SetSym(i, j, rng.NormFloat64())
+				}
+			}
+			wide := mat.NewDense(n, k+2, nil)
+			for i := 0; i < n; i++ {
+				for j := 0; j < k+2; j++ {
+					wide.Set(i, j, rng.NormFloat64())
+				}
+			}
+			u := wide.Slice(0, n, 1, 1+k).(*mat.Dense)
+			var want mat.Dense
+			want.Mul(a, u)
+			got := symMul(a, u)
+			for i := 0; i < n; i++ {
+				for j := 0; j < k; j++ {
+					var scale float64
+					for c := 0; c < n; c++ {
+						scale += math.Abs(a.At(i, c) * u.At(c, j))
+					}
+					if d := math.Abs(got.At(i, j) - want.At(i, j)); d > 1e-13*scale {
+						t.Fatalf("n=%d k=%d: (A·U)[%d,%d] = %v, dsymm %v", n, k, i, j, got.At(i, j), want.At(i, j))
+					}
+				}
+			}
 		}
 	}
 }
