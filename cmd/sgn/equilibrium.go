@@ -32,7 +32,7 @@ func runEquilibrium(a *app, args []string) error {
 	fs.Float64Var(&s.Eta, "eta", equilibrium.DefaultEta, "step size η of SGD and SGLD")
 	fs.IntVar(&s.BatchSize, "batch-size", equilibrium.DefaultBatchSize, "SGD batch size B (drawn with replacement); C = Σ/B")
 	fs.IntVar(&s.Steps, "steps", equilibrium.DefaultSteps, "T, steps sampled after the burn-in")
-	fs.IntVar(&s.BurnIn, "burn-in", 0, "steps before sampling (0: T/10)")
+	fs.IntVar(&s.BurnIn, "burn-in", 0, "steps before sampling (default: T/10)")
 	fs.IntVar(&s.Every, "every", equilibrium.DefaultEvery, "sample θ every `m` steps")
 	fs.IntVar(&s.TopK, "top-k", equilibrium.DefaultTopK, "number of top Hessian eigendirections (k = 1…K of the low-dimensional fraction)")
 	fs.IntVar(&s.Bulk, "bulk", equilibrium.DefaultBulk, fmt.Sprintf("number of further eigendirections drawn at random from the rest of the spectrum when P ≤ %d (-1: none)", equilibrium.FullMaxParams))
@@ -59,6 +59,8 @@ func runEquilibrium(a *app, args []string) error {
 		return usagef("--out DIR is required (see -h)")
 	case set["sgld-d"] && !(s.D > 0):
 		return usagef("--sgld-d %v: want a positive number", s.D)
+	case s.Bulk < -1:
+		return usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
 	case set["bulk"] && s.Bulk == 0:
 		s.Bulk = -1 // --bulk 0 means none, as -1 does
 	}
@@ -67,7 +69,7 @@ func runEquilibrium(a *app, args []string) error {
 	for _, z := range []struct {
 		name string
 		zero bool
-	}{{"eta", s.Eta == 0}, {"batch-size", s.BatchSize == 0}, {"steps", s.Steps == 0},
+	}{{"eta", s.Eta == 0}, {"batch-size", s.BatchSize == 0}, {"steps", s.Steps == 0}, {"burn-in", s.BurnIn == 0},
 		{"every", s.Every == 0}, {"top-k", s.TopK == 0}, {"batches", s.Batches == 0}} {
 		if set[z.name] && z.zero {
 			return usagef("--%s 0: want a positive number (leave the flag out for its default)", z.name)

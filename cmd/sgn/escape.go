@@ -117,12 +117,14 @@ type escapeRunFlags struct {
 	maxSteps               *int64
 	quiet                  *bool
 	set                    map[string]bool
+	fs                     *flag.FlagSet
 	networkOnly, gdOnly    []string
 	analyticOnly, sgldOnly []string
 }
 
 // register defines the flags on fs.
 func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
+	f.fs = fs
 	fs.StringVar(&f.spec.Name, "landscape", escape.DoubleWellName, "landscape: doublewell (ΔL(kx²−1)², n-D with --dim), styblinski-tang, or mlp (an MLP trained on MNIST to a minimum; dynamics sgd, sgd-gaussian, sgld, gd)")
 	f.layers = fs.String("layers", "49,8,10", "mlp: widths, input (28/pool)² first, 10 classes last")
 	f.activation = fs.String("activation", "tanh", "mlp: hidden activation, "+strings.Join(model.ActivationNames(), " or "))
@@ -160,6 +162,18 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.analyticOnly = []string{"barrier", "dim", "transverse", "col-ratio"}
 }
 
+// escapeRunFields maps the configuration fields that the flags of 'sgn
+// escape run' set (escape.Config, LandscapeSpec, NetworkSpec, Criterion) to
+// the flags, for fieldFlags.
+var escapeRunFields = map[string]string{
+	"barrier": "barrier", "dim": "dim", "transverse": "transverse", "col_ratio": "col-ratio",
+	"radius": "radius", "delta": "delta", "criterion": "criterion", "layers": "layers", "pool": "pool", "first": "first",
+	"weight_decay": "weight-decay", "minimizer": "minimizer", "grad_tol": "grad-tol", "max_iterations": "max-iterations",
+	"gd_eta": "gd-eta", "gd_max_steps": "gd-max-steps", "check_every": "check-every", "batch_size": "batch-size",
+	"batch size": "batch-size", "eta": "eta", "sharpness": "sharpness", "runs": "runs", "max_steps": "max-steps",
+	"max steps": "max-steps", "temperature": "temperature",
+}
+
 // config checks the flags against each other and returns the one-point
 // configuration they describe.
 func (f *escapeRunFlags) config() (escape.Config, error) {
@@ -194,6 +208,35 @@ func (f *escapeRunFlags) config() (escape.Config, error) {
 	}
 	if *f.runs < 1 || *f.maxSteps < 1 {
 		return escape.Config{}, usagef("--runs %d, --max-steps %d: want positive integers", *f.runs, *f.maxSteps)
+	}
+	// The flags whose 0 means "the default" refuse an explicit 0.
+	for _, c := range []struct {
+		d     domain
+		names []string
+	}{
+		{positive, []string{"col-ratio", "transverse", "grad-tol", "gd-eta", "radius", "delta"}},
+		{positiveInt, []string{"dim", "pool", "first", "max-iterations", "gd-max-steps", "check-every"}},
+		{nonNegative, []string{"weight-decay"}},
+	} {
+		if err := checkGiven(f.fs, f.set, c.d, c.names...); err != nil {
+			return escape.Config{}, err
+		}
+	}
+	crit := *f.crit
+	if mlp && !f.set["criterion"] {
+		crit = escape.CriterionLoss
+	}
+	for _, c := range []struct{ flag, kind string }{{"radius", escape.CriterionDistance}, {"delta", escape.CriterionLoss}} {
+		if f.set[c.flag] && crit != c.kind {
+			return escape.Config{}, usagef("--%s applies to --criterion %s only", c.flag, c.kind)
+		}
+	}
+	if !mlp && f.spec.Dim <= 1 {
+		for _, n := range []string{"transverse", "col-ratio"} {
+			if f.set[n] {
+				return escape.Config{}, usagef("--%s applies to --dim > 1 only", n)
+			}
+		}
 	}
 	dyn, err := escape.ParseDynamics(*f.dyn)
 	if err != nil {
@@ -288,7 +331,7 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 		}})
 	prog.Done()
 	if errors.Is(err, escape.ErrConfig) {
-		return usagef("%v", err)
+		return fieldFlags(err, escapeRunFields)
 	}
 	if err != nil {
 		return err

@@ -172,7 +172,7 @@ func TestEscapeBadInput(t *testing.T) {
 		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--delta", "0.05", "--minimizer", "gd", "--max-iterations", "5", "--out", done}, 2, "--max-iterations"},
 		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--delta", "0.05", "--minimizer", "newton", "--out", done}, 2, "newton"},
 		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd-diffusion", "--delta", "0.05", "--out", done}, 2, "sgd-diffusion"},
-		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--delta", "0.05", "--weight-decay", "-1", "--out", done}, 2, "weight_decay"},
+		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--delta", "0.05", "--weight-decay", "-1", "--out", done}, 2, "--weight-decay -1"},
 		{[]string{"escape", "run", "--dynamics", "sgld", "--layers", "49,8,10", "--out", done}, 2, "--layers"},
 		{[]string{"escape", "fit", filepath.Join(tmp, "nothing")}, 1, "not a sweep folder"},
 		{[]string{"escape", "jump"}, 2, "jump"},

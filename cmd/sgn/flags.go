@@ -4,7 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
 	"runtime"
+	"sort"
+	"strconv"
+	"strings"
 )
 
 // The flag spellings shared by the commands:
@@ -84,4 +89,59 @@ func (d *deprecatedValue) String() string {
 func (d *deprecatedValue) IsBoolFlag() bool {
 	b, ok := d.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()
+}
+
+// Domains of numeric flags for checkGiven.
+var (
+	positive    = domain{"a positive number", func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }}
+	nonNegative = domain{"a number ≥ 0", func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) }}
+	positiveInt = domain{"a positive integer", func(v float64) bool { return v >= 1 && v == math.Trunc(v) && !math.IsInf(v, 0) }}
+	atLeastZero = domain{"an integer ≥ 0", func(v float64) bool { return v >= 0 && v == math.Trunc(v) && !math.IsInf(v, 0) }}
+)
+
+// domain is the set of values a numeric flag accepts, in words.
+type domain struct {
+	want string
+	ok   func(float64) bool
+}
+
+// checkGiven returns a usage error naming the first of the flags names
+// that was given on the command line (set, from flagsSet) with a value
+// outside d; a comma-separated list is checked value by value. A flag left
+// out keeps its default and is not checked: so a flag whose zero value
+// means "the default" refuses an explicit 0 instead of replacing it.
+func checkGiven(fs *flag.FlagSet, set map[string]bool, d domain, names ...string) error {
+	for _, n := range names {
+		f := fs.Lookup(n)
+		if f == nil {
+			panic("checkGiven: no flag --" + n) // a programming error
+		}
+		if !set[n] {
+			continue
+		}
+		for _, s := range strings.Split(f.Value.String(), ",") {
+			if v, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil || !d.ok(v) {
+				return usagef("--%s %s: want %s", n, f.Value.String(), d.want)
+			}
+		}
+	}
+	return nil
+}
+
+// fieldFlags rewrites a configuration error reached through flags so that
+// it names the flags: each whole word of fields (a configuration field,
+// e.g. h_col), with the configuration's prefix before it if any ("twowell
+// h_col"), becomes its flag (--h-col). It returns a usage error.
+func fieldFlags(err error, fields map[string]string) error {
+	msg := strings.ReplaceAll(err.Error(), "invalid configuration: ", "")
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, regexp.QuoteMeta(k))
+	}
+	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
+	re := regexp.MustCompile(`\b(?:(?:twowell|network|landscape) )?(` + strings.Join(keys, "|") + `)\b`)
+	msg = re.ReplaceAllStringFunc(msg, func(m string) string {
+		return "--" + fields[re.FindStringSubmatch(m)[1]]
+	})
+	return usagef("%s", msg)
 }

@@ -73,6 +73,16 @@ func landscapeFlags(fs *flag.FlagSet, s *selection.Spec) (ts, tf, tc *floatList)
 	return
 }
 
+// twowellRunFields maps the configuration fields that the flags of 'sgn
+// selection twowell run' set (selection.Config and Spec) to the flags, for
+// fieldFlags.
+var twowellRunFields = map[string]string{
+	"dim": "dim", "sharpness": "sharpness", "h_flat": "h-flat", "h_col": "h-col", "barrier": "barrier",
+	"barrier_flat": "barrier-flat", "transverse_sharp": "transverse-sharp", "transverse_flat": "transverse-flat",
+	"transverse_col": "transverse-col", "eta": "eta", "temperature": "temperature", "batch_size": "batch-size",
+	"batch size": "batch-size", "replicas": "replicas", "steps": "steps", "burn_in": "burn-in",
+}
+
 // runSelectionRun implements 'sgn selection run'.
 func runSelectionRun(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell run",
@@ -105,6 +115,19 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if *dyn == "" {
 		return usagef("--dynamics is required: sgld, sgd-diffusion, sgd or sgd-diffusion-abs-h")
 	}
+	// The flags whose 0 means "the default" refuse an explicit 0.
+	for _, c := range []struct {
+		d     domain
+		names []string
+	}{
+		{positive, []string{"sharpness", "h-flat", "h-col", "barrier", "barrier-flat", "transverse-sharp", "transverse-flat", "transverse-col", "eta", "temperature", "batch-size"}},
+		{positiveInt, []string{"dim", "replicas", "steps"}},
+		{atLeastZero, []string{"burn-in"}},
+	} {
+		if err := checkGiven(fs, set, c.d, c.names...); err != nil {
+			return err
+		}
+	}
 	spec.TransverseSharp, spec.TransverseFlat, spec.TransverseCol = *ts, *tf, *tc
 	cfg := selection.Config{Seed: *seed, Landscape: spec, Dynamics: []escape.Dynamics{escape.Dynamics(*dyn)}, Eta: []float64{*eta}, Replicas: *replicas, Steps: *steps, BurnIn: *burnIn}
 	switch escape.Dynamics(*dyn) {
@@ -120,7 +143,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return usagef("%v", err)
+		return fieldFlags(err, twowellRunFields)
 	}
 	release, err := claimOut(*out)
 	if err != nil {

@@ -54,10 +54,10 @@ func TestSelectionCommands(t *testing.T) {
 		want string
 	}{
 		{[]string{"selection", "twowell", "run", "--dynamics", "sgd", "--replicas", "1", "--out", filepath.Join(tmp, "x")}, "want at least 2"},
-		{[]string{"selection", "twowell", "run", "--dynamics", "sgd", "--batch-size", "1.5", "--replicas", "2", "--out", filepath.Join(tmp, "x")}, "batch size 1.5"},
+		{[]string{"selection", "twowell", "run", "--dynamics", "sgd", "--batch-size", "1.5", "--replicas", "2", "--out", filepath.Join(tmp, "x")}, "--batch-size 1.5"},
 		{[]string{"selection", "twowell", "run", "--dynamics", "sgld", "--batch-size", "2", "--out", filepath.Join(tmp, "x")}, "--batch-size"},
 		{[]string{"selection", "twowell", "run", "--dynamics", "adam", "--out", filepath.Join(tmp, "x")}, `"adam"`},
-		{[]string{"selection", "twowell", "run", "--dynamics", "sgld", "--h-col", "3", "--out", filepath.Join(tmp, "x")}, "h_col"},
+		{[]string{"selection", "twowell", "run", "--dynamics", "sgld", "--h-col", "3", "--out", filepath.Join(tmp, "x")}, "--h-col 3"},
 		{[]string{"selection", "twowell", "sweep", "--config", "builtin:nope", "--out", filepath.Join(tmp, "x")}, "no builtin config"},
 		{[]string{"selection", "twowell", "sweep", "--config", cfgPath, "--out", sw, "--shard", "2/2"}, "shard"},
 		{[]string{"selection", "twowell", "nope"}, "unknown subcommand"},

@@ -141,7 +141,7 @@ func (s Settings) Validate(P, N int) error {
 	case s.Every < 1:
 		return fmt.Errorf("every %d: want a positive number", s.Every)
 	case s.Steps/s.Every < s.Batches:
-		return fmt.Errorf("steps %d / every %d gives %d samples, fewer than the %d batches of the intervals", s.Steps, s.Every, s.Steps/s.Every, s.Batches)
+		return fmt.Errorf("steps %d / --every %d gives %d samples, fewer than the %d batches of the intervals", s.Steps, s.Every, s.Steps/s.Every, s.Batches)
 	case s.TopK < 1 || s.TopK > P:
 		return fmt.Errorf("top-k %d: want 1..%d (the number of parameters)", s.TopK, P)
 	case s.D < 0 || math.IsNaN(s.D) || math.IsInf(s.D, 0):
