@@ -2,16 +2,21 @@ package escape
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 )
 
 // FuzzParseConfig feeds arbitrary sweep configurations to ParseConfig: it
-// must accept a configuration whose grid it can enumerate and hash, or
-// return an error, never panic, and never allocate a grid larger than the
-// limit it checks (a few lists of numbers multiply into a huge grid).
+// must accept a configuration whose grid it can enumerate and hash, and
+// which re-encodes to the same configuration, or return an error, never
+// panic, and never allocate a grid larger than the limit it checks (a few
+// lists of numbers multiply into a huge grid).
 func FuzzParseConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var before, after runtime.MemStats
@@ -37,14 +42,25 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil || c2.Hash() != c.Hash() {
 			t.Fatalf("parsing twice: %v, hash %s vs %s", err, c2.Hash(), c.Hash())
 		}
+		// What parses re-encodes (as config.json records it) to the same
+		// configuration and hash.
+		enc, err := json.Marshal(c)
+		if err != nil {
+			t.Fatalf("encoding a parsed config: %v", err)
+		}
+		c3, err := ParseConfig(bytes.NewReader(enc), "again.json")
+		if err != nil || !reflect.DeepEqual(c3, c) || c3.Hash() != c.Hash() {
+			t.Fatalf("%s re-encoded as %s parses to %+v (%v), want %+v", b, enc, c3, err, c)
+		}
 	})
 }
 
 // FuzzReadSweep feeds arbitrary config.json and runs.jsonl files to
-// ReadSweep: records come back inside the grid with steps in 1..max_steps,
-// or an error; never a panic.
+// ReadSweep: records come back inside the grid with steps in 1..max_steps
+// and re-encode to a folder that reads back the same, or an error; never a
+// panic.
 func FuzzReadSweep(f *testing.F) {
-	dir := f.TempDir()
+	dir, again := f.TempDir(), f.TempDir()
 	f.Fuzz(func(t *testing.T, config, runs []byte) {
 		if err := os.WriteFile(filepath.Join(dir, ConfigFile), config, 0o644); err != nil {
 			t.Fatal(err)
@@ -61,6 +77,23 @@ func FuzzReadSweep(f *testing.F) {
 			if r.Point < 0 || r.Point >= n || r.Run < 0 || r.Run >= d.Config.Runs || r.Result.Step < 1 || r.Result.Step > d.Config.MaxSteps {
 				t.Fatalf("record %+v accepted (%d points, %d runs, max_steps %d)", r, n, d.Config.Runs, d.Config.MaxSteps)
 			}
+		}
+		// The records re-encode (WriteRuns, as a finished sweep holds them)
+		// to a folder that reads back the same.
+		if err := os.WriteFile(filepath.Join(again, ConfigFile), config, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteRuns(filepath.Join(again, RunsFile), d.Runs); err != nil {
+			t.Fatalf("writing back the records read: %v", err)
+		}
+		d2, err := ReadSweep(again)
+		if err != nil {
+			t.Fatalf("reading back the records written: %v", err)
+		}
+		want := slices.Clone(d.Runs)
+		slices.SortFunc(want, func(a, b RunRecord) int { return cmp.Or(cmp.Compare(a.Point, b.Point), cmp.Compare(a.Run, b.Run)) })
+		if d2.Hash != d.Hash || !reflect.DeepEqual(d2.Runs, want) && len(want) > 0 {
+			t.Fatalf("records %+v read back as %+v", want, d2.Runs)
 		}
 	})
 }

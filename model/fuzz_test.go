@@ -1,10 +1,14 @@
 package model
 
 import (
+	"bytes"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/sgn-project/sgn/data"
@@ -47,6 +51,53 @@ func checkLoaded(t *testing.T, path string) {
 				t.Fatalf("%s holds %v, accepted", name, x)
 			}
 		}
+	}
+	roundTrip(t, path+".again", m, meta, extra)
+}
+
+// roundTrip saves what a checkpoint loaded into to path and loads it back:
+// θ, the extra tensors and the metadata (its config is the model's, as
+// SaveCheckpoint records it) must come back the same, bit for bit, and
+// saving them again must give the same file.
+func roundTrip(t *testing.T, path string, m *MLP, meta CheckpointMeta, extra map[string][]float64) {
+	t.Helper()
+	if err := SaveCheckpointExtra(path, m, meta, extra); err != nil {
+		t.Fatalf("saving what was loaded: %v", err)
+	}
+	first, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, meta2, extra2, err := LoadCheckpointExtra(path)
+	if err != nil {
+		t.Fatalf("loading what was saved: %v", err)
+	}
+	bits := func(v []float64) []uint64 {
+		b := make([]uint64, len(v))
+		for i, x := range v {
+			b[i] = math.Float64bits(x)
+		}
+		return b
+	}
+	if !slices.Equal(bits(m.Theta), bits(m2.Theta)) || !reflect.DeepEqual(m.Config, m2.Config) {
+		t.Fatalf("θ or the architecture changed on a save and load (%v, %v)", m.Config, m2.Config)
+	}
+	if meta.Pool != meta2.Pool || meta.Version != meta2.Version || !maps.Equal(meta.Metrics, meta2.Metrics) || !reflect.DeepEqual(m.Config, meta2.Config) {
+		t.Fatalf("metadata %+v loaded back as %+v", meta, meta2)
+	}
+	if len(extra) != len(extra2) {
+		t.Fatalf("%d extra tensors loaded back, want %d", len(extra2), len(extra))
+	}
+	for k, v := range extra {
+		if !slices.Equal(bits(v), bits(extra2[k])) {
+			t.Fatalf("extra tensor %s changed on a save and load", k)
+		}
+	}
+	if err := SaveCheckpointExtra(path, m2, meta2, extra2); err != nil {
+		t.Fatal(err)
+	}
+	if second, _ := os.ReadFile(path); !bytes.Equal(first, second) {
+		t.Fatal("saving the same checkpoint twice gave different files")
 	}
 }
 

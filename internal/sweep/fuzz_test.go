@@ -3,16 +3,18 @@ package sweep
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 )
 
 // FuzzRead feeds arbitrary config.json and runs.jsonl files to Read (with
 // the synthetic testKind): it must return records inside the grid, unique
-// and checked, or an error, never panic, and allocate no more than the
-// files' size calls for.
+// and checked, which re-encode to a folder that reads back the same, or an
+// error, never panic, and allocate no more than the files' size calls for.
 func FuzzRead(f *testing.F) {
-	dir := f.TempDir()
+	dir, again := f.TempDir(), f.TempDir()
 	f.Fuzz(func(t *testing.T, config, runs []byte) {
 		if err := os.WriteFile(filepath.Join(dir, ConfigFile), config, 0o644); err != nil {
 			t.Fatal(err)
@@ -39,6 +41,23 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("record %+v accepted with a wrong seed or result", r)
 			}
 			seen[r.key()] = true
+		}
+		// The records re-encode (WriteRuns) to a folder that reads back the
+		// same, sorted.
+		if err := os.WriteFile(filepath.Join(again, ConfigFile), config, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteRuns(filepath.Join(again, RunsFile), slices.Clone(d.Runs)); err != nil {
+			t.Fatalf("writing back the records read: %v", err)
+		}
+		d2, err := testKind.Read(again)
+		if err != nil {
+			t.Fatalf("reading back the records written: %v", err)
+		}
+		want := slices.Clone(d.Runs)
+		sortRecords(want)
+		if d2.Hash != d.Hash || len(want) > 0 && !reflect.DeepEqual(d2.Runs, want) {
+			t.Fatalf("records %+v read back as %+v", want, d2.Runs)
 		}
 	})
 }
