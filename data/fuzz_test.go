@@ -95,7 +95,9 @@ func roundTrip(t *testing.T, path string, ts map[string]Tensor, md map[string]st
 			t.Fatalf("metadata %q: %q read back, want %q", k, md2[k], v)
 		}
 	}
-	same := func(a, b float64) bool { return a == b && math.Signbit(a) == math.Signbit(b) || math.IsNaN(a) && math.IsNaN(b) }
+	same := func(a, b float64) bool {
+		return a == b && math.Signbit(a) == math.Signbit(b) || math.IsNaN(a) && math.IsNaN(b)
+	}
 	for name, a := range ts {
 		b, ok := ts2[name]
 		if !ok || a.DType != b.DType || !slices.Equal(a.Shape, b.Shape) || !slices.Equal(a.I64, b.I64) || len(a.F64) != len(b.F64) {
