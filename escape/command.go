@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
@@ -232,13 +233,15 @@ type FitResult struct {
 	Data      SweepData
 	Rates     []PointRate
 	Relations []RelationFit
-	// Files are the files written.
-	Files []string
+	// Files are the files written; Removed the files of an earlier fit
+	// removed from the folder first.
+	Files, Removed []string
 }
 
 // Fit reads the sweep folder dir, estimates each point's rate with its
 // prediction, fits the relations and writes rates.csv, fit.json and the
-// figures into out (WriteFit).
+// figures into out (WriteFit), after removing an earlier fit's files
+// there.
 func Fit(dir, out, version string) (FitResult, error) {
 	var res FitResult
 	var err error
@@ -249,8 +252,33 @@ func Fit(dir, out, version string) (FitResult, error) {
 		return res, err
 	}
 	res.Relations = FitRelations(res.Rates)
+	if res.Removed, err = removeFit(out); err != nil {
+		return res, err
+	}
 	res.Files, err = WriteFit(out, res.Data, res.Rates, res.Relations, version)
 	return res, err
+}
+
+// removeFit removes the files an earlier fit wrote into dir — rates.csv,
+// fit.json and the figures its fit.json lists — so that a fit of another
+// sweep or grid never leaves the old relations' figures beside its own. It
+// returns the names removed.
+func removeFit(dir string) ([]string, error) {
+	names := []string{"rates.csv", "fit.json"}
+	if b, err := os.ReadFile(filepath.Join(dir, "fit.json")); err == nil {
+		var old struct {
+			Figures []string `json:"figures"`
+		}
+		if json.Unmarshal(b, &old) == nil {
+			for _, f := range old.Figures {
+				// Only the names WriteFit gives, never a path.
+				if strings.HasPrefix(f, "fit-") && !strings.ContainsAny(f, `/\`) {
+					names = append(names, f+".png", f+".svg")
+				}
+			}
+		}
+	}
+	return removeFiles(dir, names...)
 }
 
 // SaveBuiltin writes the builtin config name as dir/name.json (creating

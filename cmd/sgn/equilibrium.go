@@ -100,6 +100,12 @@ func runEquilibrium(a *app, args []string) error {
 		return err
 	}
 	defer release()
+	// Everything is checked: an earlier run's files go before this one
+	// computes, so a run stopped half-way never leaves a mix of two.
+	if err := a.removeFiles("equilibrium", *out, *quiet, equilibrium.JSONFile, equilibrium.CSVFile,
+		equilibrium.FigureBase+".png", equilibrium.FigureBase+".svg"); err != nil {
+		return err
+	}
 
 	var bar *progress
 	stage := ""
@@ -172,7 +178,14 @@ func runEquilibriumEscape(a *app, args []string) error {
 	defer release()
 	var bar *progress
 	stage := ""
+	var cleanErr error
 	rep, err := equilibrium.MeasureEscape(*dir, points, *runs, *topK, *workers, func(st string, done, total int) {
+		if stage == "" {
+			// The sweep has been read and checked: an earlier run's files
+			// go before this one computes.
+			cleanErr = a.removeFiles("equilibrium escape", *out, *quiet, equilibrium.EscapeJSONFile,
+				equilibrium.EscapeFigureBase+".png", equilibrium.EscapeFigureBase+".svg")
+		}
 		if st != stage {
 			bar.Done()
 			stage = st
@@ -181,6 +194,9 @@ func runEquilibriumEscape(a *app, args []string) error {
 		bar.Update(done, "")
 	})
 	bar.Done()
+	if err == nil {
+		err = cleanErr
+	}
 	if err != nil {
 		return err
 	}

@@ -495,7 +495,7 @@ func runEscapeFit(a *app, args []string) error {
 		"escape fit DIR [--out DIR]",
 		"sgn escape fit out/sweep")
 	out := fs.String("out", "", "output `folder` (default: the sweep folder)")
-	fs.Bool("quiet", false, "no progress (fit prints none)")
+	quiet := fs.Bool("quiet", false, "no progress (fit prints none) and no notice")
 	dirs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -515,6 +515,9 @@ func runEscapeFit(a *app, args []string) error {
 	}
 	defer release()
 	res, err := escape.Fit(dirs[0], *out, version)
+	if len(res.Removed) > 0 && !*quiet {
+		fmt.Fprintf(a.stderr, "sgn escape fit: removed the earlier fit's %s from %s\n", strings.Join(res.Removed, ", "), *out)
+	}
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,11 @@ func runNoise(a *app, args []string) error {
 		return err
 	}
 	defer release()
+	// Everything is checked: an earlier run's files go before this one
+	// computes, so a run stopped half-way never leaves a mix of two.
+	if err := a.removeFiles("noise", f.out, f.quiet, noiseFiles()...); err != nil {
+		return err
+	}
 	if !f.quiet {
 		fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
 			m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(f.opt.BatchSizes), f.opt.Minibatches)
@@ -180,4 +185,10 @@ func noiseSummary(a *app, r *noiseshape.Report) {
 		}
 		fmt.Fprintf(a.stdout, "%6d  %-34s  %-40s\n", b.BatchSize, ap, am)
 	}
+}
+
+// noiseFiles are the files sgn noise writes into its folder.
+func noiseFiles() []string {
+	return []string{"noise.json", noiseshape.SummaryCSVFile, noiseshape.PanelsBase + ".png", noiseshape.PanelsBase + ".svg",
+		noiseshape.VsBatchBase + ".png", noiseshape.VsBatchBase + ".svg"}
 }

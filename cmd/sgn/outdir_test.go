@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,5 +223,99 @@ func TestCovarianceFailureLosesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "random.safetensors")); err == nil {
 		t.Errorf("a failed run left random.safetensors")
+	}
+}
+
+// A one-shot command into the folder of its own earlier run starts clean:
+// escape fit of another sweep leaves none of the earlier fit's figures;
+// noise and report remove the earlier run's files first and say so.
+func TestOneShotCommandsStartClean(t *testing.T) {
+	base := t.TempDir()
+	two := writeConfig(t, base, 1, "doublewell") // sgld and sgd-diffusion
+	one := filepath.Join(base, "sgld-only.json")
+	os.WriteFile(one, []byte(strings.NewReplacer(`"dynamics": ["sgld", "sgd-diffusion"]`, `"dynamics": ["sgld"]`, `"batch_size": [1, 2],`, "").Replace(fmt.Sprintf(escapeTestConfig, 1, "doublewell"))), 0o644)
+	fit := filepath.Join(base, "fit")
+	for i, cfg := range []string{two, one} {
+		sw := filepath.Join(base, fmt.Sprintf("sweep%d", i))
+		if code, _, stderr := run("escape", "sweep", "--config", cfg, "--out", sw, "--quiet"); code != 0 {
+			t.Fatal(stderr)
+		}
+		code, _, stderr := run("escape", "fit", sw, "--out", fit)
+		if code != 0 {
+			t.Fatal(stderr)
+		}
+		if i == 1 && (!strings.Contains(stderr, "removed the earlier fit's rates.csv, fit.json, ") || !strings.Contains(stderr, "fit-sgd-diffusion-vs-batch-size.png")) {
+			t.Errorf("second fit: stderr %q", stderr)
+		}
+	}
+	if stale, _ := filepath.Glob(filepath.Join(fit, "fit-sgd-diffusion-*")); len(stale) > 0 {
+		t.Errorf("the earlier fit's figures are still there: %v", stale)
+	}
+	if _, err := os.Stat(filepath.Join(fit, "fit-sgld-vs-log-sharpness.png")); err != nil {
+		t.Errorf("the second fit's figure is missing: %v", err)
+	}
+
+	rep := filepath.Join(base, "report")
+	for i := range 2 {
+		code, _, stderr := run("report", fit, "--out", rep)
+		if code != 0 || (i == 1) != strings.Contains(stderr, "removed the earlier run's report.json, index.html") {
+			t.Errorf("report %d: exit %d, stderr %q", i, code, stderr)
+		}
+	}
+
+	mnistOrSkip(t)
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 4, 10}, 1, 4)
+	noise := filepath.Join(base, "noise")
+	for i := range 2 {
+		code, _, stderr := run("noise", "--checkpoint", ck, "--first", "64", "--batch-size", "8", "--minibatches", "20", "--workers", "1", "--out", noise)
+		if code != 0 || (i == 1) != strings.Contains(stderr, "removed the earlier run's noise.json, noise.csv") {
+			t.Errorf("noise %d: exit %d, stderr %q", i, code, stderr)
+		}
+	}
+}
+
+// Commands whose files would collide refuse each other's folders (exit 1,
+// one line) and leave them as they were: a single escape run and the three
+// kinds of sweep.
+func TestFoldersOfOtherKindsAreRefused(t *testing.T) {
+	base := t.TempDir()
+	escRun, escSweep, selRun := filepath.Join(base, "esc-run"), filepath.Join(base, "esc-sweep"), filepath.Join(base, "sel-run")
+	for _, args := range [][]string{
+		{"escape", "run", "--dynamics", "sgld", "--runs", "3", "--max-steps", "100", "--out", escRun, "--quiet"},
+		{"escape", "sweep", "--config", writeConfig(t, base, 1, "doublewell"), "--out", escSweep, "--quiet"},
+		{"selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "2", "--steps", "10", "--burn-in", "1", "--out", selRun, "--quiet"},
+	} {
+		if code, _, stderr := run(args...); code != 0 {
+			t.Fatalf("%v: %s", args, stderr)
+		}
+	}
+	snapshot := func(d string) string {
+		var b strings.Builder
+		es, _ := os.ReadDir(d)
+		for _, e := range es {
+			c, _ := os.ReadFile(filepath.Join(d, e.Name()))
+			fmt.Fprintf(&b, "%s %q\n", e.Name(), c)
+		}
+		return b.String()
+	}
+	for _, c := range []struct {
+		dir  string
+		args []string
+		want string
+	}{
+		{selRun, []string{"escape", "run", "--dynamics", "sgld", "--runs", "3", "--max-steps", "100"}, "not an escape sweep's"},
+		{escRun, []string{"selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "2", "--steps", "10"}, "not a sweep folder"},
+		{escSweep, []string{"selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "2", "--steps", "10"}, escSweep},
+		{selRun, []string{"escape", "sweep", "--config", writeConfig(t, base, 1, "doublewell")}, selRun},
+		{escSweep, []string{"selection", "networks", "sweep"}, escSweep},
+	} {
+		before := snapshot(c.dir)
+		code, _, stderr := run(append(c.args, "--out", c.dir, "--quiet")...)
+		if code != 1 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v into %s: exit %d, stderr %q; want exit 1 and one line with %q", c.args, c.dir, code, stderr, c.want)
+		}
+		if snapshot(c.dir) != before {
+			t.Errorf("%v changed the files of %s", c.args, c.dir)
+		}
 	}
 }

@@ -15,7 +15,7 @@ func runReport(a *app, args []string) error {
 		"report DIR... [--out DIR]",
 		"sgn report out/cvh out/noise out/sgld out/escape-figure out/selection out/equilibrium --out out/paper")
 	out := fs.String("out", "out/paper", "output `folder` for index.html and report.json")
-	fs.Bool("quiet", false, "no progress (report prints none)")
+	quiet := fs.Bool("quiet", false, "no progress (report prints none) and no notice")
 	dirs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -35,6 +35,9 @@ func runReport(a *app, args []string) error {
 	defer release()
 	r, err := report.Build(dirs, version)
 	if err != nil {
+		return err
+	}
+	if err := a.removeFiles("report", *out, *quiet, "report.json", "index.html"); err != nil {
 		return err
 	}
 	if err := report.Write(r, *out); err != nil {
