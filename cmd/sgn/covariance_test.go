@@ -26,7 +26,7 @@ func TestCovarianceCheckpoint(t *testing.T) {
 	ck := covTinyCheckpoint(t, tmp, 4)
 	out := filepath.Join(tmp, "cvh")
 	code, stdout, stderr := run("covariance", "--mnist", dir, "--checkpoint", ck, "--first", "300", "--batch-size", "16,64",
-		"--random-seed", "5", "--mode", "full", "--heatmap-k", "8", "--workers", "2", "--out", out, "--quiet")
+		"--init-seed", "5", "--mode", "full", "--heatmap-k", "8", "--workers", "2", "--out", out, "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}

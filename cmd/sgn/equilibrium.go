@@ -36,7 +36,8 @@ func runEquilibrium(a *app, args []string) error {
 	fs.IntVar(&s.Every, "every", equilibrium.DefaultEvery, "sample θ every `m` steps")
 	fs.IntVar(&s.TopK, "top-k", equilibrium.DefaultTopK, "number of top Hessian eigendirections (k = 1…K of the low-dimensional fraction)")
 	fs.IntVar(&s.Bulk, "bulk", equilibrium.DefaultBulk, fmt.Sprintf("number of further eigendirections drawn at random from the rest of the spectrum when P ≤ %d (-1: none)", equilibrium.FullMaxParams))
-	fs.Float64Var(&s.D, "sgld-d", 0, "SGLD diffusion D (0: η·tr C/(2P), the noise power of SGD)")
+	fs.Float64Var(&s.D, "temperature", 0, "SGLD diffusion coefficient D (default: η·tr C/(2P), the noise power of SGD)")
+	deprecatedFlag(fs, a.stderr, "equilibrium", "sgld-d", "temperature")
 	fs.IntVar(&s.Batches, "batches", equilibrium.DefaultBatches, "number of batch means of the 95% intervals")
 	fs.IntVar(&s.Descend, "descend", defaultDescend, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring, θ₀ is where they end (0: measure at the checkpoint)")
 	fs.StringVar(&s.Center, "center", equilibrium.CenterTheta0, "measure θ − θ₀ (theta0) or θ − θ_GD(t), the noise-free gradient-descent path from θ₀ (gd: removes the drift when θ₀ is not a minimum; one more full-batch gradient per step)")
@@ -57,8 +58,8 @@ func runEquilibrium(a *app, args []string) error {
 		return usagef("--checkpoint FILE is required (see -h)")
 	case *out == "":
 		return usagef("--out DIR is required (see -h)")
-	case set["sgld-d"] && !(s.D > 0):
-		return usagef("--sgld-d %v: want a positive number", s.D)
+	case set["temperature"] && !(s.D > 0):
+		return usagef("--temperature %v: want a positive number", s.D)
 	case s.Bulk < -1:
 		return usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
 	case set["bulk"] && s.Bulk == 0:

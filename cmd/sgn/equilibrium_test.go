@@ -107,7 +107,7 @@ func TestEquilibriumUsage(t *testing.T) {
 		{[]string{"--checkpoint", ck, "--out", out, "--eta", "-1"}, "--eta"},
 		{[]string{"--checkpoint", ck, "--out", out, "--batch-size", "500"}, "--batch-size"},
 		{[]string{"--checkpoint", ck, "--out", out, "--top-k", "371"}, "--top-k"},
-		{[]string{"--checkpoint", ck, "--out", out, "--sgld-d", "-2"}, "--sgld-d"},
+		{[]string{"--checkpoint", ck, "--out", out, "--temperature", "-2"}, "--temperature"},
 		{[]string{"--checkpoint", ck, "--out", out, "--first", "-3"}, "--first"},
 		{[]string{"--checkpoint", ck, "--out", out, "--eta", "0"}, "--eta 0"},
 		{[]string{"--checkpoint", ck, "--out", out, "--batch-size", "0"}, "--batch-size 0"},

@@ -37,7 +37,8 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	f.sel = addSelectionFlags(fs, 2000, "the Hessian of the mean loss")
 	fs.IntVar(&o.TopK, "top-k", 20, "number of largest eigenvalues by Lanczos")
 	fs.IntVar(&o.BottomK, "bottom-k", 0, "number of smallest eigenvalues by Lanczos")
-	fs.IntVar(&o.MaxIter, "max-iter", 0, "cap on the Lanczos Krylov dimension (0: min(P, max(300, 10k)))")
+	fs.IntVar(&o.MaxIter, "max-iterations", 0, "cap on the Lanczos Krylov dimension (default: min(P, max(300, 10k)))")
+	deprecatedFlag(fs, a.stderr, "hessian", "max-iter", "max-iterations")
 	fs.Float64Var(&o.Tol, "tol", 1e-6, "Lanczos stopping tolerance: every residual ‖Hv − λv‖ ≤ tol·max|λ|")
 	fs.BoolVar(&o.Trace, "trace", false, "estimate the trace by Hutchinson's method (Rademacher probes)")
 	fs.Float64Var(&o.TraceTol, "trace-tol", 1e-2, "Hutchinson stops when stderr ≤ trace-tol·|estimate| (after 10 probes) or at --trace-max")
@@ -108,7 +109,7 @@ func runHessian(a *app, args []string) error {
 		return err
 	}
 	if l := rep.Lanczos; l != nil && !l.Converged && !*f.quiet {
-		fmt.Fprintf(a.stderr, "sgn hessian: warning: Lanczos stopped at --max-iter %d before every residual reached --tol %g; see the residuals\n", l.MaxIter, l.Tol)
+		fmt.Fprintf(a.stderr, "sgn hessian: warning: Lanczos stopped at --max-iterations %d before every residual reached --tol %g; see the residuals\n", l.MaxIter, l.Tol)
 	}
 	hessSummary(a, rep, *f.out)
 	return nil
@@ -125,7 +126,7 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 	case o.BottomK < 0:
 		return usagef("--bottom-k %d: want ≥ 0", o.BottomK)
 	case o.MaxIter < 0:
-		return usagef("--max-iter %d: want ≥ 0 (0 for the default)", o.MaxIter)
+		return usagef("--max-iterations %d: want ≥ 0 (0 for the default)", o.MaxIter)
 	case !(o.Tol > 0) || math.IsInf(o.Tol, 0):
 		return usagef("--tol %v: want a positive number", o.Tol)
 	case !(o.TraceTol > 0) || math.IsInf(o.TraceTol, 0):

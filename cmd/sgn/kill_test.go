@@ -108,7 +108,7 @@ func TestKilledRunsResumeToTheSameFiles(t *testing.T) {
 	// killed after a seeded random number of logged epochs plus a seeded
 	// random delay of up to 20 ms (inside an epoch or inside a write).
 	trainArgs := []string{"train", "--layers", "49,8,10", "--activation", "tanh", "--first", "400", "--test-first", "200",
-		"--batch-size", "10", "--epochs", "16", "--momentum", "0.9", "--lr", "0.05", "--quiet", "--out"}
+		"--batch-size", "10", "--epochs", "16", "--momentum", "0.9", "--eta", "0.05", "--quiet", "--out"}
 	ref := t.TempDir()
 	killWhen(t, never, 0, append(trainArgs, ref)...)
 	dir := t.TempDir()

@@ -120,8 +120,8 @@ func TestFreshTrainStartsClean(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// --lr 1e308 diverges at once: the run fails before its first checkpoint.
-	code, _, stderr := run("train", "--layers", "49,6,10", "--first", "200", "--test-first", "100", "--epochs", "1", "--lr", "1e308", "--out", dir)
+	// --eta 1e308 diverges at once: the run fails before its first checkpoint.
+	code, _, stderr := run("train", "--layers", "49,6,10", "--first", "200", "--test-first", "100", "--epochs", "1", "--eta", "1e308", "--out", dir)
 	if code != 1 {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}

@@ -15,7 +15,7 @@ import (
 
 const trainExample = `sgn train --preset figure --out out/figure-model
 sgn train --preset mnist --out out/mnist-model
-sgn train --layers 49,32,10 --activation relu --pool 4 --lr 0.05 --batch-size 32 --epochs 5 --out out/small
+sgn train --layers 49,32,10 --activation relu --pool 4 --eta 0.05 --batch-size 32 --epochs 5 --out out/small
 sgn train --resume out/figure-model --epochs 30`
 
 // trainFlags are the flags of 'sgn train'.
@@ -36,7 +36,8 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	f.activation = fs.String("activation", "", "hidden activation: "+strings.Join(model.ActivationNames(), " or "))
 	f.initName = fs.String("init", "", "initialisation: auto (glorot for tanh, he for relu), glorot, he or torch")
 	f.pool = fs.Int("pool", 0, "average pooling of the 28×28 images: 1, 2 or 4")
-	f.lr = fs.Float64("lr", 0, "learning rate η")
+	f.lr = fs.Float64("eta", 0, "learning rate (step size) η")
+	deprecatedFlag(fs, a.stderr, "train", "lr", "eta")
 	f.batch = fs.Int("batch-size", 0, "minibatch size B")
 	f.epochs = fs.Int("epochs", 0, "number of epochs")
 	f.steps = fs.Int("steps", 0, "stop after this many SGD steps instead of epochs")
@@ -114,7 +115,11 @@ func trainError(err error) error {
 	var se *train.SettingError
 	switch {
 	case errors.As(err, &se):
-		return usagef("--%s %s", strings.ReplaceAll(se.Field, "_", "-"), se.Detail)
+		name := strings.ReplaceAll(se.Field, "_", "-")
+		if name == "lr" {
+			name = "eta" // the flag of the learning rate in every command
+		}
+		return usagef("--%s %s", name, se.Detail)
 	case errors.Is(err, train.ErrFinished):
 		return fmt.Errorf("%w (raise --epochs or --steps)", err)
 	default:
@@ -123,7 +128,7 @@ func trainError(err error) error {
 }
 
 // trainResumeFlags may not be given with --resume: the checkpoint fixes them.
-var trainResumeFlags = []string{"preset", "layers", "activation", "init", "pool", "lr", "batch-size", "momentum", "weight-decay", "seed", "data-seed", "first", "random", "test-first", "engine"}
+var trainResumeFlags = []string{"preset", "layers", "activation", "init", "pool", "eta", "batch-size", "momentum", "weight-decay", "seed", "data-seed", "first", "random", "test-first", "engine"}
 
 // trainJob builds the job from the flags: the checkpoint's settings for
 // --resume, otherwise the preset overridden by the flags given; then it
@@ -198,7 +203,7 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 	if set["pool"] {
 		s.Pool = *f.pool
 	}
-	if set["lr"] {
+	if set["eta"] {
 		s.LR = *f.lr
 	}
 	if set["batch-size"] {

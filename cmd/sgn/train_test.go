@@ -26,7 +26,7 @@ func TestTrainCommand(t *testing.T) {
 	if code, _, errs := run("train", "--resume", dir, "--epochs", "3", "--quiet"); code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}
-	if code, _, errs := run("train", "--resume", dir, "--lr", "0.5", "--quiet"); code != 2 || !strings.Contains(errs, "--lr") {
+	if code, _, errs := run("train", "--resume", dir, "--eta", "0.5", "--quiet"); code != 2 || !strings.Contains(errs, "--eta") {
 		t.Errorf("resume with --lr: exit %d, %q", code, errs)
 	}
 }
@@ -56,7 +56,7 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--layers", "50,10", "--out", tmp}, 2, "input width"},
 		{[]string{"--batch-size", "0", "--out", tmp}, 2, "--batch-size"},
 		{[]string{"--batch-size", "5000", "--out", tmp}, 2, "--batch-size"},
-		{[]string{"--lr", "-0.1", "--out", tmp}, 2, "--lr"},
+		{[]string{"--eta", "-0.1", "--out", tmp}, 2, "--eta"},
 		{[]string{"--pool", "3", "--out", tmp}, 2, "--pool"},
 		{[]string{"--epochs", "1"}, 2, "--out"},
 		{[]string{"--bogus", "--out", tmp}, 2, "bogus"},
@@ -89,7 +89,7 @@ func TestTrainBadInput(t *testing.T) {
 	}
 	// a diverging run: exit 1, says so, writes no checkpoint
 	dir := filepath.Join(tmp, "div")
-	code, _, errs := run(append(append([]string{}, base...), "--layers", "49,16,10", "--activation", "relu", "--lr", "1e200", "--out", dir)...)
+	code, _, errs := run(append(append([]string{}, base...), "--layers", "49,16,10", "--activation", "relu", "--eta", "1e200", "--out", dir)...)
 	if code != 1 || !strings.Contains(errs, "diverged") {
 		t.Errorf("diverging run: exit %d, %q", code, errs)
 	}

@@ -86,7 +86,7 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	if D == 0 {
 		D = s.Eta * cs.traceC / (2 * float64(P))
 		if !(D > 0) {
-			return nil, fmt.Errorf("tr C = %v at θ₀: the default SGLD diffusion η·tr C/(2P) is not positive; give sgld-d", cs.traceC)
+			return nil, fmt.Errorf("tr C = %v at θ₀: the default SGLD diffusion η·tr C/(2P) is not positive; give --temperature", cs.traceC)
 		}
 	}
 	r.Minimum.SGLDD = D

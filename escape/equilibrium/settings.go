@@ -145,7 +145,7 @@ func (s Settings) Validate(P, N int) error {
 	case s.TopK < 1 || s.TopK > P:
 		return fmt.Errorf("top-k %d: want 1..%d (the number of parameters)", s.TopK, P)
 	case s.D < 0 || math.IsNaN(s.D) || math.IsInf(s.D, 0):
-		return fmt.Errorf("sgld-d %v: want a positive number (0 for η·tr C/(2P))", s.D)
+		return fmt.Errorf("temperature %v: want a positive number (0 for η·tr C/(2P))", s.D)
 	case s.Center != CenterTheta0 && s.Center != CenterGD:
 		return fmt.Errorf("center %q: want %s or %s", s.Center, CenterTheta0, CenterGD)
 	case s.Batches < 2:
