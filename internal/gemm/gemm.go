@@ -5,9 +5,10 @@
 // GotoBLAS/BLIS algorithm (K. Goto and R. van de Geijn, "Anatomy of
 // high-performance matrix multiplication", ACM TOMS 34(3), 2008): op(B) is
 // packed into kc×nc blocks of nr-column panels, op(A) into mc×kc blocks of
-// mr-row panels, and a register-blocked mr×nr micro-kernel written in
-// assembly (AVX-512, or AVX2 with FMA, chosen at run time) multiplies the
-// panels. On other processors Dgemm is gonum's.
+// mr-row panels (when A is not transposed the kernel reads its rows in
+// place instead: packing them would transpose them), and a register-blocked
+// mr×nr micro-kernel written in assembly (AVX-512, or AVX2 with FMA, chosen
+// at run time) multiplies the panels. On other processors Dgemm is gonum's.
 //
 // The result of a call depends only on its arguments and the processor's
 // instruction set, never on timing: every element of C is accumulated in
@@ -35,6 +36,9 @@ type microKernel struct {
 	name      string
 	mr, nr    int
 	fn, store func(k int, a, b, c *float64, ldc int, alpha float64)
+	// rows and rowsStore are fn and store reading the mr rows of A in
+	// place (a[i·lda + p]) instead of a packed panel; nil: A is packed.
+	rows, rowsStore func(k int, a *float64, lda int, b, c *float64, ldc int, alpha float64)
 }
 
 // Cache blocking: a kc×nr panel of B stays in L1 while the mr-row panels of
@@ -163,6 +167,10 @@ func dgemm(kern *microKernel, tA, tB blas.Transpose, m, n, k int, alpha float64,
 	ws.b = grow(ws.b, min(nc, roundUp(n, nr))*kc)
 	ws.tile = grow(ws.tile, mr*nr)
 
+	// A not transposed: the kernel reads its full mr-row panels in place
+	// (packing them would transpose them); only a last partial panel is
+	// packed. The arithmetic is the same either way.
+	inPlace := !aTrans && kern.rows != nil
 	for jc := 0; jc < n; jc += nc {
 		ncur := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -170,8 +178,16 @@ func dgemm(kern *microKernel, tA, tB blas.Transpose, m, n, k int, alpha float64,
 			packB(ws.b, bTrans, b, ldb, pc, jc, kcur, ncur, nr)
 			for ic := 0; ic < m; ic += mc {
 				mcur := min(mc, m-ic)
-				packA(ws.a, aTrans, a, lda, ic, pc, mcur, kcur, mr)
-				macro(kern, ws, kcur, mcur, ncur, alpha, c[ic*ldc+jc:], ldc, beta == 0 && pc == 0)
+				var ar []float64
+				if inPlace {
+					ar = a[ic*lda+pc:]
+					if ir := mcur / mr * mr; ir < mcur {
+						packA(ws.a[ir*kcur:], aTrans, a, lda, ic+ir, pc, mcur-ir, kcur, mr)
+					}
+				} else {
+					packA(ws.a, aTrans, a, lda, ic, pc, mcur, kcur, mr)
+				}
+				macro(kern, ws, kcur, mcur, ncur, alpha, c[ic*ldc+jc:], ldc, beta == 0 && pc == 0, ar, lda)
 			}
 		}
 	}
@@ -179,13 +195,15 @@ func dgemm(kern *microKernel, tA, tB blas.Transpose, m, n, k int, alpha float64,
 
 func roundUp(x, q int) int { return (x + q - 1) / q * q }
 
-// macro multiplies the packed mcur×kcur block of A by the packed kcur×ncur
-// block of B into C (from its (ic, jc) corner), α included; it adds to C, or
-// overwrites it when store is set.
-func macro(kern *microKernel, ws *workspace, kcur, mcur, ncur int, alpha float64, c []float64, ldc int, store bool) {
-	full := kern.fn
+// macro multiplies the mcur×kcur block of A by the packed kcur×ncur block
+// of B into C (from its (ic, jc) corner), α included; it adds to C, or
+// overwrites it when store is set. A's block is packed in ws.a, or, when ar
+// is not nil, read in place from ar (row i, step p at ar[i·lda + p]) except
+// a last partial mr-row panel, packed in ws.a.
+func macro(kern *microKernel, ws *workspace, kcur, mcur, ncur int, alpha float64, c []float64, ldc int, store bool, ar []float64, lda int) {
+	full, rows := kern.fn, kern.rows
 	if store {
-		full = kern.store
+		full, rows = kern.store, kern.rowsStore
 	}
 	mr, nr := kern.mr, kern.nr
 	tile := ws.tile
@@ -194,13 +212,29 @@ func macro(kern *microKernel, ws *workspace, kcur, mcur, ncur int, alpha float64
 		bp := ws.b[jr*kcur : (jr+nr)*kcur]
 		for ir := 0; ir < mcur; ir += mr {
 			mrr := min(mr, mcur-ir)
-			ap := ws.a[ir*kcur : (ir+mr)*kcur]
+			inPlace := ar != nil && mrr == mr
+			var ap []float64
+			if inPlace {
+				// Rows ir … ir+mr−1, steps 0 … kcur−1 lie inside A:
+				// Dgemm checked len(a).
+				ap = ar[ir*lda : (ir+mr-1)*lda+kcur]
+			} else {
+				ap = ws.a[ir*kcur : (ir+mr)*kcur]
+			}
 			if mrr == mr && nrr == nr {
 				// The whole tile lies inside C: Dgemm checked len(c).
-				full(kcur, &ap[0], &bp[0], &c[ir*ldc+jr], ldc, alpha)
+				if inPlace {
+					rows(kcur, &ap[0], lda, &bp[0], &c[ir*ldc+jr], ldc, alpha)
+				} else {
+					full(kcur, &ap[0], &bp[0], &c[ir*ldc+jr], ldc, alpha)
+				}
 				continue
 			}
-			kern.store(kcur, &ap[0], &bp[0], &tile[0], nr, alpha)
+			if inPlace {
+				kern.rowsStore(kcur, &ap[0], lda, &bp[0], &tile[0], nr, alpha)
+			} else {
+				kern.store(kcur, &ap[0], &bp[0], &tile[0], nr, alpha)
+			}
 			for i := 0; i < mrr; i++ {
 				row := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nrr]
 				t := tile[i*nr : i*nr+nrr]

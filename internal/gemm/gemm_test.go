@@ -191,3 +191,32 @@ func TestDgemmPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestDgemmInPlaceA: reading A's rows in place (kernel.rows) gives the same
+// bits as packing them, as the comment on dgemm says.
+func TestDgemmInPlaceA(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, kern := range kernels() {
+		if kern.rows == nil {
+			continue
+		}
+		packed := kern
+		packed.rows, packed.rowsStore = nil, nil
+		for _, tc := range []testCase{
+			{tA: blas.NoTrans, tB: blas.Trans, m: 128, n: 100, k: 784, alpha: 1, beta: 1},
+			{tA: blas.NoTrans, tB: blas.NoTrans, m: 3*kern.mr + 5, n: 2*kern.nr + 3, k: 300, alpha: -0.7, beta: 0},
+			{tA: blas.NoTrans, tB: blas.Trans, m: 200, n: 10, k: 100, alpha: 1, beta: 0.5},
+		} {
+			tc.lda, tc.ldb, tc.ldc = ld(tc.tA, tc.m, tc.k, r), ld(tc.tB, tc.k, tc.n, r), tc.n+r.IntN(3)
+			a, b, c := tc.operands(r)
+			got := append([]float64(nil), c...)
+			dgemm(&kern, tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a, tc.lda, b, tc.ldb, tc.beta, got, tc.ldc)
+			dgemm(&packed, tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a, tc.lda, b, tc.ldb, tc.beta, c, tc.ldc)
+			for i := range c {
+				if math.Float64bits(got[i]) != math.Float64bits(c[i]) && !(math.IsNaN(got[i]) && math.IsNaN(c[i])) {
+					t.Fatalf("%v (%s): C[%d] = %v in place, %v packed", tc, kern.name, i, got[i], c[i])
+				}
+			}
+		}
+	}
+}

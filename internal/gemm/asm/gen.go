@@ -27,6 +27,9 @@ type kernel struct {
 	mr, nv int    // rows of the tile and registers per row (nr = nv·width)
 	unroll int    // k steps per iteration of the main loop
 	store  bool   // C ← α·tile instead of C ← C + α·tile (C is not read)
+	// rows: a is read in place, mr rows of a row-major matrix lda apart
+	// (a[i·lda + p]), instead of a packed panel (a[p·mr + i]).
+	rows bool
 }
 
 func main() {
@@ -38,6 +41,10 @@ func main() {
 		{name: "kernelAVX2Store", reg: "Y", width: 4, mr: 6, nv: 2, unroll: 4, store: true},
 		{name: "kernelAVX512", reg: "Z", width: 8, mr: 8, nv: 2, unroll: 4},
 		{name: "kernelAVX512Store", reg: "Z", width: 8, mr: 8, nv: 2, unroll: 4, store: true},
+		{name: "kernelAVX2Rows", reg: "Y", width: 4, mr: 6, nv: 2, unroll: 4, rows: true},
+		{name: "kernelAVX2RowsStore", reg: "Y", width: 4, mr: 6, nv: 2, unroll: 4, store: true, rows: true},
+		{name: "kernelAVX512Rows", reg: "Z", width: 8, mr: 8, nv: 2, unroll: 4, rows: true},
+		{name: "kernelAVX512RowsStore", reg: "Z", width: 8, mr: 8, nv: 2, unroll: 4, store: true, rows: true},
 	} {
 		k.write(&w)
 	}
@@ -64,15 +71,50 @@ func (k kernel) write(w *strings.Builder) {
 	bReg := func(j int) string { return k.r(nacc + j) }
 	bc := k.r(nacc + k.nv)
 	vb := 8 * k.width // bytes per vector
-	fmt.Fprintf(w, "\n// func %s(k int, a, b, c *float64, ldc int, alpha float64)\n", k.name)
 	op := "+="
 	if k.store {
 		op = "="
 	}
-	fmt.Fprintf(w, "// C[0:%d, 0:%d] %s alpha · Σ_p a[p·%d : p·%d+%d]ᵀ b[p·%d : p·%d+%d], C row-major with stride ldc.\n",
-		k.mr, k.nv*k.width, op, k.mr, k.mr, k.mr, k.nv*k.width, k.nv*k.width, k.nv*k.width)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
-	w.WriteString("\tMOVQ k+0(FP), CX\n\tMOVQ a+8(FP), SI\n\tMOVQ b+16(FP), DI\n\tMOVQ c+24(FP), DX\n\tMOVQ ldc+32(FP), R8\n\tSHLQ $3, R8\n")
+	// Argument offsets: the rows variant has lda after a.
+	offB, offC, offLdc, offAlpha, frame := 16, 24, 32, 40, 48
+	if k.rows {
+		offB, offC, offLdc, offAlpha, frame = 24, 32, 40, 48, 56
+		fmt.Fprintf(w, "\n// func %s(k int, a *float64, lda int, b, c *float64, ldc int, alpha float64)\n", k.name)
+		fmt.Fprintf(w, "// C[0:%d, 0:%d] %s alpha · Σ_p a[0:%d, p] b[p·%d : p·%d+%d], A and C row-major with strides lda and ldc.\n",
+			k.mr, k.nv*k.width, op, k.mr, k.nv*k.width, k.nv*k.width, k.nv*k.width)
+	} else {
+		fmt.Fprintf(w, "\n// func %s(k int, a, b, c *float64, ldc int, alpha float64)\n", k.name)
+		fmt.Fprintf(w, "// C[0:%d, 0:%d] %s alpha · Σ_p a[p·%d : p·%d+%d]ᵀ b[p·%d : p·%d+%d], C row-major with stride ldc.\n",
+			k.mr, k.nv*k.width, op, k.mr, k.mr, k.mr, k.nv*k.width, k.nv*k.width, k.nv*k.width)
+	}
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, frame)
+	fmt.Fprintf(w, "\tMOVQ k+0(FP), CX\n\tMOVQ a+8(FP), SI\n\tMOVQ b+%d(FP), DI\n\tMOVQ c+%d(FP), DX\n\tMOVQ ldc+%d(FP), R8\n\tSHLQ $3, R8\n",
+		offB, offC, offLdc)
+	if k.rows {
+		// R9 = lda bytes, R10 = 3·lda bytes, R11 = row 4: row i is at
+		// (SI or R11) + {0, R9, 2·R9, R10}[i%4].
+		w.WriteString("\tMOVQ lda+16(FP), R9\n\tSHLQ $3, R9\n\tLEAQ (R9)(R9*2), R10\n\tLEAQ (SI)(R9*4), R11\n")
+	}
+	aAddr := func(p, i int) string {
+		if !k.rows {
+			return fmt.Sprintf("%d(SI)", (p*k.mr+i)*8)
+		}
+		base := "SI"
+		if i >= 4 {
+			base = "R11"
+		}
+		return fmt.Sprintf("%d(%s)%s", p*8, base, []string{"", "(R9*1)", "(R9*2)", "(R10*1)"}[i%4])
+	}
+	aStep := 8 * k.mr // bytes a advances per k step
+	if k.rows {
+		aStep = 8
+	}
+	advanceA := func(steps int) {
+		fmt.Fprintf(w, "\tADDQ $%d, SI\n", aStep*steps)
+		if k.rows && k.mr > 4 {
+			fmt.Fprintf(w, "\tADDQ $%d, R11\n", aStep*steps)
+		}
+	}
 	for i := 0; i < nacc; i++ {
 		if k.reg == "Z" {
 			fmt.Fprintf(w, "\tVPXORQ %s, %s, %s\n", k.r(i), k.r(i), k.r(i))
@@ -85,7 +127,7 @@ func (k kernel) write(w *strings.Builder) {
 			fmt.Fprintf(w, "\tVMOVUPD %d(DI), %s\n", (p*k.nv+j)*vb, bReg(j))
 		}
 		for i := 0; i < k.mr; i++ {
-			fmt.Fprintf(w, "\tVBROADCASTSD %d(SI), %s\n", (p*k.mr+i)*8, bc)
+			fmt.Fprintf(w, "\tVBROADCASTSD %s, %s\n", aAddr(p, i), bc)
 			for j := 0; j < k.nv; j++ {
 				fmt.Fprintf(w, "\tVFMADD231PD %s, %s, %s\n", bc, bReg(j), k.r(i*k.nv+j))
 			}
@@ -97,14 +139,16 @@ func (k kernel) write(w *strings.Builder) {
 	for p := 0; p < k.unroll; p++ {
 		step(p)
 	}
-	fmt.Fprintf(w, "\tADDQ $%d, SI\n\tADDQ $%d, DI\n\tSUBQ $%d, CX\n\tCMPQ CX, $%d\n\tJGE %s_main\n",
-		8*k.mr*k.unroll, vb*k.nv*k.unroll, k.unroll, k.unroll, lbl)
+	advanceA(k.unroll)
+	fmt.Fprintf(w, "\tADDQ $%d, DI\n\tSUBQ $%d, CX\n\tCMPQ CX, $%d\n\tJGE %s_main\n",
+		vb*k.nv*k.unroll, k.unroll, k.unroll, lbl)
 	fmt.Fprintf(w, "%s_tail:\n\tTESTQ CX, CX\n\tJEQ %s_store\n", lbl, lbl)
 	fmt.Fprintf(w, "%s_one:\n", lbl)
 	step(0)
-	fmt.Fprintf(w, "\tADDQ $%d, SI\n\tADDQ $%d, DI\n\tDECQ CX\n\tJNE %s_one\n", 8*k.mr, vb*k.nv, lbl)
+	advanceA(1)
+	fmt.Fprintf(w, "\tADDQ $%d, DI\n\tDECQ CX\n\tJNE %s_one\n", vb*k.nv, lbl)
 	fmt.Fprintf(w, "%s_store:\n", lbl)
-	fmt.Fprintf(w, "\tVBROADCASTSD alpha+40(FP), %s\n", bc)
+	fmt.Fprintf(w, "\tVBROADCASTSD alpha+%d(FP), %s\n", offAlpha, bc)
 	for i := 0; i < k.mr; i++ {
 		for j := 0; j < k.nv; j++ {
 			if k.store {
