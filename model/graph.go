@@ -52,7 +52,10 @@ type graphChunk struct {
 	lossValue G.Value
 	x         *G.Node       // the chunk's samples (n×D), bound at each run
 	y         *tensor.Dense // its labels (n)
-	grad      []float64     // its contribution to the gradient, θ layout
+	// sink receives the chunk's contribution to the gradient (θ layout):
+	// the caller's gradient for chunk 0, own buffers for the others.
+	sink gradSink
+	own  []float64 // the chunk's own buffer (nil for chunk 0)
 }
 
 // graphChunks is the number of chunks a minibatch of batch samples is split
@@ -77,7 +80,12 @@ func (m *MLP) NewGraph(batch int) (*Graph, error) {
 	K := graphChunks(batch, m.Layout.P)
 	for c := 0; c < K; c++ {
 		lo, hi := c*batch/K, (c+1)*batch/K
-		gr.chunks = append(gr.chunks, &graphChunk{lo: lo, n: hi - lo, grad: make([]float64, m.Layout.P)})
+		ch := &graphChunk{lo: lo, n: hi - lo, sink: gradSink{layout: m.Layout}}
+		if c > 0 {
+			ch.own = make([]float64, m.Layout.P)
+			ch.sink.buf = ch.own
+		}
+		gr.chunks = append(gr.chunks, ch)
 	}
 	gr.errs = make([]error, K)
 	if err := gr.build(1); err != nil {
@@ -154,7 +162,7 @@ func (m *MLP) addChunk(g *G.ExprGraph, prefix string, ch *graphChunk, scale floa
 			opBase: newOpBase(name, hmLinear, nil, n, out),
 			n:      n, in: in, outDim: out,
 			needDx: l > 0,
-			dwBuf:  lo.W(ch.grad, l), dbBuf: lo.B(ch.grad, l),
+			layer:  l, sink: &ch.sink,
 		}
 		z, err := G.ApplyOp(lin, a, w, b)
 		if err != nil {
@@ -215,6 +223,8 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 			return 0, fmt.Errorf("label %d of sample %d is outside the model's %d classes", c, i, C)
 		}
 	}
+	// Chunk 0 writes its gradient straight into grad.
+	gr.chunks[0].sink.buf = grad
 	run := func(s int) {
 		sh := gr.shards[s]
 		for _, ch := range sh.chunks {
@@ -269,17 +279,9 @@ func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 			loss += l
 		}
 	}
-	// grad = Σ_k chunk k's gradient, in chunk order.
-	if len(gr.chunks) == 1 {
-		copy(grad, gr.chunks[0].grad)
-		return loss, nil
-	}
-	g0, g1 := gr.chunks[0].grad, gr.chunks[1].grad[:len(grad)]
-	for i := range grad {
-		grad[i] = g0[i] + g1[i]
-	}
-	for _, ch := range gr.chunks[2:] {
-		for i, v := range ch.grad[:len(grad)] {
+	// grad = Σ_k chunk k's gradient, in chunk order (chunk 0 wrote into it).
+	for _, ch := range gr.chunks[1:] {
+		for i, v := range ch.own[:len(grad)] {
 			grad[i] += v
 		}
 	}

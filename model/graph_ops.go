@@ -105,12 +105,31 @@ func scalarOf(v G.Value) (float64, error) {
 	return 0, fmt.Errorf("gradient seed is a %T, want a float64 scalar", v)
 }
 
+// gradSink is where a chunk's gradient goes, in θ's layout: a buffer the
+// graph can point elsewhere between runs (at the caller's gradient for the
+// first chunk, so that it need not be copied there).
+type gradSink struct {
+	buf    []float64
+	layout Layout
+}
+
+// view returns the tensor over part of the sink (W or B of layer l), kept
+// in *t and made anew only when the sink has moved.
+func (s *gradSink) view(t **tensor.Dense, part func(Layout, []float64, int) []float64, l int, shape ...int) *tensor.Dense {
+	d := part(s.layout, s.buf, l)
+	if *t == nil || &(*t).Float64s()[0] != &d[0] {
+		*t = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
+	}
+	return *t
+}
+
 // linearOp: (a n×in, W out×in, b out) → z = a Wᵀ + b, n×out.
 type linearOp struct {
 	opBase
 	n, in, outDim int
 	needDx        bool // whether ∂L/∂a is wanted (not for the input layer)
-	dwBuf, dbBuf  []float64
+	layer         int
+	sink          *gradSink // where ∂L/∂W and ∂L/∂b are written
 }
 
 func (op *linearOp) Arity() int { return 3 }
@@ -140,11 +159,11 @@ func (op *linearOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 			return nil, err
 		}
 	}
-	dw := &linearDwOp{opBase: newOpBase(op.name+".dW", []hm.Type{matType, matType, matType}, op.dwBuf, op.outDim, op.in), lin: op}
+	dw := &linearDwOp{opBase: opBase{name: op.name + ".dW", types: []hm.Type{matType, matType, matType}, shape: tensor.Shape{op.outDim, op.in}}, lin: op}
 	if res[1], err = G.ApplyOp(dw, grad, a); err != nil {
 		return nil, err
 	}
-	db := &linearDbOp{opBase: newOpBase(op.name+".db", []hm.Type{matType, vecType}, op.dbBuf, op.outDim), lin: op}
+	db := &linearDbOp{opBase: opBase{name: op.name + ".db", types: []hm.Type{matType, vecType}, shape: tensor.Shape{op.outDim}}, lin: op}
 	if res[2], err = G.ApplyOp(db, grad); err != nil {
 		return nil, err
 	}
@@ -170,7 +189,7 @@ func (op *linearDxOp) Do(vs ...G.Value) (G.Value, error) {
 }
 
 // linearDwOp: (∂L/∂z n×out, a n×in) → ∂L/∂W = (∂L/∂z)ᵀ a, out×in, written
-// into the graph's gradient buffer in θ's layout.
+// into the chunk's gradient sink in θ's layout.
 type linearDwOp struct {
 	opBase
 	lin *linearOp
@@ -184,8 +203,9 @@ func (op *linearDwOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	l := op.lin
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(l.n, l.outDim, in[0]), general(l.n, l.in, in[1]), 0, general(l.outDim, l.in, op.out.Float64s()))
-	return op.out, nil
+	out := l.sink.view(&op.out, Layout.W, l.layer, l.outDim, l.in)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(l.n, l.outDim, in[0]), general(l.n, l.in, in[1]), 0, general(l.outDim, l.in, out.Float64s()))
+	return out, nil
 }
 
 // linearDbOp: ∂L/∂z (n×out) → ∂L/∂b = Σ_i (∂L/∂z)_i, summed in sample order.
@@ -202,14 +222,15 @@ func (op *linearDbOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	l := op.lin
-	db := op.out.Float64s()
+	out := l.sink.view(&op.out, Layout.B, l.layer, l.outDim)
+	db := out.Float64s()
 	clear(db)
 	for i := 0; i < l.n; i++ {
 		for k, v := range in[0][i*l.outDim : (i+1)*l.outDim] {
 			db[k] += v
 		}
 	}
-	return op.out, nil
+	return out, nil
 }
 
 // actOp: z → f(z) for the hidden layers' activation.

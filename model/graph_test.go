@@ -111,19 +111,23 @@ func TestGraphProgramMatchesTapeMachine(t *testing.T) {
 		if _, err := gr.Run(b.X, b.Y, g); err != nil {
 			t.Fatal(err)
 		}
+		// x and y are bound by the run; run each shard's program again
+		// and then the tape machine, into the same gradient sinks.
 		for _, sh := range gr.shards {
+			if err := sh.prog.run(); err != nil {
+				t.Fatal(err)
+			}
 			var want [][]float64
 			var wantLoss []float64
 			for _, ch := range sh.chunks {
-				want = append(want, append([]float64(nil), ch.grad...))
-				l, err := scalarOf(ch.lossValue)
+				want = append(want, append([]float64(nil), ch.sink.buf...))
+				l, err := scalarOf(sh.prog.value(ch.loss))
 				if err != nil {
 					t.Fatal(err)
 				}
 				wantLoss = append(wantLoss, l)
-				clear(ch.grad)
+				clear(ch.sink.buf)
 			}
-			// x and y are still bound from the run.
 			vm := G.NewTapeMachine(sh.g.SubgraphRoots(sh.prog.roots...))
 			if err := vm.RunAll(); err != nil {
 				t.Fatal(err)
@@ -137,7 +141,7 @@ func TestGraphProgramMatchesTapeMachine(t *testing.T) {
 				if math.Float64bits(l) != math.Float64bits(wantLoss[k]) {
 					t.Errorf("%v chunk %d: tape machine loss %v, program %v", tc.c.Layers, k, l, wantLoss[k])
 				}
-				for i, v := range ch.grad {
+				for i, v := range ch.sink.buf {
 					if math.Float64bits(v) != math.Float64bits(want[k][i]) {
 						t.Fatalf("%v chunk %d: gradient[%d] tape machine %v, program %v", tc.c.Layers, k, i, v, want[k][i])
 					}
