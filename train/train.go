@@ -419,6 +419,14 @@ func (r *runner) record(loss, samplesPerSec float64, start time.Time) (LogLine, 
 // sgdStep applies one step of PyTorch's SGD: g ← g + λθ; v ← μv + g (v = g
 // when μ = 0); θ ← θ − ηv.
 func sgdStep(theta, grad, v []float64, s Settings) {
+	if s.WeightDecay == 0 && s.Momentum == 0 {
+		// Plain SGD, the same arithmetic without the per-element tests.
+		theta = theta[:len(grad)]
+		for i, g := range grad {
+			theta[i] -= s.LR * g
+		}
+		return
+	}
 	for i, g := range grad {
 		if s.WeightDecay != 0 {
 			g += s.WeightDecay * theta[i]

@@ -244,3 +244,20 @@ func TestTypedErrors(t *testing.T) {
 		t.Errorf("%v: errors.Is ErrDiverged %v, model.ErrNonFinite %v", wrapped, errors.Is(wrapped, ErrDiverged), errors.Is(wrapped, model.ErrNonFinite))
 	}
 }
+
+// sgdStep is PyTorch's SGD: g ← g + λθ, v ← μv + g (v = g when μ = 0),
+// θ ← θ − ηv; checked on values worked out by hand, plain and with weight
+// decay and momentum.
+func TestSGDStep(t *testing.T) {
+	theta, grad := []float64{1, 2}, []float64{0.5, -1}
+	sgdStep(theta, grad, nil, Settings{LR: 0.25})
+	if theta[0] != 0.875 || theta[1] != 2.25 {
+		t.Errorf("plain SGD: θ = %v, want [0.875 2.25]", theta)
+	}
+	theta, v := []float64{1, 2}, []float64{1, -2}
+	sgdStep(theta, grad, v, Settings{LR: 0.25, WeightDecay: 0.5, Momentum: 0.5})
+	// g = [1, 0], v = [0.5+1, −1+0] = [1.5, −1], θ = [1−0.375, 2+0.25]
+	if v[0] != 1.5 || v[1] != -1 || theta[0] != 0.625 || theta[1] != 2.25 {
+		t.Errorf("SGD with decay and momentum: θ = %v, v = %v, want [0.625 2.25], [1.5 -1]", theta, v)
+	}
+}
