@@ -110,7 +110,7 @@ func LoadCheckpointMax(path string, maxParams int) (*MLP, CheckpointMeta, map[st
 		return nil, meta, nil, fmt.Errorf("%s: input width %d does not match pool %d (MNIST pooled by %d has %d features)", path, meta.Layers[0], meta.Pool, meta.Pool, want)
 	}
 	if err := meta.Config.CheckSize(maxParams); err != nil {
-		return nil, meta, nil, fmt.Errorf("%s: %v", path, err)
+		return nil, meta, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := checkTensorHeaders(path, hs, meta.Layers); err != nil {
 		return nil, meta, nil, err

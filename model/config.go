@@ -88,16 +88,29 @@ func ParamCount(layers []int) (int, error) {
 }
 
 // CheckSize returns an error when the model of c has more than maxParams
-// parameters (or a count that overflows), naming the count and the limit.
+// parameters (a *SizeError naming the count and the limit) or a count that
+// overflows.
 func (c Config) CheckSize(maxParams int) error {
 	p, err := ParamCount(c.Layers)
 	if err != nil {
 		return err
 	}
 	if p > maxParams {
-		return fmt.Errorf("layers %v: %d parameters (%s of float64 per copy of θ) exceed the limit of %d parameters", c.Layers, p, formatBytes(float64(p)*8), maxParams)
+		return &SizeError{Layers: c.Layers, Params: p, Limit: maxParams}
 	}
 	return nil
+}
+
+// SizeError reports a model of more parameters than a limit (see
+// DefaultMaxParams): Params for the widths Layers, above Limit.
+type SizeError struct {
+	Layers        []int
+	Params, Limit int
+}
+
+// Error names the widths, the count, its size and the limit.
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("layers %v: %d parameters (%s of float64 per copy of θ) exceed the limit of %d parameters", e.Layers, e.Params, formatBytes(float64(e.Params)*8), e.Limit)
 }
 
 // formatBytes writes a byte count with a binary unit, e.g. "1.5 GiB".

@@ -11,7 +11,6 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian/analysis"
-	"github.com/sgn-project/sgn/model"
 )
 
 const hessianExample = `sgn hessian --checkpoint out/figure-model/model.safetensors --first 2000 \
@@ -19,15 +18,13 @@ const hessianExample = `sgn hessian --checkpoint out/figure-model/model.safetens
 sgn hessian --checkpoint out/mnist-model/model.safetensors --first 10000 --top-k 20 --out out/hessian-mnist
 sgn hessian --checkpoint out/figure-model/model.safetensors --layer 2 --full --save-matrix --out out/hessian-fc2`
 
-// hessDefaultMaxMemory is the default --max-memory.
-const hessDefaultMaxMemory = "8GiB"
-
 // hessFlags are the flags of 'sgn hessian' that are not analysis.Options
 // fields themselves.
 type hessFlags struct {
-	checkpoint, maxMemory, out *string
-	sel                        *data.Options
-	quiet                      *bool
+	checkpoint, out *string
+	sel             *data.Options
+	quiet           *bool
+	lim             *limits
 }
 
 // hessFlagSet registers the flags of 'sgn hessian' into o and f.
@@ -48,7 +45,7 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs.IntVar(&o.SLQSteps, "slq-steps", 100, "SLQ: Lanczos steps per start vector")
 	fs.Float64Var(&o.Sigma, "sigma", 0, "SLQ: width of the Gaussian smoothing (0: as PyHessian, σ = √(1e-5·max(1, λmax−λmin)) over the SLQ nodes)")
 	fs.BoolVar(&o.Full, "full", false, "assemble the whole Hessian and decompose it exactly (small models)")
-	f.maxMemory = fs.String("max-memory", hessDefaultMaxMemory, "refuse --full when it needs more memory than this (e.g. 512MiB, 8GiB, 16GB)")
+	f.lim = limitFlags(fs, "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
 	fs.IntVar(&o.Layer, "layer", 0, "restrict to the diagonal block of layer `L` (1-based: fcL.weight and fcL.bias)")
 	fs.BoolVar(&o.SaveMatrix, "save-matrix", false, "with --full, write H, its eigenvectors and eigenvalues to hessian.safetensors")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the random vectors (Lanczos start, Hutchinson probes, SLQ starts)")
@@ -71,7 +68,7 @@ func runHessian(a *app, args []string) error {
 	if err := hessCheckFlags(&o, &f, set); err != nil {
 		return err
 	}
-	m, meta, err := model.LoadCheckpoint(*f.checkpoint)
+	m, meta, err := f.lim.loadCheckpoint(*f.checkpoint)
 	if err != nil {
 		return err
 	}
@@ -148,11 +145,10 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 	case o.TopK+o.BottomK == 0 && !o.Trace && !o.Density && !o.Full:
 		return usagef("nothing to compute: --top-k and --bottom-k are 0 and none of --trace, --density, --full is given")
 	}
-	mem, err := hessParseBytes(*f.maxMemory)
-	if err != nil {
-		return usagef("--max-memory %q: %v", *f.maxMemory, err)
+	if err := f.lim.parse(); err != nil {
+		return err
 	}
-	o.MaxMemory = mem
+	o.MaxMemory = f.lim.memory
 	return nil
 }
 
@@ -165,8 +161,21 @@ func hessError(err error) error {
 	}
 	var me *analysis.MemoryError
 	if errors.As(err, &me) {
-		return usagef("--full on %s needs %s for %d copies of a %d×%d float64 matrix, more than --max-memory %s; raise --max-memory or use Lanczos (--top-k) alone",
-			me.What, hessFormatBytes(me.Need), me.Copies, me.Dim, me.Dim, hessFormatBytes(me.Limit))
+		if me.Copies > 0 {
+			return usagef("--full on %s needs %s for %d copies of a %d×%d float64 matrix, more than --max-memory %s; raise --max-memory or use Lanczos (--top-k) alone",
+				me.What, formatBytes(me.Need), me.Copies, me.Dim, me.Dim, formatBytes(me.Limit))
+		}
+		lower := map[string]string{
+			analysis.StageLanczos: "lower --top-k, --bottom-k or --max-iter (the Lanczos basis holds up to --max-iter vectors of length P)",
+			analysis.StageTrace:   "lower --first or use fewer --workers",
+			analysis.StageDensity: "lower --slq-steps (the SLQ basis holds that many vectors of length P)",
+			analysis.StageFull:    "drop --full or lower --first",
+		}[me.Stage]
+		if lower == "" {
+			lower = "lower --first (the Hessian caches a forward and backward pass over every sample)"
+		}
+		return usagef("%s on %d samples needs about %s (most for %s), more than --max-memory %s; %s, or raise --max-memory",
+			me.What, me.Samples, formatBytes(me.Need), me.Stage, formatBytes(me.Limit), lower)
 	}
 	return err
 }
@@ -231,50 +240,4 @@ func hessJoin(x []float64, n int) string {
 		parts = append(parts, strconv.FormatFloat(v, 'g', 6, 64))
 	}
 	return strings.Join(parts, " ")
-}
-
-// hessParseBytes parses a memory size: a number of bytes with an optional
-// unit, KiB, MiB, GiB, TiB (powers of 1024; K, M, G, T too) or KB, MB, GB, TB
-// (powers of 1000).
-func hessParseBytes(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := len(t)
-	for i > 0 && (t[i-1] < '0' || t[i-1] > '9') && t[i-1] != '.' {
-		i--
-	}
-	num, unit := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i:])
-	mult := map[string]float64{
-		"": 1, "B": 1,
-		"K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40, "TiB": 1 << 40,
-		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
-	}[unit]
-	if mult == 0 {
-		return 0, fmt.Errorf("unknown unit %q: want a size such as 512MiB, 8GiB or 16GB", unit)
-	}
-	x, err := strconv.ParseFloat(num, 64)
-	if err != nil || x <= 0 || math.IsInf(x, 0) {
-		return 0, fmt.Errorf("want a positive size such as 512MiB, 8GiB or 16GB")
-	}
-	if x*mult >= math.MaxInt64 {
-		return math.MaxInt64, nil
-	}
-	return int64(x * mult), nil
-}
-
-// hessFormatBytes formats a size with a binary unit, e.g. "11.8 MiB".
-func hessFormatBytes(b int64) string {
-	if b == math.MaxInt64 {
-		return "more than 8 EiB"
-	}
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	x := float64(b)
-	u := 0
-	for x >= 1024 && u < len(units)-1 {
-		x /= 1024
-		u++
-	}
-	if u == 0 {
-		return fmt.Sprintf("%d B", b)
-	}
-	return fmt.Sprintf("%.1f %s (%d bytes)", x, units[u], b)
 }

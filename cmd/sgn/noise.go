@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"path/filepath"
 	"slices"
 
@@ -35,7 +34,7 @@ type noiseFlags struct {
 	firstSet  bool
 	opt       noiseshape.Options
 	quiet     bool
-	maxMemory int64
+	lim       *limits
 }
 
 // parseNoiseFlags parses and checks the flags of 'sgn noise'.
@@ -53,16 +52,15 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	workers := workersFlag(fs, "the minibatch gradients and the statistics")
 	out := fs.String("out", "out/noise", "output folder")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	maxMemory := fs.String("max-memory", hessDefaultMaxMemory, "refuse options whose buffers need more memory than this (e.g. 512MiB, 8GiB)")
+	lim := limitFlags(fs, "buffers (the noise matrix, the pooled sample, the per-worker gradients)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return nil, err
 	}
 	if *ckpt == "" {
 		return nil, usagef("--checkpoint is required (a model written by sgn train)")
 	}
-	mem, err := hessParseBytes(*maxMemory)
-	if err != nil {
-		return nil, usagef("--max-memory %q: %v", *maxMemory, err)
+	if err := lim.parse(); err != nil {
+		return nil, err
 	}
 	sizes, err := parseBatchSizes(*bs)
 	if err != nil {
@@ -81,7 +79,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	case *histB != 0 && !slices.Contains(sizes, *histB):
 		return nil, usagef("--hist-b %d: must be one of --batch-size %s", *histB, *bs)
 	}
-	return &noiseFlags{ckpt: *ckpt, out: *out, sel: *sel, firstSet: flagsSet(fs)["first"], quiet: *quiet, maxMemory: mem,
+	return &noiseFlags{ckpt: *ckpt, out: *out, sel: *sel, firstSet: flagsSet(fs)["first"], quiet: *quiet, lim: lim,
 		opt: noiseshape.Options{BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
 			Coords: *coords, HistB: *histB, PoolCap: *poolCap}}, nil
 }
@@ -94,7 +92,7 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, meta, err := model.LoadCheckpoint(f.ckpt)
+	m, meta, err := f.lim.loadCheckpoint(f.ckpt)
 	if err != nil {
 		return err
 	}
@@ -116,9 +114,9 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if need > float64(f.maxMemory) {
-		return usagef("--minibatches %d on P = %d needs about %s for the noise matrix and the pooled sample, more than --max-memory %s; lower --minibatches or --coords, or raise --max-memory",
-			f.opt.Minibatches, m.NumParams(), hessFormatBytes(int64(min(need, math.MaxInt64/2))), hessFormatBytes(f.maxMemory))
+	if err := f.lim.checkMemory(need, fmt.Sprintf("--minibatches %d on P = %d (the noise matrix and the pooled sample)", f.opt.Minibatches, m.NumParams()),
+		"lower --minibatches or --coords"); err != nil {
+		return err
 	}
 	release, err := claimOut(f.out)
 	if err != nil {

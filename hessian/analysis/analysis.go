@@ -86,19 +86,42 @@ type OptionError struct {
 // Error returns "<field> <detail>".
 func (e *OptionError) Error() string { return e.Field + " " + e.Detail }
 
-// MemoryError reports a dense decomposition that needs more memory than
-// Options.MaxMemory: Copies matrices of Dim×Dim float64, Need bytes in all,
-// for What ("the model's P = 1242 parameters").
+// MemoryError reports options that need more memory than
+// Options.MaxMemory, Need bytes in all, for What ("the model's P = 1242
+// parameters"). Stage is the stage that needs the most (StageLanczos,
+// StageTrace, StageDensity, StageFull, or the cached passes of the Hessian
+// when none of them dominates); for StageFull alone, Copies is the number
+// of Dim×Dim float64 matrices of the dense decomposition, which alone
+// exceed the limit. Samples is the number of samples.
 type MemoryError struct {
 	What        string
+	Stage       string
 	Copies, Dim int
+	Samples     int
 	Need, Limit int64
 }
 
 // Error describes the refusal.
 func (e *MemoryError) Error() string {
-	return fmt.Sprintf("the dense decomposition of %s needs %d bytes for %d copies of a %d×%d float64 matrix, more than the limit of %d bytes",
-		e.What, e.Need, e.Copies, e.Dim, e.Dim, e.Limit)
+	if e.Copies > 0 {
+		return fmt.Sprintf("the dense decomposition of %s needs %d bytes for %d copies of a %d×%d float64 matrix, more than the limit of %d bytes",
+			e.What, e.Need, e.Copies, e.Dim, e.Dim, e.Limit)
+	}
+	return fmt.Sprintf("the analysis of %s on %d samples needs about %d bytes (most for %s), more than the limit of %d bytes",
+		e.What, e.Samples, e.Need, e.Stage, e.Limit)
+}
+
+// checkMemory returns a *MemoryError when the options need more than
+// MaxMemory bytes for the model on n samples.
+func (o Options) checkMemory(pl plan, m *model.MLP, n int) error {
+	need, stage, err := o.memoryNeed(pl, m.Layers, m.Activation, n)
+	if err != nil {
+		return err
+	}
+	if need > float64(o.MaxMemory) {
+		return &MemoryError{What: pl.what, Stage: stage, Dim: pl.dim, Samples: n, Need: int64(min(need, math.MaxInt64/2)), Limit: o.MaxMemory}
+	}
+	return nil
 }
 
 // plan is what Run checked before loading any data.
@@ -136,7 +159,7 @@ func (o Options) check(lo model.Layout, layers []int) (plan, error) {
 		}
 		p.fullBytes = mulSat(hessian.FullBytes(p.dim), int64(copies))
 		if p.fullBytes > o.MaxMemory {
-			return p, &MemoryError{What: p.what, Copies: copies, Dim: p.dim, Need: p.fullBytes, Limit: o.MaxMemory}
+			return p, &MemoryError{What: p.what, Stage: StageFull, Copies: copies, Dim: p.dim, Need: p.fullBytes, Limit: o.MaxMemory}
 		}
 	}
 	return p, nil
@@ -150,17 +173,37 @@ func mulSat(a, b int64) int64 {
 	return a * b
 }
 
+// nominalSamples is the number of samples sel selects from MNIST's split
+// of its nominal size.
+func nominalSamples(sel data.Options) int {
+	switch {
+	case sel.First > 0:
+		return sel.First
+	case sel.Random > 0:
+		return sel.Random
+	case sel.Split == "test":
+		return data.TestSize
+	}
+	return data.TrainSize
+}
+
 // Run loads the samples sel (their pool must be the checkpoint's), builds
 // the exact Hessian of the mean cross-entropy at the checkpoint's θ
 // (model.Hessian, Pearlmutter's R-operator), runs the stages o asks for and
 // writes hessian.json, the figures and (SaveMatrix) hessian.safetensors in
 // o.OutDir. checkpoint is the file m and meta were loaded from. Options
 // that do not fit the model are reported before any data is loaded, as an
-// *OptionError or a *MemoryError.
+// *OptionError or a *MemoryError (options whose buffers, estimated first,
+// need more than MaxMemory bytes).
 func Run(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Options, o Options) (*Report, error) {
 	start := time.Now()
 	pl, err := o.check(m.Layout, meta.Layers)
 	if err != nil {
+		return nil, err
+	}
+	// The memory is estimated for the samples selected before any is
+	// loaded, and again for those loaded (setup).
+	if err := o.checkMemory(pl, m, nominalSamples(sel)); err != nil {
 		return nil, err
 	}
 	r := &runner{o: o, pl: pl, timings: map[string]float64{}}
@@ -216,6 +259,9 @@ func (r *runner) setup(m *model.MLP, meta model.CheckpointMeta, checkpoint strin
 		return fmt.Errorf("checkpoint %s expects %d features per image (layers %v) but the data pooled by %d have %d", checkpoint, m.InputDim(), m.Layers, s.Pool, s.D)
 	}
 	r.timings["load"] = time.Since(t0).Seconds()
+	if err := r.o.checkMemory(r.pl, m, s.N); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(r.o.OutDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the output folder %s: %w", r.o.OutDir, err)
 	}

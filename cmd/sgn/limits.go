@@ -1,0 +1,154 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/sgn-project/sgn/model"
+)
+
+// The limits shared by the commands, with one spelling, one default and
+// one parser everywhere:
+//
+//   - --max-memory SIZE: a command that holds large buffers estimates them
+//     before allocating and refuses (usage error) options that need more;
+//     SIZE is bytes with an optional unit (KiB, MiB, GiB, TiB or K, M, G, T:
+//     powers of 1024; KB, MB, GB, TB: powers of 1000).
+//   - --max-params N: the largest model (number of parameters P) a command
+//     builds or loads; a configuration given by the user above it is a usage
+//     error naming the flag, a checkpoint above it is the file's fault.
+
+// defaultMaxMemory is the default --max-memory.
+const defaultMaxMemory = "8GiB"
+
+// limits holds the parsed --max-memory and --max-params of a command.
+type limits struct {
+	memText   *string
+	memory    int64
+	maxParams *int
+}
+
+// memoryFlag registers --max-memory on fs; what says which buffers it
+// bounds. parse parses it.
+func (l *limits) memoryFlag(fs *flag.FlagSet, what string) {
+	l.memText = fs.String("max-memory", defaultMaxMemory, "refuse options whose "+what+" need more memory than this, estimated before allocating (e.g. 512MiB, 8GiB, 16GB)")
+}
+
+// paramsFlag registers --max-params on fs.
+func (l *limits) paramsFlag(fs *flag.FlagSet) {
+	l.maxParams = fs.Int("max-params", model.DefaultMaxParams, "refuse a model of more than `N` parameters (8N bytes per copy of θ)")
+}
+
+// limitFlags registers both flags.
+func limitFlags(fs *flag.FlagSet, what string) *limits {
+	l := &limits{}
+	l.memoryFlag(fs, what)
+	l.paramsFlag(fs)
+	return l
+}
+
+// parse checks the flags' values (usage errors naming them).
+func (l *limits) parse() error {
+	if l.memText != nil {
+		m, err := parseBytes(*l.memText)
+		if err != nil {
+			return usagef("--max-memory %q: %v", *l.memText, err)
+		}
+		l.memory = m
+	}
+	if l.maxParams != nil && *l.maxParams < 1 {
+		return usagef("--max-params %d: want a positive number of parameters", *l.maxParams)
+	}
+	return nil
+}
+
+// params returns the --max-params limit (model.DefaultMaxParams when the
+// command has no such flag).
+func (l *limits) params() int {
+	if l == nil || l.maxParams == nil {
+		return model.DefaultMaxParams
+	}
+	return *l.maxParams
+}
+
+// checkMemory returns a usage error when need bytes exceed --max-memory:
+// what needs them (e.g. "--minibatches 1000000 on P = 1242") and what to
+// lower instead of raising the limit.
+func (l *limits) checkMemory(need float64, what, lower string) error {
+	if need > float64(l.memory) {
+		return usagef("%s needs about %s, more than --max-memory %s; %s, or raise --max-memory",
+			what, formatBytes(int64(min(need, math.MaxInt64/2))), formatBytes(l.memory), lower)
+	}
+	return nil
+}
+
+// checkModel returns a usage error naming flagName (the flag or file that
+// gave the architecture) when the model of c has more than --max-params
+// parameters.
+func (l *limits) checkModel(c model.Config, flagName string) error {
+	if err := c.CheckSize(l.params()); err != nil {
+		return usagef("%s: %v (raise --max-params to allow it)", flagName, err)
+	}
+	return nil
+}
+
+// loadCheckpoint loads a model checkpoint within --max-params: a file whose
+// model is larger is the file's fault (exit status 1), and the error names
+// the file and the flag that raises the limit.
+func (l *limits) loadCheckpoint(path string) (*model.MLP, model.CheckpointMeta, error) {
+	m, meta, _, err := model.LoadCheckpointMax(path, l.params())
+	if se := (*model.SizeError)(nil); errors.As(err, &se) {
+		return nil, meta, fmt.Errorf("%w (raise --max-params to load it)", err)
+	}
+	return m, meta, err
+}
+
+// parseBytes parses a memory size: a number of bytes with an optional
+// unit, KiB, MiB, GiB, TiB (powers of 1024; K, M, G, T too) or KB, MB, GB, TB
+// (powers of 1000).
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := len(t)
+	for i > 0 && (t[i-1] < '0' || t[i-1] > '9') && t[i-1] != '.' {
+		i--
+	}
+	num, unit := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i:])
+	mult := map[string]float64{
+		"": 1, "B": 1,
+		"K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40, "TiB": 1 << 40,
+		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+	}[unit]
+	if mult == 0 {
+		return 0, fmt.Errorf("unknown unit %q: want a size such as 512MiB, 8GiB or 16GB", unit)
+	}
+	x, err := strconv.ParseFloat(num, 64)
+	if err != nil || x <= 0 || math.IsInf(x, 0) {
+		return 0, fmt.Errorf("want a positive size such as 512MiB, 8GiB or 16GB")
+	}
+	if x*mult >= math.MaxInt64 {
+		return math.MaxInt64, nil
+	}
+	return int64(x * mult), nil
+}
+
+// formatBytes formats a size with a binary unit, e.g. "11.8 MiB".
+func formatBytes(b int64) string {
+	if b == math.MaxInt64 {
+		return "more than 8 EiB"
+	}
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	x := float64(b)
+	u := 0
+	for x >= 1024 && u < len(units)-1 {
+		x /= 1024
+		u++
+	}
+	if u == 0 {
+		return fmt.Sprintf("%d B", b)
+	}
+	return fmt.Sprintf("%.1f %s (%d bytes)", x, units[u], b)
+}

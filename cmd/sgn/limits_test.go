@@ -1,0 +1,59 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMaxParamsOnEveryLoader: a checkpoint of more parameters than
+// --max-params is the file's fault (exit 1, naming the file and the flag)
+// for every command that loads one; a bad --max-params value is a usage
+// error. P of 49-16-16-10 is 1,242.
+func TestMaxParamsOnEveryLoader(t *testing.T) {
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 16, 16, 10}, 1, 4)
+	out := filepath.Join(base, "out")
+	for _, args := range [][]string{
+		{"hessian", "--checkpoint", ck, "--first", "100"},
+		{"noise", "--checkpoint", ck, "--first", "100", "--batch-size", "4"},
+		{"covariance", "--checkpoint", ck, "--first", "100"},
+		{"equilibrium", "--checkpoint", ck, "--first", "100"},
+	} {
+		code, _, stderr := run(append(args, "--max-params", "1000", "--out", out, "--quiet")...)
+		if code != 1 || !strings.Contains(stderr, ck) || !strings.Contains(stderr, "--max-params") || !strings.Contains(stderr, "1242 parameters") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 naming %s, its 1242 parameters and --max-params", args[0], code, stderr, ck)
+		}
+		code, _, stderr = run(append(args, "--max-params", "0", "--out", out, "--quiet")...)
+		if code != 2 || !strings.Contains(stderr, "--max-params 0") {
+			t.Errorf("%s --max-params 0: exit %d, stderr %q; want a usage error", args[0], code, stderr)
+		}
+	}
+}
+
+// TestHessianRefusesBuffersAboveMaxMemory: the Lanczos basis (--max-iter
+// vectors of length P) and the SLQ basis are estimated
+// before anything is allocated: past --max-memory, a usage error naming the
+// stage and what to lower.
+func TestHessianRefusesBuffersAboveMaxMemory(t *testing.T) {
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 16, 16, 10}, 1, 4)
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		// 1,242 Lanczos vectors of 1,242 values: 12 MiB.
+		{[]string{"--top-k", "200", "--max-iter", "1242", "--max-memory", "8MiB"}, []string{"most for lanczos", "--max-iter", "--max-memory 8.0 MiB"}},
+		{[]string{"--top-k", "0", "--density", "--slq-steps", "1242", "--max-memory", "8MiB"}, []string{"most for density", "--slq-steps"}},
+	} {
+		code, _, stderr := run(append([]string{"hessian", "--checkpoint", ck, "--first", "100", "--out", filepath.Join(base, "h"), "--quiet"}, c.args...)...)
+		if code != 2 || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line and exit 2", c.args, code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr %q does not say %q", c.args, stderr, w)
+			}
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package hessian
+
+import (
+	"runtime"
+	"testing"
+)
+
+// diagOp is diag(1, 2, …, n): its products allocate nothing, so what a
+// method allocates is its own.
+type diagOp int
+
+func (d diagOp) Dim() int { return int(d) }
+func (d diagOp) MulVec(dst, v []float64) {
+	for i := range dst {
+		dst[i] = float64(i+1) * v[i]
+	}
+}
+
+// allocated returns the bytes fn allocated.
+func allocated(fn func()) float64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return float64(after.TotalAlloc - before.TotalAlloc)
+}
+
+// TestMemoryBoundsMatchTheAllocations: on an operator large enough for the
+// vectors of length n to dominate, what Lanczos, SLQ and Hutchinson really
+// allocate (TotalAlloc, every allocation counted, so at least their peak) is
+// within the bound and at least 90% of it: the bounds are upper and tight.
+func TestMemoryBoundsMatchTheAllocations(t *testing.T) {
+	const n = 100_000
+	op := diagOp(n)
+	check := func(name string, bound, got float64) {
+		t.Helper()
+		if got > bound || got < 0.9*bound {
+			t.Errorf("%s: allocated %.0f bytes, bound %.0f (ratio %.3f): want 0.9 ≤ ratio ≤ 1", name, got, bound, got/bound)
+		}
+	}
+	// Lanczos runs to MaxIter, where it checks its Ritz values for the
+	// first and only time: the tolerance cannot be met.
+	lo := LanczosOptions{MaxIter: 60, Tol: 1e-300, Seed: 1}
+	for _, k := range [][2]int{{5, 0}, {10, 3}} {
+		bound, err := LanczosBytes(n, k[0], k[1], lo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sp *Spectrum
+		got := allocated(func() { sp, err = Lanczos(op, k[0], k[1], lo) })
+		if err != nil || sp.Iterations != lo.MaxIter {
+			t.Fatalf("Lanczos: %v, %d iterations", err, sp.Iterations)
+		}
+		check("Lanczos", bound, got)
+	}
+	if _, err := LanczosBytes(n, n+1, 0, lo); err == nil {
+		t.Errorf("LanczosBytes accepted kTop > n")
+	}
+	// The default MaxIter, 10k for k ≥ 30, is counted: k = 1000 on n = 10⁸
+	// needs the basis of 10⁴ vectors, 8 TB.
+	if b, _ := LanczosBytes(100_000_000, 1000, 0, LanczosOptions{}); b < 8e12 {
+		t.Errorf("LanczosBytes(10⁸, 1000) = %g, want ≥ 8e12", b)
+	}
+
+	so := SLQOptions{NumRuns: 2, Steps: 50, Seed: 1}
+	got := allocated(func() { _, _ = SLQ(op, so) })
+	// Runs are sequential: what SLQ allocates in all is about NumRuns times
+	// its peak, which the bound counts once.
+	check("SLQ (one run)", SLQBytes(n, so), got/float64(so.NumRuns))
+
+	ho := HutchinsonOptions{MinSamples: 10, MaxSamples: 10, Seed: 1}
+	got = allocated(func() { _, _ = Hutchinson(op, ho) })
+	check("Hutchinson", HutchinsonBytes(n, ho, false), got)
+}
