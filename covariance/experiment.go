@@ -49,7 +49,7 @@ func AnalyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, pr
 	}
 	rc := pre.Config
 	rc.Seed = randomSeed
-	rnd, err := model.New(rc)
+	rnd, err := model.NewMax(rc, pre.NumParams()) // the same size as pre, which exists
 	if err != nil {
 		return nil, fmt.Errorf("random model: %w", err)
 	}

@@ -52,8 +52,9 @@ func HessianBytes(layers []int, act Activation, n, workers int) (float64, error)
 
 // HessianBlockBytes bounds the work space of Hessian.MulMat with workers
 // goroutines for a model of widths layers on n samples: each worker holds
-// the buffers of a sub-block of directions, sized to blockWorkBytes, or of
-// a single direction when even one does not fit (its R-quantities for a
+// the buffers of a sub-block of up to blockDirs directions, within
+// blockWorkBytes, or of a single direction when even one does not fit (its
+// R-quantities for a
 // chunk, V regrouped twice and the partial product of length P).
 func HessianBlockBytes(layers []int, n, workers int) (float64, error) {
 	P, err := ParamCount(layers)
@@ -66,7 +67,8 @@ func HessianBlockBytes(layers []int, n, workers int) (float64, error) {
 	}
 	capRows := float64(min(max(n, 1), chunkRows))
 	one := 8 * (3*widths*capRows + 3*float64(P))
-	return float64(max(workers, 1)) * (max(float64(blockWorkBytes), one) + 8*capRows*(4*widths+float64(layers[0]))), nil
+	block := max(one, min(float64(blockWorkBytes), blockDirs*one))
+	return float64(max(workers, 1)) * (block + 8*capRows*(4*widths+float64(layers[0]))), nil
 }
 
 // gemmWorkspaceWords is the size in float64 of one packing workspace of

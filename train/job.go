@@ -71,11 +71,19 @@ func Train(j Job) (*Summary, error) {
 }
 
 // ResumeConfig returns the architecture and the settings recorded in the
-// checkpoint of the run in dir, for resuming it.
+// checkpoint of the run in dir, for resuming it. It refuses a checkpoint of
+// more than model.DefaultMaxParams parameters (see ResumeConfigMax).
 func ResumeConfig(dir string) (model.Config, Settings, error) {
+	return ResumeConfigMax(dir, model.DefaultMaxParams)
+}
+
+// ResumeConfigMax is ResumeConfig with the limit on the number of
+// parameters given: a larger checkpoint is refused with a
+// *model.SizeError (wrapped) before its tensors are read.
+func ResumeConfigMax(dir string, maxParams int) (model.Config, Settings, error) {
 	var s Settings
 	ck := filepath.Join(dir, CheckpointFile)
-	m, meta, err := model.LoadCheckpoint(ck)
+	m, meta, _, err := model.LoadCheckpointMax(ck, maxParams)
 	if err != nil {
 		return model.Config{}, s, fmt.Errorf("cannot resume: %w", err)
 	}

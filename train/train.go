@@ -459,7 +459,8 @@ func save(path string, m *model.MLP, velocity []float64, s Settings, st State, v
 // that the settings that shape the trajectory are those of the checkpoint.
 func resume(path string, m *model.MLP, velocity []float64, s Settings) (State, error) {
 	var st State
-	cm, meta, extra, err := model.LoadCheckpointExtra(path)
+	// m exists, so a checkpoint of its size is within the run's limit.
+	cm, meta, extra, err := model.LoadCheckpointMax(path, max(model.DefaultMaxParams, m.NumParams()))
 	if err != nil {
 		return st, fmt.Errorf("cannot resume: %w", err)
 	}

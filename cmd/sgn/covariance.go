@@ -90,6 +90,7 @@ type covFlags struct {
 	randomSeed              uint64
 	trainFirst, trainEpochs int
 	quiet                   bool
+	lim                     *limits
 }
 
 // parseCovarianceFlags parses and checks the flags of 'sgn covariance'.
@@ -111,11 +112,15 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	workers := workersFlag(fs, "the gradient and Hessian passes")
 	out := fs.String("out", "", "output `folder` (covariance.json, points.csv, cvh.png/.svg, pretrained.safetensors, random.safetensors)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	lim := limitFlags(fs, "buffers (per-sample gradients, the Hessian's cached passes, dense H and Σ or the Lanczos basis, for both models)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return nil, err
 	}
+	if err := lim.parse(); err != nil {
+		return nil, err
+	}
 	f := &covFlags{args: args, ckpt: *ckpt, out: *out, sel: *sel, set: flagsSet(fs), randomSeed: *randomSeed,
-		trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: *quiet}
+		trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: *quiet, lim: lim}
 	bs, err := parseBatchSizes(*batches)
 	if err != nil {
 		return nil, usagef("--batch-size %q: %v", *batches, err)
@@ -148,6 +153,34 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	return f, nil
 }
 
+// covSamples is the number of samples the selection so analyses.
+func covSamples(so data.Options) int {
+	n := max(so.First, so.Random)
+	if n == 0 {
+		n = data.TrainSize
+		if so.Split == "test" {
+			n = data.TestSize
+		}
+	}
+	return n
+}
+
+// covCheckMemory estimates the buffers of the analysis of a model c on n
+// samples (covariance.Options.MemoryNeed) and refuses options that need more
+// than --max-memory, before anything is allocated for them.
+func covCheckMemory(f *covFlags, c model.Config, n int) error {
+	need, err := f.opt.MemoryNeed(c.Layers, c.Activation, n)
+	if err != nil {
+		return err
+	}
+	P, err := model.ParamCount(c.Layers)
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples", P, f.opt.Mode, n)
+	return f.lim.checkMemory(need, what, "lower --first, use --mode matfree or a smaller --top-k")
+}
+
 // checkCovSelection checks the batch sizes against the samples the flags
 // select and returns the selection with the pool of the checkpoint (the
 // figure preset's when training on the spot).
@@ -156,13 +189,7 @@ func checkCovSelection(f *covFlags) (data.Options, error) {
 	if err != nil {
 		return so, err
 	}
-	n := max(so.First, so.Random)
-	if n == 0 {
-		n = data.TrainSize
-		if so.Split == "test" {
-			n = data.TestSize
-		}
-	}
+	n := covSamples(so)
 	for _, b := range f.bs {
 		if b > n {
 			return so, usagef("--batch-size %d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)
@@ -185,7 +212,7 @@ type covPretrained struct {
 // OUT/pretrained.
 func (a *app) loadCovPretrained(f *covFlags, mnist string, workers int) (*covPretrained, error) {
 	if f.ckpt != "" {
-		m, meta, err := model.LoadCheckpoint(f.ckpt)
+		m, meta, err := f.lim.loadCheckpoint(f.ckpt)
 		if err != nil {
 			return nil, err
 		}
@@ -217,6 +244,12 @@ func runCovariance(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.ckpt == "" {
+		// The figure preset is trained first: its analysis must fit.
+		if err := covCheckMemory(f, train.Presets()["figure"].Model, covSamples(so)); err != nil {
+			return err
+		}
+	}
 	release, err := claimOut(f.out)
 	if err != nil {
 		return err
@@ -240,6 +273,9 @@ func runCovariance(a *app, args []string) error {
 	}
 	if P := pre.m.NumParams(); f.set["top-k"] && f.opt.TopK > P {
 		return usagef("--top-k %d: the model has only P = %d parameters, so at most %d eigenpairs", f.opt.TopK, P, P)
+	}
+	if err := covCheckMemory(f, pre.m.Config, covSamples(so)); err != nil {
+		return err
 	}
 	if pre.summary != nil {
 		seconds["train"] = round3(pre.summary.WallSeconds)

@@ -45,11 +45,15 @@ func runEquilibrium(a *app, args []string) error {
 	workers := workersFlag(fs, "the chains (SGD and SGLD run concurrently from 2 on) and the Hessian and gradient passes")
 	out := fs.String("out", "", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	lim := limitFlags(fs, "buffers (the Hessian's cached passes and eigenbasis, the chains' Steps/Every projections)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	set := flagsSet(fs)
 	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	if err := lim.parse(); err != nil {
 		return err
 	}
 	s.Workers = *workers
@@ -77,7 +81,7 @@ func runEquilibrium(a *app, args []string) error {
 		}
 	}
 
-	m, meta, err := model.LoadCheckpoint(*ckpt)
+	m, meta, err := lim.loadCheckpoint(*ckpt)
 	if err != nil {
 		return err
 	}
@@ -95,6 +99,14 @@ func runEquilibrium(a *app, args []string) error {
 	}
 	if err := s.Validate(m.NumParams(), ds.N); err != nil {
 		return usagef("--%s", err)
+	}
+	need, err := s.MemoryNeed(m.Layers, m.Activation, ds.N)
+	if err != nil {
+		return err
+	}
+	if err := lim.checkMemory(need, fmt.Sprintf("--steps %d --every %d with --top-k %d on P = %d and %d samples", s.Steps, s.Every, s.TopK, m.NumParams(), ds.N),
+		"lower --steps, raise --every, or lower --top-k, --bulk or --first"); err != nil {
+		return err
 	}
 	release, err := claimOut(*out)
 	if err != nil {

@@ -57,3 +57,51 @@ func TestHessianRefusesBuffersAboveMaxMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainResumeMaxParams: --resume reads the checkpoint within
+// --max-params; a larger one is the file's fault (exit 1 naming it and the
+// flag), and --max-params raises the limit.
+func TestTrainResumeMaxParams(t *testing.T) {
+	mnistOrSkip(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := run("train", "--layers", "49,8,10", "--pool", "4", "--first", "200", "--test-first", "100", "--batch-size", "50", "--epochs", "1", "--out", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("train: exit %d, %s", code, stderr)
+	}
+	ck := filepath.Join(dir, "model.safetensors")
+	code, _, stderr = run("train", "--resume", dir, "--epochs", "2", "--max-params", "400", "--quiet")
+	if code != 1 || !strings.Contains(stderr, ck) || !strings.Contains(stderr, "--max-params") || !strings.Contains(stderr, "490 parameters") {
+		t.Errorf("resume above --max-params: exit %d, stderr %q; want exit 1 naming %s and --max-params", code, stderr, ck)
+	}
+	if code, _, stderr = run("train", "--resume", dir, "--epochs", "2", "--max-params", "490", "--quiet"); code != 0 {
+		t.Errorf("resume at --max-params 490: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestCovarianceAndEquilibriumRefuseBuffersAboveMaxMemory: both estimate
+// their buffers before allocating them (covariance: dense H and Σ of two
+// models; equilibrium: the chains' Steps/Every projections) and refuse,
+// with a usage error naming what to lower, options past --max-memory.
+func TestCovarianceAndEquilibriumRefuseBuffersAboveMaxMemory(t *testing.T) {
+	mnistOrSkip(t)
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 16, 16, 10}, 1, 4)
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"covariance", "--checkpoint", ck, "--first", "100", "--batch-size", "8", "--max-memory", "4MiB"}, []string{"P = 1242", "mode auto", "--max-memory 4.0 MiB", "--mode matfree"}},
+		// 2 chains × 10⁹ samples × (20 + 20 + 1) values: 656 GB.
+		{[]string{"equilibrium", "--checkpoint", ck, "--first", "100", "--steps", "1000000000", "--every", "1"}, []string{"--steps 1000000000", "--max-memory 8.0 GiB", "raise --every"}},
+	} {
+		code, _, stderr := run(append(c.args, "--out", filepath.Join(base, c.args[0]), "--quiet")...)
+		if code != 2 || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line and exit 2", c.args, code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr %q does not say %q", c.args[0], stderr, w)
+			}
+		}
+	}
+}

@@ -54,7 +54,9 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	f.out = fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
 	f.resume = fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
-	f.maxParams = fs.Int("max-params", model.DefaultMaxParams, "refuse a model of more than `N` parameters (8N bytes per copy of θ)")
+	var lim limits
+	lim.paramsFlag(fs)
+	f.maxParams = lim.maxParams
 	return fs
 }
 
@@ -146,7 +148,13 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 			}
 		}
 		j.OutDir = *f.resume
-		if j.Model, j.Settings, err = train.ResumeConfig(*f.resume); err != nil {
+		if *f.maxParams < 1 {
+			return j, usagef("--max-params %d: want a positive number of parameters", *f.maxParams)
+		}
+		if j.Model, j.Settings, err = train.ResumeConfigMax(*f.resume, *f.maxParams); err != nil {
+			if se := (*model.SizeError)(nil); errors.As(err, &se) {
+				return j, fmt.Errorf("%w (raise --max-params to resume it)", err)
+			}
 			return j, err
 		}
 		// Settings the checkpoint holds are the file's fault, not a flag's.

@@ -1,0 +1,69 @@
+package covariance
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/model"
+)
+
+// MemoryNeed bounds the bytes AnalyzePair holds at its peak for two models
+// (the pretrained one and the random one, analysed concurrently) of widths
+// layers and activation act on n samples of layers[0] features, with these
+// options (defaults filled in as Analyze fills them). Per model: the
+// per-sample gradients (the N×P matrix G when it fits
+// Options.MemoryBudget, else a chunk of its rows), the Hessian operator
+// with its cached passes and in ModeFull its block products (model.HessianBytes,
+// model.HessianBlockBytes, for the assembly), and in ModeFull three dense
+// P×P matrices at a time (H, the eigenvectors, and the eigensolver's
+// reduction or Σ), in ModeMatFree the Lanczos
+// basis of the top-k pairs (hessian.LanczosBytes) and the k eigenvectors
+// and their projection. The samples are counted once, and so is the random
+// model's θ. It is computed in float64, so absurd sizes give a huge number,
+// not an overflow.
+func (o Options) MemoryNeed(layers []int, act model.Activation, n int) (float64, error) {
+	if n < 1 {
+		return 0, errors.New("no samples")
+	}
+	P, err := model.ParamCount(layers)
+	if err != nil {
+		return 0, err
+	}
+	if err := o.validate(n); err != nil {
+		return 0, err
+	}
+	mode, err := o.resolveMode(P)
+	if err != nil {
+		return 0, err
+	}
+	h, err := model.HessianBytes(layers, act, n, o.Workers)
+	if err != nil {
+		return 0, err
+	}
+	blk, err := model.HessianBlockBytes(layers, n, o.Workers)
+	if err != nil {
+		return 0, err
+	}
+	p := float64(P)
+	budget := o.MemoryBudget
+	if budget <= 0 {
+		budget = DefaultMemoryBudget
+	}
+	rows := min(float64(n), max(1, float64(budget/int64(8*P))))
+	per := 8*rows*p + h
+	switch mode {
+	case ModeFull:
+		per += 3*8*p*p + blk
+	case ModeMatFree:
+		k := min(o.TopK, P)
+		lz, err := hessian.LanczosBytes(P, k, 0, hessian.LanczosOptions{})
+		if err != nil {
+			return 0, err
+		}
+		per += lz + 8*(p*float64(k)+rows*float64(k)+2*float64(k*k))
+	default:
+		return 0, fmt.Errorf("mode %q: expected %s or %s", mode, ModeFull, ModeMatFree)
+	}
+	return 2*per + 8*float64(n)*float64(layers[0]+1) + 8*p, nil
+}

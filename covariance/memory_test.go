@@ -1,0 +1,49 @@
+package covariance
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
+	"github.com/sgn-project/sgn/model"
+)
+
+// TestMemoryNeedBoundsThePeak: the live heap of AnalyzePair at its peak
+// (measured with a collection after every 1% of growth) stays within
+// MemoryNeed and reaches at least half of it, in the full mode (dense P×P
+// matrices dominate) and the matrix-free mode with G cached and streamed.
+func TestMemoryNeedBoundsThePeak(t *testing.T) {
+	layers := []int{49, 12, 10} // P = 730
+	const n = 200
+	rng := rand.New(rand.NewPCG(3, 4))
+	b := model.Batch{X: make([]float64, n*layers[0]), Y: make([]int, n)}
+	for i := range b.X {
+		b.X[i] = rng.Float64()
+	}
+	for i := range b.Y {
+		b.Y[i] = rng.IntN(10)
+	}
+	m, err := model.New(model.Config{Layers: layers, Activation: model.Tanh, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []Options{
+		{BatchSizes: []int{16}, Mode: ModeFull, Workers: 2, Window: Window{Min: 0, Max: 1e300}},
+		{BatchSizes: []int{16}, Mode: ModeMatFree, TopK: 30, Workers: 1, Window: Window{Min: 0, Max: 1e300}},
+		{BatchSizes: []int{16}, Mode: ModeMatFree, TopK: 30, Workers: 2, MemoryBudget: 50 * 8 * 730, Window: Window{Min: 0, Max: 1e300}},
+	} {
+		need, err := o.MemoryNeed(layers, model.Tanh, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		peak := float64(memtest.PeakLive(func() {
+			if _, err = AnalyzePair(m, b, 2, o, nil); err != nil {
+				t.Error(err)
+			}
+		}))
+		t.Logf("%s, %d workers, budget %d: peak %.0f, bound %.0f (ratio %.2f)", o.Mode, o.Workers, o.MemoryBudget, peak, need, peak/need)
+		if peak > need || peak < 0.5*need {
+			t.Errorf("%s: peak %.0f bytes, bound %.0f: want 0.5 ≤ peak/bound ≤ 1", o.Mode, peak, need)
+		}
+	}
+}

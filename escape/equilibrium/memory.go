@@ -1,0 +1,69 @@
+package equilibrium
+
+import (
+	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/model"
+)
+
+// MemoryNeed bounds the bytes Measure holds at its peak on the Network of
+// an MLP of widths layers and activation act over n samples, with settings
+// s (normalized as Measure normalizes them): the samples, then the largest
+// of its phases, which run one after the other —
+//
+//   - the eigenbasis: the Hessian operator with its cached passes
+//     (model.HessianBytes) and, when P ≤ FullMaxParams, three dense P×P
+//     matrices (H, the eigensolver's copy, the eigenvectors) and the block
+//     products (model.HessianBlockBytes), else the Lanczos basis
+//     (hessian.LanczosBytes);
+//   - the noise along the K directions: a chunk of per-sample gradients;
+//   - the two chains: each keeps Steps/Every projections on the K
+//     directions, a block of θ's, a few vectors of length P and, with
+//     Center gd, a full-batch pass (3·n·Σ widths); their analysis then
+//     copies up to six series of Steps/Every values;
+//
+// with the P×K directions U held by the last two. Descend's full-batch
+// pass comes before them all. It is computed in float64, so absurd
+// settings give a huge number, not an overflow.
+func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64, error) {
+	s = s.Normalized()
+	P, err := model.ParamCount(layers)
+	if err != nil {
+		return 0, err
+	}
+	h, err := model.HessianBytes(layers, act, n, s.Workers)
+	if err != nil {
+		return 0, err
+	}
+	p, N := float64(P), float64(n)
+	var outs float64
+	for _, w := range layers[1:] {
+		outs += float64(w)
+	}
+	K := float64(min(s.TopK, P))
+	eig := h
+	if P <= FullMaxParams {
+		blk, err := model.HessianBlockBytes(layers, n, s.Workers)
+		if err != nil {
+			return 0, err
+		}
+		eig += 3*8*p*p + blk
+		K = float64(min(s.TopK+s.Bulk, P))
+	} else {
+		lz, err := hessian.LanczosBytes(P, min(s.TopK, P), 0, hessian.LanczosOptions{})
+		if err != nil {
+			return 0, err
+		}
+		eig += lz
+	}
+	U := 8 * p * K
+	noise := 8 * (gradChunk*(p+K) + 2*p + 2*K)
+	samples := float64(s.Steps / s.Every)
+	chain := 8 * (samples*(K+1) + blockRows*p + 6*p + 3*float64(s.BatchSize)*outs + float64(s.BatchSize))
+	if s.Center == CenterGD {
+		chain += 8 * 3 * N * outs
+	}
+	desc := 8 * (3*N*outs + 4*p)
+	// The analysis of the chains' series copies a few of them at a time.
+	most := max(desc, eig, U+noise, U+2*chain+6*8*samples)
+	return 8*N*float64(layers[0]+1) + most, nil
+}
