@@ -104,7 +104,7 @@ func newGradients(n, p int, src rowSource, budget int64) (*Gradients, error) {
 	}
 	g := &Gradients{n: n, p: p, src: src, mean: make([]float64, p)}
 	rowBytes := int64(8 * p)
-	g.chunk = int(max(1, min(int64(n), budget/rowBytes)))
+	g.chunk = int(gradientRows(n, p, budget)) // the rows MemoryNeed counts
 	cached := int64(n)*rowBytes <= budget
 	var buf []float64
 	if cached {

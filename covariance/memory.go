@@ -18,8 +18,8 @@ import (
 // model.HessianBlockBytes, for the assembly), and in ModeFull three dense
 // P×P matrices at a time (H, the eigenvectors, and the eigensolver's
 // reduction or Σ), in ModeMatFree the Lanczos
-// basis of the top-k pairs (hessian.LanczosBytes) and the k eigenvectors
-// and their projection. The samples are counted once, and so is the random
+// basis of the top-k pairs (hessian.LanczosBytes), the k eigenvectors and
+// their copy, and their projection. The samples are counted once, and so is the random
 // model's θ. It is computed in float64, so absurd sizes give a huge number,
 // not an overflow.
 func (o Options) MemoryNeed(layers []int, act model.Activation, n int) (float64, error) {
@@ -50,7 +50,7 @@ func (o Options) MemoryNeed(layers []int, act model.Activation, n int) (float64,
 	if budget <= 0 {
 		budget = DefaultMemoryBudget
 	}
-	rows := min(float64(n), max(1, float64(budget/int64(8*P))))
+	rows := gradientRows(n, P, budget)
 	per := 8*rows*p + h
 	switch mode {
 	case ModeFull:
@@ -61,9 +61,17 @@ func (o Options) MemoryNeed(layers []int, act model.Activation, n int) (float64,
 		if err != nil {
 			return 0, err
 		}
-		per += lz + 8*(p*float64(k)+rows*float64(k)+2*float64(k*k))
+		// The Ritz vectors, their copy for the projection, a chunk of
+		// (G − 1ḡᵀ)U and UᵀΣU.
+		per += lz + 8*(2*p*float64(k)+rows*float64(k)+2*float64(k*k))
 	default:
 		return 0, fmt.Errorf("mode %q: expected %s or %s", mode, ModeFull, ModeMatFree)
 	}
 	return 2*per + 8*float64(n)*float64(layers[0]+1) + 8*p, nil
+}
+
+// gradientRows is the number of rows of G that Gradients holds: all n when
+// they fit the budget, else a chunk of the rows that fit (at least one).
+func gradientRows(n, p int, budget int64) float64 {
+	return float64(max(1, min(int64(n), budget/int64(8*p))))
 }

@@ -13,8 +13,7 @@ import (
 // (n·Σ hidden widths), one gradient of length P per chunk until they are
 // summed, θ and the gradient, then MulVec's partial products (one vector of
 // length P per chunk of a round) and each worker's R-pass buffers, and per
-// worker the pass buffers of the chunk pool (allocated by each of the two
-// calls), and the packing workspaces of the matrix products (see
+// worker the pass buffers of NewHessian's chunk pool, and the packing workspaces of the matrix products (see
 // gemmWorkspaceWords). It is
 // computed in float64, so absurd sizes give a huge number, not an overflow.
 func HessianBytes(layers []int, act Activation, n, workers int) (float64, error) {
@@ -45,8 +44,8 @@ func HessianBytes(layers []int, act Activation, n, workers int) (float64, error)
 	}
 	// One MulVec: the partial products of a round and the R-passes.
 	words += min(float64(roundChunks), nc)*float64(P) + float64(workers)*chunkRows*(3*outs+wmax)
-	// Per worker: the chunk pool's passes (twice); the gemm workspaces.
-	words += float64(workers)*2*3*chunkRows*outs + gemmWorkspaces(workers)*gemmWorkspaceWords(widest)
+	// Per worker: the chunk pool's passes; the gemm workspaces.
+	words += float64(workers)*3*chunkRows*outs + gemmWorkspaces(workers)*gemmWorkspaceWords(widest)
 	return 8*words + 64<<10, nil
 }
 
@@ -55,7 +54,9 @@ func HessianBytes(layers []int, act Activation, n, workers int) (float64, error)
 // the buffers of a sub-block of up to blockDirs directions, within
 // blockWorkBytes, or of a single direction when even one does not fit (its
 // R-quantities for a
-// chunk, V regrouped twice and the partial product of length P).
+// chunk, V regrouped twice, the two products R{∇W} and the partial product
+// of length P, as blockDirsFor counts them), and f′, f″ and the row sums of
+// a chunk.
 func HessianBlockBytes(layers []int, n, workers int) (float64, error) {
 	P, err := ParamCount(layers)
 	if err != nil {
@@ -66,9 +67,9 @@ func HessianBlockBytes(layers []int, n, workers int) (float64, error) {
 		widths += float64(w)
 	}
 	capRows := float64(min(max(n, 1), chunkRows))
-	one := 8 * (3*widths*capRows + 3*float64(P))
+	one := 8 * (3*widths*capRows + 5*float64(P))
 	block := max(one, min(float64(blockWorkBytes), blockDirs*one))
-	return float64(max(workers, 1)) * (block + 8*capRows*(4*widths+float64(layers[0]))), nil
+	return float64(max(workers, 1)) * (block + 8*capRows*(2*widths+blockDirs+1)), nil
 }
 
 // gemmWorkspaceWords is the size in float64 of one packing workspace of
