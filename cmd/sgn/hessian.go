@@ -166,7 +166,7 @@ func hessError(err error) error {
 				me.What, formatBytes(me.Need), me.Copies, me.Dim, me.Dim, formatBytes(me.Limit))
 		}
 		lower := map[string]string{
-			analysis.StageLanczos: "lower --top-k, --bottom-k or --max-iter (the Lanczos basis holds up to --max-iter vectors of length P)",
+			analysis.StageLanczos: "lower --top-k, --bottom-k or --max-iterations (the Lanczos basis holds up to --max-iterations vectors of length P)",
 			analysis.StageTrace:   "lower --first or use fewer --workers",
 			analysis.StageDensity: "lower --slq-steps (the SLQ basis holds that many vectors of length P)",
 			analysis.StageFull:    "drop --full or lower --first",

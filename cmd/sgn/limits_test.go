@@ -31,7 +31,7 @@ func TestMaxParamsOnEveryLoader(t *testing.T) {
 	}
 }
 
-// TestHessianRefusesBuffersAboveMaxMemory: the Lanczos basis (--max-iter
+// TestHessianRefusesBuffersAboveMaxMemory: the Lanczos basis (--max-iterations
 // vectors of length P) and the SLQ basis are estimated
 // before anything is allocated: past --max-memory, a usage error naming the
 // stage and what to lower.
@@ -43,7 +43,7 @@ func TestHessianRefusesBuffersAboveMaxMemory(t *testing.T) {
 		want []string
 	}{
 		// 1,242 Lanczos vectors of 1,242 values: 12 MiB.
-		{[]string{"--top-k", "200", "--max-iter", "1242", "--max-memory", "8MiB"}, []string{"most for lanczos", "--max-iter", "--max-memory 8.0 MiB"}},
+		{[]string{"--top-k", "200", "--max-iterations", "1242", "--max-memory", "8MiB"}, []string{"most for lanczos", "--max-iterations", "--max-memory 8.0 MiB"}},
 		{[]string{"--top-k", "0", "--density", "--slq-steps", "1242", "--max-memory", "8MiB"}, []string{"most for density", "--slq-steps"}},
 	} {
 		code, _, stderr := run(append([]string{"hessian", "--checkpoint", ck, "--first", "100", "--out", filepath.Join(base, "h"), "--quiet"}, c.args...)...)
