@@ -184,9 +184,13 @@ type SweepResult struct {
 
 // RunSweep runs the sweep cfg (or opt.Shard of it) into dir — Sweep on an
 // analytic landscape, NetworkSweep on a network, which also writes
-// dir/network.json — and counts the escapes in the folder.
+// dir/network.json — and counts the escapes in the folder. The folder of a
+// single run (RunOne) is refused, wrapping ErrFolderTaken.
 func RunSweep(dir string, cfg Config, opt SweepOptions) (SweepResult, error) {
 	var res SweepResult
+	if f, err := InspectFolder(dir); err == nil && f.Kind == FolderRun {
+		return res, fmt.Errorf("%s holds %s, whose %s a sweep would overwrite: %w", dir, f, RunsFile, ErrFolderTaken)
+	}
 	var err error
 	if cfg.Network != nil {
 		res.Summary, res.Minimum, err = NetworkSweep(dir, cfg, opt)

@@ -355,7 +355,7 @@ func TestEscapeRunRecognisesTheFolder(t *testing.T) {
 		{runArgs(sweepDir, "--runs", "5"), 1, "holds escape sweep"},
 		{runArgs(sweepDir+"-x-shard-1", "--runs", "5"), 1, "holds shard 1/3 of escape sweep"},
 		{runArgs(dir, "--runs", "0"), 2, "--runs"},
-		{[]string{"escape", "sweep", "--config", cfg, "--out", dir, "--quiet"}, 1, "not a sweep folder"},
+		{[]string{"escape", "sweep", "--config", cfg, "--out", dir, "--quiet"}, 1, "holds the results of an earlier escape run"},
 	} {
 		d := c.args[len(c.args)-3]
 		if c.args[1] == "sweep" {

@@ -54,6 +54,7 @@ func TestExplicitFlagValuesAreChecked(t *testing.T) {
 		{mlp, []string{"--layers", "49,8,9"}, "--layers"},
 		{eq, []string{"--burn-in", "0"}, "--burn-in 0"},
 		{eq, []string{"--bulk", "-2"}, "--bulk -2"},
+		{[]string{"train", "--out", out}, []string{"--epochs", "0"}, "--epochs 0 and --steps 0"},
 	} {
 		args := append(append([]string(nil), c.base...), c.args...)
 		code, _, stderr := run(args...)

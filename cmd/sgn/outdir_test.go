@@ -305,6 +305,7 @@ func TestFoldersOfOtherKindsAreRefused(t *testing.T) {
 	}{
 		{selRun, []string{"escape", "run", "--dynamics", "sgld", "--runs", "3", "--max-steps", "100"}, "not an escape sweep's"},
 		{escRun, []string{"selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "2", "--steps", "10"}, "not a sweep folder"},
+		{escRun, []string{"escape", "sweep", "--config", writeConfig(t, base, 1, "doublewell")}, "holds the results of an earlier escape run"},
 		{escSweep, []string{"selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "2", "--steps", "10"}, escSweep},
 		{selRun, []string{"escape", "sweep", "--config", writeConfig(t, base, 1, "doublewell")}, selRun},
 		{escSweep, []string{"selection", "networks", "sweep"}, escSweep},

@@ -121,7 +121,8 @@ func trainError(err error) error {
 		if name == "lr" {
 			name = "eta" // the flag of the learning rate in every command
 		}
-		return usagef("--%s %s", name, se.Detail)
+		// "epochs 0 and steps 0: …" names two flags.
+		return usagef("--%s %s", name, strings.Replace(se.Detail, " and steps ", " and --steps ", 1))
 	case errors.Is(err, train.ErrFinished):
 		return fmt.Errorf("%w (raise --epochs or --steps)", err)
 	default:
