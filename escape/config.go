@@ -46,11 +46,11 @@ func (c *Criterion) validate() error {
 		}
 	case CriterionDistance:
 		if !(c.Radius > 0) || math.IsInf(c.Radius, 0) || c.Delta != 0 {
-			return fmt.Errorf(`criterion "distance": radius %v: want a positive number (and no delta)`, c.Radius)
+			return FieldErrorf(`criterion "distance":`, "radius", "%v: want a positive number (and no δ)", c.Radius)
 		}
 	case CriterionLoss:
 		if !(c.Delta > 0) || math.IsInf(c.Delta, 0) || c.Radius != 0 {
-			return fmt.Errorf(`criterion "loss": delta %v: want a positive number (and no radius)`, c.Delta)
+			return FieldErrorf(`criterion "loss":`, "delta", "%v: want a positive number (and no radius r)", c.Delta)
 		}
 	default:
 		return fmt.Errorf("unknown criterion kind %q (want col, distance or loss)", c.Kind)
@@ -191,15 +191,15 @@ func (c *Config) Validate() error {
 		}
 		for _, x := range l.v {
 			if !(x > 0) || math.IsInf(x, 0) {
-				return fmt.Errorf("%s %v: want positive numbers", l.name, x)
+				return FieldErrorf("", l.name, "%v: want positive numbers", x)
 			}
 		}
 	}
 	if c.Runs < 1 {
-		return fmt.Errorf("runs %d: want a positive integer", c.Runs)
+		return FieldErrorf("", "runs", "%d: want a positive integer", c.Runs)
 	}
 	if c.MaxSteps < 1 {
-		return fmt.Errorf("max_steps %d: want a positive integer", c.MaxSteps)
+		return FieldErrorf("", "max_steps", "%d: want a positive integer", c.MaxSteps)
 	}
 	n := c.numPoints()
 	if n > maxPoints {

@@ -1,6 +1,7 @@
 package escape
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,5 +113,34 @@ func TestRunSeedsDistinct(t *testing.T) {
 	}
 	if RunSeed(1, 2, 3) == RunSeed(2, 2, 3) || RunSeed(1, 2, 3) == RunSeed(1, 3, 2) {
 		t.Error("run seeds do not depend on the sweep seed, or are symmetric in point and run")
+	}
+}
+
+// Validation errors of single fields are *FieldError naming the field (so
+// a command can name its flag) and read as before for a config file.
+func TestValidateErrorsNameTheField(t *testing.T) {
+	for _, c := range []struct {
+		edit  func(c *Config)
+		field string
+		msg   string
+	}{
+		{func(c *Config) { c.Landscape.Barrier = -1 }, "barrier", "landscape barrier -1: want a positive number"},
+		{func(c *Config) { c.Eta = []float64{0} }, "eta", "eta 0: want positive numbers"},
+		{func(c *Config) { c.Runs = 0 }, "runs", "runs 0: want a positive integer"},
+		{func(c *Config) { c.Criterion = Criterion{Kind: CriterionDistance} }, "radius", `criterion "distance": radius 0: want a positive number (and no δ)`},
+		{func(c *Config) {
+			c.Landscape = LandscapeSpec{}
+			c.Network = &NetworkSpec{Pool: 3}
+			c.Dynamics, c.BatchSize, c.Temperature = []Dynamics{SGD}, []float64{2}, nil
+			c.Criterion = Criterion{Kind: CriterionLoss, Delta: 0.1}
+		}, "pool", "network pool 3: want 1, 2 or 4"},
+	} {
+		cfg := smallConfig(1)
+		c.edit(&cfg)
+		err := cfg.Validate()
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field || err.Error() != c.msg {
+			t.Errorf("%v: want a FieldError of %s reading %q", err, c.field, c.msg)
+		}
 	}
 }

@@ -103,10 +103,10 @@ func (s *LandscapeSpec) normalize() {
 // NewLandscape checks).
 func (s *LandscapeSpec) validate() error {
 	if !(s.Barrier > 0) || math.IsInf(s.Barrier, 0) {
-		return fmt.Errorf("landscape barrier %v: want a positive number", s.Barrier)
+		return FieldErrorf("landscape", "barrier", "%v: want a positive number", s.Barrier)
 	}
 	if s.Dim < 1 {
-		return fmt.Errorf("landscape dim %d: want an integer ≥ 1", s.Dim)
+		return FieldErrorf("landscape", "dim", "%d: want an integer ≥ 1", s.Dim)
 	}
 	if s.Name != DoubleWellName || s.Dim == 1 {
 		if len(s.Transverse) > 0 || s.ColRatio != 0 {
@@ -115,15 +115,15 @@ func (s *LandscapeSpec) validate() error {
 		return nil
 	}
 	if len(s.Transverse) != s.Dim-1 {
-		return fmt.Errorf("landscape transverse has %d values: want 1 or dim−1 = %d", len(s.Transverse), s.Dim-1)
+		return FieldErrorf("landscape", "transverse", "has %d values: want 1, or one per direction 2..n (n − 1 = %d)", len(s.Transverse), s.Dim-1)
 	}
 	for _, v := range s.Transverse {
 		if !(v > 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("landscape transverse curvature %v: want positive numbers", v)
+			return FieldErrorf("landscape", "transverse", "curvature %v: want positive numbers", v)
 		}
 	}
 	if !(s.ColRatio > 0) || math.IsInf(s.ColRatio, 0) {
-		return fmt.Errorf("landscape col_ratio %v: want a positive number", s.ColRatio)
+		return FieldErrorf("landscape", "col_ratio", "%v: want a positive number", s.ColRatio)
 	}
 	return nil
 }

@@ -121,19 +121,19 @@ func (s *NetworkSpec) validate() error {
 		return fmt.Errorf("network %w", err)
 	}
 	if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
-		return fmt.Errorf("network pool %d: want 1, 2 or 4", s.Pool)
+		return FieldErrorf("network", "pool", "%d: want 1, 2 or 4", s.Pool)
 	}
 	if side := 28 / s.Pool; s.Layers[0] != side*side {
-		return fmt.Errorf("network layers %v: the input width must be (28/pool)² = %d for pool %d", s.Layers, side*side, s.Pool)
+		return FieldErrorf("network", "layers", "%v: the input width must be (28/p)² = %d for pooling p = %d", s.Layers, side*side, s.Pool)
 	}
 	if c := s.Layers[len(s.Layers)-1]; c != 10 {
-		return fmt.Errorf("network layers %v: the output width must be 10 (MNIST classes), not %d", s.Layers, c)
+		return FieldErrorf("network", "layers", "%v: the output width must be 10 (MNIST classes), not %d", s.Layers, c)
 	}
 	if !(s.WeightDecay >= 0) || math.IsInf(s.WeightDecay, 0) {
-		return fmt.Errorf("network weight_decay %v: want a non-negative number", s.WeightDecay)
+		return FieldErrorf("network", "weight_decay", "%v: want a non-negative number", s.WeightDecay)
 	}
 	if s.First < 1 || s.First > data.TrainSize {
-		return fmt.Errorf("network first %d: want 1..%d training images", s.First, data.TrainSize)
+		return FieldErrorf("network", "first", "%d: want 1..%d training images", s.First, data.TrainSize)
 	}
 	switch s.Minimizer {
 	case MinimizerLBFGS:
@@ -141,26 +141,26 @@ func (s *NetworkSpec) validate() error {
 			return fmt.Errorf("network gd_eta and gd_max_steps apply to minimizer %q only, not %q", MinimizerGD, s.Minimizer)
 		}
 		if s.MaxIterations < 1 {
-			return fmt.Errorf("network max_iterations %d: want a positive integer", s.MaxIterations)
+			return FieldErrorf("network", "max_iterations", "%d: want a positive integer", s.MaxIterations)
 		}
 	case MinimizerGD:
 		if s.MaxIterations != 0 {
 			return fmt.Errorf("network max_iterations applies to minimizer %q only, not %q", MinimizerLBFGS, s.Minimizer)
 		}
 		if !(s.GDEta > 0) || math.IsInf(s.GDEta, 0) {
-			return fmt.Errorf("network gd_eta %v: want a positive number", s.GDEta)
+			return FieldErrorf("network", "gd_eta", "%v: want a positive number", s.GDEta)
 		}
 		if s.GDMaxSteps < 0 {
-			return fmt.Errorf("network gd_max_steps %d: want a non-negative integer", s.GDMaxSteps)
+			return FieldErrorf("network", "gd_max_steps", "%d: want a non-negative integer", s.GDMaxSteps)
 		}
 	default:
-		return fmt.Errorf("network minimizer %q: want %q or %q", s.Minimizer, MinimizerLBFGS, MinimizerGD)
+		return FieldErrorf("network", "minimizer", "%q: want %q or %q", s.Minimizer, MinimizerLBFGS, MinimizerGD)
 	}
 	if !(s.GradTol > 0) || math.IsInf(s.GradTol, 0) {
-		return fmt.Errorf("network grad_tol %v: want a positive number", s.GradTol)
+		return FieldErrorf("network", "grad_tol", "%v: want a positive number", s.GradTol)
 	}
 	if s.CheckEvery < 1 {
-		return fmt.Errorf("network check_every %d: want a positive integer", s.CheckEvery)
+		return FieldErrorf("network", "check_every", "%d: want a positive integer", s.CheckEvery)
 	}
 	return nil
 }
@@ -184,7 +184,7 @@ func (c *Config) validateNetwork() error {
 	}
 	for _, b := range c.BatchSize {
 		if b != math.Trunc(b) {
-			return fmt.Errorf("batch_size %v: a network needs whole numbers of samples", b)
+			return FieldErrorf("", "batch_size", "%v: a network needs whole numbers of samples", b)
 		}
 	}
 	return nil
@@ -458,24 +458,24 @@ func CheckNetworkPoint(p Point) error {
 	switch p.Dynamics {
 	case SGD, SGDGaussian:
 		if !(p.BatchSize >= 1) || p.BatchSize != math.Trunc(p.BatchSize) || math.IsInf(p.BatchSize, 0) {
-			return fmt.Errorf("batch size %v: want a whole number ≥ 1", p.BatchSize)
+			return FieldErrorf("", "batch_size", "%v: want a whole number ≥ 1", p.BatchSize)
 		}
 	case SGLD:
 		if !(p.Temperature > 0) || math.IsInf(p.Temperature, 0) {
-			return fmt.Errorf("temperature (SGLD diffusion D) %v: want a positive number", p.Temperature)
+			return FieldErrorf("", "temperature", "%v (SGLD diffusion D): want a positive number", p.Temperature)
 		}
 	case GD:
 	default:
 		return p.Dynamics.checkOn(true)
 	}
 	if !(p.Eta > 0) || math.IsInf(p.Eta, 0) {
-		return fmt.Errorf("eta %v: want a positive number", p.Eta)
+		return FieldErrorf("", "eta", "%v: want a positive number", p.Eta)
 	}
 	if !(p.Sharpness > 0) || math.IsInf(p.Sharpness, 0) {
-		return fmt.Errorf("sharpness %v: want a positive number", p.Sharpness)
+		return FieldErrorf("", "sharpness", "%v: want a positive number", p.Sharpness)
 	}
 	if p.MaxSteps < 1 {
-		return fmt.Errorf("max steps %d: want a positive integer", p.MaxSteps)
+		return FieldErrorf("", "max_steps", "%d: want a positive integer", p.MaxSteps)
 	}
 	if p.Criterion.Kind != CriterionLoss && p.Criterion.Kind != CriterionDistance {
 		return fmt.Errorf("criterion %q: a network needs loss or distance", p.Criterion.Kind)

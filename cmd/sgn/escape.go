@@ -164,14 +164,13 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 
 // escapeRunFields maps the configuration fields that the flags of 'sgn
 // escape run' set (escape.Config, LandscapeSpec, NetworkSpec, Criterion) to
-// the flags, for fieldFlags.
+// the flags, for fieldFlagError.
 var escapeRunFields = map[string]string{
 	"barrier": "barrier", "dim": "dim", "transverse": "transverse", "col_ratio": "col-ratio",
 	"radius": "radius", "delta": "delta", "criterion": "criterion", "layers": "layers", "pool": "pool", "first": "first",
 	"weight_decay": "weight-decay", "minimizer": "minimizer", "grad_tol": "grad-tol", "max_iterations": "max-iterations",
 	"gd_eta": "gd-eta", "gd_max_steps": "gd-max-steps", "check_every": "check-every", "batch_size": "batch-size",
-	"batch size": "batch-size", "eta": "eta", "sharpness": "sharpness", "runs": "runs", "max_steps": "max-steps",
-	"max steps": "max-steps", "temperature": "temperature",
+	"eta": "eta", "sharpness": "sharpness", "runs": "runs", "max_steps": "max-steps", "temperature": "temperature",
 }
 
 // config checks the flags against each other and returns the one-point
@@ -274,6 +273,9 @@ func (f *escapeRunFlags) networkConfig(cfg escape.Config) (escape.Config, error)
 	if err != nil {
 		return cfg, usagef("--activation: %v", err)
 	}
+	if err := (model.Config{Layers: ls, Activation: act}).Validate(); err != nil {
+		return cfg, usagef("--%v", err)
+	}
 	net := escape.NetworkSpec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Pool: *f.pool, First: *f.first,
 		WeightDecay: *f.weightDecay, Minimizer: *f.minimizer, GradTol: *f.gradTol, CheckEvery: *f.checkEvery}
 	if *f.minimizer == escape.MinimizerGD {
@@ -331,7 +333,7 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 		}})
 	prog.Done()
 	if errors.Is(err, escape.ErrConfig) {
-		return fieldFlags(err, escapeRunFields)
+		return fieldFlagError(err, escapeRunFields)
 	}
 	if err != nil {
 		return err

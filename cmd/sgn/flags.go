@@ -1,15 +1,16 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sgn-project/sgn/escape"
 )
 
 // The flag spellings shared by the commands:
@@ -128,20 +129,16 @@ func checkGiven(fs *flag.FlagSet, set map[string]bool, d domain, names ...string
 	return nil
 }
 
-// fieldFlags rewrites a configuration error reached through flags so that
-// it names the flags: each whole word of fields (a configuration field,
-// e.g. h_col), with the configuration's prefix before it if any ("twowell
-// h_col"), becomes its flag (--h-col). It returns a usage error.
-func fieldFlags(err error, fields map[string]string) error {
-	msg := strings.ReplaceAll(err.Error(), "invalid configuration: ", "")
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, regexp.QuoteMeta(k))
+// fieldFlagError names the flag of an invalid configuration field that
+// the flags of a command set (fields maps the fields' JSON names to the
+// flags): "--flag detail". Other errors keep their message. Both are usage
+// errors.
+func fieldFlagError(err error, fields map[string]string) error {
+	var fe *escape.FieldError
+	if errors.As(err, &fe) {
+		if name, ok := fields[fe.Field]; ok {
+			return usagef("--%s %s", name, fe.Detail)
+		}
 	}
-	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
-	re := regexp.MustCompile(`\b(?:(?:twowell|network|landscape) )?(` + strings.Join(keys, "|") + `)\b`)
-	msg = re.ReplaceAllStringFunc(msg, func(m string) string {
-		return "--" + fields[re.FindStringSubmatch(m)[1]]
-	})
-	return usagef("%s", msg)
+	return usagef("%v", err)
 }

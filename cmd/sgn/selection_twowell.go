@@ -75,12 +75,12 @@ func landscapeFlags(fs *flag.FlagSet, s *selection.Spec) (ts, tf, tc *floatList)
 
 // twowellRunFields maps the configuration fields that the flags of 'sgn
 // selection twowell run' set (selection.Config and Spec) to the flags, for
-// fieldFlags.
+// fieldFlagError.
 var twowellRunFields = map[string]string{
 	"dim": "dim", "sharpness": "sharpness", "h_flat": "h-flat", "h_col": "h-col", "barrier": "barrier",
 	"barrier_flat": "barrier-flat", "transverse_sharp": "transverse-sharp", "transverse_flat": "transverse-flat",
 	"transverse_col": "transverse-col", "eta": "eta", "temperature": "temperature", "batch_size": "batch-size",
-	"batch size": "batch-size", "replicas": "replicas", "steps": "steps", "burn_in": "burn-in",
+	"replicas": "replicas", "steps": "steps", "burn_in": "burn-in",
 }
 
 // runSelectionRun implements 'sgn selection run'.
@@ -143,7 +143,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return fieldFlags(err, twowellRunFields)
+		return fieldFlagError(err, twowellRunFields)
 	}
 	release, err := claimOut(*out)
 	if err != nil {

@@ -121,8 +121,7 @@ func trainError(err error) error {
 		if name == "lr" {
 			name = "eta" // the flag of the learning rate in every command
 		}
-		// "epochs 0 and steps 0: …" names two flags.
-		return usagef("--%s %s", name, strings.Replace(se.Detail, " and steps ", " and --steps ", 1))
+		return usagef("--%s %s", name, se.Detail)
 	case errors.Is(err, train.ErrFinished):
 		return fmt.Errorf("%w (raise --epochs or --steps)", err)
 	default:

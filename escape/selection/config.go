@@ -90,15 +90,18 @@ func (c *Config) Validate() error {
 		}
 		for _, x := range l.v {
 			if !(x > 0) || math.IsInf(x, 0) {
-				return fmt.Errorf("%s %v: want positive numbers", l.name, x)
+				return escape.FieldErrorf("", l.name, "%v: want positive numbers", x)
 			}
 		}
 	}
 	if c.Replicas < 2 {
-		return fmt.Errorf("replicas %d: want at least 2 (the occupancy interval comes from their spread)", c.Replicas)
+		return escape.FieldErrorf("", "replicas", "%d: want at least 2 (the occupancy interval comes from their spread)", c.Replicas)
 	}
-	if c.Steps < 1 || c.BurnIn < 0 {
-		return fmt.Errorf("steps %d, burn_in %d: want steps ≥ 1 and burn_in ≥ 0", c.Steps, c.BurnIn)
+	if c.Steps < 1 {
+		return escape.FieldErrorf("", "steps", "%d: want a positive integer", c.Steps)
+	}
+	if c.BurnIn < 0 {
+		return escape.FieldErrorf("", "burn_in", "%d: want an integer ≥ 0", c.BurnIn)
 	}
 	if int64(len(c.Points()))*int64(c.Replicas) > math.MaxInt32 {
 		return errors.New("the sweep has more than 2³¹ replicas")

@@ -127,7 +127,7 @@ func NewSimulator(p Point) (*Simulator, error) {
 		}
 	case SGD:
 		if !(p.BatchSize >= 1) || p.BatchSize != math.Trunc(p.BatchSize) || p.BatchSize > 1<<20 {
-			return nil, fmt.Errorf("batch size %v: minibatch sgd wants an integer 1 ≤ B ≤ 2²⁰", p.BatchSize)
+			return nil, escape.FieldErrorf("", "batch_size", "%v: minibatch sgd wants an integer 1 ≤ B ≤ 2²⁰", p.BatchSize)
 		}
 		s.batch = int(p.BatchSize)
 	default:

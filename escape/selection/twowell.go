@@ -2,7 +2,6 @@ package selection
 
 import (
 	"errors"
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -84,12 +83,12 @@ func (s *Spec) Normalize() {
 func (s *Spec) Validate() error {
 	pos := func(name string, v float64) error {
 		if !(v > 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("twowell %s %v: want a positive number", name, v)
+			return escape.FieldErrorf("twowell", name, "%v: want a positive number", v)
 		}
 		return nil
 	}
 	if s.Dim < 1 {
-		return fmt.Errorf("twowell dim %d: want an integer ≥ 1", s.Dim)
+		return escape.FieldErrorf("twowell", "dim", "%d: want an integer ≥ 1", s.Dim)
 	}
 	for _, c := range []struct {
 		n string
@@ -100,10 +99,10 @@ func (s *Spec) Validate() error {
 		}
 	}
 	if s.Sharpness < 1 {
-		return fmt.Errorf("twowell sharpness %v: want k = h₁/h₂ ≥ 1 (valley a₁ is the sharp one)", s.Sharpness)
+		return escape.FieldErrorf("twowell", "sharpness", "%v: want k = h₁/h₂ ≥ 1 (valley a₁ is the sharp one)", s.Sharpness)
 	}
 	if s.HCol > s.HFlat {
-		return fmt.Errorf("twowell h_col %v: want |h_b| ≤ h_flat = %v (each side of the col is a quartic, which is bounded below only then)", s.HCol, s.HFlat)
+		return escape.FieldErrorf("twowell", "h_col", "%v: want |h_b| ≤ h₂ = %v, the flat valley's curvature (each side of the col is a quartic, which is bounded below only then)", s.HCol, s.HFlat)
 	}
 	if s.Dim == 1 {
 		if len(s.TransverseSharp)+len(s.TransverseFlat)+len(s.TransverseCol) > 0 {
@@ -116,7 +115,7 @@ func (s *Spec) Validate() error {
 		v []float64
 	}{{"transverse_sharp", s.TransverseSharp}, {"transverse_flat", s.TransverseFlat}, {"transverse_col", s.TransverseCol}} {
 		if len(c.v) != s.Dim-1 {
-			return fmt.Errorf("twowell %s has %d values: want 1 or dim−1 = %d", c.n, len(c.v), s.Dim-1)
+			return escape.FieldErrorf("twowell", c.n, "has %d values: want 1, or one per direction 2..n (n − 1 = %d)", len(c.v), s.Dim-1)
 		}
 		for _, v := range c.v {
 			if err := pos(c.n, v); err != nil {
