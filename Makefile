@@ -59,13 +59,16 @@ bench: deps
 
 # Every func FuzzX in a _test.go file, one after the other (go test -fuzz
 # takes one target at a time); a failing input is saved under the package's
-# testdata/fuzz/FuzzX and then runs in make test.
+# testdata/fuzz/FuzzX and then runs in make test. FUZZMINTIME bounds the
+# minimisation of each new corpus entry (Go's default, 60s, spends most of
+# a short run minimising a few entries of the slower targets).
 FUZZTIME ?= 30s
+FUZZMINTIME ?= 5s
 fuzz: deps
 	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
 	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
 	    echo "fuzz $$t in $$(dirname $$f) for $(FUZZTIME)"; \
-	    $(GO) test $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$(dirname $$f); \
+	    $(GO) test $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$(dirname $$f); \
 	  done; \
 	done
 
