@@ -6,9 +6,11 @@
 #
 # Run from the repository root after `make build`. REPS defaults to 3; the
 # order alternates between repetitions. PYTHON (default python3) must import
-# torch; SGN (default bin/sgn) is the binary measured. Wall-clock seconds of
-# whole commands (process start and imports included), the load average
-# before each repetition, and the ratio PyTorch/sgn per repetition.
+# torch; SGN (default bin/sgn) is the binary measured. Wall-clock and CPU
+# (user + system) seconds of whole commands (process start and imports
+# included), the load average before each repetition, and the ratios
+# PyTorch/sgn per repetition (CPU seconds are what a time-shared machine
+# dilutes least).
 set -euo pipefail
 mode=${1:-figure}
 reps=${2:-3}
@@ -17,7 +19,17 @@ SGN=${SGN:-bin/sgn}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-now() { date +%s.%N; }
+# timed WALL CPU cmd...: runs cmd (output discarded, stderr kept in
+# $work/stderr) and sets $WALL to its wall-clock and $CPU to its user+system
+# seconds.
+timed() {
+	local wv=$1 cv=$2 t w u s
+	shift 2
+	t=$({ TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>>"$work/stderr"; } 2>&1) || { cat "$work/stderr" >&2; exit 1; }
+	read -r w u s <<<"$t"
+	printf -v "$wv" '%s' "$w"
+	printf -v "$cv" '%s' "$(echo "$u + $s" | bc)"
+}
 load() { cut -d' ' -f1 /proc/loadavg; }
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
@@ -27,26 +39,19 @@ figure)
 	$SGN data export --pool 4 --split test --out "$work/data/test.safetensors" --quiet >/dev/null
 	sgn_run() {
 		rm -rf "$work/out"
-		local a b c
-		a=$(now)
-		$SGN train --preset figure --out "$work/out/figure-model" --quiet >/dev/null
-		b=$(now)
-		$SGN covariance --checkpoint "$work/out/figure-model/model.safetensors" --first 2000 --batch-size 64 --out "$work/out/cvh" --quiet >/dev/null
-		c=$(now)
-		st=$(echo "$b - $a" | bc) sc=$(echo "$c - $b" | bc) sgn=$(echo "$c - $a" | bc)
+		timed st stc $SGN train --preset figure --out "$work/out/figure-model" --quiet
+		timed sc scc $SGN covariance --checkpoint "$work/out/figure-model/model.safetensors" --first 2000 --batch-size 64 --out "$work/out/cvh" --quiet
+		sgn=$(echo "$st + $sc" | bc) sgnc=$(echo "$stc + $scc" | bc)
 	}
 	torch_run() {
-		local a b
-		a=$(now)
-		$PYTHON "$here/figure_pipeline.py" --data "$work/data" --out "$work/torch.json" >/dev/null
-		b=$(now)
-		torch=$(echo "$b - $a" | bc)
+		timed torch torchc $PYTHON "$here/figure_pipeline.py" --data "$work/data" --out "$work/torch.json"
 	}
-	echo "rep load sgn_train_s sgn_covariance_s sgn_total_s torch_s torch/sgn"
+	echo "rep load sgn_train_s sgn_covariance_s sgn_s torch_s torch/sgn | sgn_cpu_s torch_cpu_s torch/sgn_cpu"
 	for r in $(seq "$reps"); do
 		l=$(load)
 		if ((r % 2)); then sgn_run; torch_run; else torch_run; sgn_run; fi
-		printf '%d %s %.2f %.2f %.2f %.2f %.2f\n' "$r" "$l" "$st" "$sc" "$sgn" "$torch" "$(echo "$torch / $sgn" | bc -l)"
+		printf '%d %s %.2f %.2f %.2f %.2f %.2f | %.2f %.2f %.2f\n' "$r" "$l" "$st" "$sc" "$sgn" "$torch" "$(echo "$torch / $sgn" | bc -l)" \
+			"$sgnc" "$torchc" "$(echo "$torchc / $sgnc" | bc -l)"
 	done
 	echo "cross-check of the last sgn run's numbers:"
 	$PYTHON "$here/figure_pipeline.py" --data "$work/data" --check "$work/out/cvh" | tail -1
