@@ -209,8 +209,10 @@ func (s *Set) Selected() Selection {
 // Load reads the images selected by o, scales and pools them.
 //
 // It reads each gz file once, as a stream, and stops after the last image it
-// needs (after image First−1 for First). Errors name the option and the
-// allowed range, or the file and what is wrong with it.
+// needs (after image First−1 for First). What it allocates follows the
+// bytes it decompresses, not the counts the idx headers declare. Errors
+// name the option and the allowed range, or the file and what is wrong with
+// it.
 func Load(o Options) (*Set, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -251,25 +253,55 @@ func Load(o Options) (*Set, error) {
 	if s.Digest, err = src.digest(); err != nil {
 		return nil, err
 	}
-	index := s.selectRows(o, total)
-	need := 0 // images to read: up to the largest index selected
-	for _, i := range index {
-		need = max(need, i+1)
-	}
-	rowOf := make([]int32, need)
-	for i := range rowOf {
-		rowOf[i] = -1
-	}
-	for r, i := range index {
-		rowOf[i] = int32(r)
-	}
 	side := Side / o.Pool
-	s.N, s.D, s.Index = len(index), side*side, index
-	s.X = make([]float64, s.N*s.D)
-	s.Y = make([]int, s.N)
+	s.D = side * side
+	// The rows: the first N images of the file in file order (First, or
+	// all), or Random images drawn from all of them. What is allocated
+	// follows what the files really hold, not what their headers declare:
+	// rows in file order grow as the images arrive, and a random
+	// selection (at most the split's nominal size, Options.Validate)
+	// allocates its rows and a map of their indices, never anything of the
+	// header's count.
+	var (
+		rowOf map[int]int32 // random: file index -> row
+		need  int           // images to read: up to the largest index selected
+	)
+	if o.Random > 0 {
+		s.Index = s.selectRows(o, total)
+		s.N = len(s.Index)
+		rowOf = make(map[int]int32, s.N)
+		for r, i := range s.Index {
+			rowOf[i] = int32(r)
+			need = max(need, i+1)
+		}
+		s.X = make([]float64, s.N*s.D)
+		s.Y = make([]int, s.N)
+	} else {
+		s.N = s.selectFirst(o, total)
+		need = s.N
+	}
+	// Rows in file order start at the split's nominal size (a real file
+	// never grows them) and grow, doubling, only as a longer file's images
+	// arrive.
+	nominal, _ := splitSize(o.Split)
+	first := min(s.N, nominal)
+	row := func(i int) int {
+		if rowOf == nil {
+			return i
+		}
+		if r, ok := rowOf[i]; ok {
+			return int(r)
+		}
+		return -1
+	}
 
 	err = lbls.read(need, 1, "labels", func(i int, b []byte) error {
-		if r := rowOf[i]; r >= 0 {
+		if rowOf == nil {
+			s.Y = growTo(s.Y, i+1, first, s.N)
+			s.Index = growTo(s.Index, i+1, first, s.N)
+			s.Index[i] = i
+		}
+		if r := row(i); r >= 0 {
 			if b[0] >= Classes {
 				return fmt.Errorf("MNIST file %s: label %d of image %d is not in 0..9", lbls.path, b[0], i)
 			}
@@ -285,8 +317,11 @@ func Load(o Options) (*Set, error) {
 		scale[b] = float64(b) / 255
 	}
 	err = imgs.read(need, Side*Side, "images", func(i int, b []byte) error {
-		if r := rowOf[i]; r >= 0 {
-			poolImage(s.X[int(r)*s.D:(int(r)+1)*s.D], b, o.Pool, &scale)
+		if rowOf == nil {
+			s.X = growTo(s.X, (i+1)*s.D, first*s.D, s.N*s.D)
+		}
+		if r := row(i); r >= 0 {
+			poolImage(s.X[r*s.D:(r+1)*s.D], b, o.Pool, &scale)
 		}
 		return nil
 	})
@@ -296,21 +331,38 @@ func Load(o Options) (*Set, error) {
 	return s, nil
 }
 
-// selectRows returns the file indices of the rows o selects from the total
-// images of the file, in row order, and records the selection in s.
-func (s *Set) selectRows(o Options, total int) []int {
-	switch {
-	case o.First > 0:
-		s.Selection = fmt.Sprintf("%s first %d", o.Split, o.First)
-		return identity(o.First)
-	case o.Random > 0:
-		s.seed = o.Seed
-		s.Selection = fmt.Sprintf("%s random %d seed %d", o.Split, o.Random, o.Seed)
-		return randomSubset(total, o.Random, o.Seed)
-	default:
-		s.Selection = fmt.Sprintf("%s all %d", o.Split, total)
-		return identity(total)
+// growTo returns x with length at least n: first values at first, then
+// twice as many at each reallocation, never more than limit. So what is
+// allocated follows the data read (at most twice what has arrived, or
+// first) and ends at exactly limit when all of it arrives.
+func growTo[T any](x []T, n, first, limit int) []T {
+	if n <= len(x) {
+		return x
 	}
+	size := min(limit, max(n, 2*len(x), first))
+	y := make([]T, size)
+	copy(y, x)
+	return y
+}
+
+// selectFirst records in s the selection of the first rows of the file (the
+// first o.First images, or all total) and returns their number.
+func (s *Set) selectFirst(o Options, total int) int {
+	if o.First > 0 {
+		s.Selection = fmt.Sprintf("%s first %d", o.Split, o.First)
+		return o.First
+	}
+	s.Selection = fmt.Sprintf("%s all %d", o.Split, total)
+	return total
+}
+
+// selectRows returns the file indices of the Random rows o selects from
+// the total images of the file, in the order drawn, and records the
+// selection in s.
+func (s *Set) selectRows(o Options, total int) []int {
+	s.seed = o.Seed
+	s.Selection = fmt.Sprintf("%s random %d seed %d", o.Split, o.Random, o.Seed)
+	return randomSubset(total, o.Random, o.Seed)
 }
 
 // identity returns 0, 1, …, n−1.

@@ -16,12 +16,24 @@ const replacementStreamBase = 1 << 63
 // a smaller k are a prefix of those of a larger k with the same seed.
 func randomSubset(n, k int, seed uint64) []int {
 	r := rand.New(rand.NewPCG(seed, subsetStream))
-	p := identity(n)
+	// The shuffle of the identity 0..n−1, kept sparse: moved holds the
+	// positions whose value is not their index, so the memory is O(k) and
+	// not O(n) (n is the count an idx header declares).
+	moved := make(map[int]int, 2*k)
+	at := func(i int) int {
+		if v, ok := moved[i]; ok {
+			return v
+		}
+		return i
+	}
+	out := make([]int, k)
 	for i := 0; i < k; i++ {
 		j := i + r.IntN(n-i)
-		p[i], p[j] = p[j], p[i]
+		vi, vj := at(i), at(j)
+		moved[i], moved[j] = vj, vi
+		out[i] = vj
 	}
-	return p[:k:k]
+	return out
 }
 
 // SamplerState is the position of a sampler, enough to restore it exactly.

@@ -44,6 +44,8 @@ func runDataExport(a *app, args []string) error {
 	deprecatedFlag(fs, a.stderr, "data export", "seed", "data-seed")
 	out := fs.String("out", "", "output safetensors `file` (required; its folder is created)")
 	quiet := fs.Bool("quiet", false, "print no progress on stderr")
+	var lim limits
+	lim.memoryFlag(fs, "rows (the selection held as float64 before it is written)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -52,6 +54,16 @@ func runDataExport(a *app, args []string) error {
 	}
 	if err := o.Validate(); err != nil {
 		return selectionUsage(err)
+	}
+	if err := lim.parse(); err != nil {
+		return err
+	}
+	need, err := data.ExportBytes(o)
+	if err != nil {
+		return selectionUsage(err)
+	}
+	if err := lim.checkMemory(need, fmt.Sprintf("the %s selection at pool %d", o.Split, o.Pool), "select fewer images (--first, --random) or pool more (--pool)"); err != nil {
+		return err
 	}
 	if st, err := os.Stat(*out); err == nil && st.IsDir() {
 		return fmt.Errorf("--out %s is a folder: want a file name such as %s", *out, filepath.Join(*out, "data.safetensors"))

@@ -1,0 +1,48 @@
+package data
+
+// nominalRows is the number of rows the selection o holds in files of the
+// split's nominal size (60,000 or 10,000 images).
+func (o Options) nominalRows() int {
+	switch {
+	case o.First > 0:
+		return o.First
+	case o.Random > 0:
+		return o.Random
+	}
+	n, _ := splitSize(o.Split)
+	return n
+}
+
+// LoadBytes bounds the bytes Load holds for the selection o of files of
+// the split's nominal size (longer files make Load's rows grow as their
+// images arrive): the rows (N×D float64 features, N labels and N file
+// indices), the random draw (its map of moved indices and the rows' map),
+// the decompression buffers (three chunks of 512 images), the readers'
+// fixed state, and the decompressor's tables, rebuilt for every deflate
+// block (about one byte in twelve of what is decompressed, garbage at
+// once). ExportBytes adds what ExportSet holds.
+func LoadBytes(o Options) (float64, error) {
+	if err := o.Validate(); err != nil {
+		return 0, err
+	}
+	side := Side / o.Pool
+	N, D := float64(o.nominalRows()), float64(side*side)
+	b := 8*N*(D+2) + 3*512*(Side*Side+1) + 1<<20
+	read := N // images decompressed: up to the last one selected
+	if o.Random > 0 {
+		b += 3 * 64 * N // the two maps: about 64 bytes an entry
+		n, _ := splitSize(o.Split)
+		read = float64(n)
+	}
+	return b + read*(Side*Side+1)/12, nil
+}
+
+// ExportBytes bounds the bytes of loading the selection o and writing it
+// with ExportSet: LoadBytes and the labels as int64.
+func ExportBytes(o Options) (float64, error) {
+	b, err := LoadBytes(o)
+	if err != nil {
+		return 0, err
+	}
+	return b + 8*float64(o.nominalRows()), nil
+}
