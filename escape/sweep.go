@@ -98,7 +98,11 @@ type MergeSummary = sweep.MergeSummary
 
 // Merge combines the sweep folders inputs (shards or partial copies of one
 // sweep) into folder out, as sweep.Kind.Merge describes, and copies the
-// shards' minimum.json (a network sweep's θ₀, the same in every shard).
+// shards' minimum.json (a network sweep's θ₀, the same in every shard). The
+// folder of a single run (RunOne) is refused, wrapping ErrFolderTaken.
 func Merge(out string, inputs []string, version string) (MergeSummary, error) {
+	if f, err := InspectFolder(out); err == nil && f.Kind == FolderRun {
+		return MergeSummary{}, fmt.Errorf("%s holds %s, whose %s a merge would overwrite: %w", out, f, RunsFile, ErrFolderTaken)
+	}
 	return sweeps.Merge(out, inputs, sweep.MergeOptions{Version: version, Copy: []string{MinimumFile}})
 }

@@ -309,6 +309,8 @@ func TestFoldersOfOtherKindsAreRefused(t *testing.T) {
 		{escSweep, []string{"selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "2", "--steps", "10"}, escSweep},
 		{selRun, []string{"escape", "sweep", "--config", writeConfig(t, base, 1, "doublewell")}, selRun},
 		{escSweep, []string{"selection", "networks", "sweep"}, escSweep},
+		{escRun, []string{"escape", "merge", escSweep}, "holds the results of an earlier escape run"},
+		{escRun, []string{"selection", "twowell", "merge", selRun}, "not a sweep folder"},
 	} {
 		before := snapshot(c.dir)
 		code, _, stderr := run(append(c.args, "--out", c.dir, "--quiet")...)

@@ -40,7 +40,8 @@ var ErrMismatch = errors.New("the folders do not agree")
 // sorted by (point, run), both written atomically, plus the files of
 // opt.Copy. Folders of different sweeps are refused, and so are runs
 // recorded differently in two folders. If out already holds the same sweep
-// its runs are kept; if it holds another sweep, Merge refuses. Missing runs
+// its runs are kept; if it holds another sweep, or runs.jsonl without
+// config.json (not a sweep folder), Merge refuses. Missing runs
 // are allowed (Runs < Total): running the sweep in out computes them.
 // Nothing is written before every input has been read and checked.
 func (k Kind[C, R]) Merge(out string, inputs []string, opt MergeOptions) (MergeSummary, error) {
@@ -50,6 +51,8 @@ func (k Kind[C, R]) Merge(out string, inputs []string, opt MergeOptions) (MergeS
 	dirs := append([]string(nil), inputs...)
 	if _, err := os.Stat(filepath.Join(out, ConfigFile)); err == nil {
 		dirs = append(dirs, out)
+	} else if _, err := os.Stat(filepath.Join(out, RunsFile)); err == nil {
+		return MergeSummary{}, fmt.Errorf("%w: %s holds %s but no %s, so it is not a sweep folder: choose another folder", ErrOtherSweep, out, RunsFile, ConfigFile)
 	}
 	var first Data[C, R]
 	all := map[[2]int][]byte{}
