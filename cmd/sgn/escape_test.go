@@ -338,15 +338,6 @@ func TestEscapeRunRecognisesTheFolder(t *testing.T) {
 	if code, msg := runSgn("escape", "sweep", "--config", cfg, "--out", sweepDir+"-x", "--shard", "1/3", "--quiet"); code != 0 {
 		t.Fatal(msg)
 	}
-	snapshot := func(d string) map[string]string {
-		m := map[string]string{}
-		es, _ := os.ReadDir(d)
-		for _, e := range es {
-			b, _ := os.ReadFile(filepath.Join(d, e.Name()))
-			m[e.Name()] = string(b)
-		}
-		return m
-	}
 	for _, c := range []struct {
 		args []string
 		code int
@@ -361,12 +352,12 @@ func TestEscapeRunRecognisesTheFolder(t *testing.T) {
 		if c.args[1] == "sweep" {
 			d = dir
 		}
-		before := snapshot(d)
+		before := folderSnapshot(d)
 		code, _, stderr := run(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line with %q", c.args, code, stderr, c.code, c.want)
 		}
-		if after := snapshot(d); fmt.Sprint(after) != fmt.Sprint(before) {
+		if folderSnapshot(d) != before {
 			t.Errorf("%v changed the files of %s", c.args, d)
 		}
 	}

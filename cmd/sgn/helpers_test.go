@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sgn-project/sgn/data"
@@ -41,4 +44,16 @@ func writeCheckpoint(t *testing.T, dir, name string, layers []int, seed uint64, 
 		t.Fatal(err)
 	}
 	return p
+}
+
+// folderSnapshot returns the names and contents of the files of dir, to
+// check that a refused command changed nothing there.
+func folderSnapshot(dir string) string {
+	var b strings.Builder
+	es, _ := os.ReadDir(dir)
+	for _, e := range es {
+		c, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		fmt.Fprintf(&b, "%s %q\n", e.Name(), c)
+	}
+	return b.String()
 }

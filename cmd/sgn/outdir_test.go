@@ -289,15 +289,6 @@ func TestFoldersOfOtherKindsAreRefused(t *testing.T) {
 			t.Fatalf("%v: %s", args, stderr)
 		}
 	}
-	snapshot := func(d string) string {
-		var b strings.Builder
-		es, _ := os.ReadDir(d)
-		for _, e := range es {
-			c, _ := os.ReadFile(filepath.Join(d, e.Name()))
-			fmt.Fprintf(&b, "%s %q\n", e.Name(), c)
-		}
-		return b.String()
-	}
 	for _, c := range []struct {
 		dir  string
 		args []string
@@ -312,12 +303,12 @@ func TestFoldersOfOtherKindsAreRefused(t *testing.T) {
 		{escRun, []string{"escape", "merge", escSweep}, "holds the results of an earlier escape run"},
 		{escRun, []string{"selection", "twowell", "merge", selRun}, "not a sweep folder"},
 	} {
-		before := snapshot(c.dir)
+		before := folderSnapshot(c.dir)
 		code, _, stderr := run(append(c.args, "--out", c.dir, "--quiet")...)
 		if code != 1 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v into %s: exit %d, stderr %q; want exit 1 and one line with %q", c.args, c.dir, code, stderr, c.want)
 		}
-		if snapshot(c.dir) != before {
+		if folderSnapshot(c.dir) != before {
 			t.Errorf("%v changed the files of %s", c.args, c.dir)
 		}
 	}
