@@ -69,3 +69,14 @@ func HutchinsonBytes(n int, o HutchinsonOptions, block bool) float64 {
 	}
 	return 8*float64(n)*float64(2*kb+2) + fixedBytes
 }
+
+// FullAssemblyBytes is what Full allocates for an operator of dimension n
+// assembled blockSize columns at a time (< 1: 64): the n×n matrix and the
+// unit vectors and their products, two n×blockSize blocks.
+func FullAssemblyBytes(n, blockSize int) float64 {
+	if blockSize < 1 {
+		blockSize = 64
+	}
+	N := float64(n)
+	return 8 * (N*N + 2*N*float64(min(blockSize, n)))
+}

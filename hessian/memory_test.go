@@ -68,6 +68,13 @@ func TestMemoryBoundsMatchTheAllocations(t *testing.T) {
 	// its peak, which the bound counts once.
 	check("SLQ (one run)", SLQBytes(n, so), got/float64(so.NumRuns))
 
+	// Full on n = 1,500: the matrix and two blocks of 64 columns; apply
+	// adds two vectors per block for an operator without MulMat (garbage at
+	// once, so not in the bound of what Full holds).
+	fo := diagOp(1500)
+	got = allocated(func() { _, _, _ = Full(fo, 0, nil) })
+	check("Full", FullAssemblyBytes(1500, 0)+8*2*1500*24+fixedBytes, got)
+
 	ho := HutchinsonOptions{MinSamples: 10, MaxSamples: 10, Seed: 1}
 	got = allocated(func() { _, _ = Hutchinson(op, ho) })
 	check("Hutchinson", HutchinsonBytes(n, ho, false), got)

@@ -116,6 +116,7 @@ type escapeRunFlags struct {
 	runs, workers          *int
 	maxSteps               *int64
 	quiet                  *bool
+	lim                    *limits
 	set                    map[string]bool
 	fs                     *flag.FlagSet
 	networkOnly, gdOnly    []string
@@ -158,6 +159,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.workers = workersFlag(fs, "the runs")
 	f.out = fs.String("out", "", "output `folder` (required; created if missing)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
+	f.lim = limitFlags(fs, "buffers (mlp: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)")
 	f.networkOnly = []string{"layers", "activation", "first", "mnist", "pool", "init-seed", "weight-decay", "minimizer", "grad-tol", "max-iterations", "gd-eta", "gd-max-steps", "check-every"}
 	f.analyticOnly = []string{"barrier", "dim", "transverse", "col-ratio"}
 }
@@ -318,6 +320,9 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	if err != nil {
 		return err
 	}
+	if err := checkEscapeLimits(f.lim, cfg, "--layers", *f.workers); err != nil {
+		return err
+	}
 	release, err := claimOut(*f.out)
 	if err != nil {
 		return err
@@ -390,6 +395,7 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	shardFlag := fs.String("shard", "", "run only shard `i/n` of the runs (0 ≤ i < n; run r of point p is in shard (p·runs + r) mod n)")
 	mnist := fs.String("mnist", "", "network sweeps: "+mnistUsage)
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	lim := limitFlags(fs, "buffers (network sweeps: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -416,6 +422,9 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	}
 	if cfg.Network == nil && *mnist != "" {
 		return usagef("--mnist applies to network sweeps only (a config with \"network\")")
+	}
+	if err := checkEscapeLimits(lim, cfg, "--config "+*cfgPath, *workers); err != nil {
+		return err
 	}
 	dir, label := *out, "escape sweep"
 	if shard.Count > 0 {
@@ -654,4 +663,32 @@ func runEscapeFigure(a *app, args []string) error {
 	stem := filepath.Join(*out, rep.Figure)
 	fmt.Fprintf(a.stdout, "wrote %s.png, %s.svg, %s\n", stem, stem, filepath.Join(*out, "figure.json"))
 	return nil
+}
+
+// checkEscapeLimits checks a configuration against --max-params (a
+// network given by what, a flag or the config file) and its memory against
+// --max-memory before anything is simulated: the bookkeeping of its runs
+// (escape.RunsBytes) and, on a network, the samples, the minimum and the
+// replicas (escape.NetworkMemoryNeed).
+func checkEscapeLimits(lim *limits, cfg escape.Config, what string, workers int) error {
+	if err := lim.parse(); err != nil {
+		return err
+	}
+	if err := lim.checkLibraryParams("escape"); err != nil {
+		return err
+	}
+	need := escape.RunsBytes(cfg)
+	desc := fmt.Sprintf("%d runs per point", cfg.Runs)
+	if net := cfg.Network; net != nil {
+		if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, what); err != nil {
+			return err
+		}
+		b, err := escape.NetworkMemoryNeed(*net, cfg.Dynamics, workers)
+		if err != nil {
+			return usagef("%s: %v", what, err)
+		}
+		need += b
+		desc += fmt.Sprintf(" on the network %v with %d workers (dynamics %v)", net.Layers, workers, cfg.Dynamics)
+	}
+	return lim.checkMemory(need, desc, "lower --runs, the images (--first), --workers or the network, or avoid sgd-gaussian (it holds the N×P per-sample gradients)")
 }

@@ -96,6 +96,17 @@ func (l *limits) checkModel(c model.Config, flagName string) error {
 	return nil
 }
 
+// checkLibraryParams returns a usage error when --max-params is above
+// model.DefaultMaxParams for a command whose library builds its models
+// within that limit (escape and selection networks): a larger value would
+// be refused later, after the work started.
+func (l *limits) checkLibraryParams(cmd string) error {
+	if p := l.params(); p > model.DefaultMaxParams {
+		return usagef("--max-params %d: %s builds models of at most %d parameters", p, cmd, model.DefaultMaxParams)
+	}
+	return nil
+}
+
 // loadCheckpoint loads a model checkpoint within --max-params: a file whose
 // model is larger is the file's fault (exit status 1), and the error names
 // the file and the flag that raises the limit.

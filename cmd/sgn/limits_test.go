@@ -118,3 +118,36 @@ func TestDataExportRefusesASelectionAboveMaxMemory(t *testing.T) {
 		t.Errorf("--max-memory lots: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestEscapeAndSelectionLimits: escape run and sweep and selection networks
+// sweep check the network against --max-params (usage error naming the flag
+// that gave it) and estimate their memory before preparing anything: the
+// N×P gradients of sgd-gaussian, the bookkeeping of 2·10⁹ runs, the
+// concurrent runs of a selection sweep; they refuse a --max-params above
+// what their libraries build.
+func TestEscapeAndSelectionLimits(t *testing.T) {
+	base := t.TempDir()
+	mlp := []string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--batch-size", "10", "--delta", "0.05", "--out", filepath.Join(base, "e"), "--quiet"}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{append(mlp, "--layers", "49,8,10", "--max-params", "100"), []string{"--layers", "490 parameters", "--max-params"}},
+		{append(mlp, "--max-params", "200000000"), []string{"--max-params 200000000", "escape builds models of at most 134217728"}},
+		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd-gaussian", "--batch-size", "10", "--delta", "0.05", "--layers", "49,2000,10", "--first", "60000", "--out", filepath.Join(base, "g"), "--quiet"},
+			[]string{"--max-memory 8.0 GiB", "sgd-gaussian"}},
+		{[]string{"escape", "run", "--dynamics", "sgld", "--runs", "2000000000", "--out", filepath.Join(base, "r"), "--quiet"}, []string{"2000000000 runs per point", "--max-memory", "lower --runs"}},
+		{[]string{"selection", "networks", "sweep", "--workers", "64", "--max-memory", "1GiB", "--out", filepath.Join(base, "s"), "--quiet"}, []string{"64 runs at a time", "--max-memory 1.0 GiB", "lower --workers"}},
+		{[]string{"selection", "networks", "sweep", "--max-params", "1000", "--out", filepath.Join(base, "s"), "--quiet"}, []string{"--config builtin: model", "1242 parameters", "--max-params"}},
+	} {
+		code, _, stderr := run(c.args...)
+		if code != 2 || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line and exit 2", c.args, code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr %q does not say %q", c.args, stderr, w)
+			}
+		}
+	}
+}

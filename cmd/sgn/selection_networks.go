@@ -84,11 +84,18 @@ sgn selection networks sweep --out out/selection/networks --shard $SLURM_ARRAY_T
 	shardFlag := fs.String("shard", "", "run only shard `i/n` of the runs (0 ≤ i < n)")
 	mnist := fs.String("mnist", "", "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary, then the GoMNIST module)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	lim := limitFlags(fs, "buffers (the images, and per concurrent run its training and the Hessian of its minimum)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *out == "" {
 		return usagef("--out DIR is required (see -h)")
+	}
+	if err := lim.parse(); err != nil {
+		return err
+	}
+	if err := lim.checkLibraryParams("selection networks"); err != nil {
+		return err
 	}
 	if err := checkWorkers(*workers); err != nil {
 		return err
@@ -104,6 +111,17 @@ sgn selection networks sweep --out out/selection/networks --shard $SLURM_ARRAY_T
 	cfg, err := loadNetworksConfig(*cfgPath)
 	if err != nil {
 		return configError("config", *cfgPath, err)
+	}
+	if err := lim.checkModel(cfg.Model, "--config "+*cfgPath+": model"); err != nil {
+		return err
+	}
+	need, err := cfg.MemoryNeed(*workers)
+	if err != nil {
+		return configError("config", *cfgPath, err)
+	}
+	if err := lim.checkMemory(need, fmt.Sprintf("%d runs at a time of the model %v", *workers, cfg.Model.Layers),
+		"lower --workers, train_first or the model"); err != nil {
+		return err
 	}
 	dir := *out
 	if shard.Count > 0 {
