@@ -17,28 +17,13 @@ samples_per_sec, and samples per CPU-second. THREADS (default 1) goes to
 torch.set_num_threads; one thread is PyTorch's fastest on small shapes.
 """
 import json
-import struct
 import sys
 import time
 
-import numpy as np
 import torch
 
-
-def load(path):
-    """Returns the tensors of a safetensors file as numpy arrays."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        hdr = json.loads(f.read(n))
-        buf = f.read()
-    out = {}
-    for k, v in hdr.items():
-        if k == "__metadata__":
-            continue
-        dt = {"F64": np.float64, "I64": np.int64}[v["dtype"]]
-        a, b = v["data_offsets"]
-        out[k] = np.frombuffer(buf[a:b], dtype=dt).reshape(v["shape"]).copy()
-    return out
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+from figure_pipeline import load_safetensors  # noqa: E402
 
 
 def main():
@@ -46,7 +31,7 @@ def main():
         sys.exit("usage: train_step.py TRAIN.safetensors [THREADS]")
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     torch.set_num_threads(threads)
-    d = load(sys.argv[1])
+    d = load_safetensors(sys.argv[1])
     x = torch.from_numpy(d["x"])
     y = torch.from_numpy(d["y"]).long()
     torch.manual_seed(1)
