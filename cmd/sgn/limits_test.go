@@ -151,3 +151,12 @@ func TestEscapeAndSelectionLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestTwowellRefusesReplicasAboveMaxMemory: 2·10⁹ replicas need their
+// bookkeeping (a task and a record each, 288 GB) before any is simulated.
+func TestTwowellRefusesReplicasAboveMaxMemory(t *testing.T) {
+	code, _, stderr := run("selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "2000000000", "--steps", "10", "--out", filepath.Join(t.TempDir(), "s"), "--quiet")
+	if code != 2 || !strings.Contains(stderr, "--replicas 2000000000") || !strings.Contains(stderr, "--max-memory 8.0 GiB") {
+		t.Errorf("exit %d, stderr %q; want a usage error naming --replicas and --max-memory", code, stderr)
+	}
+}

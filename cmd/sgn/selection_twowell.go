@@ -102,6 +102,8 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	workers := workersFlag(fs, "replicas in parallel")
 	out := fs.String("out", "", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	var lim limits
+	lim.memoryFlag(fs, "replicas' bookkeeping (a task, then a record read back, per replica)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -144,6 +146,9 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	}
 	if err := cfg.Validate(); err != nil {
 		return fieldFlagError(err, twowellRunFields)
+	}
+	if err := twowellCheckMemory(&lim, cfg, "--replicas"); err != nil {
+		return err
 	}
 	release, err := claimOut(*out)
 	if err != nil {
@@ -254,6 +259,8 @@ sgn selection twowell sweep --config sel.json --out out/sel --shard $SLURM_ARRAY
 	workers := workersFlag(fs, "replicas in parallel")
 	shardFlag := fs.String("shard", "", "run only shard `i/n` of the replicas (replica r of point p is in shard (p·replicas + r) mod n)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	var lim limits
+	lim.memoryFlag(fs, "replicas' bookkeeping (a task, then a record read back, per replica)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -274,6 +281,9 @@ sgn selection twowell sweep --config sel.json --out out/sel --shard $SLURM_ARRAY
 	cfg, err := selection.LoadConfig(*cfgPath)
 	if err != nil {
 		return configError("config", *cfgPath, err)
+	}
+	if err := twowellCheckMemory(&lim, cfg, "--config "+*cfgPath+": replicas"); err != nil {
+		return err
 	}
 	dir := *out
 	label := "selection twowell sweep"
@@ -400,4 +410,14 @@ func runSelectionFigure(a *app, args []string) error {
 		return err
 	}
 	return fitAndPrint(a, dir, *out)
+}
+
+// twowellCheckMemory refuses a configuration whose replicas' bookkeeping
+// (selection.SweepBytes) needs more than --max-memory; what names where the
+// replicas were given.
+func twowellCheckMemory(lim *limits, cfg selection.Config, what string) error {
+	if err := lim.parse(); err != nil {
+		return err
+	}
+	return lim.checkMemory(selection.SweepBytes(cfg), fmt.Sprintf("%s %d at %d points", what, cfg.Replicas, len(cfg.Points())), "lower the replicas")
 }
