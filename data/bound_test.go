@@ -2,9 +2,7 @@ package data
 
 import (
 	"bytes"
-	"compress/gzip"
 	crand "crypto/rand"
-	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -21,20 +19,20 @@ import (
 func TestLoadAllocatesWhatTheFileHolds(t *testing.T) {
 	dir := t.TempDir()
 	const declared, held = 1 << 20, 100
+	// writeIdx's file, then pad bytes of random junk after the gzip stream.
 	write := func(name string, dims []int, data []byte, pad int) {
-		var raw bytes.Buffer
-		binary.Write(&raw, binary.BigEndian, uint32(0x0800|len(dims)))
-		for _, d := range dims {
-			binary.Write(&raw, binary.BigEndian, uint32(d))
-		}
-		raw.Write(data)
-		var gz bytes.Buffer
-		z := gzip.NewWriter(&gz)
-		z.Write(raw.Bytes())
-		z.Close()
+		path := filepath.Join(dir, name)
+		writeIdx(t, path, dims, data)
 		junk := make([]byte, pad)
 		crand.Read(junk)
-		if err := os.WriteFile(filepath.Join(dir, name), append(gz.Bytes(), junk...), 0o644); err != nil {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err == nil {
+			_, err = f.Write(junk)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -38,24 +38,13 @@ func TestMaxParamsOnEveryLoader(t *testing.T) {
 func TestHessianRefusesBuffersAboveMaxMemory(t *testing.T) {
 	base := t.TempDir()
 	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 16, 16, 10}, 1, 4)
-	for _, c := range []struct {
-		args []string
-		want []string
-	}{
+	usageErrors(t, func(args []string) []string {
+		return append([]string{"hessian", "--checkpoint", ck, "--first", "100", "--out", filepath.Join(base, "h"), "--quiet"}, args...)
+	}, []refusal{
 		// 1,242 Lanczos vectors of 1,242 values: 12 MiB.
 		{[]string{"--top-k", "200", "--max-iterations", "1242", "--max-memory", "8MiB"}, []string{"most for lanczos", "--max-iterations", "--max-memory 8.0 MiB"}},
 		{[]string{"--top-k", "0", "--density", "--slq-steps", "1242", "--max-memory", "8MiB"}, []string{"most for density", "--slq-steps"}},
-	} {
-		code, _, stderr := run(append([]string{"hessian", "--checkpoint", ck, "--first", "100", "--out", filepath.Join(base, "h"), "--quiet"}, c.args...)...)
-		if code != 2 || strings.Count(stderr, "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q; want one line and exit 2", c.args, code, stderr)
-		}
-		for _, w := range c.want {
-			if !strings.Contains(stderr, w) {
-				t.Errorf("%v: stderr %q does not say %q", c.args, stderr, w)
-			}
-		}
-	}
+	})
 }
 
 // TestTrainResumeMaxParams: --resume reads the checkpoint within
@@ -86,24 +75,11 @@ func TestCovarianceAndEquilibriumRefuseBuffersAboveMaxMemory(t *testing.T) {
 	mnistOrSkip(t)
 	base := t.TempDir()
 	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 16, 16, 10}, 1, 4)
-	for _, c := range []struct {
-		args []string
-		want []string
-	}{
+	usageErrors(t, func(args []string) []string { return append(args, "--out", filepath.Join(base, args[0]), "--quiet") }, []refusal{
 		{[]string{"covariance", "--checkpoint", ck, "--first", "100", "--batch-size", "8", "--max-memory", "4MiB"}, []string{"P = 1242", "mode auto", "--max-memory 4.0 MiB", "--mode matfree"}},
 		// 2 chains × 10⁹ samples × (20 + 20 + 1) values: 656 GB.
 		{[]string{"equilibrium", "--checkpoint", ck, "--first", "100", "--steps", "1000000000", "--every", "1"}, []string{"--steps 1000000000", "--max-memory 8.0 GiB", "raise --every"}},
-	} {
-		code, _, stderr := run(append(c.args, "--out", filepath.Join(base, c.args[0]), "--quiet")...)
-		if code != 2 || strings.Count(stderr, "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q; want one line and exit 2", c.args, code, stderr)
-		}
-		for _, w := range c.want {
-			if !strings.Contains(stderr, w) {
-				t.Errorf("%s: stderr %q does not say %q", c.args[0], stderr, w)
-			}
-		}
-	}
+	})
 }
 
 // TestDataExportRefusesASelectionAboveMaxMemory: data export holds the
@@ -128,10 +104,7 @@ func TestDataExportRefusesASelectionAboveMaxMemory(t *testing.T) {
 func TestEscapeAndSelectionLimits(t *testing.T) {
 	base := t.TempDir()
 	mlp := []string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--batch-size", "10", "--delta", "0.05", "--out", filepath.Join(base, "e"), "--quiet"}
-	for _, c := range []struct {
-		args []string
-		want []string
-	}{
+	usageErrors(t, func(args []string) []string { return args }, []refusal{
 		{append(mlp, "--layers", "49,8,10", "--max-params", "100"), []string{"--layers", "490 parameters", "--max-params"}},
 		{append(mlp, "--max-params", "200000000"), []string{"--max-params 200000000", "escape builds models of at most 134217728"}},
 		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd-gaussian", "--batch-size", "10", "--delta", "0.05", "--layers", "49,2000,10", "--first", "60000", "--out", filepath.Join(base, "g"), "--quiet"},
@@ -139,17 +112,7 @@ func TestEscapeAndSelectionLimits(t *testing.T) {
 		{[]string{"escape", "run", "--dynamics", "sgld", "--runs", "2000000000", "--out", filepath.Join(base, "r"), "--quiet"}, []string{"2000000000 runs per point", "--max-memory", "lower --runs"}},
 		{[]string{"selection", "networks", "sweep", "--workers", "64", "--max-memory", "1GiB", "--out", filepath.Join(base, "s"), "--quiet"}, []string{"64 runs at a time", "--max-memory 1.0 GiB", "lower --workers"}},
 		{[]string{"selection", "networks", "sweep", "--max-params", "1000", "--out", filepath.Join(base, "s"), "--quiet"}, []string{"--config builtin: model", "1242 parameters", "--max-params"}},
-	} {
-		code, _, stderr := run(c.args...)
-		if code != 2 || strings.Count(stderr, "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q; want one line and exit 2", c.args, code, stderr)
-		}
-		for _, w := range c.want {
-			if !strings.Contains(stderr, w) {
-				t.Errorf("%v: stderr %q does not say %q", c.args, stderr, w)
-			}
-		}
-	}
+	})
 }
 
 // TestTwowellRefusesReplicasAboveMaxMemory: 2·10⁹ replicas need their
@@ -158,5 +121,25 @@ func TestTwowellRefusesReplicasAboveMaxMemory(t *testing.T) {
 	code, _, stderr := run("selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "2000000000", "--steps", "10", "--out", filepath.Join(t.TempDir(), "s"), "--quiet")
 	if code != 2 || !strings.Contains(stderr, "--replicas 2000000000") || !strings.Contains(stderr, "--max-memory 8.0 GiB") {
 		t.Errorf("exit %d, stderr %q; want a usage error naming --replicas and --max-memory", code, stderr)
+	}
+}
+
+// refusal is a command line and what its one-line usage error must say.
+type refusal struct{ args, want []string }
+
+// usageErrors runs each case's command line, completed by line, and checks
+// that it exits with status 2 and one line on stderr saying every want.
+func usageErrors(t *testing.T, line func([]string) []string, cases []refusal) {
+	t.Helper()
+	for _, c := range cases {
+		code, _, stderr := run(line(c.args)...)
+		if code != 2 || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line and exit 2", c.args, code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr %q does not say %q", c.args, stderr, w)
+			}
+		}
 	}
 }
