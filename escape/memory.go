@@ -81,3 +81,17 @@ func RunsBytes(cfg Config) float64 {
 	}
 	return runs * task
 }
+
+// Normalized returns s with the defaults filled in as the landscape fills
+// them (layers 49-16-10 tanh, pool 4, the first 500 images, …).
+func (s NetworkSpec) Normalized() NetworkSpec {
+	s.normalize()
+	return s
+}
+
+// SweepConfig returns the checked configuration in the sweep folder dir
+// (its config.json), without reading its runs.
+func SweepConfig(dir string) (Config, error) {
+	d, err := sweeps.Inspect(dir)
+	return d.Config, err
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/model"
 )
@@ -158,6 +159,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 	workers := workersFlag(fs, "the minimum and the Hessian")
 	out := fs.String("out", "", "output `folder` (escape_fraction.json, escape_fraction.png/.svg)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	lim := limitFlags(fs, "buffers (the sweep's minimum and replicas, the Hessian's cached passes and eigenbasis)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -182,6 +184,27 @@ func runEquilibriumEscape(a *app, args []string) error {
 				return usagef("--points %q: want grid point indices such as 0,2", *pts)
 			}
 			points = append(points, i)
+		}
+	}
+	if err := lim.parse(); err != nil {
+		return err
+	}
+	if err := lim.checkLibraryParams("equilibrium escape"); err != nil {
+		return err
+	}
+	// The sweep's network against the limits, before its minimum is read
+	// or anything allocated for it.
+	if cfg, err := escape.SweepConfig(*dir); err == nil && cfg.Network != nil {
+		net := cfg.Network.Normalized()
+		if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, "--sweep "+*dir+": network"); err != nil {
+			return err
+		}
+		need, err := equilibrium.EscapeMemoryNeed(cfg, *topK, *workers)
+		if err != nil {
+			return err
+		}
+		if err := lim.checkMemory(need, fmt.Sprintf("--top-k %d on the network %v of %s", *topK, net.Layers, *dir), "lower --top-k or --workers"); err != nil {
+			return err
 		}
 	}
 	release, err := claimOut(*out)

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/escape"
 )
 
 // TestMaxParamsOnEveryLoader: a checkpoint of more parameters than
@@ -142,4 +144,33 @@ func usageErrors(t *testing.T, line func([]string) []string, cases []refusal) {
 			}
 		}
 	}
+}
+
+// stillSim is a simulator whose runs escape at once (the test's network
+// sweep needs a folder, not the dynamics).
+type stillSim struct{}
+
+func (stillSim) Run(uint64) (escape.Outcome, error) {
+	return escape.Outcome{Escaped: true, Step: 1}, nil
+}
+
+// TestEquilibriumEscapeLimits: equilibrium escape checks the sweep's
+// network against --max-params and its memory (the minimum, the replicas,
+// the eigenbasis and the top-k directions) against --max-memory before it
+// reads the sweep's minimum.
+func TestEquilibriumEscapeLimits(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "sweep")
+	cfg := escape.Config{Seed: 1, Network: &escape.NetworkSpec{Layers: []int{49, 16, 10}, First: 200}, Dynamics: []escape.Dynamics{escape.SGD},
+		Sharpness: []float64{1}, Eta: []float64{0.1}, BatchSize: []float64{10}, Runs: 2, MaxSteps: 10,
+		Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.05}}
+	if _, err := escape.Sweep(dir, cfg, func(escape.Point) (escape.Simulator, error) { return stillSim{}, nil }, escape.SweepOptions{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	usageErrors(t, func(args []string) []string {
+		return append([]string{"equilibrium", "escape", "--sweep", dir, "--out", filepath.Join(base, "f"), "--quiet"}, args...)
+	}, []refusal{
+		{[]string{"--max-params", "100"}, []string{"--sweep " + dir + ": network", "970 parameters", "--max-params"}},
+		{[]string{"--top-k", "5", "--max-memory", "1MiB"}, []string{"--top-k 5 on the network [49 16 10]", "--max-memory 1.0 MiB"}},
+	})
 }

@@ -1,6 +1,9 @@
 package equilibrium
 
 import (
+	"errors"
+
+	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
 )
@@ -30,7 +33,7 @@ func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64
 	if err != nil {
 		return 0, err
 	}
-	h, err := model.HessianBytes(layers, act, n, s.Workers)
+	eig, K, err := eigenBytes(layers, act, n, s.TopK, s.Bulk, s.Workers)
 	if err != nil {
 		return 0, err
 	}
@@ -38,22 +41,6 @@ func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64
 	var outs float64
 	for _, w := range layers[1:] {
 		outs += float64(w)
-	}
-	K := float64(min(s.TopK, P))
-	eig := h
-	if P <= FullMaxParams {
-		blk, err := model.HessianBlockBytes(layers, n, s.Workers)
-		if err != nil {
-			return 0, err
-		}
-		eig += 3*8*p*p + blk
-		K = float64(min(s.TopK+s.Bulk, P))
-	} else {
-		lz, err := hessian.LanczosBytes(P, min(s.TopK, P), 0, hessian.LanczosOptions{})
-		if err != nil {
-			return 0, err
-		}
-		eig += lz
 	}
 	U := 8 * p * K
 	noise := 8 * (gradChunk*(p+K) + 2*p + 2*K)
@@ -66,4 +53,56 @@ func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64
 	// The analysis of the chains' series copies a few of them at a time.
 	most := max(desc, eig, U+noise, U+2*chain+6*8*samples)
 	return 8*N*float64(layers[0]+1) + most, nil
+}
+
+// eigenBytes bounds the bytes of eigenbasis for topK (and bulk) directions
+// of the Hessian of a network of widths layers on n samples: the Hessian
+// operator with its cached passes and, when P ≤ FullMaxParams, three dense
+// P×P matrices and the block products, else the Lanczos basis. It also
+// returns K, the number of directions kept.
+func eigenBytes(layers []int, act model.Activation, n, topK, bulk, workers int) (float64, float64, error) {
+	P, err := model.ParamCount(layers)
+	if err != nil {
+		return 0, 0, err
+	}
+	eig, err := model.HessianBytes(layers, act, n, workers)
+	if err != nil {
+		return 0, 0, err
+	}
+	p := float64(P)
+	if P <= FullMaxParams {
+		blk, err := model.HessianBlockBytes(layers, n, workers)
+		if err != nil {
+			return 0, 0, err
+		}
+		return eig + 3*8*p*p + blk, float64(min(topK+bulk, P)), nil
+	}
+	lz, err := hessian.LanczosBytes(P, min(topK, P), 0, hessian.LanczosOptions{})
+	if err != nil {
+		return 0, 0, err
+	}
+	return eig + lz, float64(min(topK, P)), nil
+}
+
+// EscapeMemoryNeed bounds the bytes MeasureEscape holds for the runs of a
+// network escape sweep of configuration cfg, with topK directions and
+// workers goroutines: the sweep's minimum and a replica of each point
+// (escape.NetworkMemoryNeed), then, on the same samples, the eigenbasis of
+// H(θ₀) (the Hessian's cached passes with the dense decomposition or the
+// Lanczos basis) and the P×topK directions.
+func EscapeMemoryNeed(cfg escape.Config, topK, workers int) (float64, error) {
+	if cfg.Network == nil {
+		return 0, errors.New("not a network sweep: the config has no \"network\"")
+	}
+	spec := cfg.Network.Normalized()
+	base, err := escape.NetworkMemoryNeed(spec, cfg.Dynamics, workers)
+	if err != nil {
+		return 0, err
+	}
+	eig, K, err := eigenBytes(spec.Layers, spec.Activation, spec.First, topK, 0, workers)
+	if err != nil {
+		return 0, err
+	}
+	P, _ := model.ParamCount(spec.Layers)
+	return base + eig + 8*float64(P)*K, nil
 }
