@@ -161,6 +161,7 @@ func (h *Hessian) hvWork() *hvWork {
 	return w
 }
 
+// putHvWork keeps w for the next MulVec call.
 func (h *Hessian) putHvWork(w *hvWork) {
 	h.mu.Lock()
 	h.hvFree = append(h.hvFree, w)

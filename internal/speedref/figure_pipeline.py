@@ -13,7 +13,8 @@ default), so that their run times can be compared:
    epoch is dropped), the loss and accuracy on the whole training and test
    sets after every epoch.
 2. Analyse the trained model and a random one (the same architecture, another
-   seed) on the first 2,000 training images, as the covariance package does:
+   seed; torch's random numbers, so not sgn's random model: --check uses sgn's)
+   on the first 2,000 training images, as the covariance package does:
    per-sample gradients g_i (functorch vmap(grad)), Σ = (1/N) Σ (g_i − ḡ)(g_i − ḡ)ᵀ,
    the Hessian H of the mean loss (double backward, one unit vector at a
    time), its
