@@ -1,6 +1,12 @@
 package noiseshape
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
+	"github.com/sgn-project/sgn/model"
+)
 
 func TestMemoryNeed(t *testing.T) {
 	// P = 1,242 ≤ AllCoordsLimit: every coordinate; pool cap 2e6 / 1242 =
@@ -22,5 +28,39 @@ func TestMemoryNeed(t *testing.T) {
 	opt.Minibatches = 5
 	if _, err := opt.MemoryNeed(1242, 5000); err == nil {
 		t.Errorf("5 minibatches accepted")
+	}
+}
+
+// TestMemoryNeedBoundsThePeak: the live heap of Analyze at its peak (a
+// collection after every 1% of growth) on a small network stays within
+// MemoryNeed (and memtest.Slack, the measurement's precision) and reaches
+// at least half of it: the noise matrix and the pooled sample dominate.
+func TestMemoryNeedBoundsThePeak(t *testing.T) {
+	m, err := model.New(model.Config{Layers: []int{12, 40, 10}, Activation: model.Tanh, Seed: 1}) // P = 930
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n = 500
+	b := model.Batch{X: make([]float64, n*12), Y: make([]int, n)}
+	for i := range b.X {
+		b.X[i] = rng.Float64()
+	}
+	for i := range b.Y {
+		b.Y[i] = rng.IntN(10)
+	}
+	opt := Options{BatchSizes: []int{1, 8}, Minibatches: 1000, Workers: 2, Seed: 1}
+	need, err := opt.MemoryNeed(m.NumParams(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak := float64(memtest.PeakLive(func() {
+		if _, err := Analyze(NewModelOracle(m, b), opt, nil); err != nil {
+			t.Error(err)
+		}
+	}))
+	t.Logf("peak %.0f, bound %.0f (ratio %.2f)", peak, need, peak/need)
+	if peak > need+memtest.Slack || peak < 0.5*need {
+		t.Errorf("peak %.0f bytes, bound %.0f: want 0.5 ≤ peak/bound, peak ≤ bound + %d", peak, need, memtest.Slack)
 	}
 }
