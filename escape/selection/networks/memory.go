@@ -2,18 +2,20 @@ package networks
 
 import (
 	"slices"
+	"unsafe"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
 )
 
 // MemoryNeed bounds the bytes a sweep of c holds at its peak with workers
 // runs at a time: the training and test images (float64 features and a
-// label each), and per run its model and the larger of its training (θ,
-// the gradient, the velocity, the engine's minibatch buffers, the
-// evaluation passes) and the measurement of its minimum (see
-// measureBytes). It is computed in float64, so absurd sizes give a huge
+// label each), a task per run and its record read back by the fit, and per
+// concurrent run its model and the larger of its training (θ, the
+// gradient, the velocity, the engine's minibatch buffers, the evaluation
+// passes) and the measurement of its minimum (see measureBytes). It is computed in float64, so absurd sizes give a huge
 // number, not an overflow.
 func (c Config) MemoryNeed(workers int) (float64, error) {
 	c = c.withDefaults()
@@ -43,7 +45,10 @@ func (c Config) MemoryNeed(workers int) (float64, error) {
 		return 0, err
 	}
 	images := 8 * float64(ntr+nte) * float64(c.Model.Layers[0]+1)
-	return images + float64(max(workers, 1))*(8*p+max(training, meas)), nil
+	// The sweep's tasks and, for the fit, the records read back.
+	runs := float64(len(c.BatchSizes)*len(c.Etas)) * float64(c.Runs)
+	book := runs * float64(unsafe.Sizeof(sweep.Task{})+unsafe.Sizeof(sweep.Record[Result]{}))
+	return images + book + float64(max(workers, 1))*(8*p+max(training, meas)), nil
 }
 
 // measureBytes bounds the bytes measure holds on n training samples: the

@@ -57,4 +57,10 @@ func TestMeasureBytesBoundsThePeak(t *testing.T) {
 			t.Errorf("MemoryNeed: %.0f for one run, %.0f for four; measure alone %.0f", one, four, need)
 		}
 	}
+	// A billion runs per point: their tasks and records alone need 10¹¹
+	// bytes and more.
+	c := Config{Model: m.Config, Pool: 4, TrainFirst: n, TestFirst: 100, BatchSizes: []int{16}, Etas: []float64{0.1}, Epochs: 1, Runs: 1_000_000_000}
+	if b, err := c.MemoryNeed(1); err != nil || b < 1e11 {
+		t.Errorf("10⁹ runs: MemoryNeed = %v, %v", b, err)
+	}
 }
