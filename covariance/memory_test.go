@@ -10,7 +10,8 @@ import (
 
 // TestMemoryNeedBoundsThePeak: the live heap of AnalyzePair at its peak
 // (measured with a collection after every 1% of growth) stays within
-// MemoryNeed and reaches at least half of it, in the full mode (dense P×P
+// MemoryNeed (within memtest.Slack, the measurement's precision) and
+// reaches at least half of it, in the full mode (dense P×P
 // matrices dominate) and the matrix-free mode (the Lanczos basis and G).
 // With G streamed in chunks of rows (a small budget) the transients of the
 // repeated passes dominate so small a case, which the measurement counts
@@ -45,7 +46,7 @@ func TestMemoryNeedBoundsThePeak(t *testing.T) {
 			}
 		}))
 		t.Logf("%s, %d workers, budget %d: peak %.0f, bound %.0f (ratio %.2f)", o.Mode, o.Workers, o.MemoryBudget, peak, need, peak/need)
-		if peak > need || peak < 0.5*need {
+		if peak > need+memtest.Slack || peak < 0.5*need {
 			t.Errorf("%s: peak %.0f bytes, bound %.0f: want 0.5 ≤ peak/bound ≤ 1", o.Mode, peak, need)
 		}
 	}

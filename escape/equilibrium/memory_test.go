@@ -10,7 +10,8 @@ import (
 
 // TestMemoryNeedBoundsThePeak: the live heap of Measure on a small network
 // at its peak (a collection after every 1% of growth) stays within
-// MemoryNeed and reaches most of it, when the chains' samples dominate
+// MemoryNeed (within memtest.Slack, the measurement's precision) and reaches
+// at least half of it, when the chains' samples dominate
 // (long runs, every step kept) and when the dense eigenbasis does.
 func TestMemoryNeedBoundsThePeak(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -45,7 +46,7 @@ func TestMemoryNeedBoundsThePeak(t *testing.T) {
 			}
 		}))
 		t.Logf("layers %v: peak %.0f, bound %.0f (ratio %.2f)", c.layers, peak, need, peak/need)
-		if peak > need || peak < 0.5*need {
+		if peak > need+memtest.Slack || peak < 0.5*need {
 			t.Errorf("layers %v: peak %.0f bytes, bound %.0f: want 0.5 ≤ peak/bound ≤ 1", c.layers, peak, need)
 		}
 	}
