@@ -161,6 +161,10 @@ func (res *RunResult) prepare(out string, p Point, cfg Config, opt RunOptions) (
 		return sim, err
 	}
 	mn, err := PrepareMinimum(*cfg.Network, opt.MNIST, out, opt.Workers)
+	if errors.Is(err, ErrOtherImages) {
+		// An earlier single run's minimum: this run replaces it.
+		mn, err = PrepareMinimum(*cfg.Network, opt.MNIST, "", opt.Workers)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -252,13 +252,19 @@ type MinimumSearch struct {
 // MinimumFile is the cache of the prepared minimum in a sweep folder.
 const MinimumFile = "minimum.json"
 
+// ErrOtherImages is wrapped by the error of PrepareMinimum when its cache
+// folder holds the minimum of the same network prepared on other images: a
+// sweep resumed there, or an analysis of its runs, would mix two minima.
+var ErrOtherImages = errors.New("the minimum was prepared on other images")
+
 // PrepareMinimum loads the data of spec and trains its MLP to a minimum
 // θ₀ with the spec's minimizer (see MinimizerLBFGS, MinimizerGD), then
 // computes the extreme Hessian eigenvalues at θ₀ and says whether it is a
 // minimum, a saddle or not converged. The images come from the MNIST
 // folder mnist (empty: data.Load's lookup). When cacheDir holds a
 // minimum.json of the same spec and the same images (their digest), its θ₀
-// and numbers are used instead (cacheDir "" disables the cache). workers parallelises the gradients and the Hessian;
+// and numbers are used instead; of the same spec on other images, it is an
+// error wrapping ErrOtherImages (cacheDir "" disables the cache). workers parallelises the gradients and the Hessian;
 // the result does not depend on it.
 func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Minimum, error) {
 	start := time.Now()
@@ -272,13 +278,20 @@ func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Min
 	}
 	workers = max(workers, 1)
 	if cacheDir != "" {
-		// Reused only for the same network on the same images.
-		if m, err := readMinimum(filepath.Join(cacheDir, MinimumFile)); err == nil && reflect.DeepEqual(m.Spec, spec) && len(m.Theta) == model.NewLayout(spec.Layers).P && m.Data.MNIST == set.Selected().MNIST {
+		m, err := readMinimum(filepath.Join(cacheDir, MinimumFile))
+		switch {
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		case err != nil, !reflect.DeepEqual(m.Spec, spec), len(m.Theta) != model.NewLayout(spec.Layers).P:
+		case m.Data.MNIST != set.Selected().MNIST:
+			// The same network on other images: the folder's results
+			// belong to that minimum, not to one found now.
+			return nil, fmt.Errorf("%w: %s holds the minimum of this network on MNIST files of SHA-256 %s, not on these (%s); give the same --mnist, or choose another folder",
+				ErrOtherImages, filepath.Join(cacheDir, MinimumFile), m.Data.MNIST, set.Selected().MNIST)
+		default:
 			m.x, m.y = set.X, set.Y
 			m.prepareSeconds = time.Since(start).Seconds()
 			return m, nil
-		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
 		}
 	}
 	net, err := model.New(model.Config{Layers: spec.Layers, Activation: spec.Activation, Init: model.InitAuto, Seed: spec.InitSeed})

@@ -151,8 +151,9 @@ sgn equilibrium escape --sweep out/escape-mlp --runs 50 --top-k 40 --out out/esc
 // a network escape sweep, the fraction of the displacement at the escape
 // step in the top-k eigenspaces of H(θ₀).
 func runEquilibriumEscape(a *app, args []string) error {
-	fs := a.newFlagSet("equilibrium escape", "equilibrium escape --sweep DIR [--points I,J…] [--runs N] [--top-k K] --out DIR", equilibriumEscapeExample)
+	fs := a.newFlagSet("equilibrium escape", "equilibrium escape --sweep DIR [--mnist DIR] [--points I,J…] [--runs N] [--top-k K] --out DIR", equilibriumEscapeExample)
 	dir := fs.String("sweep", "", "`folder` of a network escape sweep (config.json, runs.jsonl, minimum.json)")
+	mnist := fs.String("mnist", "", "the sweep's "+mnistUsage)
 	pts := fs.String("points", "", "comma-separated grid points to analyse (default: all)")
 	runs := fs.Int("runs", 50, "runs per point re-simulated from their recorded seeds")
 	topK := fs.Int("top-k", equilibrium.DefaultTopK, "K: fractions for the top-k eigenspaces of H(θ₀), k = 1…K")
@@ -215,7 +216,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 	var bar *progress
 	stage := ""
 	var cleanErr error
-	rep, err := equilibrium.MeasureEscape(*dir, points, *runs, *topK, *workers, func(st string, done, total int) {
+	rep, err := equilibrium.MeasureEscape(*dir, *mnist, points, *runs, *topK, *workers, func(st string, done, total int) {
 		if stage == "" {
 			// The sweep has been read and checked: an earlier run's files
 			// go before this one computes.

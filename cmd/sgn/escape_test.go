@@ -442,4 +442,28 @@ func TestEscapeRunMNISTFlag(t *testing.T) {
 	if code, _, stderr := run("escape", "sweep", "--config", writeConfig(t, t.TempDir(), 1, "doublewell"), "--mnist", synth, "--out", out+"-sweep"); code != 2 || !strings.Contains(stderr, "--mnist") {
 		t.Errorf("--mnist on an analytic sweep: exit %d, %q", code, stderr)
 	}
+
+	// A network sweep resumed on other images is refused: its runs would
+	// start from two different minima. Its files stay as they were.
+	cfg := filepath.Join(t.TempDir(), "net.json")
+	os.WriteFile(cfg, []byte(`{"seed": 3, "network": {"layers": [49, 3, 10], "first": 50, "minimizer": "gd", "gd_max_steps": 30},
+ "dynamics": ["sgd"], "sharpness": [1], "batch_size": [5], "eta": [0.1], "runs": 2, "max_steps": 20,
+ "criterion": {"kind": "loss", "delta": 0.05}}`), 0o644)
+	sw := out + "-net"
+	if code, _, stderr := run("escape", "sweep", "--config", cfg, "--mnist", synth, "--out", sw, "--workers", "1", "--quiet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	before := folderSnapshot(sw)
+	if code, _, stderr := run("escape", "sweep", "--config", cfg, "--out", sw, "--workers", "1", "--quiet"); code != 1 || !strings.Contains(stderr, "other images") && !strings.Contains(stderr, "not on these") {
+		t.Errorf("sweep resumed on other images: exit %d, %q", code, stderr)
+	}
+	if folderSnapshot(sw) != before {
+		t.Error("the refused resume changed the sweep's files")
+	}
+	if code, _, stderr := run("equilibrium", "escape", "--sweep", sw, "--runs", "1", "--top-k", "2", "--out", sw+"-eq", "--quiet"); code != 1 || !strings.Contains(stderr, "not on these") {
+		t.Errorf("equilibrium escape of that sweep on other images: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := run("equilibrium", "escape", "--sweep", sw, "--mnist", synth, "--runs", "1", "--top-k", "2", "--out", sw+"-eq", "--quiet"); code != 0 {
+		t.Errorf("equilibrium escape with the sweep's --mnist: exit %d, %q", code, stderr)
+	}
 }

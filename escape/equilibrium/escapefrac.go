@@ -64,8 +64,10 @@ type EscapeReport struct {
 // checks that each reproduces its recorded outcome, and measures the
 // fraction of its displacement at the escape step in the top-k
 // eigenspaces of H(θ₀), k = 1 … topK (dense decomposition when P ≤
-// FullMaxParams, else Lanczos). points nil means all points.
-func MeasureEscape(dir string, points []int, runs, topK, workers int, progress Progress) (*EscapeReport, error) {
+// FullMaxParams, else Lanczos). points nil means all points. The images
+// come from the MNIST folder mnist (empty: data.Load's lookup); they must
+// be the images the sweep's minimum was prepared on.
+func MeasureEscape(dir, mnist string, points []int, runs, topK, workers int, progress Progress) (*EscapeReport, error) {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -77,12 +79,12 @@ func MeasureEscape(dir string, points []int, runs, topK, workers int, progress P
 	if cfg.Network == nil {
 		return nil, fmt.Errorf("sweep %s is not on a network landscape: its config has no \"network\"", dir)
 	}
-	mn, err := escape.PrepareMinimum(*cfg.Network, "", dir, workers)
+	mn, err := escape.PrepareMinimum(*cfg.Network, mnist, dir, workers)
 	if err != nil {
 		return nil, err
 	}
 	spec := mn.Spec
-	set, err := data.Load(data.Options{Split: "train", Pool: spec.Pool, First: spec.First})
+	set, err := data.Load(data.Options{Dir: mnist, Split: "train", Pool: spec.Pool, First: spec.First})
 	if err != nil {
 		return nil, err
 	}

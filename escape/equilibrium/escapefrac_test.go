@@ -27,7 +27,7 @@ func TestMeasureEscape(t *testing.T) {
 		t.Fatal(err)
 	}
 	const P = 49*4 + 4 + 4*10 + 10
-	rep, err := MeasureEscape(dir, []int{1}, 3, P, 2, nil)
+	rep, err := MeasureEscape(dir, "", []int{1}, 3, P, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestMeasureEscape(t *testing.T) {
 	if err := rep.WriteEscape(out); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := MeasureEscape(dir, []int{7}, 3, 5, 1, nil); err == nil {
+	if _, err := MeasureEscape(dir, "", []int{7}, 3, 5, 1, nil); err == nil {
 		t.Error("point 7 of a 2-point sweep: no error")
 	}
 }
