@@ -214,7 +214,9 @@ func (gr *Graph) SetWorkers(n int) {
 func (gr *Graph) Close() error { return nil }
 
 // Run computes the mean loss of the current θ on the minibatch (x: Batch()
-// rows, y: Batch() labels) and stores its gradient in grad (length P, θ order).
+// rows, y: Batch() labels) and stores its gradient in grad (length P, θ order;
+// the graph writes into grad as it runs, so after an error its contents are
+// undefined).
 func (gr *Graph) Run(x []float64, y []int, grad []float64) (float64, error) {
 	if gr.buildErr != nil {
 		return 0, gr.buildErr
