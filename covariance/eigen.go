@@ -60,9 +60,7 @@ func eigenTop(a *mat.SymDense, want func(values []float64) int, tol float64) (*e
 	e := make([]float64, max(0, n-1))
 	tau := make([]float64, max(0, n-1))
 	work := make([]float64, 1)
-	impl.Dsytrd(blas.Upper, n, q, n, d, e, tau, work, -1)
-	work = make([]float64, max(1, int(work[0])))
-	impl.Dsytrd(blas.Upper, n, q, n, d, e, tau, work, len(work))
+	dsytrdUpper(n, q, d, e, tau)
 	td, te := slices.Clone(d), slices.Clone(e)
 	if !impl.Dsterf(n, d, slices.Clone(e)) {
 		return nil, errors.New("the tridiagonal eigenvalue iteration did not converge")
@@ -145,6 +143,46 @@ func checkEigenpairs(a *mat.SymDense, values []float64, u *mat.Dense, scale, tol
 	}
 	ok := worst <= tol*scale && ortho <= tol && !math.IsNaN(worst) && !math.IsNaN(ortho)
 	return worst, ok
+}
+
+// dsytrdUpper reduces the symmetric matrix held in the upper triangle of a
+// (n×n, row-major, lda = n) to tridiagonal form QᵀAQ = T, as LAPACK's dsytrd
+// with uplo = Upper (Golub & Van Loan, Matrix Computations, §8.3.1, blocked
+// as in Dongarra, Hammarling & Sorensen 1989): the same panels (gonum's
+// Dlatrd), the same unblocked end (Dsytd2), the same outputs d, e, tau and
+// reflectors in a; only the update of the unreduced block, A −= VWᵀ + WVᵀ,
+// runs as two dgemm products over the whole square instead of gonum's
+// dsyr2k (axpy loops) over its upper triangle. The strictly lower triangle
+// of a is overwritten with values nothing reads.
+func dsytrdUpper(n int, a, d, e, tau []float64) {
+	var impl lapackgonum.Implementation
+	if n == 0 {
+		return
+	}
+	nb := impl.Ilaenv(1, "DSYTRD", "U", n, -1, -1, -1)
+	nx := n
+	if 1 < nb && nb < n {
+		nx = max(nb, impl.Ilaenv(3, "DSYTRD", "U", n, -1, -1, -1))
+	}
+	kk := n
+	if nx < n {
+		w := make([]float64, n*nb)
+		kk = n - ((n-nx+nb-1)/nb)*nb
+		for i := n - nb; i >= kk; i -= nb {
+			impl.Dlatrd(blas.Upper, i+nb, nb, a, n, e, tau, w, nb)
+			// A[0:i, 0:i] −= V Wᵀ + W Vᵀ, V = A[0:i, i:i+nb], W = w[0:i, 0:nb].
+			av := blas64.General{Rows: i, Cols: nb, Stride: n, Data: a[i:]}
+			wv := blas64.General{Rows: i, Cols: nb, Stride: nb, Data: w}
+			blk := blas64.General{Rows: i, Cols: i, Stride: n, Data: a}
+			blas64.Gemm(blas.NoTrans, blas.Trans, -1, av, wv, 1, blk)
+			blas64.Gemm(blas.NoTrans, blas.Trans, -1, wv, av, 1, blk)
+			for j := i; j < i+nb; j++ {
+				a[(j-1)*n+j] = e[j-1]
+				d[j] = a[j*n+j]
+			}
+		}
+	}
+	impl.Dsytd2(blas.Upper, kk, a, n, d, e, tau)
 }
 
 // symMul returns A·U for A symmetric (n×n, upper triangle stored) and U
