@@ -55,6 +55,9 @@ func eigenTop(a *mat.SymDense, want func(values []float64) int, tol float64) (*e
 	q := make([]float64, n*n)
 	for i := 0; i < n; i++ {
 		copy(q[i*n+i:(i+1)*n], raw.Data[i*raw.Stride+i:i*raw.Stride+n])
+		for j := i + 1; j < n; j++ {
+			q[j*n+i] = q[i*n+j] // dsytrdUpper needs both triangles
+		}
 	}
 	d := make([]float64, n)
 	e := make([]float64, max(0, n-1))
@@ -145,15 +148,18 @@ func checkEigenpairs(a *mat.SymDense, values []float64, u *mat.Dense, scale, tol
 	return worst, ok
 }
 
-// dsytrdUpper reduces the symmetric matrix held in the upper triangle of a
-// (n×n, row-major, lda = n) to tridiagonal form QᵀAQ = T, as LAPACK's dsytrd
-// with uplo = Upper (Golub & Van Loan, Matrix Computations, §8.3.1, blocked
-// as in Dongarra, Hammarling & Sorensen 1989): the same panels (gonum's
-// Dlatrd), the same unblocked end (Dsytd2), the same outputs d, e, tau and
-// reflectors in a; only the update of the unreduced block, A −= VWᵀ + WVᵀ,
-// runs as two dgemm products over the whole square instead of gonum's
-// dsyr2k (axpy loops) over its upper triangle. The strictly lower triangle
-// of a is overwritten with values nothing reads.
+// dsytrdUpper reduces the symmetric matrix a (n×n, row-major, lda = n, both
+// triangles set) to tridiagonal form QᵀAQ = T, with the outputs of LAPACK's
+// dsytrd for uplo = Upper: d, e, tau and the reflectors in the strictly
+// upper triangle (Golub & Van Loan, Matrix Computations, §8.3.1; blocked as
+// in Dongarra, Hammarling & Sorensen, "Block reduction of matrices to
+// condensed forms for eigenvalue computations", 1989). It is gonum's Dsytrd
+// with two changes that keep the work in fast kernels: the update of the
+// unreduced block, A −= VWᵀ + WVᵀ, runs as two dgemm products over the
+// whole square (instead of dsyr2k's axpy loops over its upper triangle), so
+// that both triangles stay set, and the panel's products with the unreduced
+// block (dsymv in dlatrd) are then plain dgemv products on full rows. The
+// strictly lower triangle of a is left with values nothing reads.
 func dsytrdUpper(n int, a, d, e, tau []float64) {
 	var impl lapackgonum.Implementation
 	if n == 0 {
@@ -167,9 +173,10 @@ func dsytrdUpper(n int, a, d, e, tau []float64) {
 	kk := n
 	if nx < n {
 		w := make([]float64, n*nb)
+		x, y := make([]float64, n), make([]float64, n)
 		kk = n - ((n-nx+nb-1)/nb)*nb
 		for i := n - nb; i >= kk; i -= nb {
-			impl.Dlatrd(blas.Upper, i+nb, nb, a, n, e, tau, w, nb)
+			dlatrdUpper(i+nb, nb, a, n, e, tau, w, nb, x, y)
 			// A[0:i, 0:i] −= V Wᵀ + W Vᵀ, V = A[0:i, i:i+nb], W = w[0:i, 0:nb].
 			av := blas64.General{Rows: i, Cols: nb, Stride: n, Data: a[i:]}
 			wv := blas64.General{Rows: i, Cols: nb, Stride: nb, Data: w}
@@ -183,6 +190,48 @@ func dsytrdUpper(n int, a, d, e, tau []float64) {
 		}
 	}
 	impl.Dsytd2(blas.Upper, kk, a, n, d, e, tau)
+}
+
+// dlatrdUpper is LAPACK's dlatrd for uplo = Upper (as gonum's Dlatrd
+// computes it): it reduces the last nb columns of the leading n×n block of a
+// to tridiagonal form and returns in w (n×nb, stride ldw) the matrix W of
+// the update A −= VWᵀ + WVᵀ. The product of the unreduced block with the
+// reflector, dsymv in LAPACK, is a dgemv on full rows: a's leading block
+// must hold both triangles. x and y are space for n values each.
+func dlatrdUpper(n, nb int, a []float64, ld int, e, tau, w []float64, ldw int, x, y []float64) {
+	var impl lapackgonum.Implementation
+	bi := blas64.Implementation()
+	for i := n - 1; i >= n-nb; i-- {
+		iw := i - n + nb
+		if i < n-1 {
+			// Update A(0:i, i).
+			bi.Dgemv(blas.NoTrans, i+1, n-i-1, -1, a[i+1:], ld, w[i*ldw+iw+1:], 1, 1, a[i:], ld)
+			bi.Dgemv(blas.NoTrans, i+1, n-i-1, -1, w[iw+1:], ldw, a[i*ld+i+1:], 1, 1, a[i:], ld)
+		}
+		if i == 0 {
+			continue
+		}
+		// The reflector H_i annihilating A(0:i-2, i).
+		e[i-1], tau[i-1] = impl.Dlarfg(i, a[(i-1)*ld+i], a[i:], ld)
+		a[(i-1)*ld+i] = 1
+		// W(0:i-1, iw) = A(0:i, 0:i)·v on full rows.
+		for r := 0; r < i; r++ {
+			x[r] = a[r*ld+i]
+		}
+		bi.Dgemv(blas.NoTrans, i, i, 1, a, ld, x[:i], 1, 0, y[:i], 1)
+		for r := 0; r < i; r++ {
+			w[r*ldw+iw] = y[r]
+		}
+		if i < n-1 {
+			bi.Dgemv(blas.Trans, i, n-i-1, 1, w[iw+1:], ldw, a[i:], ld, 0, w[(i+1)*ldw+iw:], ldw)
+			bi.Dgemv(blas.NoTrans, i, n-i-1, -1, a[i+1:], ld, w[(i+1)*ldw+iw:], ldw, 1, w[iw:], ldw)
+			bi.Dgemv(blas.Trans, i, n-i-1, 1, a[i+1:], ld, a[i:], ld, 0, w[(i+1)*ldw+iw:], ldw)
+			bi.Dgemv(blas.NoTrans, i, n-i-1, -1, w[iw+1:], ldw, w[(i+1)*ldw+iw:], ldw, 1, w[iw:], ldw)
+		}
+		bi.Dscal(i, tau[i-1], w[iw:], ldw)
+		alpha := -0.5 * tau[i-1] * bi.Ddot(i, w[iw:], ldw, a[i:], ld)
+		bi.Daxpy(i, alpha, a[i:], ld, w[iw:], ldw)
+	}
 }
 
 // symMul returns A·U for A symmetric (n×n, upper triangle stored) and U
