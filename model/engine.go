@@ -107,6 +107,13 @@ func (m *MLP) forward(theta []float64, x []float64, y []int, n int, p *pass) (lo
 // backward computes δ_l for every layer with δ_L = scale·(p − Y). When grad
 // is not nil it adds ∇W_l = δ_lᵀ a_{l−1} and ∇b_l = Σ_i δ_{l,i} into grad.
 func (m *MLP) backward(theta []float64, y []int, scale float64, p *pass, grad []float64) {
+	m.backwardTo(theta, y, scale, p, grad, false)
+}
+
+// backwardTo is backward, storing the gradient in grad instead of adding
+// to it when overwrite is set (the same values as adding to a zeroed grad,
+// without clearing and reading it).
+func (m *MLP) backwardTo(theta []float64, y []int, scale float64, p *pass, grad []float64, overwrite bool) {
 	lo := m.Layout
 	L := lo.NumLayers()
 	n := p.n
@@ -125,8 +132,13 @@ func (m *MLP) backward(theta []float64, y []int, scale float64, p *pass, grad []
 		in, out := lo.Layers[l], lo.Layers[l+1]
 		d := p.d[l][:n*out]
 		if grad != nil {
-			blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, out, d), general(n, in, p.input(l)), 1, general(out, in, lo.W(grad, l)))
+			beta := 1.0
 			gb := lo.B(grad, l)
+			if overwrite {
+				beta = 0
+				clear(gb)
+			}
+			blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(n, out, d), general(n, in, p.input(l)), beta, general(out, in, lo.W(grad, l)))
 			for i := 0; i < n; i++ {
 				row := d[i*out : (i+1)*out]
 				for k, v := range row {

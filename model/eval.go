@@ -235,8 +235,9 @@ func (m *MLP) LossGrad(ws *Workspace, theta []float64, b Batch, grad []float64) 
 	if len(grad) != m.Layout.P {
 		return 0, fmt.Errorf("gradient buffer has %d entries, want %d", len(grad), m.Layout.P)
 	}
-	clear(grad)
 	loss, _ := m.forward(theta, b.X, b.Y, n, ws.p)
-	m.backward(theta, b.Y, 1/float64(n), ws.p, grad)
+	// The gradient overwrites grad (θ's layout has no gaps: every entry is
+	// some layer's W or b).
+	m.backwardTo(theta, b.Y, 1/float64(n), ws.p, grad, true)
 	return loss / float64(n), nil
 }
