@@ -33,9 +33,9 @@ const (
 )
 
 // AutoFullMaxParams is the largest P that ModeAuto analyses in full. Full
-// mode costs about 4 s on one core at P = 1,242 and N = 2,000 (P Hessian
+// mode costs about 2 s on one core at P = 1,242 and N = 2,000 (P Hessian
 // columns and dense Σ grow as P²N, the tridiagonal reduction as P³) and
-// holds four P×P matrices, so at P = 3,000 it takes about a minute and
+// holds four P×P matrices, so at P = 3,000 it takes about half a minute and
 // beyond that the matrix-free mode is the practical one.
 const AutoFullMaxParams = 3000
 
