@@ -60,7 +60,7 @@ train)
 	$SGN data export --pool 1 --split train --out "$work/train.safetensors" --quiet >/dev/null
 	sgn_run() {
 		rm -rf "$work/tr"
-		$SGN train --layers 784,100,10 --activation relu --pool 1 --batch-size 128 --lr 0.1 --epochs 1 --out "$work/tr" --quiet >/dev/null
+		$SGN train --layers 784,100,10 --activation relu --pool 1 --batch-size 128 --eta 0.1 --epochs 1 --out "$work/tr" --quiet >/dev/null
 		sgn=$(grep -o '"samples_per_sec":[0-9.e+]*' "$work/tr/log.jsonl" | tail -1 | cut -d: -f2)
 	}
 	torch_run() {

@@ -3,7 +3,7 @@
 The same run as
 
     sgn train --layers 784,100,10 --activation relu --pool 1 --batch-size 128 \
-        --lr 0.1 --epochs 1
+        --eta 0.1 --epochs 1
 
 in PyTorch: 784-100-10 relu, float64, plain SGD, one shuffled epoch over the
 60,000 training images that `sgn data export` writes (the same data):
