@@ -48,6 +48,8 @@ func TestBadFlagValuesAreUsageErrors(t *testing.T) {
 		{[]string{"covariance", "--checkpoint", ck, "--first", "100", "--batch-size", "8", "--mode", "matfree", "--top-k", "5000", "--out", out, "--quiet"}, "--top-k"},
 		{[]string{"selection", "twowell", "run", "--dynamics", "sgd", "--workers", "0", "--out", out}, "--workers"},
 		{[]string{"selection", "twowell", "sweep", "--config", "builtin:twowell", "--shard", "5/2", "--out", out}, "--shard: invalid shard"},
+		{[]string{"train", "--epochs", "0", "--out", out}, "--epochs 0 and --steps 0"},
+		{[]string{"hessian", "--checkpoint", ck, "--top-k", "30", "--max-iterations", "10", "--out", out, "--quiet"}, "--max-iterations 10 is smaller"},
 	} {
 		code, _, stderr := run(c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {

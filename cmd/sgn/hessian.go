@@ -157,7 +157,11 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 func hessError(err error) error {
 	var oe *analysis.OptionError
 	if errors.As(err, &oe) {
-		return usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
+		name := strings.ReplaceAll(oe.Field, "_", "-")
+		if name == "max-iter" {
+			name = "max-iterations" // the flag's spelling (--max-iter is deprecated)
+		}
+		return usagef("--%s %s", name, oe.Detail)
 	}
 	var me *analysis.MemoryError
 	if errors.As(err, &me) {

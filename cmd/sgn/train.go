@@ -121,7 +121,12 @@ func trainError(err error) error {
 		if name == "lr" {
 			name = "eta" // the flag of the learning rate in every command
 		}
-		return usagef("--%s %s", name, se.Detail)
+		detail := se.Detail
+		if name == "epochs" {
+			// the detail names the other setting too: name its flag
+			detail = strings.Replace(detail, " and steps ", " and --steps ", 1)
+		}
+		return usagef("--%s %s", name, detail)
 	case errors.Is(err, train.ErrFinished):
 		return fmt.Errorf("%w (raise --epochs or --steps)", err)
 	default:
