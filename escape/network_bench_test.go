@@ -34,7 +34,7 @@ func BenchmarkReplicaSGD10_16_2(b *testing.B) {
 }
 
 // BenchmarkGorgoniaSGD10_16_2 is the same SGD step through model.NewGraph
-// (Gorgonia tape machine: minibatch gather, forward, backward, update), for
+// (the Gorgonia graph: minibatch gather, forward, backward, update), for
 // comparison.
 func BenchmarkGorgoniaSGD10_16_2(b *testing.B) {
 	m, data := synthNet(b, []int{10, 16, 2}, model.Tanh, 1000, 1)

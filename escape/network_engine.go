@@ -22,14 +22,15 @@ import (
 //
 // Why not Gorgonia or model's BLAS engine: for the networks of the escape
 // runs (10-16-2, 49-8-10) a minibatch step is a few thousand to a few tens
-// of thousands of multiply-adds, i.e. a few microseconds. A Gorgonia tape
-// machine step has a fixed cost of the order of 100 µs (graph walk, tensor
-// bookkeeping, weight transposes, minibatch copies); measured on this
-// machine, 10-16-2 at batch 16, one goroutine, machine shared with other
-// jobs: 144–284 µs per step through model.NewGraph
-// (BenchmarkGorgoniaSGD10_16_2, 3,500–6,950 steps/s) against 7.6 µs here
-// (BenchmarkReplicaSGD10_16_2, about 131,000 replica-steps/s). model's
-// engine calls one BLAS routine per layer and per pass on matrices of 16
+// of thousands of multiply-adds, i.e. a few microseconds, so any fixed cost
+// per step dominates. Through Gorgonia's tape machine a step cost 144–284 µs
+// (graph walk, a goroutine hand-off per run, tensor bookkeeping); model's
+// graph now runs its whole-layer operations in the calling goroutine and,
+// measured on an idle 2-core machine, 10-16-2 at batch 16 takes 8.5 µs per
+// step through model.NewGraph (BenchmarkGorgoniaSGD10_16_2, 118,000
+// steps/s) against 7.8 µs here (BenchmarkReplicaSGD10_16_2, 129,000
+// replica-steps/s): these loops remain about 10% faster and build no
+// graph per replica. model's engine calls one BLAS routine per layer and per pass on matrices of 16
 // rows, where the call overhead again dominates. These loops have no
 // per-step overhead beyond the arithmetic; tanh and exp are fastExp-based
 // (half the cost of math.Tanh, which dominated the profile). Stepping
