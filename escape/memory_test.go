@@ -3,7 +3,9 @@ package escape
 import (
 	"runtime"
 	"testing"
+	"unsafe"
 
+	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -59,11 +61,14 @@ type constSim struct{}
 func (constSim) Run(uint64) (Outcome, error) { return Outcome{Escaped: true, Step: 1}, nil }
 
 // TestRunsBytesMatchesRunPoint: what RunPoint allocates for 200,000 runs of
-// a simulator that allocates nothing (TotalAlloc: the tasks, the records
-// and their growth) is within RunsBytes and at least 70% of it.
+// a simulator that allocates nothing (TotalAlloc) is within RunsBytes and at
+// least the part that does not depend on scheduling: the tasks and the
+// records. The rest, the reorder buffer of results that arrive out of order,
+// depends on how the workers were scheduled (0.66–0.80 of the bound seen).
 func TestRunsBytesMatchesRunPoint(t *testing.T) {
 	cfg := Config{Runs: 200000, Sharpness: []float64{1}, Eta: []float64{0.1}, Dynamics: []Dynamics{SGLD}, Temperature: []float64{1}}
 	bound := RunsBytes(cfg)
+	least := float64(cfg.Runs) * float64(unsafe.Sizeof(sweep.Task{})+unsafe.Sizeof(RunRecord{}))
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	recs, err := RunPoint(constSim{}, 1, cfg.Runs, 2, nil)
@@ -72,8 +77,8 @@ func TestRunsBytesMatchesRunPoint(t *testing.T) {
 		t.Fatalf("RunPoint: %d records, %v", len(recs), err)
 	}
 	got := float64(after.TotalAlloc - before.TotalAlloc)
-	t.Logf("allocated %.0f, bound %.0f (ratio %.3f)", got, bound, got/bound)
-	if got > bound || got < 0.7*bound {
-		t.Errorf("RunPoint allocated %.0f bytes for %d runs, bound %.0f: want 0.7 ≤ ratio ≤ 1", got, cfg.Runs, bound)
+	t.Logf("allocated %.0f, tasks and records %.0f, bound %.0f (ratio %.3f)", got, least, bound, got/bound)
+	if got > bound || got < least {
+		t.Errorf("RunPoint allocated %.0f bytes for %d runs: want between the tasks and records (%.0f) and the bound %.0f", got, cfg.Runs, least, bound)
 	}
 }
