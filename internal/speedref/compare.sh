@@ -5,7 +5,8 @@
 #   internal/speedref/compare.sh train [REPS]    one sgn train epoch vs train_step.py (samples/s)
 #
 # Run from the repository root after `make build`. REPS defaults to 3; the
-# order alternates between repetitions. PYTHON (default python3) must import
+# order alternates between repetitions. PYTHON (default: the first of python3
+# and /usr/bin/python3 that imports torch and numpy) must import
 # torch; SGN (default bin/sgn) is the binary measured. Wall-clock and CPU
 # (user + system) seconds of whole commands (process start and imports
 # included), the load average before each repetition, and the ratios
@@ -14,7 +15,17 @@
 set -euo pipefail
 mode=${1:-figure}
 reps=${2:-3}
-PYTHON=${PYTHON:-python3}
+if [ -z "${PYTHON:-}" ]; then
+	# the first interpreter that imports torch (a virtualenv's python3 may not;
+	# Debian's python3-torch is in /usr/bin/python3)
+	for p in python3 /usr/bin/python3; do
+		if "$p" -c 'import torch, numpy' >/dev/null 2>&1; then PYTHON=$p; break; fi
+	done
+	if [ -z "${PYTHON:-}" ]; then
+		echo "compare.sh: no python3 here imports torch and numpy (apt-get install python3-torch, or set PYTHON)" >&2
+		exit 1
+	fi
+fi
 SGN=${SGN:-bin/sgn}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
