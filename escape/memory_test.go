@@ -12,7 +12,7 @@ import (
 // TestNetworkMemoryNeed: sgd-gaussian's N×P centred gradients are what
 // perSampleCentered allocates (TotalAlloc between the N·P+P values and
 // them plus one engine clone); NetworkMemoryNeed counts them once, for
-// sgd-gaussian only, and grows with the workers' replicas; the kind
+// sgd-gaussian only, and grows with the workers' replicas; a hostile kind
 // of request (60,000 images, P ≈ 120,000) needs tens of GB.
 func TestNetworkMemoryNeed(t *testing.T) {
 	m, b := synthNet(t, []int{20, 30, 10}, model.Tanh, 400, 3)
