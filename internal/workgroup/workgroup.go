@@ -65,10 +65,14 @@ type Group struct {
 // Go runs fn on a new goroutine; its error, or a *PanicError naming what if
 // it panics, is returned by Wait.
 func (g *Group) Go(what string, fn func() error) {
+	g.mu.Lock()
+	i := len(g.errs)
+	g.errs = append(g.errs, nil) // this goroutine's slot, in the order of Go
+	g.mu.Unlock()
 	g.wg.Go(func() {
 		if err := Call(what, fn); err != nil {
 			g.mu.Lock()
-			g.errs = append(g.errs, err)
+			g.errs[i] = err
 			g.mu.Unlock()
 		}
 	})
@@ -77,7 +81,8 @@ func (g *Group) Go(what string, fn func() error) {
 // Wait waits for every goroutine started by Go and returns nil when none
 // failed, the *PanicError of a goroutine that panicked if any did (the bug
 // comes before the errors it may have caused in the others), else the
-// goroutines' errors joined in the order they returned.
+// goroutines' errors joined in the order of the calls to Go (so the
+// message does not depend on scheduling).
 func (g *Group) Wait() error {
 	g.wg.Wait()
 	g.mu.Lock()

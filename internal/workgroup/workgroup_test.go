@@ -56,6 +56,14 @@ func TestWaitErrors(t *testing.T) {
 	if err := h.Wait(); !errors.Is(err, e1) || !errors.Is(err, e2) {
 		t.Errorf("Wait = %v, want both errors", err)
 	}
+	// The first goroutine fails last: the message still lists it first.
+	var o Group
+	second := make(chan struct{})
+	o.Go("a", func() error { <-second; return e1 })
+	o.Go("b", func() error { defer close(second); return e2 })
+	if err := o.Wait(); err == nil || err.Error() != "one\ntwo" {
+		t.Errorf("Wait = %q, want the errors in the order of Go", err)
+	}
 	var k Group
 	k.Go("a", func() error { return e1 })
 	k.Go("b", func() error { panic("boom") })
