@@ -49,6 +49,7 @@ func TestBadFlagValuesAreUsageErrors(t *testing.T) {
 		{[]string{"selection", "twowell", "run", "--dynamics", "sgd", "--workers", "0", "--out", out}, "--workers"},
 		{[]string{"selection", "twowell", "sweep", "--config", "builtin:twowell", "--shard", "5/2", "--out", out}, "--shard: invalid shard"},
 		{[]string{"train", "--epochs", "0", "--out", out}, "--epochs 0 and --steps 0"},
+		{[]string{"train", "--steps", "-3", "--out", out}, "--steps -3: must not be negative"},
 		{[]string{"hessian", "--checkpoint", ck, "--top-k", "30", "--max-iterations", "10", "--out", out, "--quiet"}, "--max-iterations 10 is smaller"},
 	} {
 		code, _, stderr := run(c.args...)

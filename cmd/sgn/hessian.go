@@ -157,11 +157,7 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 func hessError(err error) error {
 	var oe *analysis.OptionError
 	if errors.As(err, &oe) {
-		name := strings.ReplaceAll(oe.Field, "_", "-")
-		if name == "max-iter" {
-			name = "max-iterations" // the flag's spelling (--max-iter is deprecated)
-		}
-		return usagef("--%s %s", name, oe.Detail)
+		return usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
 	}
 	var me *analysis.MemoryError
 	if errors.As(err, &me) {

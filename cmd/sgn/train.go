@@ -121,12 +121,7 @@ func trainError(err error) error {
 		if name == "lr" {
 			name = "eta" // the flag of the learning rate in every command
 		}
-		detail := se.Detail
-		if name == "epochs" {
-			// the detail names the other setting too: name its flag
-			detail = strings.Replace(detail, " and steps ", " and --steps ", 1)
-		}
-		return usagef("--%s %s", name, detail)
+		return usagef("--%s %s", name, se.Detail)
 	case errors.Is(err, train.ErrFinished):
 		return fmt.Errorf("%w (raise --epochs or --steps)", err)
 	default:
@@ -185,6 +180,16 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 	}
 	if set["steps"] {
 		s.Steps = *f.steps
+	}
+	// The rule of two flags, said in their names (train.Settings.Validate
+	// says it in the settings' names).
+	switch {
+	case set["epochs"] && s.Epochs < 0:
+		return j, usagef("--epochs %d: must not be negative", s.Epochs)
+	case set["steps"] && s.Steps < 0:
+		return j, usagef("--steps %d: must not be negative", s.Steps)
+	case (set["epochs"] || set["steps"]) && s.Epochs <= 0 && s.Steps <= 0:
+		return j, usagef("--epochs %d and --steps %d: one must be positive", s.Epochs, s.Steps)
 	}
 	j.MaxParams = *f.maxParams
 	return j, trainCheck(j.Model, *s, *f.workers, *f.maxParams)

@@ -76,7 +76,7 @@ type Options struct {
 }
 
 // OptionError reports an option that does not fit the model. Field is the
-// option's name in snake case ("top_k", "bottom_k", "max_iter", "layer")
+// option's name in snake case ("top_k", "bottom_k", "max_iterations", "layer")
 // and Detail its value and what is wrong; the message is
 // "<field> <detail>".
 type OptionError struct {
@@ -150,7 +150,7 @@ func (o Options) check(lo model.Layout, layers []int) (plan, error) {
 	case o.BottomK > p.dim:
 		return p, &OptionError{"bottom_k", fmt.Sprintf("%d is larger than %s", o.BottomK, p.what)}
 	case o.MaxIter > 0 && o.MaxIter < k:
-		return p, &OptionError{"max_iter", fmt.Sprintf("%d is smaller than k = %d", o.MaxIter, k)}
+		return p, &OptionError{"max_iterations", fmt.Sprintf("%d is smaller than k = %d", o.MaxIter, k)}
 	}
 	if o.Full {
 		copies := 2 // H and the eigensolver's working copy

@@ -31,7 +31,7 @@ func (o Options) memoryNeed(pl plan, layers []int, act model.Activation, n int) 
 	if o.TopK+o.BottomK > 0 {
 		b, err := hessian.LanczosBytes(pl.dim, o.TopK, o.BottomK, hessian.LanczosOptions{MaxIter: o.MaxIter, Tol: o.Tol})
 		if err != nil {
-			return 0, "", &OptionError{"max_iter", fmt.Sprintf("%d: %v", o.MaxIter, err)}
+			return 0, "", &OptionError{"max_iterations", fmt.Sprintf("%d: %v", o.MaxIter, err)}
 		}
 		if b > most {
 			most, stage = b, StageLanczos
