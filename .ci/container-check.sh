@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The container image and the Kubernetes Jobs of README.md, "Running on a
+# The container image and the Kubernetes Jobs of docs/cluster.md, "Running on a
 # cluster", as far as one machine without a registry or a Kubernetes cluster
 # can check them. Run as root; .ci/run calls it.
 #
 #  1. The files agree: the YAML of cmd/sgn/cluster/*-job.yaml parses, both
-#     Jobs name the image the README's `docker build -t` line builds and run
+#     Jobs name the image docs/cluster.md's `docker build -t` line builds and run
 #     the binary where the Dockerfile puts it, as a non-root user; the shard
 #     count of the Indexed Job matches its --shard i/n and the shards the
 #     merge Job names.
-#  2. The image is built with podman from the README's build line (podman
+#  2. The image is built with podman from docs/cluster.md's build line (podman
 #     takes docker's arguments). The machine reaches no image registry, so the
 #     Dockerfile's base image golang:1.26-bookworm is stood in for by a local
 #     image of the same name: Debian bookworm from debootstrap plus this
@@ -47,10 +47,10 @@ fi
 
 # ------------------------------------------------- 1. the files agree
 # The README's build line: docker build -f FILE -t IMAGE … .
-buildline=$(grep -m1 '^docker build ' README.md) || fail "README.md has no 'docker build' line"
+buildline=$(grep -m1 '^docker build ' docs/cluster.md) || fail "docs/cluster.md has no 'docker build' line"
 image=$(sed -n 's/.* -t \([^ ]*\) .*/\1/p' <<<"$buildline")
 dockerfile=$(sed -n 's/.* -f \([^ ]*\) .*/\1/p' <<<"$buildline")
-[ -n "$image" ] && [ -f "$dockerfile" ] || fail "README build line '$buildline': no -t IMAGE or no -f FILE that exists"
+[ -n "$image" ] && [ -f "$dockerfile" ] || fail "docs/cluster.md build line '$buildline': no -t IMAGE or no -f FILE that exists"
 grep -q '^RUN .*make build' "$dockerfile" || fail "$dockerfile does not build with make build"
 python3 - "$image" "$dockerfile" cmd/sgn/cluster/sweep-indexed-job.yaml cmd/sgn/cluster/merge-fit-job.yaml <<'EOF'
 import re, sys, yaml
@@ -79,7 +79,7 @@ for path in (sweep_path, merge_path):
         fail(f"{path}: the pod does not run as the image's user {uid}")
     for c in pod.get("initContainers", []) + pod["containers"]:
         if c["image"] != image:
-            fail(f"{path}: container {c['name']} runs {c['image']}, the README builds {image}")
+            fail(f"{path}: container {c['name']} runs {c['image']}, docs/cluster.md builds {image}")
         if c["command"] != [binary]:
             fail(f"{path}: container {c['name']} runs {c['command']}, the image holds {binary}")
     jobs[path] = job

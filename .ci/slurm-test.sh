@@ -7,14 +7,14 @@
 #     sweep in one process: the reference;
 #  3. starts munged, slurmctld and slurmd with every file in a temporary
 #     folder (the system's /etc/munge and /etc/slurm are not touched);
-#  4. A: runs the README's submit block (the sbatch array of
+#  4. A: runs docs/cluster.md's submit block (the sbatch array of
 #     cmd/sgn/cluster/sweep-array.sbatch and the dependent
 #     merge-fit.sbatch) as it is, in a shell whose PATH holds no Go and whose
 #     HOME is empty; waits; the merged runs.jsonl and rates.csv must be
 #     byte-identical to the reference;
 #  5. B: the same submit block; cancels array task 2 mid-run (scancel), checks
 #     that its shard is cut short and that the merge job waits with
-#     DependencyNeverSatisfied, runs the README's resume block as it is,
+#     DependencyNeverSatisfied, runs docs/cluster.md's resume block as it is,
 #     waits; byte-identical again;
 #  6. C: the submit block again for the training sweep of `sgn selection
 #     networks` (SGN_SWEEP, SGN_MERGE, SGN_FIT as the README says; 2
@@ -22,7 +22,7 @@
 #     process;
 #  7. stops every daemon it started (also on failure or interrupt).
 #
-# The two blocks are read from README.md (the ```sh blocks after the lines
+# The two blocks are read from docs/cluster.md (the ```sh blocks after the lines
 # "<!-- .ci/slurm-test.sh runs this block as it is -->"), so the README shows
 # exactly what ran.
 set -euo pipefail
@@ -155,11 +155,11 @@ block() {
 		armed && /^```sh$/ { inside = 1; next }
 		inside && /^```$/ { exit }
 		inside { print }
-	' "$repo/README.md"
+	' "$repo/docs/cluster.md"
 }
 submit=$(block 1)
 resume=$(block 2)
-[ -n "$submit" ] && [ -n "$resume" ] || fail "README.md lacks the two marked sh blocks"
+[ -n "$submit" ] && [ -n "$resume" ] || fail "docs/cluster.md lacks the two marked sh blocks"
 
 # run-folder: a folder holding the repository's bin/ and cmd/ (what the
 # README's commands name) where the jobs are submitted from.
@@ -193,7 +193,7 @@ same() {
 	done
 }
 
-# The shell the README's blocks run in: a PATH with no Go toolchain, an empty
+# The shell docs/cluster.md's blocks run in: a PATH with no Go toolchain, an empty
 # HOME, no module cache; bin/sgn must be self-contained.
 jobenv=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF="$SLURM_CONF"
 	SHARDS=4 CONFIG="$T/sweep.json" OUT=out/sweep)
@@ -262,7 +262,7 @@ say "B: resumed and merged in $((SECONDS - start)) s; runs.jsonl and rates.csv b
 
 # ---------------------------------------------------------------- C: another sharded sweep
 # Training runs over (B, η) of `sgn selection networks`, through the same
-# scripts with the README's SGN_SWEEP/SGN_MERGE/SGN_FIT line.
+# scripts with docs/cluster.md's SGN_SWEEP/SGN_MERGE/SGN_FIT line.
 cat >"$T/sel.json" <<'EOF'
 {"seed": 1, "model": {"layers": [49, 8, 10], "activation": "tanh", "init": "auto", "seed": 1},
  "pool": 4, "train_first": 300, "test_first": 300, "batch_sizes": [16, 64], "etas": [0.05, 0.1],
@@ -270,7 +270,7 @@ cat >"$T/sel.json" <<'EOF'
 EOF
 bin/sgn selection networks sweep --config "$T/sel.json" --out "$T/sel-single" --workers 2 --quiet >/dev/null
 bin/sgn selection networks fit "$T/sel-single" >/dev/null
-selvars=$(grep -m1 '^export SGN_SWEEP=' "$repo/README.md") || fail "README.md has no 'export SGN_SWEEP=' line"
+selvars=$(grep -m1 '^export SGN_SWEEP=' "$repo/docs/cluster.md") || fail "docs/cluster.md has no 'export SGN_SWEEP=' line"
 d=$(runfolder c)
 start=$SECONDS
 ids=$(cd "$d" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF="$SLURM_CONF" HOME="$d/home" \
