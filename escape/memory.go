@@ -7,6 +7,7 @@ import (
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/train/minimum"
 )
 
 // lbfgsStore is the number of correction pairs gonum's L-BFGS keeps by
@@ -47,7 +48,7 @@ func NetworkMemoryNeed(spec NetworkSpec, dyns []Dynamics, workers int) (float64,
 		widths += float64(w)
 	}
 	curv := 0.0
-	if P <= denseLimit {
+	if P <= minimum.DenseLimit {
 		blk, err := model.HessianBlockBytes(spec.Layers, n, workers)
 		if err != nil {
 			return 0, err
@@ -58,7 +59,7 @@ func NetworkMemoryNeed(spec NetworkSpec, dyns []Dynamics, workers int) (float64,
 			return 0, err
 		}
 	}
-	minimum := h + max(curv, 8*p*(2*lbfgsStore+12))
+	prep := h + max(curv, 8*p*(2*lbfgsStore+12))
 	runs := float64(workers) * 8 * (8*p + 3*widths + N)
 	for _, d := range dyns {
 		if d == SGDGaussian {
@@ -66,7 +67,7 @@ func NetworkMemoryNeed(spec NetworkSpec, dyns []Dynamics, workers int) (float64,
 			break
 		}
 	}
-	return 8*N*float64(spec.Layers[0]+1) + max(minimum, runs), nil
+	return 8*N*float64(spec.Layers[0]+1) + max(prep, runs), nil
 }
 
 // RunsBytes bounds the bytes the bookkeeping of cfg's runs takes: one task

@@ -17,6 +17,7 @@ import (
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/train/minimum"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -298,7 +299,7 @@ func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Min
 	if err != nil {
 		return nil, err
 	}
-	obj := networkObjective{net: net, batch: model.Batch{X: set.X, Y: set.Y}, decay: spec.WeightDecay, workers: workers}
+	obj := minimum.Network{Net: net, Batch: model.Batch{X: set.X, Y: set.Y}, Decay: spec.WeightDecay, Workers: workers}
 	m := &Minimum{Spec: spec, Data: set.Selected(), Params: net.NumParams(), x: set.X, y: set.Y}
 	m.Theta = append([]float64(nil), net.Theta...)
 	if spec.Minimizer == MinimizerGD {
@@ -309,11 +310,11 @@ func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Min
 	if err != nil {
 		return nil, err
 	}
-	ev, err := net.Evaluate(m.Theta, obj.batch, nil, workers)
+	ev, err := net.Evaluate(m.Theta, obj.Batch, nil, workers)
 	if err != nil {
 		return nil, err
 	}
-	m.Loss, m.CrossEntropy, m.Accuracy = ev.Loss+obj.penalty(m.Theta), ev.Loss, ev.Accuracy
+	m.Loss, m.CrossEntropy, m.Accuracy = ev.Loss+minimum.Penalty(obj.Decay, m.Theta), ev.Loss, ev.Accuracy
 	if err := m.classify(obj); err != nil {
 		return nil, err
 	}
@@ -322,8 +323,8 @@ func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Min
 }
 
 // optimize moves m.Theta to a minimum by L-BFGS and Newton–CG.
-func (m *Minimum) optimize(obj networkObjective) error {
-	st, err := minimize(obj, m.Theta, minimizeOptions{GradTol: m.Spec.GradTol, MaxIterations: m.Spec.MaxIterations})
+func (m *Minimum) optimize(obj minimum.Network) error {
+	st, err := minimum.Minimize(obj, m.Theta, minimum.Options{GradTol: m.Spec.GradTol, MaxIterations: m.Spec.MaxIterations})
 	if err != nil {
 		return fmt.Errorf("network minimum: %w", err)
 	}
@@ -337,7 +338,7 @@ func (m *Minimum) optimize(obj networkObjective) error {
 
 // descend moves m.Theta by full-batch gradient descent θ ← θ − η_GD·∇L
 // until ‖∇L‖ ≤ grad_tol or gd_max_steps steps.
-func (m *Minimum) descend(obj networkObjective) error {
+func (m *Minimum) descend(obj minimum.Network) error {
 	grad := make([]float64, len(m.Theta))
 	m.Minimizer = MinimizerGD
 	m.Optimizer = fmt.Sprintf("full-batch gradient descent with step %g", m.Spec.GDEta)
@@ -358,19 +359,19 @@ func (m *Minimum) descend(obj networkObjective) error {
 }
 
 // classify computes the extreme eigenvalues of H(θ₀) and the verdict.
-func (m *Minimum) classify(obj networkObjective) error {
+func (m *Minimum) classify(obj minimum.Network) error {
 	h, err := obj.Hessian(m.Theta)
 	if err != nil {
 		return err
 	}
-	c, err := curvature(h)
+	c, err := minimum.ExtremeCurvature(h)
 	if err != nil {
 		return fmt.Errorf("network Hessian: %w", err)
 	}
 	m.HessianMethod = c.Method
 	m.HessianTop, m.HessianTopResidual = c.Max, c.MaxResidual
 	m.HessianBottom, m.HessianBottomResidual = c.Min, c.MinResidual
-	m.Saddle = c.isSaddle()
+	m.Saddle = c.IsSaddle()
 	switch {
 	case m.Spec.WeightDecay == 0 && m.Accuracy == 1:
 		// Scaling the last layer by c > 1 scales every margin: CE falls.
@@ -532,7 +533,7 @@ func newNetworkSim(mn *Minimum, base *netEngine, p Point) (*networkSim, error) {
 	for i, f := range ns.phi0 {
 		th[i] = ns.s * f
 	}
-	ns.lossA = base.clone().loss(th) + penalty(ns.decay, th)
+	ns.lossA = base.clone().loss(th) + minimum.Penalty(ns.decay, th)
 	return ns, nil
 }
 
@@ -678,7 +679,7 @@ func (ns *networkSim) run(seed uint64) (Outcome, []float64, error) {
 			}
 		case CriterionLoss:
 			if t%ns.checkEvery == 0 || t == ns.maxSteps {
-				l := e.loss(theta) + penalty(ns.decay, theta)
+				l := e.loss(theta) + minimum.Penalty(ns.decay, theta)
 				if l >= level {
 					return Outcome{Escaped: true, Step: t}, theta, nil
 				}

@@ -1,4 +1,4 @@
-package escape
+package minimum
 
 import (
 	"math"
@@ -45,7 +45,7 @@ func (saddle) Hessian([]float64) (hessian.Operator, error) {
 
 func TestMinimizeRosenbrock(t *testing.T) {
 	theta := []float64{-1.2, 1}
-	st, err := minimize(rosenbrock{}, theta, minimizeOptions{GradTol: 1e-10, MaxIterations: 1000})
+	st, err := Minimize(rosenbrock{}, theta, Options{GradTol: 1e-10, MaxIterations: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,13 +53,13 @@ func TestMinimizeRosenbrock(t *testing.T) {
 		t.Fatalf("θ = %v, stats %+v: want (1, 1) with ‖∇f‖ ≤ 1e-10", theta, st)
 	}
 	op, _ := rosenbrock{}.Hessian(theta)
-	c, err := curvature(op)
+	c, err := ExtremeCurvature(op)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Eigenvalues of [[802, −400], [−400, 200]]: (1002 ∓ √(1002² − 4·400))/2.
 	lo, hi := (1002-math.Sqrt(1002*1002-1600))/2, (1002+math.Sqrt(1002*1002-1600))/2
-	if math.Abs(c.Min-lo) > 1e-6 || math.Abs(c.Max-hi) > 1e-6 || c.isSaddle() || c.Method != "dense" {
+	if math.Abs(c.Min-lo) > 1e-6 || math.Abs(c.Max-hi) > 1e-6 || c.IsSaddle() || c.Method != "dense" {
 		t.Errorf("curvature %+v, want λ = %v, %v, a minimum", c, lo, hi)
 	}
 }
@@ -68,7 +68,7 @@ func TestMinimizeRosenbrock(t *testing.T) {
 // Hessian reaches the minimum.
 func TestNewtonCGFinishes(t *testing.T) {
 	theta := []float64{1.1, 1.25}
-	st, err := minimize(rosenbrock{}, theta, minimizeOptions{GradTol: 1e-12, MaxIterations: 1})
+	st, err := Minimize(rosenbrock{}, theta, Options{GradTol: 1e-12, MaxIterations: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestNewtonCGFinishes(t *testing.T) {
 
 func TestMinimizeFindsAndReportsASaddle(t *testing.T) {
 	theta := []float64{0.3, 0}
-	st, err := minimize(saddle{}, theta, minimizeOptions{GradTol: 1e-9, MaxIterations: 100})
+	st, err := Minimize(saddle{}, theta, Options{GradTol: 1e-9, MaxIterations: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,11 +87,11 @@ func TestMinimizeFindsAndReportsASaddle(t *testing.T) {
 		t.Fatalf("θ = %v, %+v: want the stationary point (0, 0)", theta, st)
 	}
 	op, _ := saddle{}.Hessian(theta)
-	c, err := curvature(op)
+	c, err := ExtremeCurvature(op)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Min != -1 || c.Max != 1 || !c.isSaddle() {
+	if c.Min != -1 || c.Max != 1 || !c.IsSaddle() {
 		t.Errorf("curvature %+v: want λ = −1, 1, a saddle", c)
 	}
 }
@@ -106,9 +106,9 @@ func TestMinimizeSoftmaxRegression(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := model.Batch{X: []float64{1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1}, Y: []int{0, 0, 1, 2, 0, 1, 2, 2}}
-	obj := networkObjective{net: net, batch: b, workers: 1}
+	obj := Network{Net: net, Batch: b, Workers: 1}
 	theta := append([]float64(nil), net.Theta...)
-	st, err := minimize(obj, theta, minimizeOptions{GradTol: 1e-9, MaxIterations: 1000})
+	st, err := Minimize(obj, theta, Options{GradTol: 1e-9, MaxIterations: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestMinimizeSoftmaxRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := curvature(op)
+	c, err := ExtremeCurvature(op)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestMinimizeSoftmaxRegression(t *testing.T) {
 	}
 	// The softmax is invariant to shifting the logits of an input: zero
 	// curvature, a minimum (not a saddle).
-	if math.Abs(c.Min) > 1e-12 || c.isSaddle() || c.MaxResidual > 1e-12 {
+	if math.Abs(c.Min) > 1e-12 || c.IsSaddle() || c.MaxResidual > 1e-12 {
 		t.Errorf("curvature %+v: want λmin = 0, a minimum", c)
 	}
 }

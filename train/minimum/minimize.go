@@ -1,20 +1,18 @@
-package escape
+package minimum
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
 	"github.com/sgn-project/sgn/hessian"
-	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
 
-// smoothObjective is a twice-differentiable function f: R^P → R with its
-// exact gradient and exact Hessian-vector products.
-type smoothObjective interface {
+// Objective is a twice-differentiable function f: R^P → R with its
+// exact gradient and exact Hessian-vector products: what Minimize needs.
+type Objective interface {
+	// Dim returns P.
 	Dim() int
 	// LossGrad returns f(θ) and writes ∇f(θ) into grad.
 	LossGrad(theta, grad []float64) (float64, error)
@@ -22,21 +20,21 @@ type smoothObjective interface {
 	Hessian(theta []float64) (hessian.Operator, error)
 }
 
-// minimizeOptions are the settings of minimize.
-type minimizeOptions struct {
+// Options are the settings of Minimize.
+type Options struct {
 	// GradTol is the target ‖∇f‖₂.
 	GradTol float64
 	// MaxIterations caps the L-BFGS iterations; the Newton–CG phase takes
-	// at most maxNewton iterations more.
+	// at most MaxNewton iterations more.
 	MaxIterations int
 }
 
-// maxNewton caps the Newton–CG iterations: from where L-BFGS stops,
+// MaxNewton caps the Newton–CG iterations of Minimize: from where L-BFGS stops,
 // Newton's method converges quadratically in a few.
-const maxNewton = 50
+const MaxNewton = 50
 
-// minimizeStats tells what minimize did.
-type minimizeStats struct {
+// Stats tells what Minimize did.
+type Stats struct {
 	// LBFGSIterations and LBFGSStatus are those of the L-BFGS phase;
 	// NewtonIterations the Newton–CG steps taken after it and
 	// HessianProducts the Hessian-vector products of their CG solves.
@@ -52,7 +50,7 @@ type minimizeStats struct {
 	Converged bool
 }
 
-// minimize moves theta (in place) to a stationary point of obj with
+// Minimize moves theta (in place) to a stationary point of obj with
 // ‖∇f‖₂ ≤ o.GradTol: L-BFGS (Nocedal, "Updating quasi-Newton matrices with
 // limited storage", Math. Comp. 1980; gonum's optimize.LBFGS with a
 // More–Thuente line search) from theta, then Newton–CG (Nocedal & Wright,
@@ -60,8 +58,8 @@ type minimizeStats struct {
 // conjugate gradients on the exact Hessian-vector products, stopped at the
 // relative residual min(½, √‖∇f‖)), which converges superlinearly near a
 // minimum. A stationary point may be a saddle: callers check the Hessian.
-func minimize(obj smoothObjective, theta []float64, o minimizeOptions) (minimizeStats, error) {
-	var st minimizeStats
+func Minimize(obj Objective, theta []float64, o Options) (Stats, error) {
+	var st Stats
 	n := obj.Dim()
 	grad := make([]float64, n)
 	// The L-BFGS phase stops when ‖∇f‖∞ ≤ GradTol/√P, which implies
@@ -78,7 +76,7 @@ func minimize(obj smoothObjective, theta []float64, o minimizeOptions) (minimize
 	trial := make([]float64, n)
 	tgrad := make([]float64, n)
 	p := make([]float64, n)
-	for gn > o.GradTol && st.NewtonIterations < maxNewton {
+	for gn > o.GradTol && st.NewtonIterations < MaxNewton {
 		op, err := obj.Hessian(theta)
 		if err != nil {
 			return st, err
@@ -115,7 +113,7 @@ func minimize(obj smoothObjective, theta []float64, o minimizeOptions) (minimize
 // lbfgsPhase runs gonum's L-BFGS from theta and leaves theta at its best
 // point. Stops for a failed line search (usual when ‖∇f‖ nears rounding)
 // are not errors: the Newton–CG phase goes on from there.
-func lbfgsPhase(obj smoothObjective, theta []float64, o minimizeOptions, st *minimizeStats) error {
+func lbfgsPhase(obj Objective, theta []float64, o Options, st *Stats) error {
 	n := obj.Dim()
 	var cacheX, cacheG []float64
 	var cacheF float64
@@ -203,112 +201,4 @@ func newtonCG(h hessian.Operator, g, p []float64, forcing float64) int {
 		}
 	}
 	return products
-}
-
-// denseLimit is the largest P whose Hessian eigenvalues are computed
-// densely (P Hessian-vector products and a P×P symmetric eigensolve);
-// above it Lanczos finds the extreme ones.
-const denseLimit = 2000
-
-// extremeCurvature holds the extreme eigenvalues of a Hessian.
-type extremeCurvature struct {
-	Min, Max float64
-	// MinResidual and MaxResidual are ‖Hv − λv‖ of the eigenpairs,
-	// computed with the operator.
-	MinResidual, MaxResidual float64
-	// Method is "dense" or "lanczos".
-	Method string
-}
-
-// errNoEigen is returned when the dense eigensolver fails.
-var errNoEigen = errors.New("the symmetric eigendecomposition did not converge")
-
-// curvature returns the extreme eigenvalues of op: from the dense matrix
-// (hessian.Full and a symmetric eigendecomposition) when P ≤ denseLimit,
-// by hessian.Lanczos otherwise.
-func curvature(op hessian.Operator) (extremeCurvature, error) {
-	n := op.Dim()
-	if n > denseLimit {
-		sp, err := hessian.Lanczos(op, 1, 1, hessian.LanczosOptions{Seed: 1, Tol: 1e-8})
-		if err != nil {
-			return extremeCurvature{}, err
-		}
-		return extremeCurvature{Min: sp.Bottom[0], Max: sp.Top[0], MinResidual: sp.BottomResiduals[0], MaxResidual: sp.TopResiduals[0], Method: "lanczos"}, nil
-	}
-	a, _, err := hessian.Full(op, 0, nil)
-	if err != nil {
-		return extremeCurvature{}, err
-	}
-	var eig mat.EigenSym
-	if !eig.Factorize(a, true) {
-		return extremeCurvature{}, errNoEigen
-	}
-	vals := eig.Values(nil) // ascending
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
-	res := func(j int) float64 {
-		v := mat.Col(nil, j, &vecs)
-		hv := make([]float64, n)
-		op.MulVec(hv, v)
-		floats.AddScaled(hv, -vals[j], v)
-		return floats.Norm(hv, 2)
-	}
-	return extremeCurvature{Min: vals[0], Max: vals[n-1], MinResidual: res(0), MaxResidual: res(n - 1), Method: "dense"}, nil
-}
-
-// isSaddle reports a Hessian with an eigenvalue below −1e-6·λmax: the
-// stationary point is a saddle, not a minimum.
-func (c extremeCurvature) isSaddle() bool { return c.Min < -1e-6*math.Abs(c.Max) }
-
-// networkObjective is L(θ) = CE(θ) + (λ/2)‖θ‖² of an MLP on a fixed
-// batch, CE the mean cross-entropy and λ the weight decay: gradients by
-// model.Evaluate, Hessians by model.NewHessian (Pearlmutter's exact
-// R-operator) plus λI.
-type networkObjective struct {
-	net     *model.MLP
-	batch   model.Batch
-	decay   float64
-	workers int
-}
-
-func (o networkObjective) Dim() int { return o.net.NumParams() }
-
-func (o networkObjective) LossGrad(theta, grad []float64) (float64, error) {
-	ev, err := o.net.Evaluate(theta, o.batch, grad, o.workers)
-	if o.decay != 0 {
-		floats.AddScaled(grad, o.decay, theta)
-	}
-	return ev.Loss + o.penalty(theta), err
-}
-
-func (o networkObjective) Hessian(theta []float64) (hessian.Operator, error) {
-	h, err := o.net.NewHessian(theta, o.batch, o.workers)
-	if err != nil || o.decay == 0 {
-		return h, err
-	}
-	return shifted{h, o.decay}, nil
-}
-
-// penalty returns (λ/2)‖θ‖².
-func (o networkObjective) penalty(theta []float64) float64 { return penalty(o.decay, theta) }
-
-// penalty returns (λ/2)‖θ‖², 0 when λ = 0.
-func penalty(decay float64, theta []float64) float64 {
-	if decay == 0 {
-		return 0
-	}
-	return decay / 2 * floats.Dot(theta, theta)
-}
-
-// shifted is the operator A + σI.
-type shifted struct {
-	a     hessian.Operator
-	sigma float64
-}
-
-func (s shifted) Dim() int { return s.a.Dim() }
-
-func (s shifted) MulVec(dst, v []float64) {
-	s.a.MulVec(dst, v)
-	floats.AddScaled(dst, s.sigma, v)
 }
