@@ -388,7 +388,7 @@ func runEscapeSweep(a *app, args []string) error {
 	fs := a.newFlagSet("escape sweep",
 		"escape sweep --config FILE --out DIR [--workers N] [--shard i/n]",
 		`sgn escape sweep --config escape/testdata/sweep.json --workers 2 --out out/sweep
-sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`)
+sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_ID/$SHARDS  # SHARDS fixed at submit, not SLURM_ARRAY_TASK_COUNT (1 for a one-index resubmit)`)
 	cfgPath := fs.String("config", "", "sweep config JSON `file` (schema: escape.Config; example: escape/testdata/sweep.json), or builtin:NAME (see sgn escape configs) (required)")
 	out := fs.String("out", "", "output `folder` (required); with --shard i/n the shard goes to DIR-shard-i")
 	workers := workersFlag(fs, "the runs")

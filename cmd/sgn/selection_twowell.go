@@ -253,7 +253,7 @@ func runSelectionSweep(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell sweep",
 		"selection twowell sweep --config FILE|builtin:NAME --out DIR [--workers N] [--shard i/n]",
 		`sgn selection twowell sweep --config builtin:twowell --workers 2 --out out/selection/sweep
-sgn selection twowell sweep --config sel.json --out out/sel --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`)
+sgn selection twowell sweep --config sel.json --out out/sel --shard $SLURM_ARRAY_TASK_ID/$SHARDS  # SHARDS fixed at submit, not SLURM_ARRAY_TASK_COUNT (1 for a one-index resubmit)`)
 	cfgPath := fs.String("config", "", "selection config JSON `file` (schema: selection.Config; see sgn selection configs), or builtin:NAME (required)")
 	out := fs.String("out", "", "output `folder` (required); with --shard i/n the shard goes to DIR-shard-i")
 	workers := workersFlag(fs, "replicas in parallel")
