@@ -231,9 +231,22 @@ func (o *Options) resolveMode(P int) (Mode, error) {
 		}
 	}
 	if mode == ModeFull && P > MaxDenseParams {
-		return "", fmt.Errorf("mode full with P = %d: the dense Hessian would take %.1f GB (the limit is P = %d); use matfree", P, float64(hessian.FullBytes(P))/1e9, MaxDenseParams)
+		return "", &DenseLimitError{P: P, Bytes: hessian.FullBytes(P)}
 	}
 	return mode, nil
+}
+
+// DenseLimitError refuses ModeFull for a model of more than MaxDenseParams
+// parameters: the dense P×P Hessian alone would take Bytes; ModeMatFree
+// (Lanczos on Hessian-vector products) has no such bound.
+type DenseLimitError struct {
+	P     int
+	Bytes int64
+}
+
+// Error describes the refusal.
+func (e *DenseLimitError) Error() string {
+	return fmt.Sprintf("mode full with P = %d: the dense Hessian alone needs %d bytes (full mode is limited to P ≤ %d); use mode matfree", e.P, e.Bytes, MaxDenseParams)
 }
 
 // Analyze compares the noise covariance C = Σ/B of model m at its parameters

@@ -171,7 +171,7 @@ func covSamples(so data.Options) int {
 func covCheckMemory(f *covFlags, c model.Config, n int) error {
 	need, err := f.opt.MemoryNeed(c.Layers, c.Activation, n)
 	if err != nil {
-		return err
+		return covError(err)
 	}
 	P, err := model.ParamCount(c.Layers)
 	if err != nil {
@@ -179,6 +179,18 @@ func covCheckMemory(f *covFlags, c model.Config, n int) error {
 	}
 	what := fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples", P, f.opt.Mode, n)
 	return f.lim.checkMemory(need, what, "lower --first, use --mode matfree or a smaller --top-k")
+}
+
+// covError turns the refusal of --mode full for a large model into the
+// memory refusal of every command (exit status 2, the flag to change);
+// other errors pass unchanged.
+func covError(err error) error {
+	var de *covariance.DenseLimitError
+	if errors.As(err, &de) {
+		return usagef("--mode full on P = %d needs about %s for the dense Hessian alone (full mode is limited to P ≤ %d); use --mode matfree",
+			de.P, formatBytes(de.Bytes), covariance.MaxDenseParams)
+	}
+	return err
 }
 
 // checkCovSelection checks the batch sizes against the samples the flags
@@ -297,7 +309,7 @@ func runCovariance(a *app, args []string) error {
 		return fmt.Errorf("%w (set --lambda-min/--lambda-max)", err)
 	}
 	if err != nil {
-		return err
+		return covError(err)
 	}
 	seconds["analysis"] = round3(time.Since(t0).Seconds())
 	writing = true

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,23 +8,15 @@ import (
 	"github.com/sgn-project/sgn/data"
 )
 
-// dataSubcommands lists the subcommands of 'sgn data'.
-const dataSubcommands = "export"
-
 // runData implements 'sgn data': it dispatches to its subcommands.
 func runData(a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand: want one of: %s (e.g. sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors)", dataSubcommands)
-	}
-	switch args[0] {
-	case "export":
-		return runDataExport(a, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintf(a.stderr, "Usage: sgn data <subcommand> [flags]\n\nSubcommands:\n  export   write the exact tensors a model consumes (x N×D float64, y N int64) as safetensors\n\nExample:\n  sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors\n\nRun 'sgn data export -h' for its flags.\n")
-		return flag.ErrHelp
-	default:
-		return usagef("unknown subcommand %q: want one of: %s", args[0], dataSubcommands)
-	}
+	return group{
+		path:    "data",
+		example: "sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors",
+		subs: []subcommand{
+			{"export", "write the exact tensors a model consumes (x N×D float64, y N int64) as safetensors", runDataExport},
+		},
+	}.run(a, args)
 }
 
 // runDataExport implements 'sgn data export': load a selection of MNIST,

@@ -14,50 +14,23 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
-// escapeSubcommands lists the subcommands of 'sgn escape'.
-const escapeSubcommands = "run, sweep, merge, fit, configs, figure"
-
 // runEscape implements 'sgn escape': it dispatches to its subcommands.
 func runEscape(a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand: want one of: %s (e.g. sgn escape run --dynamics sgld --temperature 0.15 --eta 1e-3 --runs 1000 --out out/esc1)", escapeSubcommands)
-	}
-	switch args[0] {
-	case "run":
-		return runEscapeRun(a, args[1:])
-	case "sweep":
-		return runEscapeSweep(a, args[1:])
-	case "merge":
-		return runEscapeMerge(a, args[1:])
-	case "fit":
-		return runEscapeFit(a, args[1:])
-	case "configs":
-		return runEscapeConfigs(a, args[1:])
-	case "figure":
-		return runEscapeFigure(a, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(a.stderr, `Usage: sgn escape <subcommand> [flags]
-
-Escape times of SGD and SGLD from the minimum of an analytic landscape or
+	return group{
+		path: "escape",
+		about: `Escape times of SGD and SGLD from the minimum of an analytic landscape or
 of an MLP trained on MNIST, against Kramers' theory (Theorem 1: SGLD;
-Theorem 2: SGD).
-
-Subcommands:
-  run      simulate the runs of one point: escape rate, 95% interval, prediction
-  sweep    simulate a grid of points from a JSON config (resumable, shardable)
-  merge    combine the shard folders of one sweep
-  fit      rates per point and −log γ against 1/k, B, 1/η (SGD) and log k, 1/D (SGLD)
-  configs  list the builtin sweep configs, or print one (builtin:NAME works as --config)
-  figure   run the builtin configs of the six-panel figure, fit them and draw it
-
-Example:
-  sgn escape run --dynamics sgld --temperature 0.15 --eta 1e-3 --runs 1000 --out out/esc1
-
-Run 'sgn escape <subcommand> -h' for its flags and an example.
-`)
-		return flag.ErrHelp
-	}
-	return usagef("unknown subcommand %q: want one of: %s", args[0], escapeSubcommands)
+Theorem 2: SGD).`,
+		example: "sgn escape run --dynamics sgld --temperature 0.15 --eta 1e-3 --runs 1000 --out out/esc1",
+		subs: []subcommand{
+			{"run", "simulate the runs of one point: escape rate, 95% interval, prediction", runEscapeRun},
+			{"sweep", "simulate a grid of points from a JSON config (resumable, shardable)", runEscapeSweep},
+			{"merge", "combine the shard folders of one sweep", runEscapeMerge},
+			{"fit", "rates per point and −log γ against 1/k, B, 1/η (SGD) and log k, 1/D (SGLD)", runEscapeFit},
+			{"configs", "list the builtin sweep configs, or print one (builtin:NAME works as --config)", runEscapeConfigs},
+			{"figure", "run the builtin configs of the six-panel figure, fit them and draw it", runEscapeFigure},
+		},
+	}.run(a, args)
 }
 
 // parseInterleaved parses flags that may come before, between or after

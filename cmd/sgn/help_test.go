@@ -1,30 +1,179 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
 
-// TestHelpEveryCommand: -h of every command and subcommand exits 0, shows an
-// example and prints no panic (flag.PrintDefaults calls String on zero
-// values of every flag type).
+// commandTree returns every command line of sgn that has a help of its
+// own, found by walking the help texts: the commands of `sgn --help`, then
+// the subcommands (or settings) each group lists. A command added later is
+// covered without being named here.
+func commandTree(t *testing.T) [][]string {
+	t.Helper()
+	var all [][]string
+	var walk func(path []string)
+	walk = func(path []string) {
+		all = append(all, path)
+		_, out, _ := run(append(append([]string(nil), path...), "--help")...)
+		i := strings.Index(out, "Subcommands:\n")
+		if i < 0 {
+			i = strings.Index(out, "Settings:\n")
+		}
+		if i < 0 {
+			return
+		}
+		for _, line := range strings.Split(out[i:], "\n")[1:] {
+			if line == "" {
+				break
+			}
+			if f := strings.Fields(line); strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "   ") {
+				walk(append(append([]string(nil), path...), f[0]))
+			}
+		}
+	}
+	for name := range commands() {
+		walk([]string{name})
+	}
+	// A command with flags of its own and a subcommand.
+	return append(all, []string{"equilibrium", "escape"})
+}
+
+// TestHelpEveryCommand: -h, -help, --help and `sgn help CMD…` of every
+// command and subcommand print the help on stdout (nothing on stderr) and
+// exit 0; a command's help shows an example; no panic (the help calls
+// String on zero values of every flag type).
 func TestHelpEveryCommand(t *testing.T) {
-	for _, args := range [][]string{
-		{"train"}, {"data", "export"}, {"hessian"}, {"covariance"}, {"noise"},
-		{"escape", "run"}, {"escape", "sweep"}, {"escape", "merge"}, {"escape", "fit"},
-		{"escape", "configs"}, {"escape", "figure"}, {"equilibrium"},
-		{"selection", "networks", "sweep"}, {"selection", "networks", "fit"},
-		{"selection", "networks", "merge"}, {"selection", "networks", "config"},
-		{"selection", "twowell", "run"}, {"selection", "twowell", "sweep"},
-		{"selection", "twowell", "merge"}, {"selection", "twowell", "fit"},
-		{"selection", "twowell", "configs"}, {"selection", "twowell", "figure"},
-		{"equilibrium", "escape"}, {"data"}, {"escape"},
-		{"report"}, {"version"},
+	tree := commandTree(t)
+	if len(tree) < 25 {
+		t.Fatalf("found %d commands in the help texts, want every subcommand: %v", len(tree), tree)
+	}
+	for _, path := range tree {
+		var want string
+		for i, form := range [][]string{
+			append(append([]string(nil), path...), "-h"),
+			append(append([]string(nil), path...), "--help"),
+			append(append([]string(nil), path...), "-help"),
+			append([]string{"help"}, path...),
+		} {
+			code, out, errOut := run(form...)
+			if code != 0 || errOut != "" || !strings.Contains(out, "Example:") || strings.Contains(out, "panic") {
+				t.Errorf("sgn %s: exit %d, stdout %q, stderr %q", strings.Join(form, " "), code, out, errOut)
+			}
+			if i == 0 {
+				want = out
+			} else if out != want {
+				t.Errorf("sgn %s prints another help than -h", strings.Join(form, " "))
+			}
+		}
+	}
+}
+
+// TestHelpFlagList: every flag in a help is listed as --name, with at most
+// one default, and the deprecated spellings are not listed (they still
+// parse: flags_test.go).
+func TestHelpFlagList(t *testing.T) {
+	flagLine := regexp.MustCompile(`^ +-`)
+	for _, path := range commandTree(t) {
+		_, out, _ := run(append(append([]string(nil), path...), "--help")...)
+		name := strings.Join(path, " ")
+		for _, line := range strings.Split(out, "\n") {
+			if flagLine.MatchString(line) && !strings.HasPrefix(strings.TrimSpace(line), "--") {
+				t.Errorf("sgn %s --help: flag line %q not spelled --name", name, line)
+			}
+			if strings.Count(line, "(default") > 1 {
+				t.Errorf("sgn %s --help: two defaults in %q", name, line)
+			}
+			if strings.Contains(line, "deprecated spelling") {
+				t.Errorf("sgn %s --help lists a deprecated spelling: %q", name, line)
+			}
+		}
+	}
+	// Known deprecated spellings, by name.
+	for _, c := range []struct{ cmd, old string }{
+		{"hessian", "--max-iter "}, {"escape run", "--D "}, {"equilibrium", "--sgld-d"},
+		{"noise", "--batch-sizes"}, {"covariance", "--random-seed"},
 	} {
-		code, out, errOut := run(append(args, "-h")...)
-		msg := out + errOut
-		if code != 0 || !strings.Contains(msg, "Example:") || strings.Contains(msg, "panic") {
-			t.Errorf("sgn %s -h: exit %d, output %q", strings.Join(args, " "), code, msg)
+		if _, out, _ := run(append(strings.Fields(c.cmd), "--help")...); strings.Contains(out, "  "+c.old) {
+			t.Errorf("sgn %s --help lists the deprecated %s", c.cmd, c.old)
+		}
+	}
+}
+
+// TestTopLevelHelp: sgn -h lists every command with its summary, on
+// stdout with exit 0; sgn alone prints it on stderr with exit 2.
+func TestTopLevelHelp(t *testing.T) {
+	code, out, errOut := run("-h")
+	if code != 0 || errOut != "" {
+		t.Fatalf("sgn -h: exit %d, stderr %q", code, errOut)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	for name, c := range commands() {
+		if !strings.Contains(out, "\n  "+name+" ") || !strings.Contains(flat, c.summary) {
+			t.Errorf("sgn -h does not list %s with %q:\n%s", name, c.summary, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len([]rune(line)) > 80 {
+			t.Errorf("sgn -h: line longer than 80 columns: %q", line)
+		}
+	}
+	if code, out2, errOut := run(); code != 2 || out2 != "" || errOut != out {
+		t.Errorf("sgn: exit %d, stdout %q, stderr %q; want the help on stderr and exit 2", code, out2, errOut)
+	}
+	if code, out2, _ := run("help"); code != 0 || out2 != out {
+		t.Errorf("sgn help: exit %d, %q", code, out2)
+	}
+}
+
+// TestDidYouMean: a misspelled command, subcommand, setting or flag is a
+// usage error (exit 2, one line) that names the closest spelling; a word
+// far from every choice gets no suggestion.
+func TestDidYouMean(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"hessain"}, `unknown command "hessain" (did you mean hessian?)`},
+		{[]string{"covarianse"}, "(did you mean covariance?)"},
+		{[]string{"help", "tran"}, "(did you mean train?)"},
+		{[]string{"escape", "rn"}, `unknown subcommand "rn" (did you mean run?)`},
+		{[]string{"escape", "swep"}, "(did you mean sweep?)"},
+		{[]string{"selection", "twowel"}, `unknown setting "twowel" (did you mean twowell?)`},
+		{[]string{"selection", "twowell", "figur"}, "(did you mean figure?)"},
+		{[]string{"selection", "networks", "confg"}, "(did you mean config?)"},
+		{[]string{"data", "exprt"}, "(did you mean export?)"},
+		{[]string{"hessian", "--top-kk", "3"}, "unknown flag --top-kk (did you mean --top-k?)"},
+		{[]string{"hessian", "-chekpoint", "x"}, "unknown flag --chekpoint (did you mean --checkpoint?)"},
+		{[]string{"train", "--epoch", "3"}, "(did you mean --epochs?)"},
+		{[]string{"escape", "run", "--temprature", "1"}, "(did you mean --temperature?)"},
+		{[]string{"hessian", "--top-k", "x"}, `invalid value "x" for flag --top-k`},
+		{[]string{"hessian", "--out"}, "flag needs an argument: --out"},
+	} {
+		code, _, errOut := run(c.args...)
+		if code != 2 || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("sgn %s: exit %d, %q; want exit 2 and one line with %q", strings.Join(c.args, " "), code, errOut, c.want)
+		}
+	}
+	for _, args := range [][]string{{"zzzzzz"}, {"escape", "qqqqq"}, {"hessian", "--qqqqqqq"}} {
+		if code, _, errOut := run(args...); code != 2 || strings.Contains(errOut, "did you mean") {
+			t.Errorf("sgn %s: exit %d, %q; want no suggestion", strings.Join(args, " "), code, errOut)
+		}
+	}
+}
+
+// TestEditDistance against distances counted by hand.
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		d    int
+	}{
+		{"", "", 0}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2},
+		{"top-kk", "top-k", 1}, {"θ", "θ₀", 1}, {"abc", "abc", 0}, {"ab", "ba", 2},
+	} {
+		if got := editDistance(c.a, c.b); got != c.d {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
 		}
 	}
 }

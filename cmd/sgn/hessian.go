@@ -162,8 +162,8 @@ func hessError(err error) error {
 	var me *analysis.MemoryError
 	if errors.As(err, &me) {
 		if me.Copies > 0 {
-			return usagef("--full on %s needs %s for %d copies of a %d×%d float64 matrix, more than --max-memory %s; raise --max-memory or use Lanczos (--top-k) alone",
-				me.What, formatBytes(me.Need), me.Copies, me.Dim, me.Dim, formatBytes(me.Limit))
+			return memoryRefusal(fmt.Sprintf("--full on %s (%d copies of a %d×%d float64 matrix)", me.What, me.Copies, me.Dim, me.Dim),
+				me.Need, me.Limit, "use Lanczos (--top-k) alone")
 		}
 		lower := map[string]string{
 			analysis.StageLanczos: "lower --top-k, --bottom-k or --max-iterations (the Lanczos basis holds up to --max-iterations vectors of length P)",
@@ -174,8 +174,7 @@ func hessError(err error) error {
 		if lower == "" {
 			lower = "lower --first (the Hessian caches a forward and backward pass over every sample)"
 		}
-		return usagef("%s on %d samples needs about %s (most for %s), more than --max-memory %s; %s, or raise --max-memory",
-			me.What, me.Samples, formatBytes(me.Need), me.Stage, formatBytes(me.Limit), lower)
+		return memoryRefusal(fmt.Sprintf("%s on %d samples (most for %s)", me.What, me.Samples, me.Stage), me.Need, me.Limit, lower)
 	}
 	return err
 }

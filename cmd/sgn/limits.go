@@ -35,7 +35,7 @@ type limits struct {
 // memoryFlag registers --max-memory on fs; what says which buffers it
 // bounds. parse parses it.
 func (l *limits) memoryFlag(fs *flag.FlagSet, what string) {
-	l.memText = fs.String("max-memory", defaultMaxMemory, "refuse options whose "+what+" need more memory than this, estimated before allocating (e.g. 512MiB, 8GiB, 16GB)")
+	l.memText = fs.String("max-memory", defaultMaxMemory, "refuse options whose "+what+" need more memory than this `size`, estimated before allocating (e.g. 512MiB, 8GiB, 16GB)")
 }
 
 // paramsFlag registers --max-params on fs.
@@ -80,10 +80,19 @@ func (l *limits) params() int {
 // lower instead of raising the limit.
 func (l *limits) checkMemory(need float64, what, lower string) error {
 	if need > float64(l.memory) {
-		return usagef("%s needs about %s, more than --max-memory %s; %s, or raise --max-memory",
-			what, formatBytes(int64(min(need, math.MaxInt64/2))), formatBytes(l.memory), lower)
+		return memoryRefusal(what, int64(min(need, math.MaxInt64/2)), l.memory, lower)
 	}
 	return nil
+}
+
+// memoryRefusal is the one refusal of options that need more memory than
+// a limit, in every command: a usage error (exit status 2) saying what
+// needs how much, in binary units (formatBytes: MiB, GiB, …, and the
+// bytes), and the flags to change: lower (e.g. "lower
+// --first"), then --max-memory.
+func memoryRefusal(what string, need, limit int64, lower string) error {
+	return usagef("%s needs about %s, more than --max-memory %s; %s, or raise --max-memory",
+		what, formatBytes(need), formatBytes(limit), lower)
 }
 
 // checkModel returns a usage error naming flagName (the flag or file that

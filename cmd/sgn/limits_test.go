@@ -174,3 +174,28 @@ func TestEquilibriumEscapeLimits(t *testing.T) {
 		{[]string{"--top-k", "5", "--max-memory", "1MiB"}, []string{"--top-k 5 on the network [49 16 10]", "--max-memory 1.0 MiB"}},
 	})
 }
+
+// TestDenseRefusalsOneRule: covariance --mode full and hessian --full on a
+// model too large for a dense Hessian (P = 25,450 > covariance.MaxDenseParams)
+// refuse alike: exit 2, one line, the size in GiB, the flag to change.
+func TestDenseRefusalsOneRule(t *testing.T) {
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{784, 32, 10}, 1, 1)
+	out := filepath.Join(base, "out")
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"covariance", "--checkpoint", ck, "--mode", "full"}, []string{"--mode full on P = 25450", "4.8 GiB", "use --mode matfree"}},
+		{[]string{"hessian", "--checkpoint", ck, "--full"}, []string{"--full on", "GiB", "--max-memory 8.0 GiB", "raise --max-memory"}},
+	} {
+		code, _, stderr := run(append(c.args, "--first", "100", "--out", out, "--quiet")...)
+		ok := code == 2 && strings.Count(stderr, "\n") == 1 && !strings.Contains(stderr, " GB")
+		for _, w := range c.want {
+			ok = ok && strings.Contains(stderr, w)
+		}
+		if !ok {
+			t.Errorf("sgn %s: exit %d, %q; want exit 2, one line with %q", strings.Join(c.args[:1], " "), code, stderr, c.want)
+		}
+	}
+}

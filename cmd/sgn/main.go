@@ -43,7 +43,7 @@ func commands() map[string]command {
 		"escape":      {"escape times of SGD and SGLD from sharp minima", runEscape},
 		"equilibrium": {"SGD and SGLD fluctuations along the Hessian eigendirections near a minimum", runEquilibrium},
 		"report":      {"the paper's claims, measured: a page of verdicts from output folders", runReport},
-		"selection":   {"minima selection: SGD and SGLD between a sharp and a flat valley; how sharp the minima SGD reaches are, against B and η", runSelection},
+		"selection":   {"minima selection: a sharp against a flat valley (twowell); the sharpness SGD reaches against B and η (networks)", runSelection},
 		"version":     {"print the program version", runVersion},
 	}
 }
@@ -67,19 +67,25 @@ func main() {
 // usage errors and 1 on failures.
 func (a *app) main(args []string) int {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		a.printUsage(cmds)
-		if len(args) == 0 {
-			return 2
+	if len(args) == 0 {
+		a.printUsage(a.stderr, cmds)
+		return 2
+	}
+	if isHelpArg(args[0]) {
+		if args[0] == "help" && len(args) > 1 {
+			// sgn help CMD [SUB…]: CMD [SUB…] --help.
+			args = append(append([]string(nil), args[1:]...), "--help")
+		} else {
+			a.printUsage(a.stdout, cmds)
+			return 0
 		}
-		return 0
 	}
 	if args[0] == "--version" || args[0] == "-version" {
 		args = append([]string{"version"}, args[1:]...)
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
-		fmt.Fprintf(a.stderr, "sgn: unknown command %q (commands: %s)\n", args[0], strings.Join(sortedKeys(cmds), ", "))
+		fmt.Fprintf(a.stderr, "sgn: unknown command %q%s (commands: %s)\n", args[0], didYouMean(args[0], sortedKeys(cmds), ""), strings.Join(sortedKeys(cmds), ", "))
 		return 2
 	}
 	return a.status(args[0], runCommand(c, a, args[1:]))
@@ -124,12 +130,12 @@ func runCommand(c command, a *app, args []string) error {
 	return workgroup.Call("", func() error { return c.run(a, args) })
 }
 
-func (a *app) printUsage(cmds map[string]command) {
-	fmt.Fprintf(a.stderr, "sgn %s: stochastic gradient noise of real networks\n\nUsage:\n  sgn <command> [flags]\n\nCommands:\n", version)
-	for _, k := range sortedKeys(cmds) {
-		fmt.Fprintf(a.stderr, "  %-11s %s\n", k, cmds[k].summary)
-	}
-	fmt.Fprintf(a.stderr, "\nRun 'sgn <command> -h' for a command's flags and an example.\n")
+// printUsage writes sgn's help: every command with its one-line summary.
+func (a *app) printUsage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintf(w, "sgn %s: stochastic gradient noise of real networks\n\nUsage:\n  sgn <command> [flags]\n  sgn help <command> [<subcommand>]\n\nCommands:\n", version)
+	names := sortedKeys(cmds)
+	writeTable(w, "  ", names, func(i int) string { return cmds[names[i]].summary })
+	fmt.Fprintf(w, "\nRun 'sgn <command> --help' for a command's flags and an example.\n")
 }
 
 func sortedKeys(m map[string]command) []string {
@@ -146,7 +152,8 @@ func sortedKeys(m map[string]command) []string {
 // usage errors by parseFlags.
 func (a *app) newFlagSet(name, synopsis, example string) *flag.FlagSet {
 	fs := flag.NewFlagSet("sgn "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	// Only the help is written to the output: parse errors are returned.
+	fs.SetOutput(a.stdout)
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: sgn %s\n\n", synopsis)
@@ -154,13 +161,14 @@ func (a *app) newFlagSet(name, synopsis, example string) *flag.FlagSet {
 			fmt.Fprintf(w, "Example:\n  %s\n\n", strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n  "))
 		}
 		fmt.Fprintf(w, "Flags:\n")
-		fs.PrintDefaults()
+		printFlags(w, fs)
 	}
 	return fs
 }
 
-// parseFlags parses args and turns a parse error into a usage error; -h
-// returns flag.ErrHelp. Positional arguments are refused unless allowArgs.
+// parseFlags parses args and turns a parse error into a usage error
+// (parseError: --name spelling, "did you mean"); -h, -help and --help print
+// the help on stdout and return flag.ErrHelp. Positional arguments are refused unless allowArgs.
 func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	// The flag package already printed the problem and the usage text.
 	out := fs.Output()
@@ -172,7 +180,7 @@ func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
 		return flag.ErrHelp
 	}
 	if err != nil {
-		return &usageError{msg: err.Error() + " (see -h)"}
+		return parseError(fs, err)
 	}
 	if !allowArgs && fs.NArg() > 0 {
 		return usagef("unexpected argument %q (see -h)", fs.Arg(0))

@@ -15,40 +15,22 @@ import (
 // runSelectionNetworks implements 'sgn selection networks': training sweeps
 // over (B, η) and the sharpness of the minima they reach.
 func runSelectionNetworks(a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand: want one of: sweep, merge, fit, config (e.g. sgn selection networks sweep --out out/selection/networks)")
-	}
-	switch args[0] {
-	case "sweep":
-		return runNetworksSweep(a, args[1:])
-	case "merge":
-		return runNetworksMerge(a, args[1:])
-	case "fit":
-		return runNetworksFit(a, args[1:])
-	case "config":
-		return runNetworksConfig(a, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(a.stderr, `Usage: sgn selection networks <subcommand> [flags]
-
-How sharp is the minimum SGD finds? Training runs over a grid of batch size B
+	return group{
+		path: "selection networks",
+		about: `How sharp is the minimum SGD finds? Training runs over a grid of batch size B
 and learning rate η from one initialisation on one data selection; each run
 ends with λmax(H) (Lanczos), tr H (exact for small P, Hutchinson otherwise),
 ‖∇L‖ and train/test loss and accuracy. Runs shard, merge and resume like the
-escape sweeps.
-
-Subcommands:
-  sweep   train the runs of a config (the builtin one by default) into a folder
-  merge   combine the shard folders of one sweep
-  fit     log λmax and log tr H against log(η/B): selection-networks.json, CSV, figures
-  config  print the builtin config as JSON (edit it and pass it with --config)
-
-Example:
-  sgn selection networks sweep --workers 2 --out out/selection/networks
-  sgn selection networks fit out/selection/networks --out out/selection
-`)
-		return nil
-	}
-	return usagef("unknown subcommand %q: want one of: sweep, merge, fit, config", args[0])
+escape sweeps.`,
+		example: `sgn selection networks sweep --workers 2 --out out/selection/networks
+sgn selection networks fit out/selection/networks --out out/selection`,
+		subs: []subcommand{
+			{"sweep", "train the runs of a config (the builtin one by default) into a folder", runNetworksSweep},
+			{"merge", "combine the shard folders of one sweep", runNetworksMerge},
+			{"fit", "log λmax and log tr H against log(η/B): selection-networks.json, CSV, figures", runNetworksFit},
+			{"config", "print the builtin config as JSON (edit it and pass it with --config)", runNetworksConfig},
+		},
+	}.run(a, args)
 }
 
 // loadNetworksConfig reads a config file, or the builtin config for "" or

@@ -13,49 +13,25 @@ import (
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
-// twowellSubcommands lists the subcommands of 'sgn selection twowell'.
-const twowellSubcommands = "run, sweep, merge, fit, configs, figure"
-
 // runSelectionTwoWell implements 'sgn selection twowell': minima selection
 // between a sharp and a flat valley.
 func runSelectionTwoWell(a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand: want one of: %s (e.g. sgn selection twowell figure --out out/selection)", twowellSubcommands)
-	}
-	switch args[0] {
-	case "run":
-		return runSelectionRun(a, args[1:])
-	case "sweep":
-		return runSelectionSweep(a, args[1:])
-	case "merge":
-		return runSelectionMerge(a, args[1:])
-	case "fit":
-		return runSelectionFit(a, args[1:])
-	case "configs":
-		return runSelectionConfigs(a, args[1:])
-	case "figure":
-		return runSelectionFigure(a, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(a.stderr, `Usage: sgn selection twowell <subcommand> [flags]
-
-Minima selection on the two-valley landscape twowell: long trajectories of
+	return group{
+		path: "selection twowell",
+		about: `Minima selection on the two-valley landscape twowell: long trajectories of
 sgld, sgd-diffusion and minibatch sgd cross back and forth between a sharp
 and a flat valley; measured are the occupancy ratio P(flat)/P(sharp) and the
-transition rates each way, beside Theorem 1 (SGLD) and Theorem 2 (SGD).
-
-Subcommands:
-  run      simulate one point into a folder and fit it
-  sweep    simulate a grid from a JSON config (resumable, shardable)
-  merge    combine the shard folders of one sweep
-  fit      selection.json, selection.csv and the figure from a sweep folder
-  configs  list the builtin configs, or print one (builtin:NAME works as --config)
-  figure   run the builtin config and fit it (what make selection-figure does)
-
-Run 'sgn selection twowell <subcommand> -h' for its flags and an example.
-`)
-		return flag.ErrHelp
-	}
-	return usagef("unknown subcommand %q: want one of: %s", args[0], twowellSubcommands)
+transition rates each way, beside Theorem 1 (SGLD) and Theorem 2 (SGD).`,
+		example: "sgn selection twowell figure --out out/selection",
+		subs: []subcommand{
+			{"run", "simulate one point into a folder and fit it", runSelectionRun},
+			{"sweep", "simulate a grid from a JSON config (resumable, shardable)", runSelectionSweep},
+			{"merge", "combine the shard folders of one sweep", runSelectionMerge},
+			{"fit", "selection.json, selection.csv and the figure from a sweep folder", runSelectionFit},
+			{"configs", "list the builtin configs, or print one (builtin:NAME works as --config)", runSelectionConfigs},
+			{"figure", "run the builtin config and fit it (what make selection-figure does)", runSelectionFigure},
+		},
+	}.run(a, args)
 }
 
 // landscapeFlags registers the twowell flags on fs.

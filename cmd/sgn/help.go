@@ -1,0 +1,242 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+)
+
+// The help and usage conventions every command follows, in one place so that
+// a new command gets them by using newFlagSet, parseFlags and group:
+//
+//   - -h, -help, --help and `sgn help CMD [SUB]` print the help on stdout and
+//     exit 0; a usage error prints one line on stderr and exits 2.
+//   - The help lists the flags as --name, with the default once (a flag whose
+//     usage already says its default shows no second one); deprecated
+//     spellings are left out of the help (they keep working).
+//   - A misspelled command, subcommand or flag gets "did you mean".
+
+// isHelpArg reports whether s asks for help.
+func isHelpArg(s string) bool {
+	return s == "-h" || s == "-help" || s == "--help" || s == "help"
+}
+
+// printFlags writes the flags of fs, sorted by name, as "  --name value"
+// followed by the usage text indented on the next line, and the default
+// when it is not the zero value and the usage does not state it already.
+// Deprecated spellings (deprecatedFlag) are not listed.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, ok := f.Value.(*deprecatedValue); ok {
+			return
+		}
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		if !strings.Contains(usage, "(default") && !isZeroDefault(f) {
+			if _, ok := f.Value.(interface{ IsBoolFlag() bool }); ok || !isStringFlag(f) {
+				usage += fmt.Sprintf(" (default %s)", f.DefValue)
+			} else {
+				usage += fmt.Sprintf(" (default %q)", f.DefValue)
+			}
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, strings.ReplaceAll(usage, "\n", "\n      "))
+	})
+}
+
+// isStringFlag reports whether f holds a plain string (its default is
+// quoted in the help, as the flag package does).
+func isStringFlag(f *flag.Flag) bool {
+	t := reflect.TypeOf(f.Value)
+	return t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.String
+}
+
+// isZeroDefault reports whether f's default is the zero value of its type
+// (then the help shows no default), as flag.PrintDefaults decides it.
+func isZeroDefault(f *flag.Flag) (zero bool) {
+	t := reflect.TypeOf(f.Value)
+	var z flag.Value
+	if t.Kind() == reflect.Pointer {
+		z = reflect.New(t.Elem()).Interface().(flag.Value)
+	} else {
+		z = reflect.Zero(t).Interface().(flag.Value)
+	}
+	defer func() {
+		// A String method that cannot take a zero value: compare with
+		// the usual zeros instead.
+		if recover() != nil {
+			zero = f.DefValue == "" || f.DefValue == "0" || f.DefValue == "false"
+		}
+	}()
+	return f.DefValue == z.String()
+}
+
+// didYouMean returns " (did you mean X?)" with the choice closest to word
+// when one is close enough to be a misspelling (edit distance at most a
+// third of its length, at least 1, or a prefix of it), and "" otherwise.
+// prefix is put before the suggestion ("--" for flags).
+func didYouMean(word string, choices []string, prefix string) string {
+	best, bestD := "", 1<<30
+	for _, c := range choices {
+		d := editDistance(word, c)
+		if strings.HasPrefix(c, word) && len(word) >= 2 {
+			d = min(d, 1)
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" || bestD > max(1, utf8.RuneCountInString(best)/3) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s%s?)", prefix, best)
+}
+
+// editDistance is the Levenshtein distance between a and b in runes
+// (insertions, deletions and substitutions of one rune cost 1).
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// flagNames returns the names of the flags of fs, deprecated spellings
+// included (they are accepted).
+func flagNames(fs *flag.FlagSet) []string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
+// parseError rewrites an error of fs.Parse in the help's spelling (--name)
+// and adds "did you mean" to an unknown flag.
+func parseError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	const undefined = "flag provided but not defined: -"
+	if rest, ok := strings.CutPrefix(msg, undefined); ok {
+		name := strings.TrimLeft(rest, "-")
+		return usagef("unknown flag --%s%s (see --help)", name, didYouMean(name, flagNames(fs), "--"))
+	}
+	for _, p := range []string{"for flag -", "needs an argument: -", "-help requested"} {
+		if i := strings.Index(msg, p); i >= 0 && !strings.HasPrefix(msg[i+len(p):], "-") {
+			msg = msg[:i+len(p)] + "-" + msg[i+len(p):]
+		}
+	}
+	return usagef("%s (see --help)", msg)
+}
+
+// subcommand is one subcommand of a group (sgn escape run, …).
+type subcommand struct {
+	name, summary string
+	run           func(a *app, args []string) error
+}
+
+// group is a command made of subcommands (sgn data, sgn escape, sgn
+// selection, …): its help lists them, an unknown one gets "did you mean".
+type group struct {
+	path    string // the command's words after sgn: "selection twowell"
+	noun    string // what a subcommand is called: "subcommand" (default) or "setting"
+	about   string // paragraph shown in the help
+	example string // one or more example lines
+	subs    []subcommand
+}
+
+// names returns the names of g's subcommands.
+func (g group) names() []string {
+	n := make([]string, len(g.subs))
+	for i, s := range g.subs {
+		n[i] = s.name
+	}
+	return n
+}
+
+// run dispatches args to g's subcommands.
+func (g group) run(a *app, args []string) error {
+	noun := g.noun
+	if noun == "" {
+		noun = "subcommand"
+	}
+	want := strings.Join(g.names(), ", ")
+	if len(args) == 0 {
+		ex := ""
+		if g.example != "" {
+			ex = " (e.g. " + strings.SplitN(strings.TrimSpace(g.example), "\n", 2)[0] + ")"
+		}
+		return usagef("missing %s: want one of: %s%s", noun, want, ex)
+	}
+	if isHelpArg(args[0]) {
+		g.usage(a.stdout)
+		return flag.ErrHelp
+	}
+	for _, s := range g.subs {
+		if s.name == args[0] {
+			return s.run(a, args[1:])
+		}
+	}
+	return usagef("unknown %s %q%s: want one of: %s", noun, args[0], didYouMean(args[0], g.names(), ""), want)
+}
+
+// usage writes g's help.
+func (g group) usage(w io.Writer) {
+	noun := g.noun
+	if noun == "" {
+		noun = "subcommand"
+	}
+	fmt.Fprintf(w, "Usage: sgn %s <%s> [flags]\n\n", g.path, noun)
+	if g.about != "" {
+		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(g.about))
+	}
+	fmt.Fprintf(w, "%ss:\n", strings.ToUpper(noun[:1])+noun[1:])
+	writeTable(w, "  ", g.names(), func(i int) string { return g.subs[i].summary })
+	if g.example != "" {
+		fmt.Fprintf(w, "\nExample:\n  %s\n", strings.ReplaceAll(strings.TrimSpace(g.example), "\n", "\n  "))
+	}
+	fmt.Fprintf(w, "\nRun 'sgn %s <%s> --help' for its flags and an example.\n", g.path, noun)
+}
+
+// writeTable writes names and their descriptions in two aligned columns,
+// the descriptions wrapped at 80 columns.
+func writeTable(w io.Writer, indent string, names []string, desc func(i int) string) {
+	width := 0
+	for _, n := range names {
+		width = max(width, utf8.RuneCountInString(n))
+	}
+	pad := len(indent) + width + 2
+	for i, n := range names {
+		fmt.Fprintf(w, "%s%-*s  ", indent, width, n)
+		col := pad
+		for j, word := range strings.Fields(desc(i)) {
+			l := utf8.RuneCountInString(word)
+			if j > 0 && col+1+l > 80 {
+				fmt.Fprintf(w, "\n%s", strings.Repeat(" ", pad))
+				col = pad
+			} else if j > 0 {
+				fmt.Fprint(w, " ")
+				col++
+			}
+			fmt.Fprint(w, word)
+			col += l
+		}
+		fmt.Fprintln(w)
+	}
+}
