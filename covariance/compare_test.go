@@ -1,6 +1,7 @@
 package covariance
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -216,8 +217,10 @@ func TestAnalyzeBadInput(t *testing.T) {
 		}
 	}
 	big, _ := model.New(model.Config{Layers: []int{784, 30, 10}, Activation: model.ReLU, Seed: 1})
-	if _, err := Analyze(big, tinyBatch(20, 784, 10, 1), Options{BatchSizes: []int{4}, Mode: ModeFull}); err == nil || !strings.Contains(err.Error(), "use matfree") {
-		t.Errorf("full mode with P = %d: error %v", big.NumParams(), err)
+	var de *DenseLimitError
+	if _, err := Analyze(big, tinyBatch(20, 784, 10, 1), Options{BatchSizes: []int{4}, Mode: ModeFull}); !errors.As(err, &de) ||
+		de.P != 23860 || de.Bytes != hessian.FullBytes(23860) || !strings.Contains(err.Error(), "use mode matfree") {
+		t.Errorf("full mode with P = %d: error %v; want a *DenseLimitError", big.NumParams(), err)
 	}
 	g, _ := NewGradientsFromMatrix(randomMatrix(4, 3, 1))
 	if _, err := AnalyzeOperator(g, hessian.NewDense(mat.NewSymDense(2, nil)), Options{BatchSizes: []int{2}}); err == nil {
