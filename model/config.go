@@ -11,7 +11,9 @@ import (
 type Config struct {
 	// Layers holds the widths, input first and classes last, e.g. [49,16,16,10].
 	Layers []int `json:"layers"`
-	// Activation of the hidden layers: "relu" or "tanh". The output is linear.
+	// Activation of the hidden layers, a name of the activation table
+	// ("relu", "tanh", "gelu", "leaky_relu:0.2", …; see Activation). The
+	// output is linear.
 	Activation Activation `json:"activation"`
 	// Init is the weight initialisation: "glorot", "he", "torch" or "auto".
 	Init Init `json:"init"`

@@ -40,6 +40,12 @@ var testNets = []Config{
 	{Layers: []int{5, 6, 5, 3}, Activation: Tanh, Seed: 4},
 	{Layers: []int{5, 6, 5, 3}, Activation: ReLU, Seed: 5},
 	{Layers: []int{4, 5, 5, 4, 3}, Activation: Tanh, Init: InitTorch, Seed: 6},
+	{Layers: []int{6, 7, 4}, Activation: Sigmoid, Seed: 7},
+	{Layers: []int{6, 7, 4}, Activation: Softplus, Seed: 8},
+	{Layers: []int{5, 6, 5, 3}, Activation: GELU, Seed: 9},
+	{Layers: []int{6, 7, 4}, Activation: "leaky_relu:0.2", Seed: 10},
+	{Layers: []int{5, 6, 5, 3}, Activation: ELU, Seed: 11},
+	{Layers: []int{6, 7, 4}, Activation: Identity, Seed: 12},
 }
 
 // The gradient of the mean loss against central finite differences.
@@ -227,7 +233,7 @@ func TestConfigErrors(t *testing.T) {
 		{Layers: []int{5}, Activation: Tanh},
 		{Layers: []int{5, 0, 3}, Activation: Tanh},
 		{Layers: []int{5, 1}, Activation: Tanh},
-		{Layers: []int{5, 3}, Activation: "sigmoid"},
+		{Layers: []int{5, 3}, Activation: "swish"},
 		{Layers: []int{5, 3}, Activation: Tanh, Init: "xavier2"},
 	}
 	for _, c := range bad {

@@ -33,7 +33,7 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	fs := a.newFlagSet("train", "train [--preset NAME] [flags] --out DIR", trainExample)
 	f.preset = fs.String("preset", "figure", "preset: "+strings.Join(train.PresetNames(), " or ")+"; every value can be overridden by a flag")
 	f.layers = fs.String("layers", "", "widths, input first, e.g. 49,16,16,10 (input must be (28/pool)²)")
-	f.activation = fs.String("activation", "", "hidden activation: "+strings.Join(model.ActivationNames(), " or "))
+	f.activation = fs.String("activation", "", "hidden activation: "+strings.Join(model.ActivationNames(), ", ")+" (leaky_relu:S and elu:A set the slope and α)")
 	f.initName = fs.String("init", "", "initialisation: auto (glorot for tanh, he for relu), glorot, he or torch")
 	f.pool = fs.Int("pool", 0, "average pooling of the 28×28 images: 1, 2 or 4")
 	f.lr = fs.Float64("eta", 0, "learning rate (step size) η")
