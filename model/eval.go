@@ -51,10 +51,8 @@ func (m *MLP) check(theta []float64, b Batch) error {
 // roundChunks; after each round done(first, count) is called on the caller's
 // goroutine with the chunks of that round, in order.
 func (m *MLP) chunks(n, workers int, fn func(c, lo, hi int, p *pass), done func(first, count int)) {
-	if workers < 1 {
-		workers = 1
-	}
 	nc := (n + chunkRows - 1) / chunkRows
+	workers = chunkWorkers(workers, nc)
 	passes := make([]*pass, workers)
 	for w := range passes {
 		passes[w] = newPass(m.Layers, chunkRows)
@@ -83,6 +81,13 @@ func (m *MLP) chunks(n, workers int, fn func(c, lo, hi int, p *pass), done func(
 			done(first, count)
 		}
 	}
+}
+
+// chunkWorkers is the number of goroutines (and their buffers) a pass over
+// nc chunks in rounds of roundChunks uses when workers are asked for: at
+// least one, and no more than there is work for; the others would be idle.
+func chunkWorkers(workers, nc int) int {
+	return max(1, min(workers, nc, roundChunks))
 }
 
 // Eval is the loss and accuracy of a model on a set of samples.

@@ -57,9 +57,7 @@ func (m *MLP) NewHessian(theta []float64, b Batch, workers int) (*Hessian, error
 	if err := m.check(theta, b); err != nil {
 		return nil, err
 	}
-	if workers < 1 {
-		workers = 1
-	}
+	workers = max(workers, 1)
 	h := &Hessian{m: m, theta: append([]float64(nil), theta...), b: b, workers: workers, scale: 1 / float64(b.N())}
 	n, D := b.N(), m.InputDim()
 	nc := (n + chunkRows - 1) / chunkRows
@@ -151,7 +149,7 @@ func (h *Hessian) hvWork() *hvWork {
 		return w
 	}
 	h.mu.Unlock()
-	w := &hvWork{rps: make([]*rpass, h.workers), parts: make([][]float64, min(roundChunks, len(h.passes)))}
+	w := &hvWork{rps: make([]*rpass, chunkWorkers(h.workers, len(h.passes))), parts: make([][]float64, min(roundChunks, len(h.passes)))}
 	for i := range w.rps {
 		w.rps[i] = newRPass(h.m.Layers)
 	}

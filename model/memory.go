@@ -24,7 +24,8 @@ func HessianBytes(layers []int, act Activation, n, workers int) (float64, error)
 	if n < 1 {
 		return 0, fmt.Errorf("%d samples: want at least 1", n)
 	}
-	workers = max(workers, 1)
+	// Workers beyond the chunks of a round hold nothing (chunkWorkers).
+	workers = chunkWorkers(workers, (n-1)/chunkRows+1)
 	L := len(layers) - 1
 	var outs, hidden, wmax float64
 	widest := float64(layers[L])
@@ -36,7 +37,7 @@ func HessianBytes(layers []int, act Activation, n, workers int) (float64, error)
 			hidden += float64(layers[l])
 		}
 	}
-	nc := float64((n + chunkRows - 1) / chunkRows)
+	nc := float64((n-1)/chunkRows + 1) // n ≥ 1: no overflow
 	N := float64(n)
 	words := 3*N*outs + 2*float64(P) + nc*float64(P)
 	if !act.PiecewiseLinear() {

@@ -2,8 +2,8 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/sgn-project/sgn/data"
@@ -31,15 +31,23 @@ type Job struct {
 	Started func(m *model.MLP, trainSet, testSet *data.Set)
 	// Progress is as in Options.
 	Progress func(step, total int, loss float64)
+	// Cleaned, if not nil, is called with the names of the earlier run's
+	// files a fresh run removed from OutDir.
+	Cleaned func(removed []string)
 }
 
 // Train loads the training selection (Settings.TrainFirst or TrainRandom,
 // seeded by Settings.Seed) and the first TestFirst test images with the
-// settings' pooling, builds the model (seeded by Model.Seed), removes the
-// log of an earlier run unless resuming, and runs Run. A batch larger than
-// the training selection is a *SettingError.
+// settings' pooling, builds the model (seeded by Model.Seed), then, unless
+// resuming, removes an earlier run's checkpoint, log and summary from
+// OutDir (so that a run killed early never leaves a mix of both; nothing is
+// removed before every input is read and checked), and runs Run. Settings that do not fit the model or MNIST
+// are a *SettingError (Settings.Check), returned before anything is read.
 func Train(j Job) (*Summary, error) {
 	s := j.Settings
+	if err := s.Check(j.Model); err != nil {
+		return nil, err
+	}
 	trainSet, err := data.Load(data.Options{Dir: j.MNIST, Split: "train", Pool: s.Pool, First: s.TrainFirst, Random: s.TrainRandom, Seed: s.Seed})
 	if err != nil {
 		return nil, err
@@ -60,7 +68,13 @@ func Train(j Job) (*Summary, error) {
 		return nil, err
 	}
 	if !j.Resume {
-		os.Remove(filepath.Join(j.OutDir, LogFile))
+		gone, err := removeEarlier(j.OutDir)
+		if err != nil {
+			return nil, err
+		}
+		if len(gone) > 0 && j.Cleaned != nil {
+			j.Cleaned(gone)
+		}
 	}
 	if j.Started != nil {
 		j.Started(m, trainSet, testSet)
@@ -79,7 +93,10 @@ func ResumeConfig(dir string) (model.Config, Settings, error) {
 
 // ResumeConfigMax is ResumeConfig with the limit on the number of
 // parameters given: a larger checkpoint is refused with a
-// *model.SizeError (wrapped) before its tensors are read.
+// *model.SizeError (wrapped) before its tensors are read. Settings that do
+// not fit the model or MNIST (Settings.Check) are the file's fault: the
+// error names the file and the field ("training.batch_size"), and is not a
+// *SettingError.
 func ResumeConfigMax(dir string, maxParams int) (model.Config, Settings, error) {
 	var s Settings
 	ck := filepath.Join(dir, CheckpointFile)
@@ -87,8 +104,18 @@ func ResumeConfigMax(dir string, maxParams int) (model.Config, Settings, error) 
 	if err != nil {
 		return model.Config{}, s, fmt.Errorf("cannot resume: %w", err)
 	}
-	if len(meta.Training) == 0 || json.Unmarshal(meta.Training, &s) != nil {
+	if len(meta.Training) == 0 {
 		return model.Config{}, s, fmt.Errorf("cannot resume: %s has no training settings", ck)
+	}
+	if err := json.Unmarshal(meta.Training, &s); err != nil {
+		return model.Config{}, s, fmt.Errorf("cannot resume: %s: training: %v", ck, err)
+	}
+	if err := s.Check(m.Config); err != nil {
+		var se *SettingError
+		if errors.As(err, &se) {
+			return model.Config{}, s, fmt.Errorf("cannot resume: %s holds invalid settings: training.%s %s", ck, se.Field, se.Detail)
+		}
+		return model.Config{}, s, fmt.Errorf("cannot resume: %s holds invalid settings: %v", ck, err)
 	}
 	return m.Config, s, nil
 }

@@ -157,6 +157,48 @@ func (s Settings) Validate() error {
 	return nil
 }
 
+// Check is Validate and the settings against the model mc and MNIST: the
+// pooling is 1, 2 or 4 and gives mc's input width (28/pool)², mc has the 10
+// MNIST classes as outputs, the selections are within their splits
+// (data.TrainSize, data.TestSize; TrainFirst and TrainRandom not both
+// given) and the batch is no larger than the training selection. It
+// returns a *SettingError naming the bad field; every bound is checked
+// without arithmetic that could overflow, before anything is loaded.
+func (s Settings) Check(mc model.Config) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	bad := func(field, label, format string, args ...any) error {
+		return &SettingError{Field: field, Label: label, Detail: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case s.Pool != 1 && s.Pool != 2 && s.Pool != 4:
+		return bad("pool", "pool", "%d: expected 1, 2 or 4", s.Pool)
+	case len(mc.Layers) < 2:
+		return bad("pool", "pool", "%d: the model has no layers", s.Pool)
+	case mc.Layers[0] != (28/s.Pool)*(28/s.Pool):
+		return bad("pool", "pool", "%d gives %d inputs, the model %v takes %d", s.Pool, (28/s.Pool)*(28/s.Pool), mc.Layers, mc.Layers[0])
+	case mc.Layers[len(mc.Layers)-1] != 10:
+		return bad("layers", "layers", "%v: the output width must be 10 (MNIST classes)", mc.Layers)
+	case s.TrainFirst < 0 || s.TrainFirst > data.TrainSize:
+		return bad("train_first", "training images", "%d: want 0..%d (0 = all)", s.TrainFirst, data.TrainSize)
+	case s.TrainRandom < 0 || s.TrainRandom > data.TrainSize:
+		return bad("train_random", "random training images", "%d: want 0..%d (0 = none)", s.TrainRandom, data.TrainSize)
+	case s.TestFirst < 0 || s.TestFirst > data.TestSize:
+		return bad("test_first", "test images", "%d: want 0..%d (0 = all)", s.TestFirst, data.TestSize)
+	case s.TrainFirst > 0 && s.TrainRandom > 0:
+		return bad("train_random", "random training images", "%d and the first %d: give one of them", s.TrainRandom, s.TrainFirst)
+	}
+	n := data.TrainSize
+	if s.TrainFirst > 0 || s.TrainRandom > 0 {
+		n = max(s.TrainFirst, s.TrainRandom)
+	}
+	if s.BatchSize > n {
+		return bad("batch_size", "batch size", "%d is larger than the %d training images", s.BatchSize, n)
+	}
+	return nil
+}
+
 // State is where a run stands; it is stored in each checkpoint so that a
 // resumed run continues exactly.
 type State struct {
@@ -242,7 +284,8 @@ var ErrFinished = errors.New("nothing to do")
 // an epoch is dropped). At the end of every epoch it evaluates on the whole
 // of trainSet and testSet, appends a line to log.jsonl and writes the
 // checkpoint atomically. With o.Resume, m's θ and the run's state come from
-// the checkpoint in o.OutDir.
+// the checkpoint in o.OutDir, whose state is checked against the settings
+// (an error names the file and the field).
 func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error) {
 	s := o.Settings
 	if err := s.Validate(); err != nil {
@@ -275,8 +318,11 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		if r.st, err = resume(r.ckpt, m, r.velocity, s); err != nil {
 			return nil, err
 		}
+		if err := checkState(r.st, sampler.BatchesPerEpoch(), s.BatchSize); err != nil {
+			return nil, fmt.Errorf("cannot resume: %s: %w", r.ckpt, err)
+		}
 		if err := sampler.Restore(r.st.Sampler); err != nil {
-			return nil, fmt.Errorf("%s: %w", r.ckpt, err)
+			return nil, fmt.Errorf("cannot resume: %s: state.sampler: %w", r.ckpt, err)
 		}
 		if err := truncateLog(filepath.Join(o.OutDir, LogFile), r.st.Step); err != nil {
 			return nil, err
@@ -498,6 +544,41 @@ func resume(path string, m *model.MLP, velocity []float64, s Settings) (State, e
 		return st, fmt.Errorf("cannot resume: %s has no momentum buffer", path)
 	}
 	return st, nil
+}
+
+// checkState returns an error naming the field of a checkpoint's state
+// that no run with spe steps per epoch and batch size batch can have
+// written: a negative step, an epoch other than step/spe, a sampler
+// position other than the step's. It does no arithmetic that can overflow.
+func checkState(st State, spe, batch int) error {
+	if st.Step < 0 {
+		return fmt.Errorf("state.step %d: must not be negative", st.Step)
+	}
+	epoch, pos := st.Step/spe, st.Step%spe*batch
+	if st.Epoch != epoch {
+		return fmt.Errorf("state.epoch %d: step %d at %d steps per epoch is in epoch %d", st.Epoch, st.Step, spe, epoch)
+	}
+	if st.Sampler.Epoch != epoch || st.Sampler.Pos != pos {
+		return fmt.Errorf("state.sampler epoch %d, position %d: step %d is at epoch %d, position %d", st.Sampler.Epoch, st.Sampler.Pos, st.Step, epoch, pos)
+	}
+	return nil
+}
+
+// removeEarlier removes the checkpoint, log and summary of an earlier run
+// from dir and returns the names of those that were there.
+func removeEarlier(dir string) ([]string, error) {
+	var gone []string
+	for _, n := range []string{CheckpointFile, LogFile, SummaryFile} {
+		p := filepath.Join(dir, n)
+		err := os.Remove(p)
+		switch {
+		case err == nil:
+			gone = append(gone, n)
+		case !errors.Is(err, os.ErrNotExist):
+			return gone, fmt.Errorf("cannot remove the earlier run's %s: %w", p, err)
+		}
+	}
+	return gone, nil
 }
 
 // appendLog appends one JSON line. The line is written with a single write.

@@ -76,11 +76,11 @@ func runTrain(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	if !j.Resume {
-		// A fresh run starts from a clean folder: the earlier run's files go
-		// first, so that a run killed early never leaves a mix of both.
-		if err := a.removeFiles("train", j.OutDir, *f.quiet, train.CheckpointFile, train.LogFile, train.SummaryFile); err != nil {
-			return err
+	// A fresh run starts from a clean folder; train.Run removes the earlier
+	// run's files only once every input is read and checked.
+	j.Cleaned = func(gone []string) {
+		if !*f.quiet {
+			fmt.Fprintf(a.stderr, "sgn train: removed the earlier run's %s from %s\n", strings.Join(gone, ", "), j.OutDir)
 		}
 	}
 	s := j.Settings
@@ -157,17 +157,8 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 			}
 			return j, err
 		}
-		// Settings the checkpoint holds are the file's fault, not a flag's.
-		err := j.Model.Validate()
-		if err == nil {
-			err = j.Settings.Validate()
-		}
-		if err == nil && j.Settings.Pool != 1 && j.Settings.Pool != 2 && j.Settings.Pool != 4 {
-			err = fmt.Errorf("pool %d: expected 1, 2 or 4", j.Settings.Pool)
-		}
-		if err != nil {
-			return j, fmt.Errorf("cannot resume: %s holds invalid settings: %v", filepath.Join(*f.resume, train.CheckpointFile), err)
-		}
+		// train.ResumeConfigMax checked the settings the checkpoint holds:
+		// they are the file's fault, not a flag's.
 	} else if j.Model, j.Settings, err = trainFromPreset(f, set); err != nil {
 		return j, err
 	}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sgn-project/sgn/data"
+)
+
+// trainSmall trains a small model into a new folder and returns it.
+func trainSmall(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	if code, _, errs := run("train", "--layers", "49,8,10", "--pool", "4", "--first", "300", "--test-first", "100",
+		"--epochs", "1", "--batch-size", "30", "--out", dir, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	return dir
+}
+
+// A fresh train into the folder of a finished run removes nothing when
+// MNIST cannot be read (an empty folder, a missing $SGN_MNIST, files that
+// are not gzip): the error names the data, the earlier run is intact.
+func TestTrainRemovesNothingBeforeTheDataAreRead(t *testing.T) {
+	dir := trainSmall(t)
+	before := folderSnapshot(dir)
+	tmp := t.TempDir()
+	empty := filepath.Join(tmp, "empty")
+	os.Mkdir(empty, 0o755)
+	notGzip := filepath.Join(tmp, "notgzip")
+	os.Mkdir(notGzip, 0o755)
+	for _, f := range []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		os.WriteFile(filepath.Join(notGzip, f), []byte("not gzip"), 0o644)
+	}
+	args := []string{"train", "--layers", "49,8,10", "--pool", "4", "--first", "300", "--test-first", "100", "--epochs", "1", "--out", dir}
+	for _, c := range []struct {
+		name, mnist, env, want string
+	}{
+		{"empty folder", empty, "", empty},
+		{"not gzip", notGzip, "", notGzip},
+		{"missing SGN_MNIST", "", "/nonexistent-sgn-mnist", "/nonexistent-sgn-mnist"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := args
+			if c.mnist != "" {
+				a = append(append([]string{}, args...), "--mnist", c.mnist)
+			}
+			if c.env != "" {
+				t.Setenv("SGN_MNIST", c.env)
+			}
+			code, _, errs := run(a...)
+			if code != 1 || !strings.Contains(errs, c.want) || strings.Contains(errs, "removed") {
+				t.Errorf("exit %d, stderr %q: want exit 1 naming %s and nothing removed", code, errs, c.want)
+			}
+			if after := folderSnapshot(dir); after != before {
+				t.Errorf("the refused run changed %s", dir)
+			}
+		})
+	}
+}
+
+// Settings in a checkpoint that do not fit are the file's fault on
+// --resume: exit 1 naming the file and the field, never a flag that was
+// not given.
+func TestTrainResumeBlamesTheFile(t *testing.T) {
+	dir := trainSmall(t)
+	ck := filepath.Join(dir, "model.safetensors")
+	ts, md, err := data.ReadSafetensors(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []data.Tensor
+	for _, v := range ts {
+		list = append(list, v)
+	}
+	for _, c := range []struct{ field, value string }{
+		{"batch_size", "4611686018427387904"},
+		{"train_first", "4611686018427387904"},
+		{"train_first", "-1"},
+		{"epochs", "-3"},
+	} {
+		var meta map[string]json.RawMessage
+		var training map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(md["config"]), &meta); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(meta["training"], &training); err != nil {
+			t.Fatal(err)
+		}
+		training[c.field] = json.RawMessage(c.value)
+		meta["training"], _ = json.Marshal(training)
+		b, _ := json.Marshal(meta)
+		edited := map[string]string{}
+		for k, v := range md {
+			edited[k] = v
+		}
+		edited["config"] = string(b)
+		d := t.TempDir()
+		bad := filepath.Join(d, "model.safetensors")
+		if err := data.WriteSafetensors(bad, list, edited); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := run("train", "--resume", d, "--quiet")
+		if code != 1 || !strings.Contains(errs, bad) || !strings.Contains(errs, "training."+c.field) || strings.Contains(errs, "--") {
+			t.Errorf("training.%s = %s: exit %d, %q; want exit 1 naming %s and the field, no flag", c.field, c.value, code, errs, bad)
+		}
+	}
+}
+
+// Workers beyond the work are idle: 100,000 workers on 300 images train
+// as one does.
+func TestTrainManyWorkers(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "w")
+	code, _, errs := run("train", "--layers", "49,8,10", "--pool", "4", "--first", "300", "--test-first", "100",
+		"--epochs", "1", "--batch-size", "30", "--workers", "100000", "--out", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+}
