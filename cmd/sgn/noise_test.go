@@ -51,12 +51,12 @@ func TestNoiseCommand(t *testing.T) {
 		}
 	}
 	// sgn report finds the batches of this noise.json (under "report").
-	rep, err := report.Build([]string{out}, "test")
+	rep, err := report.Build([]string{out}, "test", experiments())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range rep.Claims {
-		if strings.HasPrefix(c.ID, "noise-") && len(c.Measured) == 0 {
+		if strings.HasPrefix(c.ID, "noise-") && len(c.Sources) == 0 {
 			t.Errorf("sgn report does not read noise.json for %s: %s", c.ID, c.Finding)
 		}
 	}

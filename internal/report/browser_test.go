@@ -54,7 +54,7 @@ func TestPageInChromium(t *testing.T) {
 	if err := figure.Save(p, figure.Size{Width: 4 * vg.Inch, Height: 3 * vg.Inch}, filepath.Join(cvh, "cvh")); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Build([]string{root}, "browser-test")
+	r, err := Build([]string{root}, "browser-test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

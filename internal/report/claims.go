@@ -3,9 +3,11 @@ package report
 import (
 	"encoding/csv"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -13,7 +15,7 @@ import (
 // claimDef is one claim of the paper and how to judge it from the inputs.
 type claimDef struct {
 	id, statement string
-	eval          func(in *inputs) Claim
+	eval          func(in *inputs) oldClaim
 }
 
 // claimTable lists the claims in the order of the paper.
@@ -33,8 +35,8 @@ var claimTable = []claimDef{
 }
 
 // missing is the claim of a file that is not there.
-func missing(what, produce string) Claim {
-	return Claim{Verdict: Inconclusive, Rule: "needs " + what, Produce: produce,
+func missing(what, produce string) oldClaim {
+	return oldClaim{Verdict: Inconclusive, Rule: "needs " + what, Produce: produce,
 		Finding: "Not measured: no " + what + " among the folders given. `" + produce + "` writes it."}
 }
 
@@ -50,21 +52,21 @@ func figureBeside(d *doc, stems ...string) string {
 	return ""
 }
 
-func q(name string, v float64) Quantity { return Quantity{Name: name, Value: v} }
+func q(name string, v float64) oldQuantity { return oldQuantity{Name: name, Value: v} }
 
-func qci(name string, v float64, ci *[2]float64) Quantity {
-	return Quantity{Name: name, Value: v, CI95: ci}
+func qci(name string, v float64, ci *[2]float64) oldQuantity {
+	return oldQuantity{Name: name, Value: v, CI95: ci}
 }
 
 // cvhRule judges one model of covariance.json with the thresholds recorded
 // in the file.
-func cvhRule(d *doc, model string) (Claim, bool, bool) {
+func cvhRule(d *doc, model string) (oldClaim, bool, bool) {
 	m := "models." + model
 	slope, ok1 := num(d.v, m+".loglog_slope")
 	r, ok2 := num(d.v, m+".pearson_r")
 	ratio, ok3 := num(d.v, m+".median_ratio")
 	if !ok1 || !ok2 || !ok3 {
-		return Claim{Verdict: Inconclusive, Rule: "covariance.json lacks " + model + "'s fit", Sources: []string{d.path}}, false, false
+		return oldClaim{Verdict: Inconclusive, Rule: "covariance.json lacks " + model + "'s fit", Sources: []string{d.path}}, false, false
 	}
 	tol, _ := num(d.v, "thresholds.slope_tolerance")
 	minR, _ := num(d.v, "thresholds.min_pearson_r")
@@ -72,21 +74,21 @@ func cvhRule(d *doc, model string) (Claim, bool, bool) {
 	if tol == 0 {
 		tol, minR, factor = 0.2, 0.9, 2
 	}
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "cvh")}
-	c.Measured = []Quantity{q("log-log slope of cᵢ on λᵢ/B", slope), q("Pearson r", r), q("median cᵢ/(λᵢ/B)", ratio)}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "cvh")}
+	c.Measured = []oldQuantity{q("log-log slope of cᵢ on λᵢ/B", slope), q("Pearson r", r), q("median cᵢ/(λᵢ/B)", ratio)}
 	if f, ok := num(d.v, m+".rel_frobenius"); ok {
 		c.Measured = append(c.Measured, q("‖C − H/B‖/‖H/B‖", f))
 	}
 	if n, ok := num(d.v, m+".selected"); ok {
 		c.Measured = append(c.Measured, q("eigendirections compared", n))
 	}
-	c.Predicted = []Quantity{q("log-log slope", 1), q("median cᵢ/(λᵢ/B)", 1)}
+	c.Predicted = []oldQuantity{q("log-log slope", 1), q("median cᵢ/(λᵢ/B)", 1)}
 	c.Rule = fmt.Sprintf("C = H/B holds for a model when the log-log slope is within %g of 1, Pearson r ≥ %g and the median ratio within a factor %g of 1 (cᵢ = uᵢᵀCuᵢ over H's eigenvectors uᵢ with λᵢ in the window)", tol, minR, factor)
 	holds := math.Abs(slope-1) <= tol && r >= minR && ratio <= factor && ratio >= 1/factor
 	return c, holds, true
 }
 
-func cvhMinimum(in *inputs) Claim {
+func cvhMinimum(in *inputs) oldClaim {
 	if in.covariance == nil {
 		return missing("covariance.json", "make figure")
 	}
@@ -103,7 +105,7 @@ func cvhMinimum(in *inputs) Claim {
 	return c
 }
 
-func cvhRandom(in *inputs) Claim {
+func cvhRandom(in *inputs) oldClaim {
 	if in.covariance == nil {
 		return missing("covariance.json", "make figure")
 	}
@@ -133,7 +135,7 @@ func noiseRoot(v any) any {
 // noiseBatches returns noise.json's per-batch-size records.
 func noiseBatches(d *doc) []any { return list(noiseRoot(d.v), "batches") }
 
-func noiseGaussian(in *inputs) Claim {
+func noiseGaussian(in *inputs) oldClaim {
 	if in.noise == nil {
 		return missing("noise.json", "bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise")
 	}
@@ -142,7 +144,7 @@ func noiseGaussian(in *inputs) Claim {
 	if !ok {
 		level = 0.05
 	}
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "noise-vs-batch")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "noise-vs-batch")}
 	c.Rule = fmt.Sprintf("agrees when, at every B ≥ 16, Anderson–Darling rejects Gaussianity (level %g) for at most %g of the coordinates (a Gaussian gives %g); disagrees when it rejects more at every B ≥ 16; inconclusive in between", level, 2*level, level)
 	var above, total int
 	var firstOK float64 = -1
@@ -165,7 +167,7 @@ func noiseGaussian(in *inputs) Claim {
 			firstOK = B
 		}
 	}
-	c.Predicted = []Quantity{q("fraction rejected for B ≥ 16", level), q("tail index α", 2)}
+	c.Predicted = []oldQuantity{q("fraction rejected for B ≥ 16", level), q("tail index α", 2)}
 	switch {
 	case total == 0:
 		c.Verdict, c.Finding = Inconclusive, "noise.json has no batch size ≥ 16."
@@ -183,12 +185,12 @@ func noiseGaussian(in *inputs) Claim {
 	return c
 }
 
-func noisePooled(in *inputs) Claim {
+func noisePooled(in *inputs) oldClaim {
 	if in.noise == nil {
 		return missing("noise.json", "bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise")
 	}
 	d := in.noise
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "noise-panels")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "noise-panels")}
 	c.Rule = "agrees when at every B the pooled tail index α̂ is below 1.8 and at least 0.3 below the α̂ of a Gaussian sample of the same size (the estimator's own reference); disagrees when at some B it is within 0.1 of that reference or above 1.9; inconclusive otherwise"
 	verdict, n := Agrees, 0
 	for _, b := range noiseBatches(d) {
@@ -253,12 +255,12 @@ func readRates(d *doc) ([]map[string]string, string) {
 	return out, p
 }
 
-func sgldTheorem1(in *inputs) Claim {
+func sgldTheorem1(in *inputs) oldClaim {
 	if in.sgld == nil {
 		return missing("fit.json of an SGLD escape sweep", "bin/sgn escape sweep --config escape/testdata/sweep.json --out out/sgld && bin/sgn escape fit out/sgld")
 	}
 	d := in.sgld
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "fit-sgld-vs-inv-temperature")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "fit-sgld-vs-inv-temperature")}
 	c.Rule = "agrees when every fitted slope of −log γ against 1/D has a 95% interval containing Theorem 1's slope ΔL and every measured rate is within a factor 1.25 of Kramers' rate; disagrees when a slope interval excludes ΔL"
 	verdict := Agrees
 	for _, r := range list(d.v, "relations") {
@@ -341,12 +343,12 @@ func panels(d *doc, prefix string) []any {
 
 var variableLabel = map[string]string{"inv-sharpness": "1/k", "batch-size": "B", "inv-eta": "1/η"}
 
-func sgdNetwork(in *inputs) Claim {
+func sgdNetwork(in *inputs) oldClaim {
 	if in.escapeFigure == nil {
 		return missing("figure.json of the escape figure", "make escape-figure")
 	}
 	d := in.escapeFigure
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "escape-figure")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "escape-figure")}
 	c.Rule = "agrees when each of the three slopes has a 95% interval above 0 and R² ≥ 0.95; disagrees when a slope interval reaches 0 or below; inconclusive when a fit is poor (R² < 0.95)"
 	verdict, n := Agrees, 0
 	for _, p := range panels(d, "mlp-") {
@@ -365,7 +367,7 @@ func sgdNetwork(in *inputs) Claim {
 			verdict = Inconclusive
 		}
 	}
-	c.Predicted = []Quantity{q("sign of each slope (Theorem 2: positive)", 1)}
+	c.Predicted = []oldQuantity{q("sign of each slope (Theorem 2: positive)", 1)}
 	if n < 3 {
 		c.Verdict, c.Finding = Inconclusive, fmt.Sprintf("Only %d of the three network panels are in figure.json.", n)
 		return c
@@ -378,12 +380,12 @@ func sgdNetwork(in *inputs) Claim {
 	return c
 }
 
-func sgdDoubleWell(in *inputs) Claim {
+func sgdDoubleWell(in *inputs) oldClaim {
 	if in.escapeFigure == nil {
 		return missing("figure.json of the escape figure", "make escape-figure")
 	}
 	d := in.escapeFigure
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "escape-figure")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "escape-figure")}
 	c.Rule = "agrees when each slope's 95% interval overlaps Theorem 2's range [slope at s = 1, slope at s = 0]; disagrees when an interval misses it"
 	verdict, n := Agrees, 0
 	for _, p := range panels(d, "doublewell-") {
@@ -420,12 +422,12 @@ func sgdDoubleWell(in *inputs) Claim {
 	return c
 }
 
-func selectionTwoValley(in *inputs) Claim {
+func selectionTwoValley(in *inputs) oldClaim {
 	if in.selection == nil {
 		return missing("selection.json", "make selection-figure")
 	}
 	d := in.selection
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "selection-figure", "selection")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "selection-figure", "selection")}
 	c.Rule = "agrees when every SGD kind's fit of log P(flat)/P(sharp) against B/η has a 95% slope interval above 0 and SGLD's fit against 1/D has an interval containing its predicted slope ΔL₁ − ΔL₂ (so no exponential preference at equal barriers); disagrees when an SGD slope interval reaches 0 or SGLD's misses its prediction"
 	verdict, n := Agrees, 0
 	for _, f := range list(d.v, "fits") {
@@ -465,12 +467,12 @@ func selectionTwoValley(in *inputs) Claim {
 	return c
 }
 
-func selectionNetworks(in *inputs) Claim {
+func selectionNetworks(in *inputs) oldClaim {
 	if in.selectionNetworks == nil {
 		return missing("selection-networks.json", "make selection-figure")
 	}
 	d := in.selectionNetworks
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "sharpness-vs-ratio")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "sharpness-vs-ratio")}
 	c.Rule = "agrees when the slope of log λmax against log(η/B) has a 95% interval below 0; disagrees when it is above 0; inconclusive when it contains 0"
 	verdict := Inconclusive
 	found := false
@@ -495,7 +497,7 @@ func selectionNetworks(in *inputs) Claim {
 			}
 		}
 	}
-	c.Predicted = []Quantity{q("sign of the slope of log λmax against log(η/B)", -1)}
+	c.Predicted = []oldQuantity{q("sign of the slope of log λmax against log(η/B)", -1)}
 	if !found {
 		c.Verdict, c.Finding = Inconclusive, "selection-networks.json has no fit of log λmax."
 		return c
@@ -505,12 +507,12 @@ func selectionNetworks(in *inputs) Claim {
 	return c
 }
 
-func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi float64, predictedSlope float64) Claim {
+func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi float64, predictedSlope float64) oldClaim {
 	if in.equilibrium == nil {
 		return missing("equilibrium.json", "make equilibrium-figure")
 	}
 	d := in.equilibrium
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "equilibrium")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "equilibrium")}
 	ratio, ok := num(d.v, "summary."+key)
 	slope, ok2 := num(d.v, "summary."+slopeKey)
 	used, _ := num(d.v, "summary.directions_used")
@@ -518,7 +520,7 @@ func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi f
 		c.Verdict, c.Finding = Inconclusive, "equilibrium.json lacks the summary."
 		return c
 	}
-	c.Measured = []Quantity{q("median measured/predicted variance over equilibrated directions", ratio),
+	c.Measured = []oldQuantity{q("median measured/predicted variance over equilibrated directions", ratio),
 		q("log-log slope of the variance against λ", slope), q("directions used", used)}
 	for _, k := range []string{"drifting_sgd", "drifting_sgld"} {
 		if n, ok := num(d.v, "summary."+k); ok {
@@ -529,7 +531,7 @@ func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi f
 	if w := list(d.v, "warnings"); len(w) > 0 {
 		warning = fmt.Sprintf(" The run records %d warning(s), e.g.: %v", len(w), w[0])
 	}
-	c.Predicted = []Quantity{q("measured/predicted variance", 1), q("log-log slope against λ", predictedSlope)}
+	c.Predicted = []oldQuantity{q("measured/predicted variance", 1), q("log-log slope against λ", predictedSlope)}
 	c.Rule = fmt.Sprintf("agrees when the median ratio is within a factor 1.5 of 1 and the log-log slope within [%g, %g]; disagrees when the ratio is off by more than a factor 2 or the slope is outside that range; inconclusive otherwise or with fewer than 3 equilibrated directions", slopeLo, slopeHi)
 	inSlope := slope >= slopeLo && slope <= slopeHi
 	switch {
@@ -546,18 +548,18 @@ func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi f
 	return c
 }
 
-func equilibriumSGD(in *inputs) Claim {
+func equilibriumSGD(in *inputs) oldClaim {
 	return equilibriumRatio(in, "median_ratio_sgd_h_over_b", "loglog_slope_sgd",
 		"SGD's stationary variance along Hessian eigendirections against η/(B(2 − ηλ)) (C = H/B).", -0.25, 0.25, 0)
 }
 
-func equilibriumSGLD(in *inputs) Claim {
+func equilibriumSGLD(in *inputs) oldClaim {
 	return equilibriumRatio(in, "median_ratio_sgld", "loglog_slope_sgld",
 		"SGLD's stationary variance along Hessian eigendirections against 2D/(λ(2 − ηλ)).", -1.25, -0.75, -1)
 }
 
 // summarise writes quantities as "name value [lo, hi]", joined by "; ".
-func summarise(qs []Quantity) string {
+func summarise(qs []oldQuantity) string {
 	var parts []string
 	for _, x := range qs {
 		p := x.Name + " " + format(x.Value)
@@ -569,12 +571,12 @@ func summarise(qs []Quantity) string {
 	return strings.Join(parts, "; ")
 }
 
-func lowDim(in *inputs) Claim {
+func lowDim(in *inputs) oldClaim {
 	if in.equilibrium == nil {
 		return missing("equilibrium.json", "make equilibrium-figure")
 	}
 	d := in.equilibrium
-	c := Claim{Sources: []string{d.path}, Figure: figureBeside(d, "equilibrium")}
+	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "equilibrium")}
 	ks := list(d.v, "low_dim.k")
 	fs := list(d.v, "low_dim.fraction_sgd")
 	fl := list(d.v, "low_dim.fraction_sgld")
@@ -586,13 +588,13 @@ func lowDim(in *inputs) Claim {
 	k, _ := ks[last].(float64)
 	sgd, _ := fs[last].(float64)
 	sgld, _ := fl[last].(float64)
-	c.Measured = []Quantity{q(fmt.Sprintf("fraction of E‖θ − θ₀‖² in the top-%g eigenspace, SGD", k), sgd),
+	c.Measured = []oldQuantity{q(fmt.Sprintf("fraction of E‖θ − θ₀‖² in the top-%g eigenspace, SGD", k), sgd),
 		q("the same, SGLD", sgld)}
 	iso, ok := num(d.v, fmt.Sprintf("low_dim.isotropic.%d", last))
 	if !ok {
 		iso = 0
 	}
-	c.Predicted = []Quantity{q(fmt.Sprintf("the same for isotropic noise (k/P, k = %g)", k), iso)}
+	c.Predicted = []oldQuantity{q(fmt.Sprintf("the same for isotropic noise (k/P, k = %g)", k), iso)}
 	c.Rule = "agrees when SGD's fraction in the top-k eigenspace is at least 3 times SGLD's and at least 3 times the isotropic k/P; disagrees when it is not larger than SGLD's or than k/P; inconclusive otherwise"
 	switch {
 	case sgd >= 3*sgld && sgd >= 3*iso:
@@ -604,4 +606,165 @@ func lowDim(in *inputs) Claim {
 	}
 	c.Finding = fmt.Sprintf("SGD puts %.3g%% of its squared displacement in the top %g Hessian directions, SGLD %.3g%% (isotropic noise: %.3g%%).", 100*sgd, k, 100*sgld, 100*iso)
 	return c
+}
+
+// inputs are the result files found in the folders given.
+type inputs struct {
+	covariance, noise, sgld, escapeFigure, selection, selectionNetworks, equilibrium *doc
+	all                                                                              []*doc
+}
+
+// kinds maps a file name to the input it can be.
+var kinds = []string{"covariance.json", "noise.json", "fit.json", "figure.json", "selection.json",
+	"selection-networks.json", "equilibrium.json"}
+
+// find walks each folder (three levels deep at most) for the result files
+// the claims read. The first file of each kind in the order of dirs wins.
+func find(dirs []string) (*inputs, error) {
+	in := &inputs{}
+	for _, dir := range dirs {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("report input %s: %w", dir, err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("report input %s: not a folder", dir)
+		}
+		var paths []string
+		base := strings.Count(filepath.Clean(dir), string(filepath.Separator))
+		err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if strings.Count(filepath.Clean(p), string(filepath.Separator))-base >= 3 {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			for _, k := range kinds {
+				if d.Name() == k {
+					paths = append(paths, p)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("report input %s: %w", dir, err)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			d, err := readDoc(p)
+			if err != nil {
+				return nil, err
+			}
+			in.add(d)
+		}
+	}
+	return in, nil
+}
+
+// add files d under the input it is, judged by its name and content.
+func (in *inputs) add(d *doc) {
+	set := func(slot **doc) {
+		if *slot == nil {
+			*slot = d
+			in.all = append(in.all, d)
+		}
+	}
+	switch filepath.Base(d.path) {
+	case "covariance.json":
+		if at(d.v, "models.pretrained") != nil {
+			set(&in.covariance)
+		}
+	case "noise.json":
+		if list(noiseRoot(d.v), "batches") != nil {
+			set(&in.noise)
+		}
+	case "fit.json":
+		if hasSGLD(d.v) {
+			set(&in.sgld)
+		}
+	case "figure.json":
+		if list(d.v, "panels") != nil {
+			set(&in.escapeFigure)
+		}
+	case "selection.json":
+		set(&in.selection)
+	case "selection-networks.json":
+		set(&in.selectionNetworks)
+	case "equilibrium.json":
+		set(&in.equilibrium)
+	}
+}
+
+// hasSGLD reports whether an escape fit.json has an SGLD relation against
+// 1/D with Theorem 1's predicted slope.
+func hasSGLD(v any) bool {
+	for _, r := range list(v, "relations") {
+		if str(r, "dynamics") == "sgld" && str(r, "variable") == "inv-temperature" {
+			return true
+		}
+	}
+	return false
+}
+
+// oldQuantity is a number of a claim not yet moved to its package.
+type oldQuantity struct {
+	Name  string
+	Value float64
+	CI95  *[2]float64
+}
+
+// oldClaim is a claim not yet moved to the package that owns its output.
+type oldClaim struct {
+	ID, Statement       string
+	Measured, Predicted []oldQuantity
+	Verdict             Verdict
+	Rule, Finding       string
+	Figure              string
+	Sources             []string
+	Produce             string
+}
+
+// legacyRows places the claims not yet moved on the page's rows.
+var legacyRows = map[string]Conclusion{
+	"cvh-minimum": NoiseCovariance, "cvh-random": NoiseCovariance,
+	"noise-gaussian-minibatch": NoiseShape, "noise-pooled-heavy": NoiseShape,
+	"sgld-theorem1": SharpnessEscape, "sgd-theorem2-network": SharpnessEscape, "sgd-theorem2-doublewell": SharpnessEscape,
+	"selection-two-valley": FlatMinima, "selection-networks": FlatMinima,
+	"equilibrium-sgd": QuasiEquilibrium, "equilibrium-sgld": QuasiEquilibrium, "low-dim-diffusion": LowDimDiffusion,
+}
+
+// legacyClaims evaluates the claims not yet moved to their packages.
+func legacyClaims(dirs []string) ([]Claim, error) {
+	in, err := find(dirs)
+	if err != nil {
+		return nil, err
+	}
+	var out []Claim
+	for _, c := range claimTable {
+		o := c.eval(in)
+		cl := Claim{ID: c.id, Conclusion: legacyRows[c.id], Statement: c.statement, Verdict: o.Verdict,
+			Rule: o.Rule, Finding: o.Finding, Figure: o.Figure, Produce: o.Produce}
+		for _, q := range o.Measured {
+			cl.Details = append(cl.Details, legacyQuantity("measured: ", q))
+		}
+		for _, q := range o.Predicted {
+			cl.Details = append(cl.Details, legacyQuantity("predicted: ", q))
+		}
+		for _, s := range o.Sources {
+			cl.Sources = append(cl.Sources, Source{Path: s})
+		}
+		out = append(out, cl)
+	}
+	return out, nil
+}
+
+func legacyQuantity(prefix string, q oldQuantity) Quantity {
+	out := Quantity{Name: prefix + q.Name, Value: q.Value}
+	if q.CI95 != nil {
+		out.Interval = &Interval{q.CI95[0], q.CI95[1]}
+	}
+	return out
 }

@@ -41,31 +41,76 @@ type pageClaim struct {
 
 type link struct{ Href, Text string }
 
+// pageRow is a row of the page with its claims.
+type pageRow struct {
+	Row
+	Claims []pageClaim
+}
+
+// pageVerdict explains one verdict on the page.
+type pageVerdict struct {
+	Verdict Verdict
+	Count   int
+	Meaning string
+}
+
+// verdictMeaning says what each verdict means, for the page's legend.
+var verdictMeaning = map[Verdict]string{
+	Agrees:       "every regime check passed and every measured interval lies inside the interval the theory predicts",
+	Disagrees:    "every regime check passed and a measured interval lies wholly outside the prediction",
+	Inconclusive: "the regime holds but an interval straddles an end of the prediction, or the measurement is missing",
+	NotTestable:  "a regime check failed: the measurement is outside the regime the theory speaks of (the reason says which check, with its numbers, and the setting that would reach the regime)",
+}
+
 // Page renders r as a self-contained HTML page; links are relative to dir.
 func Page(r *Report, dir string) ([]byte, error) {
-	var claims []pageClaim
-	for _, c := range r.Claims {
-		pc := pageClaim{Claim: c}
-		if c.Figure != "" {
-			svg, err := inlineSVG(c.Figure, c.ID)
-			if err != nil {
-				return nil, err
+	var rows []pageRow
+	sources := map[string]Source{}
+	var paths []string
+	for _, row := range Rows() {
+		pr := pageRow{Row: row}
+		for _, c := range r.Claims {
+			if c.Conclusion != row.ID {
+				continue
 			}
-			pc.FigureSVG = svg
-			pc.Links = append(pc.Links, link{relTo(dir, c.Figure), "figure (SVG)"})
+			pc := pageClaim{Claim: c}
+			if c.Figure != "" {
+				svg, err := inlineSVG(c.Figure, c.ID)
+				if err != nil {
+					return nil, err
+				}
+				pc.FigureSVG = svg
+				pc.Links = append(pc.Links, link{relTo(dir, c.Figure), "figure (SVG)"})
+			}
+			for _, s := range c.Sources {
+				pc.Links = append(pc.Links, link{relTo(dir, s.Path), filepath.Base(s.Path)})
+				if _, ok := sources[s.Path]; !ok {
+					paths = append(paths, s.Path)
+					sources[s.Path] = s
+				}
+			}
+			pr.Claims = append(pr.Claims, pc)
 		}
-		for _, s := range c.Sources {
-			pc.Links = append(pc.Links, link{relTo(dir, s), filepath.Base(s)})
-		}
-		claims = append(claims, pc)
+		rows = append(rows, pr)
+	}
+	var files []Source
+	for _, p := range paths {
+		files = append(files, sources[p])
+	}
+	n := r.Counts()
+	var verdicts []pageVerdict
+	for _, v := range Verdicts() {
+		verdicts = append(verdicts, pageVerdict{v, n[v], verdictMeaning[v]})
 	}
 	var b bytes.Buffer
 	err := pageTemplate.Execute(&b, struct {
-		Claims []pageClaim
-		Counts map[string]int
-		P      Provenance
-		JSON   string
-	}{claims, counts(r), r.Provenance, "report.json"})
+		Rows     []pageRow
+		Verdicts []pageVerdict
+		Claims   int
+		Files    []Source
+		P        Provenance
+		JSON     string
+	}{rows, verdicts, len(r.Claims), files, r.Provenance, "report.json"})
 	if err != nil {
 		return nil, fmt.Errorf("rendering the report page: %w", err)
 	}
@@ -120,7 +165,7 @@ func format(v float64) string {
 	return fmt.Sprintf("%.4g", v)
 }
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"f": format}).Parse(`<!DOCTYPE html>
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"f": format, "iv": Interval.String}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -129,18 +174,21 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"f"
 <style>
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1b1b1b; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; }
-h2 { font-size: 1.2rem; margin: 0 0 .3rem; }
+h2 { font-size: 1.35rem; margin: 2rem 0 .3rem; border-bottom: 2px solid #999; }
+h3 { font-size: 1.1rem; margin: 0 0 .3rem; }
 .sub { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: .4rem 0; width: 100%; }
 th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
-.verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; font-size: .85rem; }
+.verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; font-size: .85rem; white-space: nowrap; }
 .agrees { background: #d8f0dc; color: #14532d; }
 .disagrees { background: #fbd9d9; color: #7f1d1d; }
 .inconclusive { background: #eee; color: #444; }
+.not-testable { background: #fdf0c8; color: #713f12; }
+.ok { color: #14532d; } .fail { color: #7f1d1d; font-weight: 600; }
 section.claim { border: 1px solid #ccc; border-radius: .4rem; padding: .8rem 1rem; margin: 1.2rem 0; page-break-inside: avoid; }
 .statement { font-style: italic; }
-.rule { color: #444; font-size: .9rem; }
+.rule, .reason { color: #444; font-size: .9rem; }
 figure { margin: .6rem 0; }
 figure svg { max-width: 100%; height: auto; }
 .links a { margin-right: .8rem; }
@@ -150,35 +198,51 @@ code { background: #f4f4f4; padding: 0 .2rem; }
 </head>
 <body>
 <h1>The claims of Xie, Sato &amp; Sugiyama (ICLR 2021), measured by sgn</h1>
-<p class="sub">“A Diffusion Theory for Deep Learning Dynamics: Stochastic Gradient Descent Exponentially Favors Flat Minima.” Every number below was read from the files linked beside it; nothing on this page was fitted by hand.</p>
-<p><span class="verdict agrees">{{index .Counts "agrees"}} agree</span> <span class="verdict disagrees">{{index .Counts "disagrees"}} disagree</span> <span class="verdict inconclusive">{{index .Counts "inconclusive"}} inconclusive</span> — <a href="{{.JSON}}">report.json</a></p>
-<table id="summary">
-<tr><th>claim</th><th>verdict</th><th>what was found</th></tr>
-{{range .Claims}}<tr><td><a href="#claim-{{.ID}}">{{.ID}}</a></td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td><td>{{.Finding}}</td></tr>
+<p class="sub">“A Diffusion Theory for Deep Learning Dynamics: Stochastic Gradient Descent Exponentially Favors Flat Minima.” Every number below was read from the files linked beside it; nothing on this page was fitted by hand. — <a href="{{.JSON}}">report.json</a></p>
+<table id="verdicts">
+<tr><th>verdict</th><th>claims</th><th>what it means</th></tr>
+{{range .Verdicts}}<tr><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td><td class="num">{{.Count}}</td><td>{{.Meaning}}</td></tr>
 {{end}}</table>
+<p>Each claim is judged only inside the regime its theory assumes (at a minimum, in quasi-equilibrium, in Kramers' regime of exponential escapes, with a converged step); the regime checks are measured and listed with each claim. Effect sizes carry 95% intervals and are compared with the interval the theory allows, with an exact or independent reference beside them where one exists.</p>
+<table id="summary">
+<tr><th>conclusion</th><th>claim</th><th>verdict</th><th>what was found</th></tr>
+{{range .Rows}}{{$row := .}}{{range .Claims}}<tr><td><a href="#row-{{$row.ID}}">{{$row.Title}}</a></td><td><a href="#claim-{{.ID}}">{{.ID}}</a></td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td><td>{{.Finding}}</td></tr>
+{{end}}{{end}}</table>
+{{range .Rows}}
+<section class="row" id="row-{{.ID}}">
+<h2>{{.Title}}</h2>
+<p>{{.Summary}}</p>
+{{if not .Claims}}<p><i>No claim of this row was measured.</i></p>{{end}}
 {{range .Claims}}
 <section class="claim" id="claim-{{.ID}}" data-verdict="{{.Verdict}}">
-<h2>{{.ID}} <span class="verdict {{.Verdict}}">{{.Verdict}}</span></h2>
+<h3>{{.ID}} <span class="verdict {{.Verdict}}">{{.Verdict}}</span></h3>
 <p class="statement">{{.Statement}}</p>
+{{if .At}}<p>Judged at {{.At}}.</p>{{end}}
 <p>{{.Finding}}</p>
-{{if .Measured}}<table><tr><th>measured</th><th>value</th><th>95% interval</th></tr>
-{{range .Measured}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{with .CI95}}[{{f (index . 0)}}, {{f (index . 1)}}]{{end}}</td></tr>
+{{if .Reason}}<p class="reason"><b>Not testable:</b> {{.Reason}}</p>{{end}}
+{{if .Regime}}<table class="regime"><tr><th>regime check</th><th>measured</th><th>required</th><th></th></tr>
+{{range .Regime}}<tr><td>{{.Name}}</td><td class="num">{{f .Measured}}</td><td class="num">{{.Required}}</td><td>{{if .OK}}<span class="ok">ok</span>{{else}}<span class="fail">fails</span>{{with .Reach}} — {{.}}{{end}}{{end}}</td></tr>
 {{end}}</table>{{end}}
-{{if .Predicted}}<table><tr><th>predicted</th><th>value</th><th>range</th></tr>
-{{range .Predicted}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{with .CI95}}[{{f (index . 0)}}, {{f (index . 1)}}]{{end}}</td></tr>
+{{if .Effects}}<table class="effects"><tr><th>effect size</th><th>value</th><th>95% interval</th><th>predicted</th><th>reference</th><th></th></tr>
+{{range .Effects}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{iv .Interval}}</td><td class="num">{{iv .Prediction}}</td><td class="num">{{with .Reference}}{{.Name}} {{f .Value}}{{with .Interval}} {{iv .}}{{end}}{{end}}</td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td></tr>
+{{end}}</table>{{end}}
+{{if .Details}}<table class="details"><tr><th>also measured</th><th>value</th><th>interval</th></tr>
+{{range .Details}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{with .Interval}}{{iv .}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 <p class="rule"><b>Rule:</b> {{.Rule}}{{if .Produce}} — run <code>{{.Produce}}</code>{{end}}</p>
 {{if .FigureSVG}}<figure>{{.FigureSVG}}</figure>{{end}}
 {{if .Links}}<p class="links">{{range .Links}}<a href="{{.Href}}">{{.Text}}</a>{{end}}</p>{{end}}
 </section>
 {{end}}
+</section>
+{{end}}
 <section id="provenance">
 <h2>Provenance</h2>
 <p>Report built by sgn {{.P.ReportVersion}} on {{.P.Machine.Cores}} cores ({{.P.Machine.CPU}}, {{.P.Machine.OS}}) from {{range .P.Inputs}}<code>{{.}}</code> {{end}}</p>
-<table><tr><th>file</th><th>version</th><th>wall time (s)</th><th>data digest</th></tr>
-{{range $f, $v := .P.Versions}}<tr><td><code>{{$f}}</code></td><td>{{$v}}</td><td class="num">{{with index $.P.WallSeconds $f}}{{f .}}{{end}}</td><td><code>{{index $.P.DataDigests $f}}</code></td></tr>
+<table><tr><th>file</th><th>version</th><th>wall time (s)</th><th>seeds</th><th>data digest</th></tr>
+{{range .Files}}<tr><td><code>{{.Path}}</code></td><td>{{.Version}}</td><td class="num">{{with .WallSeconds}}{{f .}}{{end}}</td><td class="num">{{range $k, $v := .Seeds}}{{$k}} {{$v}} {{end}}</td><td><code>{{.DataDigest}}</code></td></tr>
 {{end}}</table>
-{{if .P.Commands}}<p>Commands:</p><ul>{{range $f, $c := .P.Commands}}<li><code>{{range $c}}{{.}} {{end}}</code></li>{{end}}</ul>{{end}}
+{{range .Files}}{{if .Command}}<p><code>{{range .Command}}{{.}} {{end}}</code></p>{{end}}{{end}}
 </section>
 <script>
 (function () {
@@ -190,12 +254,3 @@ code { background: #f4f4f4; padding: 0 .2rem; }
 </body>
 </html>
 `))
-
-// counts returns r.Counts keyed by the verdict's string, for the template.
-func counts(r *Report) map[string]int {
-	m := map[string]int{}
-	for v, n := range r.Counts() {
-		m[string(v)] = n
-	}
-	return m
-}

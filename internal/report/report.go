@@ -6,63 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+
 	"strings"
 )
 
-// Verdict is the outcome of comparing a measurement with the theory.
-type Verdict string
-
-// The three verdicts a claim can have.
-const (
-	Agrees       Verdict = "agrees"
-	Disagrees    Verdict = "disagrees"
-	Inconclusive Verdict = "inconclusive"
-)
-
-// Quantity is one measured or predicted number, with its 95% interval
-// when it has one.
-type Quantity struct {
-	Name  string      `json:"name"`
-	Value float64     `json:"value"`
-	CI95  *[2]float64 `json:"ci95,omitempty"`
-}
-
-// Claim is one claim of the paper with what sgn measured.
-type Claim struct {
-	// ID is a short stable identifier, e.g. "cvh-minimum".
-	ID string `json:"id"`
-	// Statement is the claim in the paper's words.
-	Statement string `json:"statement"`
-	// Measured and Predicted are the numbers the verdict compares.
-	Measured  []Quantity `json:"measured"`
-	Predicted []Quantity `json:"predicted"`
-	// Verdict is agrees, disagrees or inconclusive, decided by Rule.
-	Verdict Verdict `json:"verdict"`
-	Rule    string  `json:"rule"`
-	// Finding says in one or two sentences what was found.
-	Finding string `json:"finding"`
-	// Figure is the path of the figure drawn for the claim (SVG), "" if none.
-	Figure string `json:"figure"`
-	// Sources are the files read.
-	Sources []string `json:"sources"`
-	// Produce is the command that writes the missing input, when the claim
-	// is inconclusive for lack of a file.
-	Produce string `json:"produce,omitempty"`
-}
-
-// Provenance records where the numbers came from.
+// Provenance records where and by what the page was built; each claim
+// carries the provenance of its own source files.
 type Provenance struct {
-	// Versions maps each source file to the sgn version that wrote it.
-	Versions map[string]string `json:"versions"`
-	// Commands maps each source file to the command line recorded in it.
-	Commands map[string][]string `json:"commands,omitempty"`
-	// Seeds maps each source file to the seeds recorded in it.
-	Seeds map[string]any `json:"seeds,omitempty"`
-	// DataDigests maps each source file to the data digest recorded in it.
-	DataDigests map[string]string `json:"data_digests,omitempty"`
-	// WallSeconds maps each source file to the wall time recorded in it.
-	WallSeconds map[string]float64 `json:"wall_seconds,omitempty"`
 	// Machine is the machine the report was built on.
 	Machine Machine `json:"machine"`
 	// ReportVersion is the version of the sgn that built the report.
@@ -93,196 +43,124 @@ func (r *Report) Counts() map[Verdict]int {
 	return c
 }
 
-// inputs are the result files found in the folders given.
-type inputs struct {
-	covariance, noise, sgld, escapeFigure, selection, selectionNetworks, equilibrium *doc
-	all                                                                              []*doc
-}
+// ClaimsFunc judges one experiment's claims from its own typed output
+// files directly in folder dir (not in its subfolders). When dir holds
+// none of them it returns the claims unmeasured (Unmeasured), or none; a
+// file that is there but cannot be read is an error naming the file.
+type ClaimsFunc func(dir string) ([]Claim, error)
 
-// kinds maps a file name to the input it can be.
-var kinds = []string{"covariance.json", "noise.json", "fit.json", "figure.json", "selection.json",
-	"selection-networks.json", "equilibrium.json"}
+// maxDepth is how deep below each input folder Build looks: the folder
+// itself and two levels of subfolders.
+const maxDepth = 2
 
-// find walks each folder (three levels deep at most) for the result files
-// the claims read. The first file of each kind in the order of dirs wins.
-func find(dirs []string) (*inputs, error) {
-	in := &inputs{}
-	for _, dir := range dirs {
-		st, err := os.Stat(dir)
+// folders returns dir and its subfolders down to maxDepth, in lexical
+// order.
+func folders(dir string) ([]string, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("report input %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("report input %s: not a folder", dir)
+	}
+	var out []string
+	base := strings.Count(filepath.Clean(dir), string(filepath.Separator))
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return nil, fmt.Errorf("report input %s: %w", dir, err)
+			return err
 		}
-		if !st.IsDir() {
-			return nil, fmt.Errorf("report input %s: not a folder", dir)
-		}
-		var paths []string
-		base := strings.Count(filepath.Clean(dir), string(filepath.Separator))
-		err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if strings.Count(filepath.Clean(p), string(filepath.Separator))-base >= 3 {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			for _, k := range kinds {
-				if d.Name() == k {
-					paths = append(paths, p)
-				}
-			}
+		if !d.IsDir() {
 			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("report input %s: %w", dir, err)
 		}
-		sort.Strings(paths)
-		for _, p := range paths {
-			d, err := readDoc(p)
-			if err != nil {
-				return nil, err
-			}
-			in.add(d)
+		out = append(out, p)
+		if strings.Count(filepath.Clean(p), string(filepath.Separator))-base >= maxDepth {
+			return fs.SkipDir
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report input %s: %w", dir, err)
 	}
-	return in, nil
+	return out, nil
 }
 
-// add files d under the input it is, judged by its name and content.
-func (in *inputs) add(d *doc) {
-	set := func(slot **doc) {
-		if *slot == nil {
-			*slot = d
-			in.all = append(in.all, d)
-		}
-	}
-	switch filepath.Base(d.path) {
-	case "covariance.json":
-		if at(d.v, "models.pretrained") != nil {
-			set(&in.covariance)
-		}
-	case "noise.json":
-		if list(noiseRoot(d.v), "batches") != nil {
-			set(&in.noise)
-		}
-	case "fit.json":
-		if hasSGLD(d.v) {
-			set(&in.sgld)
-		}
-	case "figure.json":
-		if list(d.v, "panels") != nil {
-			set(&in.escapeFigure)
-		}
-	case "selection.json":
-		set(&in.selection)
-	case "selection-networks.json":
-		set(&in.selectionNetworks)
-	case "equilibrium.json":
-		set(&in.equilibrium)
-	}
-}
-
-// hasSGLD reports whether an escape fit.json has an SGLD relation against
-// 1/D with Theorem 1's predicted slope.
-func hasSGLD(v any) bool {
-	for _, r := range list(v, "relations") {
-		if str(r, "dynamics") == "sgld" && str(r, "variable") == "inv-temperature" {
-			return true
-		}
-	}
-	return false
-}
-
-// Build reads the result files in dirs and evaluates every claim.
-func Build(dirs []string, version string) (*Report, error) {
+// Build asks each experiment for its claims in every folder of dirs (and
+// their subfolders, two levels down) and lays them out by the page's rows.
+// A claim measured in several folders is taken from the first (in the
+// order of dirs, then of paths); a claim measured nowhere keeps its
+// unmeasured form. Every claim is checked against the judging rules
+// (Judge): a claim that breaks them is an error, as is a file that cannot
+// be read.
+func Build(dirs []string, version string, experiments []ClaimsFunc) (*Report, error) {
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("report: no input folder")
 	}
-	in, err := find(dirs)
+	var all []Claim
+	for _, dir := range dirs {
+		fds, err := folders(dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fds {
+			for _, claims := range experiments {
+				cs, err := claims(f)
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, cs...)
+			}
+		}
+	}
+	legacy, err := legacyClaims(dirs)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{}
-	for _, c := range claimTable {
-		cl := c.eval(in)
-		cl.ID, cl.Statement = c.id, c.statement
-		if cl.Measured == nil {
-			cl.Measured = []Quantity{}
+	for i := range all {
+		if err := all[i].check(); err != nil {
+			return nil, err
 		}
-		if cl.Predicted == nil {
-			cl.Predicted = []Quantity{}
-		}
-		if cl.Sources == nil {
-			cl.Sources = []string{}
-		}
-		r.Claims = append(r.Claims, cl)
 	}
-	r.Provenance = provenance(in, dirs, version)
+	all = append(all, legacy...)
+	r := &Report{Claims: arrange(all), Provenance: Provenance{ReportVersion: version, Inputs: dirs, Machine: thisMachine()}}
 	return r, nil
 }
 
-// provenance collects versions, commands, seeds, data digests and wall
-// times from the files read.
-func provenance(in *inputs, dirs []string, version string) Provenance {
-	p := Provenance{Versions: map[string]string{}, Commands: map[string][]string{}, Seeds: map[string]any{},
-		DataDigests: map[string]string{}, WallSeconds: map[string]float64{}, ReportVersion: version,
-		Inputs: dirs, Machine: thisMachine()}
-	for _, d := range in.all {
-		p.Versions[d.path] = str(d.v, "version")
-		if c := list(d.v, "command"); c != nil {
-			for _, a := range c {
-				if s, ok := a.(string); ok {
-					p.Commands[d.path] = append(p.Commands[d.path], s)
+// arrange keeps one claim per id (the first measured one, else the first)
+// and orders them by row, then by first appearance.
+func arrange(all []Claim) []Claim {
+	first := map[string]int{}
+	var ids []string
+	pick := map[string]Claim{}
+	for i, c := range all {
+		old, seen := pick[c.ID]
+		if !seen {
+			first[c.ID] = i
+			ids = append(ids, c.ID)
+			pick[c.ID] = c
+			continue
+		}
+		if len(old.Sources) == 0 && len(c.Sources) > 0 {
+			pick[c.ID] = c
+		}
+	}
+	var out []Claim
+	for _, row := range Rows() {
+		for _, id := range ids {
+			if c := pick[id]; c.Conclusion == row.ID {
+				if c.Regime == nil {
+					c.Regime = []RegimeCheck{}
 				}
-			}
-		}
-		if s := at(d.v, "seeds"); s != nil {
-			p.Seeds[d.path] = s
-		} else if s := at(d.v, "seed"); s != nil {
-			p.Seeds[d.path] = s
-		}
-		if dg := findDigest(d.v); dg != "" {
-			p.DataDigests[d.path] = dg
-		}
-		for _, k := range []string{"wall_seconds", "seconds.total", "seconds"} {
-			if s, ok := num(d.v, k); ok {
-				p.WallSeconds[d.path] = s
-				break
+				if c.Effects == nil {
+					c.Effects = []Effect{}
+				}
+				if c.Sources == nil {
+					c.Sources = []Source{}
+				}
+				out = append(out, c)
 			}
 		}
 	}
-	return p
-}
-
-// findDigest returns the first string value whose key names a digest
-// (a key containing "digest" or "sha256"), searching depth-first.
-func findDigest(v any) string {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if s, ok := x[k].(string); ok && (strings.Contains(k, "digest") || strings.Contains(k, "sha256")) && s != "" {
-				return s
-			}
-		}
-		for _, k := range keys {
-			if s := findDigest(x[k]); s != "" {
-				return s
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if s := findDigest(e); s != "" {
-				return s
-			}
-		}
-	}
-	return ""
+	return out
 }
 
 // thisMachine describes the machine the process runs on.

@@ -252,7 +252,7 @@ func TestBuildFindsFilesAndWritesAPage(t *testing.T) {
 	os.WriteFile(filepath.Join(cvh, "cvh.svg"), []byte(svg), 0o644)
 	// a fit.json without an SGLD relation is not the SGLD claim's input
 	writeJSON(t, filepath.Join(root, "other", "deep"), "fit.json", m{"relations": []m{{"dynamics": "gd"}}})
-	r, err := Build([]string{root}, "v-test")
+	r, err := Build([]string{root}, "v-test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,24 +298,20 @@ func TestBuildFindsFilesAndWritesAPage(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"id", "statement", "measured", "predicted", "verdict", "rule", "figure", "sources"} {
+	for _, k := range []string{"id", "conclusion", "statement", "verdict", "regime", "effects", "rule", "sources"} {
 		if at(back, "claims.0."+k) == nil {
 			t.Errorf("report.json claims lack %q", k)
 		}
 	}
-	versions, _ := at(back, "provenance.versions").(map[string]any)
-	if versions[filepath.Join(cvh, "covariance.json")] != "test" {
-		t.Errorf("provenance does not record the source's version: %v", at(back, "provenance"))
-	}
 }
 
 func TestBuildRejectsMissingFolderAndBadJSON(t *testing.T) {
-	if _, err := Build([]string{filepath.Join(t.TempDir(), "nope")}, "v"); err == nil {
+	if _, err := Build([]string{filepath.Join(t.TempDir(), "nope")}, "v", nil); err == nil {
 		t.Fatal("no error for a missing folder")
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "noise.json"), []byte("{not json"), 0o644)
-	_, err := Build([]string{dir}, "v")
+	_, err := Build([]string{dir}, "v", nil)
 	if err == nil || !strings.Contains(err.Error(), "noise.json") {
 		t.Fatalf("bad JSON: error %v does not name the file", err)
 	}
