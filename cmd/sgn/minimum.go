@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/train/minimum"
+)
+
+const minimumExample = `sgn minimum --checkpoint out/figure-model/model.safetensors --first 2000 --out out/equilibrium
+sgn covariance --checkpoint out/equilibrium/minimum.safetensors --first 2000 --out out/cvh-minimum`
+
+// runMinimum implements 'sgn minimum': a true minimum of the
+// weight-decay-regularised training loss from a checkpoint, written as a
+// checkpoint other commands start from.
+func runMinimum(a *app, args []string) error {
+	fs := a.newFlagSet("minimum", "minimum --checkpoint FILE [--first N] [--weight-decay λ] [flags] --out DIR", minimumExample)
+	ckpt := fs.String("checkpoint", "", "model `file` (safetensors) the search starts from")
+	sel := addSelectionFlags(fs, 2000, "the loss L")
+	var s minimum.Settings
+	fs.Float64Var(&s.Decay, "weight-decay", minimum.DefaultDecay, "λ of L(θ) = CE(θ) + (λ/2)‖θ‖² (positive: a network that separates its images has no minimum of CE alone)")
+	fs.Float64Var(&s.GradTol, "grad-tol", minimum.DefaultGradTol, "stop at ‖∇L‖₂ ≤ this")
+	fs.IntVar(&s.MaxIterations, "max-iterations", minimum.DefaultMaxIterations, "at most this many L-BFGS iterations (Newton–CG follows)")
+	fs.Uint64Var(&s.Seed, "seed", 1, "seed of the Lanczos start vector of the curvature check")
+	workers := workersFlag(fs, "the gradient and Hessian passes")
+	out := fs.String("out", "", "output `folder` ("+minimum.CheckpointFile+", "+minimum.JSONFile+")")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	lim := limitFlags(fs, "the checkpoint")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	set := flagsSet(fs)
+	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	if err := lim.parse(); err != nil {
+		return err
+	}
+	switch {
+	case *ckpt == "":
+		return usagef("--checkpoint FILE is required (see -h)")
+	case *out == "":
+		return usagef("--out DIR is required (see -h)")
+	case set["max-iterations"] && s.MaxIterations < 1:
+		return usagef("--max-iterations %d: want a positive number", s.MaxIterations)
+	case !(s.Decay > 0):
+		return usagef("--weight-decay %v: want a positive number (without it a network that separates its images has no minimum)", s.Decay)
+	case !(s.GradTol > 0):
+		return usagef("--grad-tol %v: want a positive number", s.GradTol)
+	}
+	s.Workers = *workers
+	m, meta, err := lim.loadCheckpoint(*ckpt)
+	if err != nil {
+		return err
+	}
+	o, err := selectionFor(*sel, set["first"], meta)
+	if err != nil {
+		return err
+	}
+	if !*quiet {
+		fmt.Fprintf(a.stderr, "sgn minimum: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
+	}
+	ds, err := loadSelection(o, m, *ckpt)
+	if err != nil {
+		return err
+	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if err := a.removeFiles("minimum", *out, *quiet, minimum.CheckpointFile, minimum.JSONFile); err != nil {
+		return err
+	}
+	if !*quiet {
+		fmt.Fprintf(a.stderr, "sgn minimum: L-BFGS and Newton–CG on %d images, λ = %g\n", ds.N, s.Decay)
+	}
+	theta, rep, err := minimum.Find(m, model.Batch{X: ds.X, Y: ds.Y}, s)
+	if fe := (*minimum.FieldError)(nil); errors.As(err, &fe) {
+		return usagef("--%s %s", map[string]string{"weight_decay": "weight-decay", "grad_tol": "grad-tol", "max_iterations": "max-iterations"}[fe.Field], fe.Detail)
+	}
+	if err != nil {
+		return fmt.Errorf("checkpoint %s on %s: %w", *ckpt, ds.Selection, err)
+	}
+	rep.Version, rep.Source, rep.Data = version, *ckpt, ds.Selected()
+	if err := rep.Write(*out, m, theta, meta); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "start: loss %.6g (CE %.6g, accuracy %.4g), ‖∇L‖ %.3g\n", rep.Start.Loss, rep.Start.CrossEntropy, rep.Start.Accuracy, rep.Start.GradNorm)
+	fmt.Fprintf(a.stdout, "θ₀: loss %.6g (CE %.6g, accuracy %.4g), ‖∇L‖ %.3g, ‖∇CE‖ %.3g after %d L-BFGS + %d Newton–CG iterations\n",
+		rep.Minimum.Loss, rep.Minimum.CrossEntropy, rep.Minimum.Accuracy, rep.Minimum.GradNorm, rep.Minimum.GradNormCE, rep.LBFGSIterations, rep.NewtonIterations)
+	fmt.Fprintf(a.stdout, "H(θ₀) = ∇²CE + λI: λmin %.4g, λmax %.4g (Lanczos, %d products)\n", rep.LambdaMin, rep.LambdaMax, rep.LanczosIterations)
+	fmt.Fprintf(a.stdout, "%s\n", rep.Verdict)
+	fmt.Fprintf(a.stdout, "wrote %s/%s and %s\n", *out, minimum.CheckpointFile, minimum.JSONFile)
+	return nil
+}
