@@ -137,7 +137,7 @@ paper: build
 	$(MAKE) --no-print-directory minimum
 	@test -f out/cvh-minimum/covariance.json || bin/sgn covariance --checkpoint $(MINIMUM) --first 2000 --batch-size 64 --out out/cvh-minimum --quiet
 	@test -f out/noise-minimum/noise.json || bin/sgn noise --checkpoint $(MINIMUM) --first 2000 --out out/noise-minimum --quiet
-	bin/sgn escape sweep --config escape/testdata/sweep.json --workers 2 --out out/sgld --quiet
+	bin/sgn escape sweep --config escape/kramers/testdata/sweep.json --workers 2 --out out/sgld --quiet
 	bin/sgn escape fit out/sgld > /dev/null
 	$(MAKE) --no-print-directory escape-figure selection-figure equilibrium-figure
 	bin/sgn report $(PAPER_DIRS) --out out/paper

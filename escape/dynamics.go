@@ -97,9 +97,9 @@ func ParseDynamics(s string) (Dynamics, error) {
 	return d, nil
 }
 
-// checkOn returns an error unless d runs on the landscape kind (network or
+// CheckOn returns an error unless d runs on the landscape kind (network or
 // analytic).
-func (d Dynamics) checkOn(network bool) error {
+func (d Dynamics) CheckOn(network bool) error {
 	i := d.info()
 	switch {
 	case i == nil:

@@ -159,16 +159,12 @@ func TestChainMatchesSimulation(t *testing.T) {
 			t.Fatal(err)
 		}
 		const runs = 4000
-		recs, err := RunPoint(sim, 7, runs, 2, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var sum, sq float64
-		for _, r := range recs {
-			if !r.Result.Escaped {
+		for _, r := range simulate(t, sim, 7, runs) {
+			if !r.Escaped {
 				t.Fatalf("%s: a censored run", p.Dynamics)
 			}
-			s := float64(r.Result.Step)
+			s := float64(r.Step)
 			sum += s
 			sq += s * s
 		}

@@ -77,8 +77,8 @@ type LandscapeSpec struct {
 	ColRatio float64 `json:"col_ratio,omitempty"`
 }
 
-// normalize fills in the defaults so that equal landscapes encode equally.
-func (s *LandscapeSpec) normalize() {
+// Normalize fills in the defaults so that equal landscapes encode equally.
+func (s *LandscapeSpec) Normalize() {
 	if s.Dim == 0 {
 		s.Dim = 1
 	}
@@ -99,9 +99,9 @@ func (s *LandscapeSpec) normalize() {
 	}
 }
 
-// validate checks the numbers of a normalized spec (not the name, which
+// Validate checks the numbers of a normalized spec (not the name, which
 // NewLandscape checks).
-func (s *LandscapeSpec) validate() error {
+func (s *LandscapeSpec) Validate() error {
 	if !(s.Barrier > 0) || math.IsInf(s.Barrier, 0) {
 		return FieldErrorf("landscape", "barrier", "%v: want a positive number", s.Barrier)
 	}
@@ -134,8 +134,8 @@ func (s *LandscapeSpec) validate() error {
 // multiplies the Hessian at every critical point and leaves the barrier
 // height unchanged.
 func NewLandscape(spec LandscapeSpec, k float64) (*Analytic, error) {
-	spec.normalize()
-	if err := spec.validate(); err != nil {
+	spec.Normalize()
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	if !(k > 0) || math.IsInf(k, 0) {

@@ -35,10 +35,6 @@ type Prediction struct {
 	ExactRate *float64 `json:"exact_rate_per_time,omitempty"`
 }
 
-// PredictFunc returns the prediction for a point, or nil when theory says
-// nothing about it.
-type PredictFunc func(p Point) (*Prediction, error)
-
 // AnalyticPrediction is the PredictFunc of the analytic landscapes: Theorem
 // 1 for sgld, Theorem 2 for sgd-diffusion, nothing for gd or for a
 // criterion other than "col" (the theorems predict the rate of crossing

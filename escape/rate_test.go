@@ -22,12 +22,6 @@ func TestCensoredRateExact(t *testing.T) {
 	if r, _, _ := CensoredRate(3, 0); !math.IsNaN(r) {
 		t.Errorf("zero exposure gives %g, want NaN", r)
 	}
-	// Records: exposure counts the escape step of escaped runs and the steps
-	// simulated of censored ones.
-	e := EstimateRate([]RunRecord{{Result: Outcome{Escaped: true, Step: 10}}, {Result: Outcome{Escaped: false, Step: 100}}, {Result: Outcome{Escaped: true, Step: 30}}})
-	if e.Exposure != 140 || e.Escaped != 2 || e.Rate != 2.0/140 || e.MeanEscapeStep != 20 || e.EscapedFraction() != 2.0/3 {
-		t.Errorf("estimate %+v", e)
-	}
 }
 
 // On exponential times censored at c the estimator recovers the rate, and

@@ -24,15 +24,10 @@ type Simulator interface {
 	Run(seed uint64) (Outcome, error)
 }
 
-// Factory builds the Simulator of a grid point. It is where landscape and
-// dynamics names are checked: it returns an error naming the offending
-// value for a point it cannot simulate. The sweep machinery calls it for
-// every point before it simulates or writes anything.
-type Factory func(p Point) (Simulator, error)
-
-// pcgStream is the second word of every run's PCG state (the first is the
-// run seed).
-const pcgStream = 0x5347_4e2d_6573_6361 // "SGN-esca"
+// PCGStream is the second word of every run's PCG state (the first is the
+// run seed), in the analytic simulators and in the network simulator of
+// escape/kramers.
+const PCGStream = 0x5347_4e2d_6573_6361 // "SGN-esca"
 
 // AnalyticSimulator is the Factory of the analytic landscapes (doublewell,
 // styblinski-tang) under the dynamics sgld, sgd-diffusion and gd. Every run
@@ -85,12 +80,12 @@ func NewAnalyticSimulator(an *Analytic, p Point) (Simulator, error) {
 		}
 	case GD:
 	default:
-		if err := p.Dynamics.checkOn(false); err != nil {
+		if err := p.Dynamics.CheckOn(false); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("dynamics %q has no analytic simulator", p.Dynamics)
 	}
-	if err := p.Criterion.validate(); err != nil {
+	if err := p.Criterion.Validate(); err != nil {
 		return nil, err
 	}
 	s.crit = p.Criterion
@@ -178,14 +173,15 @@ func interval1D(an *Analytic, c Criterion) (lo, hi float64, err error) {
 	return 0, 0, fmt.Errorf("unknown criterion kind %q", c.Kind)
 }
 
-// errDiverged is returned when a run leaves the finite numbers.
-func errDiverged(step int64, eta float64) error {
+// DivergedError is the error of a run that leaves the finite numbers at
+// step step with learning rate eta.
+func DivergedError(step int64, eta float64) error {
 	return fmt.Errorf("the run diverged at step %d: η = %g is too large for this landscape", step, eta)
 }
 
 // Run simulates one run.
 func (s *analyticSim) Run(seed uint64) (Outcome, error) {
-	src := rand.NewPCG(seed, pcgStream)
+	src := rand.NewPCG(seed, PCGStream)
 	if s.an.cubic != nil {
 		o, _, err := s.run1D(src)
 		return o, err
@@ -232,7 +228,7 @@ func (s *analyticSim) run1D(src *rand.PCG) (Outcome, float64, error) {
 				return s.escape1D(step, x)
 			}
 			if step%nanCheck == 0 && math.IsNaN(x) {
-				return Outcome{}, x, errDiverged(step, eta)
+				return Outcome{}, x, DivergedError(step, eta)
 			}
 		}
 	case SGDDiffusion:
@@ -253,7 +249,7 @@ func (s *analyticSim) run1D(src *rand.PCG) (Outcome, float64, error) {
 				return s.escape1D(step, x)
 			}
 			if step%nanCheck == 0 && math.IsNaN(x) {
-				return Outcome{}, x, errDiverged(step, eta)
+				return Outcome{}, x, DivergedError(step, eta)
 			}
 		}
 	case GD:
@@ -264,7 +260,7 @@ func (s *analyticSim) run1D(src *rand.PCG) (Outcome, float64, error) {
 				return s.escape1D(step, y)
 			}
 			if math.IsNaN(y) {
-				return Outcome{}, y, errDiverged(step, eta)
+				return Outcome{}, y, DivergedError(step, eta)
 			}
 			if y == x || y == prev {
 				// A fixed point or a 2-cycle of floating-point numbers,
@@ -277,7 +273,7 @@ func (s *analyticSim) run1D(src *rand.PCG) (Outcome, float64, error) {
 		return Outcome{}, x, fmt.Errorf("unknown dynamics %q", s.dyn)
 	}
 	if math.IsNaN(x) {
-		return Outcome{}, x, errDiverged(maxSteps, eta)
+		return Outcome{}, x, DivergedError(maxSteps, eta)
 	}
 	return Outcome{Escaped: false, Step: maxSteps}, x, nil
 }
@@ -285,7 +281,7 @@ func (s *analyticSim) run1D(src *rand.PCG) (Outcome, float64, error) {
 // escape1D reports an escape at step, or a divergence if x is not finite.
 func (s *analyticSim) escape1D(step int64, x float64) (Outcome, float64, error) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return Outcome{}, x, errDiverged(step, s.eta)
+		return Outcome{}, x, DivergedError(step, s.eta)
 	}
 	return Outcome{Escaped: true, Step: step}, x, nil
 }
@@ -359,16 +355,16 @@ func (s *analyticSim) runND(src *rand.PCG) (Outcome, []float64, error) {
 		}
 		if s.escaped(x) {
 			if !finite(x) {
-				return Outcome{}, x, errDiverged(step, eta)
+				return Outcome{}, x, DivergedError(step, eta)
 			}
 			return Outcome{Escaped: true, Step: step}, x, nil
 		}
 		if step%nanCheck == 0 && !finite(x) {
-			return Outcome{}, x, errDiverged(step, eta)
+			return Outcome{}, x, DivergedError(step, eta)
 		}
 	}
 	if !finite(x) {
-		return Outcome{}, x, errDiverged(s.maxSteps, eta)
+		return Outcome{}, x, DivergedError(s.maxSteps, eta)
 	}
 	return Outcome{Escaped: false, Step: s.maxSteps}, x, nil
 }

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/equilibrium"
+	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -195,7 +195,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 	}
 	// The sweep's network against the limits, before its minimum is read
 	// or anything allocated for it.
-	if cfg, err := escape.SweepConfig(*dir); err == nil && cfg.Network != nil {
+	if cfg, err := kramers.SweepConfig(*dir); err == nil && cfg.Network != nil {
 		net := cfg.Network.Normalized()
 		if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, "--sweep "+*dir+": network"); err != nil {
 			return err

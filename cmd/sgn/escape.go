@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -107,7 +108,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.pool = fs.Int("pool", 4, "mlp: average-pool the images pool×pool (1, 2 or 4)")
 	f.initSeed = fs.Uint64("init-seed", 1, "mlp: seed of the initialisation")
 	f.weightDecay = fs.Float64("weight-decay", 1e-3, "mlp: λ of the landscape L = cross-entropy + (λ/2)‖θ‖² (0: none; a network that fits every image then has no minimum)")
-	f.minimizer = fs.String("minimizer", escape.MinimizerLBFGS, "mlp: how θ₀ is found: lbfgs (L-BFGS, then Newton–CG on exact Hessian-vector products) or gd (fixed-step gradient descent)")
+	f.minimizer = fs.String("minimizer", kramers.MinimizerLBFGS, "mlp: how θ₀ is found: lbfgs (L-BFGS, then Newton–CG on exact Hessian-vector products) or gd (fixed-step gradient descent)")
 	f.gradTol = fs.Float64("grad-tol", 0, "mlp: target ‖∇L‖ at θ₀ (default 1e-6; gd 1e-4)")
 	f.maxIter = fs.Int("max-iterations", 10000, "mlp, lbfgs: at most this many L-BFGS iterations")
 	f.gdEta = fs.Float64("gd-eta", 0.5, "mlp, gd: step of the gradient descent to the minimum")
@@ -138,7 +139,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 }
 
 // escapeRunFields maps the configuration fields that the flags of 'sgn
-// escape run' set (escape.Config, LandscapeSpec, NetworkSpec, Criterion) to
+// escape run' set (kramers.Config, LandscapeSpec, NetworkSpec, Criterion) to
 // the flags, for fieldFlagError.
 var escapeRunFields = map[string]string{
 	"barrier": "barrier", "dim": "dim", "transverse": "transverse", "col_ratio": "col-ratio",
@@ -150,15 +151,15 @@ var escapeRunFields = map[string]string{
 
 // config checks the flags against each other and returns the one-point
 // configuration they describe.
-func (f *escapeRunFlags) config() (escape.Config, error) {
+func (f *escapeRunFlags) config() (kramers.Config, error) {
 	if *f.out == "" {
-		return escape.Config{}, usagef("--out DIR is required (see -h)")
+		return kramers.Config{}, usagef("--out DIR is required (see -h)")
 	}
 	if *f.dyn == "" {
-		return escape.Config{}, usagef("--dynamics is required: sgld, sgd-diffusion or gd (mlp: sgd, sgd-gaussian, sgld or gd)")
+		return kramers.Config{}, usagef("--dynamics is required: sgld, sgd-diffusion or gd (mlp: sgd, sgd-gaussian, sgld or gd)")
 	}
 	if err := checkWorkers(*f.workers); err != nil {
-		return escape.Config{}, err
+		return kramers.Config{}, err
 	}
 	mlp := f.spec.Name == "mlp"
 	for _, l := range []struct {
@@ -168,7 +169,7 @@ func (f *escapeRunFlags) config() (escape.Config, error) {
 	}{{f.networkOnly, mlp, "--landscape mlp"}, {f.analyticOnly, !mlp, "analytic landscapes"}} {
 		for _, n := range l.names {
 			if f.set[n] && !l.ok {
-				return escape.Config{}, usagef("--%s applies to %s only", n, l.where)
+				return kramers.Config{}, usagef("--%s applies to %s only", n, l.where)
 			}
 		}
 	}
@@ -177,11 +178,11 @@ func (f *escapeRunFlags) config() (escape.Config, error) {
 		v    float64
 	}{{"barrier", f.spec.Barrier}, {"sharpness", *f.k}, {"eta", *f.eta}, {"temperature", *f.temp}, {"batch-size", *f.batch}} {
 		if !(c.v > 0) || math.IsInf(c.v, 0) {
-			return escape.Config{}, usagef("--%s %v: want a positive number", c.name, c.v)
+			return kramers.Config{}, usagef("--%s %v: want a positive number", c.name, c.v)
 		}
 	}
 	if *f.runs < 1 || *f.maxSteps < 1 {
-		return escape.Config{}, usagef("--runs %d, --max-steps %d: want positive integers", *f.runs, *f.maxSteps)
+		return kramers.Config{}, usagef("--runs %d, --max-steps %d: want positive integers", *f.runs, *f.maxSteps)
 	}
 	// The flags whose 0 means "the default" refuse an explicit 0.
 	for _, c := range []struct {
@@ -193,7 +194,7 @@ func (f *escapeRunFlags) config() (escape.Config, error) {
 		{nonNegative, []string{"weight-decay"}},
 	} {
 		if err := checkGiven(f.fs, f.set, c.d, c.names...); err != nil {
-			return escape.Config{}, err
+			return kramers.Config{}, err
 		}
 	}
 	crit := *f.crit
@@ -202,27 +203,27 @@ func (f *escapeRunFlags) config() (escape.Config, error) {
 	}
 	for _, c := range []struct{ flag, kind string }{{"radius", escape.CriterionDistance}, {"delta", escape.CriterionLoss}} {
 		if f.set[c.flag] && crit != c.kind {
-			return escape.Config{}, usagef("--%s applies to --criterion %s only", c.flag, c.kind)
+			return kramers.Config{}, usagef("--%s applies to --criterion %s only", c.flag, c.kind)
 		}
 	}
 	if !mlp && f.spec.Dim <= 1 {
 		for _, n := range []string{"transverse", "col-ratio"} {
 			if f.set[n] {
-				return escape.Config{}, usagef("--%s applies to --dim > 1 only", n)
+				return kramers.Config{}, usagef("--%s applies to --dim > 1 only", n)
 			}
 		}
 	}
 	dyn, err := escape.ParseDynamics(*f.dyn)
 	if err != nil {
-		return escape.Config{}, usagef("--dynamics: %v", err)
+		return kramers.Config{}, usagef("--dynamics: %v", err)
 	}
 	if f.set["temperature"] && !dyn.UsesTemperature() {
-		return escape.Config{}, usagef("--temperature applies to --dynamics sgld only")
+		return kramers.Config{}, usagef("--temperature applies to --dynamics sgld only")
 	}
 	if f.set["batch-size"] && !dyn.UsesBatch() {
-		return escape.Config{}, usagef("--batch-size applies to --dynamics %s only", strings.Join(escape.BatchDynamics(), ", "))
+		return kramers.Config{}, usagef("--batch-size applies to --dynamics %s only", strings.Join(escape.BatchDynamics(), ", "))
 	}
-	cfg := escape.Config{Seed: *f.seed, Dynamics: []escape.Dynamics{dyn}, Sharpness: []float64{*f.k}, Eta: []float64{*f.eta},
+	cfg := kramers.Config{Seed: *f.seed, Dynamics: []escape.Dynamics{dyn}, Sharpness: []float64{*f.k}, Eta: []float64{*f.eta},
 		Runs: *f.runs, MaxSteps: *f.maxSteps, Criterion: escape.Criterion{Kind: *f.crit, Radius: *f.radius, Delta: *f.delta}}
 	if dyn.UsesBatch() {
 		cfg.BatchSize = []float64{*f.batch}
@@ -239,7 +240,7 @@ func (f *escapeRunFlags) config() (escape.Config, error) {
 }
 
 // networkConfig completes cfg with the network of the flags.
-func (f *escapeRunFlags) networkConfig(cfg escape.Config) (escape.Config, error) {
+func (f *escapeRunFlags) networkConfig(cfg kramers.Config) (kramers.Config, error) {
 	ls, err := model.ParseLayers(*f.layers)
 	if err != nil {
 		return cfg, usagef("--%v", err)
@@ -251,9 +252,9 @@ func (f *escapeRunFlags) networkConfig(cfg escape.Config) (escape.Config, error)
 	if err := (model.Config{Layers: ls, Activation: act}).Validate(); err != nil {
 		return cfg, usagef("--%v", err)
 	}
-	net := escape.NetworkSpec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Pool: *f.pool, First: *f.first,
+	net := kramers.NetworkSpec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Pool: *f.pool, First: *f.first,
 		WeightDecay: *f.weightDecay, Minimizer: *f.minimizer, GradTol: *f.gradTol, CheckEvery: *f.checkEvery}
-	if *f.minimizer == escape.MinimizerGD {
+	if *f.minimizer == kramers.MinimizerGD {
 		net.GDEta, net.GDMaxSteps = *f.gdEta, *f.gdSteps
 		if f.set["max-iterations"] {
 			return cfg, usagef("--max-iterations applies to --minimizer lbfgs only")
@@ -302,7 +303,7 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	}
 	defer release()
 	prog := a.newProgress("escape run", cfg.Runs, *f.quiet)
-	res, err := escape.RunOne(*f.out, cfg, escape.RunOptions{Workers: *f.workers, Version: version, MNIST: *f.mnist,
+	res, err := kramers.RunOne(*f.out, cfg, kramers.RunOptions{Workers: *f.workers, Version: version, MNIST: *f.mnist,
 		Progress: func(done, _ int) { prog.Update(done, "") },
 		Removed: func(names []string) {
 			if !*f.quiet {
@@ -310,7 +311,7 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 			}
 		}})
 	prog.Done()
-	if errors.Is(err, escape.ErrConfig) {
+	if errors.Is(err, kramers.ErrConfig) {
 		return fieldFlagError(err, escapeRunFields)
 	}
 	if err != nil {
@@ -321,7 +322,7 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 }
 
 // printEscapeRun prints the summary of 'sgn escape run'.
-func printEscapeRun(w io.Writer, res escape.RunResult) {
+func printEscapeRun(w io.Writer, res kramers.RunResult) {
 	p, pr, pred, sum := res.Report.Point, res.Rate, res.Rate.Prediction, res.Report.Result
 	if mn := res.Minimum; mn != nil {
 		fmt.Fprintf(w, "network %v on %s: θ₀ %s; loss %.6g, λmax(H) = %.4g (%.4g in φ at k = %g)\n",
@@ -360,9 +361,9 @@ func fmtOpt(p *float64) string {
 func runEscapeSweep(a *app, args []string) error {
 	fs := a.newFlagSet("escape sweep",
 		"escape sweep --config FILE --out DIR [--workers N] [--shard i/n]",
-		`sgn escape sweep --config escape/testdata/sweep.json --workers 2 --out out/sweep
+		`sgn escape sweep --config escape/kramers/testdata/sweep.json --workers 2 --out out/sweep
 sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_ID/$SHARDS  # SHARDS fixed at submit, not SLURM_ARRAY_TASK_COUNT (1 for a one-index resubmit)`)
-	cfgPath := fs.String("config", "", "sweep config JSON `file` (schema: escape.Config; example: escape/testdata/sweep.json), or builtin:NAME (see sgn escape configs) (required)")
+	cfgPath := fs.String("config", "", "sweep config JSON `file` (schema: kramers.Config; example: escape/kramers/testdata/sweep.json), or builtin:NAME (see sgn escape configs) (required)")
 	out := fs.String("out", "", "output `folder` (required); with --shard i/n the shard goes to DIR-shard-i")
 	workers := workersFlag(fs, "the runs")
 	shardFlag := fs.String("shard", "", "run only shard `i/n` of the runs (0 ≤ i < n; run r of point p is in shard (p·runs + r) mod n)")
@@ -378,19 +379,19 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
-	var shard escape.Shard
+	var shard kramers.Shard
 	if *shardFlag != "" {
-		s, err := escape.ParseShard(*shardFlag)
+		s, err := kramers.ParseShard(*shardFlag)
 		if err != nil {
 			return usagef("--shard: %v", err)
 		}
 		shard = s
 	}
-	cfg, err := escape.LoadConfig(*cfgPath)
+	cfg, err := kramers.LoadConfig(*cfgPath)
 	if err != nil {
 		return configError("config", *cfgPath, err)
 	}
-	if err := escape.CheckPoints(cfg); err != nil {
+	if err := kramers.CheckPoints(cfg); err != nil {
 		return configError("config", *cfgPath, fmt.Errorf("%s: %w", *cfgPath, err))
 	}
 	if cfg.Network == nil && *mnist != "" {
@@ -410,7 +411,7 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 	}
 	defer release()
 	var prog *progress
-	res, err := escape.RunSweep(dir, cfg, escape.SweepOptions{Workers: *workers, Shard: shard, Version: version, MNIST: *mnist,
+	res, err := kramers.RunSweep(dir, cfg, kramers.SweepOptions{Workers: *workers, Shard: shard, Version: version, MNIST: *mnist,
 		Progress: func(done, total int) {
 			if prog == nil {
 				prog = a.newProgress(label, total, *quiet)
@@ -426,7 +427,7 @@ sgn escape sweep --config sweep.json --out out/sweep --shard $SLURM_ARRAY_TASK_I
 }
 
 // printEscapeSweep prints the summary of 'sgn escape sweep'.
-func printEscapeSweep(w io.Writer, cfg escape.Config, shard escape.Shard, out, dir string, res escape.SweepResult) {
+func printEscapeSweep(w io.Writer, cfg kramers.Config, shard kramers.Shard, out, dir string, res kramers.SweepResult) {
 	if mn := res.Minimum; mn != nil {
 		fmt.Fprintf(w, "network %v %s on %s: θ₀ %s; loss %.6g, λmax(H) = %.4g (× k in φ)\n",
 			mn.Spec.Layers, mn.Spec.Activation, mn.Data.Description, mn.Verdict, mn.Loss, mn.HessianTop)
@@ -457,7 +458,7 @@ func runEscapeMerge(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	sum, err := escape.Merge(*out, dirs, version)
+	sum, err := kramers.Merge(*out, dirs, version)
 	if err != nil {
 		return err
 	}
@@ -465,7 +466,7 @@ func runEscapeMerge(a *app, args []string) error {
 	if sum.Runs < sum.Total {
 		fmt.Fprintf(a.stdout, "%d runs are missing: finish the shards, or simulate them with sgn escape sweep --config FILE --out %s\n", sum.Total-sum.Runs, *out)
 	}
-	files := []string{filepath.Join(*out, escape.ConfigFile), filepath.Join(*out, escape.RunsFile)}
+	files := []string{filepath.Join(*out, kramers.ConfigFile), filepath.Join(*out, kramers.RunsFile)}
 	for _, c := range sum.Copied {
 		files = append(files, filepath.Join(*out, c))
 	}
@@ -498,7 +499,7 @@ func runEscapeFit(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	res, err := escape.Fit(dirs[0], *out, version)
+	res, err := kramers.Fit(dirs[0], *out, version)
 	if len(res.Removed) > 0 && !*quiet {
 		fmt.Fprintf(a.stderr, "sgn escape fit: removed the earlier fit's %s from %s\n", strings.Join(res.Removed, ", "), *out)
 	}
@@ -513,7 +514,7 @@ func runEscapeFit(a *app, args []string) error {
 }
 
 // printEscapeFit prints the summary of 'sgn escape fit'.
-func printEscapeFit(w io.Writer, res escape.FitResult) {
+func printEscapeFit(w io.Writer, res kramers.FitResult) {
 	sd := res.Data
 	fmt.Fprintf(w, "sweep %s: %d of %d runs; γ per unit time (t = η·steps), 95%% intervals\n", sd.Hash, len(sd.Runs), sd.Grid.Total())
 	for _, r := range res.Rates {
@@ -570,7 +571,7 @@ sgn escape sweep --config builtin:mlp-batch-size --workers 2 --out out/escape-ml
 	}
 	if len(names) == 0 {
 		fmt.Fprintln(a.stdout, "builtin sweep configs (use as --config builtin:NAME; print one with sgn escape configs NAME):")
-		for _, b := range escape.Builtins() {
+		for _, b := range kramers.Builtins() {
 			fmt.Fprintf(a.stdout, "  %-22s %s\n", b.Name, b.Description)
 		}
 		return nil
@@ -578,8 +579,8 @@ sgn escape sweep --config builtin:mlp-batch-size --workers 2 --out out/escape-ml
 	if len(names) > 1 {
 		return usagef("give one config name, e.g. sgn escape configs mlp-batch-size")
 	}
-	b, err := escape.SaveBuiltin(*out, strings.TrimPrefix(names[0], escape.BuiltinPrefix))
-	if errors.Is(err, escape.ErrConfig) {
+	b, err := kramers.SaveBuiltin(*out, strings.TrimPrefix(names[0], kramers.BuiltinPrefix))
+	if errors.Is(err, kramers.ErrConfig) {
 		return usagef("%v", err)
 	}
 	if err != nil {
@@ -614,7 +615,7 @@ func runEscapeFigure(a *app, args []string) error {
 	defer release()
 	var prog *progress
 	current := ""
-	rep, err := escape.RunFigure(*out, escape.FigureOptions{Workers: *workers, Quick: *quick, Version: version,
+	rep, err := kramers.RunFigure(*out, kramers.FigureOptions{Workers: *workers, Quick: *quick, Version: version,
 		Progress: func(name string, done, total int) {
 			if name != current {
 				prog.Done()
@@ -627,7 +628,7 @@ func runEscapeFigure(a *app, args []string) error {
 		return err
 	}
 	for _, p := range rep.Panels {
-		fmt.Fprintf(a.stdout, "%s  [%d/%d runs escaped, %.0f s]\n", escape.PanelTitle(p), p.Escaped, p.Runs, p.Seconds)
+		fmt.Fprintf(a.stdout, "%s  [%d/%d runs escaped, %.0f s]\n", kramers.PanelTitle(p), p.Escaped, p.Runs, p.Seconds)
 	}
 	fmt.Fprintf(a.stdout, "wall time %.0f s on %d workers (sweeps %.0f s, of which network minima %.0f s)\n", rep.WallSeconds, rep.Workers, rep.SweepSeconds, rep.PrepareSeconds)
 	perShard, nNet := rep.ShardCost()
@@ -641,22 +642,22 @@ func runEscapeFigure(a *app, args []string) error {
 // checkEscapeLimits checks a configuration against --max-params (a
 // network given by what, a flag or the config file) and its memory against
 // --max-memory before anything is simulated: the bookkeeping of its runs
-// (escape.RunsBytes) and, on a network, the samples, the minimum and the
-// replicas (escape.NetworkMemoryNeed).
-func checkEscapeLimits(lim *limits, cfg escape.Config, what string, workers int) error {
+// (kramers.RunsBytes) and, on a network, the samples, the minimum and the
+// replicas (kramers.NetworkMemoryNeed).
+func checkEscapeLimits(lim *limits, cfg kramers.Config, what string, workers int) error {
 	if err := lim.parse(); err != nil {
 		return err
 	}
 	if err := lim.checkLibraryParams("escape"); err != nil {
 		return err
 	}
-	need := escape.RunsBytes(cfg)
+	need := kramers.RunsBytes(cfg)
 	desc := fmt.Sprintf("%d runs per point", cfg.Runs)
 	if net := cfg.Network; net != nil {
 		if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, what); err != nil {
 			return err
 		}
-		b, err := escape.NetworkMemoryNeed(*net, cfg.Dynamics, workers)
+		b, err := kramers.NetworkMemoryNeed(*net, cfg.Dynamics, workers)
 		if err != nil {
 			return usagef("%s: %v", what, err)
 		}

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/data"
-	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/kramers"
 )
 
 // runSgn runs the command line and returns its exit status and output
@@ -209,7 +209,7 @@ func TestEscapeConfigs(t *testing.T) {
 	if err != nil || string(b) != msg {
 		t.Fatalf("printed config and written file differ (%v)", err)
 	}
-	if _, err := escape.ParseConfig(bytes.NewReader(b), "printed"); err != nil {
+	if _, err := kramers.ParseConfig(bytes.NewReader(b), "printed"); err != nil {
 		t.Errorf("the printed config does not parse: %v", err)
 	}
 	for _, args := range [][]string{{"escape", "configs", "nope"}, {"escape", "sweep", "--config", "builtin:nope", "--out", dir}} {
@@ -324,8 +324,8 @@ func TestEscapeRunRecognisesTheFolder(t *testing.T) {
 	if code, _, stderr := run(runArgs(fresh, "--runs", "7", "--seed", "3", "--quiet")...); code != 0 {
 		t.Fatal(stderr)
 	}
-	a, _ := os.ReadFile(filepath.Join(dir, escape.RunsFile))
-	b, _ := os.ReadFile(filepath.Join(fresh, escape.RunsFile))
+	a, _ := os.ReadFile(filepath.Join(dir, kramers.RunsFile))
+	b, _ := os.ReadFile(filepath.Join(fresh, kramers.RunsFile))
 	if !bytes.Equal(a, b) || bytes.Count(a, []byte("\n")) != 7 {
 		t.Errorf("runs.jsonl of the second run into a used folder differs from a fresh folder's:\n%s\n%s", a, b)
 	}
@@ -417,7 +417,7 @@ func TestEscapeRunMNISTFlag(t *testing.T) {
 		Version string
 		Data    data.Selection
 	}) {
-		b, err := os.ReadFile(filepath.Join(out, escape.MinimumFile))
+		b, err := os.ReadFile(filepath.Join(out, kramers.MinimumFile))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/kramers"
 )
 
 // TestMaxParamsOnEveryLoader: a checkpoint of more parameters than
@@ -161,10 +162,10 @@ func (stillSim) Run(uint64) (escape.Outcome, error) {
 func TestEquilibriumEscapeLimits(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "sweep")
-	cfg := escape.Config{Seed: 1, Network: &escape.NetworkSpec{Layers: []int{49, 16, 10}, First: 200}, Dynamics: []escape.Dynamics{escape.SGD},
+	cfg := kramers.Config{Seed: 1, Network: &kramers.NetworkSpec{Layers: []int{49, 16, 10}, First: 200}, Dynamics: []escape.Dynamics{escape.SGD},
 		Sharpness: []float64{1}, Eta: []float64{0.1}, BatchSize: []float64{10}, Runs: 2, MaxSteps: 10,
 		Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.05}}
-	if _, err := escape.Sweep(dir, cfg, func(escape.Point) (escape.Simulator, error) { return stillSim{}, nil }, escape.SweepOptions{Workers: 1}); err != nil {
+	if _, err := kramers.Sweep(dir, cfg, func(kramers.Point) (escape.Simulator, error) { return stillSim{}, nil }, kramers.SweepOptions{Workers: 1}); err != nil {
 		t.Fatal(err)
 	}
 	usageErrors(t, func(args []string) []string {

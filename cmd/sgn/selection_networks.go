@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/sgn-project/sgn/escape/selection/networks"
+	"github.com/sgn-project/sgn/escape/sharpness"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -35,17 +35,17 @@ sgn selection networks fit out/selection/networks --out out/selection`,
 
 // loadNetworksConfig reads a config file, or the builtin config for "" or
 // "builtin".
-func loadNetworksConfig(path string) (networks.Config, error) {
+func loadNetworksConfig(path string) (sharpness.Config, error) {
 	if path == "" || path == "builtin" {
-		return networks.Builtin(), nil
+		return sharpness.Builtin(), nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return networks.Config{}, err
+		return sharpness.Config{}, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	var c networks.Config
+	var c sharpness.Config
 	if err := dec.Decode(&c); err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
 	}
@@ -114,10 +114,10 @@ sgn selection networks sweep --out out/selection/networks --shard $SLURM_ARRAY_T
 		return err
 	}
 	defer release()
-	if err := networks.Kind.CheckFolder(dir, cfg, shard); err != nil {
+	if err := sharpness.Kind.CheckFolder(dir, cfg, shard); err != nil {
 		return err
 	}
-	d, err := networks.LoadData(cfg, *mnist)
+	d, err := sharpness.LoadData(cfg, *mnist)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ sgn selection networks sweep --out out/selection/networks --shard $SLURM_ARRAY_T
 		label += " shard " + shard.String()
 	}
 	var prog *progress
-	sum, err := networks.Sweep(dir, cfg, d, sweep.Options{Workers: *workers, Shard: shard, Version: version,
+	sum, err := sharpness.Sweep(dir, cfg, d, sweep.Options{Workers: *workers, Shard: shard, Version: version,
 		Progress: func(done, total int) {
 			if prog == nil {
 				prog = a.newProgress(label, total, *quiet)
@@ -156,7 +156,7 @@ func runNetworksMerge(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	sum, err := networks.Kind.Merge(*out, dirs, sweep.MergeOptions{Version: version})
+	sum, err := sharpness.Kind.Merge(*out, dirs, sweep.MergeOptions{Version: version})
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func runNetworksFit(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	an, err := networks.Fit(dirs[0], *out, version)
+	an, err := sharpness.Fit(dirs[0], *out, version)
 	if err != nil {
 		return err
 	}
@@ -213,8 +213,8 @@ func runNetworksFit(a *app, args []string) error {
 		}
 		fmt.Fprintf(a.stdout, "η/B = %.3g: %s (spread ×%.2f)\n", g.EtaOverB, strings.Join(parts, "; "), g.LambdaMaxSpread)
 	}
-	fmt.Fprintf(a.stdout, "wrote %s, %s and figures %s, %s (.png/.svg)\n", filepath.Join(*out, networks.ResultFile),
-		filepath.Join(*out, networks.CSVFile), networks.SharpnessFigure, networks.AccuracyFigure)
+	fmt.Fprintf(a.stdout, "wrote %s, %s and figures %s, %s (.png/.svg)\n", filepath.Join(*out, sharpness.ResultFile),
+		filepath.Join(*out, sharpness.CSVFile), sharpness.SharpnessFigure, sharpness.AccuracyFigure)
 	return nil
 }
 
@@ -223,7 +223,7 @@ func runNetworksConfig(a *app, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(networks.Builtin(), "", "  ")
+	b, err := json.MarshalIndent(sharpness.Builtin(), "", "  ")
 	if err != nil {
 		return err
 	}

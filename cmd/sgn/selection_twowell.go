@@ -35,7 +35,7 @@ transition rates each way, beside Theorem 1 (SGLD) and Theorem 2 (SGD).`,
 }
 
 // landscapeFlags registers the twowell flags on fs.
-func landscapeFlags(fs *flag.FlagSet, s *selection.Spec) (ts, tf, tc *floatList) {
+func landscapeFlags(fs *flag.FlagSet, s *escape.TwoWellSpec) (ts, tf, tc *floatList) {
 	fs.IntVar(&s.Dim, "dim", 1, "dimension n (θ₁ is the escape coordinate)")
 	fs.Float64Var(&s.Sharpness, "sharpness", 2, "k = h₁/h₂ ≥ 1: the sharp valley's curvature over the flat one's, along θ₁")
 	fs.Float64Var(&s.HFlat, "h-flat", 1, "h₂: the flat valley's curvature along θ₁")
@@ -65,7 +65,7 @@ func runSelectionRun(a *app, args []string) error {
 		"selection twowell run --dynamics sgld|sgd-diffusion|sgd|sgd-diffusion-abs-h [--temperature D | --batch-size B] [--eta η] [landscape flags] [--replicas R] [--steps S] [--burn-in N] --out DIR",
 		`sgn selection twowell run --dynamics sgld --barrier 0.02 --temperature 0.004 --eta 0.05 --out out/sel-sgld
 sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.05 --replicas 16 --steps 4000000 --out out/sel-sgd`)
-	var spec selection.Spec
+	var spec escape.TwoWellSpec
 	ts, tf, tc := landscapeFlags(fs, &spec)
 	dyn := fs.String("dynamics", "", "sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion (Gaussian noise of covariance η²S(θ)/B, S ≈ H near the minima, never 0), sgd (minibatch SGD on the finite sum), or sgd-diffusion-abs-h (noise η²|H(θ)|/B) (required)")
 	temp := fs.Float64("temperature", 0.004, "SGLD diffusion D (sgld only)")

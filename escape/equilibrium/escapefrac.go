@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/sgn-project/sgn/data"
-	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/figure"
 	"github.com/sgn-project/sgn/model"
@@ -71,7 +71,7 @@ func MeasureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	sw, err := escape.ReadSweep(dir)
+	sw, err := kramers.ReadSweep(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func MeasureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 	if cfg.Network == nil {
 		return nil, fmt.Errorf("sweep %s is not on a network landscape: its config has no \"network\"", dir)
 	}
-	mn, err := escape.PrepareMinimum(*cfg.Network, mnist, dir, workers)
+	mn, err := kramers.PrepareMinimum(*cfg.Network, mnist, dir, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func MeasureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 			points = append(points, i)
 		}
 	}
-	fac := escape.NetworkFactory(mn)
+	fac := kramers.NetworkFactory(mn)
 	for _, pi := range points {
 		if pi < 0 || pi >= len(all) {
 			return nil, fmt.Errorf("point %d: the sweep has points 0..%d", pi, len(all)-1)
@@ -128,7 +128,7 @@ func MeasureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 			if rec.Point != pi || ep.Runs == runs {
 				continue
 			}
-			o, d, err := escape.EscapeDisplacement(sim, mn, rec.Seed)
+			o, d, err := kramers.EscapeDisplacement(sim, mn, rec.Seed)
 			if err != nil {
 				return nil, fmt.Errorf("point %d run %d: %w", pi, rec.Run, err)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/kramers"
 )
 
 // TestMeasureEscape runs a tiny network escape sweep on real MNIST, then
@@ -18,11 +19,11 @@ func TestMeasureEscape(t *testing.T) {
 	if _, err := data.FindMNIST(""); err != nil {
 		t.Skipf("MNIST not found: %v", err)
 	}
-	cfg := escape.Config{Seed: 4, Network: &escape.NetworkSpec{Layers: []int{49, 4, 10}, First: 100, Minimizer: escape.MinimizerGD, GDMaxSteps: 300, GDEta: 0.3, CheckEvery: 5, WeightDecay: 1e-3},
+	cfg := kramers.Config{Seed: 4, Network: &kramers.NetworkSpec{Layers: []int{49, 4, 10}, First: 100, Minimizer: kramers.MinimizerGD, GDMaxSteps: 300, GDEta: 0.3, CheckEvery: 5, WeightDecay: 1e-3},
 		Dynamics: []escape.Dynamics{escape.SGD}, Sharpness: []float64{1, 2}, BatchSize: []float64{4}, Eta: []float64{0.2},
 		Runs: 4, MaxSteps: 400, Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.02}}
 	dir := filepath.Join(t.TempDir(), "sweep")
-	_, mn, err := escape.NetworkSweep(dir, cfg, escape.SweepOptions{Workers: 2})
+	_, mn, err := kramers.NetworkSweep(dir, cfg, kramers.SweepOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package equilibrium
 import (
 	"errors"
 
-	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
 )
@@ -87,15 +87,15 @@ func eigenBytes(layers []int, act model.Activation, n, topK, bulk, workers int) 
 // EscapeMemoryNeed bounds the bytes MeasureEscape holds for the runs of a
 // network escape sweep of configuration cfg, with topK directions and
 // workers goroutines: the sweep's minimum and a replica of each point
-// (escape.NetworkMemoryNeed), then, on the same samples, the eigenbasis of
+// (kramers.NetworkMemoryNeed), then, on the same samples, the eigenbasis of
 // H(θ₀) (the Hessian's cached passes with the dense decomposition or the
 // Lanczos basis) and the P×topK directions.
-func EscapeMemoryNeed(cfg escape.Config, topK, workers int) (float64, error) {
+func EscapeMemoryNeed(cfg kramers.Config, topK, workers int) (float64, error) {
 	if cfg.Network == nil {
 		return 0, errors.New("not a network sweep: the config has no \"network\"")
 	}
 	spec := cfg.Network.Normalized()
-	base, err := escape.NetworkMemoryNeed(spec, cfg.Dynamics, workers)
+	base, err := kramers.NetworkMemoryNeed(spec, cfg.Dynamics, workers)
 	if err != nil {
 		return 0, err
 	}

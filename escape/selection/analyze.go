@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // Result is the measurement and the theory of one point.
@@ -138,7 +139,7 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 		}
 	}
 	f.N = len(xs)
-	line, err := escape.FitLine(xs, ys)
+	line, err := stats.FitLine(xs, ys)
 	if err != nil {
 		f.Note = strings.TrimPrefix(f.Note+"; no line: "+err.Error(), "; ")
 		return f
@@ -154,7 +155,7 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 		}
 	}
 	if len(ex) == len(xs) {
-		if el, err := escape.FitLine(xs, ex); err == nil {
+		if el, err := stats.FitLine(xs, ex); err == nil {
 			f.ExactSlope, f.ExactIntercept = num(el.Slope), num(el.Intercept)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/seed"
 )
 
 // runReplicas runs n replicas of p on workers goroutines (test helper).
@@ -28,7 +29,7 @@ func runReplicas(tb testing.TB, p Point, n, workers int) []Replica {
 				if i >= n {
 					return
 				}
-				r, err := sim.Run(escape.RunSeed(1, p.Index, i))
+				r, err := sim.Run(seed.Derive(1, uint64(p.Index), uint64(i)))
 				if err != nil {
 					mu.Lock()
 					first = err
@@ -72,5 +73,5 @@ func BenchmarkTwoWellSGD1D(b *testing.B) {
 
 // BenchmarkTwoWellSGD2D: minibatch SGD in 2-D (generic n-D loop), 2 workers.
 func BenchmarkTwoWellSGD2D(b *testing.B) {
-	benchPoint(b, Point{Dynamics: SGD, Eta: 0.01, BatchSize: 4, Landscape: Spec{Dim: 2}})
+	benchPoint(b, Point{Dynamics: SGD, Eta: 0.01, BatchSize: 4, Landscape: escape.TwoWellSpec{Dim: 2}})
 }

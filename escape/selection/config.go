@@ -40,15 +40,15 @@ import (
 // eta × temperature (sgld), the last list varying fastest; points are
 // numbered from 0 in that order. Unknown fields are errors.
 type Config struct {
-	Seed        uint64            `json:"seed"`
-	Landscape   Spec              `json:"landscape"`
-	Dynamics    []escape.Dynamics `json:"dynamics"`
-	BatchSize   []float64         `json:"batch_size,omitempty"`
-	Eta         []float64         `json:"eta"`
-	Temperature []float64         `json:"temperature,omitempty"`
-	Replicas    int               `json:"replicas"`
-	Steps       int64             `json:"steps"`
-	BurnIn      int64             `json:"burn_in"`
+	Seed        uint64             `json:"seed"`
+	Landscape   escape.TwoWellSpec `json:"landscape"`
+	Dynamics    []escape.Dynamics  `json:"dynamics"`
+	BatchSize   []float64          `json:"batch_size,omitempty"`
+	Eta         []float64          `json:"eta"`
+	Temperature []float64          `json:"temperature,omitempty"`
+	Replicas    int                `json:"replicas"`
+	Steps       int64              `json:"steps"`
+	BurnIn      int64              `json:"burn_in"`
 }
 
 // Validate fills in the landscape's defaults and checks c, including that

@@ -6,15 +6,10 @@
 //
 // The pieces:
 //
-//   - TwoWell (New): a sharp valley a₁ and a flat valley a₂ (curvatures
-//     h₁ = k·h₂ and h₂ along θ₁), a col b = 0 of curvature −|h_b| between
-//     them, barriers ΔL₁, ΔL₂ chosen by the user, and in n-D transverse
-//     curvatures that differ between the valleys; exact gradient and
-//     Hessian.
-//   - FiniteSum: N = 2ⁿ per-sample losses whose mean is the landscape and
-//     whose minibatch gradient noise has covariance exactly S(θ)/B, with
-//     S = H at the minima, |H| at the col, S ≈ H near the minima and
-//     S > 0 everywhere.
+//   - The landscape is the escape package's escape.TwoWell (a sharp
+//     valley a₁ and a flat valley a₂ on either side of a col) and its
+//     finite sum escape.FiniteSum (minibatch noise of covariance exactly
+//     S(θ)/B).
 //   - Dynamics (Simulator): sgld, sgd-diffusion (Gaussian noise of
 //     covariance η²S(θ)/B), sgd (true minibatch SGD on the finite sum) and
 //     sgd-diffusion-abs-h (the escape package's η²|H(θ)|/B, whose noise

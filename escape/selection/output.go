@@ -117,7 +117,7 @@ func ci(lo, hi float64) []any {
 // LandscapeSummary describes the landscape of a report: the spec and
 // what follows from it.
 type LandscapeSummary struct {
-	Spec Spec `json:"spec"`
+	Spec escape.TwoWellSpec `json:"spec"`
 	// SharpMin, FlatMin are a₁ and a₂ along θ₁ (the col is at 0);
 	// SharpThreshold, FlatThreshold the points a trajectory must reach to
 	// be committed to a valley (half way from the col).
@@ -135,8 +135,8 @@ type LandscapeSummary struct {
 }
 
 // Summarize describes the landscape of spec.
-func Summarize(spec Spec) (LandscapeSummary, error) {
-	tw, err := New(spec)
+func Summarize(spec escape.TwoWellSpec) (LandscapeSummary, error) {
+	tw, err := escape.NewTwoWell(spec)
 	if err != nil {
 		return LandscapeSummary{}, err
 	}
@@ -147,7 +147,8 @@ func Summarize(spec Spec) (LandscapeSummary, error) {
 	c1, c2 := tw.Thresholds()
 	_, icpt := Theorem1Line(p.Sharp, p.Flat)
 	s1, s2 := PathS(tw)
-	return LandscapeSummary{Spec: tw.Spec(), SharpMin: tw.a[0], FlatMin: tw.a[1], SharpThreshold: c1, FlatThreshold: c2, LogDetRatio: 2 * icpt,
+	a1, a2 := tw.Minima()
+	return LandscapeSummary{Spec: tw.Spec(), SharpMin: a1, FlatMin: a2, SharpThreshold: c1, FlatThreshold: c2, LogDetRatio: 2 * icpt,
 		PathSSharp: num(s1), PathSFlat: num(s2)}, nil
 }
 

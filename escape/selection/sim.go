@@ -46,10 +46,10 @@ type Point struct {
 	Dynamics escape.Dynamics `json:"dynamics"`
 	// BatchSize is B (SGD kinds; 0 otherwise), Eta the learning rate η and
 	// Temperature the SGLD diffusion D (0 otherwise).
-	BatchSize   float64 `json:"batch_size,omitempty"`
-	Eta         float64 `json:"eta"`
-	Temperature float64 `json:"temperature,omitempty"`
-	Landscape   Spec    `json:"-"`
+	BatchSize   float64            `json:"batch_size,omitempty"`
+	Eta         float64            `json:"eta"`
+	Temperature float64            `json:"temperature,omitempty"`
+	Landscape   escape.TwoWellSpec `json:"-"`
 	// Steps is the number of measured steps of every replica and BurnIn
 	// the number of steps simulated before them and not measured.
 	Steps  int64 `json:"-"`
@@ -93,8 +93,8 @@ type Replica struct {
 // concurrent use and depends only on its seed.
 type Simulator struct {
 	p   Point
-	tw  *TwoWell
-	fs  *FiniteSum
+	tw  *escape.TwoWell
+	fs  *escape.FiniteSum
 	zig *escape.Ziggurat
 	// batch is the integer batch size of SGD.
 	batch int
@@ -105,7 +105,7 @@ const pcgStream = 0x5347_4e2d_7365_6c65 // "SGN-sele"
 
 // NewSimulator checks p and builds its simulator.
 func NewSimulator(p Point) (*Simulator, error) {
-	tw, err := New(p.Landscape)
+	tw, err := escape.NewTwoWell(p.Landscape)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func NewSimulator(p Point) (*Simulator, error) {
 	if p.Steps < 1 || p.BurnIn < 0 {
 		return nil, fmt.Errorf("steps %d, burn-in %d: want steps ≥ 1 and burn-in ≥ 0", p.Steps, p.BurnIn)
 	}
-	s := &Simulator{p: p, tw: tw, fs: &FiniteSum{tw}, zig: escape.NewZiggurat()}
+	s := &Simulator{p: p, tw: tw, fs: &escape.FiniteSum{TwoWell: tw}, zig: escape.NewZiggurat()}
 	switch p.Dynamics {
 	case SGLD:
 		if !(p.Temperature > 0) || math.IsInf(p.Temperature, 0) {
@@ -133,14 +133,14 @@ func NewSimulator(p Point) (*Simulator, error) {
 	default:
 		return nil, fmt.Errorf("unknown dynamics %q (want %s, %s, %s or %s)", p.Dynamics, SGLD, SGDDiffusion, SGD, SGDDiffusionAbsH)
 	}
-	if h1 := tw.spec.Sharpness * tw.spec.HFlat; p.Eta*h1 >= 2 {
+	if h1 := tw.Spec().Sharpness * tw.Spec().HFlat; p.Eta*h1 >= 2 {
 		return nil, fmt.Errorf("eta %v: η·h₁ = %.3g ≥ 2, the sharp minimum is unstable even without noise", p.Eta, p.Eta*h1)
 	}
 	return s, nil
 }
 
 // Landscape returns the simulator's landscape.
-func (s *Simulator) Landscape() *TwoWell { return s.tw }
+func (s *Simulator) Landscape() *escape.TwoWell { return s.tw }
 
 // tracker counts occupancy, exposure and transitions along θ₁.
 type tracker struct {
@@ -151,7 +151,7 @@ type tracker struct {
 	rep    Replica
 }
 
-func newTracker(tw *TwoWell, flat bool) *tracker {
+func newTracker(tw *escape.TwoWell, flat bool) *tracker {
 	t := &tracker{}
 	t.c1, t.c2 = tw.Thresholds()
 	t.set(flat)
@@ -251,9 +251,14 @@ func (s *Simulator) Run(seed uint64) (Replica, error) {
 func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (float64, error) {
 	tw := s.tw
 	eta := s.p.Eta
-	e1 := 1 + eta*tw.hb
-	l2, l3 := -3*eta*tw.alpha[0], -4*eta*tw.beta[0]
-	r2, r3 := -3*eta*tw.alpha[1], -4*eta*tw.beta[1]
+	hb, alpha0, beta0 := tw.Quartic(0)
+	_, alpha1, beta1 := tw.Quartic(1)
+	a0, a1 := tw.Minima()
+	sigB, sigMin0 := tw.NoiseScales(0)
+	_, sigMin1 := tw.NoiseScales(1)
+	e1 := 1 + eta*hb
+	l2, l3 := -3*eta*alpha0, -4*eta*beta0
+	r2, r3 := -3*eta*alpha1, -4*eta*beta1
 	lo, hi := tr.lo, tr.hi
 	var flatSteps int64
 	z := s.zig
@@ -285,9 +290,8 @@ func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (f
 	case SGDDiffusionAbsH:
 		// Noise η·√(|f″(x)|/B)·ξ, f″(x) = −|h_b| + x·(6αᵢ + 12βᵢ·x).
 		sig := eta / math.Sqrt(s.p.BatchSize)
-		hb := tw.hb
-		lh1, lh2 := 6*tw.alpha[0], 12*tw.beta[0]
-		rh1, rh2 := 6*tw.alpha[1], 12*tw.beta[1]
+		lh1, lh2 := 6*alpha0, 12*beta0
+		rh1, rh2 := 6*alpha1, 12*beta1
 		for step := int64(1); step <= steps; step++ {
 			u := src.Uint64()
 			xi, ok := z.Try(u)
@@ -314,10 +318,10 @@ func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (f
 	case SGDDiffusion:
 		// Noise (η/√B)·σ(x)·ξ with σ as for SGD below.
 		scale := eta / math.Sqrt(s.p.BatchSize)
-		sb := tw.sigB
-		la, ra := math.Pow(tw.a[0], 4), math.Pow(tw.a[1], 4)
-		ld := 2 * tw.a[0] * tw.a[0] * (tw.sigMin[0] - sb)
-		rd := 2 * tw.a[1] * tw.a[1] * (tw.sigMin[1] - sb)
+		sb := sigB
+		la, ra := math.Pow(a0, 4), math.Pow(a1, 4)
+		ld := 2 * a0 * a0 * (sigMin0 - sb)
+		rd := 2 * a1 * a1 * (sigMin1 - sb)
 		for step := int64(1); step <= steps; step++ {
 			u := src.Uint64()
 			xi, ok := z.Try(u)
@@ -350,10 +354,10 @@ func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (f
 		words, rest := B/64, B%64
 		mask := uint64(1)<<rest - 1
 		scale := eta / float64(B)
-		sb := tw.sigB
-		la, ra := math.Pow(tw.a[0], 4), math.Pow(tw.a[1], 4)
-		ld := 2 * tw.a[0] * tw.a[0] * (tw.sigMin[0] - sb)
-		rd := 2 * tw.a[1] * tw.a[1] * (tw.sigMin[1] - sb)
+		sb := sigB
+		la, ra := math.Pow(a0, 4), math.Pow(a1, 4)
+		ld := 2 * a0 * a0 * (sigMin0 - sb)
+		rd := 2 * a1 * a1 * (sigMin1 - sb)
 		for step := int64(1); step <= steps; step++ {
 			k := 0
 			for range words {
@@ -427,7 +431,7 @@ func (nd *ndSim) run(src *rand.PCG, x []float64, steps int64, tr *tracker) error
 		case SGDDiffusion:
 			// Σⱼ ξⱼ∇φⱼ has covariance S(θ).
 			s.zig.Fill(src, nd.xi)
-			s.fs.noiseGrads(nd.gr, x)
+			s.fs.NoiseGrads(nd.gr, x)
 			for i := range x {
 				t := 0.0
 				for j := range n {
@@ -445,7 +449,7 @@ func (nd *ndSim) run(src *rand.PCG, x []float64, steps int64, tr *tracker) error
 			}
 		case SGD:
 			// g_B = ∇L + Σⱼ s̄ⱼ∇φⱼ with independent s̄ⱼ = (2Kⱼ − B)/B.
-			s.fs.noiseGrads(nd.gr, x)
+			s.fs.NoiseGrads(nd.gr, x)
 			B := s.batch
 			for j := range n {
 				k := 0

@@ -13,7 +13,7 @@ import (
 // n-D loop equals the update written from the definitions (for sgd: minus η
 // times FiniteSum.MinibatchGrad over the minibatch the random bits draw).
 func TestKernelStepIsTheDynamics(t *testing.T) {
-	for _, spec := range []Spec{{Sharpness: 3, Barrier: 0.5}, {Dim: 3, Sharpness: 3, Barrier: 0.5}} {
+	for _, spec := range []escape.TwoWellSpec{{Sharpness: 3, Barrier: 0.5}, {Dim: 3, Sharpness: 3, Barrier: 0.5}} {
 		for _, dyn := range []escape.Dynamics{SGLD, SGDDiffusion, SGD, SGDDiffusionAbsH} {
 			for _, B := range []float64{3, 64, 70} {
 				p := Point{Dynamics: dyn, Eta: 0.01, Landscape: spec, Steps: 1}
@@ -68,7 +68,7 @@ func TestKernelStepIsTheDynamics(t *testing.T) {
 						if n > 1 {
 							continue // the n-D |H|^½ is checked through its eigendecomposition only
 						}
-						_, _, h := tw.f(x0)
+						_, _, h := tw.Along(x0)
 						want[0] = x0 - p.Eta*g[0] + p.Eta/math.Sqrt(B)*math.Sqrt(math.Abs(h))*z.Norm(twin)
 					case SGD:
 						// The loops draw ⌈B/64⌉ words per direction j, direction by
@@ -117,7 +117,7 @@ func TestKernelStepIsTheDynamics(t *testing.T) {
 
 // noiseColumn returns ∇φⱼ(θ) from sample gradients: (∇ℓ_i − ∇ℓ_i')/2 for
 // two samples that differ only in bit j.
-func noiseColumn(fs *FiniteSum, j int, x []float64) []float64 {
+func noiseColumn(fs *escape.FiniteSum, j int, x []float64) []float64 {
 	n := fs.Dim()
 	a, b := make([]float64, n), make([]float64, n)
 	fs.SampleGrad(a, 1<<j, x)
@@ -161,7 +161,7 @@ func TestMinibatchSignMean(t *testing.T) {
 // measured occupancy ratio is 1 within its 95% interval, for every
 // dynamics, in 1-D and in 2-D.
 func TestEqualValleysRatioOne(t *testing.T) {
-	for _, spec := range []Spec{{Sharpness: 1, Barrier: 0.02}, {Dim: 2, Sharpness: 1, Barrier: 0.02, TransverseSharp: []float64{2}, TransverseFlat: []float64{2}}} {
+	for _, spec := range []escape.TwoWellSpec{{Sharpness: 1, Barrier: 0.02}, {Dim: 2, Sharpness: 1, Barrier: 0.02, TransverseSharp: []float64{2}, TransverseFlat: []float64{2}}} {
 		for _, p := range []Point{
 			{Dynamics: SGLD, Eta: 0.05, Temperature: 0.0067},
 			{Dynamics: SGDDiffusion, Eta: 0.05, BatchSize: 2},
@@ -200,7 +200,7 @@ func TestEqualValleysRatioOne(t *testing.T) {
 // barriers) at ΔL/D = 5: the measured occupancy ratio is within 15% of
 // Theorem 1's √(h₁/h₂), and each rate within 15% of Theorem 1's.
 func TestSGLDTheorem1(t *testing.T) {
-	p := Point{Dynamics: SGLD, Eta: 0.05, Temperature: 0.004, Landscape: Spec{Sharpness: 2, Barrier: 0.02}, Steps: 2_000_000, BurnIn: 50_000}
+	p := Point{Dynamics: SGLD, Eta: 0.05, Temperature: 0.004, Landscape: escape.TwoWellSpec{Sharpness: 2, Barrier: 0.02}, Steps: 2_000_000, BurnIn: 50_000}
 	reps, err := RunPoint(p, 1, 20, 2, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -232,8 +232,8 @@ func TestSGLDTheorem1(t *testing.T) {
 // to Laplace's value of ∫exp(−Ψ)/D, (h₁/h₂)·exp((2B/η)(I₂ − I₁)), at
 // large B/η, Iᵢ = ∫ f'/σ² from aᵢ to the col (by quadrature here).
 func TestExactRatioLimits(t *testing.T) {
-	spec := Spec{Sharpness: 3, Barrier: 0.5, BarrierFlat: 0.6}
-	tw, _ := New(spec)
+	spec := escape.TwoWellSpec{Sharpness: 3, Barrier: 0.5, BarrierFlat: 0.6}
+	tw, _ := escape.NewTwoWell(spec)
 	d := 0.005
 	got := ExactRatio1D(tw, Point{Dynamics: SGLD, Temperature: d})
 	want := math.Sqrt(3) * math.Exp(0.1/d)
@@ -242,12 +242,13 @@ func TestExactRatioLimits(t *testing.T) {
 	}
 	I := func(a float64) float64 {
 		return integrate(func(x float64) float64 {
-			_, g, _ := tw.f(x)
+			_, g, _ := tw.Along(x)
 			s := tw.NoiseScale(x)
 			return g / (s * s)
 		}, a, 0, 20000)
 	}
-	i1, i2 := I(tw.a[0]), I(tw.a[1])
+	a1, a2 := tw.Minima()
+	i1, i2 := I(a1), I(a2)
 	// PathS: Iᵢ = ΔLᵢ(sᵢ/hᵢ + (1 − sᵢ)/|h_b|) with sᵢ ∈ (0, 1).
 	s1, s2 := PathS(tw)
 	for v, c := range []struct{ s, i, h, dl float64 }{{s1, i1, 3, 0.5}, {s2, i2, 1, 0.6}} {

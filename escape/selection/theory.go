@@ -35,7 +35,7 @@ type Prediction struct {
 
 // Predict returns the theory for p.
 func Predict(p Point) (*Prediction, error) {
-	tw, err := New(p.Landscape)
+	tw, err := escape.NewTwoWell(p.Landscape)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func Theorem1Line(cs, cf escape.Curvature) (slope, intercept float64) {
 // (sgd) that the simulations approach; it differs from Theorem 1 by
 // O(D/ΔL) and from Theorem 2 in its prefactor (hᵢ/2π instead of
 // |h_b|/2π in 1-D, so log P(flat)/P(sharp) gains log k).
-func ExactRatio1D(tw *TwoWell, p Point) float64 {
+func ExactRatio1D(tw *escape.TwoWell, p Point) float64 {
 	diff := func(x float64) float64 { return p.Temperature }
 	if p.Dynamics == SGD || p.Dynamics == SGDDiffusion {
 		diff = func(x float64) float64 {
@@ -129,7 +129,7 @@ func ExactRatio1D(tw *TwoWell, p Point) float64 {
 	} else if p.Dynamics != SGLD {
 		return math.NaN()
 	}
-	drift := func(x float64) float64 { _, g, _ := tw.f(x); return g / diff(x) }
+	drift := func(x float64) float64 { _, g, _ := tw.Along(x); return g / diff(x) }
 	// Extend the range beyond each minimum until Ψ has risen by 60 from it.
 	const n = 200_000
 	edge := func(a float64) float64 {
@@ -141,7 +141,8 @@ func ExactRatio1D(tw *TwoWell, p Point) float64 {
 		}
 		return x
 	}
-	lo, hi := edge(tw.a[0]), edge(tw.a[1])
+	a1, a2 := tw.Minima()
+	lo, hi := edge(a1), edge(a2)
 	// Ψ on a grid over [lo, hi] (cumulative trapezoid), then the density
 	// exp(−(Ψ − min Ψ))/D summed on each side of the col.
 	h := (hi - lo) / n
@@ -183,20 +184,23 @@ func ExactRatio1D(tw *TwoWell, p Point) float64 {
 // Iᵢ = ∫ |f'|/σ² from aᵢ to the col, and Iᵢ = ΔLᵢ(sᵢ/hᵢ + (1 − sᵢ)/|h_b|)
 // defines sᵢ (Simpson's rule on 20,000 intervals). sᵢ ∈ (0, 1) because
 // σ² lies between hᵢ and |h_b| on the path. NaN in n-D or when hᵢ = |h_b|.
-func PathS(tw *TwoWell) (sharp, flat float64) {
+func PathS(tw *escape.TwoWell) (sharp, flat float64) {
 	if tw.Dim() != 1 {
 		return math.NaN(), math.NaN()
 	}
 	s := [2]float64{}
-	h := [2]float64{tw.spec.Sharpness * tw.spec.HFlat, tw.spec.HFlat}
-	dl := [2]float64{tw.spec.Barrier, tw.spec.BarrierFlat}
+	h := [2]float64{tw.Spec().Sharpness * tw.Spec().HFlat, tw.Spec().HFlat}
+	dl := [2]float64{tw.Spec().Barrier, tw.Spec().BarrierFlat}
+	a1, a2 := tw.Minima()
+	a := [2]float64{a1, a2}
+	hb, _, _ := tw.Quartic(0)
 	for i := range 2 {
 		in := math.Abs(integrate(func(x float64) float64 {
-			_, g, _ := tw.f(x)
+			_, g, _ := tw.Along(x)
 			n := tw.NoiseScale(x)
 			return g / (n * n)
-		}, tw.a[i], 0, 20000))
-		s[i] = (in/dl[i] - 1/tw.hb) / (1/h[i] - 1/tw.hb)
+		}, a[i], 0, 20000))
+		s[i] = (in/dl[i] - 1/hb) / (1/h[i] - 1/hb)
 	}
 	return s[0], s[1]
 }

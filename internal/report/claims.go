@@ -257,7 +257,7 @@ func readRates(d *doc) ([]map[string]string, string) {
 
 func sgldTheorem1(in *inputs) oldClaim {
 	if in.sgld == nil {
-		return missing("fit.json of an SGLD escape sweep", "bin/sgn escape sweep --config escape/testdata/sweep.json --out out/sgld && bin/sgn escape fit out/sgld")
+		return missing("fit.json of an SGLD escape sweep", "bin/sgn escape sweep --config escape/kramers/testdata/sweep.json --out out/sgld && bin/sgn escape fit out/sgld")
 	}
 	d := in.sgld
 	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "fit-sgld-vs-inv-temperature")}

@@ -1,0 +1,275 @@
+package kramers
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/seed"
+)
+
+// Config is a sweep: a grid of points and a number of runs per point.
+//
+// JSON schema (escape/kramers/testdata/sweep.json is an example):
+//
+//	{
+//	  "seed": 1,                      // sweep seed (uint64); run seeds derive from it
+//	  "landscape": {                  // LandscapeSpec
+//	    "name": "doublewell",         // "doublewell" or "styblinski-tang"
+//	    "barrier": 1,                 // ΔL > 0
+//	    "dim": 1,                     // n ≥ 1 (default 1)
+//	    "transverse": [1],            // doublewell, dim > 1: curvatures at the minimum, k = 1
+//	    "col_ratio": 1                // doublewell, dim > 1: transverse curvature col/minimum
+//	  },
+//	  "dynamics": ["sgld", "sgd-diffusion", "gd"],
+//	  "sharpness": [1, 2, 4],         // k > 0, every dynamics
+//	  "batch_size": [1, 2, 4],        // B > 0, dynamics "sgd-…" only
+//	  "eta": [0.001],                 // learning rate η > 0, every dynamics
+//	  "temperature": [0.15],          // SGLD diffusion D > 0, "sgld" only
+//	  "runs": 200,                    // runs per point
+//	  "max_steps": 1000000,           // runs not escaped by then are right-censored
+//	  "criterion": {"kind": "col"}    // or {"kind":"distance","radius":r}, {"kind":"loss","delta":δ}
+//	}
+//
+// A network landscape replaces "landscape" by "network" (NetworkSpec: an
+// MLP on MNIST trained to a minimum; builtin example: escape/kramers/builtin/
+// mlp-batch-size.json); its dynamics are "sgd", "sgd-gaussian", "sgld"
+// and "gd" and its criterion "loss" or "distance".
+//
+// The grid is, for each dynamics in order, the Cartesian product of the
+// lists that apply to it: sharpness × batch_size × eta for SGD dynamics,
+// sharpness × eta × temperature for SGLD, sharpness × eta for GD, nested in
+// that order (the last list varies fastest). Points are numbered from 0 in
+// that order. Unknown fields are errors.
+type Config struct {
+	Seed        uint64               `json:"seed"`
+	Landscape   escape.LandscapeSpec `json:"landscape,omitzero"`
+	Dynamics    []escape.Dynamics    `json:"dynamics"`
+	Sharpness   []float64            `json:"sharpness"`
+	BatchSize   []float64            `json:"batch_size,omitempty"`
+	Eta         []float64            `json:"eta"`
+	Temperature []float64            `json:"temperature,omitempty"`
+	Runs        int                  `json:"runs"`
+	MaxSteps    int64                `json:"max_steps"`
+	Criterion   escape.Criterion     `json:"criterion"`
+	// Network, when set, replaces the analytic landscape by an MLP trained
+	// to a minimum (see NetworkSpec); "landscape" must then be absent.
+	Network *NetworkSpec `json:"network,omitempty"`
+}
+
+// ParseConfig decodes and validates a sweep configuration; name (a file
+// name) prefixes the errors.
+func ParseConfig(r io.Reader, name string) (Config, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("%s: not a valid sweep config: %w", name, err)
+	}
+	if dec.More() {
+		return Config{}, fmt.Errorf("%s: not a valid sweep config: data after the JSON object", name)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// ReadConfig reads and validates the sweep configuration in file path.
+func ReadConfig(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("cannot read sweep config: %w", err)
+	}
+	defer f.Close()
+	return ParseConfig(f, path)
+}
+
+// Validate fills in defaults (landscape dim 1, criterion "col") and checks
+// the numbers and the structure of c and the dynamics names. Landscape
+// names, and which dynamics run on which landscape, are checked by the
+// Factory that builds the simulators.
+func (c *Config) Validate() error {
+	if c.Network == nil {
+		c.Landscape.Normalize()
+	}
+	if c.Criterion.Kind == "" {
+		c.Criterion.Kind = escape.CriterionCol
+	}
+	if c.Network != nil {
+		if err := c.validateNetwork(); err != nil {
+			return err
+		}
+	} else if err := c.Landscape.Validate(); err != nil {
+		return err
+	}
+	if err := c.Criterion.Validate(); err != nil {
+		return err
+	}
+	if len(c.Dynamics) == 0 {
+		return errors.New(`"dynamics" is empty: want a list such as ["sgld", "sgd-diffusion"]`)
+	}
+	seen := map[escape.Dynamics]bool{}
+	anyBatch, anyTemp := false, false
+	for _, d := range c.Dynamics {
+		if seen[d] {
+			return fmt.Errorf("dynamics %q listed twice", d)
+		}
+		seen[d] = true
+		if _, err := escape.ParseDynamics(string(d)); err != nil {
+			return err
+		}
+		anyBatch = anyBatch || d.UsesBatch()
+		anyTemp = anyTemp || d.UsesTemperature()
+	}
+	lists := []struct {
+		name   string
+		v      []float64
+		needed bool
+	}{
+		{"sharpness", c.Sharpness, true},
+		{"eta", c.Eta, true},
+		{"batch_size", c.BatchSize, anyBatch},
+		{"temperature", c.Temperature, anyTemp},
+	}
+	for _, l := range lists {
+		if l.needed && len(l.v) == 0 {
+			return fmt.Errorf("%q is empty: the dynamics %v need at least one value", l.name, c.Dynamics)
+		}
+		if !l.needed && len(l.v) > 0 {
+			return fmt.Errorf("%q is given but none of the dynamics %v uses it", l.name, c.Dynamics)
+		}
+		for _, x := range l.v {
+			if !(x > 0) || math.IsInf(x, 0) {
+				return escape.FieldErrorf("", l.name, "%v: want positive numbers", x)
+			}
+		}
+	}
+	if c.Runs < 1 {
+		return escape.FieldErrorf("", "runs", "%d: want a positive integer", c.Runs)
+	}
+	if c.MaxSteps < 1 {
+		return escape.FieldErrorf("", "max_steps", "%d: want a positive integer", c.MaxSteps)
+	}
+	n := c.numPoints()
+	if n > maxPoints {
+		return fmt.Errorf("the sweep has %d grid points, more than %d: shorten the lists", n, maxPoints)
+	}
+	if n > math.MaxInt32/int64(c.Runs) {
+		return errors.New("the sweep has more than 2³¹ runs")
+	}
+	return nil
+}
+
+// maxPoints bounds the grid of a sweep: every point gets a simulator, built
+// before the first run.
+const maxPoints = 1 << 20
+
+// numPoints counts the grid points of Points without enumerating them,
+// saturating at 2⁶² (a few lists of numbers multiply into a grid too large
+// to hold).
+func (c Config) numPoints() int64 {
+	const most = 1 << 62
+	mul := func(a int64, n int) int64 {
+		if n == 0 {
+			n = 1 // an unused list counts once (see Points)
+		}
+		if a > most/int64(n) {
+			return most
+		}
+		return a * int64(n)
+	}
+	var total int64
+	for _, dyn := range c.Dynamics {
+		n := mul(int64(len(c.Sharpness)), len(c.Eta))
+		if dyn.UsesBatch() {
+			n = mul(n, len(c.BatchSize))
+		}
+		if dyn.UsesTemperature() {
+			n = mul(n, len(c.Temperature))
+		}
+		total = min(total+n, most)
+	}
+	return total
+}
+
+// Hash returns a short hash (16 hex digits of SHA-256) of the
+// configuration's JSON encoding with defaults filled in; two sweeps with
+// equal hashes simulate the same runs.
+func (c Config) Hash() string {
+	if c.Network == nil {
+		c.Landscape.Normalize()
+	}
+	if c.Criterion.Kind == "" {
+		c.Criterion.Kind = escape.CriterionCol
+	}
+	b, _ := json.Marshal(c) // a Config always encodes
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:8])
+}
+
+// Point is one grid point of a sweep: its number, the setting of the
+// dynamics on the landscape (escape.Point) and, for a network landscape,
+// the network.
+type Point struct {
+	// Index numbers the point in grid order from 0.
+	Index int `json:"point"`
+	escape.Point
+	// Network is the network landscape (nil for an analytic one).
+	Network *NetworkSpec `json:"-"`
+}
+
+// Points enumerates the grid of a validated configuration in point order
+// (see Config).
+func (c Config) Points() []Point {
+	var ps []Point
+	one := []float64{0}
+	for _, dyn := range c.Dynamics {
+		bs, ds := one, one
+		if dyn.UsesBatch() {
+			bs = c.BatchSize
+		}
+		if dyn.UsesTemperature() {
+			ds = c.Temperature
+		}
+		for _, k := range c.Sharpness {
+			for _, b := range bs {
+				for _, eta := range c.Eta {
+					for _, d := range ds {
+						ps = append(ps, Point{Index: len(ps), Point: escape.Point{Dynamics: dyn, Sharpness: k, BatchSize: b, Eta: eta,
+							Temperature: d, Landscape: c.Landscape, Criterion: c.Criterion, MaxSteps: c.MaxSteps}, Network: c.Network})
+					}
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// RunSeed returns the seed of run `run` of point `point` in a sweep with
+// seed `seed`: seed.Derive(seed, point, run), SplitMix64 applied in turn to
+// the sweep seed, the point and the run. It depends on nothing else, so
+// results do not depend on the number of workers or on sharding.
+func RunSeed(s uint64, point, run int) uint64 {
+	return seed.Derive(s, uint64(point), uint64(run))
+}
+
+// canonicalJSON is json.Marshal with the encoder's defaults for files users
+// read: indented, no HTML escaping, a final newline.
+func canonicalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

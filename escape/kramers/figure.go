@@ -1,0 +1,293 @@
+package kramers
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/figure"
+)
+
+// FigurePanel is one panel of the six-panel escape figure: the relation
+// Variable of the first dynamics of builtin config Builtin.
+type FigurePanel struct {
+	// Label is "a" … "f".
+	Label string `json:"label"`
+	// Builtin names the builtin config the panel's sweep runs.
+	Builtin string `json:"builtin"`
+	// Variable is the Variable.Name of the relation drawn, e.g. "batch-size".
+	Variable string `json:"variable"`
+	// Title is the panel's title before the fitted numbers.
+	Title string `json:"title"`
+}
+
+// FigurePanels returns the panels of the escape figure: (a–c) the MLP on
+// MNIST under minibatch SGD, −log γ against 1/k, B and 1/η; (d–f) the 1-D
+// double well under the SGD diffusion, the same three relations.
+func FigurePanels() []FigurePanel {
+	return []FigurePanel{
+		{"a", "mlp-sharpness", "inv-sharpness", "(a) MLP, SGD"},
+		{"b", "mlp-batch-size", "batch-size", "(b) MLP, SGD"},
+		{"c", "mlp-eta", "inv-eta", "(c) MLP, SGD"},
+		{"d", "doublewell-sharpness", "inv-sharpness", "(d) double well, SGD diffusion"},
+		{"e", "doublewell-batch-size", "batch-size", "(e) double well, SGD diffusion"},
+		{"f", "doublewell-eta", "inv-eta", "(f) double well, SGD diffusion"},
+	}
+}
+
+// FigureOptions are the settings of RunFigure.
+type FigureOptions struct {
+	// Workers is the number of goroutines (GOMAXPROCS when ≤ 0).
+	Workers int
+	// Quick shrinks every sweep (QuickConfig) for tests and trials; its
+	// results go to folders NAME-quick.
+	Quick bool
+	// Version is recorded in the outputs.
+	Version string
+	// Progress, if not nil, is called with the panel's builtin name, the
+	// runs done and the runs of its sweep.
+	Progress func(builtin string, done, total int)
+}
+
+// PanelResult is the outcome of one panel.
+type PanelResult struct {
+	FigurePanel
+	// Dir is the sweep folder, Hash its config hash.
+	Dir  string `json:"dir"`
+	Hash string `json:"config_hash"`
+	// Relation is the fitted relation drawn (one series).
+	Relation *RelationFit `json:"relation"`
+	// Runs and Escaped count the sweep's runs.
+	Runs    int `json:"runs"`
+	Escaped int `json:"escaped"`
+	// Seconds is the wall time of the panel's sweep (resumed runs cost
+	// nothing) and PrepareSeconds the part spent preparing the network
+	// minimum.
+	Seconds        float64 `json:"seconds"`
+	PrepareSeconds float64 `json:"prepare_seconds,omitempty"`
+	// Minimum summarises the network minimum (nil for the double well):
+	// Hessian λ_max in φ for each k of the sweep.
+	Minimum *MinimumSummary `json:"minimum,omitempty"`
+}
+
+// MinimumSummary is a Minimum without θ₀, with λ_max per sharpness.
+type MinimumSummary struct {
+	Spec     NetworkSpec `json:"spec"`
+	Data     string      `json:"data"`
+	Params   int         `json:"params"`
+	Loss     float64     `json:"loss"`
+	Accuracy float64     `json:"accuracy"`
+	MinimumSearch
+	Sharpness []SharpnessRow `json:"hessian_top_by_sharpness"`
+}
+
+// Summary returns m's numbers with λ_max for each k in ks.
+func (m *Minimum) Summary(ks []float64) *MinimumSummary {
+	return &MinimumSummary{Spec: m.Spec, Data: m.Data.Description, Params: m.Params, Loss: m.Loss,
+		Accuracy: m.Accuracy, MinimumSearch: m.MinimumSearch, Sharpness: m.Sharpness(ks)}
+}
+
+// FigureReport is the content of figure.json.
+type FigureReport struct {
+	Version string `json:"version"`
+	Quick   bool   `json:"quick"`
+	Workers int    `json:"workers"`
+	// RateUnit says which γ is fitted.
+	RateUnit string        `json:"rate_unit"`
+	Panels   []PanelResult `json:"panels"`
+	// Figure is the stem of the figure files (.png and .svg).
+	Figure string `json:"figure"`
+	// WallSeconds is the wall time of this invocation; SweepSeconds the
+	// sum of the panels' sweep times and PrepareSeconds the part of it
+	// spent preparing network minima (done by every shard again).
+	WallSeconds    float64 `json:"wall_seconds"`
+	SweepSeconds   float64 `json:"sweep_seconds"`
+	PrepareSeconds float64 `json:"prepare_seconds"`
+}
+
+// ShardCost returns the time each shard spends preparing network minima
+// when the figure's sweeps are sharded (every shard of a network sweep
+// prepares its minimum again) and the number of network sweeps.
+func (r FigureReport) ShardCost() (seconds float64, networks int) {
+	one := 0.0
+	for _, p := range r.Panels {
+		if p.Minimum != nil {
+			one, networks = max(one, p.PrepareSeconds), networks+1
+		}
+	}
+	return float64(networks) * one, networks
+}
+
+// QuickConfig shrinks a config for a quick trial: at most 8 runs per
+// point and 500 steps per run (200,000 for analytic landscapes), and a
+// network of 200 images trained for 200 steps.
+func QuickConfig(c Config) Config {
+	c.Runs = min(c.Runs, 8)
+	if c.Network != nil {
+		n := *c.Network
+		n.First, n.CheckEvery = 200, 5
+		if n.Minimizer == MinimizerGD {
+			n.GDMaxSteps = 200
+		} else {
+			n.MaxIterations = 200
+		}
+		c.Network = &n
+		c.MaxSteps = min(c.MaxSteps, 500)
+	} else {
+		c.MaxSteps = min(c.MaxSteps, 200_000)
+	}
+	return c
+}
+
+// RunFigure runs the sweeps of the figure's panels into out/<builtin>
+// (resumable: rerunning continues them), fits them (rates.csv, fit.json
+// and figures in each folder) and draws the six panels into
+// out/escape-figure.png and .svg, with out/figure.json holding the fitted
+// slopes, R² and times.
+func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
+	start := time.Now()
+	rep := FigureReport{Version: opt.Version, Quick: opt.Quick, Workers: opt.Workers, RateUnit: RateUnit}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return rep, fmt.Errorf("cannot create output folder: %w", err)
+	}
+	var minima []*Minimum // prepared minima, shared by panels of the same spec
+	for _, pan := range FigurePanels() {
+		pr, err := runPanel(out, pan, opt, &minima)
+		if err != nil {
+			return rep, err
+		}
+		rep.SweepSeconds += pr.Seconds
+		rep.PrepareSeconds += pr.PrepareSeconds
+		rep.Panels = append(rep.Panels, pr)
+	}
+	stem := filepath.Join(out, "escape-figure")
+	if err := DrawPanels(rep.Panels, stem); err != nil {
+		return rep, err
+	}
+	rep.Figure = "escape-figure"
+	rep.WallSeconds = time.Since(start).Seconds()
+	b, err := canonicalJSON(rep)
+	if err != nil {
+		return rep, err
+	}
+	return rep, atomicfile.WriteBytes(filepath.Join(out, "figure.json"), b)
+}
+
+// runPanel runs and fits the sweep of one panel in out/<builtin>; a network
+// panel reuses a minimum of minima prepared with the same spec, and adds
+// its own.
+func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*Minimum) (PanelResult, error) {
+	cfg, err := BuiltinConfig(pan.Builtin)
+	if err != nil {
+		return PanelResult{}, err
+	}
+	dir := filepath.Join(out, pan.Builtin)
+	if opt.Quick {
+		cfg = QuickConfig(cfg)
+		dir += "-quick"
+	}
+	pr := PanelResult{FigurePanel: pan, Dir: dir, Hash: cfg.Hash()}
+	sopt := SweepOptions{Workers: opt.Workers, Version: opt.Version}
+	if opt.Progress != nil {
+		sopt.Progress = func(done, total int) { opt.Progress(pan.Builtin, done, total) }
+	}
+	t0 := time.Now()
+	if cfg.Network != nil {
+		for _, m := range *minima {
+			if reflect.DeepEqual(m.Spec, *cfg.Network) {
+				if _, err := os.Stat(filepath.Join(dir, MinimumFile)); err != nil {
+					if err := m.Write(dir); err != nil {
+						return pr, err
+					}
+				}
+			}
+		}
+		_, mn, err := NetworkSweep(dir, cfg, sopt)
+		if err != nil {
+			return pr, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)
+		}
+		pr.Minimum = mn.Summary(cfg.Sharpness)
+		pr.PrepareSeconds = mn.prepareSeconds
+		*minima = append(*minima, mn)
+	} else if _, err := Sweep(dir, cfg, AnalyticSimulator, sopt); err != nil {
+		return pr, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)
+	}
+	pr.Seconds = time.Since(t0).Seconds()
+	res, err := Fit(dir, dir, opt.Version)
+	if err != nil {
+		return pr, err
+	}
+	for i := range res.Relations {
+		if res.Relations[i].Variable == pan.Variable {
+			pr.Relation = &res.Relations[i]
+		}
+	}
+	pr.Runs = len(res.Data.Runs)
+	for _, r := range res.Data.Runs {
+		if r.Result.Escaped {
+			pr.Escaped++
+		}
+	}
+	return pr, nil
+}
+
+// PanelTitle returns the title of a panel with its fitted slope and R².
+func PanelTitle(p PanelResult) string {
+	t := p.Title
+	if p.Relation == nil || len(p.Relation.Series) == 0 || p.Relation.Series[0].Line == nil {
+		return t + ": no line (too few points escaped)"
+	}
+	l := p.Relation.Series[0].Line
+	t += fmt.Sprintf(": slope %.3g", l.Slope)
+	if l.SlopeCI != nil {
+		t += fmt.Sprintf(" ± %.2g", (l.SlopeCI[1]-l.SlopeCI[0])/2)
+	}
+	if l.R2 != nil {
+		t += fmt.Sprintf(", R² = %.3f", *l.R2)
+	}
+	return t
+}
+
+// DrawPanels draws the panels' relations (points with 95% error bars, the
+// fitted line and, where the theory applies, Theorem 2's lines) as a grid
+// of three columns into stem.png and stem.svg, each written atomically.
+func DrawPanels(panels []PanelResult, stem string) error {
+	if len(panels) == 0 {
+		return errors.New("no panels to draw")
+	}
+	const cols = 3
+	rows := (len(panels) + cols - 1) / cols
+	grid := make([][]*plot.Plot, rows)
+	for i := range grid {
+		grid[i] = make([]*plot.Plot, cols)
+	}
+	for i, p := range panels {
+		var pl *plot.Plot
+		if p.Relation != nil {
+			fig, err := RelationFigure(*p.Relation)
+			if err != nil {
+				return err
+			}
+			pl = fig.Plot
+			pl.Legend = fig.Legend
+			pl.Legend.Top, pl.Legend.Left = true, true
+		} else {
+			pl = plot.New()
+		}
+		pl.Title.Text = PanelTitle(p)
+		pl.Title.TextStyle.Font.Size = vg.Points(10)
+		grid[i/cols][i%cols] = pl
+	}
+	const w, h = 42 * vg.Centimeter, 24 * vg.Centimeter
+	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Centimeter, PadY: vg.Centimeter,
+		PadTop: vg.Centimeter / 2, PadBottom: vg.Centimeter / 2, PadLeft: vg.Centimeter / 2, PadRight: vg.Centimeter / 2}
+	return figure.SaveGrid(grid, t, figure.Size{Width: w, Height: h}, stem)
+}

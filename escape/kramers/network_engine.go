@@ -1,0 +1,320 @@
+package kramers
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sgn-project/sgn/model"
+)
+
+// netEngine is a small, allocation-free forward/backward engine for the
+// MLPs of the network landscape: one sample at a time, plain Go loops over
+// the flat θ of model.Layout (PyTorch layout, W_l is out×in). It computes
+// the same quantities as model/engine.go,
+//
+//	z_l = W_l a_{l−1} + b_l,  a_l = f(z_l),  p = softmax(z_L),
+//	ℓ = −log p_y,  δ_L = (p − e_y)/n,  ∇W_l += δ_l a_{l−1}ᵀ,  ∇b_l += δ_l,
+//	δ_{l−1} = (W_lᵀ δ_l) ⊙ f′(z_{l−1}),
+//
+// for the mean loss over n samples, with f and f′ from model.Activation's
+// table (f′ from a = f(z) for tanh), except f = tanh, computed by
+// tanhSlice (see below); it is tested against model.Evaluate.
+//
+// Why not Gorgonia or model's BLAS engine: for the networks of the escape
+// runs (10-16-2, 49-8-10) a minibatch step is a few thousand to a few tens
+// of thousands of multiply-adds, i.e. a few microseconds, so any fixed cost
+// per step dominates. Through Gorgonia's tape machine a step cost 144–284 µs
+// (graph walk, a goroutine hand-off per run, tensor bookkeeping); model's
+// graph now runs its whole-layer operations in the calling goroutine and,
+// measured on an idle 2-core machine, 10-16-2 at batch 16 takes 8.5 µs per
+// step through model.NewGraph (BenchmarkGorgoniaSGD10_16_2, 118,000
+// steps/s) against 7.8 µs here (BenchmarkReplicaSGD10_16_2, 129,000
+// replica-steps/s): these loops remain about 10% faster and build no
+// graph per replica. model's engine calls one BLAS routine per layer and per pass on matrices of 16
+// rows, where the call overhead again dominates. These loops have no
+// per-step overhead beyond the arithmetic; tanh and exp are fastExp-based
+// (half the cost of math.Tanh, which dominated the profile). Stepping
+// several replicas together in one pass would not save anything more:
+// replicas share no operands (each has its own θ and minibatch), so one
+// replica per worker, with runs spread over workers by the sweep, is the
+// whole of the batching.
+//
+// tanh is the one activation with its own kernels here: f by tanhSlice
+// (the table's math.Tanh made about half of a replica step's time) and f′
+// by the table's formula 1 − f² written out in the loop (a call through
+// the table per layer and sample slowed the 10-16-2 step measurably).
+//
+// A netEngine holds scratch buffers: one per goroutine.
+type netEngine struct {
+	lo  model.Layout
+	act model.Activation
+	// tanh selects the tanh kernels.
+	tanh bool
+	// x holds n rows of D features, y the labels.
+	x []float64
+	y []int
+	n int
+	// scratch: z and a per layer for one sample, δ per layer
+	z, a, d [][]float64
+}
+
+// newNetEngine returns an engine for the MLP layers/activation over the
+// data x (n×layers[0], row-major) and labels y.
+func newNetEngine(layers []int, activation model.Activation, x []float64, y []int) (*netEngine, error) {
+	if len(layers) < 2 {
+		return nil, fmt.Errorf("layers %v: need an input and an output width", layers)
+	}
+	if err := activation.Validate(); err != nil {
+		return nil, err
+	}
+	D, C := layers[0], layers[len(layers)-1]
+	if len(y) == 0 || len(x) != len(y)*D {
+		return nil, fmt.Errorf("data: %d values for %d labels, want %d features per sample", len(x), len(y), D)
+	}
+	for i, c := range y {
+		if c < 0 || c >= C {
+			return nil, fmt.Errorf("label %d of sample %d is outside the %d classes", c, i, C)
+		}
+	}
+	e := &netEngine{lo: model.NewLayout(layers), act: activation, tanh: activation == model.Tanh, x: x, y: y, n: len(y)}
+	L := len(layers) - 1
+	e.z, e.a, e.d = make([][]float64, L), make([][]float64, L), make([][]float64, L)
+	for l := 0; l < L; l++ {
+		e.z[l] = make([]float64, layers[l+1])
+		e.a[l] = make([]float64, layers[l+1])
+		e.d[l] = make([]float64, layers[l+1])
+	}
+	return e, nil
+}
+
+// clone returns an engine on the same data with its own scratch buffers.
+func (e *netEngine) clone() *netEngine {
+	c, _ := newNetEngine(e.lo.Layers, e.act, e.x, e.y) // e's arguments were valid
+	return c
+}
+
+// forward computes z, a (softmax p for the last layer) of sample i and
+// returns its cross-entropy −log p_y.
+func (e *netEngine) forward(theta []float64, i int) float64 {
+	lo := e.lo
+	L := len(lo.Layers) - 1
+	D := lo.Layers[0]
+	in := e.x[i*D : (i+1)*D]
+	for l := 0; l < L; l++ {
+		nin, nout := lo.Layers[l], lo.Layers[l+1]
+		w := theta[lo.WOff[l] : lo.WOff[l]+nin*nout]
+		b := theta[lo.BOff[l] : lo.BOff[l]+nout]
+		z, a := e.z[l], e.a[l]
+		for o := 0; o < nout; o++ {
+			row := w[o*nin : (o+1)*nin]
+			s := b[o]
+			for j, v := range in {
+				s += row[j] * v
+			}
+			z[o] = s
+		}
+		if l < L-1 {
+			if e.tanh {
+				tanhSlice(a, z)
+			} else {
+				e.act.Apply(a, z)
+			}
+			in = a
+			continue
+		}
+		// softmax with the max subtracted, as in model/engine.go
+		mx := z[0]
+		for _, v := range z {
+			mx = max(mx, v)
+		}
+		var s float64
+		for o, v := range z {
+			ex := fastExp(v - mx)
+			a[o] = ex
+			s += ex
+		}
+		for o := range a {
+			a[o] /= s
+		}
+		return mx + math.Log(s) - z[e.y[i]]
+	}
+	return 0 // not reached: L ≥ 1
+}
+
+// backward adds scale·∇ℓ_i to grad, after forward(theta, i).
+func (e *netEngine) backward(theta []float64, i int, scale float64, grad []float64) {
+	lo := e.lo
+	L := len(lo.Layers) - 1
+	D := lo.Layers[0]
+	dL := e.d[L-1]
+	copy(dL, e.a[L-1])
+	dL[e.y[i]] -= 1
+	for o := range dL {
+		dL[o] *= scale
+	}
+	for l := L - 1; l >= 0; l-- {
+		nin, nout := lo.Layers[l], lo.Layers[l+1]
+		var in []float64
+		if l == 0 {
+			in = e.x[i*D : (i+1)*D]
+		} else {
+			in = e.a[l-1]
+		}
+		d := e.d[l]
+		gw := grad[lo.WOff[l] : lo.WOff[l]+nin*nout]
+		gb := grad[lo.BOff[l] : lo.BOff[l]+nout]
+		for o, dv := range d {
+			gb[o] += dv
+			if dv == 0 {
+				continue
+			}
+			row := gw[o*nin : (o+1)*nin]
+			for j, v := range in {
+				row[j] += dv * v
+			}
+		}
+		if l == 0 {
+			break
+		}
+		w := theta[lo.WOff[l] : lo.WOff[l]+nin*nout]
+		dp := e.d[l-1]
+		clear(dp)
+		for o, dv := range d {
+			if dv == 0 {
+				continue
+			}
+			row := w[o*nin : (o+1)*nin]
+			for j := range dp {
+				dp[j] += dv * row[j]
+			}
+		}
+		ap := e.a[l-1]
+		if e.tanh {
+			for j := range dp {
+				dp[j] *= 1 - ap[j]*ap[j] // f′ = 1 − f², the table's formula inlined
+			}
+		} else {
+			e.act.MulDeriv(dp, e.z[l-1], ap)
+		}
+	}
+}
+
+// lossGrad returns the mean loss over the samples idx (all n samples when
+// idx is nil; repeats allowed) and, when grad is not nil, stores its
+// gradient in grad.
+func (e *netEngine) lossGrad(theta []float64, idx []int, grad []float64) float64 {
+	n := len(idx)
+	if idx == nil {
+		n = e.n
+	}
+	scale := 1 / float64(n)
+	if grad != nil {
+		clear(grad)
+	}
+	var sum float64
+	for k := 0; k < n; k++ {
+		i := k
+		if idx != nil {
+			i = idx[k]
+		}
+		sum += e.forward(theta, i)
+		if grad != nil {
+			e.backward(theta, i, scale, grad)
+		}
+	}
+	return sum * scale
+}
+
+// loss returns the mean loss over all samples.
+func (e *netEngine) loss(theta []float64) float64 { return e.lossGrad(theta, nil, nil) }
+
+// Constants of fastExp: ln 2 split in a high part with trailing zero bits
+// (so n·ln2Hi is exact for |n| < 2¹¹) and the rest (Cody & Waite 1980, as
+// in math.Exp).
+const (
+	expLn2Hi = 6.93147180369123816490e-01
+	expLn2Lo = 1.90821492927058770002e-10
+	expLog2e = 1.44269504088896338700e+00
+	// expShift rounds to the nearest integer: for |y| < 2⁵¹, (y + 1.5·2⁵²) −
+	// 1.5·2⁵² is y rounded to an integer (the sum has no fraction bits).
+	expShift = 0x1.8p52
+)
+
+// fastExp returns eᕽ to within a few ulp: x = n·ln 2 + r with |r| ≤ ½ln 2
+// (Cody–Waite reduction), eʳ by its Taylor polynomial of degree 13 in
+// Estrin form with fused multiply-adds (truncation < 2·10⁻¹⁷ relative),
+// then scaled by 2ⁿ through the exponent bits. It is the exponential of
+// the network engine's softmax and tanh, about twice as fast as math.Exp
+// here because it inlines into the loops and has no special-case
+// branches on the common path. Tested against math.Exp.
+func fastExp(x float64) float64 {
+	switch {
+	case x > 709:
+		return math.Inf(1)
+	case x < -708:
+		return math.Exp(x) // subnormal results: the rare slow path
+	case x != x:
+		return x
+	}
+	n := (x*expLog2e + expShift) - expShift // round to nearest
+	r := math.FMA(-n, expLn2Lo, math.FMA(-n, expLn2Hi, x))
+	// Estrin's scheme: the terms are independent, so the processor
+	// overlaps them (a Horner chain of 13 dependent FMAs would not).
+	r2 := r * r
+	r4 := r2 * r2
+	r8 := r4 * r4
+	p01 := 1 + r
+	p23 := math.FMA(r, 1.0/6, 0.5)
+	p45 := math.FMA(r, 1.0/120, 1.0/24)
+	p67 := math.FMA(r, 1.0/5040, 1.0/720)
+	p89 := math.FMA(r, 1.0/362880, 1.0/40320)
+	p1011 := math.FMA(r, 1.0/39916800, 1.0/3628800)
+	p1213 := math.FMA(r, 1.0/6227020800, 1.0/479001600)
+	hi := math.FMA(r4, p1213, math.FMA(r2, p1011, p89))
+	lo := math.FMA(r4, math.FMA(r2, p67, p45), math.FMA(r2, p23, p01))
+	p := math.FMA(r8, hi, lo)
+	return p * math.Float64frombits(uint64(int64(n)+1023)<<52)
+}
+
+// fastTanh returns tanh x = (e²ˣ − 1)/(e²ˣ + 1) with fastExp, to within
+// about 2·10⁻¹⁶ absolute; ±1 beyond |x| = 20, where tanh rounds to ±1.
+func fastTanh(x float64) float64 {
+	if x > 20 {
+		return 1
+	}
+	if x < -20 {
+		return -1
+	}
+	e := fastExp(2 * x)
+	return (e - 1) / (e + 1)
+}
+
+// tanhSlice stores tanh z[i] in a[i], with fastTanh's formula written out
+// in the loop (fastExp is too large for the compiler to inline, and a call
+// per element keeps the processor from overlapping the elements).
+func tanhSlice(a, z []float64) {
+	a = a[:len(z)]
+	for i, v := range z {
+		if v > 20 || v < -20 {
+			a[i] = math.Copysign(1, v)
+			continue
+		}
+		x := 2 * v
+		n := (x*expLog2e + expShift) - expShift // round to nearest
+		r := math.FMA(-n, expLn2Lo, math.FMA(-n, expLn2Hi, x))
+		r2 := r * r
+		r4 := r2 * r2
+		r8 := r4 * r4
+		p01 := 1 + r
+		p23 := math.FMA(r, 1.0/6, 0.5)
+		p45 := math.FMA(r, 1.0/120, 1.0/24)
+		p67 := math.FMA(r, 1.0/5040, 1.0/720)
+		p89 := math.FMA(r, 1.0/362880, 1.0/40320)
+		p1011 := math.FMA(r, 1.0/39916800, 1.0/3628800)
+		p1213 := math.FMA(r, 1.0/6227020800, 1.0/479001600)
+		hi := math.FMA(r4, p1213, math.FMA(r2, p1011, p89))
+		lo := math.FMA(r4, math.FMA(r2, p67, p45), math.FMA(r2, p23, p01))
+		e := math.FMA(r8, hi, lo) * math.Float64frombits(uint64(int64(n)+1023)<<52)
+		a[i] = (e - 1) / (e + 1)
+	}
+}

@@ -1,0 +1,161 @@
+package kramers
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/sgn-project/sgn/internal/figure"
+)
+
+// maxTheorySeries is the number of series up to which a figure also draws
+// the theory for every series (beyond it the figure would be unreadable;
+// fit.json has the numbers).
+const maxTheorySeries = 4
+
+// Figure is a plot with its legend, drawn beside it.
+type Figure struct {
+	Plot   *plot.Plot
+	Legend plot.Legend
+}
+
+// RelationFigure draws one relation: per series the measured −log γ with
+// its 95% error bars and the least-squares line over the data's range
+// (solid); with at most four series also the theory (dashed: Theorem 1 for
+// SGLD, Theorem 2 at s = 0 for SGD; dotted: Theorem 2 at s = 1).
+func RelationFigure(rel RelationFit) (*Figure, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s: −log γ against %s", rel.Dynamics, rel.XLabel)
+	p.X.Label.Text = rel.XLabel
+	p.Y.Label.Text = "−log γ (γ per unit time t = η·steps)"
+	p.Add(plotter.NewGrid())
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+	leg.TextStyle.Font.Size = vg.Points(9)
+	theory := len(rel.Series) <= maxTheorySeries
+	if !theory {
+		p.Title.Text += " (theory: fit.json)"
+	}
+	legendTheory := map[string]bool{}
+	for i, s := range rel.Series {
+		if len(s.X) == 0 {
+			continue
+		}
+		col := plotutil.Color(i)
+		pts := make(plotter.XYs, len(s.X))
+		errs := make(plotter.YErrors, len(s.X))
+		for j := range s.X {
+			pts[j] = plotter.XY{X: s.X[j], Y: s.Y[j]}
+			errs[j].Low = s.Y[j] - s.YLo[j]
+			errs[j].High = s.YHi[j] - s.Y[j]
+		}
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle.Color = col
+		sc.GlyphStyle.Shape = plotutil.Shape(i)
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{pts, errs})
+		if err != nil {
+			return nil, err
+		}
+		eb.LineStyle.Color = col
+		p.Add(sc, eb)
+		if s.Line != nil {
+			lo, hi := s.X[0], s.X[0]
+			for _, x := range s.X {
+				lo, hi = math.Min(lo, x), math.Max(hi, x)
+			}
+			l := *s.Line
+			ln, err := plotter.NewLine(plotter.XYs{{X: lo, Y: l.Intercept + l.Slope*lo}, {X: hi, Y: l.Intercept + l.Slope*hi}})
+			if err != nil {
+				return nil, err
+			}
+			ln.Color = col
+			p.Add(ln)
+			leg.Add(fixedLabel(s.Fixed), sc, ln)
+		} else {
+			leg.Add(fixedLabel(s.Fixed), sc)
+		}
+		if theory {
+			if err := addTheory(p, &leg, s, col, legendTheory); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &Figure{Plot: p, Legend: leg}, nil
+}
+
+// themeLine returns a grey copy of a line for the legend of the theory.
+func themeLine(l *plotter.Line) *plotter.Line {
+	c := *l
+	c.Color = color.Gray{Y: 80}
+	return &c
+}
+
+// addTheory draws the predictions of series s as dashed lines of colour
+// col (Theorem 1; Theorem 2 at s = 0 and s = 1), each name once in the
+// legend.
+func addTheory(p *plot.Plot, leg *plot.Legend, s SeriesFit, col color.Color, inLegend map[string]bool) error {
+	names := []string{"Theorem 1", "Theorem 2, s = 0", "Theorem 2, s = 1"}
+	for k, pred := range [][]float64{s.pred, s.pred0, s.pred1} {
+		if len(pred) != len(s.X) {
+			continue
+		}
+		xy := make(plotter.XYs, len(pred))
+		for j := range pred {
+			xy[j] = plotter.XY{X: s.X[j], Y: pred[j]}
+		}
+		ln, err := plotter.NewLine(xy)
+		if err != nil {
+			return err
+		}
+		ln.Color = col
+		ln.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		if k == 2 {
+			ln.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+		}
+		p.Add(ln)
+		if !inLegend[names[k]] {
+			inLegend[names[k]] = true
+			leg.Add(names[k], themeLine(ln))
+		}
+	}
+	return nil
+}
+
+// fixedLabel formats the fixed parameters of a series for a legend.
+func fixedLabel(m map[string]float64) string {
+	short := map[string]string{"sharpness": "k", "batch_size": "B", "eta": "η", "temperature": "D"}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%g", short[k], m[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// SaveFigure writes f as stem.png and stem.svg (22×11 cm, the legend in
+// the right 7 cm), each atomically.
+func SaveFigure(f *Figure, stem string) error {
+	const w, h, lw = 22 * vg.Centimeter, 11 * vg.Centimeter, 7 * vg.Centimeter
+	return figure.SaveCanvas(figure.Size{Width: w, Height: h}, stem, func(dc draw.Canvas) {
+		f.Plot.Draw(draw.Crop(dc, 0, -lw, 0, 0))
+		f.Legend.Draw(draw.Crop(dc, w-lw+vg.Centimeter/2, 0, 0, -vg.Centimeter/2))
+	})
+}

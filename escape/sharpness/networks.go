@@ -1,0 +1,331 @@
+package sharpness
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/sweep"
+	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/train"
+)
+
+// Config is a sweep of training runs over BatchSizes × Etas, Runs runs per
+// point. Every run starts from the same θ₀ (Model, with its seed) on the
+// same data; run r of point p orders its minibatches with the seed the
+// sweep derives for it, so runs of one point differ only in that order.
+type Config struct {
+	// Seed is the sweep seed (minibatch orders of the runs).
+	Seed uint64 `json:"seed"`
+	// Model is the architecture and the initialisation shared by all runs.
+	Model model.Config `json:"model"`
+	// Pool, TrainFirst and TestFirst select the data: the first TrainFirst
+	// training images and the first TestFirst test images (0: all), pooled.
+	Pool       int `json:"pool"`
+	TrainFirst int `json:"train_first"`
+	TestFirst  int `json:"test_first"`
+	// BatchSizes and Etas span the grid: point p is BatchSizes[p / len(Etas)]
+	// with Etas[p mod len(Etas)].
+	BatchSizes []int     `json:"batch_sizes"`
+	Etas       []float64 `json:"etas"`
+	// Epochs is every run's budget (the last partial batch of an epoch is
+	// dropped, as in sgn train); with TargetTrainLoss it is the cap.
+	Epochs int `json:"epochs"`
+	// TargetTrainLoss > 0 makes the budget "until the mean training loss,
+	// evaluated at the end of each epoch, is at most TargetTrainLoss", so
+	// that every run is compared at the same loss; a run that has not
+	// reached it after Epochs epochs is recorded as not reached and left out
+	// of the fits.
+	TargetTrainLoss float64 `json:"target_train_loss"`
+	// Runs is the number of runs per point.
+	Runs int `json:"runs"`
+	// Engine computes the training gradients (train.EngineGorgonia by
+	// default).
+	Engine train.Engine `json:"engine"`
+	// ExactTraceMaxParams: tr H is exact (the full Hessian) when P is at most
+	// this, Hutchinson's estimate otherwise. 0 means 3000.
+	ExactTraceMaxParams int `json:"exact_trace_max_params"`
+}
+
+// Result is the end of one training run.
+type Result struct {
+	BatchSize int     `json:"batch_size"`
+	Eta       float64 `json:"eta"`
+	Epochs    int     `json:"epochs"`
+	Steps     int     `json:"steps"`
+	// ReachedTarget tells whether the run reached the target training loss
+	// (always true without a target).
+	ReachedTarget bool `json:"reached_target"`
+	// Diverged runs (a NaN or infinite loss) have no other numbers.
+	Diverged bool `json:"diverged"`
+	// LambdaMax is the largest eigenvalue of the Hessian of the mean
+	// training loss at the end, by Lanczos; LambdaResidual its ‖Hv − λv‖.
+	LambdaMax      float64 `json:"lambda_max"`
+	LambdaResidual float64 `json:"lambda_residual"`
+	// Trace is tr H, exact ("exact") or Hutchinson's ("hutchinson", with its
+	// standard error).
+	Trace       float64 `json:"trace"`
+	TraceStdErr float64 `json:"trace_stderr"`
+	TraceMethod string  `json:"trace_method"`
+	// GradNorm is ‖∇L‖ of the mean training loss at the end.
+	GradNorm      float64 `json:"grad_norm"`
+	TrainLoss     float64 `json:"train_loss"`
+	TrainAccuracy float64 `json:"train_accuracy"`
+	TestLoss      float64 `json:"test_loss"`
+	TestAccuracy  float64 `json:"test_accuracy"`
+}
+
+// Kind is the sweep kind of network minima selection.
+var Kind = sweep.Kind[Config, Result]{Grid: grid, Check: check}
+
+// withDefaults returns c with its defaults filled in.
+func (c Config) withDefaults() Config {
+	if c.Engine == "" {
+		c.Engine = train.EngineGorgonia
+	}
+	if c.ExactTraceMaxParams == 0 {
+		c.ExactTraceMaxParams = 3000
+	}
+	if c.Model.Init == "" {
+		c.Model.Init = model.InitAuto
+	}
+	return c
+}
+
+// Validate checks c and names the bad setting.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if err := c.Model.Validate(); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	switch {
+	case len(c.BatchSizes) == 0 || len(c.Etas) == 0:
+		return errors.New("batch_sizes and etas: each needs at least one value")
+	case c.Epochs <= 0:
+		return fmt.Errorf("epochs %d: must be positive", c.Epochs)
+	case c.Runs <= 0:
+		return fmt.Errorf("runs %d: must be positive", c.Runs)
+	case c.TrainFirst < 0 || c.TestFirst < 0:
+		return fmt.Errorf("train_first %d, test_first %d: must not be negative", c.TrainFirst, c.TestFirst)
+	case c.TargetTrainLoss < 0 || math.IsNaN(c.TargetTrainLoss) || math.IsInf(c.TargetTrainLoss, 0):
+		return fmt.Errorf("target_train_loss %v: must be 0 (none) or positive", c.TargetTrainLoss)
+	case c.ExactTraceMaxParams < 0:
+		return fmt.Errorf("exact_trace_max_params %d: must not be negative", c.ExactTraceMaxParams)
+	}
+	for _, b := range c.BatchSizes {
+		if b <= 0 {
+			return fmt.Errorf("batch size %d: must be positive", b)
+		}
+		if c.TrainFirst > 0 && b > c.TrainFirst {
+			return fmt.Errorf("batch size %d is larger than the %d training images", b, c.TrainFirst)
+		}
+	}
+	for _, e := range c.Etas {
+		if !(e > 0) || math.IsInf(e, 0) {
+			return fmt.Errorf("eta %v: must be positive and finite", e)
+		}
+	}
+	return c.Engine.Validate()
+}
+
+// Point returns the batch size and learning rate of point p.
+func (c Config) Point(p int) (int, float64) {
+	return c.BatchSizes[p/len(c.Etas)], c.Etas[p%len(c.Etas)]
+}
+
+func grid(c *Config) (sweep.Grid, string, error) {
+	*c = c.withDefaults()
+	if err := c.Validate(); err != nil {
+		return sweep.Grid{}, "", err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return sweep.Grid{}, "", err
+	}
+	h := sha256.Sum256(b)
+	return sweep.Grid{Points: len(c.BatchSizes) * len(c.Etas), Runs: c.Runs, Seed: c.Seed}, hex.EncodeToString(h[:8]), nil
+}
+
+func check(c *Config, rec sweep.Record[Result]) error {
+	b, eta := c.Point(rec.Point)
+	if rec.Result.BatchSize != b || rec.Result.Eta != eta {
+		return fmt.Errorf("run %d of point %d records B %d, η %g; the point is B %d, η %g",
+			rec.Run, rec.Point, rec.Result.BatchSize, rec.Result.Eta, b, eta)
+	}
+	return nil
+}
+
+// Data is the data every run of a sweep uses.
+type Data struct {
+	Train, Test *data.Set
+}
+
+// LoadData loads c's data selection from the MNIST folder dir ("" finds
+// it as data.Load does).
+func LoadData(c Config, dir string) (*Data, error) {
+	c = c.withDefaults()
+	tr, err := data.Load(data.Options{Dir: dir, Split: "train", Pool: c.Pool, First: c.TrainFirst})
+	if err != nil {
+		return nil, err
+	}
+	te, err := data.Load(data.Options{Dir: dir, Split: "test", Pool: c.Pool, First: c.TestFirst})
+	if err != nil {
+		return nil, err
+	}
+	return &Data{Train: tr, Test: te}, nil
+}
+
+// RunOne trains run t of sweep c on d from θ₀ and measures the minimum it
+// reached. scratch is a folder for the run's training files, removed at
+// the end. The result depends on c, t.Point and t.Seed only.
+func RunOne(c Config, d *Data, t sweep.Task, scratch, version string) (Result, error) {
+	c = c.withDefaults()
+	b, eta := c.Point(t.Point)
+	res := Result{BatchSize: b, Eta: eta, Epochs: c.Epochs}
+	m, err := model.New(c.Model)
+	if err != nil {
+		return res, err
+	}
+	m.Initialize(c.Model.Seed)
+	dir, err := os.MkdirTemp(scratch, fmt.Sprintf(".train-p%d-r%d-*", t.Point, t.Run))
+	if err != nil {
+		return res, fmt.Errorf("training folder: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	s := train.Settings{LR: eta, BatchSize: b, Epochs: c.Epochs, Seed: t.Seed, Engine: c.Engine, Pool: c.Pool,
+		TrainFirst: c.TrainFirst, TestFirst: c.TestFirst}
+	sum, err := trainToBudget(m, d, s, c.TargetTrainLoss, dir, version)
+	if errors.Is(err, train.ErrDiverged) || errors.Is(err, model.ErrNonFinite) {
+		res.Diverged = true
+		return res, nil
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Epochs, res.Steps = sum.Final.Epoch, sum.Steps
+	res.ReachedTarget = c.TargetTrainLoss == 0 || sum.Final.TrainLoss <= c.TargetTrainLoss
+	res.TrainLoss, res.TrainAccuracy = sum.Final.TrainLoss, sum.Final.TrainAccuracy
+	res.TestLoss, res.TestAccuracy = sum.Final.TestLoss, sum.Final.TestAccuracy
+	if err := measure(m, d.Train, c, t.Seed, &res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// trainToBudget trains m with s: for s.Epochs epochs, or, with target > 0,
+// epoch by epoch (each a resumed continuation of the last, bit-identical to
+// one uninterrupted run) until the training loss at the end of an epoch is
+// at most target or s.Epochs epochs are done.
+func trainToBudget(m *model.MLP, d *Data, s train.Settings, target float64, dir, version string) (*train.Summary, error) {
+	o := train.Options{Settings: s, OutDir: dir, Workers: 1, Version: version}
+	if target == 0 {
+		return train.Run(m, d.Train, d.Test, o)
+	}
+	var sum *train.Summary
+	for e := 1; e <= s.Epochs; e++ {
+		o.Settings.Epochs, o.Resume = e, e > 1
+		var err error
+		if sum, err = train.Run(m, d.Train, d.Test, o); err != nil {
+			return nil, err
+		}
+		if sum.Final.TrainLoss <= target {
+			break
+		}
+	}
+	return sum, nil
+}
+
+// measure fills the sharpness, trace and gradient norm of the Hessian of
+// the mean training loss at m's parameters.
+func measure(m *model.MLP, set *data.Set, c Config, seed uint64, res *Result) error {
+	h, err := m.NewHessian(m.Theta, model.Batch{X: set.X, Y: set.Y}, 1)
+	if err != nil {
+		return err
+	}
+	var g float64
+	for _, v := range h.Gradient() {
+		g += v * v
+	}
+	res.GradNorm = math.Sqrt(g)
+	sp, err := hessian.Lanczos(h, 1, 0, hessian.LanczosOptions{Seed: seed})
+	if err != nil {
+		return fmt.Errorf("λmax: %w", err)
+	}
+	res.LambdaMax = sp.Top[0]
+	if len(sp.TopResiduals) > 0 {
+		res.LambdaResidual = sp.TopResiduals[0]
+	}
+	if h.Dim() <= c.ExactTraceMaxParams {
+		full, _, err := hessian.Full(h, 0, nil)
+		if err != nil {
+			return fmt.Errorf("tr H: %w", err)
+		}
+		for i := 0; i < h.Dim(); i++ {
+			res.Trace += full.At(i, i)
+		}
+		res.TraceMethod = "exact"
+		return nil
+	}
+	est, err := hessian.Hutchinson(h, hessian.HutchinsonOptions{Seed: seed, Tol: 1e-2, MaxSamples: 200})
+	if err != nil {
+		return fmt.Errorf("tr H: %w", err)
+	}
+	res.Trace, res.TraceStdErr, res.TraceMethod = est.Estimate, est.StdErr, "hutchinson"
+	return nil
+}
+
+// Sweep runs (or resumes) sweep c into folder dir on d.
+func Sweep(dir string, c Config, d *Data, opt sweep.Options, version string) (sweep.Summary, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return sweep.Summary{}, fmt.Errorf("sweep folder: %w", err)
+	}
+	return Kind.Run(dir, c, func(t sweep.Task) (Result, error) {
+		return RunOne(c, d, t, dir, version)
+	}, opt)
+}
+
+// ResultFile is the name of the analysis file Fit writes.
+const ResultFile = "selection-networks.json"
+
+// Builtin returns the builtin sweep: the 49-16-16-10 tanh network of the
+// `figure` preset (7×7 images) on the first 10,000 training images, from
+// one initialisation, over B ∈ {16, 64, 256} × η ∈ {0.025, 0.05, 0.1, 0.2},
+// each run trained until its training loss is at most 0.35 (at most 400
+// epochs), two runs per point.
+func Builtin() Config {
+	return Config{
+		Seed:            1,
+		Model:           model.Config{Layers: []int{49, 16, 16, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 1},
+		Pool:            4,
+		TrainFirst:      10000,
+		TestFirst:       10000,
+		BatchSizes:      []int{16, 64, 256},
+		Etas:            []float64{0.025, 0.05, 0.1, 0.2},
+		Epochs:          400,
+		TargetTrainLoss: 0.35,
+		Runs:            2,
+	}.withDefaults()
+}
+
+// Fit reads the sweep folder dir, fits it and writes selection-networks.json,
+// its CSV and figures into out.
+func Fit(dir, out, version string) (*Analysis, error) {
+	d, err := Kind.Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := Analyze(d, version)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	return a, Write(a, out)
+}

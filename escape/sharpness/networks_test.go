@@ -1,0 +1,235 @@
+package sharpness
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/sweep"
+	"github.com/sgn-project/sgn/model"
+)
+
+// Runs whose λmax and tr H are exact powers of η/B give the power as slope,
+// with R² = 1 and Spearman ρ = ±1; diverged runs are left out; points that
+// share η/B are grouped.
+func TestAnalyzeRecoversAKnownPowerLaw(t *testing.T) {
+	c := Config{BatchSizes: []int{16, 32, 64, 128}, Etas: []float64{0.05, 0.1}, Runs: 1, Epochs: 1,
+		Model: model.Config{Layers: []int{4, 3}, Activation: model.Tanh}}
+	d := sweep.Data[Config, Result]{Config: c, Grid: sweep.Grid{Points: 8, Runs: 1}}
+	for p := 0; p < 8; p++ {
+		b, eta := c.Point(p)
+		r := eta / float64(b)
+		res := Result{BatchSize: b, Eta: eta, ReachedTarget: true, LambdaMax: 3 * math.Pow(r, -0.5), Trace: 40 * math.Pow(r, -0.25), TestAccuracy: 0.9}
+		switch p {
+		case 5:
+			res = Result{BatchSize: b, Eta: eta, Diverged: true}
+		case 6, 7: // not trained far enough: numbers off the law, left out
+			res.ReachedTarget, res.LambdaMax = false, 1e3
+		}
+		d.Runs = append(d.Runs, sweep.Record[Result]{Task: sweep.Task{Point: p}, Result: res})
+	}
+	a, err := Analyze(d, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Diverged != 1 || a.NotReached != 2 || len(a.Runs) != 8 {
+		t.Fatalf("diverged %d, not reached %d of %d runs, want 1, 2 of 8", a.Diverged, a.NotReached, len(a.Runs))
+	}
+	for _, f := range a.Fits {
+		want := map[string]float64{"log lambda_max": -0.5, "log trace": -0.25}[f.Of]
+		if f.N != 5 || math.Abs(f.Slope-want) > 1e-12 || f.R2 == nil || math.Abs(*f.R2-1) > 1e-12 {
+			t.Errorf("%s: n %d slope %g r2 %v, want 5, %g, 1", f.Of, f.N, f.Slope, f.R2, want)
+		}
+		if f.Spearman == nil || *f.Spearman != -1 {
+			t.Errorf("%s: Spearman %v, want −1", f.Of, f.Spearman)
+		}
+	}
+	// η/B: 0.05/16 = 0.1/32 and 0.05/32 = 0.1/64 (the last point diverged,
+	// so that group has one point and is dropped).
+	if len(a.SameRatio) != 1 || a.SameRatio[0].EtaOverB != 0.05/16 || len(a.SameRatio[0].Points) != 2 {
+		t.Fatalf("same-ratio groups %+v", a.SameRatio)
+	}
+	if s := a.SameRatio[0].LambdaMaxSpread; math.Abs(s-1) > 1e-12 {
+		t.Fatalf("spread %g of points whose λmax depends on η/B only, want 1", s)
+	}
+}
+
+// The sharpness measurement against the dense Hessian of a small network:
+// λmax is the largest eigenvalue and the exact trace the sum of the diagonal.
+func TestMeasureAgainstDenseHessian(t *testing.T) {
+	m, err := model.New(model.Config{Layers: []int{5, 4, 3}, Activation: model.Tanh, Init: model.InitAuto, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Initialize(3)
+	n := 40
+	set := syntheticSet(n, 5, 3)
+	var res Result
+	c := Config{}.withDefaults()
+	if err := measure(m, set, c, 7, &res); err != nil {
+		t.Fatal(err)
+	}
+	h, err := m.NewHessian(m.Theta, model.Batch{X: set.X, Y: set.Y}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	P := h.Dim()
+	cols := mat.NewDense(P, P, nil)
+	col, e := make([]float64, P), make([]float64, P)
+	for j := 0; j < P; j++ {
+		e[j] = 1
+		h.MulVec(col, e)
+		e[j] = 0
+		cols.SetCol(j, col)
+	}
+	dense := mat.NewSymDense(P, nil)
+	for i := 0; i < P; i++ {
+		for j := i; j < P; j++ {
+			dense.SetSym(i, j, (cols.At(i, j)+cols.At(j, i))/2)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(dense, false) {
+		t.Fatal("eigendecomposition failed")
+	}
+	vals := eig.Values(nil)
+	var tr float64
+	for i := 0; i < P; i++ {
+		tr += dense.At(i, i)
+	}
+	if got, want := res.LambdaMax, vals[len(vals)-1]; math.Abs(got-want) > 1e-8*math.Abs(want) {
+		t.Errorf("λmax %.15g, dense %.15g", got, want)
+	}
+	if res.TraceMethod != "exact" || math.Abs(res.Trace-tr) > 1e-10*math.Abs(tr) {
+		t.Errorf("trace %.15g (%s), dense %.15g", res.Trace, res.TraceMethod, tr)
+	}
+	var g float64
+	for _, v := range h.Gradient() {
+		g += v * v
+	}
+	if math.Abs(res.GradNorm-math.Sqrt(g)) > 1e-15 {
+		t.Errorf("gradient norm %g, want %g", res.GradNorm, math.Sqrt(g))
+	}
+	// Hutchinson beyond the exact limit: within 4 standard errors.
+	c.ExactTraceMaxParams = 1
+	var est Result
+	if err := measure(m, set, c, 7, &est); err != nil {
+		t.Fatal(err)
+	}
+	if est.TraceMethod != "hutchinson" || math.Abs(est.Trace-tr) > 4*est.TraceStdErr+1e-12 {
+		t.Errorf("Hutchinson %g ± %g against exact %g", est.Trace, est.TraceStdErr, tr)
+	}
+}
+
+// A short sweep on real MNIST: the same runs.jsonl with 1 and 2 workers and
+// from two shards merged; the fit writes every file.
+func TestSweepOnMNISTShardsAndWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks on MNIST")
+	}
+	c := Config{Seed: 5, Model: model.Config{Layers: []int{49, 6, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 2},
+		Pool: 4, TrainFirst: 300, TestFirst: 200, BatchSizes: []int{10, 30}, Etas: []float64{0.05, 0.15}, Epochs: 2, Runs: 1}
+	d, err := LoadData(c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	run := func(name string, workers int, shard sweep.Shard) string {
+		dir := filepath.Join(root, name)
+		if _, err := Sweep(dir, c, d, sweep.Options{Workers: workers, Shard: shard, Version: "test"}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	one := run("one", 1, sweep.Shard{})
+	two := run("two", 2, sweep.Shard{})
+	s0 := run("s0", 2, sweep.Shard{Index: 0, Count: 2})
+	s1 := run("s1", 1, sweep.Shard{Index: 1, Count: 2})
+	merged := filepath.Join(root, "merged")
+	if _, err := Kind.Merge(merged, []string{s0, s1}, sweep.MergeOptions{Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join(one, sweep.RunsFile))
+	for _, dir := range []string{two, merged} {
+		got, _ := os.ReadFile(filepath.Join(dir, sweep.RunsFile))
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s/runs.jsonl differs from the 1-worker sweep", dir)
+		}
+	}
+	out := filepath.Join(root, "fit")
+	a, err := Fit(merged, out, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.RunsFound != 4 || len(a.Fits) != 2 {
+		t.Fatalf("analysis: %d runs, %d fits", a.RunsFound, len(a.Fits))
+	}
+	for _, r := range a.Runs {
+		if r.Diverged || !r.ReachedTarget || !(r.LambdaMax > 0) || r.TraceMethod != "exact" || r.Steps != 2*(300/r.BatchSize) {
+			t.Errorf("run %+v", r)
+		}
+	}
+	for _, f := range []string{ResultFile, CSVFile, SharpnessFigure + ".png", SharpnessFigure + ".svg", AccuracyFigure + ".png"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// syntheticSet returns n seeded random samples of d features in k classes.
+func syntheticSet(n, d, k int) *data.Set {
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := &data.Set{X: make([]float64, n*d), Y: make([]int, n), N: n, D: d}
+	for i := range s.X {
+		s.X[i] = rng.NormFloat64()
+	}
+	for i := range s.Y {
+		s.Y[i] = rng.IntN(k)
+	}
+	return s
+}
+
+// With a target training loss the run trains epoch by epoch, each epoch a
+// resumed continuation: stopping at epoch k gives, bit for bit, the run of k
+// epochs without a target.
+func TestTargetLossBudgetIsAnUninterruptedRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks on MNIST")
+	}
+	c := Config{Seed: 5, Model: model.Config{Layers: []int{49, 6, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 2},
+		Pool: 4, TrainFirst: 300, TestFirst: 100, BatchSizes: []int{30}, Etas: []float64{0.1}, Epochs: 2, Runs: 1}
+	d, err := LoadData(c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := sweep.Grid{Points: 1, Runs: 1, Seed: c.Seed}.Task(0, 0)
+	plain, err := RunOne(c, d, task, t.TempDir(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Epochs, c.TargetTrainLoss = 6, plain.TrainLoss
+	targeted, err := RunOne(c, d, task, t.TempDir(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !targeted.ReachedTarget || targeted.Epochs != 2 {
+		t.Fatalf("stopped after %d epochs (reached %v), want 2", targeted.Epochs, targeted.ReachedTarget)
+	}
+	if targeted.TrainLoss != plain.TrainLoss || targeted.LambdaMax != plain.LambdaMax || targeted.Trace != plain.Trace {
+		t.Fatalf("epoch-by-epoch run %+v differs from the plain run %+v", targeted, plain)
+	}
+	c.TargetTrainLoss = 1e-9
+	never, err := RunOne(c, d, task, t.TempDir(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if never.ReachedTarget || never.Epochs != 6 {
+		t.Fatalf("an unreachable target: reached %v after %d epochs, want false after 6", never.ReachedTarget, never.Epochs)
+	}
+}

@@ -1,0 +1,34 @@
+package stats
+
+import (
+	"math"
+	"testing"
+)
+
+// x = (1, 2, 3), y = (1, 2, 2): slope 1/2, intercept 2/3, SSE = 1/6,
+// R² = 3/4, se(slope) = √(1/12), t(0.975, 1) = 12.7062047361747.
+func TestFitLineExact(t *testing.T) {
+	f, err := FitLine([]float64{1, 2, 3}, []float64{1, 2, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tq = 12.7062047361747
+	hw := tq * math.Sqrt(1.0/12)
+	hwA := tq * math.Sqrt(1.0/6) * math.Sqrt(1.0/3+4.0/2)
+	if math.Abs(f.Slope-0.5) > 1e-14 || math.Abs(f.Intercept-2.0/3) > 1e-14 || math.Abs(*f.R2-0.75) > 1e-14 {
+		t.Errorf("fit %+v, want slope 1/2, intercept 2/3, R² 3/4", f)
+	}
+	if math.Abs(f.SlopeCI[0]-(0.5-hw)) > 1e-9 || math.Abs(f.SlopeCI[1]-(0.5+hw)) > 1e-9 {
+		t.Errorf("slope CI %v, want 0.5 ± %g", *f.SlopeCI, hw)
+	}
+	if math.Abs(f.InterceptCI[1]-(2.0/3+hwA)) > 1e-9 {
+		t.Errorf("intercept CI %v, want 2/3 ± %g", *f.InterceptCI, hwA)
+	}
+	if _, err := FitLine([]float64{1, 1}, []float64{1, 2}); err == nil {
+		t.Error("a line through one x accepted")
+	}
+	f, _ = FitLine([]float64{1, 2}, []float64{3, 5})
+	if f.SlopeCI != nil || f.Slope != 2 {
+		t.Errorf("two points: %+v, want slope 2 and no interval", f)
+	}
+}
