@@ -9,17 +9,17 @@ import "math"
 // and, for a continuous-time theorem, the finite step has converged.
 
 // EscapeTimeCV returns the coefficient of variation (standard deviation over
-// mean) of the escape steps of the escaped runs, and how many escaped. An
+// mean) of the escape steps of the runs that escaped, and how many escaped. An
 // exponential escape time has CV 1 (a geometric one √(1 − 1/mean)); a
 // drift-like exit, where every run takes about the same time, has CV well
 // below 1. Censored runs are left out, which biases the CV low when many are
 // censored: read it together with the escaped fraction. NaN with fewer than
 // two escapes.
-func EscapeTimeCV(records []RunRecord) (cv float64, escaped int) {
+func EscapeTimeCV(outcomes []Outcome) (cv float64, escaped int) {
 	var steps []float64
-	for _, r := range records {
-		if r.Result.Escaped {
-			steps = append(steps, float64(r.Result.Step))
+	for _, o := range outcomes {
+		if o.Escaped {
+			steps = append(steps, float64(o.Step))
 		}
 	}
 	if len(steps) < 2 {

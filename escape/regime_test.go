@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/sgn-project/sgn/internal/sweep"
 )
 
 // The CV of exponential escape times is 1 (within its sampling error, about
@@ -13,18 +11,18 @@ import (
 func TestEscapeTimeCV(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 20000
-	recs := make([]RunRecord, n)
+	recs := make([]Outcome, n)
 	for i := range recs {
-		recs[i] = RunRecord{Task: sweep.Task{Run: i}, Result: Outcome{Escaped: true, Step: 1 + int64(rng.ExpFloat64()*5000)}}
+		recs[i] = Outcome{Escaped: true, Step: 1 + int64(rng.ExpFloat64()*5000)}
 	}
 	cv, k := EscapeTimeCV(recs)
 	if k != n || math.Abs(cv-1) > 3/math.Sqrt(n) {
 		t.Fatalf("exponential: CV %g over %d escapes, want 1 ± %g", cv, k, 3/math.Sqrt(n))
 	}
 	for i := range recs {
-		recs[i].Result.Step = 700
+		recs[i].Step = 700
 	}
-	recs[0] = RunRecord{Result: Outcome{Escaped: false, Step: 10}}
+	recs[0] = Outcome{Escaped: false, Step: 10}
 	if cv, k := EscapeTimeCV(recs); cv != 0 || k != n-1 {
 		t.Fatalf("constant: CV %g over %d escapes, want 0 over %d", cv, k, n-1)
 	}
