@@ -38,7 +38,7 @@ type Chain1D struct {
 // against the Gaussian kernel (closed form in Φ and φ), so the method is
 // second order in the grid step for a smooth τ, with no condition that
 // the grid resolve s(x) (s = 0 is exact interpolation at m(x)). The dense
-// system is solved by LU. It returns an error when the chain is not
+// system, a banded M-matrix, is solved by banded Gaussian elimination. It returns an error when the chain is not
 // absorbed from x0 (a singular system or a non-finite or negative time).
 //
 // This is the exact reference that a simulation of the finite-step chain
@@ -98,15 +98,15 @@ func ChainMeanFirstPassage(c Chain1D, x0 float64, n int) (float64, error) {
 		a.Set(i-first, i-first, a.At(i-first, i-first)+1)
 		rhs.SetVec(i-first, 1)
 	}
-	var tau mat.VecDense
-	if err := tau.SolveVec(a, rhs); err != nil {
-		return 0, fmt.Errorf("chain: the backward equation has no solution (%v): the chain is not absorbed", err)
+	tau, err := solveBanded(a, rhs.RawVector().Data)
+	if err != nil {
+		return 0, fmt.Errorf("chain: %v: the chain is not absorbed", err)
 	}
 	at := func(j int) float64 {
 		if j < first || j > last {
 			return 0
 		}
-		return tau.AtVec(j - first)
+		return tau[j-first]
 	}
 	// τ(x0): one more application of the equation, τ(x0) = 1 + E[τ(x')],
 	// exact for the interpolant (better than interpolating τ at x0).
@@ -126,6 +126,67 @@ func ChainMeanFirstPassage(c Chain1D, x0 float64, n int) (float64, error) {
 		return 0, fmt.Errorf("chain: mean first-passage time %g: the chain is not absorbed from %g", t, x0)
 	}
 	return t, nil
+}
+
+// solveBanded solves A·x = b for the matrix I − W of the backward equation,
+// a nonsingular M-matrix (W ≥ 0 with row sums ≤ 1, some < 1, reaching an
+// absorbing end from every node) whose nonzeros lie in a band around the
+// diagonal: Gaussian elimination without pivoting (stable for M-matrices:
+// the pivots stay positive, the multipliers non-positive) restricted to the
+// band, O(n·bl·bu) instead of O(n³). A is overwritten. A pivot that is not
+// positive means the chain is not absorbed from some node.
+func solveBanded(a *mat.Dense, b []float64) ([]float64, error) {
+	n, _ := a.Dims()
+	raw := a.RawMatrix()
+	at := func(i, j int) *float64 { return &raw.Data[i*raw.Stride+j] }
+	bl, bu := 0, 0
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			if *at(i, j) != 0 {
+				if i > j {
+					bl = max(bl, i-j)
+				} else {
+					bu = max(bu, j-i)
+				}
+			}
+		}
+	}
+	if 8*(bl+bu) > n {
+		// A wide band: gonum's blocked LU (on the GEMM) is faster.
+		var x mat.VecDense
+		if err := x.SolveVec(a, mat.NewVecDense(n, append([]float64(nil), b...))); err != nil {
+			return nil, err
+		}
+		return x.RawVector().Data, nil
+	}
+	x := append([]float64(nil), b...)
+	for k := 0; k < n; k++ {
+		piv := *at(k, k)
+		if !(piv > 0) {
+			return nil, fmt.Errorf("pivot %d is %g", k, piv)
+		}
+		jhi := min(n-1, k+bu)
+		for i := k + 1; i <= min(n-1, k+bl); i++ {
+			l := *at(i, k) / piv
+			if l == 0 {
+				continue
+			}
+			row, prow := raw.Data[i*raw.Stride:], raw.Data[k*raw.Stride:]
+			for j := k + 1; j <= jhi; j++ {
+				row[j] -= l * prow[j]
+			}
+			x[i] -= l * x[k]
+		}
+	}
+	for k := n - 1; k >= 0; k-- {
+		s := x[k]
+		row := raw.Data[k*raw.Stride:]
+		for j := k + 1; j <= min(n-1, k+bu); j++ {
+			s -= row[j] * x[j]
+		}
+		x[k] = s / row[k]
+	}
+	return x, nil
 }
 
 // normalCDF returns P(X ≤ u) for X ~ N(mu, sd²) (a step at sd = 0).
@@ -296,7 +357,7 @@ func vanishes(diff, grad func(float64) float64, a, xf float64, n int) bool {
 // or the SGD diffusion, started at the valley's minimum, with p's escape
 // criterion), from ChainMeanFirstPassage on n intervals. Where the
 // criterion leaves a side open the domain is cut by a reflecting wall
-// where the loss has risen 50 temperatures above L(a) (the temperature D
+// where the loss has risen 30 temperatures above L(a) (the temperature D
 // for SGLD, η·L″(a)/(2B) for the SGD diffusion), far beyond any place the
 // runs reach. ok is false when the landscape is not 1-D or the dynamics
 // has no Gaussian step.
@@ -331,7 +392,7 @@ func ExactChainSteps1D(an *Analytic, p Point, n int) (steps float64, ok bool, er
 	wall := func(dir float64) float64 {
 		d := math.Abs(an.Valley.Col[0] - a)
 		x := a + dir*d
-		for i := 0; i < 60 && loss(x)-loss(a) < 50*temp; i++ {
+		for i := 0; i < 60 && loss(x)-loss(a) < 30*temp; i++ {
 			x += dir * d / 2
 		}
 		return x

@@ -2,7 +2,10 @@ package escape
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // The hat weights integrate every linear function exactly: Σⱼ w[j] = P(lo ≤
@@ -191,5 +194,53 @@ func TestChainRejectsBadInput(t *testing.T) {
 	}
 	if _, err := ChainMeanFirstPassage(Chain1D{Step: step, Lo: 0, Hi: 1, HiAbsorbing: true}, 2, 100); err == nil {
 		t.Error("start outside the domain: no error")
+	}
+}
+
+// The banded elimination equals gonum's LU solve on a banded M-matrix
+// I − W (W ≥ 0, row sums < 1) with a dense-looking random band.
+func TestSolveBandedMatchesLU(t *testing.T) {
+	const n, bl, bu = 300, 7, 11
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := mat.NewDense(n, n, nil)
+	b := make([]float64, n)
+	for i := 0; i < n; i++ {
+		var w []float64
+		var js []int
+		sum := 0.0
+		for j := max(0, i-bl); j <= min(n-1, i+bu); j++ {
+			v := rng.Float64()
+			w, js = append(w, v), append(js, j)
+			sum += v
+		}
+		scale := (0.5 + 0.49*rng.Float64()) / sum
+		for k, j := range js {
+			a.Set(i, j, -w[k]*scale)
+		}
+		a.Set(i, i, a.At(i, i)+1)
+		b[i] = rng.NormFloat64()
+	}
+	var want mat.VecDense
+	if err := want.SolveVec(a, mat.NewVecDense(n, append([]float64(nil), b...))); err != nil {
+		t.Fatal(err)
+	}
+	got, err := solveBanded(mat.DenseCopyOf(a), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if math.Abs(got[i]-want.AtVec(i)) > 1e-12*(1+math.Abs(want.AtVec(i))) {
+			t.Fatalf("x[%d] = %.17g, LU %.17g", i, got[i], want.AtVec(i))
+		}
+	}
+}
+
+func BenchmarkExactChainSteps1D(b *testing.B) {
+	an, _ := NewLandscape(LandscapeSpec{Name: DoubleWellName, Barrier: 1, Dim: 1}, 1)
+	p := dwPoint(SGDDiffusion, 1, 0.1, 2, 0, 1<<40)
+	for b.Loop() {
+		if _, _, err := ExactChainSteps1D(an, p, 1500); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
