@@ -66,6 +66,11 @@ type Options struct {
 	HeatmapK int
 	// Seed seeds the Lanczos start vector.
 	Seed uint64
+	// WeightDecay is λ ≥ 0 of the regularised loss CE + (λ/2)‖θ‖² whose
+	// minimum θ is meant to be (Analyze's Stationarity); 0 for the plain
+	// cross-entropy. It changes neither C nor the comparison: λθ is common
+	// to every per-sample gradient and only shifts H by λI.
+	WeightDecay float64
 	// MemoryBudget bounds the per-sample gradients (see GradientOptions).
 	MemoryBudget int64
 	// Workers is the number of goroutines of the gradient and Hessian
@@ -146,6 +151,21 @@ type EigenInfo struct {
 	MaxResidual float64 `json:"max_residual,omitempty"`
 }
 
+// Stationarity is the evidence that θ is a minimum of the regularised loss
+// L(θ) = CE(θ) + (λ/2)‖θ‖² over the analysed samples, which C ≈ H/B
+// assumes (Xie et al. 2021, Section 2: the approximation holds near a
+// minimum).
+type Stationarity struct {
+	// WeightDecay is λ (0: L is the plain cross-entropy).
+	WeightDecay float64 `json:"weight_decay"`
+	// GradNorm is ‖∇L(θ)‖₂ = ‖ḡ + λθ‖₂.
+	GradNorm float64 `json:"grad_norm"`
+	// LambdaMin is the smallest eigenvalue of ∇²L = H + λI; nil when the
+	// smallest eigenvalue of H was not computed (ModeMatFree computes the
+	// top ones only).
+	LambdaMin *float64 `json:"lambda_min"`
+}
+
 // Analysis is the comparison of the gradient-noise covariance C(θ) = Σ/B with
 // H(θ)/B for one model on one set of samples.
 type Analysis struct {
@@ -167,6 +187,8 @@ type Analysis struct {
 	Eigen        EigenInfo `json:"eigen"`
 	// Comparisons holds one comparison per batch size, in the order given.
 	Comparisons []*Comparison `json:"by_batch_size"`
+	// Stationarity is the evidence that θ is a minimum (Analyze only).
+	Stationarity *Stationarity `json:"stationarity,omitempty"`
 	// Seconds is the wall time of each stage.
 	Seconds map[string]float64 `json:"seconds"`
 	// Lambda holds the analysed eigenvalues of H in descending order,
@@ -204,6 +226,9 @@ func (o *Options) validate(n int) error {
 	case ModeAuto, ModeFull, ModeMatFree:
 	default:
 		return fmt.Errorf("mode %q: expected auto, full or matfree", o.Mode)
+	}
+	if !(o.WeightDecay >= 0) || math.IsInf(o.WeightDecay, 0) {
+		return fmt.Errorf("weight decay %v: must be a finite number ≥ 0", o.WeightDecay)
 	}
 	if o.TopK < 0 {
 		return fmt.Errorf("top-k %d: must be positive", o.TopK)
@@ -294,8 +319,24 @@ func Analyze(m *model.MLP, b model.Batch, o Options) (*Analysis, error) {
 		return nil, err
 	}
 	a.Loss, a.Accuracy = e.Loss, e.Accuracy
+	a.Stationarity = stationarity(g.Mean(), m.Theta, o.WeightDecay, a)
 	a.Seconds["gradients"] = math.Round(gradSeconds*1000) / 1000
 	return a, nil
+}
+
+// stationarity returns the gradient norm of CE + (λ/2)‖θ‖² from the mean
+// gradient mean of CE and the smallest eigenvalue of its Hessian when a
+// computed all of H's.
+func stationarity(mean, theta []float64, decay float64, a *Analysis) *Stationarity {
+	g := make([]float64, len(mean))
+	copy(g, mean)
+	floats.AddScaled(g, decay, theta)
+	s := &Stationarity{WeightDecay: decay, GradNorm: floats.Norm(g, 2)}
+	if a.Eigen.Computed == a.NumParams {
+		l := a.Eigen.LambdaMin + decay
+		s.LambdaMin = &l
+	}
+	return s
 }
 
 // ErrEmptyWindow is returned (wrapped) by Analyze and AnalyzeOperator when

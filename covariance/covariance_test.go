@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/model"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -273,5 +274,72 @@ func TestGradientsBadInput(t *testing.T) {
 	}
 	if _, _, err := g.ProjectSigma(mat.NewDense(3, 2, nil)); err == nil {
 		t.Error("U with the wrong number of rows: want an error")
+	}
+}
+
+// TestStationarityOfModel checks Analyze's evidence of a minimum against
+// an independent computation: ‖∇CE + λθ‖ from the batch gradient, and
+// λmin(∇²CE) + λ from the eigenvalues of a central-difference Hessian
+// (full mode) — nil in matrix-free mode, which computes the top only.
+func TestStationarityOfModel(t *testing.T) {
+	m, err := model.New(model.Config{Layers: []int{5, 4, 3}, Activation: model.Tanh, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := tinyBatch(40, 5, 3, 4)
+	P := m.NumParams()
+	const decay = 0.01
+	grad := make([]float64, P)
+	if _, err := m.Evaluate(m.Theta, b, grad, 1); err != nil {
+		t.Fatal(err)
+	}
+	floats.AddScaled(grad, decay, m.Theta)
+	D := mat.NewDense(P, P, nil)
+	const h = 1e-5
+	gp, gm := make([]float64, P), make([]float64, P)
+	for j := 0; j < P; j++ {
+		th := append([]float64(nil), m.Theta...)
+		th[j] += h
+		m.Evaluate(th, b, gp, 1)
+		th[j] -= 2 * h
+		m.Evaluate(th, b, gm, 1)
+		for i := 0; i < P; i++ {
+			D.Set(i, j, (gp[i]-gm[i])/(2*h))
+		}
+	}
+	H := mat.NewSymDense(P, nil)
+	for i := 0; i < P; i++ {
+		for j := i; j < P; j++ {
+			H.SetSym(i, j, (D.At(i, j)+D.At(j, i))/2)
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(H, false) {
+		t.Fatal("eigen decomposition failed")
+	}
+	wantMin := es.Values(nil)[0] + decay
+	a, err := Analyze(m, b, Options{BatchSizes: []int{4}, Mode: ModeFull, WeightDecay: decay, Window: Window{Min: 0, Max: 1e9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.Stationarity
+	if s == nil || s.WeightDecay != decay || s.LambdaMin == nil {
+		t.Fatalf("stationarity %+v", s)
+	}
+	if d := math.Abs(s.GradNorm - floats.Norm(grad, 2)); d > 1e-14 {
+		t.Errorf("‖∇L‖ %v, want %v", s.GradNorm, floats.Norm(grad, 2))
+	}
+	if d := math.Abs(*s.LambdaMin - wantMin); d > 1e-7 {
+		t.Errorf("λmin %v, want %v (finite differences)", *s.LambdaMin, wantMin)
+	}
+	a, err = Analyze(m, b, Options{BatchSizes: []int{4}, Mode: ModeMatFree, TopK: 3, Window: Window{Min: 0, Max: 1e9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := a.Stationarity; s == nil || s.LambdaMin != nil || s.WeightDecay != 0 {
+		t.Errorf("matrix-free stationarity %+v: want no λmin", s)
+	}
+	if _, err := Analyze(m, b, Options{BatchSizes: []int{4}, WeightDecay: -1}); err == nil {
+		t.Error("a negative weight decay is accepted")
 	}
 }

@@ -292,6 +292,9 @@ func runCovariance(a *app, args []string) error {
 	if pre.summary != nil {
 		seconds["train"] = round3(pre.summary.WallSeconds)
 	}
+	// A minimum written by sgn minimum records the weight decay of the loss
+	// it minimises: the regime check "at a minimum" uses that loss.
+	f.opt.WeightDecay = pre.meta.Metrics["weight_decay"]
 	// The samples, preprocessed as the checkpoint says.
 	if so, err = selectionFor(so, true, pre.meta); err != nil {
 		return err
