@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -25,59 +24,13 @@ sgn covariance --checkpoint out/mnist-model/model.safetensors --mode matfree --t
 
 // Names of the output files of 'sgn covariance' inside --out.
 const (
-	covJSONFile       = "covariance.json"
+	covJSONFile       = covariance.FileName
 	covPointsFile     = "points.csv"
 	covFigureBase     = "cvh"
 	covPretrainedFile = "pretrained.safetensors"
 	covRandomFile     = "random.safetensors"
 	covTrainDir       = "pretrained"
 )
-
-// covModelReport is one model's entry in covariance.json: where its
-// parameters are, then the headline numbers at the first batch size and the
-// full analysis.
-type covModelReport struct {
-	// Checkpoint is the file in --out holding the model's parameters;
-	// Source says where they come from.
-	Checkpoint string       `json:"checkpoint"`
-	Source     string       `json:"source"`
-	Config     model.Config `json:"config"`
-	Pool       int          `json:"pool"`
-	covariance.Headline
-}
-
-// covReport is covariance.json.
-type covReport struct {
-	Version string `json:"version"`
-	// Command is the command line that produced the file.
-	Command    []string          `json:"command"`
-	Data       data.Selection    `json:"data"`
-	BatchSizes []int             `json:"batch_sizes"`
-	Window     covariance.Window `json:"window"`
-	Mode       covariance.Mode   `json:"mode"`
-	TopK       int               `json:"top_k"`
-	HeatmapK   int               `json:"heatmap_k"`
-	Seeds      struct {
-		RandomModel uint64 `json:"random_model"`
-		Lanczos     uint64 `json:"lanczos"`
-	} `json:"seeds"`
-	Workers int `json:"workers"`
-	// Training records the on-the-spot training (no --checkpoint).
-	Training *train.Summary `json:"training,omitempty"`
-	Models   struct {
-		Pretrained *covModelReport `json:"pretrained"`
-		Random     *covModelReport `json:"random"`
-	} `json:"models"`
-	// Thresholds of the per-model verdicts.
-	Thresholds struct {
-		SlopeTolerance float64 `json:"slope_tolerance"`
-		MinPearsonR    float64 `json:"min_pearson_r"`
-		RatioFactor    float64 `json:"ratio_factor"`
-	} `json:"thresholds"`
-	Verdict string             `json:"verdict"`
-	Seconds map[string]float64 `json:"seconds"`
-	Files   map[string]string  `json:"files"`
-}
 
 // covFlags are the parsed flags of 'sgn covariance'.
 type covFlags struct {
@@ -321,7 +274,7 @@ func runCovariance(a *app, args []string) error {
 		return err
 	}
 	seconds["total"] = round3(time.Since(start).Seconds())
-	if err := rep.write(f.out); err != nil {
+	if err := rep.Write(f.out); err != nil {
 		return err
 	}
 	ok = true
@@ -349,7 +302,7 @@ func covOutputs(f *covFlags) []string {
 // writeCovFiles writes both checkpoints, the figure and points.csv into
 // --out and returns covariance.json's content (written last, by the caller,
 // with the total time).
-func writeCovFiles(f *covFlags, pre *covPretrained, set *data.Set, pair *covariance.Pair, seconds map[string]float64) (*covReport, error) {
+func writeCovFiles(f *covFlags, pre *covPretrained, set *data.Set, pair *covariance.Pair, seconds map[string]float64) (*covariance.Report, error) {
 	preFile, rndFile := filepath.Join(f.out, covPretrainedFile), filepath.Join(f.out, covRandomFile)
 	raw, err := os.ReadFile(pre.file)
 	if err != nil {
@@ -362,14 +315,14 @@ func writeCovFiles(f *covFlags, pre *covPretrained, set *data.Set, pair *covaria
 	if err := model.SaveCheckpoint(rndFile, rnd, model.CheckpointMeta{Pool: pre.meta.Pool, Version: version}); err != nil {
 		return nil, err
 	}
-	rep := &covReport{Version: version, Command: append([]string{"sgn", "covariance"}, f.args...), Data: set.Selected(),
+	rep := &covariance.Report{Version: version, Command: append([]string{"sgn", "covariance"}, f.args...), Data: set.Selected(),
 		BatchSizes: f.bs, Window: f.opt.Window, Mode: f.opt.Mode, TopK: f.opt.TopK, HeatmapK: f.opt.HeatmapK,
 		Workers: f.opt.Workers, Training: pre.summary, Seconds: seconds}
-	rep.Seeds.RandomModel, rep.Seeds.Lanczos = f.randomSeed, f.opt.Seed
-	rep.Thresholds.SlopeTolerance, rep.Thresholds.MinPearsonR, rep.Thresholds.RatioFactor = covariance.SlopeTolerance, covariance.MinPearsonR, covariance.RatioFactor
-	rep.Models.Pretrained = &covModelReport{Checkpoint: covPretrainedFile, Source: pre.source, Config: pre.m.Config, Pool: pre.meta.Pool,
+	rep.Seeds = covariance.Seeds{RandomModel: f.randomSeed, Lanczos: f.opt.Seed}
+	rep.Thresholds = covariance.CurrentThresholds()
+	rep.Models.Pretrained = &covariance.ModelReport{Checkpoint: covPretrainedFile, Source: pre.source, Config: pre.m.Config, Pool: pre.meta.Pool,
 		Headline: covariance.NewHeadline(pair.Pretrained)}
-	rep.Models.Random = &covModelReport{Checkpoint: covRandomFile, Source: fmt.Sprintf("random initialisation (%s, seed %d)", rnd.Init, rnd.Seed),
+	rep.Models.Random = &covariance.ModelReport{Checkpoint: covRandomFile, Source: fmt.Sprintf("random initialisation (%s, seed %d)", rnd.Init, rnd.Seed),
 		Config: rnd.Config, Pool: pre.meta.Pool, Headline: covariance.NewHeadline(pair.Random)}
 	rep.Verdict = pair.Verdict()
 	figBase := filepath.Join(f.out, covFigureBase)
@@ -388,21 +341,12 @@ func writeCovFiles(f *covFlags, pre *covPretrained, set *data.Set, pair *covaria
 	return rep, nil
 }
 
-// write writes covariance.json into dir.
-func (r *covReport) write(dir string) error {
-	js, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("covariance.json: %w", err)
-	}
-	return atomicfile.WriteBytes(filepath.Join(dir, covJSONFile), append(js, '\n'))
-}
-
 // printCovSummary prints the headline of both models and the verdict.
-func printCovSummary(a *app, f *covFlags, set *data.Set, rep *covReport, pair *covariance.Pair) {
+func printCovSummary(a *app, f *covFlags, set *data.Set, rep *covariance.Report, pair *covariance.Pair) {
 	w := f.opt.Window
 	fmt.Fprintf(a.stdout, "C(θ) vs H(θ)/B on %s (N = %d), B = %s, eigenvalues in (%g, %g), mode %s, %.1f s\n",
 		set.Selection, set.N, joinInts(f.bs), w.Min, w.Max, pair.Pretrained.Mode, rep.Seconds["total"])
-	for i, r := range []*covModelReport{rep.Models.Pretrained, rep.Models.Random} {
+	for i, r := range []*covariance.ModelReport{rep.Models.Pretrained, rep.Models.Random} {
 		fmt.Fprintf(a.stdout, "%-10s P = %d, loss %.4f: %s\n", []string{covariance.PretrainedName, covariance.RandomName}[i], r.NumParams, r.Loss, r.Verdict)
 		extra := fmt.Sprintf("           offdiag ratio %.3f, tr Σ %.4g", r.OffdiagRatio, r.TraceSigma)
 		if r.RelFrobenius != nil {

@@ -35,7 +35,7 @@ func TestCovarianceCheckpoint(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	var rep covReport
+	var rep covariance.Report
 	js, err := os.ReadFile(filepath.Join(out, covJSONFile))
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestCovarianceTrainsOnTheSpot(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, covTrainDir, "model.safetensors")); err != nil {
 		t.Errorf("no trained checkpoint: %v", err)
 	}
-	var rep covReport
+	var rep covariance.Report
 	js, _ := os.ReadFile(filepath.Join(out, covJSONFile))
 	if err := json.Unmarshal(js, &rep); err != nil {
 		t.Fatal(err)

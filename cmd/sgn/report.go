@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sgn-project/sgn/covariance"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -57,5 +58,5 @@ func runReport(a *app, args []string) error {
 // the order of the paper: each judges its own claims from its own typed
 // output files.
 func experiments() []report.ClaimsFunc {
-	return []report.ClaimsFunc{}
+	return []report.ClaimsFunc{covariance.Claims}
 }

@@ -43,7 +43,8 @@ func TestPageInChromium(t *testing.T) {
 	}
 	root := t.TempDir()
 	cvh := filepath.Join(root, "cvh")
-	writeJSON(t, cvh, "covariance.json", covarianceDoc(0.906, 0.984, 0.678, 0.585, 0.899, 0.274))
+	os.MkdirAll(cvh, 0o755)
+	os.WriteFile(filepath.Join(cvh, "m.json"), []byte("minimum"), 0o644)
 	p := plot.New()
 	p.Title.Text = "uᵢᵀCuᵢ against λᵢ/B"
 	s, err := plotter.NewScatter(plotter.XYs{{X: 1, Y: 1}, {X: 2, Y: 2.1}, {X: 3, Y: 2.9}})
@@ -51,10 +52,10 @@ func TestPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Add(s)
-	if err := figure.Save(p, figure.Size{Width: 4 * vg.Inch, Height: 3 * vg.Inch}, filepath.Join(cvh, "cvh")); err != nil {
+	if err := figure.Save(p, figure.Size{Width: 4 * vg.Inch, Height: 3 * vg.Inch}, filepath.Join(cvh, "fig")); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Build([]string{root}, "browser-test", nil)
+	r, err := Build([]string{root}, "browser-test", []ClaimsFunc{fakeExperiment("cvh-minimum", "m.json"), fakeExperiment("cvh-trained", "t.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestPageInChromium(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("chromium --dump-dom: %v\n%s", err, log.String())
 	}
-	n := len(claimTable)
+	n := len(r.Claims)
 	if !strings.Contains(log.String(), "sgn-report-ok "+strconv.Itoa(n)) {
 		t.Fatalf("the page's script did not report %d claim sections; browser log:\n%s", n, log.String())
 	}
@@ -85,9 +86,9 @@ func TestPageInChromium(t *testing.T) {
 	if !strings.Contains(dom.String(), `data-claims="`+strconv.Itoa(n)+`"`) {
 		t.Fatal("the rendered DOM does not hold the claim count the script set")
 	}
-	for _, c := range claimTable {
-		if !strings.Contains(dom.String(), `id="claim-`+c.id+`"`) {
-			t.Errorf("rendered page lacks the section of %s", c.id)
+	for _, c := range r.Claims {
+		if !strings.Contains(dom.String(), `id="claim-`+c.ID+`"`) {
+			t.Errorf("rendered page lacks the section of %s", c.ID)
 		}
 	}
 	if !strings.Contains(dom.String(), "<svg") {

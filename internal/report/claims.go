@@ -20,8 +20,6 @@ type claimDef struct {
 
 // claimTable lists the claims in the order of the paper.
 var claimTable = []claimDef{
-	{"cvh-minimum", "Near a minimum the covariance of the stochastic gradient noise is the Hessian over the batch size: C(θ) ≈ H(θ)/B.", cvhMinimum},
-	{"cvh-random", "The relation C ≈ H/B is a property of minima: it does not hold at a random initialisation.", cvhRandom},
 	{"noise-gaussian-minibatch", "Across minibatches the noise of each parameter is Gaussian once the batch is not tiny (B ≥ 16).", noiseGaussian},
 	{"noise-pooled-heavy", "Pooled across parameters, as Simsekli et al. (2019) measure it, the same noise looks heavy-tailed (tail index α < 2).", noisePooled},
 	{"sgld-theorem1", "SGLD escapes a minimum at Kramers' rate (Theorem 1): −log γ = ΔL/D − log(√(H_a|H_b|)/2π), linear in 1/D with slope ΔL.", sgldTheorem1},
@@ -56,70 +54,6 @@ func q(name string, v float64) oldQuantity { return oldQuantity{Name: name, Valu
 
 func qci(name string, v float64, ci *[2]float64) oldQuantity {
 	return oldQuantity{Name: name, Value: v, CI95: ci}
-}
-
-// cvhRule judges one model of covariance.json with the thresholds recorded
-// in the file.
-func cvhRule(d *doc, model string) (oldClaim, bool, bool) {
-	m := "models." + model
-	slope, ok1 := num(d.v, m+".loglog_slope")
-	r, ok2 := num(d.v, m+".pearson_r")
-	ratio, ok3 := num(d.v, m+".median_ratio")
-	if !ok1 || !ok2 || !ok3 {
-		return oldClaim{Verdict: Inconclusive, Rule: "covariance.json lacks " + model + "'s fit", Sources: []string{d.path}}, false, false
-	}
-	tol, _ := num(d.v, "thresholds.slope_tolerance")
-	minR, _ := num(d.v, "thresholds.min_pearson_r")
-	factor, _ := num(d.v, "thresholds.ratio_factor")
-	if tol == 0 {
-		tol, minR, factor = 0.2, 0.9, 2
-	}
-	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "cvh")}
-	c.Measured = []oldQuantity{q("log-log slope of cᵢ on λᵢ/B", slope), q("Pearson r", r), q("median cᵢ/(λᵢ/B)", ratio)}
-	if f, ok := num(d.v, m+".rel_frobenius"); ok {
-		c.Measured = append(c.Measured, q("‖C − H/B‖/‖H/B‖", f))
-	}
-	if n, ok := num(d.v, m+".selected"); ok {
-		c.Measured = append(c.Measured, q("eigendirections compared", n))
-	}
-	c.Predicted = []oldQuantity{q("log-log slope", 1), q("median cᵢ/(λᵢ/B)", 1)}
-	c.Rule = fmt.Sprintf("C = H/B holds for a model when the log-log slope is within %g of 1, Pearson r ≥ %g and the median ratio within a factor %g of 1 (cᵢ = uᵢᵀCuᵢ over H's eigenvectors uᵢ with λᵢ in the window)", tol, minR, factor)
-	holds := math.Abs(slope-1) <= tol && r >= minR && ratio <= factor && ratio >= 1/factor
-	return c, holds, true
-}
-
-func cvhMinimum(in *inputs) oldClaim {
-	if in.covariance == nil {
-		return missing("covariance.json", "make figure")
-	}
-	c, holds, ok := cvhRule(in.covariance, "pretrained")
-	if !ok {
-		return c
-	}
-	c.Verdict = Disagrees
-	if holds {
-		c.Verdict = Agrees
-	}
-	c.Finding = fmt.Sprintf("At the trained model the points follow C = H/B with slope %.2f (r %.3f); the median ratio %.2f says how far they lie from the line.",
-		c.Measured[0].Value, c.Measured[1].Value, c.Measured[2].Value)
-	return c
-}
-
-func cvhRandom(in *inputs) oldClaim {
-	if in.covariance == nil {
-		return missing("covariance.json", "make figure")
-	}
-	c, holds, ok := cvhRule(in.covariance, "random")
-	if !ok {
-		return c
-	}
-	c.Rule += "; the claim agrees when the random model fails that rule"
-	c.Verdict = Agrees
-	if holds {
-		c.Verdict = Disagrees
-	}
-	c.Finding = fmt.Sprintf("At a random initialisation: slope %.2f, r %.3f, median ratio %.2f.", c.Measured[0].Value, c.Measured[1].Value, c.Measured[2].Value)
-	return c
 }
 
 // noiseRoot returns the object of noise.json that holds the batches:
@@ -610,12 +544,12 @@ func lowDim(in *inputs) oldClaim {
 
 // inputs are the result files found in the folders given.
 type inputs struct {
-	covariance, noise, sgld, escapeFigure, selection, selectionNetworks, equilibrium *doc
-	all                                                                              []*doc
+	noise, sgld, escapeFigure, selection, selectionNetworks, equilibrium *doc
+	all                                                                  []*doc
 }
 
 // kinds maps a file name to the input it can be.
-var kinds = []string{"covariance.json", "noise.json", "fit.json", "figure.json", "selection.json",
+var kinds = []string{"noise.json", "fit.json", "figure.json", "selection.json",
 	"selection-networks.json", "equilibrium.json"}
 
 // find walks each folder (three levels deep at most) for the result files
@@ -673,10 +607,6 @@ func (in *inputs) add(d *doc) {
 		}
 	}
 	switch filepath.Base(d.path) {
-	case "covariance.json":
-		if at(d.v, "models.pretrained") != nil {
-			set(&in.covariance)
-		}
 	case "noise.json":
 		if list(noiseRoot(d.v), "batches") != nil {
 			set(&in.noise)
@@ -729,7 +659,6 @@ type oldClaim struct {
 
 // legacyRows places the claims not yet moved on the page's rows.
 var legacyRows = map[string]Conclusion{
-	"cvh-minimum": NoiseCovariance, "cvh-random": NoiseCovariance,
 	"noise-gaussian-minibatch": NoiseShape, "noise-pooled-heavy": NoiseShape,
 	"sgld-theorem1": SharpnessEscape, "sgd-theorem2-network": SharpnessEscape, "sgd-theorem2-doublewell": SharpnessEscape,
 	"selection-two-valley": FlatMinima, "selection-networks": FlatMinima,
