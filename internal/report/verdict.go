@@ -19,7 +19,8 @@ type Verdict string
 // compared with the prediction by their intervals: Agrees when every
 // measured interval lies inside the prediction's, Disagrees when one lies
 // wholly outside it, Inconclusive when an interval straddles an end of the
-// prediction (or when a measurement is missing).
+// prediction (or when a measurement is missing). A point prediction (a
+// value, not a band) agrees when the measured interval contains it.
 const (
 	Agrees       Verdict = "agrees"
 	Disagrees    Verdict = "disagrees"
@@ -127,7 +128,8 @@ func (e Effect) MarshalJSON() ([]byte, error) {
 // compare returns the effect's verdict alone: Disagrees when its interval
 // lies wholly outside the prediction, Agrees when wholly inside,
 // Inconclusive when it straddles an end of the prediction or is not a
-// valid interval.
+// valid interval. A point prediction (Lo = Hi: a value, not a band with
+// thresholds) is met when the measured interval contains it.
 func (e Effect) compare() Verdict {
 	m, p := e.Interval, e.Prediction
 	switch {
@@ -137,6 +139,8 @@ func (e Effect) compare() Verdict {
 		return Disagrees
 	case m.Lo >= p.Lo && m.Hi <= p.Hi:
 		return Agrees
+	case p.Lo == p.Hi:
+		return Agrees // m contains the predicted value
 	}
 	return Inconclusive
 }
@@ -217,7 +221,7 @@ func exact(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 //   - Disagrees when every check passes and some effect's interval lies
 //     wholly outside its prediction;
 //   - Agrees when every check passes and every effect's interval lies
-//     wholly inside its prediction;
+//     wholly inside its prediction (contains it, for a point prediction);
 //   - Inconclusive otherwise: an interval straddles an end of its
 //     prediction, or there is no effect.
 //
