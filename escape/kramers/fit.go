@@ -17,6 +17,9 @@ type PointRate struct {
 	Estimate Estimate
 	// Prediction is nil when theory says nothing about the point.
 	Prediction *escape.Prediction
+	// Reference is the exact escape of a 1-D analytic point
+	// (escape.ExactReference1D), nil for other points.
+	Reference *escape.Reference
 }
 
 // RatePerTime returns the escape rate per unit time t = η·steps and its
@@ -53,8 +56,9 @@ func (r PointRate) S() float64 {
 }
 
 // PointRates estimates the rate of every point of a sweep from its runs and
-// attaches predict's prediction (predict may be nil). Points without runs
-// are left out.
+// attaches predict's prediction (predict may be nil) and, for a 1-D
+// analytic point, its exact escape (escape.ExactReference1D). Points
+// without runs are left out.
 func PointRates(sd SweepData, predict PredictFunc) ([]PointRate, error) {
 	points := sd.Config.Points()
 	byPoint := make([][]RunRecord, len(points))
@@ -67,6 +71,13 @@ func PointRates(sd SweepData, predict PredictFunc) ([]PointRate, error) {
 			continue
 		}
 		pr := PointRate{Point: p, Estimate: EstimateRate(byPoint[i])}
+		if p.Network == nil {
+			ref, err := escape.ExactReference1D(p.Point)
+			if err != nil {
+				return nil, fmt.Errorf("point %d (%s): exact reference: %w", i, p.Label(), err)
+			}
+			pr.Reference = ref
+		}
 		if predict != nil {
 			pred, err := predict(p)
 			if err != nil {

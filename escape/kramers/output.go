@@ -47,6 +47,15 @@ type RateSummary struct {
 	// EtaHMax is η·λ_max(H(a)); at 2 or more the minimum is unstable even
 	// without noise and the runs escape by the instability of the step.
 	EtaHMax *float64 `json:"eta_h_a_max,omitempty"`
+	// EscapeTimeCV is the coefficient of variation of the escape steps
+	// (1 for Kramers' exponential escape); BarrierOverTemperature is ΔL/T,
+	// T the temperature of the dynamics at the minimum (D, or η·H_ae/(2B)).
+	EscapeTimeCV           *float64 `json:"escape_time_cv"`
+	BarrierOverTemperature *float64 `json:"barrier_over_temperature,omitempty"`
+	// Exact is the exact escape of a 1-D analytic point (null otherwise);
+	// MeasuredOverExactChain is the measured rate over its chain rate.
+	Exact                  *escape.Reference `json:"exact,omitempty"`
+	MeasuredOverExactChain *float64          `json:"measured_over_exact_chain,omitempty"`
 }
 
 // ci returns a JSON pair with null for undefined ends.
@@ -87,6 +96,16 @@ func (r PointRate) Summary() RateSummary {
 	if r.Prediction != nil && r.Prediction.ExactRate != nil {
 		s.MeasuredOverExact = num(g / *r.Prediction.ExactRate)
 	}
+	s.EscapeTimeCV = num(e.CV)
+	if r.Prediction != nil {
+		s.BarrierOverTemperature = num(r.Prediction.Curvature.Barrier / escape.Temperature(r.Point.Point, r.Prediction.Curvature.HAe))
+	}
+	if r.Reference != nil {
+		s.Exact = r.Reference
+		if r.Reference.ChainRate != nil {
+			s.MeasuredOverExactChain = num(g / *r.Reference.ChainRate)
+		}
+	}
 	return s
 }
 
@@ -115,7 +134,10 @@ func ratesHeader() []string {
 		"neg_log_rate_per_time", "neg_log_rate_per_time_lo", "neg_log_rate_per_time_hi",
 		"mean_escape_step_escaped", "theorem",
 		"predicted_rate_per_time", "measured_over_predicted", "exact_rate_per_time",
-		"predicted_rate_per_time_s0", "predicted_rate_per_time_s1", "s_fitted"}
+		"predicted_rate_per_time_s0", "predicted_rate_per_time_s1", "s_fitted",
+		"escape_time_cv", "barrier_over_temperature",
+		"exact_chain_rate_per_time", "measured_over_exact_chain", "exact_continuous_rate_per_time",
+		"step_ratio", "noise_floor_on_path", "s_exact_chain"}
 }
 
 // WriteRatesCSV writes one row per point to path
@@ -142,6 +164,14 @@ func WriteRatesCSV(path string, rates []PointRate) error {
 				fmtNum(e.MeanEscapeStep), pred.Theorem,
 				fmtPtr(pred.Rate), fmtNum(r.Ratio()), fmtPtr(pred.ExactRate),
 				fmtPtr(pred.RateS0), fmtPtr(pred.RateS1), fmtNum(r.S())}
+			sum := r.Summary()
+			ref := r.Reference
+			if ref == nil {
+				ref = &escape.Reference{}
+			}
+			row = append(row, fmtPtr(sum.EscapeTimeCV), fmtPtr(sum.BarrierOverTemperature),
+				fmtPtr(ref.ChainRate), fmtPtr(sum.MeasuredOverExactChain), fmtPtr(ref.ContinuousRate),
+				fmtPtr(ref.StepRatio), fmtPtr(ref.NoiseFloor), fmtPtr(ref.ChainS))
 			if err := w.Write(row); err != nil {
 				return err
 			}

@@ -28,6 +28,10 @@ type Estimate struct {
 	// MeanEscapeStep is the mean escape step of the runs that escaped (NaN
 	// when none did); censoring biases it low, the MLE mean is 1/Rate.
 	MeanEscapeStep float64 `json:"-"`
+	// CV is the coefficient of variation of the escape steps of the runs
+	// that escaped (escape.EscapeTimeCV): 1 for Kramers' exponential escape,
+	// well below 1 for a drift-like exit. NaN with fewer than two escapes.
+	CV float64 `json:"-"`
 }
 
 // EstimateRate estimates the escape rate from run records.
@@ -42,6 +46,11 @@ func EstimateRate(records []RunRecord) Estimate {
 		}
 	}
 	e.Rate, e.Lo, e.Hi = escape.CensoredRate(e.Escaped, e.Exposure)
+	outcomes := make([]escape.Outcome, len(records))
+	for i, r := range records {
+		outcomes[i] = r.Result
+	}
+	e.CV, _ = escape.EscapeTimeCV(outcomes)
 	e.MeanEscapeStep = math.NaN()
 	if e.Escaped > 0 {
 		e.MeanEscapeStep = sum / float64(e.Escaped)
