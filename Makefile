@@ -133,10 +133,10 @@ selection-figure: selection-twowell selection-networks
 PAPER_DIRS := out/cvh-minimum out/noise-minimum out/cvh out/noise out/sgld out/escape-figure out/selection out/equilibrium
 paper: build
 	@test -f out/cvh/covariance.json || $(MAKE) --no-print-directory figure
-	@test -f out/noise/noise.json || bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise --quiet
+	@test -f out/noise/noise.json || bin/sgn noise --checkpoint out/figure-model/model.safetensors --batch-size 16,64,256 --out out/noise --quiet
 	$(MAKE) --no-print-directory minimum
 	@test -f out/cvh-minimum/covariance.json || bin/sgn covariance --checkpoint $(MINIMUM) --first 2000 --batch-size 64 --out out/cvh-minimum --quiet
-	@test -f out/noise-minimum/noise.json || bin/sgn noise --checkpoint $(MINIMUM) --first 2000 --out out/noise-minimum --quiet
+	@test -f out/noise-minimum/noise.json || bin/sgn noise --checkpoint $(MINIMUM) --first 2000 --batch-size 16,64,256 --out out/noise-minimum --quiet
 	bin/sgn escape sweep --config escape/kramers/testdata/sweep.json --workers 2 --out out/sgld --quiet
 	bin/sgn escape fit out/sgld > /dev/null
 	$(MAKE) --no-print-directory escape-figure selection-figure equilibrium-figure

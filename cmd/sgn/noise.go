@@ -1,31 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/data"
-	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/model"
 )
 
 const noiseExample = `sgn noise --checkpoint out/figure-model/model.safetensors --batch-size 1,4,16,64,256 \
     --minibatches 1000 --out out/noise`
-
-// noiseJSON is noise.json: the report of noiseshape.Analyze with what
-// is needed to recompute it.
-type noiseJSON struct {
-	Version    string               `json:"version"`
-	Checkpoint string               `json:"checkpoint"`
-	Model      model.CheckpointMeta `json:"model"`
-	Selection  data.Selection       `json:"data_selection"`
-	Workers    int                  `json:"workers"`
-	Report     *noiseshape.Report   `json:"report"`
-	Files      map[string]string    `json:"files"`
-}
 
 // noiseFlags are the parsed flags of 'sgn noise'.
 type noiseFlags struct {
@@ -143,50 +128,43 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	files, err := rep.WriteFiles(f.out)
-	if err != nil {
-		return err
-	}
-	files["json"] = filepath.Join(f.out, "noise.json")
-	js, err := json.MarshalIndent(noiseJSON{Version: version, Checkpoint: f.ckpt, Model: meta, Selection: set.Selected(),
-		Workers: f.opt.Workers, Report: rep, Files: files}, "", "  ")
-	if err != nil {
-		return fmt.Errorf("noise.json: %w", err)
-	}
-	if err := atomicfile.WriteBytes(files["json"], append(js, '\n')); err != nil {
+	nr := &noiseshape.Report{Version: version, Checkpoint: f.ckpt, Model: meta, Selection: set.Selected(),
+		Workers: f.opt.Workers, Analysis: rep}
+	if err := nr.Write(f.out); err != nil {
 		return err
 	}
 	noiseSummary(a, rep)
-	fmt.Fprintf(a.stdout, "files: %s, %s, %s.png/.svg, %s.png/.svg\n", files["json"], files["csv"], files["panels"], files["vs_b"])
+	files := nr.Files
+	fmt.Fprintf(a.stdout, "files: %s, %s, %s, %s.png/.svg, %s.png/.svg\n", files["json"], files["csv"], files["coords_csv"], files["panels"], files["vs_b"])
 	return nil
 }
 
-// noiseSummary prints, per B, the tail index and Gaussianity of both views.
-func noiseSummary(a *app, r *noiseshape.Report) {
+// noiseSummary prints, per B, the pooled tail index (Simsekli et al.'s
+// view) and the effect sizes across minibatches beside the Gaussian
+// reference and the central-limit prediction κ/B.
+func noiseSummary(a *app, r *noiseshape.Analysis) {
 	fmt.Fprintf(a.stdout, "P = %d, N = %d, %d minibatches per B, ‖ḡ‖ = %.4g\n", r.Params, r.Samples, r.Minibatches, r.FullGradientNorm)
-	fmt.Fprintf(a.stdout, "%6s  %-34s  %-40s\n", "B", "across parameters (pooled)", "across minibatches (median over coords)")
+	fmt.Fprintf(a.stdout, "%6s  %-12s  %-34s  %-44s\n", "B", "pooled α̂", "per coordinate: median g₂ (κ/B)", "random directions: |g₁|, g₂, KS (Gaussian KS)")
 	for _, b := range r.Batches {
 		ap := "n/a"
 		if p := b.AcrossParams.Pooled; p != nil && p.TailIndex != nil {
-			ap = fmt.Sprintf("α̂ %.2f", *p.TailIndex)
-			if p.AD != nil {
-				ap += fmt.Sprintf(", AD p %.2g", p.AD.PValue)
+			ap = fmt.Sprintf("%.2f", *p.TailIndex)
+		}
+		co, rd := "n/a", "n/a"
+		if e := b.AcrossMinibatches.EffectSize; e != nil {
+			if c := e.Coordinates; c != nil {
+				co = fmt.Sprintf("%.3g [%.3g, %.3g] (%.3g)", c.MedianExcessKurtosis, c.MedianExcessKurtosisCI[0], c.MedianExcessKurtosisCI[1], c.PredictedMedianExcessKurtosis)
+			}
+			if d := e.RandomDirections; d != nil && e.GaussianReference != nil {
+				rd = fmt.Sprintf("%.3f, %.3f, %.4f (%.4f)", d.MedianAbsSkewness, d.MedianExcessKurtosis, d.MedianKS, e.GaussianReference.KS)
 			}
 		}
-		am := "n/a"
-		if c := b.AcrossMinibatches.Coordinates; c != nil && c.TailIndex != nil {
-			am = fmt.Sprintf("α̂ %.2f", c.TailIndex.Median)
-			if c.Skewness != nil {
-				am += fmt.Sprintf(", skewness %.2f", c.Skewness.Median)
-			}
-			am += fmt.Sprintf(", %.0f%% reject Gaussian (AD)", 100*c.ADRejectFraction)
-		}
-		fmt.Fprintf(a.stdout, "%6d  %-34s  %-40s\n", b.BatchSize, ap, am)
+		fmt.Fprintf(a.stdout, "%6d  %-12s  %-34s  %-44s\n", b.BatchSize, ap, co, rd)
 	}
 }
 
 // noiseFiles are the files sgn noise writes into its folder.
 func noiseFiles() []string {
-	return []string{"noise.json", noiseshape.SummaryCSVFile, noiseshape.PanelsBase + ".png", noiseshape.PanelsBase + ".svg",
+	return []string{noiseshape.ReportFile, noiseshape.SummaryCSVFile, noiseshape.CoordsCSVFile, noiseshape.PanelsBase + ".png", noiseshape.PanelsBase + ".svg",
 		noiseshape.VsBatchBase + ".png", noiseshape.VsBatchBase + ".svg"}
 }

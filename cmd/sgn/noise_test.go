@@ -22,7 +22,7 @@ func TestNoiseCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(stdout, "across minibatches") {
+	if !strings.Contains(stdout, "random directions") || !strings.Contains(stdout, "κ/B") {
 		t.Errorf("no summary on stdout: %q", stdout)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "noise.json"))
@@ -45,7 +45,7 @@ func TestNoiseCommand(t *testing.T) {
 	if js.Report.Params != 49*8+8+8*10+10 || js.Selection.N != 300 || len(js.Report.Batches) != 2 || js.Version == "" {
 		t.Errorf("noise.json: %+v", js)
 	}
-	for _, f := range []string{"noise.csv", "noise-panels.png", "noise-panels.svg", "noise-vs-batch.png", "noise-vs-batch.svg"} {
+	for _, f := range []string{"noise.csv", "noise-coords.csv", "noise-panels.png", "noise-panels.svg", "noise-vs-batch.png", "noise-vs-batch.svg"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty", f)
 		}

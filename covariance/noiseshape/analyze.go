@@ -90,6 +90,12 @@ type Options struct {
 	// of the first max(1, min(Minibatches, ⌊PoolCap/P⌋)) minibatches. 0 means
 	// DefaultPoolCap.
 	PoolCap int
+	// Directions is the number of random directions of the effect sizes
+	// (0: DefaultDirections), Principal the number of top principal
+	// directions (0: DefaultPrincipal, at most ⌊M/2⌋ − 1) and Bootstrap
+	// the number of bootstrap resamples of the minibatches behind every
+	// interval (0: DefaultBootstrap, at least 40).
+	Directions, Principal, Bootstrap int
 }
 
 // SampleStats are the statistics of one univariate sample. A statistic that
@@ -155,6 +161,13 @@ type AcrossParamsView struct {
 	// size of OneMinibatch drawn from its Gaussian fit and its SαS fit.
 	ReferenceGaussian *SampleStats `json:"reference_gaussian,omitempty"`
 	ReferenceStable   *SampleStats `json:"reference_stable,omitempty"`
+	// PooledStandardized is the pooled sample restricted to the analysed
+	// non-constant coordinates, each divided by its own standard deviation
+	// over the minibatches: what is left of Pooled's heavy tail once the
+	// coordinates' different scales are no longer mixed.
+	// ReferencePooled is a N(0, 1) sample of its size, measured alike.
+	PooledStandardized *SampleStats `json:"pooled_standardized,omitempty"`
+	ReferencePooled    *SampleStats `json:"reference_pooled,omitempty"`
 }
 
 // AcrossMinibatchesView is the view of Xie et al. (2021): each coordinate's noise over
@@ -177,6 +190,12 @@ type AcrossMinibatchesView struct {
 	// with one SαS sample per coordinate at that coordinate's fitted α.
 	ReferenceGaussian *DistSummary `json:"reference_gaussian,omitempty"`
 	ReferenceStable   *DistSummary `json:"reference_stable,omitempty"`
+	// EffectSize measures the departure from normality by effect sizes
+	// along coordinates, random and principal directions, beside the
+	// Gaussian reference and the central-limit prediction. The p-values
+	// above are kept as a footnote: with many minibatches a test rejects
+	// departures far too small to matter.
+	EffectSize *EffectSizes `json:"effect_size,omitempty"`
 }
 
 // AtBatch holds the results for one batch size.
@@ -189,14 +208,20 @@ type AtBatch struct {
 	// coordinates of the sample variance of ξⱼ over the minibatches. If
 	// Cov(g_B) = Σ/B it estimates the mean diagonal of Σ, the same for
 	// every B.
-	MeanVarianceTimesB float64               `json:"mean_variance_times_b"`
-	AcrossParams       AcrossParamsView      `json:"across_params"`
-	AcrossMinibatches  AcrossMinibatchesView `json:"across_minibatches"`
+	MeanVarianceTimesB float64 `json:"mean_variance_times_b"`
+	// MeanNoiseNormSquared is the mean over the minibatches of ‖ξ‖² (all P
+	// coordinates), which estimates tr C = tr Σ/B: the size of the noise
+	// against that of the full gradient, ‖ḡ‖².
+	MeanNoiseNormSquared float64               `json:"mean_noise_norm_squared"`
+	AcrossParams         AcrossParamsView      `json:"across_params"`
+	AcrossMinibatches    AcrossMinibatchesView `json:"across_minibatches"`
+	// coordShapes are the per-coordinate effect sizes (the CSV's rows).
+	coordShapes []CoordShape
 }
 
-// Report is the result of Analyze. It marshals to JSON (snake_case
+// Analysis is the result of Analyze. It marshals to JSON (snake_case
 // keys); the samples kept for the figures are not marshalled.
-type Report struct {
+type Analysis struct {
 	Params      int    `json:"params"`
 	Samples     int    `json:"samples"`
 	Minibatches int    `json:"minibatches"`
@@ -204,6 +229,12 @@ type Report struct {
 	BatchSizes  []int  `json:"batch_sizes"`
 	HistB       int    `json:"hist_batch_size"`
 	PoolCap     int    `json:"pool_cap"`
+	// Directions, Principal and Bootstrap are the numbers of random
+	// directions, principal directions and bootstrap resamples of the
+	// effect sizes.
+	Directions int `json:"directions"`
+	Principal  int `json:"principal_directions"`
+	Bootstrap  int `json:"bootstrap"`
 	// CoordsAll is true when every coordinate is analysed across
 	// minibatches; otherwise Coords lists the analysed ones (flat parameter
 	// indices, ascending).
@@ -262,7 +293,7 @@ type FigureData struct {
 // progress, if not nil, is called from the calling goroutine after each
 // gradient evaluation with the number done and the total (full-gradient
 // chunks plus all minibatches).
-func Analyze(o GradientOracle, opt Options, progress func(done, total int)) (*Report, error) {
+func Analyze(o GradientOracle, opt Options, progress func(done, total int)) (*Analysis, error) {
 	if o == nil {
 		return nil, errors.New("noise: nil gradient oracle")
 	}
@@ -278,9 +309,10 @@ func Analyze(o GradientOracle, opt Options, progress func(done, total int)) (*Re
 		return nil, err
 	}
 	m := opt.Minibatches
-	rep := &Report{
+	rep := &Analysis{
 		Params: p, Samples: n, Minibatches: m, Seed: opt.Seed,
 		BatchSizes: slices.Clone(opt.BatchSizes), HistB: opt.HistB, PoolCap: opt.PoolCap,
+		Directions: opt.Directions, Principal: opt.Principal, Bootstrap: opt.Bootstrap,
 		ConstantTolerance: ConstantTolerance, RejectLevel: RejectLevel,
 	}
 	coords := chooseCoords(p, opt.Coords, opt.Seed)
@@ -289,7 +321,7 @@ func Analyze(o GradientOracle, opt Options, progress func(done, total int)) (*Re
 		rep.Coords = coords
 	}
 	chunks := (n + fullGradientChunk - 1) / fullGradientChunk
-	total := chunks + len(opt.BatchSizes)*m
+	total := chunks + len(opt.BatchSizes)*m + (n+perSampleChunk(p)-1)/perSampleChunk(p)
 	done := 0
 	tick := func() {
 		done++
@@ -318,6 +350,9 @@ func Analyze(o GradientOracle, opt Options, progress func(done, total int)) (*Re
 		hi:     make([][]float64, opt.Workers),
 		g:      make([][]float64, opt.Workers),
 		idx:    make([][]int, opt.Workers),
+		sq:     make([]float64, m),
+		dirs:   randomDirections(opt.Directions, len(coords), opt.Seed),
+		refs:   map[int]*Reference{},
 	}
 	for w := range opt.Workers {
 		st.lo[w] = make([]float64, p)
@@ -334,7 +369,65 @@ func Analyze(o GradientOracle, opt Options, progress func(done, total int)) (*Re
 		}
 		rep.Batches = append(rep.Batches, res.at)
 	}
+	if err := st.centralLimit(rep, opt.Workers, tick); err != nil {
+		return nil, err
+	}
 	return rep, nil
+}
+
+// centralLimit computes the per-sample gradients' skewness and excess
+// kurtosis along the coordinates, the random directions and every batch
+// size's principal directions, and fills in the central-limit predictions
+// γ/√B and κ/B beside the measured effect sizes.
+func (s *noiseStream) centralLimit(rep *Analysis, workers int, tick func()) error {
+	dirs := slices.Clone(s.dirs)
+	for _, at := range rep.Batches {
+		if e := at.AcrossMinibatches.EffectSize; e != nil {
+			for _, pd := range e.Principal {
+				dirs = append(dirs, pd.direction)
+			}
+		}
+	}
+	mom, err := s.perSampleShape(dirs, workers, tick)
+	if err != nil {
+		return err
+	}
+	coordG1, coordG2 := map[int]float64{}, map[int]float64{}
+	for c, j := range s.coords {
+		coordG1[j], coordG2[j] = momentShape(mom.coord[c], s.n)
+	}
+	rg1, rg2 := make([]float64, len(s.dirs)), make([]float64, len(s.dirs))
+	for r := range s.dirs {
+		rg1[r], rg2[r] = momentShape(mom.dir[r], s.n)
+	}
+	next := len(s.dirs)
+	for i := range rep.Batches {
+		at := &rep.Batches[i]
+		b := at.BatchSize
+		e := at.AcrossMinibatches.EffectSize
+		if e == nil {
+			continue
+		}
+		g1, g2 := make([]float64, len(at.coordShapes)), make([]float64, len(at.coordShapes))
+		for k := range at.coordShapes {
+			cs := &at.coordShapes[k]
+			cs.PerSampleSkewness, cs.PerSampleExcessKurtosis = coordG1[cs.Param], coordG2[cs.Param]
+			g1[k], g2[k] = cs.PerSampleSkewness, cs.PerSampleExcessKurtosis
+		}
+		predict(e.Coordinates, g1, g2, b)
+		predict(e.RandomDirections, rg1, rg2, b)
+		pg1, pg2 := make([]float64, len(e.Principal)), make([]float64, len(e.Principal))
+		for k := range e.Principal {
+			pd := &e.Principal[k]
+			pd.PerSampleSkewness, pd.PerSampleExcessKurtosis = momentShape(mom.dir[next], s.n)
+			next++
+			pd.PredictedSkewness = pd.PerSampleSkewness / math.Sqrt(float64(b))
+			pd.PredictedExcessKurtosis = pd.PerSampleExcessKurtosis / float64(b)
+			pg1[k], pg2[k] = pd.PerSampleSkewness, pd.PerSampleExcessKurtosis
+		}
+		predict(e.PrincipalDirections, pg1, pg2, b)
+	}
+	return nil
 }
 
 func (opt Options) withDefaults(p, n int) (Options, error) {
@@ -383,6 +476,23 @@ func (opt Options) withDefaults(p, n int) (Options, error) {
 	if opt.PoolCap == 0 {
 		opt.PoolCap = DefaultPoolCap
 	}
+	switch {
+	case opt.Directions < 0:
+		return opt, fmt.Errorf("noise: %d random directions, want a positive number (or 0 for %d)", opt.Directions, DefaultDirections)
+	case opt.Principal < 0:
+		return opt, fmt.Errorf("noise: %d principal directions, want a positive number (or 0 for %d)", opt.Principal, DefaultPrincipal)
+	case opt.Bootstrap < 0 || (opt.Bootstrap > 0 && opt.Bootstrap < 40):
+		return opt, fmt.Errorf("noise: %d bootstrap resamples, want at least 40 (or 0 for %d)", opt.Bootstrap, DefaultBootstrap)
+	}
+	if opt.Directions == 0 {
+		opt.Directions = DefaultDirections
+	}
+	if opt.Principal == 0 {
+		opt.Principal = DefaultPrincipal
+	}
+	if opt.Bootstrap == 0 {
+		opt.Bootstrap = DefaultBootstrap
+	}
 	if opt.HistB == 0 {
 		sorted := slices.Sorted(slices.Values(opt.BatchSizes))
 		opt.HistB = sorted[len(sorted)-1]
@@ -407,6 +517,11 @@ const (
 	streamRefCoordStable
 	streamRefParamsGauss
 	streamRefParamsStable
+	streamDirections
+	streamBootstrap
+	streamBootstrapPrincipal
+	streamShapeRef
+	streamRefPooledGauss
 )
 
 // streamID maps (kind, b, i), b and i below 2²⁹, to a PCG stream by
@@ -536,6 +651,9 @@ type noiseStream struct {
 	idx         [][]int     // per-worker index buffer
 	constant    []bool
 	constantCnt int
+	sq          []float64          // sq[t] = ‖ξ_t‖²
+	dirs        [][]float64        // random directions over the analysed coordinates
+	refs        map[int]*Reference // Gaussian references by sample size
 }
 
 // minibatchNoise computes ξ = g_B − ḡ of minibatch t of batch size len(idx)
@@ -581,6 +699,11 @@ func (s *noiseStream) run(b int, opt Options, tick func()) (*batchResult, error)
 		for k, j := range s.coords {
 			s.mat[k*s.m+t] = xi[j]
 		}
+		var sq float64
+		for _, v := range xi {
+			sq += v * v
+		}
+		s.sq[t] = sq
 		if t < s.tPool {
 			copy(s.pool[t*s.p:(t+1)*s.p], xi)
 		}
@@ -599,6 +722,14 @@ func (s *noiseStream) run(b int, opt Options, tick func()) (*batchResult, error)
 	}
 	if err := s.acrossMinibatches(b, opt, &res.at, res.fig); err != nil {
 		return nil, err
+	}
+	var sq float64
+	for _, v := range s.sq {
+		sq += v
+	}
+	res.at.MeanNoiseNormSquared = sq / float64(s.m)
+	if err := s.effectSizes(b, opt, &res.at); err != nil {
+		return nil, fmt.Errorf("noise: batch size %d, effect sizes: %w", b, err)
 	}
 	return res, nil
 }
@@ -660,6 +791,9 @@ func (s *noiseStream) acrossParams(b int, opt Options, at *AtBatch, fig *FigureD
 	}
 	if v.Pooled, err = computeSampleStats(pooled); err != nil {
 		return fmt.Errorf("noise: batch size %d, pooled across parameters: %w", b, err)
+	}
+	if err := s.pooledStandardized(b, v); err != nil {
+		return fmt.Errorf("noise: batch size %d, standardised pool: %w", b, err)
 	}
 	one := v.OneMinibatch
 	if one == nil || one.Gaussian == nil || one.Stable == nil {
@@ -1025,4 +1159,43 @@ func sortedCopy(x []float64) []float64 {
 	s := slices.Clone(x)
 	slices.Sort(s)
 	return s
+}
+
+// pooledStandardized measures the pooled sample of the analysed
+// non-constant coordinates, each divided by its standard deviation over
+// the minibatches, and a N(0, 1) sample of the same size.
+func (s *noiseStream) pooledStandardized(b int, v *AcrossParamsView) error {
+	var live []int
+	var sd []float64
+	for k, j := range s.coords {
+		if s.constant[j] {
+			continue
+		}
+		_, variance := stats.MeanVar(s.mat[k*s.m : (k+1)*s.m])
+		if !(variance > 0) {
+			continue
+		}
+		live = append(live, j)
+		sd = append(sd, math.Sqrt(variance))
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	pool := make([]float64, 0, s.tPool*len(live))
+	for t := range s.tPool {
+		row := s.pool[t*s.p : (t+1)*s.p]
+		for i, j := range live {
+			pool = append(pool, row[j]/sd[i])
+		}
+	}
+	var err error
+	if v.PooledStandardized, err = computeSampleStats(pool); err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(s.seed, streamID(streamRefPooledGauss, b, 0)))
+	for i := range pool {
+		pool[i] = r.NormFloat64()
+	}
+	v.ReferencePooled, err = computeSampleStats(pool)
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strconv"
 
@@ -29,7 +30,7 @@ func SummaryHeader() []string {
 // many samples (samples of n values each; tail_index, stable_alpha and the
 // p-values are medians, tail_index_q1/q3 the quartiles of α̂; skewness and
 // its quartiles likewise). Statistics that were not computed are empty.
-func WriteSummaryCSV(r *Report, path string) error {
+func WriteSummaryCSV(r *Analysis, path string) error {
 	if r == nil {
 		return errors.New("noise summary: nil report")
 	}
@@ -117,21 +118,27 @@ func rejects(p float64) string {
 // Names of the files WriteFiles writes into its folder.
 const (
 	SummaryCSVFile = "noise.csv"
+	CoordsCSVFile  = "noise-coords.csv"
 	PanelsBase     = "noise-panels"
 	VsBatchBase    = "noise-vs-batch"
 )
 
-// WriteFiles writes the summary table (WriteSummaryCSV), the four-panel
+// WriteFiles writes the summary table (WriteSummaryCSV), the
+// per-coordinate effect sizes (WriteCoordsCSV), the four-panel
 // figure (WritePanels) and the tail index against B (WriteVsBatch) into dir
-// and returns their paths under the keys "csv", "panels" and "vs_b" (the
+// and returns their paths under the keys "csv", "coords_csv", "panels" and "vs_b" (the
 // figures without their .png/.svg extension).
-func (r *Report) WriteFiles(dir string) (map[string]string, error) {
+func (r *Analysis) WriteFiles(dir string) (map[string]string, error) {
 	files := map[string]string{
 		"csv":    filepath.Join(dir, SummaryCSVFile),
 		"panels": filepath.Join(dir, PanelsBase),
 		"vs_b":   filepath.Join(dir, VsBatchBase),
 	}
 	if err := WriteSummaryCSV(r, files["csv"]); err != nil {
+		return nil, err
+	}
+	files["coords_csv"] = filepath.Join(dir, CoordsCSVFile)
+	if err := WriteCoordsCSV(r, files["coords_csv"]); err != nil {
 		return nil, err
 	}
 	if err := WritePanels(r, files["panels"]); err != nil {
@@ -141,4 +148,41 @@ func (r *Report) WriteFiles(dir string) (map[string]string, error) {
 		return nil, err
 	}
 	return files, nil
+}
+
+// CoordsHeader is the header of WriteCoordsCSV.
+func CoordsHeader() []string {
+	return []string{"batch_size", "param", "name", "skewness", "excess_kurtosis", "ks",
+		"per_sample_skewness", "per_sample_excess_kurtosis", "predicted_skewness", "predicted_excess_kurtosis"}
+}
+
+// WriteCoordsCSV writes, for every batch size and every analysed
+// non-constant coordinate, the effect sizes of its noise across the
+// minibatches (skewness g₁, excess kurtosis g₂, KS distance to the fitted
+// normal), the per-sample gradients' skewness γ and excess kurtosis κ
+// over the data, and the central-limit predictions γ/√B and κ/B, one row
+// each, atomically to path. param is the flat index into θ and name the
+// tensor and index ("fc1.weight[3,17]") when the oracle names its
+// parameters.
+func WriteCoordsCSV(r *Analysis, path string) error {
+	if r == nil {
+		return errors.New("noise coordinates: nil analysis")
+	}
+	rows := [][]string{CoordsHeader()}
+	for _, b := range r.Batches {
+		bs := strconv.Itoa(b.BatchSize)
+		sq := math.Sqrt(float64(b.BatchSize))
+		for _, c := range b.coordShapes {
+			rows = append(rows, []string{bs, strconv.Itoa(c.Param), c.Name, fmtFloat(c.Skewness), fmtFloat(c.ExcessKurtosis), fmtFloat(c.KS),
+				fmtFloat(c.PerSampleSkewness), fmtFloat(c.PerSampleExcessKurtosis),
+				fmtFloat(c.PerSampleSkewness / sq), fmtFloat(c.PerSampleExcessKurtosis / float64(b.BatchSize))})
+		}
+	}
+	return atomicfile.Write(path, func(f io.Writer) error {
+		w := csv.NewWriter(f)
+		if err := w.WriteAll(rows); err != nil {
+			return fmt.Errorf("noise coordinates: %w", err)
+		}
+		return nil
+	})
 }

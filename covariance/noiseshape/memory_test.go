@@ -16,7 +16,9 @@ func TestMemoryNeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := 8 * (2*1242*1000 + 2*1000*1242 + 7*1242.0)
+	// Effect sizes: 100 random directions, 500×1242 half matrix and three
+	// 500² matrices, two blocks of ⌊2¹⁹/1242⌋ = 422 per-sample gradients.
+	want := 8 * (2*1242*1000 + 2*1000*1242 + 7*1242.0 + 100*1242 + 2.5*100*1000 + 500*1242 + 3*500*500 + 2*422*1242)
 	if got != want {
 		t.Errorf("MemoryNeed = %v, want %v", got, want)
 	}

@@ -1,6 +1,8 @@
 package noiseshape
 
 import (
+	"fmt"
+
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -33,4 +35,29 @@ func (o *ModelOracle) MeanGradient(dst []float64, idx []int) error {
 	b := o.m.Gather(o.data, idx, model.Batch{})
 	_, err := o.m.Evaluate(o.theta, b, dst, 1)
 	return err
+}
+
+// PerSampleGradients stores in G (len(idx)×P, row-major) the gradient of
+// each sample's own loss (model.MLP.PerSampleGradients), for the
+// per-sample skewness and kurtosis behind the central-limit prediction.
+func (o *ModelOracle) PerSampleGradients(G []float64, idx []int) error {
+	b := o.m.Gather(o.data, idx, model.Batch{})
+	return o.m.PerSampleGradients(o.theta, b, G, 1)
+}
+
+// ParamName returns the PyTorch name of parameter j with its index inside
+// its tensor, e.g. "fc1.weight[3,17]" (row = output unit, column = input)
+// or "fc2.bias[4]".
+func (o *ModelOracle) ParamName(j int) string {
+	lo := o.m.Layout
+	for l := 0; l < lo.NumLayers(); l++ {
+		in, out := lo.Layers[l], lo.Layers[l+1]
+		if w := j - lo.WOff[l]; w >= 0 && w < in*out {
+			return fmt.Sprintf("fc%d.weight[%d,%d]", l+1, w/in, w%in)
+		}
+		if b := j - lo.BOff[l]; b >= 0 && b < out {
+			return fmt.Sprintf("fc%d.bias[%d]", l+1, b)
+		}
+	}
+	return fmt.Sprintf("θ[%d]", j)
 }

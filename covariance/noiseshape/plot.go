@@ -40,7 +40,7 @@ func colorSaS() color.Color   { return color.RGBA{R: 20, G: 110, B: 40, A: 255} 
 // fit, shares (a)'s range (its own extremes would squeeze the bulk into one
 // bar) and always states how many of its values lie outside. r must come from
 // Analyze (the samples are not in the JSON).
-func WritePanels(r *Report, path string) error {
+func WritePanels(r *Analysis, path string) error {
 	if r == nil || r.Figure == nil {
 		return errors.New("noise figure: the report holds no samples; it must come from Analyze")
 	}
@@ -100,7 +100,7 @@ func WritePanels(r *Report, path string) error {
 // index α̂ (left) and the fraction of samples rejecting normality at 5%
 // (right) for both views, with the Gaussian references, and writes
 // path+".png" and path+".svg".
-func WriteVsBatch(r *Report, path string) error {
+func WriteVsBatch(r *Analysis, path string) error {
 	if r == nil || len(r.Batches) == 0 {
 		return errors.New("noise figure: the report has no batch sizes")
 	}

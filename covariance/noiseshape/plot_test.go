@@ -59,7 +59,7 @@ func TestWriteNoiseFigures(t *testing.T) {
 	if err := WritePanels(rep, filepath.Join(dir, "x")); err == nil {
 		t.Error("WritePanels without samples: want an error")
 	}
-	if err := WriteVsBatch(&Report{}, filepath.Join(dir, "y")); err == nil {
+	if err := WriteVsBatch(&Analysis{}, filepath.Join(dir, "y")); err == nil {
 		t.Error("WriteVsBatch without batches: want an error")
 	}
 }
