@@ -16,7 +16,8 @@ import (
 const hessianExample = `sgn hessian --checkpoint out/figure-model/model.safetensors --first 2000 \
     --top-k 20 --bottom-k 5 --trace --density --full --out out/hessian
 sgn hessian --checkpoint out/mnist-model/model.safetensors --first 10000 --top-k 20 --out out/hessian-mnist
-sgn hessian --checkpoint out/figure-model/model.safetensors --layer 2 --full --save-matrix --out out/hessian-fc2`
+sgn hessian --checkpoint out/figure-model/model.safetensors --layer 2 --full --save-matrix --out out/hessian-fc2
+sgn hessian --checkpoint out/figure-model/model.safetensors --top-k 10 --save-vectors --out out/hessian-vectors`
 
 // hessFlags are the flags of 'sgn hessian' that are not analysis.Options
 // fields themselves.
@@ -48,6 +49,7 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	f.lim = limitFlags(fs, "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
 	fs.IntVar(&o.Layer, "layer", 0, "restrict to the diagonal block of layer `L` (1-based: fcL.weight and fcL.bias)")
 	fs.BoolVar(&o.SaveMatrix, "save-matrix", false, "with --full, write H, its eigenvectors and eigenvalues to hessian.safetensors")
+	fs.BoolVar(&o.SaveVectors, "save-vectors", false, "write the Lanczos eigenvectors of --top-k and --bottom-k (any P) to eigenvectors.safetensors: top_vectors k×P, top_eigenvalues, bottom_…")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the random vectors (Lanczos start, Hutchinson probes, SLQ starts)")
 	workersVar(fs, &o.Workers, "the Hessian-vector products")
 	f.out = fs.String("out", "out/hessian", "output `folder` (created if missing)")
@@ -97,7 +99,7 @@ func runHessian(a *app, args []string) error {
 	// figures, its matrix) never stay beside this run's hessian.json; they
 	// go only once this run has succeeded, so bad input loses nothing.
 	var stale []string
-	for _, n := range []string{analysis.MatrixFile, analysis.DensityBase + ".png", analysis.DensityBase + ".svg", analysis.SpectrumBase + ".png", analysis.SpectrumBase + ".svg"} {
+	for _, n := range []string{analysis.MatrixFile, analysis.VectorsFile, analysis.DensityCSV, analysis.DensityBase + ".png", analysis.DensityBase + ".svg", analysis.SpectrumBase + ".png", analysis.SpectrumBase + ".svg"} {
 		if !slices.Contains(rep.Files, n) {
 			stale = append(stale, n)
 		}
@@ -140,6 +142,8 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 		return usagef("--layer %d: layers count from 1 (fc1)", o.Layer)
 	case o.SaveMatrix && !o.Full:
 		return usagef("--save-matrix needs --full (it writes the assembled matrix)")
+	case o.SaveVectors && o.TopK+o.BottomK == 0:
+		return usagef("--save-vectors needs --top-k or --bottom-k (it writes the Lanczos eigenvectors)")
 	case o.Workers < 1:
 		return checkWorkers(o.Workers)
 	case o.TopK+o.BottomK == 0 && !o.Trace && !o.Density && !o.Full:

@@ -285,6 +285,7 @@ func TestHessianBadInput(t *testing.T) {
 		{"layer > L", []string{"--checkpoint", ck, "--layer", "3"}, 2, []string{"--layer 3", "2 layers"}},
 		{"negative k", []string{"--checkpoint", ck, "--top-k", "-1"}, 2, []string{"--top-k -1"}},
 		{"save without full", []string{"--checkpoint", ck, "--save-matrix"}, 2, []string{"--save-matrix", "--full"}},
+		{"vectors without Lanczos", []string{"--checkpoint", ck, "--top-k", "0", "--trace", "--save-vectors"}, 2, []string{"--save-vectors needs --top-k or --bottom-k"}},
 		{"bad memory", []string{"--checkpoint", ck, "--full", "--max-memory", "lots"}, 2, []string{"--max-memory"}},
 		{"first and random", []string{"--checkpoint", ck, "--random", "10"}, 2, []string{"first 50", "random 10"}},
 		{"no checkpoint file", []string{"--checkpoint", missing}, 1, []string{missing}},

@@ -41,6 +41,9 @@ type Options struct {
 	// Krylov dimension (0: min(n, max(300, 10·max(TopK, BottomK)))).
 	TopK, BottomK, MaxIter int
 	Tol                    float64
+	// SaveVectors writes the Lanczos eigenvectors to eigenvectors.safetensors
+	// (for any P: they are the k vectors Lanczos returns).
+	SaveVectors bool
 	// Trace asks for Hutchinson's estimate (hessian.Hutchinson), stopping
 	// at relative standard error TraceTol (after 10 probes) or TraceMax
 	// probes.

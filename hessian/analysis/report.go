@@ -7,10 +7,15 @@ import (
 
 // Names of the output files inside the output folder.
 const (
-	JSONFile     = "hessian.json"
-	MatrixFile   = "hessian.safetensors"
-	DensityBase  = "density"
+	JSONFile    = "hessian.json"
+	MatrixFile  = "hessian.safetensors"
+	DensityBase = "density"
+	// DensityCSV holds the curve of density.png: columns lambda and
+	// density, the Gaussian-smoothed SLQ density on its grid.
+	DensityCSV   = "density.csv"
 	SpectrumBase = "spectrum"
+	// VectorsFile holds the Lanczos eigenvectors (Options.SaveVectors).
+	VectorsFile = "eigenvectors.safetensors"
 )
 
 // Report is hessian.json. Eigenvalues are of H, the Hessian of the mean

@@ -1,13 +1,17 @@
 package analysis
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/seed"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/mat"
@@ -43,7 +47,68 @@ func (r *runner) lanczos() error {
 		return err
 	}
 	rep.Files = append(rep.Files, SpectrumBase+".png", SpectrumBase+".svg")
+	if o.SaveVectors {
+		if err := saveVectors(filepath.Join(o.OutDir, VectorsFile), sp, rep); err != nil {
+			return err
+		}
+		rep.Files = append(rep.Files, VectorsFile)
+	}
 	return nil
+}
+
+// saveVectors writes the Lanczos eigenpairs of sp as safetensors, float64,
+// in PyTorch's layout: top_vectors (k×n, row i the unit eigenvector of
+// top_eigenvalues[i], descending), bottom_vectors and bottom_eigenvalues
+// (ascending) likewise, n the dimension analysed (P, or the layer's block,
+// whose range in θ the metadata gives).
+func saveVectors(path string, sp *hessian.Spectrum, rep *Report) error {
+	var ts []data.Tensor
+	for _, s := range []struct {
+		name string
+		vals []float64
+		vecs *mat.Dense
+	}{{"top", sp.Top, sp.TopVectors}, {"bottom", sp.Bottom, sp.BottomVectors}} {
+		if len(s.vals) == 0 || s.vecs == nil {
+			continue
+		}
+		n, k := s.vecs.Dims()
+		rows := make([]float64, k*n)
+		for i := 0; i < k; i++ {
+			for j := 0; j < n; j++ {
+				rows[i*n+j] = s.vecs.At(j, i)
+			}
+		}
+		ts = append(ts,
+			data.Tensor{Name: s.name + "_vectors", DType: data.DTypeF64, Shape: []int{k, n}, F64: rows},
+			data.Tensor{Name: s.name + "_eigenvalues", DType: data.DTypeF64, Shape: []int{k}, F64: append([]float64(nil), s.vals...)})
+	}
+	meta, err := fileMeta(rep, "top_vectors: row i is the unit eigenvector of top_eigenvalues[i] (descending), by Lanczos; bottom_vectors and bottom_eigenvalues (ascending) likewise; block: the range of θ the vectors index")
+	if err != nil {
+		return err
+	}
+	return data.WriteSafetensors(path, ts, meta)
+}
+
+// fileMeta is the safetensors metadata of an output file: the run's
+// description and what the tensors are.
+func fileMeta(rep *Report, description string) (map[string]string, error) {
+	cfg, err := json.Marshal(rep.Config)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := json.Marshal(rep.Data)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{
+		"format":      "sgn hessian",
+		"version":     rep.Version,
+		"checkpoint":  rep.Checkpoint,
+		"config":      string(cfg),
+		"data":        string(sel),
+		"block":       fmt.Sprintf("[%d, %d)", rep.Block[0], rep.Block[1]),
+		"description": description,
+	}, nil
 }
 
 // trace estimates the trace by Hutchinson's method.
@@ -92,7 +157,18 @@ func (r *runner) density() error {
 	if err := hessian.PlotDensity(d, sg, filepath.Join(o.OutDir, DensityBase), "Hessian spectral density (SLQ), "+r.title); err != nil {
 		return err
 	}
-	r.rep.Files = append(r.rep.Files, DensityBase+".png", DensityBase+".svg")
+	grid, phi := d.Curve(sg)
+	if err := atomicfile.Write(filepath.Join(o.OutDir, DensityCSV), func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintln(bw, "lambda,density")
+		for i := range grid {
+			fmt.Fprintf(bw, "%s,%s\n", strconv.FormatFloat(grid[i], 'g', -1, 64), strconv.FormatFloat(phi[i], 'g', -1, 64))
+		}
+		return bw.Flush()
+	}); err != nil {
+		return err
+	}
+	r.rep.Files = append(r.rep.Files, DensityBase+".png", DensityBase+".svg", DensityCSV)
 	r.timings["density"] = time.Since(t0).Seconds()
 	return nil
 }
@@ -171,22 +247,9 @@ func saveMatrix(path string, H *mat.SymDense, vecs *mat.Dense, vals []float64, r
 	if vr.Stride != n {
 		return fmt.Errorf("internal: unexpected storage of the eigenvectors")
 	}
-	cfg, err := json.Marshal(rep.Config)
+	meta, err := fileMeta(rep, "hessian: H (P×P) of the mean cross-entropy; eigenvectors: column i is the unit eigenvector of eigenvalues[i]; eigenvalues ascending")
 	if err != nil {
 		return err
-	}
-	sel, err := json.Marshal(rep.Data)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{
-		"format":      "sgn hessian",
-		"version":     rep.Version,
-		"checkpoint":  rep.Checkpoint,
-		"config":      string(cfg),
-		"data":        string(sel),
-		"block":       fmt.Sprintf("[%d, %d)", rep.Block[0], rep.Block[1]),
-		"description": "hessian: H (P×P) of the mean cross-entropy; eigenvectors: column i is the unit eigenvector of eigenvalues[i]; eigenvalues ascending",
 	}
 	return data.WriteSafetensors(path, []data.Tensor{
 		{Name: "hessian", DType: data.DTypeF64, Shape: []int{n, n}, F64: a},

@@ -73,3 +73,34 @@ func SaveCanvas(s Size, base string, drawOn func(draw.Canvas)) error {
 	}
 	return nil
 }
+
+// SaveGridTitled is SaveGrid with title centred above the tiles (one line
+// per line of title, in the font of a plot's title).
+func SaveGridTitled(grid [][]*plot.Plot, tiles draw.Tiles, s Size, title, base string) error {
+	return SaveCanvas(s, base, func(dc draw.Canvas) {
+		DrawTitle(&dc, title)
+		canvases := plot.Align(grid, tiles, dc)
+		for i := range grid {
+			for j := range grid[i] {
+				if grid[i][j] != nil {
+					grid[i][j].Draw(canvases[i][j])
+				}
+			}
+		}
+	})
+}
+
+// DrawTitle draws title centred at the top of dc, in the font of a plot's
+// title with a margin around it, and shrinks dc to the space below it.
+func DrawTitle(dc *draw.Canvas, title string) {
+	if title == "" {
+		return
+	}
+	sty := plot.New().Title.TextStyle
+	h := sty.Height(title)
+	pad := sty.Font.Size / 2
+	pt := vg.Point{X: dc.Center().X, Y: dc.Max.Y - pad}
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+	dc.FillText(sty, pt, title)
+	dc.Max.Y -= h + 2*pad
+}
