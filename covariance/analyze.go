@@ -521,7 +521,7 @@ func (a *Analysis) Verdict() string {
 	if c.Fit == nil {
 		return fmt.Sprintf("undecided: only %d points in the window, too few for a fit", c.Selected)
 	}
-	s := fmt.Sprintf("slope %.3f, r %.3f, median ratio %.3f over %d eigenvalues", c.Fit.Slope, c.Fit.R, c.MedianRatio, c.Selected)
+	s := fmt.Sprintf("slope %.3f (95%% CI %.3f to %.3f), r %.3f, median ratio %.3f over %d eigenvalues", c.Fit.Slope, c.Fit.SlopeCI95[0], c.Fit.SlopeCI95[1], c.Fit.R, c.MedianRatio, c.Selected)
 	if c.Agrees() {
 		return "agrees with C = H/B: " + s
 	}

@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // The paper's window of Hessian eigenvalues compared with the noise
@@ -58,12 +59,24 @@ func (w Window) Contains(x float64) bool { return x > w.Min && x < w.Max }
 
 // LogLogFit is the least-squares line log₁₀ y = Intercept + Slope·log₁₀ x
 // through N points, and Pearson's correlation R of the two logs.
+// SlopeStdErr is the slope's standard error √(Σ residual²/(N − 2)/Σ(log₁₀ x −
+// mean)²) and SlopeCI95 its 95% interval, Slope ± t(0.975, N − 2)·SlopeStdErr
+// (ordinary least squares with independent Gaussian residuals; Student's t).
+// Decades is the span of the fitted x, log₁₀(max x/min x): a slope fitted
+// over less than a decade says little about a power law.
 type LogLogFit struct {
-	Slope     float64 `json:"loglog_slope"`
-	Intercept float64 `json:"loglog_intercept"`
-	R         float64 `json:"pearson_r"`
-	N         int     `json:"fit_points"`
+	Slope       float64    `json:"loglog_slope"`
+	Intercept   float64    `json:"loglog_intercept"`
+	R           float64    `json:"pearson_r"`
+	N           int        `json:"fit_points"`
+	SlopeStdErr float64    `json:"slope_stderr"`
+	SlopeCI95   [2]float64 `json:"slope_ci95"`
+	Decades     float64    `json:"fit_decades"`
 }
+
+// MinFitDecades is the span of λ/B below which a Comparison warns that its
+// slope says little.
+const MinFitDecades = 1.0
 
 // FitLogLog fits log₁₀ y on log₁₀ x by ordinary least squares and returns
 // the line and Pearson's r of the logs. It needs at least MinFitPoints
@@ -90,7 +103,18 @@ func FitLogLog(x, y []float64) (LogLogFit, error) {
 	if slices.Min(ly) == slices.Max(ly) {
 		r = 0
 	}
-	return LogLogFit{Slope: b, Intercept: a, R: r, N: len(x)}, nil
+	f := LogLogFit{Slope: b, Intercept: a, R: r, N: len(x), Decades: slices.Max(lx) - slices.Min(lx)}
+	mx := stat.Mean(lx, nil)
+	var sxx, ssr float64
+	for i := range lx {
+		sxx += (lx[i] - mx) * (lx[i] - mx)
+		e := ly[i] - a - b*lx[i]
+		ssr += e * e
+	}
+	f.SlopeStdErr = math.Sqrt(ssr / float64(len(x)-2) / sxx)
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(x) - 2)}.Quantile(0.975)
+	f.SlopeCI95 = [2]float64{b - t*f.SlopeStdErr, b + t*f.SlopeStdErr}
+	return f, nil
 }
 
 // Comparison is the test of C = H/B in the eigenbasis of H for one batch
@@ -202,6 +226,9 @@ func Compare(lambda []float64, sigma mat.Symmetric, meanProj []float64, batchSiz
 	if len(c.X) >= MinFitPoints {
 		if f, err := FitLogLog(c.X, c.Y); err == nil {
 			c.Fit = &f
+			if f.Decades < MinFitDecades {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("the fit spans %.2g decades of λ/B (< %g): its slope says little about C ∝ H", f.Decades, MinFitDecades))
+			}
 		} else {
 			c.Warnings = append(c.Warnings, "no log–log fit: "+err.Error())
 		}

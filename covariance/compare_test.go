@@ -308,3 +308,44 @@ func TestAnalyzeWorkersBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestFitLogLogInterval: the slope's standard error and 95% interval on
+// four points worked by hand: log x = 0, 1, 2, 3, log y = 0, 1.1, 1.9, 3.0
+// give slope 4.9/5 = 0.98, residuals ∓0.03, ±0.09, so Σe² = 0.018,
+// se = √(0.018/2/5) and the interval 0.98 ± t·se with Student's quantile
+// for 2 degrees of freedom in closed form, t(p) = (2p − 1)/√(2p(1 − p)) at
+// p = 0.975 (4.3027); span 3 decades.
+func TestFitLogLogInterval(t *testing.T) {
+	x := []float64{1, 10, 100, 1000}
+	y := []float64{1, math.Pow(10, 1.1), math.Pow(10, 1.9), 1000}
+	f, err := FitLogLog(x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := math.Sqrt(0.018 / 2 / 5)
+	t975 := 0.95 / math.Sqrt(2*0.975*0.025)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"slope", f.Slope, 0.98}, {"stderr", f.SlopeStdErr, se},
+		{"low", f.SlopeCI95[0], 0.98 - t975*se}, {"high", f.SlopeCI95[1], 0.98 + t975*se}, {"decades", f.Decades, 3},
+	} {
+		if math.Abs(c.got-c.want) > 1e-9 {
+			t.Errorf("%s = %.12g, want %.12g", c.name, c.got, c.want)
+		}
+	}
+	// Points spanning half a decade: the comparison warns.
+	lam := []float64{0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.17}
+	sig := mat.NewSymDense(len(lam), nil)
+	for i, l := range lam {
+		sig.SetSym(i, i, l*(1+0.1*float64(i%3)))
+	}
+	c, err := Compare(lam, sig, nil, 4, Window{Min: 1e-4, Max: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.Contains(w, "decades of λ/B") }) {
+		t.Errorf("a fit over %.2f decades: warnings %q", c.Fit.Decades, c.Warnings)
+	}
+}

@@ -119,24 +119,28 @@ func (c *pairProgress) update(i int, stage Stage, done, total int) {
 // first batch size, flat, then the full analysis. It marshals to the
 // snake_case keys of covariance.json.
 type Headline struct {
-	NumParams       int       `json:"num_params"`
-	NumSamples      int       `json:"num_samples"`
-	BatchSize       int       `json:"batch_size"`
-	Selected        int       `json:"selected"`
-	LogLogSlope     *float64  `json:"loglog_slope"`
-	LogLogIntercept *float64  `json:"loglog_intercept"`
-	PearsonR        *float64  `json:"pearson_r"`
-	MedianRatio     float64   `json:"median_ratio"`
-	RelFrobenius    *float64  `json:"rel_frobenius"`
-	TopRatios       []float64 `json:"top_ratios"`
-	OffdiagRatio    float64   `json:"offdiag_ratio"`
-	TraceSigma      float64   `json:"trace_sigma"`
-	BSimple         *float64  `json:"b_simple"`
-	Loss            float64   `json:"loss"`
-	Accuracy        float64   `json:"accuracy"`
-	Agrees          bool      `json:"agrees"`
-	Verdict         string    `json:"verdict"`
-	Warnings        []string  `json:"warnings,omitempty"`
+	NumParams   int      `json:"num_params"`
+	NumSamples  int      `json:"num_samples"`
+	BatchSize   int      `json:"batch_size"`
+	Selected    int      `json:"selected"`
+	LogLogSlope *float64 `json:"loglog_slope"`
+	// SlopeCI95 is the slope's 95% interval (LogLogFit.SlopeCI95) and
+	// FitDecades the span of λ/B fitted.
+	SlopeCI95       *[2]float64 `json:"loglog_slope_ci95"`
+	FitDecades      *float64    `json:"fit_decades"`
+	LogLogIntercept *float64    `json:"loglog_intercept"`
+	PearsonR        *float64    `json:"pearson_r"`
+	MedianRatio     float64     `json:"median_ratio"`
+	RelFrobenius    *float64    `json:"rel_frobenius"`
+	TopRatios       []float64   `json:"top_ratios"`
+	OffdiagRatio    float64     `json:"offdiag_ratio"`
+	TraceSigma      float64     `json:"trace_sigma"`
+	BSimple         *float64    `json:"b_simple"`
+	Loss            float64     `json:"loss"`
+	Accuracy        float64     `json:"accuracy"`
+	Agrees          bool        `json:"agrees"`
+	Verdict         string      `json:"verdict"`
+	Warnings        []string    `json:"warnings,omitempty"`
 
 	Analysis *Analysis `json:"analysis"`
 }
@@ -151,8 +155,8 @@ func NewHeadline(r *Analysis) Headline {
 		Agrees: c.Agrees(), Verdict: r.Verdict(), Warnings: c.Warnings, Analysis: r,
 	}
 	if c.Fit != nil {
-		s, i, pr := c.Fit.Slope, c.Fit.Intercept, c.Fit.R
-		h.LogLogSlope, h.LogLogIntercept, h.PearsonR = &s, &i, &pr
+		s, i, pr, ci, dec := c.Fit.Slope, c.Fit.Intercept, c.Fit.R, c.Fit.SlopeCI95, c.Fit.Decades
+		h.LogLogSlope, h.LogLogIntercept, h.PearsonR, h.SlopeCI95, h.FitDecades = &s, &i, &pr, &ci, &dec
 	}
 	return h
 }

@@ -58,12 +58,24 @@ func WriteFigure(path string, panels []Panel) error {
 	if len(panels) == 0 {
 		return errors.New("covariance figure: no panels")
 	}
-	rows := make([]*figureRow, len(panels))
-	for i, p := range panels {
+	// One colour scale for every row: the heat maps of the models compare.
+	vmax := math.Inf(-1)
+	for _, p := range panels {
 		if p.Analysis == nil || len(p.Analysis.Comparisons) == 0 || p.Analysis.Sigma == nil {
 			return fmt.Errorf("covariance figure: panel %q has no analysis", p.Name)
 		}
-		r, err := newFigureRow(p)
+		cm, hm := heatValues(p.Analysis)
+		for i := range cm {
+			vmax = max(vmax, cm[i], hm[i])
+		}
+	}
+	if math.IsInf(vmax, 0) || math.IsNaN(vmax) {
+		return errors.New("covariance figure: the top blocks are zero")
+	}
+	vmax = math.Ceil(vmax*2) / 2
+	rows := make([]*figureRow, len(panels))
+	for i, p := range panels {
+		r, err := newFigureRow(p, vmax-heatDecades, vmax)
 		if err != nil {
 			return err
 		}
@@ -71,12 +83,38 @@ func WriteFigure(path string, panels []Panel) error {
 	}
 	h := rowHeight * vg.Length(len(panels))
 	return figure.SaveCanvas(figure.Size{Width: figWidth, Height: h}, path, func(dc draw.Canvas) {
+		// A margin around the figure: no title or label touches the edge.
+		dc = draw.Crop(dc, figMargin, -figMargin, figMargin, -figMargin)
+		rh := (dc.Max.Y - dc.Min.Y) / vg.Length(len(rows))
 		for i, r := range rows {
-			top := h - rowHeight*vg.Length(i)
+			top := dc.Max.Y - rh*vg.Length(i)
 			r.draw(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-				Min: vg.Point{X: 0, Y: top - rowHeight}, Max: vg.Point{X: figWidth, Y: top}}})
+				Min: vg.Point{X: dc.Min.X, Y: top - rh}, Max: vg.Point{X: dc.Max.X, Y: top}}})
 		}
 	})
+}
+
+// figMargin is the blank margin around the figure.
+const figMargin = 0.2 * vg.Inch
+
+// heatValues returns log₁₀|UᵀCU| and log₁₀|UᵀHU/B| (−Inf off the diagonal)
+// on the top HeatmapK block of a, row-major, at the first batch size.
+func heatValues(a *Analysis) (cm, hm []float64) {
+	k := a.HeatmapK
+	B := float64(a.Comparisons[0].BatchSize)
+	cm = make([]float64, k*k)
+	hm = make([]float64, k*k)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			cm[i*k+j] = math.Log10(math.Abs(a.Sigma.At(i, j) / B))
+			if i == j {
+				hm[i*k+j] = math.Log10(math.Abs(a.Lambda[i] / B))
+			} else {
+				hm[i*k+j] = math.Inf(-1)
+			}
+		}
+	}
+	return cm, hm
 }
 
 // figureRow holds the plots of one model's row: the scatter, the heat maps
@@ -87,8 +125,9 @@ type figureRow struct {
 	colorBar *plot.Plot
 }
 
-// newFigureRow builds the plots of one model's row.
-func newFigureRow(p Panel) (*figureRow, error) {
+// newFigureRow builds the plots of one model's row, its heat maps on the
+// colour scale [vmin, vmax] (log₁₀ of the entries).
+func newFigureRow(p Panel, vmin, vmax float64) (*figureRow, error) {
 	a := p.Analysis
 	sc, err := scatterPlot(p)
 	if err != nil {
@@ -97,25 +136,7 @@ func newFigureRow(p Panel) (*figureRow, error) {
 	r := &figureRow{scatter: sc}
 	k := a.HeatmapK
 	B := float64(a.Comparisons[0].BatchSize)
-	cm := make([]float64, k*k)
-	hm := make([]float64, k*k)
-	vmax := math.Inf(-1)
-	for i := 0; i < k; i++ {
-		for j := 0; j < k; j++ {
-			cm[i*k+j] = math.Log10(math.Abs(a.Sigma.At(i, j) / B))
-			if i == j {
-				hm[i*k+j] = math.Log10(math.Abs(a.Lambda[i] / B))
-			} else {
-				hm[i*k+j] = math.Inf(-1)
-			}
-			vmax = max(vmax, cm[i*k+j], hm[i*k+j])
-		}
-	}
-	if math.IsInf(vmax, 0) || math.IsNaN(vmax) {
-		return nil, fmt.Errorf("covariance figure: panel %q: the top block is zero", p.Name)
-	}
-	vmax = math.Ceil(vmax*2) / 2
-	vmin := vmax - heatDecades
+	cm, hm := heatValues(a)
 	cmap := moreland.ExtendedBlackBody()
 	cmap.SetMin(vmin)
 	cmap.SetMax(vmax)
@@ -158,7 +179,13 @@ func scatterPlot(p Panel) (*plot.Plot, error) {
 	a := p.Analysis
 	first := a.Comparisons[0]
 	pl := plot.New()
-	pl.Title.Text = fmt.Sprintf("%s: uᵢᵀCuᵢ against λᵢ/B for %g < λᵢ < %g", p.Name, first.Window.Min, first.Window.Max)
+	// The eigenvalues the points are (not the window asked for, which
+	// they may fill only in part).
+	pl.Title.Text = fmt.Sprintf("%s: cᵢ against λᵢ/B, %d eigenvalues", p.Name, first.Selected)
+	if len(first.X) > 0 {
+		B := float64(first.BatchSize)
+		pl.Title.Text += fmt.Sprintf(" in [%.2g, %.2g]", slices.Min(first.X)*B, slices.Max(first.X)*B)
+	}
 	// Short axis label: gonum/plot v0.17 pads a log axis as if a centred
 	// label sat at the right end, so a long one would squeeze the data.
 	pl.X.Label.Text = "λᵢ/B (nats)"
@@ -212,7 +239,10 @@ func scatterPlot(p Panel) (*plot.Plot, error) {
 		fit.LineStyle.Width = vg.Points(1.5)
 		fit.LineStyle.Color = color.RGBA{R: 200, A: 255}
 		pl.Add(fit)
-		pl.Legend.Add(fmt.Sprintf("least squares (B = %d): slope %.2f, r %.3f", first.BatchSize, f.Slope, f.R), fit)
+		pl.Legend.Add(fmt.Sprintf("least squares (B = %d): slope %.2f (95%% CI %.2f to %.2f), r %.3f", first.BatchSize, f.Slope, f.SlopeCI95[0], f.SlopeCI95[1], f.R), fit)
+		if f.Decades < MinFitDecades {
+			pl.Legend.Add(fmt.Sprintf("warning: the fit spans %.2g decades of λ/B", f.Decades))
+		}
 	}
 	pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = lo, hi, lo, hi
 	styleFonts(pl)

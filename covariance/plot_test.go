@@ -39,7 +39,7 @@ func TestWriteFigure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"C = H/B", "exact: u", "again: u", "B = 16: 20 points", "B = 4: 20 points", "slope 1.00, r 1.000", "UᵀCU, top 12", "λᵢ/B (nats)", "log₁₀ |entry|"} {
+	for _, want := range []string{"C = H/B", "exact: cᵢ against λᵢ/B, 20 eigenvalues in [", "again: cᵢ", "B = 16: 20 points", "B = 4: 20 points", "slope 1.00 (95% CI 1.00 to 1.00), r 1.000", "UᵀCU, top 12", "λᵢ/B (nats)", "log₁₀ |entry|"} {
 		if !strings.Contains(string(svg), want) {
 			t.Errorf("the SVG lacks %q", want)
 		}
