@@ -1,6 +1,7 @@
 package equilibrium
 
 import (
+	"fmt"
 	"image/color"
 	"math"
 	"sort"
@@ -19,51 +20,144 @@ var (
 	colGrey = color.RGBA{R: 150, G: 150, B: 150, A: 255}
 )
 
+// Font sizes of the figure (points): readable at its written size and when
+// the 36 cm figure is scaled to a page's width.
+const (
+	eqTitleSize  = 13
+	eqLabelSize  = 12
+	eqTickSize   = 10
+	eqLegendSize = 11
+)
+
+// legendEntry is one line of the figure's shared legend.
+type legendEntry struct {
+	name string
+	th   []plot.Thumbnailer
+}
+
+// numericallyZero reports whether λ is zero within the precision of the
+// eigendecomposition, |λ| ≤ P·ε·λmax (Golub & Van Loan, Matrix
+// Computations, 4th ed., §8.1: the eigenvalues of a symmetric matrix are
+// computed to an absolute error of order ε‖H‖₂): its direction is
+// degenerate, its v meaningless on a log axis.
+func numericallyZero(lambda, lambdaMax float64, p int) bool {
+	return math.Abs(lambda) <= float64(p)*0x1p-52*lambdaMax
+}
+
 // SaveFigure draws the three panels (vᵢ against λᵢ with the predictions;
 // λᵢvᵢ against λᵢ; the fraction of E‖θ − θ₀‖² in the top-k eigenspace
-// against k) and writes base.png and base.svg.
+// against k) beside their shared legend, under a title that says which
+// directions are left out of the log axes (λᵢ < 0 and the numerically zero
+// ones), and writes base.png and base.svg.
 func (r *Report) SaveFigure(base string) error {
-	pv, err := r.variancePlot(false)
+	pv, entries, err := r.variancePlot(false)
 	if err != nil {
 		return err
 	}
-	pt, err := r.variancePlot(true)
+	pt, _, err := r.variancePlot(true)
 	if err != nil {
 		return err
 	}
-	pf, err := r.fractionPlot()
+	pf, fracEntries, err := r.fractionPlot()
 	if err != nil {
 		return err
 	}
-	grid := [][]*plot.Plot{{pv, pt, pf}}
-	return figure.SaveGrid(grid, draw.Tiles{Rows: 1, Cols: 3, PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2},
-		figure.Size{Width: 33 * vg.Centimeter, Height: 11 * vg.Centimeter}, base)
+	entries = append(entries, fracEntries...)
+	leg := plot.New()
+	leg.HideAxes()
+	leg.Legend.Top, leg.Legend.Left = true, true
+	leg.Legend.TextStyle.Font.Size = vg.Points(eqLegendSize)
+	leg.Legend.ThumbnailWidth = vg.Points(24)
+	for _, e := range entries {
+		leg.Legend.Add(e.name, e.th...)
+	}
+	title := "SGD and SGLD around θ₀ along the Hessian's eigendirections"
+	if note := r.leftOutNote(); note != "" {
+		title += "\n" + note
+	}
+	size := figure.Size{Width: 36 * vg.Centimeter, Height: 13 * vg.Centimeter}
+	return figure.SaveCanvas(size, base, func(dc draw.Canvas) {
+		dc = draw.Crop(dc, vg.Millimeter*2, -vg.Millimeter*2, vg.Millimeter*2, -vg.Millimeter*1)
+		figure.DrawTitle(&dc, title)
+		w := dc.Max.X - dc.Min.X
+		panels := draw.Crop(dc, 0, -0.2*w, 0, 0)
+		legend := draw.Crop(dc, 0.81*w, 0, 0, 0)
+		grid := [][]*plot.Plot{{pv, pt, pf}}
+		cs := plot.Align(grid, draw.Tiles{Rows: 1, Cols: 3, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2}, panels)
+		for j, p := range grid[0] {
+			p.Draw(cs[0][j])
+		}
+		leg.Draw(legend)
+	})
+}
+
+// leftOutNote says which directions the log axes leave out: λᵢ < 0 and the
+// numerically zero ones (numericallyZero); "" when none.
+func (r *Report) leftOutNote() string {
+	neg, zero := 0, 0
+	lmax := r.lambdaMax()
+	for _, d := range r.Directions {
+		switch {
+		case numericallyZero(d.Lambda, lmax, r.Minimum.NumParams):
+			zero++
+		case d.Lambda < 0:
+			neg++
+		}
+	}
+	var parts []string
+	if neg > 0 {
+		parts = append(parts, fmt.Sprintf("%d with λᵢ < 0", neg))
+	}
+	if zero > 0 {
+		parts = append(parts, fmt.Sprintf("%d with |λᵢ| ≤ Pε·λmax = %.1e (numerically zero, degenerate)", zero, float64(r.Minimum.NumParams)*0x1p-52*lmax))
+	}
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("(of %d directions, %s are not drawn)", len(r.Directions), parts[0])
+	}
+	return fmt.Sprintf("(of %d directions, %s and %s are not drawn)", len(r.Directions), parts[0], parts[1])
+}
+
+// lambdaMax is the largest eigenvalue among the directions.
+func (r *Report) lambdaMax() float64 {
+	m := 0.0
+	for _, d := range r.Directions {
+		m = math.Max(m, d.Lambda)
+	}
+	return m
+}
+
+// styleEq sets the figure's fonts and log tick markers on a panel.
+func styleEq(p *plot.Plot) {
+	p.Title.TextStyle.Font.Size = vg.Points(eqTitleSize)
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font.Size = vg.Points(eqLabelSize)
+		ax.Tick.Label.Font.Size = vg.Points(eqTickSize)
+	}
 }
 
 // variancePlot draws vᵢ (or λᵢvᵢ when temp) against λᵢ, log-log:
 // equilibrated directions with 95% intervals, the others grey, and the
-// three predictions.
-func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
+// three predictions; directions with λᵢ ≤ 0 or numerically zero are left
+// out. It returns the legend entries of its series.
+func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 	p := plot.New()
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: 1}, plot.LogTicks{Prec: 1}
+	p.X.Scale, p.Y.Scale = figure.LogScale{}, figure.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = figure.LogTicks{MaxLabels: 6}, figure.LogTicks{MaxLabels: 7}
 	p.X.Label.Text = "λᵢ (Hessian eigenvalue)"
 	if temp {
 		p.Title.Text = "temperature λᵢvᵢ"
 		p.Y.Label.Text = "λᵢ·Var(uᵢᵀθ)"
 	} else {
-		p.Title.Text = "Var(uᵢᵀθ) along Hessian eigendirections"
+		p.Title.Text = "variance vᵢ along uᵢ"
 		p.Y.Label.Text = "vᵢ = Var(uᵢᵀθ)"
 	}
-	// One legend, in the temperature panel's empty lower right.
-	legend := temp
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
-	addLegend := func(name string, th ...plot.Thumbnailer) {
-		if legend {
-			p.Legend.Add(name, th...)
-		}
-	}
+	styleEq(p)
+	p.Add(plotter.NewGrid())
+	var entries []legendEntry
+	add := func(name string, th ...plot.Thumbnailer) { entries = append(entries, legendEntry{name, th}) }
 	scale := func(lam, v float64) float64 {
 		if temp {
 			return lam * v
@@ -85,10 +179,15 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 			return d.VarSGLD, float64(d.VarSGLDCI95[0]), float64(d.VarSGLDCI95[1])
 		}, func(d Direction) float64 { return float64(d.PredSGLD) }, draw.TriangleGlyph{}},
 	}
+	lmax := r.lambdaMax()
+	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	extend := func(x, y float64) {
+		xlo, xhi, ylo, yhi = math.Min(xlo, x), math.Max(xhi, x), math.Min(ylo, y), math.Max(yhi, y)
+	}
 	var eq []Direction
 	var other plotter.XYs
 	for _, d := range r.Directions {
-		if d.Lambda <= 0 {
+		if d.Lambda <= 0 || numericallyZero(d.Lambda, lmax, r.Minimum.NumParams) {
 			continue
 		}
 		if d.Equilibrated {
@@ -98,6 +197,7 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 		for _, s := range ss {
 			if v, _, _ := s.val(d); v > 0 {
 				other = append(other, plotter.XY{X: d.Lambda, Y: scale(d.Lambda, v)})
+				extend(d.Lambda, scale(d.Lambda, v))
 			}
 		}
 	}
@@ -105,11 +205,11 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 	if len(other) > 0 {
 		sc, err := plotter.NewScatter(other)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = colGrey, draw.CrossGlyph{}, vg.Points(2)
+		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = colGrey, draw.CrossGlyph{}, vg.Points(2.5)
 		p.Add(sc)
-		addLegend("not equilibrated", sc)
+		add("not equilibrated (SGD and SGLD)", sc)
 	}
 	for _, s := range ss {
 		var pts plotter.XYs
@@ -120,12 +220,24 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 			if !(v > 0) {
 				continue
 			}
+			// An interval bound that is unknown (NaN, null in the JSON) or
+			// on the wrong side is drawn at the point.
+			if !(hi >= v) {
+				hi = v
+			}
+			if !(lo <= v) {
+				lo = v
+			}
 			y := scale(d.Lambda, v)
 			pts = append(pts, plotter.XY{X: d.Lambda, Y: y})
+			extend(d.Lambda, y)
 			l := scale(d.Lambda, math.Max(lo, v*1e-3))
 			errs = append(errs, struct{ Low, High float64 }{y - l, scale(d.Lambda, hi) - y})
+			extend(d.Lambda, l)
+			extend(d.Lambda, scale(d.Lambda, hi))
 			if pv := s.pred(d); pv > 0 {
 				pred = append(pred, plotter.XY{X: d.Lambda, Y: scale(d.Lambda, pv)})
+				extend(d.Lambda, scale(d.Lambda, pv))
 			}
 		}
 		if len(pts) == 0 {
@@ -133,31 +245,31 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 		}
 		sc, err := plotter.NewScatter(pts)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = s.col, s.shp, vg.Points(2.2)
+		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = s.col, s.shp, vg.Points(2.5)
 		eb, err := plotter.NewYErrorBars(struct {
 			plotter.XYs
 			plotter.YErrors
 		}{pts, errs})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		eb.LineStyle.Color = s.col
 		p.Add(sc, eb)
-		addLegend(s.name+" measured (95%)", sc)
+		add(s.name+" measured, 95% interval", sc)
 		if len(pred) > 1 {
 			ln, err := plotter.NewLine(pred)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			ln.Color, ln.Dashes = s.col, []vg.Length{vg.Points(4), vg.Points(2)}
+			ln.Color, ln.Dashes, ln.Width = s.col, []vg.Length{vg.Points(5), vg.Points(2.5)}, vg.Points(1.2)
 			p.Add(ln)
-			label := "SGD ηcᵢ/(λᵢ(2−ηλᵢ))"
+			label := "SGD predicted ηcᵢ/(λᵢ(2−ηλᵢ))"
 			if s.name == "SGLD" {
-				label = "SGLD 2D/(λᵢ(2−ηλᵢ))"
+				label = "SGLD predicted 2D/(λᵢ(2−ηλᵢ))"
 			}
-			addLegend(label, ln)
+			add(label, ln)
 		}
 	}
 	// C = H/B: η/(B(2 − ηλ)), a smooth curve over the equilibrated range.
@@ -168,29 +280,39 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, error) {
 		for k := 0; k <= 40; k++ {
 			lam := lo * math.Pow(hi/lo, float64(k)/40)
 			hb = append(hb, plotter.XY{X: lam, Y: scale(lam, eta/(B*(2-eta*lam)))})
+			extend(lam, scale(lam, eta/(B*(2-eta*lam))))
 		}
 		ln, err := plotter.NewLine(hb)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		ln.Color, ln.Dashes = colSGD, []vg.Length{vg.Points(1), vg.Points(2)}
+		ln.Color, ln.Dashes, ln.Width = colSGD, []vg.Length{vg.Points(1.5), vg.Points(2)}, vg.Points(1.5)
 		p.Add(ln)
-		addLegend("SGD with C = H/B", ln)
+		add("SGD predicted with C = H/B", ln)
 	}
-	return p, nil
+	if xlo < xhi && ylo < yhi {
+		p.X.Min, p.X.Max = figure.Pad(xlo, xhi, 0.04, true)
+		p.Y.Min, p.Y.Max = figure.Pad(ylo, yhi, 0.04, true)
+	}
+	return p, entries, nil
 }
 
 // fractionPlot draws the cumulative fraction of E‖θ − θ₀‖² in the top-k
-// eigenspace against k, SGD, SGLD and the isotropic k/P.
-func (r *Report) fractionPlot() (*plot.Plot, error) {
+// eigenspace against k, SGD, SGLD and the isotropic k/P, and returns the
+// legend entry of the isotropic line (SGD and SGLD share the variance
+// panels' colours).
+func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 	p := plot.New()
-	p.Title.Text = "low-dimensional diffusion"
+	p.Title.Text = "share of E‖θ−θ₀‖² in the top-k"
 	p.X.Label.Text = "k (top-k Hessian eigenspace)"
-	p.Y.Label.Text = "fraction of E‖θ−θ₀‖² in the top-k"
-	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: 1}
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	p.Y.Label.Text = "fraction of E‖θ−θ₀‖²"
+	p.Y.Scale, p.Y.Tick.Marker = figure.LogScale{}, figure.LogTicks{MaxLabels: 7}
+	p.X.Tick.Marker = figure.IntTicks{}
+	styleEq(p)
+	p.Add(plotter.NewGrid())
+	var entries []legendEntry
 	ld := r.LowDim
+	ylo, yhi := math.Inf(1), math.Inf(-1)
 	for _, s := range []struct {
 		name string
 		col  color.Color
@@ -201,6 +323,7 @@ func (r *Report) fractionPlot() (*plot.Plot, error) {
 		for i, k := range ld.K {
 			if s.y[i] > 0 { // log scale
 				pts = append(pts, plotter.XY{X: float64(k), Y: s.y[i]})
+				ylo, yhi = math.Min(ylo, s.y[i]), math.Max(yhi, s.y[i])
 			}
 		}
 		if len(pts) == 0 {
@@ -208,11 +331,15 @@ func (r *Report) fractionPlot() (*plot.Plot, error) {
 		}
 		ln, err := plotter.NewLine(pts)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ln.Color, ln.Width, ln.Dashes = s.col, vg.Points(1.5), s.dash
 		p.Add(ln)
-		p.Legend.Add(s.name, ln)
+		entries = append(entries, legendEntry{"fraction in the top-k: " + s.name, []plot.Thumbnailer{ln}})
 	}
-	return p, nil
+	if len(ld.K) > 0 && ylo < yhi {
+		p.X.Min, p.X.Max = figure.Pad(float64(ld.K[0]), float64(ld.K[len(ld.K)-1]), 0.03, false)
+		p.Y.Min, p.Y.Max = figure.Pad(ylo, yhi, 0.04, true)
+	}
+	return p, entries, nil
 }

@@ -222,3 +222,19 @@ func Pad(lo, hi, frac float64, log bool) (float64, float64) {
 	}
 	return lo - frac*w, hi + frac*w
 }
+
+// LogScale is plot.LogScale for an axis with a centred label. gonum/plot
+// v0.17 reserves the label's space at the normalised position of the
+// arithmetic midpoint (Min + Max)/2 of the axis, which on a log axis lies
+// near its end, so a long label squeezes the data; LogScale maps exactly
+// that value to 0.5, where the label is drawn, and every other value as
+// plot.LogScale does.
+type LogScale struct{}
+
+// Normalize returns the position of x in [min, max] on a log scale.
+func (LogScale) Normalize(min, max, x float64) float64 {
+	if x == 0.5*(min+max) {
+		return 0.5
+	}
+	return plot.LogScale{}.Normalize(min, max, x)
+}

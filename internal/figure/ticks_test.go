@@ -90,3 +90,17 @@ func TestPad(t *testing.T) {
 		t.Errorf("Pad(3, 3, 0.1) = %g, %g", lo, hi)
 	}
 }
+
+// TestLogScale: plot.LogScale's positions, except the arithmetic midpoint
+// of the range (where gonum/plot reserves a centred label's space), which
+// is 0.5.
+func TestLogScale(t *testing.T) {
+	for _, x := range []float64{1e-3, 0.01, 0.5, 1, 7} {
+		if got, want := (LogScale{}).Normalize(1e-3, 10, x), (plot.LogScale{}).Normalize(1e-3, 10, x); got != want {
+			t.Errorf("Normalize(1e-3, 10, %g) = %g, want %g", x, got, want)
+		}
+	}
+	if got := (LogScale{}).Normalize(1e-3, 10, 0.5*(1e-3+10)); got != 0.5 {
+		t.Errorf("the midpoint normalises to %g, want 0.5", got)
+	}
+}

@@ -1,0 +1,46 @@
+package equilibrium
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSaveFigureLeavesOutDegenerateDirections: a direction with λ = 7.6e-18
+// (numerically zero against λmax = 4.4 and P = 1242: below P·ε·λmax =
+// 1.2e-12) and one with λ < 0 stay off the log axes, and the title says so;
+// the other directions set the axes' ranges.
+func TestSaveFigureLeavesOutDegenerateDirections(t *testing.T) {
+	r := &Report{Settings: Settings{Eta: 0.1, BatchSize: 64}}
+	r.Minimum.NumParams = 1242
+	for i, l := range []float64{4.4, 2, 1, 0.5, 0.2, 1e-3, 7.6e-18, -1e-4} {
+		v := 1e-4 / l
+		r.Directions = append(r.Directions, Direction{Index: i + 1, Lambda: l, Equilibrated: l > 0.1,
+			VarSGD: v, VarSGDCI95: [2]Number{Number(v * 0.9), Number(v * 1.1)}, PredSGDMeasuredC: Number(v),
+			VarSGLD: v / 2, VarSGLDCI95: [2]Number{Number(v * 0.45), Number(v * 0.55)}, PredSGLD: Number(v / 2)})
+	}
+	if r.Directions[6].VarSGD = 9.6e-27; !numericallyZero(7.6e-18, 4.4, 1242) || numericallyZero(1e-3, 4.4, 1242) {
+		t.Fatal("numericallyZero: 7.6e-18 should be zero and 1e-3 not, for λmax 4.4 and P = 1242")
+	}
+	r.LowDim = LowDim{K: []int{1, 2, 3}, FractionSGD: []float64{0.1, 0.2, 0.3}, FractionSGLD: []float64{0.01, 0.02, 0.03}, Isotropic: []float64{1e-3, 2e-3, 3e-3}}
+	note := r.leftOutNote()
+	if !strings.Contains(note, "of 8 directions, 1 with λᵢ < 0 and 1 with |λᵢ| ≤ Pε·λmax = 1.2e-12") {
+		t.Errorf("note %q", note)
+	}
+	p, _, err := r.variancePlot(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Min < 1e-4 || p.X.Max > 10 || p.Y.Min < 1e-6 {
+		t.Errorf("axes [%g, %g] × [%g, …]: the degenerate direction stretched them", p.X.Min, p.X.Max, p.Y.Min)
+	}
+	base := filepath.Join(t.TempDir(), "eq")
+	if err := r.SaveFigure(base); err != nil {
+		t.Fatal(err)
+	}
+	svg, err := os.ReadFile(base + ".svg")
+	if err != nil || !strings.Contains(string(svg), "numerically zero") {
+		t.Errorf("the SVG lacks the note: %v", err)
+	}
+}
