@@ -81,6 +81,9 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A minimum written by sgn minimum records the λ of the loss it
+	// minimises: ‖∇L‖ is judged for that loss.
+	f.opt.WeightDecay = meta.Metrics["weight_decay"]
 	o, err := selectionFor(f.sel, f.firstSet, meta)
 	if err != nil {
 		return err

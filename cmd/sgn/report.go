@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/sgn-project/sgn/covariance"
+	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -58,5 +59,5 @@ func runReport(a *app, args []string) error {
 // the order of the paper: each judges its own claims from its own typed
 // output files.
 func experiments() []report.ClaimsFunc {
-	return []report.ClaimsFunc{covariance.Claims}
+	return []report.ClaimsFunc{covariance.Claims, noiseshape.Claims}
 }

@@ -90,6 +90,10 @@ type Options struct {
 	// of the first max(1, min(Minibatches, ⌊PoolCap/P⌋)) minibatches. 0 means
 	// DefaultPoolCap.
 	PoolCap int
+	// WeightDecay is λ ≥ 0 of the loss CE + (λ/2)‖θ‖² the point minimises
+	// (0: the plain cross-entropy), for the regime check ‖∇L‖ (GradNorm).
+	// The noise does not depend on it.
+	WeightDecay float64
 	// Directions is the number of random directions of the effect sizes
 	// (0: DefaultDirections), Principal the number of top principal
 	// directions (0: DefaultPrincipal, at most ⌊M/2⌋ − 1) and Bootstrap
@@ -238,6 +242,11 @@ type Analysis struct {
 	// CoordsAll is true when every coordinate is analysed across
 	// minibatches; otherwise Coords lists the analysed ones (flat parameter
 	// indices, ascending).
+	// GradNorm is ‖∇L‖ = ‖ḡ + λθ‖ for the WeightDecay λ (‖ḡ‖ when λ = 0
+	// or when the oracle does not give θ): how far the point is from a
+	// minimum of the loss it minimises.
+	GradNorm          float64   `json:"grad_norm"`
+	WeightDecay       float64   `json:"weight_decay"`
 	CoordsAll         bool      `json:"coords_all"`
 	Coords            []int     `json:"coords,omitempty"`
 	FullGradientNorm  float64   `json:"full_gradient_norm"`
@@ -339,6 +348,16 @@ func Analyze(o GradientOracle, opt Options, progress func(done, total int)) (*An
 		norm += v * v
 	}
 	rep.FullGradientNorm = math.Sqrt(norm)
+	rep.GradNorm, rep.WeightDecay = rep.FullGradientNorm, opt.WeightDecay
+	if th, ok := o.(ThetaOracle); ok && opt.WeightDecay > 0 {
+		theta := th.Theta()
+		var s float64
+		for j, g := range gbar {
+			d := g + opt.WeightDecay*theta[j]
+			s += d * d
+		}
+		rep.GradNorm = math.Sqrt(s)
+	}
 
 	tPool := max(1, min(m, opt.PoolCap/p))
 	st := &noiseStream{
@@ -475,6 +494,9 @@ func (opt Options) withDefaults(p, n int) (Options, error) {
 	}
 	if opt.PoolCap == 0 {
 		opt.PoolCap = DefaultPoolCap
+	}
+	if !(opt.WeightDecay >= 0) || math.IsInf(opt.WeightDecay, 0) {
+		return opt, fmt.Errorf("noise: weight decay %v, want a finite number ≥ 0", opt.WeightDecay)
 	}
 	switch {
 	case opt.Directions < 0:

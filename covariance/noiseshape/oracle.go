@@ -61,3 +61,13 @@ func (o *ModelOracle) ParamName(j int) string {
 	}
 	return fmt.Sprintf("θ[%d]", j)
 }
+
+// ThetaOracle is implemented by a GradientOracle that gives its parameters
+// θ (length P, not to be modified), for the gradient of a weight-decay
+// penalty (Options.WeightDecay).
+type ThetaOracle interface {
+	Theta() []float64
+}
+
+// Theta returns the oracle's θ (its own copy; not to be modified).
+func (o *ModelOracle) Theta() []float64 { return o.theta }

@@ -20,8 +20,6 @@ type claimDef struct {
 
 // claimTable lists the claims in the order of the paper.
 var claimTable = []claimDef{
-	{"noise-gaussian-minibatch", "Across minibatches the noise of each parameter is Gaussian once the batch is not tiny (B ≥ 16).", noiseGaussian},
-	{"noise-pooled-heavy", "Pooled across parameters, as Simsekli et al. (2019) measure it, the same noise looks heavy-tailed (tail index α < 2).", noisePooled},
 	{"sgld-theorem1", "SGLD escapes a minimum at Kramers' rate (Theorem 1): −log γ = ΔL/D − log(√(H_a|H_b|)/2π), linear in 1/D with slope ΔL.", sgldTheorem1},
 	{"sgd-theorem2-network", "SGD escapes minima with −log γ linear in 1/k (sharpness), in B and in 1/η (Theorem 2), on a network.", sgdNetwork},
 	{"sgd-theorem2-doublewell", "Under the SGD diffusion (noise covariance ηH/B) the slopes of −log γ lie in Theorem 2's range, for a path factor s ∈ (0, 1).", sgdDoubleWell},
@@ -54,114 +52,6 @@ func q(name string, v float64) oldQuantity { return oldQuantity{Name: name, Valu
 
 func qci(name string, v float64, ci *[2]float64) oldQuantity {
 	return oldQuantity{Name: name, Value: v, CI95: ci}
-}
-
-// noiseRoot returns the object of noise.json that holds the batches:
-// `sgn noise` writes them under "report", beside the checkpoint, data
-// selection and version.
-func noiseRoot(v any) any {
-	if list(v, "batches") == nil && list(v, "report.batches") != nil {
-		return at(v, "report")
-	}
-	return v
-}
-
-// noiseBatches returns noise.json's per-batch-size records.
-func noiseBatches(d *doc) []any { return list(noiseRoot(d.v), "batches") }
-
-func noiseGaussian(in *inputs) oldClaim {
-	if in.noise == nil {
-		return missing("noise.json", "bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise")
-	}
-	d := in.noise
-	level, ok := num(noiseRoot(d.v), "reject_level")
-	if !ok {
-		level = 0.05
-	}
-	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "noise-vs-batch")}
-	c.Rule = fmt.Sprintf("agrees when, at every B ≥ 16, Anderson–Darling rejects Gaussianity (level %g) for at most %g of the coordinates (a Gaussian gives %g); disagrees when it rejects more at every B ≥ 16; inconclusive in between", level, 2*level, level)
-	var above, total int
-	var firstOK float64 = -1
-	for _, b := range noiseBatches(d) {
-		B, _ := num(b, "batch_size")
-		frac, ok := num(b, "across_minibatches.coordinates.ad_reject_fraction")
-		if !ok {
-			continue
-		}
-		alpha, _ := num(b, "across_minibatches.coordinates.tail_index.median")
-		c.Measured = append(c.Measured, q(fmt.Sprintf("B = %g: fraction of coordinates rejected as Gaussian", B), frac),
-			q(fmt.Sprintf("B = %g: median tail index α̂ over coordinates", B), alpha))
-		if B < 16 {
-			continue
-		}
-		total++
-		if frac > 2*level {
-			above++
-		} else if firstOK < 0 {
-			firstOK = B
-		}
-	}
-	c.Predicted = []oldQuantity{q("fraction rejected for B ≥ 16", level), q("tail index α", 2)}
-	switch {
-	case total == 0:
-		c.Verdict, c.Finding = Inconclusive, "noise.json has no batch size ≥ 16."
-		return c
-	case above == 0:
-		c.Verdict = Agrees
-		c.Finding = "For every B ≥ 16 the per-coordinate noise across minibatches passes as Gaussian."
-	case above == total:
-		c.Verdict = Disagrees
-		c.Finding = "At no B ≥ 16 that was measured does the per-coordinate noise pass as Gaussian: the tests reject far more coordinates than a Gaussian would."
-	default:
-		c.Verdict = Inconclusive
-		c.Finding = fmt.Sprintf("The noise passes as Gaussian only from B = %g on, not at every B ≥ 16.", firstOK)
-	}
-	return c
-}
-
-func noisePooled(in *inputs) oldClaim {
-	if in.noise == nil {
-		return missing("noise.json", "bin/sgn noise --checkpoint out/figure-model/model.safetensors --out out/noise")
-	}
-	d := in.noise
-	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "noise-panels")}
-	c.Rule = "agrees when at every B the pooled tail index α̂ is below 1.8 and at least 0.3 below the α̂ of a Gaussian sample of the same size (the estimator's own reference); disagrees when at some B it is within 0.1 of that reference or above 1.9; inconclusive otherwise"
-	verdict, n := Agrees, 0
-	for _, b := range noiseBatches(d) {
-		B, _ := num(b, "batch_size")
-		a, ok := num(b, "across_params.pooled.tail_index")
-		if !ok {
-			continue
-		}
-		n++
-		c.Measured = append(c.Measured, q(fmt.Sprintf("B = %g: pooled tail index α̂", B), a))
-		ref, ok := num(b, "across_params.reference_gaussian.tail_index")
-		if !ok {
-			ref = 2
-		} else {
-			c.Predicted = append(c.Predicted, q(fmt.Sprintf("B = %g: α̂ of a Gaussian of the same size", B), ref))
-		}
-		switch {
-		case a >= 1.9 || a >= ref-0.1:
-			verdict = Disagrees
-		case (a >= 1.8 || a > ref-0.3) && verdict == Agrees:
-			verdict = Inconclusive
-		}
-	}
-	if n == 0 {
-		c.Verdict, c.Finding = Inconclusive, "noise.json has no pooled tail index."
-		return c
-	}
-	c.Verdict = verdict
-	switch verdict {
-	case Agrees:
-		c.Finding = "Pooled over all parameters the noise looks heavy-tailed at every B, as Simsekli et al. report — while across minibatches it is judged by the claim above."
-	case Disagrees:
-		c.Finding = "Pooled over all parameters the noise does not look heavy-tailed at some B."
-	default:
-		c.Finding = "The pooled tail index is close to 2 or the estimator's reference is off: no clear verdict."
-	}
-	return c
 }
 
 // readRates reads rates.csv beside an escape fit.json: one map per row.
@@ -544,12 +434,12 @@ func lowDim(in *inputs) oldClaim {
 
 // inputs are the result files found in the folders given.
 type inputs struct {
-	noise, sgld, escapeFigure, selection, selectionNetworks, equilibrium *doc
-	all                                                                  []*doc
+	sgld, escapeFigure, selection, selectionNetworks, equilibrium *doc
+	all                                                           []*doc
 }
 
 // kinds maps a file name to the input it can be.
-var kinds = []string{"noise.json", "fit.json", "figure.json", "selection.json",
+var kinds = []string{"fit.json", "figure.json", "selection.json",
 	"selection-networks.json", "equilibrium.json"}
 
 // find walks each folder (three levels deep at most) for the result files
@@ -607,10 +497,6 @@ func (in *inputs) add(d *doc) {
 		}
 	}
 	switch filepath.Base(d.path) {
-	case "noise.json":
-		if list(noiseRoot(d.v), "batches") != nil {
-			set(&in.noise)
-		}
 	case "fit.json":
 		if hasSGLD(d.v) {
 			set(&in.sgld)
@@ -659,7 +545,6 @@ type oldClaim struct {
 
 // legacyRows places the claims not yet moved on the page's rows.
 var legacyRows = map[string]Conclusion{
-	"noise-gaussian-minibatch": NoiseShape, "noise-pooled-heavy": NoiseShape,
 	"sgld-theorem1": SharpnessEscape, "sgd-theorem2-network": SharpnessEscape, "sgd-theorem2-doublewell": SharpnessEscape,
 	"selection-two-valley": FlatMinima, "selection-networks": FlatMinima,
 	"equilibrium-sgd": QuasiEquilibrium, "equilibrium-sgld": QuasiEquilibrium, "low-dim-diffusion": LowDimDiffusion,

@@ -41,51 +41,6 @@ func decode(t *testing.T, v any) any {
 
 type m = map[string]any
 
-func noiseDoc(rejects map[int]float64, pooled map[int]float64, gaussRef float64) m {
-	var batches []m
-	for _, b := range []int{1, 4, 16, 64, 256} {
-		rj, ok := rejects[b]
-		if !ok {
-			continue
-		}
-		batches = append(batches, m{
-			"batch_size": b,
-			"across_minibatches": m{"coordinates": m{"ad_reject_fraction": rj,
-				"tail_index": m{"median": 1.5}}},
-			"across_params": m{"pooled": m{"tail_index": pooled[b]},
-				"reference_gaussian": m{"tail_index": gaussRef}},
-		})
-	}
-	return m{"version": "test", "report": m{"reject_level": 0.05, "batches": batches}}
-}
-
-func TestNoiseClaims(t *testing.T) {
-	heavy := map[int]float64{1: 1.1, 4: 1.1, 16: 1.2, 64: 1.1, 256: 1.0}
-	for _, c := range []struct {
-		name                 string
-		rejects, pooled      map[int]float64
-		gauss                float64
-		wantGauss, wantHeavy Verdict
-	}{
-		{"all rejected", map[int]float64{1: 1, 4: 1, 16: 1, 64: 1, 256: 0.72}, heavy, 1.98, Disagrees, Agrees},
-		{"gaussian from 16", map[int]float64{1: 1, 4: 0.9, 16: 0.08, 64: 0.05, 256: 0.04}, heavy, 1.98, Agrees, Agrees},
-		{"gaussian only from 256", map[int]float64{16: 0.5, 64: 0.3, 256: 0.05}, heavy, 1.98, Inconclusive, Agrees},
-		{"pooled looks gaussian", map[int]float64{16: 0.05}, map[int]float64{16: 1.95}, 1.98, Agrees, Disagrees},
-		{"estimator cannot tell", map[int]float64{16: 0.05}, map[int]float64{16: 1.4}, 1.6, Agrees, Inconclusive},
-		{"reference below 2 but far above", map[int]float64{16: 0.05}, map[int]float64{16: 1.1}, 1.7, Agrees, Agrees},
-		{"pooled as the reference", map[int]float64{16: 0.05}, map[int]float64{16: 1.65}, 1.7, Agrees, Disagrees},
-		{"no B ≥ 16", map[int]float64{1: 1, 4: 1}, heavy, 1.98, Inconclusive, Agrees},
-	} {
-		in := &inputs{noise: &doc{path: "x/noise.json", v: decode(t, noiseDoc(c.rejects, c.pooled, c.gauss))}}
-		if got := noiseGaussian(in).Verdict; got != c.wantGauss {
-			t.Errorf("%s: noise-gaussian %s, want %s", c.name, got, c.wantGauss)
-		}
-		if got := noisePooled(in).Verdict; got != c.wantHeavy {
-			t.Errorf("%s: noise-pooled %s, want %s", c.name, got, c.wantHeavy)
-		}
-	}
-}
-
 func TestSGLDClaimUsesSlopeIntervalsAndRates(t *testing.T) {
 	dir := t.TempDir()
 	fit := func(lo, hi float64) m {
@@ -326,9 +281,9 @@ func TestBuildRejectsMissingFolderAndBadJSON(t *testing.T) {
 		t.Fatal("no error for a missing folder")
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "noise.json"), []byte("{not json"), 0o644)
+	os.WriteFile(filepath.Join(dir, "fit.json"), []byte("{not json"), 0o644)
 	_, err := Build([]string{dir}, "v", nil)
-	if err == nil || !strings.Contains(err.Error(), "noise.json") {
+	if err == nil || !strings.Contains(err.Error(), "fit.json") {
 		t.Fatalf("bad JSON: error %v does not name the file", err)
 	}
 }
