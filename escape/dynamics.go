@@ -2,11 +2,15 @@ package escape
 
 import (
 	"fmt"
-	"slices"
+	"math"
+	"math/rand/v2"
 	"strings"
+
+	"gonum.org/v1/gonum/mat"
 )
 
-// Dynamics names a dynamics of the runs (see the table dynamicsTable).
+// Dynamics names a dynamics of the runs: one update rule, one row of the
+// table dynamicsTable.
 type Dynamics string
 
 // The dynamics.
@@ -19,34 +23,64 @@ const (
 	// GD is θ ← θ − η∇L, the noiseless control.
 	GD Dynamics = "gd"
 	// SGD is true minibatch SGD: θ ← θ − η·g_B(θ), g_B the mean gradient of
-	// B samples drawn uniformly with replacement (networks).
+	// B samples drawn uniformly with replacement (networks and the finite
+	// sum FiniteSum).
 	SGD Dynamics = "sgd"
 	// SGDGaussian is the control of SGD with its noise replaced by a
 	// Gaussian of the measured covariance: θ ← θ − η·(∇L(θ) + ξ),
 	// ξ ~ N(0, C₀/B), C₀ the per-sample gradient covariance at the minimum
 	// (networks).
 	SGDGaussian Dynamics = "sgd-gaussian"
+	// SGDDiffusionFiniteSum is the Gaussian diffusion of minibatch SGD on
+	// the finite sum FiniteSum: θ ← θ − η∇L + (η/√B)·Σⱼ ξⱼ∇φⱼ(θ), noise
+	// covariance η²·S(θ)/B, the covariance minibatch SGD on the finite sum
+	// has (S = H at the minima, |H| at the col, S > 0 everywhere). Unlike
+	// SGDDiffusion's |H|/B it does not vanish where H is singular.
+	SGDDiffusionFiniteSum Dynamics = "sgd-diffusion-finite-sum"
+	// SGDDiffusionAbsH is θ ← θ − η∇L + η·(|H(θ)|/B)^½·ξ on the two-well
+	// (TwoWell): its noise vanishes at the inflection points between each
+	// minimum and the col, which a continuous process with small η/B
+	// cannot cross (see the package documentation).
+	SGDDiffusionAbsH Dynamics = "sgd-diffusion-abs-h"
+)
+
+// Landscape kinds a dynamics runs on (dynamicsInfo.on).
+const (
+	onAnalytic = 1 << iota // analytic landscapes (AnalyticSimulator)
+	onNetwork              // MLPs on MNIST (escape/kramers)
+	onTwoWell              // the two-well and its finite sum (escape/selection)
 )
 
 // dynamicsInfo is one row of the dynamics table.
 type dynamicsInfo struct {
 	name Dynamics
-	// batch and temperature say whether the grid's batch_size (B) and
-	// temperature (D) lists apply.
+	// batch and temperature say whether the batch size B and the
+	// temperature D apply.
 	batch, temperature bool
-	// analytic and network say on which landscapes it runs.
-	analytic, network bool
+	// on is the set of landscape kinds it runs on.
+	on int
+	// step is its step on the analytic landscapes (nil when it does not run
+	// there): it moves x given g = ∇L(x) (see walker). noiseless marks a
+	// step without noise, whose runs stop at a floating-point fixed point
+	// or 2-cycle.
+	step      func(w *walker, x, g []float64)
+	noiseless bool
 }
 
 // dynamicsTable is the one table of the dynamics. Adding a dynamics: a row
-// here, its step in the simulators (analyticSim.Run, networkSim.run) and
-// its prediction, if any, in AnalyticPrediction.
+// here with its analytic step; a step in the simulators of the other
+// landscapes it runs on (networkSim.run in escape/kramers, Simulator in
+// escape/selection); its prediction, if any, in AnalyticPrediction. The 1-D
+// loop (analyticSim.run1D) is a specialisation for speed: a dynamics
+// without a case there runs the n-D loop.
 var dynamicsTable = []dynamicsInfo{
-	{name: SGLD, temperature: true, analytic: true, network: true},
-	{name: SGDDiffusion, batch: true, analytic: true},
-	{name: GD, analytic: true, network: true},
-	{name: SGD, batch: true, network: true},
-	{name: SGDGaussian, batch: true, network: true},
+	{name: SGLD, temperature: true, on: onAnalytic | onNetwork | onTwoWell, step: stepSGLD},
+	{name: SGDDiffusion, batch: true, on: onAnalytic, step: stepSGDDiffusion},
+	{name: GD, on: onAnalytic | onNetwork, step: stepGD, noiseless: true},
+	{name: SGD, batch: true, on: onNetwork | onTwoWell},
+	{name: SGDGaussian, batch: true, on: onNetwork},
+	{name: SGDDiffusionFiniteSum, batch: true, on: onTwoWell},
+	{name: SGDDiffusionAbsH, batch: true, on: onTwoWell},
 }
 
 // info returns d's row of the table, or nil for an unknown name.
@@ -65,34 +99,47 @@ func (d Dynamics) UsesBatch() bool { i := d.info(); return i != nil && i.batch }
 // UsesTemperature reports whether the SGLD temperature D applies to d.
 func (d Dynamics) UsesTemperature() bool { i := d.info(); return i != nil && i.temperature }
 
+// names returns the names of the rows on landscape kind on, in table order.
+func names(on int) []string {
+	var ns []string
+	for _, r := range dynamicsTable {
+		if r.on&on != 0 {
+			ns = append(ns, string(r.name))
+		}
+	}
+	return ns
+}
+
 // DynamicsNames returns the names of the dynamics of analytic landscapes
 // (network false) or of networks (network true), in table order.
 func DynamicsNames(network bool) []string {
-	var names []string
-	for _, r := range dynamicsTable {
-		if network && r.network || !network && r.analytic {
-			names = append(names, string(r.name))
-		}
+	if network {
+		return names(onNetwork)
 	}
-	return names
+	return names(onAnalytic)
 }
 
-// BatchDynamics returns the names of the dynamics that take a batch size.
+// TwoWellDynamics returns the names of the dynamics of the two-well and
+// its finite sum (escape/selection), in table order.
+func TwoWellDynamics() []string { return names(onTwoWell) }
+
+// BatchDynamics returns the names of the dynamics of analytic landscapes
+// and networks that take a batch size.
 func BatchDynamics() []string {
-	var names []string
+	var ns []string
 	for _, r := range dynamicsTable {
-		if r.batch {
-			names = append(names, string(r.name))
+		if r.batch && r.on&(onAnalytic|onNetwork) != 0 {
+			ns = append(ns, string(r.name))
 		}
 	}
-	return names
+	return ns
 }
 
 // ParseDynamics returns the dynamics named s.
 func ParseDynamics(s string) (Dynamics, error) {
 	d := Dynamics(s)
 	if d.info() == nil {
-		return "", fmt.Errorf("unknown dynamics %q: want %s", s, strings.Join(slices.Concat(DynamicsNames(false), []string{string(SGD), string(SGDGaussian)}), ", "))
+		return "", fmt.Errorf("unknown dynamics %q: want %s", s, strings.Join(names(onAnalytic|onNetwork), ", "))
 	}
 	return d, nil
 }
@@ -105,10 +152,83 @@ func (d Dynamics) CheckOn(network bool) error {
 	case i == nil:
 		_, err := ParseDynamics(string(d))
 		return err
-	case network && !i.network:
+	case network && i.on&onNetwork == 0:
 		return fmt.Errorf("dynamics %q: a network landscape takes %s", d, strings.Join(DynamicsNames(true), ", "))
-	case !network && !i.analytic:
+	case !network && i.on&onAnalytic == 0:
 		return fmt.Errorf("dynamics %q: an analytic landscape takes %s", d, strings.Join(DynamicsNames(false), ", "))
 	}
 	return nil
+}
+
+// CheckOnTwoWell returns an error unless d runs on the two-well.
+func (d Dynamics) CheckOnTwoWell() error {
+	if i := d.info(); i == nil || i.on&onTwoWell == 0 {
+		return fmt.Errorf("unknown dynamics %q (want %s)", d, strings.Join(TwoWellDynamics(), ", "))
+	}
+	return nil
+}
+
+// walker is what an analytic step sees: the landscape, the step size, B
+// and D with the noise scales derived from them, the normals and scratch
+// space of one run.
+type walker struct {
+	an               *Analytic
+	eta, batch, temp float64
+	// sigLD = √(2ηD) and sigSGD = η/√B.
+	sigLD, sigSGD float64
+	zig           *Ziggurat
+	src           *rand.PCG
+	xi, noise     []float64
+	sqrtAbsH      func(dst, x, xi []float64) // dst = |H(x)|^½·xi, built on first use
+}
+
+// normals fills w.xi with standard normals.
+func (w *walker) normals() { w.zig.Fill(w.src, w.xi) }
+
+// absSqrtH stores |H(x)|^½·xi in dst.
+func (w *walker) absSqrtH(dst, x, xi []float64) {
+	if w.sqrtAbsH == nil {
+		an, n := w.an, len(x)
+		if an.hessDiag != nil {
+			diag := make([]float64, n)
+			w.sqrtAbsH = func(dst, x, xi []float64) {
+				an.hessDiag(diag, x)
+				for i, h := range diag {
+					dst[i] = math.Sqrt(math.Abs(h)) * xi[i]
+				}
+			}
+		} else {
+			h := mat.NewSymDense(n, nil)
+			var r absSqrt
+			w.sqrtAbsH = func(dst, x, xi []float64) {
+				an.Hessian(h, x)
+				r.apply(dst, h, xi)
+			}
+		}
+	}
+	w.sqrtAbsH(dst, x, xi)
+}
+
+// stepSGLD: θ ← θ − η∇L + √(2ηD)·ξ.
+func stepSGLD(w *walker, x, g []float64) {
+	w.normals()
+	for i := range x {
+		x[i] += -w.eta*g[i] + w.sigLD*w.xi[i]
+	}
+}
+
+// stepSGDDiffusion: θ ← θ − η∇L + η·(|H(θ)|/B)^½·ξ.
+func stepSGDDiffusion(w *walker, x, g []float64) {
+	w.normals()
+	w.absSqrtH(w.noise, x, w.xi)
+	for i := range x {
+		x[i] += -w.eta*g[i] + w.sigSGD*w.noise[i]
+	}
+}
+
+// stepGD: θ ← θ − η∇L.
+func stepGD(w *walker, x, g []float64) {
+	for i := range x {
+		x[i] -= w.eta * g[i]
+	}
 }

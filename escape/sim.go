@@ -69,21 +69,18 @@ func NewAnalyticSimulator(an *Analytic, p Point) (Simulator, error) {
 	if p.MaxSteps < 1 {
 		return nil, fmt.Errorf("max steps %d: want a positive integer", p.MaxSteps)
 	}
-	switch p.Dynamics {
-	case SGLD:
-		if !(p.Temperature > 0) || math.IsInf(p.Temperature, 0) {
-			return nil, fmt.Errorf("temperature (SGLD diffusion D) %v: want a positive number", p.Temperature)
-		}
-	case SGDDiffusion:
-		if !(p.BatchSize > 0) || math.IsInf(p.BatchSize, 0) {
-			return nil, fmt.Errorf("batch size %v: want a positive number", p.BatchSize)
-		}
-	case GD:
-	default:
-		if err := p.Dynamics.CheckOn(false); err != nil {
-			return nil, err
-		}
+	if err := p.Dynamics.CheckOn(false); err != nil {
+		return nil, err
+	}
+	row := p.Dynamics.info()
+	if row.step == nil {
 		return nil, fmt.Errorf("dynamics %q has no analytic simulator", p.Dynamics)
+	}
+	if row.temperature && (!(p.Temperature > 0) || math.IsInf(p.Temperature, 0)) {
+		return nil, fmt.Errorf("temperature (SGLD diffusion D) %v: want a positive number", p.Temperature)
+	}
+	if row.batch && (!(p.BatchSize > 0) || math.IsInf(p.BatchSize, 0)) {
+		return nil, fmt.Errorf("batch size %v: want a positive number", p.BatchSize)
 	}
 	if err := p.Criterion.Validate(); err != nil {
 		return nil, err
@@ -182,13 +179,16 @@ func DivergedError(step int64, eta float64) error {
 // Run simulates one run.
 func (s *analyticSim) Run(seed uint64) (Outcome, error) {
 	src := rand.NewPCG(seed, PCGStream)
-	if s.an.cubic != nil {
+	if s.an.cubic != nil && has1D(s.dyn) {
 		o, _, err := s.run1D(src)
 		return o, err
 	}
 	o, _, err := s.runND(src)
 	return o, err
 }
+
+// has1D reports whether run1D has a loop for d.
+func has1D(d Dynamics) bool { return d == SGLD || d == SGDDiffusion || d == GD }
 
 // nanCheck is the interval, in steps, at which the 1-D loop looks for a
 // run that has left the finite numbers (an infinite position is caught by
@@ -286,67 +286,41 @@ func (s *analyticSim) escape1D(step int64, x float64) (Outcome, float64, error) 
 	return Outcome{Escaped: true, Step: step}, x, nil
 }
 
-// runND is the n-D loop; it also returns the final position.
+// runND is the n-D loop; it also returns the final position. Each step
+// is the dynamics' row's step (dynamicsTable) after the gradient.
 func (s *analyticSim) runND(src *rand.PCG) (Outcome, []float64, error) {
 	an := s.an
 	n := an.Dim()
 	v := an.Valley
 	x := append([]float64(nil), v.Min...)
 	g := make([]float64, n)
-	xi := make([]float64, n)
-	noise := make([]float64, n)
-	prev := make([]float64, n) // gd: the position before the last step
-	for i := range prev {
-		prev[i] = math.NaN()
+	row := s.dyn.info()
+	if row == nil || row.step == nil {
+		return Outcome{}, x, fmt.Errorf("dynamics %q has no analytic step", s.dyn)
 	}
 	eta := s.eta
-	var sqrtAbsH func(dst, x, xi []float64) // dst = (|H(x)|)^½·xi
-	switch s.dyn {
-	case SGDDiffusion:
-		if an.hessDiag != nil {
-			diag := make([]float64, n)
-			sqrtAbsH = func(dst, x, xi []float64) {
-				an.hessDiag(diag, x)
-				for i, h := range diag {
-					dst[i] = math.Sqrt(math.Abs(h)) * xi[i]
-				}
-			}
-		} else {
-			h := mat.NewSymDense(n, nil)
-			var r absSqrt
-			sqrtAbsH = func(dst, x, xi []float64) {
-				an.Hessian(h, x)
-				r.apply(dst, h, xi)
-			}
+	w := &walker{an: an, eta: eta, batch: s.batch, temp: s.temp, sigLD: math.Sqrt(2 * eta * s.temp), sigSGD: eta / math.Sqrt(s.batch),
+		zig: s.zig, src: src, xi: make([]float64, n), noise: make([]float64, n)}
+	var prev, old []float64 // noiseless: the positions before the last two steps
+	if row.noiseless {
+		prev, old = make([]float64, n), make([]float64, n)
+		for i := range prev {
+			prev[i] = math.NaN()
 		}
-	case SGLD, GD:
-	default:
-		return Outcome{}, x, fmt.Errorf("unknown dynamics %q", s.dyn)
 	}
-	sigLD := math.Sqrt(2 * eta * s.temp)
-	sigSGD := eta / math.Sqrt(s.batch)
 	for step := int64(1); step <= s.maxSteps; step++ {
 		an.Grad(g, x)
-		switch s.dyn {
-		case SGLD:
-			s.zig.Fill(src, xi)
-			for i := range x {
-				x[i] += -eta*g[i] + sigLD*xi[i]
-			}
-		case SGDDiffusion:
-			s.zig.Fill(src, xi)
-			sqrtAbsH(noise, x, xi)
-			for i := range x {
-				x[i] += -eta*g[i] + sigSGD*noise[i]
-			}
-		case GD:
+		if row.noiseless {
+			copy(old, x)
+		}
+		row.step(w, x, g)
+		if row.noiseless {
 			fixed, cycle := true, true
 			for i := range x {
-				y := x[i] - eta*g[i]
-				fixed = fixed && y == x[i]
-				cycle = cycle && y == prev[i]
-				prev[i], x[i] = x[i], y
+				fixed = fixed && x[i] == old[i]
+				cycle = cycle && x[i] == prev[i]
 			}
+			prev, old = old, prev
 			if (fixed || cycle) && !s.escaped(x) {
 				// A fixed point or a 2-cycle of floating-point vectors,
 				// neither escaped: nothing will change until MaxSteps.

@@ -19,7 +19,7 @@ func runSelectionTwoWell(a *app, args []string) error {
 	return group{
 		path: "selection twowell",
 		about: `Minima selection on the two-valley landscape twowell: long trajectories of
-sgld, sgd-diffusion and minibatch sgd cross back and forth between a sharp
+sgld, sgd-diffusion-finite-sum and minibatch sgd cross back and forth between a sharp
 and a flat valley; measured are the occupancy ratio P(flat)/P(sharp) and the
 transition rates each way, beside Theorem 1 (SGLD) and Theorem 2 (SGD).`,
 		example: "sgn selection twowell figure --out out/selection",
@@ -62,12 +62,12 @@ var twowellRunFields = map[string]string{
 // runSelectionRun implements 'sgn selection run'.
 func runSelectionRun(a *app, args []string) error {
 	fs := a.newFlagSet("selection twowell run",
-		"selection twowell run --dynamics sgld|sgd-diffusion|sgd|sgd-diffusion-abs-h [--temperature D | --batch-size B] [--eta η] [landscape flags] [--replicas R] [--steps S] [--burn-in N] --out DIR",
+		"selection twowell run --dynamics sgld|sgd-diffusion-finite-sum|sgd|sgd-diffusion-abs-h [--temperature D | --batch-size B] [--eta η] [landscape flags] [--replicas R] [--steps S] [--burn-in N] --out DIR",
 		`sgn selection twowell run --dynamics sgld --barrier 0.02 --temperature 0.004 --eta 0.05 --out out/sel-sgld
 sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.05 --replicas 16 --steps 4000000 --out out/sel-sgd`)
 	var spec escape.TwoWellSpec
 	ts, tf, tc := landscapeFlags(fs, &spec)
-	dyn := fs.String("dynamics", "", "sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion (Gaussian noise of covariance η²S(θ)/B, S ≈ H near the minima, never 0), sgd (minibatch SGD on the finite sum), or sgd-diffusion-abs-h (noise η²|H(θ)|/B) (required)")
+	dyn := fs.String("dynamics", "", "sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion-finite-sum (Gaussian noise of covariance η²S(θ)/B, S ≈ H near the minima, never 0), sgd (minibatch SGD on the finite sum), or sgd-diffusion-abs-h (noise η²|H(θ)|/B) (required)")
 	temp := fs.Float64("temperature", 0.004, "SGLD diffusion D (sgld only)")
 	eta := fs.Float64("eta", 0.05, "learning rate η")
 	batch := fs.Float64("batch-size", 1, "batch size B (SGD kinds; sgd: an integer)")
@@ -91,7 +91,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 		return usagef("--out DIR is required (see -h)")
 	}
 	if *dyn == "" {
-		return usagef("--dynamics is required: sgld, sgd-diffusion, sgd or sgd-diffusion-abs-h")
+		return usagef("--dynamics is required: sgld, sgd-diffusion-finite-sum, sgd or sgd-diffusion-abs-h")
 	}
 	// The flags whose 0 means "the default" refuse an explicit 0.
 	for _, c := range []struct {

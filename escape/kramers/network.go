@@ -482,7 +482,10 @@ func CheckNetworkPoint(p Point) error {
 		}
 	case escape.GD:
 	default:
-		return p.Dynamics.CheckOn(true)
+		if err := p.Dynamics.CheckOn(true); err != nil {
+			return err
+		}
+		return fmt.Errorf("dynamics %q has no network simulator", p.Dynamics)
 	}
 	if !(p.Eta > 0) || math.IsInf(p.Eta, 0) {
 		return escape.FieldErrorf("", "eta", "%v: want a positive number", p.Eta)
@@ -618,6 +621,9 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 		idx = make([]float64, P)
 	case escape.SGLD:
 		z = make([]float64, P)
+	case escape.GD:
+	default:
+		return escape.Outcome{}, nil, fmt.Errorf("dynamics %q has no network step", ns.dyn)
 	}
 	step := ns.eta * ns.s
 	r2 := ns.crit.Radius * ns.crit.Radius
@@ -647,8 +653,10 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 			for j := range grad {
 				grad[j] += c * idx[j]
 			}
-		default: // SGLD, GD
+		case escape.SGLD, escape.GD:
 			e.lossGrad(theta, nil, grad)
+		default:
+			return escape.Outcome{}, theta, fmt.Errorf("dynamics %q has no network step", ns.dyn)
 		}
 		for i, g := range grad {
 			phi[i] -= step * g

@@ -61,9 +61,9 @@ func BenchmarkTwoWellSGLD1D(b *testing.B) {
 	benchPoint(b, Point{Dynamics: SGLD, Eta: 0.01, Temperature: 0.2})
 }
 
-// BenchmarkTwoWellSGDDiffusion1D: sgd-diffusion (noise η²|H|/B), 2 workers.
+// BenchmarkTwoWellSGDDiffusion1D: sgd-diffusion-finite-sum (noise η²S(θ)/B), 2 workers.
 func BenchmarkTwoWellSGDDiffusion1D(b *testing.B) {
-	benchPoint(b, Point{Dynamics: SGDDiffusion, Eta: 0.01, BatchSize: 0.05})
+	benchPoint(b, Point{Dynamics: SGDDiffusionFiniteSum, Eta: 0.01, BatchSize: 0.05})
 }
 
 // BenchmarkTwoWellSGD1D: minibatch SGD on the finite sum, B = 4, 2 workers.

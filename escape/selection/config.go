@@ -27,7 +27,7 @@ import (
 //	  "seed": 1,                         // replica seeds derive from it
 //	  "landscape": {"dim": 1, "sharpness": 2, "h_flat": 1, "h_col": 0.5,
 //	                "barrier": 0.02, "barrier_flat": 0.02},   // Spec
-//	  "dynamics": ["sgld", "sgd-diffusion", "sgd"],
+//	  "dynamics": ["sgld", "sgd-diffusion-finite-sum", "sgd"],
 //	  "batch_size": [1, 2, 4],           // B, SGD kinds only (sgd: integers)
 //	  "eta": [0.05],                     // learning rate η, every dynamics
 //	  "temperature": [0.01, 0.005],      // SGLD diffusion D, sgld only
@@ -59,7 +59,7 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if len(c.Dynamics) == 0 {
-		return fmt.Errorf(`"dynamics" is empty: want a list such as ["%s", "%s", "%s"]`, SGLD, SGDDiffusion, SGD)
+		return fmt.Errorf(`"dynamics" is empty: want a list such as ["%s", "%s", "%s"]`, SGLD, SGDDiffusionFiniteSum, SGD)
 	}
 	seen := map[escape.Dynamics]bool{}
 	anyBatch, anyTemp := false, false
@@ -68,14 +68,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("dynamics %q listed twice", d)
 		}
 		seen[d] = true
-		switch {
-		case usesBatch(d):
-			anyBatch = true
-		case usesTemperature(d):
-			anyTemp = true
-		default:
-			return fmt.Errorf("unknown dynamics %q (want %s, %s, %s or %s)", d, SGLD, SGDDiffusion, SGD, SGDDiffusionAbsH)
+		if err := d.CheckOnTwoWell(); err != nil {
+			return err
 		}
+		anyBatch = anyBatch || usesBatch(d)
+		anyTemp = anyTemp || usesTemperature(d)
 	}
 	for _, l := range []struct {
 		name   string

@@ -10,7 +10,7 @@
 //     valley a₁ and a flat valley a₂ on either side of a col) and its
 //     finite sum escape.FiniteSum (minibatch noise of covariance exactly
 //     S(θ)/B).
-//   - Dynamics (Simulator): sgld, sgd-diffusion (Gaussian noise of
+//   - Dynamics (Simulator): sgld, sgd-diffusion-finite-sum (Gaussian noise of
 //     covariance η²S(θ)/B), sgd (true minibatch SGD on the finite sum) and
 //     sgd-diffusion-abs-h (the escape package's η²|H(θ)|/B, whose noise
 //     vanishes at the inflection points on every 1-D escape path). Long

@@ -12,33 +12,28 @@ import (
 	"github.com/sgn-project/sgn/escape"
 )
 
-// Dynamics names: the escape package's, with the same update rules.
+// The dynamics of the two-well (escape.TwoWellDynamics), rows of the
+// escape package's table:
+//
+//	sgld:                     θ ← θ − η∇L + √(2ηD)·ξ
+//	sgd-diffusion-finite-sum: θ ← θ − η∇L + (η/√B)·Σⱼ ξⱼ∇φⱼ(θ), noise
+//	                          covariance η²·S(θ)/B of minibatch SGD on the
+//	                          finite sum (escape.FiniteSum), never 0
+//	sgd:                      θ ← θ − η·(1/B)·Σ_b ∇ℓ_{i_b}(θ), B indices
+//	                          drawn with replacement
+//	sgd-diffusion-abs-h:      θ ← θ − η∇L + η·(|H(θ)|/B)^½·ξ, whose noise
+//	                          vanishes at the inflection points between each
+//	                          minimum and the col (kept to show that)
 const (
-	// SGLD is θ ← θ − η∇L + √(2ηD)·ξ.
-	SGLD = escape.SGLD
-	// SGDDiffusion is the Gaussian diffusion of minibatch SGD on the finite
-	// sum: θ ← θ − η∇L + (η/√B)·Σⱼ ξⱼ∇φⱼ(θ), noise covariance η²·S(θ)/B
-	// with S = H at the minima, |H| at the col, S ≈ H near the minima and
-	// S > 0 everywhere (FiniteSum). Unlike the escape package's C = |H|/B it
-	// does not vanish where H is singular, which in 1-D lies on every
-	// escape path.
-	SGDDiffusion = escape.SGDDiffusion
-	// SGDDiffusionAbsH is the escape package's sgd-diffusion,
-	// θ ← θ − η∇L + η·(|H(θ)|/B)^½·ξ: its noise vanishes at the inflection
-	// points between each minimum and the col, which a continuous process
-	// with small η/B cannot cross (see the escape package), so it is kept
-	// only to show that.
-	SGDDiffusionAbsH escape.Dynamics = "sgd-diffusion-abs-h"
-	// SGD is true minibatch SGD on the finite-sum landscape (FiniteSum):
-	// θ ← θ − η·(1/B)·Σ_{b} ∇ℓ_{i_b}(θ), B indices drawn with replacement.
-	SGD = escape.SGD
+	SGLD                  = escape.SGLD
+	SGDDiffusionFiniteSum = escape.SGDDiffusionFiniteSum
+	SGD                   = escape.SGD
+	SGDDiffusionAbsH      = escape.SGDDiffusionAbsH
 )
 
 // usesBatch and usesTemperature say which grid lists a dynamics takes.
-func usesBatch(d escape.Dynamics) bool {
-	return d == SGDDiffusion || d == SGD || d == SGDDiffusionAbsH
-}
-func usesTemperature(d escape.Dynamics) bool { return d == SGLD }
+func usesBatch(d escape.Dynamics) bool       { return d.UsesBatch() }
+func usesTemperature(d escape.Dynamics) bool { return d.UsesTemperature() }
 
 // Point is one grid point: a dynamics with its parameters on a landscape.
 type Point struct {
@@ -121,7 +116,7 @@ func NewSimulator(p Point) (*Simulator, error) {
 		if !(p.Temperature > 0) || math.IsInf(p.Temperature, 0) {
 			return nil, fmt.Errorf("temperature (SGLD diffusion D) %v: want a positive number", p.Temperature)
 		}
-	case SGDDiffusion, SGDDiffusionAbsH:
+	case SGDDiffusionFiniteSum, SGDDiffusionAbsH:
 		if !(p.BatchSize > 0) || math.IsInf(p.BatchSize, 0) {
 			return nil, fmt.Errorf("batch size %v: want a positive number", p.BatchSize)
 		}
@@ -131,7 +126,10 @@ func NewSimulator(p Point) (*Simulator, error) {
 		}
 		s.batch = int(p.BatchSize)
 	default:
-		return nil, fmt.Errorf("unknown dynamics %q (want %s, %s, %s or %s)", p.Dynamics, SGLD, SGDDiffusion, SGD, SGDDiffusionAbsH)
+		if err := p.Dynamics.CheckOnTwoWell(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("dynamics %q has no two-well simulator", p.Dynamics)
 	}
 	if h1 := tw.Spec().Sharpness * tw.Spec().HFlat; p.Eta*h1 >= 2 {
 		return nil, fmt.Errorf("eta %v: η·h₁ = %.3g ≥ 2, the sharp minimum is unstable even without noise", p.Eta, p.Eta*h1)
@@ -315,7 +313,7 @@ func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (f
 				return x, errDiverged(step, eta)
 			}
 		}
-	case SGDDiffusion:
+	case SGDDiffusionFiniteSum:
 		// Noise (η/√B)·σ(x)·ξ with σ as for SGD below.
 		scale := eta / math.Sqrt(s.p.BatchSize)
 		sb := sigB
@@ -428,7 +426,7 @@ func (nd *ndSim) run(src *rand.PCG, x []float64, steps int64, tr *tracker) error
 			for i := range x {
 				x[i] += -eta*nd.g[i] + sigLD*nd.xi[i]
 			}
-		case SGDDiffusion:
+		case SGDDiffusionFiniteSum:
 			// Σⱼ ξⱼ∇φⱼ has covariance S(θ).
 			s.zig.Fill(src, nd.xi)
 			s.fs.NoiseGrads(nd.gr, x)
@@ -468,6 +466,8 @@ func (nd *ndSim) run(src *rand.PCG, x []float64, steps int64, tr *tracker) error
 			for i := range x {
 				x[i] -= eta * nd.g[i]
 			}
+		default:
+			return fmt.Errorf("dynamics %q has no two-well step", s.p.Dynamics)
 		}
 		if x[0] >= 0 {
 			flatSteps++

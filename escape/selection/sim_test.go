@@ -14,7 +14,7 @@ import (
 // times FiniteSum.MinibatchGrad over the minibatch the random bits draw).
 func TestKernelStepIsTheDynamics(t *testing.T) {
 	for _, spec := range []escape.TwoWellSpec{{Sharpness: 3, Barrier: 0.5}, {Dim: 3, Sharpness: 3, Barrier: 0.5}} {
-		for _, dyn := range []escape.Dynamics{SGLD, SGDDiffusion, SGD, SGDDiffusionAbsH} {
+		for _, dyn := range []escape.Dynamics{SGLD, SGDDiffusionFiniteSum, SGD, SGDDiffusionAbsH} {
 			for _, B := range []float64{3, 64, 70} {
 				p := Point{Dynamics: dyn, Eta: 0.01, Landscape: spec, Steps: 1}
 				if usesBatch(dyn) {
@@ -48,7 +48,7 @@ func TestKernelStepIsTheDynamics(t *testing.T) {
 						for i := range want {
 							want[i] = x[i] - p.Eta*g[i] + math.Sqrt(2*p.Eta*p.Temperature)*z.Norm(twin)
 						}
-					case SGDDiffusion:
+					case SGDDiffusionFiniteSum:
 						xi := make([]float64, n)
 						z.Fill(twin, xi)
 						for i := range want {
@@ -164,7 +164,7 @@ func TestEqualValleysRatioOne(t *testing.T) {
 	for _, spec := range []escape.TwoWellSpec{{Sharpness: 1, Barrier: 0.02}, {Dim: 2, Sharpness: 1, Barrier: 0.02, TransverseSharp: []float64{2}, TransverseFlat: []float64{2}}} {
 		for _, p := range []Point{
 			{Dynamics: SGLD, Eta: 0.05, Temperature: 0.0067},
-			{Dynamics: SGDDiffusion, Eta: 0.05, BatchSize: 2},
+			{Dynamics: SGDDiffusionFiniteSum, Eta: 0.05, BatchSize: 2},
 			{Dynamics: SGD, Eta: 0.05, BatchSize: 2},
 		} {
 			p.Landscape = spec
@@ -256,7 +256,7 @@ func TestExactRatioLimits(t *testing.T) {
 			t.Errorf("valley %d: PathS %g does not give I = %g", v, c.s, c.i)
 		}
 	}
-	for _, dyn := range []escape.Dynamics{SGD, SGDDiffusion} {
+	for _, dyn := range []escape.Dynamics{SGD, SGDDiffusionFiniteSum} {
 		p := Point{Dynamics: dyn, Eta: 0.01, BatchSize: 1}
 		got := math.Log(ExactRatio1D(tw, p))
 		want := math.Log(3) + 2*p.BatchSize/p.Eta*(i2-i1)

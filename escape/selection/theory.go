@@ -110,7 +110,7 @@ func Theorem1Line(cs, cf escape.Curvature) (slope, intercept float64) {
 // the continuous-time (Itô) diffusion dx = −f'(x)dt + √(2D(x))dW that the
 // dynamics of p approximates, with D(x) = D for sgld and
 // D(x) = η·σ(x)²/(2B) for minibatch sgd on the finite sum and its
-// Gaussian diffusion sgd-diffusion (σ² = the per-sample gradient variance,
+// Gaussian diffusion sgd-diffusion-finite-sum (σ² = the per-sample gradient variance,
 // FiniteSum): p(x) ∝ exp(−Ψ(x))/D(x),
 // Ψ(x) = ∫₀ˣ f'(u)/D(u) du (zero-flux solution of the Fokker–Planck
 // equation; Gardiner, Handbook of Stochastic Methods, §5.2.2). Computed by
@@ -121,7 +121,7 @@ func Theorem1Line(cs, cf escape.Curvature) (slope, intercept float64) {
 // |h_b|/2π in 1-D, so log P(flat)/P(sharp) gains log k).
 func ExactRatio1D(tw *escape.TwoWell, p Point) float64 {
 	diff := func(x float64) float64 { return p.Temperature }
-	if p.Dynamics == SGD || p.Dynamics == SGDDiffusion {
+	if p.Dynamics == SGD || p.Dynamics == SGDDiffusionFiniteSum {
 		diff = func(x float64) float64 {
 			s := tw.NoiseScale(x)
 			return p.Eta * s * s / (2 * p.BatchSize)
