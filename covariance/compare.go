@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // The paper's window of Hessian eigenvalues compared with the noise
@@ -217,10 +219,10 @@ func Compare(lambda []float64, sigma mat.Symmetric, meanProj []float64, batchSiz
 			ErrEmptyWindow, w.Min, w.Max, k, lambda[k-1], lambda[0])
 	}
 	if len(ratios) > 0 {
-		c.MedianRatio = median(ratios)
+		c.MedianRatio = stats.Median(ratios)
 	}
 	if len(ratiosFIM) > 0 {
-		m := median(ratiosFIM)
+		m := stats.Median(ratiosFIM)
 		c.MedianRatioFIM = &m
 	}
 	if len(c.X) >= MinFitPoints {
@@ -277,16 +279,6 @@ func offdiag(m mat.Symmetric, idx []int) (ratio, corr float64) {
 		corr = cs / float64(cn)
 	}
 	return ratio, corr
-}
-
-// median returns the median of x (x is reordered).
-func median(x []float64) float64 {
-	slices.Sort(x)
-	n := len(x)
-	if n%2 == 1 {
-		return x[n/2]
-	}
-	return (x[n/2-1] + x[n/2]) / 2
 }
 
 // RelFrobenius returns ‖C − H/B‖_F / ‖H/B‖_F = ‖Σ − H‖_F / ‖H‖_F (the batch

@@ -34,7 +34,7 @@
 //
 // Randomness: a run's PCG generator (math/rand/v2, rand.NewPCG(seed,
 // PCGStream)) is seeded by the caller; normals come from a ziggurat over
-// the PCG's 64-bit output (Ziggurat). The same seed gives the same run.
+// the PCG's 64-bit output (internal/normal). The same seed gives the same run.
 //
 // SGD-diffusion in 1-D. With C = |H|/B the noise vanishes where L″ = 0: on
 // the double well at x = ±1/√(3k), between the minimum and the col. In

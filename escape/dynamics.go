@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/internal/normal"
 )
 
 // Dynamics names a dynamics of the runs: one update rule, one row of the
@@ -176,7 +178,7 @@ type walker struct {
 	eta, batch, temp float64
 	// sigLD = √(2ηD) and sigSGD = η/√B.
 	sigLD, sigSGD float64
-	zig           *Ziggurat
+	zig           *normal.Ziggurat
 	src           *rand.PCG
 	xi, noise     []float64
 	sqrtAbsH      func(dst, x, xi []float64) // dst = |H(x)|^½·xi, built on first use

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/internal/normal"
 )
 
 // Outcome is the result of one run.
@@ -37,7 +39,7 @@ const PCGStream = 0x5347_4e2d_6573_6361 // "SGN-esca"
 //	sgd-diffusion: θ ← θ − η∇L(θ) + η·(|H(θ)|/B)^½·ξ
 //	gd:            θ ← θ − η∇L(θ)
 //
-// with ξ ~ N(0, I) from a ziggurat over PCG (see Ziggurat). sgd-diffusion
+// with ξ ~ N(0, I) from a ziggurat over PCG (internal/normal). sgd-diffusion
 // is Gaussian noise with covariance η²·C(θ), C = H/B (Xie, Sato & Sugiyama,
 // ICLR 2021, the covariance of the minibatch noise near a minimum); where H is not positive definite |H| = V·|Λ|·Vᵀ (absolute
 // eigenvalues) is used, so the noise is real everywhere and vanishes only
@@ -62,7 +64,7 @@ func AnalyticSimulator(p Point) (Simulator, error) {
 // it uses p's dynamics, η, B, D, criterion and step limit, not its
 // landscape or sharpness.
 func NewAnalyticSimulator(an *Analytic, p Point) (Simulator, error) {
-	s := &analyticSim{an: an, dyn: p.Dynamics, eta: p.Eta, batch: p.BatchSize, temp: p.Temperature, maxSteps: p.MaxSteps, zig: NewZiggurat()}
+	s := &analyticSim{an: an, dyn: p.Dynamics, eta: p.Eta, batch: p.BatchSize, temp: p.Temperature, maxSteps: p.MaxSteps, zig: normal.NewZiggurat()}
 	if !(p.Eta > 0) || math.IsInf(p.Eta, 0) {
 		return nil, fmt.Errorf("eta %v: want a positive number", p.Eta)
 	}
@@ -111,7 +113,7 @@ type analyticSim struct {
 	eta, batch, temp float64
 	maxSteps         int64
 	crit             Criterion
-	zig              *Ziggurat
+	zig              *normal.Ziggurat
 	lossA            float64 // L(a)
 	threshold        float64 // col criterion: escaped when (θ − b)·e ≥ threshold
 	lo, hi           float64 // 1-D: escaped when x ≤ lo or x ≥ hi
@@ -200,9 +202,9 @@ const nanCheck = 1 << 16
 // Each step is θ ← θ + (−η·L'(θ)) + noise with −η·L'(θ) = d0 + d1·θ + d2·θ² +
 // d3·θ³, evaluated as FMA(θ, FMA(θ, FMA(θ, d3, d2), 1 + d1), d0 + noise) so
 // that the chain of dependent operations from one step to the next is three
-// fused multiply-adds, and the normal is drawn by Ziggurat.Norm's fast path
-// written out inline (the same sequence of normals as Norm), which the
-// processor overlaps with that chain.
+// fused multiply-adds, and the normal is drawn by the ziggurat's inlined
+// fast path (normal.Ziggurat.Try, the same sequence of normals as Norm),
+// which the processor overlaps with that chain.
 func (s *analyticSim) run1D(src *rand.PCG) (Outcome, float64, error) {
 	c := s.an.cubic
 	eta := s.eta
@@ -211,17 +213,14 @@ func (s *analyticSim) run1D(src *rand.PCG) (Outcome, float64, error) {
 	x := s.an.Valley.Min[0]
 	maxSteps := s.maxSteps
 	z := s.zig
-	zx := &z.x
 	switch s.dyn {
 	case SGLD:
 		sig := math.Sqrt(2 * eta * s.temp)
 		for step := int64(1); step <= maxSteps; step++ {
 			u := src.Uint64()
-			i := u & (zigLayers - 1)
-			v := 2*math.Float64frombits(u>>12|0x3ff0000000000000) - 3
-			xi := v * zx[i]
-			if math.Abs(xi) >= zx[i+1] {
-				xi = z.slow(src, i, v, xi)
+			xi, ok := z.Try(u)
+			if !ok {
+				xi = z.Finish(src, u)
 			}
 			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), d0+sig*xi)
 			if x >= hi || x <= lo {
@@ -237,11 +236,9 @@ func (s *analyticSim) run1D(src *rand.PCG) (Outcome, float64, error) {
 		h0, h1, h2 := c[1], 2*c[2], 3*c[3]
 		for step := int64(1); step <= maxSteps; step++ {
 			u := src.Uint64()
-			i := u & (zigLayers - 1)
-			v := 2*math.Float64frombits(u>>12|0x3ff0000000000000) - 3
-			xi := v * zx[i]
-			if math.Abs(xi) >= zx[i+1] {
-				xi = z.slow(src, i, v, xi)
+			xi, ok := z.Try(u)
+			if !ok {
+				xi = z.Finish(src, u)
 			}
 			h := h0 + x*(h1+x*h2)
 			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), d0+sig*math.Sqrt(math.Abs(h))*xi)

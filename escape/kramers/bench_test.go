@@ -1,7 +1,6 @@
 package kramers
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
@@ -42,15 +41,4 @@ func BenchmarkSGLD2D(b *testing.B) {
 	p := dwPoint(escape.SGLD, 1, 1e-3, 0, 0.15, 100_000)
 	p.Landscape = escape.LandscapeSpec{Name: escape.DoubleWellName, Barrier: 1, Dim: 2, Transverse: []float64{2}, ColRatio: 4}
 	benchRuns(b, p)
-}
-
-// BenchmarkZiggurat: standard normals per second on one core.
-func BenchmarkZiggurat(b *testing.B) {
-	z := escape.NewZiggurat()
-	src := rand.NewPCG(1, 2)
-	buf := make([]float64, 1024)
-	for b.Loop() {
-		z.Fill(src, buf)
-	}
-	b.ReportMetric(float64(b.N)*1024/b.Elapsed().Seconds(), "normals/s")
 }

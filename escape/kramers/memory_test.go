@@ -17,7 +17,7 @@ import (
 // of request (60,000 images, P ≈ 120,000) needs tens of GB.
 func TestNetworkMemoryNeed(t *testing.T) {
 	m, b := synthNet(t, []int{20, 30, 10}, model.Tanh, 400, 3)
-	e, err := newNetEngine(m.Layers, m.Activation, b.X, b.Y)
+	e, err := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/normal"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train/minimum"
 )
@@ -449,7 +450,7 @@ func (m *Minimum) Sharpness(ks []float64) []SharpnessRow {
 // L(θ) ≥ L(θ₀) + δ (checked every CheckEvery steps) or ‖θ − θ₀‖ ≥ r (every
 // step).
 func NetworkFactory(mn *Minimum) Factory {
-	base, err := newNetEngine(mn.Spec.Layers, mn.Spec.Activation, mn.x, mn.y)
+	base, err := model.NewReplica(mn.Spec.Layers, mn.Spec.Activation, mn.x, mn.y)
 	var cov []float64
 	var covOnce sync.Once
 	return func(p Point) (escape.Simulator, error) {
@@ -503,7 +504,7 @@ func CheckNetworkPoint(p Point) error {
 }
 
 type networkSim struct {
-	base       *netEngine
+	base       *model.Replica
 	engines    sync.Pool
 	dyn        escape.Dynamics
 	eta, s     float64 // η and √k
@@ -522,14 +523,14 @@ type networkSim struct {
 	noReplacement bool
 }
 
-func newNetworkSim(mn *Minimum, base *netEngine, p Point) (*networkSim, error) {
+func newNetworkSim(mn *Minimum, base *model.Replica, p Point) (*networkSim, error) {
 	if err := CheckNetworkPoint(p); err != nil {
 		return nil, err
 	}
 	ns := &networkSim{base: base, dyn: p.Dynamics, eta: p.Eta, s: math.Sqrt(p.Sharpness), batch: int(p.BatchSize),
 		temp: p.Temperature, maxSteps: p.MaxSteps, crit: p.Criterion, checkEvery: int64(mn.Spec.CheckEvery), theta0: mn.Theta,
 		decay: mn.Spec.WeightDecay}
-	ns.engines.New = func() any { return base.clone() }
+	ns.engines.New = func() any { return base.Clone() }
 	ns.phi0 = make([]float64, len(mn.Theta))
 	for i, t := range mn.Theta {
 		ns.phi0[i] = t / ns.s
@@ -538,29 +539,28 @@ func newNetworkSim(mn *Minimum, base *netEngine, p Point) (*networkSim, error) {
 	for i, f := range ns.phi0 {
 		th[i] = ns.s * f
 	}
-	ns.lossA = base.clone().loss(th) + minimum.Penalty(ns.decay, th)
+	ns.lossA = base.Clone().Loss(th) + minimum.Penalty(ns.decay, th)
 	return ns, nil
 }
 
 // perSampleCentered returns the N×P matrix of per-sample gradients at θ
 // minus their mean.
-func perSampleCentered(e *netEngine, theta []float64) []float64 {
-	e = e.clone()
+func perSampleCentered(e *model.Replica, theta []float64) []float64 {
+	e = e.Clone()
 	P := len(theta)
-	G := make([]float64, e.n*P)
+	G := make([]float64, e.N()*P)
 	mean := make([]float64, P)
-	for i := 0; i < e.n; i++ {
+	for i := 0; i < e.N(); i++ {
 		g := G[i*P : (i+1)*P]
-		e.forward(theta, i)
-		e.backward(theta, i, 1, g)
+		e.AddSampleGrad(theta, i, 1, g)
 		for j, v := range g {
 			mean[j] += v
 		}
 	}
 	for j := range mean {
-		mean[j] /= float64(e.n)
+		mean[j] /= float64(e.N())
 	}
-	for i := 0; i < e.n; i++ {
+	for i := 0; i < e.N(); i++ {
 		g := G[i*P : (i+1)*P]
 		for j := range g {
 			g[j] -= mean[j]
@@ -596,11 +596,11 @@ func EscapeDisplacement(sim escape.Simulator, mn *Minimum, seed uint64) (escape.
 
 // run simulates one run and also returns the final θ.
 func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
-	e := ns.engines.Get().(*netEngine)
+	e := ns.engines.Get().(*model.Replica)
 	defer ns.engines.Put(e)
 	src := rand.NewPCG(seed, escape.PCGStream)
 	rng := rand.New(src)
-	zig := escape.NewZiggurat()
+	zig := normal.NewZiggurat()
 	P := len(ns.phi0)
 	phi := append([]float64(nil), ns.phi0...)
 	theta := make([]float64, P)
@@ -614,10 +614,10 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 	case escape.SGD:
 		ids = make([]int, ns.batch)
 		if ns.noReplacement {
-			ids = make([]int, e.n)
+			ids = make([]int, e.N())
 		}
 	case escape.SGDGaussian:
-		z = make([]float64, e.n)
+		z = make([]float64, e.N())
 		idx = make([]float64, P)
 	case escape.SGLD:
 		z = make([]float64, P)
@@ -632,15 +632,15 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 		switch ns.dyn {
 		case escape.SGD:
 			if ns.noReplacement {
-				copy(ids, rng.Perm(e.n))
+				copy(ids, rng.Perm(e.N()))
 			} else {
 				for j := range ids {
-					ids[j] = rng.IntN(e.n)
+					ids[j] = rng.IntN(e.N())
 				}
 			}
-			e.lossGrad(theta, ids, grad)
+			e.LossGrad(theta, ids, grad)
 		case escape.SGDGaussian:
-			e.lossGrad(theta, nil, grad)
+			e.LossGrad(theta, nil, grad)
 			zig.Fill(src, z)
 			clear(idx)
 			for i, zi := range z {
@@ -649,12 +649,12 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 					idx[j] += zi * v
 				}
 			}
-			c := 1 / math.Sqrt(float64(e.n)*float64(ns.batch))
+			c := 1 / math.Sqrt(float64(e.N())*float64(ns.batch))
 			for j := range grad {
 				grad[j] += c * idx[j]
 			}
 		case escape.SGLD, escape.GD:
-			e.lossGrad(theta, nil, grad)
+			e.LossGrad(theta, nil, grad)
 		default:
 			return escape.Outcome{}, theta, fmt.Errorf("dynamics %q has no network step", ns.dyn)
 		}
@@ -689,7 +689,7 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 			}
 		case escape.CriterionLoss:
 			if t%ns.checkEvery == 0 || t == ns.maxSteps {
-				l := e.loss(theta) + minimum.Penalty(ns.decay, theta)
+				l := e.Loss(theta) + minimum.Penalty(ns.decay, theta)
 				if l >= level {
 					return escape.Outcome{Escaped: true, Step: t}, theta, nil
 				}

@@ -18,7 +18,7 @@ import (
 // reports replica-steps per second on one core. Target: ≥ 94,000.
 func BenchmarkReplicaSGD10_16_2(b *testing.B) {
 	m, data := synthNet(b, []int{10, 16, 2}, model.Tanh, 1000, 1)
-	e, err := newNetEngine(m.Layers, m.Activation, data.X, data.Y)
+	e, err := model.NewReplica(m.Layers, m.Activation, data.X, data.Y)
 	if err != nil {
 		b.Fatal(err)
 	}

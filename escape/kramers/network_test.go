@@ -48,38 +48,6 @@ func maxAbsDiff(a, b []float64) float64 {
 	return d
 }
 
-// TestNetEngineMatchesModel: the escape engine's loss and gradient equal
-// model.Evaluate's (full batch and a minibatch with repeats), tanh and relu.
-func TestNetEngineMatchesModel(t *testing.T) {
-	for _, act := range []model.Activation{model.Tanh, model.ReLU} {
-		m, b := synthNet(t, []int{6, 7, 5, 3}, act, 40, 3)
-		e, err := newNetEngine(m.Layers, act, b.X, b.Y)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g1 := make([]float64, m.Layout.P)
-		g2 := make([]float64, m.Layout.P)
-		ev, err := m.Evaluate(m.Theta, b, g1, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := e.lossGrad(m.Theta, nil, g2)
-		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 {
-			t.Errorf("%s full batch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
-		}
-		idx := []int{3, 3, 17, 0, 39, 22, 3}
-		mb := m.Gather(b, idx, model.Batch{})
-		ev, err = m.Evaluate(m.Theta, mb, g1, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l = e.lossGrad(m.Theta, idx, g2)
-		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 {
-			t.Errorf("%s minibatch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
-		}
-	}
-}
-
 // testMinimum wraps a synthetic net as a Minimum (θ₀ = its θ).
 func testMinimum(m *model.MLP, b model.Batch, checkEvery int) *Minimum {
 	return &Minimum{Spec: NetworkSpec{Layers: m.Layers, Activation: m.Activation, CheckEvery: checkEvery},
@@ -89,7 +57,7 @@ func testMinimum(m *model.MLP, b model.Batch, checkEvery int) *Minimum {
 // phiHessian is the Hessian of φ ↦ L(√k·φ) at φ by central differences of
 // the simulator's φ-gradient √k·∇L(√k·φ) (step h).
 type phiHessian struct {
-	e      *netEngine
+	e      *model.Replica
 	phi    []float64
 	s, h   float64
 	th, g  []float64
@@ -102,7 +70,7 @@ func (o *phiHessian) gradAt(dst, phi []float64) {
 	for i, f := range phi {
 		o.th[i] = o.s * f
 	}
-	o.e.lossGrad(o.th, nil, dst)
+	o.e.LossGrad(o.th, nil, dst)
 	for i := range dst {
 		dst[i] *= o.s
 	}
@@ -130,7 +98,7 @@ func (o *phiHessian) MulVec(dst, v []float64) {
 func TestReparametrisation(t *testing.T) {
 	m, b := synthNet(t, []int{4, 5, 3}, model.Tanh, 30, 5)
 	mn := testMinimum(m, b, 1)
-	e, _ := newNetEngine(m.Layers, m.Activation, b.X, b.Y)
+	e, _ := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
 	want, err := m.Evaluate(m.Theta, b, nil, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +155,7 @@ func TestReparametrisation(t *testing.T) {
 func TestSGDFullBatchIsGD(t *testing.T) {
 	m, b := synthNet(t, []int{4, 6, 3}, model.Tanh, 20, 9)
 	mn := testMinimum(m, b, 1)
-	e, _ := newNetEngine(m.Layers, m.Activation, b.X, b.Y)
+	e, _ := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
 	const k, eta, steps = 2.0, 0.3, 25
 	p := Point{Point: escape.Point{Dynamics: escape.SGD, Sharpness: k, BatchSize: 20, Eta: eta, MaxSteps: steps, Criterion: escape.Criterion{Kind: escape.CriterionDistance, Radius: 1e9}}}
 	s, err := newNetworkSim(mn, e, p)
@@ -256,7 +224,7 @@ func TestNetworkDynamicsDeterministic(t *testing.T) {
 // their mean.
 func TestSGDGaussianCovariance(t *testing.T) {
 	m, b := synthNet(t, []int{3, 4, 2}, model.ReLU, 9, 13)
-	e, _ := newNetEngine(m.Layers, m.Activation, b.X, b.Y)
+	e, _ := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
 	G := perSampleCentered(e, m.Theta)
 	P := m.Layout.P
 	ps := make([]float64, b.N()*P)
@@ -375,37 +343,5 @@ func TestNetworkMinimumShardsMerge(t *testing.T) {
 	want, _ := os.ReadFile(filepath.Join(shards[0], MinimumFile))
 	if got, err := os.ReadFile(filepath.Join(merged, MinimumFile)); err != nil || !bytes.Equal(got, want) || len(want) == 0 {
 		t.Errorf("merged minimum.json: %v", err)
-	}
-}
-
-// TestFastExpTanh: fastExp against math.Exp (relative 3 ulp, 6.7·10⁻¹⁶)
-// and fastTanh and tanhSlice against math.Tanh (absolute 4·10⁻¹⁶) over
-// their range.
-func TestFastExpTanh(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	for i := 0; i < 200000; i++ {
-		x := (2*rng.Float64() - 1) * 700
-		if i%2 == 0 {
-			x /= 100
-		}
-		if r := math.Abs(fastExp(x)/math.Exp(x) - 1); r > 3*0x1p-52 {
-			t.Fatalf("fastExp(%v) = %v, math.Exp %v (relative error %g)", x, fastExp(x), math.Exp(x), r)
-		}
-		y := x / 20
-		if d := math.Abs(fastTanh(y) - math.Tanh(y)); d > 4e-16 {
-			t.Fatalf("fastTanh(%v) = %v, math.Tanh %v", y, fastTanh(y), math.Tanh(y))
-		}
-		var a [1]float64
-		if tanhSlice(a[:], []float64{y}); a[0] != fastTanh(y) {
-			t.Fatalf("tanhSlice(%v) = %v, fastTanh %v", y, a[0], fastTanh(y))
-		}
-	}
-	for _, c := range [][2]float64{{0, 1}, {710, math.Inf(1)}, {-800, 0}, {-720, math.Exp(-720)}} {
-		if got := fastExp(c[0]); got != c[1] {
-			t.Errorf("fastExp(%v) = %v, want %v", c[0], got, c[1])
-		}
-	}
-	if !math.IsNaN(fastExp(math.NaN())) || fastTanh(30) != 1 || fastTanh(-30) != -1 {
-		t.Error("fastExp(NaN), fastTanh(±30): wrong special values")
 	}
 }

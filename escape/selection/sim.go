@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/normal"
 )
 
 // The dynamics of the two-well (escape.TwoWellDynamics), rows of the
@@ -90,7 +91,7 @@ type Simulator struct {
 	p   Point
 	tw  *escape.TwoWell
 	fs  *escape.FiniteSum
-	zig *escape.Ziggurat
+	zig *normal.Ziggurat
 	// batch is the integer batch size of SGD.
 	batch int
 }
@@ -110,7 +111,7 @@ func NewSimulator(p Point) (*Simulator, error) {
 	if p.Steps < 1 || p.BurnIn < 0 {
 		return nil, fmt.Errorf("steps %d, burn-in %d: want steps ≥ 1 and burn-in ≥ 0", p.Steps, p.BurnIn)
 	}
-	s := &Simulator{p: p, tw: tw, fs: &escape.FiniteSum{TwoWell: tw}, zig: escape.NewZiggurat()}
+	s := &Simulator{p: p, tw: tw, fs: &escape.FiniteSum{TwoWell: tw}, zig: normal.NewZiggurat()}
 	switch p.Dynamics {
 	case SGLD:
 		if !(p.Temperature > 0) || math.IsInf(p.Temperature, 0) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/normal"
 )
 
 // TestKernelStepIsTheDynamics: one step of each fast 1-D loop and of the
@@ -42,7 +43,7 @@ func TestKernelStepIsTheDynamics(t *testing.T) {
 					g := make([]float64, n)
 					tw.Grad(g, x)
 					want := make([]float64, n)
-					z := escape.NewZiggurat()
+					z := normal.NewZiggurat()
 					switch dyn {
 					case SGLD:
 						for i := range want {

@@ -66,3 +66,18 @@ func FitLine(x, y []float64) (LineFit, error) {
 	}
 	return f, nil
 }
+
+// Median returns the median of x: its middle value, or the mean of its two
+// middle values when len(x) is even; NaN when x is empty. x is not
+// modified.
+func Median(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	s := sortedCopy(x)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

@@ -32,3 +32,18 @@ func TestFitLineExact(t *testing.T) {
 		t.Errorf("two points: %+v, want slope 2 and no interval", f)
 	}
 }
+
+// Median: the middle value, the mean of the two middle ones, NaN for none;
+// the argument is left in its order.
+func TestMedian(t *testing.T) {
+	x := []float64{5, 1, 4, 2, 3}
+	if m := Median(x); m != 3 || x[0] != 5 || x[4] != 3 {
+		t.Errorf("median of 5 1 4 2 3 = %v (x now %v), want 3 and x unchanged", m, x)
+	}
+	if m := Median([]float64{4, -1, 2, 10}); m != 3 {
+		t.Errorf("median of 4 -1 2 10 = %v, want 3", m)
+	}
+	if m := Median(nil); !math.IsNaN(m) {
+		t.Errorf("median of nothing = %v, want NaN", m)
+	}
+}

@@ -1,4 +1,4 @@
-package escape
+package normal
 
 import (
 	"math"
@@ -126,4 +126,15 @@ func TestZigguratTryFinishMatchesNorm(t *testing.T) {
 	if slow == 0 {
 		t.Fatal("no draw took the slow path")
 	}
+}
+
+// BenchmarkZiggurat: standard normals per second on one core.
+func BenchmarkZiggurat(b *testing.B) {
+	z := NewZiggurat()
+	src := rand.NewPCG(1, 2)
+	buf := make([]float64, 1024)
+	for b.Loop() {
+		z.Fill(src, buf)
+	}
+	b.ReportMetric(float64(b.N)*1024/b.Elapsed().Seconds(), "normals/s")
 }

@@ -1,4 +1,4 @@
-package escape
+package normal
 
 import (
 	"math"

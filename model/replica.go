@@ -1,24 +1,22 @@
-package kramers
+package model
 
 import (
 	"fmt"
 	"math"
-
-	"github.com/sgn-project/sgn/model"
 )
 
-// netEngine is a small, allocation-free forward/backward engine for the
-// MLPs of the network landscape: one sample at a time, plain Go loops over
-// the flat θ of model.Layout (PyTorch layout, W_l is out×in). It computes
-// the same quantities as model/engine.go,
+// Replica is a small, allocation-free forward/backward engine for the
+// small MLPs of escape runs (escape/kramers), one replica per goroutine:
+// one sample at a time, plain Go loops over the flat θ of Layout (PyTorch
+// layout, W_l is out×in). It computes the same quantities as engine.go,
 //
 //	z_l = W_l a_{l−1} + b_l,  a_l = f(z_l),  p = softmax(z_L),
 //	ℓ = −log p_y,  δ_L = (p − e_y)/n,  ∇W_l += δ_l a_{l−1}ᵀ,  ∇b_l += δ_l,
 //	δ_{l−1} = (W_lᵀ δ_l) ⊙ f′(z_{l−1}),
 //
-// for the mean loss over n samples, with f and f′ from model.Activation's
-// table (f′ from a = f(z) for tanh), except f = tanh, computed by
-// tanhSlice (see below); it is tested against model.Evaluate.
+// for the mean loss over n samples, with f and f′ from the activation
+// table (every Activation), except tanh's, computed by tanhSlice and
+// 1 − a² (see below); it is tested against Evaluate for every activation.
 //
 // Why not Gorgonia or model's BLAS engine: for the networks of the escape
 // runs (10-16-2, 49-8-10) a minibatch step is a few thousand to a few tens
@@ -27,7 +25,7 @@ import (
 // (graph walk, a goroutine hand-off per run, tensor bookkeeping); model's
 // graph now runs its whole-layer operations in the calling goroutine and,
 // measured on an idle 2-core machine, 10-16-2 at batch 16 takes 8.5 µs per
-// step through model.NewGraph (BenchmarkGorgoniaSGD10_16_2, 118,000
+// step through NewGraph (BenchmarkGorgoniaSGD10_16_2, 118,000
 // steps/s) against 7.8 µs here (BenchmarkReplicaSGD10_16_2, 129,000
 // replica-steps/s): these loops remain about 10% faster and build no
 // graph per replica. model's engine calls one BLAS routine per layer and per pass on matrices of 16
@@ -44,10 +42,10 @@ import (
 // by the table's formula 1 − f² written out in the loop (a call through
 // the table per layer and sample slowed the 10-16-2 step measurably).
 //
-// A netEngine holds scratch buffers: one per goroutine.
-type netEngine struct {
-	lo  model.Layout
-	act model.Activation
+// A Replica holds scratch buffers: one per goroutine (Clone).
+type Replica struct {
+	lo  Layout
+	act Activation
 	// tanh selects the tanh kernels.
 	tanh bool
 	// x holds n rows of D features, y the labels.
@@ -58,9 +56,9 @@ type netEngine struct {
 	z, a, d [][]float64
 }
 
-// newNetEngine returns an engine for the MLP layers/activation over the
+// NewReplica returns an engine for the MLP layers/activation over the
 // data x (n×layers[0], row-major) and labels y.
-func newNetEngine(layers []int, activation model.Activation, x []float64, y []int) (*netEngine, error) {
+func NewReplica(layers []int, activation Activation, x []float64, y []int) (*Replica, error) {
 	if len(layers) < 2 {
 		return nil, fmt.Errorf("layers %v: need an input and an output width", layers)
 	}
@@ -76,7 +74,7 @@ func newNetEngine(layers []int, activation model.Activation, x []float64, y []in
 			return nil, fmt.Errorf("label %d of sample %d is outside the %d classes", c, i, C)
 		}
 	}
-	e := &netEngine{lo: model.NewLayout(layers), act: activation, tanh: activation == model.Tanh, x: x, y: y, n: len(y)}
+	e := &Replica{lo: NewLayout(layers), act: activation, tanh: activation == Tanh, x: x, y: y, n: len(y)}
 	L := len(layers) - 1
 	e.z, e.a, e.d = make([][]float64, L), make([][]float64, L), make([][]float64, L)
 	for l := 0; l < L; l++ {
@@ -87,15 +85,26 @@ func newNetEngine(layers []int, activation model.Activation, x []float64, y []in
 	return e, nil
 }
 
-// clone returns an engine on the same data with its own scratch buffers.
-func (e *netEngine) clone() *netEngine {
-	c, _ := newNetEngine(e.lo.Layers, e.act, e.x, e.y) // e's arguments were valid
+// Clone returns an engine on the same data with its own scratch buffers.
+func (e *Replica) Clone() *Replica {
+	c, _ := NewReplica(e.lo.Layers, e.act, e.x, e.y) // e's arguments were valid
 	return c
+}
+
+// N returns the number of samples.
+func (e *Replica) N() int { return e.n }
+
+// AddSampleGrad adds scale·∇ℓ_i(θ) to grad and returns ℓ_i(θ), the
+// cross-entropy of sample i.
+func (e *Replica) AddSampleGrad(theta []float64, i int, scale float64, grad []float64) float64 {
+	l := e.forward(theta, i)
+	e.backward(theta, i, scale, grad)
+	return l
 }
 
 // forward computes z, a (softmax p for the last layer) of sample i and
 // returns its cross-entropy −log p_y.
-func (e *netEngine) forward(theta []float64, i int) float64 {
+func (e *Replica) forward(theta []float64, i int) float64 {
 	lo := e.lo
 	L := len(lo.Layers) - 1
 	D := lo.Layers[0]
@@ -142,7 +151,7 @@ func (e *netEngine) forward(theta []float64, i int) float64 {
 }
 
 // backward adds scale·∇ℓ_i to grad, after forward(theta, i).
-func (e *netEngine) backward(theta []float64, i int, scale float64, grad []float64) {
+func (e *Replica) backward(theta []float64, i int, scale float64, grad []float64) {
 	lo := e.lo
 	L := len(lo.Layers) - 1
 	D := lo.Layers[0]
@@ -199,10 +208,10 @@ func (e *netEngine) backward(theta []float64, i int, scale float64, grad []float
 	}
 }
 
-// lossGrad returns the mean loss over the samples idx (all n samples when
+// LossGrad returns the mean loss over the samples idx (all n samples when
 // idx is nil; repeats allowed) and, when grad is not nil, stores its
 // gradient in grad.
-func (e *netEngine) lossGrad(theta []float64, idx []int, grad []float64) float64 {
+func (e *Replica) LossGrad(theta []float64, idx []int, grad []float64) float64 {
 	n := len(idx)
 	if idx == nil {
 		n = e.n
@@ -225,8 +234,8 @@ func (e *netEngine) lossGrad(theta []float64, idx []int, grad []float64) float64
 	return sum * scale
 }
 
-// loss returns the mean loss over all samples.
-func (e *netEngine) loss(theta []float64) float64 { return e.lossGrad(theta, nil, nil) }
+// Loss returns the mean loss over all samples.
+func (e *Replica) Loss(theta []float64) float64 { return e.LossGrad(theta, nil, nil) }
 
 // Constants of fastExp: ln 2 split in a high part with trailing zero bits
 // (so n·ln2Hi is exact for |n| < 2¹¹) and the rest (Cody & Waite 1980, as
@@ -244,7 +253,7 @@ const (
 // (Cody–Waite reduction), eʳ by its Taylor polynomial of degree 13 in
 // Estrin form with fused multiply-adds (truncation < 2·10⁻¹⁷ relative),
 // then scaled by 2ⁿ through the exponent bits. It is the exponential of
-// the network engine's softmax and tanh, about twice as fast as math.Exp
+// the replica engine's softmax and tanh, about twice as fast as math.Exp
 // here because it inlines into the loops and has no special-case
 // branches on the common path. Tested against math.Exp.
 func fastExp(x float64) float64 {

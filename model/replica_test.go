@@ -1,0 +1,112 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// replicaNet returns a seeded MLP and n synthetic samples for it, θ moved
+// off the initialisation so that the biases are not zero.
+func replicaNet(t testing.TB, layers []int, act Activation, n int, seed uint64) (*MLP, Batch) {
+	t.Helper()
+	m, err := New(Config{Layers: layers, Activation: act, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	b := Batch{X: make([]float64, n*layers[0]), Y: make([]int, n)}
+	for i := range b.X {
+		b.X[i] = rng.NormFloat64()
+	}
+	for i := range b.Y {
+		b.Y[i] = rng.IntN(layers[len(layers)-1])
+	}
+	for i := range m.Theta {
+		m.Theta[i] += 0.1 * rng.NormFloat64()
+	}
+	return m, b
+}
+
+func maxAbsDiff(a, b []float64) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(a[i]-b[i]))
+	}
+	return d
+}
+
+// TestReplicaMatchesEvaluate: the replica engine's loss and gradient equal
+// Evaluate's (full batch and a minibatch with repeats, and one sample by
+// AddSampleGrad) for every activation of the table.
+func TestReplicaMatchesEvaluate(t *testing.T) {
+	for _, name := range ActivationNames() {
+		act := Activation(name)
+		m, b := replicaNet(t, []int{6, 7, 5, 3}, act, 40, 3)
+		e, err := NewReplica(m.Layers, act, b.X, b.Y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g1 := make([]float64, m.Layout.P)
+		g2 := make([]float64, m.Layout.P)
+		ev, err := m.Evaluate(m.Theta, b, g1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := e.LossGrad(m.Theta, nil, g2)
+		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 {
+			t.Errorf("%s full batch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
+		}
+		idx := []int{3, 3, 17, 0, 39, 22, 3}
+		mb := m.Gather(b, idx, Batch{})
+		ev, err = m.Evaluate(m.Theta, mb, g1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l = e.LossGrad(m.Theta, idx, g2)
+		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 {
+			t.Errorf("%s minibatch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
+		}
+		one := m.Gather(b, []int{17}, Batch{})
+		if ev, err = m.Evaluate(m.Theta, one, g1, 1); err != nil {
+			t.Fatal(err)
+		}
+		clear(g2)
+		l = e.AddSampleGrad(m.Theta, 17, 1, g2)
+		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 || e.N() != 40 {
+			t.Errorf("%s sample 17: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
+		}
+	}
+}
+
+// TestFastExpTanh: fastExp against math.Exp (relative 3 ulp, 6.7·10⁻¹⁶)
+// and fastTanh and tanhSlice against math.Tanh (absolute 4·10⁻¹⁶) over
+// their range.
+func TestFastExpTanh(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := 0; i < 200000; i++ {
+		x := (2*rng.Float64() - 1) * 700
+		if i%2 == 0 {
+			x /= 100
+		}
+		if r := math.Abs(fastExp(x)/math.Exp(x) - 1); r > 3*0x1p-52 {
+			t.Fatalf("fastExp(%v) = %v, math.Exp %v (relative error %g)", x, fastExp(x), math.Exp(x), r)
+		}
+		y := x / 20
+		if d := math.Abs(fastTanh(y) - math.Tanh(y)); d > 4e-16 {
+			t.Fatalf("fastTanh(%v) = %v, math.Tanh %v", y, fastTanh(y), math.Tanh(y))
+		}
+		var a [1]float64
+		if tanhSlice(a[:], []float64{y}); a[0] != fastTanh(y) {
+			t.Fatalf("tanhSlice(%v) = %v, fastTanh %v", y, a[0], fastTanh(y))
+		}
+	}
+	for _, c := range [][2]float64{{0, 1}, {710, math.Inf(1)}, {-800, 0}, {-720, math.Exp(-720)}} {
+		if got := fastExp(c[0]); got != c[1] {
+			t.Errorf("fastExp(%v) = %v, want %v", c[0], got, c[1])
+		}
+	}
+	if !math.IsNaN(fastExp(math.NaN())) || fastTanh(30) != 1 || fastTanh(-30) != -1 {
+		t.Error("fastExp(NaN), fastTanh(±30): wrong special values")
+	}
+}
