@@ -674,32 +674,42 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 		for i, f := range phi {
 			theta[i] = ns.s * f
 		}
-		switch ns.crit.Kind {
-		case escape.CriterionDistance:
-			var d2 float64
-			for i, v := range theta {
-				d := v - ns.theta0[i]
-				d2 += d * d
-			}
-			if d2 >= r2 {
-				return escape.Outcome{Escaped: true, Step: t}, theta, nil
-			}
-			if math.IsNaN(d2) {
-				return escape.Outcome{}, theta, escape.DivergedError(t, ns.eta)
-			}
-		case escape.CriterionLoss:
-			if t%ns.checkEvery == 0 || t == ns.maxSteps {
-				l := e.Loss(theta) + minimum.Penalty(ns.decay, theta)
-				if l >= level {
-					return escape.Outcome{Escaped: true, Step: t}, theta, nil
-				}
-				if math.IsNaN(l) {
-					return escape.Outcome{}, theta, escape.DivergedError(t, ns.eta)
-				}
-			}
+		if o, done, err := ns.escaped(e, t, theta, r2, level); done || err != nil {
+			return o, theta, err
 		}
 	}
 	return escape.Outcome{Escaped: false, Step: ns.maxSteps}, theta, nil
+}
+
+// escaped checks the criterion after step t: an escape (done), a
+// divergence (an error) or neither. r2 is the squared radius of the
+// distance criterion and level the loss of the loss criterion.
+func (ns *networkSim) escaped(e *model.Replica, t int64, theta []float64, r2, level float64) (escape.Outcome, bool, error) {
+	switch ns.crit.Kind {
+	case escape.CriterionDistance:
+		var d2 float64
+		for i, v := range theta {
+			d := v - ns.theta0[i]
+			d2 += d * d
+		}
+		if d2 >= r2 {
+			return escape.Outcome{Escaped: true, Step: t}, true, nil
+		}
+		if math.IsNaN(d2) {
+			return escape.Outcome{}, true, escape.DivergedError(t, ns.eta)
+		}
+	case escape.CriterionLoss:
+		if t%ns.checkEvery == 0 || t == ns.maxSteps {
+			l := e.Loss(theta) + minimum.Penalty(ns.decay, theta)
+			if l >= level {
+				return escape.Outcome{Escaped: true, Step: t}, true, nil
+			}
+			if math.IsNaN(l) {
+				return escape.Outcome{}, true, escape.DivergedError(t, ns.eta)
+			}
+		}
+	}
+	return escape.Outcome{}, false, nil
 }
 
 // NetworkSweep runs a network sweep into dir: it prepares the minimum of

@@ -246,151 +246,226 @@ func (s *Simulator) Run(seed uint64) (Replica, error) {
 // x − η·f'(x) = x·(e1 + x·(d2ᵢ + x·d3ᵢ)) on side i, written as fused
 // multiply-adds; the side's coefficients change only when the trajectory
 // crosses the col, so the branch is predictable. Normals are drawn by the
-// escape package's ziggurat, whose fast path inlines here.
+// ziggurat of internal/normal, whose fast path inlines here. Each dynamics
+// has its own loop, a method of kernel1D.
 func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (float64, error) {
-	tw := s.tw
-	eta := s.p.Eta
-	hb, alpha0, beta0 := tw.Quartic(0)
-	_, alpha1, beta1 := tw.Quartic(1)
-	a0, a1 := tw.Minima()
-	sigB, sigMin0 := tw.NoiseScales(0)
-	_, sigMin1 := tw.NoiseScales(1)
-	e1 := 1 + eta*hb
-	l2, l3 := -3*eta*alpha0, -4*eta*beta0
-	r2, r3 := -3*eta*alpha1, -4*eta*beta1
-	lo, hi := tr.lo, tr.hi
+	k := s.newKernel1D()
 	var flatSteps int64
-	z := s.zig
+	var err error
 	switch s.p.Dynamics {
 	case SGLD:
-		sig := math.Sqrt(2 * eta * s.p.Temperature)
-		for step := int64(1); step <= steps; step++ {
-			u := src.Uint64()
-			xi, ok := z.Try(u)
-			if !ok {
-				xi = z.Finish(src, u)
-			}
-			d2, d3 := l2, l3
-			if x >= 0 {
-				d2, d3 = r2, r3
-			}
-			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), sig*xi)
-			flatSteps += int64(math.Float64bits(-x) >> 63)
-			if x >= hi || x <= lo {
-				if err := tr.cross(step, x, eta); err != nil {
-					return x, err
-				}
-				lo, hi = tr.lo, tr.hi
-			}
-			if step%nanCheck == 0 && math.IsNaN(x) {
-				return x, errDiverged(step, eta)
-			}
-		}
+		x, flatSteps, err = k.sgld(src, x, steps, tr)
 	case SGDDiffusionAbsH:
-		// Noise η·√(|f″(x)|/B)·ξ, f″(x) = −|h_b| + x·(6αᵢ + 12βᵢ·x).
-		sig := eta / math.Sqrt(s.p.BatchSize)
-		lh1, lh2 := 6*alpha0, 12*beta0
-		rh1, rh2 := 6*alpha1, 12*beta1
-		for step := int64(1); step <= steps; step++ {
-			u := src.Uint64()
-			xi, ok := z.Try(u)
-			if !ok {
-				xi = z.Finish(src, u)
-			}
-			d2, d3, h1, h2 := l2, l3, lh1, lh2
-			if x >= 0 {
-				d2, d3, h1, h2 = r2, r3, rh1, rh2
-			}
-			h := math.FMA(x, math.FMA(x, h2, h1), -hb)
-			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), sig*math.Sqrt(math.Abs(h))*xi)
-			flatSteps += int64(math.Float64bits(-x) >> 63)
-			if x >= hi || x <= lo {
-				if err := tr.cross(step, x, eta); err != nil {
-					return x, err
-				}
-				lo, hi = tr.lo, tr.hi
-			}
-			if step%nanCheck == 0 && math.IsNaN(x) {
-				return x, errDiverged(step, eta)
-			}
-		}
+		x, flatSteps, err = k.absH(src, x, steps, tr)
 	case SGDDiffusionFiniteSum:
-		// Noise (η/√B)·σ(x)·ξ with σ as for SGD below.
-		scale := eta / math.Sqrt(s.p.BatchSize)
-		sb := sigB
-		la, ra := math.Pow(a0, 4), math.Pow(a1, 4)
-		ld := 2 * a0 * a0 * (sigMin0 - sb)
-		rd := 2 * a1 * a1 * (sigMin1 - sb)
-		for step := int64(1); step <= steps; step++ {
-			u := src.Uint64()
-			xi, ok := z.Try(u)
-			if !ok {
-				xi = z.Finish(src, u)
-			}
-			d2, d3, na, nd := l2, l3, la, ld
-			if x >= 0 {
-				d2, d3, na, nd = r2, r3, ra, rd
-			}
-			x2 := x * x
-			sigma := sb + nd*x2/math.FMA(x2, x2, na)
-			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), scale*sigma*xi)
-			flatSteps += int64(math.Float64bits(-x) >> 63)
-			if x >= hi || x <= lo {
-				if err := tr.cross(step, x, eta); err != nil {
-					return x, err
-				}
-				lo, hi = tr.lo, tr.hi
-			}
-			if step%nanCheck == 0 && math.IsNaN(x) {
-				return x, errDiverged(step, eta)
-			}
-		}
+		x, flatSteps, err = k.finiteSum(src, x, steps, tr)
 	case SGD:
-		// Noise −η·σ(x)·s̄, s̄ = (2K − B)/B, K ~ Binomial(B, ½) the number
-		// of drawn samples whose sign is +1 (one random bit per sample);
-		// σ(x) = √|h_b| + Dᵢ·x²/(Aᵢ + x⁴), Aᵢ = aᵢ⁴, Dᵢ = 2aᵢ²(√hᵢ − √|h_b|).
-		B := s.batch
-		words, rest := B/64, B%64
-		mask := uint64(1)<<rest - 1
-		scale := eta / float64(B)
-		sb := sigB
-		la, ra := math.Pow(a0, 4), math.Pow(a1, 4)
-		ld := 2 * a0 * a0 * (sigMin0 - sb)
-		rd := 2 * a1 * a1 * (sigMin1 - sb)
-		for step := int64(1); step <= steps; step++ {
-			k := 0
-			for range words {
-				k += bits.OnesCount64(src.Uint64())
-			}
-			if rest > 0 {
-				k += bits.OnesCount64(src.Uint64() & mask)
-			}
-			d2, d3, na, nd := l2, l3, la, ld
-			if x >= 0 {
-				d2, d3, na, nd = r2, r3, ra, rd
-			}
-			x2 := x * x
-			sigma := sb + nd*x2/math.FMA(x2, x2, na)
-			x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), scale*float64(B-2*k)*sigma)
-			flatSteps += int64(math.Float64bits(-x) >> 63)
-			if x >= hi || x <= lo {
-				if err := tr.cross(step, x, eta); err != nil {
-					return x, err
-				}
-				lo, hi = tr.lo, tr.hi
-			}
-			if step%nanCheck == 0 && math.IsNaN(x) {
-				return x, errDiverged(step, eta)
-			}
-		}
+		x, flatSteps, err = k.sgd(src, x, steps, tr)
 	default:
 		return x, fmt.Errorf("unknown dynamics %q", s.p.Dynamics)
 	}
+	if err != nil {
+		return x, err
+	}
 	if math.IsNaN(x) {
-		return x, errDiverged(steps, eta)
+		return x, errDiverged(steps, k.eta)
 	}
 	tr.rep.FlatSteps += flatSteps
 	return x, nil
+}
+
+// kernel1D holds what the 1-D loops share: the drift coefficients (e1 and
+// (d2, d3) = (l2, l3) on the sharp side, (r2, r3) on the flat one), f's
+// quartic coefficients, the minima and the noise scales of the two sides
+// (escape.TwoWell.Quartic, Minima, NoiseScales).
+type kernel1D struct {
+	s                      *Simulator
+	z                      *normal.Ziggurat
+	eta                    float64
+	e1, l2, l3, r2, r3     float64
+	hb                     float64
+	alpha0, beta0          float64
+	alpha1, beta1          float64
+	a0, a1                 float64
+	sigB, sigMin0, sigMin1 float64
+}
+
+func (s *Simulator) newKernel1D() *kernel1D {
+	tw := s.tw
+	eta := s.p.Eta
+	k := &kernel1D{s: s, z: s.zig, eta: eta}
+	k.hb, k.alpha0, k.beta0 = tw.Quartic(0)
+	_, k.alpha1, k.beta1 = tw.Quartic(1)
+	k.a0, k.a1 = tw.Minima()
+	k.sigB, k.sigMin0 = tw.NoiseScales(0)
+	_, k.sigMin1 = tw.NoiseScales(1)
+	k.e1 = 1 + eta*k.hb
+	k.l2, k.l3 = -3*eta*k.alpha0, -4*eta*k.beta0
+	k.r2, k.r3 = -3*eta*k.alpha1, -4*eta*k.beta1
+	return k
+}
+
+// sgld is the sgld loop: noise √(2ηD)·ξ.
+func (k *kernel1D) sgld(src *rand.PCG, x float64, steps int64, tr *tracker) (float64, int64, error) {
+	s := k.s
+	eta, z := k.eta, k.z
+	e1, l2, l3, r2, r3 := k.e1, k.l2, k.l3, k.r2, k.r3
+	lo, hi := tr.lo, tr.hi
+	var flatSteps int64
+	sig := math.Sqrt(2 * eta * s.p.Temperature)
+	for step := int64(1); step <= steps; step++ {
+		u := src.Uint64()
+		xi, ok := z.Try(u)
+		if !ok {
+			xi = z.Finish(src, u)
+		}
+		d2, d3 := l2, l3
+		if x >= 0 {
+			d2, d3 = r2, r3
+		}
+		x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), sig*xi)
+		flatSteps += int64(math.Float64bits(-x) >> 63)
+		if x >= hi || x <= lo {
+			if err := tr.cross(step, x, eta); err != nil {
+				return x, flatSteps, err
+			}
+			lo, hi = tr.lo, tr.hi
+		}
+		if step%nanCheck == 0 && math.IsNaN(x) {
+			return x, flatSteps, errDiverged(step, eta)
+		}
+	}
+	return x, flatSteps, nil
+}
+
+// absH is the sgd-diffusion-abs-h loop.
+func (k *kernel1D) absH(src *rand.PCG, x float64, steps int64, tr *tracker) (float64, int64, error) {
+	s := k.s
+	eta, z := k.eta, k.z
+	e1, l2, l3, r2, r3 := k.e1, k.l2, k.l3, k.r2, k.r3
+	hb := k.hb
+	alpha0, beta0, alpha1, beta1 := k.alpha0, k.beta0, k.alpha1, k.beta1
+	lo, hi := tr.lo, tr.hi
+	var flatSteps int64
+	// Noise η·√(|f″(x)|/B)·ξ, f″(x) = −|h_b| + x·(6αᵢ + 12βᵢ·x).
+	sig := eta / math.Sqrt(s.p.BatchSize)
+	lh1, lh2 := 6*alpha0, 12*beta0
+	rh1, rh2 := 6*alpha1, 12*beta1
+	for step := int64(1); step <= steps; step++ {
+		u := src.Uint64()
+		xi, ok := z.Try(u)
+		if !ok {
+			xi = z.Finish(src, u)
+		}
+		d2, d3, h1, h2 := l2, l3, lh1, lh2
+		if x >= 0 {
+			d2, d3, h1, h2 = r2, r3, rh1, rh2
+		}
+		h := math.FMA(x, math.FMA(x, h2, h1), -hb)
+		x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), sig*math.Sqrt(math.Abs(h))*xi)
+		flatSteps += int64(math.Float64bits(-x) >> 63)
+		if x >= hi || x <= lo {
+			if err := tr.cross(step, x, eta); err != nil {
+				return x, flatSteps, err
+			}
+			lo, hi = tr.lo, tr.hi
+		}
+		if step%nanCheck == 0 && math.IsNaN(x) {
+			return x, flatSteps, errDiverged(step, eta)
+		}
+	}
+	return x, flatSteps, nil
+}
+
+// finiteSum is the sgd-diffusion-finite-sum loop.
+func (k *kernel1D) finiteSum(src *rand.PCG, x float64, steps int64, tr *tracker) (float64, int64, error) {
+	s := k.s
+	eta, z := k.eta, k.z
+	e1, l2, l3, r2, r3 := k.e1, k.l2, k.l3, k.r2, k.r3
+	a0, a1 := k.a0, k.a1
+	sigB, sigMin0, sigMin1 := k.sigB, k.sigMin0, k.sigMin1
+	lo, hi := tr.lo, tr.hi
+	var flatSteps int64
+	// Noise (η/√B)·σ(x)·ξ with σ as for SGD below.
+	scale := eta / math.Sqrt(s.p.BatchSize)
+	sb := sigB
+	la, ra := math.Pow(a0, 4), math.Pow(a1, 4)
+	ld := 2 * a0 * a0 * (sigMin0 - sb)
+	rd := 2 * a1 * a1 * (sigMin1 - sb)
+	for step := int64(1); step <= steps; step++ {
+		u := src.Uint64()
+		xi, ok := z.Try(u)
+		if !ok {
+			xi = z.Finish(src, u)
+		}
+		d2, d3, na, nd := l2, l3, la, ld
+		if x >= 0 {
+			d2, d3, na, nd = r2, r3, ra, rd
+		}
+		x2 := x * x
+		sigma := sb + nd*x2/math.FMA(x2, x2, na)
+		x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), scale*sigma*xi)
+		flatSteps += int64(math.Float64bits(-x) >> 63)
+		if x >= hi || x <= lo {
+			if err := tr.cross(step, x, eta); err != nil {
+				return x, flatSteps, err
+			}
+			lo, hi = tr.lo, tr.hi
+		}
+		if step%nanCheck == 0 && math.IsNaN(x) {
+			return x, flatSteps, errDiverged(step, eta)
+		}
+	}
+	return x, flatSteps, nil
+}
+
+// sgd is the minibatch sgd loop.
+func (k *kernel1D) sgd(src *rand.PCG, x float64, steps int64, tr *tracker) (float64, int64, error) {
+	s := k.s
+	eta := k.eta
+	e1, l2, l3, r2, r3 := k.e1, k.l2, k.l3, k.r2, k.r3
+	a0, a1 := k.a0, k.a1
+	sigB, sigMin0, sigMin1 := k.sigB, k.sigMin0, k.sigMin1
+	lo, hi := tr.lo, tr.hi
+	var flatSteps int64
+	// Noise −η·σ(x)·s̄, s̄ = (2K − B)/B, K ~ Binomial(B, ½) the number
+	// of drawn samples whose sign is +1 (one random bit per sample);
+	// σ(x) = √|h_b| + Dᵢ·x²/(Aᵢ + x⁴), Aᵢ = aᵢ⁴, Dᵢ = 2aᵢ²(√hᵢ − √|h_b|).
+	B := s.batch
+	words, rest := B/64, B%64
+	mask := uint64(1)<<rest - 1
+	scale := eta / float64(B)
+	sb := sigB
+	la, ra := math.Pow(a0, 4), math.Pow(a1, 4)
+	ld := 2 * a0 * a0 * (sigMin0 - sb)
+	rd := 2 * a1 * a1 * (sigMin1 - sb)
+	for step := int64(1); step <= steps; step++ {
+		k := 0
+		for range words {
+			k += bits.OnesCount64(src.Uint64())
+		}
+		if rest > 0 {
+			k += bits.OnesCount64(src.Uint64() & mask)
+		}
+		d2, d3, na, nd := l2, l3, la, ld
+		if x >= 0 {
+			d2, d3, na, nd = r2, r3, ra, rd
+		}
+		x2 := x * x
+		sigma := sb + nd*x2/math.FMA(x2, x2, na)
+		x = math.FMA(x, math.FMA(x, math.FMA(x, d3, d2), e1), scale*float64(B-2*k)*sigma)
+		flatSteps += int64(math.Float64bits(-x) >> 63)
+		if x >= hi || x <= lo {
+			if err := tr.cross(step, x, eta); err != nil {
+				return x, flatSteps, err
+			}
+			lo, hi = tr.lo, tr.hi
+		}
+		if step%nanCheck == 0 && math.IsNaN(x) {
+			return x, flatSteps, errDiverged(step, eta)
+		}
+	}
+	return x, flatSteps, nil
 }
 
 // ndSim holds the buffers of the n-D loop.

@@ -72,27 +72,9 @@ func TestKernelStepIsTheDynamics(t *testing.T) {
 						_, _, h := tw.Along(x0)
 						want[0] = x0 - p.Eta*g[0] + p.Eta/math.Sqrt(B)*math.Sqrt(math.Abs(h))*z.Norm(twin)
 					case SGD:
-						// The loops draw ⌈B/64⌉ words per direction j, direction by
-						// direction; bit b of direction j's words is bit j of sample b.
-						words := make([][]uint64, n)
-						for j := range n {
-							for r := int(B); r > 0; r -= 64 {
-								words[j] = append(words[j], twin.Uint64())
-							}
-						}
-						batch := make([]int, int(B))
-						for b := range batch {
-							for j := range n {
-								batch[b] |= int(words[j][b/64]>>(b%64)&1) << j
-							}
-						}
-						gb := make([]float64, n)
-						if err := fs.MinibatchGrad(gb, batch, x); err != nil {
-							t.Fatal(err)
-						}
-						for i := range want {
-							want[i] = x[i] - p.Eta*gb[i]
-						}
+						want = sgdStep(t, twin, fs, x, B, p.Eta)
+					default:
+						t.Fatalf("no expected step for %s", dyn)
 					}
 					src := rand.NewPCG(11, 12)
 					tr := newTracker(tw, x0 >= 0)
@@ -265,4 +247,34 @@ func TestExactRatioLimits(t *testing.T) {
 			t.Errorf("%s B/η = 100: exact log ratio %.6g, Laplace %.6g", dyn, got, want)
 		}
 	}
+}
+
+// sgdStep is one step of minibatch sgd on fs from x, from the definition:
+// the minibatch is drawn from twin as the simulator's loops draw it.
+func sgdStep(t *testing.T, twin *rand.PCG, fs *escape.FiniteSum, x []float64, B, eta float64) []float64 {
+	t.Helper()
+	n := len(x)
+	// The loops draw ⌈B/64⌉ words per direction j, direction by
+	// direction; bit b of direction j's words is bit j of sample b.
+	words := make([][]uint64, n)
+	for j := range n {
+		for r := int(B); r > 0; r -= 64 {
+			words[j] = append(words[j], twin.Uint64())
+		}
+	}
+	batch := make([]int, int(B))
+	for b := range batch {
+		for j := range n {
+			batch[b] |= int(words[j][b/64]>>(b%64)&1) << j
+		}
+	}
+	gb := make([]float64, n)
+	if err := fs.MinibatchGrad(gb, batch, x); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float64, n)
+	for i := range want {
+		want[i] = x[i] - eta*gb[i]
+	}
+	return want
 }

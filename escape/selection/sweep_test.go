@@ -22,11 +22,10 @@ func TestSweepEndToEnd(t *testing.T) {
 	cfg.BatchSize, cfg.Temperature, cfg.Steps = []float64{2, 6}, []float64{0.01, 0.005}, 200_000
 	tmp := t.TempDir()
 	one, two := filepath.Join(tmp, "one"), filepath.Join(tmp, "two")
-	if _, err := Sweep(one, cfg, Options{Workers: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Sweep(two, cfg, Options{Workers: 2}); err != nil {
-		t.Fatal(err)
+	for dir, w := range map[string]int{one: 1, two: 2} {
+		if _, err := Sweep(dir, cfg, Options{Workers: w}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for i := range 2 {
 		if _, err := Sweep(filepath.Join(tmp, "shard", string(rune('0'+i))), cfg, Options{Workers: 2, Shard: sweep.Shard{Index: i, Count: 2}}); err != nil {
