@@ -221,27 +221,13 @@ func Load(o Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	imgName, lblName := TrainImagesFile, TrainLabelsFile
-	if o.Split == "test" {
-		imgName, lblName = TestImagesFile, TestLabelsFile
-	}
-	imgs, err := openIdx(src, imgName, 3)
+	imgs, lbls, err := openSplit(src, o.Split)
 	if err != nil {
 		return nil, err
 	}
 	defer imgs.Close()
-	if imgs.dims[1] != Side || imgs.dims[2] != Side {
-		return nil, fmt.Errorf("MNIST file %s: images are %d×%d, want %d×%d", imgs.path, imgs.dims[1], imgs.dims[2], Side, Side)
-	}
-	lbls, err := openIdx(src, lblName, 1)
-	if err != nil {
-		return nil, err
-	}
 	defer lbls.Close()
 	total := imgs.dims[0]
-	if lbls.dims[0] != total {
-		return nil, fmt.Errorf("MNIST files %s and %s disagree: %d images but %d labels", imgs.path, lbls.path, total, lbls.dims[0])
-	}
 	if o.First > total {
 		return nil, fieldErrorf("first", "%d is out of range: want 0..%d (%s holds %d images)", o.First, total, imgs.path, total)
 	}
@@ -312,16 +298,13 @@ func Load(o Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	var scale [256]float64
-	for b := range scale {
-		scale[b] = float64(b) / 255
-	}
+	scale := byteScale()
 	err = imgs.read(need, Side*Side, "images", func(i int, b []byte) error {
 		if rowOf == nil {
 			s.X = growTo(s.X, (i+1)*s.D, first*s.D, s.N*s.D)
 		}
 		if r := row(i); r >= 0 {
-			poolImage(s.X[r*s.D:(r+1)*s.D], b, o.Pool, &scale)
+			poolImage(s.X[r*s.D:(r+1)*s.D], b, o.Pool, scale)
 		}
 		return nil
 	})
@@ -404,6 +387,41 @@ func poolImage(dst []float64, img []byte, p int, scale *[256]float64) {
 // idxFile reads an idx file of unsigned bytes through gzip, as a stream.
 // The idx format (LeCun): a big-endian magic 0x0000 08 nd (type ubyte, nd
 // dimensions), nd big-endian uint32 sizes, then the bytes in row-major order.
+// byteScale returns the table b ↦ b/255 of pixel values.
+func byteScale() *[256]float64 {
+	var scale [256]float64
+	for b := range scale {
+		scale[b] = float64(b) / 255
+	}
+	return &scale
+}
+
+// openSplit opens the image and label files of split and checks that they
+// hold 28×28 images and as many labels as images.
+func openSplit(src mnistSource, split string) (imgs, lbls *idxFile, err error) {
+	imgName, lblName := TrainImagesFile, TrainLabelsFile
+	if split == "test" {
+		imgName, lblName = TestImagesFile, TestLabelsFile
+	}
+	if imgs, err = openIdx(src, imgName, 3); err != nil {
+		return nil, nil, err
+	}
+	if imgs.dims[1] != Side || imgs.dims[2] != Side {
+		imgs.Close()
+		return nil, nil, fmt.Errorf("MNIST file %s: images are %d×%d, want %d×%d", imgs.path, imgs.dims[1], imgs.dims[2], Side, Side)
+	}
+	if lbls, err = openIdx(src, lblName, 1); err != nil {
+		imgs.Close()
+		return nil, nil, err
+	}
+	if lbls.dims[0] != imgs.dims[0] {
+		imgs.Close()
+		lbls.Close()
+		return nil, nil, fmt.Errorf("MNIST files %s and %s disagree: %d images but %d labels", imgs.path, lbls.path, imgs.dims[0], lbls.dims[0])
+	}
+	return imgs, lbls, nil
+}
+
 type idxFile struct {
 	path string
 	f    fs.File

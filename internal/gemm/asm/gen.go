@@ -56,6 +56,17 @@ func main() {
 
 func (k kernel) r(i int) string { return fmt.Sprintf("%s%d", k.reg, i) }
 
+// zero clears the accumulator registers 0 … nacc−1.
+func (k kernel) zero(w *strings.Builder, nacc int) {
+	for i := 0; i < nacc; i++ {
+		if k.reg == "Z" {
+			fmt.Fprintf(w, "\tVPXORQ %s, %s, %s\n", k.r(i), k.r(i), k.r(i))
+		} else {
+			fmt.Fprintf(w, "\tVXORPD %s, %s, %s\n", k.r(i), k.r(i), k.r(i))
+		}
+	}
+}
+
 // write emits
 //
 //	func name(k int, a, b, c *float64, ldc int, alpha float64)
@@ -115,13 +126,7 @@ func (k kernel) write(w *strings.Builder) {
 			fmt.Fprintf(w, "\tADDQ $%d, R11\n", aStep*steps)
 		}
 	}
-	for i := 0; i < nacc; i++ {
-		if k.reg == "Z" {
-			fmt.Fprintf(w, "\tVPXORQ %s, %s, %s\n", k.r(i), k.r(i), k.r(i))
-		} else {
-			fmt.Fprintf(w, "\tVXORPD %s, %s, %s\n", k.r(i), k.r(i), k.r(i))
-		}
-	}
+	k.zero(w, nacc)
 	step := func(p int) {
 		for j := 0; j < k.nv; j++ {
 			fmt.Fprintf(w, "\tVMOVUPD %d(DI), %s\n", (p*k.nv+j)*vb, bReg(j))
