@@ -197,57 +197,18 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 
 	// V regrouped by layer; vzero[l] says layer l's block is zero in every
 	// direction of the sub-block.
-	vr := v.RawMatrix()
 	var vzeroA [8]bool
 	vzero := vzeroA[:0]
 	if L > len(vzeroA) {
 		vzero = make([]bool, 0, L)
 	}
-	nonzero := false
-	for l := 0; l < L; l++ {
-		in, out := lo.Layers[l], lo.Layers[l+1]
-		vs, vc, vb := w.vs[l][:kb*out*in], w.vc[l][:kb*out*in], w.vb[l][:kb*out]
-		zero := true
-		for o := 0; o < out; o++ {
-			for cc := 0; cc < in; cc++ {
-				row := vr.Data[(lo.WOff[l]+o*in+cc)*vr.Stride+j0:]
-				row = row[:kb]
-				for j, x := range row {
-					vs[(j*out+o)*in+cc] = x
-					vc[(o*kb+j)*in+cc] = x
-					if x != 0 {
-						zero = false
-					}
-				}
-			}
-			row := vr.Data[(lo.BOff[l]+o)*vr.Stride+j0:]
-			for j, x := range row[:kb] {
-				vb[j*out+o] = x
-				if x != 0 {
-					zero = false
-				}
-			}
-		}
-		vzero = append(vzero, zero)
-		nonzero = nonzero || !zero
-	}
+	vzero, nonzero := w.regroup(lo, v, j0, kb, vzero)
 	if !nonzero {
 		return
 	}
 
 	// f′ of the hidden layers and the f″ term (δ_{l+1}W_{l+1}) ⊙ f″(z_l).
-	for l := 0; l < L-1; l++ {
-		out := lo.Layers[l+1]
-		z, a := p.z[l][:n*out], p.a[l][:n*out]
-		m.Activation.Deriv(w.fp[l][:n*out], z, a)
-		if curved {
-			fpp := w.fpp[l][:n*out]
-			m.Activation.SecondDeriv(fpp, z, a)
-			for i, x := range h.back[c*len(m.Layers)+l+1][:n*out] {
-				fpp[i] = x * fpp[i]
-			}
-		}
-	}
+	h.activationDerivs(c, p, w, n, curved)
 
 	// Forward: R{z_l}, R{a_l}. active[l] says R{z_l} (and R{a_l}) may be
 	// nonzero; before the first nonzero block of V they are zero.
@@ -256,61 +217,10 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 	if L > len(activeA) {
 		active = make([]bool, 0, L)
 	}
-	for l := 0; l < L; l++ {
-		in, out := lo.Layers[l], lo.Layers[l+1]
-		prev := l > 0 && active[l-1]
-		active = append(active, !vzero[l] || prev)
-		if !active[l] {
-			continue
-		}
-		rz := w.rz[l][:n*kb*out]
-		beta := 0.0
-		if !vzero[l] {
-			// R{z_l}[i] = c + a_{l−1}[i]·[V_l]ᵀ
-			vb := w.vb[l][:kb*out]
-			for i := 0; i < n; i++ {
-				copy(rz[i*kb*out:(i+1)*kb*out], vb)
-			}
-			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, in, p.input(l)), general(kb*out, in, w.vs[l]), 1, general(n, kb*out, rz))
-			beta = 1
-		}
-		if prev {
-			// R{z_l} (+)= R{a_{l−1}} W_lᵀ
-			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n*kb, in, w.ra[l-1]), general(out, in, lo.W(h.theta, l)), beta, general(n*kb, out, rz))
-		}
-		if l < L-1 {
-			ra, fp := w.ra[l][:n*kb*out], w.fp[l]
-			for i := 0; i < n; i++ {
-				f := fp[i*out : (i+1)*out]
-				for j := 0; j < kb; j++ {
-					r, d := rz[(i*kb+j)*out:(i*kb+j+1)*out], ra[(i*kb+j)*out:(i*kb+j+1)*out]
-					for o, x := range f {
-						d[o] = r[o] * x
-					}
-				}
-			}
-		}
-	}
+	active = h.forwardROp(p, w, n, kb, vzero, active)
 
 	// Output: R{δ_L} = s·(p ⊙ R{z_L} − p ⊙ Σ_o p ⊙ R{z_L}).
-	C := lo.Layers[L]
-	{
-		rz, rd := w.rz[L-1][:n*kb*C], w.rd[L-1][:n*kb*C]
-		pr := p.a[L-1]
-		for i := 0; i < n; i++ {
-			pi := pr[i*C : (i+1)*C]
-			for j := 0; j < kb; j++ {
-				r, d := rz[(i*kb+j)*C:(i*kb+j+1)*C], rd[(i*kb+j)*C:(i*kb+j+1)*C]
-				var s float64
-				for o, x := range pi {
-					s += x * r[o]
-				}
-				for o, x := range pi {
-					d[o] = h.scale * x * (r[o] - s)
-				}
-			}
-		}
-	}
+	h.outputROp(p, w, n, kb)
 
 	// Backward.
 	for l := L - 1; l >= 0; l-- {
@@ -360,24 +270,7 @@ func (h *Hessian) ropBlock(c int, v *mat.Dense, j0, kb int, w *blockWork) {
 		if !vzero[l] {
 			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(n, out, p.d[l]), general(out, kb*in, w.vc[l]), 1, general(n, kb*in, rdp))
 		}
-		fp, fpp, rzp := w.fp[l-1], w.fpp[l-1], w.rz[l-1]
-		both := curved && active[l-1]
-		for i := 0; i < n; i++ {
-			f, g := fp[i*in:(i+1)*in], fpp[i*in:(i+1)*in]
-			for j := 0; j < kb; j++ {
-				d := rdp[(i*kb+j)*in : (i*kb+j+1)*in]
-				if !both {
-					for cc, x := range f {
-						d[cc] *= x
-					}
-					continue
-				}
-				r := rzp[(i*kb+j)*in : (i*kb+j+1)*in]
-				for cc, x := range f {
-					d[cc] = d[cc]*x + g[cc]*r[cc]
-				}
-			}
-		}
+		mulDerivs(rdp, w.fp[l-1], w.fpp[l-1], w.rz[l-1], n, kb, in, curved && active[l-1])
 	}
 }
 
@@ -441,4 +334,150 @@ func (b *HessianBlock) MulMat(dst, u *mat.Dense) {
 	out := mat.NewDense(P, k, nil)
 	b.h.MulMat(out, full)
 	dst.Copy(out.Slice(b.begin, b.end, 0, k))
+}
+
+// regroup copies the rows j0 … j0+kb−1 of V, layer by layer, into w.vs,
+// w.vc and w.vb, appends to vzero whether each layer's block is zero in
+// every direction and reports whether any is not.
+func (w *blockWork) regroup(lo Layout, v *mat.Dense, j0, kb int, vzero []bool) ([]bool, bool) {
+	L := lo.NumLayers()
+	vr := v.RawMatrix()
+	nonzero := false
+	for l := 0; l < L; l++ {
+		in, out := lo.Layers[l], lo.Layers[l+1]
+		vs, vc, vb := w.vs[l][:kb*out*in], w.vc[l][:kb*out*in], w.vb[l][:kb*out]
+		zero := true
+		for o := 0; o < out; o++ {
+			for cc := 0; cc < in; cc++ {
+				row := vr.Data[(lo.WOff[l]+o*in+cc)*vr.Stride+j0:]
+				row = row[:kb]
+				for j, x := range row {
+					vs[(j*out+o)*in+cc] = x
+					vc[(o*kb+j)*in+cc] = x
+					if x != 0 {
+						zero = false
+					}
+				}
+			}
+			row := vr.Data[(lo.BOff[l]+o)*vr.Stride+j0:]
+			for j, x := range row[:kb] {
+				vb[j*out+o] = x
+				if x != 0 {
+					zero = false
+				}
+			}
+		}
+		vzero = append(vzero, zero)
+		nonzero = nonzero || !zero
+	}
+	return vzero, nonzero
+}
+
+// outputROp stores R{δ_L} = s·(p ⊙ R{z_L} − p ⊙ Σ_o p ⊙ R{z_L}) of pass p
+// in w.rd[L−1].
+func (h *Hessian) outputROp(p *pass, w *blockWork, n, kb int) {
+	lo := h.m.Layout
+	L := lo.NumLayers()
+	C := lo.Layers[L]
+	rz, rd := w.rz[L-1][:n*kb*C], w.rd[L-1][:n*kb*C]
+	pr := p.a[L-1]
+	for i := 0; i < n; i++ {
+		pi := pr[i*C : (i+1)*C]
+		for j := 0; j < kb; j++ {
+			r, d := rz[(i*kb+j)*C:(i*kb+j+1)*C], rd[(i*kb+j)*C:(i*kb+j+1)*C]
+			var s float64
+			for o, x := range pi {
+				s += x * r[o]
+			}
+			for o, x := range pi {
+				d[o] = h.scale * x * (r[o] - s)
+			}
+		}
+	}
+}
+
+// forwardROp computes R{z_l} and R{a_l} of pass p layer by layer into w.rz
+// and w.ra, appending to active whether layer l's may be nonzero (from the
+// first layer whose block of V is nonzero on).
+func (h *Hessian) forwardROp(p *pass, w *blockWork, n, kb int, vzero, active []bool) []bool {
+	lo := h.m.Layout
+	L := lo.NumLayers()
+	for l := 0; l < L; l++ {
+		in, out := lo.Layers[l], lo.Layers[l+1]
+		prev := l > 0 && active[l-1]
+		active = append(active, !vzero[l] || prev)
+		if !active[l] {
+			continue
+		}
+		rz := w.rz[l][:n*kb*out]
+		beta := 0.0
+		if !vzero[l] {
+			// R{z_l}[i] = c + a_{l−1}[i]·[V_l]ᵀ
+			vb := w.vb[l][:kb*out]
+			for i := 0; i < n; i++ {
+				copy(rz[i*kb*out:(i+1)*kb*out], vb)
+			}
+			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, in, p.input(l)), general(kb*out, in, w.vs[l]), 1, general(n, kb*out, rz))
+			beta = 1
+		}
+		if prev {
+			// R{z_l} (+)= R{a_{l−1}} W_lᵀ
+			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n*kb, in, w.ra[l-1]), general(out, in, lo.W(h.theta, l)), beta, general(n*kb, out, rz))
+		}
+		if l < L-1 {
+			ra, fp := w.ra[l][:n*kb*out], w.fp[l]
+			for i := 0; i < n; i++ {
+				f := fp[i*out : (i+1)*out]
+				for j := 0; j < kb; j++ {
+					r, d := rz[(i*kb+j)*out:(i*kb+j+1)*out], ra[(i*kb+j)*out:(i*kb+j+1)*out]
+					for o, x := range f {
+						d[o] = r[o] * x
+					}
+				}
+			}
+		}
+	}
+	return active
+}
+
+// activationDerivs stores f′(z_l) of the hidden layers of pass p (chunk c)
+// in w.fp and, when curved, the f″ term (δ_{l+1}W_{l+1}) ⊙ f″(z_l) in
+// w.fpp.
+func (h *Hessian) activationDerivs(c int, p *pass, w *blockWork, n int, curved bool) {
+	m, lo := h.m, h.m.Layout
+	L := lo.NumLayers()
+	for l := 0; l < L-1; l++ {
+		out := lo.Layers[l+1]
+		z, a := p.z[l][:n*out], p.a[l][:n*out]
+		m.Activation.Deriv(w.fp[l][:n*out], z, a)
+		if curved {
+			fpp := w.fpp[l][:n*out]
+			m.Activation.SecondDeriv(fpp, z, a)
+			for i, x := range h.back[c*len(m.Layers)+l+1][:n*out] {
+				fpp[i] = x * fpp[i]
+			}
+		}
+	}
+}
+
+// mulDerivs finishes R{δ_{l−1}} in rdp (n·kb rows of in values): each row
+// times f′(z_{l−1}) (fp), plus f″(z_{l−1}) (fpp, the f″ term) ⊙ R{z_{l−1}}
+// (rzp) when both.
+func mulDerivs(rdp, fp, fpp, rzp []float64, n, kb, in int, both bool) {
+	for i := 0; i < n; i++ {
+		f, g := fp[i*in:(i+1)*in], fpp[i*in:(i+1)*in]
+		for j := 0; j < kb; j++ {
+			d := rdp[(i*kb+j)*in : (i*kb+j+1)*in]
+			if !both {
+				for cc, x := range f {
+					d[cc] *= x
+				}
+				continue
+			}
+			r := rzp[(i*kb+j)*in : (i*kb+j+1)*in]
+			for cc, x := range f {
+				d[cc] = d[cc]*x + g[cc]*r[cc]
+			}
+		}
+	}
 }
