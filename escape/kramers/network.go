@@ -658,11 +658,12 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 		default:
 			return escape.Outcome{}, theta, fmt.Errorf("dynamics %q has no network step", ns.dyn)
 		}
-		for i, g := range grad {
-			phi[i] -= step * g
-		}
+		// The landscape is L = CE + (λ/2)‖θ‖²: its gradient enters the step.
 		if ns.decay != 0 {
 			floats.AddScaled(grad, ns.decay, theta)
+		}
+		for i, g := range grad {
+			phi[i] -= step * g
 		}
 		if ns.dyn == escape.SGLD {
 			zig.Fill(src, z)
