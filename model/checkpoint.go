@@ -179,13 +179,13 @@ func checkTensorHeaders(path string, hs map[string]data.TensorHeader, layers []i
 		} {
 			t, ok := hs[want.name]
 			if !ok {
-				return fmt.Errorf("%s: tensor %s is missing (layers %v)", path, want.name, layers)
+				return fmt.Errorf("%s: tensor %s is missing (layers %s)", path, want.name, layersText(layers))
 			}
 			if t.DType != data.DTypeF64 && t.DType != data.DTypeF32 {
 				return fmt.Errorf("%s: tensor %s has dtype %s, expected F64", path, want.name, t.DType)
 			}
 			if !slices.Equal(t.Shape, want.shape) {
-				return fmt.Errorf("%s: tensor %s has shape %v, expected %v for layers %v", path, want.name, t.Shape, want.shape, layers)
+				return fmt.Errorf("%s: tensor %s has shape %s, expected %v for layers %s", path, want.name, layersText(t.Shape), want.shape, layersText(layers))
 			}
 			expected[want.name] = true
 		}
@@ -199,15 +199,15 @@ func checkTensorHeaders(path string, hs map[string]data.TensorHeader, layers []i
 		t := hs[name]
 		if strings.HasPrefix(name, "optimizer.") {
 			if t.DType != data.DTypeF64 && t.DType != data.DTypeF32 {
-				return fmt.Errorf("%s: optimizer tensor %s has dtype %s, expected F64", path, name, t.DType)
+				return fmt.Errorf("%s: optimizer tensor %s has dtype %s, expected F64", path, cut(name, 60), t.DType)
 			}
 			if len(t.Shape) != 1 {
-				return fmt.Errorf("%s: optimizer tensor %s has shape %v, expected a vector", path, name, t.Shape)
+				return fmt.Errorf("%s: optimizer tensor %s has shape %s, expected a vector", path, cut(name, 60), layersText(t.Shape))
 			}
 			continue
 		}
 		if !expected[name] {
-			return fmt.Errorf("%s: unexpected tensor %s for layers %v", path, name, layers)
+			return fmt.Errorf("%s: unexpected tensor %q for layers %s", path, cut(name, 60), layersText(layers))
 		}
 	}
 	return nil

@@ -24,15 +24,15 @@ type Config struct {
 // Validate checks the configuration and returns an error naming what is wrong.
 func (c Config) Validate() error {
 	if len(c.Layers) < 2 {
-		return fmt.Errorf("layers %v: need at least an input and an output width, e.g. 49,16,10", c.Layers)
+		return fmt.Errorf("layers %s: need at least an input and an output width, e.g. 49,16,10", layersText(c.Layers))
 	}
 	for i, w := range c.Layers {
 		if w <= 0 {
-			return fmt.Errorf("layers %v: width %d at position %d must be positive", c.Layers, w, i+1)
+			return fmt.Errorf("layers %s: width %d at position %d must be positive", layersText(c.Layers), w, i+1)
 		}
 	}
 	if c.Layers[len(c.Layers)-1] < 2 {
-		return fmt.Errorf("layers %v: the output layer needs at least 2 classes", c.Layers)
+		return fmt.Errorf("layers %s: the output layer needs at least 2 classes", layersText(c.Layers))
 	}
 	if _, err := ParamCount(c.Layers); err != nil {
 		return err
@@ -50,12 +50,12 @@ func ParseLayers(s string) ([]int, error) {
 	for _, p := range parts {
 		w, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || w <= 0 {
-			return nil, fmt.Errorf("layers %q: expected comma-separated positive widths, e.g. 49,16,16,10", s)
+			return nil, fmt.Errorf("layers %q: expected comma-separated positive widths, e.g. 49,16,16,10", cut(s, 60))
 		}
 		out = append(out, w)
 	}
 	if len(out) < 2 {
-		return nil, fmt.Errorf("layers %q: need at least an input and an output width, e.g. 49,16,10", s)
+		return nil, fmt.Errorf("layers %q: need at least an input and an output width, e.g. 49,16,10", cut(s, 60))
 	}
 	return out, nil
 }
@@ -75,14 +75,14 @@ func ParamCount(layers []int) (int, error) {
 	for l := 0; l+1 < len(layers); l++ {
 		in, out := layers[l], layers[l+1]
 		if in <= 0 || out <= 0 {
-			return 0, fmt.Errorf("layers %v: widths must be positive", layers)
+			return 0, fmt.Errorf("layers %s: widths must be positive", layersText(layers))
 		}
 		if in > (limit-out)/out { // in·out + out > limit
-			return 0, fmt.Errorf("layers %v: the number of parameters overflows", layers)
+			return 0, fmt.Errorf("layers %s: the number of parameters overflows", layersText(layers))
 		}
 		n := in*out + out
 		if p > limit-n {
-			return 0, fmt.Errorf("layers %v: the number of parameters overflows", layers)
+			return 0, fmt.Errorf("layers %s: the number of parameters overflows", layersText(layers))
 		}
 		p += n
 	}
@@ -112,7 +112,23 @@ type SizeError struct {
 
 // Error names the widths, the count, its size and the limit.
 func (e *SizeError) Error() string {
-	return fmt.Sprintf("layers %v: %d parameters (%s of float64 per copy of θ) exceed the limit of %d parameters", e.Layers, e.Params, formatBytes(float64(e.Params)*8), e.Limit)
+	return fmt.Sprintf("layers %s: %d parameters (%s of float64 per copy of θ) exceed the limit of %d parameters", layersText(e.Layers), e.Params, formatBytes(float64(e.Params)*8), e.Limit)
+}
+
+// maxLayersShown is how many widths an error message shows of a longer
+// list (a checkpoint or configuration file may hold millions).
+const maxLayersShown = 12
+
+// layersText formats widths as fmt prints a slice, "[49 16 10]", cut to
+// the first and last few of a list longer than maxLayersShown, with the
+// count: "[49 1 1 … 1 10] (1000002 widths)". Error messages use it so that
+// a value from a file stays one short line.
+func layersText(layers []int) string {
+	if len(layers) <= maxLayersShown {
+		return fmt.Sprint(layers)
+	}
+	head, tail := fmt.Sprint(layers[:maxLayersShown-2]), fmt.Sprint(layers[len(layers)-2:])
+	return fmt.Sprintf("%s … %s (%d widths)", head[:len(head)-1], tail[1:], len(layers))
 }
 
 // formatBytes writes a byte count with a binary unit, e.g. "1.5 GiB".

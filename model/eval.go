@@ -28,14 +28,14 @@ const roundChunks = 8
 // check validates a batch against the model.
 func (m *MLP) check(theta []float64, b Batch) error {
 	if len(theta) != m.Layout.P {
-		return fmt.Errorf("parameter vector has %d entries, the model %v has %d", len(theta), m.Layers, m.Layout.P)
+		return fmt.Errorf("parameter vector has %d entries, the model %s has %d", len(theta), layersText(m.Layers), m.Layout.P)
 	}
 	D := m.InputDim()
 	if b.N() == 0 {
 		return fmt.Errorf("no samples")
 	}
 	if len(b.X) != b.N()*D {
-		return fmt.Errorf("data has %d values for %d samples: the model %v expects %d features per sample", len(b.X), b.N(), m.Layers, D)
+		return fmt.Errorf("data has %d values for %d samples: the model %s expects %d features per sample", len(b.X), b.N(), layersText(m.Layers), D)
 	}
 	C := m.NumClasses()
 	for i, y := range b.Y {

@@ -86,7 +86,7 @@ func (i Init) Validate() error {
 	if i == "" || i.lookup() != nil {
 		return nil
 	}
-	return fmt.Errorf("init %q: expected %s", string(i), orList(InitNames()))
+	return fmt.Errorf("init %q: expected %s", cut(string(i), 40), orList(InitNames()))
 }
 
 // String returns the name of the initialisation.

@@ -51,7 +51,7 @@ func (m *MLP) InputDim() int { return m.Layers[0] }
 // SetParams copies theta into the model's parameters.
 func (m *MLP) SetParams(theta []float64) error {
 	if len(theta) != m.Layout.P {
-		return fmt.Errorf("parameter vector has %d entries, the model %v has %d", len(theta), m.Layers, m.Layout.P)
+		return fmt.Errorf("parameter vector has %d entries, the model %s has %d", len(theta), layersText(m.Layers), m.Layout.P)
 	}
 	copy(m.Theta, theta)
 	return nil
