@@ -120,3 +120,44 @@ func TestTrainManyWorkers(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 }
+
+// hessian: an explicit 0 where leaving the flag out means the default is a
+// usage error, and a count of SLQ runs too large for --max-memory names
+// --slq-runs; nothing is written.
+func TestHessianSizesAndExplicitZeros(t *testing.T) {
+	tmp := t.TempDir()
+	ck := writeCheckpoint(t, tmp, "m.safetensors", []int{49, 8, 10}, 1, 4)
+	out := filepath.Join(tmp, "out")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--max-iterations", "0"}, "--max-iterations 0"},
+		{[]string{"--sigma", "0", "--density"}, "--sigma 0"},
+		{[]string{"--slq-runs", "9223372036854775807", "--density"}, "--slq-runs"},
+		{[]string{"--slq-runs", "100000000", "--density"}, "--slq-runs"},
+	} {
+		code, _, errs := run(append([]string{"hessian", "--checkpoint", ck, "--first", "100", "--out", out, "--quiet"}, c.args...)...)
+		if code != 2 || !strings.Contains(errs, c.want) || strings.Contains(errs, "--slq-steps") {
+			t.Errorf("%v: exit %d, %q; want exit 2 naming %s (and not --slq-steps)", c.args, code, errs, c.want)
+		}
+		if _, err := os.Stat(filepath.Join(out, "hessian.json")); err == nil {
+			t.Fatalf("%v: a refused run wrote hessian.json", c.args)
+		}
+	}
+}
+
+// noise: a count of minibatches beyond what the seed streams index is a
+// usage error naming --minibatches, and nothing is written.
+func TestNoiseMinibatchesBound(t *testing.T) {
+	tmp := t.TempDir()
+	ck := writeCheckpoint(t, tmp, "m.safetensors", []int{49, 8, 10}, 1, 4)
+	out := filepath.Join(tmp, "out")
+	code, _, errs := run("noise", "--checkpoint", ck, "--first", "300", "--batch-size", "4", "--minibatches", "100000000000", "--out", out, "--quiet")
+	if code != 2 || !strings.Contains(errs, "--minibatches 100000000000") {
+		t.Errorf("exit %d, %q; want exit 2 naming --minibatches", code, errs)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused run created its output folder")
+	}
+}

@@ -35,7 +35,7 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	f.sel = addSelectionFlags(fs, 2000, "the Hessian of the mean loss")
 	fs.IntVar(&o.TopK, "top-k", 20, "number of largest eigenvalues by Lanczos")
 	fs.IntVar(&o.BottomK, "bottom-k", 0, "number of smallest eigenvalues by Lanczos")
-	fs.IntVar(&o.MaxIter, "max-iterations", 0, "cap on the Lanczos Krylov dimension (default: min(P, max(300, 10k)))")
+	fs.IntVar(&o.MaxIter, "max-iterations", 0, "cap on the Lanczos Krylov dimension (left out: min(P, max(300, 10k)))")
 	deprecatedFlag(fs, a.stderr, "hessian", "max-iter", "max-iterations")
 	fs.Float64Var(&o.Tol, "tol", 1e-6, "Lanczos stopping tolerance: every residual ‖Hv − λv‖ ≤ tol·max|λ|")
 	fs.BoolVar(&o.Trace, "trace", false, "estimate the trace by Hutchinson's method (Rademacher probes)")
@@ -44,7 +44,7 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs.BoolVar(&o.Density, "density", false, "spectral density by stochastic Lanczos quadrature (figure density.png/.svg)")
 	fs.IntVar(&o.SLQRuns, "slq-runs", 5, "SLQ: number of random start vectors")
 	fs.IntVar(&o.SLQSteps, "slq-steps", 100, "SLQ: Lanczos steps per start vector")
-	fs.Float64Var(&o.Sigma, "sigma", 0, "SLQ: width of the Gaussian smoothing (0: as PyHessian, σ = √(1e-5·max(1, λmax−λmin)) over the SLQ nodes)")
+	fs.Float64Var(&o.Sigma, "sigma", 0, "SLQ: width of the Gaussian smoothing (left out: as PyHessian, σ = √(1e-5·max(1, λmax−λmin)) over the SLQ nodes)")
 	fs.BoolVar(&o.Full, "full", false, "assemble the whole Hessian and decompose it exactly (small models)")
 	f.lim = limitFlags(fs, "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
 	fs.IntVar(&o.Layer, "layer", 0, "restrict to the diagonal block of layer `L` (1-based: fcL.weight and fcL.bias)")
@@ -124,8 +124,8 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 		return usagef("--top-k %d: want ≥ 0", o.TopK)
 	case o.BottomK < 0:
 		return usagef("--bottom-k %d: want ≥ 0", o.BottomK)
-	case o.MaxIter < 0:
-		return usagef("--max-iterations %d: want ≥ 0 (0 for the default)", o.MaxIter)
+	case o.MaxIter < 0 || set["max-iterations"] && o.MaxIter == 0:
+		return usagef("--max-iterations %d: want ≥ 1 (leave the flag out for the default)", o.MaxIter)
 	case !(o.Tol > 0) || math.IsInf(o.Tol, 0):
 		return usagef("--tol %v: want a positive number", o.Tol)
 	case !(o.TraceTol > 0) || math.IsInf(o.TraceTol, 0):
@@ -136,8 +136,8 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 		return usagef("--slq-runs %d: want ≥ 1", o.SLQRuns)
 	case o.SLQSteps < 1:
 		return usagef("--slq-steps %d: want ≥ 1", o.SLQSteps)
-	case o.Sigma < 0 || math.IsNaN(o.Sigma) || math.IsInf(o.Sigma, 0):
-		return usagef("--sigma %v: want ≥ 0 (0 for the automatic width)", o.Sigma)
+	case !(o.Sigma >= 0) || math.IsInf(o.Sigma, 0) || set["sigma"] && o.Sigma == 0:
+		return usagef("--sigma %v: want a positive width (leave the flag out for the automatic one)", o.Sigma)
 	case set["layer"] && o.Layer < 1:
 		return usagef("--layer %d: layers count from 1 (fc1)", o.Layer)
 	case o.SaveMatrix && !o.Full:
@@ -175,6 +175,9 @@ func hessError(err error) error {
 			analysis.StageDensity: "lower --slq-steps (the SLQ basis holds that many vectors of length P)",
 			analysis.StageFull:    "drop --full or lower --first",
 		}[me.Stage]
+		if me.Field == "slq_runs" {
+			lower = "lower --slq-runs (every run keeps its nodes and weights)"
+		}
 		if lower == "" {
 			lower = "lower --first (the Hessian caches a forward and backward pass over every sample)"
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -99,6 +100,13 @@ func runNoise(a *app, args []string) error {
 	}
 	// The buffers are estimated before anything is allocated for them.
 	need, err := f.opt.MemoryNeed(m.NumParams(), set.N)
+	if oe := (*noiseshape.OptionError)(nil); errors.As(err, &oe) {
+		flag := map[string]string{"batch_sizes": "batch-size", "pool_cap": "pool-cap", "hist_b": "hist-b"}[oe.Field]
+		if flag == "" {
+			flag = oe.Field
+		}
+		return usagef("--%s %s", flag, oe.Detail)
+	}
 	if err != nil {
 		return err
 	}

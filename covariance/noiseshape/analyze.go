@@ -449,40 +449,53 @@ func (s *noiseStream) centralLimit(rep *Analysis, workers int, tick func()) erro
 	return nil
 }
 
+// OptionError reports a value of Options that is out of range. Field is
+// the option in snake case ("batch_sizes", "minibatches", "workers",
+// "coords", "pool_cap", "directions", "principal", "bootstrap", "hist_b"),
+// Label how the message names it and Detail the value and what is wrong;
+// the message is "noise: <label> <detail>".
+type OptionError struct {
+	Field, Label, Detail string
+}
+
+// Error returns "noise: <label> <detail>".
+func (e *OptionError) Error() string { return "noise: " + e.Label + " " + e.Detail }
+
+
 func (opt Options) withDefaults(p, n int) (Options, error) {
 	if len(opt.BatchSizes) == 0 {
-		return opt, errors.New("noise: no batch sizes given; want at least one B with 1 ≤ B ≤ N")
+		return opt, &OptionError{"batch_sizes", "batch sizes", "missing: no batch sizes given; want at least one B with 1 ≤ B ≤ N"}
 	}
 	opt.BatchSizes = slices.Clone(opt.BatchSizes)
 	seen := map[int]bool{}
 	for _, b := range opt.BatchSizes {
 		switch {
 		case b < 1:
-			return opt, fmt.Errorf("noise: batch size %d, want a positive batch size", b)
+			return opt, &OptionError{"batch_sizes", "batch size", fmt.Sprintf("%d: want a positive batch size", b)}
 		case b > n:
-			return opt, fmt.Errorf("noise: batch size %d is larger than the %d samples of the data selection; want B ≤ %d", b, n, n)
+			return opt, &OptionError{"batch_sizes", "batch size", fmt.Sprintf("%d is larger than the %d samples of the data selection; want B ≤ %d", b, n, n)}
 		case b >= maxStreamIndex:
-			return opt, fmt.Errorf("noise: batch size %d, want B < %d", b, maxStreamIndex)
+			return opt, &OptionError{"batch_sizes", "batch size", fmt.Sprintf("%d: want B < %d", b, maxStreamIndex)}
 		case seen[b]:
-			return opt, fmt.Errorf("noise: batch size %d given twice", b)
+			return opt, &OptionError{"batch_sizes", "batch size", fmt.Sprintf("%d given twice", b)}
 		}
 		seen[b] = true
 	}
 	if opt.Minibatches < MinMinibatches {
-		return opt, fmt.Errorf("noise: %d minibatches, want at least %d (each coordinate's noise over the minibatches is one sample, and the stable fit needs 20 points)", opt.Minibatches, MinMinibatches)
+		return opt, &OptionError{"minibatches", "minibatches", fmt.Sprintf("%d: want at least %d (each coordinate's noise over the minibatches is one sample, and the stable fit needs 20 points)", opt.Minibatches, MinMinibatches)}
 	}
 	if opt.Minibatches >= maxStreamIndex {
-		return opt, fmt.Errorf("noise: %d minibatches, want fewer than %d", opt.Minibatches, maxStreamIndex)
+		return opt, &OptionError{"minibatches", "minibatches", fmt.Sprintf("%d: want fewer than %d", opt.Minibatches, maxStreamIndex)}
 	}
 	if opt.Workers < 0 {
-		return opt, fmt.Errorf("noise: %d workers, want a positive number (or 0 for one per CPU)", opt.Workers)
+		return opt, &OptionError{"workers", "workers", fmt.Sprintf("%d: want a positive number (or 0 for one per CPU)", opt.Workers)}
 	}
 	if opt.Workers == 0 {
 		opt.Workers = runtime.NumCPU()
 	}
 	switch {
 	case opt.Coords < 0:
-		return opt, fmt.Errorf("noise: %d coordinates, want a positive number (or 0 for the default)", opt.Coords)
+		return opt, &OptionError{"coords", "coordinates", fmt.Sprintf("%d: want a positive number (or 0 for the default)", opt.Coords)}
 	case opt.Coords == 0 && p <= AllCoordsLimit:
 		opt.Coords = p
 	case opt.Coords == 0:
@@ -490,7 +503,7 @@ func (opt Options) withDefaults(p, n int) (Options, error) {
 	}
 	opt.Coords = min(opt.Coords, p)
 	if opt.PoolCap < 0 {
-		return opt, fmt.Errorf("noise: pool cap %d, want a positive number of values (or 0 for %d)", opt.PoolCap, DefaultPoolCap)
+		return opt, &OptionError{"pool_cap", "pool cap", fmt.Sprintf("%d: want a positive number of values (or 0 for %d)", opt.PoolCap, DefaultPoolCap)}
 	}
 	if opt.PoolCap == 0 {
 		opt.PoolCap = DefaultPoolCap
@@ -500,11 +513,11 @@ func (opt Options) withDefaults(p, n int) (Options, error) {
 	}
 	switch {
 	case opt.Directions < 0:
-		return opt, fmt.Errorf("noise: %d random directions, want a positive number (or 0 for %d)", opt.Directions, DefaultDirections)
+		return opt, &OptionError{"directions", "random directions", fmt.Sprintf("%d: want a positive number (or 0 for %d)", opt.Directions, DefaultDirections)}
 	case opt.Principal < 0:
-		return opt, fmt.Errorf("noise: %d principal directions, want a positive number (or 0 for %d)", opt.Principal, DefaultPrincipal)
+		return opt, &OptionError{"principal", "principal directions", fmt.Sprintf("%d: want a positive number (or 0 for %d)", opt.Principal, DefaultPrincipal)}
 	case opt.Bootstrap < 0 || (opt.Bootstrap > 0 && opt.Bootstrap < 40):
-		return opt, fmt.Errorf("noise: %d bootstrap resamples, want at least 40 (or 0 for %d)", opt.Bootstrap, DefaultBootstrap)
+		return opt, &OptionError{"bootstrap", "bootstrap resamples", fmt.Sprintf("%d: want at least 40 (or 0 for %d)", opt.Bootstrap, DefaultBootstrap)}
 	}
 	if opt.Directions == 0 {
 		opt.Directions = DefaultDirections
@@ -525,7 +538,7 @@ func (opt Options) withDefaults(p, n int) (Options, error) {
 			}
 		}
 	} else if !seen[opt.HistB] {
-		return opt, fmt.Errorf("noise: figure batch size %d is not among the batch sizes %v", opt.HistB, opt.BatchSizes)
+		return opt, &OptionError{"hist_b", "figure batch size", fmt.Sprintf("%d is not among the batch sizes %v", opt.HistB, opt.BatchSizes)}
 	}
 	return opt, nil
 }

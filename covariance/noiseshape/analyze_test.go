@@ -562,3 +562,28 @@ func TestWriteNoiseSummaryCSV(t *testing.T) {
 		t.Errorf("B = 8 across minibatches row = %v", row)
 	}
 }
+
+// Options out of range are an *OptionError naming the option's field.
+func TestOptionErrorNamesTheField(t *testing.T) {
+	o := leastSquaresOracle(50, logScales(4, 1), 1)
+	for _, c := range []struct {
+		edit  func(*Options)
+		field string
+	}{
+		{func(p *Options) { p.Minibatches = 1 << 40 }, "minibatches"},
+		{func(p *Options) { p.Minibatches = 3 }, "minibatches"},
+		{func(p *Options) { p.BatchSizes = []int{51} }, "batch_sizes"},
+		{func(p *Options) { p.Coords = -1 }, "coords"},
+		{func(p *Options) { p.PoolCap = -1 }, "pool_cap"},
+		{func(p *Options) { p.HistB = 8 }, "hist_b"},
+		{func(p *Options) { p.Workers = -1 }, "workers"},
+	} {
+		opt := Options{BatchSizes: []int{4}, Minibatches: 20, Workers: 1}
+		c.edit(&opt)
+		_, err := Analyze(o, opt, nil)
+		var oe *OptionError
+		if !errors.As(err, &oe) || oe.Field != c.field {
+			t.Errorf("%s: error %v, want an *OptionError of field %s", c.field, err, c.field)
+		}
+	}
+}

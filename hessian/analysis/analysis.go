@@ -95,10 +95,14 @@ func (e *OptionError) Error() string { return e.Field + " " + e.Detail }
 // StageTrace, StageDensity, StageFull, or the cached passes of the Hessian
 // when none of them dominates); for StageFull alone, Copies is the number
 // of Dim×Dim float64 matrices of the dense decomposition, which alone
-// exceed the limit. Samples is the number of samples.
+// exceed the limit. Samples is the number of samples. Field, when not
+// empty, names the option (in snake case, as OptionError.Field) whose value
+// weighs most in the stage's need beyond the basis that sizes it
+// ("slq_runs": SLQ's nodes and weights of every run).
 type MemoryError struct {
 	What        string
 	Stage       string
+	Field       string
 	Copies, Dim int
 	Samples     int
 	Need, Limit int64
@@ -117,12 +121,12 @@ func (e *MemoryError) Error() string {
 // checkMemory returns a *MemoryError when the options need more than
 // MaxMemory bytes for the model on n samples.
 func (o Options) checkMemory(pl plan, m *model.MLP, n int) error {
-	need, stage, err := o.memoryNeed(pl, m.Layers, m.Activation, n)
+	need, stage, field, err := o.memoryNeed(pl, m.Layers, m.Activation, n)
 	if err != nil {
 		return err
 	}
 	if need > float64(o.MaxMemory) {
-		return &MemoryError{What: pl.what, Stage: stage, Dim: pl.dim, Samples: n, Need: int64(min(need, math.MaxInt64/2)), Limit: o.MaxMemory}
+		return &MemoryError{What: pl.what, Stage: stage, Field: field, Dim: pl.dim, Samples: n, Need: int64(min(need, math.MaxInt64/2)), Limit: o.MaxMemory}
 	}
 	return nil
 }

@@ -15,15 +15,18 @@ import (
 // Lanczos basis (hessian.LanczosBytes), Hutchinson's probes with the block
 // products' work space (hessian.HutchinsonBytes, model.HessianBlockBytes),
 // SLQ's basis (hessian.SLQBytes), the dense matrices of the full
-// decomposition with the block products' work space.
-func (o Options) memoryNeed(pl plan, layers []int, act model.Activation, n int) (need float64, stage string, err error) {
+// decomposition with the block products' work space. field is the option
+// that weighs most in that stage's need when it is not the one that sizes
+// the stage's basis: "slq_runs" when SLQ's nodes and weights of every run
+// outweigh its basis.
+func (o Options) memoryNeed(pl plan, layers []int, act model.Activation, n int) (need float64, stage, field string, err error) {
 	base, err := model.HessianBytes(layers, act, n, o.Workers)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	block, err := model.HessianBlockBytes(layers, n, o.Workers)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	base += 8 * float64(n) * float64(layers[0]+1)
 	stage = "the Hessian's cached passes"
@@ -31,7 +34,7 @@ func (o Options) memoryNeed(pl plan, layers []int, act model.Activation, n int) 
 	if o.TopK+o.BottomK > 0 {
 		b, err := hessian.LanczosBytes(pl.dim, o.TopK, o.BottomK, hessian.LanczosOptions{MaxIter: o.MaxIter, Tol: o.Tol})
 		if err != nil {
-			return 0, "", &OptionError{"max_iterations", fmt.Sprintf("%d: %v", o.MaxIter, err)}
+			return 0, "", "", &OptionError{"max_iterations", fmt.Sprintf("%d: %v", o.MaxIter, err)}
 		}
 		if b > most {
 			most, stage = b, StageLanczos
@@ -45,6 +48,10 @@ func (o Options) memoryNeed(pl plan, layers []int, act model.Activation, n int) 
 	if o.Density {
 		if b := hessian.SLQBytes(pl.dim, hessian.SLQOptions{NumRuns: o.SLQRuns, Steps: o.SLQSteps}); b > most {
 			most, stage = b, StageDensity
+			one := hessian.SLQBytes(pl.dim, hessian.SLQOptions{NumRuns: 1, Steps: o.SLQSteps})
+			if b-one > one {
+				field = "slq_runs"
+			}
 		}
 	}
 	if o.Full {
@@ -52,5 +59,8 @@ func (o Options) memoryNeed(pl plan, layers []int, act model.Activation, n int) 
 			most, stage = b, StageFull
 		}
 	}
-	return base + most, stage, nil
+	if stage != StageDensity {
+		field = ""
+	}
+	return base + most, stage, field, nil
 }
