@@ -461,7 +461,6 @@ type OptionError struct {
 // Error returns "noise: <label> <detail>".
 func (e *OptionError) Error() string { return "noise: " + e.Label + " " + e.Detail }
 
-
 func (opt Options) withDefaults(p, n int) (Options, error) {
 	if len(opt.BatchSizes) == 0 {
 		return opt, &OptionError{"batch_sizes", "batch sizes", "missing: no batch sizes given; want at least one B with 1 ≤ B ≤ N"}
