@@ -89,7 +89,7 @@ type escapeRunFlags struct {
 	dyn, crit, out         *string
 	runs, workers          *int
 	maxSteps               *int64
-	quiet                  *bool
+	quiet, match           *bool
 	lim                    *limits
 	set                    map[string]bool
 	fs                     *flag.FlagSet
@@ -122,6 +122,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.dyn = fs.String("dynamics", "", "dynamics: sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion (noise covariance η²|H(θ)|/B) or gd (no noise); mlp: sgd, sgd-gaussian, sgld or gd (required)")
 	f.temp = fs.Float64("temperature", 0.15, "SGLD diffusion coefficient D (sgld only)")
 	deprecatedFlag(fs, a.stderr, "escape run", "D", "temperature")
+	f.match = fs.Bool("match-noise", false, "sgld: instead of --temperature, D = η·tr C(θ₀)/(2n), the noise power of SGD with --batch-size B at the minimum (C = |H(a)|/B on an analytic landscape as sgd-diffusion, Σ(θ₀)/B on mlp); tr C and D are reported")
 	f.eta = fs.Float64("eta", 1e-3, "learning rate (step size) η")
 	f.batch = fs.Float64("batch-size", 1, "batch size B (sgd-diffusion: of the noise covariance C = |H|/B; mlp: sgd, sgd-gaussian)")
 	f.runs = fs.Int("runs", 1000, "number of runs, all started at the minimum")
@@ -220,7 +221,17 @@ func (f *escapeRunFlags) config() (kramers.Config, error) {
 	if f.set["temperature"] && !dyn.UsesTemperature() {
 		return kramers.Config{}, usagef("--temperature applies to --dynamics sgld only")
 	}
-	if f.set["batch-size"] && !dyn.UsesBatch() {
+	if *f.match {
+		switch {
+		case dyn != escape.SGLD:
+			return kramers.Config{}, usagef("--match-noise sets the temperature of --dynamics sgld, not %s", dyn)
+		case f.set["temperature"]:
+			return kramers.Config{}, usagef("--match-noise and --temperature both set D: give one")
+		case !f.set["batch-size"]:
+			return kramers.Config{}, usagef("--match-noise needs --batch-size B, the batch size of the SGD whose noise SGLD matches")
+		}
+	}
+	if f.set["batch-size"] && !dyn.UsesBatch() && !*f.match {
 		return kramers.Config{}, usagef("--batch-size applies to --dynamics %s only", strings.Join(escape.BatchDynamics(), ", "))
 	}
 	cfg := kramers.Config{Seed: *f.seed, Dynamics: []escape.Dynamics{dyn}, Sharpness: []float64{*f.k}, Eta: []float64{*f.eta},
@@ -303,7 +314,11 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	}
 	defer release()
 	prog := a.newProgress("escape run", cfg.Runs, *f.quiet)
-	res, err := kramers.RunOne(*f.out, cfg, kramers.RunOptions{Workers: *f.workers, Version: version, MNIST: *f.mnist,
+	var match float64
+	if *f.match {
+		match = *f.batch
+	}
+	res, err := kramers.RunOne(*f.out, cfg, kramers.RunOptions{Workers: *f.workers, Version: version, MNIST: *f.mnist, MatchNoise: match,
 		Progress: func(done, _ int) { prog.Update(done, "") },
 		Removed: func(names []string) {
 			if !*f.quiet {
@@ -331,6 +346,10 @@ func printEscapeRun(w io.Writer, res kramers.RunResult) {
 	} else {
 		ls := res.Report.Config.Landscape
 		fmt.Fprintf(w, "%s on %s (ΔL=%g, dim %d): %d/%d runs escaped\n", p.Label(), ls.Name, ls.Barrier, ls.Dim, pr.Estimate.Escaped, pr.Estimate.Runs)
+	}
+	if m := res.MatchedNoise; m != nil {
+		fmt.Fprintf(w, "matched noise: SGD with B = %g at the minimum has tr C = %.6g over n = %d coordinates, so D = η·tr C/(2n) = %.6g\n",
+			m.BatchSize, m.TraceC, m.Dim, m.Temperature)
 	}
 	g, lo, hi := pr.RatePerTime()
 	fmt.Fprintf(w, "escape rate γ = %.4g per unit time, 95%% CI [%.4g, %.4g] (%.4g per step)\n", g, lo, hi, pr.Estimate.Rate)

@@ -467,3 +467,33 @@ func TestEscapeRunMNISTFlag(t *testing.T) {
 		t.Errorf("equilibrium escape with the sweep's --mnist: exit %d, %q", code, stderr)
 	}
 }
+
+// TestEscapeRunMatchNoise: --match-noise sets SGLD's D from the noise of
+// SGD with --batch-size B at the minimum (1-D double well, ΔL = 1: tr C =
+// 8/B, D = η·tr C/2), reports it on stdout and in escape.json; it refuses
+// another dynamics, a --temperature beside it and a missing --batch-size.
+func TestEscapeRunMatchNoise(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "mn")
+	code, stdout, stderr := run("escape", "run", "--dynamics", "sgld", "--match-noise", "--batch-size", "2", "--eta", "0.05",
+		"--runs", "4", "--max-steps", "1000", "--out", out, "--quiet")
+	if code != 0 || !strings.Contains(stdout, "tr C = 4 over n = 1 coordinates, so D = η·tr C/(2n) = 0.1") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "escape.json"))
+	if err != nil || !strings.Contains(string(b), `"matched_noise"`) || !strings.Contains(string(b), `"temperature": 0.1`) {
+		t.Errorf("escape.json: %v %s", err, b)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--dynamics", "sgd-diffusion", "--batch-size", "2"}, "--match-noise sets the temperature of --dynamics sgld"},
+		{[]string{"--dynamics", "sgld", "--batch-size", "2", "--temperature", "1"}, "give one"},
+		{[]string{"--dynamics", "sgld"}, "--match-noise needs --batch-size"},
+	} {
+		args := append([]string{"escape", "run", "--match-noise", "--out", out}, c.args...)
+		if code, _, stderr := run(args...); code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %q; want %q", c.args, code, stderr, c.want)
+		}
+	}
+}

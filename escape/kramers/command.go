@@ -49,6 +49,10 @@ type RunOptions struct {
 	// MNIST is the folder of the MNIST files of a network landscape
 	// (empty: data.Load's lookup).
 	MNIST string
+	// MatchNoise, when positive, is the batch size B of the SGD whose noise
+	// power at the minimum sets the temperature of an SGLD run (RunOne
+	// only; MatchedNoise): the configuration's temperature is replaced.
+	MatchNoise float64
 }
 
 // RunSeedsNote says how the run seeds derive from the seed.
@@ -66,8 +70,10 @@ type RunReport struct {
 	Workers    int             `json:"workers"`
 	RateUnit   string          `json:"rate_unit"`
 	Minimum    *MinimumSummary `json:"minimum,omitempty"`
-	Result     RateSummary     `json:"result"`
-	RunsFile   string          `json:"runs_file"`
+	// MatchedNoise is how the temperature was set (RunOptions.MatchNoise).
+	MatchedNoise *MatchedNoise `json:"matched_noise,omitempty"`
+	Result       RateSummary   `json:"result"`
+	RunsFile     string        `json:"runs_file"`
 }
 
 // RunResult is what RunOne did.
@@ -77,6 +83,8 @@ type RunResult struct {
 	Rate PointRate
 	// Minimum is the network's θ₀ (nil for an analytic landscape).
 	Minimum *Minimum
+	// MatchedNoise is how the temperature was set (RunOptions.MatchNoise).
+	MatchedNoise *MatchedNoise
 	// Files are the files written.
 	Files []string
 }
@@ -100,7 +108,10 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 		return RunResult{}, err
 	}
 	var res RunResult
-	sim, err := res.prepare(out, p, cfg, opt)
+	if opt.MatchNoise > 0 && p.Dynamics != escape.SGLD {
+		return res, fmt.Errorf("%w: %w, not of %s", ErrConfig, ErrMatchNoise, p.Dynamics)
+	}
+	sim, err := res.prepare(out, &p, &cfg, opt)
 	if err != nil {
 		return res, err
 	}
@@ -134,7 +145,8 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 	}
 	res.Rate.Point, res.Rate.Estimate = p, EstimateRate(recs)
 	res.Report = RunReport{Version: opt.Version, Command: "escape run", Config: cfg, ConfigHash: cfg.Hash(), Point: p, Seed: cfg.Seed,
-		RunSeeds: RunSeedsNote, Workers: opt.Workers, RateUnit: RateUnit, Result: res.Rate.Summary(), RunsFile: RunsFile}
+		RunSeeds: RunSeedsNote, Workers: opt.Workers, RateUnit: RateUnit, Result: res.Rate.Summary(), RunsFile: RunsFile,
+		MatchedNoise: res.MatchedNoise}
 	if res.Minimum != nil {
 		res.Report.Minimum = res.Minimum.Summary(cfg.Sharpness)
 	}
@@ -152,13 +164,29 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 
 // prepare builds the simulator of p: on a network it prepares and writes
 // the minimum first; on an analytic landscape it computes the prediction.
-func (res *RunResult) prepare(out string, p Point, cfg Config, opt RunOptions) (escape.Simulator, error) {
+// With opt.MatchNoise it sets p's temperature, and cfg's, from SGD's noise
+// at the minimum first.
+func (res *RunResult) prepare(out string, p *Point, cfg *Config, opt RunOptions) (escape.Simulator, error) {
+	match := func(mn *Minimum) error {
+		if opt.MatchNoise <= 0 {
+			return nil
+		}
+		m, err := matchNoise(*p, mn, opt.MatchNoise)
+		if err != nil {
+			return err
+		}
+		p.Temperature, cfg.Temperature, res.MatchedNoise = m.Temperature, []float64{m.Temperature}, &m
+		return nil
+	}
 	if cfg.Network == nil {
-		sim, err := AnalyticSimulator(p)
+		if err := match(nil); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		sim, err := AnalyticSimulator(*p)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}
-		res.Rate.Prediction, err = AnalyticPrediction(p)
+		res.Rate.Prediction, err = AnalyticPrediction(*p)
 		return sim, err
 	}
 	mn, err := PrepareMinimum(*cfg.Network, opt.MNIST, out, opt.Workers)
@@ -170,7 +198,10 @@ func (res *RunResult) prepare(out string, p Point, cfg Config, opt RunOptions) (
 		return nil, err
 	}
 	res.Minimum = mn
-	return NetworkFactory(mn)(p)
+	if err := match(mn); err != nil {
+		return nil, err
+	}
+	return NetworkFactory(mn)(*p)
 }
 
 // NetworkFile is the summary of a network sweep's minimum in its folder.

@@ -1,0 +1,109 @@
+package kramers
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/escape"
+)
+
+// MatchedNoise is the SGLD temperature whose noise has the power of SGD's at
+// the minimum θ₀ (Xie, Sato & Sugiyama, ICLR 2021, Theorems 1 and 2 compare
+// SGLD's isotropic white noise with SGD's Hessian-shaped noise at equal
+// power): one SGD step adds noise of covariance η²C(θ₀), one SGLD step of
+// covariance 2ηD·I, so tr η²C = 2ηD·n gives D = η·tr C/(2n).
+type MatchedNoise struct {
+	// BatchSize is SGD's B.
+	BatchSize float64 `json:"batch_size"`
+	// TraceC is tr C(θ₀) in the coordinates the dynamics runs in (φ at
+	// sharpness k): sgd-diffusion's |H(a)|/B on an analytic landscape, the
+	// minibatch gradient's k·Σ(θ₀)/B on a network (Σ the covariance of one
+	// sample's gradient; B samples with replacement).
+	TraceC float64 `json:"trace_c"`
+	// Dim is the number of coordinates n.
+	Dim int `json:"dim"`
+	// Temperature is D = η·TraceC/(2·Dim).
+	Temperature float64 `json:"temperature"`
+}
+
+// ErrMatchNoise is wrapped by the errors of a matched-noise run that is
+// not an SGLD run.
+var ErrMatchNoise = errors.New("matched noise sets the temperature of sgld")
+
+// matchNoise returns the matched temperature of point p with SGD's batch
+// size B: on an analytic landscape from its Hessian at the minimum a, on a
+// network (mn not nil) from the per-sample gradients at θ₀.
+func matchNoise(p Point, mn *Minimum, B float64) (MatchedNoise, error) {
+	if p.Dynamics != escape.SGLD {
+		return MatchedNoise{}, fmt.Errorf("%w, not of %s", ErrMatchNoise, p.Dynamics)
+	}
+	if !(B > 0) || math.IsInf(B, 0) {
+		return MatchedNoise{}, fmt.Errorf("matched noise: batch size %v, want a positive number", B)
+	}
+	m := MatchedNoise{BatchSize: B}
+	if mn == nil {
+		land, err := escape.NewLandscape(p.Landscape, p.Sharpness)
+		if err != nil {
+			return m, err
+		}
+		n := land.Dim()
+		h := mat.NewSymDense(n, nil)
+		land.Hessian(h, land.Valley.Min)
+		var eig mat.EigenSym
+		if !eig.Factorize(h, false) {
+			return m, errors.New("matched noise: the Hessian at the minimum has no eigendecomposition")
+		}
+		for _, l := range eig.Values(nil) {
+			m.TraceC += math.Abs(l) / B
+		}
+		m.Dim = n
+	} else {
+		trS, err := mn.GradientNoiseTrace()
+		if err != nil {
+			return m, err
+		}
+		m.TraceC, m.Dim = p.Sharpness*trS/B, len(mn.Theta)
+	}
+	m.Temperature = p.Eta * m.TraceC / (2 * float64(m.Dim))
+	return m, nil
+}
+
+// GradientNoiseTrace returns tr Σ(θ₀) = (1/N)·Σᵢ‖gᵢ − ḡ‖², the trace of the
+// covariance of one sample's cross-entropy gradient gᵢ over the N samples
+// at the minimum (the weight decay adds no noise); the minibatch gradient
+// of B samples drawn with replacement has covariance Σ/B. Two passes: the
+// mean, then the deviations.
+func (m *Minimum) GradientNoiseTrace() (float64, error) {
+	e, err := newNetEngine(m.Spec.Layers, m.Spec.Activation, m.x, m.y)
+	if err != nil {
+		return 0, err
+	}
+	if e.n == 0 {
+		return 0, errors.New("matched noise: the minimum has no samples")
+	}
+	P := len(m.Theta)
+	g := make([]float64, P)
+	mean := make([]float64, P)
+	for i := 0; i < e.n; i++ {
+		clear(g)
+		e.forward(m.Theta, i)
+		e.backward(m.Theta, i, 1, g)
+		for j, v := range g {
+			mean[j] += v / float64(e.n)
+		}
+	}
+	var tr float64
+	for i := 0; i < e.n; i++ {
+		clear(g)
+		e.forward(m.Theta, i)
+		e.backward(m.Theta, i, 1, g)
+		for j, v := range g {
+			d := v - mean[j]
+			tr += d * d
+		}
+	}
+	return tr / float64(e.n), nil
+}
