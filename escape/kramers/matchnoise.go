@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/model"
 )
 
 // MatchedNoise is the SGLD temperature whose noise has the power of SGD's at
@@ -77,33 +78,32 @@ func matchNoise(p Point, mn *Minimum, B float64) (MatchedNoise, error) {
 // of B samples drawn with replacement has covariance Σ/B. Two passes: the
 // mean, then the deviations.
 func (m *Minimum) GradientNoiseTrace() (float64, error) {
-	e, err := newNetEngine(m.Spec.Layers, m.Spec.Activation, m.x, m.y)
+	e, err := model.NewReplica(m.Spec.Layers, m.Spec.Activation, m.x, m.y)
 	if err != nil {
 		return 0, err
 	}
-	if e.n == 0 {
+	n := e.N()
+	if n == 0 {
 		return 0, errors.New("matched noise: the minimum has no samples")
 	}
 	P := len(m.Theta)
 	g := make([]float64, P)
 	mean := make([]float64, P)
-	for i := 0; i < e.n; i++ {
+	for i := 0; i < n; i++ {
 		clear(g)
-		e.forward(m.Theta, i)
-		e.backward(m.Theta, i, 1, g)
+		e.AddSampleGrad(m.Theta, i, 1, g)
 		for j, v := range g {
-			mean[j] += v / float64(e.n)
+			mean[j] += v / float64(n)
 		}
 	}
 	var tr float64
-	for i := 0; i < e.n; i++ {
+	for i := 0; i < n; i++ {
 		clear(g)
-		e.forward(m.Theta, i)
-		e.backward(m.Theta, i, 1, g)
+		e.AddSampleGrad(m.Theta, i, 1, g)
 		for j, v := range g {
 			d := v - mean[j]
 			tr += d * d
 		}
 	}
-	return tr / float64(e.n), nil
+	return tr / float64(n), nil
 }
