@@ -18,16 +18,30 @@ import (
 // kernel drops the lock if the process dies) and removes the temporary
 // files interrupted writes left in it. A second sgn on the same folder fails
 // at once with an error naming the folder and the holder.
+//
+// SGN_LOCK=none runs without the lock, for file systems that refuse locks
+// (docs/cluster.md, "Locks on shared file systems"); a lock that protects
+// one node only, and no lock at all, are said on stderr.
 func claimOut(dir string) (release func(), err error) {
 	if dir == "" {
 		return nil, errors.New("no output folder")
 	}
-	l, err := outlock.Acquire(dir, "sgn "+strings.Join(os.Args[1:], " "))
+	mode, err := outlock.ParseMode(os.Getenv(lockEnv))
+	if err != nil {
+		return nil, usagef("%s: %v", lockEnv, err)
+	}
+	l, err := outlock.AcquireWith(dir, outlock.Options{Who: "sgn " + strings.Join(os.Args[1:], " "), Mode: mode})
 	if errors.Is(err, outlock.ErrLocked) {
 		return nil, err
 	}
+	if errors.Is(err, outlock.ErrUnsupported) {
+		return nil, fmt.Errorf("--out: %w; if every folder has one writer (one array task per shard), run without locks: %s=none", err, lockEnv)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("--out: %w", err)
+	}
+	if w := l.Warning(); w != "" {
+		fmt.Fprintf(os.Stderr, "sgn: warning: %s\n", w)
 	}
 	if err := checkWritable(dir); err != nil {
 		l.Release()
@@ -35,6 +49,10 @@ func claimOut(dir string) (release func(), err error) {
 	}
 	return func() { l.Release() }, nil
 }
+
+// lockEnv is the environment variable that chooses the lock mode of
+// output folders: flock (default) or none.
+const lockEnv = "SGN_LOCK"
 
 // checkSweepDirs returns an error naming the first of dirs that is not a
 // sweep folder (no config.json), so that merge and fit refuse a mistyped

@@ -8,11 +8,16 @@ import (
 	"syscall"
 )
 
-// tryLock takes an exclusive flock(2) on f without blocking. It returns
-// false, nil when another open file description holds it.
-func tryLock(f *os.File) (bool, error) {
+// tryLock takes an exclusive (or shared) flock(2) on f without blocking. It
+// returns false, nil when another open file description holds a conflicting
+// lock.
+func tryLock(f *os.File, shared bool) (bool, error) {
+	how := syscall.LOCK_EX
+	if shared {
+		how = syscall.LOCK_SH
+	}
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
 		switch {
 		case err == nil:
 			return true, nil
@@ -23,4 +28,18 @@ func tryLock(f *os.File) (bool, error) {
 		}
 		return false, err
 	}
+}
+
+// unsupported reports whether err is a file system's refusal of locks:
+// ENOSYS (Lustre -o noflock), ENOLCK (NFS without a lock daemon),
+// EOPNOTSUPP.
+func unsupported(err error) bool {
+	return errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.ENOLCK) || errors.Is(err, syscall.EOPNOTSUPP)
+}
+
+// pidAlive reports whether process pid exists on this host (known is
+// always true here).
+func pidAlive(pid int) (alive, known bool) {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM), true
 }

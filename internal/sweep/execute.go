@@ -15,6 +15,13 @@ import (
 // error of run is wrapped with the task's point, run and seed; a panic of
 // run is returned as such an error (a *workgroup.PanicError).
 func Execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit func(Record[R]) error) error {
+	return execute(tasks, workers, run, emit, nil)
+}
+
+// execute is Execute that, when halt is not nil and returns true, takes no
+// new task: the tasks under way finish and their records are emitted (the
+// started tasks are always a prefix of tasks, so no record is held back).
+func execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit func(Record[R]) error, halt func() bool) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -30,7 +37,7 @@ func Execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit f
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for !stop.Load() {
+			for !stop.Load() && (halt == nil || !halt()) {
 				i := int(next.Add(1) - 1)
 				if i >= len(tasks) {
 					return

@@ -9,7 +9,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
@@ -40,6 +44,8 @@ type Options struct {
 	// MNIST is the folder of the MNIST files for the kinds whose runs load
 	// them (empty: data.Load's lookup); Kind.Run itself does not use it.
 	MNIST string
+	// Stop, if not nil, stops the sweep when it is closed, like SIGTERM.
+	Stop <-chan struct{}
 }
 
 // Summary tells what Kind.Run did.
@@ -47,13 +53,19 @@ type Summary struct {
 	// Total is the number of runs of the shard, Resumed how many were found
 	// done in runs.jsonl and New how many were computed now.
 	Total, Resumed, New int
+	// Dropped is the number of lines of runs.jsonl that were not JSON —
+	// writes a crash lost — and were removed; their runs were computed
+	// again.
+	Dropped int
 }
 
 // Data is a sweep folder read back.
 type Data[C, R any] struct {
 	Config C
 	Hash   string
-	Grid   Grid
+	// Version is the program version recorded in config.json.
+	Version string
+	Grid    Grid
 	// Shard is the shard the folder holds (zero: the whole sweep).
 	Shard Shard
 	// Runs are the records in file order (sorted by point and run for a
@@ -76,6 +88,18 @@ type meta[C any] struct {
 // folder holding another sweep or another shard.
 var ErrOtherSweep = errors.New("the folder holds another sweep")
 
+// ErrStopped is wrapped by the error of Run stopped by SIGTERM (a Slurm
+// time limit or preemption, a Kubernetes pod deletion) or Options.Stop:
+// every run finished before the stop is in runs.jsonl, whole lines only,
+// and running the sweep again resumes it.
+var ErrStopped = errors.New("sweep stopped by SIGTERM")
+
+// SyncInterval is how often Run flushes runs.jsonl to stable storage
+// (fsync) while it appends, besides once at the end: a crash of the node
+// loses at most the runs of the last interval (computed again on resume),
+// and a sweep of fast runs pays one fsync per interval, not per run.
+const SyncInterval = time.Second
+
 // Run computes the runs of cfg (or of opt.Shard of them) into folder dir
 // with run: dir/config.json and dir/runs.jsonl (see the package doc). It
 // resumes a folder of the same sweep and shard and refuses any other before
@@ -92,7 +116,7 @@ func (k Kind[C, R]) Run(dir string, cfg C, run func(Task) (R, error), opt Option
 		return Summary{}, err
 	}
 	runsPath := filepath.Join(dir, RunsFile)
-	existing, err := k.readRuns(runsPath, &cfg, g, opt.Shard, true)
+	existing, dropped, err := k.readRuns(runsPath, &cfg, g, opt.Shard, true)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -111,7 +135,7 @@ func (k Kind[C, R]) Run(dir string, cfg C, run func(Task) (R, error), opt Option
 			tasks = append(tasks, task)
 		}
 	}
-	sum := Summary{Total: total, Resumed: len(existing)}
+	sum := Summary{Total: total, Resumed: len(existing), Dropped: len(dropped)}
 	if opt.Progress != nil {
 		opt.Progress(sum.Resumed, total)
 	}
@@ -120,13 +144,17 @@ func (k Kind[C, R]) Run(dir string, cfg C, run func(Task) (R, error), opt Option
 		if len(existing) > 0 && !existing[len(existing)-1].less(tasks[0]) {
 			sorted = false
 		}
-		if err := appendRuns(runsPath, tasks, opt.Workers, run, func() {
+		stopped, err := appendRuns(runsPath, tasks, opt.Workers, run, func() {
 			sum.New++
 			if opt.Progress != nil {
 				opt.Progress(sum.Resumed+sum.New, total)
 			}
-		}); err != nil {
+		}, opt.Stop)
+		if err != nil {
 			return sum, err
+		}
+		if stopped {
+			return sum, fmt.Errorf("%w after %d of its %d runs (all of them in %s): run the same command again to resume", ErrStopped, sum.Resumed+sum.New, total, runsPath)
 		}
 	} else if _, err := os.Stat(runsPath); errors.Is(err, fs.ErrNotExist) {
 		if err := atomicfile.WriteBytes(runsPath, nil); err != nil {
@@ -134,7 +162,7 @@ func (k Kind[C, R]) Run(dir string, cfg C, run func(Task) (R, error), opt Option
 		}
 	}
 	if !sorted {
-		all, err := k.readRuns(runsPath, &cfg, g, opt.Shard, false)
+		all, _, err := k.readRuns(runsPath, &cfg, g, opt.Shard, false)
 		if err != nil {
 			return sum, err
 		}
@@ -197,14 +225,36 @@ func (k Kind[C, R]) compare(dir, hash, shard string) (fresh bool, err error) {
 }
 
 // appendRuns computes tasks and appends their records to path, one write
-// per line; done is called after each line.
-func appendRuns[R any](path string, tasks []Task, workers int, run func(Task) (R, error), done func()) error {
+// per line, flushed to stable storage every SyncInterval and at the end;
+// done is called after each line. SIGTERM or a closed stop make it take no
+// new task: the runs under way finish and are written, and it returns
+// stopped.
+func appendRuns[R any](path string, tasks []Task, workers int, run func(Task) (R, error), done func(), stop <-chan struct{}) (stopped bool, err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		return false, fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	defer signal.Stop(term)
+	var halted atomic.Bool
+	halt := func() bool {
+		if halted.Load() {
+			return true
+		}
+		select {
+		case <-term:
+			signal.Stop(term) // a second SIGTERM ends the process at once
+		case <-stop:
+		default:
+			return false
+		}
+		halted.Store(true)
+		return true
 	}
 	var line []byte
-	err = Execute(tasks, workers, run, func(rec Record[R]) error {
+	synced := time.Now()
+	err = execute(tasks, workers, run, func(rec Record[R]) error {
 		var err error
 		if line, err = appendRecord(line[:0], rec); err != nil {
 			return err
@@ -212,13 +262,22 @@ func appendRuns[R any](path string, tasks []Task, workers int, run func(Task) (R
 		if _, err := f.Write(line); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
+		if time.Since(synced) >= SyncInterval {
+			if err := f.Sync(); err != nil {
+				return fmt.Errorf("writing %s: %w", path, err)
+			}
+			synced = time.Now()
+		}
 		done()
 		return nil
-	})
+	}, halt)
+	if serr := f.Sync(); err == nil && serr != nil {
+		err = fmt.Errorf("writing %s: %w", path, serr)
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing %s: %w", path, cerr)
 	}
-	return err
+	return halted.Load(), err
 }
 
 // isSorted reports whether records are sorted by (point, run).
@@ -280,34 +339,64 @@ func (k Kind[C, R]) readMeta(path string) (meta[C], error) {
 }
 
 // readRuns reads runs.jsonl (a missing file is empty) and checks every
-// record (see checkRuns). An incomplete last line (no newline) is an
-// interrupted write: with repair it is dropped by rewriting the file
-// atomically without it, otherwise it is an error.
-func (k Kind[C, R]) readRuns(path string, cfg *C, g Grid, shard Shard, repair bool) ([]Record[R], error) {
+// record (see parseRuns). Two kinds of damage are what a crash leaves: an
+// incomplete last line (a write cut short) and lines that are not JSON (a
+// node that died before its writes reached the disk can leave blocks of
+// zeros or a torn line joined to the next). With repair, both are dropped —
+// the file is rewritten atomically without them, the dropped lines are
+// returned and their runs are computed again; otherwise they are errors
+// that say how to repair them. A line that is JSON but not a valid record is
+// an error either way (not a crash: another sweep's or an edited line).
+func (k Kind[C, R]) readRuns(path string, cfg *C, g Grid, shard Shard, repair bool) ([]Record[R], []int, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	complete := b
 	if i := bytes.LastIndexByte(b, '\n'); i+1 != len(b) {
 		if !repair {
-			return nil, fmt.Errorf("%s ends with an incomplete line: resume the sweep to drop it", path)
+			return nil, nil, fmt.Errorf("%s ends with an incomplete line: run the sweep again on this folder (the same command) to drop it", path)
 		}
 		complete = b[:i+1]
 	}
-	recs, err := k.parseRuns(complete, path, cfg, g, shard)
-	if err != nil {
-		return nil, err
+	kept, dropped := dropGarbled(complete)
+	if len(dropped) > 0 && !repair {
+		return nil, nil, fmt.Errorf("%s line %d is not JSON (a write lost in a crash?): run the sweep again on this folder (the same command) to drop it and compute its run again", path, dropped[0])
 	}
-	if len(complete) != len(b) {
-		if err := atomicfile.WriteBytes(path, complete); err != nil {
-			return nil, err
+	recs, err := k.parseRuns(kept, path, cfg, g, shard)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(kept) != len(b) {
+		if err := atomicfile.WriteBytes(path, kept); err != nil {
+			return nil, nil, err
 		}
 	}
-	return recs, nil
+	return recs, dropped, nil
+}
+
+// dropGarbled returns the complete lines b without those that are not JSON
+// objects or hold NUL bytes, and the numbers of the dropped lines.
+func dropGarbled(b []byte) (kept []byte, dropped []int) {
+	kept = b
+	for line, rest, off := 1, b, 0; len(rest) > 0; line++ {
+		i := bytes.IndexByte(rest, '\n')
+		l := rest[:i]
+		if bytes.IndexByte(l, 0) >= 0 || !json.Valid(l) {
+			if dropped == nil {
+				kept = append([]byte(nil), b[:off]...)
+			}
+			dropped = append(dropped, line)
+		} else if dropped != nil {
+			kept = append(kept, rest[:i+1]...)
+		}
+		off += i + 1
+		rest = rest[i+1:]
+	}
+	return kept, dropped
 }
 
 // parseRuns parses complete runs.jsonl lines and checks each record: point
@@ -355,7 +444,7 @@ func (k Kind[C, R]) Read(dir string) (Data[C, R], error) {
 	if err != nil {
 		return d, err
 	}
-	if d.Runs, err = k.readRuns(filepath.Join(dir, RunsFile), &d.Config, d.Grid, d.Shard, false); err != nil {
+	if d.Runs, _, err = k.readRuns(filepath.Join(dir, RunsFile), &d.Config, d.Grid, d.Shard, false); err != nil {
 		return Data[C, R]{}, err
 	}
 	return d, nil
@@ -379,7 +468,7 @@ func (k Kind[C, R]) Inspect(dir string) (Data[C, R], error) {
 	if m.Shard != "" {
 		sh, _ = ParseShard(m.Shard) // checked by readMeta
 	}
-	return Data[C, R]{Config: m.Config, Hash: m.Hash, Grid: g, Shard: sh}, nil
+	return Data[C, R]{Config: m.Config, Hash: m.Hash, Version: m.Version, Grid: g, Shard: sh}, nil
 }
 
 // indentJSON is the encoding of files users read: indented by two spaces,

@@ -7,13 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/outlock"
 )
 
 // MergeOptions are the settings of Kind.Merge.
 type MergeOptions struct {
-	// Version is recorded in the merged config.json.
+	// Version is recorded in the merged config.json when the inputs
+	// recorded none.
 	Version string
 	// Copy names files (in the folders' top level) to copy into the merged
 	// folder: each is taken from the inputs that hold it, which must hold
@@ -38,8 +41,13 @@ var ErrMismatch = errors.New("the folders do not agree")
 // Merge combines the sweep folders inputs (shards or partial copies of one
 // sweep) into folder out: out/config.json (no shard) and out/runs.jsonl,
 // sorted by (point, run), both written atomically, plus the files of
-// opt.Copy. Folders of different sweeps are refused, and so are runs
-// recorded differently in two folders. If out already holds the same sweep
+// opt.Copy. Folders of different sweeps are refused, and so are folders
+// written by different program versions (config.json's "version": one
+// sweep, one binary; the merged folder records that version) and runs
+// recorded differently in two folders. Each input is read under its
+// shared lock (package outlock): an input that a command is still writing
+// is refused, naming the writer; on a file system without locks the inputs
+// are read without. If out already holds the same sweep
 // its runs are kept; if it holds another sweep, or runs.jsonl without
 // config.json (not a sweep folder), Merge refuses. Missing runs
 // are allowed (Runs < Total): running the sweep in out computes them.
@@ -54,6 +62,22 @@ func (k Kind[C, R]) Merge(out string, inputs []string, opt MergeOptions) (MergeS
 	} else if _, err := os.Stat(filepath.Join(out, RunsFile)); err == nil {
 		return MergeSummary{}, fmt.Errorf("%w: %s holds %s but no %s, so it is not a sweep folder: choose another folder", ErrOtherSweep, out, RunsFile, ConfigFile)
 	}
+	for _, d := range inputs {
+		if filepath.Clean(d) == filepath.Clean(out) {
+			continue // locked by the caller, as the output folder
+		}
+		l, err := outlock.AcquireWith(d, outlock.Options{Shared: true})
+		if errors.Is(err, outlock.ErrUnsupported) {
+			continue
+		}
+		if errors.Is(err, outlock.ErrLocked) {
+			return MergeSummary{}, fmt.Errorf("%s is still being written: %w", d, err)
+		}
+		if err != nil {
+			return MergeSummary{}, err
+		}
+		defer l.Release()
+	}
 	var first Data[C, R]
 	all := map[[2]int][]byte{}
 	var recs []Record[R]
@@ -66,6 +90,8 @@ func (k Kind[C, R]) Merge(out string, inputs []string, opt MergeOptions) (MergeS
 			first = sd
 		} else if sd.Hash != first.Hash {
 			return MergeSummary{}, fmt.Errorf("%w: cannot merge different sweeps: %s has config hash %s, %s has %s", ErrMismatch, dirs[0], first.Hash, d, sd.Hash)
+		} else if sd.Version != first.Version {
+			return MergeSummary{}, fmt.Errorf("%w: %s was written by version %s, %s by version %s: the runs of one sweep must come from one program; compute the shards of one version again with the other's binary (into new folders)", ErrMismatch, dirs[0], quoteVersion(first.Version), d, quoteVersion(sd.Version))
 		}
 		for _, r := range sd.Runs {
 			line, err := appendRecord(nil, r)
@@ -86,7 +112,11 @@ func (k Kind[C, R]) Merge(out string, inputs []string, opt MergeOptions) (MergeS
 	if err != nil {
 		return MergeSummary{}, err
 	}
-	m := meta[C]{Version: opt.Version, Hash: first.Hash, Points: first.Grid.Points, Runs: first.Grid.Total(), Config: first.Config}
+	version := first.Version
+	if version == "" {
+		version = opt.Version
+	}
+	m := meta[C]{Version: version, Hash: first.Hash, Points: first.Grid.Points, Runs: first.Grid.Total(), Config: first.Config}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return MergeSummary{}, fmt.Errorf("cannot create the output folder: %w", err)
 	}
@@ -143,4 +173,12 @@ func collectCopies(dirs, names []string) ([]copied, error) {
 		}
 	}
 	return out, nil
+}
+
+// quoteVersion shows a recorded version, "(none)" for an empty one.
+func quoteVersion(v string) string {
+	if strings.TrimSpace(v) == "" {
+		return "(none)"
+	}
+	return v
 }
