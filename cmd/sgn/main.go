@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"report":      {"the paper's claims, measured: a page of verdicts from output folders", runReport},
 		"selection":   {"minima selection: a sharp against a flat valley (twowell); the sharpness SGD reaches against B and η (networks)", runSelection},
 		"version":     {"print the program version", runVersion},
+		"cluster":     {"write the Slurm or Kubernetes files that run a sharded sweep", runCluster},
 		"sweep":       {"the shards of a sharded sweep: done, missing, running, what to start again", runSweepTools},
 		"unlock":      {"break the lock of an output folder whose holder died (a node that failed)", runUnlock},
 	}

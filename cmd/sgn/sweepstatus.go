@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -17,33 +16,23 @@ var errNotComplete = errors.New("not every shard is done")
 // runSweepTools implements 'sgn sweep': the commands that look at the
 // shard folders of any sharded sweep.
 func runSweepTools(a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand: want status (e.g. sgn sweep status out/sweep --shards 16)")
-	}
-	switch args[0] {
-	case "status":
-		return runSweepStatus(a, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(a.stderr, `Usage: sgn sweep status OUT --shards N [--retry]
-
-The state of the shard folders OUT-shard-0 … OUT-shard-(N−1) of a sharded
-sweep of any kind (escape, selection): done/total runs per shard, which are
-missing, incomplete, running (locked) or bad, and the shards to start again.
-Exit status 0 when every shard is done (the merge can run), 1 otherwise.
-
-Example:
-  sgn sweep status out/sweep --shards 16
-  sbatch --array=$(sgn sweep status out/sweep --shards 16 --retry) out/sweep-slurm/sweep.sbatch
-`)
-		return flag.ErrHelp
-	}
-	return usagef("unknown subcommand %q: want status", args[0])
+	return group{
+		path: "sweep",
+		about: `The shard folders OUT-shard-0 … OUT-shard-(N−1) of a sharded sweep of any
+kind (escape, selection), as the tasks of a Slurm array or a Kubernetes
+Indexed Job leave them. sgn sweep status exits with status 0 when every
+shard is done (the merge can run), 1 otherwise. Guide: docs/cluster.md.`,
+		example: "sgn sweep status out/sweep --shards 16",
+		subs: []subcommand{
+			{"status", "done/total runs per shard; missing, incomplete, running (locked), bad; the shards to start again", runSweepStatus},
+		},
+	}.run(a, args)
 }
 
 // runSweepStatus implements 'sgn sweep status'.
 func runSweepStatus(a *app, args []string) error {
 	fs := a.newFlagSet("sweep status", "sweep status OUT --shards N [--retry]",
-		"sgn sweep status out/sweep --shards 16\nsbatch --array=$(sgn sweep status out/sweep --shards 16 --retry) out/sweep-slurm/sweep.sbatch")
+		"sgn sweep status out/sweep --shards 16\nout/sweep-slurm/submit.sh $(sgn sweep status out/sweep --shards 16 --retry)")
 	shards := fs.Int("shards", 0, "the number of shards `N` the sweep was split into (required)")
 	retry := fs.Bool("retry", false, "print only the shards to start again, as an sbatch --array list (e.g. 2,5-7; empty if none)")
 	fs.Bool("quiet", false, "no progress (status prints none)")

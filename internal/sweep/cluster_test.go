@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -86,15 +87,26 @@ func TestStopAtARecordBoundary(t *testing.T) {
 	for _, how := range []string{"channel", "SIGTERM"} {
 		dir := filepath.Join(t.TempDir(), how)
 		stop := make(chan struct{})
+		// Run 30 stops the sweep; the runs after it wait until the stop
+		// has been delivered (to the test's channel: the library's gets
+		// it in the same pass) and take a millisecond each, so the sweep
+		// cannot end before the stop is seen.
+		seen := make(chan struct{})
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM)
 		var n atomic.Int64
 		slow := func(task Task) (testResult, error) {
-			if n.Add(1) == 30 {
-				if how == "channel" {
-					close(stop)
-				} else {
-					syscall.Kill(os.Getpid(), syscall.SIGTERM)
-					time.Sleep(50 * time.Millisecond) // let the signal arrive
-				}
+			switch k := n.Add(1); {
+			case k == 30 && how == "channel":
+				close(stop)
+				close(seen)
+			case k == 30:
+				syscall.Kill(os.Getpid(), syscall.SIGTERM)
+				<-sigs // delivered to every channel that asked for it
+				close(seen)
+			case k > 30:
+				<-seen
+				time.Sleep(time.Millisecond)
 			}
 			return testRun(task)
 		}
@@ -103,6 +115,7 @@ func TestStopAtARecordBoundary(t *testing.T) {
 			opt.Stop = stop
 		}
 		s, err := testKind.Run(dir, cfg, slow, opt)
+		signal.Stop(sigs)
 		if !errors.Is(err, ErrStopped) || !strings.Contains(err.Error(), "run the same command again") {
 			t.Fatalf("%s: err %v", how, err)
 		}

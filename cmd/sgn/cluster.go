@@ -1,0 +1,207 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sgn-project/sgn/internal/sweep/cluster"
+)
+
+// runCluster implements 'sgn cluster': it writes the files that run a
+// sharded sweep on Slurm or Kubernetes.
+func runCluster(a *app, args []string) error {
+	return group{
+		path: "cluster",
+		about: `Writes the files that run a sharded sweep as N independent tasks, then merge
+and fit it: a Slurm job array and merge job (slurm), or a Kubernetes Indexed
+Job, merge Job, ConfigMap and PersistentVolumeClaim (k8s). The shard count,
+the folders and the job names (sgn-NAME, sgn-NAME-merge) are the same in
+every file. Guide: docs/cluster.md.`,
+		example: "sgn cluster slurm --config builtin:mlp-batch-size --shards 16 --out out/mlp --time 04:00:00\nout/mlp-slurm/submit.sh",
+		subs: []subcommand{
+			{"slurm", "sweep.sbatch, merge.sbatch, submit.sh and a frozen copy of this binary", runClusterSlurm},
+			{"k8s", "pvc.yaml, configmap.yaml, sweep-job.yaml, merge-job.yaml and run.sh", runClusterK8s},
+		},
+	}.run(a, args)
+}
+
+// clusterFlags are the flags both subcommands share.
+type clusterFlags struct {
+	config, out, name, family, dir *string
+	shards, cpus                   *int
+}
+
+func (f *clusterFlags) register(fs *flag.FlagSet, dirHelp string) {
+	f.config = fs.String("config", "", "the sweep's config `file`, or builtin:NAME (required)")
+	f.shards = fs.Int("shards", 0, "split the sweep into `N` shards, one task each (required)")
+	f.out = fs.String("out", "", "the sweep's output `folder` (required): shard i goes to DIR-shard-i, the merge to DIR")
+	f.name = fs.String("name", "", "job names sgn-NAME and sgn-NAME-merge (default: from --out's base name)")
+	f.family = fs.String("family", "escape", "the sweep command: its sweep, merge and fit subcommands run (e.g. \"selection networks\")")
+	f.dir = fs.String("dir", "", dirHelp)
+	f.cpus = fs.Int("cpus", 2, "CPUs of each task: its --workers")
+}
+
+// spec checks the shared flags and returns the spec they describe, and
+// the config file's content (nil for builtin:NAME).
+func (f *clusterFlags) spec() (cluster.Spec, []byte, error) {
+	if *f.config == "" || *f.out == "" || *f.shards == 0 {
+		return cluster.Spec{}, nil, usagef("--config FILE, --shards N and --out DIR are required (see -h)")
+	}
+	if *f.shards < 1 {
+		return cluster.Spec{}, nil, usagef("--shards %d: want at least 1", *f.shards)
+	}
+	if *f.cpus < 1 {
+		return cluster.Spec{}, nil, usagef("--cpus %d: want at least 1", *f.cpus)
+	}
+	name := *f.name
+	if name == "" {
+		name = cluster.DefaultName(*f.out)
+	}
+	family := strings.Fields(*f.family)
+	if len(family) == 0 {
+		return cluster.Spec{}, nil, usagef("--family is empty: want a sweep command, e.g. escape")
+	}
+	if _, ok := commands()[family[0]]; !ok {
+		return cluster.Spec{}, nil, usagef("--family %q: %q is not an sgn command", *f.family, family[0])
+	}
+	var data []byte
+	if !strings.HasPrefix(*f.config, "builtin:") {
+		b, err := os.ReadFile(*f.config)
+		if err != nil {
+			return cluster.Spec{}, nil, fmt.Errorf("--config: %w", err)
+		}
+		data = b
+	}
+	return cluster.Spec{Name: name, Family: family, Config: *f.config, Shards: *f.shards, Out: *f.out, CPUs: *f.cpus, Version: version}, data, nil
+}
+
+// specError maps an invalid setting to a usage error.
+func specError(err error) error {
+	if errors.Is(err, cluster.ErrSpec) {
+		return usagef("%v", err)
+	}
+	return err
+}
+
+// runClusterSlurm implements 'sgn cluster slurm'.
+func runClusterSlurm(a *app, args []string) error {
+	fs := a.newFlagSet("cluster slurm",
+		"cluster slurm --config FILE --shards N --out DIR [--name NAME] [--family CMD] [--dir DIR] [--time T] [--cpus C] [--mem M] [--partition P] [--account A]",
+		`sgn cluster slurm --config builtin:mlp-batch-size --shards 16 --out out/mlp --time 04:00:00
+out/mlp-slurm/submit.sh            # all shards and the merge
+sgn sweep status out/mlp --shards 16
+out/mlp-slurm/submit.sh 2,5        # shards 2 and 5 again, and a new merge`)
+	var f clusterFlags
+	f.register(fs, "the `folder` of the scripts, the frozen binary, the config copy and logs/ (default: DIR-slurm of --out)")
+	tlimit := fs.String("time", "04:00:00", "each task's time limit (sbatch --time); near it the task stops cleanly and requeues")
+	mem := fs.String("mem", "1G", "each task's memory (sbatch --mem)")
+	partition := fs.String("partition", "", "sbatch --partition")
+	account := fs.String("account", "", "sbatch --account")
+	signal := fs.Int("signal", 120, "send SIGTERM this many `seconds` before the time limit (sbatch --signal=B:TERM@s)")
+	fs.Bool("quiet", false, "no progress (cluster prints none)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	spec, data, err := f.spec()
+	if err != nil {
+		return err
+	}
+	out, err := filepath.Abs(spec.Out)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	spec.Out = filepath.Clean(out)
+	dir := *f.dir
+	if dir == "" {
+		dir = spec.Out + "-slurm"
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return fmt.Errorf("--dir: %w", err)
+	}
+	s := cluster.Slurm{Spec: spec, Dir: dir, Time: *tlimit, Mem: *mem, Partition: *partition, Account: *account, SignalSeconds: *signal, Binary: filepath.Join(dir, "sgn")}
+	if _, err := s.Files(); err != nil { // check the settings before writing
+		return specError(err)
+	}
+	release, err := claimOut(dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if data != nil {
+		cfg := filepath.Join(dir, "config.json")
+		if _, err := cluster.WriteFiles(dir, []cluster.File{{Name: "config.json", Mode: 0o444, Data: data}}); err != nil {
+			return err
+		}
+		s.Config = cfg
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("cannot find this program to freeze it: %w", err)
+	}
+	if s.Binary, err = cluster.Freeze(exe, dir, version); err != nil {
+		return err
+	}
+	files, err := s.Files()
+	if err != nil {
+		return specError(err)
+	}
+	paths, err := cluster.WriteFiles(dir, files)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "sweep %s: %d shards of %s into %s-shard-*, merged into %s\n", s.Name, s.Shards, s.Config, s.Out, s.Out)
+	fmt.Fprintf(a.stdout, "wrote %s; froze this binary as %s\n", strings.Join(paths, ", "), s.Binary)
+	fmt.Fprintf(a.stdout, "submit: %s\nstatus: %s sweep status %s --shards %d\n", filepath.Join(dir, "submit.sh"), s.Binary, s.Out, s.Shards)
+	return nil
+}
+
+// runClusterK8s implements 'sgn cluster k8s'.
+func runClusterK8s(a *app, args []string) error {
+	fs := a.newFlagSet("cluster k8s",
+		"cluster k8s --config FILE --shards N --out DIR [--name NAME] [--family CMD] [--dir DIR] [--image IMG:TAG] [--cpus C] [--memory M] [--storage S] [--storage-class SC]",
+		`sgn cluster k8s --config escape/testdata/sweep.json --shards 16 --out sweep --image registry.example.org/sgn:v1.2.0
+sweep-k8s/run.sh`)
+	var f clusterFlags
+	f.register(fs, "the `folder` of the manifests and run.sh (default: NAME-k8s)")
+	image := fs.String("image", cluster.DefaultImage(version), "the container image, pinned to a tag (not latest) or a digest")
+	memory := fs.String("memory", "1Gi", "each pod's memory request and limit")
+	storage := fs.String("storage", "10Gi", "the size of the PersistentVolumeClaim")
+	storageClass := fs.String("storage-class", "", "its storage class (default: the cluster's default; it must offer ReadWriteMany)")
+	parallelism := fs.Int("parallelism", 0, "how many shards run at once (0: all)")
+	retries := fs.Int("retries", 3, "how many times a failed shard is retried (backoffLimitPerIndex)")
+	uid := fs.Int("uid", 65532, "the user and group the pods run as (the image's user is 65532)")
+	fs.Bool("quiet", false, "no progress (cluster prints none)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	spec, data, err := f.spec()
+	if err != nil {
+		return err
+	}
+	k := cluster.Kubernetes{Spec: spec, Image: *image, ConfigData: data, Storage: *storage, StorageClass: *storageClass,
+		Memory: *memory, Parallelism: *parallelism, BackoffLimitPerIndex: *retries, UID: *uid}
+	files, err := k.Files()
+	if err != nil {
+		return specError(err)
+	}
+	dir := *f.dir
+	if dir == "" {
+		dir = spec.Name + "-k8s"
+	}
+	release, err := claimOut(dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	paths, err := cluster.WriteFiles(dir, files)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "sweep %s: %d shards in the Indexed Job sgn-%s, merged by sgn-%s-merge, image %s\n", k.Name, k.Shards, k.Name, k.Name, k.Image)
+	fmt.Fprintf(a.stdout, "wrote %s\nrun: %s\n", strings.Join(paths, ", "), filepath.Join(dir, "run.sh"))
+	return nil
+}
