@@ -279,7 +279,7 @@ func TestSlurmScripts(t *testing.T) {
 				t.Errorf("n=%d sweep.sbatch lacks #SBATCH %s", n, d)
 			}
 		}
-		for _, l := range []string{"OUT=/shared/out/sw\n", fmt.Sprintf("SHARDS=%d\n", n), "SGN=/shared/sw/sgn-v1-abc\n", "scontrol requeue", `"$SGN" escape sweep --config "$CONFIG" --out "$OUT"`, `--shard "$SLURM_ARRAY_TASK_ID/$SHARDS"`, "trap requeue TERM"} {
+		for _, l := range []string{"OUT=/shared/out/sw\n", fmt.Sprintf("SHARDS=%d\n", n), "SGN=/shared/sw/sgn-v1-abc\n", `scontrol requeue "$task"`, `task="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"`, `"$SGN" escape sweep --config "$CONFIG" --out "$OUT"`, `--shard "$SLURM_ARRAY_TASK_ID/$SHARDS"`, "trap requeue TERM"} {
 			if !strings.Contains(sw, l) {
 				t.Errorf("n=%d sweep.sbatch lacks %q", n, l)
 			}

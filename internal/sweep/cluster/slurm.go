@@ -80,8 +80,9 @@ func (s Slurm) sweepScript(out string) string {
 	fmt.Fprintf(&b, `#
 # Near the time limit (--signal) or on preemption the task gets SIGTERM: sgn
 # stops after the runs under way, at a record boundary, and the task
-# requeues itself (--requeue) and resumes its shard. A task that finished no
-# run in its time does not requeue (raise --time). The shard is
+# requeues itself (--requeue; its array task, not the array) and resumes its
+# shard. A task that finished no run in its time does not requeue after its
+# third start (raise --time). The shard is
 # $SLURM_ARRAY_TASK_ID of SHARDS, fixed here: a resubmitted index keeps the
 # split (SLURM_ARRAY_TASK_COUNT would not).
 #SBATCH --job-name=%s
@@ -113,14 +114,15 @@ requeue() {
 	echo "$(date -u +%%FT%%TZ) SIGTERM: stopping after the runs under way"
 	kill -TERM "$child" 2>/dev/null
 	wait "$child"
-	local now
+	local now task
 	now=$(runs)
-	if ((now <= before)); then
-		echo "no run finished in this task (--time too short for one run?): not requeued" >&2
+	if ((now <= before && ${SLURM_RESTART_COUNT:-0} >= 2)); then
+		echo "no run finished in this task, its third start (--time too short for one run?): not requeued" >&2
 		exit 1
 	fi
-	echo "$(date -u +%%FT%%TZ) $now runs done; requeueing job $SLURM_JOB_ID"
-	scontrol requeue "$SLURM_JOB_ID" || exit 1
+	task="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"
+	echo "$(date -u +%%FT%%TZ) $now runs done; requeueing array task $task"
+	scontrol requeue "$task" || exit 1
 	exit 0
 }
 trap requeue TERM
