@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# The container image and the Kubernetes Jobs of docs/cluster.md, "Running on a
-# cluster", as far as one machine without a registry or a Kubernetes cluster
-# can check them. Run as root; .ci/run calls it.
+# The container image and the Kubernetes manifests of docs/cluster.md, as
+# far as one machine without a registry or a Kubernetes cluster can check
+# them. Run as root; .ci/run calls it.
 #
-#  1. The files agree: the YAML of cmd/sgn/cluster/*-job.yaml parses, both
-#     Jobs name the image docs/cluster.md's `docker build -t` line builds and run
-#     the binary where the Dockerfile puts it, as a non-root user; the shard
-#     count of the Indexed Job matches its --shard i/n and the shards the
-#     merge Job names.
-#  2. The image is built with podman from docs/cluster.md's build line (podman
-#     takes docker's arguments). The machine reaches no image registry, so the
-#     Dockerfile's base image golang:1.26-bookworm is stood in for by a local
-#     image of the same name: Debian bookworm from debootstrap plus this
-#     machine's Go in /usr/local/go (what the official image holds).
-#  3. The Jobs run: every pod of the Indexed Job (its command and args, with
-#     $(JOB_COMPLETION_INDEX) expanded as Kubernetes does) on a tiny sweep
-#     config in its ConfigMap's place, then the merge Job's two containers, as
-#     uid 65532 with /data a shared folder; the merged runs.jsonl and
-#     rates.csv must be byte-identical to bin/sgn's single-process sweep.
+#  1. The manifests agree: sgn cluster k8s writes them for a 4-shard sweep
+#     with the image of docs/cluster.md's build lines; the YAML parses; every
+#     container runs that image and the binary where the Dockerfile puts it,
+#     as the Dockerfile's non-root user, under the restricted securityContext;
+#     the shard count, the folders, the claim and the ConfigMap (holding the
+#     config file byte for byte) are the same everywhere. (The fields are
+#     checked against the Kubernetes API by the tests of
+#     internal/sweep/cluster.)
+#  2. The image is built with podman from the docs' build lines (podman takes
+#     docker's arguments). The machine reaches no image registry, so the
+#     Dockerfile's base image is stood in for by a local image of the same
+#     name: Debian bookworm from debootstrap plus this machine's Go in
+#     /usr/local/go (what the official image holds).
+#  3. The Jobs run: the pods of the Indexed Job (command and args, with
+#     $(JOB_COMPLETION_INDEX) expanded as Kubernetes does) on a tiny sweep,
+#     as uid 65532 with a read-only root file system, no capabilities and no
+#     privilege escalation, /data a shared folder and /config the ConfigMap's
+#     file; the merge Job's "status" container must fail while a shard is
+#     missing (no partial merge), then pass; then "merge" and "fit". The
+#     merged runs.jsonl and rates.csv must be byte-identical to bin/sgn's
+#     single-process sweep.
 #
 # podman's storage and configuration live in a temporary folder that is
 # removed at the end. BASE_ROOTFS=DIR uses DIR (a debootstrap of bookworm
@@ -26,7 +32,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 export PATH="/usr/local/go/bin:$PATH"
-say() { echo "container-check: $*" >&2; }
+say() { echo "container-check: $(date -u +%T) $*" >&2; }
 fail() {
 	say "FAIL: $*"
 	exit 1
@@ -45,16 +51,27 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" fuse-overlayfs uidmap >/dev/null
 fi
 
-# ------------------------------------------------- 1. the files agree
-# The README's build line: docker build -f FILE -t IMAGE … .
+# ------------------------------------------------- 1. the manifests agree
+# The docs' build lines: TAG=… and docker build -f FILE … -t IMAGE .
+tagline=$(grep -m1 '^TAG=' docs/cluster.md) || fail "docs/cluster.md has no 'TAG=' line"
 buildline=$(grep -m1 '^docker build ' docs/cluster.md) || fail "docs/cluster.md has no 'docker build' line"
-image=$(sed -n 's/.* -t \([^ ]*\) .*/\1/p' <<<"$buildline")
+eval "$tagline"
+image=$(eval "echo $(sed -n 's/.* -t \([^ ]*\) .*/\1/p' <<<"$buildline")")
 dockerfile=$(sed -n 's/.* -f \([^ ]*\) .*/\1/p' <<<"$buildline")
-[ -n "$image" ] && [ -f "$dockerfile" ] || fail "docs/cluster.md build line '$buildline': no -t IMAGE or no -f FILE that exists"
+[ -n "$TAG" ] && [ -n "$image" ] && [ -f "$dockerfile" ] || fail "docs build line '$buildline': no TAG, -t IMAGE or -f FILE that exists"
 grep -q '^RUN .*make build' "$dockerfile" || fail "$dockerfile does not build with make build"
-python3 - "$image" "$dockerfile" cmd/sgn/cluster/sweep-indexed-job.yaml cmd/sgn/cluster/merge-fit-job.yaml <<'EOF'
+make build >/dev/null
+T=$(mktemp -d /tmp/sgn-container-check.XXXXXX)
+cfg='{"seed": 4, "landscape": {"name": "doublewell", "barrier": 1, "dim": 1}, "dynamics": ["sgld"],
+ "sharpness": [1, 2], "eta": [0.01], "temperature": [0.25], "runs": 32, "max_steps": 200000, "criterion": {"kind": "col"}}'
+mkdir -p "$T/config" "$T/data"
+echo "$cfg" >"$T/config/sweep.json"
+n=4
+bin/sgn cluster k8s --config "$T/config/sweep.json" --shards $n --out sweep --image "$image" --dir "$T/k8s" >/dev/null
+python3 - "$image" "$dockerfile" "$T/k8s" "$T/config/sweep.json" $n <<'EOF'
 import re, sys, yaml
-image, dockerfile, sweep_path, merge_path = sys.argv[1:]
+image, dockerfile, k8s, cfgfile, n = sys.argv[1:]
+n = int(n)
 def fail(msg):
     sys.exit(f"container-check: FAIL: {msg}")
 df = open(dockerfile).read()
@@ -66,41 +83,59 @@ users = re.findall(r"^USER (\S+)$", df, re.M)
 if not users or users[-1].split(":")[0] in ("0", "root"):
     fail(f"{dockerfile}: the image does not run as a non-root user")
 uid = int(users[-1].split(":")[0])
-jobs = {}
-for path in (sweep_path, merge_path):
-    with open(path) as f:
-        docs = list(yaml.safe_load_all(f))
-    if len(docs) != 1 or docs[0].get("kind") != "Job" or docs[0].get("apiVersion") != "batch/v1":
-        fail(f"{path}: want one batch/v1 Job")
-    job = docs[0]
+docs = {}
+for name in ("pvc", "configmap", "sweep-job", "merge-job"):
+    with open(f"{k8s}/{name}.yaml") as f:
+        d = list(yaml.safe_load_all(f))
+    if len(d) != 1:
+        fail(f"{name}.yaml: want one object")
+    docs[name] = d[0]
+claim, cm = docs["pvc"]["metadata"]["name"], docs["configmap"]["metadata"]["name"]
+if docs["pvc"]["spec"]["accessModes"] != ["ReadWriteMany"]:
+    fail("the claim is not ReadWriteMany")
+if docs["configmap"]["data"]["sweep.json"] != open(cfgfile).read():
+    fail("the ConfigMap does not hold the config file byte for byte")
+for name in ("sweep-job", "merge-job"):
+    job = docs[name]
+    if job["apiVersion"] != "batch/v1" or job["kind"] != "Job":
+        fail(f"{name}: not a batch/v1 Job")
     pod = job["spec"]["template"]["spec"]
-    sc = pod.get("securityContext", {})
-    if not sc.get("runAsNonRoot") or sc.get("runAsUser") != uid:
-        fail(f"{path}: the pod does not run as the image's user {uid}")
+    sc = pod["securityContext"]
+    if not sc.get("runAsNonRoot") or sc.get("runAsUser") != uid or sc.get("seccompProfile", {}).get("type") != "RuntimeDefault":
+        fail(f"{name}: the pod does not run as the image's user {uid} under RuntimeDefault seccomp")
+    vols = {v["name"]: v for v in pod["volumes"]}
+    if vols["data"]["persistentVolumeClaim"]["claimName"] != claim:
+        fail(f"{name}: claim {vols['data']} is not {claim}")
+    if "config" in vols and vols["config"]["configMap"]["name"] != cm:
+        fail(f"{name}: ConfigMap {vols['config']} is not {cm}")
     for c in pod.get("initContainers", []) + pod["containers"]:
         if c["image"] != image:
-            fail(f"{path}: container {c['name']} runs {c['image']}, docs/cluster.md builds {image}")
+            fail(f"{name}: container {c['name']} runs {c['image']}, the docs build {image}")
         if c["command"] != [binary]:
-            fail(f"{path}: container {c['name']} runs {c['command']}, the image holds {binary}")
-    jobs[path] = job
-sweep = jobs[sweep_path]
-n = sweep["spec"]["completions"]
-if sweep["spec"].get("completionMode") != "Indexed":
-    fail(f"{sweep_path}: not an Indexed Job")
-args = sweep["spec"]["template"]["spec"]["containers"][0]["args"]
-shard = args[args.index("--shard") + 1]
-if shard != f"$(JOB_COMPLETION_INDEX)/{n}":
-    fail(f"{sweep_path}: --shard {shard}, want $(JOB_COMPLETION_INDEX)/{n} (completions {n})")
+            fail(f"{name}: container {c['name']} runs {c['command']}, the image holds {binary}")
+        csc = c["securityContext"]
+        if csc.get("allowPrivilegeEscalation") is not False or csc.get("capabilities", {}).get("drop") != ["ALL"] or csc.get("readOnlyRootFilesystem") is not True:
+            fail(f"{name}: container {c['name']} is not restricted: {csc}")
+        for r in ("cpu", "memory"):
+            if r not in c["resources"]["requests"] or r not in c["resources"]["limits"]:
+                fail(f"{name}: container {c['name']} has no {r} request and limit")
+sweep = docs["sweep-job"]["spec"]
+if sweep["completionMode"] != "Indexed" or sweep["completions"] != n:
+    fail(f"sweep-job: not an Indexed Job of {n} completions")
+args = sweep["template"]["spec"]["containers"][0]["args"]
+if args[args.index("--shard") + 1] != f"$(JOB_COMPLETION_INDEX)/{n}":
+    fail(f"sweep-job: --shard {args[args.index('--shard') + 1]}, want $(JOB_COMPLETION_INDEX)/{n}")
 out = args[args.index("--out") + 1]
-merge_args = jobs[merge_path]["spec"]["template"]["spec"]["initContainers"][0]["args"]
-named = [a for a in merge_args if a.startswith(out + "-shard-")]
+init = {c["name"]: c["args"] for c in docs["merge-job"]["spec"]["template"]["spec"]["initContainers"]}
+if init["status"] != ["sweep", "status", out, "--shards", str(n)]:
+    fail(f"merge-job: status {init['status']}")
+named = [a for a in init["merge"] if a.startswith(out + "-shard-")]
 if named != [f"{out}-shard-{i}" for i in range(n)]:
-    fail(f"{merge_path}: merges {named}, want {out}-shard-0 … {out}-shard-{n - 1}")
-print(f"container-check: {sweep_path} ({n} shards) and {merge_path} run {image}:{binary} as uid {uid}", file=sys.stderr)
+    fail(f"merge-job: merges {named}, want {out}-shard-0 … {out}-shard-{n - 1}")
+print(f"container-check: the manifests of {n} shards agree: {image}:{binary} as uid {uid}, claim {claim}, ConfigMap {cm}", file=sys.stderr)
 EOF
 
 # ------------------------------------------------- 2. build the image
-T=$(mktemp -d /tmp/sgn-container-check.XXXXXX)
 conf="$T/containers.conf"
 # runc with cgroupfs and explicit ulimits: what a container inside a
 # container (as on the CI machine) allows.
@@ -124,8 +159,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-base=$(sed -n 's/^FROM \([^ ]*\) AS build$/\1/p' "$dockerfile")
-[ -n "$base" ] || fail "$dockerfile: no 'FROM IMAGE AS build' line"
+base=$(sed -n 's/^FROM \(--platform=[^ ]* \)\{0,1\}\([^ ]*\) AS build$/\2/p' "$dockerfile")
+[ -n "$base" ] || fail "$dockerfile: no 'FROM [--platform=…] IMAGE AS build' line"
 start=$SECONDS
 if [ -n "${BASE_ROOTFS:-}" ]; then
 	cp -a "$BASE_ROOTFS" "$T/base"
@@ -143,21 +178,17 @@ tar -C "$T/base" -c . | pod import \
 	- "$base" >"$T/import.log" 2>&1 || { cat "$T/import.log" >&2; fail "podman import"; }
 say "stand-in for $base: Debian bookworm (debootstrap) + $(go version | cut -d' ' -f3) in $((SECONDS - start)) s"
 start=$SECONDS
-# The README's line, with podman for docker.
+# The docs' line, with podman for docker.
 eval "pod ${buildline#docker } >'$T/build.log' 2>&1" || { tail -n 30 "$T/build.log" >&2; fail "podman build"; }
 say "built $image with podman in $((SECONDS - start)) s: $(pod image inspect -f '{{.Size}} bytes, user {{.Config.User}}' "$image")"
 
 # ------------------------------------------------- 3. run the Jobs
-make build >/dev/null
-cfg='{"seed": 4, "landscape": {"name": "doublewell", "barrier": 1, "dim": 1}, "dynamics": ["sgld"],
- "sharpness": [1, 2], "eta": [0.01], "temperature": [0.25], "runs": 32, "max_steps": 200000, "criterion": {"kind": "col"}}'
-mkdir -p "$T/config" "$T/data"
-echo "$cfg" >"$T/config/sweep.json"
 chown 65532:65532 "$T/data"
 bin/sgn escape sweep --config "$T/config/sweep.json" --out "$T/single" --workers 2 --quiet >/dev/null
 bin/sgn escape fit "$T/single" >/dev/null
 # container NAME JOBFILE INDEX: run container NAME of the Job in JOBFILE as
-# Kubernetes would (command + args, $(JOB_COMPLETION_INDEX) = INDEX).
+# Kubernetes would (command + args, $(JOB_COMPLETION_INDEX) = INDEX, the
+# container's securityContext); its exit status.
 container() {
 	local argv
 	mapfile -t argv < <(python3 - "$2" "$1" "$3" <<'EOF'
@@ -171,19 +202,25 @@ for c in pod.get("initContainers", []) + pod["containers"]:
 EOF
 	)
 	[ ${#argv[@]} -gt 0 ] || fail "$2 has no container $1"
-	pod run --rm --user 65532:65532 -v "$T/data:/data" -v "$T/config:/config:ro" \
-		--entrypoint "${argv[0]}" "$image" "${argv[@]:1}" >>"$T/pods.log" 2>&1 ||
-		{ tail -n 20 "$T/pods.log" >&2; fail "$2: container $1 (index $3) failed"; }
+	pod run --rm --user 65532:65532 --read-only --cap-drop=ALL --security-opt=no-new-privileges \
+		-e POD_NAME="$1-$3" -v "$T/data:/data" -v "$T/config:/config:ro" \
+		--entrypoint "${argv[0]}" "$image" "${argv[@]:1}" >>"$T/pods.log" 2>&1
 }
 start=$SECONDS
-n=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["spec"]["completions"])' cmd/sgn/cluster/sweep-indexed-job.yaml)
-for ((i = 0; i < n; i++)); do
-	container sweep cmd/sgn/cluster/sweep-indexed-job.yaml "$i"
+for ((i = 0; i < n - 1; i++)); do
+	container sweep "$T/k8s/sweep-job.yaml" "$i" || { tail -n 20 "$T/pods.log" >&2; fail "sweep pod $i failed"; }
 done
-container merge cmd/sgn/cluster/merge-fit-job.yaml 0
-container fit cmd/sgn/cluster/merge-fit-job.yaml 0
+if container status "$T/k8s/merge-job.yaml" 0; then
+	tail -n 20 "$T/pods.log" >&2
+	fail "the merge Job's status container passed with shard $((n - 1)) missing"
+fi
+grep -q "^missing: $((n - 1))$" "$T/pods.log" || fail "the status container did not report shard $((n - 1)) missing"
+container sweep "$T/k8s/sweep-job.yaml" $((n - 1)) || { tail -n 20 "$T/pods.log" >&2; fail "sweep pod $((n - 1)) failed"; }
+for c in status merge fit; do
+	container "$c" "$T/k8s/merge-job.yaml" 0 || { tail -n 20 "$T/pods.log" >&2; fail "the merge Job's container $c failed"; }
+done
 for f in runs.jsonl rates.csv; do
 	cmp "$T/single/$f" "$T/data/sweep/$f" || fail "the Jobs' $f differs from the single-process sweep"
 done
-say "ran the $n pods of the Indexed Job and the merge Job in $((SECONDS - start)) s: runs.jsonl and rates.csv byte-identical"
+say "ran the $n pods of the Indexed Job and the merge Job (read-only root, no capabilities) in $((SECONDS - start)) s: the merge refused while a shard was missing; runs.jsonl and rates.csv byte-identical"
 say "ok"

@@ -1,36 +1,42 @@
 #!/usr/bin/env bash
-# The README's Slurm commands on a real one-node Slurm cluster (this machine,
-# 2 CPUs). Run as root from anywhere in the repository; .ci/run calls it.
+# The cluster guide's Slurm commands (docs/cluster.md) on a real one-node
+# Slurm cluster (this machine, 2 CPUs). Run as root from anywhere in the
+# repository; .ci/run calls it.
 #
 #  1. installs Debian's slurmctld, slurmd, slurm-client and munge if missing;
 #  2. builds bin/sgn (make build) and runs a small 4-shard network escape
 #     sweep in one process: the reference;
 #  3. starts munged, slurmctld and slurmd with every file in a temporary
 #     folder (the system's /etc/munge and /etc/slurm are not touched);
-#  4. A: runs docs/cluster.md's submit block (the sbatch array of
-#     cmd/sgn/cluster/sweep-array.sbatch and the dependent
-#     merge-fit.sbatch) as it is, in a shell whose PATH holds no Go and whose
-#     HOME is empty; waits; the merged runs.jsonl and rates.csv must be
-#     byte-identical to the reference;
-#  5. B: the same submit block; cancels array task 2 mid-run (scancel), checks
-#     that its shard is cut short and that the merge job waits with
-#     DependencyNeverSatisfied, runs docs/cluster.md's resume block as it is,
-#     waits; byte-identical again;
-#  6. C: the submit block again for the training sweep of `sgn selection
-#     networks` (SGN_SWEEP, SGN_MERGE, SGN_FIT as the README says; 2
-#     shards): runs.jsonl and selection-networks.csv byte-identical to one
-#     process;
+#  4. A: runs the guide's submit block as it is, 2 shards — sgn cluster slurm
+#     writes the scripts (OUT with a trailing slash, as tab completion leaves it),
+#     submit.sh submits the array and the merge — in a shell whose PATH holds
+#     no Go and whose HOME is empty; 1 CPU per task, two tasks at a time.
+#     Task 1 is stopped by its time limit: once it runs, its limit is
+#     lowered to 1 minute, so Slurm warns it (--signal=B:USR1@120); the
+#     task must stop at a run boundary and requeue itself, and only itself;
+#     then its limit is raised back and it resumes.
+#     The merged runs.jsonl and rates.csv must be byte-identical to the
+#     reference;
+#  5. B: the submit block again, 4 shards; cancels array task 2 mid-run
+#     (scancel: it must not requeue itself), checks that sgn sweep status
+#     reports it incomplete and lists it to
+#     retry, runs the guide's resume block as it is (submit.sh with that
+#     list; the pending merge is cancelled), waits; byte-identical again;
+#  6. C: the submit block for the training sweep of `sgn selection networks`
+#     (--family, 2 shards): runs.jsonl and selection-networks.csv
+#     byte-identical to one process;
 #  7. stops every daemon it started (also on failure or interrupt).
 #
-# The two blocks are read from docs/cluster.md (the ```sh blocks after the lines
-# "<!-- .ci/slurm-test.sh runs this block as it is -->"), so the README shows
-# exactly what ran.
+# The two blocks are read from docs/cluster.md (the ```sh blocks after the
+# lines "<!-- .ci/slurm-test.sh runs this block as it is -->"), so the guide
+# shows exactly what ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 export PATH="/usr/local/go/bin:$PATH"
 
-say() { echo "slurm-test: $*" >&2; }
+say() { echo "slurm-test: $(date -u +%T) $*" >&2; }
 fail() {
 	say "FAIL: $*"
 	exit 1
@@ -58,6 +64,10 @@ say "work folder $T"
 pids=()
 cleanup() {
 	local rc=$?
+	if [ -n "${SLURM_CONF:-}" ]; then # the jobs of this private cluster
+		squeue -h -o %A 2>/dev/null | sort -u | xargs -r scancel 2>/dev/null || true
+		sleep 6 # KillWait + 1
+	fi
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
@@ -65,7 +75,7 @@ cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	if [ $rc -ne 0 ]; then
-		for f in "$T"/*.stderr "$T"/run-*/logs/*; do
+		for f in "$T"/*.stderr "$T"/run-*/block.log "$T"/run-*/jobs/*/logs/*; do
 			[ -f "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 15 "$f" >&2; }
 		done
 		say "kept $T for inspection"
@@ -148,7 +158,7 @@ bin/sgn escape sweep --config "$T/sweep.json" --out "$T/single" --workers 2 --qu
 bin/sgn escape fit "$T/single" >/dev/null
 say "single-process reference: $(wc -l <"$T/single/runs.jsonl") runs in $((SECONDS - start)) s"
 
-# block N of the README marked for this test.
+# block N of the guide marked for this test.
 block() {
 	awk -v want="$1" '
 		/^<!-- \.ci\/slurm-test\.sh runs this block as it is -->$/ { n++; armed = (n == want); next }
@@ -161,26 +171,35 @@ submit=$(block 1)
 resume=$(block 2)
 [ -n "$submit" ] && [ -n "$resume" ] || fail "docs/cluster.md lacks the two marked sh blocks"
 
-# run-folder: a folder holding the repository's bin/ and cmd/ (what the
-# README's commands name) where the jobs are submitted from.
+# run-folder: a folder holding the repository's bin/ (what the guide's
+# commands name) where the jobs are submitted from.
 runfolder() {
 	local d="$T/run-$1"
-	mkdir -p "$d/cmd/sgn" "$d/home"
+	mkdir -p "$d/home"
 	ln -s "$repo/bin" "$d/bin"
-	ln -s "$repo/cmd/sgn/cluster" "$d/cmd/sgn/cluster"
 	echo "$d"
 }
 
-# job_state ID prints the JobState of a job (array tasks: ID_i).
-job_state() { scontrol -o show job "$1" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1; }
+# field ID NAME prints a field of a job's record (array tasks: ID_i).
+field() { scontrol -o show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+job_state() { field "$1" JobState; }
 
-# wait_done ID waits until job ID (all tasks of an array) has left the queue.
-wait_done() {
-	for i in $(seq 600); do
+# wait_gone ID waits until job ID (all tasks of an array) has left the queue.
+wait_gone() {
+	for i in $(seq 900); do
 		[ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
 		sleep 1
 	done
-	fail "job $1 still queued after 600 s"
+	fail "job $1 still queued after 900 s"
+}
+
+# wait_state ID STATE waits until job ID is in STATE.
+wait_state() {
+	for i in $(seq 3000); do
+		[ "$(job_state "$1")" = "$2" ] && return 0
+		sleep 0.2
+	done
+	fail "job $1 is $(job_state "$1"), not $2, after 600 s"
 }
 
 # same REF DIR FILE...: the merged files in DIR equal the reference's.
@@ -193,29 +212,57 @@ same() {
 	done
 }
 
-# The shell docs/cluster.md's blocks run in: a PATH with no Go toolchain, an empty
-# HOME, no module cache; bin/sgn must be self-contained.
-jobenv=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF="$SLURM_CONF"
-	SHARDS=4 CONFIG="$T/sweep.json" OUT=out/sweep)
+# sub DIR BLOCK VARS...: runs a guide block in DIR in the shell the guide's
+# blocks run in (a PATH with no Go toolchain, an empty HOME, no module cache:
+# bin/sgn must be self-contained), with the variables VARS; prints "$jid
+# $mid" (the block's own output goes to DIR/block.log).
+sub() {
+	local d=$1 code=$2
+	shift 2
+	(cd "$d" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF="$SLURM_CONF" HOME="$d/home" "$@" \
+		bash -euo pipefail -c "$code"$'\n''echo "$jid $mid" >&3' 3>&1 >>"$d/block.log" 2>&1)
+}
 
-# ---------------------------------------------------------------- A: clean run
+# ---------------------------------------------------------------- A: a clean run, task 1 stopped by its time limit
 d=$(runfolder a)
 start=$SECONDS
-ids=$(cd "$d" && "${jobenv[@]}" HOME="$d/home" bash -euo pipefail -c "$submit"$'\n''echo "$jid $mid"')
+ids=$(sub "$d" "$submit" SHARDS=2 CPUS=1 CONFIG="$T/sweep.json" OUT=out/sweep/ JOBS=jobs/sweep)
 read -r jid mid <<<"$ids"
-say "A: submitted array $jid and merge $mid"
-wait_done "$mid"
+say "A: submitted array $jid and merge $mid (OUT=out/sweep/)"
+[ -d "$d/out/sweep-shard-0" ] || [ -d "$d/jobs/sweep" ] || fail "A: no job folder"
+wait_state "${jid}_1" RUNNING
+scontrol update JobId="${jid}_1" TimeLimit=00:01:00
+say "A: task 1 runs; its time limit lowered to 1 minute"
+for i in $(seq 900); do
+	[ "$(field "${jid}_1" Restarts)" -ge 1 ] 2>/dev/null && [ "$(job_state "${jid}_1")" = PENDING ] && break
+	case "$(job_state "${jid}_1")" in
+	"" | RUNNING | PENDING | COMPLETING | REQUEUED | CONFIGURING) ;; # "": scontrol did not answer
+	*) fail "A: task 1 ended $(job_state "${jid}_1") instead of requeueing itself" ;;
+	esac
+	sleep 0.2
+done
+[ "$(job_state "${jid}_1")" = PENDING ] || fail "A: task 1 was not requeued within 180 s"
+runs1=$(grep -c '' "$d/out/sweep-shard-1/runs.jsonl" 2>/dev/null || echo 0)
+scontrol update JobId="${jid}_1" TimeLimit=04:00:00 StartTime=now
+say "A: task 1 stopped after $runs1 runs and requeued itself; limit raised back"
+wait_gone "$mid"
 [ "$(job_state "$mid")" = COMPLETED ] || fail "A: merge job $mid ended $(job_state "$mid")"
-for i in 0 1 2 3; do
+for i in 0 1; do
 	[ "$(job_state "${jid}_$i")" = COMPLETED ] || fail "A: task ${jid}_$i ended $(job_state "${jid}_$i")"
 done
+logs="$d/jobs/sweep/logs"
+grep -q "time limit near: stopping after the runs under way" "$logs/sweep-${jid}_1.out" || fail "A: task 1's log shows no warning of its time limit"
+grep -q "requeueing" "$logs/sweep-${jid}_1.out" || fail "A: task 1's log shows no requeue"
+grep -q "(start 1), $runs1 runs done" "$logs/sweep-${jid}_1.out" || fail "A: task 1 did not start again from its $runs1 runs (append mode keeps both starts)"
+! grep -q "(start 1)" "$logs/sweep-${jid}_0.out" || fail "A: task 0 was requeued too: the requeue must name the array task, not the job"
 same "$T/single" "$d/out/sweep" runs.jsonl rates.csv
-say "A: 4 array tasks and the merge completed in $((SECONDS - start)) s; runs.jsonl and rates.csv byte-identical"
+say "A: 2 array tasks (task 1 requeued by its time limit) and the merge completed in $((SECONDS - start)) s; runs.jsonl and rates.csv byte-identical"
 
 # ---------------------------------------------------------------- B: a task cancelled mid-run
 d=$(runfolder b)
 start=$SECONDS
-ids=$(cd "$d" && "${jobenv[@]}" HOME="$d/home" bash -euo pipefail -c "$submit"$'\n''echo "$jid $mid"')
+vars=(SHARDS=4 CPUS=1 CONFIG="$T/sweep.json" OUT=out/sweep JOBS=jobs/sweep)
+ids=$(sub "$d" "$submit" "${vars[@]}")
 read -r jid mid <<<"$ids"
 say "B: submitted array $jid and merge $mid"
 runs2="$d/out/sweep-shard-2/runs.jsonl"
@@ -236,25 +283,21 @@ done2=$(grep -c '' "$runs2" || true)
 ((done2 < share)) || fail "B: task 2 had finished its $share runs before scancel: nothing to resume"
 say "B: cancelled task 2 after $done2 of its $share runs"
 for i in 0 1 3; do
-	for k in $(seq 600); do
+	for k in $(seq 900); do
 		[ -z "$(squeue -h -j "${jid}_$i" 2>/dev/null)" ] && break
 		sleep 1
 	done
 	[ "$(job_state "${jid}_$i")" = COMPLETED ] || fail "B: task ${jid}_$i ended $(job_state "${jid}_$i")"
 done
-# slurmctld marks the dependency as never satisfied at its next scheduling
-# pass after the cancelled task ends, not at once: poll for it.
-for k in $(seq 120); do
-	reason=$(squeue -h -j "$mid" -o %r)
-	[ "$reason" = DependencyNeverSatisfied ] && break
-	sleep 1
-done
-[ "$reason" = DependencyNeverSatisfied ] || fail "B: merge job $mid waits for '$reason' after 120 s, README says DependencyNeverSatisfied"
-ids=$(cd "$d" && "${jobenv[@]}" HOME="$d/home" mid="$mid" bash -euo pipefail -c "$resume"$'\n''echo "$jid $mid"')
+status=$(cd "$d" && bin/sgn sweep status out/sweep --shards 4) && fail "B: sgn sweep status exits 0 with a shard cancelled"
+grep -q "^incomplete: 2$" <<<"$status" || fail "B: sgn sweep status does not report shard 2 incomplete: $status"
+retry=$(cd "$d" && bin/sgn sweep status out/sweep --shards 4 --retry || true)
+[ "$retry" = 2 ] || fail "B: sgn sweep status --retry printed '$retry', want 2"
+ids=$(sub "$d" "$resume" "${vars[@]}")
 read -r jid2 mid2 <<<"$ids"
 say "B: resubmitted task 2 as $jid2 and the merge as $mid2"
-wait_done "$mid2"
-[ "$(job_state "$mid")" = CANCELLED ] || fail "B: first merge job $mid ended $(job_state "$mid")"
+wait_gone "$mid2"
+[ "$(job_state "$mid")" = CANCELLED ] || fail "B: the first merge job $mid ended $(job_state "$mid"), not CANCELLED by submit.sh"
 [ "$(job_state "${jid2}_2")" = COMPLETED ] || fail "B: resubmitted task ${jid2}_2 ended $(job_state "${jid2}_2")"
 [ "$(job_state "$mid2")" = COMPLETED ] || fail "B: merge job $mid2 ended $(job_state "$mid2")"
 same "$T/single" "$d/out/sweep" runs.jsonl rates.csv
@@ -262,7 +305,7 @@ say "B: resumed and merged in $((SECONDS - start)) s; runs.jsonl and rates.csv b
 
 # ---------------------------------------------------------------- C: another sharded sweep
 # Training runs over (B, η) of `sgn selection networks`, through the same
-# scripts with docs/cluster.md's SGN_SWEEP/SGN_MERGE/SGN_FIT line.
+# block with the guide's --family line.
 cat >"$T/sel.json" <<'EOF'
 {"seed": 1, "model": {"layers": [49, 8, 10], "activation": "tanh", "init": "auto", "seed": 1},
  "pool": 4, "train_first": 300, "test_first": 300, "batch_sizes": [16, 64], "etas": [0.05, 0.1],
@@ -270,13 +313,13 @@ cat >"$T/sel.json" <<'EOF'
 EOF
 bin/sgn selection networks sweep --config "$T/sel.json" --out "$T/sel-single" --workers 2 --quiet >/dev/null
 bin/sgn selection networks fit "$T/sel-single" >/dev/null
-selvars=$(grep -m1 '^export SGN_SWEEP=' "$repo/docs/cluster.md") || fail "docs/cluster.md has no 'export SGN_SWEEP=' line"
+family=$(sed -n 's/^export SGN_FAMILY=//p' "$repo/docs/cluster.md" | head -n 1)
+[ -n "$family" ] || fail "docs/cluster.md has no 'export SGN_FAMILY=' line"
 d=$(runfolder c)
 start=$SECONDS
-ids=$(cd "$d" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF="$SLURM_CONF" HOME="$d/home" \
-	SHARDS=2 CONFIG="$T/sel.json" OUT=out/sel bash -euo pipefail -c "$selvars"$'\n'"$submit"$'\n''echo "$jid $mid"')
+ids=$(sub "$d" "export SGN_FAMILY=$family"$'\n'"$submit" SHARDS=2 CPUS=1 CONFIG="$T/sel.json" OUT=out/sel JOBS=jobs/sel)
 read -r jid mid <<<"$ids"
-wait_done "$mid"
+wait_gone "$mid"
 [ "$(job_state "$mid")" = COMPLETED ] || fail "C: merge job $mid ended $(job_state "$mid")"
 same "$T/sel-single" "$d/out/sel" runs.jsonl selection-networks.csv
 say "C: selection networks, 2 array tasks and the merge in $((SECONDS - start)) s; runs.jsonl and selection-networks.csv byte-identical"

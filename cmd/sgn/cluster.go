@@ -101,7 +101,7 @@ out/mlp-slurm/submit.sh 2,5        # shards 2 and 5 again, and a new merge`)
 	mem := fs.String("mem", "1G", "each task's memory (sbatch --mem)")
 	partition := fs.String("partition", "", "sbatch --partition")
 	account := fs.String("account", "", "sbatch --account")
-	signal := fs.Int("signal", 120, "send SIGTERM this many `seconds` before the time limit (sbatch --signal=B:TERM@s)")
+	signal := fs.Int("signal", 120, "warn each task this many `seconds` before its time limit (sbatch --signal=B:USR1@s): it stops at a run boundary and requeues itself")
 	fs.Bool("quiet", false, "no progress (cluster prints none)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err

@@ -457,6 +457,9 @@ func printEscapeSweep(w io.Writer, cfg kramers.Config, shard kramers.Shard, out,
 		fmt.Fprintf(w, ", shard %s: %d runs", shard, sum.Total)
 	}
 	fmt.Fprintf(w, " (%d resumed, %d simulated now); %d escaped\n", sum.Resumed, sum.New, res.Escaped)
+	if sum.Dropped > 0 {
+		fmt.Fprintf(w, "dropped %d damaged lines of runs.jsonl (a crash?) and simulated their runs again\n", sum.Dropped)
+	}
 	fmt.Fprintf(w, "wrote %s\n", strings.Join(res.Files, ", "))
 	if shard.Count > 0 {
 		fmt.Fprintf(w, "when all %d shards are done: sgn escape merge %s-shard-* --out %s\n", shard.Count, strings.TrimRight(out, "/"), out)

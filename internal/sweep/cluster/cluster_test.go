@@ -274,12 +274,12 @@ func TestSlurmScripts(t *testing.T) {
 		}
 		sw, mg, sub := byName["sweep.sbatch"], byName["merge.sbatch"], byName["submit.sh"]
 		for _, d := range []string{"--job-name=sgn-mlp-b\n", fmt.Sprintf("--array=0-%d\n", n-1), "--requeue\n", "--open-mode=append\n",
-			"--signal=B:TERM@120\n", "--time=04:00:00\n", "--cpus-per-task=2\n", "--output='/shared/sw job/logs/sweep-%A_%a.out'\n"} {
+			"--signal=B:USR1@120\n", "--time=04:00:00\n", "--cpus-per-task=2\n", "--output='/shared/sw job/logs/sweep-%A_%a.out'\n"} {
 			if !strings.Contains(sw, "#SBATCH "+d) && !strings.Contains(sw, "#SBATCH "+strings.ReplaceAll(d, "'", "")) {
 				t.Errorf("n=%d sweep.sbatch lacks #SBATCH %s", n, d)
 			}
 		}
-		for _, l := range []string{"OUT=/shared/out/sw\n", fmt.Sprintf("SHARDS=%d\n", n), "SGN=/shared/sw/sgn-v1-abc\n", `scontrol requeue "$task"`, `task="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"`, `"$SGN" escape sweep --config "$CONFIG" --out "$OUT"`, `--shard "$SLURM_ARRAY_TASK_ID/$SHARDS"`, "trap requeue TERM"} {
+		for _, l := range []string{"OUT=/shared/out/sw\n", fmt.Sprintf("SHARDS=%d\n", n), "SGN=/shared/sw/sgn-v1-abc\n", `scontrol requeue "$task"`, `task="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"`, `"$SGN" escape sweep --config "$CONFIG" --out "$OUT"`, `--shard "$SLURM_ARRAY_TASK_ID/$SHARDS"`, "trap requeue USR1\ntrap stop TERM\n"} {
 			if !strings.Contains(sw, l) {
 				t.Errorf("n=%d sweep.sbatch lacks %q", n, l)
 			}

@@ -4,9 +4,10 @@
 // PersistentVolumeClaim. The shard count, the folders and the job names are
 // written once, from one Spec, into every file.
 //
-// What the files do, and why, follows how clusters fail: a task stopped by
-// its time limit or a preemption stops at a run boundary on SIGTERM and is
-// requeued (Slurm --signal, --requeue) and resumes its shard; logs of a
+// What the files do, and why, follows how clusters fail: a task warned of
+// its time limit (Slurm --signal=B:USR1) stops at a run boundary, requeues
+// itself (--requeue) and resumes its shard, and a task cancelled or
+// preempted (SIGTERM) stops at a run boundary too; logs of a
 // requeued task are appended to (--open-mode=append); the binary is frozen
 // at a versioned path when the files are written, so a rebuild cannot mix
 // binaries; the merge first checks that every shard is done (sgn sweep

@@ -17,9 +17,10 @@ type Slurm struct {
 	// Time is each task's time limit (sbatch --time), Mem its memory
 	// (--mem); Partition and Account are passed to sbatch when not empty.
 	Time, Mem, Partition, Account string
-	// SignalSeconds is how long before the time limit Slurm sends the
-	// task SIGTERM (--signal=B:TERM@s): the time to finish the runs under
-	// way, write them and requeue.
+	// SignalSeconds is how long before the time limit Slurm warns the
+	// task (--signal=B:USR1@s): the time to finish the runs under way,
+	// write them and requeue. USR1, not TERM: scancel also sends TERM, and
+	// a cancelled task must not requeue itself.
 	SignalSeconds int
 }
 
@@ -78,11 +79,13 @@ func (s Slurm) sweepScript(out string) string {
 	var b strings.Builder
 	b.WriteString(s.header("One shard of the sweep per array task; the task resumes its shard folder."))
 	fmt.Fprintf(&b, `#
-# Near the time limit (--signal) or on preemption the task gets SIGTERM: sgn
-# stops after the runs under way, at a record boundary, and the task
-# requeues itself (--requeue; its array task, not the array) and resumes its
+# Near the time limit Slurm sends the script USR1 (--signal): sgn gets
+# SIGTERM, stops after the runs under way, at a record boundary, and the
+# task requeues itself (its array task, not the array) and resumes its
 # shard. A task that finished no run in its time does not requeue after its
-# third start (raise --time). The shard is
+# third start (raise --time). SIGTERM itself (scancel, preemption) stops sgn
+# the same way without a requeue: Slurm requeues a preempted job itself
+# when the site's PreemptMode says so (--requeue allows it). The shard is
 # $SLURM_ARRAY_TASK_ID of SHARDS, fixed here: a resubmitted index keeps the
 # split (SLURM_ARRAY_TASK_COUNT would not).
 #SBATCH --job-name=%s
@@ -91,7 +94,7 @@ func (s Slurm) sweepScript(out string) string {
 #SBATCH --mem=%s
 #SBATCH --time=%s
 #SBATCH --requeue
-#SBATCH --signal=B:TERM@%d
+#SBATCH --signal=B:USR1@%d
 #SBATCH --output=%s
 %sset -uo pipefail
 
@@ -110,8 +113,14 @@ runs() { if [ -f "$shard_dir/runs.jsonl" ]; then grep -c '' "$shard_dir/runs.jso
 before=$(runs)
 echo "$(date -u +%%FT%%TZ) shard $SLURM_ARRAY_TASK_ID/$SHARDS on $(hostname), job ${SLURM_JOB_ID:-?} (start ${SLURM_RESTART_COUNT:-0}), $before runs done, $("$SGN" version)"
 
-requeue() {
+stop() {
 	echo "$(date -u +%%FT%%TZ) SIGTERM: stopping after the runs under way"
+	kill -TERM "$child" 2>/dev/null
+	wait "$child"
+	exit 143
+}
+requeue() {
+	echo "$(date -u +%%FT%%TZ) time limit near: stopping after the runs under way"
 	kill -TERM "$child" 2>/dev/null
 	wait "$child"
 	local now task
@@ -125,7 +134,8 @@ requeue() {
 	scontrol requeue "$task" || exit 1
 	exit 0
 }
-trap requeue TERM
+trap requeue USR1
+trap stop TERM
 
 "$SGN" %s --config "$CONFIG" --out "$OUT" \
 	--shard "$SLURM_ARRAY_TASK_ID/$SHARDS" --workers "${SLURM_CPUS_PER_TASK:-%d}" &
