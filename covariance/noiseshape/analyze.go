@@ -277,6 +277,7 @@ type FigureData struct {
 	// GaussRefTailIndex are their α̂ as the report gives them (on the
 	// samples as they are, before standardising; NaN if not computed).
 	CoordIndex        int
+	CoordName         string
 	Coord             []float64
 	CoordStable       *stats.StableFit
 	CoordTailIndex    float64
@@ -1004,6 +1005,7 @@ func (s *noiseStream) typicalCoord(b int, results []coordResult, v *AcrossMiniba
 	}
 	if fig != nil {
 		fig.CoordIndex, fig.Coord, fig.CoordStable = s.coords[k], z, results[k].stable
+		fig.CoordName = s.paramName(s.coords[k])
 		fig.CoordTailIndex, fig.GaussRefTailIndex = results[k].data.tail, results[k].refG.tail
 		g := make([]float64, s.m)
 		gaussianRef(g, s.seed, b, k)

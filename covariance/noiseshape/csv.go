@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // SummaryHeader is the header of WriteSummaryCSV.
@@ -29,7 +30,10 @@ func SummaryHeader() []string {
 // across_minibatches and the across_minibatches_reference_* rows summarise
 // many samples (samples of n values each; tail_index, stable_alpha and the
 // p-values are medians, tail_index_q1/q3 the quartiles of α̂; skewness and
-// its quartiles likewise). Statistics that were not computed are empty.
+// its quartiles likewise). Statistics that were not computed are empty. An
+// Anderson–Darling p-value at the floor of its fits (stats.ADPValueFloor,
+// an upper bound) is written "< 1e-23". The p-values are a footnote: the
+// effect sizes (WriteCoordsCSV, noise.json) say how far from Gaussian.
 func WriteSummaryCSV(r *Analysis, path string) error {
 	if r == nil {
 		return errors.New("noise summary: nil report")
@@ -55,7 +59,7 @@ func WriteSummaryCSV(r *Analysis, path string) error {
 				row[8], row[10] = fmtFloat(s.KS.PValue), rejects(s.KS.PValue)
 			}
 			if s.AD != nil {
-				row[9], row[11] = fmtFloat(s.AD.PValue), rejects(s.AD.PValue)
+				row[9], row[11] = fmtPValue(s.AD.PValue), rejects(s.AD.PValue)
 			}
 			rows = append(rows, row)
 		}
@@ -78,7 +82,7 @@ func WriteSummaryCSV(r *Analysis, path string) error {
 				row[8] = fmtFloat(q.Median)
 			}
 			if q := d.ADPValue; q != nil {
-				row[9] = fmtFloat(q.Median)
+				row[9] = fmtPValue(q.Median)
 			}
 			rows = append(rows, row)
 		}
@@ -107,6 +111,15 @@ func WriteSummaryCSV(r *Analysis, path string) error {
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+// fmtPValue formats a p-value; the Anderson–Darling floor, an upper bound
+// and not a value, is written "< 1e-23".
+func fmtPValue(p float64) string {
+	if p <= stats.ADPValueFloor {
+		return "< 1e-23"
+	}
+	return fmtFloat(p)
+}
 
 func rejects(p float64) string {
 	if p < RejectLevel {

@@ -54,7 +54,7 @@ func WritePanels(r *Analysis, path string) error {
 			fmt.Sprintf("(a) SGN across parameters, B = %d\none minibatch, %d values, α̂ = %s", f.BatchSize, len(f.Params), fmtTail(f.Params)),
 			"gradient noise ξ (one value per parameter)", f.Params, ra, []densityCurve{
 				gaussCurve(fmt.Sprintf("Gaussian fit σ=%.3g", f.ParamsGauss.Sigma), f.ParamsGauss),
-				sasCurve(fmt.Sprintf("SαS fit α=%.2f", fa.Alpha), fa),
+				sasCurve("SαS fit "+stableLabel(fa), fa),
 			})
 		if err != nil {
 			return err
@@ -62,8 +62,7 @@ func WritePanels(r *Analysis, path string) error {
 		panels[1], err = histPanel(
 			fmt.Sprintf("(b) synthetic Lévy noise: SαS(α=%.2f)\n%d values, α̂ = %s", fa.Alpha, len(f.StableRef), fmtTail(f.StableRef)),
 			"x", f.StableRef, histRange{lo: ra.lo, hi: ra.hi, name: "the range of (a)"}, []densityCurve{
-				gaussCurve(fmt.Sprintf("Gaussian fit σ=%.3g", f.StableRefGauss.Sigma), f.StableRefGauss),
-				sasCurve(fmt.Sprintf("SαS α=%.2f (drawn from)", fa.Alpha), fa),
+				sasCurve(fmt.Sprintf("SαS α=%.2f (drawn from; no Gaussian fit: its variance is infinite)", fa.Alpha), fa),
 			})
 		if err != nil {
 			return err
@@ -72,10 +71,10 @@ func WritePanels(r *Analysis, path string) error {
 	if len(f.Coord) >= 20 {
 		curves := []densityCurve{gaussCurve("N(0, 1)", stats.GaussianFit{Mean: 0, Sigma: 1})}
 		if f.CoordStable != nil {
-			curves = append(curves, sasCurve(fmt.Sprintf("SαS fit α=%.2f", f.CoordStable.Alpha), *f.CoordStable))
+			curves = append(curves, sasCurve("SαS fit "+stableLabel(*f.CoordStable), *f.CoordStable))
 		}
 		panels[2], err = histPanel(
-			fmt.Sprintf("(c) SGN across minibatches, B = %d: parameter %d\n(median Anderson–Darling), %d minibatches, α̂ = %s", f.BatchSize, f.CoordIndex, len(f.Coord), fmtAlpha(f.CoordTailIndex)),
+			fmt.Sprintf("(c) SGN across minibatches, B = %d: %s\n(the coordinate of median Anderson–Darling statistic), %d minibatches, α̂ = %s", f.BatchSize, coordLabel(f), len(f.Coord), fmtAlpha(f.CoordTailIndex)),
 			"standardised noise", f.Coord, ownRange(f.Coord), curves)
 		if err != nil {
 			return err
@@ -96,13 +95,21 @@ func WritePanels(r *Analysis, path string) error {
 	return writeGrid(grid, 12*vg.Inch, 9.5*vg.Inch, path)
 }
 
-// WriteVsBatch draws, against the batch size (log scale), the tail
-// index α̂ (left) and the fraction of samples rejecting normality at 5%
-// (right) for both views, with the Gaussian references, and writes
-// path+".png" and path+".svg".
+// WriteVsBatch draws the effect sizes of the noise across minibatches
+// against the batch size and writes path+".png" and path+".svg": (a) each
+// coordinate's excess kurtosis g₂ against its central-limit prediction
+// κⱼ/B (log-log, one colour per B, the line g₂ = κ/B), (b) the medians of
+// g₂ over coordinates, random and principal directions against B with
+// their bootstrap intervals and the predictions κ/B, (c) the medians of
+// the KS distance to the fitted normal with the Gaussian reference of the
+// same size, (d) the tail index α̂ of the pooled sample as Simsekli et al.
+// measure it, of the same pool with each coordinate standardised, and the
+// median over coordinates. With one batch size only (a) is drawn: the
+// others would be single points. Panel (a) needs the per-coordinate
+// values of an Analysis from Analyze.
 func WriteVsBatch(r *Analysis, path string) error {
 	if r == nil || len(r.Batches) == 0 {
-		return errors.New("noise figure: the report has no batch sizes")
+		return errors.New("noise figure: the analysis has no batch sizes")
 	}
 	bs := slices.Clone(r.Batches)
 	slices.SortFunc(bs, func(a, b AtBatch) int { return a.BatchSize - b.BatchSize })
@@ -110,15 +117,210 @@ func WriteVsBatch(r *Analysis, path string) error {
 	for i, b := range bs {
 		ax.ticks[i] = plot.Tick{Value: float64(b.BatchSize), Label: fmt.Sprint(b.BatchSize)}
 	}
-	left, err := ax.tailIndexPlot()
+	scatter, err := ax.kurtosisScatter()
 	if err != nil {
 		return fmt.Errorf("noise figure: %w", err)
 	}
-	right, err := ax.rejectionPlot()
+	if len(bs) == 1 {
+		return writeGrid([][]*plot.Plot{{scatter}}, 8*vg.Inch, 6.5*vg.Inch, path)
+	}
+	kurt, err := ax.kurtosisPlot()
 	if err != nil {
 		return fmt.Errorf("noise figure: %w", err)
 	}
-	return writeGrid([][]*plot.Plot{{left, right}}, 13*vg.Inch, 5.5*vg.Inch, path)
+	ks, err := ax.ksPlot()
+	if err != nil {
+		return fmt.Errorf("noise figure: %w", err)
+	}
+	tail, err := ax.tailIndexPlot()
+	if err != nil {
+		return fmt.Errorf("noise figure: %w", err)
+	}
+	return writeGrid([][]*plot.Plot{{scatter, kurt}, {ks, tail}}, 14*vg.Inch, 11*vg.Inch, path)
+}
+
+// batchColors are the colours of successive batch sizes in panel (a).
+func batchColors() []color.Color {
+	return []color.Color{color.RGBA{R: 200, G: 30, B: 30, A: 255}, color.RGBA{R: 230, G: 130, A: 255}, color.RGBA{G: 140, B: 60, A: 255},
+		color.RGBA{B: 200, A: 255}, color.RGBA{R: 120, B: 160, A: 255}, color.RGBA{R: 90, G: 90, B: 90, A: 255}}
+}
+
+// kurtosisScatter is panel (a): per coordinate, g₂ against κⱼ/B.
+func (ax vsBatchAxes) kurtosisScatter() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "(a) per coordinate: excess kurtosis g₂ across minibatches\nagainst the central-limit prediction κⱼ/B (κⱼ: per-sample gradients)"
+	p.X.Label.Text = "κⱼ/B (predicted)"
+	p.Y.Label.Text = "g₂ measured"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Add(plotter.NewGrid())
+	lo, hi := math.Inf(1), math.Inf(-1)
+	cols := batchColors()
+	drawn := 0
+	for i, b := range ax.bs {
+		var xy plotter.XYs
+		for _, c := range b.coordShapes {
+			pred := c.PerSampleExcessKurtosis / float64(b.BatchSize)
+			if c.ExcessKurtosis > 0 && pred > 0 {
+				xy = append(xy, plotter.XY{X: pred, Y: c.ExcessKurtosis})
+				lo, hi = math.Min(lo, pred), math.Max(hi, math.Max(pred, c.ExcessKurtosis))
+			}
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(xy)
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle.Color, s.GlyphStyle.Radius, s.GlyphStyle.Shape = cols[i%len(cols)], vg.Points(1.3), draw.CircleGlyph{}
+		p.Add(s)
+		p.Legend.Add(fmt.Sprintf("B = %d (%d of %d coordinates; g₂ ≤ 0 not shown)", b.BatchSize, len(xy), len(b.coordShapes)), s)
+		drawn++
+	}
+	if drawn == 0 {
+		p.Title.Text += "\n(no coordinate with positive g₂ and κ: nothing to draw)"
+		p.X.Scale, p.Y.Scale = plot.LinearScale{}, plot.LinearScale{}
+		p.X.Tick.Marker, p.Y.Tick.Marker = plot.DefaultTicks{}, plot.DefaultTicks{}
+		return p, nil
+	}
+	l, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+	if err != nil {
+		return nil, err
+	}
+	l.Color, l.Width, l.Dashes = color.Black, vg.Points(1.2), []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(l)
+	p.Legend.Add("g₂ = κ/B (central limit)", l)
+	return p, nil
+}
+
+// effectOf returns the Effect of a view at one batch size, or nil.
+type effectOf func(AtBatch) *Effect
+
+func coordsEffect(b AtBatch) *Effect {
+	if e := b.AcrossMinibatches.EffectSize; e != nil {
+		return e.Coordinates
+	}
+	return nil
+}
+
+func randomEffect(b AtBatch) *Effect {
+	if e := b.AcrossMinibatches.EffectSize; e != nil {
+		return e.RandomDirections
+	}
+	return nil
+}
+
+func principalEffect(b AtBatch) *Effect {
+	if e := b.AcrossMinibatches.EffectSize; e != nil {
+		return e.PrincipalDirections
+	}
+	return nil
+}
+
+// kurtosisPlot is panel (b): the medians of g₂ against B, log-log.
+func (ax vsBatchAxes) kurtosisPlot() (*plot.Plot, error) {
+	p := ax.newPlot("(b) median excess kurtosis g₂ across minibatches\n(bars: 95% bootstrap intervals; dashed: κ/B; a Gaussian has g₂ = 0)", "median g₂ (log scale; values ≤ 0 not shown)")
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	views := []struct {
+		name  string
+		eff   effectOf
+		color color.Color
+		shape draw.GlyphDrawer
+	}{
+		{"per coordinate", coordsEffect, colorBlue(), draw.TriangleGlyph{}},
+		{"random directions", randomEffect, colorGauss(), draw.CircleGlyph{}},
+		{"principal directions", principalEffect, colorSaS(), draw.SquareGlyph{}},
+	}
+	for _, v := range views {
+		eff := v.eff
+		err := ax.addSeries(p, []vsSeries{
+			{v.name, func(b AtBatch) (float64, bool) {
+				if e := eff(b); e != nil && e.MedianExcessKurtosis > 0 {
+					return e.MedianExcessKurtosis, true
+				}
+				return 0, false
+			}, false, v.shape, v.color},
+			{v.name + ": κ/B", func(b AtBatch) (float64, bool) {
+				if e := eff(b); e != nil && e.PredictedMedianExcessKurtosis > 0 {
+					return e.PredictedMedianExcessKurtosis, true
+				}
+				return 0, false
+			}, true, nil, v.color},
+		})
+		if err != nil {
+			return nil, err
+		}
+		var ebs []errBar
+		for _, b := range ax.bs {
+			if e := eff(b); e != nil && e.MedianExcessKurtosisCI[0] > 0 {
+				ebs = append(ebs, errBar{x: float64(b.BatchSize), y: e.MedianExcessKurtosis, lo: e.MedianExcessKurtosisCI[0], hi: e.MedianExcessKurtosisCI[1]})
+			}
+		}
+		if len(ebs) > 0 {
+			p.Add(&errBarPlotter{bars: ebs, color: v.color})
+		}
+	}
+	p.Y.Max *= 10 // a band above the data for the legend
+	return p, nil
+}
+
+// ksPlot is panel (c): the medians of the KS distance against B with the
+// Gaussian reference of the same size.
+func (ax vsBatchAxes) ksPlot() (*plot.Plot, error) {
+	p := ax.newPlot("(c) median KS distance to the fitted normal\n(bars: 95% bootstrap intervals; grey: a Gaussian sample of the same size)", "median KS distance")
+	views := []struct {
+		name  string
+		eff   effectOf
+		color color.Color
+		shape draw.GlyphDrawer
+	}{
+		{"per coordinate", coordsEffect, colorBlue(), draw.TriangleGlyph{}},
+		{"random directions", randomEffect, colorGauss(), draw.CircleGlyph{}},
+		{"principal directions (half the minibatches)", principalEffect, colorSaS(), draw.SquareGlyph{}},
+	}
+	for _, v := range views {
+		eff := v.eff
+		if err := ax.addSeries(p, []vsSeries{{v.name, func(b AtBatch) (float64, bool) {
+			if e := eff(b); e != nil {
+				return e.MedianKS, true
+			}
+			return 0, false
+		}, false, v.shape, v.color}}); err != nil {
+			return nil, err
+		}
+		var ebs []errBar
+		for _, b := range ax.bs {
+			if e := eff(b); e != nil && e.MedianKSCI != nil {
+				ebs = append(ebs, errBar{x: float64(b.BatchSize), y: e.MedianKS, lo: e.MedianKSCI[0], hi: e.MedianKSCI[1]})
+			}
+		}
+		if len(ebs) > 0 {
+			p.Add(&errBarPlotter{bars: ebs, color: v.color})
+		}
+	}
+	err := ax.addSeries(p, []vsSeries{
+		{"Gaussian reference, M minibatches (median)", func(b AtBatch) (float64, bool) {
+			if e := b.AcrossMinibatches.EffectSize; e != nil && e.GaussianReference != nil {
+				return e.GaussianReference.KS, true
+			}
+			return 0, false
+		}, true, nil, colorGrey()},
+		{"Gaussian reference, M/2 minibatches (median)", func(b AtBatch) (float64, bool) {
+			if e := b.AcrossMinibatches.EffectSize; e != nil && e.GaussianReferencePrincipal != nil {
+				return e.GaussianReferencePrincipal.KS, true
+			}
+			return 0, false
+		}, true, nil, color.RGBA{R: 180, G: 180, B: 180, A: 255}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Y.Min = 0
+	p.Y.Max *= 1.35 // a band above the data for the legend
+	return p, nil
 }
 
 // Colours of the noise-vs-batch figure (the Gaussian colour is colorGauss).
@@ -195,7 +397,7 @@ func medianOf(q func(AtBatch) *stats.Quartiles) func(AtBatch) (float64, bool) {
 // tailIndexPlot is the left panel: α̂ of both views against B, with the
 // quartiles over coordinates as bars and the Gaussian reference.
 func (ax vsBatchAxes) tailIndexPlot() (*plot.Plot, error) {
-	left := ax.newPlot("tail index α̂ (Mohammadi et al. 2015)", "α̂ (2 = Gaussian)")
+	left := ax.newPlot("(d) tail index α̂ (Mohammadi et al. 2015)", "α̂ (2 = Gaussian)")
 	err := ax.addSeries(left, []vsSeries{
 		{"across parameters, one minibatch", func(b AtBatch) (float64, bool) {
 			if s := b.AcrossParams.OneMinibatch; s != nil && s.TailIndex != nil {
@@ -209,6 +411,12 @@ func (ax vsBatchAxes) tailIndexPlot() (*plot.Plot, error) {
 			}
 			return 0, false
 		}, false, draw.SquareGlyph{}, colorOrange()},
+		{"pooled, each coordinate divided by its own σ", func(b AtBatch) (float64, bool) {
+			if s := b.AcrossParams.PooledStandardized; s != nil && s.TailIndex != nil {
+				return *s.TailIndex, true
+			}
+			return 0, false
+		}, true, draw.SquareGlyph{}, colorOrange()},
 		{"across minibatches, median over coordinates (bars: quartiles)", medianOf(func(b AtBatch) *stats.Quartiles {
 			if c := b.AcrossMinibatches.Coordinates; c != nil {
 				return c.TailIndex
@@ -240,51 +448,6 @@ func (ax vsBatchAxes) tailIndexPlot() (*plot.Plot, error) {
 	left.Y.Max = 2 + 0.45*(2-left.Y.Min)
 	left.Y.Tick.Marker = capTicks{max: 2}
 	return left, nil
-}
-
-// rejectionPlot is the right panel: the fraction of samples whose KS and
-// AD tests reject normality at RejectLevel, for both views and the
-// Gaussian reference.
-func (ax vsBatchAxes) rejectionPlot() (*plot.Plot, error) {
-	right := ax.newPlot("fraction rejecting normality at 5%", "rejection fraction")
-	frac := func(view func(AtBatch) *DistSummary, ad bool) func(AtBatch) (float64, bool) {
-		return func(b AtBatch) (float64, bool) {
-			d := view(b)
-			if d == nil {
-				return 0, false
-			}
-			if ad {
-				return d.ADRejectFraction, true
-			}
-			return d.KSRejectFraction, true
-		}
-	}
-	params := func(b AtBatch) *DistSummary { return b.AcrossParams.PerMinibatch }
-	coords := func(b AtBatch) *DistSummary { return b.AcrossMinibatches.Coordinates }
-	ref := func(b AtBatch) *DistSummary { return b.AcrossMinibatches.ReferenceGaussian }
-	red, blue, grey := colorGauss(), colorBlue(), colorGrey()
-	err := ax.addSeries(right, []vsSeries{
-		{"across parameters, KS (per minibatch)", frac(params, false), false, draw.CircleGlyph{}, red},
-		{"across parameters, AD (per minibatch)", frac(params, true), true, draw.CircleGlyph{}, red},
-		{"across minibatches, KS (per coordinate)", frac(coords, false), false, draw.TriangleGlyph{}, blue},
-		{"across minibatches, AD (per coordinate)", frac(coords, true), true, draw.TriangleGlyph{}, blue},
-		{"Gaussian reference, KS", frac(ref, false), false, draw.CrossGlyph{}, grey},
-		{"Gaussian reference, AD", frac(ref, true), true, draw.CrossGlyph{}, grey},
-	})
-	if err != nil {
-		return nil, err
-	}
-	right.Y.Min, right.Y.Max = 0, 1.5 // the band above 1 holds the legend
-	right.Y.Tick.Marker = capTicks{max: 1}
-	bs := ax.bs
-	level, err := plotter.NewLine(plotter.XYs{{X: float64(bs[0].BatchSize), Y: RejectLevel}, {X: float64(bs[len(bs)-1].BatchSize), Y: RejectLevel}})
-	if err != nil {
-		return nil, err
-	}
-	level.Color, level.Dashes = grey, []vg.Length{vg.Points(1), vg.Points(2)}
-	right.Add(level)
-	right.Legend.Add("5% (the null rate)", level)
-	return right, nil
 }
 
 // capTicks is the default tick marker without ticks above max (the band
@@ -527,4 +690,26 @@ func writeGrid(grid [][]*plot.Plot, width, height vg.Length, path string) error 
 		return fmt.Errorf("noise figure: %w", err)
 	}
 	return nil
+}
+
+// stableLabel writes a stable fit's α, saying when McCulloch's table
+// clamped it at one of its ends (α = 0.6 or 2): the sample's tails lie
+// beyond what the table can fit, and α is a bound, not an estimate.
+func stableLabel(f stats.StableFit) string {
+	switch {
+	case f.Alpha <= 0.6+1e-12:
+		return fmt.Sprintf("α=%.2f (clamped at the fit's lower bound)", f.Alpha)
+	case f.Alpha >= 2-1e-12:
+		return "α=2 (at the bound: the Gaussian)"
+	}
+	return fmt.Sprintf("α=%.2f", f.Alpha)
+}
+
+// coordLabel names the coordinate of panel (c): its tensor and index when
+// known ("fc1.weight[3,17]") and its flat index.
+func coordLabel(f *FigureData) string {
+	if f.CoordName != "" {
+		return fmt.Sprintf("%s (θ index %d)", f.CoordName, f.CoordIndex)
+	}
+	return fmt.Sprintf("parameter %d", f.CoordIndex)
 }

@@ -23,10 +23,16 @@ func TestWriteNoiseFigures(t *testing.T) {
 	if err := WriteVsBatch(rep, filepath.Join(dir, "vs_batch")); err != nil {
 		t.Fatal(err)
 	}
+	// One batch size: the per-coordinate panel alone, not single points.
+	one := *rep
+	one.Batches = rep.Batches[2:]
+	if err := WriteVsBatch(&one, filepath.Join(dir, "one_b")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		w, h int
-	}{{"panels", 1800, 1425}, {"vs_batch", 1950, 825}} {
+	}{{"panels", 1800, 1425}, {"vs_batch", 2100, 1650}, {"one_b", 1200, 975}} {
 		b, err := os.ReadFile(filepath.Join(dir, c.name+".png"))
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // TestReportWriteRead: noise.json round-trips through Write and Read and
@@ -69,5 +71,14 @@ func TestReportWriteRead(t *testing.T) {
 	os.WriteFile(filepath.Join(bad, ReportFile), []byte(`{"version": "x"}`), 0o644)
 	if _, err := Read(bad); err == nil {
 		t.Error("a noise.json without a report: want an error")
+	}
+}
+
+func TestFmtPValueFloor(t *testing.T) {
+	if got := fmtPValue(stats.ADPValueFloor); got != "< 1e-23" {
+		t.Errorf("floor written %q", got)
+	}
+	if got := fmtPValue(0.012); got != "0.012" {
+		t.Errorf("0.012 written %q", got)
 	}
 }

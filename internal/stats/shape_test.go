@@ -249,3 +249,26 @@ func TestGaussianShapeReferenceIsSeeded(t *testing.T) {
 		t.Errorf("same seed %v, %v; other seed %v", a.KS, b.KS, c.KS)
 	}
 }
+
+func TestADPValueAtFloorIsFlagged(t *testing.T) {
+	// 200 values of which 20 are 1e6: A*² is far above 10, where the
+	// p-value is the fits' floor, an upper bound.
+	x := make([]float64, 200)
+	for i := range x {
+		x[i] = float64(i % 7)
+		if i%10 == 0 {
+			x[i] = 1e6
+		}
+	}
+	r, err := AndersonDarlingNormal(x)
+	if err != nil || !r.AtFloor || r.PValue != ADPValueFloor || r.Modified < 10 {
+		t.Errorf("heavy sample: %+v, %v; want the floor flagged", r, err)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	if r, _ := AndersonDarlingNormal(x); r.AtFloor {
+		t.Errorf("normal sample flagged at the floor: %+v", r)
+	}
+}

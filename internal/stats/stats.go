@@ -265,7 +265,14 @@ type ADResult struct {
 	Statistic float64 `json:"statistic"`
 	Modified  float64 `json:"modified"`
 	PValue    float64 `json:"p_value"`
+	// AtFloor is true when A*² ≥ 10, where PValue is ADPValueFloor, an
+	// upper bound, not a value: write it as "< 1e-23".
+	AtFloor bool `json:"p_value_at_floor,omitempty"`
 }
+
+// ADPValueFloor is the p-value ADNormalPValue gives for A*² ≥ 10, the
+// numerical floor of D'Agostino and Stephens' fits: an upper bound.
+const ADPValueFloor = 3.7e-24
 
 // AndersonDarlingNormal is the Anderson–Darling test of normality with mean
 // and variance estimated from x (Anderson and Darling 1954; D'Agostino and
@@ -310,7 +317,7 @@ func AndersonDarlingNormalSorted(s []float64) (ADResult, error) {
 	nf := float64(n)
 	a2 := -nf - h/nf
 	a2s := a2 * (1 + 0.75/nf + 2.25/(nf*nf))
-	return ADResult{Statistic: a2, Modified: a2s, PValue: ADNormalPValue(a2s)}, nil
+	return ADResult{Statistic: a2, Modified: a2s, PValue: ADNormalPValue(a2s), AtFloor: a2s >= 10}, nil
 }
 
 // ADNormalPValue returns the p-value of the modified Anderson–Darling
@@ -340,7 +347,7 @@ func ADNormalPValue(a2s float64) float64 {
 	case a < 10:
 		p = math.Exp(1.2937 - 5.709*a + 0.0186*a*a)
 	default:
-		p = 3.7e-24
+		p = ADPValueFloor
 	}
 	return clamp01(p)
 }
