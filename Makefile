@@ -100,13 +100,12 @@ minimum: build
 	@test -f out/figure-model/summary.json || bin/sgn train --preset figure --out out/figure-model --quiet
 	@test -f out/equilibrium/minimum.json || bin/sgn minimum --checkpoint out/figure-model/model.safetensors --first 2000 --weight-decay 1e-3 --out out/equilibrium --quiet
 
-# The equilibrium figure: SGD's and SGLD's fluctuations around the figure
-# model along its Hessian eigendirections against the linearised
-# predictions, into out/equilibrium/ (trains the figure model once, as
-# make figure does).
-equilibrium-figure: build
-	@test -f out/figure-model/summary.json || bin/sgn train --preset figure --out out/figure-model --quiet
-	bin/sgn equilibrium --checkpoint out/figure-model/model.safetensors --out out/equilibrium --quiet
+# The equilibrium figure: SGD's and SGLD's fluctuations around the true
+# minimum (make minimum) along its Hessian eigendirections against the
+# quasi-static and Lyapunov predictions, the share of the noise in the top
+# eigendirections, into out/equilibrium/.
+equilibrium-figure: minimum
+	bin/sgn equilibrium --checkpoint $(MINIMUM) --first 2000 --out out/equilibrium --quiet
 
 # Minima selection on networks (resumable): training runs over (B, η) from
 # one initialisation, the sharpness of each end point, fitted against η/B

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -10,13 +11,16 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
-const equilibriumExample = `sgn equilibrium --checkpoint out/figure-model/model.safetensors --first 2000 --out out/equilibrium
-sgn equilibrium --checkpoint out/figure-model/model.safetensors --eta 0.05 --batch-size 16 --steps 40000 --out out/eq-b16`
+const equilibriumExample = `sgn minimum --checkpoint out/figure-model/model.safetensors --first 2000 --out out/equilibrium
+sgn equilibrium --checkpoint out/equilibrium/minimum.safetensors --first 2000 --out out/equilibrium
+sgn equilibrium --checkpoint out/equilibrium/minimum.safetensors --eta 0.05 --batch-size 16 --steps 40000 --out out/eq-b16`
 
-// defaultDescend is the default --descend: a checkpoint trained on other
-// samples (the figure preset: all 60,000) is far from a minimum of the loss
-// on the N analysed; 20,000 steps of η = 0.1 take the figure model's
-// ‖∇L‖ on the first 2,000 from 0.26 to 0.003.
+// defaultDescend is the default --descend from a checkpoint that is not a
+// minimum written by sgn minimum: a checkpoint trained on other samples
+// (the figure preset: all 60,000) is far from a minimum of the loss on the
+// N analysed; 20,000 steps of η = 0.1 take the figure model's ‖∇L‖ on the
+// first 2,000 from 0.26 to 0.003. From sgn minimum's checkpoint the
+// default is 0.
 const defaultDescend = 20000
 
 // runEquilibrium implements 'sgn equilibrium': SGD's and SGLD's
@@ -40,8 +44,10 @@ func runEquilibrium(a *app, args []string) error {
 	fs.Float64Var(&s.D, "temperature", 0, "SGLD diffusion coefficient D (default: η·tr C/(2P), the noise power of SGD)")
 	deprecatedFlag(fs, a.stderr, "equilibrium", "sgld-d", "temperature")
 	fs.IntVar(&s.Batches, "batches", equilibrium.DefaultBatches, "number of batch means of the 95% intervals")
-	fs.IntVar(&s.Descend, "descend", defaultDescend, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring, θ₀ is where they end (0: measure at the checkpoint)")
-	fs.StringVar(&s.Center, "center", equilibrium.CenterTheta0, "measure θ − θ₀ (theta0) or θ − θ_GD(t), the noise-free gradient-descent path from θ₀ (gd: removes the drift when θ₀ is not a minimum; one more full-batch gradient per step)")
+	fs.IntVar(&s.Descend, "descend", defaultDescend, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring, θ₀ is where they end (0: measure at the checkpoint; the default is 0 from a checkpoint written by sgn minimum)")
+	decay := fs.Float64("weight-decay", 0, "λ of the loss CE + (λ/2)‖θ‖² the dynamics follow (default: the checkpoint's, when sgn minimum wrote it, else 0)")
+	fs.IntVar(&s.Snapshots, "snapshots", equilibrium.DefaultSnapshots, "points along each chain where λᵢ(t) and cᵢ(t) are measured for the quasi-static prediction")
+	fs.StringVar(&s.Center, "center", equilibrium.CenterGD, "measure θ − θ_GD(t), θ_GD the noise-free gradient-descent path from θ₀ computed once (gd: the noise-driven displacement), or θ − θ₀ (theta0)")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of minibatches, SGLD noise and the bulk sample")
 	workers := workersFlag(fs, "the chains (SGD and SGLD run concurrently from 2 on) and the Hessian and gradient passes")
 	out := fs.String("out", "", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
@@ -76,15 +82,28 @@ func runEquilibrium(a *app, args []string) error {
 		name string
 		zero bool
 	}{{"eta", s.Eta == 0}, {"batch-size", s.BatchSize == 0}, {"steps", s.Steps == 0}, {"burn-in", s.BurnIn == 0},
-		{"every", s.Every == 0}, {"top-k", s.TopK == 0}, {"batches", s.Batches == 0}} {
+		{"every", s.Every == 0}, {"top-k", s.TopK == 0}, {"batches", s.Batches == 0}, {"snapshots", s.Snapshots == 0}} {
 		if set[z.name] && z.zero {
 			return usagef("--%s 0: want a positive number (leave the flag out for its default)", z.name)
 		}
 	}
 
+	if set["weight-decay"] && !(*decay >= 0 && !math.IsInf(*decay, 0)) {
+		return usagef("--weight-decay %v: want a non-negative number", *decay)
+	}
 	m, meta, err := lim.loadCheckpoint(*ckpt)
 	if err != nil {
 		return err
+	}
+	// A checkpoint written by sgn minimum records its weight decay: it is
+	// a minimum of that loss, so no descent and the same loss by default.
+	if d, ok := meta.Metrics["weight_decay"]; ok && d > 0 {
+		if !set["weight-decay"] {
+			*decay = d
+		}
+		if !set["descend"] {
+			s.Descend = 0
+		}
 	}
 	o, err := selectionFor(*sel, set["first"], meta)
 	if err != nil {
@@ -131,13 +150,14 @@ func runEquilibrium(a *app, args []string) error {
 		}
 		bar.Update(done, "")
 	}
-	net := &equilibrium.Network{Model: m, Data: model.Batch{X: ds.X, Y: ds.Y}, Workers: s.Workers}
+	net := &equilibrium.Network{Model: m, Data: model.Batch{X: ds.X, Y: ds.Y}, Decay: *decay, Workers: s.Workers}
 	rep, err := equilibrium.Measure(net, m.Theta, s, prog)
 	bar.Done()
 	if err != nil {
 		return fmt.Errorf("checkpoint %s on %s: %w", *ckpt, ds.Selection, err)
 	}
 	rep.Version, rep.Command, rep.Source, rep.Model, rep.Data = version, append([]string{"sgn", "equilibrium"}, args...), *ckpt, meta, ds.Selected()
+	rep.Minimum.WeightDecay = *decay
 	if err := rep.Write(*out); err != nil {
 		return err
 	}

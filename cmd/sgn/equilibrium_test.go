@@ -113,6 +113,8 @@ func TestEquilibriumUsage(t *testing.T) {
 		{[]string{"--checkpoint", ck, "--out", out, "--batch-size", "0"}, "--batch-size 0"},
 		{[]string{"--checkpoint", ck, "--out", out, "--steps", "0"}, "--steps 0"},
 		{[]string{"--checkpoint", ck, "--out", out, "--every", "0"}, "--every 0"},
+		{[]string{"--checkpoint", ck, "--out", out, "--snapshots", "0"}, "--snapshots 0"},
+		{[]string{"--checkpoint", ck, "--out", out, "--weight-decay", "-1"}, "--weight-decay -1"},
 	} {
 		args := append([]string{"equilibrium", "--mnist", dir, "--first", "300", "--quiet"}, c.args...)
 		code, _, stderr := run(args...)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sgn-project/sgn/covariance"
 	"github.com/sgn-project/sgn/covariance/noiseshape"
+	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -59,5 +60,5 @@ func runReport(a *app, args []string) error {
 // the order of the paper: each judges its own claims from its own typed
 // output files.
 func experiments() []report.ClaimsFunc {
-	return []report.ClaimsFunc{covariance.Claims, noiseshape.Claims}
+	return []report.ClaimsFunc{covariance.Claims, noiseshape.Claims, equilibrium.Claims}
 }

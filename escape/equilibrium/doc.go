@@ -32,6 +32,30 @@
 // Settings.BurnRelaxations and the sampled steps Settings.MinRelaxations of
 // those times.
 //
+// The quasi-static prediction. θ₀ should be a true minimum (package
+// train/minimum; the Network then carries its weight decay), but the chain
+// still moves about it and C and H change with θ. At Settings.Snapshots
+// points of each chain λᵢ(t) = uᵢᵀH(θ_t)uᵢ and cᵢ(t) = uᵢᵀC(θ_t)uᵢ are
+// measured along the fixed uᵢ, and the prediction is the average over the
+// chain of η·cᵢ(t)/(λᵢ(t)(2 − ηλᵢ(t))) (SGD) or 2D/(λᵢ(t)(2 − ηλᵢ(t)))
+// (SGLD); the measured vᵢ has the least-squares line in time removed (the
+// slow drift of the valley floor). The Lyapunov variances at θ₀ stay
+// beside it as the exact reference of the linearised dynamics.
+//
+// The regime, measured and recorded (Report.Regime): at a minimum
+// (‖∇L(θ₀)‖ ≤ 1e-6, λmin ≥ 0 up to rounding), stationary (the loss drift:
+// last-quarter minus first-quarter mean of the full-batch loss along each
+// chain over its last-quarter standard deviation, at most 1 in size) and
+// relaxed (enough directions whose relaxation time 1/(ηλᵢ) fits 50 times
+// in the run). Claims judges equilibrium-sgd, equilibrium-sgld and
+// low-dim-diffusion from equilibrium.json for the report.
+//
+// Low-dimensional diffusion is measured on the noise: the share of tr C in
+// the top-k eigenspace of H(θ₀), Σ_{i≤k} cᵢ / tr C, against k/P (SGLD's
+// isotropic noise), and on the noise-driven displacement θ − θ_GD(t)
+// about the gradient-descent path from θ₀ (Settings.Center), never on
+// θ − θ₀, which off a minimum is mostly deterministic descent.
+//
 // Intervals account for the autocorrelation of the samples by batch means
 // (internal/stats: BatchMeans, VarianceBatchMeans).
 //

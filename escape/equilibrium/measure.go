@@ -59,6 +59,7 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	r.Minimum.NumParams, r.Minimum.NumSamples = P, N
 
 	t0 := time.Now()
+	tStart := t0
 	if s.Descend > 0 {
 		var err error
 		if theta0, err = descend(obj, theta0, s, r, progress); err != nil {
@@ -91,15 +92,27 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	}
 	r.Minimum.SGLDD = D
 
+	var gd *gdPath
+	if s.Center == CenterGD {
+		t0 = time.Now()
+		if gd, err = runGD(obj, theta0, s, progress); err != nil {
+			return nil, err
+		}
+		r.Seconds["gd_path"] = since(t0)
+	}
 	t0 = time.Now()
-	chains, err := runChains(obj, theta0, b.U, s, D, [2]uint64{r.Seeds.SGD, r.Seeds.SGLD}, progress)
+	chains, err := runChains(obj, theta0, b.U, s, D, [2]uint64{r.Seeds.SGD, r.Seeds.SGLD}, gd, progress)
 	if err != nil {
 		return nil, err
 	}
 	r.Seconds["dynamics"] = since(t0)
+	if gd != nil {
+		r.GDPathEnd = gd.endDistance
+	}
 	if err := r.analyse(b, cs, chains, D); err != nil {
 		return nil, err
 	}
+	r.Seconds["total"] = since(tStart)
 	return r, nil
 }
 
@@ -298,6 +311,78 @@ type chain struct {
 	// lossEnd is the full-batch loss at the last step; lossEndGD that of
 	// the GD reference (CenterGD).
 	lossEnd, lossEndGD float64
+	// losses is the full-batch loss every lossEvery samples.
+	losses []float64
+	// snapLambda and snapC are Snapshots×K row-major: λᵢ(t) = uᵢᵀH(θ_t)uᵢ
+	// and cᵢ(t) = uᵢᵀC(θ_t)uᵢ at the snapshots.
+	snapLambda, snapC []float64
+}
+
+// gdPath is the noise-free full-batch gradient descent θ ← θ − η∇L(θ) from
+// θ₀, stored at the sample times of the chains.
+type gdPath struct {
+	rows        []float64 // n×P: θ_GD at sample j
+	lossEnd     float64
+	endDistance float64 // ‖θ_GD(end) − θ₀‖
+}
+
+// runGD computes the gradient-descent path from θ₀ over the burn-in and
+// the sampled steps, keeping θ_GD at every sample time.
+func runGD(obj Objective, theta0 []float64, s Settings, progress Progress) (*gdPath, error) {
+	P := obj.Dim()
+	n := s.Steps / s.Every
+	g := &gdPath{rows: make([]float64, n*P)}
+	grad := obj.NewGradient()
+	theta := append([]float64(nil), theta0...)
+	gr := make([]float64, P)
+	total := s.BurnIn + s.Steps
+	stored := 0
+	for t := 1; t <= total; t++ {
+		if _, err := grad.Grad(theta, nil, gr); err != nil {
+			return nil, fmt.Errorf("gd path step %d: %w", t, err)
+		}
+		floats.AddScaled(theta, -s.Eta, gr)
+		if t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && stored < n {
+			copy(g.rows[stored*P:(stored+1)*P], theta)
+			stored++
+		}
+		if t%256 == 0 || t == total {
+			progress("gd path", t, total)
+		}
+	}
+	var err error
+	if g.lossEnd, err = grad.Grad(theta, nil, gr); err != nil {
+		return nil, err
+	}
+	if math.IsNaN(g.lossEnd) || math.IsInf(g.lossEnd, 0) {
+		return nil, fmt.Errorf("gradient descent diverged (η = %v): loss %v", s.Eta, g.lossEnd)
+	}
+	floats.SubTo(gr, theta, theta0)
+	g.endDistance = floats.Norm(gr, 2)
+	return g, nil
+}
+
+// snapshot returns λᵢ = uᵢᵀH(θ)uᵢ and cᵢ = uᵢᵀC(θ)uᵢ (C = Σ/B) at theta
+// for the columns uᵢ of U.
+func snapshot(obj Objective, theta []float64, U *mat.Dense, B int) (lam, c []float64, err error) {
+	P, K := U.Dims()
+	op, err := obj.Hessian(theta)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := make([]float64, P)
+	hu := make([]float64, P)
+	lam = make([]float64, K)
+	for i := range K {
+		mat.Col(u, i, U)
+		op.MulVec(hu, u)
+		lam[i] = floats.Dot(u, hu)
+	}
+	ns, err := noiseAlong(obj, theta, U, B, func(string, int, int) {})
+	if err != nil {
+		return nil, nil, err
+	}
+	return lam, ns.c, nil
 }
 
 // col returns the series of direction i.
@@ -315,7 +400,7 @@ const blockRows = 64
 
 // runChains runs SGD (seeds[0]) and SGLD (seeds[1]) from θ₀, concurrently
 // when s.Workers ≥ 2.
-func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D float64, seeds [2]uint64, progress Progress) ([2]*chain, error) {
+func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D float64, seeds [2]uint64, gd *gdPath, progress Progress) ([2]*chain, error) {
 	var (
 		out  [2]*chain
 		errs [2]error
@@ -332,7 +417,7 @@ func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D floa
 	dyns := [2]string{SGD, SGLD}
 	run := func(i int) {
 		errs[i] = workgroup.Call(dyns[i]+" chain", func() (err error) {
-			out[i], err = runChain(obj, theta0, U, s, dyns[i], D, seeds[i], func(steps int) { report(i, steps) })
+			out[i], err = runChain(obj, theta0, U, s, dyns[i], D, seeds[i], gd, func(steps int) { report(i, steps) })
 			return err
 		})
 	}
@@ -353,9 +438,11 @@ func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D floa
 }
 
 // runChain runs one dynamics for s.BurnIn + s.Steps steps and projects
-// every s.Every-th θ − θ₀ (or θ − θ_GD, Settings.Center) of the sampled
-// part on the columns of U.
-func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn string, D float64, sd uint64, steps func(int)) (*chain, error) {
+// every s.Every-th θ − θ₀ (or θ − θ_GD with gd, Settings.Center) of the
+// sampled part on the columns of U. Along the sampled part it records the
+// full-batch loss about lossPoints times and, at s.Snapshots evenly
+// spaced steps, λᵢ(t) and cᵢ(t) along the columns of U.
+func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn string, D float64, sd uint64, gd *gdPath, steps func(int)) (*chain, error) {
 	P, N := obj.Dim(), obj.NumSamples()
 	_, K := U.Dims()
 	rng := rand.New(rand.NewPCG(sd, 0))
@@ -367,15 +454,11 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 		idx = make([]int, s.BatchSize)
 	}
 	sigma := math.Sqrt(2 * s.Eta * D)
-	// ref is what θ is measured from: θ₀, or the GD path stepped alongside.
-	ref := theta0
-	var gGD []float64
-	if s.Center == CenterGD {
-		ref = append([]float64(nil), theta0...)
-		gGD = make([]float64, P)
-	}
 	n := s.Steps / s.Every
 	c := &chain{proj: make([]float64, n*K), sq: make([]float64, n), n: n, k: K}
+	lossEvery := max(1, n/lossPoints) // in samples
+	snapEvery := s.Steps / s.Snapshots
+	scratch := make([]float64, P)
 	block := make([]float64, blockRows*P)
 	u := U.RawMatrix()
 	rows, stored := 0, 0
@@ -407,14 +490,6 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 		if _, err := grad.Grad(theta, idx, g); err != nil {
 			return nil, fmt.Errorf("%s step %d: %w", dyn, t, err)
 		}
-		if gGD != nil {
-			if _, err := grad.Grad(ref, nil, gGD); err != nil {
-				return nil, fmt.Errorf("gd reference step %d: %w", t, err)
-			}
-			for j, v := range gGD {
-				ref[j] -= s.Eta * v
-			}
-		}
 		if dyn == SGD {
 			for j, v := range g {
 				theta[j] -= s.Eta * v
@@ -431,7 +506,26 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 				}
 			}
 		}
+		if t > s.BurnIn && (t-s.BurnIn)%snapEvery == 0 && len(c.snapLambda) < s.Snapshots*K {
+			lam, cs, err := snapshot(obj, theta, U, s.BatchSize)
+			if err != nil {
+				return nil, fmt.Errorf("%s snapshot at step %d: %w", dyn, t, err)
+			}
+			c.snapLambda, c.snapC = append(c.snapLambda, lam...), append(c.snapC, cs...)
+		}
 		if t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && stored+rows < n {
+			if j := stored + rows; j%lossEvery == 0 {
+				l, err := grad.Grad(theta, nil, scratch)
+				if err != nil {
+					return nil, fmt.Errorf("%s loss at step %d: %w", dyn, t, err)
+				}
+				c.losses = append(c.losses, l)
+			}
+			ref := theta0
+			if gd != nil {
+				j := stored + rows
+				ref = gd.rows[j*P : (j+1)*P]
+			}
 			row := block[rows*P : (rows+1)*P]
 			for j, v := range theta {
 				row[j] = v - ref[j]
@@ -454,10 +548,8 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 	if c.lossEnd, err = grad.Grad(theta, nil, g); err != nil {
 		return nil, err
 	}
-	if gGD != nil {
-		if c.lossEndGD, err = grad.Grad(ref, nil, g); err != nil {
-			return nil, err
-		}
+	if gd != nil {
+		c.lossEndGD = gd.lossEnd
 	}
 	return c, nil
 }

@@ -280,7 +280,7 @@ func TestQuadraticLyapunov(t *testing.T) {
 func TestOffMinimum(t *testing.T) {
 	q := newQuadratic(t, []float64{2, 1, 0.5}, 20, 5)
 	theta0 := []float64{0.3, -0.2, 0.1}
-	r, err := Measure(q, theta0, Settings{Eta: 0.1, BatchSize: 4, Steps: 50000, BurnIn: 2000, Every: 5, TopK: 3, Seed: 2}, nil)
+	r, err := Measure(q, theta0, Settings{Eta: 0.1, BatchSize: 4, Steps: 50000, BurnIn: 2000, Every: 5, TopK: 3, Seed: 2, Center: CenterTheta0}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

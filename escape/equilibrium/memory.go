@@ -19,10 +19,14 @@ import (
 //     products (model.HessianBlockBytes), else the Lanczos basis
 //     (hessian.LanczosBytes);
 //   - the noise along the K directions: a chunk of per-sample gradients;
+//   - with Center gd, the gradient-descent path: a full-batch pass and
+//     θ_GD at each of the Steps/Every sample times (kept for the chains);
 //   - the two chains: each keeps Steps/Every projections on the K
-//     directions, a block of θ's, a few vectors of length P and, with
-//     Center gd, a full-batch pass (3·n·Σ widths); their analysis then
-//     copies up to six series of Steps/Every values;
+//     directions, a block of θ's, a few vectors of length P, a full-batch
+//     pass (the loss series), the snapshots' λᵢ(t) and cᵢ(t) and, while
+//     taking one, a Hessian operator (model.HessianBytes) and a chunk of
+//     per-sample gradients; their analysis then copies up to eight series
+//     of Steps/Every values;
 //
 // with the P×K directions U held by the last two. Descend's full-batch
 // pass comes before them all. It is computed in float64, so absurd
@@ -45,13 +49,18 @@ func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64
 	U := 8 * p * K
 	noise := 8 * (gradChunk*(p+K) + 2*p + 2*K)
 	samples := float64(s.Steps / s.Every)
-	chain := 8 * (samples*(K+1) + blockRows*p + 6*p + 3*float64(s.BatchSize)*outs + float64(s.BatchSize))
-	if s.Center == CenterGD {
-		chain += 8 * 3 * N * outs
+	hess, err := model.HessianBytes(layers, act, n, s.Workers)
+	if err != nil {
+		return 0, err
 	}
+	chain := 8*(samples*(K+2)+blockRows*p+8*p+3*float64(s.BatchSize)*outs+float64(s.BatchSize)+3*N*outs+2*float64(s.Snapshots)*K) + hess + noise
 	desc := 8 * (3*N*outs + 4*p)
+	var gd float64
+	if s.Center == CenterGD {
+		gd = 8 * samples * p
+	}
 	// The analysis of the chains' series copies a few of them at a time.
-	most := max(desc, eig, U+noise, U+2*chain+6*8*samples)
+	most := max(desc, eig, U+noise, gd+desc, U+gd+2*chain+8*8*samples)
 	return 8*N*float64(layers[0]+1) + most, nil
 }
 

@@ -5,6 +5,8 @@ import (
 
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/train/minimum"
+	"gonum.org/v1/gonum/floats"
 )
 
 // Objective is a loss L(θ) = (1/N) Σₙ ℓₙ(θ) over N samples, as the
@@ -34,12 +36,18 @@ type Gradient interface {
 }
 
 // Network is the Objective of an MLP (model.MLP, whose Theta is not used)
-// on a batch of samples: the mean softmax cross-entropy. Gradients run on
+// on a batch of samples: the mean softmax cross-entropy plus the weight
+// decay (λ/2)‖θ‖² (λ = Decay, 0 for none), the loss of which
+// minimum.Find finds a true minimum. The decay adds λθ to every gradient,
+// per-sample ones included (so C, the covariance of the per-sample
+// gradients, does not change) and λI to the Hessian. Gradients run on
 // model's allocation-free engine (model.Workspace, model.LossGrad), the
 // training engine's passes; the Hessian is model's exact R-operator.
 type Network struct {
 	Model *model.MLP
 	Data  model.Batch
+	// Decay is the weight decay λ ≥ 0.
+	Decay float64
 	// Workers is the number of goroutines of the Hessian and per-sample
 	// gradient passes (results do not depend on it).
 	Workers int
@@ -53,7 +61,11 @@ func (n *Network) NumSamples() int { return n.Data.N() }
 
 // Hessian returns model's exact Hessian-vector operator at theta.
 func (n *Network) Hessian(theta []float64) (hessian.Operator, error) {
-	return n.Model.NewHessian(theta, n.Data, max(1, n.Workers))
+	h, err := n.Model.NewHessian(theta, n.Data, max(1, n.Workers))
+	if err != nil || n.Decay == 0 {
+		return h, err
+	}
+	return minimum.Shifted{A: h, Sigma: n.Decay}, nil
 }
 
 // PerSampleGradients stores ∇ℓₙ(theta), n = lo … hi−1, in G.
@@ -63,7 +75,14 @@ func (n *Network) PerSampleGradients(theta []float64, lo, hi int, G []float64) e
 	}
 	D := n.Model.InputDim()
 	b := model.Batch{X: n.Data.X[lo*D : hi*D], Y: n.Data.Y[lo:hi]}
-	return n.Model.PerSampleGradients(theta, b, G, max(1, n.Workers))
+	if err := n.Model.PerSampleGradients(theta, b, G, max(1, n.Workers)); err != nil || n.Decay == 0 {
+		return err
+	}
+	P := len(theta)
+	for r := range hi - lo {
+		floats.AddScaled(G[r*P:(r+1)*P], n.Decay, theta)
+	}
+	return nil
 }
 
 // NewGradient returns a gradient evaluator on model's Workspace engine.
@@ -78,6 +97,16 @@ type netGradient struct {
 }
 
 func (g *netGradient) Grad(theta []float64, idx []int, grad []float64) (float64, error) {
+	loss, err := g.ceGrad(theta, idx, grad)
+	if d := g.net.Decay; d != 0 && err == nil {
+		floats.AddScaled(grad, d, theta)
+		loss += minimum.Penalty(d, theta)
+	}
+	return loss, err
+}
+
+// ceGrad is Grad of the cross-entropy alone.
+func (g *netGradient) ceGrad(theta []float64, idx []int, grad []float64) (float64, error) {
 	m := g.net.Model
 	if idx == nil {
 		if g.all == nil {

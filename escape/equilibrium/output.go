@@ -101,6 +101,18 @@ func (r *Report) WriteText(w io.Writer) error {
 		float64(sm.MedianRatioSGDMeasuredC), float64(sm.MedianRatioSGDHOverB), float64(sm.MedianRatioSGLD))
 	fmt.Fprintf(w, "log-log slope of v against λ: SGD %.3f (C = H/B: 0; measured c: %.3f), SGLD %.3f (−1)\n",
 		float64(sm.LogLogSlopeSGD), float64(sm.LogLogSlopePredSGDMeasuredC), float64(sm.LogLogSlopeSGLD))
+	q := func(x Ratio) string {
+		return fmt.Sprintf("%.3f [95%% %.3f–%.3f, IQR %.3f–%.3f]", float64(x.Median), float64(x.CI95[0]), float64(x.CI95[1]), float64(x.IQR[0]), float64(x.IQR[1]))
+	}
+	fmt.Fprintf(w, "median measured (detrended)/quasi-static v: SGD %s, SGLD %s; SGD against the Lyapunov variance at θ₀ %.3f\n",
+		q(sm.RatioSGDQuasiStatic), q(sm.RatioSGLDQuasiStatic), float64(sm.RatioSGDLyapunov.Median))
+	fmt.Fprintf(w, "loss drift over the run (in its standard deviations): SGD %.3g, SGLD %.3g; largest relaxation time judged %.4g steps of %d\n",
+		float64(sm.LossDrift), float64(sm.LossDriftSGLD), float64(sm.MaxRelaxationSteps), s.Steps)
+	fmt.Fprintf(w, "share of tr C in the top 1/5/10/40 eigendirections of H(θ₀): %s (k/P %s); of the displacement about the %s: SGD %s, SGLD %s\n",
+		shares(sm.NoiseShareTopK), shares(sm.NoiseShareIsotropic), centerName(s.Center), shares(sm.DisplacementShareTopKSGD), shares(sm.DisplacementShareTopKSGLD))
+	for _, c := range r.Regime {
+		fmt.Fprintf(w, "regime: %s = %.4g (required %s): %v\n", c.Name, c.Measured, c.Required, map[bool]string{true: "ok", false: "FAILED"}[c.OK])
+	}
 	ld := r.LowDim
 	for _, k := range []int{1, 5, 10, len(ld.K)} {
 		if k <= len(ld.K) && k > 0 {

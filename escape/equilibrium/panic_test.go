@@ -32,7 +32,7 @@ func TestChainPanicIsAnError(t *testing.T) {
 	U := eye(3)
 	for _, workers := range []int{1, 2} {
 		s := Settings{Eta: 0.1, BatchSize: 2, Steps: 10, BurnIn: 0, Every: 1, TopK: 1, Seed: 1, Workers: workers}.Normalized()
-		_, err := runChains(q, make([]float64, 3), U, s, 0, [2]uint64{1, 2}, func(string, int, int) {})
+		_, err := runChains(q, make([]float64, 3), U, s, 0, [2]uint64{1, 2}, nil, func(string, int, int) {})
 		var pe *workgroup.PanicError
 		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "chain: internal error: panic: runtime error: index out of range") {
 			t.Errorf("workers %d: runChains = %v, want the chain's panic as an error", workers, err)

@@ -45,8 +45,8 @@ func numericallyZero(lambda, lambdaMax float64, p int) bool {
 }
 
 // SaveFigure draws the three panels (vᵢ against λᵢ with the predictions;
-// λᵢvᵢ against λᵢ; the fraction of E‖θ − θ₀‖² in the top-k eigenspace
-// against k) beside their shared legend, under a title that says which
+// λᵢvᵢ against λᵢ; the shares of tr C and of E‖θ − θ_ref‖² in the top-k
+// eigenspace against k) beside their shared legend, under a title that says which
 // directions are left out of the log axes (λᵢ < 0 and the numerically zero
 // ones), and writes base.png and base.svg.
 func (r *Report) SaveFigure(base string) error {
@@ -297,15 +297,15 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 	return p, entries, nil
 }
 
-// fractionPlot draws the cumulative fraction of E‖θ − θ₀‖² in the top-k
-// eigenspace against k, SGD, SGLD and the isotropic k/P, and returns the
-// legend entry of the isotropic line (SGD and SGLD share the variance
-// panels' colours).
+// fractionPlot draws against k the share of tr C in the top-k eigenspace
+// (SGD's noise), the share of the displacement E‖θ − θ_ref‖² there (SGD,
+// SGLD; θ_ref the gradient-descent path or θ₀, Settings.Center) and the
+// isotropic k/P (SGLD's noise), and returns their legend entries.
 func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 	p := plot.New()
-	p.Title.Text = "share of E‖θ−θ₀‖² in the top-k"
+	p.Title.Text = "share of the noise and the displacement in the top-k"
 	p.X.Label.Text = "k (top-k Hessian eigenspace)"
-	p.Y.Label.Text = "fraction of E‖θ−θ₀‖²"
+	p.Y.Label.Text = "share of tr C, of E‖θ−θ_ref‖²"
 	p.Y.Scale, p.Y.Tick.Marker = figure.LogScale{}, figure.LogTicks{MaxLabels: 7}
 	p.X.Tick.Marker = figure.IntTicks{}
 	styleEq(p)
@@ -318,7 +318,9 @@ func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 		col  color.Color
 		y    []float64
 		dash []vg.Length
-	}{{"SGD", colSGD, ld.FractionSGD, nil}, {"SGLD", colSGLD, ld.FractionSGLD, nil}, {"isotropic k/P", colGrey, ld.Isotropic, []vg.Length{vg.Points(3), vg.Points(2)}}} {
+	}{{"share of tr C in the top-k: SGD's noise", color.Black, ld.NoiseShare, nil},
+		{"share of E‖θ−θ_ref‖² in the top-k: SGD", colSGD, ld.FractionSGD, nil}, {"share of E‖θ−θ_ref‖² in the top-k: SGLD", colSGLD, ld.FractionSGLD, nil},
+		{"isotropic k/P (SGLD's noise)", colGrey, ld.Isotropic, []vg.Length{vg.Points(3), vg.Points(2)}}} {
 		var pts plotter.XYs
 		for i, k := range ld.K {
 			if s.y[i] > 0 { // log scale
@@ -335,7 +337,7 @@ func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 		}
 		ln.Color, ln.Width, ln.Dashes = s.col, vg.Points(1.5), s.dash
 		p.Add(ln)
-		entries = append(entries, legendEntry{"fraction in the top-k: " + s.name, []plot.Thumbnailer{ln}})
+		entries = append(entries, legendEntry{s.name, []plot.Thumbnailer{ln}})
 	}
 	if len(ld.K) > 0 && ylo < yhi {
 		p.X.Min, p.X.Max = figure.Pad(float64(ld.K[0]), float64(ld.K[len(ld.K)-1]), 0.03, false)

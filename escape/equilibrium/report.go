@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/internal/stats"
 )
 
@@ -45,6 +47,49 @@ type Direction struct {
 	// linearised dynamics' stationary mean from θ₀ (0 for center gd).
 	GradProj float64 `json:"grad_proj"`
 	PredMean Number  `json:"pred_mean"`
+
+	// The quasi-static predictions: LambdaSGD and CSGD are λᵢ(t) =
+	// uᵢᵀH(θ_t)uᵢ and cᵢ(t) = uᵢᵀC(θ_t)uᵢ averaged over the snapshots of
+	// the SGD chain; PredSGDQuasiStatic is η·cᵢ(t)/(λᵢ(t)(2 − ηλᵢ(t)))
+	// averaged over them (the stationary variance of the linearised
+	// dynamics with the local noise and curvature), PredSGLDQuasiStatic
+	// 2D/(λᵢ(t)(2 − ηλᵢ(t))) averaged over the SGLD chain's snapshots
+	// (null when some λᵢ(t) leaves (0, 2/η)).
+	LambdaSGD           float64 `json:"lambda_sgd_chain"`
+	CSGD                float64 `json:"c_sgd_chain"`
+	PredSGDQuasiStatic  Number  `json:"pred_sgd_quasi_static"`
+	PredSGLDQuasiStatic Number  `json:"pred_sgld_quasi_static"`
+	// VarSGDDetrended and VarSGLDDetrended are the variances of uᵢᵀθ with
+	// the least-squares line in time removed (the slow drift of the valley
+	// floor), with their 95% batch-means intervals.
+	VarSGDDetrended      float64   `json:"var_sgd_detrended"`
+	VarSGDDetrendedCI95  [2]Number `json:"var_sgd_detrended_ci95"`
+	VarSGLDDetrended     float64   `json:"var_sgld_detrended"`
+	VarSGLDDetrendedCI95 [2]Number `json:"var_sgld_detrended_ci95"`
+}
+
+// Ratio is a median over directions of measured/predicted variance, with
+// the distribution-free 95% interval of the median (order statistics) and
+// the quartiles of the ratios.
+type Ratio struct {
+	Median Number    `json:"median"`
+	CI95   [2]Number `json:"ci95"`
+	IQR    [2]Number `json:"iqr"`
+	N      int       `json:"n"`
+}
+
+func ratioOf(x []float64) Ratio {
+	nan := Number(math.NaN())
+	r := Ratio{Median: nan, CI95: [2]Number{nan, nan}, IQR: [2]Number{nan, nan}, N: len(x)}
+	if len(x) == 0 {
+		return r
+	}
+	m, lo, hi := medianCI(x, 0.95)
+	r.Median, r.CI95 = Number(m), [2]Number{Number(lo), Number(hi)}
+	if q, err := stats.QuartilesOf(x); err == nil && q != nil {
+		r.IQR = [2]Number{Number(q.Q1), Number(q.Q3)}
+	}
+	return r
 }
 
 // Summary condenses the equilibrated directions.
@@ -65,15 +110,49 @@ type Summary struct {
 	// their spread √vᵢ, per dynamics.
 	DriftingSGD  int `json:"drifting_sgd"`
 	DriftingSGLD int `json:"drifting_sgld"`
+
+	// RatioSGDQuasiStatic is measured (detrended) vᵢ over the quasi-static
+	// prediction, SGD; RatioSGDLyapunov over the discrete Lyapunov
+	// variance at θ₀ with the cᵢ and λᵢ of θ₀; RatioSGLDQuasiStatic
+	// SGLD's detrended vᵢ over its quasi-static prediction. Over the
+	// equilibrated directions.
+	RatioSGDQuasiStatic  Ratio `json:"ratio_sgd_quasi_static"`
+	RatioSGDLyapunov     Ratio `json:"ratio_sgd_lyapunov"`
+	RatioSGLDQuasiStatic Ratio `json:"ratio_sgld_quasi_static"`
+	// LossDrift is the stationarity gate of the SGD chain: the change of
+	// the least-squares line of its full-batch loss over the sampled
+	// steps, in units of the loss's standard deviation about that line;
+	// LossDriftSGLD the same for SGLD.
+	LossDrift     Number `json:"loss_drift"`
+	LossDriftSGLD Number `json:"loss_drift_sgld"`
+	// MaxRelaxationSteps is the largest 1/(ηλᵢ) of the equilibrated
+	// directions, against the Steps sampled.
+	MaxRelaxationSteps Number `json:"max_relaxation_steps"`
+	// NoiseShareTopK is the share of tr C in the top-k eigenspace of
+	// H(θ₀), Σ_{i≤k} cᵢ / tr C, for k = 1, 5, 10, 40 (those ≤ top_k);
+	// NoiseShareIsotropic is k/P, the share of isotropic noise (SGLD's,
+	// exactly).
+	NoiseShareTopK      map[string]float64 `json:"noise_share_top_k"`
+	NoiseShareIsotropic map[string]float64 `json:"noise_share_isotropic"`
+	// DisplacementShareTopKSGD and …SGLD are the shares of E‖θ − θ_ref‖²
+	// in the same eigenspaces, θ_ref the gradient-descent path (center gd,
+	// the noise-driven displacement) or θ₀.
+	DisplacementShareTopKSGD  map[string]float64 `json:"displacement_share_top_k_sgd"`
+	DisplacementShareTopKSGLD map[string]float64 `json:"displacement_share_top_k_sgld"`
 }
 
-// LowDim is the fraction of E‖θ − θ₀‖² in the top-k eigenspace, k = 1 … K.
+// LowDim is the fraction of E‖θ − θ_ref‖² in the top-k eigenspace of
+// H(θ₀), k = 1 … K, θ_ref the gradient-descent path from θ₀ (center gd,
+// the noise-driven displacement) or θ₀, and the share of the noise there.
 type LowDim struct {
 	K            []int     `json:"k"`
 	FractionSGD  []float64 `json:"fraction_sgd"`
 	FractionSGLD []float64 `json:"fraction_sgld"`
 	// Isotropic is k/P, the fraction of an isotropic displacement.
 	Isotropic []float64 `json:"isotropic"`
+	// NoiseShare is the share of tr C in the top-k eigenspace of H(θ₀),
+	// Σ_{i≤k} cᵢ / tr C (SGLD's isotropic noise: k/P).
+	NoiseShare []float64 `json:"noise_share"`
 	// MeanSqSGD and MeanSqSGLD are E‖θ − θ₀‖² over the samples.
 	MeanSqSGD  float64 `json:"mean_sq_sgd"`
 	MeanSqSGLD float64 `json:"mean_sq_sgld"`
@@ -97,6 +176,9 @@ type Minimum struct {
 	LambdaMax   Number `json:"lambda_max"`
 	// LambdaMin is the smallest eigenvalue (full method only).
 	LambdaMin Number `json:"lambda_min"`
+	// WeightDecay is the λ of the loss CE + (λ/2)‖θ‖² (set by the caller:
+	// H then includes λI, C does not change).
+	WeightDecay float64 `json:"weight_decay"`
 	// SGLDD is the diffusion D of SGLD; SGLDDDefault reports D = η·tr C/(2P).
 	SGLDD        float64 `json:"sgld_d"`
 	SGLDDDefault bool    `json:"sgld_d_default"`
@@ -121,10 +203,18 @@ type Report struct {
 		Bulk    uint64 `json:"bulk"`
 		Lanczos uint64 `json:"lanczos"`
 	} `json:"seeds"`
-	Minimum    Minimum     `json:"minimum"`
-	Directions []Direction `json:"directions"`
-	Summary    Summary     `json:"summary"`
-	LowDim     LowDim      `json:"low_dim"`
+	Minimum Minimum `json:"minimum"`
+	// Regime holds the measured checks of the regime the claims assume.
+	Regime     []report.RegimeCheck `json:"regime"`
+	Directions []Direction          `json:"directions"`
+	Summary    Summary              `json:"summary"`
+	LowDim     LowDim               `json:"low_dim"`
+	// GDPathEnd is ‖θ_GD − θ₀‖ at the end of the gradient-descent path
+	// (center gd): how far the noise-free dynamics moves from θ₀.
+	GDPathEnd float64 `json:"gd_path_end_distance,omitempty"`
+	// LossSeries is the full-batch loss along each chain ("sgd", "sgld"),
+	// every LossEvery samples: the series of the stationarity gate.
+	LossSeries map[string][]float64 `json:"loss_series"`
 	// LossEnd is the full-batch loss at the last step of each chain ("sgd",
 	// "sgld"; "gd" for the reference path of center gd), to compare with
 	// minimum.loss at θ₀.
@@ -146,7 +236,8 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 		r.LossEnd["gd"] = ch[0].lossEndGD
 	}
 	nan := Number(math.NaN())
-	var ratioM, ratioH, ratioL, lx, lyS, lyL, lyP []float64
+	var ratioM, ratioH, ratioL, lx, lyS, lyL, lyP, lyap, qsSGD, qsSGLD []float64
+	maxRelax := math.NaN()
 	var worst [2]struct {
 		idx int
 		z   float64
@@ -184,8 +275,30 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 				d.VarSGLD, d.VarSGLDCI95, d.MeanSGLD, d.DriftSGLD = v.Value, ci, m, drift
 			}
 			sds[k] = math.Sqrt(v.Value)
+			vd, err := stats.VarianceBatchMeans(detrend(x), s.Batches, 0.95)
+			if err != nil {
+				return err
+			}
+			cid := [2]Number{Number(vd.Lo), Number(vd.Hi)}
+			if k == 0 {
+				d.VarSGDDetrended, d.VarSGDDetrendedCI95 = vd.Value, cid
+			} else {
+				d.VarSGLDDetrended, d.VarSGLDDetrendedCI95 = vd.Value, cid
+			}
 		}
+		d.LambdaSGD, d.CSGD, d.PredSGDQuasiStatic = quasiStatic(ch[0], i, eta, func(lam, c float64) float64 { return eta * c })
+		_, _, d.PredSGLDQuasiStatic = quasiStatic(ch[1], i, eta, func(lam, c float64) float64 { return 2 * D })
 		if d.Equilibrated {
+			lyap = append(lyap, d.VarSGDDetrended/float64(d.PredSGDMeasuredC))
+			if q := float64(d.PredSGDQuasiStatic); q > 0 {
+				qsSGD = append(qsSGD, d.VarSGDDetrended/q)
+			}
+			if q := float64(d.PredSGLDQuasiStatic); q > 0 {
+				qsSGLD = append(qsSGLD, d.VarSGLDDetrended/q)
+			}
+			if rt := float64(d.RelaxationSteps); !(rt <= maxRelax) {
+				maxRelax = rt
+			}
 			ratioM = append(ratioM, d.VarSGD/float64(d.PredSGDMeasuredC))
 			ratioH = append(ratioH, d.VarSGD/float64(d.PredSGDHOverB))
 			ratioL = append(ratioL, d.VarSGLD/float64(d.PredSGLD))
@@ -215,6 +328,11 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 	sm.DirectionsUsed = len(ratioM)
 	sm.MedianRatioSGDMeasuredC, sm.MedianRatioSGDHOverB, sm.MedianRatioSGLD = median(ratioM), median(ratioH), median(ratioL)
 	sm.LogLogSlopeSGD, sm.LogLogSlopeSGLD, sm.LogLogSlopePredSGDMeasuredC = slope(lx, lyS), slope(lx, lyL), slope(lx, lyP)
+	sm.RatioSGDQuasiStatic, sm.RatioSGDLyapunov, sm.RatioSGLDQuasiStatic = ratioOf(qsSGD), ratioOf(lyap), ratioOf(qsSGLD)
+	sm.MaxRelaxationSteps = Number(maxRelax)
+	sm.LossDrift, sm.LossDriftSGLD = Number(lossDrift(ch[0].losses)), Number(lossDrift(ch[1].losses))
+	r.LossSeries = map[string][]float64{SGD: ch[0].losses, SGLD: ch[1].losses}
+	sm.NoiseShareTopK, sm.NoiseShareIsotropic = noiseShares(cs.c[:b.topK], cs.traceC, r.Minimum.NumParams)
 
 	notEq := len(r.Directions) - sm.DirectionsUsed
 	if notEq > 0 {
@@ -258,11 +376,65 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 			ld.FractionSGLD, ld.MeanSqSGLD = frac, total
 		}
 	}
+	var cum float64
 	for k := 1; k <= b.topK; k++ {
 		ld.K = append(ld.K, k)
 		ld.Isotropic = append(ld.Isotropic, float64(k)/float64(r.Minimum.NumParams))
+		cum += cs.c[k-1]
+		ld.NoiseShare = append(ld.NoiseShare, cum/cs.traceC)
 	}
+	sm.DisplacementShareTopKSGD, sm.DisplacementShareTopKSGLD = map[string]float64{}, map[string]float64{}
+	for _, k := range ShareK {
+		if k <= b.topK {
+			key := strconv.Itoa(k)
+			sm.DisplacementShareTopKSGD[key], sm.DisplacementShareTopKSGLD[key] = ld.FractionSGD[k-1], ld.FractionSGLD[k-1]
+		}
+	}
+	r.Regime = r.regimeChecks()
 	return nil
+}
+
+// ShareK are the k of the noise and displacement shares in the summary.
+var ShareK = []int{1, 5, 10, 40}
+
+// noiseShares returns Σ_{i≤k} cᵢ / tr C (c the noise variances along the
+// top eigendirections of H in descending order of λ) and k/P for k in
+// ShareK up to len(c).
+func noiseShares(c []float64, traceC float64, P int) (share, iso map[string]float64) {
+	share, iso = map[string]float64{}, map[string]float64{}
+	var cum float64
+	for i, v := range c {
+		cum += v
+		for _, k := range ShareK {
+			if k == i+1 {
+				share[strconv.Itoa(k)] = cum / traceC
+				iso[strconv.Itoa(k)] = float64(k) / float64(P)
+			}
+		}
+	}
+	return share, iso
+}
+
+// quasiStatic returns λᵢ(t) and cᵢ(t) averaged over the snapshots of
+// chain c, and the average of num(λ, c)/(λ(2 − ηλ)) over them (NaN when
+// some λᵢ(t) leaves (0, 2/η) or there are no snapshots).
+func quasiStatic(c *chain, i int, eta float64, num func(lam, c float64) float64) (lam, cm float64, pred Number) {
+	S := len(c.snapLambda) / c.k
+	if S == 0 {
+		return math.NaN(), math.NaN(), Number(math.NaN())
+	}
+	var p float64
+	for s := range S {
+		l, v := c.snapLambda[s*c.k+i], c.snapC[s*c.k+i]
+		lam += l / float64(S)
+		cm += v / float64(S)
+		if !(l > 0 && eta*l < 2) {
+			p = math.NaN()
+			continue
+		}
+		p += num(l, v) / (l * (2 - eta*l)) / float64(S)
+	}
+	return lam, cm, Number(p)
 }
 
 // meanDrift returns the mean of x and the mean of its second half minus

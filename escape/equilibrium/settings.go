@@ -17,6 +17,12 @@ const (
 	DefaultBatches         = 20
 	DefaultMinRelaxations  = 50
 	DefaultBurnRelaxations = 3
+	// DefaultSnapshots is the number of points along each chain where the
+	// local curvature λᵢ(t) and noise cᵢ(t) are measured.
+	DefaultSnapshots = 10
+	// lossPoints is about the number of full-batch losses recorded along
+	// each chain for the stationarity gate.
+	lossPoints = 200
 	// FullMaxParams is the largest P for which the Hessian is assembled and
 	// fully decomposed (then bulk directions can be sampled); above it the
 	// top-k come from Lanczos.
@@ -64,12 +70,15 @@ type Settings struct {
 	// anything is measured; θ₀ is where they end (0: measure at the given
 	// θ).
 	Descend int `json:"descend"`
-	// Center is what the displacement is measured from: CenterTheta0
-	// (θ − θ₀, the default) or CenterGD (θ − θ_GD(t), θ_GD the noise-free
-	// full-batch gradient descent from θ₀ stepped alongside: it removes
-	// the deterministic drift when θ₀ is not a minimum, at the cost of one
-	// more full-batch gradient per step).
+	// Center is what the displacement is measured from: CenterGD
+	// (θ − θ_GD(t), θ_GD the noise-free full-batch gradient descent from
+	// θ₀, computed once before the chains and shared by both: the
+	// noise-driven displacement, the default) or CenterTheta0 (θ − θ₀).
 	Center string `json:"center"`
+	// Snapshots is the number of points along each chain (evenly spaced
+	// over the sampled steps) where λᵢ(t) = uᵢᵀH(θ_t)uᵢ and cᵢ(t) =
+	// uᵢᵀC(θ_t)uᵢ are measured for the quasi-static prediction.
+	Snapshots int `json:"snapshots"`
 	// Seed seeds everything random (minibatches, SGLD noise, the bulk
 	// sample, Lanczos' start vector) through independent streams.
 	Seed uint64 `json:"seed"`
@@ -115,7 +124,10 @@ func (s Settings) Normalized() Settings {
 		s.BurnRelaxations = DefaultBurnRelaxations
 	}
 	if s.Center == "" {
-		s.Center = CenterTheta0
+		s.Center = CenterGD
+	}
+	if s.Snapshots == 0 {
+		s.Snapshots = DefaultSnapshots
 	}
 	if s.Workers < 1 {
 		s.Workers = 1
@@ -146,6 +158,8 @@ func (s Settings) Validate(P, N int) error {
 		return fmt.Errorf("top-k %d: want 1..%d (the number of parameters)", s.TopK, P)
 	case s.D < 0 || math.IsNaN(s.D) || math.IsInf(s.D, 0):
 		return fmt.Errorf("temperature %v: want a positive number (0 for η·tr C/(2P))", s.D)
+	case s.Snapshots < 1 || s.Snapshots > s.Steps:
+		return fmt.Errorf("snapshots %d: want 1..%d (the steps)", s.Snapshots, s.Steps)
 	case s.Center != CenterTheta0 && s.Center != CenterGD:
 		return fmt.Errorf("center %q: want %s or %s", s.Center, CenterTheta0, CenterGD)
 	case s.Batches < 2:

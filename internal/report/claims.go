@@ -25,9 +25,6 @@ var claimTable = []claimDef{
 	{"sgd-theorem2-doublewell", "Under the SGD diffusion (noise covariance ηH/B) the slopes of −log γ lie in Theorem 2's range, for a path factor s ∈ (0, 1).", sgdDoubleWell},
 	{"selection-two-valley", "SGD prefers the flat of two valleys exponentially in B/η; SGLD prefers it only polynomially (through √det H).", selectionTwoValley},
 	{"selection-networks", "On networks, SGD with a smaller η/B finds sharper minima.", selectionNetworks},
-	{"equilibrium-sgd", "In quasi-equilibrium SGD's spread along each Hessian eigendirection is about η/(2B), the same in every direction (C = H/B).", equilibriumSGD},
-	{"equilibrium-sgld", "In quasi-equilibrium SGLD's spread along an eigendirection of eigenvalue λ is about D/λ.", equilibriumSGLD},
-	{"low-dim-diffusion", "SGD diffuses in a low-dimensional space: most of its displacement lies along a few sharp directions, unlike isotropic SGLD.", lowDim},
 }
 
 // missing is the claim of a file that is not there.
@@ -331,57 +328,6 @@ func selectionNetworks(in *inputs) oldClaim {
 	return c
 }
 
-func equilibriumRatio(in *inputs, key, slopeKey, what string, slopeLo, slopeHi float64, predictedSlope float64) oldClaim {
-	if in.equilibrium == nil {
-		return missing("equilibrium.json", "make equilibrium-figure")
-	}
-	d := in.equilibrium
-	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "equilibrium")}
-	ratio, ok := num(d.v, "summary."+key)
-	slope, ok2 := num(d.v, "summary."+slopeKey)
-	used, _ := num(d.v, "summary.directions_used")
-	if !ok || !ok2 {
-		c.Verdict, c.Finding = Inconclusive, "equilibrium.json lacks the summary."
-		return c
-	}
-	c.Measured = []oldQuantity{q("median measured/predicted variance over equilibrated directions", ratio),
-		q("log-log slope of the variance against λ", slope), q("directions used", used)}
-	for _, k := range []string{"drifting_sgd", "drifting_sgld"} {
-		if n, ok := num(d.v, "summary."+k); ok {
-			c.Measured = append(c.Measured, q("directions whose mean drifts ("+strings.TrimPrefix(k, "drifting_")+")", n))
-		}
-	}
-	warning := ""
-	if w := list(d.v, "warnings"); len(w) > 0 {
-		warning = fmt.Sprintf(" The run records %d warning(s), e.g.: %v", len(w), w[0])
-	}
-	c.Predicted = []oldQuantity{q("measured/predicted variance", 1), q("log-log slope against λ", predictedSlope)}
-	c.Rule = fmt.Sprintf("agrees when the median ratio is within a factor 1.5 of 1 and the log-log slope within [%g, %g]; disagrees when the ratio is off by more than a factor 2 or the slope is outside that range; inconclusive otherwise or with fewer than 3 equilibrated directions", slopeLo, slopeHi)
-	inSlope := slope >= slopeLo && slope <= slopeHi
-	switch {
-	case used < 3:
-		c.Verdict = Inconclusive
-	case ratio > 2 || ratio < 0.5 || !inSlope:
-		c.Verdict = Disagrees
-	case ratio <= 1.5 && ratio >= 1/1.5:
-		c.Verdict = Agrees
-	default:
-		c.Verdict = Inconclusive
-	}
-	c.Finding = what + " Measured: " + summarise(c.Measured[:2]) + "." + warning
-	return c
-}
-
-func equilibriumSGD(in *inputs) oldClaim {
-	return equilibriumRatio(in, "median_ratio_sgd_h_over_b", "loglog_slope_sgd",
-		"SGD's stationary variance along Hessian eigendirections against η/(B(2 − ηλ)) (C = H/B).", -0.25, 0.25, 0)
-}
-
-func equilibriumSGLD(in *inputs) oldClaim {
-	return equilibriumRatio(in, "median_ratio_sgld", "loglog_slope_sgld",
-		"SGLD's stationary variance along Hessian eigendirections against 2D/(λ(2 − ηλ)).", -1.25, -0.75, -1)
-}
-
 // summarise writes quantities as "name value [lo, hi]", joined by "; ".
 func summarise(qs []oldQuantity) string {
 	var parts []string
@@ -393,43 +339,6 @@ func summarise(qs []oldQuantity) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, "; ")
-}
-
-func lowDim(in *inputs) oldClaim {
-	if in.equilibrium == nil {
-		return missing("equilibrium.json", "make equilibrium-figure")
-	}
-	d := in.equilibrium
-	c := oldClaim{Sources: []string{d.path}, Figure: figureBeside(d, "equilibrium")}
-	ks := list(d.v, "low_dim.k")
-	fs := list(d.v, "low_dim.fraction_sgd")
-	fl := list(d.v, "low_dim.fraction_sgld")
-	if len(ks) == 0 || len(ks) != len(fs) || len(ks) != len(fl) {
-		c.Verdict, c.Finding = Inconclusive, "equilibrium.json lacks low_dim."
-		return c
-	}
-	last := len(ks) - 1
-	k, _ := ks[last].(float64)
-	sgd, _ := fs[last].(float64)
-	sgld, _ := fl[last].(float64)
-	c.Measured = []oldQuantity{q(fmt.Sprintf("fraction of E‖θ − θ₀‖² in the top-%g eigenspace, SGD", k), sgd),
-		q("the same, SGLD", sgld)}
-	iso, ok := num(d.v, fmt.Sprintf("low_dim.isotropic.%d", last))
-	if !ok {
-		iso = 0
-	}
-	c.Predicted = []oldQuantity{q(fmt.Sprintf("the same for isotropic noise (k/P, k = %g)", k), iso)}
-	c.Rule = "agrees when SGD's fraction in the top-k eigenspace is at least 3 times SGLD's and at least 3 times the isotropic k/P; disagrees when it is not larger than SGLD's or than k/P; inconclusive otherwise"
-	switch {
-	case sgd >= 3*sgld && sgd >= 3*iso:
-		c.Verdict = Agrees
-	case sgd <= sgld || sgd <= iso:
-		c.Verdict = Disagrees
-	default:
-		c.Verdict = Inconclusive
-	}
-	c.Finding = fmt.Sprintf("SGD puts %.3g%% of its squared displacement in the top %g Hessian directions, SGLD %.3g%% (isotropic noise: %.3g%%).", 100*sgd, k, 100*sgld, 100*iso)
-	return c
 }
 
 // inputs are the result files found in the folders given.
@@ -547,7 +456,6 @@ type oldClaim struct {
 var legacyRows = map[string]Conclusion{
 	"sgld-theorem1": SharpnessEscape, "sgd-theorem2-network": SharpnessEscape, "sgd-theorem2-doublewell": SharpnessEscape,
 	"selection-two-valley": FlatMinima, "selection-networks": FlatMinima,
-	"equilibrium-sgd": QuasiEquilibrium, "equilibrium-sgld": QuasiEquilibrium, "low-dim-diffusion": LowDimDiffusion,
 }
 
 // legacyClaims evaluates the claims not yet moved to their packages.

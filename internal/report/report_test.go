@@ -132,37 +132,6 @@ func TestSelectionClaims(t *testing.T) {
 	}
 }
 
-func TestEquilibriumClaims(t *testing.T) {
-	eq := func(rSGD, sSGD, rSGLD, sSGLD float64, used int, fs, fl float64) m {
-		return m{"summary": m{"median_ratio_sgd_h_over_b": rSGD, "loglog_slope_sgd": sSGD,
-			"median_ratio_sgld": rSGLD, "loglog_slope_sgld": sSGLD, "directions_used": used},
-			"low_dim": m{"k": []int{1, 10}, "fraction_sgd": []float64{0.3, fs}, "fraction_sgld": []float64{0.01, fl},
-				"isotropic": []float64{0.001, 0.01}}}
-	}
-	for _, c := range []struct {
-		doc                   m
-		wantSGD, wantSGLD, lo Verdict
-	}{
-		{eq(1.1, 0.05, 0.9, -1.02, 40, 0.8, 0.05), Agrees, Agrees, Agrees},
-		{eq(0.4, 0.05, 1.7, -1.02, 40, 0.4, 0.5), Disagrees, Inconclusive, Disagrees},
-		{eq(1.0, 0.6, 1.0, -0.5, 40, 0.3, 0.2), Disagrees, Disagrees, Inconclusive},
-		{eq(1.0, 0.0, 1.0, -1.0, 2, 0.8, 0.05), Inconclusive, Inconclusive, Agrees},
-		{eq(1.0, 0.0, 1.0, -1.0, 40, 0.02, 0.001), Agrees, Agrees, Inconclusive}, // 2× k/P only
-		{eq(1.0, 0.0, 1.0, -1.0, 40, 0.009, 0.001), Agrees, Agrees, Disagrees},   // below k/P
-	} {
-		in := &inputs{equilibrium: &doc{path: "x/equilibrium.json", v: decode(t, c.doc)}}
-		if got := equilibriumSGD(in).Verdict; got != c.wantSGD {
-			t.Errorf("%v: sgd %s, want %s", c.doc, got, c.wantSGD)
-		}
-		if got := equilibriumSGLD(in).Verdict; got != c.wantSGLD {
-			t.Errorf("%v: sgld %s, want %s", c.doc, got, c.wantSGLD)
-		}
-		if got := lowDim(in).Verdict; got != c.lo {
-			t.Errorf("%v: low-dim %s, want %s", c.doc, got, c.lo)
-		}
-	}
-}
-
 // fakeExperiment is an experiment whose output is dir/name: a claim
 // judged at a minimum (regime passes) or not (regime fails), with the SVG
 // beside it as its figure; unmeasured where the file is not.

@@ -1,0 +1,158 @@
+package equilibrium
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/internal/report"
+)
+
+// TestQuasiStaticQuadratic: on the linear-Gaussian model (the quadratic
+// landscape, where SGD and SGLD are exactly linear with constant H and C)
+// the quasi-static predictions, averaged over the chain's snapshots of
+// λᵢ(t) and cᵢ(t), equal the exact stationary variances of the discrete
+// Lyapunov equation; the detrended measured variances match them within
+// their intervals; the shares of tr C in the top-k eigenspaces equal
+// Σ_{i≤k} uᵢᵀCuᵢ / tr C computed densely; and, at the exact minimum and
+// stationary, every regime check passes and equilibrium-sgd agrees.
+func TestQuasiStaticQuadratic(t *testing.T) {
+	eig := []float64{4, 3.5, 3, 2.6, 2.2, 1.9, 1.6, 1.3, 1.1, 0.9, 0.7, 0.5}
+	q := newQuadratic(t, eig, 60, 7)
+	P := q.Dim()
+	s := Settings{Eta: 0.1, BatchSize: 8, Steps: 40000, BurnIn: 2000, Every: 2, TopK: 10, Bulk: -1, Seed: 5, Workers: 2}
+	r, err := Measure(q, make([]float64, P), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eta, B := s.Eta, float64(s.BatchSize)
+	C := q.sigma()
+	C.Scale(1/B, C)
+	M := mat.NewDense(P, P, nil)
+	for i := range P {
+		for j := range P {
+			d := 0.0
+			if i == j {
+				d = 1
+			}
+			M.Set(i, j, d-eta*q.A.At(i, j))
+		}
+	}
+	var qSGD, qSGLD mat.Dense
+	qSGD.Scale(eta*eta, C)
+	qSGLD.Scale(2*eta*r.Minimum.SGLDD, eye(P))
+	sSGD, sSGLD := lyapunov(M, &qSGD), lyapunov(M, &qSGLD)
+	var cum float64
+	for i, d := range r.Directions {
+		u := eigvec(t, q.A, d.Lambda)
+		exact := [2]float64{mat.Inner(u, sSGD, u), mat.Inner(u, sSGLD, u)}
+		pred := [2]Number{d.PredSGDQuasiStatic, d.PredSGLDQuasiStatic}
+		meas := [2]float64{d.VarSGDDetrended, d.VarSGLDDetrended}
+		ci := [2][2]Number{d.VarSGDDetrendedCI95, d.VarSGLDDetrendedCI95}
+		for k, name := range []string{"SGD", "SGLD"} {
+			if math.Abs(float64(pred[k])-exact[k]) > 1e-10*exact[k] {
+				t.Errorf("direction %d %s: quasi-static %v, exact Lyapunov %v", d.Index, name, pred[k], exact[k])
+			}
+			// 99.9% against the 95% half-width: no flaky failures.
+			half := float64(ci[k][1]-ci[k][0]) / 2
+			if math.Abs(meas[k]-exact[k]) > 1.45*half || !(half < 0.15*exact[k]) {
+				t.Errorf("direction %d %s: detrended v = %.5g ± %.3g, exact %.5g", d.Index, name, meas[k], half, exact[k])
+			}
+		}
+		if math.Abs(d.LambdaSGD-d.Lambda) > 1e-12 || math.Abs(d.CSGD-d.C) > 1e-12*d.C {
+			t.Errorf("direction %d: λ(t), c(t) averaged %v, %v; want the constants %v, %v", d.Index, d.LambdaSGD, d.CSGD, d.Lambda, d.C)
+		}
+		cum += mat.Inner(u, C, u)
+		if k := strconv.Itoa(i + 1); k == "1" || k == "5" || k == "10" {
+			want := cum / mat.Trace(C)
+			if got := r.Summary.NoiseShareTopK[k]; math.Abs(got-want) > 1e-12 {
+				t.Errorf("noise share top %s = %v, want %v", k, got, want)
+			}
+			if got := r.Summary.NoiseShareIsotropic[k]; got != float64(i+1)/float64(P) {
+				t.Errorf("isotropic share top %s = %v, want k/P", k, got)
+			}
+		}
+	}
+	if len(r.Summary.NoiseShareTopK) != 3 {
+		t.Errorf("noise shares %v: want k = 1, 5, 10", r.Summary.NoiseShareTopK)
+	}
+	for _, c := range r.Regime {
+		if !c.OK {
+			t.Errorf("regime check %s = %v (%s) failed at the exact minimum", c.Name, c.Measured, c.Required)
+		}
+	}
+	if r.GDPathEnd != 0 {
+		t.Errorf("the gradient-descent path from the exact minimum moved by %v", r.GDPathEnd)
+	}
+	cl := r.Claims("x/equilibrium.json")
+	if cl[0].ID != "equilibrium-sgd" || cl[0].Verdict != report.Agrees || cl[1].Verdict != report.Agrees {
+		t.Errorf("claims %+v: want equilibrium-sgd and -sgld to agree", cl[:2])
+	}
+}
+
+// TestLossDriftGate: started far from the minimum of a stiff and a flat
+// direction with almost no burn-in, the loss falls through the sampled
+// steps: the stationarity gate fails and the equilibrium claims are
+// not-testable, naming the check and the setting that would reach it.
+func TestLossDriftGate(t *testing.T) {
+	q := newQuadratic(t, []float64{1, 0.02}, 20, 9)
+	r, err := Measure(q, []float64{50, -50}, Settings{Eta: 0.1, BatchSize: 4, Steps: 2000, BurnIn: 1, Every: 1, TopK: 2, Seed: 3, Center: CenterTheta0}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(float64(r.Summary.LossDrift) < -MaxLossDrift) {
+		t.Fatalf("loss drift %v: want a large fall", r.Summary.LossDrift)
+	}
+	cl := r.Claims("x/equilibrium.json")
+	for _, c := range cl[:2] {
+		if c.Verdict != report.NotTestable || !strings.Contains(c.Reason, "loss drift") || !strings.Contains(c.Reason, "burn-in") {
+			t.Errorf("%s: %s (%q); want not-testable naming the loss drift", c.ID, c.Verdict, c.Reason)
+		}
+	}
+}
+
+// TestStationarityHelpers: the line fit, the drift and the order-statistic
+// interval of the median against hand computations.
+func TestStationarityHelpers(t *testing.T) {
+	// y = 2 + 0.5j + e with residuals e = ±1 alternating (n = 10): the
+	// line is recovered up to the residuals' own slope; detrended, the
+	// series has mean 0.
+	n := 10
+	y := make([]float64, n)
+	for j := range y {
+		y[j] = 2 + 0.5*float64(j) + float64(1-2*(j%2))
+	}
+	a, b := linearFit(y)
+	// Σ(j − 4.5)·e_j = −5 and Σ(j − 4.5)² = 82.5.
+	if math.Abs(b-(0.5-5/82.5)) > 1e-12 || math.Abs(a+b*4.5-(2+0.5*4.5)) > 1e-12 {
+		t.Errorf("fit a = %v, b = %v", a, b)
+	}
+	var m float64
+	for _, v := range detrend(y) {
+		m += v
+	}
+	if math.Abs(m) > 1e-12 {
+		t.Errorf("detrended mean %v", m)
+	}
+	// n = 10: the first quarter is y[0:2], the last y[7:10].
+	z := []float64{1, 3, 2, 4, 6, 5, 7, 9, 8, 11}
+	// Means 2 and 28/3; the last quarter's sd: squares (1/9 + 16/9 + 25/9)/2.
+	if d := lossDrift(z); math.Abs(d-(28.0/3-2)/math.Sqrt(42.0/18)) > 1e-12 {
+		t.Errorf("drift %v, want %v", d, (28.0/3-2)/math.Sqrt(42.0/18))
+	}
+	if !math.IsNaN(lossDrift([]float64{1, 2, 3})) || !math.IsNaN(lossDrift([]float64{3, 3, 3, 3, 3, 3, 3, 3})) {
+		t.Error("drift of too short or flat series: want NaN")
+	}
+	// n = 10: P(K ≤ 1) = 11/1024 ≤ 0.025 < P(K ≤ 2) = 56/1024, so the 95%
+	// interval is [x₍₂₎, x₍₉₎]; n = 5: P(K ≤ 0) = 1/32 > 0.025, the range.
+	x := []float64{9, 1, 8, 2, 7, 3, 6, 4, 5, 10}
+	if med, lo, hi := medianCI(x, 0.95); med != 5.5 || lo != 2 || hi != 9 {
+		t.Errorf("median CI of 1…10: %v [%v, %v], want 5.5 [2, 9]", med, lo, hi)
+	}
+	if med, lo, hi := medianCI([]float64{3, 1, 2, 5, 4}, 0.95); med != 3 || lo != 1 || hi != 5 {
+		t.Errorf("median CI of 1…5: %v [%v, %v], want 3 [1, 5]", med, lo, hi)
+	}
+}
