@@ -44,9 +44,12 @@ func (r *Report) regimeChecks() []report.RegimeCheck {
 	lmin, lmax := float64(m.LambdaMin), float64(m.LambdaMax)
 	floor := -1e-6 * math.Abs(lmax)
 	reachMin := "start from a true minimum: sgn minimum --checkpoint … --out DIR, then --checkpoint DIR/minimum.safetensors with --descend 0"
+	// Every direction relaxes within the run when λmin ≥ 50/(ηT).
+	need := s.MinRelaxations / (s.Eta * float64(s.Steps))
+	reach := fmt.Sprintf("start at a minimum of the same loss (sgn minimum) with a --burn-in of a few relaxation times; the whole loss is stationary only when every direction relaxes in the run, λmin(H) ≥ %g/(ηT) = %.3g (now %.3g): a larger weight decay in sgn minimum, or --steps ≥ %.3g", s.MinRelaxations, need, lmin, s.MinRelaxations/(s.Eta*lmin))
 	drift := func(name string, v Number) report.RegimeCheck {
 		return report.RegimeCheck{Name: name, Measured: float64(v), Required: fmt.Sprintf("|·| ≤ %g", MaxLossDrift),
-			OK: math.Abs(float64(v)) <= MaxLossDrift, Reach: "start at a minimum of the same loss (sgn minimum), or a longer --burn-in so the chain has settled before sampling"}
+			OK: math.Abs(float64(v)) <= MaxLossDrift, Reach: reach}
 	}
 	return []report.RegimeCheck{
 		{Name: "‖∇L(θ₀)‖", Measured: m.GradNorm, Required: fmt.Sprintf("≤ %g", MinimumGradTol), OK: m.GradNorm <= MinimumGradTol, Reach: reachMin},
@@ -138,6 +141,7 @@ func (r *Report) Claims(path string) []report.Claim {
 				Interval: &report.Interval{Lo: float64(sm.RatioSGDLyapunov.CI95[0]), Hi: float64(sm.RatioSGDLyapunov.CI95[1])}})},
 		Details: []report.Quantity{iqr("ratio quartiles (median, [Q1, Q3])", sm.RatioSGDQuasiStatic),
 			{Name: "directions judged", Value: float64(sm.DirectionsUsed)},
+			{Name: "drift of the energy ½Σλᵢ(uᵢᵀδ)² of the directions judged (its standard deviations)", Value: float64(sm.EnergyDriftSGD)},
 			{Name: "largest relaxation time 1/(ηλ) judged, steps", Value: float64(sm.MaxRelaxationSteps)},
 			{Name: "steps sampled", Value: float64(r.Settings.Steps)}},
 		Rule: rule}
@@ -150,6 +154,7 @@ func (r *Report) Claims(path string) []report.Claim {
 		Regime:  pick(r.Regime, grad, lmin, "SGLD loss drift over the run (its standard deviations)", eq),
 		Effects: []report.Effect{ratioEffect("median measured / quasi-static vᵢ, SGLD (1/λᵢ(t) averaged, drift removed)", sm.RatioSGLDQuasiStatic, nil)},
 		Details: []report.Quantity{iqr("ratio quartiles (median, [Q1, Q3])", sm.RatioSGLDQuasiStatic),
+			{Name: "drift of the energy ½Σλᵢ(uᵢᵀδ)² of the directions judged (its standard deviations)", Value: float64(sm.EnergyDriftSGLD)},
 			{Name: "log-log slope of vᵢ against λᵢ (prediction −1)", Value: float64(sm.LogLogSlopeSGLD)}},
 		Rule: rule}
 	sgld.Judge()

@@ -166,10 +166,11 @@ func eigenbasis(obj Objective, theta0 []float64, s Settings, r *Report, progress
 	if err != nil {
 		return nil, fmt.Errorf("Hessian at θ₀: %w", err)
 	}
-	if l, ok := op.(interface{ Loss() float64 }); ok {
-		v := l.Loss()
-		r.Minimum.Loss = (*Number)(&v)
+	v, err := obj.NewGradient().Grad(theta0, nil, make([]float64, P))
+	if err != nil {
+		return nil, fmt.Errorf("loss at θ₀: %w", err)
 	}
+	r.Minimum.Loss = (*Number)(&v)
 	b := &basis{topK: s.TopK}
 	if P <= FullMaxParams {
 		r.Minimum.EigenMethod = "full"

@@ -106,8 +106,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "median measured (detrended)/quasi-static v: SGD %s, SGLD %s; SGD against the Lyapunov variance at θ₀ %.3f\n",
 		q(sm.RatioSGDQuasiStatic), q(sm.RatioSGLDQuasiStatic), float64(sm.RatioSGDLyapunov.Median))
-	fmt.Fprintf(w, "loss drift over the run (in its standard deviations): SGD %.3g, SGLD %.3g; largest relaxation time judged %.4g steps of %d\n",
-		float64(sm.LossDrift), float64(sm.LossDriftSGLD), float64(sm.MaxRelaxationSteps), s.Steps)
+	fmt.Fprintf(w, "loss drift over the run (in its standard deviations): SGD %.3g, SGLD %.3g (energy of the directions judged: %.3g, %.3g); largest relaxation time judged %.4g steps of %d\n",
+		float64(sm.LossDrift), float64(sm.LossDriftSGLD), float64(sm.EnergyDriftSGD), float64(sm.EnergyDriftSGLD), float64(sm.MaxRelaxationSteps), s.Steps)
 	fmt.Fprintf(w, "share of tr C in the top 1/5/10/40 eigendirections of H(θ₀): %s (k/P %s); of the displacement about the %s: SGD %s, SGLD %s\n",
 		shares(sm.NoiseShareTopK), shares(sm.NoiseShareIsotropic), centerName(s.Center), shares(sm.DisplacementShareTopKSGD), shares(sm.DisplacementShareTopKSGLD))
 	for _, c := range r.Regime {

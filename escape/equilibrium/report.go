@@ -125,6 +125,12 @@ type Summary struct {
 	// LossDriftSGLD the same for SGLD.
 	LossDrift     Number `json:"loss_drift"`
 	LossDriftSGLD Number `json:"loss_drift_sgld"`
+	// EnergyDriftSGD and EnergyDriftSGLD are the same gate on the
+	// quadratic energy ½Σᵢ λᵢ(uᵢᵀδ)² of the equilibrated directions alone
+	// (δ the measured displacement): whether the directions judged are
+	// stationary when the whole loss is not.
+	EnergyDriftSGD  Number `json:"energy_drift_sgd"`
+	EnergyDriftSGLD Number `json:"energy_drift_sgld"`
 	// MaxRelaxationSteps is the largest 1/(ηλᵢ) of the equilibrated
 	// directions, against the Steps sampled.
 	MaxRelaxationSteps Number `json:"max_relaxation_steps"`
@@ -331,6 +337,7 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 	sm.RatioSGDQuasiStatic, sm.RatioSGDLyapunov, sm.RatioSGLDQuasiStatic = ratioOf(qsSGD), ratioOf(lyap), ratioOf(qsSGLD)
 	sm.MaxRelaxationSteps = Number(maxRelax)
 	sm.LossDrift, sm.LossDriftSGLD = Number(lossDrift(ch[0].losses)), Number(lossDrift(ch[1].losses))
+	sm.EnergyDriftSGD, sm.EnergyDriftSGLD = Number(lossDrift(energy(ch[0], r.Directions))), Number(lossDrift(energy(ch[1], r.Directions)))
 	r.LossSeries = map[string][]float64{SGD: ch[0].losses, SGLD: ch[1].losses}
 	sm.NoiseShareTopK, sm.NoiseShareIsotropic = noiseShares(cs.c[:b.topK], cs.traceC, r.Minimum.NumParams)
 
@@ -345,7 +352,7 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 	for k, name := range [2]string{"SGD", "SGLD"} {
 		cnt := []int{sm.DriftingSGD, sm.DriftingSGLD}[k]
 		if cnt > 0 {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d of %d equilibrated directions drift (second-half minus first-half mean) by more than half their spread √v (largest: direction %d, %.2f·√v); θ₀ is not a minimum of this loss (‖∇L(θ₀)‖ = %.3g; center gd measures about the gradient-descent path)",
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d of %d equilibrated directions drift (second-half minus first-half mean) by more than half their spread √v (largest: direction %d, %.2f·√v): the valley floor moves under them (‖∇L(θ₀)‖ = %.3g; center gd measures about the gradient-descent path)",
 				name, cnt, sm.DirectionsUsed, worst[k].idx, worst[k].z, r.Minimum.GradNorm))
 		}
 	}
@@ -392,6 +399,22 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 	}
 	r.Regime = r.regimeChecks()
 	return nil
+}
+
+// energy returns the series ½Σᵢ λᵢ(uᵢᵀδ_t)² over the equilibrated
+// directions of c.
+func energy(c *chain, dirs []Direction) []float64 {
+	e := make([]float64, c.n)
+	for i, d := range dirs {
+		if !d.Equilibrated {
+			continue
+		}
+		for t := range e {
+			v := c.proj[t*c.k+i]
+			e[t] += d.Lambda * v * v / 2
+		}
+	}
+	return e
 }
 
 // ShareK are the k of the noise and displacement shares in the summary.
