@@ -323,7 +323,7 @@ func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 		{"isotropic k/P (SGLD's noise)", colGrey, ld.Isotropic, []vg.Length{vg.Points(3), vg.Points(2)}}} {
 		var pts plotter.XYs
 		for i, k := range ld.K {
-			if s.y[i] > 0 { // log scale
+			if i < len(s.y) && s.y[i] > 0 { // log scale; a report without the series has none
 				pts = append(pts, plotter.XY{X: float64(k), Y: s.y[i]})
 				ylo, yhi = math.Min(ylo, s.y[i]), math.Max(yhi, s.y[i])
 			}
