@@ -303,7 +303,7 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 // isotropic k/P (SGLD's noise), and returns their legend entries.
 func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 	p := plot.New()
-	p.Title.Text = "share of the noise and the displacement in the top-k"
+	p.Title.Text = "shares in the top-k eigenspace"
 	p.X.Label.Text = "k (top-k Hessian eigenspace)"
 	p.Y.Label.Text = "share of tr C, of E‖θ−θ_ref‖²"
 	p.Y.Scale, p.Y.Tick.Marker = figure.LogScale{}, figure.LogTicks{MaxLabels: 7}
@@ -318,9 +318,9 @@ func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 		col  color.Color
 		y    []float64
 		dash []vg.Length
-	}{{"share of tr C in the top-k: SGD's noise", color.Black, ld.NoiseShare, nil},
-		{"share of E‖θ−θ_ref‖² in the top-k: SGD", colSGD, ld.FractionSGD, nil}, {"share of E‖θ−θ_ref‖² in the top-k: SGLD", colSGLD, ld.FractionSGLD, nil},
-		{"isotropic k/P (SGLD's noise)", colGrey, ld.Isotropic, []vg.Length{vg.Points(3), vg.Points(2)}}} {
+	}{{"tr C share: SGD noise", color.Black, ld.NoiseShare, nil},
+		{"E‖θ−θ_ref‖² share: SGD", colSGD, ld.FractionSGD, nil}, {"E‖θ−θ_ref‖² share: SGLD", colSGLD, ld.FractionSGLD, nil},
+		{"k/P: SGLD noise", colGrey, ld.Isotropic, []vg.Length{vg.Points(3), vg.Points(2)}}} {
 		var pts plotter.XYs
 		for i, k := range ld.K {
 			if i < len(s.y) && s.y[i] > 0 { // log scale; a report without the series has none
