@@ -76,7 +76,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	burnIn := fs.Int64("burn-in", 200_000, "steps before the measured ones")
 	seed := fs.Uint64("seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
 	workers := workersFlag(fs, "replicas in parallel")
-	out := fs.String("out", "", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg")
+	out := fs.String("out", "", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg (a figure from two points on; one point is the table printed and selection.csv)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	var lim limits
 	lim.memoryFlag(fs, "replicas' bookkeeping (a task, then a record read back, per replica)")

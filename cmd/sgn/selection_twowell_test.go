@@ -73,3 +73,30 @@ func TestSelectionCommands(t *testing.T) {
 		t.Errorf("sweep into another sweep's folder: exit %d: %s", code, msg)
 	}
 }
+
+// TestSelectionRunOnePointIsATable: one point is a table (stdout and
+// selection.csv), not a figure: no selection.png, and an earlier run's is
+// removed.
+func TestSelectionRunOnePointIsATable(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sel")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(out, "selection.png")
+	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run("selection", "twowell", "run", "--dynamics", "sgld", "--barrier", "0.02", "--temperature", "0.004",
+		"--eta", "0.05", "--steps", "2000", "--burn-in", "100", "--replicas", "2", "--out", out, "--quiet")
+	if code != 0 || !strings.Contains(stdout, "P(flat)/P(sharp)") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, f := range []string{"selection.png", "selection.svg"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+			t.Errorf("one point: %s written or left", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "selection.csv")); err != nil {
+		t.Errorf("selection.csv: %v", err)
+	}
+}

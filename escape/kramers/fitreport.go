@@ -218,7 +218,7 @@ func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, v
 	}
 	rep.Figures = []string{}
 	for _, rel := range rels {
-		fig, err := RelationFigure(rel)
+		fig, err := relationFigure(rel, true)
 		if err != nil {
 			return files, err
 		}

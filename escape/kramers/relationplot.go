@@ -32,14 +32,33 @@ type Figure struct {
 // (solid); with at most four series also the theory (dashed: Theorem 1 for
 // SGLD, Theorem 2 at s = 0 for SGD; dotted: Theorem 2 at s = 1).
 func RelationFigure(rel RelationFit) (*Figure, error) {
+	return relationFigure(rel, false)
+}
+
+// relationFigure is RelationFigure; slopes adds each line's slope and its
+// 95% interval to the legend (the figure of one relation, whose legend
+// stands beside the plot).
+func relationFigure(rel RelationFit, slopes bool) (*Figure, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s: −log γ against %s", rel.Dynamics, rel.XLabel)
 	p.X.Label.Text = rel.XLabel
 	p.Y.Label.Text = "−log γ (γ per unit time t = η·steps)"
+	p.X.Tick.Marker, p.Y.Tick.Marker = figure.Ticks{N: 6}, figure.Ticks{N: 6}
 	p.Add(plotter.NewGrid())
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
-	leg.TextStyle.Font.Size = vg.Points(9)
+	leg.TextStyle.Font.Size = vg.Points(10)
+	// The axes span the points, their intervals and the lines drawn, with
+	// a margin: no point sits on an axis.
+	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	extend := func(xs, ys []float64) {
+		for i, x := range xs {
+			if i < len(ys) && !math.IsNaN(ys[i]) && !math.IsInf(ys[i], 0) {
+				xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
+				ylo, yhi = math.Min(ylo, ys[i]), math.Max(yhi, ys[i])
+			}
+		}
+	}
 	theory := len(rel.Series) <= maxTheorySeries
 	if !theory {
 		p.Title.Text += " (theory: fit.json)"
@@ -72,6 +91,15 @@ func RelationFigure(rel RelationFit) (*Figure, error) {
 		}
 		eb.LineStyle.Color = col
 		p.Add(sc, eb)
+		extend(s.X, s.YLo)
+		extend(s.X, s.YHi)
+		if theory {
+			for _, pred := range [][]float64{s.pred, s.pred0, s.pred1} {
+				if len(pred) == len(s.X) {
+					extend(s.X, pred)
+				}
+			}
+		}
 		if s.Line != nil {
 			lo, hi := s.X[0], s.X[0]
 			for _, x := range s.X {
@@ -84,7 +112,14 @@ func RelationFigure(rel RelationFit) (*Figure, error) {
 			}
 			ln.Color = col
 			p.Add(ln)
-			leg.Add(fixedLabel(s.Fixed), sc, ln)
+			label := fixedLabel(s.Fixed)
+			if slopes {
+				label += fmt.Sprintf(": slope %.3g", l.Slope)
+			}
+			if slopes && l.SlopeCI != nil {
+				label += fmt.Sprintf(" [%.3g, %.3g]", l.SlopeCI[0], l.SlopeCI[1])
+			}
+			leg.Add(label, sc, ln)
 		} else {
 			leg.Add(fixedLabel(s.Fixed), sc)
 		}
@@ -93,6 +128,10 @@ func RelationFigure(rel RelationFit) (*Figure, error) {
 				return nil, err
 			}
 		}
+	}
+	if xlo <= xhi && ylo <= yhi {
+		p.X.Min, p.X.Max = figure.Pad(xlo, xhi, 0.05, false)
+		p.Y.Min, p.Y.Max = figure.Pad(ylo, yhi, 0.06, false)
 	}
 	return &Figure{Plot: p, Legend: leg}, nil
 }
@@ -150,12 +189,15 @@ func fixedLabel(m map[string]float64) string {
 	return strings.Join(parts, " ")
 }
 
-// SaveFigure writes f as stem.png and stem.svg (22×11 cm, the legend in
-// the right 7 cm), each atomically.
+// SaveFigure writes f as stem.png and stem.svg (22 cm wide, 11 cm high),
+// each atomically: the plot, and its legend beside it in the width its
+// entries take.
 func SaveFigure(f *Figure, stem string) error {
-	const w, h, lw = 22 * vg.Centimeter, 11 * vg.Centimeter, 7 * vg.Centimeter
+	const w, h, gap = 22 * vg.Centimeter, 11 * vg.Centimeter, vg.Centimeter / 2
 	return figure.SaveCanvas(figure.Size{Width: w, Height: h}, stem, func(dc draw.Canvas) {
-		f.Plot.Draw(draw.Crop(dc, 0, -lw, 0, 0))
-		f.Legend.Draw(draw.Crop(dc, w-lw+vg.Centimeter/2, 0, 0, -vg.Centimeter/2))
+		r := f.Legend.Rectangle(dc)
+		lw := min(r.Max.X-r.Min.X, w/2)
+		f.Plot.Draw(draw.Crop(dc, 0, -lw-gap, 0, 0))
+		f.Legend.Draw(draw.Crop(dc, w-lw-gap/2, 0, 0, -gap))
 	})
 }

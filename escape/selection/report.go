@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -177,7 +180,9 @@ func NewReport(d Data, rs []Result, fits []Fit, version string) (Report, error) 
 }
 
 // Write writes dir/selection.json, dir/selection.csv and the figure
-// dir/selection.png/.svg, each atomically, and returns their paths.
+// dir/selection.png/.svg, each atomically, and returns their paths. A
+// single point is a table, not a figure: then no figure is drawn (and an
+// earlier run's is removed); selection.csv holds the point.
 func (rep Report) Write(dir string, rs []Result) ([]string, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -195,6 +200,14 @@ func (rep Report) Write(dir string, rs []Result) ([]string, error) {
 		return nil, err
 	}
 	stem := filepath.Join(dir, FigureStem)
+	if len(rs) < 2 {
+		for _, ext := range []string{".png", ".svg"} {
+			if err := os.Remove(stem + ext); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+		}
+		return []string{jsonPath, csvPath}, nil
+	}
 	if err := DrawFigure(rs, rep.Fits, stem); err != nil {
 		return nil, err
 	}
