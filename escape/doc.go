@@ -13,10 +13,11 @@
 //   - Analytic landscapes with exact gradient and Hessian (Landscape,
 //     NewLandscape): the double well L(x) = ΔL(kx² − 1)², its n-D version
 //     with chosen transverse curvatures, and the n-D Styblinski–Tang
-//     function. Sharpness k is the reparametrisation θ → √k·θ. The
-//     two-valley landscape TwoWell (a sharp and a flat minimum either side
-//     of a col) and its finite sum FiniteSum, whose minibatch noise has
-//     covariance exactly S(θ)/B.
+//     function, and the two-valley landscape TwoWell (a sharp and a flat
+//     minimum either side of a col; name "twowell", runs start in the sharp
+//     valley). Sharpness k is the reparametrisation θ → √k·θ. The finite
+//     sum FiniteSum of the two-well has minibatch noise of covariance
+//     exactly S(θ)/B (escape/selection).
 //   - Dynamics (the typed Dynamics and its one table, dynamics.go): sgld,
 //     sgd-diffusion (noise covariance η²·|H(θ)|/B) and gd on analytic
 //     landscapes (AnalyticSimulator); sgd, sgd-gaussian, sgld and gd on

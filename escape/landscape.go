@@ -56,17 +56,19 @@ type Analytic struct {
 const (
 	DoubleWellName     = "doublewell"
 	StyblinskiTangName = "styblinski-tang"
+	TwoWellName        = "twowell"
 )
 
 // LandscapeSpec names an analytic landscape and its shape. Sharpness k is
 // not part of it: it is a grid parameter (see Config).
 type LandscapeSpec struct {
-	// Name is "doublewell" or "styblinski-tang".
+	// Name is "doublewell", "styblinski-tang" or "twowell".
 	Name string `json:"name"`
 	// Barrier is ΔL = L(b) − L(a) > 0. The Styblinski–Tang function is scaled
-	// so that its barrier is Barrier.
+	// so that its barrier is Barrier. A twowell takes it from TwoWell.
 	Barrier float64 `json:"barrier"`
-	// Dim is the dimension n ≥ 1 (default 1).
+	// Dim is the dimension n ≥ 1 (default 1). A twowell takes it from
+	// TwoWell.
 	Dim int `json:"dim,omitempty"`
 	// Transverse (doublewell, Dim > 1) are the curvatures of directions
 	// 2..n at the minimum for k = 1: one value for all of them or Dim−1
@@ -75,10 +77,24 @@ type LandscapeSpec struct {
 	// ColRatio (doublewell, Dim > 1) is ρ > 0, the transverse curvature at the
 	// col over the one at the minimum. Default 1.
 	ColRatio float64 `json:"col_ratio,omitempty"`
+	// TwoWell is the shape of a twowell (and only of a twowell): runs start
+	// in its sharp valley a₁ and escape over the col towards a₂.
+	TwoWell *TwoWellSpec `json:"twowell,omitempty"`
 }
 
 // Normalize fills in the defaults so that equal landscapes encode equally.
 func (s *LandscapeSpec) Normalize() {
+	if s.Name == TwoWellName && s.TwoWell != nil {
+		tw := *s.TwoWell
+		tw.Normalize()
+		s.TwoWell = &tw
+		if s.Dim == 0 {
+			s.Dim = tw.Dim
+		}
+		if s.Barrier == 0 {
+			s.Barrier = tw.Barrier
+		}
+	}
 	if s.Dim == 0 {
 		s.Dim = 1
 	}
@@ -102,6 +118,17 @@ func (s *LandscapeSpec) Normalize() {
 // Validate checks the numbers of a normalized spec (not the name, which
 // NewLandscape checks).
 func (s *LandscapeSpec) Validate() error {
+	if (s.Name == TwoWellName) != (s.TwoWell != nil) {
+		return fmt.Errorf("landscape %q: the field twowell is the shape of a twowell, and a twowell needs it", s.Name)
+	}
+	if s.TwoWell != nil {
+		if err := s.TwoWell.Validate(); err != nil {
+			return err
+		}
+		if s.Dim != s.TwoWell.Dim || s.Barrier != s.TwoWell.Barrier {
+			return fmt.Errorf("landscape twowell: dim %d and barrier %v differ from the twowell's %d and %v (leave them out)", s.Dim, s.Barrier, s.TwoWell.Dim, s.TwoWell.Barrier)
+		}
+	}
 	if !(s.Barrier > 0) || math.IsInf(s.Barrier, 0) {
 		return FieldErrorf("landscape", "barrier", "%v: want a positive number", s.Barrier)
 	}
@@ -146,8 +173,70 @@ func NewLandscape(spec LandscapeSpec, k float64) (*Analytic, error) {
 		return newDoubleWell(spec, k), nil
 	case StyblinskiTangName:
 		return newStyblinskiTang(spec, k)
+	case TwoWellName:
+		return newSharpenedTwoWell(*spec.TwoWell, k)
 	}
-	return nil, fmt.Errorf("unknown landscape %q (want %s or %s)", spec.Name, DoubleWellName, StyblinskiTangName)
+	return nil, fmt.Errorf("unknown landscape %q (want %s, %s or %s)", spec.Name, DoubleWellName, StyblinskiTangName, TwoWellName)
+}
+
+// newSharpenedTwoWell is the two-well of spec at sharpness k, L_k(θ) =
+// L(√k·θ), with the valley of its sharp minimum a₁ (escape towards a₂).
+func newSharpenedTwoWell(spec TwoWellSpec, k float64) (*Analytic, error) {
+	tw, err := NewTwoWell(spec)
+	if err != nil {
+		return nil, err
+	}
+	v := tw.Valley(0)
+	r := 1 / math.Sqrt(k)
+	for _, p := range [][]float64{v.Min, v.Col, v.Other} {
+		for i := range p {
+			p[i] *= r
+		}
+	}
+	return &Analytic{Landscape: sharpened{tw, k, math.Sqrt(k)}, Valley: v}, nil
+}
+
+// sharpened is the two-well at sharpness k, L_k(θ) = L(√k·θ):
+// ∇L_k(θ) = √k·∇L(√k·θ) and ∇²L_k(θ) = k·∇²L(√k·θ).
+type sharpened struct {
+	l        *TwoWell
+	k, sqrtK float64
+}
+
+func (s sharpened) Dim() int { return s.l.Dim() }
+
+// scaled returns √k·x in buf when it is long enough (no allocation on the
+// simulators' path), in a new slice otherwise.
+func (s sharpened) scaled(buf *[8]float64, x []float64) []float64 {
+	var y []float64
+	if len(x) <= len(buf) {
+		y = buf[:len(x)]
+	} else {
+		y = make([]float64, len(x))
+	}
+	for i, v := range x {
+		y[i] = s.sqrtK * v
+	}
+	return y
+}
+
+func (s sharpened) Loss(x []float64) float64 {
+	var buf [8]float64
+	return s.l.Loss(s.scaled(&buf, x))
+}
+
+func (s sharpened) Grad(dst, x []float64) {
+	var buf [8]float64
+	s.l.Grad(dst, s.scaled(&buf, x))
+	for i := range dst {
+		dst[i] *= s.sqrtK
+	}
+}
+
+func (s sharpened) Hessian(dst *mat.SymDense, x []float64) {
+	var buf [8]float64
+	s.l.Hessian(dst, s.scaled(&buf, x))
+	dst.ScaleSym(s.k, dst)
 }
 
 // HessianOperator returns the exact Hessian of l at x as a hessian.Operator,

@@ -24,6 +24,8 @@ func testLandscapes() []struct {
 		{"dw-3d-flatcol", LandscapeSpec{Name: DoubleWellName, Barrier: 1, Dim: 3, Transverse: []float64{1}, ColRatio: 0.25}, 0.5},
 		{"st-1d", LandscapeSpec{Name: StyblinskiTangName, Barrier: 2}, 3},
 		{"st-4d", LandscapeSpec{Name: StyblinskiTangName, Barrier: 1, Dim: 4}, 0.8},
+		{"tw-1d", LandscapeSpec{Name: TwoWellName, Barrier: 0.5, TwoWell: &TwoWellSpec{Sharpness: 3, Barrier: 0.5, BarrierFlat: 0.8}}, 2},
+		{"tw-3d", LandscapeSpec{Name: TwoWellName, Barrier: 1, Dim: 3, TwoWell: &TwoWellSpec{Dim: 3, HCol: 0.3}}, 0.6},
 	}
 }
 
@@ -188,6 +190,12 @@ func TestLandscapeErrors(t *testing.T) {
 		{LandscapeSpec{Name: DoubleWellName, Barrier: 1, Dim: 2, ColRatio: -1}, 1},
 		{LandscapeSpec{Name: StyblinskiTangName, Barrier: 1, Transverse: []float64{1}}, 1},
 		{LandscapeSpec{Name: DoubleWellName, Barrier: 1, Dim: -1}, 1},
+		{LandscapeSpec{Name: TwoWellName, Barrier: 1}, 1},
+		{LandscapeSpec{Name: DoubleWellName, Barrier: 1, TwoWell: &TwoWellSpec{}}, 1},
+		{LandscapeSpec{Name: TwoWellName, Barrier: 2, TwoWell: &TwoWellSpec{Barrier: 1}}, 1},
+		{LandscapeSpec{Name: TwoWellName, Dim: 2, TwoWell: &TwoWellSpec{}}, 1},
+		{LandscapeSpec{Name: TwoWellName, TwoWell: &TwoWellSpec{Sharpness: 0.5}}, 1},
+		{LandscapeSpec{Name: TwoWellName, TwoWell: &TwoWellSpec{}}, 0},
 	}
 	for _, b := range bad {
 		if _, err := NewLandscape(b.spec, b.k); err == nil {
@@ -207,5 +215,39 @@ func TestHessianOperator(t *testing.T) {
 	op.MulVec(dst, []float64{1, 1})
 	if op.Dim() != 2 || math.Abs(dst[0]-16) > 1e-12 || math.Abs(dst[1]-6) > 1e-12 {
 		t.Errorf("H(a)·(1,1) = %v, want (16, 6)", dst)
+	}
+}
+
+// The two-well registered as a landscape: SGLD out of its sharp valley at
+// sharpness k escapes at Kramers' rate as on the double well (Theorem 1
+// from the exact Hessians, within 15% at ΔL₁/D = 5), and a spec with its
+// defaults encodes with them filled in.
+func TestTwoWellLandscapeEscape(t *testing.T) {
+	spec := LandscapeSpec{Name: TwoWellName, TwoWell: &TwoWellSpec{Sharpness: 3, Barrier: 1, BarrierFlat: 2}}
+	p := Point{Dynamics: SGLD, Sharpness: 2, Eta: 4e-3, Temperature: 0.2, MaxSteps: 1 << 40, Landscape: spec, Criterion: Criterion{Kind: CriterionCol}}
+	sim, err := AnalyticSimulator(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := AnalyticPrediction(p)
+	if err != nil || pred == nil || pred.Rate == nil {
+		t.Fatalf("prediction %+v, %v", pred, err)
+	}
+	const runs = 400
+	var steps float64
+	for _, o := range simulate(t, sim, 5, runs) {
+		if !o.Escaped {
+			t.Fatal("a censored run")
+		}
+		steps += float64(o.Step)
+	}
+	rate := runs / (steps * p.Eta) // per unit time t = η·steps
+	t.Logf("measured γ = %.4g, Theorem 1 %.4g (ratio %.3f)", rate, *pred.Rate, rate / *pred.Rate)
+	if r := rate / *pred.Rate; math.Abs(r-1) > 0.15 {
+		t.Errorf("measured/Theorem 1 = %.3f, want within 15%%", r)
+	}
+	spec.Normalize()
+	if spec.Dim != 1 || spec.Barrier != 1 || spec.TwoWell.HFlat != 1 {
+		t.Errorf("normalized spec %+v, twowell %+v", spec, *spec.TwoWell)
 	}
 }

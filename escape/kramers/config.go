@@ -22,7 +22,7 @@ import (
 //	{
 //	  "seed": 1,                      // sweep seed (uint64); run seeds derive from it
 //	  "landscape": {                  // LandscapeSpec
-//	    "name": "doublewell",         // "doublewell" or "styblinski-tang"
+//	    "name": "doublewell",         // "doublewell", "styblinski-tang" or "twowell" (shape in "twowell": TwoWellSpec)
 //	    "barrier": 1,                 // ΔL > 0
 //	    "dim": 1,                     // n ≥ 1 (default 1)
 //	    "transverse": [1],            // doublewell, dim > 1: curvatures at the minimum, k = 1
