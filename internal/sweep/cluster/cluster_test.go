@@ -383,3 +383,55 @@ func TestFreeze(t *testing.T) {
 		t.Errorf("the first frozen copy changed: %q", b)
 	}
 }
+
+// TestRunScriptWaitReturnsOnFailure runs run.sh against a stand-in kubectl
+// that logs its calls and reports the sweep Job Failed, then Complete: the
+// wait returns at once either way, and the merge Job is applied only after
+// the sweep completed.
+func TestRunScriptWaitReturnsOnFailure(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	k := testKubernetes()
+	files, err := k.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sweepState := range []string{"Failed", "Complete"} {
+		dir := t.TempDir()
+		if _, err := WriteFiles(dir, files); err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(dir, "bin")
+		os.Mkdir(bin, 0o755)
+		fake := `#!/bin/bash
+echo "$*" >> "$KLOG"
+if [ "$1" = get ]; then
+	case "$3" in
+	sgn-mlp-b) echo -n "` + sweepState + ` " ;;
+	sgn-mlp-b-merge) echo -n "Complete " ;;
+	esac
+fi
+`
+		if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(fake), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		klog := filepath.Join(dir, "kubectl.log")
+		cmd := exec.Command(bash, filepath.Join(dir, "run.sh"))
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "KLOG="+klog)
+		out, err := cmd.CombinedOutput()
+		calls, _ := os.ReadFile(klog)
+		applied := strings.Contains(string(calls), "apply -f merge-job.yaml")
+		switch sweepState {
+		case "Failed":
+			if err == nil || applied || !strings.Contains(string(out), "job sgn-mlp-b failed") {
+				t.Errorf("sweep Failed: err %v, merge applied %v, output %s", err, applied, out)
+			}
+		case "Complete":
+			if err != nil || !applied || !strings.Contains(string(calls), "logs job/sgn-mlp-b-merge -c fit") {
+				t.Errorf("sweep Complete: err %v, calls:\n%s\noutput %s", err, calls, out)
+			}
+		}
+	}
+}
