@@ -9,6 +9,7 @@
 #   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
 #   make selection-figure      minima selection: two valleys, and which minima SGD reaches, into out/selection/
 #   make paper                 every experiment, then the claims page out/paper/index.html
+#   make race                  the race detector on the packages with worker goroutines
 #   make fuzz [FUZZTIME=30s]   every native fuzz target for FUZZTIME each
 #                              (their seed corpora in testdata/fuzz run in make test)
 #   make lint | make clean
@@ -36,7 +37,7 @@ endif
 
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build test bench lint clean deps figure minimum escape-figure equilibrium-figure fuzz selection-twowell selection-networks selection-figure paper
+.PHONY: build test race bench lint clean deps figure minimum escape-figure equilibrium-figure fuzz selection-twowell selection-networks selection-figure paper
 
 deps:
 	$(GO) mod download
@@ -52,6 +53,14 @@ build: deps
 test: deps
 	$(GO) vet $(TAGS) ./...
 	$(GO) test $(TAGS) -count=1 -timeout 9m ./...
+
+# The race detector on the packages whose results come from worker
+# goroutines: model's engines, escape's simulators and sweeps, covariance's
+# analyses. Tests that compare allocations with an estimate skip under it
+# (internal/memtest.Race: sync.Pool drops pooled buffers at random).
+RACEPKGS ?= ./model ./escape/... ./covariance/...
+race: deps
+	$(GO) test $(TAGS) -race -count=1 -timeout 60m $(RACEPKGS)
 
 BENCHTIME ?= 2s
 bench: deps

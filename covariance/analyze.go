@@ -246,8 +246,14 @@ func (o *Options) validate(n int) error {
 	return nil
 }
 
-// resolveMode returns the mode used for P parameters.
+// resolveMode returns the mode used for P parameters. It also checks the
+// options that are bounded by P: a heat map of side HeatmapK > P is an
+// *OptionError (its block would be the whole P×P matrix UᵀCU and more,
+// every eigenvector of H computed for it).
 func (o *Options) resolveMode(P int) (Mode, error) {
+	if o.HeatmapK > P {
+		return "", &OptionError{Field: "heatmap_k", Detail: fmt.Sprintf("%d: want 1..%d (the side of a block of the P×P matrix UᵀCU)", o.HeatmapK, P)}
+	}
 	mode := o.Mode
 	if mode == ModeAuto {
 		mode = ModeFull
@@ -260,6 +266,16 @@ func (o *Options) resolveMode(P int) (Mode, error) {
 	}
 	return mode, nil
 }
+
+// OptionError reports an option that does not fit the model. Field is
+// the option's name in snake case ("heatmap_k") and Detail its value and
+// what is wrong; the message is "<field> <detail>".
+type OptionError struct {
+	Field, Detail string
+}
+
+// Error returns "<field> <detail>".
+func (e *OptionError) Error() string { return e.Field + " " + e.Detail }
 
 // DenseLimitError refuses ModeFull for a model of more than MaxDenseParams
 // parameters: the dense P×P Hessian alone would take Bytes; ModeMatFree

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
 )
 
 // TestHessianBytesMatchesTheAllocations: what NewHessian and one MulVec
@@ -12,6 +14,9 @@ import (
 // and at least 90% of it, for a smooth activation (with the δW products)
 // and a piecewise-linear one, one worker and three.
 func TestHessianBytesMatchesTheAllocations(t *testing.T) {
+	if memtest.Race {
+		t.Skip("under the race detector sync.Pool drops pooled GEMM workspaces at random: the allocations are not the program's")
+	}
 	layers := []int{49, 300, 200, 10}
 	const n = 3000
 	rng := rand.New(rand.NewPCG(1, 2))

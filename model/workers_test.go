@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
 )
 
 // allocated returns the bytes fn allocates (TotalAlloc, collector off).
@@ -47,12 +49,16 @@ func TestWorkersBeyondTheWorkHoldNothing(t *testing.T) {
 		h.MulVec(hv, v)
 		return e, hv
 	}
-	run(2) // warm the pooled workspaces
-	two := allocated(func() { run(2) })
-	lots := allocated(func() { run(many) })
-	t.Logf("allocated with 2 workers %d bytes, with %d workers %d bytes", two, many, lots)
-	if float64(lots) > 1.25*float64(two) {
-		t.Errorf("%d workers allocate %d bytes, 2 workers %d: the idle workers hold buffers", many, lots, two)
+	// Under the race detector sync.Pool drops pooled buffers at random, so
+	// allocations are compared only without it.
+	if !memtest.Race {
+		run(2) // warm the pooled workspaces
+		two := allocated(func() { run(2) })
+		lots := allocated(func() { run(many) })
+		t.Logf("allocated with 2 workers %d bytes, with %d workers %d bytes", two, many, lots)
+		if float64(lots) > 1.25*float64(two) {
+			t.Errorf("%d workers allocate %d bytes, 2 workers %d: the idle workers hold buffers", many, lots, two)
+		}
 	}
 	e1, hv1 := run(1)
 	em, hvm := run(many)

@@ -98,6 +98,8 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 		return nil, usagef("--heatmap-k %d: must be at least 1", *heatK)
 	case *trainFirst < 0 || *trainEpochs < 0:
 		return nil, usagef("--train-first and --train-epochs must not be negative")
+	case f.set["train-epochs"] && *trainEpochs == 0:
+		return nil, usagef("--train-epochs 0: want a positive number (leave the flag out for the figure preset's)")
 	case *ckpt != "" && (f.set["train-first"] || f.set["train-epochs"]):
 		return nil, usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
 	}
@@ -138,6 +140,9 @@ func covCheckMemory(f *covFlags, c model.Config, n int) error {
 // memory refusal of every command (exit status 2, the flag to change);
 // other errors pass unchanged.
 func covError(err error) error {
+	if oe := (*covariance.OptionError)(nil); errors.As(err, &oe) {
+		return usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
+	}
 	var de *covariance.DenseLimitError
 	if errors.As(err, &de) {
 		return usagef("--mode full on P = %d needs about %s for the dense Hessian alone (full mode is limited to P ≤ %d); use --mode matfree",
@@ -184,11 +189,6 @@ func (a *app) loadCovPretrained(f *covFlags, mnist string, workers int) (*covPre
 		return &covPretrained{m: m, meta: meta, source: f.ckpt, file: f.ckpt}, nil
 	}
 	dir := filepath.Join(f.out, covTrainDir)
-	// A fresh training run: an earlier one's files go first (its log would
-	// otherwise grow by this run's lines).
-	if err := a.removeFiles("covariance", dir, f.quiet, train.CheckpointFile, train.LogFile, train.SummaryFile); err != nil {
-		return nil, err
-	}
 	m, meta, summary, err := a.trainFigureModel(mnist, dir, f.trainFirst, f.trainEpochs, workers, f.quiet)
 	if err != nil {
 		return nil, err
@@ -375,27 +375,20 @@ func (a *app) trainFigureModel(mnist, dir string, first, epochs, workers int, qu
 		s.Epochs, s.Steps = epochs, 0
 	}
 	var meta model.CheckpointMeta
-	trainSet, err := data.Load(data.Options{Dir: mnist, Split: "train", Pool: s.Pool, First: s.TrainFirst})
-	if err != nil {
-		return nil, meta, nil, err
-	}
-	testSet, err := data.Load(data.Options{Dir: mnist, Split: "test", Pool: s.Pool, First: s.TestFirst})
-	if err != nil {
-		return nil, meta, nil, err
-	}
-	if s.BatchSize > trainSet.N {
-		return nil, meta, nil, usagef("--train-first %d is smaller than the figure preset's batch size %d", first, s.BatchSize)
-	}
-	m, err := model.New(p.Model)
-	if err != nil {
-		return nil, meta, nil, err
-	}
-	if !quiet {
-		fmt.Fprintf(a.stderr, "no --checkpoint: training the figure preset %v %s on %s into %s\n", p.Model.Layers, p.Model.Activation, trainSet.Selection, dir)
-	}
 	var prog *progress
-	sum, err := train.Run(m, trainSet, testSet, train.Options{
-		Settings: s, OutDir: dir, Workers: workers, Version: version,
+	// train.Train removes an earlier run's files from dir only once the
+	// data are read and checked.
+	sum, err := train.Train(train.Job{Model: p.Model, Settings: s, MNIST: mnist, OutDir: dir, Workers: workers, Version: version,
+		Cleaned: func(gone []string) {
+			if !quiet {
+				fmt.Fprintf(a.stderr, "sgn covariance: removed the earlier run's %s from %s\n", strings.Join(gone, ", "), dir)
+			}
+		},
+		Started: func(_ *model.MLP, trainSet, _ *data.Set) {
+			if !quiet {
+				fmt.Fprintf(a.stderr, "no --checkpoint: training the figure preset %v %s on %s into %s\n", p.Model.Layers, p.Model.Activation, trainSet.Selection, dir)
+			}
+		},
 		Progress: func(step, total int, loss float64) {
 			if prog == nil {
 				prog = a.newProgress("train", total, quiet)
@@ -404,10 +397,20 @@ func (a *app) trainFigureModel(mnist, dir string, first, epochs, workers int, qu
 		},
 	})
 	prog.Done()
+	if se := (*train.SettingError)(nil); errors.As(err, &se) {
+		switch se.Field {
+		case "batch_size":
+			return nil, meta, nil, usagef("--train-first %d is smaller than the figure preset's batch size %d", first, s.BatchSize)
+		case "train_first":
+			return nil, meta, nil, usagef("--train-first %s", se.Detail)
+		case "epochs":
+			return nil, meta, nil, usagef("--train-epochs %s", se.Detail)
+		}
+	}
 	if err != nil {
 		return nil, meta, nil, err
 	}
-	m, meta, err = model.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile))
+	m, meta, err := model.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile))
 	if err != nil {
 		return nil, meta, nil, err
 	}

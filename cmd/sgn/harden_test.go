@@ -161,3 +161,69 @@ func TestNoiseMinibatchesBound(t *testing.T) {
 		t.Error("a refused run created its output folder")
 	}
 }
+
+// equilibrium: counts that overflow (a bulk of 2⁶³−1 directions, a
+// burn-in of 2⁶³−1 steps) are usage errors naming the flag, and nothing is
+// written.
+func TestEquilibriumSizeBounds(t *testing.T) {
+	tmp := t.TempDir()
+	ck := writeCheckpoint(t, tmp, "m.safetensors", []int{49, 8, 10}, 1, 4)
+	out := filepath.Join(tmp, "out")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bulk", "9223372036854775807"}, "--bulk 9223372036854775807"},
+		{[]string{"--bulk", "1000"}, "--bulk 1000"},
+		{[]string{"--burn-in", "9223372036854775807", "--steps", "200"}, "--burn-in 9223372036854775807"},
+		{[]string{"--steps", "9223372036854775807"}, "--steps 9223372036854775807"},
+		{[]string{"--descend", "9223372036854775807"}, "--descend 9223372036854775807"},
+	} {
+		code, _, errs := run(append([]string{"equilibrium", "--checkpoint", ck, "--first", "200", "--out", out, "--quiet"}, c.args...)...)
+		if code != 2 || !strings.Contains(errs, c.want) || strings.Contains(errs, "panic") {
+			t.Errorf("%v: exit %d, %q; want exit 2 naming %s", c.args, code, errs, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("%v: a refused run created %s", c.args, out)
+		}
+	}
+}
+
+// covariance: a heat map larger than the model (every eigenvector of H
+// computed for it) is a usage error naming --heatmap-k, at once.
+func TestCovarianceHeatmapBound(t *testing.T) {
+	tmp := t.TempDir()
+	ck := writeCheckpoint(t, tmp, "m.safetensors", []int{49, 8, 10}, 1, 4)
+	out := filepath.Join(tmp, "out")
+	for _, args := range [][]string{
+		{"--checkpoint", ck},
+		{"--train-first", "200"}, // the figure preset, P = 1242
+	} {
+		code, _, errs := run(append([]string{"covariance", "--heatmap-k", "99999999", "--first", "300", "--batch-size", "16", "--out", out, "--quiet"}, args...)...)
+		if code != 2 || !strings.Contains(errs, "--heatmap-k 99999999") {
+			t.Errorf("%v: exit %d, %q; want exit 2 naming --heatmap-k", args, code, errs)
+		}
+	}
+}
+
+// covariance without --checkpoint removes nothing of the model it trained
+// before when MNIST cannot be read.
+func TestCovarianceTrainRemovesNothingOnBadData(t *testing.T) {
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "out")
+	pre := filepath.Join(out, "pretrained")
+	os.MkdirAll(pre, 0o755)
+	for _, n := range []string{"model.safetensors", "log.jsonl", "summary.json"} {
+		os.WriteFile(filepath.Join(pre, n), []byte("earlier "+n), 0o644)
+	}
+	before := folderSnapshot(pre)
+	empty := filepath.Join(tmp, "empty")
+	os.Mkdir(empty, 0o755)
+	code, _, errs := run("covariance", "--mnist", empty, "--train-first", "200", "--first", "300", "--batch-size", "16", "--out", out, "--quiet")
+	if code != 1 || !strings.Contains(errs, empty) {
+		t.Errorf("exit %d, %q; want exit 1 naming %s", code, errs, empty)
+	}
+	if after := folderSnapshot(pre); after != before {
+		t.Errorf("the refused run changed %s", pre)
+	}
+}

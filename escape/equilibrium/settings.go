@@ -27,6 +27,10 @@ const (
 	// fully decomposed (then bulk directions can be sampled); above it the
 	// top-k come from Lanczos.
 	FullMaxParams = 3000
+	// MaxSteps bounds the steps of a chain, burn-in included, and those of
+	// the descent: 2⁵² steps, so that every step count and time is exact
+	// in float64 and their sums cannot overflow.
+	MaxSteps = 1 << 52
 )
 
 // Centers of the displacement (Settings.Center).
@@ -144,18 +148,20 @@ func (s Settings) Validate(P, N int) error {
 		return fmt.Errorf("eta %v: want a positive number", s.Eta)
 	case s.BatchSize < 1 || s.BatchSize > N:
 		return fmt.Errorf("batch-size %d: want 1..%d (the number of samples)", s.BatchSize, N)
-	case s.Steps < 1:
-		return fmt.Errorf("steps %d: want a positive number", s.Steps)
-	case s.Descend < 0:
-		return fmt.Errorf("descend %d: want a non-negative number", s.Descend)
-	case s.BurnIn < 0:
-		return fmt.Errorf("burn-in %d: want a non-negative number", s.BurnIn)
+	case s.Steps < 1 || s.Steps > MaxSteps:
+		return fmt.Errorf("steps %d: want 1..%d", s.Steps, MaxSteps)
+	case s.Descend < 0 || s.Descend > MaxSteps:
+		return fmt.Errorf("descend %d: want 0..%d", s.Descend, MaxSteps)
+	case s.BurnIn < 0 || s.BurnIn > MaxSteps-s.Steps:
+		return fmt.Errorf("burn-in %d: want 0..%d (with --steps %d, at most %d steps in all)", s.BurnIn, MaxSteps-s.Steps, s.Steps, MaxSteps)
 	case s.Every < 1:
 		return fmt.Errorf("every %d: want a positive number", s.Every)
 	case s.Steps/s.Every < s.Batches:
 		return fmt.Errorf("steps %d / --every %d gives %d samples, fewer than the %d batches of the intervals", s.Steps, s.Every, s.Steps/s.Every, s.Batches)
 	case s.TopK < 1 || s.TopK > P:
 		return fmt.Errorf("top-k %d: want 1..%d (the number of parameters)", s.TopK, P)
+	case P <= FullMaxParams && s.TopK < P && s.Bulk > P-s.TopK:
+		return fmt.Errorf("bulk %d: want 0..%d (the eigendirections beyond --top-k %d of P = %d; -1 for none)", s.Bulk, P-s.TopK, s.TopK, P)
 	case s.D < 0 || math.IsNaN(s.D) || math.IsInf(s.D, 0):
 		return fmt.Errorf("temperature %v: want a positive number (0 for η·tr C/(2P))", s.D)
 	case s.Snapshots < 1 || s.Snapshots > s.Steps:
