@@ -84,6 +84,7 @@ type escapeRunFlags struct {
 	gdSteps, checkEvery    *int
 	initSeed, seed         *uint64
 	weightDecay, gdEta     *float64
+	start                  *string
 	gradTol, k, temp, eta  *float64
 	batch, radius, delta   *float64
 	dyn, crit, out         *string
@@ -107,6 +108,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.mnist = fs.String("mnist", "", mnistUsage)
 	f.pool = fs.Int("pool", 4, "mlp: average-pool the images pool×pool (1, 2 or 4)")
 	f.initSeed = fs.Uint64("init-seed", 1, "mlp: seed of the initialisation")
+	f.start = fs.String("start", "", "mlp: a checkpoint `file` the minimiser starts from instead of the seeded initialisation (sgn minimum's minimum.safetensors: the runs start at that true minimum)")
 	f.weightDecay = fs.Float64("weight-decay", 1e-3, "mlp: λ of the landscape L = cross-entropy + (λ/2)‖θ‖² (0: none; a network that fits every image then has no minimum)")
 	f.minimizer = fs.String("minimizer", kramers.MinimizerLBFGS, "mlp: how θ₀ is found: lbfgs (L-BFGS, then Newton–CG on exact Hessian-vector products) or gd (fixed-step gradient descent)")
 	f.gradTol = fs.Float64("grad-tol", 0, "mlp: target ‖∇L‖ at θ₀ (default 1e-6; gd 1e-4)")
@@ -135,7 +137,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.out = fs.String("out", "", "output `folder` (required; created if missing)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
 	f.lim = limitFlags(fs, "buffers (mlp: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)")
-	f.networkOnly = []string{"layers", "activation", "first", "mnist", "pool", "init-seed", "weight-decay", "minimizer", "grad-tol", "max-iterations", "gd-eta", "gd-max-steps", "check-every"}
+	f.networkOnly = []string{"layers", "activation", "first", "mnist", "pool", "init-seed", "start", "weight-decay", "minimizer", "grad-tol", "max-iterations", "gd-eta", "gd-max-steps", "check-every"}
 	f.analyticOnly = []string{"barrier", "dim", "transverse", "col-ratio"}
 }
 
@@ -145,7 +147,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 var escapeRunFields = map[string]string{
 	"barrier": "barrier", "dim": "dim", "transverse": "transverse", "col_ratio": "col-ratio",
 	"radius": "radius", "delta": "delta", "criterion": "criterion", "layers": "layers", "pool": "pool", "first": "first",
-	"weight_decay": "weight-decay", "minimizer": "minimizer", "grad_tol": "grad-tol", "max_iterations": "max-iterations",
+	"weight_decay": "weight-decay", "start": "start", "minimizer": "minimizer", "grad_tol": "grad-tol", "max_iterations": "max-iterations",
 	"gd_eta": "gd-eta", "gd_max_steps": "gd-max-steps", "check_every": "check-every", "batch_size": "batch-size",
 	"eta": "eta", "sharpness": "sharpness", "runs": "runs", "max_steps": "max-steps", "temperature": "temperature",
 }
@@ -263,7 +265,7 @@ func (f *escapeRunFlags) networkConfig(cfg kramers.Config) (kramers.Config, erro
 	if err := (model.Config{Layers: ls, Activation: act}).Validate(); err != nil {
 		return cfg, usagef("--%v", err)
 	}
-	net := kramers.NetworkSpec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Pool: *f.pool, First: *f.first,
+	net := kramers.NetworkSpec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Start: *f.start, Pool: *f.pool, First: *f.first,
 		WeightDecay: *f.weightDecay, Minimizer: *f.minimizer, GradTol: *f.gradTol, CheckEvery: *f.checkEvery}
 	if *f.minimizer == kramers.MinimizerGD {
 		net.GDEta, net.GDMaxSteps = *f.gdEta, *f.gdSteps

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,6 +47,7 @@ const (
 //	  "layers": [49, 16, 10],   // widths, input (28/pool)² first, 10 classes last
 //	  "activation": "tanh",     // or "relu"
 //	  "init_seed": 1,           // seed of the initialisation [0]
+//	  "start": "out/equilibrium/minimum.safetensors", // or start from a checkpoint [""]
 //	  "pool": 4, "first": 500,  // MNIST train, first N images, pooled
 //	  "weight_decay": 1e-3,     // λ of the L2 penalty (λ/2)‖θ‖² in L [0]
 //	  "minimizer": "lbfgs",     // L-BFGS then Newton–CG ["lbfgs"], or "gd"
@@ -58,8 +60,15 @@ type NetworkSpec struct {
 	Layers     []int            `json:"layers"`
 	Activation model.Activation `json:"activation"`
 	InitSeed   uint64           `json:"init_seed"`
-	Pool       int              `json:"pool"`
-	First      int              `json:"first"`
+	// Start, when not empty, is a checkpoint (model.SaveCheckpoint's
+	// layout: a trained model.safetensors, or the minimum.safetensors of
+	// sgn minimum) whose θ the minimiser starts from instead of the seeded
+	// initialisation; its layers, activation and pool must be the spec's.
+	// From sgn minimum's checkpoint with the same weight decay and images
+	// the minimiser stops at once: the runs start at that true minimum.
+	Start string `json:"start,omitempty"`
+	Pool  int    `json:"pool"`
+	First int    `json:"first"`
 	// WeightDecay is λ ≥ 0 of the landscape L(θ) = CE(θ) + (λ/2)‖θ‖², CE
 	// the mean cross-entropy. Without it a network that fits its data
 	// perfectly has no minimum: CE → 0 only as ‖θ‖ → ∞.
@@ -302,6 +311,11 @@ func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Min
 	if err != nil {
 		return nil, err
 	}
+	if spec.Start != "" {
+		if err := startFrom(net, spec); err != nil {
+			return nil, err
+		}
+	}
 	obj := minimum.Network{Net: net, Batch: model.Batch{X: set.X, Y: set.Y}, Decay: spec.WeightDecay, Workers: workers}
 	m := &Minimum{Spec: spec, Data: set.Selected(), Params: net.NumParams(), x: set.X, y: set.Y}
 	m.Theta = append([]float64(nil), net.Theta...)
@@ -323,6 +337,23 @@ func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Min
 	}
 	m.prepareSeconds = time.Since(start).Seconds()
 	return m, nil
+}
+
+// startFrom replaces net's θ by that of the checkpoint spec.Start, whose
+// architecture and pooling must be the spec's.
+func startFrom(net *model.MLP, spec NetworkSpec) error {
+	m, meta, err := model.LoadCheckpoint(spec.Start)
+	if err != nil {
+		return escape.FieldErrorf("network", "start", "%v", err)
+	}
+	switch {
+	case !slices.Equal(m.Layers, spec.Layers) || m.Activation != spec.Activation:
+		return escape.FieldErrorf("network", "start", "%s is a %v %s network, the spec a %v %s one", spec.Start, m.Layers, m.Activation, spec.Layers, spec.Activation)
+	case meta.Pool != spec.Pool:
+		return escape.FieldErrorf("network", "start", "%s was trained on images pooled by %d, the spec pools by %d", spec.Start, meta.Pool, spec.Pool)
+	}
+	copy(net.Theta, m.Theta)
+	return nil
 }
 
 // optimize moves m.Theta to a minimum by L-BFGS and Newton–CG.

@@ -2,6 +2,7 @@ package kramers
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -399,5 +400,55 @@ func TestNetworkMinimumShardsMerge(t *testing.T) {
 	want, _ := os.ReadFile(filepath.Join(shards[0], MinimumFile))
 	if got, err := os.ReadFile(filepath.Join(merged, MinimumFile)); err != nil || !bytes.Equal(got, want) || len(want) == 0 {
 		t.Errorf("merged minimum.json: %v", err)
+	}
+}
+
+// TestPrepareMinimumFromStart: a network spec whose start is the checkpoint
+// of a minimum of the same loss stays there (gonum counts its initial check
+// as one L-BFGS iteration; no step is taken, no Newton step either: the
+// same θ₀ bit for bit); a checkpoint of another architecture is refused,
+// naming the field.
+func TestPrepareMinimumFromStart(t *testing.T) {
+	if _, err := data.FindMNIST(""); err != nil {
+		t.Skipf("MNIST not found: %v", err)
+	}
+	spec := NetworkSpec{Layers: []int{49, 4, 10}, First: 100, WeightDecay: 1e-2}
+	first, err := PrepareMinimum(spec, "", "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Converged || first.LBFGSIterations == 0 {
+		t.Fatalf("the minimum from the initialisation: %+v", first.MinimumSearch)
+	}
+	dir := t.TempDir()
+	net, err := model.New(model.Config{Layers: spec.Layers, Activation: model.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(net.Theta, first.Theta)
+	ck := filepath.Join(dir, "minimum.safetensors")
+	if err := model.SaveCheckpoint(ck, net, model.CheckpointMeta{Pool: 4}); err != nil {
+		t.Fatal(err)
+	}
+	spec.Start = ck
+	again, err := PrepareMinimum(spec, "", "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.LBFGSIterations > 1 || again.NewtonIterations != 0 || maxAbsDiff(again.Theta, first.Theta) != 0 || !again.Converged {
+		t.Errorf("from the minimum's checkpoint: %+v, θ moved by %v", again.MinimumSearch, maxAbsDiff(again.Theta, first.Theta))
+	}
+	other, err := model.New(model.Config{Layers: []int{49, 5, 10}, Activation: model.Tanh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "other.safetensors")
+	if err := model.SaveCheckpoint(bad, other, model.CheckpointMeta{Pool: 4}); err != nil {
+		t.Fatal(err)
+	}
+	spec.Start = bad
+	var fe *escape.FieldError
+	if _, err := PrepareMinimum(spec, "", "", 1); !errors.As(err, &fe) || fe.Field != "start" {
+		t.Errorf("another architecture: %v, want a field error naming start", err)
 	}
 }
