@@ -6,6 +6,7 @@
 #   make bench [BLAS=openblas] the benchmarks the issues name
 #   make figure                the C = H/B figure, end to end, into out/cvh/
 #   make escape-figure         the six-panel escape figure into out/escape-figure/
+#   make minimum               the true minimum the claims are judged at: out/equilibrium/minimum.safetensors
 #   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
 #   make selection-figure      minima selection: two valleys, and which minima SGD reaches, into out/selection/
 #   make paper                 every experiment, then the claims page out/paper/index.html
