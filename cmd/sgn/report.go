@@ -8,6 +8,9 @@ import (
 	"github.com/sgn-project/sgn/covariance"
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/escape/equilibrium"
+	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/selection"
+	"github.com/sgn-project/sgn/escape/sharpness"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -60,5 +63,5 @@ func runReport(a *app, args []string) error {
 // the order of the paper: each judges its own claims from its own typed
 // output files.
 func experiments() []report.ClaimsFunc {
-	return []report.ClaimsFunc{covariance.Claims, noiseshape.Claims, equilibrium.Claims}
+	return []report.ClaimsFunc{covariance.Claims, noiseshape.Claims, equilibrium.Claims, kramers.Claims, selection.Claims, sharpness.Claims}
 }

@@ -6,11 +6,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
 )
@@ -178,6 +180,28 @@ func TestSweepOnMNISTShardsAndWorkers(t *testing.T) {
 	for _, f := range []string{ResultFile, CSVFile, SharpnessFigure + ".png", SharpnessFigure + ".svg", AccuracyFigure + ".png"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
+		}
+	}
+	// The claim is judged from this real analysis, by the report's rules.
+	cs, err := Claims(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || cs[0].ID != ClaimNetworks || cs[0].Figure == "" || cs[0].Sources[0].Seeds["seed"] != 5 {
+		t.Fatalf("claims %+v", cs)
+	}
+	if len(a.Fits) > 0 && a.Fits[0].SlopeCI != nil && len(cs[0].Effects) != 1 {
+		t.Errorf("effects %+v from fits %+v", cs[0].Effects, a.Fits)
+	}
+	if _, err := report.Build([]string{out}, "v", []report.ClaimsFunc{Claims}); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`null`, `[]`, `{"fits": 3}`, `{}`} {
+		dir := t.TempDir()
+		p := filepath.Join(dir, ResultFile)
+		os.WriteFile(p, []byte(body), 0o644)
+		if _, err := Claims(dir); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s %s: error %v does not name the file", ResultFile, body, err)
 		}
 	}
 }

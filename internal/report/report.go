@@ -111,16 +111,11 @@ func Build(dirs []string, version string, experiments []ClaimsFunc) (*Report, er
 			}
 		}
 	}
-	legacy, err := legacyClaims(dirs)
-	if err != nil {
-		return nil, err
-	}
 	for i := range all {
 		if err := all[i].check(); err != nil {
 			return nil, err
 		}
 	}
-	all = append(all, legacy...)
 	r := &Report{Claims: arrange(all), Provenance: Provenance{ReportVersion: version, Inputs: dirs, Machine: thisMachine()}}
 	return r, nil
 }

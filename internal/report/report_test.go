@@ -2,135 +2,12 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// writeJSON writes v as JSON to dir/name, creating dir.
-func writeJSON(t *testing.T, dir, name string, v any) string {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// decode turns a Go literal into the generic form readDoc gives.
-func decode(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-type m = map[string]any
-
-func TestSGLDClaimUsesSlopeIntervalsAndRates(t *testing.T) {
-	dir := t.TempDir()
-	fit := func(lo, hi float64) m {
-		return m{"relations": []m{{"dynamics": "sgld", "variable": "inv-temperature", "series": []m{
-			{"fixed": m{"sharpness": 1, "eta": 0.001}, "line": m{"slope": (lo + hi) / 2, "slope_ci95": []float64{lo, hi}}, "predicted_slope": 1.0},
-		}}}}
-	}
-	rates := "point,dynamics,measured_over_predicted\n0,sgld,0.92\n1,sgld,0.99\n2,gd,\n"
-	if err := os.WriteFile(filepath.Join(dir, "rates.csv"), []byte(rates), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	in := &inputs{sgld: &doc{path: filepath.Join(dir, "fit.json"), v: decode(t, fit(0.9, 1.1))}}
-	c := sgldTheorem1(in)
-	if c.Verdict != Agrees {
-		t.Fatalf("slope interval [0.9, 1.1] around ΔL = 1 and rates 0.92–0.99: %s", c.Verdict)
-	}
-	if len(c.Sources) != 2 {
-		t.Fatalf("sources %v: want fit.json and rates.csv", c.Sources)
-	}
-	in.sgld.v = decode(t, fit(1.05, 1.3))
-	if got := sgldTheorem1(in).Verdict; got != Disagrees {
-		t.Fatalf("slope interval [1.05, 1.3] misses ΔL = 1: %s", got)
-	}
-	os.WriteFile(filepath.Join(dir, "rates.csv"), []byte("point,dynamics,measured_over_predicted\n0,sgld,0.7\n"), 0o644)
-	in.sgld.v = decode(t, fit(0.9, 1.1))
-	if got := sgldTheorem1(in).Verdict; got != Inconclusive {
-		t.Fatalf("a rate at 0.7 × Kramers: %s, want inconclusive", got)
-	}
-}
-
-func escapeFigureDoc(netLo []float64, r2 float64, dwCI [2]float64) m {
-	var panels []m
-	for i, v := range []string{"inv-sharpness", "batch-size", "inv-eta"} {
-		panels = append(panels, m{"builtin": "mlp-" + v, "variable": v, "relation": m{"series": []m{
-			{"line": m{"slope": netLo[i] + 0.1, "slope_ci95": []float64{netLo[i], netLo[i] + 0.2}, "r2": r2}}}}})
-	}
-	panels = append(panels, m{"builtin": "doublewell-batch-size", "variable": "batch-size", "relation": m{"series": []m{
-		{"line": m{"slope": (dwCI[0] + dwCI[1]) / 2, "slope_ci95": dwCI}, "predicted_slope_s0": 5.0, "predicted_slope_s1": 2.5, "s_from_slope": 1.04}}}})
-	return m{"panels": panels}
-}
-
-func TestEscapeFigureClaims(t *testing.T) {
-	for _, c := range []struct {
-		name           string
-		doc            m
-		wantNet, wantD Verdict
-	}{
-		{"all as theory", escapeFigureDoc([]float64{5.9, 0.56, 0.52}, 0.99, [2]float64{2.6, 3.0}), Agrees, Agrees},
-		{"a slope reaches 0", escapeFigureDoc([]float64{5.9, -0.01, 0.52}, 0.99, [2]float64{2.32, 2.46}), Disagrees, Disagrees},
-		{"poor fit", escapeFigureDoc([]float64{5.9, 0.56, 0.52}, 0.9, [2]float64{4.9, 5.5}), Inconclusive, Agrees},
-	} {
-		in := &inputs{escapeFigure: &doc{path: "x/figure.json", v: decode(t, c.doc)}}
-		if got := sgdNetwork(in).Verdict; got != c.wantNet {
-			t.Errorf("%s: network %s, want %s", c.name, got, c.wantNet)
-		}
-		if got := sgdDoubleWell(in).Verdict; got != c.wantD {
-			t.Errorf("%s: double well %s, want %s", c.name, got, c.wantD)
-		}
-	}
-}
-
-func TestSelectionClaims(t *testing.T) {
-	two := func(sgdLo, sgldLo, sgldHi float64) m {
-		return m{"fits": []m{
-			{"dynamics": "sgd", "against": "B/eta", "slope": sgdLo + 1, "slope_ci95": []float64{sgdLo, sgdLo + 2}, "implied_s": 0.5},
-			{"dynamics": "sgld", "against": "1/D", "slope": (sgldLo + sgldHi) / 2, "slope_ci95": []float64{sgldLo, sgldHi}, "predicted_slope": 0.0},
-		}}
-	}
-	for _, c := range []struct {
-		doc  m
-		want Verdict
-	}{{two(0.5, -0.1, 0.1), Agrees}, {two(-0.5, -0.1, 0.1), Disagrees}, {two(0.5, 0.05, 0.3), Disagrees}} {
-		in := &inputs{selection: &doc{path: "x/selection.json", v: decode(t, c.doc)}}
-		if got := selectionTwoValley(in).Verdict; got != c.want {
-			t.Errorf("%v: %s, want %s", c.doc, got, c.want)
-		}
-	}
-	nets := func(lo, hi float64) m {
-		return m{"fits": []m{{"of": "log lambda_max", "against": "log(eta/B)", "slope": (lo + hi) / 2, "slope_ci95": []float64{lo, hi}, "spearman": -0.8}}}
-	}
-	for _, c := range []struct {
-		lo, hi float64
-		want   Verdict
-	}{{-0.6, -0.2, Agrees}, {0.1, 0.4, Disagrees}, {-0.2, 0.1, Inconclusive}} {
-		in := &inputs{selectionNetworks: &doc{path: "x/selection-networks.json", v: decode(t, nets(c.lo, c.hi))}}
-		if got := selectionNetworks(in).Verdict; got != c.want {
-			t.Errorf("networks slope [%g, %g]: %s, want %s", c.lo, c.hi, got, c.want)
-		}
-	}
-}
 
 // fakeExperiment is an experiment whose output is dir/name: a claim
 // judged at a minimum (regime passes) or not (regime fails), with the SVG
@@ -230,13 +107,15 @@ func TestBuildFindsFilesAndWritesAPage(t *testing.T) {
 	if !strings.Contains(string(page), `href="../cvh/m.json"`) {
 		t.Error("the page does not link its source relative to itself")
 	}
-	var back map[string]any
+	var back struct {
+		Claims []map[string]json.RawMessage `json:"claims"`
+	}
 	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"id", "conclusion", "statement", "verdict", "regime", "effects", "rule", "sources"} {
-		if at(back, "claims.0."+k) == nil {
+		if len(back.Claims) == 0 || back.Claims[0][k] == nil {
 			t.Errorf("report.json claims lack %q", k)
 		}
 	}
@@ -249,10 +128,13 @@ func TestBuildRejectsMissingFolderAndBadJSON(t *testing.T) {
 	if _, err := Build([]string{filepath.Join(t.TempDir(), "nope")}, "v", nil); err == nil {
 		t.Fatal("no error for a missing folder")
 	}
+	// An experiment's error (its file cannot be read) is Build's error.
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "fit.json"), []byte("{not json"), 0o644)
-	_, err := Build([]string{dir}, "v", nil)
-	if err == nil || !strings.Contains(err.Error(), "fit.json") {
-		t.Fatalf("bad JSON: error %v does not name the file", err)
+	bad := func(d string) ([]Claim, error) {
+		return nil, errors.New(filepath.Join(d, "m.json") + ": not a report")
+	}
+	_, err := Build([]string{dir}, "v", []ClaimsFunc{fakeExperiment("x", "none.json"), bad})
+	if err == nil || !strings.Contains(err.Error(), "m.json") {
+		t.Fatalf("an experiment's error %v is not returned", err)
 	}
 }

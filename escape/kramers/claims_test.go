@@ -1,0 +1,117 @@
+package kramers
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/report"
+)
+
+// smallSweep runs and fits cfg into a new folder, as sgn escape sweep and
+// sgn escape fit do.
+func smallSweep(t *testing.T, cfg Config) (string, FitResult) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := RunSweep(dir, cfg, SweepOptions{Workers: 2, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Fit(dir, dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, res
+}
+
+func claimOf(t *testing.T, cs []report.Claim, id string) report.Claim {
+	t.Helper()
+	for _, c := range cs {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no claim %s", id)
+	return report.Claim{}
+}
+
+// TestClaimsOnRealSweeps judges Theorem 1 from a real SGLD sweep on the
+// double well, and Theorem 2's range from a real double-well panel written
+// as figure.json; every claim obeys the judging rules (report.Build).
+func TestClaimsOnRealSweeps(t *testing.T) {
+	var cfg Config
+	if err := json.Unmarshal([]byte(`{"seed": 3, "landscape": {"name": "doublewell", "barrier": 1, "dim": 1},
+		"dynamics": ["sgld"], "sharpness": [1], "eta": [0.01], "temperature": [0.3, 0.4, 0.5],
+		"runs": 40, "max_steps": 2000000, "criterion": {"kind": "col"}}`), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	dir, _ := smallSweep(t, cfg)
+	cs, err := Claims(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := claimOf(t, cs, ClaimSGLD)
+	if len(c.Sources) != 2 || len(c.Effects) != 2 || c.Verdict == "" {
+		t.Fatalf("sgld claim from a real sweep: %+v", c)
+	}
+	if e := c.Effects[0]; e.Prediction.Lo != e.Prediction.Hi || !(e.Interval.Lo < e.Interval.Hi) {
+		t.Errorf("slope effect %+v: want an interval against ΔL", e)
+	}
+	if c := claimOf(t, cs, ClaimNetwork); c.Produce == "" {
+		t.Errorf("without figure.json the network claim is measured: %+v", c)
+	}
+
+	bs, err := BuiltinConfig("doublewell-batch-size")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs.Runs, bs.BatchSize = 30, []float64{1, 2, 3}
+	_, res := smallSweep(t, bs)
+	fig := FigureReport{Version: "test", RateUnit: RateUnit}
+	for i := range res.Relations {
+		if res.Relations[i].Variable == "batch-size" {
+			fig.Panels = append(fig.Panels, PanelResult{FigurePanel: FigurePanel{Label: "e", Builtin: "doublewell-batch-size", Variable: "batch-size"},
+				Relation: &res.Relations[i]})
+		}
+	}
+	if len(fig.Panels) != 1 {
+		t.Fatalf("relations %+v", res.Relations)
+	}
+	figDir := t.TempDir()
+	b, err := canonicalJSON(fig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(figDir, FigureFile), b); err != nil {
+		t.Fatal(err)
+	}
+	cs, err = Claims(figDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dw := claimOf(t, cs, ClaimDoubleWell)
+	if len(dw.Effects) != 1 || dw.Effects[0].Prediction.Lo >= dw.Effects[0].Prediction.Hi {
+		t.Errorf("double-well claim %+v", dw)
+	}
+	if nw := claimOf(t, cs, ClaimNetwork); nw.Verdict != report.Inconclusive || !strings.Contains(nw.Finding, "0 of the three") {
+		t.Errorf("network claim without network panels: %+v", nw)
+	}
+	if _, err := report.Build([]string{dir, figDir}, "v", []report.ClaimsFunc{Claims}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClaimsRejectBadFiles(t *testing.T) {
+	for _, name := range []string{FitFile, FigureFile} {
+		for _, body := range []string{`null`, `[]`, `"x"`, `{"relations": "x", "panels": 3}`, `{`} {
+			dir := t.TempDir()
+			p := filepath.Join(dir, name)
+			os.WriteFile(p, []byte(body), 0o644)
+			if _, err := Claims(dir); err == nil || !strings.Contains(err.Error(), p) {
+				t.Errorf("%s = %s: error %v does not name the file", name, body, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package sharpness
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/sgn-project/sgn/internal/report"
+)
+
+// ClaimNetworks is the id of the claim on the sharpness SGD reaches.
+const ClaimNetworks = "selection-networks"
+
+const statementNetworks = "On networks, SGD with a smaller η/B finds sharper minima."
+
+// ReadAnalysis reads dir/selection-networks.json; a file that is not one
+// (null, a list, wrong types, no fits) is an error naming it.
+func ReadAnalysis(dir string) (*Analysis, error) {
+	path := filepath.Join(dir, ResultFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var probe any
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if _, ok := probe.(map[string]any); !ok {
+		return nil, fmt.Errorf("%s: not a JSON object", path)
+	}
+	var a Analysis
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if a.Fits == nil {
+		return nil, fmt.Errorf("%s is not a sharpness analysis: no fits", path)
+	}
+	return &a, nil
+}
+
+// Claims judges, from dir/selection-networks.json, that the sharpness
+// (λmax) of the minimum SGD reaches falls with η/B (Xie et al. 2021,
+// Theorem 2: SGD favours flat minima the more, the larger η/B). Without
+// the file the claim is unmeasured.
+func Claims(dir string) ([]report.Claim, error) {
+	a, err := ReadAnalysis(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []report.Claim{report.Unmeasured(ClaimNetworks, report.FlatMinima, statementNetworks, ResultFile, "make selection-figure")}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := report.Claim{ID: ClaimNetworks, Conclusion: report.FlatMinima, Statement: statementNetworks,
+		Sources: []report.Source{{Path: filepath.Join(dir, ResultFile), Version: a.Version, Seeds: map[string]uint64{"seed": a.Config.Seed}}}}
+	if p := filepath.Join(dir, SharpnessFigure+".svg"); fileExists(p) {
+		c.Figure = p
+	}
+	c.Rule = "agrees when the slope of log λmax against log(η/B) has a 95% interval below 0; disagrees when it lies above 0; inconclusive when it contains 0"
+	for _, f := range a.Fits {
+		if f.SlopeCI == nil {
+			continue
+		}
+		iv := report.Interval{Lo: f.SlopeCI[0], Hi: f.SlopeCI[1]}
+		name := "slope of " + f.Of + " against " + f.Against
+		if f.Of == "log lambda_max" {
+			c.Effects = append(c.Effects, report.Effect{Name: name, Value: f.Slope, Interval: iv, Prediction: report.Below(0)})
+		} else {
+			c.Details = append(c.Details, report.Quantity{Name: name, Value: f.Slope, Interval: &iv})
+		}
+		if f.Spearman != nil {
+			c.Details = append(c.Details, report.Quantity{Name: "Spearman ρ of " + f.Of + " with η/B", Value: *f.Spearman})
+		}
+	}
+	c.Judge()
+	if len(c.Effects) == 0 {
+		c.Finding = "selection-networks.json has no fit of log λmax with an interval."
+	} else {
+		e := c.Effects[0]
+		c.Finding = fmt.Sprintf("Training runs over (B, η) from one initialisation: %s %.4g %v.", e.Name, e.Value, e.Interval)
+	}
+	return []report.Claim{c}, nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
