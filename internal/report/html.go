@@ -8,8 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
@@ -131,28 +129,18 @@ func relTo(dir, p string) string {
 	return filepath.ToSlash(r)
 }
 
-var (
-	svgID   = regexp.MustCompile(`\b(id="|url\(#|href="#)([^"\)]+)`)
-	svgSize = regexp.MustCompile(`^<svg([^>]*?)\swidth="([0-9.]+)(pt|px)?"\s+height="([0-9.]+)(pt|px)?"`)
-)
-
-// inlineSVG reads an SVG file and returns it ready to inline: no XML
-// prolog, element ids prefixed with the claim's id so that two figures
-// never share one, and a viewBox so that it scales to the page.
+// inlineSVG reads an SVG file and returns it ready to inline: rebuilt
+// from the whitelist of sanitizeSVG (nothing that runs or fetches), ids
+// prefixed with the claim's id so that two figures never share one, and a
+// viewBox so that it scales to the page.
 func inlineSVG(path, prefix string) (template.HTML, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("figure %s: %w", path, err)
 	}
-	s := string(b)
-	i := strings.Index(s, "<svg")
-	if i < 0 {
-		return "", fmt.Errorf("figure %s: not an SVG file", path)
-	}
-	s = s[i:] // drop the XML prolog and comments before the root element
-	s = svgID.ReplaceAllString(s, "${1}"+prefix+"-${2}")
-	if !strings.Contains(s[:strings.Index(s, ">")], "viewBox") {
-		s = svgSize.ReplaceAllString(s, `<svg$1 viewBox="0 0 $2 $4" width="$2$3" height="$4$5"`)
+	s, err := sanitizeSVG(b, prefix)
+	if err != nil {
+		return "", fmt.Errorf("figure %s: %w", path, err)
 	}
 	return template.HTML(s), nil
 }
