@@ -81,7 +81,7 @@ var dynamicsTable = []dynamicsInfo{
 	{name: GD, on: onAnalytic | onNetwork, step: stepGD, noiseless: true},
 	{name: SGD, batch: true, on: onNetwork | onTwoWell},
 	{name: SGDGaussian, batch: true, on: onNetwork},
-	{name: SGDDiffusionFiniteSum, batch: true, on: onTwoWell},
+	{name: SGDDiffusionFiniteSum, batch: true, on: onTwoWell | onAnalytic, step: stepSGDDiffusionFiniteSum},
 	{name: SGDDiffusionAbsH, batch: true, on: onTwoWell},
 }
 
@@ -226,6 +226,14 @@ func stepSGDDiffusion(w *walker, x, g []float64) {
 	for i := range x {
 		x[i] += -w.eta*g[i] + w.sigSGD*w.noise[i]
 	}
+}
+
+// stepSGDDiffusionFiniteSum: θ ← θ − η∇L + (η/√B)·σ(θ)·ξ on a 1-D finite
+// sum (Analytic.noiseScale), the Gaussian diffusion of minibatch SGD with
+// its exact noise covariance σ(θ)²/B.
+func stepSGDDiffusionFiniteSum(w *walker, x, g []float64) {
+	w.normals()
+	x[0] += -w.eta*g[0] + w.sigSGD*w.an.noiseScale(x[0])*w.xi[0]
 }
 
 // stepGD: θ ← θ − η∇L.

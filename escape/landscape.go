@@ -50,6 +50,11 @@ type Analytic struct {
 	// hessDiag, when non-nil, stores the Hessian's diagonal; it is set only
 	// for landscapes whose Hessian is diagonal everywhere.
 	hessDiag func(dst, x []float64)
+	// noiseScale, when non-nil, is σ(x) of a 1-D landscape written as a
+	// finite sum of per-sample losses (the two-well's FiniteSum): the
+	// per-sample gradient noise has covariance σ(x)², so minibatch SGD's
+	// diffusion steps with noise η·σ(x)/√B (sgd-diffusion-finite-sum).
+	noiseScale func(x float64) float64
 }
 
 // Landscape names accepted in LandscapeSpec.Name.
@@ -181,6 +186,10 @@ func NewLandscape(spec LandscapeSpec, k float64) (*Analytic, error) {
 
 // newSharpenedTwoWell is the two-well of spec at sharpness k, L_k(θ) =
 // L(√k·θ), with the valley of its sharp minimum a₁ (escape towards a₂).
+// In 1-D it is also the finite sum of per-sample losses ℓᵢ(√k·θ)
+// (FiniteSum), whose minibatch noise σ_k(θ)² = k·σ(√k·θ)² stays between
+// k·|h_b| and k·h₁ on the path: sgd-diffusion-finite-sum escapes it in
+// Theorem 2's regime.
 func newSharpenedTwoWell(spec TwoWellSpec, k float64) (*Analytic, error) {
 	tw, err := NewTwoWell(spec)
 	if err != nil {
@@ -193,7 +202,14 @@ func newSharpenedTwoWell(spec TwoWellSpec, k float64) (*Analytic, error) {
 			p[i] *= r
 		}
 	}
-	return &Analytic{Landscape: sharpened{tw, k, math.Sqrt(k)}, Valley: v}, nil
+	an := &Analytic{Landscape: sharpened{tw, k, math.Sqrt(k)}, Valley: v}
+	if spec.Dim == 1 {
+		// The per-sample losses ℓᵢ(√k·θ) of the finite sum: their gradient
+		// noise scales like √k·σ(√k·θ).
+		sk := math.Sqrt(k)
+		an.noiseScale = func(x float64) float64 { return sk * tw.NoiseScale(sk*x) }
+	}
+	return an, nil
 }
 
 // sharpened is the two-well at sharpness k, L_k(θ) = L(√k·θ):

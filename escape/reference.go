@@ -30,6 +30,9 @@ type Reference struct {
 	// ChainS is Theorem 2's s implied by ChainRate (SGD dynamics): s ∈ (0, 1)
 	// when the exact escape lies in Theorem 2's band.
 	ChainS *float64 `json:"s_exact_chain,omitempty"`
+	// ContinuousS is Theorem 2's s implied by ContinuousRate (SGD dynamics):
+	// the path factor of the continuous-time process the theorem describes.
+	ContinuousS *float64 `json:"s_exact_continuous,omitempty"`
 	// Note says why a field is missing, e.g. an escape time too long for
 	// float64 to resolve.
 	Note string `json:"note,omitempty"`
@@ -43,14 +46,18 @@ const referenceGrid = 800
 // when p is not a 1-D analytic point with the col criterion under SGLD or
 // SGD's diffusion.
 func ExactReference1D(p Point) (*Reference, error) {
-	if p.Criterion.Kind != CriterionCol || !(p.Dynamics == SGLD || p.Dynamics == SGDDiffusion) {
+	if p.Criterion.Kind != CriterionCol || !(p.Dynamics == SGLD || p.Dynamics == SGDDiffusion || p.Dynamics == SGDDiffusionFiniteSum) {
 		return nil, nil
 	}
 	an, err := NewLandscape(p.Landscape, p.Sharpness)
 	if err != nil {
 		return nil, err
 	}
-	if an.Dim() != 1 || an.cubic == nil {
+	if an.Dim() != 1 {
+		return nil, nil
+	}
+	grad, _, _, diff, ok := oneD(an, p)
+	if !ok {
 		return nil, nil
 	}
 	ref := &Reference{}
@@ -68,13 +75,6 @@ func ExactReference1D(p Point) (*Reference, error) {
 		if ratio, ok, err := StepConvergence1D(an, p, referenceGrid); err == nil && ok {
 			ref.StepRatio = num(ratio)
 		}
-	}
-	c := an.cubic
-	grad := func(x float64) float64 { return c[0] + x*(c[1]+x*(c[2]+x*c[3])) }
-	curv := func(x float64) float64 { return c[1] + x*(2*c[2]+x*3*c[3]) }
-	diff := func(float64) float64 { return p.Temperature }
-	if p.Dynamics == SGDDiffusion {
-		diff = func(x float64) float64 { return p.Eta * math.Abs(curv(x)) / (2 * p.BatchSize) }
 	}
 	// Mirror so that the escape is towards +x, as ExactRate1D does.
 	v := an.Valley
@@ -99,10 +99,14 @@ func ExactReference1D(p Point) (*Reference, error) {
 	}
 	t := MeanFirstPassageDiffusion1D(g, d, lo, a, xf, 400000)
 	ref.ContinuousRate = num(1 / t)
-	if p.Dynamics == SGDDiffusion && ref.ChainRate != nil {
-		cv, err := ValleyCurvature(an, v)
-		if err == nil {
-			ref.ChainS = num(Theorem2S(cv, p.Eta, p.BatchSize, -math.Log(1/(p.Eta*steps))))
+	if p.Dynamics.UsesBatch() {
+		if cv, err := ValleyCurvature(an, v); err == nil {
+			if ref.ChainRate != nil {
+				ref.ChainS = num(Theorem2S(cv, p.Eta, p.BatchSize, -math.Log(*ref.ChainRate)))
+			}
+			if t > 0 && !math.IsInf(t, 0) {
+				ref.ContinuousS = num(Theorem2S(cv, p.Eta, p.BatchSize, math.Log(t)))
+			}
 		}
 	}
 	return ref, nil

@@ -39,3 +39,54 @@ func TestExactReference1D(t *testing.T) {
 		t.Errorf("gd: %v %v, want nil", r, err)
 	}
 }
+
+// The twowell's finite-sum noise stays positive on the path (floor 1/(2k)),
+// so the continuous diffusion escapes, the chain converges in the step, and
+// the s both imply lies in Theorem 2's (0, 1); 2000 simulated runs of the
+// finite-sum diffusion average to the exact chain within 4 standard errors.
+func TestExactReferenceTwoWell(t *testing.T) {
+	p := Point{Dynamics: SGDDiffusionFiniteSum, Sharpness: 1, BatchSize: 1, Eta: 0.1, MaxSteps: 1 << 40,
+		Landscape: LandscapeSpec{Name: TwoWellName, TwoWell: &TwoWellSpec{Dim: 1, Sharpness: 2, HFlat: 1, HCol: 0.5, Barrier: 0.25}}, Criterion: Criterion{Kind: CriterionCol}}
+	ref, err := ExactReference1D(p)
+	if err != nil || ref == nil || ref.ChainRate == nil || ref.ContinuousRate == nil {
+		t.Fatal(ref, err)
+	}
+	if f := *ref.NoiseFloor; math.Abs(f-0.25) > 1e-3 {
+		t.Errorf("noise floor %g, want 1/(2k) = 0.25", f)
+	}
+	if !(*ref.ContinuousRate > 0) || math.Abs(*ref.StepRatio-1) > 0.2 {
+		t.Errorf("continuous rate %g, step ratio %g", *ref.ContinuousRate, *ref.StepRatio)
+	}
+	for _, s := range []*float64{ref.ChainS, ref.ContinuousS} {
+		if s == nil || !(*s > 0 && *s < 1) {
+			t.Errorf("implied s %v: want in (0, 1)", s)
+		}
+	}
+	sim, err := AnalyticSimulator(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const runs = 2000
+	var sum, sq float64
+	for r := range runs {
+		o, err := sim.Run(uint64(r) + 1)
+		if err != nil || !o.Escaped {
+			t.Fatal(o, err)
+		}
+		s := float64(o.Step)
+		sum += s
+		sq += s * s
+	}
+	mean := sum / runs
+	se := math.Sqrt((sq/runs - mean*mean) / runs)
+	want := 1 / (p.Eta * *ref.ChainRate)
+	if math.Abs(mean-want) > 4*se {
+		t.Fatalf("simulated mean %g ± %g steps, exact chain %g", mean, se, want)
+	}
+	t.Logf("twowell finite sum: simulated %g ± %g steps, exact %g; s chain %g, continuous %g; step ratio %g", mean, se, want, *ref.ChainS, *ref.ContinuousS, *ref.StepRatio)
+	// The doublewell has no per-sample losses: the finite-sum dynamics is refused.
+	q := dwPoint(SGDDiffusionFiniteSum, 1, 0.1, 2, 0, 10)
+	if _, err := AnalyticSimulator(q); err == nil {
+		t.Error("sgd-diffusion-finite-sum on the doublewell: no error")
+	}
+}

@@ -84,6 +84,9 @@ func NewAnalyticSimulator(an *Analytic, p Point) (Simulator, error) {
 	if row.batch && (!(p.BatchSize > 0) || math.IsInf(p.BatchSize, 0)) {
 		return nil, fmt.Errorf("batch size %v: want a positive number", p.BatchSize)
 	}
+	if p.Dynamics == SGDDiffusionFiniteSum && an.noiseScale == nil {
+		return nil, fmt.Errorf("dynamics %q needs a landscape written as a finite sum of per-sample losses (%s)", p.Dynamics, TwoWellName)
+	}
 	if err := p.Criterion.Validate(); err != nil {
 		return nil, err
 	}
