@@ -42,6 +42,12 @@ func builtinDescription(name string) string {
 		return "figure panel (e): 1-D double well, SGD diffusion C = |H|/B, −log γ against B"
 	case "doublewell-eta":
 		return "figure panel (f): 1-D double well, SGD diffusion C = |H|/B, −log γ against 1/η"
+	case "twowell-sharpness":
+		return "figure panel (g): 1-D two-well as a finite sum, SGD diffusion with its positive noise C = σ²/B, −log γ against 1/k"
+	case "twowell-batch-size":
+		return "figure panel (h): 1-D two-well as a finite sum, SGD diffusion with its positive noise C = σ²/B, −log γ against B"
+	case "twowell-eta":
+		return "figure panel (i): 1-D two-well as a finite sum, SGD diffusion with its positive noise C = σ²/B, −log γ against 1/η"
 	}
 	return "example sweep"
 }
