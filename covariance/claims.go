@@ -105,8 +105,18 @@ func (r *Report) pointClaim(src report.Source, figure string) report.Claim {
 		report.AtLeast("λmin of ∇²("+loss+")", lmin, 0).WithReach(reachMinimum + "; λmin needs --mode full"),
 	}
 	slope, pr := fitOf(m)
+	slopeIv := report.Point(slope)
+	if m.SlopeCI95 != nil {
+		slopeIv = report.Interval{Lo: m.SlopeCI95[0], Hi: m.SlopeCI95[1]}
+	}
+	decades := math.NaN()
+	if m.FitDecades != nil {
+		decades = *m.FitDecades
+	}
+	c.Regime = append(c.Regime, report.AtLeast("decades of λᵢ/B the fit spans", decades, MinFitDecades).
+		WithReach("widen the eigenvalue window (--lambda-min, --lambda-max) or compare more eigendirections (--mode full)"))
 	c.Effects = []report.Effect{
-		{Name: "log-log slope of cᵢ on λᵢ/B", Value: slope, Interval: report.Point(slope),
+		{Name: "log-log slope of cᵢ on λᵢ/B (95% interval)", Value: slope, Interval: slopeIv,
 			Prediction: report.Interval{Lo: 1 - th.SlopeTolerance, Hi: 1 + th.SlopeTolerance}},
 		{Name: "Pearson r of log cᵢ and log λᵢ/B", Value: pr, Interval: report.Point(pr),
 			Prediction: report.Interval{Lo: th.MinPearsonR, Hi: 1}},
@@ -114,8 +124,9 @@ func (r *Report) pointClaim(src report.Source, figure string) report.Claim {
 			Prediction: report.Interval{Lo: 1 / th.RatioFactor, Hi: th.RatioFactor}},
 	}
 	c.Details = modelDetails(m)
-	c.Rule = fmt.Sprintf("at a minimum (‖∇L‖ ≤ %g, λmin ≥ 0, else not-testable), C = H/B agrees when the log-log slope is within %g of 1, Pearson r ≥ %g and the median ratio within a factor %g of 1 (cᵢ = uᵢᵀCuᵢ over H's eigenvectors uᵢ with λᵢ in the window, B = %d)",
+	c.Rule = fmt.Sprintf("at a minimum (‖∇L‖ ≤ %g, λmin ≥ 0) and over at least a decade of λ/B, else not-testable; C = H/B agrees when the log-log slope's 95%% interval lies within %g of 1, Pearson r ≥ %g and the median ratio within a factor %g of 1 (cᵢ = uᵢᵀCuᵢ over H's eigenvectors uᵢ with λᵢ in the window, B = %d)",
 		MinimumGradNorm, th.SlopeTolerance, th.MinPearsonR, th.RatioFactor, m.BatchSize)
+	c.Rule += "; disagrees when one of them lies wholly outside its band, inconclusive when the slope's interval straddles an end"
 	c.Judge()
 	c.Finding = fmt.Sprintf("At %s (‖∇L‖ = %.2g) the points follow C = H/B with slope %.3g (r %.3g); the median ratio %.3g says how far they lie from the line.",
 		c.At, grad, slope, pr, m.MedianRatio)

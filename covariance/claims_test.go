@@ -98,6 +98,9 @@ func TestClaimsOnRealOutputs(t *testing.T) {
 			t.Errorf("at a minimum to ‖∇L‖ ≤ 1e-8 the check %+v fails", ck)
 		}
 	}
+	if e := c.Effects[0]; !(e.Interval.Lo < e.Value && e.Value < e.Interval.Hi) || len(c.Regime) != 3 {
+		t.Errorf("the slope's effect %+v has no 95%% interval, or regime %+v lacks the fit's span", e, c.Regime)
+	}
 	if c.Verdict == report.NotTestable || !strings.Contains(c.At, "minimum") {
 		t.Errorf("C ≈ H/B at the minimum: %s at %q", c.Verdict, c.At)
 	}
