@@ -73,7 +73,7 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 	for i := range res.Relations {
 		if res.Relations[i].Variable == "batch-size" {
 			fig.Panels = append(fig.Panels, PanelResult{FigurePanel: FigurePanel{Label: "e", Builtin: "doublewell-batch-size", Variable: "batch-size"},
-				Relation: &res.Relations[i]})
+				Relation: &res.Relations[i], Points: PointSummaries(res.Rates)})
 		}
 	}
 	if len(fig.Panels) != 1 {
@@ -92,10 +92,15 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	dw := claimOf(t, cs, ClaimDoubleWell)
-	if len(dw.Effects) != 1 || dw.Effects[0].Prediction.Lo >= dw.Effects[0].Prediction.Hi {
+	if len(dw.Effects) != 1 || dw.Effects[0].Prediction.Lo >= dw.Effects[0].Prediction.Hi || dw.Effects[0].Reference == nil {
 		t.Errorf("double-well claim %+v", dw)
 	}
-	if nw := claimOf(t, cs, ClaimNetwork); nw.Verdict != report.Inconclusive || !strings.Contains(nw.Finding, "0 of the three") {
+	// Under |H| the noise vanishes on the path: the claim is not-testable,
+	// whatever the slopes, and says why.
+	if dw.Verdict != report.NotTestable || !strings.Contains(dw.Reason, "noise on the escape path") {
+		t.Errorf("|H| double-well claim: %s, %q", dw.Verdict, dw.Reason)
+	}
+	if nw := claimOf(t, cs, ClaimNetwork); nw.Verdict != report.Inconclusive || !strings.Contains(nw.Finding, "network panels") {
 		t.Errorf("network claim without network panels: %+v", nw)
 	}
 	if _, err := report.Build([]string{dir, figDir}, "v", []report.ClaimsFunc{Claims}); err != nil {

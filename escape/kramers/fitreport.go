@@ -196,6 +196,32 @@ type FitReport struct {
 	// extension; .png and .svg exist).
 	Relations []RelationFit `json:"relations"`
 	Figures   []string      `json:"figures"`
+	// Points are the measured and exact escape of every point, with what
+	// the regime checks of the claims read (escape-time CV, escaped
+	// fraction, barrier over temperature, the exact references).
+	Points []PointSummary `json:"points"`
+}
+
+// PointSummary is one point of a sweep with its RateSummary.
+type PointSummary struct {
+	Point       int             `json:"point"`
+	Dynamics    escape.Dynamics `json:"dynamics"`
+	Sharpness   float64         `json:"sharpness"`
+	BatchSize   float64         `json:"batch_size,omitempty"`
+	Eta         float64         `json:"eta"`
+	Temperature float64         `json:"temperature,omitempty"`
+	RateSummary
+}
+
+// PointSummaries returns the PointSummary of every rate, in order.
+func PointSummaries(rates []PointRate) []PointSummary {
+	out := make([]PointSummary, len(rates))
+	for i, r := range rates {
+		p := r.Point
+		out[i] = PointSummary{Point: p.Index, Dynamics: p.Dynamics, Sharpness: p.Sharpness, BatchSize: p.BatchSize,
+			Eta: p.Eta, Temperature: p.Temperature, RateSummary: r.Summary()}
+	}
+	return out
 }
 
 // WriteFit writes the fit of the sweep folder's data into dir: rates.csv,
@@ -210,7 +236,7 @@ func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, v
 		return nil, err
 	}
 	files = append(files, path)
-	rep := FitReport{Version: version, ConfigHash: sd.Hash, Config: sd.Config, RateUnit: RateUnit,
+	rep := FitReport{Version: version, ConfigHash: sd.Hash, Config: sd.Config, RateUnit: RateUnit, Points: PointSummaries(rates),
 		Y:         "−log γ, γ per unit time; lines are ordinary least squares with 95% t intervals",
 		RunsFound: len(sd.Runs), RunsTotal: len(sd.Config.Points()) * sd.Config.Runs, Relations: rels}
 	if rep.Relations == nil {

@@ -83,6 +83,9 @@ type PanelResult struct {
 	// Minimum summarises the network minimum (nil for the double well):
 	// Hessian λ_max in φ for each k of the sweep.
 	Minimum *MinimumSummary `json:"minimum,omitempty"`
+	// Points are the panel's points with their regime measures and exact
+	// references (see FitReport.Points).
+	Points []PointSummary `json:"points"`
 }
 
 // MinimumSummary is a Minimum without θ₀, with λ_max per sharpness.
@@ -237,6 +240,7 @@ func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*Minimum
 			pr.Relation = &res.Relations[i]
 		}
 	}
+	pr.Points = PointSummaries(res.Rates)
 	pr.Runs = len(res.Data.Runs)
 	for _, r := range res.Data.Runs {
 		if r.Result.Escaped {
