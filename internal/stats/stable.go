@@ -234,6 +234,11 @@ type StableFit struct {
 	Alpha    float64 `json:"alpha"`
 	Sigma    float64 `json:"sigma"`
 	Location float64 `json:"location"`
+	// AtBound says that α hit an end of the table, "lower" (ν_α above
+	// ν(0.6): α = 0.6, the sample's tails are at least that heavy) or
+	// "upper" (ν_α below ν(2): α = 2, the Gaussian); "" when α is fitted
+	// inside. A fit at the lower bound is a bound on α, not an estimate.
+	AtBound string `json:"alpha_at_bound,omitempty"`
 }
 
 // FitSymStable fits a symmetric α-stable law to x by the quantile method of
@@ -277,8 +282,17 @@ func FitSymStableSorted(s []float64) (StableFit, error) {
 	if !(iqr > 0) {
 		return StableFit{}, errors.New("stable fit: the sample's interquartile range is zero")
 	}
-	alpha := mcCullochAlpha((q95 - q05) / iqr)
-	return StableFit{Alpha: alpha, Sigma: iqr / mcCullochPhi3At(alpha), Location: q50}, nil
+	nu := (q95 - q05) / iqr
+	alpha := mcCullochAlpha(nu)
+	f := StableFit{Alpha: alpha, Sigma: iqr / mcCullochPhi3At(alpha), Location: q50}
+	t := mcCullochTable()
+	switch {
+	case nu >= t[0][0]:
+		f.AtBound = "lower"
+	case nu <= t[mcCullochLen-1][0]:
+		f.AtBound = "upper"
+	}
+	return f, nil
 }
 
 // quantileMcCulloch returns the p-quantile of the sorted sample s with order

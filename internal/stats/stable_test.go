@@ -257,3 +257,38 @@ func TestStableBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFitSymStableAtBound: samples at the exact quantiles p = (2i − 1)/(2n)
+// of laws with known ν_α: the uniform (ν = 0.9/0.5 = 1.8 < ν(2) = 2.439:
+// α = 2, the upper bound), the Cauchy (ν = tan(0.45π) = 6.31: α = 1,
+// inside) and the cube of a Cauchy variable (ν = 6.31³/1 = 252 > ν(0.6) =
+// 23.6: α = 0.6, the lower bound).
+func TestFitSymStableAtBound(t *testing.T) {
+	const n = 2000
+	sample := func(q func(p float64) float64) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = q((2*float64(i+1) - 1) / (2 * n))
+		}
+		return s
+	}
+	cauchy := func(p float64) float64 { return math.Tan(math.Pi * (p - 0.5)) }
+	for _, c := range []struct {
+		name  string
+		q     func(float64) float64
+		bound string
+		alpha float64
+	}{
+		{"uniform", func(p float64) float64 { return p - 0.5 }, "upper", 2},
+		{"cauchy", cauchy, "", 1},
+		{"cauchy cubed", func(p float64) float64 { return math.Pow(cauchy(p), 3) }, "lower", 0.6},
+	} {
+		f, err := FitSymStable(sample(c.q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.AtBound != c.bound || math.Abs(f.Alpha-c.alpha) > 0.01 {
+			t.Errorf("%s: α = %g, at bound %q; want α %g, %q", c.name, f.Alpha, f.AtBound, c.alpha, c.bound)
+		}
+	}
+}
