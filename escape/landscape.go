@@ -87,7 +87,16 @@ type LandscapeSpec struct {
 	TwoWell *TwoWellSpec `json:"twowell,omitempty"`
 }
 
+// MaxDim bounds the dimension n of an analytic landscape: the theory
+// (Theorems 1–2 of Xie, Sato & Sugiyama 2021) takes the determinants and
+// eigenvalues of dense n×n Hessians at the minimum and the col, 512 MiB
+// each at n = 2¹³. A larger dimension is refused (Validate) before
+// anything of its size is allocated.
+const MaxDim = 1 << 13
+
 // Normalize fills in the defaults so that equal landscapes encode equally.
+// A dimension outside 1..MaxDim is left for Validate to refuse, nothing of
+// its size allocated.
 func (s *LandscapeSpec) Normalize() {
 	if s.Name == TwoWellName && s.TwoWell != nil {
 		tw := *s.TwoWell
@@ -103,7 +112,7 @@ func (s *LandscapeSpec) Normalize() {
 	if s.Dim == 0 {
 		s.Dim = 1
 	}
-	if s.Name == DoubleWellName && s.Dim > 1 {
+	if s.Name == DoubleWellName && s.Dim > 1 && s.Dim <= MaxDim {
 		if s.ColRatio == 0 {
 			s.ColRatio = 1
 		}
@@ -137,8 +146,8 @@ func (s *LandscapeSpec) Validate() error {
 	if !(s.Barrier > 0) || math.IsInf(s.Barrier, 0) {
 		return FieldErrorf("landscape", "barrier", "%v: want a positive number", s.Barrier)
 	}
-	if s.Dim < 1 {
-		return FieldErrorf("landscape", "dim", "%d: want an integer ≥ 1", s.Dim)
+	if s.Dim < 1 || s.Dim > MaxDim {
+		return FieldErrorf("landscape", "dim", "%d: want an integer in 1..%d", s.Dim, MaxDim)
 	}
 	if s.Name != DoubleWellName || s.Dim == 1 {
 		if len(s.Transverse) > 0 || s.ColRatio != 0 {

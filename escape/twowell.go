@@ -56,7 +56,7 @@ func (s *TwoWellSpec) Normalize() {
 	if s.BarrierFlat == 0 {
 		s.BarrierFlat = s.Barrier
 	}
-	if s.Dim > 1 {
+	if s.Dim > 1 && s.Dim <= MaxDim { // a larger one is Validate's to refuse
 		fill := func(v []float64, def float64) []float64 {
 			if len(v) == 0 {
 				v = []float64{def}
@@ -85,8 +85,8 @@ func (s *TwoWellSpec) Validate() error {
 		}
 		return nil
 	}
-	if s.Dim < 1 {
-		return FieldErrorf("twowell", "dim", "%d: want an integer ≥ 1", s.Dim)
+	if s.Dim < 1 || s.Dim > MaxDim {
+		return FieldErrorf("twowell", "dim", "%d: want an integer in 1..%d", s.Dim, MaxDim)
 	}
 	for _, c := range []struct {
 		n string

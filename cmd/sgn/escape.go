@@ -685,8 +685,8 @@ func checkEscapeLimits(lim *limits, cfg kramers.Config, what string, workers int
 		if err != nil {
 			return usagef("%s: %v", what, err)
 		}
-		need += b
-		desc += fmt.Sprintf(" on the network %v with %d workers (dynamics %v)", net.Layers, workers, cfg.Dynamics)
+		need += b + kramers.NetworkBatchBytes(cfg, workers)
+		desc += fmt.Sprintf(" on the network %v with %d workers (dynamics %v, batch sizes %v)", net.Layers, workers, cfg.Dynamics, cfg.BatchSize)
 	}
-	return lim.checkMemory(need, desc, "lower --runs, the images (--first), --workers or the network, or avoid sgd-gaussian (it holds the N×P per-sample gradients)")
+	return lim.checkMemory(need, desc, "lower --runs, the images (--first), --batch-size, --workers or the network, or avoid sgd-gaussian (it holds the N×P per-sample gradients)")
 }

@@ -227,3 +227,30 @@ func TestCovarianceTrainRemovesNothingOnBadData(t *testing.T) {
 		t.Errorf("the refused run changed %s", pre)
 	}
 }
+
+// escape and selection: a dimension or a network batch beyond what can be
+// held is a usage error naming the flag, at once and with no output folder.
+func TestEscapeSizeBounds(t *testing.T) {
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "out")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"escape", "run", "--dynamics", "sgld", "--temperature", "0.1", "--eta", "0.01", "--dim", "1099511627776"}, "--dim 1099511627776"},
+		{[]string{"escape", "run", "--dynamics", "sgld", "--temperature", "0.1", "--eta", "0.01", "--dim", "10000000"}, "--dim 10000000"},
+		{[]string{"selection", "twowell", "run", "--dynamics", "sgld", "--dim", "1099511627776"}, "--dim 1099511627776"},
+		{[]string{"escape", "run", "--landscape", "mlp", "--dynamics", "sgd", "--eta", "0.1", "--delta", "0.05", "--batch-size", "1e12"}, "--batch-size"},
+	} {
+		code, _, errs := run(append(c.args, "--out", out, "--quiet")...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 naming %s", c.args, code, errs, c.want)
+		}
+		es, _ := os.ReadDir(out)
+		for _, e := range es {
+			if e.Name() != ".sgn.lock" { // the output folder's lock
+				t.Fatalf("%v: a refused run wrote %s in %s", c.args, e.Name(), out)
+			}
+		}
+	}
+}

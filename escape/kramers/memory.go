@@ -2,6 +2,7 @@ package kramers
 
 import (
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/sgn-project/sgn/escape"
@@ -69,6 +70,22 @@ func NetworkMemoryNeed(spec NetworkSpec, dyns []escape.Dynamics, workers int) (f
 		}
 	}
 	return 8*N*float64(spec.Layers[0]+1) + max(prep, runs), nil
+}
+
+// NetworkBatchBytes bounds the bytes the minibatches of sgd on a network
+// take beyond NetworkMemoryNeed: each worker's replica holds the B indices
+// of its minibatch (drawn with replacement, so B may exceed the samples),
+// for the largest B of cfg. It is computed in float64, so an absurd B gives
+// a huge number, not an overflow.
+func NetworkBatchBytes(cfg Config, workers int) float64 {
+	if cfg.Network == nil || !slices.Contains(cfg.Dynamics, escape.SGD) {
+		return 0
+	}
+	var b float64
+	for _, v := range cfg.BatchSize {
+		b = max(b, v)
+	}
+	return float64(max(workers, 1)) * 8 * b
 }
 
 // RunsBytes bounds the bytes the bookkeeping of cfg's runs takes: one task
