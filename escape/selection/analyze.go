@@ -84,6 +84,12 @@ type Fit struct {
 	// (1-D) over the same abscissae.
 	ExactSlope     *float64 `json:"exact_slope,omitempty"`
 	ExactIntercept *float64 `json:"exact_intercept,omitempty"`
+	// Weighting says how the points were weighted: by 1/σᵢ², σᵢ the standard
+	// error of log P(flat)/P(sharp) from its 95% interval, or equally when
+	// some point has no interval. UnweightedSlope is the ordinary
+	// least-squares slope beside it.
+	Weighting       string   `json:"weighting"`
+	UnweightedSlope *float64 `json:"unweighted_slope,omitempty"`
 	// Note names the points left out.
 	Note string `json:"note,omitempty"`
 }
@@ -110,7 +116,7 @@ func FitAll(rs []Result) []Fit {
 func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 	_, against := rs[0].Abscissa()
 	f := Fit{Dynamics: dyn, Against: against}
-	var xs, ys, ex []float64
+	var xs, ys, ex, ws []float64
 	var dropped []string
 	for _, r := range rs {
 		x, _ := r.Abscissa()
@@ -121,6 +127,10 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 		}
 		xs = append(xs, x)
 		ys = append(ys, math.Log(q))
+		// σ of log q from its 95% interval (NaN without one).
+		ci := r.Measurement.OccupancyRatioCI
+		sd := (math.Log(ci[1]) - math.Log(ci[0])) / (2 * 1.959963984540054)
+		ws = append(ws, 1/(sd*sd))
 		if r.Prediction != nil && r.Prediction.Exact != nil {
 			ex = append(ex, math.Log(*r.Prediction.Exact))
 		}
@@ -139,7 +149,22 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 		}
 	}
 	f.N = len(xs)
-	line, err := stats.FitLine(xs, ys)
+	weighted := len(ws) > 0
+	for _, w := range ws {
+		weighted = weighted && w > 0 && !math.IsInf(w, 0) && !math.IsNaN(w)
+	}
+	var line stats.LineFit
+	var err error
+	if weighted {
+		f.Weighting = "1/σ² of log P(flat)/P(sharp), σ from each point's 95% interval"
+		line, err = stats.FitLineWeighted(xs, ys, ws)
+		if ols, err := stats.FitLine(xs, ys); err == nil {
+			f.UnweightedSlope = num(ols.Slope)
+		}
+	} else {
+		f.Weighting = "equal (a point has no interval)"
+		line, err = stats.FitLine(xs, ys)
+	}
 	if err != nil {
 		f.Note = strings.TrimPrefix(f.Note+"; no line: "+err.Error(), "; ")
 		return f
