@@ -254,3 +254,21 @@ func TestEscapeSizeBounds(t *testing.T) {
 		}
 	}
 }
+
+// selection twowell run refuses a folder where a figure (or a fit) wrote
+// its fit of a sweep kept elsewhere: the fit is not overwritten.
+func TestTwowellRunRefusesAFigureFolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "fig")
+	os.MkdirAll(filepath.Join(out, "twowell"), 0o755)
+	os.WriteFile(filepath.Join(out, "selection.json"), []byte(`{"fit": "35 points"}`), 0o644)
+	code, _, errs := run("selection", "twowell", "run", "--dynamics", "sgld", "--replicas", "4", "--steps", "10", "--out", out, "--quiet")
+	if code != 1 || !strings.Contains(errs, "selection.json") {
+		t.Errorf("exit %d, %q; want exit 1 naming selection.json", code, errs)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "selection.json")); string(b) != `{"fit": "35 points"}` {
+		t.Errorf("the refused run changed selection.json: %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(out, "config.json")); err == nil {
+		t.Error("the refused run wrote config.json")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -269,8 +270,14 @@ func Merge(out string, inputs []string, version string) (sweep.MergeSummary, err
 func Read(dir string) (Data, error) { return kind.Read(dir) }
 
 // CheckFolder returns an error when dir holds another sweep than cfg (or
-// another shard) and writes nothing.
+// another shard), or the fit of a sweep kept elsewhere (selection.json
+// without config.json, as a figure or a fit writes), and writes nothing.
 func CheckFolder(dir string, cfg Config, shard sweep.Shard) error {
+	_, errFit := os.Stat(filepath.Join(dir, JSONFile))
+	_, errCfg := os.Stat(filepath.Join(dir, sweep.ConfigFile))
+	if errFit == nil && errors.Is(errCfg, os.ErrNotExist) {
+		return fmt.Errorf("%s holds %s without %s: the fit of a sweep kept elsewhere (a figure or a fit wrote it), which a sweep here would overwrite; choose another folder", dir, JSONFile, sweep.ConfigFile)
+	}
 	return kind.CheckFolder(dir, cfg, shard)
 }
 
