@@ -11,6 +11,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/workgroup"
+	"github.com/sgn-project/sgn/model"
 )
 
 // version is the program version, recorded in every output file. It is set at
@@ -63,6 +64,7 @@ func usagef(format string, args ...any) error {
 }
 
 func main() {
+	model.UseBLAS()
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, isTerminal: isTerminal(os.Stderr)}
 	os.Exit(a.main(os.Args[1:]))
 }
