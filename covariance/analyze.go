@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/eigen"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -129,7 +130,7 @@ func (s Stage) Share() (from, to float64) {
 // EigenInfo describes how the eigenbasis of H was obtained.
 type EigenInfo struct {
 	// Method names the eigensolver: the dense path of ModeFull (see
-	// eigenTop) or "Lanczos" (ModeMatFree).
+	// eigen.Top) or "Lanczos" (ModeMatFree).
 	Method string `json:"method"`
 	// Computed is the number of eigenpairs computed, Analysed the number
 	// (the largest ones) on which Σ was projected.
@@ -454,21 +455,21 @@ func fullEigenbasis(h hessian.Operator, o Options, a *Analysis, lap func(string)
 		}
 		return max(last+1, o.HeatmapK, NumTopRatios)
 	}
-	es, err := eigenTop(H, want, eigenTol)
+	es, err := eigen.Top(H, want, eigen.Tol)
 	if err != nil {
 		return nil, err
 	}
-	a.Eigen = EigenInfo{Method: es.method, Computed: P, Asymmetry: asym, MaxResidual: es.maxResidual}
+	a.Eigen = EigenInfo{Method: es.Method, Computed: P, Asymmetry: asym, MaxResidual: es.MaxResidual}
 	var tr float64
-	for _, l := range es.values {
+	for _, l := range es.Values {
 		tr += l
 	}
 	a.TraceH = &tr
 	o.progress(StageEigen, 1, 1)
 	lap("eigen")
 	return &eigenbasis{
-		lambda: es.values,
-		vecs:   func(k int) *mat.Dense { return es.vectors.Slice(0, P, 0, k).(*mat.Dense) },
+		lambda: es.Values,
+		vecs:   func(k int) *mat.Dense { return es.Vectors.Slice(0, P, 0, k).(*mat.Dense) },
 		dense:  H,
 	}, nil
 }

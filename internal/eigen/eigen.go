@@ -1,4 +1,4 @@
-package covariance
+package eigen
 
 import (
 	"errors"
@@ -12,21 +12,26 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// eigenTol is the tolerance of eigenTop's check of its eigenpairs:
-// ‖Au − λu‖ ≤ eigenTol·max|λ| and |UᵀU − I| ≤ eigenTol.
-const eigenTol = 1e-9
+// Tol is the tolerance of Top's check of its eigenpairs that the callers
+// use: ‖Au − λu‖ ≤ Tol·max|λ| and |UᵀU − I| ≤ Tol.
+const Tol = 1e-9
 
-// eigenResult holds all eigenvalues of a symmetric matrix in descending
-// order and unit eigenvectors (as columns) for the first k of them (nil
-// when k = 0).
-type eigenResult struct {
-	values      []float64
-	vectors     *mat.Dense // n×k
-	method      string
-	maxResidual float64 // max ‖Au − λu‖ over the k pairs
+// Result holds all eigenvalues of a symmetric matrix in descending order
+// and unit eigenvectors (as columns) for the first k of them.
+type Result struct {
+	// Values are all n eigenvalues, descending.
+	Values []float64
+	// Vectors is n×k, column j the unit eigenvector of Values[j]; nil when
+	// k = 0.
+	Vectors *mat.Dense
+	// Method names the path taken: inverse iteration, or dsyev when its
+	// check failed.
+	Method string
+	// MaxResidual is max ‖Au − λu‖ over the k pairs.
+	MaxResidual float64
 }
 
-// eigenTop computes all eigenvalues of the symmetric matrix a and unit
+// Top computes all eigenvalues of the symmetric matrix a and unit
 // eigenvectors for the largest ones; want(values) returns how many vectors
 // are needed, given all eigenvalues in descending order.
 //
@@ -38,14 +43,14 @@ type eigenResult struct {
 // (within 10⁻³‖T‖) re-orthogonalised against each other by modified
 // Gram–Schmidt, as in LAPACK's dstein; finally u = Q z. Every pair is
 // then checked on A itself: ‖Au − λu‖ ≤ tol·max|λ| and |UᵀU − I| ≤ tol
-// (Analyze uses eigenTol).
+// (the callers use Tol).
 // When the check fails the complete dense eigensolver (dsyev) is used
 // instead, so the result is always verified or exact.
 //
 // The complete eigensolver spends most of its time applying the QR
 // rotations to all n eigenvectors; this path costs O(n³) only in the
 // reduction and the final product, about four times less at n = 1,242.
-func eigenTop(a *mat.SymDense, want func(values []float64) int, tol float64) (*eigenResult, error) {
+func Top(a *mat.SymDense, want func(values []float64) int, tol float64) (*Result, error) {
 	n := a.SymmetricDim()
 	if n == 0 {
 		return nil, errors.New("empty matrix")
@@ -73,7 +78,7 @@ func eigenTop(a *mat.SymDense, want func(values []float64) int, tol float64) (*e
 		values[i] = d[n-1-i]
 	}
 	k := min(n, max(0, want(values)))
-	res := &eigenResult{values: values, method: "dense: dsytrd, dsterf, inverse iteration (dstein)"}
+	res := &Result{Values: values, Method: "dense: dsytrd, dsterf, inverse iteration (dstein)"}
 	if k == 0 {
 		return res, nil
 	}
@@ -84,10 +89,10 @@ func eigenTop(a *mat.SymDense, want func(values []float64) int, tol float64) (*e
 	z := tridiagonalVectors(td, te, values[:k])
 	u := mat.NewDense(n, k, nil)
 	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: n, Cols: n, Stride: n, Data: q}, z.RawMatrix(), 0, u.RawMatrix())
-	res.vectors = u
+	res.Vectors = u
 	scale := max(math.Abs(values[0]), math.Abs(values[n-1]), math.SmallestNonzeroFloat64)
 	if r, ok := checkEigenpairs(a, values[:k], u, scale, tol); ok {
-		res.maxResidual = r
+		res.MaxResidual = r
 		return res, nil
 	}
 	// Fallback: the complete eigensolver.
@@ -109,9 +114,9 @@ func eigenTop(a *mat.SymDense, want func(values []float64) int, tol float64) (*e
 			dst[j] = src[n-1-j]
 		}
 	}
-	res.vectors = u
-	res.method = "dense dsyev (inverse iteration failed its check)"
-	res.maxResidual, _ = checkEigenpairs(a, values[:k], res.vectors, scale, tol)
+	res.Vectors = u
+	res.Method = "dense dsyev (inverse iteration failed its check)"
+	res.MaxResidual, _ = checkEigenpairs(a, values[:k], res.Vectors, scale, tol)
 	return res, nil
 }
 
@@ -337,6 +342,9 @@ func tridiagonalVectors(d, e, lambda []float64) *mat.Dense {
 	}
 	return z
 }
+
+// vec views x as a BLAS vector.
+func vec(x []float64) blas64.Vector { return blas64.Vector{N: len(x), Inc: 1, Data: x} }
 
 // normalize scales x to unit 2-norm (a zero x becomes e₁).
 func normalize(x []float64) {

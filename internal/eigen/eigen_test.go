@@ -1,4 +1,4 @@
-package covariance
+package eigen
 
 import (
 	"math"
@@ -26,11 +26,11 @@ func symWithSpectrum(lambda []float64, seed uint64) *mat.SymDense {
 	return a
 }
 
-// eigenTop finds known spectra exactly, including repeated and zero
+// Top finds known spectra exactly, including repeated and zero
 // eigenvalues, a diagonal matrix (reducible tridiagonal form) and the
 // identity (one cluster), and its vectors pass the residual and
 // orthogonality checks on the fast path.
-func TestEigenTopKnownSpectra(t *testing.T) {
+func TestTopKnownSpectra(t *testing.T) {
 	clustered := []float64{4, 2, 0.3, 0.3, 0.3, 0.3, 0.3, 0.1, 1e-3, 1e-3 + 1e-12, 1e-4, 0, 0, 0, -0.05, -1}
 	for i := 0; i < 44; i++ {
 		clustered = append(clustered, 0.5*math.Sin(float64(i)))
@@ -59,31 +59,31 @@ func TestEigenTopKnownSpectra(t *testing.T) {
 		slices.Sort(sorted)
 		slices.Reverse(sorted)
 		for _, k := range []int{n, n / 2, 0} {
-			res, err := eigenTop(c.a, func([]float64) int { return k }, eigenTol)
+			res, err := Top(c.a, func([]float64) int { return k }, Tol)
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
 			scale := max(math.Abs(sorted[0]), math.Abs(sorted[n-1]))
-			for i, v := range res.values {
+			for i, v := range res.Values {
 				if math.Abs(v-sorted[i]) > 1e-13*scale {
 					t.Errorf("%s: eigenvalue %d = %v, want %v", c.name, i, v, sorted[i])
 				}
 			}
 			if k == 0 {
-				if res.vectors != nil {
+				if res.Vectors != nil {
 					t.Errorf("%s: k = 0 but vectors returned", c.name)
 				}
 				continue
 			}
-			if strings.Contains(res.method, "dsyev") {
-				t.Errorf("%s k=%d: the fast path failed its check (%s)", c.name, k, res.method)
+			if strings.Contains(res.Method, "dsyev") {
+				t.Errorf("%s k=%d: the fast path failed its check (%s)", c.name, k, res.Method)
 			}
-			r, ok := checkEigenpairs(c.a, res.values[:k], res.vectors, scale, 1e-12)
-			if !ok || r > 1e-12*scale || res.maxResidual != r {
-				t.Errorf("%s k=%d: residual %.3g (reported %.3g), check %v", c.name, k, r, res.maxResidual, ok)
+			r, ok := checkEigenpairs(c.a, res.Values[:k], res.Vectors, scale, 1e-12)
+			if !ok || r > 1e-12*scale || res.MaxResidual != r {
+				t.Errorf("%s k=%d: residual %.3g (reported %.3g), check %v", c.name, k, r, res.MaxResidual, ok)
 			}
 			var g mat.Dense
-			g.Mul(res.vectors.T(), res.vectors)
+			g.Mul(res.Vectors.T(), res.Vectors)
 			for i := 0; i < k; i++ {
 				for j := 0; j < k; j++ {
 					want := 0.0
@@ -99,8 +99,10 @@ func TestEigenTopKnownSpectra(t *testing.T) {
 	}
 }
 
-// The eigenpairs agree with gonum's complete eigensolver on a random matrix.
-func TestEigenTopMatchesDsyev(t *testing.T) {
+// The eigenpairs agree with gonum's complete eigensolver (LAPACK dsyev,
+// gonum/lapack/gonum through mat.EigenSym) on a random matrix: all
+// eigenvalues, the top 30 vectors and, asked for all, every vector.
+func TestTopMatchesDsyev(t *testing.T) {
 	const n = 80
 	r := randomMatrix(n, n, 4)
 	a := mat.NewSymDense(n, nil)
@@ -109,40 +111,55 @@ func TestEigenTopMatchesDsyev(t *testing.T) {
 			a.SetSym(i, j, r.At(i, j)+r.At(j, i))
 		}
 	}
-	res, err := eigenTop(a, func([]float64) int { return 30 }, eigenTol)
+	res, err := Top(a, func([]float64) int { return 30 }, Tol)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// With tolerance 0 the check fails and the complete solver answers.
-	fb, err := eigenTop(a, func([]float64) int { return 30 }, 0)
+	fb, err := Top(a, func([]float64) int { return 30 }, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(fb.method, "dsyev") || strings.Contains(res.method, "dsyev") {
-		t.Errorf("methods %q (tol 1e-9) and %q (tol 0)", res.method, fb.method)
+	if !strings.Contains(fb.Method, "dsyev") || strings.Contains(res.Method, "dsyev") {
+		t.Errorf("methods %q (tol 1e-9) and %q (tol 0)", res.Method, fb.Method)
 	}
 	for i := 0; i < 30; i++ {
-		if d := math.Abs(fb.values[i] - res.values[i]); d > 1e-12 {
-			t.Errorf("fallback eigenvalue %d: %v vs %v", i, fb.values[i], res.values[i])
+		if d := math.Abs(fb.Values[i] - res.Values[i]); d > 1e-12 {
+			t.Errorf("fallback eigenvalue %d: %v vs %v", i, fb.Values[i], res.Values[i])
 		}
-		if dot := mat.Dot(res.vectors.ColView(i), fb.vectors.ColView(i)); math.Abs(math.Abs(dot)-1) > 1e-10 {
+		if dot := mat.Dot(res.Vectors.ColView(i), fb.Vectors.ColView(i)); math.Abs(math.Abs(dot)-1) > 1e-10 {
 			t.Errorf("fallback eigenvector %d: |u·v| = %v", i, math.Abs(dot))
 		}
 	}
-	if fb.maxResidual > 1e-12 {
-		t.Errorf("fallback residual %v", fb.maxResidual)
+	if fb.MaxResidual > 1e-12 {
+		t.Errorf("fallback residual %v", fb.MaxResidual)
 	}
 	var es mat.EigenSym
 	es.Factorize(a, true)
 	asc := es.Values(nil)
 	var v mat.Dense
 	es.VectorsTo(&v)
+	for i := 0; i < n; i++ {
+		if d := math.Abs(res.Values[i] - asc[n-1-i]); d > 1e-12 {
+			t.Errorf("eigenvalue %d: %v vs dsyev %v", i, res.Values[i], asc[n-1-i])
+		}
+	}
+	// Every vector (as hessian.Decompose asks for) agrees with dsyev's.
+	all, err := Top(a, func([]float64) int { return n }, Tol)
+	if err != nil || strings.Contains(all.Method, "dsyev") {
+		t.Fatalf("k = n: %v, method %q", err, all.Method)
+	}
+	for i := 0; i < n; i++ {
+		if dot := mat.Dot(all.Vectors.ColView(i), v.ColView(n-1-i)); math.Abs(math.Abs(dot)-1) > 1e-10 {
+			t.Errorf("k = n: eigenvector %d: |u·v| = %v, want 1", i, math.Abs(dot))
+		}
+	}
 	for i := 0; i < 30; i++ {
-		if d := math.Abs(res.values[i] - asc[n-1-i]); d > 1e-12 {
-			t.Errorf("eigenvalue %d: %v vs dsyev %v", i, res.values[i], asc[n-1-i])
+		if d := math.Abs(res.Values[i] - asc[n-1-i]); d > 1e-12 {
+			t.Errorf("eigenvalue %d: %v vs dsyev %v", i, res.Values[i], asc[n-1-i])
 		}
 		// isolated eigenvalues: the vectors agree up to sign
-		dot := mat.Dot(res.vectors.ColView(i), v.ColView(n-1-i))
+		dot := mat.Dot(res.Vectors.ColView(i), v.ColView(n-1-i))
 		if math.Abs(math.Abs(dot)-1) > 1e-10 {
 			t.Errorf("eigenvector %d: |u·v| = %v, want 1", i, math.Abs(dot))
 		}
