@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/internal/eigen"
 )
 
 // DenseEigen is the exact eigendecomposition of an assembled symmetric
@@ -23,16 +25,22 @@ type DenseEigen struct {
 }
 
 // Decompose computes the eigenvalues (and, when vectors, the eigenvectors)
-// of A by gonum's symmetric eigensolver (LAPACK dsyev: Householder
-// tridiagonalisation and the implicit QL/QR method; Golub & Van Loan,
-// Matrix Computations, 4th ed., §8.3), its trace and max |A_ij|.
+// of A by sgn's dense symmetric eigensolver (eigen.Top: Householder
+// tridiagonalisation, the Pal–Walker–Kahan QL/QR iteration and inverse
+// iteration, every pair checked on A; Golub & Van Loan, Matrix
+// Computations, 4th ed., §8.3 and §8.2.2), its trace and max |A_ij|.
 func Decompose(a *mat.SymDense, vectors bool) (*DenseEigen, error) {
 	n := a.SymmetricDim()
-	var es mat.EigenSym
-	if !es.Factorize(a, vectors) {
-		return nil, fmt.Errorf("the dense eigendecomposition of the %d×%d matrix did not converge", n, n)
+	k := 0
+	if vectors {
+		k = n
 	}
-	d := &DenseEigen{Values: es.Values(nil)}
+	es, err := eigen.Top(a, func([]float64) int { return k }, eigen.Tol)
+	if err != nil {
+		return nil, fmt.Errorf("the dense eigendecomposition of the %d×%d matrix: %w", n, n, err)
+	}
+	d := &DenseEigen{Values: slices.Clone(es.Values)}
+	slices.Reverse(d.Values)
 	for i := 0; i < n; i++ {
 		d.Trace += a.At(i, i)
 		for j := i; j < n; j++ {
@@ -40,8 +48,11 @@ func Decompose(a *mat.SymDense, vectors bool) (*DenseEigen, error) {
 		}
 	}
 	if vectors {
+		// Column i for the i-th smallest eigenvalue.
 		d.Vectors = mat.NewDense(n, n, nil)
-		es.VectorsTo(d.Vectors)
+		for i := 0; i < n; i++ {
+			d.Vectors.SetCol(i, mat.Col(nil, n-1-i, es.Vectors))
+		}
 	}
 	return d, nil
 }

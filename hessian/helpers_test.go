@@ -55,8 +55,8 @@ func withSpectrum(vals []float64, seed uint64) *mat.SymDense {
 	return s
 }
 
-// eigen returns the exact eigen-decomposition of a (values ascending).
-func eigen(t *testing.T, a *mat.SymDense) ([]float64, *mat.Dense) {
+// exactEigen returns the exact eigen-decomposition of a (values ascending).
+func exactEigen(t *testing.T, a *mat.SymDense) ([]float64, *mat.Dense) {
 	t.Helper()
 	var es mat.EigenSym
 	if !es.Factorize(a, true) {
