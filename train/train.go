@@ -567,18 +567,7 @@ func checkState(st State, spe, batch int) error {
 // removeEarlier removes the checkpoint, log and summary of an earlier run
 // from dir and returns the names of those that were there.
 func removeEarlier(dir string) ([]string, error) {
-	var gone []string
-	for _, n := range []string{CheckpointFile, LogFile, SummaryFile} {
-		p := filepath.Join(dir, n)
-		err := os.Remove(p)
-		switch {
-		case err == nil:
-			gone = append(gone, n)
-		case !errors.Is(err, os.ErrNotExist):
-			return gone, fmt.Errorf("cannot remove the earlier run's %s: %w", p, err)
-		}
-	}
-	return gone, nil
+	return atomicfile.RemoveStale(dir, CheckpointFile, LogFile, SummaryFile)
 }
 
 // appendLog appends one JSON line. The line is written with a single write.

@@ -66,6 +66,16 @@ func checkSweepDirs(dirs []string) error {
 	return nil
 }
 
+// removed returns the callback by which a library reports the files of an
+// earlier run that it removed from dir: a line on stderr unless quiet.
+func (a *app) removed(cmd, dir string, quiet bool) func(names []string) {
+	return func(names []string) {
+		if !quiet {
+			fmt.Fprintf(a.stderr, "sgn %s: removed the earlier run's %s from %s\n", cmd, strings.Join(names, ", "), dir)
+		}
+	}
+}
+
 // removeFiles removes the named files of dir that exist (an earlier run's
 // outputs, so that a fresh run never leaves them beside its own), and says
 // so on stderr unless quiet.

@@ -78,11 +78,7 @@ func runTrain(a *app, args []string) error {
 	defer release()
 	// A fresh run starts from a clean folder; train.Run removes the earlier
 	// run's files only once every input is read and checked.
-	j.Cleaned = func(gone []string) {
-		if !*f.quiet {
-			fmt.Fprintf(a.stderr, "sgn train: removed the earlier run's %s from %s\n", strings.Join(gone, ", "), j.OutDir)
-		}
-	}
+	j.Cleaned = a.removed("train", j.OutDir, *f.quiet)
 	s := j.Settings
 	j.Started = func(m *model.MLP, trainSet, testSet *data.Set) {
 		if !*f.quiet {

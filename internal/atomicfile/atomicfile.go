@@ -1,8 +1,10 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -56,4 +58,22 @@ func WriterTo(path string, wt io.WriterTo) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})
+}
+
+// RemoveStale removes the named files of dir that exist — an earlier run's
+// outputs, so that a fresh run never leaves them beside its own — and
+// returns the names it removed. A file that cannot be removed is an error
+// naming it; one that does not exist is skipped.
+func RemoveStale(dir string, names ...string) ([]string, error) {
+	var gone []string
+	for _, n := range names {
+		err := os.Remove(filepath.Join(dir, n))
+		switch {
+		case err == nil:
+			gone = append(gone, n)
+		case !errors.Is(err, fs.ErrNotExist):
+			return gone, fmt.Errorf("cannot remove the earlier run's %s: %w", filepath.Join(dir, n), err)
+		}
+	}
+	return gone, nil
 }

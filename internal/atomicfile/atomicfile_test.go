@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,31 @@ func TestWriteMissingFolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "out.json")
 	if err := WriteBytes(path, []byte("x")); err == nil {
 		t.Fatal("no error writing into a missing folder")
+	}
+}
+
+// RemoveStale removes the files that exist, reports them in order, skips the
+// missing ones and names a file it cannot remove.
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.json", "c.csv"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone, err := RemoveStale(dir, "a.json", "b.png", "c.csv")
+	if err != nil || strings.Join(gone, ",") != "a.json,c.csv" {
+		t.Fatalf("RemoveStale = %v, %v; want [a.json c.csv]", gone, err)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 0 {
+		t.Errorf("%d files left", len(es))
+	}
+	// A non-empty folder in place of a file cannot be removed.
+	sub := filepath.Join(dir, "d")
+	if err := os.MkdirAll(filepath.Join(sub, "inner"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RemoveStale(dir, "d"); err == nil || !strings.Contains(err.Error(), sub) {
+		t.Errorf("RemoveStale of a non-empty folder: error %v, want one naming %s", err, sub)
 	}
 }
