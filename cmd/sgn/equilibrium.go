@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/model"
@@ -23,17 +24,24 @@ sgn equilibrium --checkpoint out/equilibrium/minimum.safetensors --eta 0.05 --ba
 // default is 0.
 const defaultDescend = 20000
 
-// runEquilibrium implements 'sgn equilibrium': SGD's and SGLD's
-// fluctuations around a trained minimum along the Hessian's
-// eigendirections, against the linearised predictions.
-func runEquilibrium(a *app, args []string) error {
-	if len(args) > 0 && args[0] == "escape" {
-		return runEquilibriumEscape(a, args[1:])
-	}
-	fs := a.newFlagSet("equilibrium", "equilibrium --checkpoint FILE [--first N] [--eta η] [--batch-size B] [--steps T] [flags] --out DIR", equilibriumExample)
+// equilibriumFlags are the parsed flags of 'sgn equilibrium'.
+type equilibriumFlags struct {
+	ckpt, out string
+	sel       *data.Options
+	s         equilibrium.Settings
+	decay     float64
+	set       map[string]bool
+	quiet     bool
+	lim       *limits
+}
+
+// parseEquilibriumFlags parses and checks the flags of 'sgn equilibrium'.
+func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
+	fs := a.newFlagSet("equilibrium", "equilibrium --checkpoint FILE [--first N] [--eta η] [--batch-size B] [--steps T] [flags] --out DIR\n       sgn equilibrium escape --sweep DIR [flags] --out DIR   (the displacement of network escape runs; see sgn equilibrium escape -h)", equilibriumExample)
+	f := &equilibriumFlags{}
 	ckpt := fs.String("checkpoint", "", "trained model `file` (safetensors): θ₀")
-	sel := addSelectionFlags(fs, 2000, "the loss L, H and C")
-	var s equilibrium.Settings
+	f.sel = addSelectionFlags(fs, 2000, "the loss L, H and C")
+	s := &f.s
 	fs.Float64Var(&s.Eta, "eta", equilibrium.DefaultEta, "step size η of SGD and SGLD")
 	fs.IntVar(&s.BatchSize, "batch-size", equilibrium.DefaultBatchSize, "SGD batch size B (drawn with replacement); C = Σ/B")
 	fs.IntVar(&s.Steps, "steps", equilibrium.DefaultSteps, "T, steps sampled after the burn-in")
@@ -45,36 +53,38 @@ func runEquilibrium(a *app, args []string) error {
 	deprecatedFlag(fs, a.stderr, "equilibrium", "sgld-d", "temperature")
 	fs.IntVar(&s.Batches, "batches", equilibrium.DefaultBatches, "number of batch means of the 95% intervals")
 	fs.IntVar(&s.Descend, "descend", defaultDescend, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring, θ₀ is where they end (0: measure at the checkpoint; the default is 0 from a checkpoint written by sgn minimum)")
-	decay := fs.Float64("weight-decay", 0, "λ of the loss CE + (λ/2)‖θ‖² the dynamics follow (default: the checkpoint's, when sgn minimum wrote it, else 0)")
+	fs.Float64Var(&f.decay, "weight-decay", 0, "λ of the loss CE + (λ/2)‖θ‖² the dynamics follow (default: the checkpoint's, when sgn minimum wrote it, else 0)")
 	fs.IntVar(&s.Snapshots, "snapshots", equilibrium.DefaultSnapshots, "points along each chain where λᵢ(t) and cᵢ(t) are measured for the quasi-static prediction")
 	fs.StringVar(&s.Center, "center", equilibrium.CenterGD, "measure θ − θ_GD(t), θ_GD the noise-free gradient-descent path from θ₀ computed once (gd: the noise-driven displacement), or θ − θ₀ (theta0)")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of minibatches, SGLD noise and the bulk sample")
 	workers := workersFlag(fs, "the chains (SGD and SGLD run concurrently from 2 on) and the Hessian and gradient passes")
 	out := fs.String("out", "", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	lim := limitFlags(fs, "buffers (the Hessian's cached passes and eigenbasis, the chains' Steps/Every projections)")
+	f.lim = limitFlags(fs, "buffers (the Hessian's cached passes and eigenbasis, the chains' Steps/Every projections)")
 	if err := parseFlags(fs, args, false); err != nil {
-		return err
+		return nil, err
 	}
-	set := flagsSet(fs)
+	f.ckpt, f.out, f.quiet, f.set = *ckpt, *out, *quiet, flagsSet(fs)
 	if err := checkWorkers(*workers); err != nil {
-		return err
+		return nil, err
 	}
-	if err := lim.parse(); err != nil {
-		return err
+	if err := f.lim.parse(); err != nil {
+		return nil, err
 	}
 	s.Workers = *workers
 	switch {
 	case *ckpt == "":
-		return usagef("--checkpoint FILE is required (see -h)")
+		return nil, usagef("--checkpoint FILE is required (see -h)")
 	case *out == "":
-		return usagef("--out DIR is required (see -h)")
-	case set["temperature"] && !(s.D > 0):
-		return usagef("--temperature %v: want a positive number", s.D)
+		return nil, usagef("--out DIR is required (see -h)")
+	case f.set["temperature"] && !(s.D > 0):
+		return nil, usagef("--temperature %v: want a positive number", s.D)
 	case s.Bulk < -1:
-		return usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
-	case set["bulk"] && s.Bulk == 0:
+		return nil, usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
+	case f.set["bulk"] && s.Bulk == 0:
 		s.Bulk = -1 // --bulk 0 means none, as -1 does
+	case f.set["weight-decay"] && !(f.decay >= 0 && !math.IsInf(f.decay, 0)):
+		return nil, usagef("--weight-decay %v: want a non-negative number", f.decay)
 	}
 	// Settings.Normalized reads 0 as "the default": a 0 given on the
 	// command line is refused rather than silently replaced.
@@ -83,37 +93,48 @@ func runEquilibrium(a *app, args []string) error {
 		zero bool
 	}{{"eta", s.Eta == 0}, {"batch-size", s.BatchSize == 0}, {"steps", s.Steps == 0}, {"burn-in", s.BurnIn == 0},
 		{"every", s.Every == 0}, {"top-k", s.TopK == 0}, {"batches", s.Batches == 0}, {"snapshots", s.Snapshots == 0}} {
-		if set[z.name] && z.zero {
-			return usagef("--%s 0: want a positive number (leave the flag out for its default)", z.name)
+		if f.set[z.name] && z.zero {
+			return nil, usagef("--%s 0: want a positive number (leave the flag out for its default)", z.name)
 		}
 	}
+	return f, nil
+}
 
-	if set["weight-decay"] && !(*decay >= 0 && !math.IsInf(*decay, 0)) {
-		return usagef("--weight-decay %v: want a non-negative number", *decay)
+// runEquilibrium implements 'sgn equilibrium' (equilibrium.Run): SGD's and
+// SGLD's fluctuations around a trained minimum along the Hessian's
+// eigendirections, against the linearised predictions; and its subcommand
+// 'sgn equilibrium escape'.
+func runEquilibrium(a *app, args []string) error {
+	if len(args) > 0 && args[0] == "escape" {
+		return runEquilibriumEscape(a, args[1:])
 	}
-	m, meta, err := lim.loadCheckpoint(*ckpt)
+	f, err := parseEquilibriumFlags(a, args)
+	if err != nil {
+		return err
+	}
+	m, meta, err := f.lim.loadCheckpoint(f.ckpt)
 	if err != nil {
 		return err
 	}
 	// A checkpoint written by sgn minimum records its weight decay: it is
 	// a minimum of that loss, so no descent and the same loss by default.
 	if d, ok := meta.Metrics["weight_decay"]; ok && d > 0 {
-		if !set["weight-decay"] {
-			*decay = d
+		if !f.set["weight-decay"] {
+			f.decay = d
 		}
-		if !set["descend"] {
-			s.Descend = 0
+		if !f.set["descend"] {
+			f.s.Descend = 0
 		}
 	}
-	o, err := selectionFor(*sel, set["first"], meta)
+	o, err := selectionFor(*f.sel, f.set["first"], meta)
 	if err != nil {
 		return err
 	}
-	s = s.Normalized()
-	if !*quiet {
+	s := f.s.Normalized()
+	if !f.quiet {
 		fmt.Fprintf(a.stderr, "sgn equilibrium: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
 	}
-	ds, err := loadSelection(o, m, *ckpt)
+	ds, err := loadSelection(o, m, f.ckpt)
 	if err != nil {
 		return err
 	}
@@ -124,41 +145,20 @@ func runEquilibrium(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := lim.checkMemory(need, fmt.Sprintf("--steps %d --every %d with --top-k %d on P = %d and %d samples", s.Steps, s.Every, s.TopK, m.NumParams(), ds.N),
+	if err := f.lim.checkMemory(need, fmt.Sprintf("--steps %d --every %d with --top-k %d on P = %d and %d samples", s.Steps, s.Every, s.TopK, m.NumParams(), ds.N),
 		"lower --steps, raise --every, or lower --top-k, --bulk or --first"); err != nil {
 		return err
 	}
-	release, err := claimOut(*out)
+	release, err := claimOut(f.out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	// Everything is checked: an earlier run's files go before this one
-	// computes, so a run stopped half-way never leaves a mix of two.
-	if err := a.removeFiles("equilibrium", *out, *quiet, equilibrium.JSONFile, equilibrium.CSVFile,
-		equilibrium.FigureBase+".png", equilibrium.FigureBase+".svg"); err != nil {
-		return err
-	}
-
-	var bar *progress
-	stage := ""
-	prog := func(st string, done, total int) {
-		if st != stage {
-			bar.Done()
-			stage = st
-			bar = a.newProgress("sgn equilibrium: "+st, total, *quiet)
-		}
-		bar.Update(done, "")
-	}
-	net := &equilibrium.Network{Model: m, Data: model.Batch{X: ds.X, Y: ds.Y}, Decay: *decay, Workers: s.Workers}
-	rep, err := equilibrium.Measure(net, m.Theta, s, prog)
-	bar.Done()
+	prog, end := a.stageProgress("sgn equilibrium: ", f.quiet, nil)
+	rep, err := equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: f.ckpt, Data: ds, Decay: f.decay, Settings: s, OutDir: f.out,
+		Version: version, Command: append([]string{"sgn", "equilibrium"}, args...), Progress: prog, Removed: a.removed("equilibrium", f.out, f.quiet)})
+	end()
 	if err != nil {
-		return fmt.Errorf("checkpoint %s on %s: %w", *ckpt, ds.Selection, err)
-	}
-	rep.Version, rep.Command, rep.Source, rep.Model, rep.Data = version, append([]string{"sgn", "equilibrium"}, args...), *ckpt, meta, ds.Selected()
-	rep.Minimum.WeightDecay = *decay
-	if err := rep.Write(*out); err != nil {
 		return err
 	}
 	return rep.WriteText(a.stdout)
@@ -233,32 +233,12 @@ func runEquilibriumEscape(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	var bar *progress
-	stage := ""
-	var cleanErr error
-	rep, err := equilibrium.MeasureEscape(*dir, *mnist, points, *runs, *topK, *workers, func(st string, done, total int) {
-		if stage == "" {
-			// The sweep has been read and checked: an earlier run's files
-			// go before this one computes.
-			cleanErr = a.removeFiles("equilibrium escape", *out, *quiet, equilibrium.EscapeJSONFile,
-				equilibrium.EscapeFigureBase+".png", equilibrium.EscapeFigureBase+".svg")
-		}
-		if st != stage {
-			bar.Done()
-			stage = st
-			bar = a.newProgress("sgn equilibrium escape: "+st, total, *quiet)
-		}
-		bar.Update(done, "")
-	})
-	bar.Done()
-	if err == nil {
-		err = cleanErr
-	}
+	prog, end := a.stageProgress("sgn equilibrium escape: ", *quiet, nil)
+	rep, err := equilibrium.RunEscape(equilibrium.EscapeJob{Sweep: *dir, MNIST: *mnist, Points: points, Runs: *runs, TopK: *topK,
+		Workers: *workers, OutDir: *out, Version: version, Command: append([]string{"sgn", "equilibrium", "escape"}, args...),
+		Progress: prog, Removed: a.removed("equilibrium escape", *out, *quiet)})
+	end()
 	if err != nil {
-		return err
-	}
-	rep.Version, rep.Command = version, append([]string{"sgn", "equilibrium", "escape"}, args...)
-	if err := rep.WriteEscape(*out); err != nil {
 		return err
 	}
 	for _, ep := range rep.Points {

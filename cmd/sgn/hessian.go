@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -88,24 +87,12 @@ func runHessian(a *app, args []string) error {
 	if !*f.quiet {
 		fmt.Fprintf(a.stderr, "sgn hessian: loading MNIST %s (pool %d)\n", sel.Split, sel.Pool)
 	}
-	update, end := a.stageProgress(*f.quiet, map[string]string{analysis.StageFull: "columns"})
-	o.Progress = update
+	update, end := a.stageProgress("", *f.quiet, map[string]string{analysis.StageFull: "columns"})
+	o.Progress, o.Removed = update, a.removed("hessian", *f.out, *f.quiet)
 	rep, err := analysis.Run(m, meta, *f.checkpoint, sel, o)
 	end()
 	if err != nil {
 		return hessError(err)
-	}
-	// An earlier run's outputs that this run did not write (its density
-	// figures, its matrix) never stay beside this run's hessian.json; they
-	// go only once this run has succeeded, so bad input loses nothing.
-	var stale []string
-	for _, n := range []string{analysis.MatrixFile, analysis.VectorsFile, analysis.DensityCSV, analysis.DensityBase + ".png", analysis.DensityBase + ".svg", analysis.SpectrumBase + ".png", analysis.SpectrumBase + ".svg"} {
-		if !slices.Contains(rep.Files, n) {
-			stale = append(stale, n)
-		}
-	}
-	if err := a.removeFiles("hessian", *f.out, *f.quiet, stale...); err != nil {
-		return err
 	}
 	if l := rep.Lanczos; l != nil && !l.Converged && !*f.quiet {
 		fmt.Fprintf(a.stderr, "sgn hessian: warning: Lanczos stopped at --max-iterations %d before every residual reached --tol %g; see the residuals\n", l.MaxIter, l.Tol)

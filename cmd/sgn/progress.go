@@ -80,14 +80,15 @@ func (p *progress) Done() {
 
 // stageProgress returns a callback for a library's staged progress — one
 // report per stage, started at the stage's first call — and a function that
-// ends the last report. extra is the text shown beside a stage's counts.
-func (a *app) stageProgress(quiet bool, extra map[string]string) (update func(stage string, done, total int), end func()) {
+// ends the last report. A report is labelled prefix and the stage; extra is
+// the text shown beside a stage's counts.
+func (a *app) stageProgress(prefix string, quiet bool, extra map[string]string) (update func(stage string, done, total int), end func()) {
 	var cur string
 	var p *progress
 	update = func(stage string, done, total int) {
 		if p == nil || stage != cur {
 			p.Done()
-			cur, p = stage, a.newProgress(stage, total, quiet)
+			cur, p = stage, a.newProgress(prefix+stage, total, quiet)
 		}
 		p.Update(done, extra[stage])
 	}

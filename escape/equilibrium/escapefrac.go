@@ -68,6 +68,12 @@ type EscapeReport struct {
 // come from the MNIST folder mnist (empty: data.Load's lookup); they must
 // be the images the sweep's minimum was prepared on.
 func MeasureEscape(dir, mnist string, points []int, runs, topK, workers int, progress Progress) (*EscapeReport, error) {
+	return measureEscape(dir, mnist, points, runs, topK, workers, progress, nil)
+}
+
+// measureEscape is MeasureEscape calling ready, if not nil, once the sweep,
+// its minimum and the images are read and checked, before the measurement.
+func measureEscape(dir, mnist string, points []int, runs, topK, workers int, progress Progress, ready func() error) (*EscapeReport, error) {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -95,6 +101,11 @@ func MeasureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 	P := m.NumParams()
 	if topK < 1 || topK > P {
 		return nil, fmt.Errorf("top-k %d: want 1..%d (the network's parameters)", topK, P)
+	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			return nil, err
+		}
 	}
 	net := &Network{Model: m, Data: model.Batch{X: set.X, Y: set.Y}, Workers: workers}
 	var scratch Report

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/sgn-project/sgn/data"
@@ -76,6 +77,9 @@ type Options struct {
 	// Progress, if not nil, is called with a stage (Stage*), the units done
 	// and the total.
 	Progress func(stage string, done, total int)
+	// Removed, if not nil, is told the names of an earlier run's outputs
+	// that this run did not write and removed from OutDir.
+	Removed func(names []string)
 }
 
 // OptionError reports an option that does not fit the model. Field is the
@@ -198,7 +202,8 @@ func nominalSamples(sel data.Options) int {
 // the exact Hessian of the mean cross-entropy at the checkpoint's θ
 // (model.Hessian, Pearlmutter's R-operator), runs the stages o asks for and
 // writes hessian.json, the figures and (SaveMatrix) hessian.safetensors in
-// o.OutDir. checkpoint is the file m and meta were loaded from. Options
+// o.OutDir, then removes an earlier run's outputs it did not write (told
+// to o.Removed). checkpoint is the file m and meta were loaded from. Options
 // that do not fit the model are reported before any data is loaded, as an
 // *OptionError or a *MemoryError (options whose buffers, estimated first,
 // need more than MaxMemory bytes).
@@ -231,6 +236,22 @@ func Run(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Op
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(o.OutDir, JSONFile), append(js, '\n')); err != nil {
 		return nil, err
+	}
+	// An earlier run's outputs that this run did not write (its density
+	// figures, its matrix) never stay beside this run's hessian.json; they
+	// go only once this run has succeeded, so bad input loses nothing.
+	var stale []string
+	for _, n := range []string{MatrixFile, VectorsFile, DensityCSV, DensityBase + ".png", DensityBase + ".svg", SpectrumBase + ".png", SpectrumBase + ".svg"} {
+		if !slices.Contains(rep.Files, n) {
+			stale = append(stale, n)
+		}
+	}
+	gone, err := atomicfile.RemoveStale(o.OutDir, stale...)
+	if err != nil {
+		return nil, err
+	}
+	if len(gone) > 0 && o.Removed != nil {
+		o.Removed(gone)
 	}
 	return rep, nil
 }
