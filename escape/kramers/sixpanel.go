@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -267,6 +268,41 @@ func PanelTitle(p PanelResult) string {
 	return t
 }
 
+// addCVLabels writes "CV x" below each point of the panel's first series:
+// the coefficient of variation of its escape steps (escape.EscapeTimeCV),
+// 1 for Kramers' exponential escape (Kramers 1940).
+func addCVLabels(pl *plot.Plot, p PanelResult) error {
+	cv := map[int]*float64{}
+	for _, q := range p.Points {
+		cv[q.Point] = q.EscapeTimeCV
+	}
+	if p.Relation == nil || len(p.Relation.Series) == 0 {
+		return nil
+	}
+	s := p.Relation.Series[0]
+	var xys plotter.XYs
+	var text []string
+	for j, i := range s.Points {
+		if c := cv[i]; c != nil && j < len(s.X) && j < len(s.YLo) {
+			xys = append(xys, plotter.XY{X: s.X[j], Y: s.YLo[j]})
+			text = append(text, fmt.Sprintf("CV %.2f", *c))
+		}
+	}
+	if len(xys) == 0 {
+		return nil
+	}
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: text})
+	if err != nil {
+		return err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].Font.Size = vg.Points(8)
+		l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YTop
+	}
+	pl.Add(l)
+	return nil
+}
+
 // DrawPanels draws the panels' relations (points with 95% error bars, the
 // fitted line and, where the theory applies, Theorem 2's lines) as a grid
 // of three columns into stem.png and stem.svg, each written atomically.
@@ -290,6 +326,9 @@ func DrawPanels(panels []PanelResult, stem string) error {
 			pl = fig.Plot
 			pl.Legend = fig.Legend
 			pl.Legend.Top, pl.Legend.Left = true, true
+			if err := addCVLabels(pl, p); err != nil {
+				return err
+			}
 		} else {
 			pl = plot.New()
 		}
