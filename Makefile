@@ -5,7 +5,7 @@
 #   make test                  vet + all tests (under 10 minutes on 2 cores)
 #   make bench [BLAS=openblas] the benchmarks the issues name
 #   make figure                the C = H/B figure, end to end, into out/cvh/
-#   make escape-figure         the six-panel escape figure into out/escape-figure/
+#   make escape-figure         the nine-panel escape figure into out/escape-figure/
 #   make minimum               the true minimum the claims are judged at: out/equilibrium/minimum.safetensors
 #   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
 #   make selection-figure      minima selection: two valleys, and which minima SGD reaches, into out/selection/
@@ -95,8 +95,9 @@ figure: build
 	@test -f out/figure-model/summary.json || bin/sgn train --preset figure --out out/figure-model --quiet
 	bin/sgn covariance --checkpoint out/figure-model/model.safetensors --first 2000 --batch-size 64 --out out/cvh --quiet
 
-# The escape figure: six builtin sweeps (an MLP on MNIST under minibatch SGD;
-# the double well under the SGD diffusion), fitted and drawn into
+# The escape figure: nine builtin sweeps (an MLP on MNIST under minibatch SGD;
+# the double well under the |H| diffusion; the two-well under its positive
+# finite-sum noise), fitted and drawn into
 # out/escape-figure/escape-figure.png/.svg and figure.json. Resumable.
 escape-figure: build
 	bin/sgn escape figure --out out/escape-figure --workers 2 --quiet
