@@ -98,6 +98,12 @@ const MaxDim = 1 << 13
 // A dimension outside 1..MaxDim is left for Validate to refuse, nothing of
 // its size allocated.
 func (s *LandscapeSpec) Normalize() {
+	if s.Name == TwoWellName && s.TwoWell == nil {
+		// A twowell named without its shape takes TwoWell's defaults with
+		// the spec's dim and barrier (what `escape run --landscape twowell`
+		// gives).
+		s.TwoWell = &TwoWellSpec{Dim: s.Dim, Barrier: s.Barrier}
+	}
 	if s.Name == TwoWellName && s.TwoWell != nil {
 		tw := *s.TwoWell
 		tw.Normalize()

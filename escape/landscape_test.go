@@ -190,7 +190,7 @@ func TestLandscapeErrors(t *testing.T) {
 		{LandscapeSpec{Name: DoubleWellName, Barrier: 1, Dim: 2, ColRatio: -1}, 1},
 		{LandscapeSpec{Name: StyblinskiTangName, Barrier: 1, Transverse: []float64{1}}, 1},
 		{LandscapeSpec{Name: DoubleWellName, Barrier: 1, Dim: -1}, 1},
-		{LandscapeSpec{Name: TwoWellName, Barrier: 1}, 1},
+		{LandscapeSpec{Name: TwoWellName, Barrier: -1}, 1},
 		{LandscapeSpec{Name: DoubleWellName, Barrier: 1, TwoWell: &TwoWellSpec{}}, 1},
 		{LandscapeSpec{Name: TwoWellName, Barrier: 2, TwoWell: &TwoWellSpec{Barrier: 1}}, 1},
 		{LandscapeSpec{Name: TwoWellName, Dim: 2, TwoWell: &TwoWellSpec{}}, 1},

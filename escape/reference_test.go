@@ -90,3 +90,19 @@ func TestExactReferenceTwoWell(t *testing.T) {
 		t.Error("sgd-diffusion-finite-sum on the doublewell: no error")
 	}
 }
+
+// A twowell named without its shape takes TwoWell's defaults with the
+// spec's dim and barrier, as escape run --landscape twowell gives it.
+func TestTwoWellWithoutShape(t *testing.T) {
+	spec := LandscapeSpec{Name: TwoWellName, Barrier: 0.5}
+	spec.Normalize()
+	if err := spec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if spec.TwoWell == nil || spec.TwoWell.Barrier != 0.5 || spec.TwoWell.Dim != 1 || spec.TwoWell.Sharpness != 2 {
+		t.Fatalf("normalized twowell %+v", spec.TwoWell)
+	}
+	if _, err := NewLandscape(spec, 1); err != nil {
+		t.Fatal(err)
+	}
+}
