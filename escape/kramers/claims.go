@@ -2,7 +2,6 @@ package kramers
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -65,7 +64,7 @@ const (
 func ReadFit(dir string) (*FitReport, error) {
 	path := filepath.Join(dir, FitFile)
 	var r FitReport
-	if err := readJSON(path, &r); err != nil {
+	if err := report.ReadObject(path, &r); err != nil {
 		return nil, err
 	}
 	if r.Relations == nil {
@@ -79,33 +78,13 @@ func ReadFit(dir string) (*FitReport, error) {
 func ReadFigure(dir string) (*FigureReport, error) {
 	path := filepath.Join(dir, FigureFile)
 	var r FigureReport
-	if err := readJSON(path, &r); err != nil {
+	if err := report.ReadObject(path, &r); err != nil {
 		return nil, err
 	}
 	if r.Panels == nil {
 		return nil, fmt.Errorf("%s is not the escape figure's report: no panels", path)
 	}
 	return &r, nil
-}
-
-// readJSON decodes the JSON object at path into v; null or a non-object is
-// an error naming the file.
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var probe any
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if _, ok := probe.(map[string]any); !ok {
-		return fmt.Errorf("%s: not a JSON object", path)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }
 
 // Claims judges the Kramers claims of Xie et al. (2021) from dir: Theorem 1

@@ -1,7 +1,6 @@
 package selection
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,20 +21,9 @@ const statementTwoValley = "SGD prefers the flat of two valleys exponentially in
 // report (null, a list, wrong types, no fits) is an error naming it.
 func ReadReport(dir string) (*Report, error) {
 	path := filepath.Join(dir, JSONFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var probe any
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if _, ok := probe.(map[string]any); !ok {
-		return nil, fmt.Errorf("%s: not a JSON object", path)
-	}
 	var r Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := report.ReadObject(path, &r); err != nil {
+		return nil, err
 	}
 	if r.Fits == nil {
 		return nil, fmt.Errorf("%s is not a selection report: no fits", path)

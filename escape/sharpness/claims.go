@@ -1,7 +1,6 @@
 package sharpness
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,20 +19,9 @@ const statementNetworks = "On networks, SGD with a smaller η/B finds sharper mi
 // (null, a list, wrong types, no fits) is an error naming it.
 func ReadAnalysis(dir string) (*Analysis, error) {
 	path := filepath.Join(dir, ResultFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var probe any
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if _, ok := probe.(map[string]any); !ok {
-		return nil, fmt.Errorf("%s: not a JSON object", path)
-	}
 	var a Analysis
-	if err := json.Unmarshal(b, &a); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := report.ReadObject(path, &a); err != nil {
+		return nil, err
 	}
 	if a.Fits == nil {
 		return nil, fmt.Errorf("%s is not a sharpness analysis: no fits", path)
