@@ -142,7 +142,7 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"escape", "swep"}, "(did you mean sweep?)"},
 		{[]string{"selection", "twowel"}, `unknown setting "twowel" (did you mean twowell?)`},
 		{[]string{"selection", "twowell", "figur"}, "(did you mean figure?)"},
-		{[]string{"selection", "networks", "confg"}, "(did you mean config?)"},
+		{[]string{"selection", "networks", "confg"}, "(did you mean configs?)"},
 		{[]string{"data", "exprt"}, "(did you mean export?)"},
 		{[]string{"hessian", "--top-kk", "3"}, "unknown flag --top-kk (did you mean --top-k?)"},
 		{[]string{"hessian", "-chekpoint", "x"}, "unknown flag --chekpoint (did you mean --checkpoint?)"},

@@ -1,60 +1,17 @@
 package main
 
-import (
-	"errors"
-	"flag"
-	"fmt"
-
-	"github.com/sgn-project/sgn/data"
-	"github.com/sgn-project/sgn/model"
-)
-
-// addSelectionFlags registers the data-selection flags shared by the
-// analysis commands (--mnist, --split, --first, --random, --data-seed) and
-// returns the options they fill. what says what the samples are used for.
-func addSelectionFlags(fs *flag.FlagSet, first int, what string) *data.Options {
-	o := &data.Options{}
-	fs.StringVar(&o.Dir, "mnist", "", "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
-	fs.StringVar(&o.Split, "split", "train", "MNIST split: train or test")
-	fs.IntVar(&o.First, "first", first, what+" over the first `N` images of the split (0: all)")
-	fs.IntVar(&o.Random, "random", 0, "instead of --first, `N` images drawn at random without replacement")
-	fs.Uint64Var(&o.Seed, "data-seed", 1, "seed of the --random selection")
-	return o
-}
-
-// selectionFor completes o for the checkpoint's preprocessing (its pool;
-// --random replaces the default --first) and validates it: errors are usage
-// errors naming the flag.
-func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (data.Options, error) {
-	if o.Random > 0 && !firstSet {
-		o.First = 0
-	}
-	o.Pool = meta.Pool
-	if err := o.Validate(); err != nil {
-		return o, selectionUsage(err)
-	}
-	return o, nil
-}
-
-// selectionUsage returns err as a usage error; a data.FieldError names the
-// flag of the field (the flags are spelled as data names the fields).
-func selectionUsage(err error) error {
-	var fe *data.FieldError
-	if errors.As(err, &fe) {
-		return usagef("--%s %s", fe.Field, fe.Detail)
-	}
-	return usagef("%v", err)
-}
-
-// loadSelection loads the samples o and checks that they fit the model of
-// checkpoint ckpt.
-func loadSelection(o data.Options, m *model.MLP, ckpt string) (*data.Set, error) {
-	s, err := data.Load(o)
-	if err != nil {
-		return nil, err
-	}
-	if s.D != m.InputDim() {
-		return nil, fmt.Errorf("checkpoint %s expects %d features per image (layers %v) but the data pooled by %d have %d", ckpt, m.InputDim(), m.Layers, s.Pool, s.D)
-	}
-	return s, nil
+// runSelection implements 'sgn selection': does SGD select flat minima?
+// Each setting of the experiment is a subcommand.
+func runSelection(a *app, args []string) error {
+	return group{
+		path: "selection",
+		noun: "setting",
+		about: `Minima selection: does SGD favour flat minima, and how strongly, against batch
+size and learning rate (Xie, Sato & Sugiyama, ICLR 2021)?`,
+		example: "sgn selection twowell figure --out out/selection",
+		subs: []subcommand{
+			{"twowell", "long trajectories between a sharp and a flat valley of an analytic landscape: occupancy ratio and rates against Theorems 1 and 2", twowellFamily.run},
+			{"networks", "training sweeps over (B, η) on MNIST: the sharpness of the minima reached", networksFamily.run},
+		},
+	}.run(a, args)
 }

@@ -32,6 +32,17 @@ func TestSelectionCommands(t *testing.T) {
 	if code, msg := runSgn("selection", "twowell", "merge", sw+"-shard-0", sw+"-shard-1", "--out", sw); code != 0 || !strings.Contains(msg, "12 of 12 replicas") {
 		t.Fatalf("merge: exit %d: %s", code, msg)
 	}
+	// --shards N names the same folders, OUT-shard-0 … OUT-shard-(N−1);
+	// with folders listed too it is a usage error.
+	if code, msg := runSgn("selection", "twowell", "merge", "--shards", "2", "--out", sw); code != 0 || !strings.Contains(msg, "merged 2 folders") || !strings.Contains(msg, "12 of 12 replicas") {
+		t.Fatalf("merge --shards 2: exit %d: %s", code, msg)
+	}
+	if code, msg := runSgn("selection", "twowell", "merge", "--shards", "2", sw+"-shard-0", "--out", sw); code != 2 || !strings.Contains(msg, "--shards") {
+		t.Errorf("merge --shards with a folder: exit %d: %s", code, msg)
+	}
+	if code, msg := runSgn("selection", "twowell", "merge", "--shards", "3", "--out", sw); code != 1 || !strings.Contains(msg, sw+"-shard-2") {
+		t.Errorf("merge --shards 3 of 2: exit %d: %s", code, msg)
+	}
 	if code, msg := runSgn("selection", "twowell", "fit", sw); code != 0 || !strings.Contains(msg, "fit sgd:") {
 		t.Fatalf("fit: exit %d: %s", code, msg)
 	}

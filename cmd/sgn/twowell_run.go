@@ -1,0 +1,128 @@
+package main
+
+import (
+	"flag"
+
+	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/selection"
+	"github.com/sgn-project/sgn/internal/sweep"
+)
+
+// landscapeFlags registers the twowell flags on fs.
+func landscapeFlags(fs *flag.FlagSet, s *escape.TwoWellSpec) (ts, tf, tc *floatList) {
+	fs.IntVar(&s.Dim, "dim", 1, "dimension n (θ₁ is the escape coordinate)")
+	fs.Float64Var(&s.Sharpness, "sharpness", 2, "k = h₁/h₂ ≥ 1: the sharp valley's curvature over the flat one's, along θ₁")
+	fs.Float64Var(&s.HFlat, "h-flat", 1, "h₂: the flat valley's curvature along θ₁")
+	fs.Float64Var(&s.HCol, "h-col", 0, "|h_b| ≤ h₂: minus the col's curvature along θ₁ (default h₂/2)")
+	fs.Float64Var(&s.Barrier, "barrier", 0.02, "ΔL₁ = L(col) − L(sharp minimum)")
+	fs.Float64Var(&s.BarrierFlat, "barrier-flat", 0, "ΔL₂ = L(col) − L(flat minimum) (default: --barrier)")
+	ts, tf, tc = &floatList{}, &floatList{}, &floatList{}
+	fs.Var(ts, "transverse-sharp", "dim > 1: curvatures of θ₂…θₙ at the sharp minimum, comma-separated (one value: all; default k·h₂)")
+	fs.Var(tf, "transverse-flat", "dim > 1: the same at the flat minimum (default h₂)")
+	fs.Var(tc, "transverse-col", "dim > 1: the same at the col (default h₂)")
+	return
+}
+
+// twowellRunFields maps the configuration fields that the flags of 'sgn
+// selection twowell run' set (selection.Config and Spec) to the flags, for
+// fieldFlagError.
+var twowellRunFields = map[string]string{
+	"dim": "dim", "sharpness": "sharpness", "h_flat": "h-flat", "h_col": "h-col", "barrier": "barrier",
+	"barrier_flat": "barrier-flat", "transverse_sharp": "transverse-sharp", "transverse_flat": "transverse-flat",
+	"transverse_col": "transverse-col", "eta": "eta", "temperature": "temperature", "batch_size": "batch-size",
+	"replicas": "replicas", "steps": "steps", "burn_in": "burn-in",
+}
+
+// runSelectionRun implements 'sgn selection run'.
+func runSelectionRun(a *app, args []string) error {
+	fs := a.newFlagSet("selection twowell run",
+		"selection twowell run --dynamics sgld|sgd-diffusion-finite-sum|sgd|sgd-diffusion-abs-h [--temperature D | --batch-size B] [--eta η] [landscape flags] [--replicas R] [--steps S] [--burn-in N] --out DIR",
+		`sgn selection twowell run --dynamics sgld --barrier 0.02 --temperature 0.004 --eta 0.05 --out out/sel-sgld
+sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.05 --replicas 16 --steps 4000000 --out out/sel-sgd`)
+	var spec escape.TwoWellSpec
+	ts, tf, tc := landscapeFlags(fs, &spec)
+	dyn := fs.String("dynamics", "", "sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion-finite-sum (Gaussian noise of covariance η²S(θ)/B, S ≈ H near the minima, never 0), sgd (minibatch SGD on the finite sum), or sgd-diffusion-abs-h (noise η²|H(θ)|/B) (required)")
+	temp := fs.Float64("temperature", 0.004, "SGLD diffusion D (sgld only)")
+	eta := fs.Float64("eta", 0.05, "learning rate η")
+	batch := fs.Float64("batch-size", 1, "batch size B (SGD kinds; sgd: an integer)")
+	replicas := fs.Int("replicas", 16, "independent trajectories (at least 2: the occupancy interval comes from their spread)")
+	steps := fs.Int64("steps", 4_000_000, "measured steps per trajectory")
+	burnIn := fs.Int64("burn-in", 200_000, "steps before the measured ones")
+	seed := fs.Uint64("seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
+	workers := workersFlag(fs, "replicas in parallel")
+	out := fs.String("out", "", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg (a figure from two points on; one point is the table printed and selection.csv)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	var lim limits
+	lim.memoryFlag(fs, "replicas' bookkeeping (a task, then a record read back, per replica)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	set := flagsSet(fs)
+	if *out == "" {
+		return usagef("--out DIR is required (see -h)")
+	}
+	if *dyn == "" {
+		return usagef("--dynamics is required: sgld, sgd-diffusion-finite-sum, sgd or sgd-diffusion-abs-h")
+	}
+	// The flags whose 0 means "the default" refuse an explicit 0.
+	for _, c := range []struct {
+		d     domain
+		names []string
+	}{
+		{positive, []string{"sharpness", "h-flat", "h-col", "barrier", "barrier-flat", "transverse-sharp", "transverse-flat", "transverse-col", "eta", "temperature", "batch-size"}},
+		{positiveInt, []string{"dim", "replicas", "steps"}},
+		{atLeastZero, []string{"burn-in"}},
+	} {
+		if err := checkGiven(fs, set, c.d, c.names...); err != nil {
+			return err
+		}
+	}
+	spec.TransverseSharp, spec.TransverseFlat, spec.TransverseCol = *ts, *tf, *tc
+	cfg := selection.Config{Seed: *seed, Landscape: spec, Dynamics: []escape.Dynamics{escape.Dynamics(*dyn)}, Eta: []float64{*eta}, Replicas: *replicas, Steps: *steps, BurnIn: *burnIn}
+	switch escape.Dynamics(*dyn) {
+	case selection.SGLD:
+		cfg.Temperature = []float64{*temp}
+		if set["batch-size"] {
+			return usagef("--batch-size applies to the SGD kinds only")
+		}
+	default:
+		cfg.BatchSize = []float64{*batch}
+		if set["temperature"] {
+			return usagef("--temperature applies to --dynamics sgld only")
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return fieldFlagError(err, twowellRunFields)
+	}
+	if err := twowellCheckMemory(&lim, cfg, "--replicas"); err != nil {
+		return err
+	}
+	release, err := claimOut(*out)
+	if err != nil {
+		return err
+	}
+	defer release()
+	var prog *progress
+	e := selection.Experiment{}
+	rep, err := e.Sweep(*out, cfg, sweep.Options{Workers: *workers, Version: version, Progress: func(done, total int) {
+		if prog == nil {
+			prog = a.newProgress("selection twowell run", total, *quiet)
+		}
+		prog.Update(done, "")
+	}})
+	prog.Done()
+	if err != nil {
+		return err
+	}
+	fit, err := e.Fit(*out, *out, version)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteText(a.stdout); err != nil {
+		return err
+	}
+	return fit.WriteText(a.stdout)
+}

@@ -1,0 +1,187 @@
+package sharpness
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sgn-project/sgn/internal/sweep"
+)
+
+// Experiment is the sharpness of the minima SGD reaches against B and η as
+// a sweep.Experiment: what sgn selection networks sweep, merge, fit,
+// configs and figure run (Xie, Sato & Sugiyama 2021; Keskar et al. 2017;
+// Jastrzębski et al. 2018).
+type Experiment struct{}
+
+var _ sweep.Experiment[Config] = Experiment{}
+
+// BuiltinName is the name of the builtin sweep (Builtin): builtin:networks,
+// or "builtin" alone.
+const BuiltinName = "networks"
+
+// Builtins lists the builtin sweep.
+func (Experiment) Builtins() []sweep.Builtin {
+	return []sweep.Builtin{{Name: BuiltinName, Description: "the figure: 49-16-16-10 tanh on 10,000 images, B ∈ {16, 64, 256} × η ∈ {0.025 … 0.2}, each run to training loss 0.35"}}
+}
+
+// BuiltinJSON returns the builtin sweep as JSON.
+func (Experiment) BuiltinJSON(name string) ([]byte, error) {
+	if name != BuiltinName {
+		return nil, fmt.Errorf("no builtin config %q: want %s", name, BuiltinName)
+	}
+	b, err := json.MarshalIndent(Builtin(), "", "  ")
+	return append(b, '\n'), err
+}
+
+// LoadConfig reads a config file (unknown fields refused) and validates
+// it; "", "builtin" and builtin:networks are the builtin sweep.
+func (e Experiment) LoadConfig(spec string) (Config, error) {
+	if spec == "" || spec == "builtin" || spec == sweep.BuiltinPrefix+BuiltinName {
+		return Builtin(), nil
+	}
+	if name, ok := strings.CutPrefix(spec, sweep.BuiltinPrefix); ok {
+		_, err := e.BuiltinJSON(name)
+		return Config{}, err
+	}
+	b, err := os.ReadFile(spec)
+	if err != nil {
+		return Config{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("%s: %w", spec, err)
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", spec, err)
+	}
+	return c, nil
+}
+
+// Sweep checks the folder, loads the images (opt.MNIST) and trains the runs
+// (Sweep).
+func (Experiment) Sweep(dir string, cfg Config, opt sweep.Options) (sweep.Report, error) {
+	if err := Kind.CheckFolder(dir, cfg, opt.Shard); err != nil {
+		return nil, err
+	}
+	d, err := LoadData(cfg, opt.MNIST)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := Sweep(dir, cfg, d, opt, opt.Version)
+	if err != nil {
+		return nil, err
+	}
+	return sweepText{sum, dir}, nil
+}
+
+// Merge joins the shards (Kind.Merge).
+func (Experiment) Merge(out string, inputs []string, version string) (sweep.MergeSummary, error) {
+	return Kind.Merge(out, inputs, sweep.MergeOptions{Version: version})
+}
+
+// Fit fits the sweep folder (Fit).
+func (Experiment) Fit(dir, out, version string) (sweep.Fitted, error) {
+	d, err := Kind.Read(dir)
+	if err != nil {
+		return sweep.Fitted{}, err
+	}
+	a, err := Fit(dir, out, version)
+	if err != nil {
+		return sweep.Fitted{}, err
+	}
+	return sweep.Fitted{Report: fitText{a, out}, Shard: d.Shard}, nil
+}
+
+// Figure trains the builtin sweep (Quick: 1 run per point of a 2 × 2 grid
+// on 2,000 images for at most 20 epochs, folder networks-quick) into
+// out/networks and fits it into out.
+func (e Experiment) Figure(out string, opt sweep.FigureOptions) (sweep.Report, error) {
+	cfg, dir := Builtin(), filepath.Join(out, BuiltinName)
+	if opt.Quick {
+		cfg.Runs, cfg.BatchSizes, cfg.Etas = 1, cfg.BatchSizes[:2], cfg.Etas[:2]
+		cfg.TrainFirst, cfg.TestFirst, cfg.Epochs = 2000, 1000, 20
+		dir += "-quick"
+	}
+	so := sweep.Options{Workers: opt.Workers, Version: opt.Version}
+	if opt.Progress != nil {
+		so.Progress = func(done, total int) { opt.Progress(filepath.Base(dir), done, total) }
+	}
+	sw, err := e.Sweep(dir, cfg, so)
+	if err != nil {
+		return nil, err
+	}
+	fit, err := e.Fit(dir, out, opt.Version)
+	if err != nil {
+		return nil, err
+	}
+	return texts{sw, fit.Report}, nil
+}
+
+// texts writes several summaries one after the other.
+type texts []sweep.Report
+
+// WriteText writes each summary.
+func (t texts) WriteText(w io.Writer) error {
+	for _, r := range t {
+		if err := r.WriteText(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sweepText is the summary of a sweep.
+type sweepText struct {
+	sum sweep.Summary
+	dir string
+}
+
+// WriteText writes the runs trained and resumed.
+func (t sweepText) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "%d training runs (%d resumed, %d now) into %s\n", t.sum.Total, t.sum.Resumed, t.sum.New, t.dir)
+	return err
+}
+
+// fitText is the summary of a fit.
+type fitText struct {
+	a   *Analysis
+	out string
+}
+
+// WriteText writes the runs, the fitted slopes, the points of equal η/B
+// and the files.
+func (t fitText) WriteText(w io.Writer) error {
+	an := t.a
+	fmt.Fprintf(w, "%d of %d runs (%d diverged)\n", an.RunsFound, an.RunsTotal, an.Diverged)
+	for _, f := range an.Fits {
+		ci := ""
+		if f.SlopeCI != nil {
+			ci = fmt.Sprintf(" [%.3g, %.3g]", f.SlopeCI[0], f.SlopeCI[1])
+		}
+		r2, rho := "", ""
+		if f.R2 != nil {
+			r2 = fmt.Sprintf(", R² %.3f", *f.R2)
+		}
+		if f.Spearman != nil {
+			rho = fmt.Sprintf(", Spearman ρ %.3f", *f.Spearman)
+		}
+		fmt.Fprintf(w, "%s against %s: slope %.3g%s%s%s over %d runs\n", f.Of, f.Against, f.Slope, ci, r2, rho, f.N)
+	}
+	for _, g := range an.SameRatio {
+		var parts []string
+		for _, p := range g.Points {
+			parts = append(parts, fmt.Sprintf("B %d η %g: λmax %.3g", p.BatchSize, p.Eta, p.LambdaMax))
+		}
+		fmt.Fprintf(w, "η/B = %.3g: %s (spread ×%.2f)\n", g.EtaOverB, strings.Join(parts, "; "), g.LambdaMaxSpread)
+	}
+	_, err := fmt.Fprintf(w, "wrote %s, %s and figures %s, %s (.png/.svg)\n", filepath.Join(t.out, ResultFile),
+		filepath.Join(t.out, CSVFile), SharpnessFigure, AccuracyFigure)
+	return err
+}
