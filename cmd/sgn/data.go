@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 )
 
 // runData implements 'sgn data': it dispatches to its subcommands.
@@ -63,7 +64,7 @@ func runDataExport(a *app, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		return fmt.Errorf("cannot create the folder of --out %s: %w", *out, err)
 	}
-	if err := checkWritable(filepath.Dir(*out)); err != nil {
+	if err := atomicfile.CheckWritable(filepath.Dir(*out)); err != nil {
 		return err
 	}
 	if !*quiet {

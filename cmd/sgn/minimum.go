@@ -70,9 +70,11 @@ func runMinimum(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	if err := a.removeFiles("minimum", *out, *quiet, minimum.CheckpointFile, minimum.JSONFile); err != nil {
+	gone, err := minimum.RemoveOutputs(*out)
+	if err != nil {
 		return err
 	}
+	a.removed("minimum", *out, *quiet)(gone)
 	if !*quiet {
 		fmt.Fprintf(a.stderr, "sgn minimum: L-BFGS and Newton–CG on %d images, λ = %g\n", ds.N, s.Decay)
 	}

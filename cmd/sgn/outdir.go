@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/outlock"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
@@ -43,7 +44,7 @@ func claimOut(dir string) (release func(), err error) {
 	if w := l.Warning(); w != "" {
 		fmt.Fprintf(os.Stderr, "sgn: warning: %s\n", w)
 	}
-	if err := checkWritable(dir); err != nil {
+	if err := atomicfile.CheckWritable(dir); err != nil {
 		l.Release()
 		return nil, fmt.Errorf("--out: %w", err)
 	}
@@ -70,7 +71,7 @@ func checkSweepDirs(dirs []string) error {
 // earlier run that it removed from dir: a line on stderr unless quiet.
 func (a *app) removed(cmd, dir string, quiet bool) func(names []string) {
 	return func(names []string) {
-		if !quiet {
+		if len(names) > 0 && !quiet {
 			fmt.Fprintf(a.stderr, "sgn %s: removed the earlier run's %s from %s\n", cmd, strings.Join(names, ", "), dir)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -277,15 +276,4 @@ func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error
 		return usagef("--batch-size %d is larger than the %d training images", s.BatchSize, n)
 	}
 	return nil
-}
-
-// checkWritable makes sure files can be created in dir before any long work.
-func checkWritable(dir string) error {
-	f, err := os.CreateTemp(dir, ".sgn-write-test-*")
-	if err != nil {
-		return fmt.Errorf("output folder %s is not writable: %w", dir, errors.Unwrap(err))
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }

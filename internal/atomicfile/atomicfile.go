@@ -77,3 +77,16 @@ func RemoveStale(dir string, names ...string) ([]string, error) {
 	}
 	return gone, nil
 }
+
+// CheckWritable makes sure files can be created in dir (a temporary file is
+// created and removed), so that a command learns of an unusable output
+// folder before any long work.
+func CheckWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".sgn-write-test-*")
+	if err != nil {
+		return fmt.Errorf("output folder %s is not writable: %w", dir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

@@ -84,3 +84,19 @@ func TestRemoveStale(t *testing.T) {
 		t.Errorf("RemoveStale of a non-empty folder: error %v, want one naming %s", err, sub)
 	}
 }
+
+// CheckWritable accepts a folder, leaves nothing in it, and names a folder
+// it cannot write in.
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := CheckWritable(dir); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 0 {
+		t.Errorf("%d files left", len(es))
+	}
+	missing := filepath.Join(dir, "no", "such")
+	if err := CheckWritable(missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("CheckWritable(%s): %v", missing, err)
+	}
+}
