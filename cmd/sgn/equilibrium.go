@@ -57,26 +57,18 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	fs.IntVar(&s.Snapshots, "snapshots", equilibrium.DefaultSnapshots, "points along each chain where λᵢ(t) and cᵢ(t) are measured for the quasi-static prediction")
 	fs.StringVar(&s.Center, "center", equilibrium.CenterGD, "measure θ − θ_GD(t), θ_GD the noise-free gradient-descent path from θ₀ computed once (gd: the noise-driven displacement), or θ − θ₀ (theta0)")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of minibatches, SGLD noise and the bulk sample")
-	workers := workersFlag(fs, "the chains (SGD and SGLD run concurrently from 2 on) and the Hessian and gradient passes")
-	out := fs.String("out", "", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	o := outputFlags(fs, "the chains (SGD and SGLD run concurrently from 2 on) and the Hessian and gradient passes", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
 	f.lim = limitFlags(fs, "buffers (the Hessian's cached passes and eigenbasis, the chains' Steps/Every projections)")
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := o.parse(fs, args); err != nil {
 		return nil, err
 	}
-	f.ckpt, f.out, f.quiet, f.set = *ckpt, *out, *quiet, flagsSet(fs)
-	if err := checkWorkers(*workers); err != nil {
-		return nil, err
-	}
+	f.ckpt, f.out, f.quiet, f.set, s.Workers = *ckpt, o.out, o.quiet, flagsSet(fs), o.workers
 	if err := f.lim.parse(); err != nil {
 		return nil, err
 	}
-	s.Workers = *workers
 	switch {
 	case *ckpt == "":
 		return nil, usagef("--checkpoint FILE is required (see -h)")
-	case *out == "":
-		return nil, usagef("--out DIR is required (see -h)")
 	case f.set["temperature"] && !(s.D > 0):
 		return nil, usagef("--temperature %v: want a positive number", s.D)
 	case s.Bulk < -1:
@@ -172,71 +164,46 @@ sgn equilibrium escape --sweep out/escape-mlp --runs 50 --top-k 40 --out out/esc
 // step in the top-k eigenspaces of H(θ₀).
 func runEquilibriumEscape(a *app, args []string) error {
 	fs := a.newFlagSet("equilibrium escape", "equilibrium escape --sweep DIR [--mnist DIR] [--points I,J…] [--runs N] [--top-k K] --out DIR", equilibriumEscapeExample)
-	dir := fs.String("sweep", "", "`folder` of a network escape sweep (config.json, runs.jsonl, minimum.json)")
-	mnist := fs.String("mnist", "", "the sweep's "+mnistUsage)
+	var j equilibrium.EscapeJob
+	fs.StringVar(&j.Sweep, "sweep", "", "`folder` of a network escape sweep (config.json, runs.jsonl, minimum.json)")
+	fs.StringVar(&j.MNIST, "mnist", "", "the sweep's "+mnistUsage)
 	pts := fs.String("points", "", "comma-separated grid points to analyse (default: all)")
-	runs := fs.Int("runs", 50, "runs per point re-simulated from their recorded seeds")
-	topK := fs.Int("top-k", equilibrium.DefaultTopK, "K: fractions for the top-k eigenspaces of H(θ₀), k = 1…K")
-	workers := workersFlag(fs, "the minimum and the Hessian")
-	out := fs.String("out", "", "output `folder` (escape_fraction.json, escape_fraction.png/.svg)")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	fs.IntVar(&j.Runs, "runs", 50, "runs per point re-simulated from their recorded seeds")
+	fs.IntVar(&j.TopK, "top-k", equilibrium.DefaultTopK, "K: fractions for the top-k eigenspaces of H(θ₀), k = 1…K")
+	o := outputFlags(fs, "the minimum and the Hessian", "output `folder` (escape_fraction.json, escape_fraction.png/.svg)")
 	lim := limitFlags(fs, "buffers (the sweep's minimum and replicas, the Hessian's cached passes and eigenbasis)")
-	if err := parseFlags(fs, args, false); err != nil {
-		return err
-	}
-	if err := checkWorkers(*workers); err != nil {
+	if err := o.parse(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case *dir == "":
+	case j.Sweep == "":
 		return usagef("--sweep DIR is required (see -h)")
-	case *out == "":
-		return usagef("--out DIR is required (see -h)")
-	case *runs < 1:
-		return usagef("--runs %d: must be at least 1", *runs)
-	case *topK < 1:
-		return usagef("--top-k %d: must be at least 1", *topK)
+	case j.Runs < 1:
+		return usagef("--runs %d: must be at least 1", j.Runs)
+	case j.TopK < 1:
+		return usagef("--top-k %d: must be at least 1", j.TopK)
 	}
-	var points []int
 	if *pts != "" {
 		for _, f := range strings.Split(*pts, ",") {
 			i, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || i < 0 {
 				return usagef("--points %q: want grid point indices such as 0,2", *pts)
 			}
-			points = append(points, i)
+			j.Points = append(j.Points, i)
 		}
 	}
-	if err := lim.parse(); err != nil {
+	if err := checkEscapeFractionLimits(lim, j.Sweep, j.TopK, o.workers); err != nil {
 		return err
 	}
-	if err := lim.checkLibraryParams("equilibrium escape"); err != nil {
-		return err
-	}
-	// The sweep's network against the limits, before its minimum is read
-	// or anything allocated for it.
-	if cfg, err := kramers.SweepConfig(*dir); err == nil && cfg.Network != nil {
-		net := cfg.Network.Normalized()
-		if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, "--sweep "+*dir+": network"); err != nil {
-			return err
-		}
-		need, err := equilibrium.EscapeMemoryNeed(cfg, *topK, *workers)
-		if err != nil {
-			return err
-		}
-		if err := lim.checkMemory(need, fmt.Sprintf("--top-k %d on the network %v of %s", *topK, net.Layers, *dir), "lower --top-k or --workers"); err != nil {
-			return err
-		}
-	}
-	release, err := claimOut(*out)
+	release, err := claimOut(o.out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	prog, end := a.stageProgress("sgn equilibrium escape: ", *quiet, nil)
-	rep, err := equilibrium.RunEscape(equilibrium.EscapeJob{Sweep: *dir, MNIST: *mnist, Points: points, Runs: *runs, TopK: *topK,
-		Workers: *workers, OutDir: *out, Version: version, Command: append([]string{"sgn", "equilibrium", "escape"}, args...),
-		Progress: prog, Removed: a.removed("equilibrium escape", *out, *quiet)})
+	prog, end := a.stageProgress("sgn equilibrium escape: ", o.quiet, nil)
+	j.Workers, j.OutDir, j.Version, j.Progress, j.Removed = o.workers, o.out, version, prog, a.removed("equilibrium escape", o.out, o.quiet)
+	j.Command = append([]string{"sgn", "equilibrium", "escape"}, args...)
+	rep, err := equilibrium.RunEscape(j)
 	end()
 	if err != nil {
 		return err
@@ -254,4 +221,29 @@ func runEquilibriumEscape(a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "wrote %s\n", f)
 	}
 	return nil
+}
+
+// checkEscapeFractionLimits checks the network of the sweep in dir against
+// --max-params and the measurement's buffers against --max-memory, before
+// its minimum is read or anything allocated for it.
+func checkEscapeFractionLimits(lim *limits, dir string, topK, workers int) error {
+	if err := lim.parse(); err != nil {
+		return err
+	}
+	if err := lim.checkLibraryParams("equilibrium escape"); err != nil {
+		return err
+	}
+	cfg, err := kramers.SweepConfig(dir)
+	if err != nil || cfg.Network == nil {
+		return nil // the measurement names what is wrong with the folder
+	}
+	net := cfg.Network.Normalized()
+	if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, "--sweep "+dir+": network"); err != nil {
+		return err
+	}
+	need, err := equilibrium.EscapeMemoryNeed(cfg, topK, workers)
+	if err != nil {
+		return err
+	}
+	return lim.checkMemory(need, fmt.Sprintf("--top-k %d on the network %v of %s", topK, net.Layers, dir), "lower --top-k or --workers")
 }

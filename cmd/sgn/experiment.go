@@ -110,15 +110,9 @@ func (f family[C]) sweep(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	var prog *progress
-	rep, err := f.exp.Sweep(dir, cfg, sweep.Options{Workers: *workers, Shard: shard, Version: version, MNIST: *mnist,
-		Progress: func(done, total int) {
-			if prog == nil {
-				prog = a.newProgress(label, total, *quiet)
-			}
-			prog.Update(done, "")
-		}})
-	prog.Done()
+	prog, end := a.runProgress(label, *quiet)
+	rep, err := f.exp.Sweep(dir, cfg, sweep.Options{Workers: *workers, Shard: shard, Version: version, MNIST: *mnist, Progress: prog})
+	end()
 	if err != nil {
 		return err
 	}

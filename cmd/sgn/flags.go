@@ -39,6 +39,39 @@ func workersVar(fs *flag.FlagSet, p *int, what string) {
 	fs.IntVar(p, "workers", runtime.NumCPU(), "goroutines for "+what+" (default: the number of CPUs; results do not depend on it)")
 }
 
+// outFlags are the flags every command that writes a folder takes:
+// --workers, --out and --quiet.
+type outFlags struct {
+	workers int
+	out     string
+	quiet   bool
+}
+
+// outputFlags registers --workers (what the goroutines do), --out (its
+// help) and --quiet on fs.
+func outputFlags(fs *flag.FlagSet, what, outHelp string) *outFlags {
+	o := &outFlags{}
+	workersVar(fs, &o.workers, what)
+	fs.StringVar(&o.out, "out", "", outHelp)
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
+	return o
+}
+
+// parse parses args (no positional arguments) and checks --workers and
+// that --out is given.
+func (o *outFlags) parse(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if err := checkWorkers(o.workers); err != nil {
+		return err
+	}
+	if o.out == "" {
+		return usagef("--out DIR is required (see -h)")
+	}
+	return nil
+}
+
 // checkWorkers returns a usage error unless n ≥ 1.
 func checkWorkers(n int) error {
 	if n < 1 {

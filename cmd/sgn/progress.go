@@ -94,3 +94,17 @@ func (a *app) stageProgress(prefix string, quiet bool, extra map[string]string) 
 	}
 	return update, func() { p.Done() }
 }
+
+// runProgress returns a callback for a library's progress of runs — one
+// report labelled label, started at the first call, which gives the total
+// — and a function that ends it.
+func (a *app) runProgress(label string, quiet bool) (update func(done, total int), end func()) {
+	var p *progress
+	update = func(done, total int) {
+		if p == nil {
+			p = a.newProgress(label, total, quiet)
+		}
+		p.Update(done, "")
+	}
+	return update, func() { p.Done() }
+}

@@ -39,31 +39,23 @@ func runSelectionRun(a *app, args []string) error {
 		"selection twowell run --dynamics sgld|sgd-diffusion-finite-sum|sgd|sgd-diffusion-abs-h [--temperature D | --batch-size B] [--eta η] [landscape flags] [--replicas R] [--steps S] [--burn-in N] --out DIR",
 		`sgn selection twowell run --dynamics sgld --barrier 0.02 --temperature 0.004 --eta 0.05 --out out/sel-sgld
 sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.05 --replicas 16 --steps 4000000 --out out/sel-sgd`)
-	var spec escape.TwoWellSpec
-	ts, tf, tc := landscapeFlags(fs, &spec)
+	cfg := selection.Config{Eta: []float64{0}, Temperature: []float64{0}, BatchSize: []float64{0}}
+	ts, tf, tc := landscapeFlags(fs, &cfg.Landscape)
 	dyn := fs.String("dynamics", "", "sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion-finite-sum (Gaussian noise of covariance η²S(θ)/B, S ≈ H near the minima, never 0), sgd (minibatch SGD on the finite sum), or sgd-diffusion-abs-h (noise η²|H(θ)|/B) (required)")
-	temp := fs.Float64("temperature", 0.004, "SGLD diffusion D (sgld only)")
-	eta := fs.Float64("eta", 0.05, "learning rate η")
-	batch := fs.Float64("batch-size", 1, "batch size B (SGD kinds; sgd: an integer)")
-	replicas := fs.Int("replicas", 16, "independent trajectories (at least 2: the occupancy interval comes from their spread)")
-	steps := fs.Int64("steps", 4_000_000, "measured steps per trajectory")
-	burnIn := fs.Int64("burn-in", 200_000, "steps before the measured ones")
-	seed := fs.Uint64("seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
-	workers := workersFlag(fs, "replicas in parallel")
-	out := fs.String("out", "", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg (a figure from two points on; one point is the table printed and selection.csv)")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	fs.Float64Var(&cfg.Temperature[0], "temperature", 0.004, "SGLD diffusion D (sgld only)")
+	fs.Float64Var(&cfg.Eta[0], "eta", 0.05, "learning rate η")
+	fs.Float64Var(&cfg.BatchSize[0], "batch-size", 1, "batch size B (SGD kinds; sgd: an integer)")
+	fs.IntVar(&cfg.Replicas, "replicas", 16, "independent trajectories (at least 2: the occupancy interval comes from their spread)")
+	fs.Int64Var(&cfg.Steps, "steps", 4_000_000, "measured steps per trajectory")
+	fs.Int64Var(&cfg.BurnIn, "burn-in", 200_000, "steps before the measured ones")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
+	o := outputFlags(fs, "replicas in parallel", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg (a figure from two points on; one point is the table printed and selection.csv)")
 	var lim limits
 	lim.memoryFlag(fs, "replicas' bookkeeping (a task, then a record read back, per replica)")
-	if err := parseFlags(fs, args, false); err != nil {
-		return err
-	}
-	if err := checkWorkers(*workers); err != nil {
+	if err := o.parse(fs, args); err != nil {
 		return err
 	}
 	set := flagsSet(fs)
-	if *out == "" {
-		return usagef("--out DIR is required (see -h)")
-	}
 	if *dyn == "" {
 		return usagef("--dynamics is required: sgld, sgd-diffusion-finite-sum, sgd or sgd-diffusion-abs-h")
 	}
@@ -80,16 +72,16 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 			return err
 		}
 	}
-	spec.TransverseSharp, spec.TransverseFlat, spec.TransverseCol = *ts, *tf, *tc
-	cfg := selection.Config{Seed: *seed, Landscape: spec, Dynamics: []escape.Dynamics{escape.Dynamics(*dyn)}, Eta: []float64{*eta}, Replicas: *replicas, Steps: *steps, BurnIn: *burnIn}
-	switch escape.Dynamics(*dyn) {
-	case selection.SGLD:
-		cfg.Temperature = []float64{*temp}
+	cfg.Landscape.TransverseSharp, cfg.Landscape.TransverseFlat, cfg.Landscape.TransverseCol = *ts, *tf, *tc
+	cfg.Dynamics = []escape.Dynamics{escape.Dynamics(*dyn)}
+	// The dynamics takes D (sgld) or B (the SGD kinds), not both.
+	if cfg.Dynamics[0] == selection.SGLD {
+		cfg.BatchSize = nil
 		if set["batch-size"] {
 			return usagef("--batch-size applies to the SGD kinds only")
 		}
-	default:
-		cfg.BatchSize = []float64{*batch}
+	} else {
+		cfg.Temperature = nil
 		if set["temperature"] {
 			return usagef("--temperature applies to --dynamics sgld only")
 		}
@@ -100,24 +92,19 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if err := twowellCheckMemory(&lim, cfg, "--replicas"); err != nil {
 		return err
 	}
-	release, err := claimOut(*out)
+	release, err := claimOut(o.out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	var prog *progress
+	prog, end := a.runProgress("selection twowell run", o.quiet)
 	e := selection.Experiment{}
-	rep, err := e.Sweep(*out, cfg, sweep.Options{Workers: *workers, Version: version, Progress: func(done, total int) {
-		if prog == nil {
-			prog = a.newProgress("selection twowell run", total, *quiet)
-		}
-		prog.Update(done, "")
-	}})
-	prog.Done()
+	rep, err := e.Sweep(o.out, cfg, sweep.Options{Workers: o.workers, Version: version, Progress: prog})
+	end()
 	if err != nil {
 		return err
 	}
-	fit, err := e.Fit(*out, *out, version)
+	fit, err := e.Fit(o.out, o.out, version)
 	if err != nil {
 		return err
 	}
