@@ -176,3 +176,38 @@ func FormatOpt(p *float64) string {
 	}
 	return strconv.FormatFloat(*p, 'g', 4, 64)
 }
+
+// WriteText writes the summary of a run: the network's minimum, the
+// runs escaped, the rate with its interval against Theorems 1 and 2, and
+// the files.
+func (res RunResult) WriteText(w io.Writer) error {
+	p, pr, pred, sum := res.Report.Point, res.Rate, res.Rate.Prediction, res.Report.Result
+	if mn := res.Minimum; mn != nil {
+		fmt.Fprintf(w, "network %v on %s: θ₀ %s; loss %.6g, λmax(H) = %.4g (%.4g in φ at k = %g)\n",
+			mn.Spec.Layers, mn.Data.Description, mn.Verdict, mn.Loss, mn.HessianTop, p.Sharpness*mn.HessianTop, p.Sharpness)
+		fmt.Fprintf(w, "%s: %d/%d runs escaped\n", p.Label(), pr.Estimate.Escaped, pr.Estimate.Runs)
+	} else {
+		ls := res.Report.Config.Landscape
+		fmt.Fprintf(w, "%s on %s (ΔL=%g, dim %d): %d/%d runs escaped\n", p.Label(), ls.Name, ls.Barrier, ls.Dim, pr.Estimate.Escaped, pr.Estimate.Runs)
+	}
+	if m := res.MatchedNoise; m != nil {
+		fmt.Fprintf(w, "matched noise: SGD with B = %g at the minimum has tr C = %.6g over n = %d coordinates, so D = η·tr C/(2n) = %.6g\n",
+			m.BatchSize, m.TraceC, m.Dim, m.Temperature)
+	}
+	g, lo, hi := pr.RatePerTime()
+	fmt.Fprintf(w, "escape rate γ = %.4g per unit time, 95%% CI [%.4g, %.4g] (%.4g per step)\n", g, lo, hi, pr.Estimate.Rate)
+	if pred != nil && pred.Rate != nil {
+		fmt.Fprintf(w, "Theorem 1 (Kramers): %.4g per unit time; measured/predicted = %.3f\n", *pred.Rate, pr.Ratio())
+		if pred.ExactRate != nil {
+			fmt.Fprintf(w, "exact continuous-time rate: %.4g; measured/exact = %.3f\n", *pred.ExactRate, g / *pred.ExactRate)
+		}
+	}
+	if pred != nil && pred.RateS0 != nil {
+		fmt.Fprintf(w, "Theorem 2: %.4g (s = 0) to %.4g (s = 1) per unit time; s solved from the measured rate = %s\n", *pred.RateS0, *pred.RateS1, FormatOpt(sum.S))
+	}
+	if sum.EtaHMax != nil && *sum.EtaHMax >= 2 {
+		fmt.Fprintf(w, "warning: η·λmax(H(a)) = %.3g ≥ 2: the minimum is unstable even without noise\n", *sum.EtaHMax)
+	}
+	_, err := fmt.Fprintf(w, "wrote %s\n", strings.Join(res.Files, ", "))
+	return err
+}
