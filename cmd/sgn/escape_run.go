@@ -5,36 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/model"
 )
-
-// floatList is a comma-separated list of numbers as a flag value.
-type floatList []float64
-
-func (l *floatList) String() string {
-	s := make([]string, len(*l))
-	for i, v := range *l {
-		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	return strings.Join(s, ",")
-}
-
-func (l *floatList) Set(s string) error {
-	*l = nil
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a number", f)
-		}
-		*l = append(*l, v)
-	}
-	return nil
-}
 
 // escapeRunFlags are the flags of 'sgn escape run'.
 type escapeRunFlags struct {

@@ -175,3 +175,28 @@ func fieldFlagError(err error, fields map[string]string) error {
 	}
 	return usagef("%v", err)
 }
+
+// floatList is a comma-separated list of numbers as a flag value.
+type floatList []float64
+
+// String is the list as it is given: comma-separated.
+func (l *floatList) String() string {
+	s := make([]string, len(*l))
+	for i, v := range *l {
+		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+// Set parses a comma-separated list of numbers.
+func (l *floatList) Set(s string) error {
+	*l = nil
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", f)
+		}
+		*l = append(*l, v)
+	}
+	return nil
+}
