@@ -16,8 +16,13 @@ import (
 type CheckpointMeta struct {
 	Config
 	// Pool is the average pooling of the MNIST images the model consumes
-	// (1, 2 or 4), so an analysis reproduces the preprocessing exactly.
+	// (1, 2 or 4), so an analysis reproduces the preprocessing exactly; 0
+	// for a model whose inputs are not MNIST images (its data come from a
+	// file).
 	Pool int `json:"pool"`
+	// Torch describes the PyTorch state_dict the model was read from (nil
+	// for a checkpoint written by sgn from its own training).
+	Torch *TorchSource `json:"torch,omitempty"`
 	// Training holds the training settings (set by package train).
 	Training json.RawMessage `json:"training,omitempty"`
 	// State holds what a resumed run needs (set by package train).
@@ -65,8 +70,10 @@ func SaveCheckpointExtra(path string, m *MLP, meta CheckpointMeta, extra map[str
 
 // LoadCheckpoint reads a checkpoint written by SaveCheckpoint (or by
 // PyTorch's safetensors.torch.save_file with the same names and a "config"
-// metadata entry). It checks every tensor's name, dtype and shape against the
-// architecture in the metadata and says precisely what does not match.
+// metadata entry), or a plain PyTorch state_dict with its activation in a
+// sidecar (see LoadCheckpointOptions). It checks every tensor's name, dtype
+// and shape against the architecture and says precisely what does not
+// match.
 func LoadCheckpoint(path string) (*MLP, CheckpointMeta, error) {
 	m, meta, _, err := LoadCheckpointExtra(path)
 	return m, meta, err
@@ -88,14 +95,52 @@ func LoadCheckpointExtra(path string) (*MLP, CheckpointMeta, map[string][]float6
 // optimizer tensors must be finite, and optimizer tensors float vectors.
 // Every error names the file.
 func LoadCheckpointMax(path string, maxParams int) (*MLP, CheckpointMeta, map[string][]float64, error) {
+	return LoadCheckpointOptions(path, LoadOptions{MaxParams: maxParams})
+}
+
+// LoadOptions are the options of LoadCheckpointOptions.
+type LoadOptions struct {
+	// MaxParams is the limit on the number of parameters (0 means
+	// DefaultMaxParams).
+	MaxParams int
+	// Activation names the activation of a plain PyTorch state_dict, which
+	// holds none ("" to take it from the file's sidecar, see SidecarPath).
+	// For a checkpoint written by sgn it must be "" or the checkpoint's own.
+	Activation Activation
+}
+
+// LoadCheckpointOptions reads a checkpoint, either one written by
+// SaveCheckpoint (a "config" metadata entry gives the architecture) or a
+// plain PyTorch state_dict, safetensors.torch.save_file(net.state_dict(),
+// path) of an nn.Sequential of nn.Linear layers and parameter-free
+// activations (keys 0.weight, 0.bias, 2.weight, … or named modules such as
+// fc1, fc2 or layers.0): the widths come from the shapes, in numeric-aware
+// key order, float32 tensors are widened to float64, the activation comes
+// from o.Activation or the sidecar, and meta.Torch records all this.
+// A state_dict's errors name the file and the key: a convolution or any
+// tensor not a 2-D weight, a missing bias, consecutive shapes that do not
+// fit, an unexpected key, a dtype other than F32 or F64. The size is
+// checked within o.MaxParams from the header before any tensor is read.
+// meta.Pool is the MNIST pooling whose width the input has (0 if none).
+func LoadCheckpointOptions(path string, o LoadOptions) (*MLP, CheckpointMeta, map[string][]float64, error) {
 	var meta CheckpointMeta
+	maxParams := o.MaxParams
+	if maxParams == 0 {
+		maxParams = DefaultMaxParams
+	}
+	if o.Activation != "" {
+		if err := o.Activation.Validate(); err != nil {
+			return nil, meta, nil, err
+		}
+	}
 	hs, md, err := data.ReadSafetensorsHeader(path)
 	if err != nil {
 		return nil, meta, nil, err
 	}
 	cfg, ok := md["config"]
 	if !ok {
-		return nil, meta, nil, fmt.Errorf("%s: no \"config\" metadata: not an sgn checkpoint (need layers, activation and pool)", path)
+		m, meta, err := loadTorch(path, hs, o.Activation, maxParams)
+		return m, meta, map[string][]float64{}, err
 	}
 	if err := json.Unmarshal([]byte(cfg), &meta); err != nil {
 		return nil, meta, nil, fmt.Errorf("%s: metadata \"config\" is not valid JSON: %w", path, err)
@@ -103,10 +148,13 @@ func LoadCheckpointMax(path string, maxParams int) (*MLP, CheckpointMeta, map[st
 	if err := meta.Config.Validate(); err != nil {
 		return nil, meta, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if meta.Pool != 1 && meta.Pool != 2 && meta.Pool != 4 {
-		return nil, meta, nil, fmt.Errorf("%s: pool %d in the metadata: expected 1, 2 or 4", path, meta.Pool)
+	if o.Activation != "" && o.Activation != meta.Activation {
+		return nil, meta, nil, fmt.Errorf("%s: activation %s was named, but the checkpoint's model uses %s", path, o.Activation, meta.Activation)
 	}
-	if want := (28 / meta.Pool) * (28 / meta.Pool); meta.Layers[0] != want {
+	if meta.Pool != 0 && meta.Pool != 1 && meta.Pool != 2 && meta.Pool != 4 {
+		return nil, meta, nil, fmt.Errorf("%s: pool %d in the metadata: expected 1, 2 or 4 (or 0: not MNIST)", path, meta.Pool)
+	}
+	if want := (28 / max(meta.Pool, 1)) * (28 / max(meta.Pool, 1)); meta.Pool != 0 && meta.Layers[0] != want {
 		return nil, meta, nil, fmt.Errorf("%s: input width %d does not match pool %d (MNIST pooled by %d has %d features)", path, meta.Layers[0], meta.Pool, meta.Pool, want)
 	}
 	if err := meta.Config.CheckSize(maxParams); err != nil {
