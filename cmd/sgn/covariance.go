@@ -66,6 +66,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	out := fs.String("out", "", "output `folder` (covariance.json, points.csv, cvh.png/.svg, pretrained.safetensors, random.safetensors)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	lim := limitFlags(fs, "buffers (per-sample gradients, the Hessian's cached passes, dense H and Σ or the Lanczos basis, for both models)")
+	lim.activationFlag(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return nil, err
 	}
@@ -186,7 +187,7 @@ func (a *app) loadCovPretrained(f *covFlags, mnist string, workers int) (*covPre
 		if err != nil {
 			return nil, err
 		}
-		return &covPretrained{m: m, meta: meta, source: f.ckpt, file: f.ckpt}, nil
+		return &covPretrained{m: m, meta: meta, source: checkpointSource(f.ckpt, meta), file: f.ckpt}, nil
 	}
 	dir := filepath.Join(f.out, covTrainDir)
 	m, meta, summary, err := a.trainFigureModel(mnist, dir, f.trainFirst, f.trainEpochs, workers, f.quiet)
@@ -252,7 +253,7 @@ func runCovariance(a *app, args []string) error {
 	if so, err = selectionFor(so, true, pre.meta); err != nil {
 		return err
 	}
-	set, err := loadSelection(so, pre.m, pre.source)
+	set, err := loadSelection(so, pre.m, pre.file)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,7 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of minibatches, SGLD noise and the bulk sample")
 	o := outputFlags(fs, "the chains (SGD and SGLD run concurrently from 2 on) and the Hessian and gradient passes", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
 	f.lim = limitFlags(fs, "buffers (the Hessian's cached passes and eigenbasis, the chains' Steps/Every projections)")
+	f.lim.activationFlag(fs)
 	if err := o.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func runEquilibrium(a *app, args []string) error {
 	}
 	defer release()
 	prog, end := a.stageProgress("sgn equilibrium: ", f.quiet, nil)
-	rep, err := equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: f.ckpt, Data: ds, Decay: f.decay, Settings: s, OutDir: f.out,
+	rep, err := equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: checkpointSource(f.ckpt, meta), Data: ds, Decay: f.decay, Settings: s, OutDir: f.out,
 		Version: version, Command: append([]string{"sgn", "equilibrium"}, args...), Progress: prog, Removed: a.removed("equilibrium", f.out, f.quiet)})
 	end()
 	if err != nil {

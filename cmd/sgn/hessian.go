@@ -30,7 +30,7 @@ type hessFlags struct {
 // hessFlagSet registers the flags of 'sgn hessian' into o and f.
 func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs := a.newFlagSet("hessian", "hessian --checkpoint FILE [flags]", hessianExample)
-	f.checkpoint = fs.String("checkpoint", "", "model checkpoint (`file`.safetensors written by sgn train); required")
+	f.checkpoint = fs.String("checkpoint", "", "model checkpoint (`file`.safetensors written by sgn train, or a PyTorch state_dict: see --activation); required")
 	f.sel = addSelectionFlags(fs, 2000, "the Hessian of the mean loss")
 	fs.IntVar(&o.TopK, "top-k", 20, "number of largest eigenvalues by Lanczos")
 	fs.IntVar(&o.BottomK, "bottom-k", 0, "number of smallest eigenvalues by Lanczos")
@@ -46,6 +46,7 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs.Float64Var(&o.Sigma, "sigma", 0, "SLQ: width of the Gaussian smoothing (left out: as PyHessian, σ = √(1e-5·max(1, λmax−λmin)) over the SLQ nodes)")
 	fs.BoolVar(&o.Full, "full", false, "assemble the whole Hessian and decompose it exactly (small models)")
 	f.lim = limitFlags(fs, "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
+	f.lim.activationFlag(fs)
 	fs.IntVar(&o.Layer, "layer", 0, "restrict to the diagonal block of layer `L` (1-based: fcL.weight and fcL.bias)")
 	fs.BoolVar(&o.SaveMatrix, "save-matrix", false, "with --full, write H, its eigenvectors and eigenvalues to hessian.safetensors")
 	fs.BoolVar(&o.SaveVectors, "save-vectors", false, "write the Lanczos eigenvectors of --top-k and --bottom-k (any P) to eigenvectors.safetensors: top_vectors k×P, top_eigenvalues, bottom_…")

@@ -30,6 +30,17 @@ type limits struct {
 	memText   *string
 	memory    int64
 	maxParams *int
+	// actText is --activation of the commands that read a checkpoint
+	// (nil elsewhere), act its parsed value.
+	actText *string
+	act     model.Activation
+}
+
+// activationFlag registers --activation on fs: the activation of a plain
+// PyTorch state_dict read by --checkpoint, which holds only the weights.
+func (l *limits) activationFlag(fs *flag.FlagSet) {
+	l.actText = fs.String("activation", "", "activation `name` of a PyTorch state_dict --checkpoint (default: the sidecar FILE.json, {\"activation\": \"gelu\"}); "+
+		"one of "+strings.Join(model.ActivationNames(), ", ")+"; an sgn checkpoint has its own")
 }
 
 // memoryFlag registers --max-memory on fs; what says which buffers it
@@ -59,6 +70,13 @@ func (l *limits) parse() error {
 			return usagef("--max-memory %q: %v", *l.memText, err)
 		}
 		l.memory = m
+	}
+	if l.actText != nil && *l.actText != "" {
+		a, err := model.ParseActivation(*l.actText)
+		if err != nil {
+			return usagef("--activation: %v", err)
+		}
+		l.act = a
 	}
 	if l.maxParams != nil && *l.maxParams < 1 {
 		return usagef("--max-params %d: want a positive number of parameters", *l.maxParams)
@@ -116,13 +134,18 @@ func (l *limits) checkLibraryParams(cmd string) error {
 	return nil
 }
 
-// loadCheckpoint loads a model checkpoint within --max-params: a file whose
+// loadCheckpoint loads a model checkpoint, sgn's or a PyTorch state_dict
+// (with --activation or its sidecar), within --max-params: a file whose
 // model is larger is the file's fault (exit status 1), and the error names
-// the file and the flag that raises the limit.
+// the file and the flag that raises the limit; a state_dict without an
+// activation is a usage error naming --activation.
 func (l *limits) loadCheckpoint(path string) (*model.MLP, model.CheckpointMeta, error) {
-	m, meta, _, err := model.LoadCheckpointMax(path, l.params())
+	m, meta, _, err := model.LoadCheckpointOptions(path, model.LoadOptions{MaxParams: l.params(), Activation: l.act})
 	if se := (*model.SizeError)(nil); errors.As(err, &se) {
 		return nil, meta, fmt.Errorf("%w (raise --max-params to load it)", err)
+	}
+	if errors.Is(err, model.ErrNoActivation) {
+		return nil, meta, usagef("%v (--activation NAME)", err)
 	}
 	return m, meta, err
 }
@@ -171,4 +194,14 @@ func formatBytes(b int64) string {
 		return fmt.Sprintf("%d B", b)
 	}
 	return fmt.Sprintf("%.1f %s (%d bytes)", x, units[u], b)
+}
+
+// checkpointSource is the provenance of a model read from path: the path,
+// and for a PyTorch state_dict how it was read (its modules, its dtype and
+// whether float32 was widened to float64, where the activation came from).
+func checkpointSource(path string, meta model.CheckpointMeta) string {
+	if meta.Torch == nil {
+		return path
+	}
+	return fmt.Sprintf("%s (%s)", path, meta.Torch)
 }

@@ -27,6 +27,7 @@ func runMinimum(a *app, args []string) error {
 	out := fs.String("out", "", "output `folder` ("+minimum.CheckpointFile+", "+minimum.JSONFile+")")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	lim := limitFlags(fs, "the checkpoint")
+	lim.activationFlag(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func runMinimum(a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint %s on %s: %w", *ckpt, ds.Selection, err)
 	}
-	rep.Version, rep.Source, rep.Data = version, *ckpt, ds.Selected()
+	rep.Version, rep.Source, rep.Data = version, checkpointSource(*ckpt, meta), ds.Selected()
 	if err := rep.Write(*out, m, theta, meta); err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	out := fs.String("out", "out/noise", "output folder")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	lim := limitFlags(fs, "buffers (the noise matrix, the pooled sample, the per-worker gradients)")
+	lim.activationFlag(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (dat
 	if o.Random > 0 && !firstSet {
 		o.First = 0
 	}
+	if meta.Pool == 0 {
+		return o, usagef("the checkpoint's model takes %d input features, not an MNIST width (784, 196 or 49 after pooling by 1, 2 or 4): it needs its own data", meta.Layers[0])
+	}
 	o.Pool = meta.Pool
 	if err := o.Validate(); err != nil {
 		return o, selectionUsage(err)

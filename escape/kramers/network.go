@@ -340,9 +340,10 @@ func PrepareMinimum(spec NetworkSpec, mnist, cacheDir string, workers int) (*Min
 }
 
 // startFrom replaces net's θ by that of the checkpoint spec.Start, whose
-// architecture and pooling must be the spec's.
+// architecture and pooling must be the spec's (a plain PyTorch state_dict
+// takes the spec's activation).
 func startFrom(net *model.MLP, spec NetworkSpec) error {
-	m, meta, err := model.LoadCheckpoint(spec.Start)
+	m, meta, _, err := model.LoadCheckpointOptions(spec.Start, model.LoadOptions{Activation: spec.Activation})
 	if err != nil {
 		return escape.FieldErrorf("network", "start", "%v", err)
 	}
