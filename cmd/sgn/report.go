@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/sgn-project/sgn/covariance"
-	"github.com/sgn-project/sgn/covariance/noiseshape"
+	noiseclaims "github.com/sgn-project/sgn/covariance/noiseshape/claims"
 	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/escape/selection"
@@ -63,5 +63,5 @@ func runReport(a *app, args []string) error {
 // the order of the paper: each judges its own claims from its own typed
 // output files.
 func experiments() []report.ClaimsFunc {
-	return []report.ClaimsFunc{covariance.Claims, noiseshape.Claims, equilibrium.Claims, kramers.Claims, selection.Claims, sharpness.Claims}
+	return []report.ClaimsFunc{covariance.Claims, noiseclaims.Claims, equilibrium.Claims, kramers.Claims, selection.Claims, sharpness.Claims}
 }

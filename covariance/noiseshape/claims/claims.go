@@ -1,0 +1,381 @@
+package claims
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/sgn-project/sgn/covariance/noiseshape"
+	"github.com/sgn-project/sgn/internal/report"
+)
+
+// Margins of "near-Gaussian": the band around the Gaussian reference of
+// the same size within which an effect size counts as Gaussian. A gamma
+// law of shape 64 has skewness 0.25; the logistic law, close to normal to
+// the eye, has excess kurtosis 1.2; a KS distance of 0.02 is two
+// percentage points of probability anywhere on the distribution function.
+// The reference itself shrinks like 1/√M, so with more minibatches the
+// bands tend to the margins and the measured medians to the noise's own
+// values: a verdict away from a band's edge does not change with M.
+const (
+	MarginAbsSkewness    = 0.25
+	MarginExcessKurtosis = 1.0
+	MarginKS             = 0.02
+	// MarginTailIndex is how far below the tail index of a Gaussian sample
+	// of the same size the pooled α̂ must lie to count as heavy-tailed.
+	MarginTailIndex = 0.3
+)
+
+// Band of the central-limit claim: the measured median excess kurtosis
+// per coordinate over the central-limit prediction κ/B (Xie, Sato &
+// Sugiyama 2021's Gaussian approximation by the central limit theorem)
+// must lie within [CentralLimitLo, CentralLimitHi], 25% either way on a
+// log scale. The identity g₂(mean of B) = κ/B is exact for independent
+// draws; the band leaves room for the sample kurtosis' downward bias on M
+// heavy-tailed values and for a median of ratios against a ratio of
+// medians. An α-stable noise, whose shape does not change under
+// summation, gives a ratio near B.
+const (
+	CentralLimitLo = 0.8
+	CentralLimitHi = 1.25
+)
+
+// Finite-variance claim: an α-stable noise keeps its tail index at every
+// batch size (a sum of SαS variables is SαS with the same α), so the gap
+// between a Gaussian sample's α̂ and the per-coordinate α̂ stays; the
+// central limit closes it. Over a batch-size range of at least
+// MinBatchRange the claim predicts that at most MaxGapRatio of the gap at
+// the smallest B is left at the largest; a gap below MinTailGap at the
+// smallest B has nothing to follow.
+const (
+	MaxGapRatio   = 0.5
+	MinBatchRange = 16
+	MinTailGap    = 0.3
+)
+
+// Claim ids; the batch size follows the per-B ones ("noise-gaussian-b64"),
+// and every id ends in "-trained" when the point is not a minimum written
+// by sgn minimum.
+const (
+	ClaimGaussian       = "noise-gaussian"
+	ClaimCentralLimit   = "noise-clt"
+	ClaimPooled         = "noise-pooled-heavy"
+	ClaimFiniteVariance = "noise-finite-variance"
+)
+
+const (
+	statementGaussian       = "Across minibatches the stochastic gradient noise at batch size B is Gaussian (Xie, Sato & Sugiyama 2021): its skewness, excess kurtosis and KS distance to the fitted normal are those of a Gaussian sample of the same size, per coordinate and along random and principal directions."
+	statementCentralLimit   = "Across minibatches the noise departs from a Gaussian only as the central limit theorem says (Xie, Sato & Sugiyama 2021): the median excess kurtosis per coordinate of the minibatch noise at batch size B is κ/B, κ that of the per-sample gradients."
+	statementPooled         = "Pooled across parameters, as Simsekli, Sagun & Gürbüzbalaban (2019) pool it, the minibatch noise looks heavy-tailed: the tail index α̂ of the pooled coordinates is well below a Gaussian sample's."
+	statementFiniteVariance = "The heavy tail is the pooling's, not the noise's (Xie, Sato & Sugiyama 2021 against Simsekli et al. 2019's α-stable view): per coordinate across minibatches the same estimator's α̂ approaches a Gaussian sample's as B grows, as a finite-variance noise's does by the central limit, where an α-stable noise keeps its α at every B."
+	produceNoise            = "make minimum && bin/sgn noise --checkpoint out/equilibrium/minimum.safetensors --first 2000 --batch-size 16,64,256 --out out/noise-minimum"
+	reachMinibatches        = "more minibatches (--minibatches)"
+)
+
+// paperBatchSizes are the batch sizes make paper measures, the ids of the
+// unmeasured claims.
+var paperBatchSizes = []int{16, 64, 256}
+
+// Claims judges the noise-shape claims from dir/noise.json (written by sgn
+// noise), at every batch size B: whether the noise is Gaussian across
+// minibatches and whether it departs from Gaussian as the central limit
+// says (Xie, Sato & Sugiyama 2021), and whether it looks heavy-tailed when
+// pooled across parameters (Simsekli et al. 2019); and over the batch
+// sizes whether that heavy tail is the pooling's or the noise's (finite
+// variance against α-stable). None of these statements speaks of a
+// minimum: the point is named in each claim (the minimum of sgn minimum,
+// or "-trained" for another checkpoint) and both are judged, with ‖∇L‖
+// shown beside. Regime checks are only what each claim assumes: enough
+// minibatches that a Gaussian sample's own spread stays inside each
+// margin, a central-limit departure larger than that spread, a range of
+// batch sizes. Without the file it returns the claims of make paper's
+// batch sizes unmeasured; a file that cannot be read is an error naming it.
+func Claims(dir string) ([]report.Claim, error) {
+	r, err := noiseshape.Read(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return unmeasured(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := newPoint(dir, r)
+	var out []report.Claim
+	for i := range r.Analysis.Batches {
+		b := &r.Analysis.Batches[i]
+		e := b.AcrossMinibatches.EffectSize
+		if e == nil || e.Coordinates == nil || e.RandomDirections == nil || e.GaussianReference == nil {
+			continue
+		}
+		out = append(out, p.gaussian(b, e), p.centralLimit(b, e), p.pooled(b))
+	}
+	if c, ok := p.finiteVariance(r.Analysis.Batches); ok {
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// unmeasured returns the claims of make paper's batch sizes, unmeasured.
+func unmeasured() []report.Claim {
+	var out []report.Claim
+	file := noiseshape.ReportFile + " at the minimum"
+	for _, b := range paperBatchSizes {
+		out = append(out,
+			report.Unmeasured(fmt.Sprintf("%s-b%d", ClaimGaussian, b), report.NoiseShape, statementGaussian, file, produceNoise),
+			report.Unmeasured(fmt.Sprintf("%s-b%d", ClaimCentralLimit, b), report.NoiseShape, statementCentralLimit, file, produceNoise),
+			report.Unmeasured(fmt.Sprintf("%s-b%d", ClaimPooled, b), report.NoiseShape, statementPooled, file, produceNoise))
+	}
+	return append(out, report.Unmeasured(ClaimFiniteVariance, report.NoiseShape, statementFiniteVariance, file, produceNoise))
+}
+
+// point is what every claim of one noise.json shares: the point measured
+// and where the numbers come from.
+type point struct {
+	a                   *noiseshape.Analysis
+	suffix, at          string
+	src                 report.Source
+	figGauss, figPanels string
+	gradNorm            report.Quantity
+}
+
+func newPoint(dir string, r *noiseshape.Report) point {
+	a := r.Analysis
+	p := point{a: a, suffix: "-trained", at: "the trained checkpoint " + r.Checkpoint,
+		src:      report.Source{Path: filepath.Join(dir, noiseshape.ReportFile), Version: r.Version, Seeds: map[string]uint64{"seed": a.Seed}},
+		figGauss: beside(dir, noiseshape.VsBatchBase+".svg"), figPanels: beside(dir, noiseshape.PanelsBase+".svg")}
+	loss := "CE"
+	if decay := r.Model.Metrics["weight_decay"]; decay > 0 {
+		p.suffix, p.at = "", fmt.Sprintf("the minimum θ₀ of CE + (λ/2)‖θ‖², λ = %g (%s)", decay, r.Checkpoint)
+		loss = "CE + (λ/2)‖θ‖²"
+	}
+	p.gradNorm = report.Quantity{Name: "‖∇L‖ of " + loss + " over the selection (where the noise was measured; the claim assumes no minimum)", Value: a.GradNorm}
+	return p
+}
+
+// claim starts a claim of this point.
+func (p point) claim(id string, b int, statement, fig string) report.Claim {
+	at := p.at
+	if b > 0 {
+		id, at = fmt.Sprintf("%s-b%d", id, b), fmt.Sprintf("%s, B = %d", p.at, b)
+	}
+	return report.Claim{ID: id + p.suffix, Conclusion: report.NoiseShape, Statement: statement, At: at,
+		Figure: fig, Sources: []report.Source{p.src}}
+}
+
+// gaussian judges noise-gaussian at one batch size.
+func (p point) gaussian(b *noiseshape.AtBatch, e *noiseshape.EffectSizes) report.Claim {
+	g := p.claim(ClaimGaussian, b.BatchSize, statementGaussian, p.figGauss)
+	g.Regime = resolution(e)
+	g.Effects = gaussianEffects(e)
+	g.Details = append(gaussianDetails(e), p.gradNorm)
+	g.Rule = fmt.Sprintf("by effect size, per coordinate and along random and principal directions (median over them, 95%% bootstrap interval over the minibatches), against the band around a Gaussian sample of the same size M: |g₁| ≤ ref + %g, |g₂ − ref| ≤ %g, KS ≤ ref + %g (ref → 0 as M grows, the bands to the margins). Agrees when every interval lies within its band, disagrees when one lies wholly outside, inconclusive when one straddles; not-testable when M is so small that a Gaussian sample's own spread (97.5%% point − median) exceeds a margin. Anderson–Darling and KS p-values are in noise.json as a footnote: with many minibatches they reject departures far smaller than these margins.",
+		MarginAbsSkewness, MarginExcessKurtosis, MarginKS)
+	g.Judge()
+	c, rd := e.Coordinates, e.RandomDirections
+	g.Finding = fmt.Sprintf("At B = %d per coordinate the median |skewness| is %.3g and the median excess kurtosis %.3g [%.3g, %.3g] (central limit κ/B: %.3g); along random directions the excess kurtosis is %.3g and the KS distance %.3g against %.3g for a Gaussian sample of %d.",
+		b.BatchSize, c.MedianAbsSkewness, c.MedianExcessKurtosis, c.MedianExcessKurtosisCI[0], c.MedianExcessKurtosisCI[1], c.PredictedMedianExcessKurtosis,
+		rd.MedianExcessKurtosis, rd.MedianKS, e.GaussianReference.KS, e.GaussianReference.N)
+	return g
+}
+
+// centralLimit judges noise-clt at one batch size: the measured median
+// excess kurtosis per coordinate over κ/B.
+func (p point) centralLimit(b *noiseshape.AtBatch, e *noiseshape.EffectSizes) report.Claim {
+	g := p.claim(ClaimCentralLimit, b.BatchSize, statementCentralLimit, p.figGauss)
+	c, ref := e.Coordinates, e.GaussianReference
+	pred := c.PredictedMedianExcessKurtosis
+	spread := math.NaN()
+	if ref.Simulation != nil {
+		spread = ref.Simulation.ExcessKurtosis.Q975 - ref.Simulation.ExcessKurtosis.Median
+	}
+	g.Regime = []report.RegimeCheck{
+		report.AtLeast(fmt.Sprintf("central-limit excess kurtosis κ/B over the g₂ spread of a Gaussian sample of %d (97.5%% point − median)", ref.N), pred/spread, 1).
+			WithReach(fmt.Sprintf("more minibatches (--minibatches; the spread falls like 1/√M), or a smaller B than %d", b.BatchSize)),
+	}
+	ratio := c.MedianExcessKurtosis / pred
+	g.Effects = []report.Effect{{Name: "median excess kurtosis per coordinate over κ/B", Value: ratio,
+		Interval:   report.Interval{Lo: c.MedianExcessKurtosisCI[0] / pred, Hi: c.MedianExcessKurtosisCI[1] / pred},
+		Prediction: report.Interval{Lo: CentralLimitLo, Hi: CentralLimitHi}}}
+	g.Details = []report.Quantity{
+		{Name: "median excess kurtosis per coordinate", Value: c.MedianExcessKurtosis, Interval: &report.Interval{Lo: c.MedianExcessKurtosisCI[0], Hi: c.MedianExcessKurtosisCI[1]}},
+		{Name: "central-limit prediction κ/B (median over the coordinates of the per-sample gradients' κ, over B)", Value: pred},
+		{Name: "median per-sample excess kurtosis κ per coordinate", Value: c.PerSampleMedianExcessKurtosis},
+		p.gradNorm,
+	}
+	g.Rule = fmt.Sprintf("agrees when the 95%% bootstrap interval of the ratio lies within [%g, %g] (the interval of the median g₂ over κ/B, κ taken as exact), disagrees when it lies wholly outside, inconclusive when it straddles an end; not-testable when κ/B is smaller than a Gaussian sample's own g₂ spread at M minibatches, where the median measures the sampling noise", CentralLimitLo, CentralLimitHi)
+	g.Judge()
+	g.Finding = fmt.Sprintf("At B = %d the median excess kurtosis per coordinate is %.3g [%.3g, %.3g] against κ/B = %.3g (κ = %.3g): ratio %.3g [%.3g, %.3g].",
+		b.BatchSize, c.MedianExcessKurtosis, c.MedianExcessKurtosisCI[0], c.MedianExcessKurtosisCI[1], pred, c.PerSampleMedianExcessKurtosis,
+		ratio, g.Effects[0].Interval.Lo, g.Effects[0].Interval.Hi)
+	return g
+}
+
+// pooled judges noise-pooled-heavy at one batch size.
+func (p point) pooled(b *noiseshape.AtBatch) report.Claim {
+	g := p.claim(ClaimPooled, b.BatchSize, statementPooled, p.figPanels)
+	ap := b.AcrossParams
+	alpha, refAlpha := tailIndex(ap.Pooled), tailIndex(ap.ReferencePooled)
+	g.Regime = []report.RegimeCheck{}
+	g.Effects = []report.Effect{{Name: fmt.Sprintf("tail index α̂ of the pooled noise (all coordinates of %d minibatches)", ap.PooledMinibatches),
+		Value: alpha, Interval: report.Point(alpha), Prediction: report.Below(refAlpha - MarginTailIndex),
+		Reference: &report.Quantity{Name: "α̂ of a Gaussian sample of the same size", Value: refAlpha}}}
+	g.Details = []report.Quantity{{Name: "α̂ of the same pool with each coordinate divided by its own standard deviation", Value: tailIndex(ap.PooledStandardized)}}
+	if q := b.AcrossMinibatches.Coordinates; q != nil && q.TailIndex != nil {
+		g.Details = append(g.Details, report.Quantity{Name: "median α̂ per coordinate across minibatches", Value: q.TailIndex.Median})
+	}
+	g.Details = append(g.Details, p.gradNorm)
+	g.Rule = fmt.Sprintf("agrees when the pooled α̂ (Mohammadi et al. 2015's estimator, as Simsekli et al. use it) lies more than %g below a Gaussian sample's of the same size, disagrees when it does not; whether that tail is the noise's is %s's question", MarginTailIndex, ClaimFiniteVariance)
+	g.Judge()
+	g.Finding = fmt.Sprintf("At B = %d the pooled tail index is %.3g (a Gaussian sample: %.3g); with each coordinate standardised it is %.3g.", b.BatchSize, alpha, refAlpha, tailIndex(ap.PooledStandardized))
+	return g
+}
+
+// finiteVariance judges noise-finite-variance over the batch sizes: how
+// much of the gap between a Gaussian sample's α̂ and the per-coordinate α̂
+// at the smallest B is left at the largest. It reports false when fewer
+// than two batch sizes have both numbers.
+func (p point) finiteVariance(batches []noiseshape.AtBatch) (report.Claim, bool) {
+	type gap struct {
+		b            int
+		alpha, gauss float64
+	}
+	var gs []gap
+	for _, b := range batches {
+		am := b.AcrossMinibatches
+		if am.Coordinates == nil || am.Coordinates.TailIndex == nil || am.ReferenceGaussian == nil || am.ReferenceGaussian.TailIndex == nil {
+			continue
+		}
+		gs = append(gs, gap{b.BatchSize, am.Coordinates.TailIndex.Median, am.ReferenceGaussian.TailIndex.Median})
+	}
+	if len(gs) < 2 {
+		return report.Claim{}, false
+	}
+	lo, hi := gs[0], gs[0]
+	for _, g := range gs[1:] {
+		if g.b < lo.b {
+			lo = g
+		}
+		if g.b > hi.b {
+			hi = g
+		}
+	}
+	g := p.claim(ClaimFiniteVariance, 0, statementFiniteVariance, p.figGauss)
+	gapLo, gapHi := lo.gauss-lo.alpha, hi.gauss-hi.alpha
+	g.Regime = []report.RegimeCheck{
+		report.AtLeast("largest over smallest batch size", float64(hi.b)/float64(lo.b), MinBatchRange).
+			WithReach(fmt.Sprintf("batch sizes spanning a factor of %d or more (--batch-size)", MinBatchRange)),
+		report.AtLeast(fmt.Sprintf("gap between a Gaussian sample's α̂ and the median per-coordinate α̂ at B = %d", lo.b), gapLo, MinTailGap).
+			WithReach("a smaller smallest batch size (--batch-size), where the per-coordinate noise looks heavy-tailed"),
+	}
+	ratio := gapHi / gapLo
+	g.Effects = []report.Effect{{Name: fmt.Sprintf("gap left at B = %d over the gap at B = %d", hi.b, lo.b), Value: ratio,
+		Interval: report.Point(ratio), Prediction: report.Below(MaxGapRatio)}}
+	for _, x := range gs {
+		g.Details = append(g.Details, report.Quantity{Name: fmt.Sprintf("median α̂ per coordinate at B = %d (a Gaussian sample of the same size: %.3g)", x.b, x.gauss), Value: x.alpha})
+	}
+	g.Details = append(g.Details, report.Quantity{Name: "the ratio for an α-stable noise (its α̂ the same at every B)", Value: 1}, p.gradNorm)
+	g.Rule = fmt.Sprintf("agrees when at most %g of the gap between a Gaussian sample's α̂ and the median per-coordinate α̂ (Mohammadi et al. 2015's estimator) at the smallest B is left at the largest, disagrees when more is; not-testable unless the batch sizes span a factor of %d and the gap at the smallest B is at least %g. At one B this estimator cannot tell the two apart (a minibatch mean of a sparse finite-variance law gives α̂ as low as an α-stable one): how α̂ moves with B does",
+		MaxGapRatio, MinBatchRange, MinTailGap)
+	g.Judge()
+	g.Finding = fmt.Sprintf("The median per-coordinate α̂ goes from %.3g at B = %d to %.3g at B = %d (a Gaussian sample: %.3g, %.3g): %.2g of the gap is left.", lo.alpha, lo.b, hi.alpha, hi.b, lo.gauss, hi.gauss, ratio)
+	return g, true
+}
+
+// tailIndex returns s's α̂, NaN when it was not computed.
+func tailIndex(s *noiseshape.SampleStats) float64 {
+	if s == nil || s.TailIndex == nil {
+		return math.NaN()
+	}
+	return *s.TailIndex
+}
+
+// beside returns dir/name if it exists, else "".
+func beside(dir, name string) string {
+	p := filepath.Join(dir, name)
+	if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+		return p
+	}
+	return ""
+}
+
+// resolution returns the regime checks of the Gaussian claim at one batch
+// size: M large enough that a Gaussian sample's own spread (its 97.5%
+// point less its median) stays inside each margin.
+func resolution(e *noiseshape.EffectSizes) []report.RegimeCheck {
+	var checks []report.RegimeCheck
+	spread := func(name string, ref *noiseshape.Reference) {
+		if ref == nil || ref.Simulation == nil {
+			return
+		}
+		s := ref.Simulation
+		for _, c := range []struct {
+			what string
+			sp   float64
+			m    float64
+		}{{"|g₁|", s.AbsSkewness.Q975 - s.AbsSkewness.Median, MarginAbsSkewness},
+			{"g₂", s.ExcessKurtosis.Q975 - s.ExcessKurtosis.Median, MarginExcessKurtosis},
+			{"KS", s.KS.Q975 - s.KS.Median, MarginKS}} {
+			checks = append(checks, report.AtMost(fmt.Sprintf("%s spread of a Gaussian sample of %d %s (97.5%% point − median)", c.what, ref.N, name), c.sp, c.m).
+				WithReach(reachMinibatches))
+		}
+	}
+	spread("minibatches", e.GaussianReference)
+	spread("minibatches (principal directions)", e.GaussianReferencePrincipal)
+	return checks
+}
+
+// effect builds one judged effect: the median with its interval against
+// the band [lo, hi] around the Gaussian reference ref.
+func effect(name string, v float64, ci [2]float64, lo, hi float64, ref string, refV float64) report.Effect {
+	return report.Effect{Name: name, Value: v, Interval: report.Interval{Lo: ci[0], Hi: ci[1]}, Prediction: report.Interval{Lo: lo, Hi: hi},
+		Reference: &report.Quantity{Name: ref, Value: refV}}
+}
+
+// gaussianEffects are the judged effect sizes of the Gaussian claim:
+// per-coordinate |g₁| and g₂, random-direction KS and g₂, principal-
+// direction KS and g₂.
+func gaussianEffects(e *noiseshape.EffectSizes) []report.Effect {
+	ref := e.GaussianReference
+	c, rd := e.Coordinates, e.RandomDirections
+	refName := fmt.Sprintf("a Gaussian sample of %d", ref.N)
+	out := []report.Effect{
+		effect("median |skewness| per coordinate", c.MedianAbsSkewness, c.MedianAbsSkewnessCI, 0, ref.AbsSkewness+MarginAbsSkewness, refName, ref.AbsSkewness),
+		effect("median excess kurtosis per coordinate", c.MedianExcessKurtosis, c.MedianExcessKurtosisCI, ref.ExcessKurtosis-MarginExcessKurtosis, ref.ExcessKurtosis+MarginExcessKurtosis, refName, ref.ExcessKurtosis),
+		effect("median KS distance along random directions", rd.MedianKS, ciOr(rd.MedianKSCI, rd.MedianKS), 0, ref.KS+MarginKS, refName, ref.KS),
+		effect("median excess kurtosis along random directions", rd.MedianExcessKurtosis, rd.MedianExcessKurtosisCI, ref.ExcessKurtosis-MarginExcessKurtosis, ref.ExcessKurtosis+MarginExcessKurtosis, refName, ref.ExcessKurtosis),
+	}
+	if pd, pr := e.PrincipalDirections, e.GaussianReferencePrincipal; pd != nil && pr != nil {
+		prName := fmt.Sprintf("a Gaussian sample of %d", pr.N)
+		out = append(out,
+			effect("median KS distance along the top principal directions", pd.MedianKS, ciOr(pd.MedianKSCI, pd.MedianKS), 0, pr.KS+MarginKS, prName, pr.KS),
+			effect("median excess kurtosis along the top principal directions", pd.MedianExcessKurtosis, pd.MedianExcessKurtosisCI, pr.ExcessKurtosis-MarginExcessKurtosis, pr.ExcessKurtosis+MarginExcessKurtosis, prName, pr.ExcessKurtosis))
+	}
+	return out
+}
+
+func ciOr(ci *[2]float64, v float64) [2]float64 {
+	if ci == nil {
+		return [2]float64{v, v}
+	}
+	return *ci
+}
+
+// gaussianDetails are further numbers shown beside the Gaussian claim.
+func gaussianDetails(e *noiseshape.EffectSizes) []report.Quantity {
+	c, rd := e.Coordinates, e.RandomDirections
+	out := []report.Quantity{
+		{Name: "central-limit prediction κ/B of the median excess kurtosis per coordinate", Value: c.PredictedMedianExcessKurtosis},
+		{Name: "central-limit prediction of the median excess kurtosis along random directions", Value: rd.PredictedMedianExcessKurtosis},
+		{Name: "median KS distance per coordinate", Value: c.MedianKS},
+		{Name: "median |skewness| along random directions", Value: rd.MedianAbsSkewness},
+		{Name: "coordinates analysed", Value: float64(c.Samples)},
+		{Name: "random directions", Value: float64(rd.Samples)},
+		{Name: "bootstrap resamples", Value: float64(e.Bootstrap)},
+	}
+	if pd := e.PrincipalDirections; pd != nil {
+		out = append(out, report.Quantity{Name: "central-limit prediction of the median excess kurtosis along the principal directions", Value: pd.PredictedMedianExcessKurtosis})
+	}
+	return out
+}
