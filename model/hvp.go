@@ -224,13 +224,13 @@ func (h *Hessian) MulMat(dst, v *mat.Dense) {
 	h.mulMatBlock(dst, v)
 }
 
-// rop adds chunk c's contribution to H·v into g.
-func (h *Hessian) rop(c int, v []float64, r *rpass, g []float64) {
+// forwardR computes R{z_l} and R{a_l} of chunk c in the direction v into
+// r: the forward half of the R-operator (R{z_L} = J v, the Jacobian of the
+// logits times v).
+func (h *Hessian) forwardR(c int, v []float64, r *rpass) {
 	m, lo, p := h.m, h.m.Layout, h.passes[c]
 	L := lo.NumLayers()
 	n := p.n
-	curved := !m.Activation.PiecewiseLinear() // f″ ≠ 0
-	// forward: R{z_l}, R{a_l}
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
 		rz := r.rz[l][:n*out]
@@ -248,6 +248,15 @@ func (h *Hessian) rop(c int, v []float64, r *rpass, g []float64) {
 			m.Activation.MulDeriv(ra, p.z[l][:n*out], p.a[l][:n*out])
 		}
 	}
+}
+
+// rop adds chunk c's contribution to H·v into g.
+func (h *Hessian) rop(c int, v []float64, r *rpass, g []float64) {
+	m, lo, p := h.m, h.m.Layout, h.passes[c]
+	L := lo.NumLayers()
+	n := p.n
+	curved := !m.Activation.PiecewiseLinear() // f″ ≠ 0
+	h.forwardR(c, v, r)
 	// output: R{δ_L} = s·(p ⊙ R{z_L} − p ⊙ rowsum(p ⊙ R{z_L}))
 	C := lo.Layers[L]
 	pr, rz, rd := p.a[L-1], r.rz[L-1], r.rd[L-1]
