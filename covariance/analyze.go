@@ -13,6 +13,7 @@ import (
 
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/internal/eigen"
+	"github.com/sgn-project/sgn/internal/seed"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -65,7 +66,8 @@ type Options struct {
 	// HeatmapK is the side of the top block kept for the heat map (0 means
 	// DefaultHeatmapK).
 	HeatmapK int
-	// Seed seeds the Lanczos start vector.
+	// Seed seeds the Lanczos start vector and, through seed.Derive with
+	// the batch size, the bootstrap intervals of each Comparison.
 	Seed uint64
 	// WeightDecay is λ ≥ 0 of the regularised loss CE + (λ/2)‖θ‖² whose
 	// minimum θ is meant to be (Analyze's Stationarity); 0 for the plain
@@ -193,10 +195,13 @@ type Analysis struct {
 	// Seconds is the wall time of each stage.
 	Seconds map[string]float64 `json:"seconds"`
 	// Lambda holds the analysed eigenvalues of H in descending order,
-	// Sigma = UᵀΣU on their eigenvectors and MeanProj = Uᵀḡ.
+	// Sigma = UᵀΣU on their eigenvectors and MeanProj = Uᵀḡ; Fisher holds
+	// uᵢᵀFuᵢ for the model Fisher F when the Hessian operator knows it (a
+	// network's, see FisherOperator), else nil.
 	Lambda   []float64     `json:"-"`
 	Sigma    *mat.SymDense `json:"-"`
 	MeanProj []float64     `json:"-"`
+	Fisher   []float64     `json:"-"`
 	// HeatmapK is the side of the top block for the heat map.
 	HeatmapK int `json:"heatmap_k"`
 }
@@ -356,6 +361,11 @@ func stationarity(mean, theta []float64, decay float64, a *Analysis) *Stationari
 	return s
 }
 
+// bootstrapStream is the coordinate of seed.Derive that separates the
+// bootstrap's seeds from the Lanczos start vector's (both from
+// Options.Seed).
+const bootstrapStream = 0xb007
+
 // ErrEmptyWindow is returned (wrapped) by Analyze and AnalyzeOperator when
 // no computed Hessian eigenvalue lies in the window.
 var ErrEmptyWindow = errors.New("no Hessian eigenvalue in the window")
@@ -413,7 +423,8 @@ func AnalyzeOperator(g *Gradients, h hessian.Operator, o Options) (*Analysis, er
 	if err != nil {
 		return nil, err
 	}
-	if err := a.project(g, eb, o); err != nil {
+	fo, _ := h.(FisherOperator)
+	if err := a.project(g, eb, fo, o); err != nil {
 		return nil, err
 	}
 	lap("projection")
@@ -491,10 +502,20 @@ func lanczosEigenbasis(h hessian.Operator, o Options, a *Analysis) (*eigenbasis,
 	}, nil
 }
 
+// FisherOperator is a Hessian operator that also gives the quadratic
+// forms uᵀFu of the model Fisher F along the columns of U
+// (model.Hessian.FisherForms): the middle link of C ≈ F_emp/B ≈ F/B ≈ H/B
+// (Xie, Sato & Sugiyama, ICLR 2021, Section 2).
+type FisherOperator interface {
+	FisherForms(U *mat.Dense) []float64
+}
+
 // project counts the eigenvalues (negative, in the window), keeps the
-// largest ones down to the window's last (and the top block), projects Σ on
-// their eigenvectors and compares C with H/B at every batch size.
-func (a *Analysis) project(g *Gradients, eb *eigenbasis, o Options) error {
+// largest ones down to the window's last (and the top block), projects Σ
+// (and F, when fo is not nil) on their eigenvectors and compares C with H/B
+// at every batch size, with bootstrap intervals seeded from o.Seed and the
+// batch size.
+func (a *Analysis) project(g *Gradients, eb *eigenbasis, fo FisherOperator, o Options) error {
 	lambda := eb.lambda
 	a.Eigen.LambdaMax, a.Eigen.LambdaMin = lambda[0], lambda[len(lambda)-1]
 	last := -1
@@ -517,8 +538,12 @@ func (a *Analysis) project(g *Gradients, eb *eigenbasis, o Options) error {
 	a.Lambda = lambda[:kb:kb]
 	o.progress(StageProjection, 0, 1)
 	var err error
-	if a.Sigma, a.MeanProj, err = g.ProjectSigma(eb.vecs(kb)); err != nil {
+	U := eb.vecs(kb)
+	if a.Sigma, a.MeanProj, err = g.ProjectSigma(U); err != nil {
 		return err
+	}
+	if fo != nil {
+		a.Fisher = fo.FisherForms(U)
 	}
 	o.progress(StageProjection, 1, 1)
 	for _, B := range o.BatchSizes {
@@ -526,6 +551,8 @@ func (a *Analysis) project(g *Gradients, eb *eigenbasis, o Options) error {
 		if err != nil {
 			return err
 		}
+		c.addFisher(a.Lambda, a.Sigma, a.Fisher)
+		c.bootstrap(seed.Derive(o.Seed, bootstrapStream, uint64(B)))
 		a.Comparisons = append(a.Comparisons, c)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/sgn-project/sgn/internal/report"
 )
@@ -20,22 +21,30 @@ const MinimumGradNorm = 1e-5
 
 // Claim ids of the covariance experiment.
 const (
-	// ClaimMinimum is C ≈ H/B judged at the minimum θ₀ (the checkpoint
-	// written by sgn minimum).
+	// ClaimMinimum is the level of C ≈ H/B judged at the minimum θ₀ (the
+	// checkpoint written by sgn minimum).
 	ClaimMinimum = "cvh-minimum"
-	// ClaimTrained is the same claim judged at a trained checkpoint, a
-	// second labelled point (usually outside the regime: not a minimum).
-	ClaimTrained = "cvh-trained"
+	// ClaimShapeMinimum is its shape, C ∝ H, at the same θ₀.
+	ClaimShapeMinimum = "cvh-shape-minimum"
+	// ClaimTrained and ClaimShapeTrained are the same two claims judged at
+	// a trained checkpoint, a second labelled point (usually outside the
+	// regime: not a minimum).
+	ClaimTrained      = "cvh-trained"
+	ClaimShapeTrained = "cvh-shape-trained"
 	// ClaimRandom is that at a random initialisation C departs from H/B.
 	ClaimRandom = "cvh-random-departs"
 )
 
 const (
-	statementCvH = "Near a minimum the covariance of the stochastic gradient noise is the Hessian over the batch size: C(θ) ≈ H(θ)/B."
-	statementRnd = "C ≈ H/B is a property of minima: at a random initialisation, far from any minimum, C departs from H/B (the median cᵢ/(λᵢ/B) is off by more than the factor allowed near a minimum)."
-	produceMin   = "make minimum && bin/sgn covariance --checkpoint out/equilibrium/minimum.safetensors --first 2000 --batch-size 64 --out out/cvh-minimum"
-	produceTrain = "make figure"
-	reachMinimum = "measure at the true minimum: sgn minimum, then sgn covariance --checkpoint minimum.safetensors over the same images (make paper does both)"
+	statementCvH   = "Near a minimum the covariance of the stochastic gradient noise is the Hessian over the batch size: C(θ) ≈ H(θ)/B."
+	statementShape = "Near a minimum the noise covariance is proportional to the Hessian along its eigendirections, C ∝ H: cᵢ = uᵢᵀCuᵢ grows as λᵢ (log-log slope 1, tight correlation)."
+	statementRnd   = "C ≈ H/B is a property of minima: at a random initialisation, far from any minimum, C departs from H/B (the median cᵢ/(λᵢ/B) is off by more than the factor allowed near a minimum)."
+	produceMin     = "make minimum && bin/sgn covariance --checkpoint out/equilibrium/minimum.safetensors --first 2000 --batch-size 64 --out out/cvh-minimum"
+	produceTrain   = "make figure"
+	reachMinimum   = "measure at the true minimum: sgn minimum, then sgn covariance --checkpoint minimum.safetensors over the same images (make paper does both)"
+	reachLabels    = "a minimum that does not interpolate its images, where the labels are as noisy as the model predicts: more images per parameter (--first in sgn minimum and sgn covariance) or a larger weight decay in sgn minimum. At an interpolating minimum of cross-entropy the per-sample gradients of the true labels scale like the residual ε, their second moment F_emp like ε², while F and H scale like ε, so cᵢB/fᵢ → 0"
+	reachFisher    = "measure fᵢ = uᵢᵀFuᵢ: rerun sgn covariance (this file has no Fisher links)"
+	bootstrapRule  = "95% intervals of medians and r by a percentile bootstrap over the compared eigendirections (2,000 resamples, seed derived from the Lanczos seed and B), of the slope by least squares (Student's t)"
 )
 
 // Claims judges the claims of C against H/B from dir/covariance.json
@@ -50,6 +59,7 @@ func Claims(dir string) ([]report.Claim, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return []report.Claim{
 			report.Unmeasured(ClaimMinimum, report.NoiseCovariance, statementCvH, "covariance.json at the minimum", produceMin),
+			report.Unmeasured(ClaimShapeMinimum, report.NoiseCovariance, statementShape, "covariance.json at the minimum", produceMin),
 			report.Unmeasured(ClaimRandom, report.NoiseCovariance, statementRnd, FileName, produceTrain),
 		}, nil
 	}
@@ -63,8 +73,8 @@ func Claims(dir string) ([]report.Claim, error) {
 	if p := filepath.Join(dir, "cvh.svg"); fileExists(p) {
 		figure = p
 	}
-	pre, rnd := r.pointClaim(src, figure), r.randomClaim(src, figure)
-	return []report.Claim{pre, rnd}, nil
+	level, shape := r.pointClaims(src, figure)
+	return []report.Claim{level, shape, r.randomClaim(src, figure)}, nil
 }
 
 func fileExists(p string) bool {
@@ -81,12 +91,34 @@ func fitOf(m *ModelReport) (slope, r float64) {
 	return *m.LogLogSlope, *m.PearsonR
 }
 
-// pointClaim judges C ≈ H/B at the pretrained model.
-func (r *Report) pointClaim(src report.Source, figure string) report.Claim {
+// interval returns the interval iv of a value v, or the point [v, v]
+// when there is none (a file written without intervals).
+func interval(v float64, iv *[2]float64) report.Interval {
+	if iv == nil {
+		return report.Point(v)
+	}
+	return report.Interval{Lo: iv[0], Hi: iv[1]}
+}
+
+// quantity is a detail with its interval.
+func quantity(name string, v float64, iv *[2]float64) report.Quantity {
+	q := report.Quantity{Name: name, Value: v}
+	if iv != nil {
+		q.Interval = &report.Interval{Lo: iv[0], Hi: iv[1]}
+	}
+	return q
+}
+
+// pointClaims judges C ≈ H/B at the pretrained model: its level (the median
+// cᵢ/(λᵢ/B), behind the check that the labels are distributed as the model
+// predicts, C ≈ F/B) and its shape (C ∝ H: slope and r).
+func (r *Report) pointClaims(src report.Source, figure string) (level, shape report.Claim) {
 	m := r.Models.Pretrained
 	th := r.Thresholds
-	c := report.Claim{ID: ClaimTrained, Conclusion: report.NoiseCovariance, Statement: statementCvH,
+	level = report.Claim{ID: ClaimTrained, Conclusion: report.NoiseCovariance, Statement: statementCvH,
 		At: "the trained checkpoint " + m.Source, Figure: figure, Sources: []report.Source{src}}
+	shape = report.Claim{ID: ClaimShapeTrained, Conclusion: report.NoiseCovariance, Statement: statementShape,
+		At: level.At, Figure: figure, Sources: []report.Source{src}}
 	grad, lmin, decay := math.NaN(), math.NaN(), 0.0
 	if s := m.Analysis.Stationarity; s != nil {
 		grad, decay = s.GradNorm, s.WeightDecay
@@ -96,14 +128,51 @@ func (r *Report) pointClaim(src report.Source, figure string) report.Claim {
 	}
 	loss := "CE"
 	if decay > 0 {
-		c.ID = ClaimMinimum
-		c.At = fmt.Sprintf("the minimum θ₀ of CE + (λ/2)‖θ‖², λ = %g (%s)", decay, m.Source)
+		level.ID, shape.ID = ClaimMinimum, ClaimShapeMinimum
+		level.At = fmt.Sprintf("the minimum θ₀ of CE + (λ/2)‖θ‖², λ = %g (%s)", decay, m.Source)
+		shape.At = level.At
 		loss = "CE + (λ/2)‖θ‖²"
 	}
-	c.Regime = []report.RegimeCheck{
+	atMinimum := []report.RegimeCheck{
 		report.AtMost("‖∇L‖ of "+loss+" over the analysed images", grad, MinimumGradNorm).WithReach(reachMinimum),
 		report.AtLeast("λmin of ∇²("+loss+")", lmin, 0).WithReach(reachMinimum + "; λmin needs --mode full"),
 	}
+	var iv Intervals
+	if m.Intervals != nil {
+		iv = *m.Intervals
+	}
+	ratioIv := interval(m.MedianRatio, nil)
+	if m.Intervals != nil {
+		ratioIv = interval(m.MedianRatio, &iv.MedianRatio)
+	}
+
+	// Level: C = H/B, gated by C ≈ F/B.
+	eo, fh := math.NaN(), math.NaN()
+	labels := report.Between("labels distributed as the model predicts: median cᵢB/fᵢ, empirical over model Fisher", eo, 1/th.RatioFactor, th.RatioFactor).WithReach(reachFisher)
+	if f := m.Fisher; f != nil {
+		eo, fh = f.MedianEmpiricalOverFisher, f.MedianFisherOverHessian
+		labels = report.Between(labels.Name, eo, 1/th.RatioFactor, th.RatioFactor).WithReach(reachLabels)
+	}
+	level.Regime = append(slices.Clone(atMinimum), labels)
+	level.Effects = []report.Effect{{Name: "median cᵢ/(λᵢ/B)", Value: m.MedianRatio, Interval: ratioIv,
+		Prediction: report.Interval{Lo: 1 / th.RatioFactor, Hi: th.RatioFactor}}}
+	if m.Fisher != nil {
+		level.Details = append(level.Details,
+			quantity("median cᵢB/fᵢ: empirical over model Fisher (fᵢ = uᵢᵀFuᵢ, labels drawn from the model)", eo, iv.EmpiricalOverFisher),
+			quantity("median fᵢ/λᵢ: model Fisher (Gauss–Newton) over Hessian", fh, iv.FisherOverHessian))
+	}
+	level.Details = append(level.Details, modelDetails(m)...)
+	level.Rule = fmt.Sprintf("at a minimum (‖∇L‖ ≤ %g, λmin ≥ 0) where the labels are distributed as the model predicts (median cᵢB/fᵢ within a factor %g of 1, so that C ≈ F/B), else not-testable; then C = H/B agrees when the median cᵢ/(λᵢ/B)'s 95%% interval lies within a factor %g of 1, disagrees when it lies wholly outside, inconclusive when it straddles an end (cᵢ = uᵢᵀCuᵢ over H's eigenvectors uᵢ with λᵢ in the window, B = %d; %s)",
+		MinimumGradNorm, th.RatioFactor, th.RatioFactor, m.BatchSize, bootstrapRule)
+	level.Judge()
+	level.Finding = fmt.Sprintf("At %s (‖∇L‖ = %.2g) the median cᵢ/(λᵢ/B) is %.3g %s", level.At, grad, m.MedianRatio, ratioIv)
+	if m.Fisher != nil {
+		level.Finding += fmt.Sprintf(" = cᵢB/fᵢ %.3g (empirical over model Fisher) × fᵢ/λᵢ %.3g (Fisher over Hessian), medians.", eo, fh)
+	} else {
+		level.Finding += "; the Fisher links were not measured."
+	}
+
+	// Shape: C ∝ H.
 	slope, pr := fitOf(m)
 	slopeIv := report.Point(slope)
 	if m.SlopeCI95 != nil {
@@ -113,24 +182,31 @@ func (r *Report) pointClaim(src report.Source, figure string) report.Claim {
 	if m.FitDecades != nil {
 		decades = *m.FitDecades
 	}
-	c.Regime = append(c.Regime, report.AtLeast("decades of λᵢ/B the fit spans", decades, MinFitDecades).
+	shape.Regime = append(slices.Clone(atMinimum), report.AtLeast("decades of λᵢ/B the fit spans", decades, MinFitDecades).
 		WithReach("widen the eigenvalue window (--lambda-min, --lambda-max) or compare more eigendirections (--mode full)"))
-	c.Effects = []report.Effect{
-		{Name: "log-log slope of cᵢ on λᵢ/B (95% interval)", Value: slope, Interval: slopeIv,
+	shape.Effects = []report.Effect{
+		{Name: "log-log slope of cᵢ on λᵢ/B", Value: slope, Interval: slopeIv,
 			Prediction: report.Interval{Lo: 1 - th.SlopeTolerance, Hi: 1 + th.SlopeTolerance}},
-		{Name: "Pearson r of log cᵢ and log λᵢ/B", Value: pr, Interval: report.Point(pr),
+		{Name: "Pearson r of log cᵢ and log λᵢ/B", Value: pr, Interval: interval(pr, iv.PearsonR),
 			Prediction: report.Interval{Lo: th.MinPearsonR, Hi: 1}},
-		{Name: "median cᵢ/(λᵢ/B)", Value: m.MedianRatio, Interval: report.Point(m.MedianRatio),
-			Prediction: report.Interval{Lo: 1 / th.RatioFactor, Hi: th.RatioFactor}},
 	}
-	c.Details = modelDetails(m)
-	c.Rule = fmt.Sprintf("at a minimum (‖∇L‖ ≤ %g, λmin ≥ 0) and over at least a decade of λ/B, else not-testable; C = H/B agrees when the log-log slope's 95%% interval lies within %g of 1, Pearson r ≥ %g and the median ratio within a factor %g of 1 (cᵢ = uᵢᵀCuᵢ over H's eigenvectors uᵢ with λᵢ in the window, B = %d)",
-		MinimumGradNorm, th.SlopeTolerance, th.MinPearsonR, th.RatioFactor, m.BatchSize)
-	c.Rule += "; disagrees when one of them lies wholly outside its band, inconclusive when the slope's interval straddles an end"
-	c.Judge()
-	c.Finding = fmt.Sprintf("At %s (‖∇L‖ = %.2g) the points follow C = H/B with slope %.3g (r %.3g); the median ratio %.3g says how far they lie from the line.",
-		c.At, grad, slope, pr, m.MedianRatio)
-	return c
+	shape.Details = modelDetails(m)
+	shape.Rule = fmt.Sprintf("at a minimum (‖∇L‖ ≤ %g, λmin ≥ 0) and over at least a decade of λ/B, else not-testable; C ∝ H agrees when the log-log slope's 95%% interval lies within %g of 1 and Pearson r's above %g, disagrees when one lies wholly outside its band, inconclusive when one straddles an end (B = %d; %s)",
+		MinimumGradNorm, th.SlopeTolerance, th.MinPearsonR, m.BatchSize, bootstrapRule)
+	shape.Judge()
+	shape.Finding = fmt.Sprintf("At %s the points follow C ∝ H with log-log slope %.3g %s and r %.3g %s.", shape.At, slope, slopeIv, pr, interval(pr, iv.PearsonR))
+	return level, shape
+}
+
+// absLog2 returns |log₂ x| and its interval from x's interval iv (which
+// contains the minimum 0 when iv straddles 1).
+func absLog2(x float64, iv report.Interval) (float64, report.Interval) {
+	a, b := math.Abs(math.Log2(iv.Lo)), math.Abs(math.Log2(iv.Hi))
+	lo, hi := min(a, b), max(a, b)
+	if iv.Lo <= 1 && iv.Hi >= 1 {
+		lo = 0
+	}
+	return math.Abs(math.Log2(x)), report.Interval{Lo: lo, Hi: hi}
 }
 
 // randomClaim judges that C departs from H/B at the random model.
@@ -145,11 +221,15 @@ func (r *Report) randomClaim(src report.Source, figure string) report.Claim {
 	}
 	c.Regime = []report.RegimeCheck{report.AtLeast("‖∇L‖ over the analysed images (far from a minimum)", grad, MinimumGradNorm).
 		WithReach("a random initialisation is away from a minimum by construction")}
-	dev := math.Abs(math.Log2(m.MedianRatio))
-	c.Effects = []report.Effect{{Name: "|log₂ median cᵢ/(λᵢ/B)|", Value: dev, Interval: report.Point(dev),
+	ratioIv := report.Point(m.MedianRatio)
+	if m.Intervals != nil {
+		ratioIv = interval(m.MedianRatio, &m.Intervals.MedianRatio)
+	}
+	dev, devIv := absLog2(m.MedianRatio, ratioIv)
+	c.Effects = []report.Effect{{Name: "|log₂ median cᵢ/(λᵢ/B)|", Value: dev, Interval: devIv,
 		Prediction: report.Above(math.Log2(th.RatioFactor))}}
 	c.Details = modelDetails(m)
-	c.Rule = fmt.Sprintf("agrees when at the random model the median cᵢ/(λᵢ/B) lies outside a factor %g of 1 (|log₂| > %g), the band within which C = H/B holds near a minimum", th.RatioFactor, math.Log2(th.RatioFactor))
+	c.Rule = fmt.Sprintf("agrees when at the random model the 95%% interval of the median cᵢ/(λᵢ/B) lies outside a factor %g of 1 (|log₂| > %g), the band within which C = H/B holds near a minimum; disagrees when it lies inside, inconclusive when it straddles (%s)", th.RatioFactor, math.Log2(th.RatioFactor), bootstrapRule)
 	c.Judge()
 	slope, pr := fitOf(m)
 	c.Finding = fmt.Sprintf("At a random initialisation: median ratio %.3g, slope %.3g, r %.3g.", m.MedianRatio, slope, pr)

@@ -148,12 +148,19 @@ type Comparison struct {
 	// OffdiagMeanCorr is the mean of |Mᵢⱼ|/√(MᵢᵢMⱼⱼ) over i ≠ j in S: the
 	// typical correlation of the noise along two eigendirections.
 	OffdiagMeanCorr float64 `json:"offdiag_mean_corr"`
+	// Fisher holds the two links of C ≈ H/B through the model Fisher,
+	// when fᵢ = uᵢᵀFuᵢ is known (Analyze of a network); nil otherwise.
+	Fisher *FisherLinks `json:"fisher,omitempty"`
+	// Intervals are the bootstrap intervals of the medians and of r, set
+	// by Analyze and AnalyzeOperator; nil from Compare alone.
+	Intervals *Intervals `json:"intervals,omitempty"`
 	// Warnings say what makes the numbers fragile (few points, …).
 	Warnings []string `json:"warnings,omitempty"`
 	// Index holds the positions (in the descending eigen-order) of the
-	// points, X = λᵢ/B and Y = cᵢ their coordinates.
-	Index []int     `json:"-"`
-	X, Y  []float64 `json:"-"`
+	// eigenvalues in the window, X = λᵢ/B and Y = cᵢ the coordinates of
+	// the points (those with cᵢ > 0) and F their fᵢ/B (nil when unknown).
+	Index   []int     `json:"-"`
+	X, Y, F []float64 `json:"-"`
 }
 
 // Agrees reports whether the comparison supports C = H/B by the thresholds

@@ -131,16 +131,20 @@ type Headline struct {
 	LogLogIntercept *float64    `json:"loglog_intercept"`
 	PearsonR        *float64    `json:"pearson_r"`
 	MedianRatio     float64     `json:"median_ratio"`
-	RelFrobenius    *float64    `json:"rel_frobenius"`
-	TopRatios       []float64   `json:"top_ratios"`
-	OffdiagRatio    float64     `json:"offdiag_ratio"`
-	TraceSigma      float64     `json:"trace_sigma"`
-	BSimple         *float64    `json:"b_simple"`
-	Loss            float64     `json:"loss"`
-	Accuracy        float64     `json:"accuracy"`
-	Agrees          bool        `json:"agrees"`
-	Verdict         string      `json:"verdict"`
-	Warnings        []string    `json:"warnings,omitempty"`
+	// Fisher is the split of the median ratio into its links through the
+	// model Fisher, Intervals the bootstrap intervals (Comparison).
+	Fisher       *FisherLinks `json:"fisher,omitempty"`
+	Intervals    *Intervals   `json:"intervals,omitempty"`
+	RelFrobenius *float64     `json:"rel_frobenius"`
+	TopRatios    []float64    `json:"top_ratios"`
+	OffdiagRatio float64      `json:"offdiag_ratio"`
+	TraceSigma   float64      `json:"trace_sigma"`
+	BSimple      *float64     `json:"b_simple"`
+	Loss         float64      `json:"loss"`
+	Accuracy     float64      `json:"accuracy"`
+	Agrees       bool         `json:"agrees"`
+	Verdict      string       `json:"verdict"`
+	Warnings     []string     `json:"warnings,omitempty"`
 
 	Analysis *Analysis `json:"analysis"`
 }
@@ -150,7 +154,7 @@ func NewHeadline(r *Analysis) Headline {
 	c := r.Comparisons[0]
 	h := Headline{
 		NumParams: r.NumParams, NumSamples: r.NumSamples, BatchSize: c.BatchSize, Selected: c.Selected,
-		MedianRatio: c.MedianRatio, RelFrobenius: r.RelFrobenius, TopRatios: c.TopRatios, OffdiagRatio: c.OffdiagRatio,
+		MedianRatio: c.MedianRatio, Fisher: c.Fisher, Intervals: c.Intervals, RelFrobenius: r.RelFrobenius, TopRatios: c.TopRatios, OffdiagRatio: c.OffdiagRatio,
 		TraceSigma: r.TraceSigma, BSimple: r.BSimple, Loss: r.Loss, Accuracy: r.Accuracy,
 		Agrees: c.Agrees(), Verdict: r.Verdict(), Warnings: c.Warnings, Analysis: r,
 	}
@@ -189,11 +193,13 @@ func (p *Pair) WriteFigure(path string) error {
 // WritePoints writes the CSV file path (atomically): every analysed
 // eigenpair of both models at every batch size, with the columns model,
 // batch_size, rank, lambda, lambda_over_b, c, ratio (c/(λ/B), empty when
-// λ = 0) and in_window; the plotted points have in_window = 1 and c > 0.
+// λ = 0), in_window and fisher_over_b (fᵢ/B = uᵢᵀFuᵢ/B for the model
+// Fisher F, empty when unknown); the plotted points have in_window = 1 and
+// c > 0.
 func (p *Pair) WritePoints(path string) error {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	w.Write([]string{"model", "batch_size", "rank", "lambda", "lambda_over_b", "c", "ratio", "in_window"})
+	w.Write([]string{"model", "batch_size", "rank", "lambda", "lambda_over_b", "c", "ratio", "in_window", "fisher_over_b"})
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 17, 64) }
 	for _, m := range []struct {
 		name string
@@ -211,7 +217,11 @@ func (p *Pair) WritePoints(path string) error {
 				if c.Window.Contains(l) {
 					in = "1"
 				}
-				w.Write([]string{m.name, strconv.Itoa(c.BatchSize), strconv.Itoa(k + 1), f(l), f(l / B), f(s / B), ratio, in})
+				fb := ""
+				if m.r.Fisher != nil {
+					fb = f(m.r.Fisher[k] / B)
+				}
+				w.Write([]string{m.name, strconv.Itoa(c.BatchSize), strconv.Itoa(k + 1), f(l), f(l / B), f(s / B), ratio, in, fb})
 			}
 		}
 	}

@@ -59,7 +59,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	lmin := fs.Float64("lambda-min", covariance.DefaultLambdaMin, "lower end of the eigenvalue window (exclusive)")
 	lmax := fs.Float64("lambda-max", covariance.DefaultLambdaMax, "upper end of the eigenvalue window (exclusive)")
 	heatK := fs.Int("heatmap-k", covariance.DefaultHeatmapK, "side of the top block of UᵀCU drawn as a heat map")
-	seed := fs.Uint64("seed", 1, "seed of the Lanczos start vector (matfree mode)")
+	seed := fs.Uint64("seed", 1, "seed of the Lanczos start vector (matfree mode) and of the bootstrap intervals")
 	trainFirst := fs.Int("train-first", 0, "without --checkpoint: train on the first `N` training images (0 = all 60,000)")
 	trainEpochs := fs.Int("train-epochs", 0, "without --checkpoint: epochs of training (0 = the figure preset's)")
 	workers := workersFlag(fs, "the gradient and Hessian passes")

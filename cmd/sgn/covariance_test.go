@@ -108,7 +108,7 @@ func TestCovarianceCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != "model,batch_size,rank,lambda,lambda_over_b,c,ratio,in_window" {
+	if strings.Join(rows[0], ",") != "model,batch_size,rank,lambda,lambda_over_b,c,ratio,in_window,fisher_over_b" {
 		t.Errorf("points.csv header %v", rows[0])
 	}
 	count := map[string]int{}

@@ -110,18 +110,24 @@ func TestReportCopiesNumbersBitForBit(t *testing.T) {
 		return math.Float64bits(f)
 	}
 	pre := src.Models.Pretrained
-	found := false
+	found := 0
 	for _, c := range r.Claims {
-		if c.ID != "cvh-trained" {
+		var want []json.Number
+		switch c.ID {
+		case "cvh-trained":
+			want = []json.Number{pre.MedianRatio}
+		case "cvh-shape-trained":
+			want = []json.Number{pre.LogLogSlope, pre.PearsonR}
+		default:
 			continue
 		}
-		found = true
+		found++
 		if s := c.Sources[0]; s.Seeds["random_model"].String() != seed || bits(s.WallSeconds) != bits(src.Seconds.Total) {
 			t.Errorf("report.json source %+v: want seed %s and wall time %s", s, seed, src.Seconds.Total)
 		}
-		for i, want := range []json.Number{pre.LogLogSlope, pre.PearsonR, pre.MedianRatio} {
+		for i, want := range want {
 			if bits(c.Effects[i].Value) != bits(want) {
-				t.Errorf("effect %d: %s in report.json, %s in covariance.json", i, c.Effects[i].Value, want)
+				t.Errorf("%s effect %d: %s in report.json, %s in covariance.json", c.ID, i, c.Effects[i].Value, want)
 			}
 		}
 		st := pre.Analysis.Stationarity
@@ -129,7 +135,7 @@ func TestReportCopiesNumbersBitForBit(t *testing.T) {
 			t.Errorf("regime %+v, covariance.json %+v", c.Regime, st)
 		}
 	}
-	if !found {
-		t.Fatal("no cvh-trained claim in report.json")
+	if found != 2 {
+		t.Fatal("no cvh-trained and cvh-shape-trained claims in report.json")
 	}
 }
