@@ -8,6 +8,15 @@
 // (28/Pool)² features. A Set records which images it holds (Selected), so
 // every number computed from it can be recomputed.
 //
+// A data file (Options.File) is a dataset that is not MNIST: the arrays x
+// (N×d features) and y (N class labels) in safetensors, as ExportSet
+// writes them, or in NumPy's .npz (read by hand: archive/zip and the .npy
+// header). InspectFile checks the headers and FileBytes bounds what Load
+// will hold before anything of the arrays' size is allocated; a Set from a
+// file records the file and the SHA-256 of its bytes. Folders of idx files
+// in MNIST's layout (Fashion-MNIST, KMNIST) load as MNIST does, through
+// Options.Dir.
+//
 // The samplers are deterministic for a seed: EpochSampler draws a fresh
 // permutation per epoch (sampling without replacement), ReplacementSampler
 // draws i.i.d. uniform indices (sampling with replacement, the noise model of

@@ -21,9 +21,14 @@ func (o Options) nominalRows() int {
 // fixed state, and the decompressor's tables, rebuilt for every deflate
 // block (about one byte in twelve of what is decompressed, garbage at
 // once). ExportBytes adds what ExportSet holds.
+//
+// For a data file (o.File) it is FileBytes, from the file's headers.
 func LoadBytes(o Options) (float64, error) {
 	if err := o.Validate(); err != nil {
 		return 0, err
+	}
+	if o.File != "" {
+		return FileBytes(o)
 	}
 	side := Side / o.Pool
 	N, D := float64(o.nominalRows()), float64(side*side)
@@ -43,6 +48,13 @@ func ExportBytes(o Options) (float64, error) {
 	b, err := LoadBytes(o)
 	if err != nil {
 		return 0, err
+	}
+	if o.File != "" {
+		info, err := InspectFile(o.File)
+		if err != nil {
+			return 0, err
+		}
+		return b + 8*float64(info.rows(o)), nil
 	}
 	return b + 8*float64(o.nominalRows()), nil
 }

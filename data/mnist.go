@@ -59,6 +59,12 @@ type Options struct {
 	Random int
 	// Seed is the seed of the Random selection (unused otherwise).
 	Seed uint64
+	// File, if not empty, is a data file (safetensors or .npz with the
+	// arrays x and y, see InspectFile) read in place of MNIST: First and
+	// Random select its rows as they select images, Dir and Pool are
+	// unused, and Split only names the role of the rows ("train" or
+	// "test").
+	File string
 }
 
 // FieldError reports an invalid field of Options. Field is the field's name
@@ -97,6 +103,17 @@ func (o Options) Validate() error {
 	if err != nil {
 		return err
 	}
+	if o.File != "" {
+		switch {
+		case o.First < 0:
+			return fieldErrorf("first", "%d is out of range: want 0 or more (0 = all)", o.First)
+		case o.Random < 0:
+			return fieldErrorf("random", "%d is out of range: want 0 or more (0 = none)", o.Random)
+		case o.First > 0 && o.Random > 0:
+			return fieldErrorf("first", "%d and random %d are exclusive: set one of them", o.First, o.Random)
+		}
+		return nil
+	}
 	if o.Pool != 1 && o.Pool != 2 && o.Pool != 4 {
 		return fieldErrorf("pool", "%d is not allowed: want 1, 2 or 4 (28×28 images pooled to 28, 14 or 7 per side)", o.Pool)
 	}
@@ -112,20 +129,27 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// Set is a preprocessed selection of MNIST images: N rows of D features.
+// Set is a preprocessed selection of MNIST images, or of the rows of a
+// data file: N rows of D features.
 type Set struct {
 	// X holds the features, N×D row-major: pixels scaled to [0,1]
 	// (byte/255), then average-pooled (mean of each Pool×Pool block).
 	X []float64
-	// Y holds the N labels, 0..9.
+	// Y holds the N labels, 0..Classes−1.
 	Y []int
+	// Classes is the number of classes: 10 for MNIST, one more than the
+	// largest label of the whole file for a data file.
+	Classes int
 	// N is the number of rows and D the number of features, (28/Pool)².
 	N, D int
-	// Digest identifies the MNIST data the rows come from: the hex SHA-256
-	// of the four files' names and SHA-256 sums (recorded in every output
-	// as Selection.MNIST, and checked on resume).
+	// Digest identifies the data the rows come from: for MNIST the hex
+	// SHA-256 of the four files' names and SHA-256 sums (recorded in every
+	// output as Selection.MNIST, and checked on resume), for a data file
+	// the hex SHA-256 of its bytes (Selection.FileSHA256).
 	Digest string
-	// Pool is the pooling factor, 1, 2 or 4.
+	// File is the data file the rows come from, "" for MNIST.
+	File string
+	// Pool is the pooling factor, 1, 2 or 4 (0 for a data file).
 	Pool int
 	// Split is "train" or "test".
 	Split string
@@ -152,6 +176,10 @@ type Selection struct {
 	// MNIST is the identity of the data the rows come from: the SHA-256
 	// digest of the four MNIST files (see Set.Digest).
 	MNIST string `json:"mnist_sha256,omitempty"`
+	// File is the data file the rows come from (empty for MNIST) and
+	// FileSHA256 the SHA-256 of its bytes.
+	File       string `json:"file,omitempty"`
+	FileSHA256 string `json:"file_sha256,omitempty"`
 }
 
 // Row returns row i of s.X, a view (not a copy) of length s.D.
@@ -172,6 +200,8 @@ func (s *Set) Subset(idx []int) *Set {
 		Split:     s.Split,
 		Selection: fmt.Sprintf("%s, subset of %d rows", s.Selection, len(idx)),
 		Index:     make([]int, len(idx)),
+		Classes:   s.Classes,
+		File:      s.File,
 		first:     s.first,
 		random:    s.random,
 		seed:      s.seed,
@@ -194,6 +224,10 @@ func (s *Set) Subset(idx []int) *Set {
 
 // Selected returns the record of the selection of s.
 func (s *Set) Selected() Selection {
+	if s.File != "" {
+		return Selection{Split: s.Split, First: s.first, Random: s.random, Seed: s.seed, N: s.N,
+			Description: s.Selection, File: s.File, FileSHA256: s.Digest}
+	}
 	return Selection{
 		Split:       s.Split,
 		Pool:        s.Pool,
@@ -213,9 +247,15 @@ func (s *Set) Selected() Selection {
 // bytes it decompresses, not the counts the idx headers declare. Errors
 // name the option and the allowed range, or the file and what is wrong with
 // it.
+//
+// With o.File it reads that data file instead (see InspectFile): the
+// selected rows as they are stored, widened to float64.
 func Load(o Options) (*Set, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	if o.File != "" {
+		return loadFile(o)
 	}
 	src, err := locateMNIST(o.Dir)
 	if err != nil {
@@ -235,7 +275,7 @@ func Load(o Options) (*Set, error) {
 		return nil, fieldErrorf("random", "%d is out of range: want 0..%d (%s holds %d images)", o.Random, total, imgs.path, total)
 	}
 
-	s := &Set{Pool: o.Pool, Split: o.Split, first: o.First, random: o.Random}
+	s := &Set{Pool: o.Pool, Split: o.Split, Classes: Classes, first: o.First, random: o.Random}
 	if s.Digest, err = src.digest(); err != nil {
 		return nil, err
 	}
