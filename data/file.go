@@ -371,3 +371,25 @@ func (info *FileInfo) read(a fileArray, n int, set func(i int, b []byte) error) 
 	}
 	return nil
 }
+
+// CheckFits returns an error unless the rows of s fit a network of the
+// layer widths layers: D inputs, and at least as many outputs as s has
+// classes. The error names the data (the file, or MNIST and its pooling)
+// and both sizes. A nil s fits.
+func CheckFits(s *Set, layers []int) error {
+	if s == nil || len(layers) < 2 {
+		return nil
+	}
+	in, out := layers[0], layers[len(layers)-1]
+	src := "data file " + s.File
+	if s.File == "" {
+		src = fmt.Sprintf("MNIST pooled by %d", s.Pool)
+	}
+	if s.D != in {
+		return fmt.Errorf("%s has %d features per row, but the model %v takes %d inputs", src, s.D, layers, in)
+	}
+	if s.Classes > out {
+		return fmt.Errorf("%s has %d classes (labels 0..%d), but the model %v has %d outputs", src, s.Classes, s.Classes-1, layers, out)
+	}
+	return nil
+}

@@ -48,13 +48,15 @@ func Train(j Job) (*Summary, error) {
 	if err := s.Check(j.Model); err != nil {
 		return nil, err
 	}
-	trainSet, err := data.Load(data.Options{Dir: j.MNIST, Split: "train", Pool: s.Pool, First: s.TrainFirst, Random: s.TrainRandom, Seed: s.Seed})
+	trainSet, err := data.Load(data.Options{Dir: j.MNIST, Split: "train", Pool: s.Pool, First: s.TrainFirst, Random: s.TrainRandom, Seed: s.Seed, File: s.Data})
 	if err != nil {
 		return nil, err
 	}
-	testSet, err := data.Load(data.Options{Dir: j.MNIST, Split: "test", Pool: s.Pool, First: s.TestFirst})
-	if err != nil {
-		return nil, err
+	var testSet *data.Set // none for a data file without a test file
+	if s.Data == "" || s.Test != "" {
+		if testSet, err = data.Load(data.Options{Dir: j.MNIST, Split: "test", Pool: s.Pool, First: s.TestFirst, File: s.Test}); err != nil {
+			return nil, err
+		}
 	}
 	if s.BatchSize > trainSet.N {
 		return nil, &SettingError{Field: "batch_size", Label: "batch size", Detail: fmt.Sprintf("%d is larger than the %d training images", s.BatchSize, trainSet.N)}

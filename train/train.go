@@ -86,6 +86,16 @@ type Settings struct {
 	// MNIST is the digest of the MNIST files trained on (data.Set.Digest),
 	// set by Run; a resumed run must read the same data.
 	MNIST string `json:"mnist_sha256,omitempty"`
+	// Data, if not empty, is a data file (data.Options.File) trained on in
+	// place of MNIST's train split, and Test the data file of the held-out
+	// rows ("" for none: the run then reports no test metrics). Pool is 0
+	// with them; TrainFirst, TrainRandom and TestFirst select their rows.
+	Data string `json:"data,omitempty"`
+	Test string `json:"test,omitempty"`
+	// DataSHA256 and TestSHA256 are the SHA-256 of the bytes of Data and
+	// Test, set by Run; a resumed run must read the same files.
+	DataSHA256 string `json:"data_sha256,omitempty"`
+	TestSHA256 string `json:"test_sha256,omitempty"`
 }
 
 // Preset is a named architecture with its training settings.
@@ -171,6 +181,29 @@ func (s Settings) Check(mc model.Config) error {
 	bad := func(field, label, format string, args ...any) error {
 		return &SettingError{Field: field, Label: label, Detail: fmt.Sprintf(format, args...)}
 	}
+	if s.Data != "" {
+		// The input width and the classes come from the file: Run checks
+		// them against the model once the file is read.
+		switch {
+		case s.Pool != 0:
+			return bad("pool", "pool", "%d: a data file holds its features as they are (want 0)", s.Pool)
+		case s.Test == "" && s.TestFirst != 0:
+			return bad("test_first", "test images", "%d: there is no test file", s.TestFirst)
+		case s.TrainFirst < 0 || s.TrainRandom < 0 || s.TestFirst < 0:
+			return bad("train_first", "training rows", "first %d, random %d, test first %d: must not be negative", s.TrainFirst, s.TrainRandom, s.TestFirst)
+		case s.TrainFirst > 0 && s.TrainRandom > 0:
+			return bad("train_random", "random training images", "%d and the first %d: give one of them", s.TrainRandom, s.TrainFirst)
+		case len(mc.Layers) < 2:
+			return bad("layers", "layers", "%v: the model has no layers", mc.Layers)
+		}
+		if n := max(s.TrainFirst, s.TrainRandom); n > 0 && s.BatchSize > n {
+			return bad("batch_size", "batch size", "%d is larger than the %d training images", s.BatchSize, n)
+		}
+		return nil
+	}
+	if s.Test != "" {
+		return bad("test", "test file", "%s: a test file needs a data file of training rows", s.Test)
+	}
 	switch {
 	case s.Pool != 1 && s.Pool != 2 && s.Pool != 4:
 		return bad("pool", "pool", "%d: expected 1, 2 or 4", s.Pool)
@@ -217,6 +250,9 @@ type LogLine struct {
 	TrainAccuracy float64 `json:"train_accuracy"`
 	TestLoss      float64 `json:"test_loss"`
 	TestAccuracy  float64 `json:"test_accuracy"`
+	// NoTest is true when the run has no test set (a data file without a
+	// test file): TestLoss and TestAccuracy are then 0 and mean nothing.
+	NoTest        bool    `json:"no_test,omitempty"`
 	SamplesPerSec float64 `json:"samples_per_sec"`
 	// Elapsed is the wall time of this invocation (a resumed run restarts it).
 	Elapsed float64 `json:"elapsed_seconds"`
@@ -291,12 +327,21 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	if trainSet.Digest != testSet.Digest {
-		return nil, fmt.Errorf("the training and test images come from different MNIST files (SHA-256 %s and %s)", trainSet.Digest, testSet.Digest)
+	if trainSet.File == "" {
+		if testSet == nil || testSet.File != "" || trainSet.Digest != testSet.Digest {
+			return nil, fmt.Errorf("the training and test images come from different MNIST files (SHA-256 %s and %s)", trainSet.Digest, digestOf(testSet))
+		}
+		s.MNIST = trainSet.Digest
+	} else {
+		s.DataSHA256 = trainSet.Digest
+		if testSet != nil {
+			s.TestSHA256 = testSet.Digest
+		}
 	}
-	s.MNIST = trainSet.Digest
-	if trainSet.D != m.InputDim() || testSet.D != m.InputDim() {
-		return nil, fmt.Errorf("data has %d features (pool %d), the model %v expects %d", trainSet.D, trainSet.Pool, m.Layers, m.InputDim())
+	for _, set := range []*data.Set{trainSet, testSet} {
+		if err := data.CheckFits(set, m.Layers); err != nil {
+			return nil, err
+		}
 	}
 	if s.BatchSize > trainSet.N {
 		return nil, fmt.Errorf("batch size %d is larger than the %d training samples", s.BatchSize, trainSet.N)
@@ -309,7 +354,12 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		return nil, err
 	}
 	r := &runner{m: m, o: o, s: s, ckpt: filepath.Join(o.OutDir, CheckpointFile), velocity: make([]float64, m.NumParams()),
-		trainB: model.Batch{X: trainSet.X, Y: trainSet.Y}, testB: model.Batch{X: testSet.X, Y: testSet.Y}}
+		trainB: model.Batch{X: trainSet.X, Y: trainSet.Y}}
+	if testSet != nil {
+		r.testB = model.Batch{X: testSet.X, Y: testSet.Y}
+	} else {
+		r.noTest = true
+	}
 	total := s.Steps
 	if total == 0 {
 		total = s.Epochs * (trainSet.N / s.BatchSize) // the last partial batch is dropped
@@ -351,7 +401,7 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 	}
 	sum := &Summary{
 		Model: m.Config, NumParams: m.NumParams(), Settings: s,
-		TrainSelection: trainSet.Selected(), TestSelection: testSet.Selected(),
+		TrainSelection: trainSet.Selected(), TestSelection: selectedOf(testSet),
 		Final: last, Steps: r.st.Step, WallSeconds: time.Since(start).Seconds(), SamplesPerSec: last.SamplesPerSec,
 		Checkpoint: r.ckpt, Resumed: o.Resume, Version: o.Version,
 	}
@@ -360,6 +410,22 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		return nil, err
 	}
 	return sum, nil
+}
+
+// digestOf returns the digest of s, "none" for no set.
+func digestOf(s *data.Set) string {
+	if s == nil {
+		return "none"
+	}
+	return s.Digest
+}
+
+// selectedOf returns the selection of s, the zero Selection for no set.
+func selectedOf(s *data.Set) data.Selection {
+	if s == nil {
+		return data.Selection{}
+	}
+	return s.Selected()
 }
 
 // gradient returns the minibatch loss-and-gradient function of s's engine,
@@ -388,6 +454,7 @@ type runner struct {
 	s             Settings
 	ckpt          string
 	trainB, testB model.Batch
+	noTest        bool // no test set: the log lines say so
 	velocity      []float64
 	st            State
 }
@@ -446,16 +513,21 @@ func (r *runner) record(loss, samplesPerSec float64, start time.Time) (LogLine, 
 	if err != nil {
 		return LogLine{}, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
 	}
-	teE, err := m.Evaluate(m.Theta, r.testB, nil, r.o.Workers)
-	if err != nil {
-		return LogLine{}, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
+	var teE model.Eval
+	if !r.noTest {
+		if teE, err = m.Evaluate(m.Theta, r.testB, nil, r.o.Workers); err != nil {
+			return LogLine{}, fmt.Errorf("%w at step %d: %w", ErrDiverged, st.Step, err)
+		}
 	}
 	line := LogLine{
 		Step: st.Step, Epoch: st.Epoch, Loss: loss,
-		TrainLoss: trE.Loss, TrainAccuracy: trE.Accuracy, TestLoss: teE.Loss, TestAccuracy: teE.Accuracy,
+		TrainLoss: trE.Loss, TrainAccuracy: trE.Accuracy, TestLoss: teE.Loss, TestAccuracy: teE.Accuracy, NoTest: r.noTest,
 		SamplesPerSec: samplesPerSec, Elapsed: time.Since(start).Seconds(),
 	}
-	st.Metrics = map[string]float64{"train_loss": trE.Loss, "train_accuracy": trE.Accuracy, "test_loss": teE.Loss, "test_accuracy": teE.Accuracy}
+	st.Metrics = map[string]float64{"train_loss": trE.Loss, "train_accuracy": trE.Accuracy}
+	if !r.noTest {
+		st.Metrics["test_loss"], st.Metrics["test_accuracy"] = teE.Loss, teE.Accuracy
+	}
 	if err := appendLog(filepath.Join(r.o.OutDir, LogFile), line); err != nil {
 		return line, err
 	}
@@ -519,6 +591,11 @@ func resume(path string, m *model.MLP, velocity []float64, s Settings) (State, e
 	}
 	if old.MNIST != "" && old.MNIST != s.MNIST {
 		return st, fmt.Errorf("cannot resume: %s was trained on MNIST files with SHA-256 %s, this run reads files with SHA-256 %s (check --mnist and SGN_MNIST)", path, old.MNIST, s.MNIST)
+	}
+	for _, f := range []struct{ name, old, now string }{{s.Data, old.DataSHA256, s.DataSHA256}, {s.Test, old.TestSHA256, s.TestSHA256}} {
+		if f.old != f.now {
+			return st, fmt.Errorf("cannot resume: %s was trained on data file %s with SHA-256 %s, the file now has SHA-256 %s", path, f.name, f.old, f.now)
+		}
 	}
 	old.MNIST = s.MNIST // a checkpoint from before the digest was recorded
 	old.Epochs, old.Steps = s.Epochs, s.Steps

@@ -156,7 +156,10 @@ func covError(err error) error {
 // select and returns the selection with the pool of the checkpoint (the
 // figure preset's when training on the spot).
 func checkCovSelection(f *covFlags) (data.Options, error) {
-	so, err := selectionFor(f.sel, f.set["first"], model.CheckpointMeta{Pool: train.Presets()["figure"].Settings.Pool})
+	if f.sel.File != "" && f.ckpt == "" {
+		return f.sel, usagef("--data %s needs --checkpoint: the model trained on the spot is trained on MNIST", f.sel.File)
+	}
+	so, err := selectionFor(f.sel, f.set["first"], model.CheckpointMeta{Pool: train.Presets()["figure"].Settings.Pool, Config: model.Config{Layers: []int{49}}})
 	if err != nil {
 		return so, err
 	}
@@ -251,6 +254,9 @@ func runCovariance(a *app, args []string) error {
 	f.opt.WeightDecay = pre.meta.Metrics["weight_decay"]
 	// The samples, preprocessed as the checkpoint says.
 	if so, err = selectionFor(so, true, pre.meta); err != nil {
+		return err
+	}
+	if err := f.lim.checkData(so); err != nil {
 		return err
 	}
 	set, err := loadSelection(so, pre.m, pre.file)

@@ -123,6 +123,9 @@ func runEquilibrium(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := f.lim.checkData(o); err != nil {
+		return err
+	}
 	s := f.s.Normalized()
 	if !f.quiet {
 		fmt.Fprintf(a.stderr, "sgn equilibrium: loading MNIST %s (pool %d)\n", o.Split, o.Pool)

@@ -83,6 +83,9 @@ func runHessian(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := f.lim.checkData(sel); err != nil {
+		return err
+	}
 	o.OutDir, o.Version, o.Configuration = *f.out, version, map[string]string{}
 	fs.VisitAll(func(fl *flag.Flag) { o.Configuration[fl.Name] = fl.Value.String() })
 	if !*f.quiet {

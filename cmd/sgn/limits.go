@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -204,4 +205,29 @@ func checkpointSource(path string, meta model.CheckpointMeta) string {
 		return path
 	}
 	return fmt.Sprintf("%s (%s)", path, meta.Torch)
+}
+
+// checkData refuses a data file (--data) whose selected rows need more
+// than --max-memory, from the file's headers, before anything of the
+// arrays' size is allocated, and --first or --random beyond its rows.
+// MNIST selections are bounded by the split.
+func (l *limits) checkData(o data.Options) error {
+	if o.File == "" || l == nil {
+		return nil
+	}
+	info, err := data.InspectFile(o.File)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.First > info.N:
+		return usagef("--first %d is out of range: want 0..%d (--data %s holds %d rows)", o.First, info.N, o.File, info.N)
+	case o.Random > info.N:
+		return usagef("--random %d is out of range: want 0..%d (--data %s holds %d rows)", o.Random, info.N, o.File, info.N)
+	}
+	need, err := data.FileBytes(o)
+	if err != nil {
+		return err
+	}
+	return l.checkMemory(need, "the rows of --data "+o.File, "select fewer rows (--first, --random)")
 }

@@ -59,6 +59,9 @@ func runMinimum(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := lim.checkData(o); err != nil {
+		return err
+	}
 	if !*quiet {
 		fmt.Fprintf(a.stderr, "sgn minimum: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
 	}

@@ -90,6 +90,9 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := f.lim.checkData(o); err != nil {
+		return err
+	}
 	set, err := loadSelection(o, m, f.ckpt)
 	if err != nil {
 		return err

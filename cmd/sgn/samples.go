@@ -19,6 +19,7 @@ func addSelectionFlags(fs *flag.FlagSet, first int, what string) *data.Options {
 	fs.IntVar(&o.First, "first", first, what+" over the first `N` images of the split (0: all)")
 	fs.IntVar(&o.Random, "random", 0, "instead of --first, `N` images drawn at random without replacement")
 	fs.Uint64Var(&o.Seed, "data-seed", 1, "seed of the --random selection")
+	fs.StringVar(&o.File, "data", "", "instead of MNIST, the arrays x (N×d features) and y (N labels) of this safetensors or .npz `file` (--first/--random select its rows)")
 	return o
 }
 
@@ -29,8 +30,11 @@ func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (dat
 	if o.Random > 0 && !firstSet {
 		o.First = 0
 	}
-	if meta.Pool == 0 {
-		return o, usagef("the checkpoint's model takes %d input features, not an MNIST width (784, 196 or 49 after pooling by 1, 2 or 4): it needs its own data", meta.Layers[0])
+	if o.File == "" && meta.Pool == 0 {
+		return o, usagef("--data FILE is required: the checkpoint's model takes %d input features, not an MNIST width (784, 196 or 49 after pooling by 1, 2 or 4); give the data it was trained on", meta.Layers[0])
+	}
+	if o.File != "" && o.First > 0 && !firstSet {
+		o.First = 0 // a data file: all its rows unless --first is given
 	}
 	o.Pool = meta.Pool
 	if err := o.Validate(); err != nil {
@@ -56,8 +60,8 @@ func loadSelection(o data.Options, m *model.MLP, ckpt string) (*data.Set, error)
 	if err != nil {
 		return nil, err
 	}
-	if s.D != m.InputDim() {
-		return nil, fmt.Errorf("checkpoint %s expects %d features per image (layers %v) but the data pooled by %d have %d", ckpt, m.InputDim(), m.Layers, s.Pool, s.D)
+	if err := data.CheckFits(s, m.Layers); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", ckpt, err)
 	}
 	return s, nil
 }

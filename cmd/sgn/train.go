@@ -20,6 +20,7 @@ sgn train --resume out/figure-model --epochs 30`
 // trainFlags are the flags of 'sgn train'.
 type trainFlags struct {
 	preset, layers, activation, initName, engine, mnist, out, resume *string
+	dataFile, testFile                                               *string
 	pool, batch, epochs, steps, first, random, testFirst, workers    *int
 	maxParams                                                        *int
 	lr, momentum, wd                                                 *float64
@@ -49,6 +50,8 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	f.testFirst = fs.Int("test-first", 0, "evaluate on the first N test images (0: all 10,000)")
 	f.engine = fs.String("engine", string(train.EngineGorgonia), "gradient engine: gorgonia (the Gorgonia graph) or gonum (hand-written passes, same mathematics)")
 	f.mnist = fs.String("mnist", "", "folder with the MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
+	f.dataFile = fs.String("data", "", "train on the arrays x (N×d features) and y (N labels) of this safetensors or .npz `file` instead of MNIST (--first/--random select its rows)")
+	f.testFile = fs.String("test", "", "with --data: evaluate on the rows of this safetensors or .npz `file` (--test-first selects them; none: no test metrics)")
 	f.workers = workersFlag(fs, "evaluation")
 	f.out = fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
 	f.resume = fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")
@@ -100,8 +103,12 @@ func runTrain(a *app, args []string) error {
 	fin := sum.Final
 	fmt.Fprintf(a.stdout, "trained %v %s, P = %d, %d steps (%d epochs) in %.1f s (SGD steps of the last epoch: %.0f samples/s, evaluation excluded)\n",
 		j.Model.Layers, j.Model.Activation, sum.NumParams, sum.Steps, fin.Epoch, sum.WallSeconds, sum.SamplesPerSec)
-	fmt.Fprintf(a.stdout, "train loss %.4f, accuracy %.2f%%; test loss %.4f, accuracy %.2f%%\n",
-		fin.TrainLoss, 100*fin.TrainAccuracy, fin.TestLoss, 100*fin.TestAccuracy)
+	if fin.NoTest {
+		fmt.Fprintf(a.stdout, "train loss %.4f, accuracy %.2f%%; no test set (give one with --test)\n", fin.TrainLoss, 100*fin.TrainAccuracy)
+	} else {
+		fmt.Fprintf(a.stdout, "train loss %.4f, accuracy %.2f%%; test loss %.4f, accuracy %.2f%%\n",
+			fin.TrainLoss, 100*fin.TrainAccuracy, fin.TestLoss, 100*fin.TestAccuracy)
+	}
 	fmt.Fprintf(a.stdout, "checkpoint %s\nlog %s, summary %s\n", sum.Checkpoint,
 		filepath.Join(j.OutDir, train.LogFile), filepath.Join(j.OutDir, train.SummaryFile))
 	return nil
@@ -125,7 +132,7 @@ func trainError(err error) error {
 }
 
 // trainResumeFlags may not be given with --resume: the checkpoint fixes them.
-var trainResumeFlags = []string{"preset", "layers", "activation", "init", "pool", "eta", "batch-size", "momentum", "weight-decay", "seed", "data-seed", "first", "random", "test-first", "engine"}
+var trainResumeFlags = []string{"preset", "layers", "activation", "init", "pool", "eta", "batch-size", "momentum", "weight-decay", "seed", "data-seed", "first", "random", "test-first", "engine", "data", "test"}
 
 // trainJob builds the job from the flags: the checkpoint's settings for
 // --resume, otherwise the preset overridden by the flags given; then it
@@ -228,12 +235,34 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 	if set["pool"] && !set["layers"] && s.Pool != 0 && s.Pool <= 28 {
 		mc.Layers[0] = (28 / s.Pool) * (28 / s.Pool)
 	}
+	switch {
+	case set["test"] && *f.dataFile == "":
+		return mc, s, usagef("--test %s needs --data: MNIST's test split is its own (select it with --test-first)", *f.testFile)
+	case *f.dataFile == "":
+		return mc, s, nil
+	case set["pool"]:
+		return mc, s, usagef("--pool and --data: a data file holds its features as they are (leave --pool out)")
+	case set["mnist"]:
+		return mc, s, usagef("--mnist and --data: give one source of training data")
+	}
+	s.Data, s.Test, s.Pool = *f.dataFile, *f.testFile, 0
+	if !set["layers"] {
+		// The preset's network on the file's features.
+		info, err := data.InspectFile(s.Data)
+		if err != nil {
+			return mc, s, err
+		}
+		mc.Layers[0] = info.D
+	}
 	return mc, s, nil
 }
 
 // trainCheck checks the architecture and settings against each other and
 // MNIST; errors are usage errors naming the flags.
 func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error {
+	if s.Data != "" {
+		return trainCheckFile(mc, s, workers, maxParams)
+	}
 	if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
 		return usagef("--pool %d: expected 1, 2 or 4", s.Pool)
 	}
@@ -276,4 +305,19 @@ func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error
 		return usagef("--batch-size %d is larger than the %d training images", s.BatchSize, n)
 	}
 	return nil
+}
+
+// trainCheckFile is trainCheck for a run on a data file: the input width
+// and classes are checked against the file once it is read.
+func trainCheckFile(mc model.Config, s train.Settings, workers, maxParams int) error {
+	if err := mc.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	if err := mc.CheckSize(maxParams); err != nil {
+		return usagef("--layers: %v (raise --max-params to allow it)", err)
+	}
+	if err := s.Check(mc); err != nil {
+		return trainError(err)
+	}
+	return checkWorkers(workers)
 }

@@ -283,8 +283,8 @@ func (r *runner) setup(m *model.MLP, meta model.CheckpointMeta, checkpoint strin
 	if err != nil {
 		return err
 	}
-	if s.D != m.InputDim() {
-		return fmt.Errorf("checkpoint %s expects %d features per image (layers %v) but the data pooled by %d have %d", checkpoint, m.InputDim(), m.Layers, s.Pool, s.D)
+	if err := data.CheckFits(s, m.Layers); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", checkpoint, err)
 	}
 	r.timings["load"] = time.Since(t0).Seconds()
 	if err := r.o.checkMemory(r.pl, m, s.N); err != nil {

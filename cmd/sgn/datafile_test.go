@@ -1,0 +1,207 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/train"
+)
+
+// TestDataFileEndToEnd: an MNIST selection exported by sgn data export
+// and read back through --data trains to the same bits as --mnist --first
+// N (train and test), and gives the same Hessian; the checkpoint and
+// summary record the files and their SHA-256; a run without --test says
+// there is none; resume checks the files.
+func TestDataFileEndToEnd(t *testing.T) {
+	mnist := mnistOrSkip(t)
+	tmp := t.TempDir()
+	tr, te := filepath.Join(tmp, "train.safetensors"), filepath.Join(tmp, "test.safetensors")
+	for _, c := range [][]string{
+		{"data", "export", "--mnist", mnist, "--pool", "4", "--first", "400", "--out", tr, "--quiet"},
+		{"data", "export", "--mnist", mnist, "--pool", "4", "--split", "test", "--first", "100", "--out", te, "--quiet"},
+	} {
+		if code, _, errs := run(c...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", c, code, errs)
+		}
+	}
+	common := []string{"train", "--layers", "49,8,10", "--epochs", "2", "--batch-size", "32", "--quiet"}
+	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
+	if code, _, errs := run(append(common, "--mnist", mnist, "--first", "400", "--test-first", "100", "--out", a)...); code != 0 {
+		t.Fatalf("train on MNIST: exit %d: %s", code, errs)
+	}
+	code, out, errs := run(append(common, "--data", tr, "--test", te, "--out", b)...)
+	if code != 0 {
+		t.Fatalf("train on --data: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "test loss") {
+		t.Errorf("summary: %q", out)
+	}
+	ma, _, err := model.LoadCheckpoint(filepath.Join(a, train.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, metaB, err := model.LoadCheckpoint(filepath.Join(b, train.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ma.Theta {
+		if math.Float64bits(ma.Theta[i]) != math.Float64bits(mb.Theta[i]) {
+			t.Fatalf("θ[%d]: %v on MNIST, %v on the exported files", i, ma.Theta[i], mb.Theta[i])
+		}
+	}
+	if metaB.Pool != 0 {
+		t.Errorf("checkpoint of a --data run has pool %d, want 0", metaB.Pool)
+	}
+	var sa, sb train.Summary
+	readJSON(t, filepath.Join(a, train.SummaryFile), &sa)
+	readJSON(t, filepath.Join(b, train.SummaryFile), &sb)
+	if sa.Final.TrainLoss != sb.Final.TrainLoss || sa.Final.TestLoss != sb.Final.TestLoss || sa.Final.TestAccuracy != sb.Final.TestAccuracy {
+		t.Errorf("final %+v on MNIST, %+v on the files", sa.Final, sb.Final)
+	}
+	trSum, teSum := sha256Hex(t, tr), sha256Hex(t, te)
+	if s := sb.Settings; s.Data != tr || s.Test != te || s.DataSHA256 != trSum || s.TestSHA256 != teSum || s.MNIST != "" {
+		t.Errorf("settings %+v: want the files and their SHA-256 %s, %s", s, trSum, teSum)
+	}
+	if sb.TrainSelection.File != tr || sb.TrainSelection.FileSHA256 != trSum || sb.TestSelection.FileSHA256 != teSum {
+		t.Errorf("selections %+v, %+v", sb.TrainSelection, sb.TestSelection)
+	}
+
+	// The Hessian of the same network on the same rows, either way.
+	ha, hb := filepath.Join(tmp, "ha"), filepath.Join(tmp, "hb")
+	hess := []string{"hessian", "--top-k", "3", "--full", "--quiet"}
+	if code, _, errs := run(append(hess, "--checkpoint", filepath.Join(a, train.CheckpointFile), "--mnist", mnist, "--first", "400", "--out", ha)...); code != 0 {
+		t.Fatalf("hessian on MNIST: exit %d: %s", code, errs)
+	}
+	if code, _, errs := run(append(hess, "--checkpoint", filepath.Join(b, train.CheckpointFile), "--data", tr, "--out", hb)...); code != 0 {
+		t.Fatalf("hessian on --data: exit %d: %s", code, errs)
+	}
+	ra, rb := hessReadReport(t, ha), hessReadReport(t, hb)
+	if ra.NumSamples != 400 || rb.NumSamples != 400 || rb.Data.FileSHA256 != trSum {
+		t.Errorf("samples %d and %d, data %+v", ra.NumSamples, rb.NumSamples, rb.Data)
+	}
+	ea, eb := ra.Full.EigenvaluesAscending, rb.Full.EigenvaluesAscending
+	if len(ea) != 490 || len(eb) != 490 {
+		t.Fatalf("%d and %d eigenvalues", len(ea), len(eb))
+	}
+	for i := range ea {
+		if ea[i] != eb[i] {
+			t.Fatalf("eigenvalue %d: %v on MNIST, %v on the file", i, ea[i], eb[i])
+		}
+	}
+	if len(ra.Eigenvalues) != 3 || ra.Loss != rb.Loss || ra.GradNorm != rb.GradNorm {
+		t.Errorf("top eigenvalues %v; loss %v and %v, ‖∇L‖ %v and %v", ra.Eigenvalues, ra.Loss, rb.Loss, ra.GradNorm, rb.GradNorm)
+	}
+	for i, v := range ra.Eigenvalues {
+		if rb.Eigenvalues[i] != v {
+			t.Errorf("Lanczos eigenvalue %d: %v on MNIST, %v on the file", i, v, rb.Eigenvalues[i])
+		}
+	}
+
+	// No test file: the run says there is none.
+	c := filepath.Join(tmp, "c")
+	code, out, errs = run(append(common, "--data", tr, "--out", c)...)
+	if code != 0 || !strings.Contains(out, "no test set") {
+		t.Errorf("without --test: exit %d, %q %s", code, out, errs)
+	}
+	var sc train.Summary
+	readJSON(t, filepath.Join(c, train.SummaryFile), &sc)
+	if !sc.Final.NoTest || sc.TestSelection.N != 0 {
+		t.Errorf("without --test: final %+v, test selection %+v", sc.Final, sc.TestSelection)
+	}
+
+	// Resume reads the same files, or refuses naming the file.
+	if code, _, errs := run("train", "--resume", b, "--epochs", "3", "--quiet"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errs)
+	}
+	s, err := data.Load(data.Options{File: tr, Split: "train"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.X[0] += 1
+	if err := data.ExportSet(tr, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run("train", "--resume", b, "--epochs", "4", "--quiet"); code != 1 || !strings.Contains(errs, tr) || !strings.Contains(errs, "SHA-256") {
+		t.Errorf("resume on a changed file: exit %d, %q", code, errs)
+	}
+}
+
+// TestDataFileErrors: a data file that does not fit the model, flags that
+// do not go with --data, and a file too large for --max-memory get one-line
+// errors naming both sides.
+func TestDataFileErrors(t *testing.T) {
+	tmp := t.TempDir()
+	npz, err := filepath.Abs(filepath.Join("..", "..", "data", "testdata", "datafile", "savez.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// savez.npz: 5 rows of 3 features, labels 0..3 (4 classes).
+	ok := writeCheckpoint(t, tmp, "ok.safetensors", []int{3, 4, 4}, 1, 0)
+	wide := writeCheckpoint(t, tmp, "wide.safetensors", []int{5, 4, 4}, 1, 0)
+	few := writeCheckpoint(t, tmp, "few.safetensors", []int{3, 4, 3}, 1, 0)
+	if code, out, errs := run("hessian", "--checkpoint", ok, "--data", npz, "--top-k", "2", "--full", "--out", filepath.Join(tmp, "h"), "--quiet"); code != 0 || !strings.Contains(out, "N = 5") {
+		t.Fatalf("hessian on an .npz: exit %d, %q, %s", code, out, errs)
+	}
+	cases := []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"hessian", "--checkpoint", wide, "--data", npz, "--top-k", "2"}, 1, []string{wide, npz, "3 features", "5 inputs"}},
+		{[]string{"hessian", "--checkpoint", few, "--data", npz, "--top-k", "2"}, 1, []string{few, npz, "4 classes", "3 outputs"}},
+		{[]string{"hessian", "--checkpoint", ok, "--top-k", "2"}, 2, []string{"--data FILE is required"}},
+		{[]string{"hessian", "--checkpoint", ok, "--data", npz, "--first", "9", "--top-k", "2"}, 2, []string{"--first 9", npz, "5 rows"}},
+		{[]string{"hessian", "--checkpoint", ok, "--data", filepath.Join(tmp, "none.npz"), "--top-k", "2"}, 1, []string{"none.npz not found"}},
+		{[]string{"hessian", "--checkpoint", ok, "--data", npz, "--top-k", "2", "--max-memory", "1KiB"}, 2, []string{"--data " + npz, "--max-memory"}},
+		{[]string{"train", "--data", npz, "--layers", "3,4,3"}, 1, []string{npz, "4 classes", "3 outputs"}},
+		{[]string{"train", "--data", npz, "--layers", "4,4,4"}, 1, []string{npz, "3 features", "4 inputs"}},
+		{[]string{"train", "--data", npz, "--pool", "4"}, 2, []string{"--pool and --data"}},
+		{[]string{"train", "--test", npz}, 2, []string{"--test", "needs --data"}},
+	}
+	for _, c := range cases {
+		args := append(c.args, "--out", filepath.Join(tmp, "o"), "--quiet")
+		if c.args[0] == "train" {
+			args = append(args, "--epochs", "1", "--batch-size", "2")
+		}
+		code, _, errs := run(args...)
+		if code != c.code || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%v: exit %d, %q: want exit %d and one line", c.args, code, errs, c.code)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%v: %q lacks %q", c.args, errs, w)
+			}
+		}
+	}
+}
+
+// readJSON decodes the JSON file path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// sha256Hex returns the hex SHA-256 of the bytes of the file path.
+func sha256Hex(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
