@@ -34,10 +34,12 @@ const (
 // Sugiyama 2021's Gaussian approximation by the central limit theorem)
 // must lie within [CentralLimitLo, CentralLimitHi], 25% either way on a
 // log scale. The identity g₂(mean of B) = κ/B is exact for independent
-// draws; the band leaves room for the sample kurtosis' downward bias on M
-// heavy-tailed values and for a median of ratios against a ratio of
-// medians. An α-stable noise, whose shape does not change under
-// summation, gives a ratio near B.
+// draws, and κ is that of the N per-sample gradients the minibatches are
+// drawn from with replacement, so the prediction has no error; the band
+// leaves room for the sample kurtosis' downward bias on M heavy-tailed
+// values and for comparing medians over the coordinates rather than each
+// coordinate's ratio. An α-stable noise, whose shape does not change
+// under summation, gives a ratio near B.
 const (
 	CentralLimitLo = 0.8
 	CentralLimitHi = 1.25
@@ -204,7 +206,7 @@ func (p point) centralLimit(b *noiseshape.AtBatch, e *noiseshape.EffectSizes) re
 		{Name: "median per-sample excess kurtosis κ per coordinate", Value: c.PerSampleMedianExcessKurtosis},
 		p.gradNorm,
 	}
-	g.Rule = fmt.Sprintf("agrees when the 95%% bootstrap interval of the ratio lies within [%g, %g] (the interval of the median g₂ over κ/B, κ taken as exact), disagrees when it lies wholly outside, inconclusive when it straddles an end; not-testable when κ/B is smaller than a Gaussian sample's own g₂ spread at M minibatches, where the median measures the sampling noise", CentralLimitLo, CentralLimitHi)
+	g.Rule = fmt.Sprintf("agrees when the 95%% bootstrap interval of the ratio lies within [%g, %g] (the interval of the median g₂ over κ/B; κ/B is exact for the law the minibatches are drawn from, B of the same N samples with replacement), disagrees when it lies wholly outside, inconclusive when it straddles an end; not-testable when κ/B is smaller than a Gaussian sample's own g₂ spread at M minibatches, where the median measures the sampling noise", CentralLimitLo, CentralLimitHi)
 	g.Judge()
 	g.Finding = fmt.Sprintf("At B = %d the median excess kurtosis per coordinate is %.3g [%.3g, %.3g] against κ/B = %.3g (κ = %.3g): ratio %.3g [%.3g, %.3g].",
 		b.BatchSize, c.MedianExcessKurtosis, c.MedianExcessKurtosisCI[0], c.MedianExcessKurtosisCI[1], pred, c.PerSampleMedianExcessKurtosis,
