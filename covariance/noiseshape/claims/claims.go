@@ -176,10 +176,44 @@ func (p point) gaussian(b *noiseshape.AtBatch, e *noiseshape.EffectSizes) report
 		MarginAbsSkewness, MarginExcessKurtosis, MarginKS)
 	g.Judge()
 	c, rd := e.Coordinates, e.RandomDirections
-	g.Finding = fmt.Sprintf("At B = %d per coordinate the median |skewness| is %.3g and the median excess kurtosis %.3g [%.3g, %.3g] (central limit κ/B: %.3g); along random directions the excess kurtosis is %.3g and the KS distance %.3g against %.3g for a Gaussian sample of %d.",
+	g.Finding = fmt.Sprintf("At B = %d per coordinate the median |skewness| is %.3g and the median excess kurtosis %.3g [%.3g, %.3g] (central limit κ/B: %.3g); along random directions the excess kurtosis is %.3g and the KS distance %.3g against %.3g for a Gaussian sample of %d. %s",
 		b.BatchSize, c.MedianAbsSkewness, c.MedianExcessKurtosis, c.MedianExcessKurtosisCI[0], c.MedianExcessKurtosisCI[1], c.PredictedMedianExcessKurtosis,
-		rd.MedianExcessKurtosis, rd.MedianKS, e.GaussianReference.KS, e.GaussianReference.N)
+		rd.MedianExcessKurtosis, rd.MedianKS, e.GaussianReference.KS, e.GaussianReference.N, limit(e))
 	return g
+}
+
+// limit says what the moment effects of the Gaussian claim tend to with
+// unlimited minibatches: the bands tend to the margins and the medians to
+// their central-limit values |γ|/√B and κ/B, exact for the N samples the
+// minibatches are drawn from.
+func limit(e *noiseshape.EffectSizes) string {
+	type lim struct {
+		name    string
+		v, band float64
+	}
+	c, rd := e.Coordinates, e.RandomDirections
+	ls := []lim{{"per coordinate |γ|/√B", c.PredictedMedianAbsSkewness, MarginAbsSkewness},
+		{"per coordinate κ/B", c.PredictedMedianExcessKurtosis, MarginExcessKurtosis},
+		{"along random directions κ/B", rd.PredictedMedianExcessKurtosis, MarginExcessKurtosis}}
+	if pd := e.PrincipalDirections; pd != nil {
+		ls = append(ls, lim{"along principal directions κ/B", pd.PredictedMedianExcessKurtosis, MarginExcessKurtosis})
+	}
+	var out, worst lim
+	for _, l := range ls {
+		if math.IsNaN(l.v) || l.v == 0 {
+			return ""
+		}
+		if math.Abs(l.v)-l.band > math.Abs(out.v)-out.band || out.name == "" {
+			out = l
+		}
+		if math.Abs(l.v)/l.band > math.Abs(worst.v)/worst.band || worst.name == "" {
+			worst = l
+		}
+	}
+	if math.Abs(out.v) > out.band {
+		return fmt.Sprintf("With unlimited minibatches the medians tend to their central-limit values and the bands to the margins: %s = %.3g against %g, still outside.", out.name, out.v, out.band)
+	}
+	return fmt.Sprintf("With unlimited minibatches the medians tend to their central-limit values and the bands to the margins: every one inside (closest: %s = %.3g against %g).", worst.name, worst.v, worst.band)
 }
 
 // centralLimit judges noise-clt at one batch size: the measured median
@@ -368,6 +402,7 @@ func ciOr(ci *[2]float64, v float64) [2]float64 {
 func gaussianDetails(e *noiseshape.EffectSizes) []report.Quantity {
 	c, rd := e.Coordinates, e.RandomDirections
 	out := []report.Quantity{
+		{Name: "central-limit value |γ|/√B of the median |skewness| per coordinate (its limit with unlimited minibatches)", Value: c.PredictedMedianAbsSkewness},
 		{Name: "central-limit prediction κ/B of the median excess kurtosis per coordinate", Value: c.PredictedMedianExcessKurtosis},
 		{Name: "central-limit prediction of the median excess kurtosis along random directions", Value: rd.PredictedMedianExcessKurtosis},
 		{Name: "median KS distance per coordinate", Value: c.MedianKS},

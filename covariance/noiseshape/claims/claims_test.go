@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
@@ -50,6 +51,9 @@ func synthetic(t *testing.T, m int, grad float64, bs ...batch) *noiseshape.Analy
 		c := gauss()
 		c.MedianExcessKurtosis, c.MedianExcessKurtosisCI, c.PredictedMedianExcessKurtosis = x.kurt, x.ci, x.clt
 		c.PerSampleMedianExcessKurtosis = x.clt * float64(x.b)
+		c.PredictedMedianAbsSkewness = 0.2
+		rd := gauss()
+		rd.PredictedMedianExcessKurtosis = x.clt / 4
 		pooled, two := &x.pooled, 2.0
 		if math.IsNaN(x.pooled) { // not computed: absent from noise.json
 			pooled = nil
@@ -59,7 +63,7 @@ func synthetic(t *testing.T, m int, grad float64, bs ...batch) *noiseshape.Analy
 			AcrossMinibatches: noiseshape.AcrossMinibatchesView{
 				Coordinates:       &noiseshape.DistSummary{TailIndex: &stats.Quartiles{Median: x.coordTI}},
 				ReferenceGaussian: &noiseshape.DistSummary{TailIndex: &stats.Quartiles{Median: 1.98}},
-				EffectSize:        &noiseshape.EffectSizes{Coordinates: c, RandomDirections: gauss(), GaussianReference: ref}}})
+				EffectSize:        &noiseshape.EffectSizes{Coordinates: c, RandomDirections: rd, GaussianReference: ref}}})
 	}
 	return a
 }
@@ -112,6 +116,18 @@ func TestGaussianRule(t *testing.T) {
 		g, ok := cs["noise-gaussian-b64"]
 		if !ok || g.Verdict != c.want {
 			t.Errorf("%s: verdict %s, want %s (reason %q)", c.name, g.Verdict, c.want, g.Reason)
+		}
+		// With unlimited minibatches: κ/B = 1.9 stays outside the margin 1;
+		// 0.3 and 0.95 are inside, the closest to its margin named.
+		want := "every one inside (closest: per coordinate |γ|/√B = 0.2 against 0.25)"
+		if c.kurt > 0.3 {
+			want = "every one inside (closest: per coordinate κ/B = 0.95 against 1)"
+		}
+		if c.kurt > 1 {
+			want = "per coordinate κ/B = 1.9 against 1, still outside"
+		}
+		if !strings.Contains(g.Finding, want) {
+			t.Errorf("%s: finding %q lacks %q", c.name, g.Finding, want)
 		}
 	}
 }
