@@ -55,10 +55,15 @@ func (r Result) Abscissa() (x float64, against string) {
 }
 
 // Fit is the line log P(flat)/P(sharp) = intercept + slope·x of one
-// dynamics, x = B/η (SGD kinds) or 1/D (sgld), by ordinary least squares
-// over its equilibrated points, with Student-t 95% intervals (nil with
-// fewer than three points) and the theory's line beside it. Slope and
-// Intercept are null when there is no line (fewer than two usable points).
+// dynamics, x = B/η (SGD kinds) or 1/D (sgld), by least squares over its
+// equilibrated points weighted by 1/σᵢ² (σᵢ from each point's 95%
+// interval; equal weights when a point has none, see Weighting), with
+// Student-t 95% intervals (nil with fewer than three points) and the
+// theory's line beside it. Slope and Intercept are null when there is no
+// line (fewer than two usable points). The intercept is the log-prefactor
+// of the occupancy ratio, log(γ₁/γ₂) at B/η → 0 (1/D → 0): Theorem 2's
+// prefactors |H_be|/2π are equal for the two valleys (intercept 0), the
+// exact continuous-time ratio has its own (ExactIntercept).
 type Fit struct {
 	Dynamics    escape.Dynamics `json:"dynamics"`
 	Against     string          `json:"against"`
@@ -77,9 +82,14 @@ type Fit struct {
 	// Theorem 1 (sgld): slope ΔL₁ − ΔL₂, intercept ½·log(det H(a₁)/det H(a₂)).
 	PredictedSlope     *float64 `json:"predicted_slope,omitempty"`
 	PredictedIntercept *float64 `json:"predicted_intercept,omitempty"`
-	// Theorem 2 (SGD kinds): slopes at s = 0 and s = 1 (intercept 0).
-	PredictedSlopeS0 *float64 `json:"predicted_slope_s0,omitempty"`
-	PredictedSlopeS1 *float64 `json:"predicted_slope_s1,omitempty"`
+	// Theorem 2 (SGD kinds): slopes at s = 0 and s = 1 (intercept 0), and
+	// PredictedSlopePathS with each valley's own path factor
+	// (Theorem2PathSlope at PathS's s of the sharp and the flat valley;
+	// 1-D finite-sum noise only): Theorem 2's prediction, of which a
+	// common s (ImpliedS) is only a one-number summary.
+	PredictedSlopeS0    *float64 `json:"predicted_slope_s0,omitempty"`
+	PredictedSlopeS1    *float64 `json:"predicted_slope_s1,omitempty"`
+	PredictedSlopePathS *float64 `json:"predicted_slope_path_s,omitempty"`
 	// ExactSlope and ExactIntercept fit the exact continuous-time ratios
 	// (1-D) over the same abscissae.
 	ExactSlope     *float64 `json:"exact_slope,omitempty"`
@@ -146,6 +156,10 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 		} else {
 			s0, s1 := Theorem2Slopes(p.Sharp, p.Flat)
 			f.PredictedSlopeS0, f.PredictedSlopeS1 = num(s0), num(s1)
+			if tw, err := escape.NewTwoWell(rs[0].Point.Landscape); err == nil && (dyn == SGD || dyn == SGDDiffusionFiniteSum) {
+				a, b := PathS(tw)
+				f.PredictedSlopePathS = num(Theorem2PathSlope(p.Sharp, p.Flat, a, b))
+			}
 		}
 	}
 	f.N = len(xs)

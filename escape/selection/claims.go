@@ -48,7 +48,13 @@ func Claims(dir string) ([]report.Claim, error) {
 	if p := filepath.Join(dir, FigureStem+".svg"); fileExists(p) {
 		c.Figure = p
 	}
-	c.Rule = "agrees when every SGD kind's slope of log P(flat)/P(sharp) against B/η has a 95% interval above 0 and SGLD's slope against 1/D has an interval containing its predicted ΔL₁ − ΔL₂ (no exponential preference at equal barriers); disagrees when an SGD interval lies below 0 or SGLD's misses its prediction"
+	c.Rule = "agrees when every SGD kind's slope of log P(flat)/P(sharp) against B/η has a 95% interval above 0 and SGLD's slope against 1/D has an interval containing its predicted ΔL₁ − ΔL₂ (no exponential preference at equal barriers); disagrees when an SGD interval lies below 0 or SGLD's misses its prediction; inconclusive when an interval straddles. Slopes by least squares weighted by 1/σᵢ² of each point's log ratio (σᵢ from its 95% interval), Student-t intervals. Beside each SGD slope: Theorem 2's slope with each valley's own path factor s (from the exact exponent ∫|f′|/σ² of its escape path); a common s for both valleys is only a derived summary"
+	if s := r.Landscape.PathSSharp; s != nil {
+		c.Details = append(c.Details, report.Quantity{Name: "path s of the sharp valley (Theorem 2's s of its exact escape exponent)", Value: *s})
+	}
+	if s := r.Landscape.PathSFlat; s != nil {
+		c.Details = append(c.Details, report.Quantity{Name: "path s of the flat valley (Theorem 2's s of its exact escape exponent)", Value: *s})
+	}
 	var parts []string
 	for _, f := range r.Fits {
 		if f.Slope == nil || f.SlopeCI == nil {
@@ -57,17 +63,44 @@ func Claims(dir string) ([]report.Claim, error) {
 		iv := report.Interval{Lo: f.SlopeCI[0], Hi: f.SlopeCI[1]}
 		name := string(f.Dynamics) + ": slope of log P(flat)/P(sharp) against " + f.Against
 		e := report.Effect{Name: name, Value: *f.Slope, Interval: iv, Prediction: report.Above(0)}
+		dyn := string(f.Dynamics)
 		if f.Dynamics == escape.SGLD {
 			pred := 0.0
 			if f.PredictedSlope != nil {
 				pred = *f.PredictedSlope
 			}
 			e.Prediction = report.Point(pred)
-		} else if f.ImpliedS != nil {
-			c.Details = append(c.Details, report.Quantity{Name: string(f.Dynamics) + ": implied s", Value: *f.ImpliedS})
+		} else {
+			if f.PredictedSlopePathS != nil {
+				e.Reference = &report.Quantity{Name: "Theorem 2's slope with each valley's path s", Value: *f.PredictedSlopePathS}
+			}
+			if f.ExactSlope != nil {
+				c.Details = append(c.Details, report.Quantity{Name: dyn + ": slope of the exact continuous-time log ratios over the same B/η", Value: *f.ExactSlope})
+			}
+			if f.Intercept != nil {
+				q := report.Quantity{Name: dyn + ": log-prefactor, the fitted intercept log P(flat)/P(sharp) at B/η → 0 (Theorem 2: 0)", Value: *f.Intercept}
+				if f.InterceptCI != nil {
+					q.Interval = &report.Interval{Lo: f.InterceptCI[0], Hi: f.InterceptCI[1]}
+				}
+				c.Details = append(c.Details, q)
+			}
+			if f.ExactIntercept != nil {
+				c.Details = append(c.Details, report.Quantity{Name: dyn + ": log-prefactor of the exact continuous-time ratios", Value: *f.ExactIntercept})
+			}
+			if f.ImpliedS != nil {
+				q := report.Quantity{Name: dyn + ": common s (derived: the one s for both valleys that the fitted slope implies)", Value: *f.ImpliedS}
+				if f.ImpliedSCI != nil {
+					q.Interval = &report.Interval{Lo: f.ImpliedSCI[0], Hi: f.ImpliedSCI[1]}
+				}
+				c.Details = append(c.Details, q)
+			}
 		}
 		c.Effects = append(c.Effects, e)
-		parts = append(parts, fmt.Sprintf("%s %.4g %v", name, *f.Slope, iv))
+		part := fmt.Sprintf("%s %.4g %v", name, *f.Slope, iv)
+		if e.Reference != nil {
+			part += fmt.Sprintf(" (Theorem 2 with each valley's path s: %.4g)", e.Reference.Value)
+		}
+		parts = append(parts, part)
 	}
 	c.Judge()
 	if len(c.Effects) == 0 {

@@ -1,11 +1,13 @@
 package selection
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -35,6 +37,23 @@ func TestClaimsOnARealSweep(t *testing.T) {
 	if len(cs) != 1 || cs[0].ID != ClaimTwoValley || len(cs[0].Effects) == 0 || len(cs[0].Effects) > len(rep.Fits) {
 		t.Fatalf("claims %+v from %d fits", cs, len(rep.Fits))
 	}
+	var refs, common, paths int
+	for _, e := range cs[0].Effects {
+		if e.Reference != nil && strings.Contains(e.Reference.Name, "path s") {
+			refs++
+		}
+	}
+	for _, d := range cs[0].Details {
+		if strings.Contains(d.Name, "common s (derived") {
+			common++
+		}
+		if strings.HasPrefix(d.Name, "path s of the") {
+			paths++
+		}
+	}
+	if refs == 0 || refs != common || paths != 2 {
+		t.Errorf("claim %+v: want each SGD slope beside Theorem 2's with each valley's path s, the common s as a derived detail, both path s", cs[0])
+	}
 	if s := cs[0].Sources[0]; s.Seeds["seed"] != cfg.Seed {
 		t.Errorf("source %+v: seed %d", s, cfg.Seed)
 	}
@@ -52,5 +71,44 @@ func TestClaimsOnARealSweep(t *testing.T) {
 		if _, err := Claims(dir); err == nil || !strings.Contains(err.Error(), p) {
 			t.Errorf("selection.json %s: error %v does not name the file", body, err)
 		}
+	}
+}
+
+// TestTheorem2PathSlope: with one s for both valleys the slope is Theorem
+// 2's at that s (linear between s = 0 and s = 1); on the builtin two-well
+// (h₁ = 2, h₂ = 1, |h_b| = 0.5, ΔL = 0.02) it is 2ΔL·(1.5 s₁ − s₂) by
+// hand, and the fits of the SGD kinds carry it at PathS's s.
+func TestTheorem2PathSlope(t *testing.T) {
+	cfg, err := LoadConfig(BuiltinPrefix + "twowell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := Predict(Point{Dynamics: SGD, BatchSize: 4, Eta: 0.05, Landscape: cfg.Landscape})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s0, s1 := Theorem2Slopes(pr.Sharp, pr.Flat)
+	for _, s := range []float64{0, 0.3, 1} {
+		if got, want := Theorem2PathSlope(pr.Sharp, pr.Flat, s, s), s0+s*(s1-s0); math.Abs(got-want) > 1e-15 {
+			t.Errorf("common s = %v: %v, want %v", s, got, want)
+		}
+	}
+	if got, want := Theorem2PathSlope(pr.Sharp, pr.Flat, 0.7, 0.6), 0.04*(1.5*0.7-0.6); math.Abs(got-want) > 1e-15 {
+		t.Errorf("s₁ = 0.7, s₂ = 0.6: %v, want %v", got, want)
+	}
+	tw, err := escape.NewTwoWell(cfg.Landscape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := PathS(tw)
+	rs := []Result{
+		{Point: Point{Dynamics: SGD, BatchSize: 2, Eta: 0.05, Landscape: cfg.Landscape}, Prediction: pr,
+			Measurement: Measurement{SharpToFlat: 5, FlatToSharp: 5, OccupancyRatio: 2, OccupancyRatioCI: [2]float64{1.8, 2.2}}},
+		{Point: Point{Dynamics: SGD, BatchSize: 4, Eta: 0.05, Landscape: cfg.Landscape}, Prediction: pr,
+			Measurement: Measurement{SharpToFlat: 5, FlatToSharp: 5, OccupancyRatio: 3, OccupancyRatioCI: [2]float64{2.7, 3.3}}},
+	}
+	f := FitAll(rs)[0]
+	if f.PredictedSlopePathS == nil || math.Abs(*f.PredictedSlopePathS-0.04*(1.5*a-b)) > 1e-15 || !strings.HasPrefix(f.Weighting, "1/σ²") {
+		t.Errorf("fit %+v: want the path-s slope %v, weighted", f, 0.04*(1.5*a-b))
 	}
 }

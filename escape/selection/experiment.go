@@ -186,7 +186,11 @@ func (t fitText) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "; Theorem 1: slope %s, intercept %s", f(ft.PredictedSlope), f(ft.PredictedIntercept))
 		}
 		if ft.PredictedSlopeS0 != nil {
-			fmt.Fprintf(w, "; Theorem 2: slope %s (s=0) … %s (s=1), implied s %s", f(ft.PredictedSlopeS0), f(ft.PredictedSlopeS1), f(ft.ImpliedS))
+			fmt.Fprintf(w, "; Theorem 2: slope %s (s=0) … %s (s=1)", f(ft.PredictedSlopeS0), f(ft.PredictedSlopeS1))
+			if ft.PredictedSlopePathS != nil {
+				fmt.Fprintf(w, ", %s with each valley's path s", f(ft.PredictedSlopePathS))
+			}
+			fmt.Fprintf(w, "; common s (derived from the slope) %s", f(ft.ImpliedS))
 		}
 		fmt.Fprintln(w)
 	}

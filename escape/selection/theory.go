@@ -98,6 +98,18 @@ func Theorem2Slopes(cs, cf escape.Curvature) (s0, s1 float64) {
 	return
 }
 
+// Theorem2PathSlope returns the slope of Theorem 2's log P(flat)/P(sharp)
+// against B/η when each valley has its own path factor, sSharp for the
+// sharp valley and sFlat for the flat one (Xie, Sato & Sugiyama, ICLR
+// 2021, Theorem 2, applied to each escape):
+// 2·[ΔL₂(s₂/h₂ + (1−s₂)/|h_b|) − ΔL₁(s₁/h₁ + (1−s₁)/|h_b|)]. With
+// s₁ = s₂ = s it is the slope of Theorem2Slopes at that s.
+func Theorem2PathSlope(cs, cf escape.Curvature, sSharp, sFlat float64) float64 {
+	hb := math.Abs(cs.HBe)
+	e := func(c escape.Curvature, s float64) float64 { return c.Barrier * (s/c.HAe + (1-s)/hb) }
+	return 2 * (e(cf, sFlat) - e(cs, sSharp))
+}
+
 // Theorem1Line returns Theorem 1's log P(flat)/P(sharp) against 1/D: slope
 // ΔL₁ − ΔL₂ and intercept ½·log(det H(a₁)/det H(a₂)).
 func Theorem1Line(cs, cf escape.Curvature) (slope, intercept float64) {
