@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,4 +205,87 @@ func sha256Hex(t *testing.T, path string) string {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// TestDataFileTorchFixture: the network and the data PyTorch wrote
+// (model/testdata/torch: a 6-5-4-3 GELU network, 48 rows of 6 features,
+// 3 classes) through --checkpoint and --data give PyTorch's loss, every
+// Hessian eigenvalue and tr H to 1e-10.
+func TestDataFileTorchFixture(t *testing.T) {
+	dir := filepath.Join("..", "..", "model", "testdata", "torch")
+	var ref struct {
+		Model struct {
+			Loss        float64   `json:"loss"`
+			Eigenvalues []float64 `json:"eigenvalues"`
+			TraceH      float64   `json:"trace_h"`
+		} `json:"model_f64"`
+	}
+	readJSON(t, filepath.Join(dir, "reference.json"), &ref)
+	out := filepath.Join(t.TempDir(), "h")
+	dataFile := filepath.Join(dir, "data.safetensors")
+	code, _, errs := run("hessian", "--checkpoint", filepath.Join(dir, "model_f64.safetensors"), "--data", dataFile,
+		"--full", "--top-k", "3", "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	r := hessReadReport(t, out)
+	if r.NumSamples != 48 || r.Data.File != dataFile || r.Data.FileSHA256 != sha256Hex(t, dataFile) {
+		t.Errorf("samples %d, data %+v", r.NumSamples, r.Data)
+	}
+	if math.Abs(r.Loss-ref.Model.Loss) > 1e-10 {
+		t.Errorf("loss %v, PyTorch %v", r.Loss, ref.Model.Loss)
+	}
+	got := r.Full.EigenvaluesAscending
+	want := slices.Clone(ref.Model.Eigenvalues)
+	slices.Sort(want)
+	if len(got) != len(want) || len(want) != 74 {
+		t.Fatalf("%d eigenvalues, PyTorch %d", len(got), len(want))
+	}
+	trace := 0.0
+	for i := range got {
+		trace += got[i]
+		if math.Abs(got[i]-want[i]) > 1e-10 {
+			t.Errorf("eigenvalue %d: %v, PyTorch %v", i, got[i], want[i])
+		}
+	}
+	if math.Abs(trace-ref.Model.TraceH) > 1e-10 {
+		t.Errorf("tr H %v, PyTorch %v", trace, ref.Model.TraceH)
+	}
+	for i, v := range r.Eigenvalues {
+		if math.Abs(v-want[len(want)-1-i]) > 1e-10 {
+			t.Errorf("Lanczos eigenvalue %d: %v, PyTorch %v", i, v, want[len(want)-1-i])
+		}
+	}
+}
+
+// TestDataFileAnalyses: minimum, noise and covariance run on the PyTorch
+// fixture's network and data through --data, and each output records the
+// file and its SHA-256.
+func TestDataFileAnalyses(t *testing.T) {
+	dir := filepath.Join("..", "..", "model", "testdata", "torch")
+	ck, dataFile := filepath.Join(dir, "model_f64.safetensors"), filepath.Join(dir, "data.safetensors")
+	sum := sha256Hex(t, dataFile)
+	tmp := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		json string
+	}{
+		{[]string{"minimum"}, "minimum.json"},
+		{[]string{"noise", "--minibatches", "50", "--batch-size", "4"}, "noise.json"},
+		{[]string{"covariance", "--batch-size", "4", "--mode", "full"}, "covariance.json"},
+	} {
+		out := filepath.Join(tmp, c.args[0])
+		args := append(c.args, "--checkpoint", ck, "--data", dataFile, "--out", out, "--quiet")
+		if code, _, errs := run(args...); code != 0 {
+			t.Errorf("%v: exit %d: %s", c.args, code, errs)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(out, c.json))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"file_sha256": "`+sum+`"`) {
+			t.Errorf("%s does not record the data file's SHA-256 %s", c.json, sum)
+		}
+	}
 }
