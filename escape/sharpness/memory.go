@@ -33,6 +33,24 @@ func (c Config) MemoryNeed(workers int) (float64, error) {
 	if nte == 0 {
 		nte = data.TestSize
 	}
+	// Data files: their rows, from the headers.
+	for _, f := range []struct {
+		file string
+		n    *int
+		sel  int
+	}{{c.Data, &ntr, c.TrainFirst}, {c.Test, &nte, c.TestFirst}} {
+		if f.file == "" {
+			continue
+		}
+		info, err := data.InspectFile(f.file)
+		if err != nil {
+			return 0, err
+		}
+		*f.n = info.N
+		if f.sel > 0 {
+			*f.n = min(f.sel, info.N)
+		}
+	}
 	var outs float64
 	for _, w := range c.Model.Layers[1:] {
 		outs += float64(w)

@@ -30,6 +30,13 @@ type Config struct {
 	Pool       int `json:"pool"`
 	TrainFirst int `json:"train_first"`
 	TestFirst  int `json:"test_first"`
+	// Data, if not empty, is a data file (the arrays x and y in
+	// safetensors or .npz, data.Options.File) trained on in place of
+	// MNIST's train split, and Test the data file of the held-out rows
+	// (required with Data: every run reports its test accuracy). Pool is
+	// then unused (0); TrainFirst and TestFirst select their rows.
+	Data string `json:"data,omitempty"`
+	Test string `json:"test,omitempty"`
 	// BatchSizes and Etas span the grid: point p is BatchSizes[p / len(Etas)]
 	// with Etas[p mod len(Etas)].
 	BatchSizes []int     `json:"batch_sizes"`
@@ -113,6 +120,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("runs %d: must be positive", c.Runs)
 	case c.TrainFirst < 0 || c.TestFirst < 0:
 		return fmt.Errorf("train_first %d, test_first %d: must not be negative", c.TrainFirst, c.TestFirst)
+	case c.Test != "" && c.Data == "":
+		return fmt.Errorf("test %s: a test file goes with a data file (data) of training rows", c.Test)
+	case c.Data != "" && c.Test == "":
+		return fmt.Errorf("data %s: give test, the data file of held-out rows (every run reports its test accuracy)", c.Data)
+	case c.Data != "" && c.Pool != 0:
+		return fmt.Errorf("pool %d: a data file holds its features as they are (want 0 with data)", c.Pool)
 	case c.TargetTrainLoss < 0 || math.IsNaN(c.TargetTrainLoss) || math.IsInf(c.TargetTrainLoss, 0):
 		return fmt.Errorf("target_train_loss %v: must be 0 (none) or positive", c.TargetTrainLoss)
 	case c.ExactTraceMaxParams < 0:
@@ -167,16 +180,22 @@ type Data struct {
 }
 
 // LoadData loads c's data selection from the MNIST folder dir ("" finds
-// it as data.Load does).
+// it as data.Load does), or from its data files (Data, Test), and checks
+// that they fit c's model (data.CheckFits).
 func LoadData(c Config, dir string) (*Data, error) {
 	c = c.withDefaults()
-	tr, err := data.Load(data.Options{Dir: dir, Split: "train", Pool: c.Pool, First: c.TrainFirst})
+	tr, err := data.Load(data.Options{Dir: dir, Split: "train", Pool: c.Pool, First: c.TrainFirst, File: c.Data})
 	if err != nil {
 		return nil, err
 	}
-	te, err := data.Load(data.Options{Dir: dir, Split: "test", Pool: c.Pool, First: c.TestFirst})
+	te, err := data.Load(data.Options{Dir: dir, Split: "test", Pool: c.Pool, First: c.TestFirst, File: c.Test})
 	if err != nil {
 		return nil, err
+	}
+	for _, s := range []*data.Set{tr, te} {
+		if err := data.CheckFits(s, c.Model.Layers); err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
 	}
 	return &Data{Train: tr, Test: te}, nil
 }
@@ -199,7 +218,7 @@ func RunOne(c Config, d *Data, t sweep.Task, scratch, version string) (Result, e
 	}
 	defer os.RemoveAll(dir)
 	s := train.Settings{LR: eta, BatchSize: b, Epochs: c.Epochs, Seed: t.Seed, Engine: c.Engine, Pool: c.Pool,
-		TrainFirst: c.TrainFirst, TestFirst: c.TestFirst}
+		TrainFirst: c.TrainFirst, TestFirst: c.TestFirst, Data: c.Data, Test: c.Test}
 	sum, err := trainToBudget(m, d, s, c.TargetTrainLoss, dir, version)
 	if errors.Is(err, train.ErrDiverged) || errors.Is(err, model.ErrNonFinite) {
 		res.Diverged = true
