@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/escape"
-	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/replica"
 )
 
 // MatchedNoise is the SGLD temperature whose noise has the power of SGD's at
@@ -78,7 +78,7 @@ func matchNoise(p Point, mn *Minimum, B float64) (MatchedNoise, error) {
 // of B samples drawn with replacement has covariance Σ/B. Two passes: the
 // mean, then the deviations.
 func (m *Minimum) GradientNoiseTrace() (float64, error) {
-	e, err := model.NewReplica(m.Spec.Layers, m.Spec.Activation, m.x, m.y)
+	e, err := replica.New(m.Spec.Layers, m.Spec.Activation, m.x, m.y)
 	if err != nil {
 		return 0, err
 	}

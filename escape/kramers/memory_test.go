@@ -8,6 +8,7 @@ import (
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/replica"
 )
 
 // TestNetworkMemoryNeed: sgd-gaussian's N×P centred gradients are what
@@ -17,7 +18,7 @@ import (
 // of request (60,000 images, P ≈ 120,000) needs tens of GB.
 func TestNetworkMemoryNeed(t *testing.T) {
 	m, b := synthNet(t, []int{20, 30, 10}, model.Tanh, 400, 3)
-	e, err := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
+	e, err := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/normal"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/replica"
 	"github.com/sgn-project/sgn/train/minimum"
 )
 
@@ -482,7 +483,7 @@ func (m *Minimum) Sharpness(ks []float64) []SharpnessRow {
 // L(θ) ≥ L(θ₀) + δ (checked every CheckEvery steps) or ‖θ − θ₀‖ ≥ r (every
 // step).
 func NetworkFactory(mn *Minimum) Factory {
-	base, err := model.NewReplica(mn.Spec.Layers, mn.Spec.Activation, mn.x, mn.y)
+	base, err := replica.New(mn.Spec.Layers, mn.Spec.Activation, mn.x, mn.y)
 	var cov []float64
 	var covOnce sync.Once
 	return func(p Point) (escape.Simulator, error) {
@@ -536,7 +537,7 @@ func CheckNetworkPoint(p Point) error {
 }
 
 type networkSim struct {
-	base       *model.Replica
+	base       *replica.Engine
 	engines    sync.Pool
 	dyn        escape.Dynamics
 	eta, s     float64 // η and √k
@@ -555,7 +556,7 @@ type networkSim struct {
 	noReplacement bool
 }
 
-func newNetworkSim(mn *Minimum, base *model.Replica, p Point) (*networkSim, error) {
+func newNetworkSim(mn *Minimum, base *replica.Engine, p Point) (*networkSim, error) {
 	if err := CheckNetworkPoint(p); err != nil {
 		return nil, err
 	}
@@ -577,7 +578,7 @@ func newNetworkSim(mn *Minimum, base *model.Replica, p Point) (*networkSim, erro
 
 // perSampleCentered returns the N×P matrix of per-sample gradients at θ
 // minus their mean.
-func perSampleCentered(e *model.Replica, theta []float64) []float64 {
+func perSampleCentered(e *replica.Engine, theta []float64) []float64 {
 	e = e.Clone()
 	P := len(theta)
 	G := make([]float64, e.N()*P)
@@ -628,7 +629,7 @@ func EscapeDisplacement(sim escape.Simulator, mn *Minimum, seed uint64) (escape.
 
 // run simulates one run and also returns the final θ.
 func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
-	e := ns.engines.Get().(*model.Replica)
+	e := ns.engines.Get().(*replica.Engine)
 	defer ns.engines.Put(e)
 	src := rand.NewPCG(seed, escape.PCGStream)
 	rng := rand.New(src)
@@ -717,7 +718,7 @@ func (ns *networkSim) run(seed uint64) (escape.Outcome, []float64, error) {
 // escaped checks the criterion after step t: an escape (done), a
 // divergence (an error) or neither. r2 is the squared radius of the
 // distance criterion and level the loss of the loss criterion.
-func (ns *networkSim) escaped(e *model.Replica, t int64, theta []float64, r2, level float64) (escape.Outcome, bool, error) {
+func (ns *networkSim) escaped(e *replica.Engine, t int64, theta []float64, r2, level float64) (escape.Outcome, bool, error) {
 	switch ns.crit.Kind {
 	case escape.CriterionDistance:
 		var d2 float64

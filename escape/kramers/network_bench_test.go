@@ -6,6 +6,7 @@ import (
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/replica"
 )
 
 // The speed benchmarks of the network dynamics use a 10-16-2 tanh MLP on
@@ -18,7 +19,7 @@ import (
 // reports replica-steps per second on one core. Target: ≥ 94,000.
 func BenchmarkReplicaSGD10_16_2(b *testing.B) {
 	m, data := synthNet(b, []int{10, 16, 2}, model.Tanh, 1000, 1)
-	e, err := model.NewReplica(m.Layers, m.Activation, data.X, data.Y)
+	e, err := replica.New(m.Layers, m.Activation, data.X, data.Y)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/replica"
 )
 
 // synthNet returns a seeded MLP and n synthetic samples for it.
@@ -58,7 +59,7 @@ func testMinimum(m *model.MLP, b model.Batch, checkEvery int) *Minimum {
 // phiHessian is the Hessian of φ ↦ L(√k·φ) at φ by central differences of
 // the simulator's φ-gradient √k·∇L(√k·φ) (step h).
 type phiHessian struct {
-	e      *model.Replica
+	e      *replica.Engine
 	phi    []float64
 	s, h   float64
 	th, g  []float64
@@ -99,7 +100,7 @@ func (o *phiHessian) MulVec(dst, v []float64) {
 func TestReparametrisation(t *testing.T) {
 	m, b := synthNet(t, []int{4, 5, 3}, model.Tanh, 30, 5)
 	mn := testMinimum(m, b, 1)
-	e, _ := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
+	e, _ := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	want, err := m.Evaluate(m.Theta, b, nil, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +157,7 @@ func TestReparametrisation(t *testing.T) {
 func TestSGDFullBatchIsGD(t *testing.T) {
 	m, b := synthNet(t, []int{4, 6, 3}, model.Tanh, 20, 9)
 	mn := testMinimum(m, b, 1)
-	e, _ := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
+	e, _ := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	const k, eta, steps = 2.0, 0.3, 25
 	p := Point{Point: escape.Point{Dynamics: escape.SGD, Sharpness: k, BatchSize: 20, Eta: eta, MaxSteps: steps, Criterion: escape.Criterion{Kind: escape.CriterionDistance, Radius: 1e9}}}
 	s, err := newNetworkSim(mn, e, p)
@@ -192,7 +193,7 @@ func TestGDWithWeightDecay(t *testing.T) {
 	mn := testMinimum(m, b, 1)
 	const decay, k, eta, steps = 0.05, 2.0, 0.3, 25
 	mn.Spec.WeightDecay = decay
-	e, _ := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
+	e, _ := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	p := Point{Point: escape.Point{Dynamics: escape.GD, Sharpness: k, Eta: eta, MaxSteps: steps, Criterion: escape.Criterion{Kind: escape.CriterionDistance, Radius: 1e9}}}
 	s, err := newNetworkSim(mn, e, p)
 	if err != nil {
@@ -281,7 +282,7 @@ func TestNetworkDynamicsDeterministic(t *testing.T) {
 // their mean.
 func TestSGDGaussianCovariance(t *testing.T) {
 	m, b := synthNet(t, []int{3, 4, 2}, model.ReLU, 9, 13)
-	e, _ := model.NewReplica(m.Layers, m.Activation, b.X, b.Y)
+	e, _ := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	G := perSampleCentered(e, m.Theta)
 	P := m.Layout.P
 	ps := make([]float64, b.N()*P)

@@ -1,21 +1,23 @@
-package model
+package replica
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/sgn-project/sgn/model"
 )
 
-// replicaNet returns a seeded MLP and n synthetic samples for it, θ moved
+// replicaNet returns a seeded model.MLP and n synthetic samples for it, θ moved
 // off the initialisation so that the biases are not zero.
-func replicaNet(t testing.TB, layers []int, act Activation, n int, seed uint64) (*MLP, Batch) {
+func replicaNet(t testing.TB, layers []int, act model.Activation, n int, seed uint64) (*model.MLP, model.Batch) {
 	t.Helper()
-	m, err := New(Config{Layers: layers, Activation: act, Seed: seed})
+	m, err := model.New(model.Config{Layers: layers, Activation: act, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(seed, 7))
-	b := Batch{X: make([]float64, n*layers[0]), Y: make([]int, n)}
+	b := model.Batch{X: make([]float64, n*layers[0]), Y: make([]int, n)}
 	for i := range b.X {
 		b.X[i] = rng.NormFloat64()
 	}
@@ -40,10 +42,10 @@ func maxAbsDiff(a, b []float64) float64 {
 // Evaluate's (full batch and a minibatch with repeats, and one sample by
 // AddSampleGrad) for every activation of the table.
 func TestReplicaMatchesEvaluate(t *testing.T) {
-	for _, name := range ActivationNames() {
-		act := Activation(name)
+	for _, name := range model.ActivationNames() {
+		act := model.Activation(name)
 		m, b := replicaNet(t, []int{6, 7, 5, 3}, act, 40, 3)
-		e, err := NewReplica(m.Layers, act, b.X, b.Y)
+		e, err := New(m.Layers, act, b.X, b.Y)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +60,7 @@ func TestReplicaMatchesEvaluate(t *testing.T) {
 			t.Errorf("%s full batch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
 		}
 		idx := []int{3, 3, 17, 0, 39, 22, 3}
-		mb := m.Gather(b, idx, Batch{})
+		mb := m.Gather(b, idx, model.Batch{})
 		ev, err = m.Evaluate(m.Theta, mb, g1, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +69,7 @@ func TestReplicaMatchesEvaluate(t *testing.T) {
 		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 {
 			t.Errorf("%s minibatch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
 		}
-		one := m.Gather(b, []int{17}, Batch{})
+		one := m.Gather(b, []int{17}, model.Batch{})
 		if ev, err = m.Evaluate(m.Theta, one, g1, 1); err != nil {
 			t.Fatal(err)
 		}

@@ -1,22 +1,24 @@
-package model
+package replica
 
 import (
 	"fmt"
 	"math"
+
+	"github.com/sgn-project/sgn/model"
 )
 
-// Replica is a small, allocation-free forward/backward engine for the
+// Engine is a small, allocation-free forward/backward engine for the
 // small MLPs of escape runs (escape/kramers), one replica per goroutine:
-// one sample at a time, plain Go loops over the flat θ of Layout (PyTorch
-// layout, W_l is out×in). It computes the same quantities as engine.go,
+// one sample at a time, plain Go loops over the flat θ of model.Layout (PyTorch
+// layout, W_l is out×in). It computes the same quantities as model's gonum passes (MLP.Evaluate),
 //
 //	z_l = W_l a_{l−1} + b_l,  a_l = f(z_l),  p = softmax(z_L),
 //	ℓ = −log p_y,  δ_L = (p − e_y)/n,  ∇W_l += δ_l a_{l−1}ᵀ,  ∇b_l += δ_l,
 //	δ_{l−1} = (W_lᵀ δ_l) ⊙ f′(z_{l−1}),
 //
 // for the mean loss over n samples, with f and f′ from the activation
-// table (every Activation), except tanh's, computed by tanhSlice and
-// 1 − a² (see below); it is tested against Evaluate for every activation.
+// table (every model.Activation), except tanh's, computed by tanhSlice and
+// 1 − a² (see below); it is tested against model's Evaluate for every activation.
 //
 // Why not Gorgonia or model's BLAS engine: for the networks of the escape
 // runs (10-16-2, 49-8-10) a minibatch step is a few thousand to a few tens
@@ -42,10 +44,10 @@ import (
 // by the table's formula 1 − f² written out in the loop (a call through
 // the table per layer and sample slowed the 10-16-2 step measurably).
 //
-// A Replica holds scratch buffers: one per goroutine (Clone).
-type Replica struct {
-	lo  Layout
-	act Activation
+// An Engine holds scratch buffers: one per goroutine (Clone).
+type Engine struct {
+	lo  model.Layout
+	act model.Activation
 	// tanh selects the tanh kernels.
 	tanh bool
 	// x holds n rows of D features, y the labels.
@@ -56,9 +58,9 @@ type Replica struct {
 	z, a, d [][]float64
 }
 
-// NewReplica returns an engine for the MLP layers/activation over the
+// New returns an engine for the MLP layers/activation over the
 // data x (n×layers[0], row-major) and labels y.
-func NewReplica(layers []int, activation Activation, x []float64, y []int) (*Replica, error) {
+func New(layers []int, activation model.Activation, x []float64, y []int) (*Engine, error) {
 	if len(layers) < 2 {
 		return nil, fmt.Errorf("layers %v: need an input and an output width", layers)
 	}
@@ -74,7 +76,7 @@ func NewReplica(layers []int, activation Activation, x []float64, y []int) (*Rep
 			return nil, fmt.Errorf("label %d of sample %d is outside the %d classes", c, i, C)
 		}
 	}
-	e := &Replica{lo: NewLayout(layers), act: activation, tanh: activation == Tanh, x: x, y: y, n: len(y)}
+	e := &Engine{lo: model.NewLayout(layers), act: activation, tanh: activation == model.Tanh, x: x, y: y, n: len(y)}
 	L := len(layers) - 1
 	e.z, e.a, e.d = make([][]float64, L), make([][]float64, L), make([][]float64, L)
 	for l := 0; l < L; l++ {
@@ -86,17 +88,17 @@ func NewReplica(layers []int, activation Activation, x []float64, y []int) (*Rep
 }
 
 // Clone returns an engine on the same data with its own scratch buffers.
-func (e *Replica) Clone() *Replica {
-	c, _ := NewReplica(e.lo.Layers, e.act, e.x, e.y) // e's arguments were valid
+func (e *Engine) Clone() *Engine {
+	c, _ := New(e.lo.Layers, e.act, e.x, e.y) // e's arguments were valid
 	return c
 }
 
 // N returns the number of samples.
-func (e *Replica) N() int { return e.n }
+func (e *Engine) N() int { return e.n }
 
 // AddSampleGrad adds scale·∇ℓ_i(θ) to grad and returns ℓ_i(θ), the
 // cross-entropy of sample i.
-func (e *Replica) AddSampleGrad(theta []float64, i int, scale float64, grad []float64) float64 {
+func (e *Engine) AddSampleGrad(theta []float64, i int, scale float64, grad []float64) float64 {
 	l := e.forward(theta, i)
 	e.backward(theta, i, scale, grad)
 	return l
@@ -104,7 +106,7 @@ func (e *Replica) AddSampleGrad(theta []float64, i int, scale float64, grad []fl
 
 // forward computes z, a (softmax p for the last layer) of sample i and
 // returns its cross-entropy −log p_y.
-func (e *Replica) forward(theta []float64, i int) float64 {
+func (e *Engine) forward(theta []float64, i int) float64 {
 	lo := e.lo
 	L := len(lo.Layers) - 1
 	D := lo.Layers[0]
@@ -151,7 +153,7 @@ func (e *Replica) forward(theta []float64, i int) float64 {
 }
 
 // backward adds scale·∇ℓ_i to grad, after forward(theta, i).
-func (e *Replica) backward(theta []float64, i int, scale float64, grad []float64) {
+func (e *Engine) backward(theta []float64, i int, scale float64, grad []float64) {
 	lo := e.lo
 	L := len(lo.Layers) - 1
 	D := lo.Layers[0]
@@ -211,7 +213,7 @@ func (e *Replica) backward(theta []float64, i int, scale float64, grad []float64
 // LossGrad returns the mean loss over the samples idx (all n samples when
 // idx is nil; repeats allowed) and, when grad is not nil, stores its
 // gradient in grad.
-func (e *Replica) LossGrad(theta []float64, idx []int, grad []float64) float64 {
+func (e *Engine) LossGrad(theta []float64, idx []int, grad []float64) float64 {
 	n := len(idx)
 	if idx == nil {
 		n = e.n
@@ -235,7 +237,7 @@ func (e *Replica) LossGrad(theta []float64, idx []int, grad []float64) float64 {
 }
 
 // Loss returns the mean loss over all samples.
-func (e *Replica) Loss(theta []float64) float64 { return e.LossGrad(theta, nil, nil) }
+func (e *Engine) Loss(theta []float64) float64 { return e.LossGrad(theta, nil, nil) }
 
 // Constants of fastExp: ln 2 split in a high part with trailing zero bits
 // (so n·ln2Hi is exact for |n| < 2¹¹) and the rest (Cody & Waite 1980, as
