@@ -19,7 +19,7 @@ import (
 // the activation table (activation.go). This engine serves evaluation,
 // full-data gradients, per-sample gradients, the R-operator and, through
 // Workspace and LossGrad, training with train.EngineGonum; the Gorgonia graph
-// (graph.go) is the other training engine. Both are checked against each
+// (package model/graph) is the other training engine. Both are checked against each
 // other and against central finite differences in the tests.
 
 // pass holds the forward and backward quantities of one chunk of samples.

@@ -26,7 +26,7 @@ import (
 //	Hv = (R{δ_l}ᵀa_{l−1} + δ_lᵀR{a_{l−1}},  Σ_i R{δ_{l,i}})
 //
 // It is built on gonum rather than in the Gorgonia graph because Gorgonia
-// v0.9.18 differentiates twice wrongly (see graph.go) and because, θ being
+// v0.9.18 differentiates twice wrongly (see model/graph) and because, θ being
 // fixed, the forward and backward passes are computed once and cached, so
 // each product costs only the R-passes — about one gradient.
 //

@@ -16,6 +16,7 @@ import (
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/graph"
 )
 
 // Engine names what computes the minibatch gradient. Its value is the name
@@ -433,7 +434,7 @@ func selectedOf(s *data.Set) data.Selection {
 func gradient(m *model.MLP, s Settings, workers int, grad []float64) (func(model.Batch) (float64, error), func(), error) {
 	switch s.Engine {
 	case EngineGorgonia:
-		gr, err := m.NewGraph(s.BatchSize)
+		gr, err := graph.New(m, s.BatchSize)
 		if err != nil {
 			return nil, nil, err
 		}

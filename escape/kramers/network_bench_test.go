@@ -6,6 +6,7 @@ import (
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/graph"
 	"github.com/sgn-project/sgn/model/replica"
 )
 
@@ -35,12 +36,12 @@ func BenchmarkReplicaSGD10_16_2(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replica-steps/s")
 }
 
-// BenchmarkGorgoniaSGD10_16_2 is the same SGD step through model.NewGraph
+// BenchmarkGorgoniaSGD10_16_2 is the same SGD step through graph.New
 // (the Gorgonia graph: minibatch gather, forward, backward, update), for
 // comparison.
 func BenchmarkGorgoniaSGD10_16_2(b *testing.B) {
 	m, data := synthNet(b, []int{10, 16, 2}, model.Tanh, 1000, 1)
-	gr, err := m.NewGraph(16)
+	gr, err := graph.New(m, 16)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,7 +27,7 @@ import (
 // (graph walk, a goroutine hand-off per run, tensor bookkeeping); model's
 // graph now runs its whole-layer operations in the calling goroutine and,
 // measured on an idle 2-core machine, 10-16-2 at batch 16 takes 8.5 µs per
-// step through NewGraph (BenchmarkGorgoniaSGD10_16_2, 118,000
+// step through model/graph (BenchmarkGorgoniaSGD10_16_2, 118,000
 // steps/s) against 7.8 µs here (BenchmarkReplicaSGD10_16_2, 129,000
 // replica-steps/s): these loops remain about 10% faster and build no
 // graph per replica. model's engine calls one BLAS routine per layer and per pass on matrices of 16

@@ -1,4 +1,4 @@
-package model
+package graph
 
 import (
 	"fmt"
@@ -8,13 +8,14 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/sgn-project/sgn/internal/workgroup"
+	"github.com/sgn-project/sgn/model"
 )
 
-// Graph is the MLP as Gorgonia expression graphs for a fixed batch size:
+// Graph is the model.MLP as Gorgonia expression graphs for a fixed batch size:
 // the forward pass, the mean softmax cross-entropy and its gradient by
 // Gorgonia's reverse-mode differentiation (first order only: Gorgonia's
 // second derivatives are wrong, so it never differentiates twice). The
-// operations are whole layers (graph_ops.go) calling the installed BLAS;
+// operations are whole layers (ops.go) calling the installed BLAS;
 // a graphProgram runs them in Gorgonia's topological order.
 //
 // A minibatch is split into a fixed number of chunks that depends only on
@@ -25,7 +26,7 @@ import (
 // result is bit-for-bit the same whatever the number of workers
 // (SetWorkers).
 type Graph struct {
-	m       *MLP
+	m       *model.MLP
 	batch   int
 	chunks  []*graphChunk
 	shards  []*graphShard
@@ -78,17 +79,17 @@ func graphChunks(batch, P int) int {
 	return 1
 }
 
-// NewGraph builds the training graph of m for minibatches of batch samples.
+// New builds the training graph of m for minibatches of batch samples.
 // It runs on one worker until SetWorkers says otherwise.
-func (m *MLP) NewGraph(batch int) (*Graph, error) {
+func New(m *model.MLP, batch int) (*Graph, error) {
 	if batch <= 0 {
 		return nil, fmt.Errorf("batch size %d: must be positive", batch)
 	}
-	return m.newGraph(batch, graphChunks(batch, m.Layout.P))
+	return newGraph(m, batch, graphChunks(batch, m.Layout.P))
 }
 
 // newGraph builds the graph with K chunks.
-func (m *MLP) newGraph(batch, K int) (*Graph, error) {
+func newGraph(m *model.MLP, batch, K int) (*Graph, error) {
 	gr := &Graph{m: m, batch: batch, workers: 1}
 	for c := 0; c < K; c++ {
 		lo, hi := c*batch/K, (c+1)*batch/K
@@ -123,7 +124,7 @@ func (gr *Graph) build(shards int) error {
 		var cost *G.Node
 		var losses, params G.Nodes
 		for i, ch := range sh.chunks {
-			p, err := gr.m.addChunk(sh.g, fmt.Sprintf("c%d.", c0+i), ch, 1/float64(gr.batch))
+			p, err := addChunk(gr.m, sh.g, fmt.Sprintf("c%d.", c0+i), ch, 1/float64(gr.batch))
 			if err != nil {
 				return err
 			}
@@ -152,7 +153,7 @@ func (gr *Graph) build(shards int) error {
 // addChunk adds to g the forward subgraph of chunk ch (names prefixed with
 // prefix) with its loss scaled by scale (1/B: the chunk's share of the
 // minibatch mean), and returns the chunk's parameter nodes (backed by θ).
-func (m *MLP) addChunk(g *G.ExprGraph, prefix string, ch *graphChunk, scale float64) (G.Nodes, error) {
+func addChunk(m *model.MLP, g *G.ExprGraph, prefix string, ch *graphChunk, scale float64) (G.Nodes, error) {
 	lo := m.Layout
 	L := lo.NumLayers()
 	n, D, C := ch.n, m.InputDim(), m.NumClasses()
@@ -213,7 +214,7 @@ func (gr *Graph) SetWorkers(n int) {
 }
 
 // Close releases the graph. It holds no machine or goroutine between runs,
-// so there is nothing to release; Close is kept for symmetry with NewGraph.
+// so there is nothing to release; Close is kept for symmetry with New.
 func (gr *Graph) Close() error { return nil }
 
 // Run computes the mean loss of the current θ on the minibatch (x: Batch()

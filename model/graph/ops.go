@@ -1,4 +1,4 @@
-package model
+package graph
 
 import (
 	"fmt"
@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/sgn-project/sgn/model"
 )
 
 // The Gorgonia graph is built from a few custom operations, each a whole
@@ -27,6 +29,11 @@ import (
 //	L = s Σ_i [log Σ_k exp z_ik − z_{i,y_i}],  ∂L/∂z = s (softmax(z) − Y)
 //
 // where s is 1/B for the mean over a minibatch of B samples.
+
+// general is the row-major rows×cols matrix over data for gonum's BLAS.
+func general(rows, cols int, data []float64) blas64.General {
+	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: data[:rows*cols]}
+}
 
 var (
 	matType = G.TensorType{Dims: 2, Of: G.Float64}
@@ -110,12 +117,12 @@ func scalarOf(v G.Value) (float64, error) {
 // first chunk, so that it need not be copied there).
 type gradSink struct {
 	buf    []float64
-	layout Layout
+	layout model.Layout
 }
 
 // view returns the tensor over part of the sink (W or B of layer l), kept
 // in *t and made anew only when the sink has moved.
-func (s *gradSink) view(t **tensor.Dense, part func(Layout, []float64, int) []float64, l int, shape ...int) *tensor.Dense {
+func (s *gradSink) view(t **tensor.Dense, part func(model.Layout, []float64, int) []float64, l int, shape ...int) *tensor.Dense {
 	d := part(s.layout, s.buf, l)
 	if *t == nil || &(*t).Float64s()[0] != &d[0] {
 		*t = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
@@ -203,7 +210,7 @@ func (op *linearDwOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	l := op.lin
-	out := l.sink.view(&op.out, Layout.W, l.layer, l.outDim, l.in)
+	out := l.sink.view(&op.out, model.Layout.W, l.layer, l.outDim, l.in)
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(l.n, l.outDim, in[0]), general(l.n, l.in, in[1]), 0, general(l.outDim, l.in, out.Float64s()))
 	return out, nil
 }
@@ -222,7 +229,7 @@ func (op *linearDbOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	l := op.lin
-	out := l.sink.view(&op.out, Layout.B, l.layer, l.outDim)
+	out := l.sink.view(&op.out, model.Layout.B, l.layer, l.outDim)
 	db := out.Float64s()
 	clear(db)
 	for i := 0; i < l.n; i++ {
@@ -236,7 +243,7 @@ func (op *linearDbOp) Do(vs ...G.Value) (G.Value, error) {
 // actOp: z → f(z) for the hidden layers' activation.
 type actOp struct {
 	opBase
-	act Activation
+	act model.Activation
 }
 
 func (op *actOp) Arity() int { return 1 }
@@ -261,7 +268,7 @@ func (op *actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 // actGradOp: (z, f(z), ∂L/∂f) → ∂L/∂z = ∂L/∂f ⊙ f′(z).
 type actGradOp struct {
 	opBase
-	act Activation
+	act model.Activation
 }
 
 func (op *actGradOp) Arity() int { return 3 }

@@ -1,20 +1,22 @@
-package model
+package graph
 
 import (
 	"math"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/sgn-project/sgn/model"
 )
 
 // The Gorgonia graph's loss and gradient equal the gonum engine's (and so
 // central finite differences, see TestGradientFiniteDifferences), and an
 // in-place update of θ is seen by the next run.
 func TestGraphMatchesEngine(t *testing.T) {
-	for _, c := range testNets {
-		m, _ := New(c)
+	for _, c := range testNets() {
+		m, _ := model.New(c)
 		b := synthetic(16, c.Layers[0], m.NumClasses(), c.Seed+30)
-		gr, err := m.NewGraph(16)
+		gr, err := New(m, 16)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,14 +46,14 @@ func TestGraphMatchesEngine(t *testing.T) {
 // A minibatch split into chunks gives the same loss and gradient, bit for
 // bit, whatever the number of workers, and agrees with the engine.
 func TestGraphWorkersBitIdentical(t *testing.T) {
-	for _, c := range []Config{
-		{Layers: []int{300, 40, 10}, Activation: ReLU, Seed: 7},
-		{Layers: []int{300, 40, 10}, Activation: Tanh, Seed: 8},
+	for _, c := range []model.Config{
+		{Layers: []int{300, 40, 10}, Activation: model.ReLU, Seed: 7},
+		{Layers: []int{300, 40, 10}, Activation: model.Tanh, Seed: 8},
 	} {
-		m, _ := New(c)
+		m, _ := model.New(c)
 		const B = 169 // two chunks of unequal size
 		b := synthetic(B, c.Layers[0], m.NumClasses(), c.Seed+31)
-		gr, err := m.NewGraph(B)
+		gr, err := New(m, B)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,16 +96,16 @@ func TestGraphWorkersBitIdentical(t *testing.T) {
 // graph, bit for bit: the loss of every chunk and the gradient.
 func TestGraphProgramMatchesTapeMachine(t *testing.T) {
 	cases := []struct {
-		c Config
+		c model.Config
 		B int
 	}{
-		{Config{Layers: []int{300, 40, 10}, Activation: ReLU, Seed: 7}, 169}, // two chunks in one graph
-		{Config{Layers: []int{12, 7, 5, 3}, Activation: Tanh, Seed: 9}, 16},
+		{model.Config{Layers: []int{300, 40, 10}, Activation: model.ReLU, Seed: 7}, 169}, // two chunks in one graph
+		{model.Config{Layers: []int{12, 7, 5, 3}, Activation: model.Tanh, Seed: 9}, 16},
 	}
 	for _, tc := range cases {
-		m, _ := New(tc.c)
+		m, _ := model.New(tc.c)
 		b := synthetic(tc.B, tc.c.Layers[0], m.NumClasses(), tc.c.Seed+32)
-		gr, err := m.NewGraph(tc.B)
+		gr, err := New(m, tc.B)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,54 @@
+package graph
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"gonum.org/v1/gonum/floats"
+
+	"github.com/sgn-project/sgn/model"
+)
+
+// TestMain installs the pure-Go GEMM the graph's operations call in the
+// program (model.UseBLAS) before the tests and benchmarks.
+func TestMain(m *testing.M) {
+	model.UseBLAS()
+	os.Exit(m.Run())
+}
+
+// synthetic returns n samples of d features uniform on [0, 1) with labels
+// uniform over c classes, from the PCG stream (seed, 1).
+func synthetic(n, d, c int, seed uint64) model.Batch {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	b := model.Batch{X: make([]float64, n*d), Y: make([]int, n)}
+	for i := range b.X {
+		b.X[i] = rng.Float64()
+	}
+	for i := range b.Y {
+		b.Y[i] = rng.IntN(c)
+	}
+	return b
+}
+
+// relErr is max_i |a_i − b_i| / max_i |b_i| (the absolute error when b is
+// zero): the largest error relative to the scale of the exact answer.
+func relErr(a, b []float64) float64 {
+	num := floats.Distance(a, b, math.Inf(1))
+	if den := floats.Norm(b, math.Inf(1)); den > 0 {
+		return num / den
+	}
+	return num
+}
+
+// testNets returns one small network per activation of model's table, with
+// one to three hidden layers in turn.
+func testNets() []model.Config {
+	shapes := [][]int{{6, 7, 4}, {5, 6, 5, 3}, {4, 5, 5, 4, 3}}
+	var cs []model.Config
+	for i, name := range model.ActivationNames() {
+		cs = append(cs, model.Config{Layers: shapes[i%len(shapes)], Activation: model.Activation(name), Seed: uint64(i + 1)})
+	}
+	return append(cs, model.Config{Layers: []int{5, 3}, Activation: model.Tanh, Init: model.InitTorch, Seed: 20})
+}
