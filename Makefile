@@ -59,7 +59,7 @@ test: deps
 # goroutines: model's engines, escape's simulators and sweeps, covariance's
 # analyses. Tests that compare allocations with an estimate skip under it
 # (internal/memtest.Race: sync.Pool drops pooled buffers at random).
-RACEPKGS ?= ./model ./escape/... ./covariance/...
+RACEPKGS ?= ./model/... ./escape/... ./covariance/...
 race: deps
 	$(GO) test $(TAGS) -race -count=1 -timeout 60m $(RACEPKGS)
 
