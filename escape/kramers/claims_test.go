@@ -80,7 +80,7 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 		t.Fatalf("relations %+v", res.Relations)
 	}
 	figDir := t.TempDir()
-	b, err := canonicalJSON(fig)
+	b, err := atomicfile.MarshalJSON(fig)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -318,7 +318,7 @@ func removeFit(dir string) ([]string, error) {
 			}
 		}
 	}
-	return removeFiles(dir, names...)
+	return atomicfile.RemoveStale(dir, names...)
 }
 
 // SaveBuiltin writes the builtin config name as dir/name.json (creating

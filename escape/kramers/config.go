@@ -1,7 +1,6 @@
 package kramers
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -261,15 +260,3 @@ func RunSeed(s uint64, point, run int) uint64 {
 	return seed.Derive(s, uint64(point), uint64(run))
 }
 
-// canonicalJSON is json.Marshal with the encoder's defaults for files users
-// read: indented, no HTML escaping, a final newline.
-func canonicalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}

@@ -255,12 +255,8 @@ func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, v
 		rep.Figures = append(rep.Figures, "fit-"+rel.Name)
 		files = append(files, stem+".png", stem+".svg")
 	}
-	b, err := canonicalJSON(rep)
-	if err != nil {
-		return files, err
-	}
 	path = filepath.Join(dir, "fit.json")
-	if err := atomicfile.WriteBytes(path, b); err != nil {
+	if err := atomicfile.WriteJSON(path, rep); err != nil {
 		return files, err
 	}
 	return append(files, path), nil

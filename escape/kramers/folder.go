@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+
+	"github.com/sgn-project/sgn/internal/atomicfile"
 )
 
 // RunFile is the report RunOne writes into its folder.
@@ -123,7 +125,7 @@ func StartRun(out string, cfg Config) ([]string, error) {
 		if ok, err := sameMinimum(out, cfg); err != nil || ok {
 			return nil, err
 		}
-		return removeFiles(out, MinimumFile)
+		return atomicfile.RemoveStale(out, MinimumFile)
 	}
 	names := []string{RunFile, RunsFile}
 	ok, err := sameMinimum(out, cfg)
@@ -133,7 +135,7 @@ func StartRun(out string, cfg Config) ([]string, error) {
 	if !ok {
 		names = append(names, MinimumFile)
 	}
-	return removeFiles(out, names...)
+	return atomicfile.RemoveStale(out, names...)
 }
 
 // checkRunFolder inspects out and refuses it unless it is fresh or holds
@@ -169,18 +171,3 @@ func sameMinimum(out string, cfg Config) (bool, error) {
 	return reflect.DeepEqual(m.Spec, spec), nil
 }
 
-// removeFiles removes the named files of dir that exist and returns the
-// names removed.
-func removeFiles(dir string, names ...string) ([]string, error) {
-	var gone []string
-	for _, n := range names {
-		err := os.Remove(filepath.Join(dir, n))
-		switch {
-		case err == nil:
-			gone = append(gone, n)
-		case !errors.Is(err, fs.ErrNotExist):
-			return gone, fmt.Errorf("cannot remove the earlier run's %s: %w", filepath.Join(dir, n), err)
-		}
-	}
-	return gone, nil
-}

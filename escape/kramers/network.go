@@ -424,7 +424,7 @@ func (m *Minimum) classify(obj minimum.Network) error {
 
 // Write writes m to dir/minimum.json atomically.
 func (m *Minimum) Write(dir string) error {
-	b, err := canonicalJSON(m)
+	b, err := atomicfile.MarshalJSON(m)
 	if err != nil {
 		return err
 	}

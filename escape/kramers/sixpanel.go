@@ -185,11 +185,7 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 	}
 	rep.Figure = "escape-figure"
 	rep.WallSeconds = time.Since(start).Seconds()
-	b, err := canonicalJSON(rep)
-	if err != nil {
-		return rep, err
-	}
-	return rep, atomicfile.WriteBytes(filepath.Join(out, "figure.json"), b)
+	return rep, atomicfile.WriteJSON(filepath.Join(out, "figure.json"), rep)
 }
 
 // runPanel runs and fits the sweep of one panel in out/<builtin>; a network

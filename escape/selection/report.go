@@ -3,7 +3,6 @@ package selection
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"math"
@@ -184,15 +183,8 @@ func NewReport(d Data, rs []Result, fits []Fit, version string) (Report, error) 
 // single point is a table, not a figure: then no figure is drawn (and an
 // earlier run's is removed); selection.csv holds the point.
 func (rep Report) Write(dir string, rs []Result) ([]string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		return nil, err
-	}
 	jsonPath := filepath.Join(dir, JSONFile)
-	if err := atomicfile.WriteBytes(jsonPath, b.Bytes()); err != nil {
+	if err := atomicfile.WriteJSON(jsonPath, rep); err != nil {
 		return nil, err
 	}
 	csvPath := filepath.Join(dir, CSVFile)

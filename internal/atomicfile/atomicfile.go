@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +60,30 @@ func WriterTo(path string, wt io.WriterTo) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})
+}
+
+// MarshalJSON is the encoding of the JSON files users read: v as
+// encoding/json encodes it, indented by two spaces, without HTML escaping
+// (so "<", ">" and "&" stay as they are), with a final newline.
+func MarshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// WriteJSON writes v to path atomically (see Write) in MarshalJSON's
+// encoding.
+func WriteJSON(path string, v any) error {
+	b, err := MarshalJSON(v)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return WriteBytes(path, b)
 }
 
 // RemoveStale removes the named files of dir that exist — an earlier run's

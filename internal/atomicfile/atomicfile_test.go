@@ -100,3 +100,24 @@ func TestCheckWritable(t *testing.T) {
 		t.Errorf("CheckWritable(%s): %v", missing, err)
 	}
 }
+
+// TestWriteJSON: the encoding is indented by two spaces, keeps "<", ">" and
+// "&", ends in a newline, and replaces the file; a value JSON cannot encode
+// is an error naming the file, which is left untouched.
+func TestWriteJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.json")
+	v := map[string]any{"a": []int{1, 2}, "b": "x<y & z>w"}
+	if err := WriteJSON(path, v); err != nil {
+		t.Fatal(err)
+	}
+	want := "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": \"x<y & z>w\"\n}\n"
+	if got, err := os.ReadFile(path); err != nil || string(got) != want {
+		t.Fatalf("WriteJSON wrote %q (%v), want %q", got, err, want)
+	}
+	if err := WriteJSON(path, func() {}); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("WriteJSON of a func: %v, want an error naming %s", err, path)
+	}
+	if got, _ := os.ReadFile(path); string(got) != want {
+		t.Errorf("a failed WriteJSON changed the file to %q", got)
+	}
+}

@@ -183,11 +183,7 @@ func (k Kind[C, R]) claim(dir string, m meta[C]) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the output folder: %w", err)
 	}
-	b, err := indentJSON(m)
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(filepath.Join(dir, ConfigFile), b)
+	return atomicfile.WriteJSON(filepath.Join(dir, ConfigFile), m)
 }
 
 // CheckFolder returns nil when dir is missing, holds no sweep, or holds
@@ -471,15 +467,3 @@ func (k Kind[C, R]) Inspect(dir string) (Data[C, R], error) {
 	return Data[C, R]{Config: m.Config, Hash: m.Hash, Version: m.Version, Grid: g, Shard: sh}, nil
 }
 
-// indentJSON is the encoding of files users read: indented by two spaces,
-// no HTML escaping, a final newline.
-func indentJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}

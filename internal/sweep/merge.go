@@ -123,11 +123,7 @@ func (k Kind[C, R]) Merge(out string, inputs []string, opt MergeOptions) (MergeS
 	if err := WriteRuns(filepath.Join(out, RunsFile), recs); err != nil {
 		return MergeSummary{}, err
 	}
-	b, err := indentJSON(m)
-	if err != nil {
-		return MergeSummary{}, err
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(out, ConfigFile), b); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(out, ConfigFile), m); err != nil {
 		return MergeSummary{}, err
 	}
 	sum := MergeSummary{Runs: len(recs), Total: m.Runs, Hash: m.Hash}
