@@ -9,6 +9,7 @@ import (
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -49,7 +50,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.initSeed = fs.Uint64("init-seed", 1, "mlp: seed of the initialisation")
 	f.start = fs.String("start", "", "mlp: a checkpoint `file` the minimiser starts from instead of the seeded initialisation (sgn minimum's minimum.safetensors: the runs start at that true minimum)")
 	f.weightDecay = fs.Float64("weight-decay", 1e-3, "mlp: λ of the landscape L = cross-entropy + (λ/2)‖θ‖² (0: none; a network that fits every image then has no minimum)")
-	f.minimizer = fs.String("minimizer", kramers.MinimizerLBFGS, "mlp: how θ₀ is found: lbfgs (L-BFGS, then Newton–CG on exact Hessian-vector products) or gd (fixed-step gradient descent)")
+	f.minimizer = fs.String("minimizer", network.MinimizerLBFGS, "mlp: how θ₀ is found: lbfgs (L-BFGS, then Newton–CG on exact Hessian-vector products) or gd (fixed-step gradient descent)")
 	f.gradTol = fs.Float64("grad-tol", 0, "mlp: target ‖∇L‖ at θ₀ (default 1e-6; gd 1e-4)")
 	f.maxIter = fs.Int("max-iterations", 10000, "mlp, lbfgs: at most this many L-BFGS iterations")
 	f.gdEta = fs.Float64("gd-eta", 0.5, "mlp, gd: step of the gradient descent to the minimum")
@@ -204,9 +205,9 @@ func (f *escapeRunFlags) networkConfig(cfg kramers.Config) (kramers.Config, erro
 	if err := (model.Config{Layers: ls, Activation: act}).Validate(); err != nil {
 		return cfg, usagef("--%v", err)
 	}
-	net := kramers.NetworkSpec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Start: *f.start, Pool: *f.pool, First: *f.first,
+	net := network.Spec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Start: *f.start, Pool: *f.pool, First: *f.first,
 		WeightDecay: *f.weightDecay, Minimizer: *f.minimizer, GradTol: *f.gradTol, CheckEvery: *f.checkEvery}
-	if *f.minimizer == kramers.MinimizerGD {
+	if *f.minimizer == network.MinimizerGD {
 		net.GDEta, net.GDMaxSteps = *f.gdEta, *f.gdSteps
 		if f.set["max-iterations"] {
 			return cfg, usagef("--max-iterations applies to --minimizer lbfgs only")

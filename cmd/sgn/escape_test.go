@@ -13,6 +13,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/network"
 )
 
 // runSgn runs the command line and returns its exit status and output
@@ -417,7 +418,7 @@ func TestEscapeRunMNISTFlag(t *testing.T) {
 		Version string
 		Data    data.Selection
 	}) {
-		b, err := os.ReadFile(filepath.Join(out, kramers.MinimumFile))
+		b, err := os.ReadFile(filepath.Join(out, network.MinimumFile))
 		if err != nil {
 			t.Fatal(err)
 		}

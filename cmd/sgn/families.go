@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/escape/selection"
 	"github.com/sgn-project/sgn/escape/sharpness"
 	"github.com/sgn-project/sgn/model"
@@ -49,7 +50,7 @@ func checkEscapeSweep(lim *limits, cfg kramers.Config, what string, workers int,
 // network given by what, a flag or the config file) and its memory against
 // --max-memory before anything is simulated: the bookkeeping of its runs
 // (kramers.RunsBytes) and, on a network, the samples, the minimum and the
-// replicas (kramers.NetworkMemoryNeed).
+// replicas (network.MemoryNeed).
 func checkEscapeLimits(lim *limits, cfg kramers.Config, what string, workers int) error {
 	if err := lim.parse(); err != nil {
 		return err
@@ -63,7 +64,7 @@ func checkEscapeLimits(lim *limits, cfg kramers.Config, what string, workers int
 		if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, what); err != nil {
 			return err
 		}
-		b, err := kramers.NetworkMemoryNeed(*net, cfg.Dynamics, workers)
+		b, err := network.MemoryNeed(*net, cfg.Dynamics, workers)
 		if err != nil {
 			return usagef("%s: %v", what, err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/network"
 )
 
 // TestMaxParamsOnEveryLoader: a checkpoint of more parameters than
@@ -162,7 +163,7 @@ func (stillSim) Run(uint64) (escape.Outcome, error) {
 func TestEquilibriumEscapeLimits(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "sweep")
-	cfg := kramers.Config{Seed: 1, Network: &kramers.NetworkSpec{Layers: []int{49, 16, 10}, First: 200}, Dynamics: []escape.Dynamics{escape.SGD},
+	cfg := kramers.Config{Seed: 1, Network: &network.Spec{Layers: []int{49, 16, 10}, First: 200}, Dynamics: []escape.Dynamics{escape.SGD},
 		Sharpness: []float64{1}, Eta: []float64{0.1}, BatchSize: []float64{10}, Runs: 2, MaxSteps: 10,
 		Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.05}}
 	if _, err := kramers.Sweep(dir, cfg, func(kramers.Point) (escape.Simulator, error) { return stillSim{}, nil }, kramers.SweepOptions{Workers: 1}); err != nil {

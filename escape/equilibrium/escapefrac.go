@@ -14,6 +14,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/figure"
 	"github.com/sgn-project/sgn/model"
@@ -85,7 +86,7 @@ func measureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 	if cfg.Network == nil {
 		return nil, fmt.Errorf("sweep %s is not on a network landscape: its config has no \"network\"", dir)
 	}
-	mn, err := kramers.PrepareMinimum(*cfg.Network, mnist, dir, workers)
+	mn, err := network.PrepareMinimum(*cfg.Network, mnist, dir, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +140,7 @@ func measureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 			if rec.Point != pi || ep.Runs == runs {
 				continue
 			}
-			o, d, err := kramers.EscapeDisplacement(sim, mn, rec.Seed)
+			o, d, err := network.EscapeDisplacement(sim, mn, rec.Seed)
 			if err != nil {
 				return nil, fmt.Errorf("point %d run %d: %w", pi, rec.Run, err)
 			}

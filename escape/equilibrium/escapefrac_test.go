@@ -8,6 +8,7 @@ import (
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/network"
 )
 
 // TestMeasureEscape runs a tiny network escape sweep on real MNIST, then
@@ -19,7 +20,7 @@ func TestMeasureEscape(t *testing.T) {
 	if _, err := data.FindMNIST(""); err != nil {
 		t.Skipf("MNIST not found: %v", err)
 	}
-	cfg := kramers.Config{Seed: 4, Network: &kramers.NetworkSpec{Layers: []int{49, 4, 10}, First: 100, Minimizer: kramers.MinimizerGD, GDMaxSteps: 300, GDEta: 0.3, CheckEvery: 5, WeightDecay: 1e-3},
+	cfg := kramers.Config{Seed: 4, Network: &network.Spec{Layers: []int{49, 4, 10}, First: 100, Minimizer: network.MinimizerGD, GDMaxSteps: 300, GDEta: 0.3, CheckEvery: 5, WeightDecay: 1e-3},
 		Dynamics: []escape.Dynamics{escape.SGD}, Sharpness: []float64{1, 2}, BatchSize: []float64{4}, Eta: []float64{0.2},
 		Runs: 4, MaxSteps: 400, Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.02}}
 	dir := filepath.Join(t.TempDir(), "sweep")

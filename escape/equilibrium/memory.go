@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
 )
@@ -96,7 +97,7 @@ func eigenBytes(layers []int, act model.Activation, n, topK, bulk, workers int) 
 // EscapeMemoryNeed bounds the bytes MeasureEscape holds for the runs of a
 // network escape sweep of configuration cfg, with topK directions and
 // workers goroutines: the sweep's minimum and a replica of each point
-// (kramers.NetworkMemoryNeed), then, on the same samples, the eigenbasis of
+// (network.MemoryNeed), then, on the same samples, the eigenbasis of
 // H(θ₀) (the Hessian's cached passes with the dense decomposition or the
 // Lanczos basis) and the P×topK directions.
 func EscapeMemoryNeed(cfg kramers.Config, topK, workers int) (float64, error) {
@@ -104,7 +105,7 @@ func EscapeMemoryNeed(cfg kramers.Config, topK, workers int) (float64, error) {
 		return 0, errors.New("not a network sweep: the config has no \"network\"")
 	}
 	spec := cfg.Network.Normalized()
-	base, err := kramers.NetworkMemoryNeed(spec, cfg.Dynamics, workers)
+	base, err := network.MemoryNeed(spec, cfg.Dynamics, workers)
 	if err != nil {
 		return 0, err
 	}

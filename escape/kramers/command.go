@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
 
@@ -23,7 +24,7 @@ var ErrConfig = errors.New("invalid configuration")
 func CheckPoints(cfg Config) error {
 	check := func(p Point) error { _, err := AnalyticSimulator(p); return err }
 	if cfg.Network != nil {
-		check = CheckNetworkPoint
+		check = func(p Point) error { return network.CheckPoint(p.Point) }
 	}
 	for _, p := range cfg.Points() {
 		if err := check(p); err != nil {
@@ -60,16 +61,16 @@ const RunSeedsNote = "run r uses PCG seed RunSeed(seed, 0, r) (SplitMix64 of see
 
 // RunReport is escape.json, the report of RunOne.
 type RunReport struct {
-	Version    string          `json:"version"`
-	Command    string          `json:"command"`
-	Config     Config          `json:"config"`
-	ConfigHash string          `json:"config_hash"`
-	Point      Point           `json:"point"`
-	Seed       uint64          `json:"seed"`
-	RunSeeds   string          `json:"run_seeds"`
-	Workers    int             `json:"workers"`
-	RateUnit   string          `json:"rate_unit"`
-	Minimum    *MinimumSummary `json:"minimum,omitempty"`
+	Version    string                  `json:"version"`
+	Command    string                  `json:"command"`
+	Config     Config                  `json:"config"`
+	ConfigHash string                  `json:"config_hash"`
+	Point      Point                   `json:"point"`
+	Seed       uint64                  `json:"seed"`
+	RunSeeds   string                  `json:"run_seeds"`
+	Workers    int                     `json:"workers"`
+	RateUnit   string                  `json:"rate_unit"`
+	Minimum    *network.MinimumSummary `json:"minimum,omitempty"`
 	// MatchedNoise is how the temperature was set (RunOptions.MatchNoise).
 	MatchedNoise *MatchedNoise `json:"matched_noise,omitempty"`
 	Result       RateSummary   `json:"result"`
@@ -82,7 +83,7 @@ type RunResult struct {
 	// Rate is the point's rate with its prediction (analytic landscapes).
 	Rate PointRate
 	// Minimum is the network's θ₀ (nil for an analytic landscape).
-	Minimum *Minimum
+	Minimum *network.Minimum
 	// MatchedNoise is how the temperature was set (RunOptions.MatchNoise).
 	MatchedNoise *MatchedNoise
 	// Files are the files written.
@@ -129,7 +130,7 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 		if err := res.Minimum.Write(out); err != nil {
 			return res, err
 		}
-		res.Files = append(res.Files, filepath.Join(out, MinimumFile))
+		res.Files = append(res.Files, filepath.Join(out, network.MinimumFile))
 	}
 	var progress func(int)
 	if opt.Progress != nil {
@@ -167,7 +168,7 @@ func RunOne(out string, cfg Config, opt RunOptions) (RunResult, error) {
 // With opt.MatchNoise it sets p's temperature, and cfg's, from SGD's noise
 // at the minimum first.
 func (res *RunResult) prepare(out string, p *Point, cfg *Config, opt RunOptions) (escape.Simulator, error) {
-	match := func(mn *Minimum) error {
+	match := func(mn *network.Minimum) error {
 		if opt.MatchNoise <= 0 {
 			return nil
 		}
@@ -189,10 +190,10 @@ func (res *RunResult) prepare(out string, p *Point, cfg *Config, opt RunOptions)
 		res.Rate.Prediction, err = AnalyticPrediction(*p)
 		return sim, err
 	}
-	mn, err := PrepareMinimum(*cfg.Network, opt.MNIST, out, opt.Workers)
-	if errors.Is(err, ErrOtherImages) {
+	mn, err := network.PrepareMinimum(*cfg.Network, opt.MNIST, out, opt.Workers)
+	if errors.Is(err, network.ErrOtherImages) {
 		// An earlier single run's minimum: this run replaces it.
-		mn, err = PrepareMinimum(*cfg.Network, opt.MNIST, "", opt.Workers)
+		mn, err = network.PrepareMinimum(*cfg.Network, opt.MNIST, "", opt.Workers)
 	}
 	if err != nil {
 		return nil, err
@@ -211,7 +212,7 @@ const NetworkFile = "network.json"
 type SweepResult struct {
 	Summary SweepSummary
 	// Minimum is the network's θ₀ (nil for an analytic landscape).
-	Minimum *Minimum
+	Minimum *network.Minimum
 	// Runs and Escaped count the runs in the folder and those that escaped.
 	Runs, Escaped int
 	// Files are the files written.
@@ -251,11 +252,11 @@ func RunSweep(dir string, cfg Config, opt SweepOptions) (SweepResult, error) {
 		return res, nil
 	}
 	info := struct {
-		Version string          `json:"version"`
-		Hash    string          `json:"config_hash"`
-		Minimum *MinimumSummary `json:"minimum"`
-		Note    string          `json:"note"`
-	}{opt.Version, cfg.Hash(), res.Minimum.Summary(cfg.Sharpness), "θ₀ is in " + MinimumFile + "; hessian_top is λmax of the Hessian in φ = θ/√k, k·λmax(H(θ₀)), from exact Hessian-vector products (hessian_method)"}
+		Version string                  `json:"version"`
+		Hash    string                  `json:"config_hash"`
+		Minimum *network.MinimumSummary `json:"minimum"`
+		Note    string                  `json:"note"`
+	}{opt.Version, cfg.Hash(), res.Minimum.Summary(cfg.Sharpness), "θ₀ is in " + network.MinimumFile + "; hessian_top is λmax of the Hessian in φ = θ/√k, k·λmax(H(θ₀)), from exact Hessian-vector products (hessian_method)"}
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return res, err
@@ -264,7 +265,7 @@ func RunSweep(dir string, cfg Config, opt SweepOptions) (SweepResult, error) {
 	if err := atomicfile.WriteBytes(path, append(b, '\n')); err != nil {
 		return res, err
 	}
-	res.Files = append(res.Files, filepath.Join(dir, MinimumFile), path)
+	res.Files = append(res.Files, filepath.Join(dir, network.MinimumFile), path)
 	return res, nil
 }
 

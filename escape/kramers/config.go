@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/seed"
 )
 
@@ -37,7 +38,7 @@ import (
 //	  "criterion": {"kind": "col"}    // or {"kind":"distance","radius":r}, {"kind":"loss","delta":δ}
 //	}
 //
-// A network landscape replaces "landscape" by "network" (NetworkSpec: an
+// A network landscape replaces "landscape" by "network" (network.Spec: an
 // MLP on MNIST trained to a minimum; builtin example: escape/kramers/builtin/
 // mlp-batch-size.json); its dynamics are "sgd", "sgd-gaussian", "sgld"
 // and "gd" and its criterion "loss" or "distance".
@@ -59,8 +60,8 @@ type Config struct {
 	MaxSteps    int64                `json:"max_steps"`
 	Criterion   escape.Criterion     `json:"criterion"`
 	// Network, when set, replaces the analytic landscape by an MLP trained
-	// to a minimum (see NetworkSpec); "landscape" must then be absent.
-	Network *NetworkSpec `json:"network,omitempty"`
+	// to a minimum (see network.Spec); "landscape" must then be absent.
+	Network *network.Spec `json:"network,omitempty"`
 }
 
 // ParseConfig decodes and validates a sweep configuration; name (a file
@@ -222,7 +223,7 @@ type Point struct {
 	Index int `json:"point"`
 	escape.Point
 	// Network is the network landscape (nil for an analytic one).
-	Network *NetworkSpec `json:"-"`
+	Network *network.Spec `json:"-"`
 }
 
 // Points enumerates the grid of a validated configuration in point order
@@ -259,4 +260,3 @@ func (c Config) Points() []Point {
 func RunSeed(s uint64, point, run int) uint64 {
 	return seed.Derive(s, uint64(point), uint64(run))
 }
-

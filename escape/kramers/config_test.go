@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/network"
 )
 
 func TestReadConfigExamples(t *testing.T) {
@@ -132,7 +133,7 @@ func TestValidateErrorsNameTheField(t *testing.T) {
 		{func(c *Config) { c.Criterion = escape.Criterion{Kind: escape.CriterionDistance} }, "radius", `criterion "distance": radius 0: want a positive number (and no δ)`},
 		{func(c *Config) {
 			c.Landscape = escape.LandscapeSpec{}
-			c.Network = &NetworkSpec{Pool: 3}
+			c.Network = &network.Spec{Pool: 3}
 			c.Dynamics, c.BatchSize, c.Temperature = []escape.Dynamics{escape.SGD}, []float64{2}, nil
 			c.Criterion = escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.1}
 		}, "pool", "network pool 3: want 1, 2 or 4"},

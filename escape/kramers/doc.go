@@ -7,12 +7,10 @@
 //
 // The pieces:
 //
-//   - Network landscapes (NetworkSpec, PrepareMinimum): an MLP on MNIST
-//     with weight decay, brought to a minimum θ₀ by L-BFGS and Newton–CG
-//     (train/minimum), with the extreme Hessian eigenvalues and a verdict
-//     (minimum, saddle, not converged, none) in minimum.json; its
-//     simulator (NetworkFactory) runs sgd, sgd-gaussian, sgld and gd on a
-//     replica engine of the network.
+//   - Network landscapes: Config.Network, a network.Spec (package
+//     escape/network: an MLP on MNIST brought to a minimum θ₀ and its
+//     simulators); NetworkSweep prepares the minimum into the sweep folder
+//     and runs the points through NetworkFactory.
 //   - Rates (EstimateRate): escape.CensoredRate over the runs of a point,
 //     per step and per unit time t = η·steps; theory (AnalyticPrediction):
 //     escape.AnalyticPrediction on the point's setting.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
 
@@ -125,7 +126,7 @@ func StartRun(out string, cfg Config) ([]string, error) {
 		if ok, err := sameMinimum(out, cfg); err != nil || ok {
 			return nil, err
 		}
-		return atomicfile.RemoveStale(out, MinimumFile)
+		return atomicfile.RemoveStale(out, network.MinimumFile)
 	}
 	names := []string{RunFile, RunsFile}
 	ok, err := sameMinimum(out, cfg)
@@ -133,7 +134,7 @@ func StartRun(out string, cfg Config) ([]string, error) {
 		return nil, err
 	}
 	if !ok {
-		names = append(names, MinimumFile)
+		names = append(names, network.MinimumFile)
 	}
 	return atomicfile.RemoveStale(out, names...)
 }
@@ -152,10 +153,10 @@ func checkRunFolder(out string) (Folder, error) {
 }
 
 // sameMinimum reports whether out/minimum.json holds the minimum of cfg's
-// network (so that PrepareMinimum reuses it). A missing file is false; an
-// unreadable one is an error.
+// network (so that network.PrepareMinimum reuses it). A missing file is
+// false; an unreadable one is an error.
 func sameMinimum(out string, cfg Config) (bool, error) {
-	m, err := readMinimum(filepath.Join(out, MinimumFile))
+	m, err := network.ReadMinimum(filepath.Join(out, network.MinimumFile))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
@@ -166,8 +167,5 @@ func sameMinimum(out string, cfg Config) (bool, error) {
 	case cfg.Network == nil:
 		return false, nil
 	}
-	spec := *cfg.Network
-	spec.normalize()
-	return reflect.DeepEqual(m.Spec, spec), nil
+	return reflect.DeepEqual(m.Spec, cfg.Network.Normalized()), nil
 }
-

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/network"
 )
 
 // InspectFolder tells a fresh folder, a single run, a sweep, a shard and
@@ -62,10 +63,9 @@ func TestInspectFolderAndStartRun(t *testing.T) {
 	}
 
 	// An earlier network run's minimum is kept for the same network only.
-	net := NetworkSpec{Layers: []int{49, 4, 10}, InitSeed: 2, First: 100}
-	spec := net
-	spec.normalize()
-	if err := (&Minimum{Spec: spec, Theta: []float64{1}}).Write(one); err != nil {
+	net := network.Spec{Layers: []int{49, 4, 10}, InitSeed: 2, First: 100}
+	spec := net.Normalized()
+	if err := (&network.Minimum{Spec: spec, Theta: []float64{1}}).Write(one); err != nil {
 		t.Fatal(err)
 	}
 	same := single
@@ -73,7 +73,7 @@ func TestInspectFolderAndStartRun(t *testing.T) {
 	if gone, err := StartRun(one, same); err != nil || !reflect.DeepEqual(gone, []string{RunFile, RunsFile}) {
 		t.Errorf("same network: removed %v (%v), want escape.json and runs.jsonl", gone, err)
 	}
-	if gone, err := StartRun(one, single); err != nil || !reflect.DeepEqual(gone, []string{MinimumFile}) {
+	if gone, err := StartRun(one, single); err != nil || !reflect.DeepEqual(gone, []string{network.MinimumFile}) {
 		t.Errorf("analytic run after a network run: removed %v (%v), want minimum.json", gone, err)
 	}
 	if f, _ := InspectFolder(one); f.Kind != FolderFresh {

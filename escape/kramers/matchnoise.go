@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/escape"
-	"github.com/sgn-project/sgn/model/replica"
+	"github.com/sgn-project/sgn/escape/network"
 )
 
 // MatchedNoise is the SGLD temperature whose noise has the power of SGD's at
@@ -37,7 +37,7 @@ var ErrMatchNoise = errors.New("matched noise sets the temperature of sgld")
 // matchNoise returns the matched temperature of point p with SGD's batch
 // size B: on an analytic landscape from its Hessian at the minimum a, on a
 // network (mn not nil) from the per-sample gradients at θ₀.
-func matchNoise(p Point, mn *Minimum, B float64) (MatchedNoise, error) {
+func matchNoise(p Point, mn *network.Minimum, B float64) (MatchedNoise, error) {
 	if p.Dynamics != escape.SGLD {
 		return MatchedNoise{}, fmt.Errorf("%w, not of %s", ErrMatchNoise, p.Dynamics)
 	}
@@ -70,40 +70,4 @@ func matchNoise(p Point, mn *Minimum, B float64) (MatchedNoise, error) {
 	}
 	m.Temperature = p.Eta * m.TraceC / (2 * float64(m.Dim))
 	return m, nil
-}
-
-// GradientNoiseTrace returns tr Σ(θ₀) = (1/N)·Σᵢ‖gᵢ − ḡ‖², the trace of the
-// covariance of one sample's cross-entropy gradient gᵢ over the N samples
-// at the minimum (the weight decay adds no noise); the minibatch gradient
-// of B samples drawn with replacement has covariance Σ/B. Two passes: the
-// mean, then the deviations.
-func (m *Minimum) GradientNoiseTrace() (float64, error) {
-	e, err := replica.New(m.Spec.Layers, m.Spec.Activation, m.x, m.y)
-	if err != nil {
-		return 0, err
-	}
-	n := e.N()
-	if n == 0 {
-		return 0, errors.New("matched noise: the minimum has no samples")
-	}
-	P := len(m.Theta)
-	g := make([]float64, P)
-	mean := make([]float64, P)
-	for i := 0; i < n; i++ {
-		clear(g)
-		e.AddSampleGrad(m.Theta, i, 1, g)
-		for j, v := range g {
-			mean[j] += v / float64(n)
-		}
-	}
-	var tr float64
-	for i := 0; i < n; i++ {
-		clear(g)
-		e.AddSampleGrad(m.Theta, i, 1, g)
-		for j, v := range g {
-			d := v - mean[j]
-			tr += d * d
-		}
-	}
-	return tr / float64(n), nil
 }

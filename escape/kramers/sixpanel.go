@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/figure"
 )
@@ -83,27 +84,10 @@ type PanelResult struct {
 	PrepareSeconds float64 `json:"prepare_seconds,omitempty"`
 	// Minimum summarises the network minimum (nil for the double well):
 	// Hessian λ_max in φ for each k of the sweep.
-	Minimum *MinimumSummary `json:"minimum,omitempty"`
+	Minimum *network.MinimumSummary `json:"minimum,omitempty"`
 	// Points are the panel's points with their regime measures and exact
 	// references (see FitReport.Points).
 	Points []PointSummary `json:"points"`
-}
-
-// MinimumSummary is a Minimum without θ₀, with λ_max per sharpness.
-type MinimumSummary struct {
-	Spec     NetworkSpec `json:"spec"`
-	Data     string      `json:"data"`
-	Params   int         `json:"params"`
-	Loss     float64     `json:"loss"`
-	Accuracy float64     `json:"accuracy"`
-	MinimumSearch
-	Sharpness []SharpnessRow `json:"hessian_top_by_sharpness"`
-}
-
-// Summary returns m's numbers with λ_max for each k in ks.
-func (m *Minimum) Summary(ks []float64) *MinimumSummary {
-	return &MinimumSummary{Spec: m.Spec, Data: m.Data.Description, Params: m.Params, Loss: m.Loss,
-		Accuracy: m.Accuracy, MinimumSearch: m.MinimumSearch, Sharpness: m.Sharpness(ks)}
 }
 
 // FigureReport is the content of figure.json.
@@ -145,7 +129,7 @@ func QuickConfig(c Config) Config {
 	if c.Network != nil {
 		n := *c.Network
 		n.First, n.CheckEvery = 200, 5
-		if n.Minimizer == MinimizerGD {
+		if n.Minimizer == network.MinimizerGD {
 			n.GDMaxSteps = 200
 		} else {
 			n.MaxIterations = 200
@@ -169,7 +153,7 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return rep, fmt.Errorf("cannot create output folder: %w", err)
 	}
-	var minima []*Minimum // prepared minima, shared by panels of the same spec
+	var minima []*network.Minimum // prepared minima, shared by panels of the same spec
 	for _, pan := range FigurePanels() {
 		pr, err := runPanel(out, pan, opt, &minima)
 		if err != nil {
@@ -191,7 +175,7 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 // runPanel runs and fits the sweep of one panel in out/<builtin>; a network
 // panel reuses a minimum of minima prepared with the same spec, and adds
 // its own.
-func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*Minimum) (PanelResult, error) {
+func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*network.Minimum) (PanelResult, error) {
 	cfg, err := BuiltinConfig(pan.Builtin)
 	if err != nil {
 		return PanelResult{}, err
@@ -210,7 +194,7 @@ func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*Minimum
 	if cfg.Network != nil {
 		for _, m := range *minima {
 			if reflect.DeepEqual(m.Spec, *cfg.Network) {
-				if _, err := os.Stat(filepath.Join(dir, MinimumFile)); err != nil {
+				if _, err := os.Stat(filepath.Join(dir, network.MinimumFile)); err != nil {
 					if err := m.Write(dir); err != nil {
 						return pr, err
 					}
@@ -222,7 +206,7 @@ func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*Minimum
 			return pr, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)
 		}
 		pr.Minimum = mn.Summary(cfg.Sharpness)
-		pr.PrepareSeconds = mn.prepareSeconds
+		pr.PrepareSeconds = mn.PrepareSeconds()
 		*minima = append(*minima, mn)
 	} else if _, err := Sweep(dir, cfg, AnalyticSimulator, sopt); err != nil {
 		return pr, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -115,7 +116,7 @@ func Merge(out string, inputs []string, version string) (MergeSummary, error) {
 	if f, err := InspectFolder(out); err == nil && f.Kind == FolderRun {
 		return MergeSummary{}, fmt.Errorf("%s holds %s, whose %s a merge would overwrite: %w", out, f, RunsFile, ErrFolderTaken)
 	}
-	return sweeps.Merge(out, inputs, sweep.MergeOptions{Version: version, Copy: []string{MinimumFile}})
+	return sweeps.Merge(out, inputs, sweep.MergeOptions{Version: version, Copy: []string{network.MinimumFile}})
 }
 
 // AnalyticSimulator is the Factory of the analytic landscapes:

@@ -466,4 +466,3 @@ func (k Kind[C, R]) Inspect(dir string) (Data[C, R], error) {
 	}
 	return Data[C, R]{Config: m.Config, Hash: m.Hash, Version: m.Version, Grid: g, Shard: sh}, nil
 }
-

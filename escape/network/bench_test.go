@@ -1,4 +1,4 @@
-package kramers
+package network
 
 import (
 	"math/rand/v2"
@@ -24,8 +24,8 @@ func BenchmarkReplicaSGD10_16_2(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := Point{Point: escape.Point{Dynamics: escape.SGD, Sharpness: 1, BatchSize: 16, Eta: 1e-3, MaxSteps: int64(b.N), Criterion: escape.Criterion{Kind: escape.CriterionDistance, Radius: 1e9}}}
-	s, err := newNetworkSim(testMinimum(m, data, 1), e, p)
+	p := escape.Point{Dynamics: escape.SGD, Sharpness: 1, BatchSize: 16, Eta: 1e-3, MaxSteps: int64(b.N), Criterion: escape.Criterion{Kind: escape.CriterionDistance, Radius: 1e9}}
+	s, err := newSimulator(testMinimum(m, data, 1), e, p)
 	if err != nil {
 		b.Fatal(err)
 	}
