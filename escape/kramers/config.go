@@ -113,44 +113,11 @@ func (c *Config) Validate() error {
 	if err := c.Criterion.Validate(); err != nil {
 		return err
 	}
-	if len(c.Dynamics) == 0 {
-		return errors.New(`"dynamics" is empty: want a list such as ["sgld", "sgd-diffusion"]`)
-	}
-	seen := map[escape.Dynamics]bool{}
-	anyBatch, anyTemp := false, false
-	for _, d := range c.Dynamics {
-		if seen[d] {
-			return fmt.Errorf("dynamics %q listed twice", d)
-		}
-		seen[d] = true
-		if _, err := escape.ParseDynamics(string(d)); err != nil {
-			return err
-		}
-		anyBatch = anyBatch || d.UsesBatch()
-		anyTemp = anyTemp || d.UsesTemperature()
-	}
-	lists := []struct {
-		name   string
-		v      []float64
-		needed bool
-	}{
-		{"sharpness", c.Sharpness, true},
-		{"eta", c.Eta, true},
-		{"batch_size", c.BatchSize, anyBatch},
-		{"temperature", c.Temperature, anyTemp},
-	}
-	for _, l := range lists {
-		if l.needed && len(l.v) == 0 {
-			return fmt.Errorf("%q is empty: the dynamics %v need at least one value", l.name, c.Dynamics)
-		}
-		if !l.needed && len(l.v) > 0 {
-			return fmt.Errorf("%q is given but none of the dynamics %v uses it", l.name, c.Dynamics)
-		}
-		for _, x := range l.v {
-			if !(x > 0) || math.IsInf(x, 0) {
-				return escape.FieldErrorf("", l.name, "%v: want positive numbers", x)
-			}
-		}
+	check := func(d escape.Dynamics) error { _, err := escape.ParseDynamics(string(d)); return err }
+	if err := escape.CheckGrid(c.Dynamics, check, []escape.Dynamics{escape.SGLD, escape.SGDDiffusion},
+		escape.SettingList{Name: "sharpness", Values: c.Sharpness}, escape.SettingList{Name: "eta", Values: c.Eta},
+		escape.SettingList{Name: "batch_size", Values: c.BatchSize}, escape.SettingList{Name: "temperature", Values: c.Temperature}); err != nil {
+		return err
 	}
 	if c.Runs < 1 {
 		return escape.FieldErrorf("", "runs", "%d: want a positive integer", c.Runs)

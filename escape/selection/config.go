@@ -59,38 +59,10 @@ func (c *Config) Validate() error {
 	if err := c.Landscape.Validate(); err != nil {
 		return err
 	}
-	if len(c.Dynamics) == 0 {
-		return fmt.Errorf(`"dynamics" is empty: want a list such as ["%s", "%s", "%s"]`, SGLD, SGDDiffusionFiniteSum, SGD)
-	}
-	seen := map[escape.Dynamics]bool{}
-	anyBatch, anyTemp := false, false
-	for _, d := range c.Dynamics {
-		if seen[d] {
-			return fmt.Errorf("dynamics %q listed twice", d)
-		}
-		seen[d] = true
-		if err := d.CheckOnTwoWell(); err != nil {
-			return err
-		}
-		anyBatch = anyBatch || usesBatch(d)
-		anyTemp = anyTemp || usesTemperature(d)
-	}
-	for _, l := range []struct {
-		name   string
-		v      []float64
-		needed bool
-	}{{"eta", c.Eta, true}, {"batch_size", c.BatchSize, anyBatch}, {"temperature", c.Temperature, anyTemp}} {
-		if l.needed && len(l.v) == 0 {
-			return fmt.Errorf("%q is empty: the dynamics %v need at least one value", l.name, c.Dynamics)
-		}
-		if !l.needed && len(l.v) > 0 {
-			return fmt.Errorf("%q is given but none of the dynamics %v uses it", l.name, c.Dynamics)
-		}
-		for _, x := range l.v {
-			if !(x > 0) || math.IsInf(x, 0) {
-				return escape.FieldErrorf("", l.name, "%v: want positive numbers", x)
-			}
-		}
+	if err := escape.CheckGrid(c.Dynamics, escape.Dynamics.CheckOnTwoWell, []escape.Dynamics{SGLD, SGDDiffusionFiniteSum, SGD},
+		escape.SettingList{Name: "eta", Values: c.Eta}, escape.SettingList{Name: "batch_size", Values: c.BatchSize},
+		escape.SettingList{Name: "temperature", Values: c.Temperature}); err != nil {
+		return err
 	}
 	if c.Replicas < 2 {
 		return escape.FieldErrorf("", "replicas", "%d: want at least 2 (the occupancy interval comes from their spread)", c.Replicas)
