@@ -3,10 +3,8 @@ package kramers
 import (
 	"bytes"
 	"embed"
-	"fmt"
-	"path"
-	"sort"
-	"strings"
+
+	"github.com/sgn-project/sgn/internal/sweep"
 )
 
 // builtinFS holds the example sweep configs shipped with the package, one
@@ -17,17 +15,14 @@ var builtinFS embed.FS
 
 // BuiltinPrefix marks a builtin config where a config file is expected:
 // "builtin:mlp-batch-size".
-const BuiltinPrefix = "builtin:"
+const BuiltinPrefix = sweep.BuiltinPrefix
 
-// Builtin describes one builtin sweep config.
-type Builtin struct {
-	// Name is the config's name, e.g. "mlp-batch-size".
-	Name string
-	// Description says what the sweep measures.
-	Description string
+// builtins returns the configs of builtinFS.
+func builtins() sweep.BuiltinSet {
+	return sweep.BuiltinSet{FS: builtinFS, Dir: "builtin", Describe: builtinDescription}
 }
 
-// builtinDescriptions describes the builtin configs by name.
+// builtinDescription describes the builtin config name.
 func builtinDescription(name string) string {
 	switch name {
 	case "mlp-sharpness":
@@ -53,45 +48,21 @@ func builtinDescription(name string) string {
 }
 
 // Builtins lists the builtin configs, sorted by name.
-func Builtins() []Builtin {
-	entries, _ := builtinFS.ReadDir("builtin") // embedded: cannot fail
-	var out []Builtin
-	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), ".json")
-		out = append(out, Builtin{Name: name, Description: builtinDescription(name)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
+func Builtins() []sweep.Builtin { return builtins().List() }
 
 // BuiltinJSON returns the JSON text of the builtin config name (without
 // the "builtin:" prefix).
-func BuiltinJSON(name string) ([]byte, error) {
-	b, err := builtinFS.ReadFile(path.Join("builtin", name+".json"))
-	if err != nil || strings.ContainsAny(name, "/\\") {
-		var names []string
-		for _, bi := range Builtins() {
-			names = append(names, bi.Name)
-		}
-		return nil, fmt.Errorf("no builtin config %q: want one of %s", name, strings.Join(names, ", "))
-	}
-	return b, nil
-}
+func BuiltinJSON(name string) ([]byte, error) { return builtins().JSON(name) }
 
 // BuiltinConfig parses and validates the builtin config name.
-func BuiltinConfig(name string) (Config, error) {
-	b, err := BuiltinJSON(name)
+func BuiltinConfig(name string) (Config, error) { return LoadConfig(BuiltinPrefix + name) }
+
+// LoadConfig reads and validates a sweep config from a file or, for
+// "builtin:NAME", from the builtin configs.
+func LoadConfig(spec string) (Config, error) {
+	b, err := builtins().Read(spec, "sweep config")
 	if err != nil {
 		return Config{}, err
 	}
-	return ParseConfig(bytes.NewReader(b), BuiltinPrefix+name)
-}
-
-// LoadConfig reads a sweep config from a file or, for "builtin:NAME", from
-// the builtin configs.
-func LoadConfig(spec string) (Config, error) {
-	if name, ok := strings.CutPrefix(spec, BuiltinPrefix); ok {
-		return BuiltinConfig(name)
-	}
-	return ReadConfig(spec)
+	return ParseConfig(bytes.NewReader(b), spec)
 }

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/seed"
+	"github.com/sgn-project/sgn/internal/sweep"
 )
 
 // Config is a sweep: a grid of points and a number of runs per point.
@@ -67,29 +67,14 @@ type Config struct {
 // ParseConfig decodes and validates a sweep configuration; name (a file
 // name) prefixes the errors.
 func ParseConfig(r io.Reader, name string) (Config, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
 	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("%s: not a valid sweep config: %w", name, err)
-	}
-	if dec.More() {
-		return Config{}, fmt.Errorf("%s: not a valid sweep config: data after the JSON object", name)
+	if err := sweep.DecodeConfig(r, name, "sweep config", &c); err != nil {
+		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return c, nil
-}
-
-// ReadConfig reads and validates the sweep configuration in file path.
-func ReadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("cannot read sweep config: %w", err)
-	}
-	defer f.Close()
-	return ParseConfig(f, path)
 }
 
 // Validate fills in defaults (landscape dim 1, criterion "col") and checks

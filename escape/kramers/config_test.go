@@ -11,7 +11,7 @@ import (
 )
 
 func TestReadConfigExamples(t *testing.T) {
-	c, err := ReadConfig(filepath.Join("testdata", "sweep.json"))
+	c, err := LoadConfig(filepath.Join("testdata", "sweep.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestReadConfigExamples(t *testing.T) {
 			t.Errorf("point %d = %+v", i, p)
 		}
 	}
-	c, err = ReadConfig(filepath.Join("testdata", "sweep-sgd.json"))
+	c, err = LoadConfig(filepath.Join("testdata", "sweep-sgd.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

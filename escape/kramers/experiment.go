@@ -20,13 +20,7 @@ type Experiment struct{}
 var _ sweep.Experiment[Config] = Experiment{}
 
 // Builtins lists the builtin sweep configs.
-func (Experiment) Builtins() []sweep.Builtin {
-	var out []sweep.Builtin
-	for _, b := range Builtins() {
-		out = append(out, sweep.Builtin{Name: b.Name, Description: b.Description})
-	}
-	return out
-}
+func (Experiment) Builtins() []sweep.Builtin { return Builtins() }
 
 // BuiltinJSON is the package's BuiltinJSON.
 func (Experiment) BuiltinJSON(name string) ([]byte, error) { return BuiltinJSON(name) }

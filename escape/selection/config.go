@@ -10,10 +10,7 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/sweep"
@@ -120,17 +117,12 @@ func (c Config) Points() []Point {
 
 // ParseConfig decodes and validates a configuration; name prefixes errors.
 func ParseConfig(b []byte, name string) (Config, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("%s: not a valid selection config: %v", name, err)
-	}
-	if dec.More() {
-		return Config{}, fmt.Errorf("%s: not a valid selection config: data after the JSON object", name)
+	if err := sweep.DecodeConfig(bytes.NewReader(b), name, "selection config", &c); err != nil {
+		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("%s: %v", name, err)
+		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return c, nil
 }
@@ -139,41 +131,30 @@ func ParseConfig(b []byte, name string) (Config, error) {
 var builtinFS embed.FS
 
 // BuiltinPrefix marks a builtin config where a file is expected.
-const BuiltinPrefix = "builtin:"
+const BuiltinPrefix = sweep.BuiltinPrefix
 
-// Builtins lists the names of the builtin configs.
-func Builtins() []string {
-	entries, _ := builtinFS.ReadDir("builtin") // embedded: cannot fail
-	var out []string
-	for _, e := range entries {
-		out = append(out, strings.TrimSuffix(e.Name(), ".json"))
-	}
-	sort.Strings(out)
-	return out
+// figureBuiltin is the builtin config of the figure.
+const figureBuiltin = "twowell"
+
+// builtins returns the configs of builtinFS.
+func builtins() sweep.BuiltinSet {
+	return sweep.BuiltinSet{FS: builtinFS, Dir: "builtin", Describe: func(name string) string {
+		if name == figureBuiltin {
+			return "the figure: sgld, sgd-diffusion-finite-sum and sgd between a sharp and a flat valley"
+		}
+		return "example sweep"
+	}}
 }
 
 // BuiltinJSON returns the text of builtin config name.
-func BuiltinJSON(name string) ([]byte, error) {
-	b, err := builtinFS.ReadFile(path.Join("builtin", name+".json"))
-	if err != nil || strings.ContainsAny(name, "/\\") {
-		return nil, fmt.Errorf("no builtin config %q: want one of %s", name, strings.Join(Builtins(), ", "))
-	}
-	return b, nil
-}
+func BuiltinJSON(name string) ([]byte, error) { return builtins().JSON(name) }
 
 // LoadConfig reads a configuration from a file or, for "builtin:NAME",
 // from the builtin configs.
 func LoadConfig(spec string) (Config, error) {
-	if name, ok := strings.CutPrefix(spec, BuiltinPrefix); ok {
-		b, err := BuiltinJSON(name)
-		if err != nil {
-			return Config{}, err
-		}
-		return ParseConfig(b, spec)
-	}
-	b, err := os.ReadFile(spec)
+	b, err := builtins().Read(spec, "selection config")
 	if err != nil {
-		return Config{}, fmt.Errorf("cannot read selection config: %v", err)
+		return Config{}, err
 	}
 	return ParseConfig(b, spec)
 }

@@ -19,21 +19,8 @@ type Experiment struct{}
 
 var _ sweep.Experiment[Config] = Experiment{}
 
-// figureBuiltin is the builtin config of the figure.
-const figureBuiltin = "twowell"
-
 // Builtins lists the builtin configs.
-func (Experiment) Builtins() []sweep.Builtin {
-	var out []sweep.Builtin
-	for _, n := range Builtins() {
-		d := "example sweep"
-		if n == figureBuiltin {
-			d = "the figure: sgld, sgd-diffusion-finite-sum and sgd between a sharp and a flat valley"
-		}
-		out = append(out, sweep.Builtin{Name: n, Description: d})
-	}
-	return out
-}
+func (Experiment) Builtins() []sweep.Builtin { return builtins().List() }
 
 // BuiltinJSON is the package's BuiltinJSON.
 func (Experiment) BuiltinJSON(name string) ([]byte, error) { return BuiltinJSON(name) }

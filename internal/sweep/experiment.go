@@ -1,11 +1,16 @@
 package sweep
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
@@ -108,4 +113,70 @@ func SaveBuiltin[C any](e Experiment[C], dir, name string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot create %s: %w", dir, err)
 	}
 	return b, atomicfile.WriteBytes(filepath.Join(dir, name+".json"), b)
+}
+
+// BuiltinSet is an experiment's builtin configurations: the files
+// NAME.json in the folder Dir of FS (the package's embedded folder), each
+// described by Describe.
+type BuiltinSet struct {
+	FS       fs.FS
+	Dir      string
+	Describe func(name string) string
+}
+
+// List returns the builtins sorted by name.
+func (s BuiltinSet) List() []Builtin {
+	entries, _ := fs.ReadDir(s.FS, s.Dir) // an embedded folder: cannot fail
+	var out []Builtin
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			out = append(out, Builtin{Name: name, Description: s.Describe(name)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// JSON returns the text of the builtin name (without BuiltinPrefix); an
+// unknown name is an error listing the names.
+func (s BuiltinSet) JSON(name string) ([]byte, error) {
+	b, err := fs.ReadFile(s.FS, path.Join(s.Dir, name+".json"))
+	if err != nil || strings.ContainsAny(name, "/\\") {
+		var names []string
+		for _, bi := range s.List() {
+			names = append(names, bi.Name)
+		}
+		return nil, fmt.Errorf("no builtin config %q: want one of %s", name, strings.Join(names, ", "))
+	}
+	return b, nil
+}
+
+// Read returns the JSON text of spec: BuiltinPrefix and a builtin's name,
+// or a file; a file that cannot be read is an error calling it a what
+// ("sweep config").
+func (s BuiltinSet) Read(spec, what string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(spec, BuiltinPrefix); ok {
+		return s.JSON(name)
+	}
+	b, err := os.ReadFile(spec)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", what, err)
+	}
+	return b, nil
+}
+
+// DecodeConfig decodes the one JSON object of r into c (a pointer),
+// refusing unknown fields and anything after the object; the errors start
+// with name (a file, or BuiltinPrefix and a name) and call it a what
+// ("sweep config").
+func DecodeConfig(r io.Reader, name, what string, c any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("%s: not a valid %s: %w", name, what, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%s: not a valid %s: data after the JSON object", name, what)
+	}
+	return nil
 }
