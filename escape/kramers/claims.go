@@ -62,29 +62,13 @@ const (
 // ReadFit reads dir/fit.json; a file that is not a fit report is an error
 // naming it.
 func ReadFit(dir string) (*FitReport, error) {
-	path := filepath.Join(dir, FitFile)
-	var r FitReport
-	if err := report.ReadObject(path, &r); err != nil {
-		return nil, err
-	}
-	if r.Relations == nil {
-		return nil, fmt.Errorf("%s is not a fit report: no relations", path)
-	}
-	return &r, nil
+	return report.ReadTyped(filepath.Join(dir, FitFile), func(r *FitReport) bool { return r.Relations != nil }, "a fit report: no relations")
 }
 
 // ReadFigure reads dir/figure.json; a file that is not the escape figure's
 // report is an error naming it.
 func ReadFigure(dir string) (*FigureReport, error) {
-	path := filepath.Join(dir, FigureFile)
-	var r FigureReport
-	if err := report.ReadObject(path, &r); err != nil {
-		return nil, err
-	}
-	if r.Panels == nil {
-		return nil, fmt.Errorf("%s is not the escape figure's report: no panels", path)
-	}
-	return &r, nil
+	return report.ReadTyped(filepath.Join(dir, FigureFile), func(r *FigureReport) bool { return r.Panels != nil }, "the escape figure's report: no panels")
 }
 
 // Claims judges the Kramers claims of Xie et al. (2021) from dir: Theorem 1

@@ -20,15 +20,7 @@ const statementTwoValley = "SGD prefers the flat of two valleys exponentially in
 // ReadReport reads dir/selection.json; a file that is not a selection
 // report (null, a list, wrong types, no fits) is an error naming it.
 func ReadReport(dir string) (*Report, error) {
-	path := filepath.Join(dir, JSONFile)
-	var r Report
-	if err := report.ReadObject(path, &r); err != nil {
-		return nil, err
-	}
-	if r.Fits == nil {
-		return nil, fmt.Errorf("%s is not a selection report: no fits", path)
-	}
-	return &r, nil
+	return report.ReadTyped(filepath.Join(dir, JSONFile), func(r *Report) bool { return r.Fits != nil }, "a selection report: no fits")
 }
 
 // Claims judges minima selection on two valleys (Xie et al. 2021,

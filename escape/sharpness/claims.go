@@ -18,15 +18,7 @@ const statementNetworks = "On networks, SGD with a smaller η/B finds sharper mi
 // ReadAnalysis reads dir/selection-networks.json; a file that is not one
 // (null, a list, wrong types, no fits) is an error naming it.
 func ReadAnalysis(dir string) (*Analysis, error) {
-	path := filepath.Join(dir, ResultFile)
-	var a Analysis
-	if err := report.ReadObject(path, &a); err != nil {
-		return nil, err
-	}
-	if a.Fits == nil {
-		return nil, fmt.Errorf("%s is not a sharpness analysis: no fits", path)
-	}
-	return &a, nil
+	return report.ReadTyped(filepath.Join(dir, ResultFile), func(r *Analysis) bool { return r.Fits != nil }, "a sharpness analysis: no fits")
 }
 
 // Claims judges, from dir/selection-networks.json, that the sharpness

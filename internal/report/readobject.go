@@ -28,3 +28,17 @@ func ReadObject(path string, v any) error {
 	}
 	return nil
 }
+
+// ReadTyped reads the JSON object of path into a new T (ReadObject) and
+// checks with ok that it is the report it should be; one that is not is an
+// error saying that path is not what ("a fit report: no relations").
+func ReadTyped[T any](path string, ok func(*T) bool, what string) (*T, error) {
+	var v T
+	if err := ReadObject(path, &v); err != nil {
+		return nil, err
+	}
+	if !ok(&v) {
+		return nil, fmt.Errorf("%s is not %s", path, what)
+	}
+	return &v, nil
+}

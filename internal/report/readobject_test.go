@@ -33,4 +33,16 @@ func TestReadObject(t *testing.T) {
 	if err := ReadObject(filepath.Join(dir, "none.json"), &v); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
+	type rep struct{ Fits []float64 }
+	ok := func(r *rep) bool { return r.Fits != nil }
+	if r, err := ReadTyped(write("fits.json", `{"Fits": [1, 2]}`), ok, "a report: no fits"); err != nil || len(r.Fits) != 2 {
+		t.Errorf("a report: %+v, %v", r, err)
+	}
+	empty := write("empty.json", `{}`)
+	if _, err := ReadTyped(empty, ok, "a report: no fits"); err == nil || err.Error() != empty+" is not a report: no fits" {
+		t.Errorf("an object without fits: %v", err)
+	}
+	if _, err := ReadTyped(filepath.Join(dir, "none.json"), ok, "a report"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadTyped of a missing file: %v", err)
+	}
 }
