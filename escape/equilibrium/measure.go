@@ -460,29 +460,7 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 	lossEvery := max(1, n/lossPoints) // in samples
 	snapEvery := s.Steps / s.Snapshots
 	scratch := make([]float64, P)
-	block := make([]float64, blockRows*P)
-	u := U.RawMatrix()
-	rows, stored := 0, 0
-	flush := func() error {
-		if rows == 0 {
-			return nil
-		}
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: rows, Cols: P, Stride: P, Data: block[:rows*P]}, u, 0,
-			blas64.General{Rows: rows, Cols: K, Stride: K, Data: c.proj[stored*K : (stored+rows)*K]})
-		for r := 0; r < rows; r++ {
-			var q float64
-			for _, v := range block[r*P : (r+1)*P] {
-				q += v * v
-			}
-			if math.IsNaN(q) || math.IsInf(q, 0) {
-				return fmt.Errorf("%s diverged: θ is not finite after step %d (η = %v)", dyn, s.BurnIn+(stored+r+1)*s.Every, s.Eta)
-			}
-			c.sq[stored+r] = q
-		}
-		stored += rows
-		rows = 0
-		return nil
-	}
+	smp := &chainSampler{c: c, u: U.RawMatrix(), p: P, block: make([]float64, blockRows*P), dyn: dyn, s: s}
 	total := s.BurnIn + s.Steps
 	for t := 1; t <= total; t++ {
 		for k := range idx {
@@ -514,8 +492,8 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 			}
 			c.snapLambda, c.snapC = append(c.snapLambda, lam...), append(c.snapC, cs...)
 		}
-		if t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && stored+rows < n {
-			if j := stored + rows; j%lossEvery == 0 {
+		if j := smp.samples(); t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && j < n {
+			if j%lossEvery == 0 {
 				l, err := grad.Grad(theta, nil, scratch)
 				if err != nil {
 					return nil, fmt.Errorf("%s loss at step %d: %w", dyn, t, err)
@@ -524,25 +502,17 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 			}
 			ref := theta0
 			if gd != nil {
-				j := stored + rows
 				ref = gd.rows[j*P : (j+1)*P]
 			}
-			row := block[rows*P : (rows+1)*P]
-			for j, v := range theta {
-				row[j] = v - ref[j]
-			}
-			rows++
-			if rows == blockRows {
-				if err := flush(); err != nil {
-					return nil, err
-				}
+			if err := smp.add(theta, ref); err != nil {
+				return nil, err
 			}
 		}
 		if t%256 == 0 || t == total {
 			steps(t)
 		}
 	}
-	if err := flush(); err != nil {
+	if err := smp.flush(); err != nil {
 		return nil, err
 	}
 	var err error
@@ -553,4 +523,57 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 		c.lossEndGD = gd.lossEnd
 	}
 	return c, nil
+}
+
+// chainSampler stores a chain's samples of θ − θ_ref in c: blocks of
+// blockRows rows projected on the eigenvectors u (one GEMM per block), and
+// each row's squared norm, which must be finite.
+type chainSampler struct {
+	c            *chain
+	u            blas64.General
+	p            int
+	block        []float64 // blockRows×p rows not yet projected
+	rows, stored int
+	dyn          string
+	s            Settings
+}
+
+// samples returns how many samples were taken.
+func (cs *chainSampler) samples() int { return cs.stored + cs.rows }
+
+// add takes the sample θ − ref, projecting the block when it is full.
+func (cs *chainSampler) add(theta, ref []float64) error {
+	row := cs.block[cs.rows*cs.p : (cs.rows+1)*cs.p]
+	for j, v := range theta {
+		row[j] = v - ref[j]
+	}
+	cs.rows++
+	if cs.rows == blockRows {
+		return cs.flush()
+	}
+	return nil
+}
+
+// flush projects the block's rows into c.proj and stores their squared
+// norms in c.sq; a norm that is not finite is a divergence.
+func (cs *chainSampler) flush() error {
+	if cs.rows == 0 {
+		return nil
+	}
+	P, K, rows, stored := cs.p, cs.c.k, cs.rows, cs.stored
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, blas64.General{Rows: rows, Cols: P, Stride: P, Data: cs.block[:rows*P]}, cs.u, 0,
+		blas64.General{Rows: rows, Cols: K, Stride: K, Data: cs.c.proj[stored*K : (stored+rows)*K]})
+	for r := 0; r < rows; r++ {
+		var q float64
+		for _, v := range cs.block[r*P : (r+1)*P] {
+			q += v * v
+		}
+		if math.IsNaN(q) || math.IsInf(q, 0) {
+			return fmt.Errorf("%s diverged: θ is not finite after step %d (η = %v)", cs.dyn, cs.s.BurnIn+(stored+r+1)*cs.s.Every, cs.s.Eta)
+		}
+		cs.c.sq[stored+r] = q
+	}
+	cs.stored += rows
+	cs.rows = 0
+	return nil
 }

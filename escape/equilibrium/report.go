@@ -235,13 +235,11 @@ type Report struct {
 // analyse fills the directions, summary and low-dimensional fractions.
 func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 	s := r.Settings
-	eta, B := s.Eta, float64(s.BatchSize)
 	r.Samples = ch[0].n
 	r.LossEnd = map[string]float64{SGD: ch[0].lossEnd, SGLD: ch[1].lossEnd}
 	if s.Center == CenterGD {
 		r.LossEnd["gd"] = ch[0].lossEndGD
 	}
-	nan := Number(math.NaN())
 	var ratioM, ratioH, ratioL, lx, lyS, lyL, lyP, lyap, qsSGD, qsSGLD []float64
 	maxRelax := math.NaN()
 	var worst [2]struct {
@@ -249,51 +247,10 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 		z   float64
 	}
 	for i, lam := range b.lambda {
-		d := Direction{Index: b.rank[i], Kind: b.kind[i], Lambda: lam, C: cs.c[i], GradProj: cs.gproj[i],
-			RelaxationSteps: nan, PredSGDMeasuredC: nan, PredSGDHOverB: nan, PredSGLD: nan, PredMean: nan}
-		if lam > 0 {
-			d.RelaxationSteps = Number(1 / (eta * lam))
-			d.PredMean = Number(-cs.gproj[i] / lam)
-			if s.Center == CenterGD {
-				d.PredMean = 0 // the GD path carries the mean
-			}
-			if eta*lam < 2 {
-				den := lam * (2 - eta*lam)
-				d.PredSGDMeasuredC = Number(eta * cs.c[i] / den)
-				d.PredSGDHOverB = Number(eta / (B * (2 - eta*lam)))
-				d.PredSGLD = Number(2 * D / den)
-				tau := 1 / (eta * lam)
-				d.Equilibrated = float64(s.Steps) >= s.MinRelaxations*tau && float64(s.BurnIn) >= s.BurnRelaxations*tau
-			}
+		d, sds, err := r.direction(b, cs, ch, D, i)
+		if err != nil {
+			return err
 		}
-		var sds [2]float64
-		for k, c := range ch {
-			x := c.col(i)
-			v, err := stats.VarianceBatchMeans(x, s.Batches, 0.95)
-			if err != nil {
-				return err
-			}
-			m, drift := meanDrift(x)
-			ci := [2]Number{Number(v.Lo), Number(v.Hi)}
-			if k == 0 {
-				d.VarSGD, d.VarSGDCI95, d.MeanSGD, d.DriftSGD = v.Value, ci, m, drift
-			} else {
-				d.VarSGLD, d.VarSGLDCI95, d.MeanSGLD, d.DriftSGLD = v.Value, ci, m, drift
-			}
-			sds[k] = math.Sqrt(v.Value)
-			vd, err := stats.VarianceBatchMeans(detrend(x), s.Batches, 0.95)
-			if err != nil {
-				return err
-			}
-			cid := [2]Number{Number(vd.Lo), Number(vd.Hi)}
-			if k == 0 {
-				d.VarSGDDetrended, d.VarSGDDetrendedCI95 = vd.Value, cid
-			} else {
-				d.VarSGLDDetrended, d.VarSGLDDetrendedCI95 = vd.Value, cid
-			}
-		}
-		d.LambdaSGD, d.CSGD, d.PredSGDQuasiStatic = quasiStatic(ch[0], i, eta, func(lam, c float64) float64 { return eta * c })
-		_, _, d.PredSGLDQuasiStatic = quasiStatic(ch[1], i, eta, func(lam, c float64) float64 { return 2 * D })
 		if d.Equilibrated {
 			lyap = append(lyap, d.VarSGDDetrended/float64(d.PredSGDMeasuredC))
 			if q := float64(d.PredSGDQuasiStatic); q > 0 {
@@ -357,8 +314,74 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 		}
 	}
 
-	// Low-dimensional diffusion over the top-k directions (the first topK
-	// columns, descending λ).
+	r.lowDimension(b, cs, ch)
+	r.Regime = r.regimeChecks()
+	return nil
+}
+
+// direction measures the direction i of the basis: its predicted
+// stationary variances (Lyapunov, quasi-static) and relaxation time, and
+// the variances, means and drifts of the two chains along it, with each
+// chain's standard deviation √v there.
+func (r *Report) direction(b *basis, cs *noise, ch [2]*chain, D float64, i int) (Direction, [2]float64, error) {
+	s := r.Settings
+	eta, B := s.Eta, float64(s.BatchSize)
+	lam := b.lambda[i]
+	nan := Number(math.NaN())
+	d := Direction{Index: b.rank[i], Kind: b.kind[i], Lambda: lam, C: cs.c[i], GradProj: cs.gproj[i],
+		RelaxationSteps: nan, PredSGDMeasuredC: nan, PredSGDHOverB: nan, PredSGLD: nan, PredMean: nan}
+	if lam > 0 {
+		d.RelaxationSteps = Number(1 / (eta * lam))
+		d.PredMean = Number(-cs.gproj[i] / lam)
+		if s.Center == CenterGD {
+			d.PredMean = 0 // the GD path carries the mean
+		}
+		if eta*lam < 2 {
+			den := lam * (2 - eta*lam)
+			d.PredSGDMeasuredC = Number(eta * cs.c[i] / den)
+			d.PredSGDHOverB = Number(eta / (B * (2 - eta*lam)))
+			d.PredSGLD = Number(2 * D / den)
+			tau := 1 / (eta * lam)
+			d.Equilibrated = float64(s.Steps) >= s.MinRelaxations*tau && float64(s.BurnIn) >= s.BurnRelaxations*tau
+		}
+	}
+	var sds [2]float64
+	for k, c := range ch {
+		x := c.col(i)
+		v, err := stats.VarianceBatchMeans(x, s.Batches, 0.95)
+		if err != nil {
+			return d, sds, err
+		}
+		m, drift := meanDrift(x)
+		ci := [2]Number{Number(v.Lo), Number(v.Hi)}
+		if k == 0 {
+			d.VarSGD, d.VarSGDCI95, d.MeanSGD, d.DriftSGD = v.Value, ci, m, drift
+		} else {
+			d.VarSGLD, d.VarSGLDCI95, d.MeanSGLD, d.DriftSGLD = v.Value, ci, m, drift
+		}
+		sds[k] = math.Sqrt(v.Value)
+		vd, err := stats.VarianceBatchMeans(detrend(x), s.Batches, 0.95)
+		if err != nil {
+			return d, sds, err
+		}
+		cid := [2]Number{Number(vd.Lo), Number(vd.Hi)}
+		if k == 0 {
+			d.VarSGDDetrended, d.VarSGDDetrendedCI95 = vd.Value, cid
+		} else {
+			d.VarSGLDDetrended, d.VarSGLDDetrendedCI95 = vd.Value, cid
+		}
+	}
+	d.LambdaSGD, d.CSGD, d.PredSGDQuasiStatic = quasiStatic(ch[0], i, eta, func(lam, c float64) float64 { return eta * c })
+	_, _, d.PredSGLDQuasiStatic = quasiStatic(ch[1], i, eta, func(lam, c float64) float64 { return 2 * D })
+	return d, sds, nil
+}
+
+// lowDimension fills LowDim and the displacement shares: the fraction of
+// each chain's mean squared displacement in the top-k directions (the
+// first topK columns, descending λ) against the noise's share and the
+// isotropic k/P.
+func (r *Report) lowDimension(b *basis, cs *noise, ch [2]*chain) {
+	sm := &r.Summary
 	ld := &r.LowDim
 	for k, c := range ch {
 		var total float64
@@ -397,8 +420,6 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 			sm.DisplacementShareTopKSGD[key], sm.DisplacementShareTopKSGLD[key] = ld.FractionSGD[k-1], ld.FractionSGLD[k-1]
 		}
 	}
-	r.Regime = r.regimeChecks()
-	return nil
 }
 
 // energy returns the series ½Σᵢ λᵢ(uᵢᵀδ_t)² over the equilibrated
