@@ -166,6 +166,31 @@ func lyapunov(M, Q *mat.Dense) *mat.Dense {
 	return mat.NewDense(P, P, x.RawVector().Data)
 }
 
+// exactStationary returns, on the quadratic q, the noise covariance
+// C = Σ/B of SGD with batch size B and the exact stationary covariances of
+// θ − θ₀ under SGD and under SGLD with diffusion D at learning rate η: the
+// solutions S of the discrete Lyapunov equations S = MSMᵀ + Q with
+// M = I − ηA, Q = η²C (SGD) and Q = 2ηD·I (SGLD).
+func exactStationary(q *quadratic, eta, B, D float64) (C, sSGD, sSGLD *mat.Dense) {
+	P := q.Dim()
+	C = q.sigma()
+	C.Scale(1/B, C)
+	M := mat.NewDense(P, P, nil)
+	for i := range P {
+		for j := range P {
+			d := 0.0
+			if i == j {
+				d = 1
+			}
+			M.Set(i, j, d-eta*q.A.At(i, j))
+		}
+	}
+	var qSGD, qSGLD mat.Dense
+	qSGD.Scale(eta*eta, C)
+	qSGLD.Scale(2*eta*D, eye(P))
+	return C, lyapunov(M, &qSGD), lyapunov(M, &qSGLD)
+}
+
 // TestQuadraticLyapunov: on the quadratic landscape the measured vᵢ of SGD
 // and SGLD equal the exact stationary variances uᵢᵀSuᵢ of the discrete
 // dynamics (the Lyapunov equation solved as a linear system) within their
@@ -190,24 +215,8 @@ func TestQuadraticLyapunov(t *testing.T) {
 		t.Errorf("results differ between 1 and 2 workers")
 	}
 
-	eta, B := s.Eta, float64(s.BatchSize)
-	C := q.sigma()
-	C.Scale(1/B, C)
-	M := mat.NewDense(P, P, nil)
-	for i := range P {
-		for j := range P {
-			d := 0.0
-			if i == j {
-				d = 1
-			}
-			M.Set(i, j, d-eta*q.A.At(i, j))
-		}
-	}
-	var qSGD, qSGLD mat.Dense
-	qSGD.Scale(eta*eta, C)
-	D := r.Minimum.SGLDD
-	qSGLD.Scale(2*eta*D, eye(P))
-	sSGD, sSGLD := lyapunov(M, &qSGD), lyapunov(M, &qSGLD)
+	eta, D := s.Eta, r.Minimum.SGLDD
+	C, sSGD, sSGLD := exactStationary(q, eta, float64(s.BatchSize), D)
 	if want := eta * mat.Trace(C) / (2 * float64(P)); math.Abs(D-want) > 1e-12*want || !r.Minimum.SGLDDDefault {
 		t.Errorf("default SGLD D = %v, want η·tr C/(2P) = %v", D, want)
 	}
