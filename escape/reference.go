@@ -77,30 +77,24 @@ func ExactReference1D(p Point) (*Reference, error) {
 		}
 	}
 	// Mirror so that the escape is towards +x, as ExactRate1D does.
-	v := an.Valley
-	sgn := v.Escape[0]
+	m := mirror1D(an)
+	sgn, a, b := m.sgn, m.a, m.b
 	g := func(x float64) float64 { return sgn * grad(sgn*x) }
 	d := func(x float64) float64 { return diff(sgn * x) }
-	a, b := sgn*v.Min[0], sgn*v.Col[0]
-	xf := b + (sgn*v.Other[0]-b)/2
 	floor := math.Inf(1)
-	const m = 2000
-	for i := 0; i <= m; i++ {
-		floor = math.Min(floor, d(a+(b-a)*float64(i)/m))
+	const n = 2000
+	for i := 0; i <= n; i++ {
+		floor = math.Min(floor, d(a+(b-a)*float64(i)/n))
 	}
-	if vanishes(d, g, a, b, m) {
+	if vanishes(d, g, a, b, n) {
 		floor = 0
 	}
 	ref.NoiseFloor = num(floor / d(a))
-	loss := func(x float64) float64 { return an.Loss([]float64{sgn * x}) }
-	lo := a - math.Max(b-a, 1e-3)
-	for i := 0; i < 200 && loss(lo)-loss(a) < 60*d(a); i++ {
-		lo -= math.Max(b-a, 1e-3)
-	}
-	t := MeanFirstPassageDiffusion1D(g, d, lo, a, xf, 400000)
+	lo := m.wall(d(a))
+	t := MeanFirstPassageDiffusion1D(g, d, lo, a, m.xf, 400000)
 	ref.ContinuousRate = num(1 / t)
 	if p.Dynamics.UsesBatch() {
-		if cv, err := ValleyCurvature(an, v); err == nil {
+		if cv, err := ValleyCurvature(an, an.Valley); err == nil {
 			if ref.ChainRate != nil {
 				ref.ChainS = num(Theorem2S(cv, p.Eta, p.BatchSize, -math.Log(*ref.ChainRate)))
 			}

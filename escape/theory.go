@@ -152,18 +152,35 @@ func ExactRate1D(an *Analytic, crit Criterion, d float64) (rate float64, ok bool
 	if an.Dim() != 1 || crit.Kind != CriterionCol {
 		return 0, false
 	}
+	m := mirror1D(an)
+	return 1 / MeanFirstPassage1D(m.loss, m.wall(d), m.a, m.xf, d, 400000), true
+}
+
+// mirrored1D is a 1-D valley turned so that its escape is towards +x
+// (x ↦ sgn·x): the loss in the turned coordinate, the minimum a, the col
+// b and the absorbing point xf halfway from the col to the other minimum.
+type mirrored1D struct {
+	sgn, a, b, xf float64
+	loss          func(x float64) float64
+}
+
+// mirror1D turns the valley of the 1-D landscape an (see mirrored1D).
+func mirror1D(an *Analytic) mirrored1D {
 	v := an.Valley
 	sgn := v.Escape[0]
-	// Mirror so that the escape is towards +x.
-	loss := func(x float64) float64 { return an.Loss([]float64{sgn * x}) }
-	a := sgn * v.Min[0]
 	b := sgn * v.Col[0]
-	xf := b + (sgn*v.Other[0]-b)/2
-	// Reflecting wall where the loss is 60·D above L(a), beyond the minimum.
-	step := math.Max(b-a, 1e-3)
-	lo := a - step
-	for i := 0; i < 200 && loss(lo)-loss(a) < 60*d; i++ {
+	return mirrored1D{sgn: sgn, a: sgn * v.Min[0], b: b, xf: b + (sgn*v.Other[0]-b)/2,
+		loss: func(x float64) float64 { return an.Loss([]float64{sgn * x}) }}
+}
+
+// wall returns the reflecting wall beyond the minimum: the first point
+// a − j·max(b − a, 10⁻³) (j ≤ 201) where the loss is 60·d above L(a), with
+// d the diffusion there.
+func (m mirrored1D) wall(d float64) float64 {
+	step := math.Max(m.b-m.a, 1e-3)
+	lo := m.a - step
+	for i := 0; i < 200 && m.loss(lo)-m.loss(m.a) < 60*d; i++ {
 		lo -= step
 	}
-	return 1 / MeanFirstPassage1D(loss, lo, a, xf, d, 400000), true
+	return lo
 }
