@@ -23,48 +23,15 @@ type LineFit struct {
 // x). Standard errors: s² = SSE/(N−2), se(b) = s/√Sxx,
 // se(a) = s·√(1/N + x̄²/Sxx).
 func FitLine(x, y []float64) (LineFit, error) {
-	n := len(x)
-	if n != len(y) || n < 2 {
-		return LineFit{}, fmt.Errorf("a line needs at least 2 points, got %d", n)
+	if len(x) != len(y) || len(x) < 2 {
+		return LineFit{}, fmt.Errorf("a line needs at least 2 points, got %d", len(x))
 	}
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
+	w := make([]float64, len(x))
+	for i := range w {
+		w[i] = 1
 	}
-	mx /= float64(n)
-	my /= float64(n)
-	var sxx, sxy, syy float64
-	for i := range x {
-		dx, dy := x[i]-mx, y[i]-my
-		sxx += dx * dx
-		sxy += dx * dy
-		syy += dy * dy
-	}
-	if sxx == 0 {
-		return LineFit{}, fmt.Errorf("a line needs at least 2 distinct x values")
-	}
-	f := LineFit{N: n, Slope: sxy / sxx}
-	f.Intercept = my - f.Slope*mx
-	sse := 0.0
-	for i := range x {
-		r := y[i] - f.Intercept - f.Slope*x[i]
-		sse += r * r
-	}
-	if syy > 0 {
-		if r2 := 1 - sse/syy; !math.IsNaN(r2) && !math.IsInf(r2, 0) {
-			f.R2 = &r2
-		}
-	}
-	if n >= 3 {
-		s := math.Sqrt(sse / float64(n-2))
-		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 2)}.Quantile(0.975)
-		seB := s / math.Sqrt(sxx)
-		seA := s * math.Sqrt(1/float64(n)+mx*mx/sxx)
-		f.SlopeCI = &[2]float64{f.Slope - t*seB, f.Slope + t*seB}
-		f.InterceptCI = &[2]float64{f.Intercept - t*seA, f.Intercept + t*seA}
-	}
-	return f, nil
+	// Weights of 1 change no rounding: the weighted sums are these sums.
+	return FitLineWeighted(x, y, w)
 }
 
 // Median returns the median of x: its middle value, or the mean of its two
