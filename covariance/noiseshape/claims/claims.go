@@ -32,17 +32,19 @@ const (
 // Band of the central-limit claim: the measured median excess kurtosis
 // per coordinate over the central-limit prediction κ/B (Xie, Sato &
 // Sugiyama 2021's Gaussian approximation by the central limit theorem)
-// must lie within [CentralLimitLo, CentralLimitHi], 25% either way on a
-// log scale. The identity g₂(mean of B) = κ/B is exact for independent
-// draws, and κ is that of the N per-sample gradients the minibatches are
-// drawn from with replacement, so the prediction has no error; the band
-// leaves room for the sample kurtosis' downward bias on M heavy-tailed
-// values and for comparing medians over the coordinates rather than each
-// coordinate's ratio. An α-stable noise, whose shape does not change
-// under summation, gives a ratio near B.
+// must lie within [CentralLimitLo, CentralLimitHi], a factor 1.5 either
+// way. The identity g₂(mean of B) = κ/B is exact for independent draws,
+// and κ is that of the N per-sample gradients the minibatches are drawn
+// from with replacement, so the prediction has no error; what can fail is
+// the measurement of it by M minibatches. The median over the coordinates
+// of the sample g₂ of M values falls below the population's: for the mean
+// of 4 centred exponentials (κ/B = 1.5) it is 1.30 at M = 1000, 0.87 of
+// it, and the band leaves room for that. A per-sample law too heavy for M
+// minibatches to resolve its κ/B (a Cauchy law at small B: 0.21) falls
+// below the band.
 const (
-	CentralLimitLo = 0.8
-	CentralLimitHi = 1.25
+	CentralLimitLo = 2.0 / 3
+	CentralLimitHi = 1.5
 )
 
 // Finite-variance claim: an α-stable noise keeps its tail index at every
