@@ -174,7 +174,8 @@ func (r *figureRow) draw(c draw.Canvas) {
 }
 
 // scatterPlot draws cᵢ against λᵢ/B on log–log axes, one series per batch
-// size, with the line C = H/B and the fit of the first batch size.
+// size, the model Fisher's fᵢ/B of the first batch size (when known) in
+// grey rings, with the line C = H/B and the fit of the first batch size.
 func scatterPlot(p Panel) (*plot.Plot, error) {
 	a := p.Analysis
 	first := a.Comparisons[0]
@@ -218,6 +219,29 @@ func scatterPlot(p Panel) (*plot.Plot, error) {
 	}
 	if math.IsInf(lo, 0) {
 		return nil, fmt.Errorf("covariance.WriteFigure: panel %q has no point with c > 0 in the window", p.Name)
+	}
+	// The model Fisher along the same directions, fᵢ/B: where the points
+	// sit between C and H/B (C ≈ F_emp/B, F ≈ H).
+	if first.Fisher != nil && len(first.F) == len(first.X) {
+		var xy plotter.XYs
+		for j, f := range first.F {
+			if f > 0 {
+				xy = append(xy, plotter.XY{X: first.X[j], Y: f})
+				lo, hi = min(lo, f), max(hi, f)
+			}
+		}
+		if len(xy) > 0 {
+			s, err := plotter.NewScatter(xy)
+			if err != nil {
+				return nil, fmt.Errorf("covariance.WriteFigure: %w", err)
+			}
+			s.GlyphStyle.Color = color.Gray{Y: 120}
+			s.GlyphStyle.Shape = draw.RingGlyph{}
+			s.GlyphStyle.Radius = vg.Points(2)
+			pl.Add(s)
+			pl.Legend.Add(fmt.Sprintf("fᵢ/B, model Fisher (B = %d): median cᵢB/fᵢ %.2f, fᵢ/λᵢ %.2f", first.BatchSize,
+				first.Fisher.MedianEmpiricalOverFisher, first.Fisher.MedianFisherOverHessian), s)
+		}
 	}
 	lo, hi = lo/2, hi*2
 	ident, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
