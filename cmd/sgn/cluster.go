@@ -8,25 +8,26 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/sweep/cluster"
 )
 
 // runCluster implements 'sgn cluster': it writes the files that run a
 // sharded sweep on Slurm or Kubernetes.
 func runCluster(a *app, args []string) error {
-	return group{
-		path: "cluster",
-		about: `Writes the files that run a sharded sweep as N independent tasks, then merge
+	return cli.Group[*app]{
+		Path: "sgn cluster",
+		About: `Writes the files that run a sharded sweep as N independent tasks, then merge
 and fit it: a Slurm job array and merge job (slurm), or a Kubernetes Indexed
 Job, merge Job, ConfigMap and PersistentVolumeClaim (k8s). The shard count,
 the folders and the job names (sgn-NAME, sgn-NAME-merge) are the same in
 every file. Guide: docs/cluster.md.`,
-		example: "sgn cluster slurm --config builtin:mlp-batch-size --shards 16 --out out/mlp --time 04:00:00\nout/mlp-slurm/submit.sh",
-		subs: []subcommand{
-			{"slurm", "sweep.sbatch, merge.sbatch, submit.sh and a frozen copy of this binary", runClusterSlurm},
-			{"k8s", "pvc.yaml, configmap.yaml, sweep-job.yaml, merge-job.yaml and run.sh", runClusterK8s},
+		Example: "sgn cluster slurm --config builtin:mlp-batch-size --shards 16 --out out/mlp --time 04:00:00\nout/mlp-slurm/submit.sh",
+		Subs: []cli.Sub[*app]{
+			{Name: "slurm", Summary: "sweep.sbatch, merge.sbatch, submit.sh and a frozen copy of this binary", Run: runClusterSlurm},
+			{Name: "k8s", Summary: "pvc.yaml, configmap.yaml, sweep-job.yaml, merge-job.yaml and run.sh", Run: runClusterK8s},
 		},
-	}.run(a, args)
+	}.Run(a, a.stdout, args)
 }
 
 // clusterFlags are the flags both subcommands share.
@@ -49,13 +50,13 @@ func (f *clusterFlags) register(fs *flag.FlagSet, dirHelp string) {
 // the config file's content (nil for builtin:NAME).
 func (f *clusterFlags) spec() (cluster.Spec, []byte, error) {
 	if *f.config == "" || *f.out == "" || *f.shards == 0 {
-		return cluster.Spec{}, nil, usagef("--config FILE, --shards N and --out DIR are required (see -h)")
+		return cluster.Spec{}, nil, cli.Usagef("--config FILE, --shards N and --out DIR are required (see -h)")
 	}
 	if *f.shards < 1 {
-		return cluster.Spec{}, nil, usagef("--shards %d: want at least 1", *f.shards)
+		return cluster.Spec{}, nil, cli.Usagef("--shards %d: want at least 1", *f.shards)
 	}
 	if *f.cpus < 1 {
-		return cluster.Spec{}, nil, usagef("--cpus %d: want at least 1", *f.cpus)
+		return cluster.Spec{}, nil, cli.Usagef("--cpus %d: want at least 1", *f.cpus)
 	}
 	name := *f.name
 	if name == "" {
@@ -63,10 +64,10 @@ func (f *clusterFlags) spec() (cluster.Spec, []byte, error) {
 	}
 	family := strings.Fields(*f.family)
 	if len(family) == 0 {
-		return cluster.Spec{}, nil, usagef("--family is empty: want a sweep command, e.g. escape")
+		return cluster.Spec{}, nil, cli.Usagef("--family is empty: want a sweep command, e.g. escape")
 	}
 	if _, ok := commands()[family[0]]; !ok {
-		return cluster.Spec{}, nil, usagef("--family %q: %q is not an sgn command", *f.family, family[0])
+		return cluster.Spec{}, nil, cli.Usagef("--family %q: %q is not an sgn command", *f.family, family[0])
 	}
 	var data []byte
 	if !strings.HasPrefix(*f.config, "builtin:") {
@@ -82,7 +83,7 @@ func (f *clusterFlags) spec() (cluster.Spec, []byte, error) {
 // specError maps an invalid setting to a usage error.
 func specError(err error) error {
 	if errors.Is(err, cluster.ErrSpec) {
-		return usagef("%v", err)
+		return cli.Usagef("%v", err)
 	}
 	return err
 }
@@ -103,7 +104,7 @@ out/mlp-slurm/submit.sh 2,5        # shards 2 and 5 again, and a new merge`)
 	account := fs.String("account", "", "sbatch --account")
 	signal := fs.Int("signal", 120, "warn each task this many `seconds` before its time limit (sbatch --signal=B:USR1@s): it stops at a run boundary and requeues itself")
 	fs.Bool("quiet", false, "no progress (cluster prints none)")
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	spec, data, err := f.spec()
@@ -175,7 +176,7 @@ sweep-k8s/run.sh`)
 	retries := fs.Int("retries", 3, "how many times a failed shard is retried (backoffLimitPerIndex)")
 	uid := fs.Int("uid", 65532, "the user and group the pods run as (the image's user is 65532)")
 	fs.Bool("quiet", false, "no progress (cluster prints none)")
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	spec, data, err := f.spec()

@@ -13,6 +13,7 @@ import (
 	"github.com/sgn-project/sgn/covariance"
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train"
 )
@@ -53,7 +54,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	sel := addSelectionFlags(fs, 2000, "C and H")
 	batches := fs.String("batch-size", "64", "batch size(s) B of C = Σ/B, comma-separated, e.g. 16,64,256")
 	randomSeed := fs.Uint64("init-seed", 2, "initialisation seed of the random model (same architecture)")
-	deprecatedFlag(fs, a.stderr, "covariance", "random-seed", "init-seed")
+	cli.Deprecate(fs, a.stderr, "covariance", "random-seed", "init-seed")
 	mode := fs.String("mode", string(covariance.ModeAuto), fmt.Sprintf("auto (full when P ≤ %d), full (dense H and Σ, complete eigenbasis) or matfree (top-k Lanczos, G streamed)", covariance.AutoFullMaxParams))
 	topK := fs.Int("top-k", covariance.DefaultTopK, "matfree mode: number of Hessian eigenpairs from Lanczos")
 	lmin := fs.Float64("lambda-min", covariance.DefaultLambdaMin, "lower end of the eigenvalue window (exclusive)")
@@ -67,42 +68,42 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	lim := limitFlags(fs, "buffers (per-sample gradients, the Hessian's cached passes, dense H and Σ or the Lanczos basis, for both models)")
 	lim.activationFlag(fs)
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return nil, err
 	}
 	if err := lim.parse(); err != nil {
 		return nil, err
 	}
-	f := &covFlags{args: args, ckpt: *ckpt, out: *out, sel: *sel, set: flagsSet(fs), randomSeed: *randomSeed,
+	f := &covFlags{args: args, ckpt: *ckpt, out: *out, sel: *sel, set: cli.Given(fs), randomSeed: *randomSeed,
 		trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: *quiet, lim: lim}
 	bs, err := parseBatchSizes(*batches)
 	if err != nil {
-		return nil, usagef("--batch-size %q: %v", *batches, err)
+		return nil, cli.Usagef("--batch-size %q: %v", *batches, err)
 	}
 	if err := checkWorkers(*workers); err != nil {
 		return nil, err
 	}
 	md, err := covariance.ParseMode(*mode)
 	if err != nil {
-		return nil, usagef("--%v", err)
+		return nil, cli.Usagef("--%v", err)
 	}
 	w := covariance.Window{Min: *lmin, Max: *lmax}
 	if err := w.Validate(); err != nil {
-		return nil, usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
+		return nil, cli.Usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
 	}
 	switch {
 	case *out == "":
-		return nil, usagef("--out DIR is required (see -h)")
+		return nil, cli.Usagef("--out DIR is required (see -h)")
 	case *topK < 1:
-		return nil, usagef("--top-k %d: must be at least 1", *topK)
+		return nil, cli.Usagef("--top-k %d: must be at least 1", *topK)
 	case *heatK < 1:
-		return nil, usagef("--heatmap-k %d: must be at least 1", *heatK)
+		return nil, cli.Usagef("--heatmap-k %d: must be at least 1", *heatK)
 	case *trainFirst < 0 || *trainEpochs < 0:
-		return nil, usagef("--train-first and --train-epochs must not be negative")
+		return nil, cli.Usagef("--train-first and --train-epochs must not be negative")
 	case f.set["train-epochs"] && *trainEpochs == 0:
-		return nil, usagef("--train-epochs 0: want a positive number (leave the flag out for the figure preset's)")
+		return nil, cli.Usagef("--train-epochs 0: want a positive number (leave the flag out for the figure preset's)")
 	case *ckpt != "" && (f.set["train-first"] || f.set["train-epochs"]):
-		return nil, usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
+		return nil, cli.Usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
 	}
 	f.bs = bs
 	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: *workers}
@@ -142,12 +143,12 @@ func covCheckMemory(f *covFlags, c model.Config, n int) error {
 // other errors pass unchanged.
 func covError(err error) error {
 	if oe := (*covariance.OptionError)(nil); errors.As(err, &oe) {
-		return usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
+		return cli.Usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
 	}
 	var de *covariance.DenseLimitError
 	if errors.As(err, &de) {
-		return usagef("--mode full on P = %d needs about %s for the dense Hessian alone (full mode is limited to P ≤ %d); use --mode matfree",
-			de.P, formatBytes(de.Bytes), covariance.MaxDenseParams)
+		return cli.Usagef("--mode full on P = %d needs about %s for the dense Hessian alone (full mode is limited to P ≤ %d); use --mode matfree",
+			de.P, cli.FormatBytes(de.Bytes), covariance.MaxDenseParams)
 	}
 	return err
 }
@@ -157,7 +158,7 @@ func covError(err error) error {
 // figure preset's when training on the spot).
 func checkCovSelection(f *covFlags) (data.Options, error) {
 	if f.sel.File != "" && f.ckpt == "" {
-		return f.sel, usagef("--data %s needs --checkpoint: the model trained on the spot is trained on MNIST", f.sel.File)
+		return f.sel, cli.Usagef("--data %s needs --checkpoint: the model trained on the spot is trained on MNIST", f.sel.File)
 	}
 	so, err := selectionFor(f.sel, f.set["first"], model.CheckpointMeta{Pool: train.Presets()["figure"].Settings.Pool, Config: model.Config{Layers: []int{49}}})
 	if err != nil {
@@ -166,7 +167,7 @@ func checkCovSelection(f *covFlags) (data.Options, error) {
 	n := covSamples(so)
 	for _, b := range f.bs {
 		if b > n {
-			return so, usagef("--batch-size %d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)
+			return so, cli.Usagef("--batch-size %d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)
 		}
 	}
 	return so, nil
@@ -241,7 +242,7 @@ func runCovariance(a *app, args []string) error {
 		return err
 	}
 	if P := pre.m.NumParams(); f.set["top-k"] && f.opt.TopK > P {
-		return usagef("--top-k %d: the model has only P = %d parameters, so at most %d eigenpairs", f.opt.TopK, P, P)
+		return cli.Usagef("--top-k %d: the model has only P = %d parameters, so at most %d eigenpairs", f.opt.TopK, P, P)
 	}
 	if err := covCheckMemory(f, pre.m.Config, covSamples(so)); err != nil {
 		return err
@@ -263,7 +264,7 @@ func runCovariance(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	prog := a.newProgress("analysis", 1000, f.quiet)
+	prog := cli.NewProgress(a.stderr, a.isTerminal, "analysis", 1000, f.quiet)
 	t0 := time.Now()
 	pair, err := covariance.AnalyzePair(pre.m, model.Batch{X: set.X, Y: set.Y}, f.randomSeed, f.opt,
 		func(frac float64, status string) { prog.Update(int(1000*frac), status) })
@@ -382,7 +383,7 @@ func (a *app) trainFigureModel(mnist, dir string, first, epochs, workers int, qu
 		s.Epochs, s.Steps = epochs, 0
 	}
 	var meta model.CheckpointMeta
-	var prog *progress
+	prog, end := cli.Steps(a.stderr, a.isTerminal, "train", quiet)
 	// train.Train removes an earlier run's files from dir only once the
 	// data are read and checked.
 	sum, err := train.Train(train.Job{Model: p.Model, Settings: s, MNIST: mnist, OutDir: dir, Workers: workers, Version: version,
@@ -396,22 +397,17 @@ func (a *app) trainFigureModel(mnist, dir string, first, epochs, workers int, qu
 				fmt.Fprintf(a.stderr, "no --checkpoint: training the figure preset %v %s on %s into %s\n", p.Model.Layers, p.Model.Activation, trainSet.Selection, dir)
 			}
 		},
-		Progress: func(step, total int, loss float64) {
-			if prog == nil {
-				prog = a.newProgress("train", total, quiet)
-			}
-			prog.Update(step, fmt.Sprintf("loss %.4f", loss))
-		},
+		Progress: func(step, total int, loss float64) { prog(step, total, fmt.Sprintf("loss %.4f", loss)) },
 	})
-	prog.Done()
+	end()
 	if se := (*train.SettingError)(nil); errors.As(err, &se) {
 		switch se.Field {
 		case "batch_size":
-			return nil, meta, nil, usagef("--train-first %d is smaller than the figure preset's batch size %d", first, s.BatchSize)
+			return nil, meta, nil, cli.Usagef("--train-first %d is smaller than the figure preset's batch size %d", first, s.BatchSize)
 		case "train_first":
-			return nil, meta, nil, usagef("--train-first %s", se.Detail)
+			return nil, meta, nil, cli.Usagef("--train-first %s", se.Detail)
 		case "epochs":
-			return nil, meta, nil, usagef("--train-epochs %s", se.Detail)
+			return nil, meta, nil, cli.Usagef("--train-epochs %s", se.Detail)
 		}
 	}
 	if err != nil {

@@ -7,17 +7,18 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cli"
 )
 
 // runData implements 'sgn data': it dispatches to its subcommands.
 func runData(a *app, args []string) error {
-	return group{
-		path:    "data",
-		example: "sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors",
-		subs: []subcommand{
-			{"export", "write the exact tensors a model consumes (x N×D float64, y N int64) as safetensors", runDataExport},
+	return cli.Group[*app]{
+		Path:    "sgn data",
+		Example: "sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors",
+		Subs: []cli.Sub[*app]{
+			{Name: "export", Summary: "write the exact tensors a model consumes (x N×D float64, y N int64) as safetensors", Run: runDataExport},
 		},
-	}.run(a, args)
+	}.Run(a, a.stdout, args)
 }
 
 // runDataExport implements 'sgn data export': load a selection of MNIST,
@@ -33,16 +34,16 @@ func runDataExport(a *app, args []string) error {
 	fs.IntVar(&o.First, "first", 0, "take the first `N` images of the file, in file order (0 = all)")
 	fs.IntVar(&o.Random, "random", 0, "take `N` images drawn at random without replacement, in the order drawn (exclusive with --first)")
 	fs.Uint64Var(&o.Seed, "data-seed", 1, "seed of the --random selection")
-	deprecatedFlag(fs, a.stderr, "data export", "seed", "data-seed")
+	cli.Deprecate(fs, a.stderr, "data export", "seed", "data-seed")
 	out := fs.String("out", "", "output safetensors `file` (required; its folder is created)")
 	quiet := fs.Bool("quiet", false, "print no progress on stderr")
 	var lim limits
 	lim.memoryFlag(fs, "rows (the selection held as float64 before it is written)")
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	if *out == "" {
-		return usagef("--out FILE is required (see -h)")
+		return cli.Usagef("--out FILE is required (see -h)")
 	}
 	if err := o.Validate(); err != nil {
 		return selectionUsage(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -50,7 +51,7 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	fs.IntVar(&s.TopK, "top-k", equilibrium.DefaultTopK, "number of top Hessian eigendirections (k = 1…K of the low-dimensional fraction)")
 	fs.IntVar(&s.Bulk, "bulk", equilibrium.DefaultBulk, fmt.Sprintf("number of further eigendirections drawn at random from the rest of the spectrum when P ≤ %d (-1: none)", equilibrium.FullMaxParams))
 	fs.Float64Var(&s.D, "temperature", 0, "SGLD diffusion coefficient D (default: η·tr C/(2P), the noise power of SGD)")
-	deprecatedFlag(fs, a.stderr, "equilibrium", "sgld-d", "temperature")
+	cli.Deprecate(fs, a.stderr, "equilibrium", "sgld-d", "temperature")
 	fs.IntVar(&s.Batches, "batches", equilibrium.DefaultBatches, "number of batch means of the 95% intervals")
 	fs.IntVar(&s.Descend, "descend", defaultDescend, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring, θ₀ is where they end (0: measure at the checkpoint; the default is 0 from a checkpoint written by sgn minimum)")
 	fs.Float64Var(&f.decay, "weight-decay", 0, "λ of the loss CE + (λ/2)‖θ‖² the dynamics follow (default: the checkpoint's, when sgn minimum wrote it, else 0)")
@@ -63,21 +64,21 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	if err := o.parse(fs, args); err != nil {
 		return nil, err
 	}
-	f.ckpt, f.out, f.quiet, f.set, s.Workers = *ckpt, o.out, o.quiet, flagsSet(fs), o.workers
+	f.ckpt, f.out, f.quiet, f.set, s.Workers = *ckpt, o.out, o.quiet, cli.Given(fs), o.workers
 	if err := f.lim.parse(); err != nil {
 		return nil, err
 	}
 	switch {
 	case *ckpt == "":
-		return nil, usagef("--checkpoint FILE is required (see -h)")
+		return nil, cli.Usagef("--checkpoint FILE is required (see -h)")
 	case f.set["temperature"] && !(s.D > 0):
-		return nil, usagef("--temperature %v: want a positive number", s.D)
+		return nil, cli.Usagef("--temperature %v: want a positive number", s.D)
 	case s.Bulk < -1:
-		return nil, usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
+		return nil, cli.Usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
 	case f.set["bulk"] && s.Bulk == 0:
 		s.Bulk = -1 // --bulk 0 means none, as -1 does
 	case f.set["weight-decay"] && !(f.decay >= 0 && !math.IsInf(f.decay, 0)):
-		return nil, usagef("--weight-decay %v: want a non-negative number", f.decay)
+		return nil, cli.Usagef("--weight-decay %v: want a non-negative number", f.decay)
 	}
 	// Settings.Normalized reads 0 as "the default": a 0 given on the
 	// command line is refused rather than silently replaced.
@@ -87,7 +88,7 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	}{{"eta", s.Eta == 0}, {"batch-size", s.BatchSize == 0}, {"steps", s.Steps == 0}, {"burn-in", s.BurnIn == 0},
 		{"every", s.Every == 0}, {"top-k", s.TopK == 0}, {"batches", s.Batches == 0}, {"snapshots", s.Snapshots == 0}} {
 		if f.set[z.name] && z.zero {
-			return nil, usagef("--%s 0: want a positive number (leave the flag out for its default)", z.name)
+			return nil, cli.Usagef("--%s 0: want a positive number (leave the flag out for its default)", z.name)
 		}
 	}
 	return f, nil
@@ -135,7 +136,7 @@ func runEquilibrium(a *app, args []string) error {
 		return err
 	}
 	if err := s.Validate(m.NumParams(), ds.N); err != nil {
-		return usagef("--%s", err)
+		return cli.Usagef("--%s", err)
 	}
 	need, err := s.MemoryNeed(m.Layers, m.Activation, ds.N)
 	if err != nil {
@@ -150,7 +151,7 @@ func runEquilibrium(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	prog, end := a.stageProgress("sgn equilibrium: ", f.quiet, nil)
+	prog, end := cli.Stages(a.stderr, a.isTerminal, "sgn equilibrium: ", f.quiet, nil)
 	rep, err := equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: checkpointSource(f.ckpt, meta), Data: ds, Decay: f.decay, Settings: s, OutDir: f.out,
 		Version: version, Command: append([]string{"sgn", "equilibrium"}, args...), Progress: prog, Removed: a.removed("equilibrium", f.out, f.quiet)})
 	end()
@@ -181,17 +182,17 @@ func runEquilibriumEscape(a *app, args []string) error {
 	}
 	switch {
 	case j.Sweep == "":
-		return usagef("--sweep DIR is required (see -h)")
+		return cli.Usagef("--sweep DIR is required (see -h)")
 	case j.Runs < 1:
-		return usagef("--runs %d: must be at least 1", j.Runs)
+		return cli.Usagef("--runs %d: must be at least 1", j.Runs)
 	case j.TopK < 1:
-		return usagef("--top-k %d: must be at least 1", j.TopK)
+		return cli.Usagef("--top-k %d: must be at least 1", j.TopK)
 	}
 	if *pts != "" {
 		for _, f := range strings.Split(*pts, ",") {
 			i, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || i < 0 {
-				return usagef("--points %q: want grid point indices such as 0,2", *pts)
+				return cli.Usagef("--points %q: want grid point indices such as 0,2", *pts)
 			}
 			j.Points = append(j.Points, i)
 		}
@@ -204,7 +205,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	prog, end := a.stageProgress("sgn equilibrium escape: ", o.quiet, nil)
+	prog, end := cli.Stages(a.stderr, a.isTerminal, "sgn equilibrium escape: ", o.quiet, nil)
 	j.Workers, j.OutDir, j.Version, j.Progress, j.Removed = o.workers, o.out, version, prog, a.removed("equilibrium escape", o.out, o.quiet)
 	j.Command = append([]string{"sgn", "equilibrium", "escape"}, args...)
 	rep, err := equilibrium.RunEscape(j)

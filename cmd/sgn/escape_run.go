@@ -10,13 +10,14 @@ import (
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/escape/network"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 )
 
 // escapeRunFlags are the flags of 'sgn escape run'.
 type escapeRunFlags struct {
 	spec                   escape.LandscapeSpec
-	transverse             floatList
+	transverse             cli.FloatList
 	layers, activation     *string
 	mnist                  *string
 	minimizer              *string
@@ -63,7 +64,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.k = fs.Float64("sharpness", 1, "sharpness k: the reparametrisation θ → √k·θ multiplies the Hessian at the minimum by k, keeps ΔL")
 	f.dyn = fs.String("dynamics", "", "dynamics: sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion (noise covariance η²|H(θ)|/B) or gd (no noise); mlp: sgd, sgd-gaussian, sgld or gd (required)")
 	f.temp = fs.Float64("temperature", 0.15, "SGLD diffusion coefficient D (sgld only)")
-	deprecatedFlag(fs, a.stderr, "escape run", "D", "temperature")
+	cli.Deprecate(fs, a.stderr, "escape run", "D", "temperature")
 	f.match = fs.Bool("match-noise", false, "sgld: instead of --temperature, D = η·tr C(θ₀)/(2n), the noise power of SGD with --batch-size B at the minimum (C = |H(a)|/B on an analytic landscape as sgd-diffusion, Σ(θ₀)/B on mlp); tr C and D are reported")
 	f.eta = fs.Float64("eta", 1e-3, "learning rate (step size) η")
 	f.batch = fs.Float64("batch-size", 1, "batch size B (sgd-diffusion: of the noise covariance C = |H|/B; mlp: sgd, sgd-gaussian)")
@@ -96,10 +97,10 @@ var escapeRunFields = map[string]string{
 // configuration they describe.
 func (f *escapeRunFlags) config() (kramers.Config, error) {
 	if *f.out == "" {
-		return kramers.Config{}, usagef("--out DIR is required (see -h)")
+		return kramers.Config{}, cli.Usagef("--out DIR is required (see -h)")
 	}
 	if *f.dyn == "" {
-		return kramers.Config{}, usagef("--dynamics is required: sgld, sgd-diffusion or gd (mlp: sgd, sgd-gaussian, sgld or gd)")
+		return kramers.Config{}, cli.Usagef("--dynamics is required: sgld, sgd-diffusion or gd (mlp: sgd, sgd-gaussian, sgld or gd)")
 	}
 	if err := checkWorkers(*f.workers); err != nil {
 		return kramers.Config{}, err
@@ -112,7 +113,7 @@ func (f *escapeRunFlags) config() (kramers.Config, error) {
 	}{{f.networkOnly, mlp, "--landscape mlp"}, {f.analyticOnly, !mlp, "analytic landscapes"}} {
 		for _, n := range l.names {
 			if f.set[n] && !l.ok {
-				return kramers.Config{}, usagef("--%s applies to %s only", n, l.where)
+				return kramers.Config{}, cli.Usagef("--%s applies to %s only", n, l.where)
 			}
 		}
 	}
@@ -121,22 +122,22 @@ func (f *escapeRunFlags) config() (kramers.Config, error) {
 		v    float64
 	}{{"barrier", f.spec.Barrier}, {"sharpness", *f.k}, {"eta", *f.eta}, {"temperature", *f.temp}, {"batch-size", *f.batch}} {
 		if !(c.v > 0) || math.IsInf(c.v, 0) {
-			return kramers.Config{}, usagef("--%s %v: want a positive number", c.name, c.v)
+			return kramers.Config{}, cli.Usagef("--%s %v: want a positive number", c.name, c.v)
 		}
 	}
 	if *f.runs < 1 || *f.maxSteps < 1 {
-		return kramers.Config{}, usagef("--runs %d, --max-steps %d: want positive integers", *f.runs, *f.maxSteps)
+		return kramers.Config{}, cli.Usagef("--runs %d, --max-steps %d: want positive integers", *f.runs, *f.maxSteps)
 	}
 	// The flags whose 0 means "the default" refuse an explicit 0.
 	for _, c := range []struct {
-		d     domain
+		d     cli.Domain
 		names []string
 	}{
-		{positive, []string{"col-ratio", "transverse", "grad-tol", "gd-eta", "radius", "delta"}},
-		{positiveInt, []string{"dim", "pool", "first", "max-iterations", "gd-max-steps", "check-every"}},
-		{nonNegative, []string{"weight-decay"}},
+		{cli.Positive, []string{"col-ratio", "transverse", "grad-tol", "gd-eta", "radius", "delta"}},
+		{cli.PositiveInt, []string{"dim", "pool", "first", "max-iterations", "gd-max-steps", "check-every"}},
+		{cli.NonNegative, []string{"weight-decay"}},
 	} {
-		if err := checkGiven(f.fs, f.set, c.d, c.names...); err != nil {
+		if err := cli.CheckGiven(f.fs, f.set, c.d, c.names...); err != nil {
 			return kramers.Config{}, err
 		}
 	}
@@ -146,35 +147,35 @@ func (f *escapeRunFlags) config() (kramers.Config, error) {
 	}
 	for _, c := range []struct{ flag, kind string }{{"radius", escape.CriterionDistance}, {"delta", escape.CriterionLoss}} {
 		if f.set[c.flag] && crit != c.kind {
-			return kramers.Config{}, usagef("--%s applies to --criterion %s only", c.flag, c.kind)
+			return kramers.Config{}, cli.Usagef("--%s applies to --criterion %s only", c.flag, c.kind)
 		}
 	}
 	if !mlp && f.spec.Dim <= 1 {
 		for _, n := range []string{"transverse", "col-ratio"} {
 			if f.set[n] {
-				return kramers.Config{}, usagef("--%s applies to --dim > 1 only", n)
+				return kramers.Config{}, cli.Usagef("--%s applies to --dim > 1 only", n)
 			}
 		}
 	}
 	dyn, err := escape.ParseDynamics(*f.dyn)
 	if err != nil {
-		return kramers.Config{}, usagef("--dynamics: %v", err)
+		return kramers.Config{}, cli.Usagef("--dynamics: %v", err)
 	}
 	if f.set["temperature"] && !dyn.UsesTemperature() {
-		return kramers.Config{}, usagef("--temperature applies to --dynamics sgld only")
+		return kramers.Config{}, cli.Usagef("--temperature applies to --dynamics sgld only")
 	}
 	if *f.match {
 		switch {
 		case dyn != escape.SGLD:
-			return kramers.Config{}, usagef("--match-noise sets the temperature of --dynamics sgld, not %s", dyn)
+			return kramers.Config{}, cli.Usagef("--match-noise sets the temperature of --dynamics sgld, not %s", dyn)
 		case f.set["temperature"]:
-			return kramers.Config{}, usagef("--match-noise and --temperature both set D: give one")
+			return kramers.Config{}, cli.Usagef("--match-noise and --temperature both set D: give one")
 		case !f.set["batch-size"]:
-			return kramers.Config{}, usagef("--match-noise needs --batch-size B, the batch size of the SGD whose noise SGLD matches")
+			return kramers.Config{}, cli.Usagef("--match-noise needs --batch-size B, the batch size of the SGD whose noise SGLD matches")
 		}
 	}
 	if f.set["batch-size"] && !dyn.UsesBatch() && !*f.match {
-		return kramers.Config{}, usagef("--batch-size applies to --dynamics %s only", strings.Join(escape.BatchDynamics(), ", "))
+		return kramers.Config{}, cli.Usagef("--batch-size applies to --dynamics %s only", strings.Join(escape.BatchDynamics(), ", "))
 	}
 	cfg := kramers.Config{Seed: *f.seed, Dynamics: []escape.Dynamics{dyn}, Sharpness: []float64{*f.k}, Eta: []float64{*f.eta},
 		Runs: *f.runs, MaxSteps: *f.maxSteps, Criterion: escape.Criterion{Kind: *f.crit, Radius: *f.radius, Delta: *f.delta}}
@@ -196,26 +197,26 @@ func (f *escapeRunFlags) config() (kramers.Config, error) {
 func (f *escapeRunFlags) networkConfig(cfg kramers.Config) (kramers.Config, error) {
 	ls, err := model.ParseLayers(*f.layers)
 	if err != nil {
-		return cfg, usagef("--%v", err)
+		return cfg, cli.Usagef("--%v", err)
 	}
 	act, err := model.ParseActivation(*f.activation)
 	if err != nil {
-		return cfg, usagef("--activation: %v", err)
+		return cfg, cli.Usagef("--activation: %v", err)
 	}
 	if err := (model.Config{Layers: ls, Activation: act}).Validate(); err != nil {
-		return cfg, usagef("--%v", err)
+		return cfg, cli.Usagef("--%v", err)
 	}
 	net := network.Spec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Start: *f.start, Pool: *f.pool, First: *f.first,
 		WeightDecay: *f.weightDecay, Minimizer: *f.minimizer, GradTol: *f.gradTol, CheckEvery: *f.checkEvery}
 	if *f.minimizer == network.MinimizerGD {
 		net.GDEta, net.GDMaxSteps = *f.gdEta, *f.gdSteps
 		if f.set["max-iterations"] {
-			return cfg, usagef("--max-iterations applies to --minimizer lbfgs only")
+			return cfg, cli.Usagef("--max-iterations applies to --minimizer lbfgs only")
 		}
 	} else {
 		net.MaxIterations = *f.maxIter
 		if f.set["gd-eta"] || f.set["gd-max-steps"] {
-			return cfg, usagef("--gd-eta and --gd-max-steps apply to --minimizer gd only")
+			return cfg, cli.Usagef("--gd-eta and --gd-max-steps apply to --minimizer gd only")
 		}
 	}
 	cfg.Network = &net
@@ -223,7 +224,7 @@ func (f *escapeRunFlags) networkConfig(cfg kramers.Config) (kramers.Config, erro
 		cfg.Criterion.Kind = escape.CriterionLoss
 	}
 	if cfg.Criterion.Kind == escape.CriterionLoss && !f.set["delta"] {
-		return cfg, usagef("--delta δ is required with the loss criterion: escaped when L ≥ L(θ₀) + δ (e.g. --delta 0.05)")
+		return cfg, cli.Usagef("--delta δ is required with the loss criterion: escaped when L ≥ L(θ₀) + δ (e.g. --delta 0.05)")
 	}
 	return cfg, nil
 }
@@ -239,10 +240,10 @@ sgn escape run --landscape mlp --layers 49,8,10 --first 1000 --dynamics sgd --ba
 sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 --runs 500 --out out/esc2`)
 	var f escapeRunFlags
 	f.register(a, fs)
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
-	f.set = flagsSet(fs)
+	f.set = cli.Given(fs)
 	cfg, err := f.config()
 	if err != nil {
 		return err
@@ -255,19 +256,19 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 		return err
 	}
 	defer release()
-	prog := a.newProgress("escape run", cfg.Runs, *f.quiet)
+	prog, end := cli.Runs(a.stderr, a.isTerminal, "escape run", *f.quiet)
 	var match float64
 	if *f.match {
 		match = *f.batch
 	}
 	res, err := kramers.RunOne(*f.out, cfg, kramers.RunOptions{Workers: *f.workers, Version: version, MNIST: *f.mnist, MatchNoise: match,
-		Progress: func(done, _ int) { prog.Update(done, "") },
+		Progress: prog,
 		Removed: func(names []string) {
 			if !*f.quiet {
 				fmt.Fprintf(a.stderr, "sgn escape run: removed the earlier run's %s from %s\n", strings.Join(names, ", "), *f.out)
 			}
 		}})
-	prog.Done()
+	end()
 	if errors.Is(err, kramers.ErrConfig) {
 		return fieldFlagError(err, escapeRunFields)
 	}

@@ -2,11 +2,11 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
 
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -36,20 +36,20 @@ type family[C any] struct {
 	// the help.
 	fitSummary, figureSummary, figureOut string
 	// extra are the family's own subcommands (its run), listed first.
-	extra []subcommand
+	extra []cli.Sub[*app]
 }
 
 // run dispatches to the family's subcommands.
 func (f family[C]) run(a *app, args []string) error {
-	subs := append([]subcommand(nil), f.extra...)
+	subs := append([]cli.Sub[*app](nil), f.extra...)
 	subs = append(subs,
-		subcommand{"sweep", "compute a grid of points from a JSON config (resumable, shardable)", f.sweep},
-		subcommand{"merge", "combine the shard folders of one sweep", f.merge},
-		subcommand{"fit", f.fitSummary, f.fit},
-		subcommand{"configs", "list the builtin configs, or print one (builtin:NAME works as --config)", f.configs},
-		subcommand{"figure", f.figureSummary, f.figure},
+		cli.Sub[*app]{Name: "sweep", Summary: "compute a grid of points from a JSON config (resumable, shardable)", Run: f.sweep},
+		cli.Sub[*app]{Name: "merge", Summary: "combine the shard folders of one sweep", Run: f.merge},
+		cli.Sub[*app]{Name: "fit", Summary: f.fitSummary, Run: f.fit},
+		cli.Sub[*app]{Name: "configs", Summary: "list the builtin configs, or print one (builtin:NAME works as --config)", Run: f.configs},
+		cli.Sub[*app]{Name: "figure", Summary: f.figureSummary, Run: f.figure},
 	)
-	return group{path: f.path, about: f.about, example: f.example, subs: subs}.run(a, args)
+	return cli.Group[*app]{Path: "sgn " + f.path, About: f.about, Example: f.example, Subs: subs}.Run(a, a.stdout, args)
 }
 
 // sweep implements 'sgn FAMILY sweep'.
@@ -73,11 +73,11 @@ func (f family[C]) sweep(a *app, args []string) error {
 	if lim.memoryFlag(fs, f.memory); f.params {
 		lim.paramsFlag(fs)
 	}
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	if *cfgPath == "" || *out == "" {
-		return usagef("--config FILE and --out DIR are required (see -h)")
+		return cli.Usagef("--config FILE and --out DIR are required (see -h)")
 	}
 	if err := checkWorkers(*workers); err != nil {
 		return err
@@ -89,7 +89,7 @@ func (f family[C]) sweep(a *app, args []string) error {
 	if *shardFlag != "" {
 		s, err := sweep.ParseShard(*shardFlag)
 		if err != nil {
-			return usagef("--shard: %v", err)
+			return cli.Usagef("--shard: %v", err)
 		}
 		shard = s
 	}
@@ -110,7 +110,7 @@ func (f family[C]) sweep(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	prog, end := a.runProgress(label, *quiet)
+	prog, end := cli.Runs(a.stderr, a.isTerminal, label, *quiet)
 	rep, err := f.exp.Sweep(dir, cfg, sweep.Options{Workers: *workers, Shard: shard, Version: version, MNIST: *mnist, Progress: prog})
 	end()
 	if err != nil {
@@ -134,21 +134,21 @@ func (f family[C]) merge(a *app, args []string) error {
 	out := fs.String("out", "", fmt.Sprintf("output `folder` (required); %s it already holds of the same sweep are kept", f.units))
 	shards := fs.Int("shards", 0, "merge the `N` shard folders OUT-shard-0 … OUT-shard-(N−1) of sweep --shard i/N into --out, instead of folders listed")
 	fs.Bool("quiet", false, "no progress (merge prints none)")
-	dirs, err := parseInterleaved(fs, args)
+	dirs, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	switch {
 	case *out == "":
-		return usagef("--out DIR is required (see -h)")
+		return cli.Usagef("--out DIR is required (see -h)")
 	case *shards < 0 || (*shards > 0 && len(dirs) > 0):
-		return usagef("--shards %d: want the number of shards (≥ 1) instead of folders listed", *shards)
+		return cli.Usagef("--shards %d: want the number of shards (≥ 1) instead of folders listed", *shards)
 	case *shards > 0:
 		for i := 0; i < *shards; i++ {
 			dirs = append(dirs, sweep.ShardDir(*out, i))
 		}
 	case len(dirs) == 0:
-		return usagef("give the sweep folders to merge, e.g. sgn %s merge out/sweep-shard-* --out out/sweep, or --shards N", f.path)
+		return cli.Usagef("give the sweep folders to merge, e.g. sgn %s merge out/sweep-shard-* --out out/sweep, or --shards N", f.path)
 	}
 	if err := checkSweepDirs(dirs); err != nil {
 		return err
@@ -179,12 +179,12 @@ func (f family[C]) fit(a *app, args []string) error {
 	fs := a.newFlagSet(f.path+" fit", f.path+" fit DIR [--out DIR]", fmt.Sprintf("sgn %s fit out/sweep --out out/fit", f.path))
 	out := fs.String("out", "", "output `folder` (default: the sweep folder)")
 	quiet := fs.Bool("quiet", false, "no progress (fit prints none) and no notice")
-	dirs, err := parseInterleaved(fs, args)
+	dirs, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(dirs) != 1 {
-		return usagef("give one sweep folder, e.g. sgn %s fit out/sweep", f.path)
+		return cli.Usagef("give one sweep folder, e.g. sgn %s fit out/sweep", f.path)
 	}
 	if err := checkSweepDirs(dirs); err != nil {
 		return err
@@ -217,7 +217,7 @@ func (f family[C]) configs(a *app, args []string) error {
 		fmt.Sprintf("sgn %s configs\nsgn %s configs %s > mine.json\nsgn %s sweep --config builtin:%s --workers 2 --out out/sweep", f.path, f.path, name, f.path, name))
 	out := fs.String("out", "", "also write NAME.json into this `folder` (created if missing)")
 	fs.Bool("quiet", false, "no progress (configs prints none)")
-	names, err := parseInterleaved(fs, args)
+	names, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (f family[C]) configs(a *app, args []string) error {
 	case 1:
 		b, err := sweep.SaveBuiltin(f.exp, *out, strings.TrimPrefix(names[0], sweep.BuiltinPrefix))
 		if errors.Is(err, sweep.ErrNoBuiltin) {
-			return usagef("%v", err)
+			return cli.Usagef("%v", err)
 		}
 		if err != nil {
 			return err
@@ -239,7 +239,7 @@ func (f family[C]) configs(a *app, args []string) error {
 		_, err = a.stdout.Write(b)
 		return err
 	}
-	return usagef("give one config name, e.g. sgn %s configs %s", f.path, name)
+	return cli.Usagef("give one config name, e.g. sgn %s configs %s", f.path, name)
 }
 
 // figure implements 'sgn FAMILY figure'.
@@ -249,11 +249,11 @@ func (f family[C]) figure(a *app, args []string) error {
 	workers := workersFlag(fs, "the "+f.units)
 	quick := fs.Bool("quick", false, "a quick trial: fewer and shorter runs (folders NAME-quick)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	if *out == "" {
-		return usagef("--out DIR is required (see -h)")
+		return cli.Usagef("--out DIR is required (see -h)")
 	}
 	if err := checkWorkers(*workers); err != nil {
 		return err
@@ -263,27 +263,11 @@ func (f family[C]) figure(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	prog, end := a.stageProgress(f.path+" figure ", *quiet, nil)
+	prog, end := cli.Stages(a.stderr, a.isTerminal, f.path+" figure ", *quiet, nil)
 	rep, err := f.exp.Figure(*out, sweep.FigureOptions{Workers: *workers, Quick: *quick, Version: version, Progress: prog})
 	end()
 	if err != nil {
 		return err
 	}
 	return rep.WriteText(a.stdout)
-}
-
-// parseInterleaved parses flags that may come before, between or after
-// positional arguments, and returns the positional arguments.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args, true); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }

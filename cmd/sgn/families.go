@@ -8,6 +8,7 @@ import (
 	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/escape/selection"
 	"github.com/sgn-project/sgn/escape/sharpness"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -31,7 +32,7 @@ Theorem 2: SGD).`,
 	fitSummary:    "rates per point and −log γ against 1/k, B, 1/η (SGD) and log k, 1/D (SGLD)",
 	figureSummary: "run the builtin configs of the six-panel figure, fit them and draw it",
 	figureOut:     "one sweep folder per panel, escape-figure.png/.svg, figure.json",
-	extra:         []subcommand{{"run", "simulate the runs of one point: escape rate, 95% interval, prediction", runEscapeRun}},
+	extra:         []cli.Sub[*app]{{Name: "run", Summary: "simulate the runs of one point: escape rate, 95% interval, prediction", Run: runEscapeRun}},
 }
 
 // runEscape implements 'sgn escape'.
@@ -41,7 +42,7 @@ func runEscape(a *app, args []string) error { return escapeFamily.run(a, args) }
 // (checkEscapeLimits) and refuses --mnist for an analytic landscape.
 func checkEscapeSweep(lim *limits, cfg kramers.Config, what string, workers int, mnistSet bool) error {
 	if cfg.Network == nil && mnistSet {
-		return usagef("--mnist applies to network sweeps only (a config with \"network\")")
+		return cli.Usagef("--mnist applies to network sweeps only (a config with \"network\")")
 	}
 	return checkEscapeLimits(lim, cfg, what, workers)
 }
@@ -66,7 +67,7 @@ func checkEscapeLimits(lim *limits, cfg kramers.Config, what string, workers int
 		}
 		b, err := network.MemoryNeed(*net, cfg.Dynamics, workers)
 		if err != nil {
-			return usagef("%s: %v", what, err)
+			return cli.Usagef("%s: %v", what, err)
 		}
 		need += b + kramers.NetworkBatchBytes(cfg, workers)
 		desc += fmt.Sprintf(" on the network %v with %d workers (dynamics %v, batch sizes %v)", net.Layers, workers, cfg.Dynamics, cfg.BatchSize)
@@ -90,7 +91,7 @@ transition rates each way, beside Theorem 1 (SGLD) and Theorem 2 (SGD).`,
 	fitSummary:    "selection.json, selection.csv and the figure from a sweep folder",
 	figureSummary: "run the builtin config and fit it (what make selection-figure does)",
 	figureOut:     "the sweep in DIR/twowell, selection.json/.csv and selection.png/.svg in DIR",
-	extra:         []subcommand{{"run", "simulate one point into a folder and fit it", runSelectionRun}},
+	extra:         []cli.Sub[*app]{{Name: "run", Summary: "simulate one point into a folder and fit it", Run: runSelectionRun}},
 }
 
 // checkTwowellSweep checks a sweep's replicas against --max-memory.

@@ -163,21 +163,6 @@ func TestDidYouMean(t *testing.T) {
 	}
 }
 
-// TestEditDistance against distances counted by hand.
-func TestEditDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		d    int
-	}{
-		{"", "", 0}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2},
-		{"top-kk", "top-k", 1}, {"θ", "θ₀", 1}, {"abc", "abc", 0}, {"ab", "ba", 2},
-	} {
-		if got := editDistance(c.a, c.b); got != c.d {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
-		}
-	}
-}
-
 // TestVersionFlag: sgn --version prints what sgn version prints.
 func TestVersionFlag(t *testing.T) {
 	_, want, _ := run("version")

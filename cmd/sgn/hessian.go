@@ -10,6 +10,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian/analysis"
+	"github.com/sgn-project/sgn/internal/cli"
 )
 
 const hessianExample = `sgn hessian --checkpoint out/figure-model/model.safetensors --first 2000 \
@@ -35,7 +36,7 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs.IntVar(&o.TopK, "top-k", 20, "number of largest eigenvalues by Lanczos")
 	fs.IntVar(&o.BottomK, "bottom-k", 0, "number of smallest eigenvalues by Lanczos")
 	fs.IntVar(&o.MaxIter, "max-iterations", 0, "cap on the Lanczos Krylov dimension (left out: min(P, max(300, 10k)))")
-	deprecatedFlag(fs, a.stderr, "hessian", "max-iter", "max-iterations")
+	cli.Deprecate(fs, a.stderr, "hessian", "max-iter", "max-iterations")
 	fs.Float64Var(&o.Tol, "tol", 1e-6, "Lanczos stopping tolerance: every residual ‖Hv − λv‖ ≤ tol·max|λ|")
 	fs.BoolVar(&o.Trace, "trace", false, "estimate the trace by Hutchinson's method (Rademacher probes)")
 	fs.Float64Var(&o.TraceTol, "trace-tol", 1e-2, "Hutchinson stops when stderr ≤ trace-tol·|estimate| (after 10 probes) or at --trace-max")
@@ -63,10 +64,10 @@ func runHessian(a *app, args []string) error {
 	var o analysis.Options
 	var f hessFlags
 	fs := a.hessFlagSet(&o, &f)
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
-	set := flagsSet(fs)
+	set := cli.Given(fs)
 	if err := hessCheckFlags(&o, &f, set); err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func runHessian(a *app, args []string) error {
 	if !*f.quiet {
 		fmt.Fprintf(a.stderr, "sgn hessian: loading MNIST %s (pool %d)\n", sel.Split, sel.Pool)
 	}
-	update, end := a.stageProgress("", *f.quiet, map[string]string{analysis.StageFull: "columns"})
+	update, end := cli.Stages(a.stderr, a.isTerminal, "", *f.quiet, map[string]string{analysis.StageFull: "columns"})
 	o.Progress, o.Removed = update, a.removed("hessian", *f.out, *f.quiet)
 	rep, err := analysis.Run(m, meta, *f.checkpoint, sel, o)
 	end()
@@ -110,35 +111,35 @@ func runHessian(a *app, args []string) error {
 func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) error {
 	switch {
 	case *f.checkpoint == "":
-		return usagef("--checkpoint FILE is required (see -h)")
+		return cli.Usagef("--checkpoint FILE is required (see -h)")
 	case o.TopK < 0:
-		return usagef("--top-k %d: want ≥ 0", o.TopK)
+		return cli.Usagef("--top-k %d: want ≥ 0", o.TopK)
 	case o.BottomK < 0:
-		return usagef("--bottom-k %d: want ≥ 0", o.BottomK)
+		return cli.Usagef("--bottom-k %d: want ≥ 0", o.BottomK)
 	case o.MaxIter < 0 || set["max-iterations"] && o.MaxIter == 0:
-		return usagef("--max-iterations %d: want ≥ 1 (leave the flag out for the default)", o.MaxIter)
+		return cli.Usagef("--max-iterations %d: want ≥ 1 (leave the flag out for the default)", o.MaxIter)
 	case !(o.Tol > 0) || math.IsInf(o.Tol, 0):
-		return usagef("--tol %v: want a positive number", o.Tol)
+		return cli.Usagef("--tol %v: want a positive number", o.Tol)
 	case !(o.TraceTol > 0) || math.IsInf(o.TraceTol, 0):
-		return usagef("--trace-tol %v: want a positive number", o.TraceTol)
+		return cli.Usagef("--trace-tol %v: want a positive number", o.TraceTol)
 	case o.TraceMax < 2:
-		return usagef("--trace-max %d: want ≥ 2 (a standard error needs two probes)", o.TraceMax)
+		return cli.Usagef("--trace-max %d: want ≥ 2 (a standard error needs two probes)", o.TraceMax)
 	case o.SLQRuns < 1:
-		return usagef("--slq-runs %d: want ≥ 1", o.SLQRuns)
+		return cli.Usagef("--slq-runs %d: want ≥ 1", o.SLQRuns)
 	case o.SLQSteps < 1:
-		return usagef("--slq-steps %d: want ≥ 1", o.SLQSteps)
+		return cli.Usagef("--slq-steps %d: want ≥ 1", o.SLQSteps)
 	case !(o.Sigma >= 0) || math.IsInf(o.Sigma, 0) || set["sigma"] && o.Sigma == 0:
-		return usagef("--sigma %v: want a positive width (leave the flag out for the automatic one)", o.Sigma)
+		return cli.Usagef("--sigma %v: want a positive width (leave the flag out for the automatic one)", o.Sigma)
 	case set["layer"] && o.Layer < 1:
-		return usagef("--layer %d: layers count from 1 (fc1)", o.Layer)
+		return cli.Usagef("--layer %d: layers count from 1 (fc1)", o.Layer)
 	case o.SaveMatrix && !o.Full:
-		return usagef("--save-matrix needs --full (it writes the assembled matrix)")
+		return cli.Usagef("--save-matrix needs --full (it writes the assembled matrix)")
 	case o.SaveVectors && o.TopK+o.BottomK == 0:
-		return usagef("--save-vectors needs --top-k or --bottom-k (it writes the Lanczos eigenvectors)")
+		return cli.Usagef("--save-vectors needs --top-k or --bottom-k (it writes the Lanczos eigenvectors)")
 	case o.Workers < 1:
 		return checkWorkers(o.Workers)
 	case o.TopK+o.BottomK == 0 && !o.Trace && !o.Density && !o.Full:
-		return usagef("nothing to compute: --top-k and --bottom-k are 0 and none of --trace, --density, --full is given")
+		return cli.Usagef("nothing to compute: --top-k and --bottom-k are 0 and none of --trace, --density, --full is given")
 	}
 	if err := f.lim.parse(); err != nil {
 		return err
@@ -152,7 +153,7 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 func hessError(err error) error {
 	var oe *analysis.OptionError
 	if errors.As(err, &oe) {
-		return usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
+		return cli.Usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
 	}
 	var me *analysis.MemoryError
 	if errors.As(err, &me) {

@@ -316,19 +316,6 @@ func TestHessianBadInput(t *testing.T) {
 	}
 }
 
-func TestHessianParseBytes(t *testing.T) {
-	for s, want := range map[string]int64{"8GiB": 8 << 30, "512MiB": 512 << 20, "16GB": 16e9, "1.5K": 1536, "100": 100, " 2 MiB ": 2 << 20} {
-		if got, err := parseBytes(s); err != nil || got != want {
-			t.Errorf("parseBytes(%q) = %d, %v; want %d", s, got, err, want)
-		}
-	}
-	for _, s := range []string{"", "GiB", "-1GiB", "0", "8 parsecs", "1e400"} {
-		if _, err := parseBytes(s); err == nil {
-			t.Errorf("parseBytes(%q) accepted a bad size", s)
-		}
-	}
-}
-
 // Same seed, same numbers, bit for bit, whatever --workers is.
 func TestHessianWorkersBitIdentical(t *testing.T) {
 	mnist := mnistOrSkip(t)

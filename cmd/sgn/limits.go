@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -66,21 +66,21 @@ func limitFlags(fs *flag.FlagSet, what string) *limits {
 // parse checks the flags' values (usage errors naming them).
 func (l *limits) parse() error {
 	if l.memText != nil {
-		m, err := parseBytes(*l.memText)
+		m, err := cli.ParseBytes(*l.memText)
 		if err != nil {
-			return usagef("--max-memory %q: %v", *l.memText, err)
+			return cli.Usagef("--max-memory %q: %v", *l.memText, err)
 		}
 		l.memory = m
 	}
 	if l.actText != nil && *l.actText != "" {
 		a, err := model.ParseActivation(*l.actText)
 		if err != nil {
-			return usagef("--activation: %v", err)
+			return cli.Usagef("--activation: %v", err)
 		}
 		l.act = a
 	}
 	if l.maxParams != nil && *l.maxParams < 1 {
-		return usagef("--max-params %d: want a positive number of parameters", *l.maxParams)
+		return cli.Usagef("--max-params %d: want a positive number of parameters", *l.maxParams)
 	}
 	return nil
 }
@@ -110,8 +110,8 @@ func (l *limits) checkMemory(need float64, what, lower string) error {
 // bytes), and the flags to change: lower (e.g. "lower
 // --first"), then --max-memory.
 func memoryRefusal(what string, need, limit int64, lower string) error {
-	return usagef("%s needs about %s, more than --max-memory %s; %s, or raise --max-memory",
-		what, formatBytes(need), formatBytes(limit), lower)
+	return cli.Usagef("%s needs about %s, more than --max-memory %s; %s, or raise --max-memory",
+		what, cli.FormatBytes(need), cli.FormatBytes(limit), lower)
 }
 
 // checkModel returns a usage error naming flagName (the flag or file that
@@ -119,7 +119,7 @@ func memoryRefusal(what string, need, limit int64, lower string) error {
 // parameters.
 func (l *limits) checkModel(c model.Config, flagName string) error {
 	if err := c.CheckSize(l.params()); err != nil {
-		return usagef("%s: %v (raise --max-params to allow it)", flagName, err)
+		return cli.Usagef("%s: %v (raise --max-params to allow it)", flagName, err)
 	}
 	return nil
 }
@@ -130,7 +130,7 @@ func (l *limits) checkModel(c model.Config, flagName string) error {
 // be refused later, after the work started.
 func (l *limits) checkLibraryParams(cmd string) error {
 	if p := l.params(); p > model.DefaultMaxParams {
-		return usagef("--max-params %d: %s builds models of at most %d parameters", p, cmd, model.DefaultMaxParams)
+		return cli.Usagef("--max-params %d: %s builds models of at most %d parameters", p, cmd, model.DefaultMaxParams)
 	}
 	return nil
 }
@@ -146,55 +146,9 @@ func (l *limits) loadCheckpoint(path string) (*model.MLP, model.CheckpointMeta, 
 		return nil, meta, fmt.Errorf("%w (raise --max-params to load it)", err)
 	}
 	if errors.Is(err, model.ErrNoActivation) {
-		return nil, meta, usagef("%v (--activation NAME)", err)
+		return nil, meta, cli.Usagef("%v (--activation NAME)", err)
 	}
 	return m, meta, err
-}
-
-// parseBytes parses a memory size: a number of bytes with an optional
-// unit, KiB, MiB, GiB, TiB (powers of 1024; K, M, G, T too) or KB, MB, GB, TB
-// (powers of 1000).
-func parseBytes(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := len(t)
-	for i > 0 && (t[i-1] < '0' || t[i-1] > '9') && t[i-1] != '.' {
-		i--
-	}
-	num, unit := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i:])
-	mult := map[string]float64{
-		"": 1, "B": 1,
-		"K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40, "TiB": 1 << 40,
-		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
-	}[unit]
-	if mult == 0 {
-		return 0, fmt.Errorf("unknown unit %q: want a size such as 512MiB, 8GiB or 16GB", unit)
-	}
-	x, err := strconv.ParseFloat(num, 64)
-	if err != nil || x <= 0 || math.IsInf(x, 0) {
-		return 0, fmt.Errorf("want a positive size such as 512MiB, 8GiB or 16GB")
-	}
-	if x*mult >= math.MaxInt64 {
-		return math.MaxInt64, nil
-	}
-	return int64(x * mult), nil
-}
-
-// formatBytes formats a size with a binary unit, e.g. "11.8 MiB".
-func formatBytes(b int64) string {
-	if b == math.MaxInt64 {
-		return "more than 8 EiB"
-	}
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	x := float64(b)
-	u := 0
-	for x >= 1024 && u < len(units)-1 {
-		x /= 1024
-		u++
-	}
-	if u == 0 {
-		return fmt.Sprintf("%d B", b)
-	}
-	return fmt.Sprintf("%.1f %s (%d bytes)", x, units[u], b)
 }
 
 // checkpointSource is the provenance of a model read from path: the path,
@@ -221,9 +175,9 @@ func (l *limits) checkData(o data.Options) error {
 	}
 	switch {
 	case o.First > info.N:
-		return usagef("--first %d is out of range: want 0..%d (--data %s holds %d rows)", o.First, info.N, o.File, info.N)
+		return cli.Usagef("--first %d is out of range: want 0..%d (--data %s holds %d rows)", o.First, info.N, o.File, info.N)
 	case o.Random > info.N:
-		return usagef("--random %d is out of range: want 0..%d (--data %s holds %d rows)", o.Random, info.N, o.File, info.N)
+		return cli.Usagef("--random %d is out of range: want 0..%d (--data %s holds %d rows)", o.Random, info.N, o.File, info.N)
 	}
 	need, err := data.FileBytes(o)
 	if err != nil {

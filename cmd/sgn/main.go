@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/workgroup"
 	"github.com/sgn-project/sgn/model"
 )
@@ -53,16 +54,6 @@ func commands() map[string]command {
 	}
 }
 
-// usageError marks an error in the command line: exit status 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-// usagef returns a usage error (exit status 2) with a formatted message.
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
 func main() {
 	model.UseBLAS()
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, isTerminal: isTerminal(os.Stderr)}
@@ -77,7 +68,7 @@ func (a *app) main(args []string) int {
 		a.printUsage(a.stderr, cmds)
 		return 2
 	}
-	if isHelpArg(args[0]) {
+	if cli.IsHelpArg(args[0]) {
 		if args[0] == "help" && len(args) > 1 {
 			// sgn help CMD [SUB…]: CMD [SUB…] --help.
 			args = append(append([]string(nil), args[1:]...), "--help")
@@ -91,7 +82,7 @@ func (a *app) main(args []string) int {
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
-		fmt.Fprintf(a.stderr, "sgn: unknown command %q%s (commands: %s)\n", args[0], didYouMean(args[0], sortedKeys(cmds), ""), strings.Join(sortedKeys(cmds), ", "))
+		fmt.Fprintf(a.stderr, "sgn: unknown command %q%s (commands: %s)\n", args[0], cli.DidYouMean(args[0], sortedKeys(cmds), ""), strings.Join(sortedKeys(cmds), ", "))
 		return 2
 	}
 	return a.status(args[0], runCommand(c, a, args[1:]))
@@ -108,7 +99,7 @@ func (a *app) status(name string, err error) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	}
-	var ue *usageError
+	var ue *cli.UsageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(a.stderr, "sgn %s: %v\n", name, err)
 		return 2
@@ -140,7 +131,7 @@ func runCommand(c command, a *app, args []string) error {
 func (a *app) printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintf(w, "sgn %s: stochastic gradient noise of real networks\n\nUsage:\n  sgn <command> [flags]\n  sgn help <command> [<subcommand>]\n\nCommands:\n", version)
 	names := sortedKeys(cmds)
-	writeTable(w, "  ", names, func(i int) string { return cmds[names[i]].summary })
+	cli.WriteTable(w, "  ", names, func(i int) string { return cmds[names[i]].summary })
 	fmt.Fprintf(w, "\nRun 'sgn <command> --help' for a command's flags and an example.\n")
 }
 
@@ -153,64 +144,15 @@ func sortedKeys(m map[string]command) []string {
 	return keys
 }
 
-// newFlagSet returns a FlagSet for a subcommand whose usage text shows the
-// synopsis and an example before the flags. Parse errors are returned as
-// usage errors by parseFlags.
+// newFlagSet returns the flag set of the command sgn NAME (cli.NewFlagSet:
+// help on stdout with the synopsis and an example).
 func (a *app) newFlagSet(name, synopsis, example string) *flag.FlagSet {
-	fs := flag.NewFlagSet("sgn "+name, flag.ContinueOnError)
-	// Only the help is written to the output: parse errors are returned.
-	fs.SetOutput(a.stdout)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: sgn %s\n\n", synopsis)
-		if example != "" {
-			fmt.Fprintf(w, "Example:\n  %s\n\n", strings.ReplaceAll(strings.TrimSpace(example), "\n", "\n  "))
-		}
-		fmt.Fprintf(w, "Flags:\n")
-		printFlags(w, fs)
-	}
-	return fs
-}
-
-// parseFlags parses args and turns a parse error into a usage error
-// (parseError: --name spelling, "did you mean"); -h, -help and --help print
-// the help on stdout and return flag.ErrHelp. Positional arguments are refused unless allowArgs.
-func parseFlags(fs *flag.FlagSet, args []string, allowArgs bool) error {
-	// The flag package already printed the problem and the usage text.
-	out := fs.Output()
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	fs.SetOutput(out)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
-		return flag.ErrHelp
-	}
-	if err != nil {
-		return parseError(fs, err)
-	}
-	if !allowArgs && fs.NArg() > 0 {
-		return usagef("unexpected argument %q (see -h)", fs.Arg(0))
-	}
-	return nil
-}
-
-// flagsSet returns the names of the flags given on the command line; a
-// deprecated spelling counts as its current name.
-func flagsSet(fs *flag.FlagSet) map[string]bool {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) {
-		if d, ok := f.Value.(*deprecatedValue); ok {
-			set[d.current] = true
-			return
-		}
-		set[f.Name] = true
-	})
-	return set
+	return cli.NewFlagSet(a.stdout, "sgn "+name, "sgn "+synopsis, example)
 }
 
 func runVersion(a *app, args []string) error {
 	fs := a.newFlagSet("version", "version", "sgn version")
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "sgn %s\n", version)

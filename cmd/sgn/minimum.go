@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train/minimum"
 )
@@ -28,10 +29,10 @@ func runMinimum(a *app, args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	lim := limitFlags(fs, "the checkpoint")
 	lim.activationFlag(fs)
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
-	set := flagsSet(fs)
+	set := cli.Given(fs)
 	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
@@ -40,15 +41,15 @@ func runMinimum(a *app, args []string) error {
 	}
 	switch {
 	case *ckpt == "":
-		return usagef("--checkpoint FILE is required (see -h)")
+		return cli.Usagef("--checkpoint FILE is required (see -h)")
 	case *out == "":
-		return usagef("--out DIR is required (see -h)")
+		return cli.Usagef("--out DIR is required (see -h)")
 	case set["max-iterations"] && s.MaxIterations < 1:
-		return usagef("--max-iterations %d: want a positive number", s.MaxIterations)
+		return cli.Usagef("--max-iterations %d: want a positive number", s.MaxIterations)
 	case !(s.Decay > 0):
-		return usagef("--weight-decay %v: want a positive number (without it a network that separates its images has no minimum)", s.Decay)
+		return cli.Usagef("--weight-decay %v: want a positive number (without it a network that separates its images has no minimum)", s.Decay)
 	case !(s.GradTol > 0):
-		return usagef("--grad-tol %v: want a positive number", s.GradTol)
+		return cli.Usagef("--grad-tol %v: want a positive number", s.GradTol)
 	}
 	s.Workers = *workers
 	m, meta, err := lim.loadCheckpoint(*ckpt)
@@ -84,7 +85,7 @@ func runMinimum(a *app, args []string) error {
 	}
 	theta, rep, err := minimum.Find(m, model.Batch{X: ds.X, Y: ds.Y}, s)
 	if fe := (*minimum.FieldError)(nil); errors.As(err, &fe) {
-		return usagef("--%s %s", map[string]string{"weight_decay": "weight-decay", "grad_tol": "grad-tol", "max_iterations": "max-iterations"}[fe.Field], fe.Detail)
+		return cli.Usagef("--%s %s", map[string]string{"weight_decay": "weight-decay", "grad_tol": "grad-tol", "max_iterations": "max-iterations"}[fe.Field], fe.Detail)
 	}
 	if err != nil {
 		return fmt.Errorf("checkpoint %s on %s: %w", *ckpt, ds.Selection, err)

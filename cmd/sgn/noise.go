@@ -7,6 +7,7 @@ import (
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -29,7 +30,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	ckpt := fs.String("checkpoint", "", "model checkpoint (safetensors) to analyse (required)")
 	sel := addSelectionFlags(fs, 10000, "the full gradient ḡ and the minibatches")
 	bs := fs.String("batch-size", "1,4,16,64,256", "minibatch sizes B, comma-separated")
-	deprecatedFlag(fs, a.stderr, "noise", "batch-sizes", "batch-size")
+	cli.Deprecate(fs, a.stderr, "noise", "batch-sizes", "batch-size")
 	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", noiseshape.MinMinibatches))
 	coords := fs.Int("coords", 0, "coordinates analysed across minibatches (0: all when P is small, a seeded subset otherwise)")
 	histB := fs.Int("hist-b", 0, "batch size drawn in the four-panel figure (0: the smallest B ≥ 16)")
@@ -40,33 +41,33 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	lim := limitFlags(fs, "buffers (the noise matrix, the pooled sample, the per-worker gradients)")
 	lim.activationFlag(fs)
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return nil, err
 	}
 	if *ckpt == "" {
-		return nil, usagef("--checkpoint is required (a model written by sgn train)")
+		return nil, cli.Usagef("--checkpoint is required (a model written by sgn train)")
 	}
 	if err := lim.parse(); err != nil {
 		return nil, err
 	}
 	sizes, err := parseBatchSizes(*bs)
 	if err != nil {
-		return nil, usagef("--batch-size %q: %v", *bs, err)
+		return nil, cli.Usagef("--batch-size %q: %v", *bs, err)
 	}
 	if err := checkWorkers(*workers); err != nil {
 		return nil, err
 	}
 	switch {
 	case *nmb < noiseshape.MinMinibatches:
-		return nil, usagef("--minibatches %d: need at least %d (the stable fit's quantiles need 20 points)", *nmb, noiseshape.MinMinibatches)
+		return nil, cli.Usagef("--minibatches %d: need at least %d (the stable fit's quantiles need 20 points)", *nmb, noiseshape.MinMinibatches)
 	case *coords < 0:
-		return nil, usagef("--coords %d: must not be negative", *coords)
+		return nil, cli.Usagef("--coords %d: must not be negative", *coords)
 	case *poolCap < 0:
-		return nil, usagef("--pool-cap %d: must not be negative", *poolCap)
+		return nil, cli.Usagef("--pool-cap %d: must not be negative", *poolCap)
 	case *histB != 0 && !slices.Contains(sizes, *histB):
-		return nil, usagef("--hist-b %d: must be one of --batch-size %s", *histB, *bs)
+		return nil, cli.Usagef("--hist-b %d: must be one of --batch-size %s", *histB, *bs)
 	}
-	return &noiseFlags{ckpt: *ckpt, out: *out, sel: *sel, firstSet: flagsSet(fs)["first"], quiet: *quiet, lim: lim,
+	return &noiseFlags{ckpt: *ckpt, out: *out, sel: *sel, firstSet: cli.Given(fs)["first"], quiet: *quiet, lim: lim,
 		opt: noiseshape.Options{BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
 			Coords: *coords, HistB: *histB, PoolCap: *poolCap}}, nil
 }
@@ -99,7 +100,7 @@ func runNoise(a *app, args []string) error {
 	}
 	for _, b := range f.opt.BatchSizes {
 		if b > set.N {
-			return usagef("--batch-size: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
+			return cli.Usagef("--batch-size: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
 		}
 	}
 	// The buffers are estimated before anything is allocated for them.
@@ -109,7 +110,7 @@ func runNoise(a *app, args []string) error {
 		if flag == "" {
 			flag = oe.Field
 		}
-		return usagef("--%s %s", flag, oe.Detail)
+		return cli.Usagef("--%s %s", flag, oe.Detail)
 	}
 	if err != nil {
 		return err
@@ -132,14 +133,9 @@ func runNoise(a *app, args []string) error {
 		fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
 			m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(f.opt.BatchSizes), f.opt.Minibatches)
 	}
-	var prog *progress
-	rep, err := noiseshape.Analyze(noiseshape.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y}), f.opt, func(done, total int) {
-		if prog == nil {
-			prog = a.newProgress("noise", total, f.quiet)
-		}
-		prog.Update(done, "")
-	})
-	prog.Done()
+	prog, end := cli.Runs(a.stderr, a.isTerminal, "noise", f.quiet)
+	rep, err := noiseshape.Analyze(noiseshape.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y}), f.opt, prog)
+	end()
 	if err != nil {
 		return err
 	}

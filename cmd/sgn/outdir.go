@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/outlock"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
@@ -29,7 +30,7 @@ func claimOut(dir string) (release func(), err error) {
 	}
 	mode, err := outlock.ParseMode(os.Getenv(lockEnv))
 	if err != nil {
-		return nil, usagef("%s: %v", lockEnv, err)
+		return nil, cli.Usagef("%s: %v", lockEnv, err)
 	}
 	l, err := outlock.AcquireWith(dir, outlock.Options{Who: "sgn " + strings.Join(os.Args[1:], " "), Mode: mode})
 	if errors.Is(err, outlock.ErrLocked) {
@@ -103,15 +104,15 @@ func (a *app) removeFiles(cmd, dir string, quiet bool, names ...string) error {
 // folder, and claims the output folder. It returns the inputs and the
 // function that releases the output folder.
 func mergeInputs(fs *flag.FlagSet, args []string, out *string, example string) ([]string, func(), error) {
-	dirs, err := parseInterleaved(fs, args)
+	dirs, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return nil, nil, err
 	}
 	if *out == "" {
-		return nil, nil, usagef("--out DIR is required (see -h)")
+		return nil, nil, cli.Usagef("--out DIR is required (see -h)")
 	}
 	if len(dirs) == 0 {
-		return nil, nil, usagef("give the sweep folders to merge, e.g. %s", example)
+		return nil, nil, cli.Usagef("give the sweep folders to merge, e.g. %s", example)
 	}
 	if err := checkSweepDirs(dirs); err != nil {
 		return nil, nil, err
@@ -129,7 +130,7 @@ func mergeInputs(fs *flag.FlagSet, args []string, out *string, example string) (
 // file's fault (exit 1), and the message names the file.
 func configError(flagName, spec string, err error) error {
 	if spec == "builtin" || strings.HasPrefix(spec, "builtin:") {
-		return usagef("--%s %s: %v", flagName, spec, err)
+		return cli.Usagef("--%s %s: %v", flagName, spec, err)
 	}
 	if !strings.Contains(err.Error(), spec) {
 		return fmt.Errorf("--%s %s: %w", flagName, spec, err)

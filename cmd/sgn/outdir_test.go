@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/outlock"
 )
 
@@ -145,7 +146,7 @@ func TestPanicIsOneLineExit1(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "index out of range") {
 		t.Fatalf("panic became %v", err)
 	}
-	var ue *usageError
+	var ue *cli.UsageError
 	if errors.As(err, &ue) {
 		t.Errorf("a panic is reported as a usage error")
 	}

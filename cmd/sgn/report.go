@@ -11,6 +11,7 @@ import (
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/escape/selection"
 	"github.com/sgn-project/sgn/escape/sharpness"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -22,12 +23,12 @@ func runReport(a *app, args []string) error {
 		"sgn report out/cvh out/noise out/sgld out/escape-figure out/selection out/equilibrium --out out/paper")
 	out := fs.String("out", "out/paper", "output `folder` for index.html and report.json")
 	quiet := fs.Bool("quiet", false, "no progress (report prints none) and no notice")
-	dirs, err := parseInterleaved(fs, args)
+	dirs, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(dirs) == 0 {
-		return usagef("give the output folders to read, e.g. sgn report out/cvh out/noise (see -h)")
+		return cli.Usagef("give the output folders to read, e.g. sgn report out/cvh out/noise (see -h)")
 	}
 	for _, d := range dirs {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {

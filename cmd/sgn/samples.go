@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -31,7 +32,7 @@ func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (dat
 		o.First = 0
 	}
 	if o.File == "" && meta.Pool == 0 {
-		return o, usagef("--data FILE is required: the checkpoint's model takes %d input features, not an MNIST width (784, 196 or 49 after pooling by 1, 2 or 4); give the data it was trained on", meta.Layers[0])
+		return o, cli.Usagef("--data FILE is required: the checkpoint's model takes %d input features, not an MNIST width (784, 196 or 49 after pooling by 1, 2 or 4); give the data it was trained on", meta.Layers[0])
 	}
 	if o.File != "" && o.First > 0 && !firstSet {
 		o.First = 0 // a data file: all its rows unless --first is given
@@ -48,9 +49,9 @@ func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (dat
 func selectionUsage(err error) error {
 	var fe *data.FieldError
 	if errors.As(err, &fe) {
-		return usagef("--%s %s", fe.Field, fe.Detail)
+		return cli.Usagef("--%s %s", fe.Field, fe.Detail)
 	}
-	return usagef("%v", err)
+	return cli.Usagef("%v", err)
 }
 
 // loadSelection loads the samples o and checks that they fit the model of

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/outlock"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
@@ -16,17 +17,17 @@ var errNotComplete = errors.New("not every shard is done")
 // runSweepTools implements 'sgn sweep': the commands that look at the
 // shard folders of any sharded sweep.
 func runSweepTools(a *app, args []string) error {
-	return group{
-		path: "sweep",
-		about: `The shard folders OUT-shard-0 … OUT-shard-(N−1) of a sharded sweep of any
+	return cli.Group[*app]{
+		Path: "sgn sweep",
+		About: `The shard folders OUT-shard-0 … OUT-shard-(N−1) of a sharded sweep of any
 kind (escape, selection), as the tasks of a Slurm array or a Kubernetes
 Indexed Job leave them. sgn sweep status exits with status 0 when every
 shard is done (the merge can run), 1 otherwise. Guide: docs/cluster.md.`,
-		example: "sgn sweep status out/sweep --shards 16",
-		subs: []subcommand{
-			{"status", "done/total runs per shard; missing, incomplete, running (locked), bad; the shards to start again", runSweepStatus},
+		Example: "sgn sweep status out/sweep --shards 16",
+		Subs: []cli.Sub[*app]{
+			{Name: "status", Summary: "done/total runs per shard; missing, incomplete, running (locked), bad; the shards to start again", Run: runSweepStatus},
 		},
-	}.run(a, args)
+	}.Run(a, a.stdout, args)
 }
 
 // runSweepStatus implements 'sgn sweep status'.
@@ -36,15 +37,15 @@ func runSweepStatus(a *app, args []string) error {
 	shards := fs.Int("shards", 0, "the number of shards `N` the sweep was split into (required)")
 	retry := fs.Bool("retry", false, "print only the shards to start again, as an sbatch --array list (e.g. 2,5-7; empty if none)")
 	fs.Bool("quiet", false, "no progress (status prints none)")
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("give the sweep's output folder, e.g. sgn sweep status out/sweep --shards 16")
+		return cli.Usagef("give the sweep's output folder, e.g. sgn sweep status out/sweep --shards 16")
 	}
 	if *shards < 1 {
-		return usagef("--shards %d: want the number of shards (≥ 1)", *shards)
+		return cli.Usagef("--shards %d: want the number of shards (≥ 1)", *shards)
 	}
 	rep, err := sweep.Status(pos[0], *shards)
 	if err != nil {
@@ -110,12 +111,12 @@ func runUnlock(a *app, args []string) error {
 		"sgn unlock out/sweep-shard-3\nsgn unlock out/sweep-shard-3 --force   # its holder ran on a node that died")
 	force := fs.Bool("force", false, "break a lock held from another host (after making sure that process is dead: squeue, sacct, kubectl get pod)")
 	fs.Bool("quiet", false, "no progress (unlock prints none)")
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("give one folder, e.g. sgn unlock out/sweep-shard-3")
+		return cli.Usagef("give one folder, e.g. sgn unlock out/sweep-shard-3")
 	}
 	h, found, err := outlock.Break(pos[0], *force)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train"
 )
@@ -37,7 +38,7 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	f.initName = fs.String("init", "", "initialisation: auto (glorot for tanh, he for relu), glorot, he or torch")
 	f.pool = fs.Int("pool", 0, "average pooling of the 28×28 images: 1, 2 or 4")
 	f.lr = fs.Float64("eta", 0, "learning rate (step size) η")
-	deprecatedFlag(fs, a.stderr, "train", "lr", "eta")
+	cli.Deprecate(fs, a.stderr, "train", "lr", "eta")
 	f.batch = fs.Int("batch-size", 0, "minibatch size B")
 	f.epochs = fs.Int("epochs", 0, "number of epochs")
 	f.steps = fs.Int("steps", 0, "stop after this many SGD steps instead of epochs")
@@ -66,10 +67,10 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 func runTrain(a *app, args []string) error {
 	var f trainFlags
 	fs := a.trainFlagSet(&f)
-	if err := parseFlags(fs, args, false); err != nil {
+	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
-	j, err := trainJob(&f, flagsSet(fs))
+	j, err := trainJob(&f, cli.Given(fs))
 	if err != nil {
 		return err
 	}
@@ -88,15 +89,10 @@ func runTrain(a *app, args []string) error {
 				m.Layers, m.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, s.LR, s.BatchSize, s.Engine)
 		}
 	}
-	var prog *progress
-	j.Progress = func(step, total int, loss float64) {
-		if prog == nil {
-			prog = a.newProgress("train", total, *f.quiet)
-		}
-		prog.Update(step, fmt.Sprintf("loss %.4f", loss))
-	}
+	prog, end := cli.Steps(a.stderr, a.isTerminal, "train", *f.quiet)
+	j.Progress = func(step, total int, loss float64) { prog(step, total, fmt.Sprintf("loss %.4f", loss)) }
 	sum, err := train.Train(j)
-	prog.Done()
+	end()
 	if err != nil {
 		return trainError(err)
 	}
@@ -123,7 +119,7 @@ func trainError(err error) error {
 		if name == "lr" {
 			name = "eta" // the flag of the learning rate in every command
 		}
-		return usagef("--%s %s", name, se.Detail)
+		return cli.Usagef("--%s %s", name, se.Detail)
 	case errors.Is(err, train.ErrFinished):
 		return fmt.Errorf("%w (raise --epochs or --steps)", err)
 	default:
@@ -142,16 +138,16 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 	var err error
 	if j.Resume {
 		if *f.out != "" && filepath.Clean(*f.out) != filepath.Clean(*f.resume) {
-			return j, usagef("--out %s and --resume %s: a resumed run writes into the folder it resumes", *f.out, *f.resume)
+			return j, cli.Usagef("--out %s and --resume %s: a resumed run writes into the folder it resumes", *f.out, *f.resume)
 		}
 		for _, n := range trainResumeFlags {
 			if set[n] {
-				return j, usagef("--%s cannot change on --resume: the settings come from the checkpoint (only --epochs and --steps may)", n)
+				return j, cli.Usagef("--%s cannot change on --resume: the settings come from the checkpoint (only --epochs and --steps may)", n)
 			}
 		}
 		j.OutDir = *f.resume
 		if *f.maxParams < 1 {
-			return j, usagef("--max-params %d: want a positive number of parameters", *f.maxParams)
+			return j, cli.Usagef("--max-params %d: want a positive number of parameters", *f.maxParams)
 		}
 		if j.Model, j.Settings, err = train.ResumeConfigMax(*f.resume, *f.maxParams); err != nil {
 			if se := (*model.SizeError)(nil); errors.As(err, &se) {
@@ -178,11 +174,11 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 	// says it in the settings' names).
 	switch {
 	case set["epochs"] && s.Epochs < 0:
-		return j, usagef("--epochs %d: must not be negative", s.Epochs)
+		return j, cli.Usagef("--epochs %d: must not be negative", s.Epochs)
 	case set["steps"] && s.Steps < 0:
-		return j, usagef("--steps %d: must not be negative", s.Steps)
+		return j, cli.Usagef("--steps %d: must not be negative", s.Steps)
 	case (set["epochs"] || set["steps"]) && s.Epochs <= 0 && s.Steps <= 0:
-		return j, usagef("--epochs %d and --steps %d: one must be positive", s.Epochs, s.Steps)
+		return j, cli.Usagef("--epochs %d and --steps %d: one must be positive", s.Epochs, s.Steps)
 	}
 	j.MaxParams = *f.maxParams
 	return j, trainCheck(j.Model, *s, *f.workers, *f.maxParams)
@@ -193,13 +189,13 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Settings, error) {
 	p, ok := train.Presets()[*f.preset]
 	if !ok {
-		return p.Model, p.Settings, usagef("--preset %q: expected %s", *f.preset, strings.Join(train.PresetNames(), " or "))
+		return p.Model, p.Settings, cli.Usagef("--preset %q: expected %s", *f.preset, strings.Join(train.PresetNames(), " or "))
 	}
 	mc, s := p.Model, p.Settings
 	if set["layers"] {
 		l, err := model.ParseLayers(*f.layers)
 		if err != nil {
-			return mc, s, usagef("--layers: %v", err)
+			return mc, s, cli.Usagef("--layers: %v", err)
 		}
 		mc.Layers = l
 		s.Preset = ""
@@ -230,20 +226,20 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 	s.TrainFirst, s.TrainRandom, s.TestFirst = *f.first, *f.random, *f.testFirst
 	s.Engine = train.Engine(*f.engine)
 	if *f.out == "" {
-		return mc, s, usagef("--out is required (the folder for model.safetensors, log.jsonl and summary.json)")
+		return mc, s, cli.Usagef("--out is required (the folder for model.safetensors, log.jsonl and summary.json)")
 	}
 	if set["pool"] && !set["layers"] && s.Pool != 0 && s.Pool <= 28 {
 		mc.Layers[0] = (28 / s.Pool) * (28 / s.Pool)
 	}
 	switch {
 	case set["test"] && *f.dataFile == "":
-		return mc, s, usagef("--test %s needs --data: MNIST's test split is its own (select it with --test-first)", *f.testFile)
+		return mc, s, cli.Usagef("--test %s needs --data: MNIST's test split is its own (select it with --test-first)", *f.testFile)
 	case *f.dataFile == "":
 		return mc, s, nil
 	case set["pool"]:
-		return mc, s, usagef("--pool and --data: a data file holds its features as they are (leave --pool out)")
+		return mc, s, cli.Usagef("--pool and --data: a data file holds its features as they are (leave --pool out)")
 	case set["mnist"]:
-		return mc, s, usagef("--mnist and --data: give one source of training data")
+		return mc, s, cli.Usagef("--mnist and --data: give one source of training data")
 	}
 	s.Data, s.Test, s.Pool = *f.dataFile, *f.testFile, 0
 	if !set["layers"] {
@@ -264,19 +260,19 @@ func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error
 		return trainCheckFile(mc, s, workers, maxParams)
 	}
 	if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
-		return usagef("--pool %d: expected 1, 2 or 4", s.Pool)
+		return cli.Usagef("--pool %d: expected 1, 2 or 4", s.Pool)
 	}
 	if err := mc.Validate(); err != nil {
-		return usagef("%v", err)
+		return cli.Usagef("%v", err)
 	}
 	if err := mc.CheckSize(maxParams); err != nil {
-		return usagef("--layers: %v (raise --max-params to allow it)", err)
+		return cli.Usagef("--layers: %v (raise --max-params to allow it)", err)
 	}
 	if want := (28 / s.Pool) * (28 / s.Pool); mc.Layers[0] != want {
-		return usagef("--layers %v: the input width must be %d for --pool %d", mc.Layers, want, s.Pool)
+		return cli.Usagef("--layers %v: the input width must be %d for --pool %d", mc.Layers, want, s.Pool)
 	}
 	if mc.Layers[len(mc.Layers)-1] != 10 {
-		return usagef("--layers %v: the output width must be 10 (MNIST classes)", mc.Layers)
+		return cli.Usagef("--layers %v: the output width must be 10 (MNIST classes)", mc.Layers)
 	}
 	if err := s.Validate(); err != nil {
 		return trainError(err)
@@ -285,24 +281,24 @@ func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error
 		return err
 	}
 	if s.TrainFirst < 0 || s.TestFirst < 0 || s.TrainRandom < 0 {
-		return usagef("--first, --random and --test-first must not be negative")
+		return cli.Usagef("--first, --random and --test-first must not be negative")
 	}
 	if s.TrainFirst > 0 && s.TrainRandom > 0 {
-		return usagef("--first %d and --random %d: give one of them", s.TrainFirst, s.TrainRandom)
+		return cli.Usagef("--first %d and --random %d: give one of them", s.TrainFirst, s.TrainRandom)
 	}
 	if s.TrainFirst > data.TrainSize {
-		return usagef("--first %d: want 0..%d (0 = all; the train split has %d images)", s.TrainFirst, data.TrainSize, data.TrainSize)
+		return cli.Usagef("--first %d: want 0..%d (0 = all; the train split has %d images)", s.TrainFirst, data.TrainSize, data.TrainSize)
 	}
 	if s.TrainRandom > data.TrainSize {
-		return usagef("--random %d: want 0..%d (the train split has %d images)", s.TrainRandom, data.TrainSize, data.TrainSize)
+		return cli.Usagef("--random %d: want 0..%d (the train split has %d images)", s.TrainRandom, data.TrainSize, data.TrainSize)
 	}
 	if s.TestFirst > data.TestSize {
-		return usagef("--test-first %d: want 0..%d (0 = all; the test split has %d images)", s.TestFirst, data.TestSize, data.TestSize)
+		return cli.Usagef("--test-first %d: want 0..%d (0 = all; the test split has %d images)", s.TestFirst, data.TestSize, data.TestSize)
 	}
 	// Known before loading, so that a fresh run's clean start (which removes
 	// an earlier run's files) never follows a bad flag value.
 	if n := max(s.TrainFirst, s.TrainRandom); n > 0 && s.BatchSize > n {
-		return usagef("--batch-size %d is larger than the %d training images", s.BatchSize, n)
+		return cli.Usagef("--batch-size %d is larger than the %d training images", s.BatchSize, n)
 	}
 	return nil
 }
@@ -311,10 +307,10 @@ func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error
 // and classes are checked against the file once it is read.
 func trainCheckFile(mc model.Config, s train.Settings, workers, maxParams int) error {
 	if err := mc.Validate(); err != nil {
-		return usagef("%v", err)
+		return cli.Usagef("%v", err)
 	}
 	if err := mc.CheckSize(maxParams); err != nil {
-		return usagef("--layers: %v (raise --max-params to allow it)", err)
+		return cli.Usagef("--layers: %v (raise --max-params to allow it)", err)
 	}
 	if err := s.Check(mc); err != nil {
 		return trainError(err)

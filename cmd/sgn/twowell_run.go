@@ -5,18 +5,19 @@ import (
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/selection"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
 // landscapeFlags registers the twowell flags on fs.
-func landscapeFlags(fs *flag.FlagSet, s *escape.TwoWellSpec) (ts, tf, tc *floatList) {
+func landscapeFlags(fs *flag.FlagSet, s *escape.TwoWellSpec) (ts, tf, tc *cli.FloatList) {
 	fs.IntVar(&s.Dim, "dim", 1, "dimension n (θ₁ is the escape coordinate)")
 	fs.Float64Var(&s.Sharpness, "sharpness", 2, "k = h₁/h₂ ≥ 1: the sharp valley's curvature over the flat one's, along θ₁")
 	fs.Float64Var(&s.HFlat, "h-flat", 1, "h₂: the flat valley's curvature along θ₁")
 	fs.Float64Var(&s.HCol, "h-col", 0, "|h_b| ≤ h₂: minus the col's curvature along θ₁ (default h₂/2)")
 	fs.Float64Var(&s.Barrier, "barrier", 0.02, "ΔL₁ = L(col) − L(sharp minimum)")
 	fs.Float64Var(&s.BarrierFlat, "barrier-flat", 0, "ΔL₂ = L(col) − L(flat minimum) (default: --barrier)")
-	ts, tf, tc = &floatList{}, &floatList{}, &floatList{}
+	ts, tf, tc = &cli.FloatList{}, &cli.FloatList{}, &cli.FloatList{}
 	fs.Var(ts, "transverse-sharp", "dim > 1: curvatures of θ₂…θₙ at the sharp minimum, comma-separated (one value: all; default k·h₂)")
 	fs.Var(tf, "transverse-flat", "dim > 1: the same at the flat minimum (default h₂)")
 	fs.Var(tc, "transverse-col", "dim > 1: the same at the col (default h₂)")
@@ -55,20 +56,20 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if err := o.parse(fs, args); err != nil {
 		return err
 	}
-	set := flagsSet(fs)
+	set := cli.Given(fs)
 	if *dyn == "" {
-		return usagef("--dynamics is required: sgld, sgd-diffusion-finite-sum, sgd or sgd-diffusion-abs-h")
+		return cli.Usagef("--dynamics is required: sgld, sgd-diffusion-finite-sum, sgd or sgd-diffusion-abs-h")
 	}
 	// The flags whose 0 means "the default" refuse an explicit 0.
 	for _, c := range []struct {
-		d     domain
+		d     cli.Domain
 		names []string
 	}{
-		{positive, []string{"sharpness", "h-flat", "h-col", "barrier", "barrier-flat", "transverse-sharp", "transverse-flat", "transverse-col", "eta", "temperature", "batch-size"}},
-		{positiveInt, []string{"dim", "replicas", "steps"}},
-		{atLeastZero, []string{"burn-in"}},
+		{cli.Positive, []string{"sharpness", "h-flat", "h-col", "barrier", "barrier-flat", "transverse-sharp", "transverse-flat", "transverse-col", "eta", "temperature", "batch-size"}},
+		{cli.PositiveInt, []string{"dim", "replicas", "steps"}},
+		{cli.AtLeastZero, []string{"burn-in"}},
 	} {
-		if err := checkGiven(fs, set, c.d, c.names...); err != nil {
+		if err := cli.CheckGiven(fs, set, c.d, c.names...); err != nil {
 			return err
 		}
 	}
@@ -78,12 +79,12 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if cfg.Dynamics[0] == selection.SGLD {
 		cfg.BatchSize = nil
 		if set["batch-size"] {
-			return usagef("--batch-size applies to the SGD kinds only")
+			return cli.Usagef("--batch-size applies to the SGD kinds only")
 		}
 	} else {
 		cfg.Temperature = nil
 		if set["temperature"] {
-			return usagef("--temperature applies to --dynamics sgld only")
+			return cli.Usagef("--temperature applies to --dynamics sgld only")
 		}
 	}
 	if err := cfg.Validate(); err != nil {
@@ -97,7 +98,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 		return err
 	}
 	defer release()
-	prog, end := a.runProgress("selection twowell run", o.quiet)
+	prog, end := cli.Runs(a.stderr, a.isTerminal, "selection twowell run", o.quiet)
 	e := selection.Experiment{}
 	rep, err := e.Sweep(o.out, cfg, sweep.Options{Workers: o.workers, Version: version, Progress: prog})
 	end()

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -10,7 +10,7 @@ import (
 )
 
 // The help and usage conventions every command follows, in one place so that
-// a new command gets them by using newFlagSet, parseFlags and group:
+// a new command gets them by using NewFlagSet, Parse and Group:
 //
 //   - -h, -help, --help and `sgn help CMD [SUB]` print the help on stdout and
 //     exit 0; a usage error prints one line on stderr and exits 2.
@@ -19,16 +19,16 @@ import (
 //     spellings are left out of the help (they keep working).
 //   - A misspelled command, subcommand or flag gets "did you mean".
 
-// isHelpArg reports whether s asks for help.
-func isHelpArg(s string) bool {
+// IsHelpArg reports whether s asks for help.
+func IsHelpArg(s string) bool {
 	return s == "-h" || s == "-help" || s == "--help" || s == "help"
 }
 
-// printFlags writes the flags of fs, sorted by name, as "  --name value"
+// PrintFlags writes the flags of fs, sorted by name, as "  --name value"
 // followed by the usage text indented on the next line, and the default
 // when it is not the zero value and the usage does not state it already.
-// Deprecated spellings (deprecatedFlag) are not listed.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
+// Deprecated spellings (Deprecate) are not listed.
+func PrintFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		if _, ok := f.Value.(*deprecatedValue); ok {
 			return
@@ -76,14 +76,14 @@ func isZeroDefault(f *flag.Flag) (zero bool) {
 	return f.DefValue == z.String()
 }
 
-// didYouMean returns " (did you mean X?)" with the choice closest to word
+// DidYouMean returns " (did you mean X?)" with the choice closest to word
 // when one is close enough to be a misspelling (edit distance at most a
 // third of its length, at least 1, or a prefix of it), and "" otherwise.
 // prefix is put before the suggestion ("--" for flags).
-func didYouMean(word string, choices []string, prefix string) string {
+func DidYouMean(word string, choices []string, prefix string) string {
 	best, bestD := "", 1<<30
 	for _, c := range choices {
-		d := editDistance(word, c)
+		d := EditDistance(word, c)
 		if strings.HasPrefix(c, word) && len(word) >= 2 {
 			d = min(d, 1)
 		}
@@ -97,9 +97,9 @@ func didYouMean(word string, choices []string, prefix string) string {
 	return fmt.Sprintf(" (did you mean %s%s?)", prefix, best)
 }
 
-// editDistance is the Levenshtein distance between a and b in runes
+// EditDistance is the Levenshtein distance between a and b in runes
 // (insertions, deletions and substitutions of one rune cost 1).
-func editDistance(a, b string) int {
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
@@ -120,103 +120,80 @@ func editDistance(a, b string) int {
 	return prev[len(rb)]
 }
 
-// flagNames returns the names of the flags of fs, deprecated spellings
-// included (they are accepted).
-func flagNames(fs *flag.FlagSet) []string {
-	var names []string
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-	return names
+// Sub is one subcommand of a Group; Run gets the caller's context A and
+// the arguments after the subcommand's name.
+type Sub[A any] struct {
+	Name, Summary string
+	Run           func(a A, args []string) error
 }
 
-// parseError rewrites an error of fs.Parse in the help's spelling (--name)
-// and adds "did you mean" to an unknown flag.
-func parseError(fs *flag.FlagSet, err error) error {
-	msg := err.Error()
-	const undefined = "flag provided but not defined: -"
-	if rest, ok := strings.CutPrefix(msg, undefined); ok {
-		name := strings.TrimLeft(rest, "-")
-		return usagef("unknown flag --%s%s (see --help)", name, didYouMean(name, flagNames(fs), "--"))
-	}
-	for _, p := range []string{"for flag -", "needs an argument: -", "-help requested"} {
-		if i := strings.Index(msg, p); i >= 0 && !strings.HasPrefix(msg[i+len(p):], "-") {
-			msg = msg[:i+len(p)] + "-" + msg[i+len(p):]
-		}
-	}
-	return usagef("%s (see --help)", msg)
-}
-
-// subcommand is one subcommand of a group (sgn escape run, …).
-type subcommand struct {
-	name, summary string
-	run           func(a *app, args []string) error
-}
-
-// group is a command made of subcommands (sgn data, sgn escape, sgn
+// Group is a command made of subcommands (sgn data, sgn escape, sgn
 // selection, …): its help lists them, an unknown one gets "did you mean".
-type group struct {
-	path    string // the command's words after sgn: "selection twowell"
-	noun    string // what a subcommand is called: "subcommand" (default) or "setting"
-	about   string // paragraph shown in the help
-	example string // one or more example lines
-	subs    []subcommand
+type Group[A any] struct {
+	Path    string // the command's words: "sgn selection twowell"
+	Noun    string // what a subcommand is called: "subcommand" (default) or "setting"
+	About   string // paragraph shown in the help
+	Example string // one or more example lines
+	Subs    []Sub[A]
 }
 
 // names returns the names of g's subcommands.
-func (g group) names() []string {
-	n := make([]string, len(g.subs))
-	for i, s := range g.subs {
-		n[i] = s.name
+func (g Group[A]) names() []string {
+	n := make([]string, len(g.Subs))
+	for i, s := range g.Subs {
+		n[i] = s.Name
 	}
 	return n
 }
 
-// run dispatches args to g's subcommands.
-func (g group) run(a *app, args []string) error {
-	noun := g.noun
-	if noun == "" {
-		noun = "subcommand"
+// noun is what a subcommand of g is called.
+func (g Group[A]) noun() string {
+	if g.Noun == "" {
+		return "subcommand"
 	}
-	want := strings.Join(g.names(), ", ")
+	return g.Noun
+}
+
+// Run dispatches args to g's subcommands; help goes to w.
+func (g Group[A]) Run(a A, w io.Writer, args []string) error {
+	noun, want := g.noun(), strings.Join(g.names(), ", ")
 	if len(args) == 0 {
 		ex := ""
-		if g.example != "" {
-			ex = " (e.g. " + strings.SplitN(strings.TrimSpace(g.example), "\n", 2)[0] + ")"
+		if g.Example != "" {
+			ex = " (e.g. " + strings.SplitN(strings.TrimSpace(g.Example), "\n", 2)[0] + ")"
 		}
-		return usagef("missing %s: want one of: %s%s", noun, want, ex)
+		return Usagef("missing %s: want one of: %s%s", noun, want, ex)
 	}
-	if isHelpArg(args[0]) {
-		g.usage(a.stdout)
+	if IsHelpArg(args[0]) {
+		g.Usage(w)
 		return flag.ErrHelp
 	}
-	for _, s := range g.subs {
-		if s.name == args[0] {
-			return s.run(a, args[1:])
+	for _, s := range g.Subs {
+		if s.Name == args[0] {
+			return s.Run(a, args[1:])
 		}
 	}
-	return usagef("unknown %s %q%s: want one of: %s", noun, args[0], didYouMean(args[0], g.names(), ""), want)
+	return Usagef("unknown %s %q%s: want one of: %s", noun, args[0], DidYouMean(args[0], g.names(), ""), want)
 }
 
-// usage writes g's help.
-func (g group) usage(w io.Writer) {
-	noun := g.noun
-	if noun == "" {
-		noun = "subcommand"
-	}
-	fmt.Fprintf(w, "Usage: sgn %s <%s> [flags]\n\n", g.path, noun)
-	if g.about != "" {
-		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(g.about))
+// Usage writes g's help.
+func (g Group[A]) Usage(w io.Writer) {
+	noun := g.noun()
+	fmt.Fprintf(w, "Usage: %s <%s> [flags]\n\n", g.Path, noun)
+	if g.About != "" {
+		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(g.About))
 	}
 	fmt.Fprintf(w, "%ss:\n", strings.ToUpper(noun[:1])+noun[1:])
-	writeTable(w, "  ", g.names(), func(i int) string { return g.subs[i].summary })
-	if g.example != "" {
-		fmt.Fprintf(w, "\nExample:\n  %s\n", strings.ReplaceAll(strings.TrimSpace(g.example), "\n", "\n  "))
+	WriteTable(w, "  ", g.names(), func(i int) string { return g.Subs[i].Summary })
+	if g.Example != "" {
+		fmt.Fprintf(w, "\nExample:\n  %s\n", strings.ReplaceAll(strings.TrimSpace(g.Example), "\n", "\n  "))
 	}
-	fmt.Fprintf(w, "\nRun 'sgn %s <%s> --help' for its flags and an example.\n", g.path, noun)
+	fmt.Fprintf(w, "\nRun '%s <%s> --help' for its flags and an example.\n", g.Path, noun)
 }
 
-// writeTable writes names and their descriptions in two aligned columns,
+// WriteTable writes names and their descriptions in two aligned columns,
 // the descriptions wrapped at 80 columns.
-func writeTable(w io.Writer, indent string, names []string, desc func(i int) string) {
+func WriteTable(w io.Writer, indent string, names []string, desc func(i int) string) {
 	width := 0
 	for _, n := range names {
 		width = max(width, utf8.RuneCountInString(n))

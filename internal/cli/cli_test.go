@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestEditDistance against distances counted by hand.
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		d    int
+	}{
+		{"", "", 0}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2},
+		{"top-kk", "top-k", 1}, {"θ", "θ₀", 1}, {"abc", "abc", 0}, {"ab", "ba", 2},
+	} {
+		if got := EditDistance(c.a, c.b); got != c.d {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
+		}
+	}
+}
+
+// TestParseBytes: sizes in every unit, counted by hand, and sizes refused.
+func TestParseBytes(t *testing.T) {
+	for s, want := range map[string]int64{"8GiB": 8 << 30, "512MiB": 512 << 20, "16GB": 16e9, "1.5K": 1536, "100": 100, " 2 MiB ": 2 << 20} {
+		if got, err := ParseBytes(s); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "GiB", "-1GiB", "0", "8 parsecs", "1e400"} {
+		if _, err := ParseBytes(s); err == nil {
+			t.Errorf("ParseBytes(%q) accepted a bad size", s)
+		}
+	}
+}
+
+// TestFormatBytes: a size in binary units with its bytes, below 1 KiB
+// the bytes alone.
+func TestFormatBytes(t *testing.T) {
+	for b, want := range map[int64]string{512: "512 B", 1536: "1.5 KiB (1536 bytes)", 3 << 30: "3.0 GiB (3221225472 bytes)"} {
+		if got := FormatBytes(b); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", b, got, want)
+		}
+	}
+}
+
+// TestCheckGiven: a flag given outside its domain is refused by name, a
+// flag left at its default is not checked, lists are checked value by value.
+func TestCheckGiven(t *testing.T) {
+	fs := NewFlagSet(io.Discard, "t", "t", "")
+	fs.Float64("eta", 0, "")
+	var l FloatList
+	fs.Var(&l, "list", "")
+	fs.Int("n", 0, "")
+	for _, c := range []struct {
+		args []string
+		d    Domain
+		bad  bool
+	}{
+		{nil, Positive, false}, {[]string{"--eta", "0"}, Positive, true}, {[]string{"--eta", "0"}, NonNegative, false},
+		{[]string{"--eta", "1.5"}, PositiveInt, true}, {[]string{"--list", "1,2,-3"}, Positive, true},
+		{[]string{"--list", "1,2"}, PositiveInt, false}, {[]string{"--n", "0"}, AtLeastZero, false}, {[]string{"--n", "0"}, PositiveInt, true},
+	} {
+		fs.Set("eta", "0")
+		fs.Set("list", "1")
+		fs.Set("n", "0")
+		if err := Parse(fs, c.args, false); err != nil {
+			t.Fatal(err)
+		}
+		set := map[string]bool{}
+		for i := 0; i < len(c.args); i += 2 {
+			set[strings.TrimPrefix(c.args[i], "--")] = true
+		}
+		err := CheckGiven(fs, set, c.d, "eta", "list", "n")
+		var ue *UsageError
+		if got := errors.As(err, &ue); got != c.bad {
+			t.Errorf("%v as %s: error %v, want refused %v", c.args, c.d.Want(), err, c.bad)
+		}
+	}
+}
+
+// TestGroup: a group dispatches to its subcommand, lists them in its help
+// and suggests the closest name for a misspelled one.
+func TestGroup(t *testing.T) {
+	var ran []string
+	g := Group[string]{Path: "sgn g", Subs: []Sub[string]{
+		{Name: "run", Summary: "runs", Run: func(a string, args []string) error { ran = append(ran, a+" "+strings.Join(args, " ")); return nil }},
+	}}
+	var help strings.Builder
+	if err := g.Run("ctx", &help, []string{"run", "x"}); err != nil || len(ran) != 1 || ran[0] != "ctx x" {
+		t.Fatalf("run: %v, ran %v", err, ran)
+	}
+	if err := g.Run("ctx", &help, []string{"--help"}); !errors.Is(err, flag.ErrHelp) || !strings.Contains(help.String(), "  run  runs\n") {
+		t.Errorf("help: %v, %q", err, help.String())
+	}
+	if err := g.Run("ctx", &help, []string{"rn"}); err == nil || err.Error() != `unknown subcommand "rn" (did you mean run?): want one of: run` {
+		t.Errorf("misspelled: %v", err)
+	}
+}
