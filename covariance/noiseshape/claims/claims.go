@@ -10,6 +10,7 @@ import (
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/internal/report"
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // Margins of "near-Gaussian": the band around the Gaussian reference of
@@ -58,6 +59,8 @@ const (
 	MaxGapRatio   = 0.5
 	MinBatchRange = 16
 	MinTailGap    = 0.3
+	// normalQ3 is the upper quartile of the standard normal law.
+	normalQ3 = 0.6744897501960817
 )
 
 // Claim ids; the batch size follows the per-B ones ("noise-gaussian-b64"),
@@ -272,12 +275,16 @@ func (p point) pooled(b *noiseshape.AtBatch) report.Claim {
 
 // finiteVariance judges noise-finite-variance over the batch sizes: how
 // much of the gap between a Gaussian sample's α̂ and the per-coordinate α̂
-// at the smallest B is left at the largest. It reports false when fewer
-// than two batch sizes have both numbers.
+// at the smallest B is left at the largest. Each median over the
+// coordinates carries the approximate 95% interval of a median from its
+// quartiles (medianInterval); the ratio's interval takes the ends of both
+// gaps' intervals. It reports false when fewer than two batch sizes have
+// both numbers.
 func (p point) finiteVariance(batches []noiseshape.AtBatch) (report.Claim, bool) {
 	type gap struct {
 		b            int
 		alpha, gauss float64
+		lo, hi       float64 // interval of gauss − alpha
 	}
 	var gs []gap
 	for _, b := range batches {
@@ -285,7 +292,9 @@ func (p point) finiteVariance(batches []noiseshape.AtBatch) (report.Claim, bool)
 		if am.Coordinates == nil || am.Coordinates.TailIndex == nil || am.ReferenceGaussian == nil || am.ReferenceGaussian.TailIndex == nil {
 			continue
 		}
-		gs = append(gs, gap{b.BatchSize, am.Coordinates.TailIndex.Median, am.ReferenceGaussian.TailIndex.Median})
+		a, r := am.Coordinates.TailIndex, am.ReferenceGaussian.TailIndex
+		ai, ri := medianInterval(*a), medianInterval(*r)
+		gs = append(gs, gap{b.BatchSize, a.Median, r.Median, ri.Lo - ai.Hi, ri.Hi - ai.Lo})
 	}
 	if len(gs) < 2 {
 		return report.Claim{}, false
@@ -304,21 +313,36 @@ func (p point) finiteVariance(batches []noiseshape.AtBatch) (report.Claim, bool)
 	g.Regime = []report.RegimeCheck{
 		report.AtLeast("largest over smallest batch size", float64(hi.b)/float64(lo.b), MinBatchRange).
 			WithReach(fmt.Sprintf("batch sizes spanning a factor of %d or more (--batch-size)", MinBatchRange)),
-		report.AtLeast(fmt.Sprintf("gap between a Gaussian sample's α̂ and the median per-coordinate α̂ at B = %d", lo.b), gapLo, MinTailGap).
+		report.AtLeast(fmt.Sprintf("gap between a Gaussian sample's α̂ and the median per-coordinate α̂ at B = %d (lower end of its interval)", lo.b), lo.lo, MinTailGap).
 			WithReach("a smaller smallest batch size (--batch-size), where the per-coordinate noise looks heavy-tailed"),
 	}
 	ratio := gapHi / gapLo
+	iv := report.Interval{Lo: math.Max(hi.lo, 0) / lo.hi, Hi: hi.hi / lo.lo}
 	g.Effects = []report.Effect{{Name: fmt.Sprintf("gap left at B = %d over the gap at B = %d", hi.b, lo.b), Value: ratio,
-		Interval: report.Point(ratio), Prediction: report.Below(MaxGapRatio)}}
+		Interval: iv, Prediction: report.Below(MaxGapRatio)}}
 	for _, x := range gs {
 		g.Details = append(g.Details, report.Quantity{Name: fmt.Sprintf("median α̂ per coordinate at B = %d (a Gaussian sample of the same size: %.3g)", x.b, x.gauss), Value: x.alpha})
 	}
 	g.Details = append(g.Details, report.Quantity{Name: "the ratio for an α-stable noise (its α̂ the same at every B)", Value: 1}, p.gradNorm)
-	g.Rule = fmt.Sprintf("agrees when at most %g of the gap between a Gaussian sample's α̂ and the median per-coordinate α̂ (Mohammadi et al. 2015's estimator) at the smallest B is left at the largest, disagrees when more is; not-testable unless the batch sizes span a factor of %d and the gap at the smallest B is at least %g. At one B this estimator cannot tell the two apart (a minibatch mean of a sparse finite-variance law gives α̂ as low as an α-stable one): how α̂ moves with B does",
+	g.Rule = fmt.Sprintf("agrees when the interval of the gap left — between a Gaussian sample's α̂ and the median per-coordinate α̂ (Mohammadi et al. 2015's estimator) at the largest B over the same at the smallest — lies below %g, disagrees when it lies above, inconclusive when it straddles; each median's interval is median ± 1.96·√(π/2)·(IQR/1.349)/√n over the n coordinates. Not-testable unless the batch sizes span a factor of %d and the gap at the smallest B is at least %g. At one B this estimator cannot tell the two apart (a minibatch mean of a sparse finite-variance law gives α̂ as low as an α-stable one): how α̂ moves with B does",
 		MaxGapRatio, MinBatchRange, MinTailGap)
 	g.Judge()
-	g.Finding = fmt.Sprintf("The median per-coordinate α̂ goes from %.3g at B = %d to %.3g at B = %d (a Gaussian sample: %.3g, %.3g): %.2g of the gap is left.", lo.alpha, lo.b, hi.alpha, hi.b, lo.gauss, hi.gauss, ratio)
+	g.Finding = fmt.Sprintf("The median per-coordinate α̂ goes from %.3g at B = %d to %.3g at B = %d (a Gaussian sample: %.3g, %.3g): %.2g [%.2g, %.2g] of the gap is left.",
+		lo.alpha, lo.b, hi.alpha, hi.b, lo.gauss, hi.gauss, ratio, iv.Lo, iv.Hi)
 	return g, true
+}
+
+// medianInterval returns the approximate 95% interval of a median of n
+// values from its quartiles: median ± 1.96·√(π/2)·σ/√n, the asymptotic
+// standard error of a normal sample's median, with σ = IQR/(2·0.6745)
+// (McGill, Tukey & Larsen 1978 notch a box plot alike). With no values it
+// is the whole line.
+func medianInterval(q stats.Quartiles) report.Interval {
+	if q.N < 1 {
+		return report.Interval{Lo: math.Inf(-1), Hi: math.Inf(1)}
+	}
+	h := 1.96 * math.Sqrt(math.Pi/2) * (q.Q3 - q.Q1) / (2 * normalQ3) / math.Sqrt(float64(q.N))
+	return report.Interval{Lo: q.Median - h, Hi: q.Median + h}
 }
 
 // tailIndex returns s's α̂, NaN when it was not computed.
