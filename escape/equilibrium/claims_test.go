@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,6 +112,20 @@ func TestClaimsEdges(t *testing.T) {
 		r := readTestReport(t)
 		tc.edit(r)
 		cl := r.Claims("x/equilibrium.json")
+		// The page's own check of the judging rules (report.Build), on the
+		// edited file (without its figure).
+		r.Files = nil
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, JSONFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := report.Build([]string{dir}, "v", []report.ClaimsFunc{Claims}); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
 		for i, want := range []report.Verdict{tc.sgd, tc.sgld} {
 			c := cl[i]
 			if c.Verdict != want {
