@@ -13,8 +13,9 @@ import (
 	"github.com/sgn-project/sgn/internal/stats"
 )
 
-// Margins of "near-Gaussian": the band around the Gaussian reference of
-// the same size within which an effect size counts as Gaussian. A gamma
+// Margins of "near-Gaussian" for the Gaussian-noise assumption of Xie,
+// Sato & Sugiyama (2021): the band around the Gaussian reference of the
+// same size within which an effect size counts as Gaussian. A gamma
 // law of shape 64 has skewness 0.25; the logistic law, close to normal to
 // the eye, has excess kurtosis 1.2; a KS distance of 0.02 is two
 // percentage points of probability anywhere on the distribution function.
@@ -48,10 +49,12 @@ const (
 	CentralLimitHi = 1.5
 )
 
-// Finite-variance claim: an α-stable noise keeps its tail index at every
-// batch size (a sum of SαS variables is SαS with the same α), so the gap
-// between a Gaussian sample's α̂ and the per-coordinate α̂ stays; the
-// central limit closes it. Over a batch-size range of at least
+// Finite-variance claim, Xie, Sato & Sugiyama (2021) against the α-stable
+// view of Simsekli et al. (2019), by the tail index of Mohammadi et al.
+// (2015): an α-stable noise keeps its tail index at every batch size (a
+// sum of SαS variables is SαS with the same α), so the gap between a
+// Gaussian sample's α̂ and the per-coordinate α̂ stays; the central limit
+// closes it. Over a batch-size range of at least
 // MinBatchRange the claim predicts that at most MaxGapRatio of the gap at
 // the smallest B is left at the largest; a gap below MinTailGap at the
 // smallest B has nothing to follow.
