@@ -149,7 +149,7 @@ func LoadCheckpointOptions(path string, o LoadOptions) (*MLP, CheckpointMeta, ma
 		return nil, meta, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if o.Activation != "" && o.Activation != meta.Activation {
-		return nil, meta, nil, fmt.Errorf("%s: activation %s was named, but the checkpoint's model uses %s", path, o.Activation, meta.Activation)
+		return nil, meta, nil, fmt.Errorf("%s: %w: %s was named, but the checkpoint's model uses %s", path, ErrActivationMismatch, o.Activation, meta.Activation)
 	}
 	if meta.Pool != 0 && meta.Pool != 1 && meta.Pool != 2 && meta.Pool != 4 {
 		return nil, meta, nil, fmt.Errorf("%s: pool %d in the metadata: expected 1, 2 or 4 (or 0: not MNIST)", path, meta.Pool)

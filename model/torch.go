@@ -51,6 +51,10 @@ func (t *TorchSource) String() string {
 // weights only.
 var ErrNoActivation = errors.New("a PyTorch state_dict holds no activation")
 
+// ErrActivationMismatch reports an activation named by the caller that
+// differs from the one the checkpoint's sidecar or sgn metadata records.
+var ErrActivationMismatch = errors.New("the activation named differs from the checkpoint's")
+
 // SidecarPath returns the JSON sidecar of a PyTorch checkpoint: path with
 // ".json" appended (model.safetensors → model.safetensors.json). It holds
 // one object, {"activation": "gelu"}, with an activation name of the
@@ -240,7 +244,7 @@ func loadTorch(path string, hs map[string]data.TensorHeader, act Activation, max
 	}
 	switch {
 	case act != "" && side != "" && act != side:
-		return nil, meta, fmt.Errorf("%s: activation %s was named, but the sidecar %s says %s", path, act, SidecarPath(path), side)
+		return nil, meta, fmt.Errorf("%s: %w: %s was named, but the sidecar %s says %s", path, ErrActivationMismatch, act, SidecarPath(path), side)
 	case act != "":
 		src.ActivationFrom = "option"
 	case side != "":

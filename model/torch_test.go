@@ -97,7 +97,7 @@ func TestLoadTorchStateDict(t *testing.T) {
 	if err != nil || m.Activation != "leaky_relu:0.1" || meta.Torch.ActivationFrom != path+".json" {
 		t.Fatalf("sidecar: %v, %v", err, meta.Torch)
 	}
-	if _, _, _, err := LoadCheckpointOptions(path, LoadOptions{Activation: Tanh}); err == nil || !strings.Contains(err.Error(), path+".json") {
+	if _, _, _, err := LoadCheckpointOptions(path, LoadOptions{Activation: Tanh}); !errors.Is(err, ErrActivationMismatch) || !strings.Contains(err.Error(), path+".json") {
 		t.Errorf("option against sidecar: %v", err)
 	}
 	for _, c := range []struct{ sidecar, want string }{
@@ -181,7 +181,7 @@ func TestLoadSgnCheckpointActivation(t *testing.T) {
 	if _, meta, _, err := LoadCheckpointOptions(path, LoadOptions{Activation: Tanh}); err != nil || meta.Torch != nil {
 		t.Errorf("own activation: %v, %v", err, meta.Torch)
 	}
-	if _, _, _, err := LoadCheckpointOptions(path, LoadOptions{Activation: GELU}); err == nil || !strings.Contains(err.Error(), "tanh") {
+	if _, _, _, err := LoadCheckpointOptions(path, LoadOptions{Activation: GELU}); !errors.Is(err, ErrActivationMismatch) || !strings.Contains(err.Error(), "tanh") {
 		t.Errorf("other activation: %v", err)
 	}
 }

@@ -148,6 +148,9 @@ func (l *limits) loadCheckpoint(path string) (*model.MLP, model.CheckpointMeta, 
 	if errors.Is(err, model.ErrNoActivation) {
 		return nil, meta, cli.Usagef("%v (--activation NAME)", err)
 	}
+	if errors.Is(err, model.ErrActivationMismatch) {
+		return nil, meta, cli.Usagef("--activation %s: %v", l.act, err)
+	}
 	return m, meta, err
 }
 

@@ -77,7 +77,7 @@ func TestTorchCheckpointHessian(t *testing.T) {
 	}
 	// An activation other than an sgn checkpoint's own is refused.
 	code, _, stderr = run(append(args, "--checkpoint", sp, "--activation", "relu", "--out", filepath.Join(dir, "none"))...)
-	if code != 1 || !strings.Contains(stderr, "gelu") {
+	if code != 2 || !strings.Contains(stderr, "gelu") || !strings.Contains(stderr, "--activation relu") {
 		t.Errorf("--activation relu on a gelu checkpoint: exit %d, %q", code, stderr)
 	}
 }
@@ -91,7 +91,7 @@ func TestTorchCheckpointNotMNIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	tp := writeTorchCheckpoint(t, dir, m)
-	for _, cmd := range []string{"hessian", "noise", "minimum", "covariance"} {
+	for _, cmd := range []string{"hessian", "noise", "minimum", "covariance", "equilibrium"} {
 		code, _, stderr := run(cmd, "--checkpoint", tp, "--activation", "tanh", "--out", filepath.Join(dir, cmd), "--quiet")
 		if code != 2 || !strings.Contains(stderr, "6 input features") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
 			t.Errorf("%s: exit %d, %q", cmd, code, stderr)
