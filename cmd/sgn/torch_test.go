@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/covariance"
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
 )
@@ -97,4 +101,90 @@ func TestTorchCheckpointNotMNIST(t *testing.T) {
 			t.Errorf("%s: exit %d, %q", cmd, code, stderr)
 		}
 	}
+}
+
+// The commands as a user runs them on the fixture written by PyTorch
+// (model/testdata/torch: a float32 state_dict with its sidecar and a data
+// file): covariance.json and hessian.json hold PyTorch's float64 numbers
+// to a relative 1e-10.
+func TestTorchFixtureCommands(t *testing.T) {
+	fix := filepath.Join("..", "..", "model", "testdata", "torch")
+	var ref struct {
+		Loss        float64   `json:"loss"`
+		Eigenvalues []float64 `json:"eigenvalues"`
+		TraceH      float64   `json:"trace_h"`
+		TraceSigma  float64   `json:"trace_sigma"`
+		RelFrob     float64   `json:"rel_frobenius"`
+		Comparison  struct {
+			BatchSize int `json:"batch_size"`
+			Selected  int `json:"selected"`
+			Fit       struct {
+				Slope float64 `json:"loglog_slope"`
+				R     float64 `json:"pearson_r"`
+			} `json:"fit"`
+			MedianRatio  float64   `json:"median_ratio"`
+			TopRatios    []float64 `json:"top_ratios"`
+			OffdiagRatio float64   `json:"offdiag_ratio"`
+		} `json:"comparison"`
+	}
+	raw, err := os.ReadFile(filepath.Join(fix, "reference.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &refs); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(refs["model_f32"], &ref); err != nil {
+		t.Fatal(err)
+	}
+	ck, dat := filepath.Join(fix, "model_f32.safetensors"), filepath.Join(fix, "data.safetensors")
+	dir := t.TempDir()
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if d := math.Abs(got - want); !(d <= 1e-10*math.Abs(want)) {
+			t.Errorf("%s: sgn %.17g, PyTorch %.17g", what, got, want)
+		}
+	}
+	code, stdout, stderr := run("covariance", "--checkpoint", ck, "--data", dat, "--batch-size", fmt.Sprint(ref.Comparison.BatchSize), "--out", filepath.Join(dir, "cvh"), "--quiet")
+	if code != 0 {
+		t.Fatalf("covariance: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	rep, err := covariance.Read(filepath.Join(dir, "cvh", covariance.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rep.Models.Pretrained
+	if !strings.Contains(p.Source, "float32 widened to float64") || !strings.Contains(p.Source, "model_f32.safetensors.json") {
+		t.Errorf("source %q does not say how the state_dict was read", p.Source)
+	}
+	c := p.Analysis.Comparisons[0]
+	if c.Selected != ref.Comparison.Selected || p.LogLogSlope == nil || p.RelFrobenius == nil || p.Analysis.TraceH == nil {
+		t.Fatalf("%d eigenvalues in the window (PyTorch %d), slope %v", c.Selected, ref.Comparison.Selected, p.LogLogSlope)
+	}
+	near("loss", p.Loss, ref.Loss)
+	near("tr Σ", p.TraceSigma, ref.TraceSigma)
+	near("tr H", *p.Analysis.TraceH, ref.TraceH)
+	near("‖Σ − H‖_F/‖H‖_F", *p.RelFrobenius, ref.RelFrob)
+	near("slope", *p.LogLogSlope, ref.Comparison.Fit.Slope)
+	near("Pearson r", *p.PearsonR, ref.Comparison.Fit.R)
+	near("median ratio", p.MedianRatio, ref.Comparison.MedianRatio)
+	near("off-diagonal ratio", p.OffdiagRatio, ref.Comparison.OffdiagRatio)
+	for i, r := range ref.Comparison.TopRatios {
+		near(fmt.Sprintf("top ratio %d", i+1), p.TopRatios[i], r)
+	}
+
+	code, stdout, stderr = run("hessian", "--checkpoint", ck, "--data", dat, "--top-k", "5", "--full", "--out", filepath.Join(dir, "hessian"), "--quiet")
+	if code != 0 {
+		t.Fatalf("hessian: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	r := hessReadReport(t, filepath.Join(dir, "hessian"))
+	near("hessian.json loss", r.Loss, ref.Loss)
+	for i, l := range r.Eigenvalues {
+		near(fmt.Sprintf("λ%d", i+1), l, ref.Eigenvalues[i])
+	}
+	if r.Trace == nil || r.Trace.Exact == nil {
+		t.Fatal("hessian.json has no exact trace")
+	}
+	near("hessian.json tr H", *r.Trace.Exact, ref.TraceH)
 }
