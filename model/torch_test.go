@@ -195,3 +195,24 @@ func TestNaturalCompare(t *testing.T) {
 		t.Errorf("sorted %v, want %v", got, want)
 	}
 }
+
+// A half-precision state_dict (torch.float16 or bfloat16) is refused by the
+// header check with the file and the key named.
+func TestLoadTorchRefusesHalfPrecision(t *testing.T) {
+	for _, dtype := range []string{"F16", "BF16"} {
+		path := filepath.Join(t.TempDir(), "half.safetensors")
+		hdr := `{"0.bias":{"dtype":"` + dtype + `","shape":[2],"data_offsets":[0,4]},"0.weight":{"dtype":"` + dtype + `","shape":[2,3],"data_offsets":[4,16]}}`
+		for len(hdr)%8 != 0 {
+			hdr += " "
+		}
+		b := []byte{byte(len(hdr)), 0, 0, 0, 0, 0, 0, 0}
+		b = append(append(b, hdr...), make([]byte, 16)...)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, err := LoadCheckpointOptions(path, LoadOptions{Activation: Tanh})
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "0.") || !strings.Contains(err.Error(), dtype) {
+			t.Errorf("%s: %v", dtype, err)
+		}
+	}
+}
