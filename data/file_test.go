@@ -324,3 +324,31 @@ func TestFileBytesBoundsTheAllocations(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherIdxDatasets: a folder of idx files in MNIST's layout but other
+// images (as Fashion-MNIST and KMNIST ship them: other pixels, other
+// counts) loads through Options.Dir with its own digest; images that are
+// not 28×28 are refused naming the file and both sizes.
+func TestOtherIdxDatasets(t *testing.T) {
+	dir := syntheticDir(t, 37)
+	s, err := Load(Options{Dir: dir, Split: "train", Pool: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.N != 37 || s.D != 196 || s.Classes != 10 || s.Selected().MNIST == "" || s.Selection != "train all 37" {
+		t.Errorf("N %d D %d classes %d selection %+v", s.N, s.D, s.Classes, s.Selected())
+	}
+	other := syntheticDir(t, 12)
+	if o, err := Load(Options{Dir: other, Split: "test", Pool: 4}); err != nil || o.Digest == s.Digest || o.N != 12 {
+		t.Errorf("another folder: %v, digest %s (first folder %s)", err, o.Digest, s.Digest)
+	}
+	big := t.TempDir()
+	for _, split := range [][2]string{{TrainImagesFile, TrainLabelsFile}, {TestImagesFile, TestLabelsFile}} {
+		writeIdx(t, filepath.Join(big, split[0]), []int{3, 32, 32}, make([]byte, 3*32*32))
+		writeIdx(t, filepath.Join(big, split[1]), []int{3}, []byte{0, 1, 2})
+	}
+	_, err = Load(Options{Dir: big, Split: "train", Pool: 4})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(big, TrainImagesFile)) || !strings.Contains(err.Error(), "32×32, want 28×28") {
+		t.Errorf("32×32 images: %v", err)
+	}
+}

@@ -20,6 +20,7 @@ type escapeRunFlags struct {
 	transverse             cli.FloatList
 	layers, activation     *string
 	mnist                  *string
+	dataFile               *string
 	minimizer              *string
 	first, pool, maxIter   *int
 	gdSteps, checkEvery    *int
@@ -48,6 +49,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.first = fs.Int("first", 1000, "mlp: train on the first N MNIST training images")
 	f.mnist = fs.String("mnist", "", mnistUsage)
 	f.pool = fs.Int("pool", 4, "mlp: average-pool the images pool×pool (1, 2 or 4)")
+	f.dataFile = fs.String("data", "", "mlp: instead of MNIST, the arrays x (N×d features) and y (N labels) of this safetensors or .npz `file` (--first selects its first rows; all by default)")
 	f.initSeed = fs.Uint64("init-seed", 1, "mlp: seed of the initialisation")
 	f.start = fs.String("start", "", "mlp: a checkpoint `file` the minimiser starts from instead of the seeded initialisation (sgn minimum's minimum.safetensors: the runs start at that true minimum)")
 	f.weightDecay = fs.Float64("weight-decay", 1e-3, "mlp: λ of the landscape L = cross-entropy + (λ/2)‖θ‖² (0: none; a network that fits every image then has no minimum)")
@@ -78,7 +80,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.out = fs.String("out", "", "output `folder` (required; created if missing)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
 	f.lim = limitFlags(fs, "buffers (mlp: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)")
-	f.networkOnly = []string{"layers", "activation", "first", "mnist", "pool", "init-seed", "start", "weight-decay", "minimizer", "grad-tol", "max-iterations", "gd-eta", "gd-max-steps", "check-every"}
+	f.networkOnly = []string{"layers", "activation", "first", "mnist", "pool", "data", "init-seed", "start", "weight-decay", "minimizer", "grad-tol", "max-iterations", "gd-eta", "gd-max-steps", "check-every"}
 	f.analyticOnly = []string{"barrier", "dim", "transverse", "col-ratio"}
 }
 
@@ -87,7 +89,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 // the flags, for fieldFlagError.
 var escapeRunFields = map[string]string{
 	"barrier": "barrier", "dim": "dim", "transverse": "transverse", "col_ratio": "col-ratio",
-	"radius": "radius", "delta": "delta", "criterion": "criterion", "layers": "layers", "pool": "pool", "first": "first",
+	"radius": "radius", "delta": "delta", "criterion": "criterion", "layers": "layers", "pool": "pool", "first": "first", "data": "data",
 	"weight_decay": "weight-decay", "start": "start", "minimizer": "minimizer", "grad_tol": "grad-tol", "max_iterations": "max-iterations",
 	"gd_eta": "gd-eta", "gd_max_steps": "gd-max-steps", "check_every": "check-every", "batch_size": "batch-size",
 	"eta": "eta", "sharpness": "sharpness", "runs": "runs", "max_steps": "max-steps", "temperature": "temperature",
@@ -208,6 +210,18 @@ func (f *escapeRunFlags) networkConfig(cfg kramers.Config) (kramers.Config, erro
 	}
 	net := network.Spec{Layers: ls, Activation: act, InitSeed: *f.initSeed, Start: *f.start, Pool: *f.pool, First: *f.first,
 		WeightDecay: *f.weightDecay, Minimizer: *f.minimizer, GradTol: *f.gradTol, CheckEvery: *f.checkEvery}
+	if *f.dataFile != "" {
+		switch {
+		case f.set["pool"]:
+			return cfg, usagef("--pool and --data: a data file holds its features as they are (leave --pool out)")
+		case f.set["mnist"]:
+			return cfg, usagef("--mnist and --data: give one source of samples")
+		}
+		net.Data, net.Pool = *f.dataFile, 0
+		if !f.set["first"] {
+			net.First = 0 // every row of the file
+		}
+	}
 	if *f.minimizer == network.MinimizerGD {
 		net.GDEta, net.GDMaxSteps = *f.gdEta, *f.gdSteps
 		if f.set["max-iterations"] {

@@ -14,6 +14,7 @@ import (
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/escape/network"
+	"github.com/sgn-project/sgn/internal/sweep"
 )
 
 // runSgn runs the command line and returns its exit status and output
@@ -496,5 +497,42 @@ func TestEscapeRunMatchNoise(t *testing.T) {
 		if code, _, stderr := run(args...); code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, %q; want %q", c.args, code, stderr, c.want)
 		}
+	}
+}
+
+// TestEscapeRunDataFile: escape run on an MNIST selection exported by
+// data export and read through --data writes the same runs as on MNIST
+// with --first, and its minimum.json records the file and its SHA-256.
+func TestEscapeRunDataFile(t *testing.T) {
+	mnist := mnistOrSkip(t)
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "x.safetensors")
+	if code, _, errs := run("data", "export", "--mnist", mnist, "--pool", "4", "--first", "50", "--out", file, "--quiet"); code != 0 {
+		t.Fatal(errs)
+	}
+	args := []string{"escape", "run", "--landscape", "mlp", "--layers", "49,3,10", "--minimizer", "gd", "--gd-max-steps", "30",
+		"--dynamics", "sgd", "--batch-size", "5", "--eta", "0.1", "--delta", "0.05", "--runs", "3", "--max-steps", "40", "--workers", "1", "--quiet"}
+	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
+	if code, _, errs := run(append(args, "--mnist", mnist, "--first", "50", "--out", a)...); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := run(append(args, "--data", file, "--out", b)...); code != 0 {
+		t.Fatal(errs)
+	}
+	ra, _ := os.ReadFile(filepath.Join(a, sweep.RunsFile))
+	rb, _ := os.ReadFile(filepath.Join(b, sweep.RunsFile))
+	if len(ra) == 0 || !bytes.Equal(ra, rb) {
+		t.Errorf("runs on --data differ from the runs on MNIST:\n%s\n%s", rb, ra)
+	}
+	var m struct{ Data data.Selection }
+	readJSON(t, filepath.Join(b, network.MinimumFile), &m)
+	if m.Data.File != file || m.Data.FileSHA256 != sha256Hex(t, file) || m.Data.N != 50 {
+		t.Errorf("minimum.json data %+v", m.Data)
+	}
+	if code, _, errs := run(append(args, "--data", file, "--pool", "4", "--out", filepath.Join(tmp, "c"))...); code != 2 || !strings.Contains(errs, "--pool and --data") {
+		t.Errorf("--pool with --data: exit %d, %q", code, errs)
+	}
+	if code, _, errs := run(append(args[:4:4], "--layers", "50,3,10", "--dynamics", "sgd", "--delta", "0.05", "--runs", "1", "--max-steps", "5", "--quiet", "--data", file, "--out", filepath.Join(tmp, "d"))...); code != 1 || !strings.Contains(errs, file) || !strings.Contains(errs, "50 inputs") {
+		t.Errorf("a network that does not fit the file: exit %d, %q", code, errs)
 	}
 }

@@ -91,7 +91,7 @@ func measureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 		return nil, err
 	}
 	spec := mn.Spec
-	set, err := data.Load(data.Options{Dir: mnist, Split: "train", Pool: spec.Pool, First: spec.First})
+	set, err := spec.Load(mnist)
 	if err != nil {
 		return nil, err
 	}

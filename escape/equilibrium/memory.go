@@ -109,7 +109,11 @@ func EscapeMemoryNeed(cfg kramers.Config, topK, workers int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	eig, K, err := eigenBytes(spec.Layers, spec.Activation, spec.First, topK, 0, workers)
+	rows, err := spec.Rows()
+	if err != nil {
+		return 0, err
+	}
+	eig, K, err := eigenBytes(spec.Layers, spec.Activation, rows, topK, 0, workers)
 	if err != nil {
 		return 0, err
 	}

@@ -36,7 +36,10 @@ func MemoryNeed(spec Spec, dyns []escape.Dynamics, workers int) (float64, error)
 		return 0, fmt.Errorf("network layers %v: %w", spec.Layers, err)
 	}
 	workers = max(workers, 1)
-	n := spec.First
+	n, err := spec.Rows()
+	if err != nil {
+		return 0, err
+	}
 	h, err := model.HessianBytes(spec.Layers, spec.Activation, n, workers)
 	if err != nil {
 		return 0, err

@@ -108,9 +108,9 @@ func PrepareMinimum(spec Spec, mnist, cacheDir string, workers int) (*Minimum, e
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	set, err := data.Load(data.Options{Dir: mnist, Split: "train", Pool: spec.Pool, First: spec.First})
+	set, err := spec.Load(mnist)
 	if err != nil {
-		return nil, fmt.Errorf("network data: %w", err)
+		return nil, err
 	}
 	workers = max(workers, 1)
 	if cacheDir != "" {
@@ -119,11 +119,11 @@ func PrepareMinimum(spec Spec, mnist, cacheDir string, workers int) (*Minimum, e
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			return nil, err
 		case err != nil, !reflect.DeepEqual(m.Spec, spec), len(m.Theta) != model.NewLayout(spec.Layers).P:
-		case m.Data.MNIST != set.Selected().MNIST:
+		case m.Data.MNIST != set.Selected().MNIST || m.Data.FileSHA256 != set.Selected().FileSHA256:
 			// The same network on other images: the folder's results
 			// belong to that minimum, not to one found now.
-			return nil, fmt.Errorf("%w: %s holds the minimum of this network on MNIST files of SHA-256 %s, not on these (%s); give the same --mnist, or choose another folder",
-				ErrOtherImages, filepath.Join(cacheDir, MinimumFile), m.Data.MNIST, set.Selected().MNIST)
+			return nil, fmt.Errorf("%w: %s holds the minimum of this network on data of SHA-256 %s, not on these (%s); give the same --mnist or data file, or choose another folder",
+				ErrOtherImages, filepath.Join(cacheDir, MinimumFile), m.Data.MNIST+m.Data.FileSHA256, set.Selected().MNIST+set.Selected().FileSHA256)
 		default:
 			m.x, m.y = set.X, set.Y
 			m.prepareSeconds = time.Since(start).Seconds()

@@ -33,6 +33,7 @@ const (
 //	  "init_seed": 1,           // seed of the initialisation [0]
 //	  "start": "out/equilibrium/minimum.safetensors", // or start from a checkpoint [""]
 //	  "pool": 4, "first": 500,  // MNIST train, first N images, pooled
+//	  "data": "train.npz",      // or the rows of a data file (x, y) instead of MNIST [""]
 //	  "weight_decay": 1e-3,     // λ of the L2 penalty (λ/2)‖θ‖² in L [0]
 //	  "minimizer": "lbfgs",     // L-BFGS then Newton–CG ["lbfgs"], or "gd"
 //	  "grad_tol": 1e-6,         // target ‖∇L‖ [1e-6; gd 1e-4]
@@ -53,6 +54,12 @@ type Spec struct {
 	Start string `json:"start,omitempty"`
 	Pool  int    `json:"pool"`
 	First int    `json:"first"`
+	// Data, when not empty, is a data file (the arrays x and y in
+	// safetensors or .npz, data.Options.File) whose rows replace MNIST's:
+	// Pool is then 0 and First selects its first rows (0: all); the
+	// input width and classes are checked against the layers once it is
+	// read.
+	Data string `json:"data,omitempty"`
 	// WeightDecay is λ ≥ 0 of the landscape L(θ) = CE(θ) + (λ/2)‖θ‖², CE
 	// the mean cross-entropy. Without it a network that fits its data
 	// perfectly has no minimum: CE → 0 only as ‖θ‖ → ∞.
@@ -79,10 +86,10 @@ func (s *Spec) normalize() {
 	if s.Activation == "" {
 		s.Activation = model.Tanh
 	}
-	if s.Pool == 0 {
+	if s.Pool == 0 && s.Data == "" {
 		s.Pool = 4
 	}
-	if s.First == 0 {
+	if s.First == 0 && s.Data == "" {
 		s.First = 500
 	}
 	if s.Minimizer == "" {
@@ -118,8 +125,21 @@ func (s *Spec) Validate() error {
 	if err := (model.Config{Layers: s.Layers, Activation: s.Activation}).Validate(); err != nil {
 		return fmt.Errorf("network %w", err)
 	}
-	if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
+	if s.Data != "" {
+		if s.Pool != 0 {
+			return escape.FieldErrorf("network", "pool", "%d: a data file holds its features as they are (want 0 with data)", s.Pool)
+		}
+		if s.First < 0 {
+			return escape.FieldErrorf("network", "first", "%d: want 0 (all rows) or more", s.First)
+		}
+	} else if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
 		return escape.FieldErrorf("network", "pool", "%d: want 1, 2 or 4", s.Pool)
+	}
+	if !(s.WeightDecay >= 0) || math.IsInf(s.WeightDecay, 0) {
+		return escape.FieldErrorf("network", "weight_decay", "%v: want a non-negative number", s.WeightDecay)
+	}
+	if s.Data != "" {
+		return s.validateMinimizer()
 	}
 	if side := 28 / s.Pool; s.Layers[0] != side*side {
 		return escape.FieldErrorf("network", "layers", "%v: the input width must be (28/p)² = %d for pooling p = %d", s.Layers, side*side, s.Pool)
@@ -127,12 +147,14 @@ func (s *Spec) Validate() error {
 	if c := s.Layers[len(s.Layers)-1]; c != 10 {
 		return escape.FieldErrorf("network", "layers", "%v: the output width must be 10 (MNIST classes), not %d", s.Layers, c)
 	}
-	if !(s.WeightDecay >= 0) || math.IsInf(s.WeightDecay, 0) {
-		return escape.FieldErrorf("network", "weight_decay", "%v: want a non-negative number", s.WeightDecay)
-	}
 	if s.First < 1 || s.First > data.TrainSize {
 		return escape.FieldErrorf("network", "first", "%d: want 1..%d training images", s.First, data.TrainSize)
 	}
+	return s.validateMinimizer()
+}
+
+// validateMinimizer checks the minimizer's settings of a normalized spec.
+func (s *Spec) validateMinimizer() error {
 	switch s.Minimizer {
 	case MinimizerLBFGS:
 		if s.GDEta != 0 || s.GDMaxSteps != 0 {
@@ -168,4 +190,35 @@ func (s *Spec) Validate() error {
 func (s Spec) Normalized() Spec {
 	s.normalize()
 	return s
+}
+
+// Load loads the rows of a normalized spec: the first First training
+// images of MNIST from the folder mnist (empty: data.Load's lookup),
+// pooled, or the rows of its data file, and checks that they fit its
+// layers (data.CheckFits).
+func (s Spec) Load(mnist string) (*data.Set, error) {
+	set, err := data.Load(data.Options{Dir: mnist, Split: "train", Pool: s.Pool, First: s.First, File: s.Data})
+	if err != nil {
+		return nil, fmt.Errorf("network data: %w", err)
+	}
+	if err := data.CheckFits(set, s.Layers); err != nil {
+		return nil, fmt.Errorf("network layers: %w", err)
+	}
+	return set, nil
+}
+
+// Rows returns the number of samples of a normalized spec: First, or for
+// a data file the rows it selects, from the file's headers.
+func (s Spec) Rows() (int, error) {
+	if s.Data == "" {
+		return s.First, nil
+	}
+	info, err := data.InspectFile(s.Data)
+	if err != nil {
+		return 0, fmt.Errorf("network data: %w", err)
+	}
+	if s.First > 0 {
+		return min(s.First, info.N), nil
+	}
+	return info.N, nil
 }
