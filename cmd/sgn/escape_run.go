@@ -213,9 +213,9 @@ func (f *escapeRunFlags) networkConfig(cfg kramers.Config) (kramers.Config, erro
 	if *f.dataFile != "" {
 		switch {
 		case f.set["pool"]:
-			return cfg, usagef("--pool and --data: a data file holds its features as they are (leave --pool out)")
+			return cfg, cli.Usagef("--pool and --data: a data file holds its features as they are (leave --pool out)")
 		case f.set["mnist"]:
-			return cfg, usagef("--mnist and --data: give one source of samples")
+			return cfg, cli.Usagef("--mnist and --data: give one source of samples")
 		}
 		net.Data, net.Pool = *f.dataFile, 0
 		if !f.set["first"] {
