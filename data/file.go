@@ -259,30 +259,7 @@ func loadFile(o Options) (*Set, error) {
 	if s.Digest, err = fileDigest(o.File); err != nil {
 		return nil, err
 	}
-	labels := make([]int, info.N)
-	classes := 0
-	err = info.read(info.y, info.N, func(i int, b []byte) error {
-		a := &info.y
-		var v int64
-		if a.float {
-			f := a.value(b)
-			if f != math.Trunc(f) || math.IsInf(f, 0) || math.Abs(f) > 1<<53 {
-				return fmt.Errorf("data file %s: y[%d] = %v is not a whole number: want integer class labels 0, 1, …", o.File, i, f)
-			}
-			v = int64(f)
-		} else {
-			v = a.ival(b)
-		}
-		if v < 0 {
-			return fmt.Errorf("data file %s: y[%d] = %d is negative: want class labels 0, 1, …", o.File, i, v)
-		}
-		if v >= 1<<31 {
-			return fmt.Errorf("data file %s: y[%d] = %d is too large for a class label", o.File, i, v)
-		}
-		labels[i] = int(v)
-		classes = max(classes, int(v)+1)
-		return nil
-	})
+	labels, classes, err := info.labels()
 	if err != nil {
 		return nil, err
 	}
@@ -392,4 +369,43 @@ func CheckFits(s *Set, layers []int) error {
 		return fmt.Errorf("%s has %d classes (labels 0..%d), but the model %v has %d outputs", src, s.Classes, s.Classes-1, layers, out)
 	}
 	return nil
+}
+
+// labels reads and checks every label of the file (whole numbers, not
+// negative) and returns them with the number of classes, one more than
+// the largest.
+func (info *FileInfo) labels() ([]int, int, error) {
+	labels := make([]int, info.N)
+	classes := 0
+	err := info.read(info.y, info.N, func(i int, b []byte) error {
+		a := &info.y
+		var v int64
+		if a.float {
+			f := a.value(b)
+			if f != math.Trunc(f) || math.IsInf(f, 0) || math.Abs(f) > 1<<53 {
+				return fmt.Errorf("data file %s: y[%d] = %v is not a whole number: want integer class labels 0, 1, …", info.Path, i, f)
+			}
+			v = int64(f)
+		} else {
+			v = a.ival(b)
+		}
+		if v < 0 {
+			return fmt.Errorf("data file %s: y[%d] = %d is negative: want class labels 0, 1, …", info.Path, i, v)
+		}
+		if v >= 1<<31 {
+			return fmt.Errorf("data file %s: y[%d] = %d is too large for a class label", info.Path, i, v)
+		}
+		labels[i] = int(v)
+		classes = max(classes, int(v)+1)
+		return nil
+	})
+	return labels, classes, err
+}
+
+// Classes reads the labels of the data file (only y) and returns the
+// number of classes: one more than the largest label. A label that is
+// negative or not a whole number is an error naming the file.
+func (info *FileInfo) Classes() (int, error) {
+	_, c, err := info.labels()
+	return c, err
 }

@@ -289,3 +289,21 @@ func TestDataFileAnalyses(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainDataDefaultLayers: sgn train --data without --layers trains the
+// preset's hidden layers with the file's features as inputs and one output
+// per class.
+func TestTrainDataDefaultLayers(t *testing.T) {
+	npz := filepath.Join("..", "..", "data", "testdata", "datafile", "compressed.npz")
+	out := filepath.Join(t.TempDir(), "m")
+	if code, _, errs := run("train", "--data", npz, "--epochs", "1", "--batch-size", "2", "--out", out, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	m, _, err := model.LoadCheckpoint(filepath.Join(out, train.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{3, 16, 16, 4}; !slices.Equal(m.Layers, want) {
+		t.Errorf("layers %v, want %v (the figure preset's hidden layers on 3 features and 4 classes)", m.Layers, want)
+	}
+}

@@ -243,12 +243,16 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 	}
 	s.Data, s.Test, s.Pool = *f.dataFile, *f.testFile, 0
 	if !set["layers"] {
-		// The preset's network on the file's features.
+		// The preset's hidden layers on the file's features and classes.
 		info, err := data.InspectFile(s.Data)
 		if err != nil {
 			return mc, s, err
 		}
-		mc.Layers[0] = info.D
+		classes, err := info.Classes()
+		if err != nil {
+			return mc, s, err
+		}
+		mc.Layers[0], mc.Layers[len(mc.Layers)-1] = info.D, classes
 	}
 	return mc, s, nil
 }
