@@ -129,7 +129,7 @@ func runEquilibrium(a *app, args []string) error {
 	}
 	s := f.s.Normalized()
 	if !f.quiet {
-		fmt.Fprintf(a.stderr, "sgn equilibrium: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
+		fmt.Fprintf(a.stderr, "sgn equilibrium: loading %s\n", loadingWhat(o))
 	}
 	ds, err := loadSelection(o, m, f.ckpt)
 	if err != nil {

@@ -64,7 +64,7 @@ func runMinimum(a *app, args []string) error {
 		return err
 	}
 	if !*quiet {
-		fmt.Fprintf(a.stderr, "sgn minimum: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
+		fmt.Fprintf(a.stderr, "sgn minimum: loading %s\n", loadingWhat(o))
 	}
 	ds, err := loadSelection(o, m, *ckpt)
 	if err != nil {

@@ -66,3 +66,12 @@ func loadSelection(o data.Options, m *model.MLP, ckpt string) (*data.Set, error)
 	}
 	return s, nil
 }
+
+// loadingWhat names the samples o selects for the "loading" line on
+// stderr: the data file, or the MNIST split and its pooling.
+func loadingWhat(o data.Options) string {
+	if o.File != "" {
+		return o.File
+	}
+	return fmt.Sprintf("MNIST %s (pool %d)", o.Split, o.Pool)
+}
