@@ -42,7 +42,7 @@ const (
 	produceMin     = "make minimum && bin/sgn covariance --checkpoint out/equilibrium/minimum.safetensors --first 2000 --batch-size 64 --out out/cvh-minimum"
 	produceTrain   = "make figure"
 	reachMinimum   = "measure at the true minimum: sgn minimum, then sgn covariance --checkpoint minimum.safetensors over the same images (make paper does both)"
-	reachLabels    = "a minimum that does not interpolate its images, where the labels are as noisy as the model predicts: more images per parameter (--first in sgn minimum and sgn covariance) or a larger weight decay in sgn minimum. At an interpolating minimum of cross-entropy the per-sample gradients of the true labels scale like the residual ε, their second moment F_emp like ε², while F and H scale like ε, so cᵢB/fᵢ → 0"
+	reachLabels    = "a minimum that does not interpolate its images, where the labels are as noisy as the model predicts: more images per parameter (--first in sgn minimum and sgn covariance); a larger weight decay in sgn minimum also raises cᵢB/fᵢ but moves θ₀ away from a minimum of the cross-entropy, so that fᵢ/λᵢ (F ≈ H) falls. At an interpolating minimum of cross-entropy the per-sample gradients of the true labels scale like the residual ε, their second moment F_emp like ε², while F and H scale like ε, so cᵢB/fᵢ → 0"
 	reachFisher    = "measure fᵢ = uᵢᵀFuᵢ: rerun sgn covariance (this file has no Fisher links)"
 	bootstrapRule  = "95% intervals of medians and r by a percentile bootstrap over the compared eigendirections (2,000 resamples, seed derived from the Lanczos seed and B), of the slope by least squares (Student's t)"
 )
