@@ -109,32 +109,7 @@ func (e Experiment) Figure(out string, opt sweep.FigureOptions) (sweep.Report, e
 		cfg.TrainFirst, cfg.TestFirst, cfg.Epochs = 2000, 1000, 20
 		dir += "-quick"
 	}
-	so := sweep.Options{Workers: opt.Workers, Version: opt.Version}
-	if opt.Progress != nil {
-		so.Progress = func(done, total int) { opt.Progress(filepath.Base(dir), done, total) }
-	}
-	sw, err := e.Sweep(dir, cfg, so)
-	if err != nil {
-		return nil, err
-	}
-	fit, err := e.Fit(dir, out, opt.Version)
-	if err != nil {
-		return nil, err
-	}
-	return texts{sw, fit.Report}, nil
-}
-
-// texts writes several summaries one after the other.
-type texts []sweep.Report
-
-// WriteText writes each summary.
-func (t texts) WriteText(w io.Writer) error {
-	for _, r := range t {
-		if err := r.WriteText(w); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sweep.SweepAndFit[Config](e, dir, out, cfg, opt)
 }
 
 // sweepText is the summary of a sweep.

@@ -180,3 +180,36 @@ func DecodeConfig(r io.Reader, name, what string, c any) error {
 	}
 	return nil
 }
+
+// SweepAndFit is the figure of an experiment whose figure is one sweep:
+// it runs the sweep cfg into dir with e (opt's workers and version, the
+// progress labelled by dir's name; an earlier run there resumes) and fits
+// it into out. The report is the two summaries, one after the other.
+func SweepAndFit[C any](e Experiment[C], dir, out string, cfg C, opt FigureOptions) (Report, error) {
+	so := Options{Workers: opt.Workers, Version: opt.Version}
+	if opt.Progress != nil {
+		so.Progress = func(done, total int) { opt.Progress(filepath.Base(dir), done, total) }
+	}
+	sw, err := e.Sweep(dir, cfg, so)
+	if err != nil {
+		return nil, err
+	}
+	fit, err := e.Fit(dir, out, opt.Version)
+	if err != nil {
+		return nil, err
+	}
+	return Reports{sw, fit.Report}, nil
+}
+
+// Reports is several summaries, written one after the other.
+type Reports []Report
+
+// WriteText writes each summary in turn.
+func (rs Reports) WriteText(w io.Writer) error {
+	for _, r := range rs {
+		if err := r.WriteText(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
