@@ -3,7 +3,6 @@ package equilibrium
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 
 	"gonum.org/v1/gonum/stat"
@@ -289,7 +288,7 @@ func (r *Report) analyse(b *basis, cs *noise, ch [2]*chain, D float64) error {
 	}
 	sm := &r.Summary
 	sm.DirectionsUsed = len(ratioM)
-	sm.MedianRatioSGDMeasuredC, sm.MedianRatioSGDHOverB, sm.MedianRatioSGLD = median(ratioM), median(ratioH), median(ratioL)
+	sm.MedianRatioSGDMeasuredC, sm.MedianRatioSGDHOverB, sm.MedianRatioSGLD = Number(stats.Median(ratioM)), Number(stats.Median(ratioH)), Number(stats.Median(ratioL))
 	sm.LogLogSlopeSGD, sm.LogLogSlopeSGLD, sm.LogLogSlopePredSGDMeasuredC = slope(lx, lyS), slope(lx, lyL), slope(lx, lyP)
 	sm.RatioSGDQuasiStatic, sm.RatioSGDLyapunov, sm.RatioSGLDQuasiStatic = ratioOf(qsSGD), ratioOf(lyap), ratioOf(qsSGLD)
 	sm.MaxRelaxationSteps = Number(maxRelax)
@@ -497,20 +496,6 @@ func meanDrift(x []float64) (mean, drift float64) {
 		drift = b/float64(len(x)-h) - a/float64(h)
 	}
 	return mean, drift
-}
-
-// median returns the median of x (NaN when empty).
-func median(x []float64) Number {
-	if len(x) == 0 {
-		return Number(math.NaN())
-	}
-	y := append([]float64(nil), x...)
-	sort.Float64s(y)
-	n := len(y)
-	if n%2 == 1 {
-		return Number(y[n/2])
-	}
-	return Number((y[n/2-1] + y[n/2]) / 2)
 }
 
 // slope returns the least-squares slope of y on x (NaN with fewer than two

@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // linearFit returns the least-squares line a + b·j of x against its index
@@ -87,13 +89,9 @@ func medianCI(x []float64, conf float64) (med, lo, hi float64) {
 	if n == 0 {
 		return math.NaN(), math.NaN(), math.NaN()
 	}
+	med = stats.Median(x)
 	s := append([]float64(nil), x...)
 	sort.Float64s(s)
-	if n%2 == 1 {
-		med = s[n/2]
-	} else {
-		med = (s[n/2-1] + s[n/2]) / 2
-	}
 	bin := distuv.Binomial{N: float64(n), P: 0.5}
 	// Largest l (1-based) with P(K ≤ l−1) ≤ (1−conf)/2.
 	l := 0
