@@ -110,7 +110,7 @@ func Claims(dir string) ([]report.Claim, error) {
 		return nil, err
 	default:
 		src := report.Source{Path: filepath.Join(dir, FigureFile), Version: fig.Version, WallSeconds: fig.WallSeconds}
-		figure := svgBeside(dir, "escape-figure")
+		figure := report.FigureBeside(dir, "escape-figure.svg")
 		out = append(out,
 			networkClaim(fig, src, figure, ClaimNetwork, report.SharpnessEscape, statementNetwork, "inv-sharpness"),
 			networkClaim(fig, src, figure, ClaimNetworkBatchEta, report.BatchOverEta, statementNetworkBatchEta, "batch-size", "inv-eta"),
@@ -119,15 +119,6 @@ func Claims(dir string) ([]report.Claim, error) {
 			theorem2Claim(fig, src, figure, "twowell-", ClaimTwoWellBatchEta, report.BatchOverEta, statementTwoWellBatchEta, "batch-size", "inv-eta"))
 	}
 	return out, nil
-}
-
-// svgBeside returns dir/stem.svg if it exists, else "".
-func svgBeside(dir, stem string) string {
-	p := filepath.Join(dir, stem+".svg")
-	if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-		return p
-	}
-	return ""
 }
 
 // interval converts a slope interval, Point(v) when there is none.
@@ -157,7 +148,7 @@ func fixedText(fixed map[string]float64) string {
 func sgldClaim(dir string, fit *FitReport) (report.Claim, bool, error) {
 	c := report.Claim{ID: ClaimSGLD, Conclusion: report.SharpnessEscape, Statement: statementSGLD,
 		Sources: []report.Source{{Path: filepath.Join(dir, FitFile), Version: fit.Version}},
-		Figure:  svgBeside(dir, "fit-sgld-vs-inv-temperature")}
+		Figure:  report.FigureBeside(dir, "fit-sgld-vs-inv-temperature.svg")}
 	c.Rule = "not-testable unless the escapes are Kramers' (median escape-time CV in [0.8, 1.25], ≥ 90% escaped, ΔL/D ≥ 3) and the step has converged (the exact chain's rate moves < 10% when η halves); then agrees when every fitted slope of −log γ against 1/D has a 95% interval containing Theorem 1's slope ΔL and the measured rates lie within a factor 1.25 of Kramers' rate; disagrees when a slope interval excludes ΔL or every rate lies outside that factor"
 	found := false
 	for _, r := range fit.Relations {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/sgn-project/sgn/internal/report"
@@ -35,9 +34,7 @@ func Claims(dir string) ([]report.Claim, error) {
 	}
 	c := report.Claim{ID: ClaimNetworks, Conclusion: report.FlatMinima, Statement: statementNetworks,
 		Sources: []report.Source{{Path: filepath.Join(dir, ResultFile), Version: a.Version, Seeds: map[string]uint64{"seed": a.Config.Seed}}}}
-	if p := filepath.Join(dir, SharpnessFigure+".svg"); fileExists(p) {
-		c.Figure = p
-	}
+	c.Figure = report.FigureBeside(dir, SharpnessFigure+".svg")
 	c.Rule = "agrees when the slope of log λmax against log(η/B) has a 95% interval below 0; disagrees when it lies above 0; inconclusive when it contains 0"
 	for _, f := range a.Fits {
 		if f.SlopeCI == nil {
@@ -62,9 +59,4 @@ func Claims(dir string) ([]report.Claim, error) {
 		c.Finding = fmt.Sprintf("Training runs over (B, η) from one initialisation: %s %.4g %v.", e.Name, e.Value, e.Interval)
 	}
 	return []report.Claim{c}, nil
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // ReadObject decodes the JSON file at path into v, which the experiment
@@ -41,4 +42,14 @@ func ReadTyped[T any](path string, ok func(*T) bool, what string) (*T, error) {
 		return nil, fmt.Errorf("%s is not %s", path, what)
 	}
 	return &v, nil
+}
+
+// FigureBeside returns dir/name when it is a regular file (the figure a
+// claim shows, beside the file it judges), else "".
+func FigureBeside(dir, name string) string {
+	p := filepath.Join(dir, name)
+	if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+		return p
+	}
+	return ""
 }

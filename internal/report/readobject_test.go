@@ -46,3 +46,20 @@ func TestReadObject(t *testing.T) {
 		t.Errorf("ReadTyped of a missing file: %v", err)
 	}
 }
+
+// TestFigureBeside: a regular file beside is its path; a missing name or a
+// folder of that name is "".
+func TestFigureBeside(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "fig.svg"), []byte("<svg/>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "folder.svg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"fig.svg": filepath.Join(dir, "fig.svg"), "none.svg": "", "folder.svg": ""} {
+		if got := FigureBeside(dir, name); got != want {
+			t.Errorf("FigureBeside(%s) = %q, want %q", name, got, want)
+		}
+	}
+}
