@@ -80,8 +80,8 @@ type LogLogFit struct {
 // slope says little.
 const MinFitDecades = 1.0
 
-// FitLogLog fits log₁₀ y on log₁₀ x by ordinary least squares and returns
-// the line and Pearson's r of the logs. It needs at least MinFitPoints
+// FitLogLog fits log₁₀ y on log₁₀ x by ordinary least squares
+// (stats.FitLine) and returns the line and Pearson's r of the logs. It needs at least MinFitPoints
 // points, all positive and finite, and x not all equal.
 func FitLogLog(x, y []float64) (LogLogFit, error) {
 	if len(x) != len(y) {
@@ -100,7 +100,11 @@ func FitLogLog(x, y []float64) (LogLogFit, error) {
 	if slices.Min(lx) == slices.Max(lx) {
 		return LogLogFit{}, errors.New("covariance: all x are equal: the log–log slope is undefined")
 	}
-	a, b := stat.LinearRegression(lx, ly, nil, false)
+	line, err := stats.FitLine(lx, ly)
+	if err != nil {
+		return LogLogFit{}, fmt.Errorf("covariance: %w", err)
+	}
+	a, b := line.Intercept, line.Slope
 	r := stat.Correlation(lx, ly, nil)
 	if slices.Min(ly) == slices.Max(ly) {
 		r = 0

@@ -5,8 +5,6 @@ import (
 	"math"
 	"strconv"
 
-	"gonum.org/v1/gonum/stat"
-
 	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/internal/stats"
 )
@@ -501,9 +499,9 @@ func meanDrift(x []float64) (mean, drift float64) {
 // slope returns the least-squares slope of y on x (NaN with fewer than two
 // distinct x).
 func slope(x, y []float64) Number {
-	if len(x) < 2 {
+	f, err := stats.FitLine(x, y)
+	if err != nil {
 		return Number(math.NaN())
 	}
-	_, b := stat.LinearRegression(x, y, nil, false)
-	return Number(b)
+	return Number(f.Slope)
 }

@@ -10,29 +10,23 @@ import (
 )
 
 // linearFit returns the least-squares line a + b·j of x against its index
-// j = 0 … n−1.
+// j = 0 … n−1 (stats.FitLine).
 func linearFit(x []float64) (a, b float64) {
-	n := float64(len(x))
 	if len(x) < 2 {
 		if len(x) == 1 {
 			return x[0], 0
 		}
 		return 0, 0
 	}
-	jm := (n - 1) / 2
-	var xm float64
-	for _, v := range x {
-		xm += v
+	j := make([]float64, len(x))
+	for i := range j {
+		j[i] = float64(i)
 	}
-	xm /= n
-	var sxy, sxx float64
-	for j, v := range x {
-		d := float64(j) - jm
-		sxy += d * (v - xm)
-		sxx += d * d
+	f, err := stats.FitLine(j, x)
+	if err != nil { // not reached: two or more distinct indices
+		return math.NaN(), math.NaN()
 	}
-	b = sxy / sxx
-	return xm - b*jm, b
+	return f.Intercept, f.Slope
 }
 
 // detrend returns x minus its least-squares line in the sample index: the
