@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/report"
@@ -16,23 +17,18 @@ import (
 // training images (pool 4) at θ, against a random model of seed
 // 17911839290282890590 (above 2⁵³: a seed that float64 would change), and
 // writes covariance.json into a new folder, as sgn covariance does.
-func realReport(t *testing.T, m *model.MLP, b model.Batch, sel data.Selection, decay float64, source string) string {
+func realReport(t *testing.T, m *model.MLP, set *data.Set, decay float64, source string) string {
 	t.Helper()
-	const rndSeed = 17911839290282890590
-	o := Options{BatchSizes: []int{16}, Mode: ModeFull, WeightDecay: decay, Workers: 2}
-	pair, err := AnalyzePair(m, b, rndSeed, o, nil)
-	if err != nil {
+	dir := t.TempDir()
+	ckpt := filepath.Join(t.TempDir(), source)
+	meta := model.CheckpointMeta{Pool: 4, Metrics: map[string]float64{"weight_decay": decay}}
+	if err := model.SaveCheckpoint(ckpt, m, meta); err != nil {
 		t.Fatal(err)
 	}
-	r := &Report{Version: "test", Command: []string{"sgn", "covariance"}, Data: sel, BatchSizes: o.BatchSizes,
-		Mode: o.Mode, Seeds: Seeds{RandomModel: rndSeed, Lanczos: 1}, Thresholds: CurrentThresholds(),
-		Verdict: pair.Verdict(), Seconds: map[string]float64{"total": 1.5}}
-	r.Models.Pretrained = &ModelReport{Checkpoint: "pretrained.safetensors", Source: source, Config: m.Config, Pool: 4,
-		Headline: NewHeadline(pair.Pretrained)}
-	r.Models.Random = &ModelReport{Checkpoint: "random.safetensors", Source: "random", Config: pair.RandomModel.Config, Pool: 4,
-		Headline: NewHeadline(pair.Random)}
-	dir := t.TempDir()
-	if err := r.Write(dir); err != nil {
+	_, err := Run(Job{Pretrained: m, Meta: meta, Checkpoint: ckpt, Source: source, Data: set, RandomSeed: 17911839290282890590,
+		Options: Options{BatchSizes: []int{16}, Mode: ModeFull, Window: Window{Min: DefaultLambdaMin, Max: DefaultLambdaMax}, Seed: 1, Workers: 2},
+		OutDir:  dir, Version: "test", Command: []string{"sgn", "covariance"}, Start: time.Now()})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -64,7 +60,7 @@ func TestClaimsOnRealOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dir := realReport(t, m, b, set.Selected(), 0, "init.safetensors")
+	dir := realReport(t, m, set, 0, "init.safetensors")
 	cs, err := Claims(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +70,11 @@ func TestClaimsOnRealOutputs(t *testing.T) {
 		!strings.Contains(c.Reason, "minimum.safetensors") || len(c.Effects) != 1 {
 		t.Errorf("C ≈ H/B at a point that is no minimum: %s, reason %q, regime %+v", c.Verdict, c.Reason, c.Regime)
 	}
-	if s := c.Sources[0]; s.Seeds["random_model"] != 17911839290282890590 || s.Version != "test" || s.WallSeconds != 1.5 {
+	written, err := Read(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Sources[0]; s.Seeds["random_model"] != 17911839290282890590 || s.Version != "test" || s.WallSeconds != written.Seconds["total"] {
 		t.Errorf("source %+v", s)
 	}
 
@@ -87,7 +87,7 @@ func TestClaimsOnRealOutputs(t *testing.T) {
 	}
 	at := *m
 	at.Theta = theta
-	dir = realReport(t, &at, b, set.Selected(), decay, "minimum.safetensors")
+	dir = realReport(t, &at, set, decay, "minimum.safetensors")
 	cs, err = Claims(dir)
 	if err != nil {
 		t.Fatal(err)

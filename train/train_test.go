@@ -261,3 +261,26 @@ func TestSGDStep(t *testing.T) {
 		t.Errorf("SGD with decay and momentum: θ = %v, v = %v, want [0.625 2.25], [1.5 -1]", theta, v)
 	}
 }
+
+// TestSummaryText: the summary of a run names the network, its final
+// losses (or that it has no test set) and the files beside its checkpoint.
+func TestSummaryText(t *testing.T) {
+	s := &Summary{Model: model.Config{Layers: []int{49, 8, 10}, Activation: model.Tanh}, NumParams: 490, Steps: 20,
+		Final: LogLine{Epoch: 2, TrainLoss: 0.5, TrainAccuracy: 0.75, TestLoss: 0.625, TestAccuracy: 0.5}, Checkpoint: filepath.Join("out", "run", CheckpointFile)}
+	var w strings.Builder
+	if err := s.WriteText(&w); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"trained [49 8 10] tanh, P = 490, 20 steps (2 epochs)", "test loss 0.6250, accuracy 50.00%",
+		filepath.Join("out", "run", LogFile), filepath.Join("out", "run", SummaryFile)} {
+		if !strings.Contains(w.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, w.String())
+		}
+	}
+	s.Final.NoTest = true
+	w.Reset()
+	s.WriteText(&w)
+	if !strings.Contains(w.String(), "no test set") || strings.Contains(w.String(), "test loss") {
+		t.Errorf("a run without a test set:\n%s", w.String())
+	}
+}

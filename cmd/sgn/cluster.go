@@ -132,27 +132,13 @@ out/mlp-slurm/submit.sh 2,5        # shards 2 and 5 again, and a new merge`)
 		return err
 	}
 	defer release()
-	if data != nil {
-		cfg := filepath.Join(dir, "config.json")
-		if _, err := cluster.WriteFiles(dir, []cluster.File{{Name: "config.json", Mode: 0o444, Data: data}}); err != nil {
-			return err
-		}
-		s.Config = cfg
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("cannot find this program to freeze it: %w", err)
 	}
-	if s.Binary, err = cluster.Freeze(exe, dir, version); err != nil {
-		return err
-	}
-	files, err := s.Files()
+	paths, err := s.Write(exe, data)
 	if err != nil {
 		return specError(err)
-	}
-	paths, err := cluster.WriteFiles(dir, files)
-	if err != nil {
-		return err
 	}
 	fmt.Fprintf(a.stdout, "sweep %s: %d shards of %s into %s-shard-*, merged into %s\n", s.Name, s.Shards, s.Config, s.Out, s.Out)
 	fmt.Fprintf(a.stdout, "wrote %s; froze this binary as %s\n", strings.Join(paths, ", "), s.Binary)

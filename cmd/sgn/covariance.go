@@ -4,15 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sgn-project/sgn/covariance"
 	"github.com/sgn-project/sgn/data"
-	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train"
@@ -22,16 +19,6 @@ const covarianceExample = `sgn covariance --checkpoint out/figure-model/model.sa
 sgn covariance --out out/cvh                      # trains the figure preset on the spot into out/cvh/pretrained/
 sgn covariance --checkpoint out/figure-model/model.safetensors --batch-size 16,64,256 --out out/cvh-b
 sgn covariance --checkpoint out/mnist-model/model.safetensors --mode matfree --top-k 100 --out out/cvh-mnist`
-
-// Names of the output files of 'sgn covariance' inside --out.
-const (
-	covJSONFile       = covariance.FileName
-	covPointsFile     = "points.csv"
-	covFigureBase     = "cvh"
-	covPretrainedFile = "pretrained.safetensors"
-	covRandomFile     = "random.safetensors"
-	covTrainDir       = "pretrained"
-)
 
 // covFlags are the parsed flags of 'sgn covariance'.
 type covFlags struct {
@@ -50,8 +37,8 @@ type covFlags struct {
 // parseCovarianceFlags parses and checks the flags of 'sgn covariance'.
 func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	fs := a.newFlagSet("covariance", "covariance [--checkpoint FILE] [--first N] [--batch-size B[,B…]] [flags] --out DIR", covarianceExample)
-	ckpt := fs.String("checkpoint", "", "pretrained model `file` (safetensors); without it the figure preset is trained on the spot into OUT/pretrained/")
-	sel := addSelectionFlags(fs, 2000, "C and H")
+	in := inputFlags(fs, "pretrained model `file` (safetensors); without it the figure preset is trained on the spot into OUT/pretrained/", 2000, "C and H", "buffers (per-sample gradients, the Hessian's cached passes, dense H and Σ or the Lanczos basis, for both models)")
+	ckpt, sel, lim := in.ckpt, in.sel, in.lim
 	batches := fs.String("batch-size", "64", "batch size(s) B of C = Σ/B, comma-separated, e.g. 16,64,256")
 	randomSeed := fs.Uint64("init-seed", 2, "initialisation seed of the random model (same architecture)")
 	cli.Deprecate(fs, a.stderr, "covariance", "random-seed", "init-seed")
@@ -66,8 +53,6 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	workers := workersFlag(fs, "the gradient and Hessian passes")
 	out := fs.String("out", "", "output `folder` (covariance.json, points.csv, cvh.png/.svg, pretrained.safetensors, random.safetensors)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	lim := limitFlags(fs, "buffers (per-sample gradients, the Hessian's cached passes, dense H and Σ or the Lanczos basis, for both models)")
-	lim.activationFlag(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
 		return nil, err
 	}
@@ -76,7 +61,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	}
 	f := &covFlags{args: args, ckpt: *ckpt, out: *out, sel: *sel, set: cli.Given(fs), randomSeed: *randomSeed,
 		trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: *quiet, lim: lim}
-	bs, err := parseBatchSizes(*batches)
+	bs, err := cli.ParseSizes(*batches)
 	if err != nil {
 		return nil, cli.Usagef("--batch-size %q: %v", *batches, err)
 	}
@@ -193,7 +178,7 @@ func (a *app) loadCovPretrained(f *covFlags, mnist string, workers int) (*covPre
 		}
 		return &covPretrained{m: m, meta: meta, source: checkpointSource(f.ckpt, meta), file: f.ckpt}, nil
 	}
-	dir := filepath.Join(f.out, covTrainDir)
+	dir := filepath.Join(f.out, covariance.TrainDir)
 	m, meta, summary, err := a.trainFigureModel(mnist, dir, f.trainFirst, f.trainEpochs, workers, f.quiet)
 	if err != nil {
 		return nil, err
@@ -225,18 +210,7 @@ func runCovariance(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	// A run that fails while writing its outputs removes them all (never
-	// the --checkpoint analysed, which may be one of them), so the folder
-	// never mixes two runs; a run that fails before writing leaves an
-	// earlier run's outputs as they were.
-	writing, ok := false, false
-	defer func() {
-		if writing && !ok {
-			a.removeFiles("covariance", f.out, true, covOutputs(f)...)
-		}
-	}()
 	start := time.Now()
-	seconds := map[string]float64{}
 	pre, err := a.loadCovPretrained(f, so.Dir, f.opt.Workers)
 	if err != nil {
 		return err
@@ -247,12 +221,10 @@ func runCovariance(a *app, args []string) error {
 	if err := covCheckMemory(f, pre.m.Config, covSamples(so)); err != nil {
 		return err
 	}
+	seconds := map[string]float64{}
 	if pre.summary != nil {
-		seconds["train"] = round3(pre.summary.WallSeconds)
+		seconds["train"] = math.Round(pre.summary.WallSeconds*1000) / 1000
 	}
-	// A minimum written by sgn minimum records the weight decay of the loss
-	// it minimises: the regime check "at a minimum" uses that loss.
-	f.opt.WeightDecay = pre.meta.Metrics["weight_decay"]
 	// The samples, preprocessed as the checkpoint says.
 	if so, err = selectionFor(so, true, pre.meta); err != nil {
 		return err
@@ -265,9 +237,9 @@ func runCovariance(a *app, args []string) error {
 		return err
 	}
 	prog := cli.NewProgress(a.stderr, a.isTerminal, "analysis", 1000, f.quiet)
-	t0 := time.Now()
-	pair, err := covariance.AnalyzePair(pre.m, model.Batch{X: set.X, Y: set.Y}, f.randomSeed, f.opt,
-		func(frac float64, status string) { prog.Update(int(1000*frac), status) })
+	rep, err := covariance.Run(covariance.Job{Pretrained: pre.m, Meta: pre.meta, Checkpoint: pre.file, Source: pre.source, Training: pre.summary,
+		Data: set, RandomSeed: f.randomSeed, Options: f.opt, OutDir: f.out, Version: version, Command: append([]string{"sgn", "covariance"}, f.args...),
+		Start: start, Seconds: seconds, Progress: func(frac float64, status string) { prog.Update(int(1000*frac), status) }})
 	prog.Done()
 	if errors.Is(err, covariance.ErrEmptyWindow) {
 		return fmt.Errorf("%w (set --lambda-min/--lambda-max)", err)
@@ -275,102 +247,7 @@ func runCovariance(a *app, args []string) error {
 	if err != nil {
 		return covError(err)
 	}
-	seconds["analysis"] = round3(time.Since(t0).Seconds())
-	writing = true
-	rep, err := writeCovFiles(f, pre, set, pair, seconds)
-	if err != nil {
-		return err
-	}
-	seconds["total"] = round3(time.Since(start).Seconds())
-	if err := rep.Write(f.out); err != nil {
-		return err
-	}
-	ok = true
-	printCovSummary(a, f, set, rep, pair)
-	return nil
-}
-
-// covOutputs returns the names of the files sgn covariance writes into
-// --out, less the --checkpoint file if it is one of them.
-func covOutputs(f *covFlags) []string {
-	var names []string
-	for _, n := range []string{covJSONFile, covPointsFile, covFigureBase + ".png", covFigureBase + ".svg", covPretrainedFile, covRandomFile} {
-		if f.ckpt != "" {
-			a, errA := os.Stat(filepath.Join(f.out, n))
-			b, errB := os.Stat(f.ckpt)
-			if errA == nil && errB == nil && os.SameFile(a, b) {
-				continue
-			}
-		}
-		names = append(names, n)
-	}
-	return names
-}
-
-// writeCovFiles writes both checkpoints, the figure and points.csv into
-// --out and returns covariance.json's content (written last, by the caller,
-// with the total time).
-func writeCovFiles(f *covFlags, pre *covPretrained, set *data.Set, pair *covariance.Pair, seconds map[string]float64) (*covariance.Report, error) {
-	preFile, rndFile := filepath.Join(f.out, covPretrainedFile), filepath.Join(f.out, covRandomFile)
-	raw, err := os.ReadFile(pre.file)
-	if err != nil {
-		return nil, fmt.Errorf("cannot copy the pretrained checkpoint: %w", err)
-	}
-	if err := atomicfile.WriteBytes(preFile, raw); err != nil {
-		return nil, err
-	}
-	rnd := pair.RandomModel
-	if err := model.SaveCheckpoint(rndFile, rnd, model.CheckpointMeta{Pool: pre.meta.Pool, Version: version}); err != nil {
-		return nil, err
-	}
-	rep := &covariance.Report{Version: version, Command: append([]string{"sgn", "covariance"}, f.args...), Data: set.Selected(),
-		BatchSizes: f.bs, Window: f.opt.Window, Mode: f.opt.Mode, TopK: f.opt.TopK, HeatmapK: f.opt.HeatmapK,
-		Workers: f.opt.Workers, Training: pre.summary, Seconds: seconds}
-	rep.Seeds = covariance.Seeds{RandomModel: f.randomSeed, Lanczos: f.opt.Seed}
-	rep.Thresholds = covariance.CurrentThresholds()
-	rep.Models.Pretrained = &covariance.ModelReport{Checkpoint: covPretrainedFile, Source: pre.source, Config: pre.m.Config, Pool: pre.meta.Pool,
-		Headline: covariance.NewHeadline(pair.Pretrained)}
-	rep.Models.Random = &covariance.ModelReport{Checkpoint: covRandomFile, Source: fmt.Sprintf("random initialisation (%s, seed %d)", rnd.Init, rnd.Seed),
-		Config: rnd.Config, Pool: pre.meta.Pool, Headline: covariance.NewHeadline(pair.Random)}
-	rep.Verdict = pair.Verdict()
-	figBase := filepath.Join(f.out, covFigureBase)
-	rep.Files = map[string]string{
-		"figure_png": figBase + ".png", "figure_svg": figBase + ".svg", "points": filepath.Join(f.out, covPointsFile),
-		"pretrained": preFile, "random": rndFile,
-	}
-	t1 := time.Now()
-	if err := pair.WriteFigure(figBase); err != nil {
-		return nil, err
-	}
-	if err := pair.WritePoints(filepath.Join(f.out, covPointsFile)); err != nil {
-		return nil, err
-	}
-	seconds["files"] = round3(time.Since(t1).Seconds())
-	return rep, nil
-}
-
-// printCovSummary prints the headline of both models and the verdict.
-func printCovSummary(a *app, f *covFlags, set *data.Set, rep *covariance.Report, pair *covariance.Pair) {
-	w := f.opt.Window
-	fmt.Fprintf(a.stdout, "C(θ) vs H(θ)/B on %s (N = %d), B = %s, eigenvalues in (%g, %g), mode %s, %.1f s\n",
-		set.Selection, set.N, joinInts(f.bs), w.Min, w.Max, pair.Pretrained.Mode, rep.Seconds["total"])
-	for i, r := range []*covariance.ModelReport{rep.Models.Pretrained, rep.Models.Random} {
-		fmt.Fprintf(a.stdout, "%-10s P = %d, loss %.4f: %s\n", []string{covariance.PretrainedName, covariance.RandomName}[i], r.NumParams, r.Loss, r.Verdict)
-		extra := fmt.Sprintf("           offdiag ratio %.3f, tr Σ %.4g", r.OffdiagRatio, r.TraceSigma)
-		if r.RelFrobenius != nil {
-			extra += fmt.Sprintf(", ‖C − H/B‖/‖H/B‖ %.3f", *r.RelFrobenius)
-		}
-		if r.BSimple != nil {
-			extra += fmt.Sprintf(", B_simple %.4g", *r.BSimple)
-		}
-		fmt.Fprintln(a.stdout, extra)
-		for _, wn := range r.Warnings {
-			fmt.Fprintf(a.stdout, "           warning: %s\n", wn)
-		}
-	}
-	fmt.Fprintf(a.stdout, "verdict: %s\n", rep.Verdict)
-	fmt.Fprintf(a.stdout, "figure %s (and .svg)\nnumbers %s, points %s\ncheckpoints %s, %s\n",
-		rep.Files["figure_png"], filepath.Join(f.out, covJSONFile), rep.Files["points"], rep.Files["pretrained"], rep.Files["random"])
+	return rep.WriteText(a.stdout)
 }
 
 // trainFigureModel trains the figure preset into dir (train.Run) and loads
@@ -419,34 +296,3 @@ func (a *app) trainFigureModel(mnist, dir string, first, epochs, workers int, qu
 	}
 	return m, meta, sum, nil
 }
-
-// parseBatchSizes parses "64" or "16,64,256" into distinct positive sizes.
-func parseBatchSizes(s string) ([]int, error) {
-	var out []int
-	seen := map[int]bool{}
-	for _, p := range strings.Split(s, ",") {
-		b, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil {
-			return nil, fmt.Errorf("expected comma-separated positive integers, e.g. 16,64,256")
-		}
-		if b <= 0 {
-			return nil, fmt.Errorf("batch size %d must be positive", b)
-		}
-		if seen[b] {
-			return nil, fmt.Errorf("batch size %d is listed twice", b)
-		}
-		seen[b] = true
-		out = append(out, b)
-	}
-	return out, nil
-}
-
-func joinInts(x []int) string {
-	s := make([]string, len(x))
-	for i, v := range x {
-		s[i] = strconv.Itoa(v)
-	}
-	return strings.Join(s, ",")
-}
-
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

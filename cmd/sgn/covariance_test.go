@@ -36,13 +36,7 @@ func TestCovarianceCheckpoint(t *testing.T) {
 		}
 	}
 	var rep covariance.Report
-	js, err := os.ReadFile(filepath.Join(out, covJSONFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(js, &rep); err != nil {
-		t.Fatal(err)
-	}
+	js := readJSON(t, filepath.Join(out, covariance.FileName), &rep)
 	p := rep.Models.Pretrained
 	if p == nil || rep.Models.Random == nil {
 		t.Fatalf("covariance.json lacks a model: %s", js)
@@ -65,11 +59,11 @@ func TestCovarianceCheckpoint(t *testing.T) {
 	// The pretrained checkpoint is copied, the random one is the seeded
 	// initialisation.
 	a, _ := os.ReadFile(ck)
-	b, _ := os.ReadFile(filepath.Join(out, covPretrainedFile))
+	b, _ := os.ReadFile(filepath.Join(out, covariance.PretrainedFile))
 	if !bytes.Equal(a, b) {
 		t.Error("pretrained.safetensors differs from --checkpoint")
 	}
-	rnd, meta, err := model.LoadCheckpoint(filepath.Join(out, covRandomFile))
+	rnd, meta, err := model.LoadCheckpoint(filepath.Join(out, covariance.RandomFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,8 +92,15 @@ func TestCovarianceCheckpoint(t *testing.T) {
 		t.Errorf("recomputed random model: selected %d, fit %+v, median %v; JSON %d, %v, %v", c.Selected, c.Fit, c.MedianRatio, r.Selected, r.LogLogSlope, r.MedianRatio)
 	}
 
-	// points.csv: the plotted points are the in-window rows.
-	f, err := os.Open(filepath.Join(out, covPointsFile))
+	covCheckPoints(t, out, p.Selected, r.Selected)
+}
+
+// covCheckPoints checks points.csv in out, whose plotted points are the
+// in-window rows (pre and rnd of them at the first batch size), and the
+// figure beside it.
+func covCheckPoints(t *testing.T, out string, pre, rnd int) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(out, covariance.PointsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +118,8 @@ func TestCovarianceCheckpoint(t *testing.T) {
 			count[row[0]+"/"+row[1]]++
 		}
 	}
-	if count["pretrained/16"] != p.Selected || count["pretrained/64"] != p.Selected || count["random/16"] != r.Selected {
-		t.Errorf("in-window rows %v, selected %d and %d", count, p.Selected, r.Selected)
+	if count["pretrained/16"] != pre || count["pretrained/64"] != pre || count["random/16"] != rnd {
+		t.Errorf("in-window rows %v, selected %d and %d", count, pre, rnd)
 	}
 	for _, name := range []string{"cvh.png", "cvh.svg"} {
 		if st, err := os.Stat(filepath.Join(out, name)); err != nil || st.Size() == 0 {
@@ -137,11 +138,11 @@ func TestCovarianceTrainsOnTheSpot(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(out, covTrainDir, "model.safetensors")); err != nil {
+	if _, err := os.Stat(filepath.Join(out, covariance.TrainDir, "model.safetensors")); err != nil {
 		t.Errorf("no trained checkpoint: %v", err)
 	}
 	var rep covariance.Report
-	js, _ := os.ReadFile(filepath.Join(out, covJSONFile))
+	js, _ := os.ReadFile(filepath.Join(out, covariance.FileName))
 	if err := json.Unmarshal(js, &rep); err != nil {
 		t.Fatal(err)
 	}

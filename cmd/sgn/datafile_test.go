@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -181,18 +180,6 @@ func TestDataFileErrors(t *testing.T) {
 				t.Errorf("%v: %q lacks %q", c.args, errs, w)
 			}
 		}
-	}
-}
-
-// readJSON decodes the JSON file path into v.
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 }
 

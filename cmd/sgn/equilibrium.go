@@ -40,8 +40,9 @@ type equilibriumFlags struct {
 func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	fs := a.newFlagSet("equilibrium", "equilibrium --checkpoint FILE [--first N] [--eta η] [--batch-size B] [--steps T] [flags] --out DIR\n       sgn equilibrium escape --sweep DIR [flags] --out DIR   (the displacement of network escape runs; see sgn equilibrium escape -h)", equilibriumExample)
 	f := &equilibriumFlags{}
-	ckpt := fs.String("checkpoint", "", "trained model `file` (safetensors): θ₀")
-	f.sel = addSelectionFlags(fs, 2000, "the loss L, H and C")
+	in := inputFlags(fs, "trained model `file` (safetensors): θ₀", 2000, "the loss L, H and C", "buffers (the Hessian's cached passes and eigenbasis, the chains' Steps/Every projections)")
+	ckpt := in.ckpt
+	f.sel, f.lim = in.sel, in.lim
 	s := &f.s
 	fs.Float64Var(&s.Eta, "eta", equilibrium.DefaultEta, "step size η of SGD and SGLD")
 	fs.IntVar(&s.BatchSize, "batch-size", equilibrium.DefaultBatchSize, "SGD batch size B (drawn with replacement); C = Σ/B")
@@ -59,8 +60,6 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	fs.StringVar(&s.Center, "center", equilibrium.CenterGD, "measure θ − θ_GD(t), θ_GD the noise-free gradient-descent path from θ₀ computed once (gd: the noise-driven displacement), or θ − θ₀ (theta0)")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of minibatches, SGLD noise and the bulk sample")
 	o := outputFlags(fs, "the chains (SGD and SGLD run concurrently from 2 on) and the Hessian and gradient passes", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
-	f.lim = limitFlags(fs, "buffers (the Hessian's cached passes and eigenbasis, the chains' Steps/Every projections)")
-	f.lim.activationFlag(fs)
 	if err := o.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -106,7 +105,7 @@ func runEquilibrium(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, meta, err := f.lim.loadCheckpoint(f.ckpt)
+	m, meta, ds, err := a.loadAnalysed("equilibrium", f.lim, f.ckpt, *f.sel, f.set["first"], f.quiet)
 	if err != nil {
 		return err
 	}
@@ -120,21 +119,7 @@ func runEquilibrium(a *app, args []string) error {
 			f.s.Descend = 0
 		}
 	}
-	o, err := selectionFor(*f.sel, f.set["first"], meta)
-	if err != nil {
-		return err
-	}
-	if err := f.lim.checkData(o); err != nil {
-		return err
-	}
 	s := f.s.Normalized()
-	if !f.quiet {
-		fmt.Fprintf(a.stderr, "sgn equilibrium: loading %s\n", loadingWhat(o))
-	}
-	ds, err := loadSelection(o, m, f.ckpt)
-	if err != nil {
-		return err
-	}
 	if err := s.Validate(m.NumParams(), ds.N); err != nil {
 		return cli.Usagef("--%s", err)
 	}
@@ -213,19 +198,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, ep := range rep.Points {
-		line := fmt.Sprintf("point %d (%s): %d of %d runs escaped, mean ‖θ−θ₀‖ %.3g; fraction in the top", ep.Point, ep.Label, ep.Escaped, ep.Runs, ep.MeanDistance)
-		for _, k := range []int{1, 5, 10, len(ep.K)} {
-			if k <= len(ep.K) {
-				line += fmt.Sprintf(" %d: %.3g (k/P %.3g);", k, ep.Fraction[k-1], ep.Isotropic[k-1])
-			}
-		}
-		fmt.Fprintln(a.stdout, strings.TrimSuffix(line, ";"))
-	}
-	for _, f := range rep.Files {
-		fmt.Fprintf(a.stdout, "wrote %s\n", f)
-	}
-	return nil
+	return rep.WriteText(a.stdout)
 }
 
 // checkEscapeFractionLimits checks the network of the sweep in dir against

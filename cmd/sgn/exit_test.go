@@ -16,16 +16,7 @@ import (
 func TestNamedFileErrorsExit1(t *testing.T) {
 	base := t.TempDir()
 	out := filepath.Join(base, "out")
-	write := func(name, content string) string {
-		p := filepath.Join(base, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return writeFile(t, base, name, content) }
 	missing := filepath.Join(base, "missing")
 	// "Unreadable": a folder where a file is wanted (root reads any file,
 	// so a permission bit would not make one unreadable in every test run).
@@ -38,14 +29,7 @@ func TestNamedFileErrorsExit1(t *testing.T) {
 	unreadSweep := filepath.Join(base, "unread-sweep")
 	os.MkdirAll(filepath.Join(unreadSweep, "config.json"), 0o755)
 	badSweep := filepath.Dir(write("bad-sweep/config.json", `{"hash": `))
-	badMNIST := filepath.Dir(write("bad-mnist/train-images-idx3-ubyte.gz", "x"))
-	for _, n := range []string{"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
-		write("bad-mnist/"+n, "x")
-	}
 	notMNIST := write("a-file", "x")
-	resumeBad := filepath.Dir(write("resume-bad/model.safetensors", "x"))
-	resumeUnread := filepath.Join(base, "resume-unread")
-	os.MkdirAll(filepath.Join(resumeUnread, "model.safetensors"), 0o755)
 
 	type cmdline func(path string) []string
 	files := map[string]cmdline{
@@ -98,6 +82,23 @@ func TestNamedFileErrorsExit1(t *testing.T) {
 	}
 	checkExit1(t, "report", []string{"report", missing, "--out", out}, missing)
 	checkExit1(t, "report", []string{"report", notMNIST, "--out", out}, notMNIST)
+}
+
+// TestMNISTAndResumeErrorsExit1: the exit-status rule for --mnist (a
+// missing folder, a file, four files that are not gzip) and --resume (a
+// missing folder, a checkpoint that is a folder or is bad).
+func TestMNISTAndResumeErrorsExit1(t *testing.T) {
+	base := t.TempDir()
+	out := filepath.Join(base, "out")
+	missing := filepath.Join(base, "missing")
+	notMNIST := writeFile(t, base, "a-file", "x")
+	badMNIST := filepath.Dir(writeFile(t, base, "bad-mnist/train-images-idx3-ubyte.gz", "x"))
+	for _, n := range []string{"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		writeFile(t, base, "bad-mnist/"+n, "x")
+	}
+	resumeBad := filepath.Dir(writeFile(t, base, "resume-bad/model.safetensors", "x"))
+	resumeUnread := filepath.Join(base, "resume-unread")
+	os.MkdirAll(filepath.Join(resumeUnread, "model.safetensors"), 0o755)
 	for _, p := range []string{missing, notMNIST, badMNIST} {
 		checkExit1(t, "train --mnist", []string{"train", "--mnist", p, "--epochs", "1", "--out", out, "--quiet"}, p)
 		checkExit1(t, "data export --mnist", []string{"data", "export", "--mnist", p, "--out", filepath.Join(out, "x.safetensors"), "--quiet"}, p)
@@ -108,8 +109,15 @@ func TestNamedFileErrorsExit1(t *testing.T) {
 	for _, p := range []string{missing, resumeUnread, resumeBad} {
 		checkExit1(t, "train --resume", []string{"train", "--resume", p, "--epochs", "2", "--quiet"}, p)
 	}
+}
 
-	// The command line itself: exit 2.
+// TestCommandLineErrorsExit2: only the command line itself (a builtin that
+// does not exist, an out-of-range value) is a usage error, exit 2, even
+// beside a bad file.
+func TestCommandLineErrorsExit2(t *testing.T) {
+	base := t.TempDir()
+	out := filepath.Join(base, "out")
+	badST := writeFile(t, base, "bad.safetensors", "not a safetensors file")
 	for _, args := range [][]string{
 		{"escape", "sweep", "--config", "builtin:nope", "--out", out},
 		{"selection", "twowell", "sweep", "--config", "builtin:nope", "--out", out},
@@ -119,6 +127,20 @@ func TestNamedFileErrorsExit1(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, code, stderr)
 		}
 	}
+}
+
+// writeFile writes content into base/name (creating its folder) and
+// returns its path.
+func writeFile(t *testing.T, base, name, content string) string {
+	t.Helper()
+	p := filepath.Join(base, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // checkExit1 runs args and checks exit status 1 and one line on stderr

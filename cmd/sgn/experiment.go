@@ -150,7 +150,7 @@ func (f family[C]) merge(a *app, args []string) error {
 	case len(dirs) == 0:
 		return cli.Usagef("give the sweep folders to merge, e.g. sgn %s merge out/sweep-shard-* --out out/sweep, or --shards N", f.path)
 	}
-	if err := checkSweepDirs(dirs); err != nil {
+	if err := sweep.CheckDirs(dirs); err != nil {
 		return err
 	}
 	release, err := claimOut(*out)
@@ -186,7 +186,7 @@ func (f family[C]) fit(a *app, args []string) error {
 	if len(dirs) != 1 {
 		return cli.Usagef("give one sweep folder, e.g. sgn %s fit out/sweep", f.path)
 	}
-	if err := checkSweepDirs(dirs); err != nil {
+	if err := sweep.CheckDirs(dirs); err != nil {
 		return err
 	}
 	if *out == "" {

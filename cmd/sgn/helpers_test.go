@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,4 +57,17 @@ func folderSnapshot(dir string) string {
 		fmt.Fprintf(&b, "%s %q\n", e.Name(), c)
 	}
 	return b.String()
+}
+
+// readJSON decodes the JSON file path into v and returns its bytes.
+func readJSON(t *testing.T, path string, v any) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
 }

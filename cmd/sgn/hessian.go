@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/sgn-project/sgn/data"
@@ -31,8 +30,8 @@ type hessFlags struct {
 // hessFlagSet registers the flags of 'sgn hessian' into o and f.
 func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs := a.newFlagSet("hessian", "hessian --checkpoint FILE [flags]", hessianExample)
-	f.checkpoint = fs.String("checkpoint", "", "model checkpoint (`file`.safetensors written by sgn train, or a PyTorch state_dict: see --activation); required")
-	f.sel = addSelectionFlags(fs, 2000, "the Hessian of the mean loss")
+	in := inputFlags(fs, "model checkpoint (`file`.safetensors written by sgn train, or a PyTorch state_dict: see --activation); required", 2000, "the Hessian of the mean loss", "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
+	f.checkpoint, f.sel, f.lim = in.ckpt, in.sel, in.lim
 	fs.IntVar(&o.TopK, "top-k", 20, "number of largest eigenvalues by Lanczos")
 	fs.IntVar(&o.BottomK, "bottom-k", 0, "number of smallest eigenvalues by Lanczos")
 	fs.IntVar(&o.MaxIter, "max-iterations", 0, "cap on the Lanczos Krylov dimension (left out: min(P, max(300, 10k)))")
@@ -46,8 +45,6 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs.IntVar(&o.SLQSteps, "slq-steps", 100, "SLQ: Lanczos steps per start vector")
 	fs.Float64Var(&o.Sigma, "sigma", 0, "SLQ: width of the Gaussian smoothing (left out: as PyHessian, σ = √(1e-5·max(1, λmax−λmin)) over the SLQ nodes)")
 	fs.BoolVar(&o.Full, "full", false, "assemble the whole Hessian and decompose it exactly (small models)")
-	f.lim = limitFlags(fs, "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
-	f.lim.activationFlag(fs)
 	fs.IntVar(&o.Layer, "layer", 0, "restrict to the diagonal block of layer `L` (1-based: fcL.weight and fcL.bias)")
 	fs.BoolVar(&o.SaveMatrix, "save-matrix", false, "with --full, write H, its eigenvectors and eigenvalues to hessian.safetensors")
 	fs.BoolVar(&o.SaveVectors, "save-vectors", false, "write the Lanczos eigenvectors of --top-k and --bottom-k (any P) to eigenvectors.safetensors: top_vectors k×P, top_eigenvalues, bottom_…")
@@ -102,8 +99,7 @@ func runHessian(a *app, args []string) error {
 	if l := rep.Lanczos; l != nil && !l.Converged && !*f.quiet {
 		fmt.Fprintf(a.stderr, "sgn hessian: warning: Lanczos stopped at --max-iterations %d before every residual reached --tol %g; see the residuals\n", l.MaxIter, l.Tol)
 	}
-	hessSummary(a, rep, *f.out)
-	return nil
+	return rep.WriteText(a.stdout)
 }
 
 // hessCheckFlags checks the flag values that need no file and parses
@@ -176,66 +172,4 @@ func hessError(err error) error {
 		return memoryRefusal(fmt.Sprintf("%s on %d samples (most for %s)", me.What, me.Samples, me.Stage), me.Need, me.Limit, lower)
 	}
 	return err
-}
-
-// hessSummary prints the short human summary on stdout.
-func hessSummary(a *app, r *analysis.Report, out string) {
-	w := a.stdout
-	what := fmt.Sprintf("P = %d", r.NumParams)
-	if r.Layer != 0 {
-		what = fmt.Sprintf("layer %d block, %d of P = %d parameters", r.Layer, r.NumParams, r.NumParamsModel)
-	}
-	fmt.Fprintf(w, "Hessian of %s: %s, N = %d (%s)\n", r.Checkpoint, what, r.NumSamples, r.Data.Description)
-	if r.Layer != 0 {
-		fmt.Fprintf(w, "loss %.6g, gradient norm %.4g (layer %d block: %.4g)\n", r.Loss, r.GradNorm, r.Layer, r.GradNormBlock)
-	} else {
-		fmt.Fprintf(w, "loss %.6g, gradient norm %.4g\n", r.Loss, r.GradNorm)
-	}
-	if r.Lanczos != nil {
-		conv := "converged"
-		if !r.Lanczos.Converged {
-			conv = "NOT converged"
-		}
-		if len(r.Eigenvalues) > 0 {
-			fmt.Fprintf(w, "top eigenvalues: %s (Lanczos, %d iterations, %s)\n", hessJoin(r.Eigenvalues, 5), r.Lanczos.Iterations, conv)
-		}
-		if len(r.EigenvaluesSmallest) > 0 {
-			fmt.Fprintf(w, "smallest eigenvalues: %s\n", hessJoin(r.EigenvaluesSmallest, 5))
-		}
-	}
-	if t := r.Trace; t != nil {
-		switch {
-		case t.Estimate != nil && t.Exact != nil:
-			fmt.Fprintf(w, "trace: %.6g ± %.2g (Hutchinson, %d probes); exact %.6g\n", *t.Estimate, *t.StdErr, t.Samples, *t.Exact)
-		case t.Estimate != nil:
-			fmt.Fprintf(w, "trace: %.6g ± %.2g (Hutchinson, %d probes)\n", *t.Estimate, *t.StdErr, t.Samples)
-		case t.Exact != nil:
-			fmt.Fprintf(w, "trace: %.6g (exact)\n", *t.Exact)
-		}
-	}
-	if f := r.Full; f != nil {
-		ev := f.EigenvaluesAscending
-		fmt.Fprintf(w, "full: eigenvalues from %.6g to %.6g, asymmetry %.2g relative", ev[0], ev[len(ev)-1], f.AsymmetryRelative)
-		if f.LanczosMaxRelErrorTop != nil {
-			fmt.Fprintf(w, ", Lanczos top-k error %.2g", *f.LanczosMaxRelErrorTop)
-		}
-		if f.LanczosMaxRelErrorBottom != nil {
-			fmt.Fprintf(w, ", bottom-k error %.2g", *f.LanczosMaxRelErrorBottom)
-		}
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintf(w, "wrote %s in %s (%.1f s)\n", strings.Join(r.Files, ", "), out, r.Timings["total"])
-}
-
-// hessJoin formats the first n values of x.
-func hessJoin(x []float64, n int) string {
-	var parts []string
-	for i, v := range x {
-		if i == n {
-			parts = append(parts, "…")
-			break
-		}
-		parts = append(parts, strconv.FormatFloat(v, 'g', 6, 64))
-	}
-	return strings.Join(parts, " ")
 }

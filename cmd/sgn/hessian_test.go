@@ -84,7 +84,17 @@ func TestHessianCommand(t *testing.T) {
 	}
 	scale := math.Max(math.Abs(full[0]), math.Abs(full[P-1]))
 
-	// Lanczos against the dense decomposition.
+	hessCheckLanczos(t, r, full, scale)
+	H, grad := hessCheckMatrix(t, r, dir, ck, mnist, full, scale)
+	hessCheckLayer(t, ck, mnist, H, grad, scale)
+}
+
+// hessCheckLanczos checks the Lanczos eigenvalues and residuals of r
+// against the dense decomposition's eigenvalues full, and the assembled
+// matrix's symmetry.
+func hessCheckLanczos(t *testing.T, r *analysis.Report, full []float64, scale float64) {
+	t.Helper()
+	P := len(full)
 	if len(r.Eigenvalues) != 5 || len(r.EigenvaluesSmallest) != 3 || len(r.Residuals) != 5 || len(r.ResidualsSmallest) != 3 {
 		t.Fatalf("eigenvalues %v, smallest %v, residuals %v %v", r.Eigenvalues, r.EigenvaluesSmallest, r.Residuals, r.ResidualsSmallest)
 	}
@@ -110,8 +120,16 @@ func TestHessianCommand(t *testing.T) {
 		t.Errorf("assembled Hessian asymmetry %.3g relative > 1e-10", r.Full.AsymmetryRelative)
 	}
 
-	// The saved matrix: its columns are R-operator products, its eigenpairs
-	// satisfy H v = λ v with orthonormal v, its trace is the exact trace.
+}
+
+// hessCheckMatrix checks the matrix saved in dir: its columns are
+// R-operator products of the checkpoint ck's Hessian, its eigenpairs
+// satisfy H v = λ v with orthonormal v, its trace is the exact trace, which
+// Hutchinson's estimate matches; SLQ's weights sum to 1. It returns H and
+// the gradient of the loss.
+func hessCheckMatrix(t *testing.T, r *analysis.Report, dir, ck, mnist string, full []float64, scale float64) (*mat.Dense, []float64) {
+	t.Helper()
+	P := len(full)
 	ts, _, err := data.ReadSafetensors(filepath.Join(dir, analysis.MatrixFile))
 	if err != nil {
 		t.Fatal(err)
@@ -189,10 +207,15 @@ func TestHessianCommand(t *testing.T) {
 		t.Errorf("density weights sum to %v, sigma %v", w, r.Density.Sigma)
 	}
 
-	// --layer 2: the block of fc2 (8·10 + 10 = 90 parameters) is the
-	// diagonal block of the full matrix.
+	return H, h.Gradient()
+}
+
+// hessCheckLayer runs --layer 2: the block of fc2 (8·10 + 10 = 90
+// parameters) is the diagonal block of the full matrix H.
+func hessCheckLayer(t *testing.T, ck, mnist string, H *mat.Dense, grad []float64, scale float64) {
+	t.Helper()
 	dir2 := filepath.Join(t.TempDir(), "layer")
-	code, stdout, stderr = run("hessian", "--checkpoint", ck, "--mnist", mnist, "--first", "300",
+	code, stdout, stderr := run("hessian", "--checkpoint", ck, "--mnist", mnist, "--first", "300",
 		"--layer", "2", "--top-k", "2", "--full", "--out", dir2, "--quiet")
 	if code != 0 {
 		t.Fatalf("--layer 2: exit %d\n%s%s", code, stdout, stderr)
@@ -218,7 +241,7 @@ func TestHessianCommand(t *testing.T) {
 	if d := hessRelTo(r2.Eigenvalues, []float64{want[89], want[88]}, scale); d > 1e-8 {
 		t.Errorf("--layer 2 Lanczos %v vs block eigenvalues %v", r2.Eigenvalues, want[88:])
 	}
-	gb := h.Gradient()[400:490]
+	gb := grad[400:490]
 	if math.Abs(r2.GradNormBlock-math.Sqrt(hessDot(gb, gb))) > 1e-12*r2.GradNormBlock {
 		t.Errorf("grad_norm_block %v", r2.GradNormBlock)
 	}

@@ -17,8 +17,8 @@ sgn covariance --checkpoint out/equilibrium/minimum.safetensors --first 2000 --o
 // checkpoint other commands start from.
 func runMinimum(a *app, args []string) error {
 	fs := a.newFlagSet("minimum", "minimum --checkpoint FILE [--first N] [--weight-decay λ] [flags] --out DIR", minimumExample)
-	ckpt := fs.String("checkpoint", "", "model `file` (safetensors) the search starts from")
-	sel := addSelectionFlags(fs, 2000, "the loss L")
+	in := inputFlags(fs, "model `file` (safetensors) the search starts from", 2000, "the loss L", "the checkpoint")
+	ckpt, sel, lim := in.ckpt, in.sel, in.lim
 	var s minimum.Settings
 	fs.Float64Var(&s.Decay, "weight-decay", minimum.DefaultDecay, "λ of L(θ) = CE(θ) + (λ/2)‖θ‖² (positive: a network that separates its images has no minimum of CE alone)")
 	fs.Float64Var(&s.GradTol, "grad-tol", minimum.DefaultGradTol, "stop at ‖∇L‖₂ ≤ this")
@@ -27,8 +27,6 @@ func runMinimum(a *app, args []string) error {
 	workers := workersFlag(fs, "the gradient and Hessian passes")
 	out := fs.String("out", "", "output `folder` ("+minimum.CheckpointFile+", "+minimum.JSONFile+")")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	lim := limitFlags(fs, "the checkpoint")
-	lim.activationFlag(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
@@ -52,21 +50,7 @@ func runMinimum(a *app, args []string) error {
 		return cli.Usagef("--grad-tol %v: want a positive number", s.GradTol)
 	}
 	s.Workers = *workers
-	m, meta, err := lim.loadCheckpoint(*ckpt)
-	if err != nil {
-		return err
-	}
-	o, err := selectionFor(*sel, set["first"], meta)
-	if err != nil {
-		return err
-	}
-	if err := lim.checkData(o); err != nil {
-		return err
-	}
-	if !*quiet {
-		fmt.Fprintf(a.stderr, "sgn minimum: loading %s\n", loadingWhat(o))
-	}
-	ds, err := loadSelection(o, m, *ckpt)
+	m, meta, ds, err := a.loadAnalysed("minimum", lim, *ckpt, *sel, set["first"], *quiet)
 	if err != nil {
 		return err
 	}
@@ -94,11 +78,9 @@ func runMinimum(a *app, args []string) error {
 	if err := rep.Write(*out, m, theta, meta); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "start: loss %.6g (CE %.6g, accuracy %.4g), ‖∇L‖ %.3g\n", rep.Start.Loss, rep.Start.CrossEntropy, rep.Start.Accuracy, rep.Start.GradNorm)
-	fmt.Fprintf(a.stdout, "θ₀: loss %.6g (CE %.6g, accuracy %.4g), ‖∇L‖ %.3g, ‖∇CE‖ %.3g after %d L-BFGS + %d Newton–CG iterations\n",
-		rep.Minimum.Loss, rep.Minimum.CrossEntropy, rep.Minimum.Accuracy, rep.Minimum.GradNorm, rep.Minimum.GradNormCE, rep.LBFGSIterations, rep.NewtonIterations)
-	fmt.Fprintf(a.stdout, "H(θ₀) = ∇²CE + λI: λmin %.4g, λmax %.4g (Lanczos, %d products)\n", rep.LambdaMin, rep.LambdaMax, rep.LanczosIterations)
-	fmt.Fprintf(a.stdout, "%s\n", rep.Verdict)
+	if err := rep.WriteText(a.stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stdout, "wrote %s/%s and %s\n", *out, minimum.CheckpointFile, minimum.JSONFile)
 	return nil
 }

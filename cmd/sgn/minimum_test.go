@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,13 +66,7 @@ func TestEquilibriumFromMinimum(t *testing.T) {
 		t.Fatalf("equilibrium: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	var rep equilibrium.Report
-	b, err := os.ReadFile(filepath.Join(out, equilibrium.JSONFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(out, equilibrium.JSONFile), &rep)
 	if rep.Minimum.WeightDecay != 1e-2 || rep.Settings.Descend != 0 || rep.Minimum.GradNorm > 1e-6 || len(rep.Summary.NoiseShareTopK) != 3 ||
 		len(rep.Regime) != 5 || !rep.Regime[0].OK || !rep.Regime[1].OK || math.IsNaN(float64(rep.Summary.LossDrift)) {
 		t.Errorf("decay %v, descend %d, ‖∇L‖ %v, shares %v, regime %+v, drift %v", rep.Minimum.WeightDecay, rep.Settings.Descend,

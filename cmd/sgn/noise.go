@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/data"
@@ -27,8 +28,8 @@ type noiseFlags struct {
 // parseNoiseFlags parses and checks the flags of 'sgn noise'.
 func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	fs := a.newFlagSet("noise", "noise --checkpoint FILE [flags]", noiseExample)
-	ckpt := fs.String("checkpoint", "", "model checkpoint (safetensors) to analyse (required)")
-	sel := addSelectionFlags(fs, 10000, "the full gradient ḡ and the minibatches")
+	in := inputFlags(fs, "model checkpoint (safetensors) to analyse (required)", 10000, "the full gradient ḡ and the minibatches", "buffers (the noise matrix, the pooled sample, the per-worker gradients)")
+	ckpt, sel, lim := in.ckpt, in.sel, in.lim
 	bs := fs.String("batch-size", "1,4,16,64,256", "minibatch sizes B, comma-separated")
 	cli.Deprecate(fs, a.stderr, "noise", "batch-sizes", "batch-size")
 	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", noiseshape.MinMinibatches))
@@ -39,8 +40,6 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	workers := workersFlag(fs, "the minibatch gradients and the statistics")
 	out := fs.String("out", "out/noise", "output folder")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	lim := limitFlags(fs, "buffers (the noise matrix, the pooled sample, the per-worker gradients)")
-	lim.activationFlag(fs)
 	if err := cli.Parse(fs, args, false); err != nil {
 		return nil, err
 	}
@@ -50,7 +49,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	if err := lim.parse(); err != nil {
 		return nil, err
 	}
-	sizes, err := parseBatchSizes(*bs)
+	sizes, err := cli.ParseSizes(*bs)
 	if err != nil {
 		return nil, cli.Usagef("--batch-size %q: %v", *bs, err)
 	}
@@ -80,24 +79,13 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, meta, err := f.lim.loadCheckpoint(f.ckpt)
+	m, meta, set, err := a.loadAnalysed("", f.lim, f.ckpt, f.sel, f.firstSet, f.quiet)
 	if err != nil {
 		return err
 	}
 	// A minimum written by sgn minimum records the λ of the loss it
 	// minimises: ‖∇L‖ is judged for that loss.
 	f.opt.WeightDecay = meta.Metrics["weight_decay"]
-	o, err := selectionFor(f.sel, f.firstSet, meta)
-	if err != nil {
-		return err
-	}
-	if err := f.lim.checkData(o); err != nil {
-		return err
-	}
-	set, err := loadSelection(o, m, f.ckpt)
-	if err != nil {
-		return err
-	}
 	for _, b := range f.opt.BatchSizes {
 		if b > set.N {
 			return cli.Usagef("--batch-size: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
@@ -126,12 +114,14 @@ func runNoise(a *app, args []string) error {
 	defer release()
 	// Everything is checked: an earlier run's files go before this one
 	// computes, so a run stopped half-way never leaves a mix of two.
-	if err := a.removeFiles("noise", f.out, f.quiet, noiseFiles()...); err != nil {
+	gone, err := noiseshape.RemoveOutputs(f.out)
+	if err != nil {
 		return err
 	}
+	a.removed("noise", f.out, f.quiet)(gone)
 	if !f.quiet {
 		fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
-			m.Layers, m.Activation, m.NumParams(), set.Selection, joinInts(f.opt.BatchSizes), f.opt.Minibatches)
+			m.Layers, m.Activation, m.NumParams(), set.Selection, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(f.opt.BatchSizes)), ","), "[]"), f.opt.Minibatches)
 	}
 	prog, end := cli.Runs(a.stderr, a.isTerminal, "noise", f.quiet)
 	rep, err := noiseshape.Analyze(noiseshape.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y}), f.opt, prog)
@@ -144,38 +134,5 @@ func runNoise(a *app, args []string) error {
 	if err := nr.Write(f.out); err != nil {
 		return err
 	}
-	noiseSummary(a, rep)
-	files := nr.Files
-	fmt.Fprintf(a.stdout, "files: %s, %s, %s, %s.png/.svg, %s.png/.svg\n", files["json"], files["csv"], files["coords_csv"], files["panels"], files["vs_b"])
-	return nil
-}
-
-// noiseSummary prints, per B, the pooled tail index (Simsekli et al.'s
-// view) and the effect sizes across minibatches beside the Gaussian
-// reference and the central-limit prediction κ/B.
-func noiseSummary(a *app, r *noiseshape.Analysis) {
-	fmt.Fprintf(a.stdout, "P = %d, N = %d, %d minibatches per B, ‖ḡ‖ = %.4g\n", r.Params, r.Samples, r.Minibatches, r.FullGradientNorm)
-	fmt.Fprintf(a.stdout, "%6s  %-12s  %-34s  %-44s\n", "B", "pooled α̂", "per coordinate: median g₂ (κ/B)", "random directions: |g₁|, g₂, KS (Gaussian KS)")
-	for _, b := range r.Batches {
-		ap := "n/a"
-		if p := b.AcrossParams.Pooled; p != nil && p.TailIndex != nil {
-			ap = fmt.Sprintf("%.2f", *p.TailIndex)
-		}
-		co, rd := "n/a", "n/a"
-		if e := b.AcrossMinibatches.EffectSize; e != nil {
-			if c := e.Coordinates; c != nil {
-				co = fmt.Sprintf("%.3g [%.3g, %.3g] (%.3g)", c.MedianExcessKurtosis, c.MedianExcessKurtosisCI[0], c.MedianExcessKurtosisCI[1], c.PredictedMedianExcessKurtosis)
-			}
-			if d := e.RandomDirections; d != nil && e.GaussianReference != nil {
-				rd = fmt.Sprintf("%.3f, %.3f, %.4f (%.4f)", d.MedianAbsSkewness, d.MedianExcessKurtosis, d.MedianKS, e.GaussianReference.KS)
-			}
-		}
-		fmt.Fprintf(a.stdout, "%6d  %-12s  %-34s  %-44s\n", b.BatchSize, ap, co, rd)
-	}
-}
-
-// noiseFiles are the files sgn noise writes into its folder.
-func noiseFiles() []string {
-	return []string{noiseshape.ReportFile, noiseshape.SummaryCSVFile, noiseshape.CoordsCSVFile, noiseshape.PanelsBase + ".png", noiseshape.PanelsBase + ".svg",
-		noiseshape.VsBatchBase + ".png", noiseshape.VsBatchBase + ".svg"}
+	return nr.WriteText(a.stdout)
 }

@@ -2,16 +2,13 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/outlock"
-	"github.com/sgn-project/sgn/internal/sweep"
 )
 
 // claimOut makes dir the output folder of this command, before any long
@@ -56,18 +53,6 @@ func claimOut(dir string) (release func(), err error) {
 // output folders: flock (default) or none.
 const lockEnv = "SGN_LOCK"
 
-// checkSweepDirs returns an error naming the first of dirs that is not a
-// sweep folder (no config.json), so that merge and fit refuse a mistyped
-// folder before they create their output folder.
-func checkSweepDirs(dirs []string) error {
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, sweep.ConfigFile)); err != nil {
-			return fmt.Errorf("%s is %w: it has no %s", d, sweep.ErrNotSweep, sweep.ConfigFile)
-		}
-	}
-	return nil
-}
-
 // removed returns the callback by which a library reports the files of an
 // earlier run that it removed from dir: a line on stderr unless quiet.
 func (a *app) removed(cmd, dir string, quiet bool) func(names []string) {
@@ -76,52 +61,6 @@ func (a *app) removed(cmd, dir string, quiet bool) func(names []string) {
 			fmt.Fprintf(a.stderr, "sgn %s: removed the earlier run's %s from %s\n", cmd, strings.Join(names, ", "), dir)
 		}
 	}
-}
-
-// removeFiles removes the named files of dir that exist (an earlier run's
-// outputs, so that a fresh run never leaves them beside its own), and says
-// so on stderr unless quiet.
-func (a *app) removeFiles(cmd, dir string, quiet bool, names ...string) error {
-	var gone []string
-	for _, n := range names {
-		p := filepath.Join(dir, n)
-		err := os.Remove(p)
-		switch {
-		case err == nil:
-			gone = append(gone, n)
-		case !errors.Is(err, os.ErrNotExist):
-			return fmt.Errorf("cannot remove the earlier run's %s: %w", p, err)
-		}
-	}
-	if len(gone) > 0 && !quiet {
-		fmt.Fprintf(a.stderr, "sgn %s: removed the earlier run's %s from %s\n", cmd, strings.Join(gone, ", "), dir)
-	}
-	return nil
-}
-
-// mergeInputs parses the arguments of a merge command (shard folders and
-// --out, registered on fs as out), checks that every input is a sweep
-// folder, and claims the output folder. It returns the inputs and the
-// function that releases the output folder.
-func mergeInputs(fs *flag.FlagSet, args []string, out *string, example string) ([]string, func(), error) {
-	dirs, err := cli.ParseInterleaved(fs, args)
-	if err != nil {
-		return nil, nil, err
-	}
-	if *out == "" {
-		return nil, nil, cli.Usagef("--out DIR is required (see -h)")
-	}
-	if len(dirs) == 0 {
-		return nil, nil, cli.Usagef("give the sweep folders to merge, e.g. %s", example)
-	}
-	if err := checkSweepDirs(dirs); err != nil {
-		return nil, nil, err
-	}
-	release, err := claimOut(*out)
-	if err != nil {
-		return nil, nil, err
-	}
-	return dirs, release, nil
 }
 
 // configError is the error of a --config (or other input file) flag whose

@@ -44,9 +44,11 @@ func runReport(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.removeFiles("report", *out, *quiet, "report.json", "index.html"); err != nil {
+	gone, err := report.RemoveOutputs(*out)
+	if err != nil {
 		return err
 	}
+	a.removed("report", *out, *quiet)(gone)
 	if err := report.Write(r, *out); err != nil {
 		return err
 	}

@@ -10,6 +10,24 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
+// input is what a command that analyses a trained model reads: the
+// checkpoint (--checkpoint, --activation of a PyTorch state_dict, within
+// --max-params), the samples (the selection flags) and --max-memory.
+type input struct {
+	ckpt *string
+	sel  *data.Options
+	lim  *limits
+}
+
+// inputFlags registers the flags of an input on fs: ckptHelp is the help of
+// --checkpoint, first the default --first and what the samples are for
+// (addSelectionFlags), memory the buffers --max-memory bounds.
+func inputFlags(fs *flag.FlagSet, ckptHelp string, first int, what, memory string) input {
+	in := input{ckpt: fs.String("checkpoint", "", ckptHelp), sel: addSelectionFlags(fs, first, what), lim: limitFlags(fs, memory)}
+	in.lim.activationFlag(fs)
+	return in
+}
+
 // addSelectionFlags registers the data-selection flags shared by the
 // analysis commands (--mnist, --split, --first, --random, --data-seed) and
 // returns the options they fill. what says what the samples are used for.
@@ -52,6 +70,29 @@ func selectionUsage(err error) error {
 		return cli.Usagef("--%s %s", fe.Field, fe.Detail)
 	}
 	return cli.Usagef("%v", err)
+}
+
+// loadAnalysed loads the checkpoint ckpt within the limits and the samples
+// the selection flags (sel; firstSet: --first was given) choose for it,
+// checked against --max-memory and the model; unless quiet or cmd is "",
+// it says on stderr that it loads them.
+func (a *app) loadAnalysed(cmd string, lim *limits, ckpt string, sel data.Options, firstSet, quiet bool) (*model.MLP, model.CheckpointMeta, *data.Set, error) {
+	m, meta, err := lim.loadCheckpoint(ckpt)
+	if err != nil {
+		return nil, meta, nil, err
+	}
+	o, err := selectionFor(sel, firstSet, meta)
+	if err != nil {
+		return nil, meta, nil, err
+	}
+	if err := lim.checkData(o); err != nil {
+		return nil, meta, nil, err
+	}
+	if cmd != "" && !quiet {
+		fmt.Fprintf(a.stderr, "sgn %s: loading %s\n", cmd, loadingWhat(o))
+	}
+	s, err := loadSelection(o, m, ckpt)
+	return m, meta, s, err
 }
 
 // loadSelection loads the samples o and checks that they fit the model of

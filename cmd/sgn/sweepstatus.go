@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/outlock"
@@ -58,50 +57,13 @@ func runSweepStatus(a *app, args []string) error {
 		}
 		return nil
 	}
-	printSweepStatus(a, rep)
+	if err := rep.WriteText(a.stdout); err != nil {
+		return err
+	}
 	if !rep.Complete() {
 		return errNotComplete
 	}
 	return nil
-}
-
-// printSweepStatus prints the report of 'sgn sweep status'.
-func printSweepStatus(a *app, rep sweep.StatusReport) {
-	w := a.stdout
-	hash := rep.Hash
-	if hash == "" {
-		hash = "not started"
-	}
-	fmt.Fprintf(w, "sweep %s (%s), %d shards: %d of %d runs done\n", rep.Out, hash, len(rep.Shards), rep.Done, rep.Total)
-	for _, s := range rep.Shards {
-		line := fmt.Sprintf("  shard %-3d %-10s %6d/%-6d %s", s.Index, s.State, s.Done, s.Total, s.Dir)
-		switch {
-		case s.State == sweep.StateRunning && s.Holder != nil:
-			line += "  locked by " + s.Holder.String()
-		case s.State == sweep.StateRunning:
-			line += "  locked"
-		case s.State == sweep.StateBad:
-			line += "  " + s.Problem
-		}
-		if s.Damaged > 0 {
-			line += fmt.Sprintf("  (%d damaged lines: resuming the shard repairs them)", s.Damaged)
-		}
-		fmt.Fprintln(w, line)
-	}
-	if len(rep.Versions) > 1 {
-		fmt.Fprintf(w, "the shards were written by different versions (%s): merge refuses them; compute the odd shards again with one binary\n", strings.Join(rep.Versions, ", "))
-	}
-	for _, st := range []sweep.State{sweep.StateMissing, sweep.StateIncomplete, sweep.StateRunning, sweep.StateBad} {
-		if idx := rep.In(st); len(idx) > 0 {
-			fmt.Fprintf(w, "%s: %s\n", st, sweep.Ranges(idx))
-		}
-	}
-	switch {
-	case rep.Complete():
-		fmt.Fprintln(w, "complete: merge the shards")
-	case len(rep.Retry()) > 0:
-		fmt.Fprintf(w, "retry: --array=%s (Slurm; the generated submit.sh takes the list) or Job indexes %s\n", sweep.Ranges(rep.Retry()), sweep.Ranges(rep.Retry()))
-	}
 }
 
 // runUnlock implements 'sgn unlock': break the lock of an output folder

@@ -96,18 +96,7 @@ func runTrain(a *app, args []string) error {
 	if err != nil {
 		return trainError(err)
 	}
-	fin := sum.Final
-	fmt.Fprintf(a.stdout, "trained %v %s, P = %d, %d steps (%d epochs) in %.1f s (SGD steps of the last epoch: %.0f samples/s, evaluation excluded)\n",
-		j.Model.Layers, j.Model.Activation, sum.NumParams, sum.Steps, fin.Epoch, sum.WallSeconds, sum.SamplesPerSec)
-	if fin.NoTest {
-		fmt.Fprintf(a.stdout, "train loss %.4f, accuracy %.2f%%; no test set (give one with --test)\n", fin.TrainLoss, 100*fin.TrainAccuracy)
-	} else {
-		fmt.Fprintf(a.stdout, "train loss %.4f, accuracy %.2f%%; test loss %.4f, accuracy %.2f%%\n",
-			fin.TrainLoss, 100*fin.TrainAccuracy, fin.TestLoss, 100*fin.TestAccuracy)
-	}
-	fmt.Fprintf(a.stdout, "checkpoint %s\nlog %s, summary %s\n", sum.Checkpoint,
-		filepath.Join(j.OutDir, train.LogFile), filepath.Join(j.OutDir, train.SummaryFile))
-	return nil
+	return sum.WriteText(a.stdout)
 }
 
 // trainError names the flags in train's typed errors.

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -246,4 +248,24 @@ func (r *EscapeReport) WriteEscape(dir string) error {
 		return err
 	}
 	return atomicfile.WriteBytes(r.Files[0], append(js, '\n'))
+}
+
+// WriteText writes the summary of sgn equilibrium escape: per grid point,
+// the runs that escaped, their mean distance from θ₀ and the fraction of
+// the displacement in the top-k eigenspaces of H(θ₀) beside the isotropic
+// k/P; then the files.
+func (r *EscapeReport) WriteText(w io.Writer) error {
+	for _, ep := range r.Points {
+		line := fmt.Sprintf("point %d (%s): %d of %d runs escaped, mean ‖θ−θ₀‖ %.3g; fraction in the top", ep.Point, ep.Label, ep.Escaped, ep.Runs, ep.MeanDistance)
+		for _, k := range []int{1, 5, 10, len(ep.K)} {
+			if k <= len(ep.K) {
+				line += fmt.Sprintf(" %d: %.3g (k/P %.3g);", k, ep.Fraction[k-1], ep.Isotropic[k-1])
+			}
+		}
+		fmt.Fprintln(w, strings.TrimSuffix(line, ";"))
+	}
+	for _, f := range r.Files {
+		fmt.Fprintf(w, "wrote %s\n", f)
+	}
+	return nil
 }

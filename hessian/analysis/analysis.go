@@ -229,6 +229,7 @@ func Run(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Op
 	}
 	r.timings["total"] = time.Since(start).Seconds()
 	rep := r.rep
+	rep.dir = o.OutDir
 	rep.Files = append([]string{JSONFile}, rep.Files...)
 	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {

@@ -60,6 +60,8 @@ type Report struct {
 	// command's flags).
 	Configuration map[string]string `json:"configuration"`
 	Files         []string          `json:"files"`
+	// dir is the folder the files are in (Options.OutDir).
+	dir string
 }
 
 // Lanczos describes the Lanczos run.

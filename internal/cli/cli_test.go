@@ -100,3 +100,16 @@ func TestGroup(t *testing.T) {
 		t.Errorf("misspelled: %v", err)
 	}
 }
+
+// TestParseSizes: lists of distinct positive integers, and the lists
+// refused.
+func TestParseSizes(t *testing.T) {
+	if got, err := ParseSizes(" 16,64 ,256"); err != nil || len(got) != 3 || got[0] != 16 || got[2] != 256 {
+		t.Errorf("ParseSizes: %v, %v", got, err)
+	}
+	for _, s := range []string{"", "16,,64", "0", "-4", "16,16", "1.5", "a"} {
+		if got, err := ParseSizes(s); err == nil {
+			t.Errorf("ParseSizes(%q) = %v, want an error", s, got)
+		}
+	}
+}

@@ -238,3 +238,25 @@ func (l *FloatList) Set(s string) error {
 	}
 	return nil
 }
+
+// ParseSizes parses a list such as "64" or "16,64,256" into distinct
+// positive integers (batch sizes).
+func ParseSizes(s string) ([]int, error) {
+	var out []int
+	seen := map[int]bool{}
+	for _, p := range strings.Split(s, ",") {
+		b, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("expected comma-separated positive integers, e.g. 16,64,256")
+		}
+		if b <= 0 {
+			return nil, fmt.Errorf("batch size %d must be positive", b)
+		}
+		if seen[b] {
+			return nil, fmt.Errorf("batch size %d is listed twice", b)
+		}
+		seen[b] = true
+		out = append(out, b)
+	}
+	return out, nil
+}

@@ -12,6 +12,13 @@ import (
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
 
+// RemoveOutputs removes an earlier page's report.json and index.html from
+// dir, so that a run that fails never leaves them beside another run's, and
+// returns the names removed.
+func RemoveOutputs(dir string) ([]string, error) {
+	return atomicfile.RemoveStale(dir, "report.json", "index.html")
+}
+
 // Write writes r as outDir/report.json and the page outDir/index.html,
 // each atomically. The page is one self-contained file: figures are inlined
 // as SVG, links to the source files are relative to outDir.

@@ -430,6 +430,18 @@ func (k Kind[C, R]) parseRuns(b []byte, path string, cfg *C, g Grid, shard Shard
 	return recs, nil
 }
 
+// CheckDirs returns an error wrapping ErrNotSweep naming the first of dirs
+// that is not a sweep folder (no config.json), so that a merge or a fit
+// refuses a mistyped folder before anything is written.
+func CheckDirs(dirs []string) error {
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, ConfigFile)); err != nil {
+			return fmt.Errorf("%s is %w: it has no %s", d, ErrNotSweep, ConfigFile)
+		}
+	}
+	return nil
+}
+
 // ErrNotSweep is wrapped by the error of Read for a folder without
 // config.json.
 var ErrNotSweep = errors.New("not a sweep folder")

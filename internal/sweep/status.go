@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -280,4 +281,44 @@ func countRuns(path string, points, total int, sh Shard) (done, damaged int, err
 		seen[t.key()] = true
 	}
 	return len(seen), damaged, nil
+}
+
+// WriteText writes the report of sgn sweep status: the runs done per
+// shard and its state, the shards of each state and what to do next.
+func (rep StatusReport) WriteText(w io.Writer) error {
+	hash := rep.Hash
+	if hash == "" {
+		hash = "not started"
+	}
+	fmt.Fprintf(w, "sweep %s (%s), %d shards: %d of %d runs done\n", rep.Out, hash, len(rep.Shards), rep.Done, rep.Total)
+	for _, s := range rep.Shards {
+		line := fmt.Sprintf("  shard %-3d %-10s %6d/%-6d %s", s.Index, s.State, s.Done, s.Total, s.Dir)
+		switch {
+		case s.State == StateRunning && s.Holder != nil:
+			line += "  locked by " + s.Holder.String()
+		case s.State == StateRunning:
+			line += "  locked"
+		case s.State == StateBad:
+			line += "  " + s.Problem
+		}
+		if s.Damaged > 0 {
+			line += fmt.Sprintf("  (%d damaged lines: resuming the shard repairs them)", s.Damaged)
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(rep.Versions) > 1 {
+		fmt.Fprintf(w, "the shards were written by different versions (%s): merge refuses them; compute the odd shards again with one binary\n", strings.Join(rep.Versions, ", "))
+	}
+	for _, st := range []State{StateMissing, StateIncomplete, StateRunning, StateBad} {
+		if idx := rep.In(st); len(idx) > 0 {
+			fmt.Fprintf(w, "%s: %s\n", st, Ranges(idx))
+		}
+	}
+	switch {
+	case rep.Complete():
+		fmt.Fprintln(w, "complete: merge the shards")
+	case len(rep.Retry()) > 0:
+		fmt.Fprintf(w, "retry: --array=%s (Slurm; the generated submit.sh takes the list) or Job indexes %s\n", Ranges(rep.Retry()), Ranges(rep.Retry()))
+	}
+	return nil
 }

@@ -224,6 +224,12 @@ func TestRefusals(t *testing.T) {
 	if _, err := testKind.Read(tmp); !errors.Is(err, ErrNotSweep) {
 		t.Errorf("reading a folder without config.json: %v", err)
 	}
+	if err := CheckDirs([]string{a, tmp}); !errors.Is(err, ErrNotSweep) || !strings.Contains(err.Error(), tmp) {
+		t.Errorf("CheckDirs of a sweep and a folder without config.json: %v", err)
+	}
+	if err := CheckDirs([]string{a}); err != nil {
+		t.Errorf("CheckDirs of a sweep folder: %v", err)
+	}
 
 	// Copies that differ between shards are refused.
 	c0, c1 := filepath.Join(tmp, "c0"), filepath.Join(tmp, "c1")

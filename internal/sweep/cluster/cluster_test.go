@@ -435,3 +435,32 @@ fi
 		}
 	}
 }
+
+// TestSlurmWrite: Write leaves a read-only copy of the config, the frozen
+// binary and the scripts in Dir, and the scripts run the copies.
+func TestSlurmWrite(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "sgn")
+	if err := os.WriteFile(bin, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := Slurm{Spec: testSpec(4), Dir: filepath.Join(dir, "job"), Time: "04:00:00", Mem: "1G", SignalSeconds: 120}
+	s.Out = filepath.Join(dir, "out")
+	paths, err := s.Write(bin, []byte(`{"seed": 1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 3 || filepath.Base(paths[2]) != "submit.sh" {
+		t.Errorf("paths %v", paths)
+	}
+	if s.Config != filepath.Join(s.Dir, "config.json") || filepath.Dir(s.Binary) != s.Dir {
+		t.Errorf("config %s, binary %s", s.Config, s.Binary)
+	}
+	if fi, err := os.Stat(s.Config); err != nil || fi.Mode().Perm() != 0o444 {
+		t.Errorf("config copy: %v, %v", fi, err)
+	}
+	script, err := os.ReadFile(filepath.Join(s.Dir, "sweep.sbatch"))
+	if err != nil || !strings.Contains(string(script), s.Binary) || !strings.Contains(string(script), s.Config) {
+		t.Errorf("sweep.sbatch does not run %s on %s (%v)", s.Binary, s.Config, err)
+	}
+}

@@ -53,6 +53,29 @@ func (s Slurm) Files() ([]File, error) {
 	}, nil
 }
 
+// Write writes the files of s into s.Dir: config, the content of a config
+// file (nil for builtin:NAME), as a read-only config.json that s.Config
+// then names; the program exe frozen beside them (Freeze, which s.Binary
+// then names); and the scripts (Files), whose paths it returns.
+func (s *Slurm) Write(exe string, config []byte) ([]string, error) {
+	if config != nil {
+		if _, err := WriteFiles(s.Dir, []File{{Name: "config.json", Mode: 0o444, Data: config}}); err != nil {
+			return nil, err
+		}
+		s.Config = filepath.Join(s.Dir, "config.json")
+	}
+	bin, err := Freeze(exe, s.Dir, s.Version)
+	if err != nil {
+		return nil, err
+	}
+	s.Binary = bin
+	files, err := s.Files()
+	if err != nil {
+		return nil, err
+	}
+	return WriteFiles(s.Dir, files)
+}
+
 // header is the top of each script: what wrote it.
 func (s Slurm) header(what string) string {
 	return fmt.Sprintf(`#!/bin/bash
