@@ -74,36 +74,7 @@ func TestDataFileEndToEnd(t *testing.T) {
 		t.Errorf("selections %+v, %+v", sb.TrainSelection, sb.TestSelection)
 	}
 
-	// The Hessian of the same network on the same rows, either way.
-	ha, hb := filepath.Join(tmp, "ha"), filepath.Join(tmp, "hb")
-	hess := []string{"hessian", "--top-k", "3", "--full", "--quiet"}
-	if code, _, errs := run(append(hess, "--checkpoint", filepath.Join(a, train.CheckpointFile), "--mnist", mnist, "--first", "400", "--out", ha)...); code != 0 {
-		t.Fatalf("hessian on MNIST: exit %d: %s", code, errs)
-	}
-	if code, _, errs := run(append(hess, "--checkpoint", filepath.Join(b, train.CheckpointFile), "--data", tr, "--out", hb)...); code != 0 {
-		t.Fatalf("hessian on --data: exit %d: %s", code, errs)
-	}
-	ra, rb := hessReadReport(t, ha), hessReadReport(t, hb)
-	if ra.NumSamples != 400 || rb.NumSamples != 400 || rb.Data.FileSHA256 != trSum {
-		t.Errorf("samples %d and %d, data %+v", ra.NumSamples, rb.NumSamples, rb.Data)
-	}
-	ea, eb := ra.Full.EigenvaluesAscending, rb.Full.EigenvaluesAscending
-	if len(ea) != 490 || len(eb) != 490 {
-		t.Fatalf("%d and %d eigenvalues", len(ea), len(eb))
-	}
-	for i := range ea {
-		if ea[i] != eb[i] {
-			t.Fatalf("eigenvalue %d: %v on MNIST, %v on the file", i, ea[i], eb[i])
-		}
-	}
-	if len(ra.Eigenvalues) != 3 || ra.Loss != rb.Loss || ra.GradNorm != rb.GradNorm {
-		t.Errorf("top eigenvalues %v; loss %v and %v, ‖∇L‖ %v and %v", ra.Eigenvalues, ra.Loss, rb.Loss, ra.GradNorm, rb.GradNorm)
-	}
-	for i, v := range ra.Eigenvalues {
-		if rb.Eigenvalues[i] != v {
-			t.Errorf("Lanczos eigenvalue %d: %v on MNIST, %v on the file", i, v, rb.Eigenvalues[i])
-		}
-	}
+	dataFileSameHessian(t, mnist, tr, trSum, filepath.Join(a, train.CheckpointFile), filepath.Join(b, train.CheckpointFile))
 
 	// No test file: the run says there is none.
 	c := filepath.Join(tmp, "c")
@@ -131,6 +102,42 @@ func TestDataFileEndToEnd(t *testing.T) {
 	}
 	if code, _, errs := run("train", "--resume", b, "--epochs", "4", "--quiet"); code != 1 || !strings.Contains(errs, tr) || !strings.Contains(errs, "SHA-256") {
 		t.Errorf("resume on a changed file: exit %d, %q", code, errs)
+	}
+}
+
+// dataFileSameHessian checks that the Hessian of the same network (ckA
+// trained on MNIST, ckB on the exported file tr of SHA-256 trSum) on the
+// same 400 rows is the same either way.
+func dataFileSameHessian(t *testing.T, mnist, tr, trSum, ckA, ckB string) {
+	t.Helper()
+	ha, hb := filepath.Join(t.TempDir(), "ha"), filepath.Join(t.TempDir(), "hb")
+	hess := []string{"hessian", "--top-k", "3", "--full", "--quiet"}
+	if code, _, errs := run(append(hess, "--checkpoint", ckA, "--mnist", mnist, "--first", "400", "--out", ha)...); code != 0 {
+		t.Fatalf("hessian on MNIST: exit %d: %s", code, errs)
+	}
+	if code, _, errs := run(append(hess, "--checkpoint", ckB, "--data", tr, "--out", hb)...); code != 0 {
+		t.Fatalf("hessian on --data: exit %d: %s", code, errs)
+	}
+	ra, rb := hessReadReport(t, ha), hessReadReport(t, hb)
+	if ra.NumSamples != 400 || rb.NumSamples != 400 || rb.Data.FileSHA256 != trSum {
+		t.Errorf("samples %d and %d, data %+v", ra.NumSamples, rb.NumSamples, rb.Data)
+	}
+	ea, eb := ra.Full.EigenvaluesAscending, rb.Full.EigenvaluesAscending
+	if len(ea) != 490 || len(eb) != 490 {
+		t.Fatalf("%d and %d eigenvalues", len(ea), len(eb))
+	}
+	for i := range ea {
+		if ea[i] != eb[i] {
+			t.Fatalf("eigenvalue %d: %v on MNIST, %v on the file", i, ea[i], eb[i])
+		}
+	}
+	if len(ra.Eigenvalues) != 3 || ra.Loss != rb.Loss || ra.GradNorm != rb.GradNorm {
+		t.Errorf("top eigenvalues %v; loss %v and %v, ‖∇L‖ %v and %v", ra.Eigenvalues, ra.Loss, rb.Loss, ra.GradNorm, rb.GradNorm)
+	}
+	for i, v := range ra.Eigenvalues {
+		if rb.Eigenvalues[i] != v {
+			t.Errorf("Lanczos eigenvalue %d: %v on MNIST, %v on the file", i, v, rb.Eigenvalues[i])
+		}
 	}
 }
 

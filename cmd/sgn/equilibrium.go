@@ -105,7 +105,7 @@ func runEquilibrium(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, meta, ds, err := a.loadAnalysed("equilibrium", f.lim, f.ckpt, *f.sel, f.set["first"], f.quiet)
+	m, meta, ds, err := a.loadAnalysed("equilibrium", input{ckpt: &f.ckpt, sel: f.sel, lim: f.lim}, f.set["first"], f.quiet)
 	if err != nil {
 		return err
 	}

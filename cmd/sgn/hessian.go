@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian/analysis"
 	"github.com/sgn-project/sgn/internal/cli"
 )
@@ -21,17 +20,15 @@ sgn hessian --checkpoint out/figure-model/model.safetensors --top-k 10 --save-ve
 // hessFlags are the flags of 'sgn hessian' that are not analysis.Options
 // fields themselves.
 type hessFlags struct {
-	checkpoint, out *string
-	sel             *data.Options
-	quiet           *bool
-	lim             *limits
+	input
+	out   *string
+	quiet *bool
 }
 
 // hessFlagSet registers the flags of 'sgn hessian' into o and f.
 func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs := a.newFlagSet("hessian", "hessian --checkpoint FILE [flags]", hessianExample)
-	in := inputFlags(fs, "model checkpoint (`file`.safetensors written by sgn train, or a PyTorch state_dict: see --activation); required", 2000, "the Hessian of the mean loss", "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
-	f.checkpoint, f.sel, f.lim = in.ckpt, in.sel, in.lim
+	f.input = inputFlags(fs, "model checkpoint (`file`.safetensors written by sgn train, or a PyTorch state_dict: see --activation); required", 2000, "the Hessian of the mean loss", "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
 	fs.IntVar(&o.TopK, "top-k", 20, "number of largest eigenvalues by Lanczos")
 	fs.IntVar(&o.BottomK, "bottom-k", 0, "number of smallest eigenvalues by Lanczos")
 	fs.IntVar(&o.MaxIter, "max-iterations", 0, "cap on the Lanczos Krylov dimension (left out: min(P, max(300, 10k)))")
@@ -68,7 +65,7 @@ func runHessian(a *app, args []string) error {
 	if err := hessCheckFlags(&o, &f, set); err != nil {
 		return err
 	}
-	m, meta, err := f.lim.loadCheckpoint(*f.checkpoint)
+	m, meta, err := f.lim.loadCheckpoint(*f.ckpt)
 	if err != nil {
 		return err
 	}
@@ -91,7 +88,7 @@ func runHessian(a *app, args []string) error {
 	}
 	update, end := cli.Stages(a.stderr, a.isTerminal, "", *f.quiet, map[string]string{analysis.StageFull: "columns"})
 	o.Progress, o.Removed = update, a.removed("hessian", *f.out, *f.quiet)
-	rep, err := analysis.Run(m, meta, *f.checkpoint, sel, o)
+	rep, err := analysis.Run(m, meta, *f.ckpt, sel, o)
 	end()
 	if err != nil {
 		return hessError(err)
@@ -106,7 +103,7 @@ func runHessian(a *app, args []string) error {
 // --max-memory into o.
 func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) error {
 	switch {
-	case *f.checkpoint == "":
+	case *f.ckpt == "":
 		return cli.Usagef("--checkpoint FILE is required (see -h)")
 	case o.TopK < 0:
 		return cli.Usagef("--top-k %d: want ≥ 0", o.TopK)

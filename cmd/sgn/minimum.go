@@ -18,7 +18,7 @@ sgn covariance --checkpoint out/equilibrium/minimum.safetensors --first 2000 --o
 func runMinimum(a *app, args []string) error {
 	fs := a.newFlagSet("minimum", "minimum --checkpoint FILE [--first N] [--weight-decay λ] [flags] --out DIR", minimumExample)
 	in := inputFlags(fs, "model `file` (safetensors) the search starts from", 2000, "the loss L", "the checkpoint")
-	ckpt, sel, lim := in.ckpt, in.sel, in.lim
+	ckpt, lim := in.ckpt, in.lim
 	var s minimum.Settings
 	fs.Float64Var(&s.Decay, "weight-decay", minimum.DefaultDecay, "λ of L(θ) = CE(θ) + (λ/2)‖θ‖² (positive: a network that separates its images has no minimum of CE alone)")
 	fs.Float64Var(&s.GradTol, "grad-tol", minimum.DefaultGradTol, "stop at ‖∇L‖₂ ≤ this")
@@ -50,7 +50,7 @@ func runMinimum(a *app, args []string) error {
 		return cli.Usagef("--grad-tol %v: want a positive number", s.GradTol)
 	}
 	s.Workers = *workers
-	m, meta, ds, err := a.loadAnalysed("minimum", lim, *ckpt, *sel, set["first"], *quiet)
+	m, meta, ds, err := a.loadAnalysed("minimum", in, set["first"], *quiet)
 	if err != nil {
 		return err
 	}

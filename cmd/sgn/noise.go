@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
-	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
 )
@@ -17,19 +16,18 @@ const noiseExample = `sgn noise --checkpoint out/figure-model/model.safetensors 
 
 // noiseFlags are the parsed flags of 'sgn noise'.
 type noiseFlags struct {
-	ckpt, out string
-	sel       data.Options
-	firstSet  bool
-	opt       noiseshape.Options
-	quiet     bool
-	lim       *limits
+	input
+	out      string
+	firstSet bool
+	opt      noiseshape.Options
+	quiet    bool
 }
 
 // parseNoiseFlags parses and checks the flags of 'sgn noise'.
 func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	fs := a.newFlagSet("noise", "noise --checkpoint FILE [flags]", noiseExample)
 	in := inputFlags(fs, "model checkpoint (safetensors) to analyse (required)", 10000, "the full gradient ḡ and the minibatches", "buffers (the noise matrix, the pooled sample, the per-worker gradients)")
-	ckpt, sel, lim := in.ckpt, in.sel, in.lim
+	ckpt, lim := in.ckpt, in.lim
 	bs := fs.String("batch-size", "1,4,16,64,256", "minibatch sizes B, comma-separated")
 	cli.Deprecate(fs, a.stderr, "noise", "batch-sizes", "batch-size")
 	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", noiseshape.MinMinibatches))
@@ -66,7 +64,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	case *histB != 0 && !slices.Contains(sizes, *histB):
 		return nil, cli.Usagef("--hist-b %d: must be one of --batch-size %s", *histB, *bs)
 	}
-	return &noiseFlags{ckpt: *ckpt, out: *out, sel: *sel, firstSet: cli.Given(fs)["first"], quiet: *quiet, lim: lim,
+	return &noiseFlags{input: in, out: *out, firstSet: cli.Given(fs)["first"], quiet: *quiet,
 		opt: noiseshape.Options{BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
 			Coords: *coords, HistB: *histB, PoolCap: *poolCap}}, nil
 }
@@ -79,7 +77,7 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, meta, set, err := a.loadAnalysed("", f.lim, f.ckpt, f.sel, f.firstSet, f.quiet)
+	m, meta, set, err := a.loadAnalysed("", f.input, f.firstSet, f.quiet)
 	if err != nil {
 		return err
 	}
@@ -129,7 +127,7 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	nr := &noiseshape.Report{Version: version, Checkpoint: f.ckpt, Model: meta, Selection: set.Selected(),
+	nr := &noiseshape.Report{Version: version, Checkpoint: *f.ckpt, Model: meta, Selection: set.Selected(),
 		Workers: f.opt.Workers, Analysis: rep}
 	if err := nr.Write(f.out); err != nil {
 		return err

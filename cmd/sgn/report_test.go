@@ -48,10 +48,6 @@ func TestReportCopiesNumbersBitForBit(t *testing.T) {
 	if code, _, stderr := run("report", cvh, "--out", out, "--quiet"); code != 0 {
 		t.Fatalf("report: exit %d\n%s", code, stderr)
 	}
-	rep, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r struct {
 		Claims []struct {
 			ID      string `json:"id"`
@@ -67,11 +63,7 @@ func TestReportCopiesNumbersBitForBit(t *testing.T) {
 			} `json:"sources"`
 		} `json:"claims"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(rep))
-	dec.UseNumber()
-	if err := dec.Decode(&r); err != nil {
-		t.Fatal(err)
-	}
+	decodeNumbers(t, filepath.Join(out, "report.json"), &r)
 	var src struct {
 		Seeds struct {
 			RandomModel json.Number `json:"random_model"`
@@ -93,12 +85,7 @@ func TestReportCopiesNumbersBitForBit(t *testing.T) {
 			Total json.Number `json:"total"`
 		} `json:"seconds"`
 	}
-	b, _ := os.ReadFile(filepath.Join(cvh, "covariance.json"))
-	dec = json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&src); err != nil {
-		t.Fatal(err)
-	}
+	decodeNumbers(t, filepath.Join(cvh, "covariance.json"), &src)
 	if src.Seeds.RandomModel.String() != seed {
 		t.Fatalf("covariance.json records the seed as %s", src.Seeds.RandomModel)
 	}
@@ -137,5 +124,20 @@ func TestReportCopiesNumbersBitForBit(t *testing.T) {
 	}
 	if found != 2 {
 		t.Fatal("no cvh-trained and cvh-shape-trained claims in report.json")
+	}
+}
+
+// decodeNumbers decodes the JSON file path into v with its numbers as
+// json.Number, as written.
+func decodeNumbers(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }

@@ -72,16 +72,17 @@ func selectionUsage(err error) error {
 	return cli.Usagef("%v", err)
 }
 
-// loadAnalysed loads the checkpoint ckpt within the limits and the samples
-// the selection flags (sel; firstSet: --first was given) choose for it,
+// loadAnalysed loads the checkpoint of in within its limits and the samples
+// its selection flags (firstSet: --first was given) choose for it,
 // checked against --max-memory and the model; unless quiet or cmd is "",
 // it says on stderr that it loads them.
-func (a *app) loadAnalysed(cmd string, lim *limits, ckpt string, sel data.Options, firstSet, quiet bool) (*model.MLP, model.CheckpointMeta, *data.Set, error) {
+func (a *app) loadAnalysed(cmd string, in input, firstSet, quiet bool) (*model.MLP, model.CheckpointMeta, *data.Set, error) {
+	ckpt, lim := *in.ckpt, in.lim
 	m, meta, err := lim.loadCheckpoint(ckpt)
 	if err != nil {
 		return nil, meta, nil, err
 	}
-	o, err := selectionFor(sel, firstSet, meta)
+	o, err := selectionFor(*in.sel, firstSet, meta)
 	if err != nil {
 		return nil, meta, nil, err
 	}

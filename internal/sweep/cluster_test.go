@@ -268,15 +268,7 @@ func TestStatusOfEveryShard(t *testing.T) {
 	if rep.Complete() || Ranges(rep.Retry()) != "1-2" || rep.Done != 23 {
 		t.Errorf("retry %q, done %d", Ranges(rep.Retry()), rep.Done)
 	}
-	var text strings.Builder
-	if err := rep.WriteText(&text); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"23 of 40 runs done", "(1 damaged lines", "locked by ", "missing: 2\n", "incomplete: 1\n", "retry: --array=1-2 "} {
-		if !strings.Contains(text.String(), want) {
-			t.Errorf("the status text lacks %q:\n%s", want, text.String())
-		}
-	}
+	checkStatusText(t, rep, "23 of 40 runs done", "(1 damaged lines", "locked by ", "missing: 2\n", "incomplete: 1\n", "retry: --array=1-2 ")
 	// Another split and another sweep are bad, not to be retried.
 	other := filepath.Join(tmp, "other")
 	mustRun(t, ShardDir(other, 0), cfg, Options{Shard: Shard{0, 3}})
@@ -307,5 +299,19 @@ func TestStatusOfEveryShard(t *testing.T) {
 	}
 	if rep.Complete() || strings.Join(rep.Versions, " ") != "v1 v2" {
 		t.Errorf("mixed versions: complete %v, versions %v", rep.Complete(), rep.Versions)
+	}
+}
+
+// checkStatusText checks that the text of rep holds each of want.
+func checkStatusText(t *testing.T, rep StatusReport, want ...string) {
+	t.Helper()
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		if !strings.Contains(text.String(), w) {
+			t.Errorf("the status text lacks %q:\n%s", w, text.String())
+		}
 	}
 }
