@@ -13,11 +13,19 @@ import (
 type LanczosOptions struct {
 	// Seed seeds the random start vector (PCG stream 0).
 	Seed uint64
-	// MaxIter caps the Krylov dimension, which is the number of operator
-	// products of the iteration (the residual check adds kTop+kBottom more
-	// per check that passes). The basis takes 8·MaxIter·n bytes.
-	// 0 means min(n, max(300, 10·max(kTop, kBottom))); larger than n means n.
+	// MaxIter caps the operator products of the iteration (the residual
+	// check adds kTop+kBottom more per check that passes). 0 means
+	// max(300, 10·max(kTop, kBottom)) when the basis holds that many
+	// vectors, four times that when it is restarted; without restarts
+	// (MaxBasis ≥ MaxIter) larger than n means n.
 	MaxIter int
+	// MaxBasis caps the vectors of length n the Krylov basis holds
+	// (8·MaxBasis·n bytes). When the basis is full and the pairs have not
+	// converged, it is thick-restarted (Wu & Simon 2000) from the Ritz
+	// vectors of the wanted ends. 0 means the default: as many vectors as
+	// MaxIter when they take at most DefaultBasisBytes, else the most that
+	// fit in DefaultBasisBytes but at least 2·(kTop+kBottom)+20; capped at n.
+	MaxBasis int
 	// Tol is the relative residual asked of every requested pair:
 	// ‖Av − λv‖ ≤ Tol·max|λ|, max|λ| estimated by the extreme Ritz values.
 	// 0 means 1e-6.
@@ -36,8 +44,11 @@ type Spectrum struct {
 	// TopResiduals and BottomResiduals are ‖Av − λv‖ of each pair, computed
 	// with the operator.
 	TopResiduals, BottomResiduals []float64
-	// Iterations is the Krylov dimension reached.
+	// Iterations is the number of operator products of the iteration (the
+	// Krylov dimension reached when the basis was never restarted).
 	Iterations int
+	// Restarts counts the thick restarts of the basis.
+	Restarts int
 	// Converged reports that every residual is ≤ Tol·max|λ| or that the
 	// Krylov space is all of R^n (the pairs are then exact up to rounding).
 	Converged bool
@@ -49,9 +60,16 @@ type Spectrum struct {
 // §10.3.1), the Krylov counterpart of PyHessian's power iteration
 // (Yao et al. 2020, pyhessian/hessian.py, eigenvalues).
 //
-// Strategy: the Krylov space grows; it is never restarted. The first check
-// comes at dimension min(n, max(3k+20, 60)), k = max(kTop, kBottom), then
-// every max(10, k) steps. At a check the Ritz pairs of T_m are computed
+// Strategy: the Krylov space grows up to MaxBasis vectors. The first check
+// comes at dimension min(MaxBasis, max(3k+20, 60)), k = max(kTop, kBottom),
+// then every max(10, k) steps and whenever the basis is full. When it is
+// full and the pairs have not converged, the basis is thick-restarted (Wu &
+// Simon, SIAM J. Matrix Anal. Appl. 22, 2000): it keeps the Ritz vectors of
+// the kTop largest and kBottom smallest Ritz values and about half of the
+// free room more from the same ends, and the iteration goes on with full
+// reorthogonalisation against the kept vectors, so memory is MaxBasis
+// vectors whatever the number of products. A run that converges before the
+// basis is full is the plain Lanczos method, bit for bit. At a check the Ritz pairs of T_m are computed
 // (dsteqr); when the Lanczos residual estimates β_m|s_mi| of all requested
 // pairs are ≤ Tol·max|θ|, the Ritz vectors are formed and their residuals
 // ‖Ay − θy‖ computed with the operator, and if those pass too the iteration
@@ -72,6 +90,10 @@ func Lanczos(op Operator, kTop, kBottom int, o LanczosOptions) (*Spectrum, error
 	if k == 0 {
 		return &Spectrum{Converged: true}, nil
 	}
+	basis := lanczosBasis(n, kTop, kBottom, o)
+	if o.MaxIter == 0 && basis < maxIter {
+		maxIter *= 4
+	}
 
 	rng := rand.New(rand.NewPCG(o.Seed, 0))
 	v := make([]float64, n)
@@ -82,16 +104,18 @@ func Lanczos(op Operator, kTop, kBottom int, o LanczosOptions) (*Spectrum, error
 	if err != nil {
 		return nil, fmt.Errorf("hessian.Lanczos: %w", err)
 	}
-	check := min(maxIter, max(3*k+20, 60))
+	restarts := 0
+	check := min(maxIter, basis, max(3*k+20, 60))
 	for {
 		if err := kr.step(); err != nil {
 			return nil, fmt.Errorf("hessian.Lanczos: %w", err)
 		}
 		m := kr.m()
 		if o.Progress != nil {
-			o.Progress(m, maxIter)
+			o.Progress(kr.products, maxIter)
 		}
-		if m < check {
+		last := kr.products >= maxIter
+		if m < check && m < basis && !last {
 			continue
 		}
 		theta, s, err := kr.ritz()
@@ -106,27 +130,76 @@ func Lanczos(op Operator, kTop, kBottom int, o LanczosOptions) (*Spectrum, error
 			bottom[i] = i
 		}
 		bound := tol * math.Max(math.Abs(theta[0]), math.Abs(theta[m-1]))
-		exact := m == n
+		exact := m == n && restarts == 0
 		estimated := true
 		for _, i := range append(top, bottom...) {
 			if math.Abs(kr.beta[m-1]*s[(m-1)*m+i]) > bound {
 				estimated = false
 			}
 		}
-		if exact || estimated || m == maxIter {
-			sp := &Spectrum{Iterations: m}
+		if exact || estimated || last {
+			sp := &Spectrum{Iterations: kr.products, Restarts: restarts}
 			sp.Top, sp.TopVectors, sp.TopResiduals = ritzPairs(kr, theta, s, top)
 			sp.Bottom, sp.BottomVectors, sp.BottomResiduals = ritzPairs(kr, theta, s, bottom)
 			sp.Converged = exact
 			if !exact {
 				sp.Converged = floatsMax(sp.TopResiduals) <= bound && floatsMax(sp.BottomResiduals) <= bound
 			}
-			if sp.Converged || m == maxIter {
+			if sp.Converged || last {
 				return sp, nil
 			}
 		}
-		check = min(maxIter, m+max(10, k))
+		if m == basis && !kr.exhausted && m < n {
+			kr.restart(theta, s, restartKeep(m, kTop, kBottom))
+			restarts++
+			m = kr.m()
+		}
+		check = min(basis, m+max(10, k))
 	}
+}
+
+// restartKeep returns the columns of S (Ritz values ascending) that a
+// thick restart of an m-vector basis keeps: the kTop largest and kBottom
+// smallest and half of the remaining room more, shared between the ends
+// that are wanted.
+func restartKeep(m, kTop, kBottom int) []int {
+	extra := (m - kTop - kBottom) / 2
+	et, eb := 0, 0
+	switch {
+	case kTop > 0 && kBottom > 0:
+		et, eb = extra/2, extra-extra/2
+	case kTop > 0:
+		et = extra
+	default:
+		eb = extra
+	}
+	var keep []int
+	for i := range kBottom + eb {
+		keep = append(keep, i)
+	}
+	for i := m - kTop - et; i < m; i++ {
+		keep = append(keep, i)
+	}
+	return keep
+}
+
+// DefaultBasisBytes is the memory the Krylov basis of Lanczos may take by
+// default (LanczosOptions.MaxBasis 0): 256 MiB, 330 vectors at n = 10⁵, 42
+// at n = 8·10⁵ (raised to 2·(kTop+kBottom)+20 vectors).
+const DefaultBasisBytes = 256 << 20
+
+// lanczosBasis returns the number of basis vectors Lanczos keeps (the
+// effective LanczosOptions.MaxBasis) for valid arguments.
+func lanczosBasis(n, kTop, kBottom int, o LanczosOptions) int {
+	if o.MaxBasis > 0 {
+		return min(n, max(o.MaxBasis, kTop+kBottom+2))
+	}
+	_, _, maxIter, _, _ := lanczosLimits(dimOnly(n), kTop, kBottom, o)
+	fit := DefaultBasisBytes / (8 * n)
+	if maxIter <= fit {
+		return maxIter
+	}
+	return min(n, max(fit, 2*(kTop+kBottom)+20))
 }
 
 // lanczosLimits checks Lanczos' arguments and returns the dimension n,
@@ -145,6 +218,8 @@ func lanczosLimits(op Operator, kTop, kBottom int, o LanczosOptions) (n, k, maxI
 		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: kBottom = %d, want 0..%d (the operator dimension)", kBottom, n)
 	case o.MaxIter < 0:
 		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: MaxIter = %d, want ≥ 0 (0 for the default)", o.MaxIter)
+	case o.MaxBasis < 0:
+		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: MaxBasis = %d, want ≥ 0 (0 for the default)", o.MaxBasis)
 	case o.Tol < 0 || math.IsNaN(o.Tol):
 		return 0, 0, 0, 0, fmt.Errorf("hessian.Lanczos: Tol = %v, want ≥ 0 (0 for the default)", o.Tol)
 	}

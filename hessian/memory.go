@@ -19,25 +19,26 @@ func (d dimOnly) MulVec(dst, v []float64) { panic("hessian: dimOnly is not appli
 
 // LanczosBytes bounds the bytes Lanczos allocates for kTop and kBottom
 // eigenpairs of an operator of dimension n with options o (MaxIter's
-// default applied as Lanczos applies it): the Krylov basis, up to MaxIter+1
-// vectors of length n, the work and start vectors, the Ritz vectors and
+// default applied as Lanczos applies it): the Krylov basis, up to MaxBasis+1
+// vectors of length n (MaxBasis's default applied), the work and start vectors, the Ritz vectors and
 // their products (2·(kTop+kBottom) vectors of length n and three more for
 // forming each of the two sets), the eigenvectors
 // of the tridiagonal matrix (MaxIter² values) and O(MaxIter) scalars. Bad
 // options are the error Lanczos would return.
 func LanczosBytes(n, kTop, kBottom int, o LanczosOptions) (float64, error) {
-	n, _, maxIter, _, err := lanczosLimits(dimOnly(n), kTop, kBottom, o)
-	if err != nil {
+	if _, _, _, _, err := lanczosLimits(dimOnly(n), kTop, kBottom, o); err != nil {
 		return 0, err
 	}
-	m := float64(maxIter)
+	m := float64(lanczosBasis(n, kTop, kBottom, o))
 	vectors := m + 3 + 2*float64(kTop+kBottom)
 	for _, k := range []int{kTop, kBottom} {
 		if k > 0 {
 			vectors += 3
 		}
 	}
-	return 8*(float64(n)*vectors+m*m+16*m) + fixedBytes, nil
+	// T's eigenvectors and dsyev's copy and work after a restart, the
+	// restart's block of rows.
+	return 8*(float64(n)*vectors+2*m*m+16*m+256*m) + fixedBytes, nil
 }
 
 // SLQBytes bounds the bytes SLQ allocates on an operator of dimension n

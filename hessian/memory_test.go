@@ -56,10 +56,15 @@ func TestMemoryBoundsMatchTheAllocations(t *testing.T) {
 	if _, err := LanczosBytes(n, n+1, 0, lo); err == nil {
 		t.Errorf("LanczosBytes accepted kTop > n")
 	}
-	// The default MaxIter, 10k for k ≥ 30, is counted: k = 1000 on n = 10⁸
-	// needs the basis of 10⁴ vectors, 8 TB.
-	if b, _ := LanczosBytes(100_000_000, 1000, 0, LanczosOptions{}); b < 8e12 {
-		t.Errorf("LanczosBytes(10⁸, 1000) = %g, want ≥ 8e12", b)
+	// The default basis is counted: k = 1000 on n = 10⁸ keeps 2k+20 = 2,020
+	// vectors (more than DefaultBasisBytes holds), with the 2k Ritz vectors
+	// and their products and 6 more, 3.2 TB; with MaxBasis equal to the
+	// default MaxIter, 10k, 8 TB.
+	if b, _ := LanczosBytes(100_000_000, 1000, 0, LanczosOptions{}); b < 8*4026e8 || b > 8*4027e8 {
+		t.Errorf("LanczosBytes(10⁸, 1000) = %g, want 8·4,026·10⁸ and a little", b)
+	}
+	if b, _ := LanczosBytes(100_000_000, 1000, 0, LanczosOptions{MaxBasis: 10_000}); b < 8e12 {
+		t.Errorf("LanczosBytes(10⁸, 1000, MaxBasis 10⁴) = %g, want ≥ 8e12", b)
 	}
 
 	so := SLQOptions{NumRuns: 2, Steps: 50, Seed: 1}
