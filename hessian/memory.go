@@ -26,19 +26,24 @@ func (d dimOnly) MulVec(dst, v []float64) { panic("hessian: dimOnly is not appli
 // of the tridiagonal matrix (MaxIter² values) and O(MaxIter) scalars. Bad
 // options are the error Lanczos would return.
 func LanczosBytes(n, kTop, kBottom int, o LanczosOptions) (float64, error) {
-	if _, _, _, _, err := lanczosLimits(dimOnly(n), kTop, kBottom, o); err != nil {
+	_, _, maxIter, _, err := lanczosLimits(dimOnly(n), kTop, kBottom, o)
+	if err != nil {
 		return 0, err
 	}
-	m := float64(lanczosBasis(n, kTop, kBottom, o))
+	basis := lanczosBasis(n, kTop, kBottom, o)
+	m := float64(basis)
 	vectors := m + 3 + 2*float64(kTop+kBottom)
 	for _, k := range []int{kTop, kBottom} {
 		if k > 0 {
 			vectors += 3
 		}
 	}
-	// T's eigenvectors and dsyev's copy and work after a restart, the
-	// restart's block of rows.
-	return 8*(float64(n)*vectors+2*m*m+16*m+256*m) + fixedBytes, nil
+	restart := 0.0
+	if basis < maxIter { // the basis may be restarted
+		// dsyev's work on T after a restart, the restart's block of rows.
+		restart = m*m + 256*m
+	}
+	return 8*(float64(n)*vectors+m*m+16*m+restart) + fixedBytes, nil
 }
 
 // SLQBytes bounds the bytes SLQ allocates on an operator of dimension n
