@@ -61,6 +61,10 @@ type Source struct {
 	WallSeconds float64           `json:"wall_seconds,omitempty"`
 }
 
+// Measured reports whether the claim was judged from a file (false for a
+// claim built by Unmeasured, which names the command that would write it).
+func (c Claim) Measured() bool { return c.Produce == "" }
+
 // Unmeasured returns a claim that could not be measured for want of a
 // file: Inconclusive, with the command that writes the file.
 func Unmeasured(id string, row Conclusion, statement, file, produce string) Claim {

@@ -46,6 +46,19 @@ type pageClaim struct {
 
 type link struct{ Href, Text string }
 
+// Badge is what the page shows in the claim's verdict badge: its verdict,
+// or "not-measured" when no folder given held its input.
+func (c pageClaim) Badge() string {
+	if !c.Measured() {
+		return notMeasured
+	}
+	return string(c.Verdict)
+}
+
+// notMeasured is the badge and legend entry of the claims no folder given
+// could measure; report.json keeps their verdict (inconclusive).
+const notMeasured = "not-measured"
+
 // pageRow is a row of the page with its claims.
 type pageRow struct {
 	Row
@@ -54,7 +67,7 @@ type pageRow struct {
 
 // pageVerdict explains one verdict on the page.
 type pageVerdict struct {
-	Verdict Verdict
+	Verdict string
 	Count   int
 	Meaning string
 }
@@ -105,7 +118,10 @@ func Page(r *Report, dir string) ([]byte, error) {
 	n := r.Counts()
 	var verdicts []pageVerdict
 	for _, v := range Verdicts() {
-		verdicts = append(verdicts, pageVerdict{v, n[v], verdictMeaning[v]})
+		verdicts = append(verdicts, pageVerdict{string(v), n[v], verdictMeaning[v]})
+	}
+	if u := r.Unmeasured(); u > 0 {
+		verdicts = append(verdicts, pageVerdict{notMeasured, u, "no folder given holds the file the claim is judged from (its verdict in report.json is inconclusive); the claim names the command that writes it"})
 	}
 	var b bytes.Buffer
 	err := pageTemplate.Execute(&b, struct {
@@ -180,6 +196,7 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .disagrees { background: #fbd9d9; color: #7f1d1d; }
 .inconclusive { background: #eee; color: #444; }
 .not-testable { background: #fdf0c8; color: #713f12; }
+.not-measured { background: #fff; color: #666; border: 1px dashed #999; }
 .ok { color: #14532d; } .fail { color: #7f1d1d; font-weight: 600; }
 section.claim { border: 1px solid #ccc; border-radius: .4rem; padding: .8rem 1rem; margin: 1.2rem 0; page-break-inside: avoid; }
 .statement { font-style: italic; }
@@ -201,7 +218,7 @@ code { background: #f4f4f4; padding: 0 .2rem; }
 <p>Each claim is judged only inside the regime its theory assumes (at a minimum, in quasi-equilibrium, in Kramers' regime of exponential escapes, with a converged step); the regime checks are measured and listed with each claim. Effect sizes carry 95% intervals and are compared with the interval the theory allows, with an exact or independent reference beside them where one exists.</p>
 <table id="summary">
 <tr><th>conclusion</th><th>claim</th><th>verdict</th><th>what was found</th></tr>
-{{range .Rows}}{{$row := .}}{{range .Claims}}<tr><td><a href="#row-{{$row.ID}}">{{$row.Title}}</a></td><td><a href="#claim-{{.ID}}">{{.ID}}</a></td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td><td>{{.Finding}}</td></tr>
+{{range .Rows}}{{$row := .}}{{range .Claims}}<tr><td><a href="#row-{{$row.ID}}">{{$row.Title}}</a></td><td><a href="#claim-{{.ID}}">{{.ID}}</a></td><td><span class="verdict {{.Badge}}">{{.Badge}}</span></td><td>{{.Finding}}</td></tr>
 {{end}}{{end}}</table>
 {{range .Rows}}
 <section class="row" id="row-{{.ID}}">
@@ -209,8 +226,8 @@ code { background: #f4f4f4; padding: 0 .2rem; }
 <p>{{.Summary}}</p>
 {{if not .Claims}}<p><i>No claim of this row was measured.</i></p>{{end}}
 {{range .Claims}}
-<section class="claim" id="claim-{{.ID}}" data-verdict="{{.Verdict}}">
-<h3>{{.ID}} <span class="verdict {{.Verdict}}">{{.Verdict}}</span></h3>
+<section class="claim" id="claim-{{.ID}}" data-verdict="{{.Badge}}">
+<h3>{{.ID}} <span class="verdict {{.Badge}}">{{.Badge}}</span></h3>
 <p class="statement">{{.Statement}}</p>
 {{if .At}}<p>Judged at {{.At}}.</p>{{end}}
 <p>{{.Finding}}</p>

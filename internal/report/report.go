@@ -34,13 +34,28 @@ type Report struct {
 	Provenance Provenance `json:"provenance"`
 }
 
-// Counts returns how many claims have each verdict.
+// Counts returns how many measured claims have each verdict; claims that
+// no folder given could measure are counted apart, by Unmeasured.
 func (r *Report) Counts() map[Verdict]int {
 	c := map[Verdict]int{}
 	for _, cl := range r.Claims {
-		c[cl.Verdict]++
+		if cl.Measured() {
+			c[cl.Verdict]++
+		}
 	}
 	return c
+}
+
+// Unmeasured returns how many claims no folder given could measure (each
+// names the command that writes its input).
+func (r *Report) Unmeasured() int {
+	n := 0
+	for _, cl := range r.Claims {
+		if !cl.Measured() {
+			n++
+		}
+	}
+	return n
 }
 
 // ClaimsFunc judges one experiment's claims from its own typed output
