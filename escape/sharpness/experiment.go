@@ -3,6 +3,7 @@ package sharpness
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,12 +65,10 @@ func (e Experiment) LoadConfig(spec string) (Config, error) {
 	return c, nil
 }
 
-// Sweep checks the folder, loads the images (opt.MNIST) and trains the runs
-// (Sweep).
+// Sweep loads the images (opt.MNIST) and trains the runs (Sweep, which
+// refuses a folder of another sweep or of other MNIST files before it
+// trains).
 func (Experiment) Sweep(dir string, cfg Config, opt sweep.Options) (sweep.Report, error) {
-	if err := Kind.CheckFolder(dir, cfg, opt.Shard); err != nil {
-		return nil, err
-	}
 	d, err := LoadData(cfg, opt.MNIST)
 	if err != nil {
 		return nil, err
@@ -81,9 +80,37 @@ func (Experiment) Sweep(dir string, cfg Config, opt sweep.Options) (sweep.Report
 	return sweepText{sum, dir}, nil
 }
 
-// Merge joins the shards (Kind.Merge).
+// Merge joins the shards (Kind.Merge) after checking that they, and the
+// sweep out already holds, were run on the same MNIST files.
 func (Experiment) Merge(out string, inputs []string, version string) (sweep.MergeSummary, error) {
+	if err := sameMNIST(out, inputs); err != nil {
+		return sweep.MergeSummary{}, err
+	}
 	return Kind.Merge(out, inputs, sweep.MergeOptions{Version: version})
+}
+
+// sameMNIST refuses inputs (and out, if it holds a sweep) whose configs
+// record different MNIST digests.
+func sameMNIST(out string, inputs []string) error {
+	var first, firstDir string
+	for i, dir := range append(append([]string(nil), inputs...), out) {
+		d, err := Kind.Inspect(dir)
+		if i == len(inputs) && errors.Is(err, sweep.ErrNotSweep) {
+			break // out holds no sweep yet
+		}
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			first, firstDir = d.Config.MNIST, dir
+			continue
+		}
+		if d.Config.MNIST != first {
+			return fmt.Errorf("%w: %s holds runs on MNIST files with SHA-256 %s, %s on %s; merge shards of one sweep on one set of files",
+				ErrOtherMNIST, dir, digestOrNone(d.Config.MNIST), firstDir, digestOrNone(first))
+		}
+	}
+	return nil
 }
 
 // Fit fits the sweep folder (Fit).

@@ -58,7 +58,17 @@ type Config struct {
 	// ExactTraceMaxParams: tr H is exact (the full Hessian) when P is at most
 	// this, Hutchinson's estimate otherwise. 0 means 3000.
 	ExactTraceMaxParams int `json:"exact_trace_max_params"`
+	// MNIST is the identity of the MNIST files the runs train on: the hex
+	// SHA-256 digest of data.Set.Digest. A config file may leave it out;
+	// the sweep then records the digest of the files it loads in its
+	// folder's config.json, so that a resume or a merge on other files is
+	// refused (ErrOtherMNIST) instead of mixing runs on different data.
+	MNIST string `json:"mnist_sha256,omitempty"`
 }
+
+// ErrOtherMNIST is wrapped by the errors of Sweep and Experiment.Merge that
+// refuse runs on MNIST files other than those the sweep recorded.
+var ErrOtherMNIST = errors.New("the sweep was run on other MNIST files")
 
 // Result is the end of one training run.
 type Result struct {
@@ -130,6 +140,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("target_train_loss %v: must be 0 (none) or positive", c.TargetTrainLoss)
 	case c.ExactTraceMaxParams < 0:
 		return fmt.Errorf("exact_trace_max_params %d: must not be negative", c.ExactTraceMaxParams)
+	case c.MNIST != "" && !isDigest(c.MNIST):
+		return fmt.Errorf("mnist_sha256 %q: want the 64 hex digits of a SHA-256 digest (or leave it out)", cut(c.MNIST))
 	}
 	for _, b := range c.BatchSizes {
 		if b <= 0 {
@@ -145,6 +157,27 @@ func (c Config) Validate() error {
 		}
 	}
 	return c.Engine.Validate()
+}
+
+// isDigest reports whether s is 64 lower-case hex digits.
+func isDigest(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// cut shortens a value quoted in an error message to 80 bytes.
+func cut(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
 
 // Point returns the batch size and learning rate of point p.
@@ -299,14 +332,53 @@ func measure(m *model.MLP, set *data.Set, c Config, seed uint64, res *Result) er
 	return nil
 }
 
-// Sweep runs (or resumes) sweep c into folder dir on d.
+// Sweep runs (or resumes) sweep c into folder dir on d. It records the
+// digest of d's MNIST files in c (checking it against c's, if c names one),
+// and refuses a folder whose sweep was run on other files.
 func Sweep(dir string, c Config, d *Data, opt sweep.Options, version string) (sweep.Summary, error) {
+	if err := recordMNIST(&c, d, dir); err != nil {
+		return sweep.Summary{}, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return sweep.Summary{}, fmt.Errorf("sweep folder: %w", err)
 	}
 	return Kind.Run(dir, c, func(t sweep.Task) (Result, error) {
 		return RunOne(c, d, t, dir, version)
 	}, opt)
+}
+
+// recordMNIST sets c.MNIST to the digest of d's files, after checking it
+// against c's own digest (if set) and against the sweep folder dir holds
+// (if any).
+func recordMNIST(c *Config, d *Data, dir string) error {
+	got := d.Train.Digest
+	switch {
+	case d.Test.Digest != got:
+		return fmt.Errorf("%w: the training and test images come from different MNIST files (SHA-256 %s and %s)", ErrOtherMNIST, got, d.Test.Digest)
+	case c.MNIST != "" && c.MNIST != got:
+		return fmt.Errorf("%w: the config's mnist_sha256 is %s, the MNIST files loaded (--mnist) have %s", ErrOtherMNIST, c.MNIST, got)
+	}
+	c.MNIST = got
+	old, err := Kind.Inspect(dir)
+	if errors.Is(err, sweep.ErrNotSweep) {
+		return nil // a new folder; Kind.Run refuses one it cannot use
+	}
+	if err != nil {
+		return err
+	}
+	if old.Config.MNIST != got {
+		return fmt.Errorf("%w: %s holds runs on MNIST files with SHA-256 %s; the files loaded (--mnist) have %s: give the sweep's own MNIST files, or another folder",
+			ErrOtherMNIST, dir, digestOrNone(old.Config.MNIST), got)
+	}
+	return nil
+}
+
+// digestOrNone is d, or what an empty digest means.
+func digestOrNone(d string) string {
+	if d == "" {
+		return "(not recorded: a folder of an older version)"
+	}
+	return d
 }
 
 // ResultFile is the name of the analysis file Fit writes.

@@ -2,6 +2,7 @@ package sharpness
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -255,5 +256,71 @@ func TestTargetLossBudgetIsAnUninterruptedRun(t *testing.T) {
 	}
 	if never.ReachedTarget || never.Epochs != 6 {
 		t.Fatalf("an unreachable target: reached %v after %d epochs, want false after 6", never.ReachedTarget, never.Epochs)
+	}
+}
+
+// The sweep records the digest of its MNIST files in config.json; a resume,
+// a config or a merge on files of another digest is refused before any run.
+func TestSweepRefusesOtherMNIST(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a network on MNIST")
+	}
+	c := Config{Seed: 5, Model: model.Config{Layers: []int{49, 4, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 2},
+		Pool: 4, TrainFirst: 100, TestFirst: 50, BatchSizes: []int{50}, Etas: []float64{0.1}, Epochs: 1, Runs: 2}
+	d, err := LoadData(c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &Data{Train: &data.Set{}, Test: &data.Set{}}
+	*other.Train, *other.Test = *d.Train, *d.Test
+	other.Train.Digest = strings.Repeat("ab", 32)
+	other.Test.Digest = other.Train.Digest
+	root := t.TempDir()
+	dir := filepath.Join(root, "sweep")
+	if _, err := Sweep(dir, c, d, sweep.Options{Workers: 1, Version: "test"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Kind.Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Config.MNIST != d.Train.Digest || len(d.Train.Digest) != 64 {
+		t.Fatalf("config.json records MNIST %q, the files loaded are %q", got.Config.MNIST, d.Train.Digest)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, sweep.RunsFile))
+	if _, err := Sweep(dir, c, other, sweep.Options{Workers: 1, Version: "test"}, "test"); !errors.Is(err, ErrOtherMNIST) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("resume on other MNIST files: %v, want ErrOtherMNIST naming %s", err, dir)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, sweep.RunsFile)); !bytes.Equal(after, before) {
+		t.Fatal("the refused resume changed runs.jsonl")
+	}
+	if _, err := Sweep(dir, c, d, sweep.Options{Workers: 1, Version: "test"}, "test"); err != nil {
+		t.Fatalf("resume on the same files: %v", err)
+	}
+	named := c
+	named.MNIST = other.Train.Digest
+	if _, err := Sweep(filepath.Join(root, "named"), named, d, sweep.Options{Workers: 1, Version: "test"}, "test"); !errors.Is(err, ErrOtherMNIST) {
+		t.Fatalf("a config naming other MNIST files: %v, want ErrOtherMNIST", err)
+	}
+	named.MNIST = "not a digest"
+	if err := named.Validate(); err == nil || !strings.Contains(err.Error(), "mnist_sha256") {
+		t.Fatalf("a malformed digest: %v, want an error naming mnist_sha256", err)
+	}
+	s0, s1 := filepath.Join(root, "s0"), filepath.Join(root, "s1")
+	if _, err := Sweep(s0, c, d, sweep.Options{Workers: 1, Shard: sweep.Shard{Index: 0, Count: 2}, Version: "test"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Sweep(s1, c, other, sweep.Options{Workers: 1, Shard: sweep.Shard{Index: 1, Count: 2}, Version: "test"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	merged := filepath.Join(root, "merged")
+	if _, err := (Experiment{}).Merge(merged, []string{s0, s1}, "test"); !errors.Is(err, ErrOtherMNIST) || !strings.Contains(err.Error(), s1) {
+		t.Fatalf("merging shards on different MNIST files: %v, want ErrOtherMNIST naming %s", err, s1)
+	}
+	if _, err := os.Stat(filepath.Join(merged, sweep.ConfigFile)); err == nil {
+		t.Fatal("the refused merge wrote config.json")
+	}
+	if _, err := (Experiment{}).Merge(dir, []string{s1}, "test"); !errors.Is(err, ErrOtherMNIST) {
+		t.Fatalf("merging a shard on other files into a sweep folder: %v, want ErrOtherMNIST", err)
 	}
 }
