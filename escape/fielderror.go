@@ -1,6 +1,10 @@
 package escape
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
 
 // FieldError is an invalid field of a configuration — Config, its
 // LandscapeSpec, NetworkSpec and Criterion, or a configuration of another
@@ -25,4 +29,42 @@ func (e *FieldError) Error() string {
 // FieldErrorf returns a *FieldError with a formatted detail.
 func FieldErrorf(section, field, format string, args ...any) error {
 	return &FieldError{Section: section, Field: field, Detail: fmt.Sprintf(format, args...)}
+}
+
+// RefuseExplicitZeros returns a *FieldError for the first field of the JSON
+// object raw, among fields, whose value is written as the number 0 where
+// leaving the field out means its default: a config file that writes
+// "dim": 0 or "check_every": 0 asks for something the program would
+// silently replace. A field is a path of JSON names, e.g. "network",
+// "check_every"; the section of the error is the path before the name.
+// What is not a JSON object, and fields that are absent, are left to the
+// decoder and to Validate.
+func RefuseExplicitZeros(raw []byte, fields ...[]string) error {
+	for _, path := range fields {
+		v, ok := lookupJSON(raw, path)
+		if !ok {
+			continue
+		}
+		var x float64
+		if json.Unmarshal(v, &x) == nil && x == 0 {
+			section := strings.Join(path[:len(path)-1], " ")
+			return FieldErrorf(section, path[len(path)-1], "0: leave the field out for its default (an explicit 0 is not a value)")
+		}
+	}
+	return nil
+}
+
+// lookupJSON returns the value at path inside the JSON object raw.
+func lookupJSON(raw []byte, path []string) (json.RawMessage, bool) {
+	v := json.RawMessage(raw)
+	for _, name := range path {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(v, &obj) != nil {
+			return nil, false
+		}
+		if v = obj[name]; v == nil {
+			return nil, false
+		}
+	}
+	return v, true
 }

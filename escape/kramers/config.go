@@ -1,6 +1,7 @@
 package kramers
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -67,14 +68,41 @@ type Config struct {
 // ParseConfig decodes and validates a sweep configuration; name (a file
 // name) prefixes the errors.
 func ParseConfig(r io.Reader, name string) (Config, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxConfigBytes+1))
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(raw) > maxConfigBytes {
+		return Config{}, fmt.Errorf("%s: not a valid sweep config: larger than %d MiB", name, maxConfigBytes>>20)
+	}
 	var c Config
-	if err := sweep.DecodeConfig(r, name, "sweep config", &c); err != nil {
+	if err := sweep.DecodeConfig(bytes.NewReader(raw), name, "sweep config", &c); err != nil {
 		return Config{}, err
+	}
+	if err := escape.RefuseExplicitZeros(raw, defaultedFields()...); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return c, nil
+}
+
+// maxConfigBytes bounds a sweep config file: a grid is at most a few
+// lists of numbers.
+const maxConfigBytes = 16 << 20
+
+// defaultedFields are the fields of a config whose zero value means the
+// default when the field is left out (Validate fills it in), so an
+// explicit 0 in a file is refused instead of silently replaced.
+func defaultedFields() [][]string {
+	return [][]string{
+		{"landscape", "dim"}, {"landscape", "col_ratio"},
+		{"landscape", "twowell", "dim"}, {"landscape", "twowell", "sharpness"}, {"landscape", "twowell", "h_flat"},
+		{"landscape", "twowell", "h_col"}, {"landscape", "twowell", "barrier"}, {"landscape", "twowell", "barrier_flat"},
+		{"network", "pool"}, {"network", "first"}, {"network", "grad_tol"}, {"network", "max_iterations"},
+		{"network", "gd_eta"}, {"network", "gd_max_steps"}, {"network", "check_every"},
+	}
 }
 
 // Validate fills in defaults (landscape dim 1, criterion "col") and checks

@@ -1,6 +1,8 @@
 package kramers
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -144,6 +146,58 @@ func TestValidateErrorsNameTheField(t *testing.T) {
 		var fe *escape.FieldError
 		if !errors.As(err, &fe) || fe.Field != c.field || err.Error() != c.msg {
 			t.Errorf("%v: want a FieldError of %s reading %q", err, c.field, c.msg)
+		}
+	}
+}
+
+// A field whose omission means its default is refused when a file writes it
+// as 0 (it used to be replaced by the default, with the default's hash),
+// naming the field; every builtin, printed and parsed back, and the config
+// a sweep writes into config.json, round-trip to the same hash.
+func TestExplicitZeroRefusedAndPrintedConfigsRoundTrip(t *testing.T) {
+	analytic := `{"seed":1,"landscape":{"name":"doublewell","barrier":1},"dynamics":["sgld"],"sharpness":[1],"eta":[0.01],"temperature":[0.2],"runs":3,"max_steps":100}`
+	twowell := `{"seed":1,"landscape":{"name":"twowell","twowell":{"dim":1}},"dynamics":["sgld"],"sharpness":[1],"eta":[0.01],"temperature":[0.2],"runs":3,"max_steps":100}`
+	network := `{"seed":1,"network":{"layers":[49,4,10],"activation":"tanh","pool":4,"first":100},"dynamics":["sgd"],"sharpness":[1],"batch_size":[4],"eta":[0.1],"runs":3,"max_steps":100,"criterion":{"kind":"loss","delta":0.05}}`
+	for _, base := range []string{analytic, twowell, network} {
+		if _, err := ParseConfig(strings.NewReader(base), "ok.json"); err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+	}
+	for _, tc := range []struct{ js, section, field string }{
+		{strings.Replace(analytic, `"barrier":1}`, `"barrier":1,"dim":0}`, 1), "landscape", "dim"},
+		{strings.Replace(twowell, `"dim":1`, `"dim":0`, 1), "landscape twowell", "dim"},
+		{strings.Replace(twowell, `"dim":1`, `"dim":1,"h_col":0.0`, 1), "landscape twowell", "h_col"},
+		{strings.Replace(network, `"first":100`, `"first":100,"check_every":0`, 1), "network", "check_every"},
+		{strings.Replace(network, `"first":100`, `"first":100,"grad_tol":0`, 1), "network", "grad_tol"},
+		{strings.Replace(network, `"first":100`, `"first":100,"max_iterations":0`, 1), "network", "max_iterations"},
+		{strings.Replace(network, `"first":100`, `"first":0`, 1), "network", "first"},
+	} {
+		_, err := ParseConfig(strings.NewReader(tc.js), "zero.json")
+		var fe *escape.FieldError
+		if !errors.As(err, &fe) || fe.Section != tc.section || fe.Field != tc.field || !strings.HasPrefix(err.Error(), "zero.json: ") {
+			t.Errorf("%s: error %v, want zero.json: %s %s …", tc.js, err, tc.section, tc.field)
+		}
+	}
+	for _, b := range Builtins() {
+		raw, err := BuiltinJSON(b.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ParseConfig(bytes.NewReader(raw), b.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", b.Name, err)
+		}
+		// What a sweep writes into config.json: the validated config.
+		written, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseConfig(bytes.NewReader(written), b.Name+" written")
+		if err != nil {
+			t.Fatalf("%s: the written config is refused: %v\n%s", b.Name, err, written)
+		}
+		if back.Hash() != c.Hash() {
+			t.Errorf("%s: written and parsed back, hash %s, printed %s", b.Name, back.Hash(), c.Hash())
 		}
 	}
 }

@@ -121,6 +121,10 @@ func ParseConfig(b []byte, name string) (Config, error) {
 	if err := sweep.DecodeConfig(bytes.NewReader(b), name, "selection config", &c); err != nil {
 		return Config{}, err
 	}
+	if err := escape.RefuseExplicitZeros(b, [][]string{{"landscape", "dim"}, {"landscape", "sharpness"}, {"landscape", "h_flat"},
+		{"landscape", "h_col"}, {"landscape", "barrier"}, {"landscape", "barrier_flat"}}...); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
