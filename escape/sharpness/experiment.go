@@ -90,9 +90,10 @@ func (Experiment) Merge(out string, inputs []string, version string) (sweep.Merg
 }
 
 // sameMNIST refuses inputs (and out, if it holds a sweep) whose configs
-// record different MNIST digests.
+// record different data (MNIST digests, or data files' digests).
 func sameMNIST(out string, inputs []string) error {
-	var first, firstDir string
+	var first identity
+	var firstDir string
 	for i, dir := range append(append([]string(nil), inputs...), out) {
 		d, err := Kind.Inspect(dir)
 		if i == len(inputs) && errors.Is(err, sweep.ErrNotSweep) {
@@ -102,12 +103,12 @@ func sameMNIST(out string, inputs []string) error {
 			return err
 		}
 		if i == 0 {
-			first, firstDir = d.Config.MNIST, dir
+			first, firstDir = d.Config.identity(), dir
 			continue
 		}
-		if d.Config.MNIST != first {
-			return fmt.Errorf("%w: %s holds runs on MNIST files with SHA-256 %s, %s on %s; merge shards of one sweep on one set of files",
-				ErrOtherMNIST, dir, digestOrNone(d.Config.MNIST), firstDir, digestOrNone(first))
+		if id := d.Config.identity(); id != first {
+			return fmt.Errorf("%w: %s holds runs on %s, %s on %s; merge shards of one sweep on one set of data",
+				ErrOtherMNIST, dir, id, firstDir, first)
 		}
 	}
 	return nil

@@ -64,11 +64,34 @@ type Config struct {
 	// folder's config.json, so that a resume or a merge on other files is
 	// refused (ErrOtherMNIST) instead of mixing runs on different data.
 	MNIST string `json:"mnist_sha256,omitempty"`
+	// DataSHA256 and TestSHA256 are, likewise, the hex SHA-256 of the data
+	// files Data and Test (with data files in place of MNIST).
+	DataSHA256 string `json:"data_sha256,omitempty"`
+	TestSHA256 string `json:"test_sha256,omitempty"`
 }
 
 // ErrOtherMNIST is wrapped by the errors of Sweep and Experiment.Merge that
-// refuse runs on MNIST files other than those the sweep recorded.
-var ErrOtherMNIST = errors.New("the sweep was run on other MNIST files")
+// refuse runs on MNIST files (or data files) other than those the sweep
+// recorded.
+var ErrOtherMNIST = errors.New("the sweep was run on other data")
+
+// identity is what a sweep records of its data: the MNIST digest, or the
+// digests of its two data files.
+type identity struct{ mnist, data, test string }
+
+// identity returns what c records of its data.
+func (c Config) identity() identity { return identity{c.MNIST, c.DataSHA256, c.TestSHA256} }
+
+// String describes the identity for an error message.
+func (id identity) String() string {
+	switch {
+	case id.mnist != "":
+		return "MNIST files with SHA-256 " + id.mnist
+	case id.data != "" || id.test != "":
+		return fmt.Sprintf("data files with SHA-256 %s (train) and %s (test)", id.data, id.test)
+	}
+	return "data not recorded (a folder of an older version)"
+}
 
 // Result is the end of one training run.
 type Result struct {
@@ -142,6 +165,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("exact_trace_max_params %d: must not be negative", c.ExactTraceMaxParams)
 	case c.MNIST != "" && !isDigest(c.MNIST):
 		return fmt.Errorf("mnist_sha256 %q: want the 64 hex digits of a SHA-256 digest (or leave it out)", cut(c.MNIST))
+	case c.DataSHA256 != "" && !isDigest(c.DataSHA256):
+		return fmt.Errorf("data_sha256 %q: want the 64 hex digits of a SHA-256 digest (or leave it out)", cut(c.DataSHA256))
+	case c.TestSHA256 != "" && !isDigest(c.TestSHA256):
+		return fmt.Errorf("test_sha256 %q: want the 64 hex digits of a SHA-256 digest (or leave it out)", cut(c.TestSHA256))
+	case c.Data != "" && c.MNIST != "":
+		return errors.New("mnist_sha256 is the digest of MNIST files, and the config names data files (data, test): leave it out")
+	case c.Data == "" && (c.DataSHA256 != "" || c.TestSHA256 != ""):
+		return errors.New("data_sha256 and test_sha256 are the digests of data files, and the config names none (data, test): leave them out")
 	}
 	for _, b := range c.BatchSizes {
 		if b <= 0 {
@@ -333,10 +364,10 @@ func measure(m *model.MLP, set *data.Set, c Config, seed uint64, res *Result) er
 }
 
 // Sweep runs (or resumes) sweep c into folder dir on d. It records the
-// digest of d's MNIST files in c (checking it against c's, if c names one),
-// and refuses a folder whose sweep was run on other files.
+// digests of d's data in c (checking them against c's, if c names them),
+// and refuses a folder whose sweep was run on other data.
 func Sweep(dir string, c Config, d *Data, opt sweep.Options, version string) (sweep.Summary, error) {
-	if err := recordMNIST(&c, d, dir); err != nil {
+	if err := recordData(&c, d, dir); err != nil {
 		return sweep.Summary{}, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -347,18 +378,24 @@ func Sweep(dir string, c Config, d *Data, opt sweep.Options, version string) (sw
 	}, opt)
 }
 
-// recordMNIST sets c.MNIST to the digest of d's files, after checking it
-// against c's own digest (if set) and against the sweep folder dir holds
-// (if any).
-func recordMNIST(c *Config, d *Data, dir string) error {
-	got := d.Train.Digest
-	switch {
-	case d.Test.Digest != got:
-		return fmt.Errorf("%w: the training and test images come from different MNIST files (SHA-256 %s and %s)", ErrOtherMNIST, got, d.Test.Digest)
-	case c.MNIST != "" && c.MNIST != got:
-		return fmt.Errorf("%w: the config's mnist_sha256 is %s, the MNIST files loaded (--mnist) have %s", ErrOtherMNIST, c.MNIST, got)
+// recordData records in c the digests of d's data (the MNIST files, or
+// the two data files), after checking them against those c names (if any)
+// and against the sweep folder dir holds (if any).
+func recordData(c *Config, d *Data, dir string) error {
+	var got identity
+	if c.Data == "" {
+		if d.Test.Digest != d.Train.Digest {
+			return fmt.Errorf("%w: the training and test images come from different MNIST files (SHA-256 %s and %s)", ErrOtherMNIST, d.Train.Digest, d.Test.Digest)
+		}
+		got.mnist = d.Train.Digest
+	} else {
+		got.data, got.test = d.Train.Digest, d.Test.Digest
 	}
-	c.MNIST = got
+	if want := c.identity(); want.mnist != "" && want.mnist != got.mnist ||
+		want.data != "" && want.data != got.data || want.test != "" && want.test != got.test {
+		return fmt.Errorf("%w: the config names %s; the data loaded are %s", ErrOtherMNIST, want, got)
+	}
+	c.MNIST, c.DataSHA256, c.TestSHA256 = got.mnist, got.data, got.test
 	old, err := Kind.Inspect(dir)
 	if errors.Is(err, sweep.ErrNotSweep) {
 		return nil // a new folder; Kind.Run refuses one it cannot use
@@ -366,19 +403,11 @@ func recordMNIST(c *Config, d *Data, dir string) error {
 	if err != nil {
 		return err
 	}
-	if old.Config.MNIST != got {
-		return fmt.Errorf("%w: %s holds runs on MNIST files with SHA-256 %s; the files loaded (--mnist) have %s: give the sweep's own MNIST files, or another folder",
-			ErrOtherMNIST, dir, digestOrNone(old.Config.MNIST), got)
+	if old.Config.identity() != got {
+		return fmt.Errorf("%w: %s holds runs on %s; the data loaded are %s: give the sweep's own data (--mnist), or another folder",
+			ErrOtherMNIST, dir, old.Config.identity(), got)
 	}
 	return nil
-}
-
-// digestOrNone is d, or what an empty digest means.
-func digestOrNone(d string) string {
-	if d == "" {
-		return "(not recorded: a folder of an older version)"
-	}
-	return d
 }
 
 // ResultFile is the name of the analysis file Fit writes.
