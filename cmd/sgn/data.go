@@ -61,10 +61,18 @@ func runDataExport(a *app, args []string) error {
 	if st, err := os.Stat(*out); err == nil && st.IsDir() {
 		return fmt.Errorf("--out %s is a folder: want a file name such as %s", *out, filepath.Join(*out, "data.safetensors"))
 	}
-	// The folder is made and checked before the data are loaded.
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+	// The folder is made and checked before the data are loaded, and
+	// removed again if the export fails.
+	undo, err := atomicfile.MkdirAll(filepath.Dir(*out))
+	if err != nil {
 		return fmt.Errorf("cannot create the folder of --out %s: %w", *out, err)
 	}
+	written := false
+	defer func() {
+		if !written {
+			undo()
+		}
+	}()
 	if err := atomicfile.CheckWritable(filepath.Dir(*out)); err != nil {
 		return err
 	}
@@ -84,6 +92,7 @@ func runDataExport(a *app, args []string) error {
 	if err := data.ExportSet(*out, s, meta); err != nil {
 		return err
 	}
+	written = true
 	st, err := os.Stat(*out)
 	if err != nil {
 		return fmt.Errorf("cannot stat the file just written: %w", err)

@@ -116,3 +116,33 @@ func CheckWritable(dir string) error {
 	f.Close()
 	return os.Remove(name)
 }
+
+// MkdirAll creates dir and the parents it lacks, like os.MkdirAll, and
+// returns undo, which removes the folders it created, deepest first, while
+// they are empty: a command that creates its output folder before its
+// inputs are checked calls undo when it is refused, so that nothing is left
+// behind.
+func MkdirAll(dir string) (undo func(), err error) {
+	var created []string
+	for d := filepath.Clean(dir); ; {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		created = append(created, d)
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return func() {}, err
+	}
+	return func() {
+		for _, d := range created {
+			if os.Remove(d) != nil {
+				return
+			}
+		}
+	}, nil
+}

@@ -121,3 +121,38 @@ func TestWriteJSON(t *testing.T) {
 		t.Errorf("a failed WriteJSON changed the file to %q", got)
 	}
 }
+
+// MkdirAll's undo removes the folders it created while they are empty, and
+// nothing that existed before or holds a file.
+func TestMkdirAllUndo(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b", "c")
+	undo, err := MkdirAll(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.Fatalf("%s not created: %v", dir, err)
+	}
+	undo()
+	if _, err := os.Stat(filepath.Join(base, "a")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("undo left %s: %v", filepath.Join(base, "a"), err)
+	}
+	if _, err := os.Stat(base); err != nil {
+		t.Fatalf("undo removed the existing %s: %v", base, err)
+	}
+	undo, err = MkdirAll(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(base, "a", "keep"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	undo()
+	if _, err := os.Stat(filepath.Join(base, "a", "b")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("undo left the empty %s: %v", filepath.Join(base, "a", "b"), err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "a", "keep")); err != nil {
+		t.Fatalf("undo removed a folder holding a file: %v", err)
+	}
+}

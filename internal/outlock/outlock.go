@@ -32,9 +32,12 @@ import (
 )
 
 // FileName is the name of the lock file inside a locked folder. It is left
-// in place on Release (removing it would let two commands lock two different
-// files of the same name) and holds the holder record (Holder, one JSON
-// line) of the current exclusive holder, empty when there is none.
+// in place on Release once the holder has written anything into the folder
+// and holds the holder record (Holder, one JSON line) of the current
+// exclusive holder, empty when there is none. A holder that wrote nothing
+// (a command refused after taking the lock) leaves nothing behind: Release
+// removes the lock file it created, still holding it, and the folders its
+// Acquire created.
 const FileName = ".sgn.lock"
 
 // ErrLocked reports that another process holds the folder's lock.
@@ -91,6 +94,12 @@ type Lock struct {
 	f       *os.File
 	shared  bool
 	warning string
+	// created is the topmost folder Acquire created ("" when dir existed);
+	// ownFile tells that Acquire created the lock file, and before the
+	// names dir held just after.
+	created string
+	ownFile bool
+	before  map[string]bool
 }
 
 // Acquire is AcquireWith(dir, Options{Who: who}): the exclusive flock of
@@ -128,14 +137,19 @@ func AcquireWith(dir string, opt Options) (*Lock, error) {
 	if opt.Shared {
 		return acquireShared(dir, opt)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create output folder %s: %w", dir, err)
-	}
+	created := firstMissing(dir)
 	path := filepath.Join(dir, FileName)
 	deadline := time.Now().Add(opt.Wait)
 	for {
+		// Inside the loop: a holder that wrote nothing removes the folder
+		// it created when it releases it (Release).
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("cannot create output folder %s: %w", dir, err)
+		}
+		_, statErr := os.Lstat(path)
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
+			removeCreated(dir, created)
 			return nil, fmt.Errorf("output folder %s is not writable: %w", dir, err)
 		}
 		ok, err := tryLock(f, false)
@@ -156,7 +170,7 @@ func AcquireWith(dir string, opt Options) (*Lock, error) {
 			f.Close()
 			continue
 		}
-		l := &Lock{dir: dir, f: f, warning: scopeWarning(dir)}
+		l := &Lock{dir: dir, f: f, warning: scopeWarning(dir), created: created, ownFile: errors.Is(statErr, fs.ErrNotExist)}
 		if err := l.record(opt.Who); err != nil {
 			l.Release()
 			return nil, fmt.Errorf("output folder %s is not writable: %w", dir, err)
@@ -165,8 +179,67 @@ func AcquireWith(dir string, opt Options) (*Lock, error) {
 			l.Release()
 			return nil, err
 		}
+		l.before = names(dir)
 		return l, nil
 	}
+}
+
+// firstMissing returns the topmost folder of the path dir that does not
+// exist ("" when dir exists): what MkdirAll(dir) creates.
+func firstMissing(dir string) string {
+	missing := ""
+	for d := filepath.Clean(dir); ; {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return missing
+		}
+		missing = d
+		parent := filepath.Dir(d)
+		if parent == d {
+			return missing
+		}
+		d = parent
+	}
+}
+
+// removeCreated removes dir and its parents up to top (the folders an
+// Acquire created) while they are empty.
+func removeCreated(dir, top string) {
+	if top == "" {
+		return
+	}
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if os.Remove(d) != nil || d == top {
+			return
+		}
+	}
+}
+
+// names returns the names of the entries of dir (nil if it cannot be read).
+func names(dir string) map[string]bool {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	m := make(map[string]bool, len(es))
+	for _, e := range es {
+		m[e.Name()] = true
+	}
+	return m
+}
+
+// wroteNothing reports whether dir holds the same names as just after
+// Acquire.
+func (l *Lock) wroteNothing() bool {
+	now := names(l.dir)
+	if l.before == nil || now == nil || len(now) != len(l.before) {
+		return false
+	}
+	for n := range now {
+		if !l.before[n] {
+			return false
+		}
+	}
+	return true
 }
 
 // acquireShared takes the shared lock of an existing folder.
@@ -212,6 +285,7 @@ func acquireNone(dir string, opt Options) (*Lock, error) {
 		l.warning = fmt.Sprintf("%s is read without a lock (lock mode none): nothing stops a command writing it meanwhile", dir)
 		return l, nil
 	}
+	created := firstMissing(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create output folder %s: %w", dir, err)
 	}
@@ -219,6 +293,7 @@ func acquireNone(dir string, opt Options) (*Lock, error) {
 	if err := removeStaleTemps(dir); err != nil {
 		return nil, err
 	}
+	l.created = created
 	return l, nil
 }
 
@@ -253,15 +328,38 @@ func (l *Lock) Dir() string { return l.dir }
 func (l *Lock) Warning() string { return l.warning }
 
 // Release clears the holder record (of an exclusive lock) and drops the
-// lock. It is safe to call more than once and on a nil Lock.
+// lock. If the holder wrote nothing into the folder (it holds the names it
+// held just after Acquire), Release first removes the lock file Acquire
+// created, while still holding it (a process that opened it meanwhile finds
+// it gone once it gets the lock, and starts again), then the folders
+// Acquire created, if they are empty: a command refused after taking its
+// output folder leaves no empty folder and no lock file behind. It is safe
+// to call more than once and on a nil Lock.
 func (l *Lock) Release() error {
-	if l == nil || l.f == nil {
+	if l == nil {
 		return nil
 	}
-	if !l.shared {
-		l.f.Truncate(0)
+	if l.f == nil {
+		if !l.shared && l.created != "" { // ModeNone
+			removeCreated(l.dir, l.created)
+			l.created = ""
+		}
+		return nil
 	}
-	err := l.f.Close() // closing the last descriptor drops the flock
+	var err error
+	if !l.shared {
+		clean := l.wroteNothing()
+		l.f.Truncate(0)
+		if clean && l.ownFile {
+			os.Remove(filepath.Join(l.dir, FileName))
+		}
+		err = l.f.Close() // closing the last descriptor drops the flock
+		if clean {
+			removeCreated(l.dir, l.created)
+		}
+	} else {
+		err = l.f.Close()
+	}
 	l.f = nil
 	return err
 }

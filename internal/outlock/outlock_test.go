@@ -172,3 +172,55 @@ func TestAcquireNamesAnUnusableFolder(t *testing.T) {
 		}
 	}
 }
+
+// A holder that wrote nothing (a command refused after taking its folder)
+// leaves nothing behind: Release removes the lock file it created and the
+// folders Acquire created. A holder that wrote a file keeps them, and a
+// lock file that was there before stays.
+func TestReleaseOfAnUnusedFolderLeavesNothing(t *testing.T) {
+	skipWithoutFlock(t)
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b")
+	for _, mode := range []Mode{ModeFlock, ModeNone} {
+		l, err := AcquireWith(dir, Options{Who: "refused", Mode: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Release(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(base, "a")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("mode %s: Release left the folders Acquire created (%v)", mode, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Acquire(dir, "refused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Release()
+	if es, err := os.ReadDir(dir); err != nil || len(es) != 0 {
+		t.Fatalf("an existing empty folder holds %v after a Release that wrote nothing (%v)", es, err)
+	}
+	l, err = Acquire(dir, "writer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "result.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.Release()
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		t.Fatalf("a holder that wrote a file removed the lock file: %v", err)
+	}
+	l, err = Acquire(dir, "reader of a finished folder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Release()
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		t.Fatalf("Release removed a lock file it did not create: %v", err)
+	}
+}
