@@ -10,8 +10,8 @@
 #   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
 #   make selection-figure      minima selection: two valleys, and which minima SGD reaches, into out/selection/
 #   make paper                 every experiment, then the claims page out/paper/index.html
-#   make race                  the race detector on the packages with worker goroutines
-#   make fuzz [FUZZTIME=30s]   every native fuzz target for FUZZTIME each
+#   make race                  the race detector on every library package (not cmd/sgn)
+#   make fuzz [FUZZTIME=1m]    every native fuzz target for FUZZTIME each
 #                              (their seed corpora in testdata/fuzz run in make test)
 #   make lint | make clean
 
@@ -55,11 +55,14 @@ test: deps
 	$(GO) vet $(TAGS) ./...
 	$(GO) test $(TAGS) -count=1 -timeout 9m ./...
 
-# The race detector on the packages whose results come from worker
-# goroutines: model's engines, escape's simulators and sweeps, covariance's
-# analyses. Tests that compare allocations with an estimate skip under it
-# (internal/memtest.Race: sync.Pool drops pooled buffers at random).
-RACEPKGS ?= ./model/... ./escape/... ./covariance/...
+# The race detector on every library package: model's engines, data's
+# loaders, train, hessian, escape's simulators and sweeps, covariance's
+# analyses and the internal machinery (sweeps, locks, worker groups) all
+# run worker goroutines. cmd/sgn is left out (it runs them through these
+# packages, and its tests would take hours under the detector). Tests that
+# compare allocations with an estimate skip under it (internal/memtest.Race:
+# sync.Pool drops pooled buffers at random).
+RACEPKGS ?= ./model/... ./data/... ./train/... ./hessian/... ./escape/... ./covariance/... ./internal/...
 race: deps
 	$(GO) test $(TAGS) -race -count=1 -timeout 60m $(RACEPKGS)
 
@@ -72,7 +75,10 @@ bench: deps
 # testdata/fuzz/FuzzX and then runs in make test. FUZZMINTIME bounds the
 # minimisation of each new corpus entry (Go's default, 60s, spends most of
 # a short run minimising a few entries of the slower targets).
-FUZZTIME ?= 30s
+# FUZZTIME is per target: a minute lets the mutator reach the size fields
+# of the config and checkpoint targets from their seeds (a dim of 2^40 in a
+# sweep config was a fatal out-of-memory that 10 s did not find).
+FUZZTIME ?= 1m
 FUZZMINTIME ?= 5s
 fuzz: deps
 	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \

@@ -53,14 +53,23 @@ func (e Experiment) LoadConfig(spec string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	return ParseConfig(b, spec)
+}
+
+// ParseConfig decodes a config (unknown fields and data after the object
+// refused) and validates it; name, a file name, prefixes the errors.
+func ParseConfig(b []byte, name string) (Config, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var c Config
 	if err := dec.Decode(&c); err != nil {
-		return c, fmt.Errorf("%s: %w", spec, err)
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if dec.More() {
+		return Config{}, fmt.Errorf("%s: data after the JSON object", name)
 	}
 	if err := c.Validate(); err != nil {
-		return c, fmt.Errorf("%s: %w", spec, err)
+		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return c, nil
 }

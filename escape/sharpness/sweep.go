@@ -161,6 +161,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("pool %d: a data file holds its features as they are (want 0 with data)", c.Pool)
 	case c.TargetTrainLoss < 0 || math.IsNaN(c.TargetTrainLoss) || math.IsInf(c.TargetTrainLoss, 0):
 		return fmt.Errorf("target_train_loss %v: must be 0 (none) or positive", c.TargetTrainLoss)
+	case c.Runs > maxRuns/(len(c.BatchSizes)*len(c.Etas)):
+		return fmt.Errorf("runs %d: %d points × %d runs is more than %d runs", c.Runs, len(c.BatchSizes)*len(c.Etas), c.Runs, maxRuns)
 	case c.ExactTraceMaxParams < 0:
 		return fmt.Errorf("exact_trace_max_params %d: must not be negative", c.ExactTraceMaxParams)
 	case c.MNIST != "" && !isDigest(c.MNIST):
@@ -189,6 +191,10 @@ func (c Config) Validate() error {
 	}
 	return c.Engine.Validate()
 }
+
+// maxRuns bounds the runs of a sweep (points × runs): the sweep machinery
+// counts them in an int, and each is a training run.
+const maxRuns = 1 << 31
 
 // isDigest reports whether s is 64 lower-case hex digits.
 func isDigest(s string) bool {

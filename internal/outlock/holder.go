@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Holder is the record of an exclusive holder in the lock file: enough to
@@ -43,8 +44,20 @@ func Current(who string) Holder {
 }
 
 // String describes the holder in one line: "pid 12 on node7 (Slurm job 88,
-// array task 80_3) since 2026-01-02T03:04:05Z: sgn escape sweep …".
+// array task 80_3) since 2026-01-02T03:04:05Z: sgn escape sweep …". Control
+// characters of the record (a command line can hold a newline, and the
+// record is whatever the holder wrote) are shown as spaces.
 func (h Holder) String() string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, h.describe())
+}
+
+// describe is String with the record's characters as they are.
+func (h Holder) describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "pid %d", h.PID)
 	if h.Host != "" {
@@ -76,7 +89,7 @@ func (h Holder) String() string {
 // there is none (no holder, or one that has not written it yet).
 func readHolder(path string) (Holder, bool) {
 	b, err := os.ReadFile(path)
-	if err != nil || len(b) == 0 || len(b) > 8192 {
+	if err != nil || len(b) == 0 || len(b) > maxRecord {
 		return Holder{}, false
 	}
 	var h Holder
@@ -85,6 +98,9 @@ func readHolder(path string) (Holder, bool) {
 	}
 	return h, true
 }
+
+// maxRecord bounds the size of a holder record that readHolder reads.
+const maxRecord = 8192
 
 // LockedError is the error of AcquireWith for a folder another process
 // holds; it matches ErrLocked.
