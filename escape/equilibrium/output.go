@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
@@ -32,6 +33,7 @@ func (r *Report) Write(dir string) error {
 	if err := r.SaveFigure(filepath.Join(dir, FigureBase)); err != nil {
 		return fmt.Errorf("figure: %w", err)
 	}
+	r.FigureNote = strings.TrimSuffix(strings.TrimPrefix(r.leftOutNote(), "("), ")")
 	if err := atomicfile.Write(r.Files["csv"], r.WriteCSV); err != nil {
 		return err
 	}

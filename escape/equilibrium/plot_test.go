@@ -1,6 +1,7 @@
 package equilibrium
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +43,17 @@ func TestSaveFigureLeavesOutDegenerateDirections(t *testing.T) {
 	svg, err := os.ReadFile(base + ".svg")
 	if err != nil || !strings.Contains(string(svg), "numerically zero") {
 		t.Errorf("the SVG lacks the note: %v", err)
+	}
+	// equilibrium.json says it too.
+	dir := t.TempDir()
+	if err := r.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Note string `json:"figure_note"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, JSONFile))
+	if err != nil || json.Unmarshal(b, &got) != nil || !strings.HasPrefix(got.Note, "of 8 directions, 1 with λᵢ < 0 and 1 with |λᵢ| ≤ Pε·λmax") {
+		t.Errorf("equilibrium.json's figure_note %q (%v)", got.Note, err)
 	}
 }

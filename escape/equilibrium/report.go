@@ -223,10 +223,14 @@ type Report struct {
 	// minimum.loss at θ₀.
 	LossEnd map[string]float64 `json:"loss_end"`
 	// Samples is the number of samples of θ per dynamics.
-	Samples  int                `json:"samples"`
-	Warnings []string           `json:"warnings"`
-	Seconds  map[string]float64 `json:"seconds"`
-	Files    map[string]string  `json:"files,omitempty"`
+	Samples  int      `json:"samples"`
+	Warnings []string `json:"warnings"`
+	// FigureNote says which directions the figure's log axes leave out
+	// (λᵢ < 0, and |λᵢ| ≤ P·ε·λmax: numerically zero, degenerate), as the
+	// figure's title does; empty when it draws them all.
+	FigureNote string             `json:"figure_note,omitempty"`
+	Seconds    map[string]float64 `json:"seconds"`
+	Files      map[string]string  `json:"files,omitempty"`
 }
 
 // analyse fills the directions, summary and low-dimensional fractions.
