@@ -55,8 +55,11 @@ type Options struct {
 	// BatchSizes are the batch sizes B of C = Σ/B compared with H/B (at
 	// least one; each ≥ 1 and ≤ the number of samples).
 	BatchSizes []int
-	// Window is the open interval of eigenvalues compared; the zero value
-	// means (DefaultLambdaMin, DefaultLambdaMax).
+	// Window is the open interval of eigenvalues compared. The zero value
+	// means (DefaultLambdaMin, DefaultLambdaMax) in ModeFull and, in
+	// ModeMatFree, a window derived from the eigenvalues computed
+	// (MatFreeWindow), so that the top-k pairs Lanczos found are compared
+	// whatever the model's curvature.
 	Window Window
 	// Mode is ModeAuto (""), ModeFull or ModeMatFree.
 	Mode Mode
@@ -204,6 +207,31 @@ type Analysis struct {
 	Fisher   []float64     `json:"-"`
 	// HeatmapK is the side of the top block for the heat map.
 	HeatmapK int `json:"heatmap_k"`
+	// Window is the eigenvalue window of the comparisons (Options.Window,
+	// or the one its zero value stands for); each Comparison records it.
+	Window Window `json:"-"`
+}
+
+// MatFreeWindow is the window ModeMatFree compares when Options.Window is
+// zero: (DefaultLambdaMin, max(DefaultLambdaMax, 2·λ₁)) for the largest
+// computed eigenvalue λ₁ — the default window when the top eigenvalues lie
+// inside it, else one that holds every computed eigenvalue above
+// DefaultLambdaMin.
+func MatFreeWindow(lambdaMax float64) Window {
+	return Window{Min: DefaultLambdaMin, Max: max(DefaultLambdaMax, 2*lambdaMax)}
+}
+
+// window returns the window compared in mode for the computed eigenvalues
+// lambda (descending): o.Window, or what its zero value stands for.
+func (o *Options) window(mode Mode, lambda []float64) Window {
+	switch {
+	case o.Window != (Window{}):
+		return o.Window
+	case mode == ModeMatFree && len(lambda) > 0 && lambda[0] > 0 && !math.IsInf(lambda[0], 0):
+		return MatFreeWindow(lambda[0])
+	default:
+		return Window{Min: DefaultLambdaMin, Max: DefaultLambdaMax}
+	}
 }
 
 // validate checks the options against the number of samples and fills in
@@ -220,11 +248,10 @@ func (o *Options) validate(n int) error {
 			return fmt.Errorf("batch size %d is larger than the %d samples: C = Σ/B needs B ≤ N", b, n)
 		}
 	}
-	if o.Window == (Window{}) {
-		o.Window = Window{Min: DefaultLambdaMin, Max: DefaultLambdaMax}
-	}
-	if err := o.Window.Validate(); err != nil {
-		return err
+	if o.Window != (Window{}) {
+		if err := o.Window.Validate(); err != nil {
+			return err
+		}
 	}
 	switch o.Mode {
 	case "":
@@ -252,6 +279,21 @@ func (o *Options) validate(n int) error {
 	return nil
 }
 
+// ResolveMode returns the mode Analyze uses for a model of P parameters:
+// Mode, or for ModeAuto (and "") ModeFull when P ≤ AutoFullMaxParams, else
+// ModeMatFree. An invalid Mode is returned as it is.
+func (o Options) ResolveMode(P int) Mode {
+	switch o.Mode {
+	case "", ModeAuto:
+		if P > AutoFullMaxParams {
+			return ModeMatFree
+		}
+		return ModeFull
+	default:
+		return o.Mode
+	}
+}
+
 // resolveMode returns the mode used for P parameters. It also checks the
 // options that are bounded by P: a heat map of side HeatmapK > P is an
 // *OptionError (its block would be the whole P×P matrix UᵀCU and more,
@@ -260,13 +302,7 @@ func (o *Options) resolveMode(P int) (Mode, error) {
 	if o.HeatmapK > P {
 		return "", &OptionError{Field: "heatmap_k", Detail: fmt.Sprintf("%d: want 1..%d (the side of a block of the P×P matrix UᵀCU)", o.HeatmapK, P)}
 	}
-	mode := o.Mode
-	if mode == ModeAuto {
-		mode = ModeFull
-		if P > AutoFullMaxParams {
-			mode = ModeMatFree
-		}
-	}
+	mode := o.ResolveMode(P)
 	if mode == ModeFull && P > MaxDenseParams {
 		return "", &DenseLimitError{P: P, Bytes: hessian.FullBytes(P)}
 	}
@@ -457,7 +493,7 @@ func fullEigenbasis(h hessian.Operator, o Options, a *Analysis, lap func(string)
 	want := func(values []float64) int {
 		last := -1
 		for i, l := range values {
-			if o.Window.Contains(l) {
+			if o.window(ModeFull, nil).Contains(l) {
 				last = i
 			}
 		}
@@ -498,7 +534,12 @@ func lanczosEigenbasis(h hessian.Operator, o Options, a *Analysis) (*eigenbasis,
 	a.Eigen = EigenInfo{Method: "Lanczos", Computed: len(sp.Top), Iterations: sp.Iterations, Converged: &conv, MaxResidual: slices.Max(sp.TopResiduals)}
 	return &eigenbasis{
 		lambda: sp.Top,
-		vecs:   func(k int) *mat.Dense { return mat.DenseCopyOf(sp.TopVectors.Slice(0, P, 0, k)) },
+		vecs: func(k int) *mat.Dense {
+			if _, c := sp.TopVectors.Dims(); c == k {
+				return sp.TopVectors // all of them: no copy of P×k
+			}
+			return mat.DenseCopyOf(sp.TopVectors.Slice(0, P, 0, k))
+		},
 	}, nil
 }
 
@@ -517,20 +558,22 @@ type FisherOperator interface {
 // batch size.
 func (a *Analysis) project(g *Gradients, eb *eigenbasis, fo FisherOperator, o Options) error {
 	lambda := eb.lambda
+	w := o.window(a.Mode, lambda)
+	a.Window = w
 	a.Eigen.LambdaMax, a.Eigen.LambdaMin = lambda[0], lambda[len(lambda)-1]
 	last := -1
 	for i, l := range lambda {
 		if l < 0 {
 			a.Eigen.Negative++
 		}
-		if o.Window.Contains(l) {
+		if w.Contains(l) {
 			a.Eigen.InWindow++
 			last = i
 		}
 	}
 	if last < 0 {
 		return fmt.Errorf("%w (%g, %g): the %d eigenvalues computed lie in [%.4g, %.4g]",
-			ErrEmptyWindow, o.Window.Min, o.Window.Max, len(lambda), lambda[len(lambda)-1], lambda[0])
+			ErrEmptyWindow, w.Min, w.Max, len(lambda), lambda[len(lambda)-1], lambda[0])
 	}
 	kb := min(len(lambda), max(last+1, o.HeatmapK, NumTopRatios))
 	a.HeatmapK = min(o.HeatmapK, kb)
@@ -547,7 +590,7 @@ func (a *Analysis) project(g *Gradients, eb *eigenbasis, fo FisherOperator, o Op
 	}
 	o.progress(StageProjection, 1, 1)
 	for _, B := range o.BatchSizes {
-		c, err := Compare(a.Lambda, a.Sigma, a.MeanProj, B, o.Window)
+		c, err := Compare(a.Lambda, a.Sigma, a.MeanProj, B, w)
 		if err != nil {
 			return err
 		}

@@ -65,9 +65,22 @@ func TestCompareExactCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The zero window: (1e-4, 0.5) in full mode, 20 points; in matfree
+		// mode derived from the eigenvalues computed, (1e-4, 2·3), which
+		// takes the three above 0.5 too.
+		want, w := 20, Window{Min: DefaultLambdaMin, Max: DefaultLambdaMax}
+		if mode == ModeMatFree {
+			want, w = 23, MatFreeWindow(a.Eigen.LambdaMax)
+			if math.Abs(w.Max-6) > 1e-12 {
+				t.Errorf("matfree window %v, want (1e-4, 6)", w)
+			}
+		}
+		if a.Window != w {
+			t.Errorf("%s: window %v, want %v", mode, a.Window, w)
+		}
 		for _, c := range a.Comparisons {
-			if c.Selected != 20 {
-				t.Errorf("%s B=%d: %d points selected, want 20", mode, c.BatchSize, c.Selected)
+			if c.Selected != want || c.Window != w {
+				t.Errorf("%s B=%d: %d points selected in %v, want %d in %v", mode, c.BatchSize, c.Selected, c.Window, want, w)
 			}
 			if c.Fit == nil {
 				t.Fatalf("%s B=%d: no fit", mode, c.BatchSize)

@@ -36,9 +36,10 @@ type Pair struct {
 
 // AnalyzePair builds the random model (pre's configuration, initialised with
 // randomSeed) and analyses both models on the samples b with the options o,
-// concurrently (the analyses are independent and the dense eigensolver is
-// single-threaded), each with o.Workers goroutines; results do not depend on
-// the scheduling. progress, if not nil, is called from the analyses'
+// each with o.Workers goroutines: in ModeFull concurrently (the analyses are
+// independent and the dense eigensolver is single-threaded), in ModeMatFree
+// one after the other (their passes use every worker; memory is one
+// model's); results do not depend on the scheduling. progress, if not nil, is called from the analyses'
 // goroutines, one call at a time, with the fraction of the whole work done
 // (each model's share by Stage.Share) and the stage of each model,
 // e.g. "pretrained: Hessian, random: eigendecomposition". o.Progress is
@@ -58,20 +59,32 @@ func AnalyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, pr
 	results := make([]*Analysis, 2)
 	errs := make([]error, 2)
 	prog := newPairProgress(names, progress)
-	var wg sync.WaitGroup
-	for i := range models {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			oi := o
-			oi.Progress = func(stage Stage, done, total int) { prog.update(i, stage, done, total) }
-			errs[i] = workgroup.Call("analysis", func() (err error) {
-				results[i], err = Analyze(models[i], b, oi)
-				return err
-			})
-		}(i)
+	mode := o.ResolveMode(pre.NumParams())
+	run := func(i int) {
+		oi := o
+		oi.Progress = func(stage Stage, done, total int) { prog.update(i, stage, done, total) }
+		errs[i] = workgroup.Call("analysis", func() (err error) {
+			results[i], err = Analyze(models[i], b, oi)
+			return err
+		})
 	}
-	wg.Wait()
+	if mode == ModeMatFree {
+		for i := range models {
+			if run(i); errs[i] != nil {
+				break
+			}
+		}
+	} else {
+		var wg sync.WaitGroup
+		for i := range models {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				run(i)
+			}(i)
+		}
+		wg.Wait()
+	}
 	for i, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("%s model: %w", names[i], err)

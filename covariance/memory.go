@@ -9,7 +9,8 @@ import (
 )
 
 // MemoryNeed bounds the bytes AnalyzePair holds at its peak for two models
-// (the pretrained one and the random one, analysed concurrently) of widths
+// (the pretrained one and the random one, analysed concurrently in ModeFull,
+// one after the other in ModeMatFree) of widths
 // layers and activation act on n samples of layers[0] features, with these
 // options (defaults filled in as Analyze fills them). Per model: the
 // per-sample gradients (the N×P matrix G when it fits
@@ -18,8 +19,8 @@ import (
 // model.HessianBlockBytes, for the assembly), and in ModeFull three dense
 // P×P matrices at a time (H, the eigenvectors, and the eigensolver's
 // reduction or Σ), in ModeMatFree the Lanczos
-// basis of the top-k pairs (hessian.LanczosBytes), the k eigenvectors and
-// their copy, and their projection. The samples are counted once, and so is the random
+// basis of the top-k pairs (hessian.LanczosBytes, its default MaxBasis), the
+// k eigenvectors and their copy, and their projection. The samples are counted once, and so is the random
 // model's θ. It is computed in float64, so absurd sizes give a huge number,
 // not an overflow.
 func (o Options) MemoryNeed(layers []int, act model.Activation, n int) (float64, error) {
@@ -67,7 +68,11 @@ func (o Options) MemoryNeed(layers []int, act model.Activation, n int) (float64,
 	default:
 		return 0, fmt.Errorf("mode %q: expected %s or %s", mode, ModeFull, ModeMatFree)
 	}
-	return 2*per + 8*float64(n)*float64(layers[0]+1) + 8*p, nil
+	models := 2.0
+	if mode == ModeMatFree {
+		models = 1
+	}
+	return models*per + 8*float64(n)*float64(layers[0]+1) + 8*p, nil
 }
 
 // gradientRows is the number of rows of G that Gradients holds: all n when

@@ -106,7 +106,7 @@ func (j *Job) write(pair *Pair, o Options, seconds map[string]float64) (*Report,
 		return nil, err
 	}
 	rep := &Report{Version: j.Version, Command: j.Command, Data: j.Data.Selected(),
-		BatchSizes: o.BatchSizes, Window: o.Window, Mode: o.Mode, TopK: o.TopK, HeatmapK: o.HeatmapK,
+		BatchSizes: o.BatchSizes, Window: pair.Pretrained.Window, Mode: o.Mode, TopK: o.TopK, HeatmapK: o.HeatmapK,
 		Workers: o.Workers, Training: j.Training, Seconds: seconds}
 	rep.Seeds = Seeds{RandomModel: j.RandomSeed, Lanczos: o.Seed}
 	rep.Thresholds = CurrentThresholds()
@@ -159,8 +159,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	if a := r.Models.Pretrained.Analysis; a != nil {
 		mode = a.Mode
 	}
-	fmt.Fprintf(w, "C(θ) vs H(θ)/B on %s (N = %d), B = %s, eigenvalues in (%g, %g), mode %s, %.1f s\n",
-		r.Data.Description, r.Data.N, strings.Join(bs, ","), r.Window.Min, r.Window.Max, mode, r.Seconds["total"])
+	win := fmt.Sprintf("(%g, %g)", r.Window.Min, r.Window.Max)
+	if a := r.Models.Random.Analysis; a != nil && len(a.Comparisons) > 0 && a.Comparisons[0].Window != r.Window {
+		win += fmt.Sprintf(" (random model: (%g, %g))", a.Comparisons[0].Window.Min, a.Comparisons[0].Window.Max)
+	}
+	fmt.Fprintf(w, "C(θ) vs H(θ)/B on %s (N = %d), B = %s, eigenvalues in %s, mode %s, %.1f s\n",
+		r.Data.Description, r.Data.N, strings.Join(bs, ","), win, mode, r.Seconds["total"])
 	for i, m := range []*ModelReport{r.Models.Pretrained, r.Models.Random} {
 		fmt.Fprintf(w, "%-10s P = %d, loss %.4f: %s\n", []string{PretrainedName, RandomName}[i], m.NumParams, m.Loss, m.Verdict)
 		extra := fmt.Sprintf("           offdiag ratio %.3f, tr Σ %.4g", m.OffdiagRatio, m.TraceSigma)

@@ -91,6 +91,9 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 		return nil, cli.Usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
 	}
 	f.bs = bs
+	if !f.set["lambda-min"] && !f.set["lambda-max"] {
+		w = covariance.Window{} // the mode's default (covariance.Options.Window)
+	}
 	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: *workers}
 	return f, nil
 }
@@ -120,7 +123,11 @@ func covCheckMemory(f *covFlags, c model.Config, n int) error {
 		return err
 	}
 	what := fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples", P, f.opt.Mode, n)
-	return f.lim.checkMemory(need, what, "lower --first, use --mode matfree or a smaller --top-k")
+	lower := "lower --first or use --mode matfree"
+	if f.opt.ResolveMode(P) == covariance.ModeMatFree {
+		lower = "lower --top-k or --first"
+	}
+	return f.lim.checkMemory(need, what, lower)
 }
 
 // covError turns the refusal of --mode full for a large model into the
