@@ -68,7 +68,7 @@ func Claims(dir string) ([]report.Claim, error) {
 	}
 	src := report.Source{Path: path, Version: r.Version, Command: r.Command, DataDigest: r.Data.MNIST,
 		Seeds:       map[string]uint64{"random_model": r.Seeds.RandomModel, "lanczos": r.Seeds.Lanczos},
-		WallSeconds: r.Seconds["total"]}
+		WallSeconds: r.Seconds["total"], CPUSeconds: r.CPUSeconds}
 	figure := ""
 	if p := filepath.Join(dir, "cvh.svg"); fileExists(p) {
 		figure = p

@@ -1,6 +1,7 @@
 package covariance
 
 import (
+	"github.com/sgn-project/sgn/internal/cputime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,7 @@ func realReport(t *testing.T, m *model.MLP, set *data.Set, decay float64, source
 	}
 	_, err := Run(Job{Pretrained: m, Meta: meta, Checkpoint: ckpt, Source: source, Data: set, RandomSeed: 17911839290282890590,
 		Options: Options{BatchSizes: []int{16}, Mode: ModeFull, Window: Window{Min: DefaultLambdaMin, Max: DefaultLambdaMax}, Seed: 1, Workers: 2},
-		OutDir:  dir, Version: "test", Command: []string{"sgn", "covariance"}, Start: time.Now()})
+		OutDir:  dir, Version: "test", Command: []string{"sgn", "covariance"}, Start: time.Now(), StartCPU: cputime.Process()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,8 @@ func TestClaimsOnRealOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := c.Sources[0]; s.Seeds["random_model"] != 17911839290282890590 || s.Version != "test" || s.WallSeconds != written.Seconds["total"] {
+	if s := c.Sources[0]; s.Seeds["random_model"] != 17911839290282890590 || s.Version != "test" || s.WallSeconds != written.Seconds["total"] ||
+		s.CPUSeconds != written.CPUSeconds || !(written.CPUSeconds > 0) {
 		t.Errorf("source %+v", s)
 	}
 

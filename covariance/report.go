@@ -68,7 +68,10 @@ type Report struct {
 	Thresholds Thresholds         `json:"thresholds"`
 	Verdict    string             `json:"verdict"`
 	Seconds    map[string]float64 `json:"seconds"`
-	Files      map[string]string  `json:"files"`
+	// CPUSeconds is the process CPU time (user + system, all threads) of
+	// the command, beside its wall time Seconds["total"].
+	CPUSeconds float64           `json:"cpu_seconds"`
+	Files      map[string]string `json:"files"`
 }
 
 // CurrentThresholds returns the thresholds this version judges by.

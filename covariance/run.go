@@ -2,6 +2,7 @@ package covariance
 
 import (
 	"fmt"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"io"
 	"math"
 	"os"
@@ -54,10 +55,13 @@ type Job struct {
 	// the report.
 	OutDir, Version string
 	Command         []string
-	// Start is when the command started (the report's total time) and
-	// Seconds the times measured before Run (e.g. "train").
-	Start   time.Time
-	Seconds map[string]float64
+	// Start is when the command started (the report's total time),
+	// StartCPU the process CPU seconds then (a cputime.Process reading, the
+	// origin of the report's cpu_seconds) and Seconds the times measured
+	// before Run (e.g. "train").
+	Start    time.Time
+	StartCPU float64
+	Seconds  map[string]float64
 	// Progress, if not nil, gets AnalyzePair's progress.
 	Progress func(fraction float64, status string)
 }
@@ -128,6 +132,7 @@ func (j *Job) write(pair *Pair, o Options, seconds map[string]float64) (*Report,
 	}
 	seconds["files"] = round3(time.Since(t1).Seconds())
 	seconds["total"] = round3(time.Since(j.Start).Seconds())
+	rep.CPUSeconds = cputime.Since(j.StartCPU)
 	return rep, rep.Write(dir)
 }
 

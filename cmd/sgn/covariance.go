@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"math"
 	"path/filepath"
 	"strings"
@@ -217,7 +218,7 @@ func runCovariance(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	start := time.Now()
+	start, cpu0 := time.Now(), cputime.Process()
 	pre, err := a.loadCovPretrained(f, so.Dir, f.opt.Workers)
 	if err != nil {
 		return err
@@ -246,7 +247,7 @@ func runCovariance(a *app, args []string) error {
 	prog := cli.NewProgress(a.stderr, a.isTerminal, "analysis", 1000, f.quiet)
 	rep, err := covariance.Run(covariance.Job{Pretrained: pre.m, Meta: pre.meta, Checkpoint: pre.file, Source: pre.source, Training: pre.summary,
 		Data: set, RandomSeed: f.randomSeed, Options: f.opt, OutDir: f.out, Version: version, Command: append([]string{"sgn", "covariance"}, f.args...),
-		Start: start, Seconds: seconds, Progress: func(frac float64, status string) { prog.Update(int(1000*frac), status) }})
+		Start: start, StartCPU: cpu0, Seconds: seconds, Progress: func(frac float64, status string) { prog.Update(int(1000*frac), status) }})
 	prog.Done()
 	if errors.Is(err, covariance.ErrEmptyWindow) {
 		return fmt.Errorf("%w (set --lambda-min/--lambda-max)", err)

@@ -122,7 +122,7 @@ func Claims(dir string) ([]report.Claim, error) {
 func (r *Report) Claims(path string) []report.Claim {
 	src := report.Source{Path: path, Version: r.Version, Command: r.Command,
 		Seeds:       map[string]uint64{"sgd": r.Seeds.SGD, "sgld": r.Seeds.SGLD, "bulk": r.Seeds.Bulk, "lanczos": r.Seeds.Lanczos},
-		WallSeconds: r.Seconds["total"]}
+		WallSeconds: r.Seconds["total"], CPUSeconds: r.CPUSeconds}
 	if d, ok := r.Data.(map[string]any); ok {
 		if v, ok := d["mnist_sha256"].(string); ok {
 			src.DataDigest = v

@@ -137,3 +137,31 @@ func TestClaimsEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimsCost: the wall and CPU seconds equilibrium.json records are
+// read back into every claim's source (the report page's cost table).
+func TestClaimsCost(t *testing.T) {
+	r := readTestReport(t)
+	r.Seconds = map[string]float64{"total": 12.5}
+	r.CPUSeconds = 23.75
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"cpu_seconds":23.75`) {
+		t.Fatalf("equilibrium.json without cpu_seconds: %.200s", b)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, JSONFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := Claims(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cl {
+		if len(c.Sources) != 1 || c.Sources[0].WallSeconds != 12.5 || c.Sources[0].CPUSeconds != 23.75 {
+			t.Errorf("%s: sources %+v", c.ID, c.Sources)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package equilibrium
 import (
 	"errors"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -59,7 +60,7 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	r.Minimum.NumParams, r.Minimum.NumSamples = P, N
 
 	t0 := time.Now()
-	tStart := t0
+	tStart, cpu0 := t0, cputime.Process()
 	if s.Descend > 0 {
 		var err error
 		if theta0, err = descend(obj, theta0, s, r, progress); err != nil {
@@ -113,6 +114,7 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 		return nil, err
 	}
 	r.Seconds["total"] = since(tStart)
+	r.CPUSeconds = cputime.Since(cpu0)
 	return r, nil
 }
 

@@ -230,7 +230,10 @@ type Report struct {
 	// figure's title does; empty when it draws them all.
 	FigureNote string             `json:"figure_note,omitempty"`
 	Seconds    map[string]float64 `json:"seconds"`
-	Files      map[string]string  `json:"files,omitempty"`
+	// CPUSeconds is the process CPU time (user + system, all threads) of
+	// the measurement, beside its wall time Seconds["total"].
+	CPUSeconds float64           `json:"cpu_seconds"`
+	Files      map[string]string `json:"files,omitempty"`
 }
 
 // analyse fills the directions, summary and low-dimensional fractions.

@@ -109,7 +109,7 @@ func Claims(dir string) ([]report.Claim, error) {
 	case err != nil:
 		return nil, err
 	default:
-		src := report.Source{Path: filepath.Join(dir, FigureFile), Version: fig.Version, WallSeconds: fig.WallSeconds}
+		src := report.Source{Path: filepath.Join(dir, FigureFile), Version: fig.Version, WallSeconds: fig.WallSeconds, CPUSeconds: fig.CPUSeconds}
 		figure := report.FigureBeside(dir, "escape-figure.svg")
 		out = append(out,
 			networkClaim(fig, src, figure, ClaimNetwork, report.SharpnessEscape, statementNetwork, "inv-sharpness"),

@@ -69,7 +69,7 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 	}
 	bs.Runs, bs.BatchSize = 30, []float64{1, 2, 3}
 	_, res := smallSweep(t, bs)
-	fig := FigureReport{Version: "test", RateUnit: RateUnit}
+	fig := FigureReport{Version: "test", RateUnit: RateUnit, WallSeconds: 85.5, CPUSeconds: 160.25}
 	for i := range res.Relations {
 		if res.Relations[i].Variable == "batch-size" {
 			fig.Panels = append(fig.Panels, PanelResult{FigurePanel: FigurePanel{Label: "e", Builtin: "doublewell-batch-size", Variable: "batch-size"},
@@ -92,6 +92,9 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	dw := claimOf(t, cs, ClaimDoubleWell)
+	if len(dw.Sources) != 1 || dw.Sources[0].WallSeconds != 85.5 || dw.Sources[0].CPUSeconds != 160.25 {
+		t.Errorf("double-well claim's source does not carry figure.json's cost: %+v", dw.Sources)
+	}
 	if len(dw.Effects) != 1 || dw.Effects[0].Prediction.Lo >= dw.Effects[0].Prediction.Hi || dw.Effects[0].Reference == nil {
 		t.Errorf("double-well claim %+v", dw)
 	}

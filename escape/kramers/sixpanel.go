@@ -3,6 +3,7 @@ package kramers
 import (
 	"errors"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -106,6 +107,9 @@ type FigureReport struct {
 	WallSeconds    float64 `json:"wall_seconds"`
 	SweepSeconds   float64 `json:"sweep_seconds"`
 	PrepareSeconds float64 `json:"prepare_seconds"`
+	// CPUSeconds is the process CPU time (user + system, all threads) of
+	// this invocation, beside WallSeconds.
+	CPUSeconds float64 `json:"cpu_seconds"`
 }
 
 // ShardCost returns the time each shard spends preparing network minima
@@ -148,7 +152,7 @@ func QuickConfig(c Config) Config {
 // out/escape-figure.png and .svg, with out/figure.json holding the fitted
 // slopes, R² and times.
 func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
-	start := time.Now()
+	start, cpu0 := time.Now(), cputime.Process()
 	rep := FigureReport{Version: opt.Version, Quick: opt.Quick, Workers: opt.Workers, RateUnit: RateUnit}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return rep, fmt.Errorf("cannot create output folder: %w", err)
@@ -169,6 +173,7 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 	}
 	rep.Figure = "escape-figure"
 	rep.WallSeconds = time.Since(start).Seconds()
+	rep.CPUSeconds = cputime.Since(cpu0)
 	return rep, atomicfile.WriteJSON(filepath.Join(out, "figure.json"), rep)
 }
 

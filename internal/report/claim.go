@@ -51,7 +51,9 @@ func (c *Claim) Judge() { c.Verdict, c.Reason = Judge(c.Regime, c.Effects) }
 
 // Source is one file a claim was judged from, with what the file records
 // of how it was made. Numbers are copied from the typed file as they are
-// (seeds are uint64: never through float64).
+// (seeds are uint64: never through float64). WallSeconds and CPUSeconds
+// are what the command that wrote the file cost: its wall time and its
+// process CPU time (user + system, all threads), 0 when not recorded.
 type Source struct {
 	Path        string            `json:"path"`
 	Version     string            `json:"version,omitempty"`
@@ -59,6 +61,7 @@ type Source struct {
 	Seeds       map[string]uint64 `json:"seeds,omitempty"`
 	DataDigest  string            `json:"data_digest,omitempty"`
 	WallSeconds float64           `json:"wall_seconds,omitempty"`
+	CPUSeconds  float64           `json:"cpu_seconds,omitempty"`
 }
 
 // Measured reports whether the claim was judged from a file (false for a

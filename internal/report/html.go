@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
 )
@@ -115,6 +116,7 @@ func Page(r *Report, dir string) ([]byte, error) {
 	for _, p := range paths {
 		files = append(files, sources[p])
 	}
+	costs := experimentCosts(files)
 	n := r.Counts()
 	var verdicts []pageVerdict
 	for _, v := range Verdicts() {
@@ -129,13 +131,38 @@ func Page(r *Report, dir string) ([]byte, error) {
 		Verdicts []pageVerdict
 		Claims   int
 		Files    []Source
+		Costs    []experimentCost
 		P        Provenance
 		JSON     string
-	}{rows, verdicts, len(r.Claims), files, r.Provenance, "report.json"})
+	}{rows, verdicts, len(r.Claims), files, costs, r.Provenance, "report.json"})
 	if err != nil {
 		return nil, fmt.Errorf("rendering the report page: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// experimentCost is one row of the page's "what each experiment cost"
+// table: the folder an experiment wrote, its command, and the wall and
+// CPU seconds the command recorded.
+type experimentCost struct {
+	Folder, Command string
+	Wall, CPU       float64
+}
+
+// experimentCosts returns one row per source folder whose files record a
+// wall or CPU time (the first such file of the folder, in page order).
+func experimentCosts(files []Source) []experimentCost {
+	var out []experimentCost
+	seen := map[string]bool{}
+	for _, f := range files {
+		dir := filepath.Dir(f.Path)
+		if (f.WallSeconds == 0 && f.CPUSeconds == 0) || seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		out = append(out, experimentCost{Folder: dir, Command: strings.Join(f.Command, " "), Wall: f.WallSeconds, CPU: f.CPUSeconds})
+	}
+	return out
 }
 
 // relTo returns p relative to dir when possible, else p.
@@ -254,6 +281,10 @@ code { background: #f4f4f4; padding: 0 .2rem; }
 <table><tr><th>file</th><th>version</th><th>wall time (s)</th><th>seeds</th><th>data digest</th></tr>
 {{range .Files}}<tr><td><code>{{.Path}}</code></td><td>{{.Version}}</td><td class="num">{{with .WallSeconds}}{{f .}}{{end}}</td><td class="num">{{range $k, $v := .Seeds}}{{$k}} {{$v}} {{end}}</td><td><code>{{.DataDigest}}</code></td></tr>
 {{end}}</table>
+{{if .Costs}}<h3>What each experiment cost</h3>
+<table class="costs"><tr><th>folder</th><th>command</th><th>wall time (s)</th><th>CPU time (s)</th></tr>
+{{range .Costs}}<tr><td><code>{{.Folder}}</code></td><td><code>{{.Command}}</code></td><td class="num">{{with .Wall}}{{f .}}{{end}}</td><td class="num">{{with .CPU}}{{f .}}{{end}}</td></tr>
+{{end}}</table>{{end}}
 {{range .Files}}{{if .Command}}<p><code>{{range .Command}}{{.}} {{end}}</code></p>{{end}}{{end}}
 </section>
 <script>

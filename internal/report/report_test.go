@@ -23,13 +23,17 @@ func fakeExperiment(id, name string) ClaimsFunc {
 			return nil, err
 		}
 		grad := 1e-7
+		src := Source{Path: p, Version: "test", Seeds: map[string]uint64{"bulk": 17911839290282890590}}
 		if strings.Contains(string(b), "trained") {
 			grad = 0.26
+		} else {
+			// what the command recorded it cost
+			src.Command, src.WallSeconds, src.CPUSeconds = []string{"sgn", "covariance", "--first", "2000"}, 98.5, 190.5
 		}
 		c := Claim{ID: id, Conclusion: NoiseCovariance, Statement: "C ≈ H/B near a minimum.", Rule: "r", Finding: "f",
 			Regime:  []RegimeCheck{AtMost("‖∇L‖", grad, 1e-5).WithReach("start at the minimum")},
 			Effects: []Effect{{Name: "median ratio", Value: 0.8, Interval: Point(0.8), Prediction: Interval{0.5, 2}}},
-			Sources: []Source{{Path: p, Version: "test", Seeds: map[string]uint64{"bulk": 17911839290282890590}}}}
+			Sources: []Source{src}}
 		if svg := filepath.Join(dir, "fig.svg"); fileExists(svg) {
 			c.Figure = svg
 		}
@@ -107,12 +111,37 @@ func TestBuildFindsFilesAndWritesAPage(t *testing.T) {
 	if !strings.Contains(string(page), `href="../cvh/m.json"`) {
 		t.Error("the page does not link its source relative to itself")
 	}
+	// The cost table: one row per folder whose command recorded its cost
+	// (cvh), none for a folder that recorded none (trained).
+	_, costs, ok := strings.Cut(string(page), "What each experiment cost")
+	costs, _, _ = strings.Cut(costs, "</table>")
+	if !ok || strings.Count(costs, "<tr>") != 2 || !strings.Contains(costs, "<code>"+cvh+"</code>") ||
+		!strings.Contains(costs, "sgn covariance --first 2000") || !strings.Contains(costs, ">98.5<") ||
+		!strings.Contains(costs, ">190.5<") || strings.Contains(costs, trained) {
+		t.Errorf("the page's cost table: %q", costs)
+	}
 	var back struct {
 		Claims []map[string]json.RawMessage `json:"claims"`
 	}
 	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
+	}
+	// report.json carries the cost, typed.
+	var typed Report
+	if err := json.Unmarshal(b, &typed); err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, c := range typed.Claims {
+		for _, s := range c.Sources {
+			if s.Path == filepath.Join(cvh, "m.json") {
+				found = s.WallSeconds == 98.5 && s.CPUSeconds == 190.5
+			}
+		}
+	}
+	if !found {
+		t.Error("report.json does not carry the wall and CPU seconds of cvh/m.json")
 	}
 	for _, k := range []string{"id", "conclusion", "statement", "verdict", "regime", "effects", "rule", "sources"} {
 		if len(back.Claims) == 0 || back.Claims[0][k] == nil {
