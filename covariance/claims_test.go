@@ -1,7 +1,6 @@
 package covariance
 
 import (
-	"github.com/sgn-project/sgn/internal/cputime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train/minimum"

@@ -2,7 +2,6 @@ package covariance
 
 import (
 	"fmt"
-	"github.com/sgn-project/sgn/internal/cputime"
 	"io"
 	"math"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train"
 )

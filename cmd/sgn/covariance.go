@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/sgn-project/sgn/internal/cputime"
 	"math"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/sgn-project/sgn/covariance"
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train"
 )

@@ -3,11 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -73,6 +76,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 // θ (noiseshape.Analyze), across parameters (Simsekli et al. 2019) and
 // across minibatches.
 func runNoise(a *app, args []string) error {
+	start, cpu0 := time.Now(), cputime.Process()
 	f, err := parseNoiseFlags(a, args)
 	if err != nil {
 		return err
@@ -128,7 +132,7 @@ func runNoise(a *app, args []string) error {
 		return err
 	}
 	nr := &noiseshape.Report{Version: version, Checkpoint: *f.ckpt, Model: meta, Selection: set.Selected(),
-		Workers: f.opt.Workers, Analysis: rep}
+		Workers: f.opt.Workers, Analysis: rep, WallSeconds: math.Round(time.Since(start).Seconds()*1000) / 1000, CPUSeconds: cputime.Since(cpu0)}
 	if err := nr.Write(f.out); err != nil {
 		return err
 	}

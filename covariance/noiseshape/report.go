@@ -26,6 +26,10 @@ type Report struct {
 	Selection  data.Selection       `json:"data_selection"`
 	Workers    int                  `json:"workers"`
 	Analysis   *Analysis            `json:"report"`
+	// WallSeconds and CPUSeconds are what the command cost up to writing:
+	// its wall time and its process CPU time (user + system, all threads).
+	WallSeconds float64 `json:"wall_seconds"`
+	CPUSeconds  float64 `json:"cpu_seconds"`
 	// Files maps "json", "csv", "coords_csv", "panels" and "vs_b" to the
 	// paths written (the figures without their .png/.svg extension).
 	Files map[string]string `json:"files"`

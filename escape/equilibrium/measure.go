@@ -3,7 +3,6 @@ package equilibrium
 import (
 	"errors"
 	"fmt"
-	"github.com/sgn-project/sgn/internal/cputime"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/seed"
 	"github.com/sgn-project/sgn/internal/workgroup"
 )

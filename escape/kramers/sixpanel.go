@@ -3,7 +3,6 @@ package kramers
 import (
 	"errors"
 	"fmt"
-	"github.com/sgn-project/sgn/internal/cputime"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/figure"
 )
 

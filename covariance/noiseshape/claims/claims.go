@@ -133,7 +133,8 @@ type point struct {
 func newPoint(dir string, r *noiseshape.Report) point {
 	a := r.Analysis
 	p := point{a: a, suffix: "-trained", at: "the trained checkpoint " + r.Checkpoint,
-		src:      report.Source{Path: filepath.Join(dir, noiseshape.ReportFile), Version: r.Version, Seeds: map[string]uint64{"seed": a.Seed}},
+		src: report.Source{Path: filepath.Join(dir, noiseshape.ReportFile), Version: r.Version, Seeds: map[string]uint64{"seed": a.Seed},
+			WallSeconds: r.WallSeconds, CPUSeconds: r.CPUSeconds},
 		figGauss: beside(dir, noiseshape.VsBatchBase+".svg"), figPanels: beside(dir, noiseshape.PanelsBase+".svg")}
 	loss := "CE"
 	if decay := r.Model.Metrics["weight_decay"]; decay > 0 {

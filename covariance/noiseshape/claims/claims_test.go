@@ -73,7 +73,7 @@ func synthetic(t *testing.T, m int, grad float64, bs ...batch) *noiseshape.Analy
 func judge(t *testing.T, a *noiseshape.Analysis, decay float64) map[string]report.Claim {
 	t.Helper()
 	dir := t.TempDir()
-	r := &noiseshape.Report{Version: "test", Checkpoint: "minimum.safetensors", Analysis: a}
+	r := &noiseshape.Report{Version: "test", Checkpoint: "minimum.safetensors", Analysis: a, WallSeconds: 4.5, CPUSeconds: 8.25}
 	r.Model.Metrics = map[string]float64{"weight_decay": decay}
 	if err := writeJSONOnly(r, dir); err != nil {
 		t.Fatal(err)
@@ -85,6 +85,12 @@ func judge(t *testing.T, a *noiseshape.Analysis, decay float64) map[string]repor
 	out := map[string]report.Claim{}
 	for _, c := range cs {
 		out[c.ID] = c
+		// noise.json's cost is read back into every source.
+		for _, src := range c.Sources {
+			if src.WallSeconds != 4.5 || src.CPUSeconds != 8.25 {
+				t.Errorf("%s: source %+v lacks noise.json's wall and CPU seconds", c.ID, src)
+			}
+		}
 	}
 	// Every claim must satisfy the page's judging rules.
 	if _, err := report.Build([]string{dir}, "test", []report.ClaimsFunc{Claims}); err != nil {
