@@ -55,24 +55,37 @@ func AnalyticPrediction(p Point) (*Prediction, error) {
 	if p.Dynamics.UsesTemperature() {
 		pr.Theorem = Theorem1
 		nl := Theorem1NegLogRate(c, p.Temperature)
-		pr.NegLogRate, pr.Rate = num(nl), num(math.Exp(-nl))
+		pr.NegLogRate, pr.Rate = Finite(nl), Finite(math.Exp(-nl))
 		if r, ok := ExactRate1D(an, p.Criterion, p.Temperature); ok {
-			pr.ExactRate = num(r)
+			pr.ExactRate = Finite(r)
 		}
 		return pr, nil
 	}
 	pr.Theorem = Theorem2
 	n0 := Theorem2NegLogRate(c, p.Eta, p.BatchSize, 0)
 	n1 := Theorem2NegLogRate(c, p.Eta, p.BatchSize, 1)
-	pr.NegLogRateS0, pr.RateS0 = num(n0), num(math.Exp(-n0))
-	pr.NegLogRateS1, pr.RateS1 = num(n1), num(math.Exp(-n1))
+	pr.NegLogRateS0, pr.RateS0 = Finite(n0), Finite(math.Exp(-n0))
+	pr.NegLogRateS1, pr.RateS1 = Finite(n1), Finite(math.Exp(-n1))
 	return pr, nil
 }
 
-// num returns &x, or nil when x is NaN or infinite (JSON has no such numbers).
-func num(x float64) *float64 {
+// Finite returns &x, or nil when x is NaN or infinite (JSON has no such
+// numbers): the form of an optional number in the experiments' JSON files.
+func Finite(x float64) *float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return nil
 	}
 	return &x
+}
+
+// FinitePair returns the JSON pair [lo, hi] of an interval, with null for
+// an end that is NaN or infinite.
+func FinitePair(lo, hi float64) []any {
+	f := func(x float64) any {
+		if p := Finite(x); p != nil {
+			return *p
+		}
+		return nil
+	}
+	return []any{f(lo), f(hi)}
 }

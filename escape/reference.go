@@ -71,9 +71,9 @@ func ExactReference1D(p Point) (*Reference, error) {
 		steps = math.NaN()
 		ref.Note = "the exact chain's mean escape time is beyond what float64 resolves (about 1e15 steps): " + err.Error()
 	default:
-		ref.ChainRate = num(1 / (p.Eta * steps))
+		ref.ChainRate = Finite(1 / (p.Eta * steps))
 		if ratio, ok, err := StepConvergence1D(an, p, referenceGrid); err == nil && ok {
-			ref.StepRatio = num(ratio)
+			ref.StepRatio = Finite(ratio)
 		}
 	}
 	// Mirror so that the escape is towards +x, as ExactRate1D does.
@@ -89,17 +89,17 @@ func ExactReference1D(p Point) (*Reference, error) {
 	if vanishes(d, g, a, b, n) {
 		floor = 0
 	}
-	ref.NoiseFloor = num(floor / d(a))
+	ref.NoiseFloor = Finite(floor / d(a))
 	lo := m.wall(d(a))
 	t := MeanFirstPassageDiffusion1D(g, d, lo, a, m.xf, 400000)
-	ref.ContinuousRate = num(1 / t)
+	ref.ContinuousRate = Finite(1 / t)
 	if p.Dynamics.UsesBatch() {
 		if cv, err := ValleyCurvature(an, an.Valley); err == nil {
 			if ref.ChainRate != nil {
-				ref.ChainS = num(Theorem2S(cv, p.Eta, p.BatchSize, -math.Log(*ref.ChainRate)))
+				ref.ChainS = Finite(Theorem2S(cv, p.Eta, p.BatchSize, -math.Log(*ref.ChainRate)))
 			}
 			if t > 0 && !math.IsInf(t, 0) {
-				ref.ContinuousS = num(Theorem2S(cv, p.Eta, p.BatchSize, math.Log(t)))
+				ref.ContinuousS = Finite(Theorem2S(cv, p.Eta, p.BatchSize, math.Log(t)))
 			}
 		}
 	}

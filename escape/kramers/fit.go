@@ -299,29 +299,21 @@ func fitRelation(dyn escape.Dynamics, v Variable, rs []PointRate) RelationFit {
 		s.Line = &line
 		if s.pred != nil {
 			if pl, err := stats.FitLine(s.X, s.pred); err == nil {
-				s.PredictedSlope = num(pl.Slope)
+				s.PredictedSlope = escape.Finite(pl.Slope)
 			}
 		}
 		if s.pred0 != nil {
 			l0, err0 := stats.FitLine(s.X, s.pred0)
 			l1, err1 := stats.FitLine(s.X, s.pred1)
 			if err0 == nil && err1 == nil {
-				s.PredictedSlopeS0 = num(l0.Slope)
-				s.PredictedSlopeS1 = num(l1.Slope)
+				s.PredictedSlopeS0 = escape.Finite(l0.Slope)
+				s.PredictedSlopeS1 = escape.Finite(l1.Slope)
 				if l1.Slope != l0.Slope {
-					s.SFromSlope = num((line.Slope - l0.Slope) / (l1.Slope - l0.Slope))
+					s.SFromSlope = escape.Finite((line.Slope - l0.Slope) / (l1.Slope - l0.Slope))
 				}
 			}
 		}
 		rel.Series = append(rel.Series, s)
 	}
 	return rel
-}
-
-// num returns &x, or nil when x is NaN or infinite (JSON has no such numbers).
-func num(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return &x
 }

@@ -58,52 +58,41 @@ type RateSummary struct {
 	MeasuredOverExactChain *float64          `json:"measured_over_exact_chain,omitempty"`
 }
 
-// ci returns a JSON pair with null for undefined ends.
-func ci(lo, hi float64) []any {
-	f := func(x float64) any {
-		if p := num(x); p != nil {
-			return *p
-		}
-		return nil
-	}
-	return []any{f(lo), f(hi)}
-}
-
 // Summary returns the JSON form of r.
 func (r PointRate) Summary() RateSummary {
 	e := r.Estimate
 	g, glo, ghi := r.RatePerTime()
 	s := RateSummary{
 		Runs: e.Runs, Escaped: e.Escaped, EscapedFraction: e.EscapedFraction(), ExposureSteps: e.Exposure,
-		RatePerStep: num(e.Rate), RatePerStepCI: ci(e.Lo, e.Hi),
-		RatePerTime: num(g), RatePerTimeCI: ci(glo, ghi),
-		MeanEscapeStep:        num(e.MeanEscapeStep),
-		MeanEscapeTime:        num(e.MeanEscapeStep * r.Point.Eta),
-		MeanEscapeTimeMLE:     num(1 / g),
+		RatePerStep: escape.Finite(e.Rate), RatePerStepCI: escape.FinitePair(e.Lo, e.Hi),
+		RatePerTime: escape.Finite(g), RatePerTimeCI: escape.FinitePair(glo, ghi),
+		MeanEscapeStep:        escape.Finite(e.MeanEscapeStep),
+		MeanEscapeTime:        escape.Finite(e.MeanEscapeStep * r.Point.Eta),
+		MeanEscapeTimeMLE:     escape.Finite(1 / g),
 		Prediction:            r.Prediction,
-		MeasuredOverPredicted: num(r.Ratio()),
-		S:                     num(r.S()),
+		MeasuredOverPredicted: escape.Finite(r.Ratio()),
+		S:                     escape.Finite(r.S()),
 	}
 	if e.Escaped > 0 {
 		nl, lo, hi := r.NegLogRate()
-		s.NegLogRate, s.NegLogRateCI = num(nl), ci(lo, hi)
+		s.NegLogRate, s.NegLogRateCI = escape.Finite(nl), escape.FinitePair(lo, hi)
 	} else {
-		s.NegLogRateCI = ci(-math.Log(ghi), math.Inf(1))
+		s.NegLogRateCI = escape.FinitePair(-math.Log(ghi), math.Inf(1))
 	}
 	if r.Prediction != nil {
-		s.EtaHMax = num(r.Point.Eta * r.Prediction.Curvature.HAMax)
+		s.EtaHMax = escape.Finite(r.Point.Eta * r.Prediction.Curvature.HAMax)
 	}
 	if r.Prediction != nil && r.Prediction.ExactRate != nil {
-		s.MeasuredOverExact = num(g / *r.Prediction.ExactRate)
+		s.MeasuredOverExact = escape.Finite(g / *r.Prediction.ExactRate)
 	}
-	s.EscapeTimeCV = num(e.CV)
+	s.EscapeTimeCV = escape.Finite(e.CV)
 	if r.Prediction != nil {
-		s.BarrierOverTemperature = num(r.Prediction.Curvature.Barrier / escape.Temperature(r.Point.Point, r.Prediction.Curvature.HAe))
+		s.BarrierOverTemperature = escape.Finite(r.Prediction.Curvature.Barrier / escape.Temperature(r.Point.Point, r.Prediction.Curvature.HAe))
 	}
 	if r.Reference != nil {
 		s.Exact = r.Reference
 		if r.Reference.ChainRate != nil {
-			s.MeasuredOverExactChain = num(g / *r.Reference.ChainRate)
+			s.MeasuredOverExactChain = escape.Finite(g / *r.Reference.ChainRate)
 		}
 	}
 	return s

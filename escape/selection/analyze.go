@@ -152,13 +152,13 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 	if p != nil {
 		if usesTemperature(dyn) {
 			s, i := Theorem1Line(p.Sharp, p.Flat)
-			f.PredictedSlope, f.PredictedIntercept = num(s), num(i)
+			f.PredictedSlope, f.PredictedIntercept = escape.Finite(s), escape.Finite(i)
 		} else {
 			s0, s1 := Theorem2Slopes(p.Sharp, p.Flat)
-			f.PredictedSlopeS0, f.PredictedSlopeS1 = num(s0), num(s1)
+			f.PredictedSlopeS0, f.PredictedSlopeS1 = escape.Finite(s0), escape.Finite(s1)
 			if tw, err := escape.NewTwoWell(rs[0].Point.Landscape); err == nil && (dyn == SGD || dyn == SGDDiffusionFiniteSum) {
 				a, b := PathS(tw)
-				f.PredictedSlopePathS = num(Theorem2PathSlope(p.Sharp, p.Flat, a, b))
+				f.PredictedSlopePathS = escape.Finite(Theorem2PathSlope(p.Sharp, p.Flat, a, b))
 			}
 		}
 	}
@@ -173,7 +173,7 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 		f.Weighting = "1/σ² of log P(flat)/P(sharp), σ from each point's 95% interval"
 		line, err = stats.FitLineWeighted(xs, ys, ws)
 		if ols, err := stats.FitLine(xs, ys); err == nil {
-			f.UnweightedSlope = num(ols.Slope)
+			f.UnweightedSlope = escape.Finite(ols.Slope)
 		}
 	} else {
 		f.Weighting = "equal (a point has no interval)"
@@ -183,11 +183,11 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 		f.Note = strings.TrimPrefix(f.Note+"; no line: "+err.Error(), "; ")
 		return f
 	}
-	f.Slope, f.Intercept, f.SlopeCI, f.InterceptCI, f.R2 = num(line.Slope), num(line.Intercept), line.SlopeCI, line.InterceptCI, line.R2
+	f.Slope, f.Intercept, f.SlopeCI, f.InterceptCI, f.R2 = escape.Finite(line.Slope), escape.Finite(line.Intercept), line.SlopeCI, line.InterceptCI, line.R2
 	if f.PredictedSlopeS0 != nil && *f.PredictedSlopeS1 != *f.PredictedSlopeS0 {
 		s0, s1 := *f.PredictedSlopeS0, *f.PredictedSlopeS1
 		impl := func(slope float64) float64 { return (slope - s0) / (s1 - s0) }
-		f.ImpliedS = num(impl(line.Slope))
+		f.ImpliedS = escape.Finite(impl(line.Slope))
 		if f.SlopeCI != nil {
 			a, b := impl(f.SlopeCI[0]), impl(f.SlopeCI[1])
 			f.ImpliedSCI = &[2]float64{math.Min(a, b), math.Max(a, b)}
@@ -195,7 +195,7 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 	}
 	if len(ex) == len(xs) {
 		if el, err := stats.FitLine(xs, ex); err == nil {
-			f.ExactSlope, f.ExactIntercept = num(el.Slope), num(el.Intercept)
+			f.ExactSlope, f.ExactIntercept = escape.Finite(el.Slope), escape.Finite(el.Intercept)
 		}
 	}
 	return f

@@ -81,17 +81,17 @@ func (r Result) Record() PointRecord {
 		FlatFraction: m.FlatFraction, Transitions: m.Transitions, SharpToFlat: m.SharpToFlat, FlatToSharp: m.FlatToSharp,
 		SharpTime: m.SharpTime, FlatTime: m.FlatTime, Equilibrated: r.Equilibrated()}
 	if usesBatch(p.Dynamics) {
-		rec.BatchSize = num(p.BatchSize)
+		rec.BatchSize = escape.Finite(p.BatchSize)
 	}
 	if usesTemperature(p.Dynamics) {
-		rec.Temperature = num(p.Temperature)
+		rec.Temperature = escape.Finite(p.Temperature)
 	}
-	rec.OccupancyRatio = num(m.OccupancyRatio)
-	rec.OccupancyRatioCI = ci(m.OccupancyRatioCI[0], m.OccupancyRatioCI[1])
-	rec.LogOccupancyRatio = num(math.Log(m.OccupancyRatio))
-	rec.LogOccupancyRatioCI = ci(math.Log(m.OccupancyRatioCI[0]), math.Log(m.OccupancyRatioCI[1]))
-	rec.RateSharpToFlat, rec.RateSharpToFlatCI = num(m.RateSharpToFlat), ci(m.RateSharpToFlatCI[0], m.RateSharpToFlatCI[1])
-	rec.RateFlatToSharp, rec.RateFlatToSharpCI = num(m.RateFlatToSharp), ci(m.RateFlatToSharpCI[0], m.RateFlatToSharpCI[1])
+	rec.OccupancyRatio = escape.Finite(m.OccupancyRatio)
+	rec.OccupancyRatioCI = escape.FinitePair(m.OccupancyRatioCI[0], m.OccupancyRatioCI[1])
+	rec.LogOccupancyRatio = escape.Finite(math.Log(m.OccupancyRatio))
+	rec.LogOccupancyRatioCI = escape.FinitePair(math.Log(m.OccupancyRatioCI[0]), math.Log(m.OccupancyRatioCI[1]))
+	rec.RateSharpToFlat, rec.RateSharpToFlatCI = escape.Finite(m.RateSharpToFlat), escape.FinitePair(m.RateSharpToFlatCI[0], m.RateSharpToFlatCI[1])
+	rec.RateFlatToSharp, rec.RateFlatToSharpCI = escape.Finite(m.RateFlatToSharp), escape.FinitePair(m.RateFlatToSharpCI[0], m.RateFlatToSharpCI[1])
 	if pr := r.Prediction; pr != nil {
 		rec.PredictedRatio, rec.PredictedRateSharpToFlat, rec.PredictedRateFlatToSharp = pr.Ratio, pr.RateSharpToFlat, pr.RateFlatToSharp
 		rec.PredictedRatioS0, rec.PredictedRatioS1 = pr.RatioS0, pr.RatioS1
@@ -99,21 +99,10 @@ func (r Result) Record() PointRecord {
 		rec.PredictedRateFlatToSharpS0, rec.PredictedRateFlatToSharpS1 = pr.RateFlatToSharpS0, pr.RateFlatToSharpS1
 		rec.PredictedExact = pr.Exact
 		if r.Equilibrated() {
-			rec.ImpliedS = num(pr.ImpliedS(m.OccupancyRatio))
+			rec.ImpliedS = escape.Finite(pr.ImpliedS(m.OccupancyRatio))
 		}
 	}
 	return rec
-}
-
-// ci returns a JSON pair with null for undefined ends.
-func ci(lo, hi float64) []any {
-	f := func(x float64) any {
-		if p := num(x); p != nil {
-			return *p
-		}
-		return nil
-	}
-	return []any{f(lo), f(hi)}
 }
 
 // LandscapeSummary describes the landscape of a report: the spec and
@@ -151,7 +140,7 @@ func Summarize(spec escape.TwoWellSpec) (LandscapeSummary, error) {
 	s1, s2 := PathS(tw)
 	a1, a2 := tw.Minima()
 	return LandscapeSummary{Spec: tw.Spec(), SharpMin: a1, FlatMin: a2, SharpThreshold: c1, FlatThreshold: c2, LogDetRatio: 2 * icpt,
-		PathSSharp: num(s1), PathSFlat: num(s2)}, nil
+		PathSSharp: escape.Finite(s1), PathSFlat: escape.Finite(s2)}, nil
 }
 
 // Report is selection.json.

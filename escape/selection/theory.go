@@ -53,14 +53,14 @@ func Predict(p Point) (*Prediction, error) {
 		// Theorem 1: γᵢ = (|H_be|/2π)·√(det H(aᵢ)/(−det H_b))·exp(−ΔLᵢ/D).
 		n1 := escape.Theorem1NegLogRate(cs, p.Temperature)
 		n2 := escape.Theorem1NegLogRate(cf, p.Temperature)
-		pr.RateSharpToFlat, pr.RateFlatToSharp = num(math.Exp(-n1)), num(math.Exp(-n2))
-		pr.Ratio = num(math.Exp(n2 - n1))
+		pr.RateSharpToFlat, pr.RateFlatToSharp = escape.Finite(math.Exp(-n1)), escape.Finite(math.Exp(-n2))
+		pr.Ratio = escape.Finite(math.Exp(n2 - n1))
 	case usesBatch(p.Dynamics):
 		// Theorem 2: γᵢ = (|H_be|/2π)·exp[−(2BΔLᵢ/η)(s/hᵢ + (1 − s)/|H_be|)].
 		for _, s := range []float64{0, 1} {
 			n1 := escape.Theorem2NegLogRate(cs, p.Eta, p.BatchSize, s)
 			n2 := escape.Theorem2NegLogRate(cf, p.Eta, p.BatchSize, s)
-			r1, r2, q := num(math.Exp(-n1)), num(math.Exp(-n2)), num(math.Exp(n2-n1))
+			r1, r2, q := escape.Finite(math.Exp(-n1)), escape.Finite(math.Exp(-n2)), escape.Finite(math.Exp(n2-n1))
 			if s == 0 {
 				pr.RateSharpToFlatS0, pr.RateFlatToSharpS0, pr.RatioS0 = r1, r2, q
 			} else {
@@ -69,7 +69,7 @@ func Predict(p Point) (*Prediction, error) {
 		}
 	}
 	if tw.Dim() == 1 && p.Dynamics != SGDDiffusionAbsH {
-		pr.Exact = num(ExactRatio1D(tw, p))
+		pr.Exact = escape.Finite(ExactRatio1D(tw, p))
 	}
 	return pr, nil
 }
@@ -229,12 +229,4 @@ func integrate(f func(float64) float64, a, b float64, n int) float64 {
 		s += w * f(a+float64(i)*h)
 	}
 	return s * h / 3
-}
-
-// num returns &x, or nil when x is NaN or infinite (JSON has no such numbers).
-func num(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return &x
 }
