@@ -51,7 +51,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	seed := fs.Uint64("seed", 1, "seed of the Lanczos start vector (matfree mode) and of the bootstrap intervals")
 	trainFirst := fs.Int("train-first", 0, "without --checkpoint: train on the first `N` training images (0 = all 60,000)")
 	trainEpochs := fs.Int("train-epochs", 0, "without --checkpoint: epochs of training (0 = the figure preset's)")
-	workers := workersFlag(fs, "the gradient and Hessian passes")
+	workers := cli.WorkersFlag(fs, "the gradient and Hessian passes")
 	out := fs.String("out", "", "output `folder` (covariance.json, points.csv, cvh.png/.svg, pretrained.safetensors, random.safetensors)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := cli.Parse(fs, args, false); err != nil {
@@ -66,7 +66,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	if err != nil {
 		return nil, cli.Usagef("--batch-size %q: %v", *batches, err)
 	}
-	if err := checkWorkers(*workers); err != nil {
+	if err := cli.CheckWorkers(*workers); err != nil {
 		return nil, err
 	}
 	md, err := covariance.ParseMode(*mode)

@@ -76,7 +76,7 @@ func (f *escapeRunFlags) register(a *app, fs *flag.FlagSet) {
 	f.radius = fs.Float64("radius", 0, "distance criterion: radius r in units of θ")
 	f.delta = fs.Float64("delta", 0, "loss criterion: δ")
 	f.seed = fs.Uint64("seed", 1, "seed; run r uses the PCG seed RunSeed(seed, 0, r), recorded in runs.jsonl")
-	f.workers = workersFlag(fs, "the runs")
+	f.workers = cli.WorkersFlag(fs, "the runs")
 	f.out = fs.String("out", "", "output `folder` (required; created if missing)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
 	f.lim = limitFlags(fs, "buffers (mlp: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)")
@@ -104,7 +104,7 @@ func (f *escapeRunFlags) config() (kramers.Config, error) {
 	if *f.dyn == "" {
 		return kramers.Config{}, cli.Usagef("--dynamics is required: sgld, sgd-diffusion or gd (mlp: sgd, sgd-gaussian, sgld or gd)")
 	}
-	if err := checkWorkers(*f.workers); err != nil {
+	if err := cli.CheckWorkers(*f.workers); err != nil {
 		return kramers.Config{}, err
 	}
 	mlp := f.spec.Name == "mlp"

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"flag"
-	"runtime"
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/cli"
@@ -12,7 +11,7 @@ import (
 // The flag spellings shared by the commands:
 //
 //   - --workers N: goroutines, default runtime.NumCPU() in every command
-//     (workersFlag); results never depend on it.
+//     (cli.WorkersFlag); results never depend on it.
 //   - --seed S: the seed of the command's own randomness; --data-seed S: the
 //     seed of the data selection (--random) or of the minibatch order.
 //
@@ -20,20 +19,6 @@ import (
 
 // mnistUsage is the help text of --mnist in every command that takes it.
 const mnistUsage = "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)"
-
-// workersFlag registers --workers with the default every command uses,
-// runtime.NumCPU(); what says what the goroutines do. checkWorkers validates
-// the value.
-func workersFlag(fs *flag.FlagSet, what string) *int {
-	p := new(int)
-	workersVar(fs, p, what)
-	return p
-}
-
-// workersVar is workersFlag storing into p.
-func workersVar(fs *flag.FlagSet, p *int, what string) {
-	fs.IntVar(p, "workers", runtime.NumCPU(), "goroutines for "+what+" (default: the number of CPUs; results do not depend on it)")
-}
 
 // outFlags are the flags every command that writes a folder takes:
 // --workers, --out and --quiet.
@@ -47,7 +32,7 @@ type outFlags struct {
 // help) and --quiet on fs.
 func outputFlags(fs *flag.FlagSet, what, outHelp string) *outFlags {
 	o := &outFlags{}
-	workersVar(fs, &o.workers, what)
+	cli.WorkersVar(fs, &o.workers, what)
 	fs.StringVar(&o.out, "out", "", outHelp)
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	return o
@@ -59,19 +44,11 @@ func (o *outFlags) parse(fs *flag.FlagSet, args []string) error {
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
-	if err := checkWorkers(o.workers); err != nil {
+	if err := cli.CheckWorkers(o.workers); err != nil {
 		return err
 	}
 	if o.out == "" {
 		return cli.Usagef("--out DIR is required (see -h)")
-	}
-	return nil
-}
-
-// checkWorkers returns a usage error unless n ≥ 1.
-func checkWorkers(n int) error {
-	if n < 1 {
-		return cli.Usagef("--workers %d: must be at least 1", n)
 	}
 	return nil
 }

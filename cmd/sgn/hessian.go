@@ -46,7 +46,7 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs.BoolVar(&o.SaveMatrix, "save-matrix", false, "with --full, write H, its eigenvectors and eigenvalues to hessian.safetensors")
 	fs.BoolVar(&o.SaveVectors, "save-vectors", false, "write the Lanczos eigenvectors of --top-k and --bottom-k (any P) to eigenvectors.safetensors: top_vectors k×P, top_eigenvalues, bottom_…")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the random vectors (Lanczos start, Hutchinson probes, SLQ starts)")
-	workersVar(fs, &o.Workers, "the Hessian-vector products")
+	cli.WorkersVar(fs, &o.Workers, "the Hessian-vector products")
 	f.out = fs.String("out", "out/hessian", "output `folder` (created if missing)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
 	return fs
@@ -130,7 +130,7 @@ func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) erro
 	case o.SaveVectors && o.TopK+o.BottomK == 0:
 		return cli.Usagef("--save-vectors needs --top-k or --bottom-k (it writes the Lanczos eigenvectors)")
 	case o.Workers < 1:
-		return checkWorkers(o.Workers)
+		return cli.CheckWorkers(o.Workers)
 	case o.TopK+o.BottomK == 0 && !o.Trace && !o.Density && !o.Full:
 		return cli.Usagef("nothing to compute: --top-k and --bottom-k are 0 and none of --trace, --density, --full is given")
 	}

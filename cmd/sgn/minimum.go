@@ -24,14 +24,14 @@ func runMinimum(a *app, args []string) error {
 	fs.Float64Var(&s.GradTol, "grad-tol", minimum.DefaultGradTol, "stop at ‖∇L‖₂ ≤ this")
 	fs.IntVar(&s.MaxIterations, "max-iterations", minimum.DefaultMaxIterations, "at most this many L-BFGS iterations (Newton–CG follows)")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of the Lanczos start vector of the curvature check")
-	workers := workersFlag(fs, "the gradient and Hessian passes")
+	workers := cli.WorkersFlag(fs, "the gradient and Hessian passes")
 	out := fs.String("out", "", "output `folder` ("+minimum.CheckpointFile+", "+minimum.JSONFile+")")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	set := cli.Given(fs)
-	if err := checkWorkers(*workers); err != nil {
+	if err := cli.CheckWorkers(*workers); err != nil {
 		return err
 	}
 	if err := lim.parse(); err != nil {

@@ -38,7 +38,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	histB := fs.Int("hist-b", 0, "batch size drawn in the four-panel figure (0: the smallest B ≥ 16)")
 	poolCap := fs.Int("pool-cap", 0, "values in the pooled across-parameter sample (0: the default, 2,000,000)")
 	seed := fs.Uint64("seed", 1, "seed of the minibatches, coordinate subset and synthetic references")
-	workers := workersFlag(fs, "the minibatch gradients and the statistics")
+	workers := cli.WorkersFlag(fs, "the minibatch gradients and the statistics")
 	out := fs.String("out", "out/noise", "output folder")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := cli.Parse(fs, args, false); err != nil {
@@ -54,7 +54,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	if err != nil {
 		return nil, cli.Usagef("--batch-size %q: %v", *bs, err)
 	}
-	if err := checkWorkers(*workers); err != nil {
+	if err := cli.CheckWorkers(*workers); err != nil {
 		return nil, err
 	}
 	switch {

@@ -12,8 +12,8 @@ func runSelection(a *app, args []string) error {
 size and learning rate (Xie, Sato & Sugiyama, ICLR 2021)?`,
 		Example: "sgn selection twowell figure --out out/selection",
 		Subs: []cli.Sub[*app]{
-			{Name: "twowell", Summary: "long trajectories between a sharp and a flat valley of an analytic landscape: occupancy ratio and rates against Theorems 1 and 2", Run: twowellFamily.run},
-			{Name: "networks", Summary: "training sweeps over (B, η) on MNIST: the sharpness of the minima reached", Run: networksFamily.run},
+			{Name: "twowell", Summary: "long trajectories between a sharp and a flat valley of an analytic landscape: occupancy ratio and rates against Theorems 1 and 2", Run: func(a *app, args []string) error { return a.twowellFamily().Run(a.env(), args) }},
+			{Name: "networks", Summary: "training sweeps over (B, η) on MNIST: the sharpness of the minima reached", Run: func(a *app, args []string) error { return a.networksFamily().Run(a.env(), args) }},
 		},
 	}.Run(a, a.stdout, args)
 }

@@ -53,7 +53,7 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	f.mnist = fs.String("mnist", "", "folder with the MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
 	f.dataFile = fs.String("data", "", "train on the arrays x (N×d features) and y (N labels) of this safetensors or .npz `file` instead of MNIST (--first/--random select its rows)")
 	f.testFile = fs.String("test", "", "with --data: evaluate on the rows of this safetensors or .npz `file` (--test-first selects them; none: no test metrics)")
-	f.workers = workersFlag(fs, "evaluation")
+	f.workers = cli.WorkersFlag(fs, "evaluation")
 	f.out = fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
 	f.resume = fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
@@ -270,7 +270,7 @@ func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error
 	if err := s.Validate(); err != nil {
 		return trainError(err)
 	}
-	if err := checkWorkers(workers); err != nil {
+	if err := cli.CheckWorkers(workers); err != nil {
 		return err
 	}
 	if s.TrainFirst < 0 || s.TestFirst < 0 || s.TrainRandom < 0 {
@@ -308,5 +308,5 @@ func trainCheckFile(mc model.Config, s train.Settings, workers, maxParams int) e
 	if err := s.Check(mc); err != nil {
 		return trainError(err)
 	}
-	return checkWorkers(workers)
+	return cli.CheckWorkers(workers)
 }

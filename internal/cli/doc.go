@@ -1,7 +1,7 @@
 // Package cli is the command-line machinery of sgn's commands, apart from
 // what any one command does: flag sets whose help shows a synopsis and an
 // example (NewFlagSet, Parse, ParseInterleaved), usage errors (Usagef: exit
-// status 2), deprecated flag spellings (Deprecate), checks of numeric flags
+// status 2), --workers (WorkersFlag, CheckWorkers), deprecated flag spellings (Deprecate), checks of numeric flags
 // given on the command line (CheckGiven), commands made of subcommands with
 // "did you mean" (Group), memory sizes (ParseBytes, FormatBytes) and the
 // progress of long work on stderr (Progress, Stages, Runs).
