@@ -23,7 +23,9 @@ type text string
 
 func (t text) WriteText(w io.Writer) error { _, err := fmt.Fprintln(w, string(t)); return err }
 
-func (fake) Builtins() []sweep.Builtin { return []sweep.Builtin{{Name: "small", Description: "two runs"}} }
+func (fake) Builtins() []sweep.Builtin {
+	return []sweep.Builtin{{Name: "small", Description: "two runs"}}
+}
 
 func (fake) BuiltinJSON(name string) ([]byte, error) {
 	if name != "small" {
