@@ -3,11 +3,13 @@ package covariance
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/mat"
 )
@@ -17,10 +19,7 @@ import (
 // covariance is Σ = Q diag(s) Qᵀ exactly: (1/2P)·Σ_k 2·P·s_k q_k q_kᵀ.
 func constructed(lambda, s []float64) (*mat.SymDense, *mat.Dense) {
 	p := len(lambda)
-	var qr mat.QR
-	qr.Factorize(randomMatrix(p, p, 11))
-	var q mat.Dense
-	qr.QTo(&q)
+	q := synthtest.Orthogonal(rand.New(rand.NewPCG(11, 7)), p)
 	h := mat.NewSymDense(p, nil)
 	for k := 0; k < p; k++ {
 		h.SymRankOne(h, lambda[k], q.ColView(k))

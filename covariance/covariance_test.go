@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -12,14 +13,7 @@ import (
 
 // randomMatrix returns an r×c matrix of standard normal entries.
 func randomMatrix(r, c int, seed uint64) *mat.Dense {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	m := mat.NewDense(r, c, nil)
-	for i := 0; i < r; i++ {
-		for j := 0; j < c; j++ {
-			m.Set(i, j, rng.NormFloat64())
-		}
-	}
-	return m
+	return synthtest.Gaussian(rand.New(rand.NewPCG(seed, 7)), r, c)
 }
 
 // directSigma computes Σ = (1/N) Σᵢ gᵢgᵢᵀ − ḡḡᵀ and FIM = (1/N) Σᵢ gᵢgᵢᵀ
@@ -246,14 +240,8 @@ func TestGradientsOfModel(t *testing.T) {
 
 // tinyBatch returns n random samples of dimension d with labels in 0..c−1.
 func tinyBatch(n, d, c int, seed uint64) model.Batch {
-	rng := rand.New(rand.NewPCG(seed, 9))
-	b := model.Batch{X: make([]float64, n*d), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.NormFloat64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(c)
-	}
+	var b model.Batch
+	b.X, b.Y = synthtest.Samples(rand.New(rand.NewPCG(seed, 9)), n, d, c, synthtest.Normal)
 	return b
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -30,29 +31,7 @@ func randSym(n int, seed uint64) *mat.SymDense {
 // withSpectrum returns Q·diag(vals)·Qᵀ for a random orthogonal Q (the Q
 // factor of a Gaussian matrix).
 func withSpectrum(vals []float64, seed uint64) *mat.SymDense {
-	n := len(vals)
-	rng := rand.New(rand.NewPCG(seed, 2))
-	g := mat.NewDense(n, n, nil)
-	for i := range n {
-		for j := range n {
-			g.Set(i, j, rng.NormFloat64())
-		}
-	}
-	var qr mat.QR
-	qr.Factorize(g)
-	var q mat.Dense
-	qr.QTo(&q)
-	var qd mat.Dense
-	qd.Mul(&q, mat.NewDiagDense(n, append([]float64(nil), vals...)))
-	var a mat.Dense
-	a.Mul(&qd, q.T())
-	s := mat.NewSymDense(n, nil)
-	for i := range n {
-		for j := i; j < n; j++ {
-			s.SetSym(i, j, (a.At(i, j)+a.At(j, i))/2)
-		}
-	}
-	return s
+	return synthtest.WithSpectrum(rand.New(rand.NewPCG(seed, 2)), vals)
 }
 
 // exactEigen returns the exact eigen-decomposition of a (values ascending).

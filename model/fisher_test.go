@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -81,7 +82,7 @@ func TestFisherFormsDense(t *testing.T) {
 				}
 			}
 		}
-		if e := relErr(got, want); e > 1e-12 {
+		if e := synthtest.RelErr(got, want); e > 1e-12 {
 			t.Errorf("%v %s: Fisher forms off the dense per-class Fisher by %.3g relative", c.Layers, c.Activation, e)
 		}
 		h1, err := m.NewHessian(m.Theta, b, 1)

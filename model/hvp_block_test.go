@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -71,7 +72,7 @@ func TestHessianMulMatEqualsMulVec(t *testing.T) {
 			mat.Col(x, j, v)
 			h.MulVec(want, x)
 			mat.Col(got, j, dv)
-			if e := relErr(got, want); e > 1e-12 {
+			if e := synthtest.RelErr(got, want); e > 1e-12 {
 				t.Errorf("%v %s: column %d: MulMat vs MulVec relative error %.3g > 1e-12", c.Layers, c.Activation, j, e)
 			}
 		}
@@ -107,7 +108,7 @@ func TestHessianMulMatManyDirections(t *testing.T) {
 		mat.Col(x, j, v)
 		h.MulVec(want, x)
 		mat.Col(got, j, dst)
-		if e := relErr(got, want); e > 1e-12 {
+		if e := synthtest.RelErr(got, want); e > 1e-12 {
 			t.Errorf("column %d: relative error %.3g > 1e-12", j, e)
 		}
 	}
@@ -186,7 +187,7 @@ func TestHessianBlock(t *testing.T) {
 					want[i] += H.At(lb+i, lb+j) * u[j]
 				}
 			}
-			if e := relErr(got, want); e > 1e-12 {
+			if e := synthtest.RelErr(got, want); e > 1e-12 {
 				t.Errorf("%v %s layer %d: block product relative error %.3g > 1e-12", c.Layers, c.Activation, l, e)
 			}
 		}
@@ -239,7 +240,7 @@ func TestHessianMulMatDenseAndReuse(t *testing.T) {
 		}
 		got := mat.NewDense(P, P, nil)
 		h.MulMat(got, id)
-		if e := relErr(got.RawMatrix().Data, dense.RawMatrix().Data); e > 1e-12 {
+		if e := synthtest.RelErr(got.RawMatrix().Data, dense.RawMatrix().Data); e > 1e-12 {
 			t.Errorf("%v %s: H from MulMat vs from MulVec: relative error %.3g > 1e-12", c.Layers, c.Activation, e)
 		}
 		rng := rand.New(rand.NewPCG(c.Seed, 41))
@@ -254,7 +255,7 @@ func TestHessianMulMatDenseAndReuse(t *testing.T) {
 		want.Mul(dense, v)
 		first := mat.NewDense(P, k, nil)
 		h.MulMat(first, v)
-		if e := relErr(first.RawMatrix().Data, want.RawMatrix().Data); e > 1e-12 {
+		if e := synthtest.RelErr(first.RawMatrix().Data, want.RawMatrix().Data); e > 1e-12 {
 			t.Errorf("%v %s: H·V by MulMat vs dense H times V: relative error %.3g > 1e-12", c.Layers, c.Activation, e)
 		}
 		again := mat.NewDense(P, k, nil)

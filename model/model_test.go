@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -8,29 +9,9 @@ import (
 
 // synthetic returns n random samples of dimension d with labels in [0, c).
 func synthetic(n, d, c int, seed uint64) Batch {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	b := Batch{X: make([]float64, n*d), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.Float64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(c)
-	}
+	var b Batch
+	b.X, b.Y = synthtest.Samples(rand.New(rand.NewPCG(seed, 1)), n, d, c, synthtest.Uniform)
 	return b
-}
-
-// relErr is max_i |a_i − b_i| / max_i |b_i|: the largest error relative to
-// the scale of the exact answer.
-func relErr(a, b []float64) float64 {
-	var num, den float64
-	for i := range a {
-		num = max(num, math.Abs(a[i]-b[i]))
-		den = max(den, math.Abs(b[i]))
-	}
-	if den == 0 {
-		return num
-	}
-	return num / den
 }
 
 var testNets = []Config{
@@ -72,7 +53,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 			th[i] = m.Theta[i]
 			fd[i] = (lp - lm) / (2 * h)
 		}
-		if e := relErr(g, fd); e > 1e-6 {
+		if e := synthtest.RelErr(g, fd); e > 1e-6 {
 			t.Errorf("%v %s: gradient relative error %.3g > 1e-6", c.Layers, c.Activation, e)
 		}
 	}
@@ -119,7 +100,7 @@ func TestHessianVectorProduct(t *testing.T) {
 			}
 			hv := make([]float64, P)
 			h.MulVec(hv, v)
-			if e := relErr(hv, fdHv(v, 1e-5)); e > 1e-6 {
+			if e := synthtest.RelErr(hv, fdHv(v, 1e-5)); e > 1e-6 {
 				t.Errorf("%v %s: Hv relative error %.3g > 1e-6", c.Layers, c.Activation, e)
 			}
 		}
@@ -131,7 +112,7 @@ func TestHessianVectorProduct(t *testing.T) {
 			e[j] = 1
 			H[j] = make([]float64, P)
 			h.MulVec(H[j], e)
-			worst = max(worst, relErr(H[j], fdHv(e, 1e-5)))
+			worst = max(worst, synthtest.RelErr(H[j], fdHv(e, 1e-5)))
 		}
 		var scale float64
 		for i := 0; i < P; i++ {
@@ -191,7 +172,7 @@ func TestPerSampleGradients(t *testing.T) {
 		}
 		g := make([]float64, P)
 		m.Evaluate(m.Theta, b, g, 1)
-		if e := relErr(mean, g); e > 1e-12 {
+		if e := synthtest.RelErr(mean, g); e > 1e-12 {
 			t.Errorf("%v %s: mean of per-sample gradients differs from the gradient by %.3g", c.Layers, c.Activation, e)
 		}
 	}

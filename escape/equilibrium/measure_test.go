@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/synthtest"
 )
 
 // quadratic is the landscape L(θ) = (1/N)Σₙ ℓₙ(θ) with per-sample losses
@@ -29,16 +30,7 @@ func newQuadratic(t *testing.T, eig []float64, N int, sd uint64) *quadratic {
 	P := len(eig)
 	rng := rand.New(rand.NewPCG(sd, 1))
 	// A = Q diag(eig) Qᵀ with Q orthogonal (QR of a Gaussian matrix).
-	g := mat.NewDense(P, P, nil)
-	for i := range P {
-		for j := range P {
-			g.Set(i, j, rng.NormFloat64())
-		}
-	}
-	var qr mat.QR
-	qr.Factorize(g)
-	var Q mat.Dense
-	qr.QTo(&Q)
+	Q := synthtest.Orthogonal(rng, P)
 	A := mat.NewSymDense(P, nil)
 	for i := range P {
 		for j := i; j < P; j++ {

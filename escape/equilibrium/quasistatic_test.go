@@ -28,23 +28,7 @@ func TestQuasiStaticQuadratic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eta, B := s.Eta, float64(s.BatchSize)
-	C := q.sigma()
-	C.Scale(1/B, C)
-	M := mat.NewDense(P, P, nil)
-	for i := range P {
-		for j := range P {
-			d := 0.0
-			if i == j {
-				d = 1
-			}
-			M.Set(i, j, d-eta*q.A.At(i, j))
-		}
-	}
-	var qSGD, qSGLD mat.Dense
-	qSGD.Scale(eta*eta, C)
-	qSGLD.Scale(2*eta*r.Minimum.SGLDD, eye(P))
-	sSGD, sSGLD := lyapunov(M, &qSGD), lyapunov(M, &qSGLD)
+	C, sSGD, sSGLD := exactStationary(q, s.Eta, float64(s.BatchSize), r.Minimum.SGLDD)
 	var cum float64
 	for i, d := range r.Directions {
 		u := eigvec(t, q.A, d.Lambda)

@@ -7,6 +7,7 @@ import (
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/model/graph"
+	"github.com/sgn-project/sgn/model/modeltest"
 	"github.com/sgn-project/sgn/model/replica"
 )
 
@@ -19,7 +20,7 @@ import (
 // with replacement, distance check every step) with the escape engine and
 // reports replica-steps per second on one core. Target: ≥ 94,000.
 func BenchmarkReplicaSGD10_16_2(b *testing.B) {
-	m, data := synthNet(b, []int{10, 16, 2}, model.Tanh, 1000, 1)
+	m, data := modeltest.Net(b, []int{10, 16, 2}, model.Tanh, 1000, 1)
 	e, err := replica.New(m.Layers, m.Activation, data.X, data.Y)
 	if err != nil {
 		b.Fatal(err)
@@ -40,7 +41,7 @@ func BenchmarkReplicaSGD10_16_2(b *testing.B) {
 // (the Gorgonia graph: minibatch gather, forward, backward, update), for
 // comparison.
 func BenchmarkGorgoniaSGD10_16_2(b *testing.B) {
-	m, data := synthNet(b, []int{10, 16, 2}, model.Tanh, 1000, 1)
+	m, data := modeltest.Net(b, []int{10, 16, 2}, model.Tanh, 1000, 1)
 	gr, err := graph.New(m, 16)
 	if err != nil {
 		b.Fatal(err)

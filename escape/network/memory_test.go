@@ -6,6 +6,7 @@ import (
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/modeltest"
 	"github.com/sgn-project/sgn/model/replica"
 )
 
@@ -15,7 +16,7 @@ import (
 // sgd-gaussian only, and grows with the workers' replicas; a hostile kind
 // of request (60,000 images, P ≈ 120,000) needs tens of GB.
 func TestMemoryNeed(t *testing.T) {
-	m, b := synthNet(t, []int{20, 30, 10}, model.Tanh, 400, 3)
+	m, b := modeltest.Net(t, []int{20, 30, 10}, model.Tanh, 400, 3)
 	e, err := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	if err != nil {
 		t.Fatal(err)

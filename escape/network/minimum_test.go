@@ -9,6 +9,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -44,8 +45,8 @@ func TestPrepareMinimumFromStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.LBFGSIterations > 1 || again.NewtonIterations != 0 || maxAbsDiff(again.Theta, first.Theta) != 0 || !again.Converged {
-		t.Errorf("from the minimum's checkpoint: %+v, θ moved by %v", again.MinimumSearch, maxAbsDiff(again.Theta, first.Theta))
+	if again.LBFGSIterations > 1 || again.NewtonIterations != 0 || synthtest.MaxAbsDiff(again.Theta, first.Theta) != 0 || !again.Converged {
+		t.Errorf("from the minimum's checkpoint: %+v, θ moved by %v", again.MinimumSearch, synthtest.MaxAbsDiff(again.Theta, first.Theta))
 	}
 	other, err := model.New(model.Config{Layers: []int{49, 5, 10}, Activation: model.Tanh})
 	if err != nil {

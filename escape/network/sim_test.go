@@ -2,44 +2,15 @@ package network
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/modeltest"
 	"github.com/sgn-project/sgn/model/replica"
 )
-
-// synthNet returns a seeded MLP and n synthetic samples for it.
-func synthNet(t testing.TB, layers []int, act model.Activation, n int, seed uint64) (*model.MLP, model.Batch) {
-	t.Helper()
-	m, err := model.New(model.Config{Layers: layers, Activation: act, Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(seed, 7))
-	b := model.Batch{X: make([]float64, n*layers[0]), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.NormFloat64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(layers[len(layers)-1])
-	}
-	// move θ off the initialisation so that biases are not zero
-	for i := range m.Theta {
-		m.Theta[i] += 0.1 * rng.NormFloat64()
-	}
-	return m, b
-}
-
-func maxAbsDiff(a, b []float64) float64 {
-	d := 0.0
-	for i := range a {
-		d = math.Max(d, math.Abs(a[i]-b[i]))
-	}
-	return d
-}
 
 // testMinimum wraps a synthetic net as a Minimum (θ₀ = its θ).
 func testMinimum(m *model.MLP, b model.Batch, checkEvery int) *Minimum {
@@ -89,7 +60,7 @@ func (o *phiHessian) MulVec(dst, v []float64) {
 // (central differences of the φ-gradient) has k times the top eigenvalue
 // of model's exact Hessian, both through hessian.Lanczos.
 func TestReparametrisation(t *testing.T) {
-	m, b := synthNet(t, []int{4, 5, 3}, model.Tanh, 30, 5)
+	m, b := modeltest.Net(t, []int{4, 5, 3}, model.Tanh, 30, 5)
 	mn := testMinimum(m, b, 1)
 	e, _ := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	want, err := m.Evaluate(m.Theta, b, nil, 1)
@@ -112,7 +83,7 @@ func TestReparametrisation(t *testing.T) {
 		gp: make([]float64, m.Layout.P), gm: make([]float64, m.Layout.P)}
 	g := make([]float64, m.Layout.P)
 	op.gradAt(g, s.phi0)
-	if d := maxAbsDiff(g, gWant); d > 1e-12 {
+	if d := synthtest.MaxAbsDiff(g, gWant); d > 1e-12 {
 		t.Errorf("k = 1: φ-gradient differs from the original gradient by %g", d)
 	}
 	h, err := m.NewHessian(m.Theta, b, 1)
@@ -146,7 +117,7 @@ func TestReparametrisation(t *testing.T) {
 // full-batch gradient descent θ ← θ − ηk∇L(θ) (model.Evaluate's gradient),
 // here for 25 steps at k = 2.
 func TestSGDFullBatchIsGD(t *testing.T) {
-	m, b := synthNet(t, []int{4, 6, 3}, model.Tanh, 20, 9)
+	m, b := modeltest.Net(t, []int{4, 6, 3}, model.Tanh, 20, 9)
 	mn := testMinimum(m, b, 1)
 	e, _ := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	const k, eta, steps = 2.0, 0.3, 25
@@ -170,8 +141,8 @@ func TestSGDFullBatchIsGD(t *testing.T) {
 			th[j] -= eta * k * g[j]
 		}
 	}
-	moved := maxAbsDiff(th, m.Theta)
-	if d := maxAbsDiff(theta, th); d > 1e-12 || moved < 1e-3 {
+	moved := synthtest.MaxAbsDiff(th, m.Theta)
+	if d := synthtest.MaxAbsDiff(theta, th); d > 1e-12 || moved < 1e-3 {
 		t.Errorf("SGD(B = N, no replacement) differs from GD by %g after %d steps (GD moved %g)", d, steps, moved)
 	}
 }
@@ -180,7 +151,7 @@ func TestSGDFullBatchIsGD(t *testing.T) {
 // decay λ is gradient descent on CE + (λ/2)‖θ‖² (θ ← θ − η·k·(∇CE + λθ) in
 // θ = √k·φ), and from a minimum of that loss it stays there.
 func TestGDWithWeightDecay(t *testing.T) {
-	m, b := synthNet(t, []int{4, 6, 3}, model.Tanh, 20, 9)
+	m, b := modeltest.Net(t, []int{4, 6, 3}, model.Tanh, 20, 9)
 	mn := testMinimum(m, b, 1)
 	const decay, k, eta, steps = 0.05, 2.0, 0.3, 25
 	mn.Spec.WeightDecay = decay
@@ -204,7 +175,7 @@ func TestGDWithWeightDecay(t *testing.T) {
 			th[j] -= eta * k * (g[j] + decay*th[j])
 		}
 	}
-	if d := maxAbsDiff(theta, th); d > 1e-12 {
+	if d := synthtest.MaxAbsDiff(theta, th); d > 1e-12 {
 		t.Fatalf("gd with weight decay differs from GD on CE + (λ/2)‖θ‖² by %g after %d steps", d, steps)
 	}
 	// From near a minimum of CE + (λ/2)‖θ‖² (the end of a long descent)
@@ -236,7 +207,7 @@ func TestGDWithWeightDecay(t *testing.T) {
 // for the same seed, and the loss criterion's escape step is a multiple of
 // check_every.
 func TestNetworkDynamicsDeterministic(t *testing.T) {
-	m, b := synthNet(t, []int{4, 6, 3}, model.Tanh, 25, 11)
+	m, b := modeltest.Net(t, []int{4, 6, 3}, model.Tanh, 25, 11)
 	mn := testMinimum(m, b, 7)
 	f := Factory(mn)
 	for _, p := range []escape.Point{
@@ -272,7 +243,7 @@ func TestNetworkDynamicsDeterministic(t *testing.T) {
 // the mean squared distance of the per-sample gradients (model's) from
 // their mean.
 func TestSGDGaussianCovariance(t *testing.T) {
-	m, b := synthNet(t, []int{3, 4, 2}, model.ReLU, 9, 13)
+	m, b := modeltest.Net(t, []int{3, 4, 2}, model.ReLU, 9, 13)
 	e, _ := replica.New(m.Layers, m.Activation, b.X, b.Y)
 	G := perSampleCentered(e, m.Theta)
 	P := m.Layout.P

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"gonum.org/v1/gonum/blas"
 	lapackgonum "gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
@@ -14,16 +15,7 @@ import (
 
 // symWithSpectrum returns Q diag(λ) Qᵀ for a random orthogonal Q.
 func symWithSpectrum(lambda []float64, seed uint64) *mat.SymDense {
-	n := len(lambda)
-	var qr mat.QR
-	qr.Factorize(randomMatrix(n, n, seed))
-	var q mat.Dense
-	qr.QTo(&q)
-	a := mat.NewSymDense(n, nil)
-	for k := 0; k < n; k++ {
-		a.SymRankOne(a, lambda[k], q.ColView(k))
-	}
-	return a
+	return synthtest.WithSpectrum(rand.New(rand.NewPCG(seed, 7)), lambda)
 }
 
 // Top finds known spectra exactly, including repeated and zero

@@ -3,19 +3,13 @@ package eigen
 import (
 	"math/rand/v2"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"gonum.org/v1/gonum/mat"
 )
 
 // randomMatrix returns an r×c matrix of independent standard normals.
 func randomMatrix(r, c int, seed uint64) *mat.Dense {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	m := mat.NewDense(r, c, nil)
-	for i := 0; i < r; i++ {
-		for j := 0; j < c; j++ {
-			m.Set(i, j, rng.NormFloat64())
-		}
-	}
-	return m
+	return synthtest.Gaussian(rand.New(rand.NewPCG(seed, 7)), r, c)
 }
 
 // randomSym returns the random symmetric n×n matrix R + Rᵀ.

@@ -6,6 +6,7 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -29,10 +30,10 @@ func TestGraphMatchesEngine(t *testing.T) {
 			}
 			gE := make([]float64, P)
 			e, _ := m.Evaluate(m.Theta, b, gE, 1)
-			if d := relErr([]float64{lossG}, []float64{e.Loss}); d > 1e-13 {
+			if d := synthtest.RelErr([]float64{lossG}, []float64{e.Loss}); d > 1e-13 {
 				t.Errorf("%v %s: Gorgonia loss %v, engine %v", c.Layers, c.Activation, lossG, e.Loss)
 			}
-			if d := relErr(gG, gE); d > 1e-12 {
+			if d := synthtest.RelErr(gG, gE); d > 1e-12 {
 				t.Errorf("%v %s step %d: Gorgonia gradient differs from the engine by %.3g", c.Layers, c.Activation, step, d)
 			}
 			for i := range m.Theta {
@@ -74,7 +75,7 @@ func TestGraphWorkersBitIdentical(t *testing.T) {
 				ref, refLoss = g, loss
 				gE := make([]float64, P)
 				e, _ := m.Evaluate(m.Theta, b, gE, 1)
-				if d := relErr(g, gE); d > 1e-12 || relErr([]float64{loss}, []float64{e.Loss}) > 1e-13 {
+				if d := synthtest.RelErr(g, gE); d > 1e-12 || synthtest.RelErr([]float64{loss}, []float64{e.Loss}) > 1e-13 {
 					t.Errorf("%v: chunked graph differs from the engine by %.3g", c.Layers, d)
 				}
 				continue

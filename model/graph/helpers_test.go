@@ -1,13 +1,11 @@
 package graph
 
 import (
-	"math"
 	"math/rand/v2"
 	"os"
 	"testing"
 
-	"gonum.org/v1/gonum/floats"
-
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -21,25 +19,9 @@ func TestMain(m *testing.M) {
 // synthetic returns n samples of d features uniform on [0, 1) with labels
 // uniform over c classes, from the PCG stream (seed, 1).
 func synthetic(n, d, c int, seed uint64) model.Batch {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	b := model.Batch{X: make([]float64, n*d), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.Float64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(c)
-	}
+	var b model.Batch
+	b.X, b.Y = synthtest.Samples(rand.New(rand.NewPCG(seed, 1)), n, d, c, synthtest.Uniform)
 	return b
-}
-
-// relErr is max_i |a_i − b_i| / max_i |b_i| (the absolute error when b is
-// zero): the largest error relative to the scale of the exact answer.
-func relErr(a, b []float64) float64 {
-	num := floats.Distance(a, b, math.Inf(1))
-	if den := floats.Norm(b, math.Inf(1)); den > 0 {
-		return num / den
-	}
-	return num
 }
 
 // testNets returns one small network per activation of model's table, with

@@ -5,38 +5,10 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/modeltest"
 )
-
-// replicaNet returns a seeded model.MLP and n synthetic samples for it, θ moved
-// off the initialisation so that the biases are not zero.
-func replicaNet(t testing.TB, layers []int, act model.Activation, n int, seed uint64) (*model.MLP, model.Batch) {
-	t.Helper()
-	m, err := model.New(model.Config{Layers: layers, Activation: act, Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(seed, 7))
-	b := model.Batch{X: make([]float64, n*layers[0]), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.NormFloat64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(layers[len(layers)-1])
-	}
-	for i := range m.Theta {
-		m.Theta[i] += 0.1 * rng.NormFloat64()
-	}
-	return m, b
-}
-
-func maxAbsDiff(a, b []float64) float64 {
-	d := 0.0
-	for i := range a {
-		d = math.Max(d, math.Abs(a[i]-b[i]))
-	}
-	return d
-}
 
 // TestReplicaMatchesEvaluate: the replica engine's loss and gradient equal
 // Evaluate's (full batch and a minibatch with repeats, and one sample by
@@ -44,7 +16,7 @@ func maxAbsDiff(a, b []float64) float64 {
 func TestReplicaMatchesEvaluate(t *testing.T) {
 	for _, name := range model.ActivationNames() {
 		act := model.Activation(name)
-		m, b := replicaNet(t, []int{6, 7, 5, 3}, act, 40, 3)
+		m, b := modeltest.Net(t, []int{6, 7, 5, 3}, act, 40, 3)
 		e, err := New(m.Layers, act, b.X, b.Y)
 		if err != nil {
 			t.Fatal(err)
@@ -56,8 +28,8 @@ func TestReplicaMatchesEvaluate(t *testing.T) {
 			t.Fatal(err)
 		}
 		l := e.LossGrad(m.Theta, nil, g2)
-		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 {
-			t.Errorf("%s full batch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
+		if math.Abs(l-ev.Loss) > 1e-12 || synthtest.MaxAbsDiff(g1, g2) > 1e-12 {
+			t.Errorf("%s full batch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, synthtest.MaxAbsDiff(g1, g2))
 		}
 		idx := []int{3, 3, 17, 0, 39, 22, 3}
 		mb := m.Gather(b, idx, model.Batch{})
@@ -66,8 +38,8 @@ func TestReplicaMatchesEvaluate(t *testing.T) {
 			t.Fatal(err)
 		}
 		l = e.LossGrad(m.Theta, idx, g2)
-		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 {
-			t.Errorf("%s minibatch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
+		if math.Abs(l-ev.Loss) > 1e-12 || synthtest.MaxAbsDiff(g1, g2) > 1e-12 {
+			t.Errorf("%s minibatch: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, synthtest.MaxAbsDiff(g1, g2))
 		}
 		one := m.Gather(b, []int{17}, model.Batch{})
 		if ev, err = m.Evaluate(m.Theta, one, g1, 1); err != nil {
@@ -75,8 +47,8 @@ func TestReplicaMatchesEvaluate(t *testing.T) {
 		}
 		clear(g2)
 		l = e.AddSampleGrad(m.Theta, 17, 1, g2)
-		if math.Abs(l-ev.Loss) > 1e-12 || maxAbsDiff(g1, g2) > 1e-12 || e.N() != 40 {
-			t.Errorf("%s sample 17: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, maxAbsDiff(g1, g2))
+		if math.Abs(l-ev.Loss) > 1e-12 || synthtest.MaxAbsDiff(g1, g2) > 1e-12 || e.N() != 40 {
+			t.Errorf("%s sample 17: loss %v vs model %v, max gradient difference %g", act, l, ev.Loss, synthtest.MaxAbsDiff(g1, g2))
 		}
 	}
 }

@@ -1,0 +1,60 @@
+package synthtest
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// WithSpectrum has exactly the spectrum asked for (dense eigendecomposition)
+// and Orthogonal is orthogonal; Samples gives labels in range.
+func TestWithSpectrumAndSamples(t *testing.T) {
+	lambda := []float64{3, -1, 0.5, 0.5, 0, 2e-3}
+	a := WithSpectrum(rand.New(rand.NewPCG(4, 1)), lambda)
+	var es mat.EigenSym
+	if !es.Factorize(a, false) {
+		t.Fatal("EigenSym failed")
+	}
+	want := slices.Clone(lambda)
+	slices.Sort(want)
+	if d := MaxAbsDiff(es.Values(nil), want); d > 1e-14 {
+		t.Errorf("eigenvalues %v, want %v (max difference %g)", es.Values(nil), want, d)
+	}
+	q := Orthogonal(rand.New(rand.NewPCG(5, 1)), 5)
+	var qtq mat.Dense
+	qtq.Mul(q.T(), q)
+	for i := range 5 {
+		for j := range 5 {
+			want := 0.0
+			if i == j {
+				want = 1
+			}
+			if math.Abs(qtq.At(i, j)-want) > 1e-14 {
+				t.Fatalf("QᵀQ[%d,%d] = %v, want %v", i, j, qtq.At(i, j), want)
+			}
+		}
+	}
+	x, y := Samples(rand.New(rand.NewPCG(6, 1)), 7, 3, 4, Uniform)
+	if len(x) != 21 || len(y) != 7 {
+		t.Fatalf("Samples: %d features and %d labels, want 21 and 7", len(x), len(y))
+	}
+	for _, v := range x {
+		if v < 0 || v >= 1 {
+			t.Errorf("uniform feature %v outside [0, 1)", v)
+		}
+	}
+	for _, c := range y {
+		if c < 0 || c >= 4 {
+			t.Errorf("label %d outside [0, 4)", c)
+		}
+	}
+	if MaxAbsDiff([]float64{1, -2, 3}, []float64{1, 2, 2.5}) != 4 {
+		t.Error("MaxAbsDiff([1 −2 3], [1 2 2.5]) ≠ 4")
+	}
+	if RelErr([]float64{1, -2, 3}, []float64{1, 2, 2.5}) != 4.0/2.5 || RelErr([]float64{0.5, -1}, []float64{0, 0}) != 1 {
+		t.Error("RelErr: want 4/2.5 for [1 −2 3] against [1 2 2.5] and the absolute error 1 against zeros")
+	}
+}
