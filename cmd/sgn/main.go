@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"escape":      {"escape times of SGD and SGLD from sharp minima", runEscape},
 		"minimum":     {"a true minimum of the weight-decay-regularised training loss, as a checkpoint", runMinimum},
 		"equilibrium": {"SGD and SGLD fluctuations along the Hessian eigendirections near a minimum; equilibrium escape: where network escape runs leave", runEquilibrium},
+		"paper":       {"every experiment that applies to your network and data, then the page of claims", runPaper},
 		"report":      {"the paper's claims, measured: a page of verdicts from output folders", runReport},
 		"selection":   {"minima selection: a sharp against a flat valley (twowell); the sharpness SGD reaches against B and η (networks)", runSelection},
 		"version":     {"print the program version", runVersion},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/paper"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -51,7 +52,7 @@ func TestNoiseCommand(t *testing.T) {
 		}
 	}
 	// sgn report finds the batches of this noise.json (under "report").
-	rep, err := report.Build([]string{out}, "test", experiments())
+	rep, err := report.Build([]string{out}, "test", paper.Experiments())
 	if err != nil {
 		t.Fatal(err)
 	}

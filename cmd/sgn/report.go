@@ -5,13 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/sgn-project/sgn/covariance"
-	noiseclaims "github.com/sgn-project/sgn/covariance/noiseshape/claims"
-	"github.com/sgn-project/sgn/escape/equilibrium"
-	"github.com/sgn-project/sgn/escape/kramers"
-	"github.com/sgn-project/sgn/escape/selection"
-	"github.com/sgn-project/sgn/escape/sharpness"
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/paper"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -40,7 +35,7 @@ func runReport(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	r, err := report.Build(dirs, version, experiments())
+	r, err := report.Build(dirs, version, paper.Experiments())
 	if err != nil {
 		return err
 	}
@@ -52,6 +47,13 @@ func runReport(a *app, args []string) error {
 	if err := report.Write(r, *out); err != nil {
 		return err
 	}
+	printClaims(a, r)
+	fmt.Fprintf(a.stdout, "wrote %s and %s\n", filepath.Join(*out, "index.html"), filepath.Join(*out, "report.json"))
+	return nil
+}
+
+// printClaims prints one line per claim of r and the count of verdicts.
+func printClaims(a *app, r *report.Report) {
 	for _, c := range r.Claims {
 		v := string(c.Verdict)
 		if !c.Measured() {
@@ -66,13 +68,4 @@ func runReport(a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "; %d not measured (no folder given holds their input)", u)
 	}
 	fmt.Fprintln(a.stdout)
-	fmt.Fprintf(a.stdout, "wrote %s and %s\n", filepath.Join(*out, "index.html"), filepath.Join(*out, "report.json"))
-	return nil
-}
-
-// experiments returns the Claims function of every experiment package, in
-// the order of the paper: each judges its own claims from its own typed
-// output files.
-func experiments() []report.ClaimsFunc {
-	return []report.ClaimsFunc{covariance.Claims, noiseclaims.Claims, equilibrium.Claims, kramers.Claims, selection.Claims, sharpness.Claims}
 }

@@ -384,6 +384,9 @@ func networkClaim(fig *FigureReport, src report.Source, figure, id string, row r
 	c.Regime = append(kramersRegime(allPoints(ps)), report.AtMost("‖∇L‖ at θ₀", grad, regimeGradNorm).WithReach("minimizer lbfgs with grad_tol ≤ 1e-6 and a weight_decay"))
 	c.Judge()
 	c.Finding = "Minibatch SGD on the MLP from the true minimum: " + summarise(c.Effects) + "."
+	if len(c.Effects) == 0 {
+		c.Finding = fmt.Sprintf("Minibatch SGD on the MLP from the true minimum: no slope could be fitted (%d of %d runs escaped).", escapedRuns(ps), totalRuns(ps))
+	}
 	return c
 }
 
@@ -432,6 +435,24 @@ func theorem2Claim(fig *FigureReport, src report.Source, figure, prefix, id stri
 	c.Judge()
 	c.Finding = summarise(c.Effects) + "."
 	return c
+}
+
+// escapedRuns and totalRuns count the runs of panels ps that escaped and
+// all their runs.
+func escapedRuns(ps []PanelResult) int {
+	n := 0
+	for _, p := range ps {
+		n += p.Escaped
+	}
+	return n
+}
+
+func totalRuns(ps []PanelResult) int {
+	n := 0
+	for _, p := range ps {
+		n += p.Runs
+	}
+	return n
 }
 
 // summarise writes effects as "name value [lo, hi]", joined by "; ".

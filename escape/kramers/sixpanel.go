@@ -65,6 +65,12 @@ type FigureOptions struct {
 	// Progress, if not nil, is called with the panel's builtin name, the
 	// runs done and the runs of its sweep.
 	Progress func(builtin string, done, total int)
+	// Panels, when not nil, are the panels run and drawn in place of
+	// FigurePanels(); Configs, when it holds a panel's builtin name, is
+	// the sweep run for that panel in place of the builtin (e.g. the
+	// network panels on another network, from its own minimum).
+	Panels  []FigurePanel
+	Configs map[string]Config
 }
 
 // PanelResult is the outcome of one panel.
@@ -158,7 +164,11 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 		return rep, fmt.Errorf("cannot create output folder: %w", err)
 	}
 	var minima []*network.Minimum // prepared minima, shared by panels of the same spec
-	for _, pan := range FigurePanels() {
+	panels := opt.Panels
+	if panels == nil {
+		panels = FigurePanels()
+	}
+	for _, pan := range panels {
 		pr, err := runPanel(out, pan, opt, &minima)
 		if err != nil {
 			return rep, err
@@ -181,9 +191,12 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 // panel reuses a minimum of minima prepared with the same spec, and adds
 // its own.
 func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*network.Minimum) (PanelResult, error) {
-	cfg, err := BuiltinConfig(pan.Builtin)
-	if err != nil {
-		return PanelResult{}, err
+	cfg, given := opt.Configs[pan.Builtin]
+	if !given {
+		var err error
+		if cfg, err = BuiltinConfig(pan.Builtin); err != nil {
+			return PanelResult{}, err
+		}
 	}
 	dir := filepath.Join(out, pan.Builtin)
 	if opt.Quick {

@@ -277,6 +277,16 @@ code { background: #f4f4f4; padding: 0 .2rem; }
 {{end}}
 <section id="provenance">
 <h2>Provenance</h2>
+{{with .P.Subject}}<h3>The network and data measured</h3>
+<table class="subject"><tr><th></th><th>file</th><th>SHA-256</th><th>what</th></tr>
+<tr><td>model</td><td><code>{{.Model.File}}</code></td><td><code>{{.Model.SHA256}}</code></td><td>layers {{range $i, $w := .Model.Layers}}{{if $i}}–{{end}}{{$w}}{{end}}, {{.Model.Activation}}, P = {{.Model.Params}}, stored {{.Model.DType}}{{if .Model.Widened}} (widened to float64 for the analyses){{end}}{{with .Model.Source}}; {{.}}{{end}}</td></tr>
+<tr><td>data</td><td><code>{{.Data.File}}</code></td><td><code>{{.Data.SHA256}}</code></td><td>N = {{.Data.N}}, d = {{.Data.D}}, {{.Data.Classes}} classes</td></tr>
+{{with .Test}}<tr><td>test data</td><td><code>{{.File}}</code></td><td><code>{{.SHA256}}</code></td><td>N = {{.N}}, d = {{.D}}, {{.Classes}} classes</td></tr>
+{{end}}</table>{{end}}
+{{if .P.NotRun}}<h3>Experiments not run</h3>
+<table class="not-run"><tr><th>experiment</th><th>folder</th><th>why</th></tr>
+{{range .P.NotRun}}<tr><td>{{.Experiment}}</td><td><code>{{.Folder}}</code></td><td>not run, because {{.Reason}}</td></tr>
+{{end}}</table>{{end}}
 <p>Report built by sgn {{.P.ReportVersion}} on {{.P.Machine.Cores}} cores ({{.P.Machine.CPU}}, {{.P.Machine.OS}}) from {{range .P.Inputs}}<code>{{.}}</code> {{end}}</p>
 <table><tr><th>file</th><th>version</th><th>wall time (s)</th><th>seeds</th><th>data digest</th></tr>
 {{range .Files}}<tr><td><code>{{.Path}}</code></td><td>{{.Version}}</td><td class="num">{{with .WallSeconds}}{{f .}}{{end}}</td><td class="num">{{range $k, $v := .Seeds}}{{$k}} {{$v}} {{end}}</td><td><code>{{.DataDigest}}</code></td></tr>

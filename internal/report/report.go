@@ -19,6 +19,58 @@ type Provenance struct {
 	ReportVersion string `json:"report_version"`
 	// Inputs are the folders given.
 	Inputs []string `json:"inputs"`
+	// Subject is the network and data the claims were measured on, when
+	// one command measured them all on a given checkpoint (sgn paper); nil
+	// for a page built from folders (sgn report).
+	Subject *Subject `json:"subject,omitempty"`
+	// NotRun lists the experiments that did not run on Subject, each with
+	// the reason (one that cannot apply, or one that failed).
+	NotRun []NotRun `json:"not_run,omitempty"`
+}
+
+// Subject describes the network and the data the claims of Xie, Sato &
+// Sugiyama (ICLR 2021) were measured on.
+type Subject struct {
+	Model ModelFile `json:"model"`
+	Data  DataFile  `json:"data"`
+	// Test is the held-out data file, if one was given.
+	Test *DataFile `json:"test,omitempty"`
+}
+
+// ModelFile describes a checkpoint: its file and SHA-256, its layer widths
+// (input first), activation, parameter count, the stored float type and
+// whether float32 weights were widened to float64 for the analyses.
+type ModelFile struct {
+	File       string `json:"file"`
+	SHA256     string `json:"sha256"`
+	Layers     []int  `json:"layers"`
+	Activation string `json:"activation"`
+	Params     int    `json:"params"`
+	DType      string `json:"dtype"`
+	Widened    bool   `json:"widened_from_float32"`
+	// Source says where the layers and the activation came from (a PyTorch
+	// state_dict's modules and the sidecar or option that named the
+	// activation), "" for a checkpoint sgn wrote.
+	Source string `json:"source,omitempty"`
+}
+
+// DataFile describes a data set: its file ("" for MNIST) and SHA-256, its
+// rows N, features D and classes.
+type DataFile struct {
+	File    string `json:"file"`
+	SHA256  string `json:"sha256"`
+	N       int    `json:"n"`
+	D       int    `json:"d"`
+	Classes int    `json:"classes"`
+}
+
+// NotRun is an experiment that did not run: its name, the folder it would
+// have written and why (it cannot apply to the network or data, or it
+// failed, with the error).
+type NotRun struct {
+	Experiment string `json:"experiment"`
+	Folder     string `json:"folder"`
+	Reason     string `json:"reason"`
 }
 
 // Machine describes a computer.

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/paper"
+	"github.com/sgn-project/sgn/model"
+)
+
+const paperExample = `sgn paper --checkpoint model.safetensors --data train.safetensors --activation gelu --out out/mine
+sgn paper --checkpoint model.safetensors --data train.safetensors --quick --out out/mine-quick
+sgn paper --checkpoint out/figure-model/model.safetensors --budget 30m --out out/figure-paper`
+
+// runPaper implements 'sgn paper': every experiment that applies to the
+// given network and data (internal/paper), then the claims page.
+func runPaper(a *app, args []string) error {
+	fs := a.newFlagSet("paper", "paper --checkpoint FILE [--data FILE] [--test FILE] [--activation NAME] [--quick | --budget DURATION] --out DIR", paperExample)
+	ckpt := fs.String("checkpoint", "", "the network: a checkpoint sgn wrote or a PyTorch state_dict of nn.Linear layers (see --activation); required")
+	dataFile := fs.String("data", "", "the arrays x (N×d features) and y (N labels) of this safetensors or .npz `file` (default: MNIST, for a model of MNIST's width)")
+	test := fs.String("test", "", "held-out data `file` of the same layout, recorded in the page's provenance")
+	mnist := fs.String("mnist", "", mnistUsage)
+	quick := fs.Bool("quick", false, "the quick sizes: a trial of every experiment in seconds to minutes")
+	budget := fs.Duration("budget", 0, "scale the full sizes down to fit about this `duration` of computing (e.g. 30m; 0: the full sizes)")
+	lim := limitFlags(fs, "buffers of each experiment (an experiment that needs more is listed as not run)")
+	lim.activationFlag(fs)
+	o := outputFlags(fs, "every experiment", "output `folder`: one folder per experiment, index.html and report.json")
+	if err := o.parse(fs, args); err != nil {
+		return err
+	}
+	if err := lim.parse(); err != nil {
+		return err
+	}
+	switch {
+	case *ckpt == "":
+		return cli.Usagef("--checkpoint FILE is required (see -h)")
+	case *budget < 0:
+		return cli.Usagef("--budget %v: want a positive duration such as 30m", *budget)
+	case *quick && *budget > 0:
+		return cli.Usagef("--quick and --budget %v: give one of them", *budget)
+	case *test != "" && *dataFile == "":
+		return cli.Usagef("--test %s needs --data (the held-out rows of the data analysed)", *test)
+	}
+	// The checkpoint is read first for its errors (a missing activation is
+	// a usage error naming --activation).
+	if _, _, err := lim.loadCheckpoint(*ckpt); err != nil {
+		return err
+	}
+	release, err := claimOut(o.out)
+	if err != nil {
+		return err
+	}
+	defer release()
+	j := paper.Job{Checkpoint: *ckpt, Load: model.LoadOptions{MaxParams: lim.params(), Activation: lim.act}, Data: *dataFile, Test: *test, MNIST: *mnist,
+		Out: o.out, Quick: *quick, Budget: *budget, Workers: o.workers, MaxMemory: float64(lim.memory), Version: version,
+		Command: append([]string{"sgn", "paper"}, args...)}
+	if !o.quiet {
+		j.Log = func(line string) { fmt.Fprintf(a.stderr, "%s sgn paper: %s\n", time.Now().Format("15:04:05"), line) }
+	}
+	res, err := paper.Run(j)
+	if res != nil {
+		z := res.Sizes
+		fmt.Fprintf(a.stdout, "network P = %d on N = %d rows of d = %d, %d classes: analysed the first %d rows\n", res.Shape.P, res.Shape.N, res.Shape.D, res.Shape.Classes, z.First)
+		for _, oc := range res.Outcomes {
+			why := ""
+			if oc.Reason != "" {
+				why = ": " + oc.Reason
+			}
+			fmt.Fprintf(a.stdout, "%-40s %-8s %8.1f s  %s%s\n", oc.Experiment, oc.Status, oc.Seconds, oc.Folder, why)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	printClaims(a, res.Report)
+	fmt.Fprintf(a.stdout, "wrote %s and %s\n", filepath.Join(o.out, "index.html"), filepath.Join(o.out, "report.json"))
+	return nil
+}

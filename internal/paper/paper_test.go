@@ -1,0 +1,68 @@
+package paper
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// A finished experiment is reused on the same key and run afresh on
+// another; one that fails or cannot apply leaves no finished marker, and
+// the experiments that need it are not run.
+func TestStepsResumeAndIsolate(t *testing.T) {
+	out := t.TempDir()
+	r := &runner{j: Job{Out: out}, keys: map[string]string{}, inputs: map[string]string{"model": "m", "data": "d"}}
+	calls := map[string]int{}
+	var fresh []bool
+	mk := func(name string, settings any, err error, needs ...string) step {
+		return step{name: name, folder: name, settings: settings, needs: needs, run: func(dir string, f bool) error {
+			calls[name]++
+			fresh = append(fresh, f)
+			if err == nil {
+				return os.WriteFile(filepath.Join(dir, "out.txt"), []byte(name), 0o644)
+			}
+			return err
+		}}
+	}
+	ok, bad, na := mk("a", 1, nil), mk("b", 1, errors.New("boom")), mk("c", 1, skip("cannot apply"))
+	after := mk("d", 1, nil, "b")
+	want := []Status{Done, Failed, Skipped, Skipped}
+	for i, s := range []step{ok, bad, na, after} {
+		if o := r.do(s); o.Status != want[i] {
+			t.Errorf("%s: %s (%s), want %s", s.name, o.Status, o.Reason, want[i])
+		}
+	}
+	if calls["d"] != 0 {
+		t.Error("the step after a failed one ran")
+	}
+	// Again: a reused, b run again (its folder was not finished: resumed,
+	// not fresh).
+	r.keys = map[string]string{}
+	fresh = nil
+	if o := r.do(ok); o.Status != Reused || calls["a"] != 1 {
+		t.Errorf("a again: %s after %d calls, want reused", o.Status, calls["a"])
+	}
+	if o := r.do(bad); o.Status != Failed || calls["b"] != 2 || len(fresh) != 1 || fresh[0] {
+		t.Errorf("b again: %s, %d calls, fresh %v: want failed, resumed", o.Status, calls["b"], fresh)
+	}
+	// Other settings, or other inputs: run afresh.
+	if o := r.do(mk("a", 2, nil)); o.Status != Done || calls["a"] != 2 || !fresh[len(fresh)-1] {
+		t.Errorf("a with other settings: %s after %d calls, fresh %v", o.Status, calls["a"], fresh)
+	}
+	r.inputs["data"] = "other"
+	if o := r.do(mk("a", 2, nil)); o.Status != Done || calls["a"] != 3 {
+		t.Errorf("a on other data: %s after %d calls", o.Status, calls["a"])
+	}
+}
+
+// The folders at the minimum come first on the page.
+func TestPageOrder(t *testing.T) {
+	got := pageOrder([]string{"o/hessian", "o/cvh", "o/noise", "o/minimum", "o/cvh-minimum", "o/noise-minimum", "o/escape"})
+	want := []string{"o/cvh-minimum", "o/noise-minimum", "o/hessian", "o/cvh", "o/noise", "o/minimum", "o/escape"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%v, want %v", got, want)
+		}
+	}
+}
