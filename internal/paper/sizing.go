@@ -170,7 +170,7 @@ func fullCost(s Shape) float64 {
 	noise := 2 * (fullMinibatches * (4 + 16 + 64 + 256) * p)
 	hess := n * p * (3*fullTopK + 200)
 	eq := 2 * float64(fullEqSteps) * 64 * p
-	esc := 3 * 4 * fullEscapeRuns * float64(fullEscapeSteps) * 16 * p / 4 // escapes stop early: a quarter of the steps on average
+	esc := 3 * 4 * fullEscapeRuns * float64(fullEscapeSteps) * 16 * p / 4            // escapes stop early: a quarter of the steps on average
 	sel := 12 * 2 * fullSelEpochs * 3 * math.Min(float64(s.N), fullSelFirst) * p / 4 // runs stop at the target loss: a quarter of the epochs on average
 	return 2*cov + noise + hess + eq + esc + sel
 }
