@@ -211,7 +211,7 @@ func (s Settings) Check(mc model.Config) error {
 	case len(mc.Layers) < 2:
 		return bad("pool", "pool", "%d: the model has no layers", s.Pool)
 	case mc.Layers[0] != (28/s.Pool)*(28/s.Pool):
-		return bad("pool", "pool", "%d gives %d inputs, the model %v takes %d", s.Pool, (28/s.Pool)*(28/s.Pool), mc.Layers, mc.Layers[0])
+		return bad("pool", "pool", "%d gives %d inputs, but the input width of the model %v is %d", s.Pool, (28/s.Pool)*(28/s.Pool), mc.Layers, mc.Layers[0])
 	case mc.Layers[len(mc.Layers)-1] != 10:
 		return bad("layers", "layers", "%v: the output width must be 10 (MNIST classes)", mc.Layers)
 	case s.TrainFirst < 0 || s.TrainFirst > data.TrainSize:

@@ -104,9 +104,11 @@ func trainError(err error) error {
 	var se *train.SettingError
 	switch {
 	case errors.As(err, &se):
-		name := strings.ReplaceAll(se.Field, "_", "-")
-		if name == "lr" {
-			name = "eta" // the flag of the learning rate in every command
+		// The flags of the settings' fields where they are not spelled
+		// alike (--eta is the learning rate in every command).
+		name, ok := map[string]string{"lr": "eta", "train_first": "first", "train_random": "random"}[se.Field]
+		if !ok {
+			name = strings.ReplaceAll(se.Field, "_", "-")
 		}
 		return cli.Usagef("--%s %s", name, se.Detail)
 	case errors.Is(err, train.ErrFinished):
@@ -246,59 +248,11 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 	return mc, s, nil
 }
 
-// trainCheck checks the architecture and settings against each other and
-// MNIST; errors are usage errors naming the flags.
+// trainCheck checks the architecture (model.Config.Validate, within
+// --max-params) and the settings against it and MNIST or the data file
+// (train.Settings.Check), before anything is loaded; errors are usage
+// errors naming the flags.
 func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error {
-	if s.Data != "" {
-		return trainCheckFile(mc, s, workers, maxParams)
-	}
-	if s.Pool != 1 && s.Pool != 2 && s.Pool != 4 {
-		return cli.Usagef("--pool %d: expected 1, 2 or 4", s.Pool)
-	}
-	if err := mc.Validate(); err != nil {
-		return cli.Usagef("%v", err)
-	}
-	if err := mc.CheckSize(maxParams); err != nil {
-		return cli.Usagef("--layers: %v (raise --max-params to allow it)", err)
-	}
-	if want := (28 / s.Pool) * (28 / s.Pool); mc.Layers[0] != want {
-		return cli.Usagef("--layers %v: the input width must be %d for --pool %d", mc.Layers, want, s.Pool)
-	}
-	if mc.Layers[len(mc.Layers)-1] != 10 {
-		return cli.Usagef("--layers %v: the output width must be 10 (MNIST classes)", mc.Layers)
-	}
-	if err := s.Validate(); err != nil {
-		return trainError(err)
-	}
-	if err := cli.CheckWorkers(workers); err != nil {
-		return err
-	}
-	if s.TrainFirst < 0 || s.TestFirst < 0 || s.TrainRandom < 0 {
-		return cli.Usagef("--first, --random and --test-first must not be negative")
-	}
-	if s.TrainFirst > 0 && s.TrainRandom > 0 {
-		return cli.Usagef("--first %d and --random %d: give one of them", s.TrainFirst, s.TrainRandom)
-	}
-	if s.TrainFirst > data.TrainSize {
-		return cli.Usagef("--first %d: want 0..%d (0 = all; the train split has %d images)", s.TrainFirst, data.TrainSize, data.TrainSize)
-	}
-	if s.TrainRandom > data.TrainSize {
-		return cli.Usagef("--random %d: want 0..%d (the train split has %d images)", s.TrainRandom, data.TrainSize, data.TrainSize)
-	}
-	if s.TestFirst > data.TestSize {
-		return cli.Usagef("--test-first %d: want 0..%d (0 = all; the test split has %d images)", s.TestFirst, data.TestSize, data.TestSize)
-	}
-	// Known before loading, so that a fresh run's clean start (which removes
-	// an earlier run's files) never follows a bad flag value.
-	if n := max(s.TrainFirst, s.TrainRandom); n > 0 && s.BatchSize > n {
-		return cli.Usagef("--batch-size %d is larger than the %d training images", s.BatchSize, n)
-	}
-	return nil
-}
-
-// trainCheckFile is trainCheck for a run on a data file: the input width
-// and classes are checked against the file once it is read.
-func trainCheckFile(mc model.Config, s train.Settings, workers, maxParams int) error {
 	if err := mc.Validate(); err != nil {
 		return cli.Usagef("%v", err)
 	}
