@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/sgn-project/sgn/data"
-	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/cli"
 )
 
@@ -61,42 +60,14 @@ func runDataExport(a *app, args []string) error {
 	if st, err := os.Stat(*out); err == nil && st.IsDir() {
 		return fmt.Errorf("--out %s is a folder: want a file name such as %s", *out, filepath.Join(*out, "data.safetensors"))
 	}
-	// The folder is made and checked before the data are loaded, and
-	// removed again if the export fails.
-	undo, err := atomicfile.MkdirAll(filepath.Dir(*out))
-	if err != nil {
-		return fmt.Errorf("cannot create the folder of --out %s: %w", *out, err)
-	}
-	written := false
-	defer func() {
-		if !written {
-			undo()
+	s, size, err := data.Export(*out, o, version, func() {
+		if !*quiet {
+			fmt.Fprintf(a.stderr, "sgn data export: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
 		}
-	}()
-	if err := atomicfile.CheckWritable(filepath.Dir(*out)); err != nil {
-		return err
-	}
-	if !*quiet {
-		fmt.Fprintf(a.stderr, "sgn data export: loading MNIST %s (pool %d)\n", o.Split, o.Pool)
-	}
-	s, err := data.Load(o)
+	})
 	if err != nil {
 		return err
 	}
-	side := data.Side / o.Pool
-	meta := map[string]string{
-		"version":       version,
-		"format":        "sgn data export",
-		"preprocessing": fmt.Sprintf("x: N×D row-major float64, pixels/255 average-pooled by %d×%d blocks to %d×%d (row-major); y: labels 0..9", o.Pool, o.Pool, side, side),
-	}
-	if err := data.ExportSet(*out, s, meta); err != nil {
-		return err
-	}
-	written = true
-	st, err := os.Stat(*out)
-	if err != nil {
-		return fmt.Errorf("cannot stat the file just written: %w", err)
-	}
-	fmt.Fprintf(a.stdout, "wrote %s: N=%d D=%d (%s, pool %d), %d bytes\n", *out, s.N, s.D, s.Selection, s.Pool, st.Size())
+	fmt.Fprintf(a.stdout, "wrote %s: N=%d D=%d (%s, pool %d), %d bytes\n", *out, s.N, s.D, s.Selection, s.Pool, size)
 	return nil
 }
