@@ -151,7 +151,7 @@ func covError(err error) error {
 // figure preset's when training on the spot).
 func checkCovSelection(f *covFlags) (data.Options, error) {
 	if f.sel.File != "" && f.ckpt == "" {
-		return f.sel, cli.Usagef("--data %s needs --checkpoint: the model trained on the spot is trained on MNIST", f.sel.File)
+		return f.sel, cli.Usagef("--data %s needs --checkpoint FILE: C against H/B compares a trained network with a random one of its shape, and without --checkpoint the trained one is the figure preset, trained on MNIST (train yours on the file with sgn train --data %s --layers D,…,K, or in PyTorch)", f.sel.File, f.sel.File)
 	}
 	so, err := selectionFor(f.sel, f.set["first"], model.CheckpointMeta{Pool: train.Presets()["figure"].Settings.Pool, Config: model.Config{Layers: []int{49}}})
 	if err != nil {

@@ -157,6 +157,10 @@ func TestDataFileErrors(t *testing.T) {
 	if code, out, errs := run("hessian", "--checkpoint", ok, "--data", npz, "--top-k", "2", "--full", "--out", filepath.Join(tmp, "h"), "--quiet"); code != 0 || !strings.Contains(out, "N = 5") {
 		t.Fatalf("hessian on an .npz: exit %d, %q, %s", code, out, errs)
 	}
+	// The equilibrium's defaults are sized to the 5 rows and P = 36.
+	if code, out, errs := run("equilibrium", "--checkpoint", ok, "--data", npz, "--steps", "400", "--descend", "0", "--out", filepath.Join(tmp, "eq"), "--quiet"); code != 0 {
+		t.Fatalf("equilibrium on an .npz of 5 rows: exit %d, %q, %s", code, out, errs)
+	}
 	cases := []struct {
 		args []string
 		code int
@@ -172,6 +176,7 @@ func TestDataFileErrors(t *testing.T) {
 		{[]string{"train", "--data", npz, "--layers", "4,4,4"}, 1, []string{npz, "3 features", "4 inputs"}},
 		{[]string{"train", "--data", npz, "--pool", "4"}, 2, []string{"--pool and --data"}},
 		{[]string{"train", "--test", npz}, 2, []string{"--test", "needs --data"}},
+		{[]string{"covariance", "--data", npz}, 2, []string{"--data " + npz, "needs --checkpoint", "sgn train --data"}},
 	}
 	for _, c := range cases {
 		args := append(c.args, "--out", filepath.Join(tmp, "o"), "--quiet")

@@ -45,11 +45,11 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	f.sel, f.lim = in.sel, in.lim
 	s := &f.s
 	fs.Float64Var(&s.Eta, "eta", equilibrium.DefaultEta, "step size η of SGD and SGLD")
-	fs.IntVar(&s.BatchSize, "batch-size", equilibrium.DefaultBatchSize, "SGD batch size B (drawn with replacement); C = Σ/B")
+	fs.IntVar(&s.BatchSize, "batch-size", equilibrium.DefaultBatchSize, "SGD batch size B (drawn with replacement); C = Σ/B (left out: at most a quarter of the samples)")
 	fs.IntVar(&s.Steps, "steps", equilibrium.DefaultSteps, "T, steps sampled after the burn-in")
 	fs.IntVar(&s.BurnIn, "burn-in", 0, "steps before sampling (default: T/10)")
 	fs.IntVar(&s.Every, "every", equilibrium.DefaultEvery, "sample θ every `m` steps")
-	fs.IntVar(&s.TopK, "top-k", equilibrium.DefaultTopK, "number of top Hessian eigendirections (k = 1…K of the low-dimensional fraction)")
+	fs.IntVar(&s.TopK, "top-k", equilibrium.DefaultTopK, "number of top Hessian eigendirections (k = 1…K of the low-dimensional fraction; left out: at most P)")
 	fs.IntVar(&s.Bulk, "bulk", equilibrium.DefaultBulk, fmt.Sprintf("number of further eigendirections drawn at random from the rest of the spectrum when P ≤ %d (-1: none)", equilibrium.FullMaxParams))
 	fs.Float64Var(&s.D, "temperature", 0, "SGLD diffusion coefficient D (default: η·tr C/(2P), the noise power of SGD)")
 	cli.Deprecate(fs, a.stderr, "equilibrium", "sgld-d", "temperature")
@@ -119,7 +119,13 @@ func runEquilibrium(a *app, args []string) error {
 			f.s.Descend = 0
 		}
 	}
-	s := f.s.Normalized()
+	// The defaults left out are sized to the network and the samples.
+	for name, field := range map[string]*int{"batch-size": &f.s.BatchSize, "top-k": &f.s.TopK, "bulk": &f.s.Bulk} {
+		if !f.set[name] {
+			*field = 0
+		}
+	}
+	s := f.s.SizedFor(m.NumParams(), ds.N).Normalized()
 	if err := s.Validate(m.NumParams(), ds.N); err != nil {
 		return cli.Usagef("--%s", err)
 	}

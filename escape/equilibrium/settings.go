@@ -93,6 +93,28 @@ type Settings struct {
 }
 
 // Normalized returns s with the defaults filled in.
+// SizedFor returns s with the batch size, the top eigendirections and the
+// bulk, where left at their default (zero), set to defaults that fit a
+// network of P parameters on N samples: B at most a quarter of the samples,
+// k at most P, the bulk at most the P − k directions beyond the top (none
+// when there are none), so that the measurement of Xie, Sato & Sugiyama
+// (2021, Sec. 3) runs on small data and small networks as given.
+func (s Settings) SizedFor(P, N int) Settings {
+	if s.BatchSize == 0 {
+		s.BatchSize = min(DefaultBatchSize, max(1, N/4))
+	}
+	if s.TopK == 0 {
+		s.TopK = min(DefaultTopK, max(1, P))
+	}
+	if s.Bulk == 0 {
+		s.Bulk = min(DefaultBulk, P-s.TopK)
+		if s.Bulk <= 0 {
+			s.Bulk = -1
+		}
+	}
+	return s
+}
+
 func (s Settings) Normalized() Settings {
 	if s.Eta == 0 {
 		s.Eta = DefaultEta

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/sgn-project/sgn/escape/equilibrium"
 )
 
 // Shape is what the sizing rules read of the network and the data: the
@@ -124,16 +126,13 @@ func Size(s Shape, quick bool, budget time.Duration, workers int) (Sizes, error)
 	z.Density = scale > 0 && s.P >= 10
 	z.Full = s.P <= denseMaxParams
 	z.MinimumIterations = lerp(quickMinIter, fullMinIter)
-	z.EqBatch = min(64, quarter)
+	eq := equilibrium.Settings{}.SizedFor(s.P, z.First)
+	z.EqBatch = eq.BatchSize
 	z.EqSteps = lerp(quickEqSteps, fullEqSteps)
 	z.EqEvery = 10
 	z.EqBatches = 20
 	z.EqSnapshot = 10
-	z.EqTopK = min(s.P, 40)
-	z.EqBulk = min(40, s.P-z.EqTopK)
-	if z.EqBulk == 0 {
-		z.EqBulk = -1
-	}
+	z.EqTopK, z.EqBulk = eq.TopK, eq.Bulk
 	z.EscapeRuns = lerp(quickEscapeRuns, fullEscapeRuns)
 	z.EscapeMaxSteps = int64(lerp(quickEscapeSteps, fullEscapeSteps))
 	b := min(16, quarter)
