@@ -281,6 +281,19 @@ func Load(o Options) (*Set, error) {
 	}
 	side := Side / o.Pool
 	s.D = side * side
+	rowOf, need := s.planRows(o, total)
+	if err := s.readRows(imgs, lbls, rowOf, need); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// planRows sizes s for the rows o selects from the total images of the
+// split: the first N in file order (rowOf nil; s.X, s.Y and s.Index grow as
+// the images arrive), or Random of them (rowOf maps a file index to its
+// row). need is the number of images to read, up to the largest index
+// selected.
+func (s *Set) planRows(o Options, total int) (rowOf map[int]int32, need int) {
 	// The rows: the first N images of the file in file order (First, or
 	// all), or Random images drawn from all of them. What is allocated
 	// follows what the files really hold, not what their headers declare:
@@ -288,10 +301,6 @@ func Load(o Options) (*Set, error) {
 	// selection (at most the split's nominal size, Options.Validate)
 	// allocates its rows and a map of their indices, never anything of the
 	// header's count.
-	var (
-		rowOf map[int]int32 // random: file index -> row
-		need  int           // images to read: up to the largest index selected
-	)
 	if o.Random > 0 {
 		s.Index = s.selectRows(o, total)
 		s.N = len(s.Index)
@@ -306,10 +315,17 @@ func Load(o Options) (*Set, error) {
 		s.N = s.selectFirst(o, total)
 		need = s.N
 	}
+	return rowOf, need
+}
+
+// readRows reads the labels and then the images of the first need images
+// of lbls and imgs into the rows of s that planRows laid out (rowOf), the
+// images scaled and pooled by s.Pool.
+func (s *Set) readRows(imgs, lbls *idxFile, rowOf map[int]int32, need int) error {
 	// Rows in file order start at the split's nominal size (a real file
 	// never grows them) and grow, doubling, only as a longer file's images
 	// arrive.
-	nominal, _ := splitSize(o.Split)
+	nominal, _ := splitSize(s.Split)
 	first := min(s.N, nominal)
 	row := func(i int) int {
 		if rowOf == nil {
@@ -321,7 +337,7 @@ func Load(o Options) (*Set, error) {
 		return -1
 	}
 
-	err = lbls.read(need, 1, "labels", func(i int, b []byte) error {
+	err := lbls.read(need, 1, "labels", func(i int, b []byte) error {
 		if rowOf == nil {
 			s.Y = growTo(s.Y, i+1, first, s.N)
 			s.Index = growTo(s.Index, i+1, first, s.N)
@@ -336,7 +352,7 @@ func Load(o Options) (*Set, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	scale := byteScale()
 	err = imgs.read(need, Side*Side, "images", func(i int, b []byte) error {
@@ -344,14 +360,11 @@ func Load(o Options) (*Set, error) {
 			s.X = growTo(s.X, (i+1)*s.D, first*s.D, s.N*s.D)
 		}
 		if r := row(i); r >= 0 {
-			poolImage(s.X[r*s.D:(r+1)*s.D], b, o.Pool, scale)
+			poolImage(s.X[r*s.D:(r+1)*s.D], b, s.Pool, scale)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return err
 }
 
 // growTo returns x with length at least n: first values at first, then

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 )
 
 // smallConfig is a sweep that runs in a fraction of a second.
@@ -98,17 +99,7 @@ func TestSweepWorkersShardsMergeResume(t *testing.T) {
 
 	// Resume after an interruption that left 37 lines and half of the 38th.
 	res := filepath.Join(tmp, "resume")
-	if err := os.MkdirAll(res, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(res, ConfigFile), readFile(t, filepath.Join(one, ConfigFile)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.SplitAfter(want, []byte("\n"))
-	partial := append(bytes.Join(lines[:37], nil), lines[37][:len(lines[37])/2]...)
-	if err := os.WriteFile(filepath.Join(res, RunsFile), partial, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	sweeptest.WriteFolder(t, res, map[string][]byte{ConfigFile: readFile(t, filepath.Join(one, ConfigFile)), RunsFile: sweeptest.Interrupted(want, 37)})
 	s = runSweep(t, res, cfg, SweepOptions{Workers: 2})
 	if s.Resumed != 37 || s.New != total-37 {
 		t.Errorf("resume summary %+v, want 37 resumed", s)

@@ -1,10 +1,7 @@
 package selection
 
 import (
-	"encoding/json"
-	"reflect"
-	"runtime"
-	"strings"
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"testing"
 )
 
@@ -24,26 +21,6 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"seed":1,"landscape":{"dim":3,"sharpness":2,"transverse_sharp":[1,2]},"dynamics":["sgld"],"eta":[0.1],"temperature":[0.01],"replicas":2,"steps":10,"burn_in":1}`))
 	f.Add([]byte(`{"seed":1,"landscape":{"dim":1099511627776},"dynamics":["sgd"],"batch_size":[2],"eta":[0.1],"replicas":2,"steps":10,"burn_in":1}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		c, err := ParseConfig(b, "fuzz.json")
-		runtime.ReadMemStats(&after)
-		if n := after.TotalAlloc - before.TotalAlloc; n > 256<<20 {
-			t.Fatalf("a %d-byte config made ParseConfig allocate %d bytes", len(b), n)
-		}
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "fuzz.json: ") {
-				t.Fatalf("error %q does not name the file", err)
-			}
-			return
-		}
-		enc, err := json.Marshal(c)
-		if err != nil {
-			t.Fatalf("encoding a parsed config: %v", err)
-		}
-		c2, err := ParseConfig(enc, "again.json")
-		if err != nil || !reflect.DeepEqual(c2, c) {
-			t.Fatalf("%s re-encoded as %s parses to %+v (%v), want %+v", b, enc, c2, err, c)
-		}
+		sweeptest.ParseRoundTrip(t, b, 256<<20, ParseConfig)
 	})
 }

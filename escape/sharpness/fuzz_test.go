@@ -1,10 +1,7 @@
 package sharpness
 
 import (
-	"encoding/json"
-	"reflect"
-	"runtime"
-	"strings"
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"testing"
 )
 
@@ -22,17 +19,8 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"seed":1,"model":{"layers":[49,4,10],"activation":"tanh"},"pool":4,"train_first":100,"batch_sizes":[10,20],"etas":[0.1],"epochs":1,"runs":4611686018427387904}`))
 	f.Add([]byte(`{"seed":1,"model":{"layers":[49,4,10],"activation":"relu"},"pool":4,"batch_sizes":[10],"etas":[0.1],"epochs":1,"runs":1,"mnist_sha256":"00"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		c, err := ParseConfig(b, "fuzz.json")
-		runtime.ReadMemStats(&after)
-		if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
-			t.Fatalf("a %d-byte config made ParseConfig allocate %d bytes", len(b), n)
-		}
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "fuzz.json: ") {
-				t.Fatalf("error %q does not name the file", err)
-			}
+		c, c2, ok := sweeptest.ParseRoundTrip(t, b, 64<<20, ParseConfig)
+		if !ok {
 			return
 		}
 		g, hash, err := Kind.Grid(&c)
@@ -42,16 +30,8 @@ func FuzzParseConfig(f *testing.F) {
 		if g.Points < 1 || g.Runs < 1 || int64(g.Points)*int64(g.Runs) > 1<<31 {
 			t.Fatalf("accepted a sweep of %d points × %d runs", g.Points, g.Runs)
 		}
-		enc, err := json.Marshal(c)
-		if err != nil {
-			t.Fatalf("encoding a parsed config: %v", err)
-		}
-		c2, err := ParseConfig(enc, "again.json")
-		if err != nil {
-			t.Fatalf("%s re-encoded as %s is refused: %v", b, enc, err)
-		}
-		if _, hash2, _ := Kind.Grid(&c2); !reflect.DeepEqual(c2, c) || hash2 != hash {
-			t.Fatalf("%s re-encoded as %s parses to %+v (hash %s), want %+v (hash %s)", b, enc, c2, hash2, c, hash)
+		if _, hash2, _ := Kind.Grid(&c2); hash2 != hash {
+			t.Fatalf("%s re-encoded parses to %+v of hash %s, want hash %s", b, c2, hash2, hash)
 		}
 	})
 }

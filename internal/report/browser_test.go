@@ -18,13 +18,19 @@ import (
 	"github.com/sgn-project/sgn/internal/figure"
 )
 
-// chromium returns the path of a headless-capable Chromium, or "".
-func chromium() string {
+// chromium returns the path of a headless-capable Chromium; without one
+// it skips the test, or fails it under CI (.ci/run installs Chromium).
+func chromium(t *testing.T) string {
+	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
 	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed: .ci/run installs it (apt-get install chromium)")
+	}
+	t.Skip("no chromium on PATH")
 	return ""
 }
 
@@ -34,13 +40,7 @@ func chromium() string {
 // claim's section. CI installs Chromium (.ci/run); elsewhere the test is
 // skipped when no Chromium is installed.
 func TestPageInChromium(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed: .ci/run installs it (apt-get install chromium)")
-		}
-		t.Skip("no chromium on PATH")
-	}
+	bin := chromium(t)
 	root := t.TempDir()
 	cvh := filepath.Join(root, "cvh")
 	os.MkdirAll(cvh, 0o755)

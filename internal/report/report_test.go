@@ -86,44 +86,60 @@ func TestBuildFindsFilesAndWritesAPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkPage(t, string(page), r, cvh, trained)
+	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	checkReportJSON(t, b, filepath.Join(cvh, "m.json"))
+}
+
+// checkPage checks the page TestBuildFindsFilesAndWritesAPage writes for r:
+// every claim, row and verdict, the regime checks, the inlined figure, the
+// links and the cost table of the folders cvh (cost recorded) and trained
+// (none).
+func checkPage(t *testing.T, page string, r *Report, cvh, trained string) {
+	t.Helper()
 	for _, c := range r.Claims {
-		if !strings.Contains(string(page), `id="claim-`+c.ID+`"`) {
+		if !strings.Contains(page, `id="claim-`+c.ID+`"`) {
 			t.Errorf("page lacks the section of %s", c.ID)
 		}
 	}
 	for _, row := range Rows() {
-		if !strings.Contains(string(page), `id="row-`+string(row.ID)+`"`) {
+		if !strings.Contains(page, `id="row-`+string(row.ID)+`"`) {
 			t.Errorf("page lacks the row %s", row.ID)
 		}
 	}
 	for _, v := range Verdicts() {
-		if !strings.Contains(string(page), verdictMeaning[v]) {
+		if !strings.Contains(page, verdictMeaning[v]) {
 			t.Errorf("page does not explain %s", v)
 		}
 	}
-	if !strings.Contains(string(page), "start at the minimum") || !strings.Contains(string(page), "≤ 1e-05") {
+	if !strings.Contains(page, "start at the minimum") || !strings.Contains(page, "≤ 1e-05") {
 		t.Error("the page does not show the regime checks")
 	}
-	if strings.Contains(string(page), "<?xml") || !strings.Contains(string(page), `id="cvh-minimum-c1"`) ||
-		!strings.Contains(string(page), `url(#cvh-minimum-c1)`) {
+	if strings.Contains(page, "<?xml") || !strings.Contains(page, `id="cvh-minimum-c1"`) ||
+		!strings.Contains(page, `url(#cvh-minimum-c1)`) {
 		t.Error("the inlined SVG keeps its prolog or its ids are not prefixed")
 	}
-	if !strings.Contains(string(page), `href="../cvh/m.json"`) {
+	if !strings.Contains(page, `href="../cvh/m.json"`) {
 		t.Error("the page does not link its source relative to itself")
 	}
 	// The cost table: one row per folder whose command recorded its cost
 	// (cvh), none for a folder that recorded none (trained).
-	_, costs, ok := strings.Cut(string(page), "What each experiment cost")
+	_, costs, ok := strings.Cut(page, "What each experiment cost")
 	costs, _, _ = strings.Cut(costs, "</table>")
 	if !ok || strings.Count(costs, "<tr>") != 2 || !strings.Contains(costs, "<code>"+cvh+"</code>") ||
 		!strings.Contains(costs, "sgn covariance --first 2000") || !strings.Contains(costs, ">98.5<") ||
 		!strings.Contains(costs, ">190.5<") || strings.Contains(costs, trained) {
 		t.Errorf("the page's cost table: %q", costs)
 	}
+}
+
+// checkReportJSON checks report.json (b): the fields of a claim, and the
+// wall and CPU seconds of source typed.
+func checkReportJSON(t *testing.T, b []byte, source string) {
+	t.Helper()
 	var back struct {
 		Claims []map[string]json.RawMessage `json:"claims"`
 	}
-	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +151,7 @@ func TestBuildFindsFilesAndWritesAPage(t *testing.T) {
 	var found bool
 	for _, c := range typed.Claims {
 		for _, s := range c.Sources {
-			if s.Path == filepath.Join(cvh, "m.json") {
+			if s.Path == source {
 				found = s.WallSeconds == 98.5 && s.CPUSeconds == 190.5
 			}
 		}

@@ -1,10 +1,10 @@
 package sweep
 
 import (
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"testing"
 )
@@ -16,17 +16,10 @@ import (
 func FuzzRead(f *testing.F) {
 	dir, again := f.TempDir(), f.TempDir()
 	f.Fuzz(func(t *testing.T, config, runs []byte) {
-		if err := os.WriteFile(filepath.Join(dir, ConfigFile), config, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, RunsFile), runs, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		d, err := testKind.Read(dir)
-		runtime.ReadMemStats(&after)
-		if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+		sweeptest.WriteFolder(t, dir, map[string][]byte{ConfigFile: config, RunsFile: runs})
+		var d Data[testConfig, testResult]
+		var err error
+		if n := sweeptest.Allocated(func() { d, err = testKind.Read(dir) }); n > 64<<20 {
 			t.Fatalf("files of %d and %d bytes made Read allocate %d bytes", len(config), len(runs), n)
 		}
 		if err != nil {

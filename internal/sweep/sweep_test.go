@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,17 +172,7 @@ func TestRunWorkersShardsResumeMerge(t *testing.T) {
 
 	// An interrupted write: 20 lines and half of the 21st.
 	res := filepath.Join(tmp, "resume")
-	if err := os.MkdirAll(res, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(res, ConfigFile), readFile(t, filepath.Join(one, ConfigFile)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.SplitAfter(want, []byte("\n"))
-	partial := append(bytes.Join(lines[:20], nil), lines[20][:len(lines[20])/2]...)
-	if err := os.WriteFile(filepath.Join(res, RunsFile), partial, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	sweeptest.WriteFolder(t, res, map[string][]byte{ConfigFile: readFile(t, filepath.Join(one, ConfigFile)), RunsFile: sweeptest.Interrupted(want, 20)})
 	if _, err := testKind.Read(res); err == nil {
 		t.Error("reading a folder with an incomplete line did not fail")
 	}
