@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/sgn-project/sgn/hessian/analysis"
@@ -62,7 +61,7 @@ func runHessian(a *app, args []string) error {
 		return err
 	}
 	set := cli.Given(fs)
-	if err := hessCheckFlags(&o, &f, set); err != nil {
+	if err := hessCheckFlags(fs, &o, &f, set); err != nil {
 		return err
 	}
 	m, meta, err := f.lim.loadCheckpoint(*f.ckpt)
@@ -99,38 +98,27 @@ func runHessian(a *app, args []string) error {
 	return rep.WriteText(a.stdout)
 }
 
-// hessCheckFlags checks the flag values that need no file and parses
+// hessCheckFlags checks the flag values that need no file
+// (analysis.Options.Validate, and the flags given together) and parses
 // --max-memory into o.
-func hessCheckFlags(o *analysis.Options, f *hessFlags, set map[string]bool) error {
-	switch {
-	case *f.ckpt == "":
+func hessCheckFlags(fs *flag.FlagSet, o *analysis.Options, f *hessFlags, set map[string]bool) error {
+	if *f.ckpt == "" {
 		return cli.Usagef("--checkpoint FILE is required (see -h)")
-	case o.TopK < 0:
-		return cli.Usagef("--top-k %d: want ≥ 0", o.TopK)
-	case o.BottomK < 0:
-		return cli.Usagef("--bottom-k %d: want ≥ 0", o.BottomK)
-	case o.MaxIter < 0 || set["max-iterations"] && o.MaxIter == 0:
-		return cli.Usagef("--max-iterations %d: want ≥ 1 (leave the flag out for the default)", o.MaxIter)
-	case !(o.Tol > 0) || math.IsInf(o.Tol, 0):
-		return cli.Usagef("--tol %v: want a positive number", o.Tol)
-	case !(o.TraceTol > 0) || math.IsInf(o.TraceTol, 0):
-		return cli.Usagef("--trace-tol %v: want a positive number", o.TraceTol)
-	case o.TraceMax < 2:
-		return cli.Usagef("--trace-max %d: want ≥ 2 (a standard error needs two probes)", o.TraceMax)
-	case o.SLQRuns < 1:
-		return cli.Usagef("--slq-runs %d: want ≥ 1", o.SLQRuns)
-	case o.SLQSteps < 1:
-		return cli.Usagef("--slq-steps %d: want ≥ 1", o.SLQSteps)
-	case !(o.Sigma >= 0) || math.IsInf(o.Sigma, 0) || set["sigma"] && o.Sigma == 0:
-		return cli.Usagef("--sigma %v: want a positive width (leave the flag out for the automatic one)", o.Sigma)
-	case set["layer"] && o.Layer < 1:
-		return cli.Usagef("--layer %d: layers count from 1 (fc1)", o.Layer)
+	}
+	if err := o.Validate(); err != nil {
+		return hessError(err)
+	}
+	if err := cli.CheckGiven(fs, set, cli.PositiveInt, "max-iterations", "layer"); err != nil {
+		return err
+	}
+	if err := cli.CheckGiven(fs, set, cli.Positive, "sigma"); err != nil {
+		return err
+	}
+	switch {
 	case o.SaveMatrix && !o.Full:
 		return cli.Usagef("--save-matrix needs --full (it writes the assembled matrix)")
 	case o.SaveVectors && o.TopK+o.BottomK == 0:
 		return cli.Usagef("--save-vectors needs --top-k or --bottom-k (it writes the Lanczos eigenvectors)")
-	case o.Workers < 1:
-		return cli.CheckWorkers(o.Workers)
 	case o.TopK+o.BottomK == 0 && !o.Trace && !o.Density && !o.Full:
 		return cli.Usagef("nothing to compute: --top-k and --bottom-k are 0 and none of --trace, --density, --full is given")
 	}
