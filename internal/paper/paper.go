@@ -429,8 +429,8 @@ func onNetwork(claims []report.Claim, notRun []report.NotRun) ([]report.Claim, [
 			continue
 		}
 		if !c.Measured() {
-			c.Finding = "Not measured on this network and data (it needs " + strings.TrimPrefix(c.Rule, "needs ") +
-				" with its setting, e.g. its batch size: the batch sizes run are at most a quarter of the rows analysed; the experiments not run are listed with the reason under Provenance)."
+			c.Finding = "Not measured on this network and data: no experiment that ran wrote " + strings.TrimPrefix(c.Rule, "needs ") +
+				" for it (the experiments not run are listed with the reason under Provenance; the batch sizes run are at most a quarter of the rows analysed)."
 			c.Produce = "sgn paper"
 		}
 		out = append(out, c)

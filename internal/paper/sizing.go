@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sgn-project/sgn/escape/equilibrium"
+	"github.com/sgn-project/sgn/train/minimum"
 )
 
 // Shape is what the sizing rules read of the network and the data: the
@@ -71,7 +72,6 @@ const (
 	fullEqSteps, quickEqSteps         = 20000, 2000
 	fullEscapeRuns, quickEscapeRuns   = 100, 8
 	fullEscapeSteps, quickEscapeSteps = 25000, 500
-	fullMinIter, quickMinIter         = 10000, 300
 	fullSelFirst, quickSelFirst       = 10000, 1000
 	fullSelEpochs, quickSelEpochs     = 400, 20
 	// denseMaxParams bounds P for the dense Hessian of the hessian
@@ -125,7 +125,10 @@ func Size(s Shape, quick bool, budget time.Duration, workers int) (Sizes, error)
 	z.Trace = scale > 0
 	z.Density = scale > 0 && s.P >= 10
 	z.Full = s.P <= denseMaxParams
-	z.MinimumIterations = lerp(quickMinIter, fullMinIter)
+	// The minimum is cheap beside the rest and every experiment at the
+	// minimum needs it: never cut short (a small network on a few hundred
+	// rows takes thousands of L-BFGS iterations to ‖∇L‖ ≤ 1e-6).
+	z.MinimumIterations = minimum.DefaultMaxIterations
 	eq := equilibrium.Settings{}.SizedFor(s.P, z.First)
 	z.EqBatch = eq.BatchSize
 	z.EqSteps = lerp(quickEqSteps, fullEqSteps)
