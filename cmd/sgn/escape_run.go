@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/sgn-project/sgn/escape"
@@ -108,63 +107,27 @@ func (f *escapeRunFlags) config() (kramers.Config, error) {
 		return kramers.Config{}, err
 	}
 	mlp := f.spec.Name == "mlp"
-	for _, l := range []struct {
-		names []string
-		ok    bool
-		where string
-	}{{f.networkOnly, mlp, "--landscape mlp"}, {f.analyticOnly, !mlp, "analytic landscapes"}} {
-		for _, n := range l.names {
-			if f.set[n] && !l.ok {
-				return kramers.Config{}, cli.Usagef("--%s applies to %s only", n, l.where)
-			}
-		}
-	}
-	for _, c := range []struct {
-		name string
-		v    float64
-	}{{"barrier", f.spec.Barrier}, {"sharpness", *f.k}, {"eta", *f.eta}, {"temperature", *f.temp}, {"batch-size", *f.batch}} {
-		if !(c.v > 0) || math.IsInf(c.v, 0) {
-			return kramers.Config{}, cli.Usagef("--%s %v: want a positive number", c.name, c.v)
-		}
-	}
-	if *f.runs < 1 || *f.maxSteps < 1 {
-		return kramers.Config{}, cli.Usagef("--runs %d, --max-steps %d: want positive integers", *f.runs, *f.maxSteps)
-	}
-	// The flags whose 0 means "the default" refuse an explicit 0.
-	for _, c := range []struct {
-		d     cli.Domain
-		names []string
-	}{
-		{cli.Positive, []string{"col-ratio", "transverse", "grad-tol", "gd-eta", "radius", "delta"}},
-		{cli.PositiveInt, []string{"dim", "pool", "first", "max-iterations", "gd-max-steps", "check-every"}},
-		{cli.NonNegative, []string{"weight-decay"}},
-	} {
-		if err := cli.CheckGiven(f.fs, f.set, c.d, c.names...); err != nil {
-			return kramers.Config{}, err
-		}
-	}
 	crit := *f.crit
 	if mlp && !f.set["criterion"] {
 		crit = escape.CriterionLoss
 	}
-	for _, c := range []struct{ flag, kind string }{{"radius", escape.CriterionDistance}, {"delta", escape.CriterionLoss}} {
-		if f.set[c.flag] && crit != c.kind {
-			return kramers.Config{}, cli.Usagef("--%s applies to --criterion %s only", c.flag, c.kind)
-		}
-	}
-	if !mlp && f.spec.Dim <= 1 {
-		for _, n := range []string{"transverse", "col-ratio"} {
-			if f.set[n] {
-				return kramers.Config{}, cli.Usagef("--%s applies to --dim > 1 only", n)
-			}
-		}
+	// Every flag given applies to the landscape, criterion and dimension
+	// given; the numbers whose 0 means "the default" refuse an explicit 0.
+	if err := cli.First(
+		cli.Only(f.set, mlp, "--landscape mlp", f.networkOnly...),
+		cli.Only(f.set, !mlp, "analytic landscapes", f.analyticOnly...),
+		cli.CheckGiven(f.fs, f.set, cli.Positive, "barrier", "sharpness", "eta", "temperature", "batch-size", "col-ratio", "transverse", "grad-tol", "gd-eta", "radius", "delta"),
+		cli.CheckGiven(f.fs, f.set, cli.PositiveInt, "runs", "max-steps", "dim", "pool", "first", "max-iterations", "gd-max-steps", "check-every"),
+		cli.CheckGiven(f.fs, f.set, cli.NonNegative, "weight-decay"),
+		cli.Only(f.set, crit == escape.CriterionDistance, "--criterion distance", "radius"),
+		cli.Only(f.set, crit == escape.CriterionLoss, "--criterion loss", "delta"),
+		cli.Only(f.set, mlp || f.spec.Dim > 1, "--dim > 1", "transverse", "col-ratio"),
+	); err != nil {
+		return kramers.Config{}, err
 	}
 	dyn, err := escape.ParseDynamics(*f.dyn)
 	if err != nil {
 		return kramers.Config{}, cli.Usagef("--dynamics: %v", err)
-	}
-	if f.set["temperature"] && !dyn.UsesTemperature() {
-		return kramers.Config{}, cli.Usagef("--temperature applies to --dynamics sgld only")
 	}
 	if *f.match {
 		switch {
@@ -176,8 +139,11 @@ func (f *escapeRunFlags) config() (kramers.Config, error) {
 			return kramers.Config{}, cli.Usagef("--match-noise needs --batch-size B, the batch size of the SGD whose noise SGLD matches")
 		}
 	}
-	if f.set["batch-size"] && !dyn.UsesBatch() && !*f.match {
-		return kramers.Config{}, cli.Usagef("--batch-size applies to --dynamics %s only", strings.Join(escape.BatchDynamics(), ", "))
+	if err := cli.First(
+		cli.Only(f.set, dyn.UsesTemperature(), "--dynamics sgld", "temperature"),
+		cli.Only(f.set, dyn.UsesBatch() || *f.match, "--dynamics "+strings.Join(escape.BatchDynamics(), ", "), "batch-size"),
+	); err != nil {
+		return kramers.Config{}, err
 	}
 	cfg := kramers.Config{Seed: *f.seed, Dynamics: []escape.Dynamics{dyn}, Sharpness: []float64{*f.k}, Eta: []float64{*f.eta},
 		Runs: *f.runs, MaxSteps: *f.maxSteps, Criterion: escape.Criterion{Kind: *f.crit, Radius: *f.radius, Delta: *f.delta}}
@@ -222,16 +188,14 @@ func (f *escapeRunFlags) networkConfig(cfg kramers.Config) (kramers.Config, erro
 			net.First = 0 // every row of the file
 		}
 	}
-	if *f.minimizer == network.MinimizerGD {
+	gd := *f.minimizer == network.MinimizerGD
+	if err := cli.First(cli.Only(f.set, !gd, "--minimizer lbfgs", "max-iterations"), cli.Only(f.set, gd, "--minimizer gd", "gd-eta", "gd-max-steps")); err != nil {
+		return cfg, err
+	}
+	if gd {
 		net.GDEta, net.GDMaxSteps = *f.gdEta, *f.gdSteps
-		if f.set["max-iterations"] {
-			return cfg, cli.Usagef("--max-iterations applies to --minimizer lbfgs only")
-		}
 	} else {
 		net.MaxIterations = *f.maxIter
-		if f.set["gd-eta"] || f.set["gd-max-steps"] {
-			return cfg, cli.Usagef("--gd-eta and --gd-max-steps apply to --minimizer gd only")
-		}
 	}
 	cfg.Network = &net
 	if !f.set["criterion"] {

@@ -60,32 +60,24 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if *dyn == "" {
 		return cli.Usagef("--dynamics is required: sgld, sgd-diffusion-finite-sum, sgd or sgd-diffusion-abs-h")
 	}
-	// The flags whose 0 means "the default" refuse an explicit 0.
-	for _, c := range []struct {
-		d     cli.Domain
-		names []string
-	}{
-		{cli.Positive, []string{"sharpness", "h-flat", "h-col", "barrier", "barrier-flat", "transverse-sharp", "transverse-flat", "transverse-col", "eta", "temperature", "batch-size"}},
-		{cli.PositiveInt, []string{"dim", "replicas", "steps"}},
-		{cli.AtLeastZero, []string{"burn-in"}},
-	} {
-		if err := cli.CheckGiven(fs, set, c.d, c.names...); err != nil {
-			return err
-		}
-	}
 	cfg.Landscape.TransverseSharp, cfg.Landscape.TransverseFlat, cfg.Landscape.TransverseCol = *ts, *tf, *tc
 	cfg.Dynamics = []escape.Dynamics{escape.Dynamics(*dyn)}
-	// The dynamics takes D (sgld) or B (the SGD kinds), not both.
-	if cfg.Dynamics[0] == selection.SGLD {
+	// The flags whose 0 means "the default" refuse an explicit 0; the
+	// dynamics takes D (sgld) or B (the SGD kinds), not both.
+	sgld := cfg.Dynamics[0] == selection.SGLD
+	if err := cli.First(
+		cli.CheckGiven(fs, set, cli.Positive, "sharpness", "h-flat", "h-col", "barrier", "barrier-flat", "transverse-sharp", "transverse-flat", "transverse-col", "eta", "temperature", "batch-size"),
+		cli.CheckGiven(fs, set, cli.PositiveInt, "dim", "replicas", "steps"),
+		cli.CheckGiven(fs, set, cli.AtLeastZero, "burn-in"),
+		cli.Only(set, !sgld, "the SGD kinds", "batch-size"),
+		cli.Only(set, sgld, "--dynamics sgld", "temperature"),
+	); err != nil {
+		return err
+	}
+	if sgld {
 		cfg.BatchSize = nil
-		if set["batch-size"] {
-			return cli.Usagef("--batch-size applies to the SGD kinds only")
-		}
 	} else {
 		cfg.Temperature = nil
-		if set["temperature"] {
-			return cli.Usagef("--temperature applies to --dynamics sgld only")
-		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return fieldFlagError(err, twowellRunFields)

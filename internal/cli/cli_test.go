@@ -113,3 +113,22 @@ func TestParseSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyAndFirst(t *testing.T) {
+	set := map[string]bool{"radius": true}
+	if err := Only(set, true, "--criterion distance", "radius"); err != nil {
+		t.Errorf("allowed flag refused: %v", err)
+	}
+	if err := Only(set, false, "--criterion loss", "delta"); err != nil {
+		t.Errorf("a flag not given refused: %v", err)
+	}
+	err := Only(set, false, "--criterion distance", "delta", "radius")
+	var ue *UsageError
+	if !errors.As(err, &ue) || err.Error() != "--radius applies to --criterion distance only" {
+		t.Errorf("Only: %v; want the usage error of --radius", err)
+	}
+	a, b := errors.New("a"), errors.New("b")
+	if First(nil, a, b) != a || First(nil, nil) != nil {
+		t.Errorf("First does not return the first error")
+	}
+}

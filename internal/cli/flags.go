@@ -260,3 +260,26 @@ func ParseSizes(s string) ([]int, error) {
 	}
 	return out, nil
 }
+
+// Only returns a usage error naming the first of the flags names that was
+// given on the command line (set, from Given) unless ok: "--NAME applies to
+// WHERE only" (e.g. where "--dynamics sgld").
+func Only(set map[string]bool, ok bool, where string, names ...string) error {
+	for _, n := range names {
+		if set[n] && !ok {
+			return Usagef("--%s applies to %s only", n, where)
+		}
+	}
+	return nil
+}
+
+// First returns the first of errs that is not nil: the first rule broken of
+// a list of checks of flags (Only, CheckGiven), in order.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
