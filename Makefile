@@ -125,11 +125,11 @@ equilibrium-figure: minimum
 	bin/sgn equilibrium --checkpoint $(MINIMUM) --first 2000 --out out/equilibrium --quiet
 
 # Minima selection on networks (resumable): training runs over (B, η) from
-# one initialisation, the sharpness of each end point, fitted against η/B
-# into out/selection/selection-networks.json and its figures.
+# one initialisation in out/selection/networks, the sharpness of each end
+# point, fitted against η/B into out/selection/selection-networks.json (with
+# the command's wall and CPU time) and its figures.
 selection-networks: build
-	bin/sgn selection networks sweep --workers 2 --out out/selection/networks --quiet
-	bin/sgn selection networks fit out/selection/networks --out out/selection
+	bin/sgn selection networks figure --workers 2 --out out/selection --quiet
 
 # Minima selection on two valleys (resumable): the builtin twowell sweep in
 # out/selection/twowell, fitted into out/selection/selection.json,

@@ -6,6 +6,7 @@ import (
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/selection"
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -36,6 +37,7 @@ var twowellRunFields = map[string]string{
 
 // runSelectionRun implements 'sgn selection run'.
 func runSelectionRun(a *app, args []string) error {
+	start := cputime.Start()
 	fs := a.newFlagSet("selection twowell run",
 		"selection twowell run --dynamics sgld|sgd-diffusion-finite-sum|sgd|sgd-diffusion-abs-h [--temperature D | --batch-size B] [--eta η] [landscape flags] [--replicas R] [--steps S] [--burn-in N] --out DIR",
 		`sgn selection twowell run --dynamics sgld --barrier 0.02 --temperature 0.004 --eta 0.05 --out out/sel-sgld
@@ -97,7 +99,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if err != nil {
 		return err
 	}
-	fit, err := e.Fit(o.out, o.out, version)
+	fit, err := e.Fit(o.out, o.out, version, start)
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func fixedText(fixed map[string]float64) string {
 // the fit has no such relation.
 func sgldClaim(dir string, fit *FitReport) (report.Claim, bool, error) {
 	c := report.Claim{ID: ClaimSGLD, Conclusion: report.SharpnessEscape, Statement: statementSGLD,
-		Sources: []report.Source{{Path: filepath.Join(dir, FitFile), Version: fit.Version}},
+		Sources: []report.Source{{Path: filepath.Join(dir, FitFile), Version: fit.Version, WallSeconds: fit.WallSeconds, CPUSeconds: fit.CPUSeconds}},
 		Figure:  report.FigureBeside(dir, "fit-sgld-vs-inv-temperature.svg")}
 	c.Rule = "not-testable unless the escapes are Kramers' (median escape-time CV in [0.8, 1.25], ≥ 90% escaped, ΔL/D ≥ 3) and the step has converged (the exact chain's rate moves < 10% when η halves); then agrees when every fitted slope of −log γ against 1/D has a 95% interval containing Theorem 1's slope ΔL and the measured rates lie within a factor 1.25 of Kramers' rate; disagrees when a slope interval excludes ΔL or every rate lies outside that factor"
 	found := false

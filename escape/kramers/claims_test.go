@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -16,10 +17,11 @@ import (
 func smallSweep(t *testing.T, cfg Config) (string, FitResult) {
 	t.Helper()
 	dir := t.TempDir()
+	start := cputime.Start()
 	if _, err := RunSweep(dir, cfg, SweepOptions{Workers: 2, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Fit(dir, dir, "test")
+	res, err := Fit(dir, dir, "test", start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +57,11 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 	c := claimOf(t, cs, ClaimSGLD)
 	if len(c.Sources) != 2 || len(c.Effects) != 2 || c.Verdict == "" {
 		t.Fatalf("sgld claim from a real sweep: %+v", c)
+	}
+	// fit.json records the sweep's and the fit's cost since the start, and
+	// the claim carries it.
+	if src := c.Sources[0]; !(src.WallSeconds > 0) || !(src.CPUSeconds > 0) {
+		t.Errorf("the fit's source records %v s wall, %v s CPU, want > 0", src.WallSeconds, src.CPUSeconds)
 	}
 	if e := c.Effects[0]; e.Prediction.Lo != e.Prediction.Hi || !(e.Interval.Lo < e.Interval.Hi) {
 		t.Errorf("slope effect %+v: want an interval against ΔL", e)

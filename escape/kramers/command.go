@@ -11,6 +11,7 @@ import (
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cputime"
 )
 
 // ErrConfig is wrapped by the errors of RunOne and CheckPoints that come
@@ -282,8 +283,9 @@ type FitResult struct {
 // Fit reads the sweep folder dir, estimates each point's rate with its
 // prediction, fits the relations and writes rates.csv, fit.json and the
 // figures into out (WriteFit), after removing an earlier fit's files
-// there.
-func Fit(dir, out, version string) (FitResult, error) {
+// there. fit.json records the wall and CPU seconds of the command since
+// start (none for the zero Clock).
+func Fit(dir, out, version string, start cputime.Clock) (FitResult, error) {
 	var res FitResult
 	var err error
 	if res.Data, err = ReadSweep(dir); err != nil {
@@ -296,7 +298,7 @@ func Fit(dir, out, version string) (FitResult, error) {
 	if res.Removed, err = removeFit(out); err != nil {
 		return res, err
 	}
-	res.Files, err = WriteFit(out, res.Data, res.Rates, res.Relations, version)
+	res.Files, err = WriteFit(out, res.Data, res.Rates, res.Relations, version, start)
 	return res, err
 }
 

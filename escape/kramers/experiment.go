@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -53,14 +54,14 @@ func (Experiment) Merge(out string, inputs []string, version string) (sweep.Merg
 }
 
 // Fit fits the sweep folder (Fit).
-func (Experiment) Fit(dir, out, version string) (sweep.Fitted, error) {
-	res, err := Fit(dir, out, version)
+func (Experiment) Fit(dir, out, version string, start cputime.Clock) (sweep.Fitted, error) {
+	res, err := Fit(dir, out, version, start)
 	return sweep.Fitted{Report: res, Shard: res.Data.Shard, Removed: res.Removed}, err
 }
 
 // Figure runs the six-panel figure (RunFigure).
 func (Experiment) Figure(out string, opt sweep.FigureOptions) (sweep.Report, error) {
-	rep, err := RunFigure(out, FigureOptions{Workers: opt.Workers, Quick: opt.Quick, Version: opt.Version, Progress: opt.Progress})
+	rep, err := RunFigure(out, FigureOptions{Workers: opt.Workers, Quick: opt.Quick, Version: opt.Version, Start: opt.Start, Progress: opt.Progress})
 	if err != nil {
 		return nil, err
 	}

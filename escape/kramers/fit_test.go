@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/cputime"
 )
 
 // syntheticRate builds a PointRate whose measured rate per unit time is
@@ -117,7 +118,7 @@ func TestWriteFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	rels := FitRelations(rates)
-	files, err := WriteFit(tmp, sd, rates, rels, "test")
+	files, err := WriteFit(tmp, sd, rates, rels, "test", cputime.Clock{})
 	if err != nil {
 		t.Fatal(err)
 	}

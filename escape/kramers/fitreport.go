@@ -11,6 +11,7 @@ import (
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cputime"
 )
 
 // RateUnit says which γ the −log γ of the outputs uses.
@@ -189,6 +190,11 @@ type FitReport struct {
 	// the regime checks of the claims read (escape-time CV, escaped
 	// fraction, barrier over temperature, the exact references).
 	Points []PointSummary `json:"points"`
+	// WallSeconds and CPUSeconds are what the command that wrote the fit
+	// cost from its start (its process CPU time: user + system, all
+	// threads); 0 (absent) when not recorded.
+	WallSeconds float64 `json:"wall_seconds,omitempty"`
+	CPUSeconds  float64 `json:"cpu_seconds,omitempty"`
 }
 
 // PointSummary is one point of a sweep with its RateSummary.
@@ -214,8 +220,10 @@ func PointSummaries(rates []PointRate) []PointSummary {
 }
 
 // WriteFit writes the fit of the sweep folder's data into dir: rates.csv,
-// fit.json and fit-<relation>.png/.svg. It returns the files written.
-func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, version string) ([]string, error) {
+// fit.json and fit-<relation>.png/.svg, fit.json with the wall and CPU
+// seconds since start (none for the zero Clock). It returns the files
+// written.
+func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, version string, start cputime.Clock) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create output folder: %w", err)
 	}
@@ -244,6 +252,7 @@ func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, v
 		rep.Figures = append(rep.Figures, "fit-"+rel.Name)
 		files = append(files, stem+".png", stem+".svg")
 	}
+	rep.WallSeconds, rep.CPUSeconds = start.Wall(), start.CPU()
 	path = filepath.Join(dir, "fit.json")
 	if err := atomicfile.WriteJSON(path, rep); err != nil {
 		return files, err

@@ -62,6 +62,9 @@ type FigureOptions struct {
 	Quick bool
 	// Version is recorded in the outputs.
 	Version string
+	// Start is the command's start, from which figure.json counts its wall
+	// and CPU seconds (the zero Clock: RunFigure's own start).
+	Start cputime.Clock
 	// Progress, if not nil, is called with the panel's builtin name, the
 	// runs done and the runs of its sweep.
 	Progress func(builtin string, done, total int)
@@ -158,7 +161,10 @@ func QuickConfig(c Config) Config {
 // out/escape-figure.png and .svg, with out/figure.json holding the fitted
 // slopes, R² and times.
 func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
-	start, cpu0 := time.Now(), cputime.Process()
+	clock := opt.Start
+	if clock.IsZero() {
+		clock = cputime.Start()
+	}
 	rep := FigureReport{Version: opt.Version, Quick: opt.Quick, Workers: opt.Workers, RateUnit: RateUnit}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return rep, fmt.Errorf("cannot create output folder: %w", err)
@@ -182,8 +188,7 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 		return rep, err
 	}
 	rep.Figure = "escape-figure"
-	rep.WallSeconds = time.Since(start).Seconds()
-	rep.CPUSeconds = cputime.Since(cpu0)
+	rep.WallSeconds, rep.CPUSeconds = clock.Wall(), clock.CPU()
 	return rep, atomicfile.WriteJSON(filepath.Join(out, "figure.json"), rep)
 }
 
@@ -230,7 +235,7 @@ func runPanel(out string, pan FigurePanel, opt FigureOptions, minima *[]*network
 		return pr, fmt.Errorf("panel (%s) %s: %w", pan.Label, pan.Builtin, err)
 	}
 	pr.Seconds = time.Since(t0).Seconds()
-	res, err := Fit(dir, dir, opt.Version)
+	res, err := Fit(dir, dir, opt.Version, cputime.Clock{})
 	if err != nil {
 		return pr, err
 	}

@@ -35,7 +35,8 @@ func Claims(dir string) ([]report.Claim, error) {
 		return nil, err
 	}
 	c := report.Claim{ID: ClaimTwoValley, Conclusion: report.FlatMinima, Statement: statementTwoValley,
-		Sources: []report.Source{{Path: filepath.Join(dir, JSONFile), Version: r.Version, Seeds: map[string]uint64{"seed": r.Config.Seed}}}}
+		Sources: []report.Source{{Path: filepath.Join(dir, JSONFile), Version: r.Version, Seeds: map[string]uint64{"seed": r.Config.Seed},
+			WallSeconds: r.WallSeconds, CPUSeconds: r.CPUSeconds}}}
 	c.Figure = report.FigureBeside(dir, FigureStem+".svg")
 	c.Rule = "agrees when every SGD kind's slope of log P(flat)/P(sharp) against B/η has a 95% interval above 0 and SGLD's slope against 1/D has an interval containing its predicted ΔL₁ − ΔL₂ (no exponential preference at equal barriers); disagrees when an SGD interval lies below 0 or SGLD's misses its prediction; inconclusive when an interval straddles. Slopes by least squares weighted by 1/σᵢ² of each point's log ratio (σᵢ from its 95% interval), Student-t intervals. Beside each SGD slope: Theorem 2's slope with each valley's own path factor s (from the exact exponent ∫|f′|/σ² of its escape path); a common s for both valleys is only a derived summary"
 	if s := r.Landscape.PathSSharp; s != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/report"
 )
 
@@ -21,12 +22,13 @@ func TestClaimsOnARealSweep(t *testing.T) {
 	cfg := Quick(full)
 	cfg.BatchSize, cfg.Temperature, cfg.Steps = []float64{2, 4, 6}, []float64{0.01, 0.0075, 0.005}, 200_000
 	tmp := t.TempDir()
+	start := cputime.Start()
 	runs, out := filepath.Join(tmp, "runs"), filepath.Join(tmp, "fit")
 	if _, err := Sweep(runs, cfg, Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
 	os.MkdirAll(out, 0o755)
-	rep, _, _, err := FitFolder(runs, out, "test")
+	rep, _, _, err := FitFolder(runs, out, "test", start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +38,11 @@ func TestClaimsOnARealSweep(t *testing.T) {
 	}
 	if len(cs) != 1 || cs[0].ID != ClaimTwoValley || len(cs[0].Effects) == 0 || len(cs[0].Effects) > len(rep.Fits) {
 		t.Fatalf("claims %+v from %d fits", cs, len(rep.Fits))
+	}
+	// selection.json records the sweep's and the fit's cost since start,
+	// and the claim carries it.
+	if src := cs[0].Sources[0]; src.WallSeconds != rep.WallSeconds || src.CPUSeconds != rep.CPUSeconds || !(rep.WallSeconds > 0) || !(rep.CPUSeconds > 0) {
+		t.Errorf("source cost %v s wall, %v s CPU; report %v, %v", src.WallSeconds, src.CPUSeconds, rep.WallSeconds, rep.CPUSeconds)
 	}
 	var refs, common, paths int
 	for _, e := range cs[0].Effects {

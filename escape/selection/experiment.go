@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -47,11 +48,11 @@ func (Experiment) Merge(out string, inputs []string, version string) (sweep.Merg
 }
 
 // Fit measures and fits the sweep folder dir into out (FitFolder).
-func (Experiment) Fit(dir, out, version string) (sweep.Fitted, error) {
+func (Experiment) Fit(dir, out, version string, start cputime.Clock) (sweep.Fitted, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return sweep.Fitted{}, fmt.Errorf("cannot create %s: %w", out, err)
 	}
-	rep, _, paths, err := FitFolder(dir, out, version)
+	rep, _, paths, err := FitFolder(dir, out, version, start)
 	if err != nil {
 		return sweep.Fitted{}, err
 	}

@@ -1,6 +1,10 @@
 package selection
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/sgn-project/sgn/internal/cputime"
+)
 
 // Quick returns c scaled down for a test: at most three values per list,
 // 4 replicas, steps and burn-in divided by 40.
@@ -19,9 +23,10 @@ func Quick(c Config) Config {
 }
 
 // FitFolder reads the sweep folder dir, measures and fits it, and writes
-// selection.json, selection.csv and the figure into out. It returns the
-// report, the results and the paths written.
-func FitFolder(dir, out, version string) (Report, []Result, []string, error) {
+// selection.json, selection.csv and the figure into out, selection.json
+// with the wall and CPU seconds of the command since start (none for the
+// zero Clock). It returns the report, the results and the paths written.
+func FitFolder(dir, out, version string, start cputime.Clock) (Report, []Result, []string, error) {
 	d, err := Read(dir)
 	if err != nil {
 		return Report{}, nil, nil, err
@@ -38,6 +43,7 @@ func FitFolder(dir, out, version string) (Report, []Result, []string, error) {
 	if err != nil {
 		return Report{}, nil, nil, err
 	}
+	rep.WallSeconds, rep.CPUSeconds = start.Wall(), start.CPU()
 	paths, err := rep.Write(out, rs)
 	if err != nil {
 		return Report{}, nil, nil, err

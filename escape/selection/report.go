@@ -152,6 +152,11 @@ type Report struct {
 	RateUnit   string           `json:"rate_unit"`
 	Points     []PointRecord    `json:"points"`
 	Fits       []Fit            `json:"fits"`
+	// WallSeconds and CPUSeconds are what the command that wrote the report
+	// cost from its start (its process CPU time: user + system, all
+	// threads); 0 (absent) when not recorded.
+	WallSeconds float64 `json:"wall_seconds,omitempty"`
+	CPUSeconds  float64 `json:"cpu_seconds,omitempty"`
 }
 
 // NewReport assembles the report of a sweep.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -55,7 +56,7 @@ func TestSweepEndToEnd(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	rep, _, paths, err := FitFolder(one, out, "test")
+	rep, _, paths, err := FitFolder(one, out, "test", cputime.Clock{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,8 @@ func Claims(dir string) ([]report.Claim, error) {
 		return nil, err
 	}
 	c := report.Claim{ID: ClaimNetworks, Conclusion: report.FlatMinima, Statement: statementNetworks,
-		Sources: []report.Source{{Path: filepath.Join(dir, ResultFile), Version: a.Version, Seeds: map[string]uint64{"seed": a.Config.Seed}, DataDigest: cmp.Or(a.Config.MNIST, a.Config.DataSHA256)}}}
+		Sources: []report.Source{{Path: filepath.Join(dir, ResultFile), Version: a.Version, Seeds: map[string]uint64{"seed": a.Config.Seed}, DataDigest: cmp.Or(a.Config.MNIST, a.Config.DataSHA256),
+			WallSeconds: a.WallSeconds, CPUSeconds: a.CPUSeconds}}}
 	c.Figure = report.FigureBeside(dir, SharpnessFigure+".svg")
 	c.Rule = "agrees when the slope of log λmax against log(η/B) has a 95% interval below 0; disagrees when it lies above 0; inconclusive when it contains 0"
 	for _, f := range a.Fits {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -124,12 +125,12 @@ func sameMNIST(out string, inputs []string) error {
 }
 
 // Fit fits the sweep folder (Fit).
-func (Experiment) Fit(dir, out, version string) (sweep.Fitted, error) {
+func (Experiment) Fit(dir, out, version string, start cputime.Clock) (sweep.Fitted, error) {
 	d, err := Kind.Read(dir)
 	if err != nil {
 		return sweep.Fitted{}, err
 	}
-	a, err := Fit(dir, out, version)
+	a, err := Fit(dir, out, version, start)
 	if err != nil {
 		return sweep.Fitted{}, err
 	}

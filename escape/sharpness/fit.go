@@ -76,6 +76,11 @@ type Analysis struct {
 	Fits       []LineFit   `json:"fits"`
 	SameRatio  []SameRatio `json:"same_ratio"`
 	Figures    []string    `json:"figures"`
+	// WallSeconds and CPUSeconds are what the command that wrote the
+	// analysis cost from its start (its process CPU time: user + system,
+	// all threads); 0 (absent) when not recorded.
+	WallSeconds float64 `json:"wall_seconds,omitempty"`
+	CPUSeconds  float64 `json:"cpu_seconds,omitempty"`
 }
 
 // Analyze fits the runs of a sweep folder read back with Kind.Read.

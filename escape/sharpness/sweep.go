@@ -11,6 +11,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train"
@@ -440,8 +441,9 @@ func Builtin() Config {
 }
 
 // Fit reads the sweep folder dir, fits it and writes selection-networks.json,
-// its CSV and figures into out.
-func Fit(dir, out, version string) (*Analysis, error) {
+// its CSV and figures into out, the JSON with the wall and CPU seconds of
+// the command since start (none for the zero Clock).
+func Fit(dir, out, version string, start cputime.Clock) (*Analysis, error) {
 	d, err := Kind.Read(dir)
 	if err != nil {
 		return nil, err
@@ -453,5 +455,6 @@ func Fit(dir, out, version string) (*Analysis, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("output folder: %w", err)
 	}
+	a.WallSeconds, a.CPUSeconds = start.Wall(), start.CPU()
 	return a, Write(a, out)
 }

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
@@ -138,6 +139,7 @@ func TestSweepOnMNISTShardsAndWorkers(t *testing.T) {
 	}
 	c := Config{Seed: 5, Model: model.Config{Layers: []int{49, 6, 10}, Activation: model.Tanh, Init: model.InitAuto, Seed: 2},
 		Pool: 4, TrainFirst: 300, TestFirst: 200, BatchSizes: []int{10, 30}, Etas: []float64{0.05, 0.15}, Epochs: 2, Runs: 1}
+	start := cputime.Start()
 	d, err := LoadData(c, "")
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +168,7 @@ func TestSweepOnMNISTShardsAndWorkers(t *testing.T) {
 		}
 	}
 	out := filepath.Join(root, "fit")
-	a, err := Fit(merged, out, "test")
+	a, err := Fit(merged, out, "test", start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +192,11 @@ func TestSweepOnMNISTShardsAndWorkers(t *testing.T) {
 	}
 	if len(cs) != 1 || cs[0].ID != ClaimNetworks || cs[0].Figure == "" || cs[0].Sources[0].Seeds["seed"] != 5 {
 		t.Fatalf("claims %+v", cs)
+	}
+	// selection-networks.json records what the whole test cost since start
+	// (four sweeps of training runs: some CPU time), and the claim carries it.
+	if src := cs[0].Sources[0]; src.WallSeconds != a.WallSeconds || src.CPUSeconds != a.CPUSeconds || !(a.WallSeconds > 0) || !(a.CPUSeconds > 0) {
+		t.Errorf("source cost %v s wall, %v s CPU; analysis %v, %v", src.WallSeconds, src.CPUSeconds, a.WallSeconds, a.CPUSeconds)
 	}
 	if len(a.Fits) > 0 && a.Fits[0].SlopeCI != nil && len(cs[0].Effects) != 1 {
 		t.Errorf("effects %+v from fits %+v", cs[0].Effects, a.Fits)

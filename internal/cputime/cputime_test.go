@@ -35,3 +35,29 @@ func TestSinceRounds(t *testing.T) {
 		t.Fatalf("Since = %v, not rounded to ms", got)
 	}
 }
+
+// A Clock started before a busy loop reads at least the loop's wall time
+// and some CPU time; the zero Clock reads 0.
+func TestClock(t *testing.T) {
+	var zero Clock
+	if !zero.IsZero() || zero.Wall() != 0 || zero.CPU() != 0 {
+		t.Fatalf("zero Clock: IsZero %v, Wall %v, CPU %v; want true, 0, 0", zero.IsZero(), zero.Wall(), zero.CPU())
+	}
+	c := Start()
+	t0 := time.Now()
+	x := 0.0
+	for time.Since(t0) < 50*time.Millisecond {
+		for i := 0; i < 1000; i++ {
+			x += float64(i)
+		}
+	}
+	if c.IsZero() || x < 0 {
+		t.Fatal("a started Clock is zero")
+	}
+	if w := c.Wall(); w < 0.05 {
+		t.Fatalf("Wall %v after a 50 ms loop, want ≥ 0.05", w)
+	}
+	if cpu := c.CPU(); cpu <= 0 {
+		t.Fatalf("CPU %v after a 50 ms busy loop, want > 0", cpu)
+	}
+}

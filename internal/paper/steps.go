@@ -297,6 +297,7 @@ func clearFolder(dir string) error {
 // loss is halfway from chance (log K) to the given network's loss, which
 // its own training reached.
 func (r *runner) selectionNetworks(dir string, fresh bool) error {
+	start := cputime.Start()
 	if r.j.Data != "" && r.j.Test == "" {
 		return skip("it trains the network from scratch and records each run's test accuracy: give the held-out rows (--test FILE)")
 	}
@@ -337,6 +338,6 @@ func (r *runner) selectionNetworks(dir string, fresh bool) error {
 	if _, err := (sharpness.Experiment{}).Sweep(sweepDir, cfg, sweep.Options{Workers: r.j.Workers, Version: r.j.Version, MNIST: r.j.MNIST}); err != nil {
 		return err
 	}
-	_, err = sharpness.Fit(sweepDir, dir, r.j.Version)
+	_, err = sharpness.Fit(sweepDir, dir, r.j.Version, start)
 	return err
 }

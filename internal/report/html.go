@@ -142,25 +142,25 @@ func Page(r *Report, dir string) ([]byte, error) {
 }
 
 // experimentCost is one row of the page's "what each experiment cost"
-// table: the folder an experiment wrote, its command, and the wall and
-// CPU seconds the command recorded.
+// table: the file an experiment's command wrote, the command, and the wall
+// and CPU seconds it recorded.
 type experimentCost struct {
-	Folder, Command string
-	Wall, CPU       float64
+	File, Command string
+	Wall, CPU     float64
 }
 
-// experimentCosts returns one row per source folder whose files record a
-// wall or CPU time (the first such file of the folder, in page order).
+// experimentCosts returns one row per source file that records a wall or
+// CPU time, in page order (one folder may hold the files of two commands,
+// as the two selection experiments' fits).
 func experimentCosts(files []Source) []experimentCost {
 	var out []experimentCost
 	seen := map[string]bool{}
 	for _, f := range files {
-		dir := filepath.Dir(f.Path)
-		if (f.WallSeconds == 0 && f.CPUSeconds == 0) || seen[dir] {
+		if (f.WallSeconds == 0 && f.CPUSeconds == 0) || seen[f.Path] {
 			continue
 		}
-		seen[dir] = true
-		out = append(out, experimentCost{Folder: dir, Command: strings.Join(f.Command, " "), Wall: f.WallSeconds, CPU: f.CPUSeconds})
+		seen[f.Path] = true
+		out = append(out, experimentCost{File: f.Path, Command: strings.Join(f.Command, " "), Wall: f.WallSeconds, CPU: f.CPUSeconds})
 	}
 	return out
 }
@@ -292,8 +292,8 @@ code { background: #f4f4f4; padding: 0 .2rem; }
 {{range .Files}}<tr><td><code>{{.Path}}</code></td><td>{{.Version}}</td><td class="num">{{with .WallSeconds}}{{f .}}{{end}}</td><td class="num">{{range $k, $v := .Seeds}}{{$k}} {{$v}} {{end}}</td><td><code>{{.DataDigest}}</code></td></tr>
 {{end}}</table>
 {{if .Costs}}<h3>What each experiment cost</h3>
-<table class="costs"><tr><th>folder</th><th>command</th><th>wall time (s)</th><th>CPU time (s)</th></tr>
-{{range .Costs}}<tr><td><code>{{.Folder}}</code></td><td><code>{{.Command}}</code></td><td class="num">{{with .Wall}}{{f .}}{{end}}</td><td class="num">{{with .CPU}}{{f .}}{{end}}</td></tr>
+<table class="costs"><tr><th>file</th><th>command</th><th>wall time (s)</th><th>CPU time (s)</th></tr>
+{{range .Costs}}<tr><td><code>{{.File}}</code></td><td><code>{{.Command}}</code></td><td class="num">{{with .Wall}}{{f .}}{{end}}</td><td class="num">{{with .CPU}}{{f .}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{range .Files}}{{if .Command}}<p><code>{{range .Command}}{{.}} {{end}}</code></p>{{end}}{{end}}
 </section>

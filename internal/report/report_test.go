@@ -122,11 +122,11 @@ func checkPage(t *testing.T, page string, r *Report, cvh, trained string) {
 	if !strings.Contains(page, `href="../cvh/m.json"`) {
 		t.Error("the page does not link its source relative to itself")
 	}
-	// The cost table: one row per folder whose command recorded its cost
-	// (cvh), none for a folder that recorded none (trained).
+	// The cost table: one row per file whose command recorded its cost
+	// (cvh/m.json), none for a file that recorded none (trained).
 	_, costs, ok := strings.Cut(page, "What each experiment cost")
 	costs, _, _ = strings.Cut(costs, "</table>")
-	if !ok || strings.Count(costs, "<tr>") != 2 || !strings.Contains(costs, "<code>"+cvh+"</code>") ||
+	if !ok || strings.Count(costs, "<tr>") != 2 || !strings.Contains(costs, "<code>"+filepath.Join(cvh, "m.json")+"</code>") ||
 		!strings.Contains(costs, "sgn covariance --first 2000") || !strings.Contains(costs, ">98.5<") ||
 		!strings.Contains(costs, ">190.5<") || strings.Contains(costs, trained) {
 		t.Errorf("the page's cost table: %q", costs)

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/cputime"
 )
 
 // Experiment is a sweep experiment — a grid of points, runs per point,
@@ -39,8 +40,9 @@ type Experiment[C any] interface {
 	// (Kind.Merge, and the files the experiment copies along).
 	Merge(out string, inputs []string, version string) (MergeSummary, error)
 	// Fit analyses the sweep folder dir (whole, merged, or one shard)
-	// into out, replacing an earlier fit there.
-	Fit(dir, out, version string) (Fitted, error)
+	// into out, replacing an earlier fit there; the fit's file records the
+	// wall and CPU seconds of the command since start.
+	Fit(dir, out, version string, start cputime.Clock) (Fitted, error)
 	// Figure runs the experiment's figure end to end into out: its
 	// builtin sweeps (resumed if present), their fits and the figure.
 	Figure(out string, opt FigureOptions) (Report, error)
@@ -84,6 +86,9 @@ type FigureOptions struct {
 	Quick bool
 	// Version is recorded in the outputs.
 	Version string
+	// Start is the command's start: the figure's files record the wall and
+	// CPU seconds since then (the zero Clock: none).
+	Start cputime.Clock
 	// Progress, if not nil, is called with the stage (the sweep running),
 	// the runs done and the runs of the stage.
 	Progress func(stage string, done, total int)
@@ -194,7 +199,7 @@ func SweepAndFit[C any](e Experiment[C], dir, out string, cfg C, opt FigureOptio
 	if err != nil {
 		return nil, err
 	}
-	fit, err := e.Fit(dir, out, opt.Version)
+	fit, err := e.Fit(dir, out, opt.Version, opt.Start)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -209,6 +210,7 @@ func (f Family[C]) merge(e Env, args []string) error {
 
 // fit implements 'sgn PATH fit'.
 func (f Family[C]) fit(e Env, args []string) error {
+	start := cputime.Start()
 	fs := f.flagSet(e, "fit", "DIR [--out DIR]", fmt.Sprintf("sgn %s fit out/sweep --out out/fit", f.Path))
 	out := fs.String("out", "", "output `folder` (default: the sweep folder)")
 	quiet := fs.Bool("quiet", false, "no progress (fit prints none) and no notice")
@@ -230,7 +232,7 @@ func (f Family[C]) fit(e Env, args []string) error {
 		return err
 	}
 	defer release()
-	res, err := f.Exp.Fit(dirs[0], *out, e.Version)
+	res, err := f.Exp.Fit(dirs[0], *out, e.Version, start)
 	if len(res.Removed) > 0 && !*quiet {
 		fmt.Fprintf(e.Stderr, "sgn %s fit: removed the earlier fit's %s from %s\n", f.Path, strings.Join(res.Removed, ", "), *out)
 	}
@@ -277,6 +279,7 @@ func (f Family[C]) configs(e Env, args []string) error {
 
 // figure implements 'sgn PATH figure'.
 func (f Family[C]) figure(e Env, args []string) error {
+	start := cputime.Start()
 	fs := f.flagSet(e, "figure", "--out DIR [--workers N] [--quick]", fmt.Sprintf("sgn %s figure --out out/%s --workers 2", f.Path, strings.ReplaceAll(f.Path, " ", "-")))
 	out := fs.String("out", "", "output `folder` (required): "+f.FigureOut)
 	workers := cli.WorkersFlag(fs, "the "+f.Units)
@@ -297,7 +300,7 @@ func (f Family[C]) figure(e Env, args []string) error {
 	}
 	defer release()
 	prog, end := cli.Stages(e.Stderr, e.Terminal, f.Path+" figure ", *quiet, nil)
-	rep, err := f.Exp.Figure(*out, sweep.FigureOptions{Workers: *workers, Quick: *quick, Version: e.Version, Progress: prog})
+	rep, err := f.Exp.Figure(*out, sweep.FigureOptions{Workers: *workers, Quick: *quick, Version: e.Version, Start: start, Progress: prog})
 	end()
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 )
 
@@ -51,13 +52,13 @@ func (f fake) Merge(out string, inputs []string, version string) (sweep.MergeSum
 	return sweep.MergeSummary{Runs: 1, Total: 2, Hash: "h"}, nil
 }
 
-func (f fake) Fit(dir, out, version string) (sweep.Fitted, error) {
-	*f.calls = append(*f.calls, fmt.Sprintf("fit %s %s", dir, out))
+func (f fake) Fit(dir, out, version string, start cputime.Clock) (sweep.Fitted, error) {
+	*f.calls = append(*f.calls, fmt.Sprintf("fit %s %s started=%v", dir, out, !start.IsZero()))
 	return sweep.Fitted{Report: text("fitted"), Removed: []string{"old.json"}}, nil
 }
 
 func (f fake) Figure(out string, opt sweep.FigureOptions) (sweep.Report, error) {
-	*f.calls = append(*f.calls, fmt.Sprintf("figure %s quick=%v", out, opt.Quick))
+	*f.calls = append(*f.calls, fmt.Sprintf("figure %s quick=%v started=%v", out, opt.Quick, !opt.Start.IsZero()))
 	return text("drawn"), nil
 }
 
@@ -110,8 +111,8 @@ func TestFamilySubcommands(t *testing.T) {
 		{[]string{"sweep", "--config", "builtin:small", "--out", d, "--workers", "3"}, "sweep " + d + " 2 workers=3 shard=", d, "swept\nnext: sgn toy fit " + d},
 		{[]string{"sweep", "--config", "builtin:small", "--out", d, "--shard", "1/2"}, "sweep " + s1 + " 2", s1, "when all 2 shards are done: sgn toy merge --shards 2 --out " + d},
 		{[]string{"merge", "--shards", "2", "--out", d}, "merge " + d + " " + s0 + "," + s1, d, "merged 2 folders of sweep h: 1 of 2 runs\n1 runs are missing"},
-		{[]string{"fit", s0, "--out", d}, "fit " + s0 + " " + d, d, "fitted"},
-		{[]string{"figure", "--out", d, "--quick"}, "figure " + d + " quick=true", d, "drawn"},
+		{[]string{"fit", s0, "--out", d}, "fit " + s0 + " " + d + " started=true", d, "fitted"},
+		{[]string{"figure", "--out", d, "--quick"}, "figure " + d + " quick=true started=true", d, "drawn"},
 	} {
 		err, out, _, calls, claimed := family(c.args...)
 		if err != nil || len(calls) != 1 || !strings.HasPrefix(calls[0], c.call) || len(claimed) != 1 || claimed[0] != c.claim || !strings.Contains(out, c.print) {
