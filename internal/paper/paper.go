@@ -351,7 +351,7 @@ func (r *runner) do(s step) Outcome {
 	}
 	r.log("%s: running into %s", s.name, dir)
 	t0 := time.Now()
-	err = s.run(dir, fresh)
+	err = protect(func() error { return s.run(dir, fresh) })
 	o.Seconds = math.Round(time.Since(t0).Seconds()*1000) / 1000
 	var na *notApplicable
 	switch {
@@ -440,4 +440,15 @@ func onNetwork(claims []report.Claim, notRun []report.NotRun) ([]report.Claim, [
 			Reason: "they are claims about the double well and the two-well, not about this network (make paper measures them)"})
 	}
 	return out, notRun
+}
+
+// protect runs f and returns a panic in it as an error, so that one
+// experiment's failure does not lose the others.
+func protect(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return f()
 }

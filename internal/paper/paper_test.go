@@ -26,6 +26,10 @@ func TestStepsResumeAndIsolate(t *testing.T) {
 		}}
 	}
 	ok, bad, na := mk("a", 1, nil), mk("b", 1, errors.New("boom")), mk("c", 1, skip("cannot apply"))
+	crash := step{name: "p", folder: "p", run: func(string, bool) error { panic("index out of range") }}
+	if o := r.do(crash); o.Status != Failed || o.Reason != "panic: index out of range" {
+		t.Errorf("a panicking step: %s (%s), want failed with the panic", o.Status, o.Reason)
+	}
 	after := mk("d", 1, nil, "b")
 	want := []Status{Done, Failed, Skipped, Skipped}
 	for i, s := range []step{ok, bad, na, after} {
