@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -64,31 +63,19 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 		return nil, err
 	}
 	f.ckpt, f.out, f.quiet, f.set, s.Workers = *ckpt, o.out, o.quiet, cli.Given(fs), o.workers
-	if err := f.lim.parse(); err != nil {
+	// Settings.Normalized reads 0 as "the default": a 0 given on the
+	// command line is refused rather than silently replaced.
+	if err := cli.First(in.parse(),
+		cli.CheckGiven(fs, f.set, cli.Positive, "eta", "temperature"),
+		cli.CheckGiven(fs, f.set, cli.PositiveInt, "batch-size", "steps", "burn-in", "every", "top-k", "batches", "snapshots"),
+		cli.CheckGiven(fs, f.set, cli.NonNegative, "weight-decay")); err != nil {
 		return nil, err
 	}
 	switch {
-	case *ckpt == "":
-		return nil, cli.Usagef("--checkpoint FILE is required (see -h)")
-	case f.set["temperature"] && !(s.D > 0):
-		return nil, cli.Usagef("--temperature %v: want a positive number", s.D)
 	case s.Bulk < -1:
 		return nil, cli.Usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
 	case f.set["bulk"] && s.Bulk == 0:
 		s.Bulk = -1 // --bulk 0 means none, as -1 does
-	case f.set["weight-decay"] && !(f.decay >= 0 && !math.IsInf(f.decay, 0)):
-		return nil, cli.Usagef("--weight-decay %v: want a non-negative number", f.decay)
-	}
-	// Settings.Normalized reads 0 as "the default": a 0 given on the
-	// command line is refused rather than silently replaced.
-	for _, z := range []struct {
-		name string
-		zero bool
-	}{{"eta", s.Eta == 0}, {"batch-size", s.BatchSize == 0}, {"steps", s.Steps == 0}, {"burn-in", s.BurnIn == 0},
-		{"every", s.Every == 0}, {"top-k", s.TopK == 0}, {"batches", s.Batches == 0}, {"snapshots", s.Snapshots == 0}} {
-		if f.set[z.name] && z.zero {
-			return nil, cli.Usagef("--%s 0: want a positive number (leave the flag out for its default)", z.name)
-		}
 	}
 	return f, nil
 }

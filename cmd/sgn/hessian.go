@@ -102,8 +102,8 @@ func runHessian(a *app, args []string) error {
 // (analysis.Options.Validate, and the flags given together) and parses
 // --max-memory into o.
 func hessCheckFlags(fs *flag.FlagSet, o *analysis.Options, f *hessFlags, set map[string]bool) error {
-	if *f.ckpt == "" {
-		return cli.Usagef("--checkpoint FILE is required (see -h)")
+	if err := f.input.parse(); err != nil {
+		return err
 	}
 	if err := o.Validate(); err != nil {
 		return hessError(err)
@@ -121,9 +121,6 @@ func hessCheckFlags(fs *flag.FlagSet, o *analysis.Options, f *hessFlags, set map
 		return cli.Usagef("--save-vectors needs --top-k or --bottom-k (it writes the Lanczos eigenvectors)")
 	case o.TopK+o.BottomK == 0 && !o.Trace && !o.Density && !o.Full:
 		return cli.Usagef("nothing to compute: --top-k and --bottom-k are 0 and none of --trace, --density, --full is given")
-	}
-	if err := f.lim.parse(); err != nil {
-		return err
 	}
 	o.MaxMemory = f.lim.memory
 	return nil

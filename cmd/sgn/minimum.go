@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
@@ -18,69 +19,60 @@ sgn covariance --checkpoint out/equilibrium/minimum.safetensors --first 2000 --o
 func runMinimum(a *app, args []string) error {
 	fs := a.newFlagSet("minimum", "minimum --checkpoint FILE [--first N] [--weight-decay λ] [flags] --out DIR", minimumExample)
 	in := inputFlags(fs, "model `file` (safetensors) the search starts from", 2000, "the loss L", "the checkpoint")
-	ckpt, lim := in.ckpt, in.lim
 	var s minimum.Settings
 	fs.Float64Var(&s.Decay, "weight-decay", minimum.DefaultDecay, "λ of L(θ) = CE(θ) + (λ/2)‖θ‖² (positive: a network that separates its images has no minimum of CE alone)")
 	fs.Float64Var(&s.GradTol, "grad-tol", minimum.DefaultGradTol, "stop at ‖∇L‖₂ ≤ this")
 	fs.IntVar(&s.MaxIterations, "max-iterations", minimum.DefaultMaxIterations, "at most this many L-BFGS iterations (Newton–CG follows)")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of the Lanczos start vector of the curvature check")
-	workers := cli.WorkersFlag(fs, "the gradient and Hessian passes")
-	out := fs.String("out", "", "output `folder` ("+minimum.CheckpointFile+", "+minimum.JSONFile+")")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	if err := cli.Parse(fs, args, false); err != nil {
+	o := outputFlags(fs, "the gradient and Hessian passes", "output `folder` ("+minimum.CheckpointFile+", "+minimum.JSONFile+")")
+	if err := o.parse(fs, args); err != nil {
 		return err
 	}
 	set := cli.Given(fs)
-	if err := cli.CheckWorkers(*workers); err != nil {
+	if err := cli.First(in.parse(), cli.CheckGiven(fs, set, cli.Positive, "grad-tol"), cli.CheckGiven(fs, set, cli.PositiveInt, "max-iterations")); err != nil {
 		return err
 	}
-	if err := lim.parse(); err != nil {
-		return err
+	if err := s.Validate(); err != nil {
+		return minimumError(err)
 	}
-	switch {
-	case *ckpt == "":
-		return cli.Usagef("--checkpoint FILE is required (see -h)")
-	case *out == "":
-		return cli.Usagef("--out DIR is required (see -h)")
-	case set["max-iterations"] && s.MaxIterations < 1:
-		return cli.Usagef("--max-iterations %d: want a positive number", s.MaxIterations)
-	case !(s.Decay > 0):
-		return cli.Usagef("--weight-decay %v: want a positive number (without it a network that separates its images has no minimum)", s.Decay)
-	case !(s.GradTol > 0):
-		return cli.Usagef("--grad-tol %v: want a positive number", s.GradTol)
-	}
-	s.Workers = *workers
-	m, meta, ds, err := a.loadAnalysed("minimum", in, set["first"], *quiet)
+	s.Workers = o.workers
+	m, meta, ds, err := a.loadAnalysed("minimum", in, set["first"], o.quiet)
 	if err != nil {
 		return err
 	}
-	release, err := claimOut(*out)
+	release, err := claimOut(o.out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	gone, err := minimum.RemoveOutputs(*out)
+	gone, err := minimum.RemoveOutputs(o.out)
 	if err != nil {
 		return err
 	}
-	a.removed("minimum", *out, *quiet)(gone)
-	if !*quiet {
+	a.removed("minimum", o.out, o.quiet)(gone)
+	if !o.quiet {
 		fmt.Fprintf(a.stderr, "sgn minimum: L-BFGS and Newton–CG on %d images, λ = %g\n", ds.N, s.Decay)
 	}
 	theta, rep, err := minimum.Find(m, model.Batch{X: ds.X, Y: ds.Y}, s)
-	if fe := (*minimum.FieldError)(nil); errors.As(err, &fe) {
-		return cli.Usagef("--%s %s", map[string]string{"weight_decay": "weight-decay", "grad_tol": "grad-tol", "max_iterations": "max-iterations"}[fe.Field], fe.Detail)
-	}
 	if err != nil {
-		return fmt.Errorf("checkpoint %s on %s: %w", *ckpt, ds.Selection, err)
+		return minimumError(fmt.Errorf("checkpoint %s on %s: %w", *in.ckpt, ds.Selection, err))
 	}
-	rep.Version, rep.Source, rep.Data = version, checkpointSource(*ckpt, meta), ds.Selected()
-	if err := rep.Write(*out, m, theta, meta); err != nil {
+	rep.Version, rep.Source, rep.Data = version, checkpointSource(*in.ckpt, meta), ds.Selected()
+	if err := rep.Write(o.out, m, theta, meta); err != nil {
 		return err
 	}
 	if err := rep.WriteText(a.stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "wrote %s/%s and %s\n", *out, minimum.CheckpointFile, minimum.JSONFile)
+	fmt.Fprintf(a.stdout, "wrote %s/%s and %s\n", o.out, minimum.CheckpointFile, minimum.JSONFile)
 	return nil
+}
+
+// minimumError names the flag of a bad setting (a usage error); other
+// errors pass unchanged.
+func minimumError(err error) error {
+	if fe := (*minimum.FieldError)(nil); errors.As(err, &fe) {
+		return cli.Usagef("--%s %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Detail)
+	}
+	return err
 }

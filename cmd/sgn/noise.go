@@ -30,7 +30,6 @@ type noiseFlags struct {
 func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	fs := a.newFlagSet("noise", "noise --checkpoint FILE [flags]", noiseExample)
 	in := inputFlags(fs, "model checkpoint (safetensors) to analyse (required)", 10000, "the full gradient ḡ and the minibatches", "buffers (the noise matrix, the pooled sample, the per-worker gradients)")
-	ckpt, lim := in.ckpt, in.lim
 	bs := fs.String("batch-size", "1,4,16,64,256", "minibatch sizes B, comma-separated")
 	cli.Deprecate(fs, a.stderr, "noise", "batch-sizes", "batch-size")
 	nmb := fs.Int("minibatches", 1000, fmt.Sprintf("minibatches drawn with replacement per B (at least %d)", noiseshape.MinMinibatches))
@@ -44,10 +43,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	if err := cli.Parse(fs, args, false); err != nil {
 		return nil, err
 	}
-	if *ckpt == "" {
-		return nil, cli.Usagef("--checkpoint is required (a model written by sgn train)")
-	}
-	if err := lim.parse(); err != nil {
+	if err := in.parse(); err != nil {
 		return nil, err
 	}
 	sizes, err := cli.ParseSizes(*bs)

@@ -28,6 +28,14 @@ func inputFlags(fs *flag.FlagSet, ckptHelp string, first int, what, memory strin
 	return in
 }
 
+// parse checks that --checkpoint is given and the limits' values.
+func (in input) parse() error {
+	if *in.ckpt == "" {
+		return cli.Usagef("--checkpoint FILE is required (see -h)")
+	}
+	return in.lim.parse()
+}
+
 // addSelectionFlags registers the data-selection flags shared by the
 // analysis commands (--mnist, --split, --first, --random, --data-seed) and
 // returns the options they fill. what says what the samples are used for.

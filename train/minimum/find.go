@@ -63,6 +63,14 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + " " + e.Detail }
 
+// Validate checks the settings as Find does before any work: λ positive
+// and finite, GradTol and MaxIterations not negative (0: their defaults).
+// It returns a *FieldError naming the field.
+func (s Settings) Validate() error {
+	_, err := s.normalized()
+	return err
+}
+
 // normalized fills the defaults and validates.
 func (s Settings) normalized() (Settings, error) {
 	if s.GradTol == 0 {
