@@ -68,7 +68,7 @@ race: deps
 
 BENCHTIME ?= 2s
 bench: deps
-	OPENBLAS_NUM_THREADS=1 $(GO) test $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./internal/gemm/ ./model/... ./hessian/ ./escape/... ./covariance/...
+	OPENBLAS_NUM_THREADS=1 $(GO) test $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./internal/gemm/ ./model/... ./train/ ./hessian/ ./escape/... ./covariance/...
 
 # Every func FuzzX in a _test.go file, one after the other (go test -fuzz
 # takes one target at a time); a failing input is saved under the package's

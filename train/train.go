@@ -380,13 +380,13 @@ func Run(m *model.MLP, trainSet, testSet *data.Set, o Options) (*Summary, error)
 		}
 	}
 	grad := make([]float64, m.NumParams())
-	run, release, err := gradient(m, s, o.Workers, grad)
+	eng, err := gradient(m, s, o.Workers, grad)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer eng.release()
 	start := time.Now()
-	last, err := r.loop(sampler, run, grad, total, start)
+	last, err := r.loop(sampler, eng, grad, total, start)
 	if err != nil {
 		return nil, err
 	}
@@ -429,22 +429,36 @@ func selectedOf(s *data.Set) data.Selection {
 	return s.Selected()
 }
 
-// gradient returns the minibatch loss-and-gradient function of s's engine,
-// which stores the gradient in grad, and a function that releases it.
-func gradient(m *model.MLP, s Settings, workers int, grad []float64) (func(model.Batch) (float64, error), func(), error) {
+// stepper is a training engine: run computes the minibatch loss and
+// stores its gradient in the engine's buffer; split calls fn on [0, n) cut
+// between the engine's workers (graph.Graph.Parallel), or whole; release
+// frees the engine.
+type stepper struct {
+	run     func(model.Batch) (float64, error)
+	split   func(n int, fn func(lo, hi int)) error
+	release func()
+}
+
+// whole calls fn on all of [0, n).
+func whole(n int, fn func(lo, hi int)) error { fn(0, n); return nil }
+
+// gradient returns s's engine, which stores the gradient in grad.
+func gradient(m *model.MLP, s Settings, workers int, grad []float64) (stepper, error) {
 	switch s.Engine {
 	case EngineGorgonia:
 		gr, err := graph.New(m, s.BatchSize)
 		if err != nil {
-			return nil, nil, err
+			return stepper{}, err
 		}
 		gr.SetWorkers(workers)
-		return func(b model.Batch) (float64, error) { return gr.Run(b.X, b.Y, grad) }, func() { gr.Close() }, nil
+		return stepper{run: func(b model.Batch) (float64, error) { return gr.Run(b.X, b.Y, grad) },
+			split: gr.Parallel, release: func() { gr.Close() }}, nil
 	case EngineGonum:
 		ws := m.NewWorkspace(s.BatchSize)
-		return func(b model.Batch) (float64, error) { return m.LossGrad(ws, m.Theta, b, grad) }, func() {}, nil
+		return stepper{run: func(b model.Batch) (float64, error) { return m.LossGrad(ws, m.Theta, b, grad) },
+			split: whole, release: func() {}}, nil
 	default:
-		return nil, nil, fmt.Errorf("engine %q: train.Run has no gradient for it", string(s.Engine))
+		return stepper{}, fmt.Errorf("engine %q: train.Run has no gradient for it", string(s.Engine))
 	}
 }
 
@@ -462,7 +476,7 @@ type runner struct {
 
 // loop takes SGD steps until total, ending every epoch (and the run) with
 // an evaluation, a log line and a checkpoint; it returns the last log line.
-func (r *runner) loop(sampler *data.EpochSampler, run func(model.Batch) (float64, error), grad []float64, total int, start time.Time) (LogLine, error) {
+func (r *runner) loop(sampler *data.EpochSampler, eng stepper, grad []float64, total int, start time.Time) (LogLine, error) {
 	m, s, st := r.m, r.s, &r.st
 	var trainTime time.Duration
 	var buf model.Batch
@@ -472,8 +486,11 @@ func (r *runner) loop(sampler *data.EpochSampler, run func(model.Batch) (float64
 	for st.Step < total {
 		idx, epochEnd := sampler.Next()
 		t0 := time.Now()
-		buf = m.Gather(r.trainB, idx, buf)
-		loss, err := run(buf)
+		var err error
+		if buf, err = gather(m, r.trainB, idx, buf, eng.split); err != nil {
+			return last, err
+		}
+		loss, err := eng.run(buf)
 		if err == nil && (math.IsNaN(loss) || math.IsInf(loss, 0)) {
 			err = fmt.Errorf("%w at step %d (epoch %d): minibatch loss is %v; lower the learning rate (now %v)", ErrDiverged, st.Step+1, st.Epoch+1, loss, s.LR)
 		}
@@ -483,7 +500,9 @@ func (r *runner) loop(sampler *data.EpochSampler, run func(model.Batch) (float64
 			}
 			return last, err
 		}
-		sgdStep(m.Theta, grad, r.velocity, s)
+		if err := eng.split(len(grad), func(lo, hi int) { sgdStep(m.Theta, grad, r.velocity, s, lo, hi) }); err != nil {
+			return last, err
+		}
 		trainTime += time.Since(t0)
 		st.Step++
 		epochLoss += loss
@@ -536,17 +555,18 @@ func (r *runner) record(loss, samplesPerSec float64, start time.Time) (LogLine, 
 }
 
 // sgdStep applies one step of PyTorch's SGD: g ← g + λθ; v ← μv + g (v = g
-// when μ = 0); θ ← θ − ηv.
-func sgdStep(theta, grad, v []float64, s Settings) {
+// when μ = 0); θ ← θ − ηv, on the parameters [lo, hi).
+func sgdStep(theta, grad, v []float64, s Settings, lo, hi int) {
 	if s.WeightDecay == 0 && s.Momentum == 0 {
 		// Plain SGD, the same arithmetic without the per-element tests.
-		theta = theta[:len(grad)]
+		theta, grad = theta[lo:hi], grad[lo:hi]
 		for i, g := range grad {
 			theta[i] -= s.LR * g
 		}
 		return
 	}
-	for i, g := range grad {
+	for i := lo; i < hi; i++ {
+		g := grad[i]
 		if s.WeightDecay != 0 {
 			g += s.WeightDecay * theta[i]
 		}
@@ -696,4 +716,29 @@ func truncateLog(path string, step int) error {
 		keep = append(keep, line...)
 	}
 	return atomicfile.WriteBytes(path, keep)
+}
+
+// gather copies the samples idx of b into dst (reusing its buffers), as
+// model.MLP.Gather does, the rows cut by split between the engine's
+// workers.
+func gather(m *model.MLP, b model.Batch, idx []int, dst model.Batch, split func(int, func(lo, hi int)) error) (model.Batch, error) {
+	D := m.InputDim()
+	n := len(idx)
+	if cap(dst.X) < n*D {
+		dst.X = make([]float64, n*D)
+	}
+	if cap(dst.Y) < n {
+		dst.Y = make([]int, n)
+	}
+	dst.X, dst.Y = dst.X[:n*D], dst.Y[:n]
+	for k, i := range idx {
+		dst.Y[k] = b.Y[i]
+	}
+	// split counts values: the rows of [lo, hi) values are those it starts.
+	err := split(n*D, func(lo, hi int) {
+		for k := (lo + D - 1) / D; k*D < hi; k++ {
+			copy(dst.X[k*D:(k+1)*D], b.X[idx[k]*D:(idx[k]+1)*D])
+		}
+	})
+	return dst, err
 }

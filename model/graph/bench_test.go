@@ -20,6 +20,10 @@ func benchNet(batch int) (*model.MLP, model.Batch) {
 func BenchmarkSGDStepGorgonia(b *testing.B) { benchGorgonia(b, 128, 1) }
 func BenchmarkSGDStepEngine(b *testing.B)   { benchEngine(b, 128) }
 
+// BenchmarkSGDStepGorgonia2Workers: one chunk of 128, its large GEMMs cut
+// between two goroutines (bit-identical to one).
+func BenchmarkSGDStepGorgonia2Workers(b *testing.B) { benchGorgonia(b, 128, 2) }
+
 // BenchmarkSGDStep256Gorgonia2Workers: two chunks on two goroutines
 // (bit-identical to one).
 func BenchmarkSGDStep256Gorgonia(b *testing.B)         { benchGorgonia(b, 256, 1) }

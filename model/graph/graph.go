@@ -22,9 +22,11 @@ import (
 // the problem (graphChunks), each with its own subgraph; their gradients
 // are added in chunk order. With one worker all chunks share one graph and
 // one program; with more, each chunk has its own graph and program and they
-// run in parallel. The chunks' arithmetic is the same either way, so the
-// result is bit-for-bit the same whatever the number of workers
-// (SetWorkers).
+// run in parallel. Workers beyond one per chunk share a chunk's large GEMMs,
+// cut into blocks of whole micro-kernel tiles (team): a minibatch of one
+// chunk, as B = 128 on 784-100-10, runs on every worker this way. The
+// arithmetic is the same either way, so the result is bit-for-bit the same
+// whatever the number of workers (SetWorkers).
 type Graph struct {
 	m       *model.MLP
 	batch   int
@@ -43,6 +45,9 @@ type graphShard struct {
 	g      *G.ExprGraph
 	prog   *graphProgram
 	chunks []*graphChunk
+	// team cuts the shard's large GEMMs between the workers the shard
+	// has to itself.
+	team *team
 }
 
 // graphChunk is the subgraph of samples [lo, lo+n) of the minibatch.
@@ -67,7 +72,8 @@ type graphChunk struct {
 // gradient is added to the others', work of the order of P. Measured on
 // 784-100-10 with one worker (step CPU time, chunks of 64 and 128 samples):
 // 12% and 5% more than one chunk, so B = 128 runs as one chunk and the
-// one-worker step costs what the gonum engine's does. What two workers
+// one-worker step costs what the gonum engine's does (more workers share
+// its GEMMs instead). What two workers
 // give back depends on the machine: at B = 256, 1.4–1.9× one worker on a
 // busy 2-vCPU virtual machine, 0.96–1.11× on the same machine idle, where
 // starting the second goroutine wakes a halted vCPU. The number depends
@@ -120,11 +126,11 @@ func (gr *Graph) build(shards int) error {
 		per = 1
 	}
 	for c0 := 0; c0 < K; c0 += per {
-		sh := &graphShard{g: G.NewGraph(), chunks: gr.chunks[c0 : c0+per]}
+		sh := &graphShard{g: G.NewGraph(), chunks: gr.chunks[c0 : c0+per], team: &team{size: 1}}
 		var cost *G.Node
 		var losses, params G.Nodes
 		for i, ch := range sh.chunks {
-			p, err := addChunk(gr.m, sh.g, fmt.Sprintf("c%d.", c0+i), ch, 1/float64(gr.batch))
+			p, err := addChunk(gr.m, sh.g, fmt.Sprintf("c%d.", c0+i), ch, 1/float64(gr.batch), sh.team)
 			if err != nil {
 				return err
 			}
@@ -152,8 +158,9 @@ func (gr *Graph) build(shards int) error {
 
 // addChunk adds to g the forward subgraph of chunk ch (names prefixed with
 // prefix) with its loss scaled by scale (1/B: the chunk's share of the
-// minibatch mean), and returns the chunk's parameter nodes (backed by θ).
-func addChunk(m *model.MLP, g *G.ExprGraph, prefix string, ch *graphChunk, scale float64) (G.Nodes, error) {
+// minibatch mean), its GEMMs run by tm, and returns the chunk's parameter
+// nodes (backed by θ).
+func addChunk(m *model.MLP, g *G.ExprGraph, prefix string, ch *graphChunk, scale float64, tm *team) (G.Nodes, error) {
 	lo := m.Layout
 	L := lo.NumLayers()
 	n, D, C := ch.n, m.InputDim(), m.NumClasses()
@@ -175,7 +182,7 @@ func addChunk(m *model.MLP, g *G.ExprGraph, prefix string, ch *graphChunk, scale
 			opBase: newOpBase(name, hmLinear, nil, n, out),
 			n:      n, in: in, outDim: out,
 			needDx: l > 0,
-			layer:  l, sink: &ch.sink,
+			layer:  l, sink: &ch.sink, team: tm,
 		}
 		z, err := G.ApplyOp(lin, a, w, b)
 		if err != nil {
@@ -201,9 +208,12 @@ func addChunk(m *model.MLP, g *G.ExprGraph, prefix string, ch *graphChunk, scale
 // Batch returns the batch size the graph was built for.
 func (gr *Graph) Batch() int { return gr.batch }
 
-// SetWorkers sets how many goroutines run the chunks of a step (at least
-// one). The results do not depend on it. Changing between one worker and
-// several rebuilds the graphs (an error doing so is returned by Run).
+// SetWorkers sets how many goroutines run a step (at least one): the
+// chunks in parallel, and within a chunk its large GEMMs cut into blocks of
+// whole tiles between the workers the chunk has to itself (team). The
+// results do not depend on it. Changing between one worker and several
+// for the chunks rebuilds the graphs (an error doing so is returned by
+// Run).
 func (gr *Graph) SetWorkers(n int) {
 	n = max(n, 1)
 	want := min(n, len(gr.chunks))
@@ -211,11 +221,19 @@ func (gr *Graph) SetWorkers(n int) {
 	if want != len(gr.shards) {
 		gr.buildErr = gr.build(want)
 	}
+	for _, sh := range gr.shards {
+		sh.team.setSize(n / len(gr.shards))
+	}
 }
 
-// Close releases the graph. It holds no machine or goroutine between runs,
-// so there is nothing to release; Close is kept for symmetry with New.
-func (gr *Graph) Close() error { return nil }
+// Close releases the graph: it ends the goroutines that share its GEMMs
+// (SetWorkers), which live from the first step that cuts one until Close.
+func (gr *Graph) Close() error {
+	for _, sh := range gr.shards {
+		sh.team.stop()
+	}
+	return nil
+}
 
 // Run computes the mean loss of the current θ on the minibatch (x: Batch()
 // rows, y: Batch() labels) and stores its gradient in grad (length P, θ order;
@@ -319,4 +337,22 @@ func transposeBlocked(dst, src []float64, rows, cols int) {
 			}
 		}
 	}
+}
+
+// minSplit is the fewest values Parallel cuts: below it a hand-off costs
+// more than the work.
+const minSplit = 1 << 14
+
+// Parallel calls fn on [0, n) cut into one range per worker (SetWorkers),
+// on the goroutines that share the graph's GEMMs, for the work beside a
+// step whose ranges do not depend on each other (gathering a minibatch,
+// the SGD update): the result is the same whatever the number of workers.
+// With one worker, with chunks run in parallel, or for n below a few
+// thousand it calls fn(0, n). A panic of fn is returned as an error.
+func (gr *Graph) Parallel(n int, fn func(lo, hi int)) error {
+	if len(gr.shards) != 1 {
+		fn(0, n)
+		return nil
+	}
+	return gr.shards[0].team.parallel(n, minSplit, fn)
 }

@@ -6,6 +6,7 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/sgn-project/sgn/internal/gemm"
 	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
@@ -149,6 +150,54 @@ func TestGraphProgramMatchesTapeMachine(t *testing.T) {
 						t.Fatalf("%v chunk %d: gradient[%d] tape machine %v, program %v", tc.c.Layers, k, i, v, want[k][i])
 					}
 				}
+			}
+		}
+	}
+}
+
+// One chunk whose large GEMMs are cut between 2, 3 and 4 workers (blocks of
+// whole tiles, the forward, ∂L/∂W and ∂L/∂a products) gives the same loss
+// and gradient, bit for bit, as one worker.
+func TestGraphCutGEMMsBitIdentical(t *testing.T) {
+	c := model.Config{Layers: []int{300, 128, 64, 10}, Activation: model.Tanh, Seed: 9}
+	m, _ := model.New(c)
+	const B = 128 // one chunk; every layer but the last ≥ minCutWork
+	b := synthetic(B, c.Layers[0], m.NumClasses(), 41)
+	gr, err := New(m, B)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gr.chunks) != 1 {
+		t.Fatalf("batch %d runs as %d chunks, want one", B, len(gr.chunks))
+	}
+	P := m.NumParams()
+	var ref []float64
+	var refLoss float64
+	for _, w := range []int{1, 2, 3, 4} {
+		gr.SetWorkers(w)
+		g := make([]float64, P)
+		loss, err := gr.Run(b.X, b.Y, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tm := gr.shards[0].team
+		if w == 1 {
+			if tm.cuts != 0 {
+				t.Fatalf("one worker cut %d GEMMs", tm.cuts)
+			}
+			ref, refLoss = g, loss
+			continue
+		}
+		if _, _, ok := gemm.Tile(); ok && tm.cuts != 5 {
+			t.Errorf("%d workers cut %d GEMMs in a step, want 5 (two forward, two ∂L/∂W, one ∂L/∂a)", w, tm.cuts)
+		}
+		tm.cuts = 0
+		if math.Float64bits(loss) != math.Float64bits(refLoss) {
+			t.Errorf("loss with %d workers %v, with 1 %v", w, loss, refLoss)
+		}
+		for i := range g {
+			if math.Float64bits(g[i]) != math.Float64bits(ref[i]) {
+				t.Fatalf("gradient[%d] with %d workers %v, with 1 %v", i, w, g[i], ref[i])
 			}
 		}
 	}

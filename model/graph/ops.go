@@ -137,6 +137,7 @@ type linearOp struct {
 	needDx        bool // whether ∂L/∂a is wanted (not for the input layer)
 	layer         int
 	sink          *gradSink // where ∂L/∂W and ∂L/∂b are written
+	team          *team     // runs the layer's GEMMs
 }
 
 func (op *linearOp) Arity() int { return 3 }
@@ -150,7 +151,9 @@ func (op *linearOp) Do(vs ...G.Value) (G.Value, error) {
 	for i := 0; i < op.n; i++ {
 		copy(z[i*op.outDim:(i+1)*op.outDim], in[2])
 	}
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(op.n, op.in, in[0]), general(op.outDim, op.in, in[1]), 1, general(op.n, op.outDim, z))
+	if err := op.team.gemm(blas.NoTrans, blas.Trans, general(op.n, op.in, in[0]), general(op.outDim, op.in, in[1]), 1, general(op.n, op.outDim, z)); err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
 	return op.out, nil
 }
 
@@ -191,7 +194,9 @@ func (op *linearDxOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	l := op.lin
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, general(l.n, l.outDim, in[0]), general(l.outDim, l.in, in[1]), 0, general(l.n, l.in, op.out.Float64s()))
+	if err := l.team.gemm(blas.NoTrans, blas.NoTrans, general(l.n, l.outDim, in[0]), general(l.outDim, l.in, in[1]), 0, general(l.n, l.in, op.out.Float64s())); err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
 	return op.out, nil
 }
 
@@ -211,7 +216,9 @@ func (op *linearDwOp) Do(vs ...G.Value) (G.Value, error) {
 	}
 	l := op.lin
 	out := l.sink.view(&op.out, model.Layout.W, l.layer, l.outDim, l.in)
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, general(l.n, l.outDim, in[0]), general(l.n, l.in, in[1]), 0, general(l.outDim, l.in, out.Float64s()))
+	if err := l.team.gemm(blas.Trans, blas.NoTrans, general(l.n, l.outDim, in[0]), general(l.n, l.in, in[1]), 0, general(l.outDim, l.in, out.Float64s())); err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
 	return out, nil
 }
 
