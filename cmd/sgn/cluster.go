@@ -36,6 +36,7 @@ type clusterFlags struct {
 	shards, cpus                   *int
 }
 
+// register defines the shared flags on fs; dirHelp is the help of --dir.
 func (f *clusterFlags) register(fs *flag.FlagSet, dirHelp string) {
 	f.config = fs.String("config", "", "the sweep's config `file`, or builtin:NAME (required)")
 	f.shards = fs.Int("shards", 0, "split the sweep into `N` shards, one task each (required)")
@@ -44,40 +45,30 @@ func (f *clusterFlags) register(fs *flag.FlagSet, dirHelp string) {
 	f.family = fs.String("family", "escape", "the sweep command: its sweep, merge and fit subcommands run (e.g. \"selection networks\")")
 	f.dir = fs.String("dir", "", dirHelp)
 	f.cpus = fs.Int("cpus", 2, "CPUs of each task: its --workers")
+	fs.Bool("quiet", false, "no progress (cluster prints none)")
 }
 
-// spec checks the shared flags and returns the spec they describe, and
+// parse parses args and returns the spec the shared flags describe, and
 // the config file's content (nil for builtin:NAME).
-func (f *clusterFlags) spec() (cluster.Spec, []byte, error) {
+func (f *clusterFlags) parse(fs *flag.FlagSet, args []string) (cluster.Spec, []byte, error) {
+	if err := cli.Parse(fs, args, false); err != nil {
+		return cluster.Spec{}, nil, err
+	}
 	if *f.config == "" || *f.out == "" || *f.shards == 0 {
 		return cluster.Spec{}, nil, cli.Usagef("--config FILE, --shards N and --out DIR are required (see -h)")
 	}
-	if *f.shards < 1 {
-		return cluster.Spec{}, nil, cli.Usagef("--shards %d: want at least 1", *f.shards)
+	family, first := strings.Fields(*f.family), ""
+	if len(family) > 0 {
+		first = family[0]
 	}
-	if *f.cpus < 1 {
-		return cluster.Spec{}, nil, cli.Usagef("--cpus %d: want at least 1", *f.cpus)
+	if _, ok := commands()[first]; !ok {
+		return cluster.Spec{}, nil, cli.Usagef("--family %q: %q is not an sgn command (want a sweep command, e.g. escape)", *f.family, first)
 	}
-	name := *f.name
-	if name == "" {
-		name = cluster.DefaultName(*f.out)
+	spec, data, err := cluster.NewSpec(*f.name, family, *f.config, *f.out, *f.shards, *f.cpus, version)
+	if err != nil && !errors.Is(err, cluster.ErrSpec) {
+		return spec, nil, fmt.Errorf("--config: %w", err)
 	}
-	family := strings.Fields(*f.family)
-	if len(family) == 0 {
-		return cluster.Spec{}, nil, cli.Usagef("--family is empty: want a sweep command, e.g. escape")
-	}
-	if _, ok := commands()[family[0]]; !ok {
-		return cluster.Spec{}, nil, cli.Usagef("--family %q: %q is not an sgn command", *f.family, family[0])
-	}
-	var data []byte
-	if !strings.HasPrefix(*f.config, "builtin:") {
-		b, err := os.ReadFile(*f.config)
-		if err != nil {
-			return cluster.Spec{}, nil, fmt.Errorf("--config: %w", err)
-		}
-		data = b
-	}
-	return cluster.Spec{Name: name, Family: family, Config: *f.config, Shards: *f.shards, Out: *f.out, CPUs: *f.cpus, Version: version}, data, nil
+	return spec, data, specError(err)
 }
 
 // specError maps an invalid setting to a usage error.
@@ -103,11 +94,7 @@ out/mlp-slurm/submit.sh 2,5        # shards 2 and 5 again, and a new merge`)
 	partition := fs.String("partition", "", "sbatch --partition")
 	account := fs.String("account", "", "sbatch --account")
 	signal := fs.Int("signal", 120, "warn each task this many `seconds` before its time limit (sbatch --signal=B:USR1@s): it stops at a run boundary and requeues itself")
-	fs.Bool("quiet", false, "no progress (cluster prints none)")
-	if err := cli.Parse(fs, args, false); err != nil {
-		return err
-	}
-	spec, data, err := f.spec()
+	spec, data, err := f.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -161,11 +148,7 @@ sweep-k8s/run.sh`)
 	parallelism := fs.Int("parallelism", 0, "how many shards run at once (0: all)")
 	retries := fs.Int("retries", 3, "how many times a failed shard is retried (backoffLimitPerIndex)")
 	uid := fs.Int("uid", 65532, "the user and group the pods run as (the image's user is 65532)")
-	fs.Bool("quiet", false, "no progress (cluster prints none)")
-	if err := cli.Parse(fs, args, false); err != nil {
-		return err
-	}
-	spec, data, err := f.spec()
+	spec, data, err := f.parse(fs, args)
 	if err != nil {
 		return err
 	}

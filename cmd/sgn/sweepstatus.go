@@ -36,28 +36,20 @@ func runSweepStatus(a *app, args []string) error {
 	shards := fs.Int("shards", 0, "the number of shards `N` the sweep was split into (required)")
 	retry := fs.Bool("retry", false, "print only the shards to start again, as an sbatch --array list (e.g. 2,5-7; empty if none)")
 	fs.Bool("quiet", false, "no progress (status prints none)")
-	pos, err := cli.ParseInterleaved(fs, args)
+	dir, err := cli.ParseOne(fs, args, "the sweep's output folder, e.g. sgn sweep status out/sweep --shards 16")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return cli.Usagef("give the sweep's output folder, e.g. sgn sweep status out/sweep --shards 16")
 	}
 	if *shards < 1 {
 		return cli.Usagef("--shards %d: want the number of shards (≥ 1)", *shards)
 	}
-	rep, err := sweep.Status(pos[0], *shards)
+	rep, err := sweep.Status(dir, *shards)
 	if err != nil {
 		return err
 	}
 	if *retry {
 		fmt.Fprintln(a.stdout, sweep.Ranges(rep.Retry()))
-		if !rep.Complete() {
-			return errNotComplete
-		}
-		return nil
-	}
-	if err := rep.WriteText(a.stdout); err != nil {
+	} else if err := rep.WriteText(a.stdout); err != nil {
 		return err
 	}
 	if !rep.Complete() {
@@ -73,21 +65,18 @@ func runUnlock(a *app, args []string) error {
 		"sgn unlock out/sweep-shard-3\nsgn unlock out/sweep-shard-3 --force   # its holder ran on a node that died")
 	force := fs.Bool("force", false, "break a lock held from another host (after making sure that process is dead: squeue, sacct, kubectl get pod)")
 	fs.Bool("quiet", false, "no progress (unlock prints none)")
-	pos, err := cli.ParseInterleaved(fs, args)
+	dir, err := cli.ParseOne(fs, args, "one folder, e.g. sgn unlock out/sweep-shard-3")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return cli.Usagef("give one folder, e.g. sgn unlock out/sweep-shard-3")
-	}
-	h, found, err := outlock.Break(pos[0], *force)
+	h, found, err := outlock.Break(dir, *force)
 	if err != nil {
 		return err
 	}
 	if !found {
-		fmt.Fprintf(a.stdout, "%s is not locked\n", pos[0])
+		fmt.Fprintf(a.stdout, "%s is not locked\n", dir)
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "broke the lock of %s held by %s (its record is kept as %s*)\n", pos[0], h, outlock.BrokenPrefix)
+	fmt.Fprintf(a.stdout, "broke the lock of %s held by %s (its record is kept as %s*)\n", dir, h, outlock.BrokenPrefix)
 	return nil
 }

@@ -132,3 +132,20 @@ func TestOnlyAndFirst(t *testing.T) {
 		t.Errorf("First does not return the first error")
 	}
 }
+
+func TestParseOne(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+		ok   bool
+	}{{[]string{"dir", "--force"}, "dir", true}, {[]string{"--force"}, "", false}, {[]string{"a", "b"}, "", false}} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.Bool("force", false, "")
+		got, err := ParseOne(fs, c.args, "one folder")
+		var ue *UsageError
+		if got != c.want || (err == nil) != c.ok || (err != nil && (!errors.As(err, &ue) || err.Error() != "give one folder")) {
+			t.Errorf("%v: %q, %v", c.args, got, err)
+		}
+	}
+}

@@ -283,3 +283,17 @@ func First(errs ...error) error {
 	}
 	return nil
 }
+
+// ParseOne is ParseInterleaved for a command of one positional argument
+// (a folder): no argument or more than one is the usage error "give
+// HINT".
+func ParseOne(fs *flag.FlagSet, args []string, hint string) (string, error) {
+	pos, err := ParseInterleaved(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", Usagef("give %s", hint)
+	}
+	return pos[0], nil
+}

@@ -73,6 +73,27 @@ func DefaultName(out string) string {
 	return name
 }
 
+// NewSpec returns the checked Spec of a sweep run by the command family
+// (e.g. ["selection", "networks"]) with config (a file, or builtin:NAME)
+// in shards tasks of cpus CPUs into out, its jobs named name (""
+// : DefaultName of out); and the config file's content, which the jobs
+// get as a copy (nil for builtin:NAME). Invalid settings wrap ErrSpec; a
+// config file that cannot be read is its own error.
+func NewSpec(name string, family []string, config, out string, shards, cpus int, version string) (Spec, []byte, error) {
+	if name == "" {
+		name = DefaultName(out)
+	}
+	s := Spec{Name: name, Family: family, Config: config, Shards: shards, Out: out, CPUs: cpus, Version: version}
+	if err := s.check(); err != nil {
+		return s, nil, err
+	}
+	if strings.HasPrefix(config, "builtin:") {
+		return s, nil, nil
+	}
+	data, err := os.ReadFile(config)
+	return s, data, err
+}
+
 func (s Spec) check() error {
 	switch {
 	case !dnsLabel.MatchString(s.Name) || len(s.Name) > 40:

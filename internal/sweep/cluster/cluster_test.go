@@ -464,3 +464,26 @@ func TestSlurmWrite(t *testing.T) {
 		t.Errorf("sweep.sbatch does not run %s on %s (%v)", s.Binary, s.Config, err)
 	}
 }
+
+// TestNewSpec: the name defaults to DefaultName of the output folder, a
+// config file's content comes back (none for a builtin), bad settings wrap
+// ErrSpec and an unreadable config file is its own error.
+func TestNewSpec(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.json")
+	if err := os.WriteFile(cfg, []byte(`{"runs": 2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, data, err := NewSpec("", []string{"escape"}, cfg, "out/My_Sweep", 4, 2, "v")
+	if err != nil || s.Name != "my-sweep" || string(data) != `{"runs": 2}` || s.Shards != 4 || s.CPUs != 2 {
+		t.Errorf("NewSpec: %+v, %q, %v", s, data, err)
+	}
+	if _, data, err := NewSpec("n", []string{"escape"}, "builtin:x", "out", 1, 1, "v"); err != nil || data != nil {
+		t.Errorf("builtin config: %q, %v; want no content", data, err)
+	}
+	if _, _, err := NewSpec("n", []string{"escape"}, cfg, "out", 0, 1, "v"); !errors.Is(err, ErrSpec) {
+		t.Errorf("0 shards: %v; want ErrSpec", err)
+	}
+	if _, _, err := NewSpec("n", []string{"escape"}, cfg+".missing", "out", 1, 1, "v"); err == nil || errors.Is(err, ErrSpec) {
+		t.Errorf("missing config file: %v; want the file's error", err)
+	}
+}

@@ -214,25 +214,22 @@ func (f Family[C]) fit(e Env, args []string) error {
 	fs := f.flagSet(e, "fit", "DIR [--out DIR]", fmt.Sprintf("sgn %s fit out/sweep --out out/fit", f.Path))
 	out := fs.String("out", "", "output `folder` (default: the sweep folder)")
 	quiet := fs.Bool("quiet", false, "no progress (fit prints none) and no notice")
-	dirs, err := cli.ParseInterleaved(fs, args)
+	dir, err := cli.ParseOne(fs, args, fmt.Sprintf("one sweep folder, e.g. sgn %s fit out/sweep", f.Path))
 	if err != nil {
 		return err
 	}
-	if len(dirs) != 1 {
-		return cli.Usagef("give one sweep folder, e.g. sgn %s fit out/sweep", f.Path)
-	}
-	if err := sweep.CheckDirs(dirs); err != nil {
+	if err := sweep.CheckDirs([]string{dir}); err != nil {
 		return err
 	}
 	if *out == "" {
-		*out = dirs[0]
+		*out = dir
 	}
 	release, err := e.Claim(*out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	res, err := f.Exp.Fit(dirs[0], *out, e.Version, start)
+	res, err := f.Exp.Fit(dir, *out, e.Version, start)
 	if len(res.Removed) > 0 && !*quiet {
 		fmt.Fprintf(e.Stderr, "sgn %s fit: removed the earlier fit's %s from %s\n", f.Path, strings.Join(res.Removed, ", "), *out)
 	}
@@ -240,7 +237,7 @@ func (f Family[C]) fit(e Env, args []string) error {
 		return err
 	}
 	if sh := res.Shard; sh.Count > 0 {
-		fmt.Fprintf(e.Stderr, "note: %s holds shard %s only; merge the shards first for the whole sweep\n", dirs[0], sh)
+		fmt.Fprintf(e.Stderr, "note: %s holds shard %s only; merge the shards first for the whole sweep\n", dir, sh)
 	}
 	return res.WriteText(e.Stdout)
 }
