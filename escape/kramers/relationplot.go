@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/sgn-project/sgn/internal/figure"
 )
@@ -21,7 +22,7 @@ import (
 // fit.json has the numbers).
 const maxTheorySeries = 4
 
-// Figure is a plot with its legend, drawn beside it.
+// Figure is a plot with its legend, drawn beneath it.
 type Figure struct {
 	Plot   *plot.Plot
 	Legend plot.Legend
@@ -37,7 +38,7 @@ func RelationFigure(rel RelationFit) (*Figure, error) {
 
 // relationFigure is RelationFigure; slopes adds each line's slope and its
 // 95% interval to the legend (the figure of one relation, whose legend
-// stands beside the plot).
+// stands beneath the plot).
 func relationFigure(rel RelationFit, slopes bool) (*Figure, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s: −log γ against %s", rel.Dynamics, rel.XLabel)
@@ -189,15 +190,17 @@ func fixedLabel(m map[string]float64) string {
 	return strings.Join(parts, " ")
 }
 
-// SaveFigure writes f as stem.png and stem.svg (22 cm wide, 11 cm high),
-// each atomically: the plot, and its legend beside it in the width its
-// entries take.
+// SaveFigure writes f as stem.png and stem.svg, each atomically: the plot
+// (22 cm wide, 11 cm high, with a margin) over the whole width, and its legend centred
+// beneath it in the height its entries take, so that neither the legend
+// covers the data nor an empty strip stands beside the plot.
 func SaveFigure(f *Figure, stem string) error {
-	const w, h, gap = 22 * vg.Centimeter, 11 * vg.Centimeter, vg.Centimeter / 2
-	return figure.SaveCanvas(figure.Size{Width: w, Height: h}, stem, func(dc draw.Canvas) {
-		r := f.Legend.Rectangle(dc)
-		lw := min(r.Max.X-r.Min.X, w/2)
-		f.Plot.Draw(draw.Crop(dc, 0, -lw-gap, 0, 0))
-		f.Legend.Draw(draw.Crop(dc, w-lw-gap/2, 0, 0, -gap))
+	const w, h, gap = 22 * vg.Centimeter, 11 * vg.Centimeter, vg.Centimeter / 4
+	r := f.Legend.Rectangle(draw.New(vgimg.New(w, h)))
+	lw, lh := r.Max.X-r.Min.X, r.Max.Y-r.Min.Y
+	x0 := max((w-lw)/2, 0)
+	return figure.SaveCanvas(figure.Size{Width: w, Height: h + lh + 3*gap}, stem, func(dc draw.Canvas) {
+		f.Plot.Draw(draw.Crop(dc, 0, -gap, lh+2*gap, -gap))
+		f.Legend.Draw(draw.Crop(dc, x0, -x0, gap, -(h + 2*gap)))
 	})
 }
