@@ -171,7 +171,9 @@ func fullCost(s Shape) float64 {
 	cov := 2 * (n*p*40 + 2*n*p*fullTopK*3) // gradients, Lanczos passes; pretrained and random
 	noise := 2 * (fullMinibatches * (4 + 16 + 64 + 256) * p)
 	hess := n * p * (3*fullTopK + 200)
-	eq := 2 * float64(fullEqSteps) * 64 * p
+	// The chains (SGD and SGLD, B = 64) and the noise-free gradient-descent
+	// path they are centred on (full batch, steps and burn-in).
+	eq := 2*float64(fullEqSteps)*64*p + 1.1*float64(fullEqSteps)*n*p
 	esc := 3 * 4 * fullEscapeRuns * float64(fullEscapeSteps) * 16 * p / 4            // escapes stop early: a quarter of the steps on average
 	sel := 12 * 2 * fullSelEpochs * 3 * math.Min(float64(s.N), fullSelFirst) * p / 4 // runs stop at the target loss: a quarter of the epochs on average
 	return 2*cov + noise + hess + eq + esc + sel
