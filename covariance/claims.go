@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -69,17 +68,9 @@ func Claims(dir string) ([]report.Claim, error) {
 	src := report.Source{Path: path, Version: r.Version, Command: r.Command, DataDigest: r.Data.MNIST,
 		Seeds:       map[string]uint64{"random_model": r.Seeds.RandomModel, "lanczos": r.Seeds.Lanczos},
 		WallSeconds: r.Seconds["total"], CPUSeconds: r.CPUSeconds}
-	figure := ""
-	if p := filepath.Join(dir, "cvh.svg"); fileExists(p) {
-		figure = p
-	}
+	figure := report.FigureBeside(dir, "cvh.svg")
 	level, shape := r.pointClaims(src, figure)
 	return []report.Claim{level, shape, r.randomClaim(src, figure)}, nil
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
 }
 
 // fitOf returns the log-log slope and Pearson r of a model's first batch
@@ -98,15 +89,6 @@ func interval(v float64, iv *[2]float64) report.Interval {
 		return report.Point(v)
 	}
 	return report.Interval{Lo: iv[0], Hi: iv[1]}
-}
-
-// quantity is a detail with its interval.
-func quantity(name string, v float64, iv *[2]float64) report.Quantity {
-	q := report.Quantity{Name: name, Value: v}
-	if iv != nil {
-		q.Interval = &report.Interval{Lo: iv[0], Hi: iv[1]}
-	}
-	return q
 }
 
 // pointClaims judges C ≈ H/B at the pretrained model: its level (the median
@@ -158,8 +140,8 @@ func (r *Report) pointClaims(src report.Source, figure string) (level, shape rep
 		Prediction: report.Interval{Lo: 1 / th.RatioFactor, Hi: th.RatioFactor}}}
 	if m.Fisher != nil {
 		level.Details = append(level.Details,
-			quantity("median cᵢB/fᵢ: empirical over model Fisher (fᵢ = uᵢᵀFuᵢ, labels drawn from the model)", eo, iv.EmpiricalOverFisher),
-			quantity("median fᵢ/λᵢ: model Fisher (Gauss–Newton) over Hessian", fh, iv.FisherOverHessian))
+			report.QuantityWithin("median cᵢB/fᵢ: empirical over model Fisher (fᵢ = uᵢᵀFuᵢ, labels drawn from the model)", eo, iv.EmpiricalOverFisher),
+			report.QuantityWithin("median fᵢ/λᵢ: model Fisher (Gauss–Newton) over Hessian", fh, iv.FisherOverHessian))
 	}
 	level.Details = append(level.Details, modelDetails(m)...)
 	level.Rule = fmt.Sprintf("at a minimum (‖∇L‖ ≤ %g, λmin ≥ 0) where the labels are distributed as the model predicts (median cᵢB/fᵢ within a factor %g of 1, so that C ≈ F/B), else not-testable; then C = H/B agrees when the median cᵢ/(λᵢ/B)'s 95%% interval lies within a factor %g of 1, disagrees when it lies wholly outside, inconclusive when it straddles an end (cᵢ = uᵢᵀCuᵢ over H's eigenvectors uᵢ with λᵢ in the window, B = %d; %s)",

@@ -42,6 +42,21 @@ func SaveCheckpoint(path string, m *MLP, meta CheckpointMeta) error {
 	return SaveCheckpointExtra(path, m, meta, nil)
 }
 
+// stateDict returns m's parameters as the tensors of a PyTorch state_dict
+// of nn.Linear layers: fc1.weight (out × in), fc1.bias, fc2.weight, … in
+// float64, views of m.Theta.
+func (m *MLP) stateDict() []data.Tensor {
+	lo := m.Layout
+	var ts []data.Tensor
+	for l := 0; l < lo.NumLayers(); l++ {
+		in, out := lo.Layers[l], lo.Layers[l+1]
+		ts = append(ts,
+			data.Tensor{Name: fmt.Sprintf("fc%d.weight", l+1), DType: "F64", Shape: []int{out, in}, F64: lo.W(m.Theta, l)},
+			data.Tensor{Name: fmt.Sprintf("fc%d.bias", l+1), DType: "F64", Shape: []int{out}, F64: lo.B(m.Theta, l)})
+	}
+	return ts
+}
+
 // SaveCheckpointExtra is SaveCheckpoint with extra float64 vectors stored
 // beside θ; their names must start with "optimizer." (PyTorch users skip them
 // in the name map).
@@ -51,14 +66,7 @@ func SaveCheckpointExtra(path string, m *MLP, meta CheckpointMeta, extra map[str
 	if err != nil {
 		return err
 	}
-	lo := m.Layout
-	var ts []data.Tensor
-	for l := 0; l < lo.NumLayers(); l++ {
-		in, out := lo.Layers[l], lo.Layers[l+1]
-		ts = append(ts,
-			data.Tensor{Name: fmt.Sprintf("fc%d.weight", l+1), DType: "F64", Shape: []int{out, in}, F64: lo.W(m.Theta, l)},
-			data.Tensor{Name: fmt.Sprintf("fc%d.bias", l+1), DType: "F64", Shape: []int{out}, F64: lo.B(m.Theta, l)})
-	}
+	ts := m.stateDict()
 	for name, v := range extra {
 		if !strings.HasPrefix(name, "optimizer.") {
 			return fmt.Errorf("extra checkpoint tensor %q: the name must start with \"optimizer.\"", name)

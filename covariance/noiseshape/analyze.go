@@ -1,6 +1,7 @@
 package noiseshape
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -490,9 +491,7 @@ func (opt Options) withDefaults(p, n int) (Options, error) {
 	if opt.Workers < 0 {
 		return opt, &OptionError{"workers", "workers", fmt.Sprintf("%d: want a positive number (or 0 for one per CPU)", opt.Workers)}
 	}
-	if opt.Workers == 0 {
-		opt.Workers = runtime.NumCPU()
-	}
+	opt.Workers = cmp.Or(opt.Workers, runtime.NumCPU())
 	switch {
 	case opt.Coords < 0:
 		return opt, &OptionError{"coords", "coordinates", fmt.Sprintf("%d: want a positive number (or 0 for the default)", opt.Coords)}
@@ -505,9 +504,7 @@ func (opt Options) withDefaults(p, n int) (Options, error) {
 	if opt.PoolCap < 0 {
 		return opt, &OptionError{"pool_cap", "pool cap", fmt.Sprintf("%d: want a positive number of values (or 0 for %d)", opt.PoolCap, DefaultPoolCap)}
 	}
-	if opt.PoolCap == 0 {
-		opt.PoolCap = DefaultPoolCap
-	}
+	opt.PoolCap = cmp.Or(opt.PoolCap, DefaultPoolCap)
 	if !(opt.WeightDecay >= 0) || math.IsInf(opt.WeightDecay, 0) {
 		return opt, fmt.Errorf("noise: weight decay %v, want a finite number ≥ 0", opt.WeightDecay)
 	}
@@ -519,15 +516,9 @@ func (opt Options) withDefaults(p, n int) (Options, error) {
 	case opt.Bootstrap < 0 || (opt.Bootstrap > 0 && opt.Bootstrap < 40):
 		return opt, &OptionError{"bootstrap", "bootstrap resamples", fmt.Sprintf("%d: want at least 40 (or 0 for %d)", opt.Bootstrap, DefaultBootstrap)}
 	}
-	if opt.Directions == 0 {
-		opt.Directions = DefaultDirections
-	}
-	if opt.Principal == 0 {
-		opt.Principal = DefaultPrincipal
-	}
-	if opt.Bootstrap == 0 {
-		opt.Bootstrap = DefaultBootstrap
-	}
+	opt.Directions = cmp.Or(opt.Directions, DefaultDirections)
+	opt.Principal = cmp.Or(opt.Principal, DefaultPrincipal)
+	opt.Bootstrap = cmp.Or(opt.Bootstrap, DefaultBootstrap)
 	if opt.HistB == 0 {
 		sorted := slices.Sorted(slices.Values(opt.BatchSizes))
 		opt.HistB = sorted[len(sorted)-1]

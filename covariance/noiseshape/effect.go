@@ -401,7 +401,7 @@ func (s *noiseStream) coordinateEffect(b, boot, workers int) (*Effect, []CoordSh
 		bootstrapCounts(counts, s.seed, streamBootstrap, b, r)
 		a, k := make([]float64, len(live)), make([]float64, len(live))
 		for i, c := range live {
-			g1, g2, err := countedMoments(s.mat[c*s.m:(c+1)*s.m], counts)
+			_, g1, g2, err := stats.CountedMoments(s.mat[c*s.m:(c+1)*s.m], counts)
 			if err != nil {
 				// A resample of a few distinct values can be constant.
 				g1, g2 = 0, -3
@@ -416,35 +416,6 @@ func (s *noiseStream) coordinateEffect(b, boot, workers int) (*Effect, []CoordSh
 	}
 	e.MedianAbsSkewnessCI, e.MedianExcessKurtosisCI = intervalOf(e.MedianAbsSkewness, reps, 0), intervalOf(e.MedianExcessKurtosis, reps, 1)
 	return e, rows, nil
-}
-
-// countedMoments returns g₁ and g₂ of x with value t counted counts[t]
-// times.
-func countedMoments(x []float64, counts []int32) (g1, g2 float64, err error) {
-	var n, mean float64
-	for t, v := range x {
-		c := float64(counts[t])
-		n += c
-		mean += c * v
-	}
-	mean /= n
-	var m2, m3, m4 float64
-	for t, v := range x {
-		if counts[t] == 0 {
-			continue
-		}
-		c := float64(counts[t])
-		d := v - mean
-		d2 := d * d
-		m2 += c * d2
-		m3 += c * d2 * d
-		m4 += c * d2 * d2
-	}
-	m2, m3, m4 = m2/n, m3/n, m4/n
-	if !(m2 > 0) {
-		return 0, 0, fmt.Errorf("constant resample")
-	}
-	return m3 / math.Pow(m2, 1.5), m4/(m2*m2) - 3, nil
 }
 
 // PerSampleOracle is implemented by a GradientOracle that computes the

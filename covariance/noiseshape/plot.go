@@ -198,6 +198,26 @@ func (ax vsBatchAxes) kurtosisScatter() (*plot.Plot, error) {
 // effectOf returns the Effect of a view at one batch size, or nil.
 type effectOf func(AtBatch) *Effect
 
+// effectView is one series of the effect-size panels: which effect sizes,
+// and the legend name, colour and glyph they are drawn with.
+type effectView struct {
+	name  string
+	eff   effectOf
+	color color.Color
+	shape draw.GlyphDrawer
+}
+
+// effectViews returns the effect-size panels' three series: along
+// coordinates, random directions and principal directions (named
+// principal).
+func effectViews(principal string) []effectView {
+	return []effectView{
+		{"per coordinate", coordsEffect, colorBlue(), draw.TriangleGlyph{}},
+		{"random directions", randomEffect, colorGauss(), draw.CircleGlyph{}},
+		{principal, principalEffect, colorSaS(), draw.SquareGlyph{}},
+	}
+}
+
 func coordsEffect(b AtBatch) *Effect {
 	if e := b.AcrossMinibatches.EffectSize; e != nil {
 		return e.Coordinates
@@ -224,16 +244,7 @@ func (ax vsBatchAxes) kurtosisPlot() (*plot.Plot, error) {
 	p := ax.newPlot("(b) median excess kurtosis g₂ across minibatches\n(bars: 95% bootstrap intervals; dashed: κ/B; a Gaussian has g₂ = 0)", "median g₂ (log scale; values ≤ 0 not shown)")
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	views := []struct {
-		name  string
-		eff   effectOf
-		color color.Color
-		shape draw.GlyphDrawer
-	}{
-		{"per coordinate", coordsEffect, colorBlue(), draw.TriangleGlyph{}},
-		{"random directions", randomEffect, colorGauss(), draw.CircleGlyph{}},
-		{"principal directions", principalEffect, colorSaS(), draw.SquareGlyph{}},
-	}
+	views := effectViews("principal directions")
 	for _, v := range views {
 		eff := v.eff
 		err := ax.addSeries(p, []vsSeries{
@@ -271,16 +282,7 @@ func (ax vsBatchAxes) kurtosisPlot() (*plot.Plot, error) {
 // Gaussian reference of the same size.
 func (ax vsBatchAxes) ksPlot() (*plot.Plot, error) {
 	p := ax.newPlot("(c) median KS distance to the fitted normal\n(bars: 95% bootstrap intervals; grey: a Gaussian sample of the same size)", "median KS distance")
-	views := []struct {
-		name  string
-		eff   effectOf
-		color color.Color
-		shape draw.GlyphDrawer
-	}{
-		{"per coordinate", coordsEffect, colorBlue(), draw.TriangleGlyph{}},
-		{"random directions", randomEffect, colorGauss(), draw.CircleGlyph{}},
-		{"principal directions (half the minibatches)", principalEffect, colorSaS(), draw.SquareGlyph{}},
-	}
+	views := effectViews("principal directions (half the minibatches)")
 	for _, v := range views {
 		eff := v.eff
 		if err := ax.addSeries(p, []vsSeries{{v.name, func(b AtBatch) (float64, bool) {

@@ -1,6 +1,7 @@
 package equilibrium
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -100,12 +101,8 @@ type Settings struct {
 // when there are none), so that the measurement of Xie, Sato & Sugiyama
 // (2021, Sec. 3) runs on small data and small networks as given.
 func (s Settings) SizedFor(P, N int) Settings {
-	if s.BatchSize == 0 {
-		s.BatchSize = min(DefaultBatchSize, max(1, N/4))
-	}
-	if s.TopK == 0 {
-		s.TopK = min(DefaultTopK, max(1, P))
-	}
+	s.BatchSize = cmp.Or(s.BatchSize, min(DefaultBatchSize, max(1, N/4)))
+	s.TopK = cmp.Or(s.TopK, min(DefaultTopK, max(1, P)))
 	if s.Bulk == 0 {
 		s.Bulk = min(DefaultBulk, P-s.TopK)
 		if s.Bulk <= 0 {
@@ -115,46 +112,23 @@ func (s Settings) SizedFor(P, N int) Settings {
 	return s
 }
 
+// Normalized returns s with the defaults filled in.
 func (s Settings) Normalized() Settings {
-	if s.Eta == 0 {
-		s.Eta = DefaultEta
-	}
-	if s.BatchSize == 0 {
-		s.BatchSize = DefaultBatchSize
-	}
-	if s.Steps == 0 {
-		s.Steps = DefaultSteps
-	}
-	if s.BurnIn == 0 {
-		s.BurnIn = s.Steps / 10
-	}
-	if s.Every == 0 {
-		s.Every = DefaultEvery
-	}
-	if s.TopK == 0 {
-		s.TopK = DefaultTopK
-	}
-	if s.Bulk == 0 {
-		s.Bulk = DefaultBulk
-	}
+	s.Eta = cmp.Or(s.Eta, DefaultEta)
+	s.BatchSize = cmp.Or(s.BatchSize, DefaultBatchSize)
+	s.Steps = cmp.Or(s.Steps, DefaultSteps)
+	s.BurnIn = cmp.Or(s.BurnIn, s.Steps/10)
+	s.Every = cmp.Or(s.Every, DefaultEvery)
+	s.TopK = cmp.Or(s.TopK, DefaultTopK)
+	s.Bulk = cmp.Or(s.Bulk, DefaultBulk)
 	if s.Bulk < 0 {
 		s.Bulk = 0
 	}
-	if s.Batches == 0 {
-		s.Batches = DefaultBatches
-	}
-	if s.MinRelaxations == 0 {
-		s.MinRelaxations = DefaultMinRelaxations
-	}
-	if s.BurnRelaxations == 0 {
-		s.BurnRelaxations = DefaultBurnRelaxations
-	}
-	if s.Center == "" {
-		s.Center = CenterGD
-	}
-	if s.Snapshots == 0 {
-		s.Snapshots = DefaultSnapshots
-	}
+	s.Batches = cmp.Or(s.Batches, DefaultBatches)
+	s.MinRelaxations = cmp.Or(s.MinRelaxations, DefaultMinRelaxations)
+	s.BurnRelaxations = cmp.Or(s.BurnRelaxations, DefaultBurnRelaxations)
+	s.Center = cmp.Or(s.Center, CenterGD)
+	s.Snapshots = cmp.Or(s.Snapshots, DefaultSnapshots)
 	if s.Workers < 1 {
 		s.Workers = 1
 	}

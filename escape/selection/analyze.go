@@ -104,18 +104,24 @@ type Fit struct {
 	Note string `json:"note,omitempty"`
 }
 
-// FitAll fits one line per dynamics over the results (in dynamics order of
-// first appearance); a dynamics with fewer than two usable abscissae has a
-// Fit with only its Note.
-func FitAll(rs []Result) []Fit {
-	var order []escape.Dynamics
-	by := map[escape.Dynamics][]Result{}
+// byDynamics groups rs by dynamics: the dynamics in order of first
+// appearance and the results of each, in their order in rs.
+func byDynamics(rs []Result) (order []escape.Dynamics, by map[escape.Dynamics][]Result) {
+	by = map[escape.Dynamics][]Result{}
 	for _, r := range rs {
 		if _, ok := by[r.Point.Dynamics]; !ok {
 			order = append(order, r.Point.Dynamics)
 		}
 		by[r.Point.Dynamics] = append(by[r.Point.Dynamics], r)
 	}
+	return order, by
+}
+
+// FitAll fits one line per dynamics over the results (in dynamics order of
+// first appearance); a dynamics with fewer than two usable abscissae has a
+// Fit with only its Note.
+func FitAll(rs []Result) []Fit {
+	order, by := byDynamics(rs)
 	var fits []Fit
 	for _, d := range order {
 		fits = append(fits, fitDynamics(d, by[d]))

@@ -68,21 +68,13 @@ func Claims(dir string) ([]report.Claim, error) {
 				c.Details = append(c.Details, report.Quantity{Name: dyn + ": slope of the exact continuous-time log ratios over the same B/η", Value: *f.ExactSlope})
 			}
 			if f.Intercept != nil {
-				q := report.Quantity{Name: dyn + ": log-prefactor, the fitted intercept log P(flat)/P(sharp) at B/η → 0 (Theorem 2: 0)", Value: *f.Intercept}
-				if f.InterceptCI != nil {
-					q.Interval = &report.Interval{Lo: f.InterceptCI[0], Hi: f.InterceptCI[1]}
-				}
-				c.Details = append(c.Details, q)
+				c.Details = append(c.Details, report.QuantityWithin(dyn+": log-prefactor, the fitted intercept log P(flat)/P(sharp) at B/η → 0 (Theorem 2: 0)", *f.Intercept, f.InterceptCI))
 			}
 			if f.ExactIntercept != nil {
 				c.Details = append(c.Details, report.Quantity{Name: dyn + ": log-prefactor of the exact continuous-time ratios", Value: *f.ExactIntercept})
 			}
 			if f.ImpliedS != nil {
-				q := report.Quantity{Name: dyn + ": common s (derived: the one s for both valleys that the fitted slope implies)", Value: *f.ImpliedS}
-				if f.ImpliedSCI != nil {
-					q.Interval = &report.Interval{Lo: f.ImpliedSCI[0], Hi: f.ImpliedSCI[1]}
-				}
-				c.Details = append(c.Details, q)
+				c.Details = append(c.Details, report.QuantityWithin(dyn+": common s (derived: the one s for both valleys that the fitted slope implies)", *f.ImpliedS, f.ImpliedSCI))
 			}
 		}
 		c.Effects = append(c.Effects, e)

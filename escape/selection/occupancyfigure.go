@@ -75,14 +75,7 @@ func panel(rs []Result, fits []Fit) (*plot.Plot, error) {
 	p.Add(plotter.NewGrid())
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
-	var order []escape.Dynamics
-	by := map[escape.Dynamics][]Result{}
-	for _, r := range rs {
-		if _, ok := by[r.Point.Dynamics]; !ok {
-			order = append(order, r.Point.Dynamics)
-		}
-		by[r.Point.Dynamics] = append(by[r.Point.Dynamics], r)
-	}
+	order, by := byDynamics(rs)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, r := range rs {
 		x, _ := r.Abscissa()

@@ -247,7 +247,10 @@ func (s *Simulator) Run(seed uint64) (Replica, error) {
 // multiply-adds; the side's coefficients change only when the trajectory
 // crosses the col, so the branch is predictable. Normals are drawn by the
 // ziggurat of internal/normal, whose fast path inlines here. Each dynamics
-// has its own loop, a method of kernel1D.
+// has its own loop, a method of kernel1D: the loops repeat the drift, the
+// crossing and NaN checks on purpose, so that each writes its noise term
+// out in place (a noise function called per step through a value or a
+// switch does not inline).
 func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (float64, error) {
 	k := s.newKernel1D()
 	var flatSteps int64

@@ -153,6 +153,16 @@ type Quantity struct {
 	Interval *Interval `json:"interval,omitempty"`
 }
 
+// QuantityWithin returns the Quantity name = v with the interval iv, or
+// with none when iv is nil (a measurement recorded without one).
+func QuantityWithin(name string, v float64, iv *[2]float64) Quantity {
+	q := Quantity{Name: name, Value: v}
+	if iv != nil {
+		q.Interval = &Interval{Lo: iv[0], Hi: iv[1]}
+	}
+	return q
+}
+
 // MarshalJSON writes a non-finite Value as null.
 func (q Quantity) MarshalJSON() ([]byte, error) {
 	type plain Quantity

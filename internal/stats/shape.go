@@ -38,7 +38,7 @@ func ExcessKurtosis(x []float64) (float64, error) {
 	if err := CheckFinite(x); err != nil {
 		return 0, fmt.Errorf("excess kurtosis: %w", err)
 	}
-	_, _, g2, err := centralShape(x, nil)
+	_, _, g2, err := CountedMoments(x, nil)
 	if err != nil {
 		return 0, fmt.Errorf("excess kurtosis: %w", err)
 	}
@@ -47,7 +47,7 @@ func ExcessKurtosis(x []float64) (float64, error) {
 
 // centralShape returns the weighted mean, skewness g₁ and excess kurtosis
 // g₂ of x, each value counted counts[i] times (once if counts is nil).
-func centralShape(x []float64, counts []int32) (mean, g1, g2 float64, err error) {
+func CountedMoments(x []float64, counts []int32) (mean, g1, g2 float64, err error) {
 	var n float64
 	for i, v := range x {
 		c := 1.0
@@ -100,7 +100,7 @@ func ShapeSorted(s []float64, counts []int32) (Shape, error) {
 	if n < 5 {
 		return Shape{}, fmt.Errorf("shape: %d values, need at least 5", n)
 	}
-	mean, g1, g2, err := centralShape(s, counts)
+	mean, g1, g2, err := CountedMoments(s, counts)
 	if err != nil {
 		return Shape{}, fmt.Errorf("shape: %w", err)
 	}

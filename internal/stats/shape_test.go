@@ -27,6 +27,24 @@ func TestExcessKurtosisExact(t *testing.T) {
 	}
 }
 
+// CountedMoments of {0, 3} counted {3, 1} times is 3·Bernoulli(1/4):
+// mean 3/4, g₁ = (1 − 2p)/√(p(1 − p)) = 2/√3, g₂ = −2/3; a value counted
+// zero times is absent, and a constant sample is an error.
+func TestCountedMomentsExact(t *testing.T) {
+	for _, c := range []struct {
+		x      []float64
+		counts []int32
+	}{{[]float64{0, 3}, []int32{3, 1}}, {[]float64{0, 7, 3}, []int32{3, 0, 1}}, {[]float64{0, 0, 3, 0}, nil}} {
+		mean, g1, g2, err := CountedMoments(c.x, c.counts)
+		if err != nil || math.Abs(mean-0.75) > 1e-15 || math.Abs(g1-2/math.Sqrt(3)) > 1e-14 || math.Abs(g2+2.0/3) > 1e-14 {
+			t.Errorf("CountedMoments(%v, %v) = %v, %v, %v, %v; want 3/4, 2/√3, −2/3", c.x, c.counts, mean, g1, g2, err)
+		}
+	}
+	if _, _, _, err := CountedMoments([]float64{2, 5}, []int32{4, 0}); err == nil {
+		t.Error("CountedMoments of a constant sample: want an error")
+	}
+}
+
 func TestShapeSortedCountsIsTheRepeatedSample(t *testing.T) {
 	// Counting value i counts[i] times is the sample with those repeats.
 	rng := rand.New(rand.NewPCG(7, 8))

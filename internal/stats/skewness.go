@@ -1,10 +1,6 @@
 package stats
 
-import (
-	"errors"
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Skewness returns the sample skewness of x, the Fisher–Pearson coefficient
 //
@@ -22,22 +18,9 @@ func Skewness(x []float64) (float64, error) {
 	if err := CheckFinite(x); err != nil {
 		return 0, fmt.Errorf("skewness: %w", err)
 	}
-	n := float64(len(x))
-	var mean float64
-	for _, v := range x {
-		mean += v
+	_, g1, _, err := CountedMoments(x, nil)
+	if err != nil {
+		return 0, fmt.Errorf("skewness: %w", err)
 	}
-	mean /= n
-	var m2, m3 float64
-	for _, v := range x {
-		d := v - mean
-		m2 += d * d
-		m3 += d * d * d
-	}
-	m2 /= n
-	m3 /= n
-	if !(m2 > 0) {
-		return 0, errors.New("skewness: constant sample")
-	}
-	return m3 / math.Pow(m2, 1.5), nil
+	return g1, nil
 }

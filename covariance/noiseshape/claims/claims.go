@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 
 	"github.com/sgn-project/sgn/covariance/noiseshape"
@@ -135,7 +134,7 @@ func newPoint(dir string, r *noiseshape.Report) point {
 	p := point{a: a, suffix: "-trained", at: "the trained checkpoint " + r.Checkpoint,
 		src: report.Source{Path: filepath.Join(dir, noiseshape.ReportFile), Version: r.Version, Seeds: map[string]uint64{"seed": a.Seed},
 			WallSeconds: r.WallSeconds, CPUSeconds: r.CPUSeconds},
-		figGauss: beside(dir, noiseshape.VsBatchBase+".svg"), figPanels: beside(dir, noiseshape.PanelsBase+".svg")}
+		figGauss: report.FigureBeside(dir, noiseshape.VsBatchBase+".svg"), figPanels: report.FigureBeside(dir, noiseshape.PanelsBase+".svg")}
 	loss := "CE"
 	if decay := r.Model.Metrics["weight_decay"]; decay > 0 {
 		p.suffix, p.at = "", fmt.Sprintf("the minimum θ₀ of CE + (λ/2)‖θ‖², λ = %g (%s)", decay, r.Checkpoint)
@@ -303,15 +302,6 @@ func tailIndex(s *noiseshape.SampleStats) float64 {
 		return math.NaN()
 	}
 	return *s.TailIndex
-}
-
-// beside returns dir/name if it exists, else "".
-func beside(dir, name string) string {
-	p := filepath.Join(dir, name)
-	if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-		return p
-	}
-	return ""
 }
 
 // resolution returns the regime checks of the Gaussian claim at one batch
