@@ -3,6 +3,7 @@ package data
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -26,8 +27,8 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := os.Stat(path)
-	if !loaded || s.N != 5 || st == nil || st.Size() != size || !equalFloats(ts["x"].F64, want.X) || len(ts["y"].I64) != 5 || ts["y"].I64[4] != int64(want.Y[4]) {
-		t.Errorf("export of %+v: loaded %v, N %d, size %d (file %v), x equal %v", o, loaded, s.N, size, st, equalFloats(ts["x"].F64, want.X))
+	if !loaded || s.N != 5 || st == nil || st.Size() != size || !slices.Equal(ts["x"].F64, want.X) || len(ts["y"].I64) != 5 || ts["y"].I64[4] != int64(want.Y[4]) {
+		t.Errorf("export of %+v: loaded %v, N %d, size %d (file %v), x equal %v", o, loaded, s.N, size, st, slices.Equal(ts["x"].F64, want.X))
 	}
 	if meta["version"] != "v-test" || meta["format"] != "sgn data export" || meta["preprocessing"] == "" {
 		t.Errorf("metadata %v", meta)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,7 +88,7 @@ func TestLoadTrainSplitFacts(t *testing.T) {
 	if first.N != 1 || first.Y[0] != 5 {
 		t.Errorf("train first 1: N=%d Y=%v, want one label 5", first.N, first.Y)
 	}
-	if !equalFloats(first.Row(0), s.Row(0)) {
+	if !slices.Equal(first.Row(0), s.Row(0)) {
 		t.Errorf("train first 1 row differs from row 0 of the whole split")
 	}
 }
@@ -235,18 +236,6 @@ func sum(x []float64) float64 {
 	return s
 }
 
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestSelectionsAndSubset(t *testing.T) {
 	dir := mnistDir(t)
 	all := load(t, Options{Dir: dir, Split: "test", Pool: 4})
@@ -255,7 +244,7 @@ func TestSelectionsAndSubset(t *testing.T) {
 		t.Fatalf("first 100: N=%d Selection=%q", first.N, first.Selection)
 	}
 	for i := 0; i < first.N; i++ {
-		if first.Index[i] != i || first.Y[i] != all.Y[i] || !equalFloats(first.Row(i), all.Row(i)) {
+		if first.Index[i] != i || first.Y[i] != all.Y[i] || !slices.Equal(first.Row(i), all.Row(i)) {
 			t.Fatalf("first 100: row %d differs from image %d", i, i)
 		}
 	}
@@ -277,7 +266,7 @@ func TestSelectionsAndSubset(t *testing.T) {
 			t.Fatalf("random 500: index %d out of range or repeated", i)
 		}
 		seen[i] = true
-		if r.Y[k] != all.Y[i] || !equalFloats(r.Row(k), all.Row(i)) {
+		if r.Y[k] != all.Y[i] || !slices.Equal(r.Row(k), all.Row(i)) {
 			t.Fatalf("random 500: row %d is not image %d", k, i)
 		}
 		if k > 0 && i < r.Index[k-1] {
@@ -288,15 +277,15 @@ func TestSelectionsAndSubset(t *testing.T) {
 		t.Errorf("random 500: indices are sorted, want the drawn order")
 	}
 	again := load(t, Options{Dir: dir, Split: "test", Pool: 4, Random: 500, Seed: 1})
-	if !equalInts(again.Index, r.Index) || !equalFloats(again.X, r.X) {
+	if !slices.Equal(again.Index, r.Index) || !slices.Equal(again.X, r.X) {
 		t.Errorf("random 500 seed 1 differs between two loads")
 	}
 	prefix := load(t, Options{Dir: dir, Split: "test", Pool: 4, Random: 20, Seed: 1})
-	if !equalInts(prefix.Index, r.Index[:20]) {
+	if !slices.Equal(prefix.Index, r.Index[:20]) {
 		t.Errorf("random 20 seed 1 = %v, want the first 20 of random 500 seed 1 %v", prefix.Index, r.Index[:20])
 	}
 	other := load(t, Options{Dir: dir, Split: "test", Pool: 4, Random: 20, Seed: 2})
-	if equalInts(other.Index, prefix.Index) {
+	if slices.Equal(other.Index, prefix.Index) {
 		t.Errorf("random 20: seeds 1 and 2 drew the same images")
 	}
 
@@ -306,7 +295,7 @@ func TestSelectionsAndSubset(t *testing.T) {
 		t.Fatalf("Subset: N=%d D=%d Pool=%d Split=%q", sub.N, sub.D, sub.Pool, sub.Split)
 	}
 	for k, i := range idx {
-		if sub.Index[k] != r.Index[i] || sub.Y[k] != r.Y[i] || !equalFloats(sub.Row(k), r.Row(i)) {
+		if sub.Index[k] != r.Index[i] || sub.Y[k] != r.Y[i] || !slices.Equal(sub.Row(k), r.Row(i)) {
 			t.Errorf("Subset row %d is not row %d of the parent", k, i)
 		}
 	}
@@ -322,18 +311,6 @@ func TestSelectionsAndSubset(t *testing.T) {
 	if len(row) != r.D || cap(row) != r.D || &row[0] != &r.X[3*r.D] {
 		t.Errorf("Row(3): len %d cap %d, not a view of X", len(row), cap(row))
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestRandomSubsetUniform checks that the draw without replacement gives

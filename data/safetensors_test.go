@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 			t.Errorf("tensor %q missing", w.Name)
 			continue
 		}
-		if g.Name != w.Name || g.DType != w.DType || !equalInts(g.Shape, w.Shape) || len(g.F64) != len(w.F64) || len(g.I64) != len(w.I64) {
+		if g.Name != w.Name || g.DType != w.DType || !slices.Equal(g.Shape, w.Shape) || len(g.F64) != len(w.F64) || len(g.I64) != len(w.I64) {
 			t.Errorf("tensor %q: read %+v, want %+v", w.Name, g, w)
 			continue
 		}
@@ -238,10 +239,10 @@ func TestExportSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	x, y := ts["x"], ts["y"]
-	if len(ts) != 2 || x.DType != DTypeF64 || !equalInts(x.Shape, []int{2, 3}) || !equalFloats(x.F64, s.X) {
+	if len(ts) != 2 || x.DType != DTypeF64 || !slices.Equal(x.Shape, []int{2, 3}) || !slices.Equal(x.F64, s.X) {
 		t.Errorf("x = %+v", x)
 	}
-	if y.DType != DTypeI64 || !equalInts(y.Shape, []int{2}) || len(y.I64) != 2 || y.I64[0] != 3 || y.I64[1] != 9 {
+	if y.DType != DTypeI64 || !slices.Equal(y.Shape, []int{2}) || len(y.I64) != 2 || y.I64[0] != 3 || y.I64[1] != 9 {
 		t.Errorf("y = %+v", y)
 	}
 	var sel Selection
@@ -307,7 +308,7 @@ print(json.dumps(out))
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("python3 output %s: %v", out, err)
 	}
-	if got.Meta["selection"] != `{"n":3}` || !equalInts(got.X.Shape, []int{3, 2}) || !equalInts(got.Y.Shape, []int{3}) {
+	if got.Meta["selection"] != `{"n":3}` || !slices.Equal(got.X.Shape, []int{3, 2}) || !slices.Equal(got.Y.Shape, []int{3}) {
 		t.Errorf("python3 read %s", out)
 	}
 	for i, s := range got.X.Values {

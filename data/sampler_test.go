@@ -3,6 +3,7 @@ package data
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -67,7 +68,7 @@ func TestEpochSamplerVisitsEachIndexOnce(t *testing.T) {
 			if st := s.State(); st.Epoch != e+1 || st.Pos != 0 || st.Drawn != int64((e+1)*wantBatches) {
 				t.Errorf("state after epoch %d: %+v", e, st)
 			}
-			if equalInts(all, prev) {
+			if slices.Equal(all, prev) {
 				t.Errorf("epochs %d and %d drew the same permutation", e-1, e)
 			}
 			prev = all
@@ -87,7 +88,7 @@ func TestEpochSamplerPermutationIsDocumented(t *testing.T) {
 		want := identity(n)
 		r := rand.New(rand.NewPCG(seed, uint64(e)))
 		r.Shuffle(n, func(i, j int) { want[i], want[j] = want[j], want[i] })
-		if !equalInts(got, want) {
+		if !slices.Equal(got, want) {
 			t.Fatalf("epoch %d: %v, want %v", e, got, want)
 		}
 	}
@@ -105,10 +106,10 @@ func TestEpochSamplerDeterministicAndRestore(t *testing.T) {
 			xs := append([]int(nil), x...)
 			y, ey := b.Next()
 			z, _ := c.Next()
-			if !equalInts(xs, y) || ex != ey {
+			if !slices.Equal(xs, y) || ex != ey {
 				t.Fatalf("dropLast=%v batch %d: same seed, different batches %v %v", dropLast, k, xs, y)
 			}
-			same = same && equalInts(xs, z)
+			same = same && slices.Equal(xs, z)
 		}
 		if same {
 			t.Errorf("dropLast=%v: seeds 7 and 8 gave the same 30 batches", dropLast)
@@ -137,7 +138,7 @@ func TestEpochSamplerDeterministicAndRestore(t *testing.T) {
 			}
 			for k := 0; k < 20; k++ {
 				x, e := r.Next()
-				if !equalInts(x, want[k]) || e != wantEnd[k] {
+				if !slices.Equal(x, want[k]) || e != wantEnd[k] {
 					t.Fatalf("dropLast=%v skip %d: batch %d after restore %v %v, want %v %v", dropLast, skip, k, x, e, want[k], wantEnd[k])
 				}
 			}
@@ -213,13 +214,13 @@ func TestReplacementSamplerRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k := 0; k < 10; k++ {
-		if got := b.Next(); !equalInts(got, want[k]) {
+		if got := b.Next(); !slices.Equal(got, want[k]) {
 			t.Fatalf("batch %d after restore: %v, want %v", k, got, want[k])
 		}
 	}
 	c, _ := NewReplacementSampler(100, 16, 10)
 	c.Restore(st)
-	if equalInts(c.Next(), want[0]) {
+	if slices.Equal(c.Next(), want[0]) {
 		t.Errorf("seeds 9 and 10 drew the same batch")
 	}
 	if err := b.Restore(SamplerState{Drawn: -1}); err == nil {

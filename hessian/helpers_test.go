@@ -50,3 +50,12 @@ func exactEigen(t *testing.T, a *mat.SymDense) ([]float64, *mat.Dense) {
 func normInf(vals []float64) float64 {
 	return math.Max(math.Abs(slices.Min(vals)), math.Abs(slices.Max(vals)))
 }
+
+// spread returns n values evenly spaced from lo to hi.
+func spread(n int, lo, hi float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+	}
+	return v
+}

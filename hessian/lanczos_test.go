@@ -101,13 +101,6 @@ func TestLanczosRandom(t *testing.T) {
 
 func TestLanczosKnownSpectra(t *testing.T) {
 	const tol = 1e-10
-	spread := func(n int, lo, hi float64) []float64 {
-		v := make([]float64, n)
-		for i := range v {
-			v[i] = lo + (hi-lo)*float64(i)/float64(n-1)
-		}
-		return v
-	}
 	cases := []struct {
 		name             string
 		vals             []float64

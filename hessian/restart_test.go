@@ -14,13 +14,6 @@ import (
 // unrestarted method.
 func TestLanczosRestarted(t *testing.T) {
 	const tol = 1e-10
-	spread := func(n int, lo, hi float64) []float64 {
-		v := make([]float64, n)
-		for i := range v {
-			v[i] = lo + (hi-lo)*float64(i)/float64(n-1)
-		}
-		return v
-	}
 	cases := []struct {
 		name             string
 		vals             []float64 // nil: a random symmetric matrix of order n

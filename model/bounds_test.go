@@ -68,14 +68,7 @@ func TestNewRefusesAModelAboveTheLimit(t *testing.T) {
 // the architecture.
 func writeCheckpointConfig(t testing.TB, path string, m *MLP, config string, extra ...data.Tensor) {
 	t.Helper()
-	lo := m.Layout
-	var ts []data.Tensor
-	for l := 0; l < lo.NumLayers(); l++ {
-		in, out := lo.Layers[l], lo.Layers[l+1]
-		ts = append(ts,
-			data.Tensor{Name: fmt.Sprintf("fc%d.weight", l+1), DType: "F64", Shape: []int{out, in}, F64: lo.W(m.Theta, l)},
-			data.Tensor{Name: fmt.Sprintf("fc%d.bias", l+1), DType: "F64", Shape: []int{out}, F64: lo.B(m.Theta, l)})
-	}
+	ts := m.stateDict()
 	ts = append(ts, extra...)
 	if err := data.WriteSafetensors(path, ts, map[string]string{"config": config, "format": "pt"}); err != nil {
 		t.Fatal(err)

@@ -10,9 +10,14 @@ import (
 )
 
 // iidOracle returns a table oracle whose N per-sample gradients have P
-// independent coordinates drawn from draw.
+// independent coordinates drawn from draw, from the PCG stream (seed, 1).
 func iidOracle(n, p int, seed uint64, draw func(r *rand.Rand) float64) *tableOracle {
-	r := rand.New(rand.NewPCG(seed, 1))
+	return drawnOracle(n, p, rand.New(rand.NewPCG(seed, 1)), draw)
+}
+
+// drawnOracle returns a table oracle of N per-sample gradients of P
+// coordinates, each drawn from draw with r in turn.
+func drawnOracle(n, p int, r *rand.Rand, draw func(r *rand.Rand) float64) *tableOracle {
 	o := &tableOracle{n: n, p: p, g: make([]float64, n*p)}
 	for i := range o.g {
 		o.g[i] = draw(r)

@@ -8,18 +8,6 @@ import (
 	"github.com/sgn-project/sgn/internal/stats"
 )
 
-// skewedOracle returns P coordinates of N per-sample gradients drawn i.i.d.
-// from draw (so that at B = 1 each coordinate's noise over the minibatches is
-// a sample of draw's law minus the mean over the N samples).
-func skewedOracle(n, p int, seed uint64, draw func(r *rand.Rand) float64) *tableOracle {
-	r := rand.New(rand.NewPCG(seed, 11))
-	o := &tableOracle{n: n, p: p, g: make([]float64, n*p)}
-	for i := range o.g {
-		o.g[i] = draw(r)
-	}
-	return o
-}
-
 // TestTailIndexOnTheNoiseAsItIs: each coordinate's α̂ across minibatches is
 // taken on the noise as it is. A skewed law of finite variance and mean
 // zero (a centred exponential, a centred log-normal) has no heavy tail, and
@@ -43,7 +31,7 @@ func TestTailIndexOnTheNoiseAsItIs(t *testing.T) {
 			return x[0]
 		}, 1.4, 1.6},
 	} {
-		o := skewedOracle(n, p, 3, c.draw)
+		o := drawnOracle(n, p, rand.New(rand.NewPCG(3, 11)), c.draw)
 		rep, err := Analyze(o, Options{BatchSizes: []int{1}, Minibatches: m, Seed: 5, Workers: 2}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -69,7 +57,7 @@ func TestSkewnessAcrossMinibatches(t *testing.T) {
 		{"centred exponential", func(r *rand.Rand) float64 { return r.ExpFloat64() - 1 }, 2},
 		{"Gaussian", func(r *rand.Rand) float64 { return r.NormFloat64() }, 0},
 	} {
-		rep, err := Analyze(skewedOracle(20000, 21, 4, c.draw), Options{BatchSizes: []int{1}, Minibatches: 1000, Seed: 6, Workers: 2}, nil)
+		rep, err := Analyze(drawnOracle(20000, 21, rand.New(rand.NewPCG(4, 11)), c.draw), Options{BatchSizes: []int{1}, Minibatches: 1000, Seed: 6, Workers: 2}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -37,25 +37,13 @@ func TestSGLDMatchesKramers(t *testing.T) {
 	}
 	for _, c := range cases {
 		p := dwPoint(escape.SGLD, c.k, c.eta, 0, c.d, 1<<40)
-		sim, err := AnalyticSimulator(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := RunPoint(sim, 2024, c.runs, 2, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pred, err := AnalyticPrediction(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := PointRate{Point: p, Estimate: EstimateRate(recs), Prediction: pred}
+		r := analyticRate(t, p, 2024, c.runs)
 		g, _, _ := r.RatePerTime()
 		kramers := math.Sqrt(8*c.k*4*c.k) / (2 * math.Pi) * math.Exp(-1/c.d)
-		if math.Abs(*pred.Rate-kramers) > 1e-12*kramers {
-			t.Fatalf("predicted rate %g, want Kramers' %g", *pred.Rate, kramers)
+		if math.Abs(*r.Prediction.Rate-kramers) > 1e-12*kramers {
+			t.Fatalf("predicted rate %g, want Kramers' %g", *r.Prediction.Rate, kramers)
 		}
-		exact := *pred.ExactRate
+		exact := *r.Prediction.ExactRate
 		se := 1 / math.Sqrt(float64(r.Estimate.Escaped))
 		t.Logf("ΔL/D = %.0f, k = %g, η = %g: γ = %.5g per unit time from %d escapes; Kramers %.5g (ratio %.3f), exact %.5g (ratio %.3f)",
 			1/c.d, c.k, c.eta, g, r.Estimate.Escaped, kramers, g/kramers, exact, g/exact)
@@ -85,19 +73,7 @@ func TestSGLDNDMatchesTheorem1(t *testing.T) {
 	for _, c := range cases {
 		p := dwPoint(escape.SGLD, 1, 4e-3, 0, 0.2, 1<<40)
 		p.Landscape = escape.LandscapeSpec{Name: escape.DoubleWellName, Barrier: 1, Dim: c.dim, Transverse: []float64{2}, ColRatio: c.rho}
-		sim, err := AnalyticSimulator(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := RunPoint(sim, 99, 800, 2, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pred, err := AnalyticPrediction(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := PointRate{Point: p, Estimate: EstimateRate(recs), Prediction: pred}
+		r := analyticRate(t, p, 99, 800)
 		g, _, _ := r.RatePerTime()
 		se := 1 / math.Sqrt(float64(r.Estimate.Escaped))
 		t.Logf("dim %d, ρ = %g: measured/Theorem 1 = %.3f ± %.3f", c.dim, c.rho, r.Ratio(), se)
@@ -112,4 +88,23 @@ func TestSGLDNDMatchesTheorem1(t *testing.T) {
 			t.Errorf("dim %d, ρ = %g: measured/Theorem 1 = %.3f, want within 15%%", c.dim, c.rho, r.Ratio())
 		}
 	}
+}
+
+// analyticRate runs runs escapes of the analytic point p from seed on two
+// workers and returns their rate estimate beside the theory's prediction.
+func analyticRate(t *testing.T, p Point, seed uint64, runs int) PointRate {
+	t.Helper()
+	sim, err := AnalyticSimulator(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := RunPoint(sim, seed, runs, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := AnalyticPrediction(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return PointRate{Point: p, Estimate: EstimateRate(recs), Prediction: pred}
 }

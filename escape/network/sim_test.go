@@ -131,16 +131,7 @@ func TestSGDFullBatchIsGD(t *testing.T) {
 	if err != nil || o.Escaped || o.Step != steps {
 		t.Fatalf("outcome %+v, error %v", o, err)
 	}
-	th := append([]float64(nil), m.Theta...)
-	g := make([]float64, len(th))
-	for i := 0; i < steps; i++ {
-		if _, err := m.Evaluate(th, b, g, 1); err != nil {
-			t.Fatal(err)
-		}
-		for j := range th {
-			th[j] -= eta * k * g[j]
-		}
-	}
+	th := gdReference(t, m, b, m.Theta, eta*k, 0, steps)
 	moved := synthtest.MaxAbsDiff(th, m.Theta)
 	if d := synthtest.MaxAbsDiff(theta, th); d > 1e-12 || moved < 1e-3 {
 		t.Errorf("SGD(B = N, no replacement) differs from GD by %g after %d steps (GD moved %g)", d, steps, moved)
@@ -165,30 +156,14 @@ func TestGDWithWeightDecay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	th := append([]float64(nil), m.Theta...)
-	g := make([]float64, len(th))
-	for i := 0; i < steps; i++ {
-		if _, err := m.Evaluate(th, b, g, 1); err != nil {
-			t.Fatal(err)
-		}
-		for j := range th {
-			th[j] -= eta * k * (g[j] + decay*th[j])
-		}
-	}
+	th := gdReference(t, m, b, m.Theta, eta*k, decay, steps)
 	if d := synthtest.MaxAbsDiff(theta, th); d > 1e-12 {
 		t.Fatalf("gd with weight decay differs from GD on CE + (λ/2)‖θ‖² by %g after %d steps", d, steps)
 	}
 	// From near a minimum of CE + (λ/2)‖θ‖² (the end of a long descent)
 	// the simulator's gd only lowers that loss: it never rises by 1e-9 in
 	// 2000 steps (without the decay in the step it would, by far more).
-	for i := 0; i < 5000; i++ {
-		if _, err := m.Evaluate(th, b, g, 1); err != nil {
-			t.Fatal(err)
-		}
-		for j := range th {
-			th[j] -= 0.2 * (g[j] + decay*th[j])
-		}
-	}
+	th = gdReference(t, m, b, th, 0.2, decay, 5000)
 	copy(m.Theta, th)
 	mn = testMinimum(m, b, 1)
 	mn.Spec.WeightDecay = decay
@@ -264,4 +239,21 @@ func TestSGDGaussianCovariance(t *testing.T) {
 			}
 		}
 	}
+}
+
+// gdReference returns θ after steps steps of gradient descent from theta0
+// on CE + (λ/2)‖θ‖² over b by model.Evaluate: θ ← θ − lr·(∇CE + λθ).
+func gdReference(t *testing.T, m *model.MLP, b model.Batch, theta0 []float64, lr, decay float64, steps int) []float64 {
+	t.Helper()
+	th := append([]float64(nil), theta0...)
+	g := make([]float64, len(th))
+	for range steps {
+		if _, err := m.Evaluate(th, b, g, 1); err != nil {
+			t.Fatal(err)
+		}
+		for j := range th {
+			th[j] -= lr * (g[j] + decay*th[j])
+		}
+	}
+	return th
 }

@@ -55,25 +55,33 @@ func eigenvalues(t *testing.T, s *mat.SymDense) []float64 {
 	return v
 }
 
+// mnistCase is the known-answer case of the analysis tests on real MNIST
+// (skipped without it): the first 200 pooled training images, a 49-5-10
+// tanh network, its Hessian on them by central differences of the gradient
+// and that matrix's eigenvalues, ascending.
+func mnistCase(t *testing.T) (m *model.MLP, meta model.CheckpointMeta, sel data.Options, dense *mat.SymDense, want []float64) {
+	t.Helper()
+	sel = data.Options{Split: "train", Pool: 4, First: 200}
+	set, err := data.Load(sel)
+	if err != nil {
+		t.Skipf("MNIST: %v", err)
+	}
+	cfg := model.Config{Layers: []int{49, 5, 10}, Activation: model.Tanh, Seed: 3}
+	m, err = model.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dense = fdHessian(t, m, model.Batch{X: set.X, Y: set.Y})
+	return m, model.CheckpointMeta{Config: cfg, Pool: 4}, sel, dense, eigenvalues(t, dense)
+}
+
 // TestRunAgainstFiniteDifferences: on real MNIST (the first 200 pooled
 // training images) and a 49-5-10 tanh network, Run's Lanczos extremes, its
 // exact eigenvalues (--full) and trace agree with the eigenvalues of the
 // Hessian by central differences of the gradient; so do those of the second
 // layer's diagonal block (Layer = 2).
 func TestRunAgainstFiniteDifferences(t *testing.T) {
-	sel := data.Options{Split: "train", Pool: 4, First: 200}
-	set, err := data.Load(sel)
-	if err != nil {
-		t.Skipf("MNIST: %v", err)
-	}
-	cfg := model.Config{Layers: []int{49, 5, 10}, Activation: model.Tanh, Seed: 3}
-	m, err := model.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta := model.CheckpointMeta{Config: cfg, Pool: 4}
-	dense := fdHessian(t, m, model.Batch{X: set.X, Y: set.Y})
-	want := eigenvalues(t, dense)
+	m, meta, sel, dense, want := mnistCase(t)
 	p := len(want)
 	tol := 1e-6 * math.Max(math.Abs(want[0]), math.Abs(want[p-1]))
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/data"
-	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -19,22 +18,11 @@ import (
 // stored beside it (‖Hv − λv‖ small against the spectrum), in the order of
 // hessian.json; density.csv is a density: its trapezoid integral is 1.
 func TestSavedVectorsAndDensityCurve(t *testing.T) {
-	sel := data.Options{Split: "train", Pool: 4, First: 200}
-	set, err := data.Load(sel)
-	if err != nil {
-		t.Skipf("MNIST: %v", err)
-	}
-	cfg := model.Config{Layers: []int{49, 5, 10}, Activation: model.Tanh, Seed: 3}
-	m, err := model.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dense := fdHessian(t, m, model.Batch{X: set.X, Y: set.Y})
-	want := eigenvalues(t, dense)
+	m, cp, sel, dense, want := mnistCase(t)
 	p := len(want)
 	scale := math.Max(math.Abs(want[0]), math.Abs(want[p-1]))
 	dir := t.TempDir()
-	rep, err := Run(m, model.CheckpointMeta{Config: cfg, Pool: 4}, "in-memory", sel,
+	rep, err := Run(m, cp, "in-memory", sel,
 		Options{TopK: 3, BottomK: 2, SaveVectors: true, Density: true, SLQRuns: 2, SLQSteps: 30, MaxMemory: 1 << 30, Seed: 1, Workers: 2, OutDir: dir})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
-	"gonum.org/v1/gonum/mat"
 )
 
 // TestFindOnMNIST: the minimum of a 49-3-10 tanh network on 150 real
@@ -60,24 +59,7 @@ func TestFindOnMNIST(t *testing.T) {
 	if fd := math.Sqrt(fdSq); fd > 1e-8+float64(P)*1e-10 {
 		t.Errorf("‖∇L(θ₀)‖ by central differences = %.3g, want ≈ 0 (Find: %.3g)", fd, r.Minimum.GradNorm)
 	}
-	// The Hessian by central differences of the gradient.
-	fd := mat.NewSymDense(P, nil)
-	gp, gm := make([]float64, P), make([]float64, P)
-	for j := range P {
-		tp[j] = theta[j] + h
-		obj.LossGrad(tp, gp)
-		tp[j] = theta[j] - h
-		obj.LossGrad(tp, gm)
-		tp[j] = theta[j]
-		for i := 0; i <= j; i++ {
-			fd.SetSym(i, j, (gp[i]-gm[i])/(2*h))
-		}
-	}
-	var eig mat.EigenSym
-	if !eig.Factorize(fd, false) {
-		t.Fatal("eigendecomposition failed")
-	}
-	v := eig.Values(nil)
+	v := fdSpectrum(t, obj, theta, h)
 	if math.Abs(r.LambdaMin-v[0]) > 1e-6 || math.Abs(r.LambdaMax-v[P-1]) > 1e-6 {
 		t.Errorf("Lanczos λ = %v … %v, central differences %v … %v", r.LambdaMin, r.LambdaMax, v[0], v[P-1])
 	}

@@ -137,24 +137,8 @@ func TestMinimizeSoftmaxRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, h := len(theta), 1e-5
-	fd := mat.NewSymDense(n, nil)
-	gp, gm, tp := make([]float64, n), make([]float64, n), make([]float64, n)
-	for j := range n {
-		copy(tp, theta)
-		tp[j] += h
-		obj.LossGrad(tp, gp)
-		tp[j] -= 2 * h
-		obj.LossGrad(tp, gm)
-		for i := 0; i <= j; i++ {
-			fd.SetSym(i, j, (gp[i]-gm[i])/(2*h))
-		}
-	}
-	var eig mat.EigenSym
-	if !eig.Factorize(fd, false) {
-		t.Fatal("eigendecomposition failed")
-	}
-	v := eig.Values(nil)
+	n := len(theta)
+	v := fdSpectrum(t, obj, theta, 1e-5)
 	if math.Abs(c.Min-v[0]) > 1e-7 || math.Abs(c.Max-v[n-1]) > 1e-7 {
 		t.Errorf("curvature %+v, central differences λ = %v … %v", c, v[0], v[n-1])
 	}
@@ -163,4 +147,34 @@ func TestMinimizeSoftmaxRegression(t *testing.T) {
 	if math.Abs(c.Min) > 1e-12 || c.IsSaddle() || c.MaxResidual > 1e-12 {
 		t.Errorf("curvature %+v: want λmin = 0, a minimum", c)
 	}
+}
+
+// fdSpectrum returns the eigenvalues, ascending, of the Hessian of obj at
+// theta by central differences of its gradient with step h (the upper
+// triangle, column j from the gradients at theta ± h·eⱼ).
+func fdSpectrum(t *testing.T, obj Objective, theta []float64, h float64) []float64 {
+	t.Helper()
+	n := len(theta)
+	fd := mat.NewSymDense(n, nil)
+	gp, gm := make([]float64, n), make([]float64, n)
+	tp := append([]float64(nil), theta...)
+	for j := range n {
+		tp[j] = theta[j] + h
+		if _, err := obj.LossGrad(tp, gp); err != nil {
+			t.Fatal(err)
+		}
+		tp[j] = theta[j] - h
+		if _, err := obj.LossGrad(tp, gm); err != nil {
+			t.Fatal(err)
+		}
+		tp[j] = theta[j]
+		for i := 0; i <= j; i++ {
+			fd.SetSym(i, j, (gp[i]-gm[i])/(2*h))
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(fd, false) {
+		t.Fatal("eigendecomposition failed")
+	}
+	return eig.Values(nil)
 }
