@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/sgn-project/sgn/covariance/noiseshape"
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/cputime"
-	"github.com/sgn-project/sgn/model"
 )
 
 const noiseExample = `sgn noise --checkpoint out/figure-model/model.safetensors --batch-size 1,4,16,64,256 \
@@ -81,9 +79,6 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A minimum written by sgn minimum records the λ of the loss it
-	// minimises: ‖∇L‖ is judged for that loss.
-	f.opt.WeightDecay = meta.Metrics["weight_decay"]
 	for _, b := range f.opt.BatchSizes {
 		if b > set.N {
 			return cli.Usagef("--batch-size: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
@@ -110,26 +105,15 @@ func runNoise(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	// Everything is checked: an earlier run's files go before this one
-	// computes, so a run stopped half-way never leaves a mix of two.
-	gone, err := noiseshape.RemoveOutputs(f.out)
-	if err != nil {
-		return err
-	}
-	a.removed("noise", f.out, f.quiet)(gone)
 	if !f.quiet {
 		fmt.Fprintf(a.stderr, "noise of %v %s (P = %d) on %s: B = %s, %d minibatches each\n",
 			m.Layers, m.Activation, m.NumParams(), set.Selection, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(f.opt.BatchSizes)), ","), "[]"), f.opt.Minibatches)
 	}
 	prog, end := cli.Runs(a.stderr, a.isTerminal, "noise", f.quiet)
-	rep, err := noiseshape.Analyze(noiseshape.NewModelOracle(m, model.Batch{X: set.X, Y: set.Y}), f.opt, prog)
+	nr, err := noiseshape.Run(noiseshape.Job{Model: m, Meta: meta, Checkpoint: *f.ckpt, Data: set, Options: f.opt, OutDir: f.out, Version: version,
+		Start: start, StartCPU: cpu0, Progress: prog, Removed: a.removed("noise", f.out, f.quiet)})
 	end()
 	if err != nil {
-		return err
-	}
-	nr := &noiseshape.Report{Version: version, Checkpoint: *f.ckpt, Model: meta, Selection: set.Selected(),
-		Workers: f.opt.Workers, Analysis: rep, WallSeconds: math.Round(time.Since(start).Seconds()*1000) / 1000, CPUSeconds: cputime.Since(cpu0)}
-	if err := nr.Write(f.out); err != nil {
 		return err
 	}
 	return nr.WriteText(a.stdout)
