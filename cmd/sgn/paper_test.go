@@ -29,6 +29,17 @@ func TestPaperQuick(t *testing.T) {
 			t.Errorf("%s: not done:\n%s", dir, stdout)
 		}
 	}
+	var rec struct {
+		Sizes struct {
+			First        int   `json:"first"`
+			NoiseBatches []int `json:"noise_batches"`
+		} `json:"sizes"`
+		Outcomes []struct{ Status string } `json:"outcomes"`
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "paper.json")); err != nil || json.Unmarshal(b, &rec) != nil ||
+		rec.Sizes.First != 48 || len(rec.Sizes.NoiseBatches) != 1 || rec.Sizes.NoiseBatches[0] != 4 || len(rec.Outcomes) != 9 {
+		t.Errorf("paper.json: %+v (%v)", rec, err)
+	}
 	b, err := os.ReadFile(filepath.Join(out, "report.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -98,6 +98,20 @@ type Result struct {
 	Report   *report.Report
 }
 
+// RunFile is the record of the last run in Job.Out: the version and
+// command, the shape read, the sizes derived and each experiment's
+// outcome.
+const RunFile = "paper.json"
+
+// runRecord is the content of RunFile.
+type runRecord struct {
+	Version  string    `json:"version"`
+	Command  []string  `json:"command"`
+	Shape    Shape     `json:"shape"`
+	Sizes    Sizes     `json:"sizes"`
+	Outcomes []Outcome `json:"outcomes"`
+}
+
 // MarkerFile is the file each finished experiment's folder holds: the key
 // of its inputs and settings, by which a rerun reuses the folder.
 const MarkerFile = "paper-step.json"
@@ -186,6 +200,10 @@ func Run(j Job) (*Result, error) {
 			reason = "it failed: " + reason
 		}
 		notRun = append(notRun, report.NotRun{Experiment: o.Experiment, Folder: o.Folder, Reason: reason})
+	}
+	if err := atomicfile.WriteJSON(filepath.Join(j.Out, RunFile), runRecord{Version: j.Version, Command: j.Command, Shape: shape, Sizes: sizes,
+		Outcomes: res.Outcomes}); err != nil {
+		return res, err
 	}
 	if len(folders) == 0 {
 		return res, fmt.Errorf("no experiment finished: %s", notRun[0].Reason)

@@ -13,7 +13,10 @@ import (
 // data's rows N, features D and classes, and the network's parameter count
 // P.
 type Shape struct {
-	N, D, Classes, P int
+	N       int `json:"n"`
+	D       int `json:"d"`
+	Classes int `json:"classes"`
+	P       int `json:"params"`
 }
 
 // Sizes are the settings of every experiment, derived from a Shape and the

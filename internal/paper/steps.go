@@ -78,9 +78,11 @@ func (r *runner) steps() []step {
 			}},
 		{name: "quasi-equilibrium around the minimum", folder: folderEquilibrium, settings: eqSet, needs: []string{folderMinimum},
 			run: func(dir string, _ bool) error { return r.equilibrium(dir, eqSet) }},
-		{name: "network escape from the minimum", folder: folderEscape, settings: z, needs: []string{folderMinimum},
-			run: r.escape},
-		{name: "minima selection on networks", folder: folderSelection, settings: z, run: r.selectionNetworks},
+		{name: "network escape from the minimum", folder: folderEscape, needs: []string{folderMinimum},
+			settings: []any{z.EscapeRuns, z.EscapeMaxSteps, z.EscapeBatches, z.MinimumIterations},
+			run:      r.escape},
+		{name: "minima selection on networks", folder: folderSelection, settings: []any{r.j.Test, z.SelFirst, z.SelBatches, z.SelEtas, z.SelRuns, z.SelEpochs},
+			run: r.selectionNetworks},
 	}
 }
 
