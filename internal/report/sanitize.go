@@ -57,12 +57,24 @@ var (
 	styleURL = regexp.MustCompile(`(?i)url\s*\(\s*(['"]?)\s*([^)'"]*)`)
 	// styleBad are style contents with no place in a drawing.
 	styleBad = regexp.MustCompile(`(?i)(expression\s*\(|javascript:|@import|behavior\s*:|-moz-binding|\\)`)
+	// cssFunction finds a function call (name and parenthesis) in an
+	// attribute value; only those of safeFunctions may stand, since others
+	// fetch what they name without url(…) (image-set("http://…" 1x),
+	// -webkit-image-set, image(), src(), cross-fade()).
+	cssFunction = regexp.MustCompile(`([A-Za-z0-9_-]*)\s*\(`)
 	// embeddedImage is the only href an image may have: a raster in a
 	// data URI (base64), as gonum/plot writes heat maps.
 	embeddedImage = regexp.MustCompile(`^data:image/(png|jpeg|gif);base64,[A-Za-z0-9+/=\s]*$`)
 	// localRef is a reference to an element of the same figure.
 	localRef = regexp.MustCompile(`^#[A-Za-z_][A-Za-z0-9_.:-]*$`)
 )
+
+// safeFunctions are the functions an attribute value may call: colours,
+// transforms and url (itself checked to point inside the figure).
+var safeFunctions = map[string]bool{
+	"url": true, "rgb": true, "rgba": true, "hsl": true, "hsla": true,
+	"matrix": true, "translate": true, "scale": true, "rotate": true, "skewX": true, "skewY": true,
+}
 
 // sanitizeSVG parses the SVG document b and writes only its whitelisted
 // elements and attributes, ids prefixed with prefix (and the references to
@@ -178,8 +190,16 @@ func attrName(n xml.Name) (string, bool) {
 
 // safeValue checks (and rewrites) one attribute value: ids are prefixed,
 // references may only point inside the figure (or, for an image, carry an
-// embedded raster), and styles may not reference anything outside.
+// embedded raster), styles may not reference anything outside, and no
+// value calls a function other than safeFunctions.
 func safeValue(elem, name, v, prefix string) (string, bool) {
+	if name != "id" && name != "href" && name != "xlink:href" {
+		for _, m := range cssFunction.FindAllStringSubmatch(v, -1) {
+			if !safeFunctions[m[1]] {
+				return "", false
+			}
+		}
+	}
 	switch name {
 	case "id":
 		return prefix + "-" + v, true

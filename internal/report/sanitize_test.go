@@ -36,6 +36,11 @@ const hostileSVG = `<?xml version="1.0"?>
 <animate attributeName="href" to="javascript:console.log('sgn-pwned animate')"/>
 <set attributeName="onmouseover" to="console.log('sgn-pwned set')"/>
 <text x="1" y="50">&lt;/svg&gt;&lt;script&gt;console.log('sgn-pwned text')&lt;/script&gt;</text>
+<rect width="4" height="4" style="mask-image:image-set('http://127.0.0.1:9/set.png' 1x)"/>
+<rect width="4" height="4" style="mask-image:-webkit-image-set('http://127.0.0.1:9/wset.png' 1x);fill:#000"/>
+<rect width="4" height="4" style="mask-image:IMAGE-SET(&quot;http://127.0.0.1:9/upper.png&quot; 1x)"/>
+<rect width="4" height="4" mask="image-set('http://127.0.0.1:9/attr.png' 1x)"/>
+<rect width="4" height="4" style="mask-image:cross-fade(url(#r1), image('http://127.0.0.1:9/img.png'), 50%)"/>
 <rect width="3" height="3" clip-path="url(#r1)" style="stroke:#000;fill:u\rl(http://127.0.0.1:9/esc)"/>
 </svg>`
 
