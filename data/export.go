@@ -11,9 +11,10 @@ import (
 // Export loads the selection o and writes it to path with ExportSet: the
 // exact tensors a model consumes (x N×D float64, y N int64), their
 // preprocessing and the program version in the metadata. The folder of path
-// is created and checked to be writable before anything is loaded (then
-// loading, if not nil, is called), and removed again, if Export created
-// it, when the export fails. It returns the set and the size of the file
+// is created and checked to be writable before anything is loaded, and
+// removed again, if Export created it, when the export fails. loading, if
+// not nil, is called once the files are found and their headers checked
+// (Check), so that a refused export has said nothing of loading. It returns the set and the size of the file
 // written.
 func Export(path string, o Options, version string, loading func()) (*Set, int64, error) {
 	undo, err := atomicfile.MkdirAll(filepath.Dir(path))
@@ -30,6 +31,9 @@ func Export(path string, o Options, version string, loading func()) (*Set, int64
 // export is Export once the folder exists.
 func export(path string, o Options, version string, loading func()) (*Set, int64, error) {
 	if err := atomicfile.CheckWritable(filepath.Dir(path)); err != nil {
+		return nil, 0, err
+	}
+	if err := Check(o); err != nil {
 		return nil, 0, err
 	}
 	if loading != nil {

@@ -41,4 +41,16 @@ func TestExport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(base, "new")); !os.IsNotExist(err) {
 		t.Errorf("the folder of a failed export is left behind: %v", err)
 	}
+	// MNIST that is not there, or not gzip, is refused before loading is
+	// called (a refused command says nothing of loading).
+	empty, notGzip := t.TempDir(), t.TempDir()
+	for _, f := range mnistFiles {
+		os.WriteFile(filepath.Join(notGzip, f), []byte("not gzip"), 0o644)
+	}
+	for _, dir := range []string{empty, notGzip} {
+		called := false
+		if _, _, err := Export(filepath.Join(base, "x.safetensors"), Options{Split: "train", Pool: 4, First: 5, Dir: dir}, "v", func() { called = true }); err == nil || called {
+			t.Errorf("export from %s: error %v, loading called %v", dir, err, called)
+		}
+	}
 }

@@ -288,6 +288,49 @@ func Load(o Options) (*Set, error) {
 	return s, nil
 }
 
+// Check finds the files o reads and checks what Load checks before it
+// reads any image: the options, the MNIST folder and its idx headers (or
+// the data file's header), and the selection against the images they
+// hold. It returns the error Load would return for a missing, unreadable
+// or malformed file, so that a command can refuse before it says it is
+// loading; a file damaged past its header is found only by Load.
+func Check(o Options) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if o.File != "" {
+		info, err := InspectFile(o.File)
+		if err != nil {
+			return err
+		}
+		if o.First > info.N {
+			return fieldErrorf("first", "%d is out of range: want 0..%d (%s holds %d rows)", o.First, info.N, o.File, info.N)
+		}
+		if o.Random > info.N {
+			return fieldErrorf("random", "%d is out of range: want 0..%d (%s holds %d rows)", o.Random, info.N, o.File, info.N)
+		}
+		return nil
+	}
+	src, err := locateMNIST(o.Dir)
+	if err != nil {
+		return err
+	}
+	imgs, lbls, err := openSplit(src, o.Split)
+	if err != nil {
+		return err
+	}
+	defer imgs.Close()
+	defer lbls.Close()
+	total := imgs.dims[0]
+	if o.First > total {
+		return fieldErrorf("first", "%d is out of range: want 0..%d (%s holds %d images)", o.First, total, imgs.path, total)
+	}
+	if o.Random > total {
+		return fieldErrorf("random", "%d is out of range: want 0..%d (%s holds %d images)", o.Random, total, imgs.path, total)
+	}
+	return nil
+}
+
 // planRows sizes s for the rows o selects from the total images of the
 // split: the first N in file order (rowOf nil; s.X, s.Y and s.Index grow as
 // the images arrive), or Random of them (rowOf maps a file index to its

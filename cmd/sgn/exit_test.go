@@ -152,3 +152,33 @@ func checkExit1(t *testing.T, name string, args []string, path string) {
 		t.Errorf("%s %s: exit %d, stderr %q; want exit 1 and one line naming it", name, path, code, stderr)
 	}
 }
+
+// TestRefusalPrintsOneLine: a command refused for its MNIST folder prints
+// its one line on stderr and nothing else, with progress on (no --quiet):
+// no "loading" line before the refusal.
+func TestRefusalPrintsOneLine(t *testing.T) {
+	base := t.TempDir()
+	out := filepath.Join(base, "out")
+	ck := writeCheckpoint(t, base, "model.safetensors", []int{49, 4, 10}, 1, 4)
+	missing := filepath.Join(base, "missing")
+	badMNIST := filepath.Dir(writeFile(t, base, "bad-mnist/train-images-idx3-ubyte.gz", "x"))
+	for _, n := range []string{"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		writeFile(t, base, "bad-mnist/"+n, "x")
+	}
+	for _, p := range []string{missing, badMNIST} {
+		for _, args := range [][]string{
+			{"data", "export", "--out", filepath.Join(out, "x.safetensors")},
+			{"train", "--epochs", "1", "--out", out},
+			{"hessian", "--checkpoint", ck, "--out", out},
+			{"covariance", "--checkpoint", ck, "--out", out},
+			{"noise", "--checkpoint", ck, "--out", out},
+			{"minimum", "--checkpoint", ck, "--out", out},
+			{"equilibrium", "--checkpoint", ck, "--out", out},
+		} {
+			code, stdout, stderr := run(append(args, "--mnist", p)...)
+			if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, p) {
+				t.Errorf("%s --mnist %s: exit %d, stdout %q, stderr %q; want exit 1 and one line naming it", args[0], p, code, stdout, stderr)
+			}
+		}
+	}
+}

@@ -83,7 +83,9 @@ func runHessian(a *app, args []string) error {
 	o.OutDir, o.Version, o.Configuration = *f.out, version, map[string]string{}
 	fs.VisitAll(func(fl *flag.Flag) { o.Configuration[fl.Name] = fl.Value.String() })
 	if !*f.quiet {
-		fmt.Fprintf(a.stderr, "sgn hessian: loading %s\n", loadingWhat(sel))
+		if err := a.sayLoading("hessian", sel); err != nil {
+			return err
+		}
 	}
 	update, end := cli.Stages(a.stderr, a.isTerminal, "", *f.quiet, map[string]string{analysis.StageFull: "columns"})
 	o.Progress, o.Removed = update, a.removed("hessian", *f.out, *f.quiet)

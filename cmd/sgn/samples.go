@@ -98,7 +98,9 @@ func (a *app) loadAnalysed(cmd string, in input, firstSet, quiet bool) (*model.M
 		return nil, meta, nil, err
 	}
 	if cmd != "" && !quiet {
-		fmt.Fprintf(a.stderr, "sgn %s: loading %s\n", cmd, loadingWhat(o))
+		if err := a.sayLoading(cmd, o); err != nil {
+			return nil, meta, nil, err
+		}
 	}
 	s, err := loadSelection(o, m, ckpt)
 	return m, meta, s, err
@@ -115,6 +117,17 @@ func loadSelection(o data.Options, m *model.MLP, ckpt string) (*data.Set, error)
 		return nil, fmt.Errorf("checkpoint %s: %w", ckpt, err)
 	}
 	return s, nil
+}
+
+// sayLoading says on stderr that cmd loads the samples o, once data.Check
+// has found their files and checked their headers: a command refused for
+// a missing or malformed file prints its one line only.
+func (a *app) sayLoading(cmd string, o data.Options) error {
+	if err := data.Check(o); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "sgn %s: loading %s\n", cmd, loadingWhat(o))
+	return nil
 }
 
 // loadingWhat names the samples o selects for the "loading" line on
