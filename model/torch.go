@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -90,6 +91,9 @@ func readSidecar(path string) (Activation, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sc); err != nil {
 		return "", fmt.Errorf("%s: expected one JSON object {\"activation\": \"gelu\"}: %v", sp, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "", fmt.Errorf("%s: expected one JSON object {\"activation\": \"gelu\"}: more follows it", sp)
 	}
 	if sc.Activation == "" {
 		return "", fmt.Errorf("%s: key \"activation\" is missing or empty", sp)

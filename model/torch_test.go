@@ -105,6 +105,8 @@ func TestLoadTorchStateDict(t *testing.T) {
 		{`{"activation": "gelu", "layers": [3]}`, `"layers"`},
 		{`{}`, `"activation" is missing`},
 		{`[1]`, "expected one JSON object"},
+		{`{"activation": "tanh"}{"activation": "relu"}`, "more follows it"},
+		{`{"activation": "tanh"} x`, "more follows it"},
 	} {
 		os.WriteFile(SidecarPath(path), []byte(c.sidecar), 0o644)
 		_, _, _, err := LoadCheckpointOptions(path, LoadOptions{})
