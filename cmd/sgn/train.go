@@ -193,9 +193,15 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 	}
 	if set["activation"] {
 		mc.Activation = model.Activation(*f.activation)
+		if err := mc.Activation.Validate(); err != nil {
+			return mc, s, cli.Usagef("--activation: %v", err)
+		}
 	}
 	if set["init"] {
 		mc.Init = model.Init(*f.initName)
+		if err := mc.Init.Validate(); err != nil {
+			return mc, s, cli.Usagef("--init: %v", err)
+		}
 	}
 	mc.Seed = *f.seed
 	if set["pool"] {

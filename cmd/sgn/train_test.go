@@ -51,7 +51,10 @@ func TestTrainBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"--preset", "huge", "--out", tmp}, 2, "--preset"},
-		{[]string{"--activation", "swish", "--out", tmp}, 2, "activation"},
+		{[]string{"--activation", "swish", "--out", tmp}, 2, "--activation"},
+		{[]string{"--activation", "leaky_relu:NaN", "--out", tmp}, 2, "--activation"},
+		{[]string{"--activation", "elu:-1", "--out", tmp}, 2, "--activation"},
+		{[]string{"--init", "bogus", "--out", tmp}, 2, "--init"},
 		{[]string{"--layers", "49,x,10", "--out", tmp}, 2, "--layers"},
 		{[]string{"--layers", "50,10", "--out", tmp}, 2, "input width"},
 		{[]string{"--batch-size", "0", "--out", tmp}, 2, "--batch-size"},
