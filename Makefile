@@ -75,9 +75,11 @@ bench: deps
 # testdata/fuzz/FuzzX and then runs in make test. FUZZMINTIME bounds the
 # minimisation of each new corpus entry (Go's default, 60s, spends most of
 # a short run minimising a few entries of the slower targets).
-# FUZZTIME is per target: a minute lets the mutator reach the size fields
-# of the config and checkpoint targets from their seeds (a dim of 2^40 in a
-# sweep config was a fatal out-of-memory that 10 s did not find).
+# FUZZTIME is per target. Mutating JSON text byte by byte rarely grows a
+# number to a huge size (a dim of 2^40 in a sweep config, a fatal
+# out-of-memory, survived a minute of FuzzParseConfig), so the size fields
+# of a sweep config have their own target, FuzzConfigSizes, which reads
+# them as binary words: it found that out-of-memory in under a second.
 FUZZTIME ?= 1m
 FUZZMINTIME ?= 5s
 fuzz: deps
