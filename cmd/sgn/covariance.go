@@ -258,49 +258,31 @@ func runCovariance(a *app, args []string) error {
 	return rep.WriteText(a.stdout)
 }
 
-// trainFigureModel trains the figure preset into dir (train.Run) and loads
-// the checkpoint it wrote.
+// trainFigureModel trains the figure preset into dir (covariance.TrainFigure)
+// and loads the checkpoint it wrote.
 func (a *app) trainFigureModel(mnist, dir string, first, epochs, workers int, quiet bool) (*model.MLP, model.CheckpointMeta, *train.Summary, error) {
-	p := train.Presets()["figure"]
-	s := p.Settings
-	s.TrainFirst = first
-	if epochs > 0 {
-		s.Epochs, s.Steps = epochs, 0
-	}
-	var meta model.CheckpointMeta
 	prog, end := cli.Steps(a.stderr, a.isTerminal, "train", quiet)
 	// train.Train removes an earlier run's files from dir only once the
 	// data are read and checked.
-	sum, err := train.Train(train.Job{Model: p.Model, Settings: s, MNIST: mnist, OutDir: dir, Workers: workers, Version: version,
-		Cleaned: func(gone []string) {
+	m, meta, sum, err := covariance.TrainFigure(train.Job{MNIST: mnist, OutDir: dir, Workers: workers, Version: version,
+		Cleaned: a.removed("covariance", dir, quiet),
+		Started: func(m *model.MLP, trainSet, _ *data.Set) {
 			if !quiet {
-				fmt.Fprintf(a.stderr, "sgn covariance: removed the earlier run's %s from %s\n", strings.Join(gone, ", "), dir)
-			}
-		},
-		Started: func(_ *model.MLP, trainSet, _ *data.Set) {
-			if !quiet {
-				fmt.Fprintf(a.stderr, "no --checkpoint: training the figure preset %v %s on %s into %s\n", p.Model.Layers, p.Model.Activation, trainSet.Selection, dir)
+				fmt.Fprintf(a.stderr, "no --checkpoint: training the figure preset %v %s on %s into %s\n", m.Layers, m.Activation, trainSet.Selection, dir)
 			}
 		},
 		Progress: func(step, total int, loss float64) { prog(step, total, fmt.Sprintf("loss %.4f", loss)) },
-	})
+	}, first, epochs)
 	end()
 	if se := (*train.SettingError)(nil); errors.As(err, &se) {
 		switch se.Field {
 		case "batch_size":
-			return nil, meta, nil, cli.Usagef("--train-first %d is smaller than the figure preset's batch size %d", first, s.BatchSize)
+			return nil, meta, nil, cli.Usagef("--train-first %d is smaller than the figure preset's batch size %d", first, train.Presets()["figure"].Settings.BatchSize)
 		case "train_first":
 			return nil, meta, nil, cli.Usagef("--train-first %s", se.Detail)
 		case "epochs":
 			return nil, meta, nil, cli.Usagef("--train-epochs %s", se.Detail)
 		}
 	}
-	if err != nil {
-		return nil, meta, nil, err
-	}
-	m, meta, err := model.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile))
-	if err != nil {
-		return nil, meta, nil, err
-	}
-	return m, meta, sum, nil
+	return m, meta, sum, err
 }
