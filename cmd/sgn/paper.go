@@ -24,7 +24,7 @@ func runPaper(a *app, args []string) error {
 	mnist := fs.String("mnist", "", mnistUsage)
 	quick := fs.Bool("quick", false, "the quick sizes: a trial of every experiment in seconds to minutes")
 	budget := fs.Duration("budget", 0, "scale the full sizes down to fit about this `duration` of computing (e.g. 30m; 0: the full sizes)")
-	lim := limitFlags(fs, "buffers of each experiment (an experiment that needs more is listed as not run)")
+	lim := limitFlags(fs, "buffers (an experiment whose buffers need more is not run, and the page says so)")
 	lim.activationFlag(fs)
 	o := outputFlags(fs, "every experiment", "output `folder`: one folder per experiment, index.html and report.json")
 	if err := o.parse(fs, args); err != nil {

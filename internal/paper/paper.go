@@ -257,7 +257,8 @@ func describe(j Job, m *model.MLP, meta model.CheckpointMeta) (*report.Subject, 
 	}
 	mf := report.ModelFile{File: j.Checkpoint, SHA256: digest, Layers: m.Layers, Activation: string(m.Activation), Params: m.NumParams(), DType: "F64"}
 	if t := meta.Torch; t != nil {
-		mf.DType, mf.Widened, mf.Source = t.DType, t.WidenedFromFloat32, t.String()
+		mf.DType, mf.Widened = t.DType, t.WidenedFromFloat32
+		mf.Source = fmt.Sprintf("a PyTorch state_dict of the nn.Linear modules %s, activation from %s", strings.Join(t.Modules, ", "), t.ActivationFrom)
 	}
 	sub := &report.Subject{Model: mf}
 	shape := Shape{P: m.NumParams()}
