@@ -52,6 +52,16 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
+	// The gradient-descent path runs beside the other stages: one caller
+	// of progress at a time.
+	var progressMu sync.Mutex
+	progress = func(report Progress) Progress {
+		return func(stage string, done, total int) {
+			progressMu.Lock()
+			defer progressMu.Unlock()
+			report(stage, done, total)
+		}
+	}(progress)
 	r := &Report{Settings: s, Seconds: map[string]float64{}}
 	r.Seeds.SGD = seed.Stream(s.Seed, 1)
 	r.Seeds.SGLD = seed.Stream(s.Seed, 2)
@@ -69,6 +79,26 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 		r.Seconds["descend"] = since(t0)
 		t0 = time.Now()
 	}
+	// The gradient-descent path (Settings.Center) depends on θ₀ alone: with
+	// two workers or more it runs from here on a goroutine of its own, beside
+	// the Hessian, the gradients and the chains, which wait for each of its
+	// rows as they need it; with one, it runs first. The path is the same
+	// either way.
+	var gd *gdPath
+	if s.Center == CenterGD {
+		gd = newGDPath(s, P)
+		defer gd.stop()
+		if s.Workers >= 2 {
+			gd.started = true
+			go gd.run(obj, theta0, s, progress)
+		} else {
+			gd.run(obj, theta0, s, progress)
+			if err := gd.wait(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	t0 = time.Now()
 	b, err := eigenbasis(obj, theta0, s, r, progress)
 	if err != nil {
 		return nil, err
@@ -93,22 +123,24 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	}
 	r.Minimum.SGLDD = D
 
-	var gd *gdPath
-	if s.Center == CenterGD {
-		t0 = time.Now()
-		if gd, err = runGD(obj, theta0, s, progress); err != nil {
-			return nil, err
-		}
-		r.Seconds["gd_path"] = since(t0)
-	}
 	t0 = time.Now()
 	chains, err := runChains(obj, theta0, b.U, s, D, [2]uint64{r.Seeds.SGD, r.Seeds.SGLD}, gd, progress)
+	if gd != nil {
+		// The path's own failure comes first: the chains only saw it.
+		if err := gd.wait(); err != nil {
+			return nil, err
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	r.Seconds["dynamics"] = since(t0)
 	if gd != nil {
+		r.Seconds["gd_path"] = gd.seconds
 		r.GDPathEnd = gd.endDistance
+		for _, c := range chains {
+			c.lossEndGD = gd.lossEnd
+		}
 	}
 	if err := r.analyse(b, cs, chains, D); err != nil {
 		return nil, err
@@ -322,32 +354,71 @@ type chain struct {
 }
 
 // gdPath is the noise-free full-batch gradient descent θ ← θ − η∇L(θ) from
-// θ₀, stored at the sample times of the chains.
+// θ₀, stored at the sample times of the chains. Its rows become readable
+// as run computes them (row), so that the chains can run beside it.
 type gdPath struct {
 	rows        []float64 // n×P: θ_GD at sample j
+	p           int
 	lossEnd     float64
 	endDistance float64 // ‖θ_GD(end) − θ₀‖
+	seconds     float64 // run's wall time
+
+	// started says run was started on a goroutine of its own.
+	started bool
+	// halt asks run to stop early (stop).
+	halt chan struct{}
+	mu   sync.Mutex
+	cond *sync.Cond // signals a new row, or the end
+	// stored rows are computed; done is set at the end, with err.
+	stored int
+	done   bool
+	err    error
 }
 
-// runGD computes the gradient-descent path from θ₀ over the burn-in and
-// the sampled steps, keeping θ_GD at every sample time.
-func runGD(obj Objective, theta0 []float64, s Settings, progress Progress) (*gdPath, error) {
-	P := obj.Dim()
-	n := s.Steps / s.Every
-	g := &gdPath{rows: make([]float64, n*P)}
+// newGDPath returns the path of s's sample times for P parameters, not yet
+// computed.
+func newGDPath(s Settings, P int) *gdPath {
+	g := &gdPath{rows: make([]float64, s.Steps/s.Every*P), p: P, halt: make(chan struct{})}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// run computes the gradient-descent path from θ₀ over the burn-in and the
+// sampled steps, keeping θ_GD at every sample time.
+func (g *gdPath) run(obj Objective, theta0 []float64, s Settings, progress Progress) {
+	t0 := time.Now()
+	err := workgroup.Call("gd path", func() error { return g.compute(obj, theta0, s, progress) })
+	g.mu.Lock()
+	g.done, g.err, g.seconds = true, err, since(t0)
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+func (g *gdPath) compute(obj Objective, theta0 []float64, s Settings, progress Progress) error {
+	P := g.p
+	n := len(g.rows) / P
 	grad := obj.NewGradient()
 	theta := append([]float64(nil), theta0...)
 	gr := make([]float64, P)
 	total := s.BurnIn + s.Steps
 	stored := 0
 	for t := 1; t <= total; t++ {
+		select {
+		case <-g.halt:
+			return errors.New("gd path stopped")
+		default:
+		}
 		if _, err := grad.Grad(theta, nil, gr); err != nil {
-			return nil, fmt.Errorf("gd path step %d: %w", t, err)
+			return fmt.Errorf("gd path step %d: %w", t, err)
 		}
 		floats.AddScaled(theta, -s.Eta, gr)
 		if t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && stored < n {
 			copy(g.rows[stored*P:(stored+1)*P], theta)
 			stored++
+			g.mu.Lock()
+			g.stored = stored
+			g.cond.Broadcast()
+			g.mu.Unlock()
 		}
 		if t%256 == 0 || t == total {
 			progress("gd path", t, total)
@@ -355,14 +426,51 @@ func runGD(obj Objective, theta0 []float64, s Settings, progress Progress) (*gdP
 	}
 	var err error
 	if g.lossEnd, err = grad.Grad(theta, nil, gr); err != nil {
-		return nil, err
+		return err
 	}
 	if math.IsNaN(g.lossEnd) || math.IsInf(g.lossEnd, 0) {
-		return nil, fmt.Errorf("gradient descent diverged (η = %v): loss %v", s.Eta, g.lossEnd)
+		return fmt.Errorf("gradient descent diverged (η = %v): loss %v", s.Eta, g.lossEnd)
 	}
 	floats.SubTo(gr, theta, theta0)
 	g.endDistance = floats.Norm(gr, 2)
-	return g, nil
+	return nil
+}
+
+// row returns θ_GD at sample j, waiting until run has computed it; the
+// error is run's if it failed first.
+func (g *gdPath) row(j int) ([]float64, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.stored <= j && !g.done {
+		g.cond.Wait()
+	}
+	if g.stored <= j {
+		if g.err != nil {
+			return nil, g.err
+		}
+		return nil, fmt.Errorf("the gd path holds %d samples, not sample %d", g.stored, j)
+	}
+	return g.rows[j*g.p : (j+1)*g.p], nil
+}
+
+// wait waits for run to end and returns its error.
+func (g *gdPath) wait() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for !g.done {
+		g.cond.Wait()
+	}
+	return g.err
+}
+
+// stop ends a run started on its own goroutine early, and waits for it:
+// no goroutine outlives Measure.
+func (g *gdPath) stop() {
+	if !g.started {
+		return
+	}
+	close(g.halt)
+	_ = g.wait()
 }
 
 // snapshot returns λᵢ = uᵢᵀH(θ)uᵢ and cᵢ = uᵢᵀC(θ)uᵢ (C = Σ/B) at theta
@@ -504,7 +612,10 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 			}
 			ref := theta0
 			if gd != nil {
-				ref = gd.rows[j*P : (j+1)*P]
+				var err error
+				if ref, err = gd.row(j); err != nil {
+					return nil, err
+				}
 			}
 			if err := smp.add(theta, ref); err != nil {
 				return nil, err
@@ -520,9 +631,6 @@ func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn str
 	var err error
 	if c.lossEnd, err = grad.Grad(theta, nil, g); err != nil {
 		return nil, err
-	}
-	if gd != nil {
-		c.lossEndGD = gd.lossEnd
 	}
 	return c, nil
 }

@@ -321,6 +321,18 @@ func TestOffMinimum(t *testing.T) {
 			}
 		}
 	}
+	// The gradient-descent path beside the chains (two workers) is the
+	// path before them (one worker): the same numbers.
+	var runs [2]*Report
+	for i, w := range []int{1, 2} {
+		if runs[i], err = Measure(q, theta0, Settings{Eta: 0.1, BatchSize: 4, Steps: 20000, BurnIn: 2000, Every: 1, TopK: 3, Seed: 2, Center: CenterGD, Workers: w}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(runs[0].Directions, runs[1].Directions) || runs[0].GDPathEnd != runs[1].GDPathEnd ||
+		!reflect.DeepEqual(runs[0].LossEnd, runs[1].LossEnd) || runs[0].GDPathEnd == 0 {
+		t.Errorf("center gd: 1 and 2 workers differ (gd path end %v and %v, losses %v and %v)", runs[0].GDPathEnd, runs[1].GDPathEnd, runs[0].LossEnd, runs[1].LossEnd)
+	}
 	// 30 steps of gradient descent first: θ₀ ← (I − ηA)³⁰θ₀.
 	r, err = Measure(q, theta0, Settings{Eta: 0.1, BatchSize: 4, Steps: 1000, Every: 5, TopK: 3, Seed: 2, Descend: 30}, nil)
 	if err != nil {
@@ -370,8 +382,10 @@ func eigvec(t *testing.T, A *mat.SymDense, lam float64) *mat.VecDense {
 // TestDiverges: with ηλ > 2 the dynamics blow up; Measure stops and says so.
 func TestDiverges(t *testing.T) {
 	q := newQuadratic(t, []float64{4, 1}, 10, 7)
-	_, err := Measure(q, []float64{0.1, 0.1}, Settings{Eta: 0.6, BatchSize: 2, Steps: 20000, BurnIn: 100, Every: 1, TopK: 2, Seed: 1}, nil)
-	if err == nil || !strings.Contains(err.Error(), "diverged") {
-		t.Errorf("η·λmax = 2.4: err = %v, want a divergence", err)
+	for _, w := range []int{1, 2} { // the gd path before the chains, and beside them
+		_, err := Measure(q, []float64{0.1, 0.1}, Settings{Eta: 0.6, BatchSize: 2, Steps: 20000, BurnIn: 100, Every: 1, TopK: 2, Seed: 1, Workers: w}, nil)
+		if err == nil || !strings.Contains(err.Error(), "diverged") {
+			t.Errorf("η·λmax = 2.4, %d workers: err = %v, want a divergence", w, err)
+		}
 	}
 }

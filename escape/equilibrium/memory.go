@@ -30,8 +30,11 @@ import (
 //     of Steps/Every values;
 //
 // with the P×K directions U held by the last two. Descend's full-batch
-// pass comes before them all. It is computed in float64, so absurd
-// settings give a huge number, not an overflow.
+// pass comes before them all. With Center gd and two workers or more the
+// gradient-descent path runs beside the eigenbasis, the noise and the
+// chains instead of before them: its full-batch pass and its θ_GD add to
+// each. It is computed in float64, so absurd settings give a huge number,
+// not an overflow.
 func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64, error) {
 	s = s.Normalized()
 	P, err := model.ParamCount(layers)
@@ -62,6 +65,9 @@ func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64
 	}
 	// The analysis of the chains' series copies a few of them at a time.
 	most := max(desc, eig, U+noise, gd+desc, U+gd+2*chain+8*8*samples)
+	if s.Center == CenterGD && s.Workers >= 2 {
+		most = max(desc, gd+desc+eig, gd+desc+U+noise, U+gd+desc+2*chain+8*8*samples)
+	}
 	return 8*N*float64(layers[0]+1) + most, nil
 }
 
