@@ -84,3 +84,45 @@ func TestFastExpTanh(t *testing.T) {
 		t.Error("fastExp(NaN), fastTanh(±30): wrong special values")
 	}
 }
+
+// TestBlocksAreOneSampleAtATime: LossGrad's blocks of samples
+// (forwardBlock) give the bits of forward and backward one sample at a
+// time in the same order, the loss and the gradient, for every activation,
+// the full batch and a minibatch with repeats and a remainder.
+func TestBlocksAreOneSampleAtATime(t *testing.T) {
+	for _, name := range model.ActivationNames() {
+		act := model.Activation(name)
+		m, b := modeltest.Net(t, []int{6, 7, 5, 3}, act, 41, 5)
+		e, err := New(m.Layers, act, b.X, b.Y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, idx := range [][]int{nil, {3, 3, 17, 0, 39, 22, 3, 40, 8, 1, 2}} {
+			n := len(idx)
+			if idx == nil {
+				n = e.N()
+			}
+			scale := 1 / float64(n)
+			want := make([]float64, m.Layout.P)
+			var sum float64
+			for k := range n {
+				i := k
+				if idx != nil {
+					i = idx[k]
+				}
+				sum += e.forward(m.Theta, i)
+				e.backward(m.Theta, i, scale, want)
+			}
+			got := make([]float64, m.Layout.P)
+			l := e.LossGrad(m.Theta, idx, got)
+			if math.Float64bits(l) != math.Float64bits(sum*scale) || math.Float64bits(e.Loss(m.Theta)) != math.Float64bits(e.LossGrad(m.Theta, nil, nil)) {
+				t.Errorf("%s, %d samples: loss %v in blocks, %v one at a time", act, n, l, sum*scale)
+			}
+			for i := range want {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("%s, %d samples: gradient[%d] %v in blocks, %v one at a time", act, n, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package replica
+
+import (
+	"testing"
+
+	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/modeltest"
+)
+
+// BenchmarkLoss49_8_10: the full loss of the escape figure's network
+// (49-8-10 tanh) on 1,000 samples, the check of the loss criterion that
+// dominates a network escape run, in samples/s.
+func BenchmarkLoss49_8_10(b *testing.B) {
+	m, x := modeltest.Net(b, []int{49, 8, 10}, model.Tanh, 1000, 1)
+	e, err := New(m.Layers, model.Tanh, x.X, x.Y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Loss(m.Theta)
+	}
+	b.ReportMetric(float64(b.N*e.N())/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkSGD49_8_10: one minibatch gradient of 16 samples on the same
+// network, the step of a network escape run, in samples/s.
+func BenchmarkSGD49_8_10(b *testing.B) {
+	m, x := modeltest.Net(b, []int{49, 8, 10}, model.Tanh, 1000, 1)
+	e, err := New(m.Layers, model.Tanh, x.X, x.Y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	idx := make([]int, 16)
+	for k := range idx {
+		idx[k] = (k * 61) % e.N()
+	}
+	g := make([]float64, m.Layout.P)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.LossGrad(m.Theta, idx, g)
+	}
+	b.ReportMetric(float64(b.N*len(idx))/b.Elapsed().Seconds(), "samples/s")
+}
