@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,6 +106,8 @@ func (s *signal) wait(last uint64, spin time.Duration) uint64 {
 			return v
 		}
 		if i%64 == 0 {
+			// Let the process's other goroutines have this P, if any wait.
+			runtime.Gosched()
 			now := time.Now()
 			if deadline.IsZero() {
 				deadline = now.Add(spin)
@@ -126,9 +129,12 @@ func (s *signal) wait(last uint64, spin time.Duration) uint64 {
 
 // setSize sets the goroutines of a cut GEMM to n when the installed BLAS
 // is sgn's DGEMM with a micro-kernel (whose tiles make a cut bit-exact);
-// otherwise GEMMs stay whole. It stops the helpers of an earlier size.
+// otherwise GEMMs stay whole. It stops the helpers of an earlier size. n
+// is capped at GOMAXPROCS: a spinning helper without a processor of its own
+// would hold up the goroutine it waits for.
 func (t *team) setSize(n int) {
 	t.stop()
+	n = min(n, runtime.GOMAXPROCS(0))
 	t.size = 1
 	if n <= 1 {
 		return
