@@ -2,6 +2,7 @@ package graph
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -188,7 +189,7 @@ func TestGraphCutGEMMsBitIdentical(t *testing.T) {
 			ref, refLoss = g, loss
 			continue
 		}
-		if _, _, ok := gemm.Tile(); ok && tm.cuts != 5 {
+		if _, _, ok := gemm.Tile(); ok && runtime.GOMAXPROCS(0) >= 2 && tm.cuts != 5 {
 			t.Errorf("%d workers cut %d GEMMs in a step, want 5 (two forward, two ∂L/∂W, one ∂L/∂a)", w, tm.cuts)
 		}
 		tm.cuts = 0
