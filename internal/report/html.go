@@ -42,7 +42,10 @@ func Write(r *Report, outDir string) error {
 type pageClaim struct {
 	Claim
 	FigureSVG template.HTML
-	Links     []link
+	// FigureAbove is the id of the claim above that shows the same figure
+	// ("" when this claim shows it): a figure is inlined once per page.
+	FigureAbove string
+	Links       []link
 }
 
 type link struct{ Href, Text string }
@@ -86,6 +89,7 @@ func Page(r *Report, dir string) ([]byte, error) {
 	var rows []pageRow
 	sources := map[string]Source{}
 	var paths []string
+	shown := map[string]string{} // figure path → the claim that shows it
 	for _, row := range Rows() {
 		pr := pageRow{Row: row}
 		for _, c := range r.Claims {
@@ -93,12 +97,16 @@ func Page(r *Report, dir string) ([]byte, error) {
 				continue
 			}
 			pc := pageClaim{Claim: c}
-			if c.Figure != "" {
+			if above, ok := shown[c.Figure]; ok && c.Figure != "" {
+				pc.FigureAbove = above
+				pc.Links = append(pc.Links, link{relTo(dir, c.Figure), "figure (SVG)"})
+			} else if c.Figure != "" {
 				svg, err := inlineSVG(c.Figure, c.ID)
 				if err != nil {
 					return nil, err
 				}
 				pc.FigureSVG = svg
+				shown[c.Figure] = c.ID
 				pc.Links = append(pc.Links, link{relTo(dir, c.Figure), "figure (SVG)"})
 			}
 			for _, s := range c.Sources {
@@ -216,8 +224,9 @@ h2 { font-size: 1.35rem; margin: 2rem 0 .3rem; border-bottom: 2px solid #999; }
 h3 { font-size: 1.1rem; margin: 0 0 .3rem; }
 .sub { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: .4rem 0; width: 100%; }
-th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; overflow-wrap: break-word; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+@media (max-width: 48rem) { td.num { white-space: normal; } table { display: block; overflow-x: auto; } }
 .verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; font-size: .85rem; white-space: nowrap; }
 .agrees { background: #d8f0dc; color: #14532d; }
 .disagrees { background: #fbd9d9; color: #7f1d1d; }
@@ -232,6 +241,7 @@ figure { margin: .6rem 0; }
 figure svg { max-width: 100%; height: auto; }
 .links a { margin-right: .8rem; }
 code { background: #f4f4f4; padding: 0 .2rem; }
+td code { overflow-wrap: anywhere; }
 @media print { body { margin: 0; max-width: none; } section.claim { border-color: #999; } }
 </style>
 </head>
@@ -263,13 +273,14 @@ code { background: #f4f4f4; padding: 0 .2rem; }
 {{range .Regime}}<tr><td>{{.Name}}</td><td class="num">{{f .Measured}}</td><td class="num">{{.Required}}</td><td>{{if .OK}}<span class="ok">ok</span>{{else}}<span class="fail">fails</span>{{with .Reach}} — {{.}}{{end}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Effects}}<table class="effects"><tr><th>effect size</th><th>value</th><th>95% interval</th><th>predicted</th><th>reference</th><th></th></tr>
-{{range .Effects}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{iv .Interval}}</td><td class="num">{{iv .Prediction}}</td><td class="num">{{with .Reference}}{{.Name}} {{f .Value}}{{with .Interval}} {{iv .}}{{end}}{{end}}</td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td></tr>
+{{range .Effects}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{iv .Interval}}</td><td class="num">{{iv .Prediction}}</td><td class="ref">{{with .Reference}}{{.Name}} {{f .Value}}{{with .Interval}} {{iv .}}{{end}}{{end}}</td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td></tr>
 {{end}}</table>{{end}}
 {{if .Details}}<table class="details"><tr><th>also measured</th><th>value</th><th>interval</th></tr>
 {{range .Details}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{with .Interval}}{{iv .}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 <p class="rule"><b>Rule:</b> {{.Rule}}{{if .Produce}} — run <code>{{.Produce}}</code>{{end}}</p>
 {{if .FigureSVG}}<figure>{{.FigureSVG}}</figure>{{end}}
+{{with .FigureAbove}}<p class="figure-above">Its figure is shown with <a href="#claim-{{.}}">{{.}}</a> above.</p>{{end}}
 {{if .Links}}<p class="links">{{range .Links}}<a href="{{.Href}}">{{.Text}}</a>{{end}}</p>{{end}}
 </section>
 {{end}}

@@ -183,3 +183,38 @@ func TestBuildRejectsMissingFolderAndBadJSON(t *testing.T) {
 		t.Fatalf("an experiment's error %v is not returned", err)
 	}
 }
+
+// TestPageInlinesAFigureOnce: two claims judged from one folder share its
+// figure; the page inlines it with the first and points the second to it,
+// and the column of references wraps instead of running off the page.
+func TestPageInlinesAFigureOnce(t *testing.T) {
+	dir := t.TempDir()
+	fig := filepath.Join(dir, "fig.svg")
+	if err := os.WriteFile(fig, []byte(testSVG), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(id string) Claim {
+		c := Claim{ID: id, Conclusion: NoiseCovariance, Statement: "s", Rule: "r", Finding: "f", Figure: fig,
+			Effects: []Effect{{Name: "median ratio", Value: 0.8, Interval: Point(0.8), Prediction: Interval{0.5, 2},
+				Reference: &Quantity{Name: "a reference with a long name", Value: 1}}}}
+		c.Judge()
+		return c
+	}
+	page, err := Page(&Report{Claims: []Claim{claim("first"), claim("second")}}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	if n := strings.Count(s, "<svg"); n != 1 {
+		t.Errorf("the shared figure is inlined %d times, want once", n)
+	}
+	if !strings.Contains(s, `<a href="#claim-first">first</a> above`) {
+		t.Error("the second claim does not point to the figure shown with the first")
+	}
+	if strings.Count(s, `href="fig.svg"`) != 2 {
+		t.Error("each claim should link its figure's file")
+	}
+	if !strings.Contains(s, `<td class="ref">a reference with a long name 1</td>`) {
+		t.Error("the reference is not in a cell that wraps")
+	}
+}
