@@ -337,9 +337,14 @@ func DrawPanels(panels []PanelResult, stem string) error {
 		}
 		pl.Title.Text = PanelTitle(p)
 		pl.Title.TextStyle.Font.Size = vg.Points(10)
+		// A label that fits the panel's height (t = η·steps as in
+		// every fit's figure).
+		pl.Y.Label.Text = "−log γ (γ per unit time)"
 		grid[i/cols][i%cols] = pl
 	}
-	const w, h = 42 * vg.Centimeter, 24 * vg.Centimeter
+	// 10 × 7.3 cm a panel: at the width of a page (or of the claims page)
+	// the 10-point text stays readable.
+	const w, h = 31 * vg.Centimeter, 23 * vg.Centimeter
 	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Centimeter, PadY: vg.Centimeter,
 		PadTop: vg.Centimeter / 2, PadBottom: vg.Centimeter / 2, PadLeft: vg.Centimeter / 2, PadRight: vg.Centimeter / 2}
 	return figure.SaveGrid(grid, t, figure.Size{Width: w, Height: h}, stem)
