@@ -184,24 +184,21 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 	extend := func(x, y float64) {
 		xlo, xhi, ylo, yhi = math.Min(xlo, x), math.Max(xhi, x), math.Min(ylo, y), math.Max(yhi, y)
 	}
-	var eq []Direction
-	var other plotter.XYs
+	var eq, notEq []Direction
 	for _, d := range r.Directions {
-		if d.Lambda <= 0 || numericallyZero(d.Lambda, lmax, r.Minimum.NumParams) {
-			continue
-		}
-		if d.Equilibrated {
+		switch {
+		case d.Lambda <= 0 || numericallyZero(d.Lambda, lmax, r.Minimum.NumParams):
+		case d.Equilibrated:
 			eq = append(eq, d)
-			continue
-		}
-		for _, s := range ss {
-			if v, _, _ := s.val(d); v > 0 {
-				other = append(other, plotter.XY{X: d.Lambda, Y: scale(d.Lambda, v)})
-				extend(d.Lambda, scale(d.Lambda, v))
-			}
+		default:
+			notEq = append(notEq, d)
 		}
 	}
 	sort.Slice(eq, func(i, j int) bool { return eq[i].Lambda < eq[j].Lambda })
+	other, far := r.notEquilibrated(eq, notEq, scale)
+	for _, o := range other {
+		extend(o.X, o.Y)
+	}
 	if len(other) > 0 {
 		sc, err := plotter.NewScatter(other)
 		if err != nil {
@@ -210,6 +207,9 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = colGrey, draw.CrossGlyph{}, vg.Points(2.5)
 		p.Add(sc)
 		add("not equilibrated (SGD and SGLD)", sc)
+		if far > 0 {
+			add(fmt.Sprintf("%d > %d decades off, not drawn", far, farDecades))
+		}
 	}
 	for _, s := range ss {
 		var pts plotter.XYs
@@ -295,6 +295,45 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 		p.Y.Min, p.Y.Max = figure.Pad(ylo, yhi, 0.04, true)
 	}
 	return p, entries, nil
+}
+
+// farDecades is how far, in decades, from the equilibrated directions'
+// measured and predicted values a direction that did not equilibrate is
+// still drawn.
+const farDecades = 4
+
+// notEquilibrated returns the points (λᵢ, scale(λᵢ, vᵢ)) of SGD and SGLD
+// along the directions that did not equilibrate, and how many it leaves
+// out: those more than farDecades decades from the range of the
+// equilibrated directions' values, intervals and predictions (a direction
+// that barely moved, v ~ 1e-27, would stretch the axis over twenty decades
+// of nothing). With no equilibrated direction every point is kept.
+func (r *Report) notEquilibrated(eq, notEq []Direction, scale func(lam, v float64) float64) (plotter.XYs, int) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, d := range eq {
+		for _, y := range []float64{d.VarSGD, float64(d.VarSGDCI95[1]), float64(d.PredSGDMeasuredC),
+			d.VarSGLD, float64(d.VarSGLDCI95[1]), float64(d.PredSGLD)} {
+			if y > 0 && !math.IsInf(y, 1) {
+				lo, hi = math.Min(lo, scale(d.Lambda, y)), math.Max(hi, scale(d.Lambda, y))
+			}
+		}
+	}
+	var pts plotter.XYs
+	far := 0
+	for _, d := range notEq {
+		for _, v := range []float64{d.VarSGD, d.VarSGLD} {
+			if !(v > 0) {
+				continue
+			}
+			y := scale(d.Lambda, v)
+			if lo <= hi && (y < lo*math.Pow10(-farDecades) || y > hi*math.Pow10(farDecades)) {
+				far++
+				continue
+			}
+			pts = append(pts, plotter.XY{X: d.Lambda, Y: y})
+		}
+	}
+	return pts, far
 }
 
 // fractionPlot draws against k the share of tr C in the top-k eigenspace

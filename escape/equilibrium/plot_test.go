@@ -57,3 +57,36 @@ func TestSaveFigureLeavesOutDegenerateDirections(t *testing.T) {
 		t.Errorf("equilibrium.json's figure_note %q (%v)", got.Note, err)
 	}
 }
+
+// TestVariancePlotLeavesOutFarNotEquilibrated: a direction that did not
+// equilibrate and barely moved (λ = 1e-3, v = 1e-27, twenty decades below
+// the rest) stays off the axes, is counted in the legend, and one that did
+// not equilibrate within the data's range is drawn and sets the axes.
+func TestVariancePlotLeavesOutFarNotEquilibrated(t *testing.T) {
+	r := &Report{Settings: Settings{Eta: 0.1, BatchSize: 64}}
+	r.Minimum.NumParams = 1242
+	for i, l := range []float64{4.4, 2, 1, 0.5, 1e-3, 5e-3} {
+		v := 1e-4 / l
+		r.Directions = append(r.Directions, Direction{Index: i + 1, Lambda: l, Equilibrated: l > 0.1,
+			VarSGD: v, VarSGDCI95: [2]Number{Number(v * 0.9), Number(v * 1.1)}, PredSGDMeasuredC: Number(v),
+			VarSGLD: v / 2, VarSGLDCI95: [2]Number{Number(v * 0.45), Number(v * 0.55)}, PredSGLD: Number(v / 2)})
+	}
+	r.Directions[4].VarSGD, r.Directions[4].VarSGLD = 1e-27, 2e-27
+	p, entries, err := r.variancePlot(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Min < 1e-9 {
+		t.Errorf("the y axis reaches %g: the far direction stretched it", p.Y.Min)
+	}
+	if p.X.Min > 5e-3 {
+		t.Errorf("the x axis starts at %g: the near direction (λ = 5e-3) is off it", p.X.Min)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.name)
+	}
+	if !strings.Contains(strings.Join(names, "|"), "not equilibrated (SGD and SGLD)|2 > 4 decades off, not drawn") {
+		t.Errorf("legend %q does not count the two points left out", names)
+	}
+}
