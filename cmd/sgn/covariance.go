@@ -51,23 +51,18 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	seed := fs.Uint64("seed", 1, "seed of the Lanczos start vector (matfree mode) and of the bootstrap intervals")
 	trainFirst := fs.Int("train-first", 0, "without --checkpoint: train on the first `N` training images (0 = all 60,000)")
 	trainEpochs := fs.Int("train-epochs", 0, "without --checkpoint: epochs of training (0 = the figure preset's)")
-	workers := cli.WorkersFlag(fs, "the gradient and Hessian passes")
-	out := fs.String("out", "", "output `folder` (covariance.json, points.csv, cvh.png/.svg, pretrained.safetensors, random.safetensors)")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	if err := cli.Parse(fs, args, false); err != nil {
+	o := outputFlags(fs, "the gradient and Hessian passes", "output `folder` (covariance.json, points.csv, cvh.png/.svg, pretrained.safetensors, random.safetensors)")
+	if err := o.parse(fs, args); err != nil {
 		return nil, err
 	}
 	if err := lim.parse(); err != nil {
 		return nil, err
 	}
-	f := &covFlags{args: args, ckpt: *ckpt, out: *out, sel: *sel, set: cli.Given(fs), randomSeed: *randomSeed,
-		trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: *quiet, lim: lim}
+	f := &covFlags{args: args, ckpt: *ckpt, out: o.out, sel: *sel, set: cli.Given(fs), randomSeed: *randomSeed,
+		trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: o.quiet, lim: lim}
 	bs, err := cli.ParseSizes(*batches)
 	if err != nil {
 		return nil, cli.Usagef("--batch-size %q: %v", *batches, err)
-	}
-	if err := cli.CheckWorkers(*workers); err != nil {
-		return nil, err
 	}
 	md, err := covariance.ParseMode(*mode)
 	if err != nil {
@@ -78,8 +73,6 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 		return nil, cli.Usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
 	}
 	switch {
-	case *out == "":
-		return nil, cli.Usagef("--out DIR is required (see -h)")
 	case *topK < 1:
 		return nil, cli.Usagef("--top-k %d: must be at least 1", *topK)
 	case *heatK < 1:
@@ -95,7 +88,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	if !f.set["lambda-min"] && !f.set["lambda-max"] {
 		w = covariance.Window{} // the mode's default (covariance.Options.Window)
 	}
-	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: *workers}
+	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: o.workers}
 	return f, nil
 }
 

@@ -120,11 +120,8 @@ func runEquilibrium(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := f.lim.checkMemory(need, fmt.Sprintf("--steps %d --every %d with --top-k %d on P = %d and %d samples", s.Steps, s.Every, s.TopK, m.NumParams(), ds.N),
-		"lower --steps, raise --every, or lower --top-k, --bulk or --first"); err != nil {
-		return err
-	}
-	release, err := claimOut(f.out)
+	release, err := claimAfter(f.lim.checkMemory(need, fmt.Sprintf("--steps %d --every %d with --top-k %d on P = %d and %d samples", s.Steps, s.Every, s.TopK, m.NumParams(), ds.N),
+		"lower --steps, raise --every, or lower --top-k, --bulk or --first"), f.out)
 	if err != nil {
 		return err
 	}
@@ -175,10 +172,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 			j.Points = append(j.Points, i)
 		}
 	}
-	if err := checkEscapeFractionLimits(lim, j.Sweep, j.TopK, o.workers); err != nil {
-		return err
-	}
-	release, err := claimOut(o.out)
+	release, err := claimAfter(checkEscapeFractionLimits(lim, j.Sweep, j.TopK, o.workers), o.out)
 	if err != nil {
 		return err
 	}

@@ -96,11 +96,8 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := f.lim.checkMemory(need, fmt.Sprintf("--minibatches %d on P = %d (the noise matrix and the pooled sample)", f.opt.Minibatches, m.NumParams()),
-		"lower --minibatches or --coords"); err != nil {
-		return err
-	}
-	release, err := claimOut(f.out)
+	release, err := claimAfter(f.lim.checkMemory(need, fmt.Sprintf("--minibatches %d on P = %d (the noise matrix and the pooled sample)", f.opt.Minibatches, m.NumParams()),
+		"lower --minibatches or --coords"), f.out)
 	if err != nil {
 		return err
 	}

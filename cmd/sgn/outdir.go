@@ -49,6 +49,15 @@ func claimOut(dir string) (release func(), err error) {
 	return func() { l.Release() }, nil
 }
 
+// claimAfter is claimOut(dir) once the last check before it passed: check,
+// if not nil, is returned and nothing is claimed.
+func claimAfter(check error, dir string) (release func(), err error) {
+	if check != nil {
+		return nil, check
+	}
+	return claimOut(dir)
+}
+
 // lockEnv is the environment variable that chooses the lock mode of
 // output folders: flock (default) or none.
 const lockEnv = "SGN_LOCK"
