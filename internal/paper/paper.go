@@ -380,6 +380,15 @@ func (r *runner) do(s step) Outcome {
 	case errors.As(err, &na):
 		o.Reason = na.reason
 		r.log("%s: not run, because %s", s.name, na.reason)
+		// An experiment that cannot apply wrote nothing; what its folder
+		// holds of an earlier run on other inputs or settings goes, so the
+		// folder never holds another run's results beside this run's
+		// "not run".
+		if fresh {
+			if err := clearFolder(dir); err != nil {
+				o.Status, o.Reason = Failed, err.Error()
+			}
+		}
 		return o
 	case err != nil:
 		o.Status, o.Reason = Failed, err.Error()

@@ -60,6 +60,35 @@ func TestStepsResumeAndIsolate(t *testing.T) {
 	}
 }
 
+// An experiment that ran on other inputs and cannot apply on these leaves
+// nothing of the earlier run in its folder: only the marker of this run,
+// unfinished.
+func TestNotApplicableClearsAnEarlierRun(t *testing.T) {
+	out := t.TempDir()
+	r := &runner{j: Job{Out: out}, keys: map[string]string{}, inputs: map[string]string{"model": "m1"}}
+	applies := true
+	s := step{name: "sel", folder: "sel", run: func(dir string, fresh bool) error {
+		if !applies {
+			return skip("the loss is not below chance")
+		}
+		return os.WriteFile(filepath.Join(dir, "result.json"), []byte("{}"), 0o644)
+	}}
+	if o := r.do(s); o.Status != Done {
+		t.Fatalf("first run: %s (%s)", o.Status, o.Reason)
+	}
+	r.keys, r.inputs["model"], applies = map[string]string{}, "m2", false
+	if o := r.do(s); o.Status != Skipped {
+		t.Fatalf("second run: %s (%s), want not run", o.Status, o.Reason)
+	}
+	es, err := os.ReadDir(filepath.Join(out, "sel"))
+	if err != nil || len(es) != 1 || es[0].Name() != MarkerFile {
+		t.Errorf("the folder of an experiment not run holds %v (%v), want only %s", es, err, MarkerFile)
+	}
+	if mk, err := readMarker(filepath.Join(out, "sel")); err != nil || mk.Done {
+		t.Errorf("marker %+v (%v), want this run's, not done", mk, err)
+	}
+}
+
 // The folders at the minimum come first on the page.
 func TestPageOrder(t *testing.T) {
 	got := pageOrder([]string{"o/hessian", "o/cvh", "o/noise", "o/minimum", "o/cvh-minimum", "o/noise-minimum", "o/escape"})
