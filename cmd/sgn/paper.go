@@ -23,7 +23,7 @@ func runPaper(a *app, args []string) error {
 	test := fs.String("test", "", "held-out data `file` of the same layout, recorded in the page's provenance")
 	mnist := fs.String("mnist", "", mnistUsage)
 	quick := fs.Bool("quick", false, "the quick sizes: a trial of every experiment in seconds to minutes")
-	budget := fs.Duration("budget", 0, "scale the full sizes down to fit about this `duration` of computing (e.g. 30m; 0: the full sizes)")
+	budget := fs.Duration("budget", 0, "scale the full sizes down to fit about this `duration` of computing (e.g. 30m; without it: the full sizes)")
 	lim := limitFlags(fs, "buffers (an experiment whose buffers need more is not run, and the page says so)")
 	lim.activationFlag(fs)
 	o := outputFlags(fs, "every experiment", "output `folder`: one folder per experiment, index.html and report.json")
@@ -38,6 +38,8 @@ func runPaper(a *app, args []string) error {
 		return cli.Usagef("--checkpoint FILE is required (see -h)")
 	case *budget < 0:
 		return cli.Usagef("--budget %v: want a positive duration such as 30m", *budget)
+	case *budget == 0 && cli.Given(fs)["budget"]:
+		return cli.Usagef("--budget 0: want a positive duration such as 30m (leave the flag out for the full sizes)")
 	case *quick && *budget > 0:
 		return cli.Usagef("--quick and --budget %v: give one of them", *budget)
 	case *test != "" && *dataFile == "":

@@ -94,6 +94,8 @@ func TestPaperUsage(t *testing.T) {
 		{[]string{"--checkpoint", ckpt}, "--out"},
 		{[]string{"--checkpoint", ckpt, "--out", out, "--quick", "--budget", "1h"}, "--budget"},
 		{[]string{"--checkpoint", ckpt, "--out", out, "--budget", "-1h"}, "--budget"},
+		{[]string{"--checkpoint", ckpt, "--out", out, "--budget", "0s"}, "--budget 0"},
+		{[]string{"--checkpoint", ckpt, "--out", out, "--quick", "--budget", "0"}, "--budget 0"},
 		{[]string{"--checkpoint", ckpt, "--out", out, "--test", "t.npz"}, "--test"},
 	} {
 		code, _, stderr := run(append([]string{"paper"}, c.args...)...)
