@@ -175,6 +175,9 @@ func TestDataFileErrors(t *testing.T) {
 		{[]string{"train", "--data", npz, "--layers", "3,4,3"}, 1, []string{npz, "4 classes", "3 outputs"}},
 		{[]string{"train", "--data", npz, "--layers", "4,4,4"}, 1, []string{npz, "3 features", "4 inputs"}},
 		{[]string{"train", "--data", npz, "--pool", "4"}, 2, []string{"--pool and --data"}},
+		{[]string{"train", "--data", npz, "--layers", "3,4,4", "--first", "9"}, 2, []string{"--first 9", npz, "5 rows"}},
+		{[]string{"train", "--data", npz, "--layers", "3,4,4", "--random", "9"}, 2, []string{"--random 9", npz, "5 rows"}},
+		{[]string{"train", "--data", npz, "--test", npz, "--layers", "3,4,4", "--test-first", "9"}, 2, []string{"--test-first 9", npz, "5 rows"}},
 		{[]string{"train", "--test", npz}, 2, []string{"--test", "needs --data"}},
 		{[]string{"covariance", "--data", npz}, 2, []string{"--data " + npz, "needs --checkpoint", "sgn train --data"}},
 	}

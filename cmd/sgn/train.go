@@ -172,7 +172,42 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 		return j, cli.Usagef("--epochs %d and --steps %d: one must be positive", s.Epochs, s.Steps)
 	}
 	j.MaxParams = *f.maxParams
-	return j, trainCheck(j.Model, *s, *f.workers, *f.maxParams)
+	if err := trainCheck(j.Model, *s, *f.workers, *f.maxParams); err != nil {
+		return j, err
+	}
+	if !j.Resume {
+		return j, trainCheckRows(*s)
+	}
+	return j, nil
+}
+
+// trainCheckRows checks --first, --random and --test-first against the
+// rows the data files hold (their headers only): a selection beyond them
+// is the flag's fault. A resumed run's selection is the checkpoint's, not
+// a flag's, and is left to the run.
+func trainCheckRows(s train.Settings) error {
+	if s.Data == "" {
+		return nil
+	}
+	info, err := data.InspectFile(s.Data)
+	if err != nil {
+		return err
+	}
+	switch {
+	case s.TrainFirst > info.N:
+		return cli.Usagef("--first %d is out of range: want 0..%d (--data %s holds %d rows)", s.TrainFirst, info.N, s.Data, info.N)
+	case s.TrainRandom > info.N:
+		return cli.Usagef("--random %d is out of range: want 0..%d (--data %s holds %d rows)", s.TrainRandom, info.N, s.Data, info.N)
+	case s.Test == "":
+		return nil
+	}
+	if info, err = data.InspectFile(s.Test); err != nil {
+		return err
+	}
+	if s.TestFirst > info.N {
+		return cli.Usagef("--test-first %d is out of range: want 0..%d (--test %s holds %d rows)", s.TestFirst, info.N, s.Test, info.N)
+	}
+	return nil
 }
 
 // trainFromPreset returns the preset's architecture and settings with the
