@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
 )
 
 // TestLoadAllocatesWhatTheFileHolds: a crafted test split whose image and
@@ -49,7 +51,7 @@ func TestLoadAllocatesWhatTheFileHolds(t *testing.T) {
 	}
 	write(TestLabelsFile, []int{declared}, labels, 0)
 	var err error
-	n := allocated(func() { _, err = Load(Options{Dir: dir, Split: "test", Pool: 4}) })
+	n := memtest.Allocated(func() { _, err = Load(Options{Dir: dir, Split: "test", Pool: 4}) })
 	if err == nil || !strings.Contains(err.Error(), TestImagesFile) {
 		t.Fatalf("Load = %v, want an error naming %s", err, TestImagesFile)
 	}
@@ -60,7 +62,7 @@ func TestLoadAllocatesWhatTheFileHolds(t *testing.T) {
 	}
 	// Both headers lie: nothing beyond the few rows held.
 	write(TestLabelsFile, []int{declared}, make([]byte, held), declared/maxDeflateRatio+1024)
-	n = allocated(func() { _, err = Load(Options{Dir: dir, Split: "test", Pool: 4}) })
+	n = memtest.Allocated(func() { _, err = Load(Options{Dir: dir, Split: "test", Pool: 4}) })
 	if err == nil || !strings.Contains(err.Error(), TestLabelsFile) {
 		t.Fatalf("Load = %v, want an error naming %s", err, TestLabelsFile)
 	}
@@ -69,7 +71,7 @@ func TestLoadAllocatesWhatTheFileHolds(t *testing.T) {
 	}
 	// A random selection allocates its rows and no array of the header's
 	// count (the draw is sparse).
-	n = allocated(func() { _, err = Load(Options{Dir: dir, Split: "test", Pool: 4, Random: 50, Seed: 1}) })
+	n = memtest.Allocated(func() { _, err = Load(Options{Dir: dir, Split: "test", Pool: 4, Random: 50, Seed: 1}) })
 	if err == nil {
 		t.Fatalf("Load of a random selection from lying files succeeded")
 	}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
 )
 
 // FuzzLoadDataFile feeds arbitrary files to the data-file reader (the .npz
@@ -28,7 +30,7 @@ func FuzzLoadDataFile(f *testing.F) {
 		o := Options{File: path, Split: "train"}
 		var s *Set
 		var err error
-		if n := allocated(func() { s, err = Load(o) }); n > allocLimit {
+		if n := memtest.Allocated(func() { s, err = Load(o) }); n > allocLimit {
 			t.Fatalf("a %d-byte file made Load allocate %d bytes", len(b), n)
 		}
 		info, ierr := InspectFile(path)

@@ -8,24 +8,16 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
 )
 
 // allocLimit bounds what one fuzz input may make a reader allocate: the
 // inputs are small, so anything near this means a size was taken from the
 // input without a check against the file.
 const allocLimit = 256 << 20
-
-// allocated returns the bytes fn allocated.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // FuzzReadSafetensors feeds arbitrary files to the safetensors reader: it
 // must return tensors consistent with their shapes or an error, never panic,
@@ -40,7 +32,7 @@ func FuzzReadSafetensors(f *testing.F) {
 		var ts map[string]Tensor
 		var md map[string]string
 		var err error
-		if n := allocated(func() { ts, md, err = ReadSafetensors(path) }); n > allocLimit {
+		if n := memtest.Allocated(func() { ts, md, err = ReadSafetensors(path) }); n > allocLimit {
 			t.Fatalf("a %d-byte file made the reader allocate %d bytes", len(b), n)
 		}
 		hs, _, herr := ReadSafetensorsHeader(path)
@@ -170,7 +162,7 @@ func FuzzLoadMNIST(f *testing.F) {
 		for _, o := range []Options{{Dir: dir, Split: "test", Pool: 4}, {Dir: dir, Split: "test", Pool: 1, First: 2}} {
 			var s *Set
 			var err error
-			if n := allocated(func() { s, err = Load(o) }); n > allocLimit {
+			if n := memtest.Allocated(func() { s, err = Load(o) }); n > allocLimit {
 				t.Fatalf("files of %d and %d bytes made Load allocate %d bytes", len(images), len(labels), n)
 			}
 			if err != nil {

@@ -1,8 +1,9 @@
 package hessian
 
 import (
-	"runtime"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
 )
 
 // diagOp is diag(1, 2, …, n): its products allocate nothing, so what a
@@ -14,15 +15,6 @@ func (d diagOp) MulVec(dst, v []float64) {
 	for i := range dst {
 		dst[i] = float64(i+1) * v[i]
 	}
-}
-
-// allocated returns the bytes fn allocated.
-func allocated(fn func()) float64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return float64(after.TotalAlloc - before.TotalAlloc)
 }
 
 // TestMemoryBoundsMatchTheAllocations: on an operator large enough for the
@@ -47,7 +39,7 @@ func TestMemoryBoundsMatchTheAllocations(t *testing.T) {
 			t.Fatal(err)
 		}
 		var sp *Spectrum
-		got := allocated(func() { sp, err = Lanczos(op, k[0], k[1], lo) })
+		got := float64(memtest.Allocated(func() { sp, err = Lanczos(op, k[0], k[1], lo) }))
 		if err != nil || sp.Iterations != lo.MaxIter {
 			t.Fatalf("Lanczos: %v, %d iterations", err, sp.Iterations)
 		}
@@ -68,7 +60,7 @@ func TestMemoryBoundsMatchTheAllocations(t *testing.T) {
 	}
 
 	so := SLQOptions{NumRuns: 2, Steps: 50, Seed: 1}
-	got := allocated(func() { _, _ = SLQ(op, so) })
+	got := float64(memtest.Allocated(func() { _, _ = SLQ(op, so) }))
 	// Runs are sequential: what SLQ allocates in all is about NumRuns times
 	// its peak, which the bound counts once.
 	check("SLQ (one run)", SLQBytes(n, so), got/float64(so.NumRuns))
@@ -77,10 +69,10 @@ func TestMemoryBoundsMatchTheAllocations(t *testing.T) {
 	// adds two vectors per block for an operator without MulMat (garbage at
 	// once, so not in the bound of what Full holds).
 	fo := diagOp(1500)
-	got = allocated(func() { _, _, _ = Full(fo, 0, nil) })
+	got = float64(memtest.Allocated(func() { _, _, _ = Full(fo, 0, nil) }))
 	check("Full", FullAssemblyBytes(1500, 0)+8*2*1500*24+fixedBytes, got)
 
 	ho := HutchinsonOptions{MinSamples: 10, MaxSamples: 10, Seed: 1}
-	got = allocated(func() { _, _ = Hutchinson(op, ho) })
+	got = float64(memtest.Allocated(func() { _, _ = Hutchinson(op, ho) }))
 	check("Hutchinson", HutchinsonBytes(n, ho, false), got)
 }

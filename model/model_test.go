@@ -1,10 +1,11 @@
 package model
 
 import (
-	"github.com/sgn-project/sgn/internal/synthtest"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/synthtest"
 )
 
 // synthetic returns n random samples of dimension d with labels in [0, c).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/cputime"
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 )
 
 // syntheticRate builds a PointRate whose measured rate per unit time is
@@ -129,18 +130,18 @@ func TestWriteFit(t *testing.T) {
 			t.Errorf("%s not written (files: %v)", f, files)
 		}
 	}
-	png := readFile(t, filepath.Join(tmp, "fit-sgld-vs-log-sharpness.png"))
+	png := sweeptest.ReadFile(t, filepath.Join(tmp, "fit-sgld-vs-log-sharpness.png"))
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Error("the figure is not a PNG")
 	}
 	var rep FitReport
-	if err := json.Unmarshal(readFile(t, filepath.Join(tmp, "fit.json")), &rep); err != nil {
+	if err := json.Unmarshal(sweeptest.ReadFile(t, filepath.Join(tmp, "fit.json")), &rep); err != nil {
 		t.Fatal(err)
 	}
 	if rep.RunsFound != rep.RunsTotal || rep.ConfigHash != cfg.Hash() || len(rep.Relations) != 3 {
 		t.Errorf("fit.json: %d of %d runs, hash %s, %d relations", rep.RunsFound, rep.RunsTotal, rep.ConfigHash, len(rep.Relations))
 	}
-	csv := readFile(t, filepath.Join(tmp, "rates.csv"))
+	csv := sweeptest.ReadFile(t, filepath.Join(tmp, "rates.csv"))
 	if n := bytes.Count(csv, []byte("\n")); n != 1+len(cfg.Points()) {
 		t.Errorf("rates.csv has %d lines, want %d", n, 1+len(cfg.Points()))
 	}

@@ -3,12 +3,13 @@ package kramers
 import (
 	"bytes"
 	"cmp"
-	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 )
 
 // FuzzParseConfig feeds arbitrary sweep configurations to ParseConfig: it

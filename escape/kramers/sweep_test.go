@@ -18,15 +18,6 @@ func smallConfig(seed uint64) Config {
 		Eta: []float64{0.01}, Temperature: []float64{0.25}, Runs: 15, MaxSteps: 20000, Criterion: escape.Criterion{Kind: escape.CriterionCol}}
 }
 
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func runSweep(t *testing.T, dir string, cfg Config, opt SweepOptions) SweepSummary {
 	t.Helper()
 	s, err := Sweep(dir, cfg, AnalyticSimulator, opt)
@@ -46,7 +37,7 @@ func TestSweepWorkersShardsMergeResume(t *testing.T) {
 	if s.Total != total || s.New != total || s.Resumed != 0 {
 		t.Errorf("summary %+v, want %d new runs", s, total)
 	}
-	want := readFile(t, filepath.Join(one, RunsFile))
+	want := sweeptest.ReadFile(t, filepath.Join(one, RunsFile))
 	if n := bytes.Count(want, []byte("\n")); n != total {
 		t.Fatalf("%d lines, want %d", n, total)
 	}
@@ -67,7 +58,7 @@ func TestSweepWorkersShardsMergeResume(t *testing.T) {
 	// Two workers: the same file, byte for byte.
 	two := filepath.Join(tmp, "two")
 	runSweep(t, two, cfg, SweepOptions{Workers: 2})
-	if got := readFile(t, filepath.Join(two, RunsFile)); !bytes.Equal(got, want) {
+	if got := sweeptest.ReadFile(t, filepath.Join(two, RunsFile)); !bytes.Equal(got, want) {
 		t.Error("runs.jsonl differs between 1 and 2 workers")
 	}
 
@@ -89,7 +80,7 @@ func TestSweepWorkersShardsMergeResume(t *testing.T) {
 	if ms.Runs != total || ms.Total != total {
 		t.Errorf("merge summary %+v, want %d runs", ms, total)
 	}
-	if got := readFile(t, filepath.Join(merged, RunsFile)); !bytes.Equal(got, want) {
+	if got := sweeptest.ReadFile(t, filepath.Join(merged, RunsFile)); !bytes.Equal(got, want) {
 		t.Error("four merged shards differ from the unsharded sweep")
 	}
 	// The merged folder is a whole sweep: resuming it has nothing to do.
@@ -99,12 +90,12 @@ func TestSweepWorkersShardsMergeResume(t *testing.T) {
 
 	// Resume after an interruption that left 37 lines and half of the 38th.
 	res := filepath.Join(tmp, "resume")
-	sweeptest.WriteFolder(t, res, map[string][]byte{ConfigFile: readFile(t, filepath.Join(one, ConfigFile)), RunsFile: sweeptest.Interrupted(want, 37)})
+	sweeptest.WriteFolder(t, res, map[string][]byte{ConfigFile: sweeptest.ReadFile(t, filepath.Join(one, ConfigFile)), RunsFile: sweeptest.Interrupted(want, 37)})
 	s = runSweep(t, res, cfg, SweepOptions{Workers: 2})
 	if s.Resumed != 37 || s.New != total-37 {
 		t.Errorf("resume summary %+v, want 37 resumed", s)
 	}
-	if got := readFile(t, filepath.Join(res, RunsFile)); !bytes.Equal(got, want) {
+	if got := sweeptest.ReadFile(t, filepath.Join(res, RunsFile)); !bytes.Equal(got, want) {
 		t.Error("resumed sweep differs from the uninterrupted one")
 	}
 
@@ -115,7 +106,7 @@ func TestSweepWorkersShardsMergeResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	runSweep(t, holes, cfg, SweepOptions{Workers: 2})
-	if got := readFile(t, filepath.Join(holes, RunsFile)); !bytes.Equal(got, want) {
+	if got := sweeptest.ReadFile(t, filepath.Join(holes, RunsFile)); !bytes.Equal(got, want) {
 		t.Error("resuming a partial merge does not give the full sweep")
 	}
 }
@@ -126,7 +117,7 @@ func unchanged(t *testing.T, dir string) func() {
 	before := map[string][]byte{}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		before[e.Name()] = readFile(t, filepath.Join(dir, e.Name()))
+		before[e.Name()] = sweeptest.ReadFile(t, filepath.Join(dir, e.Name()))
 	}
 	return func() {
 		t.Helper()
@@ -199,7 +190,7 @@ func TestSweepAndMergeRefuseMismatches(t *testing.T) {
 	c := filepath.Join(tmp, "c")
 	runSweep(t, c, smallConfig(1), SweepOptions{Workers: 2})
 	runs := filepath.Join(c, RunsFile)
-	b0 := readFile(t, runs)
+	b0 := sweeptest.ReadFile(t, runs)
 	corrupt := append([]byte(`{"point":0,"run":0,"seed":12,"escaped":true,"step":5}`+"\n"), b0[bytes.IndexByte(b0, '\n')+1:]...)
 	if err := os.WriteFile(runs, corrupt, 0o644); err != nil {
 		t.Fatal(err)

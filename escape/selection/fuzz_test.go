@@ -1,8 +1,9 @@
 package selection
 
 import (
-	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 )
 
 // FuzzParseConfig feeds arbitrary selection configurations to ParseConfig:

@@ -1,8 +1,9 @@
 package sharpness
 
 import (
-	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 )
 
 // FuzzParseConfig feeds arbitrary selection networks configurations to

@@ -71,3 +71,14 @@ func PeakLive(fn func()) uint64 {
 	}
 	return p - base
 }
+
+// Allocated returns the bytes fn allocated on the heap while it ran
+// (runtime.MemStats.TotalAlloc before and after, freed or not): what a
+// reader given a hostile file is bounded by.
+func Allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}

@@ -18,6 +18,25 @@ import (
 	"github.com/sgn-project/sgn/internal/figure"
 )
 
+// buildPage builds the report of the folders below root with experiments
+// and writes its page into root/paper; it returns the report and that
+// folder.
+func buildPage(t *testing.T, root string, experiments ...ClaimsFunc) (*Report, string) {
+	t.Helper()
+	r, err := Build([]string{root}, "browser-test", experiments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(root, "paper")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(r, out); err != nil {
+		t.Fatal(err)
+	}
+	return r, out
+}
+
 // chromium returns the path of a headless-capable Chromium; without one
 // it skips the test, or fails it under CI (.ci/run installs Chromium).
 func chromium(t *testing.T) string {
@@ -55,15 +74,7 @@ func TestPageInChromium(t *testing.T) {
 	if err := figure.Save(p, figure.Size{Width: 4 * vg.Inch, Height: 3 * vg.Inch}, filepath.Join(cvh, "fig")); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Build([]string{root}, "browser-test", []ClaimsFunc{fakeExperiment("cvh-minimum", "m.json"), fakeExperiment("cvh-trained", "t.json")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(root, "paper")
-	os.MkdirAll(out, 0o755)
-	if err := Write(r, out); err != nil {
-		t.Fatal(err)
-	}
+	r, out := buildPage(t, root, fakeExperiment("cvh-minimum", "m.json"), fakeExperiment("cvh-trained", "t.json"))
 	page := "file://" + filepath.Join(out, "index.html")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

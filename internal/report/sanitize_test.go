@@ -98,15 +98,7 @@ func TestHostileSVGRunsNothingInChromium(t *testing.T) {
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "m.json"), []byte("minimum"), 0o644)
 	os.WriteFile(filepath.Join(dir, "fig.svg"), []byte(hostileSVG), 0o644)
-	r, err := Build([]string{root}, "browser-test", []ClaimsFunc{fakeExperiment("cvh-minimum", "m.json")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(root, "paper")
-	os.MkdirAll(out, 0o755)
-	if err := Write(r, out); err != nil {
-		t.Fatal(err)
-	}
+	_, out := buildPage(t, root, fakeExperiment("cvh-minimum", "m.json"))
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

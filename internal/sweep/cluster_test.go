@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sgn-project/sgn/internal/outlock"
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 )
 
 // wholeSweep runs cfg in one folder and returns its runs.jsonl.
@@ -21,7 +22,7 @@ func wholeSweep(t *testing.T, cfg testConfig) []byte {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "whole")
 	mustRun(t, dir, cfg, Options{Workers: 2})
-	return readFile(t, filepath.Join(dir, RunsFile))
+	return sweeptest.ReadFile(t, filepath.Join(dir, RunsFile))
 }
 
 func TestGarbledLinesAreDroppedOnResumeAndRefusedOnRead(t *testing.T) {
@@ -69,7 +70,7 @@ func TestGarbledLinesAreDroppedOnResumeAndRefusedOnRead(t *testing.T) {
 	if s.Dropped != 2 || s.Resumed != 16 || s.New != 14 {
 		t.Errorf("summary %+v, want 2 dropped, 16 resumed, 14 new", s)
 	}
-	if got := readFile(t, runs); !bytes.Equal(got, want) {
+	if got := sweeptest.ReadFile(t, runs); !bytes.Equal(got, want) {
 		t.Errorf("repaired runs.jsonl differs from the uninterrupted sweep:\n%s", got)
 	}
 	// JSON that is not a record of the sweep is not crash damage: refused.
@@ -119,12 +120,12 @@ func TestStopAtARecordBoundary(t *testing.T) {
 		if !errors.Is(err, ErrStopped) || !strings.Contains(err.Error(), "run the same command again") {
 			t.Fatalf("%s: err %v", how, err)
 		}
-		got := readFile(t, filepath.Join(dir, RunsFile))
+		got := sweeptest.ReadFile(t, filepath.Join(dir, RunsFile))
 		if s.New < 30 || s.New >= 100 || !bytes.HasPrefix(want, got) || bytes.Count(got, []byte("\n")) != s.New {
 			t.Fatalf("%s: stopped after %d runs; runs.jsonl is not the first %d whole lines", how, s.New, s.New)
 		}
 		s = mustRun(t, dir, cfg, Options{Workers: 2})
-		if !bytes.Equal(readFile(t, filepath.Join(dir, RunsFile)), want) || s.Resumed+s.New != 100 {
+		if !bytes.Equal(sweeptest.ReadFile(t, filepath.Join(dir, RunsFile)), want) || s.Resumed+s.New != 100 {
 			t.Errorf("%s: resumed sweep differs from the uninterrupted one (%+v)", how, s)
 		}
 	}
@@ -163,7 +164,7 @@ func TestMergeRefusesMixedVersionsAndShardsBeingWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m struct{ Version string }
-	if err := json.Unmarshal(readFile(t, filepath.Join(out, ConfigFile)), &m); err != nil || m.Version != "v1" {
+	if err := json.Unmarshal(sweeptest.ReadFile(t, filepath.Join(out, ConfigFile)), &m); err != nil || m.Version != "v1" {
 		t.Errorf("merged version %q (%v), want v1", m.Version, err)
 	}
 }
@@ -235,7 +236,7 @@ func TestStatusOfEveryShard(t *testing.T) {
 	// Shard 1 cut to 3 whole runs and a torn line; shard 2 gone; shard 3
 	// being written.
 	r1 := filepath.Join(ShardDir(out, 1), RunsFile)
-	b := readFile(t, r1)
+	b := sweeptest.ReadFile(t, r1)
 	lines := bytes.SplitAfter(b, []byte("\n"))
 	if err := os.WriteFile(r1, append(bytes.Join(lines[:3], nil), lines[3][:7]...), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,12 +1,14 @@
 package sweep
 
 import (
-	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 )
 
 // FuzzRead feeds arbitrary config.json and runs.jsonl files to Read (with
@@ -19,7 +21,7 @@ func FuzzRead(f *testing.F) {
 		sweeptest.WriteFolder(t, dir, map[string][]byte{ConfigFile: config, RunsFile: runs})
 		var d Data[testConfig, testResult]
 		var err error
-		if n := sweeptest.Allocated(func() { d, err = testKind.Read(dir) }); n > 64<<20 {
+		if n := memtest.Allocated(func() { d, err = testKind.Read(dir) }); n > 64<<20 {
 			t.Fatalf("files of %d and %d bytes made Read allocate %d bytes", len(config), len(runs), n)
 		}
 		if err != nil {

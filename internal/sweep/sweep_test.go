@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/sweep/sweeptest"
 )
 
 // testConfig is a synthetic sweep: Points × Runs runs whose result is a
@@ -54,15 +55,6 @@ func mustRun(t *testing.T, dir string, cfg testConfig, opt Options) Summary {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // splitmix64 is SplitMix64 written out from Steele, Lea & Flood (2014),
@@ -122,7 +114,7 @@ func TestRunWorkersShardsResumeMerge(t *testing.T) {
 	if s := mustRun(t, one, cfg, Options{Workers: 1}); s != (Summary{Total: total, New: total}) {
 		t.Errorf("summary %+v", s)
 	}
-	want := readFile(t, filepath.Join(one, RunsFile))
+	want := sweeptest.ReadFile(t, filepath.Join(one, RunsFile))
 	d, err := testKind.Read(one)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +129,7 @@ func TestRunWorkersShardsResumeMerge(t *testing.T) {
 	}
 	three := filepath.Join(tmp, "three")
 	mustRun(t, three, cfg, Options{Workers: 3})
-	if !bytes.Equal(readFile(t, filepath.Join(three, RunsFile)), want) {
+	if !bytes.Equal(sweeptest.ReadFile(t, filepath.Join(three, RunsFile)), want) {
 		t.Error("runs.jsonl differs between 1 and 3 workers")
 	}
 
@@ -160,10 +152,10 @@ func TestRunWorkersShardsResumeMerge(t *testing.T) {
 	if ms.Runs != total || ms.Total != total || len(ms.Copied) != 1 {
 		t.Errorf("merge summary %+v", ms)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(merged, RunsFile)), want) {
+	if !bytes.Equal(sweeptest.ReadFile(t, filepath.Join(merged, RunsFile)), want) {
 		t.Error("merged shards differ from the whole sweep")
 	}
-	if string(readFile(t, filepath.Join(merged, "cache.json"))) != "same" {
+	if string(sweeptest.ReadFile(t, filepath.Join(merged, "cache.json"))) != "same" {
 		t.Error("cache.json not copied")
 	}
 	if s := mustRun(t, merged, cfg, Options{}); s.New != 0 || s.Resumed != total {
@@ -172,14 +164,14 @@ func TestRunWorkersShardsResumeMerge(t *testing.T) {
 
 	// An interrupted write: 20 lines and half of the 21st.
 	res := filepath.Join(tmp, "resume")
-	sweeptest.WriteFolder(t, res, map[string][]byte{ConfigFile: readFile(t, filepath.Join(one, ConfigFile)), RunsFile: sweeptest.Interrupted(want, 20)})
+	sweeptest.WriteFolder(t, res, map[string][]byte{ConfigFile: sweeptest.ReadFile(t, filepath.Join(one, ConfigFile)), RunsFile: sweeptest.Interrupted(want, 20)})
 	if _, err := testKind.Read(res); err == nil {
 		t.Error("reading a folder with an incomplete line did not fail")
 	}
 	if s := mustRun(t, res, cfg, Options{Workers: 2}); s.Resumed != 20 || s.New != total-20 {
 		t.Errorf("resume summary %+v", s)
 	}
-	if !bytes.Equal(readFile(t, filepath.Join(res, RunsFile)), want) {
+	if !bytes.Equal(sweeptest.ReadFile(t, filepath.Join(res, RunsFile)), want) {
 		t.Error("resumed sweep differs from the uninterrupted one")
 	}
 
@@ -189,7 +181,7 @@ func TestRunWorkersShardsResumeMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRun(t, holes, cfg, Options{Workers: 2})
-	if !bytes.Equal(readFile(t, filepath.Join(holes, RunsFile)), want) {
+	if !bytes.Equal(sweeptest.ReadFile(t, filepath.Join(holes, RunsFile)), want) {
 		t.Error("resuming a partial merge does not give the whole sweep")
 	}
 }
@@ -235,7 +227,7 @@ func TestRefusals(t *testing.T) {
 
 	// A wrong seed, a wrong result, an unknown field: errors, files unchanged.
 	runs := filepath.Join(c0, RunsFile)
-	good := readFile(t, runs)
+	good := sweeptest.ReadFile(t, runs)
 	rest := good[bytes.IndexByte(good, '\n')+1:]
 	s0 := Grid{2, 5, 3}.Task(0, 0).Seed
 	for _, first := range []string{
@@ -251,7 +243,7 @@ func TestRefusals(t *testing.T) {
 		if _, err := testKind.Run(c0, cfg, testRun, Options{Shard: Shard{0, 2}}); err == nil || !strings.Contains(err.Error(), "line 1") {
 			t.Errorf("%s: %v", first, err)
 		}
-		if !bytes.Equal(readFile(t, runs), bad) {
+		if !bytes.Equal(sweeptest.ReadFile(t, runs), bad) {
 			t.Errorf("%s: the file was changed", first)
 		}
 	}

@@ -2,8 +2,8 @@
 // sweep experiments (internal/sweep and the experiment packages on it): a
 // configuration parser fuzzed for bounded allocation, errors that name the
 // file and a JSON round trip, and the folders an interrupted sweep leaves.
-// It imports nothing of the project, so that internal/sweep's own tests use
-// it too.
+// It imports nothing of the project but internal/memtest, so that
+// internal/sweep's own tests use it too.
 package sweeptest
 
 import (
@@ -12,20 +12,21 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memtest"
 )
 
-// Allocated returns the bytes fn allocated on the heap while it ran
-// (runtime.MemStats.TotalAlloc before and after): what a parser given a
-// hostile file is bounded by.
-func Allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
+// ReadFile returns the content of path, failing the test if it cannot be
+// read.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // ParseRoundTrip checks one fuzz input b of a configuration parser: parsing
@@ -37,7 +38,7 @@ func Allocated(fn func()) uint64 {
 func ParseRoundTrip[C any](t testing.TB, b []byte, limit uint64, parse func(b []byte, name string) (C, error)) (c, again C, ok bool) {
 	t.Helper()
 	var err error
-	if n := Allocated(func() { c, err = parse(b, "fuzz.json") }); n > limit {
+	if n := memtest.Allocated(func() { c, err = parse(b, "fuzz.json") }); n > limit {
 		t.Fatalf("a %d-byte config made the parser allocate %d bytes", len(b), n)
 	}
 	if err != nil {
