@@ -147,6 +147,8 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"hessian", "--top-kk", "3"}, "unknown flag --top-kk (did you mean --top-k?)"},
 		{[]string{"hessian", "-chekpoint", "x"}, "unknown flag --chekpoint (did you mean --checkpoint?)"},
 		{[]string{"train", "--epoch", "3"}, "(did you mean --epochs?)"},
+		{[]string{"covariance", "--frist", "10"}, "unknown flag --frist (did you mean --first?)"},
+		{[]string{"hesisan"}, "(did you mean hessian?)"},
 		{[]string{"escape", "run", "--temprature", "1"}, "(did you mean --temperature?)"},
 		{[]string{"hessian", "--top-k", "x"}, `invalid value "x" for flag --top-k`},
 		{[]string{"hessian", "--out"}, "flag needs an argument: --out"},

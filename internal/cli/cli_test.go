@@ -8,14 +8,18 @@ import (
 	"testing"
 )
 
-// TestEditDistance against distances counted by hand.
+// TestEditDistance against optimal string alignment distances counted by
+// hand.
 func TestEditDistance(t *testing.T) {
 	for _, c := range []struct {
 		a, b string
 		d    int
 	}{
 		{"", "", 0}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2},
-		{"top-kk", "top-k", 1}, {"θ", "θ₀", 1}, {"abc", "abc", 0}, {"ab", "ba", 2},
+		{"top-kk", "top-k", 1}, {"θ", "θ₀", 1}, {"abc", "abc", 0},
+		// transpositions of adjacent runes cost 1, but a transposed pair
+		// is not edited again ("ca" → "abc" is 3, not Damerau's 2)
+		{"ab", "ba", 1}, {"frist", "first", 1}, {"ca", "abc", 3}, {"θ₀", "₀θ", 1},
 	} {
 		if got := EditDistance(c.a, c.b); got != c.d {
 			t.Errorf("EditDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
