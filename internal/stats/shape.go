@@ -32,21 +32,15 @@ type Shape struct {
 // normal law, 3 for the Laplace law, 6/k for the gamma law of shape k.
 // It needs at least 4 finite values, not all equal.
 func ExcessKurtosis(x []float64) (float64, error) {
-	if len(x) < 4 {
-		return 0, fmt.Errorf("excess kurtosis: %d values, need at least 4", len(x))
-	}
-	if err := CheckFinite(x); err != nil {
-		return 0, fmt.Errorf("excess kurtosis: %w", err)
-	}
-	_, _, g2, err := CountedMoments(x, nil)
-	if err != nil {
-		return 0, fmt.Errorf("excess kurtosis: %w", err)
-	}
-	return g2, nil
+	_, g2, err := sampleShape(x, 4, "excess kurtosis")
+	return g2, err
 }
 
-// centralShape returns the weighted mean, skewness g₁ and excess kurtosis
-// g₂ of x, each value counted counts[i] times (once if counts is nil).
+// CountedMoments returns the mean, the skewness g₁ = m₃/m₂^{3/2} and the
+// excess kurtosis g₂ = m₄/m₂² − 3 (Joanes and Gill 1998) of the sample in
+// which x[i] is counted counts[i] times (once each if counts is nil): a
+// bootstrap resample's moments without building it. x must be finite; a
+// sample without spread is an error.
 func CountedMoments(x []float64, counts []int32) (mean, g1, g2 float64, err error) {
 	var n float64
 	for i, v := range x {

@@ -12,15 +12,23 @@ import "fmt"
 // exponential, and does not depend on location or scale. It needs at least 3
 // finite values, not all equal.
 func Skewness(x []float64) (float64, error) {
-	if len(x) < 3 {
-		return 0, fmt.Errorf("skewness: %d values, need at least 3", len(x))
+	g1, _, err := sampleShape(x, 3, "skewness")
+	return g1, err
+}
+
+// sampleShape returns g₁ and g₂ of x (CountedMoments), or zeros and an
+// error prefixed by what when x has fewer than least values, a value that
+// is not finite, or no spread.
+func sampleShape(x []float64, least int, what string) (g1, g2 float64, err error) {
+	if len(x) < least {
+		return 0, 0, fmt.Errorf("%s: %d values, need at least %d", what, len(x), least)
 	}
 	if err := CheckFinite(x); err != nil {
-		return 0, fmt.Errorf("skewness: %w", err)
+		return 0, 0, fmt.Errorf("%s: %w", what, err)
 	}
-	_, g1, _, err := CountedMoments(x, nil)
+	_, g1, g2, err = CountedMoments(x, nil)
 	if err != nil {
-		return 0, fmt.Errorf("skewness: %w", err)
+		return 0, 0, fmt.Errorf("%s: %w", what, err)
 	}
-	return g1, nil
+	return g1, g2, nil
 }
