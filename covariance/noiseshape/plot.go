@@ -62,7 +62,7 @@ func WritePanels(r *Analysis, path string) error {
 		panels[1], err = histPanel(
 			fmt.Sprintf("(b) synthetic Lévy noise: SαS(α=%.2f)\n%d values, α̂ = %s", fa.Alpha, len(f.StableRef), fmtTail(f.StableRef)),
 			"x", f.StableRef, histRange{lo: ra.lo, hi: ra.hi, name: "the range of (a)"}, []densityCurve{
-				sasCurve(fmt.Sprintf("SαS α=%.2f (drawn from; no Gaussian fit: its variance is infinite)", fa.Alpha), fa),
+				sasCurve(fmt.Sprintf("SαS α=%.2f, drawn from (infinite variance: no Gaussian fit)", fa.Alpha), fa),
 			})
 		if err != nil {
 			return err
