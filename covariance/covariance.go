@@ -26,8 +26,8 @@ const MaxDenseParams = 20000
 type GradientOptions struct {
 	// MemoryBudget bounds the bytes taken by per-sample gradients. The N×P
 	// matrix G is kept in memory when 8·N·P ≤ MemoryBudget; otherwise it is
-	// recomputed, in chunks of rows that fit the budget, on every pass
-	// (matrix-free mode). 0 means DefaultMemoryBudget.
+	// recomputed, in chunks of rows that fit a quarter of the budget, on
+	// every pass (matrix-free mode). 0 means DefaultMemoryBudget.
 	MemoryBudget int64
 	// Workers is the number of goroutines of the per-sample gradient passes
 	// (< 1 means 1). Results do not depend on it.

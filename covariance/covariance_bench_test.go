@@ -21,7 +21,7 @@ func BenchmarkAnalyzeFigureSize(b *testing.B) {
 
 // BenchmarkProjectSigmaMNIST projects Σ of the mnist preset's size
 // (784-100-10 relu, P = 79,510) on 100 directions with G streamed: N = 512
-// samples through a 64 MiB budget (chunks of 105 rows).
+// samples through a 64 MiB budget (chunks of 26 rows).
 func BenchmarkProjectSigmaMNIST(b *testing.B) {
 	m, _ := model.New(model.Config{Layers: []int{784, 100, 10}, Activation: model.ReLU, Seed: 1})
 	x := tinyBatch(512, 784, 10, 1)

@@ -117,7 +117,7 @@ func TestNoiseCovarianceMatrixFree(t *testing.T) {
 		}
 		return nil
 	}
-	streamed, err := newGradients(n, p, src, 5*8*p)
+	streamed, err := newGradients(n, p, src, 4*5*8*p) // chunks of a quarter of the budget
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,14 @@ func (o Options) MemoryNeed(layers []int, act model.Activation, n int) (float64,
 }
 
 // gradientRows is the number of rows of G that Gradients holds: all n when
-// they fit the budget, else a chunk of the rows that fit (at least one).
+// they fit the budget, else a chunk of the rows that fit a quarter of it (at
+// least one). A streamed pass allocates its chunk afresh, possibly while the
+// memory of an earlier stage (the Lanczos basis) is freed but not yet
+// collected, so the chunk is kept well below the budget.
 func gradientRows(n, p int, budget int64) float64 {
-	return float64(max(1, min(int64(n), budget/int64(8*p))))
+	rowBytes := int64(8 * p)
+	if int64(n)*rowBytes <= budget {
+		return float64(n)
+	}
+	return float64(max(1, min(int64(n), budget/4/rowBytes)))
 }

@@ -50,12 +50,13 @@ func TestMemoryNeedBoundsThePeak(t *testing.T) {
 			t.Errorf("%s: peak %.0f bytes, bound %.0f: want 0.5 ≤ peak/bound ≤ 1", o.Mode, peak, need)
 		}
 	}
-	// A budget of 100 rows: Gradients holds 100 rows, as MemoryNeed counts.
-	g, err := NewGradients(m, m.Theta, b, GradientOptions{MemoryBudget: 100 * 8 * 730, Workers: 2})
+	// A budget of 400 rows: Gradients streams chunks of a quarter of it,
+	// 100 rows, as MemoryNeed counts.
+	g, err := NewGradients(m, m.Theta, b, GradientOptions{MemoryBudget: 400 * 8 * 730, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.cache != nil || g.chunk != 100 || gradientRows(n, 730, 100*8*730) != 100 {
-		t.Errorf("budget of 100 rows: cached %v, chunk %d rows", g.cache != nil, g.chunk)
+	if g.cache != nil || g.chunk != 100 || gradientRows(n, 730, 400*8*730) != 100 {
+		t.Errorf("budget of 400 rows: cached %v, chunk %d rows", g.cache != nil, g.chunk)
 	}
 }

@@ -91,9 +91,7 @@ func Lanczos(op Operator, kTop, kBottom int, o LanczosOptions) (*Spectrum, error
 		return &Spectrum{Converged: true}, nil
 	}
 	basis := lanczosBasis(n, kTop, kBottom, o)
-	if o.MaxIter == 0 && basis < maxIter {
-		maxIter *= 4
-	}
+	maxIter = restartedMaxIter(maxIter, basis, o)
 
 	rng := rand.New(rand.NewPCG(o.Seed, 0))
 	v := make([]float64, n)
@@ -156,6 +154,29 @@ func Lanczos(op Operator, kTop, kBottom int, o LanczosOptions) (*Spectrum, error
 		}
 		check = min(basis, m+max(10, k))
 	}
+}
+
+// LanczosMaxProducts returns the cap on the operator products of Lanczos
+// on an operator of dimension n with these arguments, defaults applied as
+// Lanczos applies them (MaxIter's default is four times larger when the
+// basis is restarted): the total its Progress reports. It returns Lanczos'
+// error for invalid arguments.
+func LanczosMaxProducts(n, kTop, kBottom int, o LanczosOptions) (int, error) {
+	_, _, maxIter, _, err := lanczosLimits(dimOnly(n), kTop, kBottom, o)
+	if err != nil {
+		return 0, err
+	}
+	return restartedMaxIter(maxIter, lanczosBasis(n, kTop, kBottom, o), o), nil
+}
+
+// restartedMaxIter returns the product cap of a run whose basis holds
+// basis vectors: the default cap is multiplied by four when the basis may
+// be restarted.
+func restartedMaxIter(maxIter, basis int, o LanczosOptions) int {
+	if o.MaxIter == 0 && basis < maxIter {
+		return 4 * maxIter
+	}
+	return maxIter
 }
 
 // restartKeep returns the columns of S (Ritz values ascending) that a

@@ -84,3 +84,45 @@ func (d diagonal) MulVec(dst, v []float64) {
 		dst[i] = x * v[i]
 	}
 }
+
+// TestLanczosMaxProducts: the total Progress reports is LanczosMaxProducts,
+// four times the default cap when the basis is restarted, and the products
+// reported never exceed it, on a restarted run that uses them all.
+func TestLanczosMaxProducts(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		o    LanczosOptions
+		want int
+	}{
+		{1000, LanczosOptions{}, 300},                         // the default basis holds the run
+		{1000, LanczosOptions{MaxBasis: 50}, 1200},            // restarted: four times the default
+		{1000, LanczosOptions{MaxBasis: 50, MaxIter: 70}, 70}, // a cap given is the cap
+		{200, LanczosOptions{}, 200},                          // the default cap is at most n
+		{1 << 20, LanczosOptions{}, 1200},                     // 256 MiB holds 32 vectors of 2^20
+	} {
+		got, err := LanczosMaxProducts(c.n, 4, 0, c.o)
+		if err != nil || got != c.want {
+			t.Errorf("n = %d, %+v: %d products (%v), want %d", c.n, c.o, got, err, c.want)
+		}
+	}
+	d := make(diagonal, 500)
+	for i := range d {
+		d[i] = float64(i%97) / 97
+	}
+	o := LanczosOptions{Seed: 1, MaxBasis: 16, Tol: 1e-300}
+	want, err := LanczosMaxProducts(len(d), 3, 0, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := 0
+	o.Progress = func(done, total int) {
+		if total != want || done > total || done != last+1 {
+			t.Fatalf("progress %d of %d after %d, want at most %d", done, total, last, want)
+		}
+		last = done
+	}
+	sp, err := Lanczos(d, 3, 0, o)
+	if err != nil || sp.Restarts == 0 || last != want {
+		t.Fatalf("Lanczos: %v, %d restarts, progress reached %d of %d", err, sp.Restarts, last, want)
+	}
+}

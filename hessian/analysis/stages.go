@@ -25,16 +25,16 @@ func (r *runner) lanczos() error {
 	}
 	t0 := time.Now()
 	lseed := seed.Stream(o.Seed, lanczosStream)
-	effMax := o.MaxIter
-	if effMax == 0 {
-		effMax = max(300, 10*max(o.TopK, o.BottomK))
+	lo := hessian.LanczosOptions{Seed: lseed, MaxIter: o.MaxIter, Tol: o.Tol}
+	// The cap on the products, raised when the basis is restarted: the
+	// total the progress reports and the report records.
+	effMax, err := hessian.LanczosMaxProducts(r.op.Dim(), o.TopK, o.BottomK, lo)
+	if err != nil {
+		return err
 	}
-	effMax = min(effMax, r.pl.dim)
 	prog := r.progress(StageLanczos)
-	sp, err := hessian.Lanczos(r.op, o.TopK, o.BottomK, hessian.LanczosOptions{
-		Seed: lseed, MaxIter: o.MaxIter, Tol: o.Tol,
-		Progress: func(it, _ int) { prog(it, effMax) },
-	})
+	lo.Progress = func(it, _ int) { prog(it, effMax) }
+	sp, err := hessian.Lanczos(r.op, o.TopK, o.BottomK, lo)
 	if err != nil {
 		return err
 	}
