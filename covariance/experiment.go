@@ -45,6 +45,13 @@ type Pair struct {
 // e.g. "pretrained: Hessian, random: eigendecomposition". o.Progress is
 // ignored.
 func AnalyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, progress func(fraction float64, status string)) (*Pair, error) {
+	return analyzePair(pre, b, randomSeed, o, progress, nil)
+}
+
+// analyzePair is AnalyzePair calling pretrainedDone, if not nil, with the
+// pretrained model's analysis as soon as it is finished (before the random
+// model's in ModeMatFree); an error of pretrainedDone is the pair's.
+func analyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, progress func(fraction float64, status string), pretrainedDone func(*Analysis) error) (*Pair, error) {
 	if pre == nil {
 		return nil, errors.New("nil pretrained model")
 	}
@@ -64,8 +71,15 @@ func AnalyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, pr
 		oi := o
 		oi.Progress = func(stage Stage, done, total int) { prog.update(i, stage, done, total) }
 		errs[i] = workgroup.Call("analysis", func() (err error) {
-			results[i], err = Analyze(models[i], b, oi)
-			return err
+			if results[i], err = Analyze(models[i], b, oi); err != nil {
+				return err
+			}
+			if i == 0 && pretrainedDone != nil {
+				if err := pretrainedDone(results[i]); err != nil {
+					return fmt.Errorf("saving its analysis: %w", err)
+				}
+			}
+			return nil
 		})
 	}
 	if mode == ModeMatFree {

@@ -25,6 +25,12 @@ const (
 	FigureBase     = "cvh"
 	PretrainedFile = "pretrained.safetensors"
 	RandomFile     = "random.safetensors"
+	// PartialFile holds the pretrained model's analysis (a ModelReport) as
+	// soon as it is finished, beside the copy of its checkpoint
+	// (PretrainedFile), so that a run whose random model fails keeps it;
+	// a run that succeeds removes it once covariance.json, which holds the
+	// same analysis, is written.
+	PartialFile = "pretrained-analysis.json"
 	// TrainDir is the folder, inside the output folder, where sgn
 	// covariance trains the figure preset when it is given no checkpoint.
 	TrainDir = "pretrained"
@@ -67,11 +73,17 @@ type Job struct {
 }
 
 // Run analyses the pair (AnalyzePair) and writes both checkpoints, the
-// figure, points.csv and covariance.json (last) into j.OutDir. A run that
-// fails while writing removes what it wrote (never the checkpoint analysed,
-// which may be one of those files), so the folder never mixes two runs; a
-// run that fails before writing leaves an earlier run's outputs as they
-// were. Errors of the analysis are AnalyzePair's, unwrapped.
+// figure, points.csv and covariance.json (last) into j.OutDir. The
+// pretrained model's analysis is written (PartialFile, with the copy of its
+// checkpoint) as soon as it is finished, removing an earlier run's outputs
+// first, so a failure of the random model's analysis keeps it; covariance.json
+// replaces it when the run succeeds. A run that fails while writing the
+// rest removes what it wrote but PartialFile (never the checkpoint
+// analysed, which may be one of those files), so the folder never mixes two
+// runs; a run that fails before the pretrained analysis is finished leaves
+// an earlier run's outputs as they were. Errors of the analysis are
+// AnalyzePair's, wrapped after the pretrained analysis was saved (errors.As
+// finds them).
 func Run(j Job) (*Report, error) {
 	seconds := j.Seconds
 	if seconds == nil {
@@ -80,17 +92,58 @@ func Run(j Job) (*Report, error) {
 	o := j.Options
 	o.WeightDecay = j.Meta.Metrics["weight_decay"]
 	t0 := time.Now()
-	pair, err := AnalyzePair(j.Pretrained, model.Batch{X: j.Data.X, Y: j.Data.Y}, j.RandomSeed, o, j.Progress)
+	saved := false
+	pair, err := analyzePair(j.Pretrained, model.Batch{X: j.Data.X, Y: j.Data.Y}, j.RandomSeed, o, j.Progress, func(a *Analysis) error {
+		if err := j.writePartial(a); err != nil {
+			return err
+		}
+		saved = true
+		return nil
+	})
 	if err != nil {
+		if saved {
+			return nil, fmt.Errorf("%w (the pretrained model's analysis is saved in %s)", err, filepath.Join(j.OutDir, PartialFile))
+		}
 		return nil, err
 	}
 	seconds["analysis"] = round3(time.Since(t0).Seconds())
 	rep, err := j.write(pair, o, seconds)
 	if err != nil {
-		j.removeOutputs()
+		j.removeOutputs(false) // the write error is the one reported
 		return nil, err
 	}
+	atomicfile.RemoveStale(j.OutDir, PartialFile) // covariance.json holds it
 	return rep, nil
+}
+
+// writePartial removes an earlier run's outputs, then writes the copy of
+// the pretrained checkpoint and the pretrained model's analysis a
+// (PartialFile).
+func (j *Job) writePartial(a *Analysis) error {
+	if err := j.removeOutputs(true); err != nil {
+		return err
+	}
+	if err := j.copyCheckpoint(); err != nil {
+		return err
+	}
+	mr := &ModelReport{Checkpoint: PretrainedFile, Source: j.Source, Config: j.Pretrained.Config, Pool: j.Meta.Pool, Headline: NewHeadline(a)}
+	return atomicfile.WriteJSON(filepath.Join(j.OutDir, PartialFile), mr)
+}
+
+// copyCheckpoint copies the pretrained checkpoint into the folder
+// (PretrainedFile), unless it is that file.
+func (j *Job) copyCheckpoint() error {
+	dst := filepath.Join(j.OutDir, PretrainedFile)
+	if a, errA := os.Stat(j.Checkpoint); errA == nil {
+		if b, errB := os.Stat(dst); errB == nil && os.SameFile(a, b) {
+			return nil
+		}
+	}
+	raw, err := os.ReadFile(j.Checkpoint)
+	if err != nil {
+		return fmt.Errorf("cannot copy the pretrained checkpoint: %w", err)
+	}
+	return atomicfile.WriteBytes(dst, raw)
 }
 
 // write writes the files of the run; covariance.json last, with the total
@@ -98,11 +151,7 @@ func Run(j Job) (*Report, error) {
 func (j *Job) write(pair *Pair, o Options, seconds map[string]float64) (*Report, error) {
 	dir := j.OutDir
 	preFile, rndFile, figBase, points := filepath.Join(dir, PretrainedFile), filepath.Join(dir, RandomFile), filepath.Join(dir, FigureBase), filepath.Join(dir, PointsFile)
-	raw, err := os.ReadFile(j.Checkpoint)
-	if err != nil {
-		return nil, fmt.Errorf("cannot copy the pretrained checkpoint: %w", err)
-	}
-	if err := atomicfile.WriteBytes(preFile, raw); err != nil {
+	if err := j.copyCheckpoint(); err != nil {
 		return nil, err
 	}
 	rnd := pair.RandomModel
@@ -137,17 +186,25 @@ func (j *Job) write(pair *Pair, o Options, seconds map[string]float64) (*Report,
 }
 
 // removeOutputs removes the files a run writes into its folder, less the
-// checkpoint analysed if it is one of them.
-func (j *Job) removeOutputs() {
-	var names []string
+// checkpoint analysed if it is one of them, and PartialFile unless
+// partialToo. It tries every file and returns the first that could not be
+// removed.
+func (j *Job) removeOutputs(partialToo bool) error {
 	ck, errC := os.Stat(j.Checkpoint)
-	for _, n := range []string{FileName, PointsFile, FigureBase + ".png", FigureBase + ".svg", PretrainedFile, RandomFile} {
+	names := []string{FileName, PointsFile, FigureBase + ".png", FigureBase + ".svg", PretrainedFile, RandomFile}
+	if partialToo {
+		names = append(names, PartialFile)
+	}
+	var first error
+	for _, n := range names {
 		if st, err := os.Stat(filepath.Join(j.OutDir, n)); err == nil && errC == nil && os.SameFile(st, ck) {
 			continue
 		}
-		names = append(names, n)
+		if _, err := atomicfile.RemoveStale(j.OutDir, n); err != nil && first == nil {
+			first = err
+		}
 	}
-	atomicfile.RemoveStale(j.OutDir, names...) // the write error is the one reported
+	return first
 }
 
 // round3 rounds x to three decimals (times in seconds).

@@ -48,7 +48,9 @@ func TestRunRemovesAFailedRunsFiles(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, PointsFile)); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Mkdir(filepath.Join(dir, PointsFile), 0o755); err != nil {
+	// a folder that is not empty: removing the earlier run's outputs
+	// cannot clear it
+	if err := os.MkdirAll(filepath.Join(dir, PointsFile, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Run(job); err == nil {
