@@ -202,7 +202,9 @@ func nominalSamples(sel data.Options) int {
 // the exact Hessian of the mean cross-entropy at the checkpoint's θ
 // (model.Hessian, Pearlmutter's R-operator), runs the stages o asks for and
 // writes hessian.json, the figures and (SaveMatrix) hessian.safetensors in
-// o.OutDir, then removes an earlier run's outputs it did not write (told
+// o.OutDir (hessian.json after each stage, with the stages still to run in
+// Report.Pending, so that a stage that fails leaves the earlier ones
+// saved), then removes an earlier run's outputs it did not write (told
 // to o.Removed). checkpoint is the file m and meta were loaded from. Options
 // that do not fit the model are reported before any data is loaded, as an
 // *OptionError or a *MemoryError (options whose buffers, estimated first,
@@ -222,25 +224,65 @@ func Run(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Op
 	if err := r.setup(m, meta, checkpoint, sel); err != nil {
 		return nil, err
 	}
-	for _, stage := range []func() error{r.lanczos, r.trace, r.density, r.full} {
-		if err := stage(); err != nil {
+	stages := []struct {
+		name  string
+		run   func() error
+		asked bool
+	}{
+		{StageLanczos, r.lanczos, o.TopK+o.BottomK > 0},
+		{StageTrace, r.trace, o.Trace},
+		{StageDensity, r.density, o.Density},
+		{StageFull, r.full, o.Full},
+	}
+	saved := false
+	for i, st := range stages {
+		if err := st.run(); err != nil {
+			if saved {
+				return nil, fmt.Errorf("%s: %w (the stages before it are saved in %s)", st.name, err, filepath.Join(o.OutDir, JSONFile))
+			}
 			return nil, err
 		}
+		// What is finished is written before a later stage can fail:
+		// hessian.json with the stages still to run (Report.Pending).
+		var pending []string
+		for _, later := range stages[i+1:] {
+			if later.asked {
+				pending = append(pending, later.name)
+			}
+		}
+		if st.asked && len(pending) > 0 {
+			r.rep.Pending = pending
+			if _, err := r.write(start, false); err != nil {
+				return nil, err
+			}
+			saved = true
+		}
 	}
+	r.rep.Pending = nil
+	return r.write(start, true)
+}
+
+// write writes hessian.json with the stages finished and, when the run is
+// finished, removes an earlier run's outputs that this run has not written:
+// they (its density figures, its matrix) never stay beside a finished
+// run's hessian.json, and go only once this run has succeeded, so bad
+// input loses nothing. (hessian.json's files name those of its run.)
+func (r *runner) write(start time.Time, finished bool) (*Report, error) {
+	o := r.o
 	r.timings["total"] = time.Since(start).Seconds()
-	rep := r.rep
+	rep := *r.rep
 	rep.dir = o.OutDir
 	rep.Files = append([]string{JSONFile}, rep.Files...)
-	js, err := json.MarshalIndent(rep, "", "  ")
+	js, err := json.MarshalIndent(&rep, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", JSONFile, err)
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(o.OutDir, JSONFile), append(js, '\n')); err != nil {
 		return nil, err
 	}
-	// An earlier run's outputs that this run did not write (its density
-	// figures, its matrix) never stay beside this run's hessian.json; they
-	// go only once this run has succeeded, so bad input loses nothing.
+	if !finished {
+		return &rep, nil
+	}
 	var stale []string
 	for _, n := range []string{MatrixFile, VectorsFile, DensityCSV, DensityBase + ".png", DensityBase + ".svg", SpectrumBase + ".png", SpectrumBase + ".svg"} {
 		if !slices.Contains(rep.Files, n) {
@@ -254,7 +296,7 @@ func Run(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Op
 	if len(gone) > 0 && o.Removed != nil {
 		o.Removed(gone)
 	}
-	return rep, nil
+	return &rep, nil
 }
 
 // runner carries a run through its stages.

@@ -60,6 +60,10 @@ type Report struct {
 	// command's flags).
 	Configuration map[string]string `json:"configuration"`
 	Files         []string          `json:"files"`
+	// Pending names the stages asked for that have not run: a run writes
+	// hessian.json after each stage, so a later stage that fails leaves
+	// the earlier ones saved. Empty in a finished run.
+	Pending []string `json:"pending,omitempty"`
 	// dir is the folder the files are in (Options.OutDir).
 	dir string
 }
