@@ -10,7 +10,7 @@
 #   make equilibrium-figure    SGD/SGLD fluctuations along H's eigendirections into out/equilibrium/
 #   make selection-figure      minima selection: two valleys, and which minima SGD reaches, into out/selection/
 #   make paper                 every experiment, then the claims page out/paper/index.html
-#   make race                  the race detector on every library package (not cmd/sgn)
+#   make race                  the race detector on every package, cmd/sgn included
 #   make fuzz [FUZZTIME=1m]    every native fuzz target for FUZZTIME each
 #                              (their seed corpora in testdata/fuzz run in make test)
 #   make lint | make clean
@@ -55,14 +55,14 @@ test: deps
 	$(GO) vet $(TAGS) ./...
 	$(GO) test $(TAGS) -count=1 -timeout 9m ./...
 
-# The race detector on every library package: model's engines, data's
-# loaders, train, hessian, escape's simulators and sweeps, covariance's
-# analyses and the internal machinery (sweeps, locks, worker groups) all
-# run worker goroutines. cmd/sgn is left out (it runs them through these
-# packages, and its tests would take hours under the detector). Tests that
-# compare allocations with an estimate skip under it (internal/memtest.Race:
-# sync.Pool drops pooled buffers at random).
-RACEPKGS ?= ./model/... ./data/... ./train/... ./hessian/... ./escape/... ./covariance/... ./internal/...
+# The race detector on every package: model's engines, data's loaders,
+# train, hessian, escape's simulators and sweeps, covariance's analyses,
+# the internal machinery (sweeps, locks, worker groups) and the command
+# (about 6 minutes of cmd/sgn's under the detector on a loaded 2-core
+# machine, beside about 70 for the rest). Tests that compare allocations
+# with an estimate skip under it (internal/memtest.Race: sync.Pool drops
+# pooled buffers at random).
+RACEPKGS ?= ./model/... ./data/... ./train/... ./hessian/... ./escape/... ./covariance/... ./internal/... ./cmd/...
 race: deps
 	$(GO) test $(TAGS) -race -count=1 -timeout 60m $(RACEPKGS)
 
