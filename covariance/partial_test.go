@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -22,14 +21,7 @@ import (
 // are gone, and the error says where it is and is still ErrEmptyWindow; a
 // run that succeeds removes PartialFile.
 func TestRunKeepsThePretrainedAnalysis(t *testing.T) {
-	m, err := model.New(model.Config{Layers: []int{4, 3, 2}, Activation: model.Tanh, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := &data.Set{N: 8, D: 4, Pool: 4, Split: "train", X: make([]float64, 32), Y: []int{0, 1, 0, 1, 1, 0, 1, 0}}
-	for i := range set.X {
-		set.X[i] = float64(i%7) / 7
-	}
+	m, set := tinyRunCase(t)
 	src := t.TempDir()
 	ckpt := filepath.Join(src, "model.safetensors")
 	if err := model.SaveCheckpoint(ckpt, m, model.CheckpointMeta{Pool: 4}); err != nil {

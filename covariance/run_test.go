@@ -17,14 +17,7 @@ import (
 // cannot be written) leaves none of its files, except the checkpoint it
 // analyses when that is one of them; the summary of a run names its files.
 func TestRunRemovesAFailedRunsFiles(t *testing.T) {
-	m, err := model.New(model.Config{Layers: []int{4, 3, 2}, Activation: model.Tanh, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := &data.Set{N: 8, D: 4, Pool: 4, Split: "train", X: make([]float64, 32), Y: []int{0, 1, 0, 1, 1, 0, 1, 0}}
-	for i := range set.X {
-		set.X[i] = float64(i%7) / 7
-	}
+	m, set := tinyRunCase(t)
 	dir := t.TempDir()
 	ckpt := filepath.Join(dir, PretrainedFile)
 	if err := model.SaveCheckpoint(ckpt, m, model.CheckpointMeta{Pool: 4}); err != nil {
@@ -64,4 +57,20 @@ func TestRunRemovesAFailedRunsFiles(t *testing.T) {
 	if b, err := os.ReadFile(ckpt); err != nil || !bytes.Equal(b, want) {
 		t.Errorf("the analysed checkpoint is gone or changed: %v", err)
 	}
+}
+
+// tinyRunCase is the 4-3-2 tanh network and the eight rows of four pooled
+// pixels the Run tests analyse: small enough that a whole run takes
+// milliseconds.
+func tinyRunCase(t *testing.T) (*model.MLP, *data.Set) {
+	t.Helper()
+	m, err := model.New(model.Config{Layers: []int{4, 3, 2}, Activation: model.Tanh, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := &data.Set{N: 8, D: 4, Pool: 4, Split: "train", X: make([]float64, 32), Y: []int{0, 1, 0, 1, 1, 0, 1, 0}}
+	for i := range set.X {
+		set.X[i] = float64(i%7) / 7
+	}
+	return m, set
 }
