@@ -49,25 +49,8 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	if err := s.Validate(P, N); err != nil {
 		return nil, err
 	}
-	if progress == nil {
-		progress = func(string, int, int) {}
-	}
-	// The gradient-descent path runs beside the other stages: one caller
-	// of progress at a time.
-	var progressMu sync.Mutex
-	progress = func(report Progress) Progress {
-		return func(stage string, done, total int) {
-			progressMu.Lock()
-			defer progressMu.Unlock()
-			report(stage, done, total)
-		}
-	}(progress)
-	r := &Report{Settings: s, Seconds: map[string]float64{}}
-	r.Seeds.SGD = seed.Stream(s.Seed, 1)
-	r.Seeds.SGLD = seed.Stream(s.Seed, 2)
-	r.Seeds.Bulk = seed.Stream(s.Seed, 3)
-	r.Seeds.Lanczos = seed.Stream(s.Seed, 4)
-	r.Minimum.NumParams, r.Minimum.NumSamples = P, N
+	progress = serialized(progress)
+	r := newReport(s, P, N)
 
 	t0 := time.Now()
 	tStart, cpu0 := t0, cputime.Process()
@@ -84,19 +67,12 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	// the Hessian, the gradients and the chains, which wait for each of its
 	// rows as they need it; with one, it runs first. The path is the same
 	// either way.
-	var gd *gdPath
-	if s.Center == CenterGD {
-		gd = newGDPath(s, P)
+	gd, err := startGDPath(obj, theta0, s, progress)
+	if gd != nil {
 		defer gd.stop()
-		if s.Workers >= 2 {
-			gd.started = true
-			go gd.run(obj, theta0, s, progress)
-		} else {
-			gd.run(obj, theta0, s, progress)
-			if err := gd.wait(); err != nil {
-				return nil, err
-			}
-		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	t0 = time.Now()
 	b, err := eigenbasis(obj, theta0, s, r, progress)
@@ -113,15 +89,11 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	r.Seconds["gradients"] = since(t0)
 	r.Minimum.GradNorm = cs.gradNorm
 	r.Minimum.TraceC = cs.traceC
-	D := s.D
-	r.Minimum.SGLDDDefault = D == 0
-	if D == 0 {
-		D = s.Eta * cs.traceC / (2 * float64(P))
-		if !(D > 0) {
-			return nil, fmt.Errorf("tr C = %v at θ₀: the default SGLD diffusion η·tr C/(2P) is not positive; give --temperature", cs.traceC)
-		}
+	D, err := sgldDiffusion(s, cs.traceC, P)
+	if err != nil {
+		return nil, err
 	}
-	r.Minimum.SGLDD = D
+	r.Minimum.SGLDD, r.Minimum.SGLDDDefault = D, s.D == 0
 
 	t0 = time.Now()
 	chains, err := runChains(obj, theta0, b.U, s, D, [2]uint64{r.Seeds.SGD, r.Seeds.SGLD}, gd, progress)
@@ -148,6 +120,66 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	r.Seconds["total"] = since(tStart)
 	r.CPUSeconds = cputime.Since(cpu0)
 	return r, nil
+}
+
+// serialized returns progress (a no-op when nil) behind a mutex: the
+// gradient-descent path runs beside the other stages, and progress has one
+// caller at a time.
+func serialized(progress Progress) Progress {
+	if progress == nil {
+		return func(string, int, int) {}
+	}
+	var mu sync.Mutex
+	return func(stage string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress(stage, done, total)
+	}
+}
+
+// newReport is the report of a measurement with settings s on P parameters
+// and N samples before anything is measured: its settings and the seed
+// stream of each stage.
+func newReport(s Settings, P, N int) *Report {
+	r := &Report{Settings: s, Seconds: map[string]float64{}}
+	r.Seeds.SGD = seed.Stream(s.Seed, 1)
+	r.Seeds.SGLD = seed.Stream(s.Seed, 2)
+	r.Seeds.Bulk = seed.Stream(s.Seed, 3)
+	r.Seeds.Lanczos = seed.Stream(s.Seed, 4)
+	r.Minimum.NumParams, r.Minimum.NumSamples = P, N
+	return r
+}
+
+// startGDPath starts the gradient-descent path of Settings.Center from
+// theta0 (nil when the centre is not CenterGD): on a goroutine of its own
+// with two workers or more, else run to its end before it returns. The
+// caller stops a non-nil path, also when the error is not nil.
+func startGDPath(obj Objective, theta0 []float64, s Settings, progress Progress) (*gdPath, error) {
+	if s.Center != CenterGD {
+		return nil, nil
+	}
+	gd := newGDPath(s, len(theta0))
+	if s.Workers >= 2 {
+		gd.started = true
+		go gd.run(obj, theta0, s, progress)
+		return gd, nil
+	}
+	gd.run(obj, theta0, s, progress)
+	return gd, gd.wait()
+}
+
+// sgldDiffusion is the SGLD diffusion D: s.D when given, else the default
+// η·tr C/(2P), which gives SGLD the same noise power per step as SGD
+// (2ηD·P = η²·tr C).
+func sgldDiffusion(s Settings, traceC float64, P int) (float64, error) {
+	if s.D != 0 {
+		return s.D, nil
+	}
+	D := s.Eta * traceC / (2 * float64(P))
+	if !(D > 0) {
+		return 0, fmt.Errorf("tr C = %v at θ₀: the default SGLD diffusion η·tr C/(2P) is not positive; give --temperature", traceC)
+	}
+	return D, nil
 }
 
 // descend takes s.Descend full-batch gradient-descent steps from theta and

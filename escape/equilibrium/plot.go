@@ -143,6 +143,41 @@ func styleEq(p *plot.Plot) {
 // three predictions; directions with λᵢ ≤ 0 or numerically zero are left
 // out. It returns the legend entries of its series.
 func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
+	vp := newVariancePanel(temp)
+	eq, notEq := r.drawnDirections()
+	other, far := r.notEquilibrated(eq, notEq, vp.scale)
+	if err := vp.addNotEquilibrated(other, far); err != nil {
+		return nil, nil, err
+	}
+	for _, s := range varianceDynamics {
+		if err := vp.addSeries(s, eq); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := vp.addHOverB(eq, r.Settings.Eta, float64(r.Settings.BatchSize)); err != nil {
+		return nil, nil, err
+	}
+	if vp.xlo < vp.xhi && vp.ylo < vp.yhi {
+		vp.p.X.Min, vp.p.X.Max = figure.Pad(vp.xlo, vp.xhi, 0.04, true)
+		vp.p.Y.Min, vp.p.Y.Max = figure.Pad(vp.ylo, vp.yhi, 0.04, true)
+	}
+	return vp.p, vp.entries, nil
+}
+
+// variancePanel is a panel of variancePlot while it is drawn: the plot,
+// its legend entries and the range of what it holds.
+type variancePanel struct {
+	p       *plot.Plot
+	temp    bool
+	entries []legendEntry
+	// xlo, xhi, ylo and yhi bound every point, interval end and
+	// prediction drawn.
+	xlo, xhi, ylo, yhi float64
+}
+
+// newVariancePanel is the empty log-log panel of vᵢ (λᵢvᵢ when temp)
+// against λᵢ.
+func newVariancePanel(temp bool) *variancePanel {
 	p := plot.New()
 	p.X.Scale, p.Y.Scale = figure.LogScale{}, figure.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = figure.LogTicks{MaxLabels: 6}, figure.LogTicks{MaxLabels: 7}
@@ -156,35 +191,34 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 	}
 	styleEq(p)
 	p.Add(plotter.NewGrid())
-	var entries []legendEntry
-	add := func(name string, th ...plot.Thumbnailer) { entries = append(entries, legendEntry{name, th}) }
-	scale := func(lam, v float64) float64 {
-		if temp {
-			return lam * v
-		}
-		return v
+	return &variancePanel{p: p, temp: temp, xlo: math.Inf(1), xhi: math.Inf(-1), ylo: math.Inf(1), yhi: math.Inf(-1)}
+}
+
+// add appends a legend entry.
+func (vp *variancePanel) add(name string, th ...plot.Thumbnailer) {
+	vp.entries = append(vp.entries, legendEntry{name, th})
+}
+
+// extend widens the range to hold (x, y).
+func (vp *variancePanel) extend(x, y float64) {
+	vp.xlo, vp.xhi = math.Min(vp.xlo, x), math.Max(vp.xhi, x)
+	vp.ylo, vp.yhi = math.Min(vp.ylo, y), math.Max(vp.yhi, y)
+}
+
+// scale is the y of a variance v along a direction of eigenvalue lam: v,
+// or λv on the temperature panel.
+func (vp *variancePanel) scale(lam, v float64) float64 {
+	if vp.temp {
+		return lam * v
 	}
-	type series struct {
-		name string
-		col  color.Color
-		val  func(d Direction) (v, lo, hi float64)
-		pred func(d Direction) float64
-		shp  draw.GlyphDrawer
-	}
-	ss := []series{
-		{"SGD", colSGD, func(d Direction) (float64, float64, float64) {
-			return d.VarSGD, float64(d.VarSGDCI95[0]), float64(d.VarSGDCI95[1])
-		}, func(d Direction) float64 { return float64(d.PredSGDMeasuredC) }, draw.CircleGlyph{}},
-		{"SGLD", colSGLD, func(d Direction) (float64, float64, float64) {
-			return d.VarSGLD, float64(d.VarSGLDCI95[0]), float64(d.VarSGLDCI95[1])
-		}, func(d Direction) float64 { return float64(d.PredSGLD) }, draw.TriangleGlyph{}},
-	}
+	return v
+}
+
+// drawnDirections splits the directions the log axes can show (λᵢ > 0 and
+// not numerically zero) into the equilibrated ones, by increasing λᵢ, and
+// the others.
+func (r *Report) drawnDirections() (eq, notEq []Direction) {
 	lmax := r.lambdaMax()
-	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	extend := func(x, y float64) {
-		xlo, xhi, ylo, yhi = math.Min(xlo, x), math.Max(xhi, x), math.Min(ylo, y), math.Max(yhi, y)
-	}
-	var eq, notEq []Direction
 	for _, d := range r.Directions {
 		switch {
 		case d.Lambda <= 0 || numericallyZero(d.Lambda, lmax, r.Minimum.NumParams):
@@ -195,106 +229,139 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 		}
 	}
 	sort.Slice(eq, func(i, j int) bool { return eq[i].Lambda < eq[j].Lambda })
-	other, far := r.notEquilibrated(eq, notEq, scale)
+	return eq, notEq
+}
+
+// addNotEquilibrated draws the points of the directions that did not
+// equilibrate in grey, and says in the legend how many are too far off to
+// be drawn.
+func (vp *variancePanel) addNotEquilibrated(other plotter.XYs, far int) error {
 	for _, o := range other {
-		extend(o.X, o.Y)
+		vp.extend(o.X, o.Y)
 	}
-	if len(other) > 0 {
-		sc, err := plotter.NewScatter(other)
-		if err != nil {
-			return nil, nil, err
-		}
-		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = colGrey, draw.CrossGlyph{}, vg.Points(2.5)
-		p.Add(sc)
-		add("not equilibrated (SGD and SGLD)", sc)
-		if far > 0 {
-			add(fmt.Sprintf("%d > %d decades off, not drawn", far, farDecades))
-		}
+	if len(other) == 0 {
+		return nil
 	}
-	for _, s := range ss {
-		var pts plotter.XYs
-		var errs plotter.YErrors
-		var pred plotter.XYs
-		for _, d := range eq {
-			v, lo, hi := s.val(d)
-			if !(v > 0) {
-				continue
-			}
-			// An interval bound that is unknown (NaN, null in the JSON) or
-			// on the wrong side is drawn at the point.
-			if !(hi >= v) {
-				hi = v
-			}
-			if !(lo <= v) {
-				lo = v
-			}
-			y := scale(d.Lambda, v)
-			pts = append(pts, plotter.XY{X: d.Lambda, Y: y})
-			extend(d.Lambda, y)
-			l := scale(d.Lambda, math.Max(lo, v*1e-3))
-			errs = append(errs, struct{ Low, High float64 }{y - l, scale(d.Lambda, hi) - y})
-			extend(d.Lambda, l)
-			extend(d.Lambda, scale(d.Lambda, hi))
-			if pv := s.pred(d); pv > 0 {
-				pred = append(pred, plotter.XY{X: d.Lambda, Y: scale(d.Lambda, pv)})
-				extend(d.Lambda, scale(d.Lambda, pv))
-			}
-		}
-		if len(pts) == 0 {
+	sc, err := plotter.NewScatter(other)
+	if err != nil {
+		return err
+	}
+	sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = colGrey, draw.CrossGlyph{}, vg.Points(2.5)
+	vp.p.Add(sc)
+	vp.add("not equilibrated (SGD and SGLD)", sc)
+	if far > 0 {
+		vp.add(fmt.Sprintf("%d > %d decades off, not drawn", far, farDecades))
+	}
+	return nil
+}
+
+// varianceSeries is one dynamics on the variance panels: its measured
+// variance with the 95% interval, its predicted variance and how it is
+// drawn.
+type varianceSeries struct {
+	name  string
+	col   color.Color
+	val   func(d Direction) (v, lo, hi float64)
+	pred  func(d Direction) float64
+	shp   draw.GlyphDrawer
+	label string // of the prediction's line
+}
+
+// varianceDynamics are SGD, against ηcᵢ/(λᵢ(2−ηλᵢ)) with the measured cᵢ,
+// and SGLD, against 2D/(λᵢ(2−ηλᵢ)).
+var varianceDynamics = []varianceSeries{
+	{"SGD", colSGD, func(d Direction) (float64, float64, float64) {
+		return d.VarSGD, float64(d.VarSGDCI95[0]), float64(d.VarSGDCI95[1])
+	}, func(d Direction) float64 { return float64(d.PredSGDMeasuredC) }, draw.CircleGlyph{},
+		"SGD predicted ηcᵢ/(λᵢ(2−ηλᵢ))"},
+	{"SGLD", colSGLD, func(d Direction) (float64, float64, float64) {
+		return d.VarSGLD, float64(d.VarSGLDCI95[0]), float64(d.VarSGLDCI95[1])
+	}, func(d Direction) float64 { return float64(d.PredSGLD) }, draw.TriangleGlyph{},
+		"SGLD predicted 2D/(λᵢ(2−ηλᵢ))"},
+}
+
+// addSeries draws s's measured values along the equilibrated directions eq
+// with their 95% intervals, and its prediction as a dashed line.
+func (vp *variancePanel) addSeries(s varianceSeries, eq []Direction) error {
+	var pts plotter.XYs
+	var errs plotter.YErrors
+	var pred plotter.XYs
+	for _, d := range eq {
+		v, lo, hi := s.val(d)
+		if !(v > 0) {
 			continue
 		}
-		sc, err := plotter.NewScatter(pts)
-		if err != nil {
-			return nil, nil, err
+		// An interval bound that is unknown (NaN, null in the JSON) or
+		// on the wrong side is drawn at the point.
+		if !(hi >= v) {
+			hi = v
 		}
-		sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = s.col, s.shp, vg.Points(2.5)
-		eb, err := plotter.NewYErrorBars(struct {
-			plotter.XYs
-			plotter.YErrors
-		}{pts, errs})
-		if err != nil {
-			return nil, nil, err
+		if !(lo <= v) {
+			lo = v
 		}
-		eb.LineStyle.Color = s.col
-		p.Add(sc, eb)
-		add(s.name+" measured, 95% interval", sc)
-		if len(pred) > 1 {
-			ln, err := plotter.NewLine(pred)
-			if err != nil {
-				return nil, nil, err
-			}
-			ln.Color, ln.Dashes, ln.Width = s.col, []vg.Length{vg.Points(5), vg.Points(2.5)}, vg.Points(1.2)
-			p.Add(ln)
-			label := "SGD predicted ηcᵢ/(λᵢ(2−ηλᵢ))"
-			if s.name == "SGLD" {
-				label = "SGLD predicted 2D/(λᵢ(2−ηλᵢ))"
-			}
-			add(label, ln)
+		y := vp.scale(d.Lambda, v)
+		pts = append(pts, plotter.XY{X: d.Lambda, Y: y})
+		vp.extend(d.Lambda, y)
+		l := vp.scale(d.Lambda, math.Max(lo, v*1e-3))
+		errs = append(errs, struct{ Low, High float64 }{y - l, vp.scale(d.Lambda, hi) - y})
+		vp.extend(d.Lambda, l)
+		vp.extend(d.Lambda, vp.scale(d.Lambda, hi))
+		if pv := s.pred(d); pv > 0 {
+			pred = append(pred, plotter.XY{X: d.Lambda, Y: vp.scale(d.Lambda, pv)})
+			vp.extend(d.Lambda, vp.scale(d.Lambda, pv))
 		}
 	}
-	// C = H/B: η/(B(2 − ηλ)), a smooth curve over the equilibrated range.
-	if len(eq) > 1 {
-		eta, B := r.Settings.Eta, float64(r.Settings.BatchSize)
-		lo, hi := eq[0].Lambda, eq[len(eq)-1].Lambda
-		var hb plotter.XYs
-		for k := 0; k <= 40; k++ {
-			lam := lo * math.Pow(hi/lo, float64(k)/40)
-			hb = append(hb, plotter.XY{X: lam, Y: scale(lam, eta/(B*(2-eta*lam)))})
-			extend(lam, scale(lam, eta/(B*(2-eta*lam))))
-		}
-		ln, err := plotter.NewLine(hb)
+	if len(pts) == 0 {
+		return nil
+	}
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return err
+	}
+	sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = s.col, s.shp, vg.Points(2.5)
+	eb, err := plotter.NewYErrorBars(struct {
+		plotter.XYs
+		plotter.YErrors
+	}{pts, errs})
+	if err != nil {
+		return err
+	}
+	eb.LineStyle.Color = s.col
+	vp.p.Add(sc, eb)
+	vp.add(s.name+" measured, 95% interval", sc)
+	if len(pred) > 1 {
+		ln, err := plotter.NewLine(pred)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		ln.Color, ln.Dashes, ln.Width = colSGD, []vg.Length{vg.Points(1.5), vg.Points(2)}, vg.Points(1.5)
-		p.Add(ln)
-		add("SGD predicted with C = H/B", ln)
+		ln.Color, ln.Dashes, ln.Width = s.col, []vg.Length{vg.Points(5), vg.Points(2.5)}, vg.Points(1.2)
+		vp.p.Add(ln)
+		vp.add(s.label, ln)
 	}
-	if xlo < xhi && ylo < yhi {
-		p.X.Min, p.X.Max = figure.Pad(xlo, xhi, 0.04, true)
-		p.Y.Min, p.Y.Max = figure.Pad(ylo, yhi, 0.04, true)
+	return nil
+}
+
+// addHOverB draws SGD's variance predicted with C = H/B, η/(B(2 − ηλ)), as
+// a smooth curve over the range of the equilibrated directions eq.
+func (vp *variancePanel) addHOverB(eq []Direction, eta, B float64) error {
+	if len(eq) < 2 {
+		return nil
 	}
-	return p, entries, nil
+	lo, hi := eq[0].Lambda, eq[len(eq)-1].Lambda
+	var hb plotter.XYs
+	for k := 0; k <= 40; k++ {
+		lam := lo * math.Pow(hi/lo, float64(k)/40)
+		hb = append(hb, plotter.XY{X: lam, Y: vp.scale(lam, eta/(B*(2-eta*lam)))})
+		vp.extend(lam, vp.scale(lam, eta/(B*(2-eta*lam))))
+	}
+	ln, err := plotter.NewLine(hb)
+	if err != nil {
+		return err
+	}
+	ln.Color, ln.Dashes, ln.Width = colSGD, []vg.Length{vg.Points(1.5), vg.Points(2)}, vg.Points(1.5)
+	vp.p.Add(ln)
+	vp.add("SGD predicted with C = H/B", ln)
+	return nil
 }
 
 // farDecades is how far, in decades, from the equilibrated directions'
