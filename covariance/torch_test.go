@@ -105,114 +105,138 @@ func TestTorchFixture(t *testing.T) {
 				meta.Torch.WidenedFromFloat32 != widened || meta.Pool != 0 {
 				t.Fatalf("loaded layers %v, activation %s, pool %d, torch %+v", m.Layers, m.Activation, meta.Pool, meta.Torch)
 			}
-			near := func(what string, got, want float64) {
-				t.Helper()
-				if d := math.Abs(got - want); !(d <= torchTol*math.Abs(want)) {
-					t.Errorf("%s: sgn %.17g, PyTorch %.17g (relative difference %.2g)", what, got, want, d/math.Abs(want))
-				}
-			}
-			// A vector agrees entry by entry relative to its largest entry.
-			nearVec := func(what string, got, want []float64) {
-				t.Helper()
-				if len(got) != len(want) {
-					t.Fatalf("%s: sgn has %d entries, PyTorch %d", what, len(got), len(want))
-				}
-				scale := 0.0
-				for _, w := range want {
-					scale = max(scale, math.Abs(w))
-				}
-				for i := range got {
-					if d := math.Abs(got[i] - want[i]); !(d <= torchTol*scale) {
-						t.Errorf("%s[%d]: sgn %.17g, PyTorch %.17g (difference %.2g of the largest %.3g)", what, i, got[i], want[i], d, scale)
-					}
-				}
-			}
-
-			grad := make([]float64, m.NumParams())
-			loss, err := m.LossGrad(m.NewWorkspace(b.N()), m.Theta, b, grad)
-			if err != nil {
-				t.Fatal(err)
-			}
-			near("loss", loss, ref.Loss)
-			nearVec("gradient", grad, ref.Gradient)
-
-			h, err := m.NewHessian(m.Theta, b, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			H, _, err := hessian.Full(h, 0, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			eig, err := hessian.Decompose(H, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			top := eig.Top(10)
-			for i, l := range top {
-				near("eigenvalue "+string(rune('1'+i)), l, ref.Eigenvalues[i])
-			}
-			desc := slices.Clone(eig.Values)
-			slices.Reverse(desc)
-			nearVec("eigenvalues", desc, ref.Eigenvalues)
-			near("tr H", eig.Trace, ref.TraceH)
-
+			tc := torchCheck{t}
+			tc.lossAndHessian(m, b, ref)
 			a, err := covariance.Analyze(m, b, covariance.Options{BatchSizes: []int{ref.Comparison.BatchSize}, Mode: covariance.ModeFull, Workers: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
-			near("analysis loss", a.Loss, ref.Loss)
-			near("accuracy", a.Accuracy, ref.Accuracy)
-			near("‖ḡ‖", a.GradNorm, ref.GradNorm)
-			near("tr Σ", a.TraceSigma, ref.TraceSigma)
-			near("tr FIM", a.TraceFIM, ref.TraceFIM)
-			near("analysis tr H", *a.TraceH, ref.TraceH)
-			near("B_simple", *a.BSimple, ref.BSimple)
-			near("‖Σ − H‖_F/‖H‖_F", *a.RelFrobenius, ref.RelFrobenius)
-			near("λmax", a.Eigen.LambdaMax, ref.Eigen.LambdaMax)
-			near("λmin", a.Eigen.LambdaMin+ref.Eigen.LambdaMax, ref.Eigen.LambdaMin+ref.Eigen.LambdaMax)
-			if e := a.Eigen; e.InWindow != ref.Eigen.InWindow || e.Analysed != ref.Eigen.Analysed {
-				t.Errorf("eigen: sgn %d in the window, %d analysed; PyTorch %d, %d", e.InWindow, e.Analysed, ref.Eigen.InWindow, ref.Eigen.Analysed)
-			}
-			// The sign of an eigenvalue within rounding of 0 (|λ| ≤ 1e-10·λmax)
-			// is not determined: the negative count may differ by those.
-			neg, zero := 0, 0
-			for _, l := range ref.Eigenvalues {
-				switch {
-				case math.Abs(l) <= torchTol*ref.Eigen.LambdaMax:
-					zero++
-				case l < 0:
-					neg++
-				}
-			}
-			if e := a.Eigen.Negative; e < neg || e > neg+zero {
-				t.Errorf("sgn counts %d negative eigenvalues; PyTorch %d, and %d within rounding of 0", e, neg, zero)
-			}
-			rc, c := ref.Comparison, a.Comparisons[0]
-			if c.Selected != rc.Selected || c.NonPositive != rc.NonPositive || c.Fit == nil {
-				t.Fatalf("comparison: sgn %d selected, %d with c ≤ 0, fit %v; PyTorch %d, %d", c.Selected, c.NonPositive, c.Fit, rc.Selected, rc.NonPositive)
-			}
-			near("log–log slope", c.Fit.Slope, rc.Fit.Slope)
-			near("log–log intercept", c.Fit.Intercept, rc.Fit.Intercept)
-			near("Pearson r", c.Fit.R, rc.Fit.R)
-			near("slope standard error", c.Fit.SlopeStdErr, rc.Fit.StdErr)
-			near("fit decades", c.Fit.Decades, rc.Fit.Decades)
-			near("median ratio", c.MedianRatio, rc.MedianRatio)
-			near("median ratio (FIM)", *c.MedianRatioFIM, rc.MedianRatioFIM)
-			nearVec("top λ", c.TopLambdas, rc.TopLambdas)
-			for i := range rc.TopRatios {
-				near("top ratio "+string(rune('1'+i)), c.TopRatios[i], rc.TopRatios[i])
-			}
-			near("off-diagonal ratio", c.OffdiagRatio, rc.OffdiagRatio)
-			near("off-diagonal mean correlation", c.OffdiagMeanCorr, rc.OffdiagMeanCorr)
-			var px, py []float64
-			for _, i := range c.Index {
-				px, py = append(px, a.Lambda[i]), append(py, a.Sigma.At(i, i)/float64(c.BatchSize))
-			}
-			for i := range rc.PointsLambda {
-				near("point λ", px[i], rc.PointsLambda[i])
-				near("point c", py[i], rc.PointsC[i])
-			}
+			tc.analysis(a, ref)
+			tc.comparison(a, ref)
 		})
+	}
+}
+
+// torchCheck compares sgn's numbers with PyTorch's to torchTol.
+type torchCheck struct{ t *testing.T }
+
+// near checks one number, relative to PyTorch's.
+func (tc torchCheck) near(what string, got, want float64) {
+	tc.t.Helper()
+	if d := math.Abs(got - want); !(d <= torchTol*math.Abs(want)) {
+		tc.t.Errorf("%s: sgn %.17g, PyTorch %.17g (relative difference %.2g)", what, got, want, d/math.Abs(want))
+	}
+}
+
+// nearVec checks a vector entry by entry, relative to its largest entry.
+func (tc torchCheck) nearVec(what string, got, want []float64) {
+	tc.t.Helper()
+	if len(got) != len(want) {
+		tc.t.Fatalf("%s: sgn has %d entries, PyTorch %d", what, len(got), len(want))
+	}
+	scale := 0.0
+	for _, w := range want {
+		scale = max(scale, math.Abs(w))
+	}
+	for i := range got {
+		if d := math.Abs(got[i] - want[i]); !(d <= torchTol*scale) {
+			tc.t.Errorf("%s[%d]: sgn %.17g, PyTorch %.17g (difference %.2g of the largest %.3g)", what, i, got[i], want[i], d, scale)
+		}
+	}
+}
+
+// lossAndHessian checks the loss and gradient of m on b and the
+// eigenvalues and trace of its dense Hessian.
+func (tc torchCheck) lossAndHessian(m *model.MLP, b model.Batch, ref torchReference) {
+	t := tc.t
+	grad := make([]float64, m.NumParams())
+	loss, err := m.LossGrad(m.NewWorkspace(b.N()), m.Theta, b, grad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.near("loss", loss, ref.Loss)
+	tc.nearVec("gradient", grad, ref.Gradient)
+
+	h, err := m.NewHessian(m.Theta, b, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	H, _, err := hessian.Full(h, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eig, err := hessian.Decompose(H, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := eig.Top(10)
+	for i, l := range top {
+		tc.near("eigenvalue "+string(rune('1'+i)), l, ref.Eigenvalues[i])
+	}
+	desc := slices.Clone(eig.Values)
+	slices.Reverse(desc)
+	tc.nearVec("eigenvalues", desc, ref.Eigenvalues)
+	tc.near("tr H", eig.Trace, ref.TraceH)
+}
+
+// analysis checks the analysis' scalars and its eigenvalue counts.
+func (tc torchCheck) analysis(a *covariance.Analysis, ref torchReference) {
+	t := tc.t
+	tc.near("analysis loss", a.Loss, ref.Loss)
+	tc.near("accuracy", a.Accuracy, ref.Accuracy)
+	tc.near("‖ḡ‖", a.GradNorm, ref.GradNorm)
+	tc.near("tr Σ", a.TraceSigma, ref.TraceSigma)
+	tc.near("tr FIM", a.TraceFIM, ref.TraceFIM)
+	tc.near("analysis tr H", *a.TraceH, ref.TraceH)
+	tc.near("B_simple", *a.BSimple, ref.BSimple)
+	tc.near("‖Σ − H‖_F/‖H‖_F", *a.RelFrobenius, ref.RelFrobenius)
+	tc.near("λmax", a.Eigen.LambdaMax, ref.Eigen.LambdaMax)
+	tc.near("λmin", a.Eigen.LambdaMin+ref.Eigen.LambdaMax, ref.Eigen.LambdaMin+ref.Eigen.LambdaMax)
+	if e := a.Eigen; e.InWindow != ref.Eigen.InWindow || e.Analysed != ref.Eigen.Analysed {
+		t.Errorf("eigen: sgn %d in the window, %d analysed; PyTorch %d, %d", e.InWindow, e.Analysed, ref.Eigen.InWindow, ref.Eigen.Analysed)
+	}
+	// The sign of an eigenvalue within rounding of 0 (|λ| ≤ 1e-10·λmax)
+	// is not determined: the negative count may differ by those.
+	neg, zero := 0, 0
+	for _, l := range ref.Eigenvalues {
+		switch {
+		case math.Abs(l) <= torchTol*ref.Eigen.LambdaMax:
+			zero++
+		case l < 0:
+			neg++
+		}
+	}
+	if e := a.Eigen.Negative; e < neg || e > neg+zero {
+		t.Errorf("sgn counts %d negative eigenvalues; PyTorch %d, and %d within rounding of 0", e, neg, zero)
+	}
+}
+
+// comparison checks the comparison of C = Σ/B with H/B: the selection,
+// the log–log fit, the ratios and the points.
+func (tc torchCheck) comparison(a *covariance.Analysis, ref torchReference) {
+	rc, c := ref.Comparison, a.Comparisons[0]
+	if c.Selected != rc.Selected || c.NonPositive != rc.NonPositive || c.Fit == nil {
+		tc.t.Fatalf("comparison: sgn %d selected, %d with c ≤ 0, fit %v; PyTorch %d, %d", c.Selected, c.NonPositive, c.Fit, rc.Selected, rc.NonPositive)
+	}
+	tc.near("log–log slope", c.Fit.Slope, rc.Fit.Slope)
+	tc.near("log–log intercept", c.Fit.Intercept, rc.Fit.Intercept)
+	tc.near("Pearson r", c.Fit.R, rc.Fit.R)
+	tc.near("slope standard error", c.Fit.SlopeStdErr, rc.Fit.StdErr)
+	tc.near("fit decades", c.Fit.Decades, rc.Fit.Decades)
+	tc.near("median ratio", c.MedianRatio, rc.MedianRatio)
+	tc.near("median ratio (FIM)", *c.MedianRatioFIM, rc.MedianRatioFIM)
+	tc.nearVec("top λ", c.TopLambdas, rc.TopLambdas)
+	for i := range rc.TopRatios {
+		tc.near("top ratio "+string(rune('1'+i)), c.TopRatios[i], rc.TopRatios[i])
+	}
+	tc.near("off-diagonal ratio", c.OffdiagRatio, rc.OffdiagRatio)
+	tc.near("off-diagonal mean correlation", c.OffdiagMeanCorr, rc.OffdiagMeanCorr)
+	var px, py []float64
+	for _, i := range c.Index {
+		px, py = append(px, a.Lambda[i]), append(py, a.Sigma.At(i, i)/float64(c.BatchSize))
+	}
+	for i := range rc.PointsLambda {
+		tc.near("point λ", px[i], rc.PointsLambda[i])
+		tc.near("point c", py[i], rc.PointsC[i])
 	}
 }

@@ -225,10 +225,32 @@ func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exact, sigma := exactMoments(o)
-	// ḡ as Analyze forms it (chunked), equal to the exact mean up to
-	// rounding; the minibatch noise below uses it, so the statistics must
-	// agree bit for bit.
+	gbar := checkFullGradient(t, o, rep)
+	at := rep.Batches[0]
+	if at.ConstantParams != 2 || at.AcrossMinibatches.ConstantCoords != 2 || !rep.CoordsAll {
+		t.Fatalf("constant params %d, constant coords %d, all %v; want 2, 2, true", at.ConstantParams, at.AcrossMinibatches.ConstantCoords, rep.CoordsAll)
+	}
+	// Recompute the noise of every minibatch.
+	xi := make([][]float64, m)
+	idx := make([]int, b)
+	for tt := range m {
+		xi[tt] = make([]float64, o.p)
+		if err := minibatchNoise(o, gbar, 3, tt, idx, xi[tt]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkAcrossParams(t, at, xi, []int{7, 30})
+	_, sigma := exactMoments(o)
+	checkTypicalCoordinate(t, at, xi, sigma, b, []int{7, 30})
+}
+
+// checkFullGradient checks the full gradient's norm in rep against the
+// exact mean of o's per-sample gradients and returns ḡ as Analyze forms it
+// (chunked), equal to the exact mean up to rounding; the minibatch noise
+// recomputed from it must give the reported statistics bit for bit.
+func checkFullGradient(t *testing.T, o *tableOracle, rep *Analysis) []float64 {
+	t.Helper()
+	exact, _ := exactMoments(o)
 	gbar, err := fullGradient(o, o.p, o.n, 1, 1, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -243,23 +265,18 @@ func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
 	if rep.FullGradientNorm != math.Sqrt(norm) {
 		t.Errorf("full gradient norm %v, want %v", rep.FullGradientNorm, math.Sqrt(norm))
 	}
-	at := rep.Batches[0]
-	if at.ConstantParams != 2 || at.AcrossMinibatches.ConstantCoords != 2 || !rep.CoordsAll {
-		t.Fatalf("constant params %d, constant coords %d, all %v; want 2, 2, true", at.ConstantParams, at.AcrossMinibatches.ConstantCoords, rep.CoordsAll)
-	}
-	// Recompute the noise of every minibatch.
-	xi := make([][]float64, m)
-	idx := make([]int, b)
-	for tt := range m {
-		xi[tt] = make([]float64, o.p)
-		if err := minibatchNoise(o, gbar, 3, tt, idx, xi[tt]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return gbar
+}
+
+// checkAcrossParams checks the across-parameter statistics of minibatch 0
+// and of the first 10 minibatches pooled against those of the noise rows
+// xi without the constant coordinates.
+func checkAcrossParams(t *testing.T, at AtBatch, xi [][]float64, constant []int) {
+	t.Helper()
 	nonConst := func(row []float64) []float64 {
 		var out []float64
 		for j, v := range row {
-			if j != 7 && j != 30 {
+			if !slices.Contains(constant, j) {
 				out = append(out, v)
 			}
 		}
@@ -280,37 +297,43 @@ func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
 	if got := at.AcrossParams.Pooled; !reflect.DeepEqual(got, want) {
 		t.Errorf("pooled stats %+v, want %+v", got, want)
 	}
-	// The typical coordinate has the median AD statistic of its
-	// standardised noise over the minibatches.
+}
+
+// checkTypicalCoordinate checks the typical coordinate, the one with the
+// median AD statistic of its standardised noise over the minibatches xi,
+// its statistics, and the mean of B·Var(ξⱼ) over the coordinates that are
+// not constant, against the noise and against Σⱼⱼ (Cov = Σ/B).
+func checkTypicalCoordinate(t *testing.T, at AtBatch, xi [][]float64, sigma [][]float64, b float64, constant []int) {
+	t.Helper()
+	m := float64(len(xi))
 	type ad struct {
 		j int
 		a float64
 	}
 	var ads []ad
-	col := func(j int) []float64 {
-		c := make([]float64, m)
-		for tt := range m {
+	column := func(j int) []float64 {
+		c := make([]float64, len(xi))
+		for tt := range xi {
 			c[tt] = xi[tt][j]
 		}
-		z := make([]float64, m)
-		standardize(z, c)
+		return c
+	}
+	standardized := func(j int) []float64 {
+		z := make([]float64, len(xi))
+		standardize(z, column(j))
 		return z
 	}
 	var sumVar, sumSigma, seSq float64
-	for j := range o.p {
-		if j == 7 || j == 30 {
+	for j := range xi[0] {
+		if slices.Contains(constant, j) {
 			continue
 		}
-		r, err := stats.AndersonDarlingNormal(col(j))
+		r, err := stats.AndersonDarlingNormal(standardized(j))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ads = append(ads, ad{j, r.Statistic})
-		c := make([]float64, m)
-		for tt := range m {
-			c[tt] = xi[tt][j]
-		}
-		_, v := stats.MeanVar(c)
+		_, v := stats.MeanVar(column(j))
 		sumVar += v
 		sumSigma += sigma[j][j]
 		seSq += 2 * (sigma[j][j] / b) * (sigma[j][j] / b) / (m - 1) // Var of a normal sample variance
@@ -322,12 +345,8 @@ func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
 	}
 	// Its statistics are those of its standardised noise, except the tail
 	// index, which is taken on the noise as it is.
-	want, _ = computeSampleStats(col(typ))
-	raw := make([]float64, m)
-	for tt := range m {
-		raw[tt] = xi[tt][typ]
-	}
-	rawTail, err := stats.TailIndex(raw)
+	want, _ := computeSampleStats(standardized(typ))
+	rawTail, err := stats.TailIndex(column(typ))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +354,7 @@ func TestAnalyzeNoiseMatchesDirectComputation(t *testing.T) {
 	if got := at.AcrossMinibatches.Typical; !reflect.DeepEqual(got, want) {
 		t.Errorf("typical stats %+v, want %+v", got, want)
 	}
-	nc := float64(o.p - 2)
+	nc := float64(len(xi[0]) - len(constant))
 	if got := at.MeanVarianceTimesB; math.Abs(got-b*sumVar/nc) > 1e-12*got {
 		t.Errorf("mean variance × B = %v, want %v", got, b*sumVar/nc)
 	}
