@@ -151,16 +151,9 @@ func (r *runner) noise(dir string, m *model.MLP, meta model.CheckpointMeta, ckpt
 		return err
 	}
 	start, cpu0 := time.Now(), cputime.Process()
-	if _, err := noiseshape.RemoveOutputs(dir); err != nil {
-		return err
-	}
-	a, err := noiseshape.Analyze(noiseshape.NewModelOracle(m, model.Batch{X: r.set.X, Y: r.set.Y}), o, nil)
-	if err != nil {
-		return err
-	}
-	rep := &noiseshape.Report{Version: r.j.Version, Checkpoint: ckpt, Model: meta, Selection: r.set.Selected(), Workers: o.Workers, Analysis: a,
-		WallSeconds: math.Round(time.Since(start).Seconds()*1000) / 1000, CPUSeconds: cputime.Since(cpu0)}
-	return rep.Write(dir)
+	_, err = noiseshape.Run(noiseshape.Job{Model: m, Meta: meta, Checkpoint: ckpt, Data: r.set, Options: o, OutDir: dir, Version: r.j.Version,
+		Start: start, StartCPU: cpu0})
+	return err
 }
 
 // minimum refines the checkpoint to a true minimum of CE + (λ/2)‖θ‖² on
