@@ -79,6 +79,10 @@ type Options struct {
 	WeightDecay float64
 	// MemoryBudget bounds the per-sample gradients (see GradientOptions).
 	MemoryBudget int64
+	// MaxMemory, when positive, is the most AnalyzePair may hold at its
+	// peak (MemoryNeed): options that need more are refused with a
+	// *MemoryError before anything is allocated for them. 0: no limit.
+	MaxMemory int64
 	// Workers is the number of goroutines of the gradient and Hessian
 	// passes. Results do not depend on it.
 	Workers int
@@ -297,16 +301,13 @@ func (o Options) ResolveMode(P int) Mode {
 // resolveMode returns the mode used for P parameters. It also checks the
 // options that are bounded by P: a heat map of side HeatmapK > P is an
 // *OptionError (its block would be the whole P×P matrix UᵀCU and more,
-// every eigenvector of H computed for it).
+// every eigenvector of H computed for it). The dense matrices of ModeFull
+// are bounded by MaxMemory (MemoryNeed), not by a fixed P.
 func (o *Options) resolveMode(P int) (Mode, error) {
 	if o.HeatmapK > P {
 		return "", &OptionError{Field: "heatmap_k", Detail: fmt.Sprintf("%d: want 1..%d (the side of a block of the P×P matrix UᵀCU)", o.HeatmapK, P)}
 	}
-	mode := o.ResolveMode(P)
-	if mode == ModeFull && P > MaxDenseParams {
-		return "", &DenseLimitError{P: P, Bytes: hessian.FullBytes(P)}
-	}
-	return mode, nil
+	return o.ResolveMode(P), nil
 }
 
 // OptionError reports an option that does not fit the model. Field is
@@ -318,19 +319,6 @@ type OptionError struct {
 
 // Error returns "<field> <detail>".
 func (e *OptionError) Error() string { return e.Field + " " + e.Detail }
-
-// DenseLimitError refuses ModeFull for a model of more than MaxDenseParams
-// parameters: the dense P×P Hessian alone would take Bytes; ModeMatFree
-// (Lanczos on Hessian-vector products) has no such bound.
-type DenseLimitError struct {
-	P     int
-	Bytes int64
-}
-
-// Error describes the refusal.
-func (e *DenseLimitError) Error() string {
-	return fmt.Sprintf("mode full with P = %d: the dense Hessian alone needs %d bytes (full mode is limited to P ≤ %d); use mode matfree", e.P, e.Bytes, MaxDenseParams)
-}
 
 // Analyze compares the noise covariance C = Σ/B of model m at its parameters
 // m.Theta with H/B, over the samples b, in the eigenbasis of H (Xie et al.

@@ -228,11 +228,27 @@ func TestAnalyzeBadInput(t *testing.T) {
 			t.Errorf("options %+v: error %v, want one containing %q", tc.o, err, tc.want)
 		}
 	}
+	// Full mode is bounded by the memory estimate, not by P: a model of
+	// P = 23,860 in full mode needs its 3·8·P² bytes per model, refused
+	// under a limit below MemoryNeed and not at all without one.
 	big, _ := model.New(model.Config{Layers: []int{784, 30, 10}, Activation: model.ReLU, Seed: 1})
-	var de *DenseLimitError
-	if _, err := Analyze(big, tinyBatch(20, 784, 10, 1), Options{BatchSizes: []int{4}, Mode: ModeFull}); !errors.As(err, &de) ||
-		de.P != 23860 || de.Bytes != hessian.FullBytes(23860) || !strings.Contains(err.Error(), "use mode matfree") {
-		t.Errorf("full mode with P = %d: error %v; want a *DenseLimitError", big.NumParams(), err)
+	o := Options{BatchSizes: []int{4}, Mode: ModeFull, MaxMemory: 8 << 30}
+	need, err := o.MemoryNeed(big.Layers, big.Activation, 20)
+	if err != nil || need < 2*3*8*23860*23860 {
+		t.Fatalf("MemoryNeed of full mode at P = 23,860: %g, %v; want at least two models' three dense matrices", need, err)
+	}
+	var me *MemoryError
+	if _, err := AnalyzePair(big, tinyBatch(20, 784, 10, 1), 2, o, nil); !errors.As(err, &me) ||
+		me.P != 23860 || me.Mode != ModeFull || me.Samples != 20 || me.Need != int64(need) || me.Limit != 8<<30 {
+		t.Errorf("full mode with P = %d under 8 GiB: error %v; want a *MemoryError with the estimate", big.NumParams(), err)
+	}
+	o.MaxMemory = int64(need)
+	if err := o.CheckMemory(big.Layers, big.Activation, 20); err != nil {
+		t.Errorf("full mode with P = 23,860 and MaxMemory = its estimate: %v; want no refusal", err)
+	}
+	o.MaxMemory = int64(need) - 1
+	if err := o.CheckMemory(big.Layers, big.Activation, 20); !errors.As(err, &me) {
+		t.Errorf("MaxMemory one byte below the estimate: %v; want a *MemoryError", err)
 	}
 	g, _ := NewGradientsFromMatrix(randomMatrix(4, 3, 1))
 	if _, err := AnalyzeOperator(g, hessian.NewDense(mat.NewSymDense(2, nil)), Options{BatchSizes: []int{2}}); err == nil {

@@ -18,10 +18,6 @@ import (
 // take when GradientOptions.MemoryBudget is 0: 512 MiB.
 const DefaultMemoryBudget = 512 << 20
 
-// MaxDenseParams is the largest P for which Sigma and FIM assemble the P×P
-// matrix (8·P² bytes: 3.2 GB at this bound).
-const MaxDenseParams = 20000
-
 // GradientOptions configure NewGradients.
 type GradientOptions struct {
 	// MemoryBudget bounds the bytes taken by per-sample gradients. The N×P
@@ -213,12 +209,9 @@ func (g *Gradients) pass(fn func(r0 int, rows blas64.General)) error {
 // ḡḡᵀ (P×P), computed as (1/N)(G − 1ḡᵀ)ᵀ(G − 1ḡᵀ), which is the same
 // matrix with less cancellation, by matrix products of chunks of rows
 // (dgemm: twice dsyrk's arithmetic, but the packed kernel runs it several
-// times faster than gonum's dsyrk). It returns an error when P >
-// MaxDenseParams.
+// times faster than gonum's dsyrk). It allocates the 8·P² bytes of the
+// matrix: callers bound P by MemoryNeed.
 func (g *Gradients) Sigma() (*mat.SymDense, error) {
-	if g.p > MaxDenseParams {
-		return nil, fmt.Errorf("covariance: the dense %d×%d Σ is too large (P > %d): use the matrix-free products", g.p, g.p, MaxDenseParams)
-	}
 	s := blas64.Symmetric{Uplo: blas.Upper, N: g.p, Stride: g.p, Data: make([]float64, g.p*g.p)}
 	full := blas64.General{Rows: g.p, Cols: g.p, Stride: g.p, Data: s.Data}
 	err := g.pass(func(_ int, rows blas64.General) {

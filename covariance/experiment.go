@@ -43,7 +43,8 @@ type Pair struct {
 // goroutines, one call at a time, with the fraction of the whole work done
 // (each model's share by Stage.Share) and the stage of each model,
 // e.g. "pretrained: Hessian, random: eigendecomposition". o.Progress is
-// ignored.
+// ignored. Options that need more than o.MaxMemory (CheckMemory) are refused
+// with a *MemoryError before anything is allocated.
 func AnalyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, progress func(fraction float64, status string)) (*Pair, error) {
 	return analyzePair(pre, b, randomSeed, o, progress, nil)
 }
@@ -54,6 +55,9 @@ func AnalyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, pr
 func analyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, progress func(fraction float64, status string), pretrainedDone func(*Analysis) error) (*Pair, error) {
 	if pre == nil {
 		return nil, errors.New("nil pretrained model")
+	}
+	if err := o.CheckMemory(pre.Layers, pre.Activation, b.N()); err != nil {
+		return nil, err
 	}
 	rc := pre.Config
 	rc.Seed = randomSeed

@@ -3,6 +3,7 @@ package covariance
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
@@ -86,4 +87,38 @@ func gradientRows(n, p int, budget int64) float64 {
 		return float64(n)
 	}
 	return float64(max(1, min(int64(n), budget/4/rowBytes)))
+}
+
+// MemoryError refuses options whose analysis of two models of P
+// parameters on Samples samples in Mode needs Need bytes (MemoryNeed), more
+// than the Limit of Options.MaxMemory.
+type MemoryError struct {
+	P, Samples  int
+	Mode        Mode
+	Need, Limit int64
+}
+
+// Error describes the refusal.
+func (e *MemoryError) Error() string {
+	return fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples needs about %d bytes, more than the limit of %d bytes",
+		e.P, e.Mode, e.Samples, e.Need, e.Limit)
+}
+
+// CheckMemory returns a *MemoryError when the options need more than
+// MaxMemory bytes (MemoryNeed) for two models of widths layers and
+// activation act on n samples; nil when they fit or MaxMemory is 0. Errors
+// of the options themselves are MemoryNeed's.
+func (o Options) CheckMemory(layers []int, act model.Activation, n int) error {
+	if o.MaxMemory <= 0 {
+		return nil
+	}
+	need, err := o.MemoryNeed(layers, act, n)
+	if err != nil || need <= float64(o.MaxMemory) {
+		return err
+	}
+	P, err := model.ParamCount(layers)
+	if err != nil {
+		return err
+	}
+	return &MemoryError{P: P, Samples: n, Mode: o.ResolveMode(P), Need: int64(min(need, math.MaxInt64/2)), Limit: o.MaxMemory}
 }

@@ -409,3 +409,34 @@ func (info *FileInfo) Classes() (int, error) {
 	_, c, err := info.labels()
 	return c, err
 }
+
+// RowsError reports a selection beyond the rows of a data file: Field
+// ("first" or "random", as FieldError.Field) asks for Value rows of File,
+// which holds Rows.
+type RowsError struct {
+	Field, File string
+	Value, Rows int
+}
+
+// Error returns "<field> <value> is out of range: want 0..<rows> (<file>
+// holds <rows> rows)".
+func (e *RowsError) Error() string {
+	return fmt.Sprintf("%s %d is out of range: want 0..%d (%s holds %d rows)", e.Field, e.Value, e.Rows, e.File, e.Rows)
+}
+
+// CheckRows checks, from the headers of the data file path alone
+// (InspectFile), that the first rows and the random ones it selects are
+// rows it holds: a *RowsError names the selection beyond them.
+func CheckRows(path string, first, random int) error {
+	info, err := InspectFile(path)
+	if err != nil {
+		return err
+	}
+	switch {
+	case first > info.N:
+		return &RowsError{Field: "first", File: path, Value: first, Rows: info.N}
+	case random > info.N:
+		return &RowsError{Field: "random", File: path, Value: random, Rows: info.N}
+	}
+	return nil
+}

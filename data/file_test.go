@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -350,5 +351,38 @@ func TestOtherIdxDatasets(t *testing.T) {
 	_, err = Load(Options{Dir: big, Split: "train", Pool: 4})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(big, TrainImagesFile)) || !strings.Contains(err.Error(), "32×32, want 28×28") {
 		t.Errorf("32×32 images: %v", err)
+	}
+}
+
+// TestCheckRows: a selection of a data file is checked against the rows its
+// header declares, and NominalSize is the selection's size at the split's
+// nominal size.
+func TestCheckRows(t *testing.T) {
+	s := &Set{N: 3, D: 1, X: []float64{1, 2, 3}, Y: []int{0, 1, 0}, Split: "train", Classes: 2}
+	path := filepath.Join(t.TempDir(), "r.safetensors")
+	if err := ExportSet(path, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		first, random int
+		field         string
+	}{{0, 0, ""}, {3, 0, ""}, {0, 3, ""}, {4, 0, "first"}, {0, 4, "random"}} {
+		err := CheckRows(path, c.first, c.random)
+		var re *RowsError
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("first %d random %d of 3 rows: %v", c.first, c.random, err)
+		case c.field != "" && (!errors.As(err, &re) || re.Field != c.field || re.Rows != 3 || re.Value != 4 || re.File != path ||
+			err.Error() != c.field+" 4 is out of range: want 0..3 ("+path+" holds 3 rows)"):
+			t.Errorf("first %d random %d of 3 rows: %v; want a *RowsError on %s", c.first, c.random, err, c.field)
+		}
+	}
+	if err := CheckRows(filepath.Join(t.TempDir(), "none.npz"), 1, 0); err == nil || !strings.Contains(err.Error(), "none.npz not found") {
+		t.Errorf("missing file: %v", err)
+	}
+	for o, want := range map[Options]int{{}: TrainSize, {Split: "test"}: TestSize, {First: 7}: 7, {Random: 9, Split: "test"}: 9} {
+		if got := o.NominalSize(); got != want {
+			t.Errorf("%+v.NominalSize() = %d, want %d", o, got, want)
+		}
 	}
 }

@@ -129,6 +129,22 @@ func (o Options) Validate() error {
 	return nil
 }
 
+// NominalSize is the number of samples o selects from a split of its
+// nominal size: First or Random when set, else the whole split (TrainSize or
+// TestSize). The rows of a data file are known from its header
+// (InspectFile, FileInfo).
+func (o Options) NominalSize() int {
+	switch {
+	case o.First > 0:
+		return o.First
+	case o.Random > 0:
+		return o.Random
+	case o.Split == "test":
+		return TestSize
+	}
+	return TrainSize
+}
+
 // Set is a preprocessed selection of MNIST images, or of the rows of a
 // data file: N rows of D features.
 type Set struct {

@@ -33,6 +33,16 @@ type CheckpointMeta struct {
 	Version string `json:"version,omitempty"`
 }
 
+// Source is the provenance of the model the checkpoint file path holds, as
+// the outputs record it: the path, and for a PyTorch state_dict how it was
+// read, "path (TorchSource)".
+func (m CheckpointMeta) Source(path string) string {
+	if m.Torch == nil {
+		return path
+	}
+	return fmt.Sprintf("%s (%s)", path, m.Torch)
+}
+
 // SaveCheckpoint writes θ of m to path as safetensors, float64, with
 // PyTorch nn.Linear names and layout (fc1.weight out×in, fc1.bias, …), and
 // meta as JSON under the metadata key "config" (plus "format": "pt" as

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/sgn-project/sgn/covariance"
@@ -88,53 +87,31 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	if !f.set["lambda-min"] && !f.set["lambda-max"] {
 		w = covariance.Window{} // the mode's default (covariance.Options.Window)
 	}
-	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: o.workers}
+	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: o.workers, MaxMemory: lim.memory}
 	return f, nil
 }
 
-// covSamples is the number of samples the selection so analyses.
-func covSamples(so data.Options) int {
-	n := max(so.First, so.Random)
-	if n == 0 {
-		n = data.TrainSize
-		if so.Split == "test" {
-			n = data.TestSize
-		}
-	}
-	return n
-}
-
-// covCheckMemory estimates the buffers of the analysis of a model c on n
-// samples (covariance.Options.MemoryNeed) and refuses options that need more
-// than --max-memory, before anything is allocated for them.
+// covCheckMemory refuses options whose analysis of a model c on n samples
+// needs more than --max-memory (covariance.Options.CheckMemory), before
+// anything is allocated for them.
 func covCheckMemory(f *covFlags, c model.Config, n int) error {
-	need, err := f.opt.MemoryNeed(c.Layers, c.Activation, n)
-	if err != nil {
-		return covError(err)
-	}
-	P, err := model.ParamCount(c.Layers)
-	if err != nil {
-		return err
-	}
-	what := fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples", P, f.opt.Mode, n)
-	lower := "lower --first or use --mode matfree"
-	if f.opt.ResolveMode(P) == covariance.ModeMatFree {
-		lower = "lower --top-k or --first"
-	}
-	return f.lim.checkMemory(need, what, lower)
+	return covError(f.opt.CheckMemory(c.Layers, c.Activation, n), f.opt.Mode)
 }
 
-// covError turns the refusal of --mode full for a large model into the
-// memory refusal of every command (exit status 2, the flag to change);
-// other errors pass unchanged.
-func covError(err error) error {
-	if oe := (*covariance.OptionError)(nil); errors.As(err, &oe) {
-		return cli.Usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
+// covError names the flags in covariance's typed errors: an option that
+// does not fit the model, and the memory refusal of every command (exit
+// status 2, what needs how much, the flags to change); mode is --mode.
+func covError(err error, mode covariance.Mode) error {
+	var me *covariance.MemoryError
+	if errors.As(err, &me) {
+		lower := "lower --first or use --mode matfree"
+		if me.Mode == covariance.ModeMatFree {
+			lower = "lower --top-k or --first"
+		}
+		return memoryRefusal(fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples", me.P, mode, me.Samples), me.Need, me.Limit, lower)
 	}
-	var de *covariance.DenseLimitError
-	if errors.As(err, &de) {
-		return cli.Usagef("--mode full on P = %d needs about %s for the dense Hessian alone (full mode is limited to P ≤ %d); use --mode matfree",
-			de.P, cli.FormatBytes(de.Bytes), covariance.MaxDenseParams)
+	if oe := (*covariance.OptionError)(nil); errors.As(err, &oe) {
+		return optionUsage(oe.Field, oe.Detail, nil)
 	}
 	return err
 }
@@ -150,7 +127,7 @@ func checkCovSelection(f *covFlags) (data.Options, error) {
 	if err != nil {
 		return so, err
 	}
-	n := covSamples(so)
+	n := so.NominalSize()
 	for _, b := range f.bs {
 		if b > n {
 			return so, cli.Usagef("--batch-size %d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)
@@ -177,7 +154,7 @@ func (a *app) loadCovPretrained(f *covFlags, mnist string, workers int) (*covPre
 		if err != nil {
 			return nil, err
 		}
-		return &covPretrained{m: m, meta: meta, source: checkpointSource(f.ckpt, meta), file: f.ckpt}, nil
+		return &covPretrained{m: m, meta: meta, source: meta.Source(f.ckpt), file: f.ckpt}, nil
 	}
 	dir := filepath.Join(f.out, covariance.TrainDir)
 	m, meta, summary, err := a.trainFigureModel(mnist, dir, f.trainFirst, f.trainEpochs, workers, f.quiet)
@@ -202,7 +179,7 @@ func runCovariance(a *app, args []string) error {
 	}
 	if f.ckpt == "" {
 		// The figure preset is trained first: its analysis must fit.
-		if err := covCheckMemory(f, train.Presets()["figure"].Model, covSamples(so)); err != nil {
+		if err := covCheckMemory(f, train.Presets()["figure"].Model, so.NominalSize()); err != nil {
 			return err
 		}
 	}
@@ -219,7 +196,7 @@ func runCovariance(a *app, args []string) error {
 	if P := pre.m.NumParams(); f.set["top-k"] && f.opt.TopK > P {
 		return cli.Usagef("--top-k %d: the model has only P = %d parameters, so at most %d eigenpairs", f.opt.TopK, P, P)
 	}
-	if err := covCheckMemory(f, pre.m.Config, covSamples(so)); err != nil {
+	if err := covCheckMemory(f, pre.m.Config, so.NominalSize()); err != nil {
 		return err
 	}
 	seconds := map[string]float64{}
@@ -246,7 +223,7 @@ func runCovariance(a *app, args []string) error {
 		return fmt.Errorf("%w (set --lambda-min/--lambda-max)", err)
 	}
 	if err != nil {
-		return covError(err)
+		return covError(err, f.opt.Mode)
 	}
 	return rep.WriteText(a.stdout)
 }

@@ -127,7 +127,7 @@ func runEquilibrium(a *app, args []string) error {
 	}
 	defer release()
 	prog, end := cli.Stages(a.stderr, a.isTerminal, "sgn equilibrium: ", f.quiet, nil)
-	rep, err := equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: checkpointSource(f.ckpt, meta), Data: ds, Decay: f.decay, Settings: s, OutDir: f.out,
+	rep, err := equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: meta.Source(f.ckpt), Data: ds, Decay: f.decay, Settings: s, OutDir: f.out,
 		Version: version, Command: append([]string{"sgn", "equilibrium"}, args...), Progress: prog, Removed: a.removed("equilibrium", f.out, f.quiet)})
 	end()
 	if err != nil {

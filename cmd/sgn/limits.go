@@ -154,16 +154,6 @@ func (l *limits) loadCheckpoint(path string) (*model.MLP, model.CheckpointMeta, 
 	return m, meta, err
 }
 
-// checkpointSource is the provenance of a model read from path: the path,
-// and for a PyTorch state_dict how it was read (its modules, its dtype and
-// whether float32 was widened to float64, where the activation came from).
-func checkpointSource(path string, meta model.CheckpointMeta) string {
-	if meta.Torch == nil {
-		return path
-	}
-	return fmt.Sprintf("%s (%s)", path, meta.Torch)
-}
-
 // checkData refuses a data file (--data) whose selected rows need more
 // than --max-memory, from the file's headers, before anything of the
 // arrays' size is allocated, and --first or --random beyond its rows.

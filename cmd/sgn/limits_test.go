@@ -178,8 +178,9 @@ func TestEquilibriumEscapeLimits(t *testing.T) {
 }
 
 // TestDenseRefusalsOneRule: covariance --mode full and hessian --full on a
-// model too large for a dense Hessian (P = 25,450 > covariance.MaxDenseParams)
-// refuse alike: exit 2, one line, the size in GiB, the flag to change.
+// model whose dense matrices need more than --max-memory (P = 25,450)
+// refuse alike, by the memory estimate: exit 2, one line, the size in GiB,
+// the limit, the flag to change.
 func TestDenseRefusalsOneRule(t *testing.T) {
 	base := t.TempDir()
 	ck := writeCheckpoint(t, base, "m.safetensors", []int{784, 32, 10}, 1, 1)
@@ -188,7 +189,7 @@ func TestDenseRefusalsOneRule(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"covariance", "--checkpoint", ck, "--mode", "full"}, []string{"--mode full on P = 25450", "4.8 GiB", "use --mode matfree"}},
+		{[]string{"covariance", "--checkpoint", ck, "--mode", "full"}, []string{"P = 25450 parameters (mode full)", "GiB", "--max-memory 8.0 GiB", "use --mode matfree", "raise --max-memory"}},
 		{[]string{"hessian", "--checkpoint", ck, "--full"}, []string{"--full on", "GiB", "--max-memory 8.0 GiB", "raise --max-memory"}},
 	} {
 		code, _, stderr := run(append(c.args, "--first", "100", "--out", out, "--quiet")...)

@@ -57,7 +57,7 @@ func runMinimum(a *app, args []string) error {
 	if err != nil {
 		return minimumError(fmt.Errorf("checkpoint %s on %s: %w", *in.ckpt, ds.Selection, err))
 	}
-	rep.Version, rep.Source, rep.Data = version, checkpointSource(*in.ckpt, meta), ds.Selected()
+	rep.Version, rep.Source, rep.Data = version, meta.Source(*in.ckpt), ds.Selected()
 	if err := rep.Write(o.out, m, theta, meta); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/cli"
@@ -68,6 +69,17 @@ func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (dat
 		return o, selectionUsage(err)
 	}
 	return o, nil
+}
+
+// optionUsage is the usage error "--flag detail" of a library's option
+// error whose field is named in snake case: the flag is the field in kebab
+// case ("top_k": --top-k) unless renamed maps it to another.
+func optionUsage(field, detail string, renamed map[string]string) error {
+	name, ok := renamed[field]
+	if !ok {
+		name = strings.ReplaceAll(field, "_", "-")
+	}
+	return cli.Usagef("--%s %s", name, detail)
 }
 
 // selectionUsage returns err as a usage error; a data.FieldError names the

@@ -184,20 +184,6 @@ func mulSat(a, b int64) int64 {
 	return a * b
 }
 
-// nominalSamples is the number of samples sel selects from MNIST's split
-// of its nominal size.
-func nominalSamples(sel data.Options) int {
-	switch {
-	case sel.First > 0:
-		return sel.First
-	case sel.Random > 0:
-		return sel.Random
-	case sel.Split == "test":
-		return data.TestSize
-	}
-	return data.TrainSize
-}
-
 // Run loads the samples sel (their pool must be the checkpoint's), builds
 // the exact Hessian of the mean cross-entropy at the checkpoint's θ
 // (model.Hessian, Pearlmutter's R-operator), runs the stages o asks for and
@@ -217,7 +203,7 @@ func Run(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Op
 	}
 	// The memory is estimated for the samples selected before any is
 	// loaded, and again for those loaded (setup).
-	if err := o.checkMemory(pl, m, nominalSamples(sel)); err != nil {
+	if err := o.checkMemory(pl, m, sel.NominalSize()); err != nil {
 		return nil, err
 	}
 	r := &runner{o: o, pl: pl, timings: map[string]float64{}}

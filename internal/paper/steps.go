@@ -17,6 +17,7 @@ import (
 	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/escape/sharpness"
 	"github.com/sgn-project/sgn/hessian/analysis"
+	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
@@ -90,17 +91,9 @@ func (r *runner) steps() []step {
 // than Job.MaxMemory.
 func (r *runner) checkMemory(need float64, what string) error {
 	if r.j.MaxMemory > 0 && need > r.j.MaxMemory {
-		return skip("%s needs about %.0f MiB, more than the %.0f MiB allowed", what, need/(1<<20), r.j.MaxMemory/(1<<20))
+		return skip("%s needs about %s, more than the %s allowed", what, cli.FormatBytes(int64(min(need, math.MaxInt64/2))), cli.FormatBytes(int64(min(r.j.MaxMemory, math.MaxInt64/2))))
 	}
 	return nil
-}
-
-// source names a checkpoint with how it was read.
-func source(path string, meta model.CheckpointMeta) string {
-	if meta.Torch == nil {
-		return path
-	}
-	return fmt.Sprintf("%s (%s)", path, meta.Torch)
 }
 
 // hessian runs the Hessian analyses (top eigenvalues by Lanczos, trace,
@@ -114,7 +107,7 @@ func (r *runner) hessian(dir string, o analysis.Options) error {
 	_, err := analysis.Run(r.m, r.meta, r.j.Checkpoint, r.dataOptions(), o)
 	var me *analysis.MemoryError
 	if errors.As(err, &me) {
-		return skip("the Hessian's %s needs about %d MiB, more than the %d MiB allowed", me.Stage, me.Need>>20, me.Limit>>20)
+		return skip("the Hessian's %s needs about %s, more than the %s allowed", me.Stage, cli.FormatBytes(me.Need), cli.FormatBytes(me.Limit))
 	}
 	return err
 }
@@ -135,7 +128,7 @@ func (r *runner) covariance(dir string, m *model.MLP, meta model.CheckpointMeta,
 		return err
 	}
 	start, cpu0 := time.Now(), cputime.Process()
-	_, err = covariance.Run(covariance.Job{Pretrained: m, Meta: meta, Checkpoint: ckpt, Source: source(ckpt, meta), Data: r.set,
+	_, err = covariance.Run(covariance.Job{Pretrained: m, Meta: meta, Checkpoint: ckpt, Source: meta.Source(ckpt), Data: r.set,
 		RandomSeed: seedRandomInit, Options: o, OutDir: dir, Version: r.j.Version, Command: r.j.Command, Start: start, StartCPU: cpu0})
 	return err
 }
@@ -166,7 +159,7 @@ func (r *runner) minimum(dir string, s minimum.Settings) error {
 	if err != nil {
 		return err
 	}
-	rep.Version, rep.Source, rep.Data = r.j.Version, source(r.j.Checkpoint, r.meta), r.set.Selected()
+	rep.Version, rep.Source, rep.Data = r.j.Version, r.meta.Source(r.j.Checkpoint), r.set.Selected()
 	return rep.Write(dir, r.m, theta, r.meta)
 }
 
@@ -218,7 +211,7 @@ func (r *runner) equilibrium(dir string, s equilibrium.Settings) error {
 	if err := r.checkMemory(need, "the equilibrium chains"); err != nil {
 		return err
 	}
-	_, err = equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: source(ckpt, meta), Data: r.set, Decay: meta.Metrics["weight_decay"],
+	_, err = equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: meta.Source(ckpt), Data: r.set, Decay: meta.Metrics["weight_decay"],
 		Settings: s, OutDir: dir, Version: r.j.Version, Command: r.j.Command})
 	return err
 }
