@@ -25,7 +25,8 @@ const lbfgsStore = 15
 //     Lanczos basis);
 //   - the runs: the N×P centred per-sample gradients of sgd-gaussian (one
 //     copy for the whole sweep) and, per worker, a replica's vectors of
-//     length P, its per-sample pass and its minibatch indices.
+//     length P, its per-sample pass, its minibatch indices and the layer
+//     outputs of its full loss (N rows of every width but the input's).
 //
 // It is computed in float64, so absurd sizes give a huge number, not an
 // overflow.
@@ -62,7 +63,7 @@ func MemoryNeed(spec Spec, dyns []escape.Dynamics, workers int) (float64, error)
 		}
 	}
 	prep := h + max(curv, 8*p*(2*lbfgsStore+12))
-	runs := float64(workers) * 8 * (8*p + 3*widths + N)
+	runs := float64(workers) * 8 * (8*p + 3*widths + N + N*(widths-float64(spec.Layers[0])))
 	for _, d := range dyns {
 		if d == escape.SGDGaussian {
 			runs += 8 * N * (p + 1)

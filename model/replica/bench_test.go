@@ -42,3 +42,24 @@ func BenchmarkSGD49_8_10(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(idx))/b.Elapsed().Seconds(), "samples/s")
 }
+
+// BenchmarkLosses49_8_10: the full losses of 8 replicas of the same network
+// (different θ) in one call of Losses, in replica-samples/s.
+func BenchmarkLosses49_8_10(b *testing.B) {
+	m, x := modeltest.Net(b, []int{49, 8, 10}, model.Tanh, 1000, 1)
+	e, err := New(m.Layers, model.Tanh, x.X, x.Y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	thetas := make([][]float64, 8)
+	for r := range thetas {
+		thetas[r] = append([]float64(nil), m.Theta...)
+		thetas[r][r] += 0.01
+	}
+	out := make([]float64, len(thetas))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Losses(thetas, out)
+	}
+	b.ReportMetric(float64(b.N*e.N()*len(thetas))/b.Elapsed().Seconds(), "samples/s")
+}

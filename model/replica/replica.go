@@ -33,19 +33,22 @@ import (
 // graph per replica. model's engine calls one BLAS routine per layer and per pass on matrices of 16
 // rows, where the call overhead again dominates. These loops have no
 // per-step overhead beyond the arithmetic; tanh and exp are fastExp-based
-// (half the cost of math.Tanh, which dominated the profile). Stepping
-// several replicas together in one pass would not save anything more:
-// replicas share no operands (each has its own θ and minibatch), so one
-// replica per worker, with runs spread over workers by the sweep, is the
-// whole of the batching.
+// (half the cost of math.Tanh, which dominated the profile). A minibatch
+// step shares no operands between replicas (each has its own θ and
+// minibatch), so it runs one replica per worker.
+//
+// The full loss over all n samples (Loss, Losses), the check of the loss
+// criterion that dominated a network escape run, is different: every
+// replica multiplies the same n×D samples, so Losses computes the first
+// layer of R replicas as one product through internal/gemm and the deeper
+// layers as one product per replica, each replica's loss the same bits
+// whatever R (see Losses).
 //
 // LossGrad takes its samples four at a time through the forward pass
 // (forwardBlock): one sample's dot products are chains of dependent
 // additions, four samples' are four independent chains the processor
 // overlaps, each in the same order, so the results are the same bits as
-// one sample at a time (about a third less CPU time for the full loss of
-// 49-8-10, the check of the loss criterion that dominates a network escape
-// run; BenchmarkLoss49_8_10).
+// one sample at a time.
 //
 // tanh is the one activation with its own kernels here: f by tanhSlice
 // (the table's math.Tanh made about half of a replica step's time) and f′
@@ -66,6 +69,14 @@ type Engine struct {
 	z, a, d [][]float64
 	// zb and ab: z and a per layer for the block samples of forwardBlock
 	zb, ab [][]float64
+	// Losses' buffers, grown on first use: the replicas' first-layer
+	// weights side by side, their first layer's n rows, and each deeper
+	// layer's n rows of one replica.
+	wcat, zcat []float64
+	zl         [][]float64
+	// one holds Loss's single θ and loss for Losses.
+	one     [1][]float64
+	oneLoss [1]float64
 }
 
 // New returns an engine for the MLP layers/activation over the
@@ -335,8 +346,14 @@ func (e *Engine) LossGrad(theta []float64, idx []int, grad []float64) float64 {
 	return sum * scale
 }
 
-// Loss returns the mean loss over all samples.
-func (e *Engine) Loss(theta []float64) float64 { return e.LossGrad(theta, nil, nil) }
+// Loss returns the mean loss over all samples: Losses of the one replica
+// θ, the same bits as θ's loss in any batch of Losses.
+func (e *Engine) Loss(theta []float64) float64 {
+	e.one[0] = theta
+	e.Losses(e.one[:], e.oneLoss[:])
+	e.one[0] = nil
+	return e.oneLoss[0]
+}
 
 // Constants of fastExp: ln 2 split in a high part with trailing zero bits
 // (so n·ln2Hi is exact for |n| < 2¹¹) and the rest (Cody & Waite 1980, as
