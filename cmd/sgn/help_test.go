@@ -8,7 +8,7 @@ import (
 
 // commandTree returns every command line of sgn that has a help of its
 // own, found by walking the help texts: the commands of `sgn --help`, then
-// the subcommands (or settings) each group lists. A command added later is
+// the subcommands each group lists. A command added later is
 // covered without being named here.
 func commandTree(t *testing.T) [][]string {
 	t.Helper()
@@ -18,9 +18,6 @@ func commandTree(t *testing.T) [][]string {
 		all = append(all, path)
 		_, out, _ := run(append(append([]string(nil), path...), "--help")...)
 		i := strings.Index(out, "Subcommands:\n")
-		if i < 0 {
-			i = strings.Index(out, "Settings:\n")
-		}
 		if i < 0 {
 			return
 		}
@@ -140,7 +137,7 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"help", "tran"}, "(did you mean train?)"},
 		{[]string{"escape", "rn"}, `unknown subcommand "rn" (did you mean run?)`},
 		{[]string{"escape", "swep"}, "(did you mean sweep?)"},
-		{[]string{"selection", "twowel"}, `unknown setting "twowel" (did you mean twowell?)`},
+		{[]string{"selection", "twowel"}, `unknown subcommand "twowel" (did you mean twowell?)`},
 		{[]string{"selection", "twowell", "figur"}, "(did you mean figure?)"},
 		{[]string{"selection", "networks", "confg"}, "(did you mean configs?)"},
 		{[]string{"data", "exprt"}, "(did you mean export?)"},
@@ -172,5 +169,35 @@ func TestVersionFlag(t *testing.T) {
 		if code, got, errs := run(arg); code != 0 || got != want || want == "" {
 			t.Errorf("sgn %s: exit %d, %q %q; want %q", arg, code, got, errs, want)
 		}
+	}
+}
+
+// TestEveryGroupOneRule: every command made of subcommands (sgn escape,
+// sgn selection, sgn selection twowell, sgn cluster, …) refuses a
+// misspelled or missing subcommand the same way: a usage error (exit 2,
+// one line) that says "unknown subcommand" with "did you mean", or
+// "missing subcommand".
+func TestEveryGroupOneRule(t *testing.T) {
+	groups := 0
+	for _, path := range commandTree(t) {
+		_, out, _ := run(append(append([]string(nil), path...), "--help")...)
+		i := strings.Index(out, "Subcommands:\n")
+		if i < 0 {
+			continue
+		}
+		groups++
+		first := strings.Fields(strings.Split(out[i:], "\n")[1])[0]
+		typo := first[:len(first)-1] + "q"
+		args := append(append([]string(nil), path...), typo)
+		want := `unknown subcommand "` + typo + `" (did you mean `
+		if code, _, errOut := run(args...); code != 2 || !strings.Contains(errOut, want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("sgn %s: exit %d, %q; want exit 2 and one line with %q", strings.Join(args, " "), code, errOut, want)
+		}
+		if code, _, errOut := run(path...); code != 2 || !strings.Contains(errOut, "missing subcommand") {
+			t.Errorf("sgn %s: exit %d, %q; want exit 2 and missing subcommand", strings.Join(path, " "), code, errOut)
+		}
+	}
+	if groups < 7 {
+		t.Errorf("found %d groups of subcommands, want sgn data, escape, selection, its two settings, cluster, sweep at least", groups)
 	}
 }

@@ -3,11 +3,10 @@ package main
 import "github.com/sgn-project/sgn/internal/cli"
 
 // runSelection implements 'sgn selection': does SGD select flat minima?
-// Each setting of the experiment is a subcommand.
+// Each setting of the experiment is a subcommand group.
 func runSelection(a *app, args []string) error {
 	return cli.Group[*app]{
 		Path: "sgn selection",
-		Noun: "setting",
 		About: `Minima selection: does SGD favour flat minima, and how strongly, against batch
 size and learning rate (Xie, Sato & Sugiyama, ICLR 2021)?`,
 		Example: "sgn selection twowell figure --out out/selection",

@@ -72,7 +72,7 @@ func TestSelectionCommands(t *testing.T) {
 		{[]string{"selection", "twowell", "sweep", "--config", "builtin:nope", "--out", filepath.Join(tmp, "x")}, "no builtin config"},
 		{[]string{"selection", "twowell", "sweep", "--config", cfgPath, "--out", sw, "--shard", "2/2"}, "shard"},
 		{[]string{"selection", "twowell", "nope"}, "unknown subcommand"},
-		{[]string{"selection", "nope"}, "unknown setting"},
+		{[]string{"selection", "nope"}, "unknown subcommand"},
 	} {
 		code, msg := runSgn(c.args...)
 		if code != 2 || !strings.Contains(msg, c.want) {

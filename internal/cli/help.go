@@ -137,7 +137,6 @@ type Sub[A any] struct {
 // selection, …): its help lists them, an unknown one gets "did you mean".
 type Group[A any] struct {
 	Path    string // the command's words: "sgn selection twowell"
-	Noun    string // what a subcommand is called: "subcommand" (default) or "setting"
 	About   string // paragraph shown in the help
 	Example string // one or more example lines
 	Subs    []Sub[A]
@@ -152,23 +151,15 @@ func (g Group[A]) names() []string {
 	return n
 }
 
-// noun is what a subcommand of g is called.
-func (g Group[A]) noun() string {
-	if g.Noun == "" {
-		return "subcommand"
-	}
-	return g.Noun
-}
-
 // Run dispatches args to g's subcommands; help goes to w.
 func (g Group[A]) Run(a A, w io.Writer, args []string) error {
-	noun, want := g.noun(), strings.Join(g.names(), ", ")
+	want := strings.Join(g.names(), ", ")
 	if len(args) == 0 {
 		ex := ""
 		if g.Example != "" {
 			ex = " (e.g. " + strings.SplitN(strings.TrimSpace(g.Example), "\n", 2)[0] + ")"
 		}
-		return Usagef("missing %s: want one of: %s%s", noun, want, ex)
+		return Usagef("missing subcommand: want one of: %s%s", want, ex)
 	}
 	if IsHelpArg(args[0]) {
 		g.Usage(w)
@@ -179,22 +170,21 @@ func (g Group[A]) Run(a A, w io.Writer, args []string) error {
 			return s.Run(a, args[1:])
 		}
 	}
-	return Usagef("unknown %s %q%s: want one of: %s", noun, args[0], DidYouMean(args[0], g.names(), ""), want)
+	return Usagef("unknown subcommand %q%s: want one of: %s", args[0], DidYouMean(args[0], g.names(), ""), want)
 }
 
 // Usage writes g's help.
 func (g Group[A]) Usage(w io.Writer) {
-	noun := g.noun()
-	fmt.Fprintf(w, "Usage: %s <%s> [flags]\n\n", g.Path, noun)
+	fmt.Fprintf(w, "Usage: %s <subcommand> [flags]\n\n", g.Path)
 	if g.About != "" {
 		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(g.About))
 	}
-	fmt.Fprintf(w, "%ss:\n", strings.ToUpper(noun[:1])+noun[1:])
+	fmt.Fprintf(w, "Subcommands:\n")
 	WriteTable(w, "  ", g.names(), func(i int) string { return g.Subs[i].Summary })
 	if g.Example != "" {
 		fmt.Fprintf(w, "\nExample:\n  %s\n", strings.ReplaceAll(strings.TrimSpace(g.Example), "\n", "\n  "))
 	}
-	fmt.Fprintf(w, "\nRun '%s <%s> --help' for its flags and an example.\n", g.Path, noun)
+	fmt.Fprintf(w, "\nRun '%s <subcommand> --help' for its flags and an example.\n", g.Path)
 }
 
 // WriteTable writes names and their descriptions in two aligned columns,
