@@ -6,45 +6,27 @@ import (
 	"os"
 	"strings"
 
-	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/outlock"
 )
 
 // claimOut makes dir the output folder of this command, before any long
-// work: it creates it, checks that files can be written in it, takes its
-// exclusive lock for the life of the command (call release when done; the
-// kernel drops the lock if the process dies) and removes the temporary
-// files interrupted writes left in it. A second sgn on the same folder fails
-// at once with an error naming the folder and the holder.
-//
-// SGN_LOCK=none runs without the lock, for file systems that refuse locks
-// (docs/cluster.md, "Locks on shared file systems"); a lock that protects
-// one node only, and no lock at all, are said on stderr.
+// work (outlock.Claim: created, locked for the life of the command, checked
+// writable; call release when done). A second sgn on the same folder fails
+// at once with an error naming the folder and the holder. SGN_LOCK=none
+// runs without the lock (docs/cluster.md, "Locks on shared file systems").
 func claimOut(dir string) (release func(), err error) {
-	if dir == "" {
-		return nil, errors.New("no output folder")
-	}
-	mode, err := outlock.ParseMode(os.Getenv(lockEnv))
-	if err != nil {
-		return nil, cli.Usagef("%s: %v", lockEnv, err)
-	}
-	l, err := outlock.AcquireWith(dir, outlock.Options{Who: "sgn " + strings.Join(os.Args[1:], " "), Mode: mode})
-	if errors.Is(err, outlock.ErrLocked) {
+	l, err := outlock.Claim(dir, "sgn "+strings.Join(os.Args[1:], " "), os.Getenv(outlock.ModeEnv))
+	switch {
+	case errors.Is(err, outlock.ErrMode):
+		return nil, cli.Usagef("%v", err)
+	case errors.Is(err, outlock.ErrLocked):
 		return nil, err
-	}
-	if errors.Is(err, outlock.ErrUnsupported) {
-		return nil, fmt.Errorf("--out: %w; if every folder has one writer (one array task per shard), run without locks: %s=none", err, lockEnv)
-	}
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("--out: %w", err)
 	}
 	if w := l.Warning(); w != "" {
 		fmt.Fprintf(os.Stderr, "sgn: warning: %s\n", w)
-	}
-	if err := atomicfile.CheckWritable(dir); err != nil {
-		l.Release()
-		return nil, fmt.Errorf("--out: %w", err)
 	}
 	return func() { l.Release() }, nil
 }
@@ -57,10 +39,6 @@ func claimAfter(check error, dir string) (release func(), err error) {
 	}
 	return claimOut(dir)
 }
-
-// lockEnv is the environment variable that chooses the lock mode of
-// output folders: flock (default) or none.
-const lockEnv = "SGN_LOCK"
 
 // removed returns the callback by which a library reports the files of an
 // earlier run that it removed from dir: a line on stderr unless quiet.

@@ -60,7 +60,8 @@ const (
 	ModeNone Mode = "none"
 )
 
-// ParseMode parses a Mode; "" is ModeFlock.
+// ParseMode parses a Mode; "" is ModeFlock. Any other value is an error
+// wrapping ErrMode.
 func ParseMode(s string) (Mode, error) {
 	switch Mode(strings.TrimSpace(s)) {
 	case "", ModeFlock:
@@ -68,7 +69,7 @@ func ParseMode(s string) (Mode, error) {
 	case ModeNone:
 		return ModeNone, nil
 	}
-	return "", fmt.Errorf("lock mode %q: want %s or %s", s, ModeFlock, ModeNone)
+	return "", fmt.Errorf("%w %q: want %s or %s", ErrMode, s, ModeFlock, ModeNone)
 }
 
 // Options are the settings of AcquireWith.
