@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"strings"
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/cli"
@@ -53,14 +54,13 @@ func (o *outFlags) parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// fieldFlagError names the flag of an invalid configuration field that
-// the flags of a command set (fields maps the fields' JSON names to the
-// flags): "--flag detail". Other errors keep their message. Both are usage
-// errors.
-func fieldFlagError(err error, fields map[string]string) error {
+// fieldFlagError names the flag of an invalid configuration field that a
+// flag of fs sets (the JSON name col_ratio is the flag --col-ratio): "--flag
+// detail". Other errors keep their message. Both are usage errors.
+func fieldFlagError(err error, fs *flag.FlagSet) error {
 	var fe *escape.FieldError
 	if errors.As(err, &fe) {
-		if name, ok := fields[fe.Field]; ok {
+		if name := strings.ReplaceAll(fe.Field, "_", "-"); fs.Lookup(name) != nil {
 			return cli.Usagef("--%s %s", name, fe.Detail)
 		}
 	}

@@ -25,16 +25,6 @@ func landscapeFlags(fs *flag.FlagSet, s *escape.TwoWellSpec) (ts, tf, tc *cli.Fl
 	return
 }
 
-// twowellRunFields maps the configuration fields that the flags of 'sgn
-// selection twowell run' set (selection.Config and Spec) to the flags, for
-// fieldFlagError.
-var twowellRunFields = map[string]string{
-	"dim": "dim", "sharpness": "sharpness", "h_flat": "h-flat", "h_col": "h-col", "barrier": "barrier",
-	"barrier_flat": "barrier-flat", "transverse_sharp": "transverse-sharp", "transverse_flat": "transverse-flat",
-	"transverse_col": "transverse-col", "eta": "eta", "temperature": "temperature", "batch_size": "batch-size",
-	"replicas": "replicas", "steps": "steps", "burn_in": "burn-in",
-}
-
 // runSelectionRun implements 'sgn selection run'.
 func runSelectionRun(a *app, args []string) error {
 	start := cputime.Start()
@@ -42,47 +32,27 @@ func runSelectionRun(a *app, args []string) error {
 		"selection twowell run --dynamics sgld|sgd-diffusion-finite-sum|sgd|sgd-diffusion-abs-h [--temperature D | --batch-size B] [--eta η] [landscape flags] [--replicas R] [--steps S] [--burn-in N] --out DIR",
 		`sgn selection twowell run --dynamics sgld --barrier 0.02 --temperature 0.004 --eta 0.05 --out out/sel-sgld
 sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.05 --replicas 16 --steps 4000000 --out out/sel-sgd`)
-	cfg := selection.Config{Eta: []float64{0}, Temperature: []float64{0}, BatchSize: []float64{0}}
-	ts, tf, tc := landscapeFlags(fs, &cfg.Landscape)
-	dyn := fs.String("dynamics", "", "sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion-finite-sum (Gaussian noise of covariance η²S(θ)/B, S ≈ H near the minima, never 0), sgd (minibatch SGD on the finite sum), or sgd-diffusion-abs-h (noise η²|H(θ)|/B) (required)")
-	fs.Float64Var(&cfg.Temperature[0], "temperature", 0.004, "SGLD diffusion D (sgld only)")
-	fs.Float64Var(&cfg.Eta[0], "eta", 0.05, "learning rate η")
-	fs.Float64Var(&cfg.BatchSize[0], "batch-size", 1, "batch size B (SGD kinds; sgd: an integer)")
-	fs.IntVar(&cfg.Replicas, "replicas", 16, "independent trajectories (at least 2: the occupancy interval comes from their spread)")
-	fs.Int64Var(&cfg.Steps, "steps", 4_000_000, "measured steps per trajectory")
-	fs.Int64Var(&cfg.BurnIn, "burn-in", 200_000, "steps before the measured ones")
-	fs.Uint64Var(&cfg.Seed, "seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
+	var rs selection.RunSettings
+	ts, tf, tc := landscapeFlags(fs, &rs.Landscape)
+	fs.StringVar(&rs.Dynamics, "dynamics", "", "sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion-finite-sum (Gaussian noise of covariance η²S(θ)/B, S ≈ H near the minima, never 0), sgd (minibatch SGD on the finite sum), or sgd-diffusion-abs-h (noise η²|H(θ)|/B) (required)")
+	fs.Float64Var(&rs.Temperature, "temperature", 0.004, "SGLD diffusion D (sgld only)")
+	fs.Float64Var(&rs.Eta, "eta", 0.05, "learning rate η")
+	fs.Float64Var(&rs.BatchSize, "batch-size", 1, "batch size B (SGD kinds; sgd: an integer)")
+	fs.IntVar(&rs.Replicas, "replicas", 16, "independent trajectories (at least 2: the occupancy interval comes from their spread)")
+	fs.Int64Var(&rs.Steps, "steps", 4_000_000, "measured steps per trajectory")
+	fs.Int64Var(&rs.BurnIn, "burn-in", 200_000, "steps before the measured ones")
+	fs.Uint64Var(&rs.Seed, "seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
 	o := outputFlags(fs, "replicas in parallel", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg (a figure from two points on; one point is the table printed and selection.csv)")
 	var lim limits
 	lim.memoryFlag(fs, "replicas' bookkeeping (a task, then a record read back, per replica)")
 	if err := o.parse(fs, args); err != nil {
 		return err
 	}
-	set := cli.Given(fs)
-	if *dyn == "" {
-		return cli.Usagef("--dynamics is required: sgld, sgd-diffusion-finite-sum, sgd or sgd-diffusion-abs-h")
-	}
-	cfg.Landscape.TransverseSharp, cfg.Landscape.TransverseFlat, cfg.Landscape.TransverseCol = *ts, *tf, *tc
-	cfg.Dynamics = []escape.Dynamics{escape.Dynamics(*dyn)}
-	// The flags whose 0 means "the default" refuse an explicit 0; the
-	// dynamics takes D (sgld) or B (the SGD kinds), not both.
-	sgld := cfg.Dynamics[0] == selection.SGLD
-	if err := cli.First(
-		cli.CheckGiven(fs, set, cli.Positive, "sharpness", "h-flat", "h-col", "barrier", "barrier-flat", "transverse-sharp", "transverse-flat", "transverse-col", "eta", "temperature", "batch-size"),
-		cli.CheckGiven(fs, set, cli.PositiveInt, "dim", "replicas", "steps"),
-		cli.CheckGiven(fs, set, cli.AtLeastZero, "burn-in"),
-		cli.Only(set, !sgld, "the SGD kinds", "batch-size"),
-		cli.Only(set, sgld, "--dynamics sgld", "temperature"),
-	); err != nil {
-		return err
-	}
-	if sgld {
-		cfg.BatchSize = nil
-	} else {
-		cfg.Temperature = nil
-	}
-	if err := cfg.Validate(); err != nil {
-		return fieldFlagError(err, twowellRunFields)
+	rs.Landscape.TransverseSharp, rs.Landscape.TransverseFlat, rs.Landscape.TransverseCol = *ts, *tf, *tc
+	rs.Given = given(fs)
+	cfg, err := rs.Check()
+	if err != nil {
+		return fieldFlagError(err, fs)
 	}
 	if err := twowellCheckMemory(&lim, cfg, "--replicas"); err != nil {
 		return err

@@ -1,0 +1,106 @@
+package escape
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Given is how a caller gave the settings of a one-point run one by one (a
+// command line): the fields it set explicitly, by JSON name, and how it
+// names a field in a message (a command: its flag, "--col-ratio"; nil: the
+// JSON name). The settings' Check methods (kramers.RunSettings,
+// selection.RunSettings) use it to refuse a field given where it does not
+// apply, and an explicit value outside its Domain where leaving the field
+// out means its default. Their errors are *FieldError whose Field is the
+// caller's name.
+type Given struct {
+	Set  map[string]bool
+	Name func(field string) string
+}
+
+// N is the caller's name of field.
+func (g Given) N(field string) string {
+	if g.Name == nil {
+		return field
+	}
+	return g.Name(field)
+}
+
+// Only refuses the first of fields that was given, when ok is false: "F
+// applies to WHERE only".
+func (g Given) Only(ok bool, where string, fields ...string) error {
+	if ok {
+		return nil
+	}
+	for _, f := range fields {
+		if g.Set[f] {
+			return &FieldError{Field: g.N(f), Detail: "applies to " + where + " only"}
+		}
+	}
+	return nil
+}
+
+// Domain is the set of values a numeric setting accepts when it is given.
+type Domain int
+
+// The domains of numeric settings.
+const (
+	Positive    Domain = iota // a positive finite number
+	NonNegative               // a finite number ≥ 0
+	PositiveInt               // an integer ≥ 1
+	AtLeastZero               // an integer ≥ 0
+)
+
+// Want is the domain in words, as the refusal says it.
+func (d Domain) Want() string {
+	return [...]string{"a positive number", "a number ≥ 0", "a positive integer", "an integer ≥ 0"}[d]
+}
+
+// Contains reports whether v is in the domain.
+func (d Domain) Contains(v float64) bool {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return false
+	}
+	switch d {
+	case Positive:
+		return v > 0
+	case NonNegative:
+		return v >= 0
+	case PositiveInt:
+		return v >= 1 && v == math.Trunc(v)
+	default:
+		return v >= 0 && v == math.Trunc(v)
+	}
+}
+
+// In refuses field, if it was given, when one of its values (a list of
+// one or more) is outside d: "F V: want D", V the values comma-separated.
+func (g Given) In(d Domain, field string, values ...float64) error {
+	if !g.Set[field] {
+		return nil
+	}
+	for _, v := range values {
+		if !d.Contains(v) {
+			s := make([]string, len(values))
+			for i, v := range values {
+				s[i] = strconv.FormatFloat(v, 'g', -1, 64)
+				if d >= PositiveInt && v == math.Trunc(v) {
+					s[i] = strconv.FormatFloat(v, 'f', -1, 64)
+				}
+			}
+			return &FieldError{Field: g.N(field), Detail: strings.Join(s, ",") + ": want " + d.Want()}
+		}
+	}
+	return nil
+}
+
+// First returns the first error of errs that is not nil.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
