@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/sgn-project/sgn/internal/seed"
 	"github.com/sgn-project/sgn/internal/stats"
@@ -415,11 +413,11 @@ func (s *noiseStream) centralLimit(rep *Analysis, workers int, tick func()) erro
 	}
 	coordG1, coordG2 := map[int]float64{}, map[int]float64{}
 	for c, j := range s.coords {
-		coordG1[j], coordG2[j] = momentShape(mom.coord[c], s.n)
+		coordG1[j], coordG2[j] = stats.MomentShape(mom.coord[c], s.n)
 	}
 	rg1, rg2 := make([]float64, len(s.dirs)), make([]float64, len(s.dirs))
 	for r := range s.dirs {
-		rg1[r], rg2[r] = momentShape(mom.dir[r], s.n)
+		rg1[r], rg2[r] = stats.MomentShape(mom.dir[r], s.n)
 	}
 	next := len(s.dirs)
 	for i := range rep.Batches {
@@ -440,7 +438,7 @@ func (s *noiseStream) centralLimit(rep *Analysis, workers int, tick func()) erro
 		pg1, pg2 := make([]float64, len(e.Principal)), make([]float64, len(e.Principal))
 		for k := range e.Principal {
 			pd := &e.Principal[k]
-			pd.PerSampleSkewness, pd.PerSampleExcessKurtosis = momentShape(mom.dir[next], s.n)
+			pd.PerSampleSkewness, pd.PerSampleExcessKurtosis = stats.MomentShape(mom.dir[next], s.n)
 			next++
 			pd.PredictedSkewness = pd.PerSampleSkewness / math.Sqrt(float64(b))
 			pd.PredictedExcessKurtosis = pd.PerSampleExcessKurtosis / float64(b)
@@ -586,7 +584,7 @@ func minibatchIndices(idx []int, n int, seed uint64, t int) {
 // fullGradientChunk consecutive samples, combined in chunk order.
 func fullGradient(o GradientOracle, p, n, chunks, workers int, tick func()) ([]float64, error) {
 	parts := make([][]float64, chunks)
-	err := parallelFor(chunks, workers, func(_, c int) error {
+	err := workgroup.For("noise worker", chunks, workers, func(_, c int) error {
 		lo, hi := c*fullGradientChunk, min(n, (c+1)*fullGradientChunk)
 		idx := make([]int, hi-lo)
 		for i := range idx {
@@ -615,50 +613,6 @@ func fullGradient(o GradientOracle, p, n, chunks, workers int, tick func()) ([]f
 		}
 	}
 	return gbar, nil
-}
-
-// parallelFor runs task(w, i) for i = 0…n−1 on workers goroutines (w is the
-// worker's index, for its own buffers), calls tick from the calling
-// goroutine after each successful task, and stops handing out tasks after
-// the first error, which it returns (a panic of task is returned as a
-// *workgroup.PanicError).
-func parallelFor(n, workers int, task func(w, i int) error, tick func()) error {
-	workers = max(1, min(workers, n))
-	var next atomic.Int64
-	var failed atomic.Bool
-	results := make(chan error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				err := workgroup.Call("noise worker", func() error { return task(w, i) })
-				if err != nil {
-					failed.Store(true)
-				}
-				results <- err
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-	var first error
-	for err := range results {
-		switch {
-		case err != nil && first == nil:
-			first = err
-		case err == nil && tick != nil:
-			tick()
-		}
-	}
-	return first
 }
 
 // noiseStream holds the buffers of the minibatch stream, reused across
@@ -712,7 +666,7 @@ func (s *noiseStream) run(b int, opt Options, tick func()) (*batchResult, error)
 			s.lo[w][j], s.hi[w][j] = math.Inf(1), math.Inf(-1)
 		}
 	}
-	err := parallelFor(s.m, opt.Workers, func(w, t int) error {
+	err := workgroup.For("noise worker", s.m, opt.Workers, func(w, t int) error {
 		xi := s.g[w]
 		if err := minibatchNoise(s.o, s.gbar, s.seed, t, s.idx[w], xi); err != nil {
 			return err
@@ -799,7 +753,7 @@ func (s *noiseStream) acrossParams(b int, opt Options, at *AtBatch, fig *FigureD
 	v.PooledMinibatches = s.tPool
 	// Each pooled minibatch as its own sample.
 	per := make([]*SampleStats, s.tPool)
-	err := parallelFor(s.tPool, opt.Workers, func(_, t int) error {
+	err := workgroup.For("noise worker", s.tPool, opt.Workers, func(_, t int) error {
 		st, err := computeSampleStats(s.paramsSample(t))
 		per[t] = st
 		return err
@@ -927,7 +881,7 @@ func (s *noiseStream) coordResults(b, workers int) ([]coordResult, error) {
 	for w := range scratch {
 		scratch[w] = make([]float64, 3*s.m)
 	}
-	err := parallelFor(len(s.coords), workers, func(w, k int) error {
+	err := workgroup.For("noise worker", len(s.coords), workers, func(w, k int) error {
 		r := &results[k]
 		if s.constant[s.coords[k]] {
 			r.constant = true
@@ -935,18 +889,18 @@ func (s *noiseStream) coordResults(b, workers int) ([]coordResult, error) {
 		}
 		z, tmp, sorted := scratch[w][:s.m], scratch[w][s.m:2*s.m], scratch[w][2*s.m:]
 		x := s.mat[k*s.m : (k+1)*s.m]
-		standardize(z, x)
+		stats.Standardize(z, x)
 		r.data, r.stable = coordStats(x, z, sorted)
 		// The null reference: N(0, 1), tested alike.
 		gaussianRef(tmp, s.seed, b, k)
-		standardize(z, tmp)
+		stats.Standardize(z, tmp)
 		r.refG, _ = coordStats(tmp, z, sorted)
 		if r.stable != nil {
 			rng := rand.New(rand.NewPCG(s.seed, streamID(streamRefCoordStable, b, k)))
 			if err := stats.SymStableSample(tmp, r.stable.Alpha, 1, rng); err != nil {
 				return err
 			}
-			standardize(z, tmp)
+			stats.Standardize(z, tmp)
 			refS, _ := coordStats(tmp, z, sorted)
 			r.refS = &refS
 		}
@@ -983,7 +937,7 @@ func (s *noiseStream) typicalCoord(b int, results []coordResult, v *AcrossMiniba
 	v.TypicalCoord = s.coords[k]
 	x := s.mat[k*s.m : (k+1)*s.m]
 	z := make([]float64, s.m)
-	standardize(z, x)
+	stats.Standardize(z, x)
 	var err error
 	if v.Typical, err = computeSampleStats(z); err != nil {
 		return err
@@ -1001,24 +955,9 @@ func (s *noiseStream) typicalCoord(b int, results []coordResult, v *AcrossMiniba
 		g := make([]float64, s.m)
 		gaussianRef(g, s.seed, b, k)
 		fig.GaussRef = make([]float64, s.m)
-		standardize(fig.GaussRef, g)
+		stats.Standardize(fig.GaussRef, g)
 	}
 	return nil
-}
-
-// standardize stores (x − x̄)/σ̂ in dst, with the maximum-likelihood σ̂
-// (divisor n), so the sample's own Gaussian fit is N(0, 1). A constant x
-// gives zeros.
-func standardize(dst, x []float64) {
-	m, v := stats.MeanVar(x)
-	sd := math.Sqrt(v * float64(len(x)-1) / float64(len(x)))
-	for i, xi := range x {
-		if sd > 0 {
-			dst[i] = (xi - m) / sd
-		} else {
-			dst[i] = 0
-		}
-	}
 }
 
 // gaussianRef fills dst with the N(0, 1) reference sample of coordinate k
@@ -1143,7 +1082,7 @@ func computeSampleStats(x []float64) (*SampleStats, error) {
 		return nil, err
 	}
 	s := &SampleStats{N: len(x)}
-	sorted := sortedCopy(x)
+	sorted := stats.Sorted(x)
 	if a, err := stats.TailIndex(x); err == nil {
 		s.TailIndex = &a
 	} else {
@@ -1179,13 +1118,6 @@ func computeSampleStats(x []float64) (*SampleStats, error) {
 		s.Skipped = append(s.Skipped, err.Error())
 	}
 	return s, nil
-}
-
-// sortedCopy returns a sorted copy of x.
-func sortedCopy(x []float64) []float64 {
-	s := slices.Clone(x)
-	slices.Sort(s)
-	return s
 }
 
 // pooledStandardized measures the pooled sample of the analysed

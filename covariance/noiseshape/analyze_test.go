@@ -320,7 +320,7 @@ func checkTypicalCoordinate(t *testing.T, at AtBatch, xi [][]float64, sigma [][]
 	}
 	standardized := func(j int) []float64 {
 		z := make([]float64, len(xi))
-		standardize(z, column(j))
+		stats.Standardize(z, column(j))
 		return z
 	}
 	var sumVar, sumSigma, seSq float64

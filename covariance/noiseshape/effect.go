@@ -10,6 +10,7 @@ import (
 
 	"github.com/sgn-project/sgn/internal/seed"
 	"github.com/sgn-project/sgn/internal/stats"
+	"github.com/sgn-project/sgn/internal/workgroup"
 )
 
 // Defaults of the effect-size options.
@@ -33,7 +34,7 @@ const (
 // N values each — by effect sizes (stats.Shape), not by p-values: the
 // medians over the samples of |g₁|, g₂ and the KS distance to the fitted
 // normal, each with a 95% bootstrap interval over the minibatches (see
-// centredInterval), and beside them the
+// stats.CentredInterval), and beside them the
 // central-limit prediction. A minibatch mean of B per-sample gradients
 // drawn independently has skewness γ/√B and excess kurtosis κ/B exactly,
 // γ and κ those of the per-sample gradients over the data (cumulants of
@@ -269,28 +270,6 @@ func bootstrapCounts(c []int32, s uint64, kind, b, rep int) {
 	}
 }
 
-// medianOfSlice returns the median of v (sorted in place); NaN if empty.
-func medianOfSlice(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(v)
-	return stats.QuantileSorted(v, 0.5)
-}
-
-// centredInterval returns the 95% interval of a statistic whose point
-// estimate is est and whose bootstrap replicates are v (sorted in place):
-// the replicates' 2.5% and 97.5% quantiles less their median, added to
-// est. It is the percentile interval (Efron and Tibshirani 1993, ch. 13)
-// with the resampling's own shift removed: a resample repeats minibatches,
-// and repeats move |g₁| and the KS distance up whatever the law, so the
-// plain percentile interval can miss its own estimate.
-func centredInterval(est float64, v []float64) [2]float64 {
-	slices.Sort(v)
-	med := stats.QuantileSorted(v, 0.5)
-	return [2]float64{est + stats.QuantileSorted(v, 0.025) - med, est + stats.QuantileSorted(v, 0.975) - med}
-}
-
 // directionEffect measures the samples (one per direction) and bootstraps
 // the medians over them: counts for resample r come from stream
 // (kind, b, r).
@@ -316,7 +295,7 @@ func directionEffect(samples [][]float64, s uint64, kind, b, boot, workers int) 
 	for w := range scratch {
 		scratch[w] = make([]int32, 2*n)
 	}
-	err := parallelFor(boot, workers, func(w, r int) error {
+	err := workgroup.For("noise worker", boot, workers, func(w, r int) error {
 		counts, cnt := scratch[w][:n], scratch[w][n:]
 		bootstrapCounts(counts, s, kind, b, r)
 		sh := make([]stats.Shape, len(sorted))
@@ -340,13 +319,13 @@ func directionEffect(samples [][]float64, s uint64, kind, b, boot, workers int) 
 	return e, shapes, nil
 }
 
-// intervalOf is the centredInterval of est from column i of reps.
+// intervalOf is the stats.CentredInterval of est from column i of reps.
 func intervalOf(est float64, reps [][3]float64, i int) [2]float64 {
 	v := make([]float64, len(reps))
 	for r := range reps {
 		v[r] = reps[r][i]
 	}
-	return centredInterval(est, v)
+	return stats.CentredInterval(est, v)
 }
 
 // shapeMedians returns the medians of |g₁|, g₂ and KS over shapes.
@@ -355,7 +334,7 @@ func shapeMedians(shapes []stats.Shape) (absSkew, kurt, ks float64) {
 	for i, sh := range shapes {
 		a[i], k[i], d[i] = math.Abs(sh.Skewness), sh.ExcessKurtosis, sh.KS
 	}
-	return medianOfSlice(a), medianOfSlice(k), medianOfSlice(d)
+	return stats.MedianInPlace(a), stats.MedianInPlace(k), stats.MedianInPlace(d)
 }
 
 // coordinateEffect measures each non-constant analysed coordinate over the
@@ -373,7 +352,7 @@ func (s *noiseStream) coordinateEffect(b, boot, workers int) (*Effect, []CoordSh
 		return nil, nil, nil
 	}
 	rows := make([]CoordShape, len(live))
-	err := parallelFor(len(live), workers, func(_, i int) error {
+	err := workgroup.For("noise worker", len(live), workers, func(_, i int) error {
 		k := live[i]
 		sh, err := stats.ShapeOf(s.mat[k*s.m : (k+1)*s.m])
 		if err != nil {
@@ -396,7 +375,7 @@ func (s *noiseStream) coordinateEffect(b, boot, workers int) (*Effect, []CoordSh
 	for w := range scratch {
 		scratch[w] = make([]int32, s.m)
 	}
-	err = parallelFor(boot, workers, func(w, r int) error {
+	err = workgroup.For("noise worker", boot, workers, func(w, r int) error {
 		counts := scratch[w]
 		bootstrapCounts(counts, s.seed, streamBootstrap, b, r)
 		a, k := make([]float64, len(live)), make([]float64, len(live))
@@ -408,7 +387,7 @@ func (s *noiseStream) coordinateEffect(b, boot, workers int) (*Effect, []CoordSh
 			}
 			a[i], k[i] = math.Abs(g1), g2
 		}
-		reps[r] = [3]float64{medianOfSlice(a), medianOfSlice(k), 0}
+		reps[r] = [3]float64{stats.MedianInPlace(a), stats.MedianInPlace(k), 0}
 		return nil
 	}, nil)
 	if err != nil {
@@ -449,7 +428,7 @@ func (s *noiseStream) perSampleShape(dirs [][]float64, workers int, tick func())
 	parts := make([]*perSampleMoments, chunks)
 	bufs := make([][]float64, workers)
 	ps, hasPS := s.o.(PerSampleOracle)
-	err := parallelFor(chunks, workers, func(w, c int) error {
+	err := workgroup.For("noise worker", chunks, workers, func(w, c int) error {
 		lo, hi := c*chunk, min(s.n, (c+1)*chunk)
 		if bufs[w] == nil {
 			bufs[w] = make([]float64, chunk*s.p)
@@ -514,16 +493,6 @@ func (s *noiseStream) perSampleShape(dirs [][]float64, workers int, tick func())
 	return out, nil
 }
 
-// momentShape turns central moment sums over n values into the skewness
-// and excess kurtosis (NaN for a zero variance).
-func momentShape(m [3]float64, n int) (g1, g2 float64) {
-	m2, m3, m4 := m[0]/float64(n), m[1]/float64(n), m[2]/float64(n)
-	if !(m2 > 0) {
-		return math.NaN(), math.NaN()
-	}
-	return m3 / math.Pow(m2, 1.5), m4/(m2*m2) - 3
-}
-
 // predict fills the central-limit predictions of e from the per-sample
 // skewness and kurtosis of its samples at batch size b.
 func predict(e *Effect, g1, g2 []float64, b int) {
@@ -540,7 +509,7 @@ func predict(e *Effect, g1, g2 []float64, b int) {
 	if len(a) == 0 {
 		return
 	}
-	e.PerSampleMedianAbsSkewness, e.PerSampleMedianExcessKurtosis = medianOfSlice(a), medianOfSlice(k)
+	e.PerSampleMedianAbsSkewness, e.PerSampleMedianExcessKurtosis = stats.MedianInPlace(a), stats.MedianInPlace(k)
 	e.PredictedMedianAbsSkewness = e.PerSampleMedianAbsSkewness / math.Sqrt(float64(b))
 	e.PredictedMedianExcessKurtosis = e.PerSampleMedianExcessKurtosis / float64(b)
 }

@@ -529,7 +529,7 @@ type histRange struct {
 
 // ownRange is x's own histWindow.
 func ownRange(x []float64) histRange {
-	lo, hi := histWindow(sortedCopy(x))
+	lo, hi := histWindow(stats.Sorted(x))
 	return histRange{lo: lo, hi: hi}
 }
 

@@ -41,7 +41,7 @@ func Median(x []float64) float64 {
 	if len(x) == 0 {
 		return math.NaN()
 	}
-	s := sortedCopy(x)
+	s := Sorted(x)
 	n := len(s)
 	if n%2 == 1 {
 		return s[n/2]

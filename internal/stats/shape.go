@@ -131,7 +131,7 @@ func ShapeOf(x []float64) (Shape, error) {
 	if err := CheckFinite(x); err != nil {
 		return Shape{}, fmt.Errorf("shape: %w", err)
 	}
-	return ShapeSorted(sortedCopy(x), nil)
+	return ShapeSorted(Sorted(x), nil)
 }
 
 // GaussianSkewnessSD is the exact standard deviation of the sample

@@ -265,7 +265,7 @@ func FitSymStable(x []float64) (StableFit, error) {
 	if err := CheckFinite(x); err != nil {
 		return StableFit{}, fmt.Errorf("stable fit: %w", err)
 	}
-	return FitSymStableSorted(sortedCopy(x))
+	return FitSymStableSorted(Sorted(x))
 }
 
 // FitSymStableSorted is FitSymStable for a sample s already sorted in

@@ -165,7 +165,7 @@ func KolmogorovSmirnov(x []float64, cdf func(float64) float64) (TestResult, erro
 	if err := CheckFinite(x); err != nil {
 		return TestResult{}, fmt.Errorf("kolmogorov-smirnov: %w", err)
 	}
-	s := sortedCopy(x)
+	s := Sorted(x)
 	d := ksStatisticSorted(s, cdf)
 	sn := math.Sqrt(float64(len(s)))
 	return TestResult{Statistic: d, PValue: KolmogorovQ((sn + 0.12 + 0.11/sn) * d)}, nil
@@ -197,7 +197,7 @@ func Lilliefors(x []float64) (TestResult, error) {
 	if err := CheckFinite(x); err != nil {
 		return TestResult{}, fmt.Errorf("lilliefors: %w", err)
 	}
-	return LillieforsSorted(sortedCopy(x))
+	return LillieforsSorted(Sorted(x))
 }
 
 // LillieforsSorted is Lilliefors for a finite sample s already sorted in
@@ -292,7 +292,7 @@ func AndersonDarlingNormal(x []float64) (ADResult, error) {
 	if err := CheckFinite(x); err != nil {
 		return ADResult{}, fmt.Errorf("anderson-darling: %w", err)
 	}
-	return AndersonDarlingNormalSorted(sortedCopy(x))
+	return AndersonDarlingNormalSorted(Sorted(x))
 }
 
 // AndersonDarlingNormalSorted is AndersonDarlingNormal for a finite sample s
@@ -371,7 +371,7 @@ func QuartilesOf(x []float64) (*Quartiles, error) {
 	if err := CheckFinite(x); err != nil {
 		return nil, fmt.Errorf("quartiles: %w", err)
 	}
-	s := sortedCopy(x)
+	s := Sorted(x)
 	return &Quartiles{N: len(s), Q1: QuantileSorted(s, 0.25), Median: QuantileSorted(s, 0.5), Q3: QuantileSorted(s, 0.75)}, nil
 }
 
@@ -428,8 +428,9 @@ func MeanVar(x []float64) (mean, variance float64) {
 	return mean, math.Max(0, (ss-c*c/n)/(n-1))
 }
 
-// sortedCopy returns a sorted copy of x.
-func sortedCopy(x []float64) []float64 {
+// Sorted returns a sorted copy of x (ascending; x is not modified): the
+// sample the …Sorted functions take.
+func Sorted(x []float64) []float64 {
 	s := slices.Clone(x)
 	slices.Sort(s)
 	return s

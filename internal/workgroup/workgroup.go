@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // PanicError is a panic recovered in a worker: What names the work that
@@ -110,4 +111,46 @@ func Must(err error) {
 		panic(pe)
 	}
 	panic(err)
+}
+
+// For runs task(w, i) for i = 0…n−1 on min(workers, n) goroutines (w is
+// the worker's index, for its own buffers), taking the indices in order;
+// it calls tick (if not nil) from the calling goroutine after each task
+// that succeeds, stops handing out indices after the first error, and
+// returns that error (a panic of task as a *PanicError naming what).
+func For(what string, n, workers int, task func(w, i int) error, tick func()) error {
+	workers = max(1, min(workers, n))
+	var next atomic.Int64
+	var failed atomic.Bool
+	results := make(chan error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				err := Call(what, func() error { return task(w, i) })
+				if err != nil {
+					failed.Store(true)
+				}
+				results <- err
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	var first error
+	for err := range results {
+		switch {
+		case err != nil && first == nil:
+			first = err
+		case err == nil && tick != nil:
+			tick()
+		}
+	}
+	return first
 }

@@ -2,8 +2,10 @@ package workgroup
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -92,5 +94,70 @@ func TestMustCarriesAPanicAcrossPools(t *testing.T) {
 	}
 	if err := Call("x", func() error { return errors.New("plain") }); err == nil || err.Error() != "plain" {
 		t.Errorf("Call passes errors unchanged: %v", err)
+	}
+}
+
+// TestForRunsEveryIndexOnce: with 1, 3 and 64 workers (more than tasks)
+// For runs each of 50 indices once, on worker indices below the number of
+// workers, and ticks once per task.
+func TestForRunsEveryIndexOnce(t *testing.T) {
+	for _, workers := range []int{1, 3, 64} {
+		var mu sync.Mutex
+		seen := make([]int, 50)
+		ticks := 0
+		err := For("test", 50, workers, func(w, i int) error {
+			if w < 0 || w >= min(workers, 50) {
+				return fmt.Errorf("worker index %d of %d", w, workers)
+			}
+			mu.Lock()
+			seen[i]++
+			mu.Unlock()
+			return nil
+		}, func() { ticks++ })
+		if err != nil {
+			t.Fatalf("workers %d: %v", workers, err)
+		}
+		for i, c := range seen {
+			if c != 1 {
+				t.Errorf("workers %d: index %d ran %d times", workers, i, c)
+			}
+		}
+		if ticks != 50 {
+			t.Errorf("workers %d: %d ticks, want 50", workers, ticks)
+		}
+	}
+}
+
+// TestForStopsAtTheFirstError: a task's error is returned, no index after
+// it is handed out to the one worker, and a failed task does not tick.
+func TestForStopsAtTheFirstError(t *testing.T) {
+	bad := errors.New("task 7 failed")
+	ran, ticks := 0, 0
+	err := For("test", 50, 1, func(_, i int) error {
+		ran++
+		if i == 7 {
+			return bad
+		}
+		return nil
+	}, func() { ticks++ })
+	if !errors.Is(err, bad) || ran != 8 || ticks != 7 {
+		t.Errorf("For = %v after %d tasks and %d ticks, want %v after 8 tasks and 7 ticks", err, ran, ticks, bad)
+	}
+}
+
+// TestForReturnsATasksPanic: a task that panics on a worker goroutine
+// comes back from For as a one-line error naming the work.
+func TestForReturnsATasksPanic(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		err := For("noise worker", 50, workers, func(_, i int) error {
+			if i == 17 {
+				panic("task 17")
+			}
+			return nil
+		}, nil)
+		var pe *PanicError
+		if !errors.As(err, &pe) || err.Error() != "noise worker: internal error: panic: task 17" {
+			t.Errorf("workers %d: For = %v, want the task's panic as an error", workers, err)
+		}
 	}
 }
