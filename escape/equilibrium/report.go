@@ -81,7 +81,7 @@ func ratioOf(x []float64) Ratio {
 	if len(x) == 0 {
 		return r
 	}
-	m, lo, hi := medianCI(x, 0.95)
+	m, lo, hi := stats.MedianCI(x, 0.95)
 	r.Median, r.CI95 = Number(m), [2]Number{Number(lo), Number(hi)}
 	if q, err := stats.QuartilesOf(x); err == nil && q != nil {
 		r.IQR = [2]Number{Number(q.Q1), Number(q.Q3)}
@@ -364,7 +364,7 @@ func (r *Report) direction(b *basis, cs *noise, ch [2]*chain, D float64, i int) 
 			d.VarSGLD, d.VarSGLDCI95, d.MeanSGLD, d.DriftSGLD = v.Value, ci, m, drift
 		}
 		sds[k] = math.Sqrt(v.Value)
-		vd, err := stats.VarianceBatchMeans(detrend(x), s.Batches, 0.95)
+		vd, err := stats.VarianceBatchMeans(stats.Detrend(x), s.Batches, 0.95)
 		if err != nil {
 			return d, sds, err
 		}

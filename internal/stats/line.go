@@ -108,3 +108,34 @@ func FitLineWeighted(x, y, w []float64) (LineFit, error) {
 	}
 	return f, nil
 }
+
+// Detrend returns x minus its least-squares line a + b·j in the index
+// j = 0 … n−1 (FitLine): the series with its slow drift removed. A single
+// value is its own line; nothing gives nothing.
+func Detrend(x []float64) []float64 {
+	a, b := indexLine(x)
+	y := make([]float64, len(x))
+	for j, v := range x {
+		y[j] = v - (a + b*float64(j))
+	}
+	return y
+}
+
+// indexLine returns the least-squares line a + b·j of x against its index.
+func indexLine(x []float64) (a, b float64) {
+	if len(x) < 2 {
+		if len(x) == 1 {
+			return x[0], 0
+		}
+		return 0, 0
+	}
+	j := make([]float64, len(x))
+	for i := range j {
+		j[i] = float64(i)
+	}
+	f, err := FitLine(j, x)
+	if err != nil { // not reached: two or more distinct indices
+		return math.NaN(), math.NaN()
+	}
+	return f.Intercept, f.Slope
+}

@@ -47,3 +47,28 @@ func TestMedian(t *testing.T) {
 		t.Errorf("median of nothing = %v, want NaN", m)
 	}
 }
+
+// TestDetrend: y = 2 + 0.5j + e with residuals e = ±1 alternating (n = 10):
+// the line is recovered up to the residuals' own slope (Σ(j − 4.5)·e_j =
+// −5 and Σ(j − 4.5)² = 82.5); detrended, the series has mean 0.
+func TestDetrend(t *testing.T) {
+	n := 10
+	y := make([]float64, n)
+	for j := range y {
+		y[j] = 2 + 0.5*float64(j) + float64(1-2*(j%2))
+	}
+	a, b := indexLine(y)
+	if math.Abs(b-(0.5-5/82.5)) > 1e-12 || math.Abs(a+b*4.5-(2+0.5*4.5)) > 1e-12 {
+		t.Errorf("fit a = %v, b = %v", a, b)
+	}
+	var m float64
+	for _, v := range Detrend(y) {
+		m += v
+	}
+	if math.Abs(m) > 1e-12 {
+		t.Errorf("detrended mean %v", m)
+	}
+	if d := Detrend([]float64{4}); len(d) != 1 || d[0] != 0 {
+		t.Errorf("Detrend of one value %v, want [0]", d)
+	}
+}

@@ -3,6 +3,8 @@ package stats
 import (
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Standardize stores the z-scores (x − x̄)/σ̂ in dst, with the
@@ -54,4 +56,32 @@ func MomentShape(sums [3]float64, n int) (g1, g2 float64) {
 		return math.NaN(), math.NaN()
 	}
 	return m3 / math.Pow(m2, 1.5), m4/(m2*m2) - 3
+}
+
+// MedianCI returns the median of x (Median) and a distribution-free
+// confidence interval of level conf for it: the order statistics x₍ₗ₎,
+// x₍ᵤ₎ with l the largest and u the smallest rank such that the
+// Binomial(n, ½) count below the median falls in [l, u) with probability
+// ≥ conf (Conover, "Practical Nonparametric Statistics", 1999, §3.2). With
+// too few values for the level the interval is the whole range; NaN for no
+// values. x is not modified.
+func MedianCI(x []float64, conf float64) (med, lo, hi float64) {
+	n := len(x)
+	if n == 0 {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	med = Median(x)
+	s := Sorted(x)
+	bin := distuv.Binomial{N: float64(n), P: 0.5}
+	// Largest l (1-based) with P(K ≤ l−1) ≤ (1−conf)/2.
+	l := 0
+	for k := 1; k <= n; k++ {
+		if bin.CDF(float64(k-1)) <= (1-conf)/2 {
+			l = k
+		}
+	}
+	if l == 0 {
+		return med, s[0], s[n-1]
+	}
+	return med, s[l-1], s[n-l]
 }

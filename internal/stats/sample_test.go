@@ -70,3 +70,16 @@ func TestMomentShape(t *testing.T) {
 		t.Errorf("zero variance: %v, %v; want NaN", g1, g2)
 	}
 }
+
+// TestMedianCI: for n = 10, P(K ≤ 1) = 11/1024 ≤ 0.025 < P(K ≤ 2) =
+// 56/1024, so the 95% interval is [x₍₂₎, x₍₉₎]; for n = 5, P(K ≤ 0) = 1/32
+// > 0.025, the whole range.
+func TestMedianCI(t *testing.T) {
+	x := []float64{9, 1, 8, 2, 7, 3, 6, 4, 5, 10}
+	if med, lo, hi := MedianCI(x, 0.95); med != 5.5 || lo != 2 || hi != 9 {
+		t.Errorf("median CI of 1…10: %v [%v, %v], want 5.5 [2, 9]", med, lo, hi)
+	}
+	if med, lo, hi := MedianCI([]float64{3, 1, 2, 5, 4}, 0.95); med != 3 || lo != 1 || hi != 5 {
+		t.Errorf("median CI of 1…5: %v [%v, %v], want 3 [1, 5]", med, lo, hi)
+	}
+}
