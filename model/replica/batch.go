@@ -105,21 +105,33 @@ func (e *Engine) activate(z []float64) {
 
 // rowLosses returns the mean over the n rows of z (row i at z[i·ld:],
 // len(b) logits) of the cross-entropy of softmax(z_i + b) at label y_i,
-// summed in sample order. It overwrites the logits with z_i + b.
+// summed in sample order: softmaxLoss's value, with the exponentials of
+// all rows in one call of expSlice. It overwrites the logits with z_i + b.
 func (e *Engine) rowLosses(z []float64, ld int, b []float64) float64 {
-	var sum float64
-	for i, y := range e.y {
-		seg := z[i*ld : i*ld+len(b)]
+	C := len(b)
+	e.ex = grow(e.ex, e.n*C)
+	e.mx = grow(e.mx, e.n)
+	for i := range e.n {
+		seg := z[i*ld : i*ld+C]
 		mx := math.Inf(-1)
 		for o, bo := range b {
 			seg[o] += bo
 			mx = max(mx, seg[o])
 		}
-		var s float64
-		for _, v := range seg {
-			s += fastExp(v - mx)
+		e.mx[i] = mx
+		ex := e.ex[i*C : (i+1)*C]
+		for o, v := range seg {
+			ex[o] = v - mx
 		}
-		sum += mx + math.Log(s) - seg[y]
+	}
+	expSlice(e.ex, e.ex)
+	var sum float64
+	for i, y := range e.y {
+		var s float64
+		for _, v := range e.ex[i*C : (i+1)*C] {
+			s += v
+		}
+		sum += e.mx[i] + math.Log(s) - z[i*ld+y]
 	}
 	return sum * (1 / float64(e.n))
 }

@@ -54,6 +54,11 @@ import (
 // (the table's math.Tanh made about half of a replica step's time) and f′
 // by the table's formula 1 − f² written out in the loop (a call through
 // the table per layer and sample slowed the 10-16-2 step measurably).
+// tanhSlice and the softmax's exponentials (expSlice) run four values at a
+// time in AVX2 where the processor has it, the scalar operations repeated
+// lane by lane in the same order: the same bits (vexp_amd64.s); after the
+// full loss's products went to the GEMM kernel, these were most of its
+// time.
 //
 // An Engine holds scratch buffers: one per goroutine (Clone).
 type Engine struct {
@@ -74,6 +79,9 @@ type Engine struct {
 	// layer's n rows of one replica.
 	wcat, zcat []float64
 	zl         [][]float64
+	// ex and mx: the full loss's shifted logits (then their exponentials)
+	// and each row's largest logit.
+	ex, mx []float64
 	// one holds Loss's single θ and loss for Losses.
 	one     [1][]float64
 	oneLoss [1]float64
@@ -169,10 +177,12 @@ func softmaxLoss(a, z []float64, y int) float64 {
 	for _, v := range z {
 		mx = max(mx, v)
 	}
-	var s float64
 	for o, v := range z {
-		ex := fastExp(v - mx)
-		a[o] = ex
+		a[o] = v - mx
+	}
+	expSlice(a, a)
+	var s float64
+	for _, ex := range a {
 		s += ex
 	}
 	for o := range a {
@@ -383,7 +393,7 @@ func fastExp(x float64) float64 {
 	case x != x:
 		return x
 	}
-	n := (x*expLog2e + expShift) - expShift // round to nearest
+	n := (float64(x*expLog2e) + expShift) - expShift // round to nearest (float64: not fused)
 	r := math.FMA(-n, expLn2Lo, math.FMA(-n, expLn2Hi, x))
 	// Estrin's scheme: the terms are independent, so the processor
 	// overlaps them (a Horner chain of 13 dependent FMAs would not).
@@ -416,10 +426,13 @@ func fastTanh(x float64) float64 {
 	return (e - 1) / (e + 1)
 }
 
-// tanhSlice stores tanh z[i] in a[i], with fastTanh's formula written out
+// tanhScalar stores tanh z[i] in a[i], with fastTanh's formula written out
 // in the loop (fastExp is too large for the compiler to inline, and a call
-// per element keeps the processor from overlapping the elements).
-func tanhSlice(a, z []float64) {
+// per element keeps the processor from overlapping the elements). The
+// vector kernel of tanhSlice repeats its operations, so each product that
+// is rounded here before an addition is written float64(…), which keeps a
+// compiler that fuses multiply-adds from fusing it.
+func tanhScalar(a, z []float64) {
 	a = a[:len(z)]
 	for i, v := range z {
 		if v > 20 || v < -20 {
@@ -427,7 +440,7 @@ func tanhSlice(a, z []float64) {
 			continue
 		}
 		x := 2 * v
-		n := (x*expLog2e + expShift) - expShift // round to nearest
+		n := (float64(x*expLog2e) + expShift) - expShift // round to nearest
 		r := math.FMA(-n, expLn2Lo, math.FMA(-n, expLn2Hi, x))
 		r2 := r * r
 		r4 := r2 * r2

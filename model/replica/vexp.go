@@ -1,0 +1,70 @@
+package replica
+
+import "math"
+
+// tableLen is the number of constants of the vector kernels' table.
+const tableLen = 20
+
+// vecTable returns the vector kernels' constants (fastExp's, then the
+// range [lo, hi] of the inputs they take), each repeated four times, in
+// the order of the offsets in vexp_amd64.s.
+func vecTable(lo, hi float64) *[tableLen][4]float64 {
+	vals := [tableLen]float64{expLog2e, expShift, expLn2Hi, expLn2Lo, 1,
+		1.0 / 6, 0.5, 1.0 / 120, 1.0 / 24, 1.0 / 5040, 1.0 / 720, 1.0 / 362880, 1.0 / 40320,
+		1.0 / 39916800, 1.0 / 3628800, 1.0 / 6227020800, 1.0 / 479001600,
+		// bits(y) − expBias = (n + 1023) for y = n + expShift (n whole, |n| < 2⁵¹)
+		math.Float64frombits(math.Float64bits(expShift) - 1023),
+		lo, hi}
+	var t [tableLen][4]float64
+	for i, v := range vals {
+		t[i] = [4]float64{v, v, v, v}
+	}
+	return &t
+}
+
+// The tables of expAVX2 (fastExp's range without its special cases) and
+// tanhAVX2 (tanhScalar's range without its ±1 clamp). Read-only.
+var (
+	expTable  = vecTable(-708, 709)
+	tanhTable = vecTable(-20, 20)
+)
+
+// expSlice stores fastExp(x[i]) in dst[i] (dst may be x): four at a time
+// by expAVX2 where the processor has AVX2 and FMA, the same bits, and by
+// fastExp for the rest and for any four that hold a value outside its
+// fast range.
+func expSlice(dst, x []float64) {
+	dst = dst[:len(x)]
+	i := 0
+	for hasVec && len(x)-i >= 4 {
+		i += expAVX2(&dst[i], &x[i], (len(x)-i)&^3, expTable)
+		if len(x)-i < 4 {
+			break
+		}
+		for j := i; j < i+4; j++ {
+			dst[j] = fastExp(x[j])
+		}
+		i += 4
+	}
+	for ; i < len(x); i++ {
+		dst[i] = fastExp(x[i])
+	}
+}
+
+// tanhSlice stores tanh z[i] in a[i] (a may be z): tanhScalar's values,
+// four at a time by tanhAVX2 where the processor has AVX2 and FMA (the
+// same operations in the same order, so the same bits), by tanhScalar
+// for the rest and for any four that hold a value beyond ±20 or a NaN.
+func tanhSlice(a, z []float64) {
+	a = a[:len(z)]
+	i := 0
+	for hasVec && len(z)-i >= 4 {
+		i += tanhAVX2(&a[i], &z[i], (len(z)-i)&^3, tanhTable)
+		if len(z)-i < 4 {
+			break
+		}
+		tanhScalar(a[i:i+4], z[i:i+4])
+		i += 4
+	}
+	tanhScalar(a[i:], z[i:])
+}

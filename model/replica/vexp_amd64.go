@@ -1,0 +1,21 @@
+//go:build amd64
+
+package replica
+
+import "golang.org/x/sys/cpu"
+
+// hasVec reports whether expAVX2 and tanhAVX2 run here (AVX2 with FMA).
+var hasVec = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// expAVX2 stores fastExp(src[i]) in dst[i] four values at a time, for i <
+// n (a multiple of 4), with tab = expTable; it stops before the first four
+// that hold a value outside [tab's LO, HI] (or a NaN), which it leaves
+// unwritten, and returns how many it wrote.
+//
+//go:noescape
+func expAVX2(dst, src *float64, n int, tab *[tableLen][4]float64) int
+
+// tanhAVX2 is expAVX2 for tanhScalar's formula, with tab = tanhTable.
+//
+//go:noescape
+func tanhAVX2(dst, src *float64, n int, tab *[tableLen][4]float64) int

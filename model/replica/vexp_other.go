@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package replica
+
+// hasVec is false: there are no vector kernels on this architecture.
+const hasVec = false
+
+func expAVX2(dst, src *float64, n int, tab *[tableLen][4]float64) int  { return 0 }
+func tanhAVX2(dst, src *float64, n int, tab *[tableLen][4]float64) int { return 0 }

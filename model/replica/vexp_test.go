@@ -1,0 +1,56 @@
+package replica
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestVectorKernelsAreScalar: expSlice and tanhSlice (the vector kernels
+// where the processor has them) give fastExp's and tanhScalar's bits for
+// every element, on slices of every length up to 13, in place and not,
+// over the kernels' range and beyond it: values past fastExp's fast range
+// (−708, 709), beyond tanh's ±20 clamp, ±Inf and NaN, placed anywhere.
+func TestVectorKernelsAreScalar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	special := []float64{-800, -708.5, 709.5, 800, -25, 25, 20, -20, 708.9, -707.9, math.Inf(1), math.Inf(-1), math.NaN(), 0, math.Copysign(0, -1)}
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
+	}
+	for trial := 0; trial < 3000; trial++ {
+		n := trial % 14
+		x := make([]float64, n)
+		for i := range x {
+			switch rng.IntN(4) {
+			case 0:
+				x[i] = special[rng.IntN(len(special))]
+			case 1:
+				x[i] = (2*rng.Float64() - 1) * 720
+			default:
+				x[i] = (2*rng.Float64() - 1) * 22
+			}
+		}
+		e, th := make([]float64, n), make([]float64, n)
+		expSlice(e, x)
+		tanhSlice(th, x)
+		want := make([]float64, n)
+		tanhScalar(want, x)
+		for i, v := range x {
+			if !same(e[i], fastExp(v)) {
+				t.Fatalf("expSlice of %v (element %d of %d) = %v, fastExp %v", v, i, n, e[i], fastExp(v))
+			}
+			if !same(th[i], want[i]) {
+				t.Fatalf("tanhSlice of %v (element %d of %d) = %v, tanhScalar %v", v, i, n, th[i], want[i])
+			}
+		}
+		in := append([]float64(nil), x...)
+		expSlice(in, in)
+		in2 := append([]float64(nil), x...)
+		tanhSlice(in2, in2)
+		for i := range x {
+			if !same(in[i], e[i]) || !same(in2[i], th[i]) {
+				t.Fatalf("in place, element %d of %d (%v): exp %v, tanh %v; into another slice %v, %v", i, n, x[i], in[i], in2[i], e[i], th[i])
+			}
+		}
+	}
+}
