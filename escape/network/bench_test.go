@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/model/graph"
 	"github.com/sgn-project/sgn/model/modeltest"
@@ -65,4 +66,43 @@ func BenchmarkGorgoniaSGD10_16_2(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replica-steps/s")
+}
+
+// BenchmarkReplicaSteps49_8_10 is the work of one run of the builtin
+// mlp-eta sweep on synthetic samples: 49-8-10 tanh, N = 1,000, SGD with
+// B = 16 drawn with replacement, weight decay 1e-3 in the gradient, the full
+// loss CE + (λ/2)‖θ‖² checked every 10 steps (against a level it never
+// reaches). It reports replica-steps/s and replica-steps per CPU-second
+// (process CPU time, which a shared machine dilutes least);
+// internal/speedref/replica_steps.py is the same work in PyTorch, its
+// replicas stacked and stepped together by batched products
+// (internal/speedref/compare.sh replicas runs both).
+func BenchmarkReplicaSteps49_8_10(b *testing.B) {
+	m, data := modeltest.Net(b, []int{49, 8, 10}, model.Tanh, 1000, 1)
+	e, err := replica.New(m.Layers, m.Activation, data.X, data.Y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mn := testMinimum(m, data, 10)
+	mn.Spec.WeightDecay = 1e-3
+	p := escape.Point{Dynamics: escape.SGD, Sharpness: 1, BatchSize: 16, Eta: 0.01, MaxSteps: int64(b.N),
+		Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 1e9}}
+	s, err := newSimulator(mn, e, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c0 := cputime.Process()
+	b.ResetTimer()
+	o, err := s.Run(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if o.Escaped || o.Step != int64(b.N) {
+		b.Fatalf("the run ended at step %d of %d (escaped %v)", o.Step, b.N, o.Escaped)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replica-steps/s")
+	if cpu := cputime.Process() - c0; cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu, "replica-steps/cpu-s")
+	}
 }

@@ -3,6 +3,9 @@
 #
 #   internal/speedref/compare.sh figure [REPS]   make figure's two commands vs figure_pipeline.py
 #   internal/speedref/compare.sh train [REPS]    one sgn train epoch vs train_step.py (samples/s)
+#   internal/speedref/compare.sh replicas [REPS] escape/network BenchmarkReplicaSteps49_8_10 vs
+#                                                replica_steps.py with 100 and 16 replicas stacked
+#                                                (replica-steps/s and per CPU-second; needs go)
 #
 # Run from the repository root after `make build`. REPS defaults to 3; the
 # order alternates between repetitions. PYTHON (default: the first of python3
@@ -84,8 +87,32 @@ train)
 		printf '%d %s %.0f %.0f %.2f\n' "$r" "$l" "$sgn" "$torch" "$(echo "$sgn / $torch" | bc -l)"
 	done
 	;;
+replicas)
+	go test -c -o "$work/network.test" ./escape/network/
+	sgn_run() {
+		local out
+		out=$("$work/network.test" -test.run '^$' -test.bench 'ReplicaSteps49_8_10$' -test.benchtime 20000x | grep '^BenchmarkReplicaSteps')
+		sgn=$(echo "$out" | grep -o '[0-9.]* replica-steps/s' | cut -d' ' -f1)
+		sgnc=$(echo "$out" | grep -o '[0-9.]* replica-steps/cpu-s' | cut -d' ' -f1)
+	}
+	torch_run() { # R
+		local out
+		out=$($PYTHON "$here/replica_steps.py" "$1" 500 1)
+		torch=$(echo "$out" | grep -o '"replica_steps_per_sec": [0-9.e+]*' | cut -d' ' -f2)
+		torchc=$(echo "$out" | grep -o '"replica_steps_per_cpu_sec": [0-9.e+]*' | cut -d' ' -f2)
+	}
+	echo "rep load replicas sgn_steps_per_s torch_steps_per_s sgn/torch | sgn_per_cpu_s torch_per_cpu_s sgn/torch_cpu"
+	for r in $(seq "$reps"); do
+		for R in 100 16; do
+			l=$(load)
+			if ((r % 2)); then sgn_run; torch_run "$R"; else torch_run "$R"; sgn_run; fi
+			printf '%d %s %d %.0f %.0f %.2f | %.0f %.0f %.2f\n' "$r" "$l" "$R" "$sgn" "$torch" "$(echo "$sgn / $torch" | bc -l)" \
+				"$sgnc" "$torchc" "$(echo "$sgnc / $torchc" | bc -l)"
+		done
+	done
+	;;
 *)
-	echo "compare.sh: mode $mode: expected figure or train" >&2
+	echo "compare.sh: mode $mode: expected figure, train or replicas" >&2
 	exit 2
 	;;
 esac
