@@ -155,7 +155,9 @@ type step struct {
 // not stop the others. It then writes the page (report.json, index.html)
 // in j.Out from the folders that finished, with the model and the data in
 // its provenance and the experiments not run with the reason. Errors are
-// those that stop everything: the model, the data or the output folder.
+// those that stop everything (the model, the data or the output folder),
+// and a *NoResultError, returned after the record and the page are
+// written, when the page measures no claim.
 func Run(j Job) (*Result, error) {
 	m, meta, _, err := model.LoadCheckpointOptions(j.Checkpoint, j.Load)
 	if err != nil {
@@ -186,14 +188,45 @@ func Run(j Job) (*Result, error) {
 	r := &runner{j: j, m: m, meta: meta, set: set, sizes: sizes, keys: map[string]string{},
 		inputs: map[string]string{"model": subject.Model.SHA256, "data": subject.Data.SHA256}}
 	res := &Result{Shape: shape, Sizes: sizes}
+	return res, r.run(r.steps(), res, subject)
+}
+
+// NoResultError is the error of a run that measured no claim of the
+// paper: every experiment failed, could not apply, or wrote nothing the
+// page judges. The run's record and the page, which list each reason, are
+// written all the same.
+type NoResultError struct {
+	// First is the first experiment not run or failed, with its reason.
+	First Outcome
+	// Page is the page written (index.html), which lists every reason.
+	Page string
+}
+
+func (e *NoResultError) Error() string {
+	why := "the experiments that finished measure none of the paper's claims"
+	if e.First.Experiment != "" {
+		why = fmt.Sprintf("%s %s: %s", e.First.Experiment, e.First.Status, e.First.Reason)
+	}
+	return fmt.Sprintf("no claim of the paper measured (%s); every experiment's outcome is in %s", why, e.Page)
+}
+
+// run runs the steps in order (Outcomes), writes the run's record
+// (RunFile) and the page from the folders that finished, and returns a
+// *NoResultError when the page measures no claim.
+func (r *runner) run(steps []step, res *Result, subject *report.Subject) error {
+	j := r.j
 	var folders []string
 	var notRun []report.NotRun
-	for _, s := range r.steps() {
+	var first Outcome
+	for _, s := range steps {
 		o := r.do(s)
 		res.Outcomes = append(res.Outcomes, o)
 		if o.Status == Done || o.Status == Reused {
 			folders = append(folders, o.Folder)
 			continue
+		}
+		if first.Experiment == "" {
+			first = o
 		}
 		reason := o.Reason
 		if o.Status == Failed {
@@ -201,27 +234,29 @@ func Run(j Job) (*Result, error) {
 		}
 		notRun = append(notRun, report.NotRun{Experiment: o.Experiment, Folder: o.Folder, Reason: reason})
 	}
-	if err := atomicfile.WriteJSON(filepath.Join(j.Out, RunFile), runRecord{Version: j.Version, Command: j.Command, Shape: shape, Sizes: sizes,
+	if err := atomicfile.WriteJSON(filepath.Join(j.Out, RunFile), runRecord{Version: j.Version, Command: j.Command, Shape: res.Shape, Sizes: res.Sizes,
 		Outcomes: res.Outcomes}); err != nil {
-		return res, err
-	}
-	if len(folders) == 0 {
-		return res, fmt.Errorf("no experiment finished: %s", notRun[0].Reason)
+		return err
 	}
 	rep, err := report.Build(pageOrder(folders), j.Version, Experiments())
 	if err != nil {
-		return res, err
+		return err
 	}
 	rep.Claims, notRun = onNetwork(rep.Claims, notRun)
 	rep.Provenance.Subject, rep.Provenance.NotRun = subject, notRun
 	if _, err := report.RemoveOutputs(j.Out); err != nil {
-		return res, err
+		return err
 	}
 	if err := report.Write(rep, j.Out); err != nil {
-		return res, err
+		return err
 	}
 	res.Report = rep
-	return res, nil
+	for _, c := range rep.Claims {
+		if c.Measured() {
+			return nil
+		}
+	}
+	return &NoResultError{First: first, Page: filepath.Join(j.Out, "index.html")}
 }
 
 // pageOrder puts the folders measured at the minimum first: a claim

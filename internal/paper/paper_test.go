@@ -1,10 +1,14 @@
 package paper
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/report"
 )
 
 // A finished experiment is reused on the same key and run afresh on
@@ -96,6 +100,48 @@ func TestPageOrder(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("%v, want %v", got, want)
+		}
+	}
+}
+
+// A run whose experiments all fail, cannot apply or write nothing the page
+// judges is an error (NoResultError, naming the first reason and the
+// page), after the run's record and the page listing every reason are
+// written.
+func TestNoClaimMeasuredIsAnError(t *testing.T) {
+	out := t.TempDir()
+	r := &runner{j: Job{Out: out, Version: "test"}, keys: map[string]string{}, inputs: map[string]string{"model": "m", "data": "d"}}
+	steps := []step{
+		{name: "spectrum", folder: "spectrum", run: func(dir string, _ bool) error {
+			return os.WriteFile(filepath.Join(dir, "spectrum.txt"), []byte("1 2 3"), 0o644)
+		}},
+		{name: "covariance", folder: "cvh", run: func(string, bool) error { return errors.New("buffers exhausted") }},
+		{name: "selection", folder: "sel", run: func(string, bool) error { return skip("give the held-out rows") }},
+	}
+	res := &Result{}
+	err := r.run(steps, res, &report.Subject{})
+	var nr *NoResultError
+	if !errors.As(err, &nr) {
+		t.Fatalf("err %v, want a NoResultError", err)
+	}
+	page := filepath.Join(out, "index.html")
+	if msg := err.Error(); !strings.Contains(msg, "covariance failed: buffers exhausted") || !strings.Contains(msg, page) || strings.Contains(msg, "\n") {
+		t.Errorf("error %q: want one line naming the first failure and %s", msg, page)
+	}
+	if len(res.Outcomes) != 3 || res.Report == nil {
+		t.Fatalf("outcomes %+v, report %v: want three outcomes and the page", res.Outcomes, res.Report)
+	}
+	var rec runRecord
+	if b, err := os.ReadFile(filepath.Join(out, RunFile)); err != nil || json.Unmarshal(b, &rec) != nil || len(rec.Outcomes) != 3 {
+		t.Errorf("%s: %+v (%v), want the three outcomes", RunFile, rec, err)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, why := range []string{"it failed: buffers exhausted", "give the held-out rows"} {
+		if !strings.Contains(string(html), why) {
+			t.Errorf("the page does not list %q", why)
 		}
 	}
 }

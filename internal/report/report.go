@@ -157,11 +157,9 @@ func folders(dir string) ([]string, error) {
 // order of dirs, then of paths); a claim measured nowhere keeps its
 // unmeasured form. Every claim is checked against the judging rules
 // (Judge): a claim that breaks them is an error, as is a file that cannot
-// be read.
+// be read. No folder gives a page of no claims, with its provenance (the
+// page of a run whose every experiment failed lists why in NotRun).
 func Build(dirs []string, version string, experiments []ClaimsFunc) (*Report, error) {
-	if len(dirs) == 0 {
-		return nil, fmt.Errorf("report: no input folder")
-	}
 	var all []Claim
 	for _, dir := range dirs {
 		fds, err := folders(dir)
