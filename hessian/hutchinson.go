@@ -34,6 +34,23 @@ type TraceEstimate struct {
 	Estimate float64 // mean of the samples zᵀAz
 	StdErr   float64 // standard error of the mean, s/√Samples
 	Samples  int     // number of probes used
+	// Converged is whether sampling stopped at the tolerance (StdErr ≤
+	// Tol·|Estimate| after MinSamples probes); false when it stopped at
+	// MaxSamples short of it, and StdErr is then what was reached.
+	Converged bool
+	// Tol is the relative standard error asked for (HutchinsonOptions.Tol,
+	// its default applied).
+	Tol float64
+}
+
+// RelStdErr is the relative standard error reached, StdErr/|Estimate|
+// (+Inf for a zero estimate with a nonzero standard error, 0 when both
+// are zero).
+func (t TraceEstimate) RelStdErr() float64 {
+	if t.StdErr == 0 {
+		return 0
+	}
+	return t.StdErr / math.Abs(t.Estimate)
 }
 
 // Hutchinson estimates tr(A) by Hutchinson's estimator (Hutchinson 1990;
@@ -41,7 +58,8 @@ type TraceEstimate struct {
 // zᵀAz over Rademacher probes z (entries ±1 with probability ½), whose
 // expectation is tr(A) and variance 2Σ_{i≠j}A_ij² — zero for a diagonal A.
 // It keeps a running mean and variance (Welford 1962) and stops when
-// StdErr ≤ Tol·|Estimate| after MinSamples probes, or at MaxSamples.
+// StdErr ≤ Tol·|Estimate| after MinSamples probes (Converged), or at
+// MaxSamples short of it (Converged false, StdErr the error reached).
 //
 // When op is a BlockOperator the probes are multiplied hutchinsonBlock at a
 // time with MulMat (one block of matrix products instead of many vector
@@ -104,8 +122,9 @@ func Hutchinson(op Operator, o HutchinsonOptions) (TraceEstimate, error) {
 		if o.Progress != nil {
 			o.Progress(s, maxS)
 		}
-		est = TraceEstimate{Estimate: mean, StdErr: stderr, Samples: s}
+		est = TraceEstimate{Estimate: mean, StdErr: stderr, Samples: s, Tol: tol}
 		if s >= minS && stderr <= tol*math.Abs(mean) {
+			est.Converged = true
 			break
 		}
 	}

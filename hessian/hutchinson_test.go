@@ -24,7 +24,7 @@ func TestHutchinsonDiagonalExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(est.Estimate-tr) > 1e-12*math.Abs(tr) || est.StdErr != 0 || est.Samples != 10 {
+	if math.Abs(est.Estimate-tr) > 1e-12*math.Abs(tr) || est.StdErr != 0 || est.Samples != 10 || !est.Converged || est.RelStdErr() != 0 {
 		t.Errorf("got %+v, want estimate %v, stderr 0, 10 samples", est, tr)
 	}
 }
@@ -92,8 +92,46 @@ func TestHutchinsonStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if short.Samples != 3 {
-		t.Errorf("MaxSamples 3: %d samples", short.Samples)
+	if short.Samples != 3 || short.Converged {
+		t.Errorf("MaxSamples 3: %d samples, converged %v: want 3, not converged", short.Samples, short.Converged)
+	}
+	if !est.Converged || est.Tol != 0.01 {
+		t.Errorf("stopped at the tolerance: converged %v, tol %v; want true, 0.01", est.Converged, est.Tol)
+	}
+}
+
+// TestHutchinsonCapShortOfTolerance: a matrix whose off-diagonal entries
+// dwarf its trace (tr A = 1 exactly, Var(zᵀAz) = 2Σ_{i≠j}A_ij² ≈ 10³) cannot
+// reach the default relative tolerance 1e-3 within the default cap of 1000
+// probes: the estimate says so (Converged false, Samples 1000) and carries
+// the standard error reached, ≈ √(Var/1000), and the estimate lies within
+// a few of it of the trace.
+func TestHutchinsonCapShortOfTolerance(t *testing.T) {
+	const n = 20
+	a := randSym(n, 4)
+	shift := (1 - mat.Trace(a)) / n
+	for i := range n {
+		a.SetSym(i, i, a.At(i, i)+shift)
+	}
+	if tr := mat.Trace(a); math.Abs(tr-1) > 1e-12 {
+		t.Fatalf("tr A = %v, want 1", tr)
+	}
+	est, err := Hutchinson(NewDense(a), HutchinsonOptions{Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est.Converged || est.Samples != 1000 || est.Tol != 1e-3 {
+		t.Fatalf("got %+v: want not converged after the cap of 1000 probes, tol 1e-3", est)
+	}
+	want := math.Sqrt(hutchinsonVariance(a) / 1000)
+	if math.Abs(est.StdErr/want-1) > 0.15 {
+		t.Errorf("stderr %g, want ≈ √(Var/1000) = %g", est.StdErr, want)
+	}
+	if d := math.Abs(est.Estimate - 1); d > 4*est.StdErr {
+		t.Errorf("|%g − 1| > 4·stderr = %g", est.Estimate, 4*est.StdErr)
+	}
+	if r := est.RelStdErr(); r != est.StdErr/math.Abs(est.Estimate) || r <= est.Tol {
+		t.Errorf("relative stderr %g, want stderr/|estimate| = %g above the tolerance", r, est.StdErr/math.Abs(est.Estimate))
 	}
 }
 

@@ -78,14 +78,19 @@ type Lanczos struct {
 }
 
 // Trace is the trace of H: the Hutchinson estimate and its standard error,
-// and the exact trace Σ H_ii with the dense decomposition.
+// and the exact trace Σ H_ii with the dense decomposition. Converged says
+// whether Hutchinson's sampling reached its relative tolerance Tol
+// (StdErr ≤ Tol·|Estimate|) or stopped at its probe cap short of it;
+// RelStdErr is the relative standard error reached, StdErr/|Estimate|.
 type Trace struct {
-	Estimate *float64 `json:"estimate"`
-	StdErr   *float64 `json:"stderr"`
-	Samples  int      `json:"samples,omitempty"`
-	Tol      float64  `json:"tol,omitempty"`
-	Seed     uint64   `json:"seed,omitempty"`
-	Exact    *float64 `json:"exact"`
+	Estimate  *float64 `json:"estimate"`
+	StdErr    *float64 `json:"stderr"`
+	RelStdErr *float64 `json:"rel_stderr,omitempty"`
+	Samples   int      `json:"samples,omitempty"`
+	Tol       float64  `json:"tol,omitempty"`
+	Converged *bool    `json:"converged,omitempty"`
+	Seed      uint64   `json:"seed,omitempty"`
+	Exact     *float64 `json:"exact"`
 }
 
 // Density is the SLQ spectral density: Gauss quadrature nodes and weights

@@ -127,7 +127,9 @@ func (r *runner) trace() error {
 	if err != nil {
 		return err
 	}
-	r.rep.Trace = &Trace{Estimate: &est.Estimate, StdErr: &est.StdErr, Samples: est.Samples, Tol: o.TraceTol, Seed: tseed}
+	rel := est.RelStdErr()
+	r.rep.Trace = &Trace{Estimate: &est.Estimate, StdErr: &est.StdErr, RelStdErr: &rel, Samples: est.Samples, Tol: o.TraceTol,
+		Converged: &est.Converged, Seed: tseed}
 	r.timings["trace"] = time.Since(t0).Seconds()
 	return nil
 }

@@ -36,9 +36,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if t := r.Trace; t != nil {
 		switch {
 		case t.Estimate != nil && t.Exact != nil:
-			fmt.Fprintf(w, "trace: %.6g ± %.2g (Hutchinson, %d probes); exact %.6g\n", *t.Estimate, *t.StdErr, t.Samples, *t.Exact)
+			fmt.Fprintf(w, "trace: %.6g ± %.2g (Hutchinson, %s); exact %.6g\n", *t.Estimate, *t.StdErr, t.probes(), *t.Exact)
 		case t.Estimate != nil:
-			fmt.Fprintf(w, "trace: %.6g ± %.2g (Hutchinson, %d probes)\n", *t.Estimate, *t.StdErr, t.Samples)
+			fmt.Fprintf(w, "trace: %.6g ± %.2g (Hutchinson, %s)\n", *t.Estimate, *t.StdErr, t.probes())
 		case t.Exact != nil:
 			fmt.Fprintf(w, "trace: %.6g (exact)\n", *t.Exact)
 		}
@@ -56,6 +56,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "wrote %s in %s (%.1f s)\n", strings.Join(r.Files, ", "), r.dir, r.Timings["total"])
 	return err
+}
+
+// probes says how many probes Hutchinson took and, when it stopped at its
+// cap short of its tolerance, that it did and the relative standard error
+// it reached.
+func (t *Trace) probes() string {
+	if t.Converged == nil || *t.Converged || t.RelStdErr == nil {
+		return fmt.Sprintf("%d probes", t.Samples)
+	}
+	return fmt.Sprintf("%d probes: did NOT reach the tolerance %.2g, relative standard error %.2g", t.Samples, t.Tol, *t.RelStdErr)
 }
 
 // joinFirst formats the first n values of x.
