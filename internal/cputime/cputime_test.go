@@ -13,7 +13,9 @@ func TestSinceCountsBusyLoop(t *testing.T) {
 	c0 := Process()
 	t0 := time.Now()
 	x := 0.0
-	for time.Since(t0) < 50*time.Millisecond {
+	// At least 50 ms, and on a loaded machine until the process has been
+	// given some CPU time (within 10 s).
+	for time.Since(t0) < 50*time.Millisecond || (Since(c0) <= 0 && time.Since(t0) < 10*time.Second) {
 		for i := 0; i < 1000; i++ {
 			x += float64(i)
 		}
@@ -46,7 +48,9 @@ func TestClock(t *testing.T) {
 	c := Start()
 	t0 := time.Now()
 	x := 0.0
-	for time.Since(t0) < 50*time.Millisecond {
+	// At least 50 ms, and on a loaded machine until the process has been
+	// given some CPU time (within 10 s).
+	for time.Since(t0) < 50*time.Millisecond || (c.CPU() == 0 && time.Since(t0) < 10*time.Second) {
 		for i := 0; i < 1000; i++ {
 			x += float64(i)
 		}

@@ -166,9 +166,11 @@ func checkReportJSON(t *testing.T, b []byte, source string) {
 	}
 }
 
-func TestBuildRejectsMissingFolderAndBadJSON(t *testing.T) {
-	if _, err := Build(nil, "v", nil); err == nil {
-		t.Fatal("no error without a folder")
+func TestBuildOfNoFolderMissingFolderAndBadJSON(t *testing.T) {
+	// No folder (a run whose every experiment failed) is a page of no
+	// claims, with its provenance.
+	if r, err := Build(nil, "v", []ClaimsFunc{fakeExperiment("x", "none.json")}); err != nil || len(r.Claims) != 0 || r.Provenance.ReportVersion != "v" {
+		t.Fatalf("no folder: %+v, %v; want a page of no claims", r, err)
 	}
 	if _, err := Build([]string{filepath.Join(t.TempDir(), "nope")}, "v", nil); err == nil {
 		t.Fatal("no error for a missing folder")
