@@ -162,19 +162,23 @@ func (l *limits) checkData(o data.Options) error {
 	if o.File == "" || l == nil {
 		return nil
 	}
-	info, err := data.InspectFile(o.File)
-	if err != nil {
+	if err := rowsUsage(data.CheckRows(o.File, o.First, o.Random), "", "--data"); err != nil {
 		return err
-	}
-	switch {
-	case o.First > info.N:
-		return cli.Usagef("--first %d is out of range: want 0..%d (--data %s holds %d rows)", o.First, info.N, o.File, info.N)
-	case o.Random > info.N:
-		return cli.Usagef("--random %d is out of range: want 0..%d (--data %s holds %d rows)", o.Random, info.N, o.File, info.N)
 	}
 	need, err := data.FileBytes(o)
 	if err != nil {
 		return err
 	}
 	return l.checkMemory(need, "the rows of --data "+o.File, "select fewer rows (--first, --random)")
+}
+
+// rowsUsage names the flags of a selection beyond the rows of a data file
+// (a *data.RowsError): "--PREFIXfield N is out of range: want 0..R
+// (FILEFLAG FILE holds R rows)"; other errors pass unchanged.
+func rowsUsage(err error, prefix, fileFlag string) error {
+	var re *data.RowsError
+	if errors.As(err, &re) {
+		return cli.Usagef("--%s%s %d is out of range: want 0..%d (%s %s holds %d rows)", prefix, re.Field, re.Value, re.Rows, fileFlag, re.File, re.Rows)
+	}
+	return err
 }

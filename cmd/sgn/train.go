@@ -99,23 +99,16 @@ func runTrain(a *app, args []string) error {
 	return sum.WriteText(a.stdout)
 }
 
-// trainError names the flags in train's typed errors.
+// trainError names the flags in train's typed errors (--eta is the
+// learning rate in every command).
 func trainError(err error) error {
-	var se *train.SettingError
-	switch {
-	case errors.As(err, &se):
-		// The flags of the settings' fields where they are not spelled
-		// alike (--eta is the learning rate in every command).
-		name, ok := map[string]string{"lr": "eta", "train_first": "first", "train_random": "random"}[se.Field]
-		if !ok {
-			name = strings.ReplaceAll(se.Field, "_", "-")
-		}
-		return cli.Usagef("--%s %s", name, se.Detail)
-	case errors.Is(err, train.ErrFinished):
-		return fmt.Errorf("%w (raise --epochs or --steps)", err)
-	default:
-		return err
+	if se := (*train.SettingError)(nil); errors.As(err, &se) {
+		return optionUsage(se.Field, se.Detail, map[string]string{"lr": "eta", "train_first": "first", "train_random": "random"})
 	}
+	if errors.Is(err, train.ErrFinished) {
+		return fmt.Errorf("%w (raise --epochs or --steps)", err)
+	}
+	return err
 }
 
 // trainResumeFlags may not be given with --resume: the checkpoint fixes them.
@@ -182,111 +175,45 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 }
 
 // trainCheckRows checks --first, --random and --test-first against the
-// rows the data files hold (their headers only): a selection beyond them
-// is the flag's fault. A resumed run's selection is the checkpoint's, not
-// a flag's, and is left to the run.
+// rows the data files hold (data.CheckRows, their headers only). A resumed
+// run's selection is the checkpoint's, not a flag's, and is left to the run.
 func trainCheckRows(s train.Settings) error {
 	if s.Data == "" {
 		return nil
 	}
-	info, err := data.InspectFile(s.Data)
-	if err != nil {
+	if err := rowsUsage(data.CheckRows(s.Data, s.TrainFirst, s.TrainRandom), "", "--data"); err != nil || s.Test == "" {
 		return err
 	}
-	switch {
-	case s.TrainFirst > info.N:
-		return cli.Usagef("--first %d is out of range: want 0..%d (--data %s holds %d rows)", s.TrainFirst, info.N, s.Data, info.N)
-	case s.TrainRandom > info.N:
-		return cli.Usagef("--random %d is out of range: want 0..%d (--data %s holds %d rows)", s.TrainRandom, info.N, s.Data, info.N)
-	case s.Test == "":
-		return nil
-	}
-	if info, err = data.InspectFile(s.Test); err != nil {
-		return err
-	}
-	if s.TestFirst > info.N {
-		return cli.Usagef("--test-first %d is out of range: want 0..%d (--test %s holds %d rows)", s.TestFirst, info.N, s.Test, info.N)
-	}
-	return nil
+	return rowsUsage(data.CheckRows(s.Test, s.TestFirst, 0), "test-", "--test")
 }
 
 // trainFromPreset returns the preset's architecture and settings with the
-// flags given on the command line applied.
+// flags given on the command line in their place (train.FromPreset).
 func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Settings, error) {
-	p, ok := train.Presets()[*f.preset]
-	if !ok {
-		return p.Model, p.Settings, cli.Usagef("--preset %q: expected %s", *f.preset, strings.Join(train.PresetNames(), " or "))
-	}
-	mc, s := p.Model, p.Settings
-	if set["layers"] {
-		l, err := model.ParseLayers(*f.layers)
-		if err != nil {
-			return mc, s, cli.Usagef("--layers: %v", err)
-		}
-		mc.Layers = l
-		s.Preset = ""
-	}
-	if set["activation"] {
-		mc.Activation = model.Activation(*f.activation)
-		if err := mc.Activation.Validate(); err != nil {
-			return mc, s, cli.Usagef("--activation: %v", err)
-		}
-	}
-	if set["init"] {
-		mc.Init = model.Init(*f.initName)
-		if err := mc.Init.Validate(); err != nil {
-			return mc, s, cli.Usagef("--init: %v", err)
-		}
-	}
-	mc.Seed = *f.seed
-	if set["pool"] {
-		s.Pool = *f.pool
-	}
-	if set["eta"] {
-		s.LR = *f.lr
-	}
-	if set["batch-size"] {
-		s.BatchSize = *f.batch
-	}
-	if set["momentum"] {
-		s.Momentum = *f.momentum
-	}
-	if set["weight-decay"] {
-		s.WeightDecay = *f.wd
-	}
-	s.Seed = *f.dataSeed
-	s.TrainFirst, s.TrainRandom, s.TestFirst = *f.first, *f.random, *f.testFirst
-	s.Engine = train.Engine(*f.engine)
-	if *f.out == "" {
-		return mc, s, cli.Usagef("--out is required (the folder for model.safetensors, log.jsonl and summary.json)")
-	}
-	if set["pool"] && !set["layers"] && s.Pool != 0 && s.Pool <= 28 {
-		mc.Layers[0] = (28 / s.Pool) * (28 / s.Pool)
-	}
 	switch {
+	case *f.out == "":
+		return model.Config{}, train.Settings{}, cli.Usagef("--out is required (the folder for model.safetensors, log.jsonl and summary.json)")
 	case set["test"] && *f.dataFile == "":
-		return mc, s, cli.Usagef("--test %s needs --data: MNIST's test split is its own (select it with --test-first)", *f.testFile)
-	case *f.dataFile == "":
-		return mc, s, nil
-	case set["pool"]:
-		return mc, s, cli.Usagef("--pool and --data: a data file holds its features as they are (leave --pool out)")
-	case set["mnist"]:
-		return mc, s, cli.Usagef("--mnist and --data: give one source of training data")
+		return model.Config{}, train.Settings{}, cli.Usagef("--test %s needs --data: MNIST's test split is its own (select it with --test-first)", *f.testFile)
+	case *f.dataFile != "" && set["pool"]:
+		return model.Config{}, train.Settings{}, cli.Usagef("--pool and --data: a data file holds its features as they are (leave --pool out)")
+	case *f.dataFile != "" && set["mnist"]:
+		return model.Config{}, train.Settings{}, cli.Usagef("--mnist and --data: give one source of training data")
 	}
-	s.Data, s.Test, s.Pool = *f.dataFile, *f.testFile, 0
-	if !set["layers"] {
-		// The preset's hidden layers on the file's features and classes.
-		info, err := data.InspectFile(s.Data)
-		if err != nil {
-			return mc, s, err
-		}
-		classes, err := info.Classes()
-		if err != nil {
-			return mc, s, err
-		}
-		mc.Layers[0], mc.Layers[len(mc.Layers)-1] = info.D, classes
+	mc, s, err := train.FromPreset(*f.preset, train.Overrides{Layers: given(set, "layers", f.layers), Activation: given(set, "activation", f.activation),
+		Init: given(set, "init", f.initName), Seed: f.seed, Pool: given(set, "pool", f.pool), BatchSize: given(set, "batch-size", f.batch),
+		LR: given(set, "eta", f.lr), Momentum: given(set, "momentum", f.momentum), WeightDecay: given(set, "weight-decay", f.wd),
+		DataSeed: f.dataSeed, TrainFirst: f.first, TrainRandom: f.random, TestFirst: f.testFirst, Engine: f.engine, Data: *f.dataFile, Test: *f.testFile})
+	return mc, s, trainError(err)
+}
+
+// given returns p when the flag name was given on the command line (set),
+// else nil: the value that replaces a default only when given.
+func given[T any](set map[string]bool, name string, p *T) *T {
+	if set[name] {
+		return p
 	}
-	return mc, s, nil
+	return nil
 }
 
 // trainCheck checks the architecture (model.Config.Validate, within
