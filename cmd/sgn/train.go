@@ -200,16 +200,16 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 	case *f.dataFile != "" && set["mnist"]:
 		return model.Config{}, train.Settings{}, cli.Usagef("--mnist and --data: give one source of training data")
 	}
-	mc, s, err := train.FromPreset(*f.preset, train.Overrides{Layers: given(set, "layers", f.layers), Activation: given(set, "activation", f.activation),
-		Init: given(set, "init", f.initName), Seed: f.seed, Pool: given(set, "pool", f.pool), BatchSize: given(set, "batch-size", f.batch),
-		LR: given(set, "eta", f.lr), Momentum: given(set, "momentum", f.momentum), WeightDecay: given(set, "weight-decay", f.wd),
+	mc, s, err := train.FromPreset(*f.preset, train.Overrides{Layers: ifGiven(set, "layers", f.layers), Activation: ifGiven(set, "activation", f.activation),
+		Init: ifGiven(set, "init", f.initName), Seed: f.seed, Pool: ifGiven(set, "pool", f.pool), BatchSize: ifGiven(set, "batch-size", f.batch),
+		LR: ifGiven(set, "eta", f.lr), Momentum: ifGiven(set, "momentum", f.momentum), WeightDecay: ifGiven(set, "weight-decay", f.wd),
 		DataSeed: f.dataSeed, TrainFirst: f.first, TrainRandom: f.random, TestFirst: f.testFirst, Engine: f.engine, Data: *f.dataFile, Test: *f.testFile})
 	return mc, s, trainError(err)
 }
 
-// given returns p when the flag name was given on the command line (set),
+// ifGiven returns p when the flag name was given on the command line (set),
 // else nil: the value that replaces a default only when given.
-func given[T any](set map[string]bool, name string, p *T) *T {
+func ifGiven[T any](set map[string]bool, name string, p *T) *T {
 	if set[name] {
 		return p
 	}
