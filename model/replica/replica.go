@@ -3,6 +3,7 @@ package replica
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/sgn-project/sgn/model"
 )
@@ -72,8 +73,10 @@ type Engine struct {
 	n int
 	// scratch: z and a per layer for one sample, δ per layer
 	z, a, d [][]float64
-	// zb and ab: z and a per layer for the block samples of forwardBlock
+	// zb and ab: z and a per layer for the block samples of forwardBlock;
+	// tb and zt: its inputs and sums in dot4AVX2's layout (lane = sample)
 	zb, ab [][]float64
+	tb, zt []float64
 	// Losses' buffers, grown on first use: the replicas' first-layer
 	// weights side by side, their first layer's n rows, and each deeper
 	// layer's n rows of one replica.
@@ -109,6 +112,7 @@ func New(layers []int, activation model.Activation, x []float64, y []int) (*Engi
 	L := len(layers) - 1
 	e.z, e.a, e.d = make([][]float64, L), make([][]float64, L), make([][]float64, L)
 	e.zb, e.ab = make([][]float64, L), make([][]float64, L)
+	e.tb, e.zt = make([]float64, block*slices.Max(layers)), make([]float64, block*slices.Max(layers))
 	for l := 0; l < L; l++ {
 		e.z[l] = make([]float64, layers[l+1])
 		e.a[l] = make([]float64, layers[l+1])
@@ -214,16 +218,29 @@ func (e *Engine) forwardBlock(theta []float64, ids *[block]int, loss *[block]flo
 		b := theta[lo.BOff[l] : lo.BOff[l]+nout]
 		zb, ab := e.zb[l], e.ab[l]
 		in0, in1, in2, in3 := in[0][:nin], in[1][:nin], in[2][:nin], in[3][:nin]
-		for o := 0; o < nout; o++ {
-			row := w[o*nin : (o+1)*nin]
-			s0, s1, s2, s3 := b[o], b[o], b[o], b[o]
-			for j, v := range row {
-				s0 += v * in0[j]
-				s1 += v * in1[j]
-				s2 += v * in2[j]
-				s3 += v * in3[j]
+		if hasVec {
+			// The four chains as the four lanes of dot4AVX2: the block's
+			// inputs side by side (t[4j+k] = in_k[j]), the sums back.
+			t, zt := e.tb[:block*nin], e.zt[:block*nout]
+			for j := range in0 {
+				t[4*j], t[4*j+1], t[4*j+2], t[4*j+3] = in0[j], in1[j], in2[j], in3[j]
 			}
-			zb[o], zb[nout+o], zb[2*nout+o], zb[3*nout+o] = s0, s1, s2, s3
+			dot4AVX2(&zt[0], &t[0], &w[0], &b[0], nin, nout)
+			for o := 0; o < nout; o++ {
+				zb[o], zb[nout+o], zb[2*nout+o], zb[3*nout+o] = zt[4*o], zt[4*o+1], zt[4*o+2], zt[4*o+3]
+			}
+		} else {
+			for o := 0; o < nout; o++ {
+				row := w[o*nin : (o+1)*nin]
+				s0, s1, s2, s3 := b[o], b[o], b[o], b[o]
+				for j, v := range row {
+					s0 += v * in0[j]
+					s1 += v * in1[j]
+					s2 += v * in2[j]
+					s3 += v * in3[j]
+				}
+				zb[o], zb[nout+o], zb[2*nout+o], zb[3*nout+o] = s0, s1, s2, s3
+			}
 		}
 		for k := range block {
 			z, a := zb[k*nout:(k+1)*nout], ab[k*nout:(k+1)*nout]
@@ -278,10 +295,7 @@ func (e *Engine) backward(theta []float64, i int, scale float64, grad []float64)
 			if dv == 0 {
 				continue
 			}
-			row := gw[o*nin : (o+1)*nin]
-			for j, v := range in {
-				row[j] += dv * v
-			}
+			axpy(gw[o*nin:(o+1)*nin], in, dv)
 		}
 		if l == 0 {
 			break
@@ -293,10 +307,7 @@ func (e *Engine) backward(theta []float64, i int, scale float64, grad []float64)
 			if dv == 0 {
 				continue
 			}
-			row := w[o*nin : (o+1)*nin]
-			for j := range dp {
-				dp[j] += dv * row[j]
-			}
+			axpy(dp, w[o*nin:(o+1)*nin], dv)
 		}
 		ap := e.a[l-1]
 		if e.tanh {

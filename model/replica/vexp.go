@@ -68,3 +68,19 @@ func tanhSlice(a, z []float64) {
 	}
 	tanhScalar(a[i:], z[i:])
 }
+
+// axpy adds a·src[j] to dst[j] for every j (len(dst) ≥ len(src)), each
+// product rounded before its addition: by axpyAVX2 four at a time where
+// the processor has AVX2 (each element is independent, so the bits are
+// the scalar loop's), the rest by the loop.
+func axpy(dst, src []float64, a float64) {
+	dst = dst[:len(src)]
+	k := 0
+	if hasVec && len(src) >= 4 {
+		k = len(src) &^ 3
+		axpyAVX2(&dst[0], &src[0], k, a)
+	}
+	for j := k; j < len(src); j++ {
+		dst[j] += float64(a * src[j])
+	}
+}

@@ -19,3 +19,17 @@ func expAVX2(dst, src *float64, n int, tab *[tableLen][4]float64) int
 //
 //go:noescape
 func tanhAVX2(dst, src *float64, n int, tab *[tableLen][4]float64) int
+
+// axpyAVX2 adds a·src[j] to dst[j] for j < n, a multiple of 4, four at a
+// time, each product rounded before its addition (axpy's loop).
+//
+//go:noescape
+func axpyAVX2(dst, src *float64, n int, a float64)
+
+// dot4AVX2 computes forwardBlock's four dot products per row at once:
+// zt[4o+k] = b[o] + Σ_{j<nin} w[o·nin+j]·t[4j+k] for o < nout and the
+// four samples k, each sum in j order, each product rounded before its
+// addition.
+//
+//go:noescape
+func dot4AVX2(zt, t, w, b *float64, nin, nout int)

@@ -54,3 +54,31 @@ func TestVectorKernelsAreScalar(t *testing.T) {
 		}
 	}
 }
+
+// TestAxpyIsScalar: axpy gives the scalar loop's bits (each product
+// rounded, then added) on every length up to 13, with values of every
+// sign and magnitude, and leaves dst beyond len(src) alone.
+func TestAxpyIsScalar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for trial := 0; trial < 2000; trial++ {
+		n := trial % 14
+		src, dst := make([]float64, n), make([]float64, n+3)
+		for i := range src {
+			src[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(9)-4))
+		}
+		for i := range dst {
+			dst[i] = rng.NormFloat64()
+		}
+		a := rng.NormFloat64() * 1e-2
+		want := append([]float64(nil), dst...)
+		for j, v := range src {
+			want[j] = want[j] + float64(a*v)
+		}
+		axpy(dst, src, a)
+		for j := range dst {
+			if math.Float64bits(dst[j]) != math.Float64bits(want[j]) {
+				t.Fatalf("axpy, length %d, element %d: %v, the scalar loop %v", n, j, dst[j], want[j])
+			}
+		}
+	}
+}
