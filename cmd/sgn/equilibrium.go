@@ -86,7 +86,7 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 // 'sgn equilibrium escape'.
 func runEquilibrium(a *app, args []string) error {
 	if len(args) > 0 && args[0] == "escape" {
-		return runEquilibriumEscape(a, args[1:])
+		return cli.InCommand("sgn equilibrium escape", runEquilibriumEscape(a, args[1:]))
 	}
 	f, err := parseEquilibriumFlags(a, args)
 	if err != nil {

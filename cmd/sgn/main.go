@@ -100,9 +100,10 @@ func (a *app) status(name string, err error) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	}
+	prefix := cli.CommandPath(err, "sgn "+name) // sgn CMD [SUB…]
 	var ue *cli.UsageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(a.stderr, "sgn %s: %v\n", name, err)
+		fmt.Fprintf(a.stderr, "%s: %v\n", prefix, err)
 		return 2
 	}
 	msg := err.Error()
@@ -116,7 +117,7 @@ func (a *app) status(name string, err error) int {
 			fmt.Fprintf(a.stderr, "%s\n", pe.Stack)
 		}
 	}
-	fmt.Fprintf(a.stderr, "sgn %s: %s\n", name, msg)
+	fmt.Fprintf(a.stderr, "%s: %s\n", prefix, msg)
 	return 1
 }
 

@@ -105,6 +105,39 @@ func TestGroup(t *testing.T) {
 	}
 }
 
+// TestGroupNamesItsSubcommand: the error of a subcommand carries its
+// words (CommandPath), the innermost of nested groups; help and success
+// carry none, and the error still unwraps to what the subcommand returned.
+func TestGroupNamesItsSubcommand(t *testing.T) {
+	boom := errors.New("boom")
+	inner := Group[string]{Path: "sgn g inner", Subs: []Sub[string]{
+		{Name: "leaf", Run: func(string, []string) error { return Usagef("bad flag") }},
+	}}
+	g := Group[string]{Path: "sgn g", Subs: []Sub[string]{
+		{Name: "fail", Run: func(string, []string) error { return boom }},
+		{Name: "ok", Run: func(string, []string) error { return nil }},
+		{Name: "inner", Run: func(a string, args []string) error { return inner.Run(a, io.Discard, args) }},
+	}}
+	err := g.Run("", io.Discard, []string{"fail"})
+	if !errors.Is(err, boom) || CommandPath(err, "sgn g") != "sgn g fail" || err.Error() != "boom" {
+		t.Errorf("fail: %v, path %q", err, CommandPath(err, "sgn g"))
+	}
+	err = g.Run("", io.Discard, []string{"inner", "leaf"})
+	var ue *UsageError
+	if !errors.As(err, &ue) || CommandPath(err, "sgn g") != "sgn g inner leaf" {
+		t.Errorf("inner leaf: %v, path %q, want a usage error of sgn g inner leaf", err, CommandPath(err, "sgn g"))
+	}
+	if err := g.Run("", io.Discard, []string{"inner", "nope"}); CommandPath(err, "sgn g") != "sgn g inner" {
+		t.Errorf("unknown subcommand of inner: path %q, want sgn g inner", CommandPath(err, "sgn g"))
+	}
+	if err := g.Run("", io.Discard, []string{"ok"}); err != nil {
+		t.Errorf("ok: %v", err)
+	}
+	if err := g.Run("", io.Discard, []string{"inner", "--help"}); !errors.Is(err, flag.ErrHelp) || CommandPath(err, "sgn g") != "sgn g" {
+		t.Errorf("help: %v", err)
+	}
+}
+
 // TestParseSizes: lists of distinct positive integers, and the lists
 // refused.
 func TestParseSizes(t *testing.T) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -167,10 +168,43 @@ func (g Group[A]) Run(a A, w io.Writer, args []string) error {
 	}
 	for _, s := range g.Subs {
 		if s.Name == args[0] {
-			return s.Run(a, args[1:])
+			return InCommand(g.Path+" "+s.Name, s.Run(a, args[1:]))
 		}
 	}
 	return Usagef("unknown subcommand %q%s: want one of: %s", args[0], DidYouMean(args[0], g.names(), ""), want)
+}
+
+// CommandError is the error of a subcommand with the words that name it
+// ("sgn data export"), which its error line begins with.
+type CommandError struct {
+	Path string
+	Err  error
+}
+
+func (e *CommandError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the subcommand's error.
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// InCommand returns err as the error of the command path: nil for nil,
+// err itself for help (flag.ErrHelp) and for an error that already names
+// its command (the innermost subcommand's path is kept).
+func InCommand(path string, err error) error {
+	var ce *CommandError
+	if err == nil || errors.Is(err, flag.ErrHelp) || errors.As(err, &ce) {
+		return err
+	}
+	return &CommandError{Path: path, Err: err}
+}
+
+// CommandPath is the path of the subcommand whose error err is (see
+// InCommand), or def when err names none.
+func CommandPath(err error, def string) string {
+	var ce *CommandError
+	if errors.As(err, &ce) {
+		return ce.Path
+	}
+	return def
 }
 
 // Usage writes g's help.
