@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/equilibrium"
@@ -164,12 +162,9 @@ func runEquilibriumEscape(a *app, args []string) error {
 		return cli.Usagef("--top-k %d: must be at least 1", j.TopK)
 	}
 	if *pts != "" {
-		for _, f := range strings.Split(*pts, ",") {
-			i, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || i < 0 {
-				return cli.Usagef("--points %q: want grid point indices such as 0,2", *pts)
-			}
-			j.Points = append(j.Points, i)
+		var err error
+		if j.Points, err = cli.ParseIndices(*pts); err != nil {
+			return cli.Usagef("--points %q: want grid point indices such as 0,2", *pts)
 		}
 	}
 	release, err := claimAfter(checkEscapeFractionLimits(lim, j.Sweep, j.TopK, o.workers), o.out)

@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sgn-project/sgn/internal/cli"
-	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train/minimum"
 )
 
@@ -45,21 +43,13 @@ func runMinimum(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	gone, err := minimum.RemoveOutputs(o.out)
-	if err != nil {
-		return err
-	}
-	a.removed("minimum", o.out, o.quiet)(gone)
 	if !o.quiet {
 		fmt.Fprintf(a.stderr, "sgn minimum: L-BFGS and Newton–CG on %d images, λ = %g\n", ds.N, s.Decay)
 	}
-	theta, rep, err := minimum.Find(m, model.Batch{X: ds.X, Y: ds.Y}, s)
+	rep, err := minimum.Run(minimum.Job{Model: m, Meta: meta, Checkpoint: *in.ckpt, Data: ds, Settings: s, OutDir: o.out, Version: version,
+		Removed: a.removed("minimum", o.out, o.quiet)})
 	if err != nil {
-		return minimumError(fmt.Errorf("checkpoint %s on %s: %w", *in.ckpt, ds.Selection, err))
-	}
-	rep.Version, rep.Source, rep.Data = version, meta.Source(*in.ckpt), ds.Selected()
-	if err := rep.Write(o.out, m, theta, meta); err != nil {
-		return err
+		return minimumError(err)
 	}
 	if err := rep.WriteText(a.stdout); err != nil {
 		return err
@@ -72,7 +62,7 @@ func runMinimum(a *app, args []string) error {
 // errors pass unchanged.
 func minimumError(err error) error {
 	if fe := (*minimum.FieldError)(nil); errors.As(err, &fe) {
-		return cli.Usagef("--%s %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Detail)
+		return optionUsage(fe.Field, fe.Detail, nil)
 	}
 	return err
 }

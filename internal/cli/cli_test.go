@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -147,6 +148,17 @@ func TestParseSizes(t *testing.T) {
 	for _, s := range []string{"", "16,,64", "0", "-4", "16,16", "1.5", "a"} {
 		if got, err := ParseSizes(s); err == nil {
 			t.Errorf("ParseSizes(%q) = %v, want an error", s, got)
+		}
+	}
+}
+
+func TestParseIndices(t *testing.T) {
+	if got, err := ParseIndices(" 0,2 ,7"); err != nil || !slices.Equal(got, []int{0, 2, 7}) {
+		t.Errorf("ParseIndices: %v, %v; want [0 2 7]", got, err)
+	}
+	for _, s := range []string{"", "1,,2", "-1", "1.5", "a"} {
+		if got, err := ParseIndices(s); err == nil {
+			t.Errorf("ParseIndices(%q) = %v, want an error", s, got)
 		}
 	}
 }

@@ -261,6 +261,20 @@ func ParseSizes(s string) ([]int, error) {
 	return out, nil
 }
 
+// ParseIndices parses a comma-separated list of indices, whole numbers
+// ≥ 0 such as "0,2".
+func ParseIndices(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		i, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || i < 0 {
+			return nil, fmt.Errorf("%q is not an index: want whole numbers ≥ 0 such as 0,2", strings.TrimSpace(f))
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
 // Only returns a usage error naming the first of the flags names that was
 // given on the command line (set, from Given) unless ok: "--NAME applies to
 // WHERE only" (e.g. where "--dynamics sgld").
