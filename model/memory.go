@@ -14,7 +14,7 @@ import (
 // summed, θ and the gradient, then MulVec's partial products (one vector of
 // length P per chunk of a round) and each worker's R-pass buffers, and per
 // worker the pass buffers of NewHessian's chunk pool, and the packing workspaces of the matrix products (see
-// gemmWorkspaceWords). It is
+// gemmWorkspaceWords), each array rounded up to whole pages. It is
 // computed in float64, so absurd sizes give a huge number, not an overflow.
 func HessianBytes(layers []int, act Activation, n, workers int) (float64, error) {
 	P, err := ParamCount(layers)
@@ -47,7 +47,13 @@ func HessianBytes(layers []int, act Activation, n, workers int) (float64, error)
 	words += min(float64(roundChunks), nc)*float64(P) + float64(workers)*chunkRows*(3*outs+wmax)
 	// Per worker: the chunk pool's passes; the gemm workspaces.
 	words += float64(workers)*3*chunkRows*outs + gemmWorkspaces(workers)*gemmWorkspaceWords(widest)
-	return 8*words + 64<<10, nil
+	// Go's allocator hands a large array whole pages (8 KiB): one page more
+	// than its words, at most, for each array counted above.
+	arrays := nc*float64(3*L+1) + 2 + min(float64(roundChunks), nc) + float64(workers)*float64(6*L+1)
+	if !act.PiecewiseLinear() {
+		arrays += nc * float64(L-1)
+	}
+	return 8*words + 8192*arrays + 64<<10, nil
 }
 
 // HessianBlockBytes bounds the work space of Hessian.MulMat with workers

@@ -17,6 +17,7 @@ package gemm
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -73,8 +74,25 @@ type workspace struct {
 
 var pool = sync.Pool{New: func() any { return new(workspace) }}
 
+// workspaceBytes counts the bytes of every packing block allocated so far
+// (WorkspaceBytesAllocated).
+var workspaceBytes atomic.Uint64
+
+// WorkspaceBytesAllocated is the number of bytes Dgemm has allocated for its
+// pooled packing workspaces since the program started. Which products find
+// a workspace of the size they need depends on scheduling (the workspaces
+// are kept per processor, and one regrown for a larger product leaves the
+// smaller as garbage), so a caller that accounts for its allocations
+// exactly (runtime.MemStats.TotalAlloc) subtracts the change of this count
+// and bounds the workspaces apart: at most one live workspace per
+// goroutine multiplying at once and per processor, each of at most
+// (144 + min(4096, ⌈n/16⌉·16))·min(256, k) + 128 float64 for products of
+// inner dimension k and n columns of op(B) at most.
+func WorkspaceBytesAllocated() uint64 { return workspaceBytes.Load() }
+
 func grow(s []float64, n int) []float64 {
 	if cap(s) < n {
+		workspaceBytes.Add(8 * uint64(n))
 		return make([]float64, n)
 	}
 	return s[:n]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -218,5 +219,48 @@ func TestDgemmInPlaceA(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWorkspaceBytesAllocated: one product from one goroutine grows at
+// most the one workspace it is handed, by at most (144 + ⌈n/16⌉·16)·kc +
+// 128 float64 (kc ≤ min(256, k)), and WorkspaceBytesAllocated counts every
+// workspace allocation (a product
+// after the pool was emptied makes TotalAlloc and the count move
+// together), for each kernel.
+func TestWorkspaceBytesAllocated(t *testing.T) {
+	ks := kernels()
+	if len(ks) == 0 {
+		t.Skip("no assembly kernel on this processor")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, kern := range ks {
+		for _, sz := range [][3]int{{7, 5, 3}, {40, 300, 49}, {300, 33, 600}, {20, 5000, 300}} {
+			m, n, k := sz[0], sz[1], sz[2]
+			tc := testCase{tA: blas.NoTrans, tB: blas.Trans, m: m, n: n, k: k, lda: k, ldb: k, ldc: n, alpha: 1}
+			a, b, c := tc.operands(r)
+			before := WorkspaceBytesAllocated()
+			dgemm(&kern, tc.tA, tc.tB, m, n, k, 1, a, tc.lda, b, tc.ldb, 0, c, tc.ldc)
+			grew := float64(WorkspaceBytesAllocated() - before)
+			kc := float64(min(256, k))
+			if most := 8 * ((144+min(4096, float64((n+15)/16*16)))*kc + 128); grew > most {
+				t.Errorf("%s %dx%dx%d: workspaces grew by %.0f bytes, want at most %.0f", kern.name, m, n, k, grew, most)
+			}
+		}
+	}
+	// Two collections empty the pool (sync.Pool keeps a victim cache for
+	// one): the next product's workspace is new and grows, counted.
+	runtime.GC()
+	runtime.GC()
+	tc := testCase{tA: blas.NoTrans, tB: blas.NoTrans, m: 8, n: 4096, k: 1024, lda: 1024, ldb: 4096, ldc: 4096, alpha: 1}
+	a, b, c := tc.operands(r)
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	before := WorkspaceBytesAllocated()
+	dgemm(&ks[0], tc.tA, tc.tB, tc.m, tc.n, tc.k, 1, a, tc.lda, b, tc.ldb, 0, c, tc.ldc)
+	grew := WorkspaceBytesAllocated() - before
+	runtime.ReadMemStats(&ms1)
+	if total := ms1.TotalAlloc - ms0.TotalAlloc; grew < 8*4096*256 || total < grew {
+		t.Errorf("4096 columns, k = 1024: counted %d bytes, TotalAlloc moved %d: want the 8 MiB block of B counted, within TotalAlloc", grew, total)
 	}
 }
