@@ -307,8 +307,8 @@ func Fit(dir, out, version string, start cputime.Clock) (FitResult, error) {
 // sweep or grid never leaves the old relations' figures beside its own. It
 // returns the names removed.
 func removeFit(dir string) ([]string, error) {
-	names := []string{"rates.csv", "fit.json"}
-	if b, err := os.ReadFile(filepath.Join(dir, "fit.json")); err == nil {
+	names := []string{RatesFile, FitFile}
+	if b, err := os.ReadFile(filepath.Join(dir, FitFile)); err == nil {
 		var old struct {
 			Figures []string `json:"figures"`
 		}

@@ -159,7 +159,7 @@ func (t figureText) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "on n shards of %d workers (each builtin sweep sharded, then merged and fitted) the sweeps take about %.0f s/n + %.0f s per shard (each of the %d network sweeps prepares its minimum in every shard)\n",
 		rep.Workers, rep.SweepSeconds-rep.PrepareSeconds, perShard, nNet)
 	stem := filepath.Join(t.out, rep.Figure)
-	_, err := fmt.Fprintf(w, "wrote %s.png, %s.svg, %s\n", stem, stem, filepath.Join(t.out, "figure.json"))
+	_, err := fmt.Fprintf(w, "wrote %s.png, %s.svg, %s\n", stem, stem, filepath.Join(t.out, FigureFile))
 	return err
 }
 

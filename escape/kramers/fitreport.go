@@ -228,7 +228,7 @@ func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, v
 		return nil, fmt.Errorf("cannot create output folder: %w", err)
 	}
 	var files []string
-	path := filepath.Join(dir, "rates.csv")
+	path := filepath.Join(dir, RatesFile)
 	if err := WriteRatesCSV(path, rates); err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func WriteFit(dir string, sd SweepData, rates []PointRate, rels []RelationFit, v
 		files = append(files, stem+".png", stem+".svg")
 	}
 	rep.WallSeconds, rep.CPUSeconds = start.Wall(), start.CPU()
-	path = filepath.Join(dir, "fit.json")
+	path = filepath.Join(dir, FitFile)
 	if err := atomicfile.WriteJSON(path, rep); err != nil {
 		return files, err
 	}

@@ -189,7 +189,7 @@ func RunFigure(out string, opt FigureOptions) (FigureReport, error) {
 	}
 	rep.Figure = "escape-figure"
 	rep.WallSeconds, rep.CPUSeconds = clock.Wall(), clock.CPU()
-	return rep, atomicfile.WriteJSON(filepath.Join(out, "figure.json"), rep)
+	return rep, atomicfile.WriteJSON(filepath.Join(out, FigureFile), rep)
 }
 
 // runPanel runs and fits the sweep of one panel in out/<builtin>; a network

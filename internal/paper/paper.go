@@ -17,7 +17,7 @@ import (
 	noiseclaims "github.com/sgn-project/sgn/covariance/noiseshape/claims"
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/equilibrium"
-	"github.com/sgn-project/sgn/escape/kramers"
+	kramersclaims "github.com/sgn-project/sgn/escape/kramers/claims"
 	"github.com/sgn-project/sgn/escape/selection"
 	"github.com/sgn-project/sgn/escape/sharpness"
 	"github.com/sgn-project/sgn/internal/atomicfile"
@@ -29,7 +29,7 @@ import (
 // the order of the paper (Xie, Sato & Sugiyama, ICLR 2021; Simsekli et al.
 // 2019): each judges its own claims from its own typed output files.
 func Experiments() []report.ClaimsFunc {
-	return []report.ClaimsFunc{covariance.Claims, noiseclaims.Claims, equilibrium.Claims, kramers.Claims, selection.Claims, sharpness.Claims}
+	return []report.ClaimsFunc{covariance.Claims, noiseclaims.Claims, equilibrium.Claims, kramersclaims.Claims, selection.Claims, sharpness.Claims}
 }
 
 // Job is one run of every experiment on a network and its data (sgn paper).
@@ -479,8 +479,8 @@ func readMarker(dir string) (*marker, error) {
 // analytic are the claims judged on analytic landscapes (SGLD and the SGD
 // diffusion on the double well, the two-well, minima selection between two
 // valleys): they are not about the given network.
-var analytic = map[string]bool{kramers.ClaimSGLD: true, kramers.ClaimDoubleWell: true, kramers.ClaimTwoWell: true,
-	kramers.ClaimTwoWellBatchEta: true, selection.ClaimTwoValley: true}
+var analytic = map[string]bool{kramersclaims.ClaimSGLD: true, kramersclaims.ClaimDoubleWell: true, kramersclaims.ClaimTwoWell: true,
+	kramersclaims.ClaimTwoWellBatchEta: true, selection.ClaimTwoValley: true}
 
 // onNetwork keeps the claims about the network: the analytic ones are
 // listed as not run, and a claim that no experiment measured says so in

@@ -1,4 +1,4 @@
-package kramers
+package claims
 
 import (
 	"encoding/csv"
@@ -13,15 +13,9 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/internal/stats"
-)
-
-// Names of the files the claims read.
-const (
-	FitFile    = "fit.json"
-	FigureFile = "figure.json"
-	RatesFile  = "rates.csv"
 )
 
 // Claim ids of the Kramers experiments.
@@ -59,18 +53,6 @@ const (
 	produceFigure            = "make escape-figure"
 )
 
-// ReadFit reads dir/fit.json; a file that is not a fit report is an error
-// naming it.
-func ReadFit(dir string) (*FitReport, error) {
-	return report.ReadTyped(filepath.Join(dir, FitFile), func(r *FitReport) bool { return r.Relations != nil }, "a fit report: no relations")
-}
-
-// ReadFigure reads dir/figure.json; a file that is not the escape figure's
-// report is an error naming it.
-func ReadFigure(dir string) (*FigureReport, error) {
-	return report.ReadTyped(filepath.Join(dir, FigureFile), func(r *FigureReport) bool { return r.Panels != nil }, "the escape figure's report: no panels")
-}
-
 // Claims judges the Kramers claims of Xie et al. (2021) from dir: Theorem 1
 // for SGLD from the fit.json (and rates.csv) of an SGLD sweep against 1/D,
 // Theorem 2 on the network and on the double well from the escape
@@ -78,7 +60,7 @@ func ReadFigure(dir string) (*FigureReport, error) {
 // unmeasured.
 func Claims(dir string) ([]report.Claim, error) {
 	var out []report.Claim
-	fit, err := ReadFit(dir)
+	fit, err := kramers.ReadFit(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		out = append(out, report.Unmeasured(ClaimSGLD, report.SharpnessEscape, statementSGLD, "fit.json of an SGLD escape sweep", produceSGLD))
@@ -94,7 +76,7 @@ func Claims(dir string) ([]report.Claim, error) {
 		}
 		out = append(out, c)
 	}
-	fig, err := ReadFigure(dir)
+	fig, err := kramers.ReadFigure(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		for _, u := range []struct {
@@ -109,7 +91,7 @@ func Claims(dir string) ([]report.Claim, error) {
 	case err != nil:
 		return nil, err
 	default:
-		src := report.Source{Path: filepath.Join(dir, FigureFile), Version: fig.Version, WallSeconds: fig.WallSeconds, CPUSeconds: fig.CPUSeconds}
+		src := report.Source{Path: filepath.Join(dir, kramers.FigureFile), Version: fig.Version, WallSeconds: fig.WallSeconds, CPUSeconds: fig.CPUSeconds}
 		figure := report.FigureBeside(dir, "escape-figure.svg")
 		out = append(out,
 			networkClaim(fig, src, figure, ClaimNetwork, report.SharpnessEscape, statementNetwork, "inv-sharpness"),
@@ -145,9 +127,9 @@ func fixedText(fixed map[string]float64) string {
 
 // sgldClaim judges Theorem 1 from an SGLD fit against 1/D; ok is false when
 // the fit has no such relation.
-func sgldClaim(dir string, fit *FitReport) (report.Claim, bool, error) {
+func sgldClaim(dir string, fit *kramers.FitReport) (report.Claim, bool, error) {
 	c := report.Claim{ID: ClaimSGLD, Conclusion: report.SharpnessEscape, Statement: statementSGLD,
-		Sources: []report.Source{{Path: filepath.Join(dir, FitFile), Version: fit.Version, WallSeconds: fit.WallSeconds, CPUSeconds: fit.CPUSeconds}},
+		Sources: []report.Source{{Path: filepath.Join(dir, kramers.FitFile), Version: fit.Version, WallSeconds: fit.WallSeconds, CPUSeconds: fit.CPUSeconds}},
 		Figure:  report.FigureBeside(dir, "fit-sgld-vs-inv-temperature.svg")}
 	c.Rule = "not-testable unless the escapes are Kramers' (median escape-time CV in [0.8, 1.25], ≥ 90% escaped, ΔL/D ≥ 3) and the step has converged (the exact chain's rate moves < 10% when η halves); then agrees when every fitted slope of −log γ against 1/D has a 95% interval containing Theorem 1's slope ΔL and the measured rates lie within a factor 1.25 of Kramers' rate; disagrees when a slope interval excludes ΔL or every rate lies outside that factor"
 	found := false
@@ -178,7 +160,7 @@ func sgldClaim(dir string, fit *FitReport) (report.Claim, bool, error) {
 				Value: math.Sqrt(lo * hi), Interval: report.Interval{Lo: lo, Hi: hi}, Prediction: report.Interval{Lo: 0.8, Hi: 1.25}})
 		}
 	}
-	var pts []PointSummary
+	var pts []kramers.PointSummary
 	for _, p := range fit.Points {
 		if p.Dynamics == escape.SGLD {
 			pts = append(pts, p)
@@ -208,7 +190,7 @@ func sgldClaim(dir string, fit *FitReport) (report.Claim, bool, error) {
 // rateRatios returns the range of measured/predicted rates of dynamics d in
 // dir/rates.csv, and its path ("" without the file).
 func rateRatios(dir string, d escape.Dynamics) (lo, hi float64, path string, err error) {
-	path = filepath.Join(dir, RatesFile)
+	path = filepath.Join(dir, kramers.RatesFile)
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, 0, "", nil
@@ -251,8 +233,8 @@ var variableLabel = map[string]string{"inv-sharpness": "1/k", "batch-size": "B",
 
 // panelsOf returns the figure's panels of builtin prefix whose variable is
 // in vars.
-func panelsOf(fig *FigureReport, prefix string, vars ...string) []PanelResult {
-	var out []PanelResult
+func panelsOf(fig *kramers.FigureReport, prefix string, vars ...string) []kramers.PanelResult {
+	var out []kramers.PanelResult
 	for _, p := range fig.Panels {
 		if strings.HasPrefix(p.Builtin, prefix) && slices.Contains(vars, p.Variable) {
 			out = append(out, p)
@@ -264,7 +246,7 @@ func panelsOf(fig *FigureReport, prefix string, vars ...string) []PanelResult {
 // kramersRegime returns the regime checks of Kramers' escape over the
 // points: the median escape-time CV, the smallest escaped fraction and the
 // smallest barrier over temperature.
-func kramersRegime(points []PointSummary) []report.RegimeCheck {
+func kramersRegime(points []kramers.PointSummary) []report.RegimeCheck {
 	var cvs []float64
 	esc, bt := math.Inf(1), math.Inf(1)
 	for _, p := range points {
@@ -292,7 +274,7 @@ func kramersRegime(points []PointSummary) []report.RegimeCheck {
 // to 1-D points with exact references: the step converged (rate at η over
 // rate at η/2 at fixed B/η within regimeStepTolerance of 1) and the noise
 // bounded away from 0 on the path.
-func exactRegime(points []PointSummary) []report.RegimeCheck {
+func exactRegime(points []kramers.PointSummary) []report.RegimeCheck {
 	step, floor := 0.0, math.Inf(1)
 	n := 0
 	for _, p := range points {
@@ -321,8 +303,8 @@ func exactRegime(points []PointSummary) []report.RegimeCheck {
 }
 
 // allPoints concatenates the points of panels.
-func allPoints(ps []PanelResult) []PointSummary {
-	var out []PointSummary
+func allPoints(ps []kramers.PanelResult) []kramers.PointSummary {
+	var out []kramers.PointSummary
 	for _, p := range ps {
 		out = append(out, p.Points...)
 	}
@@ -332,7 +314,7 @@ func allPoints(ps []PanelResult) []PointSummary {
 // slopeEffect is the effect of a panel's fitted slope against the
 // prediction pred, with the slope of the exact chain's −log γ over the same
 // points as its reference when every point has one.
-func slopeEffect(p PanelResult, pred report.Interval) (report.Effect, bool) {
+func slopeEffect(p kramers.PanelResult, pred report.Interval) (report.Effect, bool) {
 	if p.Relation == nil || len(p.Relation.Series) == 0 || p.Relation.Series[0].Line == nil {
 		return report.Effect{}, false
 	}
@@ -359,7 +341,7 @@ func slopeEffect(p PanelResult, pred report.Interval) (report.Effect, bool) {
 // networkClaim judges Theorem 2 on the network panels of the figure whose
 // variables are vars, behind the regime checks of Kramers' escape at a
 // true minimum.
-func networkClaim(fig *FigureReport, src report.Source, figure, id string, row report.Conclusion, statement string, vars ...string) report.Claim {
+func networkClaim(fig *kramers.FigureReport, src report.Source, figure, id string, row report.Conclusion, statement string, vars ...string) report.Claim {
 	c := report.Claim{ID: id, Conclusion: row, Statement: statement, At: "the true minimum of the regularised loss (minimum.json of each panel)",
 		Sources: []report.Source{src}, Figure: figure}
 	c.Rule = "not-testable unless the escapes are Kramers' (median escape-time CV in [0.8, 1.25], ≥ 90% of runs escaped) from a minimum (‖∇L‖ ≤ 1e-5); then agrees when each slope's 95% interval lies above 0, disagrees when one lies below 0, inconclusive when one straddles 0"
@@ -395,7 +377,7 @@ func networkClaim(fig *FigureReport, src report.Source, figure, id string, row r
 // regime checks of Kramers' escape and of Theorem 2 (step converged, noise
 // positive on the path), with the exact chain's slope beside each measured
 // one.
-func theorem2Claim(fig *FigureReport, src report.Source, figure, prefix, id string, row report.Conclusion, statement string, vars ...string) report.Claim {
+func theorem2Claim(fig *kramers.FigureReport, src report.Source, figure, prefix, id string, row report.Conclusion, statement string, vars ...string) report.Claim {
 	c := report.Claim{ID: id, Conclusion: row, Statement: statement, Sources: []report.Source{src}, Figure: figure}
 	c.Rule = "not-testable unless the escapes are Kramers' (median escape-time CV in [0.8, 1.25], ≥ 90% escaped, ΔL/T ≥ 3), the step has converged (the exact chain's rate moves < 10% when η halves at fixed B/η) and the noise stays above 5% of its value at the minimum on the whole path; then agrees when each slope's 95% interval lies inside Theorem 2's range [slope at s = 1, slope at s = 0], disagrees when one lies outside, inconclusive when one straddles an end"
 	ps := panelsOf(fig, prefix, vars...)
@@ -439,7 +421,7 @@ func theorem2Claim(fig *FigureReport, src report.Source, figure, prefix, id stri
 
 // escapedRuns and totalRuns count the runs of panels ps that escaped and
 // all their runs.
-func escapedRuns(ps []PanelResult) int {
+func escapedRuns(ps []kramers.PanelResult) int {
 	n := 0
 	for _, p := range ps {
 		n += p.Escaped
@@ -447,7 +429,7 @@ func escapedRuns(ps []PanelResult) int {
 	return n
 }
 
-func totalRuns(ps []PanelResult) int {
+func totalRuns(ps []kramers.PanelResult) int {
 	n := 0
 	for _, p := range ps {
 		n += p.Runs

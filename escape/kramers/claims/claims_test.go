@@ -1,4 +1,4 @@
-package kramers
+package claims
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/report"
@@ -14,14 +15,14 @@ import (
 
 // smallSweep runs and fits cfg into a new folder, as sgn escape sweep and
 // sgn escape fit do.
-func smallSweep(t *testing.T, cfg Config) (string, FitResult) {
+func smallSweep(t *testing.T, cfg kramers.Config) (string, kramers.FitResult) {
 	t.Helper()
 	dir := t.TempDir()
 	start := cputime.Start()
-	if _, err := RunSweep(dir, cfg, SweepOptions{Workers: 2, Version: "test"}); err != nil {
+	if _, err := kramers.RunSweep(dir, cfg, kramers.SweepOptions{Workers: 2, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Fit(dir, dir, "test", start)
+	res, err := kramers.Fit(dir, dir, "test", start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func claimOf(t *testing.T, cs []report.Claim, id string) report.Claim {
 // double well, and Theorem 2's range from a real double-well panel written
 // as figure.json; every claim obeys the judging rules (report.Build).
 func TestClaimsOnRealSweeps(t *testing.T) {
-	var cfg Config
+	var cfg kramers.Config
 	if err := json.Unmarshal([]byte(`{"seed": 3, "landscape": {"name": "doublewell", "barrier": 1, "dim": 1},
 		"dynamics": ["sgld"], "sharpness": [1], "eta": [0.01], "temperature": [0.3, 0.4, 0.5],
 		"runs": 40, "max_steps": 2000000, "criterion": {"kind": "col"}}`), &cfg); err != nil {
@@ -70,17 +71,17 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 		t.Errorf("without figure.json the network claim is measured: %+v", c)
 	}
 
-	bs, err := BuiltinConfig("doublewell-batch-size")
+	bs, err := kramers.BuiltinConfig("doublewell-batch-size")
 	if err != nil {
 		t.Fatal(err)
 	}
 	bs.Runs, bs.BatchSize = 30, []float64{1, 2, 3}
 	_, res := smallSweep(t, bs)
-	fig := FigureReport{Version: "test", RateUnit: RateUnit, WallSeconds: 85.5, CPUSeconds: 160.25}
+	fig := kramers.FigureReport{Version: "test", RateUnit: kramers.RateUnit, WallSeconds: 85.5, CPUSeconds: 160.25}
 	for i := range res.Relations {
 		if res.Relations[i].Variable == "batch-size" {
-			fig.Panels = append(fig.Panels, PanelResult{FigurePanel: FigurePanel{Label: "e", Builtin: "doublewell-batch-size", Variable: "batch-size"},
-				Relation: &res.Relations[i], Points: PointSummaries(res.Rates)})
+			fig.Panels = append(fig.Panels, kramers.PanelResult{FigurePanel: kramers.FigurePanel{Label: "e", Builtin: "doublewell-batch-size", Variable: "batch-size"},
+				Relation: &res.Relations[i], Points: kramers.PointSummaries(res.Rates)})
 		}
 	}
 	if len(fig.Panels) != 1 {
@@ -91,7 +92,7 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := atomicfile.WriteBytes(filepath.Join(figDir, FigureFile), b); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(figDir, kramers.FigureFile), b); err != nil {
 		t.Fatal(err)
 	}
 	cs, err = Claims(figDir)
@@ -119,7 +120,7 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 }
 
 func TestClaimsRejectBadFiles(t *testing.T) {
-	for _, name := range []string{FitFile, FigureFile} {
+	for _, name := range []string{kramers.FitFile, kramers.FigureFile} {
 		for _, body := range []string{`null`, `[]`, `"x"`, `{"relations": "x", "panels": 3}`, `{`} {
 			dir := t.TempDir()
 			p := filepath.Join(dir, name)
