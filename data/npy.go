@@ -158,16 +158,8 @@ func (a *npyArray) value(b []byte) float64 {
 		return math.Float64frombits(binary.LittleEndian.Uint64(b))
 	case a.kind == 'f':
 		return float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
-	case a.kind == 'u':
-		return float64(b[0])
-	case a.size == 1:
-		return float64(int8(b[0]))
-	case a.size == 2:
-		return float64(int16(binary.LittleEndian.Uint16(b)))
-	case a.size == 4:
-		return float64(int32(binary.LittleEndian.Uint32(b)))
 	default:
-		return float64(int64(binary.LittleEndian.Uint64(b)))
+		return float64(a.intValue(b))
 	}
 }
 

@@ -62,21 +62,13 @@ func (r *runner) steps() []step {
 			run: func(dir string, _ bool) error { return r.noise(dir, r.m, r.meta, r.j.Checkpoint, noiseOpt) }},
 		{name: "true minimum", folder: folderMinimum, settings: minSet, run: func(dir string, _ bool) error { return r.minimum(dir, minSet) }},
 		{name: "C against H/B at the minimum", folder: folderCovMin, settings: covOpt, needs: []string{folderMinimum},
-			run: func(dir string, _ bool) error {
-				m, meta, ckpt, err := r.loadMinimum()
-				if err != nil {
-					return err
-				}
+			run: r.atMinimum(func(dir string, m *model.MLP, meta model.CheckpointMeta, ckpt string) error {
 				return r.covariance(dir, m, meta, ckpt, covOpt)
-			}},
+			})},
 		{name: "noise shape at the minimum", folder: folderNoiseMin, settings: noiseOpt, needs: []string{folderMinimum},
-			run: func(dir string, _ bool) error {
-				m, meta, ckpt, err := r.loadMinimum()
-				if err != nil {
-					return err
-				}
+			run: r.atMinimum(func(dir string, m *model.MLP, meta model.CheckpointMeta, ckpt string) error {
 				return r.noise(dir, m, meta, ckpt, noiseOpt)
-			}},
+			})},
 		{name: "quasi-equilibrium around the minimum", folder: folderEquilibrium, settings: eqSet, needs: []string{folderMinimum},
 			run: func(dir string, _ bool) error { return r.equilibrium(dir, eqSet) }},
 		{name: "network escape from the minimum", folder: folderEscape, needs: []string{folderMinimum},
@@ -168,6 +160,18 @@ func (r *runner) loadMinimum() (*model.MLP, model.CheckpointMeta, string, error)
 	p := filepath.Join(r.j.Out, folderMinimum, minimum.CheckpointFile)
 	m, meta, err := model.LoadCheckpoint(p)
 	return m, meta, p, err
+}
+
+// atMinimum is the run of a step that measures at the minimum the minimum
+// step wrote: it loads that checkpoint and calls measure with it.
+func (r *runner) atMinimum(measure func(dir string, m *model.MLP, meta model.CheckpointMeta, ckpt string) error) func(string, bool) error {
+	return func(dir string, _ bool) error {
+		m, meta, ckpt, err := r.loadMinimum()
+		if err != nil {
+			return err
+		}
+		return measure(dir, m, meta, ckpt)
+	}
 }
 
 // minimumReport reads the minimum step's report.
