@@ -98,7 +98,11 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	if err != nil {
 		return fieldFlagError(err, fs)
 	}
-	if err := checkEscapeLimits(lim, cfg, "--layers", o.workers); err != nil {
+	need, err := kramers.Experiment{}.Need(cfg, o.workers)
+	if err != nil {
+		return cli.Usagef("--layers: %v", err)
+	}
+	if err := (needLimits{lim, "escape", escapeLower}).Check(need, "--layers", false); err != nil {
 		return err
 	}
 	release, err := claimOut(o.out)

@@ -54,7 +54,9 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if err != nil {
 		return fieldFlagError(err, fs)
 	}
-	if err := twowellCheckMemory(&lim, cfg, "--replicas"); err != nil {
+	need, _ := selection.Experiment{}.Need(cfg, o.workers)
+	need.What = "--replicas: " + need.What
+	if err := (needLimits{&lim, "", "lower the replicas"}).Check(need, "--replicas", false); err != nil {
 		return err
 	}
 	release, err := claimOut(o.out)

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/sweep"
+	"github.com/sgn-project/sgn/model"
 )
 
 // Experiment is the escape experiment as a sweep.Experiment: what sgn
@@ -205,4 +207,21 @@ func (res RunResult) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "wrote %s\n", strings.Join(res.Files, ", "))
 	return err
+}
+
+// Need bounds what a sweep (or RunOne) of cfg holds with workers
+// goroutines: the bookkeeping of its runs (RunsBytes) and, on a network,
+// the samples, the minimum and the replicas (network.MemoryNeed) and the
+// minibatches (NetworkBatchBytes).
+func (Experiment) Need(cfg Config, workers int) (sweep.Need, error) {
+	n := sweep.Need{Bytes: RunsBytes(cfg), What: fmt.Sprintf("%d runs per point", cfg.Runs)}
+	net := cfg.Network
+	if net == nil {
+		return n, nil
+	}
+	n.Model, n.MNIST = model.Config{Layers: net.Layers, Activation: net.Activation}, true
+	b, err := network.MemoryNeed(*net, cfg.Dynamics, workers)
+	n.Bytes += b + NetworkBatchBytes(cfg, workers)
+	n.What += fmt.Sprintf(" on the network %v with %d workers (dynamics %v, batch sizes %v)", net.Layers, workers, cfg.Dynamics, cfg.BatchSize)
+	return n, err
 }

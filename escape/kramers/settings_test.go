@@ -103,3 +103,32 @@ func TestRunSettingsNetwork(t *testing.T) {
 		}
 	}
 }
+
+// TestNeed: an analytic sweep needs its runs' bookkeeping and builds no
+// model; a network sweep adds the network's and the minibatches' bytes and
+// names its model, which reads MNIST.
+func TestNeed(t *testing.T) {
+	cfg, err := analyticSettings("sgld").Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Experiment{}.Need(cfg, 2)
+	if err != nil || n.Bytes != RunsBytes(cfg) || n.Model != nil || n.MNIST || n.What != "10 runs per point" {
+		t.Errorf("analytic: %+v, %v", n, err)
+	}
+	s := analyticSettings("sgd", "delta", "batch_size")
+	s.Landscape = escape.LandscapeSpec{Name: "mlp"}
+	s.Network.Layers, s.Network.Activation, s.Criterion.Delta = []int{49, 8, 10}, model.Tanh, 0.05
+	if cfg, err = s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	net, err := network.MemoryNeed(*cfg.Network, cfg.Dynamics, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err = Experiment{}.Need(cfg, 3)
+	if err != nil || n.Bytes != RunsBytes(cfg)+net+NetworkBatchBytes(cfg, 3) || !n.MNIST || !reflect.DeepEqual(n.Model, model.Config{Layers: []int{49, 8, 10}, Activation: model.Tanh}) ||
+		!strings.HasPrefix(n.What, "10 runs per point on the network [49 8 10] with 3 workers") {
+		t.Errorf("network: %+v, %v", n, err)
+	}
+}

@@ -198,3 +198,10 @@ func (t fitText) WriteText(w io.Writer) error {
 		filepath.Join(t.out, CSVFile), SharpnessFigure, AccuracyFigure)
 	return err
 }
+
+// Need bounds what a sweep of cfg holds with workers training runs at a
+// time (Config.MemoryNeed), and its model.
+func (Experiment) Need(cfg Config, workers int) (sweep.Need, error) {
+	b, err := cfg.MemoryNeed(workers)
+	return sweep.Need{Bytes: b, What: fmt.Sprintf("%d runs at a time of the model %v", workers, cfg.Model.Layers), Model: cfg.Model, MNIST: true}, err
+}

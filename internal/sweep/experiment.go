@@ -46,6 +46,9 @@ type Experiment[C any] interface {
 	// Figure runs the experiment's figure end to end into out: its
 	// builtin sweeps (resumed if present), their fits and the figure.
 	Figure(out string, opt FigureOptions) (Report, error)
+	// Need is what a sweep of cfg holds with workers goroutines, before
+	// anything runs: the command's limits are checked against it.
+	Need(cfg C, workers int) (Need, error)
 }
 
 // BuiltinPrefix marks a builtin configuration where a file is expected:

@@ -32,15 +32,15 @@ type Env struct {
 }
 
 // Limiter bounds a sweep before anything runs: the family's limit flags
-// (--max-memory, --max-params) parsed, then a configuration checked
-// against them.
-type Limiter[C any] interface {
+// (--max-memory, --max-params) parsed, then what a configuration needs
+// (sweep.Experiment.Need) checked against them.
+type Limiter interface {
 	// Parse checks the limit flags' values.
 	Parse() error
-	// Check refuses cfg beyond the limits with workers goroutines; what
-	// names where cfg came from ("--config FILE"); mnist reports whether
+	// Check refuses a need beyond the limits; what names where the
+	// configuration came from ("--config FILE"); mnist reports whether
 	// --mnist was given.
-	Check(cfg C, what string, workers int, mnist bool) error
+	Check(n sweep.Need, what string, mnist bool) error
 }
 
 // Family is the command family of a sweep experiment (sgn escape, sgn
@@ -60,7 +60,7 @@ type Family[C any] struct {
 	// runs load no MNIST).
 	MNISTUsage string
 	// Limits registers the family's limit flags on the sweep's flag set.
-	Limits func(fs *flag.FlagSet) Limiter[C]
+	Limits func(fs *flag.FlagSet) Limiter
 	// FitSummary, FigureSummary and FigureOut describe fit and figure in
 	// the help.
 	FitSummary, FigureSummary, FigureOut string
@@ -131,7 +131,14 @@ func (f Family[C]) sweep(e Env, args []string) error {
 		}
 		return err
 	}
-	if err := lim.Check(cfg, "--config "+*cfgPath, *workers, *mnist != ""); err != nil {
+	need, err := f.Exp.Need(cfg, *workers)
+	if err != nil {
+		if e.ConfigError != nil {
+			return e.ConfigError(*cfgPath, err)
+		}
+		return err
+	}
+	if err := lim.Check(need, "--config "+*cfgPath, *mnist != ""); err != nil {
 		return err
 	}
 	dir, label := *out, f.Path+" sweep"

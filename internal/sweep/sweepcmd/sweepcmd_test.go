@@ -62,6 +62,11 @@ func (f fake) Figure(out string, opt sweep.FigureOptions) (sweep.Report, error) 
 	return text("drawn"), nil
 }
 
+// Need is a byte per run.
+func (fake) Need(cfg int, _ int) (sweep.Need, error) {
+	return sweep.Need{Bytes: float64(cfg), What: fmt.Sprintf("%d runs", cfg)}, nil
+}
+
 // maxRuns is a limit flag --max-runs.
 type maxRuns struct{ n *int }
 
@@ -72,9 +77,9 @@ func (m maxRuns) Parse() error {
 	return nil
 }
 
-func (m maxRuns) Check(cfg int, what string, _ int, _ bool) error {
-	if cfg > *m.n {
-		return cli.Usagef("%s: %d runs, more than --max-runs %d", what, cfg, *m.n)
+func (m maxRuns) Check(n sweep.Need, what string, _ bool) error {
+	if int(n.Bytes) > *m.n {
+		return cli.Usagef("%s: %s, more than --max-runs %d", what, n.What, *m.n)
 	}
 	return nil
 }
@@ -84,7 +89,7 @@ func (m maxRuns) Check(cfg int, what string, _ int, _ bool) error {
 func family(args ...string) (err error, stdout, stderr string, calls, claimed []string) {
 	var out, errb bytes.Buffer
 	f := Family[int]{Exp: fake{&calls}, Path: "toy", Units: "runs", MNISTUsage: "MNIST `folder`",
-		Limits: func(fs *flag.FlagSet) Limiter[int] { return maxRuns{fs.Int("max-runs", 10, "at most `N` runs")} }}
+		Limits: func(fs *flag.FlagSet) Limiter { return maxRuns{fs.Int("max-runs", 10, "at most `N` runs")} }}
 	e := Env{Stdout: &out, Stderr: &errb, Version: "test",
 		Claim: func(dir string) (func(), error) { claimed = append(claimed, dir); return func() {}, nil }}
 	err = f.Run(e, args)
