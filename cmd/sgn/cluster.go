@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/cli"
@@ -98,23 +97,11 @@ out/mlp-slurm/submit.sh 2,5        # shards 2 and 5 again, and a new merge`)
 	if err != nil {
 		return err
 	}
-	out, err := filepath.Abs(spec.Out)
-	if err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	spec.Out = filepath.Clean(out)
-	dir := *f.dir
-	if dir == "" {
-		dir = spec.Out + "-slurm"
-	}
-	if dir, err = filepath.Abs(dir); err != nil {
-		return fmt.Errorf("--dir: %w", err)
-	}
-	s := cluster.Slurm{Spec: spec, Dir: dir, Time: *tlimit, Mem: *mem, Partition: *partition, Account: *account, SignalSeconds: *signal, Binary: filepath.Join(dir, "sgn")}
-	if _, err := s.Files(); err != nil { // check the settings before writing
+	s := cluster.Slurm{Spec: spec, Dir: *f.dir, Time: *tlimit, Mem: *mem, Partition: *partition, Account: *account, SignalSeconds: *signal}
+	if err := s.Resolve(); err != nil { // the settings checked before writing
 		return specError(err)
 	}
-	release, err := claimOut(dir)
+	release, err := claimOut(s.Dir)
 	if err != nil {
 		return err
 	}
@@ -127,10 +114,7 @@ out/mlp-slurm/submit.sh 2,5        # shards 2 and 5 again, and a new merge`)
 	if err != nil {
 		return specError(err)
 	}
-	fmt.Fprintf(a.stdout, "sweep %s: %d shards of %s into %s-shard-*, merged into %s\n", s.Name, s.Shards, s.Config, s.Out, s.Out)
-	fmt.Fprintf(a.stdout, "wrote %s; froze this binary as %s\n", strings.Join(paths, ", "), s.Binary)
-	fmt.Fprintf(a.stdout, "submit: %s\nstatus: %s sweep status %s --shards %d\n", filepath.Join(dir, "submit.sh"), s.Binary, s.Out, s.Shards)
-	return nil
+	return s.WriteText(a.stdout, paths)
 }
 
 // runClusterK8s implements 'sgn cluster k8s'.
@@ -160,7 +144,7 @@ sweep-k8s/run.sh`)
 	}
 	dir := *f.dir
 	if dir == "" {
-		dir = spec.Name + "-k8s"
+		dir = k.Dir()
 	}
 	release, err := claimOut(dir)
 	if err != nil {
@@ -171,7 +155,5 @@ sweep-k8s/run.sh`)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "sweep %s: %d shards in the Indexed Job sgn-%s, merged by sgn-%s-merge, image %s\n", k.Name, k.Shards, k.Name, k.Name, k.Image)
-	fmt.Fprintf(a.stdout, "wrote %s\nrun: %s\n", strings.Join(paths, ", "), filepath.Join(dir, "run.sh"))
-	return nil
+	return k.WriteText(a.stdout, dir, paths)
 }
