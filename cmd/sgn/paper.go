@@ -76,7 +76,9 @@ func runPaper(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	printClaims(a, res.Report)
+	if err := res.Report.WriteText(a.stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stdout, "wrote %s and %s\n", filepath.Join(o.out, "index.html"), filepath.Join(o.out, "report.json"))
 	return nil
 }

@@ -47,25 +47,9 @@ func runReport(a *app, args []string) error {
 	if err := report.Write(r, *out); err != nil {
 		return err
 	}
-	printClaims(a, r)
+	if err := r.WriteText(a.stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stdout, "wrote %s and %s\n", filepath.Join(*out, "index.html"), filepath.Join(*out, "report.json"))
 	return nil
-}
-
-// printClaims prints one line per claim of r and the count of verdicts.
-func printClaims(a *app, r *report.Report) {
-	for _, c := range r.Claims {
-		v := string(c.Verdict)
-		if !c.Measured() {
-			v = "not-measured"
-		}
-		fmt.Fprintf(a.stdout, "%-26s %-12s %s\n", c.ID, v, c.Finding)
-	}
-	n := r.Counts()
-	fmt.Fprintf(a.stdout, "%d claims measured: %d agree, %d disagree, %d inconclusive, %d not testable", len(r.Claims)-r.Unmeasured(),
-		n[report.Agrees], n[report.Disagrees], n[report.Inconclusive], n[report.NotTestable])
-	if u := r.Unmeasured(); u > 0 {
-		fmt.Fprintf(a.stdout, "; %d not measured (no folder given holds their input)", u)
-	}
-	fmt.Fprintln(a.stdout)
 }

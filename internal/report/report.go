@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -108,6 +109,27 @@ func (r *Report) Unmeasured() int {
 		}
 	}
 	return n
+}
+
+// WriteText writes one line per claim (its id, verdict or not-measured, and
+// finding) and the count of verdicts: the summary sgn report and sgn paper
+// print.
+func (r *Report) WriteText(w io.Writer) error {
+	for _, c := range r.Claims {
+		v := string(c.Verdict)
+		if !c.Measured() {
+			v = "not-measured"
+		}
+		fmt.Fprintf(w, "%-26s %-12s %s\n", c.ID, v, c.Finding)
+	}
+	n := r.Counts()
+	fmt.Fprintf(w, "%d claims measured: %d agree, %d disagree, %d inconclusive, %d not testable", len(r.Claims)-r.Unmeasured(),
+		n[Agrees], n[Disagrees], n[Inconclusive], n[NotTestable])
+	if u := r.Unmeasured(); u > 0 {
+		fmt.Fprintf(w, "; %d not measured (no folder given holds their input)", u)
+	}
+	_, err := fmt.Fprintln(w)
+	return err
 }
 
 // ClaimsFunc judges one experiment's claims from its own typed output
