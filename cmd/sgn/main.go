@@ -5,8 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/sgn-project/sgn/data"
@@ -57,7 +58,7 @@ func commands() map[string]command {
 
 func main() {
 	model.UseBLAS()
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, isTerminal: isTerminal(os.Stderr)}
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, isTerminal: cli.IsTerminal(os.Stderr)}
 	os.Exit(a.main(os.Args[1:]))
 }
 
@@ -83,7 +84,7 @@ func (a *app) main(args []string) int {
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
-		fmt.Fprintf(a.stderr, "sgn: unknown command %q%s (commands: %s)\n", args[0], cli.DidYouMean(args[0], sortedKeys(cmds), ""), strings.Join(sortedKeys(cmds), ", "))
+		fmt.Fprintf(a.stderr, "sgn: unknown command %q%s (commands: %s)\n", args[0], cli.DidYouMean(args[0], slices.Sorted(maps.Keys(cmds)), ""), strings.Join(slices.Sorted(maps.Keys(cmds)), ", "))
 		return 2
 	}
 	return a.status(args[0], runCommand(c, a, args[1:]))
@@ -132,18 +133,9 @@ func runCommand(c command, a *app, args []string) error {
 // printUsage writes sgn's help: every command with its one-line summary.
 func (a *app) printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintf(w, "sgn %s: stochastic gradient noise of real networks\n\nUsage:\n  sgn <command> [flags]\n  sgn help <command> [<subcommand>]\n\nCommands:\n", version)
-	names := sortedKeys(cmds)
+	names := slices.Sorted(maps.Keys(cmds))
 	cli.WriteTable(w, "  ", names, func(i int) string { return cmds[names[i]].summary })
 	fmt.Fprintf(w, "\nRun 'sgn <command> --help' for a command's flags and an example.\n")
-}
-
-func sortedKeys(m map[string]command) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // newFlagSet returns the flag set of the command sgn NAME (cli.NewFlagSet:
@@ -159,13 +151,4 @@ func runVersion(a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "sgn %s\n", version)
 	return nil
-}
-
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	return st.Mode()&os.ModeCharDevice != 0
 }

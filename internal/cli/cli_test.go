@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -196,5 +197,23 @@ func TestParseOne(t *testing.T) {
 		if got != c.want || (err == nil) != c.ok || (err != nil && (!errors.As(err, &ue) || err.Error() != "give one folder")) {
 			t.Errorf("%v: %q, %v", c.args, got, err)
 		}
+	}
+}
+
+// TestIsTerminal: a regular file and a pipe are not terminals.
+func TestIsTerminal(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if IsTerminal(f) || IsTerminal(w) {
+		t.Error("a file or a pipe taken for a terminal")
 	}
 }

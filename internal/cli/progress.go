@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 )
@@ -113,4 +114,14 @@ func Steps(w io.Writer, terminal bool, label string, quiet bool) (update func(do
 func Runs(w io.Writer, terminal bool, label string, quiet bool) (update func(done, total int), end func()) {
 	u, end := Steps(w, terminal, label, quiet)
 	return func(done, total int) { u(done, total, "") }, end
+}
+
+// IsTerminal reports whether f is a character device (a terminal): a
+// progress bar there, plain progress lines otherwise.
+func IsTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	return st.Mode()&os.ModeCharDevice != 0
 }
