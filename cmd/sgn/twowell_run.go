@@ -55,7 +55,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 		return fieldFlagError(err, fs)
 	}
 	need, _ := selection.Experiment{}.Need(cfg, o.workers)
-	need.What = "--replicas: " + need.What
+	need.What = "--" + need.What // --replicas R at 1 points
 	if err := (needLimits{&lim, "", "lower the replicas"}).Check(need, "--replicas", false); err != nil {
 		return err
 	}

@@ -164,5 +164,5 @@ func (t fitText) WriteText(w io.Writer) error {
 // Need bounds what a sweep of cfg holds: the bookkeeping of its replicas
 // (SweepBytes); the simulators hold a few vectors each and no model.
 func (Experiment) Need(cfg Config, _ int) (sweep.Need, error) {
-	return sweep.Need{Bytes: SweepBytes(cfg), What: fmt.Sprintf("%d replicas at %d points", cfg.Replicas, len(cfg.Points()))}, nil
+	return sweep.Need{Bytes: SweepBytes(cfg), What: fmt.Sprintf("replicas %d at %d points", cfg.Replicas, len(cfg.Points()))}, nil
 }
