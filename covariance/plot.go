@@ -374,10 +374,5 @@ func (indexTicks) Ticks(lo, hi float64) []plot.Tick {
 
 // styleFonts sets the figure's font sizes on a plot.
 func styleFonts(p *plot.Plot) {
-	p.Title.TextStyle.Font.Size = vg.Points(titleSize)
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font.Size = vg.Points(labelSize)
-		ax.Tick.Label.Font.Size = vg.Points(tickSize)
-	}
-	p.Legend.TextStyle.Font.Size = vg.Points(legendSize)
+	figure.Fonts{Title: titleSize, Label: labelSize, Tick: tickSize, Legend: legendSize}.Apply(p)
 }

@@ -129,13 +129,9 @@ func (r *Report) lambdaMax() float64 {
 	return m
 }
 
-// styleEq sets the figure's fonts and log tick markers on a panel.
+// styleEq sets the figure's fonts on a panel.
 func styleEq(p *plot.Plot) {
-	p.Title.TextStyle.Font.Size = vg.Points(eqTitleSize)
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font.Size = vg.Points(eqLabelSize)
-		ax.Tick.Label.Font.Size = vg.Points(eqTickSize)
-	}
+	figure.Fonts{Title: eqTitleSize, Label: eqLabelSize, Tick: eqTickSize}.Apply(p)
 }
 
 // variancePlot draws vᵢ (or λᵢvᵢ when temp) against λᵢ, log-log:

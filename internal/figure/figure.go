@@ -104,3 +104,27 @@ func DrawTitle(dc *draw.Canvas, title string) {
 	dc.FillText(sty, pt, title)
 	dc.Max.Y -= h + 2*pad
 }
+
+// Fonts are the font sizes of a figure's panels, in points: the title, the
+// axes' labels, their tick labels and the legend.
+type Fonts struct {
+	Title, Label, Tick, Legend float64
+}
+
+// Apply sets f's sizes on p; a zero size leaves that font as it is.
+func (f Fonts) Apply(p *plot.Plot) {
+	if f.Title > 0 {
+		p.Title.TextStyle.Font.Size = vg.Points(f.Title)
+	}
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		if f.Label > 0 {
+			ax.Label.TextStyle.Font.Size = vg.Points(f.Label)
+		}
+		if f.Tick > 0 {
+			ax.Tick.Label.Font.Size = vg.Points(f.Tick)
+		}
+	}
+	if f.Legend > 0 {
+		p.Legend.TextStyle.Font.Size = vg.Points(f.Legend)
+	}
+}

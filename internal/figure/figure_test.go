@@ -79,3 +79,20 @@ func TestSaveGridSkipsNil(t *testing.T) {
 		}
 	}
 }
+
+// TestFontsApply: each size given is set on the title, both axes' labels
+// and tick labels and the legend; a zero size leaves gonum/plot's default.
+func TestFontsApply(t *testing.T) {
+	p := plot.New()
+	legend := p.Legend.TextStyle.Font.Size
+	Fonts{Title: 13, Label: 12, Tick: 10}.Apply(p)
+	if p.Title.TextStyle.Font.Size != vg.Points(13) || p.X.Label.TextStyle.Font.Size != vg.Points(12) || p.Y.Label.TextStyle.Font.Size != vg.Points(12) ||
+		p.X.Tick.Label.Font.Size != vg.Points(10) || p.Y.Tick.Label.Font.Size != vg.Points(10) || p.Legend.TextStyle.Font.Size != legend {
+		t.Errorf("sizes title %v, labels %v %v, ticks %v %v, legend %v (default %v)", p.Title.TextStyle.Font.Size, p.X.Label.TextStyle.Font.Size,
+			p.Y.Label.TextStyle.Font.Size, p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size, p.Legend.TextStyle.Font.Size, legend)
+	}
+	Fonts{Legend: 11}.Apply(p)
+	if p.Legend.TextStyle.Font.Size != vg.Points(11) || p.Title.TextStyle.Font.Size != vg.Points(13) {
+		t.Errorf("legend %v, title %v; want 11 pt and 13 pt kept", p.Legend.TextStyle.Font.Size, p.Title.TextStyle.Font.Size)
+	}
+}
