@@ -144,15 +144,8 @@ func (r *runner) noise(dir string, m *model.MLP, meta model.CheckpointMeta, ckpt
 // minimum refines the checkpoint to a true minimum of CE + (λ/2)‖θ‖² on
 // the rows analysed, checked by the extreme Hessian eigenvalues.
 func (r *runner) minimum(dir string, s minimum.Settings) error {
-	if _, err := minimum.RemoveOutputs(dir); err != nil {
-		return err
-	}
-	theta, rep, err := minimum.Find(r.m, model.Batch{X: r.set.X, Y: r.set.Y}, s)
-	if err != nil {
-		return err
-	}
-	rep.Version, rep.Source, rep.Data = r.j.Version, r.meta.Source(r.j.Checkpoint), r.set.Selected()
-	return rep.Write(dir, r.m, theta, r.meta)
+	_, err := minimum.Run(minimum.Job{Model: r.m, Meta: r.meta, Checkpoint: r.j.Checkpoint, Data: r.set, Settings: s, OutDir: dir, Version: r.j.Version})
+	return err
 }
 
 // loadMinimum loads the minimum the minimum step wrote.
