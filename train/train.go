@@ -143,27 +143,30 @@ type SettingError struct {
 // Error returns "<label> <detail>", e.g. "learning rate 0: must be positive".
 func (e *SettingError) Error() string { return e.Label + " " + e.Detail }
 
+// settingErr is the *SettingError of field (label in words) with the detail format
+// and args.
+func settingErr(field, label, format string, args ...any) error {
+	return &SettingError{Field: field, Label: label, Detail: fmt.Sprintf(format, args...)}
+}
+
 // Validate checks the settings and returns a *SettingError naming the bad one.
 func (s Settings) Validate() error {
-	bad := func(field, label, format string, args ...any) error {
-		return &SettingError{Field: field, Label: label, Detail: fmt.Sprintf(format, args...)}
-	}
 	switch {
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
-		return bad("lr", "learning rate", "%v: must be positive", s.LR)
+		return settingErr("lr", "learning rate", "%v: must be positive", s.LR)
 	case s.BatchSize <= 0:
-		return bad("batch_size", "batch size", "%d: must be positive", s.BatchSize)
+		return settingErr("batch_size", "batch size", "%d: must be positive", s.BatchSize)
 	case s.Epochs <= 0 && s.Steps <= 0:
-		return bad("epochs", "epochs", "%d and steps %d: one must be positive", s.Epochs, s.Steps)
+		return settingErr("epochs", "epochs", "%d and steps %d: one must be positive", s.Epochs, s.Steps)
 	case s.Epochs < 0 || s.Steps < 0:
-		return bad("epochs", "epochs", "%d and steps %d: must not be negative", s.Epochs, s.Steps)
+		return settingErr("epochs", "epochs", "%d and steps %d: must not be negative", s.Epochs, s.Steps)
 	case s.Momentum < 0 || s.Momentum >= 1:
-		return bad("momentum", "momentum", "%v: must be in [0, 1)", s.Momentum)
+		return settingErr("momentum", "momentum", "%v: must be in [0, 1)", s.Momentum)
 	case s.WeightDecay < 0:
-		return bad("weight_decay", "weight decay", "%v: must not be negative", s.WeightDecay)
+		return settingErr("weight_decay", "weight decay", "%v: must not be negative", s.WeightDecay)
 	}
 	if err := s.Engine.Validate(); err != nil {
-		return bad("engine", "engine", "%q: expected %s", string(s.Engine), strings.Join(EngineNames(), " or "))
+		return settingErr("engine", "engine", "%q: expected %s", string(s.Engine), strings.Join(EngineNames(), " or "))
 	}
 	return nil
 }
@@ -179,56 +182,53 @@ func (s Settings) Check(mc model.Config) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	bad := func(field, label, format string, args ...any) error {
-		return &SettingError{Field: field, Label: label, Detail: fmt.Sprintf(format, args...)}
-	}
 	if s.Data != "" {
 		// The input width and the classes come from the file: Run checks
 		// them against the model once the file is read.
 		switch {
 		case s.Pool != 0:
-			return bad("pool", "pool", "%d: a data file holds its features as they are (want 0)", s.Pool)
+			return settingErr("pool", "pool", "%d: a data file holds its features as they are (want 0)", s.Pool)
 		case s.Test == "" && s.TestFirst != 0:
-			return bad("test_first", "test images", "%d: there is no test file", s.TestFirst)
+			return settingErr("test_first", "test images", "%d: there is no test file", s.TestFirst)
 		case s.TrainFirst < 0 || s.TrainRandom < 0 || s.TestFirst < 0:
-			return bad("train_first", "training rows", "first %d, random %d, test first %d: must not be negative", s.TrainFirst, s.TrainRandom, s.TestFirst)
+			return settingErr("train_first", "training rows", "first %d, random %d, test first %d: must not be negative", s.TrainFirst, s.TrainRandom, s.TestFirst)
 		case s.TrainFirst > 0 && s.TrainRandom > 0:
-			return bad("train_random", "random training images", "%d and the first %d: give one of them", s.TrainRandom, s.TrainFirst)
+			return settingErr("train_random", "random training images", "%d and the first %d: give one of them", s.TrainRandom, s.TrainFirst)
 		case len(mc.Layers) < 2:
-			return bad("layers", "layers", "%v: the model has no layers", mc.Layers)
+			return settingErr("layers", "layers", "%v: the model has no layers", mc.Layers)
 		}
 		if n := max(s.TrainFirst, s.TrainRandom); n > 0 && s.BatchSize > n {
-			return bad("batch_size", "batch size", "%d is larger than the %d training images", s.BatchSize, n)
+			return settingErr("batch_size", "batch size", "%d is larger than the %d training images", s.BatchSize, n)
 		}
 		return nil
 	}
 	if s.Test != "" {
-		return bad("test", "test file", "%s: a test file needs a data file of training rows", s.Test)
+		return settingErr("test", "test file", "%s: a test file needs a data file of training rows", s.Test)
 	}
 	switch {
 	case s.Pool != 1 && s.Pool != 2 && s.Pool != 4:
-		return bad("pool", "pool", "%d: expected 1, 2 or 4", s.Pool)
+		return settingErr("pool", "pool", "%d: expected 1, 2 or 4", s.Pool)
 	case len(mc.Layers) < 2:
-		return bad("pool", "pool", "%d: the model has no layers", s.Pool)
+		return settingErr("pool", "pool", "%d: the model has no layers", s.Pool)
 	case mc.Layers[0] != (28/s.Pool)*(28/s.Pool):
-		return bad("pool", "pool", "%d gives %d inputs, but the input width of the model %v is %d", s.Pool, (28/s.Pool)*(28/s.Pool), mc.Layers, mc.Layers[0])
+		return settingErr("pool", "pool", "%d gives %d inputs, but the input width of the model %v is %d", s.Pool, (28/s.Pool)*(28/s.Pool), mc.Layers, mc.Layers[0])
 	case mc.Layers[len(mc.Layers)-1] != 10:
-		return bad("layers", "layers", "%v: the output width must be 10 (MNIST classes)", mc.Layers)
+		return settingErr("layers", "layers", "%v: the output width must be 10 (MNIST classes)", mc.Layers)
 	case s.TrainFirst < 0 || s.TrainFirst > data.TrainSize:
-		return bad("train_first", "training images", "%d: want 0..%d (0 = all)", s.TrainFirst, data.TrainSize)
+		return settingErr("train_first", "training images", "%d: want 0..%d (0 = all)", s.TrainFirst, data.TrainSize)
 	case s.TrainRandom < 0 || s.TrainRandom > data.TrainSize:
-		return bad("train_random", "random training images", "%d: want 0..%d (0 = none)", s.TrainRandom, data.TrainSize)
+		return settingErr("train_random", "random training images", "%d: want 0..%d (0 = none)", s.TrainRandom, data.TrainSize)
 	case s.TestFirst < 0 || s.TestFirst > data.TestSize:
-		return bad("test_first", "test images", "%d: want 0..%d (0 = all)", s.TestFirst, data.TestSize)
+		return settingErr("test_first", "test images", "%d: want 0..%d (0 = all)", s.TestFirst, data.TestSize)
 	case s.TrainFirst > 0 && s.TrainRandom > 0:
-		return bad("train_random", "random training images", "%d and the first %d: give one of them", s.TrainRandom, s.TrainFirst)
+		return settingErr("train_random", "random training images", "%d and the first %d: give one of them", s.TrainRandom, s.TrainFirst)
 	}
 	n := data.TrainSize
 	if s.TrainFirst > 0 || s.TrainRandom > 0 {
 		n = max(s.TrainFirst, s.TrainRandom)
 	}
 	if s.BatchSize > n {
-		return bad("batch_size", "batch size", "%d is larger than the %d training images", s.BatchSize, n)
+		return settingErr("batch_size", "batch size", "%d is larger than the %d training images", s.BatchSize, n)
 	}
 	return nil
 }
