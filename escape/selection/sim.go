@@ -529,15 +529,7 @@ func (nd *ndSim) run(src *rand.PCG, x []float64, steps int64, tr *tracker) error
 			s.fs.NoiseGrads(nd.gr, x)
 			B := s.batch
 			for j := range n {
-				k := 0
-				for r := B; r > 0; r -= 64 {
-					u := src.Uint64()
-					if r < 64 {
-						u &= uint64(1)<<r - 1
-					}
-					k += bits.OnesCount64(u)
-				}
-				sb := float64(2*k-B) / float64(B)
+				sb := signMean(src, B)
 				for i := range n {
 					nd.g[i] += sb * nd.gr.At(i, j)
 				}
@@ -597,4 +589,20 @@ func (nd *ndSim) absSqrtH(x []float64) error {
 		nd.w[i] = t
 	}
 	return nil
+}
+
+// signMean draws the mean s̄ = (2K − B)/B of B random signs, K ~
+// Binomial(B, ½) the number of +1, one random bit per sign (the words of
+// src, the last one masked to what is left): the batch mean of the
+// finite sum's per-sample noise signs.
+func signMean(src *rand.PCG, B int) float64 {
+	k := 0
+	for r := B; r > 0; r -= 64 {
+		u := src.Uint64()
+		if r < 64 {
+			u &= uint64(1)<<r - 1
+		}
+		k += bits.OnesCount64(u)
+	}
+	return float64(2*k-B) / float64(B)
 }

@@ -2,7 +2,6 @@ package selection
 
 import (
 	"math"
-	"math/bits"
 	"math/rand/v2"
 	"testing"
 
@@ -111,8 +110,8 @@ func noiseColumn(fs *escape.FiniteSum, j int, x []float64) []float64 {
 	return a
 }
 
-// TestMinibatchSignMean: the popcount draw of the 1-D sgd loop gives the
-// batch-mean sign s̄ = (2K − B)/B with mean 0 and variance 1/B (B > 64
+// TestMinibatchSignMean: the popcount draw of the sgd loops (signMean)
+// gives the batch-mean sign s̄ = (2K − B)/B with mean 0 and variance 1/B (B > 64
 // spans several words).
 func TestMinibatchSignMean(t *testing.T) {
 	src := rand.NewPCG(3, 4)
@@ -120,15 +119,7 @@ func TestMinibatchSignMean(t *testing.T) {
 		const n = 200_000
 		var s1, s2 float64
 		for range n {
-			k := 0
-			for r := B; r > 0; r -= 64 {
-				u := src.Uint64()
-				if r < 64 {
-					u &= uint64(1)<<r - 1
-				}
-				k += bits.OnesCount64(u)
-			}
-			s := float64(2*k-B) / float64(B)
+			s := signMean(src, B)
 			s1 += s
 			s2 += s * s
 		}
