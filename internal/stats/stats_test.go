@@ -294,14 +294,7 @@ func TestPValuesUniformUnderNull(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lf, err := Lilliefors(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ad, err := AndersonDarlingNormal(x)
-		if err != nil {
-			t.Fatal(err)
-		}
+		lf, ad := normalityTests(t, x)
 		pv[0] = append(pv[0], ks.PValue)
 		pv[1] = append(pv[1], lf.PValue)
 		pv[2] = append(pv[2], ad.PValue)
@@ -331,14 +324,7 @@ func TestPValuesUniformUnderNull(t *testing.T) {
 		if err := SymStableSample(x, 1, 1, rng); err != nil {
 			t.Fatal(err)
 		}
-		lf, err := Lilliefors(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ad, err := AndersonDarlingNormal(x)
-		if err != nil {
-			t.Fatal(err)
-		}
+		lf, ad := normalityTests(t, x)
 		if math.IsNaN(lf.PValue) || math.IsNaN(ad.PValue) || math.IsInf(ad.Statistic, 0) {
 			t.Fatalf("non-finite result on a Cauchy sample: %+v %+v", lf, ad)
 		}
@@ -368,14 +354,7 @@ func TestNullRejectionRateAtMinibatchSize(t *testing.T) {
 		for i := range x {
 			x[i] = rng.NormFloat64()
 		}
-		lf, err := Lilliefors(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ad, err := AndersonDarlingNormal(x)
-		if err != nil {
-			t.Fatal(err)
-		}
+		lf, ad := normalityTests(t, x)
 		if lf.PValue < 0.05 {
 			rejL++
 		}
@@ -388,6 +367,21 @@ func TestNullRejectionRateAtMinibatchSize(t *testing.T) {
 	if rejL < lo || rejL > hi || rejA < lo || rejA > hi {
 		t.Errorf("rejections at 5%%: Lilliefors %d, AD %d of %d, want within [%d, %d]", rejL, rejA, reps, lo, hi)
 	}
+}
+
+// normalityTests returns the Lilliefors and Anderson–Darling tests of x
+// for normality, failing t on an error.
+func normalityTests(t *testing.T, x []float64) (TestResult, ADResult) {
+	t.Helper()
+	lf, err := Lilliefors(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad, err := AndersonDarlingNormal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lf, ad
 }
 
 // binomialInterval returns the central interval [lo, hi] of Binomial(n, p)
