@@ -85,7 +85,11 @@ func benchChain(b *testing.B, dyn string) {
 	}
 	s := Settings{Eta: 0.01, BatchSize: 64, Steps: max(b.N, 10*DefaultBatches), Every: 10, BurnIn: 1}.Normalized()
 	b.ResetTimer()
-	if _, err := runChain(net, net.Model.Theta, U, s, dyn, 1e-6, 1, nil, func(int) {}); err != nil {
+	r := newChainRun(net, net.Model.Theta, U, s, dyn, 1e-6, 1, func(int) {})
+	if err := r.advance(s.BurnIn+s.Steps, 0, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := r.finish(); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(s.Steps+1)/b.Elapsed().Seconds(), "steps/s")

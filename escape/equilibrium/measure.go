@@ -41,6 +41,12 @@ type Progress func(stage string, done, total int)
 // the samples of θ − θ₀ projected on the directions, and the analysis. The
 // result depends on s and obj only, not on s.Workers.
 func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*Report, error) {
+	return measure(obj, theta0, s, progress, pathBytes)
+}
+
+// measure is Measure holding at most gdBytes of the gradient-descent
+// path's rows at once (at least one row).
+func measure(obj Objective, theta0 []float64, s Settings, progress Progress, gdBytes int) (*Report, error) {
 	s = s.Normalized()
 	P, N := obj.Dim(), obj.NumSamples()
 	if len(theta0) != P {
@@ -65,14 +71,12 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	// The gradient-descent path (Settings.Center) depends on θ₀ alone: with
 	// two workers or more it runs from here on a goroutine of its own, beside
 	// the Hessian, the gradients and the chains, which wait for each of its
-	// rows as they need it; with one, it runs first. The path is the same
-	// either way.
-	gd, err := startGDPath(obj, theta0, s, progress)
+	// rows as they need it; with one, the chains' goroutine takes its steps
+	// as they need its rows. It holds a window of rows, not all of them
+	// (gdPath). The path is the same either way.
+	gd := startGDPath(obj, theta0, s, gdBytes, progress)
 	if gd != nil {
 		defer gd.stop()
-	}
-	if err != nil {
-		return nil, err
 	}
 	t0 = time.Now()
 	b, err := eigenbasis(obj, theta0, s, r, progress)
@@ -83,6 +87,9 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 
 	t0 = time.Now()
 	cs, err := noiseAlong(obj, theta0, b.U, s.BatchSize, progress)
+	if errors.Is(err, errGradientsNotFinite) {
+		return nil, fmt.Errorf("%w at θ₀", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +106,7 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	chains, err := runChains(obj, theta0, b.U, s, D, [2]uint64{r.Seeds.SGD, r.Seeds.SGLD}, gd, progress)
 	if gd != nil {
 		// The path's own failure comes first: the chains only saw it.
-		if err := gd.wait(); err != nil {
+		if err := gd.wait(err == nil); err != nil {
 			return nil, err
 		}
 	}
@@ -108,7 +115,11 @@ func Measure(obj Objective, theta0 []float64, s Settings, progress Progress) (*R
 	}
 	r.Seconds["dynamics"] = since(t0)
 	if gd != nil {
-		r.Seconds["gd_path"] = gd.seconds
+		r.Seconds["gd_path"] = math.Round(gd.seconds*1000) / 1000
+		if !gd.started {
+			// The chains' goroutine took the path's steps.
+			r.Seconds["dynamics"] = math.Round((since(t0)-gd.seconds)*1000) / 1000
+		}
 		r.GDPathEnd = gd.endDistance
 		for _, c := range chains {
 			c.lossEndGD = gd.lossEnd
@@ -152,20 +163,19 @@ func newReport(s Settings, P, N int) *Report {
 
 // startGDPath starts the gradient-descent path of Settings.Center from
 // theta0 (nil when the centre is not CenterGD): on a goroutine of its own
-// with two workers or more, else run to its end before it returns. The
-// caller stops a non-nil path, also when the error is not nil.
-func startGDPath(obj Objective, theta0 []float64, s Settings, progress Progress) (*gdPath, error) {
+// with two workers or more, else it takes its steps as the chains ask for
+// its rows; it holds at most bytes of rows (at least one). The caller stops
+// a non-nil path.
+func startGDPath(obj Objective, theta0 []float64, s Settings, bytes int, progress Progress) *gdPath {
 	if s.Center != CenterGD {
-		return nil, nil
+		return nil
 	}
-	gd := newGDPath(s, len(theta0))
+	gd := newGDPath(obj, theta0, s, segmentRows(s.Steps/s.Every, len(theta0), bytes), progress)
 	if s.Workers >= 2 {
 		gd.started = true
-		go gd.run(obj, theta0, s, progress)
-		return gd, nil
+		go gd.run()
 	}
-	gd.run(obj, theta0, s, progress)
-	return gd, gd.wait()
+	return gd
 }
 
 // sgldDiffusion is the SGLD diffusion D: s.D when given, else the default
@@ -313,8 +323,17 @@ type noise struct {
 	traceC   float64   // tr C
 }
 
-// gradChunk is the number of per-sample gradients held at once.
-const gradChunk = 512
+// gradChunk is the most per-sample gradients held at once, fewer when they
+// would take more than gradBytes (P > 32,768), so that memory grows like
+// P, not like the rows times P.
+const (
+	gradChunk = 512
+	gradBytes = 128 << 20
+)
+
+// errGradientsNotFinite is noiseAlong's error for per-sample gradients
+// that are not finite.
+var errGradientsNotFinite = errors.New("the gradients are not finite")
 
 // noiseAlong computes cᵢ = uᵢᵀCuᵢ with C = Σ/B, Σ = (1/N)Σₙ gₙgₙᵀ − ḡḡᵀ,
 // from per-sample gradients streamed in chunks: one GEMM G·U per chunk.
@@ -322,15 +341,16 @@ const gradChunk = 512
 func noiseAlong(obj Objective, theta0 []float64, U *mat.Dense, B int, progress Progress) (*noise, error) {
 	P, N := obj.Dim(), obj.NumSamples()
 	_, K := U.Dims()
-	G := make([]float64, gradChunk*P)
-	GU := make([]float64, gradChunk*K)
+	chunk := segmentRows(gradChunk, P, gradBytes)
+	G := make([]float64, chunk*P)
+	GU := make([]float64, chunk*K)
 	sumSq := make([]float64, K)   // Σₙ (uᵢᵀgₙ)²
 	sumProj := make([]float64, K) // Σₙ uᵢᵀgₙ
 	gsum := make([]float64, P)
 	var normSq float64 // Σₙ ‖gₙ‖²
 	u := U.RawMatrix()
-	for lo := 0; lo < N; lo += gradChunk {
-		hi := min(lo+gradChunk, N)
+	for lo := 0; lo < N; lo += chunk {
+		hi := min(lo+chunk, N)
 		n := hi - lo
 		if err := obj.PerSampleGradients(theta0, lo, hi, G[:n*P]); err != nil {
 			return nil, fmt.Errorf("per-sample gradients at θ₀: %w", err)
@@ -364,7 +384,7 @@ func noiseAlong(obj Objective, theta0 []float64, U *mat.Dense, B int, progress P
 		out.c[i] = (sumSq[i]/fn - m*m) / float64(B)
 	}
 	if math.IsNaN(out.traceC) || math.IsInf(out.traceC, 0) {
-		return nil, fmt.Errorf("tr C = %v at θ₀: the gradients are not finite", out.traceC)
+		return nil, fmt.Errorf("tr C = %v: %w", out.traceC, errGradientsNotFinite)
 	}
 	return out, nil
 }
@@ -386,91 +406,156 @@ type chain struct {
 }
 
 // gdPath is the noise-free full-batch gradient descent θ ← θ − η∇L(θ) from
-// θ₀, stored at the sample times of the chains. Its rows become readable
-// as run computes them (row), so that the chains can run beside it.
+// θ₀ at the sample times of the chains. It keeps only a window of its
+// latest rows (a ring of at most pathBytes, so that memory grows like P,
+// not like the samples times P): row j is written over row j − window once
+// both chains have used it (release). With two workers or more it runs on
+// a goroutine of its own (run), waiting for room in the window; with one
+// it takes its steps when a chain asks for a row it has not reached (row),
+// and the chains run in step, a window of samples at a time. The rows are
+// the same numbers either way.
 type gdPath struct {
-	rows        []float64 // n×P: θ_GD at sample j
-	p           int
+	obj      Objective
+	s        Settings
+	theta0   []float64
+	progress Progress
+	// The descent: θ after t steps, its gradient buffer.
+	grad      Gradient
+	theta, gr []float64
+	t         int
+	rows      []float64 // window×P: θ_GD at sample j in row j mod window
+	p, n      int       // parameters, samples
+	window    int
+
 	lossEnd     float64
 	endDistance float64 // ‖θ_GD(end) − θ₀‖
-	seconds     float64 // run's wall time
+	seconds     float64 // time spent taking the steps
 
 	// started says run was started on a goroutine of its own.
 	started bool
-	// halt asks run to stop early (stop).
-	halt chan struct{}
-	mu   sync.Mutex
-	cond *sync.Cond // signals a new row, or the end
-	// stored rows are computed; done is set at the end, with err.
+	mu      sync.Mutex
+	cond    *sync.Cond // signals a new row, a release, the end or a halt
+	// stored rows are computed; used[i] rows were used by chain i; done
+	// is set at the end, with err; halted asks run to stop early (stop).
 	stored int
+	used   [2]int
 	done   bool
+	halted bool
 	err    error
 }
 
-// newGDPath returns the path of s's sample times for P parameters, not yet
-// computed.
-func newGDPath(s Settings, P int) *gdPath {
-	g := &gdPath{rows: make([]float64, s.Steps/s.Every*P), p: P, halt: make(chan struct{})}
+// pathBytes bounds the rows of θ_GD held at once.
+const pathBytes = 256 << 20
+
+// segmentRows returns the rows of length p, at most n and at least one,
+// that fit in bytes.
+func segmentRows(n, p, bytes int) int { return max(1, min(n, bytes/(8*p))) }
+
+// newGDPath returns the path of s's sample times from theta0, not yet
+// computed, holding at most window rows at once.
+func newGDPath(obj Objective, theta0 []float64, s Settings, window int, progress Progress) *gdPath {
+	P := len(theta0)
+	n := s.Steps / s.Every
+	window = max(1, min(window, n))
+	g := &gdPath{obj: obj, s: s, theta0: theta0, progress: progress, grad: obj.NewGradient(), theta: append([]float64(nil), theta0...),
+		gr: make([]float64, P), rows: make([]float64, window*P), p: P, n: n, window: window}
 	g.cond = sync.NewCond(&g.mu)
 	return g
 }
 
-// run computes the gradient-descent path from θ₀ over the burn-in and the
-// sampled steps, keeping θ_GD at every sample time.
-func (g *gdPath) run(obj Objective, theta0 []float64, s Settings, progress Progress) {
-	t0 := time.Now()
-	err := workgroup.Call("gd path", func() error { return g.compute(obj, theta0, s, progress) })
+// run takes every step of the path on a goroutine of its own, waiting for
+// room in the window before it writes a row.
+func (g *gdPath) run() {
+	err := workgroup.Call("gd path", func() error { return g.advance(math.MaxInt, true) })
 	g.mu.Lock()
-	g.done, g.err, g.seconds = true, err, since(t0)
+	g.done, g.err = true, err
 	g.cond.Broadcast()
 	g.mu.Unlock()
 }
 
-func (g *gdPath) compute(obj Objective, theta0 []float64, s Settings, progress Progress) error {
-	P := g.p
-	n := len(g.rows) / P
-	grad := obj.NewGradient()
-	theta := append([]float64(nil), theta0...)
-	gr := make([]float64, P)
+// advance takes steps until the path holds rows samples or has taken them
+// all; at the last step it computes the loss and the distance from θ₀ at
+// the end. Before writing a row over one a chain has not used it waits
+// (wait, on its own goroutine, which also stops when halted) or fails (on
+// the chains' goroutine: they asked out of step).
+func (g *gdPath) advance(rows int, wait bool) error {
+	t0 := time.Now()
+	defer func() { g.seconds += time.Since(t0).Seconds() }()
+	P, s := g.p, g.s
 	total := s.BurnIn + s.Steps
-	stored := 0
-	for t := 1; t <= total; t++ {
-		select {
-		case <-g.halt:
-			return errors.New("gd path stopped")
-		default:
+	for g.t < total && g.stored < rows {
+		t := g.t + 1
+		if wait {
+			g.mu.Lock()
+			halted := g.halted
+			g.mu.Unlock()
+			if halted {
+				return errors.New("gd path stopped")
+			}
 		}
-		if _, err := grad.Grad(theta, nil, gr); err != nil {
+		if _, err := g.grad.Grad(g.theta, nil, g.gr); err != nil {
 			return fmt.Errorf("gd path step %d: %w", t, err)
 		}
-		floats.AddScaled(theta, -s.Eta, gr)
-		if t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && stored < n {
-			copy(g.rows[stored*P:(stored+1)*P], theta)
-			stored++
+		floats.AddScaled(g.theta, -s.Eta, g.gr)
+		g.t = t
+		if t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && g.stored < g.n {
 			g.mu.Lock()
-			g.stored = stored
+			j := g.stored
+			for j >= min(g.used[0], g.used[1])+g.window && !g.halted {
+				if !wait {
+					g.mu.Unlock()
+					return fmt.Errorf("gd path: sample %d would overwrite sample %d, which a chain has not used", j, j-g.window)
+				}
+				g.cond.Wait()
+			}
+			if g.halted {
+				g.mu.Unlock()
+				return errors.New("gd path stopped")
+			}
+			g.mu.Unlock()
+			if !finite(g.theta) {
+				return fmt.Errorf("gradient descent diverged (η = %v): θ_GD is not finite after step %d", s.Eta, t)
+			}
+			r := j % g.window
+			copy(g.rows[r*P:(r+1)*P], g.theta)
+			g.mu.Lock()
+			g.stored = j + 1
 			g.cond.Broadcast()
 			g.mu.Unlock()
 		}
 		if t%256 == 0 || t == total {
-			progress("gd path", t, total)
+			g.progress("gd path", t, total)
 		}
 	}
+	if g.t < total {
+		return nil
+	}
 	var err error
-	if g.lossEnd, err = grad.Grad(theta, nil, gr); err != nil {
+	if g.lossEnd, err = g.grad.Grad(g.theta, nil, g.gr); err != nil {
 		return err
 	}
 	if math.IsNaN(g.lossEnd) || math.IsInf(g.lossEnd, 0) {
 		return fmt.Errorf("gradient descent diverged (η = %v): loss %v", s.Eta, g.lossEnd)
 	}
-	floats.SubTo(gr, theta, theta0)
-	g.endDistance = floats.Norm(gr, 2)
+	floats.SubTo(g.gr, g.theta, g.theta0)
+	g.endDistance = floats.Norm(g.gr, 2)
 	return nil
 }
 
-// row returns θ_GD at sample j, waiting until run has computed it; the
-// error is run's if it failed first.
+// row returns θ_GD at sample j: on the path's own goroutine it waits until
+// run has computed it (the error is run's if it failed first); else it
+// takes the steps up to it. The row is valid until the chain releases it.
 func (g *gdPath) row(j int) ([]float64, error) {
+	if !g.started {
+		if g.err != nil {
+			return nil, g.err
+		}
+		if g.stored <= j {
+			if g.err = g.advance(j+1, false); g.err != nil {
+				return nil, g.err
+			}
+		}
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for g.stored <= j && !g.done {
@@ -482,15 +567,47 @@ func (g *gdPath) row(j int) ([]float64, error) {
 		}
 		return nil, fmt.Errorf("the gd path holds %d samples, not sample %d", g.stored, j)
 	}
-	return g.rows[j*g.p : (j+1)*g.p], nil
+	if j < g.stored-g.window {
+		return nil, fmt.Errorf("the gd path no longer holds sample %d", j)
+	}
+	r := j % g.window
+	return g.rows[r*g.p : (r+1)*g.p], nil
 }
 
-// wait waits for run to end and returns its error.
-func (g *gdPath) wait() error {
+// release records that chain i has used the rows before sample j, so the
+// path may write over them.
+func (g *gdPath) release(i, j int) {
+	g.mu.Lock()
+	g.used[i] = max(g.used[i], j)
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// wait returns the path's error once it has ended: waiting for run on its
+// own goroutine, else taking the steps left. When the chains failed
+// (!chainsDone) it returns only a failure the path already had, and stops
+// it otherwise.
+func (g *gdPath) wait(chainsDone bool) error {
+	if !g.started {
+		if g.err == nil && chainsDone {
+			g.err = g.advance(math.MaxInt, false)
+		}
+		return g.err
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if !chainsDone {
+		if g.done && g.err != nil {
+			return g.err
+		}
+		g.halted = true
+		g.cond.Broadcast()
+	}
 	for !g.done {
 		g.cond.Wait()
+	}
+	if !chainsDone {
+		return nil
 	}
 	return g.err
 }
@@ -501,8 +618,13 @@ func (g *gdPath) stop() {
 	if !g.started {
 		return
 	}
-	close(g.halt)
-	_ = g.wait()
+	g.mu.Lock()
+	g.halted = true
+	g.cond.Broadcast()
+	for !g.done {
+		g.cond.Wait()
+	}
+	g.mu.Unlock()
 }
 
 // snapshot returns λᵢ = uᵢᵀH(θ)uᵢ and cᵢ = uᵢᵀC(θ)uᵢ (C = Σ/B) at theta
@@ -537,12 +659,19 @@ func (c *chain) col(i int) []float64 {
 	return x
 }
 
-// blockRows is the number of samples of θ − θ₀ projected together (one
-// GEMM per block).
-const blockRows = 64
+// blockRows is the most samples of θ − θ₀ projected together (one GEMM
+// per block), fewer when they would take more than blockBytes (P > 65,536),
+// so that memory grows like P, not like the rows times P.
+const (
+	blockRows  = 64
+	blockBytes = 32 << 20
+)
 
 // runChains runs SGD (seeds[0]) and SGLD (seeds[1]) from θ₀, concurrently
-// when s.Workers ≥ 2.
+// when s.Workers ≥ 2. With one worker and gd they run in step, a window of
+// the path's samples at a time (each chain up to the window's last sample,
+// SGD first), so that the path's rows are still held when the second chain
+// uses them.
 func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D float64, seeds [2]uint64, gd *gdPath, progress Progress) ([2]*chain, error) {
 	var (
 		out  [2]*chain
@@ -550,131 +679,207 @@ func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D floa
 		mu   sync.Mutex
 		done [2]int
 	)
-	total := 2 * (s.BurnIn + s.Steps)
+	total := s.BurnIn + s.Steps
 	report := func(which, steps int) {
 		mu.Lock()
 		done[which] = steps
-		progress("sgd+sgld", done[0]+done[1], total)
+		progress("sgd+sgld", done[0]+done[1], 2*total)
 		mu.Unlock()
 	}
 	dyns := [2]string{SGD, SGLD}
-	run := func(i int) {
+	var runs [2]*chainRun
+	for i := range runs {
+		runs[i] = newChainRun(obj, theta0, U, s, dyns[i], D, seeds[i], func(steps int) { report(i, steps) })
+	}
+	// advance runs chain i up to step tEnd, and at the last step finishes it.
+	advance := func(i, tEnd int) {
 		errs[i] = workgroup.Call(dyns[i]+" chain", func() (err error) {
-			out[i], err = runChain(obj, theta0, U, s, dyns[i], D, seeds[i], gd, func(steps int) { report(i, steps) })
+			if err := runs[i].advance(tEnd, i, gd); err != nil {
+				return err
+			}
+			if tEnd == total {
+				out[i], err = runs[i].finish()
+			}
 			return err
 		})
+		if errs[i] != nil && gd != nil {
+			// A chain that failed uses no more rows: the path goes on.
+			gd.release(i, math.MaxInt)
+		}
 	}
 	if s.Workers >= 2 {
 		var wg sync.WaitGroup
 		for i := range 2 {
 			wg.Add(1)
-			go func() { defer wg.Done(); run(i) }()
+			go func() { defer wg.Done(); advance(i, total) }()
 		}
 		wg.Wait()
-	} else {
-		run(0)
-		if errs[0] == nil {
-			run(1)
+		return out, errors.Join(errs[0], errs[1])
+	}
+	n := s.Steps / s.Every
+	window := max(1, n)
+	if gd != nil {
+		window = gd.window
+	}
+	for j0 := 0; ; j0 += window {
+		j1 := min(n, j0+window)
+		tEnd := s.BurnIn + j1*s.Every
+		if j1 == n {
+			tEnd = total
+		}
+		for i := range 2 {
+			if advance(i, tEnd); errs[i] != nil {
+				return out, errs[i]
+			}
+		}
+		if j1 == n {
+			return out, nil
 		}
 	}
-	return out, errors.Join(errs[0], errs[1])
 }
 
-// runChain runs one dynamics for s.BurnIn + s.Steps steps and projects
-// every s.Every-th θ − θ₀ (or θ − θ_GD with gd, Settings.Center) of the
-// sampled part on the columns of U. Along the sampled part it records the
-// full-batch loss about lossPoints times and, at s.Snapshots evenly
-// spaced steps, λᵢ(t) and cᵢ(t) along the columns of U.
-func runChain(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn string, D float64, sd uint64, gd *gdPath, steps func(int)) (*chain, error) {
-	P, N := obj.Dim(), obj.NumSamples()
-	_, K := U.Dims()
-	rng := rand.New(rand.NewPCG(sd, 0))
-	grad := obj.NewGradient()
-	theta := append([]float64(nil), theta0...)
-	g := make([]float64, P)
-	var idx []int
-	if dyn == SGD {
-		idx = make([]int, s.BatchSize)
+// finite says every entry of x is finite.
+func finite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
 	}
-	sigma := math.Sqrt(2 * s.Eta * D)
-	n := s.Steps / s.Every
-	c := &chain{proj: make([]float64, n*K), sq: make([]float64, n), n: n, k: K}
-	lossEvery := max(1, n/lossPoints) // in samples
-	snapEvery := s.Steps / s.Snapshots
-	scratch := make([]float64, P)
-	smp := &chainSampler{c: c, u: U.RawMatrix(), p: P, block: make([]float64, blockRows*P), dyn: dyn, s: s}
+	return true
+}
+
+// chainRun is one dynamics run for s.BurnIn + s.Steps steps, a part of its
+// steps at a time (advance), projecting every s.Every-th θ − θ₀ (or θ −
+// θ_GD with gd, Settings.Center) of the sampled part on the columns of U.
+// Along the sampled part it records the full-batch loss about lossPoints
+// times and, at s.Snapshots evenly spaced steps, λᵢ(t) and cᵢ(t) along the
+// columns of U.
+type chainRun struct {
+	obj                     Objective
+	theta0                  []float64
+	U                       *mat.Dense
+	s                       Settings
+	dyn                     string
+	rng                     *rand.Rand
+	grad                    Gradient
+	theta, g, scratch       []float64
+	idx                     []int
+	sigma                   float64
+	n, lossEvery, snapEvery int
+	c                       *chain
+	smp                     *chainSampler
+	t                       int // steps taken
+	steps                   func(int)
+}
+
+// newChainRun starts the run of dyn (SGD or SGLD, diffusion D) from theta0
+// with the seed sd; steps is told the steps taken.
+func newChainRun(obj Objective, theta0 []float64, U *mat.Dense, s Settings, dyn string, D float64, sd uint64, steps func(int)) *chainRun {
+	P := obj.Dim()
+	_, K := U.Dims()
+	r := &chainRun{obj: obj, theta0: theta0, U: U, s: s, dyn: dyn, rng: rand.New(rand.NewPCG(sd, 0)), grad: obj.NewGradient(),
+		theta: append([]float64(nil), theta0...), g: make([]float64, P), scratch: make([]float64, P),
+		sigma: math.Sqrt(2 * s.Eta * D), steps: steps}
+	if dyn == SGD {
+		r.idx = make([]int, s.BatchSize)
+	}
+	r.n = s.Steps / s.Every
+	r.c = &chain{proj: make([]float64, r.n*K), sq: make([]float64, r.n), n: r.n, k: K}
+	r.lossEvery = max(1, r.n/lossPoints) // in samples
+	r.snapEvery = s.Steps / s.Snapshots
+	r.smp = &chainSampler{c: r.c, u: U.RawMatrix(), p: P, block: make([]float64, segmentRows(blockRows, P, blockBytes)*P), dyn: dyn, s: s}
+	return r
+}
+
+// advance takes the steps up to tEnd; with gd, as chain i of the path's
+// readers.
+func (r *chainRun) advance(tEnd, i int, gd *gdPath) error {
+	s, N := r.s, r.obj.NumSamples()
 	total := s.BurnIn + s.Steps
-	for t := 1; t <= total; t++ {
-		for k := range idx {
-			idx[k] = rng.IntN(N)
+	theta, g, rng, c := r.theta, r.g, r.rng, r.c
+	for ; r.t < tEnd; r.t++ {
+		t := r.t + 1
+		for k := range r.idx {
+			r.idx[k] = rng.IntN(N)
 		}
-		if _, err := grad.Grad(theta, idx, g); err != nil {
-			return nil, fmt.Errorf("%s step %d: %w", dyn, t, err)
+		if _, err := r.grad.Grad(theta, r.idx, g); err != nil {
+			return fmt.Errorf("%s step %d: %w", r.dyn, t, err)
 		}
-		if dyn == SGD {
+		if r.dyn == SGD {
 			for j, v := range g {
 				theta[j] -= s.Eta * v
 			}
 		} else {
 			for j, v := range g {
-				theta[j] += -s.Eta*v + sigma*rng.NormFloat64()
+				theta[j] += -s.Eta*v + r.sigma*rng.NormFloat64()
 			}
 		}
-		if t == s.BurnIn {
-			for _, v := range theta {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, fmt.Errorf("%s diverged during the burn-in of %d steps (η = %v)", dyn, s.BurnIn, s.Eta)
-				}
-			}
+		if t == s.BurnIn && !finite(theta) {
+			return fmt.Errorf("%s diverged during the burn-in of %d steps (η = %v)", r.dyn, s.BurnIn, s.Eta)
 		}
-		if t > s.BurnIn && (t-s.BurnIn)%snapEvery == 0 && len(c.snapLambda) < s.Snapshots*K {
-			lam, cs, err := snapshot(obj, theta, U, s.BatchSize)
+		if t > s.BurnIn && (t-s.BurnIn)%r.snapEvery == 0 && len(c.snapLambda) < s.Snapshots*c.k {
+			if !finite(theta) {
+				return fmt.Errorf("%s diverged: θ is not finite after step %d (η = %v)", r.dyn, t, s.Eta)
+			}
+			lam, cs, err := snapshot(r.obj, theta, r.U, s.BatchSize)
+			if errors.Is(err, errGradientsNotFinite) {
+				return fmt.Errorf("%s diverged: the gradients are not finite after step %d (η = %v)", r.dyn, t, s.Eta)
+			}
 			if err != nil {
-				return nil, fmt.Errorf("%s snapshot at step %d: %w", dyn, t, err)
+				return fmt.Errorf("%s snapshot at step %d: %w", r.dyn, t, err)
 			}
 			c.snapLambda, c.snapC = append(c.snapLambda, lam...), append(c.snapC, cs...)
 		}
-		if j := smp.samples(); t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && j < n {
-			if j%lossEvery == 0 {
-				l, err := grad.Grad(theta, nil, scratch)
+		if j := r.smp.samples(); t > s.BurnIn && (t-s.BurnIn)%s.Every == 0 && j < r.n {
+			if j%r.lossEvery == 0 {
+				l, err := r.grad.Grad(theta, nil, r.scratch)
 				if err != nil {
-					return nil, fmt.Errorf("%s loss at step %d: %w", dyn, t, err)
+					return fmt.Errorf("%s loss at step %d: %w", r.dyn, t, err)
 				}
 				c.losses = append(c.losses, l)
 			}
-			ref := theta0
+			ref := r.theta0
 			if gd != nil {
 				var err error
 				if ref, err = gd.row(j); err != nil {
-					return nil, err
+					return err
 				}
 			}
-			if err := smp.add(theta, ref); err != nil {
-				return nil, err
+			if err := r.smp.add(theta, ref); err != nil {
+				return err
+			}
+			if gd != nil {
+				gd.release(i, j+1)
 			}
 		}
+		// t counts this step whatever follows.
 		if t%256 == 0 || t == total {
-			steps(t)
+			r.steps(t)
 		}
 	}
-	if err := smp.flush(); err != nil {
+	return nil
+}
+
+// finish projects the samples left and computes the loss at the end.
+func (r *chainRun) finish() (*chain, error) {
+	if err := r.smp.flush(); err != nil {
 		return nil, err
 	}
 	var err error
-	if c.lossEnd, err = grad.Grad(theta, nil, g); err != nil {
+	if r.c.lossEnd, err = r.grad.Grad(r.theta, nil, r.g); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return r.c, nil
 }
 
 // chainSampler stores a chain's samples of θ − θ_ref in c: blocks of
-// blockRows rows projected on the eigenvectors u (one GEMM per block), and
+// rows (len(block)/p of them) projected on the eigenvectors u (one GEMM per block), and
 // each row's squared norm, which must be finite.
 type chainSampler struct {
 	c            *chain
 	u            blas64.General
 	p            int
-	block        []float64 // blockRows×p rows not yet projected
+	block        []float64 // rows×p not yet projected
 	rows, stored int
 	dyn          string
 	s            Settings
@@ -690,7 +895,7 @@ func (cs *chainSampler) add(theta, ref []float64) error {
 		row[j] = v - ref[j]
 	}
 	cs.rows++
-	if cs.rows == blockRows {
+	if cs.rows == len(cs.block)/cs.p {
 		return cs.flush()
 	}
 	return nil

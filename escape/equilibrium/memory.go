@@ -19,21 +19,24 @@ import (
 //     matrices (H, the eigensolver's copy, the eigenvectors) and the block
 //     products (model.HessianBlockBytes), else the Lanczos basis
 //     (hessian.LanczosBytes);
-//   - the noise along the K directions: a chunk of per-sample gradients;
+//   - the noise along the K directions: a chunk of per-sample gradients
+//     (at most 512 of them and 128 MiB);
 //   - with Center gd, the gradient-descent path: a full-batch pass and
-//     θ_GD at each of the Steps/Every sample times (kept for the chains);
+//     θ_GD at a window of the Steps/Every sample times (at most 256 MiB of
+//     them, written over as the chains use them);
 //   - the two chains: each keeps Steps/Every projections on the K
-//     directions, a block of θ's, a few vectors of length P, a full-batch
+//     directions, a block of θ's (at most 64 and 32 MiB), a few vectors of
+//     length P, a full-batch
 //     pass (the loss series), the snapshots' λᵢ(t) and cᵢ(t) and, while
 //     taking one, a Hessian operator (model.HessianBytes) and a chunk of
 //     per-sample gradients; their analysis then copies up to eight series
 //     of Steps/Every values;
 //
 // with the P×K directions U held by the last two. Descend's full-batch
-// pass comes before them all. With Center gd and two workers or more the
-// gradient-descent path runs beside the eigenbasis, the noise and the
-// chains instead of before them: its full-batch pass and its θ_GD add to
-// each. It is computed in float64, so absurd settings give a huge number,
+// pass comes before them all. With Center gd the gradient-descent path
+// runs beside the chains (with one worker, its steps taken between theirs)
+// and, with two workers or more, beside the eigenbasis and the noise too:
+// its full-batch pass and its window of θ_GD add to each. It is computed in float64, so absurd settings give a huge number,
 // not an overflow.
 func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64, error) {
 	s = s.Normalized()
@@ -51,20 +54,21 @@ func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64
 		outs += float64(w)
 	}
 	U := 8 * p * K
-	noise := 8 * (gradChunk*(p+K) + 2*p + 2*K)
+	noise := 8 * (float64(segmentRows(gradChunk, P, gradBytes))*(p+K) + 2*p + 2*K)
 	samples := float64(s.Steps / s.Every)
 	hess, err := model.HessianBytes(layers, act, n, s.Workers)
 	if err != nil {
 		return 0, err
 	}
-	chain := 8*(samples*(K+2)+blockRows*p+8*p+3*float64(s.BatchSize)*outs+float64(s.BatchSize)+3*N*outs+2*float64(s.Snapshots)*K) + hess + noise
+	block := float64(segmentRows(blockRows, P, blockBytes))
+	chain := 8*(samples*(K+2)+block*p+8*p+3*float64(s.BatchSize)*outs+float64(s.BatchSize)+3*N*outs+2*float64(s.Snapshots)*K) + hess + noise
 	desc := 8 * (3*N*outs + 4*p)
 	var gd float64
 	if s.Center == CenterGD {
-		gd = 8 * samples * p
+		gd = 8 * float64(segmentRows(s.Steps/s.Every, P, pathBytes)) * p
 	}
 	// The analysis of the chains' series copies a few of them at a time.
-	most := max(desc, eig, U+noise, gd+desc, U+gd+2*chain+8*8*samples)
+	most := max(desc, eig, U+noise, U+gd+desc+2*chain+8*8*samples)
 	if s.Center == CenterGD && s.Workers >= 2 {
 		most = max(desc, gd+desc+eig, gd+desc+U+noise, U+gd+desc+2*chain+8*8*samples)
 	}

@@ -1,0 +1,73 @@
+package equilibrium
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sgn-project/sgn/model"
+)
+
+// TestGDPathWindow: the gradient-descent path holding a window of a few
+// sample times, written over as the chains use them, gives the report of
+// the path held whole, bit for bit, with one worker (the chains in step
+// with the path) and two (the path on its own goroutine); a diverging path
+// is reported with either; and the memory counted for the path is a
+// window's, not the Steps/Every samples'.
+func TestGDPathWindow(t *testing.T) {
+	q := newQuadratic(t, []float64{2, 1, 0.5}, 20, 5)
+	theta0 := []float64{0.3, -0.2, 0.1}
+	var first *Report
+	for _, workers := range []int{1, 2} {
+		s := Settings{Eta: 0.1, BatchSize: 4, Steps: 3000, BurnIn: 100, Every: 7, TopK: 3, Seed: 2, Center: CenterGD, Workers: workers}
+		whole, err := Measure(q, theta0, s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole.Seconds, whole.CPUSeconds = nil, 0
+		whole.Settings.Workers = 0
+		if first == nil {
+			first = whole
+		} else if !reflect.DeepEqual(first, whole) {
+			t.Errorf("the reports with 1 and %d workers differ", workers)
+		}
+		for _, rows := range []int{1, 5, 428} { // 428 = Steps/Every: the whole path
+			win, err := measure(q, theta0, s, nil, rows*8*3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			win.Seconds, win.CPUSeconds = nil, 0
+			win.Settings.Workers = 0
+			if !reflect.DeepEqual(whole, win) {
+				t.Errorf("%d workers, a window of %d samples: the report differs from the whole path's", workers, rows)
+			}
+		}
+		// η·λmax = 2.4: the path diverges, whatever its window.
+		d := s
+		d.Eta = 1.2
+		if _, err := measure(q, theta0, d, nil, 2*8*3); err == nil || !strings.Contains(err.Error(), "diverged") {
+			t.Errorf("%d workers, η·λmax = 2.4 with a window of 2 samples: err = %v, want a divergence", workers, err)
+		}
+	}
+	// 784-1000-10 (P = 795,010) on 2,000 images with the default steps:
+	// the 2,000 samples of θ_GD would take 12.7 GB, a window takes 256 MiB.
+	layers := []int{784, 1000, 10}
+	for _, workers := range []int{1, 2} {
+		s := Settings{Eta: 0.01, BatchSize: 8, TopK: 10, Center: CenterGD, Workers: workers}.Normalized()
+		need, err := s.MemoryNeed(layers, model.ReLU, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Center = CenterTheta0
+		base, err := s.MemoryNeed(layers, model.ReLU, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		P, _ := model.ParamCount(layers)
+		path := 8 * float64(s.Steps/s.Every) * float64(P)
+		if need-base > pathBytes+8*float64(4*P+3*2000*1010) || need > path/2 {
+			t.Errorf("%d workers: center gd needs %.3g bytes, center theta0 %.3g: the GD path held whole takes %.3g", workers, need, base, path)
+		}
+		t.Logf("%d workers: center gd %.3g bytes, center theta0 %.3g, the whole path %.3g", workers, need, base, path)
+	}
+}
