@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 )
 
@@ -14,11 +15,22 @@ func (s *Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "trained %v %s, P = %d, %d steps (%d epochs) in %.1f s (SGD steps of the last epoch: %.0f samples/s, evaluation excluded)\n",
 		s.Model.Layers, s.Model.Activation, s.NumParams, s.Steps, fin.Epoch, s.WallSeconds, s.SamplesPerSec)
 	if fin.NoTest {
-		fmt.Fprintf(w, "train loss %.4f, accuracy %.2f%%; no test set (give one with --test)\n", fin.TrainLoss, 100*fin.TrainAccuracy)
+		fmt.Fprintf(w, "train loss %s, accuracy %.2f%%; no test set (give one with --test)\n", lossText(fin.TrainLoss), 100*fin.TrainAccuracy)
 	} else {
-		fmt.Fprintf(w, "train loss %.4f, accuracy %.2f%%; test loss %.4f, accuracy %.2f%%\n",
-			fin.TrainLoss, 100*fin.TrainAccuracy, fin.TestLoss, 100*fin.TestAccuracy)
+		fmt.Fprintf(w, "train loss %s, accuracy %.2f%%; test loss %s, accuracy %.2f%%\n",
+			lossText(fin.TrainLoss), 100*fin.TrainAccuracy, lossText(fin.TestLoss), 100*fin.TestAccuracy)
 	}
 	_, err := fmt.Fprintf(w, "checkpoint %s\nlog %s, summary %s\n", s.Checkpoint, filepath.Join(dir, LogFile), filepath.Join(dir, SummaryFile))
 	return err
+}
+
+// lossText formats a cross-entropy for the summary: four decimals, or four
+// significant digits with an exponent once it reaches 10⁴ (a run whose
+// step size was far too large ends with losses of hundreds of digits in
+// fixed notation).
+func lossText(v float64) string {
+	if math.Abs(v) < 1e4 {
+		return fmt.Sprintf("%.4f", v)
+	}
+	return fmt.Sprintf("%.4g", v)
 }

@@ -277,6 +277,14 @@ func TestSummaryText(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, w.String())
 		}
 	}
+	// A run whose losses grew huge (a step size far too large) prints them
+	// with an exponent, not in hundreds of digits.
+	s.Final.TrainLoss, s.Final.TestLoss = 2.169320793520749e300, 12345.678
+	w.Reset()
+	s.WriteText(&w)
+	if !strings.Contains(w.String(), "train loss 2.169e+300, accuracy 75.00%; test loss 1.235e+04,") {
+		t.Errorf("huge losses:\n%s", w.String())
+	}
 	s.Final.NoTest = true
 	w.Reset()
 	s.WriteText(&w)
