@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -319,6 +321,7 @@ func DrawPanels(panels []PanelResult, stem string) error {
 	for i := range grid {
 		grid[i] = make([]*plot.Plot, cols)
 	}
+	keep := make([][]figure.Keepout, len(panels))
 	for i, p := range panels {
 		var pl *plot.Plot
 		if p.Relation != nil {
@@ -329,13 +332,16 @@ func DrawPanels(panels []PanelResult, stem string) error {
 			pl = fig.Plot
 			pl.Legend = fig.Legend
 			pl.Legend.Top, pl.Legend.Left = true, true
+			keep[i] = relationKeepout(*p.Relation)
 			if err := addCVLabels(pl, p); err != nil {
 				return err
 			}
 		} else {
 			pl = plot.New()
 		}
-		pl.Title.Text = PanelTitle(p)
+		// Two lines (what the panel shows; its fit), so the title fits
+		// the panel's width.
+		pl.Title.Text = strings.Replace(PanelTitle(p), ": ", "\n", 1)
 		pl.Title.TextStyle.Font.Size = vg.Points(10)
 		// A label that fits the panel's height (t = η·steps as in
 		// every fit's figure).
@@ -347,5 +353,55 @@ func DrawPanels(panels []PanelResult, stem string) error {
 	const w, h = 31 * vg.Centimeter, 23 * vg.Centimeter
 	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Centimeter, PadY: vg.Centimeter,
 		PadTop: vg.Centimeter / 2, PadBottom: vg.Centimeter / 2, PadLeft: vg.Centimeter / 2, PadRight: vg.Centimeter / 2}
-	return figure.SaveGrid(grid, t, figure.Size{Width: w, Height: h}, stem)
+	size := figure.Size{Width: w, Height: h}
+	// Each legend in a corner where it covers no point, interval, CV
+	// label, fitted or theory line (above the data when none is free).
+	canvases := figure.GridCanvases(grid, t, size)
+	for i := range panels {
+		if keep[i] != nil {
+			figure.PlaceLegend(grid[i/cols][i%cols], canvases[i/cols][i%cols], keep[i])
+		}
+	}
+	return figure.SaveGrid(grid, t, size, stem)
+}
+
+// cvLabelHeight and cvLabelHalfWidth bound the "CV x" label addCVLabels
+// hangs beneath a point (8-point text).
+const cvLabelHeight, cvLabelHalfWidth vg.Length = 10, 18
+
+// relationKeepout lists what a panel's legend must not cover: each
+// point's 95% interval with its CV label beneath, the fitted line over the
+// points' range, and the theory's lines where RelationFigure draws them.
+func relationKeepout(rel RelationFit) []figure.Keepout {
+	var keep []figure.Keepout
+	theory := len(rel.Series) <= maxTheorySeries
+	for i, s := range rel.Series {
+		for j, x := range s.X {
+			if j < len(s.YLo) && j < len(s.YHi) {
+				k := figure.Keepout{XYs: plotter.XYs{{X: x, Y: s.YLo[j]}, {X: x, Y: s.YHi[j]}}}
+				if i == 0 { // the series addCVLabels labels
+					k.Below, k.HalfWidth = cvLabelHeight, cvLabelHalfWidth
+				}
+				keep = append(keep, k)
+			}
+		}
+		if s.Line != nil && len(s.X) > 0 {
+			lo, hi := slices.Min(s.X), slices.Max(s.X)
+			keep = append(keep, figure.Keepout{XYs: plotter.XYs{
+				{X: lo, Y: s.Line.Intercept + s.Line.Slope*lo}, {X: hi, Y: s.Line.Intercept + s.Line.Slope*hi}}})
+		}
+		if !theory {
+			continue
+		}
+		for _, pred := range [][]float64{s.pred, s.pred0, s.pred1} {
+			if len(pred) == len(s.X) && len(pred) > 0 {
+				xy := make(plotter.XYs, len(pred))
+				for j := range pred {
+					xy[j] = plotter.XY{X: s.X[j], Y: pred[j]}
+				}
+				keep = append(keep, figure.Keepout{XYs: xy})
+			}
+		}
+	}
+	return keep
 }
