@@ -32,7 +32,8 @@ func SummaryHeader() []string {
 // p-values are medians, tail_index_q1/q3 the quartiles of α̂; skewness and
 // its quartiles likewise). Statistics that were not computed are empty. An
 // Anderson–Darling p-value at the floor of its fits (stats.ADPValueFloor,
-// an upper bound) is written "< 1e-23". The p-values are a footnote: the
+// an upper bound) is written "< 1e-23", and a stable fit's α at the lower
+// bound of its table (stats.StableFit.AtBound) "<= 0.6". The p-values are a footnote: the
 // effect sizes (WriteCoordsCSV, noise.json) say how far from Gaussian.
 func WriteSummaryCSV(r *Analysis, path string) error {
 	if r == nil {
@@ -53,7 +54,7 @@ func WriteSummaryCSV(r *Analysis, path string) error {
 				row[12] = fmtFloat(*s.Skewness)
 			}
 			if s.Stable != nil {
-				row[7] = fmtFloat(s.Stable.Alpha)
+				row[7] = fmtStableAlpha(*s.Stable)
 			}
 			if s.KS != nil {
 				row[8], row[10] = fmtFloat(s.KS.PValue), rejects(s.KS.PValue)
@@ -119,6 +120,15 @@ func fmtPValue(p float64) string {
 		return "< 1e-23"
 	}
 	return fmtFloat(p)
+}
+
+// fmtStableAlpha formats a stable fit's α; α at the lower bound of
+// McCulloch's table, a bound and not an estimate, is written "<= 0.6".
+func fmtStableAlpha(f stats.StableFit) string {
+	if f.AtBound == "lower" {
+		return "<= " + fmtFloat(f.Alpha)
+	}
+	return fmtFloat(f.Alpha)
 }
 
 func rejects(p float64) string {

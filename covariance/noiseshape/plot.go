@@ -53,14 +53,14 @@ func WritePanels(r *Analysis, path string) error {
 		panels[0], err = histPanel(
 			fmt.Sprintf("(a) SGN across parameters, B = %d\none minibatch, %d values, α̂ = %s", f.BatchSize, len(f.Params), fmtTail(f.Params)),
 			"gradient noise ξ (one value per parameter)", f.Params, ra, []densityCurve{
-				gaussCurve(fmt.Sprintf("Gaussian fit σ=%.3g", f.ParamsGauss.Sigma), f.ParamsGauss),
-				sasCurve("SαS fit "+stableLabel(fa), fa),
+				gaussInRange(fmt.Sprintf("Gaussian fit σ=%.3g", f.ParamsGauss.Sigma), f.ParamsGauss, ra),
+				stableFitCurve(fa),
 			})
 		if err != nil {
 			return err
 		}
 		panels[1], err = histPanel(
-			fmt.Sprintf("(b) synthetic Lévy noise: SαS(α=%.2f)\n%d values, α̂ = %s", fa.Alpha, len(f.StableRef), fmtTail(f.StableRef)),
+			fmt.Sprintf("(b) synthetic Lévy noise: SαS(%s)\n%d values, α̂ = %s", stableLabel(fa), len(f.StableRef), fmtTail(f.StableRef)),
 			"x", f.StableRef, histRange{lo: ra.lo, hi: ra.hi, name: "the range of (a)"}, []densityCurve{
 				sasCurve(fmt.Sprintf("SαS α=%.2f, drawn from (infinite variance: no Gaussian fit)", fa.Alpha), fa),
 			})
@@ -71,7 +71,7 @@ func WritePanels(r *Analysis, path string) error {
 	if len(f.Coord) >= 20 {
 		curves := []densityCurve{gaussCurve("N(0, 1)", stats.GaussianFit{Mean: 0, Sigma: 1})}
 		if f.CoordStable != nil {
-			curves = append(curves, sasCurve("SαS fit "+stableLabel(*f.CoordStable), *f.CoordStable))
+			curves = append(curves, stableFitCurve(*f.CoordStable))
 		}
 		panels[2], err = histPanel(
 			fmt.Sprintf("(c) SGN across minibatches, B = %d: %s\n(the coordinate of median Anderson–Darling statistic), %d minibatches, α̂ = %s", f.BatchSize, coordLabel(f), len(f.Coord), fmtAlpha(f.CoordTailIndex)),
@@ -192,6 +192,9 @@ func (ax vsBatchAxes) kurtosisScatter() (*plot.Plot, error) {
 	l.Color, l.Width, l.Dashes = color.Black, vg.Points(1.2), []vg.Length{vg.Points(5), vg.Points(3)}
 	p.Add(l)
 	p.Legend.Add("g₂ = κ/B (central limit)", l)
+	// A margin of 3% of the decades each axis spans: no point on an axis.
+	p.X.Min, p.X.Max = figure.Pad(p.X.Min, p.X.Max, 0.03, true)
+	p.Y.Min, p.Y.Max = figure.Pad(p.Y.Min, p.Y.Max, 0.03, true)
 	return p, nil
 }
 
@@ -467,12 +470,37 @@ func (c capTicks) Ticks(lo, hi float64) []plot.Tick {
 	return out
 }
 
-// densityCurve is a density drawn over a histogram.
+// densityCurve is a density drawn over a histogram. A curve with a reason
+// in notDrawn is not drawn: the legend names it and says why.
 type densityCurve struct {
-	name  string
-	f     func(float64) float64
-	color color.Color
-	dash  bool
+	name     string
+	f        func(float64) float64
+	color    color.Color
+	dash     bool
+	notDrawn string
+}
+
+// gaussInRange is gaussCurve over the range r, not drawn when σ exceeds
+// r's half-width: over the panel such a density varies by less than a
+// factor e^½, a flat line that would say nothing about the histogram.
+func gaussInRange(name string, g stats.GaussianFit, r histRange) densityCurve {
+	c := gaussCurve(name, g)
+	if g.Sigma > (r.hi-r.lo)/2 {
+		c.notDrawn = "wider than the panel, not drawn"
+	}
+	return c
+}
+
+// stableFitCurve is the density of a stable fit, not drawn when α lies at
+// the lower bound of McCulloch's table: then α is a bound, not an
+// estimate, and no fitted law is there to draw.
+func stableFitCurve(f stats.StableFit) densityCurve {
+	c := sasCurve("SαS fit "+stableLabel(f), f)
+	if f.AtBound == "lower" {
+		c.name = fmt.Sprintf("SαS fit α ≤ %.2f (the table's bound)", f.Alpha)
+		c.notDrawn = "not drawn"
+	}
+	return c
 }
 
 func gaussCurve(name string, g stats.GaussianFit) densityCurve {
@@ -555,6 +583,10 @@ func histPanel(title, xlabel string, x []float64, r histRange, curves []densityC
 	p.Add(h)
 	p.Legend.Add("histogram", h)
 	for _, c := range curves {
+		if c.notDrawn != "" {
+			p.Legend.Add(c.name + ": " + c.notDrawn)
+			continue
+		}
 		var xy plotter.XYs
 		for i := range noiseCurveN {
 			xv := lo + (hi-lo)*float64(i)/float64(noiseCurveN-1)
@@ -564,6 +596,7 @@ func histPanel(title, xlabel string, x []float64, r histRange, curves []densityC
 			}
 		}
 		if len(xy) < 2 {
+			p.Legend.Add(c.name + ": below the panel's floor, not drawn")
 			continue
 		}
 		l, err := plotter.NewLine(xy)
@@ -698,10 +731,10 @@ func writeGrid(grid [][]*plot.Plot, width, height vg.Length, path string) error 
 // clamped it at one of its ends (α = 0.6 or 2): the sample's tails lie
 // beyond what the table can fit, and α is a bound, not an estimate.
 func stableLabel(f stats.StableFit) string {
-	switch {
-	case f.Alpha <= 0.6+1e-12:
-		return fmt.Sprintf("α=%.2f (clamped at the fit's lower bound)", f.Alpha)
-	case f.Alpha >= 2-1e-12:
+	switch f.AtBound {
+	case "lower":
+		return fmt.Sprintf("α=%.2f, clamped at the fit's lower bound", f.Alpha)
+	case "upper":
 		return "α=2 (at the bound: the Gaussian)"
 	}
 	return fmt.Sprintf("α=%.2f", f.Alpha)

@@ -2,12 +2,19 @@ package noiseshape
 
 import (
 	"bytes"
+	"fmt"
+	"html"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/sgn-project/sgn/internal/figure"
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 func TestWriteNoiseFigures(t *testing.T) {
@@ -122,5 +129,54 @@ func TestHistPanelSharedRange(t *testing.T) {
 	p, _ = histPanel("t", "x", []float64{0, 0.5}, histRange{lo: -1, hi: 1, name: "the range of (a)"}, nil)
 	if !strings.Contains(p.X.Label.Text, "0 of 2 values outside") {
 		t.Errorf("label %q does not state 0 values outside", p.X.Label.Text)
+	}
+}
+
+// TestHistPanelCurvesNotDrawn: a stable fit at the lower bound of the
+// table and a Gaussian wider than the panel are named in the legend with
+// the reason and not drawn; a fit inside the table and a Gaussian that
+// fits the panel are drawn.
+func TestHistPanelCurvesNotDrawn(t *testing.T) {
+	x := make([]float64, 400)
+	for i := range x {
+		x[i] = math.Sin(float64(i)) * float64(i%9)
+	}
+	r := ownRange(x)
+	half := (r.hi - r.lo) / 2
+	inside := stats.StableFit{Alpha: 1.3, Sigma: 1}
+	bound := stats.StableFit{Alpha: 0.6, Sigma: 1, AtBound: "lower"}
+	for _, c := range []struct {
+		name   string
+		curve  densityCurve
+		drawn  bool
+		legend string
+	}{
+		{"stable inside the table", stableFitCurve(inside), true, "SαS fit α=1.30"},
+		{"stable at the lower bound", stableFitCurve(bound), false, "SαS fit α ≤ 0.60 (the table's bound): not drawn"},
+		{"Gaussian inside the panel", gaussInRange("Gaussian fit", stats.GaussianFit{Sigma: half / 2}, r), true, "Gaussian fit"},
+		{"Gaussian wider than the panel", gaussInRange("Gaussian fit", stats.GaussianFit{Sigma: 2 * half}, r), false,
+			"Gaussian fit: wider than the panel, not drawn"},
+		{"Gaussian as wide as the panel", gaussInRange("Gaussian fit", stats.GaussianFit{Sigma: half}, r), true, "Gaussian fit"},
+	} {
+		p, err := histPanel("t", "x", x, r, []densityCurve{c.curve})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svg := filepath.Join(t.TempDir(), "p")
+		if err := figure.Save(p, figure.Size{Width: 6 * vg.Inch, Height: 4 * vg.Inch}, svg); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(svg + ".svg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr, cg, cb, _ := c.curve.color.RGBA()
+		stroke := fmt.Sprintf("stroke:#%02X%02X%02X", cr>>8, cg>>8, cb>>8)
+		if got := strings.Contains(string(b), stroke); got != c.drawn {
+			t.Errorf("%s: drawn %v, want %v", c.name, got, c.drawn)
+		}
+		if !strings.Contains(string(b), html.EscapeString(c.legend)) {
+			t.Errorf("%s: the legend lacks %q", c.name, c.legend)
+		}
 	}
 }

@@ -82,3 +82,25 @@ func TestFmtPValueFloor(t *testing.T) {
 		t.Errorf("0.012 written %q", got)
 	}
 }
+
+func TestFmtStableAlphaAtBound(t *testing.T) {
+	// The sample's 5–95% spread over its quartile spread is far above the
+	// table's largest ν (that of α = 0.6): the fit clamps α there.
+	x := make([]float64, 200)
+	for i := range x {
+		x[i] = float64(i%5 - 2)
+		if i%10 == 0 {
+			x[i] = 1e6 * float64(i-100)
+		}
+	}
+	f, err := stats.FitSymStable(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmtStableAlpha(f); f.AtBound != "lower" || got != "<= 0.6" {
+		t.Errorf("α %v at bound %q written %q, want the lower bound written <= 0.6", f.Alpha, f.AtBound, got)
+	}
+	if got := fmtStableAlpha(stats.StableFit{Alpha: 1.25}); got != "1.25" {
+		t.Errorf("α 1.25 written %q", got)
+	}
+}
