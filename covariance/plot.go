@@ -267,6 +267,9 @@ func scatterPlot(p Panel) (*plot.Plot, error) {
 		if f.Decades < MinFitDecades {
 			pl.Legend.Add(fmt.Sprintf("warning: the fit spans %.2g decades of λ/B", f.Decades))
 		}
+		if f.N < FewPoints {
+			pl.Legend.Add(fmt.Sprintf("warning: the fit has only %d points", f.N))
+		}
 	}
 	pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = lo, hi, lo, hi
 	styleFonts(pl)

@@ -44,6 +44,28 @@ func TestWriteFigure(t *testing.T) {
 			t.Errorf("the SVG lacks %q", want)
 		}
 	}
+	if strings.Contains(string(svg), "warning: the fit has only") {
+		t.Error("a fit over 20 points warns of few points")
+	}
+	// Six eigenvalues in the window: the fit is drawn with its interval and
+	// a warning in the legend.
+	few := []float64{2e-4, 1e-3, 5e-3, 2.5e-2, 0.1, 0.4, 3, 1.5, 1e-5, 0}
+	h, G = constructed(few, few)
+	g, _ = NewGradientsFromMatrix(G)
+	if a, err = AnalyzeOperator(g, hessian.NewDense(h), Options{BatchSizes: []int{16}, Mode: ModeFull, HeatmapK: 6}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFigure(base, []Panel{{Name: "few", Analysis: a}}); err != nil {
+		t.Fatal(err)
+	}
+	if svg, err = os.ReadFile(base + ".svg"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"slope 1.00 (95% CI 1.00 to 1.00)", "warning: the fit has only 6 points"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("the figure of a six-point fit lacks %q", want)
+		}
+	}
 	if err := WriteFigure(base, nil); err == nil {
 		t.Error("no panels: want an error")
 	}
