@@ -2,6 +2,7 @@ package escape
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -22,16 +23,41 @@ type Point struct {
 	MaxSteps    int64         `json:"-"`
 }
 
-// Label describes the point in a few words, e.g. "sgld k=2 η=0.001 D=0.15".
+// Label describes the point in a few words, e.g. "sgld k=2 η=0.001 D=0.15",
+// each setting as FormatSetting writes it.
 func (p Point) Label() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s k=%g", p.Dynamics, p.Sharpness)
+	fmt.Fprintf(&b, "%s k=%s", p.Dynamics, FormatSetting(p.Sharpness))
 	if p.BatchSize != 0 {
-		fmt.Fprintf(&b, " B=%g", p.BatchSize)
+		fmt.Fprintf(&b, " B=%s", FormatSetting(p.BatchSize))
 	}
-	fmt.Fprintf(&b, " η=%g", p.Eta)
+	fmt.Fprintf(&b, " η=%s", FormatSetting(p.Eta))
 	if p.Temperature != 0 {
-		fmt.Fprintf(&b, " D=%g", p.Temperature)
+		fmt.Fprintf(&b, " D=%s", FormatSetting(p.Temperature))
 	}
 	return b.String()
+}
+
+// FormatSetting writes a setting of an escape or selection run (k, B, η, D
+// of Xie, Sato & Sugiyama, ICLR 2021, Theorems 1–2) for a reader: the
+// shortest decimal that reads back as the same float64 (a value as given:
+// 0.05, 1e-05), rounded to 12 significant digits when it needs more (a
+// value computed in floating point, as the matched temperature
+// η·tr C/(2n) = 0.12000000000000002, is written 0.12). The files keep
+// the full value.
+func FormatSetting(v float64) string {
+	s := strconv.FormatFloat(v, 'g', -1, 64)
+	digits := 0
+	for _, c := range s {
+		if c == 'e' {
+			break
+		}
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	if digits > 12 {
+		return strconv.FormatFloat(v, 'g', 12, 64)
+	}
+	return s
 }

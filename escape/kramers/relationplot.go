@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/figure"
 )
 
@@ -185,7 +186,7 @@ func fixedLabel(m map[string]float64) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%g", short[k], m[k]))
+		parts = append(parts, short[k]+"="+escape.FormatSetting(m[k]))
 	}
 	return strings.Join(parts, " ")
 }

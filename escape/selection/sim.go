@@ -56,11 +56,11 @@ type Point struct {
 func (p Point) Label() string {
 	s := string(p.Dynamics)
 	if p.BatchSize != 0 {
-		s += fmt.Sprintf(" B=%g", p.BatchSize)
+		s += " B=" + escape.FormatSetting(p.BatchSize)
 	}
-	s += fmt.Sprintf(" η=%g", p.Eta)
+	s += " η=" + escape.FormatSetting(p.Eta)
 	if p.Temperature != 0 {
-		s += fmt.Sprintf(" D=%g", p.Temperature)
+		s += " D=" + escape.FormatSetting(p.Temperature)
 	}
 	return s
 }
