@@ -74,7 +74,7 @@ func panel(rs []Result, fits []Fit) (*plot.Plot, error) {
 	p.Y.Label.Text = "log P(flat)/P(sharp)"
 	p.Add(plotter.NewGrid())
 	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
 	order, by := byDynamics(rs)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, r := range rs {
@@ -92,6 +92,8 @@ func panel(rs []Result, fits []Fit) (*plot.Plot, error) {
 			return nil, err
 		}
 	}
+	// A margin around what was drawn: no interval ends on an axis.
+	p.Y.Min, p.Y.Max = figure.Pad(p.Y.Min, p.Y.Max, 0.05, false)
 	return p, nil
 }
 
