@@ -106,3 +106,89 @@ func TestPageInChromium(t *testing.T) {
 		t.Error("the rendered page has no inline SVG figure")
 	}
 }
+
+// TestPageLayoutInChromium lays a page out in a real browser at 600 and
+// 1,000 px wide (two frames of one wrapper page): at both the page is no
+// wider than its window, the overview table does not scroll inside its box
+// (under 48rem each of its rows is a block), and a figure drawn smaller
+// than the text column is shown at the column's width.
+func TestPageLayoutInChromium(t *testing.T) {
+	bin := chromium(t)
+	root := t.TempDir()
+	dir := filepath.Join(root, "exp")
+	os.MkdirAll(dir, 0o755)
+	p := plot.New()
+	p.Title.Text = "a figure 4 inches wide"
+	s, err := plotter.NewScatter(plotter.XYs{{X: 1, Y: 1}, {X: 2, Y: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Add(s)
+	fig := filepath.Join(dir, "fig")
+	if err := figure.Save(p, figure.Size{Width: 4 * vg.Inch, Height: 3 * vg.Inch}, fig); err != nil {
+		t.Fatal(err)
+	}
+	// A finding as long as the real ones, with a path that has no break
+	// opportunity (it made the overview table wider than a 600 px window).
+	long := strings.Repeat("Occupancy of the flat valley against the sharp one: slope of log P(flat)/P(sharp) against B/eta 0.0189 [0.01784, 0.01996]; ", 4) +
+		"judged at (equilibrium/minimum.safetensors) of escape/kramers/testdata/sweep.json."
+	claims := func(d string) ([]Claim, error) {
+		if d != dir {
+			return nil, nil
+		}
+		c := Claim{ID: "sgd-theorem2-network-batch-eta", Conclusion: FlatMinima, Statement: "s", Rule: "r", Finding: long, Figure: fig + ".svg",
+			Effects: []Effect{{Name: "slope", Value: 0.0189, Interval: Interval{0.01784, 0.01996}, Prediction: Interval{0, 1}}},
+			Sources: []Source{{Path: filepath.Join(d, "selection.json"), Version: "test"}}}
+		c.Judge()
+		return []Claim{c}, nil
+	}
+	_, out := buildPage(t, root, claims)
+	wrapper := `<!doctype html><html><body style="margin:0">
+<iframe id="w600" src="index.html" style="width:600px;height:900px;border:0"></iframe>
+<iframe id="w1000" src="index.html" style="width:1000px;height:900px;border:0"></iframe>
+<script>
+function measure(id) {
+  var d = document.getElementById(id).contentDocument, s = d.getElementById("summary");
+  var col = d.querySelector("section.claim"), cs = d.defaultView.getComputedStyle(col);
+  var inner = col.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  console.log("sgn-layout " + id + " page " + d.documentElement.scrollWidth + " summary " + s.scrollWidth + " " + s.clientWidth +
+    " figure " + Math.round(d.querySelector("figure svg").getBoundingClientRect().width) + " " + Math.round(inner));
+}
+window.onload = function () { measure("w600"); measure("w1000"); };
+</script></body></html>`
+	if err := os.WriteFile(filepath.Join(out, "wrapper.html"), []byte(wrapper), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--no-first-run", "--allow-file-access-from-files", "--user-data-dir="+filepath.Join(root, "profile"),
+		"--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom", "file://"+filepath.Join(out, "wrapper.html"))
+	var dom, log strings.Builder
+	cmd.Stdout, cmd.Stderr = &dom, &log
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium --dump-dom: %v\n%s", err, log.String())
+	}
+	re := regexp.MustCompile(`sgn-layout (w\d+) page (\d+) summary (\d+) (\d+) figure (\d+) (\d+)`)
+	got := re.FindAllStringSubmatch(log.String(), -1)
+	if len(got) != 2 {
+		t.Fatalf("the wrapper page did not measure both frames; browser log:\n%s", log.String())
+	}
+	for _, m := range got {
+		v := make([]int, 5)
+		for i := range v {
+			v[i], _ = strconv.Atoi(m[i+2])
+		}
+		width, _ := strconv.Atoi(strings.TrimPrefix(m[1], "w"))
+		page, sumScroll, sumBox, figW, col := v[0], v[1], v[2], v[3], v[4]
+		if page > width {
+			t.Errorf("%d px: the page is %d px wide", width, page)
+		}
+		if sumScroll > sumBox {
+			t.Errorf("%d px: the overview table scrolls inside its box (%d px of content in %d)", width, sumScroll, sumBox)
+		}
+		if figW < col-1 || figW > col+1 {
+			t.Errorf("%d px: the 384 px figure is shown %d px wide in a column of %d", width, figW, col)
+		}
+	}
+}

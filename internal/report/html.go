@@ -226,7 +226,12 @@ h3 { font-size: 1.1rem; margin: 0 0 .3rem; }
 table { border-collapse: collapse; margin: .4rem 0; width: 100%; }
 th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; overflow-wrap: break-word; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
-@media (max-width: 48rem) { td.num { white-space: normal; } table { display: block; overflow-x: auto; } }
+@media (max-width: 48rem) { td.num { white-space: normal; } table { display: block; overflow-x: auto; }
+  #summary, #summary tbody, #summary tr, #summary td { display: block; }
+  #summary tr:first-child { display: none; }
+  #summary tr { border-bottom: 1px solid #ddd; padding: .3rem 0; }
+  #summary td { border: 0; padding: .05rem .5rem; }
+  #summary td:nth-child(-n+3) { display: inline-block; } }
 .verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; font-size: .85rem; white-space: nowrap; }
 .agrees { background: #d8f0dc; color: #14532d; }
 .disagrees { background: #fbd9d9; color: #7f1d1d; }
@@ -238,7 +243,7 @@ section.claim { border: 1px solid #ccc; border-radius: .4rem; padding: .8rem 1re
 .statement { font-style: italic; }
 .rule, .reason { color: #444; font-size: .9rem; }
 figure { margin: .6rem 0; }
-figure svg { max-width: 100%; height: auto; }
+figure svg { display: block; width: 100%; height: auto; }
 .links a { margin-right: .8rem; }
 code { background: #f4f4f4; padding: 0 .2rem; }
 td code { overflow-wrap: anywhere; }
