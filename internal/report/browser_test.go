@@ -137,7 +137,10 @@ func TestPageLayoutInChromium(t *testing.T) {
 			return nil, nil
 		}
 		c := Claim{ID: "sgd-theorem2-network-batch-eta", Conclusion: FlatMinima, Statement: "s", Rule: "r", Finding: long, Figure: fig + ".svg",
-			Effects: []Effect{{Name: "slope", Value: 0.0189, Interval: Interval{0.01784, 0.01996}, Prediction: Interval{0, 1}}},
+			Regime: []RegimeCheck{AtMost("median escape-time CV over the points (1 for exponential escape)", 1.11, 1.25)},
+			Effects: []Effect{{Name: "sgd-diffusion-finite-sum: slope of log P(flat)/P(sharp) against B/eta", Value: 0.0189, Interval: Interval{0.01784, 0.01996}, Prediction: Interval{0, 1},
+				Reference: &Quantity{Name: "Theorem 2's slope with each valley's path s", Value: 0.01877}}},
+			Details: []Quantity{{Name: "sgd-diffusion-finite-sum: log-prefactor, the fitted intercept log P(flat)/P(sharp) at B/η → 0 (Theorem 2: 0)", Value: 0.5391, Interval: &Interval{0.5037, 0.5744}}},
 			Sources: []Source{{Path: filepath.Join(d, "selection.json"), Version: "test"}}}
 		c.Judge()
 		return []Claim{c}, nil
@@ -151,7 +154,9 @@ function measure(id) {
   var d = document.getElementById(id).contentDocument, s = d.getElementById("summary");
   var col = d.querySelector("section.claim"), cs = d.defaultView.getComputedStyle(col);
   var inner = col.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-  console.log("sgn-layout " + id + " page " + d.documentElement.scrollWidth + " summary " + s.scrollWidth + " " + s.clientWidth +
+  var over = 0, ts = d.querySelectorAll("section.claim table");
+  for (var i = 0; i < ts.length; i++) { over = Math.max(over, ts[i].scrollWidth - ts[i].clientWidth); }
+  console.log("sgn-layout " + id + " page " + d.documentElement.scrollWidth + " summary " + s.scrollWidth + " " + s.clientWidth + " claimtables " + over +
     " figure " + Math.round(d.querySelector("figure svg").getBoundingClientRect().width) + " " + Math.round(inner));
 }
 window.onload = function () { measure("w600"); measure("w1000"); };
@@ -169,23 +174,26 @@ window.onload = function () { measure("w600"); measure("w1000"); };
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("chromium --dump-dom: %v\n%s", err, log.String())
 	}
-	re := regexp.MustCompile(`sgn-layout (w\d+) page (\d+) summary (\d+) (\d+) figure (\d+) (\d+)`)
+	re := regexp.MustCompile(`sgn-layout (w\d+) page (\d+) summary (\d+) (\d+) claimtables (\d+) figure (\d+) (\d+)`)
 	got := re.FindAllStringSubmatch(log.String(), -1)
 	if len(got) != 2 {
 		t.Fatalf("the wrapper page did not measure both frames; browser log:\n%s", log.String())
 	}
 	for _, m := range got {
-		v := make([]int, 5)
+		v := make([]int, 6)
 		for i := range v {
 			v[i], _ = strconv.Atoi(m[i+2])
 		}
 		width, _ := strconv.Atoi(strings.TrimPrefix(m[1], "w"))
-		page, sumScroll, sumBox, figW, col := v[0], v[1], v[2], v[3], v[4]
+		page, sumScroll, sumBox, over, figW, col := v[0], v[1], v[2], v[3], v[4], v[5]
 		if page > width {
 			t.Errorf("%d px: the page is %d px wide", width, page)
 		}
 		if sumScroll > sumBox {
 			t.Errorf("%d px: the overview table scrolls inside its box (%d px of content in %d)", width, sumScroll, sumBox)
+		}
+		if over > 0 {
+			t.Errorf("%d px: a claim's table is %d px wider than its box", width, over)
 		}
 		if figW < col-1 || figW > col+1 {
 			t.Errorf("%d px: the 384 px figure is shown %d px wide in a column of %d", width, figW, col)

@@ -231,7 +231,15 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
   #summary tr:first-child { display: none; }
   #summary tr { border-bottom: 1px solid #ddd; padding: .3rem 0; }
   #summary td { border: 0; padding: .05rem .5rem; }
-  #summary td:nth-child(-n+3) { display: inline-block; } }
+  #summary td:nth-child(-n+3) { display: inline-block; }
+  section.claim table, section.claim tbody, section.claim tr, section.claim td { display: block; }
+  section.claim tr:first-child th { display: none; }
+  section.claim tr:first-child th:first-child { display: block; color: #555; font-size: .85rem; padding: .3rem .5rem 0; }
+  section.claim tr { border-bottom: 1px solid #ddd; padding: .2rem 0; }
+  section.claim td { border: 0; padding: .05rem .5rem; }
+  section.claim td:first-child { font-weight: 600; }
+  section.claim td[data-label]::before { content: attr(data-label) ": "; color: #555; }
+  section.claim td:empty { display: none; } }
 .verdict { display: inline-block; padding: .05rem .5rem; border-radius: .8rem; font-weight: 600; font-size: .85rem; white-space: nowrap; }
 .agrees { background: #d8f0dc; color: #14532d; }
 .disagrees { background: #fbd9d9; color: #7f1d1d; }
@@ -275,13 +283,13 @@ td code { overflow-wrap: anywhere; }
 <p>{{.Finding}}</p>
 {{if .Reason}}<p class="reason"><b>Not testable:</b> {{.Reason}}</p>{{end}}
 {{if .Regime}}<table class="regime"><tr><th>regime check</th><th>measured</th><th>required</th><th></th></tr>
-{{range .Regime}}<tr><td>{{.Name}}</td><td class="num">{{f .Measured}}</td><td class="num">{{.Required}}</td><td>{{if .OK}}<span class="ok">ok</span>{{else}}<span class="fail">fails</span>{{with .Reach}} — {{.}}{{end}}{{end}}</td></tr>
+{{range .Regime}}<tr><td>{{.Name}}</td><td class="num" data-label="measured">{{f .Measured}}</td><td class="num" data-label="required">{{.Required}}</td><td>{{if .OK}}<span class="ok">ok</span>{{else}}<span class="fail">fails</span>{{with .Reach}} — {{.}}{{end}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Effects}}<table class="effects"><tr><th>effect size</th><th>value</th><th>95% interval</th><th>predicted</th><th>reference</th><th></th></tr>
-{{range .Effects}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{iv .Interval}}</td><td class="num">{{iv .Prediction}}</td><td class="ref">{{with .Reference}}{{.Name}} {{f .Value}}{{with .Interval}} {{iv .}}{{end}}{{end}}</td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td></tr>
+{{range .Effects}}<tr><td>{{.Name}}</td><td class="num" data-label="value">{{f .Value}}</td><td class="num" data-label="95% interval">{{iv .Interval}}</td><td class="num" data-label="predicted">{{iv .Prediction}}</td><td class="ref" data-label="reference">{{with .Reference}}{{.Name}} {{f .Value}}{{with .Interval}} {{iv .}}{{end}}{{end}}</td><td><span class="verdict {{.Verdict}}">{{.Verdict}}</span></td></tr>
 {{end}}</table>{{end}}
 {{if .Details}}<table class="details"><tr><th>also measured</th><th>value</th><th>interval</th></tr>
-{{range .Details}}<tr><td>{{.Name}}</td><td class="num">{{f .Value}}</td><td class="num">{{with .Interval}}{{iv .}}{{end}}</td></tr>
+{{range .Details}}<tr><td>{{.Name}}</td><td class="num" data-label="value">{{f .Value}}</td><td class="num" data-label="interval">{{with .Interval}}{{iv .}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 <p class="rule"><b>Rule:</b> {{.Rule}}{{if .Produce}} — run <code>{{.Produce}}</code>{{end}}</p>
 {{if .FigureSVG}}<figure>{{.FigureSVG}}</figure>{{end}}

@@ -216,7 +216,7 @@ func TestPageInlinesAFigureOnce(t *testing.T) {
 	if strings.Count(s, `href="fig.svg"`) != 2 {
 		t.Error("each claim should link its figure's file")
 	}
-	if !strings.Contains(s, `<td class="ref">a reference with a long name 1</td>`) {
+	if !strings.Contains(s, `<td class="ref" data-label="reference">a reference with a long name 1</td>`) {
 		t.Error("the reference is not in a cell that wraps")
 	}
 }
