@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/sgn-project/sgn/internal/report"
 )
@@ -191,12 +192,22 @@ func absLog2(x float64, iv report.Interval) (float64, report.Interval) {
 	return math.Abs(math.Log2(x)), report.Interval{Lo: lo, Hi: hi}
 }
 
+// randomAt says where the random model's claim is judged: its Source
+// ("random initialisation (auto, seed 2)") after "a", or a source that does
+// not say so itself after "a random initialisation".
+func randomAt(source string) string {
+	if strings.HasPrefix(source, "random initialisation") {
+		return "a " + source
+	}
+	return "a random initialisation " + source
+}
+
 // randomClaim judges that C departs from H/B at the random model.
 func (r *Report) randomClaim(src report.Source, figure string) report.Claim {
 	m := r.Models.Random
 	th := r.Thresholds
 	c := report.Claim{ID: ClaimRandom, Conclusion: report.NoiseCovariance, Statement: statementRnd,
-		At: "a random initialisation " + m.Source, Figure: figure, Sources: []report.Source{src}}
+		At: randomAt(m.Source), Figure: figure, Sources: []report.Source{src}}
 	grad := math.NaN()
 	if s := m.Analysis.Stationarity; s != nil {
 		grad = s.GradNorm

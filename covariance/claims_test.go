@@ -71,6 +71,9 @@ func TestClaimsOnRealOutputs(t *testing.T) {
 		!strings.Contains(c.Reason, "minimum.safetensors") || len(c.Effects) != 1 {
 		t.Errorf("C ≈ H/B at a point that is no minimum: %s, reason %q, regime %+v", c.Verdict, c.Reason, c.Regime)
 	}
+	if rc := claimByID(t, cs, ClaimRandom); strings.Count(rc.At, "random initialisation") != 1 {
+		t.Errorf("the random model's claim is judged at %q", rc.At)
+	}
 	written, err := Read(filepath.Join(dir, FileName))
 	if err != nil {
 		t.Fatal(err)
