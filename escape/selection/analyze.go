@@ -173,6 +173,10 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 	for _, w := range ws {
 		weighted = weighted && w > 0 && !math.IsInf(w, 0) && !math.IsNaN(w)
 	}
+	if len(xs) < 2 {
+		f.Note = strings.TrimPrefix(fmt.Sprintf("%s; no line through %d point (a line needs two)", f.Note, len(xs)), "; ")
+		return f
+	}
 	var line stats.LineFit
 	var err error
 	if weighted {
