@@ -141,7 +141,9 @@ func TestPageLayoutInChromium(t *testing.T) {
 			Effects: []Effect{{Name: "sgd-diffusion-finite-sum: slope of log P(flat)/P(sharp) against B/eta", Value: 0.0189, Interval: Interval{0.01784, 0.01996}, Prediction: Interval{0, 1},
 				Reference: &Quantity{Name: "Theorem 2's slope with each valley's path s", Value: 0.01877}}},
 			Details: []Quantity{{Name: "sgd-diffusion-finite-sum: log-prefactor, the fitted intercept log P(flat)/P(sharp) at B/η → 0 (Theorem 2: 0)", Value: 0.5391, Interval: &Interval{0.5037, 0.5744}}},
-			Sources: []Source{{Path: filepath.Join(d, "selection.json"), Version: "test"}}}
+			Sources: []Source{{Path: filepath.Join(d, "selection.json"), Version: "test",
+				// four seeds of 20 digits: one line of them was wider than a 1000 px window
+				Seeds: map[string]uint64{"bulk": 17911839290282890590, "lanczos": 8196980753821780235, "sgd": 10451216379200822465, "sgld": 13757245211066428519}}}}
 		c.Judge()
 		return []Claim{c}, nil
 	}

@@ -226,6 +226,7 @@ h3 { font-size: 1.1rem; margin: 0 0 .3rem; }
 table { border-collapse: collapse; margin: .4rem 0; width: 100%; }
 th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; overflow-wrap: break-word; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.seeds { font-variant-numeric: tabular-nums; } td.seeds span { white-space: nowrap; }
 @media (max-width: 48rem) { td.num { white-space: normal; } table { display: block; overflow-x: auto; }
   #summary, #summary tbody, #summary tr, #summary td { display: block; }
   #summary tr:first-child { display: none; }
@@ -313,7 +314,7 @@ td code { overflow-wrap: anywhere; }
 {{end}}</table>{{end}}
 <p>Report built by sgn {{.P.ReportVersion}} on {{.P.Machine.Cores}} cores ({{.P.Machine.CPU}}, {{.P.Machine.OS}}) from {{range .P.Inputs}}<code>{{.}}</code> {{end}}</p>
 <table><tr><th>file</th><th>version</th><th>wall time (s)</th><th>seeds</th><th>data digest</th></tr>
-{{range .Files}}<tr><td><code>{{.Path}}</code></td><td>{{.Version}}</td><td class="num">{{with .WallSeconds}}{{f .}}{{end}}</td><td class="num">{{range $k, $v := .Seeds}}{{$k}} {{$v}} {{end}}</td><td><code>{{.DataDigest}}</code></td></tr>
+{{range .Files}}<tr><td><code>{{.Path}}</code></td><td>{{.Version}}</td><td class="num">{{with .WallSeconds}}{{f .}}{{end}}</td><td class="seeds">{{range $k, $v := .Seeds}}<span>{{$k}} {{$v}}</span> {{end}}</td><td><code>{{.DataDigest}}</code></td></tr>
 {{end}}</table>
 {{if .Costs}}<h3>What each experiment cost</h3>
 <table class="costs"><tr><th>file</th><th>command</th><th>wall time (s)</th><th>CPU time (s)</th></tr>
