@@ -118,8 +118,12 @@ func runEquilibrium(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	levers, err := s.MemoryLevers(m.Layers, m.Activation, ds.N)
+	if err != nil {
+		return err
+	}
 	release, err := claimAfter(f.lim.checkMemory(need, fmt.Sprintf("--steps %d --every %d with --top-k %d on P = %d and %d samples", s.Steps, s.Every, s.TopK, m.NumParams(), ds.N),
-		"lower --steps, raise --every, or lower --top-k, --bulk or --first"), f.out)
+		levers), f.out)
 	if err != nil {
 		return err
 	}

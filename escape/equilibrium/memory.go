@@ -75,6 +75,28 @@ func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64
 	return 8*N*float64(layers[0]+1) + most, nil
 }
 
+// MemoryLevers names the options that lower MemoryNeed for these
+// settings, the one that lowers it most first: the chains' Steps/Every
+// samples (--steps, --every) when they take at least half of it, else the
+// samples N, the Hessian's cached passes and the eigenbasis (--first,
+// --top-k, --bulk), which dominate at large P.
+func (s Settings) MemoryLevers(layers []int, act model.Activation, n int) (string, error) {
+	need, err := s.MemoryNeed(layers, act, n)
+	if err != nil {
+		return "", err
+	}
+	one := s.Normalized()
+	one.Steps, one.Every, one.BurnIn = 1, 1, 1
+	base, err := one.MemoryNeed(layers, act, n)
+	if err != nil {
+		return "", err
+	}
+	if need-base >= need/2 {
+		return "lower --steps or raise --every (the chains' samples), or lower --top-k, --bulk or --first", nil
+	}
+	return "lower --first, --top-k or --bulk (the samples, the Hessian's passes and the eigenbasis), or --steps, or raise --every", nil
+}
+
 // eigenBytes bounds the bytes of eigenbasis for topK (and bulk) directions
 // of the Hessian of a network of widths layers on n samples: the Hessian
 // operator with its cached passes and, when P ≤ FullMaxParams, three dense

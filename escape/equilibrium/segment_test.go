@@ -71,3 +71,28 @@ func TestGDPathWindow(t *testing.T) {
 		t.Logf("%d workers: center gd %.3g bytes, center theta0 %.3g, the whole path %.3g", workers, need, base, path)
 	}
 }
+
+// TestMemoryLevers: the refusal names first the options that lower the
+// estimate most: the samples of the chains for long runs on a small
+// network, --first and --top-k at P = 795,010 (where the gradient-descent
+// path no longer grows with the steps).
+func TestMemoryLevers(t *testing.T) {
+	cases := []struct {
+		layers []int
+		s      Settings
+		first  string
+	}{
+		{[]int{49, 20, 10}, Settings{Eta: 0.1, BatchSize: 8, TopK: 10, Steps: 1e8, Every: 1}, "lower --steps"},
+		{[]int{784, 1000, 10}, Settings{Eta: 0.01, BatchSize: 8, TopK: 10}, "lower --first"},
+		{[]int{784, 1000, 10}, Settings{Eta: 0.01, BatchSize: 8, TopK: 10, Steps: 1e6, Every: 1}, "lower --first"},
+	}
+	for _, c := range cases {
+		got, err := c.s.MemoryLevers(c.layers, model.ReLU, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(got, c.first) {
+			t.Errorf("%v, %d steps every %d: %q, want it to begin %q", c.layers, c.s.Steps, c.s.Every, got, c.first)
+		}
+	}
+}
