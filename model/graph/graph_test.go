@@ -66,7 +66,9 @@ func TestGraphWorkersBitIdentical(t *testing.T) {
 		P := m.NumParams()
 		var ref []float64
 		var refLoss float64
-		for _, w := range []int{1, 2, 3} {
+		// Back to one worker and to two again (the shards' goroutines
+		// stopped and started), two steps each (the same goroutines reused).
+		for _, w := range []int{1, 2, 3, 2, 2, 1, 2} {
 			gr.SetWorkers(w)
 			g := make([]float64, P)
 			loss, err := gr.Run(b.X, b.Y, g)
