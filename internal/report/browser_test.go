@@ -124,8 +124,12 @@ func TestPageLayoutInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Add(s)
-	fig := filepath.Join(dir, "fig")
+	fig, wide := filepath.Join(dir, "fig"), filepath.Join(dir, "wide")
 	if err := figure.Save(p, figure.Size{Width: 4 * vg.Inch, Height: 3 * vg.Inch}, fig); err != nil {
+		t.Fatal(err)
+	}
+	// A grid of panels drawn 31 cm (1,172 px) wide, wider than the column.
+	if err := figure.Save(p, figure.Size{Width: 31 * vg.Centimeter, Height: 23 * vg.Centimeter}, wide); err != nil {
 		t.Fatal(err)
 	}
 	// A finding as long as the real ones, with a path that has no break
@@ -145,12 +149,16 @@ func TestPageLayoutInChromium(t *testing.T) {
 				// four seeds of 20 digits: one line of them was wider than a 1000 px window
 				Seeds: map[string]uint64{"bulk": 17911839290282890590, "lanczos": 8196980753821780235, "sgd": 10451216379200822465, "sgld": 13757245211066428519}}}}
 		c.Judge()
-		return []Claim{c}, nil
+		w := Claim{ID: "sgd-theorem2-batch-eta", Conclusion: FlatMinima, Statement: "s", Rule: "r", Finding: "f", Figure: wide + ".svg",
+			Sources: []Source{{Path: filepath.Join(d, "figure.json"), Version: "test"}}}
+		w.Judge()
+		return []Claim{c, w}, nil
 	}
 	_, out := buildPage(t, root, claims)
 	wrapper := `<!doctype html><html><body style="margin:0">
 <iframe id="w600" src="index.html" style="width:600px;height:900px;border:0"></iframe>
 <iframe id="w1000" src="index.html" style="width:1000px;height:900px;border:0"></iframe>
+<iframe id="w1400" src="index.html" style="width:1400px;height:900px;border:0"></iframe>
 <script>
 function measure(id) {
   var d = document.getElementById(id).contentDocument, s = d.getElementById("summary");
@@ -159,9 +167,10 @@ function measure(id) {
   var over = 0, ts = d.querySelectorAll("section.claim table");
   for (var i = 0; i < ts.length; i++) { over = Math.max(over, ts[i].scrollWidth - ts[i].clientWidth); }
   console.log("sgn-layout " + id + " page " + d.documentElement.scrollWidth + " summary " + s.scrollWidth + " " + s.clientWidth + " claimtables " + over +
-    " figure " + Math.round(d.querySelector("figure svg").getBoundingClientRect().width) + " " + Math.round(inner));
+    " figure " + Math.round(d.querySelector("figure svg").getBoundingClientRect().width) + " " + Math.round(inner) +
+    " wide " + Math.round(d.querySelector("figure.wide svg").getBoundingClientRect().width));
 }
-window.onload = function () { measure("w600"); measure("w1000"); };
+window.onload = function () { measure("w600"); measure("w1000"); measure("w1400"); };
 </script></body></html>`
 	if err := os.WriteFile(filepath.Join(out, "wrapper.html"), []byte(wrapper), 0o644); err != nil {
 		t.Fatal(err)
@@ -176,18 +185,18 @@ window.onload = function () { measure("w600"); measure("w1000"); };
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("chromium --dump-dom: %v\n%s", err, log.String())
 	}
-	re := regexp.MustCompile(`sgn-layout (w\d+) page (\d+) summary (\d+) (\d+) claimtables (\d+) figure (\d+) (\d+)`)
+	re := regexp.MustCompile(`sgn-layout (w\d+) page (\d+) summary (\d+) (\d+) claimtables (\d+) figure (\d+) (\d+) wide (\d+)`)
 	got := re.FindAllStringSubmatch(log.String(), -1)
-	if len(got) != 2 {
-		t.Fatalf("the wrapper page did not measure both frames; browser log:\n%s", log.String())
+	if len(got) != 3 {
+		t.Fatalf("the wrapper page did not measure the three frames; browser log:\n%s", log.String())
 	}
 	for _, m := range got {
-		v := make([]int, 6)
+		v := make([]int, 7)
 		for i := range v {
 			v[i], _ = strconv.Atoi(m[i+2])
 		}
 		width, _ := strconv.Atoi(strings.TrimPrefix(m[1], "w"))
-		page, sumScroll, sumBox, over, figW, col := v[0], v[1], v[2], v[3], v[4], v[5]
+		page, sumScroll, sumBox, over, figW, col, wideW := v[0], v[1], v[2], v[3], v[4], v[5], v[6]
 		if page > width {
 			t.Errorf("%d px: the page is %d px wide", width, page)
 		}
@@ -199,6 +208,10 @@ window.onload = function () { measure("w600"); measure("w1000"); };
 		}
 		if figW < col-1 || figW > col+1 {
 			t.Errorf("%d px: the 384 px figure is shown %d px wide in a column of %d", width, figW, col)
+		}
+		// The wide figure spans the window less 3rem, up to 73.5rem.
+		if want := min(width-48, 1176); wideW < want-1 || wideW > want+1 {
+			t.Errorf("%d px: the 1,172 px figure is shown %d px wide, want %d", width, wideW, want)
 		}
 	}
 }

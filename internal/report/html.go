@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
@@ -42,6 +44,9 @@ func Write(r *Report, outDir string) error {
 type pageClaim struct {
 	Claim
 	FigureSVG template.HTML
+	// FigureWide says the figure is drawn wider than the text column
+	// (wideFigure): the page lets it span the window, up to its own width.
+	FigureWide bool
 	// FigureAbove is the id of the claim above that shows the same figure
 	// ("" when this claim shows it): a figure is inlined once per page.
 	FigureAbove string
@@ -105,7 +110,7 @@ func Page(r *Report, dir string) ([]byte, error) {
 				if err != nil {
 					return nil, err
 				}
-				pc.FigureSVG = svg
+				pc.FigureSVG, pc.FigureWide = svg, wideFigure(string(svg))
 				shown[c.Figure] = c.ID
 				pc.Links = append(pc.Links, link{relTo(dir, c.Figure), "figure (SVG)"})
 			}
@@ -203,6 +208,22 @@ func inlineSVG(path, prefix string) (template.HTML, error) {
 	return template.HTML(s), nil
 }
 
+// svgWidth finds the width of an SVG's outer element in points, as
+// gonum/plot writes it (width="878.74pt").
+var svgWidth = regexp.MustCompile(`^<svg[^>]*\swidth="([0-9.]+)pt"`)
+
+// wideFigure reports whether an inlined SVG is drawn wider than 700 pt
+// (933 px, the text column of the page): a grid of panels such as the nine
+// of the escape figure, whose text would shrink below its written size.
+func wideFigure(svg string) bool {
+	m := svgWidth.FindStringSubmatch(svg)
+	if m == nil {
+		return false
+	}
+	w, err := strconv.ParseFloat(m[1], 64)
+	return err == nil && w > 700
+}
+
 // format prints a number with four significant digits.
 func format(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e6 {
@@ -253,6 +274,8 @@ section.claim { border: 1px solid #ccc; border-radius: .4rem; padding: .8rem 1re
 .rule, .reason { color: #444; font-size: .9rem; }
 figure { margin: .6rem 0; }
 figure svg { display: block; width: 100%; height: auto; }
+figure.wide { width: min(calc(100vw - 3rem), 73.5rem); position: relative; left: 50%; transform: translateX(-50%); }
+@media print { figure.wide { width: 100%; left: 0; transform: none; } }
 .links a { margin-right: .8rem; }
 code { background: #f4f4f4; padding: 0 .2rem; }
 td code { overflow-wrap: anywhere; }
@@ -293,7 +316,7 @@ td code { overflow-wrap: anywhere; }
 {{range .Details}}<tr><td>{{.Name}}</td><td class="num" data-label="value">{{f .Value}}</td><td class="num" data-label="interval">{{with .Interval}}{{iv .}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 <p class="rule"><b>Rule:</b> {{.Rule}}{{if .Produce}} — run <code>{{.Produce}}</code>{{end}}</p>
-{{if .FigureSVG}}<figure>{{.FigureSVG}}</figure>{{end}}
+{{if .FigureSVG}}<figure{{if .FigureWide}} class="wide"{{end}}>{{.FigureSVG}}</figure>{{end}}
 {{with .FigureAbove}}<p class="figure-above">Its figure is shown with <a href="#claim-{{.}}">{{.}}</a> above.</p>{{end}}
 {{if .Links}}<p class="links">{{range .Links}}<a href="{{.Href}}">{{.Text}}</a>{{end}}</p>{{end}}
 </section>
