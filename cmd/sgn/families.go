@@ -76,19 +76,12 @@ func (a *app) sub(name, summary string, run func(*app, []string) error) cli.Sub[
 // analytic landscape or an MLP against Kramers' theory (escape/kramers).
 func (a *app) escapeFamily() sweepcmd.Family[kramers.Config] {
 	return sweepcmd.Family[kramers.Config]{
-		Exp:  kramers.Experiment{},
-		Path: "escape",
-		About: `Escape times of SGD and SGLD from the minimum of an analytic landscape or
-of an MLP trained on MNIST, against Kramers' theory (Theorem 1: SGLD;
-Theorem 2: SGD).`,
-		Example:       "sgn escape run --dynamics sgld --temperature 0.15 --eta 1e-3 --runs 1000 --out out/esc1",
-		Units:         "runs",
-		MNISTUsage:    mnistUsage,
-		Limits:        sweepLimits("buffers (network sweeps: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)", "escape", escapeLower),
-		FitSummary:    "rates per point and −log γ against 1/k, B, 1/η (SGD) and log k, 1/D (SGLD)",
-		FigureSummary: "run the builtin configs of the six-panel figure, fit them and draw it",
-		FigureOut:     "one sweep folder per panel, escape-figure.png/.svg, figure.json",
-		Extra:         []cli.Sub[sweepcmd.Env]{a.sub("run", "simulate the runs of one point: escape rate, 95% interval, prediction", runEscapeRun)},
+		Exp:        kramers.Experiment{},
+		Path:       "escape",
+		Example:    "sgn escape run --dynamics sgld --temperature 0.15 --eta 1e-3 --runs 1000 --out out/esc1",
+		MNISTUsage: mnistUsage,
+		Limits:     sweepLimits("buffers (network sweeps: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)", "escape", escapeLower),
+		Extra:      []cli.Sub[sweepcmd.Env]{a.sub("run", "simulate the runs of one point: escape rate, 95% interval, prediction", runEscapeRun)},
 	}
 }
 
@@ -102,19 +95,11 @@ const escapeLower = "lower --runs, the images (--first), --batch-size, --workers
 // sharp and a flat valley (escape/selection).
 func (a *app) twowellFamily() sweepcmd.Family[selection.Config] {
 	return sweepcmd.Family[selection.Config]{
-		Exp:  selection.Experiment{},
-		Path: "selection twowell",
-		About: `Minima selection on the two-valley landscape twowell: long trajectories of
-sgld, sgd-diffusion-finite-sum and minibatch sgd cross back and forth between a sharp
-and a flat valley; measured are the occupancy ratio P(flat)/P(sharp) and the
-transition rates each way, beside Theorem 1 (SGLD) and Theorem 2 (SGD).`,
-		Example:       "sgn selection twowell figure --out out/selection",
-		Units:         "replicas",
-		Limits:        sweepLimits("replicas' bookkeeping (a task, then a record read back, per replica)", "", "lower the replicas"),
-		FitSummary:    "selection.json, selection.csv and the figure from a sweep folder",
-		FigureSummary: "run the builtin config and fit it (what make selection-figure does)",
-		FigureOut:     "the sweep in DIR/twowell, selection.json/.csv and selection.png/.svg in DIR",
-		Extra:         []cli.Sub[sweepcmd.Env]{a.sub("run", "simulate one point into a folder and fit it", runSelectionRun)},
+		Exp:     selection.Experiment{},
+		Path:    "selection twowell",
+		Example: "sgn selection twowell figure --out out/selection",
+		Limits:  sweepLimits("replicas' bookkeeping (a task, then a record read back, per replica)", "", "lower the replicas"),
+		Extra:   []cli.Sub[sweepcmd.Env]{a.sub("run", "simulate one point into a folder and fit it", runSelectionRun)},
 	}
 }
 
@@ -122,20 +107,11 @@ transition rates each way, beside Theorem 1 (SGLD) and Theorem 2 (SGD).`,
 // and the sharpness of the minima they reach (escape/sharpness).
 func (a *app) networksFamily() sweepcmd.Family[sharpness.Config] {
 	return sweepcmd.Family[sharpness.Config]{
-		Exp:  sharpness.Experiment{},
-		Path: "selection networks",
-		About: `How sharp is the minimum SGD finds? Training runs over a grid of batch size B
-and learning rate η from one initialisation on one data selection; each run
-ends with λmax(H) (Lanczos), tr H (exact for small P, Hutchinson otherwise),
-‖∇L‖ and train/test loss and accuracy. Runs shard, merge and resume like the
-escape sweeps.`,
+		Exp:           sharpness.Experiment{},
+		Path:          "selection networks",
 		Example:       "sgn selection networks sweep --workers 2 --out out/selection/networks\nsgn selection networks fit out/selection/networks --out out/selection",
-		Units:         "training runs",
 		DefaultConfig: "builtin",
 		MNISTUsage:    mnistUsage,
 		Limits:        sweepLimits("buffers (the images, and per concurrent run its training and the Hessian of its minimum)", "selection networks", "lower --workers, train_first or the model"),
-		FitSummary:    "log λmax and log tr H against log(η/B): selection-networks.json, CSV, figures",
-		FigureSummary: "train the builtin sweep into DIR/networks and fit it into DIR",
-		FigureOut:     "the sweep in DIR/networks, selection-networks.json/.csv and the figures in DIR",
 	}
 }

@@ -225,3 +225,12 @@ func (Experiment) Need(cfg Config, workers int) (sweep.Need, error) {
 	n.What += fmt.Sprintf(" on the network %v with %d workers (dynamics %v, batch sizes %v)", net.Layers, workers, cfg.Dynamics, cfg.BatchSize)
 	return n, err
 }
+
+// Describe is the escape experiment (Xie, Sato & Sugiyama, ICLR 2021, Theorems 1–2) in the help of its commands.
+func (Experiment) Describe() sweep.Description {
+	return sweep.Description{About: `Escape times of SGD and SGLD from the minimum of an analytic landscape or
+of an MLP trained on MNIST, against Kramers' theory (Theorem 1: SGLD;
+Theorem 2: SGD).`,
+		Units: "runs", Fit: "rates per point and −log γ against 1/k, B, 1/η (SGD) and log k, 1/D (SGLD)",
+		Figure: "run the builtin configs of the six-panel figure, fit them and draw it", FigureOut: "one sweep folder per panel, escape-figure.png/.svg, figure.json"}
+}

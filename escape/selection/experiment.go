@@ -166,3 +166,13 @@ func (t fitText) WriteText(w io.Writer) error {
 func (Experiment) Need(cfg Config, _ int) (sweep.Need, error) {
 	return sweep.Need{Bytes: SweepBytes(cfg), What: fmt.Sprintf("replicas %d at %d points", cfg.Replicas, len(cfg.Points()))}, nil
 }
+
+// Describe is the two-valley selection experiment (Xie, Sato & Sugiyama, ICLR 2021, Theorems 1–2) in the help of its commands.
+func (Experiment) Describe() sweep.Description {
+	return sweep.Description{About: `Minima selection on the two-valley landscape twowell: long trajectories of
+sgld, sgd-diffusion-finite-sum and minibatch sgd cross back and forth between a sharp
+and a flat valley; measured are the occupancy ratio P(flat)/P(sharp) and the
+transition rates each way, beside Theorem 1 (SGLD) and Theorem 2 (SGD).`,
+		Units: "replicas", Fit: "selection.json, selection.csv and the figure from a sweep folder",
+		Figure: "run the builtin config and fit it (what make selection-figure does)", FigureOut: "the sweep in DIR/twowell, selection.json/.csv and selection.png/.svg in DIR"}
+}

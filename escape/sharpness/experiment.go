@@ -205,3 +205,14 @@ func (Experiment) Need(cfg Config, workers int) (sweep.Need, error) {
 	b, err := cfg.MemoryNeed(workers)
 	return sweep.Need{Bytes: b, What: fmt.Sprintf("%d runs at a time of the model %v", workers, cfg.Model.Layers), Model: cfg.Model, MNIST: true}, err
 }
+
+// Describe is the sharpness experiment (the minima SGD reaches against η/B; Xie, Sato & Sugiyama, ICLR 2021) in the help of its commands.
+func (Experiment) Describe() sweep.Description {
+	return sweep.Description{About: `How sharp is the minimum SGD finds? Training runs over a grid of batch size B
+and learning rate η from one initialisation on one data selection; each run
+ends with λmax(H) (Lanczos), tr H (exact for small P, Hutchinson otherwise),
+‖∇L‖ and train/test loss and accuracy. Runs shard, merge and resume like the
+escape sweeps.`,
+		Units: "training runs", Fit: "log λmax and log tr H against log(η/B): selection-networks.json, CSV, figures",
+		Figure: "train the builtin sweep into DIR/networks and fit it into DIR", FigureOut: "the sweep in DIR/networks, selection-networks.json/.csv and the figures in DIR"}
+}

@@ -49,6 +49,21 @@ type Experiment[C any] interface {
 	// Need is what a sweep of cfg holds with workers goroutines, before
 	// anything runs: the command's limits are checked against it.
 	Need(cfg C, workers int) (Need, error)
+	// Describe is the experiment in its command's help.
+	Describe() Description
+}
+
+// Description is how an experiment describes itself in the help of its
+// command family (internal/sweep/sweepcmd).
+type Description struct {
+	// About is the paragraph of the family's help: what is measured,
+	// against which theory.
+	About string
+	// Units is what its runs are called: "runs", "replicas".
+	Units string
+	// Fit and Figure say what fit and figure do; FigureOut what figure
+	// writes into its folder.
+	Fit, Figure, FigureOut string
 }
 
 // BuiltinPrefix marks a builtin configuration where a file is expected:

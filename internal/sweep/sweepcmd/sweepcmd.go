@@ -50,10 +50,9 @@ type Family[C any] struct {
 	Exp sweep.Experiment[C]
 	// Path is the words after the program's name: "selection twowell".
 	Path string
-	// About and Example are the family's help paragraph and example.
-	About, Example string
-	// Units is what the runs are called: "runs", "replicas".
-	Units string
+	// Example is the family's example (its help paragraph and the names
+	// of its runs are the experiment's Describe).
+	Example string
 	// DefaultConfig is --config's default ("": the flag is required).
 	DefaultConfig string
 	// MNISTUsage is the help of the sweep's --mnist ("": no such flag, the
@@ -61,24 +60,22 @@ type Family[C any] struct {
 	MNISTUsage string
 	// Limits registers the family's limit flags on the sweep's flag set.
 	Limits func(fs *flag.FlagSet) Limiter
-	// FitSummary, FigureSummary and FigureOut describe fit and figure in
-	// the help.
-	FitSummary, FigureSummary, FigureOut string
 	// Extra are the family's own subcommands (its run), listed first.
 	Extra []cli.Sub[Env]
 }
 
 // Run dispatches args to the family's subcommands.
 func (f Family[C]) Run(e Env, args []string) error {
+	d := f.Exp.Describe()
 	subs := append([]cli.Sub[Env](nil), f.Extra...)
 	subs = append(subs,
 		cli.Sub[Env]{Name: "sweep", Summary: "compute a grid of points from a JSON config (resumable, shardable)", Run: f.sweep},
 		cli.Sub[Env]{Name: "merge", Summary: "combine the shard folders of one sweep", Run: f.merge},
-		cli.Sub[Env]{Name: "fit", Summary: f.FitSummary, Run: f.fit},
+		cli.Sub[Env]{Name: "fit", Summary: d.Fit, Run: f.fit},
 		cli.Sub[Env]{Name: "configs", Summary: "list the builtin configs, or print one (builtin:NAME works as --config)", Run: f.configs},
-		cli.Sub[Env]{Name: "figure", Summary: f.FigureSummary, Run: f.figure},
+		cli.Sub[Env]{Name: "figure", Summary: d.Figure, Run: f.figure},
 	)
-	return cli.Group[Env]{Path: "sgn " + f.Path, About: f.About, Example: f.Example, Subs: subs}.Run(e, e.Stdout, args)
+	return cli.Group[Env]{Path: "sgn " + f.Path, About: d.About, Example: f.Example, Subs: subs}.Run(e, e.Stdout, args)
 }
 
 // flagSet returns the flag set of 'sgn PATH SUB'.
@@ -96,8 +93,8 @@ func (f Family[C]) sweep(e Env, args []string) error {
 		fmt.Sprintf("sgn %s sweep --config builtin:%s --workers 2 --out out/sweep\nsgn %s sweep --config mine.json --out out/sweep --shard $SLURM_ARRAY_TASK_ID/$SHARDS", f.Path, f.Exp.Builtins()[0].Name, f.Path))
 	cfgPath := fs.String("config", f.DefaultConfig, fmt.Sprintf("config JSON `file` (see sgn %s configs), or builtin:NAME%s", f.Path, required))
 	out := fs.String("out", "", "output `folder` (required); with --shard i/n the shard goes to DIR-shard-i")
-	workers := cli.WorkersFlag(fs, "the "+f.Units)
-	shardFlag := fs.String("shard", "", fmt.Sprintf("compute only shard `i/n` of the %s (0 ≤ i < n; run r of point p is in shard (p·runs + r) mod n)", f.Units))
+	workers := cli.WorkersFlag(fs, "the "+f.Exp.Describe().Units)
+	shardFlag := fs.String("shard", "", fmt.Sprintf("compute only shard `i/n` of the %s (0 ≤ i < n; run r of point p is in shard (p·runs + r) mod n)", f.Exp.Describe().Units))
 	mnist := new(string)
 	if f.MNISTUsage != "" {
 		mnist = fs.String("mnist", "", f.MNISTUsage)
@@ -172,7 +169,7 @@ func (f Family[C]) sweep(e Env, args []string) error {
 func (f Family[C]) merge(e Env, args []string) error {
 	fs := f.flagSet(e, "merge", "DIR... --out DIR | --shards N --out DIR",
 		fmt.Sprintf("sgn %s merge out/sweep-shard-* --out out/sweep\nsgn %s merge --shards 16 --out out/sweep", f.Path, f.Path))
-	out := fs.String("out", "", fmt.Sprintf("output `folder` (required); %s it already holds of the same sweep are kept", f.Units))
+	out := fs.String("out", "", fmt.Sprintf("output `folder` (required); %s it already holds of the same sweep are kept", f.Exp.Describe().Units))
 	shards := fs.Int("shards", 0, "merge the `N` shard folders OUT-shard-0 … OUT-shard-(N−1) of sweep --shard i/N into --out, instead of folders listed")
 	fs.Bool("quiet", false, "no progress (merge prints none)")
 	dirs, err := cli.ParseInterleaved(fs, args)
@@ -203,9 +200,9 @@ func (f Family[C]) merge(e Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "merged %d folders of sweep %s: %d of %d %s\n", len(dirs), sum.Hash, sum.Runs, sum.Total, f.Units)
+	fmt.Fprintf(e.Stdout, "merged %d folders of sweep %s: %d of %d %s\n", len(dirs), sum.Hash, sum.Runs, sum.Total, f.Exp.Describe().Units)
 	if sum.Runs < sum.Total {
-		fmt.Fprintf(e.Stdout, "%d %s are missing: finish the shards, or compute them with sgn %s sweep --config FILE --out %s\n", sum.Total-sum.Runs, f.Units, f.Path, *out)
+		fmt.Fprintf(e.Stdout, "%d %s are missing: finish the shards, or compute them with sgn %s sweep --config FILE --out %s\n", sum.Total-sum.Runs, f.Exp.Describe().Units, f.Path, *out)
 	}
 	files := []string{filepath.Join(*out, sweep.ConfigFile), filepath.Join(*out, sweep.RunsFile)}
 	for _, c := range sum.Copied {
@@ -285,8 +282,8 @@ func (f Family[C]) configs(e Env, args []string) error {
 func (f Family[C]) figure(e Env, args []string) error {
 	start := cputime.Start()
 	fs := f.flagSet(e, "figure", "--out DIR [--workers N] [--quick]", fmt.Sprintf("sgn %s figure --out out/%s --workers 2", f.Path, strings.ReplaceAll(f.Path, " ", "-")))
-	out := fs.String("out", "", "output `folder` (required): "+f.FigureOut)
-	workers := cli.WorkersFlag(fs, "the "+f.Units)
+	out := fs.String("out", "", "output `folder` (required): "+f.Exp.Describe().FigureOut)
+	workers := cli.WorkersFlag(fs, "the "+f.Exp.Describe().Units)
 	quick := fs.Bool("quick", false, "a quick trial: fewer and shorter runs (folders NAME-quick)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := cli.Parse(fs, args, false); err != nil {

@@ -67,6 +67,11 @@ func (fake) Need(cfg int, _ int) (sweep.Need, error) {
 	return sweep.Need{Bytes: float64(cfg), What: fmt.Sprintf("%d runs", cfg)}, nil
 }
 
+// Describe names the runs.
+func (fake) Describe() sweep.Description {
+	return sweep.Description{About: "A toy.", Units: "runs", Fit: "fit it", Figure: "draw it", FigureOut: "the figure"}
+}
+
 // maxRuns is a limit flag --max-runs.
 type maxRuns struct{ n *int }
 
@@ -88,7 +93,7 @@ func (m maxRuns) Check(n sweep.Need, what string, _ bool) error {
 // steps called and the folders claimed.
 func family(args ...string) (err error, stdout, stderr string, calls, claimed []string) {
 	var out, errb bytes.Buffer
-	f := Family[int]{Exp: fake{&calls}, Path: "toy", Units: "runs", MNISTUsage: "MNIST `folder`",
+	f := Family[int]{Exp: fake{&calls}, Path: "toy", MNISTUsage: "MNIST `folder`",
 		Limits: func(fs *flag.FlagSet) Limiter { return maxRuns{fs.Int("max-runs", 10, "at most `N` runs")} }}
 	e := Env{Stdout: &out, Stderr: &errb, Version: "test",
 		Claim: func(dir string) (func(), error) { claimed = append(claimed, dir); return func() {}, nil }}
