@@ -9,15 +9,6 @@ import (
 	"github.com/sgn-project/sgn/internal/cli"
 )
 
-// The flag spellings shared by the commands:
-//
-//   - --workers N: goroutines, default runtime.NumCPU() in every command
-//     (cli.WorkersFlag); results never depend on it.
-//   - --seed S: the seed of the command's own randomness; --data-seed S: the
-//     seed of the data selection (--random) or of the minibatch order.
-//
-// A renamed flag keeps its old spelling for a release (cli.Deprecate).
-
 // mnistUsage is the help text of --mnist in every command that takes it.
 const mnistUsage = "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)"
 

@@ -63,14 +63,8 @@ func runPaper(a *app, args []string) error {
 	}
 	res, err := paper.Run(j)
 	if res != nil {
-		z := res.Sizes
-		fmt.Fprintf(a.stdout, "network P = %d on N = %d rows of d = %d, %d classes: analysed the first %d rows\n", res.Shape.P, res.Shape.N, res.Shape.D, res.Shape.Classes, z.First)
-		for _, oc := range res.Outcomes {
-			why := ""
-			if oc.Reason != "" {
-				why = ": " + oc.Reason
-			}
-			fmt.Fprintf(a.stdout, "%-40s %-8s %8.1f s  %s%s\n", oc.Experiment, oc.Status, oc.Seconds, oc.Folder, why)
+		if err := res.WriteText(a.stdout); err != nil {
+			return err
 		}
 	}
 	if err != nil {

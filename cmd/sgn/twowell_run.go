@@ -65,18 +65,10 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	}
 	defer release()
 	prog, end := cli.Runs(a.stderr, a.isTerminal, "selection twowell run", o.quiet)
-	e := selection.Experiment{}
-	rep, err := e.Sweep(o.out, cfg, sweep.Options{Workers: o.workers, Version: version, Progress: prog})
+	rep, err := selection.RunOne(o.out, cfg, sweep.Options{Workers: o.workers, Version: version, Progress: prog}, start)
 	end()
 	if err != nil {
 		return err
 	}
-	fit, err := e.Fit(o.out, o.out, version, start)
-	if err != nil {
-		return err
-	}
-	if err := rep.WriteText(a.stdout); err != nil {
-		return err
-	}
-	return fit.WriteText(a.stdout)
+	return rep.WriteText(a.stdout)
 }
