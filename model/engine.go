@@ -54,6 +54,16 @@ func general(rows, cols int, data []float64) blas64.General {
 	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: data[:rows*cols]}
 }
 
+// affine stores x·Wᵀ + b in z: the n rows of x (each of in values) through
+// the out×in weights w, the bias b added to every row (the bias copied into
+// z, then the product added by one GEMM).
+func affine(z, x, w, b []float64, n, in, out int) {
+	for i := 0; i < n; i++ {
+		copy(z[i*out:(i+1)*out], b)
+	}
+	blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, in, x), general(out, in, w), 1, general(n, out, z))
+}
+
 // forward computes z, a and p for the n rows of x and returns the summed
 // cross-entropy Σ_i −log p_{i,y_i} and the number of correct predictions
 // (argmax of the logits equals the label). y may be nil (then both are 0).
@@ -64,12 +74,7 @@ func (m *MLP) forward(theta []float64, x []float64, y []int, n int, p *pass) (lo
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
 		z := p.z[l][:n*out]
-		b := lo.B(theta, l)
-		for i := 0; i < n; i++ {
-			copy(z[i*out:(i+1)*out], b)
-		}
-		// z = a_{l−1} · W_lᵀ + z
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, in, p.input(l)), general(out, in, lo.W(theta, l)), 1, general(n, out, z))
+		affine(z, p.input(l), lo.W(theta, l), lo.B(theta, l), n, in, out)
 		a := p.a[l][:n*out]
 		if l < L-1 {
 			m.Activation.Apply(a, z)

@@ -234,11 +234,7 @@ func (h *Hessian) forwardR(c int, v []float64, r *rpass) {
 	for l := 0; l < L; l++ {
 		in, out := lo.Layers[l], lo.Layers[l+1]
 		rz := r.rz[l][:n*out]
-		cb := lo.B(v, l)
-		for i := 0; i < n; i++ {
-			copy(rz[i*out:(i+1)*out], cb)
-		}
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, in, p.input(l)), general(out, in, lo.W(v, l)), 1, general(n, out, rz))
+		affine(rz, p.input(l), lo.W(v, l), lo.B(v, l), n, in, out)
 		if l > 0 {
 			blas64.Gemm(blas.NoTrans, blas.Trans, 1, general(n, in, r.ra[l-1]), general(out, in, lo.W(h.theta, l)), 1, general(n, out, rz))
 		}
