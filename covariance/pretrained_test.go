@@ -15,9 +15,13 @@ import (
 // than the preset's batch is its *train.SettingError.
 func TestTrainFigure(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), TrainDir)
-	m, meta, sum, err := TrainFigure(train.Job{OutDir: dir, Workers: 2, Version: "test"}, 256, 1)
+	pre, err := TrainFigure(train.Job{OutDir: dir, Workers: 2, Version: "test"}, 256, 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	m, meta, sum := pre.Model, pre.Meta, pre.Training
+	if pre.Checkpoint != filepath.Join(dir, train.CheckpointFile) || pre.Source != "figure preset trained on the spot (train first 256, 1 epochs) into "+dir {
+		t.Errorf("checkpoint %s, source %q", pre.Checkpoint, pre.Source)
 	}
 	p := train.Presets()["figure"]
 	p.Settings.TrainFirst, p.Settings.Epochs = 256, 1
@@ -38,7 +42,7 @@ func TestTrainFigure(t *testing.T) {
 		}
 	}
 	var se *train.SettingError
-	if _, _, _, err := TrainFigure(train.Job{OutDir: t.TempDir(), Workers: 1}, 10, 1); !errors.As(err, &se) || se.Field != "batch_size" {
+	if _, err := TrainFigure(train.Job{OutDir: t.TempDir(), Workers: 1}, 10, 1); !errors.As(err, &se) || se.Field != "batch_size" {
 		t.Errorf("10 images for a batch of 64: %v; want the SettingError of batch_size", err)
 	}
 }

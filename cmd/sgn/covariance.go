@@ -71,17 +71,9 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	if err := w.Validate(); err != nil {
 		return nil, cli.Usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
 	}
-	switch {
-	case *topK < 1:
-		return nil, cli.Usagef("--top-k %d: must be at least 1", *topK)
-	case *heatK < 1:
-		return nil, cli.Usagef("--heatmap-k %d: must be at least 1", *heatK)
-	case *trainFirst < 0 || *trainEpochs < 0:
-		return nil, cli.Usagef("--train-first and --train-epochs must not be negative")
-	case f.set["train-epochs"] && *trainEpochs == 0:
-		return nil, cli.Usagef("--train-epochs 0: want a positive number (leave the flag out for the figure preset's)")
-	case *ckpt != "" && (f.set["train-first"] || f.set["train-epochs"]):
-		return nil, cli.Usagef("--train-first and --train-epochs apply only without --checkpoint (training on the spot)")
+	if err := cli.First(cli.CheckGiven(fs, f.set, cli.PositiveInt, "top-k", "heatmap-k", "train-epochs"), cli.CheckGiven(fs, f.set, cli.AtLeastZero, "train-first"),
+		cli.Only(f.set, *ckpt == "", "training on the spot (without --checkpoint)", "train-first", "train-epochs")); err != nil {
+		return nil, err
 	}
 	f.bs = bs
 	if !f.set["lambda-min"] && !f.set["lambda-max"] {
@@ -136,33 +128,14 @@ func checkCovSelection(f *covFlags) (data.Options, error) {
 	return so, nil
 }
 
-// covPretrained is the pretrained model of 'sgn covariance' and where it
-// comes from.
-type covPretrained struct {
-	m       *model.MLP
-	meta    model.CheckpointMeta
-	source  string
-	file    string // its checkpoint file
-	summary *train.Summary
-}
-
 // loadCovPretrained loads --checkpoint, or trains the figure preset into
 // OUT/pretrained.
-func (a *app) loadCovPretrained(f *covFlags, mnist string, workers int) (*covPretrained, error) {
-	if f.ckpt != "" {
-		m, meta, err := f.lim.loadCheckpoint(f.ckpt)
-		if err != nil {
-			return nil, err
-		}
-		return &covPretrained{m: m, meta: meta, source: meta.Source(f.ckpt), file: f.ckpt}, nil
+func (a *app) loadCovPretrained(f *covFlags, mnist string) (*covariance.Pretrained, error) {
+	if f.ckpt == "" {
+		return a.trainFigureModel(mnist, filepath.Join(f.out, covariance.TrainDir), f)
 	}
-	dir := filepath.Join(f.out, covariance.TrainDir)
-	m, meta, summary, err := a.trainFigureModel(mnist, dir, f.trainFirst, f.trainEpochs, workers, f.quiet)
-	if err != nil {
-		return nil, err
-	}
-	source := fmt.Sprintf("figure preset trained on the spot (%s, %d epochs) into %s", summary.TrainSelection.Description, summary.Final.Epoch, dir)
-	return &covPretrained{m: m, meta: meta, source: source, file: filepath.Join(dir, train.CheckpointFile), summary: summary}, nil
+	m, meta, err := f.lim.loadCheckpoint(f.ckpt)
+	return &covariance.Pretrained{Model: m, Meta: meta, Checkpoint: f.ckpt, Source: meta.Source(f.ckpt)}, err
 }
 
 // runCovariance implements 'sgn covariance': C(θ) against H(θ)/B for a
@@ -189,33 +162,33 @@ func runCovariance(a *app, args []string) error {
 	}
 	defer release()
 	start, cpu0 := time.Now(), cputime.Process()
-	pre, err := a.loadCovPretrained(f, so.Dir, f.opt.Workers)
+	pre, err := a.loadCovPretrained(f, so.Dir)
 	if err != nil {
 		return err
 	}
-	if P := pre.m.NumParams(); f.set["top-k"] && f.opt.TopK > P {
+	if P := pre.Model.NumParams(); f.set["top-k"] && f.opt.TopK > P {
 		return cli.Usagef("--top-k %d: the model has only P = %d parameters, so at most %d eigenpairs", f.opt.TopK, P, P)
 	}
-	if err := covCheckMemory(f, pre.m.Config, so.NominalSize()); err != nil {
+	if err := covCheckMemory(f, pre.Model.Config, so.NominalSize()); err != nil {
 		return err
 	}
 	seconds := map[string]float64{}
-	if pre.summary != nil {
-		seconds["train"] = math.Round(pre.summary.WallSeconds*1000) / 1000
+	if pre.Training != nil {
+		seconds["train"] = math.Round(pre.Training.WallSeconds*1000) / 1000
 	}
 	// The samples, preprocessed as the checkpoint says.
-	if so, err = selectionFor(so, true, pre.meta); err != nil {
+	if so, err = selectionFor(so, true, pre.Meta); err != nil {
 		return err
 	}
 	if err := f.lim.checkData(so); err != nil {
 		return err
 	}
-	set, err := loadSelection(so, pre.m, pre.file)
+	set, err := loadSelection(so, pre.Model, pre.Checkpoint)
 	if err != nil {
 		return err
 	}
 	prog := cli.NewProgress(a.stderr, a.isTerminal, "analysis", 1000, f.quiet)
-	rep, err := covariance.Run(covariance.Job{Pretrained: pre.m, Meta: pre.meta, Checkpoint: pre.file, Source: pre.source, Training: pre.summary,
+	rep, err := covariance.Run(covariance.Job{Pretrained: pre.Model, Meta: pre.Meta, Checkpoint: pre.Checkpoint, Source: pre.Source, Training: pre.Training,
 		Data: set, RandomSeed: f.randomSeed, Options: f.opt, OutDir: f.out, Version: version, Command: append([]string{"sgn", "covariance"}, f.args...),
 		Start: start, StartCPU: cpu0, Seconds: seconds, Progress: func(frac float64, status string) { prog.Update(int(1000*frac), status) }})
 	prog.Done()
@@ -228,31 +201,24 @@ func runCovariance(a *app, args []string) error {
 	return rep.WriteText(a.stdout)
 }
 
-// trainFigureModel trains the figure preset into dir (covariance.TrainFigure)
-// and loads the checkpoint it wrote.
-func (a *app) trainFigureModel(mnist, dir string, first, epochs, workers int, quiet bool) (*model.MLP, model.CheckpointMeta, *train.Summary, error) {
-	prog, end := cli.Steps(a.stderr, a.isTerminal, "train", quiet)
+// trainFigureModel trains the figure preset into dir
+// (covariance.TrainFigure, with --train-first and --train-epochs).
+func (a *app) trainFigureModel(mnist, dir string, f *covFlags) (*covariance.Pretrained, error) {
+	prog, end := cli.Steps(a.stderr, a.isTerminal, "train", f.quiet)
 	// train.Train removes an earlier run's files from dir only once the
 	// data are read and checked.
-	m, meta, sum, err := covariance.TrainFigure(train.Job{MNIST: mnist, OutDir: dir, Workers: workers, Version: version,
-		Cleaned: a.removed("covariance", dir, quiet),
+	pre, err := covariance.TrainFigure(train.Job{MNIST: mnist, OutDir: dir, Workers: f.opt.Workers, Version: version,
+		Cleaned: a.removed("covariance", dir, f.quiet),
 		Started: func(m *model.MLP, trainSet, _ *data.Set) {
-			if !quiet {
+			if !f.quiet {
 				fmt.Fprintf(a.stderr, "no --checkpoint: training the figure preset %v %s on %s into %s\n", m.Layers, m.Activation, trainSet.Selection, dir)
 			}
 		},
 		Progress: func(step, total int, loss float64) { prog(step, total, fmt.Sprintf("loss %.4f", loss)) },
-	}, first, epochs)
+	}, f.trainFirst, f.trainEpochs)
 	end()
-	if se := (*train.SettingError)(nil); errors.As(err, &se) {
-		switch se.Field {
-		case "batch_size":
-			return nil, meta, nil, cli.Usagef("--train-first %d is smaller than the figure preset's batch size %d", first, train.Presets()["figure"].Settings.BatchSize)
-		case "train_first":
-			return nil, meta, nil, cli.Usagef("--train-first %s", se.Detail)
-		case "epochs":
-			return nil, meta, nil, cli.Usagef("--train-epochs %s", se.Detail)
-		}
+	if se := (*train.SettingError)(nil); errors.As(err, &se) && se.Field == "batch_size" {
+		return nil, cli.Usagef("--train-first %d is smaller than the figure preset's batch size %d", f.trainFirst, train.Presets()["figure"].Settings.BatchSize)
 	}
-	return m, meta, sum, err
+	return pre, trainError(err, map[string]string{"train_first": "train-first", "epochs": "train-epochs"})
 }

@@ -94,16 +94,20 @@ func runTrain(a *app, args []string) error {
 	sum, err := train.Train(j)
 	end()
 	if err != nil {
-		return trainError(err)
+		return trainError(err, trainFlagNames)
 	}
 	return sum.WriteText(a.stdout)
 }
 
-// trainError names the flags in train's typed errors (--eta is the
-// learning rate in every command).
-func trainError(err error) error {
+// trainFlagNames are the flags of sgn train whose settings' fields are
+// spelled otherwise (--eta is the learning rate in every command).
+var trainFlagNames = map[string]string{"lr": "eta", "train_first": "first", "train_random": "random"}
+
+// trainError names the flags (renamed, else trainFlagNames) in train's
+// typed errors.
+func trainError(err error, renamed map[string]string) error {
 	if se := (*train.SettingError)(nil); errors.As(err, &se) {
-		return optionUsage(se.Field, se.Detail, map[string]string{"lr": "eta", "train_first": "first", "train_random": "random"})
+		return optionUsage(se.Field, se.Detail, renamed)
 	}
 	if errors.Is(err, train.ErrFinished) {
 		return fmt.Errorf("%w (raise --epochs or --steps)", err)
@@ -204,7 +208,7 @@ func trainFromPreset(f *trainFlags, set map[string]bool) (model.Config, train.Se
 		Init: ifGiven(set, "init", f.initName), Seed: f.seed, Pool: ifGiven(set, "pool", f.pool), BatchSize: ifGiven(set, "batch-size", f.batch),
 		LR: ifGiven(set, "eta", f.lr), Momentum: ifGiven(set, "momentum", f.momentum), WeightDecay: ifGiven(set, "weight-decay", f.wd),
 		DataSeed: f.dataSeed, TrainFirst: f.first, TrainRandom: f.random, TestFirst: f.testFirst, Engine: f.engine, Data: *f.dataFile, Test: *f.testFile})
-	return mc, s, trainError(err)
+	return mc, s, trainError(err, trainFlagNames)
 }
 
 // ifGiven returns p when the flag name was given on the command line (set),
@@ -228,7 +232,7 @@ func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error
 		return cli.Usagef("--layers: %v (raise --max-params to allow it)", err)
 	}
 	if err := s.Check(mc); err != nil {
-		return trainError(err)
+		return trainError(err, trainFlagNames)
 	}
 	return cli.CheckWorkers(workers)
 }
