@@ -1,18 +1,5 @@
 package data
 
-// nominalRows is the number of rows the selection o holds in files of the
-// split's nominal size (60,000 or 10,000 images).
-func (o Options) nominalRows() int {
-	switch {
-	case o.First > 0:
-		return o.First
-	case o.Random > 0:
-		return o.Random
-	}
-	n, _ := splitSize(o.Split)
-	return n
-}
-
 // LoadBytes bounds the bytes Load holds for the selection o of files of
 // the split's nominal size (longer files make Load's rows grow as their
 // images arrive): the rows (N×D float64 features, N labels and N file
@@ -31,7 +18,7 @@ func LoadBytes(o Options) (float64, error) {
 		return FileBytes(o)
 	}
 	side := Side / o.Pool
-	N, D := float64(o.nominalRows()), float64(side*side)
+	N, D := float64(o.NominalSize()), float64(side*side)
 	b := 8*N*(D+2) + 3*512*(Side*Side+1) + 1<<20
 	read := N // images decompressed: up to the last one selected
 	if o.Random > 0 {
@@ -56,5 +43,5 @@ func ExportBytes(o Options) (float64, error) {
 		}
 		return b + 8*float64(info.rows(o)), nil
 	}
-	return b + 8*float64(o.nominalRows()), nil
+	return b + 8*float64(o.NominalSize()), nil
 }

@@ -27,7 +27,7 @@ func runDataExport(a *app, args []string) error {
 		"data export [--mnist DIR] [--split train|test] [--pool 1|2|4] [--first N | --random N --data-seed S] --out FILE",
 		"sgn data export --pool 4 --split train --first 2000 --out out/train2000.safetensors")
 	var o data.Options
-	fs.StringVar(&o.Dir, "mnist", "", "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
+	fs.StringVar(&o.Dir, "mnist", "", mnistUsage)
 	fs.StringVar(&o.Split, "split", "train", "MNIST split: train (60000 images) or test (10000)")
 	fs.IntVar(&o.Pool, "pool", 4, "average pooling of the 28×28 images: 1 (784 features), 2 (196) or 4 (49)")
 	fs.IntVar(&o.First, "first", 0, "take the first `N` images of the file, in file order (0 = all)")

@@ -12,21 +12,14 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
-// The limits shared by the commands, with one spelling, one default and
-// one parser everywhere:
-//
-//   - --max-memory SIZE: a command that holds large buffers estimates them
-//     before allocating and refuses (usage error) options that need more;
-//     SIZE is bytes with an optional unit (KiB, MiB, GiB, TiB or K, M, G, T:
-//     powers of 1024; KB, MB, GB, TB: powers of 1000).
-//   - --max-params N: the largest model (number of parameters P) a command
-//     builds or loads; a configuration given by the user above it is a usage
-//     error naming the flag, a checkpoint above it is the file's fault.
-
 // defaultMaxMemory is the default --max-memory.
 const defaultMaxMemory = "8GiB"
 
-// limits holds the parsed --max-memory and --max-params of a command.
+// limits holds the limits shared by the commands, one spelling and parser
+// everywhere: --max-memory SIZE (the buffers estimated before allocating;
+// options that need more are a usage error; cli.ParseBytes) and
+// --max-params N (the largest model built or loaded: a configuration above
+// it is a usage error naming the flag, a checkpoint the file's fault).
 type limits struct {
 	memText   *string
 	memory    int64
@@ -106,9 +99,8 @@ func (l *limits) checkMemory(need float64, what, lower string) error {
 
 // memoryRefusal is the one refusal of options that need more memory than
 // a limit, in every command: a usage error (exit status 2) saying what
-// needs how much, in binary units (formatBytes: MiB, GiB, …, and the
-// bytes), and the flags to change: lower (e.g. "lower
-// --first"), then --max-memory.
+// needs how much (cli.FormatBytes) and the flags to change: lower (e.g.
+// "lower --first"), then --max-memory.
 func memoryRefusal(what string, need, limit int64, lower string) error {
 	return cli.Usagef("%s needs about %s, more than --max-memory %s; %s, or raise --max-memory",
 		what, cli.FormatBytes(need), cli.FormatBytes(limit), lower)

@@ -54,12 +54,11 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	switch {
 	case *nmb < noiseshape.MinMinibatches:
 		return nil, cli.Usagef("--minibatches %d: need at least %d (the stable fit's quantiles need 20 points)", *nmb, noiseshape.MinMinibatches)
-	case *coords < 0:
-		return nil, cli.Usagef("--coords %d: must not be negative", *coords)
-	case *poolCap < 0:
-		return nil, cli.Usagef("--pool-cap %d: must not be negative", *poolCap)
 	case *histB != 0 && !slices.Contains(sizes, *histB):
 		return nil, cli.Usagef("--hist-b %d: must be one of --batch-size %s", *histB, *bs)
+	}
+	if err := cli.CheckGiven(fs, cli.Given(fs), cli.AtLeastZero, "coords", "pool-cap"); err != nil {
+		return nil, err
 	}
 	return &noiseFlags{input: in, out: *out, firstSet: cli.Given(fs)["first"], quiet: *quiet,
 		opt: noiseshape.Options{BatchSizes: sizes, Minibatches: *nmb, Seed: *seed, Workers: *workers,
@@ -79,19 +78,11 @@ func runNoise(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, b := range f.opt.BatchSizes {
-		if b > set.N {
-			return cli.Usagef("--batch-size: B = %d is larger than the %d samples selected (%s)", b, set.N, set.Selection)
-		}
-	}
-	// The buffers are estimated before anything is allocated for them.
+	// The options against the samples (a batch larger than N is refused)
+	// and the buffers, estimated before anything is allocated for them.
 	need, err := f.opt.MemoryNeed(m.NumParams(), set.N)
 	if oe := (*noiseshape.OptionError)(nil); errors.As(err, &oe) {
-		flag := map[string]string{"batch_sizes": "batch-size", "pool_cap": "pool-cap", "hist_b": "hist-b"}[oe.Field]
-		if flag == "" {
-			flag = oe.Field
-		}
-		return cli.Usagef("--%s %s", flag, oe.Detail)
+		return optionUsage(oe.Field, oe.Detail, map[string]string{"batch_sizes": "batch-size"})
 	}
 	if err != nil {
 		return err

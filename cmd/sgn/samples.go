@@ -42,7 +42,7 @@ func (in input) parse() error {
 // returns the options they fill. what says what the samples are used for.
 func addSelectionFlags(fs *flag.FlagSet, first int, what string) *data.Options {
 	o := &data.Options{}
-	fs.StringVar(&o.Dir, "mnist", "", "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)")
+	fs.StringVar(&o.Dir, "mnist", "", mnistUsage)
 	fs.StringVar(&o.Split, "split", "train", "MNIST split: train or test")
 	fs.IntVar(&o.First, "first", first, what+" over the first `N` images of the split (0: all)")
 	fs.IntVar(&o.Random, "random", 0, "instead of --first, `N` images drawn at random without replacement")
