@@ -275,6 +275,7 @@ section.claim { border: 1px solid #ccc; border-radius: .4rem; padding: .8rem 1re
 figure { margin: .6rem 0; }
 figure svg { display: block; width: 100%; height: auto; }
 figure.wide { width: min(calc(100vw - 3rem), 73.5rem); position: relative; left: 50%; transform: translateX(-50%); }
+figure.wide svg { background: #fff; }
 @media print { figure.wide { width: 100%; left: 0; transform: none; } }
 .links a { margin-right: .8rem; }
 code { background: #f4f4f4; padding: 0 .2rem; }
