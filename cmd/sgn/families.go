@@ -16,8 +16,7 @@ import (
 
 // env is what the families' subcommands take from a.
 func (a *app) env() sweepcmd.Env {
-	return sweepcmd.Env{Stdout: a.stdout, Stderr: a.stderr, Terminal: a.isTerminal, Version: version, Claim: claimOut,
-		ConfigError: func(spec string, err error) error { return configError("config", spec, err) }}
+	return sweepcmd.Env{Stdout: a.stdout, Stderr: a.stderr, Terminal: a.isTerminal, Version: version, Claim: claimOut}
 }
 
 // needLimits are the limit flags of a family (or a one-point run),

@@ -49,17 +49,3 @@ func (a *app) removed(cmd, dir string, quiet bool) func(names []string) {
 		}
 	}
 }
-
-// configError is the error of a --config (or other input file) flag whose
-// value spec could not be loaded: a builtin name that does not exist is a
-// usage error (exit 2), a file that is missing, unreadable or bad is the
-// file's fault (exit 1), and the message names the file.
-func configError(flagName, spec string, err error) error {
-	if spec == "builtin" || strings.HasPrefix(spec, "builtin:") {
-		return cli.Usagef("--%s %s: %v", flagName, spec, err)
-	}
-	if !strings.Contains(err.Error(), spec) {
-		return fmt.Errorf("--%s %s: %w", flagName, spec, err)
-	}
-	return fmt.Errorf("--%s: %w", flagName, err)
-}

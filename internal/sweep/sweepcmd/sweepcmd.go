@@ -26,9 +26,6 @@ type Env struct {
 	// Claim takes an output folder for the life of the command and returns
 	// its release (the program's lock of output folders).
 	Claim func(dir string) (release func(), err error)
-	// ConfigError turns an error of LoadConfig on --config spec into the
-	// command's error (a usage error or the file's fault); nil keeps it.
-	ConfigError func(spec string, err error) error
 }
 
 // Limiter bounds a sweep before anything runs: the family's limit flags
@@ -123,17 +120,11 @@ func (f Family[C]) sweep(e Env, args []string) error {
 	}
 	cfg, err := f.Exp.LoadConfig(*cfgPath)
 	if err != nil {
-		if e.ConfigError != nil {
-			return e.ConfigError(*cfgPath, err)
-		}
-		return err
+		return configError(*cfgPath, err)
 	}
 	need, err := f.Exp.Need(cfg, *workers)
 	if err != nil {
-		if e.ConfigError != nil {
-			return e.ConfigError(*cfgPath, err)
-		}
-		return err
+		return configError(*cfgPath, err)
 	}
 	if err := lim.Check(need, "--config "+*cfgPath, *mnist != ""); err != nil {
 		return err
@@ -163,6 +154,20 @@ func (f Family[C]) sweep(e Env, args []string) error {
 		fmt.Fprintf(e.Stdout, "next: sgn %s fit %s\n", f.Path, dir)
 	}
 	return nil
+}
+
+// configError is the error of --config spec that could not be loaded: a
+// builtin name that does not exist is a usage error, a file that is
+// missing, unreadable or bad is the file's fault (not a usage error); the
+// message names the file.
+func configError(spec string, err error) error {
+	if spec == "builtin" || strings.HasPrefix(spec, sweep.BuiltinPrefix) {
+		return cli.Usagef("--config %s: %v", spec, err)
+	}
+	if !strings.Contains(err.Error(), spec) {
+		return fmt.Errorf("--config %s: %w", spec, err)
+	}
+	return fmt.Errorf("--config: %w", err)
 }
 
 // merge implements 'sgn PATH merge'.

@@ -155,6 +155,7 @@ func TestFamilyRefusals(t *testing.T) {
 		{[]string{"configs", "nope"}, "want small"},
 		{[]string{"configs", "a", "b"}, "give one config name"},
 		{[]string{"swep"}, "did you mean sweep?"},
+		{[]string{"sweep", "--config", "builtin:nope", "--out", d}, "--config builtin:nope: builtin:nope: no such file"},
 	} {
 		err, _, _, calls, claimed := family(c.args...)
 		var ue *cli.UsageError
@@ -162,7 +163,8 @@ func TestFamilyRefusals(t *testing.T) {
 			t.Errorf("%v: %v (calls %q, claimed %q); want a usage error with %q and nothing run", c.args, err, calls, claimed, c.want)
 		}
 	}
-	if err, _, _, calls, _ := family("sweep", "--config", "missing.json", "--out", d); err == nil || errors.As(err, new(*cli.UsageError)) || len(calls) > 0 {
+	if err, _, _, calls, _ := family("sweep", "--config", "missing.json", "--out", d); err == nil || errors.As(err, new(*cli.UsageError)) || len(calls) > 0 ||
+		err.Error() != "--config: missing.json: no such file" {
 		t.Errorf("sweep of a missing config: %v; want the file's error, not a usage error", err)
 	}
 }
