@@ -71,7 +71,7 @@ func (r *Report) SaveFigure(base string) error {
 	for _, e := range entries {
 		leg.Legend.Add(e.name, e.th...)
 	}
-	title := "SGD and SGLD around θ₀ along the Hessian's eigendirections"
+	title := "SGD and SGLD around θ₀ along the Hessian's eigendirections (displacement measured from the " + centerName(r.Settings.Center) + ")"
 	if note := r.leftOutNote(); note != "" {
 		title += "\n" + note
 	}
@@ -407,7 +407,7 @@ func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 	p := plot.New()
 	p.Title.Text = "shares in the top-k eigenspace"
 	p.X.Label.Text = "k (top-k Hessian eigenspace)"
-	p.Y.Label.Text = "share of tr C, of E‖θ−θ_ref‖²"
+	p.Y.Label.Text = "share of tr C and of the displacement"
 	p.Y.Scale, p.Y.Tick.Marker = figure.LogScale{}, figure.LogTicks{MaxLabels: 7}
 	p.X.Tick.Marker = figure.IntTicks{}
 	styleEq(p)
@@ -421,7 +421,7 @@ func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 		y    []float64
 		dash []vg.Length
 	}{{"tr C share: SGD noise", color.Black, ld.NoiseShare, nil},
-		{"E‖θ−θ_ref‖² share: SGD", colSGD, ld.FractionSGD, nil}, {"E‖θ−θ_ref‖² share: SGLD", colSGLD, ld.FractionSGLD, nil},
+		{"displacement share: SGD", colSGD, ld.FractionSGD, nil}, {"displacement share: SGLD", colSGLD, ld.FractionSGLD, nil},
 		{"k/P: SGLD noise", colGrey, ld.Isotropic, []vg.Length{vg.Points(3), vg.Points(2)}}} {
 		var pts plotter.XYs
 		for i, k := range ld.K {
