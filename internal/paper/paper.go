@@ -368,6 +368,16 @@ type runner struct {
 	keys map[string]string
 }
 
+// pool is the MNIST pooling the experiments' networks read their images
+// with: the checkpoint's, or 0 with a data file (--data), whose rows are
+// the features as they are whatever pooling the checkpoint was trained on.
+func (r *runner) pool() int {
+	if r.j.Data != "" {
+		return 0
+	}
+	return r.meta.Pool
+}
+
 // log writes a line through j.Log.
 func (r *runner) log(format string, a ...any) {
 	if r.j.Log != nil {

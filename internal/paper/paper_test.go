@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/internal/report"
+	"github.com/sgn-project/sgn/model"
 )
 
 // A finished experiment is reused on the same key and run afresh on
@@ -142,6 +143,40 @@ func TestNoClaimMeasuredIsAnError(t *testing.T) {
 	for _, why := range []string{"it failed: buffers exhausted", "give the held-out rows"} {
 		if !strings.Contains(string(html), why) {
 			t.Errorf("the page does not list %q", why)
+		}
+	}
+}
+
+// With a data file (--data) the escape sweeps read its rows as they are:
+// a checkpoint trained on MNIST pooled by 4 (its sidecar says pool 4) and
+// exported with `sgn data export --pool 4` gives sweeps of pool 0, which
+// the sweep's own check accepts; without a data file they pool the MNIST
+// images as the checkpoint was trained.
+func TestEscapeConfigsPoolWithDataFile(t *testing.T) {
+	m, err := model.New(model.Config{Layers: []int{49, 4, 10}, Activation: "tanh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := Size(Shape{N: 300, D: 49, Classes: 10, P: m.NumParams()}, true, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		data string
+		pool int
+	}{{"train.safetensors", 0}, {"", 4}} {
+		r := &runner{j: Job{Data: tc.data, Out: t.TempDir()}, m: m, meta: model.CheckpointMeta{Pool: 4}, sizes: z}
+		cfgs, err := r.escapeConfigs(0.1)
+		if err != nil {
+			t.Fatalf("data %q: %v", tc.data, err)
+		}
+		if len(cfgs) != 3 {
+			t.Fatalf("data %q: %d sweeps, want 3", tc.data, len(cfgs))
+		}
+		for name, c := range cfgs {
+			if c.Network.Pool != tc.pool || c.Network.Data != tc.data {
+				t.Errorf("data %q: %s reads pool %d, data %q; want pool %d", tc.data, name, c.Network.Pool, c.Network.Data, tc.pool)
+			}
 		}
 	}
 }

@@ -106,7 +106,7 @@ func (r *runner) hessian(dir string, o analysis.Options) error {
 
 // dataOptions is the data selection of every experiment.
 func (r *runner) dataOptions() data.Options {
-	return data.Options{File: r.j.Data, Dir: r.j.MNIST, Split: "train", Pool: r.meta.Pool, First: r.sizes.First}
+	return data.Options{File: r.j.Data, Dir: r.j.MNIST, Split: "train", Pool: r.pool(), First: r.sizes.First}
 }
 
 // covariance runs C against H/B at m and at a random model of its shape
@@ -230,10 +230,28 @@ func (r *runner) escape(dir string, fresh bool) error {
 	if !mr.IsMinimum {
 		return skip("the refinement did not reach a minimum (%s)", mr.Verdict)
 	}
+	cfgs, err := r.escapeConfigs(stableEta(escapeEta, mr.LambdaMax))
+	if err != nil {
+		return err
+	}
+	// A sweep folder of other settings is refused by the sweep: the
+	// folder of another run is started afresh, this run's resumed.
+	if fresh {
+		if err := clearFolder(dir); err != nil {
+			return err
+		}
+	}
+	_, err = kramers.RunFigure(dir, kramers.FigureOptions{Workers: r.j.Workers, Version: r.j.Version, Panels: kramers.FigurePanels()[:3], Configs: cfgs})
+	return err
+}
+
+// escapeConfigs returns the three network escape sweeps of the escape step
+// (sharpness, batch size and step size around eta) from the refined
+// minimum, each checked.
+func (r *runner) escapeConfigs(eta float64) (map[string]kramers.Config, error) {
 	z := r.sizes
-	eta := stableEta(escapeEta, mr.LambdaMax)
 	net := network.Spec{Layers: r.m.Layers, Activation: r.m.Activation, Start: filepath.Join(r.j.Out, folderMinimum, minimum.CheckpointFile),
-		Pool: r.meta.Pool, First: z.First, Data: r.j.Data, WeightDecay: minimum.DefaultDecay, Minimizer: network.MinimizerLBFGS,
+		Pool: r.pool(), First: z.First, Data: r.j.Data, WeightDecay: minimum.DefaultDecay, Minimizer: network.MinimizerLBFGS,
 		GradTol: minimum.DefaultGradTol, MaxIterations: z.MinimumIterations, CheckEvery: 10}
 	b := z.EscapeBatches[len(z.EscapeBatches)-1]
 	base := kramers.Config{Seed: 21, Dynamics: []escape.Dynamics{escape.SGD}, Sharpness: []float64{1}, BatchSize: []float64{b}, Eta: []float64{eta},
@@ -245,18 +263,10 @@ func (r *runner) escape(dir string, fresh bool) error {
 	cfgs := map[string]kramers.Config{"mlp-sharpness": sharp, "mlp-batch-size": batch, "mlp-eta": steps}
 	for name, c := range cfgs {
 		if err := c.Validate(); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	// A sweep folder of other settings is refused by the sweep: the
-	// folder of another run is started afresh, this run's resumed.
-	if fresh {
-		if err := clearFolder(dir); err != nil {
-			return err
-		}
-	}
-	_, err = kramers.RunFigure(dir, kramers.FigureOptions{Workers: r.j.Workers, Version: r.j.Version, Panels: kramers.FigurePanels()[:3], Configs: cfgs})
-	return err
+	return cfgs, nil
 }
 
 // clearFolder removes everything in dir but the marker file.
@@ -297,7 +307,7 @@ func (r *runner) selectionNetworks(dir string, fresh bool) error {
 	}
 	cfg := sharpness.Builtin()
 	cfg.Model = model.Config{Layers: r.m.Layers, Activation: r.m.Activation, Init: model.InitAuto, Seed: 1}
-	cfg.Pool, cfg.TrainFirst, cfg.TestFirst = r.meta.Pool, z.SelFirst, 0
+	cfg.Pool, cfg.TrainFirst, cfg.TestFirst = r.pool(), z.SelFirst, 0
 	cfg.Data, cfg.Test = r.j.Data, r.j.Test
 	if r.j.Data == "" {
 		cfg.TestFirst = data.TestSize
