@@ -5,6 +5,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/equilibrium"
+	"github.com/sgn-project/sgn/escape/equilibrium/displacement"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/model"
@@ -146,7 +147,7 @@ sgn equilibrium escape --sweep out/escape-mlp --runs 50 --top-k 40 --out out/esc
 // step in the top-k eigenspaces of H(θ₀).
 func runEquilibriumEscape(a *app, args []string) error {
 	fs := a.newFlagSet("equilibrium escape", "equilibrium escape --sweep DIR [--mnist DIR] [--points I,J…] [--runs N] [--top-k K] --out DIR", equilibriumEscapeExample)
-	var j equilibrium.EscapeJob
+	var j displacement.Job
 	fs.StringVar(&j.Sweep, "sweep", "", "`folder` of a network escape sweep (config.json, runs.jsonl, minimum.json)")
 	fs.StringVar(&j.MNIST, "mnist", "", "the sweep's "+mnistUsage)
 	pts := fs.String("points", "", "comma-separated grid points to analyse (default: all)")
@@ -179,7 +180,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 	prog, end := cli.Stages(a.stderr, a.isTerminal, "sgn equilibrium escape: ", o.quiet, nil)
 	j.Workers, j.OutDir, j.Version, j.Progress, j.Removed = o.workers, o.out, version, prog, a.removed("equilibrium escape", o.out, o.quiet)
 	j.Command = append([]string{"sgn", "equilibrium", "escape"}, args...)
-	rep, err := equilibrium.RunEscape(j)
+	rep, err := displacement.Run(j)
 	end()
 	if err != nil {
 		return err
@@ -205,7 +206,7 @@ func checkEscapeFractionLimits(lim *limits, dir string, topK, workers int) error
 	if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, "--sweep "+dir+": network"); err != nil {
 		return err
 	}
-	need, err := equilibrium.EscapeMemoryNeed(cfg, topK, workers)
+	need, err := displacement.MemoryNeed(cfg, topK, workers)
 	if err != nil {
 		return err
 	}

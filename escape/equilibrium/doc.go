@@ -65,7 +65,8 @@
 // The pieces: an Objective (Network for an MLP on MNIST; any loss with
 // per-sample gradients and a Hessian operator), Measure (eigenbasis, cᵢ,
 // the two chains, the analysis), Report.Write (equilibrium.json,
-// directions.csv, the figure as PNG and SVG), and MeasureEscape (for the
-// runs of a network escape sweep, re-simulated from their recorded seeds,
+// directions.csv, the figure as PNG and SVG), and TopEigenpairs (the
+// Hessian's top eigendirections, for the sibling package displacement: the
+// runs of a network escape sweep re-simulated from their recorded seeds,
 // the fraction of ‖θ_escape − θ₀‖² in the top-k eigenspaces of H(θ₀)).
 package equilibrium

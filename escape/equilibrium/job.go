@@ -48,37 +48,6 @@ func Run(j Job) (*Report, error) {
 	return rep, rep.Write(j.OutDir)
 }
 
-// EscapeJob is a whole measurement of `sgn equilibrium escape`: the
-// displacement of the runs of the network escape sweep in Sweep
-// (MeasureEscape), written into OutDir.
-type EscapeJob struct {
-	Sweep, MNIST string
-	// Points are the grid points analysed (nil: all); Runs the runs per
-	// point; TopK the largest eigenspace.
-	Points     []int
-	Runs, TopK int
-	Workers    int
-	OutDir     string
-	Version    string
-	Command    []string
-	Progress   Progress
-	Removed    func(names []string)
-}
-
-// RunEscape measures the escape displacement (MeasureEscape) and writes
-// escape_fraction.json and its figure into OutDir; an earlier run's go
-// once the sweep has been read and checked, before the measurement.
-func RunEscape(j EscapeJob) (*EscapeReport, error) {
-	rep, err := measureEscape(j.Sweep, j.MNIST, j.Points, j.Runs, j.TopK, j.Workers, j.Progress, func() error {
-		return removeStale(j.OutDir, j.Removed, EscapeJSONFile, EscapeFigureBase+".png", EscapeFigureBase+".svg")
-	})
-	if err != nil {
-		return nil, err
-	}
-	rep.Version, rep.Command = j.Version, j.Command
-	return rep, rep.WriteEscape(j.OutDir)
-}
-
 // removeStale removes the named files of dir that exist and tells removed.
 func removeStale(dir string, removed func([]string), names ...string) error {
 	gone, err := atomicfile.RemoveStale(dir, names...)

@@ -235,6 +235,19 @@ type basis struct {
 	lambdas []float64 // the full spectrum, descending (full method only)
 }
 
+// TopEigenpairs returns the topK largest eigenvalues of the Hessian of obj
+// at theta0, descending, and their eigenvectors as the columns of a P×topK
+// matrix: the directions Measure judges, computed as it computes them
+// (dense decomposition when P ≤ FullMaxParams, else Lanczos).
+func TopEigenpairs(obj Objective, theta0 []float64, topK int, progress Progress) (*mat.Dense, []float64, error) {
+	var scratch Report
+	b, err := eigenbasis(obj, theta0, Settings{TopK: topK, Bulk: 0}.Normalized(), &scratch, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.U.Slice(0, obj.Dim(), 0, topK).(*mat.Dense), b.lambda[:topK], nil
+}
+
 // eigenbasis computes the directions and records the method in r.
 func eigenbasis(obj Objective, theta0 []float64, s Settings, r *Report, progress Progress) (*basis, error) {
 	P := obj.Dim()

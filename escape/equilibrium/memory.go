@@ -1,10 +1,6 @@
 package equilibrium
 
 import (
-	"errors"
-
-	"github.com/sgn-project/sgn/escape/kramers"
-	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
 )
@@ -126,29 +122,10 @@ func eigenBytes(layers []int, act model.Activation, n, topK, bulk, workers int) 
 	return eig + lz, float64(min(topK, P)), nil
 }
 
-// EscapeMemoryNeed bounds the bytes MeasureEscape holds for the runs of a
-// network escape sweep of configuration cfg, with topK directions and
-// workers goroutines: the sweep's minimum and a replica of each point
-// (network.MemoryNeed), then, on the same samples, the eigenbasis of
-// H(θ₀) (the Hessian's cached passes with the dense decomposition or the
-// Lanczos basis) and the P×topK directions.
-func EscapeMemoryNeed(cfg kramers.Config, topK, workers int) (float64, error) {
-	if cfg.Network == nil {
-		return 0, errors.New("not a network sweep: the config has no \"network\"")
-	}
-	spec := cfg.Network.Normalized()
-	base, err := network.MemoryNeed(spec, cfg.Dynamics, workers)
-	if err != nil {
-		return 0, err
-	}
-	rows, err := spec.Rows()
-	if err != nil {
-		return 0, err
-	}
-	eig, K, err := eigenBytes(spec.Layers, spec.Activation, rows, topK, 0, workers)
-	if err != nil {
-		return 0, err
-	}
-	P, _ := model.ParamCount(spec.Layers)
-	return base + eig + 8*float64(P)*K, nil
+// EigenMemoryNeed bounds the bytes TopEigenpairs holds for a network of
+// the given layers and activation on n samples with workers goroutines:
+// the Hessian's cached passes with the dense decomposition or the Lanczos
+// basis. K is the number of directions it returns.
+func EigenMemoryNeed(layers []int, act model.Activation, n, topK, workers int) (bytes, K float64, err error) {
+	return eigenBytes(layers, act, n, topK, 0, workers)
 }

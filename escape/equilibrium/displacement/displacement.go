@@ -1,7 +1,8 @@
-package equilibrium
+package displacement
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -9,12 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/atomicfile"
@@ -22,17 +25,20 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
-// Names of the files WriteEscape puts in its folder.
+// Names of the files Write puts in its folder.
 const (
-	EscapeJSONFile   = "escape_fraction.json"
-	EscapeFigureBase = "escape_fraction" // .png and .svg
+	JSONFile   = "escape_fraction.json"
+	FigureBase = "escape_fraction" // .png and .svg
 )
 
-// EscapePoint is, for the runs of one grid point of a network escape sweep,
+// colGrey draws the isotropic reference k/P.
+var colGrey = color.RGBA{R: 150, G: 150, B: 150, A: 255}
+
+// Point is, for the runs of one grid point of a network escape sweep,
 // the fraction of the displacement ‖θ − θ₀‖² at the escape step that lies
 // in the top-k eigenspace of H(θ₀), k = 1 … K: does SGD leave a sharp
 // minimum along a few sharp directions?
-type EscapePoint struct {
+type Point struct {
 	Point int    `json:"point"`
 	Label string `json:"label"`
 	// Runs is the number of runs re-simulated (from their recorded seeds;
@@ -49,34 +55,34 @@ type EscapePoint struct {
 	MeanDistance float64 `json:"mean_distance"`
 }
 
-// EscapeReport is escape_fraction.json.
-type EscapeReport struct {
+// Report is escape_fraction.json.
+type Report struct {
 	Version string   `json:"version"`
 	Command []string `json:"command,omitempty"`
 	Sweep   string   `json:"sweep"`
 	// Lambda holds the top-K eigenvalues of the landscape's Hessian at θ₀
 	// (cross-entropy Hessian plus the weight decay), in θ.
 	Lambda []float64      `json:"lambda"`
-	Points []EscapePoint  `json:"points"`
+	Points []Point        `json:"points"`
 	Data   data.Selection `json:"data"`
 	Files  []string       `json:"files,omitempty"`
 }
 
-// MeasureEscape re-simulates the first runs runs of each of the given
+// Measure re-simulates the first runs runs of each of the given
 // points of the network escape sweep in dir from their recorded seeds,
 // checks that each reproduces its recorded outcome, and measures the
 // fraction of its displacement at the escape step in the top-k
 // eigenspaces of H(θ₀), k = 1 … topK (dense decomposition when P ≤
-// FullMaxParams, else Lanczos). points nil means all points. The images
+// equilibrium.FullMaxParams, else Lanczos). points nil means all points. The images
 // come from the MNIST folder mnist (empty: data.Load's lookup); they must
 // be the images the sweep's minimum was prepared on.
-func MeasureEscape(dir, mnist string, points []int, runs, topK, workers int, progress Progress) (*EscapeReport, error) {
-	return measureEscape(dir, mnist, points, runs, topK, workers, progress, nil)
+func Measure(dir, mnist string, points []int, runs, topK, workers int, progress equilibrium.Progress) (*Report, error) {
+	return measure(dir, mnist, points, runs, topK, workers, progress, nil)
 }
 
-// measureEscape is MeasureEscape calling ready, if not nil, once the sweep,
+// measure is Measure calling ready, if not nil, once the sweep,
 // its minimum and the images are read and checked, before the measurement.
-func measureEscape(dir, mnist string, points []int, runs, topK, workers int, progress Progress, ready func() error) (*EscapeReport, error) {
+func measure(dir, mnist string, points []int, runs, topK, workers int, progress equilibrium.Progress, ready func() error) (*Report, error) {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -110,14 +116,13 @@ func measureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 			return nil, err
 		}
 	}
-	net := &Network{Model: m, Data: model.Batch{X: set.X, Y: set.Y}, Workers: workers}
-	var scratch Report
-	b, err := eigenbasis(net, mn.Theta, Settings{TopK: topK, Bulk: 0}.Normalized(), &scratch, progress)
+	net := &equilibrium.Network{Model: m, Data: model.Batch{X: set.X, Y: set.Y}, Workers: workers}
+	U, lambda, err := equilibrium.TopEigenpairs(net, mn.Theta, topK, progress)
 	if err != nil {
 		return nil, err
 	}
-	rep := &EscapeReport{Sweep: dir, Data: set.Selected()}
-	for _, l := range b.lambda[:topK] {
+	rep := &Report{Sweep: dir, Data: set.Selected()}
+	for _, l := range lambda {
 		rep.Lambda = append(rep.Lambda, l+spec.WeightDecay)
 	}
 	all := cfg.Points()
@@ -136,7 +141,7 @@ func measureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 		if err != nil {
 			return nil, err
 		}
-		ep := EscapePoint{Point: pi, Label: p.Label(), Fraction: make([]float64, topK)}
+		ep := Point{Point: pi, Label: p.Label(), Fraction: make([]float64, topK)}
 		var sumDist float64
 		for _, rec := range sw.Runs {
 			if rec.Point != pi || ep.Runs == runs {
@@ -155,7 +160,7 @@ func measureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 				continue
 			}
 			ep.Escaped++
-			frac, dist := topFractions(b, d, topK)
+			frac, dist := topFractions(U, d, topK)
 			for k, f := range frac {
 				ep.Fraction[k] += f
 			}
@@ -176,7 +181,7 @@ func measureEscape(dir, mnist string, points []int, runs, topK, workers int, pro
 }
 
 // topFractions returns Σ_{i≤k}(uᵢᵀδ)²/‖δ‖² for k = 1 … topK and ‖δ‖.
-func topFractions(b *basis, d []float64, topK int) ([]float64, float64) {
+func topFractions(U *mat.Dense, d []float64, topK int) ([]float64, float64) {
 	P := len(d)
 	var total float64
 	for _, v := range d {
@@ -184,7 +189,7 @@ func topFractions(b *basis, d []float64, topK int) ([]float64, float64) {
 	}
 	out := make([]float64, topK)
 	var cum float64
-	u := b.U.RawMatrix()
+	u := U.RawMatrix()
 	for i := range topK {
 		var p float64
 		for j := 0; j < P; j++ {
@@ -198,11 +203,11 @@ func topFractions(b *basis, d []float64, topK int) ([]float64, float64) {
 	return out, math.Sqrt(total)
 }
 
-// WriteEscape writes escape_fraction.json and the figure (fraction against
+// Write writes escape_fraction.json and the figure (fraction against
 // k per point, with k/P) into dir.
-func (r *EscapeReport) WriteEscape(dir string) error {
-	base := filepath.Join(dir, EscapeFigureBase)
-	r.Files = []string{filepath.Join(dir, EscapeJSONFile), base + ".png", base + ".svg"}
+func (r *Report) Write(dir string) error {
+	base := filepath.Join(dir, FigureBase)
+	r.Files = []string{filepath.Join(dir, JSONFile), base + ".png", base + ".svg"}
 	p := plot.New()
 	p.Title.Text = "displacement at the escape step in the top-k eigenspace of H(θ₀)"
 	p.X.Label.Text = "k"
@@ -254,7 +259,7 @@ func (r *EscapeReport) WriteEscape(dir string) error {
 // the runs that escaped, their mean distance from θ₀ and the fraction of
 // the displacement in the top-k eigenspaces of H(θ₀) beside the isotropic
 // k/P; then the files.
-func (r *EscapeReport) WriteText(w io.Writer) error {
+func (r *Report) WriteText(w io.Writer) error {
 	for _, ep := range r.Points {
 		line := fmt.Sprintf("point %d (%s): %d of %d runs escaped, mean ‖θ−θ₀‖ %.3g; fraction in the top", ep.Point, ep.Label, ep.Escaped, ep.Runs, ep.MeanDistance)
 		for _, k := range []int{1, 5, 10, len(ep.K)} {
@@ -268,4 +273,67 @@ func (r *EscapeReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "wrote %s\n", f)
 	}
 	return nil
+}
+
+// Job is a whole measurement of `sgn equilibrium escape`: the displacement
+// of the runs of the network escape sweep in Sweep (Measure), written into
+// OutDir.
+type Job struct {
+	Sweep, MNIST string
+	// Points are the grid points analysed (nil: all); Runs the runs per
+	// point; TopK the largest eigenspace.
+	Points     []int
+	Runs, TopK int
+	Workers    int
+	OutDir     string
+	Version    string
+	Command    []string
+	Progress   equilibrium.Progress
+	// Removed, if not nil, is told the names of an earlier run's files
+	// removed from OutDir.
+	Removed func(names []string)
+}
+
+// Run measures the escape displacement (Measure) and writes
+// escape_fraction.json and its figure into OutDir; an earlier run's go
+// once the sweep has been read and checked, before the measurement.
+func Run(j Job) (*Report, error) {
+	rep, err := measure(j.Sweep, j.MNIST, j.Points, j.Runs, j.TopK, j.Workers, j.Progress, func() error {
+		gone, err := atomicfile.RemoveStale(j.OutDir, JSONFile, FigureBase+".png", FigureBase+".svg")
+		if len(gone) > 0 && j.Removed != nil {
+			j.Removed(gone)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Version, rep.Command = j.Version, j.Command
+	return rep, rep.Write(j.OutDir)
+}
+
+// MemoryNeed bounds the bytes Measure holds for the runs of a network
+// escape sweep of configuration cfg, with topK directions and workers
+// goroutines: the sweep's minimum and a replica of each point
+// (network.MemoryNeed), then, on the same samples, the eigenbasis of
+// H(θ₀) (equilibrium.EigenMemoryNeed) and the P×topK directions.
+func MemoryNeed(cfg kramers.Config, topK, workers int) (float64, error) {
+	if cfg.Network == nil {
+		return 0, errors.New("not a network sweep: the config has no \"network\"")
+	}
+	spec := cfg.Network.Normalized()
+	base, err := network.MemoryNeed(spec, cfg.Dynamics, workers)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := spec.Rows()
+	if err != nil {
+		return 0, err
+	}
+	eig, K, err := equilibrium.EigenMemoryNeed(spec.Layers, spec.Activation, rows, topK, workers)
+	if err != nil {
+		return 0, err
+	}
+	P, _ := model.ParamCount(spec.Layers)
+	return base + eig + 8*float64(P)*K, nil
 }

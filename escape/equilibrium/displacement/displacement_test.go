@@ -1,4 +1,4 @@
-package equilibrium
+package displacement
 
 import (
 	"math"
@@ -11,12 +11,12 @@ import (
 	"github.com/sgn-project/sgn/escape/network"
 )
 
-// TestMeasureEscape runs a tiny network escape sweep on real MNIST, then
-// re-simulates its runs (MeasureEscape checks each reproduces its recorded
+// TestMeasure runs a tiny network escape sweep on real MNIST, then
+// re-simulates its runs (Measure checks each reproduces its recorded
 // outcome): with K = P the top-k eigenspaces grow to all of R^P, so the
 // fraction rises monotonically to exactly 1, and the eigenvalues include
 // the weight decay.
-func TestMeasureEscape(t *testing.T) {
+func TestMeasure(t *testing.T) {
 	if _, err := data.FindMNIST(""); err != nil {
 		t.Skipf("MNIST not found: %v", err)
 	}
@@ -29,7 +29,7 @@ func TestMeasureEscape(t *testing.T) {
 		t.Fatal(err)
 	}
 	const P = 49*4 + 4 + 4*10 + 10
-	rep, err := MeasureEscape(dir, "", []int{1}, 3, P, 2, nil)
+	rep, err := Measure(dir, "", []int{1}, 3, P, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,10 +54,10 @@ func TestMeasureEscape(t *testing.T) {
 		t.Errorf("isotropic %v, λ %v … %v, escape's minimum.json %v … %v", ep.Isotropic[P-1], rep.Lambda[0], rep.Lambda[P-1], mn.HessianTop, mn.HessianBottom)
 	}
 	out := t.TempDir()
-	if err := rep.WriteEscape(out); err != nil {
+	if err := rep.Write(out); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := MeasureEscape(dir, "", []int{7}, 3, 5, 1, nil); err == nil {
+	if _, err := Measure(dir, "", []int{7}, 3, 5, 1, nil); err == nil {
 		t.Error("point 7 of a 2-point sweep: no error")
 	}
 }
