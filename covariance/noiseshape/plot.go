@@ -267,14 +267,14 @@ func (ax vsBatchAxes) kurtosisPlot() (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		var ebs []errBar
+		var ebs []figure.ErrorBar
 		for _, b := range ax.bs {
 			if e := eff(b); e != nil && e.MedianExcessKurtosisCI[0] > 0 {
-				ebs = append(ebs, errBar{x: float64(b.BatchSize), y: e.MedianExcessKurtosis, lo: e.MedianExcessKurtosisCI[0], hi: e.MedianExcessKurtosisCI[1]})
+				ebs = append(ebs, figure.ErrorBar{X: float64(b.BatchSize), Y: e.MedianExcessKurtosis, Lo: e.MedianExcessKurtosisCI[0], Hi: e.MedianExcessKurtosisCI[1]})
 			}
 		}
 		if len(ebs) > 0 {
-			p.Add(&errBarPlotter{bars: ebs, color: v.color})
+			p.Add(&figure.ErrorBars{Bars: ebs, Color: v.color})
 		}
 	}
 	p.Y.Max *= 10 // a band above the data for the legend
@@ -296,14 +296,14 @@ func (ax vsBatchAxes) ksPlot() (*plot.Plot, error) {
 		}, false, v.shape, v.color}}); err != nil {
 			return nil, err
 		}
-		var ebs []errBar
+		var ebs []figure.ErrorBar
 		for _, b := range ax.bs {
 			if e := eff(b); e != nil && e.MedianKSCI != nil {
-				ebs = append(ebs, errBar{x: float64(b.BatchSize), y: e.MedianKS, lo: e.MedianKSCI[0], hi: e.MedianKSCI[1]})
+				ebs = append(ebs, figure.ErrorBar{X: float64(b.BatchSize), Y: e.MedianKS, Lo: e.MedianKSCI[0], Hi: e.MedianKSCI[1]})
 			}
 		}
 		if len(ebs) > 0 {
-			p.Add(&errBarPlotter{bars: ebs, color: v.color})
+			p.Add(&figure.ErrorBars{Bars: ebs, Color: v.color})
 		}
 	}
 	err := ax.addSeries(p, []vsSeries{
@@ -439,35 +439,20 @@ func (ax vsBatchAxes) tailIndexPlot() (*plot.Plot, error) {
 		return nil, err
 	}
 	// Quartile bars of the across-minibatch α̂.
-	var ebs []errBar
+	var ebs []figure.ErrorBar
 	for _, b := range ax.bs {
 		if c := b.AcrossMinibatches.Coordinates; c != nil && c.TailIndex != nil {
-			ebs = append(ebs, errBar{x: float64(b.BatchSize), y: c.TailIndex.Median, lo: c.TailIndex.Q1, hi: c.TailIndex.Q3})
+			ebs = append(ebs, figure.ErrorBar{X: float64(b.BatchSize), Y: c.TailIndex.Median, Lo: c.TailIndex.Q1, Hi: c.TailIndex.Q3})
 		}
 	}
 	if len(ebs) > 0 {
-		left.Add(&errBarPlotter{bars: ebs, color: colorBlue()})
+		left.Add(&figure.ErrorBars{Bars: ebs, Color: colorBlue()})
 	}
 	// Leave a band above the data for the legend; ticks only up to 2.
 	left.Y.Min = math.Min(left.Y.Min, 1)
 	left.Y.Max = 2 + 0.45*(2-left.Y.Min)
-	left.Y.Tick.Marker = capTicks{max: 2}
+	left.Y.Tick.Marker = figure.CapTicks{Max: 2}
 	return left, nil
-}
-
-// capTicks is the default tick marker without ticks above max (the band
-// above holds the legend).
-type capTicks struct{ max float64 }
-
-// Ticks implements plot.Ticker.
-func (c capTicks) Ticks(lo, hi float64) []plot.Tick {
-	var out []plot.Tick
-	for _, t := range (plot.DefaultTicks{}).Ticks(lo, math.Min(hi, c.max)) {
-		if t.Value <= c.max+1e-12 {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // densityCurve is a density drawn over a histogram. A curve with a reason
@@ -565,8 +550,8 @@ func ownRange(x []float64) histRange {
 // with curves.
 func histPanel(title, xlabel string, x []float64, r histRange, curves []densityCurve) (*plot.Plot, error) {
 	lo, hi := r.lo, r.hi
-	h, outside := newLogHist(x, lo, hi, noiseHistBins)
-	floor := h.floor
+	h, outside := figure.NewLogHist(x, lo, hi, noiseHistBins, colorHist())
+	floor := h.Floor
 	_, _, _, top := h.DataRange()
 	p := plot.New()
 	p.Title.Text = title
@@ -621,99 +606,6 @@ func emptyPanel(title string) *plot.Plot {
 	p.Title.Text = title
 	p.HideAxes()
 	return p
-}
-
-// newLogHist bins x into nb equal bins on [lo, hi] as a density
-// (count/(n·width), n counting all values) and returns it with the number
-// of values outside [lo, hi]. Its floor, the bottom of the y axis, is half
-// the density of one value.
-func newLogHist(x []float64, lo, hi float64, nb int) (*logHist, int) {
-	w := (hi - lo) / float64(nb)
-	h := &logHist{lo: lo, w: w, dens: make([]float64, nb)}
-	n := float64(len(x))
-	outside := 0
-	for _, v := range x {
-		if v < lo || v > hi {
-			outside++
-			continue
-		}
-		h.dens[min(nb-1, int((v-lo)/w))] += 1 / (n * w)
-	}
-	h.floor = 0.5 / (n * w)
-	return h, outside
-}
-
-// logHist is a density histogram whose bars rise from the bottom of the
-// plot, so it can be drawn on a log-scaled y axis (plotter.Histogram's
-// data range starts at 0, which a log scale cannot show).
-type logHist struct {
-	lo, w, floor float64
-	dens         []float64
-}
-
-// Plot implements plot.Plotter.
-func (h *logHist) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	line := draw.LineStyle{Color: color.RGBA{R: 60, G: 80, B: 120, A: 255}, Width: vg.Points(0.4)}
-	for i, d := range h.dens {
-		if d <= 0 {
-			continue
-		}
-		x0, x1 := trX(h.lo+float64(i)*h.w), trX(h.lo+float64(i+1)*h.w)
-		y0, y1 := c.Min.Y, trY(d)
-		pts := []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
-		c.FillPolygon(colorHist(), c.ClipPolygonXY(pts))
-		c.StrokeLines(line, c.ClipLinesXY(append(pts, pts[0]))...)
-	}
-}
-
-// DataRange implements plot.DataRanger.
-func (h *logHist) DataRange() (xmin, xmax, ymin, ymax float64) {
-	ymax = h.floor
-	for _, d := range h.dens {
-		ymax = math.Max(ymax, d)
-	}
-	return h.lo, h.lo + float64(len(h.dens))*h.w, h.floor, ymax
-}
-
-// Thumbnail implements plot.Thumbnailer.
-func (h *logHist) Thumbnail(c *draw.Canvas) {
-	pts := []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}}
-	c.FillPolygon(colorHist(), c.ClipPolygonXY(pts))
-}
-
-// errBar is a vertical bar at x from lo to hi (quartiles around y).
-type errBar struct{ x, y, lo, hi float64 }
-
-// errBarPlotter draws errBars with short caps.
-type errBarPlotter struct {
-	bars  []errBar
-	color color.Color
-}
-
-// Plot implements plot.Plotter.
-func (e *errBarPlotter) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	sty := draw.LineStyle{Color: e.color, Width: vg.Points(1)}
-	capLen := vg.Points(3)
-	for _, b := range e.bars {
-		x := trX(b.x)
-		ylo, yhi := trY(b.lo), trY(b.hi)
-		c.StrokeLines(sty, c.ClipLinesXY([]vg.Point{{X: x, Y: ylo}, {X: x, Y: yhi}})...)
-		c.StrokeLines(sty, c.ClipLinesXY([]vg.Point{{X: x - capLen, Y: ylo}, {X: x + capLen, Y: ylo}})...)
-		c.StrokeLines(sty, c.ClipLinesXY([]vg.Point{{X: x - capLen, Y: yhi}, {X: x + capLen, Y: yhi}})...)
-	}
-}
-
-// DataRange implements plot.DataRanger.
-func (e *errBarPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, ymin = math.Inf(1), math.Inf(1)
-	xmax, ymax = math.Inf(-1), math.Inf(-1)
-	for _, b := range e.bars {
-		xmin, xmax = math.Min(xmin, b.x), math.Max(xmax, b.x)
-		ymin, ymax = math.Min(ymin, b.lo), math.Max(ymax, b.hi)
-	}
-	return xmin, xmax, ymin, ymax
 }
 
 // writeGrid draws the plots as a grid of tiles (rows of plots, aligned with

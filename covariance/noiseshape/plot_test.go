@@ -91,23 +91,23 @@ func TestHistPanelDensity(t *testing.T) {
 	if want := 4.5 / 1.349; math.Abs(hi-want) > 1e-12 || math.Abs(lo+want) > 1e-12 {
 		t.Errorf("window [%v, %v], want ±%v", lo, hi, want)
 	}
-	h, outside := newLogHist(x, lo, hi, 80)
+	h, outside := figure.NewLogHist(x, lo, hi, 80, nil)
 	var integral float64
-	for _, d := range h.dens {
-		integral += d * h.w
+	for _, d := range h.Density {
+		integral += d * h.Width
 	}
 	if outside != 0 || math.Abs(integral-1) > 1e-12 {
 		t.Errorf("histogram integrates to %v with %d outside, want 1 and 0", integral, outside)
 	}
 	// A narrower window, edges between grid values: [−0.5005, 0.5005] holds
 	// 1001 of the 2001 values, its first bin [−0.5005, −0.4004) 100.
-	h, outside = newLogHist(x, -0.5005, 0.5005, 10)
+	h, outside = figure.NewLogHist(x, -0.5005, 0.5005, 10, nil)
 	integral = 0
-	for _, d := range h.dens {
-		integral += d * h.w
+	for _, d := range h.Density {
+		integral += d * h.Width
 	}
-	if outside != 1000 || math.Abs(integral-1001.0/2001) > 1e-12 || math.Abs(h.dens[0]-100/(2001*0.1001)) > 1e-12 {
-		t.Errorf("window [−0.5, 0.5]: integral %v, %d outside, first bar %v", integral, outside, h.dens[0])
+	if outside != 1000 || math.Abs(integral-1001.0/2001) > 1e-12 || math.Abs(h.Density[0]-100/(2001*0.1001)) > 1e-12 {
+		t.Errorf("window [−0.5, 0.5]: integral %v, %d outside, first bar %v", integral, outside, h.Density[0])
 	}
 }
 
