@@ -238,8 +238,15 @@ type basis struct {
 // TopEigenpairs returns the topK largest eigenvalues of the Hessian of obj
 // at theta0, descending, and their eigenvectors as the columns of a P×topK
 // matrix: the directions Measure judges, computed as it computes them
-// (dense decomposition when P ≤ FullMaxParams, else Lanczos).
+// (dense decomposition when P ≤ FullMaxParams, else Lanczos). progress may
+// be nil.
 func TopEigenpairs(obj Objective, theta0 []float64, topK int, progress Progress) (*mat.Dense, []float64, error) {
+	if P := obj.Dim(); topK < 1 || topK > P {
+		return nil, nil, fmt.Errorf("top-k %d: want 1..%d (the parameters)", topK, P)
+	}
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
 	var scratch Report
 	b, err := eigenbasis(obj, theta0, Settings{TopK: topK, Bulk: 0}.Normalized(), &scratch, progress)
 	if err != nil {
