@@ -1,6 +1,7 @@
 package escape
 
 import (
+	"github.com/sgn-project/sgn/internal/domain"
 	"math"
 	"strconv"
 	"strings"
@@ -11,7 +12,7 @@ import (
 // names a field in a message (a command: its flag, "--col-ratio"; nil: the
 // JSON name). The settings' Check methods (kramers.RunSettings,
 // selection.RunSettings) use it to refuse a field given where it does not
-// apply, and an explicit value outside its Domain where leaving the field
+// apply, and an explicit value outside its domain.Domain where leaving the field
 // out means its default. Their errors are *FieldError whose Field is the
 // caller's name.
 type Given struct {
@@ -41,42 +42,9 @@ func (g Given) Only(ok bool, where string, fields ...string) error {
 	return nil
 }
 
-// Domain is the set of values a numeric setting accepts when it is given.
-type Domain int
-
-// The domains of numeric settings.
-const (
-	Positive    Domain = iota // a positive finite number
-	NonNegative               // a finite number ≥ 0
-	PositiveInt               // an integer ≥ 1
-	AtLeastZero               // an integer ≥ 0
-)
-
-// Want is the domain in words, as the refusal says it.
-func (d Domain) Want() string {
-	return [...]string{"a positive number", "a number ≥ 0", "a positive integer", "an integer ≥ 0"}[d]
-}
-
-// Contains reports whether v is in the domain.
-func (d Domain) Contains(v float64) bool {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return false
-	}
-	switch d {
-	case Positive:
-		return v > 0
-	case NonNegative:
-		return v >= 0
-	case PositiveInt:
-		return v >= 1 && v == math.Trunc(v)
-	default:
-		return v >= 0 && v == math.Trunc(v)
-	}
-}
-
 // In refuses field, if it was given, when one of its values (a list of
 // one or more) is outside d: "F V: want D", V the values comma-separated.
-func (g Given) In(d Domain, field string, values ...float64) error {
+func (g Given) In(d domain.Domain, field string, values ...float64) error {
 	if !g.Set[field] {
 		return nil
 	}
@@ -85,7 +53,7 @@ func (g Given) In(d Domain, field string, values ...float64) error {
 			s := make([]string, len(values))
 			for i, v := range values {
 				s[i] = strconv.FormatFloat(v, 'g', -1, 64)
-				if d >= PositiveInt && v == math.Trunc(v) {
+				if d >= domain.PositiveInt && v == math.Trunc(v) {
 					s[i] = strconv.FormatFloat(v, 'f', -1, 64)
 				}
 			}

@@ -2,6 +2,7 @@ package escape
 
 import (
 	"errors"
+	"github.com/sgn-project/sgn/internal/domain"
 	"testing"
 )
 
@@ -19,18 +20,18 @@ func TestGiven(t *testing.T) {
 		{json.Only(false, "criterion distance", "radius"), "radius applies to criterion distance only"},
 		{flags.Only(true, "anything", "radius"), ""},
 		{flags.Only(false, "anything", "delta"), ""},
-		{flags.In(Positive, "radius", 0), "--radius 0: want a positive number"},
-		{flags.In(Positive, "radius", 1e-6), ""},
-		{flags.In(Positive, "delta", -1), ""}, // not given
-		{flags.In(PositiveInt, "max_steps", 1e7), ""},
-		{flags.In(PositiveInt, "max_steps", 0), "--max_steps 0: want a positive integer"},
-		{flags.In(PositiveInt, "max_steps", -20000000), "--max_steps -20000000: want a positive integer"},
-		{flags.In(AtLeastZero, "max_steps", 0), ""},
-		{flags.In(AtLeastZero, "max_steps", 2.5), "--max_steps 2.5: want an integer ≥ 0"},
-		{flags.In(NonNegative, "radius", 0), ""},
-		{flags.In(NonNegative, "radius", -0.5), "--radius -0.5: want a number ≥ 0"},
-		{flags.In(Positive, "transverse", 2, 0, 1.5), "--transverse 2,0,1.5: want a positive number"},
-		{json.In(Positive, "transverse", 2, 1e-7), ""},
+		{flags.In(domain.Positive, "radius", 0), "--radius 0: want a positive number"},
+		{flags.In(domain.Positive, "radius", 1e-6), ""},
+		{flags.In(domain.Positive, "delta", -1), ""}, // not given
+		{flags.In(domain.PositiveInt, "max_steps", 1e7), ""},
+		{flags.In(domain.PositiveInt, "max_steps", 0), "--max_steps 0: want a positive integer"},
+		{flags.In(domain.PositiveInt, "max_steps", -20000000), "--max_steps -20000000: want a positive integer"},
+		{flags.In(domain.AtLeastZero, "max_steps", 0), ""},
+		{flags.In(domain.AtLeastZero, "max_steps", 2.5), "--max_steps 2.5: want an integer ≥ 0"},
+		{flags.In(domain.NonNegative, "radius", 0), ""},
+		{flags.In(domain.NonNegative, "radius", -0.5), "--radius -0.5: want a number ≥ 0"},
+		{flags.In(domain.Positive, "transverse", 2, 0, 1.5), "--transverse 2,0,1.5: want a positive number"},
+		{json.In(domain.Positive, "transverse", 2, 1e-7), ""},
 	} {
 		got := ""
 		if c.err != nil {

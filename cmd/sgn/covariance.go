@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/domain"
 	"math"
 	"path/filepath"
 	"time"
@@ -71,7 +72,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	if err := w.Validate(); err != nil {
 		return nil, cli.Usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
 	}
-	if err := cli.First(cli.CheckGiven(fs, f.set, cli.PositiveInt, "top-k", "heatmap-k", "train-epochs"), cli.CheckGiven(fs, f.set, cli.AtLeastZero, "train-first"),
+	if err := cli.First(cli.CheckGiven(fs, f.set, domain.PositiveInt, "top-k", "heatmap-k", "train-epochs"), cli.CheckGiven(fs, f.set, domain.AtLeastZero, "train-first"),
 		cli.Only(f.set, *ckpt == "", "training on the spot (without --checkpoint)", "train-first", "train-epochs")); err != nil {
 		return nil, err
 	}

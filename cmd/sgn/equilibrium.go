@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/sgn-project/sgn/internal/domain"
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/equilibrium"
@@ -65,9 +66,9 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	// Settings.Normalized reads 0 as "the default": a 0 given on the
 	// command line is refused rather than silently replaced.
 	if err := cli.First(in.parse(),
-		cli.CheckGiven(fs, f.set, cli.Positive, "eta", "temperature"),
-		cli.CheckGiven(fs, f.set, cli.PositiveInt, "batch-size", "steps", "burn-in", "every", "top-k", "batches", "snapshots"),
-		cli.CheckGiven(fs, f.set, cli.NonNegative, "weight-decay")); err != nil {
+		cli.CheckGiven(fs, f.set, domain.Positive, "eta", "temperature"),
+		cli.CheckGiven(fs, f.set, domain.PositiveInt, "batch-size", "steps", "burn-in", "every", "top-k", "batches", "snapshots"),
+		cli.CheckGiven(fs, f.set, domain.NonNegative, "weight-decay")); err != nil {
 		return nil, err
 	}
 	switch {

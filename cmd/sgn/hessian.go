@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/domain"
 	"strings"
 
 	"github.com/sgn-project/sgn/hessian/analysis"
@@ -110,10 +111,10 @@ func hessCheckFlags(fs *flag.FlagSet, o *analysis.Options, f *hessFlags, set map
 	if err := o.Validate(); err != nil {
 		return hessError(err)
 	}
-	if err := cli.CheckGiven(fs, set, cli.PositiveInt, "max-iterations", "layer"); err != nil {
+	if err := cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations", "layer"); err != nil {
 		return err
 	}
-	if err := cli.CheckGiven(fs, set, cli.Positive, "sigma"); err != nil {
+	if err := cli.CheckGiven(fs, set, domain.Positive, "sigma"); err != nil {
 		return err
 	}
 	switch {

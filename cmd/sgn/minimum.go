@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/domain"
 
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/train/minimum"
@@ -27,7 +28,7 @@ func runMinimum(a *app, args []string) error {
 		return err
 	}
 	set := cli.Given(fs)
-	if err := cli.First(in.parse(), cli.CheckGiven(fs, set, cli.Positive, "grad-tol"), cli.CheckGiven(fs, set, cli.PositiveInt, "max-iterations")); err != nil {
+	if err := cli.First(in.parse(), cli.CheckGiven(fs, set, domain.Positive, "grad-tol"), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations")); err != nil {
 		return err
 	}
 	if err := s.Validate(); err != nil {

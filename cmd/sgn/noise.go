@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/domain"
 	"slices"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ func parseNoiseFlags(a *app, args []string) (*noiseFlags, error) {
 	case *histB != 0 && !slices.Contains(sizes, *histB):
 		return nil, cli.Usagef("--hist-b %d: must be one of --batch-size %s", *histB, *bs)
 	}
-	if err := cli.CheckGiven(fs, cli.Given(fs), cli.AtLeastZero, "coords", "pool-cap"); err != nil {
+	if err := cli.CheckGiven(fs, cli.Given(fs), domain.AtLeastZero, "coords", "pool-cap"); err != nil {
 		return nil, err
 	}
 	return &noiseFlags{input: in, out: *out, firstSet: cli.Given(fs)["first"], quiet: *quiet,

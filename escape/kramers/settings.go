@@ -2,6 +2,7 @@ package kramers
 
 import (
 	"fmt"
+	"github.com/sgn-project/sgn/internal/domain"
 	"strings"
 
 	"github.com/sgn-project/sgn/escape"
@@ -59,14 +60,14 @@ func (s RunSettings) Check() (Config, error) {
 	if err := escape.First(
 		g.Only(mlp, n("landscape")+" mlp", networkOnly...),
 		g.Only(!mlp, "analytic landscapes", analyticOnly...),
-		g.In(escape.Positive, "barrier", ls.Barrier), g.In(escape.Positive, "sharpness", s.Sharpness), g.In(escape.Positive, "eta", s.Eta),
-		g.In(escape.Positive, "temperature", s.Temperature), g.In(escape.Positive, "batch_size", s.BatchSize), g.In(escape.Positive, "col_ratio", ls.ColRatio),
-		g.In(escape.Positive, "transverse", ls.Transverse...), g.In(escape.Positive, "grad_tol", net.GradTol), g.In(escape.Positive, "gd_eta", net.GDEta),
-		g.In(escape.Positive, "radius", s.Criterion.Radius), g.In(escape.Positive, "delta", s.Criterion.Delta),
-		g.In(escape.PositiveInt, "runs", float64(s.Runs)), g.In(escape.PositiveInt, "max_steps", float64(s.MaxSteps)), g.In(escape.PositiveInt, "dim", float64(ls.Dim)),
-		g.In(escape.PositiveInt, "pool", float64(net.Pool)), g.In(escape.PositiveInt, "first", float64(net.First)), g.In(escape.PositiveInt, "max_iterations", float64(net.MaxIterations)),
-		g.In(escape.PositiveInt, "gd_max_steps", float64(net.GDMaxSteps)), g.In(escape.PositiveInt, "check_every", float64(net.CheckEvery)),
-		g.In(escape.NonNegative, "weight_decay", net.WeightDecay),
+		g.In(domain.Positive, "barrier", ls.Barrier), g.In(domain.Positive, "sharpness", s.Sharpness), g.In(domain.Positive, "eta", s.Eta),
+		g.In(domain.Positive, "temperature", s.Temperature), g.In(domain.Positive, "batch_size", s.BatchSize), g.In(domain.Positive, "col_ratio", ls.ColRatio),
+		g.In(domain.Positive, "transverse", ls.Transverse...), g.In(domain.Positive, "grad_tol", net.GradTol), g.In(domain.Positive, "gd_eta", net.GDEta),
+		g.In(domain.Positive, "radius", s.Criterion.Radius), g.In(domain.Positive, "delta", s.Criterion.Delta),
+		g.In(domain.PositiveInt, "runs", float64(s.Runs)), g.In(domain.PositiveInt, "max_steps", float64(s.MaxSteps)), g.In(domain.PositiveInt, "dim", float64(ls.Dim)),
+		g.In(domain.PositiveInt, "pool", float64(net.Pool)), g.In(domain.PositiveInt, "first", float64(net.First)), g.In(domain.PositiveInt, "max_iterations", float64(net.MaxIterations)),
+		g.In(domain.PositiveInt, "gd_max_steps", float64(net.GDMaxSteps)), g.In(domain.PositiveInt, "check_every", float64(net.CheckEvery)),
+		g.In(domain.NonNegative, "weight_decay", net.WeightDecay),
 		g.Only(crit == escape.CriterionDistance, n("criterion")+" distance", "radius"),
 		g.Only(crit == escape.CriterionLoss, n("criterion")+" loss", "delta"),
 		g.Only(mlp || ls.Dim > 1, n("dim")+" > 1", "transverse", "col_ratio"),

@@ -2,6 +2,7 @@ package selection
 
 import (
 	"fmt"
+	"github.com/sgn-project/sgn/internal/domain"
 
 	"github.com/sgn-project/sgn/escape"
 )
@@ -34,13 +35,13 @@ func (s RunSettings) Check() (Config, error) {
 	}
 	sgld := escape.Dynamics(s.Dynamics) == SGLD
 	if err := escape.First(
-		g.In(escape.Positive, "sharpness", ls.Sharpness), g.In(escape.Positive, "h_flat", ls.HFlat), g.In(escape.Positive, "h_col", ls.HCol),
-		g.In(escape.Positive, "barrier", ls.Barrier), g.In(escape.Positive, "barrier_flat", ls.BarrierFlat),
-		g.In(escape.Positive, "transverse_sharp", ls.TransverseSharp...), g.In(escape.Positive, "transverse_flat", ls.TransverseFlat...),
-		g.In(escape.Positive, "transverse_col", ls.TransverseCol...), g.In(escape.Positive, "eta", s.Eta),
-		g.In(escape.Positive, "temperature", s.Temperature), g.In(escape.Positive, "batch_size", s.BatchSize),
-		g.In(escape.PositiveInt, "dim", float64(ls.Dim)), g.In(escape.PositiveInt, "replicas", float64(s.Replicas)), g.In(escape.PositiveInt, "steps", float64(s.Steps)),
-		g.In(escape.AtLeastZero, "burn_in", float64(s.BurnIn)),
+		g.In(domain.Positive, "sharpness", ls.Sharpness), g.In(domain.Positive, "h_flat", ls.HFlat), g.In(domain.Positive, "h_col", ls.HCol),
+		g.In(domain.Positive, "barrier", ls.Barrier), g.In(domain.Positive, "barrier_flat", ls.BarrierFlat),
+		g.In(domain.Positive, "transverse_sharp", ls.TransverseSharp...), g.In(domain.Positive, "transverse_flat", ls.TransverseFlat...),
+		g.In(domain.Positive, "transverse_col", ls.TransverseCol...), g.In(domain.Positive, "eta", s.Eta),
+		g.In(domain.Positive, "temperature", s.Temperature), g.In(domain.Positive, "batch_size", s.BatchSize),
+		g.In(domain.PositiveInt, "dim", float64(ls.Dim)), g.In(domain.PositiveInt, "replicas", float64(s.Replicas)), g.In(domain.PositiveInt, "steps", float64(s.Steps)),
+		g.In(domain.AtLeastZero, "burn_in", float64(s.BurnIn)),
 		g.Only(!sgld, "the SGD kinds", "batch_size"),
 		g.Only(sgld, g.N("dynamics")+" sgld", "temperature"),
 	); err != nil {

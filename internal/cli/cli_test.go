@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"flag"
+	"github.com/sgn-project/sgn/internal/domain"
 	"io"
 	"os"
 	"slices"
@@ -63,12 +64,12 @@ func TestCheckGiven(t *testing.T) {
 	fs.Int("n", 0, "")
 	for _, c := range []struct {
 		args []string
-		d    Domain
+		d    domain.Domain
 		bad  bool
 	}{
-		{nil, Positive, false}, {[]string{"--eta", "0"}, Positive, true}, {[]string{"--eta", "0"}, NonNegative, false},
-		{[]string{"--eta", "1.5"}, PositiveInt, true}, {[]string{"--list", "1,2,-3"}, Positive, true},
-		{[]string{"--list", "1,2"}, PositiveInt, false}, {[]string{"--n", "0"}, AtLeastZero, false}, {[]string{"--n", "0"}, PositiveInt, true},
+		{nil, domain.Positive, false}, {[]string{"--eta", "0"}, domain.Positive, true}, {[]string{"--eta", "0"}, domain.NonNegative, false},
+		{[]string{"--eta", "1.5"}, domain.PositiveInt, true}, {[]string{"--list", "1,2,-3"}, domain.Positive, true},
+		{[]string{"--list", "1,2"}, domain.PositiveInt, false}, {[]string{"--n", "0"}, domain.AtLeastZero, false}, {[]string{"--n", "0"}, domain.PositiveInt, true},
 	} {
 		fs.Set("eta", "0")
 		fs.Set("list", "1")

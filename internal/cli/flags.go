@@ -4,8 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sgn-project/sgn/internal/domain"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 )
@@ -158,45 +158,12 @@ func (d *deprecatedValue) IsBoolFlag() bool {
 	return ok && b.IsBoolFlag()
 }
 
-// Domain is the set of values a numeric flag accepts (CheckGiven).
-type Domain int
-
-// The domains of numeric flags.
-const (
-	Positive    Domain = iota // a positive finite number
-	NonNegative               // a finite number ≥ 0
-	PositiveInt               // an integer ≥ 1
-	AtLeastZero               // an integer ≥ 0
-)
-
-// Want is the domain in words, as the refusal says it.
-func (d Domain) Want() string {
-	return [...]string{"a positive number", "a number ≥ 0", "a positive integer", "an integer ≥ 0"}[d]
-}
-
-// Contains reports whether v is in the domain.
-func (d Domain) Contains(v float64) bool {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return false
-	}
-	switch d {
-	case Positive:
-		return v > 0
-	case NonNegative:
-		return v >= 0
-	case PositiveInt:
-		return v >= 1 && v == math.Trunc(v)
-	default:
-		return v >= 0 && v == math.Trunc(v)
-	}
-}
-
 // CheckGiven returns a usage error naming the first of the flags names
 // that was given on the command line (set, from Given) with a value
 // outside d; a comma-separated list is checked value by value. A flag left
 // out keeps its default and is not checked: so a flag whose zero value
 // means "the default" refuses an explicit 0 instead of replacing it.
-func CheckGiven(fs *flag.FlagSet, set map[string]bool, d Domain, names ...string) error {
+func CheckGiven(fs *flag.FlagSet, set map[string]bool, d domain.Domain, names ...string) error {
 	for _, n := range names {
 		f := fs.Lookup(n)
 		if f == nil {
