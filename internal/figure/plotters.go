@@ -19,7 +19,7 @@ type LogHist struct {
 	Floor float64
 	// Density holds each bin's count/(n·Width), n counting all values.
 	Density []float64
-	// Fill colours the bars (nil: a grey blue).
+	// Fill colours the bars.
 	Fill color.Color
 }
 
@@ -43,13 +43,6 @@ func NewLogHist(x []float64, lo, hi float64, nb int, fill color.Color) (*LogHist
 	return h, outside
 }
 
-func (h *LogHist) fill() color.Color {
-	if h.Fill == nil {
-		return color.RGBA{R: 150, G: 170, B: 200, A: 255}
-	}
-	return h.Fill
-}
-
 // Plot implements plot.Plotter.
 func (h *LogHist) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
@@ -61,7 +54,7 @@ func (h *LogHist) Plot(c draw.Canvas, p *plot.Plot) {
 		x0, x1 := trX(h.Lo+float64(i)*h.Width), trX(h.Lo+float64(i+1)*h.Width)
 		y0, y1 := c.Min.Y, trY(d)
 		pts := []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
-		c.FillPolygon(h.fill(), c.ClipPolygonXY(pts))
+		c.FillPolygon(h.Fill, c.ClipPolygonXY(pts))
 		c.StrokeLines(line, c.ClipLinesXY(append(pts, pts[0]))...)
 	}
 }
@@ -78,7 +71,7 @@ func (h *LogHist) DataRange() (xmin, xmax, ymin, ymax float64) {
 // Thumbnail implements plot.Thumbnailer.
 func (h *LogHist) Thumbnail(c *draw.Canvas) {
 	pts := []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}}
-	c.FillPolygon(h.fill(), c.ClipPolygonXY(pts))
+	c.FillPolygon(h.Fill, c.ClipPolygonXY(pts))
 }
 
 // ErrorBar is a vertical bar at X from Lo to Hi (an interval around the
