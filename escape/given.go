@@ -62,13 +62,3 @@ func (g Given) In(d domain.Domain, field string, values ...float64) error {
 	}
 	return nil
 }
-
-// First returns the first error of errs that is not nil.
-func First(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -72,7 +72,7 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	if err := w.Validate(); err != nil {
 		return nil, cli.Usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
 	}
-	if err := cli.First(cli.CheckGiven(fs, f.set, domain.PositiveInt, "top-k", "heatmap-k", "train-epochs"), cli.CheckGiven(fs, f.set, domain.AtLeastZero, "train-first"),
+	if err := domain.First(cli.CheckGiven(fs, f.set, domain.PositiveInt, "top-k", "heatmap-k", "train-epochs"), cli.CheckGiven(fs, f.set, domain.AtLeastZero, "train-first"),
 		cli.Only(f.set, *ckpt == "", "training on the spot (without --checkpoint)", "train-first", "train-epochs")); err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	f.ckpt, f.out, f.quiet, f.set, s.Workers = *ckpt, o.out, o.quiet, cli.Given(fs), o.workers
 	// Settings.Normalized reads 0 as "the default": a 0 given on the
 	// command line is refused rather than silently replaced.
-	if err := cli.First(in.parse(),
+	if err := domain.First(in.parse(),
 		cli.CheckGiven(fs, f.set, domain.Positive, "eta", "temperature"),
 		cli.CheckGiven(fs, f.set, domain.PositiveInt, "batch-size", "steps", "burn-in", "every", "top-k", "batches", "snapshots"),
 		cli.CheckGiven(fs, f.set, domain.NonNegative, "weight-decay")); err != nil {

@@ -28,7 +28,7 @@ func runMinimum(a *app, args []string) error {
 		return err
 	}
 	set := cli.Given(fs)
-	if err := cli.First(in.parse(), cli.CheckGiven(fs, set, domain.Positive, "grad-tol"), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations")); err != nil {
+	if err := domain.First(in.parse(), cli.CheckGiven(fs, set, domain.Positive, "grad-tol"), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations")); err != nil {
 		return err
 	}
 	if err := s.Validate(); err != nil {

@@ -57,7 +57,7 @@ func (s RunSettings) Check() (Config, error) {
 		crit = escape.CriterionLoss
 	}
 	ls := s.Landscape
-	if err := escape.First(
+	if err := domain.First(
 		g.Only(mlp, n("landscape")+" mlp", networkOnly...),
 		g.Only(!mlp, "analytic landscapes", analyticOnly...),
 		g.In(domain.Positive, "barrier", ls.Barrier), g.In(domain.Positive, "sharpness", s.Sharpness), g.In(domain.Positive, "eta", s.Eta),
@@ -88,7 +88,7 @@ func (s RunSettings) Check() (Config, error) {
 			return Config{}, fmt.Errorf("%s needs %s B, the batch size of the SGD whose noise SGLD matches", n("match_noise"), n("batch_size"))
 		}
 	}
-	if err := escape.First(
+	if err := domain.First(
 		g.Only(dyn.UsesTemperature(), n("dynamics")+" sgld", "temperature"),
 		g.Only(dyn.UsesBatch() || s.MatchNoise, n("dynamics")+" "+strings.Join(escape.BatchDynamics(), ", "), "batch_size"),
 	); err != nil {
@@ -125,7 +125,7 @@ func (s RunSettings) networkConfig(cfg Config) (Config, error) {
 		}
 	}
 	gd := net.Minimizer == network.MinimizerGD
-	if err := escape.First(g.Only(!gd, n("minimizer")+" lbfgs", "max_iterations"), g.Only(gd, n("minimizer")+" gd", "gd_eta", "gd_max_steps")); err != nil {
+	if err := domain.First(g.Only(!gd, n("minimizer")+" lbfgs", "max_iterations"), g.Only(gd, n("minimizer")+" gd", "gd_eta", "gd_max_steps")); err != nil {
 		return cfg, err
 	}
 	if gd {

@@ -34,7 +34,7 @@ func (s RunSettings) Check() (Config, error) {
 		return Config{}, fmt.Errorf("%s is required: sgld, sgd-diffusion-finite-sum, sgd or sgd-diffusion-abs-h", g.N("dynamics"))
 	}
 	sgld := escape.Dynamics(s.Dynamics) == SGLD
-	if err := escape.First(
+	if err := domain.First(
 		g.In(domain.Positive, "sharpness", ls.Sharpness), g.In(domain.Positive, "h_flat", ls.HFlat), g.In(domain.Positive, "h_col", ls.HCol),
 		g.In(domain.Positive, "barrier", ls.Barrier), g.In(domain.Positive, "barrier_flat", ls.BarrierFlat),
 		g.In(domain.Positive, "transverse_sharp", ls.TransverseSharp...), g.In(domain.Positive, "transverse_flat", ls.TransverseFlat...),

@@ -165,7 +165,7 @@ func TestParseIndices(t *testing.T) {
 	}
 }
 
-func TestOnlyAndFirst(t *testing.T) {
+func TestOnly(t *testing.T) {
 	set := map[string]bool{"radius": true}
 	if err := Only(set, true, "--criterion distance", "radius"); err != nil {
 		t.Errorf("allowed flag refused: %v", err)
@@ -177,10 +177,6 @@ func TestOnlyAndFirst(t *testing.T) {
 	var ue *UsageError
 	if !errors.As(err, &ue) || err.Error() != "--radius applies to --criterion distance only" {
 		t.Errorf("Only: %v; want the usage error of --radius", err)
-	}
-	a, b := errors.New("a"), errors.New("b")
-	if First(nil, a, b) != a || First(nil, nil) != nil {
-		t.Errorf("First does not return the first error")
 	}
 }
 

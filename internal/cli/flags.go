@@ -254,17 +254,6 @@ func Only(set map[string]bool, ok bool, where string, names ...string) error {
 	return nil
 }
 
-// First returns the first of errs that is not nil: the first rule broken of
-// a list of checks of flags (Only, CheckGiven), in order.
-func First(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // ParseOne is ParseInterleaved for a command of one positional argument
 // (a folder): no argument or more than one is the usage error "give
 // HINT".

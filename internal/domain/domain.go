@@ -38,3 +38,15 @@ func (d Domain) Contains(v float64) bool {
 		return v >= 0 && v == math.Trunc(v)
 	}
 }
+
+// First returns the first of errs that is not nil: the first rule broken of
+// a list of checks, in order (the flag checks of internal/cli, the
+// settings' checks of escape.Given).
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"math"
 	"testing"
 )
@@ -23,5 +24,13 @@ func TestContains(t *testing.T) {
 	}
 	if PositiveInt.Want() != "a positive integer" || NonNegative.Want() != "a number ≥ 0" {
 		t.Errorf("words: %q, %q", PositiveInt.Want(), NonNegative.Want())
+	}
+}
+
+// TestFirst: the first error that is not nil, in order; nil for none.
+func TestFirst(t *testing.T) {
+	a, b := errors.New("a"), errors.New("b")
+	if First(nil, a, b) != a || First(nil, b, a) != b || First(nil, nil) != nil || First() != nil {
+		t.Errorf("First does not return the first error")
 	}
 }
