@@ -83,15 +83,6 @@ func fitOf(m *ModelReport) (slope, r float64) {
 	return *m.LogLogSlope, *m.PearsonR
 }
 
-// interval returns the interval iv of a value v, or the point [v, v]
-// when there is none (a file written without intervals).
-func interval(v float64, iv *[2]float64) report.Interval {
-	if iv == nil {
-		return report.Point(v)
-	}
-	return report.Interval{Lo: iv[0], Hi: iv[1]}
-}
-
 // pointClaims judges C ≈ H/B at the pretrained model: its level (the median
 // cᵢ/(λᵢ/B), behind the check that the labels are distributed as the model
 // predicts, C ≈ F/B) and its shape (C ∝ H: slope and r).
@@ -124,9 +115,9 @@ func (r *Report) pointClaims(src report.Source, figure string) (level, shape rep
 	if m.Intervals != nil {
 		iv = *m.Intervals
 	}
-	ratioIv := interval(m.MedianRatio, nil)
+	ratioIv := report.IntervalOf(m.MedianRatio, nil)
 	if m.Intervals != nil {
-		ratioIv = interval(m.MedianRatio, &iv.MedianRatio)
+		ratioIv = report.IntervalOf(m.MedianRatio, &iv.MedianRatio)
 	}
 
 	// Level: C = H/B, gated by C ≈ F/B.
@@ -170,14 +161,14 @@ func (r *Report) pointClaims(src report.Source, figure string) (level, shape rep
 	shape.Effects = []report.Effect{
 		{Name: "log-log slope of cᵢ on λᵢ/B", Value: slope, Interval: slopeIv,
 			Prediction: report.Interval{Lo: 1 - th.SlopeTolerance, Hi: 1 + th.SlopeTolerance}},
-		{Name: "Pearson r of log cᵢ and log λᵢ/B", Value: pr, Interval: interval(pr, iv.PearsonR),
+		{Name: "Pearson r of log cᵢ and log λᵢ/B", Value: pr, Interval: report.IntervalOf(pr, iv.PearsonR),
 			Prediction: report.Interval{Lo: th.MinPearsonR, Hi: 1}},
 	}
 	shape.Details = modelDetails(m)
 	shape.Rule = fmt.Sprintf("at a minimum (‖∇L‖ ≤ %g, λmin ≥ 0) and over at least a decade of λ/B, else not-testable; C ∝ H agrees when the log-log slope's 95%% interval lies within %g of 1 and Pearson r's above %g, disagrees when one lies wholly outside its band, inconclusive when one straddles an end (B = %d; %s)",
 		MinimumGradNorm, th.SlopeTolerance, th.MinPearsonR, m.BatchSize, bootstrapRule)
 	shape.Judge()
-	shape.Finding = fmt.Sprintf("At %s the points follow C ∝ H with log-log slope %.3g %s and r %.3g %s.", shape.At, slope, slopeIv, pr, interval(pr, iv.PearsonR))
+	shape.Finding = fmt.Sprintf("At %s the points follow C ∝ H with log-log slope %.3g %s and r %.3g %s.", shape.At, slope, slopeIv, pr, report.IntervalOf(pr, iv.PearsonR))
 	return level, shape
 }
 
@@ -216,7 +207,7 @@ func (r *Report) randomClaim(src report.Source, figure string) report.Claim {
 		WithReach("a random initialisation is away from a minimum by construction")}
 	ratioIv := report.Point(m.MedianRatio)
 	if m.Intervals != nil {
-		ratioIv = interval(m.MedianRatio, &m.Intervals.MedianRatio)
+		ratioIv = report.IntervalOf(m.MedianRatio, &m.Intervals.MedianRatio)
 	}
 	dev, devIv := absLog2(m.MedianRatio, ratioIv)
 	c.Effects = []report.Effect{{Name: "|log₂ median cᵢ/(λᵢ/B)|", Value: dev, Interval: devIv,

@@ -37,13 +37,11 @@ func realReport(t *testing.T, m *model.MLP, set *data.Set, decay float64, source
 
 func claimByID(t *testing.T, cs []report.Claim, id string) report.Claim {
 	t.Helper()
-	for _, c := range cs {
-		if c.ID == id {
-			return c
-		}
+	c, ok := report.Find(cs, id)
+	if !ok {
+		t.Fatalf("no claim %s among %d", id, len(cs))
 	}
-	t.Fatalf("no claim %s among %d", id, len(cs))
-	return report.Claim{}
+	return c
 }
 
 // TestClaimsOnRealOutputs judges the claims from covariance.json files of

@@ -31,13 +31,11 @@ func readTestReport(t *testing.T) *Report {
 // claimByID returns the claim of cl with the given id.
 func claimByID(t *testing.T, cl []report.Claim, id string) report.Claim {
 	t.Helper()
-	for _, c := range cl {
-		if c.ID == id {
-			return c
-		}
+	c, ok := report.Find(cl, id)
+	if !ok {
+		t.Fatalf("no claim %s among %d", id, len(cl))
 	}
-	t.Fatalf("no claim %s among %d", id, len(cl))
-	return report.Claim{}
+	return c
 }
 
 // TestClaimsRealOutput: on the measured report of the figure network's

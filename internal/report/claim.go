@@ -68,6 +68,16 @@ type Source struct {
 // claim built by Unmeasured, which names the command that would write it).
 func (c Claim) Measured() bool { return c.Produce == "" }
 
+// Find returns the claim of cs with the given id, and whether there is one.
+func Find(cs []Claim, id string) (Claim, bool) {
+	for _, c := range cs {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Claim{}, false
+}
+
 // Unmeasured returns a claim that could not be measured for want of a
 // file: Inconclusive, with the command that writes the file.
 func Unmeasured(id string, row Conclusion, statement, file, produce string) Claim {

@@ -39,6 +39,17 @@ type Interval struct{ Lo, Hi float64 }
 // Point returns the interval [v, v] of a measurement without an interval.
 func Point(v float64) Interval { return Interval{v, v} }
 
+// IntervalOf returns the interval ci recorded with a measurement v, or
+// Point(v) when none was recorded (a file written without intervals): the
+// confidence interval an Effect is judged by (Xie, Sato & Sugiyama, ICLR
+// 2021, judged by the rule of Judge).
+func IntervalOf(v float64, ci *[2]float64) Interval {
+	if ci == nil {
+		return Point(v)
+	}
+	return Interval{Lo: ci[0], Hi: ci[1]}
+}
+
 // Above returns [lo, +Inf]: a prediction that a quantity is at least lo.
 func Above(lo float64) Interval { return Interval{lo, math.Inf(1)} }
 

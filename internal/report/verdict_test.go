@@ -181,3 +181,22 @@ func TestJSONOfVerdictTypes(t *testing.T) {
 		t.Errorf("prediction read back as %v", p)
 	}
 }
+
+// TestIntervalOfAndFind: a recorded interval is kept end for end, a missing
+// one is the point of the value; Find returns the claim of an id and
+// reports an id that is not there.
+func TestIntervalOfAndFind(t *testing.T) {
+	if got := IntervalOf(1.5, &[2]float64{0.25, 3}); got != (Interval{0.25, 3}) {
+		t.Errorf("IntervalOf with [0.25, 3] = %v", got)
+	}
+	if got := IntervalOf(-2, nil); got != (Interval{-2, -2}) {
+		t.Errorf("IntervalOf without an interval = %v, want [-2, -2]", got)
+	}
+	cs := []Claim{{ID: "a", Statement: "first"}, {ID: "b", Statement: "second"}}
+	if c, ok := Find(cs, "b"); !ok || c.Statement != "second" {
+		t.Errorf("Find b = %+v, %v", c, ok)
+	}
+	if c, ok := Find(cs, "c"); ok || c.ID != "" {
+		t.Errorf("Find c = %+v, %v; want none", c, ok)
+	}
+}

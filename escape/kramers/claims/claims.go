@@ -103,14 +103,6 @@ func Claims(dir string) ([]report.Claim, error) {
 	return out, nil
 }
 
-// interval converts a slope interval, Point(v) when there is none.
-func interval(v float64, ci *[2]float64) report.Interval {
-	if ci == nil {
-		return report.Point(v)
-	}
-	return report.Interval{Lo: ci[0], Hi: ci[1]}
-}
-
 // fixedText describes the fixed settings of a fitted series.
 func fixedText(fixed map[string]float64) string {
 	var parts []string
@@ -143,7 +135,7 @@ func sgldClaim(dir string, fit *kramers.FitReport) (report.Claim, bool, error) {
 				continue
 			}
 			c.Effects = append(c.Effects, report.Effect{Name: "slope of −log γ against 1/D" + fixedText(s.Fixed),
-				Value: s.Line.Slope, Interval: interval(s.Line.Slope, s.Line.SlopeCI), Prediction: report.Point(*s.PredictedSlope)})
+				Value: s.Line.Slope, Interval: report.IntervalOf(s.Line.Slope, s.Line.SlopeCI), Prediction: report.Point(*s.PredictedSlope)})
 		}
 	}
 	if !found {
@@ -320,7 +312,7 @@ func slopeEffect(p kramers.PanelResult, pred report.Interval) (report.Effect, bo
 	}
 	l := p.Relation.Series[0].Line
 	e := report.Effect{Name: "slope of −log γ against " + variableLabel[p.Variable], Value: l.Slope,
-		Interval: interval(l.Slope, l.SlopeCI), Prediction: pred}
+		Interval: report.IntervalOf(l.Slope, l.SlopeCI), Prediction: pred}
 	var xs, ys []float64
 	for i, idx := range p.Relation.Series[0].Points {
 		for _, pt := range p.Points {

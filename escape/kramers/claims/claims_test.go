@@ -31,13 +31,11 @@ func smallSweep(t *testing.T, cfg kramers.Config) (string, kramers.FitResult) {
 
 func claimOf(t *testing.T, cs []report.Claim, id string) report.Claim {
 	t.Helper()
-	for _, c := range cs {
-		if c.ID == id {
-			return c
-		}
+	c, ok := report.Find(cs, id)
+	if !ok {
+		t.Fatalf("no claim %s", id)
 	}
-	t.Fatalf("no claim %s", id)
-	return report.Claim{}
+	return c
 }
 
 // TestClaimsOnRealSweeps judges Theorem 1 from a real SGLD sweep on the
