@@ -67,20 +67,23 @@ type dynamicsInfo struct {
 	// or 2-cycle.
 	step      func(w *walker, x, g []float64)
 	noiseless bool
+	// network is its step on a network landscape (nil when it does not
+	// run there): it moves φ given θ = √k·φ (see NetworkStepper).
+	network func(w *networkWalker, theta, phi, grad []float64)
 }
 
 // dynamicsTable is the one table of the dynamics. Adding a dynamics: a row
-// here with its analytic step; a step in the simulators of the other
-// landscapes it runs on (networkSim.run in escape/kramers, Simulator in
-// escape/selection); its prediction, if any, in AnalyticPrediction. The 1-D
+// here with its step on each landscape kind it runs on (analytic, network);
+// a step in the two-well simulator (Simulator in escape/selection); its
+// prediction, if any, in AnalyticPrediction. The 1-D
 // loop (analyticSim.run1D) is a specialisation for speed: a dynamics
 // without a case there runs the n-D loop.
 var dynamicsTable = []dynamicsInfo{
-	{name: SGLD, temperature: true, on: onAnalytic | onNetwork | onTwoWell, step: stepSGLD},
+	{name: SGLD, temperature: true, on: onAnalytic | onNetwork | onTwoWell, step: stepSGLD, network: networkSGLD},
 	{name: SGDDiffusion, batch: true, on: onAnalytic, step: stepSGDDiffusion},
-	{name: GD, on: onAnalytic | onNetwork, step: stepGD, noiseless: true},
-	{name: SGD, batch: true, on: onNetwork | onTwoWell},
-	{name: SGDGaussian, batch: true, on: onNetwork},
+	{name: GD, on: onAnalytic | onNetwork, step: stepGD, noiseless: true, network: networkGD},
+	{name: SGD, batch: true, on: onNetwork | onTwoWell, network: networkSGD},
+	{name: SGDGaussian, batch: true, on: onNetwork, network: networkSGDGaussian},
 	{name: SGDDiffusionFiniteSum, batch: true, on: onTwoWell | onAnalytic, step: stepSGDDiffusionFiniteSum},
 	{name: SGDDiffusionAbsH, batch: true, on: onTwoWell},
 }

@@ -4,20 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sync"
 
-	"gonum.org/v1/gonum/floats"
-
 	"github.com/sgn-project/sgn/escape"
-	"github.com/sgn-project/sgn/internal/normal"
 	"github.com/sgn-project/sgn/model/replica"
 	"github.com/sgn-project/sgn/train/minimum"
 )
 
 // Factory returns the simulator maker of the network landscape started at
 // mn. Each run of a point with sharpness k simulates, in φ = θ/√k (so that
-// the loss L(√k·φ) has Hessian k·H and the same barriers),
+// the loss L(√k·φ) has Hessian k·H and the same barriers), the network
+// step of its dynamics' row of escape's table (escape.NewNetworkStepper):
 //
 //	sgd:          φ ← φ − η·√k·g_B(√k·φ)       (B samples with replacement)
 //	sgd-gaussian: φ ← φ − η·√k·(∇L(√k·φ) + ξ),  ξ ~ N(0, C₀/B)
@@ -32,8 +29,7 @@ import (
 // step).
 func Factory(mn *Minimum) func(p escape.Point) (escape.Simulator, error) {
 	base, err := replica.New(mn.Spec.Layers, mn.Spec.Activation, mn.x, mn.y)
-	var cov []float64
-	var covOnce sync.Once
+	centered := sync.OnceValue(func() []float64 { return perSampleCentered(base, mn.Theta) })
 	return func(p escape.Point) (escape.Simulator, error) {
 		if err != nil {
 			return nil, err
@@ -42,10 +38,7 @@ func Factory(mn *Minimum) func(p escape.Point) (escape.Simulator, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.Dynamics == escape.SGDGaussian {
-			covOnce.Do(func() { cov = perSampleCentered(base, mn.Theta) })
-			s.centered = cov
-		}
+		s.centered = centered
 		return s, nil
 	}
 }
@@ -53,21 +46,14 @@ func Factory(mn *Minimum) func(p escape.Point) (escape.Simulator, error) {
 // CheckPoint checks that a point can be simulated on a network
 // landscape, without preparing the minimum.
 func CheckPoint(p escape.Point) error {
-	switch p.Dynamics {
-	case escape.SGD, escape.SGDGaussian:
-		if !(p.BatchSize >= 1) || p.BatchSize != math.Trunc(p.BatchSize) || math.IsInf(p.BatchSize, 0) {
-			return escape.FieldErrorf("", "batch_size", "%v: want a whole number ≥ 1", p.BatchSize)
-		}
-	case escape.SGLD:
-		if !(p.Temperature > 0) || math.IsInf(p.Temperature, 0) {
-			return escape.FieldErrorf("", "temperature", "%v (SGLD diffusion D): want a positive number", p.Temperature)
-		}
-	case escape.GD:
-	default:
-		if err := p.Dynamics.CheckOn(true); err != nil {
-			return err
-		}
-		return fmt.Errorf("dynamics %q has no network simulator", p.Dynamics)
+	if err := p.Dynamics.CheckOn(true); err != nil {
+		return err
+	}
+	if p.Dynamics.UsesBatch() && (!(p.BatchSize >= 1) || p.BatchSize != math.Trunc(p.BatchSize) || math.IsInf(p.BatchSize, 0)) {
+		return escape.FieldErrorf("", "batch_size", "%v: want a whole number ≥ 1", p.BatchSize)
+	}
+	if p.Dynamics.UsesTemperature() && (!(p.Temperature > 0) || math.IsInf(p.Temperature, 0)) {
+		return escape.FieldErrorf("", "temperature", "%v (SGLD diffusion D): want a positive number", p.Temperature)
 	}
 	if !(p.Eta > 0) || math.IsInf(p.Eta, 0) {
 		return escape.FieldErrorf("", "eta", "%v: want a positive number", p.Eta)
@@ -87,31 +73,29 @@ func CheckPoint(p escape.Point) error {
 type simulator struct {
 	base       *replica.Engine
 	engines    sync.Pool
-	dyn        escape.Dynamics
+	p          escape.Point
 	eta, s     float64 // η and √k
 	decay      float64 // weight decay λ
-	batch      int
-	temp       float64
 	maxSteps   int64
 	crit       escape.Criterion
 	checkEvery int64
 	theta0     []float64 // θ₀
 	phi0       []float64 // θ₀/√k
 	lossA      float64   // L(√k·φ₀)
-	centered   []float64 // sgd-gaussian: N×P rows gᵢ − ḡ at θ₀
-	// noReplacement (tests): sgd draws a permutation of all N samples per
-	// step instead of B samples with replacement.
-	noReplacement bool
+	// centered returns the N×P rows gᵢ − ḡ at θ₀, computed on first use.
+	centered func() []float64
+	// wholeBatch (tests): every minibatch is all N samples.
+	wholeBatch bool
 }
 
 func newSimulator(mn *Minimum, base *replica.Engine, p escape.Point) (*simulator, error) {
 	if err := CheckPoint(p); err != nil {
 		return nil, err
 	}
-	ns := &simulator{base: base, dyn: p.Dynamics, eta: p.Eta, s: math.Sqrt(p.Sharpness), batch: int(p.BatchSize),
-		temp: p.Temperature, maxSteps: p.MaxSteps, crit: p.Criterion, checkEvery: int64(mn.Spec.CheckEvery), theta0: mn.Theta,
+	ns := &simulator{base: base, p: p, eta: p.Eta, s: math.Sqrt(p.Sharpness), maxSteps: p.MaxSteps, crit: p.Criterion, checkEvery: int64(mn.Spec.CheckEvery), theta0: mn.Theta,
 		decay: mn.Spec.WeightDecay}
 	ns.engines.New = func() any { return base.Clone() }
+	ns.centered = sync.OnceValue(func() []float64 { return perSampleCentered(base, mn.Theta) })
 	ns.phi0 = make([]float64, len(mn.Theta))
 	for i, t := range mn.Theta {
 		ns.phi0[i] = t / ns.s
@@ -179,9 +163,6 @@ func EscapeDisplacement(sim escape.Simulator, mn *Minimum, seed uint64) (escape.
 func (ns *simulator) run(seed uint64) (escape.Outcome, []float64, error) {
 	e := ns.engines.Get().(*replica.Engine)
 	defer ns.engines.Put(e)
-	src := rand.NewPCG(seed, escape.PCGStream)
-	rng := rand.New(src)
-	zig := normal.NewZiggurat()
 	P := len(ns.phi0)
 	phi := append([]float64(nil), ns.phi0...)
 	theta := make([]float64, P)
@@ -189,70 +170,14 @@ func (ns *simulator) run(seed uint64) (escape.Outcome, []float64, error) {
 	for i, f := range phi {
 		theta[i] = ns.s * f
 	}
-	var idx, z []float64
-	var ids []int
-	switch ns.dyn {
-	case escape.SGD:
-		ids = make([]int, ns.batch)
-		if ns.noReplacement {
-			ids = make([]int, e.N())
-		}
-	case escape.SGDGaussian:
-		z = make([]float64, e.N())
-		idx = make([]float64, P)
-	case escape.SGLD:
-		z = make([]float64, P)
-	case escape.GD:
-	default:
-		return escape.Outcome{}, nil, fmt.Errorf("dynamics %q has no network step", ns.dyn)
+	st, err := escape.NewNetworkStepper(ns.p, engineGradients{e: e, centered: ns.centered, whole: ns.wholeBatch}, ns.s, ns.decay, seed)
+	if err != nil {
+		return escape.Outcome{}, nil, err
 	}
-	step := ns.eta * ns.s
 	r2 := ns.crit.Radius * ns.crit.Radius
 	level := ns.lossA + ns.crit.Delta
 	for t := int64(1); t <= ns.maxSteps; t++ {
-		switch ns.dyn {
-		case escape.SGD:
-			if ns.noReplacement {
-				copy(ids, rng.Perm(e.N()))
-			} else {
-				for j := range ids {
-					ids[j] = rng.IntN(e.N())
-				}
-			}
-			e.LossGrad(theta, ids, grad)
-		case escape.SGDGaussian:
-			e.LossGrad(theta, nil, grad)
-			zig.Fill(src, z)
-			clear(idx)
-			for i, zi := range z {
-				row := ns.centered[i*P : (i+1)*P]
-				for j, v := range row {
-					idx[j] += zi * v
-				}
-			}
-			c := 1 / math.Sqrt(float64(e.N())*float64(ns.batch))
-			for j := range grad {
-				grad[j] += c * idx[j]
-			}
-		case escape.SGLD, escape.GD:
-			e.LossGrad(theta, nil, grad)
-		default:
-			return escape.Outcome{}, theta, fmt.Errorf("dynamics %q has no network step", ns.dyn)
-		}
-		// The landscape is L = CE + (λ/2)‖θ‖²: its gradient enters the step.
-		if ns.decay != 0 {
-			floats.AddScaled(grad, ns.decay, theta)
-		}
-		for i, g := range grad {
-			phi[i] -= step * g
-		}
-		if ns.dyn == escape.SGLD {
-			zig.Fill(src, z)
-			sig := math.Sqrt(2 * ns.eta * ns.temp)
-			for i, v := range z {
-				phi[i] += sig * v
-			}
-		}
+		st.Step(theta, phi, grad)
 		for i, f := range phi {
 			theta[i] = ns.s * f
 		}
@@ -261,6 +186,22 @@ func (ns *simulator) run(seed uint64) (escape.Outcome, []float64, error) {
 		}
 	}
 	return escape.Outcome{Escaped: false, Step: ns.maxSteps}, theta, nil
+}
+
+// engineGradients are the gradients of a run's replica engine.
+type engineGradients struct {
+	e        *replica.Engine
+	centered func() []float64
+	whole    bool // tests: every minibatch is all N samples
+}
+
+func (g engineGradients) Samples() int        { return g.e.N() }
+func (g engineGradients) Centered() []float64 { return g.centered() }
+func (g engineGradients) Gradient(theta []float64, ids []int, grad []float64) {
+	if g.whole {
+		ids = nil
+	}
+	g.e.LossGrad(theta, ids, grad)
 }
 
 // escaped checks the criterion after step t: an escape (done), a

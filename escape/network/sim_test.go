@@ -113,7 +113,7 @@ func TestReparametrisation(t *testing.T) {
 	}
 }
 
-// TestSGDFullBatchIsGD: SGD with B = N drawn without replacement follows
+// TestSGDFullBatchIsGD: SGD whose minibatch is all N samples follows
 // full-batch gradient descent θ ← θ − ηk∇L(θ) (model.Evaluate's gradient),
 // here for 25 steps at k = 2.
 func TestSGDFullBatchIsGD(t *testing.T) {
@@ -126,7 +126,7 @@ func TestSGDFullBatchIsGD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.noReplacement = true
+	s.wholeBatch = true
 	o, theta, err := s.run(42)
 	if err != nil || o.Escaped || o.Step != steps {
 		t.Fatalf("outcome %+v, error %v", o, err)
