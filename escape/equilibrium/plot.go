@@ -153,9 +153,10 @@ func (r *Report) variancePlot(temp bool) (*plot.Plot, []legendEntry, error) {
 	if err := vp.addHOverB(eq, r.Settings.Eta, float64(r.Settings.BatchSize)); err != nil {
 		return nil, nil, err
 	}
-	if vp.xlo < vp.xhi && vp.ylo < vp.yhi {
-		vp.p.X.Min, vp.p.X.Max = figure.Pad(vp.xlo, vp.xhi, 0.04, true)
-		vp.p.Y.Min, vp.p.Y.Max = figure.Pad(vp.ylo, vp.yhi, 0.04, true)
+	vp.p.X.Min, vp.p.X.Max = logRange(vp.xlo, vp.xhi)
+	vp.p.Y.Min, vp.p.Y.Max = logRange(vp.ylo, vp.yhi)
+	if !(vp.xlo <= vp.xhi) {
+		vp.p.Title.Text += " (no direction to draw)"
 	}
 	return vp.p, vp.entries, nil
 }
@@ -360,6 +361,19 @@ func (vp *variancePanel) addHOverB(eq []Direction, eta, B float64) error {
 	return nil
 }
 
+// logRange is the padded range of a log axis holding [lo, hi]: a decade
+// either side of a single value, and [0.1, 10] when nothing is drawn
+// (lo > hi), so that an empty panel is still a valid log axis.
+func logRange(lo, hi float64) (float64, float64) {
+	switch {
+	case lo < hi:
+		return figure.Pad(lo, hi, 0.04, true)
+	case lo == hi && lo > 0 && !math.IsInf(lo, 0):
+		return lo / 10, hi * 10
+	}
+	return 0.1, 10
+}
+
 // farDecades is how far, in decades, from the equilibrated directions'
 // measured and predicted values a direction that did not equilibrate is
 // still drawn.
@@ -441,9 +455,12 @@ func (r *Report) fractionPlot() (*plot.Plot, []legendEntry, error) {
 		p.Add(ln)
 		entries = append(entries, legendEntry{s.name, []plot.Thumbnailer{ln}})
 	}
-	if len(ld.K) > 0 && ylo < yhi {
+	if len(ld.K) > 0 && ld.K[0] < ld.K[len(ld.K)-1] {
 		p.X.Min, p.X.Max = figure.Pad(float64(ld.K[0]), float64(ld.K[len(ld.K)-1]), 0.03, false)
-		p.Y.Min, p.Y.Max = figure.Pad(ylo, yhi, 0.04, true)
+	}
+	p.Y.Min, p.Y.Max = logRange(ylo, yhi)
+	if !(ylo <= yhi) {
+		p.Title.Text += " (nothing to draw)"
 	}
 	return p, entries, nil
 }

@@ -90,3 +90,31 @@ func TestVariancePlotLeavesOutFarNotEquilibrated(t *testing.T) {
 		t.Errorf("legend %q does not count the two points left out", names)
 	}
 }
+
+// TestSaveFigureWithNothingToDraw: a report with no directions, one whose
+// only direction has λ < 0, and one with a single equilibrated direction
+// (a log axis of one value) are drawn, not a panic of the log scale; the
+// panels with nothing on them say so.
+func TestSaveFigureWithNothingToDraw(t *testing.T) {
+	one := Direction{Index: 1, Lambda: 2, Equilibrated: true, VarSGD: 1e-3, VarSGDCI95: [2]Number{9e-4, 1.1e-3}, PredSGDMeasuredC: 1e-3,
+		VarSGLD: 5e-4, VarSGLDCI95: [2]Number{4e-4, 6e-4}, PredSGLD: 5e-4}
+	for _, c := range []struct {
+		name  string
+		dirs  []Direction
+		empty bool
+	}{{"none", nil, true}, {"negative", []Direction{{Index: 1, Lambda: -1, VarSGD: 1, VarSGLD: 1}}, true}, {"one", []Direction{one}, false}} {
+		r := &Report{Settings: Settings{Eta: 0.1, BatchSize: 64}, Directions: c.dirs}
+		r.Minimum.NumParams = 10
+		base := filepath.Join(t.TempDir(), "eq")
+		if err := r.SaveFigure(base); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		svg, err := os.ReadFile(base + ".svg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(svg), "no direction to draw"); got != c.empty {
+			t.Errorf("%s: the SVG says 'no direction to draw': %v, want %v", c.name, got, c.empty)
+		}
+	}
+}
