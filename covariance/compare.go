@@ -8,7 +8,6 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/sgn-project/sgn/internal/stats"
 )
@@ -63,7 +62,8 @@ func (w Window) Contains(x float64) bool { return x > w.Min && x < w.Max }
 // through N points, and Pearson's correlation R of the two logs.
 // SlopeStdErr is the slope's standard error √(Σ residual²/(N − 2)/Σ(log₁₀ x −
 // mean)²) and SlopeCI95 its 95% interval, Slope ± t(0.975, N − 2)·SlopeStdErr
-// (ordinary least squares with independent Gaussian residuals; Student's t).
+// (ordinary least squares with independent Gaussian residuals; Student's t),
+// both from stats.FitLine.
 // Decades is the span of the fitted x, log₁₀(max x/min x): a slope fitted
 // over less than a decade says little about a power law.
 type LogLogFit struct {
@@ -110,16 +110,13 @@ func FitLogLog(x, y []float64) (LogLogFit, error) {
 		r = 0
 	}
 	f := LogLogFit{Slope: b, Intercept: a, R: r, N: len(x), Decades: slices.Max(lx) - slices.Min(lx)}
-	mx := stat.Mean(lx, nil)
-	var sxx, ssr float64
-	for i := range lx {
-		sxx += (lx[i] - mx) * (lx[i] - mx)
-		e := ly[i] - a - b*lx[i]
-		ssr += e * e
+	// MinFitPoints ≥ 3 points: stats.FitLine gives the slope's standard
+	// error and interval (the same ordinary least squares, Student's t
+	// with N − 2 degrees of freedom).
+	if line.SlopeStdErr == nil || line.SlopeCI == nil {
+		return LogLogFit{}, fmt.Errorf("covariance: %d points: no slope interval", len(x))
 	}
-	f.SlopeStdErr = math.Sqrt(ssr / float64(len(x)-2) / sxx)
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(x) - 2)}.Quantile(0.975)
-	f.SlopeCI95 = [2]float64{b - t*f.SlopeStdErr, b + t*f.SlopeStdErr}
+	f.SlopeStdErr, f.SlopeCI95 = *line.SlopeStdErr, *line.SlopeCI
 	return f, nil
 }
 

@@ -8,12 +8,14 @@ import (
 )
 
 // LineFit is an ordinary least-squares line y = Intercept + Slope·x with
-// 95% confidence intervals from Student's t with N − 2 degrees of freedom
-// (nil when N < 3) and R² (nil when y does not vary).
+// the slope's standard error SlopeStdErr and 95% confidence intervals from
+// Student's t with N − 2 degrees of freedom (nil when N < 3) and R² (nil
+// when y does not vary).
 type LineFit struct {
 	N           int         `json:"n"`
 	Slope       float64     `json:"slope"`
 	Intercept   float64     `json:"intercept"`
+	SlopeStdErr *float64    `json:"slope_stderr"`
 	SlopeCI     *[2]float64 `json:"slope_ci95"`
 	InterceptCI *[2]float64 `json:"intercept_ci95"`
 	R2          *float64    `json:"r2"`
@@ -103,6 +105,7 @@ func FitLineWeighted(x, y, w []float64) (LineFit, error) {
 		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 2)}.Quantile(0.975)
 		seB := s / math.Sqrt(sxx)
 		seA := s * math.Sqrt(1/sw+mx*mx/sxx)
+		f.SlopeStdErr = &seB
 		f.SlopeCI = &[2]float64{f.Slope - t*seB, f.Slope + t*seB}
 		f.InterceptCI = &[2]float64{f.Intercept - t*seA, f.Intercept + t*seA}
 	}

@@ -18,6 +18,10 @@ func TestFitLineExact(t *testing.T) {
 	if math.Abs(f.Slope-0.5) > 1e-14 || math.Abs(f.Intercept-2.0/3) > 1e-14 || math.Abs(*f.R2-0.75) > 1e-14 {
 		t.Errorf("fit %+v, want slope 1/2, intercept 2/3, R² 3/4", f)
 	}
+	// Residuals −1/6, 1/3, −1/6: SSE = 1/6, s² = 1/6, Sxx = 2, se(b) = √(1/12).
+	if f.SlopeStdErr == nil || math.Abs(*f.SlopeStdErr-math.Sqrt(1.0/12)) > 1e-15 {
+		t.Errorf("slope standard error %v, want √(1/12)", f.SlopeStdErr)
+	}
 	if math.Abs(f.SlopeCI[0]-(0.5-hw)) > 1e-9 || math.Abs(f.SlopeCI[1]-(0.5+hw)) > 1e-9 {
 		t.Errorf("slope CI %v, want 0.5 ± %g", *f.SlopeCI, hw)
 	}
@@ -28,7 +32,7 @@ func TestFitLineExact(t *testing.T) {
 		t.Error("a line through one x accepted")
 	}
 	f, _ = FitLine([]float64{1, 2}, []float64{3, 5})
-	if f.SlopeCI != nil || f.Slope != 2 {
+	if f.SlopeCI != nil || f.SlopeStdErr != nil || f.Slope != 2 {
 		t.Errorf("two points: %+v, want slope 2 and no interval", f)
 	}
 }
