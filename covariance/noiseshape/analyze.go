@@ -112,6 +112,10 @@ type SampleStats struct {
 	// re-centring a skewed sample (at its median, say) puts many values next
 	// to zero, whose log|x| drags α̂ down.
 	TailIndex *float64 `json:"tail_index,omitempty"`
+	// TailIndexCapped, given with TailIndex, says α̂ hit its cap
+	// stats.MaxTailIndex = 2: the estimate of 1/α fell at or below 1/2 and
+	// was clipped, so α̂ = 2 is a bound, not a measurement.
+	TailIndexCapped *bool `json:"tail_index_capped,omitempty"`
 	// Skewness is the sample skewness g₁ (stats.Skewness): a skewed law is
 	// not a symmetric stable law, whatever α̂ says.
 	Skewness *float64 `json:"skewness,omitempty"`
@@ -943,11 +947,7 @@ func (s *noiseStream) typicalCoord(b int, results []coordResult, v *AcrossMiniba
 		return err
 	}
 	// The tail index as everywhere else: on the noise as it is.
-	if a := results[k].data.tail; !math.IsNaN(a) {
-		v.Typical.TailIndex = &a
-	} else {
-		v.Typical.TailIndex = nil
-	}
+	v.Typical.setTailIndex(results[k].data.tail)
 	if fig != nil {
 		fig.CoordIndex, fig.Coord, fig.CoordStable = s.coords[k], z, results[k].stable
 		fig.CoordName = s.paramName(s.coords[k])
@@ -1070,6 +1070,17 @@ func summarize(ss []*SampleStats) (*DistSummary, error) {
 	return summarizeStats(rs)
 }
 
+// setTailIndex records α̂ = a and whether it hit its cap
+// (stats.MaxTailIndex); NaN records none.
+func (s *SampleStats) setTailIndex(a float64) {
+	if math.IsNaN(a) {
+		s.TailIndex, s.TailIndexCapped = nil, nil
+		return
+	}
+	capped := a == stats.MaxTailIndex
+	s.TailIndex, s.TailIndexCapped = &a, &capped
+}
+
 // computeSampleStats computes every statistic of SampleStats for x (the
 // tail index on x as it is, in its given order); nil when x is empty.
 // Statistics that x is too small or too degenerate for are listed in
@@ -1084,7 +1095,7 @@ func computeSampleStats(x []float64) (*SampleStats, error) {
 	s := &SampleStats{N: len(x)}
 	sorted := stats.Sorted(x)
 	if a, err := stats.TailIndex(x); err == nil {
-		s.TailIndex = &a
+		s.setTailIndex(a)
 	} else {
 		s.Skipped = append(s.Skipped, "tail_index: "+err.Error())
 	}

@@ -510,10 +510,14 @@ func fmtTail(x []float64) string {
 	return fmtAlpha(a)
 }
 
-// fmtAlpha formats a tail index, "n/a" for NaN.
+// fmtAlpha formats a tail index, "n/a" for NaN, marked "(capped)" at
+// stats.MaxTailIndex.
 func fmtAlpha(a float64) string {
-	if math.IsNaN(a) {
+	switch {
+	case math.IsNaN(a):
 		return "n/a"
+	case a == stats.MaxTailIndex:
+		return fmt.Sprintf("%.2f (capped)", a)
 	}
 	return fmt.Sprintf("%.2f", a)
 }

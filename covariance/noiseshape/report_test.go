@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sgn-project/sgn/internal/stats"
@@ -102,5 +103,47 @@ func TestFmtStableAlphaAtBound(t *testing.T) {
 	}
 	if got := fmtStableAlpha(stats.StableFit{Alpha: 1.25}); got != "1.25" {
 		t.Errorf("α 1.25 written %q", got)
+	}
+}
+
+// TestTailIndexCapped: α̂ of a sample whose blocks cancel (±1 alternating:
+// every block sum of K₁ = 4 values is 0, so the estimate of 1/α is far below
+// 1/2) is clipped to 2 and said to be; all ones give 1/α̂ = log 4/log 4 = 1,
+// not capped. The summary of sgn noise writes "capped" after a capped
+// pooled α̂ and explains the word once.
+func TestTailIndexCapped(t *testing.T) {
+	alt, ones := make([]float64, 16), make([]float64, 16)
+	for i := range alt {
+		alt[i], ones[i] = float64(1-2*(i%2)), 1
+	}
+	for _, c := range []struct {
+		x      []float64
+		alpha  float64
+		capped bool
+	}{{alt, 2, true}, {ones, 1, false}} {
+		s, err := computeSampleStats(c.x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.TailIndex == nil || *s.TailIndex != c.alpha || s.TailIndexCapped == nil || *s.TailIndexCapped != c.capped {
+			t.Errorf("%v: α̂ %v capped %v, want %v and %v", c.x[:4], s.TailIndex, s.TailIndexCapped, c.alpha, c.capped)
+		}
+		if got := fmtAlpha(c.alpha); (got == "2.00 (capped)") != c.capped {
+			t.Errorf("fmtAlpha(%v) = %q", c.alpha, got)
+		}
+		a := &Analysis{Batches: []AtBatch{{BatchSize: 4}}}
+		a.Batches[0].AcrossParams.Pooled = s
+		var b strings.Builder
+		if err := (&Report{Analysis: a}).WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if got := strings.Contains(out, "2.00 capped") && strings.Contains(out, "\ncapped: α̂ hit its cap 2"); got != c.capped {
+			t.Errorf("α̂ %v: the summary says capped: %v, want %v:\n%s", c.alpha, got, c.capped, out)
+		}
+	}
+	js, err := json.Marshal(&SampleStats{N: 1, TailIndex: new(2.0), TailIndexCapped: new(true)})
+	if err != nil || !strings.Contains(string(js), `"tail_index_capped":true`) {
+		t.Errorf("JSON %s, %v", js, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // RemoveOutputs removes an earlier run's files (noise.json, the CSVs and
@@ -23,10 +24,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	a := r.Analysis
 	fmt.Fprintf(w, "P = %d, N = %d, %d minibatches per B, ‖ḡ‖ = %.4g\n", a.Params, a.Samples, a.Minibatches, a.FullGradientNorm)
 	fmt.Fprintf(w, "%6s  %-12s  %-34s  %-44s\n", "B", "pooled α̂", "per coordinate: median g₂ (κ/B)", "random directions: |g₁|, g₂, KS (Gaussian KS)")
+	capped := false
 	for _, b := range a.Batches {
 		ap := "n/a"
 		if p := b.AcrossParams.Pooled; p != nil && p.TailIndex != nil {
 			ap = fmt.Sprintf("%.2f", *p.TailIndex)
+			if p.TailIndexCapped != nil && *p.TailIndexCapped {
+				ap, capped = ap+" capped", true
+			}
 		}
 		co, rd := "n/a", "n/a"
 		if e := b.AcrossMinibatches.EffectSize; e != nil {
@@ -38,6 +43,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(w, "%6d  %-12s  %-34s  %-44s\n", b.BatchSize, ap, co, rd)
+	}
+	if capped {
+		fmt.Fprintf(w, "capped: α̂ hit its cap %g (the estimate of 1/α fell at or below 1/2 and was clipped): a bound, not a measurement\n", stats.MaxTailIndex)
 	}
 	f := r.Files
 	_, err := fmt.Fprintf(w, "files: %s, %s, %s, %s.png/.svg, %s.png/.svg\n", f["json"], f["csv"], f["coords_csv"], f["panels"], f["vs_b"])

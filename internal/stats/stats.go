@@ -115,11 +115,17 @@ func TailIndex(x []float64) (float64, error) {
 		}
 	}
 	inv := (sumLogY/float64(k2) - sumLogX/float64(k)) / math.Log(float64(k1))
-	if inv <= 0.5 {
-		return 2, nil
+	if inv <= 1/MaxTailIndex {
+		return MaxTailIndex, nil
 	}
 	return 1 / inv, nil
 }
+
+// MaxTailIndex is the largest tail index of a stable law, α = 2 (the
+// Gaussian), where TailIndex clips its estimate: α̂ = MaxTailIndex exactly
+// when the estimate of 1/α fell at or below 1/2 (for 1/α̂ above 1/2, 1/(1/α̂)
+// rounds below 2), so a caller tells a clipped α̂ by equality.
+const MaxTailIndex = 2.0
 
 // KolmogorovQ returns Q(λ) = P(K > λ) for Kolmogorov's limiting distribution
 // of √n·D_n, Q(λ) = 2Σ_{k≥1}(−1)^{k−1}exp(−2k²λ²) (Kolmogorov 1933). For
