@@ -84,11 +84,32 @@ func InspectFile(path string) (*FileInfo, error) {
 	return inspectSafetensors(path, f)
 }
 
+// dataHeaderError is the error of a data file whose safetensors header
+// cannot be read, naming the file once: "data file PATH (safetensors):
+// what is wrong", and for x or y of an unsupported dtype the dtypes that
+// array may have.
+func dataHeaderError(path string, err error) error {
+	var de *dtypeError
+	if errors.As(err, &de) {
+		switch de.name {
+		case "x":
+			return fmt.Errorf("data file %s: tensor \"x\" has dtype %s: want F64 or F32 features", path, de.dtype)
+		case "y":
+			return fmt.Errorf("data file %s: tensor \"y\" has dtype %s: want I64 labels (or F64, F32 holding whole numbers)", path, de.dtype)
+		}
+	}
+	var he *headerError
+	if errors.As(err, &he) {
+		return fmt.Errorf("data file %s (safetensors): %w", path, he.err)
+	}
+	return fmt.Errorf("data file %s: %w", path, err)
+}
+
 // inspectSafetensors reads the header of the safetensors data file f.
 func inspectSafetensors(path string, f *os.File) (*FileInfo, error) {
 	entries, _, err := readSafetensorsHeader(path, f, bufio.NewReaderSize(f, 4096))
 	if err != nil {
-		return nil, fmt.Errorf("data file %s: %w", path, err)
+		return nil, dataHeaderError(path, err)
 	}
 	st, err := f.Stat()
 	if err != nil {

@@ -250,7 +250,7 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 		return nil, nil, err
 	}
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("safetensors %s: %w", path, fmt.Errorf(format, args...))
+		return &headerError{path: path, err: fmt.Errorf(format, args...)}
 	}
 
 	tensors = make(map[string]Tensor, len(entries))
@@ -314,13 +314,31 @@ type headerEntry struct {
 	n    int
 }
 
+// headerError is a safetensors header that cannot be read: "safetensors
+// PATH: what is wrong"; a caller that names the file itself takes err.
+type headerError struct {
+	path string
+	err  error
+}
+
+func (e *headerError) Error() string { return fmt.Sprintf("safetensors %s: %v", e.path, e.err) }
+func (e *headerError) Unwrap() error { return e.err }
+
+// dtypeError is a tensor of a dtype sgn does not read (it reads F64, F32
+// and I64).
+type dtypeError struct{ name, dtype string }
+
+func (e *dtypeError) Error() string {
+	return fmt.Sprintf("tensor %q: dtype %q is not supported: want F64, F32 or I64", e.name, e.dtype)
+}
+
 // readSafetensorsHeader reads the header of the open file f through r
 // (positioned at the start) and checks it against the file's length: every
 // allocation it makes is bounded by the header length, itself bounded by the
 // file and maxHeader. It returns the entries sorted by data offset.
 func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry, map[string]string, error) {
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("safetensors %s: %w", path, fmt.Errorf(format, args...))
+		return &headerError{path: path, err: fmt.Errorf(format, args...)}
 	}
 	st, err := f.Stat()
 	if err != nil {
@@ -373,7 +391,7 @@ func readSafetensorsHeader(path string, f *os.File, r io.Reader) ([]headerEntry,
 		size := dtypeSize(info.DType)
 		switch {
 		case size == 0:
-			return nil, nil, fail("tensor %q: dtype %q is not supported: want F64, F32 or I64", name, info.DType)
+			return nil, nil, fail("%w", &dtypeError{name: name, dtype: info.DType})
 		case info.Shape == nil:
 			return nil, nil, fail("tensor %q: no shape", name)
 		case len(info.DataOffsets) != 2:
