@@ -129,6 +129,27 @@ func (o Options) Validate() error {
 	return nil
 }
 
+// ForModel completes o for a model whose MNIST images are pooled by pool
+// and checks it (Validate): Pool set to pool, and a First that was not
+// given (firstSet false, its default) dropped for Random and, for a data
+// file, for all its rows.
+func (o Options) ForModel(pool int, firstSet bool) (Options, error) {
+	if !firstSet && (o.Random > 0 || o.File != "") {
+		o.First = 0
+	}
+	o.Pool = pool
+	return o, o.Validate()
+}
+
+// Source names the samples o selects: the data file, or the MNIST split
+// and its pooling ("MNIST train (pool 4)").
+func (o Options) Source() string {
+	if o.File != "" {
+		return o.File
+	}
+	return fmt.Sprintf("MNIST %s (pool %d)", o.Split, o.Pool)
+}
+
 // NominalSize is the number of samples o selects from a split of its
 // nominal size: First or Random when set, else the whole split (TrainSize or
 // TestSize). The rows of a data file are known from its header

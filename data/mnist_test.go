@@ -526,3 +526,34 @@ func TestNotFoundError(t *testing.T) {
 		t.Errorf("Error() = %q", e.Error())
 	}
 }
+
+// TestForModel: the pool is the model's; a default --first gives way to
+// --random and, for a data file, to all its rows, a given one stays (and
+// is refused with --random); Source names the file or the split and pool.
+func TestForModel(t *testing.T) {
+	for _, c := range []struct {
+		o           Options
+		firstSet    bool
+		pool, first int
+		err         string
+		source      string
+	}{
+		{Options{Split: "train", First: 2000}, false, 4, 2000, "", "MNIST train (pool 4)"},
+		{Options{Split: "test", First: 2000, Random: 10}, false, 2, 0, "", "MNIST test (pool 2)"},
+		{Options{Split: "train", First: 2000, Random: 10}, true, 1, 2000, "first 2000 and random 10 are exclusive: set one of them", ""},
+		{Options{Split: "train", First: 2000, File: "x.npz"}, false, 0, 0, "", "x.npz"},
+		{Options{Split: "train", First: 5, File: "x.npz"}, true, 0, 5, "", "x.npz"},
+		{Options{Split: "train", First: 5}, true, 3, 5, "pool 3 is not allowed: want 1, 2 or 4 (28×28 images pooled to 28, 14 or 7 per side)", ""},
+	} {
+		o, err := c.o.ForModel(c.pool, c.firstSet)
+		if c.err != "" {
+			if fe := (*FieldError)(nil); !errors.As(err, &fe) || err.Error() != c.err {
+				t.Errorf("%+v: %v, want the FieldError %q", c.o, err, c.err)
+			}
+			continue
+		}
+		if err != nil || o.Pool != c.pool || o.First != c.first || o.Source() != c.source {
+			t.Errorf("%+v: pool %d, first %d, source %q, %v; want %d, %d, %q", c.o, o.Pool, o.First, o.Source(), err, c.pool, c.first, c.source)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -48,4 +49,37 @@ func (a *app) removed(cmd, dir string, quiet bool) func(names []string) {
 			fmt.Fprintf(a.stderr, "sgn %s: removed the earlier run's %s from %s\n", cmd, strings.Join(names, ", "), dir)
 		}
 	}
+}
+
+// outFlags are the flags every command that writes a folder takes:
+// --workers, --out and --quiet.
+type outFlags struct {
+	workers int
+	out     string
+	quiet   bool
+}
+
+// outputFlags registers --workers (what the goroutines do), --out (its
+// help) and --quiet on fs.
+func outputFlags(fs *flag.FlagSet, what, outHelp string) *outFlags {
+	o := &outFlags{}
+	cli.WorkersVar(fs, &o.workers, what)
+	fs.StringVar(&o.out, "out", "", outHelp)
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
+	return o
+}
+
+// parse parses args (no positional arguments) and checks --workers and
+// that --out is given.
+func (o *outFlags) parse(fs *flag.FlagSet, args []string) error {
+	if err := cli.Parse(fs, args, false); err != nil {
+		return err
+	}
+	if err := cli.CheckWorkers(o.workers); err != nil {
+		return err
+	}
+	if o.out == "" {
+		return cli.Usagef("--out DIR is required (see -h)")
+	}
+	return nil
 }

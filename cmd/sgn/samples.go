@@ -11,6 +11,9 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
+// mnistUsage is the help text of --mnist in every command that takes it.
+const mnistUsage = "`folder` holding the four MNIST idx .gz files (default: $SGN_MNIST, then the copy in the binary (make build), then the GoMNIST module)"
+
 // input is what a command that analyses a trained model reads: the
 // checkpoint (--checkpoint, --activation of a PyTorch state_dict, within
 // --max-params), the samples (the selection flags) and --max-memory.
@@ -51,21 +54,16 @@ func addSelectionFlags(fs *flag.FlagSet, first int, what string) *data.Options {
 	return o
 }
 
-// selectionFor completes o for the checkpoint's preprocessing (its pool;
-// --random replaces the default --first) and validates it: errors are usage
-// errors naming the flag.
+// selectionFor completes o for the checkpoint's preprocessing
+// (data.Options.ForModel: its pool; --random, or a data file, replaces the
+// default --first) and validates it: errors are usage errors naming the
+// flag.
 func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (data.Options, error) {
-	if o.Random > 0 && !firstSet {
-		o.First = 0
-	}
 	if o.File == "" && meta.Pool == 0 {
 		return o, cli.Usagef("--data FILE is required: the checkpoint's model takes %d input features, not an MNIST width (784, 196 or 49 after pooling by 1, 2 or 4); give the data it was trained on", meta.Layers[0])
 	}
-	if o.File != "" && o.First > 0 && !firstSet {
-		o.First = 0 // a data file: all its rows unless --first is given
-	}
-	o.Pool = meta.Pool
-	if err := o.Validate(); err != nil {
+	o, err := o.ForModel(meta.Pool, firstSet)
+	if err != nil {
 		return o, selectionUsage(err)
 	}
 	return o, nil
@@ -138,15 +136,6 @@ func (a *app) sayLoading(cmd string, o data.Options) error {
 	if err := data.Check(o); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "sgn %s: loading %s\n", cmd, loadingWhat(o))
+	fmt.Fprintf(a.stderr, "sgn %s: loading %s\n", cmd, o.Source())
 	return nil
-}
-
-// loadingWhat names the samples o selects for the "loading" line on
-// stderr: the data file, or the MNIST split and its pooling.
-func loadingWhat(o data.Options) string {
-	if o.File != "" {
-		return o.File
-	}
-	return fmt.Sprintf("MNIST %s (pool %d)", o.Split, o.Pool)
 }

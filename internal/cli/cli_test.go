@@ -214,3 +214,20 @@ func TestIsTerminal(t *testing.T) {
 		t.Error("a file or a pipe taken for a terminal")
 	}
 }
+
+// TestGivenFields: the flags given by their JSON names, a deprecated
+// spelling by its current one; the names back as flags.
+func TestGivenFields(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.Float64("col-ratio", 0, "")
+	fs.Float64("temperature", 0, "")
+	fs.Int("runs", 0, "")
+	Deprecate(fs, io.Discard, "x", "D", "temperature")
+	if err := fs.Parse([]string{"--col-ratio", "2", "-D", "0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	set, name := GivenFields(fs)
+	if len(set) != 2 || !set["col_ratio"] || !set["temperature"] || name("col_ratio") != "--col-ratio" || name("runs") != "--runs" {
+		t.Errorf("set %v, names %s %s", set, name("col_ratio"), name("runs"))
+	}
+}

@@ -93,6 +93,18 @@ func Given(fs *flag.FlagSet) map[string]bool {
 	return set
 }
 
+// GivenFields is Given for settings named by their JSON fields, the flags
+// spelled in kebab case (--col-ratio sets col_ratio): the fields given, and
+// the name of a field as the user spelled it (col_ratio: "--col-ratio") for
+// errors.
+func GivenFields(fs *flag.FlagSet) (set map[string]bool, name func(field string) string) {
+	set = map[string]bool{}
+	for f := range Given(fs) {
+		set[strings.ReplaceAll(f, "-", "_")] = true
+	}
+	return set, func(f string) string { return "--" + strings.ReplaceAll(f, "_", "-") }
+}
+
 // parseError rewrites an error of fs.Parse in the help's spelling (--name)
 // and adds "did you mean" to an unknown flag.
 func parseError(fs *flag.FlagSet, err error) error {

@@ -91,6 +91,10 @@ type StatusReport struct {
 	Versions []string
 }
 
+// ErrIncomplete is the error of a sweep whose shards cannot be merged yet
+// (StatusReport.Complete is false), returned after its report is shown.
+var ErrIncomplete = errors.New("not every shard is done")
+
 // Complete reports whether every shard is done, by one version: the
 // shards can be merged into the whole sweep.
 func (r StatusReport) Complete() bool {

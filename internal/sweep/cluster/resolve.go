@@ -45,3 +45,49 @@ func (k Kubernetes) WriteText(w io.Writer, dir string, paths []string) error {
 		k.Name, k.Shards, k.Name, k.Name, k.Image, strings.Join(paths, ", "), filepath.Join(dir, "run.sh"))
 	return err
 }
+
+// Make is all of sgn cluster slurm once its settings are read: s resolved
+// and checked before anything is written (Resolve), its folder claimed by
+// claim (the caller's lock on it, released when done), the program exe
+// frozen beside config and the scripts (Write), and what was written said
+// on w (WriteText). Invalid settings wrap ErrSpec.
+func (s *Slurm) Make(exe string, config []byte, claim func(dir string) (release func(), err error), w io.Writer) error {
+	if err := s.Resolve(); err != nil {
+		return err
+	}
+	release, err := claim(s.Dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	paths, err := s.Write(exe, config)
+	if err != nil {
+		return err
+	}
+	return s.WriteText(w, paths)
+}
+
+// Make is all of sgn cluster k8s once its settings are read: the
+// manifests built and checked before anything is written (Files), the
+// folder dir (default Dir) claimed by claim (the caller's lock on it,
+// released when done), the files written (WriteFiles) and said on w
+// (WriteText). Invalid settings wrap ErrSpec.
+func (k Kubernetes) Make(dir string, claim func(dir string) (release func(), err error), w io.Writer) error {
+	files, err := k.Files()
+	if err != nil {
+		return err
+	}
+	if dir == "" {
+		dir = k.Dir()
+	}
+	release, err := claim(dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	paths, err := WriteFiles(dir, files)
+	if err != nil {
+		return err
+	}
+	return k.WriteText(w, dir, paths)
+}
