@@ -7,8 +7,8 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
-// The SGD step benchmarks: one step of 784-100-10 relu, float64, batch 128
-// (one chunk) and 256 (two chunks of 128, on one or two workers), in
+// The SGD step benchmarks: one step of 784-100-10 relu, float64 (the
+// gradient and the update θ −= ηg), batch 128 (one chunk) and 256 (two chunks of 128, on one or two workers), in
 // samples/s and samples per CPU-second of the whole process
 // (cpu-samples/s: what time-sharing with other processes does not dilute;
 // with two workers it counts both cores' time).
@@ -44,8 +44,13 @@ func benchGorgonia(b *testing.B, batch, workers int) {
 		if _, err := gr.Run(x.X, x.Y, g); err != nil {
 			b.Fatal(err)
 		}
-		for k := range m.Theta {
-			m.Theta[k] -= 0.01 * g[k]
+		// The update as sgn train makes it, shared by the workers.
+		if err := gr.Parallel(len(g), func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				m.Theta[k] -= 0.01 * g[k]
+			}
+		}); err != nil {
+			b.Fatal(err)
 		}
 	}
 	reportStep(b, batch, c0, ok)

@@ -23,8 +23,12 @@ import (
 // are added in chunk order. With one worker all chunks share one graph and
 // one program; with more, each chunk has its own graph and program and they
 // run in parallel. Workers beyond one per chunk share a chunk's large GEMMs,
-// cut into blocks of whole micro-kernel tiles (team): a minibatch of one
-// chunk, as B = 128 on 784-100-10, runs on every worker this way. The
+// cut into blocks of whole micro-kernel tiles (team), and the element-wise
+// work between them: the bias and the activation with the forward GEMM's
+// blocks, the softmax cross-entropy and its gradient (one pass) by rows,
+// the activation's derivative by values, the bias gradient with ∂L/∂W's
+// blocks (by columns, each summed over the rows in order). A minibatch of
+// one chunk, as B = 128 on 784-100-10, runs on every worker this way. The
 // arithmetic is the same either way, so the result is bit-for-bit the same
 // whatever the number of workers (SetWorkers).
 type Graph struct {
@@ -192,12 +196,13 @@ func addChunk(m *model.MLP, g *G.ExprGraph, prefix string, ch *graphChunk, scale
 			a = z
 			break
 		}
-		act := &actOp{opBase: newOpBase(name+"."+m.Activation.String(), hmUnary, nil, n, out), act: m.Activation}
+		act := &actOp{opBase: newOpBase(name+"."+m.Activation.String(), hmUnary, nil, n, out), act: m.Activation, team: tm}
+		lin.act = act
 		if a, err = G.ApplyOp(act, z); err != nil {
 			return nil, fmt.Errorf("building %s: %w", act.name, err)
 		}
 	}
-	lossOp := &sceOp{opBase: newOpBase(prefix+"cross-entropy", hmLoss, nil), n: n, classes: C, scale: scale}
+	lossOp := &sceOp{opBase: newOpBase(prefix+"cross-entropy", hmLoss, nil), n: n, classes: C, scale: scale, team: tm}
 	var err error
 	if ch.loss, err = G.ApplyOp(lossOp, a, y); err != nil {
 		return nil, fmt.Errorf("building the loss: %w", err)

@@ -205,3 +205,127 @@ func TestGraphCutGEMMsBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// The element-wise work between the GEMMs (the bias and the activation
+// with the forward GEMM's blocks, the softmax cross-entropy's rows, the
+// activation's derivative, the bias gradient's columns with ∂L/∂W's
+// blocks) shared by 2, 3 and 4 workers gives the same loss and gradient,
+// bit for bit, as one worker, at B = 128, 64, 256 (two chunks) and an odd
+// B; with several workers on a chunk that work is split.
+func TestGraphSplitBitIdentical(t *testing.T) {
+	for _, tc := range []struct {
+		c model.Config
+		B int
+	}{
+		{model.Config{Layers: []int{300, 100, 10}, Activation: model.ReLU, Seed: 3}, 128},
+		{model.Config{Layers: []int{300, 100, 10}, Activation: model.Tanh, Seed: 4}, 64},
+		{model.Config{Layers: []int{300, 100, 10}, Activation: model.ReLU, Seed: 5}, 256},
+		{model.Config{Layers: []int{300, 72, 40, 10}, Activation: model.GELU, Seed: 6}, 97},
+	} {
+		m, _ := model.New(tc.c)
+		b := synthetic(tc.B, tc.c.Layers[0], m.NumClasses(), tc.c.Seed+50)
+		gr, err := New(m, tc.B)
+		if err != nil {
+			t.Fatal(err)
+		}
+		P := m.NumParams()
+		var ref []float64
+		var refLoss float64
+		for _, w := range []int{1, 2, 3, 4, 1, 2} {
+			gr.SetWorkers(w)
+			for _, sh := range gr.shards {
+				sh.team.splits = 0
+			}
+			g := make([]float64, P)
+			loss, err := gr.Run(b.X, b.Y, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref, refLoss = g, loss
+				gE := make([]float64, P)
+				e, _ := m.Evaluate(m.Theta, b, gE, 1)
+				if d := synthtest.RelErr(g, gE); d > 1e-12 || synthtest.RelErr([]float64{loss}, []float64{e.Loss}) > 1e-13 {
+					t.Fatalf("%v B %d: the graph differs from the engine by %.3g", tc.c.Layers, tc.B, d)
+				}
+				continue
+			}
+			if _, _, ok := gemm.Tile(); ok && runtime.GOMAXPROCS(0) >= 2 {
+				for _, sh := range gr.shards {
+					if sh.team.size >= 2 && sh.team.splits == 0 {
+						t.Errorf("%v B %d, %d workers: a chunk on %d goroutines split no element-wise work", tc.c.Layers, tc.B, w, sh.team.size)
+					}
+				}
+			}
+			if math.Float64bits(loss) != math.Float64bits(refLoss) {
+				t.Errorf("%v B %d: loss with %d workers %v, with 1 %v", tc.c.Layers, tc.B, w, loss, refLoss)
+			}
+			for i := range g {
+				if math.Float64bits(g[i]) != math.Float64bits(ref[i]) {
+					t.Fatalf("%v B %d: gradient[%d] with %d workers %v, with 1 %v", tc.c.Layers, tc.B, i, w, g[i], ref[i])
+				}
+			}
+		}
+		gr.Close()
+	}
+}
+
+// The operations whose values others compute along with theirs (the
+// activation in the forward GEMM, ∂L/∂z of the loss in the loss, ∂L/∂b in
+// ∂L/∂W) give the same bits computed on their own, on one worker and two.
+func TestGraphFusedMatchesUnfused(t *testing.T) {
+	c := model.Config{Layers: []int{300, 100, 10}, Activation: model.Tanh, Seed: 12}
+	m, _ := model.New(c)
+	const B = 96
+	b := synthetic(B, c.Layers[0], m.NumClasses(), 61)
+	for _, w := range []int{1, 2} {
+		gr, err := New(m, B)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gr.SetWorkers(w)
+		P := m.NumParams()
+		want := make([]float64, P)
+		wantLoss, err := gr.Run(b.X, b.Y, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fused := 0
+		for _, st := range gr.shards[0].prog.steps {
+			switch op := st.op.(type) {
+			case *sceGradOp:
+				if op.fused {
+					fused++
+				}
+				op.setFused(false)
+			case *linearDbOp:
+				if op.fused {
+					fused++
+				}
+				op.setFused(false)
+			case *linearOp:
+				if op.act != nil {
+					fused++
+					op.act, op.fillBias, op.applyAct = nil, nil, nil
+				}
+			}
+		}
+		if fused != 4 {
+			t.Errorf("%d workers: %d operations computed by others, want 4 (the activation, ∂L/∂z of the loss, both ∂L/∂b)", w, fused)
+		}
+		g := make([]float64, P)
+		loss, err := gr.Run(b.X, b.Y, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Float64bits(loss) != math.Float64bits(wantLoss) {
+			t.Errorf("%d workers: loss unfused %v, fused %v", w, loss, wantLoss)
+		}
+		for i := range g {
+			if math.Float64bits(g[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("%d workers: gradient[%d] unfused %v, fused %v", w, i, g[i], want[i])
+			}
+		}
+		gr.Close()
+	}
+}

@@ -138,6 +138,14 @@ type linearOp struct {
 	layer         int
 	sink          *gradSink // where ∂L/∂W and ∂L/∂b are written
 	team          *team     // runs the layer's GEMMs
+	// act, when not nil, is the activation applied to this layer's
+	// output: each block of the forward GEMM applies it to its own values
+	// (act.Do then has nothing left to do).
+	act *actOp
+	// bias is b during Do; fillBias and applyAct are the forward GEMM's
+	// block functions, made once.
+	bias               []float64
+	fillBias, applyAct blockFn
 }
 
 func (op *linearOp) Arity() int { return 3 }
@@ -148,11 +156,29 @@ func (op *linearOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	z := op.out.Float64s()
-	for i := 0; i < op.n; i++ {
-		copy(z[i*op.outDim:(i+1)*op.outDim], in[2])
+	if op.fillBias == nil {
+		op.fillBias = func(r0, r1, c0, c1 int) {
+			for i := r0; i < r1; i++ {
+				copy(z[i*op.outDim+c0:i*op.outDim+c1], op.bias[c0:c1])
+			}
+		}
+		if op.act != nil {
+			act, fz := op.act.act, op.act.out.Float64s()
+			op.applyAct = func(r0, r1, c0, c1 int) {
+				for i := r0; i < r1; i++ {
+					act.Apply(fz[i*op.outDim+c0:i*op.outDim+c1], z[i*op.outDim+c0:i*op.outDim+c1])
+				}
+			}
+		}
 	}
-	if err := op.team.gemm(blas.NoTrans, blas.Trans, general(op.n, op.in, in[0]), general(op.outDim, op.in, in[1]), 1, general(op.n, op.outDim, z)); err != nil {
+	op.bias = in[2]
+	err = op.team.gemm(blas.NoTrans, blas.Trans, general(op.n, op.in, in[0]), general(op.outDim, op.in, in[1]), 1, general(op.n, op.outDim, z), op.fillBias, op.applyAct)
+	op.bias = nil
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	if op.act != nil {
+		op.act.done = true
 	}
 	return op.out, nil
 }
@@ -173,10 +199,11 @@ func (op *linearOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	if res[1], err = G.ApplyOp(dw, grad, a); err != nil {
 		return nil, err
 	}
-	db := &linearDbOp{opBase: opBase{name: op.name + ".db", types: []hm.Type{matType, vecType}, shape: tensor.Shape{op.outDim}}, lin: op}
+	db := &linearDbOp{opBase: opBase{name: op.name + ".db", types: []hm.Type{matType, vecType}, shape: tensor.Shape{op.outDim}}, lin: op, dw: dw}
 	if res[2], err = G.ApplyOp(db, grad); err != nil {
 		return nil, err
 	}
+	dw.db = db
 	return res, nil
 }
 
@@ -194,7 +221,7 @@ func (op *linearDxOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	l := op.lin
-	if err := l.team.gemm(blas.NoTrans, blas.NoTrans, general(l.n, l.outDim, in[0]), general(l.outDim, l.in, in[1]), 0, general(l.n, l.in, op.out.Float64s())); err != nil {
+	if err := l.team.gemm(blas.NoTrans, blas.NoTrans, general(l.n, l.outDim, in[0]), general(l.outDim, l.in, in[1]), 0, general(l.n, l.in, op.out.Float64s()), nil, nil); err != nil {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	return op.out, nil
@@ -205,6 +232,10 @@ func (op *linearDxOp) Do(vs ...G.Value) (G.Value, error) {
 type linearDwOp struct {
 	opBase
 	lin *linearOp
+	// db, when the program runs this operation before db's (fuse), is
+	// computed with ∂L/∂W: each block of the GEMM sums the columns of
+	// ∂L/∂z of its rows of ∂L/∂W (all of them for the block of column 0).
+	db *linearDbOp
 }
 
 func (op *linearDwOp) Arity() int { return 2 }
@@ -216,8 +247,21 @@ func (op *linearDwOp) Do(vs ...G.Value) (G.Value, error) {
 	}
 	l := op.lin
 	out := l.sink.view(&op.out, model.Layout.W, l.layer, l.outDim, l.in)
-	if err := l.team.gemm(blas.Trans, blas.NoTrans, general(l.n, l.outDim, in[0]), general(l.n, l.in, in[1]), 0, general(l.outDim, l.in, out.Float64s())); err != nil {
+	var post blockFn
+	if op.db != nil && op.db.fused {
+		g := in[0]
+		db := op.db.sum()
+		post = func(r0, r1, c0, _ int) {
+			if c0 == 0 {
+				sumColumns(db, g, l.n, l.outDim, r0, r1)
+			}
+		}
+	}
+	if err := l.team.gemm(blas.Trans, blas.NoTrans, general(l.n, l.outDim, in[0]), general(l.n, l.in, in[1]), 0, general(l.outDim, l.in, out.Float64s()), nil, post); err != nil {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	if post != nil {
+		op.db.done = true
 	}
 	return out, nil
 }
@@ -226,9 +270,22 @@ func (op *linearDwOp) Do(vs ...G.Value) (G.Value, error) {
 type linearDbOp struct {
 	opBase
 	lin *linearOp
+	dw  *linearDwOp
+	// fused: ∂L/∂W's operation computes this one's value (compileGraph
+	// sets it when that operation runs first); done: it has, this run.
+	fused, done bool
 }
 
 func (op *linearDbOp) Arity() int { return 1 }
+
+// sum returns where ∂L/∂b goes in the chunk's gradient sink.
+func (op *linearDbOp) sum() []float64 {
+	l := op.lin
+	return l.sink.view(&op.out, model.Layout.B, l.layer, l.outDim).Float64s()
+}
+
+func (op *linearDbOp) leader() G.Op    { return op.dw }
+func (op *linearDbOp) setFused(f bool) { op.fused, op.done = f, false }
 
 func (op *linearDbOp) Do(vs ...G.Value) (G.Value, error) {
 	in, err := values(vs, 1)
@@ -236,21 +293,55 @@ func (op *linearDbOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	l := op.lin
-	out := l.sink.view(&op.out, model.Layout.B, l.layer, l.outDim)
-	db := out.Float64s()
-	clear(db)
-	for i := 0; i < l.n; i++ {
-		for k, v := range in[0][i*l.outDim : (i+1)*l.outDim] {
-			db[k] += v
+	db := op.sum()
+	if op.done {
+		op.done = false
+		return op.out, nil
+	}
+	// Cut between columns: each sum runs over all rows in order.
+	err = l.team.parallel(l.outDim, minColumns(l.n), func(lo, hi int) { sumColumns(db, in[0], l.n, l.outDim, lo, hi) })
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	return op.out, nil
+}
+
+// sumColumns stores in db[k], for k in [lo, hi), the sum of column k of
+// the n×cols matrix g, rows in order.
+func sumColumns(db, g []float64, n, cols, lo, hi int) {
+	d := db[lo:hi]
+	clear(d)
+	for i := 0; i < n; i++ {
+		for k, v := range g[i*cols+lo : i*cols+hi] {
+			d[k] += v
 		}
 	}
-	return out, nil
 }
+
+// The least work the element-wise operations cut between a team's
+// goroutines (a hand-off to a spinning helper costs about a microsecond):
+// values of an activation or its derivative, rows of the softmax
+// cross-entropy (a few exponentials each), and columns of a bias gradient
+// (minColumns: enough of them to sum minValues values).
+const (
+	minValues = 4096
+	minRows   = 32
+)
+
+func minColumns(rows int) int { return max(2, minValues/max(rows, 1)) }
+
+// valueGranule: the activation's values are cut at multiples of it, so a
+// vectorised kernel sees the same runs whatever the cut.
+const valueGranule = 8
 
 // actOp: z → f(z) for the hidden layers' activation.
 type actOp struct {
 	opBase
-	act model.Activation
+	act  model.Activation
+	team *team
+	// done: the linear layer whose output this is computed f(z) with z,
+	// this run (it always runs first: f(z) takes z).
+	done bool
 }
 
 func (op *actOp) Arity() int { return 1 }
@@ -260,14 +351,21 @@ func (op *actOp) Do(vs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
-	op.act.Apply(op.out.Float64s(), in[0])
+	if op.done {
+		op.done = false
+		return op.out, nil
+	}
+	fz, z := op.out.Float64s(), in[0]
+	if err := op.team.parallelBy(len(z), valueGranule, minValues, func(lo, hi int) { op.act.Apply(fz[lo:hi], z[lo:hi]) }); err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
 	return op.out, nil
 }
 
 func (op *actOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	d := &actGradOp{opBase: newOpBase(op.name+".dz", []hm.Type{matType, matType, matType, matType}, nil, op.shape...), act: op.act}
+	d := &actGradOp{opBase: newOpBase(op.name+".dz", []hm.Type{matType, matType, matType, matType}, nil, op.shape...), act: op.act, team: op.team}
 	n, err := G.ApplyOp(d, inputs[0], output, grad)
 	return G.Nodes{n}, err
 }
@@ -275,7 +373,8 @@ func (op *actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 // actGradOp: (z, f(z), ∂L/∂f) → ∂L/∂z = ∂L/∂f ⊙ f′(z).
 type actGradOp struct {
 	opBase
-	act model.Activation
+	act  model.Activation
+	team *team
 }
 
 func (op *actGradOp) Arity() int { return 3 }
@@ -286,18 +385,30 @@ func (op *actGradOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	g := op.out.Float64s()
-	copy(g, in[2])
-	op.act.MulDeriv(g, in[0], in[1])
+	z, fz, up := in[0], in[1], in[2]
+	if err := op.team.parallelBy(len(g), valueGranule, minValues, func(lo, hi int) {
+		copy(g[lo:hi], up[lo:hi])
+		op.act.MulDeriv(g[lo:hi], z[lo:hi], fz[lo:hi])
+	}); err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
 	return op.out, nil
 }
 
 // sceOp: (logits n×C, labels n) → s Σ_i [log Σ_k exp z_ik − z_{i,y_i}], the
 // softmax cross-entropy in one pass (with the row maximum subtracted before
-// the exponential).
+// the exponential). The rows are cut between the team's goroutines, each
+// row's term stored and the terms summed in row order.
 type sceOp struct {
 	opBase
 	n, classes int
 	scale      float64
+	team       *team
+	rows       []float64 // each row's term
+	// grad is the operation of ∂L/∂z; when the program runs it after this
+	// one (grad.fused), each row's ∂L/∂z for a seed of 1 is stored with its
+	// term, from the same exponentials (grad.done).
+	grad *sceGradOp
 }
 
 func (op *sceOp) Arity() int { return 2 }
@@ -311,19 +422,57 @@ func (op *sceOp) label(y []float64, i int) (int, error) {
 	return c, nil
 }
 
+// checkLabels checks every label of y.
+func (op *sceOp) checkLabels(y []float64) error {
+	for i := 0; i < op.n; i++ {
+		if _, err := op.label(y, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (op *sceOp) Do(vs ...G.Value) (G.Value, error) {
 	in, err := values(vs, 2)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	z, y := in[0], in[1]
-	C := op.classes
-	var sum float64
-	for i := 0; i < op.n; i++ {
-		c, err := op.label(y, i)
-		if err != nil {
-			return nil, err
+	if err := op.checkLabels(y); err != nil {
+		return nil, err
+	}
+	if op.rows == nil {
+		op.rows = make([]float64, op.n)
+	}
+	var d []float64
+	fuse := op.grad != nil && op.grad.fused
+	if fuse {
+		d = op.grad.out.Float64s()
+	}
+	err = op.team.parallel(op.n, minRows, func(lo, hi int) {
+		if fuse {
+			softmaxRows(d, op.rows, z, y, op.classes, op.scale, lo, hi)
+		} else {
+			lossRows(op.rows, z, y, op.classes, lo, hi)
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	var sum float64
+	for _, r := range op.rows {
+		sum += r
+	}
+	if fuse {
+		op.grad.done = true
+	}
+	return G.NewF64(op.scale * sum), nil
+}
+
+// lossRows stores in rows[i], for the rows i in [lo, hi) of the logits z
+// (C classes), the term log Σ_k exp z_ik − z_{i,y_i} (labels checked).
+func lossRows(rows, z, y []float64, C, lo, hi int) {
+	for i := lo; i < hi; i++ {
 		zi := z[i*C : (i+1)*C]
 		mx := zi[0]
 		for _, v := range zi {
@@ -333,48 +482,16 @@ func (op *sceOp) Do(vs ...G.Value) (G.Value, error) {
 		for _, v := range zi {
 			s += math.Exp(v - mx)
 		}
-		sum += mx + math.Log(s) - zi[c]
+		rows[i] = mx + math.Log(s) - zi[int(y[i])]
 	}
-	return G.NewF64(op.scale * sum), nil
 }
 
-func (op *sceOp) DiffWRT(int) []bool { return []bool{true, false} }
-
-func (op *sceOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	d := &sceGradOp{opBase: newOpBase(op.name+".dz", []hm.Type{matType, vecType, G.Float64, matType}, nil, op.n, op.classes), sce: op}
-	n, err := G.ApplyOp(d, inputs[0], inputs[1], grad)
-	return G.Nodes{n, nil}, err
-}
-
-// sceGradOp: (logits, labels, ∂/∂L) → ∂L/∂z = s (softmax(z) − Y) ∂/∂L.
-type sceGradOp struct {
-	opBase
-	sce *sceOp
-}
-
-func (op *sceGradOp) Arity() int { return 3 }
-
-func (op *sceGradOp) Do(vs ...G.Value) (G.Value, error) {
-	if len(vs) != 3 {
-		return nil, fmt.Errorf("%s: %d inputs, want 3", op.name, len(vs))
-	}
-	seed, err := scalarOf(vs[2])
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op.name, err)
-	}
-	in, err := values(vs[:2], 2)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op.name, err)
-	}
-	z, y := in[0], in[1]
-	C, s := op.sce.classes, op.sce.scale*seed
-	d := op.out.Float64s()
-	for i := 0; i < op.sce.n; i++ {
-		c, err := op.sce.label(y, i)
-		if err != nil {
-			return nil, err
-		}
+// softmaxRows does what lossRows does and stores s (softmax(z_i) − e_{y_i})
+// in row i of d, from the same exponentials.
+func softmaxRows(d, rows, z, y []float64, C int, s float64, lo, hi int) {
+	for i := lo; i < hi; i++ {
 		zi, di := z[i*C:(i+1)*C], d[i*C:(i+1)*C]
+		c := int(y[i])
 		mx := zi[0]
 		for _, v := range zi {
 			mx = max(mx, v)
@@ -385,6 +502,7 @@ func (op *sceGradOp) Do(vs ...G.Value) (G.Value, error) {
 			di[k] = e
 			sum += e
 		}
+		rows[i] = mx + math.Log(sum) - zi[c]
 		for k := range di {
 			di[k] /= sum
 		}
@@ -392,6 +510,62 @@ func (op *sceGradOp) Do(vs ...G.Value) (G.Value, error) {
 		for k := range di {
 			di[k] *= s
 		}
+	}
+}
+
+func (op *sceOp) DiffWRT(int) []bool { return []bool{true, false} }
+
+func (op *sceOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	d := &sceGradOp{opBase: newOpBase(op.name+".dz", []hm.Type{matType, vecType, G.Float64, matType}, nil, op.n, op.classes), sce: op}
+	op.grad = d
+	n, err := G.ApplyOp(d, inputs[0], inputs[1], grad)
+	return G.Nodes{n, nil}, err
+}
+
+// sceGradOp: (logits, labels, ∂/∂L) → ∂L/∂z = s (softmax(z) − Y) ∂/∂L.
+type sceGradOp struct {
+	opBase
+	sce *sceOp
+	// fused: the loss's operation runs first in the program and stores
+	// ∂L/∂z for a seed of 1; done: it has, this run.
+	fused, done bool
+}
+
+func (op *sceGradOp) Arity() int      { return 3 }
+func (op *sceGradOp) leader() G.Op    { return op.sce }
+func (op *sceGradOp) setFused(f bool) { op.fused, op.done = f, false }
+
+func (op *sceGradOp) Do(vs ...G.Value) (G.Value, error) {
+	if len(vs) != 3 {
+		return nil, fmt.Errorf("%s: %d inputs, want 3", op.name, len(vs))
+	}
+	done := op.done
+	op.done = false
+	seed, err := scalarOf(vs[2])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	if done && seed == 1 {
+		return op.out, nil // s·1 is s: the loss's operation stored these bits
+	}
+	in, err := values(vs[:2], 2)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
+	}
+	z, y := in[0], in[1]
+	if err := op.sce.checkLabels(y); err != nil {
+		return nil, err
+	}
+	if len(op.sce.rows) != op.sce.n {
+		op.sce.rows = make([]float64, op.sce.n)
+	}
+	C, s := op.sce.classes, op.sce.scale*seed
+	d := op.out.Float64s()
+	// The loss's rows are computed again into its buffer, which its
+	// operation has read.
+	err = op.sce.team.parallel(op.sce.n, minRows, func(lo, hi int) { softmaxRows(d, op.sce.rows, z, y, C, s, lo, hi) })
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}
 	return op.out, nil
 }

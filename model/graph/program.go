@@ -76,7 +76,27 @@ func compileGraph(g *G.ExprGraph, roots G.Nodes) (*graphProgram, error) {
 		st.argv = make([]G.Value, len(st.args))
 		p.steps = append(p.steps, st)
 	}
+	// An operation whose value another computes with its own work does
+	// so only when that other runs first in this order.
+	at := make(map[G.Op]int, len(p.steps))
+	for i, st := range p.steps {
+		at[st.op] = i
+	}
+	for i, st := range p.steps {
+		if f, ok := st.op.(follower); ok {
+			j, ok := at[f.leader()]
+			f.setFused(ok && j < i)
+		}
+	}
 	return p, nil
+}
+
+// follower is an operation whose value another operation of the graph
+// (its leader) can compute along with its own, from the same arguments:
+// the program lets it (setFused) when the leader runs first.
+type follower interface {
+	leader() G.Op
+	setFused(bool)
 }
 
 // run executes the program once on the leaves' current values.

@@ -18,7 +18,8 @@ import (
 // goroutine, each computed by a GEMM call of its own. The installed DGEMM
 // computes every element of a tile the same way wherever the tile lies, so
 // the cut GEMM is bit for bit the uncut one whatever the number of
-// goroutines.
+// goroutines. The same goroutines share the element-wise work of the step
+// (parallelBy), cut where no value's arithmetic depends on the cut.
 //
 // The helper goroutines start with the first cut GEMM and live until
 // Close, spinning for a while after each block before they park: a step
@@ -36,8 +37,9 @@ type team struct {
 	parts   []*job
 	helpers []*helper
 	exited  sync.WaitGroup
-	// cuts counts the GEMMs cut (for the tests).
-	cuts int
+	// cuts counts the GEMMs cut, splits the other work split (for the
+	// tests).
+	cuts, splits int
 }
 
 // minCutWork is the smallest GEMM (m·n·k multiply-adds) worth cutting: a
@@ -183,16 +185,28 @@ func (t *team) stop() {
 	t.helpers = nil
 }
 
+// blockFn is work on the block [r0, r1) × [c0, c1) of a GEMM's C that a
+// team does with the block's product, before it (pre) or after it (post):
+// element-wise work whose result does not depend on the cut.
+type blockFn func(r0, r1, c0, c1 int)
+
 // gemm computes c = op(a)·op(b) + beta·c (α = 1), cut between the team's
-// goroutines when it is large enough.
-func (t *team) gemm(tA, tB blas.Transpose, a, b blas64.General, beta float64, c blas64.General) error {
+// goroutines when it is large enough, calling pre and post (when not nil)
+// on each block of C before and after its product.
+func (t *team) gemm(tA, tB blas.Transpose, a, b blas64.General, beta float64, c blas64.General, pre, post blockFn) error {
 	m, n := c.Rows, c.Cols
 	k := a.Cols
 	if tA != blas.NoTrans {
 		k = a.Rows
 	}
 	if t.size <= 1 || m*n*k < minCutWork {
+		if pre != nil {
+			pre(0, m, 0, n)
+		}
 		blas64.Gemm(tA, tB, 1, a, b, beta, c)
+		if post != nil {
+			post(0, m, 0, n)
+		}
 		return nil
 	}
 	byRows := t.cutRows(tA, m, n, k)
@@ -208,34 +222,53 @@ func (t *team) gemm(tA, tB blas.Transpose, a, b blas64.General, beta float64, c 
 			continue
 		}
 		ab, bb, cb := a, b, c
+		r0, r1, c0, c1 := 0, m, 0, n
 		if byRows {
 			ab = rowsOf(a, tA, lo, hi)
 			cb = blas64.General{Rows: hi - lo, Cols: n, Stride: c.Stride, Data: c.Data[lo*c.Stride:]}
+			r0, r1 = lo, hi
 		} else {
 			bb = colsOf(b, tB, lo, hi)
 			cb = blas64.General{Rows: m, Cols: hi - lo, Stride: c.Stride, Data: c.Data[lo:]}
+			c0, c1 = lo, hi
 		}
-		parts = append(parts, &job{fn: func() { blas64.Gemm(tA, tB, 1, ab, bb, beta, cb) }})
+		parts = append(parts, &job{fn: func() {
+			if pre != nil {
+				pre(r0, r1, c0, c1)
+			}
+			blas64.Gemm(tA, tB, 1, ab, bb, beta, cb)
+			if post != nil {
+				post(r0, r1, c0, c1)
+			}
+		}})
 	}
 	t.cuts++
 	return t.do(parts)
 }
 
-// Parallel calls fn on [0, n) cut into one range per goroutine of the
+// parallel calls fn on [0, n) cut into one range per goroutine of the
 // team (fn's calls must not depend on each other); below minSplit values,
 // or without helpers, it calls fn(0, n).
 func (t *team) parallel(n, minSplit int, fn func(lo, hi int)) error {
+	return t.parallelBy(n, 1, minSplit, fn)
+}
+
+// parallelBy is parallel with every cut at a multiple of q: element-wise
+// kernels then see the same runs of q values whatever the cut.
+func (t *team) parallelBy(n, q, minSplit int, fn func(lo, hi int)) error {
 	if t.size <= 1 || n < minSplit {
 		fn(0, n)
 		return nil
 	}
+	units := (n + q - 1) / q
 	parts := t.parts[:0]
 	for p := range t.size {
-		lo, hi := p*n/t.size, (p+1)*n/t.size
+		lo, hi := min(p*units/t.size*q, n), min((p+1)*units/t.size*q, n)
 		if lo < hi {
 			parts = append(parts, &job{fn: func() { fn(lo, hi) }})
 		}
 	}
+	t.splits++
 	return t.do(parts)
 }
 
