@@ -160,33 +160,42 @@ func (p point) gaussian(b *noiseshape.AtBatch, e *noiseshape.EffectSizes) report
 	g.Regime = resolution(e)
 	g.Effects = gaussianEffects(e)
 	g.Details = append(gaussianDetails(e), p.gradNorm)
-	g.Rule = fmt.Sprintf("by effect size, per coordinate and along random and principal directions (median over them, 95%% bootstrap interval over the minibatches), against the band around a Gaussian sample of the same size M: |g₁| ≤ ref + %g, |g₂ − ref| ≤ %g, KS ≤ ref + %g (ref → 0 as M grows, the bands to the margins). Agrees when every interval lies within its band, disagrees when one lies wholly outside, inconclusive when one straddles; not-testable when M is so small that a Gaussian sample's own spread (97.5%% point − median) exceeds a margin. Anderson–Darling and KS p-values are in noise.json as a footnote: with many minibatches they reject departures far smaller than these margins.",
+	g.Rule = fmt.Sprintf("by effect size, per coordinate and along random and principal directions (median over them, 95%% bootstrap interval over the minibatches), against the band around a Gaussian sample of the same size M: |g₁| ≤ ref + %g, |g₂ − ref| ≤ %g, KS ≤ ref + %g (ref → 0 as M grows, the bands to the margins). Agrees when every interval lies within its band, disagrees when one lies wholly outside, inconclusive when one straddles; not-testable when M is so small that a Gaussian sample's own spread (97.5%% point − median) exceeds a margin. Each moment effect's reference is its central-limit value (|γ|/√B or κ/B of the per-sample gradients over the N samples), which the median tends to as M grows: a disagreement at that value is the noise's own shape at this B, not the test's. Anderson–Darling and KS p-values are in noise.json as a footnote: with many minibatches they reject departures far smaller than these margins.",
 		MarginAbsSkewness, MarginExcessKurtosis, MarginKS)
 	g.Judge()
 	c, rd := e.Coordinates, e.RandomDirections
-	g.Finding = fmt.Sprintf("At B = %d per coordinate the median |skewness| is %.3g and the median excess kurtosis %.3g [%.3g, %.3g] (central limit κ/B: %.3g); along random directions the excess kurtosis is %.3g and the KS distance %.3g against %.3g for a Gaussian sample of %d. %s",
-		b.BatchSize, c.MedianAbsSkewness, c.MedianExcessKurtosis, c.MedianExcessKurtosisCI[0], c.MedianExcessKurtosisCI[1], c.PredictedMedianExcessKurtosis,
-		rd.MedianExcessKurtosis, rd.MedianKS, e.GaussianReference.KS, e.GaussianReference.N, limit(e))
+	g.Finding = fmt.Sprintf("At B = %d per coordinate the median |skewness| is %.3g [%.3g, %.3g] (central limit |γ|/√B: %.3g) and the median excess kurtosis %.3g [%.3g, %.3g] (central limit κ/B: %.3g, the per-sample gradients' κ being %.3g); along random directions the excess kurtosis is %.3g (central limit: %.3g) and the KS distance %.3g against %.3g for a Gaussian sample of %d. %s",
+		b.BatchSize, c.MedianAbsSkewness, c.MedianAbsSkewnessCI[0], c.MedianAbsSkewnessCI[1], c.PredictedMedianAbsSkewness,
+		c.MedianExcessKurtosis, c.MedianExcessKurtosisCI[0], c.MedianExcessKurtosisCI[1], c.PredictedMedianExcessKurtosis, c.PerSampleMedianExcessKurtosis,
+		rd.MedianExcessKurtosis, rd.PredictedMedianExcessKurtosis, rd.MedianKS, e.GaussianReference.KS, e.GaussianReference.N, limit(e, b.BatchSize))
 	return g
 }
 
 // limit says what the moment effects of the Gaussian claim tend to with
 // unlimited minibatches: the bands tend to the margins and the medians to
 // their central-limit values |γ|/√B and κ/B, exact for the N samples the
-// minibatches are drawn from.
-func limit(e *noiseshape.EffectSizes) string {
+// minibatches are drawn from; and from which batch size the central limit
+// puts every one of them inside its margin (|γ|/√B ≤ margin from B =
+// (|γ|/margin)², κ/B ≤ margin from B = κ/margin, γ and κ the per-sample
+// medians). A disagreement whose medians sit at their central-limit values
+// is the noise's own shape at that B, not the test's: more minibatches
+// would not change it.
+func limit(e *noiseshape.EffectSizes, b int) string {
 	type lim struct {
-		name    string
-		v, band float64
+		name      string
+		v, band   float64
+		perSample float64 // |γ| or κ of the per-sample gradients
+		skew      bool
 	}
 	c, rd := e.Coordinates, e.RandomDirections
-	ls := []lim{{"per coordinate |γ|/√B", c.PredictedMedianAbsSkewness, MarginAbsSkewness},
-		{"per coordinate κ/B", c.PredictedMedianExcessKurtosis, MarginExcessKurtosis},
-		{"along random directions κ/B", rd.PredictedMedianExcessKurtosis, MarginExcessKurtosis}}
+	ls := []lim{{"per coordinate |γ|/√B", c.PredictedMedianAbsSkewness, MarginAbsSkewness, c.PerSampleMedianAbsSkewness, true},
+		{"per coordinate κ/B", c.PredictedMedianExcessKurtosis, MarginExcessKurtosis, c.PerSampleMedianExcessKurtosis, false},
+		{"along random directions κ/B", rd.PredictedMedianExcessKurtosis, MarginExcessKurtosis, rd.PerSampleMedianExcessKurtosis, false}}
 	if pd := e.PrincipalDirections; pd != nil {
-		ls = append(ls, lim{"along principal directions κ/B", pd.PredictedMedianExcessKurtosis, MarginExcessKurtosis})
+		ls = append(ls, lim{"along principal directions κ/B", pd.PredictedMedianExcessKurtosis, MarginExcessKurtosis, pd.PerSampleMedianExcessKurtosis, false})
 	}
 	var out, worst lim
+	bStar := 0.0
 	for _, l := range ls {
 		if math.IsNaN(l.v) || l.v == 0 {
 			return ""
@@ -197,11 +206,20 @@ func limit(e *noiseshape.EffectSizes) string {
 		if math.Abs(l.v)/l.band > math.Abs(worst.v)/worst.band || worst.name == "" {
 			worst = l
 		}
+		need := math.Abs(l.perSample) / l.band
+		if l.skew {
+			need *= need
+		}
+		bStar = math.Max(bStar, need)
+	}
+	from := ""
+	if bStar > 0 && !math.IsInf(bStar, 0) && !math.IsNaN(bStar) {
+		from = fmt.Sprintf(" The central limit puts every one inside its margin from B ≈ %.3g.", math.Ceil(bStar))
 	}
 	if math.Abs(out.v) > out.band {
-		return fmt.Sprintf("With unlimited minibatches the medians tend to their central-limit values and the bands to the margins: %s = %.3g against %g, still outside.", out.name, out.v, out.band)
+		return fmt.Sprintf("With unlimited minibatches the medians tend to their central-limit values and the bands to the margins: %s = %.3g against %g, still outside: the minibatch noise at B = %d is as far from Gaussian as the central limit puts the mean of %d per-sample gradients, so the disagreement is the noise's and more minibatches would not change it.%s", out.name, out.v, out.band, b, b, from)
 	}
-	return fmt.Sprintf("With unlimited minibatches the medians tend to their central-limit values and the bands to the margins: every one inside (closest: %s = %.3g against %g).", worst.name, worst.v, worst.band)
+	return fmt.Sprintf("With unlimited minibatches the medians tend to their central-limit values and the bands to the margins: every one inside (closest: %s = %.3g against %g).%s", worst.name, worst.v, worst.band, from)
 }
 
 // pooled judges noise-pooled-heavy at one batch size.
@@ -337,24 +355,38 @@ func effect(name string, v float64, ci [2]float64, lo, hi float64, ref string, r
 		Reference: &report.Quantity{Name: ref, Value: refV}}
 }
 
+// withLimit gives a moment effect the central-limit value of the same
+// median as its reference, computed independently from the per-sample
+// gradients (|γ|/√B or κ/B), with the Gaussian sample's value, the centre
+// of the band, named beside; without per-sample gradients (clt NaN or 0)
+// the Gaussian sample stays the reference.
+func withLimit(e report.Effect, what string, clt float64) report.Effect {
+	if math.IsNaN(clt) || math.IsInf(clt, 0) || clt == 0 {
+		return e
+	}
+	e.Reference = &report.Quantity{Name: fmt.Sprintf("central limit %s of the per-sample gradients (%s: %.2g)", what, e.Reference.Name, e.Reference.Value), Value: clt}
+	return e
+}
+
 // gaussianEffects are the judged effect sizes of the Gaussian claim:
 // per-coordinate |g₁| and g₂, random-direction KS and g₂, principal-
-// direction KS and g₂.
+// direction KS and g₂. Each moment effect has the central limit's value
+// as its reference, the KS distances a Gaussian sample's.
 func gaussianEffects(e *noiseshape.EffectSizes) []report.Effect {
 	ref := e.GaussianReference
 	c, rd := e.Coordinates, e.RandomDirections
 	refName := fmt.Sprintf("a Gaussian sample of %d", ref.N)
 	out := []report.Effect{
-		effect("median |skewness| per coordinate", c.MedianAbsSkewness, c.MedianAbsSkewnessCI, 0, ref.AbsSkewness+MarginAbsSkewness, refName, ref.AbsSkewness),
-		effect("median excess kurtosis per coordinate", c.MedianExcessKurtosis, c.MedianExcessKurtosisCI, ref.ExcessKurtosis-MarginExcessKurtosis, ref.ExcessKurtosis+MarginExcessKurtosis, refName, ref.ExcessKurtosis),
+		withLimit(effect("median |skewness| per coordinate", c.MedianAbsSkewness, c.MedianAbsSkewnessCI, 0, ref.AbsSkewness+MarginAbsSkewness, refName, ref.AbsSkewness), "|γ|/√B", c.PredictedMedianAbsSkewness),
+		withLimit(effect("median excess kurtosis per coordinate", c.MedianExcessKurtosis, c.MedianExcessKurtosisCI, ref.ExcessKurtosis-MarginExcessKurtosis, ref.ExcessKurtosis+MarginExcessKurtosis, refName, ref.ExcessKurtosis), "κ/B", c.PredictedMedianExcessKurtosis),
 		effect("median KS distance along random directions", rd.MedianKS, ciOr(rd.MedianKSCI, rd.MedianKS), 0, ref.KS+MarginKS, refName, ref.KS),
-		effect("median excess kurtosis along random directions", rd.MedianExcessKurtosis, rd.MedianExcessKurtosisCI, ref.ExcessKurtosis-MarginExcessKurtosis, ref.ExcessKurtosis+MarginExcessKurtosis, refName, ref.ExcessKurtosis),
+		withLimit(effect("median excess kurtosis along random directions", rd.MedianExcessKurtosis, rd.MedianExcessKurtosisCI, ref.ExcessKurtosis-MarginExcessKurtosis, ref.ExcessKurtosis+MarginExcessKurtosis, refName, ref.ExcessKurtosis), "κ/B", rd.PredictedMedianExcessKurtosis),
 	}
 	if pd, pr := e.PrincipalDirections, e.GaussianReferencePrincipal; pd != nil && pr != nil {
 		prName := fmt.Sprintf("a Gaussian sample of %d", pr.N)
 		out = append(out,
 			effect("median KS distance along the top principal directions", pd.MedianKS, ciOr(pd.MedianKSCI, pd.MedianKS), 0, pr.KS+MarginKS, prName, pr.KS),
-			effect("median excess kurtosis along the top principal directions", pd.MedianExcessKurtosis, pd.MedianExcessKurtosisCI, pr.ExcessKurtosis-MarginExcessKurtosis, pr.ExcessKurtosis+MarginExcessKurtosis, prName, pr.ExcessKurtosis))
+			withLimit(effect("median excess kurtosis along the top principal directions", pd.MedianExcessKurtosis, pd.MedianExcessKurtosisCI, pr.ExcessKurtosis-MarginExcessKurtosis, pr.ExcessKurtosis+MarginExcessKurtosis, prName, pr.ExcessKurtosis), "κ/B", pd.PredictedMedianExcessKurtosis))
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package claims
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -328,6 +329,57 @@ func TestClaimsOnAKnownLaw(t *testing.T) {
 	} {
 		if c, ok := cs[id]; !ok || c.Verdict != want {
 			t.Errorf("%s: verdict %s, want %s (%s; %s)", id, c.Verdict, want, c.Finding, c.Reason)
+		}
+	}
+}
+
+// TestGaussianVerdictAtEveryM runs Analyze on known per-sample laws at B = 4
+// with more and more minibatches M: normal per-sample gradients (so
+// minibatch noise exactly Gaussian) agree at every M, centred exponential
+// ones (γ = 2, κ = 6: at B = 4 the noise has |γ|/√B = 1 and κ/B = 1.5, both
+// beyond their margins) disagree at every M, with the moment effects' reference the
+// central-limit value and the finding naming the batch size from which the
+// central limit brings them inside, (2/0.25)² = 64 for the skewness
+// (M = 4000 gives the same verdicts, but takes minutes).
+func TestGaussianVerdictAtEveryM(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		draw func(r *rand.Rand) float64
+		want report.Verdict
+		from string
+	}{
+		{"normal", func(r *rand.Rand) float64 { return r.NormFloat64() }, report.Agrees, ""},
+		{"centred exponential", func(r *rand.Rand) float64 { return r.ExpFloat64() - 1 }, report.Disagrees, "inside its margin from B ≈ "},
+	} {
+		o := newIIDOracle(20000, 40, 11, c.draw)
+		for _, m := range []int{1000, 2000} {
+			a, err := noiseshape.Analyze(o, noiseshape.Options{BatchSizes: []int{4}, Minibatches: m, Seed: 5, Workers: 2, Directions: 8, Principal: 4, Bootstrap: 40}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, ok := judge(t, a, 0)["noise-gaussian-b4-trained"]
+			if !ok || g.Verdict != c.want {
+				t.Errorf("%s, M = %d: verdict %s, want %s (%s; %s)", c.name, m, g.Verdict, c.want, g.Finding, g.Reason)
+				continue
+			}
+			if c.from != "" {
+				var from float64
+				i := strings.Index(g.Finding, c.from)
+				if i < 0 {
+					t.Errorf("%s, M = %d: finding %q lacks %q", c.name, m, g.Finding, c.from)
+				} else if _, err := fmt.Sscanf(g.Finding[i+len(c.from):], "%g", &from); err != nil || from < 55 || from > 75 {
+					t.Errorf("%s, M = %d: the central limit's batch size %g (%v), want (2/0.25)² = 64 within the sampling of γ", c.name, m, from, err)
+				}
+			}
+			e := a.Batches[0].AcrossMinibatches.EffectSize.Coordinates
+			for _, eff := range g.Effects {
+				if eff.Name != "median excess kurtosis per coordinate" {
+					continue
+				}
+				if eff.Reference == nil || eff.Reference.Value != e.PredictedMedianExcessKurtosis || !strings.HasPrefix(eff.Reference.Name, "central limit κ/B") {
+					t.Errorf("%s, M = %d: reference %+v, want the central limit's %g", c.name, m, eff.Reference, e.PredictedMedianExcessKurtosis)
+				}
+			}
 		}
 	}
 }
