@@ -80,8 +80,10 @@ type Engine struct {
 	// Losses' buffers, grown on first use: the replicas' first-layer
 	// weights side by side, their first layer's n rows, and each deeper
 	// layer's n rows of one replica.
-	wcat, zcat []float64
-	zl         [][]float64
+	wcat, bcat, zcat []float64
+	zl               [][]float64
+	// sums: the running loss sums of a group of Losses' replicas.
+	sums [lossGroup]float64
 	// ex and mx: the full loss's shifted logits (then their exponentials)
 	// and each row's largest logit.
 	ex, mx []float64
