@@ -52,6 +52,26 @@ const (
 	lossRows  = 128
 )
 
+// LossesBytes bounds the bytes of the buffers Losses grows in an engine
+// of the MLP layers (the first layer's weights and biases of a group of
+// replicas, the activations of a block of samples of the group and of
+// one replica's deeper layers, the softmax's exponentials and maxima, an
+// eighth more for the allocator's rounding of their sizes, and a kilobyte
+// for slice headers), whatever the number of replicas and samples. It is computed in float64,
+// so absurd widths give a huge number, not an overflow.
+func LossesBytes(layers []int) float64 {
+	if len(layers) < 2 {
+		return 0
+	}
+	g, rows := float64(lossGroup), float64(lossRows)
+	D, h, C := float64(layers[0]), float64(layers[1]), float64(layers[len(layers)-1])
+	var deeper float64
+	for _, w := range layers[2:] {
+		deeper += float64(w)
+	}
+	return 9*(g*h*(D+1)+rows*g*h+rows*deeper+rows*(C+1)) + 1024
+}
+
 // lossGroup is Losses of at most lossGroup replicas.
 func (e *Engine) lossGroup(thetas [][]float64, out []float64) {
 	R := len(thetas)

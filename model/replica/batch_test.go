@@ -3,8 +3,10 @@ package replica
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/gemm"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/model/modeltest"
 )
@@ -73,6 +75,35 @@ func TestLossesBatchedBitIdentical(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestLossesBytes: what Losses allocates in a fresh engine for 40
+// replicas (three groups) on 1,000 samples (eight blocks) is within
+// LossesBytes and over half of it.
+func TestLossesBytes(t *testing.T) {
+	for _, layers := range [][]int{{49, 8, 10}, {6, 7, 5, 3}} {
+		m, b := modeltest.Net(t, layers, model.Tanh, 1000, 5)
+		e, err := New(m.Layers, model.Tanh, b.X, b.Y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		thetas := make([][]float64, 40)
+		for r := range thetas {
+			thetas[r] = m.Theta
+		}
+		out := make([]float64, len(thetas))
+		bound := LossesBytes(layers)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		ws := gemm.WorkspaceBytesAllocated()
+		e.Losses(thetas, out)
+		ws = gemm.WorkspaceBytesAllocated() - ws
+		runtime.ReadMemStats(&after)
+		got := float64(after.TotalAlloc - before.TotalAlloc - ws)
+		if got > bound || got < bound/2 {
+			t.Errorf("%v: Losses allocated %.0f bytes, bound %.0f", layers, got, bound)
 		}
 	}
 }
