@@ -26,6 +26,35 @@ type Simulator interface {
 	Run(seed uint64) (Outcome, error)
 }
 
+// BatchSimulator is a Simulator that also simulates several runs of its
+// point together, on the calling goroutine (the network landscape steps
+// them in lockstep, their full losses in one batched product per layer):
+// out[i] and errs[i] are Run(seeds[i])'s, whatever the other seeds (errs
+// is nil when no run failed).
+type BatchSimulator interface {
+	Simulator
+	RunBatch(seeds []uint64) (out []Outcome, errs []error)
+}
+
+// RunBatch simulates the runs of seeds by sim: by its RunBatch when it is
+// a BatchSimulator, else one Run after another (up to the first error).
+func RunBatch(sim Simulator, seeds []uint64) ([]Outcome, []error) {
+	if b, ok := sim.(BatchSimulator); ok {
+		return b.RunBatch(seeds)
+	}
+	out := make([]Outcome, len(seeds))
+	for i, s := range seeds {
+		o, err := sim.Run(s)
+		if err != nil {
+			errs := make([]error, len(seeds))
+			errs[i] = err
+			return out, errs
+		}
+		out[i] = o
+	}
+	return out, nil
+}
+
 // PCGStream is the second word of every run's PCG state (the first is the
 // run seed), in the analytic simulators and in the network simulator of
 // escape/kramers.

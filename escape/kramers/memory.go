@@ -27,10 +27,12 @@ func NetworkBatchBytes(cfg Config, workers int) float64 {
 // RunsBytes bounds the bytes the bookkeeping of cfg's runs takes: one task
 // per run (point, run, seed) and, for a single point (RunOne), its record,
 // collected in a slice that grows by doubling (so up to twice the records
-// at once). A sweep streams its records to runs.jsonl and keeps the tasks.
+// at once), and the seeds and outcomes of the batches the workers take
+// (garbage once a batch is recorded). A sweep streams its records to
+// runs.jsonl and keeps the tasks.
 func RunsBytes(cfg Config) float64 {
 	runs := float64(cfg.numPoints()) * float64(cfg.Runs)
-	task := float64(unsafe.Sizeof(sweep.Task{}))
+	task := float64(unsafe.Sizeof(sweep.Task{}) + unsafe.Sizeof(uint64(0)) + unsafe.Sizeof(escape.Outcome{}))
 	if cfg.numPoints() == 1 {
 		return runs * (task + 2*float64(unsafe.Sizeof(RunRecord{})))
 	}

@@ -70,7 +70,24 @@ func RunPoint(sim escape.Simulator, seed uint64, runs, workers int, progress fun
 	for r := range tasks {
 		tasks[r] = g.Task(0, r)
 	}
-	return sweep.Collect(tasks, workers, func(t sweep.Task) (escape.Outcome, error) { return sim.Run(t.Seed) }, progress)
+	return sweep.CollectBatches(tasks, workers, MaxBatch, func(ts []sweep.Task) ([]escape.Outcome, []error) {
+		return escape.RunBatch(sim, seeds(ts))
+	}, progress)
+}
+
+// MaxBatch is the most runs of a point a worker simulates together
+// (escape.RunBatch). The workers take batches that shrink towards the end
+// of a sweep (sweep.ExecuteBatches), so both cores stay busy to its end;
+// the records do not depend on it.
+const MaxBatch = 32
+
+// seeds returns the seeds of tasks.
+func seeds(ts []sweep.Task) []uint64 {
+	s := make([]uint64, len(ts))
+	for i, t := range ts {
+		s[i] = t.Seed
+	}
+	return s
 }
 
 // Sweep simulates the runs of cfg (or of opt.Shard of them) into folder dir
@@ -93,7 +110,9 @@ func Sweep(dir string, cfg Config, factory Factory, opt SweepOptions) (SweepSumm
 		}
 		sims[i] = s
 	}
-	return sweeps.Run(dir, cfg, func(t sweep.Task) (escape.Outcome, error) { return sims[t.Point].Run(t.Seed) }, opt)
+	return sweeps.RunBatches(dir, cfg, MaxBatch, func(ts []sweep.Task) ([]escape.Outcome, []error) {
+		return escape.RunBatch(sims[ts[0].Point], seeds(ts))
+	}, opt)
 }
 
 // WriteRuns writes records as runs.jsonl lines sorted by (point, run) to

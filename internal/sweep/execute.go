@@ -15,43 +15,106 @@ import (
 // error of run is wrapped with the task's point, run and seed; a panic of
 // run is returned as such an error (a *workgroup.PanicError).
 func Execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit func(Record[R]) error) error {
-	return execute(tasks, workers, run, emit, nil)
+	return execute(tasks, workers, 1, single(run), emit, nil)
 }
 
-// execute is Execute that, when halt is not nil and returns true, takes no
-// new task: the tasks under way finish and their records are emitted (the
-// started tasks are always a prefix of tasks, so no record is held back).
-func execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit func(Record[R]) error, halt func() bool) error {
+// BatchRun computes the runs of tasks, consecutive runs of one point,
+// together: res[i] and errs[i] are task i's (errs is nil when none
+// failed). A task's result must not depend on the others in its batch.
+type BatchRun[R any] func(tasks []Task) (res []R, errs []error)
+
+// single is run as a BatchRun, one task after another.
+func single[R any](run func(Task) (R, error)) BatchRun[R] {
+	return func(tasks []Task) ([]R, []error) {
+		res := make([]R, len(tasks))
+		var errs []error
+		for i, t := range tasks {
+			var err error
+			if res[i], err = run(t); err != nil {
+				if errs == nil {
+					errs = make([]error, len(tasks))
+				}
+				errs[i] = err
+				break
+			}
+		}
+		return res, errs
+	}
+}
+
+// ExecuteBatches is Execute with run computing up to maxBatch consecutive
+// runs of one point at a time. The workers take the tasks in their order,
+// each a batch of ⌈remaining/(2·workers)⌉ tasks at most (guided
+// self-scheduling), so the batches shrink towards the end of the tasks
+// and no worker waits long for the last batch of another: the end of a
+// sweep keeps every core busy. The records do not depend on workers or
+// maxBatch, since no task's result depends on its batch.
+func ExecuteBatches[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], emit func(Record[R]) error) error {
+	return execute(tasks, workers, maxBatch, run, emit, nil)
+}
+
+// batchEnd returns the end of the batch that begins at task i: at most
+// maxBatch tasks and ⌈remaining/(2·workers)⌉, all of i's point.
+func batchEnd(tasks []Task, i, workers, maxBatch int) int {
+	n := min(maxBatch, (len(tasks)-i+2*workers-1)/(2*workers))
+	j := i + 1
+	for j < len(tasks) && j-i < n && tasks[j].Point == tasks[i].Point {
+		j++
+	}
+	return j
+}
+
+// execute is ExecuteBatches that, when halt is not nil and returns true,
+// takes no new batch: the batches under way finish and their records are
+// emitted (the started tasks are always a prefix of tasks, so no record is
+// held back).
+func execute[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], emit func(Record[R]) error, halt func() bool) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(tasks)))
+	maxBatch = max(1, maxBatch)
 	type result struct {
 		i   int
 		rec Record[R]
 		err error
 	}
-	var next atomic.Int64
+	var mu sync.Mutex
+	next := 0
 	var stop atomic.Bool
-	results := make(chan result, 4*workers)
+	results := make(chan result, 4*workers*maxBatch)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for !stop.Load() && (halt == nil || !halt()) {
-				i := int(next.Add(1) - 1)
+				mu.Lock()
+				i := next
 				if i >= len(tasks) {
+					mu.Unlock()
 					return
 				}
-				t := tasks[i]
-				var r R
-				err := workgroup.Call("", func() (err error) {
-					r, err = run(t)
-					return err
+				j := batchEnd(tasks, i, workers, maxBatch)
+				next = j
+				mu.Unlock()
+				ts := tasks[i:j]
+				var res []R
+				var errs []error
+				err := workgroup.Call("", func() error {
+					res, errs = run(ts)
+					return nil
 				})
-				if err != nil {
-					err = fmt.Errorf("point %d run %d (seed %d): %w", t.Point, t.Run, t.Seed, err)
+				for k, t := range ts {
+					e := err
+					if e == nil && errs != nil {
+						e = errs[k]
+					}
+					if e != nil {
+						e = fmt.Errorf("point %d run %d (seed %d): %w", t.Point, t.Run, t.Seed, e)
+						results <- result{i: i + k, err: e}
+						break
+					}
+					results <- result{i: i + k, rec: Record[R]{Task: t, Result: res[k]}}
 				}
-				results <- result{i: i, rec: Record[R]{Task: t, Result: r}, err: err}
 			}
 		})
 	}
@@ -93,13 +156,19 @@ func execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit f
 // order of tasks; progress, if not nil, is called after each record with
 // the number done.
 func Collect[R any](tasks []Task, workers int, run func(Task) (R, error), progress func(done int)) ([]Record[R], error) {
+	return CollectBatches(tasks, workers, 1, single(run), progress)
+}
+
+// CollectBatches is Collect with run computing up to maxBatch runs of one
+// point at a time (see ExecuteBatches).
+func CollectBatches[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], progress func(done int)) ([]Record[R], error) {
 	recs := make([]Record[R], 0, len(tasks))
-	err := Execute(tasks, workers, run, func(rec Record[R]) error {
+	err := execute(tasks, workers, maxBatch, run, func(rec Record[R]) error {
 		recs = append(recs, rec)
 		if progress != nil {
 			progress(len(recs))
 		}
 		return nil
-	})
+	}, nil)
 	return recs, err
 }

@@ -107,6 +107,12 @@ const SyncInterval = time.Second
 // or on interruptions; a finished sweep's runs.jsonl is sorted by (point,
 // run).
 func (k Kind[C, R]) Run(dir string, cfg C, run func(Task) (R, error), opt Options) (Summary, error) {
+	return k.RunBatches(dir, cfg, 1, single(run), opt)
+}
+
+// RunBatches is Run with run computing up to maxBatch runs of one point
+// at a time (see ExecuteBatches): the same records.
+func (k Kind[C, R]) RunBatches(dir string, cfg C, maxBatch int, run BatchRun[R], opt Options) (Summary, error) {
 	g, hash, err := k.Grid(&cfg)
 	if err != nil {
 		return Summary{}, err
@@ -144,7 +150,7 @@ func (k Kind[C, R]) Run(dir string, cfg C, run func(Task) (R, error), opt Option
 		if len(existing) > 0 && !existing[len(existing)-1].less(tasks[0]) {
 			sorted = false
 		}
-		stopped, err := appendRuns(runsPath, tasks, opt.Workers, run, func() {
+		stopped, err := appendRuns(runsPath, tasks, opt.Workers, maxBatch, run, func() {
 			sum.New++
 			if opt.Progress != nil {
 				opt.Progress(sum.Resumed+sum.New, total)
@@ -225,7 +231,7 @@ func (k Kind[C, R]) compare(dir, hash, shard string) (fresh bool, err error) {
 // done is called after each line. SIGTERM or a closed stop make it take no
 // new task: the runs under way finish and are written, and it returns
 // stopped.
-func appendRuns[R any](path string, tasks []Task, workers int, run func(Task) (R, error), done func(), stop <-chan struct{}) (stopped bool, err error) {
+func appendRuns[R any](path string, tasks []Task, workers, maxBatch int, run BatchRun[R], done func(), stop <-chan struct{}) (stopped bool, err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return false, fmt.Errorf("cannot write %s: %w", path, err)
@@ -250,7 +256,7 @@ func appendRuns[R any](path string, tasks []Task, workers int, run func(Task) (R
 	}
 	var line []byte
 	synced := time.Now()
-	err = execute(tasks, workers, run, func(rec Record[R]) error {
+	err = execute(tasks, workers, maxBatch, run, func(rec Record[R]) error {
 		var err error
 		if line, err = appendRecord(line[:0], rec); err != nil {
 			return err
