@@ -392,6 +392,20 @@ func CheckFits(s *Set, layers []int) error {
 	return nil
 }
 
+// LoadFor is Load, then CheckFits of the samples against the layer widths
+// of a model; a misfit's error begins with name, the model's (e.g.
+// "checkpoint model.safetensors").
+func LoadFor(o Options, layers []int, name string) (*Set, error) {
+	s, err := Load(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckFits(s, layers); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return s, nil
+}
+
 // labels reads and checks every label of the file (whole numbers, not
 // negative) and returns them with the number of classes, one more than
 // the largest.

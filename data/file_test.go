@@ -277,6 +277,33 @@ func TestExportSetRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLoadFor: the samples of a data file load for a model they fit; a
+// model of other inputs or too few outputs is refused, named.
+func TestLoadFor(t *testing.T) {
+	s := &Set{N: 3, D: 2, X: []float64{1, 2, 3, 4, 5, 6}, Y: []int{0, 4, 1}, Split: "train", Classes: 5}
+	path := filepath.Join(t.TempDir(), "e.safetensors")
+	if err := ExportSet(path, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := LoadFor(Options{File: path, Split: "train"}, []int{2, 3, 5}, "m"); err != nil || got.N != 3 || got.D != 2 {
+		t.Errorf("a fitting model: %v, %v", got, err)
+	}
+	for _, c := range []struct {
+		layers []int
+		want   string
+	}{
+		{[]int{3, 5}, "m: data file " + path + " has 2 features per row, but the model [3 5] takes 3 inputs"},
+		{[]int{2, 4}, "m: data file " + path + " has 5 classes (labels 0..4), but the model [2 4] has 4 outputs"},
+	} {
+		if _, err := LoadFor(Options{File: path, Split: "train"}, c.layers, "m"); err == nil || err.Error() != c.want {
+			t.Errorf("%v: %v, want %q", c.layers, err, c.want)
+		}
+	}
+	if _, err := LoadFor(Options{File: path + ".missing", Split: "train"}, []int{2, 5}, "m"); err == nil {
+		t.Errorf("a missing file loaded")
+	}
+}
+
 // TestFileBytesBoundsTheAllocations: what Load allocates for selections
 // of a data file is within FileBytes (estimated from the headers) and at
 // least 80% of it.

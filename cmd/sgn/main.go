@@ -91,25 +91,19 @@ func (a *app) main(args []string) int {
 }
 
 // status prints the error of the command name, if any, on stderr and
-// returns the exit status: 0 for none, 2 for a usage error, 1 otherwise. A
-// panic (a *workgroup.PanicError, from the command's goroutine or a worker)
-// is one line; its stack is printed too when SGN_TRACEBACK is set.
+// returns the exit status (cli.Exit): 0 for none, 2 for a usage error, 1
+// otherwise.
 func (a *app) status(name string, err error) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	}
-	prefix := cli.CommandPath(err, "sgn "+name) // sgn CMD [SUB…]
-	var ue *cli.UsageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(a.stderr, "%s: %v\n", prefix, err)
-		return 2
-	}
+	return cli.Exit(a.stderr, "sgn "+name, err, a.failure)
+}
+
+// failure is the text of a failure: a folder of MNIST not found says the
+// flag and variable that give it; a panic (a *workgroup.PanicError, from
+// the command's goroutine or a worker) is one line, its stack printed
+// first when SGN_TRACEBACK is set.
+func (a *app) failure(err error) string {
 	msg := err.Error()
 	if nf := (*data.NotFoundError)(nil); errors.As(err, &nf) {
-		// The command's way of giving the folder in place of the library's.
 		msg = strings.Replace(msg, nf.Error(), nf.Hint("flag --mnist or env SGN_MNIST"), 1)
 	}
 	if pe := (*workgroup.PanicError)(nil); errors.As(err, &pe) {
@@ -118,8 +112,7 @@ func (a *app) status(name string, err error) int {
 			fmt.Fprintf(a.stderr, "%s\n", pe.Stack)
 		}
 	}
-	fmt.Fprintf(a.stderr, "%s: %s\n", prefix, msg)
-	return 1
+	return msg
 }
 
 // runCommand runs c, turning a panic of the command's goroutine into an

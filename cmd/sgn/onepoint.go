@@ -19,9 +19,9 @@ import (
 )
 
 // escapeRunFlags registers the flags of 'sgn escape run' on fs into s (the
-// rules between them are kramers.RunSettings.Check); layers and activation
-// are parsed by settings.
-func escapeRunFlags(a *app, fs *flag.FlagSet, s *kramers.RunSettings) (layers, activation *string, transverse *cli.FloatList) {
+// rules between them are kramers.RunSettings.Check); the strings of
+// --layers and --activation are parsed by runEscapeRun.
+func escapeRunFlags(a *app, fs *flag.FlagSet, s *kramers.RunSettings) (layers, activation *string) {
 	net := &s.Network
 	fs.StringVar(&s.Landscape.Name, "landscape", escape.DoubleWellName, "landscape: doublewell (ΔL(kx²−1)², n-D with --dim), styblinski-tang, or mlp (an MLP trained on MNIST to a minimum; dynamics sgd, sgd-gaussian, sgld, gd)")
 	layers = fs.String("layers", "49,8,10", "mlp: widths, input (28/pool)² first, 10 classes last")
@@ -41,8 +41,7 @@ func escapeRunFlags(a *app, fs *flag.FlagSet, s *kramers.RunSettings) (layers, a
 	fs.IntVar(&net.CheckEvery, "check-every", 10, "mlp, loss criterion: evaluate the full-batch loss every this many steps")
 	fs.Float64Var(&s.Landscape.Barrier, "barrier", 1, "barrier height ΔL = L(col) − L(minimum)")
 	fs.IntVar(&s.Landscape.Dim, "dim", 1, "dimension n")
-	transverse = &cli.FloatList{}
-	fs.Var(transverse, "transverse", "doublewell, dim > 1: curvatures of directions 2..n at the minimum for k = 1, comma-separated (one value: all; default 1)")
+	fs.Var((*cli.FloatList)(&s.Landscape.Transverse), "transverse", "doublewell, dim > 1: curvatures of directions 2..n at the minimum for k = 1, comma-separated (one value: all; default 1)")
 	fs.Float64Var(&s.Landscape.ColRatio, "col-ratio", 0, "doublewell, dim > 1: transverse curvature at the col over that at the minimum (default 1)")
 	fs.Float64Var(&s.Sharpness, "sharpness", 1, "sharpness k: the reparametrisation θ → √k·θ multiplies the Hessian at the minimum by k, keeps ΔL")
 	fs.StringVar(&s.Dynamics, "dynamics", "", "dynamics: sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion (noise covariance η²|H(θ)|/B) or gd (no noise); mlp: sgd, sgd-gaussian, sgld or gd (required)")
@@ -57,7 +56,7 @@ func escapeRunFlags(a *app, fs *flag.FlagSet, s *kramers.RunSettings) (layers, a
 	fs.Float64Var(&s.Criterion.Radius, "radius", 0, "distance criterion: radius r in units of θ")
 	fs.Float64Var(&s.Criterion.Delta, "delta", 0, "loss criterion: δ")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed; run r uses the PCG seed RunSeed(seed, 0, r), recorded in runs.jsonl")
-	return layers, activation, transverse
+	return layers, activation
 }
 
 // runEscapeRun implements 'sgn escape run'.
@@ -70,14 +69,13 @@ sgn escape run --landscape mlp --layers 49,8,10 --first 1000 --dynamics sgd --ba
     --criterion loss --delta 0.05 --runs 200 --max-steps 20000 --out out/esc-mlp
 sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 --runs 500 --out out/esc2`)
 	var s kramers.RunSettings
-	layers, activation, transverse := escapeRunFlags(a, fs, &s)
+	layers, activation := escapeRunFlags(a, fs, &s)
 	o := outputFlags(fs, "the runs", "output `folder` (required; created if missing)")
 	lim := limitFlags(fs, "buffers (mlp: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)")
 	if err := o.parse(fs, args); err != nil {
 		return err
 	}
 	s.Given.Set, s.Given.Name = cli.GivenFields(fs)
-	s.Landscape.Transverse = *transverse
 	if s.Landscape.Name == "mlp" {
 		ls, err := model.ParseLayers(*layers)
 		if err != nil {
@@ -125,18 +123,16 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 }
 
 // landscapeFlags registers the twowell flags on fs.
-func landscapeFlags(fs *flag.FlagSet, s *escape.TwoWellSpec) (ts, tf, tc *cli.FloatList) {
+func landscapeFlags(fs *flag.FlagSet, s *escape.TwoWellSpec) {
 	fs.IntVar(&s.Dim, "dim", 1, "dimension n (θ₁ is the escape coordinate)")
 	fs.Float64Var(&s.Sharpness, "sharpness", 2, "k = h₁/h₂ ≥ 1: the sharp valley's curvature over the flat one's, along θ₁")
 	fs.Float64Var(&s.HFlat, "h-flat", 1, "h₂: the flat valley's curvature along θ₁")
 	fs.Float64Var(&s.HCol, "h-col", 0, "|h_b| ≤ h₂: minus the col's curvature along θ₁ (default h₂/2)")
 	fs.Float64Var(&s.Barrier, "barrier", 0.02, "ΔL₁ = L(col) − L(sharp minimum)")
 	fs.Float64Var(&s.BarrierFlat, "barrier-flat", 0, "ΔL₂ = L(col) − L(flat minimum) (default: --barrier)")
-	ts, tf, tc = &cli.FloatList{}, &cli.FloatList{}, &cli.FloatList{}
-	fs.Var(ts, "transverse-sharp", "dim > 1: curvatures of θ₂…θₙ at the sharp minimum, comma-separated (one value: all; default k·h₂)")
-	fs.Var(tf, "transverse-flat", "dim > 1: the same at the flat minimum (default h₂)")
-	fs.Var(tc, "transverse-col", "dim > 1: the same at the col (default h₂)")
-	return
+	fs.Var((*cli.FloatList)(&s.TransverseSharp), "transverse-sharp", "dim > 1: curvatures of θ₂…θₙ at the sharp minimum, comma-separated (one value: all; default k·h₂)")
+	fs.Var((*cli.FloatList)(&s.TransverseFlat), "transverse-flat", "dim > 1: the same at the flat minimum (default h₂)")
+	fs.Var((*cli.FloatList)(&s.TransverseCol), "transverse-col", "dim > 1: the same at the col (default h₂)")
 }
 
 // runSelectionRun implements 'sgn selection run'.
@@ -147,7 +143,7 @@ func runSelectionRun(a *app, args []string) error {
 		`sgn selection twowell run --dynamics sgld --barrier 0.02 --temperature 0.004 --eta 0.05 --out out/sel-sgld
 sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.05 --replicas 16 --steps 4000000 --out out/sel-sgd`)
 	var rs selection.RunSettings
-	ts, tf, tc := landscapeFlags(fs, &rs.Landscape)
+	landscapeFlags(fs, &rs.Landscape)
 	fs.StringVar(&rs.Dynamics, "dynamics", "", "sgld (θ ← θ − η∇L + √(2ηD)ξ), sgd-diffusion-finite-sum (Gaussian noise of covariance η²S(θ)/B, S ≈ H near the minima, never 0), sgd (minibatch SGD on the finite sum), or sgd-diffusion-abs-h (noise η²|H(θ)|/B) (required)")
 	fs.Float64Var(&rs.Temperature, "temperature", 0.004, "SGLD diffusion D (sgld only)")
 	fs.Float64Var(&rs.Eta, "eta", 0.05, "learning rate η")
@@ -162,7 +158,6 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	if err := o.parse(fs, args); err != nil {
 		return err
 	}
-	rs.Landscape.TransverseSharp, rs.Landscape.TransverseFlat, rs.Landscape.TransverseCol = *ts, *tf, *tc
 	rs.Given.Set, rs.Given.Name = cli.GivenFields(fs)
 	cfg, err := rs.Check()
 	if err != nil {

@@ -117,16 +117,9 @@ func (a *app) loadAnalysed(cmd string, in input, firstSet, quiet bool) (*model.M
 }
 
 // loadSelection loads the samples o and checks that they fit the model of
-// checkpoint ckpt.
+// checkpoint ckpt (data.LoadFor).
 func loadSelection(o data.Options, m *model.MLP, ckpt string) (*data.Set, error) {
-	s, err := data.Load(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := data.CheckFits(s, m.Layers); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", ckpt, err)
-	}
-	return s, nil
+	return data.LoadFor(o, m.Layers, "checkpoint "+ckpt)
 }
 
 // sayLoading says on stderr that cmd loads the samples o, once data.Check

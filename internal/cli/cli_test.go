@@ -231,3 +231,30 @@ func TestGivenFields(t *testing.T) {
 		t.Errorf("set %v, names %s %s", set, name("col_ratio"), name("runs"))
 	}
 }
+
+// TestExit: no error and help are status 0 and print nothing; a usage error
+// is 2, a failure 1 (its text from failure when given), each one line
+// prefixed by the innermost command's path.
+func TestExit(t *testing.T) {
+	var b strings.Builder
+	fail := errors.New("disk full")
+	for _, c := range []struct {
+		err     error
+		failure func(error) string
+		code    int
+		line    string
+	}{
+		{nil, nil, 0, ""},
+		{flag.ErrHelp, nil, 0, ""},
+		{InCommand("sgn x y", flag.ErrHelp), nil, 0, ""},
+		{Usagef("--n 0: want a positive number"), nil, 2, "sgn x: --n 0: want a positive number\n"},
+		{InCommand("sgn x y", Usagef("bad")), func(error) string { return "not used" }, 2, "sgn x y: bad\n"},
+		{fail, nil, 1, "sgn x: disk full\n"},
+		{InCommand("sgn x z", fail), func(err error) string { return err.Error() + " (hint)" }, 1, "sgn x z: disk full (hint)\n"},
+	} {
+		b.Reset()
+		if code := Exit(&b, "sgn x", c.err, c.failure); code != c.code || b.String() != c.line {
+			t.Errorf("%v: status %d, line %q; want %d, %q", c.err, code, b.String(), c.code, c.line)
+		}
+	}
+}

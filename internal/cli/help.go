@@ -207,6 +207,28 @@ func CommandPath(err error, def string) string {
 	return def
 }
 
+// Exit writes the error line of err, if any, on w and returns the exit
+// status: 0 for none or for help (flag.ErrHelp), 2 for a usage error, 1
+// for a failure. The line begins with the path of the subcommand whose
+// error it is (CommandPath; def when none); failure, if not nil, gives the
+// text of a failure in place of its Error.
+func Exit(w io.Writer, def string, err error, failure func(error) string) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	prefix := CommandPath(err, def)
+	if ue := (*UsageError)(nil); errors.As(err, &ue) {
+		fmt.Fprintf(w, "%s: %v\n", prefix, err)
+		return 2
+	}
+	msg := err.Error()
+	if failure != nil {
+		msg = failure(err)
+	}
+	fmt.Fprintf(w, "%s: %s\n", prefix, msg)
+	return 1
+}
+
 // Usage writes g's help.
 func (g Group[A]) Usage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: %s <subcommand> [flags]\n\n", g.Path)
