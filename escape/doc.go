@@ -28,7 +28,7 @@
 //     minimum and the col (ValleyCurvature, AnalyticPrediction), with s
 //     solved from a measured rate (Theorem2S); in 1-D the exact mean
 //     first-passage time and rate of the continuous process
-//     (MeanFirstPassage1D, ExactRate1D) and of the finite-step chains
+//     (ExactRate1D, by escape/firstpassage) and of the finite-step chains
 //     (ExactChainSteps1D).
 //   - Rates: the censored maximum-likelihood rate escapes/exposure with
 //     its exact 95% interval (CensoredRate).

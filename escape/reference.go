@@ -2,6 +2,8 @@ package escape
 
 import (
 	"math"
+
+	"github.com/sgn-project/sgn/escape/firstpassage"
 )
 
 // Reference is the exact escape of one 1-D analytic point, computed without
@@ -15,7 +17,7 @@ type Reference struct {
 	// ContinuousRate is the exact rate of the continuous-time diffusion the
 	// chain tends to as η → 0 at fixed D (SGLD) or fixed B/η (SGD's
 	// diffusion, D(x) = η|L″(x)|/(2B)), by quadrature
-	// (MeanFirstPassageDiffusion1D): the process the theorems describe. It is
+	// (firstpassage.Diffusion): the process the theorems describe. It is
 	// 0 when the noise vanishes on the path, which the diffusion then never
 	// crosses.
 	ContinuousRate *float64 `json:"exact_continuous_rate_per_time,omitempty"`
@@ -86,12 +88,12 @@ func ExactReference1D(p Point) (*Reference, error) {
 	for i := 0; i <= n; i++ {
 		floor = math.Min(floor, d(a+(b-a)*float64(i)/n))
 	}
-	if vanishes(d, g, a, b, n) {
+	if firstpassage.Vanishes(d, g, a, b, n) {
 		floor = 0
 	}
 	ref.NoiseFloor = Finite(floor / d(a))
 	lo := m.wall(d(a))
-	t := MeanFirstPassageDiffusion1D(g, d, lo, a, m.xf, 400000)
+	t := firstpassage.Diffusion(g, d, lo, a, m.xf, 400000)
 	ref.ContinuousRate = Finite(1 / t)
 	if p.Dynamics.UsesBatch() {
 		if cv, err := ValleyCurvature(an, an.Valley); err == nil {

@@ -6,6 +6,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sgn-project/sgn/escape/firstpassage"
 )
 
 // Curvature holds what the escape theorems need from the exact Hessians at
@@ -104,48 +106,9 @@ func Theorem2S(c Curvature, eta, batch, negLogRate float64) float64 {
 	return ((negLogRate-math.Log(2*math.Pi/math.Abs(c.HBe)))*eta/(2*batch*c.Barrier) - 1/math.Abs(c.HBe)) / den
 }
 
-// MeanFirstPassage1D returns the exact mean first-passage time of the 1-D
-// diffusion dx = −L'(x)dt + √(2D)dW from a to xf > a, with a reflecting
-// wall at lo < a (Gardiner, Handbook of Stochastic Methods, §5.2.7):
-//
-//	T = (1/D)·∫_a^xf dy e^{L(y)/D} ∫_lo^y dz e^{−L(z)/D},
-//
-// by the trapezoidal rule on about n intervals of [lo, xf], with a on the
-// grid. Put lo where L(lo) − L(a) ≫ D to model an unbounded domain.
-func MeanFirstPassage1D(loss func(float64) float64, lo, a, xf, d float64, n int) float64 {
-	h := (xf - lo) / float64(n)
-	n1 := int(math.Ceil((a - lo) / h))
-	n2 := int(math.Ceil((xf - a) / h))
-	la := loss(a)
-	weight := func(z float64) float64 { return math.Exp(-(loss(z) - la) / d) }
-	// Inner integral from lo to a.
-	h1 := (a - lo) / float64(n1)
-	inner := 0.0
-	prev := weight(lo)
-	for i := 1; i <= n1; i++ {
-		e := weight(lo + float64(i)*h1)
-		inner += h1 / 2 * (prev + e)
-		prev = e
-	}
-	// Outer integral from a to xf, carrying the inner one along.
-	h2 := (xf - a) / float64(n2)
-	prevOut := inner // e^{(L(a)−L(a))/D}·inner
-	t := 0.0
-	for i := 1; i <= n2; i++ {
-		y := a + float64(i)*h2
-		e := weight(y)
-		inner += h2 / 2 * (prev + e)
-		prev = e
-		out := inner / e
-		t += h2 / 2 * (prevOut + out)
-		prevOut = out
-	}
-	return t / d
-}
-
 // ExactRate1D returns the escape rate per unit time, 1/T, of the
 // continuous-time SGLD process on a 1-D analytic landscape with the "col"
-// criterion, T from MeanFirstPassage1D: the reference a simulation with a
+// criterion, T from firstpassage.Potential: the reference a simulation with a
 // small step converges to (Kramers' formula is its low-temperature limit).
 // ok is false when the landscape is not 1-D.
 func ExactRate1D(an *Analytic, crit Criterion, d float64) (rate float64, ok bool) {
@@ -153,7 +116,7 @@ func ExactRate1D(an *Analytic, crit Criterion, d float64) (rate float64, ok bool
 		return 0, false
 	}
 	m := mirror1D(an)
-	return 1 / MeanFirstPassage1D(m.loss, m.wall(d), m.a, m.xf, d, 400000), true
+	return 1 / firstpassage.Potential(m.loss, m.wall(d), m.a, m.xf, d, 400000), true
 }
 
 // mirrored1D is a 1-D valley turned so that its escape is towards +x

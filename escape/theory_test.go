@@ -48,27 +48,6 @@ func TestTheorem2(t *testing.T) {
 	}
 }
 
-// Mean first-passage times with closed forms: free diffusion from a
-// reflecting wall, T = (xf − lo)²/(2D); constant drift towards the wall,
-// L = c·x, T = (1/c)[(D/c)(e^{c·xf/D} − 1) − xf] for a = lo = 0.
-func TestMeanFirstPassage1D(t *testing.T) {
-	const d = 0.7
-	free := MeanFirstPassage1D(func(float64) float64 { return 0 }, 0, 0, 1.5, d, 100000)
-	if want := 1.5 * 1.5 / (2 * d); math.Abs(free-want) > 1e-8*want {
-		t.Errorf("free diffusion T = %.10g, want %.10g", free, want)
-	}
-	const c, xf = 2.0, 1.0
-	lin := MeanFirstPassage1D(func(x float64) float64 { return c * x }, 0, 0, xf, d, 200000)
-	if want := ((d/c)*(math.Exp(c*xf/d)-1) - xf) / c; math.Abs(lin-want) > 1e-8*want {
-		t.Errorf("linear potential T = %.10g, want %.10g", lin, want)
-	}
-	// Starting inside: T(a) = T(lo→xf) − T(lo→a) for free diffusion.
-	in := MeanFirstPassage1D(func(float64) float64 { return 0 }, 0, 0.5, 1.5, d, 100000)
-	if want := (1.5*1.5 - 0.5*0.5) / (2 * d); math.Abs(in-want) > 1e-8*want {
-		t.Errorf("free diffusion from inside T = %.10g, want %.10g", in, want)
-	}
-}
-
 // The exact continuous-time rate tends to Kramers' as D → 0, its relative
 // correction falling like D/ΔL.
 func TestExactRateTendsToKramers(t *testing.T) {
