@@ -135,7 +135,7 @@ func runEquilibrium(a *app, args []string) error {
 		Version: version, Command: append([]string{"sgn", "equilibrium"}, args...), Progress: prog, Removed: a.removed("equilibrium", f.out, f.quiet)})
 	end()
 	if err != nil {
-		return err
+		return equilibrium.AsUsage(err, cli.Usagef)
 	}
 	return rep.WriteText(a.stdout)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/seed"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -31,14 +32,24 @@ type Job struct {
 	Removed func(names []string)
 }
 
-// Run removes an earlier run's outputs from OutDir (so that a run stopped
+// Run refuses a step size η with η·λmax ≥ StableBound at the checkpoint
+// (a StabilityError, λmax by Lanczos) before it touches OutDir; then it
+// removes an earlier run's outputs from OutDir (so that a run stopped
 // half-way never leaves a mix of two), measures (Measure) and writes the
-// report (Report.Write).
+// report (Report.Write). A run that diverges writes nothing.
 func Run(j Job) (*Report, error) {
+	net := &Network{Model: j.Model, Data: model.Batch{X: j.Data.X, Y: j.Data.Y}, Decay: j.Decay, Workers: j.Settings.Workers}
+	s := j.Settings.Normalized()
+	lmax, err := topEigenvalue(net, j.Model.Theta, seed.Stream(s.Seed, seedLanczos), serialized(j.Progress))
+	if err == nil {
+		err = checkStable(s.Eta, lmax, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s on %s: %w", j.Source, j.Data.Selection, err)
+	}
 	if err := removeStale(j.OutDir, j.Removed, JSONFile, CSVFile, FigureBase+".png", FigureBase+".svg"); err != nil {
 		return nil, err
 	}
-	net := &Network{Model: j.Model, Data: model.Batch{X: j.Data.X, Y: j.Data.Y}, Decay: j.Decay, Workers: j.Settings.Workers}
 	rep, err := Measure(net, j.Model.Theta, j.Settings, j.Progress)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s on %s: %w", j.Source, j.Data.Selection, err)

@@ -61,7 +61,16 @@ func measure(obj Objective, theta0 []float64, s Settings, progress Progress, gdB
 	t0 := time.Now()
 	tStart, cpu0 := t0, cputime.Process()
 	if s.Descend > 0 {
-		var err error
+		// The descent takes steps of η from the given θ: refused, as the
+		// chains are at θ₀, when η·λmax there is at least StableBound.
+		lmax, err := topEigenvalue(obj, theta0, r.Seeds.Lanczos, progress)
+		if err != nil {
+			return nil, err
+		}
+		r.Minimum.LambdaMaxStart = Number(lmax)
+		if err := checkStable(s.Eta, lmax, 0); err != nil {
+			return nil, err
+		}
 		if theta0, err = descend(obj, theta0, s, r, progress); err != nil {
 			return nil, err
 		}
@@ -81,6 +90,9 @@ func measure(obj Objective, theta0 []float64, s Settings, progress Progress, gdB
 	t0 = time.Now()
 	b, err := eigenbasis(obj, theta0, s, r, progress)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkStable(s.Eta, float64(r.Minimum.LambdaMax), s.Descend); err != nil {
 		return nil, err
 	}
 	r.Seconds["hessian"] = since(t0)
@@ -128,6 +140,9 @@ func measure(obj Objective, theta0 []float64, s Settings, progress Progress, gdB
 	if err := r.analyse(b, cs, chains, D); err != nil {
 		return nil, err
 	}
+	if err := r.divergence(); err != nil {
+		return nil, err
+	}
 	r.Seconds["total"] = since(tStart)
 	r.CPUSeconds = cputime.Since(cpu0)
 	return r, nil
@@ -148,6 +163,9 @@ func serialized(progress Progress) Progress {
 	}
 }
 
+// seedLanczos is the seed stream of Lanczos' start vector.
+const seedLanczos = 4
+
 // newReport is the report of a measurement with settings s on P parameters
 // and N samples before anything is measured: its settings and the seed
 // stream of each stage.
@@ -156,7 +174,7 @@ func newReport(s Settings, P, N int) *Report {
 	r.Seeds.SGD = seed.Stream(s.Seed, 1)
 	r.Seeds.SGLD = seed.Stream(s.Seed, 2)
 	r.Seeds.Bulk = seed.Stream(s.Seed, 3)
-	r.Seeds.Lanczos = seed.Stream(s.Seed, 4)
+	r.Seeds.Lanczos = seed.Stream(s.Seed, seedLanczos)
 	r.Minimum.NumParams, r.Minimum.NumSamples = P, N
 	return r
 }
@@ -211,6 +229,11 @@ func descend(obj Objective, theta []float64, s Settings, r *Report, progress Pro
 			r.Minimum.LossStart, r.Minimum.GradNormStart = loss, floats.Norm(g, 2)
 		}
 		if t == s.Descend {
+			// Gradient descent with η·λmax < 2 lowers the loss near a
+			// minimum; one that ends above where it started has left it.
+			if loss > r.Minimum.LossStart {
+				return nil, fmt.Errorf("gradient descent diverged (η = %v): the loss rose from %.5g to %.5g over its %d steps; lower eta", s.Eta, r.Minimum.LossStart, loss, s.Descend)
+			}
 			break
 		}
 		floats.AddScaled(theta, -s.Eta, g)

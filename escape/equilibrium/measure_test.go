@@ -1,11 +1,11 @@
 package equilibrium
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
-	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -384,8 +384,9 @@ func TestDiverges(t *testing.T) {
 	q := newQuadratic(t, []float64{4, 1}, 10, 7)
 	for _, w := range []int{1, 2} { // the gd path before the chains, and beside them
 		_, err := Measure(q, []float64{0.1, 0.1}, Settings{Eta: 0.6, BatchSize: 2, Steps: 20000, BurnIn: 100, Every: 1, TopK: 2, Seed: 1, Workers: w}, nil)
-		if err == nil || !strings.Contains(err.Error(), "diverged") {
-			t.Errorf("η·λmax = 2.4, %d workers: err = %v, want a divergence", w, err)
+		var se *StabilityError
+		if !errors.As(err, &se) || math.Abs(se.LambdaMax-4) > 1e-12 || se.Eta != 0.6 || se.Descend != 0 {
+			t.Errorf("η·λmax = 2.4, %d workers: err = %v, want a StabilityError at λmax = 4", w, err)
 		}
 	}
 }

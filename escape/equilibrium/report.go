@@ -172,6 +172,10 @@ type Minimum struct {
 	// before the descent (Settings.Descend > 0); θ₀ is where it ended.
 	LossStart     float64 `json:"loss_start,omitempty"`
 	GradNormStart float64 `json:"grad_norm_start,omitempty"`
+	// LambdaMaxStart is λmax of H at the given θ before the descent (by
+	// Lanczos): the descent's steps of η are refused when η·λmax there is
+	// at least StableBound.
+	LambdaMaxStart Number `json:"lambda_max_start,omitempty"`
 	// TraceC is tr C, C = Σ/B.
 	TraceC float64 `json:"trace_c"`
 	// EigenMethod is "full" (dense decomposition) or "lanczos" (top-k).

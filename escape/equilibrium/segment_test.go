@@ -1,6 +1,8 @@
 package equilibrium
 
 import (
+	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -42,11 +44,13 @@ func TestGDPathWindow(t *testing.T) {
 				t.Errorf("%d workers, a window of %d samples: the report differs from the whole path's", workers, rows)
 			}
 		}
-		// η·λmax = 2.4: the path diverges, whatever its window.
+		// η·λmax = 2.4: refused before the path takes a step, whatever its
+		// window.
 		d := s
 		d.Eta = 1.2
-		if _, err := measure(q, theta0, d, nil, 2*8*3); err == nil || !strings.Contains(err.Error(), "diverged") {
-			t.Errorf("%d workers, η·λmax = 2.4 with a window of 2 samples: err = %v, want a divergence", workers, err)
+		var se *StabilityError
+		if _, err := measure(q, theta0, d, nil, 2*8*3); !errors.As(err, &se) || math.Abs(se.Eta*se.LambdaMax-2.4) > 1e-12 {
+			t.Errorf("%d workers, η·λmax = 2.4 with a window of 2 samples: err = %v, want a StabilityError of η·λmax = 2.4", workers, err)
 		}
 	}
 	// 784-1000-10 (P = 795,010) on 2,000 images with the default steps:
