@@ -300,9 +300,27 @@ const (
 	SummaryFile    = "summary.json"
 )
 
-// ErrDiverged reports a loss that became NaN or infinite. Errors that carry
-// it also match model.ErrNonFinite under errors.Is.
+// ErrDiverged reports a run that diverged: a minibatch loss that became
+// NaN or infinite, or finite but above DivergenceFactor times its
+// reference (divergenceBound), or parameters that are no longer finite
+// (their loss at the next step, or at the evaluation ending the epoch, is
+// not). Errors that carry it also match model.ErrNonFinite under
+// errors.Is.
 var ErrDiverged error = diverged{}
+
+// DivergenceFactor bounds the minibatch cross-entropy of a run that has not
+// diverged: at most DivergenceFactor times max(L₁, log K), L₁ the first
+// minibatch loss of the run (of this call of Run, after a resume) and
+// log K the loss of the uniform prediction over the K classes. A
+// cross-entropy a thousand times chance means logits thousands apart: the
+// steps overshoot (η too large for the curvature, λmax·η ≫ 2) and the
+// loss grows without returning, finite only because the softmax saturates.
+const DivergenceFactor = 1e3
+
+// divergenceBound is DivergenceFactor·max(first, log K).
+func divergenceBound(first float64, classes int) float64 {
+	return DivergenceFactor * math.Max(first, math.Log(float64(classes)))
+}
 
 // diverged is ErrDiverged: "training diverged", a kind of
 // model.ErrNonFinite.
@@ -483,6 +501,7 @@ func (r *runner) loop(sampler *data.EpochSampler, eng stepper, grad []float64, t
 	var epochLoss float64
 	var epochSteps int
 	var last LogLine
+	bound := math.NaN() // divergenceBound, from the first step's loss
 	for st.Step < total {
 		idx, epochEnd := sampler.Next()
 		t0 := time.Now()
@@ -493,6 +512,13 @@ func (r *runner) loop(sampler *data.EpochSampler, eng stepper, grad []float64, t
 		loss, err := eng.run(buf)
 		if err == nil && (math.IsNaN(loss) || math.IsInf(loss, 0)) {
 			err = fmt.Errorf("%w at step %d (epoch %d): minibatch loss is %v; lower the learning rate (now %v)", ErrDiverged, st.Step+1, st.Epoch+1, loss, s.LR)
+		}
+		if err == nil && math.IsNaN(bound) {
+			bound = divergenceBound(loss, m.Layers[len(m.Layers)-1])
+		}
+		if err == nil && loss > bound {
+			err = fmt.Errorf("%w at step %d (epoch %d): minibatch loss %.4g is above %g times max(the run's first minibatch loss, log K) = %.4g; lower the learning rate (now %v)",
+				ErrDiverged, st.Step+1, st.Epoch+1, loss, DivergenceFactor, bound, s.LR)
 		}
 		if err != nil {
 			if _, e := os.Stat(r.ckpt); e == nil {
