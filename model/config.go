@@ -60,6 +60,22 @@ func ParseLayers(s string) ([]int, error) {
 	return out, nil
 }
 
+// ParseConfig parses the widths and the activation of an MLP as a command
+// line gives them ("49,16,10", "tanh") and validates the configuration;
+// each error begins with the setting at fault ("layers …", "activation: …").
+func ParseConfig(layers, activation string) (Config, error) {
+	ls, err := ParseLayers(layers)
+	if err != nil {
+		return Config{}, err
+	}
+	act, err := ParseActivation(activation)
+	if err != nil {
+		return Config{}, fmt.Errorf("activation: %w", err)
+	}
+	c := Config{Layers: ls, Activation: act}
+	return c, c.Validate()
+}
+
 // DefaultMaxParams is the default limit on P, the number of parameters of a
 // model that New builds or LoadCheckpoint reads: 2²⁷ = 134,217,728
 // parameters, 1 GiB for θ alone in float64 (the analyses hold several

@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/sgn-project/sgn/internal/synthtest"
@@ -269,6 +270,23 @@ func TestLossGradWorkspace(t *testing.T) {
 		}
 		if _, err := m.LossGrad(ws, m.Theta, synthetic(65, c.Layers[0], m.NumClasses(), 1), make([]float64, m.NumParams())); err == nil {
 			t.Errorf("%v: a minibatch of 65 in a workspace of 64 was accepted", c.Layers)
+		}
+	}
+}
+
+// TestParseConfig: widths and activation parsed and validated; each error
+// names the setting at fault.
+func TestParseConfig(t *testing.T) {
+	if c, err := ParseConfig("49, 8,10", "gelu"); err != nil || len(c.Layers) != 3 || c.Layers[1] != 8 || c.Activation != GELU {
+		t.Errorf("49,8,10 gelu: %+v, %v", c, err)
+	}
+	for _, c := range []struct{ layers, act, prefix string }{
+		{"49,x,10", "tanh", "layers \"49,x,10\": "},
+		{"49,8,10", "nope", "activation: activation \"nope\": "},
+		{"49,8,1", "tanh", "layers [49 8 1]: the output layer needs at least 2 classes"},
+	} {
+		if _, err := ParseConfig(c.layers, c.act); err == nil || !strings.HasPrefix(err.Error(), c.prefix) {
+			t.Errorf("%s %s: %v, want %q…", c.layers, c.act, err, c.prefix)
 		}
 	}
 }

@@ -30,7 +30,8 @@ type needLimits struct {
 }
 
 // sweepLimits registers --max-memory (its help says which buffers memory
-// bounds) and, with params, --max-params on a sweep's flag set.
+// bounds) and, with params, --max-params on the flag set of a sweep or a
+// one-point run.
 func sweepLimits(memory, params, lower string) func(fs *flag.FlagSet) sweepcmd.Limiter {
 	return func(fs *flag.FlagSet) sweepcmd.Limiter {
 		l := needLimits{&limits{}, params, lower}

@@ -71,23 +71,17 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	var s kramers.RunSettings
 	layers, activation := escapeRunFlags(a, fs, &s)
 	o := outputFlags(fs, "the runs", "output `folder` (required; created if missing)")
-	lim := limitFlags(fs, "buffers (mlp: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)")
+	lim := sweepLimits("buffers (mlp: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)", "escape", escapeLower)(fs)
 	if err := o.parse(fs, args); err != nil {
 		return err
 	}
 	s.Given.Set, s.Given.Name = cli.GivenFields(fs)
 	if s.Landscape.Name == "mlp" {
-		ls, err := model.ParseLayers(*layers)
+		c, err := model.ParseConfig(*layers, *activation)
 		if err != nil {
 			return cli.Usagef("--%v", err)
 		}
-		if s.Network.Activation, err = model.ParseActivation(*activation); err != nil {
-			return cli.Usagef("--activation: %v", err)
-		}
-		if err := (model.Config{Layers: ls, Activation: s.Network.Activation}).Validate(); err != nil {
-			return cli.Usagef("--%v", err)
-		}
-		s.Network.Layers = ls
+		s.Network.Layers, s.Network.Activation = c.Layers, c.Activation
 	}
 	cfg, err := s.Check()
 	if err != nil {
@@ -97,29 +91,18 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	if err != nil {
 		return cli.Usagef("--layers: %v", err)
 	}
-	if err := (needLimits{lim, "escape", escapeLower}).Check(need, "--layers", false); err != nil {
-		return err
-	}
-	release, err := claimOut(o.out)
-	if err != nil {
-		return err
-	}
-	defer release()
-	prog, end := cli.Runs(a.stderr, a.isTerminal, "escape run", o.quiet)
 	var match float64
 	if s.MatchNoise {
 		match = s.BatchSize
 	}
-	res, err := kramers.RunOne(o.out, cfg, kramers.RunOptions{Workers: o.workers, Version: version, MNIST: fs.Lookup("mnist").Value.String(), MatchNoise: match,
-		Progress: prog, Removed: a.removed("escape run", o.out, o.quiet)})
-	end()
-	if errors.Is(err, kramers.ErrConfig) {
-		return fieldFlagError(err, fs)
-	}
-	if err != nil {
-		return err
-	}
-	return res.WriteText(a.stdout)
+	return a.runPoint("escape run", o, lim.Check(need, "--layers", false), func(prog func(done, total int)) (sweep.Report, error) {
+		res, err := kramers.RunOne(o.out, cfg, kramers.RunOptions{Workers: o.workers, Version: version, MNIST: fs.Lookup("mnist").Value.String(), MatchNoise: match,
+			Progress: prog, Removed: a.removed("escape run", o.out, o.quiet)})
+		if errors.Is(err, kramers.ErrConfig) {
+			return nil, fieldFlagError(err, fs)
+		}
+		return res, err
+	})
 }
 
 // landscapeFlags registers the twowell flags on fs.
@@ -153,8 +136,7 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	fs.Int64Var(&rs.BurnIn, "burn-in", 200_000, "steps before the measured ones")
 	fs.Uint64Var(&rs.Seed, "seed", 1, "sweep seed; replica r uses seed.Derive(seed, 0, r), recorded in runs.jsonl")
 	o := outputFlags(fs, "replicas in parallel", "output `folder` (required): config.json, runs.jsonl, selection.json/.csv, selection.png/.svg (a figure from two points on; one point is the table printed and selection.csv)")
-	var lim limits
-	lim.memoryFlag(fs, "replicas' bookkeeping (a task, then a record read back, per replica)")
+	lim := sweepLimits("replicas' bookkeeping (a task, then a record read back, per replica)", "", "lower the replicas")(fs)
 	if err := o.parse(fs, args); err != nil {
 		return err
 	}
@@ -165,16 +147,22 @@ sgn selection twowell run --dynamics sgd --barrier 0.02 --batch-size 4 --eta 0.0
 	}
 	need, _ := selection.Experiment{}.Need(cfg, o.workers)
 	need.What = "--" + need.What // --replicas R at 1 points
-	if err := (needLimits{&lim, "", "lower the replicas"}).Check(need, "--replicas", false); err != nil {
-		return err
-	}
-	release, err := claimOut(o.out)
+	return a.runPoint("selection twowell run", o, lim.Check(need, "--replicas", false), func(prog func(done, total int)) (sweep.Report, error) {
+		return selection.RunOne(o.out, cfg, sweep.Options{Workers: o.workers, Version: version, Progress: prog}, start)
+	})
+}
+
+// runPoint is the end of the one-point command cmd: check, the last check
+// of its settings, returned if not nil; else its folder o.out claimed, run
+// with the progress of its runs, and its report printed as the summary.
+func (a *app) runPoint(cmd string, o *outFlags, check error, run func(progress func(done, total int)) (sweep.Report, error)) error {
+	release, err := claimAfter(check, o.out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	prog, end := cli.Runs(a.stderr, a.isTerminal, "selection twowell run", o.quiet)
-	rep, err := selection.RunOne(o.out, cfg, sweep.Options{Workers: o.workers, Version: version, Progress: prog}, start)
+	prog, end := cli.Runs(a.stderr, a.isTerminal, cmd, o.quiet)
+	rep, err := run(prog)
 	end()
 	if err != nil {
 		return err
