@@ -1,6 +1,7 @@
 package network
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -68,12 +69,14 @@ func BenchmarkGorgoniaSGD10_16_2(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replica-steps/s")
 }
 
-// BenchmarkReplicaSteps49_8_10 is the work of one run of the builtin
-// mlp-eta sweep on synthetic samples: 49-8-10 tanh, N = 1,000, SGD with
-// B = 16 drawn with replacement, weight decay 1e-3 in the gradient, the full
-// loss CE + (λ/2)‖θ‖² checked every 10 steps (against a level it never
-// reaches). It reports replica-steps/s and replica-steps per CPU-second
-// (process CPU time, which a shared machine dilutes least);
+// BenchmarkReplicaSteps49_8_10 is the work of the runs of a point of the
+// builtin mlp-eta sweep on synthetic samples: 49-8-10 tanh, N = 1,000, SGD
+// with B = 16 drawn with replacement, weight decay 1e-3 in the gradient,
+// the full loss CE + (λ/2)‖θ‖² checked every 10 steps (against a level it
+// never reaches), for R = 1, 16 and 100 runs stepped together (RunBatch;
+// R = 1 is Run). b.N counts replica-steps (R runs of ⌈b.N/R⌉ steps). It
+// reports replica-steps/s and replica-steps per CPU-second (process CPU
+// time, which a shared machine dilutes least);
 // internal/speedref/replica_steps.py is the same work in PyTorch, its
 // replicas stacked and stepped together by batched products
 // (internal/speedref/compare.sh replicas runs both).
@@ -85,24 +88,35 @@ func BenchmarkReplicaSteps49_8_10(b *testing.B) {
 	}
 	mn := testMinimum(m, data, 10)
 	mn.Spec.WeightDecay = 1e-3
-	p := escape.Point{Dynamics: escape.SGD, Sharpness: 1, BatchSize: 16, Eta: 0.01, MaxSteps: int64(b.N),
-		Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 1e9}}
-	s, err := newSimulator(mn, e, p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c0 := cputime.Process()
-	b.ResetTimer()
-	o, err := s.Run(1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	if o.Escaped || o.Step != int64(b.N) {
-		b.Fatalf("the run ended at step %d of %d (escaped %v)", o.Step, b.N, o.Escaped)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replica-steps/s")
-	if cpu := cputime.Process() - c0; cpu > 0 {
-		b.ReportMetric(float64(b.N)/cpu, "replica-steps/cpu-s")
+	for _, R := range []int{1, 16, 100} {
+		b.Run(fmt.Sprintf("R=%d", R), func(b *testing.B) {
+			steps := (b.N + R - 1) / R
+			p := escape.Point{Dynamics: escape.SGD, Sharpness: 1, BatchSize: 16, Eta: 0.01, MaxSteps: int64(steps),
+				Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 1e9}}
+			s, err := newSimulator(mn, e, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			seeds := make([]uint64, R)
+			for i := range seeds {
+				seeds[i] = uint64(i + 1)
+			}
+			c0 := cputime.Process()
+			b.ResetTimer()
+			out, errs := s.RunBatch(seeds)
+			b.StopTimer()
+			for i, o := range out {
+				if errs != nil && errs[i] != nil {
+					b.Fatal(errs[i])
+				}
+				if o.Escaped || o.Step != int64(steps) {
+					b.Fatalf("run %d ended at step %d of %d (escaped %v)", i, o.Step, steps, o.Escaped)
+				}
+			}
+			b.ReportMetric(float64(R*steps)/b.Elapsed().Seconds(), "replica-steps/s")
+			if cpu := cputime.Process() - c0; cpu > 0 {
+				b.ReportMetric(float64(R*steps)/cpu, "replica-steps/cpu-s")
+			}
+		})
 	}
 }

@@ -210,27 +210,43 @@ func (g engineGradients) Gradient(theta []float64, ids []int, grad []float64) {
 func (ns *simulator) escaped(e *replica.Engine, t int64, theta []float64, r2, level float64) (escape.Outcome, bool, error) {
 	switch ns.crit.Kind {
 	case escape.CriterionDistance:
-		var d2 float64
-		for i, v := range theta {
-			d := v - ns.theta0[i]
-			d2 += d * d
-		}
-		if d2 >= r2 {
-			return escape.Outcome{Escaped: true, Step: t}, true, nil
-		}
-		if math.IsNaN(d2) {
-			return escape.Outcome{}, true, escape.DivergedError(t, ns.eta)
-		}
+		return ns.distanceEscaped(t, theta, r2)
 	case escape.CriterionLoss:
-		if t%ns.checkEvery == 0 || t == ns.maxSteps {
-			l := e.Loss(theta) + minimum.Penalty(ns.decay, theta)
-			if l >= level {
-				return escape.Outcome{Escaped: true, Step: t}, true, nil
-			}
-			if math.IsNaN(l) {
-				return escape.Outcome{}, true, escape.DivergedError(t, ns.eta)
-			}
+		if ns.checks(t) {
+			return ns.lossEscaped(t, e.Loss(theta)+minimum.Penalty(ns.decay, theta), level)
 		}
+	}
+	return escape.Outcome{}, false, nil
+}
+
+// distanceEscaped is escaped for the distance criterion ‖θ − θ₀‖² ≥ r2.
+func (ns *simulator) distanceEscaped(t int64, theta []float64, r2 float64) (escape.Outcome, bool, error) {
+	var d2 float64
+	for i, v := range theta {
+		d := v - ns.theta0[i]
+		d2 += d * d
+	}
+	if d2 >= r2 {
+		return escape.Outcome{Escaped: true, Step: t}, true, nil
+	}
+	if math.IsNaN(d2) {
+		return escape.Outcome{}, true, escape.DivergedError(t, ns.eta)
+	}
+	return escape.Outcome{}, false, nil
+}
+
+// checks reports whether the loss criterion is checked after step t:
+// every CheckEvery steps and at the step limit.
+func (ns *simulator) checks(t int64) bool { return t%ns.checkEvery == 0 || t == ns.maxSteps }
+
+// lossEscaped is escaped for the loss criterion at a check, l the loss
+// CE + (λ/2)‖θ‖² after step t.
+func (ns *simulator) lossEscaped(t int64, l, level float64) (escape.Outcome, bool, error) {
+	if l >= level {
+		return escape.Outcome{Escaped: true, Step: t}, true, nil
+	}
+	if math.IsNaN(l) {
+		return escape.Outcome{}, true, escape.DivergedError(t, ns.eta)
 	}
 	return escape.Outcome{}, false, nil
 }
