@@ -9,10 +9,10 @@ import (
 )
 
 // NetworkBatchBytes bounds the bytes the minibatches of sgd on a network
-// take beyond network.MemoryNeed: each worker's replica holds the B indices
-// of its minibatch (drawn with replacement, so B may exceed the samples),
-// for the largest B of cfg. It is computed in float64, so an absurd B gives
-// a huge number, not an overflow.
+// take beyond network.MemoryNeed: each of the MaxBatch runs a worker steps
+// together holds the B indices of its minibatch (drawn with replacement, so
+// B may exceed the samples), for the largest B of cfg. It is computed in
+// float64, so an absurd B gives a huge number, not an overflow.
 func NetworkBatchBytes(cfg Config, workers int) float64 {
 	if cfg.Network == nil || !slices.Contains(cfg.Dynamics, escape.SGD) {
 		return 0
@@ -21,7 +21,7 @@ func NetworkBatchBytes(cfg Config, workers int) float64 {
 	for _, v := range cfg.BatchSize {
 		b = max(b, v)
 	}
-	return float64(max(workers, 1)) * 8 * b
+	return float64(max(workers, 1)) * MaxBatch * 8 * b
 }
 
 // RunsBytes bounds the bytes the bookkeeping of cfg's runs takes: one task

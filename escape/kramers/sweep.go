@@ -76,10 +76,11 @@ func RunPoint(sim escape.Simulator, seed uint64, runs, workers int, progress fun
 }
 
 // MaxBatch is the most runs of a point a worker simulates together
-// (escape.RunBatch). The workers take batches that shrink towards the end
-// of a sweep (sweep.ExecuteBatches), so both cores stay busy to its end;
-// the records do not depend on it.
-const MaxBatch = 32
+// (escape.RunBatch; a network landscape steps them in lockstep, their full
+// losses by one product per layer: network.MaxBatch). The workers take
+// batches that shrink towards the end of a sweep (sweep.ExecuteBatches),
+// so both cores stay busy to its end; the records do not depend on it.
+const MaxBatch = network.MaxBatch
 
 // seeds returns the seeds of tasks.
 func seeds(ts []sweep.Task) []uint64 {

@@ -6,6 +6,12 @@ import (
 	"github.com/sgn-project/sgn/train/minimum"
 )
 
+// MaxBatch is the most runs of a point that a worker steps together
+// (RunBatch): replica's Losses computes 16 replicas' first layer in one
+// product, so two such groups, and the replicas' vectors stay in the
+// core's cache for networks of a few thousand parameters.
+const MaxBatch = 32
+
 // RunBatch simulates the runs of seeds together (see Factory), on the
 // calling goroutine: out[i] and errs[i] are what Run(seeds[i]) returns,
 // bit for bit (errs is nil when no run failed).
@@ -102,3 +108,5 @@ func (ns *simulator) runBatch(seeds []uint64) (out []escape.Outcome, thetas [][]
 	}
 	return out, thetas, errs
 }
+
+var _ escape.BatchSimulator = (*simulator)(nil)

@@ -6,6 +6,7 @@ import (
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/model/replica"
 	"github.com/sgn-project/sgn/train/minimum"
 )
 
@@ -24,9 +25,10 @@ const lbfgsStore = 15
 //     dense P×P matrices with the block products when P ≤ 2000, else the
 //     Lanczos basis);
 //   - the runs: the N×P centred per-sample gradients of sgd-gaussian (one
-//     copy for the whole sweep) and, per worker, a replica's vectors of
-//     length P, its per-sample pass, its minibatch indices and the layer
-//     outputs of its full loss (N rows of every width but the input's).
+//     copy for the whole sweep) and, per worker, the MaxBatch runs it
+//     steps together (each run's vectors of length P and its N normal
+//     numbers), its engine's per-sample pass and the buffers of its full
+//     losses (replica.LossesBytes).
 //
 // It is computed in float64, so absurd sizes give a huge number, not an
 // overflow.
@@ -63,7 +65,7 @@ func MemoryNeed(spec Spec, dyns []escape.Dynamics, workers int) (float64, error)
 		}
 	}
 	prep := h + max(curv, 8*p*(2*lbfgsStore+12))
-	runs := float64(workers) * 8 * (8*p + 3*widths + N + N*(widths-float64(spec.Layers[0])))
+	runs := float64(workers) * (8*(MaxBatch*(8*p+N)+3*widths) + replica.LossesBytes(spec.Layers))
 	for _, d := range dyns {
 		if d == escape.SGDGaussian {
 			runs += 8 * N * (p + 1)

@@ -4,8 +4,9 @@
 #   internal/speedref/compare.sh figure [REPS]   make figure's two commands vs figure_pipeline.py
 #   internal/speedref/compare.sh train [REPS]    one sgn train epoch vs train_step.py (samples/s)
 #   internal/speedref/compare.sh replicas [REPS] escape/network BenchmarkReplicaSteps49_8_10 vs
-#                                                replica_steps.py with 100 and 16 replicas stacked
-#                                                (replica-steps/s and per CPU-second; needs go)
+#                                                replica_steps.py, 100 and 16 replicas stepped
+#                                                together on each side (replica-steps/s and per
+#                                                CPU-second; needs go)
 #
 # Run from the repository root after `make build`. REPS defaults to 3; the
 # order alternates between repetitions. PYTHON (default: the first of python3
@@ -89,9 +90,9 @@ train)
 	;;
 replicas)
 	go test -c -o "$work/network.test" ./escape/network/
-	sgn_run() {
+	sgn_run() { # R
 		local out
-		out=$("$work/network.test" -test.run '^$' -test.bench 'ReplicaSteps49_8_10$' -test.benchtime 20000x | grep '^BenchmarkReplicaSteps')
+		out=$("$work/network.test" -test.run '^$' -test.bench "ReplicaSteps49_8_10/R=$1\$" -test.benchtime 100000x | grep '^BenchmarkReplicaSteps')
 		sgn=$(echo "$out" | grep -o '[0-9.]* replica-steps/s' | cut -d' ' -f1)
 		sgnc=$(echo "$out" | grep -o '[0-9.]* replica-steps/cpu-s' | cut -d' ' -f1)
 	}
@@ -105,7 +106,7 @@ replicas)
 	for r in $(seq "$reps"); do
 		for R in 100 16; do
 			l=$(load)
-			if ((r % 2)); then sgn_run; torch_run "$R"; else torch_run "$R"; sgn_run; fi
+			if ((r % 2)); then sgn_run "$R"; torch_run "$R"; else torch_run "$R"; sgn_run "$R"; fi
 			printf '%d %s %d %.0f %.0f %.2f | %.0f %.0f %.2f\n' "$r" "$l" "$R" "$sgn" "$torch" "$(echo "$sgn / $torch" | bc -l)" \
 				"$sgnc" "$torchc" "$(echo "$sgnc / $torchc" | bc -l)"
 		done
