@@ -81,7 +81,7 @@ type Options struct {
 	MemoryBudget int64
 	// MaxMemory, when positive, is the most AnalyzePair may hold at its
 	// peak (MemoryNeed): options that need more are refused with a
-	// *MemoryError before anything is allocated for them. 0: no limit.
+	// *memlimit.Error before anything is allocated for them. 0: no limit.
 	MaxMemory int64
 	// Workers is the number of goroutines of the gradient and Hessian
 	// passes. Results do not depend on it.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/mat"
@@ -237,10 +238,11 @@ func TestAnalyzeBadInput(t *testing.T) {
 	if err != nil || need < 2*3*8*23860*23860 {
 		t.Fatalf("MemoryNeed of full mode at P = 23,860: %g, %v; want at least two models' three dense matrices", need, err)
 	}
-	var me *MemoryError
+	var me *memlimit.Error
 	if _, err := AnalyzePair(big, tinyBatch(20, 784, 10, 1), 2, o, nil); !errors.As(err, &me) ||
-		me.P != 23860 || me.Mode != ModeFull || me.Samples != 20 || me.Need != int64(need) || me.Limit != 8<<30 {
-		t.Errorf("full mode with P = %d under 8 GiB: error %v; want a *MemoryError with the estimate", big.NumParams(), err)
+		me.What != "the analysis of two models of P = 23860 parameters (mode full) on 20 samples" || me.Need != int64(need) || me.Limit != 8<<30 ||
+		!slices.Equal(me.Levers, []memlimit.Lever{memlimit.Lower("first"), memlimit.Use("mode", "matfree")}) {
+		t.Errorf("full mode with P = %d under 8 GiB: error %#v; want a *memlimit.Error with the estimate", big.NumParams(), err)
 	}
 	o.MaxMemory = int64(need)
 	if err := o.CheckMemory(big.Layers, big.Activation, 20); err != nil {
@@ -248,7 +250,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 	}
 	o.MaxMemory = int64(need) - 1
 	if err := o.CheckMemory(big.Layers, big.Activation, 20); !errors.As(err, &me) {
-		t.Errorf("MaxMemory one byte below the estimate: %v; want a *MemoryError", err)
+		t.Errorf("MaxMemory one byte below the estimate: %v; want a *memlimit.Error", err)
 	}
 	g, _ := NewGradientsFromMatrix(randomMatrix(4, 3, 1))
 	if _, err := AnalyzeOperator(g, hessian.NewDense(mat.NewSymDense(2, nil)), Options{BatchSizes: []int{2}}); err == nil {

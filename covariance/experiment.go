@@ -44,7 +44,7 @@ type Pair struct {
 // (each model's share by Stage.Share) and the stage of each model,
 // e.g. "pretrained: Hessian, random: eigendecomposition". o.Progress is
 // ignored. Options that need more than o.MaxMemory (CheckMemory) are refused
-// with a *MemoryError before anything is allocated.
+// with a *memlimit.Error before anything is allocated.
 func AnalyzePair(pre *model.MLP, b model.Batch, randomSeed uint64, o Options, progress func(fraction float64, status string)) (*Pair, error) {
 	return analyzePair(pre, b, randomSeed, o, progress, nil)
 }

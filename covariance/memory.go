@@ -3,9 +3,9 @@ package covariance
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -89,25 +89,11 @@ func gradientRows(n, p int, budget int64) float64 {
 	return float64(max(1, min(int64(n), budget/4/rowBytes)))
 }
 
-// MemoryError refuses options whose analysis of two models of P
-// parameters on Samples samples in Mode needs Need bytes (MemoryNeed), more
-// than the Limit of Options.MaxMemory.
-type MemoryError struct {
-	P, Samples  int
-	Mode        Mode
-	Need, Limit int64
-}
-
-// Error describes the refusal.
-func (e *MemoryError) Error() string {
-	return fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples needs about %d bytes, more than the limit of %d bytes",
-		e.P, e.Mode, e.Samples, e.Need, e.Limit)
-}
-
-// CheckMemory returns a *MemoryError when the options need more than
+// CheckMemory returns a *memlimit.Error when the options need more than
 // MaxMemory bytes (MemoryNeed) for two models of widths layers and
-// activation act on n samples; nil when they fit or MaxMemory is 0. Errors
-// of the options themselves are MemoryNeed's.
+// activation act on n samples, naming what to lower (first and top_k in
+// ModeMatFree, else first, or mode matfree); nil when they fit or MaxMemory
+// is 0. Errors of the options themselves are MemoryNeed's.
 func (o Options) CheckMemory(layers []int, act model.Activation, n int) error {
 	if o.MaxMemory <= 0 {
 		return nil
@@ -120,5 +106,13 @@ func (o Options) CheckMemory(layers []int, act model.Activation, n int) error {
 	if err != nil {
 		return err
 	}
-	return &MemoryError{P: P, Samples: n, Mode: o.ResolveMode(P), Need: int64(min(need, math.MaxInt64/2)), Limit: o.MaxMemory}
+	levers := []memlimit.Lever{memlimit.Lower("first"), memlimit.Use("mode", string(ModeMatFree))}
+	if o.ResolveMode(P) == ModeMatFree {
+		levers = []memlimit.Lever{memlimit.Lower("top_k"), memlimit.Lower("first")}
+	}
+	mode := o.Mode
+	if mode == "" {
+		mode = ModeAuto
+	}
+	return memlimit.Check(need, o.MaxMemory, fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples", P, mode, n), nil, levers...)
 }

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/internal/memlimit"
 )
 
 // The arrays of testdata/datafile (make.py): x[i,j] = (3i+j)/8 − 0.5 and
@@ -403,6 +405,25 @@ func TestCheckRows(t *testing.T) {
 			err.Error() != c.field+" 4 is out of range: want 0..3 ("+path+" holds 3 rows)"):
 			t.Errorf("first %d random %d of 3 rows: %v; want a *RowsError on %s", c.first, c.random, err, c.field)
 		}
+	}
+	var re *RowsError
+	if err := CheckFile(Options{File: path, Split: "train", First: 4}, 1<<30); !errors.As(err, &re) || re.Field != "first" {
+		t.Errorf("CheckFile of 4 of 3 rows: %v; want a *RowsError", err)
+	}
+	need, err := FileBytes(Options{File: path, Split: "train", Random: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me *memlimit.Error
+	if err := CheckFile(Options{File: path, Split: "train", Random: 2}, int64(need)-1); !errors.As(err, &me) || me.Need != int64(need) ||
+		me.Error() != fmt.Sprintf("data %s (the rows selected) needs about %d bytes, more than the limit of %d bytes; lower first or random", path, me.Need, me.Need-1) {
+		t.Errorf("CheckFile a byte below its need: %v", err)
+	}
+	if err := CheckFile(Options{File: path, Split: "train", Random: 2}, int64(math.Ceil(need))); err != nil {
+		t.Errorf("CheckFile at its need: %v", err)
+	}
+	if err := CheckFile(Options{Split: "train", Pool: 1}, 1); err != nil {
+		t.Errorf("CheckFile of MNIST: %v; want nil (the split bounds it)", err)
 	}
 	if err := CheckRows(filepath.Join(t.TempDir(), "none.npz"), 1, 0); err == nil || !strings.Contains(err.Error(), "none.npz not found") {
 		t.Errorf("missing file: %v", err)

@@ -1,5 +1,11 @@
 package data
 
+import (
+	"fmt"
+
+	"github.com/sgn-project/sgn/internal/memlimit"
+)
+
 // LoadBytes bounds the bytes Load holds for the selection o of files of
 // the split's nominal size (longer files make Load's rows grow as their
 // images arrive): the rows (N×D float64 features, N labels and N file
@@ -44,4 +50,36 @@ func ExportBytes(o Options) (float64, error) {
 		return b + 8*float64(info.rows(o)), nil
 	}
 	return b + 8*float64(o.NominalSize()), nil
+}
+
+// CheckExportMemory returns a *memlimit.Error when loading the selection o
+// and writing it (ExportBytes) needs more than limit bytes, naming first,
+// random and pool as what to change; nil when it fits or limit is 0. A bad
+// selection is ExportBytes' error.
+func CheckExportMemory(o Options, limit int64) error {
+	need, err := ExportBytes(o)
+	if err != nil {
+		return err
+	}
+	return memlimit.Check(need, limit, fmt.Sprintf("the %s selection at pool %d", o.Split, o.Pool), nil,
+		memlimit.Lower("first"), memlimit.Lower("random"), memlimit.Raise("pool"))
+}
+
+// CheckFile checks the selection o of a data file (o.File; nil for MNIST,
+// whose selections the split bounds) from the file's headers, before
+// anything of the arrays' size is allocated: First or Random beyond its
+// rows is a *RowsError (CheckRows), rows that need more than limit bytes
+// to load (FileBytes) a *memlimit.Error naming first and random.
+func CheckFile(o Options, limit int64) error {
+	if o.File == "" {
+		return nil
+	}
+	if err := CheckRows(o.File, o.First, o.Random); err != nil {
+		return err
+	}
+	need, err := FileBytes(o)
+	if err != nil {
+		return err
+	}
+	return memlimit.Check(need, limit, "(the rows selected)", []memlimit.Setting{{Name: "data", Value: o.File}}, memlimit.Lower("first"), memlimit.Lower("random"))
 }

@@ -84,29 +84,13 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	return f, nil
 }
 
-// covCheckMemory refuses options whose analysis of a model c on n samples
-// needs more than --max-memory (covariance.Options.CheckMemory), before
-// anything is allocated for them.
-func covCheckMemory(f *covFlags, c model.Config, n int) error {
-	return covError(f.opt.CheckMemory(c.Layers, c.Activation, n), f.opt.Mode)
-}
-
 // covError names the flags in covariance's typed errors: an option that
-// does not fit the model, and the memory refusal of every command (exit
-// status 2, what needs how much, the flags to change); mode is --mode.
-func covError(err error, mode covariance.Mode) error {
-	var me *covariance.MemoryError
-	if errors.As(err, &me) {
-		lower := "lower --first or use --mode matfree"
-		if me.Mode == covariance.ModeMatFree {
-			lower = "lower --top-k or --first"
-		}
-		return memoryRefusal(fmt.Sprintf("the analysis of two models of P = %d parameters (mode %s) on %d samples", me.P, mode, me.Samples), me.Need, me.Limit, lower)
-	}
+// does not fit the model and the memory refusal (covariance.Options.CheckMemory).
+func covError(err error) error {
 	if oe := (*covariance.OptionError)(nil); errors.As(err, &oe) {
 		return optionUsage(oe.Field, oe.Detail, nil)
 	}
-	return err
+	return cli.MemoryUsage(err, nil)
 }
 
 // checkCovSelection checks the batch sizes against the samples the flags
@@ -153,7 +137,7 @@ func runCovariance(a *app, args []string) error {
 	}
 	if f.ckpt == "" {
 		// The figure preset is trained first: its analysis must fit.
-		if err := covCheckMemory(f, train.Presets()["figure"].Model, so.NominalSize()); err != nil {
+		if err := covError(f.opt.CheckMemory(train.Presets()["figure"].Model.Layers, train.Presets()["figure"].Model.Activation, so.NominalSize())); err != nil {
 			return err
 		}
 	}
@@ -170,7 +154,7 @@ func runCovariance(a *app, args []string) error {
 	if P := pre.Model.NumParams(); f.set["top-k"] && f.opt.TopK > P {
 		return cli.Usagef("--top-k %d: the model has only P = %d parameters, so at most %d eigenpairs", f.opt.TopK, P, P)
 	}
-	if err := covCheckMemory(f, pre.Model.Config, so.NominalSize()); err != nil {
+	if err := covError(f.opt.CheckMemory(pre.Model.Layers, pre.Model.Activation, so.NominalSize())); err != nil {
 		return err
 	}
 	seconds := map[string]float64{}
@@ -197,7 +181,7 @@ func runCovariance(a *app, args []string) error {
 		return fmt.Errorf("%w (set --lambda-min/--lambda-max)", err)
 	}
 	if err != nil {
-		return covError(err, f.opt.Mode)
+		return covError(err)
 	}
 	return rep.WriteText(a.stdout)
 }
@@ -205,18 +189,11 @@ func runCovariance(a *app, args []string) error {
 // trainFigureModel trains the figure preset into dir
 // (covariance.TrainFigure, with --train-first and --train-epochs).
 func (a *app) trainFigureModel(mnist, dir string, f *covFlags) (*covariance.Pretrained, error) {
-	prog, end := cli.Steps(a.stderr, a.isTerminal, "train", f.quiet)
-	// train.Train removes an earlier run's files from dir only once the
-	// data are read and checked.
-	pre, err := covariance.TrainFigure(train.Job{MNIST: mnist, OutDir: dir, Workers: f.opt.Workers, Version: version,
-		Cleaned: a.removed("covariance", dir, f.quiet),
-		Started: func(m *model.MLP, trainSet, _ *data.Set) {
-			if !f.quiet {
-				fmt.Fprintf(a.stderr, "no --checkpoint: training the figure preset %v %s on %s into %s\n", m.Layers, m.Activation, trainSet.Selection, dir)
-			}
-		},
-		Progress: func(step, total int, loss float64) { prog(step, total, fmt.Sprintf("loss %.4f", loss)) },
-	}, f.trainFirst, f.trainEpochs)
+	j := train.Job{MNIST: mnist, OutDir: dir, Workers: f.opt.Workers, Version: version}
+	end := a.watchTraining(&j, "covariance", f.quiet, func(m *model.MLP, trainSet, _ *data.Set) string {
+		return fmt.Sprintf("no --checkpoint: training the figure preset %v %s on %s into %s", m.Layers, m.Activation, trainSet.Selection, dir)
+	})
+	pre, err := covariance.TrainFigure(j, f.trainFirst, f.trainEpochs)
 	end()
 	if se := (*train.SettingError)(nil); errors.As(err, &se) && se.Field == "batch_size" {
 		return nil, cli.Usagef("--train-first %d is smaller than the figure preset's batch size %d", f.trainFirst, train.Presets()["figure"].Settings.BatchSize)

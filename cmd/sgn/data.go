@@ -50,12 +50,8 @@ func runDataExport(a *app, args []string) error {
 	if err := lim.parse(); err != nil {
 		return err
 	}
-	need, err := data.ExportBytes(o)
-	if err != nil {
-		return selectionUsage(err)
-	}
-	if err := lim.checkMemory(need, fmt.Sprintf("the %s selection at pool %d", o.Split, o.Pool), "select fewer images (--first, --random) or pool more (--pool)"); err != nil {
-		return err
+	if err := data.CheckExportMemory(o, lim.memory); err != nil {
+		return selectionUsage(cli.MemoryUsage(err, nil))
 	}
 	if st, err := os.Stat(*out); err == nil && st.IsDir() {
 		return fmt.Errorf("--out %s is a folder: want a file name such as %s", *out, filepath.Join(*out, "data.safetensors"))

@@ -16,14 +16,6 @@ const equilibriumExample = `sgn minimum --checkpoint out/figure-model/model.safe
 sgn equilibrium --checkpoint out/equilibrium/minimum.safetensors --first 2000 --out out/equilibrium
 sgn equilibrium --checkpoint out/equilibrium/minimum.safetensors --eta 0.05 --batch-size 16 --steps 40000 --out out/eq-b16`
 
-// defaultDescend is the default --descend from a checkpoint that is not a
-// minimum written by sgn minimum: a checkpoint trained on other samples
-// (the figure preset: all 60,000) is far from a minimum of the loss on the
-// N analysed; 20,000 steps of η = 0.1 take the figure model's ‖∇L‖ on the
-// first 2,000 from 0.26 to 0.003. From sgn minimum's checkpoint the
-// default is 0.
-const defaultDescend = 20000
-
 // equilibriumFlags are the parsed flags of 'sgn equilibrium'.
 type equilibriumFlags struct {
 	ckpt, out string
@@ -53,7 +45,7 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	fs.Float64Var(&s.D, "temperature", 0, "SGLD diffusion coefficient D (default: η·tr C/(2P), the noise power of SGD)")
 	cli.Deprecate(fs, a.stderr, "equilibrium", "sgld-d", "temperature")
 	fs.IntVar(&s.Batches, "batches", equilibrium.DefaultBatches, "number of batch means of the 95% intervals")
-	fs.IntVar(&s.Descend, "descend", defaultDescend, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring, θ₀ is where they end (0: measure at the checkpoint; the default is 0 from a checkpoint written by sgn minimum)")
+	fs.IntVar(&s.Descend, "descend", equilibrium.DefaultDescend, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring, θ₀ is where they end (0: measure at the checkpoint; the default is 0 from a checkpoint written by sgn minimum)")
 	fs.Float64Var(&f.decay, "weight-decay", 0, "λ of the loss CE + (λ/2)‖θ‖² the dynamics follow (default: the checkpoint's, when sgn minimum wrote it, else 0)")
 	fs.IntVar(&s.Snapshots, "snapshots", equilibrium.DefaultSnapshots, "points along each chain where λᵢ(t) and cᵢ(t) are measured for the quasi-static prediction")
 	fs.StringVar(&s.Center, "center", equilibrium.CenterGD, "measure θ − θ_GD(t), θ_GD the noise-free gradient-descent path from θ₀ computed once (gd: the noise-driven displacement), or θ − θ₀ (theta0)")
@@ -96,17 +88,9 @@ func runEquilibrium(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A checkpoint written by sgn minimum records its weight decay: it is
-	// a minimum of that loss, so no descent and the same loss by default.
-	if d, ok := meta.Metrics["weight_decay"]; ok && d > 0 {
-		if !f.set["weight-decay"] {
-			f.decay = d
-		}
-		if !f.set["descend"] {
-			f.s.Descend = 0
-		}
-	}
-	// The defaults left out are sized to the network and the samples.
+	// The checkpoint's weight decay and descent (equilibrium.CheckpointDefaults)
+	// and the sizes (SizedFor) where left out.
+	f.decay, f.s.Descend = equilibrium.CheckpointDefaults(meta, ifGiven(f.set, "weight-decay", &f.decay), ifGiven(f.set, "descend", &f.s.Descend))
 	for name, field := range map[string]*int{"batch-size": &f.s.BatchSize, "top-k": &f.s.TopK, "bulk": &f.s.Bulk} {
 		if !f.set[name] {
 			*field = 0
@@ -116,16 +100,7 @@ func runEquilibrium(a *app, args []string) error {
 	if err := s.Validate(m.NumParams(), ds.N); err != nil {
 		return cli.Usagef("--%s", err)
 	}
-	need, err := s.MemoryNeed(m.Layers, m.Activation, ds.N)
-	if err != nil {
-		return err
-	}
-	levers, err := s.MemoryLevers(m.Layers, m.Activation, ds.N)
-	if err != nil {
-		return err
-	}
-	release, err := claimAfter(f.lim.checkMemory(need, fmt.Sprintf("--steps %d --every %d with --top-k %d on P = %d and %d samples", s.Steps, s.Every, s.TopK, m.NumParams(), ds.N),
-		levers), f.out)
+	release, err := claimAfter(cli.MemoryUsage(s.CheckMemory(m.Layers, m.Activation, ds.N, f.lim.memory), nil), f.out)
 	if err != nil {
 		return err
 	}
@@ -190,13 +165,11 @@ func runEquilibriumEscape(a *app, args []string) error {
 }
 
 // checkEscapeFractionLimits checks the network of the sweep in dir against
-// --max-params and the measurement's buffers against --max-memory, before
-// its minimum is read or anything allocated for it.
+// --max-params and the measurement's buffers against --max-memory
+// (displacement.CheckMemory), before its minimum is read or anything
+// allocated for it.
 func checkEscapeFractionLimits(lim *limits, dir string, topK, workers int) error {
-	if err := lim.parse(); err != nil {
-		return err
-	}
-	if err := lim.checkLibraryParams("equilibrium escape"); err != nil {
+	if err := cli.First(lim.parse(), lim.checkLibraryParams("equilibrium escape")); err != nil {
 		return err
 	}
 	cfg, err := kramers.SweepConfig(dir)
@@ -207,9 +180,5 @@ func checkEscapeFractionLimits(lim *limits, dir string, topK, workers int) error
 	if err := lim.checkModel(model.Config{Layers: net.Layers, Activation: net.Activation}, "--sweep "+dir+": network"); err != nil {
 		return err
 	}
-	need, err := displacement.MemoryNeed(cfg, topK, workers)
-	if err != nil {
-		return err
-	}
-	return lim.checkMemory(need, fmt.Sprintf("--top-k %d on the network %v of %s", topK, net.Layers, dir), "lower --top-k or --workers")
+	return cli.MemoryUsage(displacement.CheckMemory(dir, cfg, topK, workers, lim.memory), nil)
 }

@@ -61,10 +61,14 @@ func runHessian(a *app, args []string) error {
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
+	// The values that need no file, and the flags given together
+	// (analysis.Options.Validate).
 	set := cli.Given(fs)
-	if err := hessCheckFlags(fs, &o, &f, set); err != nil {
+	if err := cli.First(f.input.parse(), hessError(o.Validate()), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations", "layer"),
+		cli.CheckGiven(fs, set, domain.Positive, "sigma")); err != nil {
 		return err
 	}
+	o.MaxMemory = f.lim.memory
 	m, meta, err := f.lim.loadCheckpoint(*f.ckpt)
 	if err != nil {
 		return err
@@ -101,60 +105,16 @@ func runHessian(a *app, args []string) error {
 	return rep.WriteText(a.stdout)
 }
 
-// hessCheckFlags checks the flag values that need no file
-// (analysis.Options.Validate, and the flags given together) and parses
-// --max-memory into o.
-func hessCheckFlags(fs *flag.FlagSet, o *analysis.Options, f *hessFlags, set map[string]bool) error {
-	if err := f.input.parse(); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return hessError(err)
-	}
-	if err := cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations", "layer"); err != nil {
-		return err
-	}
-	if err := cli.CheckGiven(fs, set, domain.Positive, "sigma"); err != nil {
-		return err
-	}
-	switch {
-	case o.SaveMatrix && !o.Full:
-		return cli.Usagef("--save-matrix needs --full (it writes the assembled matrix)")
-	case o.SaveVectors && o.TopK+o.BottomK == 0:
-		return cli.Usagef("--save-vectors needs --top-k or --bottom-k (it writes the Lanczos eigenvectors)")
-	case o.TopK+o.BottomK == 0 && !o.Trace && !o.Density && !o.Full:
-		return cli.Usagef("nothing to compute: --top-k and --bottom-k are 0 and none of --trace, --density, --full is given")
-	}
-	o.MaxMemory = f.lim.memory
-	return nil
-}
-
-// hessError turns the analysis' option errors into usage errors naming the
-// flags; other errors pass unchanged.
+// hessError names the flags in the analysis' option errors and its memory
+// refusal (usage errors); other errors pass unchanged.
 func hessError(err error) error {
+	flag := func(field string) string { return "--" + strings.ReplaceAll(field, "_", "-") }
 	var oe *analysis.OptionError
 	if errors.As(err, &oe) {
-		return cli.Usagef("--%s %s", strings.ReplaceAll(oe.Field, "_", "-"), oe.Detail)
+		return cli.Usagef("%s %s", flag(oe.Field), oe.Detail)
 	}
-	var me *analysis.MemoryError
-	if errors.As(err, &me) {
-		if me.Copies > 0 {
-			return memoryRefusal(fmt.Sprintf("--full on %s (%d copies of a %d×%d float64 matrix)", me.What, me.Copies, me.Dim, me.Dim),
-				me.Need, me.Limit, "use Lanczos (--top-k) alone")
-		}
-		lower := map[string]string{
-			analysis.StageLanczos: "lower --top-k, --bottom-k or --max-iterations (the Lanczos basis holds up to --max-iterations vectors of length P)",
-			analysis.StageTrace:   "lower --first or use fewer --workers",
-			analysis.StageDensity: "lower --slq-steps (the SLQ basis holds that many vectors of length P)",
-			analysis.StageFull:    "drop --full or lower --first",
-		}[me.Stage]
-		if me.Field == "slq_runs" {
-			lower = "lower --slq-runs (every run keeps its nodes and weights)"
-		}
-		if lower == "" {
-			lower = "lower --first (the Hessian caches a forward and backward pass over every sample)"
-		}
-		return memoryRefusal(fmt.Sprintf("%s on %d samples (most for %s)", me.What, me.Samples, me.Stage), me.Need, me.Limit, lower)
+	if ne := (*analysis.NeedError)(nil); errors.As(err, &ne) {
+		return cli.Usagef("%s", ne.Text(flag))
 	}
-	return err
+	return cli.MemoryUsage(err, nil)
 }

@@ -87,23 +87,14 @@ func (l *limits) params() int {
 	return *l.maxParams
 }
 
-// checkMemory returns a usage error when need bytes exceed --max-memory:
-// what needs them (e.g. "--minibatches 1000000 on P = 1242") and what to
-// lower instead of raising the limit.
+// checkMemory returns the memory refusal (cli.MemoryRefusal) when need
+// bytes exceed --max-memory: what needs them (e.g. "200 runs per point")
+// and what to lower instead of raising the limit.
 func (l *limits) checkMemory(need float64, what, lower string) error {
 	if need > float64(l.memory) {
-		return memoryRefusal(what, int64(min(need, math.MaxInt64/2)), l.memory, lower)
+		return cli.MemoryRefusal(what, int64(min(need, math.MaxInt64/2)), l.memory, lower)
 	}
 	return nil
-}
-
-// memoryRefusal is the one refusal of options that need more memory than
-// a limit, in every command: a usage error (exit status 2) saying what
-// needs how much (cli.FormatBytes) and the flags to change: lower (e.g.
-// "lower --first"), then --max-memory.
-func memoryRefusal(what string, need, limit int64, lower string) error {
-	return cli.Usagef("%s needs about %s, more than --max-memory %s; %s, or raise --max-memory",
-		what, cli.FormatBytes(need), cli.FormatBytes(limit), lower)
 }
 
 // checkModel returns a usage error naming flagName (the flag or file that
@@ -146,22 +137,14 @@ func (l *limits) loadCheckpoint(path string) (*model.MLP, model.CheckpointMeta, 
 	return m, meta, err
 }
 
-// checkData refuses a data file (--data) whose selected rows need more
-// than --max-memory, from the file's headers, before anything of the
-// arrays' size is allocated, and --first or --random beyond its rows.
+// checkData refuses a data file (--data) whose selection is beyond its
+// rows or needs more than --max-memory (data.CheckFile, from its headers);
 // MNIST selections are bounded by the split.
 func (l *limits) checkData(o data.Options) error {
-	if o.File == "" || l == nil {
+	if l == nil {
 		return nil
 	}
-	if err := rowsUsage(data.CheckRows(o.File, o.First, o.Random), "", "--data"); err != nil {
-		return err
-	}
-	need, err := data.FileBytes(o)
-	if err != nil {
-		return err
-	}
-	return l.checkMemory(need, "the rows of --data "+o.File, "select fewer rows (--first, --random)")
+	return cli.MemoryUsage(rowsUsage(data.CheckFile(o, l.memory), "", "--data"), nil)
 }
 
 // rowsUsage names the flags of a selection beyond the rows of a data file

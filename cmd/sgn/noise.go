@@ -81,15 +81,11 @@ func runNoise(a *app, args []string) error {
 	}
 	// The options against the samples (a batch larger than N is refused)
 	// and the buffers, estimated before anything is allocated for them.
-	need, err := f.opt.MemoryNeed(m.NumParams(), set.N)
+	err = f.opt.CheckMemory(m.NumParams(), set.N, f.lim.memory)
 	if oe := (*noiseshape.OptionError)(nil); errors.As(err, &oe) {
 		return optionUsage(oe.Field, oe.Detail, map[string]string{"batch_sizes": "batch-size"})
 	}
-	if err != nil {
-		return err
-	}
-	release, err := claimAfter(f.lim.checkMemory(need, fmt.Sprintf("--minibatches %d on P = %d (the noise matrix and the pooled sample)", f.opt.Minibatches, m.NumParams()),
-		"lower --minibatches or --coords"), f.out)
+	release, err := claimAfter(cli.MemoryUsage(err, nil), f.out)
 	if err != nil {
 		return err
 	}

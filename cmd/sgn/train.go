@@ -79,24 +79,34 @@ func runTrain(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	// A fresh run starts from a clean folder; train.Run removes the earlier
-	// run's files only once every input is read and checked.
-	j.Cleaned = a.removed("train", j.OutDir, *f.quiet)
 	s := j.Settings
-	j.Started = func(m *model.MLP, trainSet, testSet *data.Set) {
-		if !*f.quiet {
-			fmt.Fprintf(a.stderr, "training %v %s (P = %d) on %s, test on %s, η %g, B %d, engine %s\n",
-				m.Layers, m.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, s.LR, s.BatchSize, s.Engine)
-		}
-	}
-	prog, end := cli.Steps(a.stderr, a.isTerminal, "train", *f.quiet)
-	j.Progress = func(step, total int, loss float64) { prog(step, total, fmt.Sprintf("loss %.4f", loss)) }
+	end := a.watchTraining(&j, "train", *f.quiet, func(m *model.MLP, trainSet, testSet *data.Set) string {
+		return fmt.Sprintf("training %v %s (P = %d) on %s, test on %s, η %g, B %d, engine %s",
+			m.Layers, m.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, s.LR, s.BatchSize, s.Engine)
+	})
 	sum, err := train.Train(j)
 	end()
 	if err != nil {
 		return trainError(err, trainFlagNames)
 	}
 	return sum.WriteText(a.stdout)
+}
+
+// watchTraining sets the callbacks by which j reports on stderr, unless
+// quiet: the earlier run's files removed from j.OutDir (train.Train
+// removes them from a fresh run's folder only once every input is read and
+// checked; cmd names the command), the line say returns once the data are
+// loaded, the steps with the loss. Call end when j is done.
+func (a *app) watchTraining(j *train.Job, cmd string, quiet bool, say func(m *model.MLP, trainSet, testSet *data.Set) string) (end func()) {
+	j.Cleaned = a.removed(cmd, j.OutDir, quiet)
+	j.Started = func(m *model.MLP, trainSet, testSet *data.Set) {
+		if !quiet {
+			fmt.Fprintln(a.stderr, say(m, trainSet, testSet))
+		}
+	}
+	prog, end := cli.Steps(a.stderr, a.isTerminal, "train", quiet)
+	j.Progress = func(step, total int, loss float64) { prog(step, total, fmt.Sprintf("loss %.4f", loss)) }
+	return end
 }
 
 // trainFlagNames are the flags of sgn train whose settings' fields are

@@ -1,9 +1,12 @@
 package noiseshape
 
 import (
+	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/internal/memtest"
 	"github.com/sgn-project/sgn/model"
 )
@@ -27,9 +30,25 @@ func TestMemoryNeed(t *testing.T) {
 	if got, err := opt.MemoryNeed(1242, 5000); err != nil || got < 1e12 {
 		t.Errorf("10⁸ minibatches: %v, %v", got, err)
 	}
+	var me *memlimit.Error
+	if err := opt.CheckMemory(1242, 5000, 8<<30); !errors.As(err, &me) || me.Limit != 8<<30 ||
+		me.Subject(func(o string) string { return o }) != "minibatches 100000000 on P = 1242 (the noise matrix and the pooled sample)" ||
+		!slices.Equal(me.Levers, []memlimit.Lever{memlimit.Lower("minibatches"), memlimit.Lower("coords")}) {
+		t.Errorf("CheckMemory of 10⁸ minibatches under 8 GiB: %v", err)
+	}
+	opt.Minibatches = 1000
+	if err := opt.CheckMemory(1242, 5000, int64(want)); err != nil {
+		t.Errorf("CheckMemory at the need: %v", err)
+	}
+	if err := opt.CheckMemory(1242, 5000, int64(want)-1); !errors.As(err, &me) || me.Need != int64(want) {
+		t.Errorf("CheckMemory a byte below the need: %v", err)
+	}
 	opt.Minibatches = 5
 	if _, err := opt.MemoryNeed(1242, 5000); err == nil {
 		t.Errorf("5 minibatches accepted")
+	}
+	if err := opt.CheckMemory(1242, 5000, 8<<30); err == nil || errors.As(err, &me) {
+		t.Errorf("CheckMemory of 5 minibatches: %v; want the options' error", err)
 	}
 }
 

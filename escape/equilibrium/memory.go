@@ -1,7 +1,10 @@
 package equilibrium
 
 import (
+	"fmt"
+
 	"github.com/sgn-project/sgn/hessian"
+	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -71,26 +74,37 @@ func (s Settings) MemoryNeed(layers []int, act model.Activation, n int) (float64
 	return 8*N*float64(layers[0]+1) + most, nil
 }
 
-// MemoryLevers names the options that lower MemoryNeed for these
-// settings, the one that lowers it most first: the chains' Steps/Every
-// samples (--steps, --every) when they take at least half of it, else the
-// samples N, the Hessian's cached passes and the eigenbasis (--first,
-// --top-k, --bulk), which dominate at large P.
-func (s Settings) MemoryLevers(layers []int, act model.Activation, n int) (string, error) {
+// CheckMemory returns a *memlimit.Error when Measure would hold more than
+// limit bytes (MemoryNeed) for these settings on a network of widths
+// layers and activation act over n samples; nil when it fits or limit is
+// 0. The refusal names first the options that lower the estimate most: the
+// chains' Steps/Every samples (lower steps, raise every) when they take at
+// least half of it, else the samples N, the Hessian's cached passes and
+// the eigenbasis (lower first, top_k, bulk), which dominate at large P.
+func (s Settings) CheckMemory(layers []int, act model.Activation, n int, limit int64) error {
 	need, err := s.MemoryNeed(layers, act, n)
 	if err != nil {
-		return "", err
+		return err
 	}
 	one := s.Normalized()
 	one.Steps, one.Every, one.BurnIn = 1, 1, 1
 	base, err := one.MemoryNeed(layers, act, n)
 	if err != nil {
-		return "", err
+		return err
 	}
+	chains := []memlimit.Lever{memlimit.Lower("steps"), memlimit.Raise("every")}
+	eigen := []memlimit.Lever{memlimit.Lower("first"), memlimit.Lower("top_k"), memlimit.Lower("bulk")}
+	levers := append(eigen, chains...)
 	if need-base >= need/2 {
-		return "lower --steps or raise --every (the chains' samples), or lower --top-k, --bulk or --first", nil
+		levers = append(chains, eigen...)
 	}
-	return "lower --first, --top-k or --bulk (the samples, the Hessian's passes and the eigenbasis), or --steps, or raise --every", nil
+	P, err := model.ParamCount(layers)
+	if err != nil {
+		return err
+	}
+	s = s.Normalized()
+	return memlimit.Check(need, limit, fmt.Sprintf("on P = %d and %d samples", P, n),
+		[]memlimit.Setting{{Name: "steps", Value: fmt.Sprint(s.Steps)}, {Name: "every", Value: fmt.Sprint(s.Every)}, {Name: "top_k", Value: fmt.Sprint(s.TopK)}}, levers...)
 }
 
 // eigenBytes bounds the bytes of eigenbasis for topK (and bulk) directions

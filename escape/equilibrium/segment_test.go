@@ -2,11 +2,13 @@ package equilibrium
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -76,27 +78,41 @@ func TestGDPathWindow(t *testing.T) {
 	}
 }
 
-// TestMemoryLevers: the refusal names first the options that lower the
+// TestCheckMemory: the refusal names first the options that lower the
 // estimate most: the samples of the chains for long runs on a small
-// network, --first and --top-k at P = 795,010 (where the gradient-descent
-// path no longer grows with the steps).
-func TestMemoryLevers(t *testing.T) {
+// network, first and top_k at P = 795,010 (where the gradient-descent
+// path no longer grows with the steps); the settings that size it; none
+// at a limit of the need itself.
+func TestCheckMemory(t *testing.T) {
 	cases := []struct {
 		layers []int
 		s      Settings
 		first  string
 	}{
-		{[]int{49, 20, 10}, Settings{Eta: 0.1, BatchSize: 8, TopK: 10, Steps: 1e8, Every: 1}, "lower --steps"},
-		{[]int{784, 1000, 10}, Settings{Eta: 0.01, BatchSize: 8, TopK: 10}, "lower --first"},
-		{[]int{784, 1000, 10}, Settings{Eta: 0.01, BatchSize: 8, TopK: 10, Steps: 1e6, Every: 1}, "lower --first"},
+		{[]int{49, 20, 10}, Settings{Eta: 0.1, BatchSize: 8, TopK: 10, Steps: 1e8, Every: 1}, "lower steps, or raise every, or lower first, top_k or bulk"},
+		{[]int{784, 1000, 10}, Settings{Eta: 0.01, BatchSize: 8, TopK: 10}, "lower first, top_k, bulk or steps, or raise every"},
+		{[]int{784, 1000, 10}, Settings{Eta: 0.01, BatchSize: 8, TopK: 10, Steps: 1e6, Every: 1}, "lower first, top_k, bulk or steps, or raise every"},
 	}
+	name := func(o string) string { return o }
 	for _, c := range cases {
-		got, err := c.s.MemoryLevers(c.layers, model.ReLU, 2000)
+		need, err := c.s.MemoryNeed(c.layers, model.ReLU, 2000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(got, c.first) {
+		if err := c.s.CheckMemory(c.layers, model.ReLU, 2000, int64(need)); err != nil {
+			t.Errorf("%v at a limit of its need: %v", c.layers, err)
+		}
+		var me *memlimit.Error
+		if err := c.s.CheckMemory(c.layers, model.ReLU, 2000, 1<<20); !errors.As(err, &me) {
+			t.Fatalf("%v under 1 MiB: %v, want a *memlimit.Error", c.layers, err)
+		}
+		if got := me.Advice(name); !strings.HasPrefix(got, c.first) {
 			t.Errorf("%v, %d steps every %d: %q, want it to begin %q", c.layers, c.s.Steps, c.s.Every, got, c.first)
+		}
+		s := c.s.Normalized()
+		P, _ := model.ParamCount(c.layers)
+		if got, want := me.Subject(name), fmt.Sprintf("steps %d every %d top_k %d on P = %d and 2000 samples", s.Steps, s.Every, s.TopK, P); got != want {
+			t.Errorf("subject %q, want %q", got, want)
 		}
 	}
 }

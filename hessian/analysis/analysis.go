@@ -12,6 +12,7 @@ import (
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/hessian"
 	"github.com/sgn-project/sgn/internal/atomicfile"
+	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/floats"
 )
@@ -93,46 +94,36 @@ type OptionError struct {
 // Error returns "<field> <detail>".
 func (e *OptionError) Error() string { return e.Field + " " + e.Detail }
 
-// MemoryError reports options that need more memory than
-// Options.MaxMemory, Need bytes in all, for What ("the model's P = 1242
-// parameters"). Stage is the stage that needs the most (StageLanczos,
-// StageTrace, StageDensity, StageFull, or the cached passes of the Hessian
-// when none of them dominates); for StageFull alone, Copies is the number
-// of Dim×Dim float64 matrices of the dense decomposition, which alone
-// exceed the limit. Samples is the number of samples. Field, when not
-// empty, names the option (in snake case, as OptionError.Field) whose value
-// weighs most in the stage's need beyond the basis that sizes it
-// ("slq_runs": SLQ's nodes and weights of every run).
-type MemoryError struct {
-	What        string
-	Stage       string
-	Field       string
-	Copies, Dim int
-	Samples     int
-	Need, Limit int64
-}
-
-// Error describes the refusal.
-func (e *MemoryError) Error() string {
-	if e.Copies > 0 {
-		return fmt.Sprintf("the dense decomposition of %s needs %d bytes for %d copies of a %d×%d float64 matrix, more than the limit of %d bytes",
-			e.What, e.Need, e.Copies, e.Dim, e.Dim, e.Limit)
-	}
-	return fmt.Sprintf("the analysis of %s on %d samples needs about %d bytes (most for %s), more than the limit of %d bytes",
-		e.What, e.Samples, e.Need, e.Stage, e.Limit)
-}
-
-// checkMemory returns a *MemoryError when the options need more than
-// MaxMemory bytes for the model on n samples.
+// checkMemory returns a *memlimit.Error when the options need more than
+// MaxMemory bytes for the model on n samples: what needs them, on how many
+// samples, the stage that needs the most (StageLanczos, StageTrace,
+// StageDensity, StageFull, or the Hessian's cached passes over the samples
+// when none of them dominates) and the options that lower that stage's
+// need, the one whose value weighs most first.
 func (o Options) checkMemory(pl plan, m *model.MLP, n int) error {
 	need, stage, field, err := o.memoryNeed(pl, m.Layers, m.Activation, n)
-	if err != nil {
+	if err != nil || need <= float64(o.MaxMemory) {
 		return err
 	}
-	if need > float64(o.MaxMemory) {
-		return &MemoryError{What: pl.what, Stage: stage, Field: field, Dim: pl.dim, Samples: n, Need: int64(min(need, math.MaxInt64/2)), Limit: o.MaxMemory}
+	levers := stageLevers[stage]
+	if field != "" {
+		levers = []memlimit.Lever{memlimit.Lower(field)}
 	}
-	return nil
+	if levers == nil {
+		levers = []memlimit.Lever{memlimit.Lower("first")}
+	}
+	return &memlimit.Error{What: fmt.Sprintf("%s on %d samples (most for %s)", pl.what, n, stage), Need: int64(min(need, math.MaxInt64/2)), Limit: o.MaxMemory, Levers: levers}
+}
+
+// stageLevers are the options that lower the memory of each stage: the
+// Lanczos basis holds up to MaxIter vectors of length P, Hutchinson a
+// pass over the samples per worker, the SLQ basis SLQSteps vectors of
+// length P, the dense decomposition P² per copy.
+var stageLevers = map[string][]memlimit.Lever{
+	StageLanczos: {memlimit.Lower("top_k"), memlimit.Lower("bottom_k"), memlimit.Lower("max_iterations")},
+	StageTrace:   {memlimit.Lower("first"), memlimit.Lower("workers")},
+	StageDensity: {memlimit.Lower("slq_steps")},
+	StageFull:    {memlimit.Drop("full"), memlimit.Lower("first")},
 }
 
 // plan is what Run checked before loading any data.
@@ -170,7 +161,8 @@ func (o Options) check(lo model.Layout, layers []int) (plan, error) {
 		}
 		p.fullBytes = mulSat(hessian.FullBytes(p.dim), int64(copies))
 		if p.fullBytes > o.MaxMemory {
-			return p, &MemoryError{What: p.what, Stage: StageFull, Copies: copies, Dim: p.dim, Need: p.fullBytes, Limit: o.MaxMemory}
+			return p, &memlimit.Error{Settings: []memlimit.Setting{{Name: "full"}}, Need: p.fullBytes, Limit: o.MaxMemory, Levers: []memlimit.Lever{memlimit.Drop("full")},
+				What: fmt.Sprintf("on %s (%d copies of a %d×%d float64 matrix)", p.what, copies, p.dim, p.dim)}
 		}
 	}
 	return p, nil
@@ -193,7 +185,7 @@ func mulSat(a, b int64) int64 {
 // saved), then removes an earlier run's outputs it did not write (told
 // to o.Removed). checkpoint is the file m and meta were loaded from. Options
 // that do not fit the model are reported before any data is loaded, as an
-// *OptionError or a *MemoryError (options whose buffers, estimated first,
+// *OptionError or a *memlimit.Error (options whose buffers, estimated first,
 // need more than MaxMemory bytes).
 func Run(m *model.MLP, meta model.CheckpointMeta, checkpoint string, sel data.Options, o Options) (*Report, error) {
 	start := time.Now()

@@ -37,4 +37,30 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%+v: %v; want an OptionError of %s", o, err, c.field)
 		}
 	}
+	for _, c := range []struct {
+		edit func(o *Options)
+		want string
+	}{
+		{func(o *Options) { o.SaveMatrix = true }, "save_matrix needs full (it writes the assembled matrix)"},
+		{func(o *Options) { o.TopK, o.Trace, o.SaveVectors = 0, true, true }, "save_vectors needs top_k or bottom_k (it writes the Lanczos eigenvectors)"},
+		{func(o *Options) { o.TopK = 0 }, "nothing to compute: give top_k, bottom_k, trace, density or full"},
+	} {
+		o := ok
+		c.edit(&o)
+		var ne *NeedError
+		if err := o.Validate(); !errors.As(err, &ne) || err.Error() != c.want {
+			t.Errorf("%+v: %v; want a NeedError %q", o, err, c.want)
+		}
+	}
+	for _, edit := range []func(o *Options){
+		func(o *Options) { o.SaveMatrix, o.Full = true, true },
+		func(o *Options) { o.TopK, o.BottomK, o.SaveVectors = 0, 3, true },
+		func(o *Options) { o.TopK, o.Density = 0, true },
+	} {
+		o := ok
+		edit(&o)
+		if err := o.Validate(); err != nil {
+			t.Errorf("%+v: %v; want none", o, err)
+		}
+	}
 }

@@ -3,8 +3,11 @@
 // example (NewFlagSet, Parse, ParseInterleaved), usage errors (Usagef: exit
 // status 2), --workers (WorkersFlag, CheckWorkers), deprecated flag spellings (Deprecate), checks of numeric flags
 // given on the command line (CheckGiven), commands made of subcommands with
-// "did you mean" (Group), memory sizes (ParseBytes, FormatBytes) and the
-// progress of long work on stderr (Progress, Stages, Runs).
+// "did you mean" (Group), memory sizes (ParseBytes, FormatBytes), the
+// memory refusal of every command (MemoryRefusal, MemoryUsage: a
+// memlimit.Error spelled with a command's flags) and the progress of long
+// work on stderr (Progress, Stages, Runs).
 //
-// It knows no command of sgn and imports nothing of the project.
+// It knows no command of sgn and imports of the project only
+// internal/domain and internal/memlimit.
 package cli

@@ -19,6 +19,7 @@ import (
 	"github.com/sgn-project/sgn/hessian/analysis"
 	"github.com/sgn-project/sgn/internal/cli"
 	"github.com/sgn-project/sgn/internal/cputime"
+	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/internal/sweep"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train/minimum"
@@ -97,9 +98,9 @@ func (r *runner) hessian(dir string, o analysis.Options) error {
 	}
 	o.Configuration = map[string]string{"command": "sgn paper", "first": fmt.Sprint(r.sizes.First)}
 	_, err := analysis.Run(r.m, r.meta, r.j.Checkpoint, r.dataOptions(), o)
-	var me *analysis.MemoryError
+	var me *memlimit.Error
 	if errors.As(err, &me) {
-		return skip("the Hessian's %s needs about %s, more than the %s allowed", me.Stage, cli.FormatBytes(me.Need), cli.FormatBytes(me.Limit))
+		return skip("the Hessian analysis of %s needs about %s, more than the %s allowed", me.Subject(func(o string) string { return o }), cli.FormatBytes(me.Need), cli.FormatBytes(me.Limit))
 	}
 	return err
 }

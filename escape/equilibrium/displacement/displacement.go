@@ -22,6 +22,7 @@ import (
 	"github.com/sgn-project/sgn/escape/network"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/figure"
+	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -336,4 +337,18 @@ func MemoryNeed(cfg kramers.Config, topK, workers int) (float64, error) {
 	}
 	P, _ := model.ParamCount(spec.Layers)
 	return base + eig + 8*float64(P)*K, nil
+}
+
+// CheckMemory returns a *memlimit.Error when Measure would hold more than
+// limit bytes (MemoryNeed) for the network escape sweep of configuration
+// cfg in the folder dir, with topK directions and workers goroutines,
+// naming top_k and workers as what to lower; nil when it fits or limit is
+// 0.
+func CheckMemory(dir string, cfg kramers.Config, topK, workers int, limit int64) error {
+	need, err := MemoryNeed(cfg, topK, workers)
+	if err != nil {
+		return err
+	}
+	return memlimit.Check(need, limit, fmt.Sprintf("on the network %v of %s", cfg.Network.Normalized().Layers, dir),
+		[]memlimit.Setting{{Name: "top_k", Value: fmt.Sprint(topK)}}, memlimit.Lower("top_k"), memlimit.Lower("workers"))
 }

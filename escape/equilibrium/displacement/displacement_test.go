@@ -1,6 +1,8 @@
 package displacement
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
@@ -9,7 +11,32 @@ import (
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/escape/network"
+	"github.com/sgn-project/sgn/internal/memlimit"
 )
+
+// TestCheckMemory: the refusal past MemoryNeed names the network, the
+// folder and top_k; none at the need; a sweep without a network is an
+// error.
+func TestCheckMemory(t *testing.T) {
+	cfg := kramers.Config{Seed: 4, Network: &network.Spec{Layers: []int{49, 4, 10}, First: 100},
+		Dynamics: []escape.Dynamics{escape.SGD}, Sharpness: []float64{1}, BatchSize: []float64{4}, Eta: []float64{0.2}, Runs: 4, MaxSteps: 400}
+	need, err := MemoryNeed(cfg, 5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckMemory("d", cfg, 5, 2, int64(math.Ceil(need))); err != nil {
+		t.Errorf("at its need: %v", err)
+	}
+	var me *memlimit.Error
+	if err := CheckMemory("d", cfg, 5, 2, 1<<10); !errors.As(err, &me) ||
+		me.Error() != fmt.Sprintf("top_k 5 on the network [49 4 10] of d needs about %d bytes, more than the limit of 1024 bytes; lower top_k or workers", int64(need)) {
+		t.Errorf("under 1 KiB: %v", err)
+	}
+	cfg.Network = nil
+	if err := CheckMemory("d", cfg, 5, 2, 1<<10); err == nil || errors.As(err, &me) {
+		t.Errorf("no network: %v", err)
+	}
+}
 
 // TestMeasure runs a tiny network escape sweep on real MNIST, then
 // re-simulates its runs (Measure checks each reproduces its recorded
