@@ -169,7 +169,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 // (displacement.CheckMemory), before its minimum is read or anything
 // allocated for it.
 func checkEscapeFractionLimits(lim *limits, dir string, topK, workers int) error {
-	if err := cli.First(lim.parse(), lim.checkLibraryParams("equilibrium escape")); err != nil {
+	if err := domain.First(lim.parse(), lim.checkLibraryParams("equilibrium escape")); err != nil {
 		return err
 	}
 	cfg, err := kramers.SweepConfig(dir)

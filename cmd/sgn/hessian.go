@@ -64,7 +64,7 @@ func runHessian(a *app, args []string) error {
 	// The values that need no file, and the flags given together
 	// (analysis.Options.Validate).
 	set := cli.Given(fs)
-	if err := cli.First(f.input.parse(), hessError(o.Validate()), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations", "layer"),
+	if err := domain.First(f.input.parse(), hessError(o.Validate()), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations", "layer"),
 		cli.CheckGiven(fs, set, domain.Positive, "sigma")); err != nil {
 		return err
 	}
