@@ -238,6 +238,17 @@ func (o *Options) window(mode Mode, lambda []float64) Window {
 	}
 }
 
+// CheckBatches returns an *OptionError (batch_size) when a batch size is
+// larger than the n samples analysed: C = Σ/B needs B ≤ N.
+func (o Options) CheckBatches(n int) error {
+	for _, b := range o.BatchSizes {
+		if b > n {
+			return &OptionError{Field: "batch_size", Detail: fmt.Sprintf("%d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)}
+		}
+	}
+	return nil
+}
+
 // validate checks the options against the number of samples and fills in
 // the defaults.
 func (o *Options) validate(n int) error {
@@ -248,9 +259,9 @@ func (o *Options) validate(n int) error {
 		if b <= 0 {
 			return fmt.Errorf("batch size %d: must be positive", b)
 		}
-		if b > n {
-			return fmt.Errorf("batch size %d is larger than the %d samples: C = Σ/B needs B ≤ N", b, n)
-		}
+	}
+	if err := o.CheckBatches(n); err != nil {
+		return err
 	}
 	if o.Window != (Window{}) {
 		if err := o.Window.Validate(); err != nil {
@@ -319,6 +330,11 @@ type OptionError struct {
 
 // Error returns "<field> <detail>".
 func (e *OptionError) Error() string { return e.Field + " " + e.Detail }
+
+// Option returns the option's name in snake case and what is wrong with
+// its value, for a caller that names the option its own way (a command's
+// flag).
+func (e *OptionError) Option() (field, detail string) { return e.Field, e.Detail }
 
 // Analyze compares the noise covariance C = Σ/B of model m at its parameters
 // m.Theta with H/B, over the samples b, in the eigenbasis of H (Xie et al.

@@ -379,3 +379,18 @@ func TestFitLogLogInterval(t *testing.T) {
 		t.Errorf("a fit over %.2f decades: warnings %q", c.Fit.Decades, c.Warnings)
 	}
 }
+
+// TestCheckBatches: a batch larger than the samples is an *OptionError of
+// batch_size; batches up to N pass.
+func TestCheckBatches(t *testing.T) {
+	o := Options{BatchSizes: []int{4, 20, 21}}
+	var oe *OptionError
+	if err := o.CheckBatches(20); !errors.As(err, &oe) || oe.Field != "batch_size" || oe.Detail != "21 is larger than the 20 samples analysed: C = Σ/B needs B ≤ N" {
+		t.Errorf("B = 21 of 20 samples: %v", err)
+	} else if f, d := oe.Option(); f != "batch_size" || d != oe.Detail {
+		t.Errorf("Option() = %q, %q", f, d)
+	}
+	if err := o.CheckBatches(21); err != nil {
+		t.Errorf("B ≤ 21 of 21 samples: %v", err)
+	}
+}

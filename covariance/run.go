@@ -3,6 +3,7 @@ package covariance
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -64,12 +65,23 @@ type Job struct {
 	// Start is when the command started (the report's total time),
 	// StartCPU the process CPU seconds then (a cputime.Process reading, the
 	// origin of the report's cpu_seconds) and Seconds the times measured
-	// before Run (e.g. "train").
+	// before Run (the report adds Training's wall time as "train").
 	Start    time.Time
 	StartCPU float64
 	Seconds  map[string]float64
 	// Progress, if not nil, gets AnalyzePair's progress.
 	Progress func(fraction float64, status string)
+}
+
+// seconds are the times measured before Run (Job.Seconds) with the
+// on-the-spot training's wall time as "train" when it is not among them.
+func (j Job) seconds() map[string]float64 {
+	seconds := map[string]float64{}
+	maps.Copy(seconds, j.Seconds)
+	if _, ok := seconds["train"]; !ok && j.Training != nil {
+		seconds["train"] = round3(j.Training.WallSeconds)
+	}
+	return seconds
 }
 
 // Run analyses the pair (AnalyzePair) and writes both checkpoints, the
@@ -85,10 +97,7 @@ type Job struct {
 // AnalyzePair's, wrapped after the pretrained analysis was saved (errors.As
 // finds them).
 func Run(j Job) (*Report, error) {
-	seconds := j.Seconds
-	if seconds == nil {
-		seconds = map[string]float64{}
-	}
+	seconds := j.seconds()
 	o := j.Options
 	o.WeightDecay = j.Meta.Metrics["weight_decay"]
 	t0 := time.Now()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/train"
 )
 
 // TestRunRemovesAFailedRunsFiles: a run whose writing fails (points.csv
@@ -73,4 +74,20 @@ func tinyRunCase(t *testing.T) (*model.MLP, *data.Set) {
 		set.X[i] = float64(i%7) / 7
 	}
 	return m, set
+}
+
+// TestJobSeconds: the times measured before Run are kept, the on-the-spot
+// training's wall time added as "train" (to the millisecond) unless given.
+func TestJobSeconds(t *testing.T) {
+	j := Job{Seconds: map[string]float64{"load": 2}, Training: &train.Summary{WallSeconds: 1.23456}}
+	if got := j.seconds(); len(got) != 2 || got["load"] != 2 || got["train"] != 1.235 {
+		t.Errorf("seconds %v, want load 2 and train 1.235", got)
+	}
+	j.Seconds["train"] = 9
+	if got := j.seconds(); got["train"] != 9 {
+		t.Errorf("train given: %v", got)
+	}
+	if got := (Job{}).seconds(); len(got) != 0 {
+		t.Errorf("nothing measured: %v", got)
+	}
 }

@@ -143,23 +143,61 @@ type SettingError struct {
 // Error returns "<label> <detail>", e.g. "learning rate 0: must be positive".
 func (e *SettingError) Error() string { return e.Label + " " + e.Detail }
 
+// Option returns the option's name in snake case and what is wrong with
+// its value, for a caller that names the option its own way (a command's
+// flag).
+func (e *SettingError) Option() (field, detail string) { return e.Field, e.Detail }
+
 // settingErr is the *SettingError of field (label in words) with the detail format
 // and args.
 func settingErr(field, label, format string, args ...any) error {
 	return &SettingError{Field: field, Label: label, Detail: fmt.Sprintf(format, args...)}
 }
 
-// Validate checks the settings and returns a *SettingError naming the bad one.
+// LengthError reports settings that give a run no length: Epochs and
+// Steps both 0 (Validate).
+type LengthError struct{}
+
+// Error returns "epochs 0 and steps 0: one must be positive".
+func (e *LengthError) Error() string { return e.Text(func(s string) string { return s }) }
+
+// Text is Error with each setting spelled by name (a command's flag).
+func (e *LengthError) Text(name func(setting string) string) string {
+	return name("epochs") + " 0 and " + name("steps") + " 0: one must be positive"
+}
+
+// WithLength returns s with the length of the run given in its place (nil
+// keeps s's): epochs given alone make it a run of that many epochs (a step
+// count of s is dropped), steps given stop it after that many steps, as
+// for a run resumed (ResumeConfig) to go on longer. Validate checks the
+// result: neither negative, one of them positive.
+func (s Settings) WithLength(epochs, steps *int) Settings {
+	if epochs != nil {
+		s.Epochs = *epochs
+		if steps == nil {
+			s.Steps = 0
+		}
+	}
+	if steps != nil {
+		s.Steps = *steps
+	}
+	return s
+}
+
+// Validate checks the settings and returns a *SettingError naming the bad
+// one, or a *LengthError when neither Epochs nor Steps is positive.
 func (s Settings) Validate() error {
 	switch {
 	case !(s.LR > 0) || math.IsInf(s.LR, 0):
 		return settingErr("lr", "learning rate", "%v: must be positive", s.LR)
 	case s.BatchSize <= 0:
 		return settingErr("batch_size", "batch size", "%d: must be positive", s.BatchSize)
-	case s.Epochs <= 0 && s.Steps <= 0:
-		return settingErr("epochs", "epochs", "%d and steps %d: one must be positive", s.Epochs, s.Steps)
-	case s.Epochs < 0 || s.Steps < 0:
-		return settingErr("epochs", "epochs", "%d and steps %d: must not be negative", s.Epochs, s.Steps)
+	case s.Epochs < 0:
+		return settingErr("epochs", "epochs", "%d: must not be negative", s.Epochs)
+	case s.Steps < 0:
+		return settingErr("steps", "steps", "%d: must not be negative", s.Steps)
+	case s.Epochs == 0 && s.Steps == 0:
+		return &LengthError{}
 	case s.Momentum < 0 || s.Momentum >= 1:
 		return settingErr("momentum", "momentum", "%v: must be in [0, 1)", s.Momentum)
 	case s.WeightDecay < 0:

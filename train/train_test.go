@@ -238,10 +238,52 @@ func TestTypedErrors(t *testing.T) {
 	var se *SettingError
 	if !errors.As(err, &se) || se.Field != "weight_decay" || err.Error() != "weight decay -1: must not be negative" {
 		t.Errorf("weight decay −1: %v (%#v)", err, se)
+	} else if f, d := se.Option(); f != "weight_decay" || d != "-1: must not be negative" {
+		t.Errorf("Option() = %q, %q", f, d)
 	}
 	wrapped := fmt.Errorf("%w at step 3", ErrDiverged)
 	if !errors.Is(wrapped, ErrDiverged) || !errors.Is(wrapped, model.ErrNonFinite) {
 		t.Errorf("%v: errors.Is ErrDiverged %v, model.ErrNonFinite %v", wrapped, errors.Is(wrapped, ErrDiverged), errors.Is(wrapped, model.ErrNonFinite))
+	}
+}
+
+// TestWithLength: epochs given alone replace the length (the steps
+// dropped), steps given bound it; Validate then names the field of a
+// negative count and of a run of no length.
+func TestWithLength(t *testing.T) {
+	base := Settings{LR: 0.1, BatchSize: 32, Epochs: 5, Steps: 100, Engine: EngineGonum}
+	n := func(v int) *int { return &v }
+	for _, c := range []struct {
+		epochs, steps *int
+		e, st         int
+		field         string
+	}{
+		{nil, nil, 5, 100, ""},
+		{n(7), nil, 7, 0, ""},
+		{nil, n(30), 5, 30, ""},
+		{n(2), n(9), 2, 9, ""},
+		{n(-1), nil, -1, 0, "epochs"},
+		{nil, n(-3), 5, -3, "steps"},
+		{n(0), nil, 0, 0, "length"},
+	} {
+		s := base.WithLength(c.epochs, c.steps)
+		if s.Epochs != c.e || s.Steps != c.st {
+			t.Errorf("%v %v: epochs %d steps %d, want %d %d", c.epochs, c.steps, s.Epochs, s.Steps, c.e, c.st)
+		}
+		var se *SettingError
+		var le *LengthError
+		err := s.Validate()
+		switch {
+		case c.field == "" && err != nil, c.field == "length" && !errors.As(err, &le),
+			c.field != "" && c.field != "length" && (!errors.As(err, &se) || se.Field != c.field):
+			t.Errorf("epochs %d steps %d: %v; want an error of %q", s.Epochs, s.Steps, err, c.field)
+		}
+	}
+	err := (Settings{LR: 0.1, BatchSize: 32, Engine: EngineGonum}).Validate()
+	var le *LengthError
+	if !errors.As(err, &le) || err.Error() != "epochs 0 and steps 0: one must be positive" ||
+		le.Text(func(s string) string { return "--" + s }) != "--epochs 0 and --steps 0: one must be positive" {
+		t.Errorf("no length: %v", err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sgn-project/sgn/internal/domain"
-	"math"
 	"path/filepath"
 	"time"
 
@@ -23,23 +22,20 @@ sgn covariance --checkpoint out/mnist-model/model.safetensors --mode matfree --t
 
 // covFlags are the parsed flags of 'sgn covariance'.
 type covFlags struct {
+	input
 	args                    []string
-	ckpt, out               string
-	sel                     data.Options
+	out                     string
 	set                     map[string]bool
-	bs                      []int
 	opt                     covariance.Options
 	randomSeed              uint64
 	trainFirst, trainEpochs int
 	quiet                   bool
-	lim                     *limits
 }
 
 // parseCovarianceFlags parses and checks the flags of 'sgn covariance'.
 func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	fs := a.newFlagSet("covariance", "covariance [--checkpoint FILE] [--first N] [--batch-size B[,B…]] [flags] --out DIR", covarianceExample)
 	in := inputFlags(fs, "pretrained model `file` (safetensors); without it the figure preset is trained on the spot into OUT/pretrained/", 2000, "C and H", "buffers (per-sample gradients, the Hessian's cached passes, dense H and Σ or the Lanczos basis, for both models)")
-	ckpt, sel, lim := in.ckpt, in.sel, in.lim
 	batches := fs.String("batch-size", "64", "batch size(s) B of C = Σ/B, comma-separated, e.g. 16,64,256")
 	randomSeed := fs.Uint64("init-seed", 2, "initialisation seed of the random model (same architecture)")
 	cli.Deprecate(fs, a.stderr, "covariance", "random-seed", "init-seed")
@@ -55,11 +51,10 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 	if err := o.parse(fs, args); err != nil {
 		return nil, err
 	}
-	if err := lim.parse(); err != nil {
+	if err := in.lim.parse(); err != nil {
 		return nil, err
 	}
-	f := &covFlags{args: args, ckpt: *ckpt, out: o.out, sel: *sel, set: cli.Given(fs), randomSeed: *randomSeed,
-		trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: o.quiet, lim: lim}
+	f := &covFlags{input: in, args: args, out: o.out, set: cli.Given(fs), randomSeed: *randomSeed, trainFirst: *trainFirst, trainEpochs: *trainEpochs, quiet: o.quiet}
 	bs, err := cli.ParseSizes(*batches)
 	if err != nil {
 		return nil, cli.Usagef("--batch-size %q: %v", *batches, err)
@@ -73,54 +68,44 @@ func parseCovarianceFlags(a *app, args []string) (*covFlags, error) {
 		return nil, cli.Usagef("--lambda-min %g --lambda-max %g: %v", *lmin, *lmax, err)
 	}
 	if err := domain.First(cli.CheckGiven(fs, f.set, domain.PositiveInt, "top-k", "heatmap-k", "train-epochs"), cli.CheckGiven(fs, f.set, domain.AtLeastZero, "train-first"),
-		cli.Only(f.set, *ckpt == "", "training on the spot (without --checkpoint)", "train-first", "train-epochs")); err != nil {
+		cli.Only(f.set, *in.ckpt == "", "training on the spot (without --checkpoint)", "train-first", "train-epochs")); err != nil {
 		return nil, err
 	}
-	f.bs = bs
 	if !f.set["lambda-min"] && !f.set["lambda-max"] {
 		w = covariance.Window{} // the mode's default (covariance.Options.Window)
 	}
-	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: o.workers, MaxMemory: lim.memory}
+	f.opt = covariance.Options{BatchSizes: bs, Window: w, Mode: md, TopK: *topK, HeatmapK: *heatK, Seed: *seed, Workers: o.workers, MaxMemory: in.lim.memory}
 	return f, nil
 }
 
-// covError names the flags in covariance's typed errors: an option that
-// does not fit the model and the memory refusal (covariance.Options.CheckMemory).
-func covError(err error) error {
-	if oe := (*covariance.OptionError)(nil); errors.As(err, &oe) {
-		return optionUsage(oe.Field, oe.Detail, nil)
-	}
-	return cli.MemoryUsage(err, nil)
-}
-
 // checkCovSelection checks the batch sizes against the samples the flags
-// select and returns the selection with the pool of the checkpoint (the
+// select (and, training on the spot, the memory of the figure preset's
+// analysis) and returns the selection with the pool of the checkpoint (the
 // figure preset's when training on the spot).
 func checkCovSelection(f *covFlags) (data.Options, error) {
-	if f.sel.File != "" && f.ckpt == "" {
-		return f.sel, cli.Usagef("--data %s needs --checkpoint FILE: C against H/B compares a trained network with a random one of its shape, and without --checkpoint the trained one is the figure preset, trained on MNIST (train yours on the file with sgn train --data %s --layers D,…,K, or in PyTorch)", f.sel.File, f.sel.File)
+	if f.sel.File != "" && *f.ckpt == "" {
+		return *f.sel, cli.Usagef("--data %s needs --checkpoint FILE: C against H/B compares a trained network with a random one of its shape, and without --checkpoint the trained one is the figure preset, trained on MNIST (train yours on the file with sgn train --data %s --layers D,…,K, or in PyTorch)", f.sel.File, f.sel.File)
 	}
-	so, err := selectionFor(f.sel, f.set["first"], model.CheckpointMeta{Pool: train.Presets()["figure"].Settings.Pool, Config: model.Config{Layers: []int{49}}})
+	fig := train.Presets()["figure"]
+	so, err := selectionFor(*f.sel, f.set["first"], model.CheckpointMeta{Pool: fig.Settings.Pool, Config: model.Config{Layers: []int{49}}})
 	if err != nil {
 		return so, err
 	}
-	n := so.NominalSize()
-	for _, b := range f.bs {
-		if b > n {
-			return so, cli.Usagef("--batch-size %d is larger than the %d samples analysed: C = Σ/B needs B ≤ N", b, n)
-		}
+	if err = f.opt.CheckBatches(so.NominalSize()); err == nil && *f.ckpt == "" {
+		// The figure preset is trained first: its analysis must fit.
+		err = f.opt.CheckMemory(fig.Model.Layers, fig.Model.Activation, so.NominalSize())
 	}
-	return so, nil
+	return so, libraryUsage(err, nil)
 }
 
 // loadCovPretrained loads --checkpoint, or trains the figure preset into
 // OUT/pretrained.
 func (a *app) loadCovPretrained(f *covFlags, mnist string) (*covariance.Pretrained, error) {
-	if f.ckpt == "" {
+	if *f.ckpt == "" {
 		return a.trainFigureModel(mnist, filepath.Join(f.out, covariance.TrainDir), f)
 	}
-	m, meta, err := f.lim.loadCheckpoint(f.ckpt)
-	return &covariance.Pretrained{Model: m, Meta: meta, Checkpoint: f.ckpt, Source: meta.Source(f.ckpt)}, err
+	m, meta, err := f.lim.loadCheckpoint(*f.ckpt)
+	return &covariance.Pretrained{Model: m, Meta: meta, Checkpoint: *f.ckpt, Source: meta.Source(*f.ckpt)}, err
 }
 
 // runCovariance implements 'sgn covariance': C(θ) against H(θ)/B for a
@@ -135,12 +120,6 @@ func runCovariance(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.ckpt == "" {
-		// The figure preset is trained first: its analysis must fit.
-		if err := covError(f.opt.CheckMemory(train.Presets()["figure"].Model.Layers, train.Presets()["figure"].Model.Activation, so.NominalSize())); err != nil {
-			return err
-		}
-	}
 	release, err := claimOut(f.out)
 	if err != nil {
 		return err
@@ -154,12 +133,8 @@ func runCovariance(a *app, args []string) error {
 	if P := pre.Model.NumParams(); f.set["top-k"] && f.opt.TopK > P {
 		return cli.Usagef("--top-k %d: the model has only P = %d parameters, so at most %d eigenpairs", f.opt.TopK, P, P)
 	}
-	if err := covError(f.opt.CheckMemory(pre.Model.Layers, pre.Model.Activation, so.NominalSize())); err != nil {
+	if err := libraryUsage(f.opt.CheckMemory(pre.Model.Layers, pre.Model.Activation, so.NominalSize()), nil); err != nil {
 		return err
-	}
-	seconds := map[string]float64{}
-	if pre.Training != nil {
-		seconds["train"] = math.Round(pre.Training.WallSeconds*1000) / 1000
 	}
 	// The samples, preprocessed as the checkpoint says.
 	if so, err = selectionFor(so, true, pre.Meta); err != nil {
@@ -175,15 +150,11 @@ func runCovariance(a *app, args []string) error {
 	prog := cli.NewProgress(a.stderr, a.isTerminal, "analysis", 1000, f.quiet)
 	rep, err := covariance.Run(covariance.Job{Pretrained: pre.Model, Meta: pre.Meta, Checkpoint: pre.Checkpoint, Source: pre.Source, Training: pre.Training,
 		Data: set, RandomSeed: f.randomSeed, Options: f.opt, OutDir: f.out, Version: version, Command: append([]string{"sgn", "covariance"}, f.args...),
-		Start: start, StartCPU: cpu0, Seconds: seconds, Progress: func(frac float64, status string) { prog.Update(int(1000*frac), status) }})
-	prog.Done()
+		Start: start, StartCPU: cpu0, Progress: func(frac float64, status string) { prog.Update(int(1000*frac), status) }})
 	if errors.Is(err, covariance.ErrEmptyWindow) {
-		return fmt.Errorf("%w (set --lambda-min/--lambda-max)", err)
+		err = fmt.Errorf("%w (set --lambda-min/--lambda-max)", err)
 	}
-	if err != nil {
-		return covError(err)
-	}
-	return rep.WriteText(a.stdout)
+	return summarise(a, prog.Done, rep, libraryUsage(err, nil))
 }
 
 // trainFigureModel trains the figure preset into dir

@@ -44,12 +44,10 @@ func runDataExport(a *app, args []string) error {
 	if *out == "" {
 		return cli.Usagef("--out FILE is required (see -h)")
 	}
-	if err := o.Validate(); err != nil {
-		return selectionUsage(err)
-	}
 	if err := lim.parse(); err != nil {
 		return err
 	}
+	// The selection (data.Options.Validate) and its memory.
 	if err := data.CheckExportMemory(o, lim.memory); err != nil {
 		return selectionUsage(cli.MemoryUsage(err, nil))
 	}

@@ -2,13 +2,12 @@ package main
 
 import (
 	"fmt"
-	"github.com/sgn-project/sgn/internal/domain"
 
-	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/escape/equilibrium"
 	"github.com/sgn-project/sgn/escape/equilibrium/displacement"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/domain"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -16,25 +15,18 @@ const equilibriumExample = `sgn minimum --checkpoint out/figure-model/model.safe
 sgn equilibrium --checkpoint out/equilibrium/minimum.safetensors --first 2000 --out out/equilibrium
 sgn equilibrium --checkpoint out/equilibrium/minimum.safetensors --eta 0.05 --batch-size 16 --steps 40000 --out out/eq-b16`
 
-// equilibriumFlags are the parsed flags of 'sgn equilibrium'.
-type equilibriumFlags struct {
-	ckpt, out string
-	sel       *data.Options
-	s         equilibrium.Settings
-	decay     float64
-	set       map[string]bool
-	quiet     bool
-	lim       *limits
-}
-
-// parseEquilibriumFlags parses and checks the flags of 'sgn equilibrium'.
-func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
+// runEquilibrium implements 'sgn equilibrium' (equilibrium.Run): SGD's and
+// SGLD's fluctuations around a trained minimum along the Hessian's
+// eigendirections, against the linearised predictions; and its subcommand
+// 'sgn equilibrium escape'.
+func runEquilibrium(a *app, args []string) error {
+	if len(args) > 0 && args[0] == "escape" {
+		return cli.InCommand("sgn equilibrium escape", runEquilibriumEscape(a, args[1:]))
+	}
 	fs := a.newFlagSet("equilibrium", "equilibrium --checkpoint FILE [--first N] [--eta η] [--batch-size B] [--steps T] [flags] --out DIR\n       sgn equilibrium escape --sweep DIR [flags] --out DIR   (the displacement of network escape runs; see sgn equilibrium escape -h)", equilibriumExample)
-	f := &equilibriumFlags{}
 	in := inputFlags(fs, "trained model `file` (safetensors): θ₀", 2000, "the loss L, H and C", "buffers (the Hessian's cached passes and eigenbasis, the chains' Steps/Every projections)")
-	ckpt := in.ckpt
-	f.sel, f.lim = in.sel, in.lim
-	s := &f.s
+	var s equilibrium.Settings
+	var decay float64
 	fs.Float64Var(&s.Eta, "eta", equilibrium.DefaultEta, "step size η of SGD and SGLD")
 	fs.IntVar(&s.BatchSize, "batch-size", equilibrium.DefaultBatchSize, "SGD batch size B (drawn with replacement); C = Σ/B (left out: at most a quarter of the samples)")
 	fs.IntVar(&s.Steps, "steps", equilibrium.DefaultSteps, "T, steps sampled after the burn-in")
@@ -46,73 +38,54 @@ func parseEquilibriumFlags(a *app, args []string) (*equilibriumFlags, error) {
 	cli.Deprecate(fs, a.stderr, "equilibrium", "sgld-d", "temperature")
 	fs.IntVar(&s.Batches, "batches", equilibrium.DefaultBatches, "number of batch means of the 95% intervals")
 	fs.IntVar(&s.Descend, "descend", equilibrium.DefaultDescend, "full-batch gradient-descent `steps` of size η from the checkpoint before measuring, θ₀ is where they end (0: measure at the checkpoint; the default is 0 from a checkpoint written by sgn minimum)")
-	fs.Float64Var(&f.decay, "weight-decay", 0, "λ of the loss CE + (λ/2)‖θ‖² the dynamics follow (default: the checkpoint's, when sgn minimum wrote it, else 0)")
+	fs.Float64Var(&decay, "weight-decay", 0, "λ of the loss CE + (λ/2)‖θ‖² the dynamics follow (default: the checkpoint's, when sgn minimum wrote it, else 0)")
 	fs.IntVar(&s.Snapshots, "snapshots", equilibrium.DefaultSnapshots, "points along each chain where λᵢ(t) and cᵢ(t) are measured for the quasi-static prediction")
 	fs.StringVar(&s.Center, "center", equilibrium.CenterGD, "measure θ − θ_GD(t), θ_GD the noise-free gradient-descent path from θ₀ computed once (gd: the noise-driven displacement), or θ − θ₀ (theta0)")
 	fs.Uint64Var(&s.Seed, "seed", 1, "seed of minibatches, SGLD noise and the bulk sample")
 	o := outputFlags(fs, "the chains (SGD and SGLD run concurrently from 2 on) and the Hessian and gradient passes", "output `folder` (equilibrium.json, directions.csv, equilibrium.png/.svg)")
 	if err := o.parse(fs, args); err != nil {
-		return nil, err
+		return err
 	}
-	f.ckpt, f.out, f.quiet, f.set, s.Workers = *ckpt, o.out, o.quiet, cli.Given(fs), o.workers
+	set := cli.Given(fs)
 	// Settings.Normalized reads 0 as "the default": a 0 given on the
 	// command line is refused rather than silently replaced.
-	if err := domain.First(in.parse(),
-		cli.CheckGiven(fs, f.set, domain.Positive, "eta", "temperature"),
-		cli.CheckGiven(fs, f.set, domain.PositiveInt, "batch-size", "steps", "burn-in", "every", "top-k", "batches", "snapshots"),
-		cli.CheckGiven(fs, f.set, domain.NonNegative, "weight-decay")); err != nil {
-		return nil, err
+	if err := domain.First(in.parse(), cli.CheckGiven(fs, set, domain.Positive, "eta", "temperature"),
+		cli.CheckGiven(fs, set, domain.PositiveInt, "batch-size", "steps", "burn-in", "every", "top-k", "batches", "snapshots"),
+		cli.CheckGiven(fs, set, domain.NonNegative, "weight-decay")); err != nil {
+		return err
 	}
 	switch {
 	case s.Bulk < -1:
-		return nil, cli.Usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
-	case f.set["bulk"] && s.Bulk == 0:
+		return cli.Usagef("--bulk %d: want a number of directions, or -1 (or 0) for none", s.Bulk)
+	case set["bulk"] && s.Bulk == 0:
 		s.Bulk = -1 // --bulk 0 means none, as -1 does
 	}
-	return f, nil
-}
-
-// runEquilibrium implements 'sgn equilibrium' (equilibrium.Run): SGD's and
-// SGLD's fluctuations around a trained minimum along the Hessian's
-// eigendirections, against the linearised predictions; and its subcommand
-// 'sgn equilibrium escape'.
-func runEquilibrium(a *app, args []string) error {
-	if len(args) > 0 && args[0] == "escape" {
-		return cli.InCommand("sgn equilibrium escape", runEquilibriumEscape(a, args[1:]))
-	}
-	f, err := parseEquilibriumFlags(a, args)
-	if err != nil {
-		return err
-	}
-	m, meta, ds, err := a.loadAnalysed("equilibrium", input{ckpt: &f.ckpt, sel: f.sel, lim: f.lim}, f.set["first"], f.quiet)
+	m, meta, ds, err := a.loadAnalysed("equilibrium", in, set["first"], o.quiet)
 	if err != nil {
 		return err
 	}
 	// The checkpoint's weight decay and descent (equilibrium.CheckpointDefaults)
 	// and the sizes (SizedFor) where left out.
-	f.decay, f.s.Descend = equilibrium.CheckpointDefaults(meta, ifGiven(f.set, "weight-decay", &f.decay), ifGiven(f.set, "descend", &f.s.Descend))
-	for name, field := range map[string]*int{"batch-size": &f.s.BatchSize, "top-k": &f.s.TopK, "bulk": &f.s.Bulk} {
-		if !f.set[name] {
+	decay, s.Descend = equilibrium.CheckpointDefaults(meta, ifGiven(set, "weight-decay", &decay), ifGiven(set, "descend", &s.Descend))
+	for name, field := range map[string]*int{"batch-size": &s.BatchSize, "top-k": &s.TopK, "bulk": &s.Bulk} {
+		if !set[name] {
 			*field = 0
 		}
 	}
-	s := f.s.SizedFor(m.NumParams(), ds.N).Normalized()
+	s.Workers = o.workers
+	s = s.SizedFor(m.NumParams(), ds.N).Normalized()
 	if err := s.Validate(m.NumParams(), ds.N); err != nil {
 		return cli.Usagef("--%s", err)
 	}
-	release, err := claimAfter(cli.MemoryUsage(s.CheckMemory(m.Layers, m.Activation, ds.N, f.lim.memory), nil), f.out)
+	release, err := claimAfter(cli.MemoryUsage(s.CheckMemory(m.Layers, m.Activation, ds.N, in.lim.memory), nil), o.out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	prog, end := cli.Stages(a.stderr, a.isTerminal, "sgn equilibrium: ", f.quiet, nil)
-	rep, err := equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: meta.Source(f.ckpt), Data: ds, Decay: f.decay, Settings: s, OutDir: f.out,
-		Version: version, Command: append([]string{"sgn", "equilibrium"}, args...), Progress: prog, Removed: a.removed("equilibrium", f.out, f.quiet)})
-	end()
-	if err != nil {
-		return equilibrium.AsUsage(err, cli.Usagef)
-	}
-	return rep.WriteText(a.stdout)
+	prog, end := cli.Stages(a.stderr, a.isTerminal, "sgn equilibrium: ", o.quiet, nil)
+	rep, err := equilibrium.Run(equilibrium.Job{Model: m, Meta: meta, Source: meta.Source(*in.ckpt), Data: ds, Decay: decay, Settings: s, OutDir: o.out,
+		Version: version, Command: append([]string{"sgn", "equilibrium"}, args...), Progress: prog, Removed: a.removed("equilibrium", o.out, o.quiet)})
+	return summarise(a, end, rep, equilibrium.AsUsage(err, cli.Usagef))
 }
 
 const equilibriumEscapeExample = `sgn escape sweep --config builtin:mlp-sharpness --workers 2 --out out/escape-mlp
@@ -131,16 +104,11 @@ func runEquilibriumEscape(a *app, args []string) error {
 	fs.IntVar(&j.TopK, "top-k", equilibrium.DefaultTopK, "K: fractions for the top-k eigenspaces of H(θ₀), k = 1…K")
 	o := outputFlags(fs, "the minimum and the Hessian", "output `folder` (escape_fraction.json, escape_fraction.png/.svg)")
 	lim := limitFlags(fs, "buffers (the sweep's minimum and replicas, the Hessian's cached passes and eigenbasis)")
-	if err := o.parse(fs, args); err != nil {
+	if err := domain.First(o.parse(fs, args), cli.CheckGiven(fs, cli.Given(fs), domain.PositiveInt, "runs", "top-k")); err != nil {
 		return err
 	}
-	switch {
-	case j.Sweep == "":
+	if j.Sweep == "" {
 		return cli.Usagef("--sweep DIR is required (see -h)")
-	case j.Runs < 1:
-		return cli.Usagef("--runs %d: must be at least 1", j.Runs)
-	case j.TopK < 1:
-		return cli.Usagef("--top-k %d: must be at least 1", j.TopK)
 	}
 	if *pts != "" {
 		var err error
@@ -157,11 +125,7 @@ func runEquilibriumEscape(a *app, args []string) error {
 	j.Workers, j.OutDir, j.Version, j.Progress, j.Removed = o.workers, o.out, version, prog, a.removed("equilibrium escape", o.out, o.quiet)
 	j.Command = append([]string{"sgn", "equilibrium", "escape"}, args...)
 	rep, err := displacement.Run(j)
-	end()
-	if err != nil {
-		return err
-	}
-	return rep.WriteText(a.stdout)
+	return summarise(a, end, rep, err)
 }
 
 // checkEscapeFractionLimits checks the network of the sweep in dir against

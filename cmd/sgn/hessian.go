@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
-	"github.com/sgn-project/sgn/internal/domain"
-	"strings"
 
 	"github.com/sgn-project/sgn/hessian/analysis"
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/domain"
 )
 
 const hessianExample = `sgn hessian --checkpoint out/figure-model/model.safetensors --first 2000 \
@@ -17,18 +15,12 @@ sgn hessian --checkpoint out/mnist-model/model.safetensors --first 10000 --top-k
 sgn hessian --checkpoint out/figure-model/model.safetensors --layer 2 --full --save-matrix --out out/hessian-fc2
 sgn hessian --checkpoint out/figure-model/model.safetensors --top-k 10 --save-vectors --out out/hessian-vectors`
 
-// hessFlags are the flags of 'sgn hessian' that are not analysis.Options
-// fields themselves.
-type hessFlags struct {
-	input
-	out   *string
-	quiet *bool
-}
-
-// hessFlagSet registers the flags of 'sgn hessian' into o and f.
-func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
+// runHessian implements 'sgn hessian': flags, the checkpoint and its data
+// selection, analysis.Run, the summary.
+func runHessian(a *app, args []string) error {
+	var o analysis.Options
 	fs := a.newFlagSet("hessian", "hessian --checkpoint FILE [flags]", hessianExample)
-	f.input = inputFlags(fs, "model checkpoint (`file`.safetensors written by sgn train, or a PyTorch state_dict: see --activation); required", 2000, "the Hessian of the mean loss", "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
+	in := inputFlags(fs, "model checkpoint (`file`.safetensors written by sgn train, or a PyTorch state_dict: see --activation); required", 2000, "the Hessian of the mean loss", "buffers (the cached passes over the samples, the Lanczos basis, the SLQ basis, the dense matrices of --full)")
 	fs.IntVar(&o.TopK, "top-k", 20, "number of largest eigenvalues by Lanczos")
 	fs.IntVar(&o.BottomK, "bottom-k", 0, "number of smallest eigenvalues by Lanczos")
 	fs.IntVar(&o.MaxIter, "max-iterations", 0, "cap on the Lanczos Krylov dimension (left out: min(P, max(300, 10k)))")
@@ -47,74 +39,51 @@ func (a *app) hessFlagSet(o *analysis.Options, f *hessFlags) *flag.FlagSet {
 	fs.BoolVar(&o.SaveVectors, "save-vectors", false, "write the Lanczos eigenvectors of --top-k and --bottom-k (any P) to eigenvectors.safetensors: top_vectors k×P, top_eigenvalues, bottom_…")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the random vectors (Lanczos start, Hutchinson probes, SLQ starts)")
 	cli.WorkersVar(fs, &o.Workers, "the Hessian-vector products")
-	f.out = fs.String("out", "out/hessian", "output `folder` (created if missing)")
-	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
-	return fs
-}
-
-// runHessian implements 'sgn hessian': flags, the checkpoint and its data
-// selection, analysis.Run, the summary.
-func runHessian(a *app, args []string) error {
-	var o analysis.Options
-	var f hessFlags
-	fs := a.hessFlagSet(&o, &f)
+	out := fs.String("out", "out/hessian", "output `folder` (created if missing)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := cli.Parse(fs, args, false); err != nil {
 		return err
 	}
 	// The values that need no file, and the flags given together
 	// (analysis.Options.Validate).
 	set := cli.Given(fs)
-	if err := domain.First(f.input.parse(), hessError(o.Validate()), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations", "layer"),
+	if err := domain.First(in.parse(), libraryUsage(o.Validate(), nil), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations", "layer"),
 		cli.CheckGiven(fs, set, domain.Positive, "sigma")); err != nil {
 		return err
 	}
-	o.MaxMemory = f.lim.memory
-	m, meta, err := f.lim.loadCheckpoint(*f.ckpt)
+	o.MaxMemory = in.lim.memory
+	m, meta, err := in.lim.loadCheckpoint(*in.ckpt)
 	if err != nil {
 		return err
 	}
-	release, err := claimOut(*f.out)
+	release, err := claimOut(*out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	sel, err := selectionFor(*f.sel, set["first"], meta)
+	sel, err := selectionFor(*in.sel, set["first"], meta)
 	if err != nil {
 		return err
 	}
-	if err := f.lim.checkData(sel); err != nil {
+	if err := in.lim.checkData(sel); err != nil {
 		return err
 	}
-	o.OutDir, o.Version, o.Configuration = *f.out, version, map[string]string{}
+	o.OutDir, o.Version, o.Configuration = *out, version, map[string]string{}
 	fs.VisitAll(func(fl *flag.Flag) { o.Configuration[fl.Name] = fl.Value.String() })
-	if !*f.quiet {
+	if !*quiet {
 		if err := a.sayLoading("hessian", sel); err != nil {
 			return err
 		}
 	}
-	update, end := cli.Stages(a.stderr, a.isTerminal, "", *f.quiet, map[string]string{analysis.StageFull: "columns"})
-	o.Progress, o.Removed = update, a.removed("hessian", *f.out, *f.quiet)
-	rep, err := analysis.Run(m, meta, *f.ckpt, sel, o)
+	update, end := cli.Stages(a.stderr, a.isTerminal, "", *quiet, map[string]string{analysis.StageFull: "columns"})
+	o.Progress, o.Removed = update, a.removed("hessian", *out, *quiet)
+	rep, err := analysis.Run(m, meta, *in.ckpt, sel, o)
 	end()
 	if err != nil {
-		return hessError(err)
+		return libraryUsage(err, nil)
 	}
-	if l := rep.Lanczos; l != nil && !l.Converged && !*f.quiet {
+	if l := rep.Lanczos; l != nil && !l.Converged && !*quiet {
 		fmt.Fprintf(a.stderr, "sgn hessian: warning: Lanczos stopped at --max-iterations %d before every residual reached --tol %g; see the residuals\n", l.MaxIter, l.Tol)
 	}
 	return rep.WriteText(a.stdout)
-}
-
-// hessError names the flags in the analysis' option errors and its memory
-// refusal (usage errors); other errors pass unchanged.
-func hessError(err error) error {
-	flag := func(field string) string { return "--" + strings.ReplaceAll(field, "_", "-") }
-	var oe *analysis.OptionError
-	if errors.As(err, &oe) {
-		return cli.Usagef("%s %s", flag(oe.Field), oe.Detail)
-	}
-	if ne := (*analysis.NeedError)(nil); errors.As(err, &ne) {
-		return cli.Usagef("%s", ne.Text(flag))
-	}
-	return cli.MemoryUsage(err, nil)
 }

@@ -141,9 +141,6 @@ func (l *limits) loadCheckpoint(path string) (*model.MLP, model.CheckpointMeta, 
 // rows or needs more than --max-memory (data.CheckFile, from its headers);
 // MNIST selections are bounded by the split.
 func (l *limits) checkData(o data.Options) error {
-	if l == nil {
-		return nil
-	}
 	return cli.MemoryUsage(rowsUsage(data.CheckFile(o, l.memory), "", "--data"), nil)
 }
 

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"github.com/sgn-project/sgn/internal/domain"
 
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/domain"
 	"github.com/sgn-project/sgn/train/minimum"
 )
 
@@ -28,11 +27,9 @@ func runMinimum(a *app, args []string) error {
 		return err
 	}
 	set := cli.Given(fs)
-	if err := domain.First(in.parse(), cli.CheckGiven(fs, set, domain.Positive, "grad-tol"), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations")); err != nil {
+	if err := domain.First(in.parse(), cli.CheckGiven(fs, set, domain.Positive, "grad-tol"), cli.CheckGiven(fs, set, domain.PositiveInt, "max-iterations"),
+		libraryUsage(s.Validate(), nil)); err != nil {
 		return err
-	}
-	if err := s.Validate(); err != nil {
-		return minimumError(err)
 	}
 	s.Workers = o.workers
 	m, meta, ds, err := a.loadAnalysed("minimum", in, set["first"], o.quiet)
@@ -50,20 +47,11 @@ func runMinimum(a *app, args []string) error {
 	rep, err := minimum.Run(minimum.Job{Model: m, Meta: meta, Checkpoint: *in.ckpt, Data: ds, Settings: s, OutDir: o.out, Version: version,
 		Removed: a.removed("minimum", o.out, o.quiet)})
 	if err != nil {
-		return minimumError(err)
+		return libraryUsage(err, nil)
 	}
 	if err := rep.WriteText(a.stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "wrote %s/%s and %s\n", o.out, minimum.CheckpointFile, minimum.JSONFile)
 	return nil
-}
-
-// minimumError names the flag of a bad setting (a usage error); other
-// errors pass unchanged.
-func minimumError(err error) error {
-	if fe := (*minimum.FieldError)(nil); errors.As(err, &fe) {
-		return optionUsage(fe.Field, fe.Detail, nil)
-	}
-	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/domain"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train"
 )
@@ -23,10 +24,10 @@ type trainFlags struct {
 	preset, layers, activation, initName, engine, mnist, out, resume *string
 	dataFile, testFile                                               *string
 	pool, batch, epochs, steps, first, random, testFirst, workers    *int
-	maxParams                                                        *int
 	lr, momentum, wd                                                 *float64
 	seed, dataSeed                                                   *uint64
 	quiet                                                            *bool
+	lim                                                              *limits
 }
 
 // trainFlagSet registers the flags of 'sgn train' into f.
@@ -57,9 +58,8 @@ func (a *app) trainFlagSet(f *trainFlags) *flag.FlagSet {
 	f.out = fs.String("out", "", "output folder (model.safetensors, log.jsonl, summary.json)")
 	f.resume = fs.String("resume", "", "continue the run in this folder from its last checkpoint (settings come from the checkpoint; --epochs/--steps may be raised)")
 	f.quiet = fs.Bool("quiet", false, "no progress on stderr")
-	var lim limits
-	lim.paramsFlag(fs)
-	f.maxParams = lim.maxParams
+	f.lim = &limits{}
+	f.lim.paramsFlag(fs)
 	return fs
 }
 
@@ -79,24 +79,17 @@ func runTrain(a *app, args []string) error {
 		return err
 	}
 	defer release()
-	s := j.Settings
 	end := a.watchTraining(&j, "train", *f.quiet, func(m *model.MLP, trainSet, testSet *data.Set) string {
 		return fmt.Sprintf("training %v %s (P = %d) on %s, test on %s, η %g, B %d, engine %s",
-			m.Layers, m.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, s.LR, s.BatchSize, s.Engine)
+			m.Layers, m.Activation, m.NumParams(), trainSet.Selection, testSet.Selection, j.Settings.LR, j.Settings.BatchSize, j.Settings.Engine)
 	})
 	sum, err := train.Train(j)
-	end()
-	if err != nil {
-		return trainError(err, trainFlagNames)
-	}
-	return sum.WriteText(a.stdout)
+	return summarise(a, end, sum, trainError(err, trainFlagNames))
 }
 
-// watchTraining sets the callbacks by which j reports on stderr, unless
-// quiet: the earlier run's files removed from j.OutDir (train.Train
-// removes them from a fresh run's folder only once every input is read and
-// checked; cmd names the command), the line say returns once the data are
-// loaded, the steps with the loss. Call end when j is done.
+// watchTraining reports j on stderr unless quiet: the earlier run's files
+// it removes (cmd names the command), the line say returns once the data
+// are loaded, the steps with the loss. Call end when j is done.
 func (a *app) watchTraining(j *train.Job, cmd string, quiet bool, say func(m *model.MLP, trainSet, testSet *data.Set) string) (end func()) {
 	j.Cleaned = a.removed(cmd, j.OutDir, quiet)
 	j.Started = func(m *model.MLP, trainSet, testSet *data.Set) {
@@ -113,16 +106,13 @@ func (a *app) watchTraining(j *train.Job, cmd string, quiet bool, say func(m *mo
 // spelled otherwise (--eta is the learning rate in every command).
 var trainFlagNames = map[string]string{"lr": "eta", "train_first": "first", "train_random": "random"}
 
-// trainError names the flags (renamed, else trainFlagNames) in train's
-// typed errors.
+// trainError names the flags in train's typed errors (libraryUsage, with
+// renamed) and says how to go on from a run that has finished.
 func trainError(err error, renamed map[string]string) error {
-	if se := (*train.SettingError)(nil); errors.As(err, &se) {
-		return optionUsage(se.Field, se.Detail, renamed)
-	}
 	if errors.Is(err, train.ErrFinished) {
 		return fmt.Errorf("%w (raise --epochs or --steps)", err)
 	}
-	return err
+	return libraryUsage(err, renamed)
 }
 
 // trainResumeFlags may not be given with --resume: the checkpoint fixes them.
@@ -133,21 +123,19 @@ var trainResumeFlags = []string{"preset", "layers", "activation", "init", "pool"
 // checks them.
 func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 	j := train.Job{MNIST: *f.mnist, OutDir: *f.out, Resume: *f.resume != "", Workers: *f.workers, Version: version}
-	var err error
+	err := f.lim.parse()
+	if err != nil {
+		return j, err
+	}
 	if j.Resume {
 		if *f.out != "" && filepath.Clean(*f.out) != filepath.Clean(*f.resume) {
 			return j, cli.Usagef("--out %s and --resume %s: a resumed run writes into the folder it resumes", *f.out, *f.resume)
 		}
-		for _, n := range trainResumeFlags {
-			if set[n] {
-				return j, cli.Usagef("--%s cannot change on --resume: the settings come from the checkpoint (only --epochs and --steps may)", n)
-			}
+		if err := cli.Only(set, false, "a fresh run, not --resume (the settings come from the checkpoint; only --epochs and --steps may change)", trainResumeFlags...); err != nil {
+			return j, err
 		}
 		j.OutDir = *f.resume
-		if *f.maxParams < 1 {
-			return j, cli.Usagef("--max-params %d: want a positive number of parameters", *f.maxParams)
-		}
-		if j.Model, j.Settings, err = train.ResumeConfigMax(*f.resume, *f.maxParams); err != nil {
+		if j.Model, j.Settings, err = train.ResumeConfigMax(*f.resume, f.lim.params()); err != nil {
 			if se := (*model.SizeError)(nil); errors.As(err, &se) {
 				return j, fmt.Errorf("%w (raise --max-params to resume it)", err)
 			}
@@ -158,47 +146,24 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 	} else if j.Model, j.Settings, err = trainFromPreset(f, set); err != nil {
 		return j, err
 	}
-	s := &j.Settings
-	if set["epochs"] {
-		s.Epochs = *f.epochs
-		if !set["steps"] {
-			s.Steps = 0
-		}
+	j.Settings = j.Settings.WithLength(ifGiven(set, "epochs", f.epochs), ifGiven(set, "steps", f.steps))
+	j.MaxParams = f.lim.params()
+	// The architecture and the settings against it, MNIST or the data
+	// files, before anything is loaded.
+	if err := j.Model.Validate(); err != nil {
+		return j, cli.Usagef("%v", err)
 	}
-	if set["steps"] {
-		s.Steps = *f.steps
-	}
-	// The rule of two flags, said in their names (train.Settings.Validate
-	// says it in the settings' names).
-	switch {
-	case set["epochs"] && s.Epochs < 0:
-		return j, cli.Usagef("--epochs %d: must not be negative", s.Epochs)
-	case set["steps"] && s.Steps < 0:
-		return j, cli.Usagef("--steps %d: must not be negative", s.Steps)
-	case (set["epochs"] || set["steps"]) && s.Epochs <= 0 && s.Steps <= 0:
-		return j, cli.Usagef("--epochs %d and --steps %d: one must be positive", s.Epochs, s.Steps)
-	}
-	j.MaxParams = *f.maxParams
-	if err := trainCheck(j.Model, *s, *f.workers, *f.maxParams); err != nil {
+	s := j.Settings
+	if err := domain.First(f.lim.checkModel(j.Model, "--layers"), trainError(s.Check(j.Model), trainFlagNames), cli.CheckWorkers(*f.workers)); err != nil || j.Resume || s.Data == "" {
 		return j, err
 	}
-	if !j.Resume {
-		return j, trainCheckRows(*s)
+	// --first, --random and --test-first against the rows of the data files
+	// (their headers only); a resumed run's selection is the checkpoint's.
+	err = rowsUsage(data.CheckRows(s.Data, s.TrainFirst, s.TrainRandom), "", "--data")
+	if err == nil && s.Test != "" {
+		err = rowsUsage(data.CheckRows(s.Test, s.TestFirst, 0), "test-", "--test")
 	}
-	return j, nil
-}
-
-// trainCheckRows checks --first, --random and --test-first against the
-// rows the data files hold (data.CheckRows, their headers only). A resumed
-// run's selection is the checkpoint's, not a flag's, and is left to the run.
-func trainCheckRows(s train.Settings) error {
-	if s.Data == "" {
-		return nil
-	}
-	if err := rowsUsage(data.CheckRows(s.Data, s.TrainFirst, s.TrainRandom), "", "--data"); err != nil || s.Test == "" {
-		return err
-	}
-	return rowsUsage(data.CheckRows(s.Test, s.TestFirst, 0), "test-", "--test")
+	return j, err
 }
 
 // trainFromPreset returns the preset's architecture and settings with the
@@ -228,21 +193,4 @@ func ifGiven[T any](set map[string]bool, name string, p *T) *T {
 		return p
 	}
 	return nil
-}
-
-// trainCheck checks the architecture (model.Config.Validate, within
-// --max-params) and the settings against it and MNIST or the data file
-// (train.Settings.Check), before anything is loaded; errors are usage
-// errors naming the flags.
-func trainCheck(mc model.Config, s train.Settings, workers, maxParams int) error {
-	if err := mc.Validate(); err != nil {
-		return cli.Usagef("%v", err)
-	}
-	if err := mc.CheckSize(maxParams); err != nil {
-		return cli.Usagef("--layers: %v (raise --max-params to allow it)", err)
-	}
-	if err := s.Check(mc); err != nil {
-		return trainError(err, trainFlagNames)
-	}
-	return cli.CheckWorkers(workers)
 }

@@ -465,6 +465,21 @@ type OptionError struct {
 // Error returns "noise: <label> <detail>".
 func (e *OptionError) Error() string { return "noise: " + e.Label + " " + e.Detail }
 
+// Option returns the option's name in snake case and what is wrong with
+// its value, for a caller that names the option its own way (a command's
+// flag).
+func (e *OptionError) Option() (field, detail string) { return e.Field, e.Detail }
+
+// Validate checks the options that need no model and no data, as Analyze
+// does (batch sizes positive and distinct, at least MinMinibatches, HistB
+// among the batch sizes, no negative count), and returns the
+// *OptionError of the first that is wrong. Analyze also checks them
+// against the model's P and the samples' N.
+func (opt Options) Validate() error {
+	_, err := opt.withDefaults(math.MaxInt32, math.MaxInt32)
+	return err
+}
+
 func (opt Options) withDefaults(p, n int) (Options, error) {
 	if len(opt.BatchSizes) == 0 {
 		return opt, &OptionError{"batch_sizes", "batch sizes", "missing: no batch sizes given; want at least one B with 1 ≤ B ≤ N"}

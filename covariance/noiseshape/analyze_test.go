@@ -603,6 +603,17 @@ func TestOptionErrorNamesTheField(t *testing.T) {
 		var oe *OptionError
 		if !errors.As(err, &oe) || oe.Field != c.field {
 			t.Errorf("%s: error %v, want an *OptionError of field %s", c.field, err, c.field)
+		} else if f, d := oe.Option(); f != c.field || d != oe.Detail {
+			t.Errorf("%s: Option() = %q, %q", c.field, f, d)
 		}
+		// Validate, without a model or data, finds all but B > N.
+		if err := opt.Validate(); c.field == "batch_sizes" && err != nil {
+			t.Errorf("B = 51 without data: %v", err)
+		} else if c.field != "batch_sizes" && (!errors.As(err, &oe) || oe.Field != c.field) {
+			t.Errorf("Validate, %s: %v", c.field, err)
+		}
+	}
+	if err := (Options{BatchSizes: []int{4, 16}, Minibatches: 20, HistB: 16}).Validate(); err != nil {
+		t.Errorf("valid options: %v", err)
 	}
 }

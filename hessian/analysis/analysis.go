@@ -94,6 +94,11 @@ type OptionError struct {
 // Error returns "<field> <detail>".
 func (e *OptionError) Error() string { return e.Field + " " + e.Detail }
 
+// Option returns the option's name in snake case and what is wrong with
+// its value, for a caller that names the option its own way (a command's
+// flag).
+func (e *OptionError) Option() (field, detail string) { return e.Field, e.Detail }
+
 // checkMemory returns a *memlimit.Error when the options need more than
 // MaxMemory bytes for the model on n samples: what needs them, on how many
 // samples, the stage that needs the most (StageLanczos, StageTrace,

@@ -35,6 +35,8 @@ func TestValidate(t *testing.T) {
 		var oe *OptionError
 		if err := o.Validate(); !errors.As(err, &oe) || oe.Field != c.field {
 			t.Errorf("%+v: %v; want an OptionError of %s", o, err, c.field)
+		} else if f, d := oe.Option(); f != c.field || err.Error() != f+" "+d {
+			t.Errorf("%+v: Option() = %q, %q for %q", o, f, d, err)
 		}
 	}
 	for _, c := range []struct {

@@ -61,7 +61,13 @@ type FieldError struct {
 	Field, Detail string
 }
 
+// Error returns "<field> <detail>".
 func (e *FieldError) Error() string { return e.Field + " " + e.Detail }
+
+// Option returns the option's name in snake case and what is wrong with
+// its value, for a caller that names the option its own way (a command's
+// flag).
+func (e *FieldError) Option() (field, detail string) { return e.Field, e.Detail }
 
 // Validate checks the settings as Find does before any work: λ positive
 // and finite, GradTol and MaxIterations not negative (0: their defaults).

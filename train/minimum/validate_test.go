@@ -24,6 +24,8 @@ func TestValidate(t *testing.T) {
 		var fe *FieldError
 		if err := c.s.Validate(); !errors.As(err, &fe) || fe.Field != c.field {
 			t.Errorf("%+v: %v; want a FieldError of %s", c.s, err, c.field)
+		} else if f, d := fe.Option(); f != c.field || err.Error() != f+" "+d {
+			t.Errorf("%+v: Option() = %q, %q for %q", c.s, f, d, err)
 		}
 	}
 }
