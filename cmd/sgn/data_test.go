@@ -163,3 +163,16 @@ func TestDataExportUnwritable(t *testing.T) {
 		t.Errorf("failed export changed %s", file)
 	}
 }
+
+// TestDataExportRefusesASelectionAboveMaxMemory: data export holds the
+// selection before writing it; it estimates it first.
+func TestDataExportRefusesASelectionAboveMaxMemory(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "x.safetensors")
+	code, _, stderr := run("data", "export", "--pool", "1", "--max-memory", "100MiB", "--out", out, "--quiet")
+	if code != 2 || !strings.Contains(stderr, "--max-memory 100.0 MiB") || !strings.Contains(stderr, "train selection at pool 1") {
+		t.Errorf("exit %d, stderr %q; want a usage error naming --max-memory", code, stderr)
+	}
+	if code, _, stderr := run("data", "export", "--max-memory", "lots", "--out", out); code != 2 || !strings.Contains(stderr, "--max-memory") {
+		t.Errorf("--max-memory lots: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -3,11 +3,18 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/escape/equilibrium"
+	"github.com/sgn-project/sgn/escape/kramers"
+	"github.com/sgn-project/sgn/escape/network"
+	"github.com/sgn-project/sgn/train/minimum"
 )
 
 // TestEquilibriumEndToEnd runs 'sgn equilibrium' on a small real network on
@@ -147,4 +154,63 @@ func TestEquilibriumEscapeUsage(t *testing.T) {
 	if code, _, stderr := run("equilibrium", "escape", "--quiet", "--sweep", tmp, "--out", filepath.Join(tmp, "o")); code != 1 || stderr == "" {
 		t.Errorf("empty sweep folder: exit %d, stderr %q; want 1 and a message", code, stderr)
 	}
+}
+
+// TestEquilibriumEscapeLimits: equilibrium escape checks the sweep's
+// network against --max-params and its memory (the minimum, the replicas,
+// the eigenbasis and the top-k directions) against --max-memory before it
+// reads the sweep's minimum.
+func TestEquilibriumEscapeLimits(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "sweep")
+	cfg := kramers.Config{Seed: 1, Network: &network.Spec{Layers: []int{49, 16, 10}, First: 200}, Dynamics: []escape.Dynamics{escape.SGD},
+		Sharpness: []float64{1}, Eta: []float64{0.1}, BatchSize: []float64{10}, Runs: 2, MaxSteps: 10,
+		Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.05}}
+	if _, err := kramers.Sweep(dir, cfg, func(kramers.Point) (escape.Simulator, error) { return stillSim{}, nil }, kramers.SweepOptions{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	usageErrors(t, func(args []string) []string {
+		return append([]string{"equilibrium", "escape", "--sweep", dir, "--out", filepath.Join(base, "f"), "--quiet"}, args...)
+	}, []refusal{
+		{[]string{"--max-params", "100"}, []string{"--sweep " + dir + ": network", "970 parameters", "--max-params"}},
+		{[]string{"--top-k", "5", "--max-memory", "1MiB"}, []string{"--top-k 5 on the network [49 16 10]", "--max-memory 1.0 MiB"}},
+	})
+}
+
+// TestEquilibriumFromMinimum: sgn equilibrium on the checkpoint sgn
+// minimum wrote takes its weight decay and measures at it without descent:
+// ‖∇L(θ₀)‖ of the regularised loss is at the tolerance, and the report
+// carries the regime checks, the noise shares and the loss drift.
+func TestEquilibriumFromMinimum(t *testing.T) {
+	mnist := mnistOrSkip(t)
+	tmp := t.TempDir()
+	ck := writeCheckpoint(t, tmp, "start.safetensors", []int{49, 4, 10}, 1, 4)
+	min := filepath.Join(tmp, "min")
+	if code, stdout, stderr := run("minimum", "--checkpoint", ck, "--mnist", mnist, "--first", "200", "--weight-decay", "1e-2", "--out", min, "--quiet"); code != 0 {
+		t.Fatalf("minimum: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	out := filepath.Join(tmp, "eq")
+	code, stdout, stderr := run("equilibrium", "--checkpoint", filepath.Join(min, minimum.CheckpointFile), "--mnist", mnist, "--first", "200",
+		"--batch-size", "16", "--eta", "0.2", "--steps", "2000", "--every", "5", "--top-k", "10", "--bulk", "-1", "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("equilibrium: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var rep equilibrium.Report
+	readJSON(t, filepath.Join(out, equilibrium.JSONFile), &rep)
+	if rep.Minimum.WeightDecay != 1e-2 || rep.Settings.Descend != 0 || rep.Minimum.GradNorm > 1e-6 || len(rep.Summary.NoiseShareTopK) != 3 ||
+		len(rep.Regime) != 5 || !rep.Regime[0].OK || !rep.Regime[1].OK || math.IsNaN(float64(rep.Summary.LossDrift)) {
+		t.Errorf("decay %v, descend %d, ‖∇L‖ %v, shares %v, regime %+v, drift %v", rep.Minimum.WeightDecay, rep.Settings.Descend,
+			rep.Minimum.GradNorm, rep.Summary.NoiseShareTopK, rep.Regime, rep.Summary.LossDrift)
+	}
+	if !strings.Contains(stdout, "share of tr C in the top 1/5/10/40") || !strings.Contains(stdout, "loss drift") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+}
+
+// stillSim is a simulator whose runs escape at once (the test's network
+// sweep needs a folder, not the dynamics).
+type stillSim struct{}
+
+func (stillSim) Run(uint64) (escape.Outcome, error) {
+	return escape.Outcome{Escaped: true, Step: 1}, nil
 }

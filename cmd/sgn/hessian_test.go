@@ -372,3 +372,19 @@ func TestHessianWorkersBitIdentical(t *testing.T) {
 	same("trace", []float64{*a.Trace.Estimate, *a.Trace.StdErr}, []float64{*b.Trace.Estimate, *b.Trace.StdErr})
 	same("loss and gradient norm", []float64{a.Loss, a.GradNorm}, []float64{b.Loss, b.GradNorm})
 }
+
+// TestHessianRefusesBuffersAboveMaxMemory: the Lanczos basis (--max-iterations
+// vectors of length P) and the SLQ basis are estimated
+// before anything is allocated: past --max-memory, a usage error naming the
+// stage and what to lower.
+func TestHessianRefusesBuffersAboveMaxMemory(t *testing.T) {
+	base := t.TempDir()
+	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 16, 16, 10}, 1, 4)
+	usageErrors(t, func(args []string) []string {
+		return append([]string{"hessian", "--checkpoint", ck, "--first", "100", "--out", filepath.Join(base, "h"), "--quiet"}, args...)
+	}, []refusal{
+		// 1,242 Lanczos vectors of 1,242 values: 12 MiB.
+		{[]string{"--top-k", "200", "--max-iterations", "1242", "--max-memory", "8MiB"}, []string{"most for lanczos", "--max-iterations", "--max-memory 8.0 MiB"}},
+		{[]string{"--top-k", "0", "--density", "--slq-steps", "1242", "--max-memory", "8MiB"}, []string{"most for density", "--slq-steps"}},
+	})
+}

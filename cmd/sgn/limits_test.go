@@ -4,10 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/sgn-project/sgn/escape"
-	"github.com/sgn-project/sgn/escape/kramers"
-	"github.com/sgn-project/sgn/escape/network"
 )
 
 // TestMaxParamsOnEveryLoader: a checkpoint of more parameters than
@@ -35,42 +31,6 @@ func TestMaxParamsOnEveryLoader(t *testing.T) {
 	}
 }
 
-// TestHessianRefusesBuffersAboveMaxMemory: the Lanczos basis (--max-iterations
-// vectors of length P) and the SLQ basis are estimated
-// before anything is allocated: past --max-memory, a usage error naming the
-// stage and what to lower.
-func TestHessianRefusesBuffersAboveMaxMemory(t *testing.T) {
-	base := t.TempDir()
-	ck := writeCheckpoint(t, base, "m.safetensors", []int{49, 16, 16, 10}, 1, 4)
-	usageErrors(t, func(args []string) []string {
-		return append([]string{"hessian", "--checkpoint", ck, "--first", "100", "--out", filepath.Join(base, "h"), "--quiet"}, args...)
-	}, []refusal{
-		// 1,242 Lanczos vectors of 1,242 values: 12 MiB.
-		{[]string{"--top-k", "200", "--max-iterations", "1242", "--max-memory", "8MiB"}, []string{"most for lanczos", "--max-iterations", "--max-memory 8.0 MiB"}},
-		{[]string{"--top-k", "0", "--density", "--slq-steps", "1242", "--max-memory", "8MiB"}, []string{"most for density", "--slq-steps"}},
-	})
-}
-
-// TestTrainResumeMaxParams: --resume reads the checkpoint within
-// --max-params; a larger one is the file's fault (exit 1 naming it and the
-// flag), and --max-params raises the limit.
-func TestTrainResumeMaxParams(t *testing.T) {
-	mnistOrSkip(t)
-	dir := filepath.Join(t.TempDir(), "run")
-	code, _, stderr := run("train", "--layers", "49,8,10", "--pool", "4", "--first", "200", "--test-first", "100", "--batch-size", "50", "--epochs", "1", "--out", dir, "--quiet")
-	if code != 0 {
-		t.Fatalf("train: exit %d, %s", code, stderr)
-	}
-	ck := filepath.Join(dir, "model.safetensors")
-	code, _, stderr = run("train", "--resume", dir, "--epochs", "2", "--max-params", "400", "--quiet")
-	if code != 1 || !strings.Contains(stderr, ck) || !strings.Contains(stderr, "--max-params") || !strings.Contains(stderr, "490 parameters") {
-		t.Errorf("resume above --max-params: exit %d, stderr %q; want exit 1 naming %s and --max-params", code, stderr, ck)
-	}
-	if code, _, stderr = run("train", "--resume", dir, "--epochs", "2", "--max-params", "490", "--quiet"); code != 0 {
-		t.Errorf("resume at --max-params 490: exit %d, stderr %q", code, stderr)
-	}
-}
-
 // TestCovarianceAndEquilibriumRefuseBuffersAboveMaxMemory: both estimate
 // their buffers before allocating them (covariance: dense H and Σ of two
 // models; equilibrium: the chains' Steps/Every projections) and refuse,
@@ -84,19 +44,6 @@ func TestCovarianceAndEquilibriumRefuseBuffersAboveMaxMemory(t *testing.T) {
 		// 2 chains × 10⁹ samples × (20 + 20 + 1) values: 656 GB.
 		{[]string{"equilibrium", "--checkpoint", ck, "--first", "100", "--steps", "1000000000", "--every", "1"}, []string{"--steps 1000000000", "--max-memory 8.0 GiB", "raise --every"}},
 	})
-}
-
-// TestDataExportRefusesASelectionAboveMaxMemory: data export holds the
-// selection before writing it; it estimates it first.
-func TestDataExportRefusesASelectionAboveMaxMemory(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "x.safetensors")
-	code, _, stderr := run("data", "export", "--pool", "1", "--max-memory", "100MiB", "--out", out, "--quiet")
-	if code != 2 || !strings.Contains(stderr, "--max-memory 100.0 MiB") || !strings.Contains(stderr, "train selection at pool 1") {
-		t.Errorf("exit %d, stderr %q; want a usage error naming --max-memory", code, stderr)
-	}
-	if code, _, stderr := run("data", "export", "--max-memory", "lots", "--out", out); code != 2 || !strings.Contains(stderr, "--max-memory") {
-		t.Errorf("--max-memory lots: exit %d, stderr %q", code, stderr)
-	}
 }
 
 // TestEscapeAndSelectionLimits: escape run and sweep and selection networks
@@ -146,35 +93,6 @@ func usageErrors(t *testing.T, line func([]string) []string, cases []refusal) {
 			}
 		}
 	}
-}
-
-// stillSim is a simulator whose runs escape at once (the test's network
-// sweep needs a folder, not the dynamics).
-type stillSim struct{}
-
-func (stillSim) Run(uint64) (escape.Outcome, error) {
-	return escape.Outcome{Escaped: true, Step: 1}, nil
-}
-
-// TestEquilibriumEscapeLimits: equilibrium escape checks the sweep's
-// network against --max-params and its memory (the minimum, the replicas,
-// the eigenbasis and the top-k directions) against --max-memory before it
-// reads the sweep's minimum.
-func TestEquilibriumEscapeLimits(t *testing.T) {
-	base := t.TempDir()
-	dir := filepath.Join(base, "sweep")
-	cfg := kramers.Config{Seed: 1, Network: &network.Spec{Layers: []int{49, 16, 10}, First: 200}, Dynamics: []escape.Dynamics{escape.SGD},
-		Sharpness: []float64{1}, Eta: []float64{0.1}, BatchSize: []float64{10}, Runs: 2, MaxSteps: 10,
-		Criterion: escape.Criterion{Kind: escape.CriterionLoss, Delta: 0.05}}
-	if _, err := kramers.Sweep(dir, cfg, func(kramers.Point) (escape.Simulator, error) { return stillSim{}, nil }, kramers.SweepOptions{Workers: 1}); err != nil {
-		t.Fatal(err)
-	}
-	usageErrors(t, func(args []string) []string {
-		return append([]string{"equilibrium", "escape", "--sweep", dir, "--out", filepath.Join(base, "f"), "--quiet"}, args...)
-	}, []refusal{
-		{[]string{"--max-params", "100"}, []string{"--sweep " + dir + ": network", "970 parameters", "--max-params"}},
-		{[]string{"--top-k", "5", "--max-memory", "1MiB"}, []string{"--top-k 5 on the network [49 16 10]", "--max-memory 1.0 MiB"}},
-	})
 }
 
 // TestDenseRefusalsOneRule: covariance --mode full and hessian --full on a

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/sgn-project/sgn/data"
@@ -131,8 +132,8 @@ func trainJob(f *trainFlags, set map[string]bool) (train.Job, error) {
 		if *f.out != "" && filepath.Clean(*f.out) != filepath.Clean(*f.resume) {
 			return j, cli.Usagef("--out %s and --resume %s: a resumed run writes into the folder it resumes", *f.out, *f.resume)
 		}
-		if err := cli.Only(set, false, "a fresh run, not --resume (the settings come from the checkpoint; only --epochs and --steps may change)", trainResumeFlags...); err != nil {
-			return j, err
+		if i := slices.IndexFunc(trainResumeFlags, func(n string) bool { return set[n] }); i >= 0 {
+			return j, cli.Usagef("--%s cannot change on --resume: the settings come from the checkpoint (only --epochs and --steps may)", trainResumeFlags[i])
 		}
 		j.OutDir = *f.resume
 		if j.Model, j.Settings, err = train.ResumeConfigMax(*f.resume, f.lim.params()); err != nil {

@@ -100,3 +100,23 @@ func TestTrainBadInput(t *testing.T) {
 		t.Error("a diverged run left a checkpoint")
 	}
 }
+
+// TestTrainResumeMaxParams: --resume reads the checkpoint within
+// --max-params; a larger one is the file's fault (exit 1 naming it and the
+// flag), and --max-params raises the limit.
+func TestTrainResumeMaxParams(t *testing.T) {
+	mnistOrSkip(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := run("train", "--layers", "49,8,10", "--pool", "4", "--first", "200", "--test-first", "100", "--batch-size", "50", "--epochs", "1", "--out", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("train: exit %d, %s", code, stderr)
+	}
+	ck := filepath.Join(dir, "model.safetensors")
+	code, _, stderr = run("train", "--resume", dir, "--epochs", "2", "--max-params", "400", "--quiet")
+	if code != 1 || !strings.Contains(stderr, ck) || !strings.Contains(stderr, "--max-params") || !strings.Contains(stderr, "490 parameters") {
+		t.Errorf("resume above --max-params: exit %d, stderr %q; want exit 1 naming %s and --max-params", code, stderr, ck)
+	}
+	if code, _, stderr = run("train", "--resume", dir, "--epochs", "2", "--max-params", "490", "--quiet"); code != 0 {
+		t.Errorf("resume at --max-params 490: exit %d, stderr %q", code, stderr)
+	}
+}
