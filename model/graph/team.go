@@ -107,8 +107,10 @@ func (s *signal) wait(last uint64, spin time.Duration) uint64 {
 		if v := s.seq.Load(); v != last {
 			return v
 		}
-		if i%64 == 0 {
+		if i%256 == 0 {
 			// Let the process's other goroutines have this P, if any wait.
+			// (A clock read and a Gosched cost about 0.1 and 0.2 µs here:
+			// every 256 loads, they delay seeing a post by little.)
 			runtime.Gosched()
 			now := time.Now()
 			if deadline.IsZero() {
