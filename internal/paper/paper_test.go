@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/model"
+	"github.com/sgn-project/sgn/train/minimum"
 )
 
 // A finished experiment is reused on the same key and run afresh on
@@ -178,5 +180,47 @@ func TestEscapeConfigsPoolWithDataFile(t *testing.T) {
 				t.Errorf("data %q: %s reads pool %d, data %q; want pool %d", tc.data, name, c.Network.Pool, c.Network.Data, tc.pool)
 			}
 		}
+	}
+}
+
+// The true minimum and the network escape steps check --max-memory as the
+// other steps do: with a limit of a kilobyte each says it cannot run,
+// naming what needs how much, before it computes or writes anything.
+func TestMinimumAndEscapeStepsCheckMemory(t *testing.T) {
+	m, err := model.New(model.Config{Layers: []int{49, 4, 10}, Activation: "tanh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := Size(Shape{N: 300, D: 49, Classes: 10, P: m.NumParams()}, true, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	set := &data.Set{N: 300}
+	r := &runner{j: Job{Out: out, MaxMemory: 1024, Workers: 1}, m: m, meta: model.CheckpointMeta{Pool: 4}, set: set, sizes: z}
+	mdir := filepath.Join(out, folderMinimum)
+	err = r.minimum(mdir, minimum.Settings{Decay: minimum.DefaultDecay, GradTol: minimum.DefaultGradTol, MaxIterations: 10, Workers: 1})
+	var na *notApplicable
+	if !errors.As(err, &na) || !strings.Contains(err.Error(), "the true minimum's search needs about") || !strings.Contains(err.Error(), "more than the 1.0 KiB (1024 bytes) allowed") {
+		t.Errorf("minimum step: %v, want it not run for memory", err)
+	}
+	if _, err := os.Stat(filepath.Join(mdir, minimum.JSONFile)); err == nil {
+		t.Error("the minimum step wrote its report")
+	}
+	// The escape step reads the minimum's report: one that is a minimum.
+	if err := os.MkdirAll(mdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(minimum.Report{Params: m.NumParams(), Samples: 300, IsMinimum: true, LambdaMax: 1})
+	if err := os.WriteFile(filepath.Join(mdir, minimum.JSONFile), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	edir := filepath.Join(out, folderEscape)
+	err = r.escape(edir, true)
+	if !errors.As(err, &na) || !strings.Contains(err.Error(), "the largest network escape sweep needs about") {
+		t.Errorf("escape step: %v, want it not run for memory", err)
+	}
+	if _, err := os.Stat(edir); err == nil {
+		t.Error("the escape step made its folder")
 	}
 }

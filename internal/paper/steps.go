@@ -145,7 +145,14 @@ func (r *runner) noise(dir string, m *model.MLP, meta model.CheckpointMeta, ckpt
 // minimum refines the checkpoint to a true minimum of CE + (λ/2)‖θ‖² on
 // the rows analysed, checked by the extreme Hessian eigenvalues.
 func (r *runner) minimum(dir string, s minimum.Settings) error {
-	_, err := minimum.Run(minimum.Job{Model: r.m, Meta: r.meta, Checkpoint: r.j.Checkpoint, Data: r.set, Settings: s, OutDir: dir, Version: r.j.Version})
+	need, err := minimum.MemoryNeed(r.m.Layers, r.m.Activation, r.set.N, s.Workers)
+	if err != nil {
+		return err
+	}
+	if err := r.checkMemory(need, "the true minimum's search"); err != nil {
+		return err
+	}
+	_, err = minimum.Run(minimum.Job{Model: r.m, Meta: r.meta, Checkpoint: r.j.Checkpoint, Data: r.set, Settings: s, OutDir: dir, Version: r.j.Version})
 	return err
 }
 
@@ -233,6 +240,18 @@ func (r *runner) escape(dir string, fresh bool) error {
 	}
 	cfgs, err := r.escapeConfigs(stableEta(escapeEta, mr.LambdaMax))
 	if err != nil {
+		return err
+	}
+	// The sweeps run one after the other: the largest is the peak.
+	need := 0.0
+	for _, c := range cfgs {
+		n, err := (kramers.Experiment{}).Need(c, r.j.Workers)
+		if err != nil {
+			return err
+		}
+		need = max(need, n.Bytes)
+	}
+	if err := r.checkMemory(need, "the largest network escape sweep"); err != nil {
 		return err
 	}
 	// A sweep folder of other settings is refused by the sweep: the
