@@ -173,6 +173,10 @@ type fitText struct {
 func (t fitText) WriteText(w io.Writer) error {
 	an := t.a
 	fmt.Fprintf(w, "%d of %d runs (%d diverged)\n", an.RunsFound, an.RunsTotal, an.Diverged)
+	if an.TraceNotConverged > 0 {
+		fmt.Fprintf(w, "warning: Hutchinson's trace of %d runs stopped at its cap of %d probes short of its relative standard error %g (trace_converged false; trace_rel_stderr the one reached)\n",
+			an.TraceNotConverged, traceMaxSamples, traceTol)
+	}
 	for _, f := range an.Fits {
 		ci := ""
 		if f.SlopeCI != nil {

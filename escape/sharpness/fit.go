@@ -71,11 +71,15 @@ type Analysis struct {
 	Diverged   int    `json:"diverged"`
 	// NotReached counts the runs that did not reach the target training
 	// loss; they are left out of the fits.
-	NotReached int         `json:"not_reached"`
-	Runs       []Run       `json:"runs"`
-	Fits       []LineFit   `json:"fits"`
-	SameRatio  []SameRatio `json:"same_ratio"`
-	Figures    []string    `json:"figures"`
+	NotReached int `json:"not_reached"`
+	// TraceNotConverged counts the runs whose tr H is Hutchinson's and
+	// stopped at its cap of probes short of its tolerance (Result's
+	// TraceConverged false): their trace is less precise than asked.
+	TraceNotConverged int         `json:"trace_not_converged"`
+	Runs              []Run       `json:"runs"`
+	Fits              []LineFit   `json:"fits"`
+	SameRatio         []SameRatio `json:"same_ratio"`
+	Figures           []string    `json:"figures"`
 	// WallSeconds and CPUSeconds are what the command that wrote the
 	// analysis cost from its start (its process CPU time: user + system,
 	// all threads); 0 (absent) when not recorded.
@@ -91,6 +95,9 @@ func Analyze(d sweep.Data[Config, Result], version string) (*Analysis, error) {
 		r := Run{Point: rec.Point, Run: rec.Run, Seed: rec.Seed, Result: rec.Result,
 			EtaOverB: rec.Result.Eta / float64(rec.Result.BatchSize)}
 		a.Runs = append(a.Runs, r)
+		if r.TraceConverged != nil && !*r.TraceConverged {
+			a.TraceNotConverged++
+		}
 		if r.Diverged {
 			a.Diverged++
 			continue
@@ -191,13 +198,21 @@ func WriteCSV(path string, runs []Run) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"point", "run", "seed", "batch_size", "eta", "eta_over_b", "epochs", "steps", "reached_target", "diverged",
-			"lambda_max", "trace", "trace_stderr", "trace_method", "grad_norm", "train_loss", "train_accuracy", "test_loss", "test_accuracy"})
+			"lambda_max", "trace", "trace_stderr", "trace_method", "grad_norm", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+			"trace_converged", "trace_rel_stderr"})
 		g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+		// conv is empty for an exact trace.
+		conv := func(c *bool) string {
+			if c == nil {
+				return ""
+			}
+			return strconv.FormatBool(*c)
+		}
 		for _, r := range runs {
 			cw.Write([]string{strconv.Itoa(r.Point), strconv.Itoa(r.Run), strconv.FormatUint(r.Seed, 10), strconv.Itoa(r.BatchSize),
 				g(r.Eta), g(r.EtaOverB), strconv.Itoa(r.Epochs), strconv.Itoa(r.Steps), strconv.FormatBool(r.ReachedTarget), strconv.FormatBool(r.Diverged),
 				g(r.LambdaMax), g(r.Trace), g(r.TraceStdErr), r.TraceMethod, g(r.GradNorm), g(r.TrainLoss), g(r.TrainAccuracy),
-				g(r.TestLoss), g(r.TestAccuracy)})
+				g(r.TestLoss), g(r.TestAccuracy), conv(r.TraceConverged), g(r.TraceRelStdErr)})
 		}
 		cw.Flush()
 		return cw.Error()

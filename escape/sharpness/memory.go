@@ -94,7 +94,7 @@ func (c Config) measureBytes(n int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	trace := hessian.HutchinsonBytes(P, hessian.HutchinsonOptions{Tol: 1e-2, MaxSamples: 200}, true) + blk
+	trace := hessian.HutchinsonBytes(P, hessian.HutchinsonOptions{Tol: traceTol, MaxSamples: traceMaxSamples}, true) + blk
 	if P <= c.ExactTraceMaxParams {
 		trace = hessian.FullAssemblyBytes(P, 0) + blk
 	}

@@ -110,10 +110,17 @@ type Result struct {
 	LambdaMax      float64 `json:"lambda_max"`
 	LambdaResidual float64 `json:"lambda_residual"`
 	// Trace is tr H, exact ("exact") or Hutchinson's ("hutchinson", with its
-	// standard error).
-	Trace       float64 `json:"trace"`
-	TraceStdErr float64 `json:"trace_stderr"`
-	TraceMethod string  `json:"trace_method"`
+	// standard error). For Hutchinson's, TraceConverged says whether its
+	// probes reached the relative tolerance TraceTol (standard error ≤
+	// TraceTol·|tr H|) or stopped at the cap of TraceSamples probes short of
+	// it, and TraceRelStdErr is the relative standard error reached.
+	Trace          float64 `json:"trace"`
+	TraceStdErr    float64 `json:"trace_stderr"`
+	TraceMethod    string  `json:"trace_method"`
+	TraceConverged *bool   `json:"trace_converged,omitempty"`
+	TraceRelStdErr float64 `json:"trace_rel_stderr,omitempty"`
+	TraceTol       float64 `json:"trace_tol,omitempty"`
+	TraceSamples   int     `json:"trace_samples,omitempty"`
 	// GradNorm is ‖∇L‖ of the mean training loss at the end.
 	GradNorm      float64 `json:"grad_norm"`
 	TrainLoss     float64 `json:"train_loss"`
@@ -331,6 +338,13 @@ func trainToBudget(m *model.MLP, d *Data, s train.Settings, target float64, dir,
 	return sum, nil
 }
 
+// traceTol and traceMaxSamples are the relative standard error Hutchinson's
+// trace is sampled to and its cap of probes.
+const (
+	traceTol        = 1e-2
+	traceMaxSamples = 200
+)
+
 // measure fills the sharpness, trace and gradient norm of the Hessian of
 // the mean training loss at m's parameters.
 func measure(m *model.MLP, set *data.Set, c Config, seed uint64, res *Result) error {
@@ -362,11 +376,12 @@ func measure(m *model.MLP, set *data.Set, c Config, seed uint64, res *Result) er
 		res.TraceMethod = "exact"
 		return nil
 	}
-	est, err := hessian.Hutchinson(h, hessian.HutchinsonOptions{Seed: seed, Tol: 1e-2, MaxSamples: 200})
+	est, err := hessian.Hutchinson(h, hessian.HutchinsonOptions{Seed: seed, Tol: traceTol, MaxSamples: traceMaxSamples})
 	if err != nil {
 		return fmt.Errorf("tr H: %w", err)
 	}
 	res.Trace, res.TraceStdErr, res.TraceMethod = est.Estimate, est.StdErr, "hutchinson"
+	res.TraceConverged, res.TraceRelStdErr, res.TraceTol, res.TraceSamples = &est.Converged, est.RelStdErr(), est.Tol, est.Samples
 	return nil
 }
 

@@ -31,6 +31,8 @@ func TestAnalyzeRecoversAKnownPowerLaw(t *testing.T) {
 		r := eta / float64(b)
 		res := Result{BatchSize: b, Eta: eta, ReachedTarget: true, LambdaMax: 3 * math.Pow(r, -0.5), Trace: 40 * math.Pow(r, -0.25), TestAccuracy: 0.9}
 		switch p {
+		case 0, 1: // Hutchinson's trace: converged, and stopped at the cap short of it
+			res.TraceMethod, res.TraceConverged, res.TraceRelStdErr = "hutchinson", new(p == 0), 0.005+0.05*float64(p)
 		case 5:
 			res = Result{BatchSize: b, Eta: eta, Diverged: true}
 		case 6, 7: // not trained far enough: numbers off the law, left out
@@ -42,8 +44,12 @@ func TestAnalyzeRecoversAKnownPowerLaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Diverged != 1 || a.NotReached != 2 || len(a.Runs) != 8 {
-		t.Fatalf("diverged %d, not reached %d of %d runs, want 1, 2 of 8", a.Diverged, a.NotReached, len(a.Runs))
+	if a.Diverged != 1 || a.NotReached != 2 || len(a.Runs) != 8 || a.TraceNotConverged != 1 {
+		t.Fatalf("diverged %d, not reached %d of %d runs, trace not converged %d, want 1, 2 of 8, 1", a.Diverged, a.NotReached, len(a.Runs), a.TraceNotConverged)
+	}
+	var text strings.Builder
+	if err := (fitText{a: a, out: "out"}).WriteText(&text); err != nil || !strings.Contains(text.String(), "warning: Hutchinson's trace of 1 runs stopped at its cap of 200 probes") {
+		t.Errorf("the fit's summary does not say the trace fell short: %v\n%s", err, text.String())
 	}
 	for _, f := range a.Fits {
 		want := map[string]float64{"log lambda_max": -0.5, "log trace": -0.25}[f.Of]
@@ -128,6 +134,18 @@ func TestMeasureAgainstDenseHessian(t *testing.T) {
 	}
 	if est.TraceMethod != "hutchinson" || math.Abs(est.Trace-tr) > 4*est.TraceStdErr+1e-12 {
 		t.Errorf("Hutchinson %g ± %g against exact %g", est.Trace, est.TraceStdErr, tr)
+	}
+	// It records whether its probes reached the tolerance: converged with
+	// a relative standard error at most 1e-2, or the cap of 200 probes
+	// reached short of it; either way the standard error it reached.
+	if est.TraceConverged == nil || est.TraceTol != traceTol || est.TraceSamples < 1 || est.TraceSamples > traceMaxSamples ||
+		math.Abs(est.TraceRelStdErr-est.TraceStdErr/math.Abs(est.Trace)) > 1e-15 ||
+		*est.TraceConverged != (est.TraceRelStdErr <= traceTol) || (!*est.TraceConverged && est.TraceSamples != traceMaxSamples) {
+		t.Errorf("Hutchinson's record: converged %v, rel. stderr %g (tol %g) after %d probes", est.TraceConverged, est.TraceRelStdErr, est.TraceTol, est.TraceSamples)
+	}
+	t.Logf("Hutchinson: converged %v, rel. stderr %.3g after %d probes", *est.TraceConverged, est.TraceRelStdErr, est.TraceSamples)
+	if res.TraceConverged != nil || res.TraceSamples != 0 {
+		t.Errorf("the exact trace records a convergence: %+v", res)
 	}
 }
 
