@@ -31,6 +31,11 @@ type MergeSummary struct {
 	Hash        string
 	// Copied are the files of MergeOptions.Copy that were copied.
 	Copied []string
+	// ShardCount is the n of the shard folders (sweep --shard i/n) among
+	// the inputs, 0 when none is a shard; MissingShards are the shard
+	// indices 0 … n−1 that none of the inputs holds, ascending.
+	ShardCount    int
+	MissingShards []int
 }
 
 // ErrMismatch is wrapped by the errors of Merge for inputs that do not
@@ -81,10 +86,19 @@ func (k Kind[C, R]) Merge(out string, inputs []string, opt MergeOptions) (MergeS
 	var first Data[C, R]
 	all := map[[2]int][]byte{}
 	var recs []Record[R]
+	shards := map[int]bool{}
+	shardCount := 0
 	for i, d := range dirs {
 		sd, err := k.Read(d)
 		if err != nil {
 			return MergeSummary{}, err
+		}
+		if sd.Shard.Count > 0 {
+			if filepath.Clean(d) == filepath.Clean(out) {
+				return MergeSummary{}, fmt.Errorf("%s holds shard %s of the sweep: merged into itself it would no longer be that shard; merge into another folder", d, sd.Shard)
+			}
+			shardCount = sd.Shard.Count
+			shards[sd.Shard.Index] = true
 		}
 		if i == 0 {
 			first = sd
@@ -126,7 +140,12 @@ func (k Kind[C, R]) Merge(out string, inputs []string, opt MergeOptions) (MergeS
 	if err := atomicfile.WriteJSON(filepath.Join(out, ConfigFile), m); err != nil {
 		return MergeSummary{}, err
 	}
-	sum := MergeSummary{Runs: len(recs), Total: m.Runs, Hash: m.Hash}
+	sum := MergeSummary{Runs: len(recs), Total: m.Runs, Hash: m.Hash, ShardCount: shardCount}
+	for i := 0; i < shardCount; i++ {
+		if !shards[i] {
+			sum.MissingShards = append(sum.MissingShards, i)
+		}
+	}
 	for _, c := range copies {
 		if err := atomicfile.WriteBytes(filepath.Join(out, c.name), c.b); err != nil {
 			return sum, err

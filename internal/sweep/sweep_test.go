@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -149,7 +150,7 @@ func TestRunWorkersShardsResumeMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ms.Runs != total || ms.Total != total || len(ms.Copied) != 1 {
+	if ms.Runs != total || ms.Total != total || len(ms.Copied) != 1 || ms.ShardCount != 3 || len(ms.MissingShards) != 0 {
 		t.Errorf("merge summary %+v", ms)
 	}
 	if !bytes.Equal(sweeptest.ReadFile(t, filepath.Join(merged, RunsFile)), want) {
@@ -177,8 +178,17 @@ func TestRunWorkersShardsResumeMerge(t *testing.T) {
 
 	// A partial merge (shards 0 and 2) resumed: the holes are filled, sorted.
 	holes := filepath.Join(tmp, "holes")
-	if _, err := testKind.Merge(holes, []string{shards[0], shards[2]}, MergeOptions{}); err != nil {
-		t.Fatal(err)
+	if ms, err := testKind.Merge(holes, []string{shards[0], shards[2]}, MergeOptions{}); err != nil || ms.ShardCount != 3 || !slices.Equal(ms.MissingShards, []int{1}) {
+		t.Fatalf("a partial merge of shards 0 and 2 of 3: %+v, %v; want shard 1 missing", ms, err)
+	}
+	// A shard merged into its own folder would lose its shard: refused,
+	// the folder unchanged.
+	before := sweeptest.ReadFile(t, filepath.Join(shards[1], ConfigFile))
+	if _, err := testKind.Merge(shards[1], []string{shards[1]}, MergeOptions{}); err == nil || !strings.Contains(err.Error(), "holds shard 1/3 of the sweep: merged into itself") {
+		t.Errorf("a shard merged into itself: %v", err)
+	}
+	if !bytes.Equal(sweeptest.ReadFile(t, filepath.Join(shards[1], ConfigFile)), before) {
+		t.Error("the shard's config.json changed")
 	}
 	mustRun(t, holes, cfg, Options{Workers: 2})
 	if !bytes.Equal(sweeptest.ReadFile(t, filepath.Join(holes, RunsFile)), want) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/cli"
@@ -194,6 +195,9 @@ func (f Family[C]) merge(e Env, args []string) error {
 		return cli.Usagef("give the sweep folders to merge, e.g. sgn %s merge out/sweep-shard-* --out out/sweep, or --shards N", f.Path)
 	}
 	if err := sweep.CheckDirs(dirs); err != nil {
+		if *shards > 0 {
+			return fmt.Errorf("--shards %d: %w (sgn %s sweep --shard I/%d --out %s writes shard I into %s)", *shards, err, f.Path, *shards, *out, strings.TrimSuffix(sweep.ShardDir(*out, 0), "0")+"I")
+		}
 		return err
 	}
 	release, err := e.Claim(*out)
@@ -205,9 +209,18 @@ func (f Family[C]) merge(e Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "merged %d folders of sweep %s: %d of %d %s\n", len(dirs), sum.Hash, sum.Runs, sum.Total, f.Exp.Describe().Units)
-	if sum.Runs < sum.Total {
-		fmt.Fprintf(e.Stdout, "%d %s are missing: finish the shards, or compute them with sgn %s sweep --config FILE --out %s\n", sum.Total-sum.Runs, f.Exp.Describe().Units, f.Path, *out)
+	folders := "folders"
+	if len(dirs) == 1 {
+		folders = "folder"
+	}
+	units := f.Exp.Describe().Units
+	fmt.Fprintf(e.Stdout, "merged %d %s of sweep %s: %d of %d %s\n", len(dirs), folders, sum.Hash, sum.Runs, sum.Total, units)
+	switch {
+	case sum.Runs < sum.Total && len(sum.MissingShards) > 0:
+		fmt.Fprintf(e.Stdout, "%d %s are missing: shard %s of the sweep's %d was not merged; merge all %d shard folders once they are done\n",
+			sum.Total-sum.Runs, units, shardList(sum.MissingShards), sum.ShardCount, sum.ShardCount)
+	case sum.Runs < sum.Total:
+		fmt.Fprintf(e.Stdout, "%d %s are missing: finish the shards, or compute them with sgn %s sweep --config FILE --out %s\n", sum.Total-sum.Runs, units, f.Path, *out)
 	}
 	files := []string{filepath.Join(*out, sweep.ConfigFile), filepath.Join(*out, sweep.RunsFile)}
 	for _, c := range sum.Copied {
@@ -215,6 +228,18 @@ func (f Family[C]) merge(e Env, args []string) error {
 	}
 	fmt.Fprintf(e.Stdout, "wrote %s\n", strings.Join(files, ", "))
 	return nil
+}
+
+// shardList writes shard indices as "0", "0 and 2" or "0, 1 and 3".
+func shardList(idx []int) string {
+	s := make([]string, len(idx))
+	for i, v := range idx {
+		s[i] = strconv.Itoa(v)
+	}
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // fit implements 'sgn PATH fit'.

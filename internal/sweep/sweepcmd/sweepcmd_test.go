@@ -49,6 +49,9 @@ func (f fake) Sweep(dir string, cfg int, opt sweep.Options) (sweep.Report, error
 
 func (f fake) Merge(out string, inputs []string, version string) (sweep.MergeSummary, error) {
 	*f.calls = append(*f.calls, fmt.Sprintf("merge %s %s", out, strings.Join(inputs, ",")))
+	if len(inputs) == 1 { // shard 0 of 2 alone
+		return sweep.MergeSummary{Runs: 1, Total: 2, Hash: "h", ShardCount: 2, MissingShards: []int{1}}, nil
+	}
 	return sweep.MergeSummary{Runs: 1, Total: 2, Hash: "h"}, nil
 }
 
@@ -121,6 +124,7 @@ func TestFamilySubcommands(t *testing.T) {
 		{[]string{"sweep", "--config", "builtin:small", "--out", d, "--workers", "3"}, "sweep " + d + " 2 workers=3 shard=", d, "swept\nnext: sgn toy fit " + d},
 		{[]string{"sweep", "--config", "builtin:small", "--out", d, "--shard", "1/2"}, "sweep " + s1 + " 2", s1, "when all 2 shards are done: sgn toy merge --shards 2 --out " + d},
 		{[]string{"merge", "--shards", "2", "--out", d}, "merge " + d + " " + s0 + "," + s1, d, "merged 2 folders of sweep h: 1 of 2 runs\n1 runs are missing"},
+		{[]string{"merge", s0, "--out", d}, "merge " + d + " " + s0, d, "merged 1 folder of sweep h: 1 of 2 runs\n1 runs are missing: shard 1 of the sweep's 2 was not merged; merge all 2 shard folders once they are done\n"},
 		{[]string{"fit", s0, "--out", d}, "fit " + s0 + " " + d + " started=true", d, "fitted"},
 		{[]string{"figure", "--out", d, "--quick"}, "figure " + d + " quick=true started=true", d, "drawn"},
 	} {
@@ -128,6 +132,10 @@ func TestFamilySubcommands(t *testing.T) {
 		if err != nil || len(calls) != 1 || !strings.HasPrefix(calls[0], c.call) || len(claimed) != 1 || claimed[0] != c.claim || !strings.Contains(out, c.print) {
 			t.Errorf("%v: %v, calls %q, claimed %q, printed %q; want %q, %q, %q", c.args, err, calls, claimed, out, c.call, c.claim, c.print)
 		}
+	}
+	if err, _, _, calls, _ := family("merge", "--shards", "3", "--out", d); err == nil || len(calls) != 0 ||
+		!strings.Contains(err.Error(), "--shards 3: "+sweep.ShardDir(d, 2)+" is not a sweep folder") || !strings.Contains(err.Error(), "writes shard I into "+d+"-shard-I") {
+		t.Errorf("--shards 3 with two shard folders: %v, calls %q; want the missing one named and how it is written", err, calls)
 	}
 	if _, _, stderr, _, _ := family("fit", s0); !strings.Contains(stderr, "removed the earlier fit's old.json from "+s0) {
 		t.Errorf("fit: stderr %q; want the notice of the files removed", stderr)
