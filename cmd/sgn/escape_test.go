@@ -536,3 +536,28 @@ func TestEscapeRunDataFile(t *testing.T) {
 		t.Errorf("a network that does not fit the file: exit %d, %q", code, errs)
 	}
 }
+
+// TestEscapeDivergenceStops: an escape run whose step size is far too large
+// (η = 1e300: θ is not finite after a step or two), on the double well and
+// on a network, stops with exit 1 and one line saying it diverged, and
+// writes no results.
+func TestEscapeDivergenceStops(t *testing.T) {
+	mnistOrSkip(t)
+	tmp := t.TempDir()
+	for name, args := range map[string][]string{
+		"double well": {"escape", "run", "--landscape", "doublewell", "--dynamics", "sgld", "--temperature", "0.2", "--runs", "4"},
+		"network": {"escape", "run", "--landscape", "mlp", "--layers", "49,8,10", "--first", "100", "--dynamics", "sgd", "--batch-size", "10",
+			"--criterion", "loss", "--delta", "0.01", "--runs", "4", "--max-steps", "100"},
+	} {
+		out := filepath.Join(tmp, strings.ReplaceAll(name, " ", "-"))
+		code, _, errs := run(append(args, "--eta", "1e300", "--out", out, "--quiet")...)
+		if code != 1 || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.HasPrefix(errs, "sgn escape run: ") || !strings.Contains(errs, "diverged") {
+			t.Errorf("%s: exit %d, %q; want exit 1 and one line saying the run diverged", name, code, errs)
+		}
+		for _, f := range []string{"escape.json", "runs.jsonl"} {
+			if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+				t.Errorf("%s: a diverged run wrote %s", name, f)
+			}
+		}
+	}
+}

@@ -13,6 +13,13 @@ import (
 	"github.com/sgn-project/sgn/model"
 )
 
+// TestMain runs the tests on the matrix products the program uses
+// (model.UseBLAS), as cmd/sgn's main installs them.
+func TestMain(m *testing.M) {
+	model.UseBLAS()
+	os.Exit(m.Run())
+}
+
 // run executes the command line and returns the exit status, stdout and
 // stderr.
 func run(args ...string) (int, string, string) {
