@@ -27,8 +27,8 @@ const lbfgsStore = 15
 //   - the runs: the N×P centred per-sample gradients of sgd-gaussian (one
 //     copy for the whole sweep) and, per worker, the MaxBatch runs it
 //     steps together (each run's vectors of length P and its N normal
-//     numbers), its engine's per-sample pass and the buffers of its full
-//     losses (replica.LossesBytes).
+//     numbers), its engine's buffers of one sample, a block of four and a
+//     chunk of sixteen, and those of its full losses (replica.LossesBytes).
 //
 // It is computed in float64, so absurd sizes give a huge number, not an
 // overflow.
@@ -65,7 +65,9 @@ func MemoryNeed(spec Spec, dyns []escape.Dynamics, workers int) (float64, error)
 		}
 	}
 	prep := h + max(curv, 8*p*(2*lbfgsStore+12))
-	runs := float64(workers) * (8*(MaxBatch*(8*p+N)+3*widths) + replica.LossesBytes(spec.Layers))
+	// per engine: z, a, δ of one sample, z and a of a block of four, the
+	// block's transposed inputs and sums, δ and inputs of a chunk of 16
+	runs := float64(workers) * (8*(MaxBatch*(8*p+N)+(3+2*4+2*4+2*16)*widths) + replica.LossesBytes(spec.Layers))
 	for _, d := range dyns {
 		if d == escape.SGDGaussian {
 			runs += 8 * N * (p + 1)

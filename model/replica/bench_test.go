@@ -39,11 +39,13 @@ func BenchmarkSGD49_8_10(b *testing.B) {
 		idx[k] = (k * 61) % e.N()
 	}
 	g := make([]float64, m.Layout.P)
+	c0 := cputime.Process()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e.LossGrad(m.Theta, idx, g)
 	}
 	b.ReportMetric(float64(b.N*len(idx))/b.Elapsed().Seconds(), "samples/s")
+	perCPU(b, c0, b.N*len(idx), "samples/cpu-s")
 }
 
 // BenchmarkLosses49_8_10: the full losses of 100 replicas of the same

@@ -49,7 +49,11 @@ import (
 // (forwardBlock): one sample's dot products are chains of dependent
 // additions, four samples' are four independent chains the processor
 // overlaps, each in the same order, so the results are the same bits as
-// one sample at a time.
+// one sample at a time. Its gradient terms are added a chunk of 16
+// samples at a time (stage, flush): a row of ∇W_l stays in vector
+// registers over the chunk's samples (gerRowAVX2), where one sample at a
+// time loads and stores it per sample; each element's terms are still
+// added in sample order, so the gradient is the same bits.
 //
 // tanh is the one activation with its own kernels here: f by tanhSlice
 // (the table's math.Tanh made about half of a replica step's time) and f′
@@ -77,6 +81,11 @@ type Engine struct {
 	// tb and zt: its inputs and sums in dot4AVX2's layout (lane = sample)
 	zb, ab [][]float64
 	tb, zt []float64
+	// sd and si: the δ and the inputs of every layer of the chunk's
+	// samples that stage kept (sample s's at [s·width, (s+1)·width)),
+	// staged of them.
+	sd, si [][]float64
+	staged int
 	// Losses' buffers, grown on first use: the replicas' first-layer
 	// weights side by side, their first layer's n rows, and each deeper
 	// layer's n rows of one replica.
@@ -114,6 +123,7 @@ func New(layers []int, activation model.Activation, x []float64, y []int) (*Engi
 	L := len(layers) - 1
 	e.z, e.a, e.d = make([][]float64, L), make([][]float64, L), make([][]float64, L)
 	e.zb, e.ab = make([][]float64, L), make([][]float64, L)
+	e.sd, e.si = make([][]float64, L), make([][]float64, L)
 	e.tb, e.zt = make([]float64, block*slices.Max(layers)), make([]float64, block*slices.Max(layers))
 	for l := 0; l < L; l++ {
 		e.z[l] = make([]float64, layers[l+1])
@@ -121,6 +131,8 @@ func New(layers []int, activation model.Activation, x []float64, y []int) (*Engi
 		e.d[l] = make([]float64, layers[l+1])
 		e.zb[l] = make([]float64, block*layers[l+1])
 		e.ab[l] = make([]float64, block*layers[l+1])
+		e.sd[l] = make([]float64, chunk*layers[l+1])
+		e.si[l] = make([]float64, chunk*layers[l])
 	}
 	return e, nil
 }
@@ -270,38 +282,20 @@ func (e *Engine) load(k int) {
 	}
 }
 
-// backward adds scale·∇ℓ_i to grad, after forward(theta, i).
-func (e *Engine) backward(theta []float64, i int, scale float64, grad []float64) {
+// deltas stores δ_l of sample i for every layer in d, after forward(theta,
+// i) (or load): δ_L = scale·(p − e_y), δ_{l−1} = (W_lᵀ δ_l) ⊙ f′(z_{l−1}).
+func (e *Engine) deltas(theta []float64, i int, scale float64) {
 	lo := e.lo
 	L := len(lo.Layers) - 1
-	D := lo.Layers[0]
 	dL := e.d[L-1]
 	copy(dL, e.a[L-1])
 	dL[e.y[i]] -= 1
 	for o := range dL {
 		dL[o] *= scale
 	}
-	for l := L - 1; l >= 0; l-- {
+	for l := L - 1; l >= 1; l-- {
 		nin, nout := lo.Layers[l], lo.Layers[l+1]
-		var in []float64
-		if l == 0 {
-			in = e.x[i*D : (i+1)*D]
-		} else {
-			in = e.a[l-1]
-		}
 		d := e.d[l]
-		gw := grad[lo.WOff[l] : lo.WOff[l]+nin*nout]
-		gb := grad[lo.BOff[l] : lo.BOff[l]+nout]
-		for o, dv := range d {
-			gb[o] += dv
-			if dv == 0 {
-				continue
-			}
-			axpy(gw[o*nin:(o+1)*nin], in, dv)
-		}
-		if l == 0 {
-			break
-		}
 		w := theta[lo.WOff[l] : lo.WOff[l]+nin*nout]
 		dp := e.d[l-1]
 		clear(dp)
@@ -322,6 +316,99 @@ func (e *Engine) backward(theta []float64, i int, scale float64, grad []float64)
 	}
 }
 
+// backward adds scale·∇ℓ_i to grad, after forward(theta, i):
+// ∇W_l += δ_l a_{l−1}ᵀ (a_0 = x_i) and ∇b_l += δ_l, the products of
+// sample i's terms rounded before their additions.
+func (e *Engine) backward(theta []float64, i int, scale float64, grad []float64) {
+	e.deltas(theta, i, scale)
+	lo := e.lo
+	D := lo.Layers[0]
+	for l := len(lo.Layers) - 2; l >= 0; l-- {
+		nin, nout := lo.Layers[l], lo.Layers[l+1]
+		in := e.x[i*D : (i+1)*D]
+		if l > 0 {
+			in = e.a[l-1]
+		}
+		gw := grad[lo.WOff[l] : lo.WOff[l]+nin*nout]
+		gb := grad[lo.BOff[l] : lo.BOff[l]+nout]
+		for o, dv := range e.d[l] {
+			gb[o] += dv
+			if dv == 0 {
+				continue
+			}
+			axpy(gw[o*nin:(o+1)*nin], in, dv)
+		}
+	}
+}
+
+// chunk is the number of samples whose δ and layer inputs LossGrad keeps
+// (stage) before it adds their gradient terms (flush).
+const chunk = 16
+
+// stage keeps sample i's δ of every layer and the inputs of every layer
+// (after forward(theta, i) or load), as the next sample of the chunk.
+func (e *Engine) stage(theta []float64, i int, scale float64) {
+	e.deltas(theta, i, scale)
+	lo := e.lo
+	D := lo.Layers[0]
+	s := e.staged
+	for l := range len(lo.Layers) - 1 {
+		nin, nout := lo.Layers[l], lo.Layers[l+1]
+		copy(e.sd[l][s*nout:(s+1)*nout], e.d[l])
+		in := e.x[i*D : (i+1)*D]
+		if l > 0 {
+			in = e.a[l-1]
+		}
+		copy(e.si[l][s*nin:(s+1)*nin], in)
+	}
+	e.staged++
+}
+
+// flush adds the gradient terms of the staged samples to grad, as
+// backward of each in turn would: every element's terms in sample order,
+// each product rounded before its addition, a zero δ skipped. The
+// weights' terms of a row of W_l go through gerRowAVX2 where the processor
+// has AVX2: the row stays in registers over the chunk's samples, where
+// backward loads and stores it once per sample.
+func (e *Engine) flush(grad []float64) {
+	ns := e.staged
+	if ns == 0 {
+		return
+	}
+	lo := e.lo
+	for l := range len(lo.Layers) - 1 {
+		nin, nout := lo.Layers[l], lo.Layers[l+1]
+		gw := grad[lo.WOff[l] : lo.WOff[l]+nin*nout]
+		gb := grad[lo.BOff[l] : lo.BOff[l]+nout]
+		d, in := e.sd[l][:ns*nout], e.si[l][:ns*nin]
+		for o := range gb {
+			for s := range ns {
+				gb[o] += d[s*nout+o]
+			}
+		}
+		n4 := 0
+		if hasVec {
+			n4 = nin &^ 3
+		}
+		for o := range nout {
+			row := gw[o*nin : (o+1)*nin]
+			if n4 > 0 {
+				gerRowAVX2(&row[0], &in[0], &d[o], n4, nin, ns, nout)
+			}
+			for j := n4; j < nin; j++ {
+				g := row[j]
+				for s := range ns {
+					if dv := d[s*nout+o]; dv != 0 {
+						g += float64(dv * in[s*nin+j])
+					}
+				}
+				row[j] = g
+			}
+		}
+	}
+	e.staged = 0
+}
+
 // LossGrad returns the mean loss over the samples idx (all n samples when
 // idx is nil; repeats allowed) and, when grad is not nil, stores its
 // gradient in grad.
@@ -336,8 +423,10 @@ func (e *Engine) LossGrad(theta []float64, idx []int, grad []float64) float64 {
 	}
 	var sum float64
 	k := 0
-	// Blocks of samples through forwardBlock, in the same order: the same
-	// sums, the same gradient.
+	// Blocks of samples through forwardBlock, in the same order, their
+	// gradient terms added a chunk at a time (stage, flush): the same sums,
+	// the same gradient as forward and backward of one sample after
+	// another.
 	var ids [block]int
 	var loss [block]float64
 	for ; k+block <= n; k += block {
@@ -352,9 +441,15 @@ func (e *Engine) LossGrad(theta []float64, idx []int, grad []float64) float64 {
 			sum += loss[b]
 			if grad != nil {
 				e.load(b)
-				e.backward(theta, i, scale, grad)
+				e.stage(theta, i, scale)
 			}
 		}
+		if grad != nil && e.staged == chunk {
+			e.flush(grad)
+		}
+	}
+	if grad != nil {
+		e.flush(grad)
 	}
 	for ; k < n; k++ {
 		i := k

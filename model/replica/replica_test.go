@@ -126,3 +126,44 @@ func TestBlocksAreOneSampleAtATime(t *testing.T) {
 		}
 	}
 }
+
+// TestLossGradBitIdentical: LossGrad (blocks of four samples forward, the
+// gradient terms of chunks of samples added row by row) gives the bits of
+// forward and backward of one sample after another, on minibatches with
+// repeats, of lengths that leave partial chunks and blocks, for widths
+// that are and are not multiples of the vector kernels' four and sixteen,
+// with relu's zero δ skipped and tanh's.
+func TestLossGradBitIdentical(t *testing.T) {
+	for _, layers := range [][]int{{49, 8, 10}, {6, 7, 5, 3}, {33, 20, 2}} {
+		for _, act := range []model.Activation{model.Tanh, model.ReLU} {
+			m, b := modeltest.Net(t, layers, act, 200, 7)
+			e, err := New(m.Layers, act, b.X, b.Y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(3, 4))
+			for _, n := range []int{1, 4, 16, 19, 37, 200} {
+				idx := make([]int, n)
+				for k := range idx {
+					idx[k] = rng.IntN(e.N())
+				}
+				got := make([]float64, m.Layout.P)
+				l := e.LossGrad(m.Theta, idx, got)
+				want := make([]float64, m.Layout.P)
+				var sum float64
+				for _, i := range idx {
+					sum += e.forward(m.Theta, i)
+					e.backward(m.Theta, i, 1/float64(n), want)
+				}
+				if wl := sum * (1 / float64(n)); math.Float64bits(l) != math.Float64bits(wl) {
+					t.Fatalf("%v %s n=%d: loss %v, one sample at a time %v", layers, act, n, l, wl)
+				}
+				for j := range got {
+					if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
+						t.Fatalf("%v %s n=%d: ∂θ[%d] %v, one sample at a time %v", layers, act, n, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}

@@ -103,3 +103,93 @@ singlestore:
 end:
 	VZEROUPPER
 	RET
+
+// func gerRowAVX2(dst, in, d *float64, n, ldin, ns, ldd int)
+// dst[j] += d[s·ldd]·in[s·ldin + j] for j < n (a multiple of 4) and s < ns
+// in s order, skipping the s whose d[s·ldd] is zero, each product rounded
+// before its addition (backward's axpy of each sample, in sample order):
+// sixteen j at a time in four independent accumulators, then four.
+TEXT ·gerRowAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ d+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ ldin+32(FP), R9
+	SHLQ $3, R9
+	MOVQ ns+40(FP), R10
+	MOVQ ldd+48(FP), R11
+	SHLQ $3, R11
+	VXORPD X15, X15, X15
+	XORQ AX, AX
+wide:
+	LEAQ 16(AX), BX
+	CMPQ BX, CX
+	JGT narrow
+	VMOVUPD 0(DI)(AX*8), Y0
+	VMOVUPD 32(DI)(AX*8), Y1
+	VMOVUPD 64(DI)(AX*8), Y2
+	VMOVUPD 96(DI)(AX*8), Y3
+	LEAQ (SI)(AX*8), DX
+	MOVQ R8, R12
+	XORQ R13, R13
+wides:
+	CMPQ R13, R10
+	JGE widestore
+	VMOVSD (R12), X4
+	VUCOMISD X15, X4
+	JNE widego
+	JPS widego
+	JMP widenext
+widego:
+	VBROADCASTSD X4, Y4
+	VMULPD 0(DX), Y4, Y5
+	VMULPD 32(DX), Y4, Y6
+	VMULPD 64(DX), Y4, Y7
+	VMULPD 96(DX), Y4, Y8
+	VADDPD Y5, Y0, Y0
+	VADDPD Y6, Y1, Y1
+	VADDPD Y7, Y2, Y2
+	VADDPD Y8, Y3, Y3
+widenext:
+	ADDQ R9, DX
+	ADDQ R11, R12
+	INCQ R13
+	JMP wides
+widestore:
+	VMOVUPD Y0, 0(DI)(AX*8)
+	VMOVUPD Y1, 32(DI)(AX*8)
+	VMOVUPD Y2, 64(DI)(AX*8)
+	VMOVUPD Y3, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP wide
+narrow:
+	CMPQ AX, CX
+	JGE end
+	VMOVUPD (DI)(AX*8), Y0
+	LEAQ (SI)(AX*8), DX
+	MOVQ R8, R12
+	XORQ R13, R13
+narrows:
+	CMPQ R13, R10
+	JGE narrowstore
+	VMOVSD (R12), X4
+	VUCOMISD X15, X4
+	JNE narrowgo
+	JPS narrowgo
+	JMP narrownext
+narrowgo:
+	VBROADCASTSD X4, Y4
+	VMULPD (DX), Y4, Y5
+	VADDPD Y5, Y0, Y0
+narrownext:
+	ADDQ R9, DX
+	ADDQ R11, R12
+	INCQ R13
+	JMP narrows
+narrowstore:
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP narrow
+end:
+	VZEROUPPER
+	RET

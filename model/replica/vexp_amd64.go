@@ -33,3 +33,11 @@ func axpyAVX2(dst, src *float64, n int, a float64)
 //
 //go:noescape
 func dot4AVX2(zt, t, w, b *float64, nin, nout int)
+
+// gerRowAVX2 adds Σ_{s<ns} d[s·ldd]·in[s·ldin + j] to dst[j] for j < n (a
+// multiple of 4), the terms in s order, each product rounded before its
+// addition, skipping the s whose d[s·ldd] is zero: backward's axpy of the
+// row of W_l for each sample in turn (flush).
+//
+//go:noescape
+func gerRowAVX2(dst, in, d *float64, n, ldin, ns, ldd int)
