@@ -757,7 +757,12 @@ func runChains(obj Objective, theta0 []float64, U *mat.Dense, s Settings, D floa
 			go func() { defer wg.Done(); advance(i, total) }()
 		}
 		wg.Wait()
-		return out, errors.Join(errs[0], errs[1])
+		// SGD's failure first, as with one worker, where the chains stop
+		// at the first: one line, the same whatever the workers.
+		if errs[0] != nil {
+			return out, errs[0]
+		}
+		return out, errs[1]
 	}
 	n := s.Steps / s.Every
 	window := max(1, n)

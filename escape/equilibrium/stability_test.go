@@ -139,3 +139,55 @@ func TestDivergenceInReport(t *testing.T) {
 		}
 	}
 }
+
+// quartic is the 1-D loss ℓₙ(θ) = ½θ² + θ⁴ + bₙθ with Σbₙ = 0: its
+// curvature 1 + 12θ² is 1 at the minimum θ = 0 and grows away from it, so
+// a step η = 1.9 that is stable at the minimum (ηλ = 1.9) throws a chain
+// that the noise carries to |θ| ≳ 0.1 further out each step, until θ is no
+// longer finite.
+type quartic struct{ b []float64 }
+
+func (q quartic) Dim() int        { return 1 }
+func (q quartic) NumSamples() int { return len(q.b) }
+func (q quartic) Hessian(theta []float64) (hessian.Operator, error) {
+	return symOp{mat.NewSymDense(1, []float64{1 + 12*theta[0]*theta[0]})}, nil
+}
+func (q quartic) PerSampleGradients(theta []float64, lo, hi int, G []float64) error {
+	t := theta[0]
+	for n := lo; n < hi; n++ {
+		G[n-lo] = t + 4*t*t*t + q.b[n]
+	}
+	return nil
+}
+func (q quartic) NewGradient() Gradient { return quarticGrad{q} }
+
+type quarticGrad struct{ q quartic }
+
+func (g quarticGrad) Grad(theta []float64, idx []int, grad []float64) (float64, error) {
+	var mb float64
+	for _, n := range idx {
+		mb += g.q.b[n] / float64(len(idx))
+	}
+	t := theta[0]
+	grad[0] = t + 4*t*t*t + mb
+	return t*t/2 + t*t*t*t + mb*t, nil
+}
+
+// TestChainsThatDiverge: at the minimum of the quartic η·λmax = 1.9 passes
+// the gate, but SGD's minibatch noise (bₙ = ±1, B = 1) kicks θ to where the
+// curvature makes η·λ far above 2, and the chain runs off to infinity: the
+// measurement stops with a divergence, not a StabilityError, and returns
+// no report.
+func TestChainsThatDiverge(t *testing.T) {
+	q := quartic{b: []float64{1, -1, 1, -1}}
+	for _, w := range []int{1, 2} {
+		r, err := Measure(q, []float64{0}, Settings{Eta: 1.9, BatchSize: 1, Steps: 2000, Every: 1, TopK: 1, Bulk: -1, Seed: 1, Workers: w}, nil)
+		var se *StabilityError
+		if err == nil || r != nil || errors.As(err, &se) || !strings.Contains(err.Error(), "diverged") {
+			t.Errorf("%d workers: report %v, err = %v; want a divergence", w, r != nil, err)
+		}
+		if err != nil && (strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "sgd diverged")) {
+			t.Errorf("%d workers: %q, want one line, SGD's", w, err)
+		}
+	}
+}
