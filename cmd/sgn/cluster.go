@@ -62,10 +62,8 @@ func (f *clusterFlags) parse(fs *flag.FlagSet, args []string) (cluster.Spec, []b
 	if *f.config == "" || *f.out == "" || *f.shards == 0 {
 		return cluster.Spec{}, nil, cli.Usagef("--config FILE, --shards N and --out DIR are required (see -h)")
 	}
-	family, first := strings.Fields(*f.family), ""
-	if len(family) > 0 {
-		first = family[0]
-	}
+	family := strings.Fields(*f.family)
+	first, _, _ := strings.Cut(strings.Join(family, " "), " ")
 	if _, ok := commands()[first]; !ok {
 		return cluster.Spec{}, nil, cli.Usagef("--family %q: %q is not an sgn command (want a sweep command, e.g. escape)", *f.family, first)
 	}

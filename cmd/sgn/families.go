@@ -19,19 +19,17 @@ func (a *app) env() sweepcmd.Env {
 	return sweepcmd.Env{Stdout: a.stdout, Stderr: a.stderr, Terminal: a.isTerminal, Version: version, Claim: claimOut}
 }
 
-// needLimits are the limit flags of a family (or a one-point run),
-// checked against what a configuration needs (sweep.Experiment.Need):
-// params, when not empty, names the command whose library builds models
-// within model.DefaultMaxParams (the family has --max-params); lower is
-// what to lower in place of raising --max-memory.
+// needLimits are the limit flags of a family or a one-point run, checked
+// against what a configuration needs (sweep.Experiment.Need): params names
+// the command whose library builds models within model.DefaultMaxParams
+// (with --max-params; none without); lower, what to lower for less memory.
 type needLimits struct {
 	lim           *limits
 	params, lower string
 }
 
-// sweepLimits registers --max-memory (its help says which buffers memory
-// bounds) and, with params, --max-params on the flag set of a sweep or a
-// one-point run.
+// sweepLimits registers --max-memory (memory: which buffers it bounds)
+// and, with params, --max-params on a sweep's or a one-point run's flags.
 func sweepLimits(memory, params, lower string) func(fs *flag.FlagSet) sweepcmd.Limiter {
 	return func(fs *flag.FlagSet) sweepcmd.Limiter {
 		l := needLimits{&limits{}, params, lower}
@@ -67,11 +65,6 @@ func (l needLimits) Check(n sweep.Need, what string, mnist bool) error {
 	return l.lim.checkMemory(n.Bytes, n.What, l.lower)
 }
 
-// sub is a subcommand of a family run by a.
-func (a *app) sub(name, summary string, run func(*app, []string) error) cli.Sub[sweepcmd.Env] {
-	return cli.Sub[sweepcmd.Env]{Name: name, Summary: summary, Run: func(_ sweepcmd.Env, args []string) error { return run(a, args) }}
-}
-
 // escapeFamily is 'sgn escape': escape times from the minimum of an
 // analytic landscape or an MLP against Kramers' theory (escape/kramers).
 func (a *app) escapeFamily() sweepcmd.Family[kramers.Config] {
@@ -81,7 +74,7 @@ func (a *app) escapeFamily() sweepcmd.Family[kramers.Config] {
 		Example:    "sgn escape run --dynamics sgld --temperature 0.15 --eta 1e-3 --runs 1000 --out out/esc1",
 		MNISTUsage: mnistUsage,
 		Limits:     sweepLimits("buffers (network sweeps: the samples, the minimum's Hessian and curvature, sgd-gaussian's N×P gradients, the replicas)", "escape", escapeLower),
-		Extra:      []cli.Sub[sweepcmd.Env]{a.sub("run", "simulate the runs of one point: escape rate, 95% interval, prediction", runEscapeRun)},
+		Extra:      []cli.Sub[sweepcmd.Env]{{Name: "run", Summary: "simulate the runs of one point: escape rate, 95% interval, prediction", Run: func(_ sweepcmd.Env, args []string) error { return runEscapeRun(a, args) }}},
 	}
 }
 
@@ -99,7 +92,7 @@ func (a *app) twowellFamily() sweepcmd.Family[selection.Config] {
 		Path:    "selection twowell",
 		Example: "sgn selection twowell figure --out out/selection",
 		Limits:  sweepLimits("replicas' bookkeeping (a task, then a record read back, per replica)", "", "lower the replicas"),
-		Extra:   []cli.Sub[sweepcmd.Env]{a.sub("run", "simulate one point into a folder and fit it", runSelectionRun)},
+		Extra:   []cli.Sub[sweepcmd.Env]{{Name: "run", Summary: "simulate one point into a folder and fit it", Run: func(_ sweepcmd.Env, args []string) error { return runSelectionRun(a, args) }}},
 	}
 }
 

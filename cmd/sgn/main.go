@@ -22,10 +22,8 @@ var version = "0.1.0-dev"
 
 // app carries what every subcommand needs: where to print and how loudly.
 type app struct {
-	stdout io.Writer
-	stderr io.Writer
-	// isTerminal reports whether stderr is a terminal (progress bar) or not
-	// (plain progress lines).
+	stdout, stderr io.Writer
+	// isTerminal: stderr is a terminal (a progress bar; else plain lines).
 	isTerminal bool
 }
 
@@ -115,10 +113,9 @@ func (a *app) failure(err error) string {
 	return msg
 }
 
-// runCommand runs c, turning a panic of the command's goroutine into an
-// error (a *workgroup.PanicError) — one line and exit status 1, never a
-// stack trace and exit 2. The worker pools of the libraries return their
-// goroutines' panics the same way.
+// runCommand runs c, a panic of its goroutine returned as a
+// *workgroup.PanicError (one line, exit status 1), as the libraries'
+// worker pools return their goroutines' panics.
 func runCommand(c command, a *app, args []string) error {
 	return workgroup.Call("", func() error { return c.run(a, args) })
 }

@@ -91,12 +91,8 @@ sgn escape run --dynamics sgd-diffusion --sharpness 2 --batch-size 2 --eta 0.05 
 	if err != nil {
 		return cli.Usagef("--layers: %v", err)
 	}
-	var match float64
-	if s.MatchNoise {
-		match = s.BatchSize
-	}
 	return a.runPoint("escape run", o, lim.Check(need, "--layers", false), func(prog func(done, total int)) (sweep.Report, error) {
-		res, err := kramers.RunOne(o.out, cfg, kramers.RunOptions{Workers: o.workers, Version: version, MNIST: fs.Lookup("mnist").Value.String(), MatchNoise: match,
+		res, err := kramers.RunOne(o.out, cfg, kramers.RunOptions{Workers: o.workers, Version: version, MNIST: fs.Lookup("mnist").Value.String(), MatchNoise: s.MatchBatch(),
 			Progress: prog, Removed: a.removed("escape run", o.out, o.quiet)})
 		if errors.Is(err, kramers.ErrConfig) {
 			return nil, fieldFlagError(err, fs)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/domain"
 	"github.com/sgn-project/sgn/internal/outlock"
 )
 
@@ -72,10 +73,7 @@ func outputFlags(fs *flag.FlagSet, what, outHelp string) *outFlags {
 // parse parses args (no positional arguments) and checks --workers and
 // that --out is given.
 func (o *outFlags) parse(fs *flag.FlagSet, args []string) error {
-	if err := cli.Parse(fs, args, false); err != nil {
-		return err
-	}
-	if err := cli.CheckWorkers(o.workers); err != nil {
+	if err := domain.First(cli.Parse(fs, args, false), cli.CheckWorkers(o.workers)); err != nil {
 		return err
 	}
 	if o.out == "" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sgn-project/sgn/internal/cli"
+	"github.com/sgn-project/sgn/internal/domain"
 	"github.com/sgn-project/sgn/internal/paper"
 	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/model"
@@ -29,10 +30,7 @@ func runPaper(a *app, args []string) error {
 	lim := limitFlags(fs, "buffers (an experiment whose buffers need more is not run, and the page says so)")
 	lim.activationFlag(fs)
 	o := outputFlags(fs, "every experiment", "output `folder`: one folder per experiment, index.html and report.json")
-	if err := o.parse(fs, args); err != nil {
-		return err
-	}
-	if err := lim.parse(); err != nil {
+	if err := domain.First(o.parse(fs, args), lim.parse()); err != nil {
 		return err
 	}
 	switch {

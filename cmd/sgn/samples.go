@@ -54,10 +54,8 @@ func addSelectionFlags(fs *flag.FlagSet, first int, what string) *data.Options {
 	return o
 }
 
-// selectionFor completes o for the checkpoint's preprocessing
-// (data.Options.ForModel: its pool; --random, or a data file, replaces the
-// default --first) and validates it: errors are usage errors naming the
-// flag.
+// selectionFor completes o for the checkpoint's preprocessing and checks it
+// (data.Options.ForModel): errors are usage errors naming the flag.
 func selectionFor(o data.Options, firstSet bool, meta model.CheckpointMeta) (data.Options, error) {
 	if o.File == "" && meta.Pool == 0 {
 		return o, cli.Usagef("--data FILE is required: the checkpoint's model takes %d input features, not an MNIST width (784, 196 or 49 after pooling by 1, 2 or 4); give the data it was trained on", meta.Layers[0])
@@ -95,8 +93,7 @@ func selectionUsage(err error) error {
 // checked against --max-memory and the model; unless quiet or cmd is "",
 // it says on stderr that it loads them.
 func (a *app) loadAnalysed(cmd string, in input, firstSet, quiet bool) (*model.MLP, model.CheckpointMeta, *data.Set, error) {
-	ckpt, lim := *in.ckpt, in.lim
-	m, meta, err := lim.loadCheckpoint(ckpt)
+	m, meta, err := in.lim.loadCheckpoint(*in.ckpt)
 	if err != nil {
 		return nil, meta, nil, err
 	}
@@ -104,7 +101,7 @@ func (a *app) loadAnalysed(cmd string, in input, firstSet, quiet bool) (*model.M
 	if err != nil {
 		return nil, meta, nil, err
 	}
-	if err := lim.checkData(o); err != nil {
+	if err := in.lim.checkData(o); err != nil {
 		return nil, meta, nil, err
 	}
 	if cmd != "" && !quiet {
@@ -112,7 +109,7 @@ func (a *app) loadAnalysed(cmd string, in input, firstSet, quiet bool) (*model.M
 			return nil, meta, nil, err
 		}
 	}
-	s, err := loadSelection(o, m, ckpt)
+	s, err := loadSelection(o, m, *in.ckpt)
 	return m, meta, s, err
 }
 

@@ -37,6 +37,16 @@ type RunSettings struct {
 	Given escape.Given
 }
 
+// MatchBatch is the RunOptions.MatchNoise of the settings: with
+// MatchNoise, the batch size B of the SGD whose noise SGLD matches; 0
+// otherwise.
+func (s RunSettings) MatchBatch() float64 {
+	if s.MatchNoise {
+		return s.BatchSize
+	}
+	return 0
+}
+
 // networkOnly and analyticOnly are the settings that apply to the MLP and
 // to the analytic landscapes only.
 var (

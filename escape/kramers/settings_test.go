@@ -132,3 +132,13 @@ func TestNeed(t *testing.T) {
 		t.Errorf("network: %+v, %v", n, err)
 	}
 }
+
+// TestMatchBatch: the batch size only when the noise is matched.
+func TestMatchBatch(t *testing.T) {
+	if b := (RunSettings{BatchSize: 8, MatchNoise: true}).MatchBatch(); b != 8 {
+		t.Errorf("matched: %v, want 8", b)
+	}
+	if b := (RunSettings{BatchSize: 8}).MatchBatch(); b != 0 {
+		t.Errorf("not matched: %v, want 0", b)
+	}
+}
