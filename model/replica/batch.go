@@ -55,7 +55,8 @@ const (
 // LossesBytes bounds the bytes of the buffers Losses grows in an engine
 // of the MLP layers (the first layer's weights and biases of a group of
 // replicas, the activations of a block of samples of the group and of
-// one replica's deeper layers, the softmax's exponentials and maxima, an
+// one replica's deeper layers, the softmax's exponentials, maxima and
+// logarithms, an
 // eighth more for the allocator's rounding of their sizes, and a kilobyte
 // for slice headers), whatever the number of replicas and samples. It is computed in float64,
 // so absurd widths give a huge number, not an overflow.
@@ -69,7 +70,7 @@ func LossesBytes(layers []int) float64 {
 	for _, w := range layers[2:] {
 		deeper += float64(w)
 	}
-	return 9*(g*h*(D+1)+rows*g*h+rows*deeper+rows*(C+1)) + 1024
+	return 9*(g*h*(D+1)+rows*g*h+rows*deeper+rows*(C+2)) + 1024
 }
 
 // lossGroup is Losses of at most lossGroup replicas.
@@ -157,7 +158,8 @@ func (e *Engine) activate(z []float64) {
 // rowLosses returns sum plus the cross-entropies of softmax(z_i + b) at
 // label y_{i0+i} of the m rows of z (row i at z[i·ld:], len(b) logits),
 // added in sample order: softmaxLoss's values, with the exponentials of
-// all rows in one call of expSlice. It overwrites the logits with z_i + b.
+// all rows in one call of expSlice and their sums' logarithms in one of
+// logSlice. It overwrites the logits with z_i + b.
 func (e *Engine) rowLosses(sum float64, z []float64, ld int, b []float64, i0, m int) float64 {
 	C := len(b)
 	e.ex = grow(e.ex, m*C)
@@ -176,12 +178,17 @@ func (e *Engine) rowLosses(sum float64, z []float64, ld int, b []float64, i0, m 
 		}
 	}
 	expSlice(e.ex, e.ex)
-	for i, y := range e.y[i0 : i0+m] {
+	e.ls = grow(e.ls, m)
+	for i := range m {
 		var s float64
 		for _, v := range e.ex[i*C : (i+1)*C] {
 			s += v
 		}
-		sum += e.mx[i] + math.Log(s) - z[i*ld+y]
+		e.ls[i] = s
+	}
+	logSlice(e.ls, e.ls)
+	for i, y := range e.y[i0 : i0+m] {
+		sum += e.mx[i] + e.ls[i] - z[i*ld+y]
 	}
 	return sum
 }

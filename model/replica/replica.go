@@ -93,9 +93,9 @@ type Engine struct {
 	zl               [][]float64
 	// sums: the running loss sums of a group of Losses' replicas.
 	sums [lossGroup]float64
-	// ex and mx: the full loss's shifted logits (then their exponentials)
-	// and each row's largest logit.
-	ex, mx []float64
+	// ex, mx and ls: the full loss's shifted logits (then their
+	// exponentials), each row's largest logit and its log-sum-exp less it.
+	ex, mx, ls []float64
 	// one holds Loss's single θ and loss for Losses.
 	one     [1][]float64
 	oneLoss [1]float64

@@ -84,3 +84,48 @@ func axpy(dst, src []float64, a float64) {
 		dst[j] += float64(a * src[j])
 	}
 }
+
+// logTableLen is the number of constants of logAVX2's table.
+const logTableLen = 19
+
+// logTable holds logAVX2's constants, each repeated four times, in the
+// order of the offsets in vlog_amd64.s: the mantissa's bits, ½, 2⁵² (as
+// bits to OR with the exponent, then as a number), the exponent's bias
+// 1022, √2/2, 1, 2, the coefficients L1 … L7 and ln 2 in two parts of the
+// math package's amd64 Log (log_amd64.s), and the range it takes (the
+// smallest normal and the largest finite number). Read-only.
+var logTable = func() *[logTableLen][4]float64 {
+	vals := [logTableLen]float64{math.Float64frombits(1<<52 - 1), 0.5, 0x1p52, 0x1p52, 1022,
+		7.07106781186547524401e-01, 1, 2,
+		6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01, 2.222219843214978396e-01,
+		1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01,
+		6.93147180369123816490e-01, 1.90821492927058770002e-10,
+		0x1p-1022, math.MaxFloat64}
+	var t [logTableLen][4]float64
+	for i, v := range vals {
+		t[i] = [4]float64{v, v, v, v}
+	}
+	return &t
+}()
+
+// logSlice stores math.Log(x[i]) in dst[i] (dst may be x): four at a time
+// by logAVX2 where the processor has AVX2 (the same bits), by math.Log for
+// the rest and for any four that hold a value that is not a positive
+// normal number.
+func logSlice(dst, x []float64) {
+	dst = dst[:len(x)]
+	i := 0
+	for hasVec && len(x)-i >= 4 {
+		i += logAVX2(&dst[i], &x[i], (len(x)-i)&^3, logTable)
+		if len(x)-i < 4 {
+			break
+		}
+		for j := i; j < i+4; j++ {
+			dst[j] = math.Log(x[j])
+		}
+		i += 4
+	}
+	for ; i < len(x); i++ {
+		dst[i] = math.Log(x[i])
+	}
+}

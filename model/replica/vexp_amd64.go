@@ -41,3 +41,12 @@ func dot4AVX2(zt, t, w, b *float64, nin, nout int)
 //
 //go:noescape
 func gerRowAVX2(dst, in, d *float64, n, ldin, ns, ldd int)
+
+// logAVX2 stores math.Log(src[i]) in dst[i] four values at a time, for i
+// < n (a multiple of 4), with tab = logTable: the operations of the math
+// package's amd64 Log lane by lane, so the same bits. It stops before the
+// first four that hold a value that is not a positive normal number,
+// which it leaves unwritten, and returns how many it wrote.
+//
+//go:noescape
+func logAVX2(dst, src *float64, n int, tab *[logTableLen][4]float64) int

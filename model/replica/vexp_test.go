@@ -82,3 +82,38 @@ func TestAxpyIsScalar(t *testing.T) {
 		}
 	}
 }
+
+// TestLogSliceIsMathLog: logSlice gives math.Log's bits for positive
+// normal numbers over the whole exponent range, values at and around √2/2
+// times a power of two (where the algorithm halves its mantissa), powers
+// of two, 1 and its neighbours, the largest and smallest normal numbers,
+// and lanes of four that mix them with zero, negatives, subnormals,
+// infinities and NaN (math.Log's special cases).
+func TestLogSliceIsMathLog(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var x []float64
+	for range 4000 {
+		x = append(x, math.Ldexp(0.5+0.5*rng.Float64(), rng.IntN(2040)-1020))
+	}
+	h := 7.07106781186547524401e-01
+	for _, e := range []int{-1000, -3, 0, 1, 7, 1000} {
+		for _, v := range []float64{h, math.Nextafter(h, 0), math.Nextafter(h, 1), 0.5, 1, math.Nextafter(1, 0), math.Nextafter(1, 2)} {
+			x = append(x, math.Ldexp(v, e))
+		}
+	}
+	x = append(x, math.MaxFloat64, 0x1p-1022, 1, 2, 10, 1e-300, 1e300)
+	special := []float64{0, math.Copysign(0, -1), -1, 5e-324, 1e-310, math.Inf(1), math.Inf(-1), math.NaN()}
+	for k, v := range special {
+		x = append(x, 1.5, 2.5, v, float64(k+3)) // a lane of four holding one
+	}
+	got := make([]float64, len(x))
+	for _, off := range []int{0, 1, 2, 3} {
+		logSlice(got[off:], x[off:])
+		for i := off; i < len(x); i++ {
+			want := math.Log(x[i])
+			if math.Float64bits(got[i]) != math.Float64bits(want) && !(math.IsNaN(want) && math.IsNaN(got[i])) {
+				t.Fatalf("offset %d: log(%v) = %v, math.Log %v", off, x[i], got[i], want)
+			}
+		}
+	}
+}
