@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/internal/memtest"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -21,13 +22,8 @@ func TestMemoryNeedBoundsThePeak(t *testing.T) {
 	layers := []int{49, 12, 10} // P = 730
 	const n = 600
 	rng := rand.New(rand.NewPCG(3, 4))
-	b := model.Batch{X: make([]float64, n*layers[0]), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.Float64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(10)
-	}
+	var b model.Batch
+	b.X, b.Y = synthtest.Samples(rng, n, layers[0], 10, synthtest.Uniform)
 	m, err := model.New(model.Config{Layers: layers, Activation: model.Tanh, Seed: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package hessian
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -90,7 +91,7 @@ func TestLanczosRandom(t *testing.T) {
 		if !sp.Converged {
 			t.Errorf("n=%d: not converged after %d iterations", c.n, sp.Iterations)
 		}
-		if !slices.IsSortedFunc(sp.Top, func(x, y float64) int { return -cmpFloat(x, y) }) || !slices.IsSorted(sp.Bottom) {
+		if !slices.IsSortedFunc(sp.Top, func(x, y float64) int { return -cmp.Compare(x, y) }) || !slices.IsSorted(sp.Bottom) {
 			t.Errorf("n=%d: order: top %v bottom %v", c.n, sp.Top, sp.Bottom)
 		}
 		name := "random n=" + strconv.Itoa(c.n)
@@ -266,16 +267,6 @@ func TestLanczosErrors(t *testing.T) {
 	if _, err := Lanczos(nil, 1, 1, LanczosOptions{}); err == nil {
 		t.Error("nil operator: no error")
 	}
-}
-
-func cmpFloat(x, y float64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // BenchmarkLanczosTop20 finds the 20 largest eigenpairs of a 2000×2000

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sgn-project/sgn/internal/gemm"
 	"github.com/sgn-project/sgn/internal/memtest"
+	"github.com/sgn-project/sgn/internal/synthtest"
 )
 
 // TestHessianBytesMatchesTheAllocations: what NewHessian and one MulVec
@@ -22,13 +23,8 @@ func TestHessianBytesMatchesTheAllocations(t *testing.T) {
 	layers := []int{49, 300, 200, 10}
 	const n = 3000
 	rng := rand.New(rand.NewPCG(1, 2))
-	b := Batch{X: make([]float64, n*layers[0]), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.Float64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(10)
-	}
+	var b Batch
+	b.X, b.Y = synthtest.Samples(rng, n, layers[0], 10, synthtest.Uniform)
 	for _, act := range []Activation{Tanh, ReLU} {
 		m, err := New(Config{Layers: layers, Activation: act, Seed: 1})
 		if err != nil {

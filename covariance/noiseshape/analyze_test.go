@@ -2,6 +2,7 @@ package noiseshape
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -338,7 +339,7 @@ func checkTypicalCoordinate(t *testing.T, at AtBatch, xi [][]float64, sigma [][]
 		sumSigma += sigma[j][j]
 		seSq += 2 * (sigma[j][j] / b) * (sigma[j][j] / b) / (m - 1) // Var of a normal sample variance
 	}
-	slices.SortStableFunc(ads, func(x, y ad) int { return cmpFloat(x.a, y.a) })
+	slices.SortStableFunc(ads, func(x, y ad) int { return cmp.Compare(x.a, y.a) })
 	typ := ads[(len(ads)-1)/2].j
 	if at.AcrossMinibatches.TypicalCoord != typ {
 		t.Fatalf("typical coordinate %d, want %d", at.AcrossMinibatches.TypicalCoord, typ)
@@ -362,16 +363,6 @@ func checkTypicalCoordinate(t *testing.T, at AtBatch, xi [][]float64, sigma [][]
 	if got, se := at.MeanVarianceTimesB, b*math.Sqrt(seSq)/nc; math.Abs(got-sumSigma/nc) > 5*se {
 		t.Errorf("mean B·Var(ξⱼ) = %v, want mean Σⱼⱼ = %v ± %v", got, sumSigma/nc, 5*se)
 	}
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // TestAnalyzeNoiseTwoViews runs both views on a least-squares oracle with

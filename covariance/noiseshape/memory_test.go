@@ -8,6 +8,7 @@ import (
 
 	"github.com/sgn-project/sgn/internal/memlimit"
 	"github.com/sgn-project/sgn/internal/memtest"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -63,13 +64,8 @@ func TestMemoryNeedBoundsThePeak(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	const n = 500
-	b := model.Batch{X: make([]float64, n*12), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.Float64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(10)
-	}
+	var b model.Batch
+	b.X, b.Y = synthtest.Samples(rng, n, 12, 10, synthtest.Uniform)
 	opt := Options{BatchSizes: []int{1, 8}, Minibatches: 1000, Workers: 2, Seed: 1}
 	need, err := opt.MemoryNeed(m.NumParams(), n)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -17,13 +18,8 @@ func TestModelOracle(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := 40
-	b := model.Batch{X: make([]float64, n*6), Y: make([]int, n)}
-	for i := range b.X {
-		b.X[i] = rng.Float64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(3)
-	}
+	var b model.Batch
+	b.X, b.Y = synthtest.Samples(rng, n, 6, 3, synthtest.Uniform)
 	P := m.NumParams()
 	G := make([]float64, n*P)
 	if err := m.PerSampleGradients(m.Theta, b, G, 1); err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/internal/memtest"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -29,13 +30,8 @@ func TestMemoryNeedBoundsThePeak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := model.Batch{X: make([]float64, c.n*c.layers[0]), Y: make([]int, c.n)}
-		for i := range b.X {
-			b.X[i] = rng.Float64()
-		}
-		for i := range b.Y {
-			b.Y[i] = rng.IntN(c.layers[len(c.layers)-1])
-		}
+		var b model.Batch
+		b.X, b.Y = synthtest.Samples(rng, c.n, c.layers[0], c.layers[len(c.layers)-1], synthtest.Uniform)
 		need, err := c.s.MemoryNeed(c.layers, model.Tanh, c.n)
 		if err != nil {
 			t.Fatal(err)

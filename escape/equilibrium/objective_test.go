@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 	"github.com/sgn-project/sgn/train/minimum"
 )
@@ -21,13 +22,8 @@ func TestNetworkDecay(t *testing.T) {
 		t.Fatal(err)
 	}
 	N := 30
-	b := model.Batch{X: make([]float64, N*5), Y: make([]int, N)}
-	for i := range b.X {
-		b.X[i] = rng.NormFloat64()
-	}
-	for i := range b.Y {
-		b.Y[i] = rng.IntN(3)
-	}
+	var b model.Batch
+	b.X, b.Y = synthtest.Samples(rng, N, 5, 3, synthtest.Normal)
 	const decay = 0.05
 	net := &Network{Model: m, Data: b, Decay: decay, Workers: 2}
 	ref := minimum.Network{Net: m, Batch: b, Decay: decay, Workers: 1}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sgn-project/sgn/data"
 	"github.com/sgn-project/sgn/internal/memtest"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -18,13 +19,8 @@ func TestMeasureBytesBoundsThePeak(t *testing.T) {
 	layers := []int{49, 20, 10} // P = 1,210
 	const n = 600
 	rng := rand.New(rand.NewPCG(7, 8))
-	set := &data.Set{X: make([]float64, n*49), Y: make([]int, n), N: n, D: 49}
-	for i := range set.X {
-		set.X[i] = rng.Float64()
-	}
-	for i := range set.Y {
-		set.Y[i] = rng.IntN(10)
-	}
+	set := &data.Set{N: n, D: 49}
+	set.X, set.Y = synthtest.Samples(rng, n, 49, 10, synthtest.Uniform)
 	m, err := model.New(model.Config{Layers: layers, Activation: model.Tanh, Seed: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/report"
 	"github.com/sgn-project/sgn/internal/sweep"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 )
 
@@ -98,17 +99,11 @@ func TestMeasureAgainstDenseHessian(t *testing.T) {
 		e[j] = 0
 		cols.SetCol(j, col)
 	}
-	dense := mat.NewSymDense(P, nil)
-	for i := 0; i < P; i++ {
-		for j := i; j < P; j++ {
-			dense.SetSym(i, j, (cols.At(i, j)+cols.At(j, i))/2)
-		}
-	}
-	var eig mat.EigenSym
-	if !eig.Factorize(dense, false) {
+	dense := synthtest.Symmetrize(cols)
+	vals, ok := synthtest.Eigenvalues(dense)
+	if !ok {
 		t.Fatal("eigendecomposition failed")
 	}
-	vals := eig.Values(nil)
 	var tr float64
 	for i := 0; i < P; i++ {
 		tr += dense.At(i, i)
@@ -235,13 +230,8 @@ func TestSweepOnMNISTShardsAndWorkers(t *testing.T) {
 // syntheticSet returns n seeded random samples of d features in k classes.
 func syntheticSet(n, d, k int) *data.Set {
 	rng := rand.New(rand.NewPCG(1, 2))
-	s := &data.Set{X: make([]float64, n*d), Y: make([]int, n), N: n, D: d}
-	for i := range s.X {
-		s.X[i] = rng.NormFloat64()
-	}
-	for i := range s.Y {
-		s.Y[i] = rng.IntN(k)
-	}
+	s := &data.Set{N: n, D: d}
+	s.X, s.Y = synthtest.Samples(rng, n, d, k, synthtest.Normal)
 	return s
 }
 

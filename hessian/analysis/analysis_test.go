@@ -2,10 +2,10 @@ package analysis
 
 import (
 	"math"
-	"sort"
 	"testing"
 
 	"github.com/sgn-project/sgn/data"
+	"github.com/sgn-project/sgn/internal/synthtest"
 	"github.com/sgn-project/sgn/model"
 	"gonum.org/v1/gonum/mat"
 )
@@ -35,23 +35,16 @@ func fdHessian(t *testing.T, m *model.MLP, b model.Batch) *mat.SymDense {
 			h.Set(i, j, (gp[i]-gm[i])/(2*eps))
 		}
 	}
-	s := mat.NewSymDense(p, nil)
-	for i := range p {
-		for j := i; j < p; j++ {
-			s.SetSym(i, j, (h.At(i, j)+h.At(j, i))/2)
-		}
-	}
-	return s
+	return synthtest.Symmetrize(h)
 }
 
+// eigenvalues returns the eigenvalues of s in ascending order.
 func eigenvalues(t *testing.T, s *mat.SymDense) []float64 {
 	t.Helper()
-	var e mat.EigenSym
-	if !e.Factorize(s, false) {
+	v, ok := synthtest.Eigenvalues(s)
+	if !ok {
 		t.Fatal("eigendecomposition failed")
 	}
-	v := e.Values(nil)
-	sort.Float64s(v)
 	return v
 }
 

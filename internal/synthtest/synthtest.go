@@ -1,7 +1,8 @@
 // Package synthtest makes the inputs of sgn's known-answer tests from a
 // seeded generator: Gaussian matrices, random orthogonal matrices and
 // symmetric matrices of a chosen spectrum (the exact eigendecomposition the
-// Lanczos, SLQ and dense solvers are checked against), labelled synthetic
+// Lanczos, SLQ and dense solvers are checked against), the symmetric part
+// and dense spectrum of a central-difference Hessian, labelled synthetic
 // samples, and the error measures those tests compare with. It has no
 // project imports.
 package synthtest
@@ -46,6 +47,32 @@ func WithSpectrum(rng *rand.Rand, lambda []float64) *mat.SymDense {
 		a.SymRankOne(a, lambda[k], q.ColView(k))
 	}
 	return a
+}
+
+// Symmetrize returns (D + Dᵀ)/2 of the square matrix d: the symmetric
+// Hessian of a central-difference matrix whose columns are differences of
+// exact gradients (Nocedal & Wright, Numerical Optimization, 2006, §8.1),
+// the answer the Hessian-vector products are checked against.
+func Symmetrize(d mat.Matrix) *mat.SymDense {
+	n, _ := d.Dims()
+	s := mat.NewSymDense(n, nil)
+	for i := range n {
+		for j := i; j < n; j++ {
+			s.SetSym(i, j, (d.At(i, j)+d.At(j, i))/2)
+		}
+	}
+	return s
+}
+
+// Eigenvalues returns the eigenvalues of a in ascending order by gonum's
+// dense symmetric eigensolver (LAPACK's dsyev), the exact spectrum the
+// iterative solvers are checked against; ok is false when it fails.
+func Eigenvalues(a mat.Symmetric) (vals []float64, ok bool) {
+	var es mat.EigenSym
+	if !es.Factorize(a, false) {
+		return nil, false
+	}
+	return es.Values(nil), true
 }
 
 // Samples returns n synthetic samples of d features, each drawn by feature

@@ -58,3 +58,24 @@ func TestWithSpectrumAndSamples(t *testing.T) {
 		t.Error("RelErr: want 4/2.5 for [1 −2 3] against [1 2 2.5] and the absolute error 1 against zeros")
 	}
 }
+
+// TestSymmetrizeAndEigenvalues: (D + Dᵀ)/2 of a 2×2 matrix entry by entry;
+// Eigenvalues gives WithSpectrum's λ back in ascending order, and those of
+// [[2, 1], [1, 2]] are exactly 1 and 3.
+func TestSymmetrizeAndEigenvalues(t *testing.T) {
+	s := Symmetrize(mat.NewDense(2, 2, []float64{1, 2, 4, 3}))
+	if s.At(0, 0) != 1 || s.At(0, 1) != 3 || s.At(1, 0) != 3 || s.At(1, 1) != 3 {
+		t.Errorf("Symmetrize = %v, want [[1 3] [3 3]]", mat.Formatted(s))
+	}
+	vals, ok := Eigenvalues(mat.NewSymDense(2, []float64{2, 1, 1, 2}))
+	if !ok || MaxAbsDiff(vals, []float64{1, 3}) > 1e-15 {
+		t.Errorf("eigenvalues of [[2 1] [1 2]] = %v, %v; want [1 3]", vals, ok)
+	}
+	lambda := []float64{-2, 5, 0.25, 1e-3}
+	vals, ok = Eigenvalues(WithSpectrum(rand.New(rand.NewPCG(9, 1)), lambda))
+	want := slices.Clone(lambda)
+	slices.Sort(want)
+	if !ok || MaxAbsDiff(vals, want) > 1e-14 {
+		t.Errorf("eigenvalues %v, want %v", vals, want)
+	}
+}
