@@ -29,15 +29,9 @@
 # removed at the end. BASE_ROOTFS=DIR uses DIR (a debootstrap of bookworm
 # with make, git and ca-certificates) instead of running debootstrap.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$(pwd)
-export PATH="/usr/local/go/bin:$PATH"
-say() { echo "container-check: $(date -u +%T) $*" >&2; }
-fail() {
-	say "FAIL: $*"
-	exit 1
-}
-[ "$(id -u)" = 0 ] || fail "run as root"
+CI_NAME=container-check
+. "$(dirname "$0")/lib.sh"
+need_root
 
 missing=()
 command -v podman >/dev/null || missing+=(podman)
@@ -46,9 +40,7 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 if [ ${#missing[@]} -gt 0 ]; then
 	say "installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" fuse-overlayfs uidmap >/dev/null
+	apt_install "${missing[@]}" fuse-overlayfs uidmap
 fi
 
 # ------------------------------------------------- 1. the manifests agree

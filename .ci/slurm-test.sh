@@ -32,26 +32,16 @@
 # lines "<!-- .ci/slurm-test.sh runs this block as it is -->"), so the guide
 # shows exactly what ran.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$(pwd)
-export PATH="/usr/local/go/bin:$PATH"
-
-say() { echo "slurm-test: $(date -u +%T) $*" >&2; }
-fail() {
-	say "FAIL: $*"
-	exit 1
-}
-
-[ "$(id -u)" = 0 ] || fail "run as root (it starts munged, slurmctld and slurmd)"
+CI_NAME=slurm-test
+. "$(dirname "$0")/lib.sh"
+need_root "it starts munged, slurmctld and slurmd"
 missing=()
 for c in slurmctld slurmd sbatch munged mungekey; do
 	command -v "$c" >/dev/null || missing+=("$c")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	say "installing slurmctld slurmd slurm-client munge (missing: ${missing[*]})"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		slurmctld slurmd slurm-client munge >/dev/null
+	apt_install slurmctld slurmd slurm-client munge
 fi
 say "$(dpkg-query -W -f 'slurmctld ${Version}, munge ' slurmctld)$(dpkg-query -W -f '${Version}' munge)"
 
