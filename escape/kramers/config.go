@@ -2,9 +2,6 @@ package kramers
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -190,9 +187,8 @@ func (c Config) Hash() string {
 	if c.Criterion.Kind == "" {
 		c.Criterion.Kind = escape.CriterionCol
 	}
-	b, _ := json.Marshal(c) // a Config always encodes
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:8])
+	h, _ := sweep.ConfigHash(c) // a Config always encodes
+	return h
 }
 
 // Point is one grid point of a sweep: its number, the setting of the

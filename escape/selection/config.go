@@ -2,10 +2,7 @@ package selection
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -86,9 +83,8 @@ func (c *Config) Validate() error {
 // replicas.
 func (c Config) Hash() string {
 	c.Landscape.Normalize()
-	b, _ := json.Marshal(c) // a Config always encodes
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:8])
+	h, _ := sweep.ConfigHash(c) // a Config always encodes
+	return h
 }
 
 // Points enumerates the grid in point order.

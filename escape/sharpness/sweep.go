@@ -1,9 +1,6 @@
 package sharpness
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -235,12 +232,11 @@ func grid(c *Config) (sweep.Grid, string, error) {
 	if err := c.Validate(); err != nil {
 		return sweep.Grid{}, "", err
 	}
-	b, err := json.Marshal(c)
+	h, err := sweep.ConfigHash(c)
 	if err != nil {
 		return sweep.Grid{}, "", err
 	}
-	h := sha256.Sum256(b)
-	return sweep.Grid{Points: len(c.BatchSizes) * len(c.Etas), Runs: c.Runs, Seed: c.Seed}, hex.EncodeToString(h[:8]), nil
+	return sweep.Grid{Points: len(c.BatchSizes) * len(c.Etas), Runs: c.Runs, Seed: c.Seed}, h, nil
 }
 
 func check(c *Config, rec sweep.Record[Result]) error {

@@ -2,6 +2,8 @@ package sweep
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +25,20 @@ const (
 type Grid struct {
 	Points, Runs int
 	Seed         uint64
+}
+
+// ConfigHash returns the hash a sweep folder records of its configuration
+// (the hash a Kind's Grid returns): the first 16 hex digits (8 bytes) of the
+// SHA-256 of cfg's JSON encoding, the caller's defaults filled in, so that
+// two sweeps with equal hashes simulate the same runs. The error is cfg's
+// failure to encode.
+func ConfigHash(cfg any) (string, error) {
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return "", err
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:8]), nil
 }
 
 // Total returns the number of runs, Points·Runs.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -286,5 +287,21 @@ func TestParseShard(t *testing.T) {
 		if _, err := ParseShard(bad); !errors.Is(err, ErrShard) {
 			t.Errorf("ParseShard(%q): %v", bad, err)
 		}
+	}
+}
+
+// TestConfigHash: the first 16 hex digits of the SHA-256 of the JSON
+// encoding (the value below from Python's hashlib on {"seed":7,"eta":[0.5]}),
+// and a configuration that cannot be encoded is an error.
+func TestConfigHash(t *testing.T) {
+	cfg := struct {
+		Seed uint64    `json:"seed"`
+		Eta  []float64 `json:"eta"`
+	}{7, []float64{0.5}}
+	if h, err := ConfigHash(cfg); err != nil || h != "cf4196f32975d8b4" {
+		t.Errorf("ConfigHash = %q, %v; want cf4196f32975d8b4", h, err)
+	}
+	if _, err := ConfigHash(math.NaN()); err == nil {
+		t.Error("a NaN encoded without error")
 	}
 }
