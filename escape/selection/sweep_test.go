@@ -114,20 +114,3 @@ func TestSweepEndToEnd(t *testing.T) {
 		}
 	}
 }
-
-func TestConfigErrors(t *testing.T) {
-	base := `"landscape": {}, "eta": [0.05], "replicas": 4, "steps": 10, "burn_in": 0`
-	for _, c := range []string{
-		`{"dynamics": ["sgd"], "batch_size": [1.5], ` + base + `}`,
-		`{"dynamics": ["sgld"], "batch_size": [1], "temperature": [0.1], ` + base + `}`,
-		`{"dynamics": ["sgld"], ` + base + `}`,
-		`{"dynamics": ["adam"], ` + base + `}`,
-		`{"dynamics": ["sgld"], "temperature": [0.1], "landscape": {}, "eta": [50], "replicas": 4, "steps": 10, "burn_in": 0}`,
-		`{"dynamics": ["sgld"], "temperature": [0.1], "replicas": 1, "landscape": {}, "eta": [0.05], "steps": 10, "burn_in": 0}`,
-		`{"dynamics": ["sgld"], "temperature": [0.1], "typo": 1, ` + base + `}`,
-	} {
-		if _, err := ParseConfig([]byte(c), "c.json"); err == nil {
-			t.Errorf("%s: no error", c)
-		}
-	}
-}
