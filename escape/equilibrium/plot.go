@@ -311,19 +311,11 @@ func (vp *variancePanel) addSeries(s varianceSeries, eq []Direction) error {
 	if len(pts) == 0 {
 		return nil
 	}
-	sc, err := plotter.NewScatter(pts)
+	sc, eb, err := figure.PointsWithErrors(pts, errs, s.col, s.shp)
 	if err != nil {
 		return err
 	}
-	sc.GlyphStyle.Color, sc.GlyphStyle.Shape, sc.GlyphStyle.Radius = s.col, s.shp, vg.Points(2.5)
-	eb, err := plotter.NewYErrorBars(struct {
-		plotter.XYs
-		plotter.YErrors
-	}{pts, errs})
-	if err != nil {
-		return err
-	}
-	eb.LineStyle.Color = s.col
+	sc.GlyphStyle.Radius = vg.Points(2.5)
 	vp.p.Add(sc, eb)
 	vp.add(s.name+" measured, 95% interval", sc)
 	if len(pred) > 1 {

@@ -78,20 +78,10 @@ func relationFigure(rel RelationFit, slopes bool) (*Figure, error) {
 			errs[j].Low = s.Y[j] - s.YLo[j]
 			errs[j].High = s.YHi[j] - s.Y[j]
 		}
-		sc, err := plotter.NewScatter(pts)
+		sc, eb, err := figure.PointsWithErrors(pts, errs, col, plotutil.Shape(i))
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle.Color = col
-		sc.GlyphStyle.Shape = plotutil.Shape(i)
-		eb, err := plotter.NewYErrorBars(struct {
-			plotter.XYs
-			plotter.YErrors
-		}{pts, errs})
-		if err != nil {
-			return nil, err
-		}
-		eb.LineStyle.Color = col
 		p.Add(sc, eb)
 		extend(s.X, s.YLo)
 		extend(s.X, s.YHi)

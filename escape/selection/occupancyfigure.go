@@ -168,20 +168,10 @@ func addDynamics(p *plot.Plot, k int, d escape.Dynamics, g []Result, fits []Fit,
 	if len(pts) == 0 {
 		return nil
 	}
-	sc, err := plotter.NewScatter(pts)
+	sc, eb, err := figure.PointsWithErrors(pts, errs, col, plotutil.Shape(k))
 	if err != nil {
 		return err
 	}
-	sc.GlyphStyle.Color = col
-	sc.GlyphStyle.Shape = plotutil.Shape(k)
-	eb, err := plotter.NewYErrorBars(struct {
-		plotter.XYs
-		plotter.YErrors
-	}{pts, errs})
-	if err != nil {
-		return err
-	}
-	eb.LineStyle.Color = col
 	p.Add(sc, eb)
 	label := string(d)
 	for _, f := range fits {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -122,4 +123,24 @@ func (c CapTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return out
+}
+
+// PointsWithErrors returns the scatter of the measured points pts, glyphs
+// of colour col and shape shp, and their vertical error bars errs (each
+// point's interval below and above it) in the same colour.
+func PointsWithErrors(pts plotter.XYs, errs plotter.YErrors, col color.Color, shp draw.GlyphDrawer) (*plotter.Scatter, *plotter.YErrorBars, error) {
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc.GlyphStyle.Color, sc.GlyphStyle.Shape = col, shp
+	eb, err := plotter.NewYErrorBars(struct {
+		plotter.XYs
+		plotter.YErrors
+	}{pts, errs})
+	if err != nil {
+		return nil, nil, err
+	}
+	eb.LineStyle.Color = col
+	return sc, eb, nil
 }

@@ -1,8 +1,12 @@
 package figure
 
 import (
+	"image/color"
 	"math"
 	"testing"
+
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // TestLogHistDensity: bars of count/(n·width) integrate to the fraction of
@@ -50,5 +54,27 @@ func TestCapTicks(t *testing.T) {
 	}
 	if !labelled {
 		t.Errorf("ticks %v: no labelled tick at the cap 2", ts)
+	}
+}
+
+// TestPointsWithErrors: the scatter holds the points and the bars their
+// intervals, both in the colour given (the glyphs of the shape given); a
+// point that is not finite is an error.
+func TestPointsWithErrors(t *testing.T) {
+	pts := plotter.XYs{{X: 1, Y: 2}, {X: 3, Y: 5}}
+	errs := plotter.YErrors{{Low: 0.5, High: 1}, {Low: 2, High: 0.25}}
+	col := color.RGBA{R: 10, G: 20, B: 30, A: 255}
+	sc, eb, err := PointsWithErrors(pts, errs, col, draw.SquareGlyph{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.XYs) != 2 || sc.XYs[1] != pts[1] || sc.GlyphStyle.Color != col || sc.GlyphStyle.Shape != (draw.SquareGlyph{}) {
+		t.Errorf("scatter %v, glyph %+v", sc.XYs, sc.GlyphStyle)
+	}
+	if len(eb.YErrors) != 2 || eb.YErrors[1] != errs[1] || eb.XYs[0] != pts[0] || eb.LineStyle.Color != col {
+		t.Errorf("error bars %v at %v, colour %v", eb.YErrors, eb.XYs, eb.LineStyle.Color)
+	}
+	if _, _, err := PointsWithErrors(plotter.XYs{{X: math.NaN(), Y: 1}}, plotter.YErrors{{}}, col, draw.CircleGlyph{}); err == nil {
+		t.Error("a NaN point was accepted")
 	}
 }
