@@ -21,7 +21,9 @@
 //   - Dynamics (the typed Dynamics and its one table, dynamics.go): sgld,
 //     sgd-diffusion (noise covariance η²·|H(θ)|/B) and gd on analytic
 //     landscapes (AnalyticSimulator); sgd, sgd-gaussian, sgld and gd on
-//     networks (escape/kramers). A Point is one setting of a dynamics on a
+//     networks (NetworkStepper, run by escape/network); sgld, sgd and the
+//     finite-sum diffusions on the two-well (TwoWellStepper, run by
+//     escape/selection). A Point is one setting of a dynamics on a
 //     landscape; runs start at the minimum, with an exact first-crossing
 //     escape step (Criterion) or right-censoring at MaxSteps.
 //   - Theory: Theorem 1 and Theorem 2 from the exact Hessians at the

@@ -70,22 +70,28 @@ type dynamicsInfo struct {
 	// network is its step on a network landscape (nil when it does not
 	// run there): it moves φ given θ = √k·φ (see NetworkStepper).
 	network func(w *networkWalker, theta, phi, grad []float64)
+	// twoWell is its step on the two-well and its finite sum (nil when it
+	// does not run there): it moves x given g = ∇L(x) (see TwoWellStepper).
+	// samples marks a dynamics whose B counts drawn samples, a whole number
+	// there.
+	twoWell func(w *twoWellWalker, x []float64) error
+	samples bool
 }
 
 // dynamicsTable is the one table of the dynamics. Adding a dynamics: a row
-// here with its step on each landscape kind it runs on (analytic, network);
-// a step in the two-well simulator (Simulator in escape/selection); its
-// prediction, if any, in AnalyticPrediction. The 1-D
-// loop (analyticSim.run1D) is a specialisation for speed: a dynamics
-// without a case there runs the n-D loop.
+// here with its step on each landscape kind it runs on (analytic, network,
+// two-well); its prediction, if any, in AnalyticPrediction. The 1-D
+// loops (analyticSim.run1D, and Simulator.run1D in escape/selection) are
+// specialisations for speed: a dynamics without a case there runs the
+// n-D loop, which takes the row's step.
 var dynamicsTable = []dynamicsInfo{
-	{name: SGLD, temperature: true, on: onAnalytic | onNetwork | onTwoWell, step: stepSGLD, network: networkSGLD},
+	{name: SGLD, temperature: true, on: onAnalytic | onNetwork | onTwoWell, step: stepSGLD, network: networkSGLD, twoWell: twoWellSGLD},
 	{name: SGDDiffusion, batch: true, on: onAnalytic, step: stepSGDDiffusion},
 	{name: GD, on: onAnalytic | onNetwork, step: stepGD, noiseless: true, network: networkGD},
-	{name: SGD, batch: true, on: onNetwork | onTwoWell, network: networkSGD},
+	{name: SGD, batch: true, samples: true, on: onNetwork | onTwoWell, network: networkSGD, twoWell: twoWellSGD},
 	{name: SGDGaussian, batch: true, on: onNetwork, network: networkSGDGaussian},
-	{name: SGDDiffusionFiniteSum, batch: true, on: onTwoWell | onAnalytic, step: stepSGDDiffusionFiniteSum},
-	{name: SGDDiffusionAbsH, batch: true, on: onTwoWell},
+	{name: SGDDiffusionFiniteSum, batch: true, on: onTwoWell | onAnalytic, step: stepSGDDiffusionFiniteSum, twoWell: twoWellFiniteSum},
+	{name: SGDDiffusionAbsH, batch: true, on: onTwoWell, twoWell: twoWellAbsH},
 }
 
 // info returns d's row of the table, or nil for an unknown name.
@@ -100,6 +106,10 @@ func (d Dynamics) info() *dynamicsInfo {
 
 // UsesBatch reports whether the batch size B applies to d.
 func (d Dynamics) UsesBatch() bool { i := d.info(); return i != nil && i.batch }
+
+// DrawsSamples reports whether d's batch size B counts drawn samples
+// (minibatch SGD), so that B is a whole number.
+func (d Dynamics) DrawsSamples() bool { i := d.info(); return i != nil && i.samples }
 
 // UsesTemperature reports whether the SGLD temperature D applies to d.
 func (d Dynamics) UsesTemperature() bool { i := d.info(); return i != nil && i.temperature }

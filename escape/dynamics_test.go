@@ -77,12 +77,15 @@ func TestRegisterDynamics(t *testing.T) {
 	}
 }
 
-// TestDynamicsRowsHaveSteps: a row that runs on analytic landscapes or on
-// networks carries its step there, and only then.
+// TestDynamicsRowsHaveSteps: a row that runs on analytic landscapes, on
+// networks or on the two-well carries its step there, and only then.
 func TestDynamicsRowsHaveSteps(t *testing.T) {
 	for _, r := range dynamicsTable {
 		if (r.on&onAnalytic != 0) != (r.step != nil) {
 			t.Errorf("%s: runs on analytic landscapes %v, analytic step %v", r.name, r.on&onAnalytic != 0, r.step != nil)
+		}
+		if (r.on&onTwoWell != 0) != (r.twoWell != nil) {
+			t.Errorf("%s: runs on the two-well %v, two-well step %v", r.name, r.on&onTwoWell != 0, r.twoWell != nil)
 		}
 		if (r.on&onNetwork != 0) != (r.network != nil) {
 			t.Errorf("%s: runs on networks %v, network step %v", r.name, r.on&onNetwork != 0, r.network != nil)

@@ -413,14 +413,14 @@ type absSqrt struct {
 }
 
 // apply stores |H|^½·xi in dst. A Hessian the eigendecomposition cannot
-// factorize (NaN entries) gives NaN, caught as a divergence.
-func (r *absSqrt) apply(dst []float64, h *mat.SymDense, xi []float64) {
+// factorize (NaN entries) gives NaN, caught as a divergence, and false.
+func (r *absSqrt) apply(dst []float64, h *mat.SymDense, xi []float64) bool {
 	n := h.SymmetricDim()
 	if !r.eig.Factorize(h, true) {
 		for i := range dst {
 			dst[i] = math.NaN()
 		}
-		return
+		return false
 	}
 	if len(r.vals) != n {
 		r.vals = make([]float64, n)
@@ -442,4 +442,5 @@ func (r *absSqrt) apply(dst []float64, h *mat.SymDense, xi []float64) {
 		}
 		dst[i] = t
 	}
+	return true
 }

@@ -1,20 +1,18 @@
 package selection
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/bits"
 	"math/rand/v2"
-
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/internal/normal"
 )
 
 // The dynamics of the two-well (escape.TwoWellDynamics), rows of the
-// escape package's table:
+// escape package's table whose two-well steps (escape.TwoWellStepper) the
+// n-D loop runs; the 1-D loop has a specialised kernel for each of these:
 //
 //	sgld:                     θ ← θ − η∇L + √(2ηD)·ξ
 //	sgd-diffusion-finite-sum: θ ← θ − η∇L + (η/√B)·Σⱼ ξⱼ∇φⱼ(θ), noise
@@ -112,25 +110,19 @@ func NewSimulator(p Point) (*Simulator, error) {
 		return nil, fmt.Errorf("steps %d, burn-in %d: want steps ≥ 1 and burn-in ≥ 0", p.Steps, p.BurnIn)
 	}
 	s := &Simulator{p: p, tw: tw, fs: &escape.FiniteSum{TwoWell: tw}, zig: normal.NewZiggurat()}
-	switch p.Dynamics {
-	case SGLD:
-		if !(p.Temperature > 0) || math.IsInf(p.Temperature, 0) {
-			return nil, fmt.Errorf("temperature (SGLD diffusion D) %v: want a positive number", p.Temperature)
-		}
-	case SGDDiffusionFiniteSum, SGDDiffusionAbsH:
-		if !(p.BatchSize > 0) || math.IsInf(p.BatchSize, 0) {
-			return nil, fmt.Errorf("batch size %v: want a positive number", p.BatchSize)
-		}
-	case SGD:
-		if !(p.BatchSize >= 1) || p.BatchSize != math.Trunc(p.BatchSize) || p.BatchSize > 1<<20 {
-			return nil, escape.FieldErrorf("", "batch_size", "%v: minibatch sgd wants an integer 1 ≤ B ≤ 2²⁰", p.BatchSize)
-		}
+	if err := p.Dynamics.CheckOnTwoWell(); err != nil {
+		return nil, err
+	}
+	switch d := p.Dynamics; {
+	case d.UsesTemperature() && (!(p.Temperature > 0) || math.IsInf(p.Temperature, 0)):
+		return nil, fmt.Errorf("temperature (SGLD diffusion D) %v: want a positive number", p.Temperature)
+	case d.DrawsSamples() && (!(p.BatchSize >= 1) || p.BatchSize != math.Trunc(p.BatchSize) || p.BatchSize > 1<<20):
+		return nil, escape.FieldErrorf("", "batch_size", "%v: minibatch %s wants an integer 1 ≤ B ≤ 2²⁰", p.BatchSize, d)
+	case d.UsesBatch() && (!(p.BatchSize > 0) || math.IsInf(p.BatchSize, 0)):
+		return nil, fmt.Errorf("batch size %v: want a positive number", p.BatchSize)
+	}
+	if p.Dynamics.DrawsSamples() {
 		s.batch = int(p.BatchSize)
-	default:
-		if err := p.Dynamics.CheckOnTwoWell(); err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("dynamics %q has no two-well simulator", p.Dynamics)
 	}
 	if h1 := tw.Spec().Sharpness * tw.Spec().HFlat; p.Eta*h1 >= 2 {
 		return nil, fmt.Errorf("eta %v: η·h₁ = %.3g ≥ 2, the sharp minimum is unstable even without noise", p.Eta, p.Eta*h1)
@@ -212,7 +204,7 @@ func (s *Simulator) Run(seed uint64) (Replica, error) {
 	}
 	tr := newTracker(s.tw, flat)
 	var err error
-	if s.tw.Dim() == 1 {
+	if s.tw.Dim() == 1 && s.fast1D() {
 		x0 := x[0]
 		if s.p.BurnIn > 0 {
 			if x0, err = s.run1D(src, x0, s.p.BurnIn, tr); err != nil {
@@ -225,14 +217,17 @@ func (s *Simulator) Run(seed uint64) (Replica, error) {
 			return Replica{}, err
 		}
 	} else {
-		nd := s.newND()
+		nd, err := s.newND(src)
+		if err != nil {
+			return Replica{}, err
+		}
 		if s.p.BurnIn > 0 {
-			if err = nd.run(src, x, s.p.BurnIn, tr); err != nil {
+			if err = nd.run(x, s.p.BurnIn, tr); err != nil {
 				return Replica{}, err
 			}
 		}
 		tr = newTracker(s.tw, tr.flat)
-		if err = nd.run(src, x, s.p.Steps, tr); err != nil {
+		if err = nd.run(x, s.p.Steps, tr); err != nil {
 			return Replica{}, err
 		}
 	}
@@ -265,7 +260,7 @@ func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (f
 	case SGD:
 		x, flatSteps, err = k.sgd(src, x, steps, tr)
 	default:
-		return x, fmt.Errorf("unknown dynamics %q", s.p.Dynamics)
+		return x, fmt.Errorf("dynamics %q has no specialised 1-D loop", s.p.Dynamics)
 	}
 	if err != nil {
 		return x, err
@@ -275,6 +270,16 @@ func (s *Simulator) run1D(src *rand.PCG, x float64, steps int64, tr *tracker) (f
 	}
 	tr.rep.FlatSteps += flatSteps
 	return x, nil
+}
+
+// fast1D reports whether the dynamics has a specialised 1-D loop (run1D);
+// the others run the n-D loop, on the step of their row of the table.
+func (s *Simulator) fast1D() bool {
+	switch s.p.Dynamics {
+	case SGLD, SGDDiffusionAbsH, SGDDiffusionFiniteSum, SGD:
+		return true
+	}
+	return false
 }
 
 // kernel1D holds what the 1-D loops share: the drift coefficients (e1 and
@@ -471,74 +476,29 @@ func (k *kernel1D) sgd(src *rand.PCG, x float64, steps int64, tr *tracker) (floa
 	return x, flatSteps, nil
 }
 
-// ndSim holds the buffers of the n-D loop.
+// ndSim is the n-D loop: the steps of the dynamics' row of the table
+// (escape.TwoWellStepper) and the occupancy and transitions they make.
 type ndSim struct {
-	s        *Simulator
-	g, xi, w []float64
-	h        *mat.SymDense
-	gr       *mat.Dense
-	eig      mat.EigenSym
-	vecs     mat.Dense
-	vals     []float64
+	s    *Simulator
+	step *escape.TwoWellStepper
 }
 
-func (s *Simulator) newND() *ndSim {
-	n := s.tw.Dim()
-	return &ndSim{s: s, g: make([]float64, n), xi: make([]float64, n), w: make([]float64, n), vals: make([]float64, n),
-		h: mat.NewSymDense(n, nil), gr: mat.NewDense(n, n, nil)}
+// newND returns the n-D loop of one run drawing from src.
+func (s *Simulator) newND(src *rand.PCG) (*ndSim, error) {
+	st, err := escape.NewTwoWellStepper(s.p.Dynamics, s.tw, s.p.Eta, s.p.BatchSize, s.p.Temperature, src, s.zig)
+	if err != nil {
+		return nil, err
+	}
+	return &ndSim{s: s, step: st}, nil
 }
 
 // run runs steps steps of the n-D dynamics from x (updated in place).
-func (nd *ndSim) run(src *rand.PCG, x []float64, steps int64, tr *tracker) error {
-	s := nd.s
-	tw := s.tw
-	n := tw.Dim()
-	eta := s.p.Eta
-	sigLD := math.Sqrt(2 * eta * s.p.Temperature)
-	sigDiff := eta / math.Sqrt(s.p.BatchSize)
+func (nd *ndSim) run(x []float64, steps int64, tr *tracker) error {
+	eta := nd.s.p.Eta
 	var flatSteps int64
 	for step := int64(1); step <= steps; step++ {
-		tw.Grad(nd.g, x)
-		switch s.p.Dynamics {
-		case SGLD:
-			s.zig.Fill(src, nd.xi)
-			for i := range x {
-				x[i] += -eta*nd.g[i] + sigLD*nd.xi[i]
-			}
-		case SGDDiffusionFiniteSum:
-			// Σⱼ ξⱼ∇φⱼ has covariance S(θ).
-			s.zig.Fill(src, nd.xi)
-			s.fs.NoiseGrads(nd.gr, x)
-			for i := range x {
-				t := 0.0
-				for j := range n {
-					t += nd.gr.At(i, j) * nd.xi[j]
-				}
-				x[i] += -eta*nd.g[i] + sigDiff*t
-			}
-		case SGDDiffusionAbsH:
-			s.zig.Fill(src, nd.xi)
-			if err := nd.absSqrtH(x); err != nil {
-				return err
-			}
-			for i := range x {
-				x[i] += -eta*nd.g[i] + sigDiff*nd.w[i]
-			}
-		case SGD:
-			// g_B = ∇L + Σⱼ s̄ⱼ∇φⱼ with independent s̄ⱼ = (2Kⱼ − B)/B.
-			s.fs.NoiseGrads(nd.gr, x)
-			B := s.batch
-			for j := range n {
-				sb := signMean(src, B)
-				for i := range n {
-					nd.g[i] += sb * nd.gr.At(i, j)
-				}
-			}
-			for i := range x {
-				x[i] -= eta * nd.g[i]
-			}
-		default:
-			return fmt.Errorf("dynamics %q has no two-well step", s.p.Dynamics)
+		if err := nd.step.Step(x); err != nil {
+			return err
 		}
 		if x[0] >= 0 {
 			flatSteps++
@@ -563,46 +523,4 @@ func (nd *ndSim) run(src *rand.PCG, x []float64, steps int64, tr *tracker) error
 	}
 	tr.rep.FlatSteps += flatSteps
 	return nil
-}
-
-// absSqrtH stores |H(x)|^½·ξ in nd.w, |H| = V·|Λ|·Vᵀ for H = VΛVᵀ.
-func (nd *ndSim) absSqrtH(x []float64) error {
-	nd.s.tw.Hessian(nd.h, x)
-	if !nd.eig.Factorize(nd.h, true) {
-		return errors.New("eigendecomposition of the Hessian failed")
-	}
-	nd.eig.Values(nd.vals)
-	nd.eig.VectorsTo(&nd.vecs)
-	n := len(nd.vals)
-	for j := range n {
-		t := 0.0
-		for i := range n {
-			t += nd.vecs.At(i, j) * nd.xi[i]
-		}
-		nd.vals[j] = math.Sqrt(math.Abs(nd.vals[j])) * t
-	}
-	for i := range n {
-		t := 0.0
-		for j := range n {
-			t += nd.vecs.At(i, j) * nd.vals[j]
-		}
-		nd.w[i] = t
-	}
-	return nil
-}
-
-// signMean draws the mean s̄ = (2K − B)/B of B random signs, K ~
-// Binomial(B, ½) the number of +1, one random bit per sign (the words of
-// src, the last one masked to what is left): the batch mean of the
-// finite sum's per-sample noise signs.
-func signMean(src *rand.PCG, B int) float64 {
-	k := 0
-	for r := B; r > 0; r -= 64 {
-		u := src.Uint64()
-		if r < 64 {
-			u &= uint64(1)<<r - 1
-		}
-		k += bits.OnesCount64(u)
-	}
-	return float64(2*k-B) / float64(B)
 }

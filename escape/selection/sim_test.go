@@ -81,7 +81,10 @@ func TestKernelStepIsTheDynamics(t *testing.T) {
 					if n == 1 {
 						got[0], err = sim.run1D(src, x0, 1, tr)
 					} else {
-						err = sim.newND().run(src, got, 1, tr)
+						var nd *ndSim
+						if nd, err = sim.newND(src); err == nil {
+							err = nd.run(got, 1, tr)
+						}
 					}
 					if err != nil {
 						t.Fatal(err)
@@ -110,7 +113,7 @@ func noiseColumn(fs *escape.FiniteSum, j int, x []float64) []float64 {
 	return a
 }
 
-// TestMinibatchSignMean: the popcount draw of the sgd loops (signMean)
+// TestMinibatchSignMean: the popcount draw of the sgd loops (escape.SignMean)
 // gives the batch-mean sign s̄ = (2K − B)/B with mean 0 and variance 1/B (B > 64
 // spans several words).
 func TestMinibatchSignMean(t *testing.T) {
@@ -119,7 +122,7 @@ func TestMinibatchSignMean(t *testing.T) {
 		const n = 200_000
 		var s1, s2 float64
 		for range n {
-			s := signMean(src, B)
+			s := escape.SignMean(src, B)
 			s1 += s
 			s2 += s * s
 		}
