@@ -2,11 +2,11 @@ package kramers
 
 import (
 	"fmt"
-	"github.com/sgn-project/sgn/internal/domain"
 	"strings"
 
 	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/network"
+	"github.com/sgn-project/sgn/internal/domain"
 )
 
 // RunSettings are the settings of one escape run (RunOne) given one by one,
