@@ -15,7 +15,7 @@ import (
 // error of run is wrapped with the task's point, run and seed; a panic of
 // run is returned as such an error (a *workgroup.PanicError).
 func Execute[R any](tasks []Task, workers int, run func(Task) (R, error), emit func(Record[R]) error) error {
-	return execute(tasks, workers, 1, single(run), emit, nil)
+	return execute(tasks, workers, 1, single(run), inOrder(emit), nil)
 }
 
 // BatchRun computes the runs of tasks, consecutive runs of one point,
@@ -50,7 +50,7 @@ func single[R any](run func(Task) (R, error)) BatchRun[R] {
 // sweep keeps every core busy. The records do not depend on workers or
 // maxBatch, since no task's result depends on its batch.
 func ExecuteBatches[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], emit func(Record[R]) error) error {
-	return execute(tasks, workers, maxBatch, run, emit, nil)
+	return execute(tasks, workers, maxBatch, run, inOrder(emit), nil)
 }
 
 // batchEnd returns the end of the batch that begins at task i: at most
@@ -64,11 +64,36 @@ func batchEnd(tasks []Task, i, workers, maxBatch int) int {
 	return j
 }
 
-// execute is ExecuteBatches that, when halt is not nil and returns true,
-// takes no new batch: the batches under way finish and their records are
-// emitted (the started tasks are always a prefix of tasks, so no record is
-// held back).
-func execute[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], emit func(Record[R]) error, halt func() bool) error {
+// inOrder turns emit, which takes the records in the order of the tasks,
+// into a deliver of execute, which takes them as they come with their
+// index: the records that come early wait in a map until those before them
+// have come.
+func inOrder[R any](emit func(Record[R]) error) func(int, Record[R]) error {
+	pending := map[int]Record[R]{}
+	want := 0
+	return func(i int, rec Record[R]) error {
+		pending[i] = rec
+		for {
+			rec, ok := pending[want]
+			if !ok {
+				return nil
+			}
+			delete(pending, want)
+			want++
+			if err := emit(rec); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// execute computes the tasks like ExecuteBatches and calls deliver, from
+// the calling goroutine, with each record and its index in tasks as the
+// records come (inOrder puts them in the order of tasks). When halt is not
+// nil and returns true it takes no new batch: the batches under way finish
+// and their records are delivered (the started tasks are always a prefix of
+// tasks, so no record is held back).
+func execute[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], deliver func(int, Record[R]) error, halt func() bool) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -122,8 +147,6 @@ func execute[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], emit f
 		wg.Wait()
 		close(results)
 	}()
-	pending := map[int]Record[R]{}
-	want := 0
 	var first error
 	for r := range results {
 		if first != nil {
@@ -134,19 +157,9 @@ func execute[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], emit f
 			stop.Store(true)
 			continue
 		}
-		pending[r.i] = r.rec
-		for {
-			rec, ok := pending[want]
-			if !ok {
-				break
-			}
-			delete(pending, want)
-			want++
-			if err := emit(rec); err != nil {
-				first = err
-				stop.Store(true)
-				break
-			}
+		if err := deliver(r.i, r.rec); err != nil {
+			first = err
+			stop.Store(true)
 		}
 	}
 	return first
@@ -160,15 +173,23 @@ func Collect[R any](tasks []Task, workers int, run func(Task) (R, error), progre
 }
 
 // CollectBatches is Collect with run computing up to maxBatch runs of one
-// point at a time (see ExecuteBatches).
+// point at a time (see ExecuteBatches). Each record goes to its place in
+// the result as it comes, so it holds the records and nothing that grows
+// with how far the workers run ahead of each other; on an error it returns
+// no records.
 func CollectBatches[R any](tasks []Task, workers, maxBatch int, run BatchRun[R], progress func(done int)) ([]Record[R], error) {
-	recs := make([]Record[R], 0, len(tasks))
-	err := execute(tasks, workers, maxBatch, run, func(rec Record[R]) error {
-		recs = append(recs, rec)
+	recs := make([]Record[R], len(tasks))
+	done := 0
+	err := execute(tasks, workers, maxBatch, run, func(i int, rec Record[R]) error {
+		recs[i] = rec
+		done++
 		if progress != nil {
-			progress(len(recs))
+			progress(done)
 		}
 		return nil
 	}, nil)
-	return recs, err
+	if err != nil {
+		return nil, err
+	}
+	return recs, nil
 }

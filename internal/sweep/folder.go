@@ -256,7 +256,7 @@ func appendRuns[R any](path string, tasks []Task, workers, maxBatch int, run Bat
 	}
 	var line []byte
 	synced := time.Now()
-	err = execute(tasks, workers, maxBatch, run, func(rec Record[R]) error {
+	err = execute(tasks, workers, maxBatch, run, inOrder(func(rec Record[R]) error {
 		var err error
 		if line, err = appendRecord(line[:0], rec); err != nil {
 			return err
@@ -272,7 +272,7 @@ func appendRuns[R any](path string, tasks []Task, workers, maxBatch int, run Bat
 		}
 		done()
 		return nil
-	}, halt)
+	}), halt)
 	if serr := f.Sync(); err == nil && serr != nil {
 		err = fmt.Errorf("writing %s: %w", path, serr)
 	}
