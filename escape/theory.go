@@ -147,3 +147,12 @@ func (m mirrored1D) wall(d float64) float64 {
 	}
 	return lo
 }
+
+// KramersRateFactor is the factor within which a measured escape rate
+// counts as Kramers' rate of Theorem 1 (Xie, Sato & Sugiyama 2021), its
+// leading order in D/ΔL: a claim of Theorem 1 allows the measured rate in
+// [1/KramersRateFactor, KramersRateFactor] times the formula's, and a
+// slope of −log γ over a set of points as far from the formula's as that
+// factor at every point allows (stats.SlopeBound with ε = ln
+// KramersRateFactor).
+const KramersRateFactor = 1.25

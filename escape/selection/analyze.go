@@ -82,6 +82,12 @@ type Fit struct {
 	// Theorem 1 (sgld): slope ΔL₁ − ΔL₂, intercept ½·log(det H(a₁)/det H(a₂)).
 	PredictedSlope     *float64 `json:"predicted_slope,omitempty"`
 	PredictedIntercept *float64 `json:"predicted_intercept,omitempty"`
+	// PredictedSlopeTolerance (sgld) is how far from PredictedSlope the
+	// fitted slope may lie when each valley's escape rate is within
+	// escape.KramersRateFactor of Theorem 1's at every point: the log
+	// ratio then within ±2·ln KramersRateFactor, and the slope within
+	// stats.SlopeBound of that over the fitted points with their weights.
+	PredictedSlopeTolerance *float64 `json:"predicted_slope_tolerance,omitempty"`
 	// Theorem 2 (SGD kinds): slopes at s = 0 and s = 1 (intercept 0), and
 	// PredictedSlopePathS with each valley's own path factor
 	// (Theorem2PathSlope at PathS's s of the sharp and the flat valley;
@@ -194,6 +200,13 @@ func fitDynamics(dyn escape.Dynamics, rs []Result) Fit {
 		return f
 	}
 	f.Slope, f.Intercept, f.SlopeCI, f.InterceptCI, f.R2 = escape.Finite(line.Slope), escape.Finite(line.Intercept), line.SlopeCI, line.InterceptCI, line.R2
+	if f.PredictedSlope != nil {
+		var w []float64
+		if weighted {
+			w = ws
+		}
+		f.PredictedSlopeTolerance = escape.Finite(stats.SlopeBound(xs, w, 2*math.Log(escape.KramersRateFactor)))
+	}
 	if f.PredictedSlopeS0 != nil && *f.PredictedSlopeS1 != *f.PredictedSlopeS0 {
 		s0, s1 := *f.PredictedSlopeS0, *f.PredictedSlopeS1
 		impl := func(slope float64) float64 { return (slope - s0) / (s1 - s0) }

@@ -38,7 +38,7 @@ func Claims(dir string) ([]report.Claim, error) {
 		Sources: []report.Source{{Path: filepath.Join(dir, JSONFile), Version: r.Version, Seeds: map[string]uint64{"seed": r.Config.Seed},
 			WallSeconds: r.WallSeconds, CPUSeconds: r.CPUSeconds}}}
 	c.Figure = report.FigureBeside(dir, FigureStem+".svg")
-	c.Rule = "agrees when every SGD kind's slope of log P(flat)/P(sharp) against B/η has a 95% interval above 0 and SGLD's slope against 1/D has an interval containing its predicted ΔL₁ − ΔL₂ (no exponential preference at equal barriers); disagrees when an SGD interval lies below 0 or SGLD's misses its prediction; inconclusive when an interval straddles. Slopes by least squares weighted by 1/σᵢ² of each point's log ratio (σᵢ from its 95% interval), Student-t intervals. Beside each SGD slope: Theorem 2's slope with each valley's own path factor s (from the exact exponent ∫|f′|/σ² of its escape path); a common s for both valleys is only a derived summary"
+	c.Rule = "agrees when every SGD kind's slope of log P(flat)/P(sharp) against B/η has a 95% interval above 0 and SGLD's slope against 1/D has an interval inside its predicted ΔL₁ − ΔL₂ ± δ (no exponential preference at equal barriers), δ the largest change in the fitted slope that each valley's escape rate within a factor 1.25 of Theorem 1's at every point can make (the log ratio within ±2 ln 1.25; a point prediction would be refuted by any sample large enough to resolve Theorem 1's own corrections, as the exact ratios' slope beside it shows); disagrees when an SGD interval lies below 0 or SGLD's lies outside its band; inconclusive when an interval straddles. Slopes by least squares weighted by 1/σᵢ² of each point's log ratio (σᵢ from its 95% interval), Student-t intervals. Beside each SGD slope: Theorem 2's slope with each valley's own path factor s (from the exact exponent ∫|f′|/σ² of its escape path); a common s for both valleys is only a derived summary"
 	if s := r.Landscape.PathSSharp; s != nil {
 		c.Details = append(c.Details, report.Quantity{Name: "path s of the sharp valley (Theorem 2's s of its exact escape exponent)", Value: *s})
 	}
@@ -60,6 +60,12 @@ func Claims(dir string) ([]report.Claim, error) {
 				pred = *f.PredictedSlope
 			}
 			e.Prediction = report.Point(pred)
+			if tol := f.PredictedSlopeTolerance; tol != nil {
+				e.Prediction = report.Interval{Lo: pred - *tol, Hi: pred + *tol}
+			}
+			if f.ExactSlope != nil {
+				e.Reference = &report.Quantity{Name: "slope of the exact continuous-time log ratios over the same 1/D", Value: *f.ExactSlope}
+			}
 		} else {
 			if f.PredictedSlopePathS != nil {
 				e.Reference = &report.Quantity{Name: "Theorem 2's slope with each valley's path s", Value: *f.PredictedSlopePathS}

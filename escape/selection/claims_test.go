@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	"github.com/sgn-project/sgn/escape"
+	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/report"
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // TestClaimsOnARealSweep judges the two-valley claim from the selection.json
@@ -61,6 +63,22 @@ func TestClaimsOnARealSweep(t *testing.T) {
 	if refs == 0 || refs != common || paths != 2 {
 		t.Errorf("claim %+v: want each SGD slope beside Theorem 2's with each valley's path s, the common s as a derived detail, both path s", cs[0])
 	}
+	// SGLD's slope is judged against ΔL₁ − ΔL₂ ± the fit's tolerance, with
+	// the exact ratios' slope beside it.
+	for _, f := range rep.Fits {
+		if f.Dynamics != escape.SGLD {
+			continue
+		}
+		for _, e := range cs[0].Effects {
+			if !strings.HasPrefix(e.Name, "sgld:") {
+				continue
+			}
+			if f.PredictedSlopeTolerance == nil || !(*f.PredictedSlopeTolerance > 0) || e.Prediction.Hi-*f.PredictedSlope != *f.PredictedSlopeTolerance ||
+				*f.PredictedSlope-e.Prediction.Lo != *f.PredictedSlopeTolerance || e.Reference == nil {
+				t.Errorf("sgld effect %+v, fit tolerance %v: want the band ΔL₁ − ΔL₂ ± tolerance and the exact slope beside", e, f.PredictedSlopeTolerance)
+			}
+		}
+	}
 	if s := cs[0].Sources[0]; s.Seeds["seed"] != cfg.Seed {
 		t.Errorf("source %+v: seed %d", s, cfg.Seed)
 	}
@@ -78,6 +96,37 @@ func TestClaimsOnARealSweep(t *testing.T) {
 		if _, err := Claims(dir); err == nil || !strings.Contains(err.Error(), p) {
 			t.Errorf("selection.json %s: error %v does not name the file", body, err)
 		}
+	}
+}
+
+// TestSGLDBand: an SGLD slope 0.003 [0.002, 0.004] against ΔL₁ − ΔL₂ = 0
+// agrees inside a tolerance 0.01 (a point prediction 0 would refute it, as
+// any sample large enough to resolve Theorem 1's corrections would), and
+// disagrees at 0.03 [0.02, 0.04]; the fit's tolerance is stats.SlopeBound of
+// its points with ε = 2 ln 1.25 (at 1/D = 100, 200, 300, equal weights:
+// 2 ln 1.25·200/20000).
+func TestSGLDBand(t *testing.T) {
+	for _, c := range []struct {
+		slope, lo, hi float64
+		want          report.Verdict
+	}{{0.003, 0.002, 0.004, report.Agrees}, {0.03, 0.02, 0.04, report.Disagrees}} {
+		zero, tol := 0.0, 0.01
+		r := Report{Version: "test", Fits: []Fit{{Dynamics: escape.SGLD, Against: "1/D", N: 3, Slope: &c.slope, SlopeCI: &[2]float64{c.lo, c.hi},
+			PredictedSlope: &zero, PredictedSlopeTolerance: &tol}}}
+		dir := t.TempDir()
+		if err := atomicfile.WriteJSON(filepath.Join(dir, JSONFile), r); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := Claims(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := cs[0].Effects[0].Verdict; v != c.want {
+			t.Errorf("slope %g [%g, %g]: verdict %s, want %s", c.slope, c.lo, c.hi, v, c.want)
+		}
+	}
+	if b, want := stats.SlopeBound([]float64{100, 200, 300}, nil, 2*math.Log(escape.KramersRateFactor)), 2*math.Log(1.25)*200/20000; math.Abs(b-want) > 1e-15 {
+		t.Errorf("tolerance %v, want %v", b, want)
 	}
 }
 

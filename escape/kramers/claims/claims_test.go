@@ -2,15 +2,18 @@ package claims
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sgn-project/sgn/escape"
 	"github.com/sgn-project/sgn/escape/kramers"
 	"github.com/sgn-project/sgn/internal/atomicfile"
 	"github.com/sgn-project/sgn/internal/cputime"
 	"github.com/sgn-project/sgn/internal/report"
+	"github.com/sgn-project/sgn/internal/stats"
 )
 
 // smallSweep runs and fits cfg into a new folder, as sgn escape sweep and
@@ -62,8 +65,12 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 	if src := c.Sources[0]; !(src.WallSeconds > 0) || !(src.CPUSeconds > 0) {
 		t.Errorf("the fit's source records %v s wall, %v s CPU, want > 0", src.WallSeconds, src.CPUSeconds)
 	}
-	if e := c.Effects[0]; e.Prediction.Lo != e.Prediction.Hi || !(e.Interval.Lo < e.Interval.Hi) {
-		t.Errorf("slope effect %+v: want an interval against ΔL", e)
+	// The band is ΔL ± ln 1.25·Σ|xᵢ − x̄|/Σ(xᵢ − x̄)² over 1/D = 10/3, 5/2, 2:
+	// x̄ = 47/18, deviations 13/18, −2/18, −11/18, so Σ|d| = 26/18 and
+	// Σd² = 294/324; ΔL = 1 (barrier 1); the exact chain's slope beside it.
+	delta := math.Log(1.25) * (26.0 / 18) / (294.0 / 324)
+	if e := c.Effects[0]; math.Abs(e.Prediction.Lo-(1-delta)) > 1e-9 || math.Abs(e.Prediction.Hi-(1+delta)) > 1e-9 || !(e.Interval.Lo < e.Interval.Hi) || e.Reference == nil {
+		t.Errorf("slope effect %+v: want an interval against ΔL ± %.6g with the exact chain's slope beside", e, delta)
 	}
 	if c := claimOf(t, cs, ClaimNetwork); c.Produce == "" {
 		t.Errorf("without figure.json the network claim is measured: %+v", c)
@@ -114,6 +121,42 @@ func TestClaimsOnRealSweeps(t *testing.T) {
 	}
 	if _, err := report.Build([]string{dir, figDir}, "v", []report.ClaimsFunc{Claims}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSGLDSlopeBand judges a fit.json of one SGLD series at 1/D = 4, 5, 6
+// (band ΔL ± ln 1.25·2/2 = ΔL ± 0.223 with ΔL = 1): a slope 0.98 with a
+// narrow interval (what a large sample gives when the finite-D corrections
+// move the slope off ΔL) agrees, where a point prediction ΔL would refute
+// it; 1.5 [1.45, 1.55] disagrees; 1.2 [1.1, 1.3] straddles.
+func TestSGLDSlopeBand(t *testing.T) {
+	for _, c := range []struct {
+		slope, lo, hi float64
+		want          report.Verdict
+	}{{0.98, 0.975, 0.985, report.Agrees}, {1.5, 1.45, 1.55, report.Disagrees}, {1.2, 1.1, 1.3, report.Inconclusive}} {
+		pred := 1.0
+		fit := kramers.FitReport{Version: "test", Relations: []kramers.RelationFit{{Name: "sgld-vs-inv-temperature", Dynamics: escape.SGLD, Variable: "inv-temperature",
+			Series: []kramers.SeriesFit{{Fixed: map[string]float64{"sharpness": 1}, Points: []int{0, 1, 2}, X: []float64{4, 5, 6}, Y: []float64{4, 5, 6},
+				Line: &stats.LineFit{N: 3, Slope: c.slope, SlopeCI: &[2]float64{c.lo, c.hi}}, PredictedSlope: &pred}}}}}
+		dir := t.TempDir()
+		b, err := atomicfile.MarshalJSON(fit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := atomicfile.WriteBytes(filepath.Join(dir, kramers.FitFile), b); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := Claims(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := claimOf(t, cs, ClaimSGLD).Effects[0]
+		if d := math.Log(1.25); math.Abs(e.Prediction.Lo-(1-d)) > 1e-12 || math.Abs(e.Prediction.Hi-(1+d)) > 1e-12 {
+			t.Errorf("slope %g: prediction %v, want 1 ± ln 1.25", c.slope, e.Prediction)
+		}
+		if e.Verdict != c.want {
+			t.Errorf("slope %g %v: verdict %s, want %s", c.slope, e.Interval, e.Verdict, c.want)
+		}
 	}
 }
 
