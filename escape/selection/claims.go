@@ -86,7 +86,11 @@ func Claims(dir string) ([]report.Claim, error) {
 		c.Effects = append(c.Effects, e)
 		part := fmt.Sprintf("%s %.4g %v", name, *f.Slope, iv)
 		if e.Reference != nil {
-			part += fmt.Sprintf(" (Theorem 2 with each valley's path s: %.4g)", e.Reference.Value)
+			if f.Dynamics == escape.SGLD {
+				part += fmt.Sprintf(" (predicted %v; exact ratios' slope %.4g)", e.Prediction, e.Reference.Value)
+			} else {
+				part += fmt.Sprintf(" (Theorem 2 with each valley's path s: %.4g)", e.Reference.Value)
+			}
 		}
 		parts = append(parts, part)
 	}
