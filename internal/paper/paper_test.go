@@ -155,14 +155,7 @@ func TestNoClaimMeasuredIsAnError(t *testing.T) {
 // the sweep's own check accepts; without a data file they pool the MNIST
 // images as the checkpoint was trained.
 func TestEscapeConfigsPoolWithDataFile(t *testing.T) {
-	m, err := model.New(model.Config{Layers: []int{49, 4, 10}, Activation: "tanh"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := Size(Shape{N: 300, D: 49, Classes: 10, P: m.NumParams()}, true, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, z := tinyEscapeModel(t)
 	for _, tc := range []struct {
 		data string
 		pool int
@@ -187,19 +180,12 @@ func TestEscapeConfigsPoolWithDataFile(t *testing.T) {
 // other steps do: with a limit of a kilobyte each says it cannot run,
 // naming what needs how much, before it computes or writes anything.
 func TestMinimumAndEscapeStepsCheckMemory(t *testing.T) {
-	m, err := model.New(model.Config{Layers: []int{49, 4, 10}, Activation: "tanh"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := Size(Shape{N: 300, D: 49, Classes: 10, P: m.NumParams()}, true, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, z := tinyEscapeModel(t)
 	out := t.TempDir()
 	set := &data.Set{N: 300}
 	r := &runner{j: Job{Out: out, MaxMemory: 1024, Workers: 1}, m: m, meta: model.CheckpointMeta{Pool: 4}, set: set, sizes: z}
 	mdir := filepath.Join(out, folderMinimum)
-	err = r.minimum(mdir, minimum.Settings{Decay: minimum.DefaultDecay, GradTol: minimum.DefaultGradTol, MaxIterations: 10, Workers: 1})
+	err := r.minimum(mdir, minimum.Settings{Decay: minimum.DefaultDecay, GradTol: minimum.DefaultGradTol, MaxIterations: 10, Workers: 1})
 	var na *notApplicable
 	if !errors.As(err, &na) || !strings.Contains(err.Error(), "the true minimum's search needs about") || !strings.Contains(err.Error(), "more than the 1.0 KiB (1024 bytes) allowed") {
 		t.Errorf("minimum step: %v, want it not run for memory", err)
@@ -223,4 +209,19 @@ func TestMinimumAndEscapeStepsCheckMemory(t *testing.T) {
 	if _, err := os.Stat(edir); err == nil {
 		t.Error("the escape step made its folder")
 	}
+}
+
+// tinyEscapeModel returns a 49-4-10 tanh network and the step sizes of a
+// paper on 300 images for it: the smallest case the escape steps accept.
+func tinyEscapeModel(t *testing.T) (*model.MLP, Sizes) {
+	t.Helper()
+	m, err := model.New(model.Config{Layers: []int{49, 4, 10}, Activation: "tanh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := Size(Shape{N: 300, D: 49, Classes: 10, P: m.NumParams()}, true, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, z
 }
