@@ -77,10 +77,8 @@ func TestGraphWorkersBitIdentical(t *testing.T) {
 			}
 			if ref == nil {
 				ref, refLoss = g, loss
-				gE := make([]float64, P)
-				e, _ := m.Evaluate(m.Theta, b, gE, 1)
-				if d := synthtest.RelErr(g, gE); d > 1e-12 || synthtest.RelErr([]float64{loss}, []float64{e.Loss}) > 1e-13 {
-					t.Errorf("%v: chunked graph differs from the engine by %.3g", c.Layers, d)
+				if dg, dl := againstEngine(t, m, b, g, loss); dg > 1e-12 || dl > 1e-13 {
+					t.Errorf("%v: chunked graph differs from the engine by %.3g (loss %.3g)", c.Layers, dg, dl)
 				}
 				continue
 			}
@@ -243,10 +241,8 @@ func TestGraphSplitBitIdentical(t *testing.T) {
 			}
 			if ref == nil {
 				ref, refLoss = g, loss
-				gE := make([]float64, P)
-				e, _ := m.Evaluate(m.Theta, b, gE, 1)
-				if d := synthtest.RelErr(g, gE); d > 1e-12 || synthtest.RelErr([]float64{loss}, []float64{e.Loss}) > 1e-13 {
-					t.Fatalf("%v B %d: the graph differs from the engine by %.3g", tc.c.Layers, tc.B, d)
+				if dg, dl := againstEngine(t, m, b, g, loss); dg > 1e-12 || dl > 1e-13 {
+					t.Fatalf("%v B %d: the graph differs from the engine by %.3g (loss %.3g)", tc.c.Layers, tc.B, dg, dl)
 				}
 				continue
 			}

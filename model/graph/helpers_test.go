@@ -34,3 +34,16 @@ func testNets() []model.Config {
 	}
 	return append(cs, model.Config{Layers: []int{5, 3}, Activation: model.Tanh, Init: model.InitTorch, Seed: 20})
 }
+
+// againstEngine returns the relative differences of the gradient g and
+// the loss of a graph's step on b from those of the model's own engine
+// (model.MLP.Evaluate, one worker) at m.Theta.
+func againstEngine(t *testing.T, m *model.MLP, b model.Batch, g []float64, loss float64) (dg, dloss float64) {
+	t.Helper()
+	gE := make([]float64, m.NumParams())
+	e, err := m.Evaluate(m.Theta, b, gE, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return synthtest.RelErr(g, gE), synthtest.RelErr([]float64{loss}, []float64{e.Loss})
+}
